@@ -1,0 +1,27 @@
+import { register as demo } from "./demo.ts";
+import { register as gains } from "./gains.ts";
+import { register as harvest } from "./harvest.ts";
+import { register as ledger } from "./ledger.ts";
+import { register as prices } from "./prices.ts";
+import { register as reconcile } from "./reconcile.ts";
+import { register as review } from "./review.ts";
+import { register as serve } from "./serve.ts";
+import { register as sync } from "./sync.ts";
+import type { RegisterCommand } from "./types.ts";
+import { register as wallets } from "./wallets.ts";
+import { register as worker } from "./worker.ts";
+
+/** Every subcommand, in the order `--help` lists them. */
+export const COMMANDS: readonly RegisterCommand[] = [
+  wallets,
+  sync,
+  prices,
+  review,
+  ledger,
+  gains,
+  reconcile,
+  harvest,
+  serve,
+  worker,
+  demo,
+];

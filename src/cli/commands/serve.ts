@@ -1,0 +1,6 @@
+import { pendingCommand } from "./pending.ts";
+import type { RegisterCommand } from "./types.ts";
+
+export const register: RegisterCommand = (program) => {
+  pendingCommand(program, "serve", "run the HTTP API and dashboard");
+};

@@ -1,0 +1,75 @@
+import { Command, CommanderError } from "commander";
+import type { Common } from "../common.ts";
+import { secretsOf } from "../config.ts";
+import { BaseError, UserInputError } from "../errors.ts";
+import { createRedactor } from "../logger.ts";
+import { COMMANDS } from "./commands/index.ts";
+import { createCliRuntime } from "./runtime.ts";
+
+export type RunIo = {
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+};
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
+ * User errors print one line to stderr (exit 2 unless the error says otherwise), never a stack;
+ * unexpected errors print their message (and the stack with `--log-level debug`) and exit 1.
+ */
+export const run = async (
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: RunIo = {},
+): Promise<number> => {
+  const out = io.out ?? ((t: string) => void process.stdout.write(t));
+  const err = io.err ?? ((t: string) => void process.stderr.write(t));
+  const commons: Common[] = [];
+  const runtime = createCliRuntime({ env, out, onCommon: (c) => commons.push(c) });
+
+  const program = new Command("lotwise")
+    .description("On-chain indexer and wallet reconciliation for U.S. crypto taxes")
+    .version("0.1.0")
+    .option("--config <file>", "JSON config file (default: ./lotwise.config.json when present)")
+    .option("--data-dir <dir>", "folder for the embedded database (default: ./.lotwise)")
+    .option("--database-url <url>", "PostgreSQL URL (default: $DATABASE_URL, else embedded PGlite)")
+    .option("--redis-url <url>", "Redis URL for BullMQ (default: $REDIS_URL, else in-process jobs)")
+    .option("--user <name>", "the user whose data to use (default: default)")
+    .option("--log-level <level>", "debug, info, warn, error or silent")
+    .option("--json-logs", "structured JSON log lines")
+    .option("--no-progress", "no progress bars")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err });
+
+  for (const register of COMMANDS) register(program, runtime);
+
+  const closeAll = async () => {
+    for (const c of commons.splice(0)) await c.shutdown.close();
+  };
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    await closeAll();
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    await closeAll().catch(() => {});
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const redact = createRedactor(commons.flatMap((c) => secretsOf(c.config)));
+    if (error instanceof UserInputError) {
+      err(`lotwise: ${redact(error.message)}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof BaseError) {
+      err(`lotwise: ${redact(error.message)}\n`);
+    } else {
+      err(`lotwise: unexpected error: ${redact(error instanceof Error ? error.message : String(error))}\n`);
+    }
+    if (commons[0]?.config.logLevel === "debug" || env.LOTWISE_LOG_LEVEL === "debug") {
+      err(`${redact(error instanceof Error ? (error.stack ?? "") : "")}\n`);
+    }
+    return 1;
+  }
+};

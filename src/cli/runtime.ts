@@ -1,0 +1,68 @@
+import type { Command } from "commander";
+import type { Common } from "../common.ts";
+import { type Config, loadConfig, secretsOf } from "../config.ts";
+import { createLogger } from "../logger.ts";
+import { createShutdown } from "../shutdown.ts";
+import { createTerminalProgress } from "../ui/progress.ts";
+
+/** Global flags every command accepts (defined on the root program). */
+export type GlobalFlags = {
+  config?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  user?: string;
+  logLevel?: string;
+  jsonLogs?: boolean;
+  progress?: boolean;
+};
+
+/** What a command module receives: a way to build the shared kernel once its own flags are known. */
+export type CliRuntime = {
+  env: Record<string, string | undefined>;
+  /** stdout writer (tests capture it). */
+  out: (text: string) => void;
+  /**
+   * Parses the configuration once (global flags + `flags` from the command) and builds `Common`.
+   * Callers must `await common.shutdown.close()` when done (the CLI does it after the action).
+   */
+  createCommon: (command: Command, flags?: Record<string, unknown>) => Common;
+};
+
+export const createCliRuntime = (args: {
+  env: Record<string, string | undefined>;
+  out: (text: string) => void;
+  onCommon: (common: Common) => void;
+}): CliRuntime => ({
+  env: args.env,
+  out: args.out,
+  createCommon: (command, flags = {}) => {
+    const g = command.optsWithGlobals<GlobalFlags>();
+    const config: Config = loadConfig({
+      env: args.env,
+      configFile: g.config,
+      flags: {
+        dataDir: g.dataDir,
+        databaseUrl: g.databaseUrl,
+        redisUrl: g.redisUrl,
+        user: g.user,
+        logLevel: g.logLevel,
+        jsonLogs: g.jsonLogs,
+        progress: g.progress ?? Boolean(process.stderr.isTTY),
+        ...flags,
+      },
+    });
+    const logger = createLogger({
+      level: config.logLevel,
+      json: config.jsonLogs,
+      secrets: secretsOf(config),
+    });
+    const shutdown = createShutdown({
+      onError: (name, error) => logger.warn("close failed", { name, error: String(error) }),
+    });
+    const progress = createTerminalProgress({ enabled: config.progress });
+    const common: Common = { config, logger, shutdown, progress };
+    args.onCommon(common);
+    return common;
+  },
+});

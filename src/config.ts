@@ -1,0 +1,210 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+
+/**
+ * lotwise's configuration: parsed once, from (lowest to highest precedence) defaults, the config
+ * file, the environment and command-line flags. Nothing else in the code base reads `process.env`:
+ * the CLI and the worker entry points pass `process.env` here and hand the typed result around.
+ *
+ * Secrets (`databaseUrl`, `redisUrl`, `rpc` URLs, API keys) live in this object only; the logger
+ * redacts them and nothing writes them to exports.
+ */
+
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+
+const urlString = z.string().refine((s) => {
+  try {
+    new URL(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be a URL");
+
+const decimalString = z.string().regex(/^\d+(\.\d+)?$/, "must be a non-negative decimal number");
+
+export const configSchema = z.object({
+  /** Folder for embedded data (PGlite database, caches). @defaultValue `./.lotwise` */
+  dataDir: z.string().min(1).default(".lotwise"),
+  /** PostgreSQL connection string; unset means the embedded PGlite database under `dataDir`. */
+  databaseUrl: urlString.optional(),
+  /** Redis connection string; unset means jobs run in-process. */
+  redisUrl: urlString.optional(),
+  /** The user whose wallets and ledger the CLI works on. @defaultValue `default` */
+  user: z.string().min(1).default("default"),
+  logLevel: z.enum(LOG_LEVELS).default("info"),
+  /** Structured JSON log lines instead of human-readable ones. @defaultValue false */
+  jsonLogs: z.boolean().default(false),
+  /** Progress bars on stderr. @defaultValue true when stderr is a terminal */
+  progress: z.boolean().default(false),
+  /** JSON-RPC endpoint per chain id string (`ethereum`, `base`, `evm:31337`, `solana`). Secret. */
+  rpc: z.record(z.string(), urlString).default({}),
+  /** Etherscan-compatible explorer APIs per chain, used only to discover transactions faster. */
+  explorers: z.record(z.string(), z.object({ url: urlString, apiKey: z.string().optional() })).default({}),
+  /** Native asset symbol per `evm:<chainId>` chain. @defaultValue ETH */
+  nativeSymbols: z.record(z.string(), z.string().min(1)).default({}),
+  prices: z
+    .object({
+      /** Providers tried in order for every (asset, time). */
+      order: z.array(z.string()).default(["file", "stablecoin", "onchain", "defillama", "coingecko"]),
+      /** Oldest acceptable price before a movement, in hours. @defaultValue 24 */
+      stalenessHours: z.number().positive().default(24),
+      coingeckoApiKey: z.string().optional(),
+      /** Base URLs, overridable for tests and self-hosted mirrors. */
+      defillamaUrl: urlString.default("https://coins.llama.fi"),
+      coingeckoUrl: urlString.default("https://api.coingecko.com/api/v3"),
+    })
+    .default({
+      order: ["file", "stablecoin", "onchain", "defillama", "coingecko"],
+      stalenessHours: 24,
+      defillamaUrl: "https://coins.llama.fi",
+      coingeckoUrl: "https://api.coingecko.com/api/v3",
+    }),
+  tax: z
+    .object({
+      method: z.enum(["fifo", "lifo", "hifo"]).default("fifo"),
+      scope: z.enum(["transition", "universal", "wallet"]).default("transition"),
+      filingStatus: z.enum(["single", "mfj", "mfs", "hoh"]).default("single"),
+      carryoverSt: decimalString.optional(),
+      carryoverLt: decimalString.optional(),
+    })
+    .default({ method: "fifo", scope: "transition", filingStatus: "single" }),
+  sync: z
+    .object({
+      /** Parallel RPC requests per chain. @defaultValue 4 */
+      concurrency: z.number().int().positive().default(4),
+      /** Tries per RPC request before giving up. @defaultValue 6 */
+      maxAttempts: z.number().int().positive().default(6),
+      /** Per-request timeout, in milliseconds. @defaultValue 30000 */
+      timeoutMs: z.number().int().positive().default(30_000),
+    })
+    .default({ concurrency: 4, maxAttempts: 6, timeoutMs: 30_000 }),
+  server: z
+    .object({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(0).max(65535).default(8080),
+    })
+    .default({ host: "127.0.0.1", port: 8080 }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Environment variables lotwise reads, and the setting each one fills. */
+const ENV_KEYS = {
+  LOTWISE_DATA_DIR: "dataDir",
+  DATABASE_URL: "databaseUrl",
+  REDIS_URL: "redisUrl",
+  LOTWISE_USER: "user",
+  LOTWISE_LOG_LEVEL: "logLevel",
+} as const;
+
+export type LoadConfigArgs = {
+  /** Values from command-line flags (highest precedence); `undefined` values are ignored. */
+  flags?: Partial<Record<keyof ConfigInput, unknown>> & Record<string, unknown>;
+  /** Usually `process.env`, passed in by the entry point. */
+  env?: Record<string, string | undefined>;
+  /** Explicit config file; otherwise `LOTWISE_CONFIG` or `./lotwise.config.json` when present. */
+  configFile?: string | undefined;
+  /** Folder relative paths resolve against. @defaultValue process.cwd() */
+  cwd?: string;
+};
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Deep merge where `undefined` in `over` keeps `base`. Arrays are replaced, not merged. */
+const merge = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? merge(b, v) : v;
+  }
+  return out;
+};
+
+/**
+ * Parses the configuration once.
+ * @throws ConfigError naming the setting and its source when a value is invalid.
+ */
+export const loadConfig = (args: LoadConfigArgs = {}): Config => {
+  const env = args.env ?? {};
+  const cwd = args.cwd ?? process.cwd();
+  const file = args.configFile ?? env.LOTWISE_CONFIG ?? defaultConfigFile(cwd);
+
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    const full = path.resolve(cwd, file);
+    if (!existsSync(full)) throw new ConfigError(`config file not found: ${full}`);
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(full, "utf8"));
+      if (!isPlainObject(parsed)) throw new Error("the top level must be an object");
+      fromFile = parsed;
+    } catch (error) {
+      throw new ConfigError(`config file ${full}: ${(error as Error).message}`);
+    }
+  }
+
+  const fromEnv: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(ENV_KEYS)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") fromEnv[setting] = value;
+  }
+
+  const merged = merge(merge(fromFile, fromEnv), (args.flags ?? {}) as Record<string, unknown>);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const setting = issue.path.join(".") || "(config)";
+    const source = settingSource(issue.path, { fromFile, fromEnv, flags: args.flags ?? {}, file });
+    throw new ConfigError(`invalid setting ${setting}${source}: ${issue.message}`);
+  }
+  const config = result.data;
+  config.dataDir = path.resolve(cwd, config.dataDir);
+  return config;
+};
+
+const defaultConfigFile = (cwd: string): string | undefined => {
+  const candidate = path.join(cwd, "lotwise.config.json");
+  return existsSync(candidate) ? candidate : undefined;
+};
+
+const settingSource = (
+  p: PropertyKey[],
+  s: {
+    fromFile: Record<string, unknown>;
+    fromEnv: Record<string, unknown>;
+    flags: object;
+    file?: string | undefined;
+  },
+): string => {
+  const has = (o: unknown): boolean => {
+    let cur: unknown = o;
+    for (const k of p) {
+      if (!isPlainObject(cur) || !(String(k) in cur)) return false;
+      cur = cur[String(k)];
+    }
+    return cur !== undefined;
+  };
+  if (has(s.flags)) return " (from a command-line flag)";
+  if (has(s.fromEnv)) {
+    const envName = Object.entries(ENV_KEYS).find(([, v]) => v === p[0])?.[0];
+    return ` (from environment variable ${envName})`;
+  }
+  if (has(s.fromFile)) return ` (from ${s.file})`;
+  return "";
+};
+
+/** The values that must never appear in logs or exports. */
+export const secretsOf = (config: Config): string[] => {
+  const out: string[] = [];
+  if (config.databaseUrl) out.push(config.databaseUrl);
+  if (config.redisUrl) out.push(config.redisUrl);
+  for (const url of Object.values(config.rpc)) out.push(url);
+  for (const e of Object.values(config.explorers)) if (e.apiKey) out.push(e.apiKey);
+  if (config.prices.coingeckoApiKey) out.push(config.prices.coingeckoApiKey);
+  return out.filter((s) => s.length >= 6);
+};

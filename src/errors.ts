@@ -1,0 +1,68 @@
+/**
+ * One error base class for lotwise, split into retryable and non-retryable.
+ *
+ * - `RetryableError`: a transient failure (HTTP 429/5xx, timeout, dropped connection). The single
+ *   retry helper (`src/utils/retry.ts`) and BullMQ (`attempts` + `backoff`) retry these.
+ * - `NonRetryableError`: retrying cannot help (bad input, a contract that reverts, a lying RPC).
+ *   Queue processors translate these into BullMQ's `UnrecoverableError` so the job fails fast.
+ * - `UserInputError`: a non-retryable error caused by what the user gave us (a malformed address,
+ *   a broken CSV row). The CLI prints only `message` (no stack) and exits with `exitCode`.
+ *
+ * `meta` holds hint lines printed under the message; it must never contain secrets.
+ */
+export type BaseErrorArgs = {
+  /** Lines printed under the message (hints, the request that failed, …). */
+  meta?: string[] | undefined;
+  cause?: unknown;
+};
+
+export class BaseError extends Error {
+  override name = "BaseError";
+  /** The message without hints. */
+  readonly shortMessage: string;
+  readonly meta: string[];
+
+  constructor(shortMessage: string, args: BaseErrorArgs = {}) {
+    const meta = args.meta ?? [];
+    super([shortMessage, ...meta].join("\n"), args.cause === undefined ? undefined : { cause: args.cause });
+    this.shortMessage = shortMessage;
+    this.meta = meta;
+  }
+}
+
+export class RetryableError extends BaseError {
+  override name = "RetryableError";
+  /** Server-suggested delay before the next try, in milliseconds (e.g. from `Retry-After`). */
+  readonly retryAfterMs: number | undefined;
+  constructor(shortMessage: string, args: BaseErrorArgs & { retryAfterMs?: number | undefined } = {}) {
+    super(shortMessage, args);
+    this.retryAfterMs = args.retryAfterMs;
+  }
+}
+
+export class NonRetryableError extends BaseError {
+  override name = "NonRetryableError";
+}
+
+/** Bad input from the user. `exitCode` defaults to 2 (usage / data error). */
+export class UserInputError extends NonRetryableError {
+  override name = "UserInputError";
+  readonly exitCode: number;
+  constructor(shortMessage: string, args: BaseErrorArgs & { exitCode?: number } = {}) {
+    super(shortMessage, args);
+    this.exitCode = args.exitCode ?? 2;
+  }
+}
+
+/** A configuration value is missing or invalid; names the setting. */
+export class ConfigError extends UserInputError {
+  override name = "ConfigError";
+}
+
+/** A feature whose issue has not landed yet. Exits 1 with a clear message, never pretends to work. */
+export class NotImplementedError extends NonRetryableError {
+  override name = "NotImplementedError";
+}
+
+/** True when retrying `error` may succeed. Unknown errors are treated as retryable only by network code. */
+export const isRetryable = (error: unknown): boolean => error instanceof RetryableError;

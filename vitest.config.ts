@@ -1,0 +1,18 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: [
+      "src/**/*.test.ts",
+      "chains/**/*.test.ts",
+      "workers/**/*.test.ts",
+      "db/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Two cores: files in two forks; suites that share real services use unique names per test.
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
