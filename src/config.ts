@@ -154,6 +154,14 @@ export const loadConfig = (args: LoadConfigArgs = {}): Config => {
     if (value !== undefined && value !== "") fromEnv[setting] = value;
   }
 
+  // LOTWISE_RPC_<CHAIN>=url, e.g. LOTWISE_RPC_ETHEREUM, LOTWISE_RPC_EVM_31337 (for evm:31337).
+  const rpcFromEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const m = /^LOTWISE_RPC_([A-Z0-9_]+)$/.exec(key);
+    if (m && value) rpcFromEnv[m[1]!.toLowerCase().replace(/^evm_/, "evm:")] = value;
+  }
+  if (Object.keys(rpcFromEnv).length > 0) fromEnv.rpc = rpcFromEnv;
+
   const merged = merge(merge(fromFile, fromEnv), (args.flags ?? {}) as Record<string, unknown>);
   const result = configSchema.safeParse(merged);
   if (!result.success) {

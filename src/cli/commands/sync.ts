@@ -1,6 +1,91 @@
-import { pendingCommand } from "./pending.ts";
+import { parseWalletSpec, walletKey } from "../../../chains/registry.ts";
+import type { SyncWalletResult } from "../../../chains/types.ts";
+import { listWallets } from "../../../db/wallets.ts";
+import { syncWalletJob } from "../../../workers/processors/sync-wallet.ts";
+import { BaseError, UserInputError } from "../../errors.ts";
+import { openServices } from "../../services.ts";
+import { collect, parseRpcFlags } from "../options.ts";
 import type { RegisterCommand } from "./types.ts";
 
-export const register: RegisterCommand = (program) => {
-  pendingCommand(program, "sync", "index wallet histories");
+export const register: RegisterCommand = (program, runtime) => {
+  program
+    .command("sync")
+    .description("index the full history of every wallet (or --wallet), incrementally")
+    .option("--wallet <wallet>", "only this wallet (<chain>:<address>); repeatable", collect)
+    .option(
+      "--rpc <chain=url>",
+      "JSON-RPC endpoint for a chain, e.g. ethereum=https://…; repeatable",
+      collect,
+    )
+    .action(async (opts: { wallet?: string[]; rpc?: string[] }, command) => {
+      const rpc = parseRpcFlags(opts.rpc);
+      const common = runtime.createCommon(command, { rpc });
+      const services = await openServices(common);
+      const { database, queue, userId } = services;
+
+      let targets = await listWallets(database.db, userId);
+      if (opts.wallet?.length) {
+        const wanted = opts.wallet.map(
+          (s) => parseWalletSpec(s, { nativeSymbols: common.config.nativeSymbols }).key,
+        );
+        for (const key of wanted) {
+          if (!targets.some((w) => walletKey(w.chain, w.address) === key)) {
+            throw new UserInputError(`no such wallet: ${key} (add it with: lotwise wallets add ${key})`);
+          }
+        }
+        targets = targets.filter((w) => wanted.includes(walletKey(w.chain, w.address)));
+      }
+      if (targets.length === 0)
+        throw new UserInputError("no wallets to sync: lotwise wallets add <chain>:<address>");
+
+      const runs = await Promise.all(
+        targets.map(async (w) => {
+          const key = walletKey(w.chain, w.address);
+          const task = common.progress.task(`sync ${key}`, { unit: "blocks" });
+          // Only URLs given on this command line travel with the job; workers use their own config otherwise.
+          const handle = await queue.enqueue(
+            syncWalletJob,
+            { walletId: w.id, ...(rpc[w.chain] ? { rpcUrl: rpc[w.chain] } : {}) },
+            {
+              onProgress: (p) =>
+                task.update({
+                  done: p.done,
+                  ...(p.total !== undefined ? { total: p.total } : {}),
+                  ...(p.detail !== undefined ? { detail: p.detail } : {}),
+                }),
+            },
+          );
+          try {
+            const result: SyncWalletResult = await handle.result();
+            task.finish(`${result.transactions} txs, ${result.movements} movements`);
+            return { key, result };
+          } catch (error) {
+            task.finish("failed");
+            return { key, error };
+          }
+        }),
+      );
+
+      let failed = 0;
+      for (const r of runs) {
+        if ("result" in r && r.result) {
+          const x = r.result;
+          runtime.out(
+            `${r.key}: ${x.transactions} transactions, ${x.movements} movements, ` +
+              `${x.rpcCalls} RPC calls, ${x.cacheHits} cached${x.syncedTo ? `, final through ${x.syncedTo}` : ""}\n`,
+          );
+        } else {
+          failed++;
+          const e = (r as { error: unknown }).error;
+          const msg = e instanceof BaseError ? e.shortMessage : e instanceof Error ? e.message : String(e);
+          common.logger.error("sync failed", { wallet: r.key, error: msg });
+        }
+      }
+      if (failed > 0)
+        throw new SyncFailedError(`${failed} of ${runs.length} wallet syncs failed (see above)`);
+    });
 };
+
+class SyncFailedError extends BaseError {
+  override name = "SyncFailedError";
+}

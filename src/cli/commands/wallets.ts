@@ -1,6 +1,84 @@
-import { pendingCommand } from "./pending.ts";
+import { parseWalletSpec, walletKey } from "../../../chains/registry.ts";
+import { listWallets, removeWallet, upsertWallet } from "../../../db/wallets.ts";
+import { UserInputError } from "../../errors.ts";
+import { openServices } from "../../services.ts";
 import type { RegisterCommand } from "./types.ts";
 
-export const register: RegisterCommand = (program) => {
-  pendingCommand(program, "wallets", "add, list and remove wallets");
+export const register: RegisterCommand = (program, runtime) => {
+  const wallets = program.command("wallets").description("add, list and remove wallets");
+
+  wallets
+    .command("add")
+    .description("add wallets as <chain>:<address> (ethereum:0x…, evm:31337:0x…, solana:<address>)")
+    .argument("<wallet...>", "wallets to add")
+    .option("--label <label>", "a name for the wallet")
+    .option(
+      "--exchange",
+      "the address is an exchange deposit address (sends to it are transfers to that account)",
+    )
+    .action(async (specs: string[], opts: { label?: string; exchange?: boolean }, command) => {
+      const common = runtime.createCommon(command);
+      // Validate every spec before touching the database: a typo adds nothing.
+      const parsed = specs.map((s) => parseWalletSpec(s, { nativeSymbols: common.config.nativeSymbols }));
+      const { database, userId } = await openServices(common);
+      for (const p of parsed) {
+        await upsertWallet(database.db, userId, {
+          chain: p.chain.id,
+          address: p.address,
+          ...(opts.label !== undefined ? { label: opts.label } : {}),
+          ...(opts.exchange ? { kind: "exchange" as const } : {}),
+        });
+        runtime.out(`added ${p.key}\n`);
+      }
+    });
+
+  wallets
+    .command("list")
+    .description("list wallets")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }, command) => {
+      const common = runtime.createCommon(command);
+      const { database, userId } = await openServices(common);
+      const rows = await listWallets(database.db, userId);
+      if (opts.json) {
+        runtime.out(
+          `${JSON.stringify(
+            rows.map((r) => ({
+              wallet: walletKey(r.chain, r.address),
+              chain: r.chain,
+              address: r.address,
+              label: r.label,
+              kind: r.kind,
+            })),
+            null,
+            2,
+          )}\n`,
+        );
+        return;
+      }
+      if (rows.length === 0) {
+        runtime.out("no wallets yet: lotwise wallets add <chain>:<address>\n");
+        return;
+      }
+      for (const r of rows) {
+        runtime.out(
+          `${walletKey(r.chain, r.address)}${r.label ? `  ${r.label}` : ""}${r.kind !== "own" ? `  (${r.kind})` : ""}\n`,
+        );
+      }
+    });
+
+  wallets
+    .command("remove")
+    .description("remove wallets and their synced data")
+    .argument("<wallet...>", "wallets to remove")
+    .action(async (specs: string[], _opts, command) => {
+      const common = runtime.createCommon(command);
+      const parsed = specs.map((s) => parseWalletSpec(s, { nativeSymbols: common.config.nativeSymbols }));
+      const { database, userId } = await openServices(common);
+      for (const p of parsed) {
+        const removed = await removeWallet(database.db, userId, p.chain.id, p.address);
+        if (!removed) throw new UserInputError(`no such wallet: ${p.key}`);
+        runtime.out(`removed ${p.key}\n`);
+      }
+    });
 };

@@ -1,0 +1,65 @@
+import type { Database } from "../db/client.ts";
+import type { Common } from "../src/common.ts";
+import type { JobProgress } from "../workers/types.ts";
+
+export type ChainFamily = "evm" | "solana";
+
+/** Static facts about one chain. */
+export type ChainInfo = {
+  /** lotwise's chain id string: `ethereum`, `base`, `arbitrum`, `optimism`, `polygon`, `evm:<id>`, `solana`. */
+  id: string;
+  family: ChainFamily;
+  name: string;
+  /** EIP-155 chain id (EVM only). */
+  chainId?: number;
+  nativeSymbol: string;
+  /** Decimals of the native asset (18 for ETH-like, 9 for SOL). */
+  nativeDecimals: number;
+  /**
+   * Blocks (EVM) or slots (Solana) below the head after which data is final and never rechecked.
+   * @defaultValue 30 for unknown EVM chains (ponder's default)
+   */
+  finalityDepth: number;
+  /** OP-stack chains charge an L1 data fee that the receipt reports (`l1Fee`). */
+  opStack?: boolean;
+};
+
+/** A wallet row as the sync code needs it. */
+export type WalletRef = {
+  id: number;
+  userId: number;
+  chain: string;
+  address: string;
+  label: string;
+  kind: string;
+};
+
+export type SyncWalletArgs = {
+  common: Common;
+  database: Database;
+  wallet: WalletRef;
+  chain: ChainInfo;
+  /** RPC URL for this chain (secret: never log it). */
+  rpcUrl: string;
+  signal: AbortSignal;
+  reportProgress: (progress: JobProgress) => void;
+};
+
+/** What one wallet sync did; JSON-safe (it is a job result). */
+export type SyncWalletResult = {
+  wallet: string;
+  transactions: number;
+  movements: number;
+  /** RPC requests sent over the network. */
+  rpcCalls: number;
+  /** RPC requests answered from the database cache. */
+  cacheHits: number;
+  /** Highest block / slot now final in the store. */
+  syncedTo?: string | undefined;
+};
+
+/** Each chain family folder exports one of these from its `index.ts`. */
+export type ChainSyncer = {
+  family: ChainFamily;
+  syncWallet: (args: SyncWalletArgs) => Promise<SyncWalletResult>;
+};

@@ -1,0 +1,242 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { decimalNumeric } from "./types.ts";
+
+/** User-facing state: users, wallets, classifications, overrides, prices, ledger, 1099-DA, reports. */
+export const app = pgSchema("lotwise_app");
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const users = app.table(
+  "users",
+  {
+    id: serial("id").primaryKey(),
+    /** Login / CLI name; the CLI's default user is `default`. */
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("users_name_uq").on(t.name)],
+);
+
+export const apiKeys = app.table(
+  "api_keys",
+  {
+    id: serial("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    label: text("label").notNull().default(""),
+    /** SHA-256 of the key, hex; the key itself is shown once and never stored. */
+    keyHash: text("key_hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("api_keys_hash_uq").on(t.keyHash)],
+);
+
+export const wallets = app.table(
+  "wallets",
+  {
+    id: serial("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Chain id string: `ethereum`, `base`, `arbitrum`, `optimism`, `polygon`, `evm:<chainId>`, `solana`. */
+    chain: text("chain").notNull(),
+    /** Canonical address: EIP-55 checksummed for EVM, base58 for Solana. */
+    address: text("address").notNull(),
+    label: text("label").notNull().default(""),
+    /** `own` (the user's wallet) or `exchange` (an exchange deposit address the user labelled). */
+    kind: text("kind").notNull().default("own"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("wallets_user_chain_address_uq").on(t.userId, t.chain, t.address)],
+);
+
+/** The classification of one transaction for one user, recomputed after each sync. */
+export const classifications = app.table(
+  "classifications",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    chain: text("chain").notNull(),
+    txHash: text("tx_hash").notNull(),
+    /** `self_transfer`, `swap`, `defi`, `income`, `sale`, `spend`, `fee`, `spam`, `unknown`, … */
+    kind: text("kind").notNull(),
+    /** Decoder or rule that produced it, e.g. `uniswap-v2:swap`, `override:42`. */
+    source: text("source").notNull(),
+    /** True when the user must look at it (also listed in `review_items`). */
+    uncertain: boolean("uncertain").notNull().default(false),
+    details: jsonb("details").notNull().default(sql`'{}'::jsonb`),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: "classifications_pk", columns: [t.userId, t.chain, t.txHash] })],
+);
+
+/** User overrides: per transaction (`tx_hash` set) or a rule (`rule` set). They survive re-syncs. */
+export const overrides = app.table(
+  "overrides",
+  {
+    id: serial("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    chain: text("chain"),
+    txHash: text("tx_hash"),
+    /** Rule matcher, e.g. `{ "counterparty": "0x…", "asset": "…" }`; null for per-transaction overrides. */
+    rule: jsonb("rule"),
+    /** What to apply, e.g. `{ "kind": "income", "subtype": "airdrop" }`. */
+    action: jsonb("action").notNull(),
+    note: text("note").notNull().default(""),
+    createdAt: createdAt(),
+  },
+  (t) => [index("overrides_user_tx_idx").on(t.userId, t.chain, t.txHash)],
+);
+
+export const reviewItems = app.table(
+  "review_items",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    chain: text("chain").notNull(),
+    txHash: text("tx_hash").notNull(),
+    /** Machine code of the reason, e.g. `unmatched_transfer`, `missing_price`, `unknown_contract`. */
+    reason: text("reason").notNull(),
+    message: text("message").notNull(),
+    /** `open` or `resolved`. */
+    status: text("status").notNull().default("open"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ name: "review_items_pk", columns: [t.userId, t.chain, t.txHash, t.reason] })],
+);
+
+/** USD prices per asset and instant, with where each came from. */
+export const prices = app.table(
+  "prices",
+  {
+    /** Canonical ledger asset id (`ETH`, `USDC`, `evm:31337:0x…`). */
+    asset: text("asset").notNull(),
+    time: timestamp("time", { withTimezone: true }).notNull(),
+    /** USD per one whole unit. */
+    usd: decimalNumeric("usd").notNull(),
+    /** `file:<name>`, `stablecoin`, `onchain:<pool>`, `defillama`, `coingecko`. */
+    source: text("source").notNull(),
+    fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: "prices_pk", columns: [t.asset, t.time, t.source] })],
+);
+
+/** The reconciled ledger (ledger CSV v1 rows), per user, in file order `seq`. */
+export const ledgerRows = app.table(
+  "ledger_rows",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    seq: integer("seq").notNull(),
+    time: timestamp("time", { withTimezone: true }).notNull(),
+    type: text("type").notNull(),
+    wallet: text("wallet").notNull(),
+    outAsset: text("out_asset"),
+    outQuantity: decimalNumeric("out_quantity"),
+    inAsset: text("in_asset"),
+    inQuantity: decimalNumeric("in_quantity"),
+    usdValue: decimalNumeric("usd_value"),
+    feeAsset: text("fee_asset"),
+    feeQuantity: decimalNumeric("fee_quantity"),
+    feeUsd: decimalNumeric("fee_usd"),
+    toWallet: text("to_wallet"),
+    lots: text("lots"),
+    subtype: text("subtype"),
+    tx: text("tx"),
+    note: text("note"),
+    /** Where each USD figure came from: `{ "usd_value": "…", "fee_usd": "…" }`. */
+    priceSources: jsonb("price_sources").notNull().default(sql`'{}'::jsonb`),
+    warnings: jsonb("warnings").notNull().default(sql`'[]'::jsonb`),
+  },
+  (t) => [
+    primaryKey({ name: "ledger_rows_pk", columns: [t.userId, t.id] }),
+    index("ledger_rows_user_time_idx").on(t.userId, t.time, t.seq),
+  ],
+);
+
+/** Rows of an imported broker Form 1099-DA. */
+export const form1099daRows = app.table(
+  "form1099da_rows",
+  {
+    id: serial("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    broker: text("broker").notNull(),
+    taxYear: integer("tax_year").notNull(),
+    /** Line in the imported file (1-based, header excluded), for error messages and idempotent re-import. */
+    sourceLine: integer("source_line").notNull(),
+    asset: text("asset").notNull(),
+    units: decimalNumeric("units"),
+    dateAcquired: text("date_acquired"),
+    dateSold: text("date_sold").notNull(),
+    proceeds: decimalNumeric("proceeds").notNull(),
+    costBasis: decimalNumeric("cost_basis"),
+    /** 1099-DA box 2: basis reported to the IRS. */
+    basisReported: boolean("basis_reported"),
+    /** `short`, `long`, `ordinary` or null when the broker does not know. */
+    term: text("term"),
+    raw: jsonb("raw").notNull(),
+  },
+  (t) => [uniqueIndex("form1099da_rows_source_uq").on(t.userId, t.broker, t.taxYear, t.sourceLine)],
+);
+
+export const reconciliationResults = app.table(
+  "reconciliation_results",
+  {
+    id: serial("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    formRowId: integer("form_row_id").references(() => form1099daRows.id, { onDelete: "cascade" }),
+    /** Ledger disposal ids matched to the form row. */
+    disposalIds: jsonb("disposal_ids").notNull().default(sql`'[]'::jsonb`),
+    /** `matched`, `differs`, `missing_on_chain`, `missing_on_form`. */
+    status: text("status").notNull(),
+    box: text("box"),
+    adjustmentCode: text("adjustment_code"),
+    adjustmentAmount: decimalNumeric("adjustment_amount"),
+    explanation: text("explanation").notNull().default(""),
+    createdAt: createdAt(),
+  },
+  (t) => [index("reconciliation_results_user_idx").on(t.userId)],
+);
+
+/** Generated reports (gains runs, harvest scans), kept so the API and dashboard can list them. */
+export const reports = app.table(
+  "reports",
+  {
+    id: serial("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** `gains`, `harvest`, `reconcile`. */
+    kind: text("kind").notNull(),
+    taxYear: integer("tax_year"),
+    params: jsonb("params").notNull().default(sql`'{}'::jsonb`),
+    result: jsonb("result").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("reports_user_kind_idx").on(t.userId, t.kind)],
+);

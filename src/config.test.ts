@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { loadConfig, secretsOf } from "./config.ts";
+import { ConfigError } from "./errors.ts";
+
+describe("loadConfig()", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "lotwise-config-"));
+
+  test("defaults: embedded database under ./.lotwise, in-process jobs", () => {
+    const c = loadConfig({ env: {}, cwd: dir });
+    expect(c.dataDir).toBe(path.join(dir, ".lotwise"));
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.tax.method).toBe("fifo");
+    expect(c.tax.scope).toBe("transition");
+  });
+
+  test("precedence: flags over environment over file", () => {
+    const file = path.join(dir, "a.json");
+    writeFileSync(file, JSON.stringify({ user: "fromfile", logLevel: "warn", rpc: { base: "http://file:1" } }));
+    const env = { LOTWISE_USER: "fromenv", LOTWISE_RPC_EVM_31337: "http://127.0.0.1:8545" };
+    const c = loadConfig({ env, configFile: file, flags: { logLevel: "debug", user: undefined }, cwd: dir });
+    expect(c.user).toBe("fromenv");
+    expect(c.logLevel).toBe("debug");
+    expect(c.rpc).toEqual({ base: "http://file:1", "evm:31337": "http://127.0.0.1:8545" });
+  });
+
+  test("a bad value fails fast naming the setting and where it came from", () => {
+    expect(() => loadConfig({ env: { DATABASE_URL: "not a url" }, cwd: dir })).toThrow(
+      /invalid setting databaseUrl \(from environment variable DATABASE_URL\)/,
+    );
+    const file = path.join(dir, "b.json");
+    writeFileSync(file, JSON.stringify({ tax: { method: "lofo" } }));
+    expect(() => loadConfig({ env: {}, configFile: file, cwd: dir })).toThrow(/invalid setting tax.method \(from .*b\.json\)/);
+    expect(() => loadConfig({ env: {}, flags: { logLevel: "loud" }, cwd: dir })).toThrow(ConfigError);
+  });
+
+  test("a missing or broken config file is a clear error", () => {
+    expect(() => loadConfig({ env: {}, configFile: "nope.json", cwd: dir })).toThrow(/config file not found/);
+    const file = path.join(dir, "c.json");
+    writeFileSync(file, "{ nope");
+    expect(() => loadConfig({ env: {}, configFile: file, cwd: dir })).toThrow(/config file .*c\.json/);
+  });
+
+  test("secretsOf() lists URLs and keys so the logger can redact them", () => {
+    const c = loadConfig({
+      env: { DATABASE_URL: "postgres://u:pw@db:5432/x" },
+      flags: { rpc: { ethereum: "https://eth.example/v2/SECRETKEY123" } },
+      cwd: dir,
+    });
+    expect(secretsOf(c)).toEqual(expect.arrayContaining(["postgres://u:pw@db:5432/x", "https://eth.example/v2/SECRETKEY123"]));
+  });
+});

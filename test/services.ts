@@ -1,0 +1,64 @@
+/**
+ * Shared test harness: real PostgreSQL and Redis from the machine (or CI), PGlite in memory.
+ * Test settings may come from the environment here (the app itself reads it only in config.ts).
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { createDatabase, type Database } from "../db/client.ts";
+import type { Common } from "../src/common.ts";
+import { type ConfigInput, configSchema } from "../src/config.ts";
+import { silentLogger } from "../src/logger.ts";
+import { createShutdown } from "../src/shutdown.ts";
+import { nullProgress } from "../src/ui/progress.ts";
+
+/** PostgreSQL server used by tests. @defaultValue postgres://postgres@127.0.0.1:5432/test */
+export const TEST_POSTGRES_URL =
+  process.env.LOTWISE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/** Redis used by tests. @defaultValue redis://127.0.0.1:6379 */
+export const TEST_REDIS_URL = process.env.LOTWISE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export type DatabaseKind = "pglite" | "postgres";
+export const DATABASE_KINDS: readonly DatabaseKind[] = ["pglite", "postgres"];
+
+const withDatabaseName = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+/**
+ * A fresh, migrated database of `kind`: PGlite in memory, or a new PostgreSQL database
+ * (`lotwise_t_<random>`) on the test server, dropped by `close()`.
+ */
+export const createTestDatabase = async (kind: DatabaseKind): Promise<Database & { url?: string }> => {
+  if (kind === "pglite") {
+    const database = await createDatabase({ kind: "pglite" });
+    await database.migrate();
+    return database;
+  }
+  const name = `lotwise_t_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = withDatabaseName(TEST_POSTGRES_URL, name);
+  const database = await createDatabase({ kind: "postgres", url, poolSize: 4 });
+  await database.migrate();
+  return {
+    ...database,
+    url,
+    close: async () => {
+      await database.close();
+      const a = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+};
+
+/** A `Common` for tests: silent logger, no progress, config from `overrides`. */
+export const createTestCommon = (overrides: ConfigInput = {}): Common => {
+  const config = configSchema.parse({ dataDir: "/tmp/lotwise-test", ...overrides });
+  return { config, logger: silentLogger, shutdown: createShutdown(), progress: nullProgress };
+};

@@ -1,0 +1,166 @@
+import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { Database } from "../db/client.ts";
+import type { Common } from "../src/common.ts";
+import { NonRetryableError } from "../src/errors.ts";
+import { attemptsOf, backoffOf } from "./policy.ts";
+import type { AnyJobDefinition, JobHandle, JobProgress, JobQueue, JobState, JobStatus } from "./types.ts";
+
+/** Redis key prefix for every lotwise queue. @defaultValue `lotwise` */
+export const DEFAULT_PREFIX = "lotwise";
+/** Completed jobs kept for the API / dashboard: 7 days or the newest 1000. */
+const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 1000 };
+/** Failed jobs kept for inspection: 30 days. */
+const KEEP_FAILED = { age: 30 * 24 * 3600 };
+
+export type BullArgs = { common: Common; redisUrl: string; prefix?: string };
+
+const connect = (url: string) =>
+  // `maxRetriesPerRequest: null` is what BullMQ requires for blocking worker connections.
+  new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+
+/** Producer side: adds jobs to BullMQ queues and waits for their results. */
+export const createBullQueue = (args: BullArgs): JobQueue => {
+  const prefix = args.prefix ?? DEFAULT_PREFIX;
+  const connection = connect(args.redisUrl);
+  connection.on("error", (error) => args.common.logger.debug("redis error", { error: error.message }));
+  const queues = new Map<string, Queue>();
+  const events = new Map<string, QueueEvents>();
+
+  const queueFor = (name: string) => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection, prefix });
+      queues.set(name, q);
+    }
+    return q;
+  };
+  const eventsFor = async (name: string) => {
+    let e = events.get(name);
+    if (!e) {
+      e = new QueueEvents(name, { connection: connect(args.redisUrl), prefix });
+      events.set(name, e);
+      await e.waitUntilReady();
+    }
+    return e;
+  };
+
+  return {
+    kind: "bullmq",
+    enqueue: async (definition, rawData, options = {}) => {
+      const data = definition.parse(rawData);
+      const queueEvents = await eventsFor(definition.name);
+      const job = await queueFor(definition.name).add(definition.name, data, {
+        ...(options.jobId ? { jobId: options.jobId } : {}),
+        attempts: attemptsOf(definition),
+        backoff: { type: "exponential", delay: backoffOf(definition) },
+        removeOnComplete: KEEP_COMPLETED,
+        removeOnFail: KEEP_FAILED,
+      });
+      const id = job.id!;
+      if (options.onProgress) {
+        const onProgress = options.onProgress;
+        const listener = ({ jobId, data: p }: { jobId: string; data: unknown }) => {
+          if (jobId === id && typeof p === "object" && p !== null) onProgress(p as JobProgress);
+        };
+        queueEvents.on("progress", listener);
+        const stop = () => queueEvents.off("progress", listener);
+        job.waitUntilFinished(queueEvents).then(stop, stop);
+      }
+      const handle: JobHandle<unknown> = {
+        id,
+        result: async () => {
+          try {
+            return await job.waitUntilFinished(queueEvents);
+          } catch (error) {
+            // BullMQ gives back only the message; keep the error's class when it was non-retryable.
+            const message = error instanceof Error ? error.message : String(error);
+            throw new JobFailedError(`job ${definition.name} ${id} failed: ${message}`, { cause: error });
+          }
+        },
+      };
+      return handle as JobHandle<never>;
+    },
+    status: async (definition, id) => {
+      const job = await queueFor(definition.name).getJob(id);
+      return job ? toStatus(job, await job.getState()) : undefined;
+    },
+    close: async () => {
+      for (const e of events.values()) await e.close();
+      for (const q of queues.values()) await q.close();
+      await connection.quit().catch(() => {});
+    },
+  };
+};
+
+export class JobFailedError extends NonRetryableError {
+  override name = "JobFailedError";
+}
+
+const toStatus = (job: Job, state: string): JobStatus => ({
+  id: job.id!,
+  name: job.name,
+  state: (["waiting", "active", "completed", "failed", "delayed"].includes(state)
+    ? state
+    : "unknown") as JobState,
+  progress: typeof job.progress === "object" ? (job.progress as JobProgress) : undefined,
+  attemptsMade: job.attemptsMade,
+  result: job.returnvalue,
+  error: job.failedReason || undefined,
+});
+
+/**
+ * Consumer side: one BullMQ worker per job definition. Processors stay thin; this wrapper
+ * validates the payload, builds the context and turns `NonRetryableError` into BullMQ's
+ * `UnrecoverableError` so such jobs fail without retries. `close()` waits for active jobs.
+ */
+export const startBullWorkers = (
+  args: BullArgs & { database: Database; definitions: readonly AnyJobDefinition[] },
+): { close: () => Promise<void>; workers: Worker[] } => {
+  const prefix = args.prefix ?? DEFAULT_PREFIX;
+  const workers = args.definitions.map((definition) => {
+    const worker = new Worker(
+      definition.name,
+      async (job: Job) => {
+        let data: unknown;
+        try {
+          data = definition.parse(job.data);
+        } catch (error) {
+          throw new UnrecoverableError(`invalid job payload: ${(error as Error).message}`);
+        }
+        try {
+          return await definition.process(data, {
+            common: args.common,
+            database: args.database,
+            jobId: job.id!,
+            attempt: job.attemptsMade + 1,
+            signal: args.common.shutdown.signal,
+            reportProgress: (p) => {
+              job.updateProgress(p).catch(() => {});
+            },
+          });
+        } catch (error) {
+          if (error instanceof NonRetryableError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+      },
+      { connection: connect(args.redisUrl), prefix, concurrency: definition.concurrency ?? 1 },
+    );
+    worker.on("failed", (job, error) =>
+      args.common.logger.warn("job failed", {
+        job: definition.name,
+        job_id: job?.id,
+        attempts_made: job?.attemptsMade,
+        error: error.message,
+      }),
+    );
+    worker.on("error", (error) => args.common.logger.debug("worker error", { error: error.message }));
+    return worker;
+  });
+  return {
+    workers,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+};

@@ -1,0 +1,55 @@
+import { eq } from "drizzle-orm";
+import { resolveChain, walletKey } from "../../chains/registry.ts";
+import { SYNCERS } from "../../chains/syncers.ts";
+import type { SyncWalletResult } from "../../chains/types.ts";
+import { wallets } from "../../db/schema/index.ts";
+import { ConfigError, NonRetryableError } from "../../src/errors.ts";
+import type { JobDefinition } from "../types.ts";
+
+export type SyncWalletData = {
+  walletId: number;
+  /**
+   * RPC URL given on the command line (`--rpc chain=url`). Absent: the worker's own configuration
+   * (`rpc.<chain>` in its config file or `LOTWISE_RPC_<CHAIN>`) supplies it.
+   */
+  rpcUrl?: string | undefined;
+};
+
+/** Syncs one wallet's history (thin: validates, loads the wallet, calls its chain family). */
+export const syncWalletJob: JobDefinition<SyncWalletData, SyncWalletResult> = {
+  name: "sync-wallet",
+  attempts: 3,
+  backoffMs: 2000,
+  parse: (data) => {
+    const d = data as Partial<SyncWalletData> | null;
+    if (!d || typeof d.walletId !== "number" || !Number.isInteger(d.walletId)) {
+      throw new NonRetryableError("sync-wallet: walletId must be an integer");
+    }
+    if (d.rpcUrl !== undefined && typeof d.rpcUrl !== "string") {
+      throw new NonRetryableError("sync-wallet: rpcUrl must be a string");
+    }
+    return { walletId: d.walletId, rpcUrl: d.rpcUrl };
+  },
+  process: async (data, ctx) => {
+    const { config } = ctx.common;
+    const [wallet] = await ctx.database.db.select().from(wallets).where(eq(wallets.id, data.walletId));
+    if (!wallet) throw new NonRetryableError(`sync-wallet: wallet ${data.walletId} does not exist`);
+    const chain = resolveChain(wallet.chain, { nativeSymbols: config.nativeSymbols });
+    const rpcUrl = data.rpcUrl ?? config.rpc[chain.id];
+    if (!rpcUrl) {
+      throw new ConfigError(
+        `no RPC endpoint for ${chain.id} (wallet ${walletKey(wallet.chain, wallet.address)}): ` +
+          `pass --rpc ${chain.id}=URL or set rpc.${chain.id} in the config file`,
+      );
+    }
+    return SYNCERS[chain.family].syncWallet({
+      common: ctx.common,
+      database: ctx.database,
+      wallet,
+      chain,
+      rpcUrl,
+      signal: ctx.signal,
+      reportProgress: ctx.reportProgress,
+    });
+  },
+};

@@ -1,0 +1,22 @@
+import type { Database } from "../db/client.ts";
+import type { Common } from "../src/common.ts";
+import { createBullQueue } from "./bullmq.ts";
+import { createInProcessQueue } from "./in-process.ts";
+import type { JobQueue } from "./types.ts";
+
+/**
+ * The job queue for this configuration: BullMQ when `redisUrl` is set (jobs run in
+ * `lotwise worker` processes), otherwise the in-process runner. Registers its close.
+ */
+export const createJobQueue = (args: { common: Common; database: Database; prefix?: string }): JobQueue => {
+  const { common } = args;
+  const queue = common.config.redisUrl
+    ? createBullQueue({
+        common,
+        redisUrl: common.config.redisUrl,
+        ...(args.prefix ? { prefix: args.prefix } : {}),
+      })
+    : createInProcessQueue({ common, database: args.database });
+  common.shutdown.add("job queue", () => queue.close());
+  return queue;
+};
