@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Logger } from "../src/logger.ts";
 import { NonRetryableError, RetryableError } from "../src/errors.ts";
+import type { Logger } from "../src/logger.ts";
 import { createLimiter, withRetry } from "../src/utils/retry.ts";
 
 /**
@@ -13,7 +13,9 @@ import { createLimiter, withRetry } from "../src/utils/retry.ts";
 export type RpcCache = {
   /** Cached responses for `keys` (missing keys are absent from the map). */
   getMany: (keys: readonly string[]) => Promise<Map<string, unknown>>;
-  put: (entries: readonly { key: string; method: string; blockNumber?: bigint | undefined; response: unknown }[]) => Promise<void>;
+  put: (
+    entries: readonly { key: string; method: string; blockNumber?: bigint | undefined; response: unknown }[],
+  ) => Promise<void>;
 };
 
 export type RpcStats = {
@@ -125,7 +127,10 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
             response = await fetch(args.url, {
               ...init,
               method: "POST",
-              headers: { "content-type": "application/json", ...(init.headers as Record<string, string> | undefined) },
+              headers: {
+                "content-type": "application/json",
+                ...(init.headers as Record<string, string> | undefined),
+              },
               body,
               signal,
             });
@@ -145,7 +150,9 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
           }
           if (!response.ok) {
             const text = await response.text().catch(() => "");
-            throw new NonRetryableError(`${chain} RPC ${what}: HTTP ${response.status} ${text.slice(0, 200)}`);
+            throw new NonRetryableError(
+              `${chain} RPC ${what}: HTTP ${response.status} ${text.slice(0, 200)}`,
+            );
           }
           return response;
         }),
@@ -155,7 +162,13 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
         signal: args.signal,
         onRetry: (error, attempt, delay) => {
           stats.retries++;
-          logger.debug("rpc retry", { chain, call: what, attempt, delay_ms: delay, error: (error as Error).message });
+          logger.debug("rpc retry", {
+            chain,
+            call: what,
+            attempt,
+            delay_ms: delay,
+            error: (error as Error).message,
+          });
         },
       },
     );
@@ -166,7 +179,12 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     return withRetry(
       async () => {
         const ids = calls.map(() => nextId++);
-        const payload = calls.map((c, i) => ({ jsonrpc: "2.0", id: ids[i], method: c.method, params: c.params }));
+        const payload = calls.map((c, i) => ({
+          jsonrpc: "2.0",
+          id: ids[i],
+          method: c.method,
+          params: c.params,
+        }));
         const body = JSON.stringify(calls.length === 1 ? payload[0] : payload, (_k, v) =>
           typeof v === "bigint" ? `0x${v.toString(16)}` : v,
         );
@@ -178,13 +196,18 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
           throw new RpcProviderError(`${chain} RPC ${what}: response is not valid JSON`, { cause: error });
         }
         const list = Array.isArray(json) ? json : [json];
-        const byId = new Map<unknown, { result?: unknown; error?: { code: number; message: string; data?: unknown } }>();
-        for (const item of list) if (item && typeof item === "object") byId.set((item as { id: unknown }).id, item);
+        const byId = new Map<
+          unknown,
+          { result?: unknown; error?: { code: number; message: string; data?: unknown } }
+        >();
+        for (const item of list)
+          if (item && typeof item === "object") byId.set((item as { id: unknown }).id, item);
         // A single (non-batch) error without id, e.g. {"error":…,"id":null}, answers the one call.
         if (calls.length === 1 && !byId.has(ids[0]) && list.length === 1) byId.set(ids[0], list[0]);
         return calls.map((c, i) => {
           const item = byId.get(ids[i]);
-          if (!item) throw new RpcProviderError(`${chain} RPC ${c.method}: no response for request id ${ids[i]}`);
+          if (!item)
+            throw new RpcProviderError(`${chain} RPC ${c.method}: no response for request id ${ids[i]}`);
           if (item.error) {
             const { code, message, data } = item.error;
             if (RETRYABLE_RPC_CODES.has(code) && RATE_LIMIT_TEXT.test(String(message))) {
@@ -192,7 +215,8 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
             }
             throw new RpcResponseError({ chain, method: c.method, code, message: String(message), data });
           }
-          if (!("result" in item)) throw new RpcProviderError(`${chain} RPC ${c.method}: response has no result`);
+          if (!("result" in item))
+            throw new RpcProviderError(`${chain} RPC ${c.method}: response has no result`);
           stats.requests++;
           return item.result;
         });
@@ -205,7 +229,8 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     const results: unknown[] = new Array(requests.length);
     const keys = requests.map((r) => (r.options?.cache ? cacheKey(r.method, r.params) : undefined));
     const wanted = keys.filter((k): k is string => k !== undefined);
-    const cached = args.cache && wanted.length > 0 ? await args.cache.getMany(wanted) : new Map<string, unknown>();
+    const cached =
+      args.cache && wanted.length > 0 ? await args.cache.getMany(wanted) : new Map<string, unknown>();
     const pending: number[] = [];
     requests.forEach((_r, i) => {
       const k = keys[i];
@@ -229,7 +254,9 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
             toCache.push({
               key: k,
               method: requests[i]!.method,
-              ...(typeof cache === "object" && cache.blockNumber !== undefined ? { blockNumber: cache.blockNumber } : {}),
+              ...(typeof cache === "object" && cache.blockNumber !== undefined
+                ? { blockNumber: cache.blockNumber }
+                : {}),
               response: answers[j],
             });
           }

@@ -1,0 +1,209 @@
+import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import type { DbOrTx } from "../db/client.ts";
+import { blocks, cursors, movements, rawRecords, tokens, transactions } from "../db/schema/index.ts";
+
+/**
+ * Idempotent writes shared by every chain family. Each function can run twice (or after a crash
+ * half-way) and leaves the same rows: raw records are immutable (`ON CONFLICT DO NOTHING`),
+ * transactions are upserted, and a transaction's movements are replaced as a whole in one
+ * database transaction, so a re-normalized transaction never leaves stale rows behind.
+ */
+
+export type RawRecordRow = typeof rawRecords.$inferInsert;
+export type TransactionRow = typeof transactions.$inferInsert;
+export type MovementRow = typeof movements.$inferInsert;
+export type TokenRow = typeof tokens.$inferInsert;
+export type BlockRow = typeof blocks.$inferInsert;
+
+/** Rows per INSERT, to stay well under PostgreSQL's 65,535 bind parameters. */
+const CHUNK = 500;
+
+const chunks = <T>(rows: readonly T[], size = CHUNK): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+};
+
+export const saveRawRecords = async (db: DbOrTx, rows: readonly RawRecordRow[]): Promise<void> => {
+  for (const c of chunks(rows)) await db.insert(rawRecords).values(c).onConflictDoNothing();
+};
+
+/** Stores a wallet's transactions with their movements, replacing earlier movements of those transactions. */
+export const saveTransactionsWithMovements = async (
+  db: DbOrTx,
+  txs: readonly TransactionRow[],
+  moves: readonly MovementRow[],
+): Promise<void> => {
+  if (txs.length === 0) return;
+  await db.transaction(async (tx) => {
+    for (const c of chunks(txs)) {
+      await tx
+        .insert(transactions)
+        .values(c)
+        .onConflictDoUpdate({
+          target: [transactions.walletId, transactions.chain, transactions.txHash],
+          set: {
+            blockNumber: sql`excluded.block_number`,
+            blockHash: sql`excluded.block_hash`,
+            txIndex: sql`excluded.tx_index`,
+            time: sql`excluded.time`,
+            from: sql`excluded.from`,
+            to: sql`excluded.to`,
+            status: sql`excluded.status`,
+            method: sql`excluded.method`,
+            feePayer: sql`excluded.fee_payer`,
+            final: sql`excluded.final`,
+            details: sql`excluded.details`,
+          },
+        });
+    }
+    const byWallet = new Map<string, { walletId: number; chain: string; hashes: string[] }>();
+    for (const t of txs) {
+      const k = `${t.walletId}\u0000${t.chain}`;
+      const e = byWallet.get(k) ?? { walletId: t.walletId, chain: t.chain, hashes: [] };
+      e.hashes.push(t.txHash);
+      byWallet.set(k, e);
+    }
+    for (const { walletId, chain, hashes } of byWallet.values()) {
+      for (const h of chunks(hashes)) {
+        await tx
+          .delete(movements)
+          .where(
+            and(eq(movements.walletId, walletId), eq(movements.chain, chain), inArray(movements.txHash, h)),
+          );
+      }
+    }
+    for (const c of chunks(moves)) await tx.insert(movements).values(c);
+  });
+};
+
+export const saveTokens = async (db: DbOrTx, rows: readonly TokenRow[]): Promise<void> => {
+  for (const c of chunks(rows)) {
+    await db
+      .insert(tokens)
+      .values(c)
+      .onConflictDoUpdate({
+        target: [tokens.chain, tokens.address],
+        set: {
+          standard: sql`excluded.standard`,
+          symbol: sql`excluded.symbol`,
+          name: sql`excluded.name`,
+          decimals: sql`excluded.decimals`,
+          problem: sql`excluded.problem`,
+          updatedAt: sql`now()`,
+        },
+      });
+  }
+};
+
+export const getTokens = async (db: DbOrTx, chain: string, addresses: readonly string[]) => {
+  const out = new Map<string, typeof tokens.$inferSelect>();
+  for (const c of chunks(addresses)) {
+    const rows = await db
+      .select()
+      .from(tokens)
+      .where(and(eq(tokens.chain, chain), inArray(tokens.address, c as string[])));
+    for (const r of rows) out.set(r.address, r);
+  }
+  return out;
+};
+
+export const saveBlocks = async (db: DbOrTx, rows: readonly BlockRow[]): Promise<void> => {
+  for (const c of chunks(rows)) {
+    await db
+      .insert(blocks)
+      .values(c)
+      .onConflictDoUpdate({
+        target: [blocks.chain, blocks.number],
+        set: {
+          hash: sql`excluded.hash`,
+          parentHash: sql`excluded.parent_hash`,
+          timestamp: sql`excluded.timestamp`,
+        },
+      });
+  }
+};
+
+export const getCursor = async <P>(db: DbOrTx, walletId: number, source: string): Promise<P | undefined> => {
+  const [row] = await db
+    .select({ position: cursors.position })
+    .from(cursors)
+    .where(and(eq(cursors.walletId, walletId), eq(cursors.source, source)));
+  return row?.position as P | undefined;
+};
+
+export const setCursor = async (
+  db: DbOrTx,
+  args: { walletId: number; source: string; chain: string; position: unknown },
+): Promise<void> => {
+  await db
+    .insert(cursors)
+    .values({ ...args, position: args.position as object })
+    .onConflictDoUpdate({
+      target: [cursors.walletId, cursors.source],
+      set: { position: args.position as object, updatedAt: sql`now()` },
+    });
+};
+
+/**
+ * Reorg clean-up: removes a wallet's non-final transactions and movements above `block`, and the
+ * chain's raw records and block headers above it (they are re-fetched from the new canonical chain).
+ */
+export const rollbackAbove = async (
+  db: DbOrTx,
+  args: { chain: string; walletId: number; block: bigint },
+): Promise<void> => {
+  await db.transaction(async (tx) => {
+    await tx
+      .delete(movements)
+      .where(
+        and(
+          eq(movements.walletId, args.walletId),
+          eq(movements.chain, args.chain),
+          gt(movements.blockNumber, args.block),
+        ),
+      );
+    await tx
+      .delete(transactions)
+      .where(
+        and(
+          eq(transactions.walletId, args.walletId),
+          eq(transactions.chain, args.chain),
+          gt(transactions.blockNumber, args.block),
+        ),
+      );
+    await tx
+      .delete(rawRecords)
+      .where(and(eq(rawRecords.chain, args.chain), gt(rawRecords.blockNumber, args.block)));
+    await tx.delete(blocks).where(and(eq(blocks.chain, args.chain), gt(blocks.number, args.block)));
+  });
+};
+
+/** Marks a wallet's transactions and movements at or below `block` final. */
+export const markFinal = async (
+  db: DbOrTx,
+  args: { chain: string; walletId: number; block: bigint },
+): Promise<void> => {
+  await db
+    .update(transactions)
+    .set({ final: true })
+    .where(
+      and(
+        eq(transactions.walletId, args.walletId),
+        eq(transactions.chain, args.chain),
+        lte(transactions.blockNumber, args.block),
+        eq(transactions.final, false),
+      ),
+    );
+  await db
+    .update(movements)
+    .set({ final: true })
+    .where(
+      and(
+        eq(movements.walletId, args.walletId),
+        eq(movements.chain, args.chain),
+        lte(movements.blockNumber, args.block),
+        eq(movements.final, false),
+      ),
+    );
+};
