@@ -26,6 +26,8 @@ export const createBullQueue = (args: BullArgs): JobQueue => {
   connection.on("error", (error) => args.common.logger.debug("redis error", { error: error.message }));
   const queues = new Map<string, Queue>();
   const events = new Map<string, QueueEvents>();
+  // BullMQ does not close connections it was given; we close them after the queues.
+  const connections: Redis[] = [connection];
 
   const queueFor = (name: string) => {
     let q = queues.get(name);
@@ -38,7 +40,9 @@ export const createBullQueue = (args: BullArgs): JobQueue => {
   const eventsFor = async (name: string) => {
     let e = events.get(name);
     if (!e) {
-      e = new QueueEvents(name, { connection: connect(args.redisUrl), prefix });
+      const eventsConnection = connect(args.redisUrl);
+      connections.push(eventsConnection);
+      e = new QueueEvents(name, { connection: eventsConnection, prefix });
       events.set(name, e);
       await e.waitUntilReady();
     }
@@ -88,7 +92,7 @@ export const createBullQueue = (args: BullArgs): JobQueue => {
     close: async () => {
       for (const e of events.values()) await e.close();
       for (const q of queues.values()) await q.close();
-      await connection.quit().catch(() => {});
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
 };
@@ -118,7 +122,10 @@ export const startBullWorkers = (
   args: BullArgs & { database: Database; definitions: readonly AnyJobDefinition[] },
 ): { close: () => Promise<void>; workers: Worker[] } => {
   const prefix = args.prefix ?? DEFAULT_PREFIX;
+  const connections: Redis[] = [];
   const workers = args.definitions.map((definition) => {
+    const connection = connect(args.redisUrl);
+    connections.push(connection);
     const worker = new Worker(
       definition.name,
       async (job: Job) => {
@@ -144,7 +151,7 @@ export const startBullWorkers = (
           throw error;
         }
       },
-      { connection: connect(args.redisUrl), prefix, concurrency: definition.concurrency ?? 1 },
+      { connection, prefix, concurrency: definition.concurrency ?? 1 },
     );
     worker.on("failed", (job, error) =>
       args.common.logger.warn("job failed", {
@@ -161,6 +168,7 @@ export const startBullWorkers = (
     workers,
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
 };

@@ -1,6 +1,43 @@
-import { pendingCommand } from "./pending.ts";
+import { startBullWorkers } from "../../../workers/bullmq.ts";
+import { JOB_DEFINITIONS } from "../../../workers/registry.ts";
+import { ConfigError } from "../../errors.ts";
+import { openServices } from "../../services.ts";
 import type { RegisterCommand } from "./types.ts";
 
-export const register: RegisterCommand = (program) => {
-  pendingCommand(program, "worker", "start a queue worker process");
+export const register: RegisterCommand = (program, runtime) => {
+  program
+    .command("worker")
+    .description("start a queue worker process (needs REDIS_URL and DATABASE_URL); stops cleanly on SIGINT/SIGTERM")
+    .action(async (_opts, command) => {
+      const common = runtime.createCommon(command);
+      const { config, logger, shutdown } = common;
+      if (!config.redisUrl) {
+        throw new ConfigError("lotwise worker needs a Redis URL: set REDIS_URL or --redis-url (without it, jobs run inside each CLI command)");
+      }
+      if (!config.databaseUrl) {
+        throw new ConfigError(
+          "lotwise worker needs a shared PostgreSQL database: set DATABASE_URL or --database-url (the embedded database belongs to one process)",
+        );
+      }
+      const services = await openServices(common);
+      const workers = startBullWorkers({
+        common,
+        database: services.database,
+        redisUrl: config.redisUrl,
+        definitions: JOB_DEFINITIONS,
+      });
+      // Close workers first (they finish their active jobs), then the queue and the database.
+      shutdown.add("workers", () => workers.close());
+      const stopped = new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          logger.info("shutting down", { signal });
+          resolve();
+        };
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.once("SIGTERM", () => stop("SIGTERM"));
+      });
+      await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
+      logger.info("worker ready", { queues: JOB_DEFINITIONS.map((d) => d.name).join(",") });
+      await stopped;
+    });
 };

@@ -1,0 +1,37 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { parse } from "yaml";
+import { ROOT } from "./cli.ts";
+
+/** No Docker engine runs here: keep docker-compose.yml valid and complete by checking its structure. */
+describe("docker-compose.yml", () => {
+  const compose = parse(readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as {
+    services: Record<string, { healthcheck?: unknown; volumes?: string[]; depends_on?: Record<string, unknown>; command?: string[] }>;
+    volumes: Record<string, unknown>;
+  };
+
+  test("has postgres, redis, api and worker, each with a healthcheck", () => {
+    for (const name of ["postgres", "redis", "api", "worker"]) {
+      expect(compose.services[name], name).toBeDefined();
+      expect(compose.services[name]!.healthcheck, `${name} healthcheck`).toBeDefined();
+    }
+  });
+
+  test("stateful services keep data in named volumes", () => {
+    expect(compose.services.postgres!.volumes).toContain("pgdata:/var/lib/postgresql/data");
+    expect(compose.services.redis!.volumes).toContain("redisdata:/data");
+    expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(["pgdata", "redisdata"]));
+  });
+
+  test("api and worker wait for healthy postgres and redis and run lotwise commands", () => {
+    for (const name of ["api", "worker"]) {
+      expect(compose.services[name]!.depends_on).toMatchObject({
+        postgres: { condition: "service_healthy" },
+        redis: { condition: "service_healthy" },
+      });
+    }
+    expect(compose.services.worker!.command).toEqual(["worker"]);
+    expect(compose.services.api!.command?.[0]).toBe("serve");
+  });
+});
