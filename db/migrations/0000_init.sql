@@ -45,6 +45,7 @@ CREATE TABLE "lotwise_app"."ledger_rows" (
 	"user_id" integer NOT NULL,
 	"id" text NOT NULL,
 	"seq" integer NOT NULL,
+	"origin" text DEFAULT 'chain' NOT NULL,
 	"time" timestamp with time zone NOT NULL,
 	"type" text NOT NULL,
 	"wallet" text NOT NULL,
@@ -64,6 +65,12 @@ CREATE TABLE "lotwise_app"."ledger_rows" (
 	"price_sources" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"warnings" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	CONSTRAINT "ledger_rows_pk" PRIMARY KEY("user_id","id")
+);
+--> statement-breakpoint
+CREATE TABLE "lotwise_app"."ledger_state" (
+	"user_id" integer PRIMARY KEY NOT NULL,
+	"inputs_hash" text NOT NULL,
+	"built_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "lotwise_app"."overrides" (
@@ -134,6 +141,27 @@ CREATE TABLE "lotwise_app"."wallets" (
 	"label" text DEFAULT '' NOT NULL,
 	"kind" text DEFAULT 'own' NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "lotwise_sync"."evm_scans" (
+	"chain" text NOT NULL,
+	"address" text NOT NULL,
+	"source" text NOT NULL,
+	"from_block" numeric(78,0) NOT NULL,
+	"to_block" numeric(78,0) NOT NULL,
+	"txs" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "evm_scans_pk" PRIMARY KEY("chain","address","source","from_block")
+);
+--> statement-breakpoint
+CREATE TABLE "lotwise_sync"."solana_token_accounts" (
+	"wallet_id" integer NOT NULL,
+	"address" text NOT NULL,
+	"mint" text,
+	"program_id" text,
+	"source" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "solana_token_accounts_pk" PRIMARY KEY("wallet_id","address")
 );
 --> statement-breakpoint
 CREATE TABLE "lotwise_sync"."blocks" (
@@ -230,12 +258,14 @@ ALTER TABLE "lotwise_app"."api_keys" ADD CONSTRAINT "api_keys_user_id_users_id_f
 ALTER TABLE "lotwise_app"."classifications" ADD CONSTRAINT "classifications_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "lotwise_app"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_app"."form1099da_rows" ADD CONSTRAINT "form1099da_rows_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "lotwise_app"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_app"."ledger_rows" ADD CONSTRAINT "ledger_rows_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "lotwise_app"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lotwise_app"."ledger_state" ADD CONSTRAINT "ledger_state_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "lotwise_app"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_app"."overrides" ADD CONSTRAINT "overrides_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "lotwise_app"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_app"."reconciliation_results" ADD CONSTRAINT "reconciliation_results_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "lotwise_app"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_app"."reconciliation_results" ADD CONSTRAINT "reconciliation_results_form_row_id_form1099da_rows_id_fk" FOREIGN KEY ("form_row_id") REFERENCES "lotwise_app"."form1099da_rows"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_app"."reports" ADD CONSTRAINT "reports_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "lotwise_app"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_app"."review_items" ADD CONSTRAINT "review_items_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "lotwise_app"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_app"."wallets" ADD CONSTRAINT "wallets_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "lotwise_app"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lotwise_sync"."solana_token_accounts" ADD CONSTRAINT "solana_token_accounts_wallet_id_wallets_id_fk" FOREIGN KEY ("wallet_id") REFERENCES "lotwise_app"."wallets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_sync"."cursors" ADD CONSTRAINT "cursors_wallet_id_wallets_id_fk" FOREIGN KEY ("wallet_id") REFERENCES "lotwise_app"."wallets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_sync"."movements" ADD CONSTRAINT "movements_wallet_id_wallets_id_fk" FOREIGN KEY ("wallet_id") REFERENCES "lotwise_app"."wallets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lotwise_sync"."transactions" ADD CONSTRAINT "transactions_wallet_id_wallets_id_fk" FOREIGN KEY ("wallet_id") REFERENCES "lotwise_app"."wallets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -247,6 +277,7 @@ CREATE INDEX "reconciliation_results_user_idx" ON "lotwise_app"."reconciliation_
 CREATE INDEX "reports_user_kind_idx" ON "lotwise_app"."reports" USING btree ("user_id","kind");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_name_uq" ON "lotwise_app"."users" USING btree ("name");--> statement-breakpoint
 CREATE UNIQUE INDEX "wallets_user_chain_address_uq" ON "lotwise_app"."wallets" USING btree ("user_id","chain","address");--> statement-breakpoint
+CREATE INDEX "solana_token_accounts_address_idx" ON "lotwise_sync"."solana_token_accounts" USING btree ("address");--> statement-breakpoint
 CREATE INDEX "movements_wallet_time_idx" ON "lotwise_sync"."movements" USING btree ("wallet_id","time");--> statement-breakpoint
 CREATE INDEX "movements_chain_block_idx" ON "lotwise_sync"."movements" USING btree ("chain","block_number");--> statement-breakpoint
 CREATE INDEX "raw_records_chain_block_idx" ON "lotwise_sync"."raw_records" USING btree ("chain","block_number");--> statement-breakpoint

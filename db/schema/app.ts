@@ -148,7 +148,10 @@ export const ledgerRows = app.table(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     id: text("id").notNull(),
+    /** Order among rows with the same time (file order): transaction index × 1000 + row index. */
     seq: integer("seq").notNull(),
+    /** `chain` for rows built from synced wallets (rebuilt freely); `import:<name>` for rows the user imported. */
+    origin: text("origin").notNull().default("chain"),
     time: timestamp("time", { withTimezone: true }).notNull(),
     type: text("type").notNull(),
     wallet: text("wallet").notNull(),
@@ -174,6 +177,19 @@ export const ledgerRows = app.table(
     index("ledger_rows_user_time_idx").on(t.userId, t.time, t.seq),
   ],
 );
+
+/**
+ * Per user: how far the chain part of the ledger is built, and with which settings, so a rebuild
+ * after a sync only redoes transactions from the earliest new one on.
+ */
+export const ledgerState = app.table("ledger_state", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** Hash of the classification settings and overrides the ledger was built with. */
+  inputsHash: text("inputs_hash").notNull(),
+  builtAt: timestamp("built_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Rows of an imported broker Form 1099-DA. */
 export const form1099daRows = app.table(

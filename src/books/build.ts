@@ -1,0 +1,219 @@
+import { createHash } from "node:crypto";
+import { and, eq, inArray } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.ts";
+import {
+  classifications,
+  ledgerRows,
+  ledgerState,
+  overrides as overridesTable,
+  transactions,
+} from "../../db/schema/index.ts";
+import { classifyAll } from "../classify/classify.ts";
+import {
+  type AssetResolver,
+  addressKey,
+  type ClassifyContext,
+  type PositionBook,
+  type ProtocolContracts,
+} from "../classify/context.ts";
+import { isPositionAccount } from "../classify/decoders/position.ts";
+import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
+import type { ClassifySettings } from "../classify/settings.ts";
+import type { Leg, TxClassification } from "../classify/types.ts";
+import type { ProgressTask } from "../ui/progress.ts";
+import { Decimal } from "../utils/decimal.ts";
+import { loadTxGroups, loadWallets } from "./load.ts";
+import { buildRows, type PriceLookup } from "./rows.ts";
+import { loadLedgerRows, type ReviewRow, replaceChainLedger } from "./store.ts";
+
+/** Prices legs in batches, then answers lookups synchronously. */
+export type Pricer = {
+  prepare: (items: readonly { leg: Leg; time: Date; blockNumber: bigint }[]) => Promise<PriceLookup>;
+};
+
+export type BuildArgs = {
+  db: DbOrTx;
+  userId: number;
+  settings: ClassifySettings;
+  contracts?: Readonly<Record<string, ProtocolContracts>> | undefined;
+  resolveAsset: AssetResolver;
+  pricer: Pricer;
+  /** Rebuild everything even when nothing changed. */
+  full?: boolean;
+  progress?: ProgressTask | undefined;
+};
+
+export type BuildResult = {
+  /** `full`, `incremental` or `unchanged`. */
+  mode: "full" | "incremental" | "unchanged";
+  /** Instant the rebuild started from (undefined for a full rebuild). */
+  from?: string | undefined;
+  transactions: number;
+  movements: number;
+  rows: number;
+  reviews: number;
+  missingPrices: number;
+};
+
+const loadOverrides = async (db: DbOrTx, userId: number) => {
+  const rows = await db
+    .select()
+    .from(overridesTable)
+    .where(eq(overridesTable.userId, userId))
+    .orderBy(overridesTable.id);
+  const perTx = new Map<string, { id: number; action: OverrideAction }>();
+  const rules: OverrideRule[] = [];
+  for (const r of rows) {
+    if (r.txHash && r.chain)
+      perTx.set(`${r.chain}:${r.txHash}`, { id: r.id, action: r.action as OverrideAction });
+    else if (r.rule)
+      rules.push({ id: r.id, match: r.rule as OverrideRule["match"], action: r.action as OverrideAction });
+  }
+  return { perTx, rules, fingerprint: rows.map((r) => [r.id, r.chain, r.txHash, r.rule, r.action]) };
+};
+
+/** Balances of position accounts from the stored chain rows before `before` (for an incremental rebuild). */
+const positionsBefore = async (db: DbOrTx, userId: number, before: Date): Promise<PositionBook> => {
+  const book: PositionBook = new Map();
+  const add = (account: string, asset: string, q: Decimal) => {
+    const m = book.get(account) ?? new Map<string, Decimal>();
+    m.set(asset, (m.get(asset) ?? new Decimal(0)).add(q));
+    book.set(account, m);
+  };
+  for (const r of await loadLedgerRows(db, userId, before)) {
+    if (r.origin !== "chain") continue;
+    if (r.type === "transfer" && isPositionAccount(r.toWallet))
+      add(r.toWallet!, r.outAsset!, new Decimal(r.outQuantity!));
+    if (r.type === "transfer" && isPositionAccount(r.wallet))
+      add(r.wallet, r.outAsset!, new Decimal(r.outQuantity!).neg());
+    if (r.type === "income" && isPositionAccount(r.wallet))
+      add(r.wallet, r.inAsset!, new Decimal(r.inQuantity!));
+  }
+  return book;
+};
+
+/**
+ * Builds (or brings up to date) the chain part of the user's ledger: classify every transaction
+ * of the user's wallets, price the legs, write ledger rows, classifications and review items.
+ *
+ * Incremental: when the settings, overrides and wallets are what the last build used, only
+ * transactions from the earliest new (or vanished, e.g. reorged) one on are redone — from that
+ * instant minus the bridge-matching window, so cross-chain pairs straddling it still match.
+ */
+export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
+  const { db, userId, settings } = args;
+  const wallets = await loadWallets(db, userId);
+  const overrides = await loadOverrides(db, userId);
+  const inputsHash = createHash("sha256")
+    .update(
+      JSON.stringify({
+        settings,
+        contracts: args.contracts ?? {},
+        overrides: overrides.fingerprint,
+        wallets: wallets.map((w) => [w.id, w.key, w.kind]),
+      }),
+    )
+    .digest("hex");
+
+  const [state] = await db.select().from(ledgerState).where(eq(ledgerState.userId, userId));
+  let from: Date | undefined;
+  let staleKeys: string[] = [];
+  if (!args.full && state && state.inputsHash === inputsHash) {
+    const ownIds = wallets.filter((w) => w.kind === "own").map((w) => w.id);
+    const present = ownIds.length
+      ? await db
+          .selectDistinct({ chain: transactions.chain, txHash: transactions.txHash, time: transactions.time })
+          .from(transactions)
+          .where(inArray(transactions.walletId, ownIds))
+      : [];
+    const done = await db
+      .select({ chain: classifications.chain, txHash: classifications.txHash })
+      .from(classifications)
+      .where(eq(classifications.userId, userId));
+    const doneSet = new Set(done.map((d) => `${d.chain}:${d.txHash}`));
+    const presentSet = new Set(present.map((p) => `${p.chain}:${p.txHash}`));
+    const fresh = present.filter((p) => !doneSet.has(`${p.chain}:${p.txHash}`));
+    staleKeys = [...doneSet].filter((k) => !presentSet.has(k));
+    let earliest = fresh.reduce<Date | undefined>((m, p) => (!m || p.time < m ? p.time : m), undefined);
+    if (staleKeys.length > 0) {
+      const hashes = staleKeys.map((k) => k.slice(k.lastIndexOf(":") + 1));
+      const staleRows = await db
+        .select({ time: ledgerRows.time })
+        .from(ledgerRows)
+        .where(
+          and(eq(ledgerRows.userId, userId), eq(ledgerRows.origin, "chain"), inArray(ledgerRows.tx, hashes)),
+        );
+      for (const r of staleRows) if (!earliest || r.time < earliest) earliest = r.time;
+      if (staleRows.length === 0 && !earliest) earliest = new Date(0);
+    }
+    if (!earliest) {
+      return { mode: "unchanged", transactions: 0, movements: 0, rows: 0, reviews: 0, missingPrices: 0 };
+    }
+    from = new Date(earliest.getTime() - settings.bridgeWindowHours * 3600_000);
+  }
+
+  const positions = from ? await positionsBefore(db, userId, from) : new Map();
+  const ctx: ClassifyContext = {
+    settings,
+    contracts: args.contracts,
+    wallets,
+    byAddress: new Map(wallets.map((w) => [addressKey(w.chain, w.address), w])),
+    resolveAsset: args.resolveAsset,
+    positions,
+  };
+  const groups = await loadTxGroups(db, wallets, from);
+  const movementCount = groups.reduce((n, g) => n + g.movements.length, 0);
+  args.progress?.update({ total: groups.length, done: 0, detail: "classifying" });
+  const classified = classifyAll(groups, ctx, overrides);
+  args.progress?.update({ done: Math.floor(groups.length / 2), detail: "pricing" });
+
+  const items = classified.flatMap((c) =>
+    c.entries.flatMap((e) =>
+      [...e.outs, ...e.ins, ...(e.fee ? [e.fee] : []), ...(e.gap ? [e.gap] : [])].map((leg) => ({
+        leg,
+        time: c.time,
+        blockNumber: c.blockNumber,
+      })),
+    ),
+  );
+  const lookup = await args.pricer.prepare(items);
+  const { rows, missing } = buildRows(classified, lookup);
+
+  const reviews: ReviewRow[] = [
+    ...classified.flatMap((c) => c.reviews.map((r) => ({ chain: c.chain, txHash: c.txHash, ...r }))),
+    ...missing.map((m) => ({
+      chain: m.chain,
+      txHash: m.txHash,
+      reason: "missing_price",
+      message: m.message,
+    })),
+  ];
+  const txIndexOf = new Map(groups.map((g) => [`${g.chain}:${g.txHash}`, g.txIndex]));
+  const seqOf = (row: { id: string }) => {
+    const i = row.id.lastIndexOf(":");
+    return (txIndexOf.get(row.id.slice(0, i)) ?? 0) * 1000 + Number(row.id.slice(i + 1));
+  };
+  await replaceChainLedger(db, {
+    userId,
+    from,
+    rows,
+    seqOf,
+    classified,
+    reviews,
+    txKeys: [...classified.map((c: TxClassification) => `${c.chain}:${c.txHash}`), ...staleKeys],
+  });
+  await db
+    .insert(ledgerState)
+    .values({ userId, inputsHash })
+    .onConflictDoUpdate({ target: ledgerState.userId, set: { inputsHash, builtAt: new Date() } });
+  args.progress?.finish(`${rows.length} ledger rows`);
+  return {
+    mode: from ? "incremental" : "full",
+    from: from?.toISOString(),
+    transactions: groups.length,
+    movements: movementCount,
+    rows: rows.length,
+    reviews: reviews.length,
+    missingPrices: missing.length,
+  };
+};

@@ -1,0 +1,222 @@
+import type { Entry, Leg, TxClassification } from "../classify/types.ts";
+import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
+import { Decimal, plain } from "../utils/decimal.ts";
+
+/** A unit price found for a leg: USD per whole unit, where it came from, and its rank (lower is better). */
+export type UnitPrice = { usd: Decimal; source: string; rank: number };
+
+/** Looks up the price of one leg at the transaction's time (prices are fetched before, in batches). */
+export type PriceLookup = (leg: Leg, tx: { time: Date; blockNumber: bigint }) => UnitPrice | undefined;
+
+/** Places kept when a quantity or value is split into shares (the last share takes the remainder). */
+const SPLIT_PLACES = 18;
+
+export type BuiltRow = LedgerRow & {
+  /** Where each USD figure came from: `usd_value`, `fee_usd`. */
+  priceSources: Record<string, string>;
+  warnings: string[];
+};
+
+export type RowsResult = {
+  rows: BuiltRow[];
+  /** Review items from pricing (missing prices), keyed by `<chain>:<hash>`. */
+  missing: { chain: string; txHash: string; message: string }[];
+};
+
+const txRef = (c: TxClassification) => `${c.chain}:${c.txHash}`;
+
+/** Splits `total` into parts proportional to `weights` (equal parts when all weights are zero), summing exactly to `total`. */
+export const splitByWeight = (total: Decimal, weights: readonly Decimal[]): Decimal[] => {
+  const sum = weights.reduce((a, w) => a.add(w), new Decimal(0));
+  const parts: Decimal[] = [];
+  let used = new Decimal(0);
+  weights.forEach((w, i) => {
+    if (i === weights.length - 1) {
+      parts.push(total.sub(used));
+      return;
+    }
+    const share = sum.isZero() ? total.div(weights.length) : total.mul(w).div(sum);
+    const p = share.toDecimalPlaces(SPLIT_PLACES, Decimal.ROUND_DOWN);
+    parts.push(p);
+    used = used.add(p);
+  });
+  return parts;
+};
+
+/**
+ * Turns classified, unpriced entries into ledger CSV v1 rows with USD values. Rules:
+ * - a 1×1 trade is a `swap` valued by its better-priced side (lower rank, i.e. earlier in the
+ *   provider order; on a tie, the side received); an M×N trade becomes M×N swaps, each out asset's
+ *   quantity split by the value shares of what came in and vice versa;
+ * - a trade with nothing in is a `spend` (or `sell`), with nothing out an `income`, at FMV;
+ * - network fees ride on the entry's first row as `fee_*`; a bridge gap is a same-asset fee;
+ * - a missing price never becomes a silent zero: the row gets `usd_value` 0, a `missing_price`
+ *   warning in `note` and `x_warnings`, and the transaction a review item.
+ */
+export const buildRows = (classifications: readonly TxClassification[], price: PriceLookup): RowsResult => {
+  const rows: BuiltRow[] = [];
+  const missing: RowsResult["missing"] = [];
+  for (const c of classifications) {
+    let n = 0;
+    const time = c.time.toISOString().replace(".000Z", "Z");
+    const at = { time: c.time, blockNumber: c.blockNumber };
+    const value = (leg: Leg) => {
+      const p = price(leg, at);
+      return p ? { usd: leg.quantity.mul(p.usd), source: p.source, rank: p.rank } : undefined;
+    };
+    const noteMissing = (row: BuiltRow, leg: Leg, column: string) => {
+      const message = `missing price: ${leg.symbol} (${leg.asset}) at ${time}; ${column} set to 0 until a price is imported`;
+      row.warnings.push(`missing_price:${leg.asset}`);
+      row.note = row.note ? `${row.note}; ${message}` : message;
+      missing.push({ chain: c.chain, txHash: c.txHash, message });
+    };
+    const newRow = (e: Entry, type: LedgerRowType, fields: Partial<LedgerRow>): BuiltRow => {
+      const row: BuiltRow = {
+        id: `${txRef(c)}:${n++}`,
+        time,
+        type,
+        wallet: e.wallet,
+        subtype: e.subtype,
+        tx: [c.txHash, ...(e.linkedTx ? [e.linkedTx.slice(e.linkedTx.lastIndexOf(":") + 1)] : [])].join(";"),
+        note: e.note,
+        priceSources: {},
+        warnings: [],
+        ...fields,
+      };
+      rows.push(row);
+      return row;
+    };
+    const setUsd = (
+      row: BuiltRow,
+      leg: Leg,
+      v: { usd: Decimal; source: string } | undefined,
+      column: "usdValue" | "feeUsd",
+    ) => {
+      if (v) {
+        row[column] = plain(v.usd);
+        row.priceSources[column === "usdValue" ? "usd_value" : "fee_usd"] = v.source;
+      } else {
+        row[column] = "0";
+        noteMissing(row, leg, column === "usdValue" ? "usd_value" : "fee_usd");
+      }
+    };
+
+    for (const e of c.entries) {
+      const first = rows.length;
+      switch (e.kind) {
+        case "fee": {
+          const row = newRow(e, "fee", { feeAsset: e.fee!.asset, feeQuantity: plain(e.fee!.quantity) });
+          setUsd(row, e.fee!, value(e.fee!), "feeUsd");
+          continue;
+        }
+        case "gift":
+          for (const leg of e.outs)
+            newRow(e, "gift", { outAsset: leg.asset, outQuantity: plain(leg.quantity) });
+          break;
+        case "transfer": {
+          const leg = e.outs[0]!;
+          const row = newRow(e, "transfer", {
+            outAsset: leg.asset,
+            outQuantity: plain(leg.quantity),
+            toWallet: e.toWallet,
+          });
+          if (e.gap) {
+            row.feeAsset = e.gap.asset;
+            row.feeQuantity = plain(e.gap.quantity);
+            setUsd(row, e.gap, value(e.gap), "feeUsd");
+          }
+          break;
+        }
+        case "trade":
+          tradeRows(e, value, newRow, setUsd);
+          break;
+      }
+      // Network fee on the entry's first row.
+      const target = rows[first];
+      if (e.fee && target && !target.feeAsset) {
+        target.feeAsset = e.fee.asset;
+        target.feeQuantity = plain(e.fee.quantity);
+        setUsd(target, e.fee, value(e.fee), "feeUsd");
+      } else if (e.fee && target) {
+        const row = newRow({ ...e, subtype: "network_fee" }, "fee", {
+          feeAsset: e.fee.asset,
+          feeQuantity: plain(e.fee.quantity),
+        });
+        setUsd(row, e.fee, value(e.fee), "feeUsd");
+      }
+    }
+  }
+  return { rows, missing };
+};
+
+type Valued = { usd: Decimal; source: string; rank: number } | undefined;
+
+const tradeRows = (
+  e: Entry,
+  value: (leg: Leg) => Valued,
+  newRow: (e: Entry, type: LedgerRowType, fields: Partial<LedgerRow>) => BuiltRow,
+  setUsd: (
+    row: BuiltRow,
+    leg: Leg,
+    v: { usd: Decimal; source: string } | undefined,
+    column: "usdValue" | "feeUsd",
+  ) => void,
+) => {
+  if (e.ins.length === 0) {
+    for (const leg of e.outs) {
+      const row = newRow(e, e.sell ? "sell" : "spend", {
+        outAsset: leg.asset,
+        outQuantity: plain(leg.quantity),
+      });
+      setUsd(row, leg, value(leg), "usdValue");
+    }
+    return;
+  }
+  if (e.outs.length === 0) {
+    for (const leg of e.ins) {
+      const row = newRow(e, "income", {
+        inAsset: leg.asset,
+        inQuantity: plain(leg.quantity),
+        subtype: e.subtype ?? "income",
+      });
+      setUsd(row, leg, value(leg), "usdValue");
+    }
+    return;
+  }
+  const outVals = e.outs.map(value);
+  const inVals = e.ins.map(value);
+  const sum = (vs: Valued[]) =>
+    vs.every(Boolean) ? vs.reduce((a, v) => a.add(v!.usd), new Decimal(0)) : undefined;
+  const outTotal = sum(outVals);
+  const inTotal = sum(inVals);
+  const worst = (vs: Valued[]) => Math.max(...vs.map((v) => v?.rank ?? Number.POSITIVE_INFINITY));
+  // The better-priced side: every leg priced, by the best (lowest) worst-rank; ties go to what came in.
+  const useOut = outTotal !== undefined && (inTotal === undefined || worst(outVals) < worst(inVals));
+  const total = useOut ? outTotal : inTotal;
+  const side = useOut ? outVals : inVals;
+  const source = total !== undefined ? [...new Set(side.map((v) => v!.source))].join(";") : undefined;
+
+  // Weights: each leg's USD value when its side is fully priced, else equal shares.
+  const outW = outVals.every(Boolean) ? outVals.map((v) => v!.usd) : e.outs.map(() => new Decimal(1));
+  const inW = inVals.every(Boolean) ? inVals.map((v) => v!.usd) : e.ins.map(() => new Decimal(1));
+  const outParts = e.outs.map((leg) => splitByWeight(leg.quantity, inW)); // [i][j]: out i given for in j
+  const inParts = e.ins.map((leg) => splitByWeight(leg.quantity, outW)); // [j][i]: in j got for out i
+  const valueParts = total
+    ? splitByWeight(
+        total,
+        outW.flatMap((ow) => inW.map((iw) => ow.mul(iw))),
+      )
+    : undefined;
+  e.outs.forEach((out, i) => {
+    e.ins.forEach((inn, j) => {
+      const row = newRow(e, "swap", {
+        outAsset: out.asset,
+        outQuantity: plain(outParts[i]![j]!),
+        inAsset: inn.asset,
+        inQuantity: plain(inParts[j]![i]!),
+      });
+      const v = valueParts?.[i * e.ins.length + j];
+      setUsd(row, useOut ? out : inn, v !== undefined && source ? { usd: v, source } : undefined, "usdValue");
+    });
+  });
+};

@@ -1,0 +1,180 @@
+import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.ts";
+import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
+import type { TxClassification } from "../classify/types.ts";
+import type { LedgerRow } from "../ledger/types.ts";
+import type { BuiltRow } from "./rows.ts";
+
+const CHUNK = 400;
+
+const chunks = <T>(xs: readonly T[], n = CHUNK): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+};
+
+/** Review reasons written by classification and pricing (user-imported rows have none). */
+export type ReviewRow = { chain: string; txHash: string; reason: string; message: string };
+
+/**
+ * Replaces the chain-built part of the ledger from `from` on (all of it when `from` is undefined)
+ * with `rows`, and the classifications and review items of the transactions in `txKeys`
+ * (`<chain>:<hash>`), in one database transaction: a failure leaves the previous ledger intact.
+ */
+export const replaceChainLedger = async (
+  db: DbOrTx,
+  args: {
+    userId: number;
+    from: Date | undefined;
+    rows: readonly BuiltRow[];
+    seqOf: (row: BuiltRow) => number;
+    classified: readonly TxClassification[];
+    reviews: readonly ReviewRow[];
+    /** Transactions whose classification must go (rebuilt or no longer on chain). */
+    txKeys: readonly string[];
+  },
+): Promise<void> => {
+  const { userId } = args;
+  await db.transaction(async (tx) => {
+    const chainRows = and(eq(ledgerRows.userId, userId), eq(ledgerRows.origin, "chain"));
+    await tx
+      .delete(ledgerRows)
+      .where(args.from ? and(chainRows, gte(ledgerRows.time, args.from)) : chainRows);
+    const byChain = new Map<string, string[]>();
+    for (const k of args.txKeys) {
+      const i = k.lastIndexOf(":");
+      const list = byChain.get(k.slice(0, i)) ?? [];
+      list.push(k.slice(i + 1));
+      byChain.set(k.slice(0, i), list);
+    }
+    for (const [chain, hashes] of byChain) {
+      for (const c of chunks(hashes)) {
+        await tx
+          .delete(classifications)
+          .where(
+            and(
+              eq(classifications.userId, userId),
+              eq(classifications.chain, chain),
+              inArray(classifications.txHash, c),
+            ),
+          );
+        await tx
+          .delete(reviewItems)
+          .where(
+            and(eq(reviewItems.userId, userId), eq(reviewItems.chain, chain), inArray(reviewItems.txHash, c)),
+          );
+      }
+    }
+    if (!args.from) {
+      await tx.delete(classifications).where(eq(classifications.userId, userId));
+      await tx.delete(reviewItems).where(eq(reviewItems.userId, userId));
+    }
+    for (const c of chunks(args.rows)) {
+      await tx.insert(ledgerRows).values(
+        c.map((r) => ({
+          userId,
+          id: r.id,
+          seq: args.seqOf(r),
+          origin: "chain",
+          time: new Date(r.time),
+          type: r.type,
+          wallet: r.wallet,
+          outAsset: r.outAsset ?? null,
+          outQuantity: r.outQuantity ?? null,
+          inAsset: r.inAsset ?? null,
+          inQuantity: r.inQuantity ?? null,
+          usdValue: r.usdValue ?? null,
+          feeAsset: r.feeAsset ?? null,
+          feeQuantity: r.feeQuantity ?? null,
+          feeUsd: r.feeUsd ?? null,
+          toWallet: r.toWallet ?? null,
+          lots: r.lots ?? null,
+          subtype: r.subtype ?? null,
+          tx: r.tx ?? null,
+          note: r.note ?? null,
+          priceSources: r.priceSources,
+          warnings: r.warnings,
+        })),
+      );
+    }
+    for (const c of chunks(args.classified)) {
+      await tx
+        .insert(classifications)
+        .values(
+          c.map((x) => ({
+            userId,
+            chain: x.chain,
+            txHash: x.txHash,
+            kind: x.kind,
+            source: x.source,
+            uncertain: x.reviews.length > 0,
+            details: { entries: x.entries.length },
+          })),
+        )
+        .onConflictDoUpdate({
+          target: [classifications.userId, classifications.chain, classifications.txHash],
+          set: {
+            kind: sql`excluded.kind`,
+            source: sql`excluded.source`,
+            uncertain: sql`excluded.uncertain`,
+            updatedAt: sql`now()`,
+          },
+        });
+    }
+    // One review item per (transaction, reason): messages of the same reason are joined.
+    const merged = new Map<string, ReviewRow>();
+    for (const r of args.reviews) {
+      const k = `${r.chain}\u0000${r.txHash}\u0000${r.reason}`;
+      const prev = merged.get(k);
+      merged.set(k, prev ? { ...prev, message: `${prev.message}\n${r.message}` } : r);
+    }
+    for (const c of chunks([...merged.values()])) {
+      await tx
+        .insert(reviewItems)
+        .values(c.map((r) => ({ userId, ...r })))
+        .onConflictDoUpdate({
+          target: [reviewItems.userId, reviewItems.chain, reviewItems.txHash, reviewItems.reason],
+          set: { message: sql`excluded.message`, status: "open" },
+        });
+    }
+  });
+};
+
+/** Every ledger row of the user (chain-built and imported), in ledger order, optionally before an instant. */
+export const loadLedgerRows = async (
+  db: DbOrTx,
+  userId: number,
+  before?: Date,
+): Promise<(LedgerRow & { warnings: string[]; priceSources: Record<string, string>; origin: string })[]> => {
+  const rows = await db
+    .select()
+    .from(ledgerRows)
+    .where(
+      before
+        ? and(eq(ledgerRows.userId, userId), lt(ledgerRows.time, before))
+        : eq(ledgerRows.userId, userId),
+    )
+    .orderBy(ledgerRows.time, ledgerRows.seq, ledgerRows.id);
+  return rows.map((r) => ({
+    id: r.id,
+    time: r.time.toISOString().replace(".000Z", "Z"),
+    type: r.type as LedgerRow["type"],
+    wallet: r.wallet,
+    outAsset: r.outAsset ?? undefined,
+    outQuantity: r.outQuantity ?? undefined,
+    inAsset: r.inAsset ?? undefined,
+    inQuantity: r.inQuantity ?? undefined,
+    usdValue: r.usdValue ?? undefined,
+    feeAsset: r.feeAsset ?? undefined,
+    feeQuantity: r.feeQuantity ?? undefined,
+    feeUsd: r.feeUsd ?? undefined,
+    toWallet: r.toWallet ?? undefined,
+    lots: r.lots ?? undefined,
+    subtype: r.subtype ?? undefined,
+    tx: r.tx ?? undefined,
+    note: r.note ?? undefined,
+    warnings: (r.warnings as string[]) ?? [],
+    priceSources: (r.priceSources as Record<string, string>) ?? {},
+    origin: r.origin,
+  }));
+};

@@ -1,0 +1,341 @@
+import { encodeAbiParameters, pad } from "viem";
+import { describe, expect, test } from "vitest";
+import { buildRows, type PriceLookup } from "../books/rows.ts";
+import { Decimal } from "../utils/decimal.ts";
+import { classifyAll } from "./classify.ts";
+import { addressKey, type ClassifyContext } from "./context.ts";
+import { SUPPLY_TOPIC, WITHDRAW_TOPIC } from "./decoders/aave-v3/constants.ts";
+import { MINT_TOPIC, SYNC_TOPIC } from "./decoders/uniswap-v2/constants.ts";
+import { type ClassifySettings, DEFAULT_CLASSIFY_SETTINGS } from "./settings.ts";
+import type { EvmLog, Movement, TxGroup, WalletInfo } from "./types.ts";
+
+const A = "0x1111111111111111111111111111111111111111";
+const B = "0x2222222222222222222222222222222222222222";
+const EXT = "0x9999999999999999999999999999999999999999";
+const TKN = "0x3333333333333333333333333333333333333333";
+const USDC = "0x4444444444444444444444444444444444444444";
+const PAIR = "0x5555555555555555555555555555555555555555";
+const POOL = "0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2";
+const AUSDC = "0x6666666666666666666666666666666666666666";
+const DEPOSIT = "0x7777777777777777777777777777777777777777";
+
+const wallet = (
+  id: number,
+  chain: string,
+  address: string,
+  kind: "own" | "exchange" = "own",
+  label = "",
+): WalletInfo => ({
+  id,
+  chain,
+  address,
+  key: kind === "exchange" ? label : `${chain}:${address}`,
+  kind,
+  label,
+});
+const wA = wallet(1, "ethereum", A);
+const wB = wallet(2, "ethereum", B);
+const wBase = wallet(3, "base", A);
+const wDeposit = wallet(4, "ethereum", DEPOSIT, "exchange", "coinbase:main");
+const WALLETS = [wA, wB, wBase, wDeposit];
+
+const SYMBOLS: Record<string, [string, number]> = {
+  native: ["ETH", 18],
+  [TKN.toLowerCase()]: ["TKN", 18],
+  [USDC.toLowerCase()]: ["USDC", 6],
+  [PAIR.toLowerCase()]: ["UNI-V2", 18],
+  [AUSDC.toLowerCase()]: ["aUSDC", 6],
+};
+
+const ctxFor = (settings: Partial<ClassifySettings> = {}): ClassifyContext => ({
+  settings: { ...DEFAULT_CLASSIFY_SETTINGS, ...settings },
+  wallets: WALLETS,
+  byAddress: new Map(WALLETS.map((w) => [addressKey(w.chain, w.address), w])),
+  resolveAsset: ({ chainAsset, symbol }) => {
+    const tail = chainAsset.slice(chainAsset.lastIndexOf(":") + 1).toLowerCase();
+    if (tail === "native") return { asset: "ETH", symbol: "ETH" };
+    if (tail === USDC.toLowerCase()) return { asset: "USDC", symbol: "USDC" };
+    return { asset: chainAsset, symbol: symbol ?? chainAsset };
+  },
+  positions: new Map(),
+});
+
+let seq = 0;
+const mv = (
+  w: WalletInfo,
+  token: string,
+  amount: bigint,
+  evidence: string,
+  counterparty: string | null = null,
+): Movement => {
+  const tail = token === "native" ? "native" : token.toLowerCase();
+  const [symbol, decimals] = SYMBOLS[tail] ?? ["?", 18];
+  return {
+    wallet: w,
+    chain: w.chain,
+    txHash: "",
+    evidence,
+    evidenceIndex: String(seq++),
+    chainAsset: `${w.chain}:${token === "native" ? "native" : token}`,
+    symbol,
+    decimals,
+    amount,
+    counterparty,
+    tokenId: null,
+  };
+};
+const gas = (w: WalletInfo, wei: bigint) => mv(w, "native", -wei, "gas");
+const E = 10n ** 18n;
+
+const tx = (hash: string, time: string, moves: Movement[], extra: Partial<TxGroup> = {}): TxGroup => ({
+  chain: moves[0]?.chain ?? "ethereum",
+  txHash: hash,
+  time: new Date(time),
+  blockNumber: 1n,
+  txIndex: 0,
+  status: "success",
+  from: A,
+  to: null,
+  method: null,
+  feePayer: A,
+  movements: moves.map((m) => ({ ...m, txHash: hash })),
+  logs: [],
+  programIds: [],
+  ...extra,
+});
+
+const NO_OVERRIDES = { perTx: new Map(), rules: [] };
+
+/** Fixed prices: ETH $2,000, USDC $1, TKN $0.50; anything else missing. */
+const PRICES: Record<string, string> = { ETH: "2000", USDC: "1" };
+const lookup: PriceLookup = (leg) => {
+  const usd = PRICES[leg.asset] ?? (leg.asset.endsWith(TKN) ? "0.5" : undefined);
+  return usd ? { usd: new Decimal(usd), source: "test", rank: leg.asset === "USDC" ? 0 : 1 } : undefined;
+};
+
+describe("classification", () => {
+  test("a transfer between two of the user's wallets is a transfer, gas on the sender's row", () => {
+    const t = tx("0xa1", "2025-02-01T10:00:00Z", [
+      mv(wA, "native", -E, "native", B),
+      mv(wB, "native", E, "native", A),
+      gas(wA, 21000n * 10n ** 9n),
+    ]);
+    const [c] = classifyAll([t], ctxFor(), NO_OVERRIDES);
+    expect(c!.kind).toBe("self_transfer");
+    const { rows } = buildRows([c!], lookup);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        id: "ethereum:0xa1:0",
+        type: "transfer",
+        wallet: `ethereum:${A}`,
+        toWallet: `ethereum:${B}`,
+        outAsset: "ETH",
+        outQuantity: "1",
+        feeAsset: "ETH",
+        feeQuantity: "0.000021",
+        feeUsd: "0.042",
+        tx: "0xa1",
+      }),
+    ]);
+  });
+
+  test("one asset out and another in is a swap valued by the better-priced side", () => {
+    const t = tx("0xa2", "2025-02-02T10:00:00Z", [
+      mv(wA, USDC, -1_000_000_000n, "erc20", PAIR),
+      mv(wA, TKN, 1900n * E, "erc20", PAIR),
+      gas(wA, 10n ** 15n),
+    ]);
+    const [c] = classifyAll([t], ctxFor(), NO_OVERRIDES);
+    expect(c!.kind).toBe("swap");
+    const { rows } = buildRows([c!], lookup);
+    // USDC (rank 0) is the better-priced side: 1,000 × $1.
+    expect(rows).toEqual([
+      expect.objectContaining({
+        type: "swap",
+        outAsset: "USDC",
+        outQuantity: "1000",
+        inAsset: `ethereum:${TKN}`,
+        inQuantity: "1900",
+        usdValue: "1000",
+        feeUsd: "2",
+      }),
+    ]);
+  });
+
+  test("an approval or a failed transaction is a fee row", () => {
+    const approve = tx("0xa3", "2025-02-03T10:00:00Z", [gas(wA, 5n * 10n ** 14n)], { method: "0x095ea7b3" });
+    const failed = tx("0xa4", "2025-02-03T11:00:00Z", [gas(wA, 10n ** 15n)], { status: "failed" });
+    const cs = classifyAll([approve, failed], ctxFor(), NO_OVERRIDES);
+    const { rows } = buildRows(cs, lookup);
+    expect(rows.map((r) => [r.type, r.subtype, r.feeAsset, r.feeQuantity, r.feeUsd])).toEqual([
+      ["fee", "approval", "ETH", "0.0005", "1"],
+      ["fee", "failed_tx", "ETH", "0.001", "2"],
+    ]);
+  });
+
+  test("an unmatched outflow goes to review, never a phantom sale; a rule or a setting decides it", () => {
+    const t = tx("0xa5", "2025-02-04T10:00:00Z", [mv(wA, TKN, -10n * E, "erc20", EXT), gas(wA, 10n ** 15n)]);
+    const [c] = classifyAll([t], ctxFor(), NO_OVERRIDES);
+    expect(c!.kind).toBe("unmatched");
+    expect(c!.reviews.map((r) => r.reason)).toEqual(["unmatched_outflow"]);
+    const { rows } = buildRows([c!], lookup);
+    expect(rows.map((r) => r.type)).toEqual(["fee"]);
+
+    const rule = {
+      id: 7,
+      match: { counterparty: EXT.toUpperCase().replace("0X", "0x") },
+      action: { as: "spend" as const },
+    };
+    const [byRule] = classifyAll([t], ctxFor(), { perTx: new Map(), rules: [rule] });
+    expect(byRule!.reviews).toEqual([]);
+    expect(buildRows([byRule!], lookup).rows.map((r) => [r.type, r.outQuantity, r.usdValue])).toEqual([
+      ["fee", undefined, undefined],
+      ["spend", "10", "5"],
+    ]);
+
+    const [bySetting] = classifyAll([t], ctxFor({ unmatchedOutflow: "spend" }), NO_OVERRIDES);
+    expect(bySetting!.reviews.map((r) => r.reason)).toEqual(["unmatched_outflow"]);
+    expect(buildRows([bySetting!], lookup).rows.map((r) => r.type)).toEqual(["fee", "spend"]);
+  });
+
+  test("a bridge: an outflow on one chain and a smaller inflow on another within the window is a transfer with the gap as fee", () => {
+    const out = tx("0xb1", "2025-03-01T10:00:00Z", [
+      mv(wA, "native", -E, "native", EXT),
+      gas(wA, 10n ** 15n),
+    ]);
+    const arrive = tx(
+      "0xb2",
+      "2025-03-01T10:20:00Z",
+      [mv(wBase, "native", 995n * 10n ** 15n, "internal", EXT)],
+      { from: EXT },
+    );
+    const cs = classifyAll([arrive, out], ctxFor(), NO_OVERRIDES);
+    expect(cs.map((c) => c.kind)).toEqual(["self_transfer", "self_transfer"]);
+    expect(cs.flatMap((c) => c.reviews)).toEqual([]);
+    const { rows } = buildRows(cs, lookup);
+    // The send's gas is its own fee row (the transfer row carries the bridge gap as its fee).
+    expect(rows).toEqual([
+      expect.objectContaining({ type: "fee", feeQuantity: "0.001", subtype: "network_fee" }),
+      expect.objectContaining({
+        type: "transfer",
+        wallet: `ethereum:${A}`,
+        toWallet: `base:${A}`,
+        outQuantity: "0.995",
+        feeAsset: "ETH",
+        feeQuantity: "0.005",
+        feeUsd: "10",
+        subtype: "bridge",
+        tx: "0xb1;0xb2",
+      }),
+    ]);
+  });
+
+  test("sends to a labelled exchange deposit address are transfers to that exchange account", () => {
+    const t = tx("0xa6", "2025-02-05T10:00:00Z", [
+      mv(wA, USDC, -500_000_000n, "erc20", DEPOSIT),
+      gas(wA, 10n ** 15n),
+    ]);
+    const [c] = classifyAll([t], ctxFor(), NO_OVERRIDES);
+    expect(buildRows([c!], lookup).rows).toEqual([
+      expect.objectContaining({
+        type: "transfer",
+        toWallet: "coinbase:main",
+        outAsset: "USDC",
+        outQuantity: "500",
+      }),
+    ]);
+  });
+
+  test("adding Uniswap V2 liquidity is two swaps into the LP token, split by value", () => {
+    const logs: EvmLog[] = [
+      { address: PAIR, topics: [SYNC_TOPIC], data: "0x", logIndex: 3 },
+      { address: PAIR, topics: [MINT_TOPIC, pad(A)], data: "0x", logIndex: 4 },
+    ];
+    const t = tx(
+      "0xa7",
+      "2025-02-06T10:00:00Z",
+      [
+        mv(wA, USDC, -3_000_000_000n, "erc20", PAIR),
+        mv(wA, TKN, -2000n * E, "erc20", PAIR),
+        mv(wA, PAIR, 100n * E, "erc20", "0x0000000000000000000000000000000000000000"),
+      ],
+      { logs },
+    );
+    const [c] = classifyAll([t], ctxFor(), NO_OVERRIDES);
+    expect(c!.source).toBe("decoder:uniswap-v2:lp_deposit");
+    const { rows } = buildRows([c!], lookup);
+    // Values: USDC 3,000 × $1 = 3,000; TKN 2,000 × $0.50 = 1,000 → LP split 75 / 25.
+    expect(rows.map((r) => [r.type, r.outAsset, r.outQuantity, r.inQuantity, r.usdValue, r.subtype])).toEqual(
+      [
+        ["swap", "USDC", "3000", "75", "3000", "lp_deposit"],
+        ["swap", `ethereum:${TKN}`, "2000", "25", "1000", "lp_deposit"],
+      ],
+    );
+  });
+
+  test("Aave supply and withdraw: principal moves to a position account, the excess is interest", () => {
+    const reserveTopic = pad(USDC.toLowerCase() as `0x${string}`);
+    const supplyLog: EvmLog = {
+      address: POOL,
+      topics: [SUPPLY_TOPIC, reserveTopic, pad(A), pad("0x0")],
+      data: encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [A, 1_000_000_000n]),
+      logIndex: 1,
+    };
+    const withdrawLog: EvmLog = {
+      address: POOL,
+      topics: [WITHDRAW_TOPIC, reserveTopic, pad(A), pad(A)],
+      data: "0x",
+      logIndex: 1,
+    };
+    const supply = tx(
+      "0xc1",
+      "2025-04-01T00:00:00Z",
+      [
+        mv(wA, USDC, -1_000_000_000n, "erc20", AUSDC),
+        mv(wA, AUSDC, 1_000_000_000n, "erc20", "0x0000000000000000000000000000000000000000"),
+      ],
+      { logs: [supplyLog], to: POOL },
+    );
+    const withdraw = tx(
+      "0xc2",
+      "2025-10-01T00:00:00Z",
+      [
+        mv(wA, AUSDC, -1_025_000_000n, "erc20", "0x0000000000000000000000000000000000000000"),
+        mv(wA, USDC, 1_025_000_000n, "erc20", AUSDC),
+      ],
+      { logs: [withdrawLog], to: POOL },
+    );
+    const cs = classifyAll([supply, withdraw], ctxFor(), NO_OVERRIDES);
+    const { rows } = buildRows(cs, lookup);
+    expect(rows.map((r) => [r.type, r.wallet, r.toWallet, r.outQuantity ?? r.inQuantity, r.subtype])).toEqual(
+      [
+        ["transfer", `ethereum:${A}`, `aave-v3:ethereum:${A}`, "1000", "deposit"],
+        ["income", `aave-v3:ethereum:${A}`, undefined, "25", "interest"],
+        ["transfer", `aave-v3:ethereum:${A}`, `ethereum:${A}`, "1025", "withdrawal"],
+      ],
+    );
+  });
+
+  test("unsolicited spam tokens are excluded and listed", () => {
+    const SPAM = "0x8888888888888888888888888888888888888888";
+    const m = { ...mv(wA, SPAM, 1000n * E, "erc20", EXT), symbol: "Visit claim-usdc.com" };
+    const [c] = classifyAll([tx("0xd1", "2025-05-01T00:00:00Z", [m], { from: EXT })], ctxFor(), NO_OVERRIDES);
+    expect(c!.kind).toBe("spam");
+    expect(c!.entries).toEqual([]);
+    expect(c!.reviews[0]!.reason).toBe("spam");
+  });
+
+  test("a missing price is a warning and a review item, never a silent zero", () => {
+    const ODD = "0xabababababababababababababababababababab";
+    const t = tx("0xe1", "2025-06-01T00:00:00Z", [mv(wA, ODD, -5n * E, "erc20", EXT)]);
+    const [c] = classifyAll([t], ctxFor({ unmatchedOutflow: "spend" }), NO_OVERRIDES);
+    const { rows, missing } = buildRows([c!], lookup);
+    expect(rows[0]).toMatchObject({
+      type: "spend",
+      usdValue: "0",
+      warnings: [`missing_price:ethereum:${ODD}`],
+    });
+    expect(rows[0]!.note).toMatch(/missing price/);
+    expect(missing).toHaveLength(1);
+  });
+});

@@ -1,0 +1,74 @@
+import { Decimal, fromRaw } from "../utils/decimal.ts";
+import type { ClassifySettings } from "./settings.ts";
+import type { Leg, Movement, ReviewDraft, WalletInfo } from "./types.ts";
+
+/** Maps a chain asset id to the ledger's canonical asset id and a display symbol. */
+export type AssetResolver = (m: { chain: string; chainAsset: string; symbol: string | null }) => {
+  asset: string;
+  symbol: string;
+};
+
+/**
+ * Balances held in protocol position accounts (`aave-v3:<wallet>`, …), carried across
+ * transactions in time order, so a withdrawal can tell principal from interest.
+ */
+export type PositionBook = Map<string, Map<string, Decimal>>;
+
+/** Protocol contracts declared in the configuration for chains the built-in lists do not cover (lowercase). */
+export type ProtocolContracts = {
+  weth?: readonly string[];
+  uniswapV2Routers?: readonly string[];
+  uniswapV3PositionManagers?: readonly string[];
+  aavePools?: readonly string[];
+  lido?: readonly string[];
+};
+
+export type ClassifyContext = {
+  settings: ClassifySettings;
+  /** Extra protocol contracts per chain id. */
+  contracts?: Readonly<Record<string, ProtocolContracts>> | undefined;
+  wallets: readonly WalletInfo[];
+  /** `<chain>:<lowercase address>` → wallet (own or exchange). */
+  byAddress: ReadonlyMap<string, WalletInfo>;
+  resolveAsset: AssetResolver;
+  positions: PositionBook;
+};
+
+export const addressKey = (chain: string, address: string): string => `${chain}:${address.toLowerCase()}`;
+
+export const findWallet = (
+  ctx: ClassifyContext,
+  chain: string,
+  address: string | null,
+): WalletInfo | undefined => (address ? ctx.byAddress.get(addressKey(chain, address)) : undefined);
+
+/**
+ * A movement as a leg: its canonical asset and the absolute quantity in whole units.
+ * A token without known decimals is taken as 0 decimals and reported for review.
+ */
+export const legOf = (ctx: ClassifyContext, m: Movement, reviews?: ReviewDraft[]): Leg => {
+  const { asset, symbol } = ctx.resolveAsset({ chain: m.chain, chainAsset: m.chainAsset, symbol: m.symbol });
+  if (m.decimals === null) {
+    reviews?.push({
+      reason: "unknown_decimals",
+      message: `${m.chainAsset} has no known decimals; its amount ${m.amount} is taken in raw units`,
+    });
+  }
+  const abs = m.amount < 0n ? -m.amount : m.amount;
+  return { asset, chainAsset: m.chainAsset, chain: m.chain, quantity: fromRaw(abs, m.decimals ?? 0), symbol };
+};
+
+export const scaleLeg = (leg: Leg, quantity: Decimal): Leg => ({ ...leg, quantity });
+
+/** Position balance of `asset` in `account`. */
+export const positionBalance = (ctx: ClassifyContext, account: string, asset: string): Decimal =>
+  ctx.positions.get(account)?.get(asset) ?? new Decimal(0);
+
+export const addToPosition = (ctx: ClassifyContext, account: string, asset: string, delta: Decimal): void => {
+  let m = ctx.positions.get(account);
+  if (!m) {
+    m = new Map();
+    ctx.positions.set(account, m);
+  }
+  m.set(asset, (m.get(asset) ?? new Decimal(0)).add(delta));
+};

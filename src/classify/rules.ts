@@ -1,0 +1,234 @@
+import { Decimal } from "../utils/decimal.ts";
+import { type ClassifyContext, findWallet, legOf, scaleLeg } from "./context.ts";
+import type { Entry, Leg, Movement, ReviewDraft, TxGroup, UnmatchedHalf, WalletInfo } from "./types.ts";
+
+export const FEE_EVIDENCE: ReadonlySet<string> = new Set(["gas", "l1_fee", "sol_fee"]);
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+/** `approve(address,uint256)`. */
+const APPROVE_SELECTOR = "0x095ea7b3";
+
+type Net = { wallet: WalletInfo; leg: Leg; signed: Decimal; counterparties: Set<string>; moves: Movement[] };
+
+/**
+ * Nets a wallet's movements per canonical asset: a token that comes and goes within one
+ * transaction (a multi-hop route, WETH that is ETH) leaves nothing behind.
+ */
+export const netMovements = (
+  ctx: ClassifyContext,
+  moves: readonly Movement[],
+  reviews: ReviewDraft[],
+): Net[] => {
+  const nets = new Map<string, Net>();
+  for (const m of moves) {
+    const leg = legOf(ctx, m, reviews);
+    const key = `${m.wallet.key}\u0000${leg.asset}`;
+    const signed = m.amount < 0n ? leg.quantity.neg() : leg.quantity;
+    const n = nets.get(key);
+    if (n) {
+      n.signed = n.signed.add(signed);
+      n.moves.push(m);
+      if (m.counterparty) n.counterparties.add(m.counterparty);
+    } else {
+      nets.set(key, {
+        wallet: m.wallet,
+        leg,
+        signed,
+        counterparties: new Set(m.counterparty ? [m.counterparty] : []),
+        moves: [m],
+      });
+    }
+  }
+  return [...nets.values()].filter((n) => !n.signed.isZero());
+};
+
+export type GenericResult = {
+  entries: Entry[];
+  reviews: ReviewDraft[];
+  unmatched: UnmatchedHalf[];
+  kinds: Set<string>;
+};
+
+/**
+ * The generic rules for movements no decoder consumed:
+ * 1. the same asset leaving one of the user's wallets and entering another → `transfer`;
+ * 2. in one wallet, assets out and assets in → a trade (`swap`, split by value when several);
+ * 3. an outflow to a labelled exchange deposit address → `transfer` to that exchange account;
+ * 4. what is left is an unmatched half: cross-chain matching may pair it later, otherwise it goes
+ *    to review (or, by setting, becomes a spend / income). A wallet-initiated transaction that only
+ *    brings tokens in (a claim) is income.
+ */
+export const applyGenericRules = (
+  tx: TxGroup,
+  ctx: ClassifyContext,
+  moves: readonly Movement[],
+  subtype?: string,
+) => {
+  const reviews: ReviewDraft[] = [];
+  const entries: Entry[] = [];
+  const unmatched: UnmatchedHalf[] = [];
+  const kinds = new Set<string>();
+  const nets = netMovements(ctx, moves, reviews);
+
+  // 1. transfers between the user's wallets within the transaction
+  const byAsset = new Map<string, Net[]>();
+  for (const n of nets) {
+    if (n.wallet.kind !== "own") continue;
+    const list = byAsset.get(n.leg.asset) ?? [];
+    list.push(n);
+    byAsset.set(n.leg.asset, list);
+  }
+  for (const list of byAsset.values()) {
+    const outs = list
+      .filter((n) => n.signed.isNeg())
+      .sort((a, b) => a.wallet.key.localeCompare(b.wallet.key));
+    const ins = list.filter((n) => n.signed.isPos()).sort((a, b) => a.wallet.key.localeCompare(b.wallet.key));
+    for (const o of outs) {
+      for (const i of ins) {
+        if (o.signed.isZero() || i.signed.isZero()) continue;
+        const q = Decimal.min(o.signed.neg(), i.signed);
+        entries.push({
+          kind: "transfer",
+          wallet: o.wallet.key,
+          toWallet: i.wallet.key,
+          outs: [scaleLeg(o.leg, q)],
+          ins: [],
+        });
+        o.signed = o.signed.add(q);
+        i.signed = i.signed.sub(q);
+        kinds.add("self_transfer");
+      }
+    }
+  }
+
+  // 2–4. per wallet
+  const byWallet = new Map<string, Net[]>();
+  for (const n of nets) {
+    if (n.signed.isZero() || n.wallet.kind !== "own") continue;
+    const list = byWallet.get(n.wallet.key) ?? [];
+    list.push(n);
+    byWallet.set(n.wallet.key, list);
+  }
+  for (const [walletKey, list] of byWallet) {
+    const outs = list.filter((n) => n.signed.isNeg());
+    const ins = list.filter((n) => n.signed.isPos());
+    if (outs.length > 0 && ins.length > 0) {
+      entries.push({
+        kind: "trade",
+        wallet: walletKey,
+        outs: outs.map((n) => scaleLeg(n.leg, n.signed.neg())),
+        ins: ins.map((n) => scaleLeg(n.leg, n.signed)),
+        subtype: subtype ?? "swap",
+      });
+      kinds.add(subtype && subtype !== "swap" ? "defi" : "swap");
+      if (outs.length > 1 && ins.length > 1) {
+        reviews.push({
+          reason: "complex_trade",
+          message: `${walletKey} exchanged ${outs.length} assets for ${ins.length} assets; each pair is valued by share of value`,
+        });
+      }
+      continue;
+    }
+    for (const n of outs) {
+      const q = n.signed.neg();
+      const exchange = [...n.counterparties]
+        .map((c) => findWallet(ctx, tx.chain, c))
+        .find((w) => w?.kind === "exchange");
+      if (exchange) {
+        entries.push({
+          kind: "transfer",
+          wallet: walletKey,
+          toWallet: exchange.key,
+          outs: [scaleLeg(n.leg, q)],
+          ins: [],
+        });
+        kinds.add("self_transfer");
+        continue;
+      }
+      unmatched.push(half("out", n, q, tx));
+    }
+    for (const n of ins) {
+      const q = n.signed;
+      const fromExchange = [...n.counterparties]
+        .map((c) => findWallet(ctx, tx.chain, c))
+        .find((w) => w?.kind === "exchange");
+      const initiatedByWallet = tx.from !== null && tx.from.toLowerCase() === n.wallet.address.toLowerCase();
+      const minted = [...n.counterparties].some((c) => c.toLowerCase() === ZERO_ADDRESS);
+      if (fromExchange) {
+        // Coins withdrawn from the user's exchange account: the exchange's own export supplies that side.
+        entries.push({
+          kind: "transfer",
+          wallet: fromExchange.key,
+          toWallet: walletKey,
+          outs: [scaleLeg(n.leg, q)],
+          ins: [],
+        });
+        kinds.add("self_transfer");
+      } else if (initiatedByWallet && tx.chain !== "solana") {
+        // The wallet itself called a contract and only received tokens: a claim (airdrop, reward).
+        entries.push({
+          kind: "trade",
+          wallet: walletKey,
+          outs: [],
+          ins: [scaleLeg(n.leg, q)],
+          subtype: subtype ?? (minted ? "airdrop" : "reward"),
+        });
+        kinds.add("income");
+        reviews.push({
+          reason: "income_guess",
+          message: `${walletKey} received ${q.toFixed()} ${n.leg.symbol} from a contract it called: taken as income (${minted ? "airdrop" : "reward"})`,
+        });
+      } else {
+        unmatched.push(half("in", n, q, tx));
+      }
+    }
+  }
+  return { entries, reviews, unmatched, kinds } satisfies GenericResult;
+};
+
+const half = (direction: "in" | "out", n: Net, q: Decimal, tx: TxGroup): UnmatchedHalf => ({
+  direction,
+  wallet: n.wallet,
+  leg: scaleLeg(n.leg, q),
+  counterparty: [...n.counterparties][0] ?? null,
+  chain: tx.chain,
+  txHash: tx.txHash,
+  time: tx.time,
+});
+
+/**
+ * Attaches each wallet's network fee to that wallet's first entry in the transaction (as the row's
+ * `fee_*`), or makes it a standalone `fee` entry (approvals, failed transactions, calls that moved
+ * nothing for the wallet).
+ */
+export const attachFees = (
+  tx: TxGroup,
+  ctx: ClassifyContext,
+  feeMoves: readonly Movement[],
+  entries: Entry[],
+): string[] => {
+  const kinds: string[] = [];
+  const perWallet = new Map<string, Leg>();
+  for (const m of feeMoves) {
+    if (m.wallet.kind !== "own") continue;
+    const leg = legOf(ctx, m);
+    const prev = perWallet.get(m.wallet.key);
+    perWallet.set(m.wallet.key, prev ? { ...prev, quantity: prev.quantity.add(leg.quantity) } : leg);
+  }
+  for (const [wallet, leg] of perWallet) {
+    if (leg.quantity.isZero()) continue;
+    const target = entries.find((e) => e.wallet === wallet && e.kind !== "fee" && !e.fee);
+    if (target) {
+      target.fee = leg;
+      continue;
+    }
+    const subtype =
+      tx.status === "failed"
+        ? "failed_tx"
+        : tx.method?.toLowerCase().startsWith(APPROVE_SELECTOR)
+          ? "approval"
+          : "network_fee";
+    entries.push({ kind: "fee", wallet, outs: [], ins: [], fee: leg, subtype });
+    kinds.push("fee");
+  }
+  return kinds;
+};

@@ -1,0 +1,37 @@
+/**
+ * Classification settings and the documented default tax treatment of each DeFi action
+ * (docs/classification.md explains each choice). Parsed from the `classify` section of the
+ * configuration.
+ */
+export type ClassifySettings = {
+  /**
+   * WETH handling: `same-as-eth` (default) makes WETH the asset ETH, so wrapping and unwrapping
+   * realize nothing; `separate` keeps WETH its own asset and treats a wrap as a swap.
+   */
+  weth: "same-as-eth" | "separate";
+  /** Aave supply/withdraw: `nontaxable` (default; the deposit moves into a position account) or `swap`. */
+  lending: "nontaxable" | "swap";
+  /** Liquidity add/remove: `swap` (default: a swap into the LP token) or `nontaxable` (position account). */
+  liquidity: "swap" | "nontaxable";
+  /** Lido stake: `swap` (default: ETH exchanged for stETH) or `nontaxable` (position account). */
+  staking: "swap" | "nontaxable";
+  /** An outflow to an address that is neither yours nor a labelled exchange: `review` (default, no ledger row until you decide) or `spend`. */
+  unmatchedOutflow: "review" | "spend";
+  /** An inflow from an unknown sender: `review` (default; zero basis if later sold) or `income`. */
+  unmatchedInflow: "review" | "income";
+  /** Cross-chain / bridge matching: the inflow must arrive within this many hours. @defaultValue 24 */
+  bridgeWindowHours: number;
+  /** Largest bridge fee as a fraction of the amount sent. @defaultValue "0.05" (5 %) */
+  bridgeTolerance: string;
+};
+
+export const DEFAULT_CLASSIFY_SETTINGS: ClassifySettings = {
+  weth: "same-as-eth",
+  lending: "nontaxable",
+  liquidity: "swap",
+  staking: "swap",
+  unmatchedOutflow: "review",
+  unmatchedInflow: "review",
+  bridgeWindowHours: 24,
+  bridgeTolerance: "0.05",
+};

@@ -1,0 +1,30 @@
+import { Decimal as DecimalJs } from "decimal.js";
+
+/**
+ * The exact decimal type for classification and pricing. Quantities have up to 18 (EVM) or 9
+ * (Solana) decimals and USD values a handful; 80 significant digits keep every sum and product
+ * exact and every quotient far beyond any rounding a report does. Never exponent notation.
+ */
+export const Decimal = DecimalJs.clone({
+  precision: 80,
+  rounding: DecimalJs.ROUND_HALF_UP,
+  toExpNeg: -200,
+  toExpPos: 200,
+});
+export type Decimal = DecimalJs;
+
+export const ZERO = new Decimal(0);
+
+/** A plain decimal string (no exponent, no trailing zeros after the point). */
+export const plain = (d: DecimalJs): string => {
+  const s = d.toFixed();
+  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+};
+
+/** Raw integer units → whole units, exactly (`1500000n`, 6 → `1.5`). */
+export const fromRaw = (raw: bigint, decimals: number): DecimalJs =>
+  new Decimal(raw.toString()).div(new Decimal(10).pow(decimals));
+
+/** Rounds to `places` fraction digits (half-up) for display and USD cents; reports only. */
+export const roundTo = (d: DecimalJs, places: number): string =>
+  d.toDecimalPlaces(places, DecimalJs.ROUND_HALF_UP).toFixed(places);
