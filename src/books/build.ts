@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import {
   classifications,
@@ -19,7 +19,7 @@ import {
 import { isPositionAccount } from "../classify/decoders/position.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import type { ClassifySettings } from "../classify/settings.ts";
-import type { Leg, TxClassification } from "../classify/types.ts";
+import type { Leg, TxClassification, UnmatchedHalf, WalletInfo } from "../classify/types.ts";
 import type { ProgressTask } from "../ui/progress.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { loadTxGroups, loadWallets } from "./load.ts";
@@ -93,6 +93,35 @@ const positionsBefore = async (db: DbOrTx, userId: number, before: Date): Promis
 };
 
 /**
+ * Transfers the user imported from an exchange export into one of their chain wallets: each is
+ * the departure half of a withdrawal whose arrival is on chain, so that arrival is not an
+ * unexplained inflow.
+ */
+const importedTransferHalves = async (db: DbOrTx, userId: number, wallets: readonly WalletInfo[]): Promise<UnmatchedHalf[]> => {
+  const own = new Map(wallets.filter((w) => w.kind === "own").map((w) => [w.key, w]));
+  const rows = await db
+    .select()
+    .from(ledgerRows)
+    .where(and(eq(ledgerRows.userId, userId), eq(ledgerRows.type, "transfer"), ne(ledgerRows.origin, "chain")));
+  return rows
+    .filter((r) => r.toWallet && own.has(r.toWallet) && r.outAsset && r.outQuantity)
+    .map((r) => {
+      const target = own.get(r.toWallet!)!;
+      return {
+        direction: "out",
+        imported: true,
+        toWallet: target.key,
+        wallet: { id: -1, chain: r.wallet, address: r.wallet, key: r.wallet, kind: "own", label: r.wallet },
+        leg: { asset: r.outAsset!, chainAsset: r.outAsset!, chain: target.chain, quantity: new Decimal(r.outQuantity!), symbol: r.outAsset! },
+        counterparty: null,
+        chain: "import",
+        txHash: r.id,
+        time: r.time,
+      } satisfies UnmatchedHalf;
+    });
+};
+
+/**
  * Builds (or brings up to date) the chain part of the user's ledger: classify every transaction
  * of the user's wallets, price the legs, write ledger rows, classifications and review items.
  *
@@ -104,6 +133,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const { db, userId, settings } = args;
   const wallets = await loadWallets(db, userId);
   const overrides = await loadOverrides(db, userId);
+  const imported = await importedTransferHalves(db, userId, wallets);
   const inputsHash = createHash("sha256")
     .update(
       JSON.stringify({
@@ -111,6 +141,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
         contracts: args.contracts ?? {},
         overrides: overrides.fingerprint,
         wallets: wallets.map((w) => [w.id, w.key, w.kind]),
+        imported: imported.map((h) => [h.txHash, h.leg.quantity.toFixed(), h.time.toISOString()]),
       }),
     )
     .digest("hex");
@@ -164,7 +195,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const groups = await loadTxGroups(db, wallets, from);
   const movementCount = groups.reduce((n, g) => n + g.movements.length, 0);
   args.progress?.update({ total: groups.length, done: 0, detail: "classifying" });
-  const classified = classifyAll(groups, ctx, overrides);
+  const classified = classifyAll(groups, ctx, overrides, imported);
   args.progress?.update({ done: Math.floor(groups.length / 2), detail: "pricing" });
 
   const items = classified.flatMap((c) =>

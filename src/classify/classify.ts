@@ -161,7 +161,8 @@ export const classifyAll = (
     matched.add(m.in);
     const owner = byTx.get(`${m.out.chain}:${m.out.txHash}`) ?? byTx.get(`${m.in.chain}:${m.in.txHash}`);
     if (!owner) continue;
-    owner.entries.push({ ...m.entry, linkedTx: `${m.in.chain}:${m.in.txHash}` });
+    // An imported exchange withdrawal already is the transfer row: the arrival only completes it.
+    if (!m.out.imported) owner.entries.push({ ...m.entry, linkedTx: `${m.in.chain}:${m.in.txHash}` });
     for (const r of [byTx.get(`${m.out.chain}:${m.out.txHash}`), byTx.get(`${m.in.chain}:${m.in.txHash}`)]) {
       if (r && r.kind === "unmatched") r.kind = "self_transfer";
     }

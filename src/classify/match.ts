@@ -24,7 +24,9 @@ export const matchHalves = (halves: readonly UnmatchedHalf[], settings: Classify
         !used.has(c) &&
         c.wallet.key !== o.wallet.key &&
         c.leg.asset === o.leg.asset &&
-        c.time.getTime() >= o.time.getTime() &&
+        (!o.toWallet || o.toWallet === c.wallet.key) &&
+        // An exchange's export and the chain disagree on the second; on-chain, arrival follows departure.
+        (o.imported ? Math.abs(c.time.getTime() - o.time.getTime()) <= windowMs : c.time.getTime() >= o.time.getTime()) &&
         c.time.getTime() - o.time.getTime() <= windowMs &&
         c.leg.quantity.lte(o.leg.quantity) &&
         c.leg.quantity.gte(o.leg.quantity.mul(keep)) &&

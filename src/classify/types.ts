@@ -122,6 +122,10 @@ export type TxClassification = {
 
 export type UnmatchedHalf = {
   direction: "in" | "out";
+  /** The outflow side of a transfer the user imported (an exchange withdrawal): it already has its ledger row. */
+  imported?: boolean | undefined;
+  /** For an imported transfer: the wallet it went to (only an inflow there can complete it). */
+  toWallet?: string | undefined;
   wallet: WalletInfo;
   leg: Leg;
   counterparty: string | null;

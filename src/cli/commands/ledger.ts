@@ -1,6 +1,71 @@
-import { pendingCommand } from "./pending.ts";
+import path from "node:path";
+import { loadLedgerRows } from "../../books/store.ts";
+import { importLedgerRows } from "../../books/imports.ts";
+import { UserInputError } from "../../errors.ts";
+import { readLedgerFile } from "../../ledger/read.ts";
+import type { LedgerRow } from "../../ledger/types.ts";
+import { writeLedgerCsv } from "../../ledger/write.ts";
+import { openServices } from "../../services.ts";
+import { rebuildAndReport } from "../rebuild.ts";
 import type { RegisterCommand } from "./types.ts";
 
-export const register: RegisterCommand = (program) => {
-  pendingCommand(program, "ledger", "export the reconciled ledger (ledger CSV v1)");
+const parseYear = (y: string | undefined): number | undefined => {
+  if (y === undefined) return undefined;
+  if (!/^\d{4}$/.test(y)) throw new UserInputError(`--year must be a four-digit year, got '${y}'`);
+  return Number(y);
+};
+
+export const register: RegisterCommand = (program, runtime) => {
+  const ledger = program.command("ledger").description("the reconciled ledger (ledger CSV v1): export, import, rebuild");
+
+  ledger
+    .command("export")
+    .description("write the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads)")
+    .requiredOption("--out <file>", "CSV file to write")
+    .option("--year <year>", "rows up to the end of this tax year (earlier years are kept: their lots carry into it)")
+    .action(async (opts: { out: string; year?: string }, command) => {
+      const year = parseYear(opts.year);
+      const common = runtime.createCommon(command);
+      const services = await openServices(common);
+      await rebuildAndReport(services, () => {});
+      const before = year === undefined ? undefined : new Date(Date.UTC(year + 1, 0, 1));
+      const rows = await loadLedgerRows(services.database.db, services.userId, before);
+      const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
+        ...r,
+        extra: {
+          x_price_source: priceSources.usd_value ?? "",
+          x_fee_price_source: priceSources.fee_usd ?? "",
+          x_warnings: warnings.join(";"),
+          x_origin: origin,
+        },
+      }));
+      await writeLedgerCsv(path.resolve(opts.out), out);
+      const warned = rows.filter((r) => r.warnings.length > 0).length;
+      runtime.out(`wrote ${rows.length} rows to ${opts.out}${warned ? ` (${warned} with warnings: see the x_warnings column)` : ""}\n`);
+    });
+
+  ledger
+    .command("import")
+    .description("import an exchange's history written as ledger CSV v1 (re-importing the same --name replaces it)")
+    .argument("<file>", "ledger CSV v1 file")
+    .requiredOption("--name <name>", "a name for this import, e.g. coinbase")
+    .action(async (file: string, opts: { name: string }, command) => {
+      if (!/^[\w.-]+$/.test(opts.name)) throw new UserInputError("--name may use letters, digits, '.', '_' and '-' only");
+      const rows = await readLedgerFile(path.resolve(file), file);
+      const common = runtime.createCommon(command);
+      const services = await openServices(common);
+      const r = await importLedgerRows(services.database.db, { userId: services.userId, name: opts.name, rows, file });
+      runtime.out(`imported ${r.inserted} rows as '${opts.name}'${r.replaced ? ` (replacing ${r.replaced})` : ""}\n`);
+      await rebuildAndReport(services, runtime.out);
+    });
+
+  ledger
+    .command("build")
+    .description("classify, price and rebuild the ledger now (normally automatic after each sync)")
+    .option("--full", "rebuild everything, not only what changed")
+    .action(async (opts: { full?: boolean }, command) => {
+      const common = runtime.createCommon(command);
+      const services = await openServices(common);
+      await rebuildAndReport(services, runtime.out, opts.full === true);
+    });
 };

@@ -4,6 +4,7 @@ import { listWallets } from "../../../db/wallets.ts";
 import { syncWalletJob } from "../../../workers/processors/sync-wallet.ts";
 import { BaseError, UserInputError } from "../../errors.ts";
 import { openServices } from "../../services.ts";
+import { rebuildAndReport } from "../rebuild.ts";
 import { collect, parseRpcFlags } from "../options.ts";
 import type { RegisterCommand } from "./types.ts";
 

@@ -1,0 +1,40 @@
+import type { Leg } from "../classify/types.ts";
+import type { PriceService } from "../prices/service.ts";
+import type { PriceQuery } from "../prices/types.ts";
+import { Decimal } from "../utils/decimal.ts";
+import type { Pricer } from "./build.ts";
+import type { UnitPrice } from "./rows.ts";
+
+const contractOf = (chainAsset: string): string | undefined => {
+  const tail = chainAsset.slice(chainAsset.lastIndexOf(":") + 1);
+  return tail === "native" ? undefined : tail;
+};
+
+const keyOf = (leg: Leg, time: Date, blockNumber: bigint) => `${leg.asset}\u0000${leg.chainAsset}\u0000${time.getTime()}\u0000${blockNumber}`;
+
+/**
+ * The ledger builder's pricer over the price service: every leg is priced at its transaction's
+ * time (and block, for on-chain pool prices) in one `priceMany` call. A price's rank is its
+ * provider's place in `prices.order`, so a swap is valued by the side whose price comes from the
+ * more trusted source.
+ */
+export const createServicePricer = (service: PriceService, order: readonly string[]): Pricer => ({
+  prepare: async (items) => {
+    const keys: string[] = [];
+    const queries: PriceQuery[] = [];
+    const seen = new Set<string>();
+    for (const { leg, time, blockNumber } of items) {
+      const k = keyOf(leg, time, blockNumber);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      keys.push(k);
+      queries.push({ asset: leg.asset, time, hint: { chain: leg.chain, blockNumber, contract: contractOf(leg.chainAsset) } });
+    }
+    const { results } = await service.priceMany(queries);
+    const found = new Map<string, UnitPrice>();
+    results.forEach((r, i) => {
+      if (r.ok) found.set(keys[i]!, { usd: new Decimal(r.usd), source: r.source, rank: Math.max(0, order.indexOf(r.provider)) });
+    });
+    return (leg, at) => found.get(keyOf(leg, at.time, at.blockNumber));
+  },
+});

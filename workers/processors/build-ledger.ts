@@ -1,0 +1,66 @@
+import { buildLedger, type BuildResult } from "../../src/books/build.ts";
+import { createServicePricer } from "../../src/books/pricer.ts";
+import type { ClassifySettings } from "../../src/classify/settings.ts";
+import type { Config } from "../../src/config.ts";
+import { NonRetryableError } from "../../src/errors.ts";
+import { createPriceService } from "../../src/prices/service.ts";
+import type { JobDefinition } from "../types.ts";
+
+export type BuildLedgerData = { userId: number; full?: boolean | undefined };
+
+/** Classification settings from the parsed configuration. */
+export const classifySettingsOf = (config: Config): ClassifySettings => ({
+  weth: config.assets.weth,
+  lending: config.classify.lending,
+  liquidity: config.classify.liquidity,
+  staking: config.classify.staking,
+  unmatchedOutflow: config.classify.unmatchedOutflow,
+  unmatchedInflow: config.classify.unmatchedInflow,
+  bridgeWindowHours: config.classify.bridgeWindowHours,
+  bridgeTolerance: config.classify.bridgeTolerance,
+});
+
+/** Lowercase protocol contract lists per chain from the configuration. */
+const contractsOf = (config: Config) =>
+  Object.fromEntries(
+    Object.entries(config.classify.contracts).map(([chain, c]) => [
+      chain,
+      Object.fromEntries(Object.entries(c).map(([k, v]) => [k, (v ?? []).map((a) => a.toLowerCase())])),
+    ]),
+  );
+
+/** Classifies, prices and writes the user's ledger (incrementally unless `full`). Thin: the work is in src/books. */
+export const buildLedgerJob: JobDefinition<BuildLedgerData, BuildResult> = {
+  name: "build-ledger",
+  attempts: 3,
+  backoffMs: 2000,
+  parse: (data) => {
+    const d = data as Partial<BuildLedgerData> | null;
+    if (!d || typeof d.userId !== "number" || !Number.isInteger(d.userId)) {
+      throw new NonRetryableError("build-ledger: userId must be an integer");
+    }
+    return { userId: d.userId, full: d.full === true };
+  },
+  process: async (data, ctx) => {
+    const { config } = ctx.common;
+    const prices = createPriceService({ common: ctx.common, database: ctx.database });
+    let done = 0;
+    return buildLedger({
+      db: ctx.database.db,
+      userId: data.userId,
+      settings: classifySettingsOf(config),
+      contracts: contractsOf(config),
+      resolveAsset: prices.identity.resolveMovementAsset,
+      pricer: createServicePricer(prices, config.prices.order),
+      full: data.full,
+      progress: {
+        advance: (n = 1) => ctx.reportProgress({ done: (done += n), unit: "transactions" }),
+        update: (u) => {
+          if (u.done !== undefined) done = u.done;
+          ctx.reportProgress({ done, total: u.total, unit: "transactions", detail: u.detail });
+        },
+        finish: (detail) => ctx.reportProgress({ done, unit: "transactions", detail }),
+      },
+    });
+  },
+};
