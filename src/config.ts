@@ -25,6 +25,14 @@ const urlString = z.string().refine((s) => {
 
 const decimalString = z.string().regex(/^\d+(\.\d+)?$/, "must be a non-negative decimal number");
 
+const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an EVM address (0x and 40 hex digits)");
+
+const CHAIN_ASSET_ID = /^(ethereum|base|arbitrum|optimism|polygon|solana|evm:\d{1,12}):[^\s:]+$/;
+
+/** Price providers, in their default order. */
+export const PRICE_PROVIDERS = ["file", "stablecoin", "onchain", "defillama", "coingecko"] as const;
+export type PriceProviderName = (typeof PRICE_PROVIDERS)[number];
+
 export const configSchema = z.object({
   /** Folder for embedded data (PGlite database, caches). @defaultValue `./.lotwise` */
   dataDir: z.string().min(1).default(".lotwise"),
@@ -45,23 +53,142 @@ export const configSchema = z.object({
   explorers: z.record(z.string(), z.object({ url: urlString, apiKey: z.string().optional() })).default({}),
   /** Native asset symbol per `evm:<chainId>` chain. @defaultValue ETH */
   nativeSymbols: z.record(z.string(), z.string().min(1)).default({}),
+  /**
+   * Finality depth per chain id, in blocks (EVM) or slots (Solana), overriding the registry's
+   * default, e.g. `{ "evm:31337": 5 }` to exercise reorg handling on anvil.
+   */
+  finality: z.record(z.string(), z.number().int().min(0)).default({}),
+  /** Asset identity (src/assets): WETH / wrapped SOL handling and extra token mappings. */
+  assets: z
+    .object({
+      /**
+       * `same-as-eth`: every WETH contract is the asset ETH, so wrapping realizes nothing (the
+       * default non-taxable treatment); `separate`: WETH is its own asset and a wrap is a swap.
+       * @defaultValue same-as-eth
+       */
+      weth: z.enum(["separate", "same-as-eth"]).default("same-as-eth"),
+      /** The same choice for wrapped SOL (`So111…112`). @defaultValue same-as-sol */
+      wsol: z.enum(["separate", "same-as-sol"]).default("same-as-sol"),
+      /**
+       * Per chain asset id (`evm:31337:0x…`, `ethereum:0x…`, `<chain>:native`): a canonical asset
+       * it *is* (`"USDC"`), or a declaration that keeps its id:
+       * `{ "symbol": "TUSD", "usdStablecoin": true, "decimals": 18, "coingeckoId": "…", "llamaId": "…" }`.
+       */
+      tokens: z
+        .record(
+          z.string(),
+          z.union([
+            z.string().regex(/^\S+$/, "must be a canonical asset id (a symbol or <chain>:<address>)"),
+            z
+              .object({
+                symbol: z.string().min(1).optional(),
+                usdStablecoin: z.boolean().optional(),
+                decimals: z.number().int().min(0).max(255).optional(),
+                coingeckoId: z.string().min(1).optional(),
+                llamaId: z.string().min(1).optional(),
+              })
+              .strict(),
+          ]),
+        )
+        .superRefine((tokens, ctx) => {
+          for (const key of Object.keys(tokens)) {
+            if (!CHAIN_ASSET_ID.test(key)) {
+              ctx.addIssue({
+                code: "custom",
+                path: [key],
+                message: "is not a chain asset id: <chain>:<address, mint or native>, e.g. evm:31337:0x…",
+              });
+            }
+          }
+        })
+        .default({}),
+    })
+    .prefault({}),
+  /** Pricing (src/prices). */
   prices: z
     .object({
-      /** Providers tried in order for every (asset, time). */
-      order: z.array(z.string()).default(["file", "stablecoin", "onchain", "defillama", "coingecko"]),
+      /** Providers tried in order for every (asset, time); the first with a price wins. */
+      order: z
+        .array(z.enum(PRICE_PROVIDERS))
+        .min(1)
+        .refine((a) => new Set(a).size === a.length, "lists a provider twice")
+        .default([...PRICE_PROVIDERS]),
       /** Oldest acceptable price before a movement, in hours. @defaultValue 24 */
       stalenessHours: z.number().positive().default(24),
-      coingeckoApiKey: z.string().optional(),
+      /**
+       * A cached HTTP price (DefiLlama, CoinGecko) at most this many minutes before a movement is
+       * used without asking the provider again; an older one (within `stalenessHours`) only when
+       * the provider has nothing newer. @defaultValue 90 (hourly data plus slack)
+       */
+      cacheWindowMinutes: z.number().positive().default(90),
+      /** Secret: sent in a header, never logged. Without it the `coingecko` provider is skipped. */
+      coingeckoApiKey: z.string().min(1).optional(),
+      /** `demo` (header `x-cg-demo-api-key`) or `pro` (`x-cg-pro-api-key`, pro-api host). @defaultValue demo */
+      coingeckoPlan: z.enum(["demo", "pro"]).default("demo"),
       /** Base URLs, overridable for tests and self-hosted mirrors. */
       defillamaUrl: urlString.default("https://coins.llama.fi"),
-      coingeckoUrl: urlString.default("https://api.coingecko.com/api/v3"),
+      /** @defaultValue https://api.coingecko.com/api/v3 (demo) or https://pro-api.coingecko.com/api/v3 (pro) */
+      coingeckoUrl: urlString.optional(),
+      /** Request budget; DefiLlama publishes none for the free API, this is politeness. @defaultValue 120 */
+      defillamaRequestsPerMinute: z.number().positive().default(120),
+      /** Request budget; the CoinGecko Demo plan allows 30 per minute. @defaultValue 30 */
+      coingeckoRequestsPerMinute: z.number().positive().default(30),
+      /** Per HTTP request, in milliseconds. @defaultValue 30000 */
+      timeoutMs: z.number().int().positive().default(30_000),
+      /** Tries per HTTP request (429, 5xx, timeouts are retried with backoff). @defaultValue 5 */
+      maxAttempts: z.number().int().positive().default(5),
+      /**
+       * Uniswap V2 pricing per chain, added to or replacing the built-in mainnet deployments
+       * (ethereum, base, arbitrum, optimism, polygon): the factory, the USD stablecoin pairs are
+       * read against, and the wrapped native token native assets are priced through.
+       */
+      onchain: z
+        .record(
+          z.string(),
+          z
+            .object({ factory: evmAddress, stablecoin: evmAddress, wrappedNative: evmAddress.optional() })
+            .strict(),
+        )
+        .default({}),
+      /** Pools holding less of the stablecoin than this (whole units) are too thin to price from. @defaultValue "10000" */
+      onchainMinStableReserve: decimalString.default("10000"),
     })
-    .default({
-      order: ["file", "stablecoin", "onchain", "defillama", "coingecko"],
-      stalenessHours: 24,
-      defillamaUrl: "https://coins.llama.fi",
-      coingeckoUrl: "https://api.coingecko.com/api/v3",
-    }),
+    .prefault({}),
+  /** Classification (src/classify): the default tax treatment of each DeFi action; see docs/classification.md. */
+  classify: z
+    .object({
+      /** Aave supply/withdraw. @defaultValue nontaxable (a position account; interest at withdrawal) */
+      lending: z.enum(["nontaxable", "swap"]).default("nontaxable"),
+      /** Liquidity add/remove. @defaultValue swap (into / out of the LP token) */
+      liquidity: z.enum(["swap", "nontaxable"]).default("swap"),
+      /** Lido stake. @defaultValue swap (ETH for stETH) */
+      staking: z.enum(["swap", "nontaxable"]).default("swap"),
+      /** Outflow to an unknown address. @defaultValue review (no ledger row until decided) */
+      unmatchedOutflow: z.enum(["review", "spend"]).default("review"),
+      /** Inflow from an unknown sender. @defaultValue review (zero basis if sold undecided) */
+      unmatchedInflow: z.enum(["review", "income"]).default("review"),
+      /** Bridge / cross-chain matching window, in hours. @defaultValue 24 */
+      bridgeWindowHours: z.number().positive().default(24),
+      /** Largest bridge fee as a fraction of the amount. @defaultValue "0.05" */
+      bridgeTolerance: z
+        .string()
+        .regex(/^0(\.\d+)?$|^1$/, "must be a fraction between 0 and 1, e.g. 0.05")
+        .default("0.05"),
+      /** Protocol contracts on chains the built-in lists do not cover (e.g. the local demo chain). */
+      contracts: z
+        .record(
+          z.string(),
+          z.object({
+            weth: z.array(evmAddress).optional(),
+            uniswapV2Routers: z.array(evmAddress).optional(),
+            uniswapV3PositionManagers: z.array(evmAddress).optional(),
+            aavePools: z.array(evmAddress).optional(),
+            lido: z.array(evmAddress).optional(),
+          }),
+        )
+        .default({}),
+    })
+    .prefault({}),
   tax: z
     .object({
       method: z.enum(["fifo", "lifo", "hifo"]).default("fifo"),
@@ -79,8 +206,13 @@ export const configSchema = z.object({
       maxAttempts: z.number().int().positive().default(6),
       /** Per-request timeout, in milliseconds. @defaultValue 30000 */
       timeoutMs: z.number().int().positive().default(30_000),
+      /**
+       * Most blocks one EVM sync step covers; each step is committed atomically, so a smaller step
+       * loses less work when a sync is killed. @defaultValue 50000
+       */
+      stepBlocks: z.number().int().positive().default(50_000),
     })
-    .default({ concurrency: 4, maxAttempts: 6, timeoutMs: 30_000 }),
+    .default({ concurrency: 4, maxAttempts: 6, timeoutMs: 30_000, stepBlocks: 50_000 }),
   server: z
     .object({
       host: z.string().default("127.0.0.1"),

@@ -1,6 +1,70 @@
-import { pendingCommand } from "./pending.ts";
+import { assetOptionsFromConfig, createAssetIdentity } from "../../assets/index.ts";
+import { UserInputError } from "../../errors.ts";
+import { importPriceFile, listStoredPrices } from "../../prices/index.ts";
+import { openServices } from "../../services.ts";
 import type { RegisterCommand } from "./types.ts";
 
-export const register: RegisterCommand = (program) => {
-  pendingCommand(program, "prices", "import a USD price file");
+/**
+ * `lotwise prices import FILE.csv` stores a USD price file (columns `asset,time,usd`; see
+ * src/prices/import.ts for the rules) as source `file:<name>`, replacing that file's earlier
+ * import. `lotwise prices list [--asset A] [--json]` shows stored prices (imported and cached).
+ */
+export const register: RegisterCommand = (program, runtime) => {
+  const prices = program.command("prices").description("import and list USD prices");
+
+  prices
+    .command("import")
+    .description("import a USD price file: CSV with columns asset,time,usd (a date alone means 00:00 UTC)")
+    .argument("<file>", "the CSV file")
+    .action(async (file: string, _opts, command) => {
+      const common = runtime.createCommon(command);
+      const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
+      const { database } = await openServices(common);
+      const r = await importPriceFile({ db: database.db, file, identity });
+      runtime.out(
+        `imported ${r.rows} price${r.rows === 1 ? "" : "s"} from ${file} as ${r.source}` +
+          (r.replaced > 0 ? ` (replacing ${r.replaced} from an earlier import)` : "") +
+          "\n",
+      );
+    });
+
+  prices
+    .command("list")
+    .description("list stored prices (imported files and cached provider prices)")
+    .option("--asset <asset>", "only this asset (a symbol or chain asset id)")
+    .option("--limit <n>", "at most n rows", (v) => {
+      if (!/^[1-9]\d*$/.test(v))
+        throw new UserInputError(`--limit expects a positive whole number, not '${v}'`);
+      return Number(v);
+    })
+    .option("--json", "print JSON")
+    .action(async (opts: { asset?: string; limit?: number; json?: boolean }, command) => {
+      const common = runtime.createCommon(command);
+      const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
+      const { database } = await openServices(common);
+      const asset = opts.asset === undefined ? undefined : identity.normalizeUserAsset(opts.asset);
+      const rows = await listStoredPrices(database.db, {
+        asset,
+        limit: opts.limit,
+      });
+      if (opts.json) {
+        runtime.out(
+          `${JSON.stringify(
+            rows.map((r) => ({ asset: r.asset, time: r.time.toISOString(), usd: r.usd, source: r.source })),
+            null,
+            2,
+          )}\n`,
+        );
+        return;
+      }
+      if (rows.length === 0) {
+        runtime.out(
+          asset
+            ? `no stored prices for ${asset}\n`
+            : "no stored prices yet: lotwise prices import FILE.csv\n",
+        );
+        return;
+      }
+      for (const r of rows) runtime.out(`${r.asset}\t${r.time.toISOString()}\t${r.usd}\t${r.source}\n`);
+    });
 };

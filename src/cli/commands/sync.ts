@@ -4,8 +4,8 @@ import { listWallets } from "../../../db/wallets.ts";
 import { syncWalletJob } from "../../../workers/processors/sync-wallet.ts";
 import { BaseError, UserInputError } from "../../errors.ts";
 import { openServices } from "../../services.ts";
-import { rebuildAndReport } from "../rebuild.ts";
 import { collect, parseRpcFlags } from "../options.ts";
+import { rebuildAndReport } from "../rebuild.ts";
 import type { RegisterCommand } from "./types.ts";
 
 export const register: RegisterCommand = (program, runtime) => {
@@ -24,7 +24,8 @@ export const register: RegisterCommand = (program, runtime) => {
       const services = await openServices(common);
       const { database, queue, userId } = services;
 
-      let targets = await listWallets(database.db, userId);
+      // Exchange deposit addresses are labels for an exchange account, not wallets whose lots lotwise tracks.
+      let targets = (await listWallets(database.db, userId)).filter((w) => w.kind === "own");
       if (opts.wallet?.length) {
         const wanted = opts.wallet.map(
           (s) => parseWalletSpec(s, { nativeSymbols: common.config.nativeSymbols }).key,
@@ -82,6 +83,8 @@ export const register: RegisterCommand = (program, runtime) => {
           common.logger.error("sync failed", { wallet: r.key, error: msg });
         }
       }
+      // The ledger follows the chain: rebuild what the new transactions changed (even after a partial failure).
+      if (failed < runs.length) await rebuildAndReport(services, runtime.out);
       if (failed > 0)
         throw new SyncFailedError(`${failed} of ${runs.length} wallet syncs failed (see above)`);
     });

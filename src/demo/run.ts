@@ -1,0 +1,140 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { run } from "../cli/main.ts";
+import { startAnvil } from "../devchain/index.ts";
+import { UserInputError } from "../errors.ts";
+import type { Progress } from "../ui/progress.ts";
+import { playDemoHistory } from "./history.ts";
+
+/** Genesis of the demo chain (before the first on-chain step, 2024-06-01). */
+const GENESIS = "2024-05-30T00:00:00Z";
+
+export type DemoArgs = {
+  /** Folder for the results (and the demo's own embedded database). @defaultValue ./lotwise-demo */
+  dir: string;
+  /** stdout / stderr writers. */
+  out: (text: string) => void;
+  err: (text: string) => void;
+  progress: Progress;
+  /** Environment for the CLI steps (DATABASE_URL / REDIS_URL are dropped: the demo is embedded). */
+  env: Record<string, string | undefined>;
+  showProgress: boolean;
+};
+
+/**
+ * `lotwise demo`: starts anvil from node_modules, plays a two-wallet history over the 2025 tax
+ * year (plus a 2023 purchase), then runs lotwise's own commands against it on an embedded
+ * database in `<dir>/.lotwise` with in-process jobs — wallets, the Coinbase import, sync (which
+ * classifies, prices from the chain's pools and builds the ledger), two review decisions, the
+ * ledger export and `gains` — and leaves `ledger.csv`, `form8949.csv` and `summary.json` in `<dir>`.
+ */
+export const runDemo = async (args: DemoArgs): Promise<void> => {
+  const dir = path.resolve(args.dir);
+  const started = Date.now();
+  await mkdir(dir, { recursive: true });
+  // A fresh database each time, so the demo always shows the same thing.
+  await rm(path.join(dir, ".lotwise"), { recursive: true, force: true });
+
+  const chainTask = args.progress.task("demo chain", { unit: "steps" });
+  const anvil = await startAnvil({ timestamp: Math.floor(Date.parse(GENESIS) / 1000) });
+  try {
+    const history = await playDemoHistory(anvil.url, (s) => chainTask.advance(1, s.what));
+    chainTask.finish(`${history.steps.length} transactions on anvil`);
+    const { accounts: acc, contracts: c } = history;
+
+    const config = {
+      dataDir: path.join(dir, ".lotwise"),
+      rpc: { "evm:31337": anvil.url },
+      assets: {
+        weth: "same-as-eth",
+        tokens: {
+          // The local chain's native coin and WETH are ETH; its test stablecoin is USDC.
+          "evm:31337:native": "ETH",
+          [`evm:31337:${c.weth}`]: "ETH",
+          [`evm:31337:${c.usdc}`]: "USDC",
+          [`evm:31337:${c.lot}`]: { symbol: "LOT" },
+        },
+      },
+      prices: {
+        // The demo chain is offline: prices come from its own pools (and a stablecoin's peg).
+        order: ["file", "stablecoin", "onchain"],
+        onchain: { "evm:31337": { factory: c.factory, stablecoin: c.usdc, wrappedNative: c.weth } },
+        onchainMinStableReserve: "1000",
+      },
+      classify: { contracts: { "evm:31337": { weth: [c.weth], uniswapV2Routers: [c.router] } } },
+    };
+    const configFile = path.join(dir, "lotwise.config.json");
+    await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
+    const coinbaseFile = path.join(dir, "coinbase.csv");
+    await writeFile(coinbaseFile, history.coinbaseCsv);
+
+    const env = { ...args.env };
+    delete env.DATABASE_URL;
+    delete env.REDIS_URL;
+    const lotwise = async (...argv: string[]) => {
+      args.out(`\n$ lotwise ${argv.join(" ")}\n`);
+      const code = await run(
+        ["--config", configFile, ...(args.showProgress ? [] : ["--no-progress"]), ...argv],
+        env,
+        {
+          out: args.out,
+          err: args.err,
+        },
+      );
+      if (code !== 0)
+        throw new UserInputError(`demo step failed (exit ${code}): lotwise ${argv.join(" ")}`, {
+          exitCode: 1,
+        });
+    };
+    const payment = history.steps.find((s) => s.what.startsWith("cold pays a merchant"))!;
+    const friend = history.steps.find((s) => s.what.startsWith("friend pays"))!;
+
+    await lotwise("wallets", "add", `evm:31337:${acc.hot}`, "--label", "hot");
+    await lotwise("wallets", "add", `evm:31337:${acc.cold}`, "--label", "cold");
+    await lotwise(
+      "wallets",
+      "add",
+      `evm:31337:${acc.coinbaseDeposit}`,
+      "--exchange",
+      "--label",
+      "coinbase:main",
+    );
+    await lotwise("ledger", "import", coinbaseFile, "--name", "coinbase");
+    await lotwise("sync");
+    await lotwise("review", "list");
+    await lotwise(
+      "review",
+      "set",
+      `evm:31337:${payment.tx}`,
+      "--as",
+      "spend",
+      "--subtype",
+      "payment",
+      "--note",
+      "paid a merchant",
+    );
+    await lotwise(
+      "review",
+      "set",
+      `evm:31337:${friend.tx}`,
+      "--as",
+      "income",
+      "--subtype",
+      "payment",
+      "--note",
+      "paid by a friend for work",
+    );
+    await lotwise("ledger", "export", "--out", path.join(dir, "ledger.csv"), "--year", "2025");
+    await lotwise("gains", "--ledger", path.join(dir, "ledger.csv"), "--year", "2025", "--out", dir);
+    args.out(
+      `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Results in ${dir}:\n` +
+        "  ledger.csv    the reconciled ledger (ledger CSV v1), every row with its transactions and price source\n" +
+        "  form8949.csv  Form 8949 rows for 2025\n" +
+        "  summary.json  Schedule D totals, carryovers, ordinary income and warnings\n" +
+        `Explore further with: npx lotwise --config ${path.relative(process.cwd(), configFile)} review list\n` +
+        "(the demo chain stops with this command; its data stays in the demo database)\n",
+    );
+  } finally {
+    await anvil.stop();
+  }
+};

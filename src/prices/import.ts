@@ -1,0 +1,187 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { DbOrTx } from "../../db/client.ts";
+import { type AssetIdentity, parseChainAssetId } from "../assets/index.ts";
+import { UserInputError } from "../errors.ts";
+import { daysFromCivil, daysInMonth, explainInstant, parseInstant } from "../ledger/instant.ts";
+import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
+import { Decimal, plain } from "../utils/decimal.ts";
+import { replaceSourcePrices } from "./cache.ts";
+
+/**
+ * The user's price file, `lotwise prices import FILE.csv`: UTF-8 CSV (RFC 4180) with a header
+ * naming the columns `asset`, `time`, `usd` in any order (lowercase; extra columns are an error
+ * unless their names start with `x_`).
+ *
+ * - `asset`: a canonical asset id: a symbol (`ETH`, `usdc` and `matic` are normalized to `USDC`
+ *   and `POL`; other symbols are kept as written) or a chain asset id (`ethereum:0x…`,
+ *   `evm:31337:0x…`, mapped through `canonicalAsset`, so `ethereum:0xA0b8…` becomes `USDC`).
+ * - `time`: an ISO 8601 instant with `Z` or an offset (`2024-03-01T15:00:00Z`,
+ *   `2024-03-01T10:00-05:00`), or a date alone (`2024-03-01`), which means 00:00 UTC that day —
+ *   so a daily price file covers the whole UTC day under the default 24-hour staleness limit.
+ *   A time without an offset names no instant and is an error.
+ * - `usd`: USD per whole unit, a non-negative decimal (`2279.94`, `0`); no sign, exponent or
+ *   thousands separator.
+ *
+ * Errors read `FILE:LINE: column: what is wrong`; any error imports nothing. The rows are stored
+ * with source `file:<file name>` and replace that source's earlier rows in one transaction, so
+ * importing the same file again changes nothing, and an edited file replaces its old prices.
+ */
+
+export const PRICE_FILE_COLUMNS = ["asset", "time", "usd"] as const;
+
+/** A valid row of a price file. */
+export type PriceFileRow = { line: number; asset: string; time: Date; usd: string };
+
+/** Errors listed in one failure, beyond which only a count is given. */
+const MAX_ERRORS = 10;
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const USD = /^\d+(\.\d+)?$/;
+
+/** Parses `time`: an instant with an offset, or a date meaning 00:00 UTC. Returns a reason on failure. */
+export const parsePriceTime = (text: string): Date | string => {
+  const m = DATE_ONLY.exec(text);
+  if (m) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return `'${text}' is not a calendar date`;
+    return new Date(daysFromCivil(y, mo, d) * 86_400_000);
+  }
+  const instant = parseInstant(text);
+  if (!instant) return `${explainInstant(text)}; a date alone (YYYY-MM-DD) means 00:00 UTC`;
+  return new Date(instant.ms);
+};
+
+/**
+ * Validates a price file's text. `file` names it in errors.
+ * @throws UserInputError `FILE:LINE: column: what is wrong` (up to 10 such lines, exit code 2).
+ */
+export const parsePriceFile = (
+  text: string,
+  args: { file: string; identity: AssetIdentity },
+): PriceFileRow[] => {
+  const { file, identity } = args;
+  const errors: string[] = [];
+  const fail = (line: number, column: string, what: string) =>
+    errors.push(`${file}:${line}: ${column}: ${what}`);
+  const done = (): never => {
+    const more = errors.length > MAX_ERRORS ? [`… and ${errors.length - MAX_ERRORS} more errors`] : [];
+    throw new UserInputError(errors[0]!, {
+      meta: [...errors.slice(1, MAX_ERRORS), ...more, "nothing was imported"],
+    });
+  };
+
+  let records: { cells: string[]; line: number }[];
+  try {
+    records = parseCsv(text);
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    fail(error.line, "csv", error.reason);
+    return done();
+  }
+
+  const header = records[0];
+  if (!header) {
+    fail(1, "header", `the file is empty; expected the header ${PRICE_FILE_COLUMNS.join(",")}`);
+    return done();
+  }
+  const columns = new Map<string, number>();
+  header.cells.forEach((name, i) => {
+    if (name.startsWith("x_")) return;
+    if (!(PRICE_FILE_COLUMNS as readonly string[]).includes(name)) {
+      fail(
+        header.line,
+        "header",
+        `unknown column '${name}' (expected ${PRICE_FILE_COLUMNS.join(", ")}; x_… columns are ignored)`,
+      );
+    } else if (columns.has(name)) {
+      fail(header.line, "header", `column '${name}' appears twice`);
+    } else columns.set(name, i);
+  });
+  for (const name of PRICE_FILE_COLUMNS) {
+    if (!columns.has(name)) fail(header.line, "header", `missing column '${name}'`);
+  }
+  if (errors.length > 0) return done();
+  const at = (cells: string[], name: string) => cells[columns.get(name)!]!;
+
+  const rows: PriceFileRow[] = [];
+  const seen = new Map<string, number>();
+  for (const { cells, line } of records.slice(1)) {
+    if (cells.length !== header.cells.length) {
+      fail(line, "row", `has ${cells.length} cells, the header has ${header.cells.length}`);
+      continue;
+    }
+    const before = errors.length;
+
+    const rawAsset = at(cells, "asset");
+    let asset = "";
+    if (rawAsset === "") fail(line, "asset", "is empty");
+    else if (/\s/.test(rawAsset)) fail(line, "asset", `'${rawAsset}' contains white space`);
+    else if (rawAsset.includes(":") && !parseChainAssetId(rawAsset)) {
+      fail(
+        line,
+        "asset",
+        `'${rawAsset}' is neither a symbol nor a chain asset id such as ethereum:0x… or evm:31337:0x…`,
+      );
+    } else asset = identity.normalizeUserAsset(rawAsset);
+
+    const rawTime = at(cells, "time");
+    const time = rawTime === "" ? "is empty" : parsePriceTime(rawTime);
+    if (typeof time === "string") fail(line, "time", time);
+
+    const rawUsd = at(cells, "usd");
+    if (rawUsd === "") fail(line, "usd", "is empty");
+    else if (!USD.test(rawUsd)) {
+      fail(
+        line,
+        "usd",
+        `'${rawUsd}' is not a non-negative decimal number (digits with an optional fraction; no sign, exponent or separators)`,
+      );
+    }
+
+    if (errors.length > before || typeof time === "string") continue;
+    const key = `${asset}\u0000${time.getTime()}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      fail(line, "time", `duplicate of line ${first} (${asset} at ${time.toISOString()})`);
+      continue;
+    }
+    seen.set(key, line);
+    rows.push({ line, asset, time, usd: plain(new Decimal(rawUsd)) });
+  }
+  if (errors.length > 0) return done();
+  return rows;
+};
+
+/** The `prices.source` of an imported file: `file:<base name>`. */
+export const fileSource = (filePath: string): string => `file:${path.basename(filePath)}`;
+
+export type ImportPriceFileResult = { source: string; rows: number; replaced: number };
+
+/**
+ * Reads, validates and stores a price file in one transaction (nothing on any error).
+ * @throws UserInputError for an unreadable or invalid file.
+ */
+export const importPriceFile = async (args: {
+  db: DbOrTx;
+  file: string;
+  identity: AssetIdentity;
+}): Promise<ImportPriceFileResult> => {
+  let text: string;
+  try {
+    text = await readFile(args.file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserInputError(
+      `${args.file}: cannot read the file${code === "ENOENT" ? ": no such file" : code === "EISDIR" ? ": it is a folder" : ` (${(error as Error).message})`}`,
+    );
+  }
+  const rows = parsePriceFile(text, { file: args.file, identity: args.identity });
+  const source = fileSource(args.file);
+  const { removed } = await replaceSourcePrices(
+    args.db,
+    source,
+    rows.map((r) => ({ asset: r.asset, time: r.time, usd: r.usd })),
+  );
+  return { source, rows: rows.length, replaced: removed };
+};
