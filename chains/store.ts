@@ -207,3 +207,105 @@ export const markFinal = async (
       ),
     );
 };
+
+/** Which of `hashes` already have a transaction row for the wallet (any chain family). */
+export const existingTransactionHashes = async (
+  db: DbOrTx,
+  args: { walletId: number; chain: string; hashes: readonly string[] },
+): Promise<Set<string>> => {
+  const out = new Set<string>();
+  for (const c of chunks(args.hashes)) {
+    const rows = await db
+      .select({ txHash: transactions.txHash })
+      .from(transactions)
+      .where(
+        and(
+          eq(transactions.walletId, args.walletId),
+          eq(transactions.chain, args.chain),
+          inArray(transactions.txHash, c as string[]),
+        ),
+      );
+    for (const r of rows) out.add(r.txHash);
+  }
+  return out;
+};
+
+/**
+ * Stored raw records of one kind and index for `hashes`, keyed by transaction hash: lets a sync
+ * re-normalize a transaction fetched earlier (by this or another wallet) without an RPC call.
+ */
+export const getRawRecords = async (
+  db: DbOrTx,
+  args: { chain: string; kind: string; index: number; hashes: readonly string[] },
+): Promise<Map<string, unknown>> => {
+  const out = new Map<string, unknown>();
+  for (const c of chunks(args.hashes)) {
+    const rows = await db
+      .select({ txHash: rawRecords.txHash, data: rawRecords.data })
+      .from(rawRecords)
+      .where(
+        and(
+          eq(rawRecords.chain, args.chain),
+          eq(rawRecords.kind, args.kind),
+          eq(rawRecords.index, args.index),
+          inArray(rawRecords.txHash, c as string[]),
+        ),
+      );
+    for (const r of rows) out.set(r.txHash, r.data);
+  }
+  return out;
+};
+
+/**
+ * Hash-precise reorg clean-up: removes a wallet's transactions and movements above `above` (they
+ * are re-fetched from the canonical chain), and the chain's raw records and block headers whose
+ * block hash is in `staleHashes`. Rows of valid blocks, even newer ones another wallet just wrote,
+ * are never touched.
+ */
+export const rollbackStale = async (
+  db: DbOrTx,
+  args: { chain: string; walletId: number; above: bigint; staleHashes: readonly string[] },
+): Promise<void> => {
+  await db.transaction(async (tx) => {
+    await tx
+      .delete(movements)
+      .where(
+        and(
+          eq(movements.walletId, args.walletId),
+          eq(movements.chain, args.chain),
+          gt(movements.blockNumber, args.above),
+        ),
+      );
+    await tx
+      .delete(transactions)
+      .where(
+        and(
+          eq(transactions.walletId, args.walletId),
+          eq(transactions.chain, args.chain),
+          gt(transactions.blockNumber, args.above),
+        ),
+      );
+    for (const h of chunks(args.staleHashes)) {
+      await tx
+        .delete(rawRecords)
+        .where(and(eq(rawRecords.chain, args.chain), inArray(rawRecords.blockHash, h as string[])));
+      await tx.delete(blocks).where(and(eq(blocks.chain, args.chain), inArray(blocks.hash, h as string[])));
+    }
+  });
+};
+
+/** How many transactions and movements a wallet has in the store. */
+export const walletTotals = async (
+  db: DbOrTx,
+  args: { walletId: number; chain: string },
+): Promise<{ transactions: number; movements: number }> => {
+  const [t] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(transactions)
+    .where(and(eq(transactions.walletId, args.walletId), eq(transactions.chain, args.chain)));
+  const [m] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(movements)
+    .where(and(eq(movements.walletId, args.walletId), eq(movements.chain, args.chain)));
+  return { transactions: Number(t?.n ?? 0), movements: Number(m?.n ?? 0) };
+};

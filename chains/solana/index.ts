@@ -1,10 +1,8 @@
-import { NotImplementedError } from "../../src/errors.ts";
 import type { ChainSyncer } from "../types.ts";
+import { syncSolanaWallet } from "./sync.ts";
 
-/** solana wallet sync (placeholder until the solana worker lands). */
+/** Solana wallet sync: signatures of the wallet and its token accounts, balance-delta movements. */
 export const solanaSyncer: ChainSyncer = {
   family: "solana",
-  syncWallet: async () => {
-    throw new NotImplementedError("solana sync is not available in this version yet");
-  },
+  syncWallet: (args) => syncSolanaWallet(args),
 };

@@ -9,7 +9,11 @@ export const rebuildAndReport = async (services: Services, out: (text: string) =
     { userId: services.userId, full },
     {
       onProgress: (p) =>
-        task.update({ done: p.done, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.detail ? { detail: p.detail } : {}) }),
+        task.update({
+          done: p.done,
+          ...(p.total !== undefined ? { total: p.total } : {}),
+          ...(p.detail ? { detail: p.detail } : {}),
+        }),
     },
   );
   const r = await handle.result();

@@ -29,6 +29,15 @@ export type CliRuntime = {
   createCommon: (command: Command, flags?: Record<string, unknown>) => Common;
 };
 
+/** Where a global option's value came from (`cli`, `default`, `env`, …), looking up the command chain. */
+const sourceOf = (command: Command, name: string): string | undefined => {
+  for (let c: Command | null = command; c; c = c.parent) {
+    const source = c.getOptionValueSource(name);
+    if (source && source !== "default") return source;
+  }
+  return undefined;
+};
+
 export const createCliRuntime = (args: {
   env: Record<string, string | undefined>;
   out: (text: string) => void;
@@ -48,7 +57,8 @@ export const createCliRuntime = (args: {
         user: g.user,
         logLevel: g.logLevel,
         jsonLogs: g.jsonLogs,
-        progress: g.progress ?? Boolean(process.stderr.isTTY),
+        // `--no-progress` makes commander default `progress` to true: only an explicit flag counts.
+        progress: sourceOf(command, "progress") === "cli" ? g.progress : Boolean(process.stderr.isTTY),
         ...flags,
       },
     });

@@ -20,7 +20,7 @@ export type ProgressTask = {
   /** Adds `n` done units (default 1). */
   advance: (n?: number, detail?: string) => void;
   /** Sets absolute values. */
-  update: (u: { done?: number; total?: number; detail?: string }) => void;
+  update: (u: { done?: number; total?: number; detail?: string; unit?: string }) => void;
   finish: (detail?: string) => void;
 };
 
@@ -53,6 +53,7 @@ export const createCallbackProgress = (
         if (u.done !== undefined) s.done = u.done;
         if (u.total !== undefined) s.total = u.total;
         if (u.detail !== undefined) s.detail = u.detail;
+        if (u.unit !== undefined) s.unit = u.unit;
         onChange(s, false);
       },
       finish: (detail) => {

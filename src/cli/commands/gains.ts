@@ -1,6 +1,311 @@
-import { pendingCommand } from "./pending.ts";
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import { UserInputError } from "../../errors.ts";
+import { streamLedgerFile } from "../../ledger/read.ts";
+import type { LedgerRow } from "../../ledger/types.ts";
+import { isTimeZone } from "../../tax/dates.ts";
+import {
+  FORM_8949_HEADER,
+  form8949Line,
+  formatAllocationCsv,
+  formatHumanSummary,
+  formatSummaryJson,
+  GIFTS_HEADER,
+  giftLine,
+} from "../../tax/format.ts";
+import { computeGainsStream, type ResettableSink } from "../../tax/gains.ts";
+import { parseUsdCents } from "../../tax/money.ts";
+import {
+  FILING_STATUSES,
+  type FilingStatus,
+  METHODS,
+  type Method,
+  SCOPES,
+  type Scope,
+} from "../../tax/types.ts";
+import type { CliRuntime } from "../runtime.ts";
 import type { RegisterCommand } from "./types.ts";
 
-export const register: RegisterCommand = (program) => {
-  pendingCommand(program, "gains", "compute capital gains, Form 8949 and Schedule D from a ledger");
+/**
+ * `lotwise gains`: reads a ledger (CSV v1), computes the tax years asked for and writes them.
+ *
+ * Layout: for `--year Y`, exactly `DIR/form8949.csv` and `DIR/summary.json`, plus `DIR/gifts.csv`
+ * when the year has gifts. For `--years A-B`, the same files in `DIR/<year>/` for each year. The
+ * Rev. Proc. 2024-28 allocation record, when an allocation happened, is `DIR/allocation.csv`.
+ *
+ * All or nothing: every file is written under a temporary name in its folder and renamed into
+ * place only after the whole run succeeded; on any error the temporary files (and folders this
+ * run created) are removed.
+ */
+
+type GainsFlags = {
+  ledger?: string;
+  year?: string;
+  years?: string;
+  method: string;
+  scope: string;
+  carryoverSt: string;
+  carryoverLt: string;
+  filingStatus: string;
+  taxableIncome?: string;
+  tz?: string;
+  strict?: boolean;
+  out: string;
+};
+
+/**
+ * Loads the user's stored (reconciled) ledger when `--ledger` is not given.
+ * @dev Placeholder until the stored ledger lands (ledger/classification issue): replace the body,
+ * keeping the signature. It may call `runtime.createCommon(command)` to reach the database.
+ */
+export const loadStoredLedger = async (_args: {
+  command: Command;
+  runtime: CliRuntime;
+}): Promise<LedgerRow[]> => {
+  throw new UserInputError("--ledger is required until the stored ledger is available");
+};
+
+const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UserInputError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
+  }
+  return value as T;
+};
+
+const usdFlag = (flag: string, value: string | undefined, allowNegative = false): bigint | undefined => {
+  if (value === undefined) return undefined;
+  const c = parseUsdCents(value, allowNegative);
+  if (c === undefined) {
+    const sign = allowNegative ? "negative allowed" : "not negative";
+    throw new UserInputError(
+      `${flag} expects a USD amount with at most 2 decimals (${sign}), got "${value}"`,
+    );
+  }
+  return c;
+};
+
+const yearRange = (flags: GainsFlags): { from: number; to: number; multi: boolean } => {
+  if (flags.year !== undefined && flags.years !== undefined)
+    throw new UserInputError("give --year or --years, not both");
+  if (flags.year !== undefined) {
+    if (!/^\d{4}$/.test(flags.year)) throw new UserInputError(`--year expects YYYY, got "${flags.year}"`);
+    const y = Number(flags.year);
+    return { from: y, to: y, multi: false };
+  }
+  if (flags.years !== undefined) {
+    const m = /^(\d{4})-(\d{4})$/.exec(flags.years);
+    if (!m || Number(m[1]) > Number(m[2])) {
+      throw new UserInputError(`--years expects A-B with A ≤ B, e.g. 2023-2025, got "${flags.years}"`);
+    }
+    return { from: Number(m[1]), to: Number(m[2]), multi: true };
+  }
+  throw new UserInputError("--year YYYY (or --years A-B) is required");
+};
+
+/**
+ * Bytes buffered per file before a write. Lines are encoded into a fixed buffer as they come, so
+ * no large string is ever built (a growing string would survive collections and slow them).
+ */
+const BUFFER_BYTES = 1 << 20;
+
+/** An output file being written under a temporary name. */
+type TempFile = { file: string; tmp: string; fd: number; header: string; buffer: Buffer; used: number };
+
+/**
+ * The files of one run. `add` opens a temporary file next to its final path; `commit` renames
+ * them all into place; `abort` removes them and the folders this run created.
+ */
+const createOutputSet = () => {
+  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const files: TempFile[] = [];
+  const createdDirs: string[] = [];
+
+  const ensureDir = async (dir: string) => {
+    const first = await mkdir(dir, { recursive: true });
+    if (first !== undefined) createdDirs.push(first);
+  };
+  /** Opens a temporary file for `file`, whose folder must exist. */
+  const addSync = (file: string, header = ""): TempFile => {
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${tag}.tmp`);
+    const f: TempFile = {
+      file,
+      tmp,
+      fd: openSync(tmp, "w"),
+      header,
+      buffer: Buffer.allocUnsafe(BUFFER_BYTES),
+      used: 0,
+    };
+    files.push(f);
+    write(f, header);
+    return f;
+  };
+  const add = async (file: string, header = ""): Promise<TempFile> => {
+    await ensureDir(path.dirname(file));
+    return addSync(file, header);
+  };
+  const flush = (f: TempFile) => {
+    let done = 0;
+    while (done < f.used) done += writeSync(f.fd, f.buffer, done, f.used - done);
+    f.used = 0;
+  };
+  function write(f: TempFile, text: string) {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (f.used + text.length * 3 > f.buffer.length) {
+      flush(f);
+      if (text.length * 3 > f.buffer.length) {
+        writeSync(f.fd, text);
+        return;
+      }
+    }
+    f.used += f.buffer.write(text, f.used);
+  }
+  /** Empties a file back to its header (the run is starting over). */
+  const reset = (f: TempFile) => {
+    closeSync(f.fd);
+    f.fd = openSync(f.tmp, "w");
+    f.used = 0;
+    write(f, f.header);
+  };
+  const close = (f: TempFile) => {
+    if (f.fd < 0) return;
+    flush(f);
+    closeSync(f.fd);
+    f.fd = -1;
+  };
+  const commit = async () => {
+    for (const f of files) close(f);
+    for (const f of files) await rename(f.tmp, f.file);
+  };
+  const abort = async () => {
+    for (const f of files) {
+      try {
+        if (f.fd >= 0) closeSync(f.fd);
+      } catch {}
+      f.fd = -1;
+      await rm(f.tmp, { force: true });
+    }
+    // Folders this run created hold nothing but what it wrote.
+    for (const dir of createdDirs) await rm(dir, { recursive: true, force: true });
+  };
+  return { files, add, addSync, write, reset, commit, abort };
+};
+
+/** Optional outputs removed from an output folder when a run does not produce them (no stale record). */
+const OPTIONAL_OUTPUTS = ["allocation.csv", "gifts.csv"];
+
+export const register: RegisterCommand = (program, runtime) => {
+  program
+    .command("gains")
+    .description("compute capital gains, Form 8949 and Schedule D from a ledger")
+    .option("--ledger <file>", "ledger CSV v1 file (default: the stored ledger)")
+    .option("--year <yyyy>", "the tax year")
+    .option("--years <a-b>", "tax years A to B, carrying capital losses forward; writes DIR/<year>/")
+    .option("--method <method>", `lot order: ${METHODS.join(", ")}`, "fifo")
+    .option("--scope <scope>", `lot pools: ${SCOPES.join(", ")}`, "transition")
+    .option("--carryover-st <usd>", "short-term capital loss carryover into the (first) year", "0")
+    .option("--carryover-lt <usd>", "long-term capital loss carryover into the (first) year", "0")
+    .option("--filing-status <status>", `filing status: ${FILING_STATUSES.join(", ")}`, "single")
+    .option(
+      "--taxable-income <usd>",
+      "Form 1040 line 15 of each year (default: large enough to use the full deduction)",
+    )
+    .option("--tz <zone>", "IANA time zone of the dates (default: UTC)")
+    .option("--strict", "fail instead of warning when a row takes more than its pool holds")
+    .requiredOption("--out <dir>", "output folder")
+    .action(async (flags: GainsFlags, command: Command) => {
+      const years = yearRange(flags);
+      const method = oneOf<Method>("--method", flags.method, METHODS);
+      const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
+      const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
+      const carryoverSt = usdFlag("--carryover-st", flags.carryoverSt) ?? 0n;
+      const carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
+      const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);
+      if (flags.tz !== undefined && !isTimeZone(flags.tz)) {
+        throw new UserInputError(
+          `--tz: unknown time zone "${flags.tz}" (use an IANA name such as America/New_York)`,
+        );
+      }
+      const ledger = flags.ledger;
+      const feed =
+        ledger !== undefined
+          ? (onRow: (row: LedgerRow) => void) => streamLedgerFile(ledger, onRow)
+          : async (onRow: (row: LedgerRow) => void) => {
+              for (const row of await loadStoredLedger({ command, runtime })) onRow(row);
+            };
+
+      const outputs = createOutputSet();
+      const dirOf = (year: number) => (years.multi ? path.join(flags.out, String(year)) : flags.out);
+      try {
+        const form8949 = new Map<number, TempFile>();
+        for (let y = years.from; y <= years.to; y++) {
+          form8949.set(y, await outputs.add(path.join(dirOf(y), "form8949.csv"), FORM_8949_HEADER));
+        }
+        // A year's gifts.csv opens on its first gift (its folder exists: form8949.csv is there).
+        const gifts = new Map<number, TempFile>();
+        const giftsFile = (y: number): TempFile => {
+          let f = gifts.get(y);
+          if (f === undefined) {
+            f = outputs.addSync(path.join(dirOf(y), "gifts.csv"), GIFTS_HEADER);
+            gifts.set(y, f);
+          }
+          return f;
+        };
+        const sink: ResettableSink = {
+          form8949: (year, row) => outputs.write(form8949.get(year)!, form8949Line(row)),
+          gift: (year, gift) => outputs.write(giftsFile(year), giftLine(gift)),
+          reset: () => {
+            for (const f of form8949.values()) outputs.reset(f);
+            for (const f of gifts.values()) outputs.reset(f);
+          },
+        };
+        const report = await computeGainsStream(
+          feed,
+          {
+            fromYear: years.from,
+            toYear: years.to,
+            method,
+            scope,
+            carryoverIn: { shortTerm: carryoverSt, longTerm: carryoverLt },
+            filingStatus,
+            taxableIncome,
+            strict: flags.strict ?? false,
+            timeZone: flags.tz,
+            source: ledger ?? "stored ledger",
+          },
+          sink,
+        );
+        for (const s of report.summaries) {
+          const f = await outputs.add(path.join(dirOf(s.taxYear), "summary.json"));
+          outputs.write(f, formatSummaryJson(s));
+        }
+        if (report.allocation) {
+          const f = await outputs.add(path.join(flags.out, "allocation.csv"));
+          outputs.write(f, formatAllocationCsv(report.allocation));
+        }
+        await outputs.commit();
+
+        const written = new Set(outputs.files.map((f) => path.resolve(f.file)));
+        for (const dir of new Set(outputs.files.map((f) => path.dirname(f.file)))) {
+          for (const name of OPTIONAL_OUTPUTS) {
+            const stale = path.join(dir, name);
+            if (!written.has(path.resolve(stale))) await rm(stale, { force: true });
+          }
+        }
+
+        for (const s of report.summaries) runtime.out(`${formatHumanSummary(s)}\n`);
+        if (report.allocation) {
+          const lots = new Set(report.allocation.map((e) => `${e.asset}\u0000${e.lotId}`)).size;
+          runtime.out(
+            `Rev. Proc. 2024-28 allocation on 2025-01-01: ${lots} lot(s) assigned to wallets; the record is ${path.join(flags.out, "allocation.csv")} (keep it with your books).\n`,
+          );
+        }
+        runtime.out(`Wrote ${outputs.files.map((f) => f.file).join(", ")}\n`);
+      } catch (e) {
+        await outputs.abort();
+        throw e;
+      }
+    });
 };

@@ -1,6 +1,6 @@
 import path from "node:path";
-import { loadLedgerRows } from "../../books/store.ts";
 import { importLedgerRows } from "../../books/imports.ts";
+import { loadLedgerRows } from "../../books/store.ts";
 import { UserInputError } from "../../errors.ts";
 import { readLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
@@ -16,13 +16,18 @@ const parseYear = (y: string | undefined): number | undefined => {
 };
 
 export const register: RegisterCommand = (program, runtime) => {
-  const ledger = program.command("ledger").description("the reconciled ledger (ledger CSV v1): export, import, rebuild");
+  const ledger = program
+    .command("ledger")
+    .description("the reconciled ledger (ledger CSV v1): export, import, rebuild");
 
   ledger
     .command("export")
     .description("write the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads)")
     .requiredOption("--out <file>", "CSV file to write")
-    .option("--year <year>", "rows up to the end of this tax year (earlier years are kept: their lots carry into it)")
+    .option(
+      "--year <year>",
+      "rows up to the end of this tax year (earlier years are kept: their lots carry into it)",
+    )
     .action(async (opts: { out: string; year?: string }, command) => {
       const year = parseYear(opts.year);
       const common = runtime.createCommon(command);
@@ -41,21 +46,33 @@ export const register: RegisterCommand = (program, runtime) => {
       }));
       await writeLedgerCsv(path.resolve(opts.out), out);
       const warned = rows.filter((r) => r.warnings.length > 0).length;
-      runtime.out(`wrote ${rows.length} rows to ${opts.out}${warned ? ` (${warned} with warnings: see the x_warnings column)` : ""}\n`);
+      runtime.out(
+        `wrote ${rows.length} rows to ${opts.out}${warned ? ` (${warned} with warnings: see the x_warnings column)` : ""}\n`,
+      );
     });
 
   ledger
     .command("import")
-    .description("import an exchange's history written as ledger CSV v1 (re-importing the same --name replaces it)")
+    .description(
+      "import an exchange's history written as ledger CSV v1 (re-importing the same --name replaces it)",
+    )
     .argument("<file>", "ledger CSV v1 file")
     .requiredOption("--name <name>", "a name for this import, e.g. coinbase")
     .action(async (file: string, opts: { name: string }, command) => {
-      if (!/^[\w.-]+$/.test(opts.name)) throw new UserInputError("--name may use letters, digits, '.', '_' and '-' only");
+      if (!/^[\w.-]+$/.test(opts.name))
+        throw new UserInputError("--name may use letters, digits, '.', '_' and '-' only");
       const rows = await readLedgerFile(path.resolve(file), file);
       const common = runtime.createCommon(command);
       const services = await openServices(common);
-      const r = await importLedgerRows(services.database.db, { userId: services.userId, name: opts.name, rows, file });
-      runtime.out(`imported ${r.inserted} rows as '${opts.name}'${r.replaced ? ` (replacing ${r.replaced})` : ""}\n`);
+      const r = await importLedgerRows(services.database.db, {
+        userId: services.userId,
+        name: opts.name,
+        rows,
+        file,
+      });
+      runtime.out(
+        `imported ${r.inserted} rows as '${opts.name}'${r.replaced ? ` (replacing ${r.replaced})` : ""}\n`,
+      );
       await rebuildAndReport(services, runtime.out);
     });
 

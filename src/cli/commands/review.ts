@@ -12,8 +12,14 @@ const parseAction = (opts: { as?: string; to?: string; subtype?: string; note?: 
   if (!opts.as || !(ACTIONS as readonly string[]).includes(opts.as)) {
     throw new UserInputError(`--as must be one of ${ACTIONS.join(", ")}`);
   }
-  if (opts.as === "transfer" && !opts.to) throw new UserInputError("--as transfer needs --to <account>, e.g. --to coinbase:main");
-  return { as: opts.as as OverrideAction["as"], ...(opts.to ? { to: opts.to } : {}), ...(opts.subtype ? { subtype: opts.subtype } : {}), ...(opts.note ? { note: opts.note } : {}) };
+  if (opts.as === "transfer" && !opts.to)
+    throw new UserInputError("--as transfer needs --to <account>, e.g. --to coinbase:main");
+  return {
+    as: opts.as as OverrideAction["as"],
+    ...(opts.to ? { to: opts.to } : {}),
+    ...(opts.subtype ? { subtype: opts.subtype } : {}),
+    ...(opts.note ? { note: opts.note } : {}),
+  };
 };
 
 /** `chain:hash` or a bare hash/signature (looked up among the user's classified transactions). */
@@ -23,7 +29,9 @@ const parseTxRef = (ref: string): { chain?: string; txHash: string } => {
 };
 
 export const register: RegisterCommand = (program, runtime) => {
-  const review = program.command("review").description("list uncertain classifications and decide them (decisions survive re-syncs)");
+  const review = program
+    .command("review")
+    .description("list uncertain classifications and decide them (decisions survive re-syncs)");
 
   review
     .command("list")
@@ -36,18 +44,37 @@ export const register: RegisterCommand = (program, runtime) => {
       const rows = await database.db
         .select()
         .from(reviewItems)
-        .where(opts.all ? eq(reviewItems.userId, userId) : and(eq(reviewItems.userId, userId), eq(reviewItems.status, "open")))
+        .where(
+          opts.all
+            ? eq(reviewItems.userId, userId)
+            : and(eq(reviewItems.userId, userId), eq(reviewItems.status, "open")),
+        )
         .orderBy(asc(reviewItems.createdAt), asc(reviewItems.chain), asc(reviewItems.txHash));
       if (opts.json) {
-        runtime.out(`${JSON.stringify(rows.map((r) => ({ chain: r.chain, tx: r.txHash, reason: r.reason, message: r.message, status: r.status })), null, 2)}\n`);
+        runtime.out(
+          `${JSON.stringify(
+            rows.map((r) => ({
+              chain: r.chain,
+              tx: r.txHash,
+              reason: r.reason,
+              message: r.message,
+              status: r.status,
+            })),
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
       if (rows.length === 0) {
         runtime.out("nothing to review\n");
         return;
       }
-      for (const r of rows) runtime.out(`${r.chain}:${r.txHash}  [${r.reason}]\n  ${r.message.split("\n").join("\n  ")}\n`);
-      runtime.out(`\n${rows.length} item(s). Decide one with: lotwise review set <chain:tx> --as spend|sell|gift|income|transfer|ignore|spam\n`);
+      for (const r of rows)
+        runtime.out(`${r.chain}:${r.txHash}  [${r.reason}]\n  ${r.message.split("\n").join("\n  ")}\n`);
+      runtime.out(
+        `\n${rows.length} item(s). Decide one with: lotwise review set <chain:tx> --as spend|sell|gift|income|transfer|ignore|spam\n`,
+      );
     });
 
   review
@@ -58,25 +85,33 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--to <account>", "for --as transfer: the account it went to / came from (e.g. coinbase:main)")
     .option("--subtype <label>", "subtype for the ledger rows (e.g. airdrop, staking, payment)")
     .option("--note <text>", "a note kept on the ledger rows")
-    .action(async (ref: string, opts: { as?: string; to?: string; subtype?: string; note?: string }, command) => {
-      const action = parseAction(opts);
-      const common = runtime.createCommon(command);
-      const services = await openServices(common);
-      const { database, userId } = services;
-      let { chain, txHash } = parseTxRef(ref);
-      const known = await database.db
-        .select({ chain: classifications.chain, txHash: classifications.txHash })
-        .from(classifications)
-        .where(and(eq(classifications.userId, userId), eq(classifications.txHash, txHash)));
-      const match = known.filter((k) => !chain || k.chain === chain);
-      if (match.length === 0) throw new UserInputError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
-      if (match.length > 1) throw new UserInputError(`${txHash} exists on ${match.map((m) => m.chain).join(" and ")}: write <chain>:${txHash}`);
-      chain = match[0]!.chain;
-      await database.db.delete(overrides).where(and(eq(overrides.userId, userId), eq(overrides.chain, chain), eq(overrides.txHash, txHash)));
-      await database.db.insert(overrides).values({ userId, chain, txHash, action, note: opts.note ?? "" });
-      runtime.out(`${chain}:${txHash} set to ${action.as}${action.to ? ` (${action.to})` : ""}\n`);
-      await rebuildAndReport(services, runtime.out);
-    });
+    .action(
+      async (ref: string, opts: { as?: string; to?: string; subtype?: string; note?: string }, command) => {
+        const action = parseAction(opts);
+        const common = runtime.createCommon(command);
+        const services = await openServices(common);
+        const { database, userId } = services;
+        let { chain, txHash } = parseTxRef(ref);
+        const known = await database.db
+          .select({ chain: classifications.chain, txHash: classifications.txHash })
+          .from(classifications)
+          .where(and(eq(classifications.userId, userId), eq(classifications.txHash, txHash)));
+        const match = known.filter((k) => !chain || k.chain === chain);
+        if (match.length === 0)
+          throw new UserInputError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
+        if (match.length > 1)
+          throw new UserInputError(
+            `${txHash} exists on ${match.map((m) => m.chain).join(" and ")}: write <chain>:${txHash}`,
+          );
+        chain = match[0]!.chain;
+        await database.db
+          .delete(overrides)
+          .where(and(eq(overrides.userId, userId), eq(overrides.chain, chain), eq(overrides.txHash, txHash)));
+        await database.db.insert(overrides).values({ userId, chain, txHash, action, note: opts.note ?? "" });
+        runtime.out(`${chain}:${txHash} set to ${action.as}${action.to ? ` (${action.to})` : ""}\n`);
+        await rebuildAndReport(services, runtime.out);
+      },
+    );
 
   review
     .command("rule")
@@ -89,22 +124,43 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--to <account>", "for --as transfer")
     .option("--subtype <label>", "subtype for the ledger rows")
     .option("--note <text>", "a note kept on the ledger rows")
-    .action(async (opts: { counterparty?: string; asset?: string; chain?: string; direction?: string; as?: string; to?: string; subtype?: string; note?: string }, command) => {
-      const action = parseAction(opts);
-      if (opts.direction && opts.direction !== "in" && opts.direction !== "out") throw new UserInputError("--direction must be in or out");
-      const match = {
-        ...(opts.counterparty ? { counterparty: opts.counterparty } : {}),
-        ...(opts.asset ? { asset: opts.asset } : {}),
-        ...(opts.chain ? { chain: opts.chain } : {}),
-        ...(opts.direction ? { direction: opts.direction } : {}),
-      };
-      if (Object.keys(match).length === 0) throw new UserInputError("a rule needs at least one of --counterparty, --asset, --chain, --direction");
-      const common = runtime.createCommon(command);
-      const services = await openServices(common);
-      const [row] = await services.database.db.insert(overrides).values({ userId: services.userId, rule: match, action, note: opts.note ?? "" }).returning({ id: overrides.id });
-      runtime.out(`rule ${row!.id} added\n`);
-      await rebuildAndReport(services, runtime.out);
-    });
+    .action(
+      async (
+        opts: {
+          counterparty?: string;
+          asset?: string;
+          chain?: string;
+          direction?: string;
+          as?: string;
+          to?: string;
+          subtype?: string;
+          note?: string;
+        },
+        command,
+      ) => {
+        const action = parseAction(opts);
+        if (opts.direction && opts.direction !== "in" && opts.direction !== "out")
+          throw new UserInputError("--direction must be in or out");
+        const match = {
+          ...(opts.counterparty ? { counterparty: opts.counterparty } : {}),
+          ...(opts.asset ? { asset: opts.asset } : {}),
+          ...(opts.chain ? { chain: opts.chain } : {}),
+          ...(opts.direction ? { direction: opts.direction } : {}),
+        };
+        if (Object.keys(match).length === 0)
+          throw new UserInputError(
+            "a rule needs at least one of --counterparty, --asset, --chain, --direction",
+          );
+        const common = runtime.createCommon(command);
+        const services = await openServices(common);
+        const [row] = await services.database.db
+          .insert(overrides)
+          .values({ userId: services.userId, rule: match, action, note: opts.note ?? "" })
+          .returning({ id: overrides.id });
+        runtime.out(`rule ${row!.id} added\n`);
+        await rebuildAndReport(services, runtime.out);
+      },
+    );
 
   review
     .command("rules")
@@ -112,7 +168,11 @@ export const register: RegisterCommand = (program, runtime) => {
     .action(async (_opts, command) => {
       const common = runtime.createCommon(command);
       const { database, userId } = await openServices(common);
-      const rows = await database.db.select().from(overrides).where(eq(overrides.userId, userId)).orderBy(asc(overrides.id));
+      const rows = await database.db
+        .select()
+        .from(overrides)
+        .where(eq(overrides.userId, userId))
+        .orderBy(asc(overrides.id));
       if (rows.length === 0) runtime.out("no decisions yet\n");
       for (const r of rows) {
         const what = r.txHash ? `${r.chain}:${r.txHash}` : `rule ${JSON.stringify(r.rule)}`;

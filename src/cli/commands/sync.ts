@@ -43,7 +43,7 @@ export const register: RegisterCommand = (program, runtime) => {
       const runs = await Promise.all(
         targets.map(async (w) => {
           const key = walletKey(w.chain, w.address);
-          const task = common.progress.task(`sync ${key}`, { unit: "blocks" });
+          const task = common.progress.task(`sync ${key}`);
           // Only URLs given on this command line travel with the job; workers use their own config otherwise.
           const handle = await queue.enqueue(
             syncWalletJob,
@@ -52,6 +52,7 @@ export const register: RegisterCommand = (program, runtime) => {
               onProgress: (p) =>
                 task.update({
                   done: p.done,
+                  ...(p.unit !== undefined ? { unit: p.unit } : {}),
                   ...(p.total !== undefined ? { total: p.total } : {}),
                   ...(p.detail !== undefined ? { detail: p.detail } : {}),
                 }),

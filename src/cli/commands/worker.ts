@@ -7,12 +7,16 @@ import type { RegisterCommand } from "./types.ts";
 export const register: RegisterCommand = (program, runtime) => {
   program
     .command("worker")
-    .description("start a queue worker process (needs REDIS_URL and DATABASE_URL); stops cleanly on SIGINT/SIGTERM")
+    .description(
+      "start a queue worker process (needs REDIS_URL and DATABASE_URL); stops cleanly on SIGINT/SIGTERM",
+    )
     .action(async (_opts, command) => {
       const common = runtime.createCommon(command);
       const { config, logger, shutdown } = common;
       if (!config.redisUrl) {
-        throw new ConfigError("lotwise worker needs a Redis URL: set REDIS_URL or --redis-url (without it, jobs run inside each CLI command)");
+        throw new ConfigError(
+          "lotwise worker needs a Redis URL: set REDIS_URL or --redis-url (without it, jobs run inside each CLI command)",
+        );
       }
       if (!config.databaseUrl) {
         throw new ConfigError(

@@ -1,0 +1,102 @@
+/**
+ * Solana sync throughput against the local replay server (`test/solana-replay.ts`), through the
+ * real @solana/web3.js Connection, chains/transport.ts and an in-memory PGlite database.
+ *
+ * The wallet is GAgnD5… (staketaxcsv's Jupiter limit-order wallet). Its history is SYNTHETIC:
+ * `--count=N` made-up signatures (default 5000), each answered with a copy of one of the wallet's 11
+ * recorded mainnet transactions; its two token accounts add the 11 real ones. These are replay
+ * throughput figures (localhost, no network latency, no provider rate limits), not mainnet figures.
+ *
+ *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres]
+ *
+ * `--postgres` writes to a fresh database on the test PostgreSQL server (test/services.ts) instead of
+ * in-memory PGlite.
+ */
+import { eq } from "drizzle-orm";
+import { resolveChain } from "../chains/registry.ts";
+import { normalizeTransaction } from "../chains/solana/normalize.ts";
+import { accountKeysOf } from "../chains/solana/rpc.ts";
+import { syncSolanaWallet } from "../chains/solana/sync.ts";
+import type { SyncWalletResult } from "../chains/types.ts";
+import { cursors, transactions } from "../db/schema/index.ts";
+import { ensureUser } from "../db/users.ts";
+import { upsertWallet } from "../db/wallets.ts";
+import { createTestCommon, createTestDatabase } from "../test/services.ts";
+import { loadRecordedTransactions, startSolanaReplay } from "../test/solana-replay.ts";
+
+const WALLET = "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz";
+
+const flag = (args: string[], name: string, fallback: number): number => {
+  const v = args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+  return v ? Number(v) : fallback;
+};
+
+export default async (args: string[]): Promise<void> => {
+  const count = flag(args, "count", 5000);
+  const concurrency = flag(args, "concurrency", 4);
+
+  // Pure normalization speed over the 37 recorded transactions.
+  const recorded = loadRecordedTransactions();
+  const rounds = 200;
+  let t = performance.now();
+  for (let i = 0; i < rounds; i++)
+    for (const { tx } of recorded) normalizeTransaction(tx, accountKeysOf(tx)[0]!);
+  const normalizeMs = performance.now() - t;
+  console.log(
+    `normalize: ${((rounds * recorded.length) / (normalizeMs / 1000)).toFixed(0)} tx/s (${recorded.length} recorded txs × ${rounds}, pure CPU)`,
+  );
+
+  const server = await startSolanaReplay({ synthetic: { wallet: WALLET, count } });
+  const kind = args.includes("--postgres") ? "postgres" : "pglite";
+  const database = await createTestDatabase(kind);
+  console.log(`database: ${kind}, concurrency ${concurrency}`);
+  try {
+    const userId = await ensureUser(database.db, "default");
+    const wallet = await upsertWallet(database.db, userId, { chain: "solana", address: WALLET });
+    const common = createTestCommon({ sync: { concurrency, maxAttempts: 6, timeoutMs: 30_000 } });
+    const run = (): Promise<SyncWalletResult> =>
+      syncSolanaWallet({
+        common,
+        database,
+        wallet,
+        chain: resolveChain("solana"),
+        rpcUrl: server.url,
+        signal: new AbortController().signal,
+        reportProgress: () => {},
+      });
+    const stored = async () =>
+      (await database.db.select().from(transactions).where(eq(transactions.walletId, wallet.id))).length;
+
+    const report = (label: string, ms: number, r: SyncWalletResult, signatures: number) => {
+      const s = server.stats();
+      const txs = r.transactions;
+      console.log(
+        `${label}: ${signatures} signatures, ${txs} txs in ${(ms / 1000).toFixed(2)} s → ` +
+          `${(signatures / (ms / 1000)).toFixed(0)} signatures/s, ${(txs / (ms / 1000)).toFixed(0)} txs/s; ` +
+          `${r.rpcCalls} RPC calls (${s.http} HTTP requests; ${JSON.stringify(s.calls)})` +
+          (txs > 0 ? `, ${(r.rpcCalls / txs).toFixed(3)} calls/tx` : ""),
+      );
+    };
+
+    server.resetStats();
+    t = performance.now();
+    const cold = await run();
+    const signatures = await stored();
+    report(`cold (replay, synthetic ${count})`, performance.now() - t, cold, signatures);
+
+    server.resetStats();
+    t = performance.now();
+    const warm = await run();
+    report("warm (nothing new)", performance.now() - t, warm, 0);
+
+    // Cursors lost: every signature is listed again, none is fetched again.
+    await database.db.delete(cursors).where(eq(cursors.walletId, wallet.id));
+    server.resetStats();
+    t = performance.now();
+    const relist = await run();
+    report("re-list without cursors (all stored)", performance.now() - t, relist, signatures);
+  } finally {
+    await database.close();
+    await server.close();
+  }
+};

@@ -1,0 +1,311 @@
+import { NonRetryableError } from "../../src/errors.ts";
+import {
+  accountKeysOf,
+  encodingOf,
+  type RawInstruction,
+  type SolanaTransactionResponse,
+  type TokenBalance,
+  type TransactionEncoding,
+  transactionProblem,
+} from "./rpc.ts";
+
+/**
+ * Raw `getTransaction` JSON → the wallet's movements, from balance deltas (pure; no I/O).
+ *
+ * Rules, for wallet W (amounts are signed raw integers: lamports, token base units):
+ * - **Owned token accounts** are those whose pre- or post-token balance names W as `owner` (plus
+ *   `knownTokenAccounts`, for old transactions whose balances lack `owner`).
+ * - **SOL** (`sol`, one net movement) = W's lamport change + the fee when W paid it + the lamport
+ *   changes of W's owned token accounts. Counting the lamports of W's token accounts makes
+ *   wrapping/unwrapping SOL net to zero, and turns the rent of a token account W creates or closes
+ *   into a move between W's own accounts (no phantom income when a wrapped-SOL account closes).
+ *   Rent W pays for someone else's new account (e.g. the recipient's token account in a send) is a
+ *   real SOL outflow and stays in this movement; it is not a fee.
+ * - **SPL** (`spl`, one movement per mint) = Σ post − Σ pre `uiTokenAmount.amount` over W's owned
+ *   token accounts; a missing pre (account created) or post (account closed) counts as 0. Wrapped
+ *   SOL is skipped here: its lamports are already in the SOL movement.
+ * - **Fee** (`sol_fee`) = −`meta.fee` (base fee + priority fee) when W is the fee payer (the first
+ *   account key); nothing when a relayer paid.
+ * - **Failed transactions** (`meta.err` set) charge only the fee; no other movement is recorded.
+ * - Zero amounts are dropped. Counterparties come from parsed transfer instructions (`jsonParsed`
+ *   only) and are set only when exactly one other party is involved.
+ */
+
+export const WSOL_MINT = "So11111111111111111111111111111111111111112";
+/** Decimals of SOL (1 SOL = 10^9 lamports). */
+export const SOL_DECIMALS = 9;
+/** Base fee per signature, in lamports; the rest of `meta.fee` is the priority fee. */
+export const LAMPORTS_PER_SIGNATURE = 5000n;
+
+export type SolanaEvidence = "sol" | "spl" | "sol_fee";
+
+export type SolanaMovement = {
+  evidence: SolanaEvidence;
+  /** `net` for SOL, `fee` for the fee, the mint for SPL. */
+  evidenceIndex: string;
+  /** `null` for SOL, else the mint. */
+  mint: string | null;
+  decimals: number;
+  /** Signed raw amount: positive in, negative out. */
+  amount: bigint;
+  counterparty: string | null;
+};
+
+export type NormalizedSolanaTx = {
+  signature: string;
+  slot: bigint;
+  /** Unix seconds, null when the node did not record it. */
+  blockTime: number | null;
+  status: "success" | "failed";
+  feePayer: string;
+  /** Total fee in lamports (base + priority). */
+  fee: bigint;
+  walletIsFeePayer: boolean;
+  /** Top-level program ids in instruction order, without repeats. */
+  programIds: string[];
+  movements: SolanaMovement[];
+  /** Token accounts of W seen in this transaction (for discovery). */
+  ownedTokenAccounts: { address: string; mint: string; programId: string | null }[];
+  /** Mints W's movements touch, with their decimals (for the tokens table). */
+  mints: { mint: string; decimals: number; programId: string | null }[];
+  /** JSON-safe facts for the transaction row (bigints as strings). */
+  details: {
+    encoding: TransactionEncoding;
+    version: string;
+    fee: string;
+    baseFee: string;
+    priorityFee: string;
+    computeUnitsConsumed: number | null;
+    err: unknown;
+    walletSigned: boolean;
+    warnings: string[];
+  };
+};
+
+export type NormalizeOptions = {
+  /** Token accounts known to belong to W, used when a token balance has no `owner`. */
+  knownTokenAccounts?: ReadonlySet<string>;
+};
+
+/** Thrown for a transaction that cannot be normalized; names the signature. */
+export class SolanaNormalizeError extends NonRetryableError {
+  override name = "SolanaNormalizeError";
+}
+
+const delta = (pre: number | undefined, post: number | undefined): bigint =>
+  BigInt(post ?? 0) - BigInt(pre ?? 0);
+
+/**
+ * Normalizes one transaction from `wallet`'s point of view.
+ * @throws SolanaNormalizeError naming the signature when the JSON is not a usable transaction.
+ */
+export const normalizeTransaction = (
+  tx: SolanaTransactionResponse,
+  wallet: string,
+  options: NormalizeOptions = {},
+): NormalizedSolanaTx => {
+  const signature = tx?.transaction?.signatures?.[0] ?? "(unknown signature)";
+  const problem = transactionProblem(tx);
+  if (problem) throw new SolanaNormalizeError(`solana transaction ${signature}: ${problem}`);
+  const meta = tx.meta!;
+  const keys = accountKeysOf(tx);
+  const feePayer = keys[0]!;
+  const walletIsFeePayer = feePayer === wallet;
+  const fee = BigInt(meta.fee);
+  const failed = meta.err !== null && meta.err !== undefined;
+  const warnings: string[] = [];
+  const known = options.knownTokenAccounts ?? new Set<string>();
+
+  // Token balances of W's accounts, by account index.
+  const pre = new Map<number, TokenBalance>();
+  const post = new Map<number, TokenBalance>();
+  const ownerOf = new Map<string, string>();
+  const isOwned = (b: TokenBalance) =>
+    b.owner === wallet || (b.owner === undefined && known.has(keys[b.accountIndex]!));
+  for (const [list, into] of [
+    [meta.preTokenBalances ?? [], pre],
+    [meta.postTokenBalances ?? [], post],
+  ] as const) {
+    for (const b of list) {
+      if (b.owner) ownerOf.set(keys[b.accountIndex]!, b.owner);
+      else if (!known.has(keys[b.accountIndex]!))
+        warnings.push(`token balance of ${keys[b.accountIndex]} has no owner`);
+      if (isOwned(b)) into.set(b.accountIndex, b);
+    }
+  }
+  const ownedIndexes = new Set([...pre.keys(), ...post.keys()]);
+  const ownedTokenAccounts = [...ownedIndexes]
+    .sort((a, b) => a - b)
+    .map((i) => {
+      const b = (post.get(i) ?? pre.get(i))!;
+      return { address: keys[i]!, mint: b.mint, programId: b.programId ?? null };
+    });
+
+  const movements: SolanaMovement[] = [];
+  const mints = new Map<string, { mint: string; decimals: number; programId: string | null }>();
+  if (!failed) {
+    const walletIndex = keys.indexOf(wallet);
+    let sol = walletIndex >= 0 ? delta(meta.preBalances[walletIndex], meta.postBalances[walletIndex]) : 0n;
+    if (walletIsFeePayer) sol += fee;
+    for (const i of ownedIndexes) sol += delta(meta.preBalances[i], meta.postBalances[i]);
+
+    const byMint = new Map<string, bigint>();
+    for (const [sign, balances] of [
+      [-1n, pre],
+      [1n, post],
+    ] as const) {
+      for (const b of balances.values()) {
+        if (b.mint === WSOL_MINT) continue;
+        byMint.set(b.mint, (byMint.get(b.mint) ?? 0n) + sign * BigInt(b.uiTokenAmount.amount));
+        mints.set(b.mint, {
+          mint: b.mint,
+          decimals: b.uiTokenAmount.decimals,
+          programId: b.programId ?? null,
+        });
+      }
+    }
+
+    const mine = new Set([wallet, ...ownedTokenAccounts.map((a) => a.address)]);
+    const transfers = encodingOf(tx) === "jsonParsed" ? parsedTransfers(tx, keys, meta) : [];
+    if (sol !== 0n) {
+      movements.push({
+        evidence: "sol",
+        evidenceIndex: "net",
+        mint: null,
+        decimals: SOL_DECIMALS,
+        amount: sol,
+        counterparty: counterpartyOf(transfers, null, sol, mine, ownerOf),
+      });
+    }
+    for (const [mint, amount] of [...byMint].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (amount === 0n) continue;
+      movements.push({
+        evidence: "spl",
+        evidenceIndex: mint,
+        mint,
+        decimals: mints.get(mint)!.decimals,
+        amount,
+        counterparty: counterpartyOf(transfers, mint, amount, mine, ownerOf),
+      });
+    }
+  }
+  if (walletIsFeePayer && fee !== 0n) {
+    movements.push({
+      evidence: "sol_fee",
+      evidenceIndex: "fee",
+      mint: null,
+      decimals: SOL_DECIMALS,
+      amount: -fee,
+      counterparty: null,
+    });
+  }
+  for (const m of [...mints.keys()]) if (!movements.some((x) => x.mint === m)) mints.delete(m);
+
+  const baseFee = LAMPORTS_PER_SIGNATURE * BigInt(tx.transaction.signatures.length);
+  const signerCount = tx.transaction.message.header?.numRequiredSignatures;
+  const walletSigned =
+    encodingOf(tx) === "jsonParsed"
+      ? tx.transaction.message.accountKeys.some(
+          (k) => typeof k === "object" && k.pubkey === wallet && k.signer,
+        )
+      : keys.indexOf(wallet) >= 0 && keys.indexOf(wallet) < (signerCount ?? 1);
+  return {
+    signature,
+    slot: BigInt(tx.slot),
+    blockTime: typeof tx.blockTime === "number" ? tx.blockTime : null,
+    status: failed ? "failed" : "success",
+    feePayer,
+    fee,
+    walletIsFeePayer,
+    programIds: programIdsOf(tx, keys),
+    movements,
+    ownedTokenAccounts,
+    mints: [...mints.values()],
+    details: {
+      encoding: encodingOf(tx),
+      version: String(tx.version ?? "legacy"),
+      fee: fee.toString(),
+      baseFee: (fee < baseFee ? fee : baseFee).toString(),
+      priorityFee: (fee > baseFee ? fee - baseFee : 0n).toString(),
+      computeUnitsConsumed: typeof meta.computeUnitsConsumed === "number" ? meta.computeUnitsConsumed : null,
+      err: failed ? meta.err : null,
+      walletSigned,
+      warnings: [...new Set(warnings)],
+    },
+  };
+};
+
+const programIdOf = (ix: RawInstruction, keys: readonly string[]): string | undefined =>
+  ix.programId ?? (ix.programIdIndex !== undefined ? keys[ix.programIdIndex] : undefined);
+
+const programIdsOf = (tx: SolanaTransactionResponse, keys: readonly string[]): string[] => {
+  const out: string[] = [];
+  for (const ix of tx.transaction.message.instructions) {
+    const id = programIdOf(ix, keys);
+    if (id && !out.includes(id)) out.push(id);
+  }
+  return out;
+};
+
+/** A value transfer read from a parsed instruction; `mint` null = lamports (SOL or wrapped SOL). */
+type Transfer = { from: string; to: string; mint: string | null };
+
+type ParsedIx = { type?: string; info?: Record<string, unknown> };
+
+/** System and token transfers from `jsonParsed` instructions (top level and inner). */
+const parsedTransfers = (
+  tx: SolanaTransactionResponse,
+  keys: readonly string[],
+  meta: NonNullable<SolanaTransactionResponse["meta"]>,
+): Transfer[] => {
+  const mintOf = new Map<string, string>();
+  for (const b of [...(meta.preTokenBalances ?? []), ...(meta.postTokenBalances ?? [])])
+    mintOf.set(keys[b.accountIndex]!, b.mint);
+  const all = [
+    ...tx.transaction.message.instructions,
+    ...(meta.innerInstructions ?? []).flatMap((i) => i.instructions),
+  ];
+  const out: Transfer[] = [];
+  for (const ix of all) {
+    const parsed = ix.parsed as ParsedIx | undefined;
+    const info = parsed?.info;
+    if (!info || typeof parsed?.type !== "string") continue;
+    const str = (k: string) => (typeof info[k] === "string" ? (info[k] as string) : undefined);
+    if (ix.program === "system") {
+      const from = str("source") ?? str("from");
+      const to = str("destination") ?? str("newAccount");
+      if (from && to && /^(transfer|transferWithSeed|createAccount|createAccountWithSeed)$/.test(parsed.type))
+        out.push({ from, to, mint: null });
+    } else if (ix.program === "spl-token" || ix.program === "spl-token-2022") {
+      const from = str("source");
+      const to = str("destination");
+      if (from && to && /^(transfer|transferChecked|transferCheckedWithFee)$/.test(parsed.type)) {
+        const mint = str("mint") ?? mintOf.get(from) ?? mintOf.get(to) ?? null;
+        out.push({ from, to, mint: mint === WSOL_MINT ? null : mint });
+      }
+    }
+  }
+  return out;
+};
+
+/**
+ * The one other party of W's transfers of `mint` (null = lamports) in the movement's direction,
+ * as a wallet (token accounts are mapped to their owner), or null when none or several.
+ */
+const counterpartyOf = (
+  transfers: readonly Transfer[],
+  mint: string | null,
+  amount: bigint,
+  mine: ReadonlySet<string>,
+  ownerOf: ReadonlyMap<string, string>,
+): string | null => {
+  const parties = new Set<string>();
+  for (const t of transfers) {
+    if (t.mint !== mint) continue;
+    const other = amount < 0n ? (mine.has(t.from) && !mine.has(t.to) ? t.to : undefined) : undefined;
+    const source = amount > 0n ? (mine.has(t.to) && !mine.has(t.from) ? t.from : undefined) : undefined;
+    const party = other ?? source;
+    if (party) parties.add(ownerOf.get(party) ?? party);
+  }
+  return parties.size === 1 ? [...parties][0]! : null;
+};

@@ -1,0 +1,311 @@
+import { NonRetryableError } from "../../src/errors.ts";
+import { createLimiter } from "../../src/utils/retry.ts";
+import { canonicalAddress, walletKey } from "../registry.ts";
+import {
+  existingTransactionHashes,
+  getCursor,
+  getRawRecords,
+  type MovementRow,
+  type RawRecordRow,
+  saveRawRecords,
+  saveTransactionsWithMovements,
+  setCursor,
+  type TransactionRow,
+} from "../store.ts";
+import { createHttpTransport } from "../transport.ts";
+import type { ChainInfo, SyncWalletArgs, SyncWalletResult } from "../types.ts";
+import { discoverTokenAccounts, loadTokenAccounts, saveTokenAccounts, signaturePages } from "./discover.ts";
+import { getFinalizedSlot, SOLANA_COMMITMENT } from "./finality.ts";
+import { type NormalizedSolanaTx, normalizeTransaction, SOL_DECIMALS } from "./normalize.ts";
+import {
+  createSolanaRpc,
+  getBlockTime,
+  getTransactions,
+  MAX_SIGNATURES_PER_PAGE,
+  type SignatureInfo,
+  type SolanaRpc,
+  type SolanaTransactionResponse,
+} from "./rpc.ts";
+import { cacheMints } from "./tokens.ts";
+
+/** Raw record kind of a Solana `getTransaction` answer (index −1: the whole transaction). */
+export const RAW_KIND = "solana_tx";
+
+/**
+ * Signatures per `getTransaction` JSON-RPC batch. 50 keeps one HTTP answer around 1–3 MB
+ * (a v0 swap is 10–60 kB of JSON) and matches the transport's default batch size.
+ */
+const TX_BATCH = 50;
+
+export type SolanaSyncOptions = {
+  /** Signatures per `getSignaturesForAddress` page, 1…1000. @defaultValue 1000 */
+  pageSize?: number;
+  /** Signatures per `getTransaction` batch. @defaultValue 50 */
+  txBatchSize?: number;
+  /** First retry delay, in milliseconds (transport and validation retries). @defaultValue 250 */
+  retryBaseMs?: number;
+};
+
+/**
+ * Cursor of one scanned address (`solana:sigs:<address>`). `newest` is the newest signature whose
+ * whole history below it is stored; `pending` is a walk in progress from `top` down, resumed below
+ * `before` after an interruption.
+ */
+type SignatureCursor = {
+  newest?: { signature: string; slot: number };
+  pending?: { top: { signature: string; slot: number }; before: string };
+};
+
+/**
+ * Syncs one Solana wallet: its signatures and those of its token accounts, `getTransaction` for
+ * each signature not stored yet (raw records double as the cache: a stored transaction is never
+ * fetched again), normalization, idempotent writes. Incremental (a later sync stops at the newest
+ * stored signature of each address), resumable (a cursor after each page) and abortable through
+ * `args.signal`.
+ * @throws UserInputError when the wallet address is not a Solana public key.
+ * @throws RetryableError / RpcProviderError when the RPC keeps failing after retries.
+ * @throws SolanaNormalizeError naming the signature of a transaction that cannot be read.
+ */
+export const syncSolanaWallet = async (
+  args: SyncWalletArgs,
+  options: SolanaSyncOptions = {},
+): Promise<SyncWalletResult> => {
+  const { common, database, wallet, chain, signal } = args;
+  const { db } = database;
+  const address = canonicalAddress(chain, wallet.address);
+  const key = walletKey(chain.id, address);
+  const retryBaseMs = options.retryBaseMs ?? 250;
+  const pageSize = options.pageSize ?? MAX_SIGNATURES_PER_PAGE;
+  const txBatch = options.txBatchSize ?? TX_BATCH;
+  const transport = createHttpTransport({
+    chain: chain.id,
+    url: args.rpcUrl,
+    logger: common.logger,
+    concurrency: common.config.sync.concurrency,
+    maxAttempts: common.config.sync.maxAttempts,
+    timeoutMs: common.config.sync.timeoutMs,
+    retryBaseMs,
+    signal,
+  });
+  const rpc = createSolanaRpc({
+    chain: chain.id,
+    url: args.rpcUrl,
+    transport,
+    commitment: SOLANA_COMMITMENT,
+    maxAttempts: common.config.sync.maxAttempts,
+    retryBaseMs,
+    signal,
+  });
+  const limit = createLimiter(common.config.sync.concurrency);
+  const counts = { signatures: 0, transactions: 0, movements: 0, reused: 0 };
+  const handled = new Set<string>();
+
+  const finalizedSlot = await getFinalizedSlot(rpc);
+  await discoverTokenAccounts(rpc, db, { id: wallet.id, address });
+  const known = new Set((await loadTokenAccounts(db, wallet.id)).map((a) => a.address));
+
+  const fetchTransactions = async (signatures: string[]) => {
+    const chunks: string[][] = [];
+    for (let i = 0; i < signatures.length; i += txBatch) chunks.push(signatures.slice(i, i + txBatch));
+    const maps = await Promise.all(chunks.map((c) => limit(() => getTransactions(rpc, c))));
+    return new Map(maps.flatMap((m) => [...m]));
+  };
+
+  type Prepared = {
+    todo: SignatureInfo[];
+    raws: Map<string, SolanaTransactionResponse>;
+    fetched: Map<string, SolanaTransactionResponse>;
+  };
+
+  /** Finds which of `entries` this wallet lacks and gets their transactions (stored raw records first). */
+  const prepare = async (entries: readonly SignatureInfo[]): Promise<Prepared | undefined> => {
+    const fresh = entries.filter((e) => !handled.has(e.signature));
+    for (const e of fresh) handled.add(e.signature);
+    counts.signatures += fresh.length;
+    if (fresh.length === 0) return undefined;
+    const hashes = fresh.map((e) => e.signature);
+    const stored = await existingTransactionHashes(db, { walletId: wallet.id, chain: chain.id, hashes });
+    const todo = fresh.filter((e) => !stored.has(e.signature));
+    if (todo.length === 0) return undefined;
+    const raws = (await getRawRecords(db, {
+      chain: chain.id,
+      kind: RAW_KIND,
+      index: -1,
+      hashes: todo.map((e) => e.signature),
+    })) as Map<string, SolanaTransactionResponse>;
+    counts.reused += raws.size;
+    const fetched = await fetchTransactions(
+      todo.filter((e) => !raws.has(e.signature)).map((e) => e.signature),
+    );
+    return { todo, raws, fetched };
+  };
+
+  /** Normalizes and writes one prepared page. Pages are stored strictly in order. */
+  const store = async ({ todo, raws, fetched }: Prepared) => {
+    // Raw records first: after a crash here the next run normalizes them without an RPC call.
+    await saveRawRecords(
+      db,
+      [...fetched.values()].map((tx) => rawRow(chain.id, tx)),
+    );
+    const normalized: { n: NormalizedSolanaTx; time: Date }[] = [];
+    for (const e of todo) {
+      const tx = raws.get(e.signature) ?? fetched.get(e.signature)!;
+      const n = normalizeTransaction(tx, address, { knownTokenAccounts: known });
+      normalized.push({ n, time: await blockTimeOf(rpc, n, e) });
+    }
+    const discovered = normalized
+      .flatMap(({ n }) => n.ownedTokenAccounts)
+      .filter((a) => !known.has(a.address));
+    await saveTokenAccounts(
+      db,
+      wallet.id,
+      [...new Map(discovered.map((a) => [a.address, a])).values()].map((a) => ({
+        ...a,
+        source: "tx" as const,
+      })),
+    );
+    for (const a of discovered) known.add(a.address);
+    const symbols = await cacheMints(
+      db,
+      chain.id,
+      normalized.flatMap(({ n }) => n.mints),
+    );
+    const txRows = normalized.map(({ n, time }) => transactionRow(wallet.id, chain.id, n, time));
+    const moveRows = normalized.flatMap(({ n, time }) => movementRows(wallet.id, chain, n, time, symbols));
+    await saveTransactionsWithMovements(db, txRows, moveRows);
+    counts.transactions += txRows.length;
+    counts.movements += moveRows.length;
+    args.reportProgress({
+      done: counts.transactions,
+      unit: "txs",
+      detail: `${counts.signatures} signatures, ${counts.transactions} new txs`,
+    });
+  };
+
+  /** Brings one address's signatures up to date, resuming an interrupted walk first. */
+  const scanAddress = async (account: string) => {
+    const source = `solana:sigs:${account}`;
+    let cursor = (await getCursor<SignatureCursor>(db, wallet.id, source)) ?? {};
+    const save = (next: SignatureCursor) => {
+      cursor = next;
+      return setCursor(db, { walletId: wallet.id, source, chain: chain.id, position: next });
+    };
+    const walk = async (before: string | undefined, top: SignatureCursor["newest"]) => {
+      const pages = signaturePages(rpc, account, {
+        before,
+        until: cursor.newest?.signature,
+        limit: pageSize,
+      });
+      for await (const page of pages) {
+        top ??= page.entries[0] && { signature: page.entries[0].signature, slot: page.entries[0].slot };
+        const prepared = await prepare(page.entries);
+        if (prepared) await store(prepared);
+        if (top) await save({ ...cursor, pending: { top, before: page.cursor } });
+      }
+      if (top) await save({ newest: top });
+    };
+    if (cursor.pending) await walk(cursor.pending.before, cursor.pending.top);
+    await walk(undefined, undefined);
+  };
+
+  // The wallet first, then its token accounts; transactions reveal more token accounts, scanned next.
+  const scanned = new Set<string>();
+  for (;;) {
+    const next = [address, ...(await loadTokenAccounts(db, wallet.id)).map((a) => a.address)].filter(
+      (a) => !scanned.has(a),
+    );
+    if (next.length === 0) break;
+    for (const account of next) {
+      scanned.add(account);
+      await scanAddress(account);
+    }
+  }
+
+  const stats = transport.stats();
+  common.logger.debug("solana sync done", {
+    wallet: key,
+    addresses: scanned.size,
+    signatures: counts.signatures,
+    transactions: counts.transactions,
+    rpc_calls: stats.requests,
+    retries: stats.retries,
+  });
+  return {
+    wallet: key,
+    transactions: counts.transactions,
+    movements: counts.movements,
+    rpcCalls: stats.requests,
+    // Transactions normalized from stored raw records (fetched earlier, e.g. by another wallet).
+    cacheHits: counts.reused,
+    syncedTo: finalizedSlot.toString(),
+  };
+};
+
+const rawRow = (chainId: string, tx: SolanaTransactionResponse): RawRecordRow => ({
+  chain: chainId,
+  txHash: tx.transaction.signatures[0]!,
+  kind: RAW_KIND,
+  index: -1,
+  blockNumber: BigInt(tx.slot),
+  blockHash: null,
+  data: tx,
+});
+
+/** The wallet's row for a transaction: slot as block number; the in-block index is unknown (0). */
+const transactionRow = (
+  walletId: number,
+  chainId: string,
+  n: NormalizedSolanaTx,
+  time: Date,
+): TransactionRow => ({
+  walletId,
+  chain: chainId,
+  txHash: n.signature,
+  blockNumber: n.slot,
+  blockHash: null,
+  txIndex: 0,
+  time,
+  from: n.feePayer,
+  to: null,
+  status: n.status,
+  method: n.programIds.join(","),
+  feePayer: n.feePayer,
+  final: true,
+  details: n.details,
+});
+
+/** Movement rows: `<chain>:native` for SOL, `<chain>:<mint>` for SPL tokens. */
+const movementRows = (
+  walletId: number,
+  chain: ChainInfo,
+  n: NormalizedSolanaTx,
+  time: Date,
+  symbols: ReadonlyMap<string, { symbol: string | null }>,
+): MovementRow[] =>
+  n.movements.map((m) => ({
+    walletId,
+    chain: chain.id,
+    txHash: n.signature,
+    evidence: m.evidence,
+    evidenceIndex: m.evidenceIndex,
+    blockNumber: n.slot,
+    blockHash: null,
+    txIndex: 0,
+    time,
+    asset: `${chain.id}:${m.mint ?? "native"}`,
+    symbol: m.mint ? (symbols.get(m.mint)?.symbol ?? null) : chain.nativeSymbol,
+    decimals: m.mint ? m.decimals : SOL_DECIMALS,
+    amount: m.amount,
+    counterparty: m.counterparty,
+    tokenId: null,
+    final: true,
+  }));
+
+/** The block time of a transaction: its own, else its signature entry's, else `getBlockTime`. */
+const blockTimeOf = async (rpc: SolanaRpc, n: NormalizedSolanaTx, entry: SignatureInfo): Promise<Date> => {
+  const seconds = n.blockTime ?? entry.blockTime ?? (await getBlockTime(rpc, Number(n.slot)));
+  if (seconds === null) {
+    throw new NonRetryableError(`solana transaction ${n.signature}: no block time for slot ${n.slot}`);
+  }
+  return new Date(seconds * 1000);
+};

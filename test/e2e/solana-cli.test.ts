@@ -1,0 +1,48 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { runCli } from "../cli.ts";
+import { type ReplayServer, startSolanaReplay } from "../solana-replay.ts";
+
+/** `lotwise wallets add solana:… && lotwise sync --rpc solana=…` in a temp dir (embedded PGlite, in-process queue). */
+describe("lotwise CLI with a Solana wallet", () => {
+  let server: ReplayServer;
+  beforeAll(async () => {
+    server = await startSolanaReplay();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  test("wallets add + sync prints the summary; a second sync finds nothing new", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-sol-"));
+    const wallet = "solana:3xTPAZxmpwd8GrNEKApaTw6VH4jqJ31WFXUvQzgwhR7c";
+    const add = await runCli(["wallets", "add", wallet], { cwd });
+    expect(add.stderr).toBe("");
+    expect(add.stdout).toBe(`added ${wallet}\n`);
+
+    const sync = await runCli(["sync", "--rpc", `solana=${server.url}`], { cwd });
+    // stderr may hold the progress line; it must not report a failure.
+    expect(sync.stderr).not.toMatch(/error|fail/i);
+    expect(sync.code).toBe(0);
+    // One swap: SOL, USDC and fee movements; the replay's head slot is 353107528.
+    expect(sync.stdout).toMatch(
+      new RegExp(
+        `^${wallet}: 1 transactions, 3 movements, \\d+ RPC calls, 0 cached, final through 353107528$`,
+        "m",
+      ),
+    );
+    const again = await runCli(["sync", "--rpc", `solana=${server.url}`], { cwd });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`^${wallet}: 0 transactions, 0 movements, \\d+ RPC calls`, "m"));
+  });
+
+  test("a malformed Solana address is refused with a clear message", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-sol-"));
+    const r = await runCli(["wallets", "add", "solana:0OIlnotbase58"], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid solana address '0OIlnotbase58': expected a base58 public key/);
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
