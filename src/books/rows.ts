@@ -65,7 +65,8 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
       return p ? { usd: leg.quantity.mul(p.usd), source: p.source, rank: p.rank } : undefined;
     };
     const noteMissing = (row: BuiltRow, leg: Leg, column: string) => {
-      const message = `missing price: ${leg.symbol} (${leg.asset}) at ${time}; ${column} set to 0 until a price is imported`;
+      const what = leg.symbol.includes(leg.asset) ? leg.symbol : `${leg.symbol} (${leg.asset})`;
+      const message = `missing price: ${what} at ${time}; ${column} set to 0 until a price is imported`;
       row.warnings.push(`missing_price:${leg.asset}`);
       row.note = row.note ? `${row.note}; ${message}` : message;
       missing.push({ chain: c.chain, txHash: c.txHash, message });
