@@ -281,4 +281,5 @@ CREATE INDEX "solana_token_accounts_address_idx" ON "lotwise_sync"."solana_token
 CREATE INDEX "movements_wallet_time_idx" ON "lotwise_sync"."movements" USING btree ("wallet_id","time");--> statement-breakpoint
 CREATE INDEX "movements_chain_block_idx" ON "lotwise_sync"."movements" USING btree ("chain","block_number");--> statement-breakpoint
 CREATE INDEX "raw_records_chain_block_idx" ON "lotwise_sync"."raw_records" USING btree ("chain","block_number");--> statement-breakpoint
-CREATE INDEX "transactions_wallet_block_idx" ON "lotwise_sync"."transactions" USING btree ("wallet_id","block_number");
+CREATE INDEX "transactions_wallet_block_idx" ON "lotwise_sync"."transactions" USING btree ("wallet_id","block_number");--> statement-breakpoint
+CREATE INDEX "transactions_wallet_time_idx" ON "lotwise_sync"."transactions" USING btree ("wallet_id","time");

@@ -91,6 +91,7 @@ export const transactions = sync.table(
   (t) => [
     primaryKey({ name: "transactions_pk", columns: [t.walletId, t.chain, t.txHash] }),
     index("transactions_wallet_block_idx").on(t.walletId, t.blockNumber),
+    index("transactions_wallet_time_idx").on(t.walletId, t.time),
   ],
 );
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { and, eq, inArray, ne } from "drizzle-orm";
+import { performance } from "node:perf_hooks";
+import { and, eq, inArray, like, ne, notExists, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import {
   classifications,
@@ -53,6 +54,8 @@ export type BuildResult = {
   rows: number;
   reviews: number;
   missingPrices: number;
+  /** Milliseconds per phase: `detect`, `load`, `classify`, `price`, `rows`, `write`. */
+  timings: Record<string, number>;
 };
 
 const loadOverrides = async (db: DbOrTx, userId: number) => {
@@ -97,12 +100,18 @@ const positionsBefore = async (db: DbOrTx, userId: number, before: Date): Promis
  * the departure half of a withdrawal whose arrival is on chain, so that arrival is not an
  * unexplained inflow.
  */
-const importedTransferHalves = async (db: DbOrTx, userId: number, wallets: readonly WalletInfo[]): Promise<UnmatchedHalf[]> => {
+const importedTransferHalves = async (
+  db: DbOrTx,
+  userId: number,
+  wallets: readonly WalletInfo[],
+): Promise<UnmatchedHalf[]> => {
   const own = new Map(wallets.filter((w) => w.kind === "own").map((w) => [w.key, w]));
   const rows = await db
     .select()
     .from(ledgerRows)
-    .where(and(eq(ledgerRows.userId, userId), eq(ledgerRows.type, "transfer"), ne(ledgerRows.origin, "chain")));
+    .where(
+      and(eq(ledgerRows.userId, userId), eq(ledgerRows.type, "transfer"), ne(ledgerRows.origin, "chain")),
+    );
   return rows
     .filter((r) => r.toWallet && own.has(r.toWallet) && r.outAsset && r.outQuantity)
     .map((r) => {
@@ -112,7 +121,13 @@ const importedTransferHalves = async (db: DbOrTx, userId: number, wallets: reado
         imported: true,
         toWallet: target.key,
         wallet: { id: -1, chain: r.wallet, address: r.wallet, key: r.wallet, kind: "own", label: r.wallet },
-        leg: { asset: r.outAsset!, chainAsset: r.outAsset!, chain: target.chain, quantity: new Decimal(r.outQuantity!), symbol: r.outAsset! },
+        leg: {
+          asset: r.outAsset!,
+          chainAsset: r.outAsset!,
+          chain: target.chain,
+          quantity: new Decimal(r.outQuantity!),
+          symbol: r.outAsset!,
+        },
         counterparty: null,
         chain: "import",
         txHash: r.id,
@@ -131,6 +146,13 @@ const importedTransferHalves = async (db: DbOrTx, userId: number, wallets: reado
  */
 export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const { db, userId, settings } = args;
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (phase: string) => {
+    const now = performance.now();
+    timings[phase] = Math.round(now - mark);
+    mark = now;
+  };
   const wallets = await loadWallets(db, userId);
   const overrides = await loadOverrides(db, userId);
   const imported = await importedTransferHalves(db, userId, wallets);
@@ -151,38 +173,78 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   let staleKeys: string[] = [];
   if (!args.full && state && state.inputsHash === inputsHash) {
     const ownIds = wallets.filter((w) => w.kind === "own").map((w) => w.id);
-    const present = ownIds.length
+    const classifiedTx = (chain: typeof transactions.chain, txHash: typeof transactions.txHash) =>
+      db
+        .select({ one: sql`1` })
+        .from(classifications)
+        .where(
+          and(
+            eq(classifications.userId, userId),
+            eq(classifications.chain, chain),
+            eq(classifications.txHash, txHash),
+          ),
+        );
+    // New transactions: stored but not yet classified (an anti-join, not a scan in JavaScript).
+    const [fresh] = ownIds.length
       ? await db
-          .selectDistinct({ chain: transactions.chain, txHash: transactions.txHash, time: transactions.time })
+          .select({ earliest: sql<Date | null>`min(${transactions.time})`.mapWith(transactions.time) })
           .from(transactions)
-          .where(inArray(transactions.walletId, ownIds))
+          .where(
+            and(
+              inArray(transactions.walletId, ownIds),
+              notExists(classifiedTx(transactions.chain, transactions.txHash)),
+            ),
+          )
       : [];
-    const done = await db
+    let earliest = fresh?.earliest ?? undefined;
+    // Vanished transactions (a reorg rolled them back, a wallet was removed): classified but gone.
+    const stale = await db
       .select({ chain: classifications.chain, txHash: classifications.txHash })
       .from(classifications)
-      .where(eq(classifications.userId, userId));
-    const doneSet = new Set(done.map((d) => `${d.chain}:${d.txHash}`));
-    const presentSet = new Set(present.map((p) => `${p.chain}:${p.txHash}`));
-    const fresh = present.filter((p) => !doneSet.has(`${p.chain}:${p.txHash}`));
-    staleKeys = [...doneSet].filter((k) => !presentSet.has(k));
-    let earliest = fresh.reduce<Date | undefined>((m, p) => (!m || p.time < m ? p.time : m), undefined);
-    if (staleKeys.length > 0) {
-      const hashes = staleKeys.map((k) => k.slice(k.lastIndexOf(":") + 1));
-      const staleRows = await db
-        .select({ time: ledgerRows.time })
+      .where(
+        and(
+          eq(classifications.userId, userId),
+          notExists(
+            db
+              .select({ one: sql`1` })
+              .from(transactions)
+              .where(
+                and(
+                  inArray(transactions.walletId, ownIds.length ? ownIds : [-1]),
+                  eq(transactions.chain, classifications.chain),
+                  eq(transactions.txHash, classifications.txHash),
+                ),
+              ),
+          ),
+        ),
+      );
+    staleKeys = stale.map((k) => `${k.chain}:${k.txHash}`);
+    for (const key of staleKeys) {
+      const [row] = await db
+        .select({ time: sql<Date | null>`min(${ledgerRows.time})`.mapWith(ledgerRows.time) })
         .from(ledgerRows)
         .where(
-          and(eq(ledgerRows.userId, userId), eq(ledgerRows.origin, "chain"), inArray(ledgerRows.tx, hashes)),
+          and(eq(ledgerRows.userId, userId), eq(ledgerRows.origin, "chain"), like(ledgerRows.id, `${key}:%`)),
         );
-      for (const r of staleRows) if (!earliest || r.time < earliest) earliest = r.time;
-      if (staleRows.length === 0 && !earliest) earliest = new Date(0);
+      const t = row?.time ?? new Date(0);
+      if (!earliest || t < earliest) earliest = t;
     }
     if (!earliest) {
-      return { mode: "unchanged", transactions: 0, movements: 0, rows: 0, reviews: 0, missingPrices: 0 };
+      lap("detect");
+      return {
+        mode: "unchanged",
+        transactions: 0,
+        movements: 0,
+        rows: 0,
+        reviews: 0,
+        missingPrices: 0,
+        timings,
+      };
     }
     from = new Date(earliest.getTime() - settings.bridgeWindowHours * 3600_000);
   }
 
+  lap("detect");
   const positions = from ? await positionsBefore(db, userId, from) : new Map();
   const ctx: ClassifyContext = {
     settings,
@@ -195,7 +257,9 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const groups = await loadTxGroups(db, wallets, from);
   const movementCount = groups.reduce((n, g) => n + g.movements.length, 0);
   args.progress?.update({ total: groups.length, done: 0, detail: "classifying" });
+  lap("load");
   const classified = classifyAll(groups, ctx, overrides, imported);
+  lap("classify");
   args.progress?.update({ done: Math.floor(groups.length / 2), detail: "pricing" });
 
   const items = classified.flatMap((c) =>
@@ -208,7 +272,9 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     ),
   );
   const lookup = await args.pricer.prepare(items);
+  lap("price");
   const { rows, missing } = buildRows(classified, lookup);
+  lap("rows");
 
   const reviews: ReviewRow[] = [
     ...classified.flatMap((c) => c.reviews.map((r) => ({ chain: c.chain, txHash: c.txHash, ...r }))),
@@ -237,6 +303,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     .insert(ledgerState)
     .values({ userId, inputsHash })
     .onConflictDoUpdate({ target: ledgerState.userId, set: { inputsHash, builtAt: new Date() } });
+  lap("write");
   args.progress?.finish(`${rows.length} ledger rows`);
   return {
     mode: from ? "incremental" : "full",
@@ -246,5 +313,6 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     rows: rows.length,
     reviews: reviews.length,
     missingPrices: missing.length,
+    timings,
   };
 };

@@ -22,7 +22,13 @@ export const importLedgerRows = async (
       const clash = await tx
         .select({ id: ledgerRows.id, origin: ledgerRows.origin })
         .from(ledgerRows)
-        .where(and(eq(ledgerRows.userId, args.userId), ne(ledgerRows.origin, origin), inArray(ledgerRows.id, ids.slice(i, i + CHUNK))));
+        .where(
+          and(
+            eq(ledgerRows.userId, args.userId),
+            ne(ledgerRows.origin, origin),
+            inArray(ledgerRows.id, ids.slice(i, i + CHUNK)),
+          ),
+        );
       if (clash.length > 0) {
         const row = args.rows.find((r) => r.id === clash[0]!.id)!;
         throw new UserInputError(

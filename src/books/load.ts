@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, gte, inArray } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { movements, rawRecords, transactions, wallets } from "../../db/schema/index.ts";
@@ -82,9 +82,14 @@ export const loadTxGroups = async (
   if (own.length === 0) return [];
   const byId = new Map(walletList.map((w) => [w.id, w]));
   const ids = own.map((w) => w.id);
-  const txRows = (await db.select().from(transactions).where(inArray(transactions.walletId, ids))).filter(
-    (t) => !since || t.time >= since,
-  );
+  const txRows = await db
+    .select()
+    .from(transactions)
+    .where(
+      since
+        ? and(inArray(transactions.walletId, ids), gte(transactions.time, since))
+        : inArray(transactions.walletId, ids),
+    );
   const groups = new Map<string, TxGroup>();
   for (const t of txRows) {
     const key = `${t.chain}:${t.txHash}`;
@@ -105,7 +110,14 @@ export const loadTxGroups = async (
       programIds: [],
     });
   }
-  const moveRows = await db.select().from(movements).where(inArray(movements.walletId, ids));
+  const moveRows = await db
+    .select()
+    .from(movements)
+    .where(
+      since
+        ? and(inArray(movements.walletId, ids), gte(movements.time, since))
+        : inArray(movements.walletId, ids),
+    );
   for (const m of moveRows) {
     const g = groups.get(`${m.chain}:${m.txHash}`);
     const wallet = byId.get(m.walletId);

@@ -10,7 +10,8 @@ const contractOf = (chainAsset: string): string | undefined => {
   return tail === "native" ? undefined : tail;
 };
 
-const keyOf = (leg: Leg, time: Date, blockNumber: bigint) => `${leg.asset}\u0000${leg.chainAsset}\u0000${time.getTime()}\u0000${blockNumber}`;
+const keyOf = (leg: Leg, time: Date, blockNumber: bigint) =>
+  `${leg.asset}\u0000${leg.chainAsset}\u0000${time.getTime()}\u0000${blockNumber}`;
 
 /**
  * The ledger builder's pricer over the price service: every leg is priced at its transaction's
@@ -28,12 +29,21 @@ export const createServicePricer = (service: PriceService, order: readonly strin
       if (seen.has(k)) continue;
       seen.add(k);
       keys.push(k);
-      queries.push({ asset: leg.asset, time, hint: { chain: leg.chain, blockNumber, contract: contractOf(leg.chainAsset) } });
+      queries.push({
+        asset: leg.asset,
+        time,
+        hint: { chain: leg.chain, blockNumber, contract: contractOf(leg.chainAsset) },
+      });
     }
     const { results } = await service.priceMany(queries);
     const found = new Map<string, UnitPrice>();
     results.forEach((r, i) => {
-      if (r.ok) found.set(keys[i]!, { usd: new Decimal(r.usd), source: r.source, rank: Math.max(0, order.indexOf(r.provider)) });
+      if (r.ok)
+        found.set(keys[i]!, {
+          usd: new Decimal(r.usd),
+          source: r.source,
+          rank: Math.max(0, order.indexOf(r.provider)),
+        });
     });
     return (leg, at) => found.get(keyOf(leg, at.time, at.blockNumber));
   },

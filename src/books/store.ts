@@ -1,4 +1,5 @@
 import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
@@ -6,6 +7,32 @@ import type { LedgerRow } from "../ledger/types.ts";
 import type { BuiltRow } from "./rows.ts";
 
 const CHUNK = 400;
+
+/** Columns of `lotwise_app.ledger_rows` written by a build. */
+const LEDGER_ROW_COLUMNS: BulkColumns = {
+  user_id: "integer",
+  id: "text",
+  seq: "integer",
+  origin: "text",
+  time: "timestamptz",
+  type: "text",
+  wallet: "text",
+  out_asset: "text",
+  out_quantity: "numeric",
+  in_asset: "text",
+  in_quantity: "numeric",
+  usd_value: "numeric",
+  fee_asset: "text",
+  fee_quantity: "numeric",
+  fee_usd: "numeric",
+  to_wallet: "text",
+  lots: "text",
+  subtype: "text",
+  tx: "text",
+  note: "text",
+  price_sources: "jsonb",
+  warnings: "jsonb",
+};
 
 const chunks = <T>(xs: readonly T[], n = CHUNK): T[][] => {
   const out: T[][] = [];
@@ -69,58 +96,58 @@ export const replaceChainLedger = async (
       await tx.delete(classifications).where(eq(classifications.userId, userId));
       await tx.delete(reviewItems).where(eq(reviewItems.userId, userId));
     }
-    for (const c of chunks(args.rows)) {
-      await tx.insert(ledgerRows).values(
-        c.map((r) => ({
-          userId,
-          id: r.id,
-          seq: args.seqOf(r),
-          origin: "chain",
-          time: new Date(r.time),
-          type: r.type,
-          wallet: r.wallet,
-          outAsset: r.outAsset ?? null,
-          outQuantity: r.outQuantity ?? null,
-          inAsset: r.inAsset ?? null,
-          inQuantity: r.inQuantity ?? null,
-          usdValue: r.usdValue ?? null,
-          feeAsset: r.feeAsset ?? null,
-          feeQuantity: r.feeQuantity ?? null,
-          feeUsd: r.feeUsd ?? null,
-          toWallet: r.toWallet ?? null,
-          lots: r.lots ?? null,
-          subtype: r.subtype ?? null,
-          tx: r.tx ?? null,
-          note: r.note ?? null,
-          priceSources: r.priceSources,
-          warnings: r.warnings,
-        })),
-      );
-    }
-    for (const c of chunks(args.classified)) {
-      await tx
-        .insert(classifications)
-        .values(
-          c.map((x) => ({
-            userId,
-            chain: x.chain,
-            txHash: x.txHash,
-            kind: x.kind,
-            source: x.source,
-            uncertain: x.reviews.length > 0,
-            details: { entries: x.entries.length },
-          })),
-        )
-        .onConflictDoUpdate({
-          target: [classifications.userId, classifications.chain, classifications.txHash],
-          set: {
-            kind: sql`excluded.kind`,
-            source: sql`excluded.source`,
-            uncertain: sql`excluded.uncertain`,
-            updatedAt: sql`now()`,
-          },
-        });
-    }
+    await bulkInsert(
+      tx,
+      "lotwise_app.ledger_rows",
+      LEDGER_ROW_COLUMNS,
+      args.rows.map((r) => ({
+        user_id: userId,
+        id: r.id,
+        seq: args.seqOf(r),
+        origin: "chain",
+        time: r.time,
+        type: r.type,
+        wallet: r.wallet,
+        out_asset: r.outAsset ?? null,
+        out_quantity: r.outQuantity ?? null,
+        in_asset: r.inAsset ?? null,
+        in_quantity: r.inQuantity ?? null,
+        usd_value: r.usdValue ?? null,
+        fee_asset: r.feeAsset ?? null,
+        fee_quantity: r.feeQuantity ?? null,
+        fee_usd: r.feeUsd ?? null,
+        to_wallet: r.toWallet ?? null,
+        lots: r.lots ?? null,
+        subtype: r.subtype ?? null,
+        tx: r.tx ?? null,
+        note: r.note ?? null,
+        price_sources: r.priceSources,
+        warnings: r.warnings,
+      })),
+    );
+    await bulkInsert(
+      tx,
+      "lotwise_app.classifications",
+      {
+        user_id: "integer",
+        chain: "text",
+        tx_hash: "text",
+        kind: "text",
+        source: "text",
+        uncertain: "boolean",
+        details: "jsonb",
+      },
+      args.classified.map((x) => ({
+        user_id: userId,
+        chain: x.chain,
+        tx_hash: x.txHash,
+        kind: x.kind,
+        source: x.source,
+        uncertain: x.reviews.length > 0,
+        details: { entries: x.entries.length },
+      })),
+      "on conflict (user_id, chain, tx_hash) do update set kind = excluded.kind, source = excluded.source, uncertain = excluded.uncertain, updated_at = now()",
+    );
     // One review item per (transaction, reason): messages of the same reason are joined.
     const merged = new Map<string, ReviewRow>();
     for (const r of args.reviews) {
@@ -128,15 +155,19 @@ export const replaceChainLedger = async (
       const prev = merged.get(k);
       merged.set(k, prev ? { ...prev, message: `${prev.message}\n${r.message}` } : r);
     }
-    for (const c of chunks([...merged.values()])) {
-      await tx
-        .insert(reviewItems)
-        .values(c.map((r) => ({ userId, ...r })))
-        .onConflictDoUpdate({
-          target: [reviewItems.userId, reviewItems.chain, reviewItems.txHash, reviewItems.reason],
-          set: { message: sql`excluded.message`, status: "open" },
-        });
-    }
+    await bulkInsert(
+      tx,
+      "lotwise_app.review_items",
+      { user_id: "integer", chain: "text", tx_hash: "text", reason: "text", message: "text" },
+      [...merged.values()].map((r) => ({
+        user_id: userId,
+        chain: r.chain,
+        tx_hash: r.txHash,
+        reason: r.reason,
+        message: r.message,
+      })),
+      "on conflict (user_id, chain, tx_hash, reason) do update set message = excluded.message, status = 'open'",
+    );
   });
 };
 
