@@ -80,16 +80,18 @@ export const resolveChain = (id: string, options: ChainOptions = {}): ChainInfo 
   const known = KNOWN_CHAINS.find((c) => c.id === id);
   if (known) return known;
   const m = /^evm:(\d{1,12})$/.exec(id);
-  if (m) {
+  if (m && Number(m[1]) > 0) {
     const chainId = Number(m[1]);
     const byId = KNOWN_CHAINS.find((c) => c.chainId === chainId);
     if (byId) return byId;
+    // `evm:031337` and `evm:31337` are one chain: the id is always the canonical decimal form.
+    const canonical = `evm:${chainId}`;
     return {
-      id,
+      id: canonical,
       family: "evm",
       name: `EVM chain ${chainId}`,
       chainId,
-      nativeSymbol: options.nativeSymbols?.[id] ?? "ETH",
+      nativeSymbol: options.nativeSymbols?.[canonical] ?? "ETH",
       nativeDecimals: 18,
       finalityDepth: LOCAL_CHAIN_IDS.has(chainId) ? 0 : DEFAULT_EVM_FINALITY_DEPTH,
     };
@@ -98,6 +100,13 @@ export const resolveChain = (id: string, options: ChainOptions = {}): ChainInfo 
     `unknown chain '${id}': use one of ${KNOWN_CHAINS.map((c) => c.id).join(", ")} or evm:<chainId>`,
   );
 };
+
+/**
+ * The finality depth to use for `chain`: the configured override (`finality.<chain id>`) or the
+ * registry default. In blocks (EVM) or slots (Solana).
+ */
+export const finalityDepthOf = (chain: ChainInfo, overrides: Record<string, number> = {}): number =>
+  overrides[chain.id] ?? chain.finalityDepth;
 
 const BASE58 = /^[1-9A-HJ-NP-Za-km-z]+$/;
 const BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -140,7 +149,7 @@ export const canonicalAddress = (chain: ChainInfo, address: string): string => {
     return getAddress(address);
   }
   const bytes = base58Decode(address);
-  if (!bytes || bytes.length !== 32) {
+  if (bytes?.length !== 32) {
     throw new UserInputError(
       `invalid solana address '${address}': expected a base58 public key of 32 bytes (32–44 characters)`,
     );

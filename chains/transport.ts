@@ -19,13 +19,15 @@ export type RpcCache = {
 };
 
 export type RpcStats = {
-  /** JSON-RPC calls answered by the node (one batch of n calls counts n). */
+  /** JSON-RPC calls answered by the node (one batch of n calls counts n), errors included. */
   requests: number;
   /** HTTP requests sent, including retries. */
   httpRequests: number;
   /** Calls answered from the cache. */
   cacheHits: number;
   retries: number;
+  /** `requests` per JSON-RPC method. */
+  byMethod: Record<string, number>;
 };
 
 /** A JSON-RPC error object returned by the node (not a transport failure). */
@@ -34,6 +36,7 @@ export class RpcResponseError extends NonRetryableError {
   readonly code: number;
   readonly data: unknown;
   readonly method: string;
+  readonly rpcMessage: string;
   constructor(args: { chain: string; method: string; code: number; message: string; data?: unknown }) {
     super(`${args.chain} RPC ${args.method} failed: ${args.message} (code ${args.code})`);
     this.code = args.code;
@@ -41,8 +44,40 @@ export class RpcResponseError extends NonRetryableError {
     this.method = args.method;
     this.rpcMessage = args.message;
   }
-  readonly rpcMessage: string;
 }
+
+/**
+ * The node refused a range query (`eth_getLogs`, `trace_filter`) as too large: too many blocks or
+ * too many results. Callers shrink the range; `limit` (blocks) and `suggested` come from the
+ * provider's message when it states them.
+ */
+export class RpcRangeError extends RpcResponseError {
+  override name = "RpcRangeError";
+  /** Largest block count the provider says it accepts. */
+  readonly limit: number | undefined;
+  /** A block range the provider suggests (Alchemy, Infura), inclusive. */
+  readonly suggested: { from: bigint; to: bigint } | undefined;
+  constructor(
+    args: ConstructorParameters<typeof RpcResponseError>[0] & {
+      limit?: number | undefined;
+      suggested?: { from: bigint; to: bigint } | undefined;
+    },
+  ) {
+    super(args);
+    this.limit = args.limit;
+    this.suggested = args.suggested;
+  }
+}
+
+/** The node does not offer the method (JSON-RPC -32601, or a provider's "not supported" text). */
+export const isMethodUnsupported = (error: unknown): boolean =>
+  error instanceof RpcResponseError &&
+  !(error instanceof RpcRangeError) &&
+  (error.code === -32601 ||
+    error.code === -32004 ||
+    /method.*(not (found|supported|available|exist|allowed)|unsupported|disabled)|not (supported|available|enabled)|unknown method|does not exist/i.test(
+      error.rpcMessage,
+    ));
 
 /** The node answered something that is not valid JSON-RPC, or contradicts itself. */
 export class RpcProviderError extends RetryableError {
@@ -59,11 +94,19 @@ export type CallOptions = {
 
 export type RpcRequest = { method: string; params: readonly unknown[]; options?: CallOptions };
 
+/** One call's outcome in `batchSettled`: the result, or the node's JSON-RPC error. */
+export type Settled<T> = { ok: true; result: T } | { ok: false; error: RpcResponseError };
+
 export type RpcTransport = {
   chain: string;
   request: <T = unknown>(method: string, params: readonly unknown[], options?: CallOptions) => Promise<T>;
-  /** Several calls in one HTTP round trip (split into chunks of `maxBatch`); results in order. */
+  /**
+   * Several calls in one HTTP round trip (split into chunks of `maxBatch`); results in order.
+   * @throws RpcResponseError (or RpcRangeError) for the first call the node answered with an error.
+   */
   batch: <T = unknown>(requests: readonly RpcRequest[]) => Promise<T[]>;
+  /** Like `batch`, but a call's JSON-RPC error is returned in its slot instead of thrown. */
+  batchSettled: <T = unknown>(requests: readonly RpcRequest[]) => Promise<Settled<T>[]>;
   /** A `fetch` with the same retries, limits and accounting, for client libraries (web3.js). */
   fetch: typeof fetch;
   stats: () => RpcStats;
@@ -80,7 +123,7 @@ export type CreateTransportArgs = {
   maxAttempts?: number;
   /** Per HTTP request, in milliseconds. @defaultValue 30000 */
   timeoutMs?: number;
-  /** Calls per JSON-RPC batch. @defaultValue 50 */
+  /** Calls per JSON-RPC batch; halved for the transport's lifetime when the node rejects a batch. @defaultValue 50 */
   maxBatch?: number;
   /** First retry delay, in milliseconds. @defaultValue 250 */
   retryBaseMs?: number;
@@ -96,7 +139,34 @@ export const cacheKey = (method: string, params: readonly unknown[]): string =>
     .digest("hex");
 
 const RETRYABLE_RPC_CODES = new Set([-32005, -32603, 429]);
-const RATE_LIMIT_TEXT = /rate limit|too many requests|exceeded.*(capacity|limit)|try again/i;
+const RATE_LIMIT_TEXT =
+  /rate.?limit|too many requests|exceeded.*(capacity|limit|quota)|rate.*exceeded|try again|throttl/i;
+
+/**
+ * Provider messages that mean "ask for fewer blocks" (collected from ponder's getLogsRetryHelper
+ * live tests: Alchemy, Infura, QuickNode, Ankr, publicnode, llamarpc, Chainstack, BlockPI, …).
+ */
+const RANGE_TEXT =
+  /block range|range (is )?too (large|wide|big)|range.*(exceed|limit)|too many (results|logs|blocks)|more than \d[\d,]* (results|logs)|max(imum)? results|response size|query timeout|(exceed|limit)(s|ed)? .*\b(results|logs)\b|ranges? over \d|limited to an? [\d,]+k? (block )?range/i;
+
+/** Parses a provider's range refusal: its block limit and suggested range, when stated. */
+export const classifyRangeError = (
+  message: string,
+): { limit?: number; suggested?: { from: bigint; to: bigint } } | undefined => {
+  if (!RANGE_TEXT.test(message)) return undefined;
+  const out: { limit?: number; suggested?: { from: bigint; to: bigint } } = {};
+  const range = /\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]/i.exec(message);
+  if (range) out.suggested = { from: BigInt(range[1]!), to: BigInt(range[2]!) };
+  const limit =
+    /(?:up to an?|limited to(?: an?)?|max(?:imum)? block range:?|ranges? over|range (?:limit|of)(?: is)?:?)\s*([\d,]+)\s*(k\b)?/i.exec(
+      message,
+    );
+  if (limit) {
+    const n = Number(limit[1]!.replace(/,/g, "")) * (limit[2] ? 1000 : 1);
+    if (Number.isFinite(n) && n > 0) out.limit = n;
+  }
+  return out;
+};
 
 const parseRetryAfter = (value: string | null): number | undefined => {
   if (!value) return undefined;
@@ -106,75 +176,94 @@ const parseRetryAfter = (value: string | null): number | undefined => {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 };
 
+type JsonRpcItem = {
+  id?: unknown;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+};
+
+/** The node refused the batch as a whole (too many calls in one request); the caller splits it. */
+class BatchRejectedError extends NonRetryableError {
+  override name = "BatchRejectedError";
+}
+
+const toJson = (value: unknown) =>
+  JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v));
+
 export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => {
   const { chain, logger } = args;
   const limit = createLimiter(args.concurrency ?? 4);
-  const maxBatch = args.maxBatch ?? 50;
+  let maxBatch = args.maxBatch ?? 50;
   const timeoutMs = args.timeoutMs ?? 30_000;
-  const stats: RpcStats = { requests: 0, httpRequests: 0, cacheHits: 0, retries: 0 };
+  const attempts = args.maxAttempts ?? 6;
+  const baseMs = args.retryBaseMs ?? 250;
+  const stats: RpcStats = { requests: 0, httpRequests: 0, cacheHits: 0, retries: 0, byMethod: {} };
   let nextId = 1;
+  const onRetry = (what: string) => (error: unknown, attempt: number, delay: number) => {
+    stats.retries++;
+    logger.debug("rpc retry", {
+      chain,
+      call: what,
+      attempt,
+      delay_ms: delay,
+      error: (error as Error).message,
+    });
+  };
 
-  /** One HTTP exchange with retries. `what` names the call(s) for errors. */
-  const send = (body: string, what: string, init: RequestInit = {}): Promise<Response> =>
-    withRetry(
-      () =>
-        limit(async () => {
-          stats.httpRequests++;
-          const timeout = AbortSignal.timeout(timeoutMs);
-          const signal = args.signal ? AbortSignal.any([timeout, args.signal]) : timeout;
-          let response: Response;
-          try {
-            response = await fetch(args.url, {
-              ...init,
-              method: "POST",
-              headers: {
-                "content-type": "application/json",
-                ...(init.headers as Record<string, string> | undefined),
-              },
-              body,
-              signal,
-            });
-          } catch (error) {
-            if (args.signal?.aborted) throw error;
-            const timedOut = timeout.aborted;
-            throw new RetryableError(
-              `${chain} RPC ${what}: ${timedOut ? `timed out after ${timeoutMs} ms` : `connection failed (${(error as Error).message})`}`,
-              { cause: error },
-            );
-          }
-          if (response.status === 429 || response.status >= 500) {
-            await response.body?.cancel().catch(() => {});
-            throw new RetryableError(`${chain} RPC ${what}: HTTP ${response.status}`, {
-              retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
-            });
-          }
-          if (!response.ok) {
-            const text = await response.text().catch(() => "");
-            throw new NonRetryableError(
-              `${chain} RPC ${what}: HTTP ${response.status} ${text.slice(0, 200)}`,
-            );
-          }
-          return response;
-        }),
-      {
-        attempts: args.maxAttempts ?? 6,
-        baseMs: args.retryBaseMs ?? 250,
-        signal: args.signal,
-        onRetry: (error, attempt, delay) => {
-          stats.retries++;
-          logger.debug("rpc retry", {
-            chain,
-            call: what,
-            attempt,
-            delay_ms: delay,
-            error: (error as Error).message,
-          });
-        },
-      },
-    );
+  /**
+   * One HTTP exchange (no retry of its own). 4xx bodies that are JSON-RPC answers (some providers
+   * send range errors with HTTP 400) are returned for the caller to read.
+   */
+  const sendOnce = (body: string, what: string, init: RequestInit = {}): Promise<Response> =>
+    limit(async () => {
+      stats.httpRequests++;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = args.signal ? AbortSignal.any([timeout, args.signal]) : timeout;
+      let response: Response;
+      try {
+        response = await fetch(args.url, {
+          ...init,
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(init.headers as Record<string, string> | undefined),
+          },
+          body,
+          signal,
+        });
+      } catch (error) {
+        if (args.signal?.aborted) throw args.signal.reason ?? error;
+        throw new RetryableError(
+          `${chain} RPC ${what}: ${timeout.aborted ? `timed out after ${timeoutMs} ms` : `connection failed (${(error as Error).message})`}`,
+          { cause: error },
+        );
+      }
+      if (response.status === 429 || response.status >= 500) {
+        await response.body?.cancel().catch(() => {});
+        throw new RetryableError(`${chain} RPC ${what}: HTTP ${response.status}`, {
+          retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+        });
+      }
+      return response;
+    });
 
-  /** POSTs JSON-RPC calls and returns their results in order; retries the whole exchange on garbage. */
-  const exchange = async (calls: readonly RpcRequest[]): Promise<unknown[]> => {
+  /** Reads a response body fully; a connection dropped mid-body is retryable. */
+  const readBody = async (response: Response, what: string): Promise<string> => {
+    try {
+      return await response.text();
+    } catch (error) {
+      if (args.signal?.aborted) throw args.signal.reason ?? error;
+      throw new RetryableError(`${chain} RPC ${what}: response interrupted (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+  };
+
+  /**
+   * POSTs JSON-RPC calls and returns each call's result or JSON-RPC error, in order. Transport
+   * failures, garbled bodies and rate-limit errors are retried for the whole exchange.
+   */
+  const exchange = (calls: readonly RpcRequest[]): Promise<Settled<unknown>[]> => {
     const what = calls.length === 1 ? calls[0]!.method : `batch of ${calls.length}`;
     return withRetry(
       async () => {
@@ -185,48 +274,82 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
           method: c.method,
           params: c.params,
         }));
-        const body = JSON.stringify(calls.length === 1 ? payload[0] : payload, (_k, v) =>
-          typeof v === "bigint" ? `0x${v.toString(16)}` : v,
-        );
-        const response = await send(body, what);
+        const response = await sendOnce(toJson(calls.length === 1 ? payload[0] : payload), what);
+        const text = await readBody(response, what);
         let json: unknown;
         try {
-          json = await response.json();
+          json = JSON.parse(text);
         } catch (error) {
+          if (!response.ok) {
+            throw new NonRetryableError(
+              `${chain} RPC ${what}: HTTP ${response.status} ${text.slice(0, 200)}`,
+            );
+          }
           throw new RpcProviderError(`${chain} RPC ${what}: response is not valid JSON`, { cause: error });
         }
-        const list = Array.isArray(json) ? json : [json];
-        const byId = new Map<
-          unknown,
-          { result?: unknown; error?: { code: number; message: string; data?: unknown } }
-        >();
-        for (const item of list)
-          if (item && typeof item === "object") byId.set((item as { id: unknown }).id, item);
-        // A single (non-batch) error without id, e.g. {"error":…,"id":null}, answers the one call.
-        if (calls.length === 1 && !byId.has(ids[0]) && list.length === 1) byId.set(ids[0], list[0]);
-        return calls.map((c, i) => {
+        const list = (Array.isArray(json) ? json : [json]) as JsonRpcItem[];
+        const byId = new Map<unknown, JsonRpcItem>();
+        for (const item of list) if (item && typeof item === "object") byId.set(item.id, item);
+        // A single error without id, e.g. {"error":…,"id":null}, answers the one call.
+        if (calls.length === 1 && !byId.has(ids[0]) && list.length === 1) byId.set(ids[0], list[0]!);
+        if (calls.length > 1 && !Array.isArray(json)) {
+          const e = (json as JsonRpcItem).error;
+          throw new BatchRejectedError(`${chain} RPC ${what}: batch refused (${e?.message ?? "no results"})`);
+        }
+        if (!response.ok && list.every((item) => !item?.error && !("result" in (item ?? {})))) {
+          throw new NonRetryableError(`${chain} RPC ${what}: HTTP ${response.status} ${text.slice(0, 200)}`);
+        }
+        return calls.map((c, i): Settled<unknown> => {
           const item = byId.get(ids[i]);
           if (!item)
             throw new RpcProviderError(`${chain} RPC ${c.method}: no response for request id ${ids[i]}`);
+          stats.requests++;
+          stats.byMethod[c.method] = (stats.byMethod[c.method] ?? 0) + 1;
           if (item.error) {
             const { code, message, data } = item.error;
-            if (RETRYABLE_RPC_CODES.has(code) && RATE_LIMIT_TEXT.test(String(message))) {
-              throw new RetryableError(`${chain} RPC ${c.method}: ${message} (code ${code})`);
+            const text = String(message);
+            const range = classifyRangeError(text);
+            if (range)
+              return {
+                ok: false,
+                error: new RpcRangeError({ chain, method: c.method, code, message: text, data, ...range }),
+              };
+            if (RETRYABLE_RPC_CODES.has(code) && RATE_LIMIT_TEXT.test(text)) {
+              throw new RetryableError(`${chain} RPC ${c.method}: ${text} (code ${code})`);
             }
-            throw new RpcResponseError({ chain, method: c.method, code, message: String(message), data });
+            return {
+              ok: false,
+              error: new RpcResponseError({ chain, method: c.method, code, message: text, data }),
+            };
           }
           if (!("result" in item))
             throw new RpcProviderError(`${chain} RPC ${c.method}: response has no result`);
-          stats.requests++;
-          return item.result;
+          return { ok: true, result: item.result };
         });
       },
-      { attempts: args.maxAttempts ?? 6, baseMs: args.retryBaseMs ?? 250, signal: args.signal },
+      { attempts, baseMs, signal: args.signal, onRetry: onRetry(what) },
     );
   };
 
-  const batch = async <T>(requests: readonly RpcRequest[]): Promise<T[]> => {
-    const results: unknown[] = new Array(requests.length);
+  /** `exchange`, splitting the batch in halves (and lowering `maxBatch`) while the node refuses it. */
+  const exchangeSplitting = async (calls: readonly RpcRequest[]): Promise<Settled<unknown>[]> => {
+    try {
+      return await exchange(calls);
+    } catch (error) {
+      if (!(error instanceof BatchRejectedError) || calls.length <= 1) throw error;
+      const half = Math.ceil(calls.length / 2);
+      maxBatch = Math.max(1, Math.min(maxBatch, half));
+      logger.debug("rpc batch refused, splitting", { chain, size: calls.length, max_batch: maxBatch });
+      const [a, b] = await Promise.all([
+        exchangeSplitting(calls.slice(0, half)),
+        exchangeSplitting(calls.slice(half)),
+      ]);
+      return [...a, ...b];
+    }
+  };
+
+  const batchSettled = async <T>(requests: readonly RpcRequest[]): Promise<Settled<T>[]> => {
+    const results: Settled<unknown>[] = new Array(requests.length);
     const keys = requests.map((r) => (r.options?.cache ? cacheKey(r.method, r.params) : undefined));
     const wanted = keys.filter((k): k is string => k !== undefined);
     const cached =
@@ -235,7 +358,7 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     requests.forEach((_r, i) => {
       const k = keys[i];
       if (k !== undefined && cached.has(k)) {
-        results[i] = cached.get(k);
+        results[i] = { ok: true, result: cached.get(k) };
         stats.cacheHits++;
       } else pending.push(i);
     });
@@ -243,44 +366,67 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     for (let i = 0; i < pending.length; i += maxBatch) chunks.push(pending.slice(i, i + maxBatch));
     await Promise.all(
       chunks.map(async (chunk) => {
-        const answers = await exchange(chunk.map((i) => requests[i]!));
+        const answers = await exchangeSplitting(chunk.map((i) => requests[i]!));
         const toCache: { key: string; method: string; blockNumber?: bigint; response: unknown }[] = [];
         chunk.forEach((i, j) => {
-          results[i] = answers[j];
+          const answer = answers[j]!;
+          results[i] = answer;
           const k = keys[i];
           const cache = requests[i]!.options?.cache;
-          // Null answers (unknown tx, not yet mined) are never cached: they may change.
-          if (k !== undefined && answers[j] !== null && answers[j] !== undefined) {
+          // Errors and null answers (unknown tx, not yet mined) are never cached: they may change.
+          if (k !== undefined && answer.ok && answer.result !== null && answer.result !== undefined) {
             toCache.push({
               key: k,
               method: requests[i]!.method,
               ...(typeof cache === "object" && cache.blockNumber !== undefined
                 ? { blockNumber: cache.blockNumber }
                 : {}),
-              response: answers[j],
+              response: answer.result,
             });
           }
         });
         if (args.cache && toCache.length > 0) await args.cache.put(toCache);
       }),
     );
-    return results as T[];
+    return results as Settled<T>[];
   };
 
-  const wrappedFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+  const batch = async <T>(requests: readonly RpcRequest[]): Promise<T[]> => {
+    const settled = await batchSettled<T>(requests);
+    return settled.map((s) => {
+      if (!s.ok) throw s.error;
+      return s.result;
+    });
+  };
+
+  const wrappedFetch = (async (_input: string | URL | Request, init?: RequestInit) => {
     const body = typeof init?.body === "string" ? init.body : "";
     let what = "request";
     try {
       const parsed = JSON.parse(body) as { method?: string } | { method?: string }[];
+      const list = Array.isArray(parsed) ? parsed : [parsed];
       what = Array.isArray(parsed) ? `batch of ${parsed.length}` : (parsed.method ?? what);
-      stats.requests += Array.isArray(parsed) ? parsed.length : 1;
+      for (const p of list) {
+        stats.requests++;
+        const m = p?.method ?? "unknown";
+        stats.byMethod[m] = (stats.byMethod[m] ?? 0) + 1;
+      }
     } catch {
       // not JSON: count as one request
       stats.requests++;
     }
-    void input;
     const { signal: _ignored, ...rest } = init ?? {};
-    return send(body, what, rest);
+    return withRetry(
+      async () => {
+        const response = await sendOnce(body, what, rest);
+        if (!response.ok) {
+          const text = await response.text().catch(() => "");
+          throw new NonRetryableError(`${chain} RPC ${what}: HTTP ${response.status} ${text.slice(0, 200)}`);
+        }
+        return response;
+      },
+      { attempts, baseMs, signal: args.signal, onRetry: onRetry(what) },
+    );
   }) as typeof fetch;
 
   return {
@@ -288,8 +434,9 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     request: async <T>(method: string, params: readonly unknown[], options?: CallOptions) =>
       (await batch<T>([{ method, params, ...(options ? { options } : {}) }]))[0]!,
     batch,
+    batchSettled,
     fetch: wrappedFetch,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, byMethod: { ...stats.byMethod } }),
   };
 };
 

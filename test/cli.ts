@@ -14,11 +14,17 @@ export type CliResult = { code: number | null; stdout: string; stderr: string };
  */
 export const runCli = (
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number; input?: string } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    timeoutMs?: number;
+    input?: string;
+  } = {},
 ): Promise<CliResult> =>
   new Promise((resolve, reject) => {
     const base: Record<string, string | undefined> = { ...process.env };
-    for (const k of Object.keys(base)) if (k === "DATABASE_URL" || k === "REDIS_URL" || k.startsWith("LOTWISE_")) delete base[k];
+    for (const k of Object.keys(base))
+      if (k === "DATABASE_URL" || k === "REDIS_URL" || k.startsWith("LOTWISE_")) delete base[k];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...base, NO_COLOR: "1", ...options.env },

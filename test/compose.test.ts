@@ -7,7 +7,10 @@ import { ROOT } from "./cli.ts";
 /** No Docker engine runs here: keep docker-compose.yml valid and complete by checking its structure. */
 describe("docker-compose.yml", () => {
   const compose = parse(readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as {
-    services: Record<string, { healthcheck?: unknown; volumes?: string[]; depends_on?: Record<string, unknown>; command?: string[] }>;
+    services: Record<
+      string,
+      { healthcheck?: unknown; volumes?: string[]; depends_on?: Record<string, unknown>; command?: string[] }
+    >;
     volumes: Record<string, unknown>;
   };
 

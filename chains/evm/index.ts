@@ -1,10 +1,13 @@
-import { NotImplementedError } from "../../src/errors.ts";
 import type { ChainSyncer } from "../types.ts";
+import { syncEvmWallet } from "./sync.ts";
 
-/** evm wallet sync (placeholder until the evm worker lands). */
+/**
+ * The EVM chain family's syncer: full history of one wallet on any EVM chain (see README.md).
+ * Settings come from the configuration: `finality.<chain>`, `explorers.<chain>`, `sync.*`.
+ */
 export const evmSyncer: ChainSyncer = {
   family: "evm",
-  syncWallet: async () => {
-    throw new NotImplementedError("evm sync is not available in this version yet");
-  },
+  syncWallet: (args) => syncEvmWallet(args),
 };
+
+export { type EvmSyncOptions, syncEvmWallet } from "./sync.ts";

@@ -26,7 +26,9 @@ export const matchHalves = (halves: readonly UnmatchedHalf[], settings: Classify
         c.leg.asset === o.leg.asset &&
         (!o.toWallet || o.toWallet === c.wallet.key) &&
         // An exchange's export and the chain disagree on the second; on-chain, arrival follows departure.
-        (o.imported ? Math.abs(c.time.getTime() - o.time.getTime()) <= windowMs : c.time.getTime() >= o.time.getTime()) &&
+        (o.imported
+          ? Math.abs(c.time.getTime() - o.time.getTime()) <= windowMs
+          : c.time.getTime() >= o.time.getTime()) &&
         c.time.getTime() - o.time.getTime() <= windowMs &&
         c.leg.quantity.lte(o.leg.quantity) &&
         c.leg.quantity.gte(o.leg.quantity.mul(keep)) &&

@@ -33,7 +33,10 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 
-export const withRetry = async <T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> => {
+export const withRetry = async <T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> => {
   const attempts = options.attempts ?? 6;
   const baseMs = options.baseMs ?? 250;
   const maxMs = options.maxMs ?? 15_000;

@@ -10,7 +10,18 @@ describe("lotwise CLI", () => {
   test("--help lists every command", async () => {
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["wallets", "sync", "prices", "ledger", "gains", "reconcile", "harvest", "serve", "worker", "demo"]) {
+    for (const c of [
+      "wallets",
+      "sync",
+      "prices",
+      "ledger",
+      "gains",
+      "reconcile",
+      "harvest",
+      "serve",
+      "worker",
+      "demo",
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, "m"));
     }
   });
@@ -25,7 +36,9 @@ describe("lotwise CLI", () => {
     expect(add.code).toBe(0);
     expect(add.stdout).toBe("added ethereum:0x52908400098527886E0F7030069857D2E4169EE7\n");
 
-    const bad = await runCli(["wallets", "add", "ethereum:0x52908400098527886e0F7030069857D2E4169EE7"], { cwd });
+    const bad = await runCli(["wallets", "add", "ethereum:0x52908400098527886e0F7030069857D2E4169EE7"], {
+      cwd,
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/checksum does not match/);
     expect(bad.stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace for user errors
@@ -44,9 +57,13 @@ describe("lotwise CLI", () => {
         kind: "own",
       },
     ]);
-    const rm = await runCli(["wallets", "remove", "ethereum:0x52908400098527886E0F7030069857D2E4169EE7"], { cwd });
+    const rm = await runCli(["wallets", "remove", "ethereum:0x52908400098527886E0F7030069857D2E4169EE7"], {
+      cwd,
+    });
     expect(rm.code).toBe(0);
-    const again = await runCli(["wallets", "remove", "ethereum:0x52908400098527886E0F7030069857D2E4169EE7"], { cwd });
+    const again = await runCli(["wallets", "remove", "ethereum:0x52908400098527886E0F7030069857D2E4169EE7"], {
+      cwd,
+    });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/no such wallet/);
   });
@@ -75,7 +92,12 @@ describe("lotwise worker process", () => {
 
   test("starts against PostgreSQL + Redis and stops cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [BIN, "worker"], {
-      env: { ...process.env, DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, LOTWISE_LOG_LEVEL: "info" },
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        REDIS_URL: TEST_REDIS_URL,
+        LOTWISE_LOG_LEVEL: "info",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

@@ -19,7 +19,8 @@ const WEWETH = "solana:7vfCXTUXx5WJV5JADk17DUJ4ksgau7utNKj4b963voxs";
 describe("Solana wallet: sync → classify → price → ledger → gains", () => {
   let server: ReplayServer;
   let dir: string;
-  const cli = (...args: string[]) => runCli(["--config", path.join(dir, "lotwise.config.json"), "--no-progress", ...args], { cwd: dir });
+  const cli = (...args: string[]) =>
+    runCli(["--config", path.join(dir, "lotwise.config.json"), "--no-progress", ...args], { cwd: dir });
 
   beforeAll(async () => {
     server = await startSolanaReplay();
@@ -27,12 +28,18 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
     writeFileSync(
       path.join(dir, "lotwise.config.json"),
       // Offline: prices come from the user's file only.
-      JSON.stringify({ dataDir: path.join(dir, ".lotwise"), rpc: { solana: server.url }, prices: { order: ["file", "stablecoin"] } }),
+      JSON.stringify({
+        dataDir: path.join(dir, ".lotwise"),
+        rpc: { solana: server.url },
+        prices: { order: ["file", "stablecoin"] },
+      }),
     );
     // Test prices (the user's file; not market data).
     writeFileSync(
       path.join(dir, "prices.csv"),
-      ["asset,time,usd", "SOL,2024-04-03T21:00:00Z,180", `${WEWETH},2024-04-03T21:00:00Z,3300`, ""].join("\n"),
+      ["asset,time,usd", "SOL,2024-04-03T21:00:00Z,180", `${WEWETH},2024-04-03T21:00:00Z,3300`, ""].join(
+        "\n",
+      ),
     );
     writeFileSync(
       path.join(dir, "exchange.csv"),
@@ -84,14 +91,27 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
       feeUsd: "0.0036",
       tx: SIG,
     });
-    expect(swap.extra).toMatchObject({ x_price_source: "file:prices.csv", x_fee_price_source: "file:prices.csv" });
+    expect(swap.extra).toMatchObject({
+      x_price_source: "file:prices.csv",
+      x_fee_price_source: "file:prices.csv",
+    });
     expect(swap.extra?.x_warnings ?? "").toBe("");
     expect(rows.map((r) => r.id)).toEqual(["ex-1", "ex-2", `solana:${SIG}:0`]);
 
-    const gains = await cli("gains", "--ledger", path.join(dir, "ledger.csv"), "--year", "2024", "--out", path.join(dir, "out"));
+    const gains = await cli(
+      "gains",
+      "--ledger",
+      path.join(dir, "ledger.csv"),
+      "--year",
+      "2024",
+      "--out",
+      path.join(dir, "out"),
+    );
     expect(gains.stderr).toBe("");
     expect(gains.code).toBe(0);
-    const form = readFileSync(path.join(dir, "out", "form8949.csv"), "utf8").trim().split("\n");
+    const form = readFileSync(path.join(dir, "out", "form8949.csv"), "utf8")
+      .trim()
+      .split("\n");
     // The fee's SOL leaves with the swapped SOL: 0.969676388 + 0.00002 = 0.969696388 SOL from lot ex-1.
     // Proceeds 177.827727 → 177.83. Basis (130 + 1) × 0.969696388 = 127.030226828 → 127.03.
     // Gain 177.83 − 127.03 = 50.80, short term (held 2024-03-01 → 2024-04-03), box I.
@@ -102,7 +122,12 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
       `solana:${SIG}:0,ex-1,${WALLET},SOL,0.969696388,2024-03-01,2024-04-03,177.83,127.03,,,50.80,short,I,0.969696388 SOL`,
     ]);
     const summary = JSON.parse(readFileSync(path.join(dir, "out", "summary.json"), "utf8"));
-    expect(summary.short_term).toEqual({ proceeds: "177.83", cost_basis: "127.03", adjustments: "0.00", gain: "50.80" });
+    expect(summary.short_term).toEqual({
+      proceeds: "177.83",
+      cost_basis: "127.03",
+      adjustments: "0.00",
+      gain: "50.80",
+    });
     expect(summary.net).toBe("50.80");
   });
 });

@@ -1,0 +1,417 @@
+import { getAddress } from "viem";
+import type { DbOrTx } from "../../db/client.ts";
+import { NonRetryableError } from "../../src/errors.ts";
+import { withRetry } from "../../src/utils/retry.ts";
+import { finalityDepthOf, walletKey } from "../registry.ts";
+import { createDbRpcCache } from "../rpc-cache.ts";
+import {
+  getCursor,
+  type MovementRow,
+  type RawRecordRow,
+  saveBlocks,
+  saveRawRecords,
+  saveTransactionsWithMovements,
+  setCursor,
+  type TransactionRow,
+  walletTotals,
+} from "../store.ts";
+import {
+  createHttpTransport,
+  isMethodUnsupported,
+  RpcProviderError,
+  type RpcTransport,
+} from "../transport.ts";
+import type { SyncWalletArgs, SyncWalletResult } from "../types.ts";
+import { hexToBig } from "./abi.ts";
+import {
+  BLOCK_SCAN_STEP,
+  type CallsMode,
+  createDiscoveryState,
+  type DiscoveryState,
+  discoverRange,
+  type Found,
+  type ScanRow,
+  saveScans,
+} from "./discover.ts";
+import { createExplorer, type ExplorerConfig } from "./explorer.ts";
+import { checkReorg, finalBlock } from "./finality.ts";
+import { decodeTokenTransfers, normalizeTransaction } from "./normalize.ts";
+import {
+  type BlockHeader,
+  getBlockHeaders,
+  getChainHead,
+  getTransactionsWithReceipts,
+  getTxTraces,
+  type RpcReceipt,
+  type TraceMethod,
+  type TxTraces,
+} from "./rpc.ts";
+import { ensureTokens, type TokenStandard } from "./tokens.ts";
+
+/**
+ * One wallet's EVM sync: cursors, finality, incremental steps, progress, and atomic writes.
+ *
+ * A run reads the chain head, rechecks non-final data (finality.ts), then walks the blocks after
+ * the wallet's cursor in steps of at most `stepBlocks`: discover (discover.ts) → fetch
+ * transactions, receipts, headers and traces (rpc.ts, cached when final) → token metadata
+ * (tokens.ts) → normalize (normalize.ts) → write raw records, transactions, movements, scans and
+ * cursors in one database transaction per chunk of at most `CHUNK_TXS` transactions. A killed run
+ * resumes at the last committed chunk; every write is idempotent, so the rows come out identical.
+ */
+
+/** Cursor sources of the EVM family (one row per wallet and source). */
+export const CURSOR_SOURCES = ["evm:logs", "evm:calls"] as const;
+
+/** Cursor position: every block up to `finalTo` is final and fully stored for the wallet. */
+export type EvmCursor = {
+  /** Decimal block number. */
+  finalTo: string;
+  /** Methods detected on the node, reused by the next run (no detection calls). */
+  callsMode?: CallsMode;
+  traceMethod?: TraceMethod | "none";
+};
+
+/** Transactions per committed chunk: bounds memory and the work a crash can lose. */
+const CHUNK_TXS = 500;
+
+export type EvmSyncOptions = {
+  /** @defaultValue config `sync.stepBlocks` */
+  stepBlocks?: number;
+  /** @defaultValue config `finality.<chain>`, else the registry's depth */
+  finalityDepth?: number;
+  /** @defaultValue config `explorers.<chain>` */
+  explorer?: ExplorerConfig | undefined;
+  /** Explorer tuning (tests page with tiny pages and no spacing). */
+  explorerPageSize?: number;
+  explorerMinIntervalMs?: number;
+  /** First `eth_getLogs` / `trace_filter` range in blocks. @defaultValue 10000 */
+  initialRange?: number;
+  /** Force a discovery method instead of detecting it. */
+  callsMode?: CallsMode;
+  /** Force a per-transaction trace method instead of detecting it. */
+  traceMethod?: TraceMethod | "none";
+  /** Transport tuning; defaults from config `sync.*`. */
+  concurrency?: number;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  retryBaseMs?: number;
+  maxBatch?: number;
+  /** Use this transport instead of creating one (tests inspect its stats). */
+  transport?: RpcTransport;
+};
+
+type Context = {
+  db: DbOrTx;
+  rpc: RpcTransport;
+  args: SyncWalletArgs;
+  address: string;
+  safe: bigint;
+  discovery: DiscoveryState;
+  /** Per-transaction trace method: detected, remembered from the last run, or forced (tests). */
+  trace: { method: TraceMethod | "none" | undefined; forced: boolean };
+  warnings: Set<string>;
+  /** The wallet's cursor when the run started: cursors never move back. */
+  finalTo: bigint;
+};
+
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/** Per-transaction traces, falling back trace_transaction → debug_traceTransaction → none. */
+const fetchTraces = async (ctx: Context, refs: Found[]): Promise<Map<string, TxTraces>> => {
+  const out = new Map<string, TxTraces>();
+  if (refs.length === 0) return out;
+  const order: TraceMethod[] =
+    ctx.discovery.callsMode === "trace_filter" || ctx.discovery.callsMode === undefined
+      ? ["trace_transaction", "debug_traceTransaction"]
+      : ["debug_traceTransaction", "trace_transaction"];
+  const current = ctx.trace.method;
+  if (current === "none" && ctx.trace.forced) return out;
+  const candidates =
+    ctx.trace.forced && current
+      ? [current]
+      : current && current !== "none"
+        ? [current, ...order.filter((m) => m !== current)]
+        : order;
+  for (const method of candidates) {
+    if (method === "none") return out;
+    try {
+      const traces = await getTxTraces(ctx.rpc, refs, method, ctx.safe);
+      for (const [i, r] of refs.entries()) out.set(r.hash, traces[i]!);
+      ctx.trace.method = method;
+      return out;
+    } catch (error) {
+      if (!isMethodUnsupported(error) || ctx.trace.forced) throw error;
+    }
+  }
+  ctx.trace.method = "none";
+  ctx.warnings.add("the node offers no transaction traces: internal transfers are not recorded");
+  return out;
+};
+
+const stripLogs = ({ logs, ...rest }: RpcReceipt) => ({ ...rest, logCount: logs.length });
+
+/** Fetches, normalizes and writes one chunk of transactions, then moves the cursors to `cursorTo`. */
+const writeChunk = async (ctx: Context, chunk: Found[], scans: ScanRow[], cursorTo: bigint) => {
+  const { db, rpc, args, safe } = ctx;
+  const chain = args.chain;
+  const fetched = await getTransactionsWithReceipts(rpc, chunk, safe);
+  const headers = await getBlockHeaders(
+    rpc,
+    chunk.map((f) => f.block),
+    { safe },
+  );
+  const traces = await fetchTraces(
+    ctx,
+    chunk.filter((f) => f.calls),
+  );
+
+  const me = ctx.address.toLowerCase();
+  const wanted = new Map<string, TokenStandard>();
+  for (const { receipt } of fetched) {
+    for (const t of decodeTokenTransfers(receipt.logs)) {
+      if (t.from.toLowerCase() !== me && t.to.toLowerCase() !== me) continue;
+      const standard: TokenStandard =
+        t.evidence === "erc721" || t.evidence === "erc1155" ? t.evidence : "erc20";
+      if (!wanted.has(t.contract)) wanted.set(t.contract, standard);
+    }
+  }
+  const tokens = wanted.size > 0 ? await ensureTokens({ db, rpc, chain: chain.id, wanted }) : new Map();
+
+  const txRows: TransactionRow[] = [];
+  const moveRows: MovementRow[] = [];
+  const raw: RawRecordRow[] = [];
+  const blockRows = new Map<bigint, BlockHeader>();
+  fetched.forEach(({ tx, receipt }, i) => {
+    const ref = chunk[i]!;
+    const header = headers.get(ref.block)!;
+    if (header.hash !== receipt.blockHash) {
+      throw new RpcProviderError(
+        `${chain.id}: transaction ${ref.hash} names block hash ${receipt.blockHash}, block ${ref.block} is ${header.hash}`,
+      );
+    }
+    blockRows.set(ref.block, header);
+    const final = ref.block <= safe;
+    const txTraces = traces.get(ref.hash);
+    const n = normalizeTransaction({
+      chain,
+      wallet: { id: args.wallet.id, address: ctx.address },
+      tx,
+      receipt,
+      traces: txTraces,
+      block: header,
+      final,
+      tokens,
+    });
+    txRows.push(n.transaction);
+    moveRows.push(...n.movements);
+    const rawBase = {
+      chain: chain.id,
+      txHash: ref.hash,
+      blockNumber: ref.block,
+      blockHash: receipt.blockHash,
+    };
+    raw.push({ ...rawBase, kind: "tx", index: -1, data: tx });
+    raw.push({ ...rawBase, kind: "receipt", index: -1, data: stripLogs(receipt) });
+    for (const log of receipt.logs)
+      raw.push({ ...rawBase, kind: "log", index: Number(hexToBig(log.logIndex)), data: log });
+    if (txTraces?.format === "parity") {
+      for (const [j, t] of txTraces.traces.entries())
+        raw.push({ ...rawBase, kind: "trace", index: j, data: t });
+    } else if (txTraces) raw.push({ ...rawBase, kind: "call_trace", index: -1, data: txTraces.frame });
+  });
+
+  const cursorBase = { callsMode: ctx.discovery.callsMode, traceMethod: ctx.trace.method };
+  await db.transaction(async (tx) => {
+    await saveBlocks(
+      tx,
+      [...blockRows.entries()].map(([number, h]) => ({
+        chain: chain.id,
+        number,
+        hash: h.hash,
+        parentHash: h.parentHash,
+        timestamp: hexToBig(h.timestamp),
+      })),
+    );
+    await saveRawRecords(tx, raw);
+    await saveTransactionsWithMovements(tx, txRows, moveRows);
+    await saveScans(tx, scans);
+    if (cursorTo > ctx.finalTo) {
+      for (const source of CURSOR_SOURCES) {
+        const position: EvmCursor = { finalTo: cursorTo.toString(), ...cursorBase } as EvmCursor;
+        await setCursor(tx, {
+          walletId: args.wallet.id,
+          source,
+          chain: chain.id,
+          position: JSON.parse(JSON.stringify(position)),
+        });
+      }
+    }
+  });
+  return fetched.length;
+};
+
+/** Splits a step's transactions into chunks of about `CHUNK_TXS`, never splitting a block. */
+const chunkByBlock = (found: Found[]): Found[][] => {
+  const chunks: Found[][] = [];
+  let cur: Found[] = [];
+  for (const f of found) {
+    if (cur.length >= CHUNK_TXS && cur[cur.length - 1]!.block !== f.block) {
+      chunks.push(cur);
+      cur = [];
+    }
+    cur.push(f);
+  }
+  chunks.push(cur);
+  return chunks;
+};
+
+/**
+ * Syncs one wallet on an EVM chain (see the module comment).
+ * @throws NonRetryableError when the endpoint serves another chain; UnrecoverableReorgError when
+ *   final data changed; RpcProviderError / RetryableError when the node keeps failing; the
+ *   signal's reason when aborted.
+ */
+export const syncEvmWallet = async (
+  args: SyncWalletArgs,
+  options: EvmSyncOptions = {},
+): Promise<SyncWalletResult> => {
+  const { common, database, wallet, chain, signal } = args;
+  const { config } = common;
+  const db = database.db;
+  const address = getAddress(wallet.address);
+  const logger = common.logger.child({ action: "evm_sync", chain: chain.id, wallet: address });
+  const depth = options.finalityDepth ?? finalityDepthOf(chain, config.finality);
+  const rpc =
+    options.transport ??
+    createHttpTransport({
+      chain: chain.id,
+      url: args.rpcUrl,
+      logger,
+      cache: createDbRpcCache(db, chain.id),
+      concurrency: options.concurrency ?? config.sync.concurrency,
+      maxAttempts: options.maxAttempts ?? config.sync.maxAttempts,
+      timeoutMs: options.timeoutMs ?? config.sync.timeoutMs,
+      signal,
+      ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
+      ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
+    });
+
+  const { chainId, head } = await getChainHead(rpc);
+  if (chain.chainId !== undefined && chainId !== chain.chainId) {
+    throw new NonRetryableError(
+      `the RPC endpoint for ${chain.id} serves chain id ${chainId}, not ${chain.chainId}`,
+    );
+  }
+  const safe = finalBlock(head, depth);
+  const cursors = await Promise.all(CURSOR_SOURCES.map((s) => getCursor<EvmCursor>(db, wallet.id, s)));
+  const finalTo = cursors.reduce((lo, c) => min(lo, c ? BigInt(c.finalTo) : -1n), head);
+  const remembered = cursors[1];
+
+  const explorerConfig = options.explorer ?? config.explorers[chain.id];
+  const explorer = explorerConfig
+    ? createExplorer({
+        chain: chain.id,
+        chainId: chain.chainId,
+        address,
+        config: explorerConfig,
+        logger,
+        signal,
+        timeoutMs: config.sync.timeoutMs,
+        ...(options.explorerPageSize !== undefined ? { pageSize: options.explorerPageSize } : {}),
+        ...(options.explorerMinIntervalMs !== undefined
+          ? { minIntervalMs: options.explorerMinIntervalMs }
+          : {}),
+        ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
+      })
+    : undefined;
+  const ctx: Context = {
+    db,
+    rpc,
+    args,
+    address,
+    safe,
+    discovery: createDiscoveryState({
+      explorer,
+      callsMode: options.callsMode ?? remembered?.callsMode,
+      ...(options.initialRange !== undefined ? { initialRange: options.initialRange } : {}),
+    }),
+    trace: {
+      method: options.traceMethod ?? remembered?.traceMethod,
+      forced: options.traceMethod !== undefined,
+    },
+    warnings: new Set(),
+    finalTo,
+  };
+
+  const start = finalTo + 1n;
+  if (start <= head) {
+    const reorg = await checkReorg({
+      db,
+      rpc,
+      chain: chain.id,
+      walletId: wallet.id,
+      safe,
+      finalityDepth: depth,
+    });
+    if (reorg.forkPoint !== undefined) {
+      logger.warn("reorg: rolled back non-final data", {
+        fork_point: reorg.forkPoint.toString(),
+        stale_blocks: reorg.staleBlocks.map(String),
+      });
+    }
+  }
+
+  const total = Number(head - start + 1n);
+  let txCount = 0;
+  let stepBlocks = BigInt(options.stepBlocks ?? config.sync.stepBlocks);
+  for (let from = start; from <= head; ) {
+    signal.throwIfAborted();
+    if (ctx.discovery.callsMode && ctx.discovery.callsMode !== "trace_filter")
+      stepBlocks = min(stepBlocks, BigInt(BLOCK_SCAN_STEP));
+    const to = min(from + stepBlocks - 1n, head);
+    const done = await withRetry(
+      async () => {
+        const { found, scans } = await discoverRange({
+          db,
+          rpc,
+          chain: chain.id,
+          address,
+          range: { from, to },
+          safe,
+          state: ctx.discovery,
+        });
+        const chunks = chunkByBlock(found);
+        let n = 0;
+        for (const [i, chunk] of chunks.entries()) {
+          signal.throwIfAborted();
+          const end = i === chunks.length - 1 ? to : chunks[i + 1]![0]!.block - 1n;
+          n += await writeChunk(ctx, chunk, i === 0 ? scans : [], min(end, safe));
+          args.reportProgress({
+            done: Number(end - start + 1n),
+            total,
+            unit: "blocks",
+            detail: `${txCount + n} txs`,
+          });
+        }
+        return n;
+      },
+      { attempts: 3, baseMs: 500, signal, shouldRetry: (e) => e instanceof RpcProviderError },
+    );
+    txCount += done;
+    from = to + 1n;
+  }
+
+  for (const w of [...ctx.warnings, ...ctx.discovery.warnings]) logger.warn(w);
+  const totals = await walletTotals(db, { walletId: wallet.id, chain: chain.id });
+  const stats = rpc.stats();
+  const syncedTo = max(finalTo, min(head, safe));
+  return {
+    wallet: walletKey(chain.id, address),
+    transactions: totals.transactions,
+    movements: totals.movements,
+    rpcCalls: stats.requests,
+    cacheHits: stats.cacheHits + ctx.discovery.cachedScans,
+    ...(syncedTo >= 0n ? { syncedTo: syncedTo.toString() } : {}),
+  };
+};
