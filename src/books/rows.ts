@@ -2,8 +2,11 @@ import type { Entry, Leg, TxClassification } from "../classify/types.ts";
 import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
 
-/** A unit price found for a leg: USD per whole unit, where it came from, and its rank (lower is better). */
-export type UnitPrice = { usd: Decimal; source: string; rank: number };
+/**
+ * A unit price found for a leg: USD per whole unit, where it came from, its rank (lower is
+ * better: the provider's place in `prices.order`) and how old it was at the movement, in ms.
+ */
+export type UnitPrice = { usd: Decimal; source: string; rank: number; ageMs?: number | undefined };
 
 /** Looks up the price of one leg at the transaction's time (prices are fetched before, in batches). */
 export type PriceLookup = (leg: Leg, tx: { time: Date; blockNumber: bigint }) => UnitPrice | undefined;
@@ -45,8 +48,9 @@ export const splitByWeight = (total: Decimal, weights: readonly Decimal[]): Deci
 
 /**
  * Turns classified, unpriced entries into ledger CSV v1 rows with USD values. Rules:
- * - a 1×1 trade is a `swap` valued by its better-priced side (lower rank, i.e. earlier in the
- *   provider order; on a tie, the side received); an M×N trade becomes M×N swaps, each out asset's
+ * - a 1×1 trade is a `swap` valued by its better-priced side: every leg priced, by the best
+ *   provider rank (earlier in `prices.order`), then the fresher price, then the side given (the
+ *   disposal being valued) — the price service's rule; an M×N trade becomes M×N swaps, each out asset's
  *   quantity split by the value shares of what came in and vice versa;
  * - a trade with nothing in is a `spend` (or `sell`), with nothing out an `income`, at FMV;
  * - network fees ride on the entry's first row as `fee_*`; a bridge gap is a same-asset fee;
@@ -62,7 +66,9 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
     const at = { time: c.time, blockNumber: c.blockNumber };
     const value = (leg: Leg) => {
       const p = price(leg, at);
-      return p ? { usd: leg.quantity.mul(p.usd), source: p.source, rank: p.rank } : undefined;
+      return p
+        ? { usd: leg.quantity.mul(p.usd), source: p.source, rank: p.rank, ageMs: p.ageMs ?? 0 }
+        : undefined;
     };
     const noteMissing = (row: BuiltRow, leg: Leg, column: string) => {
       const what = leg.symbol.includes(leg.asset) ? leg.symbol : `${leg.symbol} (${leg.asset})`;
@@ -150,7 +156,7 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
   return { rows, missing };
 };
 
-type Valued = { usd: Decimal; source: string; rank: number } | undefined;
+type Valued = { usd: Decimal; source: string; rank: number; ageMs: number } | undefined;
 
 const tradeRows = (
   e: Entry,
@@ -191,8 +197,14 @@ const tradeRows = (
   const outTotal = sum(outVals);
   const inTotal = sum(inVals);
   const worst = (vs: Valued[]) => Math.max(...vs.map((v) => v?.rank ?? Number.POSITIVE_INFINITY));
-  // The better-priced side: every leg priced, by the best (lowest) worst-rank; ties go to what came in.
-  const useOut = outTotal !== undefined && (inTotal === undefined || worst(outVals) < worst(inVals));
+  const stalest = (vs: Valued[]) => Math.max(...vs.map((v) => v?.ageMs ?? Number.POSITIVE_INFINITY));
+  // The better-priced side: every leg priced; then the best (lowest) worst-rank; then the fresher
+  // (smaller oldest age); then the side given.
+  const useOut =
+    outTotal !== undefined &&
+    (inTotal === undefined ||
+      worst(outVals) < worst(inVals) ||
+      (worst(outVals) === worst(inVals) && stalest(outVals) <= stalest(inVals)));
   const total = useOut ? outTotal : inTotal;
   const side = useOut ? outVals : inVals;
   const source = total !== undefined ? [...new Set(side.map((v) => v!.source))].join(";") : undefined;

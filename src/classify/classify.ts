@@ -99,7 +99,7 @@ export const classifyTx = (
   entries.push(...generic.entries);
   reviews.push(...generic.reviews);
   const kinds = generic.kinds;
-  for (const k of attachFees(tx, ctx, feeMoves, entries)) kinds.add(k);
+  for (const k of attachFees(tx, ctx, feeMoves, entries, subtype)) kinds.add(k);
   if (source.startsWith("decoder:"))
     kinds.add(entries.some((e) => e.kind === "trade" && e.subtype === "swap") ? "swap" : "defi");
   if (generic.unmatched.length > 0) kinds.add("unmatched");

@@ -205,6 +205,8 @@ export const attachFees = (
   ctx: ClassifyContext,
   feeMoves: readonly Movement[],
   entries: Entry[],
+  /** Subtype of a standalone fee when nothing more specific applies (a decoder's action, e.g. `wrap`). */
+  actionSubtype?: string,
 ): string[] => {
   const kinds: string[] = [];
   const perWallet = new Map<string, Leg>();
@@ -226,7 +228,7 @@ export const attachFees = (
         ? "failed_tx"
         : tx.method?.toLowerCase().startsWith(APPROVE_SELECTOR)
           ? "approval"
-          : "network_fee";
+          : (actionSubtype ?? "network_fee");
     entries.push({ kind: "fee", wallet, outs: [], ins: [], fee: leg, subtype });
     kinds.push("fee");
   }

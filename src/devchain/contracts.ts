@@ -110,15 +110,17 @@ export const createDevClient = (url: string): DevClient => {
       typeof encodeFunctionData
     >[0]);
   const send = async (tx: TxRequest, expectStatus: "success" | "failed" = "success") => {
-    const hash = await request<Hash>("eth_sendTransaction", [
-      {
-        from: tx.from,
-        ...(tx.to ? { to: tx.to } : {}),
-        ...(tx.data ? { data: tx.data } : {}),
-        ...(tx.value !== undefined ? { value: hex(tx.value) } : {}),
-        ...(tx.gas !== undefined ? { gas: hex(tx.gas) } : {}),
-      },
-    ]);
+    const body = {
+      from: tx.from,
+      ...(tx.to ? { to: tx.to } : {}),
+      ...(tx.data ? { data: tx.data } : {}),
+      ...(tx.value !== undefined ? { value: hex(tx.value) } : {}),
+    };
+    // The node's estimate is made against the current block; when the next block has a later
+    // timestamp (a block interval, a set timestamp) Uniswap's price accumulators write more
+    // storage and the estimate falls short. Half again as much gas covers it; fees are gasUsed × price.
+    const gas = tx.gas ?? (BigInt(await request<Hex>("eth_estimateGas", [body])) * 3n) / 2n;
+    const hash = await request<Hash>("eth_sendTransaction", [{ ...body, gas: hex(gas) }]);
     // anvil answers eth_sendTransaction before the automined block is queryable: poll briefly.
     let receipt: Receipt | null = null;
     for (let i = 0; i < 1000 && !receipt; i++) {
