@@ -82,9 +82,9 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
       outQuantity: "0.969676388",
       inAsset: WEWETH,
       inQuantity: "0.05388719",
-      // Both sides are priced from the file (same rank): the side received values it,
-      // 0.05388719 × 3300 = 177.827727.
-      usdValue: "177.827727",
+      // Both sides are priced from the file at the same instant (same rank, same age): the side
+      // given values it, 0.969676388 × 180 = 174.54174984.
+      usdValue: "174.54174984",
       feeAsset: "SOL",
       feeQuantity: "0.00002",
       // 0.00002 × 180
@@ -113,21 +113,21 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
       .trim()
       .split("\n");
     // The fee's SOL leaves with the swapped SOL: 0.969676388 + 0.00002 = 0.969696388 SOL from lot ex-1.
-    // Proceeds 177.827727 → 177.83. Basis (130 + 1) × 0.969696388 = 127.030226828 → 127.03.
-    // Gain 177.83 − 127.03 = 50.80, short term (held 2024-03-01 → 2024-04-03), box I.
+    // Proceeds 174.54174984 → 174.54. Basis (130 + 1) × 0.969696388 = 127.030226828 → 127.03.
+    // Gain 174.54 − 127.03 = 47.51, short term (held 2024-03-01 → 2024-04-03), box I.
     expect(form[0]).toBe(
       "disposal_id,lot_id,wallet,asset,quantity,date_acquired,date_sold,proceeds,cost_basis,adjustment_code,adjustment_amount,gain,term,box,description",
     );
     expect(form.slice(1)).toEqual([
-      `solana:${SIG}:0,ex-1,${WALLET},SOL,0.969696388,2024-03-01,2024-04-03,177.83,127.03,,,50.80,short,I,0.969696388 SOL`,
+      `solana:${SIG}:0,ex-1,${WALLET},SOL,0.969696388,2024-03-01,2024-04-03,174.54,127.03,,,47.51,short,I,0.969696388 SOL`,
     ]);
     const summary = JSON.parse(readFileSync(path.join(dir, "out", "summary.json"), "utf8"));
     expect(summary.short_term).toEqual({
-      proceeds: "177.83",
+      proceeds: "174.54",
       cost_basis: "127.03",
       adjustments: "0.00",
-      gain: "50.80",
+      gain: "47.51",
     });
-    expect(summary.net).toBe("50.80");
+    expect(summary.net).toBe("47.51");
   });
 });
