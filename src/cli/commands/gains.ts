@@ -8,6 +8,7 @@ import { streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
 import { isTimeZone } from "../../tax/dates.ts";
 import {
+  encodeForm8949Line,
   FORM_8949_HEADER,
   form8949Line,
   formatAllocationCsv,
@@ -15,12 +16,14 @@ import {
   formatSummaryJson,
   GIFTS_HEADER,
   giftLine,
+  maxForm8949LineBytes,
 } from "../../tax/format.ts";
-import { computeGainsStream, type ResettableSink } from "../../tax/gains.ts";
+import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
 import { parseUsdCents } from "../../tax/money.ts";
 import {
   FILING_STATUSES,
   type FilingStatus,
+  type Form8949Row,
   METHODS,
   type Method,
   SCOPES,
@@ -162,6 +165,15 @@ const createOutputSet = () => {
     }
     f.used += f.buffer.write(text, f.used);
   }
+  /** Appends a Form 8949 record, encoded straight into the file's buffer. */
+  const encode = (f: TempFile, row: Form8949Row) => {
+    const room = maxForm8949LineBytes(row);
+    if (f.used + room > f.buffer.length) {
+      flush(f);
+      if (room > f.buffer.length) return write(f, form8949Line(row));
+    }
+    f.used = encodeForm8949Line(f.buffer, f.used, row);
+  };
   /** Empties a file back to its header (the run is starting over). */
   const reset = (f: TempFile) => {
     closeSync(f.fd);
@@ -190,7 +202,7 @@ const createOutputSet = () => {
     // Folders this run created hold nothing but what it wrote.
     for (const dir of createdDirs) await rm(dir, { recursive: true, force: true });
   };
-  return { files, add, addSync, write, reset, commit, abort };
+  return { files, add, addSync, write, encode, reset, commit, abort };
 };
 
 /** Optional outputs removed from an output folder when a run does not produce them (no stale record). */
@@ -229,11 +241,11 @@ export const register: RegisterCommand = (program, runtime) => {
         );
       }
       const ledger = flags.ledger;
-      const feed =
+      const feed: LedgerFeed =
         ledger !== undefined
-          ? (onRow: (row: LedgerRow) => void) => streamLedgerFile(ledger, onRow)
-          : async (onRow: (row: LedgerRow) => void) => {
-              for (const row of await loadStoredLedger({ command, runtime })) onRow(row);
+          ? (h) => streamLedgerFile(ledger, h.row, { onRaw: h.raw })
+          : async (h) => {
+              for (const row of await loadStoredLedger({ command, runtime })) h.row(row);
             };
 
       const outputs = createOutputSet();
@@ -254,7 +266,7 @@ export const register: RegisterCommand = (program, runtime) => {
           return f;
         };
         const sink: ResettableSink = {
-          form8949: (year, row) => outputs.write(form8949.get(year)!, form8949Line(row)),
+          form8949: (year, row) => outputs.encode(form8949.get(year)!, row),
           gift: (year, gift) => outputs.write(giftsFile(year), giftLine(gift)),
           reset: () => {
             for (const f of form8949.values()) outputs.reset(f);

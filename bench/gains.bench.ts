@@ -1,0 +1,255 @@
+/**
+ * `npm run bench gains`: generates a deterministic ledger of 1,000,000 rows (several wallets and
+ * assets; buys, sells, swaps, income, spends, gifts, transfers and fees, 2022 to mid-2026) into
+ * bench/out/, then times the real CLI, `node bin/lotwise.js gains … --years 2022-2026`, as a child
+ * process for every method × scope, reporting wall time and peak resident memory.
+ *
+ * Flags: `--rows=N` (default 1,000,000), `--seed=N` (default 20250101), `--runs=N` per cell
+ * (default 1; the fastest run is shown), `--generate-only`.
+ * Targets on the reference 2-core machine: < 5 s wall and < 1.5 GB peak per run.
+ */
+import { spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const outDir = path.join(here, "out");
+
+const METHODS = ["fifo", "lifo", "hifo"] as const;
+const SCOPES = ["transition", "universal", "wallet"] as const;
+const WALL_TARGET_S = 5;
+const RSS_TARGET_MB = 1536;
+
+/** mulberry32: a small deterministic PRNG (the same ledger for the same seed). */
+const createRandom = (seed: number) => {
+  let a = seed >>> 0;
+  return (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+type Asset = { name: string; decimals: number; price: number };
+
+/**
+ * Writes the ledger. Balances are tracked per (wallet, asset) so disposals and transfers never
+ * take more than the wallet holds (no shortfall warnings in any scope).
+ */
+const generateLedger = async (file: string, rowCount: number, seed: number): Promise<void> => {
+  const random = createRandom(seed);
+  const wallets = [
+    "coinbase:main",
+    "kraken:main",
+    "ethereum:0x1111111111111111111111111111111111111111",
+    "ethereum:0x2222222222222222222222222222222222222222",
+    "base:0x3333333333333333333333333333333333333333",
+    "arbitrum:0x4444444444444444444444444444444444444444",
+    "solana:7T8cWq1QhKpPvXJY3G5NcZf2mBbqW9ehrn2S1gV4xAaa",
+    "solana:9Z1dYt3PmLqR7sXuV2NcWe8kHbG5fJa4oQ6iTyU1rBbb",
+  ];
+  const assets: Asset[] = [
+    { name: "ETH", decimals: 18, price: 2500 },
+    { name: "BTC", decimals: 8, price: 40000 },
+    { name: "SOL", decimals: 9, price: 100 },
+    { name: "USDC", decimals: 6, price: 1 },
+    { name: "LINK", decimals: 18, price: 15 },
+    { name: "UNI", decimals: 18, price: 7 },
+  ];
+  const balance = new Map<string, number>(); // float estimate, only to keep disposals plausible
+  const held = (w: string, a: string) => balance.get(`${w}|${a}`) ?? 0;
+  const change = (w: string, a: string, d: number) => balance.set(`${w}|${a}`, held(w, a) + d);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const qty = (a: Asset, units: number): string => {
+    const s = Math.max(units, 10 ** -a.decimals).toFixed(a.decimals);
+    return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  };
+  const usd = (v: number) => v.toFixed(2);
+  // Portion of a balance that may leave: 5% to 60%, rounded down to 8 decimals.
+  const portion = (_a: Asset, have: number) =>
+    Math.floor(have * (0.05 + random() * 0.55) * 10 ** 8) / 10 ** 8;
+
+  const start = Date.UTC(2022, 0, 1);
+  const end = Date.UTC(2026, 6, 1);
+  const step = (end - start) / rowCount;
+  const stream = createWriteStream(`${file}.tmp`);
+  const write = (s: string) =>
+    stream.write(s) ? Promise.resolve() : new Promise<void>((r) => stream.once("drain", r));
+  await write(
+    "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype,tx,note\n",
+  );
+  let chunk = "";
+  for (let i = 0; i < rowCount; i++) {
+    const t = new Date(start + Math.floor(i * step + random() * step * 0.5)).toISOString();
+    for (const a of assets) a.price *= 1 + (random() - 0.5) * 0.004;
+    const w = pick(wallets);
+    const a = pick(assets);
+    const have = held(w, a.name);
+    let r = random();
+    if (have <= 0.0001 && r >= 0.3) r = random() * 0.3; // nothing to dispose: acquire instead
+    const id = `r${i}`;
+    let line: string;
+    if (r < 0.2) {
+      const units = 0.01 + random() * (a.price > 1000 ? 2 : 500);
+      const q = qty(a, units);
+      change(w, a.name, Number(q));
+      line = `${id},${t},buy,${w},,,${a.name},${q},${usd(units * a.price)},USD,,${usd(1 + random() * 5)},,,,,`;
+    } else if (r < 0.3) {
+      const units = 0.001 + random() * (a.price > 1000 ? 0.1 : 20);
+      const q = qty(a, units);
+      change(w, a.name, Number(q));
+      line = `${id},${t},income,${w},,,${a.name},${q},${usd(units * a.price)},,,,,,${pick(["staking", "airdrop", "interest"])},,`;
+    } else if (r < 0.5) {
+      const q = qty(a, portion(a, have));
+      change(w, a.name, -Number(q));
+      line = `${id},${t},sell,${w},${a.name},${q},,,${usd(Number(q) * a.price)},USD,,${usd(random() * 3)},,,,,`;
+    } else if (r < 0.7) {
+      const b = pick(assets.filter((x) => x !== a));
+      const q = qty(a, portion(a, have));
+      const value = Number(q) * a.price;
+      const inQ = qty(b, value / b.price + 1e-9);
+      change(w, a.name, -Number(q));
+      change(w, b.name, Number(inQ));
+      // Gas in the disposed asset when it is ETH (one disposal with the swap), else a USD fee.
+      const gas = qty(a, Number(q) * 0.002);
+      const fee = a.name === "ETH" ? `ETH,${gas},${usd(Number(gas) * a.price)}` : `USD,,${usd(random() * 2)}`;
+      if (a.name === "ETH") change(w, "ETH", -Number(gas));
+      line = `${id},${t},swap,${w},${a.name},${q},${b.name},${inQ},${usd(value)},${fee},,,,,`;
+    } else if (r < 0.85) {
+      const to = pick(wallets.filter((x) => x !== w));
+      const q = qty(a, portion(a, have));
+      const feeQ = qty(a, Number(q) * 0.001);
+      change(w, a.name, -Number(q) - Number(feeQ));
+      change(to, a.name, Number(q));
+      line = `${id},${t},transfer,${w},${a.name},${q},,,,${a.name},${feeQ},${usd(Number(feeQ) * a.price)},${to},,,,`;
+    } else if (r < 0.92) {
+      const q = qty(a, Math.min(have * 0.01, 0.001));
+      change(w, a.name, -Number(q));
+      line = `${id},${t},fee,${w},,,,,,${a.name},${q},${usd(Number(q) * a.price)},,,,,`;
+    } else if (r < 0.97) {
+      const q = qty(a, portion(a, have) / 4);
+      change(w, a.name, -Number(q));
+      line = `${id},${t},spend,${w},${a.name},${q},,,${usd(Number(q) * a.price)},,,,,,,,`;
+    } else {
+      const q = qty(a, portion(a, have) / 10);
+      change(w, a.name, -Number(q));
+      line = `${id},${t},gift,${w},${a.name},${q},,,,,,,,,,,`;
+    }
+    chunk += `${line}\n`;
+    if (chunk.length > 1 << 20) {
+      await write(chunk);
+      chunk = "";
+    }
+  }
+  await write(chunk);
+  await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  renameSync(`${file}.tmp`, file);
+};
+
+type Measure = { wallS: number; rssMB: number; exit: number; stderr: string };
+
+/** Runs the CLI under `/usr/bin/time -v` when available, else polls /proc for the peak RSS. */
+const measure = (args: string[]): Promise<Measure> =>
+  new Promise((resolve, reject) => {
+    const useTime = existsSync("/usr/bin/time");
+    const cmd = useTime ? "/usr/bin/time" : process.execPath;
+    const argv = useTime ? ["-v", process.execPath, ...args] : args;
+    const started = performance.now();
+    const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    let peakKb = 0;
+    const poll = useTime
+      ? undefined
+      : setInterval(() => {
+          try {
+            const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+            const m = /VmHWM:\s+(\d+) kB/.exec(status);
+            if (m) peakKb = Math.max(peakKb, Number(m[1]));
+          } catch {}
+        }, 20);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (poll) clearInterval(poll);
+      const wallS = (performance.now() - started) / 1000;
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      if (m) peakKb = Number(m[1]);
+      resolve({ wallS, rssMB: peakKb / 1024, exit: code ?? -1, stderr });
+    });
+  });
+
+const flag = (args: string[], name: string, fallback: number): number => {
+  const hit = args.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.slice(name.length + 3)) : fallback;
+};
+
+export default async (args: string[]): Promise<void> => {
+  const rows = flag(args, "rows", 1_000_000);
+  const seed = flag(args, "seed", 20250101);
+  const runs = flag(args, "runs", 1);
+  mkdirSync(outDir, { recursive: true });
+  const ledger = path.join(outDir, `ledger-${rows}-${seed}.csv`);
+  if (!existsSync(ledger)) {
+    const t0 = performance.now();
+    await generateLedger(ledger, rows, seed);
+    console.log(`generated ${ledger} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  if (args.includes("--generate-only")) return;
+  console.log(
+    `ledger: ${path.relative(root, ledger)}, ${rows.toLocaleString("en-US")} rows, ${(statSync(ledger).size / 2 ** 20).toFixed(0)} MiB`,
+  );
+  console.log(
+    `command: node bin/lotwise.js gains --ledger <ledger> --years 2022-2026 --method M --scope S --out <dir>\n`,
+  );
+  // What any command pays before it starts working (module loading), to read the figures.
+  let startup: Measure | undefined;
+  for (let i = 0; i < 3; i++) {
+    const m = await measure(["bin/lotwise.js", "--version"]);
+    if (!startup || m.wallS < startup.wallS) startup = m;
+  }
+  console.log(
+    `CLI start-up alone (node bin/lotwise.js --version): ${startup!.wallS.toFixed(2)} s, ${startup!.rssMB.toFixed(0)} MB\n`,
+  );
+  const table: string[][] = [["method", "scope", "wall s", "peak MB", "ok"]];
+  let allOk = true;
+  for (const method of METHODS) {
+    for (const scope of SCOPES) {
+      let best: Measure | undefined;
+      for (let i = 0; i < runs; i++) {
+        const out = path.join(outDir, `gains-${method}-${scope}`);
+        const m = await measure([
+          "bin/lotwise.js",
+          "gains",
+          "--ledger",
+          ledger,
+          "--years",
+          "2022-2026",
+          "--method",
+          method,
+          "--scope",
+          scope,
+          "--out",
+          out,
+        ]);
+        if (m.exit !== 0)
+          throw new Error(`gains ${method}/${scope} exited ${m.exit}: ${m.stderr.slice(0, 2000)}`);
+        if (!best || m.wallS < best.wallS) best = m;
+      }
+      const ok = best!.wallS < WALL_TARGET_S && best!.rssMB < RSS_TARGET_MB;
+      allOk &&= ok;
+      table.push([method, scope, best!.wallS.toFixed(2), best!.rssMB.toFixed(0), ok ? "yes" : "NO"]);
+    }
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const r of table)
+    console.log(r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
+  console.log(
+    `\ntargets: < ${WALL_TARGET_S} s wall, < ${RSS_TARGET_MB} MB peak per run: ${allOk ? "met" : "NOT met"}`,
+  );
+};

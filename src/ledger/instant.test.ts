@@ -1,0 +1,83 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { civilFromDays, daysFromCivil, explainInstant, formatInstant, parseInstant } from "./instant.ts";
+
+describe("parseInstant()", () => {
+  test("accepts Z and offsets in every ISO 8601 form the ledger allows", () => {
+    const ms = Date.UTC(2025, 2, 4, 15, 20);
+    expect(parseInstant("2025-03-04T15:20:00Z")).toEqual({ ms, ns: 0 });
+    expect(parseInstant("2025-03-04T15:20Z")).toEqual({ ms, ns: 0 });
+    expect(parseInstant("2025-03-04T16:20:00+01:00")).toEqual({ ms, ns: 0 });
+    expect(parseInstant("2025-03-04T10:20:00-0500")).toEqual({ ms, ns: 0 });
+    expect(parseInstant("2025-03-04T17:20:00+02")).toEqual({ ms, ns: 0 });
+    expect(parseInstant("2025-03-04t15:20:00z")).toEqual({ ms, ns: 0 });
+  });
+
+  test("keeps fractions of a second down to nanoseconds", () => {
+    const base = Date.UTC(2020, 0, 21, 18, 33, 14);
+    expect(parseInstant("2020-01-21T18:33:14.342Z")).toEqual({ ms: base + 342, ns: 0 });
+    expect(parseInstant("2020-01-21T18:33:14.123456789Z")).toEqual({ ms: base + 123, ns: 456_789 });
+    expect(parseInstant("2020-01-21T18:33:14.5Z")).toEqual({ ms: base + 500, ns: 0 });
+    expect(parseInstant("2020-01-21T18:33:14.1234567891Z")).toBeUndefined();
+  });
+
+  test("rejects times without an offset and impossible dates", () => {
+    for (const bad of [
+      "2025-03-04T15:20:00",
+      "2025-03-04",
+      "2025-03-04 15:20:00Z",
+      "2023-02-29T00:00:00Z",
+      "2025-13-01T00:00:00Z",
+      "2025-04-31T00:00:00Z",
+      "2025-03-04T24:00:00Z",
+      "2025-03-04T15:60:00Z",
+      "2025-03-04T15:20:00+25:00",
+      "2025-03-04T15:20:00Zjunk",
+      "",
+    ]) {
+      expect(parseInstant(bad), bad).toBeUndefined();
+    }
+    expect(parseInstant("2024-02-29T00:00:00Z")).toBeDefined();
+    expect(explainInstant("2025-03-04T15:20:00")).toMatch(/no UTC offset/);
+    expect(explainInstant("2025-03-04 15:20:00Z")).toMatch(/needs a T/);
+  });
+
+  test("property: agrees with Date.parse on millisecond instants", () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date("1900-01-01T00:00:00Z"),
+          max: new Date("2100-12-31T23:59:59Z"),
+          noInvalidDate: true,
+        }),
+        fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }),
+        (d, offsetMin) => {
+          const local = new Date(d.getTime() + offsetMin * 60_000).toISOString().slice(0, 23);
+          const sign = offsetMin < 0 ? "-" : "+";
+          const a = Math.abs(offsetMin);
+          const text = `${local}${sign}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+          expect(parseInstant(text)).toEqual({ ms: d.getTime(), ns: 0 });
+        },
+      ),
+    );
+  });
+});
+
+describe("civil dates", () => {
+  test("daysFromCivil() and civilFromDays() are inverse", () => {
+    expect(daysFromCivil(1970, 1, 1)).toBe(0);
+    expect(civilFromDays(daysFromCivil(2024, 2, 29))).toBe(20240229);
+    fc.assert(
+      fc.property(fc.integer({ min: -200_000, max: 200_000 }), (days) => {
+        const c = civilFromDays(days);
+        expect(daysFromCivil(Math.floor(c / 10000), Math.floor(c / 100) % 100, c % 100)).toBe(days);
+        expect(c).toBe(Number(new Date(days * 86_400_000).toISOString().slice(0, 10).replaceAll("-", "")));
+      }),
+    );
+  });
+
+  test("formatInstant() prints UTC with the sub-millisecond digits", () => {
+    expect(formatInstant({ ms: Date.UTC(2025, 0, 1), ns: 0 })).toBe("2025-01-01T00:00:00.000Z");
+    expect(formatInstant({ ms: Date.UTC(2025, 0, 1) + 1, ns: 500 })).toBe("2025-01-01T00:00:00.0010005Z");
+  });
+});

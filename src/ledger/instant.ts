@@ -1,0 +1,163 @@
+/**
+ * ISO 8601 instants of the ledger's `time` column: `YYYY-MM-DDTHH:MM[:SS[.fraction]]` followed by
+ * `Z` or an offset (`+HH:MM`, `+HHMM`, `+HH`). A time without an offset is rejected: it names no
+ * instant.
+ */
+
+/**
+ * An instant as milliseconds since the Unix epoch plus the sub-millisecond part, so fractions
+ * finer than a millisecond (up to nanoseconds) still order rows correctly.
+ */
+export type Instant = {
+  /** Whole milliseconds since 1970-01-01T00:00:00Z (floor). */
+  ms: number;
+  /** Nanoseconds within the millisecond, 0 … 999 999. */
+  ns: number;
+};
+
+const D0 = 48; // "0"
+
+const digits = (s: string, from: number, count: number): number => {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = s.charCodeAt(i) - D0;
+    // NaN past the end of `s` fails this test too.
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+};
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** Days in month `m` (1-12) of year `y`. */
+export const daysInMonth = (y: number, m: number): number =>
+  m === 2 && isLeap(y) ? 29 : (DAYS_IN_MONTH[m - 1] ?? 0);
+
+/** Days from 1970-01-01 to the civil date (proleptic Gregorian; H. Hinnant's algorithm). */
+export const daysFromCivil = (y: number, m: number, d: number): number => {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+};
+
+/** The civil date of day number `days` since 1970-01-01, as `yyyymmdd` (e.g. 20250131). */
+export const civilFromDays = (days: number): number => {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return y * 10000 + m * 100 + d;
+};
+
+/**
+ * Parses an ISO 8601 instant with an offset. Returns `undefined` when `s` is not one
+ * (`explainInstant` says why).
+ */
+export const parseInstant = (s: string): Instant | undefined => {
+  const n = s.length;
+  if (n < 17) return undefined;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const t = s.charCodeAt(10);
+  if (
+    y < 0 ||
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    h < 0 ||
+    h > 23 ||
+    mi < 0 ||
+    mi > 59 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    (t !== 84 && t !== 116) || // T t
+    s.charCodeAt(13) !== 58
+  ) {
+    return undefined;
+  }
+  if (d > daysInMonth(y, mo)) return undefined;
+  let i = 16;
+  let sec = 0;
+  let ns = 0;
+  if (s.charCodeAt(i) === 58) {
+    sec = digits(s, i + 1, 2);
+    if (sec < 0 || sec > 59) return undefined;
+    i += 3;
+    const c = s.charCodeAt(i);
+    if (c === 46 || c === 44) {
+      // fraction: 1-9 digits (nanoseconds)
+      i++;
+      const from = i;
+      let frac = 0;
+      while (i < n) {
+        const dd = s.charCodeAt(i) - D0;
+        if (dd < 0 || dd > 9) break;
+        frac = frac * 10 + dd;
+        i++;
+      }
+      const len = i - from;
+      if (len < 1 || len > 9) return undefined;
+      ns = frac * 10 ** (9 - len);
+    }
+  }
+  // offset
+  let offsetMin = 0;
+  const z = s.charCodeAt(i);
+  if (z === 90 || z === 122) {
+    // Z z
+    if (i + 1 !== n) return undefined;
+  } else if (z === 43 || z === 45) {
+    const sign = z === 45 ? -1 : 1;
+    const oh = digits(s, i + 1, 2);
+    if (oh < 0 || oh > 23) return undefined;
+    let om = 0;
+    const rest = n - (i + 3);
+    if (rest === 0) om = 0;
+    else if (rest === 3 && s.charCodeAt(i + 3) === 58) om = digits(s, i + 4, 2);
+    else if (rest === 2) om = digits(s, i + 3, 2);
+    else return undefined;
+    if (om < 0 || om > 59) return undefined;
+    offsetMin = sign * (oh * 60 + om);
+  } else {
+    return undefined;
+  }
+  const days = daysFromCivil(y, mo, d);
+  const ms = ((days * 24 + h) * 60 + mi - offsetMin) * 60_000 + sec * 1000 + Math.floor(ns / 1_000_000);
+  return { ms, ns: ns % 1_000_000 };
+};
+
+/** Why `s` is not an instant `parseInstant` accepts (for error messages). */
+export const explainInstant = (s: string): string => {
+  if (/^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(s)) {
+    return `"${s}" has no UTC offset (add Z or an offset such as +00:00)`;
+  }
+  if (/\.\d{10,}/.test(s)) return `"${s}" has more than 9 fractional second digits`;
+  if (/^\d{4}-\d{2}-\d{2} /.test(s)) return `"${s}" needs a T between date and time`;
+  return `"${s}" is not an ISO 8601 instant such as 2025-03-04T15:20:00Z`;
+};
+
+/** Orders instants: negative when `a` is earlier. */
+export const compareInstants = (a: Instant, b: Instant): number => a.ms - b.ms || a.ns - b.ns;
+
+/** `2025-01-01T00:00:00.000Z`-style text, with up to 9 fraction digits when `ns` is set. */
+export const formatInstant = (t: Instant): string => {
+  const base = new Date(t.ms).toISOString(); // …T00:00:00.000Z
+  if (t.ns === 0) return base;
+  return `${base.slice(0, -1)}${String(t.ns).padStart(6, "0").replace(/0+$/, "")}Z`;
+};

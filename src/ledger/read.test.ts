@@ -1,0 +1,212 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { UserInputError } from "../errors.ts";
+import { parseLedgerCsv, readLedgerFile, streamLedgerFile } from "./read.ts";
+import type { LedgerRow } from "./types.ts";
+
+const HEADER =
+  "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots";
+const ledger = (...rows: string[]) => [HEADER, ...rows].join("\n");
+
+const B1 = "b1,2024-01-31T10:00:00Z,buy,cb:main,,,ETH,2,4000,USD,,10,,";
+
+const errorOf = (text: string): UserInputError => {
+  try {
+    parseLedgerCsv(text, "l.csv");
+  } catch (e) {
+    if (e instanceof UserInputError) return e;
+    throw e;
+  }
+  throw new Error("expected an error");
+};
+
+describe("parseLedgerCsv()", () => {
+  test("reads rows into LedgerRow with absent cells undefined and the source line", () => {
+    const rows = parseLedgerCsv(
+      ledger(B1, "s1,2025-02-01T10:00:00+01:00,sell,cb:main,ETH,0.5,,,1500,,,,,b1:0.5"),
+      "l.csv",
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      id: "b1",
+      time: "2024-01-31T10:00:00Z",
+      type: "buy",
+      wallet: "cb:main",
+      inAsset: "ETH",
+      inQuantity: "2",
+      usdValue: "4000",
+      feeAsset: "USD",
+      feeUsd: "10",
+      line: 2,
+    });
+    expect(rows[0]!.outAsset).toBeUndefined();
+    expect(rows[0]!.feeQuantity).toBeUndefined();
+    expect(rows[1]).toMatchObject({ type: "sell", outQuantity: "0.5", lots: "b1:0.5", line: 3 });
+  });
+
+  test("columns may come in any order and subset; x_ columns are ignored but kept as extra", () => {
+    const rows = parseLedgerCsv(
+      "wallet,x_source,type,time,id,in_asset,in_quantity,usd_value\nw,exchange,buy,2024-01-01T00:00:00Z,a,BTC,1,100\n",
+    );
+    expect(rows[0]).toMatchObject({ id: "a", wallet: "w", inAsset: "BTC", extra: { x_source: "exchange" } });
+  });
+
+  test("line numbers count lines inside quoted cells", () => {
+    const rows = parseLedgerCsv(
+      "id,time,type,wallet,in_asset,in_quantity,usd_value,note\n" +
+        'a,2024-01-01T00:00:00Z,buy,w,BTC,1,100,"two\nlines"\n' +
+        "b,2024-01-02T00:00:00Z,buy,w,BTC,1,100,\n",
+    );
+    expect(rows.map((r) => r.line)).toEqual([2, 4]);
+    expect(rows[0]!.note).toBe("two\nlines");
+  });
+
+  // Every malformed kind stops with `FILE:LINE: column: what is wrong`.
+  test.each([
+    ["unknown column", "id,time,type,wallet,amount\n", "l.csv:1: amount: unknown column"],
+    [
+      "column in upper case",
+      "ID,time,type,wallet\n",
+      "l.csv:1: ID: unknown column (column names are lowercase)",
+    ],
+    ["duplicate column", "id,time,type,wallet,id\n", "l.csv:1: id: duplicate column"],
+    ["missing required column", "id,time,type\n", "l.csv:1: wallet: missing column"],
+    [
+      "unknown type",
+      ledger("a,2024-01-01T00:00:00Z,trade,w,,,BTC,1,100,,,,,"),
+      'l.csv:2: type: unknown type "trade"',
+    ],
+    [
+      "bad decimal",
+      ledger('a,2024-01-01T00:00:00Z,buy,w,,,BTC,1,"1,000",,,,,'),
+      'l.csv:2: usd_value: "1,000" has a thousands separator',
+    ],
+    [
+      "exponent",
+      ledger("a,2024-01-01T00:00:00Z,buy,w,,,BTC,1e3,100,,,,,"),
+      'l.csv:2: in_quantity: "1e3" has an exponent',
+    ],
+    [
+      "negative amount",
+      ledger("a,2024-01-01T00:00:00Z,sell,w,BTC,-1,,,100,,,,,"),
+      'l.csv:2: out_quantity: "-1" is negative',
+    ],
+    [
+      "zero quantity",
+      ledger("a,2024-01-01T00:00:00Z,buy,w,,,BTC,0.000,100,,,,,"),
+      'l.csv:2: in_quantity: "0.000" must be greater than zero',
+    ],
+    [
+      "missing required cell",
+      ledger("a,2024-01-01T00:00:00Z,sell,w,BTC,1,,,,,,,,"),
+      "l.csv:2: usd_value: required for a sell row",
+    ],
+    ["missing id", ledger(",2024-01-01T00:00:00Z,buy,w,,,BTC,1,100,,,,,"), "l.csv:2: id: required"],
+    [
+      "cell a type cannot use",
+      ledger("a,2024-01-01T00:00:00Z,sell,w,BTC,1,ETH,2,100,,,,,"),
+      "l.csv:2: in_asset: not allowed on a sell row",
+    ],
+    [
+      "transfer without destination",
+      ledger("a,2024-01-01T00:00:00Z,transfer,w,BTC,1,,,,,,,,"),
+      "l.csv:2: to_wallet: required for a transfer row",
+    ],
+    [
+      "fee without asset",
+      ledger("a,2024-01-01T00:00:00Z,buy,w,,,BTC,1,100,,,2,,"),
+      "l.csv:2: fee_asset: required when a fee is given",
+    ],
+    [
+      "crypto fee without quantity",
+      ledger("a,2024-01-01T00:00:00Z,buy,w,,,BTC,1,100,ETH,,2,,"),
+      "l.csv:2: fee_quantity: required for a fee paid in ETH",
+    ],
+    [
+      "time without offset",
+      ledger("a,2024-01-01T00:00:00,buy,w,,,BTC,1,100,,,,,"),
+      'l.csv:2: time: "2024-01-01T00:00:00" has no UTC offset',
+    ],
+    [
+      "impossible date",
+      ledger("a,2023-02-29T00:00:00Z,buy,w,,,BTC,1,100,,,,,"),
+      'l.csv:2: time: "2023-02-29T00:00:00Z" is not an ISO 8601 instant',
+    ],
+    [
+      "duplicate id",
+      ledger(B1, "b1,2024-02-01T00:00:00Z,buy,w,,,BTC,1,100,,,,,"),
+      'l.csv:3: id: duplicate id "b1" (first on line 2)',
+    ],
+    [
+      "lots naming a missing lot",
+      ledger(B1, "s,2024-02-01T00:00:00Z,sell,cb:main,ETH,1,,,100,,,,,zz:1"),
+      'l.csv:3: lots: no lot "zz" in the ledger',
+    ],
+    [
+      "malformed lots cell",
+      ledger(B1, "s,2024-02-01T00:00:00Z,sell,cb:main,ETH,1,,,100,,,,,b1"),
+      'l.csv:3: lots: "b1" is not lotid:qty',
+    ],
+    [
+      "wrong number of cells",
+      ledger("a,2024-01-01T00:00:00Z,buy,w"),
+      "l.csv:2: row: 4 cells, but the header has 14",
+    ],
+    [
+      "unclosed quote",
+      ledger('a,2024-01-01T00:00:00Z,buy,"w,,,BTC,1,100,,,,,'),
+      "l.csv:2: wallet: quoted cell is never closed",
+    ],
+    ["empty file", "", "l.csv:1: row: empty file"],
+  ])("%s", (_kind, text, message) => {
+    const e = errorOf(text);
+    expect(e.exitCode).toBe(2);
+    expect(e.message.startsWith(message)).toBe(true);
+  });
+
+  test("the first problem in file order is the one reported", () => {
+    const e = errorOf(
+      ledger("a,2024-01-01T00:00:00Z,buy,w,,,BTC,x,100,,,,,", "b,bad,buy,w,,,BTC,1,100,,,,,"),
+    );
+    expect(e.message).toMatch(/^l\.csv:2: in_quantity:/);
+  });
+});
+
+describe("readLedgerFile() and streamLedgerFile()", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "lotwise-ledger-"));
+
+  test("reads a file in chunks and names it in errors", async () => {
+    const file = path.join(dir, "big.csv");
+    const lines = [HEADER];
+    for (let i = 0; i < 30_000; i++)
+      lines.push(`r${i},2024-01-01T00:00:00Z,buy,wallet:${i % 7},,,BTC,0.${i + 1},${i},,,,,`);
+    lines.push("bad,2024-01-01T00:00:00Z,buy,w,,,BTC,-1,1,,,,,");
+    writeFileSync(file, lines.join("\n"));
+    await expect(readLedgerFile(file)).rejects.toThrow(`${file}:30002: in_quantity: "-1" is negative`);
+    writeFileSync(file, lines.slice(0, -1).join("\n"));
+    const rows = await readLedgerFile(file);
+    expect(rows).toHaveLength(30_000);
+    expect(rows[29_999]).toMatchObject({ id: "r29999", inQuantity: "0.30000", line: 30_001 });
+  });
+
+  test("a missing file is a user error", async () => {
+    await expect(readLedgerFile(path.join(dir, "nope.csv"))).rejects.toThrow(/nope\.csv: no such file/);
+  });
+
+  test("streamLedgerFile() hands out one reused row per record and checks only the structure", async () => {
+    const file = path.join(dir, "s.csv");
+    writeFileSync(file, ledger(B1, "s1,not-a-time,sell,cb:main,ETH,1,,,1,,,,,"));
+    const seen: LedgerRow[] = [];
+    const ids: string[] = [];
+    await streamLedgerFile(file, (row) => {
+      seen.push(row);
+      ids.push(row.id);
+    });
+    expect(ids).toEqual(["b1", "s1"]);
+    expect(seen[0]).toBe(seen[1]);
+    writeFileSync(file, "id,time,type,wallet,oops\n");
+    await expect(streamLedgerFile(file, () => {})).rejects.toThrow(`${file}:1: oops: unknown column`);
+  });
+});

@@ -1,0 +1,302 @@
+/**
+ * Streaming reader and validator of ledger CSV v1. Every problem stops the read with a
+ * `UserInputError` (exit code 2) whose message is `FILE:LINE: column: what is wrong`; nothing is
+ * returned for a file with any error.
+ */
+import { createReadStream } from "node:fs";
+import { UserInputError } from "../errors.ts";
+import { CsvSyntaxError, createCsvByteParser, createCsvParser } from "../utils/csv.ts";
+import { FIELD_OF_COLUMN, LEDGER_COLUMNS, type LedgerColumn, type LedgerRow } from "./types.ts";
+import { ALLOCATION_LOT_PREFIX, CREATES_LOT, checkLedgerRow, parseLotsCell } from "./validate.ts";
+
+/** Columns every ledger must have (the others may be left out when no row uses them). */
+const REQUIRED_COLUMNS: readonly LedgerColumn[] = ["id", "time", "type", "wallet"];
+
+/** Bytes per read from disk. 1 MiB keeps the parser's per-chunk overhead negligible. */
+const READ_CHUNK_BYTES = 1 << 20;
+
+/** The error every ledger problem becomes. */
+export const ledgerError = (source: string, line: number, column: string, message: string): UserInputError =>
+  new UserInputError(`${source}:${line}: ${column}: ${message}`);
+
+const emptyRow = (): LedgerRow => ({
+  id: "",
+  time: "",
+  type: "buy",
+  wallet: "",
+  outAsset: undefined,
+  outQuantity: undefined,
+  inAsset: undefined,
+  inQuantity: undefined,
+  usdValue: undefined,
+  feeAsset: undefined,
+  feeQuantity: undefined,
+  feeUsd: undefined,
+  toWallet: undefined,
+  lots: undefined,
+  subtype: undefined,
+  tx: undefined,
+  note: undefined,
+  extra: undefined,
+  line: 0,
+});
+
+const clearRow = (r: LedgerRow, line: number): LedgerRow => {
+  r.id = "";
+  r.time = "";
+  r.type = "" as LedgerRow["type"];
+  r.wallet = "";
+  r.outAsset = undefined;
+  r.outQuantity = undefined;
+  r.inAsset = undefined;
+  r.inQuantity = undefined;
+  r.usdValue = undefined;
+  r.feeAsset = undefined;
+  r.feeQuantity = undefined;
+  r.feeUsd = undefined;
+  r.toWallet = undefined;
+  r.lots = undefined;
+  r.subtype = undefined;
+  r.tx = undefined;
+  r.note = undefined;
+  r.extra = undefined;
+  r.line = line;
+  return r;
+};
+
+/** Incremental row builder: feed CSV records, then `finish` for the cross-row checks. */
+type LedgerCollector = {
+  record: (cells: string[], line: number) => void;
+  /** The byte fast path (see `RawLedgerRecord`); `false` sends the record through `record`. */
+  plain: (buf: Buffer, start: number, end: number, line: number) => boolean;
+  finish: () => LedgerRow[];
+};
+
+/**
+ * A plain record (no quotes) as byte ranges, for consumers that decode cells themselves instead
+ * of receiving a `LedgerRow` of strings. Valid only during the call; the arrays are reused.
+ */
+export type RawLedgerRecord = {
+  buf: Buffer;
+  /** Byte offsets where each cell starts and ends, in header order. */
+  starts: Int32Array;
+  ends: Int32Array;
+  line: number;
+  /** The `LedgerRow` field of each header column (`undefined` for an `x_` column). */
+  fields: readonly (keyof LedgerRow | undefined)[];
+};
+
+/**
+ * Handles a raw record; returns `false` to have it decoded into a `LedgerRow` and passed to
+ * `onRow` instead (which is how invalid rows get their exact error message).
+ */
+export type RawRecordHandler = (raw: RawLedgerRecord) => boolean;
+
+/**
+ * Turns CSV records into `LedgerRow`s. With `onRow`, rows go to it unvalidated and are not kept
+ * (the consumer validates, e.g. the engine's ledger builder); without, they are validated and
+ * collected for `finish`.
+ */
+const createCollector = (
+  source: string,
+  onRow?: (row: LedgerRow) => void,
+  onRaw?: RawRecordHandler,
+): LedgerCollector => {
+  const rows: LedgerRow[] = [];
+  const firstLineOfId = new Map<string, number>();
+  const shared = emptyRow();
+  let fields: (keyof LedgerRow | undefined)[] | undefined;
+  let extras: (string | undefined)[] = [];
+  let width = 0;
+  let hasExtras = false;
+  let headerLine = 1;
+
+  const readHeader = (cells: string[], line: number) => {
+    headerLine = line;
+    const seen = new Set<string>();
+    fields = [];
+    extras = [];
+    for (const raw of cells) {
+      const name = raw.trim();
+      if (seen.has(name)) throw ledgerError(source, line, name, "duplicate column");
+      seen.add(name);
+      if (name.startsWith("x_")) {
+        fields.push(undefined);
+        extras.push(name);
+        hasExtras = true;
+        continue;
+      }
+      if (!(LEDGER_COLUMNS as readonly string[]).includes(name)) {
+        const hint = (LEDGER_COLUMNS as readonly string[]).includes(name.toLowerCase())
+          ? " (column names are lowercase)"
+          : " (columns starting with x_ are ignored)";
+        throw ledgerError(source, line, name === "" ? "(empty)" : name, `unknown column${hint}`);
+      }
+      fields.push(FIELD_OF_COLUMN[name as LedgerColumn]);
+      extras.push(undefined);
+    }
+    for (const c of REQUIRED_COLUMNS) {
+      if (!seen.has(c)) throw ledgerError(source, line, c, "missing column");
+    }
+    width = cells.length;
+  };
+
+  const record = (cells: string[], line: number) => {
+    if (fields === undefined) return readHeader(cells, line);
+    if (cells.length !== width) {
+      throw ledgerError(source, line, "row", `${cells.length} cells, but the header has ${width}`);
+    }
+    // Streaming hands out one reused object (its consumer copies what it keeps); otherwise a
+    // fresh row. Every field exists on every row either way (one object shape).
+    const row: LedgerRow = onRow ? clearRow(shared, line) : clearRow(emptyRow(), line);
+    const target = row as Record<string, unknown>;
+    let extra: Record<string, string> | undefined;
+    for (let i = 0; i < width; i++) {
+      const v = cells[i]!;
+      const f = fields[i];
+      if (f === undefined) {
+        if (hasExtras && v !== "") {
+          extra ??= {};
+          extra[extras[i]!] = v;
+        }
+        continue;
+      }
+      if (v === "") continue;
+      target[f] = v;
+    }
+    if (extra) row.extra = extra;
+    if (onRow) return onRow(row);
+    const problem = checkLedgerRow(row);
+    if (problem) throw ledgerError(source, line, problem.column, problem.message);
+    const earlier = firstLineOfId.get(row.id);
+    if (earlier !== undefined)
+      throw ledgerError(source, line, "id", `duplicate id "${row.id}" (first on line ${earlier})`);
+    firstLineOfId.set(row.id, line);
+    rows.push(row);
+  };
+
+  const finish = (): LedgerRow[] => {
+    if (fields === undefined)
+      throw ledgerError(source, headerLine, "row", "empty file: expected a header row");
+    const lotIds = new Set<string>();
+    for (const r of rows) if (CREATES_LOT.has(r.type)) lotIds.add(r.id);
+    for (const r of rows) {
+      if (r.lots === undefined) continue;
+      const selections = parseLotsCell(r.lots);
+      if (typeof selections === "string") throw ledgerError(source, r.line ?? 0, "lots", selections);
+      for (const s of selections) {
+        if (!lotIds.has(s.lotId) && !s.lotId.startsWith(ALLOCATION_LOT_PREFIX)) {
+          throw ledgerError(source, r.line ?? 0, "lots", `no lot "${s.lotId}" in the ledger`);
+        }
+      }
+    }
+    return rows;
+  };
+
+  let raw: RawLedgerRecord | undefined;
+  const plain = (buf: Buffer, start: number, end: number, line: number): boolean => {
+    if (onRaw === undefined || fields === undefined) return false;
+    if (raw === undefined || raw.starts.length !== width) {
+      raw = { buf, starts: new Int32Array(width), ends: new Int32Array(width), line, fields };
+    }
+    raw.buf = buf;
+    raw.line = line;
+    let from = start;
+    for (let i = 0; i < width; i++) {
+      let comma = i === width - 1 ? end : buf.indexOf(44, from);
+      if (comma < 0 || comma > end) {
+        if (i !== width - 1) return false; // too few cells: the record path reports it
+        comma = end;
+      }
+      raw.starts[i] = from;
+      raw.ends[i] = comma;
+      from = comma + 1;
+    }
+    // Too many cells: a comma left in the last one.
+    const lastStart = raw.starts[width - 1]!;
+    const extra = buf.indexOf(44, lastStart);
+    if (extra >= 0 && extra < end) return false;
+    return onRaw(raw);
+  };
+
+  return { record, plain, finish };
+};
+
+const csvError = (source: string, e: CsvSyntaxError, header: readonly string[] | undefined): UserInputError =>
+  ledgerError(source, e.line, header?.[e.cell] ?? "row", e.reason);
+
+/**
+ * Parses and validates ledger CSV v1 text.
+ * @param source - the file name used in error messages. @defaultValue "ledger.csv"
+ * @throws UserInputError `FILE:LINE: column: what is wrong` on the first problem.
+ */
+export const parseLedgerCsv = (text: string, source = "ledger.csv"): LedgerRow[] => {
+  const collector = createCollector(source);
+  let header: string[] | undefined;
+  const parser = createCsvParser((cells, line) => {
+    header ??= [...cells];
+    collector.record(cells, line);
+  });
+  try {
+    parser.write(text);
+    parser.end();
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) throw csvError(source, e, header);
+    throw e;
+  }
+  return collector.finish();
+};
+
+const readFileInto = async (path: string, source: string, collector: LedgerCollector): Promise<void> => {
+  let header: string[] | undefined;
+  const parser = createCsvByteParser({
+    record: (cells, line) => {
+      header ??= [...cells];
+      collector.record(cells, line);
+    },
+    plain: collector.plain,
+  });
+  try {
+    const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+    for await (const chunk of stream) parser.write(chunk as Buffer);
+    parser.end();
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) throw csvError(source, e, header);
+    if (e instanceof UserInputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UserInputError(`${source}: no such file`);
+    if (code === "EISDIR") throw new UserInputError(`${source}: is a directory, expected a ledger CSV file`);
+    if (code === "EACCES") throw new UserInputError(`${source}: permission denied`);
+    throw e;
+  }
+};
+
+/**
+ * Streams a ledger CSV v1 file from disk, validating as it goes.
+ * @param source - the name used in error messages. @defaultValue `path`
+ * @throws UserInputError on an unreadable file or any problem in it.
+ */
+export const readLedgerFile = async (path: string, source: string = path): Promise<LedgerRow[]> => {
+  const collector = createCollector(source);
+  await readFileInto(path, source, collector);
+  return collector.finish();
+};
+
+/**
+ * Streams a ledger CSV v1 file row by row without keeping the rows: the file's structure (header,
+ * columns, cell counts, quoting) is checked here, the rows' content is left to `onRow`'s consumer
+ * (e.g. the tax engine's row preparer, which applies the same rules as `readLedgerFile`).
+ * `onRow` receives the same object every time, refilled: copy whatever you keep. With `onRaw`,
+ * plain records are first offered undecoded (see `RawLedgerRecord`).
+ * @throws UserInputError on an unreadable file or a structural problem; whatever `onRow` throws.
+ */
+export const streamLedgerFile = async (
+  path: string,
+  onRow: (row: LedgerRow) => void,
+  options: { source?: string; onRaw?: RawRecordHandler } = {},
+): Promise<void> => {
+  const source = options.source ?? path;
+  const collector = createCollector(source, onRow, options.onRaw);
+  await readFileInto(path, source, collector);
+  collector.finish();
+};

@@ -1,0 +1,176 @@
+/**
+ * The byte fast path (`prepareRaw`) must give exactly what the general path (`prepare` on a
+ * `LedgerRow` of strings) gives: the same prepared rows, or the same error. Checked on generated
+ * ledgers, valid and broken in every way a cell can be.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { pow10 } from "../ledger/decimal.ts";
+import { streamLedgerFile } from "../ledger/read.ts";
+import { LEDGER_COLUMNS } from "../ledger/types.ts";
+import { formatCsvRow } from "../utils/csv.ts";
+import { createRowPreparer, type PreparedRow, rescaleRow } from "./prepare.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "lotwise-raw-"));
+let n = 0;
+
+const prepareFile = async (file: string, fast: boolean) => {
+  const rows: PreparedRow[] = [];
+  let scales = { q: 18, u: 2 };
+  const p = createRowPreparer("f.csv", (q, u) => {
+    for (const r of rows) rescaleRow(r, pow10(q - scales.q), pow10(u - scales.u));
+    scales = { q, u };
+  });
+  try {
+    await streamLedgerFile(file, (row) => rows.push(p.prepare(row)), {
+      source: "f.csv",
+      onRaw: fast
+        ? (raw) => {
+            const x = p.prepareRaw(raw);
+            if (x === undefined) return false;
+            rows.push(x);
+            return true;
+          }
+        : undefined,
+    });
+    p.checkLotReferences();
+    return { rows, scales };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+};
+
+const COLUMNS = [...LEDGER_COLUMNS, "x_extra"];
+const col = (name: string) => COLUMNS.indexOf(name);
+
+/** A valid row per type (cells in `COLUMNS` order). */
+const base = (i: number, type: string): string[] => {
+  const c: string[] = COLUMNS.map(() => "");
+  c[col("id")] = `r${i}`;
+  c[col("time")] = `2025-01-${String((i % 28) + 1).padStart(2, "0")}T10:00:00Z`;
+  c[col("type")] = type;
+  c[col("wallet")] = i % 2 ? "coinbase:main" : "ethereum:0xab";
+  const out = () => {
+    c[col("out_asset")] = "ETH";
+    c[col("out_quantity")] = "0.5";
+  };
+  const into = () => {
+    c[col("in_asset")] = "BTC";
+    c[col("in_quantity")] = "1.25";
+  };
+  if (type === "buy" || type === "income") into();
+  if (type === "sell" || type === "spend" || type === "gift" || type === "transfer") out();
+  if (type === "swap") {
+    out();
+    into();
+  }
+  if (type !== "gift" && type !== "transfer" && type !== "fee") c[col("usd_value")] = "100.5";
+  if (type === "transfer") c[col("to_wallet")] = "ledger:1";
+  if (type === "fee") {
+    c[col("fee_asset")] = "ETH";
+    c[col("fee_quantity")] = "0.001";
+    c[col("fee_usd")] = "2";
+  }
+  return c;
+};
+
+const BAD_VALUES = [
+  "",
+  "-1",
+  "1e3",
+  "0",
+  "0.000",
+  "1.",
+  ".5",
+  "abc",
+  "USD",
+  "ÉTH",
+  "x,y",
+  'a"b',
+  "1.12345678901234567890123",
+  "12345678901234567890.5",
+  "2025-01-01T00:00:00",
+  "2025-02-30T00:00:00Z",
+  "transfer",
+  "fee",
+  "Buy",
+  "r0",
+  "r1:0.1",
+  "note\nwith a line break",
+];
+
+const mutation = fc.record({
+  column: fc.constantFrom(...COLUMNS),
+  value: fc.constantFrom(...BAD_VALUES),
+});
+
+const rowArb = fc.record({
+  type: fc.constantFrom("buy", "income", "sell", "spend", "swap", "gift", "transfer", "fee"),
+  mutations: fc.oneof(
+    { arbitrary: fc.constant([]), weight: 5 },
+    { arbitrary: fc.array(mutation, { minLength: 1, maxLength: 2 }), weight: 1 },
+  ),
+  fee: fc.constantFrom("none", "usd", "same", "other"),
+});
+
+describe("prepareRaw() against prepare()", () => {
+  test("property: same prepared rows or the same error", async () => {
+    const outcomes = { rows: 0, error: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 12 }), async (specs) => {
+        const lines = [formatCsvRow(COLUMNS, { escapeFormulas: false })];
+        specs.forEach((s, i) => {
+          const c = base(i, s.type);
+          if (s.type !== "fee" && s.fee !== "none") {
+            c[col("fee_asset")] = s.fee === "usd" ? "USD" : s.fee === "same" ? "ETH" : "SOL";
+            if (s.fee !== "usd") c[col("fee_quantity")] = "0.01";
+            c[col("fee_usd")] = "3.25";
+          }
+          for (const m of s.mutations) c[col(m.column)] = m.value;
+          lines.push(formatCsvRow(c, { escapeFormulas: false }));
+        });
+        const file = path.join(dir, `l${++n}.csv`);
+        writeFileSync(file, lines.join(""));
+        const general = await prepareFile(file, false);
+        const fast = await prepareFile(file, true);
+        expect(fast).toEqual(general);
+        outcomes["error" in general ? "error" : "rows"]++;
+      }),
+      { numRuns: 400 },
+    );
+    // Both outcomes are well represented (the property is not vacuous).
+    expect(outcomes.rows).toBeGreaterThan(40);
+    expect(outcomes.error).toBeGreaterThan(40);
+  });
+
+  test("plain valid rows do take the fast path", async () => {
+    const file = path.join(dir, "plain.csv");
+    const lines = [formatCsvRow(COLUMNS, { escapeFormulas: false })];
+    for (let i = 0; i < 8; i++)
+      lines.push(
+        formatCsvRow(base(i, ["buy", "sell", "swap", "income", "spend", "gift", "transfer", "fee"][i]!)),
+      );
+    writeFileSync(file, lines.join(""));
+    let raw = 0;
+    let general = 0;
+    const p = createRowPreparer("f.csv", () => {});
+    await streamLedgerFile(
+      file,
+      (row) => {
+        general++;
+        p.prepare(row);
+      },
+      {
+        onRaw: (r) => {
+          const x = p.prepareRaw(r);
+          if (x) raw++;
+          return x !== undefined;
+        },
+      },
+    );
+    expect([raw, general]).toEqual([8, 0]);
+  });
+});

@@ -1,0 +1,314 @@
+/**
+ * Decoding of a plain ledger record straight from its bytes (the CLI's fast path for large files):
+ * no string per cell, decimals read into bigints, repeated names (wallets, assets, subtypes)
+ * shared. Only rows that pass every per-row rule of `checkLedgerRow` are decoded; for anything
+ * else (non-ASCII text, a `lots` cell, any rule broken) the decoder answers `undefined` and the
+ * row takes the general path, which gives the exact same result or error message. A differential
+ * test checks both paths against each other.
+ */
+import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
+
+/** The cells of one record, found by column (absent columns have no cell). */
+export type RawCells = {
+  buf: Buffer;
+  starts: Int32Array;
+  ends: Int32Array;
+};
+
+/** Decoded text and numbers of a plain row; amounts stay as byte ranges until the scale is known. */
+export type DecodedRaw = {
+  id: string;
+  time: string;
+  type: LedgerRowType;
+  wallet: string;
+  outAsset: string | undefined;
+  inAsset: string | undefined;
+  feeAsset: string | undefined;
+  toWallet: string | undefined;
+  subtype: string | undefined;
+  /** Fraction digits needed by the quantities and by the USD amounts. */
+  quantityDigits: number;
+  usdDigits: number;
+};
+
+/** Cell positions of the columns the engine reads (-1 when the file has no such column). */
+export type ColumnIndex = Record<
+  | "id"
+  | "time"
+  | "type"
+  | "wallet"
+  | "outAsset"
+  | "outQuantity"
+  | "inAsset"
+  | "inQuantity"
+  | "usdValue"
+  | "feeAsset"
+  | "feeQuantity"
+  | "feeUsd"
+  | "toWallet"
+  | "lots"
+  | "subtype",
+  number
+>;
+
+export const columnIndexOf = (fields: readonly (keyof LedgerRow | undefined)[]): ColumnIndex => {
+  const at = (f: keyof LedgerRow) => fields.indexOf(f);
+  return {
+    id: at("id"),
+    time: at("time"),
+    type: at("type"),
+    wallet: at("wallet"),
+    outAsset: at("outAsset"),
+    outQuantity: at("outQuantity"),
+    inAsset: at("inAsset"),
+    inQuantity: at("inQuantity"),
+    usdValue: at("usdValue"),
+    feeAsset: at("feeAsset"),
+    feeQuantity: at("feeQuantity"),
+    feeUsd: at("feeUsd"),
+    toWallet: at("toWallet"),
+    lots: at("lots"),
+    subtype: at("subtype"),
+  };
+};
+
+const isEmpty = (c: RawCells, i: number): boolean => i < 0 || c.starts[i] === c.ends[i];
+
+/** The cell as a string when it is non-empty ASCII, else `undefined`. */
+const asciiCell = (c: RawCells, i: number): string | undefined => {
+  if (isEmpty(c, i)) return undefined;
+  const { buf } = c;
+  const s = c.starts[i]!;
+  const e = c.ends[i]!;
+  for (let k = s; k < e; k++) if (buf[k]! >= 0x80) return undefined;
+  return buf.toString("latin1", s, e);
+};
+
+const TYPES: readonly LedgerRowType[] = ["buy", "sell", "swap", "income", "spend", "gift", "transfer", "fee"];
+
+const typeOf = (c: RawCells, i: number): LedgerRowType | undefined => {
+  if (isEmpty(c, i)) return undefined;
+  const { buf } = c;
+  const s = c.starts[i]!;
+  const n = c.ends[i]! - s;
+  outer: for (const t of TYPES) {
+    if (t.length !== n) continue;
+    for (let k = 0; k < n; k++) if (buf[s + k] !== t.charCodeAt(k)) continue outer;
+    return t;
+  }
+  return undefined;
+};
+
+/**
+ * Checks a decimal cell: plain (`digits[.digits]`) and, when `positive`, non-zero.
+ * @returns its fraction digits, or -1 when it is not acceptable.
+ */
+const decimalDigits = (c: RawCells, i: number, positive: boolean): number => {
+  const { buf } = c;
+  const s = c.starts[i]!;
+  const e = c.ends[i]!;
+  let k = s;
+  let nonZero = false;
+  while (k < e) {
+    const b = buf[k]!;
+    if (b < 48 || b > 57) break;
+    if (b !== 48) nonZero = true;
+    k++;
+  }
+  if (k === s) return -1;
+  let frac = 0;
+  if (k < e) {
+    if (buf[k] !== 46 || k + 1 === e) return -1;
+    for (k++; k < e; k++) {
+      const b = buf[k]!;
+      if (b < 48 || b > 57) return -1;
+      if (b !== 48) nonZero = true;
+      frac++;
+    }
+  }
+  return positive && !nonZero ? -1 : frac;
+};
+
+const POW: bigint[] = [1n];
+const pow10 = (n: number): bigint => {
+  for (let i = POW.length; i <= n; i++) POW.push(POW[i - 1]! * 10n);
+  return POW[n]!;
+};
+
+/** A checked decimal cell in units of 10^-scale (0 for an empty cell). */
+export const scaledCell = (c: RawCells, i: number, scale: number): bigint => {
+  if (isEmpty(c, i)) return 0n;
+  const { buf } = c;
+  const e = c.ends[i]!;
+  let acc = 0n;
+  let x = 0;
+  let k = 0;
+  let frac = -1;
+  for (let j = c.starts[i]!; j < e; j++) {
+    const b = buf[j]!;
+    if (b === 46) {
+      frac = 0;
+      continue;
+    }
+    if (frac >= 0) frac++;
+    x = x * 10 + (b - 48);
+    if (++k === 15) {
+      acc = acc === 0n ? BigInt(x) : acc * pow10(15) + BigInt(x);
+      x = 0;
+      k = 0;
+    }
+  }
+  if (k > 0) acc = acc === 0n ? BigInt(x) : acc * pow10(k) + BigInt(x);
+  if (frac < 0) frac = 0;
+  return frac === scale ? acc : acc * pow10(scale - frac);
+};
+
+/**
+ * Shares one string per distinct name (wallet, asset, subtype): looked up by the bytes, so a
+ * repeated name costs no allocation.
+ */
+const createNames = () => {
+  const table = new Map<number, { bytes: Buffer; text: string }[]>();
+  return (c: RawCells, i: number): string | undefined => {
+    if (isEmpty(c, i)) return undefined;
+    const { buf } = c;
+    const s = c.starts[i]!;
+    const e = c.ends[i]!;
+    let h = 0x811c9dc5 | 0;
+    for (let k = s; k < e; k++) {
+      const b = buf[k]!;
+      if (b >= 0x80) return undefined;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    const bucket = table.get(h);
+    if (bucket !== undefined) {
+      next: for (const entry of bucket) {
+        const bytes = entry.bytes;
+        if (bytes.length !== e - s) continue;
+        for (let k = 0; k < bytes.length; k++) if (bytes[k] !== buf[s + k]) continue next;
+        return entry.text;
+      }
+    }
+    const entry = { bytes: Buffer.from(buf.subarray(s, e)), text: buf.toString("latin1", s, e) };
+    if (bucket) bucket.push(entry);
+    else table.set(h, [entry]);
+    return entry.text;
+  };
+};
+
+type Need = "required" | "optional" | "forbidden";
+/** The same table as `checkLedgerRow`'s (out, in, usd_value, to_wallet). */
+const SHAPES: Readonly<Record<LedgerRowType, readonly [Need, Need, Need, Need]>> = {
+  buy: ["forbidden", "required", "required", "forbidden"],
+  income: ["forbidden", "required", "required", "forbidden"],
+  sell: ["required", "forbidden", "required", "forbidden"],
+  spend: ["required", "forbidden", "required", "forbidden"],
+  swap: ["required", "required", "required", "forbidden"],
+  gift: ["required", "forbidden", "optional", "forbidden"],
+  transfer: ["required", "forbidden", "optional", "required"],
+  fee: ["forbidden", "forbidden", "optional", "forbidden"],
+};
+
+/**
+ * Creates a decoder. `decode` returns the row's text fields and the fraction digits its amounts
+ * need (a reused object, valid until the next call), or `undefined` when the row must take the
+ * general path.
+ */
+export const createRawDecoder = () => {
+  const name = createNames();
+  /** Reused: `decode`'s answer is valid until the next call. */
+  const out: DecodedRaw = {
+    id: "",
+    time: "",
+    type: "buy",
+    wallet: "",
+    outAsset: undefined,
+    inAsset: undefined,
+    feeAsset: undefined,
+    toWallet: undefined,
+    subtype: undefined,
+    quantityDigits: 0,
+    usdDigits: 0,
+  };
+
+  /** -1: broken; else max fraction digits so far (`acc`). */
+  const pair = (c: RawCells, need: Need, assetCol: number, qtyCol: number, acc: number): number => {
+    const hasAsset = !isEmpty(c, assetCol);
+    const hasQty = !isEmpty(c, qtyCol);
+    if (need === "forbidden") return hasAsset || hasQty ? -1 : acc;
+    if (need === "required" && !(hasAsset && hasQty)) return -1;
+    if (!hasQty) return acc;
+    const d = decimalDigits(c, qtyCol, true);
+    return d < 0 ? -1 : Math.max(acc, d);
+  };
+
+  const decode = (c: RawCells, col: ColumnIndex): DecodedRaw | undefined => {
+    if (!isEmpty(c, col.lots)) return undefined;
+    const id = asciiCell(c, col.id);
+    const time = asciiCell(c, col.time);
+    const type = typeOf(c, col.type);
+    const wallet = name(c, col.wallet);
+    if (id === undefined || time === undefined || type === undefined || wallet === undefined)
+      return undefined;
+    const [outNeed, inNeed, usdNeed, toNeed] = SHAPES[type];
+    let q = pair(c, outNeed, col.outAsset, col.outQuantity, 0);
+    if (q < 0) return undefined;
+    q = pair(c, inNeed, col.inAsset, col.inQuantity, q);
+    if (q < 0) return undefined;
+    let u = 0;
+    if (isEmpty(c, col.usdValue)) {
+      if (usdNeed === "required") return undefined;
+    } else {
+      u = decimalDigits(c, col.usdValue, false);
+      if (u < 0) return undefined;
+    }
+    const hasFeeAsset = !isEmpty(c, col.feeAsset);
+    const hasFeeQty = !isEmpty(c, col.feeQuantity);
+    const hasFeeUsd = !isEmpty(c, col.feeUsd);
+    let feeAsset: string | undefined;
+    if (hasFeeAsset || hasFeeQty || hasFeeUsd) {
+      feeAsset = name(c, col.feeAsset);
+      if (feeAsset === undefined || !hasFeeUsd) return undefined;
+      if (feeAsset !== "USD" && !hasFeeQty) return undefined;
+      if (hasFeeQty) {
+        const d = decimalDigits(c, col.feeQuantity, false);
+        if (d < 0) return undefined;
+        q = Math.max(q, d);
+      }
+      const d = decimalDigits(c, col.feeUsd, false);
+      if (d < 0) return undefined;
+      u = Math.max(u, d);
+    } else if (type === "fee") {
+      return undefined;
+    }
+    const hasTo = !isEmpty(c, col.toWallet);
+    if ((toNeed === "required" && !hasTo) || (toNeed === "forbidden" && hasTo)) return undefined;
+    const outAsset = outNeed === "forbidden" ? undefined : name(c, col.outAsset);
+    const inAsset = inNeed === "forbidden" ? undefined : name(c, col.inAsset);
+    const toWallet = hasTo ? name(c, col.toWallet) : undefined;
+    const subtype = isEmpty(c, col.subtype) ? undefined : name(c, col.subtype);
+    // A non-ASCII name makes `name` answer undefined: general path.
+    if (
+      (outNeed !== "forbidden" && !isEmpty(c, col.outAsset) && outAsset === undefined) ||
+      (inNeed !== "forbidden" && !isEmpty(c, col.inAsset) && inAsset === undefined) ||
+      (hasTo && toWallet === undefined) ||
+      (!isEmpty(c, col.subtype) && subtype === undefined)
+    ) {
+      return undefined;
+    }
+    out.id = id;
+    out.time = time;
+    out.type = type;
+    out.wallet = wallet;
+    out.outAsset = outAsset;
+    out.inAsset = inAsset;
+    out.feeAsset = feeAsset;
+    out.toWallet = toWallet;
+    out.subtype = subtype;
+    out.quantityDigits = q;
+    out.usdDigits = u;
+    return out;
+  };
+
+  return { decode };
+};

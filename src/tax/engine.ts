@@ -1,0 +1,640 @@
+/**
+ * The lot engine: applies prepared rows, in time order, to the pools of the chosen scope. Form
+ * 8949 rows and gifts of the reported years go to a sink as they happen; per-year totals,
+ * ordinary income, warnings and the transition allocation record are kept for `finish`.
+ *
+ * Fee rules (spec "Types"): a fee in the disposed asset leaves with the disposed units as one
+ * disposal (proceeds `usd_value`); a fee on a transfer in the moved asset is a disposal made before
+ * the move; any other digital-asset fee is a separate disposal `<id>:fee` made after the row's own
+ * acquisition or disposal. A USD fee adds to a buy's or income's basis and reduces proceeds.
+ */
+import { formatScaled, pow10 } from "../ledger/decimal.ts";
+import { formatInstant } from "../ledger/instant.ts";
+import { ledgerError } from "../ledger/read.ts";
+import { allocateToWallets, TRANSITION_MS } from "./allocation.ts";
+import { type DateOf, formatDate, isLongTerm, yearOf } from "./dates.ts";
+import { createLot, type Lot, lotOrder, type Take } from "./lots.ts";
+import { divRoundHalfUp, form8949Gain, minBigint } from "./money.ts";
+import { addToPool, createPool, type Pool, takeByMethod, takeLot } from "./pools.ts";
+import type { PreparedRow } from "./prepare.ts";
+import type {
+  AllocationEntry,
+  Cents,
+  Form8949Row,
+  GainsWarning,
+  GiftRow,
+  Method,
+  PartTotals,
+  Position,
+  Scope,
+} from "./types.ts";
+
+/** Receives the rows of the reported years as the engine produces them. */
+export type GainsSink = {
+  /** A Form 8949 row dated in `year`, in disposal order. */
+  form8949: (year: number, row: Form8949Row) => void;
+  /** A gift dated in `year`. */
+  gift: (year: number, gift: GiftRow) => void;
+};
+
+export type EngineOptions = {
+  method: Method;
+  scope: Scope;
+  strict: boolean;
+  /** Rows, gifts and income are produced only for dates in `fromYear … toYear`. */
+  fromYear: number;
+  toYear: number;
+  dateOf: DateOf;
+  source: string;
+  /** Initial scales (see `PreparedLedger`); `rescale` raises them. */
+  quantityScale: number;
+  usdScale: number;
+  sink: GainsSink;
+  /** Whether `id` is the id of a lot-creating row seen so far (for error messages). */
+  isKnownLot?: (id: string) => boolean;
+};
+
+/** A warning with its `yyyymmdd` date, so each year reports those raised up to its end. */
+export type DatedWarning = GainsWarning & { dateNumber: number };
+
+export type EngineOutput = {
+  /** Totals of the Form 8949 rows per year (short term = box I, long term = box L). */
+  totals: Map<number, { short: PartTotals; long: PartTotals }>;
+  /** Ordinary income per year (cents per subtype, each row rounded). */
+  income: Map<number, Map<string, Cents>>;
+  warnings: DatedWarning[];
+  /** `undefined` unless the transition allocation happened and allocated something. */
+  allocation: AllocationEntry[] | undefined;
+  /** What the pools hold after the last row. */
+  positions: Position[];
+};
+
+export type GainsEngine = {
+  /** Applies the next row; rows must come in time order (equal times in file order). */
+  apply: (row: PreparedRow) => void;
+  /** Raises the scales of quantities and USD amounts (exact: existing values are multiplied). */
+  rescale: (quantityScale: number, usdScale: number) => void;
+  /** Ends the run (performs the transition allocation if it is still due). */
+  finish: () => EngineOutput;
+};
+
+/** One wallet's holding of one asset: its pool (wallet scope) and unit balance (transition). */
+type Place = { pool: Pool | undefined; balance: bigint };
+
+/** What a row's `lots` cell still has to hand out (takes consume it in order). */
+type Selection = { entries: { lotId: string; quantity: bigint }[]; index: number; used: bigint };
+
+const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 });
+
+export const createGainsEngine = (options: EngineOptions): GainsEngine => {
+  const { strict, fromYear, toYear, dateOf, source, sink } = options;
+  let quantityScale = options.quantityScale;
+  let usdScale = options.usdScale;
+  const before = lotOrder(options.method);
+  let usdPerCent = pow10(usdScale - 2);
+  const qty = (q: bigint) => formatScaled(q, quantityScale);
+  const dateTexts = new Map<number, string>();
+  const dateText = (d: number): string => {
+    let s = dateTexts.get(d);
+    if (s === undefined) {
+      s = formatDate(d);
+      dateTexts.set(d, s);
+    }
+    return s;
+  };
+
+  const out: EngineOutput = {
+    totals: new Map(),
+    income: new Map(),
+    warnings: [],
+    allocation: undefined,
+    positions: [],
+  };
+  const trackBalances = options.scope === "transition";
+  let walletMode = options.scope === "wallet";
+  let allocated = false;
+  const universal = new Map<string, Pool>();
+  /** Per wallet and asset: its pool (wallet scope) and its unit balance (transition, before 2025). */
+  const places = new Map<string, Map<string, Place>>();
+  let lastWallet: string | undefined;
+  let lastPlaces: Map<string, Place> | undefined;
+
+  const placeOf = (wallet: string, asset: string): Place => {
+    let m: Map<string, Place> | undefined;
+    if (wallet === lastWallet) m = lastPlaces!;
+    else {
+      m = places.get(wallet);
+      if (m === undefined) {
+        m = new Map();
+        places.set(wallet, m);
+      }
+      lastWallet = wallet;
+      lastPlaces = m;
+    }
+    let p = m.get(asset);
+    if (p === undefined) {
+      p = { pool: undefined, balance: 0n };
+      m.set(asset, p);
+    }
+    return p;
+  };
+  const walletPool = (wallet: string, asset: string): Pool => {
+    const place = placeOf(wallet, asset);
+    if (place.pool === undefined) place.pool = createPool(before);
+    return place.pool;
+  };
+  const poolOf = (wallet: string, asset: string): Pool => {
+    if (walletMode) return walletPool(wallet, asset);
+    let p = universal.get(asset);
+    if (p === undefined) {
+      p = createPool(before);
+      universal.set(asset, p);
+    }
+    return p;
+  };
+  const adjustBalance = (wallet: string, asset: string, delta: bigint) => {
+    if (!trackBalances || walletMode) return;
+    placeOf(wallet, asset).balance += delta;
+  };
+  /** Unit balances per asset and wallet (for the transition allocation). */
+  const balancesByAsset = (): Map<string, Map<string, bigint>> => {
+    const out = new Map<string, Map<string, bigint>>();
+    for (const [wallet, m] of places) {
+      for (const [asset, place] of m) {
+        let w = out.get(asset);
+        if (w === undefined) {
+          w = new Map();
+          out.set(asset, w);
+        }
+        w.set(wallet, place.balance);
+        place.balance = 0n;
+      }
+    }
+    return out;
+  };
+  const poolName = (wallet: string, asset: string) =>
+    walletMode ? `${wallet}'s ${asset} pool` : `the ${asset} pool (all wallets)`;
+
+  // The row being applied.
+  let row: PreparedRow;
+  let date = 0;
+  let year = 0;
+  let inRange = false;
+  let yearTotals: { short: PartTotals; long: PartTotals } = { short: emptyTotals(), long: emptyTotals() };
+  let sel: { asset: string; selection: Selection } | undefined;
+
+  /**
+   * Lots by id, for `lots` cells. Built from the pools on the first `lots` cell (a ledger
+   * without one never pays for it), then kept up to date as lots are created.
+   */
+  let lotIndex: Map<string, Lot> | undefined;
+
+  const warn = (w: GainsWarning, dateNumber: number) => out.warnings.push({ ...w, dateNumber });
+
+  const allocate = () => {
+    allocated = true;
+    walletMode = true;
+    const allocDate = dateOf(TRANSITION_MS);
+    const { entries, warnings } = allocateToWallets({
+      universal,
+      balances: balancesByAsset(),
+      poolOf: walletPool,
+      date: allocDate,
+      quantityScale,
+      usdPerCent,
+    });
+    for (const w of warnings) warn(w, allocDate);
+    if (entries.length > 0) out.allocation = entries;
+    lotIndex = undefined; // rebuilt from the wallet pools if a `lots` cell needs it
+  };
+
+  /** Units a pool could not supply: an error with --strict, else a warning. */
+  const shortfallOf = (
+    column: string,
+    wallet: string,
+    asset: string,
+    quantity: bigint,
+    held: bigint,
+    shortfall: bigint,
+    what: string,
+  ) => {
+    const pool = poolName(wallet, asset);
+    if (strict) {
+      throw ledgerError(
+        source,
+        row.line,
+        column,
+        `row ${row.id} takes ${qty(quantity)} ${asset} from ${pool}, which holds ${qty(held)} (shortfall ${qty(shortfall)})`,
+      );
+    }
+    warn(
+      {
+        code: "missing_basis",
+        id: row.id,
+        date: dateText(date),
+        message: `row ${row.id} (line ${row.line}) takes ${qty(quantity)} ${asset} from ${pool}, which holds ${qty(held)}: ${qty(shortfall)} ${what}`,
+      },
+      date,
+    );
+  };
+
+  /** Takes `quantity` from `pool`: from the row's `lots` selection when given, else by method. */
+  const take = (
+    pool: Pool,
+    quantity: bigint,
+    selection: Selection | undefined,
+    asset: string,
+    wallet: string,
+  ): { takes: Take[]; shortfall: bigint } => {
+    if (selection === undefined) return takeByMethod(pool, quantity);
+    const takes: Take[] = [];
+    let need = quantity;
+    while (need > 0n) {
+      const entry = selection.entries[selection.index]!;
+      const q = minBigint(entry.quantity - selection.used, need);
+      const lot = lotById(entry.lotId);
+      const t = lot === undefined ? "is not in the pool" : takeLot(pool, lot, q);
+      if (typeof t === "string") {
+        const why =
+          options.isKnownLot && !options.isKnownLot(entry.lotId) && !entry.lotId.startsWith("alloc:")
+            ? "is not a lot acquired before this row"
+            : t;
+        throw ledgerError(
+          source,
+          row.line,
+          "lots",
+          `lot "${entry.lotId}" ${why} (${qty(q)} ${asset} wanted from ${poolName(wallet, asset)} at ${formatInstant(row)})`,
+        );
+      }
+      const same = takes.find((x) => x.lot === t.lot);
+      if (same) same.quantity += q;
+      else takes.push(t);
+      need -= q;
+      selection.used += q;
+      if (selection.used === entry.quantity) {
+        selection.index++;
+        selection.used = 0n;
+      }
+    }
+    return { takes, shortfall: 0n };
+  };
+
+  const lotById = (id: string): Lot | undefined => {
+    if (lotIndex === undefined) {
+      const index = new Map<string, Lot>();
+      const visit = (pool: Pool) =>
+        pool.heap.forEach((h) => {
+          index.set(h.lot.id, h.lot);
+        });
+      for (const p of universal.values()) visit(p);
+      for (const m of places.values()) for (const place of m.values()) if (place.pool) visit(place.pool);
+      lotIndex = index;
+    }
+    return lotIndex.get(id);
+  };
+  const newLot = (
+    id: string,
+    ms: number,
+    ns: number,
+    seq: number,
+    d: number,
+    basis: bigint,
+    quantity: bigint,
+  ) => {
+    const lot = createLot(id, ms, ns, seq, d, basis, quantity);
+    lotIndex?.set(id, lot);
+    return lot;
+  };
+
+  const emit = (r: Form8949Row) => {
+    const t = r.term === "long" ? yearTotals.long : yearTotals.short;
+    t.proceeds += r.proceeds;
+    t.costBasis += r.costBasis;
+    t.gain += r.gain;
+    t.rows++;
+    sink.form8949(year, r);
+  };
+
+  /** Disposes `quantity` of `asset` from `wallet` for `proceeds` (USD units) as Form 8949 rows. */
+  const dispose = (
+    wallet: string,
+    asset: string,
+    quantity: bigint,
+    proceeds: bigint,
+    disposalId: string,
+    column: string,
+    selection: Selection | undefined,
+  ) => {
+    const pool = poolOf(wallet, asset);
+    const held = pool.total;
+    const { takes, shortfall } = take(pool, quantity, selection, asset, wallet);
+    adjustBalance(wallet, asset, -quantity);
+    if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, held, shortfall, "get cost basis 0");
+    if (!inRange) return;
+    const sold = dateText(date);
+    const whole = takes.length === 1 && shortfall === 0n;
+    for (const t of takes) {
+      const lot = t.lot;
+      const basis =
+        t.quantity === lot.quantity
+          ? divRoundHalfUp(lot.basis, usdPerCent)
+          : divRoundHalfUp(lot.basis * t.quantity, lot.quantity * usdPerCent);
+      const p = whole
+        ? divRoundHalfUp(proceeds, usdPerCent)
+        : divRoundHalfUp(proceeds * t.quantity, quantity * usdPerCent);
+      const long = isLongTerm(lot.date, date);
+      const q = qty(t.quantity);
+      emit({
+        disposalId,
+        lotId: lot.id,
+        wallet,
+        asset,
+        quantity: q,
+        dateAcquired: dateText(lot.date),
+        dateSold: sold,
+        proceeds: p,
+        costBasis: basis,
+        adjustmentCode: "",
+        adjustment: undefined,
+        gain: form8949Gain(p, basis),
+        term: long ? "long" : "short",
+        box: long ? "L" : "I",
+        description: `${q} ${asset}`,
+      });
+    }
+    if (shortfall > 0n) {
+      const p = divRoundHalfUp(proceeds * shortfall, quantity * usdPerCent);
+      const q = qty(shortfall);
+      emit({
+        disposalId,
+        lotId: "",
+        wallet,
+        asset,
+        quantity: q,
+        dateAcquired: "",
+        dateSold: sold,
+        proceeds: p,
+        costBasis: 0n,
+        adjustmentCode: "",
+        adjustment: undefined,
+        gain: form8949Gain(p, 0n),
+        term: "short",
+        box: "I",
+        description: `${q} ${asset}`,
+      });
+    }
+  };
+
+  const acquire = (wallet: string, asset: string, quantity: bigint, basis: bigint) => {
+    const lot = newLot(row.id, row.ms, row.ns, row.seq, date, basis, quantity);
+    addToPool(poolOf(wallet, asset), lot, quantity);
+    adjustBalance(wallet, asset, quantity);
+  };
+
+  const give = (wallet: string, asset: string, quantity: bigint, selection: Selection | undefined) => {
+    const pool = poolOf(wallet, asset);
+    const held = pool.total;
+    const { takes, shortfall } = take(pool, quantity, selection, asset, wallet);
+    adjustBalance(wallet, asset, -quantity);
+    if (shortfall > 0n)
+      shortfallOf("out_quantity", wallet, asset, quantity, held, shortfall, "have no basis");
+    if (!inRange) return;
+    const given = dateText(date);
+    for (const t of takes) {
+      sink.gift(year, {
+        giftId: row.id,
+        lotId: t.lot.id,
+        wallet,
+        asset,
+        quantity: qty(t.quantity),
+        dateAcquired: dateText(t.lot.date),
+        dateGiven: given,
+        costBasis: divRoundHalfUp(t.lot.basis * t.quantity, t.lot.quantity * usdPerCent),
+      });
+    }
+    if (shortfall > 0n) {
+      sink.gift(year, {
+        giftId: row.id,
+        lotId: "",
+        wallet,
+        asset,
+        quantity: qty(shortfall),
+        dateAcquired: "",
+        dateGiven: given,
+        costBasis: 0n,
+      });
+    }
+  };
+
+  const move = (
+    from: string,
+    to: string,
+    asset: string,
+    quantity: bigint,
+    selection: Selection | undefined,
+  ) => {
+    if (!walletMode) {
+      // Universal pools: a transfer changes no lot; only the wallets' unit balances move.
+      adjustBalance(from, asset, -quantity);
+      adjustBalance(to, asset, quantity);
+      return;
+    }
+    const src = walletPool(from, asset);
+    const held = src.total;
+    const { takes, shortfall } = take(src, quantity, selection, asset, from);
+    const dst = walletPool(to, asset);
+    for (const t of takes) addToPool(dst, t.lot, t.quantity);
+    if (shortfall > 0n) {
+      shortfallOf(
+        "out_quantity",
+        from,
+        asset,
+        quantity,
+        held,
+        shortfall,
+        `arrive in ${to} as lot ${row.id} with cost basis 0`,
+      );
+      addToPool(dst, newLot(row.id, row.ms, row.ns, row.seq, date, 0n, shortfall), shortfall);
+    }
+  };
+
+  /** The row's `lots` cell as a selection for one asset's pool, after checking it adds up. */
+  const selectionFor = (r: PreparedRow, lots: { lotId: string; quantity: bigint }[]) => {
+    const asset = (r.outAsset ?? r.feeAsset)!;
+    const total =
+      (r.outAsset !== undefined ? r.outQuantity : 0n) + (r.feeAsset === asset ? r.feeQuantity : 0n);
+    let sum = 0n;
+    for (const e of lots) sum += e.quantity;
+    if (sum !== total) {
+      throw ledgerError(
+        source,
+        r.line,
+        "lots",
+        `adds up to ${qty(sum)} but the row takes ${qty(total)} ${asset} from the pool${r.feeAsset === asset && r.feeQuantity > 0n ? " (fee units included)" : ""}`,
+      );
+    }
+    return { asset, selection: { entries: lots, index: 0, used: 0n } };
+  };
+  const selFor = (asset: string) => (sel !== undefined && sel.asset === asset ? sel.selection : undefined);
+
+  /** A digital-asset fee not paid in the disposed asset: its own disposal `<id>:fee`, after the row. */
+  const separateFee = (r: PreparedRow) => {
+    const feeAsset = r.feeAsset;
+    if (feeAsset !== undefined && r.feeQuantity > 0n) {
+      dispose(r.wallet, feeAsset, r.feeQuantity, r.feeUsd, `${r.id}:fee`, "fee_quantity", selFor(feeAsset));
+    }
+  };
+  const addIncome = (r: PreparedRow) => {
+    let m = out.income.get(year);
+    if (m === undefined) {
+      m = new Map();
+      out.income.set(year, m);
+    }
+    m.set(r.subtype, (m.get(r.subtype) ?? 0n) + divRoundHalfUp(r.usd, usdPerCent));
+  };
+  const totalsOf = (y: number) => {
+    let t = out.totals.get(y);
+    if (t === undefined) {
+      t = { short: emptyTotals(), long: emptyTotals() };
+      out.totals.set(y, t);
+    }
+    return t;
+  };
+
+  const apply = (r: PreparedRow) => {
+    if (trackBalances && !allocated && r.ms >= TRANSITION_MS) allocate();
+    row = r;
+    date = dateOf(r.ms);
+    const y = yearOf(date);
+    if (y !== year) {
+      year = y;
+      inRange = year >= fromYear && year <= toYear;
+      if (inRange) yearTotals = totalsOf(year);
+    }
+    sel = r.lots === undefined ? undefined : selectionFor(r, r.lots);
+    const { wallet, outAsset, feeAsset } = r;
+    const feeInOut = feeAsset !== undefined && feeAsset === outAsset;
+    switch (r.type) {
+      case "buy":
+      case "income": {
+        if (r.inAsset !== undefined) acquire(wallet, r.inAsset, r.inQuantity, r.usd + r.feeUsd);
+        if (r.type === "income" && inRange) addIncome(r);
+        separateFee(r);
+        break;
+      }
+      case "sell":
+      case "spend":
+      case "swap": {
+        if (outAsset !== undefined) {
+          if (feeInOut) {
+            dispose(
+              wallet,
+              outAsset,
+              r.outQuantity + r.feeQuantity,
+              r.usd,
+              r.id,
+              "out_quantity",
+              selFor(outAsset),
+            );
+          } else {
+            dispose(
+              wallet,
+              outAsset,
+              r.outQuantity,
+              r.usd - r.feeUsd,
+              r.id,
+              "out_quantity",
+              selFor(outAsset),
+            );
+          }
+        }
+        if (r.type === "swap" && r.inAsset !== undefined) acquire(wallet, r.inAsset, r.inQuantity, r.usd);
+        if (!feeInOut) separateFee(r);
+        break;
+      }
+      case "gift": {
+        if (outAsset !== undefined) give(wallet, outAsset, r.outQuantity, selFor(outAsset));
+        separateFee(r);
+        break;
+      }
+      case "transfer": {
+        if (outAsset !== undefined) {
+          if (feeInOut && r.feeQuantity > 0n) {
+            dispose(
+              wallet,
+              outAsset,
+              r.feeQuantity,
+              r.feeUsd,
+              `${r.id}:fee`,
+              "fee_quantity",
+              selFor(outAsset),
+            );
+          }
+          move(wallet, r.toWallet!, outAsset, r.outQuantity, selFor(outAsset));
+        }
+        if (!feeInOut) separateFee(r);
+        break;
+      }
+      case "fee": {
+        if (feeAsset !== undefined && r.feeQuantity > 0n) {
+          dispose(wallet, feeAsset, r.feeQuantity, r.feeUsd, r.id, "fee_quantity", selFor(feeAsset));
+        }
+        break;
+      }
+    }
+  };
+
+  const rescale = (newQuantityScale: number, newUsdScale: number) => {
+    const qf = pow10(newQuantityScale - quantityScale);
+    const uf = pow10(newUsdScale - usdScale);
+    const seen = new Set<Lot>();
+    const visitPool = (pool: Pool) => {
+      pool.total *= qf;
+      pool.heap.forEach((h) => {
+        h.remaining *= qf;
+        const lot = h.lot;
+        if (seen.has(lot)) return;
+        seen.add(lot);
+        lot.basis *= uf;
+        lot.quantity *= qf;
+        lot.unit = lot.basis === 0n ? 0 : Number(lot.basis) / Number(lot.quantity);
+      });
+    };
+    for (const p of universal.values()) visitPool(p);
+    for (const m of places.values()) {
+      for (const place of m.values()) {
+        if (place.pool) visitPool(place.pool);
+        place.balance *= qf;
+      }
+    }
+    quantityScale = newQuantityScale;
+    usdScale = newUsdScale;
+    usdPerCent = pow10(usdScale - 2);
+  };
+
+  const finish = (): EngineOutput => {
+    if (trackBalances && !allocated && toYear >= 2025) allocate();
+    const positions: Position[] = [];
+    const add = (wallet: string, asset: string, pool: Pool) => {
+      let basis = 0n;
+      let lots = 0;
+      pool.heap.forEach((h) => {
+        if (h.remaining === 0n) return;
+        lots++;
+        basis += divRoundHalfUp(h.lot.basis * h.remaining, h.lot.quantity * usdPerCent);
+      });
+      if (pool.total > 0n)
+        positions.push({ wallet, asset, quantity: qty(pool.total), costBasis: basis, lots });
+    };
+    for (const [asset, pool] of universal) add("", asset, pool);
+    for (const [wallet, m] of places)
+      for (const [asset, place] of m) if (place.pool) add(wallet, asset, place.pool);
+    positions.sort((a, b) =>
+      a.wallet < b.wallet ? -1 : a.wallet > b.wallet ? 1 : a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0,
+    );
+    out.positions = positions;
+    return out;
+  };
+
+  return { apply, rescale, finish };
+};

@@ -1,0 +1,347 @@
+/**
+ * Output formats of `lotwise gains`: `form8949.csv`, `summary.json`, `allocation.csv`,
+ * `gifts.csv`, and the human summary printed on stdout.
+ */
+import { formatCsvCell, formatCsvRow, isFormulaLike } from "../utils/csv.ts";
+import { formatCents } from "./money.ts";
+import type { AllocationEntry, Cents, Form8949Row, GainsSummary, GiftRow, PartTotals } from "./types.ts";
+
+/** Columns of `form8949.csv`, in order (spec "Output"). */
+export const FORM_8949_COLUMNS = [
+  "disposal_id",
+  "lot_id",
+  "wallet",
+  "asset",
+  "quantity",
+  "date_acquired",
+  "date_sold",
+  "proceeds",
+  "cost_basis",
+  "adjustment_code",
+  "adjustment_amount",
+  "gain",
+  "term",
+  "box",
+  "description",
+] as const;
+
+/** Formatted wallet and asset cells: few distinct values, one per row each. */
+const cellCache = new Map<string, string>();
+/** Bound on `cellCache` (a ledger with more distinct names just formats the rest each time). */
+const CELL_CACHE_MAX = 4096;
+
+const cachedCell = (v: string): string => {
+  let c = cellCache.get(v);
+  if (c === undefined) {
+    c = formatCsvCell(v);
+    if (cellCache.size < CELL_CACHE_MAX) cellCache.set(v, c);
+  }
+  return c;
+};
+
+/** One `form8949.csv` record (with its newline). */
+export const form8949Line = (r: Form8949Row): string =>
+  // Quantities, dates, amounts, term and box are plain tokens that never need quoting or
+  // escaping (amounts like -12.50 are plain numbers); only the free-text cells go through the writer.
+  `${formatCsvCell(r.disposalId)},${formatCsvCell(r.lotId)},${cachedCell(r.wallet)},${cachedCell(r.asset)},${r.quantity},${r.dateAcquired},${r.dateSold},${formatCents(r.proceeds)},${formatCents(r.costBasis)},${r.adjustmentCode === "" ? "" : formatCsvCell(r.adjustmentCode)},${r.adjustment === undefined ? "" : formatCents(r.adjustment)},${formatCents(r.gain)},${r.term},${r.box},${formatCsvCell(r.description)}\n`;
+
+/** The header line of `form8949.csv`. */
+export const FORM_8949_HEADER = formatCsvRow(FORM_8949_COLUMNS);
+
+/** The whole `form8949.csv` text. */
+export const formatForm8949Csv = (rows: readonly Form8949Row[]): string => {
+  let out = FORM_8949_HEADER;
+  for (const r of rows) out += form8949Line(r);
+  return out;
+};
+
+export const ALLOCATION_COLUMNS = [
+  "asset",
+  "wallet",
+  "lot_id",
+  "quantity",
+  "acquired",
+  "date_acquired",
+  "cost_basis",
+  "status",
+] as const;
+
+/** `allocation.csv`: the Rev. Proc. 2024-28 allocation record, one line per (lot, wallet). */
+export const formatAllocationCsv = (entries: readonly AllocationEntry[]): string => {
+  let out = formatCsvRow(ALLOCATION_COLUMNS);
+  for (const e of entries) {
+    out += formatCsvRow([
+      e.asset,
+      e.wallet,
+      e.lotId,
+      e.quantity,
+      e.acquired,
+      e.dateAcquired,
+      formatCents(e.costBasis),
+      e.status,
+    ]);
+  }
+  return out;
+};
+
+export const GIFT_COLUMNS = [
+  "gift_id",
+  "lot_id",
+  "wallet",
+  "asset",
+  "quantity",
+  "date_acquired",
+  "date_given",
+  "cost_basis",
+] as const;
+
+/** One `gifts.csv` record (with its newline). */
+export const giftLine = (g: GiftRow): string =>
+  formatCsvRow([
+    g.giftId,
+    g.lotId,
+    g.wallet,
+    g.asset,
+    g.quantity,
+    g.dateAcquired,
+    g.dateGiven,
+    formatCents(g.costBasis),
+  ]);
+
+export const GIFTS_HEADER = formatCsvRow(GIFT_COLUMNS);
+
+/** `gifts.csv`: lots given away (never on Form 8949), with the donor's basis. */
+export const formatGiftsCsv = (gifts: readonly GiftRow[]): string => {
+  let out = GIFTS_HEADER;
+  for (const g of gifts) out += giftLine(g);
+  return out;
+};
+
+const part = (t: PartTotals) => ({
+  proceeds: formatCents(t.proceeds),
+  cost_basis: formatCents(t.costBasis),
+  adjustments: formatCents(t.adjustments),
+  gain: formatCents(t.gain),
+});
+
+const pair = (p: { shortTerm: Cents; longTerm: Cents }) => ({
+  short_term: formatCents(p.shortTerm),
+  long_term: formatCents(p.longTerm),
+});
+
+/** The `summary.json` object (spec "Output"; USD values are strings with two places). */
+export const summaryJson = (s: GainsSummary): Record<string, unknown> => ({
+  tax_year: s.taxYear,
+  method: s.method,
+  scope: s.scope,
+  filing_status: s.filingStatus,
+  short_term: part(s.shortTerm),
+  long_term: part(s.longTerm),
+  carryover_in: pair(s.carryoverIn),
+  net_short_term: formatCents(s.netShortTerm),
+  net_long_term: formatCents(s.netLongTerm),
+  net: formatCents(s.net),
+  capital_loss_deduction: formatCents(s.capitalLossDeduction),
+  carryover_out: pair(s.carryoverOut),
+  ordinary_income: {
+    total: formatCents(s.ordinaryIncome.total),
+    by_subtype: Object.fromEntries(
+      Object.entries(s.ordinaryIncome.bySubtype).map(([k, v]) => [k, formatCents(v)]),
+    ),
+  },
+  warnings: s.warnings.map((w) => ({ code: w.code, id: w.id, date: w.date, message: w.message })),
+});
+
+export const formatSummaryJson = (s: GainsSummary): string => `${JSON.stringify(summaryJson(s), null, 2)}\n`;
+
+const ZERO: PartTotals = { proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 };
+
+/** Negative amounts in parentheses, as on the forms. */
+const usd = (c: Cents): string => (c < 0n ? `(${formatCents(-c)})` : formatCents(c));
+
+/**
+ * The human summary: Schedule D lines 1b–3, 6, 7, 8b–10, 14, 15, 16, 21 and the carryovers.
+ * Lines 1b/2 and 8b/9 (Form 1099-DA boxes G, H, J, K) are always zero: a ledger carries no
+ * 1099-DA, so every row is box I or L.
+ */
+export const formatHumanSummary = (s: GainsSummary): string => {
+  const rows: [string, string, PartTotals | undefined, Cents | undefined][] = [
+    ["1b", "Form 8949 box G (short, 1099-DA basis reported)", ZERO, undefined],
+    ["2", "Form 8949 box H (short, 1099-DA basis not reported)", ZERO, undefined],
+    ["3", "Form 8949 box I (short, no 1099-DA)", s.shortTerm, undefined],
+    ["6", "short-term capital loss carryover", undefined, -s.carryoverIn.shortTerm],
+    ["7", "net short-term gain or (loss)", undefined, s.netShortTerm],
+    ["8b", "Form 8949 box J (long, 1099-DA basis reported)", ZERO, undefined],
+    ["9", "Form 8949 box K (long, 1099-DA basis not reported)", ZERO, undefined],
+    ["10", "Form 8949 box L (long, no 1099-DA)", s.longTerm, undefined],
+    ["14", "long-term capital loss carryover", undefined, -s.carryoverIn.longTerm],
+    ["15", "net long-term gain or (loss)", undefined, s.netLongTerm],
+    ["16", "net gain or (loss)", undefined, s.net],
+    ["21", "capital loss deduction", undefined, s.capitalLossDeduction === 0n ? 0n : -s.capitalLossDeduction],
+  ];
+  const table: string[][] = [["line", "", "proceeds (d)", "cost (e)", "adjust (g)", "gain or (loss) (h)"]];
+  for (const [line, label, t, v] of rows) {
+    if (t)
+      table.push([
+        line,
+        `${label}, ${t.rows} rows`,
+        usd(t.proceeds),
+        usd(t.costBasis),
+        usd(t.adjustments),
+        usd(t.gain),
+      ]);
+    else table.push([line, label, "", "", "", usd(v ?? 0n)]);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  const lines = table.map((r) =>
+    r
+      .map((c, i) => (i <= 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
+  const income = Object.entries(s.ordinaryIncome.bySubtype)
+    .map(([k, v]) => `${k === "" ? "(no subtype)" : k} ${usd(v)}`)
+    .join(", ");
+  return [
+    `Tax year ${s.taxYear}: method ${s.method}, scope ${s.scope}, filing status ${s.filingStatus}`,
+    "Schedule D",
+    ...lines.map((l) => `  ${l}`),
+    `Carryover to ${s.taxYear + 1}: short-term ${formatCents(s.carryoverOut.shortTerm)}, long-term ${formatCents(s.carryoverOut.longTerm)}`,
+    `Ordinary income: ${usd(s.ordinaryIncome.total)}${income ? ` (${income})` : ""}`,
+    `Warnings: ${s.warnings.length}${s.warnings.length > 0 ? " (listed in summary.json)" : ""}`,
+    "",
+  ].join("\n");
+};
+
+/** Bytes a `form8949.csv` record of `r` may take at most (quoting doubles, UTF-8 triples). */
+export const maxForm8949LineBytes = (r: Form8949Row): number =>
+  6 *
+    (r.disposalId.length +
+      r.lotId.length +
+      r.wallet.length +
+      2 * r.asset.length +
+      2 * r.quantity.length +
+      r.adjustmentCode.length +
+      r.dateAcquired.length +
+      r.dateSold.length) +
+  256;
+
+/** Encoded wallet and asset cells; `plain` when the cell is the value itself (no quote or escape). */
+type EncodedCell = { bytes: Buffer; plain: boolean };
+const encodedCells = new Map<string, EncodedCell>();
+
+const encodedCell = (v: string): EncodedCell => {
+  let e = encodedCells.get(v);
+  if (e === undefined) {
+    const cell = formatCsvCell(v);
+    e = { bytes: Buffer.from(cell, "utf8"), plain: cell === v };
+    if (encodedCells.size < CELL_CACHE_MAX) encodedCells.set(v, e);
+  }
+  return e;
+};
+
+/** Writes ASCII text that needs no quoting (dates, quantities); returns the new position. */
+const putPlain = (buf: Buffer, pos: number, s: string): number => {
+  for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+  return pos;
+};
+
+const putBytes = (buf: Buffer, pos: number, b: Buffer): number => {
+  for (let i = 0; i < b.length; i++) buf[pos++] = b[i]!;
+  return pos;
+};
+
+/** Writes a free-text cell as `formatCsvCell` would, with a fast path for plain ASCII. */
+const putCell = (buf: Buffer, pos: number, s: string): number => {
+  if (s.length > 0 && !isFormulaLike(s)) {
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80 || c === 44 || c === 34 || c === 10 || c === 13) break;
+      buf[pos + i] = c;
+    }
+    if (i === s.length) return pos + i;
+  }
+  return pos + buf.write(formatCsvCell(s), pos);
+};
+
+const MAX_SAFE_CENTS = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Writes cents as `-1234.50`. */
+const putCents = (buf: Buffer, pos: number, c: bigint): number => {
+  if (c > MAX_SAFE_CENTS || c < -MAX_SAFE_CENTS) return putPlain(buf, pos, formatCents(c));
+  let v = Number(c);
+  if (v < 0) {
+    buf[pos++] = 45;
+    v = -v;
+  }
+  const frac = v % 100;
+  let whole = (v - frac) / 100;
+  // digits of `whole`, most significant first
+  let digits = 1;
+  for (let w = whole; w >= 10; w = Math.floor(w / 10)) digits++;
+  for (let i = digits - 1; i >= 0; i--) {
+    buf[pos + i] = 48 + (whole % 10);
+    whole = Math.floor(whole / 10);
+  }
+  pos += digits;
+  buf[pos++] = 46;
+  buf[pos++] = 48 + Math.floor(frac / 10);
+  buf[pos++] = 48 + (frac % 10);
+  return pos;
+};
+
+/**
+ * Encodes `form8949.csv`'s record for `r` (the bytes of `form8949Line(r)`) into `buf` at `pos`,
+ * without building the line as a string. The caller makes room for `maxForm8949LineBytes(r)`.
+ * @returns the position after the record.
+ */
+export const encodeForm8949Line = (buf: Buffer, pos: number, r: Form8949Row): number => {
+  pos = putCell(buf, pos, r.disposalId);
+  buf[pos++] = 44;
+  pos = putCell(buf, pos, r.lotId);
+  buf[pos++] = 44;
+  pos = putBytes(buf, pos, encodedCell(r.wallet).bytes);
+  buf[pos++] = 44;
+  const asset = encodedCell(r.asset);
+  pos = putBytes(buf, pos, asset.bytes);
+  buf[pos++] = 44;
+  pos = putPlain(buf, pos, r.quantity);
+  buf[pos++] = 44;
+  pos = putPlain(buf, pos, r.dateAcquired);
+  buf[pos++] = 44;
+  pos = putPlain(buf, pos, r.dateSold);
+  buf[pos++] = 44;
+  pos = putCents(buf, pos, r.proceeds);
+  buf[pos++] = 44;
+  pos = putCents(buf, pos, r.costBasis);
+  buf[pos++] = 44;
+  if (r.adjustmentCode !== "") pos = putCell(buf, pos, r.adjustmentCode);
+  buf[pos++] = 44;
+  if (r.adjustment !== undefined) pos = putCents(buf, pos, r.adjustment);
+  buf[pos++] = 44;
+  pos = putCents(buf, pos, r.gain);
+  buf[pos++] = 44;
+  pos = putPlain(buf, pos, r.term);
+  buf[pos++] = 44;
+  pos = putPlain(buf, pos, r.box);
+  buf[pos++] = 44;
+  // The description is `<quantity> <asset>`: written as is when the asset cell is the asset itself.
+  const d = r.description;
+  const q = r.quantity;
+  if (
+    asset.plain &&
+    d.length === q.length + 1 + r.asset.length &&
+    d.charCodeAt(q.length) === 32 &&
+    d.startsWith(q) &&
+    d.endsWith(r.asset)
+  ) {
+    pos = putPlain(buf, pos, r.quantity);
+    buf[pos++] = 32;
+    pos = putBytes(buf, pos, asset.bytes);
+  } else {
+    pos = putCell(buf, pos, r.description);
+  }
+  buf[pos++] = 10;
+  return pos;
+};

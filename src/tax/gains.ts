@@ -1,0 +1,303 @@
+/**
+ * The engine's entry points: ledger rows in; Form 8949 rows, Schedule D summaries, warnings and
+ * the Rev. Proc. 2024-28 allocation record out. Pure: no I/O, no database. The service calls
+ * `computeGains`/`computeGainsYears` on rows it holds; the CLI streams a file through
+ * `computeGainsStream` so neither the text rows nor the Form 8949 rows are all in memory.
+ *
+ * Errors: every row is validated before any computation error is reported, so a malformed row
+ * is always reported as such, whatever the row order.
+ */
+import { UserInputError } from "../errors.ts";
+import { pow10 } from "../ledger/decimal.ts";
+import type { RawRecordHandler } from "../ledger/read.ts";
+import type { LedgerRow } from "../ledger/types.ts";
+import { carryoverWorksheet, netScheduleD } from "./carryover.ts";
+import { createDateOf, isTimeZone } from "./dates.ts";
+import { createGainsEngine, type EngineOutput, type GainsEngine, type GainsSink } from "./engine.ts";
+import {
+  createRowPreparer,
+  emptyPreparedRow,
+  type PreparedRow,
+  prepareLedger,
+  rescaleRow,
+} from "./prepare.ts";
+import {
+  type AllocationEntry,
+  type Cents,
+  FILING_STATUSES,
+  type Form8949Row,
+  type GainsOptions,
+  type GainsResult,
+  type GainsSummary,
+  type GainsWarning,
+  type GiftRow,
+  METHODS,
+  type PartTotals,
+  type Position,
+  SCOPES,
+  type YearResult,
+} from "./types.ts";
+
+export type { GainsSink } from "./engine.ts";
+
+const checkOptions = (o: GainsOptions) => {
+  if (!Number.isInteger(o.fromYear) || !Number.isInteger(o.toYear) || o.fromYear > o.toYear) {
+    throw new UserInputError(`invalid year range ${o.fromYear}-${o.toYear}`);
+  }
+  if (o.fromYear < 1900 || o.toYear > 9999)
+    throw new UserInputError(`year out of range: ${o.fromYear}-${o.toYear}`);
+  if (o.method !== undefined && !METHODS.includes(o.method)) {
+    throw new UserInputError(`unknown method "${o.method}" (expected ${METHODS.join(", ")})`);
+  }
+  if (o.scope !== undefined && !SCOPES.includes(o.scope)) {
+    throw new UserInputError(`unknown scope "${o.scope}" (expected ${SCOPES.join(", ")})`);
+  }
+  if (o.filingStatus !== undefined && !FILING_STATUSES.includes(o.filingStatus)) {
+    throw new UserInputError(
+      `unknown filing status "${o.filingStatus}" (expected ${FILING_STATUSES.join(", ")})`,
+    );
+  }
+  if (o.timeZone !== undefined && !isTimeZone(o.timeZone))
+    throw new UserInputError(`unknown time zone "${o.timeZone}"`);
+  const c = o.carryoverIn;
+  if (c && (c.shortTerm < 0n || c.longTerm < 0n)) throw new UserInputError("carryovers are positive amounts");
+};
+
+const createEngine = (
+  options: GainsOptions,
+  scales: { quantityScale: number; usdScale: number },
+  sink: GainsSink,
+  isKnownLot?: (id: string) => boolean,
+): GainsEngine =>
+  createGainsEngine({
+    method: options.method ?? "fifo",
+    scope: options.scope ?? "transition",
+    strict: options.strict ?? false,
+    fromYear: options.fromYear,
+    toYear: options.toYear,
+    dateOf: createDateOf(options.timeZone ?? "UTC"),
+    source: options.source ?? "ledger.csv",
+    quantityScale: scales.quantityScale,
+    usdScale: scales.usdScale,
+    sink,
+    isKnownLot,
+  });
+
+const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 });
+
+/** Schedule D of every reported year, carryovers flowing from each year into the next. */
+const summarize = (engine: EngineOutput, options: GainsOptions): GainsSummary[] => {
+  const method = options.method ?? "fifo";
+  const scope = options.scope ?? "transition";
+  const filingStatus = options.filingStatus ?? "single";
+  const summaries: GainsSummary[] = [];
+  let carryoverIn = options.carryoverIn ?? { shortTerm: 0n, longTerm: 0n };
+  for (let year = options.fromYear; year <= options.toYear; year++) {
+    const totals = engine.totals.get(year) ?? { short: emptyTotals(), long: emptyTotals() };
+    const netting = netScheduleD({
+      shortTermGain: totals.short.gain,
+      longTermGain: totals.long.gain,
+      carryoverIn,
+      filingStatus,
+    });
+    const worksheet = carryoverWorksheet({ ...netting, taxableIncome: options.taxableIncome });
+    const bySubtype: Record<string, Cents> = {};
+    let incomeTotal = 0n;
+    const income = [...(engine.income.get(year) ?? new Map<string, Cents>())];
+    for (const [k, v] of income.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      bySubtype[k] = v;
+      incomeTotal += v;
+    }
+    const yearEnd = year * 10000 + 1231;
+    const summary: GainsSummary = {
+      taxYear: year,
+      method,
+      scope,
+      filingStatus,
+      shortTerm: totals.short,
+      longTerm: totals.long,
+      carryoverIn,
+      netShortTerm: netting.line7,
+      netLongTerm: netting.line15,
+      net: netting.line16,
+      capitalLossDeduction: netting.line21,
+      carryoverOut: { shortTerm: worksheet.shortTerm, longTerm: worksheet.longTerm },
+      ordinaryIncome: { total: incomeTotal, bySubtype },
+      warnings: engine.warnings.filter((w) => w.dateNumber <= yearEnd).map(({ dateNumber: _, ...w }) => w),
+    };
+    summaries.push(summary);
+    carryoverIn = summary.carryoverOut;
+  }
+  return summaries;
+};
+
+/**
+ * Computes every tax year of `fromYear … toYear`. The whole ledger is applied (rows after the
+ * last year too, so any error in the ledger stops the run); each year's capital loss carryover
+ * out is the next year's carryover in.
+ *
+ * @throws UserInputError `FILE:LINE: column: what is wrong` for an invalid row, a `lots` cell the
+ * pools cannot satisfy, or (with `strict`) a shortfall; or for invalid options.
+ */
+export const computeGainsYears = (rows: Iterable<LedgerRow>, options: GainsOptions): GainsResult => {
+  checkOptions(options);
+  const prepared = prepareLedger(rows, options.source ?? "ledger.csv");
+  const form8949 = new Map<number, Form8949Row[]>();
+  const gifts = new Map<number, GiftRow[]>();
+  const push = <T>(m: Map<number, T[]>, year: number, item: T) => {
+    const list = m.get(year);
+    if (list) list.push(item);
+    else m.set(year, [item]);
+  };
+  const engine = createEngine(options, prepared, {
+    form8949: (year, row) => push(form8949, year, row),
+    gift: (year, gift) => push(gifts, year, gift),
+  });
+  for (const r of prepared.rows) engine.apply(r);
+  const out = engine.finish();
+  const years: YearResult[] = summarize(out, options).map((summary) => ({
+    taxYear: summary.taxYear,
+    form8949: form8949.get(summary.taxYear) ?? [],
+    gifts: gifts.get(summary.taxYear) ?? [],
+    summary,
+  }));
+  return {
+    years,
+    allocation: out.allocation,
+    warnings: out.warnings.map(({ dateNumber: _, ...w }) => w),
+    positions: out.positions,
+  };
+};
+
+/** Computes one tax year (`computeGainsYears` with `fromYear = toYear = year`). */
+export const computeGains = (
+  rows: Iterable<LedgerRow>,
+  options: Omit<GainsOptions, "fromYear" | "toYear"> & { year: number },
+): YearResult & {
+  allocation: AllocationEntry[] | undefined;
+  warnings: GainsWarning[];
+  positions: Position[];
+} => {
+  const { year, ...rest } = options;
+  const result = computeGainsYears(rows, { ...rest, fromYear: year, toYear: year });
+  return {
+    ...result.years[0]!,
+    allocation: result.allocation,
+    warnings: result.warnings,
+    positions: result.positions,
+  };
+};
+
+/** A sink the streaming run may have to start over (see `computeGainsStream`). */
+export type ResettableSink = GainsSink & {
+  /** Forgets every row received so far. */
+  reset: () => void;
+};
+
+/** What a streaming run returns besides the rows its sink received. */
+export type GainsReport = {
+  summaries: GainsSummary[];
+  allocation: AllocationEntry[] | undefined;
+  warnings: GainsWarning[];
+  positions: Position[];
+};
+
+/**
+ * Hands every ledger row, in file order, to `row` (or, for a plain record read as bytes, first to
+ * `raw`, which answers `false` to have it sent to `row` decoded). It may be called twice.
+ */
+export type LedgerFeed = (handlers: {
+  row: (row: LedgerRow) => void;
+  raw: RawRecordHandler;
+}) => Promise<void>;
+
+/**
+ * Streams rows from `feed` through the engine. While rows arrive in time order they are applied
+ * at once and dropped; if a row arrives earlier than its predecessor, the sink is reset and `feed`
+ * is called a second time to hold, sort and apply every row.
+ *
+ * @throws UserInputError as `computeGainsYears`.
+ */
+export const computeGainsStream = async (
+  feed: LedgerFeed,
+  options: GainsOptions,
+  sink: ResettableSink,
+): Promise<GainsReport> => {
+  checkOptions(options);
+  const source = options.source ?? "ledger.csv";
+  const report = (out: EngineOutput): GainsReport => ({
+    summaries: summarize(out, options),
+    allocation: out.allocation,
+    warnings: out.warnings.map(({ dateNumber: _, ...w }) => w),
+    positions: out.positions,
+  });
+
+  // Pass 1: apply in arrival order. A computation error is held until the end of the file:
+  // it only stands if the file turns out to be in time order, and validation errors come first.
+  let engine: GainsEngine | undefined;
+  const preparer = createRowPreparer(source, (q, u) => engine?.rescale(q, u));
+  engine = createEngine(options, preparer, sink, preparer.isKnownLot);
+  let lastMs = Number.NEGATIVE_INFINITY;
+  let lastNs = 0;
+  let ordered = true;
+  let heldError: unknown;
+  // Rows are applied at once and kept by nothing, so the fast path refills one object.
+  const scratch = emptyPreparedRow();
+  const take = (p: PreparedRow) => {
+    if (!ordered) return;
+    if (p.ms < lastMs || (p.ms === lastMs && p.ns < lastNs)) {
+      ordered = false;
+      return;
+    }
+    lastMs = p.ms;
+    lastNs = p.ns;
+    if (heldError !== undefined) return;
+    try {
+      engine!.apply(p);
+    } catch (e) {
+      heldError = e;
+    }
+  };
+  await feed({
+    row: (row) => take(preparer.prepare(row)),
+    raw: (raw) => {
+      const p = preparer.prepareRaw(raw, scratch);
+      if (p === undefined) return false;
+      take(p);
+      return true;
+    },
+  });
+  preparer.checkLotReferences();
+  if (ordered) {
+    if (heldError !== undefined) throw heldError;
+    return report(engine.finish());
+  }
+
+  // Pass 2: out of time order. Hold every row, sort, apply.
+  sink.reset();
+  const rows: PreparedRow[] = [];
+  let scales = { quantityScale: 0, usdScale: 0 };
+  const again = createRowPreparer(source, (q, u) => {
+    const qf = pow10(q - scales.quantityScale);
+    const uf = pow10(u - scales.usdScale);
+    for (const r of rows) rescaleRow(r, qf, uf);
+    scales = { quantityScale: q, usdScale: u };
+  });
+  scales = { quantityScale: again.quantityScale, usdScale: again.usdScale };
+  await feed({
+    row: (row) => {
+      rows.push(again.prepare(row));
+    },
+    raw: (raw) => {
+      const p = again.prepareRaw(raw);
+      if (p === undefined) return false;
+      rows.push(p);
+      return true;
+    },
+  });
+  again.checkLotReferences();
+  rows.sort((a, b) => a.ms - b.ms || a.ns - b.ns || a.seq - b.seq);
+  const sorted = createEngine(options, again, sink, again.isKnownLot);
+  for (const r of rows) sorted.apply(r);
+  return report(sorted.finish());
+};

@@ -1,0 +1,78 @@
+/**
+ * A binary min-heap ordered by `before(a, b)` (true when `a` must come out first): O(log n)
+ * `push` and `pop`, O(1) `peek`. Lot pools use one per (pool, method) so no disposal re-sorts.
+ */
+export type Heap<T> = {
+  readonly size: number;
+  push: (item: T) => void;
+  /** The first item without removing it. */
+  peek: () => T | undefined;
+  pop: () => T | undefined;
+  /** Removes and returns every item in order. */
+  drain: () => T[];
+  /** Visits every item, in no particular order. */
+  forEach: (visit: (item: T) => void) => void;
+};
+
+export const createHeap = <T>(before: (a: T, b: T) => boolean): Heap<T> => {
+  const items: T[] = [];
+
+  const up = (i: number) => {
+    const item = items[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = items[parent]!;
+      if (!before(item, p)) break;
+      items[i] = p;
+      i = parent;
+    }
+    items[i] = item;
+  };
+
+  const down = (i: number) => {
+    const n = items.length;
+    const item = items[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(items[r]!, items[l]!) ? r : l;
+      if (!before(items[c]!, item)) break;
+      items[i] = items[c]!;
+      i = c;
+    }
+    items[i] = item;
+  };
+
+  const pop = (): T | undefined => {
+    const n = items.length;
+    if (n === 0) return undefined;
+    const top = items[0]!;
+    const last = items.pop()!;
+    if (n > 1) {
+      items[0] = last;
+      down(0);
+    }
+    return top;
+  };
+
+  return {
+    get size() {
+      return items.length;
+    },
+    push: (item) => {
+      items.push(item);
+      up(items.length - 1);
+    },
+    peek: () => items[0],
+    pop,
+    drain: () => {
+      const out: T[] = [];
+      for (let x = pop(); x !== undefined; x = pop()) out.push(x);
+      return out;
+    },
+    forEach: (visit) => {
+      for (const item of items) visit(item);
+    },
+  };
+};

@@ -1,0 +1,103 @@
+/**
+ * Lots and the method orders.
+ *
+ * A lot's per-unit basis never changes: every take is proportional (basis taken = remaining
+ * basis × taken ÷ remaining = original basis × taken ÷ original quantity), and fractions carried
+ * to other wallets keep it. So a lot is stored once (`Lot`) with its original basis and quantity,
+ * and each pool holding part of it has a `Holding` with the quantity it still holds.
+ */
+import type { Method } from "./types.ts";
+
+export type Lot = {
+  /** The acquiring row's id (or `alloc:<wallet>:<asset>`, or a transfer's id for its shortfall). */
+  id: string;
+  /** Acquisition instant: epoch milliseconds and sub-millisecond nanoseconds. */
+  ms: number;
+  ns: number;
+  /** File order of the acquiring row (ties between equal acquisition times). */
+  seq: number;
+  /** Acquisition date, `yyyymmdd`, in the run's time zone. */
+  date: number;
+  /** Original basis in USD units of 10^-usdScale, fees included. */
+  basis: bigint;
+  /** Original quantity in units of 10^-quantityScale (> 0). */
+  quantity: bigint;
+  /** `basis / quantity` as a float, only to order HIFO quickly (exact comparison on near-ties). */
+  unit: number;
+  /**
+   * The pools holding part of this lot (usually one; more after wallet-scope transfers). A lot
+   * has at most one holding per pool: fractions meeting again in a pool merge.
+   */
+  holdings: Holding[];
+};
+
+/** The part of a lot that one pool holds. */
+export type Holding = {
+  lot: Lot;
+  /** The pool it belongs to (compared by identity). */
+  pool: object;
+  /** Units still held by this pool (≥ 0). */
+  remaining: bigint;
+  /** Whether the holding currently sits in the pool's heap (zero holdings leave it lazily). */
+  inHeap: boolean;
+};
+
+/** Units of one lot taken by one disposal or transfer. */
+export type Take = { lot: Lot; quantity: bigint };
+
+export const createLot = (
+  id: string,
+  ms: number,
+  ns: number,
+  seq: number,
+  date: number,
+  basis: bigint,
+  quantity: bigint,
+): Lot => ({
+  id,
+  ms,
+  ns,
+  seq,
+  date,
+  basis,
+  quantity,
+  unit: basis === 0n ? 0 : Number(basis) / Number(quantity),
+  holdings: [],
+});
+
+const earlier = (a: Lot, b: Lot): boolean =>
+  a.ms < b.ms || (a.ms === b.ms && (a.ns < b.ns || (a.ns === b.ns && a.seq < b.seq)));
+
+/** Relative gap under which two float per-unit bases are compared exactly. */
+const UNIT_EPSILON = 1e-9;
+
+/** > 0 when `a` has the higher per-unit basis, exactly. */
+const compareUnit = (a: Lot, b: Lot): number => {
+  const ua = a.unit;
+  const ub = b.unit;
+  const gap = ua - ub;
+  if (Math.abs(gap) > UNIT_EPSILON * Math.max(Math.abs(ua), Math.abs(ub))) return gap;
+  const x = a.basis * b.quantity;
+  const y = b.basis * a.quantity;
+  return x > y ? 1 : x < y ? -1 : 0;
+};
+
+/**
+ * `before(a, b)`: true when the method takes `a` before `b`.
+ * - fifo: earliest acquisition time, then file order;
+ * - lifo: latest acquisition time, then reverse file order;
+ * - hifo: highest per-unit basis (fees included), then as fifo.
+ */
+export const lotOrder = (method: Method): ((a: Lot, b: Lot) => boolean) => {
+  switch (method) {
+    case "fifo":
+      return earlier;
+    case "lifo":
+      return (a, b) => earlier(b, a);
+    case "hifo":
+      return (a, b) => {
+        const c = compareUnit(a, b);
+        return c > 0 || (c === 0 && earlier(a, b));
+      };
+  }
+};

@@ -1,0 +1,106 @@
+/**
+ * A pool: the lots one scope unit (an asset, or a wallet's asset) holds, in method order.
+ *
+ * Taking by method pops from a heap (O(log n) per lot used, no re-sorting); specific
+ * identification finds the lot's holding in the pool through the lot. Used-up holdings leave the
+ * heap lazily, when they reach its top.
+ */
+import { createHeap, type Heap } from "./heap.ts";
+import type { Holding, Lot, Take } from "./lots.ts";
+import { minBigint } from "./money.ts";
+
+export type Pool = {
+  heap: Heap<Holding>;
+  /** Units held, all lots together. */
+  total: bigint;
+};
+
+export const createPool = (before: (a: Lot, b: Lot) => boolean): Pool => ({
+  heap: createHeap<Holding>((a, b) => before(a.lot, b.lot)),
+  total: 0n,
+});
+
+/** The holding of `lot` in `pool`, if it ever had one. */
+export const holdingIn = (pool: Pool, lot: Lot): Holding | undefined => {
+  const hs = lot.holdings;
+  for (let i = 0; i < hs.length; i++) if (hs[i]!.pool === pool) return hs[i];
+  return undefined;
+};
+
+/** Adds `quantity` units of `lot`, merging with the pool's holding of the same lot. */
+export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void => {
+  pool.total += quantity;
+  const held = holdingIn(pool, lot);
+  if (held !== undefined) {
+    held.remaining += quantity;
+    if (!held.inHeap) {
+      held.inHeap = true;
+      pool.heap.push(held);
+    }
+    return;
+  }
+  const h: Holding = { lot, pool, remaining: quantity, inHeap: true };
+  lot.holdings.push(h);
+  pool.heap.push(h);
+};
+
+/** Reused by `takeByMethod`: its caller consumes the takes before the next call. */
+const scratch: Take[] = [];
+
+/**
+ * Takes up to `quantity` units in method order.
+ * @returns the takes (one per lot; a shared array, valid until the next call) and the units the
+ * pool could not supply.
+ */
+export const takeByMethod = (pool: Pool, quantity: bigint): { takes: Take[]; shortfall: bigint } => {
+  scratch.length = 0;
+  let need = quantity;
+  const heap = pool.heap;
+  while (need > 0n) {
+    const h = heap.peek();
+    if (h === undefined) break;
+    if (h.remaining === 0n) {
+      heap.pop();
+      h.inHeap = false;
+      continue;
+    }
+    const q = minBigint(h.remaining, need);
+    h.remaining -= q;
+    need -= q;
+    scratch.push({ lot: h.lot, quantity: q });
+    if (h.remaining === 0n) {
+      heap.pop();
+      h.inHeap = false;
+    }
+  }
+  pool.total -= quantity - need;
+  return { takes: scratch, shortfall: need };
+};
+
+/**
+ * Takes `quantity` units of `lot` from `pool` (specific identification).
+ * @returns the take, or a sentence saying why the pool cannot supply it.
+ */
+export const takeLot = (pool: Pool, lot: Lot, quantity: bigint): Take | string => {
+  const h = holdingIn(pool, lot);
+  if (h === undefined || h.remaining === 0n) return "is not in the pool";
+  if (h.remaining < quantity) return "holds less than that";
+  h.remaining -= quantity;
+  pool.total -= quantity;
+  return { lot, quantity };
+};
+
+/**
+ * Removes and returns every holding with units left, in method order. The pool is emptied and
+ * its holdings are detached from their lots (the pool is not used again).
+ */
+export const drainPool = (pool: Pool): Holding[] => {
+  const out: Holding[] = [];
+  for (let h = pool.heap.pop(); h !== undefined; h = pool.heap.pop()) {
+    h.inHeap = false;
+    h.lot.holdings = h.lot.holdings.filter((x) => x !== h);
+    if (h.remaining > 0n) out.push(h);
+  }
+  pool.total = 0n;
+  return out;
+};

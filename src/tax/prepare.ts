@@ -1,0 +1,294 @@
+/**
+ * Ledger rows → the engine's exact form: instants, amounts as fixed-point bigints, rows in
+ * application order (time, then file order).
+ *
+ * @dev Quantities are integers of 10^-quantityScale units and USD amounts integers of
+ * 10^-usdScale dollars. The scales start at 18 (wei) and 2 (cents) and grow when a value has more
+ * fraction digits (earlier rows are rescaled, which is exact), so every amount of the ledger is an
+ * exact integer. Quotients are kept as exact rationals until a row is rounded to cents.
+ *
+ * Rows are converted one at a time (`createRowPreparer().prepare`), so a caller streaming a file
+ * never holds the text form of every row at once; `prepareRaw` is the same conversion straight
+ * from a plain record's bytes (see `decode-raw.ts`).
+ */
+import { fractionDigits, pow10, toScaled } from "../ledger/decimal.ts";
+import { type Instant, parseInstant } from "../ledger/instant.ts";
+import { ledgerError, type RawLedgerRecord } from "../ledger/read.ts";
+import { type LedgerRow, type LedgerRowType, USD } from "../ledger/types.ts";
+import { ALLOCATION_LOT_PREFIX, CREATES_LOT, checkLedgerRow, parseLotsCell } from "../ledger/validate.ts";
+import { type ColumnIndex, columnIndexOf, createRawDecoder, scaledCell } from "./decode-raw.ts";
+import { createIdIndex } from "./id-index.ts";
+
+/** A row ready for the engine. Cash (`USD`) legs are dropped: `outAsset` etc. are digital assets. */
+export type PreparedRow = {
+  /** Index in the input (file order). */
+  seq: number;
+  /** Source line for error messages. */
+  line: number;
+  id: string;
+  ms: number;
+  ns: number;
+  type: LedgerRowType;
+  wallet: string;
+  outAsset: string | undefined;
+  outQuantity: bigint;
+  inAsset: string | undefined;
+  inQuantity: bigint;
+  /** `usd_value`, 0 when absent. */
+  usd: bigint;
+  /** The fee's digital asset (undefined for none or a USD fee). */
+  feeAsset: string | undefined;
+  feeQuantity: bigint;
+  /** `fee_usd` whatever the fee asset, 0 when absent. */
+  feeUsd: bigint;
+  toWallet: string | undefined;
+  lots: { lotId: string; quantity: bigint }[] | undefined;
+  subtype: string;
+};
+
+/** Converts ledger rows one at a time, at scales that only grow. */
+export type RowPreparer = {
+  /**
+   * Validates and converts the next row (file order). May first raise the scales (see
+   * `onRescale`), so the returned row is at the current `quantityScale` and `usdScale`.
+   * @throws UserInputError `FILE:LINE: column: what is wrong` for an invalid row or a duplicate id.
+   */
+  prepare: (row: LedgerRow) => PreparedRow;
+  /** Quantities are integers of 10^-quantityScale units. */
+  readonly quantityScale: number;
+  /** USD amounts are integers of 10^-usdScale dollars (≥ 2). */
+  readonly usdScale: number;
+  /**
+   * The fast path of `prepare` for a plain record read as bytes: the same row, or `undefined`
+   * when the record needs the general path (which then gives the row or the exact error).
+   * With `into`, that object is filled and returned instead of a new one (for a caller that
+   * uses each row at once and keeps none).
+   */
+  prepareRaw: (raw: RawLedgerRecord, into?: PreparedRow) => PreparedRow | undefined;
+  /** Whether `id` belongs to a lot-creating row prepared so far. */
+  isKnownLot: (id: string) => boolean;
+  /**
+   * Checks that every `lots` cell names a lot-creating row of the ledger (call after the last row).
+   * @throws UserInputError for a `lots` cell naming no lot of the ledger.
+   */
+  checkLotReferences: () => void;
+};
+
+/** A blank row (one object shape for every prepared row). */
+export const emptyPreparedRow = (): PreparedRow => ({
+  seq: 0,
+  line: 0,
+  id: "",
+  ms: 0,
+  ns: 0,
+  type: "buy",
+  wallet: "",
+  outAsset: undefined,
+  outQuantity: 0n,
+  inAsset: undefined,
+  inQuantity: 0n,
+  usd: 0n,
+  feeAsset: undefined,
+  feeQuantity: 0n,
+  feeUsd: 0n,
+  toWallet: undefined,
+  lots: undefined,
+  subtype: "",
+});
+
+/** Starting scales: wei-precision quantities and cents cover most ledgers without a rescale. */
+const INITIAL_QUANTITY_SCALE = 18;
+const INITIAL_USD_SCALE = 2;
+
+const digital = (asset: string | undefined): string | undefined =>
+  asset === undefined || asset === "" || asset === USD ? undefined : asset;
+
+const maxFraction = (a: number, v: string | undefined): number =>
+  v === undefined || v === "" ? a : Math.max(a, fractionDigits(v));
+
+/**
+ * @param onRescale - called before the scales grow, with the new scales, so the caller can scale
+ * what it holds (prepared rows, engine state) by the same powers of ten.
+ */
+export const createRowPreparer = (
+  source: string,
+  onRescale: (quantityScale: number, usdScale: number) => void,
+): RowPreparer => {
+  let seq = 0;
+  let quantityScale = INITIAL_QUANTITY_SCALE;
+  let usdScale = INITIAL_USD_SCALE;
+  /** Line of each id, negative for rows that create a lot (`lots` cells may name those). */
+  const lineOfId = createIdIndex();
+  const lotsRows: { line: number; lots: { lotId: string }[] }[] = [];
+  const holder: { instant?: Instant } = {};
+
+  const prepare = (r: LedgerRow): PreparedRow => {
+    const line = r.line ?? seq + 2;
+    const problem = checkLedgerRow(r, holder);
+    if (problem) throw ledgerError(source, line, problem.column, problem.message);
+    const earlier = lineOfId.add(r.id, CREATES_LOT.has(r.type) ? -line : line);
+    if (earlier !== undefined) {
+      throw ledgerError(source, line, "id", `duplicate id "${r.id}" (first on line ${Math.abs(earlier)})`);
+    }
+    const t = holder.instant!;
+
+    let selections: { lotId: string; quantity: string }[] | undefined;
+    let q = maxFraction(maxFraction(maxFraction(quantityScale, r.outQuantity), r.inQuantity), r.feeQuantity);
+    if (r.lots !== undefined && r.lots !== "") {
+      const sel = parseLotsCell(r.lots);
+      if (typeof sel === "string") throw ledgerError(source, line, "lots", sel);
+      for (const s of sel) q = maxFraction(q, s.quantity);
+      selections = sel;
+    }
+    const u = maxFraction(maxFraction(usdScale, r.usdValue), r.feeUsd);
+    if (q > quantityScale || u > usdScale) {
+      onRescale(q, u);
+      quantityScale = q;
+      usdScale = u;
+    }
+    const lots = selections?.map((s) => ({ lotId: s.lotId, quantity: toScaled(s.quantity, quantityScale) }));
+    if (lots) lotsRows.push({ line, lots });
+
+    const outAsset = digital(r.outAsset);
+    const inAsset = digital(r.inAsset);
+    const feeAsset = digital(r.feeAsset);
+    return {
+      seq: seq++,
+      line,
+      id: r.id,
+      ms: t.ms,
+      ns: t.ns,
+      type: r.type,
+      wallet: r.wallet,
+      outAsset,
+      outQuantity: outAsset === undefined ? 0n : toScaled(r.outQuantity!, quantityScale),
+      inAsset,
+      inQuantity: inAsset === undefined ? 0n : toScaled(r.inQuantity!, quantityScale),
+      usd: r.usdValue === undefined || r.usdValue === "" ? 0n : toScaled(r.usdValue, usdScale),
+      feeAsset,
+      feeQuantity: feeAsset === undefined ? 0n : toScaled(r.feeQuantity!, quantityScale),
+      feeUsd: r.feeUsd === undefined || r.feeUsd === "" ? 0n : toScaled(r.feeUsd, usdScale),
+      toWallet: r.toWallet === "" ? undefined : r.toWallet,
+      lots,
+      subtype: r.subtype ?? "",
+    };
+  };
+
+  const decoder = createRawDecoder();
+  let columnsOf: readonly unknown[] | undefined;
+  let columns: ColumnIndex | undefined;
+  const prepareRaw = (raw: RawLedgerRecord, into?: PreparedRow): PreparedRow | undefined => {
+    if (raw.fields !== columnsOf) {
+      columnsOf = raw.fields;
+      columns = columnIndexOf(raw.fields);
+    }
+    const col = columns!;
+    const d = decoder.decode(raw, col);
+    if (d === undefined) return undefined;
+    const t = parseInstant(d.time);
+    if (t === undefined) return undefined;
+    const line = raw.line;
+    // Nothing is changed before this point, so the general path can take over cleanly.
+    if (lineOfId.add(d.id, CREATES_LOT.has(d.type) ? -line : line) !== undefined) return undefined;
+    const q = Math.max(quantityScale, d.quantityDigits);
+    const u = Math.max(usdScale, d.usdDigits);
+    if (q > quantityScale || u > usdScale) {
+      onRescale(q, u);
+      quantityScale = q;
+      usdScale = u;
+    }
+    const outAsset = digital(d.outAsset);
+    const inAsset = digital(d.inAsset);
+    const feeAsset = digital(d.feeAsset);
+    const r: PreparedRow = into ?? emptyPreparedRow();
+    r.seq = seq++;
+    r.line = line;
+    r.id = d.id;
+    r.ms = t.ms;
+    r.ns = t.ns;
+    r.type = d.type;
+    r.wallet = d.wallet;
+    r.outAsset = outAsset;
+    r.outQuantity = outAsset === undefined ? 0n : scaledCell(raw, col.outQuantity, quantityScale);
+    r.inAsset = inAsset;
+    r.inQuantity = inAsset === undefined ? 0n : scaledCell(raw, col.inQuantity, quantityScale);
+    r.usd = scaledCell(raw, col.usdValue, usdScale);
+    r.feeAsset = feeAsset;
+    r.feeQuantity = feeAsset === undefined ? 0n : scaledCell(raw, col.feeQuantity, quantityScale);
+    r.feeUsd = scaledCell(raw, col.feeUsd, usdScale);
+    r.toWallet = d.toWallet;
+    r.lots = undefined;
+    r.subtype = d.subtype ?? "";
+    return r;
+  };
+
+  return {
+    prepare,
+    prepareRaw,
+    get quantityScale() {
+      return quantityScale;
+    },
+    get usdScale() {
+      return usdScale;
+    },
+    isKnownLot: (id) => (lineOfId.get(id) ?? 0) < 0,
+    checkLotReferences: () => {
+      for (const { line, lots } of lotsRows) {
+        for (const s of lots) {
+          const l = lineOfId.get(s.lotId);
+          if ((l === undefined || l > 0) && !s.lotId.startsWith(ALLOCATION_LOT_PREFIX)) {
+            throw ledgerError(source, line, "lots", `no lot "${s.lotId}" in the ledger`);
+          }
+        }
+      }
+    },
+  };
+};
+
+/** Rows converted and ordered for the engine. */
+export type PreparedLedger = {
+  /** In application order: time, then file order. */
+  rows: PreparedRow[];
+  quantityScale: number;
+  usdScale: number;
+};
+
+/** Multiplies a prepared row's amounts by 10^Δ to move it to higher scales. */
+export const rescaleRow = (r: PreparedRow, quantityFactor: bigint, usdFactor: bigint): void => {
+  r.outQuantity *= quantityFactor;
+  r.inQuantity *= quantityFactor;
+  r.feeQuantity *= quantityFactor;
+  if (r.lots) for (const l of r.lots) l.quantity *= quantityFactor;
+  r.usd *= usdFactor;
+  r.feeUsd *= usdFactor;
+};
+
+/** True when `b` may follow `a` in application order (times never decrease). */
+export const inTimeOrder = (a: PreparedRow, b: PreparedRow): boolean =>
+  a.ms < b.ms || (a.ms === b.ms && a.ns <= b.ns);
+
+/**
+ * Validates and converts all rows, then orders them by time (equal times keep input order).
+ * @param source - file name for error messages.
+ * @throws UserInputError `FILE:LINE: column: what is wrong` for an invalid row, a duplicate id or
+ * a `lots` cell naming no lot of the ledger.
+ */
+export const prepareLedger = (input: Iterable<LedgerRow>, source: string): PreparedLedger => {
+  const rows: PreparedRow[] = [];
+  let scales = { q: INITIAL_QUANTITY_SCALE, u: INITIAL_USD_SCALE };
+  const preparer = createRowPreparer(source, (q, u) => {
+    const qf = pow10(q - scales.q);
+    const uf = pow10(u - scales.u);
+    for (const r of rows) rescaleRow(r, qf, uf);
+    scales = { q, u };
+  });
+  let sorted = true;
+  for (const r of input) {
+    const p = preparer.prepare(r);
+    if (sorted && rows.length > 0 && !inTimeOrder(rows[rows.length - 1]!, p)) sorted = false;
+    rows.push(p);
+  }
+  preparer.checkLotReferences();
+  if (!sorted) rows.sort((a, b) => a.ms - b.ms || a.ns - b.ns || a.seq - b.seq);
+  return { rows, quantityScale: preparer.quantityScale, usdScale: preparer.usdScale };
+};

@@ -1,0 +1,189 @@
+/**
+ * Public types of the tax engine: options, Form 8949 rows, the Schedule D summary, warnings and
+ * the Rev. Proc. 2024-28 allocation record. USD amounts are `bigint` cents (`Cents`): exact, and
+ * already rounded the way the forms are filled in.
+ */
+
+/** A USD amount in cents (negative for losses). */
+export type Cents = bigint;
+
+/** Lot order for disposals and for the lots a transfer carries. */
+export type Method = "fifo" | "lifo" | "hifo";
+export const METHODS: readonly Method[] = ["fifo", "lifo", "hifo"];
+
+/**
+ * Which lots a row may use.
+ * - `universal`: one pool per asset across all wallets.
+ * - `wallet`: one pool per (wallet, asset), as Rev. Proc. 2024-28 requires from 2025.
+ * - `transition`: `universal` before 2025-01-01T00:00:00Z, then the safe-harbor allocation of
+ *   the remaining lots to the wallets, then `wallet`.
+ */
+export type Scope = "transition" | "universal" | "wallet";
+export const SCOPES: readonly Scope[] = ["transition", "universal", "wallet"];
+
+export type FilingStatus = "single" | "mfj" | "mfs" | "hoh";
+export const FILING_STATUSES: readonly FilingStatus[] = ["single", "mfj", "mfs", "hoh"];
+
+export type Term = "short" | "long";
+
+export type GainsOptions = {
+  /** First tax year to report (inclusive). */
+  fromYear: number;
+  /** Last tax year to report (inclusive); carryovers flow from each year into the next. */
+  toYear: number;
+  /** @defaultValue "fifo" */
+  method?: Method | undefined;
+  /** @defaultValue "transition" */
+  scope?: Scope | undefined;
+  /** Capital loss carryover into `fromYear` (positive cents): Schedule D lines 6 and 14. */
+  carryoverIn?: { shortTerm: Cents; longTerm: Cents } | undefined;
+  /** @defaultValue "single" */
+  filingStatus?: FilingStatus | undefined;
+  /**
+   * Taxable income (Form 1040 line 15, may be negative) of every reported year, used by the
+   * Capital Loss Carryover Worksheet line 1. When absent it is taken as large enough that the
+   * whole deduction is used.
+   */
+  taxableIncome?: Cents | undefined;
+  /** Disposing or transferring more than a pool holds is an error instead of a warning. */
+  strict?: boolean | undefined;
+  /**
+   * IANA time zone whose calendar dates are the dates of the rows (date acquired, date sold, tax
+   * year). @defaultValue "UTC"
+   */
+  timeZone?: string | undefined;
+  /** File name used in error messages (`FILE:LINE: column: …`). @defaultValue "ledger.csv" */
+  source?: string | undefined;
+};
+
+/** One line of Form 8949: the part of one disposal that came from one lot. */
+export type Form8949Row = {
+  /** The disposing row's id, or `<id>:fee` for a fee paid on a row of another type. */
+  disposalId: string;
+  /** The acquiring row's id; empty for a missing-basis shortfall. */
+  lotId: string;
+  wallet: string;
+  asset: string;
+  /** Exact decimal quantity. */
+  quantity: string;
+  /** `YYYY-MM-DD`; empty for a missing-basis shortfall. */
+  dateAcquired: string;
+  dateSold: string;
+  /** Column (d), rounded half-up to cents. */
+  proceeds: Cents;
+  /** Column (e), rounded half-up to cents. */
+  costBasis: Cents;
+  /** Column (f); empty: the engine makes no adjustments. */
+  adjustmentCode: string;
+  /** Column (g); `undefined` when no adjustment applies. */
+  adjustment: Cents | undefined;
+  /** Column (h) = proceeds − cost basis + adjustment (of the rounded values). */
+  gain: Cents;
+  term: Term;
+  /** Form 8949 check box: `I` (short) or `L` (long), activity not on a Form 1099-DA. */
+  box: "I" | "L";
+  /** Column (a), e.g. `0.5 ETH`. */
+  description: string;
+};
+
+/** Lots given away: removed from the pools, realizing nothing, never on Form 8949. */
+export type GiftRow = {
+  giftId: string;
+  /** Empty for units the pool did not hold (missing basis). */
+  lotId: string;
+  wallet: string;
+  asset: string;
+  quantity: string;
+  dateAcquired: string;
+  dateGiven: string;
+  /** The donor's basis of the units given, rounded half-up to cents. */
+  costBasis: Cents;
+};
+
+export type WarningCode = "missing_basis" | "unallocated" | "negative_balance";
+
+export type GainsWarning = {
+  code: WarningCode;
+  /** The row the warning is about (empty for allocation warnings). */
+  id: string;
+  /** `YYYY-MM-DD` of the row or event (in the chosen time zone). */
+  date: string;
+  message: string;
+};
+
+/** One line of the Rev. Proc. 2024-28 allocation record (lots → wallets on 2025-01-01). */
+export type AllocationEntry = {
+  asset: string;
+  /** Receiving wallet; empty for units left out (`unallocated`). */
+  wallet: string;
+  lotId: string;
+  quantity: string;
+  /** The lot's original acquisition instant, ISO 8601 UTC. */
+  acquired: string;
+  dateAcquired: string;
+  /** Unused basis allocated with these units, rounded half-up to cents. */
+  costBasis: Cents;
+  /** `allocated`, `missing_basis` (a zero-basis `alloc:` lot) or `unallocated`. */
+  status: "allocated" | "missing_basis" | "unallocated";
+};
+
+/** Units a pool still holds after the last row (open positions). */
+export type Position = {
+  /** The wallet of a wallet-scope pool; empty for a universal pool. */
+  wallet: string;
+  asset: string;
+  quantity: string;
+  /** Unused basis of the units, each lot's share rounded half-up to cents. */
+  costBasis: Cents;
+  /** Number of lots (or lot fractions) held. */
+  lots: number;
+};
+
+/** Totals of one part of Form 8949 (sums of the rounded rows). */
+export type PartTotals = { proceeds: Cents; costBasis: Cents; adjustments: Cents; gain: Cents; rows: number };
+
+/** The Schedule D figures of one tax year. */
+export type GainsSummary = {
+  taxYear: number;
+  method: Method;
+  scope: Scope;
+  filingStatus: FilingStatus;
+  /** Box I (Schedule D line 3). */
+  shortTerm: PartTotals;
+  /** Box L (Schedule D line 10). */
+  longTerm: PartTotals;
+  /** Lines 6 and 14, positive. */
+  carryoverIn: { shortTerm: Cents; longTerm: Cents };
+  /** Line 7. */
+  netShortTerm: Cents;
+  /** Line 15. */
+  netLongTerm: Cents;
+  /** Line 16. */
+  net: Cents;
+  /** Line 21 as a positive amount (0 without a net loss). */
+  capitalLossDeduction: Cents;
+  /** Capital Loss Carryover Worksheet lines 8 and 13 for the next year. */
+  carryoverOut: { shortTerm: Cents; longTerm: Cents };
+  /** `income` rows dated in the year: total and per subtype (`""` for rows without one). */
+  ordinaryIncome: { total: Cents; bySubtype: Record<string, Cents> };
+  warnings: GainsWarning[];
+};
+
+/** Everything the engine computes for one tax year. */
+export type YearResult = {
+  taxYear: number;
+  form8949: Form8949Row[];
+  gifts: GiftRow[];
+  summary: GainsSummary;
+};
+
+export type GainsResult = {
+  /** One entry per year of `fromYear … toYear`, in order. */
+  years: YearResult[];
+  /** The allocation record when the transition allocation happened, else `undefined`. */
+  allocation: AllocationEntry[] | undefined;
+  /** Every warning of the run (each year's summary holds those up to its year end). */
+  warnings: GainsWarning[];
+  /** What the pools hold after the last row of the ledger. */
+  positions: Position[];
+};
