@@ -19,7 +19,10 @@ describe("loadConfig()", () => {
 
   test("precedence: flags over environment over file", () => {
     const file = path.join(dir, "a.json");
-    writeFileSync(file, JSON.stringify({ user: "fromfile", logLevel: "warn", rpc: { base: "http://file:1" } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ user: "fromfile", logLevel: "warn", rpc: { base: "http://file:1" } }),
+    );
     const env = { LOTWISE_USER: "fromenv", LOTWISE_RPC_EVM_31337: "http://127.0.0.1:8545" };
     const c = loadConfig({ env, configFile: file, flags: { logLevel: "debug", user: undefined }, cwd: dir });
     expect(c.user).toBe("fromenv");
@@ -33,7 +36,9 @@ describe("loadConfig()", () => {
     );
     const file = path.join(dir, "b.json");
     writeFileSync(file, JSON.stringify({ tax: { method: "lofo" } }));
-    expect(() => loadConfig({ env: {}, configFile: file, cwd: dir })).toThrow(/invalid setting tax.method \(from .*b\.json\)/);
+    expect(() => loadConfig({ env: {}, configFile: file, cwd: dir })).toThrow(
+      /invalid setting tax.method \(from .*b\.json\)/,
+    );
     expect(() => loadConfig({ env: {}, flags: { logLevel: "loud" }, cwd: dir })).toThrow(ConfigError);
   });
 
@@ -50,6 +55,8 @@ describe("loadConfig()", () => {
       flags: { rpc: { ethereum: "https://eth.example/v2/SECRETKEY123" } },
       cwd: dir,
     });
-    expect(secretsOf(c)).toEqual(expect.arrayContaining(["postgres://u:pw@db:5432/x", "https://eth.example/v2/SECRETKEY123"]));
+    expect(secretsOf(c)).toEqual(
+      expect.arrayContaining(["postgres://u:pw@db:5432/x", "https://eth.example/v2/SECRETKEY123"]),
+    );
   });
 });

@@ -22,11 +22,19 @@ describe("logger", () => {
 
   test("levels filter and json lines carry msg plus fields", () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: "warn", json: true, write: (l) => lines.push(l) }).child({ action: "sync" });
+    const logger = createLogger({ level: "warn", json: true, write: (l) => lines.push(l) }).child({
+      action: "sync",
+    });
     logger.info("hidden");
     logger.warn("shown", { chain_id: 1, big: 2n ** 70n });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "warn", msg: "shown", action: "sync", chain_id: 1, big: "1180591620717411303424" });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: "warn",
+      msg: "shown",
+      action: "sync",
+      chain_id: 1,
+      big: "1180591620717411303424",
+    });
   });
 
   test("createRedactor() leaves text without secrets alone", () => {

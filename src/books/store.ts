@@ -209,3 +209,12 @@ export const loadLedgerRows = async (
     origin: r.origin,
   }));
 };
+
+/** Open review items of the user. */
+export const countOpenReviews = async (db: DbOrTx, userId: number): Promise<number> => {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(reviewItems)
+    .where(and(eq(reviewItems.userId, userId), eq(reviewItems.status, "open")));
+  return Number(row?.n ?? 0);
+};

@@ -100,7 +100,17 @@ export type GiftRow = {
   costBasis: Cents;
 };
 
-export type WarningCode = "missing_basis" | "unallocated" | "negative_balance";
+/**
+ * `missing_basis`, `unallocated`, `negative_balance` come from the engine; `missing_price` and
+ * `unreviewed` from the stored ledger (a row valued at 0 for lack of a price, transactions still
+ * waiting in the review queue), added by `lotwise gains` when it runs on the stored ledger.
+ */
+export type WarningCode =
+  | "missing_basis"
+  | "unallocated"
+  | "negative_balance"
+  | "missing_price"
+  | "unreviewed";
 
 export type GainsWarning = {
   code: WarningCode;

@@ -130,4 +130,44 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
     });
     expect(summary.net).toBe("47.51");
   });
+
+  test("gains on the stored ledger equals gains on its export; without prices it warns, never a silent zero", async () => {
+    const stored = await cli("gains", "--year", "2024", "--out", path.join(dir, "stored"));
+    expect(stored.stderr).toBe("");
+    expect(stored.code).toBe(0);
+    expect(readFileSync(path.join(dir, "stored", "form8949.csv"), "utf8")).toBe(
+      readFileSync(path.join(dir, "out", "form8949.csv"), "utf8"),
+    );
+
+    // A second user's books without any price file: the swap is valued at 0 and every report says so.
+    const bare = mkdtempSync(path.join(tmpdir(), "lotwise-sol-noprice-"));
+    writeFileSync(
+      path.join(bare, "lotwise.config.json"),
+      JSON.stringify({
+        dataDir: path.join(bare, ".lotwise"),
+        rpc: { solana: server.url },
+        prices: { order: ["file", "stablecoin"] },
+      }),
+    );
+    const run = (...args: string[]) =>
+      runCli(["--config", path.join(bare, "lotwise.config.json"), "--no-progress", ...args], { cwd: bare });
+    expect((await run("wallets", "add", WALLET)).code).toBe(0);
+    expect((await run("sync")).code).toBe(0);
+    const review = JSON.parse((await run("review", "list", "--json")).stdout) as {
+      tx: string;
+      reason: string;
+    }[];
+    expect(review).toEqual([expect.objectContaining({ tx: SIG, reason: "missing_price" })]);
+    const gains = await run("gains", "--year", "2024", "--out", path.join(bare, "out"));
+    expect(gains.code).toBe(0);
+    const summary = JSON.parse(readFileSync(path.join(bare, "out", "summary.json"), "utf8"));
+    const codes = summary.warnings.map((w: { code: string }) => w.code);
+    // The swap's SOL has no lot (missing basis), its value and its fee have no price, and a review item is open.
+    expect(codes).toEqual(expect.arrayContaining(["missing_basis", "missing_price", "unreviewed"]));
+    expect(
+      summary.warnings
+        .filter((w: { code: string; id: string }) => w.code === "missing_price")
+        .map((w: { id: string }) => w.id),
+    ).toEqual([`solana:${SIG}:0`, `solana:${SIG}:0`]);
+  });
 });

@@ -59,16 +59,50 @@ type GainsFlags = {
   out: string;
 };
 
+/** What the stored ledger says beyond its rows: price gaps and unreviewed transactions. */
+type StoredLedgerNotes = {
+  /** Rows valued at 0 for lack of a price: id, `YYYY-MM-DD`, message. */
+  missingPrices: { id: string; date: string; message: string }[];
+  /** Open review items (unmatched transfers, guesses) by the date of their transaction. */
+  openReviews: number;
+};
+
 /**
- * Loads the user's stored (reconciled) ledger when `--ledger` is not given.
- * @dev Placeholder until the stored ledger lands (ledger/classification issue): replace the body,
- * keeping the signature. It may call `runtime.createCommon(command)` to reach the database.
+ * Loads the user's stored (reconciled) ledger when `--ledger` is not given: brings it up to date
+ * with the synced chain data (an incremental rebuild), then reads every row in ledger order.
  */
-export const loadStoredLedger = async (_args: {
+export const loadStoredLedger = async (args: {
   command: Command;
   runtime: CliRuntime;
-}): Promise<LedgerRow[]> => {
-  throw new UserInputError("--ledger is required until the stored ledger is available");
+}): Promise<{ rows: LedgerRow[]; notes: StoredLedgerNotes }> => {
+  const [{ openServices }, { rebuildAndReport }, { loadLedgerRows, countOpenReviews }] = await Promise.all([
+    import("../../services.ts"),
+    import("../rebuild.ts"),
+    import("../../books/store.ts"),
+  ]);
+  const common = args.runtime.createCommon(args.command);
+  const services = await openServices(common);
+  await rebuildAndReport(services, () => {});
+  const stored = await loadLedgerRows(services.database.db, services.userId);
+  const notes: StoredLedgerNotes = {
+    missingPrices: [],
+    openReviews: await countOpenReviews(services.database.db, services.userId),
+  };
+  const rows = stored.map(({ warnings, priceSources: _sources, origin: _origin, ...row }) => {
+    for (const w of warnings) {
+      if (w.startsWith("missing_price:")) {
+        notes.missingPrices.push({
+          id: row.id,
+          date: row.time.slice(0, 10),
+          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (import a price: lotwise prices import)`,
+        });
+      }
+    }
+    return row;
+  });
+  if (rows.length === 0)
+    throw new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
+  return { rows, notes };
 };
 
 const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
@@ -241,11 +275,14 @@ export const register: RegisterCommand = (program, runtime) => {
         );
       }
       const ledger = flags.ledger;
+      let notes: StoredLedgerNotes | undefined;
       const feed: LedgerFeed =
         ledger !== undefined
           ? (h) => streamLedgerFile(ledger, h.row, { onRaw: h.raw })
           : async (h) => {
-              for (const row of await loadStoredLedger({ command, runtime })) h.row(row);
+              const stored = await loadStoredLedger({ command, runtime });
+              notes = stored.notes;
+              for (const row of stored.rows) h.row(row);
             };
 
       const outputs = createOutputSet();
@@ -289,6 +326,21 @@ export const register: RegisterCommand = (program, runtime) => {
           },
           sink,
         );
+        // A missing price or an undecided transaction changes every year from its date on.
+        for (const s of report.summaries) {
+          if (!notes) continue;
+          const yearEnd = `${s.taxYear}-12-31`;
+          for (const m of notes.missingPrices)
+            if (m.date <= yearEnd) s.warnings.push({ code: "missing_price", ...m });
+          if (notes.openReviews > 0) {
+            s.warnings.push({
+              code: "unreviewed",
+              id: "",
+              date: "",
+              message: `${notes.openReviews} transaction(s) await review and may be missing from the ledger or valued by a guess (lotwise review list)`,
+            });
+          }
+        }
         for (const s of report.summaries) {
           const f = await outputs.add(path.join(dirOf(s.taxYear), "summary.json"));
           outputs.write(f, formatSummaryJson(s));

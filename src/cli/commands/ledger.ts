@@ -1,13 +1,23 @@
 import path from "node:path";
-import { importLedgerRows } from "../../books/imports.ts";
-import { loadLedgerRows } from "../../books/store.ts";
 import { UserInputError } from "../../errors.ts";
-import { readLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
-import { writeLedgerCsv } from "../../ledger/write.ts";
-import { openServices } from "../../services.ts";
-import { rebuildAndReport } from "../rebuild.ts";
 import type { RegisterCommand } from "./types.ts";
+
+// Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
+let importLedgerRows: typeof import("../../books/imports.ts").importLedgerRows;
+let loadLedgerRows: typeof import("../../books/store.ts").loadLedgerRows;
+let readLedgerFile: typeof import("../../ledger/read.ts").readLedgerFile;
+let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
+let openServices: typeof import("../../services.ts").openServices;
+let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+const load = async () => {
+  ({ importLedgerRows } = await import("../../books/imports.ts"));
+  ({ loadLedgerRows } = await import("../../books/store.ts"));
+  ({ readLedgerFile } = await import("../../ledger/read.ts"));
+  ({ writeLedgerCsv } = await import("../../ledger/write.ts"));
+  ({ openServices } = await import("../../services.ts"));
+  ({ rebuildAndReport } = await import("../rebuild.ts"));
+};
 
 const parseYear = (y: string | undefined): number | undefined => {
   if (y === undefined) return undefined;
@@ -29,6 +39,7 @@ export const register: RegisterCommand = (program, runtime) => {
       "rows up to the end of this tax year (earlier years are kept: their lots carry into it)",
     )
     .action(async (opts: { out: string; year?: string }, command) => {
+      await load();
       const year = parseYear(opts.year);
       const common = runtime.createCommon(command);
       const services = await openServices(common);
@@ -59,6 +70,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .argument("<file>", "ledger CSV v1 file")
     .requiredOption("--name <name>", "a name for this import, e.g. coinbase")
     .action(async (file: string, opts: { name: string }, command) => {
+      await load();
       if (!/^[\w.-]+$/.test(opts.name))
         throw new UserInputError("--name may use letters, digits, '.', '_' and '-' only");
       const rows = await readLedgerFile(path.resolve(file), file);
@@ -81,6 +93,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("classify, price and rebuild the ledger now (normally automatic after each sync)")
     .option("--full", "rebuild everything, not only what changed")
     .action(async (opts: { full?: boolean }, command) => {
+      await load();
       const common = runtime.createCommon(command);
       const services = await openServices(common);
       await rebuildAndReport(services, runtime.out, opts.full === true);

@@ -1,8 +1,17 @@
-import { assetOptionsFromConfig, createAssetIdentity } from "../../assets/index.ts";
 import { UserInputError } from "../../errors.ts";
-import { importPriceFile, listStoredPrices } from "../../prices/index.ts";
-import { openServices } from "../../services.ts";
 import type { RegisterCommand } from "./types.ts";
+
+// Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
+let assetOptionsFromConfig: typeof import("../../assets/index.ts").assetOptionsFromConfig;
+let createAssetIdentity: typeof import("../../assets/index.ts").createAssetIdentity;
+let importPriceFile: typeof import("../../prices/index.ts").importPriceFile;
+let listStoredPrices: typeof import("../../prices/index.ts").listStoredPrices;
+let openServices: typeof import("../../services.ts").openServices;
+const load = async () => {
+  ({ assetOptionsFromConfig, createAssetIdentity } = await import("../../assets/index.ts"));
+  ({ importPriceFile, listStoredPrices } = await import("../../prices/index.ts"));
+  ({ openServices } = await import("../../services.ts"));
+};
 
 /**
  * `lotwise prices import FILE.csv` stores a USD price file (columns `asset,time,usd`; see
@@ -17,6 +26,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("import a USD price file: CSV with columns asset,time,usd (a date alone means 00:00 UTC)")
     .argument("<file>", "the CSV file")
     .action(async (file: string, _opts, command) => {
+      await load();
       const common = runtime.createCommon(command);
       const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
       const { database } = await openServices(common);
@@ -39,6 +49,7 @@ export const register: RegisterCommand = (program, runtime) => {
     })
     .option("--json", "print JSON")
     .action(async (opts: { asset?: string; limit?: number; json?: boolean }, command) => {
+      await load();
       const common = runtime.createCommon(command);
       const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
       const { database } = await openServices(common);

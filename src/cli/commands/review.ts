@@ -1,10 +1,22 @@
-import { and, asc, eq } from "drizzle-orm";
-import { classifications, overrides, reviewItems } from "../../../db/schema/index.ts";
 import type { OverrideAction } from "../../classify/overrides.ts";
 import { UserInputError } from "../../errors.ts";
-import { openServices } from "../../services.ts";
-import { rebuildAndReport } from "../rebuild.ts";
 import type { RegisterCommand } from "./types.ts";
+
+// Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
+let and: typeof import("drizzle-orm").and;
+let asc: typeof import("drizzle-orm").asc;
+let eq: typeof import("drizzle-orm").eq;
+let classifications: typeof import("../../../db/schema/index.ts").classifications;
+let overrides: typeof import("../../../db/schema/index.ts").overrides;
+let reviewItems: typeof import("../../../db/schema/index.ts").reviewItems;
+let openServices: typeof import("../../services.ts").openServices;
+let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+const load = async () => {
+  ({ and, asc, eq } = await import("drizzle-orm"));
+  ({ classifications, overrides, reviewItems } = await import("../../../db/schema/index.ts"));
+  ({ openServices } = await import("../../services.ts"));
+  ({ rebuildAndReport } = await import("../rebuild.ts"));
+};
 
 const ACTIONS = ["spend", "sell", "gift", "income", "transfer", "ignore", "spam"] as const;
 
@@ -39,6 +51,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--all", "include resolved items")
     .option("--json", "print JSON")
     .action(async (opts: { all?: boolean; json?: boolean }, command) => {
+      await load();
       const common = runtime.createCommon(command);
       const { database, userId } = await openServices(common);
       const rows = await database.db
@@ -87,6 +100,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--note <text>", "a note kept on the ledger rows")
     .action(
       async (ref: string, opts: { as?: string; to?: string; subtype?: string; note?: string }, command) => {
+        await load();
         const action = parseAction(opts);
         const common = runtime.createCommon(command);
         const services = await openServices(common);
@@ -138,6 +152,7 @@ export const register: RegisterCommand = (program, runtime) => {
         },
         command,
       ) => {
+        await load();
         const action = parseAction(opts);
         if (opts.direction && opts.direction !== "in" && opts.direction !== "out")
           throw new UserInputError("--direction must be in or out");
@@ -166,6 +181,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .command("rules")
     .description("list decisions (per transaction and rules)")
     .action(async (_opts, command) => {
+      await load();
       const common = runtime.createCommon(command);
       const { database, userId } = await openServices(common);
       const rows = await database.db
@@ -185,6 +201,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("remove a decision by id (see lotwise review rules)")
     .argument("<id>", "decision id")
     .action(async (id: string, _opts, command) => {
+      await load();
       if (!/^\d+$/.test(id)) throw new UserInputError(`decision id must be a number, got '${id}'`);
       const common = runtime.createCommon(command);
       const services = await openServices(common);

@@ -1,12 +1,22 @@
-import { parseWalletSpec, walletKey } from "../../../chains/registry.ts";
 import type { SyncWalletResult } from "../../../chains/types.ts";
-import { listWallets } from "../../../db/wallets.ts";
-import { syncWalletJob } from "../../../workers/processors/sync-wallet.ts";
 import { BaseError, UserInputError } from "../../errors.ts";
-import { openServices } from "../../services.ts";
 import { collect, parseRpcFlags } from "../options.ts";
-import { rebuildAndReport } from "../rebuild.ts";
 import type { RegisterCommand } from "./types.ts";
+
+// Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
+let parseWalletSpec: typeof import("../../../chains/registry.ts").parseWalletSpec;
+let walletKey: typeof import("../../../chains/registry.ts").walletKey;
+let listWallets: typeof import("../../../db/wallets.ts").listWallets;
+let syncWalletJob: typeof import("../../../workers/processors/sync-wallet.ts").syncWalletJob;
+let openServices: typeof import("../../services.ts").openServices;
+let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+const load = async () => {
+  ({ parseWalletSpec, walletKey } = await import("../../../chains/registry.ts"));
+  ({ listWallets } = await import("../../../db/wallets.ts"));
+  ({ syncWalletJob } = await import("../../../workers/processors/sync-wallet.ts"));
+  ({ openServices } = await import("../../services.ts"));
+  ({ rebuildAndReport } = await import("../rebuild.ts"));
+};
 
 export const register: RegisterCommand = (program, runtime) => {
   program
@@ -19,6 +29,7 @@ export const register: RegisterCommand = (program, runtime) => {
       collect,
     )
     .action(async (opts: { wallet?: string[]; rpc?: string[] }, command) => {
+      await load();
       const rpc = parseRpcFlags(opts.rpc);
       const common = runtime.createCommon(command, { rpc });
       const services = await openServices(common);

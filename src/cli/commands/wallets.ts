@@ -1,8 +1,15 @@
-import { parseWalletSpec, walletKey } from "../../../chains/registry.ts";
-import { listWallets, removeWallet, upsertWallet } from "../../../db/wallets.ts";
 import { UserInputError } from "../../errors.ts";
-import { openServices } from "../../services.ts";
 import type { RegisterCommand } from "./types.ts";
+
+/** Heavy modules (viem, the database) load only when a wallets command runs, keeping `--help` fast. */
+const deps = async () => {
+  const [registry, db, services] = await Promise.all([
+    import("../../../chains/registry.ts"),
+    import("../../../db/wallets.ts"),
+    import("../../services.ts"),
+  ]);
+  return { ...registry, ...db, ...services };
+};
 
 export const register: RegisterCommand = (program, runtime) => {
   const wallets = program.command("wallets").description("add, list and remove wallets");
@@ -17,6 +24,7 @@ export const register: RegisterCommand = (program, runtime) => {
       "the address is an exchange deposit address (sends to it are transfers to that account)",
     )
     .action(async (specs: string[], opts: { label?: string; exchange?: boolean }, command) => {
+      const { parseWalletSpec, upsertWallet, openServices } = await deps();
       const common = runtime.createCommon(command);
       // Validate every spec before touching the database: a typo adds nothing.
       const parsed = specs.map((s) => parseWalletSpec(s, { nativeSymbols: common.config.nativeSymbols }));
@@ -37,6 +45,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("list wallets")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }, command) => {
+      const { listWallets, walletKey, openServices } = await deps();
       const common = runtime.createCommon(command);
       const { database, userId } = await openServices(common);
       const rows = await listWallets(database.db, userId);
@@ -72,6 +81,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("remove wallets and their synced data")
     .argument("<wallet...>", "wallets to remove")
     .action(async (specs: string[], _opts, command) => {
+      const { parseWalletSpec, removeWallet, openServices } = await deps();
       const common = runtime.createCommon(command);
       const parsed = specs.map((s) => parseWalletSpec(s, { nativeSymbols: common.config.nativeSymbols }));
       const { database, userId } = await openServices(common);

@@ -1,8 +1,15 @@
-import { startBullWorkers } from "../../../workers/bullmq.ts";
-import { JOB_DEFINITIONS } from "../../../workers/registry.ts";
 import { ConfigError } from "../../errors.ts";
-import { openServices } from "../../services.ts";
 import type { RegisterCommand } from "./types.ts";
+
+// Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
+let startBullWorkers: typeof import("../../../workers/bullmq.ts").startBullWorkers;
+let JOB_DEFINITIONS: typeof import("../../../workers/registry.ts").JOB_DEFINITIONS;
+let openServices: typeof import("../../services.ts").openServices;
+const load = async () => {
+  ({ startBullWorkers } = await import("../../../workers/bullmq.ts"));
+  ({ JOB_DEFINITIONS } = await import("../../../workers/registry.ts"));
+  ({ openServices } = await import("../../services.ts"));
+};
 
 export const register: RegisterCommand = (program, runtime) => {
   program
@@ -11,6 +18,7 @@ export const register: RegisterCommand = (program, runtime) => {
       "start a queue worker process (needs REDIS_URL and DATABASE_URL); stops cleanly on SIGINT/SIGTERM",
     )
     .action(async (_opts, command) => {
+      await load();
       const common = runtime.createCommon(command);
       const { config, logger, shutdown } = common;
       if (!config.redisUrl) {
