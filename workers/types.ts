@@ -43,6 +43,8 @@ export type JobDefinition<Data = unknown, Result = unknown> = {
   concurrency?: number;
 };
 
+/** A definition of any payload and result (lists of job types; each keeps its own types where used). */
+// biome-ignore lint/suspicious/noExplicitAny: payload types are contravariant; a list of definitions needs `any` here.
 export type AnyJobDefinition = JobDefinition<any, any>;
 
 export type JobState = "waiting" | "active" | "completed" | "failed" | "delayed" | "unknown";

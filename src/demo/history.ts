@@ -109,7 +109,10 @@ export const playDemoHistory = async (
     return dev.send({ gas: 6_000_000n, ...req });
   };
   let clock = at("2024-05-31T00:00:00Z");
-  const tick = () => new Date((clock += 60) * 1000).toISOString();
+  const tick = () => {
+    clock += 60;
+    return new Date(clock * 1000).toISOString();
+  };
   await when(tick());
   const usdc = await dev.deploy(market, art.TestToken, ["USD Coin", "USDC", 100_000_000n * E]);
   await when(tick());

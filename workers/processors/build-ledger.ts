@@ -1,4 +1,4 @@
-import { buildLedger, type BuildResult } from "../../src/books/build.ts";
+import { type BuildResult, buildLedger } from "../../src/books/build.ts";
 import { createServicePricer } from "../../src/books/pricer.ts";
 import type { ClassifySettings } from "../../src/classify/settings.ts";
 import type { Config } from "../../src/config.ts";
@@ -54,7 +54,10 @@ export const buildLedgerJob: JobDefinition<BuildLedgerData, BuildResult> = {
       pricer: createServicePricer(prices, config.prices.order),
       full: data.full,
       progress: {
-        advance: (n = 1) => ctx.reportProgress({ done: (done += n), unit: "transactions" }),
+        advance: (n = 1) => {
+          done += n;
+          ctx.reportProgress({ done, unit: "transactions" });
+        },
         update: (u) => {
           if (u.done !== undefined) done = u.done;
           ctx.reportProgress({ done, total: u.total, unit: "transactions", detail: u.detail });
