@@ -1,6 +1,6 @@
 /**
  * A small Solana JSON-RPC server on 127.0.0.1 that replays recorded mainnet responses from
- * `../shared/fixtures/solana` (read in place, never modified), with bounded fault injection.
+ * `test/fixtures/solana` (recorded mainnet data, never modified), with bounded fault injection.
  *
  * What it serves, and where each answer comes from:
  * - `getTransaction`: the recorded `result` for the signature, **in the encoding recorded**
@@ -43,7 +43,8 @@ import {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** The shared, read-only Solana fixtures. */
-export const SOLANA_FIXTURES = path.resolve(ROOT, "../shared/fixtures/solana");
+/** Recorded Solana responses (copied unchanged from shared/fixtures/solana; see test/fixtures/README.md). */
+export const SOLANA_FIXTURES = path.resolve(ROOT, "test/fixtures/solana");
 
 export type ReplayFault =
   /** Answer HTTP 429 (with `Retry-After: 0`). */

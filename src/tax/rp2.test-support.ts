@@ -22,7 +22,8 @@ import { parseCsv } from "../utils/csv.ts";
 import { divRoundHalfUp, formatCents } from "./money.ts";
 import type { Form8949Row, Method } from "./types.ts";
 
-export const RP2_DIR = path.resolve(import.meta.dirname, "../../../shared/fixtures/rp2");
+/** rp2's golden cases, copied unchanged from shared/fixtures/rp2 (see test/fixtures/README.md). */
+export const RP2_DIR = path.resolve(import.meta.dirname, "../../test/fixtures/rp2");
 
 const readCsvObjects = (file: string): Record<string, string>[] => {
   const [header, ...records] = parseCsv(readFileSync(file, "utf8"));

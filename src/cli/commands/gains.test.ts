@@ -32,7 +32,9 @@ const writeLedger = (text: string) => {
 const lotwise = async (args: string[]) => {
   let out = "";
   let err = "";
-  const code = await run(["gains", ...args], {}, { out: (t) => (out += t), err: (t) => (err += t) });
+  // Without --ledger, gains reads the stored ledger: keep its embedded database in the test's folder.
+  const env = { LOTWISE_DATA_DIR: path.join(work, "data") };
+  const code = await run(["gains", ...args], env, { out: (t) => (out += t), err: (t) => (err += t) });
   return { code, out, err };
 };
 
@@ -274,7 +276,7 @@ describe("lotwise gains", () => {
   });
 
   test.each([
-    [["--year", "2025"], "--ledger is required until the stored ledger is available"],
+    [["--year", "2025"], "the stored ledger is empty: add wallets and sync, or pass --ledger FILE"],
     [["--ledger", "LEDGER", "--out", "OUT"], "--year YYYY (or --years A-B) is required"],
     [["--ledger", "LEDGER", "--year", "25", "--out", "OUT"], '--year expects YYYY, got "25"'],
     [["--ledger", "LEDGER", "--years", "2025-2023", "--out", "OUT"], "--years expects A-B with A ≤ B"],
