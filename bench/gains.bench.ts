@@ -14,6 +14,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRandom } from "./random.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -23,18 +24,6 @@ const METHODS = ["fifo", "lifo", "hifo"] as const;
 const SCOPES = ["transition", "universal", "wallet"] as const;
 const WALL_TARGET_S = 5;
 const RSS_TARGET_MB = 1536;
-
-/** mulberry32: a small deterministic PRNG (the same ledger for the same seed). */
-const createRandom = (seed: number) => {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 type Asset = { name: string; decimals: number; price: number };
 

@@ -16,6 +16,7 @@ import { replaceSourcePrices } from "../src/prices/cache.ts";
 import { createPriceService } from "../src/prices/service.ts";
 import type { PriceQuery } from "../src/prices/types.ts";
 import { createTestCommon, createTestDatabase, type DatabaseKind } from "../test/services.ts";
+import { createRandom } from "./random.ts";
 
 const FILE_ASSETS = [
   "ETH",
@@ -30,17 +31,6 @@ const FILE_ASSETS = [
 const CACHED_ASSETS = ["ARB", "OP", "LINK", "UNI"];
 const YEAR_START = Date.parse("2024-01-01T00:00:00Z");
 const HOURS = 366 * 24;
-
-const createRandom = (seed: number) => {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const flag = (args: string[], name: string, fallback: number) => {
   const f = args.find((a) => a.startsWith(`--${name}=`));

@@ -145,40 +145,6 @@ export const setCursor = async (
     });
 };
 
-/**
- * Reorg clean-up: removes a wallet's non-final transactions and movements above `block`, and the
- * chain's raw records and block headers above it (they are re-fetched from the new canonical chain).
- */
-export const rollbackAbove = async (
-  db: DbOrTx,
-  args: { chain: string; walletId: number; block: bigint },
-): Promise<void> => {
-  await db.transaction(async (tx) => {
-    await tx
-      .delete(movements)
-      .where(
-        and(
-          eq(movements.walletId, args.walletId),
-          eq(movements.chain, args.chain),
-          gt(movements.blockNumber, args.block),
-        ),
-      );
-    await tx
-      .delete(transactions)
-      .where(
-        and(
-          eq(transactions.walletId, args.walletId),
-          eq(transactions.chain, args.chain),
-          gt(transactions.blockNumber, args.block),
-        ),
-      );
-    await tx
-      .delete(rawRecords)
-      .where(and(eq(rawRecords.chain, args.chain), gt(rawRecords.blockNumber, args.block)));
-    await tx.delete(blocks).where(and(eq(blocks.chain, args.chain), gt(blocks.number, args.block)));
-  });
-};
-
 /** Marks a wallet's transactions and movements at or below `block` final. */
 export const markFinal = async (
   db: DbOrTx,

@@ -3,6 +3,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
 import type { LedgerRow } from "../ledger/types.ts";
+import { insertLedgerRows } from "./store.ts";
 
 const CHUNK = 400;
 
@@ -40,33 +41,16 @@ export const importLedgerRows = async (
       .delete(ledgerRows)
       .where(and(eq(ledgerRows.userId, args.userId), eq(ledgerRows.origin, origin)))
       .returning({ id: ledgerRows.id });
-    for (let i = 0; i < args.rows.length; i += CHUNK) {
-      await tx.insert(ledgerRows).values(
-        args.rows.slice(i, i + CHUNK).map((r, j) => ({
-          userId: args.userId,
-          id: r.id,
-          seq: i + j,
-          origin,
-          time: new Date(r.time),
-          type: r.type,
-          wallet: r.wallet,
-          outAsset: r.outAsset ?? null,
-          outQuantity: r.outQuantity ?? null,
-          inAsset: r.inAsset ?? null,
-          inQuantity: r.inQuantity ?? null,
-          usdValue: r.usdValue ?? null,
-          feeAsset: r.feeAsset ?? null,
-          feeQuantity: r.feeQuantity ?? null,
-          feeUsd: r.feeUsd ?? null,
-          toWallet: r.toWallet ?? null,
-          lots: r.lots ?? null,
-          subtype: r.subtype ?? null,
-          tx: r.tx ?? null,
-          note: r.note ?? null,
-          priceSources: { usd_value: origin },
-        })),
-      );
-    }
+    await insertLedgerRows(
+      tx,
+      args.rows.map((row, seq) => ({
+        row,
+        userId: args.userId,
+        seq,
+        origin,
+        priceSources: { usd_value: origin },
+      })),
+    );
     return { inserted: args.rows.length, replaced: removed.length };
   });
 };

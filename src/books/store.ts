@@ -40,6 +40,50 @@ const chunks = <T>(xs: readonly T[], n = CHUNK): T[][] => {
   return out;
 };
 
+/** A ledger row with what the table stores beside it. */
+export type StoredRowInput = {
+  row: LedgerRow;
+  userId: number;
+  /** Order among rows of the same time. */
+  seq: number;
+  /** `chain` or `import:<name>`. */
+  origin: string;
+  priceSources: Record<string, string>;
+  warnings?: readonly string[];
+};
+
+/** Writes ledger rows in bulk (one JSON parameter per 5,000 rows): the one place rows become table records. */
+export const insertLedgerRows = (db: DbOrTx, rows: readonly StoredRowInput[]): Promise<void> =>
+  bulkInsert(
+    db,
+    "lotwise_app.ledger_rows",
+    LEDGER_ROW_COLUMNS,
+    rows.map(({ row: r, userId, seq, origin, priceSources, warnings }) => ({
+      user_id: userId,
+      id: r.id,
+      seq,
+      origin,
+      time: r.time,
+      type: r.type,
+      wallet: r.wallet,
+      out_asset: r.outAsset ?? null,
+      out_quantity: r.outQuantity ?? null,
+      in_asset: r.inAsset ?? null,
+      in_quantity: r.inQuantity ?? null,
+      usd_value: r.usdValue ?? null,
+      fee_asset: r.feeAsset ?? null,
+      fee_quantity: r.feeQuantity ?? null,
+      fee_usd: r.feeUsd ?? null,
+      to_wallet: r.toWallet ?? null,
+      lots: r.lots ?? null,
+      subtype: r.subtype ?? null,
+      tx: r.tx ?? null,
+      note: r.note ?? null,
+      price_sources: priceSources,
+      warnings: warnings ?? [],
+    })),
+  );
+
 /** Review reasons written by classification and pricing (user-imported rows have none). */
 export type ReviewRow = { chain: string; txHash: string; reason: string; message: string };
 
@@ -96,32 +140,14 @@ export const replaceChainLedger = async (
       await tx.delete(classifications).where(eq(classifications.userId, userId));
       await tx.delete(reviewItems).where(eq(reviewItems.userId, userId));
     }
-    await bulkInsert(
+    await insertLedgerRows(
       tx,
-      "lotwise_app.ledger_rows",
-      LEDGER_ROW_COLUMNS,
       args.rows.map((r) => ({
-        user_id: userId,
-        id: r.id,
+        row: r,
+        userId,
         seq: args.seqOf(r),
         origin: "chain",
-        time: r.time,
-        type: r.type,
-        wallet: r.wallet,
-        out_asset: r.outAsset ?? null,
-        out_quantity: r.outQuantity ?? null,
-        in_asset: r.inAsset ?? null,
-        in_quantity: r.inQuantity ?? null,
-        usd_value: r.usdValue ?? null,
-        fee_asset: r.feeAsset ?? null,
-        fee_quantity: r.feeQuantity ?? null,
-        fee_usd: r.feeUsd ?? null,
-        to_wallet: r.toWallet ?? null,
-        lots: r.lots ?? null,
-        subtype: r.subtype ?? null,
-        tx: r.tx ?? null,
-        note: r.note ?? null,
-        price_sources: r.priceSources,
+        priceSources: r.priceSources,
         warnings: r.warnings,
       })),
     );
