@@ -13,7 +13,15 @@ describe("lotwise demo", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const dir = path.join(cwd, "lotwise-demo");
-    for (const step of ["wallets add", "ledger import", "sync", "review list", "review set", "ledger export", "gains"]) {
+    for (const step of [
+      "wallets add",
+      "ledger import",
+      "sync",
+      "review list",
+      "review set",
+      "ledger export",
+      "gains",
+    ]) {
       expect(r.stdout).toContain(`$ lotwise ${step}`);
     }
 
@@ -21,7 +29,8 @@ describe("lotwise demo", () => {
     // Every row built from chain data names its transaction and where its USD values came from.
     for (const row of ledger.filter((x) => x.extra?.x_origin === "chain")) {
       expect(row.tx, row.id).toMatch(/^0x[0-9a-f]{64}/);
-      if (row.usdValue !== undefined) expect(row.extra?.x_price_source, row.id).toMatch(/^(onchain:evm:31337:|stablecoin|file:)/);
+      if (row.usdValue !== undefined)
+        expect(row.extra?.x_price_source, row.id).toMatch(/^(onchain:evm:31337:|stablecoin|file:)/);
       expect(row.extra?.x_warnings ?? "", row.id).toBe("");
     }
     const types = new Set(ledger.map((x) => x.type));
@@ -29,7 +38,15 @@ describe("lotwise demo", () => {
     expect(ledger.some((x) => x.subtype === "lp_deposit")).toBe(true);
     expect(ledger.some((x) => x.subtype === "lp_withdrawal")).toBe(true);
     // The Coinbase deposit address is an exchange account: the 1,000 USDC sent there is a transfer to it.
-    expect(ledger.some((x) => x.type === "transfer" && x.toWallet === "coinbase:main" && x.outAsset === "USDC" && x.outQuantity === "1000")).toBe(true);
+    expect(
+      ledger.some(
+        (x) =>
+          x.type === "transfer" &&
+          x.toWallet === "coinbase:main" &&
+          x.outAsset === "USDC" &&
+          x.outQuantity === "1000",
+      ),
+    ).toBe(true);
 
     const summary = JSON.parse(readFileSync(path.join(dir, "summary.json"), "utf8"));
     expect(summary).toMatchObject({ tax_year: 2025, method: "fifo", scope: "transition", warnings: [] });
