@@ -12,7 +12,7 @@ import {
   setCursor,
   type TransactionRow,
 } from "../store.ts";
-import { createHttpTransport } from "../transport.ts";
+import { createHttpTransport, isMethodUnsupported } from "../transport.ts";
 import type { ChainInfo, SyncWalletArgs, SyncWalletResult } from "../types.ts";
 import { discoverTokenAccounts, loadTokenAccounts, saveTokenAccounts, signaturePages } from "./discover.ts";
 import { getFinalizedSlot, SOLANA_COMMITMENT } from "./finality.ts";
@@ -100,8 +100,25 @@ export const syncSolanaWallet = async (
   const counts = { signatures: 0, transactions: 0, movements: 0, reused: 0 };
   const handled = new Set<string>();
 
-  const finalizedSlot = await getFinalizedSlot(rpc);
-  await discoverTokenAccounts(rpc, db, { id: wallet.id, address });
+  // Both calls only add to what the signatures give: a node (or proxy) that lacks them still syncs.
+  let finalizedSlot: bigint | undefined;
+  try {
+    finalizedSlot = await getFinalizedSlot(rpc);
+  } catch (error) {
+    if (!isMethodUnsupported(error)) throw error;
+    common.logger.warn("getSlot is not supported by this endpoint: the final slot is not reported", {
+      chain: chain.id,
+    });
+  }
+  try {
+    await discoverTokenAccounts(rpc, db, { id: wallet.id, address });
+  } catch (error) {
+    if (!isMethodUnsupported(error)) throw error;
+    common.logger.warn(
+      "getTokenAccountsByOwner is not supported by this endpoint: token accounts are found from the wallet's own transactions only",
+      { chain: chain.id, wallet: address },
+    );
+  }
   const known = new Set((await loadTokenAccounts(db, wallet.id)).map((a) => a.address));
 
   const fetchTransactions = async (signatures: string[]) => {
@@ -237,7 +254,7 @@ export const syncSolanaWallet = async (
     rpcCalls: stats.requests,
     // Transactions normalized from stored raw records (fetched earlier, e.g. by another wallet).
     cacheHits: counts.reused,
-    syncedTo: finalizedSlot.toString(),
+    syncedTo: finalizedSlot?.toString(),
   };
 };
 

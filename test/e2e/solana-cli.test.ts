@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runCli } from "../cli.ts";
-import { type ReplayServer, startSolanaReplay } from "../solana-replay.ts";
+import { type ReplayServer, replayError, startSolanaReplay } from "../solana-replay.ts";
 
 /** `lotwise wallets add solana:… && lotwise sync --rpc solana=…` in a temp dir (embedded PGlite, in-process queue). */
 describe("lotwise CLI with a Solana wallet", () => {
@@ -44,5 +44,26 @@ describe("lotwise CLI with a Solana wallet", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/invalid solana address '0OIlnotbase58': expected a base58 public key/);
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  test("an endpoint without getSlot and getTokenAccountsByOwner still syncs the wallet's own history", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-sol-"));
+    const wallet = "solana:3xTPAZxmpwd8GrNEKApaTw6VH4jqJ31WFXUvQzgwhR7c";
+    server.onAnswer((method, _params, result) =>
+      method === "getSlot" || method === "getTokenAccountsByOwner"
+        ? replayError(-32601, "Method not found")
+        : result,
+    );
+    try {
+      expect((await runCli(["wallets", "add", wallet], { cwd })).code).toBe(0);
+      const sync = await runCli(["sync", "--rpc", `solana=${server.url}`], { cwd });
+      expect(sync.code).toBe(0);
+      expect(sync.stdout).toMatch(
+        new RegExp(`^${wallet}: 1 transactions, 3 movements, \\d+ RPC calls, 0 cached$`, "m"),
+      );
+      expect(sync.stderr).toMatch(/getTokenAccountsByOwner is not supported by this endpoint/);
+    } finally {
+      server.onAnswer(undefined);
+    }
   });
 });
