@@ -3,7 +3,7 @@ import type { PriceService } from "../prices/service.ts";
 import type { PriceQuery } from "../prices/types.ts";
 import { Decimal } from "../utils/decimal.ts";
 import type { Pricer } from "./build.ts";
-import type { UnitPrice } from "./rows.ts";
+import type { PriceLookup, UnitPrice } from "./rows.ts";
 
 const contractOf = (chainAsset: string): string | undefined => {
   const tail = chainAsset.slice(chainAsset.lastIndexOf(":") + 1);
@@ -37,7 +37,9 @@ export const createServicePricer = (service: PriceService, order: readonly strin
     }
     const { results } = await service.priceMany(queries);
     const found = new Map<string, UnitPrice>();
+    const reasons = new Map<string, string>();
     results.forEach((r, i) => {
+      if (!r.ok) reasons.set(keys[i]!, r.reasons.map((x) => `${x.provider}: ${x.reason}`).join("; "));
       if (r.ok)
         found.set(keys[i]!, {
           usd: new Decimal(r.usd),
@@ -45,6 +47,8 @@ export const createServicePricer = (service: PriceService, order: readonly strin
           rank: Math.max(0, order.indexOf(r.provider)),
         });
     });
-    return (leg, at) => found.get(keyOf(leg, at.time, at.blockNumber));
+    const lookup: PriceLookup = (leg, at) => found.get(keyOf(leg, at.time, at.blockNumber));
+    lookup.explain = (leg, at) => reasons.get(keyOf(leg, at.time, at.blockNumber));
+    return lookup;
   },
 });

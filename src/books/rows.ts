@@ -8,8 +8,13 @@ import { Decimal, plain } from "../utils/decimal.ts";
  */
 export type UnitPrice = { usd: Decimal; source: string; rank: number; ageMs?: number | undefined };
 
-/** Looks up the price of one leg at the transaction's time (prices are fetched before, in batches). */
-export type PriceLookup = (leg: Leg, tx: { time: Date; blockNumber: bigint }) => UnitPrice | undefined;
+/**
+ * Looks up the price of one leg at the transaction's time (prices are fetched before, in batches).
+ * `explain` says why a leg has none (each provider's reason), for the review item.
+ */
+export type PriceLookup = ((leg: Leg, tx: { time: Date; blockNumber: bigint }) => UnitPrice | undefined) & {
+  explain?: (leg: Leg, tx: { time: Date; blockNumber: bigint }) => string | undefined;
+};
 
 /** Places kept when a quantity or value is split into shares (the last share takes the remainder). */
 const SPLIT_PLACES = 18;
@@ -72,10 +77,12 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
     };
     const noteMissing = (row: BuiltRow, leg: Leg, column: string) => {
       const what = leg.symbol.includes(leg.asset) ? leg.symbol : `${leg.symbol} (${leg.asset})`;
+      const why = price.explain?.(leg, at);
       const message = `missing price: ${what} at ${time}; ${column} set to 0 until a price is imported`;
       row.warnings.push(`missing_price:${leg.asset}`);
       row.note = row.note ? `${row.note}; ${message}` : message;
-      missing.push({ chain: c.chain, txHash: c.txHash, message });
+      // The review item also says why each source had nothing.
+      missing.push({ chain: c.chain, txHash: c.txHash, message: why ? `${message} (${why})` : message });
     };
     const newRow = (e: Entry, type: LedgerRowType, fields: Partial<LedgerRow>): BuiltRow => {
       const row: BuiltRow = {
