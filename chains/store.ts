@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.ts";
 import { blocks, cursors, movements, rawRecords, tokens, transactions } from "../db/schema/index.ts";
+import { chunks } from "../src/utils/chunks.ts";
 
 /**
  * Idempotent writes shared by every chain family. Each function can run twice (or after a crash
@@ -18,14 +19,8 @@ export type BlockRow = typeof blocks.$inferInsert;
 /** Rows per INSERT, to stay well under PostgreSQL's 65,535 bind parameters. */
 const CHUNK = 500;
 
-const chunks = <T>(rows: readonly T[], size = CHUNK): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-};
-
 export const saveRawRecords = async (db: DbOrTx, rows: readonly RawRecordRow[]): Promise<void> => {
-  for (const c of chunks(rows)) await db.insert(rawRecords).values(c).onConflictDoNothing();
+  for (const c of chunks(rows, CHUNK)) await db.insert(rawRecords).values(c).onConflictDoNothing();
 };
 
 /** Stores a wallet's transactions with their movements, replacing earlier movements of those transactions. */
@@ -36,7 +31,7 @@ export const saveTransactionsWithMovements = async (
 ): Promise<void> => {
   if (txs.length === 0) return;
   await db.transaction(async (tx) => {
-    for (const c of chunks(txs)) {
+    for (const c of chunks(txs, CHUNK)) {
       await tx
         .insert(transactions)
         .values(c)
@@ -65,7 +60,7 @@ export const saveTransactionsWithMovements = async (
       byWallet.set(k, e);
     }
     for (const { walletId, chain, hashes } of byWallet.values()) {
-      for (const h of chunks(hashes)) {
+      for (const h of chunks(hashes, CHUNK)) {
         await tx
           .delete(movements)
           .where(
@@ -73,12 +68,12 @@ export const saveTransactionsWithMovements = async (
           );
       }
     }
-    for (const c of chunks(moves)) await tx.insert(movements).values(c);
+    for (const c of chunks(moves, CHUNK)) await tx.insert(movements).values(c);
   });
 };
 
 export const saveTokens = async (db: DbOrTx, rows: readonly TokenRow[]): Promise<void> => {
-  for (const c of chunks(rows)) {
+  for (const c of chunks(rows, CHUNK)) {
     await db
       .insert(tokens)
       .values(c)
@@ -98,7 +93,7 @@ export const saveTokens = async (db: DbOrTx, rows: readonly TokenRow[]): Promise
 
 export const getTokens = async (db: DbOrTx, chain: string, addresses: readonly string[]) => {
   const out = new Map<string, typeof tokens.$inferSelect>();
-  for (const c of chunks(addresses)) {
+  for (const c of chunks(addresses, CHUNK)) {
     const rows = await db
       .select()
       .from(tokens)
@@ -109,7 +104,7 @@ export const getTokens = async (db: DbOrTx, chain: string, addresses: readonly s
 };
 
 export const saveBlocks = async (db: DbOrTx, rows: readonly BlockRow[]): Promise<void> => {
-  for (const c of chunks(rows)) {
+  for (const c of chunks(rows, CHUNK)) {
     await db
       .insert(blocks)
       .values(c)
@@ -180,7 +175,7 @@ export const existingTransactionHashes = async (
   args: { walletId: number; chain: string; hashes: readonly string[] },
 ): Promise<Set<string>> => {
   const out = new Set<string>();
-  for (const c of chunks(args.hashes)) {
+  for (const c of chunks(args.hashes, CHUNK)) {
     const rows = await db
       .select({ txHash: transactions.txHash })
       .from(transactions)
@@ -205,7 +200,7 @@ export const getRawRecords = async (
   args: { chain: string; kind: string; index: number; hashes: readonly string[] },
 ): Promise<Map<string, unknown>> => {
   const out = new Map<string, unknown>();
-  for (const c of chunks(args.hashes)) {
+  for (const c of chunks(args.hashes, CHUNK)) {
     const rows = await db
       .select({ txHash: rawRecords.txHash, data: rawRecords.data })
       .from(rawRecords)
@@ -251,7 +246,7 @@ export const rollbackStale = async (
           gt(transactions.blockNumber, args.above),
         ),
       );
-    for (const h of chunks(args.staleHashes)) {
+    for (const h of chunks(args.staleHashes, CHUNK)) {
       await tx
         .delete(rawRecords)
         .where(and(eq(rawRecords.chain, args.chain), inArray(rawRecords.blockHash, h as string[])));

@@ -4,6 +4,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
+import { chunks } from "../utils/chunks.ts";
 import type { BuiltRow } from "./rows.ts";
 
 const CHUNK = 400;
@@ -32,12 +33,6 @@ const LEDGER_ROW_COLUMNS: BulkColumns = {
   note: "text",
   price_sources: "jsonb",
   warnings: "jsonb",
-};
-
-const chunks = <T>(xs: readonly T[], n = CHUNK): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
 };
 
 /** A ledger row with what the table stores beside it. */
@@ -119,7 +114,7 @@ export const replaceChainLedger = async (
       byChain.set(k.slice(0, i), list);
     }
     for (const [chain, hashes] of byChain) {
-      for (const c of chunks(hashes)) {
+      for (const c of chunks(hashes, CHUNK)) {
         await tx
           .delete(classifications)
           .where(
