@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { and, eq, inArray, like, ne, notExists, sql } from "drizzle-orm";
+import { and, eq, inArray, like, lt, ne, notExists, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import {
   classifications,
@@ -17,7 +17,7 @@ import {
   type PositionBook,
   type ProtocolContracts,
 } from "../classify/context.ts";
-import { isPositionAccount } from "../classify/decoders/position.ts";
+import { isPositionAccount, POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import type { ClassifySettings } from "../classify/settings.ts";
 import type { Leg, TxClassification, UnmatchedHalf, WalletInfo } from "../classify/types.ts";
@@ -25,7 +25,7 @@ import type { ProgressTask } from "../ui/progress.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { loadTxGroups, loadWallets } from "./load.ts";
 import { buildRows, type PriceLookup } from "./rows.ts";
-import { loadLedgerRows, type ReviewRow, replaceChainLedger } from "./store.ts";
+import { type ReviewRow, replaceChainLedger } from "./store.ts";
 
 /** Prices legs in batches, then answers lookups synchronously. */
 export type Pricer = {
@@ -83,9 +83,32 @@ const positionsBefore = async (db: DbOrTx, userId: number, before: Date): Promis
     m.set(asset, (m.get(asset) ?? new Decimal(0)).add(q));
     book.set(account, m);
   };
-  for (const r of await loadLedgerRows(db, userId, before)) {
-    if (r.origin !== "chain") continue;
-    if (r.type === "transfer" && isPositionAccount(r.toWallet))
+  // Only rows that touch a position account matter: filter in the query, not over the whole ledger.
+  const touching = POSITION_PROTOCOLS.flatMap((p) => [
+    like(ledgerRows.wallet, `${p}:%`),
+    like(ledgerRows.toWallet, `${p}:%`),
+  ]);
+  const rows = await db
+    .select({
+      type: ledgerRows.type,
+      wallet: ledgerRows.wallet,
+      toWallet: ledgerRows.toWallet,
+      outAsset: ledgerRows.outAsset,
+      outQuantity: ledgerRows.outQuantity,
+      inAsset: ledgerRows.inAsset,
+      inQuantity: ledgerRows.inQuantity,
+    })
+    .from(ledgerRows)
+    .where(
+      and(
+        eq(ledgerRows.userId, userId),
+        eq(ledgerRows.origin, "chain"),
+        lt(ledgerRows.time, before),
+        or(...touching),
+      ),
+    );
+  for (const r of rows) {
+    if (r.type === "transfer" && isPositionAccount(r.toWallet ?? undefined))
       add(r.toWallet!, r.outAsset!, new Decimal(r.outQuantity!));
     if (r.type === "transfer" && isPositionAccount(r.wallet))
       add(r.wallet, r.outAsset!, new Decimal(r.outQuantity!).neg());
