@@ -42,18 +42,16 @@ describe("buildLedger() incremental rebuilds", () => {
   /** One Aave transaction of the wallet: its two token movements and the Pool's event. */
   const addAaveTx = async (hash: string, time: string, block: bigint, supply: boolean, amount: bigint) => {
     const at = new Date(time);
-    await database.db
-      .insert(transactions)
-      .values({
-        walletId,
-        chain: "ethereum",
-        txHash: hash,
-        blockNumber: block,
-        time: at,
-        from: A,
-        to: POOL,
-        status: "success",
-      });
+    await database.db.insert(transactions).values({
+      walletId,
+      chain: "ethereum",
+      txHash: hash,
+      blockNumber: block,
+      time: at,
+      from: A,
+      to: POOL,
+      status: "success",
+    });
     const move = (asset: string, signed: bigint, idx: string, counterparty: string) => ({
       walletId,
       chain: "ethereum",
