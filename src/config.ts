@@ -217,8 +217,27 @@ export const configSchema = z.object({
     .object({
       host: z.string().default("127.0.0.1"),
       port: z.number().int().min(0).max(65535).default(8080),
+      /** Secret for `/admin/queues` (bull-board); also `LOTWISE_ADMIN_KEY`. Unset: the page is off. */
+      adminKey: z.string().min(16, "must be at least 16 characters").optional(),
+      /** Largest request body, in bytes. @defaultValue 1048576 (1 MiB) */
+      bodyLimitBytes: z.number().int().positive().default(1_048_576),
     })
-    .default({ host: "127.0.0.1", port: 8080 }),
+    .prefault({}),
+  /** BullMQ queue limits (service mode); see docs/api.md "Pipeline". */
+  queues: z
+    .object({
+      /** Wallet syncs one worker process runs at once. @defaultValue 2 */
+      syncConcurrency: z.number().int().positive().default(2),
+      /**
+       * Wallet syncs running at once across every worker, for every user. Each sends at most
+       * `sync.concurrency` requests at a time, so an RPC endpoint sees at most
+       * `syncGlobalConcurrency × sync.concurrency` requests in flight. @defaultValue 4
+       */
+      syncGlobalConcurrency: z.number().int().positive().default(4),
+      /** Wallet syncs started per minute across every worker. @defaultValue 120 */
+      syncStartsPerMinute: z.number().int().positive().default(120),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -293,6 +312,7 @@ export const loadConfig = (args: LoadConfigArgs = {}): Config => {
     if (m && value) rpcFromEnv[m[1]!.toLowerCase().replace(/^evm_/, "evm:")] = value;
   }
   if (Object.keys(rpcFromEnv).length > 0) fromEnv.rpc = rpcFromEnv;
+  if (env.LOTWISE_ADMIN_KEY) fromEnv.server = { adminKey: env.LOTWISE_ADMIN_KEY };
 
   const merged = merge(merge(fromFile, fromEnv), (args.flags ?? {}) as Record<string, unknown>);
   const result = configSchema.safeParse(merged);
@@ -346,5 +366,6 @@ export const secretsOf = (config: Config): string[] => {
   for (const url of Object.values(config.rpc)) out.push(url);
   for (const e of Object.values(config.explorers)) if (e.apiKey) out.push(e.apiKey);
   if (config.prices.coingeckoApiKey) out.push(config.prices.coingeckoApiKey);
+  if (config.server.adminKey) out.push(config.server.adminKey);
   return out.filter((s) => s.length >= 6);
 };

@@ -9,9 +9,9 @@ import type { AnyJobDefinition, JobHandle, JobProgress, JobQueue, JobState, JobS
 /** Redis key prefix for every lotwise queue. @defaultValue `lotwise` */
 export const DEFAULT_PREFIX = "lotwise";
 /** Completed jobs kept for the API / dashboard: 7 days or the newest 1000. */
-const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 1000 };
+export const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 1000 };
 /** Failed jobs kept for inspection: 30 days. */
-const KEEP_FAILED = { age: 30 * 24 * 3600 };
+export const KEEP_FAILED = { age: 30 * 24 * 3600 };
 
 export type BullArgs = { common: Common; redisUrl: string; prefix?: string };
 
@@ -126,6 +126,14 @@ export const startBullWorkers = (
   const workers = args.definitions.map((definition) => {
     const connection = connect(args.redisUrl);
     connections.push(connection);
+    const limits = definition.queueLimits?.(args.common.config) ?? {};
+    if (limits.globalConcurrency !== undefined) {
+      const queue = new Queue(definition.name, { connection, prefix });
+      queue
+        .setGlobalConcurrency(limits.globalConcurrency)
+        .catch((error) => args.common.logger.warn("queue limit not set", { error: (error as Error).message }))
+        .finally(() => queue.close().catch(() => {}));
+    }
     const worker = new Worker(
       definition.name,
       async (job: Job) => {
@@ -142,6 +150,7 @@ export const startBullWorkers = (
             jobId: job.id!,
             attempt: job.attemptsMade + 1,
             signal: args.common.shutdown.signal,
+            queuePrefix: prefix,
             reportProgress: (p) => {
               job.updateProgress(p).catch(() => {});
             },
@@ -151,7 +160,12 @@ export const startBullWorkers = (
           throw error;
         }
       },
-      { connection, prefix, concurrency: definition.concurrency ?? 1 },
+      {
+        connection,
+        prefix,
+        concurrency: limits.concurrency ?? definition.concurrency ?? 1,
+        ...(limits.limiter ? { limiter: limits.limiter } : {}),
+      },
     );
     worker.on("failed", (job, error) =>
       args.common.logger.warn("job failed", {

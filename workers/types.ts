@@ -1,5 +1,6 @@
 import type { Database } from "../db/client.ts";
 import type { Common } from "../src/common.ts";
+import type { Config } from "../src/config.ts";
 
 /** Progress a job reports; the API and dashboard show it, the CLI draws a bar. */
 export type JobProgress = {
@@ -22,6 +23,8 @@ export type JobContext = {
   /** Aborted on shutdown; long work must stop at the next safe point. */
   signal: AbortSignal;
   reportProgress: (progress: JobProgress) => void;
+  /** BullMQ key prefix of the queue the job came from (absent in-process). */
+  queuePrefix?: string | undefined;
 };
 
 /**
@@ -41,6 +44,18 @@ export type JobDefinition<Data = unknown, Result = unknown> = {
   backoffMs?: number;
   /** Jobs of this type run at once per worker process. @defaultValue 1 */
   concurrency?: number;
+  /**
+   * Queue limits from the configuration (BullMQ only): per-process concurrency (overrides
+   * `concurrency`), jobs started per `duration` ms across every worker, and jobs running at once
+   * across every worker.
+   */
+  queueLimits?: (config: Config) => QueueLimits;
+};
+
+export type QueueLimits = {
+  concurrency?: number | undefined;
+  limiter?: { max: number; duration: number } | undefined;
+  globalConcurrency?: number | undefined;
 };
 
 /** A definition of any payload and result (lists of job types; each keeps its own types where used). */
