@@ -17,10 +17,13 @@ export type Services = {
  * (BullMQ or in-process) and makes sure the configured user exists. Everything is closed through
  * `common.shutdown`.
  */
-export const openServices = async (common: Common): Promise<Services> => {
+export const openServices = async (
+  common: Common,
+  options: { /** Jobs in this process even with `REDIS_URL`. */ inProcess?: boolean } = {},
+): Promise<Services> => {
   const database = await openDatabase(common.config);
   common.shutdown.add("database", () => database.close());
-  const queue = createJobQueue({ common, database });
+  const queue = createJobQueue({ common, database, inProcess: options.inProcess });
   const userId = await ensureUser(database.db, common.config.user);
   return { common, database, queue, userId };
 };

@@ -89,6 +89,7 @@ export const createBullQueue = (args: BullArgs): JobQueue => {
       const job = await queueFor(definition.name).getJob(id);
       return job ? toStatus(job, await job.getState()) : undefined;
     },
+    workerCount: (definition) => queueFor(definition.name).getWorkersCount(),
     close: async () => {
       for (const e of events.values()) await e.close();
       for (const q of queues.values()) await q.close();

@@ -15,7 +15,11 @@ export const schedulerIdOf = (userId: number) => `user-${userId}`;
  * per scheduler, so nights missed while no worker ran become a single run when workers return.
  * Existing schedulers are left alone at start-up when unchanged, so an overdue job survives.
  */
-export const createBullScheduler = (args: { common: Common; database: Database; prefix?: string }): Scheduler => {
+export const createBullScheduler = (args: {
+  common: Common;
+  database: Database;
+  prefix?: string;
+}): Scheduler => {
   const url = args.common.config.redisUrl;
   if (!url) throw new Error("createBullScheduler needs REDIS_URL");
   const connection = new Redis(url, { maxRetriesPerRequest: null });

@@ -96,5 +96,7 @@ export type JobQueue = {
     options?: EnqueueOptions,
   ) => Promise<JobHandle<R>>;
   status: (definition: AnyJobDefinition, id: string) => Promise<JobStatus | undefined>;
+  /** BullMQ: worker processes consuming the definition's queue now (absent in-process). */
+  workerCount?: (definition: AnyJobDefinition) => Promise<number>;
   close: () => Promise<void>;
 };

@@ -1,5 +1,5 @@
 export * from "./app.ts";
 export * from "./evm.ts";
+export * from "./service.ts";
 export * from "./solana.ts";
 export * from "./sync.ts";
-export * from "./service.ts";

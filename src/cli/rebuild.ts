@@ -1,5 +1,6 @@
 import { buildLedgerJob } from "../../workers/processors/build-ledger.ts";
 import type { Services } from "../services.ts";
+import { withWorkers } from "./workers-check.ts";
 
 /** Runs the ledger build job (in-process or on a worker) with a progress bar and prints what it did. */
 export const rebuildAndReport = async (services: Services, out: (text: string) => void, full = false) => {
@@ -16,7 +17,8 @@ export const rebuildAndReport = async (services: Services, out: (text: string) =
         }),
     },
   );
-  const r = await handle.result();
+  // With REDIS_URL and no worker the rebuild would wait forever: say so instead.
+  const r = await withWorkers(services.queue, buildLedgerJob, () => handle.result());
   task.finish(`${r.rows} rows`);
   if (r.mode === "unchanged") {
     out("ledger: up to date\n");

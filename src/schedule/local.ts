@@ -41,7 +41,8 @@ export const createLocalScheduler = (args: {
     } catch (error) {
       if (error instanceof SyncRunningError || error instanceof UserInputError)
         logger.info("scheduled sync skipped", { user_id: userId, reason: error.shortMessage });
-      else logger.warn("scheduled sync failed to start", { user_id: userId, error: (error as Error).message });
+      else
+        logger.warn("scheduled sync failed to start", { user_id: userId, error: (error as Error).message });
     }
   };
 

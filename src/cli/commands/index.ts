@@ -1,13 +1,16 @@
 import { register as demo } from "./demo.ts";
 import { register as gains } from "./gains.ts";
 import { register as harvest } from "./harvest.ts";
+import { register as jobs } from "./jobs.ts";
 import { register as ledger } from "./ledger.ts";
 import { register as prices } from "./prices.ts";
 import { register as reconcile } from "./reconcile.ts";
 import { register as review } from "./review.ts";
+import { register as schedule } from "./schedule.ts";
 import { register as serve } from "./serve.ts";
 import { register as sync } from "./sync.ts";
 import type { RegisterCommand } from "./types.ts";
+import { register as users } from "./users.ts";
 import { register as wallets } from "./wallets.ts";
 import { register as worker } from "./worker.ts";
 
@@ -23,5 +26,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   harvest,
   serve,
   worker,
+  users,
+  schedule,
+  jobs,
   demo,
 ];

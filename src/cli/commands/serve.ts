@@ -1,6 +1,47 @@
-import { pendingCommand } from "./pending.ts";
+import { UserInputError } from "../../errors.ts";
 import type { RegisterCommand } from "./types.ts";
 
-export const register: RegisterCommand = (program) => {
-  pendingCommand(program, "serve", "run the HTTP API and dashboard");
+// Heavy modules (Fastify, BullMQ) load when the command runs, not when the CLI starts.
+const load = () => import("../../api/start.ts");
+
+const port = (v: string): number => {
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535)
+    throw new UserInputError(`--port expects 0–65535, got '${v}'`);
+  return Number(v);
+};
+
+export const register: RegisterCommand = (program, runtime) => {
+  program
+    .command("serve")
+    .description(
+      "run the HTTP API (OpenAPI at /openapi.json, reference at /docs); embedded mode also runs jobs and nightly syncs here",
+    )
+    .option("--host <host>", "address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)")
+    .option("--port <port>", "port (default: 8080; 0 picks a free one)", port)
+    .option("--ui-dir <dir>", "serve this folder's static files (the web dashboard) at /")
+    .action(async (opts: { host?: string; port?: number; uiDir?: string }, command) => {
+      const { startService } = await load();
+      const common = runtime.createCommon(command, {
+        server: {
+          ...(opts.host !== undefined ? { host: opts.host } : {}),
+          ...(opts.port !== undefined ? { port: opts.port } : {}),
+        },
+      });
+      const { config, logger } = common;
+      const stopped = new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          logger.info("shutting down", { signal });
+          resolve();
+        };
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.once("SIGTERM", () => stop("SIGTERM"));
+      });
+      const { url } = await startService(common, {
+        host: config.server.host,
+        port: config.server.port,
+        staticRoot: opts.uiDir,
+      });
+      runtime.out(`lotwise API on ${url} (reference: ${url}/docs)\n`);
+      await stopped;
+    });
 };

@@ -10,7 +10,10 @@ let listWallets: typeof import("../../../db/wallets.ts").listWallets;
 let syncWalletJob: typeof import("../../../workers/processors/sync-wallet.ts").syncWalletJob;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+let requireWorker: typeof import("../workers-check.ts").requireWorker;
+let withWorkers: typeof import("../workers-check.ts").withWorkers;
 const load = async () => {
+  ({ requireWorker, withWorkers } = await import("../workers-check.ts"));
   ({ parseWalletSpec, walletKey } = await import("../../../chains/registry.ts"));
   ({ listWallets } = await import("../../../db/wallets.ts"));
   ({ syncWalletJob } = await import("../../../workers/processors/sync-wallet.ts"));
@@ -28,11 +31,12 @@ export const register: RegisterCommand = (program, runtime) => {
       "JSON-RPC endpoint for a chain, e.g. ethereum=https://…; repeatable",
       collect,
     )
-    .action(async (opts: { wallet?: string[]; rpc?: string[] }, command) => {
+    .option("--in-process", "run the jobs in this process even when REDIS_URL is set (no worker needed)")
+    .action(async (opts: { wallet?: string[]; rpc?: string[]; inProcess?: boolean }, command) => {
       await load();
       const rpc = parseRpcFlags(opts.rpc);
       const common = runtime.createCommon(command, { rpc });
-      const services = await openServices(common);
+      const services = await openServices(common, { inProcess: opts.inProcess === true });
       const { database, queue, userId } = services;
 
       // Exchange deposit addresses are labels for an exchange account, not wallets whose lots lotwise tracks.
@@ -51,6 +55,7 @@ export const register: RegisterCommand = (program, runtime) => {
       if (targets.length === 0)
         throw new UserInputError("no wallets to sync: lotwise wallets add <chain>:<address>");
 
+      await requireWorker(services.queue, syncWalletJob);
       const runs = await Promise.all(
         targets.map(async (w) => {
           const key = walletKey(w.chain, w.address);
@@ -70,7 +75,7 @@ export const register: RegisterCommand = (program, runtime) => {
             },
           );
           try {
-            const result: SyncWalletResult = await handle.result();
+            const result: SyncWalletResult = await withWorkers(services.queue, syncWalletJob, handle.result);
             task.finish(`${result.transactions} txs, ${result.movements} movements`);
             return { key, result };
           } catch (error) {

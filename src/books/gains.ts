@@ -1,0 +1,71 @@
+import type { DbOrTx } from "../../db/client.ts";
+import { computeGains } from "../tax/gains.ts";
+import type { Cents, FilingStatus, Method, Scope, YearResult } from "../tax/types.ts";
+import { countOpenReviews, loadLedgerRows } from "./store.ts";
+
+/**
+ * Gains on the user's stored ledger (what `lotwise gains` computes without `--ledger`), with the
+ * stored ledger's own warnings: rows valued at 0 for lack of a price (`missing_price`, from that
+ * row's date on) and transactions waiting in review (`unreviewed`).
+ */
+
+export type StoredGainsOptions = {
+  year: number;
+  method: Method;
+  scope: Scope;
+  filingStatus: FilingStatus;
+  /** Capital loss carryover into the year (positive cents). */
+  carryoverIn: { shortTerm: Cents; longTerm: Cents };
+  /** IANA zone of the dates. @defaultValue UTC */
+  timeZone?: string | undefined;
+};
+
+export type StoredGains = YearResult & { ledgerRows: number };
+
+/** @throws UserInputError when the stored ledger does not satisfy the engine (as `lotwise gains`). */
+export const computeStoredGains = async (
+  db: DbOrTx,
+  userId: number,
+  options: StoredGainsOptions,
+): Promise<StoredGains> => {
+  const stored = await loadLedgerRows(db, userId);
+  const openReviews = await countOpenReviews(db, userId);
+  const missing: { id: string; date: string; message: string }[] = [];
+  const rows = stored.map(({ warnings, priceSources: _p, origin: _o, ...row }) => {
+    for (const w of warnings) {
+      if (w.startsWith("missing_price:"))
+        missing.push({
+          id: row.id,
+          date: row.time.slice(0, 10),
+          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (import a price)`,
+        });
+    }
+    return row;
+  });
+  const result = computeGains(rows, {
+    year: options.year,
+    method: options.method,
+    scope: options.scope,
+    filingStatus: options.filingStatus,
+    carryoverIn: options.carryoverIn,
+    timeZone: options.timeZone,
+    source: "stored ledger",
+  });
+  const yearEnd = `${options.year}-12-31`;
+  for (const m of missing)
+    if (m.date <= yearEnd) result.summary.warnings.push({ code: "missing_price", ...m });
+  if (openReviews > 0)
+    result.summary.warnings.push({
+      code: "unreviewed",
+      id: "",
+      date: "",
+      message: `${openReviews} transaction(s) await review and may be missing from the ledger or valued by a guess`,
+    });
+  return {
+    taxYear: result.taxYear,
+    form8949: result.form8949,
+    gifts: result.gifts,
+    summary: result.summary,
+    ledgerRows: rows.length,
+  };
+};
