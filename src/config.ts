@@ -236,6 +236,13 @@ export const configSchema = z.object({
       syncGlobalConcurrency: z.number().int().positive().default(4),
       /** Wallet syncs started per minute across every worker. @defaultValue 120 */
       syncStartsPerMinute: z.number().int().positive().default(120),
+      /**
+       * A job whose worker stops renewing its lock for this long (the process was killed) is
+       * handed to another worker. @defaultValue 30000
+       */
+      lockMs: z.number().int().min(1000).default(30_000),
+      /** On SIGTERM a worker waits this long for its running jobs before interrupting them. @defaultValue 120000 */
+      drainMs: z.number().int().min(0).default(120_000),
     })
     .prefault({}),
 });

@@ -165,6 +165,9 @@ export const startBullWorkers = (
         connection,
         prefix,
         concurrency: limits.concurrency ?? definition.concurrency ?? 1,
+        // A killed worker's job goes back to the queue once its lock lapses (checked as often).
+        lockDuration: args.common.config.queues.lockMs,
+        stalledInterval: args.common.config.queues.lockMs,
         ...(limits.limiter ? { limiter: limits.limiter } : {}),
       },
     );

@@ -31,9 +31,10 @@ export const createErrorHandler =
     if (error instanceof ApiError) return send(error.status, error.code, error.message);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = (error as FastifyError).validationContext ?? "request";
-      const issues = error.validation
-        .slice(0, 5)
-        .map((v) => `${where}${v.instancePath ? v.instancePath.replaceAll("/", ".") : ""}: ${v.message}`);
+      const issues = error.validation.slice(0, 5).map((v) => {
+        const at = v.instancePath.split("/").filter(Boolean).join(".");
+        return `${where}${at ? `.${at}` : ""}: ${v.message}`;
+      });
       return send(400, "invalid_request", issues.join("; "));
     }
     if (isResponseSerializationError(error)) {

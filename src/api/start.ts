@@ -64,7 +64,9 @@ export const startService = async (
   await scheduler.applyAll();
   // Users created and schedules changed by the CLI meanwhile are picked up within a minute.
   const refresh = setInterval(() => {
-    scheduler.applyAll().catch((error: Error) => common.logger.warn("schedules not refreshed", { error: error.message }));
+    scheduler
+      .applyAll()
+      .catch((error: Error) => common.logger.warn("schedules not refreshed", { error: error.message }));
   }, 60_000);
   refresh.unref();
   common.shutdown.add("schedule refresh", () => clearInterval(refresh));

@@ -81,7 +81,10 @@ export const registerSync: RegisterRoutes = (app, ctx) => {
         summary: "Start a sync of your wallets (all, or walletIds), then a ledger rebuild",
         description:
           "Queues one job per wallet and one ledger rebuild after all of them (a failed wallet does not block the others; it is reported). 409 when a sync of yours is already queued or running. Follow it with GET /v1/sync/runs/{id}/events.",
-        body: z.object({ walletIds: z.array(z.number().int().positive()).max(500).optional() }).optional(),
+        body: z
+          .object({ walletIds: z.array(z.number().int().positive()).max(500).optional() })
+          .nullish()
+          .describe("optional: walletIds to sync only those"),
         response: { 202: Run, 409: ErrorBody, ...errors },
       },
     },

@@ -51,5 +51,17 @@ export const register: RegisterCommand = (program, runtime) => {
       await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
       logger.info("worker ready", { queues: JOB_DEFINITIONS.map((d) => d.name).join(",") });
       await stopped;
+      // Drain: take no new job and let running ones finish (up to queues.drainMs); only then does
+      // the shutdown abort what is left and close the database.
+      logger.info("draining", { wait_ms: config.queues.drainMs });
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        workers.close().then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), config.queues.drainMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      logger.info(drained ? "drained" : "drain timed out: interrupting running jobs", {});
     });
 };
