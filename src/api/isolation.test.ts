@@ -88,15 +88,13 @@ beforeAll(async () => {
   await db
     .insert(classifications)
     .values({ userId: A.userId, chain: "evm:31337", txHash: TX, kind: "unknown", source: "test" });
-  await db
-    .insert(reviewItems)
-    .values({
-      userId: A.userId,
-      chain: "evm:31337",
-      txHash: TX,
-      reason: "unmatched_outflow",
-      message: "alice paid someone",
-    });
+  await db.insert(reviewItems).values({
+    userId: A.userId,
+    chain: "evm:31337",
+    txHash: TX,
+    reason: "unmatched_outflow",
+    message: "alice paid someone",
+  });
   const [o] = await db
     .insert(overrides)
     .values({ userId: A.userId, chain: "evm:31337", txHash: TX, action: { as: "spend" } })
@@ -107,15 +105,13 @@ beforeAll(async () => {
     .values({ userId: A.userId, trigger: "api", status: "partial", error: "1 of 1 wallet syncs failed" })
     .returning();
   ids.run = run!.id;
-  await db
-    .insert(syncRunWallets)
-    .values({
-      runId: run!.id,
-      walletId: ids.wallet,
-      wallet: WALLET,
-      state: "failed",
-      error: "alice's RPC failed",
-    });
+  await db.insert(syncRunWallets).values({
+    runId: run!.id,
+    walletId: ids.wallet,
+    wallet: WALLET,
+    state: "failed",
+    error: "alice's RPC failed",
+  });
   const report = await req(A, "POST", "/v1/reports", { kind: "gains", year: 2025 });
   expect(report.statusCode).toBe(201);
   ids.report = report.json().id;
