@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Database } from "../../db/client.ts";
+import { createTestApi, createTestUser } from "../../test/api.ts";
+import { createTestCommon, createTestDatabase } from "../../test/services.ts";
+import type { Common } from "../common.ts";
+import type { Api } from "./types.ts";
+
+/**
+ * The API's contract beyond isolation: errors as JSON `{code, message}` with the right status and
+ * no stack; body and page limits; CSV downloads escaped against formula injection; keyset paging;
+ * the gains cache invalidated by a ledger change; the OpenAPI 3.1 document made from the same zod
+ * schemas that validate; the reference page served without any outside URL.
+ */
+
+let database: Database;
+let common: Common;
+let app: Api;
+let U: Awaited<ReturnType<typeof createTestUser>>;
+
+const HEADER = "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,note";
+const csvImport = (name: string, text: string) =>
+  app.inject({
+    method: "PUT",
+    url: `/v1/ledger/imports/${name}`,
+    headers: { ...U.auth, "content-type": "text/csv" },
+    payload: text,
+  });
+const get = (url: string) => app.inject({ method: "GET", url, headers: U.auth });
+
+beforeAll(async () => {
+  database = await createTestDatabase("pglite");
+  common = createTestCommon({ server: { bodyLimitBytes: 64 * 1024 } });
+  ({ app } = await createTestApi({ common, database }));
+  U = await createTestUser(database, "ursula");
+});
+
+afterAll(async () => {
+  await common?.shutdown.close();
+  await database?.close();
+});
+
+describe("errors", () => {
+  test("an invalid body is 400 invalid_request naming the field, never a stack", async () => {
+    const r = await app.inject({
+      method: "POST",
+      url: "/v1/wallets",
+      headers: U.auth,
+      payload: { wallet: "x" },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().code).toBe("invalid_request");
+    expect(r.json().message).toMatch(/^body\.wallets: /);
+    expect(r.body).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(Object.keys(r.json()).sort()).toEqual(["code", "message"]);
+  });
+
+  test("malformed JSON is 400 invalid_json; an unknown route is 404 JSON", async () => {
+    const bad = await app.inject({
+      method: "POST",
+      url: "/v1/wallets",
+      headers: { ...U.auth, "content-type": "application/json" },
+      payload: "{not json",
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe("invalid_json");
+    const unknown = await get("/v1/nothing-here");
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe("not_found");
+    expect((await app.inject({ method: "GET", url: "/nothing" })).json().code).toBe("not_found");
+  });
+
+  test("a body over server.bodyLimitBytes is 413; more than 200 pasted wallets or a page over 500 rows is 400", async () => {
+    const big = await csvImport("big", `${HEADER}\n${"x".repeat(70 * 1024)}\n`);
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toEqual({ code: "body_too_large", message: "the request body is too large" });
+    const many = Array.from({ length: 201 }, (_, i) => `solana:${"1".repeat(31)}${i}`);
+    const paste = await app.inject({
+      method: "POST",
+      url: "/v1/wallets",
+      headers: U.auth,
+      payload: { wallets: many },
+    });
+    expect(paste.statusCode).toBe(400);
+    expect(paste.json().message).toMatch(/body\.wallets/);
+    const page = await get("/v1/ledger?limit=501");
+    expect(page.statusCode).toBe(400);
+    expect(page.json().message).toBe("querystring.limit: Too big: expected number to be <=500");
+  });
+
+  test("pasted wallets are validated per chain; one bad item adds nothing and each bad item is named", async () => {
+    const r = await app.inject({
+      method: "POST",
+      url: "/v1/wallets",
+      headers: U.auth,
+      payload: { wallets: "ethereum:0x70997970C51812dc3A010C7d01b50e0d17dc79C8\nethereum:0x1234\n0xabc" },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toContain("2 of 3 wallets are invalid (none added)");
+    expect(r.json().message).toContain("item 2: invalid ethereum address '0x1234'");
+    expect(r.json().message).toContain("item 3: '0xabc' has no chain");
+    expect((await get("/v1/wallets")).json().wallets).toEqual([]);
+    const ok = await app.inject({
+      method: "POST",
+      url: "/v1/wallets",
+      headers: U.auth,
+      payload: {
+        wallets: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+        chain: "base",
+      },
+    });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().wallets.map((w: { wallet: string }) => w.wallet)).toEqual([
+      "base:0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+      "base:0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+    ]);
+  });
+});
+
+describe("ledger, CSV and gains", () => {
+  test("CSV downloads escape cells a spreadsheet would run as formulas", async () => {
+    const text = [
+      HEADER,
+      '1,2025-01-10T00:00:00Z,buy,@acct,,,=EVIL,10,100,"=HYPERLINK(""http://x"")"',
+      "2,2025-02-10T00:00:00Z,sell,@acct,=EVIL,10,,,150,+1+1",
+      "3,2025-02-11T00:00:00Z,buy,@acct,,,ETH,1,1000,-2-2",
+      '4,2025-02-12T00:00:00Z,buy,@acct,,,ETH,1,1000,"\tTAB"',
+    ].join("\n");
+    const imp = await csvImport("evil", `${text}\n`);
+    expect(imp.statusCode, imp.body).toBe(200);
+    expect(imp.json()).toMatchObject({ name: "evil", inserted: 4, replaced: 0 });
+    const csv = await get("/v1/ledger.csv");
+    expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    expect(csv.headers["content-disposition"]).toBe('attachment; filename="ledger.csv"');
+    const lines = csv.body.split("\n");
+    expect(lines[1]).toBe(
+      `1,2025-01-10T00:00:00Z,buy,'@acct,,,'=EVIL,10,100,,,,,,,,"'=HYPERLINK(""http://x"")",import:evil,,,import:evil`,
+    );
+    expect(lines[2]).toBe(
+      "2,2025-02-10T00:00:00Z,sell,'@acct,'=EVIL,10,,,150,,,,,,,,'+1+1,import:evil,,,import:evil",
+    );
+    expect(lines[3]).toBe(
+      "3,2025-02-11T00:00:00Z,buy,'@acct,,,ETH,1,1000,,,,,,,,'-2-2,import:evil,,,import:evil",
+    );
+    expect(lines[4]).toBe(
+      "4,2025-02-12T00:00:00Z,buy,'@acct,,,ETH,1,1000,,,,,,,,'\tTAB,import:evil,,,import:evil",
+    );
+    const f8949 = await get("/v1/gains/form8949.csv?year=2025");
+    // Lot 1 (10 =EVIL for $100) sold for $150: gain 50.00, short term; asset and wallet cells escaped.
+    expect(f8949.body.split("\n")[1]).toBe(
+      "2,1,'@acct,'=EVIL,10,2025-01-10,2025-02-10,150.00,100.00,,,50.00,short,I,10 =EVIL",
+    );
+  });
+
+  test("pages of the ledger follow ledger order with a cursor, and filters combine", async () => {
+    const rows = [HEADER];
+    for (let i = 0; i < 250; i++) {
+      const t = new Date(Date.UTC(2024, 0, 1) + i * 86_400_000).toISOString().replace(".000Z", "Z");
+      rows.push(`p${String(i).padStart(3, "0")},${t},buy,bulk,,,${i % 2 ? "BTC" : "SOL"},1,${i + 1},`);
+    }
+    expect((await csvImport("bulk", `${rows.join("\n")}\n`)).statusCode).toBe(200);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    const sizes: number[] = [];
+    do {
+      const page = (
+        await get(`/v1/ledger?origin=import:bulk&limit=100${cursor ? `&cursor=${cursor}` : ""}`)
+      ).json() as {
+        rows: { id: string }[];
+        nextCursor: string | null;
+      };
+      sizes.push(page.rows.length);
+      seen.push(...page.rows.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(sizes).toEqual([100, 100, 50]);
+    expect(seen).toEqual(Array.from({ length: 250 }, (_, i) => `p${String(i).padStart(3, "0")}`));
+    // 2024 is a leap year: days 0…365 of the run fall in it, 125 of them odd (BTC) among the first 250.
+    const btc2024 = (await get("/v1/ledger?origin=import:bulk&asset=BTC&year=2024&limit=500")).json().rows;
+    expect(btc2024).toHaveLength(125);
+    expect(btc2024[0]).toMatchObject({ id: "p001", inAsset: "BTC", usdValue: "2", origin: "import:bulk" });
+    const bad = await get("/v1/ledger?cursor=garbage");
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe("invalid_input");
+  });
+
+  test("gains summaries are cached until the ledger changes", async () => {
+    const sale = (usd: string) =>
+      `${HEADER}\ng1,2025-01-10T00:00:00Z,buy,w,,,DOGE,100,1000,\ng2,2025-03-01T00:00:00Z,sell,w,DOGE,100,,,${usd},\n`;
+    await csvImport("doge", sale("1500"));
+    const q = "/v1/gains/summary?year=2025&scope=universal";
+    const first = (await get(q)).json();
+    // DOGE 1000 → 1500 (+500) and =EVIL 100 → 150 (+50): 550.00 short term.
+    expect(first.summary.short_term.gain).toBe("550.00");
+    expect(first.cached).toBe(false);
+    expect((await get(q)).json().cached).toBe(true);
+    await csvImport("doge", sale("1200"));
+    const after = (await get(q)).json();
+    expect(after.cached).toBe(false);
+    expect(after.summary.short_term.gain).toBe("250.00");
+    expect((await get(q)).json().cached).toBe(true);
+  });
+});
+
+describe("OpenAPI and the reference page", () => {
+  test("/openapi.json is OpenAPI 3.1 made from the route schemas", async () => {
+    const doc = (await app.inject({ method: "GET", url: "/openapi.json" })).json();
+    expect(doc.openapi).toBe("3.1.0");
+    for (const p of [
+      "/v1/wallets",
+      "/v1/wallets/{id}",
+      "/v1/sync",
+      "/v1/sync/runs/{id}/events",
+      "/v1/review/decisions",
+      "/v1/review/rules",
+      "/v1/ledger",
+      "/v1/ledger.csv",
+      "/v1/prices/gaps",
+      "/v1/gains/summary",
+      "/v1/gains/form8949",
+      "/v1/reports/{id}/{file}",
+      "/v1/schedule",
+      "/healthz",
+      "/readyz",
+    ])
+      expect(Object.keys(doc.paths)).toContain(p);
+    // The limits the validator enforces are the ones the document states.
+    const body = doc.paths["/v1/wallets"].post.requestBody.content["application/json"].schema;
+    const asArray = body.properties.wallets.anyOf.find((s: { type: string }) => s.type === "array");
+    expect(asArray.maxItems).toBe(200);
+    const limit = doc.paths["/v1/ledger"].get.parameters.find((p: { name: string }) => p.name === "limit");
+    expect(limit.schema).toMatchObject({ maximum: 500, minimum: 1, default: 100 });
+    expect(doc.components.securitySchemes.apiKey).toEqual({ type: "http", scheme: "bearer" });
+  });
+
+  test("/docs is served from local assets only (works offline)", async () => {
+    const page = await app.inject({ method: "GET", url: "/docs/" });
+    expect(page.statusCode).toBe(200);
+    const refs = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(2);
+    for (const ref of refs) {
+      expect(ref).not.toMatch(/^(https?:)?\/\//);
+      const asset = await app.inject({ method: "GET", url: new URL(ref, "http://h/docs/").pathname });
+      expect(asset.statusCode, ref).toBe(200);
+      // The page's own script loads the document from this server; nothing else is fetched.
+      if (ref.endsWith("swagger-initializer.js")) {
+        expect(asset.body).not.toMatch(/["'`]https?:\/\//);
+        expect(asset.body).toContain("validatorUrl: null");
+      }
+    }
+  });
+});
