@@ -226,6 +226,11 @@ export const configSchema = z.object({
   /** BullMQ queue limits (service mode); see docs/api.md "Pipeline". */
   queues: z
     .object({
+      /** Redis key prefix of every queue (several instances can share one Redis). @defaultValue lotwise */
+      prefix: z
+        .string()
+        .regex(/^[\w.-]{1,64}$/)
+        .default("lotwise"),
       /** Wallet syncs one worker process runs at once. @defaultValue 2 */
       syncConcurrency: z.number().int().positive().default(2),
       /**

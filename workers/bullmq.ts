@@ -21,7 +21,7 @@ const connect = (url: string) =>
 
 /** Producer side: adds jobs to BullMQ queues and waits for their results. */
 export const createBullQueue = (args: BullArgs): JobQueue => {
-  const prefix = args.prefix ?? DEFAULT_PREFIX;
+  const prefix = args.prefix ?? args.common.config.queues?.prefix ?? DEFAULT_PREFIX;
   const connection = connect(args.redisUrl);
   connection.on("error", (error) => args.common.logger.debug("redis error", { error: error.message }));
   const queues = new Map<string, Queue>();
@@ -122,7 +122,7 @@ const toStatus = (job: Job, state: string): JobStatus => ({
 export const startBullWorkers = (
   args: BullArgs & { database: Database; definitions: readonly AnyJobDefinition[] },
 ): { close: () => Promise<void>; workers: Worker[] } => {
-  const prefix = args.prefix ?? DEFAULT_PREFIX;
+  const prefix = args.prefix ?? args.common.config.queues?.prefix ?? DEFAULT_PREFIX;
   const connections: Redis[] = [];
   const workers = args.definitions.map((definition) => {
     const connection = connect(args.redisUrl);

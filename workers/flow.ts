@@ -27,7 +27,11 @@ export const createSyncDispatcher = (args: {
 }): SyncDispatcher => {
   const url = args.common.config.redisUrl;
   if (url && (!args.queue || args.queue.kind === "bullmq"))
-    return createFlowDispatcher(args.common, url, args.prefix ?? DEFAULT_PREFIX);
+    return createFlowDispatcher(
+      args.common,
+      url,
+      args.prefix ?? args.common.config.queues?.prefix ?? DEFAULT_PREFIX,
+    );
   if (!args.queue) throw new Error("createSyncDispatcher: an in-process queue is needed without REDIS_URL");
   return createLocalDispatcher(args.queue);
 };

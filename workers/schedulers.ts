@@ -24,7 +24,10 @@ export const createBullScheduler = (args: {
   if (!url) throw new Error("createBullScheduler needs REDIS_URL");
   const connection = new Redis(url, { maxRetriesPerRequest: null });
   connection.on("error", (e) => args.common.logger.debug("redis error", { error: e.message }));
-  const queue = new Queue(scheduledSyncJob.name, { connection, prefix: args.prefix ?? DEFAULT_PREFIX });
+  const queue = new Queue(scheduledSyncJob.name, {
+    connection,
+    prefix: args.prefix ?? args.common.config.queues?.prefix ?? DEFAULT_PREFIX,
+  });
   args.common.shutdown.add("schedulers", async () => {
     await queue.close();
     await connection.quit().catch(() => connection.disconnect());

@@ -12,7 +12,6 @@ import { replaceSourcePrices } from "../prices/cache.ts";
 import { parsePriceFile } from "../prices/import.ts";
 import { checkAdminKey } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
-import { ApiError } from "./errors.ts";
 import { errors } from "./schemas.ts";
 import type { Api } from "./types.ts";
 
@@ -25,12 +24,17 @@ export const registerAdmin = async (app: Api, ctx: ApiContext, options: { prefix
   const adminKey = ctx.common.config.server.adminKey;
   await app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
+    // Answered here rather than thrown: bull-board's plugin has an error handler of its own.
     scope.addHook("onRequest", async (request, reply) => {
-      if (!adminKey) throw new ApiError(404, "not_found", "no admin key is configured (server.adminKey)");
-      if (!checkAdminKey(adminKey, request.headers.authorization)) {
-        reply.header("www-authenticate", 'Basic realm="lotwise admin"');
-        throw new ApiError(401, "unauthorized", "the admin key is required");
-      }
+      if (!adminKey)
+        return reply
+          .status(404)
+          .send({ code: "not_found", message: "no admin key is configured (server.adminKey)" });
+      if (!checkAdminKey(adminKey, request.headers.authorization))
+        return reply
+          .status(401)
+          .header("www-authenticate", 'Basic realm="lotwise admin"')
+          .send({ code: "unauthorized", message: "the admin key is required" });
     });
 
     scope.put(
@@ -67,7 +71,11 @@ export const registerAdmin = async (app: Api, ctx: ApiContext, options: { prefix
       const connection = new Redis(url, { maxRetriesPerRequest: null });
       connection.on("error", (e) => ctx.common.logger.debug("redis error", { error: e.message }));
       const queues = JOB_DEFINITIONS.map(
-        (d) => new Queue(d.name, { connection, prefix: options.prefix ?? DEFAULT_PREFIX }),
+        (d) =>
+          new Queue(d.name, {
+            connection,
+            prefix: options.prefix ?? ctx.common.config.queues.prefix ?? DEFAULT_PREFIX,
+          }),
       );
       ctx.common.shutdown.add("admin queues", async () => {
         await Promise.all(queues.map((q) => q.close()));
