@@ -38,3 +38,14 @@ describe("docker-compose.yml", () => {
     expect(compose.services.api!.command?.[0]).toBe("serve");
   });
 });
+
+describe("docker-compose.yml: the service topology", () => {
+  const compose = parse(readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as {
+    services: Record<string, { build?: string; deploy?: { replicas?: number }; healthcheck?: { test?: string[] } }>;
+  };
+  test("two workers and the api from one image; the api is healthy when PostgreSQL and Redis answer", () => {
+    expect(compose.services.worker!.deploy?.replicas).toBe(2);
+    expect(compose.services.api!.build).toBe(compose.services.worker!.build);
+    expect(compose.services.api!.healthcheck?.test?.join(" ")).toContain("http://127.0.0.1:8080/readyz");
+  });
+});
