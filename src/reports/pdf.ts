@@ -25,15 +25,15 @@ export const renderForm8949Pdf = async (input: ReportInput): Promise<ReportFile>
   addStatementPages(doc, fonts, input, sections, (s) => sheets.get(s)!.length);
   for (const section of sections) {
     const pages = sheets.get(section)!;
-    pages.forEach((rows, i) =>
+    pages.forEach((rows, i) => {
       addForm8949Page(doc, fonts, {
         taxYear: input.taxYear,
         box: section.box,
         rows,
         sheet: i + 1,
         sheets: pages.length,
-      }),
-    );
+      });
+    });
   }
   const all = doc.getPages();
   all.forEach((page, i) => {
@@ -50,12 +50,11 @@ export const renderForm8949Pdf = async (input: ReportInput): Promise<ReportFile>
       align: "right",
     });
   });
-  const notes: string[] = [];
   return {
     format: "pdf",
     fileName: `form8949-${input.taxYear}.pdf`,
     contentType: "application/pdf",
     bytes: await doc.save(),
-    notes,
+    notes: [],
   };
 };

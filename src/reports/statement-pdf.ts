@@ -104,7 +104,9 @@ const facts = (flow: Flow, fonts: Fonts, items: [string, string][]) => {
     const lines = wrap(value, PAGE_WIDTH - 2 * MARGIN - labelWidth, style);
     flow.need(10 * lines.length + 2);
     text(flow.page, label, MARGIN, flow.y + 8, { font: fonts.bold, size: 8 });
-    lines.forEach((l, i) => text(flow.page, l, MARGIN + labelWidth, flow.y + 8 + i * 10, style));
+    lines.forEach((l, i) => {
+      text(flow.page, l, MARGIN + labelWidth, flow.y + 8 + i * 10, style);
+    });
     flow.skip(10 * lines.length + 2);
   }
 };
