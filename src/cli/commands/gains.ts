@@ -91,11 +91,13 @@ export const loadStoredLedger = async (args: {
   };
   const rows = stored.map(({ warnings, priceSources, origin: _origin, ...row }) => {
     // Where the USD values came from, as `lotwise ledger export` writes it (reports count them).
-    if (priceSources.usd_value || priceSources.fee_usd) {
+    const usd = row.usdValue !== undefined ? priceSources.usd_value : undefined;
+    const fee = row.feeUsd !== undefined ? priceSources.fee_usd : undefined;
+    if (usd || fee) {
       row.extra = {
         ...row.extra,
-        ...(priceSources.usd_value ? { x_price_source: priceSources.usd_value } : {}),
-        ...(priceSources.fee_usd ? { x_fee_price_source: priceSources.fee_usd } : {}),
+        ...(usd ? { x_price_source: usd } : {}),
+        ...(fee ? { x_fee_price_source: fee } : {}),
       };
     }
     for (const w of warnings) {
