@@ -3,11 +3,12 @@
  * filer), the Part I or Part II heading, the check boxes of that Part with exactly one checked,
  * the line 1 table with columns (a)–(h), and the line 2 totals of the page.
  */
-import type { PDFDocument, PDFPage } from "pdf-lib";
+import { PDFDocument, type PDFPage } from "pdf-lib";
 import { type BoxInfo, boxesOfPart } from "./boxes.ts";
 import {
   BLACK,
   CONTENT_WIDTH,
+  embedFonts,
   encodable,
   type Fonts,
   fitSize,
@@ -120,9 +121,18 @@ const description = (page: PDFPage, fonts: Fonts, top: number, rowHeight: number
   if (lines[1] !== undefined) text(page, lines[1], col.x + 2, top + rowHeight / 2 + 6, style);
 };
 
-/** Adds one Form 8949 page (Part I or II, one box checked, up to 11 rows and their totals). */
-export const addForm8949Page = (doc: PDFDocument, fonts: Fonts, args: Form8949PageArgs): PDFPage => {
-  const page = doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
+/** Where the table's parts are on the page (top-down points). */
+type Layout = { tableTop: number; rowsBottom: number; tableBottom: number };
+
+const ROW_HEIGHT = 22;
+const TOTALS_HEIGHT = 40;
+
+/**
+ * Draws what every page of a box shares: header, name and SSN boxes, Part heading, check boxes
+ * (the box checked), the empty table with its headings, line 2's text and the note.
+ */
+const drawTemplate = (page: PDFPage, fonts: Fonts, taxYear: number, checked: BoxInfo): Layout => {
+  const args = { taxYear, box: checked };
   const small = { font: fonts.regular, size: 6 };
   const right = MARGIN + CONTENT_WIDTH;
   const part = args.box.part;
@@ -274,54 +284,15 @@ export const addForm8949Page = (doc: PDFDocument, fonts: Fonts, args: Form8949Pa
   }
   const tableTop = headTop + headHeight;
 
-  // Rows.
-  const rowHeight = 22;
+  // Rows (filled in by `drawData`).
   line(page, MARGIN, tableTop, right, tableTop, 0.7);
-  for (let i = 0; i < ROWS_PER_PAGE; i++) {
-    const top = tableTop + i * rowHeight;
-    line(page, MARGIN, top + rowHeight, right, top + rowHeight, 0.3);
-    const r = args.rows[i];
-    if (!r) continue;
-    const mid = top + rowHeight / 2 + 2.5;
-    description(page, fonts, top, rowHeight, r.description);
-    text(
-      page,
-      usDate(r.dateAcquired),
-      X.b.x,
-      mid,
-      { font: fonts.regular, size: 7 },
-      { width: X.b.width, align: "center" },
-    );
-    text(
-      page,
-      usDate(r.dateSold),
-      X.c.x,
-      mid,
-      { font: fonts.regular, size: 7 },
-      { width: X.c.width, align: "center" },
-    );
-    amount(page, fonts, "d", mid, formUsd(r.proceeds));
-    amount(page, fonts, "e", mid, formUsd(r.costBasis));
-    const code = encodable(fonts.regular, r.adjustmentCode);
-    text(
-      page,
-      code,
-      X.f.x,
-      mid,
-      { font: fonts.regular, size: fitSize(code, X.f.width - 2, fonts.regular, 7, 4) ?? 4 },
-      {
-        width: X.f.width,
-        align: "center",
-      },
-    );
-    if (r.adjustment !== undefined) amount(page, fonts, "g", mid, formUsd(r.adjustment));
-    amount(page, fonts, "h", mid, formUsd(r.gain));
+  for (let i = 1; i <= ROWS_PER_PAGE; i++) {
+    line(page, MARGIN, tableTop + i * ROW_HEIGHT, right, tableTop + i * ROW_HEIGHT, 0.3);
   }
-  const rowsBottom = tableTop + ROWS_PER_PAGE * rowHeight;
+  const rowsBottom = tableTop + ROWS_PER_PAGE * ROW_HEIGHT;
 
-  // Line 2: this page's totals.
-  const totalsHeight = 40;
-  const totals = totalsOf(args.rows);
+  // Line 2 (its amounts are each page's own, drawn by `drawData`).
+  const totalsHeight = TOTALS_HEIGHT;
   rect(page, X.f.x, rowsBottom, X.f.width, totalsHeight, { fill: GREY });
   text(page, "2", X.n.x + 2, rowsBottom + 9, { font: fonts.bold, size: 8 });
   paragraph(
@@ -333,12 +304,6 @@ export const addForm8949Page = (doc: PDFDocument, fonts: Fonts, args: Form8949Pa
     { font: fonts.regular, size: 5.5 },
     6.2,
   );
-  const totalsMid = rowsBottom + totalsHeight / 2 + 3;
-  amount(page, fonts, "d", totalsMid, formUsd(totals.proceeds), true);
-  amount(page, fonts, "e", totalsMid, formUsd(totals.costBasis), true);
-  if (args.rows.some((r) => r.adjustment !== undefined))
-    amount(page, fonts, "g", totalsMid, formUsd(totals.adjustments), true);
-  amount(page, fonts, "h", totalsMid, formUsd(totals.gain), true);
   const tableBottom = rowsBottom + totalsHeight;
   line(page, MARGIN, tableBottom, right, tableBottom, 1);
   // Vertical rules (line 2's text spans columns (a) to (c)).
@@ -356,13 +321,70 @@ export const addForm8949Page = (doc: PDFDocument, fonts: Fonts, args: Form8949Pa
     CONTENT_WIDTH,
     { font: fonts.regular, size: 6 },
   );
+  return { tableTop, rowsBottom, tableBottom };
+};
+
+/** Draws a page's own part: its rows, its line 2 totals and which sheet of the box it is. */
+const drawData = (page: PDFPage, fonts: Fonts, layout: Layout, args: Form8949PageArgs) => {
+  args.rows.forEach((r, i) => {
+    const top = layout.tableTop + i * ROW_HEIGHT;
+    const mid = top + ROW_HEIGHT / 2 + 2.5;
+    const dateStyle = { font: fonts.regular, size: 7 };
+    description(page, fonts, top, ROW_HEIGHT, r.description);
+    text(page, usDate(r.dateAcquired), X.b.x, mid, dateStyle, { width: X.b.width, align: "center" });
+    text(page, usDate(r.dateSold), X.c.x, mid, dateStyle, { width: X.c.width, align: "center" });
+    amount(page, fonts, "d", mid, formUsd(r.proceeds));
+    amount(page, fonts, "e", mid, formUsd(r.costBasis));
+    const code = encodable(fonts.regular, r.adjustmentCode);
+    const codeSize = fitSize(code, X.f.width - 2, fonts.regular, 7, 4) ?? 4;
+    text(
+      page,
+      code,
+      X.f.x,
+      mid,
+      { font: fonts.regular, size: codeSize },
+      { width: X.f.width, align: "center" },
+    );
+    if (r.adjustment !== undefined) amount(page, fonts, "g", mid, formUsd(r.adjustment));
+    amount(page, fonts, "h", mid, formUsd(r.gain));
+  });
+  const totals = totalsOf(args.rows);
+  const totalsMid = layout.rowsBottom + TOTALS_HEIGHT / 2 + 3;
+  amount(page, fonts, "d", totalsMid, formUsd(totals.proceeds), true);
+  amount(page, fonts, "e", totalsMid, formUsd(totals.costBasis), true);
+  if (args.rows.some((r) => r.adjustment !== undefined))
+    amount(page, fonts, "g", totalsMid, formUsd(totals.adjustments), true);
+  amount(page, fonts, "h", totalsMid, formUsd(totals.gain), true);
   // Which sheet of this box this is (a multi-page box repeats the same box checked).
   text(
     page,
     `Box ${args.box.box}, sheet ${args.sheet} of ${args.sheets}: line 2 totals are the ${totals.rows} row${totals.rows === 1 ? "" : "s"} of this sheet.`,
     MARGIN,
-    tableBottom + 34,
+    layout.tableBottom + 34,
     { font: fonts.regular, size: 6 },
   );
-  return page;
+};
+
+/**
+ * Adds the Form 8949 pages of one box, one page per entry of `pages` (at most `ROWS_PER_PAGE`
+ * rows each). What the pages share is drawn once, in a page of its own embedded as a form
+ * XObject that every page shows, so a year of thousands of rows stays small and quick.
+ */
+export const addForm8949Pages = async (
+  doc: PDFDocument,
+  fonts: Fonts,
+  taxYear: number,
+  box: BoxInfo,
+  pages: readonly (readonly ReportRow[])[],
+): Promise<void> => {
+  const templateDoc = await PDFDocument.create({ updateMetadata: false });
+  const templatePage = templateDoc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
+  const layout = drawTemplate(templatePage, await embedFonts(templateDoc), taxYear, box);
+  await templateDoc.flush(); // embeds the template's fonts, which embedPage copies
+  const template = await doc.embedPage(templatePage);
+  pages.forEach((rows, i) => {
+    const page = doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
+    page.drawPage(template, { x: 0, y: 0 });
+    drawData(page, fonts, layout, { taxYear, box, rows, sheet: i + 1, sheets: pages.length });
+  });
 };

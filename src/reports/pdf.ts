@@ -4,7 +4,7 @@
  * pages of 11 lines with that page's line 2 totals. Every page is numbered "Page n of N".
  */
 import { PDFDocument } from "pdf-lib";
-import { addForm8949Page, ROWS_PER_PAGE } from "./form8949-pdf.ts";
+import { addForm8949Pages, ROWS_PER_PAGE } from "./form8949-pdf.ts";
 import { embedFonts, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, text } from "./pdf-kit.ts";
 import { paginate, sectionsOf } from "./sections.ts";
 import { addStatementPages } from "./statement-pdf.ts";
@@ -24,16 +24,7 @@ export const renderForm8949Pdf = async (input: ReportInput): Promise<ReportFile>
   const sheets = new Map(sections.map((s) => [s, paginate(s.rows, ROWS_PER_PAGE)]));
   addStatementPages(doc, fonts, input, sections, (s) => sheets.get(s)!.length);
   for (const section of sections) {
-    const pages = sheets.get(section)!;
-    pages.forEach((rows, i) => {
-      addForm8949Page(doc, fonts, {
-        taxYear: input.taxYear,
-        box: section.box,
-        rows,
-        sheet: i + 1,
-        sheets: pages.length,
-      });
-    });
+    await addForm8949Pages(doc, fonts, input.taxYear, section.box, sheets.get(section)!);
   }
   const all = doc.getPages();
   all.forEach((page, i) => {
