@@ -1,16 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { parseLedgerCsv } from "../ledger/read.ts";
-import type { GainsSummary } from "../tax/types.ts";
 import { parseCsv } from "../utils/csv.ts";
 import { renderForm8949Csv } from "./form8949-csv.ts";
 import { parseReportFormats } from "./index.ts";
 import { prepareReport } from "./prepare.ts";
+import { LEDGER_HEADER as HEADER, summaryOf } from "./report.test-support.ts";
 import { renderTaxActCsv } from "./taxact.ts";
 import { currencyName, renderTurboTaxCsv, turboTaxAmount } from "./turbotax.ts";
 import type { ReportInput, ReportRow } from "./types.ts";
-
-const HEADER =
-  "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype";
 
 /** 2025: a short-term gain, a short-term loss, a long-term gain, and a sale with no basis. */
 const LEDGER = [
@@ -215,22 +212,5 @@ function row(over: Partial<ReportRow>): ReportRow {
 }
 
 function synthetic(rows: ReportRow[]): ReportInput {
-  const zero = { proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 };
-  const summary: GainsSummary = {
-    taxYear: 2025,
-    method: "fifo",
-    scope: "transition",
-    filingStatus: "single",
-    shortTerm: zero,
-    longTerm: zero,
-    carryoverIn: { shortTerm: 0n, longTerm: 0n },
-    netShortTerm: 0n,
-    netLongTerm: 0n,
-    net: 0n,
-    capitalLossDeduction: 0n,
-    carryoverOut: { shortTerm: 0n, longTerm: 0n },
-    ordinaryIncome: { total: 0n, bySubtype: {} },
-    warnings: [],
-  };
-  return { taxYear: 2025, rows, summary, priceSources: {}, ledgerSource: "test" };
+  return { taxYear: 2025, rows, summary: summaryOf(), priceSources: {}, ledgerSource: "test" };
 }

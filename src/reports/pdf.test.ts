@@ -1,13 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { pdfText, renderedPageCount, writeTempPdf } from "../../test/poppler.ts";
 import { parseLedgerCsv } from "../ledger/read.ts";
-import type { GainsSummary } from "../tax/types.ts";
 import { renderForm8949Pdf } from "./pdf.ts";
 import { prepareReport } from "./prepare.ts";
+import { LEDGER_HEADER as HEADER, summaryOf } from "./report.test-support.ts";
 import type { ReportInput, ReportRow } from "./types.ts";
-
-const HEADER =
-  "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype";
 
 /** The `lotwise gains` test ledger: 2025 has two short-term rows (box I) and one long-term (box L). */
 const SMALL = [
@@ -140,25 +137,16 @@ describe("renderForm8949Pdf()", () => {
       mk("K", "long", 50_000n, 60_000n, 5), // −100.00
       mk("L", "long", 70_000n, 20_000n, 6), // 500.00
     ];
-    const zero = { proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 };
-    const summary: GainsSummary = {
-      taxYear: 2025,
+    const summary = summaryOf({
       method: "hifo",
       scope: "wallet",
-      filingStatus: "single",
-      shortTerm: zero,
-      longTerm: zero,
-      carryoverIn: { shortTerm: 0n, longTerm: 0n },
       netShortTerm: 18_750n, // 487.50 − 500.00 + 200.00
       netLongTerm: 340_000n, // 3000.00 − 100.00 + 500.00
       net: 358_750n,
-      capitalLossDeduction: 0n,
-      carryoverOut: { shortTerm: 0n, longTerm: 0n },
-      ordinaryIncome: { total: 0n, bySubtype: {} },
       warnings: [
         { code: "missing_basis", id: "d9", date: "2025-06-01", message: "row d9: 0.5 BTC with no basis" },
       ],
-    };
+    });
     const pdf = await render({
       taxYear: 2025,
       rows,
