@@ -376,6 +376,7 @@ export const addForm8949Pages = async (
   taxYear: number,
   box: BoxInfo,
   pages: readonly (readonly ReportRow[])[],
+  onPage: () => void = () => {},
 ): Promise<void> => {
   const templateDoc = await PDFDocument.create({ updateMetadata: false });
   const templatePage = templateDoc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
@@ -386,5 +387,6 @@ export const addForm8949Pages = async (
     const page = doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
     page.drawPage(template, { x: 0, y: 0 });
     drawData(page, fonts, layout, { taxYear, box, rows, sheet: i + 1, sheets: pages.length });
+    onPage();
   });
 };

@@ -4,6 +4,7 @@
  * Pure: data in, bytes out (the CLI writes files, the API serves downloads).
  */
 import { UserInputError } from "../errors.ts";
+import type { Progress } from "../ui/progress.ts";
 import { renderForm8949Csv } from "./form8949-csv.ts";
 import { renderForm8949Pdf } from "./pdf.ts";
 import { renderTaxActCsv } from "./taxact.ts";
@@ -19,11 +20,15 @@ export { renderTaxActCsv, TAXACT_COLUMNS } from "./taxact.ts";
 export { renderTurboTaxCsv, TURBOTAX_COLUMNS } from "./turbotax.ts";
 export * from "./types.ts";
 
-/** Renders one report format. */
-export const renderReport = async (format: ReportFormat, input: ReportInput): Promise<ReportFile> => {
+/** Renders one report format (`progress` shows the PDF's pages as they are drawn). */
+export const renderReport = async (
+  format: ReportFormat,
+  input: ReportInput,
+  options: { progress?: Progress | undefined } = {},
+): Promise<ReportFile> => {
   switch (format) {
     case "pdf":
-      return renderForm8949Pdf(input);
+      return renderForm8949Pdf(input, options);
     case "turbotax":
       return renderTurboTaxCsv(input);
     case "taxact":

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { pdfText, renderedPageCount, writeTempPdf } from "../../test/poppler.ts";
 import { parseLedgerCsv } from "../ledger/read.ts";
+import { createCallbackProgress } from "../ui/progress.ts";
 import { renderForm8949Pdf } from "./pdf.ts";
 import { prepareReport } from "./prepare.ts";
 import { LEDGER_HEADER as HEADER, summaryOf } from "./report.test-support.ts";
@@ -84,6 +85,14 @@ describe("renderForm8949Pdf()", () => {
     expect(input.rows).toHaveLength(30);
     const pdf = await render(input);
     expect(pdf.pages).toBe(4);
+    // Progress counts the Form 8949 pages as they are drawn.
+    const seen: string[] = [];
+    await renderForm8949Pdf(input, {
+      progress: createCallbackProgress((p, finished) =>
+        seen.push(`${p.done}/${p.total} ${p.unit}${finished ? " done" : ""}`),
+      ),
+    });
+    expect(seen).toEqual(["1/3 pages", "2/3 pages", "3/3 pages", "3/3 pages done"]);
     // Page 1 of the box: k = 1…11, proceeds 91+…+101 = 1056, basis 1100, gain −44.
     const p1 = pdf.page(2);
     expect(p1).toMatch(row("1 ETH", "01/02/2025", "03/01/2025", "91.00", "100.00", "(9.00)"));
@@ -231,6 +240,18 @@ describe("renderForm8949Pdf()", () => {
     expect(form).toContain("...");
     expect(form).toMatch(row("20.00", "10.00", "10.00"));
     expect(form).toMatch(row("100.00", "60.00", "40.00"));
+  });
+
+  test("a year without sales is the statement alone, with its income and zero Schedule D lines", async () => {
+    const ledger = [HEADER, "i1,2025-04-01T00:00:00Z,income,w,,,ETH,0.1,250.75,,,,,,staking"];
+    const input = prepareReport(parseLedgerCsv(ledger.join("\n")), { year: 2025 });
+    const pdf = await render(input);
+    expect(pdf.pages).toBe(1);
+    const cover = pdf.page(1);
+    expect(cover).toMatch(/Form 8949 rows\s+0 \(none: no sales or exchanges in the year\)/);
+    expect(cover).toMatch(row("16", "Net capital gain or (loss): line 7 + line 15", "0.00"));
+    expect(cover).toContain("(not on Schedule D): 250.75 (staking 250.75).");
+    expect(cover).toContain("Page 1 of 1");
   });
 
   test("the same input renders the same bytes (no clock in the file)", async () => {

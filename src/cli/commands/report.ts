@@ -132,7 +132,8 @@ export const register: RegisterCommand = (program, runtime) => {
         extraWarnings,
       });
       const files = [];
-      for (const f of formats) files.push(await reports.renderReport(f, input));
+      const { progress } = runtime.createCommon(command);
+      for (const f of formats) files.push(await reports.renderReport(f, input, { progress }));
       const written = await writeAll(
         flags.out,
         files.map((f) => ({ name: f.fileName, bytes: f.bytes })),
