@@ -17,7 +17,8 @@ const run = (tool: string, args: string[]): string => {
   }
   if (r.status !== 0) throw new Error(`${tool} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   // Poppler reports a malformed PDF on stderr and carries on: a clean file prints nothing there.
-  if (r.stderr.trim() !== "") throw new Error(`${tool} ${args.join(" ")} complained: ${r.stderr.slice(0, 2000)}`);
+  if (r.stderr.trim() !== "")
+    throw new Error(`${tool} ${args.join(" ")} complained: ${r.stderr.slice(0, 2000)}`);
   return r.stdout;
 };
 
