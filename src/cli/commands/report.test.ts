@@ -105,6 +105,8 @@ describe("lotwise report", () => {
       "2025",
       "--format",
       "pdf",
+      "--format",
+      "csv",
       "--carryover-st",
       "1000",
       "--carryover-lt",
@@ -117,7 +119,8 @@ describe("lotwise report", () => {
       out,
     ]);
     expect(r.code).toBe(0);
-    expect(readdirSync(out)).toEqual(["form8949-2025.pdf"]);
+    // `--format` may be repeated.
+    expect(readdirSync(out).sort()).toEqual(["form8949-2025.csv", "form8949-2025.pdf"]);
     // Line 7 = −100 − 1000 = −1100; line 15 = 5000 − 9000 = −4000; line 16 = −5100; line 21 is
     // limited to 1,500 for married filing separately.
     const cover = pdfText(path.join(out, "form8949-2025.pdf"), 1);

@@ -28,7 +28,7 @@ import type { RegisterCommand } from "./types.ts";
 type ReportFlags = {
   ledger?: string;
   year?: string;
-  format: string;
+  format?: string;
   method: string;
   scope: string;
   carryoverSt: string;
@@ -66,8 +66,8 @@ export const register: RegisterCommand = (program, runtime) => {
     .requiredOption("--year <yyyy>", "the tax year")
     .option(
       "--format <list>",
-      "pdf, turbotax, taxact, csv or all; several comma-separated (pdf,turbotax)",
-      "pdf",
+      "pdf, turbotax, taxact, csv or all; several comma-separated (pdf,turbotax) or repeated (default: pdf)",
+      (value: string, previous: string | undefined) => (previous ? `${previous},${value}` : value),
     )
     .requiredOption("--out <dir>", "output folder")
     .option("--ledger <file>", "ledger CSV v1 file (default: the stored ledger)")
@@ -97,7 +97,7 @@ export const register: RegisterCommand = (program, runtime) => {
       if (flags.year === undefined || !/^\d{4}$/.test(flags.year))
         throw new UserInputError(`--year expects YYYY, got "${flags.year ?? ""}"`);
       const year = Number(flags.year);
-      const formats = reports.parseReportFormats(flags.format);
+      const formats = reports.parseReportFormats(flags.format ?? "pdf");
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
