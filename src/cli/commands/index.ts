@@ -5,6 +5,7 @@ import { register as jobs } from "./jobs.ts";
 import { register as ledger } from "./ledger.ts";
 import { register as prices } from "./prices.ts";
 import { register as reconcile } from "./reconcile.ts";
+import { register as report } from "./report.ts";
 import { register as review } from "./review.ts";
 import { register as schedule } from "./schedule.ts";
 import { register as serve } from "./serve.ts";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   review,
   ledger,
   gains,
+  report,
   reconcile,
   harvest,
   serve,
