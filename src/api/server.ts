@@ -8,7 +8,6 @@ import Fastify from "fastify";
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
@@ -26,6 +25,7 @@ import { registerReview } from "./routes/review.ts";
 import { registerSchedule } from "./routes/schedule.ts";
 import { registerSync } from "./routes/sync.ts";
 import { registerWallets } from "./routes/wallets.ts";
+import { zodResponseSerializer } from "./serializer.ts";
 import type { Api, RegisterRoutes } from "./types.ts";
 
 /** Every authenticated route module, mounted under `/v1`. */
@@ -68,7 +68,7 @@ export const createApiServer = async (ctx: ApiContext, options: ApiServerOptions
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(zodResponseSerializer);
   app.setErrorHandler(createErrorHandler(logger));
   app.setNotFoundHandler((request, reply) =>
     reply
