@@ -41,7 +41,10 @@ describe("docker-compose.yml", () => {
 
 describe("docker-compose.yml: the service topology", () => {
   const compose = parse(readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as {
-    services: Record<string, { build?: string; deploy?: { replicas?: number }; healthcheck?: { test?: string[] } }>;
+    services: Record<
+      string,
+      { build?: string; deploy?: { replicas?: number }; healthcheck?: { test?: string[] } }
+    >;
   };
   test("two workers and the api from one image; the api is healthy when PostgreSQL and Redis answer", () => {
     expect(compose.services.worker!.deploy?.replicas).toBe(2);

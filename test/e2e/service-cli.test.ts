@@ -2,8 +2,10 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../db/client.ts";
+import { apiKeys, users } from "../../db/schema/index.ts";
 import { createBullQueue } from "../../workers/bullmq.ts";
 import { syncWalletJob } from "../../workers/processors/sync-wallet.ts";
 import { runCli } from "../cli.ts";
@@ -81,12 +83,12 @@ describe("service mode on the command line", () => {
     const created = await cli("users", "create", "dora", "--tz", "Europe/Paris");
     expect(created.code, created.stderr).toBe(0);
     const key = /store it now\): (lw_[A-Za-z0-9_-]{43})\n/.exec(created.stdout)![1]!;
-    const stored = await database.db.execute(
-      // biome-ignore lint/suspicious/noExplicitAny: raw row
-      (await import("drizzle-orm"))
-        .sql`select key_hash from lotwise_app.api_keys k join lotwise_app.users u on u.id = k.user_id where u.name = 'dora'` as any,
-    );
-    const hash = (stored as unknown as { rows: { key_hash: string }[] }).rows[0]!.key_hash;
+    const [stored] = await database.db
+      .select({ keyHash: apiKeys.keyHash })
+      .from(apiKeys)
+      .innerJoin(users, eq(users.id, apiKeys.userId))
+      .where(eq(users.name, "dora"));
+    const hash = stored!.keyHash;
     const { createHash } = await import("node:crypto");
     expect(hash).toBe(createHash("sha256").update(key).digest("hex"));
     expect(hash).not.toContain(key);
