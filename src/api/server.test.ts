@@ -201,6 +201,38 @@ describe("ledger, CSV and gains", () => {
   });
 });
 
+describe("reports", () => {
+  test("a kept gains report downloads as lotwise's files and as the filing formats", async () => {
+    const made = await app.inject({
+      method: "POST",
+      url: "/v1/reports",
+      headers: U.auth,
+      payload: { kind: "gains", year: 2025, scope: "universal" },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const id = made.json().id as number;
+    expect(made.json().files).toEqual([
+      "summary.json",
+      "form8949.csv",
+      "gifts.csv",
+      "form8949.pdf",
+      "turbotax.csv",
+      "taxact.csv",
+    ]);
+    const summary = await get(`/v1/reports/${id}/summary.json`);
+    expect(JSON.parse(summary.body).short_term.gain).toBe(made.json().summary.short_term.gain);
+    const pdf = await get(`/v1/reports/${id}/form8949.pdf`);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers["content-type"]).toBe("application/pdf");
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
+    const turbotax = await get(`/v1/reports/${id}/turbotax.csv`);
+    expect(turbotax.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    // The =EVIL sale of the CSV test is in it, escaped.
+    expect(turbotax.body).toContain("'=EVIL");
+    expect((await get(`/v1/reports/${id}/nothing.txt`)).statusCode).toBe(400);
+  });
+});
+
 describe("OpenAPI and the reference page", () => {
   test("/openapi.json is OpenAPI 3.1 made from the route schemas", async () => {
     const doc = (await app.inject({ method: "GET", url: "/openapi.json" })).json();

@@ -1,8 +1,9 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { z } from "zod";
-import { reports } from "../../../db/schema/index.ts";
+import { ledgerRows, reports } from "../../../db/schema/index.ts";
+import { renderReport } from "../../reports/index.ts";
 import { formatForm8949Csv, formatGiftsCsv, summaryJson } from "../../tax/format.ts";
-import type { Form8949Row, GiftRow } from "../../tax/types.ts";
+import type { Form8949Row, GainsSummary, GiftRow } from "../../tax/types.ts";
 import { sendCsv } from "../csv.ts";
 import { notFound } from "../errors.ts";
 import { errors, IdParam, iso } from "../schemas.ts";
@@ -28,9 +29,30 @@ const Report = z
   })
   .meta({ id: "Report" });
 
-type StoredGainsReport = { summary: Record<string, unknown>; form8949: Form8949Row[]; gifts: GiftRow[] };
+type StoredGainsReport = {
+  summary: Record<string, unknown>;
+  form8949: Form8949Row[];
+  gifts: GiftRow[];
+  /** The engine's summary (bigint cents), for the filing formats. */
+  gainsSummary?: GainsSummary;
+  /** Price source → number of USD values in the ledger up to the year end (the PDF's cover). */
+  priceSources?: Record<string, number>;
+  timeZone?: string;
+};
 
-const FILES = ["summary.json", "form8949.csv", "gifts.csv"] as const;
+/**
+ * Downloads: `lotwise gains`'s files, then the filing formats of src/reports (Form 8949 PDF with
+ * its cover statement, TurboTax and TaxAct CSV imports), rendered on demand from the stored rows.
+ */
+const FILES = [
+  "summary.json",
+  "form8949.csv",
+  "gifts.csv",
+  "form8949.pdf",
+  "turbotax.csv",
+  "taxact.csv",
+] as const;
+const FORMAT_OF = { "form8949.pdf": "pdf", "turbotax.csv": "turbotax", "taxact.csv": "taxact" } as const;
 
 export const registerReports: RegisterRoutes = (app, ctx) => {
   const db = ctx.database.db;
@@ -64,10 +86,27 @@ export const registerReports: RegisterRoutes = (app, ctx) => {
     async (request, reply) => {
       const { kind, ...q } = request.body;
       const g = await ctx.gainsCache.get(request.userId, gainsOptionsOf(q));
+      const sources = await db
+        .select({
+          source: sql<string>`${ledgerRows.priceSources}->>'usd_value'`,
+          n: sql<number>`count(*)::int`,
+        })
+        .from(ledgerRows)
+        .where(
+          and(
+            eq(ledgerRows.userId, request.userId),
+            lt(ledgerRows.time, new Date(Date.UTC(q.year + 1, 0, 1))),
+            sql`${ledgerRows.priceSources} ? 'usd_value'`,
+          ),
+        )
+        .groupBy(sql`1`);
       const result: StoredGainsReport = {
         summary: summaryJson(g.summary),
         form8949: g.form8949,
         gifts: g.gifts,
+        gainsSummary: g.summary,
+        priceSources: Object.fromEntries(sources.map((x) => [x.source, Number(x.n)])),
+        ...(q.tz ? { timeZone: q.tz } : {}),
       };
       const [row] = await db
         .insert(reports)
@@ -116,7 +155,8 @@ export const registerReports: RegisterRoutes = (app, ctx) => {
     {
       schema: {
         tags: ["reports"],
-        summary: "Download a report file (summary.json, form8949.csv, gifts.csv)",
+        summary:
+          "Download a report file: summary.json, form8949.csv, gifts.csv, form8949.pdf, turbotax.csv, taxact.csv",
         params: IdParam.extend({ file: z.enum(FILES) }),
         response: { 200: z.string().describe("the file"), ...errors },
       },
@@ -135,6 +175,23 @@ export const registerReports: RegisterRoutes = (app, ctx) => {
           return sendCsv(reply, `${base}-form8949.csv`, formatForm8949Csv(stored.form8949));
         case "gifts.csv":
           return sendCsv(reply, `${base}-gifts.csv`, formatGiftsCsv(stored.gifts));
+        default: {
+          if (!stored.gainsSummary) throw notFound(`file ${request.params.file} in report ${r.id}`);
+          const file = await renderReport(FORMAT_OF[request.params.file], {
+            taxYear: r.taxYear!,
+            rows: stored.form8949,
+            summary: stored.gainsSummary,
+            priceSources: stored.priceSources ?? {},
+            ledgerSource: "stored ledger",
+            timeZone: stored.timeZone,
+            generatedAt: r.createdAt.toISOString(),
+          });
+          return reply
+            .header("content-type", file.contentType)
+            .header("content-disposition", `attachment; filename="${base}-${file.fileName}"`)
+            .header("x-content-type-options", "nosniff")
+            .send(Buffer.from(file.bytes) as unknown as string); // a Buffer is sent as is (no serializer)
+        }
       }
     },
   );
