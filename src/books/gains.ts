@@ -1,7 +1,8 @@
 import type { DbOrTx } from "../../db/client.ts";
 import { computeGains } from "../tax/gains.ts";
 import type { Cents, FilingStatus, Method, Scope, YearResult } from "../tax/types.ts";
-import { countOpenReviews, loadLedgerRows } from "./store.ts";
+import { loadStoredRows } from "./query.ts";
+import { countOpenReviews } from "./store.ts";
 
 /**
  * Gains on the user's stored ledger (what `lotwise gains` computes without `--ledger`), with the
@@ -28,7 +29,7 @@ export const computeStoredGains = async (
   userId: number,
   options: StoredGainsOptions,
 ): Promise<StoredGains> => {
-  const stored = await loadLedgerRows(db, userId);
+  const stored = await loadStoredRows(db, userId);
   const openReviews = await countOpenReviews(db, userId);
   const missing: { id: string; date: string; message: string }[] = [];
   const rows = stored.map(({ warnings, priceSources: _p, origin: _o, ...row }) => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { ledgerRows, ledgerVersions } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
@@ -73,26 +73,58 @@ const filterConditions = (userId: number, f: LedgerFilter): SQL[] => {
   return c;
 };
 
-const toRow = (r: typeof ledgerRows.$inferSelect): StoredLedgerRow => ({
+const PAGE_COLUMNS = sql.raw(
+  "id, time, seq, type, wallet, out_asset, out_quantity::text, in_asset, in_quantity::text, usd_value::text, fee_asset, fee_quantity::text, fee_usd::text, to_wallet, lots, subtype, tx, note, price_sources, warnings, origin",
+);
+
+/** A row as `PAGE_COLUMNS` returns it (numerics as text, the time as a Date or a string by driver). */
+type RawRow = {
+  id: string;
+  time: Date | string;
+  seq: number;
+  type: string;
+  wallet: string;
+  out_asset: string | null;
+  out_quantity: string | null;
+  in_asset: string | null;
+  in_quantity: string | null;
+  usd_value: string | null;
+  fee_asset: string | null;
+  fee_quantity: string | null;
+  fee_usd: string | null;
+  to_wallet: string | null;
+  lots: string | null;
+  subtype: string | null;
+  tx: string | null;
+  note: string | null;
+  price_sources: Record<string, string> | string | null;
+  warnings: string[] | string | null;
+  origin: string;
+};
+
+const json = <T>(v: T | string | null, fallback: T): T =>
+  v === null ? fallback : typeof v === "string" ? (JSON.parse(v) as T) : v;
+
+const fromRaw = (r: RawRow): StoredLedgerRow => ({
   id: r.id,
-  time: r.time.toISOString().replace(".000Z", "Z"),
+  time: new Date(r.time).toISOString().replace(".000Z", "Z"),
   type: r.type as LedgerRow["type"],
   wallet: r.wallet,
-  outAsset: r.outAsset ?? undefined,
-  outQuantity: r.outQuantity ?? undefined,
-  inAsset: r.inAsset ?? undefined,
-  inQuantity: r.inQuantity ?? undefined,
-  usdValue: r.usdValue ?? undefined,
-  feeAsset: r.feeAsset ?? undefined,
-  feeQuantity: r.feeQuantity ?? undefined,
-  feeUsd: r.feeUsd ?? undefined,
-  toWallet: r.toWallet ?? undefined,
+  outAsset: r.out_asset ?? undefined,
+  outQuantity: r.out_quantity ?? undefined,
+  inAsset: r.in_asset ?? undefined,
+  inQuantity: r.in_quantity ?? undefined,
+  usdValue: r.usd_value ?? undefined,
+  feeAsset: r.fee_asset ?? undefined,
+  feeQuantity: r.fee_quantity ?? undefined,
+  feeUsd: r.fee_usd ?? undefined,
+  toWallet: r.to_wallet ?? undefined,
   lots: r.lots ?? undefined,
   subtype: r.subtype ?? undefined,
   tx: r.tx ?? undefined,
   note: r.note ?? undefined,
-  warnings: (r.warnings as string[]) ?? [],
-  priceSources: (r.priceSources as Record<string, string>) ?? {},
+  warnings: json<string[]>(r.warnings, []),
+  priceSources: json<Record<string, string>>(r.price_sources, {}),
   origin: r.origin,
 });
 
@@ -117,18 +149,20 @@ export const queryLedgerPage = async (
       )!,
     );
   }
-  const rows = await db
-    .select()
-    .from(ledgerRows)
-    .where(and(...conds))
-    .orderBy(asc(ledgerRows.time), asc(ledgerRows.seq), asc(ledgerRows.id))
-    .limit(args.limit + 1);
+  // Plain SQL rather than the query builder's row mapping: half the CPU per page (measured).
+  const result = (await db.execute(
+    sql`select ${PAGE_COLUMNS} from ${ledgerRows} where ${and(...conds)} order by ${ledgerRows.time}, ${ledgerRows.seq}, ${ledgerRows.id} limit ${args.limit + 1}`,
+  )) as unknown as { rows: RawRow[] };
+  const rows = result.rows;
   const more = rows.length > args.limit;
   const page = more ? rows.slice(0, args.limit) : rows;
   const last = page[page.length - 1];
   return {
-    rows: page.map(toRow),
-    nextCursor: more && last ? encodeCursor({ time: last.time, seq: last.seq, id: last.id }) : undefined,
+    rows: page.map(fromRaw),
+    nextCursor:
+      more && last
+        ? encodeCursor({ time: new Date(last.time), seq: Number(last.seq), id: last.id })
+        : undefined,
   };
 };
 
@@ -139,4 +173,15 @@ export const ledgerVersion = async (db: DbOrTx, userId: number): Promise<number>
     .from(ledgerVersions)
     .where(eq(ledgerVersions.userId, userId));
   return row?.version ?? 0;
+};
+
+/**
+ * Every ledger row of the user in ledger order, as `queryLedgerPage` reads them (plain SQL: about
+ * half the time of the query builder's mapping on 100,000 rows).
+ */
+export const loadStoredRows = async (db: DbOrTx, userId: number): Promise<StoredLedgerRow[]> => {
+  const result = (await db.execute(
+    sql`select ${PAGE_COLUMNS} from ${ledgerRows} where ${ledgerRows.userId} = ${userId} order by ${ledgerRows.time}, ${ledgerRows.seq}, ${ledgerRows.id}`,
+  )) as unknown as { rows: RawRow[] };
+  return result.rows.map(fromRaw);
 };
