@@ -46,7 +46,7 @@ afterAll(async () => {
 
 describe("service mode on the command line", () => {
   test("sync without a worker says so at once and queues nothing; --in-process runs the jobs here", {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     expect((await cli("wallets", "add", "evm:31337:0x70997970C51812dc3A010C7d01b50e0d17dc79C8")).code).toBe(
       0,
@@ -63,7 +63,7 @@ describe("service mode on the command line", () => {
     expect(local.stderr).not.toContain("no worker");
   });
 
-  test("jobs left queued by an interrupted sync are listed and cancelled", { timeout: 60_000 }, async () => {
+  test("jobs left queued by an interrupted sync are listed and cancelled", { timeout: 180_000 }, async () => {
     const common = createTestCommon({ redisUrl: TEST_REDIS_URL, queues: { prefix } });
     const queue = createBullQueue({ common, redisUrl: TEST_REDIS_URL, prefix });
     const handle = await queue.enqueue(syncWalletJob, { walletId: 424242 });
@@ -78,7 +78,7 @@ describe("service mode on the command line", () => {
   });
 
   test("users: a key is printed once and only its hash is stored; revoke; list", {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     const created = await cli("users", "create", "dora", "--tz", "Europe/Paris");
     expect(created.code, created.stderr).toBe(0);
@@ -105,7 +105,7 @@ describe("service mode on the command line", () => {
     });
   });
 
-  test("schedule set / pause / resume", { timeout: 60_000 }, async () => {
+  test("schedule set / pause / resume", { timeout: 180_000 }, async () => {
     const set = await cli("schedule", "set", "--cron", "30 2 * * *", "--tz", "America/Chicago");
     expect(set.code, set.stderr).toBe(0);
     // 02:30 in Chicago is 07:30 or 08:30 UTC (daylight saving time or not).
