@@ -174,6 +174,13 @@ export const configSchema = z.object({
         .string()
         .regex(/^0(\.\d+)?$|^1$/, "must be a fraction between 0 and 1, e.g. 0.05")
         .default("0.05"),
+      /** Pairing on amount and time alone (always listed for confirmation): window in hours. @defaultValue 6 */
+      matchWindowHours: z.number().positive().default(6),
+      /** Pairing on amount and time alone: largest shortfall as a fraction. @defaultValue "0.01" */
+      matchTolerance: z
+        .string()
+        .regex(/^0(\.\d+)?$|^1$/, "must be a fraction between 0 and 1, e.g. 0.01")
+        .default("0.01"),
       /** Protocol contracts on chains the built-in lists do not cover (e.g. the local demo chain). */
       contracts: z
         .record(
@@ -184,6 +191,8 @@ export const configSchema = z.object({
             uniswapV3PositionManagers: z.array(evmAddress).optional(),
             aavePools: z.array(evmAddress).optional(),
             lido: z.array(evmAddress).optional(),
+            /** Bridge contracts: an outflow into one (or an inflow out of one) pairs across chains on that evidence. */
+            bridges: z.array(evmAddress).optional(),
           }),
         )
         .default({}),

@@ -21,6 +21,8 @@ export type ProtocolContracts = {
   uniswapV3PositionManagers?: readonly string[];
   aavePools?: readonly string[];
   lido?: readonly string[];
+  /** Bridge contracts (deposit side or payout side): evidence that an outflow and an inflow are one transfer. */
+  bridges?: readonly string[];
 };
 
 export type ClassifyContext = {

@@ -23,6 +23,14 @@ export type ClassifySettings = {
   bridgeWindowHours: number;
   /** Largest bridge fee as a fraction of the amount sent. @defaultValue "0.05" (5 %) */
   bridgeTolerance: string;
+  /**
+   * Pairing without evidence (amount and time alone): the inflow must arrive within this many
+   * hours of the outflow. Such a pair is only made when it is the one candidate both ways, and it
+   * is always listed for confirmation (`confirm_match`). @defaultValue 6
+   */
+  matchWindowHours: number;
+  /** Pairing without evidence: largest shortfall (a plausible network or withdrawal fee) as a fraction. @defaultValue "0.01" (1 %) */
+  matchTolerance: string;
 };
 
 export const DEFAULT_CLASSIFY_SETTINGS: ClassifySettings = {
@@ -34,4 +42,6 @@ export const DEFAULT_CLASSIFY_SETTINGS: ClassifySettings = {
   unmatchedInflow: "review",
   bridgeWindowHours: 24,
   bridgeTolerance: "0.05",
+  matchWindowHours: 6,
+  matchTolerance: "0.01",
 };

@@ -18,6 +18,8 @@ export const classifySettingsOf = (config: Config): ClassifySettings => ({
   unmatchedInflow: config.classify.unmatchedInflow,
   bridgeWindowHours: config.classify.bridgeWindowHours,
   bridgeTolerance: config.classify.bridgeTolerance,
+  matchWindowHours: config.classify.matchWindowHours,
+  matchTolerance: config.classify.matchTolerance,
 });
 
 /** Lowercase protocol contract lists per chain from the configuration. */
