@@ -49,7 +49,9 @@ export type BuildArgs = {
    * Imported halves beyond the ledger CSV transfers (exchange deposits and withdrawals an importer
    * stored): see `UnmatchedHalf`. Loaded on every build; their importer marks the ledger dirty.
    */
-  loadImportedHalves?: ((db: DbOrTx, userId: number, wallets: readonly WalletInfo[]) => Promise<UnmatchedHalf[]>) | undefined;
+  loadImportedHalves?:
+    | ((db: DbOrTx, userId: number, wallets: readonly WalletInfo[]) => Promise<UnmatchedHalf[]>)
+    | undefined;
 };
 
 export type BuildResult = {
@@ -90,10 +92,22 @@ const loadOverrides = async (db: DbOrTx, userId: number) => {
     rules,
     links: { links, unlinks },
     /** Rules change what any transaction becomes: a full rebuild. */
-    rulesFingerprint: rows.filter((r) => !r.txHash && !(r.rule as { link?: unknown; unlink?: unknown } | null)?.link && !(r.rule as { unlink?: unknown } | null)?.unlink).map((r) => [r.id, r.rule, r.action]),
+    rulesFingerprint: rows
+      .filter(
+        (r) =>
+          !r.txHash &&
+          !(r.rule as { link?: unknown; unlink?: unknown } | null)?.link &&
+          !(r.rule as { unlink?: unknown } | null)?.unlink,
+      )
+      .map((r) => [r.id, r.rule, r.action]),
     /** Per-transaction decisions and links: their changes mark the ledger dirty from the transaction on. */
     decisionsFingerprint: rows
-      .filter((r) => r.txHash || (r.rule as { link?: unknown; unlink?: unknown } | null)?.link || (r.rule as { unlink?: unknown } | null)?.unlink)
+      .filter(
+        (r) =>
+          r.txHash ||
+          (r.rule as { link?: unknown; unlink?: unknown } | null)?.link ||
+          (r.rule as { unlink?: unknown } | null)?.unlink,
+      )
       .map((r) => [r.id, r.chain, r.txHash, r.rule, r.action]),
   };
 };
@@ -211,7 +225,8 @@ const pairsBefore = async (db: DbOrTx, userId: number, before: Date, reachMs: nu
     keys.add(`${linked}\u0000${r.outAsset}\u0000in\u0000${r.toWallet}`);
     keys.add(`${linked}\u0000${r.outAsset}\u0000out\u0000${r.wallet}`);
   }
-  return (h: UnmatchedHalf) => keys.has(`${h.txHash}\u0000${h.leg.asset}\u0000${h.direction}\u0000${h.wallet.key}`);
+  return (h: UnmatchedHalf) =>
+    keys.has(`${h.txHash}\u0000${h.leg.asset}\u0000${h.direction}\u0000${h.wallet.key}`);
 };
 
 const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
@@ -331,7 +346,8 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
       .select({ chain: classifications.chain, txHash: classifications.txHash })
       .from(classifications)
       .where(and(eq(classifications.userId, userId), like(classifications.chain, "import:%")));
-    for (const k of importKeys) if (!present.has(`${k.chain}:${k.txHash}`)) staleKeys.push(`${k.chain}:${k.txHash}`);
+    for (const k of importKeys)
+      if (!present.has(`${k.chain}:${k.txHash}`)) staleKeys.push(`${k.chain}:${k.txHash}`);
     for (const key of staleKeys) {
       const [row] = await db
         .select({ time: sql<Date | null>`min(${ledgerRows.time})`.mapWith(ledgerRows.time) })

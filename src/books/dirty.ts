@@ -14,12 +14,10 @@ export const markLedgerDirty = async (
   args: { from: Date; userId?: number | undefined },
 ): Promise<void> => {
   const from = args.from;
-  const update = db
-    .update(ledgerState)
-    .set({
-      dirtyFrom: sql`least(coalesce(${ledgerState.dirtyFrom}, ${from}), ${from})`,
-      dirtyAt: sql`clock_timestamp()`,
-    });
+  const update = db.update(ledgerState).set({
+    dirtyFrom: sql`least(coalesce(${ledgerState.dirtyFrom}, ${from}), ${from})`,
+    dirtyAt: sql`clock_timestamp()`,
+  });
   if (args.userId === undefined) await update;
   else await update.where(eq(ledgerState.userId, args.userId));
 };

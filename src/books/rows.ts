@@ -82,7 +82,12 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
     const value = (leg: Leg) => {
       const p = price(leg, at);
       if (p?.warning && !reviews.some((r) => r.txHash === c.txHash && r.message === p.warning!.message))
-        reviews.push({ chain: c.chain, txHash: c.txHash, reason: p.warning.code, message: p.warning.message });
+        reviews.push({
+          chain: c.chain,
+          txHash: c.txHash,
+          reason: p.warning.code,
+          message: p.warning.message,
+        });
       return p
         ? { usd: leg.quantity.mul(p.usd), source: p.source, rank: p.rank, ageMs: p.ageMs ?? 0 }
         : undefined;

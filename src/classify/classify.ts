@@ -138,7 +138,10 @@ const classifyOne = (
         : kinds.has("unmatched")
           ? "unmatched"
           : "mixed";
-  return { result: { ...base, kind, source, entries, reviews, unmatched }, pending: { tx, feeMoves, subtype } };
+  return {
+    result: { ...base, kind, source, entries, reviews, unmatched },
+    pending: { tx, feeMoves, subtype },
+  };
 };
 
 /** Classifies one transaction on its own (no pairing across transactions), fees attached. */

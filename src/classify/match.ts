@@ -152,7 +152,13 @@ const pairEntry = (
   const moved = i.leg.quantity.lte(o.leg.quantity) ? i.leg : o.leg;
   const gap = o.leg.quantity.sub(moved.quantity);
   const subtype =
-    o.imported || i.imported ? (o.imported ? "withdrawal" : "deposit") : o.chain !== i.chain ? "bridge" : "transfer";
+    o.imported || i.imported
+      ? o.imported
+        ? "withdrawal"
+        : "deposit"
+      : o.chain !== i.chain
+        ? "bridge"
+        : "transfer";
   const note =
     how === "amount_time"
       ? `matched by amount and time with ${halfRef(other)}: confirm, or undo with lotwise review unlink ${halfRef(o)} ${halfRef(i)}`
@@ -255,7 +261,12 @@ export const matchHalves = (
     if (i.leg.quantity.gt(o.leg.quantity)) {
       // More arrived than left: the link covers what left; the rest is still unexplained.
       const rest = i.leg.quantity.sub(o.leg.quantity);
-      pair(o, { ...i, leg: { ...i.leg, quantity: o.leg.quantity } }, "user", `linked by you (decision ${link.id})`);
+      pair(
+        o,
+        { ...i, leg: { ...i.leg, quantity: o.leg.quantity } },
+        "user",
+        `linked by you (decision ${link.id})`,
+      );
       used.add(i);
       leftovers.push({ ...i, leg: { ...i.leg, quantity: rest } });
     } else pair(o, i, "user", `linked by you (decision ${link.id})`);

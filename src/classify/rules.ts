@@ -142,7 +142,10 @@ export const applyGenericRules = (
       const exchange = [...n.counterparties]
         .map((c) => findWallet(ctx, tx.chain, c))
         .find((w) => w?.kind === "exchange");
-      unmatched.push({ ...half(direction, n, n.signed.abs(), tx), ...(exchange ? { account: exchange.key } : {}) });
+      unmatched.push({
+        ...half(direction, n, n.signed.abs(), tx),
+        ...(exchange ? { account: exchange.key } : {}),
+      });
     }
   }
   return { entries, reviews, unmatched, kinds } satisfies GenericResult;
