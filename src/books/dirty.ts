@@ -21,3 +21,8 @@ export const markLedgerDirty = async (
   if (args.userId === undefined) await update;
   else await update.where(eq(ledgerState.userId, args.userId));
 };
+
+/** Whether the user's ledger was ever built (a never-built ledger gets a full build when first read). */
+export const ledgerBuilt = async (db: DbOrTx, userId: number): Promise<boolean> =>
+  (await db.select({ userId: ledgerState.userId }).from(ledgerState).where(eq(ledgerState.userId, userId)))
+    .length > 0;
