@@ -29,9 +29,20 @@ const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an EVM addre
 
 const CHAIN_ASSET_ID = /^(ethereum|base|arbitrum|optimism|polygon|solana|evm:\d{1,12}):[^\s:]+$/;
 
-/** Price providers, in their default order. */
+/** Price providers. */
 export const PRICE_PROVIDERS = ["file", "stablecoin", "onchain", "defillama", "coingecko"] as const;
 export type PriceProviderName = (typeof PRICE_PROVIDERS)[number];
+/**
+ * The default order: your file, a stablecoin's peg, then aggregated market prices (DefiLlama,
+ * CoinGecko), and a DEX pool only as the last resort (a swap can move a pool's price).
+ */
+export const DEFAULT_PRICE_ORDER: readonly PriceProviderName[] = [
+  "file",
+  "stablecoin",
+  "defillama",
+  "coingecko",
+  "onchain",
+];
 
 export const configSchema = z.object({
   /** Folder for embedded data (PGlite database, caches). @defaultValue `./.lotwise` */
@@ -112,7 +123,7 @@ export const configSchema = z.object({
         .array(z.enum(PRICE_PROVIDERS))
         .min(1)
         .refine((a) => new Set(a).size === a.length, "lists a provider twice")
-        .default([...PRICE_PROVIDERS]),
+        .default([...DEFAULT_PRICE_ORDER]),
       /** Oldest acceptable price before a movement, in hours. @defaultValue 24 */
       stalenessHours: z.number().positive().default(24),
       /**
@@ -152,6 +163,10 @@ export const configSchema = z.object({
         .default({}),
       /** Pools holding less of the stablecoin than this (whole units) are too thin to price from. @defaultValue "10000" */
       onchainMinStableReserve: decimalString.default("10000"),
+      /** A pool price values a movement of at most this fraction of the pool's token reserve. @defaultValue "0.1" */
+      onchainMaxTradeShare: decimalString.default("0.1"),
+      /** Above this fraction of the pool's token reserve, a pool price puts the transaction in review. @defaultValue "0.01" */
+      onchainReviewTradeShare: decimalString.default("0.01"),
     })
     .prefault({}),
   /** Classification (src/classify): the default tax treatment of each DeFi action; see docs/classification.md. */

@@ -39,10 +39,7 @@ export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promi
     .select({ chain: classifications.chain, txHash: classifications.txHash })
     .from(classifications)
     .where(
-      and(
-        eq(classifications.userId, userId),
-        sql`lower(${classifications.txHash}) = ${hash.toLowerCase()}`,
-      ),
+      and(eq(classifications.userId, userId), sql`lower(${classifications.txHash}) = ${hash.toLowerCase()}`),
     );
   let match = known.filter((k) => !chain || k.chain === chain);
   if (match.length === 0) {
@@ -56,7 +53,9 @@ export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promi
   if (match.length === 0)
     throw new UserInputError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
   if (match.length > 1)
-    throw new UserInputError(`${hash} exists on ${match.map((m) => m.chain).join(" and ")}: write <chain>:${hash}`);
+    throw new UserInputError(
+      `${hash} exists on ${match.map((m) => m.chain).join(" and ")}: write <chain>:${hash}`,
+    );
   const found = match[0]!;
   return { ...found, time: await timeOf(db, userId, found) };
 };
@@ -127,7 +126,8 @@ export const setLink = async (
       .where(and(eq(overrides.userId, userId), sql`${overrides.txHash} is null`));
     const same = existing
       .filter((e) => {
-        const pair = (e.rule as { link?: string[]; unlink?: string[] } | null)?.link ??
+        const pair =
+          (e.rule as { link?: string[]; unlink?: string[] } | null)?.link ??
           (e.rule as { unlink?: string[] } | null)?.unlink;
         return pair && new Set(pair).size === 2 && pair.includes(a) && pair.includes(b);
       })

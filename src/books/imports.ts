@@ -81,7 +81,8 @@ export const importLedgerRows = async (
         if (old && (!earliest || old.time < earliest)) earliest = old.time;
       }
     }
-    for (const old of removed) if (!seen.has(old.id) && (!earliest || old.time < earliest)) earliest = old.time;
+    for (const old of removed)
+      if (!seen.has(old.id) && (!earliest || old.time < earliest)) earliest = old.time;
     if (earliest)
       await markLedgerDirty(tx, {
         userId: args.userId,

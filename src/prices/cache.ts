@@ -1,7 +1,7 @@
-import { Decimal } from "../utils/decimal.ts";
 import { and, asc, eq, gte, inArray, lte } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { prices } from "../../db/schema/index.ts";
+import { Decimal } from "../utils/decimal.ts";
 
 /**
  * The `prices` table as the service sees it during one `priceMany` call: every stored price of

@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { DbOrTx } from "../../db/client.ts";
 import { type AssetIdentity, parseChainAssetId } from "../assets/index.ts";
+import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
 import { daysFromCivil, daysInMonth, explainInstant, parseInstant } from "../ledger/instant.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
-import { markLedgerDirty } from "../books/dirty.ts";
 import { replaceSourcePrices } from "./cache.ts";
 
 /**

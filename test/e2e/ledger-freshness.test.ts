@@ -32,14 +32,20 @@ describe("prices imported after a sync reach the ledger", () => {
     dir = mkdtempSync(path.join(tmpdir(), "lotwise-fresh-"));
     writeFileSync(
       path.join(dir, "lotwise.config.json"),
-      JSON.stringify({ dataDir: path.join(dir, ".lotwise"), rpc: { solana: server.url }, prices: { order: ["file"] } }),
+      JSON.stringify({
+        dataDir: path.join(dir, ".lotwise"),
+        rpc: { solana: server.url },
+        prices: { order: ["file"] },
+      }),
     );
   });
   afterAll(async () => {
     await server?.close();
   });
 
-  test("prices import then sync: the swap gets its value; a corrected price file reprices it for gains", { timeout: 600_000 }, async () => {
+  test("prices import then sync: the swap gets its value; a corrected price file reprices it for gains", {
+    timeout: 600_000,
+  }, async () => {
     expect((await cli("wallets", "add", WALLET)).code).toBe(0);
     expect((await cli("sync")).code).toBe(0);
     // No price yet: a zero with a warning.
@@ -48,7 +54,9 @@ describe("prices imported after a sync reach the ledger", () => {
     // The swap is at 2024-04-03T21:54:39Z; the prices are 54 minutes older (within 24 h).
     writeFileSync(
       path.join(dir, "prices.csv"),
-      ["asset,time,usd", "SOL,2024-04-03T21:00:00Z,180", `${WEWETH},2024-04-03T21:00:00Z,3300`, ""].join("\n"),
+      ["asset,time,usd", "SOL,2024-04-03T21:00:00Z,180", `${WEWETH},2024-04-03T21:00:00Z,3300`, ""].join(
+        "\n",
+      ),
     );
     const imported = await cli("prices", "import", path.join(dir, "prices.csv"));
     expect(imported.code).toBe(0);
@@ -63,13 +71,17 @@ describe("prices imported after a sync reach the ledger", () => {
     // A corrected file (SOL $200) reaches `gains` on the stored ledger, with no explicit rebuild.
     writeFileSync(
       path.join(dir, "prices.csv"),
-      ["asset,time,usd", "SOL,2024-04-03T21:00:00Z,200", `${WEWETH},2024-04-03T21:00:00Z,3300`, ""].join("\n"),
+      ["asset,time,usd", "SOL,2024-04-03T21:00:00Z,200", `${WEWETH},2024-04-03T21:00:00Z,3300`, ""].join(
+        "\n",
+      ),
     );
     // Stored directly in the table by a second process would not mark; the import does.
     expect((await cli("prices", "import", path.join(dir, "prices.csv"))).code).toBe(0);
     const gains = await cli("gains", "--year", "2024", "--out", path.join(dir, "out"));
     expect(gains.code).toBe(0);
-    const form = readFileSync(path.join(dir, "out", "form8949.csv"), "utf8").trim().split("\n");
+    const form = readFileSync(path.join(dir, "out", "form8949.csv"), "utf8")
+      .trim()
+      .split("\n");
     // Proceeds 0.969676388 × $200 = 193.9352776 → 193.94 (no basis: the SOL came from nowhere).
     expect(form[1]).toContain(",193.94,");
   });
