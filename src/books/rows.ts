@@ -136,8 +136,9 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
       const first = rows.length;
       switch (e.kind) {
         case "fee": {
-          const row = newRow(e, "fee", { feeAsset: e.fee!.asset, feeQuantity: plain(e.fee!.quantity) });
-          setUsd(row, e.fee!, value(e.fee!), "feeUsd");
+          if (!e.fee) break; // costs alone: itemized below
+          const row = newRow(e, "fee", { feeAsset: e.fee.asset, feeQuantity: plain(e.fee.quantity) });
+          setUsd(row, e.fee, value(e.fee), "feeUsd");
           continue;
         }
         case "gift":
@@ -179,8 +180,8 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
           const n = costNote(sameAsset, true);
           target.note = target.note ? `${target.note}; ${n}` : n;
         }
-      } else if (fee && target) {
-        const row = newRow({ ...e, subtype: "network_fee" }, "fee", {
+      } else if (fee) {
+        const row = newRow({ ...e, subtype: target ? "network_fee" : (e.subtype ?? "trade_cost") }, "fee", {
           feeAsset: fee.asset,
           feeQuantity: plain(fee.quantity),
         });

@@ -1,4 +1,5 @@
 import type { ClassifyContext } from "./context.ts";
+import { attachTradeCosts, extractTradeCosts } from "./costs.ts";
 import { DECODERS } from "./decoders/registry.ts";
 import type { DecodeResult, Decoder } from "./decoders/types.ts";
 import { halfRef, type MatchDecisions, matchHalves } from "./match.ts";
@@ -87,7 +88,12 @@ const classifyOne = (
     };
   }
   // Zero-value transfers carry no asset; drop them (they are still in the raw records).
-  const moving = valueMoves.filter((m) => m.amount !== 0n);
+  // Costs paid to third parties inside a trade come out of the netted amounts, to be itemized.
+  const { moves: moving, costs } = extractTradeCosts(
+    tx,
+    ctx,
+    valueMoves.filter((m) => m.amount !== 0n),
+  );
 
   let entries: Entry[] = [];
   let source = "rule:generic";
@@ -109,6 +115,7 @@ const classifyOne = (
   }
   const generic = applyGenericRules(tx, ctx, remaining, subtype);
   entries.push(...generic.entries);
+  attachTradeCosts(entries, costs);
   reviews.push(...generic.reviews);
   const kinds = generic.kinds;
   if (source.startsWith("decoder:"))

@@ -58,6 +58,13 @@ export type TxGroup = {
   logs: EvmLog[];
   /** Solana program ids invoked (empty for EVM). */
   programIds: string[];
+  /**
+   * Solana: top-level system transfers of lamports from an address to another, read from the raw
+   * transaction (a tip or a bot's or front end's fee is one such instruction beside the trade).
+   * Their amounts are inside the wallet's net `sol` movement; classification itemizes those paid
+   * to third parties within a trade as the trade's costs.
+   */
+  sidePayments?: { from: string; to: string; lamports: bigint }[] | undefined;
 };
 
 /** A quantity of one asset: exact decimal in whole units. */
