@@ -51,6 +51,8 @@ export const configSchema = z.object({
   databaseUrl: urlString.optional(),
   /** Redis connection string; unset means jobs run in-process. */
   redisUrl: urlString.optional(),
+  /** Redis key prefix of the job queues (several installations, or test runs, can share one Redis). @defaultValue lotwise */
+  queuePrefix: z.string().regex(/^[\w.-]+$/, "letters, digits, '.', '_' and '-' only").default("lotwise"),
   /** The user whose wallets and ledger the CLI works on. @defaultValue `default` */
   user: z.string().min(1).default("default"),
   logLevel: z.enum(LOG_LEVELS).default("info"),
@@ -255,6 +257,7 @@ const ENV_KEYS = {
   REDIS_URL: "redisUrl",
   LOTWISE_USER: "user",
   LOTWISE_LOG_LEVEL: "logLevel",
+  LOTWISE_QUEUE_PREFIX: "queuePrefix",
 } as const;
 
 export type LoadConfigArgs = {

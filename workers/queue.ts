@@ -14,7 +14,7 @@ export const createJobQueue = (args: { common: Common; database: Database; prefi
     ? createBullQueue({
         common,
         redisUrl: common.config.redisUrl,
-        ...(args.prefix ? { prefix: args.prefix } : {}),
+        prefix: args.prefix ?? common.config.queuePrefix,
       })
     : createInProcessQueue({ common, database: args.database });
   common.shutdown.add("job queue", () => queue.close());

@@ -18,6 +18,7 @@ import {
   type ProtocolContracts,
 } from "../classify/context.ts";
 import { isPositionAccount, POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
+import { replayLpOwed } from "../classify/decoders/uniswap-v3/decoder.ts";
 import type { LinkDecision } from "../classify/match.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import type { ClassifySettings } from "../classify/settings.ts";
@@ -229,6 +230,34 @@ const pairsBefore = async (db: DbOrTx, userId: number, before: Date, reachMs: nu
     keys.has(`${h.txHash}\u0000${h.leg.asset}\u0000${h.direction}\u0000${h.wallet.key}`);
 };
 
+/** Uniswap V3 liquidity removed but not collected before `before`, from the stored classifications' facts. */
+const lpOwedBefore = async (db: DbOrTx, userId: number, before: Date) => {
+  const rows = await db
+    .selectDistinctOn([classifications.chain, classifications.txHash], {
+      details: classifications.details,
+      time: transactions.time,
+      block: transactions.blockNumber,
+      index: transactions.txIndex,
+    })
+    .from(classifications)
+    .innerJoin(
+      transactions,
+      and(eq(transactions.chain, classifications.chain), eq(transactions.txHash, classifications.txHash)),
+    )
+    .where(
+      and(
+        eq(classifications.userId, userId),
+        lt(transactions.time, before),
+        sql`(${classifications.details} ? 'lpDecrease' or ${classifications.details} ? 'lpCollect')`,
+      ),
+    );
+  rows.sort(
+    (a, b) =>
+      a.time.getTime() - b.time.getTime() || (a.block < b.block ? -1 : a.block > b.block ? 1 : 0) || a.index - b.index,
+  );
+  return replayLpOwed(rows.map((r) => r.details as Parameters<typeof replayLpOwed>[0][number]));
+};
+
 const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
 
 /**
@@ -377,6 +406,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   lap("detect");
   const positions = from ? await positionsBefore(db, userId, from) : new Map();
   const preMatched = from ? await pairsBefore(db, userId, from, 2 * windowMs) : undefined;
+  const lpOwed = from ? await lpOwedBefore(db, userId, from) : undefined;
   const ctx: ClassifyContext = {
     settings,
     contracts: args.contracts,
@@ -384,6 +414,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     byAddress: new Map(wallets.map((w) => [addressKey(w.chain, w.address), w])),
     resolveAsset: args.resolveAsset,
     positions,
+    lpOwed,
   };
   const groups = await loadTxGroups(db, wallets, from);
   const movementCount = groups.reduce((n, g) => n + g.movements.length, 0);

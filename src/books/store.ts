@@ -165,9 +165,9 @@ export const replaceChainLedger = async (
         kind: x.kind,
         source: x.source,
         uncertain: x.reviews.length > 0,
-        details: { entries: x.entries.length },
+        details: { entries: x.entries.length, ...(x.details ?? {}) },
       })),
-      "on conflict (user_id, chain, tx_hash) do update set kind = excluded.kind, source = excluded.source, uncertain = excluded.uncertain, updated_at = now()",
+      "on conflict (user_id, chain, tx_hash) do update set kind = excluded.kind, source = excluded.source, uncertain = excluded.uncertain, details = excluded.details, updated_at = now()",
     );
     // One review item per (transaction, reason): messages of the same reason are joined.
     const merged = new Map<string, ReviewRow>();

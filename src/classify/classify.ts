@@ -98,6 +98,7 @@ const classifyOne = (
   let entries: Entry[] = [];
   let source = "rule:generic";
   let subtype: string | undefined;
+  let details: Record<string, unknown> | undefined;
   let remaining: readonly Movement[] = moving;
   if (tx.status !== "failed") {
     const decoded = decode(tx, ctx, decoders);
@@ -108,6 +109,7 @@ const classifyOne = (
       remaining = moving.filter((m) => !skip.has(m));
       entries = [...(decoded.entries ?? [])];
       reviews.push(...(decoded.reviews ?? []));
+      details = decoded.details;
     }
   } else {
     // A failed transaction moved nothing; any value movement reported for it would be an indexer bug.

@@ -131,6 +131,8 @@ export type TxClassification = {
   reviews: ReviewDraft[];
   /** Wallet-side halves left unmatched; cross-chain matching may pair them later. */
   unmatched: UnmatchedHalf[];
+  /** Facts a decoder keeps for later transactions (stored in `classifications.details`), e.g. Uniswap V3 liquidity owed. */
+  details?: Record<string, unknown> | undefined;
 };
 
 /**

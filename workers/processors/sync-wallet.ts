@@ -9,8 +9,10 @@ import type { JobDefinition } from "../types.ts";
 export type SyncWalletData = {
   walletId: number;
   /**
-   * RPC URL given on the command line (`--rpc chain=url`). Absent: the worker's own configuration
-   * (`rpc.<chain>` in its config file or `LOTWISE_RPC_<CHAIN>`) supplies it.
+   * Deprecated: an RPC URL in the job's data would be stored with the job. An URL given on the
+   * command line (`--rpc chain=url`) travels as the job's secret `rpcUrl` instead
+   * (`EnqueueOptions.secrets`); absent, the worker's own configuration (`rpc.<chain>` in its
+   * config file or `LOTWISE_RPC_<CHAIN>`) supplies it.
    */
   rpcUrl?: string | undefined;
 };
@@ -35,7 +37,7 @@ export const syncWalletJob: JobDefinition<SyncWalletData, SyncWalletResult> = {
     const [wallet] = await ctx.database.db.select().from(wallets).where(eq(wallets.id, data.walletId));
     if (!wallet) throw new NonRetryableError(`sync-wallet: wallet ${data.walletId} does not exist`);
     const chain = resolveChain(wallet.chain, { nativeSymbols: config.nativeSymbols });
-    const rpcUrl = data.rpcUrl ?? config.rpc[chain.id];
+    const rpcUrl = ctx.secrets.rpcUrl ?? data.rpcUrl ?? config.rpc[chain.id];
     if (!rpcUrl) {
       throw new ConfigError(
         `no RPC endpoint for ${chain.id} (wallet ${walletKey(wallet.chain, wallet.address)}): ` +

@@ -15,6 +15,8 @@ export type DecodeResult = {
   ignored?: readonly Movement[];
   entries?: readonly Entry[];
   reviews?: readonly ReviewDraft[];
+  /** Facts kept for later transactions (see `TxClassification.details`). */
+  details?: Record<string, unknown> | undefined;
 };
 
 /**

@@ -55,11 +55,13 @@ export const register: RegisterCommand = (program, runtime) => {
         targets.map(async (w) => {
           const key = walletKey(w.chain, w.address);
           const task = common.progress.task(`sync ${key}`);
-          // Only URLs given on this command line travel with the job; workers use their own config otherwise.
+          // A URL given on this command line travels as the job's secret, never in its stored data
+          // (workers/bullmq.ts); without one, workers use their own configuration.
           const handle = await queue.enqueue(
             syncWalletJob,
-            { walletId: w.id, ...(rpc[w.chain] ? { rpcUrl: rpc[w.chain] } : {}) },
+            { walletId: w.id },
             {
+              ...(rpc[w.chain] ? { secrets: { rpcUrl: rpc[w.chain]! } } : {}),
               onProgress: (p) =>
                 task.update({
                   done: p.done,
