@@ -14,8 +14,9 @@ import type { Entry, ReviewDraft, UnmatchedHalf } from "./types.ts";
  *    - an address: an import's withdrawal destination / deposit source is the wallet, a ledger CSV
  *      `transfer` row's `to_wallet` is the wallet, or the chain side paid a labelled deposit
  *      address of the very exchange account the import belongs to;
- *    - a bridge contract (built-in list or `classify.contracts.<chain>.bridges`) on either side, on
- *      two different chains — only when it is the one bridge candidate both ways.
+ *    - a bridge contract (built-in list or `classify.contracts.<chain>.bridges`): on either side
+ *      across two chains, on both sides within one chain — only when it is the one bridge
+ *      candidate both ways.
  * 3. **Amount and time alone**, within `matchWindowHours` and short by at most `matchTolerance`:
  *    only when each half is the other's one candidate; the transfer's note says "matched by amount
  *    and time" and a `confirm_match` review item lists it. Several candidates: nothing is paired and
@@ -111,10 +112,11 @@ const evidenceOf = (
     if (chain.account && chain.account === imp.wallet.key)
       return { rank: 1, why: `${chain.counterparty} is a deposit address of ${imp.wallet.key}` };
   }
-  if (!o.imported && !i.imported && o.chain !== i.chain) {
+  if (!o.imported && !i.imported) {
     const bridgeOut = isBridge(o.chain, o.counterparty, ctx.contracts?.[o.chain]?.bridges);
     const bridgeIn = isBridge(i.chain, i.counterparty, ctx.contracts?.[i.chain]?.bridges);
-    if (bridgeOut || bridgeIn)
+    // Across chains one side's bridge is enough; on one chain both sides must deal with one.
+    if (o.chain !== i.chain ? bridgeOut || bridgeIn : bridgeOut && bridgeIn)
       return {
         rank: 2,
         why: `bridge contract ${bridgeOut ? `${o.counterparty} on ${o.chain}` : `${i.counterparty} on ${i.chain}`}`,
@@ -156,7 +158,7 @@ const pairEntry = (
       ? o.imported
         ? "withdrawal"
         : "deposit"
-      : o.chain !== i.chain
+      : o.chain !== i.chain || why.startsWith("bridge")
         ? "bridge"
         : "transfer";
   const note =
