@@ -52,7 +52,10 @@ export const configSchema = z.object({
   /** Redis connection string; unset means jobs run in-process. */
   redisUrl: urlString.optional(),
   /** Redis key prefix of the job queues (several installations, or test runs, can share one Redis). @defaultValue lotwise */
-  queuePrefix: z.string().regex(/^[\w.-]+$/, "letters, digits, '.', '_' and '-' only").default("lotwise"),
+  queuePrefix: z
+    .string()
+    .regex(/^[\w.-]+$/, "letters, digits, '.', '_' and '-' only")
+    .default("lotwise"),
   /** The user whose wallets and ledger the CLI works on. @defaultValue `default` */
   user: z.string().min(1).default("default"),
   logLevel: z.enum(LOG_LEVELS).default("info"),

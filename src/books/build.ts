@@ -253,7 +253,9 @@ const lpOwedBefore = async (db: DbOrTx, userId: number, before: Date) => {
     );
   rows.sort(
     (a, b) =>
-      a.time.getTime() - b.time.getTime() || (a.block < b.block ? -1 : a.block > b.block ? 1 : 0) || a.index - b.index,
+      a.time.getTime() - b.time.getTime() ||
+      (a.block < b.block ? -1 : a.block > b.block ? 1 : 0) ||
+      a.index - b.index,
   );
   return replayLpOwed(rows.map((r) => r.details as Parameters<typeof replayLpOwed>[0][number]));
 };

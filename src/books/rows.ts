@@ -166,10 +166,8 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
       // Network fee (and costs paid to third parties in a trade, same asset) on the entry's first row.
       const target = rows[first];
       const sameAsset = (e.costs ?? []).filter((x) => !e.fee || x.leg.asset === e.fee.asset);
-      const fee = sameAsset.reduce<Leg | undefined>(
-        (acc, x) => (acc ? { ...acc, quantity: acc.quantity.add(x.leg.quantity) } : x.leg),
-        e.fee,
-      );
+      let fee: Leg | undefined = e.fee;
+      for (const x of sameAsset) fee = fee ? { ...fee, quantity: fee.quantity.add(x.leg.quantity) } : x.leg;
       const costNote = (list: readonly { leg: Leg; recipient: string }[], withNetwork: boolean) =>
         `fee includes ${list.map((x) => `${plain(x.leg.quantity)} ${x.leg.symbol} paid to ${x.recipient}`).join(", ")} (a cost of the trade paid to a third party)${withNetwork && e.fee ? ` and the ${plain(e.fee.quantity)} ${e.fee.symbol} network fee` : ""}`;
       if (fee && target && !target.feeAsset) {

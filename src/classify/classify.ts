@@ -148,7 +148,7 @@ const classifyOne = (
           ? "unmatched"
           : "mixed";
   return {
-    result: { ...base, kind, source, entries, reviews, unmatched },
+    result: { ...base, kind, source, entries, reviews, unmatched, ...(details ? { details } : {}) },
     pending: { tx, feeMoves, subtype },
   };
 };

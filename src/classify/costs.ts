@@ -23,7 +23,7 @@ export const extractTradeCosts = (
   let out = [...moves];
   for (const sp of tx.sidePayments ?? []) {
     const payer = findWallet(ctx, tx.chain, sp.from);
-    if (!payer || payer.kind !== "own" || sp.lamports <= 0n) continue;
+    if (payer?.kind !== "own" || sp.lamports <= 0n) continue;
     const payee = findWallet(ctx, tx.chain, sp.to);
     if (payee) continue; // to one of the user's wallets or exchange accounts: a transfer, not a cost
     const mine = out.filter((m) => m.wallet.key === payer.key && !FEE_EVIDENCE.has(m.evidence));

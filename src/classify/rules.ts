@@ -80,32 +80,44 @@ export const applyGenericRules = (
     byAsset.set(n.leg.asset, list);
   }
   const lc = (xs: Iterable<string>) => new Set([...xs].map((x) => x.toLowerCase()));
+  const pairUp = (o: Net, i: Net) => {
+    if (o.signed.isZero() || i.signed.isZero()) return;
+    const q = Decimal.min(o.signed.neg(), i.signed);
+    entries.push({
+      kind: "transfer",
+      wallet: o.wallet.key,
+      toWallet: i.wallet.key,
+      outs: [scaleLeg(o.leg, q)],
+      ins: [],
+    });
+    o.signed = o.signed.add(q);
+    i.signed = i.signed.sub(q);
+    kinds.add("self_transfer");
+  };
   for (const list of byAsset.values()) {
     const outs = list
       .filter((n) => n.signed.isNeg())
       .sort((a, b) => a.wallet.key.localeCompare(b.wallet.key));
     const ins = list.filter((n) => n.signed.isPos()).sort((a, b) => a.wallet.key.localeCompare(b.wallet.key));
+    // Directly: one wallet paid the other.
     for (const o of outs) {
       for (const i of ins) {
-        if (o.signed.isZero() || i.signed.isZero()) continue;
-        const oParties = lc(o.counterparties);
-        const iParties = lc(i.counterparties);
         const direct =
-          oParties.has(i.wallet.address.toLowerCase()) || iParties.has(o.wallet.address.toLowerCase());
-        const forwarded = [...oParties].some((c) => iParties.has(c)) && o.signed.neg().eq(i.signed);
-        if (!direct && !forwarded) continue;
-        const q = Decimal.min(o.signed.neg(), i.signed);
-        entries.push({
-          kind: "transfer",
-          wallet: o.wallet.key,
-          toWallet: i.wallet.key,
-          outs: [scaleLeg(o.leg, q)],
-          ins: [],
-        });
-        o.signed = o.signed.add(q);
-        i.signed = i.signed.sub(q);
-        kinds.add("self_transfer");
+          lc(o.counterparties).has(i.wallet.address.toLowerCase()) ||
+          lc(i.counterparties).has(o.wallet.address.toLowerCase());
+        if (direct) pairUp(o, i);
       }
+    }
+    // Through a contract that only forwards: what the user's wallets sent it equals what it paid them.
+    const via = new Set([...outs.flatMap((o) => [...lc(o.counterparties)])]);
+    for (const c of via) {
+      const os = outs.filter((o) => !o.signed.isZero() && lc(o.counterparties).has(c));
+      const is = ins.filter((i) => !i.signed.isZero() && lc(i.counterparties).has(c));
+      if (os.length === 0 || is.length === 0) continue;
+      const sent = os.reduce((a, o) => a.add(o.signed.neg()), new Decimal(0));
+      const paid = is.reduce((a, i) => a.add(i.signed), new Decimal(0));
+      if (!sent.eq(paid)) continue;
+      for (const o of os) for (const i of is) pairUp(o, i);
     }
   }
 

@@ -62,7 +62,9 @@ type SolcOutput = {
  * @returns artifacts by contract name (`TestToken`, `Forwarder`, …).
  * @throws Error listing the compiler errors.
  */
-export const compileContracts = async (dir: string = CONTRACTS_DIR): Promise<Record<string, CompiledContract>> => {
+export const compileContracts = async (
+  dir: string = CONTRACTS_DIR,
+): Promise<Record<string, CompiledContract>> => {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".sol"))
     .sort();

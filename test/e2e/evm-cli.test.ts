@@ -35,7 +35,10 @@ beforeAll(async () => {
   proxy = await startFaultProxy(anvil.url);
   dir = mkdtempSync(path.join(os.tmpdir(), "lotwise-cli-"));
   // Offline prices: no test reaches the internet (the default order asks DefiLlama).
-  writeFileSync(path.join(dir, "lotwise.config.json"), JSON.stringify({ prices: { order: ["file", "stablecoin"] } }));
+  writeFileSync(
+    path.join(dir, "lotwise.config.json"),
+    JSON.stringify({ prices: { order: ["file", "stablecoin"] } }),
+  );
 });
 
 afterAll(async () => {

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createBullQueue, startBullWorkers } from "../../workers/bullmq.ts";
 import { syncWalletJob } from "../../workers/processors/sync-wallet.ts";
 import { JOB_DEFINITIONS } from "../../workers/registry.ts";
-import { runCli } from "../cli.ts";
 import type { Anvil } from "../anvil.ts";
+import { runCli } from "../cli.ts";
 import { type ScenarioResult, startScenarioChain } from "../evm-scenario.ts";
 import { type FaultProxy, startFaultProxy } from "../fault-proxy.ts";
 import { createTestCommon, createTestDatabase, TEST_REDIS_URL } from "../services.ts";
@@ -51,7 +51,9 @@ afterAll(async () => {
 });
 
 describe("ledger on PostgreSQL with BullMQ workers", () => {
-  test("sync → build-ledger job on the queue → export and gains equal the embedded path", { timeout: 900_000 }, async () => {
+  test("sync → build-ledger job on the queue → export and gains equal the embedded path", {
+    timeout: 900_000,
+  }, async () => {
     const rpc = `evm:31337=${proxy.url}/v3/${SECRET}`;
     const wallets = [`evm:31337:${sc.accounts.a}`, `evm:31337:${sc.accounts.b}`];
 
@@ -59,8 +61,15 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
     const local = mkdtempSync(path.join(tmpdir(), "lotwise-embedded-"));
     setup(local);
     const cliLocal = (...args: string[]) =>
-      runCli(["--config", path.join(local, "lotwise.config.json"), "--no-progress", ...args], { cwd: local, timeoutMs: 600_000 });
-    for (const args of [["wallets", "add", ...wallets], ["sync", "--rpc", rpc], ["ledger", "export", "--out", "ledger.csv"]]) {
+      runCli(["--config", path.join(local, "lotwise.config.json"), "--no-progress", ...args], {
+        cwd: local,
+        timeoutMs: 600_000,
+      });
+    for (const args of [
+      ["wallets", "add", ...wallets],
+      ["sync", "--rpc", rpc],
+      ["ledger", "export", "--out", "ledger.csv"],
+    ]) {
       const r = await cliLocal(...args);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
     }
@@ -101,7 +110,13 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
       try {
         const keys = await redis.keys(`${prefix}:*`);
         expect(keys.some((k) => k.startsWith(`${prefix}:build-ledger:`))).toBe(true);
-        const jobKeys = keys.filter((k) => /^.*:sync-wallet:[^:]+$/.test(k) && !/:(id|meta|events|completed|failed|wait|active|marker|stalled-check|delayed|prioritized|paused|pc)$/.test(k));
+        const jobKeys = keys.filter(
+          (k) =>
+            /^.*:sync-wallet:[^:]+$/.test(k) &&
+            !/:(id|meta|events|completed|failed|wait|active|marker|stalled-check|delayed|prioritized|paused|pc)$/.test(
+              k,
+            ),
+        );
         expect(jobKeys.length).toBeGreaterThanOrEqual(2);
         for (const k of jobKeys) {
           const job = await redis.hgetall(k);

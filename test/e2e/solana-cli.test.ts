@@ -11,7 +11,10 @@ import { type ReplayServer, replayError, startSolanaReplay } from "../solana-rep
  */
 const offlineDir = () => {
   const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-sol-"));
-  writeFileSync(path.join(cwd, "lotwise.config.json"), JSON.stringify({ prices: { order: ["file", "stablecoin"] } }));
+  writeFileSync(
+    path.join(cwd, "lotwise.config.json"),
+    JSON.stringify({ prices: { order: ["file", "stablecoin"] } }),
+  );
   return cwd;
 };
 

@@ -13,6 +13,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 contract Bridge {
     event Deposited(address indexed from, address indexed to, address token, uint256 amount);
 
+    receive() external payable {}
+
     function deposit(address to) external payable {
         emit Deposited(msg.sender, to, address(0), msg.value);
     }
@@ -34,6 +36,8 @@ contract Bridge {
 
 /// A shop that takes payments and refunds them.
 contract Shop {
+    receive() external payable {}
+
     function buy() external payable {}
 
     function refund(address payable to, uint256 amount) external {

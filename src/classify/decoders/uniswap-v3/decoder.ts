@@ -11,6 +11,7 @@ import {
 } from "./constants.ts";
 
 const FEE_EVIDENCE = new Set(["gas", "l1_fee", "sol_fee"]);
+const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
 
 const words = (data: string, n: number) =>
   decodeAbiParameters(
@@ -72,7 +73,8 @@ export const uniswapV3Decoder: Decoder = {
       (m) => !ignored.includes(m) && !FEE_EVIDENCE.has(m.evidence) && m.wallet.kind === "own",
     );
     const owner =
-      value[0]?.wallet ?? tx.movements.find((m) => m.wallet.kind === "own" && FEE_EVIDENCE.has(m.evidence))?.wallet;
+      value[0]?.wallet ??
+      tx.movements.find((m) => m.wallet.kind === "own" && FEE_EVIDENCE.has(m.evidence))?.wallet;
     if (!owner) return undefined;
     const mine = value.filter((m) => m.wallet === owner);
     /** Net legs per canonical asset (a refund cancels part of what was sent). */
@@ -86,7 +88,10 @@ export const uniswapV3Decoder: Decoder = {
       }
       return [...by.values()].filter((l) => !l.signed.isZero());
     };
-    const strip = ({ signed, ...leg }: Leg & { signed: Decimal }): Leg => ({ ...leg, quantity: signed.abs() });
+    const strip = ({ signed, ...leg }: Leg & { signed: Decimal }): Leg => ({
+      ...leg,
+      quantity: signed.abs(),
+    });
     const entries: Entry[] = [];
     const owedMap = owedBook(ctx);
 
@@ -113,7 +118,12 @@ export const uniswapV3Decoder: Decoder = {
         amount1: (owed?.amount1 ?? 0n) + amount1!,
       };
       owedMap.set(key, owed);
-      details.lpDecrease = { key, units: liquidity!.toString(), amount0: amount0!.toString(), amount1: amount1!.toString() };
+      details.lpDecrease = {
+        key,
+        units: liquidity!.toString(),
+        amount0: amount0!.toString(),
+        amount1: amount1!.toString(),
+      };
     }
     if (!collect) {
       // Removed, not collected: the tokens stay owed in the pool; only the gas is paid now.
@@ -123,8 +133,8 @@ export const uniswapV3Decoder: Decoder = {
       [{ type: "address" }, { type: "uint256" }, { type: "uint256" }],
       collect.data as `0x${string}`,
     ) as readonly [string, bigint, bigint];
-    const principal0 = owed ? (owed.amount0 < collected0 ? owed.amount0 : collected0) : 0n;
-    const principal1 = owed ? (owed.amount1 < collected1 ? owed.amount1 : collected1) : 0n;
+    const principal0 = owed ? minBig(owed.amount0, collected0) : 0n;
+    const principal1 = owed ? minBig(owed.amount1, collected1) : 0n;
     // What arrived, told apart by amount: token0's and token1's collected amounts.
     const arrivals = mine.filter((m) => m.amount > 0n);
     const side = (amount: bigint, avoid?: Movement) =>
@@ -156,7 +166,8 @@ export const uniswapV3Decoder: Decoder = {
       if (left.amount0 > 0n || left.amount1 > 0n) owedMap.set(key, left);
       else owedMap.delete(key);
     }
-    if (fees.length > 0) entries.push({ kind: "trade", wallet: owner.key, outs: [], ins: fees, subtype: "lp_fees" });
+    if (fees.length > 0)
+      entries.push({ kind: "trade", wallet: owner.key, outs: [], ins: fees, subtype: "lp_fees" });
     return {
       action: owed ? "uniswap-v3:lp_withdrawal" : "uniswap-v3:collect",
       subtype: owed ? "lp_withdrawal" : "lp_fees",
