@@ -257,6 +257,10 @@ export const classifyAll = (
   const matched = new Set<UnmatchedHalf>(
     [...results.flatMap((r) => r.unmatched), ...imported].filter((h) => preMatched(h)),
   );
+  for (const h of matched) {
+    const r = byTx.get(halfRef(h));
+    if (r && r.kind === "unmatched") r.kind = "self_transfer";
+  }
   const { matches, ambiguous, leftovers } = matchHalves(halves, ctx, overrides.links);
   for (const m of matches) {
     matched.add(m.out);

@@ -75,7 +75,8 @@ export const uniswapV3Decoder: Decoder = {
     const owner =
       value[0]?.wallet ??
       tx.movements.find((m) => m.wallet.kind === "own" && FEE_EVIDENCE.has(m.evidence))?.wallet;
-    if (!owner) return undefined;
+    // A decrease moves nothing to anyone: it is recorded even when no wallet of the user paid for it.
+    if (!owner && !(decrease && !collect)) return undefined;
     const mine = value.filter((m) => m.wallet === owner);
     /** Net legs per canonical asset (a refund cancels part of what was sent). */
     const net = (moves: readonly Movement[]) => {
@@ -95,7 +96,7 @@ export const uniswapV3Decoder: Decoder = {
     const entries: Entry[] = [];
     const owedMap = owedBook(ctx);
 
-    if (increase) {
+    if (increase && owner) {
       const [liquidity] = words(increase.data, 3);
       const legs = net(mine);
       entries.push({
@@ -148,6 +149,7 @@ export const uniswapV3Decoder: Decoder = {
       (l): l is Leg => l !== undefined,
     );
     const consumed = [m0, m1].filter((m): m is Movement => m !== undefined);
+    if (!owner) return undefined;
     if (owed && owed.units > 0n) {
       entries.push({
         kind: "trade",
