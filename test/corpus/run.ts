@@ -44,7 +44,13 @@ const sorted = <T>(o: Record<string, T>): Record<string, T> =>
  */
 export const runCorpus = async (): Promise<CorpusRun> => {
   const anvil = await startAnvil({ timestamp: Math.floor(Date.parse("2025-06-01T00:00:00Z") / 1000) });
-  const corpus = await playCorpus(anvil.url);
+  let corpus: Corpus;
+  try {
+    corpus = await playCorpus(anvil.url);
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
   const { A, B, C, E } = corpus.accounts;
   const c = corpus.contracts;
   const h = await createEvmHarness({ addresses: [A, B, C] });
