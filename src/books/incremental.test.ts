@@ -1,13 +1,21 @@
 import { encodeAbiParameters, pad } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../db/client.ts";
-import { classifications, movements, rawRecords, transactions, wallets } from "../../db/schema/index.ts";
+import {
+  classifications,
+  movements,
+  rawRecords,
+  reviewItems,
+  transactions,
+  wallets,
+} from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase } from "../../test/services.ts";
 import { COLLECT_TOPIC, DECREASE_LIQUIDITY_TOPIC } from "../classify/decoders/uniswap-v3/constants.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { buildLedger, type Pricer } from "./build.ts";
+import { removeDecision, setLink } from "./decisions.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { loadLedgerRows } from "./store.ts";
 
@@ -186,5 +194,45 @@ describe("incremental rebuilds", () => {
     expect((await build()).mode).toBe("incremental");
     expect(await view()).toEqual(after);
     expect((await build()).mode).toBe("unchanged");
+  });
+
+  test("review link pairs two transactions nothing else would; the decision survives a full rebuild and can be undone", async () => {
+    // 2 ETH leave Ethereum to an unknown address; 2 ETH arrive on Base from another 10 hours later
+    // (outside the 6 h window for amount-and-time candidates): two review items.
+    await addTx("ethereum", "0xl1", "2025-05-01T00:00:00Z", 40n, [
+      { asset: "native", amount: -2n * E18, counterparty: EXT },
+    ]);
+    await addTx("base", "0xl2", "2025-05-01T10:00:00Z", 900n, [
+      { asset: "native", amount: 2n * E18, counterparty: EXT },
+    ]);
+    await build();
+    const open = async () =>
+      (await database.db.select().from(reviewItems))
+        .filter((r) => r.txHash === "0xl1" || r.txHash === "0xl2")
+        .map((r) => r.reason)
+        .sort();
+    expect(await open()).toEqual(["unmatched_inflow", "unmatched_outflow"]);
+    const link = await setLink({
+      db: database.db,
+      userId,
+      windowHours: 24,
+      a: "ethereum:0xl1",
+      b: "base:0xl2",
+      unlink: false,
+    });
+    const r = await build();
+    // Marked from the earlier transaction less the window.
+    expect(r).toMatchObject({ mode: "incremental", from: "2025-04-30T00:00:00.000Z" });
+    const linked = (await view()).filter((x) => String(x[0]).startsWith("ethereum:0xl1"));
+    expect(linked).toEqual([
+      ["ethereum:0xl1:0", "transfer", `ethereum:${A}`, `base:${A}`, "2", undefined, "bridge"],
+    ]);
+    expect(await open()).toEqual([]);
+    await build(true);
+    expect((await view()).filter((x) => String(x[0]).startsWith("ethereum:0xl1"))).toEqual(linked);
+    await removeDecision({ db: database.db, userId, windowHours: 24, id: link.id });
+    await build();
+    expect((await view()).filter((x) => String(x[0]).startsWith("ethereum:0xl1"))).toEqual([]);
+    expect(await open()).toEqual(["unmatched_inflow", "unmatched_outflow"]);
   });
 });

@@ -24,17 +24,22 @@ let anvil: Anvil;
 let sc: ScenarioResult;
 let proxy: FaultProxy;
 
-const setup = (dir: string) => {
+/** What decides the rows: the CLI and the workers (each reads its own configuration) share it. */
+const settings = () => {
   const c = sc.contracts;
+  return {
+    assets: { tokens: { "evm:31337:native": "ETH", [`evm:31337:${c.weth}`]: "ETH" } },
+    prices: { order: ["file", "stablecoin"] as ("file" | "stablecoin")[] },
+    classify: { contracts: { "evm:31337": { weth: [c.weth], uniswapV2Routers: [c.router] } } },
+  };
+};
+
+const setup = (dir: string) => {
   writeFileSync(
     path.join(dir, "lotwise.config.json"),
-    JSON.stringify({
-      dataDir: path.join(dir, ".lotwise"),
-      assets: { tokens: { "evm:31337:native": "ETH", [`evm:31337:${c.weth}`]: "ETH" } },
-      prices: { order: ["file", "stablecoin"] },
-      classify: { contracts: { "evm:31337": { weth: [c.weth], uniswapV2Routers: [c.router] } } },
-    }),
+    JSON.stringify({ dataDir: path.join(dir, ".lotwise"), ...settings() }),
   );
+  // Test price (not market data) for the day the scenario runs.
   writeFileSync(
     path.join(dir, "prices.csv"),
     ["asset,time,usd", `ETH,${new Date().toISOString().slice(0, 10)},3000`, ""].join("\n"),
@@ -77,7 +82,7 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
     // Service (PostgreSQL, BullMQ, two workers).
     const database = await createTestDatabase("postgres");
     const prefix = `lotwise-test-${randomUUID()}`;
-    const common = createTestCommon({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL });
+    const common = createTestCommon({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, ...settings() });
     const workers = [1, 2].map(() =>
       startBullWorkers({ common, redisUrl: TEST_REDIS_URL, prefix, database, definitions: JOB_DEFINITIONS }),
     );
@@ -94,6 +99,7 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
     try {
       for (const args of [
         ["wallets", "add", ...wallets],
+        ["prices", "import", "prices.csv"],
         ["sync", "--rpc", rpc],
         ["ledger", "export", "--out", "ledger.csv"],
       ]) {
