@@ -72,6 +72,7 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
       });
     for (const args of [
       ["wallets", "add", ...wallets],
+      ["prices", "import", "prices.csv"],
       ["sync", "--rpc", rpc],
       ["ledger", "export", "--out", "ledger.csv"],
     ]) {
