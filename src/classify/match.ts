@@ -1,6 +1,7 @@
 import { Decimal } from "../utils/decimal.ts";
 import { isBridge } from "./bridges.ts";
 import type { ClassifyContext } from "./context.ts";
+import type { ClassifySettings } from "./settings.ts";
 import type { Entry, ReviewDraft, UnmatchedHalf } from "./types.ts";
 
 /**
@@ -213,9 +214,11 @@ const within = (list: readonly UnmatchedHalf[], from: number, to: number): Unmat
  */
 export const matchHalves = (
   halves: readonly UnmatchedHalf[],
-  ctx: Pick<ClassifyContext, "settings" | "contracts">,
+  /** The classification context (settings and configured bridge contracts), or the settings alone. */
+  context: Pick<ClassifyContext, "settings" | "contracts"> | ClassifySettings,
   decisions: MatchDecisions = NO_DECISIONS,
 ): MatchResult => {
+  const ctx = "bridgeWindowHours" in context ? { settings: context } : context;
   const s = ctx.settings;
   const evidenceParams: Params = {
     windowMs: s.bridgeWindowHours * HOUR,
