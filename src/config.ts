@@ -27,7 +27,7 @@ const decimalString = z.string().regex(/^\d+(\.\d+)?$/, "must be a non-negative 
 
 const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an EVM address (0x and 40 hex digits)");
 
-const CHAIN_ASSET_ID = /^(ethereum|base|arbitrum|optimism|polygon|solana|evm:\d{1,12}):[^\s:]+$/;
+const CHAIN_ASSET_ID = /^(ethereum|base|arbitrum|optimism|polygon|solana|evm:\d{1,16}):[^\s:]+$/;
 
 /** Price providers, in their default order. */
 export const PRICE_PROVIDERS = ["file", "stablecoin", "onchain", "defillama", "coingecko"] as const;

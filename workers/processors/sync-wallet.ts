@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { resolveChain, walletKey } from "../../chains/registry.ts";
+import { resolveChain, rpcUrlFor, walletKey } from "../../chains/registry.ts";
 import { SYNCERS } from "../../chains/syncers.ts";
 import type { SyncWalletResult } from "../../chains/types.ts";
 import { wallets } from "../../db/schema/index.ts";
@@ -35,7 +35,7 @@ export const syncWalletJob: JobDefinition<SyncWalletData, SyncWalletResult> = {
     const [wallet] = await ctx.database.db.select().from(wallets).where(eq(wallets.id, data.walletId));
     if (!wallet) throw new NonRetryableError(`sync-wallet: wallet ${data.walletId} does not exist`);
     const chain = resolveChain(wallet.chain, { nativeSymbols: config.nativeSymbols });
-    const rpcUrl = data.rpcUrl ?? config.rpc[chain.id];
+    const rpcUrl = data.rpcUrl ?? rpcUrlFor(config.rpc, chain);
     if (!rpcUrl) {
       throw new ConfigError(
         `no RPC endpoint for ${chain.id} (wallet ${walletKey(wallet.chain, wallet.address)}): ` +

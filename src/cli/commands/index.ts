@@ -1,3 +1,4 @@
+import { register as chains } from "./chains.ts";
 import { register as demo } from "./demo.ts";
 import { register as gains } from "./gains.ts";
 import { register as harvest } from "./harvest.ts";
@@ -15,6 +16,7 @@ import { register as worker } from "./worker.ts";
 export const COMMANDS: readonly RegisterCommand[] = [
   wallets,
   sync,
+  chains,
   prices,
   review,
   ledger,
