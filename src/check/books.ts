@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { classifications, ledgerRows, movements, reviewItems, transactions } from "../../db/schema/index.ts";
+import { POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
 import { Decimal } from "../utils/decimal.ts";
 
 /**
@@ -55,12 +56,13 @@ export const indexedAssets = async (
 /**
  * The ledger's holding per asset in the wallet `walletKey`: + what comes in (buy, swap, income,
  * transfers to it), − what goes out and fees paid from it. Rows of transactions above `height`
- * (not final when the balances were read) are left out.
+ * (not final when the balances were read) are left out. `byTx` is each transaction's effect
+ * (`<chain>:<hash>`) without fees, to tell which of its movements have no ledger row.
  */
 export const ledgerHoldings = async (
   db: DbOrTx,
   args: { userId: number; walletId: number; chain: string; walletKey: string; height: bigint },
-): Promise<Map<string, Decimal>> => {
+): Promise<{ holdings: Map<string, Decimal>; byTx: Map<string, Map<string, Decimal>> }> => {
   const later = await db
     .select({ txHash: transactions.txHash })
     .from(transactions)
@@ -86,50 +88,46 @@ export const ledgerHoldings = async (
         or(eq(ledgerRows.wallet, args.walletKey), eq(ledgerRows.toWallet, args.walletKey)),
       ),
     );
-  const out = new Map<string, Decimal>();
-  const add = (asset: string | null, q: string | null, sign: 1 | -1) => {
+  const holdings = new Map<string, Decimal>();
+  const byTx = new Map<string, Map<string, Decimal>>();
+  const add = (into: Map<string, Decimal>, asset: string | null, q: string | null, sign: 1 | -1) => {
     if (!asset || !q) return;
-    out.set(asset, (out.get(asset) ?? new Decimal(0)).add(sign === 1 ? q : new Decimal(q).neg()));
+    into.set(asset, (into.get(asset) ?? new Decimal(0)).add(sign === 1 ? q : new Decimal(q).neg()));
   };
   for (const r of rows) {
     const i = r.id.lastIndexOf(":");
-    if (i > 0 && skip.has(r.id.slice(0, i + 1))) continue;
-    if (r.wallet === args.walletKey) {
-      add(r.outAsset, r.outQuantity, -1);
-      add(r.inAsset, r.inQuantity, 1);
-      add(r.feeAsset, r.feeQuantity, -1);
+    const tx = i > 0 ? r.id.slice(0, i) : r.id;
+    if (skip.has(`${tx}:`)) continue;
+    const effect = byTx.get(tx) ?? new Map<string, Decimal>();
+    byTx.set(tx, effect);
+    for (const into of [holdings, effect]) {
+      if (r.wallet === args.walletKey) {
+        add(into, r.outAsset, r.outQuantity, -1);
+        add(into, r.inAsset, r.inQuantity, 1);
+      }
+      if (r.type === "transfer" && r.toWallet === args.walletKey) add(into, r.outAsset, r.outQuantity, 1);
     }
-    if (r.type === "transfer" && r.toWallet === args.walletKey) add(r.outAsset, r.outQuantity, 1);
+    if (r.wallet === args.walletKey) add(holdings, r.feeAsset, r.feeQuantity, -1);
   }
-  return out;
+  return { holdings, byTx };
 };
 
-/** Per chain asset: raw units of the wallet's movements in transactions of one kind. */
-export type ExplainedMoves = Map<string, { sum: bigint; txs: string[] }>;
+/** One wallet movement sum per (chain asset, transaction), raw units, fees excluded. */
+export type TxMoves = { chainAsset: string; txHash: string; sum: bigint }[];
 
 const FEE_EVIDENCE = ["gas", "l1_fee", "sol_fee"];
 
-const grouped = (rows: { chainAsset: string; txHash: string; amount: bigint }[]): ExplainedMoves => {
-  const out: ExplainedMoves = new Map();
-  for (const r of rows) {
-    const e = out.get(r.chainAsset) ?? { sum: 0n, txs: [] };
-    e.sum += r.amount;
-    if (!e.txs.includes(r.txHash)) e.txs.push(r.txHash);
-    out.set(r.chainAsset, e);
-  }
-  return out;
-};
-
 /**
- * The wallet's value movements (fees excluded) up to `height` in transactions that have no ledger
- * rows for them: classified `spam` or `ignored` (`excluded`), waiting for a decision (an open
- * `unmatched_*` review item: `unreviewed`), or decoded into a protocol position whose receipt
- * token is no lot (`position`: the decoder's source with a position-account row in the ledger).
+ * The wallet's value movements (fees excluded) up to `height`, summed per transaction and chain
+ * asset, in transactions the ledger may leave (partly) out: classified `spam` or `ignored`
+ * (`excluded`), with an open review item (`unreviewed`: waiting for a decision), or decoded into
+ * a protocol position whose receipt token is no lot (`position`: Aave, Lido, Uniswap V2 decoders).
+ * The caller subtracts each transaction's ledger effect to size what is really missing.
  */
 export const explainedMoves = async (
   db: DbOrTx,
   args: { userId: number; walletId: number; chain: string; height: bigint },
-): Promise<{ excluded: ExplainedMoves; unreviewed: ExplainedMoves; position: ExplainedMoves }> => {
+): Promise<{ excluded: TxMoves; unreviewed: TxMoves; position: TxMoves }> => {
   const base = and(
     eq(movements.walletId, args.walletId),
     eq(movements.chain, args.chain),
@@ -139,56 +137,44 @@ export const explainedMoves = async (
       sql`, `,
     )})`,
   );
-  const pick = { chainAsset: movements.asset, txHash: movements.txHash, amount: movements.amount };
+  const pick = {
+    chainAsset: movements.asset,
+    txHash: movements.txHash,
+    sum: sql<string>`sum(${movements.amount})::text`,
+  };
+  const classified = and(
+    eq(classifications.userId, args.userId),
+    eq(classifications.chain, movements.chain),
+    eq(classifications.txHash, movements.txHash),
+  );
+  const toMoves = (rows: { chainAsset: string; txHash: string; sum: string }[]): TxMoves =>
+    rows.map((r) => ({ chainAsset: r.chainAsset, txHash: r.txHash, sum: BigInt(r.sum) }));
   const excluded = await db
     .select(pick)
     .from(movements)
-    .innerJoin(
-      classifications,
-      and(
-        eq(classifications.userId, args.userId),
-        eq(classifications.chain, movements.chain),
-        eq(classifications.txHash, movements.txHash),
-      ),
-    )
-    .where(and(base, inArray(classifications.kind, ["spam", "ignored"])));
+    .innerJoin(classifications, classified)
+    .where(and(base, inArray(classifications.kind, ["spam", "ignored"])))
+    .groupBy(movements.asset, movements.txHash);
   const unreviewed = await db
-    .selectDistinct(pick)
+    .select(pick)
     .from(movements)
-    .innerJoin(
-      reviewItems,
-      and(
-        eq(reviewItems.userId, args.userId),
-        eq(reviewItems.chain, movements.chain),
-        eq(reviewItems.txHash, movements.txHash),
-      ),
-    )
     .where(
       and(
         base,
-        eq(reviewItems.status, "open"),
-        inArray(reviewItems.reason, ["unmatched_inflow", "unmatched_outflow"]),
-        // Only the direction the review item is about.
-        sql`((${reviewItems.reason} = 'unmatched_inflow' and ${movements.amount} > 0) or (${reviewItems.reason} = 'unmatched_outflow' and ${movements.amount} < 0))`,
+        sql`exists (select 1 from ${reviewItems} where ${reviewItems.userId} = ${args.userId} and ${reviewItems.chain} = ${movements.chain} and ${reviewItems.txHash} = ${movements.txHash} and ${reviewItems.status} = 'open')`,
       ),
-    );
+    )
+    .groupBy(movements.asset, movements.txHash);
   const position = await db
     .select(pick)
     .from(movements)
-    .innerJoin(
-      classifications,
-      and(
-        eq(classifications.userId, args.userId),
-        eq(classifications.chain, movements.chain),
-        eq(classifications.txHash, movements.txHash),
-      ),
-    )
+    .innerJoin(classifications, classified)
     .where(
       and(
         base,
-        sql`(${classifications.source} like 'decoder:aave-v3:%' or ${classifications.source} like 'decoder:lido:%' or ${classifications.source} like 'decoder:uniswap-v2:%')`,
-        sql`exists (select 1 from ${ledgerRows} where ${ledgerRows.userId} = ${args.userId} and ${ledgerRows.id} like ${movements.chain} || ':' || ${movements.txHash} || ':%' and (${ledgerRows.wallet} like '%@%' or ${ledgerRows.toWallet} like 'aave-v3:%' or ${ledgerRows.toWallet} like 'lido:%' or ${ledgerRows.toWallet} like 'uniswap-v2:%' or ${ledgerRows.wallet} like 'aave-v3:%' or ${ledgerRows.wallet} like 'lido:%' or ${ledgerRows.wallet} like 'uniswap-v2:%'))`,
+        or(...POSITION_PROTOCOLS.map((p) => sql`${classifications.source} like ${`decoder:${p}:%`}`)),
       ),
-    );
-  return { excluded: grouped(excluded), unreviewed: grouped(unreviewed), position: grouped(position) };
+    )
+    .groupBy(movements.asset, movements.txHash);
+  return { excluded: toMoves(excluded), unreviewed: toMoves(unreviewed), position: toMoves(position) };
 };

@@ -62,7 +62,7 @@ export const compareWallet = async (
   },
 ): Promise<WalletCheck> => {
   const { db, userId } = deps;
-  const ledger = await ledgerHoldings(db, {
+  const { holdings: ledger, byTx } = await ledgerHoldings(db, {
     userId,
     walletId: w.walletId,
     chain: w.chain,
@@ -108,46 +108,59 @@ export const compareWallet = async (
         message: "no asset of this wallet on the chain maps to it (nothing to read)",
       });
     }
-    // indexed − ledger: the parts the ledger leaves out on purpose, then what is left.
+    // indexed − ledger: the parts the ledger leaves out on purpose, then what is left. Per
+    // transaction, what its movements moved minus what its ledger rows carry for the wallet.
     let rest = indexed.sub(held);
+    const seen = new Set<string>();
     const part = (kind: "excluded" | "unreviewed" | "position") => {
       let sum = new Decimal(0);
       const txs: string[] = [];
-      for (const r of g.reads) {
-        const e = explained[kind].get(r.chainAsset);
-        if (!e) continue;
-        sum = sum.add(units(e.sum, r));
-        txs.push(...e.txs);
+      const chainAssets = new Set(g.reads.map((r) => r.chainAsset));
+      const perTx = new Map<string, Decimal>();
+      for (const m of explained[kind]) {
+        if (!chainAssets.has(m.chainAsset) || seen.has(m.txHash)) continue;
+        const r = g.reads.find((x) => x.chainAsset === m.chainAsset)!;
+        perTx.set(m.txHash, (perTx.get(m.txHash) ?? new Decimal(0)).add(units(m.sum, r)));
+      }
+      for (const [tx, moved] of perTx) {
+        const inLedger = byTx.get(`${w.chain}:${tx}`)?.get(g.asset) ?? new Decimal(0);
+        const missing = moved.sub(inLedger);
+        if (missing.isZero()) continue;
+        seen.add(tx);
+        sum = sum.add(missing);
+        txs.push(tx);
       }
       return { sum, txs };
     };
+    const list = (txs: string[]) => `${txs.slice(0, 3).join(", ")}${txs.length > 3 ? ", …" : ""}`;
     const excluded = part("excluded");
     if (!excluded.sum.isZero()) {
       causes.push({
         code: "spam",
         amount: excluded.sum.toFixed(),
-        message: `${excluded.txs.length} transaction(s) filtered as spam or ignored carry ${excluded.sum.toFixed()}: ${excluded.txs.slice(0, 3).join(", ")}${excluded.txs.length > 3 ? ", …" : ""}`,
+        message: `${excluded.txs.length} transaction(s) filtered as spam or ignored carry ${excluded.sum.toFixed()}: ${list(excluded.txs)}`,
       });
       rest = rest.sub(excluded.sum);
+    }
+    const position = part("position");
+    if (!position.sum.isZero()) {
+      causes.push({
+        code: "position",
+        amount: position.sum.toFixed(),
+        message:
+          "a protocol receipt token: the ledger keeps the position in a position account, not as lots of this token: " +
+          list(position.txs),
+      });
+      rest = rest.sub(position.sum);
     }
     const unreviewed = part("unreviewed");
     if (!unreviewed.sum.isZero()) {
       causes.push({
         code: "unreviewed",
         amount: unreviewed.sum.toFixed(),
-        message: `${unreviewed.txs.length} transaction(s) wait for your decision (lotwise review list): ${unreviewed.txs.slice(0, 3).join(", ")}${unreviewed.txs.length > 3 ? ", …" : ""}`,
+        message: `${unreviewed.txs.length} transaction(s) wait for your decision (lotwise review list): ${list(unreviewed.txs)}`,
       });
       rest = rest.sub(unreviewed.sum);
-    }
-    const position = part("position");
-    if (!position.sum.isZero() && !rest.isZero()) {
-      causes.push({
-        code: "position",
-        amount: position.sum.toFixed(),
-        message:
-          "a protocol receipt token: the ledger keeps the position in a position account, not as lots of this token",
-      });
-      rest = rest.sub(position.sum);
     }
     if (!rest.isZero()) {
       causes.push({
