@@ -41,6 +41,8 @@ export type AssetDeclaration = {
   coingeckoId?: string | undefined;
   /** DefiLlama coin id; defaults to `coingecko:<coingeckoId>` or `<chain>:<address>`. */
   llamaId?: string | undefined;
+  /** The balance changes with no Transfer event (a rebasing or interest-bearing token). */
+  rebasing?: boolean | undefined;
 };
 
 export type AssetOptions = {

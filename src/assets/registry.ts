@@ -275,3 +275,22 @@ export const COINGECKO_PLATFORMS: Readonly<Record<string, string>> = {
   polygon: "polygon-pos",
   solana: "solana",
 };
+
+/**
+ * Tokens whose balances change with no Transfer event, by chain asset id. Lido stETH rebases
+ * daily (Lido docs, "Deployed contracts"); Aave aTokens accrue interest every block (declare yours
+ * with `assets.tokens["<chain>:<aToken>"].rebasing: true`; the balance check also detects them).
+ */
+export const REBASING_TOKENS: readonly {
+  chain: string;
+  address: string;
+  symbol: string;
+  kind: "staking" | "lending";
+}[] = [
+  {
+    chain: "ethereum",
+    address: "0xae7ab96520DE3A18E5e111B5EaAb095312D7fE84",
+    symbol: "stETH",
+    kind: "staking",
+  },
+];

@@ -10,12 +10,15 @@ let listWallets: typeof import("../../../db/wallets.ts").listWallets;
 let syncWalletJob: typeof import("../../../workers/processors/sync-wallet.ts").syncWalletJob;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+let runBalanceCheck: typeof import("../../check/run.ts").runBalanceCheck;
+let checkSummary: typeof import("../../check/run.ts").checkSummary;
 const load = async () => {
   ({ parseWalletSpec, walletKey } = await import("../../../chains/registry.ts"));
   ({ listWallets } = await import("../../../db/wallets.ts"));
   ({ syncWalletJob } = await import("../../../workers/processors/sync-wallet.ts"));
   ({ openServices } = await import("../../services.ts"));
   ({ rebuildAndReport } = await import("../rebuild.ts"));
+  ({ runBalanceCheck, checkSummary } = await import("../../check/run.ts"));
 };
 
 export const register: RegisterCommand = (program, runtime) => {
@@ -96,7 +99,18 @@ export const register: RegisterCommand = (program, runtime) => {
         }
       }
       // The ledger follows the chain: rebuild what the new transactions changed (even after a partial failure).
-      if (failed < runs.length) await rebuildAndReport(services, runtime.out);
+      if (failed < runs.length) {
+        await rebuildAndReport(services, runtime.out);
+        // Then prove it: the synced wallets' ledger balances against the chain (differences become review items).
+        const synced = runs.filter((r) => "result" in r).map((r) => r.key);
+        try {
+          const report = await runBalanceCheck({ services, wallets: synced });
+          runtime.out(checkSummary(report));
+        } catch (error) {
+          const msg = error instanceof BaseError ? error.shortMessage : String(error);
+          common.logger.warn("balance check failed (the sync itself succeeded)", { error: msg });
+        }
+      }
       if (failed > 0)
         throw new SyncFailedError(`${failed} of ${runs.length} wallet syncs failed (see above)`);
     });
