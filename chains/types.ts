@@ -56,6 +56,8 @@ export type SyncWalletArgs = {
   rpcUrl: string;
   signal: AbortSignal;
   reportProgress: (progress: JobProgress) => void;
+  /** EVM: first block to scan on the wallet's first sync (`--from-block`); searched when absent. */
+  fromBlock?: bigint | undefined;
 };
 
 /** What one wallet sync did; JSON-safe (it is a job result). */
@@ -69,6 +71,8 @@ export type SyncWalletResult = {
   cacheHits: number;
   /** Highest block / slot now final in the store. */
   syncedTo?: string | undefined;
+  /** Where the wallet's history scan starts and why (EVM: first-activity search or --from-block). */
+  historyStart?: { block: string; method: string; reason: string } | undefined;
 };
 
 /** Each chain family folder exports one of these from its `index.ts`. */

@@ -27,12 +27,19 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("index the full history of every wallet (or --wallet), incrementally")
     .option("--wallet <wallet>", "only this wallet (<chain>:<address>); repeatable", collect)
     .option(
+      "--from-block <block>",
+      "EVM: start a wallet's first sync at this block instead of searching for its first activity",
+    )
+    .option(
       "--rpc <chain=url>",
       "JSON-RPC endpoint for a chain, e.g. ethereum=https://…; repeatable",
       collect,
     )
-    .action(async (opts: { wallet?: string[]; rpc?: string[] }, command) => {
+    .action(async (opts: { wallet?: string[]; rpc?: string[]; fromBlock?: string }, command) => {
       await load();
+      if (opts.fromBlock !== undefined && !/^\d+$/.test(opts.fromBlock)) {
+        throw new UserInputError(`--from-block: '${opts.fromBlock}' is not a block number`);
+      }
       const rpc = parseRpcFlags(opts.rpc);
       const common = runtime.createCommon(command, { rpc });
       const services = await openServices(common);
@@ -61,7 +68,11 @@ export const register: RegisterCommand = (program, runtime) => {
           // Only URLs given on this command line travel with the job; workers use their own config otherwise.
           const handle = await queue.enqueue(
             syncWalletJob,
-            { walletId: w.id, ...(rpc[w.chain] ? { rpcUrl: rpc[w.chain] } : {}) },
+            {
+              walletId: w.id,
+              ...(rpc[w.chain] ? { rpcUrl: rpc[w.chain] } : {}),
+              ...(opts.fromBlock !== undefined ? { fromBlock: opts.fromBlock } : {}),
+            },
             {
               onProgress: (p) =>
                 task.update({
@@ -89,7 +100,8 @@ export const register: RegisterCommand = (program, runtime) => {
           const x = r.result;
           runtime.out(
             `${r.key}: ${x.transactions} transactions, ${x.movements} movements, ` +
-              `${x.rpcCalls} RPC calls, ${x.cacheHits} cached${x.syncedTo ? `, final through ${x.syncedTo}` : ""}\n`,
+              `${x.rpcCalls} RPC calls, ${x.cacheHits} cached${x.syncedTo ? `, final through ${x.syncedTo}` : ""}\n` +
+              `${x.historyStart ? `  history from block ${x.historyStart.block}: ${x.historyStart.reason}\n` : ""}`,
           );
         } else {
           failed++;
