@@ -8,7 +8,7 @@
  * re-sync, and a full re-sync of the same address by another user (no cursor: every answer must
  * come from the database caches).
  *
- * Late start (`--late-blocks=50000`): then that many empty blocks are mined and a fresh address gets
+ * Late start (`--late-blocks=10000`): then that many empty blocks are mined and a fresh address gets
  * its first ETH and tokens; its first sync is measured twice on fresh in-memory databases — scanning
  * from block 0 (`--from-block 0`) and starting at the block the first-activity search finds.
  */
@@ -196,9 +196,11 @@ const lateStart = async (ctx: {
   config: ReturnType<typeof configSchema.parse>;
 }): Promise<string[][]> => {
   const { dev, art, deployer } = ctx;
-  const empty = BigInt(flag(ctx.args, "late-blocks", "50000"));
+  const empty = BigInt(flag(ctx.args, "late-blocks", "10000"));
   const fresh = getAddress("0x00000000000000000000000000000000000bee01");
-  await dev.request("anvil_mine", [`0x${empty.toString(16)}`]);
+  for (let left = empty; left > 0n; left -= 1000n) {
+    await dev.request("anvil_mine", [`0x${(left < 1000n ? left : 1000n).toString(16)}`]);
+  }
   const first = BigInt((await dev.send({ from: deployer, to: fresh, value: 10n ** 19n })).blockNumber);
   await dev.request("anvil_impersonateAccount", [fresh]);
   const token = await dev.deploy(deployer, art.TestToken, ["Late", "LATE", 10n ** 24n]);

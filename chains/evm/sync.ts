@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { getAddress } from "viem";
 import type { DbOrTx } from "../../db/client.ts";
 import { evmScans } from "../../db/schema/index.ts";
+import { rebasingAssets } from "../../src/assets/rebasing.ts";
 import { NonRetryableError } from "../../src/errors.ts";
 import { withRetry } from "../../src/utils/retry.ts";
 import { finalityDepthOf, walletKey } from "../registry.ts";
@@ -39,6 +40,7 @@ import { createExplorer, type ExplorerConfig } from "./explorer.ts";
 import { checkReorg, finalBlock } from "./finality.ts";
 import { findHistoryStart, type HistoryStart } from "./first-activity.ts";
 import { decodeTokenTransfers, normalizeTransaction } from "./normalize.ts";
+import { sampleRebases } from "./rebase.ts";
 import {
   type BlockHeader,
   getBlockHeaders,
@@ -448,6 +450,12 @@ export const syncEvmWallet = async (
     );
     txCount += done;
     from = to + 1n;
+  }
+
+  // Balance changes without a transfer (rebasing tokens), sampled per day up to the head.
+  const rebasing = rebasingAssets(config.assets.tokens);
+  if (rebasing.size > 0) {
+    await sampleRebases({ db, rpc, chain, walletId: wallet.id, address, syncedTo: head, safe, rebasing });
   }
 
   for (const w of [...ctx.warnings, ...ctx.discovery.warnings]) logger.warn(w);

@@ -127,7 +127,7 @@ const FEE_EVIDENCE = ["gas", "l1_fee", "sol_fee"];
 export const explainedMoves = async (
   db: DbOrTx,
   args: { userId: number; walletId: number; chain: string; height: bigint },
-): Promise<{ excluded: TxMoves; unreviewed: TxMoves; position: TxMoves }> => {
+): Promise<{ excluded: TxMoves; unreviewed: TxMoves; position: TxMoves; deferred: TxMoves }> => {
   const base = and(
     eq(movements.walletId, args.walletId),
     eq(movements.chain, args.chain),
@@ -176,5 +176,16 @@ export const explainedMoves = async (
       ),
     )
     .groupBy(movements.asset, movements.txHash);
-  return { excluded: toMoves(excluded), unreviewed: toMoves(unreviewed), position: toMoves(position) };
+  const deferred = await db
+    .select(pick)
+    .from(movements)
+    .innerJoin(classifications, classified)
+    .where(and(base, sql`${classifications.source} like 'decoder:rebase:deferred%'`))
+    .groupBy(movements.asset, movements.txHash);
+  return {
+    excluded: toMoves(excluded),
+    unreviewed: toMoves(unreviewed),
+    position: toMoves(position),
+    deferred: toMoves(deferred),
+  };
 };

@@ -112,7 +112,7 @@ export const compareWallet = async (
     // transaction, what its movements moved minus what its ledger rows carry for the wallet.
     let rest = indexed.sub(held);
     const seen = new Set<string>();
-    const part = (kind: "excluded" | "unreviewed" | "position") => {
+    const part = (kind: "excluded" | "unreviewed" | "position" | "deferred") => {
       let sum = new Decimal(0);
       const txs: string[] = [];
       const chainAssets = new Set(g.reads.map((r) => r.chainAsset));
@@ -152,6 +152,15 @@ export const compareWallet = async (
           list(position.txs),
       });
       rest = rest.sub(position.sum);
+    }
+    const deferred = part("deferred");
+    if (!deferred.sum.isZero()) {
+      causes.push({
+        code: "rebasing",
+        amount: deferred.sum.toFixed(),
+        message: `balance growth without transfers (rebasing / interest) is recognized on withdrawal by the setting classify.rebasingIncome: ${list(deferred.txs)}`,
+      });
+      rest = rest.sub(deferred.sum);
     }
     const unreviewed = part("unreviewed");
     if (!unreviewed.sum.isZero()) {

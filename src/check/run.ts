@@ -3,7 +3,7 @@ import { resolveChain, rpcUrlFor } from "../../chains/registry.ts";
 import { createHttpTransport, type RpcTransport } from "../../chains/transport.ts";
 import type { ChainInfo } from "../../chains/types.ts";
 import { assetOptionsFromConfig, createAssetIdentity, parseChainAssetId } from "../assets/identity.ts";
-import { REBASING_TOKENS } from "../assets/registry.ts";
+import { rebasingAssets } from "../assets/rebasing.ts";
 import { createPriceService } from "../prices/service.ts";
 import type { Services } from "../services.ts";
 import { Decimal } from "../utils/decimal.ts";
@@ -22,19 +22,6 @@ export type RunCheckArgs = {
   /** Write the differences as review items. @defaultValue true */
   save?: boolean;
   onWallet?: (check: WalletCheck) => void;
-};
-
-/** Chain asset ids the configuration or the registry declares rebasing. */
-export const rebasingAssets = (tokens: Readonly<Record<string, unknown>>): Set<string> => {
-  const out = new Set<string>();
-  for (const t of REBASING_TOKENS) out.add(`${t.chain}:${getAddress(t.address)}`);
-  for (const [id, v] of Object.entries(tokens)) {
-    if (typeof v !== "object" || !v || !(v as { rebasing?: boolean }).rebasing) continue;
-    const ref = parseChainAssetId(id);
-    if (ref && ref.family === "evm" && ref.address !== "native")
-      out.add(`${resolveChain(ref.chain).id}:${getAddress(ref.address)}`);
-  }
-  return out;
 };
 
 export const runBalanceCheck = async (args: RunCheckArgs): Promise<CheckReport> => {
