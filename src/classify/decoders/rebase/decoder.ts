@@ -6,6 +6,9 @@ import type { Decoder } from "../types.ts";
 
 /** Movement evidence of balance changes without a transfer (chains/evm/rebase.ts). */
 export const REBASE_EVIDENCE = "rebase";
+/** Movement evidence of Solana inflation rewards (chains/solana/rewards.ts). */
+export const STAKING_REWARD_EVIDENCE = "staking_reward";
+const EVIDENCE = new Set([REBASE_EVIDENCE, STAKING_REWARD_EVIDENCE]);
 
 /**
  * Income that moves balances without a transfer: the daily `rebase` rows the EVM worker samples
@@ -22,13 +25,18 @@ export const REBASE_EVIDENCE = "rebase";
  *   Aave interest is recognized when withdrawn, as before.
  *
  * A negative change (a slashing or a negative rebase) is not income: it goes to review.
+ *
+ * Solana inflation rewards (`staking_reward` rows, one per stake account and epoch) are `income`
+ * (subtype `staking`) when credited, whatever the policy: the stake account's owner can withdraw
+ * them (dominion and control, Rev. Rul. 2023-14).
  */
 export const rebaseDecoder: Decoder = {
   protocol: "rebase",
   addresses: () => [],
-  recognizes: (tx) => tx.movements.length > 0 && tx.movements.every((m) => m.evidence === REBASE_EVIDENCE),
+  recognizes: (tx) => tx.movements.length > 0 && tx.movements.every((m) => EVIDENCE.has(m.evidence)),
   decode: (tx, ctx) => {
-    if (ctx.settings.rebasingIncome === "on-withdrawal") {
+    const reward = tx.movements.every((m) => m.evidence === STAKING_REWARD_EVIDENCE);
+    if (!reward && ctx.settings.rebasingIncome === "on-withdrawal") {
       return { action: "rebase:deferred", subtype: "rebase", ignored: tx.movements };
     }
     const entries: Entry[] = [];
@@ -45,7 +53,7 @@ export const rebaseDecoder: Decoder = {
         });
         continue;
       }
-      const underlying = tx.from;
+      const underlying = reward ? null : tx.from;
       if (underlying && ctx.settings.lending === "nontaxable") {
         // The aToken is the Aave position: the interest accrues in the position account, in the underlying.
         const account = positionAccount("aave-v3", undefined, m.wallet.key);
@@ -69,6 +77,8 @@ export const rebaseDecoder: Decoder = {
         });
       }
     }
-    return { action: "rebase:accrued", subtype: "rebase", consumed, entries, reviews };
+    return reward
+      ? { action: "staking:reward", subtype: "staking", consumed, entries, reviews }
+      : { action: "rebase:accrued", subtype: "rebase", consumed, entries, reviews };
   },
 };
