@@ -8,7 +8,7 @@
  * re-sync, and a full re-sync of the same address by another user (no cursor: every answer must
  * come from the database caches).
  *
- * Late start (`--late-blocks=10000`): then that many empty blocks are mined and a fresh address gets
+ * Late start (`--late-blocks=3000`): then that many empty blocks are mined and a fresh address gets
  * its first ETH and tokens; its first sync is measured twice on fresh in-memory databases — scanning
  * from block 0 (`--from-block 0`) and starting at the block the first-activity search finds.
  */
@@ -47,7 +47,9 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
   const dbKind = flag(args, "db", "disk");
   const txCount = Math.ceil(transfers / perTx);
 
-  const anvil = await startAnvil({ gasLimit: 100_000_000n });
+  // Historical state kept for every block (persisted to disk): the first-activity search reads
+  // balances at old blocks; anvil otherwise keeps only recent states in memory, like a pruned node.
+  const anvil = await startAnvil({ gasLimit: 100_000_000n, args: ["--max-persisted-states", "1000000"] });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lotwise-bench-"));
   let database: Database | undefined;
   try {
@@ -196,7 +198,7 @@ const lateStart = async (ctx: {
   config: ReturnType<typeof configSchema.parse>;
 }): Promise<string[][]> => {
   const { dev, art, deployer } = ctx;
-  const empty = BigInt(flag(ctx.args, "late-blocks", "10000"));
+  const empty = BigInt(flag(ctx.args, "late-blocks", "3000"));
   const fresh = getAddress("0x00000000000000000000000000000000000bee01");
   for (let left = empty; left > 0n; left -= 1000n) {
     await dev.request("anvil_mine", [`0x${(left < 1000n ? left : 1000n).toString(16)}`]);

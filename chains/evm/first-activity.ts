@@ -39,7 +39,7 @@ const hex = (n: bigint) => `0x${n.toString(16)}`;
 
 /** True for the errors a pruned (non-archive) node gives for old state. */
 const isMissingState = (error: unknown): boolean =>
-  /missing trie node|header not found|state (is )?not available|pruned|historical state|not an archive|unknown block|state histories|required historical state/i.test(
+  /missing trie node|header not found|state (is )?not available|pruned|historical state|not an archive|unknown block|state histories|required historical state|block height is \d+ but requested was|BlockOutOfRange/i.test(
     error instanceof Error ? error.message : String(error),
   );
 
