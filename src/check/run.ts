@@ -1,4 +1,3 @@
-import { getAddress } from "viem";
 import { resolveChain, rpcUrlFor } from "../../chains/registry.ts";
 import { createHttpTransport, type RpcTransport } from "../../chains/transport.ts";
 import type { ChainInfo } from "../../chains/types.ts";
@@ -52,7 +51,7 @@ export const runBalanceCheck = async (args: RunCheckArgs): Promise<CheckReport> 
   const extra = new Map<string, string[]>();
   for (const id of Object.keys(config.assets.tokens)) {
     const ref = parseChainAssetId(id);
-    if (!ref || ref.family !== "evm" || ref.address === "native") continue;
+    if (ref?.family !== "evm" || ref.address === "native") continue;
     const chain = resolveChain(ref.chain, { nativeSymbols: config.nativeSymbols }).id;
     extra.set(chain, [...(extra.get(chain) ?? []), ref.address]);
   }
