@@ -1,5 +1,5 @@
+import { createRequire } from "node:module";
 import { type Chain, getAddress, isAddress } from "viem";
-import * as viemChains from "viem/chains";
 import { UserInputError } from "../src/errors.ts";
 import type { ChainInfo } from "./types.ts";
 
@@ -18,12 +18,17 @@ export const LOCAL_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
 
 type ViemEntry = { key: string; chain: Chain };
 
+let viemIndex: ReadonlyMap<number, ViemEntry> | undefined;
+
 /**
- * viem's chains by id. Several exports can share an id (`anvil`/`foundry`/`hardhat`,
+ * viem's chains by id, loaded on first use (about 750 definitions: commands that never resolve a
+ * chain do not pay for them). Several exports can share an id (`anvil`/`foundry`/`hardhat`,
  * `base`/`basePreconf`): mainnets win over testnets, then the shortest export name.
  */
-const VIEM_BY_ID: ReadonlyMap<number, ViemEntry> = (() => {
-  const entries: ViemEntry[] = Object.entries(viemChains as unknown as Record<string, Chain>)
+const viemById = (): ReadonlyMap<number, ViemEntry> => {
+  if (viemIndex) return viemIndex;
+  const all = createRequire(import.meta.url)("viem/chains") as Record<string, Chain>;
+  const entries: ViemEntry[] = Object.entries(all)
     .filter(([, c]) => typeof c === "object" && c !== null && typeof c.id === "number")
     .map(([key, chain]) => ({ key, chain }));
   entries.sort(
@@ -34,8 +39,9 @@ const VIEM_BY_ID: ReadonlyMap<number, ViemEntry> = (() => {
   );
   const out = new Map<number, ViemEntry>();
   for (const e of entries) if (!out.has(e.chain.id)) out.set(e.chain.id, e);
+  viemIndex = out;
   return out;
-})();
+};
 
 /** The facts viem has about chain `id`, without lotwise's naming and finality choices. */
 const fromViem = (entry: ViemEntry): Omit<ChainInfo, "id" | "finalityDepth"> => {
@@ -73,7 +79,7 @@ const fromViem = (entry: ViemEntry): Omit<ChainInfo, "id" | "finalityDepth"> => 
   };
 };
 
-/** lotwise's short names: chain id → [name, finality depth]. */
+/** lotwise's short names: [id, EIP-155 chain id, finality depth]. */
 const NAMED: readonly [string, number, number][] = [
   ["ethereum", 1, 65],
   ["base", 8453, 30],
@@ -91,21 +97,32 @@ const SOLANA: ChainInfo = {
   finalityDepth: 32,
 };
 
-/** The chains with short names, plus Solana. Any other EVM chain is `evm:<chainId>`. */
-export const KNOWN_CHAINS: readonly ChainInfo[] = [
-  ...NAMED.map(([id, chainId, finalityDepth]): ChainInfo => {
-    const { name: _viemName, ...facts } = fromViem(VIEM_BY_ID.get(chainId)!);
-    const names: Record<string, string> = {
-      ethereum: "Ethereum",
-      base: "Base",
-      arbitrum: "Arbitrum One",
-      optimism: "OP Mainnet",
-      polygon: "Polygon PoS",
-    };
-    return { id, ...facts, name: names[id]!, finalityDepth };
-  }),
-  SOLANA,
+/** The short chain names and their EIP-155 ids (Solana has none), without loading viem. */
+export const SHORT_CHAINS: readonly { id: string; chainId?: number }[] = [
+  ...NAMED.map(([id, chainId]) => ({ id, chainId })),
+  { id: "solana" },
 ];
+
+let known: readonly ChainInfo[] | undefined;
+
+/** The chains with short names, plus Solana. Any other EVM chain is `evm:<chainId>`. */
+export const knownChains = (): readonly ChainInfo[] => {
+  known ??= [
+    ...NAMED.map(([id, chainId, finalityDepth]): ChainInfo => {
+      const { name: _viemName, ...facts } = fromViem(viemById().get(chainId)!);
+      const names: Record<string, string> = {
+        ethereum: "Ethereum",
+        base: "Base",
+        arbitrum: "Arbitrum One",
+        optimism: "OP Mainnet",
+        polygon: "Polygon PoS",
+      };
+      return { id, ...facts, name: names[id]!, finalityDepth };
+    }),
+    SOLANA,
+  ];
+  return known;
+};
 
 export type ChainOptions = {
   /** Native asset symbol per `evm:<id>` chain, overriding viem's. @defaultValue viem's, else ETH */
@@ -115,7 +132,7 @@ export type ChainOptions = {
 const generic = (chainId: number, options: ChainOptions): ChainInfo => {
   // `evm:031337` and `evm:31337` are one chain: the id is always the canonical decimal form.
   const id = `evm:${chainId}`;
-  const entry = VIEM_BY_ID.get(chainId);
+  const entry = viemById().get(chainId);
   const local = LOCAL_CHAIN_IDS.has(chainId);
   const base: ChainInfo = entry
     ? { id, ...fromViem(entry), finalityDepth: local ? 0 : DEFAULT_EVM_FINALITY_DEPTH }
@@ -142,22 +159,24 @@ const generic = (chainId: number, options: ChainOptions): ChainInfo => {
  */
 export const resolveChain = (name: string, options: ChainOptions = {}): ChainInfo => {
   const lower = name.trim().toLowerCase();
-  const known = KNOWN_CHAINS.find((c) => c.id === lower);
-  if (known) return known;
+  if (lower === "solana") return SOLANA;
+  const short = SHORT_CHAINS.find((c) => c.id === lower);
+  if (short) return knownChains().find((c) => c.id === short.id)!;
   const m = /^evm:(\d{1,16})$/.exec(lower);
   const chainId = m ? Number(m[1]) : undefined;
   if (chainId !== undefined && chainId > 0 && Number.isSafeInteger(chainId)) {
-    return KNOWN_CHAINS.find((c) => c.chainId === chainId) ?? generic(chainId, options);
+    const named = SHORT_CHAINS.find((c) => c.chainId === chainId);
+    return named ? knownChains().find((c) => c.id === named.id)! : generic(chainId, options);
   }
   throw new UserInputError(
-    `unknown chain '${name}': use one of ${KNOWN_CHAINS.map((c) => c.id).join(", ")}, evm:<chainId> ` +
+    `unknown chain '${name}': use one of ${SHORT_CHAINS.map((c) => c.id).join(", ")}, evm:<chainId> ` +
       "(lotwise chains lists the chains viem knows)",
   );
 };
 
 /** Every chain viem defines (one per chain id), resolved as lotwise sees it, sorted by chain id. */
 export const listEvmChains = (options: ChainOptions = {}): ChainInfo[] =>
-  [...VIEM_BY_ID.keys()].sort((a, b) => a - b).map((id) => resolveChain(`evm:${id}`, options));
+  [...viemById().keys()].sort((a, b) => a - b).map((id) => resolveChain(`evm:${id}`, options));
 
 /**
  * The finality depth to use for `chain`: the configured override (`finality.<chain id>`) or the

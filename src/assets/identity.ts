@@ -1,5 +1,5 @@
 import { getAddress } from "viem";
-import { KNOWN_CHAINS, resolveChain } from "../../chains/registry.ts";
+import { resolveChain, SHORT_CHAINS } from "../../chains/registry.ts";
 import {
   COINGECKO_PLATFORMS,
   KNOWN_ASSETS,
@@ -104,9 +104,9 @@ export type AssetIdentity = {
 };
 
 const CHAIN_BY_EVM_ID = new Map(
-  KNOWN_CHAINS.filter((c) => c.chainId !== undefined).map((c) => [c.chainId!, c.id]),
+  SHORT_CHAINS.filter((c) => c.chainId !== undefined).map((c) => [c.chainId!, c.id]),
 );
-const KNOWN_CHAIN_IDS = new Set(KNOWN_CHAINS.map((c) => c.id));
+const KNOWN_CHAIN_IDS = new Set(SHORT_CHAINS.map((c) => c.id));
 
 /**
  * Splits `<chain>:<address | mint | native>`; undefined when `id` is not in that form (a symbol)

@@ -37,7 +37,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--search <text>", "only chains whose name, id or viem name contains the text (implies --all)")
     .option("--json", "print JSON")
     .action(async (opts: { all?: boolean; search?: string; json?: boolean }, command) => {
-      const { KNOWN_CHAINS, listEvmChains } = await import("../../../chains/registry.ts");
+      const { knownChains, listEvmChains } = await import("../../../chains/registry.ts");
       const { canonicalAsset } = await import("../../assets/identity.ts");
       const common = runtime.createCommon(command);
       const options = { nativeSymbols: common.config.nativeSymbols };
@@ -52,8 +52,8 @@ export const register: RegisterCommand = (program, runtime) => {
       };
       const all = opts.all || opts.search !== undefined;
       let chains: ChainInfo[] = all
-        ? [...KNOWN_CHAINS.filter((c) => c.family === "solana"), ...listEvmChains(options)]
-        : [...KNOWN_CHAINS];
+        ? [...knownChains().filter((c) => c.family === "solana"), ...listEvmChains(options)]
+        : [...knownChains()];
       if (opts.search !== undefined) {
         const q = opts.search.toLowerCase();
         chains = chains.filter((c) =>
