@@ -103,26 +103,62 @@ export const SHORT_CHAINS: readonly { id: string; chainId?: number }[] = [
   { id: "solana" },
 ];
 
-let known: readonly ChainInfo[] | undefined;
+/**
+ * Adds viem's explorer, Multicall3 and export name to a chain whose basic facts are static, as
+ * enumerable getters: resolving `ethereum` or `evm:31337` does not load viem's ~750 definitions
+ * until one of these is read.
+ */
+const withViemExtras = (info: ChainInfo, chainId: number): ChainInfo => {
+  let extras: Pick<ChainInfo, "explorer" | "multicall3" | "viemName"> | undefined;
+  const get = () => {
+    if (!extras) {
+      const entry = viemById().get(chainId);
+      const f: Partial<ChainInfo> = entry ? fromViem(entry) : {};
+      extras = { explorer: f.explorer, multicall3: f.multicall3, viemName: f.viemName };
+    }
+    return extras;
+  };
+  for (const key of ["explorer", "multicall3", "viemName"] as const) {
+    Object.defineProperty(info, key, { enumerable: true, configurable: true, get: () => get()[key] });
+  }
+  return info;
+};
+
+const NAMES: Readonly<Record<string, string>> = {
+  ethereum: "Ethereum",
+  base: "Base",
+  arbitrum: "Arbitrum One",
+  optimism: "OP Mainnet",
+  polygon: "Polygon PoS",
+};
+/** OP-stack short-named chains (they report an L1 data fee). */
+const OP_STACK = new Set(["base", "optimism"]);
 
 /** The chains with short names, plus Solana. Any other EVM chain is `evm:<chainId>`. */
-export const knownChains = (): readonly ChainInfo[] => {
-  known ??= [
-    ...NAMED.map(([id, chainId, finalityDepth]): ChainInfo => {
-      const { name: _viemName, ...facts } = fromViem(viemById().get(chainId)!);
-      const names: Record<string, string> = {
-        ethereum: "Ethereum",
-        base: "Base",
-        arbitrum: "Arbitrum One",
-        optimism: "OP Mainnet",
-        polygon: "Polygon PoS",
-      };
-      return { id, ...facts, name: names[id]!, finalityDepth };
-    }),
-    SOLANA,
-  ];
-  return known;
-};
+const KNOWN: readonly ChainInfo[] = [
+  ...NAMED.map(([id, chainId, finalityDepth]) =>
+    withViemExtras(
+      {
+        id,
+        family: "evm",
+        name: NAMES[id]!,
+        chainId,
+        nativeSymbol: id === "polygon" ? "POL" : "ETH",
+        nativeDecimals: 18,
+        finalityDepth,
+        ...(OP_STACK.has(id) ? { opStack: true } : {}),
+      },
+      chainId,
+    ),
+  ),
+  SOLANA,
+];
+
+/** The chains with short names, plus Solana (explorer and Multicall3 from viem, read on demand). */
+export const knownChains = (): readonly ChainInfo[] => KNOWN;
+
+/** Local development chains' names (viem's). */
+const LOCAL_NAMES: Readonly<Record<number, string>> = { 31337: "Anvil", 1337: "Localhost" };
 
 export type ChainOptions = {
   /** Native asset symbol per `evm:<id>` chain, overriding viem's. @defaultValue viem's, else ETH */
@@ -132,8 +168,24 @@ export type ChainOptions = {
 const generic = (chainId: number, options: ChainOptions): ChainInfo => {
   // `evm:031337` and `evm:31337` are one chain: the id is always the canonical decimal form.
   const id = `evm:${chainId}`;
-  const entry = viemById().get(chainId);
   const local = LOCAL_CHAIN_IDS.has(chainId);
+  if (local) {
+    const symbol = options.nativeSymbols?.[id];
+    return withViemExtras(
+      {
+        id,
+        family: "evm",
+        name: LOCAL_NAMES[chainId]!,
+        chainId,
+        nativeSymbol: symbol ?? "ETH",
+        nativeDecimals: 18,
+        finalityDepth: 0,
+        local: true,
+      },
+      chainId,
+    );
+  }
+  const entry = viemById().get(chainId);
   const base: ChainInfo = entry
     ? { id, ...fromViem(entry), finalityDepth: local ? 0 : DEFAULT_EVM_FINALITY_DEPTH }
     : {
@@ -160,13 +212,12 @@ const generic = (chainId: number, options: ChainOptions): ChainInfo => {
 export const resolveChain = (name: string, options: ChainOptions = {}): ChainInfo => {
   const lower = name.trim().toLowerCase();
   if (lower === "solana") return SOLANA;
-  const short = SHORT_CHAINS.find((c) => c.id === lower);
-  if (short) return knownChains().find((c) => c.id === short.id)!;
+  const short = KNOWN.find((c) => c.id === lower);
+  if (short) return short;
   const m = /^evm:(\d{1,16})$/.exec(lower);
   const chainId = m ? Number(m[1]) : undefined;
   if (chainId !== undefined && chainId > 0 && Number.isSafeInteger(chainId)) {
-    const named = SHORT_CHAINS.find((c) => c.chainId === chainId);
-    return named ? knownChains().find((c) => c.id === named.id)! : generic(chainId, options);
+    return KNOWN.find((c) => c.chainId === chainId) ?? generic(chainId, options);
   }
   throw new UserInputError(
     `unknown chain '${name}': use one of ${SHORT_CHAINS.map((c) => c.id).join(", ")}, evm:<chainId> ` +
