@@ -387,7 +387,7 @@ export const syncEvmWallet = async (
           });
     if (historyStart.method === "genesis")
       logger.warn(`history scan starts at block 0: ${historyStart.reason}`);
-    else logger.info(`history scan starts at block ${historyStart.block}: ${historyStart.reason}`);
+    else logger.debug(`history scan starts at block ${historyStart.block}: ${historyStart.reason}`);
   } else if ((options.fromBlock ?? args.fromBlock) !== undefined) {
     logger.warn("--from-block applies to a wallet's first sync only; this wallet is synced already", {
       synced_to: finalTo.toString(),
