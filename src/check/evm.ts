@@ -127,6 +127,18 @@ export const checkEvmWallet = async (args: EvmCheckArgs): Promise<WalletCheck> =
     const label = r.symbol ?? r.chainAsset;
     const causes: Cause[] = r.indexGap;
     if (r.chainAsset === nativeId) {
+      // A genesis allocation (dev chains, early mainnet sales) is a balance no transaction shows.
+      const genesis = noTraces
+        ? undefined
+        : (await readEvmBalances({ rpc, address, block: 0n, tokens: [] }).catch(() => undefined))?.native;
+      if (genesis !== undefined && genesis !== 0n && genesis === gap) {
+        causes.push({
+          code: "history_gap",
+          amount,
+          message: `the address was given ${units.toFixed()} ${chain.nativeSymbol} at genesis (block 0), which no transaction shows`,
+        });
+        continue;
+      }
       causes.push(
         noTraces
           ? {

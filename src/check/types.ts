@@ -18,7 +18,7 @@ export type CauseCode =
   | "unreviewed"
   /** The asset moved into a protocol position account (Aave, Lido, LP): the receipt token is not a lot. */
   | "position"
-  /** Solana: the balance changed between two stored transactions (a transaction not synced). */
+  /** Solana: the balance changed between two stored transactions (a transaction not synced); EVM: a genesis allocation. */
   | "history_gap"
   /** Nothing lotwise can name. */
   | "unknown";
