@@ -9,6 +9,8 @@ export default defineConfig({
       "db/**/*.test.ts",
       "test/**/*.test.ts",
     ],
+    // No test may reach the internet: any non-loopback connection fails the test (test/no-network.mjs).
+    setupFiles: ["test/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: files in two forks; suites that share real services use unique names per test.

@@ -87,7 +87,7 @@ export default async function bench(args: string[]): Promise<void> {
         assets: { tokens: { "evm:31337:native": "ETH" } },
         prices: { order: ["file"] },
         sync: { stepBlocks: 4 },
-        queues: { prefix: `lw-bench-${randomUUID().slice(0, 8)}` },
+        queuePrefix: `lw-bench-${randomUUID().slice(0, 8)}`,
         logLevel: "warn",
         jsonLogs: true,
       }),

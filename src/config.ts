@@ -27,11 +27,22 @@ const decimalString = z.string().regex(/^\d+(\.\d+)?$/, "must be a non-negative 
 
 const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an EVM address (0x and 40 hex digits)");
 
-const CHAIN_ASSET_ID = /^(ethereum|base|arbitrum|optimism|polygon|solana|evm:\d{1,12}):[^\s:]+$/;
+const CHAIN_ASSET_ID = /^(ethereum|base|arbitrum|optimism|polygon|solana|evm:\d{1,16}):[^\s:]+$/;
 
-/** Price providers, in their default order. */
+/** Price providers. */
 export const PRICE_PROVIDERS = ["file", "stablecoin", "onchain", "defillama", "coingecko"] as const;
 export type PriceProviderName = (typeof PRICE_PROVIDERS)[number];
+/**
+ * The default order: your file, a stablecoin's peg, then aggregated market prices (DefiLlama,
+ * CoinGecko), and a DEX pool only as the last resort (a swap can move a pool's price).
+ */
+export const DEFAULT_PRICE_ORDER: readonly PriceProviderName[] = [
+  "file",
+  "stablecoin",
+  "defillama",
+  "coingecko",
+  "onchain",
+];
 
 export const configSchema = z.object({
   /** Folder for embedded data (PGlite database, caches). @defaultValue `./.lotwise` */
@@ -40,6 +51,11 @@ export const configSchema = z.object({
   databaseUrl: urlString.optional(),
   /** Redis connection string; unset means jobs run in-process. */
   redisUrl: urlString.optional(),
+  /** Redis key prefix of the job queues (several installations, or test runs, can share one Redis). @defaultValue lotwise */
+  queuePrefix: z
+    .string()
+    .regex(/^[\w.-]+$/, "letters, digits, '.', '_' and '-' only")
+    .default("lotwise"),
   /** The user whose wallets and ledger the CLI works on. @defaultValue `default` */
   user: z.string().min(1).default("default"),
   logLevel: z.enum(LOG_LEVELS).default("info"),
@@ -86,6 +102,8 @@ export const configSchema = z.object({
                 decimals: z.number().int().min(0).max(255).optional(),
                 coingeckoId: z.string().min(1).optional(),
                 llamaId: z.string().min(1).optional(),
+                /** The balance grows or shrinks with no Transfer event (stETH-style): see classify.rebasingIncome. */
+                rebasing: z.boolean().optional(),
               })
               .strict(),
           ]),
@@ -112,7 +130,7 @@ export const configSchema = z.object({
         .array(z.enum(PRICE_PROVIDERS))
         .min(1)
         .refine((a) => new Set(a).size === a.length, "lists a provider twice")
-        .default([...PRICE_PROVIDERS]),
+        .default([...DEFAULT_PRICE_ORDER]),
       /** Oldest acceptable price before a movement, in hours. @defaultValue 24 */
       stalenessHours: z.number().positive().default(24),
       /**
@@ -152,6 +170,10 @@ export const configSchema = z.object({
         .default({}),
       /** Pools holding less of the stablecoin than this (whole units) are too thin to price from. @defaultValue "10000" */
       onchainMinStableReserve: decimalString.default("10000"),
+      /** A pool price values a movement of at most this fraction of the pool's token reserve. @defaultValue "0.1" */
+      onchainMaxTradeShare: decimalString.default("0.1"),
+      /** Above this fraction of the pool's token reserve, a pool price puts the transaction in review. @defaultValue "0.01" */
+      onchainReviewTradeShare: decimalString.default("0.01"),
     })
     .prefault({}),
   /** Classification (src/classify): the default tax treatment of each DeFi action; see docs/classification.md. */
@@ -167,6 +189,13 @@ export const configSchema = z.object({
       unmatchedOutflow: z.enum(["review", "spend"]).default("review"),
       /** Inflow from an unknown sender. @defaultValue review (zero basis if sold undecided) */
       unmatchedInflow: z.enum(["review", "income"]).default("review"),
+      /**
+       * Income that moves balances without a transfer (stETH-style rebases, Aave aToken interest):
+       * `accrued` (default) — income per sync interval and day at that day's price, as the balance
+       * grows; `on-withdrawal` — nothing until the tokens leave (Aave interest at withdrawal, as
+       * before). docs/classification.md explains the choice.
+       */
+      rebasingIncome: z.enum(["accrued", "on-withdrawal"]).default("accrued"),
       /** Bridge / cross-chain matching window, in hours. @defaultValue 24 */
       bridgeWindowHours: z.number().positive().default(24),
       /** Largest bridge fee as a fraction of the amount. @defaultValue "0.05" */
@@ -174,6 +203,13 @@ export const configSchema = z.object({
         .string()
         .regex(/^0(\.\d+)?$|^1$/, "must be a fraction between 0 and 1, e.g. 0.05")
         .default("0.05"),
+      /** Pairing on amount and time alone (always listed for confirmation): window in hours. @defaultValue 6 */
+      matchWindowHours: z.number().positive().default(6),
+      /** Pairing on amount and time alone: largest shortfall as a fraction. @defaultValue "0.01" */
+      matchTolerance: z
+        .string()
+        .regex(/^0(\.\d+)?$|^1$/, "must be a fraction between 0 and 1, e.g. 0.01")
+        .default("0.01"),
       /** Protocol contracts on chains the built-in lists do not cover (e.g. the local demo chain). */
       contracts: z
         .record(
@@ -184,6 +220,8 @@ export const configSchema = z.object({
             uniswapV3PositionManagers: z.array(evmAddress).optional(),
             aavePools: z.array(evmAddress).optional(),
             lido: z.array(evmAddress).optional(),
+            /** Bridge contracts: an outflow into one (or an inflow out of one) pairs across chains on that evidence. */
+            bridges: z.array(evmAddress).optional(),
           }),
         )
         .default({}),
@@ -226,11 +264,6 @@ export const configSchema = z.object({
   /** BullMQ queue limits (service mode); see docs/api.md "Pipeline". */
   queues: z
     .object({
-      /** Redis key prefix of every queue (several instances can share one Redis). @defaultValue lotwise */
-      prefix: z
-        .string()
-        .regex(/^[\w.-]{1,64}$/)
-        .default("lotwise"),
       /** Wallet syncs one worker process runs at once. @defaultValue 2 */
       syncConcurrency: z.number().int().positive().default(2),
       /**
@@ -262,6 +295,7 @@ const ENV_KEYS = {
   REDIS_URL: "redisUrl",
   LOTWISE_USER: "user",
   LOTWISE_LOG_LEVEL: "logLevel",
+  LOTWISE_QUEUE_PREFIX: "queuePrefix",
 } as const;
 
 export type LoadConfigArgs = {

@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** Repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BIN = path.join(ROOT, "bin", "lotwise.js");
+/** The module that blocks non-loopback connections (loaded into CLI children). */
+export const NO_NETWORK = pathToFileURL(path.join(ROOT, "test", "no-network.mjs")).href;
 
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
@@ -27,14 +29,21 @@ export const runCli = (
       if (k === "DATABASE_URL" || k === "REDIS_URL" || k.startsWith("LOTWISE_")) delete base[k];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { ...base, NO_COLOR: "1", ...options.env },
+      // The child cannot reach the internet either: it exits with 97 if it tries (test/no-network.mjs).
+      env: {
+        ...base,
+        NO_COLOR: "1",
+        LOTWISE_TEST_CHILD: "1",
+        NODE_OPTIONS: `${base.NODE_OPTIONS ? `${base.NODE_OPTIONS} ` : ""}--import ${NO_NETWORK}`,
+        ...options.env,
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 180_000);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);

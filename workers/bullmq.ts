@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Database } from "../db/client.ts";
@@ -12,6 +13,13 @@ export const DEFAULT_PREFIX = "lotwise";
 export const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 1000 };
 /** Failed jobs kept for inspection: 30 days. */
 export const KEEP_FAILED = { age: 30 * 24 * 3600 };
+/**
+ * How long a job's secrets (e.g. an RPC URL given with `--rpc`) may wait in Redis for a worker:
+ * they live in their own key, `<prefix>:secrets:<queue>:<job id>`, never in the job's data (which
+ * BullMQ keeps for days), and the worker deletes the key when the job ends.
+ */
+export const SECRET_TTL_SECONDS = 3600;
+const secretKey = (prefix: string, queue: string, id: string) => `${prefix}:secrets:${queue}:${id}`;
 
 export type BullArgs = { common: Common; redisUrl: string; prefix?: string };
 
@@ -21,7 +29,7 @@ const connect = (url: string) =>
 
 /** Producer side: adds jobs to BullMQ queues and waits for their results. */
 export const createBullQueue = (args: BullArgs): JobQueue => {
-  const prefix = args.prefix ?? args.common.config.queues?.prefix ?? DEFAULT_PREFIX;
+  const prefix = args.prefix ?? args.common.config.queuePrefix ?? DEFAULT_PREFIX;
   const connection = connect(args.redisUrl);
   connection.on("error", (error) => args.common.logger.debug("redis error", { error: error.message }));
   const queues = new Map<string, Queue>();
@@ -54,8 +62,14 @@ export const createBullQueue = (args: BullArgs): JobQueue => {
     enqueue: async (definition, rawData, options = {}) => {
       const data = definition.parse(rawData);
       const queueEvents = await eventsFor(definition.name);
+      // Secrets go to their own expiring key under a job id chosen first, never into the job's data.
+      const jobId = options.jobId ?? (options.secrets ? randomUUID() : undefined);
+      if (options.secrets && Object.keys(options.secrets).length > 0) {
+        const k = secretKey(prefix, definition.name, jobId!);
+        await connection.multi().hset(k, options.secrets).expire(k, SECRET_TTL_SECONDS).exec();
+      }
       const job = await queueFor(definition.name).add(definition.name, data, {
-        ...(options.jobId ? { jobId: options.jobId } : {}),
+        ...(jobId ? { jobId } : {}),
         attempts: attemptsOf(definition),
         backoff: { type: "exponential", delay: backoffOf(definition) },
         removeOnComplete: KEEP_COMPLETED,
@@ -122,7 +136,7 @@ const toStatus = (job: Job, state: string): JobStatus => ({
 export const startBullWorkers = (
   args: BullArgs & { database: Database; definitions: readonly AnyJobDefinition[] },
 ): { close: () => Promise<void>; workers: Worker[] } => {
-  const prefix = args.prefix ?? args.common.config.queues?.prefix ?? DEFAULT_PREFIX;
+  const prefix = args.prefix ?? args.common.config.queuePrefix ?? DEFAULT_PREFIX;
   const connections: Redis[] = [];
   const workers = args.definitions.map((definition) => {
     const connection = connect(args.redisUrl);
@@ -144,21 +158,34 @@ export const startBullWorkers = (
         } catch (error) {
           throw new UnrecoverableError(`invalid job payload: ${(error as Error).message}`);
         }
+        const secrets = await connection.hgetall(secretKey(prefix, definition.name, job.id!));
+        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        let done = false;
         try {
-          return await definition.process(data, {
+          const result = await definition.process(data, {
             common: args.common,
             database: args.database,
             jobId: job.id!,
             attempt: job.attemptsMade + 1,
             signal: args.common.shutdown.signal,
             queuePrefix: prefix,
+            secrets,
             reportProgress: (p) => {
               job.updateProgress(p).catch(() => {});
             },
           });
+          done = true;
+          return result;
         } catch (error) {
-          if (error instanceof NonRetryableError) throw new UnrecoverableError(error.message);
+          if (error instanceof NonRetryableError) {
+            done = true;
+            throw new UnrecoverableError(error.message);
+          }
+          done = last;
           throw error;
+        } finally {
+          // The job is over (no retry will need them): its secrets go now.
+          if (done) await connection.del(secretKey(prefix, definition.name, job.id!)).catch(() => {});
         }
       },
       {

@@ -39,7 +39,8 @@ beforeAll(async () => {
     databaseUrl: database.url,
     redisUrl: TEST_REDIS_URL,
     rpc: { "evm:31337": anvil.url },
-    queues: { prefix, syncGlobalConcurrency: 1, syncConcurrency: 2 },
+    queuePrefix: prefix,
+    queues: { syncGlobalConcurrency: 1, syncConcurrency: 2 },
   });
   // Two workers, as two processes would run them (each with per-process concurrency 2).
   workers = [0, 1].map(() =>

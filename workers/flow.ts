@@ -30,7 +30,7 @@ export const createSyncDispatcher = (args: {
     return createFlowDispatcher(
       args.common,
       url,
-      args.prefix ?? args.common.config.queues?.prefix ?? DEFAULT_PREFIX,
+      args.prefix ?? args.common.config.queuePrefix ?? DEFAULT_PREFIX,
     );
   if (!args.queue) throw new Error("createSyncDispatcher: an in-process queue is needed without REDIS_URL");
   return createLocalDispatcher(args.queue);

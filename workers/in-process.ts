@@ -77,6 +77,8 @@ export const createInProcessQueue = (args: { common: Common; database: Database 
               jobId: id,
               attempt,
               signal,
+              // In-process: secrets stay in this process's memory.
+              secrets: options.secrets ?? {},
               reportProgress: (p: JobProgress) => {
                 status.progress = p;
                 options.onProgress?.(p);

@@ -21,7 +21,7 @@ export const createJobQueue = (args: {
       ? createBullQueue({
           common,
           redisUrl: common.config.redisUrl,
-          ...(args.prefix ? { prefix: args.prefix } : {}),
+          prefix: args.prefix ?? common.config.queuePrefix,
         })
       : createInProcessQueue({ common, database: args.database });
   common.shutdown.add("job queue", () => queue.close());

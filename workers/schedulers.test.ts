@@ -25,7 +25,7 @@ const prefix = `lotwise-test-${randomUUID()}`;
 
 beforeAll(async () => {
   database = await createTestDatabase("postgres");
-  common = createTestCommon({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, queues: { prefix } });
+  common = createTestCommon({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, queuePrefix: prefix });
 });
 afterAll(async () => {
   await common?.shutdown.close();
@@ -107,6 +107,7 @@ describe("BullMQ job schedulers", () => {
         signal: new AbortController().signal,
         reportProgress: () => {},
         queuePrefix: prefix,
+        secrets: {},
       },
     );
     expect(result).toEqual({ skipped: `run ${active.id} is still active` });

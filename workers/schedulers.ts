@@ -26,7 +26,7 @@ export const createBullScheduler = (args: {
   connection.on("error", (e) => args.common.logger.debug("redis error", { error: e.message }));
   const queue = new Queue(scheduledSyncJob.name, {
     connection,
-    prefix: args.prefix ?? args.common.config.queues?.prefix ?? DEFAULT_PREFIX,
+    prefix: args.prefix ?? args.common.config.queuePrefix ?? DEFAULT_PREFIX,
   });
   args.common.shutdown.add("schedulers", async () => {
     await queue.close();

@@ -22,6 +22,12 @@ export type JobContext = {
   attempt: number;
   /** Aborted on shutdown; long work must stop at the next safe point. */
   signal: AbortSignal;
+  /**
+   * Secrets the producer handed over with `EnqueueOptions.secrets` (e.g. an RPC URL given with
+   * `--rpc`): never part of the job's data. On BullMQ they sit in a separate Redis key that
+   * expires after `SECRET_TTL_SECONDS` and is deleted when the job ends.
+   */
+  secrets: Readonly<Record<string, string>>;
   reportProgress: (progress: JobProgress) => void;
   /** BullMQ key prefix of the queue the job came from (absent in-process). */
   queuePrefix?: string | undefined;
@@ -85,6 +91,8 @@ export type EnqueueOptions = {
   jobId?: string;
   /** Called with progress while the caller waits (CLI bars). */
   onProgress?: (progress: JobProgress) => void;
+  /** Values the job needs that must not be stored with it (RPC URLs with keys): see `JobContext.secrets`. */
+  secrets?: Readonly<Record<string, string>> | undefined;
 };
 
 /** Where jobs are sent: BullMQ (`kind: "bullmq"`) or the in-process runner. */

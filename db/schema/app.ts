@@ -186,9 +186,18 @@ export const ledgerState = app.table("ledger_state", {
   userId: integer("user_id")
     .primaryKey()
     .references(() => users.id, { onDelete: "cascade" }),
-  /** Hash of the classification settings and overrides the ledger was built with. */
+  /** Hash of the classification settings, rules, wallets and asset mappings the ledger was built with. */
   inputsHash: text("inputs_hash").notNull(),
   builtAt: timestamp("built_at", { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * Hash of the per-transaction decisions, links and imported halves: when it changed, a dirty
+   * mark (below) says from when; without one the next build is a full one.
+   */
+  changesHash: text("changes_hash"),
+  /** Earliest instant a change since the last build affects (prices, decisions, imports); null when none. */
+  dirtyFrom: timestamp("dirty_from", { withTimezone: true }),
+  /** When the latest dirty mark was made (a mark made during a build survives it). */
+  dirtyAt: timestamp("dirty_at", { withTimezone: true }),
 });
 
 /** Rows of an imported broker Form 1099-DA. */

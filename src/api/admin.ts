@@ -74,7 +74,7 @@ export const registerAdmin = async (app: Api, ctx: ApiContext, options: { prefix
         (d) =>
           new Queue(d.name, {
             connection,
-            prefix: options.prefix ?? ctx.common.config.queues.prefix ?? DEFAULT_PREFIX,
+            prefix: options.prefix ?? ctx.common.config.queuePrefix ?? DEFAULT_PREFIX,
           }),
       );
       ctx.common.shutdown.add("admin queues", async () => {

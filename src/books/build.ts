@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { and, eq, inArray, like, lt, ne, notExists, or, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, like, lt, ne, notExists, notLike, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import {
   classifications,
@@ -18,6 +18,8 @@ import {
   type ProtocolContracts,
 } from "../classify/context.ts";
 import { isPositionAccount, POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
+import { replayLpOwed } from "../classify/decoders/uniswap-v3/decoder.ts";
+import type { LinkDecision } from "../classify/match.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import type { ClassifySettings } from "../classify/settings.ts";
 import type { Leg, TxClassification, UnmatchedHalf, WalletInfo } from "../classify/types.ts";
@@ -42,6 +44,15 @@ export type BuildArgs = {
   /** Rebuild everything even when nothing changed. */
   full?: boolean;
   progress?: ProgressTask | undefined;
+  /** What else decides rows (e.g. the configuration's asset mappings): a change means a full rebuild. */
+  fingerprint?: unknown;
+  /**
+   * Imported halves beyond the ledger CSV transfers (exchange deposits and withdrawals an importer
+   * stored): see `UnmatchedHalf`. Loaded on every build; their importer marks the ledger dirty.
+   */
+  loadImportedHalves?:
+    | ((db: DbOrTx, userId: number, wallets: readonly WalletInfo[]) => Promise<UnmatchedHalf[]>)
+    | undefined;
 };
 
 export type BuildResult = {
@@ -66,13 +77,40 @@ const loadOverrides = async (db: DbOrTx, userId: number) => {
     .orderBy(overridesTable.id);
   const perTx = new Map<string, { id: number; action: OverrideAction }>();
   const rules: OverrideRule[] = [];
+  const links: LinkDecision[] = [];
+  const unlinks: LinkDecision[] = [];
   for (const r of rows) {
+    const rule = r.rule as { link?: [string, string]; unlink?: [string, string] } | null;
     if (r.txHash && r.chain)
       perTx.set(`${r.chain}:${r.txHash}`, { id: r.id, action: r.action as OverrideAction });
+    else if (rule?.link) links.push({ id: r.id, a: rule.link[0], b: rule.link[1] });
+    else if (rule?.unlink) unlinks.push({ id: r.id, a: rule.unlink[0], b: rule.unlink[1] });
     else if (r.rule)
       rules.push({ id: r.id, match: r.rule as OverrideRule["match"], action: r.action as OverrideAction });
   }
-  return { perTx, rules, fingerprint: rows.map((r) => [r.id, r.chain, r.txHash, r.rule, r.action]) };
+  return {
+    perTx,
+    rules,
+    links: { links, unlinks },
+    /** Rules change what any transaction becomes: a full rebuild. */
+    rulesFingerprint: rows
+      .filter(
+        (r) =>
+          !r.txHash &&
+          !(r.rule as { link?: unknown; unlink?: unknown } | null)?.link &&
+          !(r.rule as { unlink?: unknown } | null)?.unlink,
+      )
+      .map((r) => [r.id, r.rule, r.action]),
+    /** Per-transaction decisions and links: their changes mark the ledger dirty from the transaction on. */
+    decisionsFingerprint: rows
+      .filter(
+        (r) =>
+          r.txHash ||
+          (r.rule as { link?: unknown; unlink?: unknown } | null)?.link ||
+          (r.rule as { unlink?: unknown } | null)?.unlink,
+      )
+      .map((r) => [r.id, r.chain, r.txHash, r.rule, r.action]),
+  };
 };
 
 /** Balances of position accounts from the stored chain rows before `before` (for an incremental rebuild). */
@@ -142,7 +180,9 @@ const importedTransferHalves = async (
       return {
         direction: "out",
         imported: true,
+        hasRow: true,
         toWallet: target.key,
+        ...(r.tx ? { evidence: { txHashes: r.tx.split(";").filter(Boolean) } } : {}),
         wallet: { id: -1, chain: r.wallet, address: r.wallet, key: r.wallet, kind: "own", label: r.wallet },
         leg: {
           asset: r.outAsset!,
@@ -152,49 +192,137 @@ const importedTransferHalves = async (
           symbol: r.outAsset!,
         },
         counterparty: null,
-        chain: "import",
+        chain: r.origin,
         txHash: r.id,
         time: r.time,
       } satisfies UnmatchedHalf;
     });
 };
 
+/** Stored transfers owned by transactions before `before` whose other side may be in this build's range. */
+const pairsBefore = async (db: DbOrTx, userId: number, before: Date, reachMs: number) => {
+  const rows = await db
+    .select({
+      tx: ledgerRows.tx,
+      wallet: ledgerRows.wallet,
+      toWallet: ledgerRows.toWallet,
+      outAsset: ledgerRows.outAsset,
+    })
+    .from(ledgerRows)
+    .where(
+      and(
+        eq(ledgerRows.userId, userId),
+        eq(ledgerRows.origin, "chain"),
+        eq(ledgerRows.type, "transfer"),
+        lt(ledgerRows.time, before),
+        gte(ledgerRows.time, new Date(before.getTime() - reachMs)),
+        like(ledgerRows.tx, "%;%"),
+      ),
+    );
+  const keys = new Set<string>();
+  for (const r of rows) {
+    const linked = r.tx!.slice(r.tx!.indexOf(";") + 1);
+    // The linked half is the arrival (into to_wallet) or, for an owner that is the arrival, the departure.
+    keys.add(`${linked}\u0000${r.outAsset}\u0000in\u0000${r.toWallet}`);
+    keys.add(`${linked}\u0000${r.outAsset}\u0000out\u0000${r.wallet}`);
+  }
+  return (h: UnmatchedHalf) =>
+    keys.has(`${h.txHash}\u0000${h.leg.asset}\u0000${h.direction}\u0000${h.wallet.key}`);
+};
+
+/** Uniswap V3 liquidity removed but not collected before `before`, from the stored classifications' facts. */
+const lpOwedBefore = async (db: DbOrTx, userId: number, before: Date) => {
+  const rows = await db
+    .selectDistinctOn([classifications.chain, classifications.txHash], {
+      details: classifications.details,
+      time: transactions.time,
+      block: transactions.blockNumber,
+      index: transactions.txIndex,
+    })
+    .from(classifications)
+    .innerJoin(
+      transactions,
+      and(eq(transactions.chain, classifications.chain), eq(transactions.txHash, classifications.txHash)),
+    )
+    .where(
+      and(
+        eq(classifications.userId, userId),
+        lt(transactions.time, before),
+        sql`(${classifications.details} ? 'lpDecrease' or ${classifications.details} ? 'lpCollect')`,
+      ),
+    );
+  rows.sort(
+    (a, b) =>
+      a.time.getTime() - b.time.getTime() ||
+      (a.block < b.block ? -1 : a.block > b.block ? 1 : 0) ||
+      a.index - b.index,
+  );
+  return replayLpOwed(rows.map((r) => r.details as Parameters<typeof replayLpOwed>[0][number]));
+};
+
+const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
+
 /**
  * Builds (or brings up to date) the chain part of the user's ledger: classify every transaction
  * of the user's wallets, price the legs, write ledger rows, classifications and review items.
  *
- * Incremental: when the settings, overrides and wallets are what the last build used, only
- * transactions from the earliest new (or vanished, e.g. reorged) one on are redone — from that
- * instant minus the bridge-matching window, so cross-chain pairs straddling it still match.
+ * What is rebuilt:
+ * - everything, when the settings, rules, wallets, protocol contracts or asset mappings differ
+ *   from the last build's (or `full`), or when decisions or imports changed without a dirty mark;
+ * - otherwise from the earliest of: a new (or vanished, e.g. reorged) transaction minus the
+ *   matching window (so pairs straddling it still match), and the dirty mark (`markLedgerDirty`:
+ *   a price import marks from its earliest changed instant minus the price staleness window, a
+ *   decision from its transaction minus the matching window, an import from its earliest changed
+ *   row minus the matching window);
+ * - nothing when none of that happened.
+ * Transfers a previous build paired across the range's start keep their pairing.
  */
 export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const { db, userId, settings } = args;
   const timings: Record<string, number> = {};
+  const startedAt = new Date();
   let mark = performance.now();
   const lap = (phase: string) => {
     const now = performance.now();
     timings[phase] = Math.round(now - mark);
     mark = now;
   };
+  const windowMs = Math.max(settings.bridgeWindowHours, settings.matchWindowHours) * 3600_000;
   const wallets = await loadWallets(db, userId);
   const overrides = await loadOverrides(db, userId);
-  const imported = await importedTransferHalves(db, userId, wallets);
-  const inputsHash = createHash("sha256")
-    .update(
-      JSON.stringify({
-        settings,
-        contracts: args.contracts ?? {},
-        overrides: overrides.fingerprint,
-        wallets: wallets.map((w) => [w.id, w.key, w.kind]),
-        imported: imported.map((h) => [h.txHash, h.leg.quantity.toFixed(), h.time.toISOString()]),
-      }),
-    )
-    .digest("hex");
+  const imported = [
+    ...(await importedTransferHalves(db, userId, wallets)),
+    ...((await args.loadImportedHalves?.(db, userId, wallets)) ?? []),
+  ];
+  const inputsHash = hashOf({
+    settings,
+    contracts: args.contracts ?? {},
+    rules: overrides.rulesFingerprint,
+    wallets: wallets.map((w) => [w.id, w.key, w.kind]),
+    fingerprint: args.fingerprint ?? null,
+  });
+  const changesHash = hashOf({
+    decisions: overrides.decisionsFingerprint,
+    imported: imported.map((h) => [
+      h.chain,
+      h.txHash,
+      h.direction,
+      h.wallet.key,
+      h.leg.asset,
+      h.leg.quantity.toFixed(),
+      h.time.toISOString(),
+      h.toWallet ?? null,
+      h.evidence ?? null,
+    ]),
+  });
 
   const [state] = await db.select().from(ledgerState).where(eq(ledgerState.userId, userId));
+  const marked = state?.dirtyFrom ?? undefined;
+  const fullBuild =
+    args.full || !state || state.inputsHash !== inputsHash || (state.changesHash !== changesHash && !marked);
   let from: Date | undefined;
   let staleKeys: string[] = [];
-  if (!args.full && state && state.inputsHash === inputsHash) {
+  if (!fullBuild) {
     const ownIds = wallets.filter((w) => w.kind === "own").map((w) => w.id);
     const classifiedTx = (chain: typeof transactions.chain, txHash: typeof transactions.txHash) =>
       db
@@ -227,6 +355,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
       .where(
         and(
           eq(classifications.userId, userId),
+          notLike(classifications.chain, "import:%"),
           notExists(
             db
               .select({ one: sql`1` })
@@ -242,6 +371,14 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
         ),
       );
     staleKeys = stale.map((k) => `${k.chain}:${k.txHash}`);
+    // Classifications of imported halves whose import row is gone.
+    const present = new Set(imported.map((h) => `${h.chain}:${h.txHash}`));
+    const importKeys = await db
+      .select({ chain: classifications.chain, txHash: classifications.txHash })
+      .from(classifications)
+      .where(and(eq(classifications.userId, userId), like(classifications.chain, "import:%")));
+    for (const k of importKeys)
+      if (!present.has(`${k.chain}:${k.txHash}`)) staleKeys.push(`${k.chain}:${k.txHash}`);
     for (const key of staleKeys) {
       const [row] = await db
         .select({ time: sql<Date | null>`min(${ledgerRows.time})`.mapWith(ledgerRows.time) })
@@ -252,7 +389,9 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
       const t = row?.time ?? new Date(0);
       if (!earliest || t < earliest) earliest = t;
     }
-    if (!earliest) {
+    if (earliest) from = new Date(earliest.getTime() - windowMs);
+    if (marked && (!from || marked < from)) from = marked;
+    if (!from) {
       lap("detect");
       return {
         mode: "unchanged",
@@ -264,11 +403,12 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
         timings,
       };
     }
-    from = new Date(earliest.getTime() - settings.bridgeWindowHours * 3600_000);
   }
 
   lap("detect");
   const positions = from ? await positionsBefore(db, userId, from) : new Map();
+  const preMatched = from ? await pairsBefore(db, userId, from, 2 * windowMs) : undefined;
+  const lpOwed = from ? await lpOwedBefore(db, userId, from) : undefined;
   const ctx: ClassifyContext = {
     settings,
     contracts: args.contracts,
@@ -276,12 +416,21 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     byAddress: new Map(wallets.map((w) => [addressKey(w.chain, w.address), w])),
     resolveAsset: args.resolveAsset,
     positions,
+    lpOwed,
   };
   const groups = await loadTxGroups(db, wallets, from);
   const movementCount = groups.reduce((n, g) => n + g.movements.length, 0);
   args.progress?.update({ total: groups.length, done: 0, detail: "classifying" });
   lap("load");
-  const classified = classifyAll(groups, ctx, overrides, imported);
+  // Imported halves that can still pair with something in range; only those in range get rows.
+  const inRange = from ? imported.filter((h) => h.time.getTime() >= from.getTime() - windowMs) : imported;
+  const classified = classifyAll(
+    groups,
+    ctx,
+    { perTx: overrides.perTx, rules: overrides.rules, links: overrides.links },
+    inRange,
+    preMatched ? { preMatched } : {},
+  ).filter((c) => !from || c.time >= from);
   lap("classify");
   args.progress?.update({ done: Math.floor(groups.length / 2), detail: "pricing" });
 
@@ -296,7 +445,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   );
   const lookup = await args.pricer.prepare(items);
   lap("price");
-  const { rows, missing } = buildRows(classified, lookup);
+  const { rows, missing, reviews: priceReviews } = buildRows(classified, lookup);
   lap("rows");
 
   const reviews: ReviewRow[] = [
@@ -307,11 +456,21 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
       reason: "missing_price",
       message: m.message,
     })),
+    ...priceReviews,
   ];
-  const txIndexOf = new Map(groups.map((g) => [`${g.chain}:${g.txHash}`, g.txIndex]));
+  // Rows of one instant keep chain position order: the transaction's rank among same-time ones.
+  const rankOf = new Map<string, number>();
+  let prevTime = Number.NaN;
+  let rank = 0;
+  for (const c of classified) {
+    const t = Math.floor(c.time.getTime() / 1000);
+    rank = t === prevTime ? rank + 1 : 0;
+    prevTime = t;
+    rankOf.set(`${c.chain}:${c.txHash}`, rank);
+  }
   const seqOf = (row: { id: string }) => {
     const i = row.id.lastIndexOf(":");
-    return (txIndexOf.get(row.id.slice(0, i)) ?? 0) * 1000 + Number(row.id.slice(i + 1));
+    return (rankOf.get(row.id.slice(0, i)) ?? 0) * 1000 + Number(row.id.slice(i + 1));
   };
   await replaceChainLedger(db, {
     userId,
@@ -324,8 +483,17 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   });
   await db
     .insert(ledgerState)
-    .values({ userId, inputsHash })
-    .onConflictDoUpdate({ target: ledgerState.userId, set: { inputsHash, builtAt: new Date() } });
+    .values({ userId, inputsHash, changesHash })
+    .onConflictDoUpdate({
+      target: ledgerState.userId,
+      set: {
+        inputsHash,
+        changesHash,
+        builtAt: new Date(),
+        // A mark made while this build ran may describe a change it did not see: keep it.
+        dirtyFrom: sql`case when ${ledgerState.dirtyAt} is null or ${ledgerState.dirtyAt} <= ${startedAt} then null else ${ledgerState.dirtyFrom} end`,
+      },
+    });
   lap("write");
   args.progress?.finish(`${rows.length} ledger rows`);
   return {

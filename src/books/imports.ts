@@ -3,6 +3,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
 import type { LedgerRow } from "../ledger/types.ts";
+import { markLedgerDirty } from "./dirty.ts";
 import { insertLedgerRows } from "./store.ts";
 
 const CHUNK = 400;
@@ -14,7 +15,14 @@ const CHUNK = 400;
  */
 export const importLedgerRows = async (
   db: DbOrTx,
-  args: { userId: number; name: string; rows: readonly LedgerRow[]; file: string },
+  args: {
+    userId: number;
+    name: string;
+    rows: readonly LedgerRow[];
+    file: string;
+    /** The matching window in hours: the ledger is marked dirty from the earliest changed row less this. @defaultValue 24 */
+    windowHours?: number;
+  },
 ): Promise<{ inserted: number; replaced: number }> => {
   const origin = `import:${args.name}`;
   return db.transaction(async (tx) => {
@@ -40,7 +48,7 @@ export const importLedgerRows = async (
     const removed = await tx
       .delete(ledgerRows)
       .where(and(eq(ledgerRows.userId, args.userId), eq(ledgerRows.origin, origin)))
-      .returning({ id: ledgerRows.id });
+      .returning();
     await insertLedgerRows(
       tx,
       args.rows.map((row, seq) => ({
@@ -51,6 +59,35 @@ export const importLedgerRows = async (
         priceSources: { usd_value: origin },
       })),
     );
+    // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
+    const before = new Map(removed.map((r) => [r.id, r]));
+    let earliest: Date | undefined;
+    const seen = new Set<string>();
+    for (const row of args.rows) {
+      seen.add(row.id);
+      const old = before.get(row.id);
+      const t = new Date(row.time);
+      const same =
+        old &&
+        old.time.getTime() === t.getTime() &&
+        old.type === row.type &&
+        old.wallet === row.wallet &&
+        (old.toWallet ?? undefined) === row.toWallet &&
+        (old.outAsset ?? undefined) === row.outAsset &&
+        (old.outQuantity ?? undefined) === row.outQuantity &&
+        (old.tx ?? undefined) === row.tx;
+      if (!same) {
+        if (!earliest || t < earliest) earliest = t;
+        if (old && (!earliest || old.time < earliest)) earliest = old.time;
+      }
+    }
+    for (const old of removed)
+      if (!seen.has(old.id) && (!earliest || old.time < earliest)) earliest = old.time;
+    if (earliest)
+      await markLedgerDirty(tx, {
+        userId: args.userId,
+        from: new Date(earliest.getTime() - (args.windowHours ?? 24) * 3_600_000),
+      });
     return { inserted: args.rows.length, replaced: removed.length };
   });
 };

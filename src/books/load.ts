@@ -69,6 +69,66 @@ export const programIdsOf = (data: unknown): string[] => {
 };
 
 /**
+ * Top-level system-program transfers (`jsonParsed` encoding) of a Solana transaction: who paid
+ * whom how many lamports in an instruction of its own (not inside a program's route). Transfers
+ * to an account that holds a token balance in the transaction (a wrapped-SOL account) are left
+ * out: they are the trade itself.
+ */
+export const sidePaymentsOf = (data: unknown): { from: string; to: string; lamports: bigint }[] => {
+  const tx =
+    (data as {
+      transaction?: { message?: { instructions?: unknown[]; accountKeys?: unknown[] } };
+      meta?: {
+        preTokenBalances?: { accountIndex: number }[];
+        postTokenBalances?: { accountIndex: number }[];
+      };
+    }) ?? {};
+  const keys = (tx.transaction?.message?.accountKeys ?? []).map((k) =>
+    typeof k === "string" ? k : ((k as { pubkey?: string }).pubkey ?? ""),
+  );
+  // Token accounts (with a balance, or created, synced or closed in the transaction): lamports sent
+  // to them are wrapped SOL on its way into the trade, not a payment to someone.
+  const tokenAccounts = new Set<string | undefined>(
+    [...(tx.meta?.preTokenBalances ?? []), ...(tx.meta?.postTokenBalances ?? [])].map(
+      (b) => keys[b.accountIndex],
+    ),
+  );
+  const inner = (
+    (tx.meta as { innerInstructions?: { instructions?: unknown[] }[] } | undefined)?.innerInstructions ?? []
+  ).flatMap((i) => i.instructions ?? []);
+  for (const ix of [...(tx.transaction?.message?.instructions ?? []), ...inner] as Record<
+    string,
+    unknown
+  >[]) {
+    const program = String(ix.program ?? "");
+    const info = (ix.parsed as { info?: Record<string, unknown> } | undefined)?.info;
+    if (!info) continue;
+    if (program.startsWith("spl-token") || program === "spl-associated-token-account") {
+      for (const k of ["account", "newAccount", "source", "destination"]) {
+        if (typeof info[k] === "string") tokenAccounts.add(info[k] as string);
+      }
+    } else if (program === "system" && typeof info.newAccount === "string")
+      tokenAccounts.add(info.newAccount);
+  }
+  const out: { from: string; to: string; lamports: bigint }[] = [];
+  for (const ix of (tx.transaction?.message?.instructions ?? []) as Record<string, unknown>[]) {
+    const parsed = ix.parsed as { type?: string; info?: Record<string, unknown> } | undefined;
+    if (ix.program !== "system" || parsed?.type !== "transfer") continue;
+    const info = parsed.info ?? {};
+    const { source, destination, lamports } = info as {
+      source?: unknown;
+      destination?: unknown;
+      lamports?: unknown;
+    };
+    if (typeof source !== "string" || typeof destination !== "string") continue;
+    if (typeof lamports !== "number" && typeof lamports !== "string") continue;
+    if (tokenAccounts.has(destination)) continue;
+    out.push({ from: source, to: destination, lamports: BigInt(lamports) });
+  }
+  return out;
+};
+
+/**
  * Loads every transaction of the user's own wallets with its movements (across all of the user's
  * wallets that took part), EVM logs and Solana program ids, grouped per (chain, transaction).
  * `since` limits it to transactions at or after that instant.
@@ -162,8 +222,11 @@ export const loadTxGroups = async (
         );
       for (const r of rows) {
         const g = groups.get(`${chain}:${r.txHash}`)!;
-        if (r.kind === "solana_tx") g.programIds = programIdsOf(r.data);
-        else {
+        if (r.kind === "solana_tx") {
+          g.programIds = programIdsOf(r.data);
+          const side = sidePaymentsOf(r.data);
+          if (side.length > 0) g.sidePayments = side;
+        } else {
           for (const l of logsOf(r.kind, r.index, r.data)) {
             if (!g.logs.some((x) => x.logIndex === l.logIndex)) g.logs.push(l);
           }

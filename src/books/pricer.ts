@@ -11,11 +11,11 @@ const contractOf = (chainAsset: string): string | undefined => {
 };
 
 const keyOf = (leg: Leg, time: Date, blockNumber: bigint) =>
-  `${leg.asset}\u0000${leg.chainAsset}\u0000${time.getTime()}\u0000${blockNumber}`;
+  `${leg.asset}\u0000${leg.chainAsset}\u0000${time.getTime()}\u0000${blockNumber}\u0000${leg.quantity.toFixed()}`;
 
 /**
  * The ledger builder's pricer over the price service: every leg is priced at its transaction's
- * time (and block, for on-chain pool prices) in one `priceMany` call. A price's rank is its
+ * time (and block and quantity, for on-chain pool prices) in one `priceMany` call. A price's rank is its
  * provider's place in `prices.order`, so a swap is valued by the side whose price comes from the
  * more trusted source.
  */
@@ -33,6 +33,7 @@ export const createServicePricer = (service: PriceService, order: readonly strin
         asset: leg.asset,
         time,
         hint: { chain: leg.chain, blockNumber, contract: contractOf(leg.chainAsset) },
+        quantity: leg.quantity.toFixed(),
       });
     }
     const { results } = await service.priceMany(queries);
@@ -45,6 +46,7 @@ export const createServicePricer = (service: PriceService, order: readonly strin
           usd: new Decimal(r.usd),
           source: r.source,
           rank: Math.max(0, order.indexOf(r.provider)),
+          ...(r.warning ? { warning: { code: "pool_price", message: r.warning } } : {}),
         });
     });
     const lookup: PriceLookup = (leg, at) => found.get(keyOf(leg, at.time, at.blockNumber));

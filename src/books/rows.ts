@@ -6,7 +6,14 @@ import { Decimal, plain } from "../utils/decimal.ts";
  * A unit price found for a leg: USD per whole unit, where it came from, its rank (lower is
  * better: the provider's place in `prices.order`) and how old it was at the movement, in ms.
  */
-export type UnitPrice = { usd: Decimal; source: string; rank: number; ageMs?: number | undefined };
+export type UnitPrice = {
+  usd: Decimal;
+  source: string;
+  rank: number;
+  ageMs?: number | undefined;
+  /** A caveat for review, e.g. a pool price where the trade is a large share of the pool. */
+  warning?: { code: string; message: string } | undefined;
+};
 
 /**
  * Looks up the price of one leg at the transaction's time (prices are fetched before, in batches).
@@ -29,6 +36,8 @@ export type RowsResult = {
   rows: BuiltRow[];
   /** Review items from pricing (missing prices), keyed by `<chain>:<hash>`. */
   missing: { chain: string; txHash: string; message: string }[];
+  /** Other review items from pricing (e.g. `pool_price`: a pool price for a trade that is a large share of the pool). */
+  reviews: { chain: string; txHash: string; reason: string; message: string }[];
 };
 
 const txRef = (c: TxClassification) => `${c.chain}:${c.txHash}`;
@@ -65,12 +74,20 @@ export const splitByWeight = (total: Decimal, weights: readonly Decimal[]): Deci
 export const buildRows = (classifications: readonly TxClassification[], price: PriceLookup): RowsResult => {
   const rows: BuiltRow[] = [];
   const missing: RowsResult["missing"] = [];
+  const reviews: RowsResult["reviews"] = [];
   for (const c of classifications) {
     let n = 0;
     const time = c.time.toISOString().replace(".000Z", "Z");
     const at = { time: c.time, blockNumber: c.blockNumber };
     const value = (leg: Leg) => {
       const p = price(leg, at);
+      if (p?.warning && !reviews.some((r) => r.txHash === c.txHash && r.message === p.warning!.message))
+        reviews.push({
+          chain: c.chain,
+          txHash: c.txHash,
+          reason: p.warning.code,
+          message: p.warning.message,
+        });
       return p
         ? { usd: leg.quantity.mul(p.usd), source: p.source, rank: p.rank, ageMs: p.ageMs ?? 0 }
         : undefined;
@@ -119,8 +136,9 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
       const first = rows.length;
       switch (e.kind) {
         case "fee": {
-          const row = newRow(e, "fee", { feeAsset: e.fee!.asset, feeQuantity: plain(e.fee!.quantity) });
-          setUsd(row, e.fee!, value(e.fee!), "feeUsd");
+          if (!e.fee) break; // costs alone: itemized below
+          const row = newRow(e, "fee", { feeAsset: e.fee.asset, feeQuantity: plain(e.fee.quantity) });
+          setUsd(row, e.fee, value(e.fee), "feeUsd");
           continue;
         }
         case "gift":
@@ -145,22 +163,41 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
           tradeRows(e, value, newRow, setUsd);
           break;
       }
-      // Network fee on the entry's first row.
+      // Network fee (and costs paid to third parties in a trade, same asset) on the entry's first row.
       const target = rows[first];
-      if (e.fee && target && !target.feeAsset) {
-        target.feeAsset = e.fee.asset;
-        target.feeQuantity = plain(e.fee.quantity);
-        setUsd(target, e.fee, value(e.fee), "feeUsd");
-      } else if (e.fee && target) {
-        const row = newRow({ ...e, subtype: "network_fee" }, "fee", {
-          feeAsset: e.fee.asset,
-          feeQuantity: plain(e.fee.quantity),
+      const sameAsset = (e.costs ?? []).filter((x) => !e.fee || x.leg.asset === e.fee.asset);
+      let fee: Leg | undefined = e.fee;
+      for (const x of sameAsset) fee = fee ? { ...fee, quantity: fee.quantity.add(x.leg.quantity) } : x.leg;
+      const costNote = (list: readonly { leg: Leg; recipient: string }[], withNetwork: boolean) =>
+        `fee includes ${list.map((x) => `${plain(x.leg.quantity)} ${x.leg.symbol} paid to ${x.recipient}`).join(", ")} (a cost of the trade paid to a third party)${withNetwork && e.fee ? ` and the ${plain(e.fee.quantity)} ${e.fee.symbol} network fee` : ""}`;
+      if (fee && target && !target.feeAsset) {
+        target.feeAsset = fee.asset;
+        target.feeQuantity = plain(fee.quantity);
+        setUsd(target, fee, value(fee), "feeUsd");
+        if (sameAsset.length > 0) {
+          const n = costNote(sameAsset, true);
+          target.note = target.note ? `${target.note}; ${n}` : n;
+        }
+      } else if (fee) {
+        const row = newRow({ ...e, subtype: target ? "network_fee" : (e.subtype ?? "trade_cost") }, "fee", {
+          feeAsset: fee.asset,
+          feeQuantity: plain(fee.quantity),
         });
-        setUsd(row, e.fee, value(e.fee), "feeUsd");
+        setUsd(row, fee, value(fee), "feeUsd");
+        if (sameAsset.length > 0) row.note = costNote(sameAsset, true);
+      }
+      // A cost in another asset than the network fee: a fee row of its own, in the same transaction.
+      for (const x of (e.costs ?? []).filter((y) => !sameAsset.includes(y))) {
+        const row = newRow({ ...e, subtype: "trade_cost", note: undefined }, "fee", {
+          feeAsset: x.leg.asset,
+          feeQuantity: plain(x.leg.quantity),
+        });
+        row.note = costNote([x], false);
+        setUsd(row, x.leg, value(x.leg), "feeUsd");
       }
     }
   }
-  return { rows, missing };
+  return { rows, missing, reviews };
 };
 
 type Valued = { usd: Decimal; source: string; rank: number; ageMs: number } | undefined;

@@ -188,19 +188,22 @@ describe("classification", () => {
     };
     const [byRule] = classifyAll([t], ctxFor(), { perTx: new Map(), rules: [rule] });
     expect(byRule!.reviews).toEqual([]);
-    expect(buildRows([byRule!], lookup).rows.map((r) => [r.type, r.outQuantity, r.usdValue])).toEqual([
-      ["fee", undefined, undefined],
-      ["spend", "10", "5"],
-    ]);
+    // The gas rides on the spend's row, exactly as when classification knew it was a spend.
+    expect(
+      buildRows([byRule!], lookup).rows.map((r) => [r.type, r.outQuantity, r.usdValue, r.feeQuantity]),
+    ).toEqual([["spend", "10", "5", "0.001"]]);
 
     const [bySetting] = classifyAll([t], ctxFor({ unmatchedOutflow: "spend" }), NO_OVERRIDES);
     expect(bySetting!.reviews.map((r) => r.reason)).toEqual(["unmatched_outflow"]);
-    expect(buildRows([bySetting!], lookup).rows.map((r) => r.type)).toEqual(["fee", "spend"]);
+    expect(buildRows([bySetting!], lookup).rows.map((r) => [r.type, r.feeQuantity])).toEqual([
+      ["spend", "0.001"],
+    ]);
   });
 
-  test("a bridge: an outflow on one chain and a smaller inflow on another within the window is a transfer with the gap as fee", () => {
+  test("a bridge: an outflow into a bridge contract and a smaller inflow on another chain within the window is a transfer with the gap as fee", () => {
+    // Base's L1StandardBridge on Ethereum: the evidence that the two halves are one transfer.
     const out = tx("0xb1", "2025-03-01T10:00:00Z", [
-      mv(wA, "native", -E, "native", EXT),
+      mv(wA, "native", -E, "native", "0x3154Cf16ccdb4C6d922629664174b904d80F2C35"),
       gas(wA, 10n ** 15n),
     ]);
     const arrive = tx(
@@ -213,9 +216,8 @@ describe("classification", () => {
     expect(cs.map((c) => c.kind)).toEqual(["self_transfer", "self_transfer"]);
     expect(cs.flatMap((c) => c.reviews)).toEqual([]);
     const { rows } = buildRows(cs, lookup);
-    // The send's gas is its own fee row (the transfer row carries the bridge gap as its fee).
+    // The transfer row carries the bridge gap as its fee; the send's gas is a fee row after it.
     expect(rows).toEqual([
-      expect.objectContaining({ type: "fee", feeQuantity: "0.001", subtype: "network_fee" }),
       expect.objectContaining({
         type: "transfer",
         wallet: `ethereum:${A}`,
@@ -226,7 +228,9 @@ describe("classification", () => {
         feeUsd: "10",
         subtype: "bridge",
         tx: "0xb1;0xb2",
+        note: "matched with base:0xb2 (bridge contract 0x3154Cf16ccdb4C6d922629664174b904d80F2C35 on ethereum)",
       }),
+      expect.objectContaining({ type: "fee", feeQuantity: "0.001", subtype: "network_fee" }),
     ]);
   });
 

@@ -1,7 +1,8 @@
 import type { ClassifyContext } from "./context.ts";
+import { attachTradeCosts, extractTradeCosts } from "./costs.ts";
 import { DECODERS } from "./decoders/registry.ts";
 import type { DecodeResult, Decoder } from "./decoders/types.ts";
-import { matchHalves } from "./match.ts";
+import { halfRef, type MatchDecisions, matchHalves } from "./match.ts";
 import {
   entryForHalf,
   type OverrideAction,
@@ -28,33 +29,47 @@ const decode = (
   decoders: readonly Decoder[],
 ): DecodeResult | undefined => {
   for (const d of decoders) {
-    if (d.protocol !== "uniswap-v2" && !touches(tx, d.addresses(tx.chain, ctx))) continue;
+    if (
+      d.recognizes
+        ? !d.recognizes(tx)
+        : d.protocol !== "uniswap-v2" && !touches(tx, d.addresses(tx.chain, ctx))
+    )
+      continue;
     const r = d.decode(tx, ctx);
     if (r) return r;
   }
   return undefined;
 };
 
+/** Pending network fees of a classified transaction (attached once every entry is known). */
+type Pending = { tx: TxGroup; feeMoves: Movement[]; subtype: string | undefined };
+
 /**
- * Classifies one transaction across the user's wallets (before cross-chain matching).
+ * Classifies one transaction across the user's wallets (before cross-chain matching). Network
+ * fees are not attached yet (`pending`): entries added later (a pairing, a rule, a setting) must
+ * get the fee exactly as entries made here would.
  * `override` is the user's per-transaction decision, if any.
  */
-export const classifyTx = (
+const classifyOne = (
   tx: TxGroup,
   ctx: ClassifyContext,
   override?: { id: number; action: OverrideAction },
   decoders: readonly Decoder[] = DECODERS,
-): TxClassification => {
+): { result: TxClassification; pending: Pending } => {
   const reviews: ReviewDraft[] = [];
   const base = { chain: tx.chain, txHash: tx.txHash, time: tx.time, blockNumber: tx.blockNumber };
+  const none = { tx, feeMoves: [], subtype: undefined };
   if (override && (override.action.as === "ignore" || override.action.as === "spam")) {
     return {
-      ...base,
-      kind: override.action.as === "spam" ? "spam" : "ignored",
-      source: `override:${override.id}`,
-      entries: [],
-      reviews,
-      unmatched: [],
+      result: {
+        ...base,
+        kind: override.action.as === "spam" ? "spam" : "ignored",
+        source: `override:${override.id}`,
+        entries: [],
+        reviews,
+        unmatched: [],
+      },
+      pending: none,
     };
   }
   const feeMoves = tx.movements.filter((m) => FEE_EVIDENCE.has(m.evidence));
@@ -66,20 +81,29 @@ export const classifyTx = (
   const spam = spamReason(tx, own, valueMoves);
   if (spam) {
     return {
-      ...base,
-      kind: "spam",
-      source: "rule:spam",
-      entries: [],
-      reviews: [{ reason: "spam", message: spam }],
-      unmatched: [],
+      result: {
+        ...base,
+        kind: "spam",
+        source: "rule:spam",
+        entries: [],
+        reviews: [{ reason: "spam", message: spam }],
+        unmatched: [],
+      },
+      pending: none,
     };
   }
   // Zero-value transfers carry no asset; drop them (they are still in the raw records).
-  const moving = valueMoves.filter((m) => m.amount !== 0n);
+  // Costs paid to third parties inside a trade come out of the netted amounts, to be itemized.
+  const { moves: moving, costs } = extractTradeCosts(
+    tx,
+    ctx,
+    valueMoves.filter((m) => m.amount !== 0n),
+  );
 
   let entries: Entry[] = [];
   let source = "rule:generic";
   let subtype: string | undefined;
+  let details: Record<string, unknown> | undefined;
   let remaining: readonly Movement[] = moving;
   if (tx.status !== "failed") {
     const decoded = decode(tx, ctx, decoders);
@@ -90,6 +114,7 @@ export const classifyTx = (
       remaining = moving.filter((m) => !skip.has(m));
       entries = [...(decoded.entries ?? [])];
       reviews.push(...(decoded.reviews ?? []));
+      details = decoded.details;
     }
   } else {
     // A failed transaction moved nothing; any value movement reported for it would be an indexer bug.
@@ -97,9 +122,9 @@ export const classifyTx = (
   }
   const generic = applyGenericRules(tx, ctx, remaining, subtype);
   entries.push(...generic.entries);
+  attachTradeCosts(entries, costs);
   reviews.push(...generic.reviews);
   const kinds = generic.kinds;
-  for (const k of attachFees(tx, ctx, feeMoves, entries, subtype)) kinds.add(k);
   if (source.startsWith("decoder:"))
     kinds.add(entries.some((e) => e.kind === "trade" && e.subtype === "swap") ? "swap" : "defi");
   if (generic.unmatched.length > 0) kinds.add("unmatched");
@@ -127,72 +152,181 @@ export const classifyTx = (
         : kinds.has("unmatched")
           ? "unmatched"
           : "mixed";
-  return { ...base, kind, source, entries, reviews, unmatched };
+  return {
+    result: { ...base, kind, source, entries, reviews, unmatched, ...(details ? { details } : {}) },
+    pending: { tx, feeMoves, subtype },
+  };
+};
+
+/** Classifies one transaction on its own (no pairing across transactions), fees attached. */
+export const classifyTx = (
+  tx: TxGroup,
+  ctx: ClassifyContext,
+  override?: { id: number; action: OverrideAction },
+  decoders: readonly Decoder[] = DECODERS,
+): TxClassification => {
+  const { result, pending } = classifyOne(tx, ctx, override, decoders);
+  finishFees(result, pending, ctx);
+  return result;
+};
+
+const finishFees = (r: TxClassification, p: Pending, ctx: ClassifyContext) => {
+  if (p.feeMoves.length === 0) return;
+  const kinds = attachFees(p.tx, ctx, p.feeMoves, r.entries, p.subtype);
+  if (kinds.length > 0 && r.kind === "empty") r.kind = "fee";
 };
 
 /**
- * Classifies every transaction (in time order), pairs unmatched halves across transactions and
- * chains, then settles what is left: the user's rules first, then the settings' defaults
- * (`unmatchedOutflow`, `unmatchedInflow`), else a review item.
+ * Chain position order: time, then chain, then block (or slot), then position in the block, then
+ * hash. Two transactions of one chain in the same second but different blocks keep block order.
+ */
+export const byChainPosition = (a: TxGroup, b: TxGroup): number =>
+  a.time.getTime() - b.time.getTime() ||
+  a.chain.localeCompare(b.chain) ||
+  (a.blockNumber < b.blockNumber ? -1 : a.blockNumber > b.blockNumber ? 1 : 0) ||
+  a.txIndex - b.txIndex ||
+  a.txHash.localeCompare(b.txHash);
+
+export type ClassifyOverrides = {
+  perTx: ReadonlyMap<string, { id: number; action: OverrideAction }>;
+  rules: readonly OverrideRule[];
+  /** `lotwise review link/unlink` decisions. */
+  links?: MatchDecisions | undefined;
+};
+
+/**
+ * Classifies every transaction (in chain position order), pairs unmatched halves across
+ * transactions, chains and imports (`match.ts`), then settles what is left: the user's rules
+ * first, then the settings' defaults (`unmatchedOutflow`, `unmatchedInflow`), else a review item.
+ * Network fees are attached last, to each wallet's first entry of the transaction, so a decision
+ * or a setting produces exactly the rows classification would.
+ *
+ * `extraHalves` are imported halves (exchange withdrawals and deposits). One left unpaired, with
+ * no ledger row of its own (`hasRow` false), gets a classification of its own keyed
+ * `<its chain>:<its row id>` (e.g. `import:coinbase:cb-7`) carrying its review item or decided entry.
+ * `preMatched` are halves a previous build already paired with a transaction outside this build's
+ * range: they are left out of matching and count as matched.
  */
 export const classifyAll = (
   txs: readonly TxGroup[],
   ctx: ClassifyContext,
-  overrides: {
-    perTx: ReadonlyMap<string, { id: number; action: OverrideAction }>;
-    rules: readonly OverrideRule[];
-  },
+  overrides: ClassifyOverrides,
   extraHalves: readonly UnmatchedHalf[] = [],
+  options: { preMatched?: (h: UnmatchedHalf) => boolean } = {},
 ): TxClassification[] => {
-  const sorted = [...txs].sort(
-    (a, b) =>
-      a.time.getTime() - b.time.getTime() ||
-      a.chain.localeCompare(b.chain) ||
-      a.txIndex - b.txIndex ||
-      a.txHash.localeCompare(b.txHash),
-  );
-  const results = sorted.map((tx) => classifyTx(tx, ctx, overrides.perTx.get(`${tx.chain}:${tx.txHash}`)));
+  const sorted = [...txs].sort(byChainPosition);
+  const pendings: Pending[] = [];
+  const results = sorted.map((tx) => {
+    const { result, pending } = classifyOne(tx, ctx, overrides.perTx.get(`${tx.chain}:${tx.txHash}`));
+    pendings.push(pending);
+    return result;
+  });
   const byTx = new Map(results.map((r) => [`${r.chain}:${r.txHash}`, r]));
 
-  const halves = [...results.flatMap((r) => r.unmatched), ...extraHalves];
-  const matched = new Set<UnmatchedHalf>();
-  for (const m of matchHalves(halves, ctx.settings)) {
+  // Imported halves the user decided on directly (review set import:<name>:<id>) skip matching.
+  const imported: UnmatchedHalf[] = [];
+  const importResults: TxClassification[] = [];
+  const importResult = (h: UnmatchedHalf): TxClassification => {
+    const key = `${h.chain}:${h.txHash}`;
+    let r = byTx.get(key);
+    if (!r) {
+      r = {
+        chain: h.chain,
+        txHash: h.txHash,
+        time: h.time,
+        blockNumber: 0n,
+        kind: "unmatched",
+        source: "import",
+        entries: [],
+        reviews: [],
+        unmatched: [],
+      };
+      byTx.set(key, r);
+      importResults.push(r);
+    }
+    return r;
+  };
+  for (const h of extraHalves) {
+    const decided = overrides.perTx.get(`${h.chain}:${h.txHash}`);
+    if (decided && !h.hasRow) {
+      const r = importResult(h);
+      r.source = `override:${decided.id}`;
+      r.kind = decided.action.as;
+      const e = entryForHalf(h, decided.action);
+      if (e) r.entries.push(e);
+    } else imported.push(h);
+  }
+
+  const preMatched = options.preMatched ?? (() => false);
+  const halves = [...results.flatMap((r) => r.unmatched), ...imported].filter((h) => !preMatched(h));
+  const matched = new Set<UnmatchedHalf>(
+    [...results.flatMap((r) => r.unmatched), ...imported].filter((h) => preMatched(h)),
+  );
+  for (const h of matched) {
+    const r = byTx.get(halfRef(h));
+    if (r && r.kind === "unmatched") r.kind = "self_transfer";
+  }
+  const { matches, ambiguous, leftovers } = matchHalves(halves, ctx, overrides.links);
+  for (const m of matches) {
     matched.add(m.out);
     matched.add(m.in);
-    const owner = byTx.get(`${m.out.chain}:${m.out.txHash}`) ?? byTx.get(`${m.in.chain}:${m.in.txHash}`);
-    if (!owner) continue;
-    // An imported exchange withdrawal already is the transfer row: the arrival only completes it.
-    if (!m.out.imported) owner.entries.push({ ...m.entry, linkedTx: `${m.in.chain}:${m.in.txHash}` });
-    for (const r of [byTx.get(`${m.out.chain}:${m.out.txHash}`), byTx.get(`${m.in.chain}:${m.in.txHash}`)]) {
+    const owner = m.owner ? byTx.get(halfRef(m.owner)) : undefined;
+    if (owner && m.entry) owner.entries.push(m.entry);
+    if (owner && m.review) owner.reviews.push(m.review);
+    for (const h of [m.out, m.in]) {
+      const r = byTx.get(halfRef(h));
       if (r && r.kind === "unmatched") r.kind = "self_transfer";
     }
   }
+  for (const h of leftovers) {
+    const r = h.imported ? undefined : byTx.get(halfRef(h));
+    r?.unmatched.push(h);
+  }
 
+  const settle = (r: TxClassification, h: UnmatchedHalf) => {
+    const amb = ambiguous.get(h);
+    if (amb) r.reviews.push(amb);
+    if (h.account) {
+      // Paid to (received from) a labelled exchange deposit address and no import paired it.
+      r.entries.push(entryForHalf(h, { as: "transfer", to: h.account })!);
+      if (r.kind === "unmatched") r.kind = "self_transfer";
+      return;
+    }
+    const rule = overrides.rules.find((x) => ruleMatches(x, h));
+    const fallback: OverrideAction | undefined =
+      h.direction === "out" && ctx.settings.unmatchedOutflow === "spend"
+        ? { as: "spend" }
+        : h.direction === "in" && ctx.settings.unmatchedInflow === "income"
+          ? { as: "income" }
+          : undefined;
+    const action = rule?.action ?? fallback;
+    if (action) {
+      const e = entryForHalf(h, action);
+      if (e) r.entries.push(e);
+      if (rule) r.source = `${r.source};rule:${rule.id}`;
+      else if (!amb)
+        r.reviews.push({
+          ...reviewForHalf(h),
+          message: `${reviewForHalf(h).message} (taken as ${action.as} by setting)`,
+        });
+    } else if (!amb) {
+      r.reviews.push(reviewForHalf(h));
+    }
+  };
   for (const r of results) {
     const left = r.unmatched.filter((h) => !matched.has(h));
     r.unmatched = left;
-    for (const h of left) {
-      const rule = overrides.rules.find((x) => ruleMatches(x, h));
-      const fallback: OverrideAction | undefined =
-        h.direction === "out" && ctx.settings.unmatchedOutflow === "spend"
-          ? { as: "spend" }
-          : h.direction === "in" && ctx.settings.unmatchedInflow === "income"
-            ? { as: "income", subtype: "unidentified" }
-            : undefined;
-      const action = rule?.action ?? fallback;
-      if (action) {
-        const e = entryForHalf(h, action);
-        if (e) r.entries.push(e);
-        if (rule) r.source = `${r.source};rule:${rule.id}`;
-        else
-          r.reviews.push({
-            ...reviewForHalf(h),
-            message: `${reviewForHalf(h).message} (taken as ${action.as} by setting)`,
-          });
-      } else {
-        r.reviews.push(reviewForHalf(h));
-      }
-    }
+    for (const h of left) settle(r, h);
   }
-  return results;
+  // Imported halves nobody paired: legacy rows already are the transfer; the others need a decision.
+  for (const h of imported) {
+    if (matched.has(h) || h.hasRow) continue;
+    const r = importResult(h);
+    r.unmatched.push(h);
+    settle(r, h);
+  }
+  pendings.forEach((p, k) => {
+    finishFees(results[k]!, p, ctx);
+  });
+  return [...results, ...importResults];
 };

@@ -21,6 +21,8 @@ export type ProtocolContracts = {
   uniswapV3PositionManagers?: readonly string[];
   aavePools?: readonly string[];
   lido?: readonly string[];
+  /** Bridge contracts (deposit side or payout side): evidence that an outflow and an inflow are one transfer. */
+  bridges?: readonly string[];
 };
 
 export type ClassifyContext = {
@@ -32,7 +34,16 @@ export type ClassifyContext = {
   byAddress: ReadonlyMap<string, WalletInfo>;
   resolveAsset: AssetResolver;
   positions: PositionBook;
+  /**
+   * Uniswap V3 liquidity removed but not yet collected, per `<chain>:<tokenId>`: the position
+   * units given up and the principal owed (raw token0/token1 amounts). Carried in time order;
+   * an incremental build seeds it from the stored classifications before its range.
+   */
+  lpOwed?: Map<string, LpOwed> | undefined;
 };
+
+/** See `ClassifyContext.lpOwed`. */
+export type LpOwed = { units: bigint; amount0: bigint; amount1: bigint };
 
 export const addressKey = (chain: string, address: string): string => `${chain}:${address.toLowerCase()}`;
 

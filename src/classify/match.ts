@@ -1,59 +1,388 @@
 import { Decimal } from "../utils/decimal.ts";
+import { isBridge } from "./bridges.ts";
+import type { ClassifyContext } from "./context.ts";
 import type { ClassifySettings } from "./settings.ts";
-import type { Entry, UnmatchedHalf } from "./types.ts";
-
-export type HalfMatch = { out: UnmatchedHalf; in: UnmatchedHalf; entry: Entry };
+import type { Entry, ReviewDraft, UnmatchedHalf } from "./types.ts";
 
 /**
- * Pairs unmatched halves across transactions and chains (bridges, exchange withdrawals): an
- * outflow from one of the user's wallets and an inflow of the same asset into another wallet of
- * the user, arriving no earlier than it left and within `bridgeWindowHours`, for no more than was
- * sent and no less than `1 − bridgeTolerance` of it. The gap is the bridge's fee, paid in the
- * asset. Greedy in time order: each outflow takes the earliest fitting inflow.
+ * Pairing of unmatched halves across transactions, chains and exchange imports. A pairing is
+ * never made silently on amount and time alone. In order:
+ *
+ * 1. **Your decisions.** `lotwise review link A B` pairs the outflow of A with the inflow of B
+ *    (same asset) whatever the amounts and times; `lotwise review unlink A B` forbids that pair.
+ * 2. **Evidence**, within `bridgeWindowHours` and short by at most `bridgeTolerance`:
+ *    - a transaction hash an import gives for the other side (strongest);
+ *    - an address: an import's withdrawal destination / deposit source is the wallet, a ledger CSV
+ *      `transfer` row's `to_wallet` is the wallet, or the chain side paid a labelled deposit
+ *      address of the very exchange account the import belongs to;
+ *    - a bridge contract (built-in list or `classify.contracts.<chain>.bridges`): on either side
+ *      across two chains, on both sides within one chain — only when it is the one bridge
+ *      candidate both ways.
+ * 3. **Amount and time alone**, within `matchWindowHours` and short by at most `matchTolerance`:
+ *    only when each half is the other's one candidate; the transfer's note says "matched by amount
+ *    and time" and a `confirm_match` review item lists it. Several candidates: nothing is paired and
+ *    an `ambiguous_match` review item ranks them (closest in time, then in amount).
+ *
+ * A chain outflow always precedes its inflow; an exchange's export and the chain may disagree on
+ * the second, so with an imported half the window counts both ways. Two imported halves are never
+ * paired with each other. The gap between what left and what arrived is the transfer's fee, paid
+ * in the asset.
  */
-export const matchHalves = (halves: readonly UnmatchedHalf[], settings: ClassifySettings): HalfMatch[] => {
-  const windowMs = settings.bridgeWindowHours * 3600_000;
-  const keep = new Decimal(1).sub(settings.bridgeTolerance);
-  const outs = halves.filter((h) => h.direction === "out").sort(byTime);
-  const ins = halves.filter((h) => h.direction === "in").sort(byTime);
-  const used = new Set<UnmatchedHalf>();
-  const matches: HalfMatch[] = [];
-  for (const o of outs) {
-    const i = ins.find(
-      (c) =>
-        !used.has(c) &&
-        c.wallet.key !== o.wallet.key &&
-        c.leg.asset === o.leg.asset &&
-        (!o.toWallet || o.toWallet === c.wallet.key) &&
-        // An exchange's export and the chain disagree on the second; on-chain, arrival follows departure.
-        (o.imported
-          ? Math.abs(c.time.getTime() - o.time.getTime()) <= windowMs
-          : c.time.getTime() >= o.time.getTime()) &&
-        c.time.getTime() - o.time.getTime() <= windowMs &&
-        c.leg.quantity.lte(o.leg.quantity) &&
-        c.leg.quantity.gte(o.leg.quantity.mul(keep)) &&
-        !(c.txHash === o.txHash && c.chain === o.chain),
-    );
-    if (!i) continue;
-    used.add(i);
-    const gap = o.leg.quantity.sub(i.leg.quantity);
-    matches.push({
-      out: o,
-      in: i,
-      entry: {
-        kind: "transfer",
-        wallet: o.wallet.key,
-        toWallet: i.wallet.key,
-        outs: [i.leg],
-        ins: [],
-        ...(gap.gt(0) ? { gap: { ...o.leg, quantity: gap } } : {}),
-        subtype: o.chain === i.chain ? "transfer" : "bridge",
-        note: `matched with ${i.chain}:${i.txHash}`,
-      },
-    });
-  }
-  return matches;
+
+/** A user's link or unlink decision: two references, `<chain>:<tx hash>` or an import row id. */
+export type LinkDecision = { id: number; a: string; b: string };
+export type MatchDecisions = { links: readonly LinkDecision[]; unlinks: readonly LinkDecision[] };
+export const NO_DECISIONS: MatchDecisions = { links: [], unlinks: [] };
+
+export type MatchHow = "user" | "evidence" | "amount_time";
+
+export type HalfMatch = {
+  out: UnmatchedHalf;
+  in: UnmatchedHalf;
+  how: MatchHow;
+  /** Why they were paired, for notes and review items. */
+  why: string;
+  /** The transfer to add, and the half whose transaction owns it; none when an imported row already is the transfer. */
+  entry?: Entry | undefined;
+  owner?: UnmatchedHalf | undefined;
+  /** A `confirm_match` review item for pairs made on amount and time. */
+  review?: ReviewDraft | undefined;
 };
 
-const byTime = (a: UnmatchedHalf, b: UnmatchedHalf) =>
-  a.time.getTime() - b.time.getTime() || a.txHash.localeCompare(b.txHash);
+export type MatchResult = {
+  matches: HalfMatch[];
+  /** Halves with several candidates: the review item that ranks them (nothing was paired). */
+  ambiguous: Map<UnmatchedHalf, ReviewDraft>;
+  /** What is left of a half a link paired only in part (the inflow exceeded the outflow). */
+  leftovers: UnmatchedHalf[];
+};
+
+/** `<chain>:<tx hash>`: how review items and decisions name a half's transaction (or import row). */
+export const halfRef = (h: UnmatchedHalf): string => `${h.chain}:${h.txHash}`;
+
+/** Whether a user's reference (`<chain>:<hash>`, a bare hash or an import row id) names `h`. */
+export const refersTo = (ref: string, h: UnmatchedHalf): boolean => {
+  const r = ref.toLowerCase();
+  return r === halfRef(h).toLowerCase() || r === h.txHash.toLowerCase();
+};
+
+const HOUR = 3600_000;
+
+type Params = { windowMs: number; keep: Decimal };
+
+const describe = (h: UnmatchedHalf) =>
+  `${halfRef(h)} (${h.wallet.key} ${h.direction === "out" ? "sent" : "received"} ${h.leg.quantity.toFixed()} ${h.leg.symbol} at ${h.time.toISOString().replace(".000Z", "Z")})`;
+
+/** Same asset, two wallets, time and amount within `p`; never two imported halves. */
+const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params): boolean => {
+  if (o.leg.asset !== i.leg.asset || o.wallet.key === i.wallet.key) return false;
+  if (o.chain === i.chain && o.txHash === i.txHash) return false;
+  if (o.imported && i.imported) return false;
+  if (o.toWallet && o.toWallet !== i.wallet.key) return false;
+  if (i.toWallet && i.toWallet !== o.wallet.key) return false;
+  // A half paid to a labelled exchange deposit address pairs only with that account's own import.
+  if (o.account && !(i.imported && i.wallet.key === o.account)) return false;
+  if (i.account && !(o.imported && o.wallet.key === i.account)) return false;
+  const dt = i.time.getTime() - o.time.getTime();
+  const timeOk = o.imported || i.imported ? Math.abs(dt) <= p.windowMs : dt >= 0 && dt <= p.windowMs;
+  return timeOk && i.leg.quantity.lte(o.leg.quantity) && i.leg.quantity.gte(o.leg.quantity.mul(p.keep));
+};
+
+const lowerSet = (xs: readonly string[] | undefined) => new Set((xs ?? []).map((x) => x.toLowerCase()));
+
+/** Evidence that `o` and `i` are one transfer: rank (lower is stronger) and a reason, or undefined. */
+const evidenceOf = (
+  o: UnmatchedHalf,
+  i: UnmatchedHalf,
+  ctx: Pick<ClassifyContext, "contracts">,
+): { rank: number; why: string } | undefined => {
+  for (const [imp, chain] of [
+    [o, i],
+    [i, o],
+  ] as const) {
+    if (!imp.imported || chain.imported) continue;
+    if (lowerSet(imp.evidence?.txHashes).has(chain.txHash.toLowerCase()))
+      return { rank: 0, why: `the import names transaction ${chain.txHash}` };
+    if (lowerSet(imp.evidence?.addresses).has(chain.wallet.address.toLowerCase()))
+      return {
+        rank: 1,
+        why: `the import names ${chain.wallet.address} as the ${imp.direction === "out" ? "destination" : "source"}`,
+      };
+    if (imp.toWallet && imp.toWallet === chain.wallet.key)
+      return { rank: 1, why: `the imported transfer names ${chain.wallet.key} as its destination` };
+    if (chain.account && chain.account === imp.wallet.key)
+      return { rank: 1, why: `${chain.counterparty} is a deposit address of ${imp.wallet.key}` };
+  }
+  if (!o.imported && !i.imported) {
+    const bridgeOut = isBridge(o.chain, o.counterparty, ctx.contracts?.[o.chain]?.bridges);
+    const bridgeIn = isBridge(i.chain, i.counterparty, ctx.contracts?.[i.chain]?.bridges);
+    // Across chains one side's bridge is enough; on one chain both sides must deal with one.
+    if (o.chain !== i.chain ? bridgeOut || bridgeIn : bridgeOut && bridgeIn)
+      return {
+        rank: 2,
+        why: `bridge contract ${bridgeOut ? `${o.counterparty} on ${o.chain}` : `${i.counterparty} on ${i.chain}`}`,
+      };
+  }
+  return undefined;
+};
+
+/** Ranking of candidates: closest in time, then in amount, then by reference (deterministic). */
+const closeness = (o: UnmatchedHalf, i: UnmatchedHalf) => ({
+  dt: Math.abs(i.time.getTime() - o.time.getTime()),
+  gap: o.leg.quantity.sub(i.leg.quantity).abs(),
+});
+const byCloseness = (o: UnmatchedHalf) => (a: UnmatchedHalf, b: UnmatchedHalf) => {
+  const x = closeness(o, a);
+  const y = closeness(o, b);
+  return x.dt - y.dt || x.gap.cmp(y.gap) || halfRef(a).localeCompare(halfRef(b));
+};
+const byClosenessIn = (i: UnmatchedHalf) => (a: UnmatchedHalf, b: UnmatchedHalf) => {
+  const x = closeness(a, i);
+  const y = closeness(b, i);
+  return x.dt - y.dt || x.gap.cmp(y.gap) || halfRef(a).localeCompare(halfRef(b));
+};
+
+/** The transfer a pair stands for, owned by the chain side's transaction (the outflow's when both are on chain). */
+const pairEntry = (
+  o: UnmatchedHalf,
+  i: UnmatchedHalf,
+  how: MatchHow,
+  why: string,
+): { entry?: Entry; owner?: UnmatchedHalf } => {
+  if ((o.imported && o.hasRow) || (i.imported && i.hasRow)) return {};
+  const owner = o.imported ? i : o;
+  const other = owner === o ? i : o;
+  const moved = i.leg.quantity.lte(o.leg.quantity) ? i.leg : o.leg;
+  const gap = o.leg.quantity.sub(moved.quantity);
+  const subtype =
+    o.imported || i.imported
+      ? o.imported
+        ? "withdrawal"
+        : "deposit"
+      : o.chain !== i.chain || why.startsWith("bridge")
+        ? "bridge"
+        : "transfer";
+  const note =
+    how === "amount_time"
+      ? `matched by amount and time with ${halfRef(other)}: confirm, or undo with lotwise review unlink ${halfRef(o)} ${halfRef(i)}`
+      : `matched with ${halfRef(other)} (${why})`;
+  return {
+    owner,
+    entry: {
+      kind: "transfer",
+      wallet: o.wallet.key,
+      toWallet: i.wallet.key,
+      outs: [moved],
+      ins: [],
+      ...(gap.gt(0) ? { gap: { ...o.leg, quantity: gap } } : {}),
+      subtype,
+      note,
+      linkedTx: halfRef(other),
+    },
+  };
+};
+
+/** Halves of one asset sorted by time, for windowed candidate scans. */
+const indexByAsset = (halves: readonly UnmatchedHalf[]) => {
+  const m = new Map<string, UnmatchedHalf[]>();
+  for (const h of halves) {
+    const list = m.get(h.leg.asset) ?? [];
+    list.push(h);
+    m.set(h.leg.asset, list);
+  }
+  for (const list of m.values()) list.sort((a, b) => a.time.getTime() - b.time.getTime());
+  return m;
+};
+
+/** Members of a time-sorted list within [from, to] (binary search for the start). */
+const within = (list: readonly UnmatchedHalf[], from: number, to: number): UnmatchedHalf[] => {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.time.getTime() < from) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: UnmatchedHalf[] = [];
+  for (let k = lo; k < list.length && list[k]!.time.getTime() <= to; k++) out.push(list[k]!);
+  return out;
+};
+
+/**
+ * Pairs unmatched halves (rules above). Pure: returns the pairs with their transfer entries and
+ * review items, and the halves left ambiguous.
+ */
+export const matchHalves = (
+  halves: readonly UnmatchedHalf[],
+  /** The classification context (settings and configured bridge contracts), or the settings alone. */
+  context: Pick<ClassifyContext, "settings" | "contracts"> | ClassifySettings,
+  decisions: MatchDecisions = NO_DECISIONS,
+): MatchResult => {
+  const ctx = "bridgeWindowHours" in context ? { settings: context } : context;
+  const s = ctx.settings;
+  const evidenceParams: Params = {
+    windowMs: s.bridgeWindowHours * HOUR,
+    keep: new Decimal(1).sub(s.bridgeTolerance),
+  };
+  const amountParams: Params = {
+    windowMs: s.matchWindowHours * HOUR,
+    keep: new Decimal(1).sub(s.matchTolerance),
+  };
+  const used = new Set<UnmatchedHalf>();
+  const matches: HalfMatch[] = [];
+  const ambiguous = new Map<UnmatchedHalf, ReviewDraft>();
+  const leftovers: UnmatchedHalf[] = [];
+  const unlinked = (o: UnmatchedHalf, i: UnmatchedHalf) =>
+    decisions.unlinks.some(
+      (u) => (refersTo(u.a, o) && refersTo(u.b, i)) || (refersTo(u.a, i) && refersTo(u.b, o)),
+    );
+  const pair = (o: UnmatchedHalf, i: UnmatchedHalf, how: MatchHow, why: string, review?: ReviewDraft) => {
+    used.add(o);
+    used.add(i);
+    matches.push({ out: o, in: i, how, why, ...pairEntry(o, i, how, why), ...(review ? { review } : {}) });
+  };
+
+  // 1. The user's links.
+  for (const link of decisions.links) {
+    const sides = halves.filter((h) => !used.has(h) && (refersTo(link.a, h) || refersTo(link.b, h)));
+    const options: [UnmatchedHalf, UnmatchedHalf][] = [];
+    for (const o of sides) {
+      if (o.direction !== "out") continue;
+      for (const i of sides) {
+        if (i.direction !== "in" || i.leg.asset !== o.leg.asset || i.wallet.key === o.wallet.key) continue;
+        const crosses =
+          (refersTo(link.a, o) && refersTo(link.b, i)) || (refersTo(link.b, o) && refersTo(link.a, i));
+        if (crosses) options.push([o, i]);
+      }
+    }
+    options.sort(
+      ([o1, i1], [o2, i2]) =>
+        o1.leg.quantity.sub(i1.leg.quantity).abs().cmp(o2.leg.quantity.sub(i2.leg.quantity).abs()) ||
+        halfRef(o1).localeCompare(halfRef(o2)),
+    );
+    const best = options[0];
+    if (!best) continue;
+    const [o, i] = best;
+    if (i.leg.quantity.gt(o.leg.quantity)) {
+      // More arrived than left: the link covers what left; the rest is still unexplained.
+      const rest = i.leg.quantity.sub(o.leg.quantity);
+      pair(
+        o,
+        { ...i, leg: { ...i.leg, quantity: o.leg.quantity } },
+        "user",
+        `linked by you (decision ${link.id})`,
+      );
+      used.add(i);
+      leftovers.push({ ...i, leg: { ...i.leg, quantity: rest } });
+    } else pair(o, i, "user", `linked by you (decision ${link.id})`);
+  }
+
+  // 2. Evidence, strongest first.
+  const open = halves.filter((h) => !used.has(h));
+  const outs = open.filter((h) => h.direction === "out");
+  const ins = open.filter((h) => h.direction === "in");
+  const insByAsset = indexByAsset(ins);
+  const evidencePairs: { o: UnmatchedHalf; i: UnmatchedHalf; rank: number; why: string }[] = [];
+  for (const o of outs) {
+    const list = insByAsset.get(o.leg.asset);
+    if (!list) continue;
+    const t = o.time.getTime();
+    for (const i of within(list, t - evidenceParams.windowMs, t + evidenceParams.windowMs)) {
+      if (!fits(o, i, evidenceParams) || unlinked(o, i)) continue;
+      const e = evidenceOf(o, i, ctx);
+      if (e) evidencePairs.push({ o, i, ...e });
+    }
+  }
+  evidencePairs.sort(
+    (a, b) =>
+      a.rank - b.rank ||
+      a.o.time.getTime() - b.o.time.getTime() ||
+      closeness(a.o, a.i).dt - closeness(b.o, b.i).dt ||
+      closeness(a.o, a.i).gap.cmp(closeness(b.o, b.i).gap) ||
+      halfRef(a.i).localeCompare(halfRef(b.i)),
+  );
+  const bridgeCount = (h: UnmatchedHalf) =>
+    evidencePairs.filter((p) => p.rank === 2 && (p.o === h || p.i === h) && !used.has(p.o) && !used.has(p.i))
+      .length;
+  for (const p of evidencePairs) {
+    if (used.has(p.o) || used.has(p.i)) continue;
+    if (p.rank === 2 && (bridgeCount(p.o) > 1 || bridgeCount(p.i) > 1)) continue;
+    pair(p.o, p.i, "evidence", p.why);
+  }
+
+  // 3. Amount and time alone: only a pair that is each side's one candidate, always for confirmation.
+  // Halves that name their other side (an address, a hash, an account) are never paired on a guess.
+  const rest = halves.filter(
+    (h) =>
+      !used.has(h) &&
+      !h.account &&
+      !h.toWallet &&
+      !h.evidence?.txHashes?.length &&
+      !h.evidence?.addresses?.length,
+  );
+  const restIns = indexByAsset(rest.filter((h) => h.direction === "in"));
+  const candOut = new Map<UnmatchedHalf, UnmatchedHalf[]>();
+  const candIn = new Map<UnmatchedHalf, UnmatchedHalf[]>();
+  for (const o of rest) {
+    if (o.direction !== "out") continue;
+    const list = restIns.get(o.leg.asset);
+    if (!list) continue;
+    const t = o.time.getTime();
+    for (const i of within(list, t - amountParams.windowMs, t + amountParams.windowMs)) {
+      if (!fits(o, i, amountParams) || unlinked(o, i)) continue;
+      candOut.set(o, [...(candOut.get(o) ?? []), i]);
+      candIn.set(i, [...(candIn.get(i) ?? []), o]);
+    }
+  }
+  for (const [o, list] of candOut) {
+    const i = list[0]!;
+    if (list.length === 1 && candIn.get(i)!.length === 1) {
+      pair(o, i, "amount_time", "amount and time", {
+        reason: "confirm_match",
+        message:
+          `${describe(o)} was paired with ${describe(i)} by amount and time alone (no transaction hash, ` +
+          "address or bridge says so): confirm it, or undo it with " +
+          `lotwise review unlink ${halfRef(o)} ${halfRef(i)}`,
+      });
+    }
+  }
+  const rank = (h: UnmatchedHalf, list: UnmatchedHalf[]) =>
+    [...list]
+      .sort(h.direction === "out" ? byCloseness(h) : byClosenessIn(h))
+      .map((c, n) => `${n + 1}) ${describe(c)}`)
+      .join("; ");
+  for (const [o, list] of candOut) {
+    if (used.has(o)) continue;
+    ambiguous.set(o, {
+      reason: "ambiguous_match",
+      message:
+        `${describe(o)} may have gone to one of your wallets; candidates, closest first: ${rank(o, list)}. ` +
+        `Nothing was paired: link the right one with lotwise review link ${halfRef(o)} <arrival>, or decide it with lotwise review set`,
+    });
+  }
+  for (const [i, list] of candIn) {
+    if (used.has(i)) continue;
+    ambiguous.set(i, {
+      reason: "ambiguous_match",
+      message:
+        `${describe(i)} may have come from one of your wallets; candidates, closest first: ${rank(i, list)}. ` +
+        `Nothing was paired: link the right one with lotwise review link <departure> ${halfRef(i)}, or decide it with lotwise review set`,
+    });
+  }
+  // Bridge evidence that fits several arrivals (or departures) is ambiguous too.
+  for (const p of evidencePairs) {
+    if (p.rank !== 2) continue;
+    for (const h of [p.o, p.i]) {
+      if (used.has(h) || ambiguous.has(h)) continue;
+      const others = evidencePairs
+        .filter((q) => q.rank === 2 && (q.o === h || q.i === h) && !used.has(q.o) && !used.has(q.i))
+        .map((q) => (q.o === h ? q.i : q.o));
+      if (others.length > 1)
+        ambiguous.set(h, {
+          reason: "ambiguous_match",
+          message: `${describe(h)} went through a bridge and fits several ${h.direction === "out" ? "arrivals" : "departures"}, closest first: ${rank(h, others)}. Nothing was paired: link the right one with lotwise review link`,
+        });
+    }
+  }
+  return { matches, ambiguous, leftovers };
+};

@@ -3,7 +3,6 @@ import { type ClassifyContext, findWallet, legOf, scaleLeg } from "./context.ts"
 import type { Entry, Leg, Movement, ReviewDraft, TxGroup, UnmatchedHalf, WalletInfo } from "./types.ts";
 
 export const FEE_EVIDENCE: ReadonlySet<string> = new Set(["gas", "l1_fee", "sol_fee"]);
-const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 /** `approve(address,uint256)`. */
 const APPROVE_SELECTOR = "0x095ea7b3";
 
@@ -50,12 +49,15 @@ export type GenericResult = {
 
 /**
  * The generic rules for movements no decoder consumed:
- * 1. the same asset leaving one of the user's wallets and entering another → `transfer`;
+ * 1. the same asset leaving one of the user's wallets and entering another in this transaction →
+ *    `transfer`, when the chain says so: one wallet paid the other directly, or both dealt with
+ *    the same contract and what entered equals what left (a contract that only forwards them);
  * 2. in one wallet, assets out and assets in → a trade (`swap`, split by value when several);
- * 3. an outflow to a labelled exchange deposit address → `transfer` to that exchange account;
- * 4. what is left is an unmatched half: cross-chain matching may pair it later, otherwise it goes
- *    to review (or, by setting, becomes a spend / income). A wallet-initiated transaction that only
- *    brings tokens in (a claim) is income.
+ * 3. what is left is an unmatched half. An outflow to (inflow from) a labelled exchange deposit
+ *    address carries that account (`account`): the exchange's import may pair with it, and
+ *    otherwise it is a transfer to (from) that account. Everything else waits for cross-chain
+ *    matching and then review (or the user's rules and settings). No inflow becomes income here:
+ *    income needs positive evidence (a decoder, the user's rule or decision).
  */
 export const applyGenericRules = (
   tx: TxGroup,
@@ -69,7 +71,7 @@ export const applyGenericRules = (
   const kinds = new Set<string>();
   const nets = netMovements(ctx, moves, reviews);
 
-  // 1. transfers between the user's wallets within the transaction
+  // 1. transfers between the user's wallets within the transaction, on the chain's word
   const byAsset = new Map<string, Net[]>();
   for (const n of nets) {
     if (n.wallet.kind !== "own") continue;
@@ -77,30 +79,49 @@ export const applyGenericRules = (
     list.push(n);
     byAsset.set(n.leg.asset, list);
   }
+  const lc = (xs: Iterable<string>) => new Set([...xs].map((x) => x.toLowerCase()));
+  const pairUp = (o: Net, i: Net) => {
+    if (o.signed.isZero() || i.signed.isZero()) return;
+    const q = Decimal.min(o.signed.neg(), i.signed);
+    entries.push({
+      kind: "transfer",
+      wallet: o.wallet.key,
+      toWallet: i.wallet.key,
+      outs: [scaleLeg(o.leg, q)],
+      ins: [],
+    });
+    o.signed = o.signed.add(q);
+    i.signed = i.signed.sub(q);
+    kinds.add("self_transfer");
+  };
   for (const list of byAsset.values()) {
     const outs = list
       .filter((n) => n.signed.isNeg())
       .sort((a, b) => a.wallet.key.localeCompare(b.wallet.key));
     const ins = list.filter((n) => n.signed.isPos()).sort((a, b) => a.wallet.key.localeCompare(b.wallet.key));
+    // Directly: one wallet paid the other.
     for (const o of outs) {
       for (const i of ins) {
-        if (o.signed.isZero() || i.signed.isZero()) continue;
-        const q = Decimal.min(o.signed.neg(), i.signed);
-        entries.push({
-          kind: "transfer",
-          wallet: o.wallet.key,
-          toWallet: i.wallet.key,
-          outs: [scaleLeg(o.leg, q)],
-          ins: [],
-        });
-        o.signed = o.signed.add(q);
-        i.signed = i.signed.sub(q);
-        kinds.add("self_transfer");
+        const direct =
+          lc(o.counterparties).has(i.wallet.address.toLowerCase()) ||
+          lc(i.counterparties).has(o.wallet.address.toLowerCase());
+        if (direct) pairUp(o, i);
       }
+    }
+    // Through a contract that only forwards: what the user's wallets sent it equals what it paid them.
+    const via = new Set([...outs.flatMap((o) => [...lc(o.counterparties)])]);
+    for (const c of via) {
+      const os = outs.filter((o) => !o.signed.isZero() && lc(o.counterparties).has(c));
+      const is = ins.filter((i) => !i.signed.isZero() && lc(i.counterparties).has(c));
+      if (os.length === 0 || is.length === 0) continue;
+      const sent = os.reduce((a, o) => a.add(o.signed.neg()), new Decimal(0));
+      const paid = is.reduce((a, i) => a.add(i.signed), new Decimal(0));
+      if (!sent.eq(paid)) continue;
+      for (const o of os) for (const i of is) pairUp(o, i);
     }
   }
 
-  // 2–4. per wallet
+  // 2–3. per wallet
   const byWallet = new Map<string, Net[]>();
   for (const n of nets) {
     if (n.signed.isZero() || n.wallet.kind !== "own") continue;
@@ -128,58 +149,15 @@ export const applyGenericRules = (
       }
       continue;
     }
-    for (const n of outs) {
-      const q = n.signed.neg();
+    for (const n of [...outs, ...ins]) {
+      const direction = n.signed.isNeg() ? "out" : "in";
       const exchange = [...n.counterparties]
         .map((c) => findWallet(ctx, tx.chain, c))
         .find((w) => w?.kind === "exchange");
-      if (exchange) {
-        entries.push({
-          kind: "transfer",
-          wallet: walletKey,
-          toWallet: exchange.key,
-          outs: [scaleLeg(n.leg, q)],
-          ins: [],
-        });
-        kinds.add("self_transfer");
-        continue;
-      }
-      unmatched.push(half("out", n, q, tx));
-    }
-    for (const n of ins) {
-      const q = n.signed;
-      const fromExchange = [...n.counterparties]
-        .map((c) => findWallet(ctx, tx.chain, c))
-        .find((w) => w?.kind === "exchange");
-      const initiatedByWallet = tx.from !== null && tx.from.toLowerCase() === n.wallet.address.toLowerCase();
-      const minted = [...n.counterparties].some((c) => c.toLowerCase() === ZERO_ADDRESS);
-      if (fromExchange) {
-        // Coins withdrawn from the user's exchange account: the exchange's own export supplies that side.
-        entries.push({
-          kind: "transfer",
-          wallet: fromExchange.key,
-          toWallet: walletKey,
-          outs: [scaleLeg(n.leg, q)],
-          ins: [],
-        });
-        kinds.add("self_transfer");
-      } else if (initiatedByWallet && tx.chain !== "solana") {
-        // The wallet itself called a contract and only received tokens: a claim (airdrop, reward).
-        entries.push({
-          kind: "trade",
-          wallet: walletKey,
-          outs: [],
-          ins: [scaleLeg(n.leg, q)],
-          subtype: subtype ?? (minted ? "airdrop" : "reward"),
-        });
-        kinds.add("income");
-        reviews.push({
-          reason: "income_guess",
-          message: `${walletKey} received ${q.toFixed()} ${n.leg.symbol} from a contract it called: taken as income (${minted ? "airdrop" : "reward"})`,
-        });
-      } else {
-        unmatched.push(half("in", n, q, tx));
-      }
+      unmatched.push({
+        ...half(direction, n, n.signed.abs(), tx),
+        ...(exchange ? { account: exchange.key } : {}),
+      });
     }
   }
   return { entries, reviews, unmatched, kinds } satisfies GenericResult;
@@ -193,6 +171,7 @@ const half = (direction: "in" | "out", n: Net, q: Decimal, tx: TxGroup): Unmatch
   chain: tx.chain,
   txHash: tx.txHash,
   time: tx.time,
+  blockNumber: tx.blockNumber,
 });
 
 /**

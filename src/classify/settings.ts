@@ -19,10 +19,23 @@ export type ClassifySettings = {
   unmatchedOutflow: "review" | "spend";
   /** An inflow from an unknown sender: `review` (default; zero basis if later sold) or `income`. */
   unmatchedInflow: "review" | "income";
+  /**
+   * Rebasing tokens and aToken interest: `accrued` (default; income per day at that day's price)
+   * or `on-withdrawal` (nothing until the tokens leave). See docs/classification.md.
+   */
+  rebasingIncome: "accrued" | "on-withdrawal";
   /** Cross-chain / bridge matching: the inflow must arrive within this many hours. @defaultValue 24 */
   bridgeWindowHours: number;
   /** Largest bridge fee as a fraction of the amount sent. @defaultValue "0.05" (5 %) */
   bridgeTolerance: string;
+  /**
+   * Pairing without evidence (amount and time alone): the inflow must arrive within this many
+   * hours of the outflow. Such a pair is only made when it is the one candidate both ways, and it
+   * is always listed for confirmation (`confirm_match`). @defaultValue 6
+   */
+  matchWindowHours: number;
+  /** Pairing without evidence: largest shortfall (a plausible network or withdrawal fee) as a fraction. @defaultValue "0.01" (1 %) */
+  matchTolerance: string;
 };
 
 export const DEFAULT_CLASSIFY_SETTINGS: ClassifySettings = {
@@ -32,6 +45,9 @@ export const DEFAULT_CLASSIFY_SETTINGS: ClassifySettings = {
   staking: "swap",
   unmatchedOutflow: "review",
   unmatchedInflow: "review",
+  rebasingIncome: "accrued",
   bridgeWindowHours: 24,
   bridgeTolerance: "0.05",
+  matchWindowHours: 6,
+  matchTolerance: "0.01",
 };

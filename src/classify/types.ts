@@ -58,6 +58,13 @@ export type TxGroup = {
   logs: EvmLog[];
   /** Solana program ids invoked (empty for EVM). */
   programIds: string[];
+  /**
+   * Solana: top-level system transfers of lamports from an address to another, read from the raw
+   * transaction (a tip or a bot's or front end's fee is one such instruction beside the trade).
+   * Their amounts are inside the wallet's net `sol` movement; classification itemizes those paid
+   * to third parties within a trade as the trade's costs.
+   */
+  sidePayments?: { from: string; to: string; lamports: bigint }[] | undefined;
 };
 
 /** A quantity of one asset: exact decimal in whole units. */
@@ -102,6 +109,12 @@ export type Entry = {
   note?: string | undefined;
   /** Another transaction this entry also comes from (`<chain>:<hash>`), e.g. a bridge's arrival. */
   linkedTx?: string | undefined;
+  /**
+   * Costs of a trade paid to third parties in the same transaction (a trading bot's or front
+   * end's fee, a tip), itemized as the trade's fee with the recipient in the note: never netted
+   * into the trade's amounts.
+   */
+  costs?: { leg: Leg; recipient: string }[] | undefined;
 };
 
 /** The result for one transaction. */
@@ -118,18 +131,54 @@ export type TxClassification = {
   reviews: ReviewDraft[];
   /** Wallet-side halves left unmatched; cross-chain matching may pair them later. */
   unmatched: UnmatchedHalf[];
+  /** Facts a decoder keeps for later transactions (stored in `classifications.details`), e.g. Uniswap V3 liquidity owed. */
+  details?: Record<string, unknown> | undefined;
 };
 
+/**
+ * One wallet-side movement no rule explained within its transaction: an outflow to, or an inflow
+ * from, an address that is not the user's. The matcher (`match.ts`) may pair an outflow with an
+ * inflow of another wallet (a bridge, an exchange withdrawal or deposit) on evidence or the user's
+ * decision; what stays unpaired becomes a review item (or follows the user's rules and settings).
+ *
+ * Chain halves come from classification. Imported halves come from exchange exports (issue 17's
+ * importers, and `transfer` rows of a ledger CSV import whose `to_wallet` is a chain wallet):
+ * `imported: true`, `chain` = `import:<name>` (or `import`), `txHash` = the import row id,
+ * `wallet` = the exchange account (key like `coinbase:main`), either direction:
+ * `out` = a withdrawal from the exchange to a chain wallet, `in` = a deposit to the exchange.
+ */
 export type UnmatchedHalf = {
   direction: "in" | "out";
-  /** The outflow side of a transfer the user imported (an exchange withdrawal): it already has its ledger row. */
+  /** A half read from an import (an exchange export), not from a chain. */
   imported?: boolean | undefined;
+  /**
+   * For an imported half: its ledger row already exists (a ledger CSV `transfer` row with
+   * `to_wallet`), so a pairing only completes it and adds no entry. Otherwise (issue 17's
+   * exchange deposits and withdrawals) the pairing's transfer entry is produced in the chain
+   * transaction's classification.
+   */
+  hasRow?: boolean | undefined;
   /** For an imported transfer: the wallet it went to (only an inflow there can complete it). */
   toWallet?: string | undefined;
+  /**
+   * What the source says about the other side: the on-chain transaction hash(es) an exchange
+   * export gives for a deposit or withdrawal, and the counterpart on-chain address (withdrawal
+   * destination / deposit source). A chain half whose `txHash` equals one of `txHashes`
+   * (case-insensitive) or whose wallet address is one of `addresses` pairs by evidence.
+   */
+  evidence?: { txHashes?: readonly string[]; addresses?: readonly string[] } | undefined;
+  /**
+   * For a chain half: the exchange account whose labelled deposit address is the counterparty
+   * (`lotwise wallets add … --exchange --label coinbase:main`). Unpaired, it is a transfer to (or
+   * from) that account; an imported half of that account pairs with it by evidence.
+   */
+  account?: string | undefined;
   wallet: WalletInfo;
   leg: Leg;
   counterparty: string | null;
   chain: string;
   txHash: string;
   time: Date;
+  /** Block (or slot) of a chain half, for ordering. */
+  blockNumber?: bigint | undefined;
 };

@@ -24,7 +24,7 @@ export const run = async (
   const out = io.out ?? ((t: string) => void process.stdout.write(t));
   const err = io.err ?? ((t: string) => void process.stderr.write(t));
   const commons: Common[] = [];
-  const runtime = createCliRuntime({ env, out, onCommon: (c) => commons.push(c) });
+  const runtime = createCliRuntime({ env, out, err, onCommon: (c) => commons.push(c) });
 
   const program = new Command("lotwise")
     .description("On-chain indexer and wallet reconciliation for U.S. crypto taxes")

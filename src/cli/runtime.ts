@@ -41,6 +41,8 @@ const sourceOf = (command: Command, name: string): string | undefined => {
 export const createCliRuntime = (args: {
   env: Record<string, string | undefined>;
   out: (text: string) => void;
+  /** Where log lines go (the CLI's stderr). @defaultValue process.stderr */
+  err?: ((text: string) => void) | undefined;
   onCommon: (common: Common) => void;
 }): CliRuntime => ({
   env: args.env,
@@ -62,10 +64,12 @@ export const createCliRuntime = (args: {
         ...flags,
       },
     });
+    const err = args.err;
     const logger = createLogger({
       level: config.logLevel,
       json: config.jsonLogs,
       secrets: secretsOf(config),
+      ...(err ? { write: (line: string) => err(`${line}\n`) } : {}),
     });
     const shutdown = createShutdown({
       onError: (name, error) => logger.warn("close failed", { name, error: String(error) }),

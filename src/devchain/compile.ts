@@ -57,16 +57,19 @@ type SolcOutput = {
 };
 
 /**
- * Compiles every contract in `CONTRACTS_DIR` (or returns the cached result).
+ * Compiles every contract in `dir` (default `CONTRACTS_DIR`; tests pass their own), or returns
+ * the cached result.
  * @returns artifacts by contract name (`TestToken`, `Forwarder`, …).
  * @throws Error listing the compiler errors.
  */
-export const compileContracts = async (): Promise<Record<string, CompiledContract>> => {
-  const files = readdirSync(CONTRACTS_DIR)
+export const compileContracts = async (
+  dir: string = CONTRACTS_DIR,
+): Promise<Record<string, CompiledContract>> => {
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith(".sol"))
     .sort();
   const sources = Object.fromEntries(
-    files.map((f) => [f, { content: readFileSync(path.join(CONTRACTS_DIR, f), "utf8") }]),
+    files.map((f) => [f, { content: readFileSync(path.join(dir, f), "utf8") }]),
   );
   const input = {
     language: "Solidity",
@@ -83,8 +86,7 @@ export const compileContracts = async (): Promise<Record<string, CompiledContrac
     .update(JSON.stringify(input))
     .digest("hex")
     .slice(0, 32);
-  const dir = cacheDir();
-  const file = path.join(dir, `${key}.json`);
+  const file = path.join(cacheDir(), `${key}.json`);
   try {
     return JSON.parse(readFileSync(file, "utf8")) as Record<string, CompiledContract>;
   } catch {

@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, inArray, lte } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { prices } from "../../db/schema/index.ts";
+import { Decimal } from "../utils/decimal.ts";
 
 /**
  * The `prices` table as the service sees it during one `priceMany` call: every stored price of
@@ -144,18 +145,33 @@ export const replaceSourcePrices = async (
   db: DbOrTx,
   source: string,
   rows: readonly Omit<StoredPrice, "source">[],
-): Promise<{ removed: number; written: number }> =>
+): Promise<{ removed: number; written: number; earliestChange: Date | undefined }> =>
   db.transaction(async (tx) => {
     const removed = await tx
       .delete(prices)
       .where(eq(prices.source, source))
-      .returning({ asset: prices.asset });
+      .returning({ asset: prices.asset, time: prices.time, usd: prices.usd });
     for (let i = 0; i < rows.length; i += CHUNK) {
       await tx
         .insert(prices)
         .values(rows.slice(i, i + CHUNK).map((r) => ({ asset: r.asset, time: r.time, usd: r.usd, source })));
     }
-    return { removed: removed.length, written: rows.length };
+    // The earliest instant whose price appeared, vanished or changed (rows built on it are stale).
+    const key = (r: { asset: string; time: Date; usd: string }) =>
+      `${r.asset}\u0000${r.time.getTime()}\u0000${new Decimal(r.usd).toFixed()}`;
+    const before = new Set(removed.map(key));
+    const after = new Set(rows.map(key));
+    let earliestChange: Date | undefined;
+    for (const [list, other] of [
+      [removed, after],
+      [rows, before],
+    ] as const) {
+      for (const r of list) {
+        if (other.has(key(r))) continue;
+        if (!earliestChange || r.time < earliestChange) earliestChange = r.time;
+      }
+    }
+    return { removed: removed.length, written: rows.length, earliestChange };
   });
 
 /** Stored prices, ordered by asset, time and source; optionally of one asset only. */

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { DbOrTx } from "../../db/client.ts";
 import { type AssetIdentity, parseChainAssetId } from "../assets/index.ts";
+import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
 import { daysFromCivil, daysInMonth, explainInstant, parseInstant } from "../ledger/instant.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
@@ -156,16 +157,26 @@ export const parsePriceFile = (
 /** The `prices.source` of an imported file: `file:<base name>`. */
 export const fileSource = (filePath: string): string => `file:${path.basename(filePath)}`;
 
-export type ImportPriceFileResult = { source: string; rows: number; replaced: number };
+export type ImportPriceFileResult = {
+  source: string;
+  rows: number;
+  replaced: number;
+  /** Earliest instant whose price appeared, vanished or changed; undefined when the file changed nothing. */
+  earliestChange: Date | undefined;
+};
 
 /**
- * Reads, validates and stores a price file in one transaction (nothing on any error).
+ * Reads, validates and stores a price file in one transaction (nothing on any error), then marks
+ * every user's ledger dirty from the earliest changed price instant minus `stalenessHours` (a
+ * price serves movements up to that long after it), so the next build reprices that range.
  * @throws UserInputError for an unreadable or invalid file.
  */
 export const importPriceFile = async (args: {
   db: DbOrTx;
   file: string;
   identity: AssetIdentity;
+  /** `prices.stalenessHours`. @defaultValue 24 */
+  stalenessHours?: number;
 }): Promise<ImportPriceFileResult> => {
   let text: string;
   try {
@@ -178,10 +189,14 @@ export const importPriceFile = async (args: {
   }
   const rows = parsePriceFile(text, { file: args.file, identity: args.identity });
   const source = fileSource(args.file);
-  const { removed } = await replaceSourcePrices(
+  const { removed, earliestChange } = await replaceSourcePrices(
     args.db,
     source,
     rows.map((r) => ({ asset: r.asset, time: r.time, usd: r.usd })),
   );
-  return { source, rows: rows.length, replaced: removed };
+  if (earliestChange) {
+    const from = new Date(earliestChange.getTime() - (args.stalenessHours ?? 24) * 3_600_000);
+    await markLedgerDirty(args.db, { from });
+  }
+  return { source, rows: rows.length, replaced: removed, earliestChange };
 };

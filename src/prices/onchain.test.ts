@@ -87,6 +87,8 @@ describe("on-chain provider on anvil", () => {
   let pairCreatedBlock: bigint;
   let beforeSwapBlock: bigint;
   let swapBlock: bigint;
+  let mintedBlock: bigint;
+  let afterSwapBlock: bigint;
   const times = new Map<bigint, Date>();
 
   const blockTime = async (n: bigint): Promise<Date> => {
@@ -144,8 +146,12 @@ describe("on-chain provider on anvil", () => {
       gas: 500_000n,
     });
     swapBlock = BigInt(swapped.blockNumber);
-    expect(swapBlock).toBe(BigInt(minted.blockNumber) + 2n);
-    for (const n of [pairCreatedBlock - 1n, BigInt(minted.blockNumber), beforeSwapBlock, swapBlock])
+    mintedBlock = BigInt(minted.blockNumber);
+    expect(swapBlock).toBe(mintedBlock + 2n);
+    // One more block: a movement in it is priced from the state the swap left.
+    await dev.request("evm_mine", []);
+    afterSwapBlock = swapBlock + 1n;
+    for (const n of [pairCreatedBlock, mintedBlock, beforeSwapBlock, swapBlock, afterSwapBlock])
       times.set(n, await blockTime(n));
   });
   afterAll(async () => {
@@ -171,37 +177,65 @@ describe("on-chain provider on anvil", () => {
     hint: { chain: "evm:31337", blockNumber: block },
   });
 
-  test("prices a token from the pair's reserves at the block before and after a swap", async () => {
+  test("prices a movement from the reserves at the start of its block: its own block's swap is not in it", async () => {
     const s = service();
     const tknId = `evm:31337:${tkn}`;
     const { results } = await s.priceMany([
-      at(tknId, beforeSwapBlock),
       at(tknId, swapBlock),
+      at(tknId, afterSwapBlock),
       at(`evm:31337:${stb}`, swapBlock),
     ]);
-    // Before: 2,000,000 / 1,000 = 2000 exactly (the 10 TKN sent in are not in the reserves yet).
+    // In the swap's own block: the state before it, 2,000,000 / 1,000 = 2000 exactly (the 10 TKN
+    // sent in the block before are not in the reserves yet either). Read at block swapBlock − 1.
     expect(results[0]).toEqual({
       ok: true,
       usd: "2000",
-      source: `onchain:evm:31337:${pair}@${beforeSwapBlock}`,
+      source: `onchain:evm:31337:${pair}@${beforeSwapBlock}/reserve:1000`,
       provider: "onchain",
-      priceTime: times.get(beforeSwapBlock),
+      priceTime: times.get(swapBlock),
     });
-    // After: out = ⌊10e18·997·2e24 / (1000e18·1000 + 10e18·997)⌋ = 19743160687941225977009;
-    // reserves (1010e18 TKN, 2e24 − out STB); price = (2e24 − out) / 1010e18
-    // = 1960.650335952533439626723762376237…, to 30 significant digits half-up:
+    // The next block starts after the swap: out = ⌊10e18·997·2e24 / (1000e18·1000 + 10e18·997)⌋
+    // = 19743160687941225977009; reserves (1010e18 TKN, 2e24 − out STB); price = (2e24 − out) /
+    // 1010e18 = 1960.650335952533439626723762376237…, to 30 significant digits half-up:
     expect(results[1]).toMatchObject({
       ok: true,
       usd: "1960.65033595253343962672376238",
-      source: `onchain:evm:31337:${pair}@${swapBlock}`,
+      source: `onchain:evm:31337:${pair}@${swapBlock}/reserve:1010`,
     });
     expect(results[2]).toMatchObject({ ok: true, usd: "1", source: "stablecoin" });
     expect(s.stats().rpcCalls).toBeGreaterThan(0);
   });
 
+  test("the pool must be large against the movement: refused above 10 %, in review above 1 %", async () => {
+    const tknId = `evm:31337:${tkn}`;
+    const t = times.get(afterSwapBlock)!.getTime();
+    const q = (quantity: string, ms: number) => ({
+      ...at(tknId, afterSwapBlock),
+      time: new Date(t + ms),
+      quantity,
+    });
+    const { results } = await service().priceMany([q("5", 101), q("50.5", 102), q("101.01", 103)]);
+    // 5 / 1010 = 0.495 %: no caveat.
+    expect(results[0]).toMatchObject({ ok: true, usd: "1960.65033595253343962672376238" });
+    expect((results[0] as { warning?: string }).warning).toBeUndefined();
+    // 50.5 / 1010 = 5 %: priced, with a warning for review.
+    expect(results[1]).toMatchObject({ ok: true, warning: expect.stringContaining("is 5 % of pair") });
+    // 101.01 / 1010 = 10.001 %: refused (the file and the peg had nothing either).
+    expect(results[2]).toMatchObject({ ok: false });
+    expect((results[2] as { reasons: { provider: string; reason: string }[] }).reasons.at(-1)).toEqual({
+      provider: "onchain",
+      reason: `the movement (101.01) is 10 % of pair ${pair}'s 1010 at block ${swapBlock}: more than the 10 % a pool price may value`,
+    });
+    // A stored price (second run, no RPC) applies the same floor to another movement's size.
+    const again = service();
+    const stored = await again.priceMany([q("101.01", 102)]);
+    expect(stored.results[0]).toMatchObject({ ok: false });
+    expect(again.stats().rpcCalls).toBe(0);
+  });
+
   test("the native asset is priced through the wrapped native token; a second run reads no chain", async () => {
     const first = service();
-    const queries = [at("evm:31337:native", beforeSwapBlock), at("evm:31337:native", swapBlock)];
+    const queries = [at("evm:31337:native", swapBlock), at("evm:31337:native", afterSwapBlock)];
     const run1 = await first.priceMany(queries);
     expect(run1.results.map((r) => r.ok && r.usd)).toEqual(["2000", "1960.65033595253343962672376238"]);
     const second = service();
@@ -212,7 +246,8 @@ describe("on-chain provider on anvil", () => {
 
   test("missing, with the reason: no pair yet, a thin pool, no block, no RPC, no factory", async () => {
     const tknId = `evm:31337:${tkn}`;
-    const early = await service().priceMany([at(tknId, pairCreatedBlock - 1n)]);
+    // A movement in the block that created the pair: the state before it has no pair.
+    const early = await service().priceMany([at(tknId, pairCreatedBlock)]);
     expect(early.results[0]).toMatchObject({ ok: false });
     expect(early.missing[0]!.reasons.at(-1)).toEqual({
       provider: "onchain",
@@ -220,7 +255,7 @@ describe("on-chain provider on anvil", () => {
     });
 
     const thin = await service({ onchainMinStableReserve: "3000000" }).priceMany([
-      { ...at(tknId, swapBlock), time: new Date(times.get(swapBlock)!.getTime() + 1) },
+      { ...at(tknId, afterSwapBlock), time: new Date(times.get(afterSwapBlock)!.getTime() + 1) },
     ]);
     expect(thin.missing[0]!.reasons.at(-1)?.reason).toBe(
       `pair ${pair} holds only 1980256.839312058774022991 of the stablecoin at block ${swapBlock} (minimum 3000000)`,
@@ -260,10 +295,10 @@ describe("on-chain provider on anvil", () => {
     });
     const s = createPriceService({ common, database, transport: () => transport });
     const tknId = `evm:31337:${tkn}`;
-    const t0 = times.get(swapBlock)!.getTime() + 10;
+    const t0 = times.get(afterSwapBlock)!.getTime() + 10;
     const { results } = await s.priceMany([
-      { ...at(tknId, beforeSwapBlock), time: new Date(t0) },
-      { ...at(tknId, swapBlock), time: new Date(t0 + 1) },
+      { ...at(tknId, swapBlock), time: new Date(t0) },
+      { ...at(tknId, afterSwapBlock), time: new Date(t0 + 1) },
     ]);
     expect(results.map((x) => x.ok && x.usd)).toEqual(["2000", "1960.65033595253343962672376238"]);
     // getPair + 2 × decimals in one batch; token0 + 2 × getReserves in another.

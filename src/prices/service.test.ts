@@ -177,12 +177,13 @@ describe.each(DATABASE_KINDS)("price service on %s", (kind) => {
         reason: `no imported price for ${LOCAL_TOKEN} between 2024-04-30T10:00:00Z and 2024-05-01T10:00:00Z`,
       },
       { provider: "stablecoin", reason: `${LOCAL_TOKEN} is not a known USD stablecoin` },
+      // The default order asks aggregated market prices before a pool (the last resort).
+      { provider: "defillama", reason: `no DefiLlama coin id for ${LOCAL_TOKEN}` },
+      { provider: "coingecko", reason: `no CoinGecko coin for ${LOCAL_TOKEN}` },
       {
         provider: "onchain",
         reason: 'no Uniswap V2 factory for evm:31337 (set prices.onchain["evm:31337"])',
       },
-      { provider: "defillama", reason: `no DefiLlama coin id for ${LOCAL_TOKEN}` },
-      { provider: "coingecko", reason: `no CoinGecko coin for ${LOCAL_TOKEN}` },
     ];
     expect(results).toEqual([{ ok: false, reasons }]);
     expect(missing).toEqual([{ ...query, reasons }]);

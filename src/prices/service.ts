@@ -3,6 +3,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { type AssetIdentity, assetOptionsFromConfig, createAssetIdentity } from "../assets/index.ts";
 import type { Common } from "../common.ts";
 import { BaseError, NonRetryableError } from "../errors.ts";
+import { Decimal } from "../utils/decimal.ts";
 import { type CacheSpan, loadPriceCache } from "./cache.ts";
 import { createHttpJsonClient, type HttpJsonClient } from "./http.ts";
 import { createCoingeckoProvider } from "./providers/coingecko.ts";
@@ -141,6 +142,8 @@ export const createPriceService = (args: CreatePriceServiceArgs): PriceService =
           settings: settings.onchain,
           transport,
           minStableReserve: settings.onchainMinStableReserve,
+          maxTradeShare: settings.onchainMaxTradeShare,
+          reviewTradeShare: settings.onchainReviewTradeShare,
           onRpcCalls: (n) => {
             stats.rpcCalls += n;
           },
@@ -187,6 +190,11 @@ export const createPriceService = (args: CreatePriceServiceArgs): PriceService =
         u = unique.length;
         slot.set(key, u);
         unique.push(q);
+      } else if (q.quantity !== undefined) {
+        // One price per (asset, instant, place); the largest movement decides a pool price's floor.
+        const prev = unique[u]!;
+        if (prev.quantity === undefined || new Decimal(q.quantity).gt(prev.quantity))
+          unique[u] = { ...prev, quantity: q.quantity };
       }
       return u;
     });

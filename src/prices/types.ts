@@ -7,7 +7,7 @@ export type { PriceProviderName };
 export type PriceHint = {
   /** lotwise chain id (`ethereum`, `evm:31337`, `solana`). */
   chain: string;
-  /** The movement's block: on-chain prices are read at the end of this block. */
+  /** The movement's block: on-chain pool prices are read at its start (the previous block's end). */
   blockNumber?: bigint | undefined;
   /** The token contract on `chain`, when the canonical id alone does not say (e.g. `USDC` → which USDC). */
   contract?: string | undefined;
@@ -19,17 +19,21 @@ export type PriceQuery = {
   asset: string;
   time: Date;
   hint?: PriceHint | undefined;
+  /** Whole units moved (exact decimal string): a pool price is refused or flagged when the movement is a large share of the pool. */
+  quantity?: string | undefined;
 };
 
 /** A price found. */
 export type Price = {
   /** USD per whole unit, an exact decimal string (`"2279.94"`, never a float, never exponent form). */
   usd: string;
-  /** `file:<name>`, `stablecoin`, `onchain:<chain>:<pair>@<block>`, `defillama`, `coingecko`. */
+  /** `file:<name>`, `stablecoin`, `onchain:<chain>:<pair>@<block>/reserve:<token reserve>`, `defillama`, `coingecko`. */
   source: string;
   provider: PriceProviderName;
   /** The instant the price is for (at or before the query's time). */
   priceTime: Date;
+  /** A caveat that puts the transaction in review (e.g. the movement is a large share of the pool priced from). */
+  warning?: string | undefined;
 };
 
 /** One provider's reason for not pricing a query, e.g. `defillama: no price within 24 h before …`. */

@@ -9,7 +9,7 @@ import { runCli } from "../cli.ts";
 describe("lotwise demo", () => {
   test("plays the history, syncs, classifies, prices and writes the ledger, Form 8949 and summary", async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-demo-"));
-    const r = await runCli(["demo", "--no-serve", "--no-progress"], { cwd, timeoutMs: 120_000 });
+    const r = await runCli(["demo", "--no-serve", "--no-progress"], { cwd, timeoutMs: 420_000 });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const dir = path.join(cwd, "lotwise-demo");
@@ -58,5 +58,5 @@ describe("lotwise demo", () => {
     expect(form.length).toBeGreaterThan(10);
     // The 2023 Coinbase lot moved to the hot wallet on 2025-01-01 (Rev. Proc. 2024-28 record).
     expect(readFileSync(path.join(dir, "allocation.csv"), "utf8")).toContain("cb-1");
-  }, 150_000);
+  }, 450_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -23,7 +23,7 @@ const cli = async (...argv: string[]) => {
   const out: string[] = [];
   const err: string[] = [];
   const code = await run(
-    [...argv, "--data-dir", dir],
+    [...argv, "--data-dir", dir, "--config", path.join(dir, "lotwise.config.json")],
     {},
     { out: (t) => out.push(t), err: (t) => err.push(t) },
   );
@@ -34,6 +34,11 @@ beforeAll(async () => {
   ({ anvil, scenario: sc } = await startScenarioChain());
   proxy = await startFaultProxy(anvil.url);
   dir = mkdtempSync(path.join(os.tmpdir(), "lotwise-cli-"));
+  // Offline prices: no test reaches the internet (the default order asks DefiLlama).
+  writeFileSync(
+    path.join(dir, "lotwise.config.json"),
+    JSON.stringify({ prices: { order: ["file", "stablecoin"] } }),
+  );
 });
 
 afterAll(async () => {
@@ -70,6 +75,8 @@ describe("lotwise wallets add + sync (EVM, embedded database)", () => {
 
     const rpc = `evm:31337=${proxy.url}/v3/${SECRET}`;
     const first = await cli("sync", "--rpc", rpc, "--log-level", "debug");
+    // The capture is the stream the logger writes to: debug lines are in it, the key is not.
+    expect(first.err).toMatch(/^debug /m);
     expect(first.err).not.toContain(SECRET);
     expect(first.out).not.toContain(SECRET);
     expect(first.code).toBe(0);

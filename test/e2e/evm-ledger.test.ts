@@ -111,7 +111,7 @@ describe("EVM scenario: sync → classify → price → ledger → gains", () =>
       expect(r.code, `${args.join(" ")}\n${r.stderr}`).toBe(0);
     }
     rows = parseLedgerCsv(readFileSync(path.join(dir, "ledger.csv"), "utf8"), "ledger.csv");
-  }, 180_000);
+  }, 900_000);
   afterAll(async () => {
     await anvil?.stop();
   });

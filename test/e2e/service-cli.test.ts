@@ -33,7 +33,7 @@ beforeAll(async () => {
   writeFileSync(
     config,
     JSON.stringify({
-      queues: { prefix },
+      queuePrefix: prefix,
       rpc: { "evm:31337": "http://127.0.0.1:9/" },
       sync: { maxAttempts: 1, timeoutMs: 2000 },
     }),
@@ -64,7 +64,7 @@ describe("service mode on the command line", () => {
   });
 
   test("jobs left queued by an interrupted sync are listed and cancelled", { timeout: 180_000 }, async () => {
-    const common = createTestCommon({ redisUrl: TEST_REDIS_URL, queues: { prefix } });
+    const common = createTestCommon({ redisUrl: TEST_REDIS_URL, queuePrefix: prefix });
     const queue = createBullQueue({ common, redisUrl: TEST_REDIS_URL, prefix });
     const handle = await queue.enqueue(syncWalletJob, { walletId: 424242 });
     await queue.close();

@@ -121,7 +121,7 @@ describe("service topology: serve + two workers + PostgreSQL + Redis", () => {
     const database = await createTestDatabase("postgres");
     databases.push(database);
     const prefix = `lw-e2e-${randomUUID().slice(0, 8)}`;
-    const config = writeConfig("service.json", { rpc: { "evm:31337": anvil.url }, queues: { prefix } });
+    const config = writeConfig("service.json", { rpc: { "evm:31337": anvil.url }, queuePrefix: prefix });
     const env = { DATABASE_URL: database.url!, REDIS_URL: TEST_REDIS_URL };
     const created = await runCli(
       ["--config", config, "users", "create", "alice", "--tz", "America/New_York"],
@@ -270,13 +270,14 @@ describe("service topology: serve + two workers + PostgreSQL + Redis", () => {
     const config = writeConfig("kill.json", {
       rpc: { "evm:31337": proxy.url },
       sync: { stepBlocks: 1, concurrency: 1 },
-      queues: { prefix, lockMs: 2000, drainMs: 60_000, syncConcurrency: 1 },
+      queuePrefix: prefix,
+      queues: { lockMs: 2000, drainMs: 60_000, syncConcurrency: 1 },
     });
     const env = { DATABASE_URL: database.url!, REDIS_URL: TEST_REDIS_URL };
     const common = createTestCommon({
       databaseUrl: database.url,
       redisUrl: TEST_REDIS_URL,
-      queues: { prefix },
+      queuePrefix: prefix,
     });
     try {
       const userId = await ensureUser(database.db, "alice");

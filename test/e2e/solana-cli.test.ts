@@ -1,9 +1,22 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runCli } from "../cli.ts";
 import { type ReplayServer, replayError, startSolanaReplay } from "../solana-replay.ts";
+
+/**
+ * Offline prices: the default order would ask DefiLlama for SOL, and no test may reach the
+ * internet (the CLI child exits with 97 if it tries; test/no-network.mjs).
+ */
+const offlineDir = () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-sol-"));
+  writeFileSync(
+    path.join(cwd, "lotwise.config.json"),
+    JSON.stringify({ prices: { order: ["file", "stablecoin"] } }),
+  );
+  return cwd;
+};
 
 /** `lotwise wallets add solana:… && lotwise sync --rpc solana=…` in a temp dir (embedded PGlite, in-process queue). */
 describe("lotwise CLI with a Solana wallet", () => {
@@ -16,7 +29,7 @@ describe("lotwise CLI with a Solana wallet", () => {
   });
 
   test("wallets add + sync prints the summary; a second sync finds nothing new", async () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-sol-"));
+    const cwd = offlineDir();
     const wallet = "solana:3xTPAZxmpwd8GrNEKApaTw6VH4jqJ31WFXUvQzgwhR7c";
     const add = await runCli(["wallets", "add", wallet], { cwd });
     expect(add.stderr).toBe("");
@@ -47,7 +60,7 @@ describe("lotwise CLI with a Solana wallet", () => {
   });
 
   test("an endpoint without getSlot and getTokenAccountsByOwner still syncs the wallet's own history", async () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-sol-"));
+    const cwd = offlineDir();
     const wallet = "solana:3xTPAZxmpwd8GrNEKApaTw6VH4jqJ31WFXUvQzgwhR7c";
     server.onAnswer((method, _params, result) =>
       method === "getSlot" || method === "getTokenAccountsByOwner"

@@ -16,8 +16,11 @@ export const classifySettingsOf = (config: Config): ClassifySettings => ({
   staking: config.classify.staking,
   unmatchedOutflow: config.classify.unmatchedOutflow,
   unmatchedInflow: config.classify.unmatchedInflow,
+  rebasingIncome: config.classify.rebasingIncome,
   bridgeWindowHours: config.classify.bridgeWindowHours,
   bridgeTolerance: config.classify.bridgeTolerance,
+  matchWindowHours: config.classify.matchWindowHours,
+  matchTolerance: config.classify.matchTolerance,
 });
 
 /** Lowercase protocol contract lists per chain from the configuration. */

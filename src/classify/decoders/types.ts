@@ -15,6 +15,8 @@ export type DecodeResult = {
   ignored?: readonly Movement[];
   entries?: readonly Entry[];
   reviews?: readonly ReviewDraft[];
+  /** Facts kept for later transactions (see `TxClassification.details`). */
+  details?: Record<string, unknown> | undefined;
 };
 
 /**
@@ -24,5 +26,10 @@ export type DecodeResult = {
 export type Decoder = {
   protocol: string;
   addresses: (chain: string, ctx: ClassifyContext) => readonly string[];
+  /**
+   * For decoders of rows that touch no contract (synthetic balance-change rows): when given, it
+   * decides whether the decoder runs instead of `addresses`.
+   */
+  recognizes?: (tx: TxGroup) => boolean;
   decode: (tx: TxGroup, ctx: ClassifyContext) => DecodeResult | undefined;
 };

@@ -30,7 +30,7 @@ export const register: RegisterCommand = (program, runtime) => {
     const connection = new Redis(url, { maxRetriesPerRequest: 3 });
     connection.on("error", () => {});
     const queues = JOB_DEFINITIONS.map(
-      (d) => new Queue(d.name, { connection, prefix: common.config.queues.prefix ?? DEFAULT_PREFIX }),
+      (d) => new Queue(d.name, { connection, prefix: common.config.queuePrefix ?? DEFAULT_PREFIX }),
     );
     common.shutdown.add("jobs queues", async () => {
       await Promise.all(queues.map((q) => q.close()));

@@ -81,6 +81,10 @@ export const register: RegisterCommand = (program, runtime) => {
         name: opts.name,
         rows,
         file,
+        windowHours: Math.max(
+          common.config.classify.bridgeWindowHours,
+          common.config.classify.matchWindowHours,
+        ),
       });
       runtime.out(
         `imported ${r.inserted} rows as '${opts.name}'${r.replaced ? ` (replacing ${r.replaced})` : ""}\n`,

@@ -7,7 +7,11 @@ let createAssetIdentity: typeof import("../../assets/index.ts").createAssetIdent
 let importPriceFile: typeof import("../../prices/index.ts").importPriceFile;
 let listStoredPrices: typeof import("../../prices/index.ts").listStoredPrices;
 let openServices: typeof import("../../services.ts").openServices;
+let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+let ledgerBuilt: typeof import("../../books/dirty.ts").ledgerBuilt;
 const load = async () => {
+  ({ rebuildAndReport } = await import("../rebuild.ts"));
+  ({ ledgerBuilt } = await import("../../books/dirty.ts"));
   ({ assetOptionsFromConfig, createAssetIdentity } = await import("../../assets/index.ts"));
   ({ importPriceFile, listStoredPrices } = await import("../../prices/index.ts"));
   ({ openServices } = await import("../../services.ts"));
@@ -29,13 +33,21 @@ export const register: RegisterCommand = (program, runtime) => {
       await load();
       const common = runtime.createCommon(command);
       const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
-      const { database } = await openServices(common);
-      const r = await importPriceFile({ db: database.db, file, identity });
+      const services = await openServices(common);
+      const r = await importPriceFile({
+        db: services.database.db,
+        file,
+        identity,
+        stalenessHours: common.config.prices.stalenessHours,
+      });
       runtime.out(
         `imported ${r.rows} price${r.rows === 1 ? "" : "s"} from ${file} as ${r.source}` +
           (r.replaced > 0 ? ` (replacing ${r.replaced} from an earlier import)` : "") +
           "\n",
       );
+      // The ledger follows its prices: reprice the rows the file changed (nothing when it changed none).
+      if (r.earliestChange && (await ledgerBuilt(services.database.db, services.userId)))
+        await rebuildAndReport(services, runtime.out);
     });
 
   prices

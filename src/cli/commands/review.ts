@@ -6,14 +6,15 @@ import type { RegisterCommand } from "./types.ts";
 let and: typeof import("drizzle-orm").and;
 let asc: typeof import("drizzle-orm").asc;
 let eq: typeof import("drizzle-orm").eq;
-let classifications: typeof import("../../../db/schema/index.ts").classifications;
 let overrides: typeof import("../../../db/schema/index.ts").overrides;
 let reviewItems: typeof import("../../../db/schema/index.ts").reviewItems;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+let decisions: typeof import("../../books/decisions.ts");
 const load = async () => {
   ({ and, asc, eq } = await import("drizzle-orm"));
-  ({ classifications, overrides, reviewItems } = await import("../../../db/schema/index.ts"));
+  ({ overrides, reviewItems } = await import("../../../db/schema/index.ts"));
+  decisions = await import("../../books/decisions.ts");
   ({ openServices } = await import("../../services.ts"));
   ({ rebuildAndReport } = await import("../rebuild.ts"));
 };
@@ -34,11 +35,9 @@ const parseAction = (opts: { as?: string; to?: string; subtype?: string; note?: 
   };
 };
 
-/** `chain:hash` or a bare hash/signature (looked up among the user's classified transactions). */
-const parseTxRef = (ref: string): { chain?: string; txHash: string } => {
-  const i = ref.lastIndexOf(":");
-  return i > 0 ? { chain: ref.slice(0, i), txHash: ref.slice(i + 1) } : { txHash: ref };
-};
+/** The matching window decisions mark the ledger dirty around, in hours. */
+const windowHours = (config: { classify: { bridgeWindowHours: number; matchWindowHours: number } }) =>
+  Math.max(config.classify.bridgeWindowHours, config.classify.matchWindowHours);
 
 export const register: RegisterCommand = (program, runtime) => {
   const review = program
@@ -86,7 +85,8 @@ export const register: RegisterCommand = (program, runtime) => {
       for (const r of rows)
         runtime.out(`${r.chain}:${r.txHash}  [${r.reason}]\n  ${r.message.split("\n").join("\n  ")}\n`);
       runtime.out(
-        `\n${rows.length} item(s). Decide one with: lotwise review set <chain:tx> --as spend|sell|gift|income|transfer|ignore|spam\n`,
+        `\n${rows.length} item(s). Decide one with: lotwise review set <chain:tx> --as spend|sell|gift|income|transfer|ignore|spam, ` +
+          "or pair two with: lotwise review link <departure> <arrival>\n",
       );
     });
 
@@ -104,24 +104,14 @@ export const register: RegisterCommand = (program, runtime) => {
         const action = parseAction(opts);
         const common = runtime.createCommon(command);
         const services = await openServices(common);
-        const { database, userId } = services;
-        let { chain, txHash } = parseTxRef(ref);
-        const known = await database.db
-          .select({ chain: classifications.chain, txHash: classifications.txHash })
-          .from(classifications)
-          .where(and(eq(classifications.userId, userId), eq(classifications.txHash, txHash)));
-        const match = known.filter((k) => !chain || k.chain === chain);
-        if (match.length === 0)
-          throw new UserInputError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
-        if (match.length > 1)
-          throw new UserInputError(
-            `${txHash} exists on ${match.map((m) => m.chain).join(" and ")}: write <chain>:${txHash}`,
-          );
-        chain = match[0]!.chain;
-        await database.db
-          .delete(overrides)
-          .where(and(eq(overrides.userId, userId), eq(overrides.chain, chain), eq(overrides.txHash, txHash)));
-        await database.db.insert(overrides).values({ userId, chain, txHash, action, note: opts.note ?? "" });
+        const { chain, txHash } = await decisions.setTxDecision({
+          db: services.database.db,
+          userId: services.userId,
+          windowHours: windowHours(common.config),
+          ref,
+          action,
+          note: opts.note,
+        });
         runtime.out(`${chain}:${txHash} set to ${action.as}${action.to ? ` (${action.to})` : ""}\n`);
         await rebuildAndReport(services, runtime.out);
       },
@@ -177,6 +167,33 @@ export const register: RegisterCommand = (program, runtime) => {
       },
     );
 
+  for (const unlink of [false, true]) {
+    review
+      .command(unlink ? "unlink" : "link")
+      .description(
+        unlink
+          ? "never pair these two (undo a pairing made on amount and time): lotwise review unlink A B"
+          : "pair the outflow of one transaction with the inflow of another (a transfer between your accounts): lotwise review link A B",
+      )
+      .argument("<a>", "a transaction as <chain>:<hash>, or an import row id")
+      .argument("<b>", "the other transaction (or import row id)")
+      .action(async (a: string, b: string, _opts, command) => {
+        await load();
+        const common = runtime.createCommon(command);
+        const services = await openServices(common);
+        const r = await decisions.setLink({
+          db: services.database.db,
+          userId: services.userId,
+          windowHours: windowHours(common.config),
+          a,
+          b,
+          unlink,
+        });
+        runtime.out(`${unlink ? "unlinked" : "linked"} ${r.a} and ${r.b} (decision ${r.id})\n`);
+        await rebuildAndReport(services, runtime.out);
+      });
+  }
+
   review
     .command("rules")
     .description("list decisions (per transaction and rules)")
@@ -191,7 +208,14 @@ export const register: RegisterCommand = (program, runtime) => {
         .orderBy(asc(overrides.id));
       if (rows.length === 0) runtime.out("no decisions yet\n");
       for (const r of rows) {
-        const what = r.txHash ? `${r.chain}:${r.txHash}` : `rule ${JSON.stringify(r.rule)}`;
+        const pair = r.rule as { link?: string[]; unlink?: string[] } | null;
+        const what = r.txHash
+          ? `${r.chain}:${r.txHash}`
+          : pair?.link
+            ? `link ${pair.link.join(" ")}`
+            : pair?.unlink
+              ? `unlink ${pair.unlink.join(" ")}`
+              : `rule ${JSON.stringify(r.rule)}`;
         runtime.out(`${r.id}  ${what}  → ${JSON.stringify(r.action)}\n`);
       }
     });
@@ -205,11 +229,12 @@ export const register: RegisterCommand = (program, runtime) => {
       if (!/^\d+$/.test(id)) throw new UserInputError(`decision id must be a number, got '${id}'`);
       const common = runtime.createCommon(command);
       const services = await openServices(common);
-      const removed = await services.database.db
-        .delete(overrides)
-        .where(and(eq(overrides.userId, services.userId), eq(overrides.id, Number(id))))
-        .returning({ id: overrides.id });
-      if (removed.length === 0) throw new UserInputError(`no decision ${id}`);
+      await decisions.removeDecision({
+        db: services.database.db,
+        userId: services.userId,
+        windowHours: windowHours(common.config),
+        id: Number(id),
+      });
       runtime.out(`decision ${id} removed\n`);
       await rebuildAndReport(services, runtime.out);
     });

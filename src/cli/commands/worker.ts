@@ -36,6 +36,7 @@ export const register: RegisterCommand = (program, runtime) => {
         common,
         database: services.database,
         redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
         definitions: JOB_DEFINITIONS,
       });
       // Close workers first (they finish their active jobs), then the queue and the database.

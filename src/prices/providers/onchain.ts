@@ -7,20 +7,26 @@ import type { StoredPrice } from "../cache.ts";
 import type { PriceProvider, PriceQuery, ProviderAnswer } from "../types.ts";
 
 /**
- * Uniswap V2 pool prices at the movement's block, over JSON-RPC `eth_call` (chains/transport.ts):
+ * Uniswap V2 pool prices at the start of the movement's block, over JSON-RPC `eth_call` (chains/transport.ts):
  * `factory.getPair(token, stablecoin)`, then the pair's `token0()` and `getReserves()` at the
  * block. Price = stablecoin reserve / token reserve, each in whole units (decimals from the
  * tokens' `decimals()`), an exact decimal rounded to 30 significant digits. Native assets are
  * priced through the chain's wrapped native token. Works on any EVM chain with a V2 factory,
  * the local anvil chain included.
  *
- * `eth_call` at block N reads the state at the *end* of block N, so a swap in that pool during
- * the movement's own block is included. Pools holding less than `minStableReserve` of the
- * stablecoin are refused (a thin pool's price is whatever its last trader made it). Historical
- * blocks need an archive node; a pruned node's error becomes the missing reason.
+ * A movement in block N is priced from the reserves at the end of block N − 1 (`eth_call` at
+ * N − 1), i.e. the start of its own block: a swap in that pool during the block — the user's own
+ * trade, or a sandwich around it — cannot move the price it is valued at. Pools are refused when
+ * they hold less than `minStableReserve` of the stablecoin (a thin pool's price is whatever its
+ * last trader made it) or when the movement is more than `maxTradeShare` of the pool's token
+ * reserve (the floor scales with the trade); above `reviewTradeShare` the price carries a warning
+ * that puts the transaction in review. Historical blocks need an archive node; a pruned node's
+ * error becomes the missing reason.
  *
- * Prices are stored with source `onchain:<chain>:<pair>@<block>` at the movement's time; a
- * stored price for the same chain and block answers without any RPC call.
+ * Prices are stored with source `onchain:<chain>:<pair>@<N − 1>/reserve:<token reserve>` at the
+ * movement's time (the reserve, in whole tokens, lets a stored price be checked against another
+ * trade's size); a stored price for the same chain and block answers without any RPC call. This
+ * provider is the last resort in the default order: aggregated market prices come first.
  */
 
 /** One chain's pool settings. */
@@ -100,6 +106,10 @@ export type OnchainProviderArgs = {
   transport: (chain: string) => RpcTransport | undefined;
   /** Least stablecoin reserve (whole units) a pool needs to be trusted. */
   minStableReserve: string;
+  /** Largest movement, as a fraction of the pool's token reserve, a pool price may value. @defaultValue "0.1" */
+  maxTradeShare?: string | undefined;
+  /** Above this fraction of the pool's token reserve the price carries a review warning. @defaultValue "0.01" */
+  reviewTradeShare?: string | undefined;
   /** Counts `eth_call`s sent (for stats). */
   onRpcCalls?: (n: number) => void;
 };
@@ -108,13 +118,40 @@ type Job = {
   index: number;
   q: PriceQuery;
   chain: string;
+  /** The block whose end state is read: the movement's block − 1. */
   block: bigint;
   token: string;
   settings: UniswapV2Settings;
 };
 type CallResult = { ok: true; data: Hex } | { ok: false; error: string };
 
+/** The warning or refusal for a movement of `quantity` tokens against a pool holding `reserve` of them. */
+export const tradeShareCheck = (args: {
+  quantity: string | undefined;
+  reserve: Decimal;
+  pair: string;
+  block: bigint;
+  maxShare: Decimal;
+  reviewShare: Decimal;
+}): { refuse?: string; warning?: string } => {
+  if (args.quantity === undefined || args.reserve.lte(0)) return {};
+  const share = new Decimal(args.quantity).div(args.reserve);
+  const pct = plain(share.mul(100).toSignificantDigits(3, Decimal.ROUND_HALF_UP));
+  const what = `the movement (${args.quantity}) is ${pct} % of pair ${args.pair}'s ${plain(args.reserve)} at block ${args.block}`;
+  if (share.gt(args.maxShare))
+    return { refuse: `${what}: more than the ${plain(args.maxShare.mul(100))} % a pool price may value` };
+  if (share.gt(args.reviewShare))
+    return {
+      warning: `valued from a Uniswap V2 pool where ${what}: a trade this large moves the pool's price; check the value (import a price to replace it)`,
+    };
+  return {};
+};
+
+const RESERVE_TAG = "/reserve:";
+
 export const createOnchainProvider = (args: OnchainProviderArgs): PriceProvider => {
+  const maxShare = new Decimal(args.maxTradeShare ?? "0.1");
+  const reviewShare = new Decimal(args.reviewTradeShare ?? "0.01");
   // Facts that never change once seen: token decimals, token0 of a pair, an existing pair.
   const decimalsMemo = new Map<string, number>();
   const token0Memo = new Map<string, string>();
@@ -306,9 +343,30 @@ export const createOnchainProvider = (args: OnchainProviderArgs): PriceProvider 
         fail(j, `pair ${j.pair} is empty at block ${j.block}`);
         continue;
       }
-      const source = `onchain:${chain}:${getAddress(j.pair)}@${j.block}`;
-      answers[j.index] = { usd, source, provider: "onchain", priceTime: j.q.time };
+      const tokenWhole = new Decimal(tokenReserve.toString()).div(
+        new Decimal(10).pow(decimalsMemo.get(`${chain}|${lc(j.token)}`)!),
+      );
+      const source = `onchain:${chain}:${getAddress(j.pair)}@${j.block}${RESERVE_TAG}${plain(tokenWhole)}`;
       rows.push({ asset: j.q.asset, time: j.q.time, usd, source });
+      const check = tradeShareCheck({
+        quantity: j.q.quantity,
+        reserve: tokenWhole,
+        pair: getAddress(j.pair),
+        block: j.block,
+        maxShare,
+        reviewShare,
+      });
+      if (check.refuse) {
+        fail(j, check.refuse);
+        continue;
+      }
+      answers[j.index] = {
+        usd,
+        source,
+        provider: "onchain",
+        priceTime: j.q.time,
+        ...(check.warning ? { warning: check.warning } : {}),
+      };
     }
   };
 
@@ -319,11 +377,17 @@ export const createOnchainProvider = (args: OnchainProviderArgs): PriceProvider 
       const byChain = new Map<string, Job[]>();
       queries.forEach((q, index) => {
         const chain = q.hint?.chain;
-        const block = q.hint?.blockNumber;
-        if (!chain || block === undefined) {
+        const movementBlock = q.hint?.blockNumber;
+        if (!chain || movementBlock === undefined) {
           answers[index] = { missing: "needs the movement's chain and block number" };
           return;
         }
+        if (movementBlock <= 0n) {
+          answers[index] = { missing: "no state before block 0" };
+          return;
+        }
+        // The start of the movement's block: the previous block's final state.
+        const block = movementBlock - 1n;
         if (chain === "solana") {
           answers[index] = { missing: "on-chain pool prices are read on EVM chains only" };
           return;
@@ -337,15 +401,32 @@ export const createOnchainProvider = (args: OnchainProviderArgs): PriceProvider 
         const t = q.time.getTime();
         const hit = ctx.cache
           .at(q.asset, "onchain", t)
-          .find((p) => p.source.startsWith(`onchain:${chain}:`) && p.source.endsWith(`@${block}`));
+          .find(
+            (p) => p.source.startsWith(`onchain:${chain}:`) && p.source.includes(`@${block}${RESERVE_TAG}`),
+          );
         if (hit) {
-          answers[index] = {
-            usd: hit.usd,
-            source: hit.source,
-            provider: "onchain",
-            priceTime: q.time,
-            cached: true,
-          };
+          const pair = hit.source.slice(
+            hit.source.lastIndexOf(":", hit.source.indexOf("@")) + 1,
+            hit.source.indexOf("@"),
+          );
+          const check = tradeShareCheck({
+            quantity: q.quantity,
+            reserve: new Decimal(hit.source.slice(hit.source.indexOf(RESERVE_TAG) + RESERVE_TAG.length)),
+            pair,
+            block,
+            maxShare,
+            reviewShare,
+          });
+          answers[index] = check.refuse
+            ? { missing: check.refuse }
+            : {
+                usd: hit.usd,
+                source: hit.source,
+                provider: "onchain",
+                priceTime: q.time,
+                cached: true,
+                ...(check.warning ? { warning: check.warning } : {}),
+              };
           return;
         }
         let token = q.hint?.contract;

@@ -1,0 +1,169 @@
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.ts";
+import { classifications, ledgerRows, overrides, transactions } from "../../db/schema/index.ts";
+import type { OverrideAction } from "../classify/overrides.ts";
+import { UserInputError } from "../errors.ts";
+import { markLedgerDirty } from "./dirty.ts";
+
+/**
+ * The user's decisions, stored in `lotwise_app.overrides` and keyed on chain data (chain +
+ * transaction hash, or an import row id), so they survive re-syncs and rebuilds. Each change
+ * marks the ledger dirty from the transaction on, less `windowHours` (a decision changes what
+ * the transaction pairs with), so the next build redoes exactly that range.
+ *
+ * - per transaction: `{ chain, tx_hash, action }` (`lotwise review set`);
+ * - a rule: `{ rule: { counterparty?, asset?, chain?, direction? }, action }` (`lotwise review rule`);
+ * - a link: `{ rule: { link: [A, B] }, action: { as: "link" } }` and an unlink:
+ *   `{ rule: { unlink: [A, B] }, action: { as: "unlink" } }` (`lotwise review link/unlink`).
+ */
+
+export type DecisionArgs = {
+  db: DbOrTx;
+  userId: number;
+  /** The matching window (max of `classify.bridgeWindowHours` and `matchWindowHours`), in hours. */
+  windowHours: number;
+};
+
+/** A transaction (or import row) the user names: `<chain>:<hash>`, a bare hash, or an import row id. */
+export type ResolvedRef = { chain: string; txHash: string; time: Date | undefined };
+
+/**
+ * Finds what `ref` names among the user's classified transactions and imported rows.
+ * @throws UserInputError when it names nothing or is ambiguous.
+ */
+export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promise<ResolvedRef> => {
+  const i = ref.lastIndexOf(":");
+  const chain = i > 0 ? ref.slice(0, i) : undefined;
+  const hash = i > 0 ? ref.slice(i + 1) : ref;
+  const known = await db
+    .select({ chain: classifications.chain, txHash: classifications.txHash })
+    .from(classifications)
+    .where(
+      and(eq(classifications.userId, userId), sql`lower(${classifications.txHash}) = ${hash.toLowerCase()}`),
+    );
+  let match = known.filter((k) => !chain || k.chain === chain);
+  if (match.length === 0) {
+    // An imported row (ledger CSV import) whose transfer is completed by a chain arrival.
+    const rows = await db
+      .select({ origin: ledgerRows.origin, id: ledgerRows.id })
+      .from(ledgerRows)
+      .where(and(eq(ledgerRows.userId, userId), ne(ledgerRows.origin, "chain"), eq(ledgerRows.id, hash)));
+    match = rows.filter((r) => !chain || r.origin === chain).map((r) => ({ chain: r.origin, txHash: r.id }));
+  }
+  if (match.length === 0)
+    throw new UserInputError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
+  if (match.length > 1)
+    throw new UserInputError(
+      `${hash} exists on ${match.map((m) => m.chain).join(" and ")}: write <chain>:${hash}`,
+    );
+  const found = match[0]!;
+  return { ...found, time: await timeOf(db, userId, found) };
+};
+
+const timeOf = async (db: DbOrTx, userId: number, r: { chain: string; txHash: string }) => {
+  const [t] = await db
+    .select({ time: sql<Date | null>`min(${transactions.time})`.mapWith(transactions.time) })
+    .from(transactions)
+    .where(and(eq(transactions.chain, r.chain), eq(transactions.txHash, r.txHash)));
+  if (t?.time) return t.time;
+  const [row] = await db
+    .select({ time: sql<Date | null>`min(${ledgerRows.time})`.mapWith(ledgerRows.time) })
+    .from(ledgerRows)
+    .where(
+      and(
+        eq(ledgerRows.userId, userId),
+        sql`(${ledgerRows.id} = ${r.txHash} or ${ledgerRows.id} like ${`${r.chain}:${r.txHash}:%`})`,
+      ),
+    );
+  return row?.time ?? undefined;
+};
+
+const markAround = async (args: DecisionArgs, times: readonly (Date | undefined)[]) => {
+  // An unknown time (nothing stored yet) marks everything: safe, if slower.
+  const known = times.filter((t): t is Date => t !== undefined);
+  const earliest =
+    known.length === times.length && known.length > 0
+      ? new Date(Math.min(...known.map((t) => t.getTime())) - args.windowHours * 3600_000)
+      : new Date(0);
+  await markLedgerDirty(args.db, { userId: args.userId, from: earliest });
+};
+
+/** `lotwise review set`: replaces the decision for one transaction. */
+export const setTxDecision = async (
+  args: DecisionArgs & { ref: string; action: OverrideAction; note?: string | undefined },
+): Promise<{ chain: string; txHash: string; id: number }> => {
+  const { db, userId } = args;
+  const r = await resolveRef(db, userId, args.ref);
+  const id = await db.transaction(async (t) => {
+    await t
+      .delete(overrides)
+      .where(and(eq(overrides.userId, userId), eq(overrides.chain, r.chain), eq(overrides.txHash, r.txHash)));
+    const [row] = await t
+      .insert(overrides)
+      .values({ userId, chain: r.chain, txHash: r.txHash, action: args.action, note: args.note ?? "" })
+      .returning({ id: overrides.id });
+    await markAround({ ...args, db: t }, [r.time]);
+    return row!.id;
+  });
+  return { chain: r.chain, txHash: r.txHash, id };
+};
+
+/** `lotwise review link A B` (or `unlink`): pairs (or forbids pairing) A's and B's halves. */
+export const setLink = async (
+  args: DecisionArgs & { a: string; b: string; unlink: boolean },
+): Promise<{ id: number; a: string; b: string }> => {
+  const { db, userId } = args;
+  const ra = await resolveRef(db, userId, args.a);
+  const rb = await resolveRef(db, userId, args.b);
+  const a = `${ra.chain}:${ra.txHash}`;
+  const b = `${rb.chain}:${rb.txHash}`;
+  if (a === b) throw new UserInputError(`link needs two different transactions, got ${a} twice`);
+  const id = await db.transaction(async (t) => {
+    // The newest word on a pair wins: drop earlier links and unlinks of the same two.
+    const existing = await t
+      .select({ id: overrides.id, rule: overrides.rule })
+      .from(overrides)
+      .where(and(eq(overrides.userId, userId), sql`${overrides.txHash} is null`));
+    const same = existing
+      .filter((e) => {
+        const pair =
+          (e.rule as { link?: string[]; unlink?: string[] } | null)?.link ??
+          (e.rule as { unlink?: string[] } | null)?.unlink;
+        return pair && new Set(pair).size === 2 && pair.includes(a) && pair.includes(b);
+      })
+      .map((e) => e.id);
+    if (same.length > 0) await t.delete(overrides).where(inArray(overrides.id, same));
+    const [row] = await t
+      .insert(overrides)
+      .values({
+        userId,
+        rule: args.unlink ? { unlink: [a, b] } : { link: [a, b] },
+        action: { as: args.unlink ? "unlink" : "link" },
+      })
+      .returning({ id: overrides.id });
+    await markAround({ ...args, db: t }, [ra.time, rb.time]);
+    return row!.id;
+  });
+  return { id, a, b };
+};
+
+/** `lotwise review unset ID`: removes a decision (per transaction, rule or link). */
+export const removeDecision = async (args: DecisionArgs & { id: number }): Promise<void> => {
+  const { db, userId } = args;
+  const [row] = await db
+    .delete(overrides)
+    .where(and(eq(overrides.userId, userId), eq(overrides.id, args.id)))
+    .returning();
+  if (!row) throw new UserInputError(`no decision ${args.id}`);
+  const rule = row.rule as { link?: string[]; unlink?: string[] } | null;
+  const refs =
+    row.chain && row.txHash ? [`${row.chain}:${row.txHash}`] : (rule?.link ?? rule?.unlink ?? undefined);
+  // A rule's removal changes the rules' fingerprint: the next build is a full one anyway.
+  if (!refs) return;
+  const times: (Date | undefined)[] = [];
+  for (const ref of refs) {
+    const i = ref.lastIndexOf(":");
+    times.push(await timeOf(db, userId, { chain: ref.slice(0, i), txHash: ref.slice(i + 1) }));
+  }
+  await markAround(args, times);
+};

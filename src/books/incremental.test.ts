@@ -1,0 +1,238 @@
+import { encodeAbiParameters, pad } from "viem";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Database } from "../../db/client.ts";
+import {
+  classifications,
+  movements,
+  rawRecords,
+  reviewItems,
+  transactions,
+  wallets,
+} from "../../db/schema/index.ts";
+import { ensureUser } from "../../db/users.ts";
+import { createTestDatabase } from "../../test/services.ts";
+import { COLLECT_TOPIC, DECREASE_LIQUIDITY_TOPIC } from "../classify/decoders/uniswap-v3/constants.ts";
+import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
+import { Decimal } from "../utils/decimal.ts";
+import { buildLedger, type Pricer } from "./build.ts";
+import { removeDecision, setLink } from "./decisions.ts";
+import { markLedgerDirty } from "./dirty.ts";
+import { loadLedgerRows } from "./store.ts";
+
+/**
+ * Incremental rebuilds redo only the range a change affects, and give the rows a full rebuild
+ * gives: a pairing across the range's start is kept, Uniswap V3 liquidity owed before it is
+ * remembered, and a price change reprices from its mark.
+ */
+const A = "0x1111111111111111111111111111111111111111";
+const EXT = "0x9999999999999999999999999999999999999999";
+const L1_BRIDGE = "0x3154Cf16ccdb4C6d922629664174b904d80F2C35";
+const NPM = "0xc36442b4a4522e871399cd717abdd847ab11fe88";
+const TKN = "0x3333333333333333333333333333333333333333";
+const E18 = 10n ** 18n;
+
+describe("incremental rebuilds", () => {
+  let database: Database;
+  let userId: number;
+  const ids: Record<string, number> = {};
+  let ethUsd = "2000";
+  const pricer: Pricer = {
+    prepare: async () => (leg) =>
+      leg.asset === "ETH" ? { usd: new Decimal(ethUsd), source: "test", rank: 0 } : undefined,
+  };
+  beforeAll(async () => {
+    database = await createTestDatabase("pglite");
+    userId = await ensureUser(database.db, "inc");
+    for (const chain of ["ethereum", "base"]) {
+      const [w] = await database.db.insert(wallets).values({ userId, chain, address: A }).returning();
+      ids[chain] = w!.id;
+    }
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  type Move = { asset: string; amount: bigint; counterparty: string; evidence?: string; decimals?: number };
+  const addTx = async (
+    chain: string,
+    hash: string,
+    time: string,
+    block: bigint,
+    moves: Move[],
+    logs: { address: string; topics: string[]; data: string }[] = [],
+  ) => {
+    const walletId = ids[chain]!;
+    const at = new Date(time);
+    await database.db.insert(transactions).values({
+      walletId,
+      chain,
+      txHash: hash,
+      blockNumber: block,
+      time: at,
+      from: A,
+      to: NPM,
+      status: "success",
+    });
+    if (moves.length)
+      await database.db.insert(movements).values(
+        moves.map((m, k) => ({
+          walletId,
+          chain,
+          txHash: hash,
+          evidence: m.evidence ?? (m.asset === "native" ? "native" : "erc20"),
+          evidenceIndex: String(k),
+          blockNumber: block,
+          time: at,
+          asset: `${chain}:${m.asset}`,
+          symbol: null,
+          decimals: m.decimals ?? 18,
+          amount: m.amount,
+          counterparty: m.counterparty,
+        })),
+      );
+    for (const [k, l] of logs.entries())
+      await database.db.insert(rawRecords).values({
+        chain,
+        txHash: hash,
+        kind: "log",
+        index: k,
+        blockNumber: block,
+        data: { ...l, logIndex: k },
+      });
+  };
+  const build = (full = false) =>
+    buildLedger({
+      db: database.db,
+      userId,
+      settings: DEFAULT_CLASSIFY_SETTINGS,
+      resolveAsset: ({ chainAsset, symbol }) =>
+        chainAsset.endsWith(":native")
+          ? { asset: "ETH", symbol: "ETH" }
+          : { asset: chainAsset, symbol: symbol ?? chainAsset },
+      contracts: { ethereum: { uniswapV3PositionManagers: [NPM] } },
+      pricer,
+      full,
+    });
+  const view = async () =>
+    (await loadLedgerRows(database.db, userId)).map((r) => [
+      r.id,
+      r.type,
+      r.wallet,
+      r.toWallet,
+      r.outQuantity ?? r.inQuantity,
+      r.usdValue ?? r.feeUsd,
+      r.subtype,
+    ]);
+
+  test("a bridge pair across the range's start, V3 liquidity owed before it, prices repriced from the mark", async () => {
+    // A bridges 1 ETH from Ethereum to Base (0.99 arrives 20 minutes later).
+    await addTx("ethereum", "0xb1", "2025-01-01T00:00:00Z", 10n, [
+      { asset: "native", amount: -E18, counterparty: L1_BRIDGE },
+    ]);
+    await addTx("base", "0xb2", "2025-01-01T00:20:00Z", 500n, [
+      { asset: "native", amount: (99n * E18) / 100n, counterparty: EXT },
+    ]);
+    // Half of V3 position #7 is removed (10 TKN + 0.5 ETH owed), collected a day later with 0.01 ETH of fees.
+    const dec = encodeAbiParameters(
+      [{ type: "uint128" }, { type: "uint256" }, { type: "uint256" }],
+      [1000n, 10n * E18, E18 / 2n],
+    );
+    await addTx(
+      "ethereum",
+      "0xd1",
+      "2025-02-01T00:00:00Z",
+      20n,
+      [],
+      [{ address: NPM, topics: [DECREASE_LIQUIDITY_TOPIC, pad("0x7")], data: dec }],
+    );
+    const col = encodeAbiParameters(
+      [{ type: "address" }, { type: "uint256" }, { type: "uint256" }],
+      [A, 10n * E18, (51n * E18) / 100n],
+    );
+    await addTx(
+      "ethereum",
+      "0xc1",
+      "2025-02-02T00:00:00Z",
+      30n,
+      [
+        { asset: TKN, amount: 10n * E18, counterparty: EXT },
+        { asset: "native", amount: (51n * E18) / 100n, counterparty: NPM, evidence: "internal" },
+      ],
+      [{ address: NPM, topics: [COLLECT_TOPIC, pad("0x7")], data: col }],
+    );
+    expect((await build()).mode).toBe("full");
+    const full = await view();
+    // The 1,000 units removed are given for both tokens (TKN has no price: equal shares, value 0 with a warning).
+    expect(full).toEqual([
+      ["ethereum:0xb1:0", "transfer", `ethereum:${A}`, `base:${A}`, "0.99", "20", "bridge"],
+      ["ethereum:0xc1:0", "swap", `ethereum:${A}`, undefined, "500", "0", "lp_withdrawal"],
+      ["ethereum:0xc1:1", "swap", `ethereum:${A}`, undefined, "500", "0", "lp_withdrawal"],
+      ["ethereum:0xc1:2", "income", `ethereum:${A}`, undefined, "0.01", "20", "lp_fees"],
+    ]);
+
+    // A price change marked between the bridge's halves and between the decrease and the collect.
+    ethUsd = "2500";
+    await markLedgerDirty(database.db, { userId, from: new Date("2025-01-01T00:10:00Z") });
+    const r = await build();
+    expect(r).toMatchObject({ mode: "incremental", from: "2025-01-01T00:10:00.000Z" });
+    const after = await view();
+    // The bridge row is before the mark: its price stays; what follows is repriced; pairings hold.
+    expect(after).toEqual([
+      ["ethereum:0xb1:0", "transfer", `ethereum:${A}`, `base:${A}`, "0.99", "20", "bridge"],
+      ["ethereum:0xc1:0", "swap", `ethereum:${A}`, undefined, "500", "0", "lp_withdrawal"],
+      ["ethereum:0xc1:1", "swap", `ethereum:${A}`, undefined, "500", "0", "lp_withdrawal"],
+      ["ethereum:0xc1:2", "income", `ethereum:${A}`, undefined, "0.01", "25", "lp_fees"],
+    ]);
+    const stored = await database.db.select().from(classifications);
+    expect(stored.find((c) => c.txHash === "0xb2")).toMatchObject({
+      kind: "self_transfer",
+      uncertain: false,
+    });
+
+    // Marked between the decrease and the collect only: the owed liquidity comes from the stored facts.
+    await markLedgerDirty(database.db, { userId, from: new Date("2025-02-01T12:00:00Z") });
+    expect((await build()).mode).toBe("incremental");
+    expect(await view()).toEqual(after);
+    expect((await build()).mode).toBe("unchanged");
+  });
+
+  test("review link pairs two transactions nothing else would; the decision survives a full rebuild and can be undone", async () => {
+    // 2 ETH leave Ethereum to an unknown address; 2 ETH arrive on Base from another 10 hours later
+    // (outside the 6 h window for amount-and-time candidates): two review items.
+    await addTx("ethereum", "0xl1", "2025-05-01T00:00:00Z", 40n, [
+      { asset: "native", amount: -2n * E18, counterparty: EXT },
+    ]);
+    await addTx("base", "0xl2", "2025-05-01T10:00:00Z", 900n, [
+      { asset: "native", amount: 2n * E18, counterparty: EXT },
+    ]);
+    await build();
+    const open = async () =>
+      (await database.db.select().from(reviewItems))
+        .filter((r) => r.txHash === "0xl1" || r.txHash === "0xl2")
+        .map((r) => r.reason)
+        .sort();
+    expect(await open()).toEqual(["unmatched_inflow", "unmatched_outflow"]);
+    const link = await setLink({
+      db: database.db,
+      userId,
+      windowHours: 24,
+      a: "ethereum:0xl1",
+      b: "base:0xl2",
+      unlink: false,
+    });
+    const r = await build();
+    // Marked from the earlier transaction less the window.
+    expect(r).toMatchObject({ mode: "incremental", from: "2025-04-30T00:00:00.000Z" });
+    const linked = (await view()).filter((x) => String(x[0]).startsWith("ethereum:0xl1"));
+    expect(linked).toEqual([
+      ["ethereum:0xl1:0", "transfer", `ethereum:${A}`, `base:${A}`, "2", undefined, "bridge"],
+    ]);
+    expect(await open()).toEqual([]);
+    await build(true);
+    expect((await view()).filter((x) => String(x[0]).startsWith("ethereum:0xl1"))).toEqual(linked);
+    await removeDecision({ db: database.db, userId, windowHours: 24, id: link.id });
+    await build();
+    expect((await view()).filter((x) => String(x[0]).startsWith("ethereum:0xl1"))).toEqual([]);
+    expect(await open()).toEqual(["unmatched_inflow", "unmatched_outflow"]);
+  });
+});
