@@ -1,4 +1,5 @@
 import { register as demo } from "./demo.ts";
+import { register as forms } from "./forms.ts";
 import { register as gains } from "./gains.ts";
 import { register as harvest } from "./harvest.ts";
 import { register as ledger } from "./ledger.ts";
@@ -19,6 +20,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   review,
   ledger,
   gains,
+  forms,
   reconcile,
   harvest,
   serve,

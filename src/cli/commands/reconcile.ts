@@ -1,6 +1,114 @@
-import { pendingCommand } from "./pending.ts";
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import { UserInputError } from "../../errors.ts";
+import { METHODS, type Method, SCOPES, type Scope } from "../../tax/types.ts";
+import { commandCommon, commandServices } from "../command-services.ts";
 import type { RegisterCommand } from "./types.ts";
 
-export const register: RegisterCommand = (program) => {
-  pendingCommand(program, "reconcile", "reconcile a broker Form 1099-DA against on-chain activity");
+type ReconcileFlags = {
+  year?: string;
+  out: string;
+  method: string;
+  scope: string;
+  ledger?: string;
+  strict?: boolean;
+};
+
+const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UserInputError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
+  return value as T;
+};
+
+/** Writes `files` into `dir` all or nothing: temporary names first, renamed once all are written. */
+const writeAll = async (dir: string, files: Record<string, string>): Promise<string[]> => {
+  await mkdir(dir, { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const tmp = Object.keys(files).map((name) => ({ name, tmp: path.join(dir, `.${name}.${tag}.tmp`) }));
+  try {
+    for (const t of tmp) await writeFile(t.tmp, files[t.name]!);
+    for (const t of tmp) await rename(t.tmp, path.join(dir, t.name));
+  } catch (e) {
+    for (const t of tmp) await rm(t.tmp, { force: true });
+    throw e;
+  }
+  return tmp.map((t) => path.join(dir, t.name));
+};
+
+export const register: RegisterCommand = (program, runtime) => {
+  program
+    .command("reconcile")
+    .description(
+      "reconcile imported Forms 1099-DA with your books: final Form 8949 (boxes G–L, codes B/E/T/W), discrepancies, summary",
+    )
+    .requiredOption("--year <yyyy>", "the tax year")
+    .requiredOption("--out <dir>", "output folder (form8949.csv, discrepancies.csv, reconciliation.json)")
+    .option("--method <method>", `lot order: ${METHODS.join(", ")}`, "fifo")
+    .option("--scope <scope>", `lot pools: ${SCOPES.join(", ")}`, "transition")
+    .option("--ledger <file>", "ledger CSV v1 file (default: the stored ledger)")
+    .option("--strict", "fail instead of warning when a row takes more than its pool holds")
+    .action(async (flags: ReconcileFlags, command: Command) => {
+      if (!/^\d{4}$/.test(flags.year ?? ""))
+        throw new UserInputError(`--year expects YYYY, got "${flags.year}"`);
+      const year = Number(flags.year);
+      const method = oneOf<Method>("--method", flags.method, METHODS);
+      const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
+      const [
+        { reconcile, loadFormRows, formatReconcileSummary, formatDiscrepanciesCsv, formatReconciliationJson },
+        { formatForm8949Csv },
+        { createAssetIdentity, assetOptionsFromConfig },
+        { loadStoredLedger },
+      ] = await Promise.all([
+        import("../../reconcile/index.ts"),
+        import("../../tax/format.ts"),
+        import("../../assets/index.ts"),
+        import("./gains.ts"),
+      ]);
+      const common = commandCommon(command, runtime);
+      const { database, userId } = await commandServices(command, runtime);
+      const forms = await loadFormRows(database.db, userId, { taxYear: year });
+      if (forms.length === 0) {
+        throw new UserInputError(
+          `no Form 1099-DA rows for ${year}: import your broker's form first (lotwise forms import FILE --account WALLET)`,
+        );
+      }
+      const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
+      let stored: Awaited<ReturnType<typeof loadStoredLedger>> | undefined;
+      if (flags.ledger === undefined) stored = await loadStoredLedger({ command, runtime, allowEmpty: true });
+      const run = await reconcile({
+        db: database.db,
+        userId,
+        year,
+        method,
+        scope,
+        strict: flags.strict ?? false,
+        forms,
+        ledger:
+          flags.ledger !== undefined
+            ? { kind: "file", path: path.resolve(flags.ledger), source: flags.ledger }
+            : { kind: "rows", rows: stored!.rows },
+        displaySymbol: (a) => identity.displaySymbol(a),
+      });
+      // What the stored ledger says beside its rows (as lotwise gains reports it).
+      if (stored) {
+        const yearEnd = `${year}-12-31`;
+        for (const m of stored.notes.missingPrices)
+          if (m.date <= yearEnd) run.warnings.push({ code: "missing_price", ...m });
+        if (stored.notes.openReviews > 0)
+          run.warnings.push({
+            code: "unreviewed",
+            id: "",
+            date: "",
+            message: `${stored.notes.openReviews} transaction(s) await review and may be missing from the ledger or valued by a guess (lotwise review list)`,
+          });
+      }
+      const written = await writeAll(flags.out, {
+        "form8949.csv": formatForm8949Csv(run.form8949),
+        "discrepancies.csv": formatDiscrepanciesCsv(run.discrepancies),
+        "reconciliation.json": formatReconciliationJson(run),
+      });
+      runtime.out(formatReconcileSummary(run, written));
+    });
 };
