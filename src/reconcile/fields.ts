@@ -17,6 +17,7 @@ export const isProblem = (v: unknown): v is Problem =>
 export const MAX_UNIT_DECIMALS = 18;
 
 const PLAIN = /^\d+(\.\d+)?$/;
+const EXPONENT = /^\d*\.?\d+[eE][+-]?\d+$/;
 
 /**
  * A calendar date: `YYYY-MM-DD`, `MM/DD/YYYY` (one-digit month and day accepted), or an ISO 8601
@@ -64,7 +65,7 @@ export const parseUsd = (text: string, options: { negative?: boolean } = {}): st
   if (s.startsWith("$")) s = s.slice(1).trim();
   if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replaceAll(",", "");
   if (!PLAIN.test(s)) {
-    if (/[eE]/.test(s)) return { problem: `"${text}" has an exponent; write a plain decimal amount` };
+    if (EXPONENT.test(s)) return { problem: `"${text}" has an exponent; write a plain decimal amount` };
     return { problem: `"${text}" is not a USD amount` };
   }
   s = stripZeros(s);
@@ -80,7 +81,7 @@ export const parseUnits = (text: string): string | Problem => {
   const s = text.trim();
   if (!PLAIN.test(s)) {
     if (s.startsWith("-")) return { problem: `"${text}" is negative; units are positive` };
-    if (/[eE]/.test(s)) return { problem: `"${text}" has an exponent; write a plain decimal number` };
+    if (EXPONENT.test(s)) return { problem: `"${text}" has an exponent; write a plain decimal number` };
     if (/\d,\d/.test(s))
       return { problem: `"${text}" has a thousands separator; write a plain decimal number` };
     return { problem: `"${text}" is not a plain decimal number` };

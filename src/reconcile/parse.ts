@@ -114,7 +114,8 @@ export type ParseFormOptions = {
 /** Which format `text` is: Coinbase's report starts with its preamble or its header; anything else is 1099-DA CSV v1. */
 export const detectFormFormat = (text: string): FormFormat => {
   const head = text.replace(/^\uFEFF/, "").split(/\r\n|\n|\r/, 12);
-  if (head[0]?.startsWith("This report includes all taxable activity")) return "coinbase-gainloss";
+  if (head[0]?.replace(/^"/, "").startsWith("This report includes all taxable activity"))
+    return "coinbase-gainloss";
   if (
     head.some(
       (l) => l.replace(/^"/, "").startsWith("Transaction Type,") || l.startsWith('"Transaction Type"'),

@@ -3,7 +3,7 @@
  * `discrepancies.csv`, `reconciliation.json` and the human summary on stdout.
  */
 import { formatForm8949Csv } from "../tax/format.ts";
-import { formatCents } from "../tax/money.ts";
+import { formatCents, maxBigint } from "../tax/money.ts";
 import { type Cents, type GainsWarning, type PartTotals, SCHEDULE_D_LINES } from "../tax/types.ts";
 import { formatCsvRow } from "../utils/csv.ts";
 import { usd } from "./format-text.ts";
@@ -129,7 +129,7 @@ export const discrepancyWeight = (d: Discrepancy): bigint => {
   if (d.class === "form_only") all.push(a(d.proceedsForm));
   if (d.class === "ledger_only" || d.class === "term_differs") all.push(gain);
   if (d.class === "basis_missing") all.push(a(d.basisLedger));
-  return all.reduce((m, v) => (v > m ? v : m), 0n);
+  return all.reduce(maxBigint, 0n);
 };
 
 /** Discrepancies shown on stdout. */
