@@ -53,7 +53,8 @@ export const parseFormDate = (text: string): string | Problem => {
 /**
  * A USD amount: a plain decimal, optionally with a leading `$` and thousands separators
  * (`$1,234.56`), and a leading `-` when `negative` is allowed. Returns a plain decimal string
- * (`-1234.56`), exactly as precise as written.
+ * (`-1234.56`), exactly as precise as written (trailing zeros kept: they tell whether the broker
+ * wrote cents).
  */
 export const parseUsd = (text: string, options: { negative?: boolean } = {}): string | Problem => {
   let s = text.trim();
@@ -68,8 +69,9 @@ export const parseUsd = (text: string, options: { negative?: boolean } = {}): st
     if (EXPONENT.test(s)) return { problem: `"${text}" has an exponent; write a plain decimal amount` };
     return { problem: `"${text}" is not a USD amount` };
   }
-  s = stripZeros(s);
-  if (neg && s !== "0") {
+  // Leading zeros go; the cents stay as written (`10.00` says the broker reports cents, `10` may be rounded).
+  s = s.replace(/^0+(?=\d)/, "");
+  if (neg && /[1-9]/.test(s)) {
     if (!options.negative) return { problem: `"${text}" is negative` };
     return `-${s}`;
   }
@@ -120,5 +122,5 @@ export const usdToCents = (text: string): Cents => {
   return neg ? -c : c;
 };
 
-/** Whether an exact decimal USD amount is a whole number of dollars. */
-export const isWholeDollars = (text: string): boolean => !/\.\d*[1-9]/.test(text);
+/** Whether a USD amount was written in whole dollars (no decimal point): a broker may have rounded it. */
+export const isWholeDollars = (text: string): boolean => !text.includes(".");
