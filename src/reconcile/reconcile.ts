@@ -402,9 +402,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       termForm: f.term ?? formTerm[fi] ?? "",
     };
     if (formOnlySet.has(fi)) {
-      const sameDay = disposals.filter(
-        (d) => d.wallet === f.accountWallet && d.asset === formAsset[fi] && d.dateSold === f.dateSold,
-      );
+      const group = groups.get(groupKey(f.accountWallet, formAsset[fi]!, f.dateSold));
+      const sameDay = (group?.disposals ?? []).map((d) => disposals[d.index]!);
       discrepancies.push({
         ...base,
         class: "form_only",
@@ -447,14 +446,25 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       }),
     });
   });
+  // Brokers and broker accounts reporting each account wallet.
+  const reportersOf = new Map<string, { brokers: Set<string>; accounts: Set<string> }>();
+  for (const f of forms) {
+    let x = reportersOf.get(f.accountWallet);
+    if (!x) {
+      x = { brokers: new Set(), accounts: new Set() };
+      reportersOf.set(f.accountWallet, x);
+    }
+    x.brokers.add(f.broker);
+    x.accounts.add(f.brokerAccount);
+  }
   for (const di of ledgerOnly.sort((a, b) => a - b)) {
     const d = disposals[di]!;
-    const reporting = forms.filter((f) => f.accountWallet === d.wallet);
+    const reporting = reportersOf.get(d.wallet)!;
     const terms = [...new Set(d.rows.map((ri) => rows[ri]!.term))].sort((a, b) => termRank(a) - termRank(b));
     discrepancies.push({
       class: "ledger_only",
-      broker: [...new Set(reporting.map((f) => f.broker))].join(";"),
-      account: [...new Set(reporting.map((f) => f.brokerAccount))].join(";"),
+      broker: [...reporting.brokers].join(";"),
+      account: [...reporting.accounts].join(";"),
       accountWallet: d.wallet,
       formLine: "",
       formRowId: undefined,
@@ -471,7 +481,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       termLedger: terms.join(";"),
       adjustmentCodes: "",
       adjustment: undefined,
-      explanation: explainer.ledgerOnly(d, rows, [...new Set(reporting.map((f) => f.broker))]),
+      explanation: explainer.ledgerOnly(d, rows, [...reporting.brokers]),
     });
     disposalClass.set(di, "ledger_only");
   }

@@ -219,7 +219,7 @@ describe.each(DATABASE_KINDS)("stored forms on %s", (kind) => {
       accountWallet: "coinbase:main",
       rows: parsed,
     });
-    const back = await loadFormRows(database.db, u);
+    const back = await loadFormRows(database.db, u, { withRaw: true });
     expect(
       back.map(({ id: _i, importId: _m, accountWallet: _a, sourceFile: _s, taxYear: _t, ...r }) => r),
     ).toEqual(parsed);
