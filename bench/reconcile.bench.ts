@@ -141,6 +141,8 @@ const writeForms = (disposals: Form8949Row[][], count: number, seed: number, dir
       else if (r < 0.22) basis = undefined;
       else if (r < 0.27) basis = basis / 2n;
       else if (r < 0.32 && term !== "") term = term === "short" ? "long" : "short";
+      // The books net fees larger than a sale into negative proceeds; a form never shows that.
+      if (proceeds < 0n) proceeds = 0n;
       row(first.wallet, [
         "Broker",
         first.wallet.split(":")[0]!,

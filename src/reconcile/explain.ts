@@ -57,7 +57,7 @@ export const createExplainer = (args: ExplainerArgs) => {
     const r = ledger.get(id);
     const tx = firstTx(r?.tx);
     if (tx) return `tx ${tx}`;
-    const origin = r?.origin ?? r?.extra?.x_origin;
+    const origin = r?.origin;
     if (origin?.startsWith("import:")) return `ledger row ${id}, imported as '${origin.slice(7)}'`;
     return `ledger row ${id}`;
   };
@@ -67,7 +67,7 @@ export const createExplainer = (args: ExplainerArgs) => {
     const r = ledger.get(rowId);
     const tx = firstTx(r?.tx);
     if (tx) return `${what}, tx ${tx}`;
-    const origin = r?.origin ?? r?.extra?.x_origin;
+    const origin = r?.origin;
     if (origin?.startsWith("import:")) return `${what}, imported as '${origin.slice(7)}'`;
     return what;
   };

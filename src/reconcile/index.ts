@@ -38,9 +38,11 @@ export {
 export * from "./types.ts";
 export {
   DISCREPANCY_COLUMNS,
+  discrepancyLine,
   formatDiscrepanciesCsv,
   formatReconciledForm8949,
   formatReconcileSummary,
   formatReconciliationJson,
   reconciliationJson,
+  writeReconciliationFiles,
 } from "./write.ts";

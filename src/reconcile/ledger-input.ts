@@ -4,6 +4,7 @@
  * few rows explanations and transaction-id matching need are then looked up by id (a second,
  * cheap pass over a file: only the id cell of each plain record is read).
  */
+import { createReadStream } from "node:fs";
 import { streamLedgerFile } from "../ledger/read.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import type { LedgerFeed } from "../tax/index.ts";
@@ -13,7 +14,7 @@ export type LedgerInput =
   | {
       kind: "rows";
       /** Rows in ledger order (time, then file order); `origin` is optional. */
-      rows: readonly LedgerRowInfo[];
+      rows: readonly (LedgerRow & { origin?: string | undefined })[];
       /** Name used in error messages. @defaultValue "stored ledger" */
       source?: string | undefined;
     }
@@ -35,7 +36,7 @@ export const ledgerFeed = (input: LedgerInput): LedgerFeed =>
         for (const r of input.rows) h.row(r);
       };
 
-/** The rows of `input` whose ids are in `ids` (copies: streamed rows are reused objects). */
+/** The rows of `input` whose ids are in `ids` (what reconciliation needs of each). */
 export const lookupLedgerRows = async (
   input: LedgerInput,
   ids: ReadonlySet<string>,
@@ -46,21 +47,110 @@ export const lookupLedgerRows = async (
     for (const r of input.rows) if (ids.has(r.id)) out.set(r.id, r);
     return out;
   }
-  let idCell = -1;
+  const fast = await scanLedgerFile(input.path, ids);
+  if (fast) return fast;
   await streamLedgerFile(
     input.path,
     (row: LedgerRow) => {
-      if (ids.has(row.id)) out.set(row.id, { ...row, extra: row.extra ? { ...row.extra } : undefined });
+      if (ids.has(row.id)) out.set(row.id, infoOf(row, row.extra?.x_origin));
     },
     {
       source: ledgerSourceName(input),
       // Plain records: read only the id cell; decode the record only when it is wanted.
       onRaw: (raw) => {
-        if (idCell < 0) idCell = raw.fields.indexOf("id");
+        const idCell = raw.fields.indexOf("id");
         const id = raw.buf.toString("utf8", raw.starts[idCell]!, raw.ends[idCell]!);
         return !ids.has(id);
       },
     },
   );
   return out;
+};
+
+const infoOf = (r: LedgerRow, origin: string | undefined): LedgerRowInfo => ({
+  id: r.id,
+  type: r.type,
+  wallet: r.wallet,
+  tx: r.tx,
+  feeUsd: r.feeUsd,
+  subtype: r.subtype,
+  origin,
+});
+
+const READ_BYTES = 1 << 20;
+const LF = 10;
+const CR = 13;
+const COMMA = 44;
+const QUOTE = 34;
+
+/**
+ * The fast path of `lookupLedgerRows` for a file: lines are split on LF and only the id cell of
+ * each is decoded; a wanted line is split into cells. The file was already validated by the
+ * engine's pass. Returns undefined (use the CSV reader) when the file has a quote or a lone CR,
+ * which this scan does not interpret.
+ */
+const scanLedgerFile = async (
+  path: string,
+  ids: ReadonlySet<string>,
+): Promise<Map<string, LedgerRowInfo> | undefined> => {
+  const out = new Map<string, LedgerRowInfo>();
+  let header: string[] | undefined;
+  const col = { id: -1, type: -1, wallet: -1, tx: -1, fee_usd: -1, subtype: -1, x_origin: -1 };
+  let bad = false;
+  // Next CR at or after the current line in the current buffer (found once per stretch, not per line).
+  let nextCr = -1;
+  let crBuf: Buffer | undefined;
+  const line = (buf: Buffer, start: number, end: number) => {
+    if (end > start && buf[end - 1] === CR) end--;
+    if (end === start) return;
+    if (crBuf !== buf || (nextCr >= 0 && nextCr < start)) {
+      crBuf = buf;
+      nextCr = buf.indexOf(CR, start);
+    }
+    if (nextCr >= 0 && nextCr < end) {
+      bad = true;
+      return;
+    }
+    if (header === undefined) {
+      header = buf
+        .toString("utf8", start, end)
+        .replace(/^\uFEFF/, "")
+        .split(",")
+        .map((h) => h.trim());
+      for (const k of Object.keys(col) as (keyof typeof col)[]) col[k] = header.indexOf(k);
+      return;
+    }
+    // The id cell: after `col.id` commas.
+    let s = start;
+    for (let k = 0; k < col.id; k++) s = buf.indexOf(COMMA, s) + 1;
+    let e = buf.indexOf(COMMA, s);
+    if (e < 0 || e > end) e = end;
+    const id = buf.toString("utf8", s, e);
+    if (!ids.has(id)) return;
+    const cells = buf.toString("utf8", start, end).split(",");
+    const cell = (i: number) => (i < 0 || cells[i] === "" ? undefined : cells[i]);
+    out.set(id, {
+      id,
+      type: cells[col.type] as LedgerRow["type"],
+      wallet: cells[col.wallet] ?? "",
+      tx: cell(col.tx),
+      feeUsd: cell(col.fee_usd),
+      subtype: cell(col.subtype),
+      origin: cell(col.x_origin),
+    });
+  };
+  let rest: Buffer | undefined;
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_BYTES })) {
+    const buf: Buffer = rest ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    if (buf.indexOf(QUOTE) >= 0) return undefined;
+    let pos = 0;
+    for (let nl = buf.indexOf(LF, pos); nl >= 0; nl = buf.indexOf(LF, pos)) {
+      line(buf, pos, nl);
+      pos = nl + 1;
+    }
+    if (bad || (header !== undefined && col.id < 0)) return undefined;
+    rest = pos < buf.length ? buf.subarray(pos) : undefined;
+  }
+  if (rest) line(rest, 0, rest.length);
+  return bad ? undefined : out;
 };

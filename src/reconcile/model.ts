@@ -6,8 +6,14 @@ import type { LedgerRow } from "../ledger/types.ts";
 import type { Cents, Form8949Box, Term } from "../tax/types.ts";
 import type { AdjustmentCode } from "./types.ts";
 
-/** A ledger row with where it came from (`chain`, `import:<name>`), when known. */
-export type LedgerRowInfo = LedgerRow & { origin?: string | undefined };
+/**
+ * What reconciliation needs of a ledger row (a full `LedgerRow` qualifies): its transaction
+ * hashes for matching, and for explanations its type, wallet, fee and where it came from
+ * (`chain`, `import:<name>`, when known).
+ */
+export type LedgerRowInfo = Pick<LedgerRow, "id" | "type" | "wallet" | "tx" | "feeUsd" | "subtype"> & {
+  origin?: string | undefined;
+};
 
 /** One disposal of a reported account: the engine's Form 8949 rows sharing a disposal id. */
 export type Disposal = {
@@ -33,6 +39,10 @@ export type Piece = {
   row: number;
   /** Index of the form row. */
   form: number;
+  /** Position among the pieces of its engine row. */
+  index: number;
+  /** Whether its engine row is split between several form rows. */
+  split: boolean;
   /** Units of 10^-scale. */
   units: bigint;
   /** The books' share of the row's proceeds and basis. */

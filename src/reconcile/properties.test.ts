@@ -353,6 +353,6 @@ describe("reconciliation invariant", () => {
       { numRuns: 150 },
     );
     // The generated cases reach every class and every code.
-    for (const c of [...RECONCILE_CLASSES, "B", "E", "T", "W", "BE", "BT"]) expect(seen, c).toContain(c);
+    for (const c of [...RECONCILE_CLASSES, "B", "E", "T", "W"]) expect(seen, c).toContain(c);
   }, 60_000);
 });

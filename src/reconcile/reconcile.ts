@@ -128,7 +128,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   // Disposals of the reported accounts.
   const disposals: Disposal[] = [];
   const disposalById = new Map<string, Disposal>();
-  const rowUnits = new Map<number, bigint>();
+  const rowUnits: bigint[] = new Array(rows.length);
   rows.forEach((r, i) => {
     if (!accounts.has(r.wallet)) return;
     let d = disposalById.get(r.disposalId);
@@ -149,7 +149,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       disposalById.set(r.disposalId, d);
     }
     const u = unitsOf(r.quantity);
-    rowUnits.set(i, u);
+    rowUnits[i] = u;
     d.rows.push(i);
     d.units += u;
     d.proceeds += r.proceeds;
@@ -192,18 +192,43 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       txid: f.transactionId?.trim().toLowerCase() || undefined,
     });
   });
+  const NO_KEYS: string[] = [];
+  const hasTxid = new Map<string, boolean>();
   for (const d of disposals) {
-    const lr = input.ledger.get(d.rowId);
-    const hashes = (lr?.tx ?? "")
-      .split(";")
-      .map((h) => h.trim().toLowerCase())
-      .filter((h) => h !== "");
-    groupOf(groupKey(d.wallet, d.asset, d.dateSold)).disposals.push({
+    const k = groupKey(d.wallet, d.asset, d.dateSold);
+    const g = groupOf(k);
+    if (g.forms.length === 0) {
+      // Nothing reports this day: ledger_only, no need for ids.
+      g.disposals.push({
+        index: d.index,
+        units: d.units,
+        proceeds: d.proceeds,
+        keys: NO_KEYS,
+        ledgerTx: d.rowId,
+      });
+      continue;
+    }
+    let withIds = hasTxid.get(k);
+    if (withIds === undefined) {
+      withIds = g.forms.some((f) => f.txid !== undefined);
+      hasTxid.set(k, withIds);
+    }
+    const tx = input.ledger.get(d.rowId)?.tx;
+    const hashes =
+      tx === undefined || tx === ""
+        ? NO_KEYS
+        : tx.includes(";")
+          ? tx
+              .split(";")
+              .map((h) => h.trim().toLowerCase())
+              .filter((h) => h !== "")
+          : [tx.trim().toLowerCase()];
+    g.disposals.push({
       index: d.index,
       units: d.units,
       proceeds: d.proceeds,
-      keys: [d.rowId.toLowerCase(), d.id.toLowerCase(), ...hashes],
-      ledgerTx: hashes[0] ?? d.rowId.toLowerCase(),
+      keys: withIds ? [d.rowId.toLowerCase(), d.id.toLowerCase(), ...hashes] : NO_KEYS,
+      ledgerTx: hashes[0] ?? d.rowId,
     });
   }
 
@@ -240,7 +265,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     let fi = 0;
     let fLeft = formUnits[fs[0]!]!;
     for (const ri of rs) {
-      let rLeft = rowUnits.get(ri)!;
+      let rLeft = rowUnits[ri]!;
       while (rLeft > 0n) {
         while (fLeft === 0n && fi < fs.length - 1) fLeft = formUnits[fs[++fi]!]!;
         // Units add up by construction; a zero-unit tail can only come from the last form row.
@@ -261,12 +286,19 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     ps.forEach((x, k) => {
       x.booksProceeds = pr[k]!;
       x.booksBasis = bs[k]!;
+      x.index = k;
+      x.split = ps.length > 1;
       (piecesOfForm.get(x.form) ?? setGet(piecesOfForm, x.form)).push(x);
     });
   }
+  piecesOfRow.clear();
 
-  // Columns (d), (e), (f), (g) and the class of each matched form row.
+  // Per matched form row: columns (d), (e), (f), (g) of its lines, its class and its line of
+  // discrepancies.csv. Its pieces are dropped once its lines exist (large years stay in memory).
   const formClass = new Map<number, ReconcileClass>();
+  const formDiscrepancy: (Discrepancy | undefined)[] = new Array(forms.length);
+  /** Lines replacing each reported engine row, by row index (a split row has several). */
+  const linesOfRow: (ReconciledRow[] | undefined)[] = new Array(rows.length);
   const explainer = createExplainer({
     ledger: input.ledger,
     moves: input.moves ?? [],
@@ -275,11 +307,30 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     qty,
   });
   const byCode: Record<AdjustmentCode, Cents> = { B: 0n, D: 0n, E: 0n, T: 0n, W: 0n };
+  const baseOf = (f: FormRow, fi: number) => ({
+    broker: f.broker,
+    account: f.brokerAccount,
+    accountWallet: f.accountWallet,
+    formLine: `${f.sourceFile}:${f.line}`,
+    formRowId: f.id,
+    asset: formAsset[fi]!,
+    dateSold: f.dateSold,
+    unitsForm: f.units,
+    proceedsForm: formProceeds[fi]!,
+    basisForm: formBasis[fi],
+    termForm: f.term ?? formTerm[fi] ?? "",
+  });
   for (const [fi, ps] of piecesOfForm) {
     const f = forms[fi]!;
     const weights = ps.map((x) => x.units);
-    const booksP = ps.reduce((s, x) => s + x.booksProceeds, 0n);
-    const booksB = ps.reduce((s, x) => s + x.booksBasis, 0n);
+    let booksP = 0n;
+    let booksB = 0n;
+    let units = 0n;
+    for (const x of ps) {
+      booksP += x.booksProceeds;
+      booksB += x.booksBasis;
+      units += x.units;
+    }
     const dp = formProceeds[fi]! - booksP;
     const dpShares = apportion(dp, weights);
     const reportedBasis = formBasis[fi];
@@ -289,45 +340,95 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     const discount = apportion(f.accruedMarketDiscount ? usdToCents(f.accruedMarketDiscount) : 0n, weights);
     const basisDiffers = reportedBasis !== undefined && abs(db) > tolerance(f.costBasis!, ps.length);
     const term = formTerm[fi];
+    const box2 = f.basisReported;
+    let adj = 0n;
+    const codeSet = new Set<string>();
+    let termDiffers = false;
     ps.forEach((x, k) => {
-      const box2 = f.basisReported;
       x.proceeds = x.booksProceeds + dpShares[k]!;
       x.basis = box2 ? x.booksBasis + dbShares[k]! : x.booksBasis;
       const parts: Partial<Record<AdjustmentCode, Cents>> = {};
       if (dpShares[k] !== 0n) parts.E = -dpShares[k]!;
       if (box2 ? dbShares[k] !== 0n : basisDiffers) parts.B = box2 ? dbShares[k]! : 0n;
       if (discount[k] !== 0n) parts.D = -discount[k]!;
-      if (term !== undefined && term !== x.term) parts.T = 0n;
+      if (term !== undefined && term !== x.term) {
+        parts.T = 0n;
+        termDiffers = true;
+      }
       if (wash[k] !== 0n) parts.W = wash[k]!;
       const codes = (Object.keys(parts) as AdjustmentCode[]).sort();
       x.codes = codes.join("");
       x.parts = parts;
       x.adjustment = codes.reduce((s, c) => s + parts[c]!, 0n);
-      for (const c of codes) byCode[c] += parts[c]!;
+      for (const c of codes) {
+        byCode[c] += parts[c]!;
+        codeSet.add(c);
+      }
+      adj += x.adjustment;
       x.box = x.term === "short" ? (box2 ? "G" : "H") : box2 ? "J" : "K";
       // (h) = books gain + W − D, by construction.
       if (x.proceeds - x.basis + x.adjustment !== x.booksProceeds - x.booksBasis + wash[k]! - discount[k]!)
         throw new Error(
           `internal: column (h) of form row ${f.sourceFile}:${f.line} does not match the books`,
         );
+      const r = rows[x.row]!;
+      const q = x.split ? qty(x.units) : r.quantity;
+      let lines = linesOfRow[x.row];
+      if (!lines) {
+        lines = [];
+        linesOfRow[x.row] = lines;
+      }
+      lines[x.index] = {
+        ...r,
+        quantity: q,
+        description: x.split ? `${q} ${r.asset}` : r.description,
+        proceeds: x.proceeds,
+        costBasis: x.basis,
+        adjustmentCode: x.codes,
+        adjustment: x.codes === "" ? undefined : x.adjustment,
+        gain: x.proceeds - x.basis + x.adjustment,
+        box: x.box,
+        formRowId: f.id,
+      };
     });
-    const termDiffers = term !== undefined && ps.some((x) => x.term !== term);
     const proceedsDiffer = abs(dp) > tolerance(f.proceeds, ps.length);
-    formClass.set(
-      fi,
-      termDiffers
-        ? "term_differs"
-        : basisDiffers
-          ? "basis_differs"
-          : proceedsDiffer
-            ? "proceeds_differ"
-            : reportedBasis === undefined
-              ? "basis_missing"
-              : "matched",
-    );
+    const cls: ReconcileClass = termDiffers
+      ? "term_differs"
+      : basisDiffers
+        ? "basis_differs"
+        : proceedsDiffer
+          ? "proceeds_differ"
+          : reportedBasis === undefined
+            ? "basis_missing"
+            : "matched";
+    formClass.set(fi, cls);
+    const codes = [...codeSet].sort().join("");
+    const terms: string[] = [];
+    if (ps.some((x) => x.term === "short")) terms.push("short");
+    if (ps.some((x) => x.term === "long")) terms.push("long");
+    formDiscrepancy[fi] = {
+      ...baseOf(f, fi),
+      class: cls,
+      ledgerIds: [...new Set(ps.map((x) => rows[x.row]!.disposalId))],
+      unitsLedger: qty(units),
+      proceedsLedger: booksP,
+      basisLedger: booksB,
+      termLedger: terms.join(";"),
+      adjustmentCodes: codes,
+      adjustment: codes === "" ? undefined : adj,
+      explanation: explainer.formRow(cls, f, formAsset[fi]!, ps, rows, {
+        booksProceeds: booksP,
+        booksBasis: booksB,
+        formProceeds: formProceeds[fi]!,
+        formBasis: reportedBasis,
+        adjustment: adj,
+        codes,
+      }),
+    };
   }
+  piecesOfForm.clear();
 
-  // Form 8949 in disposal order.
+  // Form 8949 in disposal order: unreported rows as the engine wrote them.
   const form8949: ReconciledRow[] = [];
   const boxes: Record<string, PartTotals> = {};
   for (const b of ["G", "H", "I", "J", "K", "L"]) boxes[b] = emptyTotals();
@@ -338,39 +439,22 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   let adjustment = 0n;
   const push = (r: ReconciledRow) => {
     form8949.push(r);
+    const a = r.adjustment ?? 0n;
     for (const t of [boxes[r.box]!, r.term === "short" ? shortTerm : longTerm]) {
       t.proceeds += r.proceeds;
       t.costBasis += r.costBasis;
-      t.adjustments += r.adjustment ?? 0n;
+      t.adjustments += a;
       t.gain += r.gain;
       t.rows++;
     }
     gain += r.gain;
-    adjustment += r.adjustment ?? 0n;
+    adjustment += a;
   };
   rows.forEach((r, i) => {
     booksGain += r.gain;
-    const ps = piecesOfRow.get(i);
-    if (!ps) {
-      push({ ...r, formRowId: undefined });
-      return;
-    }
-    for (const x of ps) {
-      const split = ps.length > 1;
-      const q = split ? qty(x.units) : r.quantity;
-      push({
-        ...r,
-        quantity: q,
-        description: split ? `${q} ${r.asset}` : r.description,
-        proceeds: x.proceeds,
-        costBasis: x.basis,
-        adjustmentCode: x.codes,
-        adjustment: x.codes === "" ? undefined : x.adjustment,
-        gain: x.proceeds - x.basis + x.adjustment,
-        box: x.box,
-        formRowId: forms[x.form]!.id,
-      });
-    }
+    const lines = linesOfRow[i];
+    if (lines) for (const l of lines) push(l);
+    else push(r);
   });
 
   // discrepancies.csv: every form row (file order), then every unreported disposal.
@@ -388,62 +472,23 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     for (const di of p.disposals) disposalClass.set(di, worst);
   }
   forms.forEach((f, fi) => {
-    const base = {
-      broker: f.broker,
-      account: f.brokerAccount,
-      accountWallet: f.accountWallet,
-      formLine: `${f.sourceFile}:${f.line}`,
-      formRowId: f.id,
-      asset: formAsset[fi]!,
-      dateSold: f.dateSold,
-      unitsForm: f.units,
-      proceedsForm: formProceeds[fi]!,
-      basisForm: formBasis[fi],
-      termForm: f.term ?? formTerm[fi] ?? "",
-    };
-    if (formOnlySet.has(fi)) {
-      const group = groups.get(groupKey(f.accountWallet, formAsset[fi]!, f.dateSold));
-      const sameDay = (group?.disposals ?? []).map((d) => disposals[d.index]!);
-      discrepancies.push({
-        ...base,
-        class: "form_only",
-        ledgerIds: [],
-        unitsLedger: "",
-        proceedsLedger: undefined,
-        basisLedger: undefined,
-        termLedger: "",
-        adjustmentCodes: "",
-        adjustment: undefined,
-        explanation: explainer.formOnly(f, formAsset[fi]!, sameDay, assetsOf.get(f.accountWallet)),
-      });
+    if (!formOnlySet.has(fi)) {
+      discrepancies.push(formDiscrepancy[fi]!);
       return;
     }
-    const ps = piecesOfForm.get(fi) ?? [];
-    const cls = formClass.get(fi)!;
-    const ledgerIds = [...new Set(ps.map((x) => rows[x.row]!.disposalId))];
-    const codes = [...new Set(ps.flatMap((x) => [...x.codes]))].sort().join("");
-    const terms = [...new Set(ps.map((x) => x.term))].sort((a, b) => termRank(a) - termRank(b));
-    const booksP = ps.reduce((s, x) => s + x.booksProceeds, 0n);
-    const booksB = ps.reduce((s, x) => s + x.booksBasis, 0n);
-    const adj = ps.reduce((s, x) => s + x.adjustment, 0n);
+    const group = groups.get(groupKey(f.accountWallet, formAsset[fi]!, f.dateSold));
+    const sameDay = (group?.disposals ?? []).map((d) => disposals[d.index]!);
     discrepancies.push({
-      ...base,
-      class: cls,
-      ledgerIds,
-      unitsLedger: qty(ps.reduce((s, x) => s + x.units, 0n)),
-      proceedsLedger: booksP,
-      basisLedger: booksB,
-      termLedger: terms.join(";"),
-      adjustmentCodes: codes,
-      adjustment: codes === "" ? undefined : adj,
-      explanation: explainer.formRow(cls, f, formAsset[fi]!, ps, rows, {
-        booksProceeds: booksP,
-        booksBasis: booksB,
-        formProceeds: formProceeds[fi]!,
-        formBasis: formBasis[fi],
-        adjustment: adj,
-        codes,
-      }),
+      ...baseOf(f, fi),
+      class: "form_only",
+      ledgerIds: [],
+      unitsLedger: "",
+      proceedsLedger: undefined,
+      basisLedger: undefined,
+      termLedger: "",
+      adjustmentCodes: "",
+      adjustment: undefined,
+      explanation: explainer.formOnly(f, formAsset[fi]!, sameDay, assetsOf.get(f.accountWallet)),
     });
   });
   // Brokers and broker accounts reporting each account wallet.
@@ -553,6 +598,8 @@ const dateRank = (d: string | undefined): string => (d && d !== "VARIOUS" ? d : 
 const newPiece = (row: number, form: number, units: bigint, term: Term): Piece => ({
   row,
   form,
+  index: 0,
+  split: false,
   units,
   booksProceeds: 0n,
   booksBasis: 0n,

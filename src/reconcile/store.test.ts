@@ -189,7 +189,9 @@ describe.each(DATABASE_KINDS)("stored forms on %s", (kind) => {
     ]);
     // −310.42 + 65.60 + 0 − 130.00 − 80.00 (worked out in src/cli/commands/reconcile.test.ts).
     expect(run.gain).toBe(-45482n);
-    expect(run.discrepancies[0]!.explanation).toContain("(tx 0x9b2c4e6f8a0b1c2d3e4f5061728394a5b6c7d8e9f0a1b2c3d4e5f60718293a4b)");
+    expect(run.discrepancies[0]!.explanation).toContain(
+      "(tx 0x9b2c4e6f8a0b1c2d3e4f5061728394a5b6c7d8e9f0a1b2c3d4e5f60718293a4b)",
+    );
     expect(run.discrepancies[5]!.explanation).toContain("(cb-5, imported as 'coinbase')");
     outputs.set(
       kind,

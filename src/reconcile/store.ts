@@ -261,6 +261,9 @@ const FORM_ROW_SELECT =
   federal_withheld::text, term, noncovered, transferred_in_units::text, transferred_in_date, transaction_id)`);
 const FORM_ROW_SELECT_RAW = sql.raw(`json_build_array(id, raw)`);
 
+/** Rows per page of `loadFormRows`. */
+const LOAD_PAGE = 20_000;
+
 type FormRowTuple = [
   number,
   number,
@@ -293,8 +296,8 @@ type FormRowTuple = [
 /**
  * Stored form rows, by import then line. `taxYear` and `accountWallet` narrow them; `raw` (the
  * cells as read) is loaded only with `withRaw` (reconciliation never needs it).
- * @dev One `json_agg` value instead of a result set: decoding 100,000 rows × 27 columns cell by
- * cell costs seconds on PGlite; one JSON text parses natively in milliseconds.
+ * @dev JSON values (one per page of `LOAD_PAGE` rows) instead of a result set: decoding 100,000
+ * rows × 26 columns cell by cell costs seconds on PGlite; JSON text parses natively.
  */
 export const loadFormRows = async (
   db: DbOrTx,
@@ -304,18 +307,28 @@ export const loadFormRows = async (
   const where = [sql`user_id = ${userId}`];
   if (filter.taxYear !== undefined) where.push(sql`tax_year = ${filter.taxYear}`);
   if (filter.accountWallet !== undefined) where.push(sql`account_wallet = ${filter.accountWallet}`);
-  const agg = async <T>(select: ReturnType<typeof sql.raw>): Promise<T[]> => {
-    const result = rowsOf<{ rows: string | T[] | null }>(
-      await db.execute(
-        sql`select json_agg(${select} order by import_id, source_line, id)::text as rows
-            from ${form1099daRows} where ${sql.join(where, sql` and `)}`,
-      ),
-    );
-    const text = result[0]?.rows;
-    if (text === null || text === undefined) return [];
-    return (typeof text === "string" ? JSON.parse(text) : text) as T[];
+  // Pages of rows by id: one JSON value each, so neither side ever holds one huge result.
+  const agg = async <T extends [number, ...unknown[]]>(select: ReturnType<typeof sql.raw>): Promise<T[]> => {
+    const out: T[] = [];
+    let after = 0;
+    for (;;) {
+      const result = rowsOf<{ rows: string | T[] | null }>(
+        await db.execute(
+          sql`select json_agg(${select} order by id)::text as rows from (select * from ${form1099daRows}
+              where ${sql.join([...where, sql`id > ${after}`], sql` and `)} order by id limit ${LOAD_PAGE}) page`,
+        ),
+      );
+      const text = result[0]?.rows;
+      if (text === null || text === undefined) break;
+      const page = (typeof text === "string" ? JSON.parse(text) : text) as T[];
+      for (const t of page) out.push(t);
+      if (page.length < LOAD_PAGE) break;
+      after = page[page.length - 1]![0];
+    }
+    return out;
   };
   const tuples = await agg<FormRowTuple>(FORM_ROW_SELECT);
+  tuples.sort((a, b) => a[1] - b[1] || a[5] - b[5] || a[0] - b[0]);
   const raws = filter.withRaw
     ? new Map(
         (await agg<[number, Record<string, string>]>(FORM_ROW_SELECT_RAW)).map(([id, raw]) => [id, raw]),

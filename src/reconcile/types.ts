@@ -145,8 +145,8 @@ export type ClassTotals = {
 
 /** A Form 8949 line of the reconciled return (the engine's row, routed and adjusted). */
 export type ReconciledRow = Form8949Row & {
-  /** The form row that reports it; undefined for rows in box I or L. */
-  formRowId: number | undefined;
+  /** The form row that reports it; absent for rows in box I or L (the engine's rows as they are). */
+  formRowId?: number | undefined;
 };
 
 /** Everything `reconcileYear` computes. */

@@ -2,9 +2,25 @@
  * Output formats of `lotwise reconcile` (spec §3): `form8949.csv` (the gains contract's columns),
  * `discrepancies.csv`, `reconciliation.json` and the human summary on stdout.
  */
-import { formatForm8949Csv } from "../tax/format.ts";
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import {
+  encodeForm8949Line,
+  FORM_8949_HEADER,
+  form8949Line,
+  formatForm8949Csv,
+  maxForm8949LineBytes,
+} from "../tax/format.ts";
 import { formatCents, maxBigint } from "../tax/money.ts";
-import { type Cents, type GainsWarning, type PartTotals, SCHEDULE_D_LINES } from "../tax/types.ts";
+import {
+  type Cents,
+  type Form8949Row,
+  type GainsWarning,
+  type PartTotals,
+  SCHEDULE_D_LINES,
+} from "../tax/types.ts";
 import { formatCsvRow } from "../utils/csv.ts";
 import { usd } from "./format-text.ts";
 import type { ReconcileRun } from "./run.ts";
@@ -34,31 +50,33 @@ export const DISCREPANCY_COLUMNS = [
 
 const cents = (c: Cents | undefined) => (c === undefined ? "" : formatCents(c));
 
+/** One `discrepancies.csv` record (with its newline). */
+export const discrepancyLine = (d: Discrepancy): string =>
+  formatCsvRow([
+    d.class,
+    d.broker,
+    d.account,
+    d.formLine,
+    d.ledgerIds.join(";"),
+    d.asset,
+    d.dateSold,
+    d.unitsForm,
+    d.unitsLedger,
+    cents(d.proceedsForm),
+    cents(d.proceedsLedger),
+    cents(d.basisForm),
+    cents(d.basisLedger),
+    d.termForm,
+    d.termLedger,
+    d.adjustmentCodes,
+    cents(d.adjustment),
+    d.explanation,
+  ]);
+
 /** `discrepancies.csv` text (formula-like cells escaped). */
 export const formatDiscrepanciesCsv = (rows: readonly Discrepancy[]): string => {
   let out = formatCsvRow(DISCREPANCY_COLUMNS);
-  for (const d of rows) {
-    out += formatCsvRow([
-      d.class,
-      d.broker,
-      d.account,
-      d.formLine,
-      d.ledgerIds.join(";"),
-      d.asset,
-      d.dateSold,
-      d.unitsForm,
-      d.unitsLedger,
-      cents(d.proceedsForm),
-      cents(d.proceedsLedger),
-      cents(d.basisForm),
-      cents(d.basisLedger),
-      d.termForm,
-      d.termLedger,
-      d.adjustmentCodes,
-      cents(d.adjustment),
-      d.explanation,
-    ]);
-  }
+  for (const d of rows) out += discrepancyLine(d);
   return out;
 };
 
@@ -118,6 +136,78 @@ export const reconciliationJson = (
 
 export const formatReconciliationJson = (r: ReconcileResult & { warnings?: GainsWarning[] }): string =>
   `${JSON.stringify(reconciliationJson(r), null, 2)}\n`;
+
+/** Bytes buffered per file before a write (no output is ever held whole in memory). */
+const BUFFER_BYTES = 1 << 20;
+
+/** A file written through a fixed buffer. */
+const createBufferedFile = (file: string) => {
+  const fd = openSync(file, "w");
+  const buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  let used = 0;
+  const flush = () => {
+    let done = 0;
+    while (done < used) done += writeSync(fd, buf, done, used - done);
+    used = 0;
+  };
+  const text = (t: string) => {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (used + t.length * 3 > buf.length) {
+      flush();
+      if (t.length * 3 > buf.length) {
+        writeSync(fd, t);
+        return;
+      }
+    }
+    used += buf.write(t, used);
+  };
+  const row8949 = (r: Form8949Row) => {
+    const room = maxForm8949LineBytes(r);
+    if (used + room > buf.length) {
+      flush();
+      if (room > buf.length) return text(form8949Line(r));
+    }
+    used = encodeForm8949Line(buf, used, r);
+  };
+  const close = () => {
+    flush();
+    closeSync(fd);
+  };
+  return { text, row8949, close };
+};
+
+/**
+ * Writes `form8949.csv`, `discrepancies.csv` and `reconciliation.json` into `dir`, streamed, all
+ * or nothing: each goes to a temporary name first and all are renamed once all are written.
+ * @returns the paths written.
+ */
+export const writeReconciliationFiles = async (
+  dir: string,
+  r: ReconcileResult & { warnings?: GainsWarning[] },
+): Promise<string[]> => {
+  await mkdir(dir, { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const names = ["form8949.csv", "discrepancies.csv", "reconciliation.json"];
+  const tmp = (name: string) => path.join(dir, `.${name}.${tag}.tmp`);
+  try {
+    const form = createBufferedFile(tmp(names[0]!));
+    form.text(FORM_8949_HEADER);
+    for (const row of r.form8949) form.row8949(row);
+    form.close();
+    const disc = createBufferedFile(tmp(names[1]!));
+    disc.text(formatCsvRow(DISCREPANCY_COLUMNS));
+    for (const d of r.discrepancies) disc.text(discrepancyLine(d));
+    disc.close();
+    const json = createBufferedFile(tmp(names[2]!));
+    json.text(formatReconciliationJson(r));
+    json.close();
+    for (const n of names) await rename(tmp(n), path.join(dir, n));
+  } catch (e) {
+    for (const n of names) await rm(tmp(n), { force: true });
+    throw e;
+  }
+  return names.map((n) => path.join(dir, n));
+};
 
 /** How much is at stake in a discrepancy (the largest of its differences), to list the largest first. */
 export const discrepancyWeight = (d: Discrepancy): bigint => {

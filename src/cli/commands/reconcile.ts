@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { UserInputError } from "../../errors.ts";
@@ -22,21 +20,6 @@ const oneOf = <T extends string>(flag: string, value: string, allowed: readonly 
   return value as T;
 };
 
-/** Writes `files` into `dir` all or nothing: temporary names first, renamed once all are written. */
-const writeAll = async (dir: string, files: Record<string, string>): Promise<string[]> => {
-  await mkdir(dir, { recursive: true });
-  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const tmp = Object.keys(files).map((name) => ({ name, tmp: path.join(dir, `.${name}.${tag}.tmp`) }));
-  try {
-    for (const t of tmp) await writeFile(t.tmp, files[t.name]!);
-    for (const t of tmp) await rename(t.tmp, path.join(dir, t.name));
-  } catch (e) {
-    for (const t of tmp) await rm(t.tmp, { force: true });
-    throw e;
-  }
-  return tmp.map((t) => path.join(dir, t.name));
-};
-
 export const register: RegisterCommand = (program, runtime) => {
   program
     .command("reconcile")
@@ -56,13 +39,11 @@ export const register: RegisterCommand = (program, runtime) => {
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
       const [
-        { reconcile, loadFormRows, formatReconcileSummary, formatDiscrepanciesCsv, formatReconciliationJson },
-        { formatForm8949Csv },
+        { reconcile, loadFormRows, formatReconcileSummary, writeReconciliationFiles },
         { createAssetIdentity, assetOptionsFromConfig },
         { loadStoredLedger },
       ] = await Promise.all([
         import("../../reconcile/index.ts"),
-        import("../../tax/format.ts"),
         import("../../assets/index.ts"),
         import("./gains.ts"),
       ]);
@@ -104,11 +85,7 @@ export const register: RegisterCommand = (program, runtime) => {
             message: `${stored.notes.openReviews} transaction(s) await review and may be missing from the ledger or valued by a guess (lotwise review list)`,
           });
       }
-      const written = await writeAll(flags.out, {
-        "form8949.csv": formatForm8949Csv(run.form8949),
-        "discrepancies.csv": formatDiscrepanciesCsv(run.discrepancies),
-        "reconciliation.json": formatReconciliationJson(run),
-      });
+      const written = await writeReconciliationFiles(flags.out, run);
       runtime.out(formatReconcileSummary(run, written));
     });
 };
