@@ -157,8 +157,9 @@ const writeForms = (disposals: Form8949Row[][], count: number, seed: number, dir
         term,
       ]);
     };
-    if (r >= 0.32 && r < 0.37 && parts.length > 1) parts.forEach((p, k) => form([p], k));
-    else form(parts, 0);
+    if (r >= 0.32 && r < 0.37 && parts.length > 1) {
+      for (const [k, p] of parts.entries()) form([p], k);
+    } else form(parts, 0);
     if (r >= 0.99) {
       row(first.wallet, [
         "Broker",

@@ -124,3 +124,12 @@ export const usdToCents = (text: string): Cents => {
 
 /** Whether a USD amount was written in whole dollars (no decimal point): a broker may have rounded it. */
 export const isWholeDollars = (text: string): boolean => !text.includes(".");
+
+/** Whether `s` has an ASCII control character (never part of a name or id; the store uses two as separators). */
+export const hasControlCharacter = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 127) return true;
+  }
+  return false;
+};

@@ -7,6 +7,7 @@ import { parseWalletSpec } from "../../chains/registry.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import type { AssetIdentity } from "../assets/index.ts";
 import { UserInputError } from "../errors.ts";
+import { hasControlCharacter } from "./fields.ts";
 import { parseFormText } from "./parse.ts";
 import { type ImportFormsResult, importForms, knownAccountWallets } from "./store.ts";
 import type { FormFormat } from "./types.ts";
@@ -49,6 +50,7 @@ export const importFormFile = async (
   args: ImportFormFileArgs,
 ): Promise<ImportFormsResult & { format: FormFormat; rows: number; accountWallet: string }> => {
   const file = args.file ?? args.path;
+  if (hasControlCharacter(file)) throw new UserInputError("the file name contains a control character");
   let bytes: Buffer;
   try {
     bytes = await readFile(args.path);

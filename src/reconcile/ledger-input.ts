@@ -78,6 +78,13 @@ const infoOf = (r: LedgerRow, origin: string | undefined): LedgerRowInfo => ({
 });
 
 const READ_BYTES = 1 << 20;
+
+/** 32-bit FNV-1a of `buf[start, end)`. */
+const fnv1a = (buf: Buffer, start: number, end: number): number => {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h >>> 0;
+};
 const LF = 10;
 const CR = 13;
 const COMMA = 44;
@@ -94,6 +101,11 @@ const scanLedgerFile = async (
   ids: ReadonlySet<string>,
 ): Promise<Map<string, LedgerRowInfo> | undefined> => {
   const out = new Map<string, LedgerRowInfo>();
+  const hashes = new Set<number>();
+  for (const id of ids) {
+    const b = Buffer.from(id, "utf8");
+    hashes.add(fnv1a(b, 0, b.length));
+  }
   let header: string[] | undefined;
   const col = { id: -1, type: -1, wallet: -1, tx: -1, fee_usd: -1, subtype: -1, x_origin: -1 };
   let bad = false;
@@ -125,6 +137,8 @@ const scanLedgerFile = async (
     for (let k = 0; k < col.id; k++) s = buf.indexOf(COMMA, s) + 1;
     let e = buf.indexOf(COMMA, s);
     if (e < 0 || e > end) e = end;
+    // Most lines are not wanted: compare a hash of the bytes before making a string.
+    if (!hashes.has(fnv1a(buf, s, e))) return;
     const id = buf.toString("utf8", s, e);
     if (!ids.has(id)) return;
     const cells = buf.toString("utf8", start, end).split(",");

@@ -65,6 +65,15 @@ const groupBy = <T>(items: readonly T[], key: (t: T) => string | undefined): Map
 
 /** Matches one group (one account, asset and date). */
 export const matchGroup = (forms: readonly MatchForm[], disposals: readonly MatchDisposal[]): GroupMatch => {
+  // The common cases, without building any index.
+  if (forms.length === 0) return { pairs: [], formOnly: [], ledgerOnly: disposals.map((d) => d.index) };
+  if (disposals.length === 0) return { pairs: [], formOnly: forms.map((f) => f.index), ledgerOnly: [] };
+  if (forms.length === 1 && disposals.length === 1 && forms[0]!.units === disposals[0]!.units)
+    return {
+      pairs: [{ forms: [forms[0]!.index], disposals: [disposals[0]!.index] }],
+      formOnly: [],
+      ledgerOnly: [],
+    };
   const pairs: MatchPair[] = [];
   const formDone = new Set<number>();
   const dispDone = new Set<number>();

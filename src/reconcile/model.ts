@@ -4,7 +4,6 @@
  */
 import type { LedgerRow } from "../ledger/types.ts";
 import type { Cents, Form8949Box, Term } from "../tax/types.ts";
-import type { AdjustmentCode } from "./types.ts";
 
 /**
  * What reconciliation needs of a ledger row (a full `LedgerRow` qualifies): its transaction
@@ -52,8 +51,6 @@ export type Piece = {
   proceeds: Cents;
   basis: Cents;
   adjustment: Cents;
-  /** Column (g) split by code (see `ReconcileResult.adjustmentByCode`). */
-  parts: Partial<Record<AdjustmentCode, Cents>>;
   /** Column (f), alphabetical. */
   codes: string;
   term: Term;

@@ -10,7 +10,15 @@ import { UserInputError } from "../errors.ts";
 import { isLongTerm } from "../tax/dates.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
 import { formAssetId } from "./asset-names.ts";
-import { isProblem, type Problem, parseCheck, parseFormDate, parseUnits, parseUsd } from "./fields.ts";
+import {
+  hasControlCharacter,
+  isProblem,
+  type Problem,
+  parseCheck,
+  parseFormDate,
+  parseUnits,
+  parseUsd,
+} from "./fields.ts";
 import type { FormCheckbox, FormFormat, FormTerm, ParsedFormFile, ParsedFormRow } from "./types.ts";
 
 /** Problems listed in one error before "… and N more". */
@@ -314,6 +322,8 @@ const read1099daRow = (
   const transferredInUnits = optional("transferred_in_units", parseUnits);
   const transferredInDate = optional("transferred_in_date", parseFormDate);
   const transactionId = cell("transaction_id") || undefined;
+  for (const c of ["broker", "account", "asset_name", "transaction_id"] as const)
+    if (hasControlCharacter(cell(c))) problems.add(line, c, "contains a control character");
 
   // Cross-checks: a contradiction between boxes is reported, never guessed at.
   if (checkbox !== undefined) {
@@ -427,6 +437,8 @@ export const parseCoinbaseGainLoss = (text: string, options: ParseFormOptions): 
       if (v === "") problems.add(line, c, "required, but empty");
       return v;
     };
+    for (const c of ["Transaction ID", "Asset name"] as const)
+      if (hasControlCharacter(cell(c))) problems.add(line, c, "contains a control character");
     const type = need("Transaction Type");
     const assetName = need("Asset name");
     const amount = need("Amount");

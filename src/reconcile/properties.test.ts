@@ -246,9 +246,10 @@ const buildForms = (rows: readonly Form8949Row[], ps: readonly Perturb[], extra:
   for (const parts of byDisposal.values()) {
     const p = ps[i++ % ps.length]!;
     if (p.drop) continue;
-    if (p.split && parts.length > 1)
-      parts.forEach((r, k) => add([r], { ...p, proceedsDelta: k === 0 ? p.proceedsDelta : 0 }, i * 10 + k));
-    else add(parts, p, i * 10);
+    if (p.split && parts.length > 1) {
+      for (const [k, r] of parts.entries())
+        add([r], { ...p, proceedsDelta: k === 0 ? p.proceedsDelta : 0 }, i * 10 + k);
+    } else add(parts, p, i * 10);
   }
   const fake: Form8949Row = {
     disposalId: "none",

@@ -345,29 +345,43 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     const codeSet = new Set<string>();
     let termDiffers = false;
     ps.forEach((x, k) => {
-      x.proceeds = x.booksProceeds + dpShares[k]!;
-      x.basis = box2 ? x.booksBasis + dbShares[k]! : x.booksBasis;
-      const parts: Partial<Record<AdjustmentCode, Cents>> = {};
-      if (dpShares[k] !== 0n) parts.E = -dpShares[k]!;
-      if (box2 ? dbShares[k] !== 0n : basisDiffers) parts.B = box2 ? dbShares[k]! : 0n;
-      if (discount[k] !== 0n) parts.D = -discount[k]!;
-      if (term !== undefined && term !== x.term) {
-        parts.T = 0n;
+      const e = dpShares[k]!;
+      const b = dbShares[k]!;
+      const w = wash[k]!;
+      const d = discount[k]!;
+      x.proceeds = x.booksProceeds + e;
+      x.basis = box2 ? x.booksBasis + b : x.booksBasis;
+      // Column (f) in alphabetical order: B, D, E, T, W; (g) the sum of their parts.
+      const hasB = box2 ? b !== 0n : basisDiffers;
+      const hasT = term !== undefined && term !== x.term;
+      let codes = "";
+      if (hasB) {
+        codes += "B";
+        if (box2) byCode.B += b;
+      }
+      if (d !== 0n) {
+        codes += "D";
+        byCode.D -= d;
+      }
+      if (e !== 0n) {
+        codes += "E";
+        byCode.E -= e;
+      }
+      if (hasT) {
+        codes += "T";
         termDiffers = true;
       }
-      if (wash[k] !== 0n) parts.W = wash[k]!;
-      const codes = (Object.keys(parts) as AdjustmentCode[]).sort();
-      x.codes = codes.join("");
-      x.parts = parts;
-      x.adjustment = codes.reduce((s, c) => s + parts[c]!, 0n);
-      for (const c of codes) {
-        byCode[c] += parts[c]!;
-        codeSet.add(c);
+      if (w !== 0n) {
+        codes += "W";
+        byCode.W += w;
       }
+      for (const c of codes) codeSet.add(c);
+      x.codes = codes;
+      x.adjustment = (box2 ? b : 0n) - d - e + w;
       adj += x.adjustment;
       x.box = x.term === "short" ? (box2 ? "G" : "H") : box2 ? "J" : "K";
       // (h) = books gain + W − D, by construction.
-      if (x.proceeds - x.basis + x.adjustment !== x.booksProceeds - x.booksBasis + wash[k]! - discount[k]!)
+      if (x.proceeds - x.basis + x.adjustment !== x.booksProceeds - x.booksBasis + w - d)
         throw new Error(
           `internal: column (h) of form row ${f.sourceFile}:${f.line} does not match the books`,
         );
@@ -384,8 +398,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
         description: x.split ? `${q} ${r.asset}` : r.description,
         proceeds: x.proceeds,
         costBasis: x.basis,
-        adjustmentCode: x.codes,
-        adjustment: x.codes === "" ? undefined : x.adjustment,
+        adjustmentCode: codes,
+        adjustment: codes === "" ? undefined : x.adjustment,
         gain: x.proceeds - x.basis + x.adjustment,
         box: x.box,
         formRowId: f.id,
@@ -402,17 +416,30 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
             ? "basis_missing"
             : "matched";
     formClass.set(fi, cls);
-    const codes = [...codeSet].sort().join("");
+    const codes = codeSet.size === 0 ? "" : [...codeSet].sort().join("");
     const terms: string[] = [];
     if (ps.some((x) => x.term === "short")) terms.push("short");
     if (ps.some((x) => x.term === "long")) terms.push("long");
     formDiscrepancy[fi] = {
-      ...baseOf(f, fi),
       class: cls,
-      ledgerIds: [...new Set(ps.map((x) => rows[x.row]!.disposalId))],
+      broker: f.broker,
+      account: f.brokerAccount,
+      accountWallet: f.accountWallet,
+      formLine: `${f.sourceFile}:${f.line}`,
+      formRowId: f.id,
+      ledgerIds:
+        ps.length === 1
+          ? [rows[ps[0]!.row]!.disposalId]
+          : [...new Set(ps.map((x) => rows[x.row]!.disposalId))],
+      asset: formAsset[fi]!,
+      dateSold: f.dateSold,
+      unitsForm: f.units,
       unitsLedger: qty(units),
+      proceedsForm: formProceeds[fi]!,
       proceedsLedger: booksP,
+      basisForm: reportedBasis,
       basisLedger: booksB,
+      termForm: f.term ?? formTerm[fi] ?? "",
       termLedger: terms.join(";"),
       adjustmentCodes: codes,
       adjustment: codes === "" ? undefined : adj,
@@ -606,7 +633,6 @@ const newPiece = (row: number, form: number, units: bigint, term: Term): Piece =
   proceeds: 0n,
   basis: 0n,
   adjustment: 0n,
-  parts: {},
   codes: "",
   term,
   box: term === "short" ? "H" : "K",

@@ -251,53 +251,50 @@ const dropEmptyImports = async (db: DbOrTx, userId: number) => {
   );
 };
 
-const undef = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+/** Separators of `loadFormRows`' text pages: no stored text holds a control character (parse rejects them). */
+const FIELD = "\u001f";
+const RECORD = "\u001e";
 
-/** Columns `loadFormRows` reads, in order (numerics as text: JSON numbers would lose digits). */
-const FORM_ROW_SELECT =
-  sql.raw(`json_build_array(id, import_id, account_wallet, source_file, tax_year, source_line,
-  broker, broker_account, checkbox, asset_code, asset_name, asset, units::text, date_acquired, date_sold,
-  proceeds::text, cost_basis::text, accrued_market_discount::text, wash_sale_disallowed::text, basis_reported,
-  federal_withheld::text, term, noncovered, transferred_in_units::text, transferred_in_date, transaction_id)`);
-const FORM_ROW_SELECT_RAW = sql.raw(`json_build_array(id, raw)`);
+/** Columns `loadFormRows` reads, in order (numerics as text, exact). */
+const FORM_ROW_COLUMNS = [
+  "id",
+  "import_id",
+  "account_wallet",
+  "source_file",
+  "tax_year",
+  "source_line",
+  "broker",
+  "broker_account",
+  "checkbox",
+  "asset_code",
+  "asset_name",
+  "asset",
+  "units",
+  "date_acquired",
+  "date_sold",
+  "proceeds",
+  "cost_basis",
+  "accrued_market_discount",
+  "wash_sale_disallowed",
+  "basis_reported",
+  "federal_withheld",
+  "term",
+  "noncovered",
+  "transferred_in_units",
+  "transferred_in_date",
+  "transaction_id",
+];
+const FORM_ROW_TEXT = sql.raw(`concat(${FORM_ROW_COLUMNS.join(", E'\\x1f', ")})`);
 
 /** Rows per page of `loadFormRows`. */
 const LOAD_PAGE = 20_000;
 
-type FormRowTuple = [
-  number,
-  number,
-  string,
-  string,
-  number,
-  number,
-  string,
-  string,
-  string | null,
-  string | null,
-  string,
-  string,
-  string,
-  string | null,
-  string,
-  string,
-  string | null,
-  string | null,
-  string | null,
-  boolean | null,
-  string | null,
-  string | null,
-  boolean | null,
-  string | null,
-  string | null,
-  string | null,
-];
-
 /**
  * Stored form rows, by import then line. `taxYear` and `accountWallet` narrow them; `raw` (the
  * cells as read) is loaded only with `withRaw` (reconciliation never needs it).
- * @dev JSON values (one per page of `LOAD_PAGE` rows) instead of a result set: decoding 100,000
- * rows × 26 columns cell by cell costs seconds on PGlite; JSON text parses natively.
+ * @dev Pages of `LOAD_PAGE` rows, each one text value (`string_agg`) split here: decoding
+ * 100,000 rows × 26 columns cell by cell costs seconds on PGlite. An empty field is a null
+ * (no stored text is empty).
  */
 export const loadFormRows = async (
   db: DbOrTx,
@@ -307,61 +304,62 @@ export const loadFormRows = async (
   const where = [sql`user_id = ${userId}`];
   if (filter.taxYear !== undefined) where.push(sql`tax_year = ${filter.taxYear}`);
   if (filter.accountWallet !== undefined) where.push(sql`account_wallet = ${filter.accountWallet}`);
-  // Pages of rows by id: one JSON value each, so neither side ever holds one huge result.
-  const agg = async <T extends [number, ...unknown[]]>(select: ReturnType<typeof sql.raw>): Promise<T[]> => {
-    const out: T[] = [];
-    let after = 0;
-    for (;;) {
-      const result = rowsOf<{ rows: string | T[] | null }>(
-        await db.execute(
-          sql`select json_agg(${select} order by id)::text as rows from (select * from ${form1099daRows}
-              where ${sql.join([...where, sql`id > ${after}`], sql` and `)} order by id limit ${LOAD_PAGE}) page`,
-        ),
-      );
-      const text = result[0]?.rows;
-      if (text === null || text === undefined) break;
-      const page = (typeof text === "string" ? JSON.parse(text) : text) as T[];
-      for (const t of page) out.push(t);
-      if (page.length < LOAD_PAGE) break;
-      after = page[page.length - 1]![0];
-    }
-    return out;
-  };
-  const tuples = await agg<FormRowTuple>(FORM_ROW_SELECT);
-  tuples.sort((a, b) => a[1] - b[1] || a[5] - b[5] || a[0] - b[0]);
-  const raws = filter.withRaw
-    ? new Map(
-        (await agg<[number, Record<string, string>]>(FORM_ROW_SELECT_RAW)).map(([id, raw]) => [id, raw]),
-      )
-    : undefined;
+  const tuples: string[][] = [];
+  let after = 0;
+  for (;;) {
+    const result = rowsOf<{ rows: string | null }>(
+      await db.execute(
+        sql`select string_agg(${FORM_ROW_TEXT}, E'\x1e' order by id) as rows from (select * from ${form1099daRows}
+            where ${sql.join([...where, sql`id > ${after}`], sql` and `)} order by id limit ${LOAD_PAGE}) page`,
+      ),
+    );
+    const text = result[0]?.rows;
+    if (text === null || text === undefined || text === "") break;
+    const records = text.split(RECORD);
+    for (const r of records) tuples.push(r.split(FIELD));
+    if (records.length < LOAD_PAGE) break;
+    after = Number(tuples[tuples.length - 1]![0]);
+  }
+  const n = (v: string) => Number(v);
+  tuples.sort((a, b) => n(a[1]!) - n(b[1]!) || n(a[5]!) - n(b[5]!) || n(a[0]!) - n(b[0]!));
+  let raws: Map<number, Record<string, string>> | undefined;
+  if (filter.withRaw) {
+    const rs = await db
+      .select({ id: form1099daRows.id, raw: form1099daRows.raw })
+      .from(form1099daRows)
+      .where(eq(form1099daRows.userId, userId));
+    raws = new Map(rs.map((r) => [r.id, r.raw as Record<string, string>]));
+  }
+  const opt = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);
+  const bool = (v: string | undefined) => v === "true" || v === "t";
   return tuples.map((t) => ({
-    id: t[0],
-    importId: t[1],
-    accountWallet: t[2],
-    sourceFile: t[3],
-    taxYear: t[4],
-    line: t[5],
-    broker: t[6],
-    brokerAccount: t[7],
-    checkbox: undef(t[8]) as FormCheckbox | undefined,
-    assetCode: undef(t[9]),
-    assetName: t[10],
-    asset: t[11],
-    units: t[12],
-    dateAcquired: undef(t[13]),
-    dateSold: t[14],
-    proceeds: t[15],
-    costBasis: undef(t[16]),
-    accruedMarketDiscount: undef(t[17]),
-    washSaleDisallowed: undef(t[18]),
-    basisReported: t[19] ?? false,
-    federalWithheld: undef(t[20]),
-    term: undef(t[21]) as FormTerm | undefined,
-    noncovered: t[22] ?? false,
-    transferredInUnits: undef(t[23]),
-    transferredInDate: undef(t[24]),
-    transactionId: undef(t[25]),
-    raw: raws?.get(t[0]) ?? {},
+    id: Number(t[0]),
+    importId: Number(t[1]),
+    accountWallet: t[2]!,
+    sourceFile: t[3]!,
+    taxYear: Number(t[4]),
+    line: Number(t[5]),
+    broker: t[6]!,
+    brokerAccount: t[7]!,
+    checkbox: opt(t[8]) as FormCheckbox | undefined,
+    assetCode: opt(t[9]),
+    assetName: t[10]!,
+    asset: t[11]!,
+    units: t[12]!,
+    dateAcquired: opt(t[13]),
+    dateSold: t[14]!,
+    proceeds: t[15]!,
+    costBasis: opt(t[16]),
+    accruedMarketDiscount: opt(t[17]),
+    washSaleDisallowed: opt(t[18]),
+    basisReported: bool(t[19]),
+    federalWithheld: opt(t[20]),
+    term: opt(t[21]) as FormTerm | undefined,
+    noncovered: bool(t[22]),
+    transferredInUnits: opt(t[23]),
+    transferredInDate: opt(t[24]),
+    transactionId: opt(t[25]),
+    raw: raws?.get(Number(t[0])) ?? {},
   }));
 };
 
