@@ -5,15 +5,23 @@ import type { Cents } from "../tax/types.ts";
 /** `$1,402.17`, `-$5.00`. */
 export const usd = (c: Cents): string => {
   const neg = c < 0n;
-  const [whole, frac] = formatCents(neg ? -c : c).split(".");
-  const grouped = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${neg ? "-" : ""}$${grouped}.${frac}`;
+  const text = formatCents(neg ? -c : c);
+  const dot = text.length - 3;
+  let whole = text.slice(0, dot);
+  if (whole.length > 3) {
+    let grouped = "";
+    for (let end = whole.length; end > 0; end -= 3)
+      grouped = `${whole.slice(Math.max(0, end - 3), end)}${grouped === "" ? "" : `,${grouped}`}`;
+    whole = grouped;
+  }
+  return `${neg ? "-" : ""}$${whole}${text.slice(dot)}`;
 };
 
-/** `0x1234…cdef` stays whole: a filer may need to search for the exact hash. First of a `;` list. */
+/** The first of a `;`-separated list of transaction hashes, whole (a filer may search for it). */
 export const firstTx = (tx: string | undefined): string | undefined => {
   if (!tx) return undefined;
-  const first = tx.split(";")[0]!.trim();
+  const semi = tx.indexOf(";");
+  const first = (semi < 0 ? tx : tx.slice(0, semi)).trim();
   return first === "" ? undefined : first;
 };
 

@@ -464,18 +464,19 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   let gain = 0n;
   let booksGain = 0n;
   let adjustment = 0n;
+  const add = (t: PartTotals, r: ReconciledRow) => {
+    t.proceeds += r.proceeds;
+    t.costBasis += r.costBasis;
+    if (r.adjustment !== undefined) t.adjustments += r.adjustment;
+    t.gain += r.gain;
+    t.rows++;
+  };
   const push = (r: ReconciledRow) => {
     form8949.push(r);
-    const a = r.adjustment ?? 0n;
-    for (const t of [boxes[r.box]!, r.term === "short" ? shortTerm : longTerm]) {
-      t.proceeds += r.proceeds;
-      t.costBasis += r.costBasis;
-      t.adjustments += a;
-      t.gain += r.gain;
-      t.rows++;
-    }
+    add(boxes[r.box]!, r);
+    add(r.term === "short" ? shortTerm : longTerm, r);
     gain += r.gain;
-    adjustment += a;
+    if (r.adjustment !== undefined) adjustment += r.adjustment;
   };
   rows.forEach((r, i) => {
     booksGain += r.gain;
