@@ -5,6 +5,7 @@ import { register as harvest } from "./harvest.ts";
 import { register as ledger } from "./ledger.ts";
 import { register as prices } from "./prices.ts";
 import { register as reconcile } from "./reconcile.ts";
+import { register as report } from "./report.ts";
 import { register as review } from "./review.ts";
 import { register as serve } from "./serve.ts";
 import { register as sync } from "./sync.ts";
@@ -21,6 +22,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   ledger,
   gains,
   forms,
+  report,
   reconcile,
   harvest,
   serve,

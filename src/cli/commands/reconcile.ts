@@ -41,7 +41,7 @@ export const register: RegisterCommand = (program, runtime) => {
       const [
         { reconcile, loadFormRows, formatReconcileSummary, writeReconciliationFiles },
         { createAssetIdentity, assetOptionsFromConfig },
-        { loadStoredLedger },
+        { loadStoredLedger, storedLedgerWarnings },
       ] = await Promise.all([
         import("../../reconcile/index.ts"),
         import("../../assets/index.ts"),
@@ -73,18 +73,7 @@ export const register: RegisterCommand = (program, runtime) => {
         displaySymbol: (a) => identity.displaySymbol(a),
       });
       // What the stored ledger says beside its rows (as lotwise gains reports it).
-      if (stored) {
-        const yearEnd = `${year}-12-31`;
-        for (const m of stored.notes.missingPrices)
-          if (m.date <= yearEnd) run.warnings.push({ code: "missing_price", ...m });
-        if (stored.notes.openReviews > 0)
-          run.warnings.push({
-            code: "unreviewed",
-            id: "",
-            date: "",
-            message: `${stored.notes.openReviews} transaction(s) await review and may be missing from the ledger or valued by a guess (lotwise review list)`,
-          });
-      }
+      if (stored) run.warnings.push(...storedLedgerWarnings(stored.notes, year));
       const written = await writeReconciliationFiles(flags.out, run);
       runtime.out(formatReconcileSummary(run, written));
     });
