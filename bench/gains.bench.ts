@@ -31,7 +31,7 @@ type Asset = { name: string; decimals: number; price: number };
  * Writes the ledger. Balances are tracked per (wallet, asset) so disposals and transfers never
  * take more than the wallet holds (no shortfall warnings in any scope).
  */
-const generateLedger = async (file: string, rowCount: number, seed: number): Promise<void> => {
+export const generateLedger = async (file: string, rowCount: number, seed: number): Promise<void> => {
   const random = createRandom(seed);
   const wallets = [
     "coinbase:main",
@@ -141,10 +141,10 @@ const generateLedger = async (file: string, rowCount: number, seed: number): Pro
   renameSync(`${file}.tmp`, file);
 };
 
-type Measure = { wallS: number; rssMB: number; exit: number; stderr: string };
+export type Measure = { wallS: number; rssMB: number; exit: number; stderr: string };
 
 /** Runs the CLI under `/usr/bin/time -v` when available, else polls /proc for the peak RSS. */
-const measure = (args: string[]): Promise<Measure> =>
+export const measure = (args: string[]): Promise<Measure> =>
   new Promise((resolve, reject) => {
     const useTime = existsSync("/usr/bin/time");
     const cmd = useTime ? "/usr/bin/time" : process.execPath;

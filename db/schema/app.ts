@@ -200,7 +200,31 @@ export const ledgerState = app.table("ledger_state", {
   dirtyAt: timestamp("dirty_at", { withTimezone: true }),
 });
 
-/** Rows of an imported broker Form 1099-DA. */
+/**
+ * One imported broker file (a Form 1099-DA CSV or a broker's gain/loss report), tied to the
+ * account wallet whose ledger rows it reports. Its rows are in `form1099da_rows`.
+ */
+export const form1099daImports = app.table(
+  "form1099da_imports",
+  {
+    id: serial("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The file name as given on the command line (for `FILE:LINE` in reports). */
+    file: text("file").notNull(),
+    /** SHA-256 of the file's bytes, hex: the same file imported again stores nothing new. */
+    sha256: text("sha256").notNull(),
+    /** `1099da` (1099-DA CSV v1) or `coinbase-gainloss`. */
+    format: text("format").notNull(),
+    /** The ledger wallet of the account, e.g. `coinbase:main`. */
+    accountWallet: text("account_wallet").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("form1099da_imports_user_idx").on(t.userId)],
+);
+
+/** Rows of an imported broker Form 1099-DA (one per reported transaction, or per tax lot of one). */
 export const form1099daRows = app.table(
   "form1099da_rows",
   {
@@ -208,23 +232,71 @@ export const form1099daRows = app.table(
     userId: integer("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    importId: integer("import_id")
+      .notNull()
+      .references(() => form1099daImports.id, { onDelete: "cascade" }),
+    /** The ledger wallet whose disposals the row reports, e.g. `coinbase:main`. */
+    accountWallet: text("account_wallet").notNull(),
+    /** Filer's name. */
     broker: text("broker").notNull(),
+    /** The broker's account number (not a wallet address). */
+    brokerAccount: text("broker_account").notNull(),
     taxYear: integer("tax_year").notNull(),
-    /** Line in the imported file (1-based, header excluded), for error messages and idempotent re-import. */
+    /** File the row came from, as given on the command line. */
+    sourceFile: text("source_file").notNull(),
+    /** Physical line in that file (1-based, the header counts), for `FILE:LINE` in reports. */
     sourceLine: integer("source_line").notNull(),
+    /** Broker's transaction id (not on the form itself; brokers' supplements carry it). */
+    transactionId: text("transaction_id"),
+    /**
+     * What identifies the reported transaction for corrections: `tx:<transaction id>`, else
+     * `<asset>|<date sold>|<units>`. A later import with the same broker, account and key replaces it.
+     */
+    transactionKey: text("transaction_key").notNull(),
+    /** Hash of the row's reported values: an unchanged row is not replaced. */
+    fingerprint: text("fingerprint").notNull(),
+    /** Applicable checkbox on Form 8949: `G`, `H`, `J`, `K`, `Y` (`X` is stored as `Y`), or null. */
+    checkbox: text("checkbox"),
+    /** Box 1a: DTI or `999999999`. */
+    assetCode: text("asset_code"),
+    /** Box 1b as written on the form. */
+    assetName: text("asset_name").notNull(),
+    /** Canonical ledger asset id box 1b maps to (`ETH`, `USDC`, `base:0x…`). */
     asset: text("asset").notNull(),
-    units: decimalNumeric("units"),
+    /** Box 1c, whole units. */
+    units: decimalNumeric("units").notNull(),
+    /** Box 1d: `YYYY-MM-DD`, `VARIOUS`, or null. */
     dateAcquired: text("date_acquired"),
+    /** Box 1e: `YYYY-MM-DD`. */
     dateSold: text("date_sold").notNull(),
+    /** Box 1f, USD, net of transaction costs. */
     proceeds: decimalNumeric("proceeds").notNull(),
+    /** Box 1g, USD; null when not reported (0 is a reported basis of zero). */
     costBasis: decimalNumeric("cost_basis"),
-    /** 1099-DA box 2: basis reported to the IRS. */
+    /** Box 1h, USD. */
+    accruedMarketDiscount: decimalNumeric("accrued_market_discount"),
+    /** Box 1i, USD. */
+    washSaleDisallowed: decimalNumeric("wash_sale_disallowed"),
+    /** Box 2: basis reported to the IRS. */
     basisReported: boolean("basis_reported"),
-    /** `short`, `long`, `ordinary` or null when the broker does not know. */
+    /** Box 4, USD. */
+    federalWithheld: decimalNumeric("federal_withheld"),
+    /** Box 6: `short`, `long`, `ordinary` or null when the broker does not say. */
     term: text("term"),
+    /** Box 9: noncovered security. */
+    noncovered: boolean("noncovered"),
+    /** Box 12a, units transferred in. */
+    transferredInUnits: decimalNumeric("transferred_in_units"),
+    /** Box 12b, `YYYY-MM-DD`. */
+    transferredInDate: text("transferred_in_date"),
+    /** The row's cells as read, by column name. */
     raw: jsonb("raw").notNull(),
   },
-  (t) => [uniqueIndex("form1099da_rows_source_uq").on(t.userId, t.broker, t.taxYear, t.sourceLine)],
+  (t) => [
+    index("form1099da_rows_user_year_idx").on(t.userId, t.taxYear),
+    index("form1099da_rows_key_idx").on(t.userId, t.broker, t.brokerAccount, t.transactionKey),
+    index("form1099da_rows_import_idx").on(t.importId),
+  ],
 );
 
 export const reconciliationResults = app.table(

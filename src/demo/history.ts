@@ -40,8 +40,10 @@ export type DemoHistory = {
   accounts: DemoAccounts;
   contracts: DemoContracts;
   steps: DemoStep[];
-  /** The taxpayer's Coinbase history (buys and withdrawals) as ledger CSV v1 rows. */
+  /** The taxpayer's Coinbase history (buys, withdrawals, sales) as ledger CSV v1 rows. */
   coinbaseCsv: string;
+  /** Coinbase's Form 1099-DA for 2025 as 1099-DA CSV v1 (it differs from the books in two ways). */
+  form1099daCsv: string;
 };
 
 const DEADLINE = 2n ** 40n;
@@ -291,7 +293,21 @@ export const playDemoHistory = async (
     `cb-2,2024-06-01T15:00:00Z,transfer,coinbase:main,ETH,2,,,,,,,${hotKey},,withdrawal to hot wallet`,
     "cb-3,2025-01-02T15:00:00Z,buy,coinbase:main,,,ETH,5,17000,USD,,24.99,,,Coinbase buy",
     `cb-4,2025-01-03T10:00:00Z,transfer,coinbase:main,ETH,5,,,,,,,${hotKey},,withdrawal to hot wallet`,
+    "cb-5,2025-03-10T14:00:00Z,buy,coinbase:main,,,ETH,1,2750.00,USD,,10.00,,,Coinbase buy",
+    "cb-6,2025-08-20T15:30:00Z,sell,coinbase:main,ETH,0.4,,,1640.00,USD,,6.50,,,Coinbase sell",
+    "cb-7,2025-12-18T11:00:00Z,sell,coinbase:main,USDC,500,,,500.00,,,,,,Coinbase sell of deposited USDC",
     "",
   ].join("\n");
-  return { accounts, contracts, steps, coinbaseCsv };
+  /*
+   * Coinbase's Form 1099-DA for 2025 differs from the books twice: the ETH sale's $6.50 fee is not
+   * netted from box 1f (code E), and the USDC deposited from the hot wallet has basis 0 (Coinbase
+   * never saw its purchase; code B).
+   */
+  const form1099daCsv = [
+    "broker,account,transaction_id,asset_name,units,date_acquired,date_sold,proceeds,cost_basis,basis_reported,term,noncovered",
+    "Coinbase,DEMO-4417,cb-6,Ethereum,0.4,03/10/2025,08/20/2025,1640.00,1104.00,false,short,X",
+    "Coinbase,DEMO-4417,cb-7,USD Coin,500,,12/18/2025,500.00,0.00,false,short,X",
+    "",
+  ].join("\n");
+  return { accounts, contracts, steps, coinbaseCsv, form1099daCsv };
 };

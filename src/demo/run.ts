@@ -26,7 +26,8 @@ export type DemoArgs = {
  * year (plus a 2023 purchase), then runs lotwise's own commands against it on an embedded
  * database in `<dir>/.lotwise` with in-process jobs — wallets, the Coinbase import, sync (which
  * classifies, prices from the chain's pools and builds the ledger), two review decisions, the
- * ledger export and `gains` — and leaves `ledger.csv`, `form8949.csv` and `summary.json` in `<dir>`.
+ * ledger export, the Coinbase Form 1099-DA import, `gains` and `reconcile` — and leaves `ledger.csv`,
+ * `form8949.csv`, `summary.json`, `discrepancies.csv` and `reconciliation.json` in `<dir>`.
  */
 export const runDemo = async (args: DemoArgs): Promise<void> => {
   const dir = path.resolve(args.dir);
@@ -67,6 +68,8 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
     const coinbaseFile = path.join(dir, "coinbase.csv");
     await writeFile(coinbaseFile, history.coinbaseCsv);
+    const formFile = path.join(dir, "coinbase-1099da-2025.csv");
+    await writeFile(formFile, history.form1099daCsv);
 
     const env = { ...args.env };
     delete env.DATABASE_URL;
@@ -125,12 +128,16 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
       "paid by a friend for work",
     );
     await lotwise("ledger", "export", "--out", path.join(dir, "ledger.csv"), "--year", "2025");
+    // Coinbase's 1099-DA: gains then routes the reported sales to boxes H/K, and reconcile explains each difference.
+    await lotwise("forms", "import", formFile, "--account", "coinbase:main");
     await lotwise("gains", "--ledger", path.join(dir, "ledger.csv"), "--year", "2025", "--out", dir);
+    await lotwise("reconcile", "--ledger", path.join(dir, "ledger.csv"), "--year", "2025", "--out", dir);
     args.out(
       `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Results in ${dir}:\n` +
         "  ledger.csv    the reconciled ledger (ledger CSV v1), every row with its transactions and price source\n" +
-        "  form8949.csv  Form 8949 rows for 2025\n" +
+        "  form8949.csv  Form 8949 rows for 2025 (Coinbase's reported sales in box H, with codes B and E)\n" +
         "  summary.json  Schedule D totals, carryovers, ordinary income and warnings\n" +
+        "  discrepancies.csv, reconciliation.json  Coinbase's Form 1099-DA against the books, explained\n" +
         `Explore further with: npx lotwise --config ${path.relative(process.cwd(), configFile)} review list\n` +
         "(the demo chain stops with this command; its data stays in the demo database)\n",
     );

@@ -35,6 +35,25 @@ export type GainsSink = {
   form8949: (year: number, row: Form8949Row) => void;
   /** A gift dated in `year`. */
   gift: (year: number, gift: GiftRow) => void;
+  /**
+   * Optional: a lot (or part of one) a transfer carried into another wallet's pool (wallet-scope
+   * pools only: in universal pools a transfer moves no lot). Called for every year, so a report
+   * can trace how units reached the wallet that sold them.
+   */
+  lotMoved?: (move: LotMove) => void;
+};
+
+/** A lot carried by a transfer from one wallet's pool to another's. */
+export type LotMove = {
+  /** The transfer row's id. */
+  transferId: string;
+  from: string;
+  to: string;
+  asset: string;
+  /** The lot's id (for a shortfall carried with basis 0, the transfer's own id). */
+  lotId: string;
+  /** `YYYY-MM-DD` of the transfer. */
+  date: string;
 };
 
 export type EngineOptions = {
@@ -444,6 +463,11 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const { takes, shortfall } = take(src, quantity, selection, asset, from);
     const dst = walletPool(to, asset);
     for (const t of takes) addToPool(dst, t.lot, t.quantity);
+    if (sink.lotMoved) {
+      const d = dateText(date);
+      for (const t of takes) sink.lotMoved({ transferId: row.id, from, to, asset, lotId: t.lot.id, date: d });
+      if (shortfall > 0n) sink.lotMoved({ transferId: row.id, from, to, asset, lotId: row.id, date: d });
+    }
     if (shortfall > 0n) {
       shortfallOf(
         "out_quantity",

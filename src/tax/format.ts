@@ -4,7 +4,15 @@
  */
 import { formatCsvCell, formatCsvRow, isFormulaLike } from "../utils/csv.ts";
 import { formatCents } from "./money.ts";
-import type { AllocationEntry, Cents, Form8949Row, GainsSummary, GiftRow, PartTotals } from "./types.ts";
+import {
+  type AllocationEntry,
+  type Cents,
+  type Form8949Row,
+  type GainsSummary,
+  type GiftRow,
+  type PartTotals,
+  SCHEDULE_D_LINES,
+} from "./types.ts";
 
 /** Columns of `form8949.csv`, in order (spec "Output"). */
 export const FORM_8949_COLUMNS = [
@@ -150,6 +158,17 @@ export const summaryJson = (s: GainsSummary): Record<string, unknown> => ({
     ),
   },
   warnings: s.warnings.map((w) => ({ code: w.code, id: w.id, date: w.date, message: w.message })),
+  // Only when imported Forms 1099-DA routed rows to boxes G/H/J/K (the ledger contract's keys stay as they are otherwise).
+  ...(s.scheduleD
+    ? {
+        schedule_d: Object.fromEntries(
+          SCHEDULE_D_LINES.map((line) => [
+            `line_${line}`,
+            { ...part(s.scheduleD![line]), rows: s.scheduleD![line].rows },
+          ]),
+        ),
+      }
+    : {}),
 });
 
 export const formatSummaryJson = (s: GainsSummary): string => `${JSON.stringify(summaryJson(s), null, 2)}\n`;
@@ -161,19 +180,20 @@ const usd = (c: Cents): string => (c < 0n ? `(${formatCents(-c)})` : formatCents
 
 /**
  * The human summary: Schedule D lines 1b–3, 6, 7, 8b–10, 14, 15, 16, 21 and the carryovers.
- * Lines 1b/2 and 8b/9 (Form 1099-DA boxes G, H, J, K) are always zero: a ledger carries no
- * 1099-DA, so every row is box I or L.
+ * Lines 1b/2 and 8b/9 (Form 1099-DA boxes G, H, J, K) are zero unless imported Forms 1099-DA
+ * routed rows there (`scheduleD`); without forms every row is box I or L.
  */
 export const formatHumanSummary = (s: GainsSummary): string => {
+  const d = s.scheduleD;
   const rows: [string, string, PartTotals | undefined, Cents | undefined][] = [
-    ["1b", "Form 8949 box G (short, 1099-DA basis reported)", ZERO, undefined],
-    ["2", "Form 8949 box H (short, 1099-DA basis not reported)", ZERO, undefined],
-    ["3", "Form 8949 box I (short, no 1099-DA)", s.shortTerm, undefined],
+    ["1b", "Form 8949 box G (short, 1099-DA basis reported)", d?.["1b"] ?? ZERO, undefined],
+    ["2", "Form 8949 box H (short, 1099-DA basis not reported)", d?.["2"] ?? ZERO, undefined],
+    ["3", "Form 8949 box I (short, no 1099-DA)", d?.["3"] ?? s.shortTerm, undefined],
     ["6", "short-term capital loss carryover", undefined, -s.carryoverIn.shortTerm],
     ["7", "net short-term gain or (loss)", undefined, s.netShortTerm],
-    ["8b", "Form 8949 box J (long, 1099-DA basis reported)", ZERO, undefined],
-    ["9", "Form 8949 box K (long, 1099-DA basis not reported)", ZERO, undefined],
-    ["10", "Form 8949 box L (long, no 1099-DA)", s.longTerm, undefined],
+    ["8b", "Form 8949 box J (long, 1099-DA basis reported)", d?.["8b"] ?? ZERO, undefined],
+    ["9", "Form 8949 box K (long, 1099-DA basis not reported)", d?.["9"] ?? ZERO, undefined],
+    ["10", "Form 8949 box L (long, no 1099-DA)", d?.["10"] ?? s.longTerm, undefined],
     ["14", "long-term capital loss carryover", undefined, -s.carryoverIn.longTerm],
     ["15", "net long-term gain or (loss)", undefined, s.netLongTerm],
     ["16", "net gain or (loss)", undefined, s.net],

@@ -38,7 +38,7 @@ import {
   type YearResult,
 } from "./types.ts";
 
-export type { GainsSink } from "./engine.ts";
+export type { GainsSink, LotMove } from "./engine.ts";
 
 const checkOptions = (o: GainsOptions) => {
   if (!Number.isInteger(o.fromYear) || !Number.isInteger(o.toYear) || o.fromYear > o.toYear) {

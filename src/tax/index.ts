@@ -10,6 +10,7 @@ export {
   type GainsReport,
   type GainsSink,
   type LedgerFeed,
+  type LotMove,
   type ResettableSink,
 } from "./gains.ts";
 export { divRoundHalfUp, form8949Gain, formatCents, parseUsdCents } from "./money.ts";

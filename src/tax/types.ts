@@ -26,6 +26,14 @@ export const FILING_STATUSES: readonly FilingStatus[] = ["single", "mfj", "mfs",
 
 export type Term = "short" | "long";
 
+/**
+ * Form 8949 check box. `I` (short) / `L` (long): digital-asset activity not on a Form 1099-DA
+ * (the engine's rows). `G`/`J`: reported on a 1099-DA with basis reported to the IRS (box 2);
+ * `H`/`K`: reported without basis reported. Only the 1099-DA reconciliation (`src/reconcile/`)
+ * moves a row out of I/L.
+ */
+export type Form8949Box = "G" | "H" | "I" | "J" | "K" | "L";
+
 export type GainsOptions = {
   /** First tax year to report (inclusive). */
   fromYear: number;
@@ -80,8 +88,8 @@ export type Form8949Row = {
   /** Column (h) = proceeds − cost basis + adjustment (of the rounded values). */
   gain: Cents;
   term: Term;
-  /** Form 8949 check box: `I` (short) or `L` (long), activity not on a Form 1099-DA. */
-  box: "I" | "L";
+  /** Form 8949 check box: the engine writes `I` (short) or `L` (long); see `Form8949Box`. */
+  box: Form8949Box;
   /** Column (a), e.g. `0.5 ETH`. */
   description: string;
 };
@@ -103,14 +111,17 @@ export type GiftRow = {
 /**
  * `missing_basis`, `unallocated`, `negative_balance` come from the engine; `missing_price` and
  * `unreviewed` from the stored ledger (a row valued at 0 for lack of a price, transactions still
- * waiting in the review queue), added by `lotwise gains` when it runs on the stored ledger.
+ * waiting in the review queue), added by `lotwise gains` when it runs on the stored ledger;
+ * `form_only` from imported Forms 1099-DA (a reported disposal the books do not have: Form 8949
+ * is incomplete until it is resolved).
  */
 export type WarningCode =
   | "missing_basis"
   | "unallocated"
   | "negative_balance"
   | "missing_price"
-  | "unreviewed";
+  | "unreviewed"
+  | "form_only";
 
 export type GainsWarning = {
   code: WarningCode;
@@ -152,16 +163,27 @@ export type Position = {
 /** Totals of one part of Form 8949 (sums of the rounded rows). */
 export type PartTotals = { proceeds: Cents; costBasis: Cents; adjustments: Cents; gain: Cents; rows: number };
 
+/**
+ * Schedule D lines fed by Form 8949 boxes: 1b (G), 2 (H), 3 (I), 8b (J), 9 (K), 10 (L).
+ * Present on a summary only when imported Forms 1099-DA routed some rows to G, H, J or K.
+ */
+export type ScheduleDLines = Record<ScheduleDLine, PartTotals>;
+export type ScheduleDLine = "1b" | "2" | "3" | "8b" | "9" | "10";
+/** The lines in form order (an object's integer-like keys would enumerate first). */
+export const SCHEDULE_D_LINES: readonly ScheduleDLine[] = ["1b", "2", "3", "8b", "9", "10"];
+
 /** The Schedule D figures of one tax year. */
 export type GainsSummary = {
   taxYear: number;
   method: Method;
   scope: Scope;
   filingStatus: FilingStatus;
-  /** Box I (Schedule D line 3). */
+  /** Part I: box I (Schedule D line 3), or boxes G + H + I when `scheduleD` is present. */
   shortTerm: PartTotals;
-  /** Box L (Schedule D line 10). */
+  /** Part II: box L (Schedule D line 10), or boxes J + K + L when `scheduleD` is present. */
   longTerm: PartTotals;
+  /** Lines 1b–3 and 8b–10 per box, when imported Forms 1099-DA routed rows to G/H/J/K. */
+  scheduleD?: ScheduleDLines | undefined;
   /** Lines 6 and 14, positive. */
   carryoverIn: { shortTerm: Cents; longTerm: Cents };
   /** Line 7. */

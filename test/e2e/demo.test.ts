@@ -20,7 +20,9 @@ describe("lotwise demo", () => {
       "review list",
       "review set",
       "ledger export",
+      "forms import",
       "gains",
+      "reconcile",
     ]) {
       expect(r.stdout).toContain(`$ lotwise ${step}`);
     }
@@ -58,5 +60,33 @@ describe("lotwise demo", () => {
     expect(form.length).toBeGreaterThan(10);
     // The 2023 Coinbase lot moved to the hot wallet on 2025-01-01 (Rev. Proc. 2024-28 record).
     expect(readFileSync(path.join(dir, "allocation.csv"), "utf8")).toContain("cb-1");
+
+    // Coinbase's 1099-DA differs twice. cb-6: 0.4 ETH of the 2025-03-10 buy (2,750 + 10 fee:
+    // basis 0.4 × 2,760 = 1,104) sold for 1,640 − 6.50 fee = 1,633.50; the form says 1,640: E, −6.50.
+    // cb-7: 500 USDC that came from the hot wallet, reported with basis 0: B on box H, (g) 0.
+    expect(form).toContain(
+      "cb-6,cb-5,coinbase:main,ETH,0.4,2025-03-10,2025-08-20,1640.00,1104.00,E,-6.50,529.50,short,H,0.4 ETH",
+    );
+    const usdcSale = form.find((l) => l.startsWith("cb-7,"));
+    expect(usdcSale).toMatch(
+      /^cb-7,[^,]+,coinbase:main,USDC,500,2025-\d\d-\d\d,2025-12-18,500\.00,\d+\.\d\d,B,0\.00,/,
+    );
+    expect(usdcSale).toMatch(/,short,H,500 USDC$/);
+    const discrepancies = readFileSync(path.join(dir, "discrepancies.csv"), "utf8");
+    expect(discrepancies).toContain("proceeds_differ,Coinbase,DEMO-4417,");
+    expect(discrepancies).toContain("basis_differs,Coinbase,DEMO-4417,");
+    expect(discrepancies).toMatch(
+      /Coinbase reports basis \$0\.00 for 500 USDC sold 2025-12-18: these units came in from your wallet evm:31337:0x[0-9a-fA-F]{40} on 2025-12-15 \(tx 0x[0-9a-f]{64}\)/,
+    );
+    const rec = JSON.parse(readFileSync(path.join(dir, "reconciliation.json"), "utf8"));
+    expect(rec).toMatchObject({ complete: true, accounts: ["coinbase:main"] });
+    expect(rec.classes.proceeds_differ.count).toBe(1);
+    expect(rec.classes.basis_differs.count).toBe(1);
+    expect(rec.adjustment_by_code.E).toBe("-6.50");
+    // Column (h) equals lotwise gains (the routed summary).
+    const cents = (v: string) => BigInt(v.replace(".", ""));
+    expect(cents(rec.gain)).toBe(cents(summary.short_term.gain) + cents(summary.long_term.gain));
+    expect(rec.gain).toBe(rec.books_gain);
+    expect(summary.schedule_d.line_2.rows).toBe(2);
   }, 450_000);
 });

@@ -30,6 +30,8 @@ import {
   SCOPES,
   type Scope,
 } from "../../tax/types.ts";
+import { commandServices } from "../command-services.ts";
+import { formsRoutingFor } from "../forms-routing.ts";
 import type { CliRuntime } from "../runtime.ts";
 import type { RegisterCommand } from "./types.ts";
 
@@ -75,21 +77,21 @@ export type StoredLedgerNotes = {
 export const loadStoredLedger = async (args: {
   command: Command;
   runtime: CliRuntime;
-}): Promise<{ rows: LedgerRow[]; notes: StoredLedgerNotes }> => {
-  const [{ openServices }, { rebuildAndReport }, { loadLedgerRows, countOpenReviews }] = await Promise.all([
-    import("../../services.ts"),
+  /** Return no rows instead of failing when the stored ledger is empty. */
+  allowEmpty?: boolean;
+}): Promise<{ rows: (LedgerRow & { origin: string })[]; notes: StoredLedgerNotes }> => {
+  const [{ rebuildAndReport }, { loadLedgerRows, countOpenReviews }] = await Promise.all([
     import("../rebuild.ts"),
     import("../../books/store.ts"),
   ]);
-  const common = args.runtime.createCommon(args.command);
-  const services = await openServices(common);
+  const services = await commandServices(args.command, args.runtime);
   await rebuildAndReport(services, () => {});
   const stored = await loadLedgerRows(services.database.db, services.userId);
   const notes: StoredLedgerNotes = {
     missingPrices: [],
     openReviews: await countOpenReviews(services.database.db, services.userId),
   };
-  const rows = stored.map(({ warnings, priceSources, origin: _origin, ...row }) => {
+  const rows = stored.map(({ warnings, priceSources, ...row }) => {
     // Where the USD values came from, as `lotwise ledger export` writes it (reports count them).
     const usd = row.usdValue !== undefined ? priceSources.usd_value : undefined;
     const fee = row.feeUsd !== undefined ? priceSources.fee_usd : undefined;
@@ -111,7 +113,7 @@ export const loadStoredLedger = async (args: {
     }
     return row;
   });
-  if (rows.length === 0)
+  if (rows.length === 0 && !args.allowEmpty)
     throw new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
   return { rows, notes };
 };
@@ -310,14 +312,26 @@ export const register: RegisterCommand = (program, runtime) => {
       }
       const ledger = flags.ledger;
       let notes: StoredLedgerNotes | undefined;
+      let storedRows: (LedgerRow & { origin: string })[] = [];
       const feed: LedgerFeed =
         ledger !== undefined
           ? (h) => streamLedgerFile(ledger, h.row, { onRaw: h.raw })
           : async (h) => {
               const stored = await loadStoredLedger({ command, runtime });
               notes = stored.notes;
+              storedRows = stored.rows;
               for (const row of stored.rows) h.row(row);
             };
+      // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
+      const routing = await formsRoutingFor({
+        command,
+        runtime,
+        ledgerFile: ledger,
+        fromYear: years.from,
+        toYear: years.to,
+        method,
+        scope,
+      });
 
       const outputs = createOutputSet();
       const dirOf = (year: number) => (years.multi ? path.join(flags.out, String(year)) : flags.out);
@@ -336,7 +350,7 @@ export const register: RegisterCommand = (program, runtime) => {
           }
           return f;
         };
-        const sink: ResettableSink = {
+        const files: ResettableSink = {
           form8949: (year, row) => outputs.encode(form8949.get(year)!, row),
           gift: (year, gift) => outputs.write(giftsFile(year), giftLine(gift)),
           reset: () => {
@@ -344,6 +358,7 @@ export const register: RegisterCommand = (program, runtime) => {
             for (const f of gifts.values()) outputs.reset(f);
           },
         };
+        const sink = routing ? routing.wrap(files) : files;
         const report = await computeGainsStream(
           feed,
           {
@@ -360,6 +375,16 @@ export const register: RegisterCommand = (program, runtime) => {
           },
           sink,
         );
+        if (routing) {
+          const routed = await routing.finish(
+            report,
+            ledger !== undefined ? { kind: "file", path: ledger } : { kind: "rows", rows: storedRows },
+            { carryoverIn: { shortTerm: carryoverSt, longTerm: carryoverLt }, filingStatus, taxableIncome },
+          );
+          for (const [year, r] of routed.results)
+            for (const row of r.form8949) outputs.encode(form8949.get(year)!, row);
+          report.summaries = routed.summaries;
+        }
         for (const s of report.summaries)
           if (notes) s.warnings.push(...storedLedgerWarnings(notes, s.taxYear));
         for (const s of report.summaries) {

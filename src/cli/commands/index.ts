@@ -1,6 +1,7 @@
 import { register as chains } from "./chains.ts";
 import { register as check } from "./check.ts";
 import { register as demo } from "./demo.ts";
+import { register as forms } from "./forms.ts";
 import { register as gains } from "./gains.ts";
 import { register as harvest } from "./harvest.ts";
 import { register as jobs } from "./jobs.ts";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   review,
   ledger,
   gains,
+  forms,
   report,
   reconcile,
   harvest,

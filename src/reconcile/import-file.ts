@@ -1,0 +1,90 @@
+/**
+ * `importFormFile`: read a broker file from disk, check the account wallet, parse, store.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { parseWalletSpec } from "../../chains/registry.ts";
+import type { DbOrTx } from "../../db/client.ts";
+import type { AssetIdentity } from "../assets/index.ts";
+import { UserInputError } from "../errors.ts";
+import { hasControlCharacter } from "./fields.ts";
+import { parseFormText } from "./parse.ts";
+import { type ImportFormsResult, importForms, knownAccountWallets } from "./store.ts";
+import type { FormFormat } from "./types.ts";
+
+export type ImportFormFileArgs = {
+  db: DbOrTx;
+  userId: number;
+  /** Path to read. */
+  path: string;
+  /** The name kept for `FILE:LINE` (as the user wrote it). @defaultValue `path` */
+  file?: string | undefined;
+  /** The ledger wallet of the account (`coinbase:main`, `ethereum:0x…`). */
+  account: string;
+  /** @defaultValue "auto" */
+  format?: FormFormat | "auto" | undefined;
+  identity?: AssetIdentity | undefined;
+  /** Chain options for normalizing a `<chain>:<address>` account. */
+  nativeSymbols?: Record<string, string> | undefined;
+};
+
+/**
+ * The account as the ledger names it: a `<chain>:<address>` in its canonical form (EIP-55), other
+ * names (exchange accounts such as `coinbase:main`) as written.
+ */
+export const normalizeAccountWallet = (account: string, nativeSymbols?: Record<string, string>): string => {
+  try {
+    return parseWalletSpec(account.trim(), { nativeSymbols: { ...nativeSymbols } }).key;
+  } catch {
+    return account.trim();
+  }
+};
+
+/**
+ * Imports one broker file for an account wallet. Nothing is stored when the file has any
+ * problem or the account is unknown.
+ * @throws UserInputError (exit 2): unreadable file, unknown account (naming `lotwise wallets add`),
+ * or `FormFileError` with every `FILE:LINE: column: problem`.
+ */
+export const importFormFile = async (
+  args: ImportFormFileArgs,
+): Promise<ImportFormsResult & { format: FormFormat; rows: number; accountWallet: string }> => {
+  const file = args.file ?? args.path;
+  if (hasControlCharacter(file)) throw new UserInputError("the file name contains a control character");
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(args.path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UserInputError(`${file}: no such file`);
+    if (code === "EISDIR") throw new UserInputError(`${file}: is a directory, expected a CSV file`);
+    if (code === "EACCES") throw new UserInputError(`${file}: permission denied`);
+    throw e;
+  }
+  const accountWallet = normalizeAccountWallet(args.account, args.nativeSymbols);
+  if (accountWallet === "")
+    throw new UserInputError("--account: empty; name the account wallet, e.g. coinbase:main");
+  const known = await knownAccountWallets(args.db, args.userId);
+  if (!known.has(accountWallet)) {
+    throw new UserInputError(
+      `--account ${accountWallet}: no such wallet or account. Add it first: lotwise wallets add <chain>:<address> (for an exchange account, its deposit address with --exchange --label ${accountWallet}), or import its history with lotwise ledger import FILE --name <name>`,
+      {
+        meta: known.size > 0 ? [`known wallets: ${[...known].sort().slice(0, 20).join(", ")}`] : [],
+      },
+    );
+  }
+  const parsed = parseFormText(bytes.toString("utf8"), {
+    source: file,
+    format: args.format,
+    identity: args.identity,
+  });
+  const result = await importForms(args.db, {
+    userId: args.userId,
+    file,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    format: parsed.format,
+    accountWallet,
+    rows: parsed.rows,
+  });
+  return { ...result, format: parsed.format, rows: parsed.rows.length, accountWallet };
+};
