@@ -382,21 +382,21 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       const q = qty(t.quantity);
       put(
         {
-        disposalId,
-        lotId: lot.id,
-        wallet,
-        asset,
-        quantity: q,
-        dateAcquired: dateText(lot.date),
-        dateSold: sold,
-        proceeds: p,
-        costBasis: basis,
-        adjustmentCode: "",
-        adjustment: undefined,
-        gain: form8949Gain(p, basis),
-        term: long ? "long" : "short",
-        box: long ? "L" : "I",
-        description: `${q} ${asset}`,
+          disposalId,
+          lotId: lot.id,
+          wallet,
+          asset,
+          quantity: q,
+          dateAcquired: dateText(lot.date),
+          dateSold: sold,
+          proceeds: p,
+          costBasis: basis,
+          adjustmentCode: "",
+          adjustment: undefined,
+          gain: form8949Gain(p, basis),
+          term: long ? "long" : "short",
+          box: long ? "L" : "I",
+          description: `${q} ${asset}`,
         },
         lot,
         t.quantity,
@@ -407,21 +407,21 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       const q = qty(shortfall);
       put(
         {
-        disposalId,
-        lotId: "",
-        wallet,
-        asset,
-        quantity: q,
-        dateAcquired: "",
-        dateSold: sold,
-        proceeds: p,
-        costBasis: 0n,
-        adjustmentCode: "",
-        adjustment: undefined,
-        gain: form8949Gain(p, 0n),
-        term: "short",
-        box: "I",
-        description: `${q} ${asset}`,
+          disposalId,
+          lotId: "",
+          wallet,
+          asset,
+          quantity: q,
+          dateAcquired: "",
+          dateSold: sold,
+          proceeds: p,
+          costBasis: 0n,
+          adjustmentCode: "",
+          adjustment: undefined,
+          gain: form8949Gain(p, 0n),
+          term: "short",
+          box: "I",
+          description: `${q} ${asset}`,
         },
         undefined,
         shortfall,
@@ -603,7 +603,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
             );
           }
         }
-        if (r.type === "swap" && r.inAsset !== undefined) acquire(wallet, r.inAsset, r.inQuantity, r.usd, true);
+        if (r.type === "swap" && r.inAsset !== undefined)
+          acquire(wallet, r.inAsset, r.inQuantity, r.usd, true);
         if (!feeInOut) separateFee(r);
         break;
       }

@@ -169,7 +169,8 @@ export const createWashTracker = (args: {
       purchase: true,
       washReplacement: true,
     };
-    replacement.unit = replacement.basis === 0n ? 0 : Number(replacement.basis) / Number(replacement.quantity);
+    replacement.unit =
+      replacement.basis === 0n ? 0 : Number(replacement.basis) / Number(replacement.quantity);
     return replacement;
   };
 
@@ -229,9 +230,7 @@ export const createWashTracker = (args: {
     }
     if (losses.length === 0) return;
     // Sold units are matched in order of their acquisition (§1.1091-1(c)).
-    losses.sort(
-      (a, b) => a.lot.ms - b.lot.ms || a.lot.ns - b.lot.ns || a.lot.seq - b.lot.seq,
-    );
+    losses.sort((a, b) => a.lot.ms - b.lot.ms || a.lot.ns - b.lot.ns || a.lot.seq - b.lot.seq);
     let open = pending.get(asset);
     for (const { p } of losses) {
       matchEarlier(p);
