@@ -10,10 +10,10 @@
  * (default 1; the fastest run is shown), `--generate-only`.
  * Targets on the reference 2-core machine: < 5 s wall and < 1.5 GB peak per run.
  */
-import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Measure, measure } from "./measure.ts";
 import { createRandom } from "./random.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -140,40 +140,6 @@ const generateLedger = async (file: string, rowCount: number, seed: number): Pro
   await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
   renameSync(`${file}.tmp`, file);
 };
-
-type Measure = { wallS: number; rssMB: number; exit: number; stderr: string };
-
-/** Runs the CLI under `/usr/bin/time -v` when available, else polls /proc for the peak RSS. */
-const measure = (args: string[]): Promise<Measure> =>
-  new Promise((resolve, reject) => {
-    const useTime = existsSync("/usr/bin/time");
-    const cmd = useTime ? "/usr/bin/time" : process.execPath;
-    const argv = useTime ? ["-v", process.execPath, ...args] : args;
-    const started = performance.now();
-    const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    let peakKb = 0;
-    const poll = useTime
-      ? undefined
-      : setInterval(() => {
-          try {
-            const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-            const m = /VmHWM:\s+(\d+) kB/.exec(status);
-            if (m) peakKb = Math.max(peakKb, Number(m[1]));
-          } catch {}
-        }, 20);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (poll) clearInterval(poll);
-      const wallS = (performance.now() - started) / 1000;
-      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      if (m) peakKb = Number(m[1]);
-      resolve({ wallS, rssMB: peakKb / 1024, exit: code ?? -1, stderr });
-    });
-  });
 
 const flag = (args: string[], name: string, fallback: number): number => {
   const hit = args.find((a) => a.startsWith(`--${name}=`));

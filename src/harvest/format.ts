@@ -5,7 +5,9 @@
 import { formatCents } from "../tax/money.ts";
 import type { Cents } from "../tax/types.ts";
 import { formatCsvRow } from "../utils/csv.ts";
+import { type ByteWriter, createByteWriter } from "./bytes.ts";
 import type { PlannedRow } from "./lots.ts";
+import type { Candidate, PlannedLot } from "./plan.ts";
 import type { HarvestReport } from "./run.ts";
 import type { CarryforwardYear, TaxPicture } from "./tax.ts";
 
@@ -35,51 +37,99 @@ export const HARVEST_CSV_COLUMNS = [
 ] as const;
 
 const c = (v: Cents | undefined): string => (v === undefined ? "" : formatCents(v));
+/** A large array whose elements are written straight as JSON bytes, one per line. */
+class JsonItems {
+  constructor(
+    readonly length: number,
+    readonly item: (i: number, w: ByteWriter) => void,
+  ) {}
+  toJSON(): unknown {
+    const out: unknown[] = [];
+    for (let i = 0; i < this.length; i++) {
+      const w = createByteWriter();
+      this.item(i, w);
+      out.push(JSON.parse(w.done().toString("utf8")));
+    }
+    return out;
+  }
+}
 
-/** `harvest.csv`: one row per open lot (spreadsheet formulas defused). */
-export const formatHarvestCsv = (r: HarvestReport): string => {
-  const rank = new Map<string, { rank: number; saved: Cents; carry: Cents }>();
-  for (const k of r.candidates) {
-    if (k.kind !== "lot") continue;
-    rank.set(`${k.pool}\u0000${k.asset}\u0000${k.lotIds[0]}`, {
-      rank: k.rank,
-      saved: k.taxSaved,
-      carry: k.carryforwardAdded.shortTerm + k.carryforwardAdded.longTerm,
-    });
+/** Candidates listed in `harvest.json`: the best `JSON_CANDIDATES`, and every whole position. */
+export const JSON_CANDIDATES = 100;
+const listed = new WeakMap<HarvestReport, Candidate[]>();
+const jsonCandidates = (r: HarvestReport): Candidate[] => {
+  let list = listed.get(r);
+  if (list === undefined) {
+    list = r.candidates.filter((k, i) => i < JSON_CANDIDATES || k.kind === "position");
+    listed.set(r, list);
   }
-  const plan = new Map<string, string>();
-  for (const p of r.plan.lots) plan.set(`${p.asset}\u0000${p.lotId}\u0000${p.wallet}`, p.bucket);
-  let out = formatCsvRow(HARVEST_CSV_COLUMNS);
-  for (const l of r.lots) {
-    const k = rank.get(`${l.wallet}\u0000${l.asset}\u0000${l.lotId}`);
-    const saleWallet = l.wallet === "" ? l.acquiredIn : l.wallet;
-    out += formatCsvRow([
-      l.wallet,
-      l.asset,
-      l.lotId,
-      l.acquiredIn,
-      l.quantity,
-      l.dateAcquired,
-      l.term,
-      String(l.daysHeld),
-      String(l.daysToLongTerm),
-      l.longTermOn,
-      formatCents(l.costBasis),
-      l.unitBasis,
-      l.price?.usd ?? "",
-      l.price?.source ?? "",
-      c(l.value),
-      c(l.unrealized),
-      l.price ? "priced" : "unpriced",
-      k ? String(k.rank) : "",
-      k ? formatCents(k.saved) : "",
-      k ? formatCents(k.carry) : "",
-      plan.get(`${l.asset}\u0000${l.lotId}\u0000${saleWallet}`) ?? "",
-      l.washReplacement ? "yes" : "",
-    ]);
-  }
-  return out;
+  return list;
 };
+
+/** Plan lots listed in `harvest.json`: those sold this year (the rest are marked on `lots`). */
+const planned = new WeakMap<HarvestReport, PlannedLot[]>();
+const planLots = (r: HarvestReport): PlannedLot[] => {
+  let list = planned.get(r);
+  if (list === undefined) {
+    list = r.plan.lots.filter((p) => p.bucket === "this_year");
+    planned.set(r, list);
+  }
+  return list;
+};
+
+/** `"1234.50"` or `null`. */
+const jsonCents = (w: ByteWriter, v: Cents | undefined) => {
+  if (v === undefined) w.ascii("null");
+  else {
+    w.ascii('"');
+    w.cents(v);
+    w.ascii('"');
+  }
+};
+
+/** `harvest.csv` bytes: one row per open lot (spreadsheet formulas defused). */
+export const writeHarvestCsv = (r: HarvestReport): Buffer => {
+  const w = createByteWriter();
+  w.text(formatCsvRow(HARVEST_CSV_COLUMNS));
+  for (const l of r.lots) {
+    // Numbers, dates and fixed words need no quoting or escaping (a loss like -12.50 stays a number).
+    w.csvCell(l.wallet);
+    w.ascii(",");
+    w.csvCell(l.asset);
+    w.ascii(",");
+    w.csvCell(l.lotId);
+    w.ascii(",");
+    w.csvCell(l.acquiredIn);
+    w.ascii(`,${l.quantity},${l.dateAcquired},${l.term},`);
+    w.int(l.daysHeld);
+    w.ascii(",");
+    w.int(l.daysToLongTerm);
+    w.ascii(`,${l.longTermOn},`);
+    w.cents(l.costBasis);
+    w.ascii(`,${l.unitBasis},`);
+    if (l.price) {
+      w.ascii(`${l.price.usd},`);
+      w.csvCell(l.price.source);
+      w.ascii(",");
+      w.cents(l.value!);
+      w.ascii(",");
+      w.cents(l.unrealized!);
+      w.ascii(",priced,");
+    } else w.ascii(",,,,unpriced,");
+    if (l.candidate) {
+      w.int(l.candidate.rank);
+      w.ascii(",");
+      w.cents(l.candidate.taxSaved);
+      w.ascii(",");
+      w.cents(l.candidate.carryforwardAdded);
+    } else w.ascii(",,");
+    w.ascii(`,${l.plan?.bucket ?? ""},${l.washReplacement ? "yes" : ""}\n`);
+  }
+  return w.done();
+};
+
+/** `harvest.csv` as text. */
+export const formatHarvestCsv = (r: HarvestReport): string => writeHarvestCsv(r).toString("utf8");
 
 const pair = (p: { shortTerm: Cents; longTerm: Cents }) => ({
   short_term: formatCents(p.shortTerm),
@@ -154,51 +204,75 @@ export const harvestJson = (r: HarvestReport): Record<string, unknown> => ({
     lots_below_cost: p.lotsBelowCost,
     unpriced_lots: p.unpricedLots,
   })),
-  lots: r.lots.map((l) => ({
-    wallet: l.wallet,
-    asset: l.asset,
-    lot_id: l.lotId,
-    acquired_in: l.acquiredIn,
-    quantity: l.quantity,
-    acquired: l.acquired,
-    date_acquired: l.dateAcquired,
-    term: l.term,
-    days_held: l.daysHeld,
-    days_to_long_term: l.daysToLongTerm,
-    long_term_on: l.longTermOn,
-    cost_basis: formatCents(l.costBasis),
-    unit_basis: l.unitBasis,
-    price: l.price?.usd ?? null,
-    price_source: l.price?.source ?? null,
-    value: c(l.value) || null,
-    unrealized: c(l.unrealized) || null,
-    status: l.price ? "priced" : "unpriced",
-    unpriced_reason: l.unpricedReason ?? null,
-    wash_replacement: l.washReplacement,
-  })),
+  lots: (() => {
+    return new JsonItems(r.lots.length, (i, w) => {
+      const l = r.lots[i]!;
+      w.ascii('{"wallet":');
+      w.jsonString(l.wallet);
+      w.ascii(',"asset":');
+      w.jsonString(l.asset);
+      w.ascii(',"lot_id":');
+      w.jsonString(l.lotId);
+      w.ascii(',"acquired_in":');
+      w.jsonString(l.acquiredIn);
+      w.ascii(
+        `,"quantity":"${l.quantity}","acquired":"${l.acquired}","date_acquired":"${l.dateAcquired}","term":"${l.term}","days_held":`,
+      );
+      w.int(l.daysHeld);
+      w.ascii(',"days_to_long_term":');
+      w.int(l.daysToLongTerm);
+      w.ascii(`,"long_term_on":"${l.longTermOn}","cost_basis":`);
+      jsonCents(w, l.costBasis);
+      w.ascii(`,"unit_basis":"${l.unitBasis}","price":${l.price ? `"${l.price.usd}"` : "null"},"value":`);
+      jsonCents(w, l.value);
+      w.ascii(',"unrealized":');
+      jsonCents(w, l.unrealized);
+      w.ascii(
+        `,"status":"${l.price ? "priced" : "unpriced"}","candidate_rank":${l.candidate ? l.candidate.rank : "null"},"tax_saved":`,
+      );
+      jsonCents(w, l.candidate?.taxSaved);
+      w.ascii(',"carryforward_added":');
+      jsonCents(w, l.candidate?.carryforwardAdded);
+      w.ascii(`,"plan":${l.plan ? `"${l.plan.bucket}"` : "null"},"wash_replacement":${l.washReplacement}}`);
+    });
+  })(),
   year_so_far: {
     short_term_rows: r.yearSoFar.shortTermRows,
     long_term_rows: r.yearSoFar.longTermRows,
     ...pictureJson(r.yearSoFar),
   },
-  candidates: r.candidates.map((k) => ({
-    rank: k.rank,
-    kind: k.kind,
-    wallet: k.wallet,
-    asset: k.asset,
-    lot_ids: k.lotIds,
-    lots: k.lots,
-    quantity: k.quantity,
-    proceeds: formatCents(k.proceeds),
-    cost_basis: formatCents(k.costBasis),
-    gain: formatCents(k.gain),
-    short_term_gain: formatCents(k.shortTermGain),
-    long_term_gain: formatCents(k.longTermGain),
-    tax_saved: formatCents(k.taxSaved),
-    carryforward_added: pair(k.carryforwardAdded),
-    wash_disallowed: c(k.washDisallowed) || null,
-    note: k.note,
-  })),
+  candidates: new JsonItems(jsonCandidates(r).length, (i, w) => {
+    const k = jsonCandidates(r)[i]!;
+    w.ascii('{"rank":');
+    w.int(k.rank);
+    w.ascii(`,"kind":"${k.kind}","wallet":`);
+    w.jsonString(k.wallet);
+    w.ascii(',"asset":');
+    w.jsonString(k.asset);
+    w.ascii(',"lots":');
+    w.jsonString(k.lots);
+    w.ascii(`,"quantity":"${k.quantity}","proceeds":`);
+    jsonCents(w, k.proceeds);
+    w.ascii(',"cost_basis":');
+    jsonCents(w, k.costBasis);
+    w.ascii(',"gain":');
+    jsonCents(w, k.gain);
+    w.ascii(',"short_term_gain":');
+    jsonCents(w, k.shortTermGain);
+    w.ascii(',"long_term_gain":');
+    jsonCents(w, k.longTermGain);
+    w.ascii(',"tax_saved":');
+    jsonCents(w, k.taxSaved);
+    w.ascii(',"carryforward_added":{"short_term":');
+    jsonCents(w, k.carryforwardAdded.shortTerm);
+    w.ascii(',"long_term":');
+    jsonCents(w, k.carryforwardAdded.longTerm);
+    w.ascii('},"wash_disallowed":');
+    jsonCents(w, k.washDisallowed);
+    w.ascii(',"note":');
+    w.jsonString(k.note);
+    w.ascii("}");
+  }),
   plan: {
     sales: r.plan.sales.map((s) => ({
       id: s.row.id,
@@ -209,16 +283,20 @@ export const harvestJson = (r: HarvestReport): Record<string, unknown> => ({
       proceeds: formatCents(s.proceeds),
       lots: s.lots,
     })),
-    lots: r.plan.lots.map((p) => ({
-      lot_id: p.lotId,
-      wallet: p.wallet,
-      asset: p.asset,
-      quantity: p.quantity,
-      gain: formatCents(p.gain),
-      term: p.term,
-      tax_saved: formatCents(p.taxSaved),
-      bucket: p.bucket,
-    })),
+    lots: new JsonItems(planLots(r).length, (i, w) => {
+      const p = planLots(r)[i]!;
+      w.ascii('{"lot_id":');
+      w.jsonString(p.lotId);
+      w.ascii(',"wallet":');
+      w.jsonString(p.wallet);
+      w.ascii(',"asset":');
+      w.jsonString(p.asset);
+      w.ascii(`,"quantity":"${p.quantity}","gain":`);
+      jsonCents(w, p.gain);
+      w.ascii(`,"term":"${p.term}","tax_saved":`);
+      jsonCents(w, p.taxSaved);
+      w.ascii(`,"bucket":"${p.bucket}"}`);
+    }),
     form8949: r.plan.rows.map(rowJson),
     after: pictureJson(r.plan.after),
     tax_saved: formatCents(r.plan.taxSaved),
@@ -257,7 +335,66 @@ export const harvestJson = (r: HarvestReport): Record<string, unknown> => ({
   warnings: r.warnings.map((w) => ({ code: w.code, id: w.id, date: w.date, message: w.message })),
 });
 
-export const formatHarvestJson = (r: HarvestReport): string => `${JSON.stringify(harvestJson(r), null, 2)}\n`;
+/**
+ * Writes JSON with objects indented and each element of an array of objects on one line (a
+ * report of 100,000 lots stays readable line by line, and a fraction of fully indented JSON).
+ */
+const emitJson = (w: ByteWriter, v: unknown, indent: string): void => {
+  const inner = `${indent}  `;
+  if (v instanceof JsonItems) {
+    if (v.length === 0) {
+      w.ascii("[]");
+      return;
+    }
+    w.ascii("[");
+    for (let i = 0; i < v.length; i++) {
+      w.ascii(i === 0 ? `\n${inner}` : `,\n${inner}`);
+      v.item(i, w);
+    }
+    w.ascii(`\n${indent}]`);
+    return;
+  }
+  if (Array.isArray(v)) {
+    if (v.length === 0 || !v.every((x) => x !== null && typeof x === "object")) {
+      w.text(JSON.stringify(v));
+      return;
+    }
+    w.ascii("[");
+    v.forEach((x, i) => {
+      w.ascii(i === 0 ? `\n${inner}` : `,\n${inner}`);
+      w.text(JSON.stringify(x));
+    });
+    w.ascii(`\n${indent}]`);
+    return;
+  }
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v);
+    if (entries.length === 0) {
+      w.ascii("{}");
+      return;
+    }
+    w.ascii("{");
+    entries.forEach(([k, x], i) => {
+      w.ascii(i === 0 ? `\n${inner}` : `,\n${inner}`);
+      w.text(`${JSON.stringify(k)}: `);
+      emitJson(w, x, inner);
+    });
+    w.ascii(`\n${indent}}`);
+    return;
+  }
+  w.text(JSON.stringify(v) ?? "null");
+};
+
+/** `harvest.json` bytes. */
+export const writeHarvestJson = (r: HarvestReport): Buffer => {
+  const w = createByteWriter();
+  emitJson(w, harvestJson(r), "");
+  w.ascii("\n");
+  return w.done();
+};
+
+/** `harvest.json` as text. */
+export const formatHarvestJson = (r: HarvestReport): string => writeHarvestJson(r).toString("utf8");
 
 /** Negative amounts in parentheses, as on the forms. */
 const usd = (v: Cents | undefined): string =>

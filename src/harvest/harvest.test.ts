@@ -4,9 +4,9 @@
  * the Tax Table (tax on the $50 band's midpoint, whole dollars) below.
  */
 import { describe, expect, test } from "vitest";
-import { buy, sell } from "../tax/ledger.test-support.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { computeGains } from "../tax/gains.ts";
+import { buy, sell } from "../tax/ledger.test-support.ts";
 import type { GainsOptions } from "../tax/types.ts";
 import type { PriceResult } from "./lots.ts";
 import { type HarvestOptions, planHarvest } from "./run.ts";
@@ -68,7 +68,12 @@ describe("the guide's scenarios", () => {
       carryforwardAdded: { shortTerm: 0n, longTerm: 0n },
       lots: "eth:5",
     });
-    expect(r.plan.after).toMatchObject({ line7: $(3_000), line16: $(3_000), line21: 0n, totalTax: $(17_574) });
+    expect(r.plan.after).toMatchObject({
+      line7: $(3_000),
+      line16: $(3_000),
+      line21: 0n,
+      totalTax: $(17_574),
+    });
     expect(r.plan.taxSaved).toBe($(1_673));
   });
 
@@ -94,8 +99,18 @@ describe("the guide's scenarios", () => {
       note: "saves tax this year and adds to the carryforward",
     });
     expect(r.carryforward.afterPlan).toEqual([
-      { year: 2026, carryoverIn: { shortTerm: $(4_000), longTerm: 0n }, deduction: $(3_000), carryoverOut: { shortTerm: $(1_000), longTerm: 0n } },
-      { year: 2027, carryoverIn: { shortTerm: $(1_000), longTerm: 0n }, deduction: $(1_000), carryoverOut: { shortTerm: 0n, longTerm: 0n } },
+      {
+        year: 2026,
+        carryoverIn: { shortTerm: $(4_000), longTerm: 0n },
+        deduction: $(3_000),
+        carryoverOut: { shortTerm: $(1_000), longTerm: 0n },
+      },
+      {
+        year: 2027,
+        carryoverIn: { shortTerm: $(1_000), longTerm: 0n },
+        deduction: $(1_000),
+        carryoverOut: { shortTerm: 0n, longTerm: 0n },
+      },
     ]);
     expect(r.carryforward.ifNothingSold).toEqual([]);
   });
@@ -214,7 +229,19 @@ describe("positions", () => {
       buy("sol", "2025-03-01T10:00:00Z", "w2", "SOL", "10", "2000"),
     ];
     const r = await plan(rows, { ETH: "3000.5" });
-    expect(r.lots.map((l) => [l.lotId, l.quantity, l.costBasis, l.unitBasis, l.value, l.unrealized, l.term, l.daysToLongTerm, l.longTermOn])).toEqual([
+    expect(
+      r.lots.map((l) => [
+        l.lotId,
+        l.quantity,
+        l.costBasis,
+        l.unitBasis,
+        l.value,
+        l.unrealized,
+        l.term,
+        l.daysToLongTerm,
+        l.longTermOn,
+      ]),
+    ).toEqual([
       ["old", "1.5", $(4_500), "3000", $(4_500.75), $(0.75), "long", 0, "2025-06-02"],
       ["soon", "2", $(8_000), "4000", $(6_001), $(-1_999), "short", 10, "2025-12-30"],
       ["sol", "10", $(2_000), "200", undefined, undefined, "short", 72, "2026-03-02"],
@@ -235,7 +262,9 @@ describe("positions", () => {
     expect(sol.unpricedReason).toBe("no test price for SOL");
     expect(r.positions.find((p) => p.asset === "SOL")).toMatchObject({ value: undefined, unpricedLots: 1 });
     expect(r.candidates.map((c) => c.asset)).toEqual(["ETH"]);
-    expect(r.warnings).toContainEqual(expect.objectContaining({ code: "missing_price", message: expect.stringContaining("SOL") }));
+    expect(r.warnings).toContainEqual(
+      expect.objectContaining({ code: "missing_price", message: expect.stringContaining("SOL") }),
+    );
     expect(r.prices).toContainEqual({ asset: "SOL", missing: "no test price for SOL" });
   });
 
@@ -286,7 +315,7 @@ describe("specific identification and the engine", () => {
     for (const method of ["fifo", "hifo", "lifo"] as const) {
       const r = await plan(rows, table, { scope: "transition", method });
       const withSales = [...rows, ...r.plan.sales.map((s) => s.row)];
-      const options: GainsOptions & { year: number } = {
+      const options: Omit<GainsOptions, "fromYear" | "toYear"> & { year: number } = {
         year: 2025,
         method,
         scope: "transition",
@@ -326,12 +355,18 @@ describe("what-if and the wash-sale simulation", () => {
   test("--sell shows Schedule D before and after; --buy-back restarts the holding period at the price paid", async () => {
     const r = await plan(rows, { ETH: "2000" }, { sells: [{ asset: "ETH", quantity: "2" }], buyBack: true });
     const w = r.whatIf!;
-    expect(w.sales).toEqual([{ id: "whatif-sell-1", wallet: W, asset: "ETH", quantity: "2", price: "2000", proceeds: $(4_000) }]);
+    expect(w.sales).toEqual([
+      { id: "whatif-sell-1", wallet: W, asset: "ETH", quantity: "2", price: "2000", proceeds: $(4_000) },
+    ]);
     expect(w.rows.map((x) => [x.lotId, x.proceeds, x.costBasis, x.gain, x.adjustmentCode])).toEqual([
       ["e1", $(4_000), $(8_000), $(-4_000), ""],
     ]);
     expect(w.before.line16).toBe(0n);
-    expect(w.after).toMatchObject({ line16: $(-4_000), line21: $(3_000), carryoverOut: { shortTerm: $(1_000), longTerm: 0n } });
+    expect(w.after).toMatchObject({
+      line16: $(-4_000),
+      line21: $(3_000),
+      carryoverOut: { shortTerm: $(1_000), longTerm: 0n },
+    });
     // 100,000 × 0.22 − 5,086 = 16,914 → Tax Table 97,000–97,050: 16,260. Saved 654.
     expect(w.taxSaved).toBe($(654));
     expect(w.buyBacks).toEqual([
@@ -342,13 +377,25 @@ describe("what-if and the wash-sale simulation", () => {
         cost: $(4_000),
         basis: $(4_000),
         holdingPeriod: "restarts",
-        parts: [{ quantity: "2", costBasis: $(4_000), dateAcquired: "2025-12-20", longTermOn: "2026-12-21", washReplacement: false }],
+        parts: [
+          {
+            quantity: "2",
+            costBasis: $(4_000),
+            dateAcquired: "2025-12-20",
+            longTermOn: "2026-12-21",
+            washReplacement: false,
+          },
+        ],
       },
     ]);
   });
 
   test("with the simulated wash-sale rule the loss moves into the buy-back's basis and its holding period is tacked", async () => {
-    const r = await plan(rows, { ETH: "2000" }, { sells: [{ asset: "ETH", quantity: "2" }], buyBack: true, washSale: true });
+    const r = await plan(
+      rows,
+      { ETH: "2000" },
+      { sells: [{ asset: "ETH", quantity: "2" }], buyBack: true, washSale: true },
+    );
     const w = r.whatIf!;
     // e2 (bought 2025-12-01, 19 days before) already replaces 1 of the 2 units sold: $2,000 of
     // the $4,000 loss is disallowed onto e2; the buy-back replaces the other unit: $2,000 more.
@@ -361,8 +408,20 @@ describe("what-if and the wash-sale simulation", () => {
     // 2025-12-20 − 294 days = 2025-03-01; the other buy-back unit restarts.
     expect(w.buyBacks[0]).toMatchObject({ basis: $(6_000), holdingPeriod: "tacked" });
     expect(w.buyBacks[0]!.parts).toEqual([
-      { quantity: "1", costBasis: $(4_000), dateAcquired: "2025-03-01", longTermOn: "2026-03-02", washReplacement: true },
-      { quantity: "1", costBasis: $(2_000), dateAcquired: "2025-12-20", longTermOn: "2026-12-21", washReplacement: false },
+      {
+        quantity: "1",
+        costBasis: $(4_000),
+        dateAcquired: "2025-03-01",
+        longTermOn: "2026-03-02",
+        washReplacement: true,
+      },
+      {
+        quantity: "1",
+        costBasis: $(2_000),
+        dateAcquired: "2025-12-20",
+        longTermOn: "2026-12-21",
+        washReplacement: false,
+      },
     ]);
   });
 

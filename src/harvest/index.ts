@@ -6,6 +6,8 @@ export {
   formatHarvestTable,
   HARVEST_CSV_COLUMNS,
   harvestJson,
+  writeHarvestCsv,
+  writeHarvestJson,
 } from "./format.ts";
 export { type PlannedRow, type PriceResult, saleRows, type ValuedLot, valueLots } from "./lots.ts";
 export type { Candidate, Plan, PlannedLot, SuggestedSale } from "./plan.ts";

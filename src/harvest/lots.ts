@@ -11,7 +11,6 @@ import { addOneYear, isLongTerm } from "../tax/dates.ts";
 import { divRoundHalfUp, formatCents } from "../tax/money.ts";
 import type { Cents, OpenLot, Term } from "../tax/types.ts";
 import { dayOf } from "../tax/wash.ts";
-import { Decimal, plain } from "../utils/decimal.ts";
 
 /** A USD price per whole unit as an exact fraction: `numerator / 10^scale`. */
 export type ExactPrice = { numerator: bigint; scale: number };
@@ -41,6 +40,13 @@ export const longTermFrom = (acquired: number): number => {
   return civilFromDays(dayOf(addOneYear(acquired)) + 1);
 };
 
+/** USD per unit of an open lot's basis, rounded half-up to 8 decimals, as a plain decimal. */
+export const unitBasisText = (lot: OpenLot): string => {
+  const e = lot.exact;
+  const scaled = divRoundHalfUp(e.lotBasis * pow10(e.quantityScale + 8), e.lotQuantity * pow10(e.usdScale));
+  return formatUnits(scaled, 8);
+};
+
 /** An open lot with its price, value and holding period at the as-of date. */
 export type ValuedLot = OpenLot & {
   /** USD per unit of basis, rounded to 8 decimals (display). */
@@ -50,7 +56,7 @@ export type ValuedLot = OpenLot & {
   /** Why there is no price (when `price` is undefined). */
   unpricedReason: string | undefined;
   value: Cents | undefined;
-  /** value − cost basis (what a sale of the whole lot at the price would realize, before rounding of proceeds). */
+  /** value − cost basis: the gain or loss a sale of the whole lot at the price would realize. */
   unrealized: Cents | undefined;
   /** Term if sold on the as-of date. */
   term: Term;
@@ -59,11 +65,18 @@ export type ValuedLot = OpenLot & {
   daysToLongTerm: number;
   /** `YYYY-MM-DD`: the first date a sale is long term. */
   longTermOn: string;
+  /** Set by the planner for a lot below cost: its candidate's rank and figures. */
+  candidate: { rank: number; taxSaved: Cents; carryforwardAdded: Cents } | undefined;
+  /** Set by the planner for a lot below cost: its place in the plan. */
+  plan: { bucket: "this_year" | "carryforward"; taxSaved: Cents } | undefined;
 };
 
 export type PriceResult =
   | { ok: true; usd: string; source: string; time: string }
   | { ok: false; reason: string };
+
+/** Holding-period facts of one acquisition date seen from the as-of date. */
+type DateFacts = { term: Term; daysHeld: number; daysToLongTerm: number; longTermOn: string };
 
 /** Values every open lot at its asset's price on `asOfDate` (`yyyymmdd`). */
 export const valueLots = (
@@ -72,40 +85,71 @@ export const valueLots = (
   asOfDate: number,
 ): ValuedLot[] => {
   const asOfDay = dayOf(asOfDate);
-  const exact = new Map<string, ExactPrice>();
-  return lots.map((lot) => {
-    const acquired = dateNumber(lot.dateAcquired);
-    const from = longTermFrom(acquired);
-    const long = isLongTerm(acquired, asOfDate);
-    const p = prices.get(lot.asset);
-    let price: ValuedLot["price"];
-    let value: Cents | undefined;
-    let unpricedReason: string | undefined;
-    if (p?.ok) {
-      let e = exact.get(lot.asset);
-      if (e === undefined) {
-        e = exactPrice(p.usd);
-        exact.set(lot.asset, e);
-      }
-      price = { usd: p.usd, source: p.source, time: p.time };
-      value = valueCents(e, lot.exact.units, lot.exact.quantityScale);
-    } else unpricedReason = p?.reason ?? "no price was looked up";
-    const unitBasis = new Decimal(lot.exact.lotBasis.toString())
-      .div(pow10(lot.exact.usdScale).toString())
-      .div(new Decimal(lot.exact.lotQuantity.toString()).div(pow10(lot.exact.quantityScale).toString()));
-    return {
-      ...lot,
-      unitBasis: plain(unitBasis.toDecimalPlaces(8, Decimal.ROUND_HALF_UP)),
-      price,
-      unpricedReason,
+  const byAsset = new Map<
+    string,
+    { price: ValuedLot["price"]; exact: ExactPrice | undefined; reason: string | undefined }
+  >();
+  const byDate = new Map<string, DateFacts>();
+  const out: ValuedLot[] = new Array(lots.length);
+  for (let i = 0; i < lots.length; i++) {
+    const lot = lots[i]!;
+    let facts = byDate.get(lot.dateAcquired);
+    if (facts === undefined) {
+      const acquired = dateNumber(lot.dateAcquired);
+      const from = longTermFrom(acquired);
+      const long = isLongTerm(acquired, asOfDate);
+      facts = {
+        term: long ? "long" : "short",
+        daysHeld: asOfDay - dayOf(acquired),
+        daysToLongTerm: long ? 0 : dayOf(from) - asOfDay,
+        longTermOn: dateText(from),
+      };
+      byDate.set(lot.dateAcquired, facts);
+    }
+    let p = byAsset.get(lot.asset);
+    if (p === undefined) {
+      const r = prices.get(lot.asset);
+      p = r?.ok
+        ? {
+            price: { usd: r.usd, source: r.source, time: r.time },
+            exact: exactPrice(r.usd),
+            reason: undefined,
+          }
+        : {
+            price: undefined,
+            exact: undefined,
+            reason: r?.ok === false ? r.reason : "no price was looked up",
+          };
+      byAsset.set(lot.asset, p);
+    }
+    const value =
+      p.exact === undefined ? undefined : valueCents(p.exact, lot.exact.units, lot.exact.quantityScale);
+    out[i] = {
+      wallet: lot.wallet,
+      asset: lot.asset,
+      lotId: lot.lotId,
+      acquiredIn: lot.acquiredIn,
+      quantity: lot.quantity,
+      acquired: lot.acquired,
+      dateAcquired: lot.dateAcquired,
+      costBasis: lot.costBasis,
+      purchase: lot.purchase,
+      washReplacement: lot.washReplacement,
+      exact: lot.exact,
+      unitBasis: unitBasisText(lot),
+      price: p.price,
+      unpricedReason: p.reason,
       value,
       unrealized: value === undefined ? undefined : value - lot.costBasis,
-      term: long ? "long" : "short",
-      daysHeld: asOfDay - dayOf(acquired),
-      daysToLongTerm: long ? 0 : dayOf(from) - asOfDay,
-      longTermOn: dateText(from),
+      term: facts.term,
+      daysHeld: facts.daysHeld,
+      daysToLongTerm: facts.daysToLongTerm,
+      longTermOn: facts.longTermOn,
+      candidate: undefined,
+      plan: undefined,
     };
-  });
+  }
+  return out;
 };
 
 /** One Form 8949 row a planned sale would make. */
@@ -127,27 +171,29 @@ export type PlannedRow = {
 export type Take = { lot: ValuedLot; units: bigint };
 
 /**
- * The Form 8949 rows of one sale row (one wallet and asset, one price) taking `takes`, exactly as
- * the engine makes them; `proceeds` is the row's total (its `usd_value`, in cents).
+ * The Form 8949 rows of one sale row (one wallet and asset, one price) on the date the lots were
+ * valued at, taking `takes`, exactly as the engine makes them; `proceeds` is the row's total (its
+ * `usd_value`, in cents).
  */
-export const saleRows = (takes: readonly Take[], proceeds: Cents, asOfDate: number): PlannedRow[] => {
+export const saleRows = (takes: readonly Take[], proceeds: Cents): PlannedRow[] => {
   let total = 0n;
   for (const t of takes) total += t.units;
   const whole = takes.length === 1;
   return takes.map(({ lot, units }) => {
     const p = whole ? proceeds : divRoundHalfUp(proceeds * units, total);
-    const b = basisCents(lot, units);
+    // The lot's cost basis is the engine's basis of all its units.
+    const b = units === lot.exact.units ? lot.costBasis : basisCents(lot, units);
     return {
       lotId: lot.lotId,
       wallet: lot.wallet,
       asset: lot.asset,
-      quantity: formatUnits(units, lot.exact.quantityScale),
+      quantity: units === lot.exact.units ? lot.quantity : formatUnits(units, lot.exact.quantityScale),
       units,
       dateAcquired: lot.dateAcquired,
       proceeds: p,
       costBasis: b,
       gain: p - b,
-      term: isLongTerm(dateNumber(lot.dateAcquired), asOfDate) ? "long" : "short",
+      term: lot.term,
     };
   });
 };
@@ -156,9 +202,10 @@ export const saleRows = (takes: readonly Take[], proceeds: Cents, asOfDate: numb
 export const formatUnits = (units: bigint, scale: number): string => {
   const s = units.toString().padStart(scale + 1, "0");
   if (scale === 0) return s;
-  const whole = s.slice(0, -scale);
-  const frac = s.slice(-scale).replace(/0+$/, "");
-  return frac === "" ? whole : `${whole}.${frac}`;
+  let end = s.length;
+  while (end > s.length - scale && s.charCodeAt(end - 1) === 48) end--;
+  const whole = s.slice(0, s.length - scale);
+  return end === s.length - scale ? whole : `${whole}.${s.slice(s.length - scale, end)}`;
 };
 
 /** Short-term and long-term totals of rows. */

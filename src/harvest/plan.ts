@@ -20,6 +20,7 @@ import type { Cents, Term } from "../tax/types.ts";
 import { dayOf, WASH_SALE_WINDOW_DAYS } from "../tax/wash.ts";
 import {
   dateNumber,
+  type ExactPrice,
   exactPrice,
   formatUnits,
   lotsCell,
@@ -31,7 +32,7 @@ import {
   type ValuedLot,
   valueCents,
 } from "./lots.ts";
-import { type TaxContext, type TaxPicture, taxPicture } from "./tax.ts";
+import { type TaxContext, type TaxPicture, taxFigures, taxPicture } from "./tax.ts";
 
 /** The year's Form 8949 totals before any planned sale. */
 export type YearSoFar = {
@@ -161,10 +162,29 @@ const washEstimate = (
   return disallowed;
 };
 
+/** A single-lot sale's effect, kept for the plan. */
+type Single = {
+  lot: ValuedLot;
+  short: Cents;
+  long: Cents;
+  loss: Cents;
+  saved: Cents;
+  /** saved ÷ loss as a double (exact comparison on near ties). */
+  ratio: number;
+  candidate: Candidate;
+};
+
+const NOTE = {
+  both: "saves tax this year and adds to the carryforward",
+  saves: "saves tax this year",
+  carry: "only adds to the carryforward",
+  raises: "raises this year's tax",
+  none: "no tax effect this year",
+};
+
 export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidate[]; plan: Plan } => {
   const { yearSoFar, before, ctx, asOfDate } = input;
   const asOfDay = dayOf(asOfDate);
-  const priced = input.lots.filter((l) => l.price !== undefined);
 
   // Possible wash-sale replacements per asset, in acquisition order.
   const replacements = new Map<string, ValuedLot[]>();
@@ -181,54 +201,82 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
       list.sort((a, b) => a.exact.ms - b.exact.ms || a.exact.ns - b.exact.ns || a.exact.seq - b.exact.seq);
   }
   const replacementsOf = (asset: string) => replacements.get(asset) ?? [];
-
-  const evaluate = (takes: Take[]) => {
-    const first = takes[0]!.lot;
-    let units = 0n;
-    for (const t of takes) units += t.units;
-    const proceeds = valueCents(exactPrice(first.price!.usd), units, first.exact.quantityScale);
-    const rows = saleRows(takes, proceeds, asOfDate);
-    const washDisallowed = input.washSale ? washEstimate(rows, takes, replacementsOf) : undefined;
-    const t = totalsOf(rows);
-    const after = taxPicture(
+  const prices = new Map<string, ExactPrice>();
+  const priceOf = (lot: ValuedLot): ExactPrice => {
+    let p = prices.get(lot.asset);
+    if (p === undefined) {
+      p = exactPrice(lot.price!.usd);
+      prices.set(lot.asset, p);
+    }
+    return p;
+  };
+  const afterWith = (short: Cents, long: Cents) =>
+    taxPicture(
       {
-        shortTermGain: yearSoFar.shortTermGain + t.shortTerm,
-        longTermGain: yearSoFar.longTermGain + t.longTerm,
+        shortTermGain: yearSoFar.shortTermGain + short,
+        longTermGain: yearSoFar.longTermGain + long,
         carryoverIn: yearSoFar.carryoverIn,
       },
       ctx,
     );
-    return { proceeds, rows, totals: t, after, washDisallowed };
+  /** The figures alone (no nested objects): evaluated for every lot below cost, twice. */
+  const figuresWith = (short: Cents, long: Cents) =>
+    taxFigures(yearSoFar.shortTermGain + short, yearSoFar.longTermGain + long, yearSoFar.carryoverIn, ctx);
+
+  /** A sale of `takes` (one pool, one row) at the as-of price. */
+  const evaluate = (takes: Take[]) => {
+    const first = takes[0]!.lot;
+    let units = 0n;
+    for (const t of takes) units += t.units;
+    const proceeds = valueCents(priceOf(first), units, first.exact.quantityScale);
+    const rows = saleRows(takes, proceeds);
+    const washDisallowed = input.washSale ? washEstimate(rows, takes, replacementsOf) : undefined;
+    const totals = totalsOf(rows);
+    return { proceeds, rows, totals, after: afterWith(totals.shortTerm, totals.longTerm), washDisallowed };
   };
   const carryDelta = (after: TaxPicture, base: TaxPicture) => ({
     shortTerm: after.carryoverOut.shortTerm - base.carryoverOut.shortTerm,
     longTerm: after.carryoverOut.longTerm - base.carryoverOut.longTerm,
   });
-  const noteOf = (saved: Cents, carry: { shortTerm: Cents; longTerm: Cents }, lots: readonly ValuedLot[]) => {
-    const parts: string[] = [];
-    if (saved > 0n && carry.shortTerm + carry.longTerm > 0n)
-      parts.push("saves tax this year and adds to the carryforward");
-    else if (saved > 0n) parts.push("saves tax this year");
-    else if (carry.shortTerm + carry.longTerm > 0n) parts.push("only adds to the carryforward");
-    else if (saved < 0n) parts.push("raises this year's tax");
-    else parts.push("no tax effect this year");
-    const soon = lots.filter((l) => l.term === "short" && l.daysToLongTerm <= 30);
-    for (const l of soon)
-      parts.push(`lot ${l.lotId} turns long-term in ${l.daysToLongTerm} day(s), on ${l.longTermOn}`);
-    return parts.join("; ");
+  const noteOf = (saved: Cents, carry: Cents, lots: readonly ValuedLot[]) => {
+    let note =
+      saved > 0n
+        ? carry > 0n
+          ? NOTE.both
+          : NOTE.saves
+        : carry > 0n
+          ? NOTE.carry
+          : saved < 0n
+            ? NOTE.raises
+            : NOTE.none;
+    for (const l of lots) {
+      if (l.term === "short" && l.daysToLongTerm <= 30)
+        note += `; lot ${l.lotId} turns long-term in ${l.daysToLongTerm} day(s), on ${l.longTermOn}`;
+    }
+    return note;
   };
 
   const candidates: Candidate[] = [];
-  const single = new Map<ValuedLot, ReturnType<typeof evaluate>>();
-  for (const lot of priced) {
+  const singles: Single[] = [];
+  for (const lot of input.lots) {
     if (lot.unrealized === undefined || lot.unrealized >= 0n) continue;
-    const e = evaluate([{ lot, units: lot.exact.units }]);
-    if (sum(e.rows) >= 0n) continue;
-    single.set(lot, e);
-    const carry = carryDelta(e.after, before);
-    const saved = before.totalTax - e.after.totalTax;
-    const row = e.rows[0]!;
-    candidates.push({
+    // One whole lot: proceeds = its value, basis = its cost basis (the engine's own rounding).
+    let gain = lot.unrealized;
+    let washDisallowed: Cents | undefined;
+    if (input.washSale) {
+      const e = evaluate([{ lot, units: lot.exact.units }]);
+      gain = e.rows[0]!.gain;
+      washDisallowed = e.washDisallowed;
+    }
+    const short = lot.term === "short" ? gain : 0n;
+    const long = lot.term === "long" ? gain : 0n;
+    const after = figuresWith(short, long);
+    const carry = {
+      shortTerm: after.carryoverShort - before.carryoverOut.shortTerm,
+      longTerm: after.carryoverLong - before.carryoverOut.longTerm,
+    };
+    const saved = before.totalTax - after.totalTax;
+    const candidate: Candidate = {
       rank: 0,
       kind: "lot",
       wallet: lot.wallet === "" ? lot.acquiredIn : lot.wallet,
@@ -236,26 +284,30 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
       asset: lot.asset,
       lotIds: [lot.lotId],
       quantity: lot.quantity,
-      proceeds: e.proceeds,
-      costBasis: row.costBasis,
-      gain: row.gain,
-      shortTermGain: e.totals.shortTerm,
-      longTermGain: e.totals.longTerm,
+      proceeds: lot.value!,
+      costBasis: lot.costBasis,
+      gain,
+      shortTermGain: short,
+      longTermGain: long,
       taxSaved: saved,
       carryforwardAdded: carry,
-      washDisallowed: e.washDisallowed,
-      lots: lotsCell([{ lotId: lot.lotId, quantity: lot.quantity }]),
-      note: noteOf(saved, carry, [lot]),
-    });
+      washDisallowed,
+      lots: `${lot.lotId}:${lot.quantity}`,
+      note: noteOf(saved, carry.shortTerm + carry.longTerm, [lot]),
+    };
+    candidates.push(candidate);
+    if (gain < 0n)
+      singles.push({ lot, short, long, loss: -gain, saved, ratio: Number(saved) / Number(-gain), candidate });
   }
 
   // Whole positions: every lot of a pool, when it holds more than one and ends below cost.
   const pools = new Map<string, ValuedLot[]>();
-  for (const lot of priced) {
+  for (const lot of input.lots) {
+    if (lot.price === undefined) continue;
     const k = poolKey(lot);
-    const list = pools.get(k) ?? [];
-    list.push(lot);
-    pools.set(k, list);
+    const list = pools.get(k);
+    if (list === undefined) pools.set(k, [lot]);
+    else list.push(lot);
   }
   for (const lots of pools.values()) {
     if (lots.length < 2) continue;
@@ -282,73 +334,90 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
       carryforwardAdded: carry,
       washDisallowed: e.washDisallowed,
       lots: lotsCell(lots.map((l) => ({ lotId: l.lotId, quantity: l.quantity }))),
-      note: noteOf(saved, carry, lots),
+      note: noteOf(saved, carry.shortTerm + carry.longTerm, lots),
     });
   }
   const cmp = (a: bigint, b: bigint) => (a > b ? -1 : a < b ? 1 : 0);
-  candidates.sort(
-    (a, b) =>
-      cmp(a.taxSaved, b.taxSaved) ||
-      cmp(
-        a.carryforwardAdded.shortTerm + a.carryforwardAdded.longTerm,
-        b.carryforwardAdded.shortTerm + b.carryforwardAdded.longTerm,
-      ) ||
-      cmp(-a.gain, -b.gain) ||
-      (a.kind === b.kind ? 0 : a.kind === "lot" ? -1 : 1) ||
-      (a.lots < b.lots ? -1 : a.lots > b.lots ? 1 : 0),
-  );
-  candidates.forEach((c, i) => {
-    c.rank = i + 1;
+  // Cents fit a double exactly below 2^53 (ninety trillion dollars): numeric keys sort fast.
+  const ranked = candidates.map((c) => ({
+    c,
+    saved: Number(c.taxSaved),
+    carry: Number(c.carryforwardAdded.shortTerm + c.carryforwardAdded.longTerm),
+    gain: Number(c.gain),
+  }));
+  ranked.sort((x, y) => {
+    if (x.saved !== y.saved) return y.saved - x.saved;
+    if (x.carry !== y.carry) return y.carry - x.carry;
+    if (x.gain !== y.gain) return x.gain - y.gain;
+    const a = x.c;
+    const b = y.c;
+    if (a.kind !== b.kind) return a.kind === "lot" ? -1 : 1;
+    return a.lots < b.lots ? -1 : a.lots > b.lots ? 1 : 0;
   });
+  for (let i = 0; i < ranked.length; i++) {
+    candidates[i] = ranked[i]!.c;
+    candidates[i]!.rank = i + 1;
+  }
+  for (const one of singles) {
+    const c = one.candidate;
+    one.lot.candidate = {
+      rank: c.rank,
+      taxSaved: c.taxSaved,
+      carryforwardAdded: c.carryforwardAdded.shortTerm + c.carryforwardAdded.longTerm,
+    };
+  }
 
-  // The plan: loss lots by tax saved per dollar of loss, then by size of loss.
-  const order = [...single.entries()].sort(([la, a], [lb, b]) => {
-    const lossA = -sum(a.rows);
-    const lossB = -sum(b.rows);
-    const savedA = before.totalTax - a.after.totalTax;
-    const savedB = before.totalTax - b.after.totalTax;
-    const perDollar = cmp(savedA * lossB, savedB * lossA);
-    return (
-      perDollar ||
-      cmp(lossA, lossB) ||
-      la.exact.ms - lb.exact.ms ||
-      la.exact.ns - lb.exact.ns ||
-      la.exact.seq - lb.exact.seq ||
-      (poolKey(la) < poolKey(lb) ? -1 : poolKey(la) > poolKey(lb) ? 1 : 0)
-    );
+  // The plan: loss lots by tax saved per dollar of loss (exact on near ties), then by size of loss.
+  singles.sort((a, b) => {
+    const ra = a.ratio;
+    const rb = b.ratio;
+    if (Math.abs(ra - rb) > 1e-12 * Math.max(Math.abs(ra), Math.abs(rb))) return rb - ra;
+    const exact = cmp(a.saved * b.loss, b.saved * a.loss);
+    if (exact !== 0) return exact;
+    if (a.loss !== b.loss) return cmp(a.loss, b.loss);
+    const x = a.lot.exact;
+    const y = b.lot.exact;
+    if (x.ms !== y.ms) return x.ms - y.ms;
+    if (x.ns !== y.ns) return x.ns - y.ns;
+    if (x.seq !== y.seq) return x.seq - y.seq;
+    const ka = poolKey(a.lot);
+    const kb = poolKey(b.lot);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
   const plannedLots: PlannedLot[] = [];
-  let st = yearSoFar.shortTermGain;
-  let lt = yearSoFar.longTermGain;
-  let state = before;
+  let st = 0n;
+  let lt = 0n;
+  let taxNow = before.totalTax;
   const chosen: ValuedLot[] = [];
-  for (const [lot, e] of order) {
-    st += e.totals.shortTerm;
-    lt += e.totals.longTerm;
-    const next = taxPicture({ shortTermGain: st, longTermGain: lt, carryoverIn: yearSoFar.carryoverIn }, ctx);
-    const saved = state.totalTax - next.totalTax;
+  for (const one of singles) {
+    const lot = one.lot;
+    st += one.short;
+    lt += one.long;
+    const next = figuresWith(st, lt).totalTax;
+    const saved = taxNow - next;
     const bucket = saved > 0n ? "this_year" : "carryforward";
     if (bucket === "this_year") chosen.push(lot);
+    lot.plan = { bucket, taxSaved: saved };
+    taxNow = next;
     plannedLots.push({
       lotId: lot.lotId,
       wallet: lot.wallet === "" ? lot.acquiredIn : lot.wallet,
       asset: lot.asset,
       quantity: lot.quantity,
-      gain: sum(e.rows),
-      term: e.rows[0]!.term,
+      gain: -one.loss,
+      term: lot.term,
       taxSaved: saved,
       bucket,
     });
-    state = next;
   }
 
   // One sale row per pool, naming its lots (in acquisition order).
   const byPool = new Map<string, ValuedLot[]>();
   for (const lot of chosen) {
     const k = poolKey(lot);
-    const list = byPool.get(k) ?? [];
-    list.push(lot);
-    byPool.set(k, list);
+    const list = byPool.get(k);
+    if (list === undefined) byPool.set(k, [lot]);
+    else list.push(lot);
   }
   const sales: SuggestedSale[] = [];
   const rows: PlannedRow[] = [];
@@ -360,7 +429,7 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
       .get(k)!
       .sort((a, b) => a.exact.ms - b.exact.ms || a.exact.ns - b.exact.ns || a.exact.seq - b.exact.seq);
     const e = evaluate(lots.map((lot) => ({ lot, units: lot.exact.units })));
-    rows.push(...e.rows);
+    for (const r of e.rows) rows.push(r);
     if (washDisallowed !== undefined) washDisallowed += e.washDisallowed ?? 0n;
     const first = lots[0]!;
     const wallet = first.wallet === "" ? first.acquiredIn : first.wallet;
@@ -386,14 +455,7 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
     });
   });
   const t = totalsOf(rows);
-  const after = taxPicture(
-    {
-      shortTermGain: yearSoFar.shortTermGain + t.shortTerm,
-      longTermGain: yearSoFar.longTermGain + t.longTerm,
-      carryoverIn: yearSoFar.carryoverIn,
-    },
-    ctx,
-  );
+  const after = afterWith(t.shortTerm, t.longTerm);
   return {
     candidates,
     plan: {

@@ -211,7 +211,8 @@ export const planHarvest = async (
     }
   }
 
-  const { report } = await runBooks(deps.feed, gainsOptions);
+  // The plan needs the year's totals and the open lots, not the year's Form 8949 rows.
+  const { report } = await runBooks(deps.feed, { ...gainsOptions, totalsOnly: !washSale });
   const summary = report.summaries[0]!;
   const open = report.openLots ?? [];
   const assets = [...new Set([...open.map((l) => l.asset), ...sells.map((s) => s.asset)])].sort();

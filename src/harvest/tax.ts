@@ -12,8 +12,7 @@
  * - MAGI for the NIIT = taxable income + the standard deduction (no itemized deductions, no foreign
  *   income exclusion); net investment income = this year's net capital gain (line 16, if positive).
  */
-import { carryoverWorksheet, netScheduleD } from "../tax/carryover.ts";
-import { maxBigint } from "../tax/money.ts";
+import { carryoverWorksheet, lossLimit, netScheduleD } from "../tax/carryover.ts";
 import {
   marginalCapitalGainRate,
   marginalOrdinaryRate,
@@ -54,52 +53,105 @@ export type TaxContext = {
   tables: TaxTables;
 };
 
+const pos = (c: Cents): Cents => (c > 0n ? c : 0n);
+const min = (a: Cents, b: Cents): Cents => (a < b ? a : b);
+
+/** The scalar figures of `taxPicture` (what ranking a candidate needs), in one flat object. */
+export type TaxFigures = {
+  line7: Cents;
+  line15: Cents;
+  line16: Cents;
+  line21: Cents;
+  carryoverShort: Cents;
+  carryoverLong: Cents;
+  taxableIncome: Cents;
+  regularTax: Cents;
+  niit: Cents;
+  totalTax: Cents;
+};
+
+/**
+ * Schedule D lines 7/15/16/21 (as `netScheduleD`), lines 4–13 of the Capital Loss Carryover
+ * Worksheet (as `carryoverWorksheet`; a test checks both agree), the regular tax (the QDCGT
+ * Worksheet only with a net capital gain) and the NIIT of a year with these Form 8949 totals.
+ * @dev One pass of scalar arithmetic: the planner evaluates it twice per lot below cost.
+ */
+export const taxFigures = (
+  shortTermGain: Cents,
+  longTermGain: Cents,
+  carryoverIn: { shortTerm: Cents; longTerm: Cents },
+  ctx: TaxContext,
+): TaxFigures => {
+  const { filingStatus: status, tables } = ctx;
+  const line7 = shortTermGain - carryoverIn.shortTerm;
+  const line15 = longTermGain - carryoverIn.longTerm;
+  const line16 = line7 + line15;
+  const line21 = line16 < 0n ? min(-line16, lossLimit(status)) : 0n;
+  const taxableIncome = ctx.otherTaxableIncome + (line16 > 0n ? line16 : -line21);
+  let carryoverShort = 0n;
+  let carryoverLong = 0n;
+  if (line16 < 0n) {
+    const l4 = min(line21, pos(taxableIncome + line21));
+    const l5 = line7 < 0n ? -line7 : 0n;
+    if (line7 < 0n) carryoverShort = pos(l5 - (l4 + pos(line15)));
+    if (line15 < 0n) carryoverLong = pos(-line15 - (pos(line7) + pos(l4 - l5)));
+  }
+  const ti = pos(taxableIncome);
+  const regularTax =
+    line15 > 0n && line16 > 0n
+      ? qdcgtWorksheet({
+          taxableIncome: ti,
+          scheduleDLine15: line15,
+          scheduleDLine16: line16,
+          status,
+          tables,
+        }).line25
+      : ordinaryTax(ti, status, tables);
+  const niit = netInvestmentIncomeTax({
+    magi: taxableIncome + tables.standardDeduction[status],
+    netInvestmentIncome: pos(line16),
+    status,
+    tables,
+  });
+  return {
+    line7,
+    line15,
+    line16,
+    line21,
+    carryoverShort,
+    carryoverLong,
+    taxableIncome,
+    regularTax,
+    niit,
+    totalTax: regularTax + niit,
+  };
+};
+
 /** The tax picture of a year whose Form 8949 totals are `shortTermGain` and `longTermGain`. */
 export const taxPicture = (
   year: { shortTermGain: Cents; longTermGain: Cents; carryoverIn: { shortTerm: Cents; longTerm: Cents } },
   ctx: TaxContext,
 ): TaxPicture => {
+  const f = taxFigures(year.shortTermGain, year.longTermGain, year.carryoverIn, ctx);
   const { filingStatus: status, tables } = ctx;
-  const netting = netScheduleD({
-    shortTermGain: year.shortTermGain,
-    longTermGain: year.longTermGain,
-    carryoverIn: year.carryoverIn,
-    filingStatus: status,
-  });
-  const capital = netting.line16 > 0n ? netting.line16 : -netting.line21;
-  const taxableIncome = ctx.otherTaxableIncome + capital;
-  const worksheet = carryoverWorksheet({ ...netting, taxableIncome });
-  const ti = maxBigint(0n, taxableIncome);
-  const regularTax =
-    netting.line15 > 0n && netting.line16 > 0n
-      ? qdcgtWorksheet({
-          taxableIncome: ti,
-          scheduleDLine15: netting.line15,
-          scheduleDLine16: netting.line16,
-          status,
-          tables,
-        }).line25
-      : ordinaryTax(ti, status, tables);
-  const magi = taxableIncome + tables.standardDeduction[status];
-  const nii = maxBigint(0n, netting.line16);
-  const niit = netInvestmentIncomeTax({ magi, netInvestmentIncome: nii, status, tables });
+  const ti = pos(f.taxableIncome);
   return {
     shortTermGain: year.shortTermGain,
     longTermGain: year.longTermGain,
     carryoverIn: year.carryoverIn,
-    line7: netting.line7,
-    line15: netting.line15,
-    line16: netting.line16,
-    line21: netting.line21,
-    carryoverOut: { shortTerm: worksheet.shortTerm, longTerm: worksheet.longTerm },
-    taxableIncome,
-    regularTax,
-    niit,
-    totalTax: regularTax + niit,
+    line7: f.line7,
+    line15: f.line15,
+    line16: f.line16,
+    line21: f.line21,
+    carryoverOut: { shortTerm: f.carryoverShort, longTerm: f.carryoverLong },
+    taxableIncome: f.taxableIncome,
+    regularTax: f.regularTax,
+    niit: f.niit,
+    totalTax: f.totalTax,
     marginal: {
       ordinaryBps: marginalOrdinaryRate(ti, status, tables),
       longTermBps: marginalCapitalGainRate(ti, status, tables),
-      niit: magi > tables.niitThreshold[status],
+      niit: f.taxableIncome + tables.standardDeduction[status] > tables.niitThreshold[status],
     },
   };
 };

@@ -59,6 +59,8 @@ export type EngineOptions = {
   openLots?: boolean | undefined;
   /** The wash-sale rule (src/tax/wash.ts); off when undefined. */
   washSale?: WashSaleOptions | undefined;
+  /** Keep only the per-year totals: no Form 8949 row of a lot reaches the sink (faster). */
+  totalsOnly?: boolean | undefined;
 };
 
 /** A warning with its `yyyymmdd` date, so each year reports those raised up to its end. */
@@ -97,6 +99,7 @@ const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustment
 
 export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const { strict, fromYear, toYear, dateOf, source, sink } = options;
+  const totalsOnly = options.totalsOnly ?? false;
   let quantityScale = options.quantityScale;
   let usdScale = options.usdScale;
   const before = lotOrder(options.method);
@@ -379,6 +382,15 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         ? divRoundHalfUp(proceeds, usdPerCent)
         : divRoundHalfUp(proceeds * t.quantity, quantity * usdPerCent);
       const long = isLongTerm(lot.date, date);
+      if (totalsOnly && made === undefined) {
+        // No row reaches the sink: only the year's totals move.
+        const part = long ? yearTotals.long : yearTotals.short;
+        part.proceeds += p;
+        part.costBasis += basis;
+        part.gain += p - basis;
+        part.rows++;
+        continue;
+      }
       const q = qty(t.quantity);
       put(
         {

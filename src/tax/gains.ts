@@ -85,6 +85,7 @@ const createEngine = (
     isKnownLot,
     openLots: options.openLots,
     washSale: options.washSale,
+    totalsOnly: options.totalsOnly,
   });
 
 /** Whether a row falls after `options.until` (validated, never applied). */

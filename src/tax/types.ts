@@ -66,6 +66,11 @@ export type GainsOptions = {
    * law, or to every digital asset to simulate the proposed extension. @defaultValue off
    */
   washSale?: WashSaleOptions | undefined;
+  /**
+   * Compute the per-year totals only: the sink receives no Form 8949 row taken from a lot (the
+   * summaries are the same; a planner that needs Schedule D alone skips building a million rows).
+   */
+  totalsOnly?: boolean | undefined;
 };
 
 /** See src/tax/wash.ts. */

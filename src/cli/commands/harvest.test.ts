@@ -36,10 +36,14 @@ const PRICES = "asset,time,usd\nETH,2025-12-20,2000\nBTC,2025-12-20T00:00:00Z,90
 const lotwise = async (args: string[], env: Record<string, string> = {}) => {
   let out = "";
   let err = "";
-  const code = await run(args, { LOTWISE_DATA_DIR: path.join(work, "data"), ...env }, {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
+  const code = await run(
+    args,
+    { LOTWISE_DATA_DIR: path.join(work, "data"), ...env },
+    {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+    },
+  );
   return { code, out, err };
 };
 
@@ -61,7 +65,13 @@ describe("lotwise harvest", () => {
     ]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    for (const heading of ["Positions (2) and open lots (4)", "Year so far", "Candidates", "Plan", "Warnings: 1"])
+    for (const heading of [
+      "Positions (2) and open lots (4)",
+      "Year so far",
+      "Candidates",
+      "Plan",
+      "Warnings: 1",
+    ])
       expect(r.out).toContain(heading);
     expect(r.out).toContain("sell 5.25 ETH from coinbase:main for 10500.00: lots e1:5;e3:0.25");
     const csv = readFileSync(path.join(out, "harvest.csv"), "utf8").trim().split("\n");
@@ -76,7 +86,9 @@ describe("lotwise harvest", () => {
     expect(csv).toContain(
       "coinbase:main,ETH,e2,coinbase:main,1,2025-04-01,short,263,103,2026-04-02,1500.00,1500,2000,file:prices.csv,2000.00,500.00,priced,,,,,",
     );
-    expect(csv).toContain("ledger:1,SOL,sol,ledger:1,10,2025-04-01,short,263,103,2026-04-02,2000.00,200,,,,,unpriced,,,,,");
+    expect(csv).toContain(
+      "ledger:1,SOL,sol,ledger:1,10,2025-04-01,short,263,103,2026-04-02,2000.00,200,,,,,unpriced,,,,,",
+    );
     const json = JSON.parse(readFileSync(path.join(out, "harvest.json"), "utf8"));
     expect(json).toMatchObject({
       as_of: "2025-12-20T23:59:59.999Z",
@@ -84,8 +96,18 @@ describe("lotwise harvest", () => {
       method: "fifo",
       scope: "transition",
       filing_status: "single",
-      assumptions: { taxable_income: "100000.00", taxable_income_assumed: false, brackets_year: 2025, brackets_published: true },
-      year_so_far: { short_term_gain: "10000.00", net: "10000.00", taxable_income: "110000.00", total_tax: "19247.00" },
+      assumptions: {
+        taxable_income: "100000.00",
+        taxable_income_assumed: false,
+        brackets_year: 2025,
+        brackets_published: true,
+      },
+      year_so_far: {
+        short_term_gain: "10000.00",
+        net: "10000.00",
+        taxable_income: "110000.00",
+        total_tax: "19247.00",
+      },
     });
     // e1 (−7,000) and e3 (−500.10): line 16 = 2,499.90; taxable income 102,499.90 → Tax Table
     // 102,450–102,500 is past 100,000: TCW 102,499.90 × 0.22 − 5,086 = 17,463.98; saved 1,783.02.
@@ -166,7 +188,9 @@ describe("lotwise harvest", () => {
     expect(summary.carryover_out).toEqual(json.plan.after.carryover_out);
     const form = readFileSync(path.join(gainsOut, "form8949.csv"), "utf8");
     for (const row of json.plan.form8949)
-      expect(form).toContain(`,${row.lot_id},${row.wallet},${row.asset},${row.quantity},${row.date_acquired},2025-12-20,${row.proceeds},${row.cost_basis},,,${row.gain},`);
+      expect(form).toContain(
+        `,${row.lot_id},${row.wallet},${row.asset},${row.quantity},${row.date_acquired},2025-12-20,${row.proceeds},${row.cost_basis},,,${row.gain},`,
+      );
   });
 
   test("--json prints the report; --sell/--buy-back/--wash-sale show the what-if", async () => {
@@ -190,26 +214,52 @@ describe("lotwise harvest", () => {
     expect(json.assumptions.taxable_income_assumed).toBe(true);
     expect(json.assumptions.notes.join(" ")).toContain("assumed $100,000");
     expect(json.what_if.sales).toEqual([
-      { id: "whatif-sell-1", wallet: "coinbase:main", asset: "ETH", quantity: "1", price: "2000", proceeds: "2000.00" },
+      {
+        id: "whatif-sell-1",
+        wallet: "coinbase:main",
+        asset: "ETH",
+        quantity: "1",
+        price: "2000",
+        proceeds: "2000.00",
+      },
     ]);
     // FIFO: 1 of e1 (basis 3,400): loss 1,400, all of it washed by the buy-back.
     expect(json.what_if.form8949).toEqual([
-      expect.objectContaining({ lot_id: "e1", gain: "0.00", adjustment_code: "W", adjustment_amount: "1400.00" }),
+      expect.objectContaining({
+        lot_id: "e1",
+        gain: "0.00",
+        adjustment_code: "W",
+        adjustment_amount: "1400.00",
+      }),
     ]);
     expect(json.what_if.buy_backs[0]).toMatchObject({
       cost: "2000.00",
       basis: "3400.00",
       holding_period: "tacked",
-      parts: [{ quantity: "1", date_acquired: "2025-03-01", long_term_on: "2026-03-02", wash_replacement: true }],
+      parts: [
+        { quantity: "1", date_acquired: "2025-03-01", long_term_on: "2026-03-02", wash_replacement: true },
+      ],
     });
   });
 
   test("the stored ledger priced by the configured providers (an imported price file)", async () => {
     const data = fresh("data");
-    const config = write("lotwise.config.json", JSON.stringify({ prices: { order: ["file", "stablecoin"] } }));
+    const config = write(
+      "lotwise.config.json",
+      JSON.stringify({ prices: { order: ["file", "stablecoin"] } }),
+    );
     const env = { LOTWISE_DATA_DIR: data };
-    expect((await lotwise(["--config", config, "ledger", "import", write("ledger.csv", LEDGER), "--name", "books"], env)).code).toBe(0);
-    expect((await lotwise(["--config", config, "prices", "import", write("prices.csv", PRICES)], env)).code).toBe(0);
+    expect(
+      (
+        await lotwise(
+          ["--config", config, "ledger", "import", write("ledger.csv", LEDGER), "--name", "books"],
+          env,
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (await lotwise(["--config", config, "prices", "import", write("prices.csv", PRICES)], env)).code,
+    ).toBe(0);
     const r = await lotwise(["--config", config, "harvest", "--as-of", "2025-12-20", "--json"], env);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
@@ -246,12 +296,18 @@ describe("lotwise harvest", () => {
     const prices = write("prices.csv", PRICES);
     const base = ["harvest", "--ledger", ledger, "--prices", prices, "--as-of", "2025-12-20"];
     const cases: [string[], string][] = [
-      [["--sell", "ETH"], '--sell expects ASSET:QTY or ASSET:QTY@WALLET (e.g. ETH:0.5@coinbase:main), got "ETH"'],
+      [
+        ["--sell", "ETH"],
+        '--sell expects ASSET:QTY or ASSET:QTY@WALLET (e.g. ETH:0.5@coinbase:main), got "ETH"',
+      ],
       [["--buy-back"], "--buy-back needs at least one --sell"],
       [["--sell", "ETH:100"], "--sell ETH:100: coinbase:main holds only 6.25 ETH"],
       [["--sell", "SOL:1"], "--sell SOL:1: no USD price for SOL"],
       [["--filing-status", "joint"], '--filing-status must be one of single, mfj, mfs, hoh (got "joint")'],
-      [["--taxable-income", "1e5"], '--taxable-income expects a USD amount with at most 2 decimals (negative allowed), got "1e5"'],
+      [
+        ["--taxable-income", "1e5"],
+        '--taxable-income expects a USD amount with at most 2 decimals (negative allowed), got "1e5"',
+      ],
       [["--year", "2024"], "--as-of 2025-12-20 is not in --year 2024"],
     ];
     for (const [extra, message] of cases) {
@@ -259,7 +315,15 @@ describe("lotwise harvest", () => {
       expect(r.code, extra.join(" ")).toBe(2);
       expect(r.err, extra.join(" ")).toContain(message);
     }
-    const badDate = await lotwise(["harvest", "--ledger", ledger, "--prices", prices, "--as-of", "2025-02-30"]);
+    const badDate = await lotwise([
+      "harvest",
+      "--ledger",
+      ledger,
+      "--prices",
+      prices,
+      "--as-of",
+      "2025-02-30",
+    ]);
     expect(badDate.err).toContain('--as-of: "2025-02-30" is not a calendar date');
     const badPrices = await lotwise([
       "harvest",
@@ -290,7 +354,9 @@ describe("harvest flags", () => {
   const now = new Date("2026-12-02T00:46:05Z");
   test("resolveAsOf(): a date is the end of that UTC day; a past --year its last instant; default now", () => {
     expect(resolveAsOf({ asOf: "2025-12-20" }, now).toISOString()).toBe("2025-12-20T23:59:59.999Z");
-    expect(resolveAsOf({ asOf: "2025-12-20T10:00:00-05:00" }, now).toISOString()).toBe("2025-12-20T15:00:00.000Z");
+    expect(resolveAsOf({ asOf: "2025-12-20T10:00:00-05:00" }, now).toISOString()).toBe(
+      "2025-12-20T15:00:00.000Z",
+    );
     expect(resolveAsOf({ year: "2025" }, now).toISOString()).toBe("2025-12-31T23:59:59.999Z");
     expect(resolveAsOf({ year: "2026" }, now)).toBe(now);
     expect(resolveAsOf({}, now)).toBe(now);
@@ -300,7 +366,11 @@ describe("harvest flags", () => {
 
   test("parseSell(): ASSET:QTY[@WALLET]; chain asset ids and wallets may hold colons", () => {
     expect(parseSell("ETH:0.5")).toEqual({ asset: "ETH", quantity: "0.5" });
-    expect(parseSell("ETH:0.5@coinbase:main")).toEqual({ asset: "ETH", quantity: "0.5", wallet: "coinbase:main" });
+    expect(parseSell("ETH:0.5@coinbase:main")).toEqual({
+      asset: "ETH",
+      quantity: "0.5",
+      wallet: "coinbase:main",
+    });
     expect(parseSell("evm:1:0xabc:10@ethereum:0x12")).toEqual({
       asset: "evm:1:0xabc",
       quantity: "10",

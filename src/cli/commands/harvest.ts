@@ -109,7 +109,7 @@ export const parseSell = (text: string): { asset: string; quantity: string; wall
 };
 
 /** Writes `files` into `dir` all or nothing (temporary names, then renames). */
-const writeAll = async (dir: string, files: Record<string, string>) => {
+const writeAll = async (dir: string, files: Record<string, Buffer>) => {
   await mkdir(dir, { recursive: true });
   const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
   const written: string[] = [];
@@ -245,13 +245,11 @@ export const register: RegisterCommand = (program, runtime) => {
         },
       );
       report.warnings.push(...extraWarnings);
+      const json = flags.out !== undefined || flags.json ? harvest.writeHarvestJson(report) : undefined;
       if (flags.out !== undefined) {
-        await writeAll(flags.out, {
-          "harvest.csv": harvest.formatHarvestCsv(report),
-          "harvest.json": harvest.formatHarvestJson(report),
-        });
+        await writeAll(flags.out, { "harvest.csv": harvest.writeHarvestCsv(report), "harvest.json": json! });
       }
-      if (flags.json) runtime.out(harvest.formatHarvestJson(report));
+      if (flags.json) runtime.out(json!.toString("utf8"));
       else {
         runtime.out(harvest.formatHarvestTable(report));
         if (flags.out !== undefined)
