@@ -410,6 +410,12 @@ const table = (rows: string[][], left: number): string[] => {
 
 const pct = (bps: number) => `${bps / 100}%`;
 
+/** A price for the table: at most 8 decimals (the CSV and JSON keep every digit). */
+const shortPrice = (usd: string): string => {
+  const dot = usd.indexOf(".");
+  return dot < 0 || usd.length - dot - 1 <= 8 ? usd : usd.slice(0, dot + 9).replace(/0+$/, "");
+};
+
 const pictureLines = (t: TaxPicture): string[] =>
   table(
     [
@@ -497,7 +503,7 @@ export const formatHarvestTable = (r: HarvestReport): string => {
             l.term === "long" ? "" : `${l.daysToLongTerm} d`,
             formatCents(l.costBasis),
             l.unitBasis,
-            l.price?.usd ?? "unpriced",
+            l.price ? shortPrice(l.price.usd) : "unpriced",
             usd(l.value),
             usd(l.unrealized),
           ]),
