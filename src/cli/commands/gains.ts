@@ -24,6 +24,7 @@ import {
   FILING_STATUSES,
   type FilingStatus,
   type Form8949Row,
+  type GainsWarning,
   METHODS,
   type Method,
   SCOPES,
@@ -61,7 +62,7 @@ type GainsFlags = {
 };
 
 /** What the stored ledger says beyond its rows: price gaps and unreviewed transactions. */
-type StoredLedgerNotes = {
+export type StoredLedgerNotes = {
   /** Rows valued at 0 for lack of a price: id, `YYYY-MM-DD`, message. */
   missingPrices: { id: string; date: string; message: string }[];
   /** Open review items (unmatched transfers, guesses) by the date of their transaction. */
@@ -89,7 +90,17 @@ export const loadStoredLedger = async (args: {
     missingPrices: [],
     openReviews: await countOpenReviews(services.database.db, services.userId),
   };
-  const rows = stored.map(({ warnings, priceSources: _sources, origin: _origin, ...row }) => {
+  const rows = stored.map(({ warnings, priceSources, origin: _origin, ...row }) => {
+    // Where the USD values came from, as `lotwise ledger export` writes it (reports count them).
+    const usd = row.usdValue !== undefined ? priceSources.usd_value : undefined;
+    const fee = row.feeUsd !== undefined ? priceSources.fee_usd : undefined;
+    if (usd || fee) {
+      row.extra = {
+        ...row.extra,
+        ...(usd ? { x_price_source: usd } : {}),
+        ...(fee ? { x_fee_price_source: fee } : {}),
+      };
+    }
     for (const w of warnings) {
       if (w.startsWith("missing_price:")) {
         notes.missingPrices.push({
@@ -106,14 +117,37 @@ export const loadStoredLedger = async (args: {
   return { rows, notes };
 };
 
-const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
+/**
+ * The stored ledger's warnings for `taxYear`: a missing price or an undecided transaction changes
+ * every year from its date on.
+ */
+export const storedLedgerWarnings = (notes: StoredLedgerNotes, taxYear: number): GainsWarning[] => {
+  const yearEnd = `${taxYear}-12-31`;
+  const out: GainsWarning[] = [];
+  for (const m of notes.missingPrices) if (m.date <= yearEnd) out.push({ code: "missing_price", ...m });
+  if (notes.openReviews > 0) {
+    out.push({
+      code: "unreviewed",
+      id: "",
+      date: "",
+      message: `${notes.openReviews} transaction(s) await review and may be missing from the ledger or valued by a guess (lotwise review list)`,
+    });
+  }
+  return out;
+};
+
+export const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
   if (!(allowed as readonly string[]).includes(value)) {
     throw new UserInputError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
   }
   return value as T;
 };
 
-const usdFlag = (flag: string, value: string | undefined, allowNegative = false): bigint | undefined => {
+export const usdFlag = (
+  flag: string,
+  value: string | undefined,
+  allowNegative = false,
+): bigint | undefined => {
   if (value === undefined) return undefined;
   const c = parseUsdCents(value, allowNegative);
   if (c === undefined) {
@@ -342,21 +376,8 @@ export const register: RegisterCommand = (program, runtime) => {
           },
           sink,
         );
-        // A missing price or an undecided transaction changes every year from its date on.
-        for (const s of report.summaries) {
-          if (!notes) continue;
-          const yearEnd = `${s.taxYear}-12-31`;
-          for (const m of notes.missingPrices)
-            if (m.date <= yearEnd) s.warnings.push({ code: "missing_price", ...m });
-          if (notes.openReviews > 0) {
-            s.warnings.push({
-              code: "unreviewed",
-              id: "",
-              date: "",
-              message: `${notes.openReviews} transaction(s) await review and may be missing from the ledger or valued by a guess (lotwise review list)`,
-            });
-          }
-        }
+        for (const s of report.summaries)
+          if (notes) s.warnings.push(...storedLedgerWarnings(notes, s.taxYear));
         for (const s of report.summaries) {
           const f = await outputs.add(path.join(dirOf(s.taxYear), "summary.json"));
           outputs.write(f, formatSummaryJson(s));

@@ -4,6 +4,7 @@ import { register as harvest } from "./harvest.ts";
 import { register as ledger } from "./ledger.ts";
 import { register as prices } from "./prices.ts";
 import { register as reconcile } from "./reconcile.ts";
+import { register as report } from "./report.ts";
 import { register as review } from "./review.ts";
 import { register as serve } from "./serve.ts";
 import { register as sync } from "./sync.ts";
@@ -19,6 +20,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   review,
   ledger,
   gains,
+  report,
   reconcile,
   harvest,
   serve,

@@ -1,0 +1,196 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { pdfText, renderedPageCount } from "../../../test/poppler.ts";
+import { run } from "../main.ts";
+
+const work = mkdtempSync(path.join(tmpdir(), "lotwise-report-"));
+let counter = 0;
+const fresh = (name: string) => path.join(work, `${name}-${++counter}`);
+
+const HEADER =
+  "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype,x_price_source";
+/**
+ * 2025 by hand (FIFO): s1 sells 1 of b1's 3 ETH (basis 1000 each) for 1400: gain 400.00, short;
+ * s2 sells 0.5 BTC of b2 (2023, basis 30000 for 1) for 20000 − 15000 = 5000.00, long;
+ * s3 sells 2 ETH for 1500: 1500.00 − 2000.00 = −500.00, short. Net short −100.00, long 5000.00.
+ */
+const LEDGER = [
+  HEADER,
+  "b1,2025-01-05T00:00:00Z,buy,w1,,,ETH,3,3000,,,,,,,coingecko",
+  "b2,2023-02-01T00:00:00Z,buy,w1,,,BTC,1,30000,,,,,,,defillama",
+  "s1,2025-02-01T00:00:00Z,sell,w1,ETH,1,,,1400,,,,,,,coingecko",
+  "s2,2025-03-01T00:00:00Z,sell,w1,BTC,0.5,,,20000,,,,,,,defillama",
+  "s3,2025-04-01T00:00:00Z,sell,w1,ETH,2,,,1500,,,,,,,coingecko",
+].join("\n");
+
+const writeLedger = (text: string) => {
+  const file = fresh("ledger.csv");
+  writeFileSync(file, text);
+  return file;
+};
+
+const lotwise = async (args: string[], dataDir = path.join(work, "data")) => {
+  let out = "";
+  let err = "";
+  const code = await run(
+    args,
+    { LOTWISE_DATA_DIR: dataDir },
+    { out: (t) => (out += t), err: (t) => (err += t) },
+  );
+  return { code, out, err };
+};
+
+describe("lotwise report", () => {
+  test("--format pdf,turbotax,taxact,csv writes the four files of the year, nothing else", async () => {
+    const out = fresh("out");
+    const r = await lotwise([
+      "report",
+      "--ledger",
+      writeLedger(LEDGER),
+      "--year",
+      "2025",
+      "--format",
+      "pdf,turbotax,taxact,csv",
+      "--out",
+      out,
+    ]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      "form8949-2025.csv",
+      "form8949-2025.pdf",
+      "taxact-2025.csv",
+      "turbotax-2025.csv",
+    ]);
+    expect(r.out).toContain(
+      "Tax year 2025: 3 Form 8949 row(s); net short-term -100.00, net long-term 5000.00, net 4900.00",
+    );
+    expect(r.out).toContain("turbotax-2025.csv: TurboTax's gain/loss CSV has no Form 8949 box column");
+    expect(readFileSync(path.join(out, "turbotax-2025.csv"), "utf8")).toBe(
+      [
+        "Amount,Currency Name,Purchase Date,Date Sold,Proceeds,Cost Basis",
+        "1,ETH,01/05/2025,02/01/2025,1400.00,1000.00",
+        "2,ETH,01/05/2025,04/01/2025,1500.00,2000.00",
+        "0.5,BTC,02/01/2023,03/01/2025,20000.00,15000.00",
+        "",
+      ].join("\n"),
+    );
+    expect(readFileSync(path.join(out, "taxact-2025.csv"), "utf8").split("\n")[3]).toBe(
+      "0.5 BTC,02/01/2023,03/01/2025,20000.00,15000.00,,,LONG",
+    );
+    expect(readFileSync(path.join(out, "form8949-2025.csv"), "utf8").split("\n")[2]).toBe(
+      "I,I,2 ETH,2025-01-05,2025-04-01,1500.00,2000.00,,,-500.00,ETH,2,w1,s3,b1",
+    );
+    const pdf = path.join(out, "form8949-2025.pdf");
+    expect(renderedPageCount(pdf)).toBe(3);
+    const cover = pdfText(pdf, 1);
+    expect(cover).toMatch(/Net short-term capital gain or \(loss\)\s+\(100\.00\)/);
+    expect(cover).toMatch(/Net capital gain or \(loss\): line 7 \+ line 15\s+4,900\.00/);
+    // Price sources of the rows up to 2025 from the x_price_source column: 3 coingecko, 2 defillama.
+    expect(cover).toMatch(/coingecko: 3/);
+    expect(cover).toMatch(/defillama: 2/);
+    expect(pdfText(pdf, 2)).toMatch(/2,900\.00\s+3,000\.00\s+\(100\.00\)/);
+    expect(pdfText(pdf, 3)).toMatch(/20,000\.00\s+15,000\.00\s+5,000\.00/);
+  });
+
+  test("carryovers and the filing status reach Schedule D lines 6, 14 and 21", async () => {
+    const out = fresh("out");
+    const r = await lotwise([
+      "report",
+      "--ledger",
+      writeLedger(LEDGER),
+      "--year",
+      "2025",
+      "--format",
+      "pdf",
+      "--format",
+      "csv",
+      "--carryover-st",
+      "1000",
+      "--carryover-lt",
+      "9000",
+      "--filing-status",
+      "mfs",
+      "--method",
+      "hifo",
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    // `--format` may be repeated.
+    expect(readdirSync(out).sort()).toEqual(["form8949-2025.csv", "form8949-2025.pdf"]);
+    // Line 7 = −100 − 1000 = −1100; line 15 = 5000 − 9000 = −4000; line 16 = −5100; line 21 is
+    // limited to 1,500 for married filing separately.
+    const cover = pdfText(path.join(out, "form8949-2025.pdf"), 1);
+    expect(cover).toMatch(/6\s+Short-term capital loss carryover\s+\(1,000\.00\)/);
+    expect(cover).toMatch(/14\s+Long-term capital loss carryover\s+\(9,000\.00\)/);
+    expect(cover).toMatch(/16\s+Net capital gain or \(loss\): line 7 \+ line 15\s+\(5,100\.00\)/);
+    expect(cover).toMatch(/21\s+Capital loss deduction \(if line 16 is a loss\)\s+\(1,500\.00\)/);
+    expect(cover).toMatch(/Cost basis method\s+HIFO/);
+    expect(cover).toMatch(/Filing status\s+married filing separately/);
+  });
+
+  test("a bad ledger row or format is a user error (exit 2) and leaves existing files alone", async () => {
+    const out = fresh("out");
+    mkdirSync(out);
+    writeFileSync(path.join(out, "form8949-2025.pdf"), "previous");
+    const broken = LEDGER.replace(
+      "s3,2025-04-01T00:00:00Z,sell,w1,ETH,2,",
+      "s3,2025-04-01T00:00:00Z,sell,w1,ETH,two,",
+    );
+    const bad = writeLedger(broken);
+    const r = await lotwise([
+      "report",
+      "--ledger",
+      bad,
+      "--year",
+      "2025",
+      "--format",
+      "pdf,csv",
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${bad}:6: out_quantity:`);
+    expect(readdirSync(out)).toEqual(["form8949-2025.pdf"]);
+    expect(readFileSync(path.join(out, "form8949-2025.pdf"), "utf8")).toBe("previous");
+
+    const f = await lotwise([
+      "report",
+      "--ledger",
+      writeLedger(LEDGER),
+      "--year",
+      "2025",
+      "--format",
+      "pdf,docx",
+      "--out",
+      out,
+    ]);
+    expect(f.code).toBe(2);
+    expect(f.err).toContain('--format: unknown format "docx"');
+    const y = await lotwise(["report", "--ledger", writeLedger(LEDGER), "--year", "25", "--out", out]);
+    expect(y.code).toBe(2);
+    expect(y.err).toContain('--year expects YYYY, got "25"');
+    expect(readdirSync(out)).toEqual(["form8949-2025.pdf"]);
+  });
+
+  test("without --ledger it reports the stored ledger, with the import as its price source", async () => {
+    const dataDir = fresh("data");
+    const imported = await lotwise(["ledger", "import", writeLedger(LEDGER), "--name", "cb"], dataDir);
+    expect(imported.err).toBe("");
+    expect(imported.code).toBe(0);
+    const out = fresh("out");
+    const r = await lotwise(["report", "--year", "2025", "--format", "csv,pdf", "--out", out], dataDir);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["form8949-2025.csv", "form8949-2025.pdf"]);
+    expect(readFileSync(path.join(out, "form8949-2025.csv"), "utf8").split("\n")).toHaveLength(5);
+    const cover = pdfText(path.join(out, "form8949-2025.pdf"), 1);
+    expect(cover).toMatch(/Ledger\s+stored ledger/);
+    // Every imported row has a usd_value whose source is the import.
+    expect(cover).toMatch(/import:cb: 5/);
+    expect(existsSync(path.join(out, "turbotax-2025.csv"))).toBe(false);
+  }, 180_000); // two embedded-database runs (import, report): slow on a loaded machine
+});

@@ -1,0 +1,148 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import { UserInputError } from "../../errors.ts";
+import type { LedgerRow } from "../../ledger/types.ts";
+import { isTimeZone } from "../../tax/dates.ts";
+import { formatCents } from "../../tax/money.ts";
+import {
+  FILING_STATUSES,
+  type FilingStatus,
+  METHODS,
+  type Method,
+  SCOPES,
+  type Scope,
+} from "../../tax/types.ts";
+import type { RegisterCommand } from "./types.ts";
+
+/**
+ * `lotwise report`: one tax year's filing reports, written to `--out DIR`:
+ * `form8949-Y.pdf` (Form 8949 pages with a cover statement and the Schedule D lines),
+ * `turbotax-Y.csv`, `taxact-Y.csv` and `form8949-Y.csv` (generic), as `--format` asks.
+ *
+ * All or nothing: every file is written under a temporary name in DIR and renamed into place
+ * once all are rendered; on an error the temporary files are removed and nothing is replaced.
+ */
+
+type ReportFlags = {
+  ledger?: string;
+  year?: string;
+  format?: string;
+  method: string;
+  scope: string;
+  carryoverSt: string;
+  carryoverLt: string;
+  filingStatus: string;
+  taxableIncome?: string;
+  tz?: string;
+  strict?: boolean;
+  out: string;
+};
+
+/** Writes `files` into `dir` atomically as a set (temporary names, then renames). */
+const writeAll = async (dir: string, files: { name: string; bytes: Uint8Array }[]): Promise<string[]> => {
+  await mkdir(dir, { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const temps = files.map((f) => ({
+    final: path.join(dir, f.name),
+    tmp: path.join(dir, `.${f.name}.${tag}.tmp`),
+    bytes: f.bytes,
+  }));
+  try {
+    for (const t of temps) await writeFile(t.tmp, t.bytes);
+    for (const t of temps) await rename(t.tmp, t.final);
+  } catch (e) {
+    for (const t of temps) await rm(t.tmp, { force: true });
+    throw e;
+  }
+  return temps.map((t) => t.final);
+};
+
+export const register: RegisterCommand = (program, runtime) => {
+  program
+    .command("report")
+    .description("filing reports for a tax year: Form 8949 PDF, TurboTax and TaxAct CSVs, a Form 8949 CSV")
+    .requiredOption("--year <yyyy>", "the tax year")
+    .option(
+      "--format <list>",
+      "pdf, turbotax, taxact, csv or all; several comma-separated (pdf,turbotax) or repeated (default: pdf)",
+      (value: string, previous: string | undefined) => (previous ? `${previous},${value}` : value),
+    )
+    .requiredOption("--out <dir>", "output folder")
+    .option("--ledger <file>", "ledger CSV v1 file (default: the stored ledger)")
+    .option("--method <method>", `lot order: ${METHODS.join(", ")}`, "fifo")
+    .option("--scope <scope>", `lot pools: ${SCOPES.join(", ")}`, "transition")
+    .option(
+      "--carryover-st <usd>",
+      "short-term capital loss carryover into the year (Schedule D line 6)",
+      "0",
+    )
+    .option(
+      "--carryover-lt <usd>",
+      "long-term capital loss carryover into the year (Schedule D line 14)",
+      "0",
+    )
+    .option("--filing-status <status>", `filing status: ${FILING_STATUSES.join(", ")}`, "single")
+    .option("--taxable-income <usd>", "Form 1040 line 15 (default: large enough to use the full deduction)")
+    .option("--tz <zone>", "IANA time zone of the dates (default: UTC)")
+    .option("--strict", "fail instead of warning when a row takes more than its pool holds")
+    .action(async (flags: ReportFlags, command: Command) => {
+      const [{ oneOf, usdFlag, loadStoredLedger, storedLedgerWarnings }, reports, { readLedgerFile }] =
+        await Promise.all([
+          import("./gains.ts"),
+          import("../../reports/index.ts"),
+          import("../../ledger/read.ts"),
+        ]);
+      if (flags.year === undefined || !/^\d{4}$/.test(flags.year))
+        throw new UserInputError(`--year expects YYYY, got "${flags.year ?? ""}"`);
+      const year = Number(flags.year);
+      const formats = reports.parseReportFormats(flags.format ?? "pdf");
+      const method = oneOf<Method>("--method", flags.method, METHODS);
+      const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
+      const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
+      const carryoverSt = usdFlag("--carryover-st", flags.carryoverSt) ?? 0n;
+      const carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
+      const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);
+      if (flags.tz !== undefined && !isTimeZone(flags.tz)) {
+        throw new UserInputError(
+          `--tz: unknown time zone "${flags.tz}" (use an IANA name such as America/New_York)`,
+        );
+      }
+
+      let rows: LedgerRow[];
+      let extraWarnings: ReturnType<typeof storedLedgerWarnings> = [];
+      if (flags.ledger !== undefined) {
+        rows = await readLedgerFile(path.resolve(flags.ledger), flags.ledger);
+      } else {
+        const stored = await loadStoredLedger({ command, runtime });
+        rows = stored.rows;
+        extraWarnings = storedLedgerWarnings(stored.notes, year);
+      }
+      const input = reports.prepareReport(rows, {
+        year,
+        method,
+        scope,
+        carryoverIn: { shortTerm: carryoverSt, longTerm: carryoverLt },
+        filingStatus,
+        taxableIncome,
+        strict: flags.strict ?? false,
+        timeZone: flags.tz,
+        source: flags.ledger ?? "stored ledger",
+        extraWarnings,
+      });
+      const files = [];
+      const { progress } = runtime.createCommon(command);
+      for (const f of formats) files.push(await reports.renderReport(f, input, { progress }));
+      const written = await writeAll(
+        flags.out,
+        files.map((f) => ({ name: f.fileName, bytes: f.bytes })),
+      );
+      const s = input.summary;
+      runtime.out(
+        `Tax year ${year}: ${input.rows.length} Form 8949 row(s); net short-term ${formatCents(s.netShortTerm)}, net long-term ${formatCents(s.netLongTerm)}, net ${formatCents(s.net)}; ${s.warnings.length} warning(s)${s.warnings.length > 0 ? (formats.includes("pdf") ? " (listed in the PDF's statement)" : " (add --format pdf to list them)") : ""}\n`,
+      );
+      for (const f of files) for (const note of f.notes) runtime.out(`${f.fileName}: ${note}\n`);
+      runtime.out(`Wrote ${written.join(", ")}\n`);
+    });
+};
