@@ -10,9 +10,10 @@
  * (default 1; the fastest run is shown), `--generate-only`.
  * Targets on the reference 2-core machine: < 5 s wall and < 1.5 GB peak per run.
  */
-import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createLineFile } from "./line-file.ts";
 import { type Measure, measure } from "./measure.ts";
 import { createRandom } from "./random.ts";
 
@@ -67,13 +68,10 @@ const generateLedger = async (file: string, rowCount: number, seed: number): Pro
   const start = Date.UTC(2022, 0, 1);
   const end = Date.UTC(2026, 6, 1);
   const step = (end - start) / rowCount;
-  const stream = createWriteStream(`${file}.tmp`);
-  const write = (s: string) =>
-    stream.write(s) ? Promise.resolve() : new Promise<void>((r) => stream.once("drain", r));
-  await write(
-    "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype,tx,note\n",
+  const out = createLineFile(file);
+  await out.line(
+    "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype,tx,note",
   );
-  let chunk = "";
   for (let i = 0; i < rowCount; i++) {
     const t = new Date(start + Math.floor(i * step + random() * step * 0.5)).toISOString();
     for (const a of assets) a.price *= 1 + (random() - 0.5) * 0.004;
@@ -130,15 +128,9 @@ const generateLedger = async (file: string, rowCount: number, seed: number): Pro
       change(w, a.name, -Number(q));
       line = `${id},${t},gift,${w},${a.name},${q},,,,,,,,,,,`;
     }
-    chunk += `${line}\n`;
-    if (chunk.length > 1 << 20) {
-      await write(chunk);
-      chunk = "";
-    }
+    await out.line(line);
   }
-  await write(chunk);
-  await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  renameSync(`${file}.tmp`, file);
+  await out.close();
 };
 
 const flag = (args: string[], name: string, fallback: number): number => {

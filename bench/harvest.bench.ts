@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- harvest`: generates a deterministic 1,000,000-row ledger (2025-01-02 to
- * 2026-11-30) that leaves about 100,000 lots open — trading wallets buy and sell whole lots, so
- * their lots keep closing, while holding wallets accumulate 100,000 buys that stay open, about
- * half of them below cost at the end — and a price file for 2026-12-01, then times the real CLI
+ * 2026-11-30) that leaves about 100,000 lots open — trading wallets buy and sell whole lots (sold
+ * at 95–110 % of the market, so the year has gains to offset), so their lots keep closing, while
+ * holding wallets accumulate 100,000 buys that stay open, most of them below cost at the end — and
+ * a price file for 2026-12-01, then times the real CLI
  * planning as of 2026-12-01 (`lotwise harvest --ledger … --prices … --out …`), reporting wall
  * time and peak resident memory, plus the number of open lots and candidates it reported.
  *
@@ -10,19 +11,10 @@
  * `--runs=N` per command (the fastest is shown), `--generate-only`.
  * Target on the reference 2-core machine: < 5 s wall for the plan.
  */
-import {
-  closeSync,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createLineFile } from "./line-file.ts";
 import { type Measure, measure } from "./measure.ts";
 import { createRandom } from "./random.ts";
 
@@ -68,13 +60,10 @@ const generate = async (
   const start = Date.UTC(2025, 0, 2);
   const end = Date.UTC(2026, 10, 30);
   const step = (end - start) / rowCount;
-  const stream = createWriteStream(`${file}.tmp`);
-  const write = (s: string) =>
-    stream.write(s) ? Promise.resolve() : new Promise<void>((r) => stream.once("drain", r));
-  await write(
-    "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype,tx,note\n",
+  const out = createLineFile(file);
+  await out.line(
+    "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype,tx,note",
   );
-  let chunk = "";
   let holds = 0;
   for (let i = 0; i < rowCount; i++) {
     const t = new Date(start + Math.floor(i * step)).toISOString();
@@ -100,22 +89,17 @@ const generate = async (
       }
       if (q.length > 0 && random() < (q.length > 3 ? 0.8 : 0.4)) {
         const units = q.shift()!;
-        line = `${id},${t},sell,${w},${a.name},${units},,,${usd(Number(units) * a.price)},USD,,${usd(random() * 3)},,,,,`;
+        // Sold at 95–110 % of the market price: the year has realized gains for the losses to offset.
+        line = `${id},${t},sell,${w},${a.name},${units},,,${usd(Number(units) * a.price * (0.95 + random() * 0.15))},USD,,${usd(random() * 3)},,,,,`;
       } else {
         const units = qty(a, (0.2 + random()) * (2000 / a.price));
         q.push(units);
         line = `${id},${t},buy,${w},,,${a.name},${units},${usd(Number(units) * a.price)},USD,,${usd(1 + random() * 4)},,,,,`;
       }
     }
-    chunk += `${line}\n`;
-    if (chunk.length > 1 << 20) {
-      await write(chunk);
-      chunk = "";
-    }
+    await out.line(line);
   }
-  await write(chunk);
-  await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  renameSync(`${file}.tmp`, file);
+  await out.close();
   writeFileSync(
     pricesFile,
     `asset,time,usd\n${assets.map((a) => `${a.name},${AS_OF}T00:00:00Z,${a.price.toFixed(4)}`).join("\n")}\n`,
@@ -133,8 +117,8 @@ export default async (args: string[]): Promise<void> => {
   const seed = flag(args, "seed", 20261201);
   const runs = flag(args, "runs", 1);
   mkdirSync(outDir, { recursive: true });
-  const ledger = path.join(outDir, `harvest-ledger-${rows}-${open}-${seed}.csv`);
-  const prices = path.join(outDir, `harvest-prices-${rows}-${open}-${seed}.csv`);
+  const ledger = path.join(outDir, `harvest-ledger-v2-${rows}-${open}-${seed}.csv`);
+  const prices = path.join(outDir, `harvest-prices-v2-${rows}-${open}-${seed}.csv`);
   if (!existsSync(ledger) || !existsSync(prices)) {
     const t0 = performance.now();
     await generate(ledger, prices, rows, open, seed);

@@ -269,7 +269,7 @@ describe("lotwise harvest", () => {
     );
     expect(json.prices.find((p: { asset: string }) => p.asset === "SOL").missing).toContain("file:");
     expect(json.plan.sales[0].lots).toBe("e1:5;e3:0.25");
-  }, 60_000);
+  }, 180_000);
 
   test("CSV cells starting with = + - @ are defused", async () => {
     const ledger = [HEADER, "=lot,2025-03-01T10:00:00Z,buy,@wallet,,,ETH,1,3000,,,,,,"].join("\n");
