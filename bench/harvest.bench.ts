@@ -188,7 +188,9 @@ export default async (args: string[]): Promise<void> => {
       report.candidates.toLocaleString("en-US"),
       c.target ? (ok ? "yes" : "NO") : "(info)",
     ]);
+    console.log(`${c.name}: ${best!.wallS.toFixed(2)} s, ${best!.rssMB.toFixed(0)} MB`);
   }
+  console.log("");
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   for (const r of table)
     console.log(r.map((x, i) => (i < 1 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  "));

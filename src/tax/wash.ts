@@ -184,8 +184,14 @@ export const createWashTracker = (args: {
   const matchEarlier = (p: PendingLoss) => {
     const list = recent.get(p.asset);
     if (list === undefined) return;
+    // Lots leave the front for good once they are older than the window or used up (a lot's
+    // units never come back), so each sale scans only live lots, and stops when matched.
     let drop = 0;
-    while (drop < list.length && dayOf(list[drop]!.date) < p.saleDay - WASH_SALE_WINDOW_DAYS) drop++;
+    while (
+      drop < list.length &&
+      (dayOf(list[drop]!.date) < p.saleDay - WASH_SALE_WINDOW_DAYS || held(list[drop]!) === 0n)
+    )
+      drop++;
     if (drop > 0) list.splice(0, drop);
     for (const lot of list) {
       if (p.matched === p.units) return;
