@@ -436,6 +436,28 @@ describe("what-if and the wash-sale simulation", () => {
     expect(r.plan.after.line16).toBe($(-4_500));
   });
 
+  test("a lot split by the simulation (two bases, one id) is a candidate but not in the plan's lots cells", async () => {
+    const split = [
+      buy("b0", "2025-10-01T10:00:00Z", W, "ETH", "1", "4000"),
+      buy("b1", "2025-11-01T10:00:00Z", W, "ETH", "2", "6000"),
+      // Sells b0 (FIFO) at a $1,500 loss: one unit of b1, bought 19 days before, replaces it.
+      sell("s", "2025-11-20T10:00:00Z", W, "ETH", "1", "2500"),
+    ];
+    const r = await plan(split, { ETH: "2000" }, { washSale: true });
+    // b1's parts: the replacement unit (basis 3,000 + 1,500; b0 was held 50 days, so it counts
+    // from 2025-11-01 − 50 days = 2025-09-12) and the other unit (3,000).
+    expect(r.lots.map((l) => [l.lotId, l.costBasis, l.washReplacement, l.dateAcquired])).toEqual([
+      ["b1", $(4_500), true, "2025-09-12"],
+      ["b1", $(3_000), false, "2025-11-01"],
+    ]);
+    expect(r.yearSoFar).toMatchObject({ shortTermGain: 0n });
+    expect(r.plan.sales).toEqual([]);
+    expect(r.candidates.filter((c) => c.kind === "lot").map((c) => c.note)).toEqual([
+      expect.stringContaining("not in the plan"),
+      expect.stringContaining("not in the plan"),
+    ]);
+  });
+
   test("what-if errors name the order", async () => {
     await expect(plan(rows, { ETH: "2000" }, { sells: [{ asset: "ETH", quantity: "5" }] })).rejects.toThrow(
       "--sell ETH:5: the pool holds only 3 ETH as of 2025-12-20T23:59:59.999Z",

@@ -256,6 +256,17 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
     return note;
   };
 
+  // A wash-sale split leaves parts of one lot id in a pool with different bases: a `lots` cell
+  // cannot tell them apart, so such parts are candidates but not in the plan's sale rows.
+  const seen = new Set<string>();
+  const ambiguous = new Set<string>();
+  if (input.washSale) {
+    for (const lot of input.lots) {
+      const k = `${poolKey(lot)}\u0000${lot.lotId}`;
+      if (seen.has(k)) ambiguous.add(k);
+      seen.add(k);
+    }
+  }
   const candidates: Candidate[] = [];
   const singles: Single[] = [];
   for (const lot of input.lots) {
@@ -296,6 +307,10 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
       note: noteOf(saved, carry.shortTerm + carry.longTerm, [lot]),
     };
     candidates.push(candidate);
+    if (ambiguous.size > 0 && ambiguous.has(`${poolKey(lot)}\u0000${lot.lotId}`)) {
+      candidate.note += `; lot ${lot.lotId} is split by the wash-sale simulation into parts a lots cell cannot tell apart: not in the plan`;
+      continue;
+    }
     if (gain < 0n)
       singles.push({ lot, short, long, loss: -gain, saved, ratio: Number(saved) / Number(-gain), candidate });
   }
