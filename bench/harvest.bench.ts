@@ -8,7 +8,9 @@
  * time and peak resident memory, plus the number of open lots and candidates it reported.
  *
  * Flags: `--rows=N` (default 1,000,000), `--open=N` open lots (default 100,000), `--seed=N`,
- * `--runs=N` per command (the fastest is shown), `--generate-only`.
+ * `--runs=N` per command (the fastest is shown), `--cases=N` (only the first N cases),
+ * `--generate-only`. `gains` on the same ledger is timed first as a reference, and every case
+ * reports its CPU time too (the steadier figure on a shared machine).
  * Target on the reference 2-core machine: < 5 s wall for the plan.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -147,9 +149,34 @@ export default async (args: string[]): Promise<void> => {
     },
     { name: "plan with --wash-sale (a second engine pass)", extra: ["--wash-sale"], target: false },
   ];
-  const table: string[][] = [["case", "wall s", "peak MB", "open lots", "candidates", "target"]];
+  const table: string[][] = [["case", "wall s", "CPU s", "peak MB", "open lots", "candidates", "target"]];
+  // The reference: `gains` on the same ledger (one engine pass writing the year's Form 8949).
+  {
+    const g = await measure([
+      "bin/lotwise.js",
+      "gains",
+      "--ledger",
+      ledger,
+      "--year",
+      "2026",
+      "--out",
+      path.join(outDir, "harvest-gains"),
+    ]);
+    if (g.exit !== 0) throw new Error(`gains exited ${g.exit}: ${g.stderr.slice(0, 2000)}`);
+    table.push([
+      "(reference) gains --year 2026",
+      g.wallS.toFixed(2),
+      g.cpuS.toFixed(2),
+      g.rssMB.toFixed(0),
+      "",
+      "",
+      "",
+    ]);
+    console.log(`(reference) gains --year 2026: ${g.wallS.toFixed(2)} s, CPU ${g.cpuS.toFixed(2)} s`);
+  }
   let met = true;
-  for (const c of cases) {
+  const only = flag(args, "cases", cases.length);
+  for (const c of cases.slice(0, only)) {
     let best: Measure | undefined;
     for (let i = 0; i < runs; i++) {
       const argv = [
@@ -183,12 +210,15 @@ export default async (args: string[]): Promise<void> => {
     table.push([
       c.name,
       best!.wallS.toFixed(2),
+      best!.cpuS.toFixed(2),
       best!.rssMB.toFixed(0),
       report.lots.toLocaleString("en-US"),
       report.candidates.toLocaleString("en-US"),
       c.target ? (ok ? "yes" : "NO") : "(info)",
     ]);
-    console.log(`${c.name}: ${best!.wallS.toFixed(2)} s, ${best!.rssMB.toFixed(0)} MB`);
+    console.log(
+      `${c.name}: ${best!.wallS.toFixed(2)} s, CPU ${best!.cpuS.toFixed(2)} s, ${best!.rssMB.toFixed(0)} MB`,
+    );
   }
   console.log("");
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));

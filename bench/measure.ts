@@ -9,7 +9,17 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-export type Measure = { wallS: number; rssMB: number; exit: number; stderr: string };
+export type Measure = {
+  wallS: number;
+  rssMB: number;
+  /**
+   * User + system CPU seconds of the child (all its threads, garbage collection included), from
+   * `/usr/bin/time`; NaN without it. On a machine shared with other work this is the steadier figure.
+   */
+  cpuS: number;
+  exit: number;
+  stderr: string;
+};
 
 /**
  * Runs the CLI under `/usr/bin/time -v` when available, else polls /proc for the peak RSS.
@@ -42,6 +52,9 @@ export const measure = (args: string[], stdoutFd?: number): Promise<Measure> =>
       const wallS = (performance.now() - started) / 1000;
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       if (m) peakKb = Number(m[1]);
-      resolve({ wallS, rssMB: peakKb / 1024, exit: code ?? -1, stderr });
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+      const system = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+      const cpuS = user && system ? Number(user[1]) + Number(system[1]) : Number.NaN;
+      resolve({ wallS, rssMB: peakKb / 1024, cpuS, exit: code ?? -1, stderr });
     });
   });
