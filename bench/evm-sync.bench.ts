@@ -7,6 +7,10 @@
  * a cold sync (transfers/s, HTTP round trips and JSON-RPC calls per transfer), a warm incremental
  * re-sync, and a full re-sync of the same address by another user (no cursor: every answer must
  * come from the database caches).
+ *
+ * Late start (`--late-blocks=3000`): then that many empty blocks are mined and a fresh address gets
+ * its first ETH and tokens; its first sync is measured twice on fresh in-memory databases — scanning
+ * from block 0 (`--from-block 0`) and starting at the block the first-activity search finds.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -43,7 +47,9 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
   const dbKind = flag(args, "db", "disk");
   const txCount = Math.ceil(transfers / perTx);
 
-  const anvil = await startAnvil({ gasLimit: 100_000_000n });
+  // Historical state kept for every block (persisted to disk): the first-activity search reads
+  // balances at old blocks; anvil otherwise keeps only recent states in memory, like a pruned node.
+  const anvil = await startAnvil({ gasLimit: 100_000_000n, args: ["--max-persisted-states", "1000000"] });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lotwise-bench-"));
   let database: Database | undefined;
   try {
@@ -169,6 +175,9 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
           `${resync.result.cacheHits} cache hits; final history: ${resync.stats.requests - (resync.stats.byMethod.eth_chainId ?? 0) - (resync.stats.byMethod.eth_blockNumber ?? 0)} calls`,
       ],
     ];
+    rows.push(
+      ...(await lateStart({ args, anvil: anvil.url, dev, art, deployer: deployer!, others, config })),
+    );
     const width = Math.max(...rows.map((r) => r[0]!.length));
     for (const [k, v] of rows) console.log(`${k!.padEnd(width)}  ${v}`);
   } finally {
@@ -177,3 +186,100 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+/** The late-start scenario (see the module comment): the first-activity search against a scan from 0. */
+const lateStart = async (ctx: {
+  args: string[];
+  anvil: string;
+  dev: ReturnType<typeof createDevClient>;
+  art: Awaited<ReturnType<typeof loadArtifacts>>;
+  deployer: `0x${string}`;
+  others: `0x${string}`[];
+  config: ReturnType<typeof configSchema.parse>;
+}): Promise<string[][]> => {
+  const { dev, art, deployer } = ctx;
+  const empty = BigInt(flag(ctx.args, "late-blocks", "3000"));
+  const fresh = getAddress("0x00000000000000000000000000000000000bee01");
+  for (let left = empty; left > 0n; left -= 1000n) {
+    await dev.request("anvil_mine", [`0x${(left < 1000n ? left : 1000n).toString(16)}`]);
+  }
+  const first = BigInt((await dev.send({ from: deployer, to: fresh, value: 10n ** 19n })).blockNumber);
+  await dev.request("anvil_impersonateAccount", [fresh]);
+  const token = await dev.deploy(deployer, art.TestToken, ["Late", "LATE", 10n ** 24n]);
+  for (let i = 0; i < 20; i++) {
+    await dev.send({
+      from: deployer,
+      to: token,
+      data: dev.encode(art.TestToken, "transfer", [fresh, 10n ** 18n]),
+    });
+    if (i % 4 === 3) await dev.send({ from: fresh, to: ctx.others[0]!, value: 10n ** 16n });
+    await dev.request("anvil_mine", ["0x0a"]);
+  }
+  const head = BigInt(await dev.request<string>("eth_blockNumber"));
+  const chain = resolveChain("evm:31337");
+  const common = {
+    config: ctx.config,
+    logger: silentLogger,
+    shutdown: createShutdown(),
+    progress: nullProgress,
+  };
+  const once = async (fromBlock: bigint | undefined) => {
+    const database = await createDatabase({ kind: "pglite" });
+    try {
+      await database.migrate();
+      const user = await ensureUser(database.db, "late");
+      const wallet = await upsertWallet(database.db, user, { chain: chain.id, address: fresh });
+      const transport = createHttpTransport({
+        chain: chain.id,
+        url: ctx.anvil,
+        logger: silentLogger,
+        cache: createDbRpcCache(database.db, chain.id),
+      });
+      const started = performance.now();
+      const result = await syncEvmWallet(
+        {
+          common,
+          database,
+          wallet,
+          chain,
+          rpcUrl: ctx.anvil,
+          signal: new AbortController().signal,
+          reportProgress: () => {},
+        },
+        { transport, ...(fromBlock !== undefined ? { fromBlock } : {}) },
+      );
+      return { result, seconds: (performance.now() - started) / 1000, stats: transport.stats() };
+    } finally {
+      await database.close();
+    }
+  };
+  const fromZero = await once(0n);
+  const searched = await once(undefined);
+  if (searched.result.movements !== fromZero.result.movements) {
+    throw new Error(
+      `late start: ${searched.result.movements} movements, from block 0: ${fromZero.result.movements}`,
+    );
+  }
+  const search =
+    (searched.stats.byMethod.eth_getTransactionCount ?? 0) + (searched.stats.byMethod.eth_getBalance ?? 0);
+  return [
+    [
+      "late start",
+      `first activity in block ${first} of ${head}; ${searched.result.transactions} txs, ${searched.result.movements} movements`,
+    ],
+    [
+      "  scan from block 0",
+      `${fromZero.seconds.toFixed(2)} s, ${fromZero.stats.requests} RPC calls, ${fromZero.stats.httpRequests} HTTP`,
+    ],
+    [
+      "  first-activity start",
+      `${searched.seconds.toFixed(2)} s, ${searched.stats.requests} RPC calls (${search} for the search), ${searched.stats.httpRequests} HTTP; ` +
+        `starts at block ${searched.result.historyStart?.block} (${searched.result.historyStart?.reason})`,
+    ],
+    [
+      "  saving",
+      `${(100 * (1 - searched.seconds / fromZero.seconds)).toFixed(0)} % time, ` +
+        `${(100 * (1 - searched.stats.requests / fromZero.stats.requests)).toFixed(0)} % RPC calls`,
+    ],
+  ];
+};

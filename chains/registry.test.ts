@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { UserInputError } from "../src/errors.ts";
-import { finalityDepthOf, parseWalletSpec, resolveChain } from "./registry.ts";
+import { finalityDepthOf, listEvmChains, parseWalletSpec, resolveChain, rpcUrlFor } from "./registry.ts";
 
 const A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
@@ -51,6 +51,53 @@ describe("parseWalletSpec()", () => {
   test("all-lowercase and all-uppercase addresses carry no checksum and are accepted", () => {
     expect(parseWalletSpec(`evm:31337:${A.toLowerCase()}`).address).toBe(A);
     expect(parseWalletSpec(`evm:31337:0x${A.slice(2).toUpperCase()}`).address).toBe(A);
+  });
+});
+
+describe("resolveChain(): any EVM chain viem knows", () => {
+  test("evm:<id> gets viem's name, native currency, explorer and Multicall3; testnets are marked", () => {
+    expect(resolveChain("evm:56")).toMatchObject({
+      id: "evm:56",
+      name: "BNB Smart Chain",
+      chainId: 56,
+      nativeSymbol: "BNB",
+      nativeDecimals: 18,
+      finalityDepth: 30,
+      explorer: { url: "https://bscscan.com" },
+      multicall3: { address: "0xcA11bde05977b3631167028862bE2a173976CA11", blockCreated: 15921452 },
+    });
+    expect(resolveChain("evm:56").testnet).toBeUndefined();
+    expect(resolveChain("evm:11155111")).toMatchObject({ name: "Sepolia", testnet: true });
+    expect(resolveChain("evm:7777777")).toMatchObject({ name: "Zora", opStack: true });
+    expect(resolveChain("evm:31337")).toMatchObject({ local: true, finalityDepth: 0, nativeSymbol: "ETH" });
+    expect(resolveChain("evm:31337").multicall3).toBeUndefined();
+  });
+
+  test("short names keep their ids and depths and gain viem's facts; names are case-insensitive", () => {
+    expect(resolveChain("ethereum")).toMatchObject({
+      id: "ethereum",
+      chainId: 1,
+      finalityDepth: 65,
+      multicall3: { address: "0xcA11bde05977b3631167028862bE2a173976CA11" },
+      explorer: { url: "https://etherscan.io" },
+    });
+    expect(resolveChain("Ethereum").id).toBe("ethereum");
+    expect(resolveChain("BASE")).toMatchObject({ id: "base", opStack: true });
+    expect(resolveChain("EVM:8453").id).toBe("base");
+    expect(parseWalletSpec(`EVM:56:${A}`).key).toBe(`evm:56:${A}`);
+    expect(parseWalletSpec(`Solana:${"9QC3q9XT3Pq81DuM2Lt7yqkCY8uZZEtiNziJgrYp6SLj"}`).chain.id).toBe(
+      "solana",
+    );
+  });
+
+  test("an id viem does not know is a generic EVM chain; rpcUrlFor matches any name of the chain", () => {
+    expect(resolveChain("evm:987654321")).toMatchObject({ name: "EVM chain 987654321", nativeSymbol: "ETH" });
+    const rpc = { "EVM:56": "http://127.0.0.1:1/bsc", "evm:31337": "http://127.0.0.1:1/anvil" };
+    expect(rpcUrlFor(rpc, resolveChain("evm:56"))).toBe("http://127.0.0.1:1/bsc");
+    expect(rpcUrlFor(rpc, resolveChain("evm:31337"))).toBe("http://127.0.0.1:1/anvil");
+    expect(rpcUrlFor(rpc, resolveChain("ethereum"))).toBeUndefined();
+    expect(listEvmChains().length).toBeGreaterThan(500);
+    expect(listEvmChains().find((c) => c.chainId === 1)?.id).toBe("ethereum");
   });
 });
 

@@ -1,105 +1,233 @@
-import { getAddress, isAddress } from "viem";
+import { createRequire } from "node:module";
+import { type Chain, getAddress, isAddress } from "viem";
 import { UserInputError } from "../src/errors.ts";
 import type { ChainInfo } from "./types.ts";
 
-/** Known chains. Finality depths follow ponder's table (mainnet 65, Polygon 200, Arbitrum 240). */
-export const KNOWN_CHAINS: readonly ChainInfo[] = [
-  {
-    id: "ethereum",
+/**
+ * Chains lotwise knows. EVM chains come from viem's chain definitions (`viem/chains`): any chain
+ * viem lists is `evm:<chainId>` with its name, native currency,
+ * block explorer, Multicall3 address and testnet flag. Five mainnets keep short names
+ * (`ethereum`, `base`, `arbitrum`, `optimism`, `polygon`) and their own finality depths (ponder's
+ * table: mainnet 65, Polygon 200, Arbitrum 240, others 30). Chain names are case-insensitive.
+ */
+
+/** Finality depth for EVM chains without their own entry. */
+export const DEFAULT_EVM_FINALITY_DEPTH = 30;
+/** Local development chains (anvil/hardhat 31337, ganache/geth --dev 1337) mine on demand and never reorg. */
+export const LOCAL_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
+
+type ViemEntry = { key: string; chain: Chain };
+
+let viemIndex: ReadonlyMap<number, ViemEntry> | undefined;
+
+/**
+ * viem's chains by id, loaded on first use (about 750 definitions: commands that never resolve a
+ * chain do not pay for them). Several exports can share an id (`anvil`/`foundry`/`hardhat`,
+ * `base`/`basePreconf`): mainnets win over testnets, then the shortest export name.
+ */
+const viemById = (): ReadonlyMap<number, ViemEntry> => {
+  if (viemIndex) return viemIndex;
+  const all = createRequire(import.meta.url)("viem/chains") as Record<string, Chain>;
+  const entries: ViemEntry[] = Object.entries(all)
+    .filter(([, c]) => typeof c === "object" && c !== null && typeof c.id === "number")
+    .map(([key, chain]) => ({ key, chain }));
+  entries.sort(
+    (a, b) =>
+      Number(Boolean(a.chain.testnet)) - Number(Boolean(b.chain.testnet)) ||
+      a.key.length - b.key.length ||
+      a.key.localeCompare(b.key),
+  );
+  const out = new Map<number, ViemEntry>();
+  for (const e of entries) if (!out.has(e.chain.id)) out.set(e.chain.id, e);
+  viemIndex = out;
+  return out;
+};
+
+/** The facts viem has about chain `id`, without lotwise's naming and finality choices. */
+const fromViem = (entry: ViemEntry): Omit<ChainInfo, "id" | "finalityDepth"> => {
+  const c = entry.chain;
+  const explorer = c.blockExplorers?.default;
+  const multicall3 = c.contracts?.multicall3 as { address: string; blockCreated?: number } | undefined;
+  return {
     family: "evm",
-    name: "Ethereum",
-    chainId: 1,
-    nativeSymbol: "ETH",
-    nativeDecimals: 18,
-    finalityDepth: 65,
-  },
-  {
-    id: "base",
-    family: "evm",
-    name: "Base",
-    chainId: 8453,
-    nativeSymbol: "ETH",
-    nativeDecimals: 18,
-    finalityDepth: 30,
-    opStack: true,
-  },
-  {
-    id: "arbitrum",
-    family: "evm",
-    name: "Arbitrum One",
-    chainId: 42161,
-    nativeSymbol: "ETH",
-    nativeDecimals: 18,
-    finalityDepth: 240,
-  },
-  {
-    id: "optimism",
-    family: "evm",
-    name: "OP Mainnet",
-    chainId: 10,
-    nativeSymbol: "ETH",
-    nativeDecimals: 18,
-    finalityDepth: 30,
-    opStack: true,
-  },
-  {
-    id: "polygon",
-    family: "evm",
-    name: "Polygon PoS",
-    chainId: 137,
-    nativeSymbol: "POL",
-    nativeDecimals: 18,
-    finalityDepth: 200,
-  },
-  {
-    id: "solana",
-    family: "solana",
-    name: "Solana",
-    nativeSymbol: "SOL",
-    nativeDecimals: 9,
-    finalityDepth: 32,
-  },
+    name: c.name,
+    chainId: c.id,
+    nativeSymbol: c.nativeCurrency.symbol,
+    nativeDecimals: c.nativeCurrency.decimals,
+    // OP-stack chain configs declare the L2 GasPriceOracle predeploy (viem's `chainConfig` of op-stack).
+    ...(c.contracts && "gasPriceOracle" in c.contracts ? { opStack: true } : {}),
+    ...(c.testnet ? { testnet: true } : {}),
+    ...(LOCAL_CHAIN_IDS.has(c.id) ? { local: true } : {}),
+    ...(explorer
+      ? {
+          explorer: {
+            name: explorer.name,
+            url: explorer.url,
+            ...(explorer.apiUrl ? { apiUrl: explorer.apiUrl } : {}),
+          },
+        }
+      : {}),
+    ...(multicall3
+      ? {
+          multicall3: {
+            address: getAddress(multicall3.address),
+            ...(multicall3.blockCreated !== undefined ? { blockCreated: multicall3.blockCreated } : {}),
+          },
+        }
+      : {}),
+    viemName: entry.key,
+  };
+};
+
+/** lotwise's short names: [id, EIP-155 chain id, finality depth]. */
+const NAMED: readonly [string, number, number][] = [
+  ["ethereum", 1, 65],
+  ["base", 8453, 30],
+  ["arbitrum", 42161, 240],
+  ["optimism", 10, 30],
+  ["polygon", 137, 200],
 ];
 
-/** Finality depth for `evm:<chainId>` chains not listed above. */
-export const DEFAULT_EVM_FINALITY_DEPTH = 30;
-/** Local development chains (anvil, hardhat) mine on demand and never reorg. */
-const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
+const SOLANA: ChainInfo = {
+  id: "solana",
+  family: "solana",
+  name: "Solana",
+  nativeSymbol: "SOL",
+  nativeDecimals: 9,
+  finalityDepth: 32,
+};
+
+/** The short chain names and their EIP-155 ids (Solana has none), without loading viem. */
+export const SHORT_CHAINS: readonly { id: string; chainId?: number }[] = [
+  ...NAMED.map(([id, chainId]) => ({ id, chainId })),
+  { id: "solana" },
+];
+
+/**
+ * Adds viem's explorer, Multicall3 and export name to a chain whose basic facts are static, as
+ * enumerable getters: resolving `ethereum` or `evm:31337` does not load viem's ~750 definitions
+ * until one of these is read.
+ */
+const withViemExtras = (info: ChainInfo, chainId: number): ChainInfo => {
+  let extras: Pick<ChainInfo, "explorer" | "multicall3" | "viemName"> | undefined;
+  const get = () => {
+    if (!extras) {
+      const entry = viemById().get(chainId);
+      const f: Partial<ChainInfo> = entry ? fromViem(entry) : {};
+      extras = { explorer: f.explorer, multicall3: f.multicall3, viemName: f.viemName };
+    }
+    return extras;
+  };
+  for (const key of ["explorer", "multicall3", "viemName"] as const) {
+    Object.defineProperty(info, key, { enumerable: true, configurable: true, get: () => get()[key] });
+  }
+  return info;
+};
+
+const NAMES: Readonly<Record<string, string>> = {
+  ethereum: "Ethereum",
+  base: "Base",
+  arbitrum: "Arbitrum One",
+  optimism: "OP Mainnet",
+  polygon: "Polygon PoS",
+};
+/** OP-stack short-named chains (they report an L1 data fee). */
+const OP_STACK = new Set(["base", "optimism"]);
+
+/** The chains with short names, plus Solana. Any other EVM chain is `evm:<chainId>`. */
+const KNOWN: readonly ChainInfo[] = [
+  ...NAMED.map(([id, chainId, finalityDepth]) =>
+    withViemExtras(
+      {
+        id,
+        family: "evm",
+        name: NAMES[id]!,
+        chainId,
+        nativeSymbol: id === "polygon" ? "POL" : "ETH",
+        nativeDecimals: 18,
+        finalityDepth,
+        ...(OP_STACK.has(id) ? { opStack: true } : {}),
+      },
+      chainId,
+    ),
+  ),
+  SOLANA,
+];
+
+/** The chains with short names, plus Solana (explorer and Multicall3 from viem, read on demand). */
+export const knownChains = (): readonly ChainInfo[] => KNOWN;
+
+/** Local development chains' names (viem's). */
+const LOCAL_NAMES: Readonly<Record<number, string>> = { 31337: "Anvil", 1337: "Localhost" };
 
 export type ChainOptions = {
-  /** Native asset symbol per `evm:<id>` chain. @defaultValue ETH */
+  /** Native asset symbol per `evm:<id>` chain, overriding viem's. @defaultValue viem's, else ETH */
   nativeSymbols?: Record<string, string>;
 };
 
-/**
- * Resolves a chain id string. `evm:<chainId>` maps to a known chain when the id matches one
- * (so `evm:1` is `ethereum`), else to a generic EVM chain.
- * @throws UserInputError for an unknown chain.
- */
-export const resolveChain = (id: string, options: ChainOptions = {}): ChainInfo => {
-  const known = KNOWN_CHAINS.find((c) => c.id === id);
-  if (known) return known;
-  const m = /^evm:(\d{1,12})$/.exec(id);
-  if (m && Number(m[1]) > 0) {
-    const chainId = Number(m[1]);
-    const byId = KNOWN_CHAINS.find((c) => c.chainId === chainId);
-    if (byId) return byId;
-    // `evm:031337` and `evm:31337` are one chain: the id is always the canonical decimal form.
-    const canonical = `evm:${chainId}`;
-    return {
-      id: canonical,
-      family: "evm",
-      name: `EVM chain ${chainId}`,
+const generic = (chainId: number, options: ChainOptions): ChainInfo => {
+  // `evm:031337` and `evm:31337` are one chain: the id is always the canonical decimal form.
+  const id = `evm:${chainId}`;
+  const local = LOCAL_CHAIN_IDS.has(chainId);
+  if (local) {
+    const symbol = options.nativeSymbols?.[id];
+    return withViemExtras(
+      {
+        id,
+        family: "evm",
+        name: LOCAL_NAMES[chainId]!,
+        chainId,
+        nativeSymbol: symbol ?? "ETH",
+        nativeDecimals: 18,
+        finalityDepth: 0,
+        local: true,
+      },
       chainId,
-      nativeSymbol: options.nativeSymbols?.[canonical] ?? "ETH",
-      nativeDecimals: 18,
-      finalityDepth: LOCAL_CHAIN_IDS.has(chainId) ? 0 : DEFAULT_EVM_FINALITY_DEPTH,
-    };
+    );
+  }
+  const entry = viemById().get(chainId);
+  const base: ChainInfo = entry
+    ? { id, ...fromViem(entry), finalityDepth: local ? 0 : DEFAULT_EVM_FINALITY_DEPTH }
+    : {
+        id,
+        family: "evm",
+        name: `EVM chain ${chainId}`,
+        chainId,
+        nativeSymbol: "ETH",
+        nativeDecimals: 18,
+        finalityDepth: local ? 0 : DEFAULT_EVM_FINALITY_DEPTH,
+        ...(local ? { local: true } : {}),
+      };
+  const symbol = options.nativeSymbols?.[id];
+  return symbol ? { ...base, nativeSymbol: symbol } : base;
+};
+
+/**
+ * Resolves a chain name, case-insensitively: a short name (`ethereum`, `base`, …, `solana`) or
+ * `evm:<chainId>` (a short-named chain when the id is one: `evm:1` is `ethereum`). A chain id
+ * viem does not know is still a generic EVM chain (`EVM chain <id>`, native ETH for display
+ * unless `nativeSymbols` says otherwise, never priced unless configured).
+ * @throws UserInputError for an unknown name.
+ */
+export const resolveChain = (name: string, options: ChainOptions = {}): ChainInfo => {
+  const lower = name.trim().toLowerCase();
+  if (lower === "solana") return SOLANA;
+  const short = KNOWN.find((c) => c.id === lower);
+  if (short) return short;
+  const m = /^evm:(\d{1,16})$/.exec(lower);
+  const chainId = m ? Number(m[1]) : undefined;
+  if (chainId !== undefined && chainId > 0 && Number.isSafeInteger(chainId)) {
+    return KNOWN.find((c) => c.chainId === chainId) ?? generic(chainId, options);
   }
   throw new UserInputError(
-    `unknown chain '${id}': use one of ${KNOWN_CHAINS.map((c) => c.id).join(", ")} or evm:<chainId>`,
+    `unknown chain '${name}': use one of ${SHORT_CHAINS.map((c) => c.id).join(", ")}, evm:<chainId> ` +
+      "(lotwise chains lists the chains viem knows)",
   );
 };
+
+/** Every chain viem defines (one per chain id), resolved as lotwise sees it, sorted by chain id. */
+export const listEvmChains = (options: ChainOptions = {}): ChainInfo[] =>
+  [...viemById().keys()].sort((a, b) => a - b).map((id) => resolveChain(`evm:${id}`, options));
 
 /**
  * The finality depth to use for `chain`: the configured override (`finality.<chain id>`) or the
@@ -181,3 +309,19 @@ export const parseWalletSpec = (spec: string, options: ChainOptions = {}): Walle
 
 /** The ledger's wallet string for a chain wallet. */
 export const walletKey = (chainId: string, address: string): string => `${chainId}:${address}`;
+
+/**
+ * The RPC URL configured for `chain`: the entry under its id, else any entry whose name resolves
+ * to the same chain (`BSC`, `bsc` and `evm:56` are one chain). Undefined when none is configured.
+ */
+export const rpcUrlFor = (rpc: Readonly<Record<string, string>>, chain: ChainInfo): string | undefined => {
+  if (rpc[chain.id]) return rpc[chain.id];
+  for (const [name, url] of Object.entries(rpc)) {
+    try {
+      if (resolveChain(name).id === chain.id) return url;
+    } catch {
+      // not a chain name: ignore
+    }
+  }
+  return undefined;
+};

@@ -22,6 +22,19 @@ export type ChainInfo = {
   finalityDepth: number;
   /** OP-stack chains charge an L1 data fee that the receipt reports (`l1Fee`). */
   opStack?: boolean;
+  /** A test network: its native coin and tokens are never priced. */
+  testnet?: boolean;
+  /** A local development chain (anvil, hardhat: chain ids 31337 and 1337). */
+  local?: boolean;
+  /** The chain's own block explorer (from viem's chain definitions). */
+  explorer?: { name: string; url: string; apiUrl?: string | undefined } | undefined;
+  /**
+   * Multicall3 (`aggregate3`, `getEthBalance`) on this chain, from viem's chain definitions;
+   * `blockCreated` is the first block where it exists (calls at older blocks cannot use it).
+   */
+  multicall3?: { address: string; blockCreated?: number | undefined } | undefined;
+  /** viem's export name for the chain (`mainnet`, `bsc`, …), for display. */
+  viemName?: string | undefined;
 };
 
 /** A wallet row as the sync code needs it. */
@@ -43,6 +56,8 @@ export type SyncWalletArgs = {
   rpcUrl: string;
   signal: AbortSignal;
   reportProgress: (progress: JobProgress) => void;
+  /** EVM: first block to scan on the wallet's first sync (`--from-block`); searched when absent. */
+  fromBlock?: bigint | undefined;
 };
 
 /** What one wallet sync did; JSON-safe (it is a job result). */
@@ -56,6 +71,8 @@ export type SyncWalletResult = {
   cacheHits: number;
   /** Highest block / slot now final in the store. */
   syncedTo?: string | undefined;
+  /** Where the wallet's history scan starts and why (EVM: first-activity search or --from-block). */
+  historyStart?: { block: string; method: string; reason: string } | undefined;
 };
 
 /** Each chain family folder exports one of these from its `index.ts`. */

@@ -27,7 +27,7 @@ const decimalString = z.string().regex(/^\d+(\.\d+)?$/, "must be a non-negative 
 
 const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an EVM address (0x and 40 hex digits)");
 
-const CHAIN_ASSET_ID = /^(ethereum|base|arbitrum|optimism|polygon|solana|evm:\d{1,12}):[^\s:]+$/;
+const CHAIN_ASSET_ID = /^(ethereum|base|arbitrum|optimism|polygon|solana|evm:\d{1,16}):[^\s:]+$/;
 
 /** Price providers, in their default order. */
 export const PRICE_PROVIDERS = ["file", "stablecoin", "onchain", "defillama", "coingecko"] as const;
@@ -86,6 +86,8 @@ export const configSchema = z.object({
                 decimals: z.number().int().min(0).max(255).optional(),
                 coingeckoId: z.string().min(1).optional(),
                 llamaId: z.string().min(1).optional(),
+                /** The balance grows or shrinks with no Transfer event (stETH-style): see classify.rebasingIncome. */
+                rebasing: z.boolean().optional(),
               })
               .strict(),
           ]),
@@ -167,6 +169,13 @@ export const configSchema = z.object({
       unmatchedOutflow: z.enum(["review", "spend"]).default("review"),
       /** Inflow from an unknown sender. @defaultValue review (zero basis if sold undecided) */
       unmatchedInflow: z.enum(["review", "income"]).default("review"),
+      /**
+       * Income that moves balances without a transfer (stETH-style rebases, Aave aToken interest):
+       * `accrued` (default) — income per sync interval and day at that day's price, as the balance
+       * grows; `on-withdrawal` — nothing until the tokens leave (Aave interest at withdrawal, as
+       * before). docs/classification.md explains the choice.
+       */
+      rebasingIncome: z.enum(["accrued", "on-withdrawal"]).default("accrued"),
       /** Bridge / cross-chain matching window, in hours. @defaultValue 24 */
       bridgeWindowHours: z.number().positive().default(24),
       /** Largest bridge fee as a fraction of the amount. @defaultValue "0.05" */

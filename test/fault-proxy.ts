@@ -33,6 +33,11 @@ export type FaultPlan = {
   unsupported?: string[];
   /** Delay before forwarding each request, in milliseconds (makes a sync slow enough to kill). */
   delayMs?: number;
+  /**
+   * A pruned (non-archive) node: state queries (`eth_getBalance`, `eth_getTransactionCount`,
+   * `eth_getCode`, `eth_call`) at a block number below this are answered "missing trie node".
+   */
+  prunedBelow?: bigint;
 };
 
 export type RecordedCall = { method: string; params: unknown[]; refused?: string };
@@ -47,6 +52,9 @@ export type FaultProxy = {
 };
 
 type Item = { jsonrpc?: string; id?: unknown; method: string; params?: unknown[] };
+
+/** Methods that read account state at a block given as their second parameter. */
+const STATE_METHODS = new Set(["eth_getBalance", "eth_getTransactionCount", "eth_getCode", "eth_call"]);
 
 const rangeOf = (item: Item): { from: bigint; to: bigint } | undefined => {
   if (item.method !== "eth_getLogs" && item.method !== "trace_filter") return undefined;
@@ -139,7 +147,23 @@ export const startFaultProxy = async (target: string, plan: FaultPlan = {}): Pro
           const call: RecordedCall = { method: item.method, params: item.params ?? [] };
           calls.push(call);
           const range = rangeOf(item);
-          if (plan.unsupported?.includes(item.method)) {
+          const stateBlock = STATE_METHODS.has(item.method) ? item.params?.[1] : undefined;
+          if (
+            plan.prunedBelow !== undefined &&
+            typeof stateBlock === "string" &&
+            stateBlock.startsWith("0x") &&
+            BigInt(stateBlock) < plan.prunedBelow
+          ) {
+            call.refused = "pruned";
+            local.set(item, {
+              jsonrpc: "2.0",
+              id: item.id,
+              error: {
+                code: -32000,
+                message: `missing trie node ${"ab".repeat(32)} (path ) state is not available`,
+              },
+            });
+          } else if (plan.unsupported?.includes(item.method)) {
             call.refused = "unsupported";
             local.set(item, {
               jsonrpc: "2.0",

@@ -18,6 +18,8 @@
  *   after the last recorded transaction that touched them, shaped like a node's answer.
  * - `getSlot`: the newest recorded slot. `getBlockTime`: a recorded transaction's `blockTime` for
  *   the slot, else staketaxcsv's `get_block_time` recording (a UTC string, converted), else null.
+ * - `getInflationReward` (one address, `{ epoch }`): staketaxcsv's `_get_inflation_reward`
+ *   recordings; an (address, epoch) not recorded is a JSON-RPC error (never a made-up null).
  * - `getHealth`, and JSON-RPC batches of any of these.
  *
  * Faults (each bounded by `times`): HTTP 429, a response delayed past the client's timeout, a
@@ -211,6 +213,13 @@ export const startSolanaReplay = async (options: ReplayOptions = {}): Promise<Re
     tokenRecordedOwners.add(m[1]!);
   }
 
+  // Real getInflationReward recordings: wrapper-<address>-<epoch>.json
+  const rewardRecordings = new Map<string, unknown>();
+  for (const file of listJson(path.join(stx, "_get_inflation_reward"))) {
+    const m = /wrapper-([1-9A-HJ-NP-Za-km-z]+)-(\d+)\.json$/.exec(file);
+    if (m) rewardRecordings.set(`${m[1]}|${m[2]}`, (readJson(file) as { result: unknown }).result);
+  }
+
   const recordedBlockTimes = new Map<number, number>();
   for (const file of listJson(path.join(stx, "get_block_time"))) {
     const m = /get_block_time-(\d+)\.json$/.exec(file);
@@ -381,6 +390,23 @@ export const startSolanaReplay = async (options: ReplayOptions = {}): Promise<Re
         if (list.length > 1 && takeFault("short-page", method))
           list = list.slice(0, Math.ceil(list.length / 2));
         return ok(list);
+      }
+      case "getInflationReward": {
+        const addresses = (params[0] ?? []) as string[];
+        const epoch = (params[1] as { epoch?: number } | undefined)?.epoch;
+        const recorded =
+          addresses.length === 1 ? rewardRecordings.get(`${addresses[0]}|${epoch}`) : undefined;
+        if (recorded === undefined) {
+          return {
+            jsonrpc: "2.0",
+            id: c.id ?? null,
+            error: {
+              code: -32099,
+              message: `replay: no recorded getInflationReward for ${addresses.join(",")} epoch ${epoch}`,
+            },
+          };
+        }
+        return ok(recorded);
       }
       case "getTokenAccountsByOwner": {
         const filter = (params[1] ?? {}) as { programId?: string };

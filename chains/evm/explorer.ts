@@ -21,6 +21,12 @@ export type ExplorerHit = { hash: string; block: bigint };
 export type Explorer = {
   /** Every transaction of the address with a call (external or internal) in `range`. */
   discover: (range: BlockRange) => Promise<ExplorerHit[]>;
+  /**
+   * The block of the address's first transaction in `range` (normal, internal or token transfer:
+   * one row of `txlist`, `txlistinternal`, `tokentx`, `tokennfttx`, `token1155tx` each), or
+   * undefined when it has none. An action the explorer does not offer is skipped.
+   */
+  firstBlock?: (range: BlockRange) => Promise<bigint | undefined>;
   /** HTTP requests sent (retries included). */
   requests: () => number;
 };
@@ -58,7 +64,7 @@ export const createExplorer = (args: CreateExplorerArgs): Explorer => {
   let last = 0;
   let requests = 0;
 
-  const get = (action: string, range: BlockRange, page = 1): Promise<Row[]> =>
+  const get = (action: string, range: BlockRange, page = 1, offset = pageSize): Promise<Row[]> =>
     withRetry(
       () =>
         serial(async () => {
@@ -75,7 +81,7 @@ export const createExplorer = (args: CreateExplorerArgs): Explorer => {
             startblock: range.from.toString(),
             endblock: range.to.toString(),
             page: String(page),
-            offset: String(pageSize),
+            offset: String(offset),
             sort: "asc",
             ...(args.config.apiKey ? { apikey: args.config.apiKey } : {}),
           };
@@ -185,6 +191,21 @@ export const createExplorer = (args: CreateExplorerArgs): Explorer => {
       const hits = new Map<string, ExplorerHit>();
       for (const action of ACTIONS) for (const h of await listAll(action, range)) hits.set(h.hash, h);
       return [...hits.values()];
+    },
+    firstBlock: async (range) => {
+      let first: bigint | undefined;
+      for (const action of [...ACTIONS, "tokentx", "tokennfttx", "token1155tx"]) {
+        let rows: Row[];
+        try {
+          rows = await get(action, range, 1, 1);
+        } catch (error) {
+          if (error instanceof NonRetryableError) continue; // an action this explorer does not offer
+          throw error;
+        }
+        const b = rows[0]?.blockNumber;
+        if (b && /^\d+$/.test(b) && (first === undefined || BigInt(b) < first)) first = BigInt(b);
+      }
+      return first;
     },
     requests: () => requests,
   };

@@ -1,5 +1,8 @@
+import { and, eq, sql } from "drizzle-orm";
 import { getAddress } from "viem";
 import type { DbOrTx } from "../../db/client.ts";
+import { evmScans } from "../../db/schema/index.ts";
+import { rebasingAssets } from "../../src/assets/rebasing.ts";
 import { NonRetryableError } from "../../src/errors.ts";
 import { withRetry } from "../../src/utils/retry.ts";
 import { finalityDepthOf, walletKey } from "../registry.ts";
@@ -35,7 +38,9 @@ import {
 } from "./discover.ts";
 import { createExplorer, type ExplorerConfig } from "./explorer.ts";
 import { checkReorg, finalBlock } from "./finality.ts";
+import { findHistoryStart, type HistoryStart } from "./first-activity.ts";
 import { decodeTokenTransfers, normalizeTransaction } from "./normalize.ts";
+import { sampleRebases } from "./rebase.ts";
 import {
   type BlockHeader,
   getBlockHeaders,
@@ -69,6 +74,8 @@ export type EvmCursor = {
   /** Methods detected on the node, reused by the next run (no detection calls). */
   callsMode?: CallsMode;
   traceMethod?: TraceMethod | "none";
+  /** Where the wallet's history scan started and why (decided on the first sync). */
+  start?: HistoryStart;
 };
 
 /** Transactions per committed chunk: bounds memory and the work a crash can lose. */
@@ -98,6 +105,11 @@ export type EvmSyncOptions = {
   maxBatch?: number;
   /** Use this transport instead of creating one (tests inspect its stats). */
   transport?: RpcTransport;
+  /**
+   * First block to scan on the wallet's first sync (`lotwise sync --from-block`); without it the
+   * start is searched (first-activity.ts). Ignored once the wallet has a cursor.
+   */
+  fromBlock?: bigint | undefined;
 };
 
 type Context = {
@@ -112,6 +124,8 @@ type Context = {
   warnings: Set<string>;
   /** The wallet's cursor when the run started: cursors never move back. */
   finalTo: bigint;
+  /** Where the history scan started (kept in the cursor). */
+  start?: HistoryStart | undefined;
 };
 
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
@@ -221,7 +235,11 @@ const writeChunk = async (ctx: Context, chunk: Found[], scans: ScanRow[], cursor
     } else if (txTraces) raw.push({ ...rawBase, kind: "call_trace", index: -1, data: txTraces.frame });
   });
 
-  const cursorBase = { callsMode: ctx.discovery.callsMode, traceMethod: ctx.trace.method };
+  const cursorBase = {
+    callsMode: ctx.discovery.callsMode,
+    traceMethod: ctx.trace.method,
+    ...(ctx.start ? { start: ctx.start } : {}),
+  };
   await db.transaction(async (tx) => {
     await saveBlocks(
       tx,
@@ -344,7 +362,39 @@ export const syncEvmWallet = async (
     finalTo,
   };
 
-  const start = finalTo + 1n;
+  // First sync: start where the wallet's history starts, not at genesis.
+  let historyStart = remembered?.start;
+  if (finalTo < 0n) {
+    // The same address already scanned for another wallet (another user): start where that scan did.
+    const [scanned] = await db
+      .select({ from: sql<string | null>`min(${evmScans.fromBlock})::text` })
+      .from(evmScans)
+      .where(and(eq(evmScans.chain, chain.id), eq(evmScans.address, address)));
+    const fromBlock = options.fromBlock ?? args.fromBlock;
+    historyStart =
+      fromBlock === undefined && scanned?.from != null
+        ? {
+            block: scanned.from,
+            method: "cache",
+            reason: `the same address was scanned from block ${scanned.from} before (another wallet)`,
+          }
+        : await findHistoryStart({
+            rpc,
+            address,
+            head,
+            fromBlock,
+            explorer,
+          });
+    if (historyStart.method === "genesis")
+      logger.warn(`history scan starts at block 0: ${historyStart.reason}`);
+    else logger.debug(`history scan starts at block ${historyStart.block}: ${historyStart.reason}`);
+  } else if ((options.fromBlock ?? args.fromBlock) !== undefined) {
+    logger.warn("--from-block applies to a wallet's first sync only; this wallet is synced already", {
+      synced_to: finalTo.toString(),
+    });
+  }
+  ctx.start = historyStart;
+  const start = finalTo < 0n && historyStart ? BigInt(historyStart.block) : finalTo + 1n;
   if (start <= head) {
     const reorg = await checkReorg({
       db,
@@ -402,6 +452,12 @@ export const syncEvmWallet = async (
     from = to + 1n;
   }
 
+  // Balance changes without a transfer (rebasing tokens), sampled per day up to the head.
+  const rebasing = rebasingAssets(config.assets.tokens);
+  if (rebasing.size > 0) {
+    await sampleRebases({ db, rpc, chain, walletId: wallet.id, address, syncedTo: head, safe, rebasing });
+  }
+
   for (const w of [...ctx.warnings, ...ctx.discovery.warnings]) logger.warn(w);
   const totals = await walletTotals(db, { walletId: wallet.id, chain: chain.id });
   const stats = rpc.stats();
@@ -413,5 +469,6 @@ export const syncEvmWallet = async (
     rpcCalls: stats.requests,
     cacheHits: stats.cacheHits + ctx.discovery.cachedScans,
     ...(syncedTo >= 0n ? { syncedTo: syncedTo.toString() } : {}),
+    ...(historyStart ? { historyStart } : {}),
   };
 };

@@ -79,10 +79,34 @@ describe("canonicalAsset()", () => {
   test("unknown assets keep the chain id form, EVM addresses in EIP-55 case", () => {
     expect(canonicalAsset(`evm:31337:${LOCAL_TOKEN}`)).toBe(`evm:31337:${LOCAL_TOKEN}`);
     expect(canonicalAsset(`evm:31337:${LOCAL_TOKEN.toLowerCase()}`)).toBe(`evm:31337:${LOCAL_TOKEN}`);
-    expect(canonicalAsset("evm:31337:native")).toBe("evm:31337:native");
     expect(canonicalAsset("ethereum:0x0000000000000000000000000000000000000001")).toBe(
       "ethereum:0x0000000000000000000000000000000000000001",
     );
+  });
+
+  test("native coins: a mainnet's maps to its canonical asset, testnets never, local dev chains to ETH unless configured", () => {
+    // viem's chain definitions: OP-stack and Arbitrum chains pay gas in ETH; BNB Chain, Avalanche, Gnosis in their coins.
+    expect(canonicalAsset("evm:7777777:native")).toBe("ETH"); // Zora (OP stack)
+    expect(canonicalAsset("evm:42170:native")).toBe("ETH"); // Arbitrum Nova
+    expect(canonicalAsset("evm:56:native")).toBe("BNB");
+    expect(canonicalAsset("evm:43114:native")).toBe("AVAX");
+    expect(canonicalAsset("evm:100:native")).toBe("XDAI");
+    expect(canonicalAsset("evm:11155111:native")).toBe("evm:11155111:native"); // Sepolia: a testnet
+    expect(canonicalAsset("evm:84532:native")).toBe("evm:84532:native"); // Base Sepolia
+    expect(canonicalAsset("evm:31337:native")).toBe("ETH");
+    expect(canonicalAsset("evm:1337:native")).toBe("ETH");
+    // Configured otherwise: another native symbol, or a declaration that keeps the chain id.
+    expect(canonicalAsset("evm:31337:native", { nativeSymbols: { "evm:31337": "FOO" } })).toBe(
+      "evm:31337:native",
+    );
+    expect(canonicalAsset("evm:31337:native", { tokens: { "evm:31337:native": { symbol: "DEV" } } })).toBe(
+      "evm:31337:native",
+    );
+    // A chain id viem does not know keeps its id (no guess about its coin).
+    expect(canonicalAsset("evm:987654321:native")).toBe("evm:987654321:native");
+    const id = createAssetIdentity();
+    expect(id.contractOn("BNB", "evm:56")).toEqual({ native: true });
+    expect(id.coingeckoId("BNB")).toBe("binancecoin");
   });
 
   test("WETH: ETH by default (wrapping realizes nothing), its own asset with weth: separate; the same for wrapped SOL", () => {

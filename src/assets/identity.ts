@@ -1,11 +1,12 @@
 import { getAddress } from "viem";
-import { KNOWN_CHAINS, resolveChain } from "../../chains/registry.ts";
+import { resolveChain, SHORT_CHAINS } from "../../chains/registry.ts";
 import {
   COINGECKO_PLATFORMS,
   KNOWN_ASSETS,
   KNOWN_TOKENS,
   type KnownAsset,
   LLAMA_CHAINS,
+  NATIVE_COINS,
   type PriceIds,
   SYMBOL_ALIASES,
 } from "./registry.ts";
@@ -40,6 +41,8 @@ export type AssetDeclaration = {
   coingeckoId?: string | undefined;
   /** DefiLlama coin id; defaults to `coingecko:<coingeckoId>` or `<chain>:<address>`. */
   llamaId?: string | undefined;
+  /** The balance changes with no Transfer event (a rebasing or interest-bearing token). */
+  rebasing?: boolean | undefined;
 };
 
 export type AssetOptions = {
@@ -101,9 +104,9 @@ export type AssetIdentity = {
 };
 
 const CHAIN_BY_EVM_ID = new Map(
-  KNOWN_CHAINS.filter((c) => c.chainId !== undefined).map((c) => [c.chainId!, c.id]),
+  SHORT_CHAINS.filter((c) => c.chainId !== undefined).map((c) => [c.chainId!, c.id]),
 );
-const KNOWN_CHAIN_IDS = new Set(KNOWN_CHAINS.map((c) => c.id));
+const KNOWN_CHAIN_IDS = new Set(SHORT_CHAINS.map((c) => c.id));
 
 /**
  * Splits `<chain>:<address | mint | native>`; undefined when `id` is not in that form (a symbol)
@@ -117,7 +120,7 @@ export const parseChainAssetId = (id: string): ChainAssetRef | undefined => {
   if (KNOWN_CHAIN_IDS.has(chain)) {
     return { chain, knownChain: chain, family: chain === "solana" ? "solana" : "evm", address };
   }
-  const m = /^evm:(\d{1,12})$/.exec(chain);
+  const m = /^evm:(\d{1,16})$/.exec(chain);
   if (!m) return undefined;
   return { chain, knownChain: CHAIN_BY_EVM_ID.get(Number(m[1])) ?? chain, family: "evm", address };
 };
@@ -140,8 +143,36 @@ const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const tidyChainId = (id: string, ref: ChainAssetRef): string =>
   ref.family === "evm" && EVM_ADDRESS.test(ref.address) ? `${ref.chain}:${getAddress(ref.address)}` : id;
 
-const ASSET_BY_SYMBOL = new Map(KNOWN_ASSETS.map((a) => [a.symbol, a]));
-const SYMBOL_BY_UPPER = new Map(KNOWN_ASSETS.map((a) => [a.symbol.toUpperCase(), a.symbol]));
+const ALL_ASSETS: readonly KnownAsset[] = [...KNOWN_ASSETS, ...NATIVE_COINS];
+const ASSET_BY_SYMBOL = new Map(ALL_ASSETS.map((a) => [a.symbol, a]));
+const SYMBOL_BY_UPPER = new Map(ALL_ASSETS.map((a) => [a.symbol.toUpperCase(), a.symbol]));
+/** Native currency symbols that are a canonical asset (`ETH` on every ETH-gas chain, `BNB`, …). */
+const NATIVE_SYMBOLS = new Set(["ETH", "POL", ...NATIVE_COINS.map((c) => c.symbol)]);
+
+/**
+ * The canonical asset of `<chain>:native` for chains the registry does not list it for: a
+ * mainnet's native currency when it is a known coin (ETH on OP-stack and Arbitrum chains, POL,
+ * BNB, AVAX, …, from viem's chain definitions); ETH on local development chains (31337, 1337)
+ * unless `nativeSymbols` names another coin; undefined for testnets (never priced) and for coins
+ * lotwise does not know (the id stays `<chain>:native`).
+ */
+export const nativeAssetOf = (
+  chain: string,
+  nativeSymbols: Readonly<Record<string, string>> = {},
+): string | undefined => {
+  let info: ReturnType<typeof resolveChain>;
+  try {
+    info = resolveChain(chain, { nativeSymbols: { ...nativeSymbols } });
+  } catch {
+    return undefined;
+  }
+  if (info.family !== "evm" || info.testnet) return undefined;
+  const symbol = normalizeSymbol(info.nativeSymbol);
+  if (info.local) return symbol === "ETH" ? "ETH" : undefined;
+  // A chain viem does not know: its coin is only what the configuration says it is.
+  if (!info.viemName && nativeSymbols[info.id] === undefined) return undefined;
+  return NATIVE_SYMBOLS.has(symbol) ? symbol : undefined;
+};
 
 /** Registry symbol per deployment key and per `<chain>:native`. */
 const REGISTRY_IDS = (() => {
@@ -212,7 +243,12 @@ export const createAssetIdentity = (options: AssetOptions = {}): AssetIdentity =
               ? tidyChainId(target, targetRef)
               : fold(normalizeSymbol(target));
       } else {
-        const symbol = REGISTRY_IDS.get(key);
+        // A declared native coin keeps its chain id; otherwise the chain's native currency decides.
+        const native =
+          ref.address === "native" && !declared.has(key)
+            ? nativeAssetOf(ref.chain, options.nativeSymbols)
+            : undefined;
+        const symbol = REGISTRY_IDS.get(key) ?? native;
         out = symbol !== undefined ? fold(symbol) : tidyChainId(chainAssetId, ref);
       }
     }
@@ -301,6 +337,7 @@ export const createAssetIdentity = (options: AssetOptions = {}): AssetIdentity =
     }
     const fromConfig = reverse.get(asset)?.get(target);
     if (fromConfig) return { native: false, address: fromConfig };
+    if (nativeAssetOf(target, options.nativeSymbols) === asset) return { native: true };
     const candidates = [asset];
     // With WETH folded into ETH, ETH on a chain may also be its WETH contract; native comes first.
     if (asset === "ETH" && weth === "same-as-eth") candidates.push("WETH");

@@ -200,6 +200,23 @@ export const KNOWN_ASSETS: readonly KnownAsset[] = [
 ];
 
 /**
+ * Native coins of other EVM mainnets (viem's chain definitions name them). A mainnet whose native
+ * currency symbol is one of these (or ETH, POL above) has `<chain>:native` = this asset, so prices
+ * apply; see `nativeAssetOf` in identity.ts. Testnets never map.
+ */
+export const NATIVE_COINS: readonly KnownAsset[] = [
+  { symbol: "BNB", name: "BNB", coingeckoId: "binancecoin" },
+  { symbol: "AVAX", name: "Avalanche", coingeckoId: "avalanche-2" },
+  { symbol: "FTM", name: "Fantom", coingeckoId: "fantom" },
+  { symbol: "CELO", name: "Celo", coingeckoId: "celo" },
+  { symbol: "MNT", name: "Mantle", coingeckoId: "mantle" },
+  { symbol: "GLMR", name: "Moonbeam", coingeckoId: "moonbeam" },
+  { symbol: "CRO", name: "Cronos", coingeckoId: "crypto-com-chain" },
+  { symbol: "KAIA", name: "Kaia", coingeckoId: "kaia" },
+  { symbol: "XDAI", name: "xDAI (bridged DAI, Gnosis)", coingeckoId: "xdai", usdStablecoin: true },
+].map((c) => ({ decimals: 18, usdStablecoin: false, nativeOn: [], deployments: [], ...c }));
+
+/**
  * Chain-specific tokens: bridged USDC (a different token from Circle's USDC on the same chain)
  * and Polygon's wrapped native token. They keep their chain ids; these entries give them a
  * symbol for descriptions and mark the stablecoins.
@@ -258,3 +275,22 @@ export const COINGECKO_PLATFORMS: Readonly<Record<string, string>> = {
   polygon: "polygon-pos",
   solana: "solana",
 };
+
+/**
+ * Tokens whose balances change with no Transfer event, by chain asset id. Lido stETH rebases
+ * daily (Lido docs, "Deployed contracts"); Aave aTokens accrue interest every block (declare yours
+ * with `assets.tokens["<chain>:<aToken>"].rebasing: true`; the balance check also detects them).
+ */
+export const REBASING_TOKENS: readonly {
+  chain: string;
+  address: string;
+  symbol: string;
+  kind: "staking" | "lending";
+}[] = [
+  {
+    chain: "ethereum",
+    address: "0xae7ab96520DE3A18E5e111B5EaAb095312D7fE84",
+    symbol: "stETH",
+    kind: "staking",
+  },
+];

@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
@@ -133,7 +133,10 @@ export const replaceChainLedger = async (
     }
     if (!args.from) {
       await tx.delete(classifications).where(eq(classifications.userId, userId));
-      await tx.delete(reviewItems).where(eq(reviewItems.userId, userId));
+      // Balance differences belong to the balance check (src/check), which replaces its own.
+      await tx
+        .delete(reviewItems)
+        .where(and(eq(reviewItems.userId, userId), ne(reviewItems.reason, "balance_difference")));
     }
     await insertLedgerRows(
       tx,

@@ -28,7 +28,12 @@ const decode = (
   decoders: readonly Decoder[],
 ): DecodeResult | undefined => {
   for (const d of decoders) {
-    if (d.protocol !== "uniswap-v2" && !touches(tx, d.addresses(tx.chain, ctx))) continue;
+    if (
+      d.recognizes
+        ? !d.recognizes(tx)
+        : d.protocol !== "uniswap-v2" && !touches(tx, d.addresses(tx.chain, ctx))
+    )
+      continue;
     const r = d.decode(tx, ctx);
     if (r) return r;
   }

@@ -19,6 +19,11 @@ export type ClassifySettings = {
   unmatchedOutflow: "review" | "spend";
   /** An inflow from an unknown sender: `review` (default; zero basis if later sold) or `income`. */
   unmatchedInflow: "review" | "income";
+  /**
+   * Rebasing tokens and aToken interest: `accrued` (default; income per day at that day's price)
+   * or `on-withdrawal` (nothing until the tokens leave). See docs/classification.md.
+   */
+  rebasingIncome: "accrued" | "on-withdrawal";
   /** Cross-chain / bridge matching: the inflow must arrive within this many hours. @defaultValue 24 */
   bridgeWindowHours: number;
   /** Largest bridge fee as a fraction of the amount sent. @defaultValue "0.05" (5 %) */
@@ -32,6 +37,7 @@ export const DEFAULT_CLASSIFY_SETTINGS: ClassifySettings = {
   staking: "swap",
   unmatchedOutflow: "review",
   unmatchedInflow: "review",
+  rebasingIncome: "accrued",
   bridgeWindowHours: 24,
   bridgeTolerance: "0.05",
 };

@@ -26,6 +26,8 @@ export type Artifacts = Record<
   | "RevertingToken"
   | "TestNFT"
   | "TestMulti"
+  | "RebasingToken"
+  | "UnindexedToken"
   | "WETH9"
   | "UniswapV2Factory"
   | "UniswapV2Pair"
@@ -48,7 +50,16 @@ const uniswap = (pkg: string, name: string): CompiledContract => {
 /** Every artifact the scenario and benchmarks deploy (compiles on first use, then cached). */
 export const loadArtifacts = async (): Promise<Artifacts> => {
   const compiled = await compileContracts();
-  const need = ["TestToken", "Forwarder", "Bytes32Token", "RevertingToken", "TestNFT", "TestMulti"] as const;
+  const need = [
+    "TestToken",
+    "Forwarder",
+    "Bytes32Token",
+    "RevertingToken",
+    "TestNFT",
+    "TestMulti",
+    "RebasingToken",
+    "UnindexedToken",
+  ] as const;
   for (const n of need) if (!compiled[n]) throw new Error(`contract ${n} missing from the compiler output`);
   return {
     ...(compiled as Pick<Artifacts, (typeof need)[number]>),

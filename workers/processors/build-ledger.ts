@@ -16,6 +16,7 @@ export const classifySettingsOf = (config: Config): ClassifySettings => ({
   staking: config.classify.staking,
   unmatchedOutflow: config.classify.unmatchedOutflow,
   unmatchedInflow: config.classify.unmatchedInflow,
+  rebasingIncome: config.classify.rebasingIncome,
   bridgeWindowHours: config.classify.bridgeWindowHours,
   bridgeTolerance: config.classify.bridgeTolerance,
 });

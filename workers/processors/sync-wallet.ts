@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { resolveChain, walletKey } from "../../chains/registry.ts";
+import { resolveChain, rpcUrlFor, walletKey } from "../../chains/registry.ts";
 import { SYNCERS } from "../../chains/syncers.ts";
 import type { SyncWalletResult } from "../../chains/types.ts";
 import { wallets } from "../../db/schema/index.ts";
@@ -13,6 +13,8 @@ export type SyncWalletData = {
    * (`rpc.<chain>` in its config file or `LOTWISE_RPC_<CHAIN>`) supplies it.
    */
   rpcUrl?: string | undefined;
+  /** EVM: first block to scan on the wallet's first sync (decimal string; `--from-block`). */
+  fromBlock?: string | undefined;
 };
 
 /** Syncs one wallet's history (thin: validates, loads the wallet, calls its chain family). */
@@ -28,14 +30,17 @@ export const syncWalletJob: JobDefinition<SyncWalletData, SyncWalletResult> = {
     if (d.rpcUrl !== undefined && typeof d.rpcUrl !== "string") {
       throw new NonRetryableError("sync-wallet: rpcUrl must be a string");
     }
-    return { walletId: d.walletId, rpcUrl: d.rpcUrl };
+    if (d.fromBlock !== undefined && (typeof d.fromBlock !== "string" || !/^\d+$/.test(d.fromBlock))) {
+      throw new NonRetryableError("sync-wallet: fromBlock must be a decimal block number");
+    }
+    return { walletId: d.walletId, rpcUrl: d.rpcUrl, fromBlock: d.fromBlock };
   },
   process: async (data, ctx) => {
     const { config } = ctx.common;
     const [wallet] = await ctx.database.db.select().from(wallets).where(eq(wallets.id, data.walletId));
     if (!wallet) throw new NonRetryableError(`sync-wallet: wallet ${data.walletId} does not exist`);
     const chain = resolveChain(wallet.chain, { nativeSymbols: config.nativeSymbols });
-    const rpcUrl = data.rpcUrl ?? config.rpc[chain.id];
+    const rpcUrl = data.rpcUrl ?? rpcUrlFor(config.rpc, chain);
     if (!rpcUrl) {
       throw new ConfigError(
         `no RPC endpoint for ${chain.id} (wallet ${walletKey(wallet.chain, wallet.address)}): ` +
@@ -50,6 +55,7 @@ export const syncWalletJob: JobDefinition<SyncWalletData, SyncWalletResult> = {
       rpcUrl,
       signal: ctx.signal,
       reportProgress: ctx.reportProgress,
+      ...(data.fromBlock !== undefined ? { fromBlock: BigInt(data.fromBlock) } : {}),
     });
   },
 };

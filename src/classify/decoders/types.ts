@@ -24,5 +24,10 @@ export type DecodeResult = {
 export type Decoder = {
   protocol: string;
   addresses: (chain: string, ctx: ClassifyContext) => readonly string[];
+  /**
+   * For decoders of rows that touch no contract (synthetic balance-change rows): when given, it
+   * decides whether the decoder runs instead of `addresses`.
+   */
+  recognizes?: (tx: TxGroup) => boolean;
   decode: (tx: TxGroup, ctx: ClassifyContext) => DecodeResult | undefined;
 };

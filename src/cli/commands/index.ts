@@ -1,3 +1,5 @@
+import { register as chains } from "./chains.ts";
+import { register as check } from "./check.ts";
 import { register as demo } from "./demo.ts";
 import { register as gains } from "./gains.ts";
 import { register as harvest } from "./harvest.ts";
@@ -16,6 +18,8 @@ import { register as worker } from "./worker.ts";
 export const COMMANDS: readonly RegisterCommand[] = [
   wallets,
   sync,
+  check,
+  chains,
   prices,
   review,
   ledger,

@@ -10,12 +10,15 @@ let listWallets: typeof import("../../../db/wallets.ts").listWallets;
 let syncWalletJob: typeof import("../../../workers/processors/sync-wallet.ts").syncWalletJob;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+let runBalanceCheck: typeof import("../../check/run.ts").runBalanceCheck;
+let checkSummary: typeof import("../../check/run.ts").checkSummary;
 const load = async () => {
   ({ parseWalletSpec, walletKey } = await import("../../../chains/registry.ts"));
   ({ listWallets } = await import("../../../db/wallets.ts"));
   ({ syncWalletJob } = await import("../../../workers/processors/sync-wallet.ts"));
   ({ openServices } = await import("../../services.ts"));
   ({ rebuildAndReport } = await import("../rebuild.ts"));
+  ({ runBalanceCheck, checkSummary } = await import("../../check/run.ts"));
 };
 
 export const register: RegisterCommand = (program, runtime) => {
@@ -24,12 +27,19 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("index the full history of every wallet (or --wallet), incrementally")
     .option("--wallet <wallet>", "only this wallet (<chain>:<address>); repeatable", collect)
     .option(
+      "--from-block <block>",
+      "EVM: start a wallet's first sync at this block instead of searching for its first activity",
+    )
+    .option(
       "--rpc <chain=url>",
       "JSON-RPC endpoint for a chain, e.g. ethereum=https://…; repeatable",
       collect,
     )
-    .action(async (opts: { wallet?: string[]; rpc?: string[] }, command) => {
+    .action(async (opts: { wallet?: string[]; rpc?: string[]; fromBlock?: string }, command) => {
       await load();
+      if (opts.fromBlock !== undefined && !/^\d+$/.test(opts.fromBlock)) {
+        throw new UserInputError(`--from-block: '${opts.fromBlock}' is not a block number`);
+      }
       const rpc = parseRpcFlags(opts.rpc);
       const common = runtime.createCommon(command, { rpc });
       const services = await openServices(common);
@@ -58,7 +68,11 @@ export const register: RegisterCommand = (program, runtime) => {
           // Only URLs given on this command line travel with the job; workers use their own config otherwise.
           const handle = await queue.enqueue(
             syncWalletJob,
-            { walletId: w.id, ...(rpc[w.chain] ? { rpcUrl: rpc[w.chain] } : {}) },
+            {
+              walletId: w.id,
+              ...(rpc[w.chain] ? { rpcUrl: rpc[w.chain] } : {}),
+              ...(opts.fromBlock !== undefined ? { fromBlock: opts.fromBlock } : {}),
+            },
             {
               onProgress: (p) =>
                 task.update({
@@ -86,7 +100,8 @@ export const register: RegisterCommand = (program, runtime) => {
           const x = r.result;
           runtime.out(
             `${r.key}: ${x.transactions} transactions, ${x.movements} movements, ` +
-              `${x.rpcCalls} RPC calls, ${x.cacheHits} cached${x.syncedTo ? `, final through ${x.syncedTo}` : ""}\n`,
+              `${x.rpcCalls} RPC calls, ${x.cacheHits} cached${x.syncedTo ? `, final through ${x.syncedTo}` : ""}\n` +
+              `${x.historyStart ? `  history from block ${x.historyStart.block}: ${x.historyStart.reason}\n` : ""}`,
           );
         } else {
           failed++;
@@ -96,7 +111,18 @@ export const register: RegisterCommand = (program, runtime) => {
         }
       }
       // The ledger follows the chain: rebuild what the new transactions changed (even after a partial failure).
-      if (failed < runs.length) await rebuildAndReport(services, runtime.out);
+      if (failed < runs.length) {
+        await rebuildAndReport(services, runtime.out);
+        // Then prove it: the synced wallets' ledger balances against the chain (differences become review items).
+        const synced = runs.filter((r) => "result" in r).map((r) => r.key);
+        try {
+          const report = await runBalanceCheck({ services, wallets: synced });
+          runtime.out(checkSummary(report));
+        } catch (error) {
+          const msg = error instanceof BaseError ? error.shortMessage : String(error);
+          common.logger.warn("balance check failed (the sync itself succeeded)", { error: msg });
+        }
+      }
       if (failed > 0)
         throw new SyncFailedError(`${failed} of ${runs.length} wallet syncs failed (see above)`);
     });

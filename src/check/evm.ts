@@ -1,0 +1,201 @@
+import { getAddress } from "viem";
+import { countUnindexedTransfers, findMulticall3, readEvmBalances } from "../../chains/evm/balances.ts";
+import { getBlockHeaders } from "../../chains/evm/rpc.ts";
+import type { EvmCursor } from "../../chains/evm/sync.ts";
+import { ensureTokens, type TokenStandard } from "../../chains/evm/tokens.ts";
+import { walletKey } from "../../chains/registry.ts";
+import { getCursor } from "../../chains/store.ts";
+import type { RpcTransport } from "../../chains/transport.ts";
+import type { ChainInfo, WalletRef } from "../../chains/types.ts";
+import type { DbOrTx } from "../../db/client.ts";
+import { fromRaw } from "../utils/decimal.ts";
+import { indexedAssets } from "./books.ts";
+import { type AssetRead, type CompareDeps, compareWallet } from "./compare.ts";
+import type { Cause, WalletCheck } from "./types.ts";
+
+/**
+ * The balance check of one EVM wallet: the chain's balances at the wallet's synced (final) block,
+ * read with `eth_getBalance` / `balanceOf` through Multicall3 where the chain has it, against the
+ * indexed movements and the ledger; differences get the causes the chain itself can show.
+ */
+
+const assetAddress = (chainAsset: string) => chainAsset.slice(chainAsset.lastIndexOf(":") + 1);
+
+export type EvmCheckArgs = CompareDeps & {
+  db: DbOrTx;
+  userId: number;
+  wallet: WalletRef;
+  chain: ChainInfo;
+  rpc: RpcTransport;
+  /** Token contracts to read even without movements (configured assets on this chain). */
+  extraTokens?: readonly string[];
+  /** Chain asset ids known to rebase (registry + configuration). */
+  rebasing?: ReadonlySet<string>;
+};
+
+export const checkEvmWallet = async (args: EvmCheckArgs): Promise<WalletCheck> => {
+  const { db, wallet, chain, rpc } = args;
+  const address = getAddress(wallet.address);
+  const key = walletKey(chain.id, address);
+  const base = { wallet: key, chain: chain.id, address, assets: [], differences: 0 };
+  const cursor = await getCursor<EvmCursor>(db, wallet.id, "evm:calls");
+  if (!cursor) return { ...base, skipped: "not synced yet (lotwise sync)" };
+  const height = BigInt(cursor.finalTo);
+  if (height < 0n) return { ...base, skipped: "no final block synced yet" };
+  const header = (await getBlockHeaders(rpc, [height], { safe: height })).get(height)!;
+  const time = new Date(Number(BigInt(header.timestamp)) * 1000);
+
+  // ERC-1155 balances need a token id per call; they are left out (see docs).
+  const indexed = (await indexedAssets(db, wallet.id, height)).filter((a) => !a.evidence.includes("erc1155"));
+  const nativeId = `${chain.id}:native`;
+  const byId = new Map(indexed.map((a) => [a.chainAsset, a]));
+  const tokenIds = new Set(indexed.map((a) => a.chainAsset).filter((id) => id !== nativeId));
+  for (const t of args.extraTokens ?? []) tokenIds.add(`${chain.id}:${getAddress(t)}`);
+  const tokens = [...tokenIds].map(assetAddress);
+
+  // Decimals of tokens the wallet never moved (configured ones): from the token cache or the chain.
+  const unknown = tokens.filter((t) => !byId.has(`${chain.id}:${t}`));
+  const meta = unknown.length
+    ? await ensureTokens({
+        db,
+        rpc,
+        chain: chain.id,
+        wanted: new Map(unknown.map((t) => [t, "erc20" as TokenStandard])),
+      })
+    : new Map();
+
+  const multicall = await findMulticall3(rpc, chain, height);
+  const balances = await readEvmBalances({ rpc, address, block: height, tokens, multicall });
+
+  const noTraces = cursor.traceMethod === "none" || cursor.callsMode === "block_txs";
+  const reads: AssetRead[] = [];
+  const gapOf = new Map<string, bigint>();
+  for (const id of [nativeId, ...tokenIds]) {
+    const ix = byId.get(id);
+    const isNative = id === nativeId;
+    const decimals = isNative
+      ? chain.nativeDecimals
+      : (ix?.decimals ?? meta.get(assetAddress(id))?.decimals ?? null);
+    const raw = isNative ? balances.native : balances.tokens.get(assetAddress(id));
+    if (raw === undefined) {
+      reads.push({
+        chainAsset: id,
+        symbol: ix?.symbol ?? null,
+        decimals,
+        chainRaw: undefined,
+        indexedRaw: ix?.sum ?? 0n,
+        indexGap: [],
+      });
+      continue;
+    }
+    const indexedRaw = ix?.sum ?? 0n;
+    gapOf.set(id, raw - indexedRaw);
+    reads.push({
+      chainAsset: id,
+      symbol: ix?.symbol ?? meta.get(assetAddress(id))?.symbol ?? null,
+      decimals,
+      chainRaw: raw,
+      indexedRaw,
+      indexGap: [],
+    });
+  }
+
+  // Causes of chain ≠ indexed, per chain asset, from what the chain shows.
+  const rebasingProbe = reads.filter((r) => {
+    const gap = gapOf.get(r.chainAsset) ?? 0n;
+    const ix = byId.get(r.chainAsset);
+    return gap !== 0n && r.chainAsset !== nativeId && ix && ix.movements > 0;
+  });
+  const atLast = new Map<string, bigint | undefined>();
+  for (const block of new Set(rebasingProbe.map((r) => byId.get(r.chainAsset)!.lastBlock))) {
+    const group = rebasingProbe.filter((r) => byId.get(r.chainAsset)!.lastBlock === block);
+    const mc = await findMulticall3(rpc, chain, block);
+    const then = await readEvmBalances({
+      rpc,
+      address,
+      block,
+      tokens: group.map((r) => assetAddress(r.chainAsset)),
+      multicall: mc,
+    });
+    for (const r of group) atLast.set(r.chainAsset, then.tokens.get(assetAddress(r.chainAsset)));
+  }
+  for (const r of reads) {
+    const gap = gapOf.get(r.chainAsset) ?? 0n;
+    if (gap === 0n || r.chainRaw === undefined) continue;
+    const units = fromRaw(gap, r.decimals ?? 0);
+    const amount = units.toFixed();
+    const label = r.symbol ?? r.chainAsset;
+    const causes: Cause[] = r.indexGap;
+    if (r.chainAsset === nativeId) {
+      // A genesis allocation (dev chains, early mainnet sales) is a balance no transaction shows.
+      const genesis = noTraces
+        ? undefined
+        : (await readEvmBalances({ rpc, address, block: 0n, tokens: [] }).catch(() => undefined))?.native;
+      if (genesis !== undefined && genesis !== 0n && genesis === gap) {
+        causes.push({
+          code: "history_gap",
+          amount,
+          message: `the address was given ${units.toFixed()} ${chain.nativeSymbol} at genesis (block 0), which no transaction shows`,
+        });
+        continue;
+      }
+      causes.push(
+        noTraces
+          ? {
+              code: "no_traces",
+              amount,
+              message:
+                `the node has no trace method (discovery: ${cursor.callsMode ?? "unknown"}, traces: ${cursor.traceMethod ?? "unknown"}): ` +
+                `internal ${chain.nativeSymbol} transfers of ${units.toFixed()} were not seen; use a tracing node or an explorer`,
+            }
+          : {
+              code: "unknown",
+              amount,
+              message: `the ${chain.nativeSymbol} balance differs from the indexed movements by ${units.toFixed()}`,
+            },
+      );
+      continue;
+    }
+    const ix = byId.get(r.chainAsset);
+    const then = atLast.get(r.chainAsset);
+    if (args.rebasing?.has(r.chainAsset) || (ix && then !== undefined && then === ix.sum)) {
+      causes.push({
+        code: "rebasing",
+        amount,
+        message: ix
+          ? `${label}'s balance changed by ${units.toFixed()} after block ${ix.lastBlock} with no Transfer event: a rebasing or interest-bearing token`
+          : `${label} is a rebasing token: its balance changes with no Transfer event`,
+      });
+      continue;
+    }
+    const unindexed = await countUnindexedTransfers({
+      rpc,
+      token: assetAddress(r.chainAsset),
+      address,
+      fromBlock: 0n,
+      toBlock: height,
+    });
+    if (unindexed) {
+      causes.push({
+        code: "unindexed_transfer",
+        amount,
+        message: `${label} logs ${unindexed} Transfer event(s) naming this wallet without indexed addresses: lotwise's topic filters cannot find them`,
+      });
+      continue;
+    }
+    causes.push({
+      code: "unknown",
+      amount,
+      message: `the ${label} balance differs from the indexed movements by ${units.toFixed()}`,
+    });
+  }
+
+  return compareWallet(args, {
+    ...base,
+    walletId: wallet.id,
+    height,
+    time,
+    method: balances.method,
+    reads,
+  });
+};

@@ -1,0 +1,96 @@
+import { resolveChain, rpcUrlFor } from "../../chains/registry.ts";
+import { createHttpTransport, type RpcTransport } from "../../chains/transport.ts";
+import type { ChainInfo } from "../../chains/types.ts";
+import { assetOptionsFromConfig, createAssetIdentity, parseChainAssetId } from "../assets/identity.ts";
+import { rebasingAssets } from "../assets/rebasing.ts";
+import { createPriceService } from "../prices/service.ts";
+import type { Services } from "../services.ts";
+import { Decimal } from "../utils/decimal.ts";
+import { checkBalances, saveBalanceReviews } from "./index.ts";
+import type { CheckReport, WalletCheck } from "./types.ts";
+
+/**
+ * The balance check wired to lotwise's services (what `lotwise check`, the sync summary and the
+ * HTTP API call): RPC endpoints from `config.rpc`, asset identity and `assets.tokens` from the
+ * configuration, USD through the price service, and the differences saved as review items.
+ */
+export type RunCheckArgs = {
+  services: Pick<Services, "common" | "database" | "userId">;
+  /** Only these wallets (`<chain>:<address>`). */
+  wallets?: readonly string[] | undefined;
+  /** Write the differences as review items. @defaultValue true */
+  save?: boolean;
+  onWallet?: (check: WalletCheck) => void;
+};
+
+export const runBalanceCheck = async (args: RunCheckArgs): Promise<CheckReport> => {
+  const { common, database, userId } = args.services;
+  const { config } = common;
+  const identity = createAssetIdentity(assetOptionsFromConfig(config));
+  const transports = new Map<string, RpcTransport | undefined>();
+  const rpcFor = (chain: ChainInfo) => {
+    if (!transports.has(chain.id)) {
+      const url = rpcUrlFor(config.rpc, chain);
+      transports.set(
+        chain.id,
+        url
+          ? createHttpTransport({
+              chain: chain.id,
+              url,
+              logger: common.logger.child({ action: "check", chain: chain.id }),
+              concurrency: config.sync.concurrency,
+              maxAttempts: config.sync.maxAttempts,
+              timeoutMs: config.sync.timeoutMs,
+            })
+          : undefined,
+      );
+    }
+    return transports.get(chain.id);
+  };
+  const prices = createPriceService({ common, database });
+  const extra = new Map<string, string[]>();
+  for (const id of Object.keys(config.assets.tokens)) {
+    const ref = parseChainAssetId(id);
+    if (ref?.family !== "evm" || ref.address === "native") continue;
+    const chain = resolveChain(ref.chain, { nativeSymbols: config.nativeSymbols }).id;
+    extra.set(chain, [...(extra.get(chain) ?? []), ref.address]);
+  }
+  const report = await checkBalances({
+    db: database.db,
+    userId,
+    wallets: args.wallets,
+    chainOptions: { nativeSymbols: config.nativeSymbols },
+    canonicalAsset: identity.canonicalAsset,
+    displaySymbol: identity.displaySymbol,
+    rpcFor,
+    extraTokens: (chain) => extra.get(chain) ?? [],
+    rebasing: rebasingAssets(config.assets.tokens),
+    price: async (queries) => {
+      const { results } = await prices.priceMany(
+        queries.map((q) => ({
+          asset: q.asset,
+          time: q.time,
+          hint: { chain: q.chain, blockNumber: q.blockNumber, contract: q.contract },
+        })),
+      );
+      return results.map((r) => (r.ok ? new Decimal(r.usd) : undefined));
+    },
+    onWallet: args.onWallet,
+  });
+  if (args.save ?? true) await saveBalanceReviews(database.db, userId, report);
+  return report;
+};
+
+/** One line for the end of a sync: what was compared and what differs. */
+export const checkSummary = (report: CheckReport): string => {
+  const skipped = report.wallets.filter((w) => w.skipped).length;
+  const diff =
+    report.differences === 0
+      ? "no differences"
+      : `${report.differences} difference${report.differences === 1 ? "" : "s"} (≈ $${report.differenceUsd}; lotwise check for details)`;
+  return (
+    `check: ${report.wallets.length - skipped} wallet${report.wallets.length - skipped === 1 ? "" : "s"}, ` +
+    `${report.assets} asset${report.assets === 1 ? "" : "s"} against the chain: ${diff}` +
+    `${skipped ? `, ${skipped} not checked` : ""}\n`
+  );
+};
