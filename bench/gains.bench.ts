@@ -10,10 +10,11 @@
  * (default 1; the fastest run is shown), `--generate-only`.
  * Targets on the reference 2-core machine: < 5 s wall and < 1.5 GB peak per run.
  */
-import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createLineFile } from "./line-file.ts";
+import { type Measure, measure } from "./measure.ts";
 import { createRandom } from "./random.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -67,13 +68,10 @@ export const generateLedger = async (file: string, rowCount: number, seed: numbe
   const start = Date.UTC(2022, 0, 1);
   const end = Date.UTC(2026, 6, 1);
   const step = (end - start) / rowCount;
-  const stream = createWriteStream(`${file}.tmp`);
-  const write = (s: string) =>
-    stream.write(s) ? Promise.resolve() : new Promise<void>((r) => stream.once("drain", r));
-  await write(
-    "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype,tx,note\n",
+  const out = createLineFile(file);
+  await out.line(
+    "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype,tx,note",
   );
-  let chunk = "";
   for (let i = 0; i < rowCount; i++) {
     const t = new Date(start + Math.floor(i * step + random() * step * 0.5)).toISOString();
     for (const a of assets) a.price *= 1 + (random() - 0.5) * 0.004;
@@ -130,50 +128,10 @@ export const generateLedger = async (file: string, rowCount: number, seed: numbe
       change(w, a.name, -Number(q));
       line = `${id},${t},gift,${w},${a.name},${q},,,,,,,,,,,`;
     }
-    chunk += `${line}\n`;
-    if (chunk.length > 1 << 20) {
-      await write(chunk);
-      chunk = "";
-    }
+    await out.line(line);
   }
-  await write(chunk);
-  await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  renameSync(`${file}.tmp`, file);
+  await out.close();
 };
-
-export type Measure = { wallS: number; rssMB: number; exit: number; stderr: string };
-
-/** Runs the CLI under `/usr/bin/time -v` when available, else polls /proc for the peak RSS. */
-export const measure = (args: string[]): Promise<Measure> =>
-  new Promise((resolve, reject) => {
-    const useTime = existsSync("/usr/bin/time");
-    const cmd = useTime ? "/usr/bin/time" : process.execPath;
-    const argv = useTime ? ["-v", process.execPath, ...args] : args;
-    const started = performance.now();
-    const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    let peakKb = 0;
-    const poll = useTime
-      ? undefined
-      : setInterval(() => {
-          try {
-            const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-            const m = /VmHWM:\s+(\d+) kB/.exec(status);
-            if (m) peakKb = Math.max(peakKb, Number(m[1]));
-          } catch {}
-        }, 20);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (poll) clearInterval(poll);
-      const wallS = (performance.now() - started) / 1000;
-      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      if (m) peakKb = Number(m[1]);
-      resolve({ wallS, rssMB: peakKb / 1024, exit: code ?? -1, stderr });
-    });
-  });
 
 const flag = (args: string[], name: string, fallback: number): number => {
   const hit = args.find((a) => a.startsWith(`--${name}=`));

@@ -26,7 +26,8 @@ import { computeGainsStream } from "../src/tax/gains.ts";
 import { formatCents } from "../src/tax/money.ts";
 import type { Form8949Row } from "../src/tax/types.ts";
 import { formatCsvRow } from "../src/utils/csv.ts";
-import { generateLedger, measure } from "./gains.bench.ts";
+import { generateLedger } from "./gains.bench.ts";
+import { measure } from "./measure.ts";
 import { createRandom } from "./random.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

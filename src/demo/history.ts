@@ -1,5 +1,6 @@
 import { type Address, type Hash, maxUint256 } from "viem";
 import { type Artifacts, createDevClient, type DevClient, loadArtifacts } from "../devchain/index.ts";
+import { pairPrice } from "../prices/providers/onchain.ts";
 
 /**
  * The demo's dated history on a local chain: one taxpayer with two wallets (`hot`, `cold`) and a
@@ -44,6 +45,8 @@ export type DemoHistory = {
   coinbaseCsv: string;
   /** Coinbase's Form 1099-DA for 2025 as 1099-DA CSV v1 (it differs from the books in two ways). */
   form1099daCsv: string;
+  /** USD per ETH and per LOT in the demo chain's pools after the last step (for year-end prices). */
+  closingPrices: { eth: string; lot: string };
 };
 
 const DEADLINE = 2n ** 40n;
@@ -309,5 +312,13 @@ export const playDemoHistory = async (
     "Coinbase,DEMO-4417,cb-7,USD Coin,500,,12/18/2025,500.00,0.00,false,short,X",
     "",
   ].join("\n");
-  return { accounts, contracts, steps, coinbaseCsv, form1099daCsv };
+  // The pools' prices after the last step: ETH ended the year around $2,300, below the January purchase.
+  const priceIn = async (pair: Address, token: Address) => {
+    const [r0, r1] = await dev.call<[bigint, bigint, number]>(pair, art.UniswapV2Pair, "getReserves");
+    const token0 = await dev.call<Address>(pair, art.UniswapV2Pair, "token0");
+    const [tokenReserve, stableReserve] = token0.toLowerCase() === token.toLowerCase() ? [r0, r1] : [r1, r0];
+    return pairPrice({ tokenReserve, stableReserve, tokenDecimals: 18, stableDecimals: 18 })!;
+  };
+  const closingPrices = { eth: await priceIn(wethUsdcPair, weth), lot: await priceIn(lotUsdcPair, lot) };
+  return { accounts, contracts, steps, coinbaseCsv, form1099daCsv, closingPrices };
 };

@@ -1,5 +1,6 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { getAddress } from "viem";
 import { run } from "../cli/main.ts";
 import { startAnvil } from "../devchain/index.ts";
 import { UserInputError } from "../errors.ts";
@@ -26,8 +27,9 @@ export type DemoArgs = {
  * year (plus a 2023 purchase), then runs lotwise's own commands against it on an embedded
  * database in `<dir>/.lotwise` with in-process jobs — wallets, the Coinbase import, sync (which
  * classifies, prices from the chain's pools and builds the ledger), two review decisions, the
- * ledger export, the Coinbase Form 1099-DA import, `gains` and `reconcile` — and leaves `ledger.csv`,
- * `form8949.csv`, `summary.json`, `discrepancies.csv` and `reconciliation.json` in `<dir>`.
+ * ledger export, the Coinbase Form 1099-DA import, `gains`, `reconcile`, a year-end price import and
+ * `harvest` — and leaves `ledger.csv`, `form8949.csv`, `summary.json`, `discrepancies.csv`,
+ * `reconciliation.json`, `harvest.csv` and `harvest.json` in `<dir>`.
  */
 export const runDemo = async (args: DemoArgs): Promise<void> => {
   const dir = path.resolve(args.dir);
@@ -132,12 +134,23 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
     await lotwise("forms", "import", formFile, "--account", "coinbase:main");
     await lotwise("gains", "--ledger", path.join(dir, "ledger.csv"), "--year", "2025", "--out", dir);
     await lotwise("reconcile", "--ledger", path.join(dir, "ledger.csv"), "--year", "2025", "--out", dir);
+    // Year-end prices (the pools' closing prices) through the configured providers, then the
+    // tax-loss harvesting plan as of the last day of the year.
+    const pricesFile = path.join(dir, "year-end-prices.csv");
+    await writeFile(
+      pricesFile,
+      `asset,time,usd\nETH,2025-12-31,${history.closingPrices.eth}\nevm:31337:${getAddress(c.lot)},2025-12-31,${history.closingPrices.lot}\n`,
+    );
+    await lotwise("prices", "import", pricesFile);
+    await lotwise("harvest", "--ledger", path.join(dir, "ledger.csv"), "--as-of", "2025-12-31", "--out", dir);
     args.out(
       `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Results in ${dir}:\n` +
         "  ledger.csv    the reconciled ledger (ledger CSV v1), every row with its transactions and price source\n" +
         "  form8949.csv  Form 8949 rows for 2025 (Coinbase's reported sales in box H, with codes B and E)\n" +
         "  summary.json  Schedule D totals, carryovers, ordinary income and warnings\n" +
         "  discrepancies.csv, reconciliation.json  Coinbase's Form 1099-DA against the books, explained\n" +
+        "  harvest.csv   every open lot on 2025-12-31 at year-end prices, with its tax-loss harvesting figures\n" +
+        "  harvest.json  the harvesting report: positions, year so far, candidates, plan\n" +
         `Explore further with: npx lotwise --config ${path.relative(process.cwd(), configFile)} review list\n` +
         "(the demo chain stops with this command; its data stays in the demo database)\n",
     );

@@ -87,7 +87,7 @@ export const allocateToWallets = (
       }
       if (need > 0n) {
         const id = `${ALLOCATION_LOT_PREFIX}${wallet}:${asset}`;
-        const lot = createLot(id, TRANSITION_MS, 0, -1, args.date, 0n, need);
+        const lot = createLot(id, TRANSITION_MS, 0, -1, args.date, 0n, need, wallet);
         addToPool(args.poolOf(wallet, asset), lot, need);
         entries.push({
           asset,

@@ -24,10 +24,13 @@ import type {
   GainsWarning,
   GiftRow,
   Method,
+  OpenLot,
   PartTotals,
   Position,
   Scope,
+  WashSaleOptions,
 } from "./types.ts";
+import { createWashTracker, dayOf, type WashTracker } from "./wash.ts";
 
 /** Receives the rows of the reported years as the engine produces them. */
 export type GainsSink = {
@@ -71,6 +74,12 @@ export type EngineOptions = {
   sink: GainsSink;
   /** Whether `id` is the id of a lot-creating row seen so far (for error messages). */
   isKnownLot?: (id: string) => boolean;
+  /** List every open lot in `finish` (`EngineOutput.openLots`). */
+  openLots?: boolean | undefined;
+  /** The wash-sale rule (src/tax/wash.ts); off when undefined. */
+  washSale?: WashSaleOptions | undefined;
+  /** Keep only the per-year totals: no Form 8949 row of a lot reaches the sink (faster). */
+  totalsOnly?: boolean | undefined;
 };
 
 /** A warning with its `yyyymmdd` date, so each year reports those raised up to its end. */
@@ -86,6 +95,8 @@ export type EngineOutput = {
   allocation: AllocationEntry[] | undefined;
   /** What the pools hold after the last row. */
   positions: Position[];
+  /** Every open lot after the last row, when `openLots` was asked for. */
+  openLots: OpenLot[] | undefined;
 };
 
 export type GainsEngine = {
@@ -107,6 +118,7 @@ const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustment
 
 export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const { strict, fromYear, toYear, dateOf, source, sink } = options;
+  const totalsOnly = options.totalsOnly ?? false;
   let quantityScale = options.quantityScale;
   let usdScale = options.usdScale;
   const before = lotOrder(options.method);
@@ -128,6 +140,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     warnings: [],
     allocation: undefined,
     positions: [],
+    openLots: undefined,
   };
   const trackBalances = options.scope === "transition";
   let walletMode = options.scope === "wallet";
@@ -303,7 +316,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       const index = new Map<string, Lot>();
       const visit = (pool: Pool) =>
         pool.heap.forEach((h) => {
-          index.set(h.lot.id, h.lot);
+          // A wash-sale split leaves parts of one id: the part with units left answers.
+          if (h.remaining > 0n || !index.has(h.lot.id)) index.set(h.lot.id, h.lot);
         });
       for (const p of universal.values()) visit(p);
       for (const m of places.values()) for (const place of m.values()) if (place.pool) visit(place.pool);
@@ -319,20 +333,37 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     d: number,
     basis: bigint,
     quantity: bigint,
+    wallet: string,
+    purchase = false,
   ) => {
-    const lot = createLot(id, ms, ns, seq, d, basis, quantity);
+    const lot = createLot(id, ms, ns, seq, d, basis, quantity, wallet, purchase);
     lotIndex?.set(id, lot);
     return lot;
   };
 
-  const emit = (r: Form8949Row) => {
-    const t = r.term === "long" ? yearTotals.long : yearTotals.short;
+  /** Adds a Form 8949 row of reported year `y` to the totals and hands it to the sink. */
+  const output = (y: number, r: Form8949Row) => {
+    const totals = y === year && inRange ? yearTotals : totalsOf(y);
+    const t = r.term === "long" ? totals.long : totals.short;
     t.proceeds += r.proceeds;
     t.costBasis += r.costBasis;
+    if (r.adjustment !== undefined) t.adjustments += r.adjustment;
     t.gain += r.gain;
     t.rows++;
-    sink.form8949(year, r);
+    sink.form8949(y, r);
   };
+  const wash: WashTracker | undefined = options.washSale
+    ? createWashTracker({
+        options: options.washSale,
+        output,
+        usdPerCent: () => usdPerCent,
+        replaced: (lot, replacement) => {
+          if (lotIndex?.get(lot.id) === lot) lotIndex.set(lot.id, replacement);
+        },
+      })
+    : undefined;
+  let day = 0;
+  const emit = (r: Form8949Row) => (wash ? wash.row(year, r) : output(year, r));
 
   /** Disposes `quantity` of `asset` from `wallet` for `proceeds` (USD units) as Form 8949 rows. */
   const dispose = (
@@ -349,7 +380,15 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const { takes, shortfall } = take(pool, quantity, selection, asset, wallet);
     adjustBalance(wallet, asset, -quantity);
     if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, held, shortfall, "get cost basis 0");
-    if (!inRange) return;
+    const washing = wash?.applies(asset) ?? false;
+    if (!inRange && !washing) return;
+    // With the wash-sale rule the rows go to the tracker (losses are matched even outside the
+    // reported years: they change later years' basis).
+    const made: { row: Form8949Row; lot: Lot | undefined; units: bigint }[] | undefined = washing
+      ? []
+      : undefined;
+    const put = (r: Form8949Row, lot: Lot | undefined, units: bigint) =>
+      made ? made.push({ row: r, lot, units }) : emit(r);
     const sold = dateText(date);
     const whole = takes.length === 1 && shortfall === 0n;
     for (const t of takes) {
@@ -362,51 +401,73 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         ? divRoundHalfUp(proceeds, usdPerCent)
         : divRoundHalfUp(proceeds * t.quantity, quantity * usdPerCent);
       const long = isLongTerm(lot.date, date);
+      if (totalsOnly && made === undefined) {
+        // No row reaches the sink: only the year's totals move.
+        const part = long ? yearTotals.long : yearTotals.short;
+        part.proceeds += p;
+        part.costBasis += basis;
+        part.gain += p - basis;
+        part.rows++;
+        continue;
+      }
       const q = qty(t.quantity);
-      emit({
-        disposalId,
-        lotId: lot.id,
-        wallet,
-        asset,
-        quantity: q,
-        dateAcquired: dateText(lot.date),
-        dateSold: sold,
-        proceeds: p,
-        costBasis: basis,
-        adjustmentCode: "",
-        adjustment: undefined,
-        gain: form8949Gain(p, basis),
-        term: long ? "long" : "short",
-        box: long ? "L" : "I",
-        description: `${q} ${asset}`,
-      });
+      put(
+        {
+          disposalId,
+          lotId: lot.id,
+          wallet,
+          asset,
+          quantity: q,
+          dateAcquired: dateText(lot.date),
+          dateSold: sold,
+          proceeds: p,
+          costBasis: basis,
+          adjustmentCode: "",
+          adjustment: undefined,
+          gain: form8949Gain(p, basis),
+          term: long ? "long" : "short",
+          box: long ? "L" : "I",
+          description: `${q} ${asset}`,
+        },
+        lot,
+        t.quantity,
+      );
     }
     if (shortfall > 0n) {
       const p = divRoundHalfUp(proceeds * shortfall, quantity * usdPerCent);
       const q = qty(shortfall);
-      emit({
-        disposalId,
-        lotId: "",
-        wallet,
-        asset,
-        quantity: q,
-        dateAcquired: "",
-        dateSold: sold,
-        proceeds: p,
-        costBasis: 0n,
-        adjustmentCode: "",
-        adjustment: undefined,
-        gain: form8949Gain(p, 0n),
-        term: "short",
-        box: "I",
-        description: `${q} ${asset}`,
-      });
+      put(
+        {
+          disposalId,
+          lotId: "",
+          wallet,
+          asset,
+          quantity: q,
+          dateAcquired: "",
+          dateSold: sold,
+          proceeds: p,
+          costBasis: 0n,
+          adjustmentCode: "",
+          adjustment: undefined,
+          gain: form8949Gain(p, 0n),
+          term: "short",
+          box: "I",
+          description: `${q} ${asset}`,
+        },
+        undefined,
+        shortfall,
+      );
     }
+    if (made) wash!.disposal({ rows: made, asset, day, year, inRange });
   };
 
-  const acquire = (wallet: string, asset: string, quantity: bigint, basis: bigint) => {
-    const lot = newLot(row.id, row.ms, row.ns, row.seq, date, basis, quantity);
-    addToPool(poolOf(wallet, asset), lot, quantity);
+  /** `purchase`: a `buy` or a swap's acquisition (a possible wash-sale replacement). */
+  const acquire = (wallet: string, asset: string, quantity: bigint, basis: bigint, purchase: boolean) => {
+    const lot = newLot(row.id, row.ms, row.ns, row.seq, date, basis, quantity, wallet, purchase);
+    const pool = poolOf(wallet, asset);
+    if (wash && purchase && wash.applies(asset)) {
+      for (const part of wash.purchase(lot, asset, day, quantity)) addToPool(pool, part.lot, part.quantity);
+    } else addToPool(pool, lot, quantity);
     adjustBalance(wallet, asset, quantity);
   };
 
@@ -478,7 +539,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         shortfall,
         `arrive in ${to} as lot ${row.id} with cost basis 0`,
       );
-      addToPool(dst, newLot(row.id, row.ms, row.ns, row.seq, date, 0n, shortfall), shortfall);
+      addToPool(dst, newLot(row.id, row.ms, row.ns, row.seq, date, 0n, shortfall, to), shortfall);
     }
   };
 
@@ -528,7 +589,12 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const apply = (r: PreparedRow) => {
     if (trackBalances && !allocated && r.ms >= TRANSITION_MS) allocate();
     row = r;
-    date = dateOf(r.ms);
+    const d = dateOf(r.ms);
+    if (wash && d !== date) {
+      day = dayOf(d);
+      wash.advance(day);
+    }
+    date = d;
     const y = yearOf(date);
     if (y !== year) {
       year = y;
@@ -541,7 +607,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     switch (r.type) {
       case "buy":
       case "income": {
-        if (r.inAsset !== undefined) acquire(wallet, r.inAsset, r.inQuantity, r.usd + r.feeUsd);
+        if (r.inAsset !== undefined)
+          acquire(wallet, r.inAsset, r.inQuantity, r.usd + r.feeUsd, r.type === "buy");
         if (r.type === "income" && inRange) addIncome(r);
         separateFee(r);
         break;
@@ -572,7 +639,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
             );
           }
         }
-        if (r.type === "swap" && r.inAsset !== undefined) acquire(wallet, r.inAsset, r.inQuantity, r.usd);
+        if (r.type === "swap" && r.inAsset !== undefined)
+          acquire(wallet, r.inAsset, r.inQuantity, r.usd, true);
         if (!feeInOut) separateFee(r);
         break;
       }
@@ -631,6 +699,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         place.balance *= qf;
       }
     }
+    wash?.rescale(qf);
     quantityScale = newQuantityScale;
     usdScale = newUsdScale;
     usdPerCent = pow10(usdScale - 2);
@@ -638,14 +707,40 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
 
   const finish = (): EngineOutput => {
     if (trackBalances && !allocated && toYear >= 2025) allocate();
+    wash?.finish();
     const positions: Position[] = [];
+    const openLots: OpenLot[] | undefined = options.openLots ? [] : undefined;
     const add = (wallet: string, asset: string, pool: Pool) => {
       let basis = 0n;
       let lots = 0;
       pool.heap.forEach((h) => {
         if (h.remaining === 0n) return;
         lots++;
-        basis += divRoundHalfUp(h.lot.basis * h.remaining, h.lot.quantity * usdPerCent);
+        const lot = h.lot;
+        const lotBasis = divRoundHalfUp(lot.basis * h.remaining, lot.quantity * usdPerCent);
+        basis += lotBasis;
+        openLots?.push({
+          wallet,
+          asset,
+          lotId: lot.id,
+          acquiredIn: lot.wallet,
+          quantity: qty(h.remaining),
+          acquired: formatInstant(lot),
+          dateAcquired: dateText(lot.date),
+          costBasis: lotBasis,
+          purchase: lot.purchase,
+          washReplacement: lot.washReplacement,
+          exact: {
+            units: h.remaining,
+            lotBasis: lot.basis,
+            lotQuantity: lot.quantity,
+            quantityScale,
+            usdScale,
+            ms: lot.ms,
+            ns: lot.ns,
+            seq: lot.seq,
+          },
+        });
       });
       if (pool.total > 0n)
         positions.push({ wallet, asset, quantity: qty(pool.total), costBasis: basis, lots });
@@ -657,6 +752,19 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       a.wallet < b.wallet ? -1 : a.wallet > b.wallet ? 1 : a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0,
     );
     out.positions = positions;
+    if (openLots) {
+      const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      openLots.sort(
+        (a, b) =>
+          byName(a.wallet, b.wallet) ||
+          byName(a.asset, b.asset) ||
+          a.exact.ms - b.exact.ms ||
+          a.exact.ns - b.exact.ns ||
+          a.exact.seq - b.exact.seq ||
+          byName(a.dateAcquired, b.dateAcquired),
+      );
+      out.openLots = openLots;
+    }
     return out;
   };
 

@@ -32,6 +32,7 @@ import {
   type GainsWarning,
   type GiftRow,
   METHODS,
+  type OpenLot,
   type PartTotals,
   type Position,
   SCOPES,
@@ -61,6 +62,7 @@ const checkOptions = (o: GainsOptions) => {
     throw new UserInputError(`unknown time zone "${o.timeZone}"`);
   const c = o.carryoverIn;
   if (c && (c.shortTerm < 0n || c.longTerm < 0n)) throw new UserInputError("carryovers are positive amounts");
+  if (o.until !== undefined && !Number.isFinite(o.until)) throw new UserInputError("invalid as-of instant");
 };
 
 const createEngine = (
@@ -81,7 +83,17 @@ const createEngine = (
     usdScale: scales.usdScale,
     sink,
     isKnownLot,
+    openLots: options.openLots,
+    washSale: options.washSale,
+    totalsOnly: options.totalsOnly,
   });
+
+/** Whether a row falls after `options.until` (validated, never applied). */
+const afterUntil = (options: GainsOptions): ((r: PreparedRow) => boolean) => {
+  const until = options.until;
+  if (until === undefined) return () => false;
+  return (r) => r.ms > until || (r.ms === until && r.ns > 0);
+};
 
 const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 });
 
@@ -153,7 +165,8 @@ export const computeGainsYears = (rows: Iterable<LedgerRow>, options: GainsOptio
     form8949: (year, row) => push(form8949, year, row),
     gift: (year, gift) => push(gifts, year, gift),
   });
-  for (const r of prepared.rows) engine.apply(r);
+  const after = afterUntil(options);
+  for (const r of prepared.rows) if (!after(r)) engine.apply(r);
   const out = engine.finish();
   const years: YearResult[] = summarize(out, options).map((summary) => ({
     taxYear: summary.taxYear,
@@ -166,6 +179,7 @@ export const computeGainsYears = (rows: Iterable<LedgerRow>, options: GainsOptio
     allocation: out.allocation,
     warnings: out.warnings.map(({ dateNumber: _, ...w }) => w),
     positions: out.positions,
+    ...(out.openLots ? { openLots: out.openLots } : {}),
   };
 };
 
@@ -177,6 +191,7 @@ export const computeGains = (
   allocation: AllocationEntry[] | undefined;
   warnings: GainsWarning[];
   positions: Position[];
+  openLots?: OpenLot[] | undefined;
 } => {
   const { year, ...rest } = options;
   const result = computeGainsYears(rows, { ...rest, fromYear: year, toYear: year });
@@ -185,6 +200,7 @@ export const computeGains = (
     allocation: result.allocation,
     warnings: result.warnings,
     positions: result.positions,
+    ...(result.openLots ? { openLots: result.openLots } : {}),
   };
 };
 
@@ -200,6 +216,8 @@ export type GainsReport = {
   allocation: AllocationEntry[] | undefined;
   warnings: GainsWarning[];
   positions: Position[];
+  /** Every open lot after the last applied row, when `openLots` was asked for. */
+  openLots?: OpenLot[] | undefined;
 };
 
 /**
@@ -230,6 +248,7 @@ export const computeGainsStream = async (
     allocation: out.allocation,
     warnings: out.warnings.map(({ dateNumber: _, ...w }) => w),
     positions: out.positions,
+    ...(out.openLots ? { openLots: out.openLots } : {}),
   });
 
   // Pass 1: apply in arrival order. A computation error is held until the end of the file:
@@ -243,8 +262,9 @@ export const computeGainsStream = async (
   let heldError: unknown;
   // Rows are applied at once and kept by nothing, so the fast path refills one object.
   const scratch = emptyPreparedRow();
+  const after = afterUntil(options);
   const take = (p: PreparedRow) => {
-    if (!ordered) return;
+    if (!ordered || after(p)) return;
     if (p.ms < lastMs || (p.ms === lastMs && p.ns < lastNs)) {
       ordered = false;
       return;
@@ -298,6 +318,6 @@ export const computeGainsStream = async (
   again.checkLotReferences();
   rows.sort((a, b) => a.ms - b.ms || a.ns - b.ns || a.seq - b.seq);
   const sorted = createEngine(options, again, sink, again.isKnownLot);
-  for (const r of rows) sorted.apply(r);
+  for (const r of rows) if (!after(r)) sorted.apply(r);
   return report(sorted.finish());
 };

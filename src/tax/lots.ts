@@ -29,6 +29,15 @@ export type Lot = {
    * has at most one holding per pool: fractions meeting again in a pool merge.
    */
   holdings: Holding[];
+  /** The wallet of the acquiring row (the allocation's wallet for an `alloc:` lot). */
+  wallet: string;
+  /** Acquired by purchase or a taxable exchange (`buy`, `swap`): a wash-sale replacement can only be such a lot. */
+  purchase: boolean;
+  /**
+   * Set on the part of a lot whose units replaced a wash-sale loss (its basis holds the
+   * disallowed loss, its `date` the tacked holding period); such units replace no other loss.
+   */
+  washReplacement: boolean;
 };
 
 /** The part of a lot that one pool holds. */
@@ -53,6 +62,8 @@ export const createLot = (
   date: number,
   basis: bigint,
   quantity: bigint,
+  wallet = "",
+  purchase = false,
 ): Lot => ({
   id,
   ms,
@@ -63,6 +74,9 @@ export const createLot = (
   quantity,
   unit: basis === 0n ? 0 : Number(basis) / Number(quantity),
   holdings: [],
+  wallet,
+  purchase,
+  washReplacement: false,
 });
 
 const earlier = (a: Lot, b: Lot): boolean =>

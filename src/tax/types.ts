@@ -62,6 +62,29 @@ export type GainsOptions = {
   timeZone?: string | undefined;
   /** File name used in error messages (`FILE:LINE: column: …`). @defaultValue "ledger.csv" */
   source?: string | undefined;
+  /**
+   * Epoch milliseconds: rows after this instant are validated but not applied (the books as of
+   * that instant, e.g. for `lotwise harvest --as-of`). @defaultValue every row is applied
+   */
+  until?: number | undefined;
+  /** Also list every open lot after the last applied row (`GainsResult.openLots`). */
+  openLots?: boolean | undefined;
+  /**
+   * Apply the wash-sale rule (IRC §1091, src/tax/wash.ts): to tokenized securities under current
+   * law, or to every digital asset to simulate the proposed extension. @defaultValue off
+   */
+  washSale?: WashSaleOptions | undefined;
+  /**
+   * Compute the per-year totals only: the sink receives no Form 8949 row taken from a lot (the
+   * summaries are the same; a planner that needs Schedule D alone skips building a million rows).
+   */
+  totalsOnly?: boolean | undefined;
+};
+
+/** See src/tax/wash.ts. */
+export type WashSaleOptions = {
+  /** Asset ids the rule applies to. @defaultValue every asset */
+  assets?: readonly string[] | undefined;
 };
 
 /** One line of Form 8949: the part of one disposal that came from one lot. */
@@ -81,9 +104,9 @@ export type Form8949Row = {
   proceeds: Cents;
   /** Column (e), rounded half-up to cents. */
   costBasis: Cents;
-  /** Column (f); empty: the engine makes no adjustments. */
+  /** Column (f): empty, or `W` for a wash-sale loss disallowed (only with `washSale`). */
   adjustmentCode: string;
-  /** Column (g); `undefined` when no adjustment applies. */
+  /** Column (g); `undefined` when no adjustment applies (a disallowed loss is positive). */
   adjustment: Cents | undefined;
   /** Column (h) = proceeds − cost basis + adjustment (of the rounded values). */
   gain: Cents;
@@ -160,6 +183,43 @@ export type Position = {
   lots: number;
 };
 
+/**
+ * One open lot (or the part of a lot one pool holds) after the last applied row. Exact figures
+ * are in `exact`: the basis of `u` units (10^-quantityScale) is `lotBasis × u ÷ lotQuantity`
+ * USD units of 10^-usdScale, which is what the engine uses when the units are disposed of.
+ */
+export type OpenLot = {
+  /** The pool's wallet; empty for a universal pool. */
+  wallet: string;
+  asset: string;
+  lotId: string;
+  /** The wallet of the row that acquired the lot. */
+  acquiredIn: string;
+  /** Units held, exact decimal. */
+  quantity: string;
+  /** Acquisition instant, ISO 8601 UTC (orders FIFO/LIFO). */
+  acquired: string;
+  /** `YYYY-MM-DD` the holding period counts from (tacked for a wash-sale replacement). */
+  dateAcquired: string;
+  /** Basis of the units held, rounded half-up to cents. */
+  costBasis: Cents;
+  /** Acquired by `buy` or `swap` (a possible wash-sale replacement). */
+  purchase: boolean;
+  /** Units that replaced a wash-sale loss (basis includes it; they replace no other loss). */
+  washReplacement: boolean;
+  exact: {
+    units: bigint;
+    lotBasis: bigint;
+    lotQuantity: bigint;
+    quantityScale: number;
+    usdScale: number;
+    /** Acquisition instant and file order (the method's tie-breaks). */
+    ms: number;
+    ns: number;
+    seq: number;
+  };
+};
+
 /** Totals of one part of Form 8949 (sums of the rounded rows). */
 export type PartTotals = { proceeds: Cents; costBasis: Cents; adjustments: Cents; gain: Cents; rows: number };
 
@@ -218,4 +278,6 @@ export type GainsResult = {
   warnings: GainsWarning[];
   /** What the pools hold after the last row of the ledger. */
   positions: Position[];
+  /** Every open lot after the last applied row, when `openLots` was asked for. */
+  openLots?: OpenLot[] | undefined;
 };

@@ -7,7 +7,7 @@ import { runCli } from "../cli.ts";
 
 /** `lotwise demo`, the README's first command: a local chain, the whole pipeline, files on disk. */
 describe("lotwise demo", () => {
-  test("plays the history, syncs, classifies, prices and writes the ledger, Form 8949 and summary", async () => {
+  test("plays the history, syncs, classifies, prices and writes the ledger, Form 8949, summary and harvest plan", async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-demo-"));
     const r = await runCli(["demo", "--no-serve", "--no-progress"], { cwd, timeoutMs: 420_000 });
     expect(r.stderr).toBe("");
@@ -23,6 +23,8 @@ describe("lotwise demo", () => {
       "forms import",
       "gains",
       "reconcile",
+      "prices import",
+      "harvest",
     ]) {
       expect(r.stdout).toContain(`$ lotwise ${step}`);
     }
@@ -88,5 +90,31 @@ describe("lotwise demo", () => {
     expect(cents(rec.gain)).toBe(cents(summary.short_term.gain) + cents(summary.long_term.gain));
     expect(rec.gain).toBe(rec.books_gain);
     expect(summary.schedule_d.line_2.rows).toBe(2);
+
+    // The harvest step: open lots at the pools' year-end prices (imported, then read through the
+    // configured providers); ETH bought at $3,400 in January ended the year near $2,300.
+    const harvest = JSON.parse(readFileSync(path.join(dir, "harvest.json"), "utf8"));
+    expect(harvest).toMatchObject({ as_of: "2025-12-31T23:59:59.999Z", tax_year: 2025, scope: "transition" });
+    const eth = harvest.prices.find((p: { asset: string }) => p.asset === "ETH");
+    expect(eth.source).toBe("file:year-end-prices.csv");
+    expect(Number(eth.usd)).toBeGreaterThan(2000);
+    expect(Number(eth.usd)).toBeLessThan(2600);
+    expect(harvest.prices.filter((p: { missing?: string }) => p.missing !== undefined)).toEqual([]);
+    const below = harvest.lots.filter((l: { unrealized: string | null }) => Number(l.unrealized) < 0);
+    expect(
+      below.some((l: { lot_id: string; asset: string }) => l.lot_id === "cb-3" && l.asset === "ETH"),
+    ).toBe(true);
+    expect(harvest.candidates.length).toBeGreaterThan(0);
+    // The year so far has gains, so harvesting the January ETH saves tax this year.
+    expect(Number(harvest.year_so_far.net)).toBeGreaterThan(0);
+    expect(Number(harvest.plan.tax_saved)).toBeGreaterThan(0);
+    // Two ETH lots are below cost: the January hot-wallet lot (cb-3) and the rest of the March
+    // Coinbase buy (cb-5, 0.6 ETH at $2,760); the plan sells both pools.
+    const planLots = harvest.plan.sales.map((s: { lots: string }) => s.lots).join(";");
+    expect(planLots).toMatch(/cb-3:/);
+    expect(planLots).toMatch(/cb-5:0\.6/);
+    const csv = readFileSync(path.join(dir, "harvest.csv"), "utf8").trim().split("\n");
+    expect(csv.length - 1).toBe(harvest.lots.length);
+    expect(r.stdout).toContain("Tax-loss harvesting as of 2025-12-31");
   }, 450_000);
 });

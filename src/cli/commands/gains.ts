@@ -59,6 +59,7 @@ type GainsFlags = {
   taxableIncome?: string;
   tz?: string;
   strict?: boolean;
+  washSale?: boolean | string;
   out: string;
 };
 
@@ -158,6 +159,16 @@ export const usdFlag = (
     );
   }
   return c;
+};
+
+/** `--wash-sale` alone: every asset; `--wash-sale A,B`: those assets only. */
+const washSaleOption = (flag: boolean | string | undefined) => {
+  if (flag === undefined || flag === false) return undefined;
+  if (flag === true) return {};
+  const assets = flag.split(",").map((a) => a.trim());
+  if (assets.some((a) => a === ""))
+    throw new UserInputError(`--wash-sale expects asset ids separated by commas, got "${flag}"`);
+  return { assets };
 };
 
 const yearRange = (flags: GainsFlags): { from: number; to: number; multi: boolean } => {
@@ -296,6 +307,10 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .option("--tz <zone>", "IANA time zone of the dates (default: UTC)")
     .option("--strict", "fail instead of warning when a row takes more than its pool holds")
+    .option(
+      "--wash-sale [assets]",
+      "apply the wash-sale rule (IRC §1091) to these assets (comma-separated: tokenized securities), or to all to simulate the proposed extension",
+    )
     .requiredOption("--out <dir>", "output folder")
     .action(async (flags: GainsFlags, command: Command) => {
       const years = yearRange(flags);
@@ -371,6 +386,7 @@ export const register: RegisterCommand = (program, runtime) => {
             taxableIncome,
             strict: flags.strict ?? false,
             timeZone: flags.tz,
+            washSale: washSaleOption(flags.washSale),
             source: ledger ?? "stored ledger",
           },
           sink,

@@ -1,0 +1,60 @@
+/**
+ * Runs the CLI as a child process and measures its wall time and peak resident memory (under
+ * `/usr/bin/time -v` when available, else by polling /proc).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export type Measure = {
+  wallS: number;
+  rssMB: number;
+  /**
+   * User + system CPU seconds of the child (all its threads, garbage collection included), from
+   * `/usr/bin/time`; NaN without it. On a machine shared with other work this is the steadier figure.
+   */
+  cpuS: number;
+  exit: number;
+  stderr: string;
+};
+
+/**
+ * Runs the CLI under `/usr/bin/time -v` when available, else polls /proc for the peak RSS.
+ * @param stdoutFd - a file descriptor for the child's stdout. @defaultValue discarded
+ */
+export const measure = (args: string[], stdoutFd?: number): Promise<Measure> =>
+  new Promise((resolve, reject) => {
+    const useTime = existsSync("/usr/bin/time");
+    const cmd = useTime ? "/usr/bin/time" : process.execPath;
+    const argv = useTime ? ["-v", process.execPath, ...args] : args;
+    const started = performance.now();
+    const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", stdoutFd ?? "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    let peakKb = 0;
+    const poll = useTime
+      ? undefined
+      : setInterval(() => {
+          try {
+            const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+            const m = /VmHWM:\s+(\d+) kB/.exec(status);
+            if (m) peakKb = Math.max(peakKb, Number(m[1]));
+          } catch {}
+        }, 20);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (poll) clearInterval(poll);
+      const wallS = (performance.now() - started) / 1000;
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      if (m) peakKb = Number(m[1]);
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+      const system = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+      const cpuS = user && system ? Number(user[1]) + Number(system[1]) : Number.NaN;
+      resolve({ wallS, rssMB: peakKb / 1024, cpuS, exit: code ?? -1, stderr });
+    });
+  });
