@@ -1,17 +1,17 @@
 /**
  * The compiled CLI (`dist/`) that CLI tests and benchmarks run, rebuilt when any source is newer
- * than the last build, so a child process never runs stale code. `npm run build` is `tsc -p
- * tsconfig.build.json` (incremental); type errors do not stop the emit, as with tsx.
+ * than the last build, so a child process never runs stale code. Only the JavaScript is rebuilt
+ * (`node scripts/build.mjs --no-types`, esbuild: about a second); type errors do not stop it, as
+ * with tsx (`npm run typecheck` reports them).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** The compiled CLI entry (package.json `bin`). */
-export const DIST_BIN = path.join(ROOT, "dist", "src", "cli", "bin.js");
+export const DIST_BIN = path.join(ROOT, "dist", "cli.js");
 /** Written after a build from this module: the time of the last build that saw every source. */
 const STAMP = path.join(ROOT, "dist", ".build-stamp");
 /** Folders compiled into dist/ (tsconfig.build.json `include`). */
@@ -31,7 +31,7 @@ const newestSource = (): number => {
     }
   };
   for (const d of SOURCE_DIRS) visit(path.join(ROOT, d));
-  for (const f of ["tsconfig.json", "tsconfig.build.json", "package.json"])
+  for (const f of ["scripts/build.mjs", "package.json"])
     newest = Math.max(newest, statSync(path.join(ROOT, f)).mtimeMs);
   return newest;
 };
@@ -46,13 +46,9 @@ export const ensureBuilt = (log: (line: string) => void = () => {}): boolean => 
   if (builtAt() >= newestSource()) return false;
   const started = Date.now();
   log("building dist/ (sources changed since the last build)…");
-  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
-  if (r.status !== 0) {
-    // Type errors still emit (like tsx, tests run); `npm run typecheck` reports them.
-    log(`tsc reported errors (dist/ still emitted):\n${r.stdout}${r.stderr}`);
-  }
-  if (!existsSync(DIST_BIN)) throw new Error(`tsc did not produce ${DIST_BIN}:\n${r.stdout}${r.stderr}`);
+  const r = spawnSync(process.execPath, ["scripts/build.mjs", "--no-types"], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0 || !existsSync(DIST_BIN))
+    throw new Error(`the build failed (node scripts/build.mjs):\n${r.stdout}${r.stderr}`);
   writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
   // The stamp's time is when the build started: a source saved during the build is newer.
   utimesSync(STAMP, new Date(started), new Date(started));

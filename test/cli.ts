@@ -16,7 +16,7 @@ export const NO_NETWORK = pathToFileURL(path.join(ROOT, "test", "no-network.mjs"
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
 /**
- * Runs the real CLI (`node dist/src/cli/bin.js …`) as a child process. `env` replaces the inherited
+ * Runs the real CLI (`node dist/cli.js …`) as a child process. `env` replaces the inherited
  * environment's lotwise settings, so a test never picks up the developer's DATABASE_URL/REDIS_URL.
  */
 export const runCli = (
