@@ -33,6 +33,43 @@ const sh = (cmd: string, args: string[], cwd: string, timeoutMs = 600_000): Run 
   return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 };
 
+/**
+ * An app that depends on the tarball only, with a lockfile pinning lotwise's dependencies to the
+ * versions of this repository's lockfile (its non-development entries): `npm ci --offline` then
+ * installs from npm's cache alone, which the repository's own `npm ci` filled. (`npm install
+ * --offline` would need registry metadata that `npm ci` never downloads.)
+ */
+const writeInstallLock = (app: string, tarball: string, integrity: string) => {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+  const lock = JSON.parse(readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  const manifest = {
+    name: "lotwise-package-test",
+    private: true,
+    dependencies: { lotwise: `file:${tarball}` },
+  };
+  const packages: Record<string, unknown> = {
+    "": manifest,
+    "node_modules/lotwise": {
+      version: pkg.version,
+      resolved: `file:${tarball}`,
+      integrity,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
+  };
+  for (const [key, entry] of Object.entries(lock.packages))
+    if (key.startsWith("node_modules/") && !entry.dev) packages[key] = entry;
+  writeFileSync(path.join(app, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(
+    path.join(app, "package-lock.json"),
+    `${JSON.stringify({ name: manifest.name, lockfileVersion: 3, requires: true, packages }, null, 2)}\n`,
+  );
+};
+
 describe("npm package", () => {
   let work: string;
   let app: string;
@@ -48,23 +85,14 @@ describe("npm package", () => {
     // npm prints the lifecycle scripts' output before the JSON.
     const json = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("[\n"))) as {
       filename: string;
+      integrity: string;
       files: { path: string }[];
     }[];
     files = json[0]!.files.map((f) => f.path);
     app = path.join(work, "app");
     mkdirSync(app);
-    const install = sh(
-      "npm",
-      [
-        "install",
-        "--offline",
-        "--no-audit",
-        "--no-fund",
-        "--no-package-lock",
-        path.join(work, json[0]!.filename),
-      ],
-      app,
-    );
+    writeInstallLock(app, `../${json[0]!.filename}`, json[0]!.integrity);
+    const install = sh("npm", ["ci", "--offline", "--no-audit", "--no-fund"], app);
     expect(install.code, install.stderr).toBe(0);
   }, 900_000);
   afterAll(() => {
@@ -88,7 +116,7 @@ describe("npm package", () => {
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("dist/.") || f.endsWith(".tgz"))).toEqual([]);
     // The folder holds the install and nothing else.
-    expect(readdirSync(app).sort()).toEqual(["node_modules", "package.json"]);
+    expect(readdirSync(app).sort()).toEqual(["node_modules", "package-lock.json", "package.json"]);
   });
 
   test("npx lotwise --version and gains --ledger run from the install", () => {
