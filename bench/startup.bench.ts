@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { DIST_BIN, ensureBuilt } from "../test/build.ts";
+import { DIST_BIN } from "../test/build.ts";
 import { TEST_POSTGRES_URL } from "../test/services.ts";
 import { type Measure, measure } from "./measure.ts";
 
@@ -52,7 +52,6 @@ const median = (xs: number[]): number => {
 export default async (args: string[]): Promise<void> => {
   const runs = Number(flag(args, "runs") ?? 7);
   const bin = flag(args, "bin") ?? DIST_BIN;
-  if (bin === DIST_BIN && ensureBuilt((l) => console.log(l))) console.log("built dist/");
   const scratch = mkdtempSync(path.join(tmpdir(), "lotwise-bench-startup-"));
   const dataDir = path.join(scratch, "data");
   let pgUrl: string | undefined;
