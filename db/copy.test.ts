@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import { type BulkColumns, bulkInsert } from "./bulk.ts";
 import type { Database } from "./client.ts";
-import { copyRows } from "./copy.ts";
+import { copyCell, copyOutPglite, copyRows } from "./copy.ts";
 
 const COLUMNS: BulkColumns = {
   n: "integer",
@@ -90,5 +90,14 @@ describe.each(DATABASE_KINDS)("COPY on %s", (kind) => {
     expect(ns).toEqual([]);
     // The connection is usable afterwards.
     expect(await copyRows(database.db, "copy_a", COLUMNS, [{ ...ROWS[0]!, n: 12 }])).toBe(true);
+  });
+
+  test("COPY TO reads back every text as stored (PGlite; undefined on PostgreSQL)", async () => {
+    const out = await copyOutPglite(database.db, "select n, t from copy_b order by n");
+    if (kind === "postgres") {
+      expect(out).toBeUndefined();
+      return;
+    }
+    expect(out!.map(([n, t]) => [n, copyCell(t!)])).toEqual(ROWS.map((r) => [String(r.n), r.t ?? undefined]));
   });
 });

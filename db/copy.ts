@@ -177,3 +177,33 @@ export const copyRows = async (
   }
   return false;
 };
+
+const UNESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+
+/** One cell of COPY text output: undefined for `\N`, escapes undone. */
+export const copyCell = (cell: string): string | undefined => {
+  if (cell === "\\N") return undefined;
+  if (!cell.includes("\\")) return cell;
+  return cell.replace(/\\([bfnrtv\\]|[0-7]{1,3}|x[0-9a-fA-F]{1,2})/g, (_m, e: string) => {
+    if (e.length === 1 && e in UNESCAPES) return UNESCAPES[e]!;
+    if (e === "\\") return "\\";
+    return String.fromCharCode(e[0] === "x" ? Number.parseInt(e.slice(1), 16) : Number.parseInt(e, 8));
+  });
+};
+
+/**
+ * The rows of `query` (trusted SQL, values inlined) as COPY text records, split into raw cells
+ * (undo escapes with `copyCell`), through `COPY (…) TO '/dev/blob'` on PGlite: one result for
+ * the whole query, no per-row protocol messages to decode (seconds saved on 100,000 rows).
+ * @returns undefined when `db` is not PGlite; the caller queries instead.
+ */
+export const copyOutPglite = async (db: DbOrTx, query: string): Promise<string[][] | undefined> => {
+  const client = clientOf(db);
+  if (!isPglite(client)) return undefined;
+  const result = (await client.query(`copy (${query}) to '/dev/blob'`)) as { blob?: Blob };
+  const text = result.blob ? await result.blob.text() : "";
+  if (text === "") return [];
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines.map((l) => l.split("\t"));
+};

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
+import { copyCell, copyOutPglite } from "../../db/copy.ts";
 import { form1099daImports, form1099daRows, ledgerRows, wallets } from "../../db/schema/index.ts";
 import { chunks } from "../utils/chunks.ts";
 import type { FormCheckbox, FormFormat, FormRow, FormTerm, ParsedFormRow } from "./types.ts";
@@ -323,7 +324,22 @@ export const loadFormRows = async (
   if (filter.accountWallet !== undefined) where.push(sql`account_wallet = ${filter.accountWallet}`);
   const tuples: string[][] = [];
   let after = 0;
-  for (;;) {
+  // PGlite: the whole selection as one COPY text (nulls read as empty, as below).
+  const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const copied = await copyOutPglite(
+    db,
+    `select ${FORM_ROW_COLUMNS.join(", ")} from lotwise_app.form1099da_rows where user_id = ${Number(userId)}${
+      filter.taxYear !== undefined ? ` and tax_year = ${Number(filter.taxYear)}` : ""
+    }${filter.accountWallet !== undefined ? ` and account_wallet = ${literal(filter.accountWallet)}` : ""}`,
+  );
+  if (copied) {
+    for (const cells of copied) {
+      for (let i = 0; i < cells.length; i++)
+        if (cells[i]!.includes("\\")) cells[i] = copyCell(cells[i]!) ?? "";
+      tuples.push(cells);
+    }
+  }
+  for (; !copied; ) {
     const result = rowsOf<{ rows: string | null }>(
       await db.execute(
         sql`select string_agg(${FORM_ROW_TEXT}, E'\x1e' order by id) as rows from (select * from ${form1099daRows}
