@@ -19,7 +19,7 @@ import {
   maxForm8949LineBytes,
 } from "../../tax/format.ts";
 import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
-import { parseUsdCents } from "../../tax/money.ts";
+import { formatCents, parseUsdCents } from "../../tax/money.ts";
 import {
   FILING_STATUSES,
   type FilingStatus,
@@ -286,6 +286,27 @@ const createOutputSet = () => {
   return { files, add, addSync, write, encode, reset, commit, abort };
 };
 
+/** Where a run without carryover flags starts: every earlier year of the ledger is computed. */
+const FIRST_YEAR = 1900;
+
+/**
+ * What the run says about the carryover into `from` when no flag gave it: computed from the
+ * ledger's earlier years, or (none in the ledger) where to find it on last year's return.
+ */
+export const carryoverNote = (
+  from: number,
+  earliestPrior: number | undefined,
+  carryoverIn: { shortTerm: bigint; longTerm: bigint },
+): string =>
+  earliestPrior !== undefined
+    ? `Capital loss carryover into ${from} computed from the ledger's ${earliestPrior === from - 1 ? from - 1 : `${earliestPrior}–${from - 1}`}: ` +
+      `short-term ${formatCents(carryoverIn.shortTerm)}, long-term ${formatCents(carryoverIn.longTerm)} ` +
+      "(assuming each earlier year's taxable income absorbed its capital loss deduction; " +
+      `--carryover-st/--carryover-lt override it with your ${from - 1} return's figures).`
+    : `The ledger has no disposals before ${from}, so no carryover was computed. If your ${from - 1} return ` +
+      `carries a capital loss over, give it: --carryover-st (line 8) and --carryover-lt (line 13) of the ` +
+      `Capital Loss Carryover Worksheet in the ${from - 1} Schedule D instructions (Schedule D lines 6 and 14 of ${from}).`;
+
 /** Optional outputs removed from an output folder when a run does not produce them (no stale record). */
 const OPTIONAL_OUTPUTS = ["allocation.csv", "gifts.csv"];
 
@@ -319,6 +340,14 @@ export const register: RegisterCommand = (program, runtime) => {
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
       const carryoverSt = usdFlag("--carryover-st", flags.carryoverSt) ?? 0n;
       const carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
+      // Without either flag, the carryover into the first year comes from the ledger's earlier
+      // years: the run starts at FIRST_YEAR and reports only the years asked for.
+      const carryoverGiven =
+        command.getOptionValueSource("carryoverSt") === "cli" ||
+        command.getOptionValueSource("carryoverLt") === "cli";
+      const computeFrom = carryoverGiven ? years.from : FIRST_YEAR;
+      /** Earliest year before the report with a disposal in the ledger. */
+      let earliestPrior: number | undefined;
       const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);
       if (flags.tz !== undefined && !isTimeZone(flags.tz)) {
         throw new UserInputError(
@@ -366,9 +395,18 @@ export const register: RegisterCommand = (program, runtime) => {
           return f;
         };
         const files: ResettableSink = {
-          form8949: (year, row) => outputs.encode(form8949.get(year)!, row),
-          gift: (year, gift) => outputs.write(giftsFile(year), giftLine(gift)),
+          form8949: (year, row) => {
+            if (year < years.from) {
+              if (earliestPrior === undefined || year < earliestPrior) earliestPrior = year;
+              return;
+            }
+            outputs.encode(form8949.get(year)!, row);
+          },
+          gift: (year, gift) => {
+            if (year >= years.from) outputs.write(giftsFile(year), giftLine(gift));
+          },
           reset: () => {
+            earliestPrior = undefined;
             for (const f of form8949.values()) outputs.reset(f);
             for (const f of gifts.values()) outputs.reset(f);
           },
@@ -377,7 +415,7 @@ export const register: RegisterCommand = (program, runtime) => {
         const report = await computeGainsStream(
           feed,
           {
-            fromYear: years.from,
+            fromYear: computeFrom,
             toYear: years.to,
             method,
             scope,
@@ -391,11 +429,15 @@ export const register: RegisterCommand = (program, runtime) => {
           },
           sink,
         );
+        // The years before the report only carried their loss carryover into it.
+        const prior = report.summaries.filter((s) => s.taxYear < years.from).at(-1);
+        report.summaries = report.summaries.filter((s) => s.taxYear >= years.from);
+        const carryoverIn = prior?.carryoverOut ?? { shortTerm: carryoverSt, longTerm: carryoverLt };
         if (routing) {
           const routed = await routing.finish(
             report,
             ledger !== undefined ? { kind: "file", path: ledger } : { kind: "rows", rows: storedRows },
-            { carryoverIn: { shortTerm: carryoverSt, longTerm: carryoverLt }, filingStatus, taxableIncome },
+            { carryoverIn, filingStatus, taxableIncome },
           );
           for (const [year, r] of routed.results)
             for (const row of r.form8949) outputs.encode(form8949.get(year)!, row);
@@ -421,6 +463,7 @@ export const register: RegisterCommand = (program, runtime) => {
           }
         }
 
+        if (!carryoverGiven) runtime.out(`${carryoverNote(years.from, earliestPrior, carryoverIn)}\n`);
         for (const s of report.summaries) runtime.out(`${formatHumanSummary(s)}\n`);
         if (report.allocation) {
           const lots = new Set(report.allocation.map((e) => `${e.asset}\u0000${e.lotId}`)).size;
