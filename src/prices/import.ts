@@ -47,7 +47,7 @@ export const parsePriceTime = (text: string): Date | string => {
   const m = DATE_ONLY.exec(text);
   if (m) {
     const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return `'${text}' is not a calendar date`;
+    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return `"${text}" is not a calendar date`;
     return new Date(daysFromCivil(y, mo, d) * 86_400_000);
   }
   const instant = parseInstant(text);
