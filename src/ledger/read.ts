@@ -6,6 +6,7 @@
  */
 import { createReadStream } from "node:fs";
 import { UserInputError } from "../errors.ts";
+import { detectOtherFormat, otherFormatMessage } from "../formats/detect.ts";
 import { CsvSyntaxError, createCsvByteParser, createCsvParser } from "../utils/csv.ts";
 import { FIELD_OF_COLUMN, LEDGER_COLUMNS, type LedgerColumn, type LedgerRow } from "./types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, checkLedgerRow, parseLotsCell } from "./validate.ts";
@@ -132,6 +133,9 @@ const createCollector = (
 
   const readHeader = (cells: string[], line: number) => {
     headerLine = line;
+    const other = detectOtherFormat(cells, "ledger");
+    if (other)
+      throw ledgerError(source, line, "header", otherFormatMessage(other, "a ledger CSV v1 file", source));
     const seen = new Set<string>();
     fields = [];
     extras = [];
