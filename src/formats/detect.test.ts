@@ -53,7 +53,7 @@ describe("files of another format", () => {
       ].join("\n"),
     );
     expect(messageOf(() => parseFormText(KRAKEN, { source: "k.csv" }))).toBe(
-      "k.csv:1: header: this looks like a Kraken ledgers export, not a Form 1099-DA CSV; use `lotwise import k.csv --account NAME`",
+      "k.csv:1: header: this looks like a Kraken ledgers export, not a Form 1099-DA CSV; use `lotwise import k.csv --account NAME`\nnothing was imported",
     );
   });
 });
