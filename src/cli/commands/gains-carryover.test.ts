@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
@@ -97,5 +97,62 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
         "--carryover-st (line 8) and --carryover-lt (line 13) of the Capital Loss Carryover Worksheet in the 2025 Schedule D instructions (Schedule D lines 6 and 14 of 2026).",
     );
     expect(carryIn(out)).toEqual({ short_term: "0.00", long_term: "0.00" });
+  });
+
+  test("a header-only ledger, a year without activity, a report before 2025 (no allocation), --scope universal", async () => {
+    const header = path.join(dir, "header.csv");
+    writeFileSync(header, `${LEDGER.split("\n")[0]}\n`);
+    const empty = await lotwise("gains", "--ledger", header, "--year", "2026", "--out", path.join(dir, "h"));
+    expect(empty.code).toBe(0);
+    expect(empty.out).toContain(
+      `The ledger ${header} has no rows (only a header, or nothing synced yet): every figure below is 0.\n`,
+    );
+    const early = path.join(dir, "y2019");
+    const r = await lotwise("gains", "--ledger", file, "--year", "2019", "--out", early);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("2019: no disposals, gifts or income dated in this year in the ledger.\n");
+    // Before: a 2019 report wrote the 2025-01-01 allocation record.
+    expect(r.out).not.toContain("allocation");
+    expect(existsSync(path.join(early, "allocation.csv"))).toBe(false);
+    const universal = await lotwise(
+      "gains",
+      "--ledger",
+      file,
+      "--year",
+      "2025",
+      "--scope",
+      "universal",
+      "--out",
+      path.join(dir, "u"),
+    );
+    expect(universal.out).toMatch(
+      /^Warning: --scope universal pools every wallet's lots together; from 2025 on, .* require per-wallet tracking/,
+    );
+    const before2025 = await lotwise(
+      "gains",
+      "--ledger",
+      file,
+      "--year",
+      "2024",
+      "--scope",
+      "universal",
+      "--out",
+      path.join(dir, "u24"),
+    );
+    expect(before2025.out).not.toContain("Warning: --scope universal");
+  });
+
+  test("gains --ledger lists every bad row, not only the first", async () => {
+    const bad = path.join(dir, "bad.csv");
+    writeFileSync(
+      bad,
+      `${LEDGER}\nx1,2026-02-30T00:00:00Z,buy,cb:main,,,ETH,1,1,,,,,,\nx2,2026-03-01T00:00:00Z,buy,cb:main,,,ETH,-1,1,,,,,,\n`,
+    );
+    const r = await lotwise("gains", "--ledger", bad, "--year", "2026", "--out", path.join(dir, "bad-out"));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `lotwise: ${bad}:8: time: "2026-02-30T00:00:00Z" is not a calendar date\n` +
+        `${bad}:9: in_quantity: "-1" is negative; amounts are never negative\n`,
+    );
   });
 });

@@ -24,6 +24,7 @@ import {
   FILING_STATUSES,
   type FilingStatus,
   type Form8949Row,
+  type GainsSummary,
   type GainsWarning,
   METHODS,
   type Method,
@@ -286,6 +287,22 @@ const createOutputSet = () => {
   return { files, add, addSync, write, encode, reset, commit, abort };
 };
 
+/** True when the year has a disposal or income (a year of buys and transfers only has nothing to report). */
+const hasActivity = (s: GainsSummary): boolean =>
+  s.shortTerm.rows + s.longTerm.rows > 0 || s.ordinaryIncome.total !== 0n || s.warnings.length > 0;
+
+/**
+ * A ledger file the engine refused: read it again with the validating reader, which lists every
+ * bad row (up to its limit) instead of the first; any other failure stands as it was.
+ */
+const allLedgerErrors = async (file: string, error: unknown): Promise<never> => {
+  if (error instanceof UserInputError && error.message.startsWith(`${file}:`)) {
+    const { readLedgerFile } = await import("../../ledger/read.ts");
+    await readLedgerFile(file); // throws every problem when the file has any
+  }
+  throw error;
+};
+
 /** Where a run without carryover flags starts: every earlier year of the ledger is computed. */
 const FIRST_YEAR = 1900;
 
@@ -354,16 +371,40 @@ export const register: RegisterCommand = (program, runtime) => {
           `--tz: unknown time zone "${flags.tz}" (use an IANA name such as America/New_York)`,
         );
       }
+      if (scope === "universal" && years.to >= 2025) {
+        runtime.out(
+          "Warning: --scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking (the default scope transition does it). Use universal only to compare.\n",
+        );
+      }
       const ledger = flags.ledger;
       let notes: StoredLedgerNotes | undefined;
       let storedRows: (LedgerRow & { origin: string })[] = [];
+      /** Rows the ledger holds (counted on the feed's last pass). */
+      let ledgerRows = 0;
       const feed: LedgerFeed =
         ledger !== undefined
-          ? (h) => streamLedgerFile(ledger, h.row, { onRaw: h.raw })
+          ? (h) => {
+              ledgerRows = 0;
+              return streamLedgerFile(
+                ledger,
+                (row) => {
+                  ledgerRows++;
+                  h.row(row);
+                },
+                {
+                  onRaw: (raw) => {
+                    const taken = h.raw(raw);
+                    if (taken) ledgerRows++;
+                    return taken;
+                  },
+                },
+              ).catch((e) => allLedgerErrors(ledger, e));
+            }
           : async (h) => {
               const stored = await loadStoredLedger({ command, runtime });
               notes = stored.notes;
               storedRows = stored.rows;
+              ledgerRows = stored.rows.length;
               for (const row of stored.rows) h.row(row);
             };
       // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
@@ -449,6 +490,8 @@ export const register: RegisterCommand = (program, runtime) => {
           const f = await outputs.add(path.join(dirOf(s.taxYear), "summary.json"));
           outputs.write(f, formatSummaryJson(s));
         }
+        // The allocation happens on 2025-01-01: a report of earlier years has none to record.
+        if (years.to < 2025) report.allocation = undefined;
         if (report.allocation) {
           const f = await outputs.add(path.join(flags.out, "allocation.csv"));
           outputs.write(f, formatAllocationCsv(report.allocation));
@@ -463,8 +506,16 @@ export const register: RegisterCommand = (program, runtime) => {
           }
         }
 
-        if (!carryoverGiven) runtime.out(`${carryoverNote(years.from, earliestPrior, carryoverIn)}\n`);
-        for (const s of report.summaries) runtime.out(`${formatHumanSummary(s)}\n`);
+        if (ledgerRows === 0) {
+          runtime.out(
+            `The ledger${ledger !== undefined ? ` ${ledger}` : ""} has no rows (only a header, or nothing synced yet): every figure below is 0.\n`,
+          );
+        } else if (!carryoverGiven) runtime.out(`${carryoverNote(years.from, earliestPrior, carryoverIn)}\n`);
+        for (const s of report.summaries) {
+          if (ledgerRows > 0 && !hasActivity(s))
+            runtime.out(`${s.taxYear}: no disposals, gifts or income dated in this year in the ledger.\n`);
+          runtime.out(`${formatHumanSummary(s)}\n`);
+        }
         if (report.allocation) {
           const lots = new Set(report.allocation.map((e) => `${e.asset}\u0000${e.lotId}`)).size;
           runtime.out(
