@@ -2,6 +2,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { computeGains } from "../tax/gains.ts";
 import type { Cents, FilingStatus, Method, Scope, YearResult } from "../tax/types.ts";
 import { loadStoredRows } from "./query.ts";
+import { missingPriceHint } from "./rows.ts";
 import { countOpenReviews } from "./store.ts";
 
 /**
@@ -38,7 +39,7 @@ export const computeStoredGains = async (
         missing.push({
           id: row.id,
           date: row.time.slice(0, 10),
-          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (import a price)`,
+          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (${missingPriceHint(w.slice("missing_price:".length), row.time)})`,
         });
     }
     return row;

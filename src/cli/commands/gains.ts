@@ -3,6 +3,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
+import { missingPriceHint } from "../../books/rows.ts";
 import { UserInputError } from "../../errors.ts";
 import { streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
@@ -109,7 +110,7 @@ export const loadStoredLedger = async (args: {
         notes.missingPrices.push({
           id: row.id,
           date: row.time.slice(0, 10),
-          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (import a price: lotwise prices import)`,
+          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (${missingPriceHint(w.slice("missing_price:".length), row.time)})`,
         });
       }
     }
