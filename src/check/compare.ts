@@ -41,6 +41,11 @@ export type AssetRead = {
   chainRaw: bigint | undefined;
   indexedRaw: bigint;
   indexGap: Cause[];
+  /**
+   * Raw units of a recognized opening balance no transaction shows (a local dev chain's genesis
+   * pre-funding): the chain holds it, the ledger deliberately does not; not a difference.
+   */
+  openingRaw?: bigint | undefined;
 };
 
 const contractOf = (chainAsset: string) => {
@@ -94,7 +99,8 @@ export const compareWallet = async (
     const chain = g.reads.reduce((s, r) => s.add(units(r.chainRaw ?? r.indexedRaw, r)), new Decimal(0));
     const indexed = g.reads.reduce((s, r) => s.add(units(r.indexedRaw, r)), new Decimal(0));
     const held = ledger.get(g.asset) ?? new Decimal(0);
-    const diff = chain.sub(held);
+    const opening = g.reads.reduce((s, r) => s.add(units(r.openingRaw ?? 0n, r)), new Decimal(0));
+    const diff = chain.sub(opening).sub(held);
     const causes: Cause[] = g.reads.flatMap((r) => r.indexGap);
     for (const r of unreadable) {
       causes.push({
@@ -186,6 +192,7 @@ export const compareWallet = async (
       chain: chain.toFixed(),
       indexed: indexed.toFixed(),
       ledger: held.toFixed(),
+      ...(opening.isZero() ? {} : { opening: opening.toFixed() }),
       difference: diff.toFixed(),
       differenceUsd: null,
       unpriced: false,

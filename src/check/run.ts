@@ -88,9 +88,11 @@ export const checkSummary = (report: CheckReport): string => {
     report.differences === 0
       ? "no differences"
       : `${report.differences} difference${report.differences === 1 ? "" : "s"} (≈ $${report.differenceUsd}; lotwise check for details)`;
+  const openings = report.wallets.reduce((n, w) => n + w.assets.filter((a) => a.opening).length, 0);
   return (
     `check: ${report.wallets.length - skipped} wallet${report.wallets.length - skipped === 1 ? "" : "s"}, ` +
     `${report.assets} asset${report.assets === 1 ? "" : "s"} against the chain: ${diff}` +
+    `${openings ? `, ${openings} opening balance${openings === 1 ? "" : "s"} recognized` : ""}` +
     `${skipped ? `, ${skipped} not checked` : ""}\n`
   );
 };
