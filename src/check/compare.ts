@@ -1,6 +1,7 @@
 import type { DbOrTx } from "../../db/client.ts";
 import { Decimal, fromRaw } from "../utils/decimal.ts";
 import { explainedMoves, ledgerHoldings } from "./books.ts";
+import { saveReading, type WalletReading } from "./readings.ts";
 import type { AssetCheck, Cause, WalletCheck } from "./types.ts";
 
 /**
@@ -30,6 +31,8 @@ export type CompareDeps = {
   displaySymbol: (asset: string, onchainSymbol?: string | null) => string;
   /** Prices differences in USD; without it every difference is `unpriced`. */
   price?: PriceFn | undefined;
+  /** Keep the chain side of each wallet's check (readings.ts) so a ledger change can redo it without the node. */
+  remember?: boolean | undefined;
 };
 
 /** One chain asset as read from the chain, with the causes of chain ≠ indexed found so far. */
@@ -53,20 +56,9 @@ const contractOf = (chainAsset: string) => {
   return tail === "native" ? undefined : tail;
 };
 
-export const compareWallet = async (
-  deps: CompareDeps,
-  w: {
-    wallet: string;
-    chain: string;
-    address: string;
-    walletId: number;
-    height: bigint;
-    time: Date;
-    method: string;
-    reads: readonly AssetRead[];
-  },
-): Promise<WalletCheck> => {
+export const compareWallet = async (deps: CompareDeps, w: WalletReading): Promise<WalletCheck> => {
   const { db, userId } = deps;
+  if (deps.remember) await saveReading(db, w);
   const { holdings: ledger, byTx } = await ledgerHoldings(db, {
     userId,
     walletId: w.walletId,
