@@ -83,9 +83,15 @@ export const loadImportedBooks = async (db: DbOrTx, userId: number): Promise<Imp
     const chain = `import:${r.account}`;
     const source = `file:${path.basename(r.file)}`;
     const fileValue = (leg: Leg, usd: string | undefined) => {
-      if (leg.asset === "USD") fileValues.set(leg, { usd: new Decimal(1), total: leg.quantity, source, rank: -1 });
+      if (leg.asset === "USD")
+        fileValues.set(leg, { usd: new Decimal(1), total: leg.quantity, source, rank: -1 });
       else if (usd !== undefined)
-        fileValues.set(leg, { usd: new Decimal(usd).div(leg.quantity), total: new Decimal(usd), source, rank: -1 });
+        fileValues.set(leg, {
+          usd: new Decimal(usd).div(leg.quantity),
+          total: new Decimal(usd),
+          source,
+          rank: -1,
+        });
     };
     if (kind === "withdrawal" || kind === "deposit") {
       const a = (kind === "withdrawal" ? d.out : d.in)!;

@@ -1,5 +1,5 @@
-import { cointracker } from "./cointracker/parse.ts";
 import { coinbase } from "./coinbase/parse.ts";
+import { cointracker } from "./cointracker/parse.ts";
 import { gemini } from "./gemini/parse.ts";
 import { koinly } from "./koinly/parse.ts";
 import { kraken } from "./kraken/parse.ts";
@@ -10,7 +10,14 @@ import type { ImportFormat } from "./types.ts";
  * Every import format, in detection order (`--format auto` takes the first whose header matches).
  * `ledger` (ledger CSV v1) is handled by `src/books/imports.ts` and listed here by name only.
  */
-export const IMPORT_FORMATS: readonly ImportFormat[] = [coinbase, kraken, gemini, robinhood, koinly, cointracker];
+export const IMPORT_FORMATS: readonly ImportFormat[] = [
+  coinbase,
+  kraken,
+  gemini,
+  robinhood,
+  koinly,
+  cointracker,
+];
 
 /** `--format` values: the formats above, `ledger` and `auto`. */
 export const FORMAT_NAMES = [...IMPORT_FORMATS.map((f) => f.name), "ledger"] as const;

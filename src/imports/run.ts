@@ -32,7 +32,9 @@ export const importFile = async (
 ): Promise<ImportFileResult> => {
   const wanted = (args.format ?? "auto").toLowerCase();
   if (wanted !== "auto" && !(FORMAT_NAMES as readonly string[]).includes(wanted))
-    throw new UserInputError(`--format '${args.format}': unknown (supported: auto, ${FORMAT_NAMES.join(", ")})`);
+    throw new UserInputError(
+      `--format '${args.format}': unknown (supported: auto, ${FORMAT_NAMES.join(", ")})`,
+    );
   let text: string;
   try {
     text = await readFile(args.path, "utf8");
@@ -76,5 +78,11 @@ export const importFile = async (
     records,
     ...(args.windowHours !== undefined ? { windowHours: args.windowHours } : {}),
   });
-  return { ...stored, format: format.name, label: format.label, detected: wanted === "auto", rows: records.length };
+  return {
+    ...stored,
+    format: format.name,
+    label: format.label,
+    detected: wanted === "auto",
+    rows: records.length,
+  };
 };

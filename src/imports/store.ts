@@ -30,7 +30,8 @@ export type StoreImportResult = {
  */
 export const accountName = (name: string, family: string): string => {
   const n = name.trim();
-  if (!/^[\w.:-]+$/.test(n)) throw new UserInputError(`--account: '${name}': use letters, digits, '.', '_', '-' and ':'`);
+  if (!/^[\w.:-]+$/.test(n))
+    throw new UserInputError(`--account: '${name}': use letters, digits, '.', '_', '-' and ':'`);
   return n.includes(":") ? n : `${family}:${n}`;
 };
 
@@ -79,7 +80,9 @@ export const checkAccount = async (
 
 const fingerprintOf = (r: ImportRecord) => {
   const { line: _line, ...rest } = r;
-  return createHash("sha256").update(JSON.stringify({ ...rest, time: r.time.toISOString() })).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify({ ...rest, time: r.time.toISOString() }))
+    .digest("hex");
 };
 
 /**
@@ -107,7 +110,8 @@ export const storeImport = async (
   const seen = new Map<string, ImportRecord>();
   for (const r of args.records) {
     const dup = seen.get(r.id);
-    if (dup) throw new UserInputError(`${args.file}:${r.line}: ID: '${r.id}' appears twice (also line ${dup.line})`);
+    if (dup)
+      throw new UserInputError(`${args.file}:${r.line}: ID: '${r.id}' appears twice (also line ${dup.line})`);
     seen.set(r.id, r);
   }
   return db.transaction(async (tx) => {

@@ -12,7 +12,9 @@ import { UserInputError } from "../errors.ts";
 export const parseTime = (cell: string, where: string, defaultZone = "UTC"): Date => {
   const s = cell.trim();
   const m =
-    /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(.*)$/.exec(s) ??
+    /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(.*)$/.exec(
+      s,
+    ) ??
     /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(.*)$/.exec(s);
   if (!m) throw new UserInputError(`${where}: not a date-time: '${cell}'`);
   const usOrder = m[3]!.length === 4;
@@ -59,11 +61,16 @@ const offsetMs = (zone: string, local: number, where: string): number => {
       second: "2-digit",
     });
   } catch {
-    throw new UserInputError(`${where}: unknown time zone '${zone}' (use an offset such as +02:00 or an IANA name)`);
+    throw new UserInputError(
+      `${where}: unknown time zone '${zone}' (use an offset such as +02:00 or an IANA name)`,
+    );
   }
   const at = (t: number) => {
     const p = Object.fromEntries(fmt.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
-    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - Math.floor(t / 1000) * 1000;
+    return (
+      Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) -
+      Math.floor(t / 1000) * 1000
+    );
   };
   // Two passes settle the offset across a summer-time change.
   const first = at(local);

@@ -1,6 +1,16 @@
 import { UserInputError } from "../../errors.ts";
 import { parseAmount } from "../amount.ts";
-import { absPlain, addressIn, amountOf, assetCode, digestIds, isUsd, required, signed, txHashIn } from "../common.ts";
+import {
+  absPlain,
+  addressIn,
+  amountOf,
+  assetCode,
+  digestIds,
+  isUsd,
+  required,
+  signed,
+  txHashIn,
+} from "../common.ts";
 import { hasColumns, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { ImportFormat, ImportKind, ImportRecord } from "../types.ts";
@@ -75,7 +85,10 @@ export const coinbase: ImportFormat = {
       if (!asset) r.fail("Asset", "empty");
       const currency = r.get(priceCurrencyColumn) || "USD";
       if (!isUsd(currency))
-        r.fail(priceCurrencyColumn, `'${currency}': only exports in USD are supported (set Coinbase's currency to USD)`);
+        r.fail(
+          priceCurrencyColumn,
+          `'${currency}': only exports in USD are supported (set Coinbase's currency to USD)`,
+        );
       const qty = required(r, "Quantity Transacted");
       const subtotal = absPlain(signed(r, "Subtotal"));
       const fee = absPlain(signed(r, "Fees and/or Spread"));
@@ -126,7 +139,9 @@ export const coinbase: ImportFormat = {
         }
         case "trade": {
           // "Converted 0.5 ETH to 1,512.30 USDC"
-          const m = /Converted ([\d,.]+(?:[eE][-+]?\d+)?) (\S+) to ([\d,.]+(?:[eE][-+]?\d+)?) (\S+)/i.exec(notes);
+          const m = /Converted ([\d,.]+(?:[eE][-+]?\d+)?) (\S+) to ([\d,.]+(?:[eE][-+]?\d+)?) (\S+)/i.exec(
+            notes,
+          );
           if (!m) r.fail("Notes", "a Convert row needs 'Converted <amount> <asset> to <amount> <asset>'");
           const toQty = parseAmount(m![3]!, r.where("Notes"))!.value;
           out.push({

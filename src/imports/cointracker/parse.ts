@@ -46,7 +46,8 @@ export const cointracker: ImportFormat = {
       const o = amountOf(r.get("Sent Currency"), signed(r, "Sent Quantity"));
       const i = amountOf(r.get("Received Currency"), signed(r, "Received Quantity"));
       const f = amountOf(r.get("Fee Currency"), signed(r, "Fee Amount"));
-      if (r.get("Sent Quantity") && !r.get("Sent Currency")) r.fail("Sent Currency", "empty while Sent Quantity is given");
+      if (r.get("Sent Quantity") && !r.get("Sent Currency"))
+        r.fail("Sent Currency", "empty while Sent Quantity is given");
       if (r.get("Received Quantity") && !r.get("Received Currency"))
         r.fail("Received Currency", "empty while Received Quantity is given");
       const tag = r.get("Tag").toLowerCase();

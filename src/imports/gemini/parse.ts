@@ -34,9 +34,7 @@ export const gemini: ImportFormat = {
         }))
         .filter((m) => (m.q && !m.q.isZero()) || (m.fee && !m.fee.isZero()));
       const id =
-        r.get("Trade ID") ||
-        r.get("Tx Hash") ||
-        digest(table.rows.find((x) => x.line === r.line)!.cells);
+        r.get("Trade ID") || r.get("Tx Hash") || digest(table.rows.find((x) => x.line === r.line)!.cells);
       const base = { line: r.line, id, time, note: r.get("Specification") || undefined };
       const feeMove = moves.find((m) => m.fee && !m.fee.isZero());
       const fee = feeMove ? amountOf(feeMove.asset, feeMove.fee) : undefined;
@@ -63,7 +61,11 @@ export const gemini: ImportFormat = {
       const q = one!.q!;
       if (t === "credit" || t === "debit") {
         const isIn = t === "credit";
-        if (isIn !== q.gt(0)) r.fail(`${one!.asset} Amount ${one!.asset}`, `a ${type} with a ${q.isNeg() ? "negative" : "positive"} amount`);
+        if (isIn !== q.gt(0))
+          r.fail(
+            `${one!.asset} Amount ${one!.asset}`,
+            `a ${type} with a ${q.isNeg() ? "negative" : "positive"} amount`,
+          );
         const fiat = one!.asset === "USD";
         out.push({
           ...base,
@@ -84,7 +86,10 @@ export const gemini: ImportFormat = {
         });
         continue;
       }
-      r.fail("Type", `unknown type '${type}' (known: Buy, Sell, Credit, Debit, Interest Credit, Staking Reward, Administrative Credit)`);
+      r.fail(
+        "Type",
+        `unknown type '${type}' (known: Buy, Sell, Credit, Debit, Interest Credit, Staking Reward, Administrative Credit)`,
+      );
     }
     return out;
   },

@@ -43,7 +43,8 @@ export const koinly: ImportFormat = {
   name: "koinly",
   label: "Koinly universal CSV",
   family: "any",
-  isHeader: (cells) => hasColumns(cells, ["Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency"]),
+  isHeader: (cells) =>
+    hasColumns(cells, ["Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency"]),
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
@@ -66,7 +67,8 @@ export const koinly: ImportFormat = {
       let kind: ImportKind;
       if (o && i) kind = o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
       else if (i) kind = i.asset === "USD" ? "fiat_deposit" : INCOME_LABELS[label] ? "income" : "deposit";
-      else if (o) kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_LABELS.has(label) ? "spend" : "withdrawal";
+      else if (o)
+        kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_LABELS.has(label) ? "spend" : "withdrawal";
       else if (f) kind = "fee";
       else r.fail("Sent Amount", "no Sent, Received or Fee amount");
       const usdValue = kind! === "buy" ? o!.quantity : kind! === "sell" ? i!.quantity : worthUsd;

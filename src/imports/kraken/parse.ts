@@ -20,7 +20,10 @@ const INTERNAL = new Set(["transfer", "earn", "adjustment", "rollover", "settled
 
 /** Kraken asset code → ledger asset (`XXBT` → `BTC`, `ZUSD` → `USD`, `ETH2.S` → `ETH`). */
 export const krakenAsset = (code: string): string => {
-  let c = code.trim().toUpperCase().replace(/\.(S|M|P|F|B|HOLD)$/, "");
+  let c = code
+    .trim()
+    .toUpperCase()
+    .replace(/\.(S|M|P|F|B|HOLD)$/, "");
   if (c.length === 4 && (c.startsWith("X") || c.startsWith("Z"))) c = c.slice(1);
   if (c === "XBT") return "BTC";
   if (c === "XDG") return "DOGE";
@@ -93,7 +96,8 @@ export const kraken: ImportFormat = {
         };
         if (oAsset === "USD") rec.usdValue = plain(oQ);
         if (iAsset === "USD") rec.usdValue = plain(iQ);
-        if (feeQ && !feeQ.isZero() && krakenAsset(feeRow.get("asset")) === "USD") rec.feeUsd = plain(feeQ.abs());
+        if (feeQ && !feeQ.isZero() && krakenAsset(feeRow.get("asset")) === "USD")
+          rec.feeUsd = plain(feeQ.abs());
         out.push(rec);
         continue;
       }
@@ -114,11 +118,20 @@ export const kraken: ImportFormat = {
         continue;
       }
       if (INCOME.has(type) || (type === "earn" && subtype === "reward")) {
-        out.push({ ...base, kind: "income", in: amountOf(asset, amount), fee: feeAmount, subtype: "staking" });
+        out.push({
+          ...base,
+          kind: "income",
+          in: amountOf(asset, amount),
+          fee: feeAmount,
+          subtype: "staking",
+        });
         continue;
       }
       if (INTERNAL.has(type)) continue;
-      r.fail("type", `unknown type '${r.get("type")}' (known: deposit, withdrawal, trade, spend, receive, staking, earn, transfer)`);
+      r.fail(
+        "type",
+        `unknown type '${r.get("type")}' (known: deposit, withdrawal, trade, spend, receive, staking, earn, transfer)`,
+      );
     }
     return out;
   },

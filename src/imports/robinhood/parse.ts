@@ -18,7 +18,15 @@ export const robinhood: ImportFormat = {
   label: "Robinhood crypto activity CSV",
   family: "robinhood",
   isHeader: (cells) =>
-    hasColumns(cells, ["Activity Date", "Instrument", "Description", "Trans Code", "Quantity", "Price", "Amount"]),
+    hasColumns(cells, [
+      "Activity Date",
+      "Instrument",
+      "Description",
+      "Trans Code",
+      "Quantity",
+      "Price",
+      "Amount",
+    ]),
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
@@ -79,7 +87,10 @@ export const robinhood: ImportFormat = {
           break;
         }
         default:
-          r.fail("Trans Code", `'${r.get("Trans Code")}' is not a crypto activity (known: Buy, Sell, SEND, RECV, ACH, CINT, REWARD)`);
+          r.fail(
+            "Trans Code",
+            `'${r.get("Trans Code")}' is not a crypto activity (known: Buy, Sell, SEND, RECV, ACH, CINT, REWARD)`,
+          );
       }
     }
     return out;
