@@ -15,7 +15,7 @@ export type ParsedAmount = {
  * Reads an amount cell exactly. Accepted, and nothing else:
  * - a plain decimal with an optional sign: `12`, `-0.5`, `+3.25`, `.5`;
  * - thousands separators as `,` in groups of three before the point: `1,150.00`, `12,345,678`
- *   (`1,5` or `1,50` is rejected: a decimal comma is never guessed);
+ *   (`1,5`, `1,50` and `0,017` are rejected: a decimal comma is never guessed);
  * - a currency symbol (`$`, `US$`, `€`, `£`) before the digits, after the sign: `$1,150.00`, `-$5`;
  * - a currency code after or before the number: `0.5 ETH`, `USD 10`;
  * - parentheses for a negative: `($1,150.00)`;
@@ -58,7 +58,7 @@ export const parseAmount = (cell: string, where: string): ParsedAmount | undefin
     s = s.slice(1);
   }
   if (s.includes(",")) {
-    if (!/^\d{1,3}(,\d{3})+(\.\d+)?([eE][-+]?\d+)?$/.test(s))
+    if (!/^[1-9]\d{0,2}(,\d{3})+(\.\d+)?([eE][-+]?\d+)?$/.test(s))
       bad("not a number (a ',' is read only as a thousands separator between groups of three digits)");
     s = s.replaceAll(",", "");
   }

@@ -49,6 +49,8 @@ describe("amounts", () => {
     );
     expect(errorOf(() => parseAmount("abc", "f.csv:9: Amount"))).toContain("not a number");
     expect(errorOf(() => parseAmount("1,00", "x"))).toContain("thousands separator");
+    // A European decimal comma that looks like a thousands group is never read as 17.
+    expect(errorOf(() => parseAmount("0,017", "x"))).toContain("thousands separator");
   });
 });
 

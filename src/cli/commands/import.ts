@@ -18,7 +18,10 @@ export const register: RegisterCommand = (program, runtime) => {
       "import an exchange's or tax tool's export into an exchange account (Coinbase, Kraken, Gemini, Robinhood, Koinly, CoinTracker, ledger CSV)",
     )
     .argument("<file>", "the exported CSV file")
-    .requiredOption("--account <name>", "the account it lands in, e.g. coinbase:main (or main: the exchange is prefixed)")
+    .requiredOption(
+      "--account <name>",
+      "the account it lands in, e.g. coinbase:main (or main: the exchange is prefixed)",
+    )
     .option(
       "--format <format>",
       "auto | coinbase | kraken | gemini | robinhood | koinly | cointracker | ledger",
@@ -34,7 +37,10 @@ export const register: RegisterCommand = (program, runtime) => {
         file,
         account: opts.account,
         format: opts.format,
-        windowHours: Math.max(common.config.classify.bridgeWindowHours, common.config.classify.matchWindowHours),
+        windowHours: Math.max(
+          common.config.classify.bridgeWindowHours,
+          common.config.classify.matchWindowHours,
+        ),
       });
       runtime.out(
         `${file}: ${r.detected ? "detected" : "read as"} ${r.label} (--format ${r.format}); ${r.rows} rows into ${r.account}: ` +
