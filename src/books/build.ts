@@ -498,7 +498,12 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     seqOf,
     classified,
     reviews,
-    txKeys: [...classified.map((c: TxClassification) => `${c.chain}:${c.txHash}`), ...staleKeys],
+    txKeys: [
+      ...classified.map((c: TxClassification) => `${c.chain}:${c.txHash}`),
+      ...staleKeys,
+      // Imported halves in range: one paired now loses the review item it had while unpaired.
+      ...inRange.filter((h) => !from || h.time >= from).map((h) => `${h.chain}:${h.txHash}`),
+    ],
   });
   await db
     .insert(ledgerState)
