@@ -70,7 +70,7 @@ const send = async (tx: { from: Address; to: Address; data?: Hex; value?: bigint
 
 beforeAll(async () => {
   anvil = await startAnvil({
-    timestamp: BigInt(at("2025-01-01T00:00:00Z")),
+    timestamp: at("2025-01-01T00:00:00Z"),
     args: ["--balance", "0", "--base-fee", "0", "--gas-price", "0"],
   });
   dev = createDevClient(anvil.url);
