@@ -58,6 +58,8 @@ export const hasColumns = (cells: readonly string[], names: readonly string[]): 
 /** A row reader: cells by column name, errors as `FILE:LINE: column: problem`. */
 export type RowReader = {
   line: number;
+  /** The record's cells as read (for digests of rows without ids). */
+  cells: readonly string[];
   get: (column: string) => string;
   /** Throws the row's error for `column`. */
   fail: (column: string, problem: string) => never;
@@ -71,6 +73,7 @@ export const rowsOf = (table: CsvTable): RowReader[] => {
     const where = (column: string) => `${table.file}:${r.line}: ${column}`;
     return {
       line: r.line,
+      cells: r.cells,
       get: (column) => {
         const i = index.get(column.toLowerCase());
         return i === undefined ? "" : (r.cells[i] ?? "").trim();

@@ -93,7 +93,7 @@ export const coinbase: ImportFormat = {
       const subtotal = absPlain(signed(r, "Subtotal"));
       const fee = absPlain(signed(r, "Fees and/or Spread"));
       const notes = r.get("Notes");
-      const id = r.get("ID") || digest(table.rows.find((x) => x.line === r.line)!.cells);
+      const id = r.get("ID") || digest(r.cells);
       const base: ImportRecord = {
         line: r.line,
         id,

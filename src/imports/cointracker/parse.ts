@@ -59,7 +59,7 @@ export const cointracker: ImportFormat = {
       else throw new UserInputError(`${r.where("Sent Quantity")}: no Sent, Received or Fee amount`);
       out.push({
         line: r.line,
-        id: digest(table.rows.find((x) => x.line === r.line)!.cells),
+        id: digest(r.cells),
         time: parseTime(r.get("Date"), r.where("Date")),
         kind,
         out: o,

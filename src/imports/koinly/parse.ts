@@ -74,7 +74,7 @@ export const koinly: ImportFormat = {
       const usdValue = kind! === "buy" ? o!.quantity : kind! === "sell" ? i!.quantity : worthUsd;
       out.push({
         line: r.line,
-        id: digest(table.rows.find((x) => x.line === r.line)!.cells),
+        id: digest(r.cells),
         time: parseTime(r.get("Date"), r.where("Date")),
         kind: kind!,
         out: o,

@@ -35,7 +35,7 @@ export const robinhood: ImportFormat = {
       const time = parseTime(`${date} 12:00`, r.where("Activity Date"), "America/New_York");
       const code = r.get("Trans Code").toUpperCase();
       const asset = r.get("Instrument");
-      const id = digest(table.rows.find((x) => x.line === r.line)!.cells);
+      const id = digest(r.cells);
       const base = { line: r.line, id, time, note: r.get("Description") || undefined };
       if (code === "ACH") {
         const amt = required(r, "Amount");
