@@ -266,6 +266,19 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect((await database.db.select().from(importRecords)).length).toBe(before);
   });
 
+  it("takes ledger CSV v1 too, and keeps each account to one kind of file", async () => {
+    const file = path.join(dir, "ledger.csv");
+    writeFileSync(
+      file,
+      "id,time,type,wallet,in_asset,in_quantity,usd_value\nl1,2025-01-02T00:00:00Z,buy,cb:old,BTC,0.1,9000\n",
+    );
+    const r = await load("ledger.csv", "old", file);
+    expect(r).toMatchObject({ account: "ledger:old", format: "ledger", detected: true, added: 1 });
+    expect(await errorOf(load("coinbase.csv", "ledger:old"))).toContain(
+      "--account ledger:old holds ledger CSV imports, but the file is a Coinbase transaction history CSV",
+    );
+  });
+
   it("replaces the time span of an export without ids, and prices rows the file does not value", async () => {
     const r = await load("cointracker.csv", "ct");
     expect(r).toMatchObject({ account: "cointracker:ct", added: 4 });

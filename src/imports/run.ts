@@ -4,7 +4,7 @@ import { importLedgerRows } from "../books/imports.ts";
 import { UserInputError } from "../errors.ts";
 import { parseLedgerCsv } from "../ledger/read.ts";
 import { FORMAT_NAMES, formatByName, IMPORT_FORMATS } from "./registry.ts";
-import { accountName, checkAccount, type StoreImportResult, storeImport } from "./store.ts";
+import { accountName, checkAccount, claimAccount, type StoreImportResult, storeImport } from "./store.ts";
 import { readTable } from "./table.ts";
 import type { ImportRecord } from "./types.ts";
 
@@ -45,6 +45,7 @@ export const importFile = async (
     const account = accountName(args.account, "ledger");
     await checkAccount(db, { userId: args.userId, account, family: "ledger", label: "ledger CSV v1 file" });
     const rows = parseLedgerCsv(text, args.file);
+    await claimAccount(db, { userId: args.userId, account, family: "ledger" });
     const r = await importLedgerRows(db, {
       userId: args.userId,
       name: account,

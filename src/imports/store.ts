@@ -35,13 +35,24 @@ export const accountName = (name: string, family: string): string => {
   return n.includes(":") ? n : `${family}:${n}`;
 };
 
-/** Exchange families whose name as an account prefix says what the account is. */
+/**
+ * Exchange families whose name as an account prefix says what the account is (tool formats and
+ * ledger CSV may go into any account name not holding another family's imports).
+ */
 const EXCHANGES = new Set(["coinbase", "kraken", "gemini", "robinhood"]);
 
 /**
  * Refuses an account of the wrong type: a chain wallet, an account named for another exchange
  * (`kraken:main` for a Coinbase file) or one that already holds another exchange's imports.
  */
+/** Records which family an account holds (its first import decides). */
+export const claimAccount = async (db: DbOrTx, args: { userId: number; account: string; family: string }) => {
+  await db
+    .insert(importAccounts)
+    .values({ userId: args.userId, name: args.account, family: args.family })
+    .onConflictDoNothing();
+};
+
 export const checkAccount = async (
   db: DbOrTx,
   args: { userId: number; account: string; family: string; label: string },
@@ -58,7 +69,7 @@ export const checkAccount = async (
     throw new UserInputError(
       `--account ${account} is a blockchain wallet: a ${args.label} goes into an exchange account, e.g. --account ${family === "any" ? "koinly" : family}:main`,
     );
-  if (EXCHANGES.has(prefix) && family !== "any" && prefix !== family)
+  if (EXCHANGES.has(prefix) && EXCHANGES.has(family) && prefix !== family)
     throw new UserInputError(
       `--account ${account} is a ${prefix} account, but the file is a ${args.label}: use --account ${family}:<name>`,
     );
@@ -72,9 +83,9 @@ export const checkAccount = async (
     .select()
     .from(importAccounts)
     .where(and(eq(importAccounts.userId, args.userId), eq(importAccounts.name, account)));
-  if (stored && stored.family !== family)
+  if (stored && stored.family !== family && !(family === "ledger" && stored.family === "ledger"))
     throw new UserInputError(
-      `--account ${account} holds ${stored.family === "any" ? "tool (Koinly/CoinTracker)" : stored.family} imports, but the file is a ${args.label}: import it into another account`,
+      `--account ${account} holds ${stored.family === "any" ? "tool (Koinly/CoinTracker)" : stored.family === "ledger" ? "ledger CSV" : stored.family} imports, but the file is a ${args.label}: import it into another account`,
     );
 };
 

@@ -33,8 +33,7 @@ export const gemini: ImportFormat = {
           fee: signed(r, `Trading Fee (${c}) ${c}`),
         }))
         .filter((m) => (m.q && !m.q.isZero()) || (m.fee && !m.fee.isZero()));
-      const id =
-        r.get("Trade ID") || r.get("Tx Hash") || digest(r.cells);
+      const id = r.get("Trade ID") || r.get("Tx Hash") || digest(r.cells);
       const base = { line: r.line, id, time, note: r.get("Specification") || undefined };
       const feeMove = moves.find((m) => m.fee && !m.fee.isZero());
       const fee = feeMove ? amountOf(feeMove.asset, feeMove.fee) : undefined;
