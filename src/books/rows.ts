@@ -28,6 +28,19 @@ export type PriceLookup = ((leg: Leg, tx: { time: Date; blockNumber: bigint }) =
   explain?: (leg: Leg, tx: { time: Date; blockNumber: bigint }) => string | undefined;
 };
 
+/**
+ * What to put in a price file for a missing price of `asset` (the canonical ledger id, which is
+ * what the file's `asset` column must name) on the date of `time`; for a chain's native coin
+ * the mapping that would make a symbol's prices serve it instead.
+ */
+export const missingPriceHint = (asset: string, time: string, symbol?: string): string => {
+  const line = `add the line "${asset},${time.slice(0, 10)},<USD per unit>" to a price file (header asset,time,usd) and run lotwise prices import FILE`;
+  const native = /^(evm:\d+):native$/.exec(asset);
+  return native && symbol && !symbol.includes(":")
+    ? `${line}, or map the coin to its symbol in the config (assets.tokens: {"${asset}": "${symbol}"}) so ${symbol}'s prices serve it`
+    : line;
+};
+
 /** Places kept when a quantity or value is split into shares (the last share takes the remainder). */
 const SPLIT_PLACES = 18;
 
@@ -100,7 +113,7 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
     const noteMissing = (row: BuiltRow, leg: Leg, column: string) => {
       const what = leg.symbol.includes(leg.asset) ? leg.symbol : `${leg.symbol} (${leg.asset})`;
       const why = price.explain?.(leg, at);
-      const message = `missing price: ${what} at ${time}; ${column} set to 0 until a price is imported`;
+      const message = `missing price: ${what} at ${time}; ${column} set to 0 until a price is imported: ${missingPriceHint(leg.asset, time, leg.symbol)}`;
       row.warnings.push(`missing_price:${leg.asset}`);
       row.note = row.note ? `${row.note}; ${message}` : message;
       // The review item also says why each source had nothing.

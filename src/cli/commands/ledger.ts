@@ -7,6 +7,8 @@ import type { RegisterCommand } from "./types.ts";
 
 // Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
 let importLedgerRows: typeof import("../../books/imports.ts").importLedgerRows;
+let listLedgerImports: typeof import("../../books/imports.ts").listLedgerImports;
+let removeLedgerImport: typeof import("../../books/imports.ts").removeLedgerImport;
 let loadLedgerRows: typeof import("../../books/store.ts").loadLedgerRows;
 let readLedgerFile: typeof import("../../ledger/read.ts").readLedgerFile;
 let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
@@ -15,7 +17,7 @@ let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
 let formatToolCsv: typeof import("../../imports/tool-export.ts").formatToolCsv;
 const load = async () => {
   ({ formatToolCsv } = await import("../../imports/tool-export.ts"));
-  ({ importLedgerRows } = await import("../../books/imports.ts"));
+  ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
   ({ loadLedgerRows } = await import("../../books/store.ts"));
   ({ readLedgerFile } = await import("../../ledger/read.ts"));
   ({ writeLedgerCsv } = await import("../../ledger/write.ts"));
@@ -88,10 +90,10 @@ export const register: RegisterCommand = (program, runtime) => {
   ledger
     .command("import")
     .description(
-      "import an exchange's history written as ledger CSV v1 (re-importing the same --name replaces it)",
+      "import an exchange's history written as ledger CSV v1; --name is required (re-importing the same --name replaces it; `lotwise import` reads exchanges' own formats)",
     )
     .argument("<file>", "ledger CSV v1 file")
-    .requiredOption("--name <name>", "a name for this import, e.g. coinbase")
+    .requiredOption("--name <name>", "required: a name for this import, e.g. coinbase")
     .action(async (file: string, opts: { name: string }, command) => {
       await load();
       if (!/^[\w.-]+$/.test(opts.name))
@@ -109,9 +111,60 @@ export const register: RegisterCommand = (program, runtime) => {
           common.config.classify.matchWindowHours,
         ),
       });
+      const times = rows.map((row) => row.time.slice(0, 10)).sort();
+      const wallets = [...new Set(rows.map((row) => row.wallet))].sort();
       runtime.out(
-        `imported ${r.inserted} rows as '${opts.name}'${r.replaced ? ` (replacing ${r.replaced})` : ""}\n`,
+        `imported ${r.inserted} rows from ${file} as '${opts.name}'` +
+          (rows.length > 0
+            ? ` (${times[0]} to ${times.at(-1)}; wallets ${wallets.join(", ")})`
+            : " (the file has no rows)") +
+          (r.replaced ? `, replacing the ${r.replaced} rows of the earlier import '${opts.name}'` : "") +
+          "\n",
       );
+      await rebuildAndReport(services, runtime.out);
+    });
+
+  ledger
+    .command("imports")
+    .description("list the stored ledger imports (`lotwise ledger import … --name NAME`)")
+    .action(async (_opts, command) => {
+      await load();
+      const common = runtime.createCommon(command);
+      const services = await openServices(common);
+      const list = await listLedgerImports(services.database.db, services.userId);
+      if (list.length === 0) {
+        runtime.out("no ledger imports yet: lotwise ledger import FILE --name NAME\n");
+        return;
+      }
+      for (const i of list)
+        runtime.out(
+          `${i.name}\t${i.rows} rows\t${i.first.toISOString().slice(0, 10)} to ${i.last.toISOString().slice(0, 10)}\n`,
+        );
+    });
+
+  ledger
+    .command("remove-import")
+    .description("remove a stored ledger import and every row it added")
+    .argument("<name>", "the import's --name")
+    .action(async (name: string, _opts, command) => {
+      await load();
+      const common = runtime.createCommon(command);
+      const services = await openServices(common);
+      const removed = await removeLedgerImport(services.database.db, {
+        userId: services.userId,
+        name,
+        windowHours: Math.max(
+          common.config.classify.bridgeWindowHours,
+          common.config.classify.matchWindowHours,
+        ),
+      });
+      if (removed === 0) {
+        const names = (await listLedgerImports(services.database.db, services.userId)).map((i) => i.name);
+        throw new UserInputError(
+          `no ledger import named '${name}'${names.length ? ` (stored: ${names.join(", ")})` : " (none is stored)"}`,
+        );
+      }
+      runtime.out(`removed the import '${name}' (${removed} rows)\n`);
       await rebuildAndReport(services, runtime.out);
     });
 
