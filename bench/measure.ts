@@ -25,13 +25,21 @@ export type Measure = {
  * Runs the CLI under `/usr/bin/time -v` when available, else polls /proc for the peak RSS.
  * @param stdoutFd - a file descriptor for the child's stdout. @defaultValue discarded
  */
-export const measure = (args: string[], stdoutFd?: number): Promise<Measure> =>
+export const measure = (
+  args: string[],
+  stdoutFd?: number,
+  options: { /** Replaces the inherited environment. */ env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<Measure> =>
   new Promise((resolve, reject) => {
     const useTime = existsSync("/usr/bin/time");
     const cmd = useTime ? "/usr/bin/time" : process.execPath;
     const argv = useTime ? ["-v", process.execPath, ...args] : args;
     const started = performance.now();
-    const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", stdoutFd ?? "ignore", "pipe"] });
+    const child = spawn(cmd, argv, {
+      cwd: options.cwd ?? root,
+      stdio: ["ignore", stdoutFd ?? "ignore", "pipe"],
+      ...(options.env ? { env: options.env } : {}),
+    });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => {
       stderr += d.toString();
