@@ -66,3 +66,21 @@ export const measure = (
       resolve({ wallS, rssMB: peakKb / 1024, cpuS, exit: code ?? -1, stderr });
     });
   });
+
+/**
+ * The I/O floor of `file` (bench/io-floor.js: read every line, split every field, in node), the
+ * fastest of `runs` — what the ratios of the ledger benchmarks are measured against.
+ */
+export const measureIoFloor = async (file: string, runs = 3): Promise<Measure> => {
+  let best: Measure | undefined;
+  for (let i = 0; i < runs; i++) {
+    const m = await measure(["bench/io-floor.js", file]);
+    if (m.exit !== 0) throw new Error(`io-floor exited ${m.exit}: ${m.stderr.slice(0, 500)}`);
+    if (!best || m.wallS < best.wallS) best = m;
+  }
+  return best!;
+};
+
+/** `figure` as a multiple of `floor` (`3.21×`), for wall or CPU seconds. */
+export const ratio = (figure: number, floor: number): string =>
+  Number.isFinite(figure) && Number.isFinite(floor) && floor > 0 ? `${(figure / floor).toFixed(2)}×` : "?";

@@ -5,6 +5,7 @@ import { BaseError, UserInputError } from "../errors.ts";
 import { createRedactor } from "../logger.ts";
 import { packageVersion } from "../package-root.ts";
 import { COMMANDS } from "./commands/index.ts";
+import { installInterruptHandlers } from "./interrupt.ts";
 import { createCliRuntime } from "./runtime.ts";
 
 /** Commands that run for minutes or longer: they keep V8's optimizing WebAssembly compiler. */
@@ -28,6 +29,11 @@ const baselineWasmOnly = () => v8.setFlagsFromString("--liftoff-only");
 export type RunIo = {
   out?: (text: string) => void;
   err?: (text: string) => void;
+  /**
+   * Handle SIGINT/SIGTERM: say what was kept and how to resume, close, exit 130/143
+   * (src/cli/interrupt.ts). Only the real process (bin/lotwise.js) sets it.
+   */
+  handleSignals?: boolean;
 };
 
 /**
@@ -71,12 +77,30 @@ export const run = async (
     for (const c of commons.splice(0)) await c.shutdown.close();
   };
 
+  // The running command's path (`ledger import`), for the interrupt message.
+  let running: string | undefined;
+  program.hook("preAction", (_root, action) => {
+    const names: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
+    running = names.join(" ");
+  });
+  const uninstall = io.handleSignals
+    ? installInterruptHandlers({
+        command: () => running,
+        service: () => commons.some((c) => c.config.redisUrl !== undefined),
+        close: closeAll,
+        err,
+      })
+    : undefined;
+
   try {
     await program.parseAsync(argv, { from: "user" });
     await closeAll();
+    uninstall?.();
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     await closeAll().catch(() => {});
+    uninstall?.();
     if (error instanceof CommanderError) {
       // --help and --version exit through here with code 0.
       return error.exitCode === 0 ? 0 : 2;
