@@ -41,8 +41,11 @@ export const solanaCtx = (
 });
 
 /** The recorded transaction whose signature starts with `prefix`, for `wallets`. */
-export const recordedGroup = (prefix: string, wallets: WalletInfo[]): TxGroup => {
-  const raw: SolanaTransactionResponse = recordedTransaction(prefix);
+export const recordedGroup = (prefix: string, wallets: WalletInfo[]): TxGroup =>
+  groupOf(recordedTransaction(prefix), wallets);
+
+/** A `getTransaction` result (recorded, or hand-built in its shape) for `wallets`. */
+export const groupOf = (raw: SolanaTransactionResponse, wallets: WalletInfo[]): TxGroup => {
   const movements: Movement[] = [];
   let status = "success";
   for (const w of wallets) {

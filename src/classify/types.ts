@@ -23,7 +23,7 @@ export type Movement = {
   wallet: WalletInfo;
   chain: string;
   txHash: string;
-  /** `native`, `internal`, `erc20`, `erc721`, `erc1155`, `weth_deposit`, `weth_withdrawal`, `gas`, `l1_fee`, `sol`, `spl`, `sol_fee`. */
+  /** `native`, `internal`, `erc20`, `erc721`, `erc1155`, `weth_deposit`, `weth_withdrawal`, `gas`, `l1_fee`, `sol`, `spl`, `sol_fee`, `spl_fee` (a Token-2022 transfer fee). */
   evidence: string;
   evidenceIndex: string;
   /** Chain asset id: `<chain>:native` or `<chain>:<contract or mint>`. */
