@@ -10,6 +10,7 @@ import { programIdsOf, sidePaymentsOf } from "../books/load.ts";
 import type { PriceLookup } from "../books/rows.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { addressKey, type ClassifyContext } from "./context.ts";
+import { escrowChangesOf } from "./decoders/jupiter/escrow.ts";
 import { type ClassifySettings, DEFAULT_CLASSIFY_SETTINGS } from "./settings.ts";
 import type { Movement, TxGroup, WalletInfo } from "./types.ts";
 
@@ -83,6 +84,7 @@ export const groupOf = (raw: SolanaTransactionResponse, wallets: WalletInfo[]): 
     logs: [],
     programIds: programIdsOf(raw),
     ...(side.length > 0 ? { sidePayments: side } : {}),
+    ...(escrowChangesOf(raw).length > 0 ? { escrow: escrowChangesOf(raw) } : {}),
   };
 };
 
