@@ -144,7 +144,7 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
       pricesFile,
       `asset,time,usd\nETH,2025-12-31,${history.closingPrices.eth}\nevm:31337:${getAddress(c.lot)},2025-12-31,${history.closingPrices.lot}\n`,
     );
-    await lotwise("prices", "import", pricesFile);
+    await lotwise("prices", "import", pricesFile, "--name", "year-end-prices.csv");
     await lotwise("harvest", "--ledger", path.join(dir, "ledger.csv"), "--as-of", "2025-12-31", "--out", dir);
     args.out(
       `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Results in ${dir}:\n` +

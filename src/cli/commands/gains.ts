@@ -3,6 +3,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
+import { type StoredLedgerNotes, storedLedgerWarnings } from "../../books/stored-ledger.ts";
 import { UserInputError } from "../../errors.ts";
 import { streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
@@ -19,11 +20,12 @@ import {
   maxForm8949LineBytes,
 } from "../../tax/format.ts";
 import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
-import { parseUsdCents } from "../../tax/money.ts";
+import { formatCents, parseUsdCents } from "../../tax/money.ts";
 import {
   FILING_STATUSES,
   type FilingStatus,
   type Form8949Row,
+  type GainsSummary,
   type GainsWarning,
   METHODS,
   type Method,
@@ -34,6 +36,9 @@ import { commandServices } from "../command-services.ts";
 import { formsRoutingFor } from "../forms-routing.ts";
 import type { CliRuntime } from "../runtime.ts";
 import type { RegisterCommand } from "./types.ts";
+
+export type { StoredLedgerNotes } from "../../books/stored-ledger.ts";
+export { storedLedgerWarnings } from "../../books/stored-ledger.ts";
 
 /**
  * `lotwise gains`: reads a ledger (CSV v1), computes the tax years asked for and writes them.
@@ -63,14 +68,6 @@ type GainsFlags = {
   out: string;
 };
 
-/** What the stored ledger says beyond its rows: price gaps and unreviewed transactions. */
-export type StoredLedgerNotes = {
-  /** Rows valued at 0 for lack of a price: id, `YYYY-MM-DD`, message. */
-  missingPrices: { id: string; date: string; message: string }[];
-  /** Open review items (unmatched transfers, guesses) by the date of their transaction. */
-  openReviews: number;
-};
-
 /**
  * Loads the user's stored (reconciled) ledger when `--ledger` is not given: brings it up to date
  * with the synced chain data (an incremental rebuild), then reads every row in ledger order.
@@ -81,61 +78,16 @@ export const loadStoredLedger = async (args: {
   /** Return no rows instead of failing when the stored ledger is empty. */
   allowEmpty?: boolean;
 }): Promise<{ rows: (LedgerRow & { origin: string })[]; notes: StoredLedgerNotes }> => {
-  const [{ rebuildAndReport }, { loadLedgerRows, countOpenReviews }] = await Promise.all([
+  const [{ rebuildAndReport }, { readStoredLedger }] = await Promise.all([
     import("../rebuild.ts"),
-    import("../../books/store.ts"),
+    import("../../books/stored-ledger.ts"),
   ]);
   const services = await commandServices(args.command, args.runtime);
   await rebuildAndReport(services, () => {});
-  const stored = await loadLedgerRows(services.database.db, services.userId);
-  const notes: StoredLedgerNotes = {
-    missingPrices: [],
-    openReviews: await countOpenReviews(services.database.db, services.userId),
-  };
-  const rows = stored.map(({ warnings, priceSources, ...row }) => {
-    // Where the USD values came from, as `lotwise ledger export` writes it (reports count them).
-    const usd = row.usdValue !== undefined ? priceSources.usd_value : undefined;
-    const fee = row.feeUsd !== undefined ? priceSources.fee_usd : undefined;
-    if (usd || fee) {
-      row.extra = {
-        ...row.extra,
-        ...(usd ? { x_price_source: usd } : {}),
-        ...(fee ? { x_fee_price_source: fee } : {}),
-      };
-    }
-    for (const w of warnings) {
-      if (w.startsWith("missing_price:")) {
-        notes.missingPrices.push({
-          id: row.id,
-          date: row.time.slice(0, 10),
-          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (import a price: lotwise prices import)`,
-        });
-      }
-    }
-    return row;
-  });
-  if (rows.length === 0 && !args.allowEmpty)
+  const stored = await readStoredLedger(services.database.db, services.userId);
+  if (stored.rows.length === 0 && !args.allowEmpty)
     throw new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
-  return { rows, notes };
-};
-
-/**
- * The stored ledger's warnings for `taxYear`: a missing price or an undecided transaction changes
- * every year from its date on.
- */
-export const storedLedgerWarnings = (notes: StoredLedgerNotes, taxYear: number): GainsWarning[] => {
-  const yearEnd = `${taxYear}-12-31`;
-  const out: GainsWarning[] = [];
-  for (const m of notes.missingPrices) if (m.date <= yearEnd) out.push({ code: "missing_price", ...m });
-  if (notes.openReviews > 0) {
-    out.push({
-      code: "unreviewed",
-      id: "",
-      date: "",
-      message: `${notes.openReviews} transaction(s) await review and may be missing from the ledger or valued by a guess (lotwise review list)`,
-    });
-  }
-  return out;
+  return stored;
 };
 
 export const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
@@ -286,6 +238,43 @@ const createOutputSet = () => {
   return { files, add, addSync, write, encode, reset, commit, abort };
 };
 
+/** True when the year has a disposal or income (a year of buys and transfers only has nothing to report). */
+const hasActivity = (s: GainsSummary): boolean =>
+  s.shortTerm.rows + s.longTerm.rows > 0 || s.ordinaryIncome.total !== 0n || s.warnings.length > 0;
+
+/**
+ * A ledger file the engine refused: read it again with the validating reader, which lists every
+ * bad row (up to its limit) instead of the first; any other failure stands as it was.
+ */
+const allLedgerErrors = async (file: string, error: unknown): Promise<never> => {
+  if (error instanceof UserInputError && error.message.startsWith(`${file}:`)) {
+    const { readLedgerFile } = await import("../../ledger/read.ts");
+    await readLedgerFile(file); // throws every problem when the file has any
+  }
+  throw error;
+};
+
+/** Where a run without carryover flags starts: every earlier year of the ledger is computed. */
+const FIRST_YEAR = 1900;
+
+/**
+ * What the run says about the carryover into `from` when no flag gave it: computed from the
+ * ledger's earlier years, or (none in the ledger) where to find it on last year's return.
+ */
+export const carryoverNote = (
+  from: number,
+  earliestPrior: number | undefined,
+  carryoverIn: { shortTerm: bigint; longTerm: bigint },
+): string =>
+  earliestPrior !== undefined
+    ? `Capital loss carryover into ${from} computed from the ledger's ${earliestPrior === from - 1 ? from - 1 : `${earliestPrior}–${from - 1}`}: ` +
+      `short-term ${formatCents(carryoverIn.shortTerm)}, long-term ${formatCents(carryoverIn.longTerm)} ` +
+      "(assuming each earlier year's taxable income absorbed its capital loss deduction; " +
+      `--carryover-st/--carryover-lt override it with your ${from - 1} return's figures).`
+    : `The ledger has no disposals before ${from}, so no carryover was computed. If your ${from - 1} return ` +
+      `carries a capital loss over, give it: --carryover-st (line 8) and --carryover-lt (line 13) of the ` +
+      `Capital Loss Carryover Worksheet in the ${from - 1} Schedule D instructions (Schedule D lines 6 and 14 of ${from}).`;
+
 /** Optional outputs removed from an output folder when a run does not produce them (no stale record). */
 const OPTIONAL_OUTPUTS = ["allocation.csv", "gifts.csv"];
 
@@ -319,22 +308,54 @@ export const register: RegisterCommand = (program, runtime) => {
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
       const carryoverSt = usdFlag("--carryover-st", flags.carryoverSt) ?? 0n;
       const carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
+      // Without either flag, the carryover into the first year comes from the ledger's earlier
+      // years: the run starts at FIRST_YEAR and reports only the years asked for.
+      const carryoverGiven =
+        command.getOptionValueSource("carryoverSt") === "cli" ||
+        command.getOptionValueSource("carryoverLt") === "cli";
+      const computeFrom = carryoverGiven ? years.from : FIRST_YEAR;
+      /** Earliest year before the report with a disposal in the ledger. */
+      let earliestPrior: number | undefined;
       const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);
       if (flags.tz !== undefined && !isTimeZone(flags.tz)) {
         throw new UserInputError(
           `--tz: unknown time zone "${flags.tz}" (use an IANA name such as America/New_York)`,
         );
       }
+      if (scope === "universal" && years.to >= 2025) {
+        runtime.out(
+          "Warning: --scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking (the default scope transition does it). Use universal only to compare.\n",
+        );
+      }
       const ledger = flags.ledger;
       let notes: StoredLedgerNotes | undefined;
       let storedRows: (LedgerRow & { origin: string })[] = [];
+      /** Rows the ledger holds (counted on the feed's last pass). */
+      let ledgerRows = 0;
       const feed: LedgerFeed =
         ledger !== undefined
-          ? (h) => streamLedgerFile(ledger, h.row, { onRaw: h.raw })
+          ? (h) => {
+              ledgerRows = 0;
+              return streamLedgerFile(
+                ledger,
+                (row) => {
+                  ledgerRows++;
+                  h.row(row);
+                },
+                {
+                  onRaw: (raw) => {
+                    const taken = h.raw(raw);
+                    if (taken) ledgerRows++;
+                    return taken;
+                  },
+                },
+              ).catch((e) => allLedgerErrors(ledger, e));
+            }
           : async (h) => {
               const stored = await loadStoredLedger({ command, runtime });
               notes = stored.notes;
               storedRows = stored.rows;
+              ledgerRows = stored.rows.length;
               for (const row of stored.rows) h.row(row);
             };
       // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
@@ -366,9 +387,18 @@ export const register: RegisterCommand = (program, runtime) => {
           return f;
         };
         const files: ResettableSink = {
-          form8949: (year, row) => outputs.encode(form8949.get(year)!, row),
-          gift: (year, gift) => outputs.write(giftsFile(year), giftLine(gift)),
+          form8949: (year, row) => {
+            if (year < years.from) {
+              if (earliestPrior === undefined || year < earliestPrior) earliestPrior = year;
+              return;
+            }
+            outputs.encode(form8949.get(year)!, row);
+          },
+          gift: (year, gift) => {
+            if (year >= years.from) outputs.write(giftsFile(year), giftLine(gift));
+          },
           reset: () => {
+            earliestPrior = undefined;
             for (const f of form8949.values()) outputs.reset(f);
             for (const f of gifts.values()) outputs.reset(f);
           },
@@ -377,7 +407,7 @@ export const register: RegisterCommand = (program, runtime) => {
         const report = await computeGainsStream(
           feed,
           {
-            fromYear: years.from,
+            fromYear: computeFrom,
             toYear: years.to,
             method,
             scope,
@@ -391,11 +421,15 @@ export const register: RegisterCommand = (program, runtime) => {
           },
           sink,
         );
+        // The years before the report only carried their loss carryover into it.
+        const prior = report.summaries.filter((s) => s.taxYear < years.from).at(-1);
+        report.summaries = report.summaries.filter((s) => s.taxYear >= years.from);
+        const carryoverIn = prior?.carryoverOut ?? { shortTerm: carryoverSt, longTerm: carryoverLt };
         if (routing) {
           const routed = await routing.finish(
             report,
             ledger !== undefined ? { kind: "file", path: ledger } : { kind: "rows", rows: storedRows },
-            { carryoverIn: { shortTerm: carryoverSt, longTerm: carryoverLt }, filingStatus, taxableIncome },
+            { carryoverIn, filingStatus, taxableIncome },
           );
           for (const [year, r] of routed.results)
             for (const row of r.form8949) outputs.encode(form8949.get(year)!, row);
@@ -407,6 +441,8 @@ export const register: RegisterCommand = (program, runtime) => {
           const f = await outputs.add(path.join(dirOf(s.taxYear), "summary.json"));
           outputs.write(f, formatSummaryJson(s));
         }
+        // The allocation happens on 2025-01-01: a report of earlier years has none to record.
+        if (years.to < 2025) report.allocation = undefined;
         if (report.allocation) {
           const f = await outputs.add(path.join(flags.out, "allocation.csv"));
           outputs.write(f, formatAllocationCsv(report.allocation));
@@ -421,7 +457,16 @@ export const register: RegisterCommand = (program, runtime) => {
           }
         }
 
-        for (const s of report.summaries) runtime.out(`${formatHumanSummary(s)}\n`);
+        if (ledgerRows === 0) {
+          runtime.out(
+            `The ledger${ledger !== undefined ? ` ${ledger}` : ""} has no rows (only a header, or nothing synced yet): every figure below is 0.\n`,
+          );
+        } else if (!carryoverGiven) runtime.out(`${carryoverNote(years.from, earliestPrior, carryoverIn)}\n`);
+        for (const s of report.summaries) {
+          if (ledgerRows > 0 && !hasActivity(s))
+            runtime.out(`${s.taxYear}: no disposals, gifts or income dated in this year in the ledger.\n`);
+          runtime.out(`${formatHumanSummary(s)}\n`);
+        }
         if (report.allocation) {
           const lots = new Set(report.allocation.map((e) => `${e.asset}\u0000${e.lotId}`)).size;
           runtime.out(
