@@ -16,7 +16,7 @@
  * them from the package folder (src/package-root.ts), and package.json `files` ships them.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,7 @@ const args = process.argv.slice(2);
 const BUNDLED = new Set(["zod", "drizzle-orm"]);
 
 export const buildJs = async () => {
+  const started = new Date();
   const esbuild = await import("esbuild");
   const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
   const external = Object.keys(pkg.dependencies)
@@ -54,6 +55,10 @@ export const buildJs = async () => {
     legalComments: "none",
     logLevel: "warning",
   });
+  // When this build started: test/build.ts rebuilds when a source is newer (not published).
+  const stamp = path.join(root, "dist", ".build-stamp");
+  writeFileSync(stamp, `${started.toISOString()}\n`);
+  utimesSync(stamp, started, started);
 };
 
 export const buildTypes = () => {

@@ -5,14 +5,14 @@
  * with tsx (`npm run typecheck` reports them).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** The compiled CLI entry (package.json `bin`). */
 export const DIST_BIN = path.join(ROOT, "dist", "cli.js");
-/** Written after a build from this module: the time of the last build that saw every source. */
+/** Written by scripts/build.mjs, dated when that build started (a source saved during it is newer). */
 const STAMP = path.join(ROOT, "dist", ".build-stamp");
 /** Folders compiled into dist/ (tsconfig.build.json `include`). */
 const SOURCE_DIRS = ["src", "chains", "db", "workers"];
@@ -44,13 +44,9 @@ const builtAt = (): number => (existsSync(STAMP) && existsSync(DIST_BIN) ? statS
  */
 export const ensureBuilt = (log: (line: string) => void = () => {}): boolean => {
   if (builtAt() >= newestSource()) return false;
-  const started = Date.now();
   log("building dist/ (sources changed since the last build)…");
   const r = spawnSync(process.execPath, ["scripts/build.mjs", "--no-types"], { cwd: ROOT, encoding: "utf8" });
   if (r.status !== 0 || !existsSync(DIST_BIN))
     throw new Error(`the build failed (node scripts/build.mjs):\n${r.stdout}${r.stderr}`);
-  writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
-  // The stamp's time is when the build started: a source saved during the build is newer.
-  utimesSync(STAMP, new Date(started), new Date(started));
   return true;
 };

@@ -70,7 +70,7 @@ describe("lotwise CLI", () => {
     });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/no such wallet/);
-  });
+  }, 180_000); // three CLI runs, the first creating the embedded database: slow on a loaded machine
 
   test("a bad setting fails fast naming it", async () => {
     const r = await runCli(["wallets", "list"], { env: { DATABASE_URL: "nonsense" } });
