@@ -13,10 +13,14 @@ import type { ImportFormat, ImportRecord } from "../types.ts";
  * Times are UTC. Kraken writes its own asset codes: `XXBT`, `XETH`, `ZUSD`, staked `ETH2.S`, `DOT.S`.
  * A row with an empty `txid` is Kraken's pending duplicate of a deposit or withdrawal: skipped.
  */
-const PAIRED = new Set(["trade", "spend", "receive", "margin"]);
+const PAIRED = new Set(["trade", "spend", "receive"]);
 const INCOME = new Set(["staking", "dividend", "reward"]);
-/** Moves between Kraken's own books (spot ↔ staking, earn allocations): holdings unchanged. */
-const INTERNAL = new Set(["transfer", "earn", "adjustment", "rollover", "settled", "sale", "credit"]);
+/**
+ * Moves between Kraken's own books (spot ↔ staking, earn allocations): holdings unchanged. Other
+ * types (margin, rollover, settled, adjustment, …) change holdings in ways lotwise does not read
+ * yet: they stop the import rather than being skipped.
+ */
+const INTERNAL = new Set(["transfer", "earn"]);
 
 /** Kraken asset code → ledger asset (`XXBT` → `BTC`, `ZUSD` → `USD`, `ETH2.S` → `ETH`). */
 export const krakenAsset = (code: string): string => {
