@@ -142,6 +142,53 @@ export const parseInstant = (s: string): Instant | undefined => {
   return { ms, ns: ns % 1_000_000 };
 };
 
+/**
+ * The common form `YYYY-MM-DDTHH:MM:SS[.fraction]Z` read straight from bytes `buf[s, e)` into
+ * `into` (no string, no new object): the same instant `parseInstant` gives for that text.
+ * @returns false when the bytes are not in that form (the caller then uses `parseInstant`, which
+ * accepts or rejects the text exactly as always).
+ */
+export const parseUtcInstantBytes = (buf: Uint8Array, s: number, e: number, into: Instant): boolean => {
+  const n = e - s;
+  if (n < 20 || n > 30 || buf[s + n - 1] !== 90) return false; // ...Z
+  if (buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s + 10] !== 84) return false; // - - T
+  if (buf[s + 13] !== 58 || buf[s + 16] !== 58) return false; // : :
+  let y = 0;
+  for (let k = s; k < s + 4; k++) {
+    const d = buf[k]! - D0;
+    if (d < 0 || d > 9) return false;
+    y = y * 10 + d;
+  }
+  const two = (at: number): number => {
+    const a = buf[s + at]! - D0;
+    const b = buf[s + at + 1]! - D0;
+    return a < 0 || a > 9 || b < 0 || b > 9 ? -1 : a * 10 + b;
+  };
+  const mo = two(5);
+  const d = two(8);
+  const h = two(11);
+  const mi = two(14);
+  const sec = two(17);
+  if (mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return false;
+  if (d > daysInMonth(y, mo)) return false;
+  let ns = 0;
+  if (n > 20) {
+    // `.` then 1-9 digits, then the final Z.
+    if (buf[s + 19] !== 46 || n === 21) return false;
+    let frac = 0;
+    for (let k = s + 20; k < e - 1; k++) {
+      const dd = buf[k]! - D0;
+      if (dd < 0 || dd > 9) return false;
+      frac = frac * 10 + dd;
+    }
+    ns = frac * 10 ** (9 - (n - 21));
+  } else if (buf[s + 19] !== 90) return false;
+  const days = daysFromCivil(y, mo, d);
+  into.ms = ((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + Math.floor(ns / 1_000_000);
+  into.ns = ns % 1_000_000;
+  return true;
+};
+
 /** Why `s` is not an instant `parseInstant` accepts (for error messages). */
 export const explainInstant = (s: string): string => {
   const date = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]|$)/.exec(s);

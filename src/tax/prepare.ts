@@ -185,8 +185,7 @@ export const createRowPreparer = (
     const col = columns!;
     const d = decoder.decode(raw, col);
     if (d === undefined) return undefined;
-    const t = parseInstant(d.time);
-    if (t === undefined) return undefined;
+    const t = d.instant;
     const line = raw.line;
     // Nothing is changed before this point, so the general path can take over cleanly.
     if (lineOfId.add(d.id, CREATES_LOT.has(d.type) ? -line : line) !== undefined) return undefined;
