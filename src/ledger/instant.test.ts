@@ -120,6 +120,9 @@ describe("parseUtcInstantBytes()", () => {
       "2025-01-01T00:00Z",
       "2025-01-01T00:00:00,5Z",
       "2025-01-01T0a:00:00Z",
+      "20a5-01-01T00:00:00Z",
+      "a025-01-01T00:00:00Z",
+      "2025-0/-01T00:00:00Z",
     ]) {
       expect(viaBytes(s), s).toBeUndefined();
     }

@@ -142,6 +142,13 @@ export const parseInstant = (s: string): Instant | undefined => {
   return { ms, ns: ns % 1_000_000 };
 };
 
+/** Two ASCII digits at `at` as 0-99, or ≥ 1000 when either is not a digit. */
+const twoBytes = (buf: Uint8Array, at: number): number => {
+  const a = buf[at]! - D0;
+  const b = buf[at + 1]! - D0;
+  return a >>> 0 > 9 || b >>> 0 > 9 ? 1000 : a * 10 + b;
+};
+
 /**
  * The common form `YYYY-MM-DDTHH:MM:SS[.fraction]Z` read straight from bytes `buf[s, e)` into
  * `into` (no string, no new object): the same instant `parseInstant` gives for that text.
@@ -153,23 +160,16 @@ export const parseUtcInstantBytes = (buf: Uint8Array, s: number, e: number, into
   if (n < 20 || n > 30 || buf[s + n - 1] !== 90) return false; // ...Z
   if (buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s + 10] !== 84) return false; // - - T
   if (buf[s + 13] !== 58 || buf[s + 16] !== 58) return false; // : :
-  let y = 0;
-  for (let k = s; k < s + 4; k++) {
-    const d = buf[k]! - D0;
-    if (d < 0 || d > 9) return false;
-    y = y * 10 + d;
-  }
-  const two = (at: number): number => {
-    const a = buf[s + at]! - D0;
-    const b = buf[s + at + 1]! - D0;
-    return a < 0 || a > 9 || b < 0 || b > 9 ? -1 : a * 10 + b;
-  };
-  const mo = two(5);
-  const d = two(8);
-  const h = two(11);
-  const mi = two(14);
-  const sec = two(17);
-  if (mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return false;
+  const century = twoBytes(buf, s);
+  const yy = twoBytes(buf, s + 2);
+  const mo = twoBytes(buf, s + 5);
+  const d = twoBytes(buf, s + 8);
+  const h = twoBytes(buf, s + 11);
+  const mi = twoBytes(buf, s + 14);
+  const sec = twoBytes(buf, s + 17);
+  // A non-digit makes twoBytes 1000: every range test below fails.
+  if (century > 99 || yy > 99 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
+  const y = century * 100 + yy;
   if (d > daysInMonth(y, mo)) return false;
   let ns = 0;
   if (n > 20) {
