@@ -1,0 +1,3 @@
+import { Page } from "../components.tsx";
+
+export const GainsPage = () => <Page title="Gains">Not built yet.</Page>;

@@ -1,0 +1,3 @@
+import { Page } from "../components.tsx";
+
+export const HarvestPage = () => <Page title="Harvest">Not built yet.</Page>;

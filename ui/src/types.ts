@@ -1,0 +1,130 @@
+/** Response shapes of the `/v1` routes the dashboard reads (the OpenAPI document has them all). */
+
+export type Me = { id: number; name: string; createdAt: string };
+
+export type Wallet = {
+  id: number;
+  wallet: string;
+  chain: string;
+  address: string;
+  label: string;
+  kind: "own" | "exchange";
+};
+
+export type RunWalletState = "queued" | "active" | "retrying" | "completed" | "failed" | "cancelled";
+
+export type RunWallet = {
+  walletId: number;
+  wallet: string;
+  state: RunWalletState;
+  attempts: number;
+  error: string | null;
+  result: { transactions: number; movements: number } | null;
+};
+
+export type SyncRun = {
+  id: number;
+  trigger: string;
+  status: "queued" | "running" | "completed" | "partial" | "failed" | "cancelled";
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  wallets: RunWallet[];
+};
+
+/** A `wallet` event of `/v1/sync/runs/{id}/events`. */
+export type WalletEvent = {
+  type: "wallet";
+  walletId: number;
+  wallet: string;
+  state: "active" | "progress" | "retrying" | "completed" | "failed";
+  attempt?: number;
+  error?: string;
+  progress?: { done: number; total: number; unit: string; detail?: string };
+};
+
+export type ReviewItem = {
+  tx: string;
+  chain: string;
+  reason: string;
+  message: string;
+  status: string;
+  createdAt: string;
+};
+
+export type LedgerRow = {
+  id: string;
+  time: string;
+  type: string;
+  wallet: string;
+  outAsset: string | null;
+  outQuantity: string | null;
+  inAsset: string | null;
+  inQuantity: string | null;
+  usdValue: string | null;
+  feeAsset: string | null;
+  feeQuantity: string | null;
+  feeUsd: string | null;
+  toWallet: string | null;
+  lots: string | null;
+  subtype: string | null;
+  tx: string | null;
+  note: string | null;
+  priceSources: Record<string, string>;
+  warnings: string[];
+  origin: string;
+};
+
+type Part = { proceeds: string; cost_basis: string; adjustments: string; gain: string };
+type Pair = { short_term: string; long_term: string };
+
+export type GainsSummary = {
+  tax_year: number;
+  method: string;
+  scope: string;
+  filing_status: string;
+  short_term: Part;
+  long_term: Part;
+  carryover_in: Pair;
+  net_short_term: string;
+  net_long_term: string;
+  net: string;
+  capital_loss_deduction: string;
+  carryover_out: Pair;
+  ordinary_income: { total: string; by_subtype: Record<string, string> };
+  warnings: { code: string; id: string; date: string; message: string }[];
+};
+
+export type SummaryResponse = {
+  summary: GainsSummary;
+  form8949Rows: number;
+  ledgerRows: number;
+  cached: boolean;
+};
+
+export type Form8949Row = {
+  disposalId: string;
+  lotId: string;
+  wallet: string;
+  asset: string;
+  quantity: string;
+  dateAcquired: string;
+  dateSold: string;
+  proceeds: string;
+  costBasis: string;
+  adjustmentCode: string;
+  adjustment: string | null;
+  gain: string;
+  term: "short" | "long";
+  box: string;
+  description: string;
+};
+
+export type Report = {
+  id: number;
+  kind: string;
+  taxYear: number | null;
+  params: Record<string, unknown>;
+  createdAt: string;
+  files: string[];
+};
