@@ -22,6 +22,7 @@ import { registerMe } from "./routes/me.ts";
 import { registerPrices } from "./routes/prices.ts";
 import { registerReports } from "./routes/reports.ts";
 import { registerReview } from "./routes/review.ts";
+import { registerReviewTransaction } from "./routes/review-transaction.ts";
 import { registerSchedule } from "./routes/schedule.ts";
 import { registerSync } from "./routes/sync.ts";
 import { registerWallets } from "./routes/wallets.ts";
@@ -34,6 +35,7 @@ const ROUTES: readonly RegisterRoutes[] = [
   registerWallets,
   registerSync,
   registerReview,
+  registerReviewTransaction,
   registerLedger,
   registerPrices,
   registerGains,

@@ -13,18 +13,21 @@ export const usd = (s: string | null | undefined): string => {
 /** A plotting value for charts only (never shown as a figure: the tables show the strings). */
 export const plot = (s: string | null | undefined): number => (s ? Number(s) : 0);
 
-/** Difference of two cents-exact decimal strings, exact (bigint cents). */
-export const diffUsd = (after: string, before: string): string => {
-  const cents = (s: string) => {
-    const negative = s.startsWith("-");
-    const [i = "0", f = ""] = (negative ? s.slice(1) : s).split(".");
-    const c = BigInt(i) * 100n + BigInt((f + "00").slice(0, 2));
-    return negative ? -c : c;
-  };
-  const d = cents(after) - cents(before);
-  const a = d < 0n ? -d : d;
-  return `${d < 0n ? "-" : ""}${a / 100n}.${(a % 100n).toString().padStart(2, "0")}`;
+/** A USD decimal string with at most two places as exact bigint cents. */
+export const cents = (s: string): bigint => {
+  const negative = s.startsWith("-");
+  const [i = "0", f = ""] = (negative ? s.slice(1) : s).split(".");
+  const c = BigInt(i || "0") * 100n + BigInt((f + "00").slice(0, 2));
+  return negative ? -c : c;
 };
+
+export const fromCents = (c: bigint): string => {
+  const a = c < 0n ? -c : c;
+  return `${c < 0n ? "-" : ""}${a / 100n}.${(a % 100n).toString().padStart(2, "0")}`;
+};
+
+/** Difference of two USD decimal strings, exact. */
+export const diffUsd = (after: string, before: string): string => fromCents(cents(after) - cents(before));
 
 export const shortAddress = (s: string): string => {
   const i = s.lastIndexOf(":");
@@ -34,23 +37,3 @@ export const shortAddress = (s: string): string => {
 
 export const dateTime = (iso: string | null | undefined): string =>
   iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "—";
-
-/** Block explorer page of a transaction `<chain>:<hash>`, for the chains with a public explorer. */
-const EXPLORERS: Record<string, string> = {
-  ethereum: "https://etherscan.io/tx/",
-  "evm:1": "https://etherscan.io/tx/",
-  base: "https://basescan.org/tx/",
-  "evm:8453": "https://basescan.org/tx/",
-  arbitrum: "https://arbiscan.io/tx/",
-  "evm:42161": "https://arbiscan.io/tx/",
-  optimism: "https://optimistic.etherscan.io/tx/",
-  "evm:10": "https://optimistic.etherscan.io/tx/",
-  polygon: "https://polygonscan.com/tx/",
-  "evm:137": "https://polygonscan.com/tx/",
-  solana: "https://explorer.solana.com/tx/",
-};
-
-export const explorerUrl = (chain: string, hash: string): string | undefined => {
-  const base = EXPLORERS[chain.toLowerCase()];
-  return base ? `${base}${hash}` : undefined;
-};

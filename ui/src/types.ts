@@ -128,3 +128,34 @@ export type Report = {
   createdAt: string;
   files: string[];
 };
+
+export type TxMovement = {
+  wallet: string;
+  label: string;
+  direction: "in" | "out";
+  asset: string;
+  symbol: string | null;
+  quantity: string;
+  decimalsKnown: boolean;
+  counterparty: string | null;
+  evidence: string;
+};
+
+export type TxDetail = {
+  tx: string;
+  chain: string;
+  hash: string;
+  time: string | null;
+  status: string | null;
+  explorerUrl: string | null;
+  classification: { kind: string; source: string } | null;
+  movements: TxMovement[];
+};
+
+export type Decision = {
+  id: number;
+  tx: string | null;
+  rule: { counterparty?: string; asset?: string; chain?: string; direction?: "in" | "out" } | null;
+  action: { as: string; to?: string; subtype?: string; note?: string };
+  createdAt: string;
+};
