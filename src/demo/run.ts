@@ -164,7 +164,9 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
       // A key of the user the CLI steps worked as, so the dashboard shows the demo's books.
       let issued = "";
       await lotwiseTo(
-        (t) => void (issued += t),
+        (t) => {
+          issued += t;
+        },
         "users",
         "key",
         env.LOTWISE_USER ?? "default",
