@@ -48,11 +48,17 @@ let dir: string;
 let browser: Browser;
 let serve: LotwiseProcess | undefined;
 
+/** Sends and waits until the transaction is mined, so the next timestamp cannot land in its block. */
 const send = async (from: string, to: string, wei: bigint, time: string) => {
   await rpcCall(anvil.url, "evm_setNextBlockTimestamp", [at(time)]);
-  await rpcCall(anvil.url, "eth_sendTransaction", [
+  const hash = await rpcCall<string>(anvil.url, "eth_sendTransaction", [
     { from, to, value: `0x${wei.toString(16)}`, gasPrice: "0x0", gas: "0x5208" },
   ]);
+  for (let i = 0; i < 200; i++) {
+    if (await rpcCall(anvil.url, "eth_getTransactionReceipt", [hash])) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`anvil did not mine ${hash}`);
 };
 
 /** Screenshots of the current page at laptop and phone widths. */
