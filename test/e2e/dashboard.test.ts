@@ -244,7 +244,7 @@ describe("web dashboard in chromium", () => {
       .poll(() => page.getByRole("region", { name: "Ledger rows" }).locator("tbody tr").count())
       .toBe(1);
     await page.getByRole("region", { name: "Ledger rows" }).locator("tbody tr").first().click();
-    const detail = page.locator("section", { has: page.getByRole("heading", { name: /^Row / }) });
+    const detail = page.getByRole("region", { name: /^Row / });
     await expect.poll(() => detail.textContent()).toContain("price source: file:eth.csv");
     await expect.poll(() => detail.locator("table").textContent()).toContain(OUTSIDER);
     await shoot(page, "05-ledger");
