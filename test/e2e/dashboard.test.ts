@@ -25,6 +25,19 @@ import { type LotwiseProcess, spawnLotwise } from "../processes.ts";
  * income (a rule on the outsider) gives ordinary income 2 × $2,000 = $4,000.00. Deciding B's
  * outflow as a sale: proceeds 0.5 × $3,000 = $1,500.00, basis 0.5 × $2,000 = $1,000.00 (the lot
  * moved from A to B with its basis): short-term gain $500.00.
+ *
+ * A Form 1099-DA for B reports that sale with proceeds $1,490.00 and basis $1,000.00 (box 2
+ * checked): class proceeds_differ, code E, column (g) = books − form = $1,500.00 − $1,490.00 =
+ * $10.00, and (h) stays $500.00.
+ *
+ * Harvest at the end of 2025 (ETH $1,500): A holds 1 ETH with basis $2,000 (loss $500), B 0.5 ETH
+ * with basis $1,000 (loss $250). Other taxable income $100,000 (the default), single: the year's
+ * $500 short-term gain is taxed at 22 %. Selling A's lot alone cancels the gain: saves $500 × 22 % =
+ * $110.00; B's alone saves $250 × 22 % = $55.00; the plan sells both: the $750 loss cancels the
+ * gain and deducts $250 from ordinary income: taxable income 100,500 → 99,750. Tax on 100,500 (tax
+ * computation worksheet): 1,192.50 + 4,386.00 + 22 % × 52,025 = $17,024.00. Below $100,000 the IRS
+ * Tax Table applies: the midpoint of the $50 row, 99,775: 1,192.50 + 4,386.00 + 22 % × 51,300 =
+ * 16,864.50, rounded to $16,865: the plan saves $159.00.
  */
 
 const OUTSIDER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
@@ -37,10 +50,16 @@ const PRICES = [
   "ETH,2025-03-01T00:00:00Z,2000",
   "ETH,2025-06-01T00:00:00Z,3000",
   "ETH,2025-06-01T23:00:00Z,3000",
+  "ETH,2025-12-31T12:00:00Z,1500",
   "",
 ].join("\n");
 const at = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 const SHOTS = path.join(ARTIFACTS, "dashboard");
+const FORM_1099DA = [
+  "broker,account,transaction_id,asset_name,units,date_acquired,date_sold,proceeds,cost_basis,basis_reported,term,noncovered",
+  "Acme Exchange,AX-77,ax-1,Ethereum,0.5,03/01/2025,06/02/2025,1490.00,1000.00,true,short,",
+  "",
+].join("\n");
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 let anvil: Anvil;
@@ -215,7 +234,7 @@ describe("web dashboard in chromium", () => {
     // Gains: Schedule D and the Form 8949 row, by hand.
     await page.getByRole("link", { name: "Gains" }).click();
     await expect.poll(() => page.locator("dl.figures").textContent()).toContain("$500.00");
-    const row8949 = page.getByRole("region", { name: "Form 8949 rows" }).locator("tbody tr");
+    const row8949 = page.getByRole("region", { name: "Form 8949 rows", exact: true }).locator("tbody tr");
     await expect.poll(() => row8949.count()).toBe(1);
     const cells = await row8949.first().locator("td").allTextContents();
     // Box I: short-term digital asset sale without a Form 1099-DA (2025 Form 8949).
@@ -237,17 +256,84 @@ describe("web dashboard in chromium", () => {
     // Ledger: filter to sales, open the row: its transaction and price source.
     await page.getByRole("link", { name: "Ledger" }).click();
     await expect
-      .poll(() => page.getByRole("region", { name: "Ledger rows" }).locator("tbody tr").count())
+      .poll(() => page.getByRole("region", { name: "Ledger rows", exact: true }).locator("tbody tr").count())
       .toBe(3);
     await page.getByLabel("Type").selectOption("sell");
     await expect
-      .poll(() => page.getByRole("region", { name: "Ledger rows" }).locator("tbody tr").count())
+      .poll(() => page.getByRole("region", { name: "Ledger rows", exact: true }).locator("tbody tr").count())
       .toBe(1);
-    await page.getByRole("region", { name: "Ledger rows" }).locator("tbody tr").first().click();
+    await page.getByRole("region", { name: "Ledger rows", exact: true }).locator("tbody tr").first().click();
     const detail = page.getByRole("region", { name: /^Row / });
     await expect.poll(() => detail.textContent()).toContain("price source: file:eth.csv");
     await expect.poll(() => detail.locator("table").textContent()).toContain(OUTSIDER);
     await shoot(page, "05-ledger");
+
+    // 1099-DA: upload a form for B, then the reconciliation row by row.
+    await page.getByRole("link", { name: "1099-DA" }).click();
+    await expect
+      .poll(() => page.locator("section", { hasText: "Reconciliation" }).last().textContent())
+      .toContain("No Form 1099-DA rows for 2025");
+    await shoot(page, "06-1099da-empty");
+    const formFile = path.join(dir, "acme-1099da-2025.csv");
+    writeFileSync(formFile, FORM_1099DA);
+    await page.getByLabel("Form CSV file").setInputFiles(formFile);
+    await page.getByLabel("Account it reports").fill(`evm:31337:${B}`);
+    await page.getByRole("button", { name: "Upload" }).click();
+    await expect
+      .poll(() => page.getByRole("status").first().textContent())
+      .toContain("1 rows for evm:31337:");
+    const discrepancies = page
+      .getByRole("region", { name: "Discrepancies", exact: true })
+      .locator("tbody tr.disc");
+    await expect.poll(() => discrepancies.count(), { timeout: 60_000 }).toBe(1);
+    const d = await discrepancies.first().locator("td").allTextContents();
+    expect(d[0]).toBe("proceeds_differ");
+    expect(d[0 + 4]).toBe("$1,490.00 / $1,500.00");
+    expect(d[5]).toBe("$1,000.00 / $1,000.00");
+    expect(d[7]).toBe("E $10.00");
+    const explanation = page
+      .getByRole("region", { name: "Discrepancies", exact: true })
+      .locator("tbody tr.explain-row");
+    expect(await explanation.first().textContent()).toContain("Acme Exchange reports proceeds $1,490.00");
+    const classes = page.getByRole("region", { name: "Classes", exact: true });
+    expect(
+      await classes.locator("tr", { hasText: "proceeds_differ" }).locator("td").first().textContent(),
+    ).toBe("1");
+    expect(await page.getByLabel("Reconciliation totals").textContent()).toContain("$500.00");
+    await shoot(page, "06-1099da");
+
+    // Harvest: the candidates, the plan and a what-if, by hand.
+    await page.getByRole("link", { name: "Harvest" }).click();
+    await page.getByRole("button", { name: "Show candidates" }).click();
+    const candidates = page.getByRole("region", { name: "Candidates", exact: true }).locator("tbody tr");
+    await candidates.first().waitFor({ timeout: 60_000 });
+    await shoot(page, "07-harvest-plan");
+    expect(await candidates.count(), (await candidates.allTextContents()).join("\n")).toBe(2);
+    const first = await candidates.nth(0).locator("td").allTextContents();
+    const second = await candidates.nth(1).locator("td").allTextContents();
+    expect([first[2], first[5], first[6]]).toEqual(["1 ETH", "−$500.00", "$110.00"]);
+    expect([second[2], second[5], second[6]]).toEqual(["0.5 ETH", "−$250.00", "$55.00"]);
+    expect(await page.getByLabel("Plan figures").textContent()).toContain(
+      "Tax saved by the plan (2025)$159.00",
+    );
+    await page.getByLabel("Asset").fill("ETH");
+    await page.getByLabel("Quantity").fill("1");
+    await page.getByLabel(/From wallet/).fill(`evm:31337:${A}`);
+    await page.getByRole("button", { name: "Show the what-if" }).click();
+    await expect
+      .poll(() => page.locator("section", { hasText: "What if I sell" }).getByRole("status").textContent(), {
+        timeout: 60_000,
+      })
+      .toContain("Tax saved: $110.00");
+    await shoot(page, "07-harvest");
+
+    // Gains again: the unrealized chart has ETH at the year-end price.
+    await page.getByRole("link", { name: "Gains" }).click();
+    await page
+      .locator("#chart-unrealized + .recharts-responsive-container .recharts-bar-rectangle")
+      .first()
+      .waitFor();
+    await shoot(page, "04-gains");
 
     // Reports: generate the 2025 report and download its Form 8949 PDF.
     await page.getByRole("link", { name: "Reports" }).click();
@@ -265,10 +351,9 @@ describe("web dashboard in chromium", () => {
     expect(download.suggestedFilename()).toMatch(/^gains-2025-\d+-.*\.pdf$/);
     expect(renderedPageCount(pdf)).toBeGreaterThanOrEqual(2);
     const text = pdfText(pdf);
-    expect(text).toContain("1,500.00");
-    expect(text).toContain("1,000.00");
-    expect(text).toContain("500.00");
-    await shoot(page, "07-reports");
+    // With the form imported the sale is reported in box G: (d) 1,490.00, (e) 1,000.00, E 10.00, (h) 500.00.
+    expect(text).toMatch(/1,490\.00\s+1,000\.00\s+E\s+10\.00\s+500\.00/);
+    await shoot(page, "08-reports");
 
     expect(consoleErrors).toEqual([]);
     await context.close();

@@ -37,3 +37,13 @@ export const shortAddress = (s: string): string => {
 
 export const dateTime = (iso: string | null | undefined): string =>
   iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "—";
+
+/** A chart axis tick in whole dollars: "$1,200", "−$750". */
+export const axisUsd = (v: number): string =>
+  `${v < 0 ? "−" : ""}$${Math.abs(v).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+
+/** Chart value axes always include zero, so bars start at $0. */
+export const withZero: [(min: number) => number, (max: number) => number] = [
+  (min) => Math.min(0, min),
+  (max) => Math.max(0, max),
+];

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useRef, useState } from "react";
+import { type FormEvent, Fragment, useRef, useState } from "react";
 import { ApiError, apiGet, apiSend, download, qs } from "../api.ts";
 import { ErrorNote, Figure, Loading, Page, TableWrap, tone } from "../components.tsx";
 import { dateTime, usd } from "../format.ts";
@@ -296,48 +296,54 @@ export const FormsPage = () => {
                     </th>
                     <th scope="col">Term form / books</th>
                     <th scope="col">Code, (g)</th>
-                    <th scope="col">Explanation</th>
                   </tr>
                 </thead>
                 <tbody>
                   {rec.data?.discrepancies.map((d, i) => (
                     // biome-ignore lint/suspicious/noArrayIndexKey: a ledger_only row has no form line; its place is its identity
-                    <tr key={`${d.formLine}-${d.ledgerIds.join(";")}-${i + offset}`}>
-                      <td>
-                        <span className={`badge class-${d.class}`}>{d.class}</span>
-                      </td>
-                      <td>
-                        <code>{d.formLine ? d.formLine.slice(d.formLine.lastIndexOf("/") + 1) : "—"}</code>
-                        <div className="muted small">
-                          {d.broker} {d.account}
-                        </div>
-                      </td>
-                      <td>
-                        {d.asset} {d.dateSold}
-                      </td>
-                      <td className="num">
-                        {d.unitsForm || "—"} / {d.unitsLedger || "—"}
-                      </td>
-                      <td className="num">
-                        {usd(d.proceedsForm)} / {usd(d.proceedsLedger)}
-                      </td>
-                      <td className="num">
-                        {usd(d.basisForm)} / {usd(d.basisLedger)}
-                      </td>
-                      <td>
-                        {d.termForm || "—"} / {d.termLedger || "—"}
-                      </td>
-                      <td>
-                        {d.adjustmentCodes ? (
-                          <>
-                            {d.adjustmentCodes} {usd(d.adjustment)}
-                          </>
-                        ) : (
-                          ""
-                        )}
-                      </td>
-                      <td className="explain">{d.explanation}</td>
-                    </tr>
+                    <Fragment key={`${d.formLine}-${d.ledgerIds.join(";")}-${i + offset}`}>
+                      <tr className="disc">
+                        <td>
+                          <span className={`badge class-${d.class}`}>{d.class}</span>
+                        </td>
+                        <td>
+                          <code>{d.formLine ? d.formLine.slice(d.formLine.lastIndexOf("/") + 1) : "—"}</code>
+                          <div className="muted small">
+                            {d.broker} {d.account}
+                          </div>
+                        </td>
+                        <td>
+                          {d.asset} {d.dateSold}
+                        </td>
+                        <td className="num">
+                          {d.unitsForm || "—"} / {d.unitsLedger || "—"}
+                        </td>
+                        <td className="num">
+                          {usd(d.proceedsForm)} / {usd(d.proceedsLedger)}
+                        </td>
+                        <td className="num">
+                          {usd(d.basisForm)} / {usd(d.basisLedger)}
+                        </td>
+                        <td>
+                          {d.termForm || "—"} / {d.termLedger || "—"}
+                        </td>
+                        <td>
+                          {d.adjustmentCodes ? (
+                            <>
+                              {d.adjustmentCodes} {usd(d.adjustment)}
+                            </>
+                          ) : (
+                            ""
+                          )}
+                        </td>
+                      </tr>
+                      <tr className="explain-row">
+                        <td colSpan={8}>
+                          <span className="sr-only">Explanation: </span>
+                          {d.explanation}
+                        </td>
+                      </tr>
+                    </Fragment>
                   ))}
                 </tbody>
               </table>

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { apiGet, download, qs } from "../api.ts";
 import { ErrorNote, Figure, Loading, Page, TableWrap, tone } from "../components.tsx";
-import { cents, fromCents, plot, usd } from "../format.ts";
+import { axisUsd, cents, fromCents, plot, usd, withZero } from "../format.ts";
 import { OptionsBar, useOptions } from "../options.tsx";
 import type { Form8949Row, SummaryResponse } from "../types.ts";
 import { UnrealizedChart } from "./unrealized.tsx";
@@ -165,7 +165,7 @@ export const GainsPage = () => {
                   <BarChart data={byMonth}>
                     <CartesianGrid strokeDasharray="3 3" />
                     <XAxis dataKey="month" />
-                    <YAxis width={70} tickFormatter={(v: number) => `$${v}`} />
+                    <YAxis width={70} tickFormatter={axisUsd} domain={withZero} />
                     <Tooltip formatter={money} />
                     <Legend />
                     <Bar dataKey="short-term" stackId="g" fill="#1f77b4" />
@@ -179,7 +179,7 @@ export const GainsPage = () => {
                   <BarChart data={termData}>
                     <CartesianGrid strokeDasharray="3 3" />
                     <XAxis dataKey="term" />
-                    <YAxis width={70} tickFormatter={(v: number) => `$${v}`} />
+                    <YAxis width={70} tickFormatter={axisUsd} domain={withZero} />
                     <Tooltip formatter={money} />
                     <Legend />
                     <Bar dataKey="proceeds" fill="#9467bd" />

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { apiSend } from "../api.ts";
-import { cents, fromCents, plot, usd } from "../format.ts";
+import { axisUsd, cents, fromCents, plot, usd, withZero } from "../format.ts";
 import { useOptions } from "../options.tsx";
 import type { HarvestReport } from "../types.ts";
 
@@ -45,7 +45,7 @@ export const UnrealizedChart = () => {
           <BarChart data={data}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="asset" />
-            <YAxis width={70} tickFormatter={(v: number) => `$${v}`} />
+            <YAxis width={70} tickFormatter={axisUsd} domain={withZero} />
             <Tooltip formatter={(_v, _n, item) => usd((item.payload as { text: string }).text)} />
             <Bar dataKey="unrealized">
               {data.map((d) => (
