@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { apiGet, qs } from "./api.ts";
 import { ErrorNote, TableWrap } from "./components.tsx";
-import { dateTime } from "./format.ts";
+import { dateTime, shortAddress } from "./format.ts";
 import type { TxDetail } from "./types.ts";
 
 export const useTx = (tx: string) =>
@@ -53,7 +53,7 @@ export const TxView = ({ tx }: { tx: string }) => {
                   key={`${m.wallet}-${m.evidence}-${m.asset}-${m.direction}-${m.quantity}-${m.counterparty}`}
                 >
                   <td>
-                    <code>{m.wallet}</code>
+                    <code title={m.wallet}>{shortAddress(m.wallet)}</code>
                     {m.label ? ` (${m.label})` : ""}
                   </td>
                   <td>{m.direction === "in" ? "received" : "sent"}</td>

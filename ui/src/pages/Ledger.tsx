@@ -3,7 +3,7 @@ import { type ColumnDef, flexRender, getCoreRowModel, useReactTable } from "@tan
 import { useMemo, useState } from "react";
 import { apiGet, download, qs } from "../api.ts";
 import { ErrorNote, Loading, Page, TableWrap } from "../components.tsx";
-import { dateTime, usd } from "../format.ts";
+import { dateTime, shortAddress, usd } from "../format.ts";
 import { YEARS } from "../options.tsx";
 import { TxView } from "../txview.tsx";
 import type { LedgerRow, Wallet } from "../types.ts";
@@ -31,7 +31,10 @@ const columns: ColumnDef<LedgerRow>[] = [
     meta: { num: true },
   },
   { header: "Fee", id: "fee", cell: (c) => qty(c.row.original.feeQuantity, c.row.original.feeAsset) },
-  { header: "Wallet", accessorKey: "wallet", cell: (c) => <code>{c.getValue<string>()}</code> },
+  { header: "Wallet", accessorKey: "wallet", cell: (c) => (
+      <code title={c.getValue<string>()}>{shortAddress(c.getValue<string>())}</code>
+    ),
+  },
   {
     header: "Warnings",
     id: "warnings",
