@@ -160,11 +160,17 @@ describe("web dashboard in chromium", () => {
       viewport: { width: 1280, height: 860 },
     });
     const page = await context.newPage();
+    // Browser errors: uncaught exceptions and console errors other than the failed loads, which
+    // are checked one by one below (only the expected answers may fail).
     const consoleErrors: string[] = [];
     page.on("console", (m) => {
-      if (m.type() === "error") consoleErrors.push(m.text());
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) consoleErrors.push(m.text());
     });
     page.on("pageerror", (e) => consoleErrors.push(e.message));
+    const failed: string[] = [];
+    page.on("response", (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
 
     // Login: a wrong key is refused, the right one opens the Wallets page.
     await page.goto(`${base}/`);
@@ -356,6 +362,8 @@ describe("web dashboard in chromium", () => {
     await shoot(page, "08-reports");
 
     expect(consoleErrors).toEqual([]);
+    // The wrong key, and the reconciliation before any form was uploaded.
+    expect(failed).toEqual(["401 /v1/me", "404 /v1/reconcile"]);
     await context.close();
   });
 });
