@@ -1,5 +1,6 @@
 import "@fastify/multipart";
 import { z } from "zod";
+import { hasControlCharacter } from "../../reconcile/fields.ts";
 import {
   type FormImportSummary,
   type FormRow,
@@ -90,7 +91,10 @@ const FileName = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^\u0000-\u001f\u007f/\\]+$/, "a file name without control characters or slashes");
+  .refine(
+    (s) => !hasControlCharacter(s) && !/[/\\]/.test(s),
+    "a file name without control characters or slashes",
+  );
 
 const ImportQuery = z.object({
   account: z

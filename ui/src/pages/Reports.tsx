@@ -10,7 +10,8 @@ const FILE_LABEL: Record<string, string> = {
   "form8949.pdf": "Form 8949 (PDF, with cover statement)",
   "turbotax.csv": "TurboTax import (CSV)",
   "taxact.csv": "TaxAct import (CSV)",
-  "form8949.csv": "Form 8949 rows (CSV)",
+  "report-form8949.csv": "Form 8949 (generic CSV)",
+  "form8949.csv": "Form 8949 rows (lotwise gains CSV)",
   "summary.json": "Schedule D summary (JSON)",
   "gifts.csv": "Gifts (CSV)",
 };
