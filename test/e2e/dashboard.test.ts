@@ -164,7 +164,8 @@ describe("web dashboard in chromium", () => {
     // are checked one by one below (only the expected answers may fail).
     const consoleErrors: string[] = [];
     page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) consoleErrors.push(m.text());
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
+        consoleErrors.push(m.text());
     });
     page.on("pageerror", (e) => consoleErrors.push(e.message));
     const failed: string[] = [];

@@ -31,9 +31,10 @@ const columns: ColumnDef<LedgerRow>[] = [
     meta: { num: true },
   },
   { header: "Fee", id: "fee", cell: (c) => qty(c.row.original.feeQuantity, c.row.original.feeAsset) },
-  { header: "Wallet", accessorKey: "wallet", cell: (c) => (
-      <code title={c.getValue<string>()}>{shortAddress(c.getValue<string>())}</code>
-    ),
+  {
+    header: "Wallet",
+    accessorKey: "wallet",
+    cell: (c) => <code title={c.getValue<string>()}>{shortAddress(c.getValue<string>())}</code>,
   },
   {
     header: "Warnings",
