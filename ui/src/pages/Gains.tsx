@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { apiGet, download, qs } from "../api.ts";
 import { ErrorNote, Figure, Loading, Page, TableWrap, tone } from "../components.tsx";
-import { axisUsd, cents, fromCents, plot, usd, withZero } from "../format.ts";
+import { axisUsd, cents, fromCents, plot, shortAddress, usd, withZero } from "../format.ts";
 import { OptionsBar, useOptions } from "../options.tsx";
 import type { Form8949Row, SummaryResponse } from "../types.ts";
 import { UnrealizedChart } from "./unrealized.tsx";
@@ -270,7 +270,7 @@ export const GainsPage = () => {
                       <td className="num">{r.adjustment ? usd(r.adjustment) : ""}</td>
                       <td className={`num ${tone(r.gain) ?? ""}`}>{usd(r.gain)}</td>
                       <td>
-                        <code>{r.wallet}</code>
+                        <code title={r.wallet}>{shortAddress(r.wallet)}</code>
                       </td>
                     </tr>
                   ))}
