@@ -1,20 +1,15 @@
-# lotwise service image: the CLI, API server and worker share it (no server build step: tsx runs
-# the sources). The dashboard is built in a first stage (it needs the dev dependencies: Vite,
-# React) and only its static files (dist-ui/) are copied into the runtime image.
-FROM node:20-bookworm-slim AS dashboard
+# lotwise service image: the CLI, API server, worker and dashboard share it.
+# Build stage: `npm ci` installs everything and its `prepare` compiles dist/ and builds the dashboard
+# (dist-ui/); then the development dependencies are pruned and the result is copied into the
+# runtime image.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY ui ./ui
-COPY vite.ui.config.ts ./
-RUN npm run build:ui
+COPY . .
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-COPY . .
-COPY --from=dashboard /app/dist-ui ./dist-ui
+COPY --from=build /app /app
 ENV NODE_ENV=production
-ENTRYPOINT ["node", "bin/lotwise.js"]
+ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["--help"]

@@ -36,7 +36,12 @@ export default async function bench(args: string[]): Promise<void> {
   const userCount = flag("users", 20);
   void args;
   const t0 = Date.now();
-  console.log(`load averages at start (uptime): ${os.loadavg().map((x) => x.toFixed(2)).join(", ")}`);
+  console.log(
+    `load averages at start (uptime): ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", ")}`,
+  );
   const database = await createTestDatabase("postgres");
   const anvil = await startAnvil({ args: ["--block-base-fee-per-gas", "0", "--gas-price", "0"] });
   const dir = mkdtempSync(path.join(os.tmpdir(), "lotwise-bench-api-"));

@@ -263,7 +263,7 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     } catch (error) {
       if (args.signal?.aborted) throw args.signal.reason ?? error;
       throw new RetryableError(
-        `${chain} RPC ${what}: ${timeout.aborted ? `timed out after ${timeoutMs} ms` : `connection failed (${(error as Error).message})`}`,
+        `${chain} RPC ${what}: ${timeout.aborted ? `${describeEndpoint(args.url)} did not answer within ${timeoutMs} ms` : `cannot connect to ${describeEndpoint(args.url)} (${connectionCause(error)})`}; check the rpc setting for ${chain}`,
         { cause: error },
       );
     }
@@ -467,6 +467,17 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     fetch: wrappedFetch,
     stats: () => ({ ...stats, byMethod: { ...stats.byMethod } }),
   };
+};
+
+/** The system's reason under fetch's "fetch failed" (ECONNREFUSED, ENOTFOUND, …), in words. */
+const connectionCause = (error: unknown): string => {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code;
+  if (code === "ECONNREFUSED") return "connection refused: is the node running?";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host name not found";
+  if (code === "ECONNRESET") return "connection reset";
+  if (code?.startsWith("CERT") || code?.includes("TLS")) return `TLS error ${code}`;
+  return code ?? (error as Error).message;
 };
 
 /** Hides the secret part of an RPC URL for display: scheme, host and port only. */

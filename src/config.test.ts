@@ -59,4 +59,33 @@ describe("loadConfig()", () => {
       expect.arrayContaining(["postgres://u:pw@db:5432/x", "https://eth.example/v2/SECRETKEY123"]),
     );
   });
+
+  test("unknown keys in the file are refused, with the nearest valid setting", () => {
+    const file = path.join(dir, "typos.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        rpcs: { ethereum: "http://127.0.0.1:8545" },
+        prices: { stalenessHour: 12 },
+        stalenessHours: 3,
+        assets: { tokens: { "evm:1:0xabc": { symbol: "X", decimal: 6 } } },
+        classify: { contracts: { "evm:31337": { weth: [] } } },
+        zzzzzzzzzz: 1,
+      }),
+    );
+    expect(() => loadConfig({ env: {}, configFile: file, cwd: dir })).toThrow(
+      new ConfigError(
+        `config file ${file}: unknown setting rpcs (did you mean rpc?); ` +
+          "unknown setting prices.stalenessHour (did you mean prices.stalenessHours?); " +
+          "unknown setting stalenessHours (did you mean prices.stalenessHours?); " +
+          "unknown setting assets.tokens.evm:1:0xabc.decimal (did you mean assets.tokens.evm:1:0xabc.decimals?); " +
+          "unknown setting zzzzzzzzzz; src/config.ts lists every setting with its default",
+      ),
+    );
+    // Record keys (chain ids, token ids) are free; a `$schema` key is allowed.
+    writeFileSync(file, JSON.stringify({ $schema: "x", rpc: { anything: "http://127.0.0.1:1" } }));
+    expect(loadConfig({ env: {}, configFile: file, cwd: dir }).rpc).toEqual({
+      anything: "http://127.0.0.1:1",
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { unknownKeys } from "./config-keys.ts";
 import { ConfigError } from "./errors.ts";
 
 /**
@@ -360,6 +361,14 @@ export const loadConfig = (args: LoadConfigArgs = {}): Config => {
       fromFile = parsed;
     } catch (error) {
       throw new ConfigError(`config file ${full}: ${(error as Error).message}`);
+    }
+    const unknown = unknownKeys(configSchema, fromFile);
+    if (unknown.length > 0) {
+      throw new ConfigError(
+        `config file ${full}: ${unknown
+          .map((u) => `unknown setting ${u.path}${u.suggestion ? ` (did you mean ${u.suggestion}?)` : ""}`)
+          .join("; ")}; src/config.ts lists every setting with its default`,
+      );
     }
   }
 

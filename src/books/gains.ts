@@ -3,6 +3,7 @@ import { computeRoutedGains } from "../reconcile/routed-gains.ts";
 import { loadFormRows } from "../reconcile/store.ts";
 import type { Cents, FilingStatus, Method, Scope, YearResult } from "../tax/types.ts";
 import { loadStoredRows } from "./query.ts";
+import { missingPriceHint } from "./rows.ts";
 import { countOpenReviews } from "./store.ts";
 
 /**
@@ -49,7 +50,7 @@ export const computeStoredGains = async (
         missing.push({
           id: row.id,
           date: row.time.slice(0, 10),
-          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (import a price)`,
+          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (${missingPriceHint(w.slice("missing_price:".length), row.time)})`,
         });
     }
     return row;

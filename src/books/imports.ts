@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne } from "drizzle-orm";
+import { and, eq, inArray, like, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
@@ -91,3 +91,51 @@ export const importLedgerRows = async (
     return { inserted: args.rows.length, replaced: removed.length };
   });
 };
+
+/** One stored ledger import: its name, how many rows, and the span of their times. */
+export type LedgerImportInfo = { name: string; rows: number; first: Date; last: Date };
+
+/** The user's stored ledger imports, by name. */
+export const listLedgerImports = async (db: DbOrTx, userId: number): Promise<LedgerImportInfo[]> => {
+  const rows = await db
+    .select({
+      origin: ledgerRows.origin,
+      rows: sql<number>`count(*)::int`,
+      first: sql<Date>`min(${ledgerRows.time})`,
+      last: sql<Date>`max(${ledgerRows.time})`,
+    })
+    .from(ledgerRows)
+    .where(and(eq(ledgerRows.userId, userId), like(ledgerRows.origin, "import:%")))
+    .groupBy(ledgerRows.origin)
+    .orderBy(ledgerRows.origin);
+  return rows.map((r) => ({
+    name: r.origin.slice("import:".length),
+    rows: Number(r.rows),
+    first: new Date(r.first),
+    last: new Date(r.last),
+  }));
+};
+
+/**
+ * Removes the import `name` (every row it stored) and marks the ledger dirty from its earliest
+ * row less the matching window, so chain rows it paired with are rebuilt.
+ * @returns the number of rows removed (0: no such import).
+ */
+export const removeLedgerImport = async (
+  db: DbOrTx,
+  args: { userId: number; name: string; windowHours?: number },
+): Promise<number> =>
+  db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(ledgerRows)
+      .where(and(eq(ledgerRows.userId, args.userId), eq(ledgerRows.origin, `import:${args.name}`)))
+      .returning({ time: ledgerRows.time });
+    if (removed.length === 0) return 0;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const r of removed) earliest = Math.min(earliest, r.time.getTime());
+    await markLedgerDirty(tx, {
+      userId: args.userId,
+      from: new Date(earliest - (args.windowHours ?? 24) * 3_600_000),
+    });
+    return removed.length;
+  });

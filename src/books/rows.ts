@@ -1,5 +1,5 @@
 import type { Entry, Leg, TxClassification } from "../classify/types.ts";
-import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
+import { type LedgerRow, type LedgerRowType, USD } from "../ledger/types.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
 
 /**
@@ -11,6 +11,11 @@ export type UnitPrice = {
   source: string;
   rank: number;
   ageMs?: number | undefined;
+  /**
+   * The leg's whole USD value when the source gives it directly (an exchange export's subtotal):
+   * used as is instead of `quantity × usd`, so a file's value stays exact.
+   */
+  total?: Decimal | undefined;
   /** A caveat for review, e.g. a pool price where the trade is a large share of the pool. */
   warning?: { code: string; message: string } | undefined;
 };
@@ -21,6 +26,19 @@ export type UnitPrice = {
  */
 export type PriceLookup = ((leg: Leg, tx: { time: Date; blockNumber: bigint }) => UnitPrice | undefined) & {
   explain?: (leg: Leg, tx: { time: Date; blockNumber: bigint }) => string | undefined;
+};
+
+/**
+ * What to put in a price file for a missing price of `asset` (the canonical ledger id, which is
+ * what the file's `asset` column must name) on the date of `time`; for a chain's native coin
+ * the mapping that would make a symbol's prices serve it instead.
+ */
+export const missingPriceHint = (asset: string, time: string, symbol?: string): string => {
+  const line = `add the line "${asset},${time.slice(0, 10)},<USD per unit>" to a price file (header asset,time,usd) and run lotwise prices import FILE`;
+  const native = /^(evm:\d+):native$/.exec(asset);
+  return native && symbol && !symbol.includes(":")
+    ? `${line}, or map the coin to its symbol in the config (assets.tokens: {"${asset}": "${symbol}"}) so ${symbol}'s prices serve it`
+    : line;
 };
 
 /** Places kept when a quantity or value is split into shares (the last share takes the remainder). */
@@ -89,13 +107,13 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
           message: p.warning.message,
         });
       return p
-        ? { usd: leg.quantity.mul(p.usd), source: p.source, rank: p.rank, ageMs: p.ageMs ?? 0 }
+        ? { usd: p.total ?? leg.quantity.mul(p.usd), source: p.source, rank: p.rank, ageMs: p.ageMs ?? 0 }
         : undefined;
     };
     const noteMissing = (row: BuiltRow, leg: Leg, column: string) => {
       const what = leg.symbol.includes(leg.asset) ? leg.symbol : `${leg.symbol} (${leg.asset})`;
       const why = price.explain?.(leg, at);
-      const message = `missing price: ${what} at ${time}; ${column} set to 0 until a price is imported`;
+      const message = `missing price: ${what} at ${time}; ${column} set to 0 until a price is imported: ${missingPriceHint(leg.asset, time, leg.symbol)}`;
       row.warnings.push(`missing_price:${leg.asset}`);
       row.note = row.note ? `${row.note}; ${message}` : message;
       // The review item also says why each source had nothing.
@@ -232,6 +250,21 @@ const tradeRows = (
       });
       setUsd(row, leg, value(leg), "usdValue");
     }
+    return;
+  }
+  // USD for one asset (an exchange's buy or sell): a `buy` or `sell` row valued by the USD side.
+  if (e.outs.length === 1 && e.ins.length === 1 && (e.outs[0]!.asset === USD) !== (e.ins[0]!.asset === USD)) {
+    const buying = e.outs[0]!.asset === USD;
+    const cash = buying ? e.outs[0]! : e.ins[0]!;
+    const asset = buying ? e.ins[0]! : e.outs[0]!;
+    const row = newRow(
+      e,
+      buying ? "buy" : "sell",
+      buying
+        ? { inAsset: asset.asset, inQuantity: plain(asset.quantity) }
+        : { outAsset: asset.asset, outQuantity: plain(asset.quantity) },
+    );
+    setUsd(row, cash, value(cash), "usdValue");
     return;
   }
   const outVals = e.outs.map(value);

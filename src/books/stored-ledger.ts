@@ -8,6 +8,7 @@
 import type { DbOrTx } from "../../db/client.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import type { GainsWarning } from "../tax/types.ts";
+import { missingPriceHint } from "./rows.ts";
 import { countOpenReviews, loadLedgerRows } from "./store.ts";
 
 /** What the stored ledger says beyond its rows: price gaps and unreviewed transactions. */
@@ -39,7 +40,7 @@ export const readStoredLedger = async (
         notes.missingPrices.push({
           id: row.id,
           date: row.time.slice(0, 10),
-          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (import a price: lotwise prices import)`,
+          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (${missingPriceHint(w.slice("missing_price:".length), row.time)})`,
         });
       }
     }

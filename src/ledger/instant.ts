@@ -144,6 +144,11 @@ export const parseInstant = (s: string): Instant | undefined => {
 
 /** Why `s` is not an instant `parseInstant` accepts (for error messages). */
 export const explainInstant = (s: string): string => {
+  const date = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]|$)/.exec(s);
+  if (date) {
+    const [y, mo, d] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return `"${s}" is not a calendar date`;
+  }
   if (/^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(s)) {
     return `"${s}" has no UTC offset (add Z or an offset such as +00:00)`;
   }

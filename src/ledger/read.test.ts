@@ -132,7 +132,7 @@ describe("parseLedgerCsv()", () => {
     [
       "impossible date",
       ledger("a,2023-02-29T00:00:00Z,buy,w,,,BTC,1,100,,,,,"),
-      'l.csv:2: time: "2023-02-29T00:00:00Z" is not an ISO 8601 instant',
+      'l.csv:2: time: "2023-02-29T00:00:00Z" is not a calendar date',
     ],
     [
       "duplicate id",
@@ -166,11 +166,30 @@ describe("parseLedgerCsv()", () => {
     expect(e.message.startsWith(message)).toBe(true);
   });
 
-  test("the first problem in file order is the one reported", () => {
+  test("every bad row is reported, in file order, up to 10 and then a count", () => {
     const e = errorOf(
-      ledger("a,2024-01-01T00:00:00Z,buy,w,,,BTC,x,100,,,,,", "b,bad,buy,w,,,BTC,1,100,,,,,"),
+      ledger(
+        "a,2024-01-01T00:00:00Z,buy,w,,,BTC,x,100,,,,,",
+        "b,bad,buy,w,,,BTC,1,100,,,,,",
+        "c,2024-01-01T00:00:00Z,sell,w,BTC,1,,,1,,,,,zz:1",
+        "d,2023-02-29T00:00:00Z,buy,w,,,BTC,1,100,,,,,",
+      ),
     );
-    expect(e.message).toMatch(/^l\.csv:2: in_quantity:/);
+    expect(e.message).toBe(
+      [
+        'l.csv:2: in_quantity: "x" is not a plain decimal number',
+        'l.csv:3: time: "bad" is not an ISO 8601 instant such as 2025-03-04T15:20:00Z',
+        'l.csv:4: lots: no lot "zz" in the ledger',
+        'l.csv:5: time: "2023-02-29T00:00:00Z" is not a calendar date',
+      ].join("\n"),
+    );
+    const many = errorOf(
+      ledger(...Array.from({ length: 13 }, (_, i) => `r${i},2024-01-01T00:00:00Z,buy,w,,,BTC,-1,1,,,,,`)),
+    );
+    const lines = many.message.split("\n");
+    expect(lines).toHaveLength(11);
+    expect(lines[9]).toBe('l.csv:11: in_quantity: "-1" is negative; amounts are never negative');
+    expect(lines[10]).toBe("… and 3 more errors");
   });
 });
 

@@ -1,10 +1,12 @@
 /**
- * Streaming reader and validator of ledger CSV v1. Every problem stops the read with a
- * `UserInputError` (exit code 2) whose message is `FILE:LINE: column: what is wrong`; nothing is
- * returned for a file with any error.
+ * Streaming reader and validator of ledger CSV v1. Problems are `UserInputError`s (exit code 2)
+ * whose lines read `FILE:LINE: column: what is wrong`; nothing is returned for a file with any
+ * error. A header problem or a CSV syntax error stops the read at once; row problems are
+ * collected and reported together (the first `MAX_LEDGER_ERRORS`, then a count).
  */
 import { createReadStream } from "node:fs";
 import { UserInputError } from "../errors.ts";
+import { detectOtherFormat, otherFormatMessage } from "../formats/detect.ts";
 import { CsvSyntaxError, createCsvByteParser, createCsvParser } from "../utils/csv.ts";
 import { FIELD_OF_COLUMN, LEDGER_COLUMNS, type LedgerColumn, type LedgerRow } from "./types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, checkLedgerRow, parseLotsCell } from "./validate.ts";
@@ -14,6 +16,18 @@ const REQUIRED_COLUMNS: readonly LedgerColumn[] = ["id", "time", "type", "wallet
 
 /** Bytes per read from disk. 1 MiB keeps the parser's per-chunk overhead negligible. */
 const READ_CHUNK_BYTES = 1 << 20;
+
+/** Row problems listed in one failure, beyond which only a count is given. */
+export const MAX_LEDGER_ERRORS = 10;
+
+/** One failure listing `errors` (`FILE:LINE: column: problem` each), the first as its message. */
+export const ledgerErrors = (errors: readonly string[], trailer?: string): UserInputError => {
+  const more =
+    errors.length > MAX_LEDGER_ERRORS ? [`… and ${errors.length - MAX_LEDGER_ERRORS} more errors`] : [];
+  return new UserInputError(errors[0]!, {
+    meta: [...errors.slice(1, MAX_LEDGER_ERRORS), ...more, ...(trailer ? [trailer] : [])],
+  });
+};
 
 /** The error every ledger problem becomes. */
 export const ledgerError = (source: string, line: number, column: string, message: string): UserInputError =>
@@ -70,6 +84,8 @@ type LedgerCollector = {
   /** The byte fast path (see `RawLedgerRecord`); `false` sends the record through `record`. */
   plain: (buf: Buffer, start: number, end: number, line: number) => boolean;
   finish: () => LedgerRow[];
+  /** Row problems collected before a fatal error, so they are reported with it. */
+  pending: () => readonly string[];
 };
 
 /**
@@ -103,6 +119,10 @@ const createCollector = (
   onRaw?: RawRecordHandler,
 ): LedgerCollector => {
   const rows: LedgerRow[] = [];
+  /** Row problems so far (validating collector only). */
+  const errors: string[] = [];
+  const fail = (line: number, column: string, message: string) =>
+    errors.push(`${source}:${line}: ${column}: ${message}`);
   const firstLineOfId = new Map<string, number>();
   const shared = emptyRow();
   let fields: (keyof LedgerRow | undefined)[] | undefined;
@@ -113,6 +133,9 @@ const createCollector = (
 
   const readHeader = (cells: string[], line: number) => {
     headerLine = line;
+    const other = detectOtherFormat(cells, "ledger");
+    if (other)
+      throw ledgerError(source, line, "header", otherFormatMessage(other, "a ledger CSV v1 file", source));
     const seen = new Set<string>();
     fields = [];
     extras = [];
@@ -144,7 +167,8 @@ const createCollector = (
   const record = (cells: string[], line: number) => {
     if (fields === undefined) return readHeader(cells, line);
     if (cells.length !== width) {
-      throw ledgerError(source, line, "row", `${cells.length} cells, but the header has ${width}`);
+      if (onRow) throw ledgerError(source, line, "row", `${cells.length} cells, but the header has ${width}`);
+      return void fail(line, "row", `${cells.length} cells, but the header has ${width}`);
     }
     // Streaming hands out one reused object (its consumer copies what it keeps); otherwise a
     // fresh row. Every field exists on every row either way (one object shape).
@@ -167,10 +191,10 @@ const createCollector = (
     if (extra) row.extra = extra;
     if (onRow) return onRow(row);
     const problem = checkLedgerRow(row);
-    if (problem) throw ledgerError(source, line, problem.column, problem.message);
+    if (problem) return void fail(line, problem.column, problem.message);
     const earlier = firstLineOfId.get(row.id);
     if (earlier !== undefined)
-      throw ledgerError(source, line, "id", `duplicate id "${row.id}" (first on line ${earlier})`);
+      return void fail(line, "id", `duplicate id "${row.id}" (first on line ${earlier})`);
     firstLineOfId.set(row.id, line);
     rows.push(row);
   };
@@ -183,12 +207,25 @@ const createCollector = (
     for (const r of rows) {
       if (r.lots === undefined) continue;
       const selections = parseLotsCell(r.lots);
-      if (typeof selections === "string") throw ledgerError(source, r.line ?? 0, "lots", selections);
+      if (typeof selections === "string") {
+        fail(r.line ?? 0, "lots", selections);
+        continue;
+      }
       for (const s of selections) {
         if (!lotIds.has(s.lotId) && !s.lotId.startsWith(ALLOCATION_LOT_PREFIX)) {
-          throw ledgerError(source, r.line ?? 0, "lots", `no lot "${s.lotId}" in the ledger`);
+          fail(r.line ?? 0, "lots", `no lot "${s.lotId}" in the ledger`);
         }
       }
+    }
+    if (errors.length > 0) {
+      // In line order (lot references are checked after every row was read).
+      const lineOf = (e: string) => Number(/:(\d+): /.exec(e.slice(source.length))?.[1] ?? 0);
+      throw ledgerErrors(
+        errors
+          .map((e, i) => ({ e, i }))
+          .sort((a, b) => lineOf(a.e) - lineOf(b.e) || a.i - b.i)
+          .map((x) => x.e),
+      );
     }
     return rows;
   };
@@ -219,7 +256,15 @@ const createCollector = (
     return onRaw(raw);
   };
 
-  return { record, plain, finish };
+  const pending = (): readonly string[] => errors;
+
+  return { record, plain, finish, pending };
+};
+
+/** A fatal error, preceded by the row problems found before it. */
+const withEarlier = (collector: LedgerCollector, fatal: UserInputError): UserInputError => {
+  const earlier = collector.pending();
+  return earlier.length > 0 ? ledgerErrors([...earlier, fatal.message]) : fatal;
 };
 
 const csvError = (source: string, e: CsvSyntaxError, header: readonly string[] | undefined): UserInputError =>
@@ -241,7 +286,7 @@ export const parseLedgerCsv = (text: string, source = "ledger.csv"): LedgerRow[]
     parser.write(text);
     parser.end();
   } catch (e) {
-    if (e instanceof CsvSyntaxError) throw csvError(source, e, header);
+    if (e instanceof CsvSyntaxError) throw withEarlier(collector, csvError(source, e, header));
     throw e;
   }
   return collector.finish();
@@ -261,7 +306,7 @@ const readFileInto = async (path: string, source: string, collector: LedgerColle
     for await (const chunk of stream) parser.write(chunk as Buffer);
     parser.end();
   } catch (e) {
-    if (e instanceof CsvSyntaxError) throw csvError(source, e, header);
+    if (e instanceof CsvSyntaxError) throw withEarlier(collector, csvError(source, e, header));
     if (e instanceof UserInputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new UserInputError(`${source}: no such file`);

@@ -20,7 +20,7 @@ describe("parsePriceTime()", () => {
     expect(parsePriceTime("2024-02-29")).toEqual(new Date("2024-02-29T00:00:00Z"));
     expect(parsePriceTime("2024-03-01T10:00-05:00")).toEqual(new Date("2024-03-01T15:00:00Z"));
     expect(parsePriceTime("2024-03-01T15:00:00.250Z")).toEqual(new Date("2024-03-01T15:00:00.250Z"));
-    expect(parsePriceTime("2023-02-29")).toBe("'2023-02-29' is not a calendar date");
+    expect(parsePriceTime("2023-02-29")).toBe('"2023-02-29" is not a calendar date');
     expect(parsePriceTime("2024-03-01T15:00:00")).toBe(
       '"2024-03-01T15:00:00" has no UTC offset (add Z or an offset such as +00:00); a date alone (YYYY-MM-DD) means 00:00 UTC',
     );
@@ -78,7 +78,7 @@ describe("parsePriceFile()", () => {
       'prices.csv:3: time: "2021-01-10T12:00:00" has no UTC offset (add Z or an offset such as +00:00); a date alone (YYYY-MM-DD) means 00:00 UTC',
       "prices.csv:4: usd: '-5' is not a non-negative decimal number (digits with an optional fraction; no sign, exponent or separators)",
       "prices.csv:5: asset: is empty",
-      "prices.csv:6: time: '2021-02-30' is not a calendar date",
+      'prices.csv:6: time: "2021-02-30" is not a calendar date',
       "prices.csv:7: time: duplicate of line 2 (ETH at 2021-01-10T00:00:00.000Z)",
       "prices.csv:8: asset: 'foo:bar' is neither a symbol nor a chain asset id such as ethereum:0x… or evm:31337:0x…",
       "prices.csv:9: usd: '1e3' is not a non-negative decimal number (digits with an optional fraction; no sign, exponent or separators)",

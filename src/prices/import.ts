@@ -4,6 +4,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { type AssetIdentity, parseChainAssetId } from "../assets/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
+import { detectOtherFormat, otherFormatMessage } from "../formats/detect.ts";
 import { daysFromCivil, daysInMonth, explainInstant, parseInstant } from "../ledger/instant.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
@@ -25,8 +26,10 @@ import { replaceSourcePrices } from "./cache.ts";
  *   thousands separator.
  *
  * Errors read `FILE:LINE: column: what is wrong`; any error imports nothing. The rows are stored
- * with source `file:<file name>` and replace that source's earlier rows in one transaction, so
- * importing the same file again changes nothing, and an edited file replaces its old prices.
+ * with source `file:<name>`, where the name is `--name` when given, else the file's absolute path
+ * (so `y2024/prices.csv` and `./prices.csv` are two sources), and replace that source's earlier
+ * rows in one transaction: importing the same file again changes nothing, and an edited file
+ * replaces its old prices.
  */
 
 export const PRICE_FILE_COLUMNS = ["asset", "time", "usd"] as const;
@@ -45,7 +48,7 @@ export const parsePriceTime = (text: string): Date | string => {
   const m = DATE_ONLY.exec(text);
   if (m) {
     const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return `'${text}' is not a calendar date`;
+    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return `"${text}" is not a calendar date`;
     return new Date(daysFromCivil(y, mo, d) * 86_400_000);
   }
   const instant = parseInstant(text);
@@ -84,6 +87,11 @@ export const parsePriceFile = (
   const header = records[0];
   if (!header) {
     fail(1, "header", `the file is empty; expected the header ${PRICE_FILE_COLUMNS.join(",")}`);
+    return done();
+  }
+  const other = detectOtherFormat(header.cells, "prices");
+  if (other) {
+    fail(header.line, "header", otherFormatMessage(other, "a price file (asset,time,usd)", file));
     return done();
   }
   const columns = new Map<string, number>();
@@ -154,8 +162,15 @@ export const parsePriceFile = (
   return rows;
 };
 
-/** The `prices.source` of an imported file: `file:<base name>`. */
-export const fileSource = (filePath: string): string => `file:${path.basename(filePath)}`;
+/**
+ * The `prices.source` of an imported file: `file:<name>` when a name is given, else
+ * `file:<absolute path>` (what identifies the file; never its base name alone).
+ */
+export const fileSource = (filePath: string, name?: string): string =>
+  `file:${name ?? path.resolve(filePath)}`;
+
+/** Names a price import may take: letters, digits and `. _ - /` (a path-like label). */
+export const PRICE_IMPORT_NAME = /^[\w./-]+$/;
 
 export type ImportPriceFileResult = {
   source: string;
@@ -174,6 +189,8 @@ export type ImportPriceFileResult = {
 export const importPriceFile = async (args: {
   db: DbOrTx;
   file: string;
+  /** The import's name (`--name`). @defaultValue the file's absolute path */
+  name?: string | undefined;
   identity: AssetIdentity;
   /** `prices.stalenessHours`. @defaultValue 24 */
   stalenessHours?: number;
@@ -188,7 +205,11 @@ export const importPriceFile = async (args: {
     );
   }
   const rows = parsePriceFile(text, { file: args.file, identity: args.identity });
-  const source = fileSource(args.file);
+  if (args.name !== undefined && !PRICE_IMPORT_NAME.test(args.name))
+    throw new UserInputError(
+      `--name may use letters, digits, '.', '_', '-' and '/' only, got '${args.name}'`,
+    );
+  const source = fileSource(args.file, args.name);
   const { removed, earliestChange } = await replaceSourcePrices(
     args.db,
     source,

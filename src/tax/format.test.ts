@@ -128,6 +128,7 @@ describe("summary.json and the human summary", () => {
     expect(text).toMatch(/\n {2}16 +net gain or \(loss\) +1400\.00\n/);
     expect(text).toContain("Carryover to 2026: short-term 0.00, long-term 0.00");
     expect(text).toContain("Ordinary income: 123.45 ((no subtype) 3.45, staking 120.00)");
-    expect(text).toContain("Warnings: 1 (listed in summary.json)");
+    // The warnings themselves are printed, not only counted.
+    expect(text).toContain("Warnings: 1 (also in summary.json)\n  2025-03-01 s9: …\n");
   });
 });

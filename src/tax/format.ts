@@ -175,6 +175,9 @@ export const formatSummaryJson = (s: GainsSummary): string => `${JSON.stringify(
 
 const ZERO: PartTotals = { proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 };
 
+/** Warnings printed under the human summary; the rest are counted (all are in summary.json). */
+const SHOWN_WARNINGS = 20;
+
 /** Negative amounts in parentheses, as on the forms. */
 const usd = (c: Cents): string => (c < 0n ? `(${formatCents(-c)})` : formatCents(c));
 
@@ -228,7 +231,16 @@ export const formatHumanSummary = (s: GainsSummary): string => {
     ...lines.map((l) => `  ${l}`),
     `Carryover to ${s.taxYear + 1}: short-term ${formatCents(s.carryoverOut.shortTerm)}, long-term ${formatCents(s.carryoverOut.longTerm)}`,
     `Ordinary income: ${usd(s.ordinaryIncome.total)}${income ? ` (${income})` : ""}`,
-    `Warnings: ${s.warnings.length}${s.warnings.length > 0 ? " (listed in summary.json)" : ""}`,
+    `Warnings: ${s.warnings.length}${s.warnings.length > 0 ? " (also in summary.json)" : ""}`,
+    ...s.warnings
+      .slice(0, SHOWN_WARNINGS)
+      .map(
+        (w) =>
+          `  ${[w.date, w.id].filter((x) => x !== "").join(" ")}${w.date || w.id ? ": " : ""}${w.message}`,
+      ),
+    ...(s.warnings.length > SHOWN_WARNINGS
+      ? [`  … and ${s.warnings.length - SHOWN_WARNINGS} more in summary.json`]
+      : []),
     "",
   ].join("\n");
 };

@@ -92,6 +92,18 @@ describe("lotwise check", () => {
     expect(after.out).toContain("no differences");
     const left = JSON.parse((await cli("review", "list", "--json")).out) as { reason: string }[];
     expect(left.filter((r) => r.reason === "balance_difference")).toEqual([]);
+    // `--all` shows the decided transaction as resolved (before: decided items vanished from every list).
+    const all = JSON.parse((await cli("review", "list", "--all", "--json")).out) as unknown[];
+    expect(all).toContainEqual({
+      chain: "evm:31337",
+      tx,
+      reason: "decision",
+      message: "decided: income",
+      status: "resolved",
+    });
+    expect((await cli("review", "list", "--all")).out).toContain(
+      `evm:31337:${tx}  [decision] resolved\n  decided: income\n`,
+    );
   });
 
   test("an unknown wallet is a user error (exit 2)", async () => {

@@ -32,7 +32,9 @@ describe("lotwise CLI with a Solana wallet", () => {
     const cwd = offlineDir();
     const wallet = "solana:3xTPAZxmpwd8GrNEKApaTw6VH4jqJ31WFXUvQzgwhR7c";
     const add = await runCli(["wallets", "add", wallet], { cwd });
-    expect(add.stderr).toBe("");
+    expect(add.stderr).toBe(
+      `info  setting up the embedded database in ${path.join(cwd, ".lotwise", "pgdata")} (first run; takes a few seconds)\n`,
+    );
     expect(add.stdout).toBe(`added ${wallet}\n`);
 
     const sync = await runCli(["sync", "--rpc", `solana=${server.url}`], { cwd });

@@ -58,7 +58,7 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
   test("the swap becomes one priced swap row and the expected Form 8949 row", async () => {
     for (const args of [
       ["wallets", "add", WALLET],
-      ["prices", "import", path.join(dir, "prices.csv")],
+      ["prices", "import", path.join(dir, "prices.csv"), "--name", "prices.csv"],
       ["ledger", "import", path.join(dir, "exchange.csv"), "--name", "kraken"],
       ["sync"],
     ]) {

@@ -20,11 +20,12 @@ import {
   maxForm8949LineBytes,
 } from "../../tax/format.ts";
 import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
-import { parseUsdCents } from "../../tax/money.ts";
+import { formatCents, parseUsdCents } from "../../tax/money.ts";
 import {
   FILING_STATUSES,
   type FilingStatus,
   type Form8949Row,
+  type GainsSummary,
   type GainsWarning,
   METHODS,
   type Method,
@@ -237,6 +238,43 @@ const createOutputSet = () => {
   return { files, add, addSync, write, encode, reset, commit, abort };
 };
 
+/** True when the year has a disposal or income (a year of buys and transfers only has nothing to report). */
+const hasActivity = (s: GainsSummary): boolean =>
+  s.shortTerm.rows + s.longTerm.rows > 0 || s.ordinaryIncome.total !== 0n || s.warnings.length > 0;
+
+/**
+ * A ledger file the engine refused: read it again with the validating reader, which lists every
+ * bad row (up to its limit) instead of the first; any other failure stands as it was.
+ */
+const allLedgerErrors = async (file: string, error: unknown): Promise<never> => {
+  if (error instanceof UserInputError && error.message.startsWith(`${file}:`)) {
+    const { readLedgerFile } = await import("../../ledger/read.ts");
+    await readLedgerFile(file); // throws every problem when the file has any
+  }
+  throw error;
+};
+
+/** Where a run without carryover flags starts: every earlier year of the ledger is computed. */
+const FIRST_YEAR = 1900;
+
+/**
+ * What the run says about the carryover into `from` when no flag gave it: computed from the
+ * ledger's earlier years, or (none in the ledger) where to find it on last year's return.
+ */
+export const carryoverNote = (
+  from: number,
+  earliestPrior: number | undefined,
+  carryoverIn: { shortTerm: bigint; longTerm: bigint },
+): string =>
+  earliestPrior !== undefined
+    ? `Capital loss carryover into ${from} computed from the ledger's ${earliestPrior === from - 1 ? from - 1 : `${earliestPrior}–${from - 1}`}: ` +
+      `short-term ${formatCents(carryoverIn.shortTerm)}, long-term ${formatCents(carryoverIn.longTerm)} ` +
+      "(assuming each earlier year's taxable income absorbed its capital loss deduction; " +
+      `--carryover-st/--carryover-lt override it with your ${from - 1} return's figures).`
+    : `The ledger has no disposals before ${from}, so no carryover was computed. If your ${from - 1} return ` +
+      `carries a capital loss over, give it: --carryover-st (line 8) and --carryover-lt (line 13) of the ` +
+      `Capital Loss Carryover Worksheet in the ${from - 1} Schedule D instructions (Schedule D lines 6 and 14 of ${from}).`;
+
 /** Optional outputs removed from an output folder when a run does not produce them (no stale record). */
 const OPTIONAL_OUTPUTS = ["allocation.csv", "gifts.csv"];
 
@@ -270,22 +308,54 @@ export const register: RegisterCommand = (program, runtime) => {
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
       const carryoverSt = usdFlag("--carryover-st", flags.carryoverSt) ?? 0n;
       const carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
+      // Without either flag, the carryover into the first year comes from the ledger's earlier
+      // years: the run starts at FIRST_YEAR and reports only the years asked for.
+      const carryoverGiven =
+        command.getOptionValueSource("carryoverSt") === "cli" ||
+        command.getOptionValueSource("carryoverLt") === "cli";
+      const computeFrom = carryoverGiven ? years.from : FIRST_YEAR;
+      /** Earliest year before the report with a disposal in the ledger. */
+      let earliestPrior: number | undefined;
       const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);
       if (flags.tz !== undefined && !isTimeZone(flags.tz)) {
         throw new UserInputError(
           `--tz: unknown time zone "${flags.tz}" (use an IANA name such as America/New_York)`,
         );
       }
+      if (scope === "universal" && years.to >= 2025) {
+        runtime.out(
+          "Warning: --scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking (the default scope transition does it). Use universal only to compare.\n",
+        );
+      }
       const ledger = flags.ledger;
       let notes: StoredLedgerNotes | undefined;
       let storedRows: (LedgerRow & { origin: string })[] = [];
+      /** Rows the ledger holds (counted on the feed's last pass). */
+      let ledgerRows = 0;
       const feed: LedgerFeed =
         ledger !== undefined
-          ? (h) => streamLedgerFile(ledger, h.row, { onRaw: h.raw })
+          ? (h) => {
+              ledgerRows = 0;
+              return streamLedgerFile(
+                ledger,
+                (row) => {
+                  ledgerRows++;
+                  h.row(row);
+                },
+                {
+                  onRaw: (raw) => {
+                    const taken = h.raw(raw);
+                    if (taken) ledgerRows++;
+                    return taken;
+                  },
+                },
+              ).catch((e) => allLedgerErrors(ledger, e));
+            }
           : async (h) => {
               const stored = await loadStoredLedger({ command, runtime });
               notes = stored.notes;
               storedRows = stored.rows;
+              ledgerRows = stored.rows.length;
               for (const row of stored.rows) h.row(row);
             };
       // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
@@ -317,9 +387,18 @@ export const register: RegisterCommand = (program, runtime) => {
           return f;
         };
         const files: ResettableSink = {
-          form8949: (year, row) => outputs.encode(form8949.get(year)!, row),
-          gift: (year, gift) => outputs.write(giftsFile(year), giftLine(gift)),
+          form8949: (year, row) => {
+            if (year < years.from) {
+              if (earliestPrior === undefined || year < earliestPrior) earliestPrior = year;
+              return;
+            }
+            outputs.encode(form8949.get(year)!, row);
+          },
+          gift: (year, gift) => {
+            if (year >= years.from) outputs.write(giftsFile(year), giftLine(gift));
+          },
           reset: () => {
+            earliestPrior = undefined;
             for (const f of form8949.values()) outputs.reset(f);
             for (const f of gifts.values()) outputs.reset(f);
           },
@@ -328,7 +407,7 @@ export const register: RegisterCommand = (program, runtime) => {
         const report = await computeGainsStream(
           feed,
           {
-            fromYear: years.from,
+            fromYear: computeFrom,
             toYear: years.to,
             method,
             scope,
@@ -342,11 +421,15 @@ export const register: RegisterCommand = (program, runtime) => {
           },
           sink,
         );
+        // The years before the report only carried their loss carryover into it.
+        const prior = report.summaries.filter((s) => s.taxYear < years.from).at(-1);
+        report.summaries = report.summaries.filter((s) => s.taxYear >= years.from);
+        const carryoverIn = prior?.carryoverOut ?? { shortTerm: carryoverSt, longTerm: carryoverLt };
         if (routing) {
           const routed = await routing.finish(
             report,
             ledger !== undefined ? { kind: "file", path: ledger } : { kind: "rows", rows: storedRows },
-            { carryoverIn: { shortTerm: carryoverSt, longTerm: carryoverLt }, filingStatus, taxableIncome },
+            { carryoverIn, filingStatus, taxableIncome },
           );
           for (const [year, r] of routed.results)
             for (const row of r.form8949) outputs.encode(form8949.get(year)!, row);
@@ -358,6 +441,8 @@ export const register: RegisterCommand = (program, runtime) => {
           const f = await outputs.add(path.join(dirOf(s.taxYear), "summary.json"));
           outputs.write(f, formatSummaryJson(s));
         }
+        // The allocation happens on 2025-01-01: a report of earlier years has none to record.
+        if (years.to < 2025) report.allocation = undefined;
         if (report.allocation) {
           const f = await outputs.add(path.join(flags.out, "allocation.csv"));
           outputs.write(f, formatAllocationCsv(report.allocation));
@@ -372,7 +457,16 @@ export const register: RegisterCommand = (program, runtime) => {
           }
         }
 
-        for (const s of report.summaries) runtime.out(`${formatHumanSummary(s)}\n`);
+        if (ledgerRows === 0) {
+          runtime.out(
+            `The ledger${ledger !== undefined ? ` ${ledger}` : ""} has no rows (only a header, or nothing synced yet): every figure below is 0.\n`,
+          );
+        } else if (!carryoverGiven) runtime.out(`${carryoverNote(years.from, earliestPrior, carryoverIn)}\n`);
+        for (const s of report.summaries) {
+          if (ledgerRows > 0 && !hasActivity(s))
+            runtime.out(`${s.taxYear}: no disposals, gifts or income dated in this year in the ledger.\n`);
+          runtime.out(`${formatHumanSummary(s)}\n`);
+        }
         if (report.allocation) {
           const lots = new Set(report.allocation.map((e) => `${e.asset}\u0000${e.lotId}`)).size;
           runtime.out(

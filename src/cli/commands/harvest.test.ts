@@ -258,7 +258,12 @@ describe("lotwise harvest", () => {
       ).code,
     ).toBe(0);
     expect(
-      (await lotwise(["--config", config, "prices", "import", write("prices.csv", PRICES)], env)).code,
+      (
+        await lotwise(
+          ["--config", config, "prices", "import", write("prices.csv", PRICES), "--name", "prices.csv"],
+          env,
+        )
+      ).code,
     ).toBe(0);
     const r = await lotwise(["--config", config, "harvest", "--as-of", "2025-12-20", "--json"], env);
     expect(r.err).toBe("");

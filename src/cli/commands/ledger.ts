@@ -1,17 +1,23 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { UserInputError } from "../../errors.ts";
+import { TOOL_EXPORTS, type ToolExport } from "../../imports/tool-export.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
 import type { RegisterCommand } from "./types.ts";
 
 // Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
 let importLedgerRows: typeof import("../../books/imports.ts").importLedgerRows;
+let listLedgerImports: typeof import("../../books/imports.ts").listLedgerImports;
+let removeLedgerImport: typeof import("../../books/imports.ts").removeLedgerImport;
 let loadLedgerRows: typeof import("../../books/store.ts").loadLedgerRows;
 let readLedgerFile: typeof import("../../ledger/read.ts").readLedgerFile;
 let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+let formatToolCsv: typeof import("../../imports/tool-export.ts").formatToolCsv;
 const load = async () => {
-  ({ importLedgerRows } = await import("../../books/imports.ts"));
+  ({ formatToolCsv } = await import("../../imports/tool-export.ts"));
+  ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
   ({ loadLedgerRows } = await import("../../books/store.ts"));
   ({ readLedgerFile } = await import("../../ledger/read.ts"));
   ({ writeLedgerCsv } = await import("../../ledger/write.ts"));
@@ -32,20 +38,39 @@ export const register: RegisterCommand = (program, runtime) => {
 
   ledger
     .command("export")
-    .description("write the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads)")
+    .description(
+      "write the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads), or in Koinly's or CoinTracker's import format",
+    )
     .requiredOption("--out <file>", "CSV file to write")
+    .option(
+      "--format <format>",
+      "ledger | koinly (Koinly universal CSV) | cointracker (CoinTracker CSV)",
+      "ledger",
+    )
     .option(
       "--year <year>",
       "rows up to the end of this tax year (earlier years are kept: their lots carry into it)",
     )
-    .action(async (opts: { out: string; year?: string }, command) => {
+    .action(async (opts: { out: string; year?: string; format: string }, command) => {
       await load();
+      const format = opts.format.toLowerCase();
+      if (format !== "ledger" && !(TOOL_EXPORTS as readonly string[]).includes(format))
+        throw new UserInputError(
+          `--format '${opts.format}': unknown (supported: ledger, ${TOOL_EXPORTS.join(", ")})`,
+        );
       const year = parseYear(opts.year);
       const common = runtime.createCommon(command);
       const services = await openServices(common);
       await rebuildAndReport(services, () => {});
       const before = year === undefined ? undefined : new Date(Date.UTC(year + 1, 0, 1));
       const rows = await loadLedgerRows(services.database.db, services.userId, before);
+      if (format !== "ledger") {
+        await writeFile(path.resolve(opts.out), formatToolCsv(format as ToolExport, rows));
+        runtime.out(
+          `wrote ${rows.length} ledger rows to ${opts.out} as ${format === "koinly" ? "Koinly universal CSV" : "CoinTracker CSV"}\n`,
+        );
+        return;
+      }
       const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
         ...r,
         extra: {
@@ -65,10 +90,10 @@ export const register: RegisterCommand = (program, runtime) => {
   ledger
     .command("import")
     .description(
-      "import an exchange's history written as ledger CSV v1 (re-importing the same --name replaces it)",
+      "import an exchange's history written as ledger CSV v1; --name is required (re-importing the same --name replaces it; `lotwise import` reads exchanges' own formats)",
     )
     .argument("<file>", "ledger CSV v1 file")
-    .requiredOption("--name <name>", "a name for this import, e.g. coinbase")
+    .requiredOption("--name <name>", "required: a name for this import, e.g. coinbase")
     .action(async (file: string, opts: { name: string }, command) => {
       await load();
       if (!/^[\w.-]+$/.test(opts.name))
@@ -86,9 +111,60 @@ export const register: RegisterCommand = (program, runtime) => {
           common.config.classify.matchWindowHours,
         ),
       });
+      const times = rows.map((row) => row.time.slice(0, 10)).sort();
+      const wallets = [...new Set(rows.map((row) => row.wallet))].sort();
       runtime.out(
-        `imported ${r.inserted} rows as '${opts.name}'${r.replaced ? ` (replacing ${r.replaced})` : ""}\n`,
+        `imported ${r.inserted} rows from ${file} as '${opts.name}'` +
+          (rows.length > 0
+            ? ` (${times[0]} to ${times.at(-1)}; wallets ${wallets.join(", ")})`
+            : " (the file has no rows)") +
+          (r.replaced ? `, replacing the ${r.replaced} rows of the earlier import '${opts.name}'` : "") +
+          "\n",
       );
+      await rebuildAndReport(services, runtime.out);
+    });
+
+  ledger
+    .command("imports")
+    .description("list the stored ledger imports (`lotwise ledger import … --name NAME`)")
+    .action(async (_opts, command) => {
+      await load();
+      const common = runtime.createCommon(command);
+      const services = await openServices(common);
+      const list = await listLedgerImports(services.database.db, services.userId);
+      if (list.length === 0) {
+        runtime.out("no ledger imports yet: lotwise ledger import FILE --name NAME\n");
+        return;
+      }
+      for (const i of list)
+        runtime.out(
+          `${i.name}\t${i.rows} rows\t${i.first.toISOString().slice(0, 10)} to ${i.last.toISOString().slice(0, 10)}\n`,
+        );
+    });
+
+  ledger
+    .command("remove-import")
+    .description("remove a stored ledger import and every row it added")
+    .argument("<name>", "the import's --name")
+    .action(async (name: string, _opts, command) => {
+      await load();
+      const common = runtime.createCommon(command);
+      const services = await openServices(common);
+      const removed = await removeLedgerImport(services.database.db, {
+        userId: services.userId,
+        name,
+        windowHours: Math.max(
+          common.config.classify.bridgeWindowHours,
+          common.config.classify.matchWindowHours,
+        ),
+      });
+      if (removed === 0) {
+        const names = (await listLedgerImports(services.database.db, services.userId)).map((i) => i.name);
+        throw new UserInputError(
+          `no ledger import named '${name}'${names.length ? ` (stored: ${names.join(", ")})` : " (none is stored)"}`,
+        );
+      }
+      runtime.out(`removed the import '${name}' (${removed} rows)\n`);
       await rebuildAndReport(services, runtime.out);
     });
 

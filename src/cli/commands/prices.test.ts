@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -43,7 +43,7 @@ describe("lotwise prices", () => {
       "good.csv",
       "asset,time,usd\nETH,2021-01-10,1280.87109375\nbtc,2021-01-10T00:00:00Z,40254.21875\nETH,2021-01-11T05:00:00-05:00,1090.1453857421875\n",
     );
-    const first = await lotwise("prices", "import", good);
+    const first = await lotwise("prices", "import", good, "--name", "good.csv");
     expect(first).toEqual({ code: 0, out: `imported 3 prices from ${good} as file:good.csv\n`, err: "" });
     const rows = [
       { asset: "BTC", time: "2021-01-10T00:00:00.000Z", usd: "40254.21875", source: "file:good.csv" },
@@ -52,10 +52,10 @@ describe("lotwise prices", () => {
     ];
     expect(await listed()).toEqual(rows);
 
-    const again = await lotwise("prices", "import", good);
+    const again = await lotwise("prices", "import", good, "--name", "good.csv");
     expect(again).toEqual({
       code: 0,
-      out: `imported 3 prices from ${good} as file:good.csv (replacing 3 from an earlier import)\n`,
+      out: `imported 3 prices from ${good} as file:good.csv (replacing 3 prices from the earlier import file:good.csv)\n`,
       err: "",
     });
     expect(await listed()).toEqual(rows);
@@ -81,10 +81,10 @@ describe("lotwise prices", () => {
     expect((await lotwise("prices", "import", p)).code).toBe(0);
     file("edit.csv", "asset,time,usd\nSOL,2021-01-11,14.25\n");
     expect((await lotwise("prices", "import", p)).out).toBe(
-      `imported 1 price from ${p} as file:edit.csv (replacing 2 from an earlier import)\n`,
+      `imported 1 price from ${p} as file:${p} (replacing 2 prices from the earlier import file:${p})\n`,
     );
     const sol = await lotwise("prices", "list", "--asset", "sol");
-    expect(sol).toEqual({ code: 0, out: "SOL\t2021-01-11T00:00:00.000Z\t14.25\tfile:edit.csv\n", err: "" });
+    expect(sol).toEqual({ code: 0, out: `SOL\t2021-01-11T00:00:00.000Z\t14.25\tfile:${p}\n`, err: "" });
 
     const none = path.join(dir, "none.csv");
     expect(await lotwise("prices", "import", none)).toEqual({
@@ -92,8 +92,28 @@ describe("lotwise prices", () => {
       out: "",
       err: `lotwise: ${none}: cannot read the file: no such file\n`,
     });
+    expect((await lotwise("prices", "import", p, "--name", "a b")).err).toBe(
+      "lotwise: --name may use letters, digits, '.', '_', '-' and '/' only, got 'a b'\n",
+    );
     expect((await lotwise("prices", "list", "--limit", "0")).err).toBe(
       "lotwise: --limit expects a positive whole number, not '0'\n",
+    );
+  });
+
+  test("import: two files with the same base name in different folders are two imports", async () => {
+    mkdirSync(path.join(dir, "y2024"), { recursive: true });
+    const here = file("same.csv", "asset,time,usd\nDOGE,2023-01-01,0.07\n");
+    const there = file("y2024/same.csv", "asset,time,usd\nDOGE,2024-01-01,0.1\n");
+    expect((await lotwise("prices", "import", here)).out).toBe(
+      `imported 1 price from ${here} as file:${here}\n`,
+    );
+    // Before: keyed by the base name, this import deleted the 2023 price.
+    expect((await lotwise("prices", "import", there)).out).toBe(
+      `imported 1 price from ${there} as file:${there}\n`,
+    );
+    expect((await lotwise("prices", "list", "--asset", "DOGE")).out).toBe(
+      `DOGE\t2023-01-01T00:00:00.000Z\t0.07\tfile:${here}\n` +
+        `DOGE\t2024-01-01T00:00:00.000Z\t0.1\tfile:${there}\n`,
     );
   });
 });

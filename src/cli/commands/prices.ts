@@ -18,9 +18,9 @@ const load = async () => {
 };
 
 /**
- * `lotwise prices import FILE.csv` stores a USD price file (columns `asset,time,usd`; see
- * src/prices/import.ts for the rules) as source `file:<name>`, replacing that file's earlier
- * import. `lotwise prices list [--asset A] [--json]` shows stored prices (imported and cached).
+ * `lotwise prices import FILE.csv [--name N]` stores a USD price file (columns `asset,time,usd`;
+ * see src/prices/import.ts for the rules) as source `file:<N>` (default: the file's absolute
+ * path), replacing that source's earlier import and saying so. `lotwise prices list [--asset A] [--json]` shows stored prices (imported and cached).
  */
 export const register: RegisterCommand = (program, runtime) => {
   const prices = program.command("prices").description("import and list USD prices");
@@ -29,7 +29,11 @@ export const register: RegisterCommand = (program, runtime) => {
     .command("import")
     .description("import a USD price file: CSV with columns asset,time,usd (a date alone means 00:00 UTC)")
     .argument("<file>", "the CSV file")
-    .action(async (file: string, _opts, command) => {
+    .option(
+      "--name <name>",
+      "the import's name: re-importing under the same name replaces its prices (default: the file's absolute path)",
+    )
+    .action(async (file: string, opts: { name?: string }, command) => {
       await load();
       const common = runtime.createCommon(command);
       const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
@@ -37,12 +41,15 @@ export const register: RegisterCommand = (program, runtime) => {
       const r = await importPriceFile({
         db: services.database.db,
         file,
+        name: opts.name,
         identity,
         stalenessHours: common.config.prices.stalenessHours,
       });
       runtime.out(
         `imported ${r.rows} price${r.rows === 1 ? "" : "s"} from ${file} as ${r.source}` +
-          (r.replaced > 0 ? ` (replacing ${r.replaced} from an earlier import)` : "") +
+          (r.replaced > 0
+            ? ` (replacing ${r.replaced} price${r.replaced === 1 ? "" : "s"} from the earlier import ${r.source})`
+            : "") +
           "\n",
       );
       // The ledger follows its prices: reprice the rows the file changed (nothing when it changed none).

@@ -11,11 +11,16 @@ let reviewItems: typeof import("../../../db/schema/index.ts").reviewItems;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
 let decisions: typeof import("../../books/decisions.ts");
-const load = async () => {
+/** What `review list` needs: the database only. */
+const loadForList = async () => {
   ({ and, asc, eq } = await import("drizzle-orm"));
   ({ overrides, reviewItems } = await import("../../../db/schema/index.ts"));
-  decisions = await import("../../books/decisions.ts");
   ({ openServices } = await import("../../services.ts"));
+};
+/** What the commands that decide need: also the decisions and the ledger rebuild. */
+const load = async () => {
+  await loadForList();
+  decisions = await import("../../books/decisions.ts");
   ({ rebuildAndReport } = await import("../rebuild.ts"));
 };
 
@@ -50,7 +55,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--all", "include resolved items")
     .option("--json", "print JSON")
     .action(async (opts: { all?: boolean; json?: boolean }, command) => {
-      await load();
+      await loadForList();
       const common = runtime.createCommon(command);
       const { database, userId } = await openServices(common);
       const rows = await database.db
@@ -62,30 +67,64 @@ export const register: RegisterCommand = (program, runtime) => {
             : and(eq(reviewItems.userId, userId), eq(reviewItems.status, "open")),
         )
         .orderBy(asc(reviewItems.createdAt), asc(reviewItems.chain), asc(reviewItems.txHash));
+      // A decided transaction leaves the review queue (the rebuild no longer raises it): with
+      // --all, the user's decisions are the resolved items.
+      const resolved = opts.all
+        ? (
+            await database.db
+              .select()
+              .from(overrides)
+              .where(eq(overrides.userId, userId))
+              .orderBy(asc(overrides.id))
+          ).map((o) => {
+            const a = o.action as OverrideAction & { link?: string };
+            const what = [
+              `decided: ${a.as ?? JSON.stringify(a)}`,
+              a.to ? `to ${a.to}` : "",
+              a.subtype ? `subtype ${a.subtype}` : "",
+              o.note ? `note "${o.note}"` : "",
+            ]
+              .filter((x) => x !== "")
+              .join(", ");
+            return {
+              chain: o.chain ?? "",
+              tx: o.txHash ?? "",
+              reason: o.txHash ? "decision" : "rule",
+              message: o.txHash ? what : `rule #${o.id} ${JSON.stringify(o.rule)}: ${what}`,
+              status: "resolved",
+            };
+          })
+        : [];
+      const items = [
+        ...rows.map((r) => ({
+          chain: r.chain,
+          tx: r.txHash,
+          reason: r.reason,
+          message: r.message,
+          status: r.status,
+        })),
+        ...resolved,
+      ];
       if (opts.json) {
-        runtime.out(
-          `${JSON.stringify(
-            rows.map((r) => ({
-              chain: r.chain,
-              tx: r.txHash,
-              reason: r.reason,
-              message: r.message,
-              status: r.status,
-            })),
-            null,
-            2,
-          )}\n`,
-        );
+        runtime.out(`${JSON.stringify(items, null, 2)}\n`);
         return;
+      }
+      if (items.length === 0) {
+        runtime.out(opts.all ? "nothing to review and no decisions yet\n" : "nothing to review\n");
+        return;
+      }
+      for (const r of items) {
+        const ref = r.tx ? `${r.chain}:${r.tx}` : "(rule)";
+        runtime.out(
+          `${ref}  [${r.reason}]${r.status === "resolved" ? " resolved" : ""}\n  ${r.message.split("\n").join("\n  ")}\n`,
+        );
       }
       if (rows.length === 0) {
-        runtime.out("nothing to review\n");
+        runtime.out(`\nnothing open; ${resolved.length} resolved\n`);
         return;
       }
-      for (const r of rows)
-        runtime.out(`${r.chain}:${r.txHash}  [${r.reason}]\n  ${r.message.split("\n").join("\n  ")}\n`);
       runtime.out(
-        `\n${rows.length} item(s). Decide one with: lotwise review set <chain:tx> --as spend|sell|gift|income|transfer|ignore|spam, ` +
+        `\n${rows.length} open item(s)${resolved.length ? `, ${resolved.length} resolved` : ""}. Decide one with: lotwise review set <chain:tx> --as spend|sell|gift|income|transfer|ignore|spam, ` +
           "or pair two with: lotwise review link <departure> <arrival>\n",
       );
     });

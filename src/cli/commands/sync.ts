@@ -6,6 +6,8 @@ import type { RegisterCommand } from "./types.ts";
 // Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
 let parseWalletSpec: typeof import("../../../chains/registry.ts").parseWalletSpec;
 let walletKey: typeof import("../../../chains/registry.ts").walletKey;
+let resolveChain: typeof import("../../../chains/registry.ts").resolveChain;
+let rpcUrlFor: typeof import("../../../chains/registry.ts").rpcUrlFor;
 let listWallets: typeof import("../../../db/wallets.ts").listWallets;
 let syncWalletJob: typeof import("../../../workers/processors/sync-wallet.ts").syncWalletJob;
 let openServices: typeof import("../../services.ts").openServices;
@@ -16,7 +18,7 @@ let runBalanceCheck: typeof import("../../check/run.ts").runBalanceCheck;
 let checkSummary: typeof import("../../check/run.ts").checkSummary;
 const load = async () => {
   ({ requireWorker, withWorkers } = await import("../workers-check.ts"));
-  ({ parseWalletSpec, walletKey } = await import("../../../chains/registry.ts"));
+  ({ parseWalletSpec, walletKey, resolveChain, rpcUrlFor } = await import("../../../chains/registry.ts"));
   ({ listWallets } = await import("../../../db/wallets.ts"));
   ({ syncWalletJob } = await import("../../../workers/processors/sync-wallet.ts"));
   ({ openServices } = await import("../../services.ts"));
@@ -69,6 +71,26 @@ export const register: RegisterCommand = (program, runtime) => {
         if (targets.length === 0)
           throw new UserInputError("no wallets to sync: lotwise wallets add <chain>:<address>");
 
+        // In this process, a chain without an RPC endpoint is said once, before anything starts
+        // (workers in service mode use their own configuration).
+        if (!common.config.redisUrl || opts.inProcess) {
+          const missing = new Map<string, string[]>();
+          for (const w of targets) {
+            const chain = resolveChain(w.chain, { nativeSymbols: common.config.nativeSymbols });
+            if (rpc[w.chain] || rpcUrlFor(common.config.rpc, chain)) continue;
+            missing.set(chain.id, [...(missing.get(chain.id) ?? []), walletKey(w.chain, w.address)]);
+          }
+          if (missing.size > 0) {
+            throw new UserInputError(
+              [...missing]
+                .map(
+                  ([chain, ws]) =>
+                    `no RPC endpoint for ${chain} (${ws.length} wallet${ws.length === 1 ? "" : "s"}): pass --rpc ${chain}=URL or set rpc["${chain}"] in the config file`,
+                )
+                .join("\n") + "\nnothing was synced",
+            );
+          }
+        }
         await requireWorker(services.queue, syncWalletJob);
         const runs = await Promise.all(
           targets.map(async (w) => {
@@ -115,7 +137,8 @@ export const register: RegisterCommand = (program, runtime) => {
             runtime.out(
               `${r.key}: ${x.transactions} transactions, ${x.movements} movements, ` +
                 `${x.rpcCalls} RPC calls, ${x.cacheHits} cached${x.syncedTo ? `, final through ${x.syncedTo}` : ""}\n` +
-                `${x.historyStart ? `  history from block ${x.historyStart.block}: ${x.historyStart.reason}\n` : ""}`,
+                `${x.historyStart ? `  history from block ${x.historyStart.block}: ${x.historyStart.reason}\n` : ""}` +
+                `${x.staking ? `  staking: ${x.staking.accounts} stake account(s), ${x.staking.rewards} new reward(s)${x.staking.throughEpoch !== undefined ? ` through epoch ${x.staking.throughEpoch}` : ""}\n` : ""}`,
             );
           } else {
             failed++;

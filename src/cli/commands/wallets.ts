@@ -24,19 +24,41 @@ export const register: RegisterCommand = (program, runtime) => {
       "the address is an exchange deposit address (sends to it are transfers to that account)",
     )
     .action(async (specs: string[], opts: { label?: string; exchange?: boolean }, command) => {
-      const { parseWalletSpec, upsertWallet, openServices } = await deps();
+      const { parseWalletSpec, upsertWallet, findWallet, openServices } = await deps();
       const common = runtime.createCommon(command);
-      // Validate every spec before touching the database: a typo adds nothing.
-      const parsed = specs.map((s) => parseWalletSpec(s, { nativeSymbols: common.config.nativeSymbols }));
+      const chainOptions = { nativeSymbols: common.config.nativeSymbols };
+      // Validate every spec before touching the database: a typo adds nothing. A bare 0x address
+      // stands for every configured EVM chain where it has activity.
+      const parsed = [];
+      for (const s of specs) {
+        if (/^0x[0-9a-fA-F]{40}$/.test(s)) {
+          const { evmChainsWithActivity } = await import("../wallet-activity.ts");
+          const found = await evmChainsWithActivity(s, common);
+          for (const chain of found.active) parsed.push(parseWalletSpec(`${chain}:${s}`, chainOptions));
+          runtime.out(`${s}: ${found.summary}\n`);
+        } else parsed.push(parseWalletSpec(s, chainOptions));
+      }
       const { database, userId } = await openServices(common);
       for (const p of parsed) {
+        const before = await findWallet(database.db, userId, p.chain.id, p.address);
         await upsertWallet(database.db, userId, {
           chain: p.chain.id,
           address: p.address,
           ...(opts.label !== undefined ? { label: opts.label } : {}),
           ...(opts.exchange ? { kind: "exchange" as const } : {}),
         });
-        runtime.out(`added ${p.key}\n`);
+        if (!before) runtime.out(`added ${p.key}\n`);
+        else {
+          const changes = [
+            opts.label !== undefined && opts.label !== before.label ? `label '${opts.label}'` : "",
+            opts.exchange && before.kind !== "exchange" ? "kind exchange" : "",
+          ].filter((x) => x !== "");
+          runtime.out(
+            changes.length > 0
+              ? `${p.key} already exists: set ${changes.join(", ")}\n`
+              : `${p.key} already exists (nothing changed)\n`,
+          );
+        }
       }
     });
 
@@ -45,7 +67,12 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("list wallets")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }, command) => {
-      const { listWallets, walletKey, openServices } = await deps();
+      // Listing needs no chain registry (viem): only the database.
+      const [{ listWallets }, { walletKey }, { openServices }] = await Promise.all([
+        import("../../../db/wallets.ts"),
+        import("../../../chains/wallet-key.ts"),
+        import("../../services.ts"),
+      ]);
       const common = runtime.createCommon(command);
       const { database, userId } = await openServices(common);
       const rows = await listWallets(database.db, userId);

@@ -1,0 +1,59 @@
+import { describe, expect, test } from "vitest";
+import { createAssetIdentity } from "../assets/index.ts";
+import { UserInputError } from "../errors.ts";
+import { parseLedgerCsv } from "../ledger/read.ts";
+import { parsePriceFile } from "../prices/import.ts";
+import { parseFormText } from "../reconcile/parse.ts";
+
+/** A file that is clearly another format gets "this looks like X; use `…`", not "unknown column". */
+const KRAKEN = '"txid","refid","time","type","subtype","aclass","asset","amount","fee","balance"\n';
+const COINBASE =
+  "Timestamp,Transaction Type,Asset,Quantity Transacted,Spot Price Currency,Spot Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes\n";
+const FORM =
+  "broker,account,asset_code,asset_name,units,date_acquired,date_sold,proceeds,cost_basis,term\nCoinbase,1,ETH,Ether,1,2024-01-01,2025-01-01,100,50,long\n";
+const LEDGER =
+  "id,time,type,wallet,in_asset,in_quantity,usd_value\nb1,2024-01-01T00:00:00Z,buy,cb:main,ETH,1,100\n";
+
+const messageOf = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof UserInputError) return e.message;
+    throw e;
+  }
+  throw new Error("expected an error");
+};
+
+describe("files of another format", () => {
+  const identity = createAssetIdentity();
+  test("the ledger reader names exchange exports, 1099-DA files and price files", () => {
+    expect(messageOf(() => parseLedgerCsv(KRAKEN, "k.csv"))).toBe(
+      "k.csv:1: header: this looks like a Kraken ledgers export, not a ledger CSV v1 file; use `lotwise import k.csv --account NAME`",
+    );
+    expect(messageOf(() => parseLedgerCsv(COINBASE, "c.csv"))).toBe(
+      "c.csv:1: header: this looks like a Coinbase transaction history export, not a ledger CSV v1 file; use `lotwise import c.csv --account NAME`",
+    );
+    expect(messageOf(() => parseLedgerCsv(FORM, "f.csv"))).toBe(
+      "f.csv:1: header: this looks like a Form 1099-DA CSV, not a ledger CSV v1 file; use `lotwise forms import f.csv --account NAME`",
+    );
+    expect(messageOf(() => parseLedgerCsv("asset,time,usd\nETH,2024-01-01,1\n", "p.csv"))).toBe(
+      "p.csv:1: header: this looks like a USD price file, not a ledger CSV v1 file; use `lotwise prices import p.csv`",
+    );
+    // A ledger with a genuinely unknown column still gets the column error.
+    expect(messageOf(() => parseLedgerCsv("id,time,type,wallet,colour\n", "l.csv"))).toMatch(
+      /^l\.csv:1: colour: unknown column/,
+    );
+  });
+
+  test("the price file and 1099-DA readers do the same", () => {
+    expect(messageOf(() => parsePriceFile(LEDGER, { file: "l.csv", identity }))).toBe(
+      [
+        "l.csv:1: header: this looks like a ledger CSV v1 file, not a price file (asset,time,usd); use `lotwise ledger import l.csv --name NAME` or `lotwise gains --ledger l.csv`",
+        "nothing was imported",
+      ].join("\n"),
+    );
+    expect(messageOf(() => parseFormText(KRAKEN, { source: "k.csv" }))).toBe(
+      "k.csv:1: header: this looks like a Kraken ledgers export, not a Form 1099-DA CSV; use `lotwise import k.csv --account NAME`\nnothing was imported",
+    );
+  });
+});
