@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe("lotwise demo serves the dashboard", () => {
-  test("prints the URL and a key; the dashboard shows the demo's books; Ctrl-C stops it", {
+  test("prints the URL and a key; the dashboard shows the demo's books; Ctrl-C stops it (exit 130)", {
     timeout: 600_000,
   }, async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-demo-serve-"));
@@ -81,7 +81,11 @@ describe("lotwise demo serves the dashboard", () => {
     await page.screenshot({ path: path.join(shots, "harvest.png"), fullPage: true });
     expect(errors).toEqual([]);
 
+    // Ctrl-C: the CLI's interrupt handling closes everything and exits 130, as for `lotwise serve`.
     demo.child.kill("SIGINT");
-    expect(await demo.exited).toBe(0);
+    expect(await demo.exited).toBe(130);
+    expect(demo.output()).toContain(
+      "lotwise demo: interrupted (SIGINT): the demo chain (anvil) and the dashboard are stopped",
+    );
   });
 });
