@@ -83,9 +83,10 @@ export const loadStoredLedger = async (args: {
   /** Return no rows instead of failing when the stored ledger is empty. */
   allowEmpty?: boolean;
 }): Promise<{ rows: (LedgerRow & { origin: string })[]; notes: StoredLedgerNotes }> => {
-  const [{ rebuildAndReport }, { loadLedgerRows, countOpenReviews }] = await Promise.all([
+  const [{ rebuildAndReport }, { loadLedgerRows, countOpenReviews }, { exportUsd }] = await Promise.all([
     import("../rebuild.ts"),
     import("../../books/store.ts"),
+    import("../../utils/decimal.ts"),
   ]);
   const services = await commandServices(args.command, args.runtime);
   await rebuildAndReport(services, () => {});
@@ -95,6 +96,9 @@ export const loadStoredLedger = async (args: {
     openReviews: await countOpenReviews(services.database.db, services.userId),
   };
   const rows = stored.map(({ warnings, priceSources, ...row }) => {
+    // The rounding `lotwise ledger export` writes, so gains here equal gains on the export.
+    if (row.usdValue !== undefined) row.usdValue = exportUsd(row.usdValue);
+    if (row.feeUsd !== undefined) row.feeUsd = exportUsd(row.feeUsd);
     // Where the USD values came from, as `lotwise ledger export` writes it (reports count them).
     const usd = row.usdValue !== undefined ? priceSources.usd_value : undefined;
     const fee = row.feeUsd !== undefined ? priceSources.fee_usd : undefined;

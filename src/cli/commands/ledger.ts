@@ -10,13 +10,16 @@ let removeLedgerImport: typeof import("../../books/imports.ts").removeLedgerImpo
 let loadLedgerRows: typeof import("../../books/store.ts").loadLedgerRows;
 let readLedgerFile: typeof import("../../ledger/read.ts").readLedgerFile;
 let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
+let streamLedgerCsv: typeof import("../../ledger/write.ts").streamLedgerCsv;
+let exportUsd: typeof import("../../utils/decimal.ts").exportUsd;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
 const load = async () => {
   ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
   ({ loadLedgerRows } = await import("../../books/store.ts"));
   ({ readLedgerFile } = await import("../../ledger/read.ts"));
-  ({ writeLedgerCsv } = await import("../../ledger/write.ts"));
+  ({ writeLedgerCsv, streamLedgerCsv } = await import("../../ledger/write.ts"));
+  ({ exportUsd } = await import("../../utils/decimal.ts"));
   ({ openServices } = await import("../../services.ts"));
   ({ rebuildAndReport } = await import("../rebuild.ts"));
 };
@@ -35,7 +38,7 @@ export const register: RegisterCommand = (program, runtime) => {
   ledger
     .command("export")
     .description("write the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads)")
-    .requiredOption("--out <file>", "CSV file to write")
+    .requiredOption("--out <file>", "CSV file to write ('-': standard output)")
     .option(
       "--year <year>",
       "rows up to the end of this tax year (earlier years are kept: their lots carry into it)",
@@ -50,6 +53,9 @@ export const register: RegisterCommand = (program, runtime) => {
       const rows = await loadLedgerRows(services.database.db, services.userId, before);
       const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
         ...r,
+        // No more USD digits than carry meaning (gains on the stored ledger round the same way).
+        ...(r.usdValue !== undefined ? { usdValue: exportUsd(r.usdValue) } : {}),
+        ...(r.feeUsd !== undefined ? { feeUsd: exportUsd(r.feeUsd) } : {}),
         extra: {
           x_price_source: priceSources.usd_value ?? "",
           x_fee_price_source: priceSources.fee_usd ?? "",
@@ -57,6 +63,12 @@ export const register: RegisterCommand = (program, runtime) => {
           x_origin: origin,
         },
       }));
+      if (opts.out === "-") {
+        // CSV on stdout, nothing else there (the count goes to the log).
+        streamLedgerCsv(runtime.out, out);
+        common.logger.info("ledger exported", { rows: rows.length });
+        return;
+      }
       await writeLedgerCsv(path.resolve(opts.out), out);
       const warned = rows.filter((r) => r.warnings.length > 0).length;
       runtime.out(
