@@ -62,7 +62,7 @@ describe("lotwise ledger imports", () => {
       out: "",
       err: "lotwise: no ledger import named 'kraken' (stored: coinbase)\n",
     });
-  });
+  }, 240_000);
 
   test("export --out - writes CSV to stdout with no more USD digits than carry meaning; stored and file gains agree", async () => {
     const data = "data2";
@@ -97,7 +97,7 @@ describe("lotwise ledger imports", () => {
     const read = (d: string) => readFileSync(path.join(d, "form8949.csv"), "utf8");
     expect(read(stored)).toBe(read(fromFile));
     expect(read(stored)).toContain(",300.01,251.00,,,49.01,short,I,");
-  });
+  }, 240_000);
 
   test("file-system problems are sentences naming the path and what to do", async () => {
     const f = file("fs.csv", ["b1,2024-01-02T00:00:00Z,buy,cb:main,,,ETH,1,2000"]);
