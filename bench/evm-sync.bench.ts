@@ -188,7 +188,7 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
 }
 
 /** The late-start scenario (see the module comment): the first-activity search against a scan from 0. */
-const lateStart = async (ctx: {
+export const lateStart = async (ctx: {
   args: string[];
   anvil: string;
   dev: ReturnType<typeof createDevClient>;

@@ -73,6 +73,8 @@ export type SyncWalletResult = {
   syncedTo?: string | undefined;
   /** Where the wallet's history scan starts and why (EVM: first-activity search or --from-block). */
   historyStart?: { block: string; method: string; reason: string } | undefined;
+  /** Solana: stake accounts the wallet controls and the rewards this sync stored (through `throughEpoch`). */
+  staking?: { accounts: number; rewards: number; throughEpoch?: number | undefined } | undefined;
 };
 
 /** Each chain family folder exports one of these from its `index.ts`. */

@@ -4,6 +4,7 @@ import type { ApiContext } from "../src/api/context.ts";
 import { createGainsCache } from "../src/api/gains-cache.ts";
 import { createApiServer } from "../src/api/server.ts";
 import type { Api } from "../src/api/types.ts";
+import { assetOptionsFromConfig, createAssetIdentity } from "../src/assets/index.ts";
 import type { Common } from "../src/common.ts";
 import { createLocalScheduler } from "../src/schedule/local.ts";
 import { runEventsFor } from "../src/sync/events.ts";
@@ -30,6 +31,7 @@ export const createTestApi = async (args: {
     database,
     start: (userId) => startSyncRun({ db: database.db, dispatcher, userId, trigger: "schedule" }),
   });
+  const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
   const ctx: ApiContext = {
     common,
     database,
@@ -37,7 +39,8 @@ export const createTestApi = async (args: {
     dispatcher,
     scheduler,
     events: runEventsFor(common),
-    gainsCache: createGainsCache({ db: database.db }),
+    gainsCache: createGainsCache({ db: database.db, displaySymbol: (a) => identity.displaySymbol(a) }),
+    identity,
   };
   const app = await createApiServer(ctx, { queuePrefix: args.queuePrefix });
   common.shutdown.add("test api", () => app.close());

@@ -20,6 +20,12 @@
  *   the slot, else staketaxcsv's `get_block_time` recording (a UTC string, converted), else null.
  * - `getInflationReward` (one address, `{ epoch }`): staketaxcsv's `_get_inflation_reward`
  *   recordings; an (address, epoch) not recorded is a JSON-RPC error (never a made-up null).
+ * - `getEpochSchedule`: mainnet's schedule (432,000 slots per epoch, no warm-up: the recorded
+ *   rewards' effective slots are epoch × 432,000). `getEpochInfo`: **derived** from the head slot
+ *   (`getSlot`) with that schedule.
+ * - `getProgramAccounts` (stake program, `memcmp` on the staker or withdrawer field): nothing is
+ *   recorded, so it lists only the `stakeAccounts` a test hands the replay — **hand-built**
+ *   accounts that tests must label as such — and otherwise none.
  * - `getHealth`, and JSON-RPC batches of any of these.
  *
  * Faults (each bounded by `times`): HTTP 429, a response delayed past the client's timeout, a
@@ -65,8 +71,28 @@ export type ReplayFault =
 /** Which requests a fault hits: at most `times`, every `every`-th one (default 1) of `method` (default any). */
 export type FaultScope = { times: number; every?: number; method?: string };
 
+/**
+ * A stake account for `getProgramAccounts` — hand-built by a test (no such answer is recorded):
+ * its authorities and delegation epochs, shaped like a node's `jsonParsed` stake account.
+ */
+export type HandBuiltStakeAccount = {
+  pubkey: string;
+  staker: string;
+  withdrawer: string;
+  lamports: number;
+  voter: string;
+  activationEpoch: number;
+  /** Undefined: never deactivated. */
+  deactivationEpoch?: number;
+};
+
+/** Mainnet's epoch schedule. */
+const SLOTS_PER_EPOCH = 432_000;
+
 export type ReplayOptions = {
   fixturesDir?: string;
+  /** Hand-built stake accounts `getProgramAccounts` lists (see `HandBuiltStakeAccount`). */
+  stakeAccounts?: HandBuiltStakeAccount[];
   faults?: ReplayFault[];
   /** Bench only: `count` synthetic signatures for `wallet`, replaying its recorded transactions. */
   synthetic?: { wallet: string; count: number };
@@ -407,6 +433,73 @@ export const startSolanaReplay = async (options: ReplayOptions = {}): Promise<Re
           };
         }
         return ok(recorded);
+      }
+      case "getEpochSchedule":
+        return ok({
+          firstNormalEpoch: 0,
+          firstNormalSlot: 0,
+          leaderScheduleSlotOffset: SLOTS_PER_EPOCH,
+          slotsPerEpoch: SLOTS_PER_EPOCH,
+          warmup: false,
+        });
+      case "getEpochInfo": {
+        const slot = head === undefined ? maxSlot : Math.min(head, maxSlot);
+        return ok({
+          absoluteSlot: slot,
+          blockHeight: slot,
+          epoch: Math.floor(slot / SLOTS_PER_EPOCH),
+          slotIndex: slot % SLOTS_PER_EPOCH,
+          slotsInEpoch: SLOTS_PER_EPOCH,
+        });
+      }
+      case "getProgramAccounts": {
+        const cfg = (params[1] ?? {}) as { filters?: { memcmp?: { offset: number; bytes: string } }[] };
+        const memcmp = cfg.filters?.find((f) => f.memcmp)?.memcmp;
+        const list =
+          String(params[0]) !== "Stake11111111111111111111111111111111111111"
+            ? []
+            : (options.stakeAccounts ?? []).filter(
+                (a) =>
+                  memcmp &&
+                  ((memcmp.offset === 12 && a.staker === memcmp.bytes) ||
+                    (memcmp.offset === 44 && a.withdrawer === memcmp.bytes)),
+              );
+        return ok(
+          list.map((a) => ({
+            pubkey: a.pubkey,
+            account: {
+              data: {
+                parsed: {
+                  info: {
+                    meta: {
+                      authorized: { staker: a.staker, withdrawer: a.withdrawer },
+                      lockup: { custodian: "11111111111111111111111111111111", epoch: 0, unixTimestamp: 0 },
+                      rentExemptReserve: "2282880",
+                    },
+                    stake: {
+                      creditsObserved: 0,
+                      delegation: {
+                        activationEpoch: String(a.activationEpoch),
+                        deactivationEpoch: String(a.deactivationEpoch ?? "18446744073709551615"),
+                        stake: String(a.lamports - 2282880),
+                        voter: a.voter,
+                        warmupCooldownRate: 0.25,
+                      },
+                    },
+                  },
+                  type: "delegated",
+                },
+                program: "stake",
+                space: 200,
+              },
+              executable: false,
+              lamports: a.lamports,
+              owner: "Stake11111111111111111111111111111111111111",
+              rentEpoch: 0,
+              space: 200,
+            },
+          })),
+        );
       }
       case "getTokenAccountsByOwner": {
         const filter = (params[1] ?? {}) as { programId?: string };

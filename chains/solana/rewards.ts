@@ -1,9 +1,15 @@
 import { PublicKey } from "@solana/web3.js";
 import type { DbOrTx } from "../../db/client.ts";
 import { getCursor, saveTransactionsWithMovements, setCursor } from "../store.ts";
-import { RpcProviderError } from "../transport.ts";
+import { isMethodUnsupported, RpcProviderError } from "../transport.ts";
 import { SOL_DECIMALS } from "./normalize.ts";
-import { getBlockTime, type SolanaRpc } from "./rpc.ts";
+import { call, getBlockTime, type SolanaRpc } from "./rpc.ts";
+import {
+  findStakeAccounts,
+  loadStakeAccounts,
+  rememberStakeAccounts,
+  type StakeAccountRef,
+} from "./stake.ts";
 
 /**
  * Staking rewards: the protocol credits inflation rewards to stake accounts at each epoch
@@ -143,4 +149,67 @@ export const syncStakingRewards = async (args: {
     await setCursor(db, { walletId, source, chain, position: { epoch } });
   }
   return found;
+};
+
+export type StakingSyncResult = {
+  /** Stake accounts the wallet controls (remembered across syncs). */
+  accounts: number;
+  /** Rewards stored by this sync. */
+  rewards: number;
+  /** Last epoch whose rewards can exist (the current epoch − 1). */
+  throughEpoch?: number | undefined;
+};
+
+/**
+ * Staking rewards of one wallet: remembers the stake accounts `found` (from the wallet's stake
+ * instructions) and those `getProgramAccounts` lists for it (when the node offers the method),
+ * then asks `getInflationReward` for every remembered account from its activation epoch (else the
+ * epoch of the first transaction that showed it) through the last finished epoch, or its
+ * deactivation epoch, whichever is earlier. Epochs already asked are skipped (per-account cursor).
+ * An account whose start epoch is unknown is asked from the current epoch on (and logged).
+ */
+export const syncWalletStaking = async (args: {
+  db: DbOrTx;
+  rpc: SolanaRpc;
+  chain: string;
+  walletId: number;
+  wallet: string;
+  /** Stake accounts seen in the wallet's transactions during this sync. */
+  found: readonly StakeAccountRef[];
+  onUnsupported?: (method: string) => void;
+  onProgress?: (detail: string) => void;
+}): Promise<StakingSyncResult> => {
+  const { db, rpc, chain, walletId } = args;
+  let listed: StakeAccountRef[] = [];
+  try {
+    listed = await findStakeAccounts(rpc, args.wallet);
+  } catch (error) {
+    if (!isMethodUnsupported(error)) throw error;
+    args.onUnsupported?.("getProgramAccounts");
+  }
+  await rememberStakeAccounts(db, { walletId, chain, refs: [...args.found, ...listed] });
+  const accounts = await loadStakeAccounts(db, walletId);
+  if (accounts.length === 0) return { accounts: 0, rewards: 0 };
+  const schedule = await call(rpc, "getEpochSchedule", () => rpc.connection.getEpochSchedule());
+  const info = await call(rpc, "getEpochInfo", () => rpc.connection.getEpochInfo(rpc.commitment));
+  const last = info.epoch - 1;
+  let rewards = 0;
+  for (const ref of accounts) {
+    const from =
+      ref.activationEpoch ?? (ref.firstSlot !== undefined ? schedule.getEpoch(ref.firstSlot) : info.epoch);
+    const to = Math.min(last, ref.deactivationEpoch ?? last);
+    if (from > to) continue;
+    args.onProgress?.(`staking rewards of ${ref.account}, epochs ${from}–${to}`);
+    const stored = await syncStakingRewards({
+      db,
+      rpc,
+      chain,
+      walletId,
+      account: ref.account,
+      fromEpoch: from,
+      toEpoch: to,
+    });
+    rewards += stored.length;
+  }
+  return { accounts: accounts.length, rewards, throughEpoch: last };
 };

@@ -191,7 +191,7 @@ const classify = (rpc: SolanaRpc, what: string, error: unknown): unknown => {
 };
 
 /** Runs one call with lotwise's error mapping, retrying `RpcProviderError`s with backoff. */
-const call = <T>(rpc: SolanaRpc, what: string, fn: () => Promise<T>): Promise<T> =>
+export const call = <T>(rpc: SolanaRpc, what: string, fn: () => Promise<T>): Promise<T> =>
   withRetry(
     async () => {
       try {

@@ -17,6 +17,7 @@ import type { ChainInfo, SyncWalletArgs, SyncWalletResult } from "../types.ts";
 import { discoverTokenAccounts, loadTokenAccounts, saveTokenAccounts, signaturePages } from "./discover.ts";
 import { getFinalizedSlot, SOLANA_COMMITMENT } from "./finality.ts";
 import { type NormalizedSolanaTx, normalizeTransaction, SOL_DECIMALS } from "./normalize.ts";
+import { syncWalletStaking } from "./rewards.ts";
 import {
   createSolanaRpc,
   getBlockTime,
@@ -26,6 +27,7 @@ import {
   type SolanaRpc,
   type SolanaTransactionResponse,
 } from "./rpc.ts";
+import { type StakeAccountRef, stakeAccountsControlledIn, touchesStakeProgram } from "./stake.ts";
 import { cacheMints } from "./tokens.ts";
 
 /** Raw record kind of a Solana `getTransaction` answer (index −1: the whole transaction). */
@@ -99,6 +101,8 @@ export const syncSolanaWallet = async (
   const limit = createLimiter(common.config.sync.concurrency);
   const counts = { signatures: 0, transactions: 0, movements: 0, reused: 0 };
   const handled = new Set<string>();
+  /** Stake accounts the wallet's new transactions show it controlling. */
+  const stakeFound: StakeAccountRef[] = [];
 
   // Both calls only add to what the signatures give: a node (or proxy) that lacks them still syncs.
   let finalizedSlot: bigint | undefined;
@@ -167,6 +171,10 @@ export const syncSolanaWallet = async (
     const normalized: { n: NormalizedSolanaTx; time: Date }[] = [];
     for (const e of todo) {
       const tx = raws.get(e.signature) ?? fetched.get(e.signature)!;
+      if (touchesStakeProgram(tx)) {
+        for (const account of stakeAccountsControlledIn(tx, address))
+          stakeFound.push({ account, firstSlot: tx.slot, via: "tx" });
+      }
       const n = normalizeTransaction(tx, address, { knownTokenAccounts: known });
       normalized.push({ n, time: await blockTimeOf(rpc, n, e) });
     }
@@ -238,6 +246,23 @@ export const syncSolanaWallet = async (
     }
   }
 
+  // Staking rewards: credited to the wallet's stake accounts at epoch boundaries, with no transaction.
+  const staking = await syncWalletStaking({
+    db,
+    rpc,
+    chain: chain.id,
+    walletId: wallet.id,
+    wallet: address,
+    found: stakeFound,
+    onUnsupported: (method) =>
+      common.logger.warn(
+        `${method} is not supported by this endpoint: stake accounts are found from the wallet's own stake instructions only`,
+        { chain: chain.id, wallet: address },
+      ),
+    onProgress: (detail) => args.reportProgress({ done: counts.transactions, unit: "txs", detail }),
+  });
+  counts.movements += staking.rewards;
+
   const stats = transport.stats();
   common.logger.debug("solana sync done", {
     wallet: key,
@@ -255,6 +280,15 @@ export const syncSolanaWallet = async (
     // Transactions normalized from stored raw records (fetched earlier, e.g. by another wallet).
     cacheHits: counts.reused,
     syncedTo: finalizedSlot?.toString(),
+    ...(staking.accounts > 0
+      ? {
+          staking: {
+            accounts: staking.accounts,
+            rewards: staking.rewards,
+            throughEpoch: staking.throughEpoch,
+          },
+        }
+      : {}),
   };
 };
 

@@ -1,5 +1,6 @@
 import type { Database } from "../../db/client.ts";
 import type { JobQueue } from "../../workers/types.ts";
+import type { AssetIdentity } from "../assets/index.ts";
 import type { Common } from "../common.ts";
 import type { Scheduler } from "../schedule/schedules.ts";
 import type { RunEvents } from "../sync/events.ts";
@@ -16,6 +17,8 @@ export type ApiContext = {
   scheduler: Scheduler;
   events: RunEvents;
   gainsCache: GainsCache;
+  /** Asset ids ↔ symbols (config `assets`): form imports, harvest what-ifs, explanations. */
+  identity: AssetIdentity;
   /** Answers when Redis is reachable (`/readyz`); absent in embedded mode. */
   pingRedis?: (() => Promise<void>) | undefined;
 };

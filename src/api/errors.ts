@@ -50,7 +50,7 @@ export const createErrorHandler =
       return send(404, "not_found", error.shortMessage);
     if (error instanceof UserInputError) return send(400, "invalid_input", error.shortMessage);
     const fe = error as FastifyError;
-    if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+    if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE" || fe.code === "FST_REQ_FILE_TOO_LARGE")
       return send(413, "body_too_large", "the request body is too large");
     if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
       return send(415, "unsupported_media_type", "send JSON (content-type: application/json)");

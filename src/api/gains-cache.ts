@@ -4,7 +4,7 @@ import { ledgerVersion } from "../books/query.ts";
 
 /**
  * Gains of the stored ledger, cached per (user, options) and tagged with the user's ledger version
- * (bumped by database triggers on every ledger write, whoever writes): a request costs one
+ * (bumped by database triggers on every write of ledger rows or Form 1099-DA rows, whoever writes): a request costs one
  * primary-key lookup when nothing changed, and any ledger change makes the next request recompute.
  * Concurrent requests for the same entry share one computation.
  */
@@ -16,7 +16,12 @@ export type GainsCache = {
   stats: () => { hits: number; misses: number; entries: number };
 };
 
-export const createGainsCache = (args: { db: Db; maxEntries?: number }): GainsCache => {
+export const createGainsCache = (args: {
+  db: Db;
+  maxEntries?: number;
+  /** Display symbol of an asset id, for reconciliation explanations. */
+  displaySymbol?: ((asset: string) => string) | undefined;
+}): GainsCache => {
   const max = args.maxEntries ?? 256;
   const entries = new Map<string, { version: number; value: Promise<StoredGains> }>();
   let hits = 0;
@@ -34,7 +39,7 @@ export const createGainsCache = (args: { db: Db; maxEntries?: number }): GainsCa
         return { ...(await entry.value), cached: true, version };
       }
       misses++;
-      const value = computeStoredGains(args.db, userId, options);
+      const value = computeStoredGains(args.db, userId, options, { displaySymbol: args.displaySymbol });
       entries.set(key, { version, value });
       value.catch(() => entries.delete(key));
       while (entries.size > max) entries.delete(entries.keys().next().value!);

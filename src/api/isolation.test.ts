@@ -16,7 +16,8 @@ import type { Api } from "./types.ts";
 
 /**
  * Per-user isolation: user B, with a valid key, can neither read nor change anything of user A's
- * (wallets, ledger, review items and decisions, reports, sync runs, prices of A's assets), and
+ * (wallets, ledger, review items and decisions, forms and reconciliation, harvest, reports and
+ * their downloads, sync runs, prices of A's assets), and
  * A's ids answer B exactly as ids that do not exist: 404 `not_found`, never 403, no count leaks.
  */
 
@@ -25,7 +26,7 @@ let common: Common;
 let app: Api;
 let A: Awaited<ReturnType<typeof createTestUser>>;
 let B: Awaited<ReturnType<typeof createTestUser>>;
-const ids = { wallet: 0, decision: 0, report: 0, run: 0 };
+const ids = { wallet: 0, decision: 0, report: 0, run: 0, formImport: 0, formRow: 0 };
 const TX = "0x1111111111111111111111111111111111111111111111111111111111111111";
 const WALLET = "evm:31337:0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
@@ -112,6 +113,17 @@ beforeAll(async () => {
     state: "failed",
     error: "alice's RPC failed",
   });
+  // A's Form 1099-DA for the sale, reported on A's wallet.
+  const form = await app.inject({
+    method: "POST",
+    url: `/v1/forms/imports?account=${encodeURIComponent(WALLET)}&file=alice-1099da.csv`,
+    headers: { ...A.auth, "content-type": "text/csv" },
+    payload:
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term\nAliceBroker,A-1,ETH,1,2025-03-01,1500.00,1000.00,true,short\n",
+  });
+  expect(form.statusCode).toBe(201);
+  ids.formImport = form.json().importId;
+  ids.formRow = (await req(A, "GET", "/v1/forms/rows")).json().rows[0].id;
   const report = await req(A, "POST", "/v1/reports", { kind: "gains", year: 2025 });
   expect(report.statusCode).toBe(201);
   ids.report = report.json().id;
@@ -131,6 +143,17 @@ describe("user B cannot see or change user A's data", () => {
     expect((await req(A, "GET", `/v1/sync/runs/${ids.run}`)).json().wallets[0].error).toBe(
       "alice's RPC failed",
     );
+    expect((await req(A, "GET", "/v1/forms/imports")).json().imports).toHaveLength(1);
+    const rec = (await req(A, "GET", "/v1/reconcile?year=2025")).json();
+    expect(rec.reconciliation.classes.matched.count).toBe(1);
+    expect(rec.discrepancies[0].broker).toBe("AliceBroker");
+    const h = await req(A, "POST", "/v1/harvest", {
+      asOf: "2025-12-15",
+      prices: [{ asset: "ETH", time: "2025-12-15", usd: "900" }],
+    });
+    expect(h.json().year_so_far.short_term_rows).toBe(1);
+    const report = (await req(A, "GET", `/v1/reports/${ids.report}/report-form8949.csv`)).body;
+    expect(report).toContain("1500.00");
   });
 
   test("lists, counts and totals are B's own (empty)", async () => {
@@ -158,6 +181,32 @@ describe("user B cannot see or change user A's data", () => {
     expect((await req(B, "GET", "/v1/prices?asset=ETH")).json()).toEqual({ prices: [] });
     expect((await req(A, "GET", "/v1/prices?asset=ETH")).json().prices).toHaveLength(1);
     expect((await req(B, "GET", "/v1/prices/gaps")).json()).toEqual({ gaps: [] });
+    // Forms, reconciliation and harvest see only B's (nothing).
+    expect((await req(B, "GET", "/v1/forms/imports")).json()).toEqual({ imports: [] });
+    expect((await req(B, "GET", "/v1/forms/rows?year=2025")).json()).toEqual({ rows: [], total: 0 });
+    const rec = await req(B, "GET", "/v1/reconcile?year=2025");
+    expect(rec.statusCode).toBe(404);
+    expect(rec.json().message).toBe(
+      (await req(B, "GET", "/v1/reconcile?year=2024")).json().message.replace("2024", "2025"),
+    );
+    expect((await req(B, "GET", "/v1/reconcile/discrepancies.csv?year=2025")).statusCode).toBe(404);
+    const h = (
+      await req(B, "POST", "/v1/harvest", {
+        asOf: "2025-12-15",
+        prices: [{ asset: "ETH", time: "2025-12-15", usd: "900" }],
+        sells: [],
+      })
+    ).json();
+    expect(h.positions).toEqual([]);
+    expect(h.lots).toEqual([]);
+    expect(h.year_so_far.short_term_rows).toBe(0);
+    // A sale of A's ETH is not B's to simulate: B holds none.
+    const sell = await req(B, "POST", "/v1/harvest", {
+      asOf: "2025-12-15",
+      prices: [{ asset: "ETH", time: "2025-12-15", usd: "900" }],
+      sells: [{ asset: "ETH", quantity: "1", wallet: WALLET }],
+    });
+    expect(sell.statusCode).toBe(400);
     expect((await req(A, "GET", "/v1/prices/gaps")).json().gaps[0].asset).toBe("SECRETCOIN");
   });
 
@@ -171,7 +220,12 @@ describe("user B cannot see or change user A's data", () => {
     ["report", "GET", (id) => `/v1/reports/${id}`],
     ["report", "GET", (id) => `/v1/reports/${id}/form8949.csv`],
     ["report", "GET", (id) => `/v1/reports/${id}/summary.json`],
+    ["report", "GET", (id) => `/v1/reports/${id}/form8949.pdf`],
+    ["report", "GET", (id) => `/v1/reports/${id}/turbotax.csv`],
+    ["report", "GET", (id) => `/v1/reports/${id}/report-form8949.csv`],
     ["report", "DELETE", (id) => `/v1/reports/${id}`],
+    ["formImport", "DELETE", (id) => `/v1/forms/imports/${id}`],
+    ["formRow", "DELETE", (id) => `/v1/forms/rows/${id}`],
     ["run", "GET", (id) => `/v1/sync/runs/${id}`],
     ["run", "GET", (id) => `/v1/sync/runs/${id}/events`],
     ["run", "POST", (id) => `/v1/sync/runs/${id}/retry`],
@@ -207,6 +261,22 @@ describe("user B cannot see or change user A's data", () => {
     expect(sync.json().message).toBe(`no wallet ${ids.wallet}`);
     const imp = await req(B, "DELETE", "/v1/ledger/imports/chain");
     expect(imp.statusCode).toBe(404);
+    // A's wallet is no account of B's: B cannot file forms against it (same answer as a made-up one).
+    const csv =
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term\nB,1,ETH,1,2025-03-01,1.00,1.00,true,short\n";
+    const up = (account: string) =>
+      app.inject({
+        method: "POST",
+        url: `/v1/forms/imports?account=${encodeURIComponent(account)}`,
+        headers: { ...B.auth, "content-type": "text/csv" },
+        payload: csv,
+      });
+    const foreign = await up(WALLET);
+    const madeUp = await up("evm:31337:0x0000000000000000000000000000000000000001");
+    expect(foreign.statusCode).toBe(400);
+    expect(madeUp.statusCode).toBe(400);
+    expect(foreign.json().message).not.toContain("known wallets");
+    expect((await req(B, "DELETE", `/v1/forms?account=${encodeURIComponent(WALLET)}`)).statusCode).toBe(404);
   });
 
   test("after all of B's attempts, A's data is unchanged", async () => {
@@ -223,6 +293,9 @@ describe("user B cannot see or change user A's data", () => {
     expect((await req(A, "GET", "/v1/ledger")).json().rows.map((r: { id: string }) => r.id)).toEqual([
       "a-buy",
       "a-sell",
+    ]);
+    expect((await req(A, "GET", "/v1/forms/rows")).json().rows.map((r: { id: number }) => r.id)).toEqual([
+      ids.formRow,
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import fastifyMultipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
@@ -16,10 +17,13 @@ import { registerAdmin } from "./admin.ts";
 import { createKeyAuth } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError, createErrorHandler } from "./errors.ts";
+import { registerForms } from "./routes/forms.ts";
 import { registerGains } from "./routes/gains.ts";
+import { registerHarvest } from "./routes/harvest.ts";
 import { registerLedger } from "./routes/ledger.ts";
 import { registerMe } from "./routes/me.ts";
 import { registerPrices } from "./routes/prices.ts";
+import { registerReconcile } from "./routes/reconcile.ts";
 import { registerReports } from "./routes/reports.ts";
 import { registerReview } from "./routes/review.ts";
 import { registerSchedule } from "./routes/schedule.ts";
@@ -38,6 +42,9 @@ const ROUTES: readonly RegisterRoutes[] = [
   registerPrices,
   registerGains,
   registerReports,
+  registerForms,
+  registerReconcile,
+  registerHarvest,
   registerSchedule,
 ];
 
@@ -79,6 +86,11 @@ export const createApiServer = async (ctx: ApiContext, options: ApiServerOptions
   app.addContentTypeParser(["text/csv", "text/plain"], { parseAs: "string" }, (_req, body, done) =>
     done(null, body),
   );
+  // Form uploads may also come as multipart/form-data: one file, no larger than a body.
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: config.server.bodyLimitBytes, files: 1, fields: 10, fieldSize: 1000, parts: 12 },
+    throwFileSizeLimit: true,
+  });
   app.addHook("onResponse", async (request, reply) => {
     logger.info("request", {
       request_id: request.id,

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { createSyncDispatcher } from "../../workers/flow.ts";
 import { createBullScheduler } from "../../workers/schedulers.ts";
+import { assetOptionsFromConfig, createAssetIdentity } from "../assets/index.ts";
 import type { Common } from "../common.ts";
 import { createLocalScheduler } from "../schedule/local.ts";
 import type { Scheduler } from "../schedule/schedules.ts";
@@ -70,6 +71,7 @@ export const startService = async (
   }, 60_000);
   refresh.unref();
   common.shutdown.add("schedule refresh", () => clearInterval(refresh));
+  const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
   const ctx: ApiContext = {
     common,
     database,
@@ -77,7 +79,8 @@ export const startService = async (
     dispatcher,
     scheduler,
     events: runEventsFor(common),
-    gainsCache: createGainsCache({ db: database.db }),
+    gainsCache: createGainsCache({ db: database.db, displaySymbol: (a) => identity.displaySymbol(a) }),
+    identity,
     pingRedis,
   };
   const app = await createApiServer(ctx, options);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { classifications, ledgerRows, overrides, transactions } from "../../db/schema/index.ts";
-import type { OverrideAction } from "../classify/overrides.ts";
+import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import { UserInputError } from "../errors.ts";
 import { markLedgerDirty } from "./dirty.ts";
 
@@ -16,6 +16,14 @@ import { markLedgerDirty } from "./dirty.ts";
  * - a link: `{ rule: { link: [A, B] }, action: { as: "link" } }` and an unlink:
  *   `{ rule: { unlink: [A, B] }, action: { as: "unlink" } }` (`lotwise review link/unlink`).
  */
+
+/**
+ * A transaction or decision the user does not have (never says whether another user has it). A
+ * user error for the CLI (exit 2); the API answers 404.
+ */
+export class DecisionNotFoundError extends UserInputError {
+  override name = "DecisionNotFoundError";
+}
 
 export type DecisionArgs = {
   db: DbOrTx;
@@ -51,7 +59,7 @@ export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promi
     match = rows.filter((r) => !chain || r.origin === chain).map((r) => ({ chain: r.origin, txHash: r.id }));
   }
   if (match.length === 0)
-    throw new UserInputError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
+    throw new DecisionNotFoundError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
   if (match.length > 1)
     throw new UserInputError(
       `${hash} exists on ${match.map((m) => m.chain).join(" and ")}: write <chain>:${hash}`,
@@ -108,6 +116,30 @@ export const setTxDecision = async (
   return { chain: r.chain, txHash: r.txHash, id };
 };
 
+/**
+ * `lotwise review rule`: decides every matching unmatched movement, now and in future syncs.
+ * Adding a rule changes the rules' fingerprint, so the next build is a full one (nothing to mark).
+ * @throws UserInputError for a rule that matches on nothing.
+ */
+export const addRule = async (args: {
+  db: DbOrTx;
+  userId: number;
+  match: OverrideRule["match"];
+  action: OverrideAction;
+  note?: string | undefined;
+}): Promise<{ id: number; match: OverrideRule["match"] }> => {
+  const match = Object.fromEntries(
+    Object.entries(args.match).filter(([, v]) => v !== undefined && v !== ""),
+  ) as OverrideRule["match"];
+  if (Object.keys(match).length === 0)
+    throw new UserInputError("a rule needs at least one of counterparty, asset, chain, direction");
+  const [row] = await args.db
+    .insert(overrides)
+    .values({ userId: args.userId, rule: match, action: args.action, note: args.note ?? "" })
+    .returning({ id: overrides.id });
+  return { id: row!.id, match };
+};
+
 /** `lotwise review link A B` (or `unlink`): pairs (or forbids pairing) A's and B's halves. */
 export const setLink = async (
   args: DecisionArgs & { a: string; b: string; unlink: boolean },
@@ -154,7 +186,7 @@ export const removeDecision = async (args: DecisionArgs & { id: number }): Promi
     .delete(overrides)
     .where(and(eq(overrides.userId, userId), eq(overrides.id, args.id)))
     .returning();
-  if (!row) throw new UserInputError(`no decision ${args.id}`);
+  if (!row) throw new DecisionNotFoundError(`no decision ${args.id}`);
   const rule = row.rule as { link?: string[]; unlink?: string[] } | null;
   const refs =
     row.chain && row.txHash ? [`${row.chain}:${row.txHash}`] : (rule?.link ?? rule?.unlink ?? undefined);

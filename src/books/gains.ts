@@ -1,5 +1,6 @@
 import type { DbOrTx } from "../../db/client.ts";
-import { computeGains } from "../tax/gains.ts";
+import { computeRoutedGains } from "../reconcile/routed-gains.ts";
+import { loadFormRows } from "../reconcile/store.ts";
 import type { Cents, FilingStatus, Method, Scope, YearResult } from "../tax/types.ts";
 import { loadStoredRows } from "./query.ts";
 import { missingPriceHint } from "./rows.ts";
@@ -22,15 +23,25 @@ export type StoredGainsOptions = {
   timeZone?: string | undefined;
 };
 
-export type StoredGains = YearResult & { ledgerRows: number };
+export type StoredGains = YearResult & {
+  ledgerRows: number;
+  /** True when imported Forms 1099-DA of the year routed its rows to boxes G–L. */
+  routed: boolean;
+};
 
-/** @throws UserInputError when the stored ledger does not satisfy the engine (as `lotwise gains`). */
+/**
+ * The year's Form 1099-DA rows route its Form 8949 rows to boxes G–L as in `lotwise gains`
+ * (src/reconcile/routed-gains.ts).
+ * @throws UserInputError when the stored ledger does not satisfy the engine (as `lotwise gains`).
+ */
 export const computeStoredGains = async (
   db: DbOrTx,
   userId: number,
   options: StoredGainsOptions,
+  extra: { displaySymbol?: ((asset: string) => string) | undefined } = {},
 ): Promise<StoredGains> => {
   const stored = await loadStoredRows(db, userId);
+  const forms = await loadFormRows(db, userId, { taxYear: options.year });
   const openReviews = await countOpenReviews(db, userId);
   const missing: { id: string; date: string; message: string }[] = [];
   const rows = stored.map(({ warnings, priceSources: _p, origin: _o, ...row }) => {
@@ -44,7 +55,9 @@ export const computeStoredGains = async (
     }
     return row;
   });
-  const result = computeGains(rows, {
+  const result = await computeRoutedGains(rows, {
+    forms,
+    displaySymbol: extra.displaySymbol,
     year: options.year,
     method: options.method,
     scope: options.scope,
@@ -69,5 +82,6 @@ export const computeStoredGains = async (
     gifts: result.gifts,
     summary: result.summary,
     ledgerRows: rows.length,
+    routed: result.routed,
   };
 };

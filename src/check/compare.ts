@@ -1,6 +1,7 @@
 import type { DbOrTx } from "../../db/client.ts";
 import { Decimal, fromRaw } from "../utils/decimal.ts";
 import { explainedMoves, ledgerHoldings } from "./books.ts";
+import { saveReading, type WalletReading } from "./readings.ts";
 import type { AssetCheck, Cause, WalletCheck } from "./types.ts";
 
 /**
@@ -30,6 +31,8 @@ export type CompareDeps = {
   displaySymbol: (asset: string, onchainSymbol?: string | null) => string;
   /** Prices differences in USD; without it every difference is `unpriced`. */
   price?: PriceFn | undefined;
+  /** Keep the chain side of each wallet's check (readings.ts) so a ledger change can redo it without the node. */
+  remember?: boolean | undefined;
 };
 
 /** One chain asset as read from the chain, with the causes of chain ≠ indexed found so far. */
@@ -41,6 +44,11 @@ export type AssetRead = {
   chainRaw: bigint | undefined;
   indexedRaw: bigint;
   indexGap: Cause[];
+  /**
+   * Raw units of a recognized opening balance no transaction shows (a local dev chain's genesis
+   * pre-funding): the chain holds it, the ledger deliberately does not; not a difference.
+   */
+  openingRaw?: bigint | undefined;
 };
 
 const contractOf = (chainAsset: string) => {
@@ -48,20 +56,9 @@ const contractOf = (chainAsset: string) => {
   return tail === "native" ? undefined : tail;
 };
 
-export const compareWallet = async (
-  deps: CompareDeps,
-  w: {
-    wallet: string;
-    chain: string;
-    address: string;
-    walletId: number;
-    height: bigint;
-    time: Date;
-    method: string;
-    reads: readonly AssetRead[];
-  },
-): Promise<WalletCheck> => {
+export const compareWallet = async (deps: CompareDeps, w: WalletReading): Promise<WalletCheck> => {
   const { db, userId } = deps;
+  if (deps.remember) await saveReading(db, w);
   const { holdings: ledger, byTx } = await ledgerHoldings(db, {
     userId,
     walletId: w.walletId,
@@ -94,7 +91,8 @@ export const compareWallet = async (
     const chain = g.reads.reduce((s, r) => s.add(units(r.chainRaw ?? r.indexedRaw, r)), new Decimal(0));
     const indexed = g.reads.reduce((s, r) => s.add(units(r.indexedRaw, r)), new Decimal(0));
     const held = ledger.get(g.asset) ?? new Decimal(0);
-    const diff = chain.sub(held);
+    const opening = g.reads.reduce((s, r) => s.add(units(r.openingRaw ?? 0n, r)), new Decimal(0));
+    const diff = chain.sub(opening).sub(held);
     const causes: Cause[] = g.reads.flatMap((r) => r.indexGap);
     for (const r of unreadable) {
       causes.push({
@@ -186,6 +184,7 @@ export const compareWallet = async (
       chain: chain.toFixed(),
       indexed: indexed.toFixed(),
       ledger: held.toFixed(),
+      ...(opening.isZero() ? {} : { opening: opening.toFixed() }),
       difference: diff.toFixed(),
       differenceUsd: null,
       unpriced: false,

@@ -128,10 +128,22 @@ export const checkEvmWallet = async (args: EvmCheckArgs): Promise<WalletCheck> =
     const causes: Cause[] = r.indexGap;
     if (r.chainAsset === nativeId) {
       // A genesis allocation (dev chains, early mainnet sales) is a balance no transaction shows.
-      const genesis = noTraces
-        ? undefined
-        : (await readEvmBalances({ rpc, address, block: 0n, tokens: [] }).catch(() => undefined))?.native;
-      if (genesis !== undefined && genesis !== 0n && genesis === gap) {
+      const genesis = (await readEvmBalances({ rpc, address, block: 0n, tokens: [] }).catch(() => undefined))
+        ?.native;
+      let rest = gap;
+      if (genesis !== undefined && genesis !== 0n && chain.local) {
+        // A local dev chain pre-funds its accounts: a known opening balance, not an acquisition.
+        // Exactly the block-0 balance is recognized; anything else stays a difference.
+        const g = fromRaw(genesis, chain.nativeDecimals).toFixed();
+        r.openingRaw = genesis;
+        causes.push({
+          code: "opening_balance",
+          amount: g,
+          message: `the local dev chain pre-funded the address with ${g} ${chain.nativeSymbol} at genesis (block 0): a known opening balance, kept out of the ledger (no acquisition, no basis)`,
+        });
+        rest = gap - genesis;
+        if (rest === 0n) continue;
+      } else if (genesis !== undefined && genesis !== 0n && genesis === gap) {
         causes.push({
           code: "history_gap",
           amount,
@@ -139,19 +151,20 @@ export const checkEvmWallet = async (args: EvmCheckArgs): Promise<WalletCheck> =
         });
         continue;
       }
+      const restUnits = fromRaw(rest, chain.nativeDecimals).toFixed();
       causes.push(
         noTraces
           ? {
               code: "no_traces",
-              amount,
+              amount: restUnits,
               message:
                 `the node has no trace method (discovery: ${cursor.callsMode ?? "unknown"}, traces: ${cursor.traceMethod ?? "unknown"}): ` +
-                `internal ${chain.nativeSymbol} transfers of ${units.toFixed()} were not seen; use a tracing node or an explorer`,
+                `internal ${chain.nativeSymbol} transfers of ${restUnits} were not seen; use a tracing node or an explorer`,
             }
           : {
               code: "unknown",
-              amount,
-              message: `the ${chain.nativeSymbol} balance differs from the indexed movements by ${units.toFixed()}`,
+              amount: restUnits,
+              message: `the ${chain.nativeSymbol} balance differs from the indexed movements by ${restUnits}`,
             },
       );
       continue;

@@ -85,6 +85,11 @@ export const checkBalances = async (args: CheckBalancesArgs): Promise<CheckRepor
     wallets.push(result);
     args.onWallet?.(result);
   }
+  return summarize(checkedAt, wallets);
+};
+
+/** A report of wallet checks: counts and the USD total of the priced differences. */
+export const summarize = (checkedAt: string, wallets: WalletCheck[]): CheckReport => {
   let usd = new Decimal(0);
   for (const w of wallets) for (const a of w.assets) if (a.differenceUsd) usd = usd.add(a.differenceUsd);
   return {
@@ -102,6 +107,7 @@ export const describeDifference = (w: WalletCheck, a: WalletCheck["assets"][numb
   const causes = a.causes.map((c) => `${c.code}: ${c.message}`).join("; ");
   return (
     `${w.wallet} ${a.symbol} at ${w.chain === "solana" ? "slot" : "block"} ${w.height}: chain ${a.chain}, ` +
+    `${a.opening ? `opening balance ${a.opening} (kept out of the ledger), ` : ""}` +
     `ledger ${a.ledger}, difference ${a.difference}${usd}${causes ? `. Likely: ${causes}` : ""}`
   );
 };

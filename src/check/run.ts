@@ -6,7 +6,9 @@ import { rebasingAssets } from "../assets/rebasing.ts";
 import { createPriceService } from "../prices/service.ts";
 import type { Services } from "../services.ts";
 import { Decimal } from "../utils/decimal.ts";
-import { checkBalances, saveBalanceReviews } from "./index.ts";
+import { compareWallet } from "./compare.ts";
+import { checkBalances, type PriceFn, saveBalanceReviews, summarize } from "./index.ts";
+import { loadReadings } from "./readings.ts";
 import type { CheckReport, WalletCheck } from "./types.ts";
 
 /**
@@ -21,6 +23,54 @@ export type RunCheckArgs = {
   /** Write the differences as review items. @defaultValue true */
   save?: boolean;
   onWallet?: (check: WalletCheck) => void;
+};
+
+/** USD per unit through the price service, for the check's differences. */
+const priceFnOf =
+  (prices: ReturnType<typeof createPriceService>): PriceFn =>
+  async (queries) => {
+    const { results } = await prices.priceMany(
+      queries.map((q) => ({
+        asset: q.asset,
+        time: q.time,
+        hint: { chain: q.chain, blockNumber: q.blockNumber, contract: q.contract },
+      })),
+    );
+    return results.map((r) => (r.ok ? new Decimal(r.usd) : undefined));
+  };
+
+/**
+ * Redoes the balance check of every wallet with a stored chain reading (its last check) against
+ * the ledger as it is now, without the node, and updates the wallets' `balance_difference` review
+ * items: after a review decision, a price import or any rebuild, a difference the ledger now
+ * explains disappears and one it no longer explains appears. The chain side is what the node said
+ * at the checked height (it cannot change); a new sync moves the height and reads the node again.
+ * @returns the refreshed report (wallets without a reading are left out).
+ */
+export const refreshBalanceReviews = async (
+  services: Pick<Services, "common" | "database" | "userId">,
+): Promise<CheckReport> => {
+  const { common, database, userId } = services;
+  const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
+  const price = priceFnOf(createPriceService({ common, database }));
+  const wallets: WalletCheck[] = [];
+  for (const reading of await loadReadings(database.db, userId)) {
+    wallets.push(
+      await compareWallet(
+        {
+          db: database.db,
+          userId,
+          canonicalAsset: identity.canonicalAsset,
+          displaySymbol: identity.displaySymbol,
+          price,
+        },
+        reading,
+      ),
+    );
+  }
+  const report = summarize(new Date().toISOString(), wallets);
+  await saveBalanceReviews(database.db, userId, report);
+  return report;
 };
 
 export const runBalanceCheck = async (args: RunCheckArgs): Promise<CheckReport> => {
@@ -65,16 +115,8 @@ export const runBalanceCheck = async (args: RunCheckArgs): Promise<CheckReport> 
     rpcFor,
     extraTokens: (chain) => extra.get(chain) ?? [],
     rebasing: rebasingAssets(config.assets.tokens),
-    price: async (queries) => {
-      const { results } = await prices.priceMany(
-        queries.map((q) => ({
-          asset: q.asset,
-          time: q.time,
-          hint: { chain: q.chain, blockNumber: q.blockNumber, contract: q.contract },
-        })),
-      );
-      return results.map((r) => (r.ok ? new Decimal(r.usd) : undefined));
-    },
+    price: priceFnOf(prices),
+    remember: args.save ?? true,
     onWallet: args.onWallet,
   });
   if (args.save ?? true) await saveBalanceReviews(database.db, userId, report);
@@ -88,9 +130,11 @@ export const checkSummary = (report: CheckReport): string => {
     report.differences === 0
       ? "no differences"
       : `${report.differences} difference${report.differences === 1 ? "" : "s"} (≈ $${report.differenceUsd}; lotwise check for details)`;
+  const openings = report.wallets.reduce((n, w) => n + w.assets.filter((a) => a.opening).length, 0);
   return (
     `check: ${report.wallets.length - skipped} wallet${report.wallets.length - skipped === 1 ? "" : "s"}, ` +
     `${report.assets} asset${report.assets === 1 ? "" : "s"} against the chain: ${diff}` +
+    `${openings ? `, ${openings} opening balance${openings === 1 ? "" : "s"} recognized` : ""}` +
     `${skipped ? `, ${skipped} not checked` : ""}\n`
   );
 };

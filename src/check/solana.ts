@@ -1,9 +1,10 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import { SOL_DECIMALS, WSOL_MINT } from "../../chains/solana/normalize.ts";
 import { accountKeysOf, type SolanaTransactionResponse, type TokenBalance } from "../../chains/solana/rpc.ts";
 import type { ChainInfo, WalletRef } from "../../chains/types.ts";
-import { rawRecords, solanaTokenAccounts, transactions } from "../../db/schema/index.ts";
+import { movements, rawRecords, solanaTokenAccounts, transactions } from "../../db/schema/index.ts";
+import { STAKING_REWARD_EVIDENCE } from "../classify/decoders/rebase/decoder.ts";
 import { chunks } from "../utils/chunks.ts";
 import { fromRaw } from "../utils/decimal.ts";
 import { indexedAssets } from "./books.ts";
@@ -18,7 +19,9 @@ import type { Cause, WalletCheck } from "./types.ts";
  * and its token accounts (rent and wrapped SOL included, as the movements count them); each mint
  * = the token amounts of its accounts. Walking the transactions in order also shows where a
  * balance changed between two stored transactions (`history_gap`: a transaction the sync missed,
- * or history before the first stored one).
+ * or history before the first stored one). Staking rewards (`staking_reward` movements) are
+ * credited to the wallet's stake accounts, which no transaction of the wallet shows: they are
+ * added to the chain's SOL as the node reported them (`getInflationReward`).
  */
 
 type AccountState = { post: bigint; slot: bigint; signature: string };
@@ -134,10 +137,19 @@ export const checkSolanaWallet = async (
   const chainRaw = new Map<string, bigint>();
   const decimalsOf = new Map<string, number>();
   const solId = `${chain.id}:native`;
-  chainRaw.set(
-    solId,
-    [...lamports.values()].reduce((s, a) => s + a.post, 0n),
-  );
+  // Inflation rewards sit in the wallet's stake accounts (no transaction moves them): they are
+  // the wallet's, so its SOL on the chain counts them (from getInflationReward, per epoch).
+  const [rewarded] = await db
+    .select({ sum: sql<string | null>`sum(${movements.amount})::text` })
+    .from(movements)
+    .where(
+      and(
+        eq(movements.walletId, wallet.id),
+        eq(movements.evidence, STAKING_REWARD_EVIDENCE),
+        sql`${movements.blockNumber} <= ${height.toString()}`,
+      ),
+    );
+  chainRaw.set(solId, [...lamports.values()].reduce((s, a) => s + a.post, 0n) + BigInt(rewarded?.sum ?? "0"));
   decimalsOf.set(solId, SOL_DECIMALS);
   for (const t of tokens.values()) {
     const id = `${chain.id}:${t.mint}`;

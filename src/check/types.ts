@@ -20,6 +20,8 @@ export type CauseCode =
   | "position"
   /** Solana: the balance changed between two stored transactions (a transaction not synced); EVM: a genesis allocation. */
   | "history_gap"
+  /** A known opening balance kept out of the ledger (a local dev chain's genesis pre-funding): not a difference. */
+  | "opening_balance"
   /** Nothing lotwise can name. */
   | "unknown";
 
@@ -44,7 +46,12 @@ export type AssetCheck = {
   indexed: string;
   /** The ledger's holding in the wallet (its rows up to the height). */
   ledger: string;
-  /** chain − ledger (positive: the chain holds more than the ledger says). */
+  /**
+   * A recognized opening balance the ledger leaves out on purpose (a local dev chain's genesis
+   * pre-funding, exactly its block-0 balance); present only when not zero.
+   */
+  opening?: string | undefined;
+  /** chain − opening − ledger (positive: the chain holds more than the ledger says). */
   difference: string;
   /** |difference| × price at the height; null without a price (then `unpriced` is true). */
   differenceUsd: string | null;

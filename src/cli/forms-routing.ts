@@ -1,10 +1,43 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import type { GainsRouting } from "../reconcile/index.ts";
+import type { FormRow, GainsRouting } from "../reconcile/index.ts";
 import type { Method, Scope } from "../tax/types.ts";
 import { commandCommon, commandServices } from "./command-services.ts";
 import type { CliRuntime } from "./runtime.ts";
+
+/**
+ * The user's stored Form 1099-DA rows of `fromYear … toYear` and the display symbols for their
+ * explanations. With `--ledger FILE` and no database yet (no PostgreSQL URL, no embedded data
+ * folder), there can be no forms and nothing is opened.
+ */
+export const storedFormsFor = async (args: {
+  command: Command;
+  runtime: CliRuntime;
+  ledgerFile: string | undefined;
+  fromYear: number;
+  toYear: number;
+}): Promise<{ forms: FormRow[]; displaySymbol: (asset: string) => string }> => {
+  const common = commandCommon(args.command, args.runtime);
+  const none = { forms: [], displaySymbol: (a: string) => a };
+  if (
+    args.ledgerFile !== undefined &&
+    !common.config.databaseUrl &&
+    !existsSync(path.join(common.config.dataDir, "pgdata"))
+  )
+    return none;
+  const services = await commandServices(args.command, args.runtime);
+  const [{ loadFormRows }, { createAssetIdentity, assetOptionsFromConfig }] = await Promise.all([
+    import("../reconcile/index.ts"),
+    import("../assets/index.ts"),
+  ]);
+  const forms = (await loadFormRows(services.database.db, services.userId)).filter(
+    (f) => f.taxYear >= args.fromYear && f.taxYear <= args.toYear,
+  );
+  if (forms.length === 0) return none;
+  const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
+  return { forms, displaySymbol: (a) => identity.displaySymbol(a) };
+};
 
 /**
  * The Forms 1099-DA routing for a `lotwise gains` run: undefined when no form row of the user
@@ -20,25 +53,15 @@ export const formsRoutingFor = async (args: {
   method: Method;
   scope: Scope;
 }): Promise<GainsRouting | undefined> => {
-  const common = commandCommon(args.command, args.runtime);
-  if (
-    args.ledgerFile !== undefined &&
-    !common.config.databaseUrl &&
-    !existsSync(path.join(common.config.dataDir, "pgdata"))
-  )
-    return undefined;
-  const services = await commandServices(args.command, args.runtime);
-  const [{ loadFormRows, createGainsRouting }, { createAssetIdentity, assetOptionsFromConfig }] =
-    await Promise.all([import("../reconcile/index.ts"), import("../assets/index.ts")]);
-  const forms = await loadFormRows(services.database.db, services.userId);
+  const { forms, displaySymbol } = await storedFormsFor(args);
   if (forms.length === 0) return undefined;
-  const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
+  const { createGainsRouting } = await import("../reconcile/index.ts");
   return createGainsRouting({
     forms,
     fromYear: args.fromYear,
     toYear: args.toYear,
     method: args.method,
     scope: args.scope,
-    displaySymbol: (a) => identity.displaySymbol(a),
+    displaySymbol,
   });
 };

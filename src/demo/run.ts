@@ -26,8 +26,8 @@ export type DemoArgs = {
  * `lotwise demo`: starts anvil from node_modules, plays a two-wallet history over the 2025 tax
  * year (plus a 2023 purchase), then runs lotwise's own commands against it on an embedded
  * database in `<dir>/.lotwise` with in-process jobs — wallets, the Coinbase import, sync (which
- * classifies, prices from the chain's pools and builds the ledger), two review decisions, the
- * ledger export, the Coinbase Form 1099-DA import, `gains`, `reconcile`, a year-end price import and
+ * classifies, prices from the chain's pools and builds the ledger, then checks balances against
+ * the chain), two review decisions, the balance check again (no differences left), the ledger export, the Coinbase Form 1099-DA import, `gains`, `reconcile`, a year-end price import and
  * `harvest` — and leaves `ledger.csv`, `form8949.csv`, `summary.json`, `discrepancies.csv`,
  * `reconciliation.json`, `harvest.csv` and `harvest.json` in `<dir>`.
  */
@@ -129,6 +129,9 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
       "--note",
       "paid by a friend for work",
     );
+    // The two decisions close the check's two differences; the dev chain's genesis pre-funding
+    // of each wallet is a recognized opening balance, not a difference.
+    await lotwise("check");
     await lotwise("ledger", "export", "--out", path.join(dir, "ledger.csv"), "--year", "2025");
     // Coinbase's 1099-DA: gains then routes the reported sales to boxes H/K, and reconcile explains each difference.
     await lotwise("forms", "import", formFile, "--account", "coinbase:main");

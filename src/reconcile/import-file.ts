@@ -61,6 +61,25 @@ export const importFormFile = async (
     if (code === "EACCES") throw new UserInputError(`${file}: permission denied`);
     throw e;
   }
+  return importFormBytes({ ...args, file, bytes });
+};
+
+export type ImportFormBytesArgs = Omit<ImportFormFileArgs, "path"> & {
+  /** The name kept for `FILE:LINE` (an upload's file name). */
+  file: string;
+  /** The file's bytes (UTF-8). */
+  bytes: Buffer;
+};
+
+/**
+ * Imports a broker file's bytes (an upload) for an account wallet: as `importFormFile`, without
+ * the disk. @throws UserInputError as `importFormFile`.
+ */
+export const importFormBytes = async (
+  args: ImportFormBytesArgs,
+): Promise<ImportFormsResult & { format: FormFormat; rows: number; accountWallet: string }> => {
+  const { file, bytes } = args;
+  if (hasControlCharacter(file)) throw new UserInputError("the file name contains a control character");
   const accountWallet = normalizeAccountWallet(args.account, args.nativeSymbols);
   if (accountWallet === "")
     throw new UserInputError("--account: empty; name the account wallet, e.g. coinbase:main");

@@ -11,7 +11,13 @@
  */
 export { formAssetId, resolveFormAsset } from "./asset-names.ts";
 export { createGainsRouting, type GainsRouting } from "./gains-routing.ts";
-export { type ImportFormFileArgs, importFormFile, normalizeAccountWallet } from "./import-file.ts";
+export {
+  type ImportFormBytesArgs,
+  type ImportFormFileArgs,
+  importFormBytes,
+  importFormFile,
+  normalizeAccountWallet,
+} from "./import-file.ts";
 export { type LedgerInput, lookupLedgerRows } from "./ledger-input.ts";
 export type { LedgerRowInfo } from "./model.ts";
 export {
@@ -23,6 +29,7 @@ export {
   parseFormText,
 } from "./parse.ts";
 export { formTermOf, neededLedgerIds, type ReconcileYearInput, reconcileYear } from "./reconcile.ts";
+export { computeRoutedGains, type RoutedGainsOptions } from "./routed-gains.ts";
 export { type ReconcileArgs, type ReconcileRun, reconcile } from "./run.ts";
 export {
   type FormImportSummary,

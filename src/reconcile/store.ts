@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
+import { copyCell, copyOutPglite } from "../../db/copy.ts";
 import { form1099daImports, form1099daRows, ledgerRows, wallets } from "../../db/schema/index.ts";
 import { chunks } from "../utils/chunks.ts";
 import type { FormCheckbox, FormFormat, FormRow, FormTerm, ParsedFormRow } from "./types.ts";
@@ -149,25 +150,42 @@ export const importForms = async (db: DbOrTx, args: ImportFormsArgs): Promise<Im
     incoming.set(g, list);
   }
   return db.transaction(async (tx) => {
-    const brokers = [...new Set(args.rows.map((r) => r.broker))];
+    // Stored rows of the incoming transactions only, looked up by key through the key index (a
+    // file's cost does not grow with what other files stored before it).
+    const keysOf = new Map<string, { broker: string; account: string; keys: Set<string> }>();
+    for (const row of args.rows) {
+      const pair = `${row.broker}\u0000${row.brokerAccount}`;
+      let e = keysOf.get(pair);
+      if (!e) {
+        e = { broker: row.broker, account: row.brokerAccount, keys: new Set() };
+        keysOf.set(pair, e);
+      }
+      e.keys.add(transactionKeyOf(row));
+    }
     const stored = new Map<string, { id: number; fingerprint: string }[]>();
-    for (const part of chunks(brokers, CHUNK)) {
-      const rs = await tx
-        .select({
-          id: form1099daRows.id,
-          broker: form1099daRows.broker,
-          brokerAccount: form1099daRows.brokerAccount,
-          transactionKey: form1099daRows.transactionKey,
-          fingerprint: form1099daRows.fingerprint,
-        })
-        .from(form1099daRows)
-        .where(and(eq(form1099daRows.userId, userId), inArray(form1099daRows.broker, part)));
-      for (const r of rs) {
-        const g = groupKey(r.broker, r.brokerAccount, r.transactionKey);
-        if (!incoming.has(g)) continue;
-        const list = stored.get(g) ?? [];
-        list.push({ id: r.id, fingerprint: r.fingerprint });
-        stored.set(g, list);
+    for (const { broker, account, keys } of keysOf.values()) {
+      for (const part of chunks([...keys], CHUNK)) {
+        const rs = await tx
+          .select({
+            id: form1099daRows.id,
+            transactionKey: form1099daRows.transactionKey,
+            fingerprint: form1099daRows.fingerprint,
+          })
+          .from(form1099daRows)
+          .where(
+            and(
+              eq(form1099daRows.userId, userId),
+              eq(form1099daRows.broker, broker),
+              eq(form1099daRows.brokerAccount, account),
+              inArray(form1099daRows.transactionKey, part),
+            ),
+          );
+        for (const r of rs) {
+          const g = groupKey(broker, account, r.transactionKey);
+          const list = stored.get(g) ?? [];
+          list.push({ id: r.id, fingerprint: r.fingerprint });
+          stored.set(g, list);
+        }
       }
     }
     const toDelete: number[] = [];
@@ -306,7 +324,22 @@ export const loadFormRows = async (
   if (filter.accountWallet !== undefined) where.push(sql`account_wallet = ${filter.accountWallet}`);
   const tuples: string[][] = [];
   let after = 0;
-  for (;;) {
+  // PGlite: the whole selection as one COPY text (nulls read as empty, as below).
+  const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const copied = await copyOutPglite(
+    db,
+    `select ${FORM_ROW_COLUMNS.join(", ")} from lotwise_app.form1099da_rows where user_id = ${Number(userId)}${
+      filter.taxYear !== undefined ? ` and tax_year = ${Number(filter.taxYear)}` : ""
+    }${filter.accountWallet !== undefined ? ` and account_wallet = ${literal(filter.accountWallet)}` : ""}`,
+  );
+  if (copied) {
+    for (const cells of copied) {
+      for (let i = 0; i < cells.length; i++)
+        if (cells[i]!.includes("\\")) cells[i] = copyCell(cells[i]!) ?? "";
+      tuples.push(cells);
+    }
+  }
+  for (; !copied; ) {
     const result = rowsOf<{ rows: string | null }>(
       await db.execute(
         sql`select string_agg(${FORM_ROW_TEXT}, E'\x1e' order by id) as rows from (select * from ${form1099daRows}

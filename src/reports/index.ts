@@ -14,7 +14,7 @@ import { REPORT_FORMATS, type ReportFile, type ReportFormat, type ReportInput } 
 export { BOXES, type BoxInfo, type Form8949Box, formBox } from "./boxes.ts";
 export { FORM_8949_CSV_COLUMNS, renderForm8949Csv } from "./form8949-csv.ts";
 export { renderForm8949Pdf } from "./pdf.ts";
-export { prepareReport, priceSourcesOf } from "./prepare.ts";
+export { prepareReport, prepareRoutedReport, priceSourcesOf } from "./prepare.ts";
 export { type ScheduleDLine, scheduleDLines, sectionsOf } from "./sections.ts";
 export { renderTaxActCsv, TAXACT_COLUMNS } from "./taxact.ts";
 export { renderTurboTaxCsv, TURBOTAX_COLUMNS } from "./turbotax.ts";

@@ -1,5 +1,7 @@
 /** From ledger rows to a report's input: one tax year through the tax engine, plus its provenance. */
 import type { LedgerRow } from "../ledger/types.ts";
+import { computeRoutedGains } from "../reconcile/routed-gains.ts";
+import type { FormRow } from "../reconcile/types.ts";
 import { computeGains } from "../tax/gains.ts";
 import type { GainsOptions, GainsWarning } from "../tax/types.ts";
 import type { ReportInput } from "./types.ts";
@@ -39,6 +41,32 @@ export type PrepareReportOptions = Omit<GainsOptions, "fromYear" | "toYear"> & {
 export const prepareReport = (rows: readonly LedgerRow[], options: PrepareReportOptions): ReportInput => {
   const { extraWarnings, generatedAt, ...gains } = options;
   const result = computeGains(rows, gains);
+  const summary = { ...result.summary, warnings: [...result.summary.warnings, ...(extraWarnings ?? [])] };
+  return {
+    taxYear: options.year,
+    rows: result.form8949,
+    summary,
+    priceSources: priceSourcesOf(rows, options.year),
+    ledgerSource: options.source ?? "ledger.csv",
+    timeZone: options.timeZone,
+    generatedAt,
+  };
+};
+
+/**
+ * `prepareReport` with the user's imported Forms 1099-DA applied: the year's rows go to boxes
+ * G–L exactly as `lotwise gains` and `lotwise reconcile` route them (without form rows for the
+ * year, the same as `prepareReport`).
+ */
+export const prepareRoutedReport = async (
+  rows: readonly LedgerRow[],
+  options: PrepareReportOptions & {
+    forms: readonly FormRow[];
+    displaySymbol?: ((asset: string) => string) | undefined;
+  },
+): Promise<ReportInput> => {
+  const { extraWarnings, generatedAt, ...gains } = options;
+  const result = await computeRoutedGains(rows, gains);
   const summary = { ...result.summary, warnings: [...result.summary.warnings, ...(extraWarnings ?? [])] };
   return {
     taxYear: options.year,

@@ -1,21 +1,21 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { classifications, overrides, reviewItems } from "../../db/schema/index.ts";
+import * as books from "../books/decisions.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
-import { NonRetryableError, UserInputError } from "../errors.ts";
+import { UserInputError } from "../errors.ts";
 
 /**
- * The review queue and the user's decisions (per transaction, or rules matching movements), as
- * plain functions over `{ db, userId }`. Decisions are stored in `overrides` and survive re-syncs;
- * the caller rebuilds the ledger afterwards (they change it).
+ * The review queue and the user's decisions (per transaction, rules matching movements, links),
+ * as the API uses them. Every change goes through src/books/decisions.ts, the CLI's path (stored
+ * in `overrides`, surviving re-syncs, marking the ledger dirty where it changes); this module adds
+ * the listings and returns the stored decision. The caller rebuilds the ledger afterwards.
  */
 
 export const REVIEW_ACTIONS = ["spend", "sell", "gift", "income", "transfer", "ignore", "spam"] as const;
 
 /** A transaction or decision the user does not have (never says whether another user has it). */
-export class ReviewNotFoundError extends NonRetryableError {
-  override name = "ReviewNotFoundError";
-}
+export const ReviewNotFoundError = books.DecisionNotFoundError;
 
 export type ReviewItem = {
   chain: string;
@@ -92,58 +92,58 @@ const toDecision = (r: typeof overrides.$inferSelect): Decision => ({
   createdAt: r.createdAt,
 });
 
+export type DecisionContext = {
+  db: DbOrTx;
+  userId: number;
+  /** The matching window decisions mark the ledger dirty around, in hours (config `classify`). */
+  windowHours: number;
+};
+
+/** The matching window of a configuration (max of the bridge and match windows), in hours. */
+export const decisionWindowHours = (config: {
+  classify: { bridgeWindowHours: number; matchWindowHours: number };
+}): number => Math.max(config.classify.bridgeWindowHours, config.classify.matchWindowHours);
+
+const byId = async (db: DbOrTx, userId: number, id: number): Promise<Decision> => {
+  const [row] = await db
+    .select()
+    .from(overrides)
+    .where(and(eq(overrides.userId, userId), eq(overrides.id, id)));
+  return toDecision(row!);
+};
+
 /**
- * Decides one classified transaction (`<chain>:<hash>` or a bare hash), replacing an earlier
- * decision on it. @throws ReviewNotFoundError when the user has no such transaction;
- * UserInputError when a bare hash is on several chains.
+ * Decides one classified transaction (`<chain>:<hash>`, a bare hash or an import row id),
+ * replacing an earlier decision on it: `lotwise review set`'s path (src/books/decisions.ts), which
+ * marks the ledger dirty around it. @throws ReviewNotFoundError when the user has no such
+ * transaction; UserInputError when a bare hash is on several chains.
  */
 export const decideTransaction = async (
-  db: DbOrTx,
-  userId: number,
+  ctx: DecisionContext,
   args: { tx: string; action: OverrideAction },
 ): Promise<Decision> => {
   const action = checkAction(args.action);
-  const i = args.tx.lastIndexOf(":");
-  const chain = i > 0 ? args.tx.slice(0, i) : undefined;
-  const txHash = i > 0 ? args.tx.slice(i + 1) : args.tx;
-  const known = await db
-    .select({ chain: classifications.chain })
-    .from(classifications)
-    .where(and(eq(classifications.userId, userId), eq(classifications.txHash, txHash)));
-  const match = known.filter((k) => !chain || k.chain === chain);
-  if (match.length === 0) throw new ReviewNotFoundError(`unknown transaction ${args.tx}: sync first`);
-  if (match.length > 1)
-    throw new UserInputError(
-      `${txHash} exists on ${match.map((m) => m.chain).join(" and ")}: write <chain>:${txHash}`,
-    );
-  const on = match[0]!.chain;
-  return db.transaction(async (tx) => {
-    await tx
-      .delete(overrides)
-      .where(and(eq(overrides.userId, userId), eq(overrides.chain, on), eq(overrides.txHash, txHash)));
-    const [row] = await tx
-      .insert(overrides)
-      .values({ userId, chain: on, txHash, action, note: action.note ?? "" })
-      .returning();
-    return toDecision(row!);
-  });
+  const r = await books.setTxDecision({ ...ctx, ref: args.tx, action, note: action.note });
+  return byId(ctx.db, ctx.userId, r.id);
 };
 
-/** Adds a rule deciding every matching unmatched movement, now and in future syncs. @throws UserInputError */
+/** Adds a rule (`lotwise review rule`'s path). @throws UserInputError */
 export const addRule = async (
-  db: DbOrTx,
-  userId: number,
+  ctx: Omit<DecisionContext, "windowHours">,
   args: { match: OverrideRule["match"]; action: OverrideAction },
 ): Promise<Decision> => {
   const action = checkAction(args.action);
-  const match = Object.fromEntries(Object.entries(args.match).filter(([, v]) => v !== undefined && v !== ""));
-  if (Object.keys(match).length === 0)
-    throw new UserInputError("a rule needs at least one of counterparty, asset, chain, direction");
-  const [row] = await db
-    .insert(overrides)
-    .values({ userId, rule: match, action, note: action.note ?? "" })
-    .returning();
-  return toDecision(row!);
+  const r = await books.addRule({ ...ctx, match: args.match, action, note: action.note });
+  return byId(ctx.db, ctx.userId, r.id);
+};
+
+/** Links (or unlinks) two transactions' halves (`lotwise review link/unlink`'s path). */
+export const linkTransactions = async (
+  ctx: DecisionContext,
+  args: { a: string; b: string; unlink: boolean },
+): Promise<Decision> => {
+  const r = await books.setLink({ ...ctx, ...args });
+  return byId(ctx.db, ctx.userId, r.id);
 };
 
 export const listDecisions = async (db: DbOrTx, userId: number): Promise<Decision[]> =>
@@ -151,11 +151,9 @@ export const listDecisions = async (db: DbOrTx, userId: number): Promise<Decisio
     toDecision,
   );
 
-/** Removes one of the user's decisions. Returns false when the user has no such decision. */
-export const removeDecision = async (db: DbOrTx, userId: number, id: number): Promise<boolean> =>
-  (
-    await db
-      .delete(overrides)
-      .where(and(eq(overrides.userId, userId), eq(overrides.id, id)))
-      .returning({ id: overrides.id })
-  ).length > 0;
+/**
+ * Removes one of the user's decisions (`lotwise review unset`'s path).
+ * @throws ReviewNotFoundError when the user has no such decision.
+ */
+export const removeDecision = (ctx: DecisionContext, id: number): Promise<void> =>
+  books.removeDecision({ ...ctx, id });

@@ -19,6 +19,7 @@ describe("lotwise demo", () => {
       "sync",
       "review list",
       "review set",
+      "check",
       "ledger export",
       "forms import",
       "gains",
@@ -28,6 +29,24 @@ describe("lotwise demo", () => {
     ]) {
       expect(r.stdout).toContain(`$ lotwise ${step}`);
     }
+
+    // The balance check after the sync: anvil's 10,000 ETH genesis pre-funding of each wallet is a
+    // recognized opening balance; the two differences are the two transactions waiting for review
+    // (0.05 ETH from the friend, 200 USDC to the merchant). After the decisions, none is left.
+    expect(r.stdout).toMatch(
+      /check: 2 wallets, 7 assets against the chain: 2 differences \(≈ \$[\d.]+; lotwise check for details\), 2 opening balances recognized\n/,
+    );
+    expect(r.stdout).toMatch(
+      /ETH at block \d+: chain [\d.]+, opening balance 10000 \(kept out of the ledger\), ledger [\d.]+, difference 0\.05 /,
+    );
+    expect(r.stdout).toMatch(/USDC at block \d+: chain [\d.]+, ledger [\d.]+, difference -200 /);
+    const checkOut = r.stdout.slice(r.stdout.indexOf("$ lotwise check"));
+    expect(checkOut).toMatch(
+      /ETH: chain [\d.]+, opening 10000, ledger [\d.]+ \(indexed [\d.]+\), no difference\n/,
+    );
+    expect(checkOut).toContain(
+      "check: 2 wallets, 7 assets against the chain: no differences, 2 opening balances recognized\n",
+    );
 
     const ledger = parseLedgerCsv(readFileSync(path.join(dir, "ledger.csv"), "utf8"), "ledger.csv");
     // Every row built from chain data names its transaction and where its USD values came from.

@@ -282,14 +282,20 @@ describe("service topology: serve + two workers + PostgreSQL + Redis", () => {
     try {
       const userId = await ensureUser(database.db, "alice");
       for (const address of [A, B]) await upsertWallet(database.db, userId, { chain: "evm:31337", address });
-      await addRule(database.db, userId, {
-        match: { counterparty: OUTSIDER, direction: "in" },
-        action: { as: "income", subtype: "airdrop" },
-      });
-      await addRule(database.db, userId, {
-        match: { counterparty: OUTSIDER, direction: "out" },
-        action: { as: "sell" },
-      });
+      await addRule(
+        { db: database.db, userId },
+        {
+          match: { counterparty: OUTSIDER, direction: "in" },
+          action: { as: "income", subtype: "airdrop" },
+        },
+      );
+      await addRule(
+        { db: database.db, userId },
+        {
+          match: { counterparty: OUTSIDER, direction: "out" },
+          action: { as: "sell" },
+        },
+      );
       await replaceSourcePrices(database.db, "file:eth.csv", [
         { asset: "ETH", time: new Date("2025-03-01T00:00:00Z"), usd: "2000" },
         { asset: "ETH", time: new Date("2025-06-01T00:00:00Z"), usd: "3000" },

@@ -79,7 +79,9 @@ describe("wallets add / sync: what a new user meets", () => {
   test("sync without an RPC endpoint says so once for all wallets; an unreachable one names host and chain, never the key", async () => {
     data = "data-sync";
     const empty = configFile("none.json", { sync: { maxAttempts: 1 } });
-    expect((await lotwise(empty, "wallets", "add", `evm:31337:${UNUSED}`, `evm:31337:${FUNDED}`)).code).toBe(0);
+    expect((await lotwise(empty, "wallets", "add", `evm:31337:${UNUSED}`, `evm:31337:${FUNDED}`)).code).toBe(
+      0,
+    );
     const r = await lotwise(empty, "sync");
     expect(r).toEqual({
       code: 2,

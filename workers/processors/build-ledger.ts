@@ -1,5 +1,6 @@
 import { type BuildResult, buildLedger } from "../../src/books/build.ts";
 import { createServicePricer } from "../../src/books/pricer.ts";
+import { refreshBalanceReviews } from "../../src/check/run.ts";
 import type { ClassifySettings } from "../../src/classify/settings.ts";
 import type { Config } from "../../src/config.ts";
 import { NonRetryableError } from "../../src/errors.ts";
@@ -48,7 +49,7 @@ export const buildLedgerJob: JobDefinition<BuildLedgerData, BuildResult> = {
     const { config } = ctx.common;
     const prices = createPriceService({ common: ctx.common, database: ctx.database });
     let done = 0;
-    return buildLedger({
+    const result = await buildLedger({
       db: ctx.database.db,
       userId: data.userId,
       settings: classifySettingsOf(config),
@@ -68,5 +69,17 @@ export const buildLedgerJob: JobDefinition<BuildLedgerData, BuildResult> = {
         finish: (detail) => ctx.reportProgress({ done, unit: "transactions", detail }),
       },
     });
+    // The ledger changed: redo the last balance check against it (no node needed), so balance
+    // review items follow review decisions and imports.
+    if (result.mode !== "unchanged") {
+      try {
+        await refreshBalanceReviews({ common: ctx.common, database: ctx.database, userId: data.userId });
+      } catch (error) {
+        ctx.common.logger.warn("balance review items not refreshed", {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    return result;
   },
 };

@@ -51,8 +51,15 @@ const FILES = [
   "form8949.pdf",
   "turbotax.csv",
   "taxact.csv",
+  "report-form8949.csv",
 ] as const;
-const FORMAT_OF = { "form8949.pdf": "pdf", "turbotax.csv": "turbotax", "taxact.csv": "taxact" } as const;
+/** The filing formats of `lotwise report --format` (src/reports), by download name. */
+const FORMAT_OF = {
+  "form8949.pdf": "pdf",
+  "turbotax.csv": "turbotax",
+  "taxact.csv": "taxact",
+  "report-form8949.csv": "csv",
+} as const;
 
 export const registerReports: RegisterRoutes = (app, ctx) => {
   const db = ctx.database.db;
@@ -156,7 +163,7 @@ export const registerReports: RegisterRoutes = (app, ctx) => {
       schema: {
         tags: ["reports"],
         summary:
-          "Download a report file: summary.json, form8949.csv, gifts.csv, form8949.pdf, turbotax.csv, taxact.csv",
+          "Download a report file: summary.json, form8949.csv, gifts.csv (as `lotwise gains` writes them), form8949.pdf, turbotax.csv, taxact.csv, report-form8949.csv (`lotwise report --format pdf|turbotax|taxact|csv`). With imported Forms 1099-DA for the year, rows are in boxes G–L as `lotwise gains` routes them.",
         params: IdParam.extend({ file: z.enum(FILES) }),
         response: { 200: z.string().describe("the file"), ...errors },
       },

@@ -3,12 +3,13 @@ import {
   addRule,
   type Decision,
   decideTransaction,
+  decisionWindowHours,
+  linkTransactions,
   listDecisions,
   listReviewItems,
   REVIEW_ACTIONS,
   removeDecision,
 } from "../../review/decisions.ts";
-import { notFound } from "../errors.ts";
 import { queueRebuild } from "../rebuild.ts";
 import { errors, IdParam, iso, MAX_PAGE } from "../schemas.ts";
 import type { RegisterRoutes } from "../types.ts";
@@ -31,28 +32,45 @@ const Match = z.object({
   direction: z.enum(["in", "out"]).optional(),
 });
 
+const Pair = z.tuple([z.string(), z.string()]);
+
 const DecisionBody = z
   .object({
     id: z.number().int(),
     tx: z.string().nullable().describe("<chain>:<hash> for a per-transaction decision"),
     rule: Match.nullable().describe("the matcher, for a rule"),
-    action: Action,
+    link: Pair.nullable().describe("the two transactions a link (or unlink) decision pairs"),
+    action: Action.extend({
+      as: z.enum([...REVIEW_ACTIONS, "link", "unlink"]).describe("what was decided; link/unlink for pairs"),
+    }),
     createdAt: z.string(),
   })
   .meta({ id: "Decision" });
 
-const toDecision = (d: Decision) => ({
-  id: d.id,
-  tx: d.tx ? `${d.chain}:${d.tx}` : null,
-  rule: d.rule ?? null,
-  action: { as: d.action.as, to: d.action.to, subtype: d.action.subtype, note: d.action.note },
-  createdAt: iso(d.createdAt)!,
-});
+const toDecision = (d: Decision) => {
+  const rule = d.rule as (Decision["rule"] & { link?: string[]; unlink?: string[] }) | undefined;
+  const pair = rule?.link ?? rule?.unlink;
+  return {
+    id: d.id,
+    tx: d.tx ? `${d.chain}:${d.tx}` : null,
+    rule: rule && !pair ? rule : null,
+    link: pair ? ([pair[0]!, pair[1]!] as [string, string]) : null,
+    action: {
+      as: d.action.as as z.infer<typeof DecisionBody>["action"]["as"],
+      to: d.action.to,
+      subtype: d.action.subtype,
+      note: d.action.note ?? (d.note || undefined),
+    },
+    createdAt: iso(d.createdAt)!,
+  };
+};
 
 const Rebuild = z.object({ jobId: z.string().describe("the ledger rebuild this change queued") });
 
 export const registerReview: RegisterRoutes = (app, ctx) => {
   const db = ctx.database.db;
+  const windowHours = decisionWindowHours(ctx.common.config);
+  const of = (userId: number) => ({ db, userId, windowHours });
 
   app.get(
     "/review/items",
@@ -118,7 +136,7 @@ export const registerReview: RegisterRoutes = (app, ctx) => {
     },
     async (request, reply) => {
       const { tx, ...action } = request.body;
-      const decision = await decideTransaction(db, request.userId, { tx, action });
+      const decision = await decideTransaction(of(request.userId), { tx, action });
       reply.status(201);
       return { decision: toDecision(decision), rebuild: { jobId: await queueRebuild(ctx, request.userId) } };
     },
@@ -135,7 +153,7 @@ export const registerReview: RegisterRoutes = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const decision = await addRule(db, request.userId, request.body);
+      const decision = await addRule(of(request.userId), request.body);
       reply.status(201);
       return { decision: toDecision(decision), rebuild: { jobId: await queueRebuild(ctx, request.userId) } };
     },
@@ -152,9 +170,34 @@ export const registerReview: RegisterRoutes = (app, ctx) => {
       },
     },
     async (request) => {
-      if (!(await removeDecision(db, request.userId, request.params.id)))
-        throw notFound(`decision ${request.params.id}`);
+      await removeDecision(of(request.userId), request.params.id);
       return { rebuild: { jobId: await queueRebuild(ctx, request.userId) } };
     },
   );
+
+  for (const unlink of [false, true]) {
+    app.post(
+      unlink ? "/review/unlinks" : "/review/links",
+      {
+        schema: {
+          tags: ["review"],
+          summary: unlink
+            ? "Forbid pairing two transactions' halves (as `lotwise review unlink A B`); the ledger is rebuilt"
+            : "Pair two transactions' halves as one transfer (as `lotwise review link A B`); the ledger is rebuilt",
+          description:
+            "Each side is `<chain>:<hash>`, a bare hash or an imported ledger row id. The newest link or unlink of the same two replaces earlier ones; remove it with DELETE /review/decisions/{id}.",
+          body: z.object({ a: z.string().min(1).max(200), b: z.string().min(1).max(200) }),
+          response: { 201: z.object({ decision: DecisionBody, rebuild: Rebuild }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const decision = await linkTransactions(of(request.userId), { ...request.body, unlink });
+        reply.status(201);
+        return {
+          decision: toDecision(decision),
+          rebuild: { jobId: await queueRebuild(ctx, request.userId) },
+        };
+      },
+    );
+  }
 };

@@ -13,7 +13,9 @@ export const formatWalletCheck = (w: WalletCheck): string => {
     if (a.difference === "0" && a.causes.length === 0) continue;
     const usd = a.differenceUsd !== null ? `≈ $${a.differenceUsd}` : "no price";
     const sign = a.difference.startsWith("-") ? "" : "+";
-    out += `  ${a.symbol}: chain ${a.chain}, ledger ${a.ledger} (indexed ${a.indexed}), difference ${sign}${a.difference} (${usd})\n`;
+    const opening = a.opening ? `, opening ${a.opening}` : "";
+    const diff = a.difference === "0" ? "no difference" : `difference ${sign}${a.difference} (${usd})`;
+    out += `  ${a.symbol}: chain ${a.chain}${opening}, ledger ${a.ledger} (indexed ${a.indexed}), ${diff}\n`;
     for (const c of a.causes) out += `    - ${c.code}${c.amount ? ` (${c.amount})` : ""}: ${c.message}\n`;
   }
   return out;

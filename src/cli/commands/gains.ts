@@ -3,7 +3,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { missingPriceHint } from "../../books/rows.ts";
+import { type StoredLedgerNotes, storedLedgerWarnings } from "../../books/stored-ledger.ts";
 import { UserInputError } from "../../errors.ts";
 import { type RawLedgerRecord, streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
@@ -38,6 +38,9 @@ import { formsRoutingFor } from "../forms-routing.ts";
 import type { CliRuntime } from "../runtime.ts";
 import type { RegisterCommand } from "./types.ts";
 
+export type { StoredLedgerNotes } from "../../books/stored-ledger.ts";
+export { storedLedgerWarnings } from "../../books/stored-ledger.ts";
+
 /**
  * `lotwise gains`: reads a ledger (CSV v1), computes the tax years asked for and writes them.
  *
@@ -67,14 +70,6 @@ type GainsFlags = {
   out: string;
 };
 
-/** What the stored ledger says beyond its rows: price gaps and unreviewed transactions. */
-export type StoredLedgerNotes = {
-  /** Rows valued at 0 for lack of a price: id, `YYYY-MM-DD`, message. */
-  missingPrices: { id: string; date: string; message: string }[];
-  /** Open review items (unmatched transfers, guesses) by the date of their transaction. */
-  openReviews: number;
-};
-
 /**
  * Loads the user's stored (reconciled) ledger when `--ledger` is not given: brings it up to date
  * with the synced chain data (an incremental rebuild), then reads every row in ledger order.
@@ -85,65 +80,16 @@ export const loadStoredLedger = async (args: {
   /** Return no rows instead of failing when the stored ledger is empty. */
   allowEmpty?: boolean;
 }): Promise<{ rows: (LedgerRow & { origin: string })[]; notes: StoredLedgerNotes }> => {
-  const [{ rebuildAndReport }, { loadLedgerRows, countOpenReviews }, { exportUsd }] = await Promise.all([
+  const [{ rebuildAndReport }, { readStoredLedger }] = await Promise.all([
     import("../rebuild.ts"),
-    import("../../books/store.ts"),
-    import("../../utils/decimal.ts"),
+    import("../../books/stored-ledger.ts"),
   ]);
   const services = await commandServices(args.command, args.runtime);
   await rebuildAndReport(services, () => {});
-  const stored = await loadLedgerRows(services.database.db, services.userId);
-  const notes: StoredLedgerNotes = {
-    missingPrices: [],
-    openReviews: await countOpenReviews(services.database.db, services.userId),
-  };
-  const rows = stored.map(({ warnings, priceSources, ...row }) => {
-    // The rounding `lotwise ledger export` writes, so gains here equal gains on the export.
-    if (row.usdValue !== undefined) row.usdValue = exportUsd(row.usdValue);
-    if (row.feeUsd !== undefined) row.feeUsd = exportUsd(row.feeUsd);
-    // Where the USD values came from, as `lotwise ledger export` writes it (reports count them).
-    const usd = row.usdValue !== undefined ? priceSources.usd_value : undefined;
-    const fee = row.feeUsd !== undefined ? priceSources.fee_usd : undefined;
-    if (usd || fee) {
-      row.extra = {
-        ...row.extra,
-        ...(usd ? { x_price_source: usd } : {}),
-        ...(fee ? { x_fee_price_source: fee } : {}),
-      };
-    }
-    for (const w of warnings) {
-      if (w.startsWith("missing_price:")) {
-        notes.missingPrices.push({
-          id: row.id,
-          date: row.time.slice(0, 10),
-          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (${missingPriceHint(w.slice("missing_price:".length), row.time)})`,
-        });
-      }
-    }
-    return row;
-  });
-  if (rows.length === 0 && !args.allowEmpty)
+  const stored = await readStoredLedger(services.database.db, services.userId);
+  if (stored.rows.length === 0 && !args.allowEmpty)
     throw new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
-  return { rows, notes };
-};
-
-/**
- * The stored ledger's warnings for `taxYear`: a missing price or an undecided transaction changes
- * every year from its date on.
- */
-export const storedLedgerWarnings = (notes: StoredLedgerNotes, taxYear: number): GainsWarning[] => {
-  const yearEnd = `${taxYear}-12-31`;
-  const out: GainsWarning[] = [];
-  for (const m of notes.missingPrices) if (m.date <= yearEnd) out.push({ code: "missing_price", ...m });
-  if (notes.openReviews > 0) {
-    out.push({
-      code: "unreviewed",
-      id: "",
-      date: "",
-      message: `${notes.openReviews} transaction(s) await review and may be missing from the ledger or valued by a guess (lotwise review list)`,
-    });
-  }
-  return out;
+  return stored;
 };
 
 export const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {

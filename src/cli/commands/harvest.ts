@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { UserInputError } from "../../errors.ts";
-import { parseInstant } from "../../ledger/instant.ts";
+import { resolveAsOf } from "../../harvest/as-of.ts";
 import { streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerFeed } from "../../tax/gains.ts";
 import { parseUsdCents } from "../../tax/money.ts";
@@ -19,6 +19,8 @@ import {
 import { collect } from "../options.ts";
 import { loadStoredLedger } from "./gains.ts";
 import type { RegisterCommand } from "./types.ts";
+
+export { resolveAsOf };
 
 type HarvestFlags = {
   ledger?: string;
@@ -53,44 +55,6 @@ const usdFlag = (flag: string, value: string | undefined, allowNegative = false)
     );
   }
   return c;
-};
-
-const END_OF_DAY_MS = 86_400_000 - 1;
-
-/**
- * The as-of instant: `--as-of` (an instant with an offset, or a date meaning the end of that UTC
- * day), else the end of `--year` when it is past, else now.
- */
-export const resolveAsOf = (flags: { asOf?: string; year?: string }, now: Date): Date => {
-  let asOf: Date | undefined;
-  if (flags.asOf !== undefined) {
-    const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(flags.asOf);
-    if (d) {
-      const ms = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]));
-      const back = new Date(ms);
-      if (back.getUTCDate() !== Number(d[3]) || back.getUTCMonth() !== Number(d[2]) - 1)
-        throw new UserInputError(`--as-of: "${flags.asOf}" is not a calendar date`);
-      asOf = new Date(ms + END_OF_DAY_MS);
-    } else {
-      const i = parseInstant(flags.asOf);
-      if (!i)
-        throw new UserInputError(
-          `--as-of expects a date (YYYY-MM-DD, meaning the end of that UTC day) or an instant with an offset (2025-12-20T15:00:00Z), got "${flags.asOf}"`,
-        );
-      asOf = new Date(i.ms);
-    }
-  }
-  if (flags.year !== undefined) {
-    if (!/^\d{4}$/.test(flags.year)) throw new UserInputError(`--year expects YYYY, got "${flags.year}"`);
-    const y = Number(flags.year);
-    if (asOf !== undefined) {
-      if (asOf.getUTCFullYear() !== y)
-        throw new UserInputError(`--as-of ${flags.asOf} is not in --year ${flags.year}`);
-    } else if (y > now.getUTCFullYear()) {
-      throw new UserInputError(`--year ${y} has not started yet (give --as-of to plan at a date)`);
-    } else if (y < now.getUTCFullYear()) asOf = new Date(Date.UTC(y, 11, 31) + END_OF_DAY_MS);
-  }
-  return asOf ?? now;
 };
 
 /** `ASSET:QTY[@WALLET]` (the wallet may contain `:` and `@`: it is everything after the first `@`). */

@@ -14,6 +14,7 @@ import {
   SCOPES,
   type Scope,
 } from "../../tax/types.ts";
+import { storedFormsFor } from "../forms-routing.ts";
 import type { RegisterCommand } from "./types.ts";
 
 /**
@@ -119,7 +120,17 @@ export const register: RegisterCommand = (program, runtime) => {
         rows = stored.rows;
         extraWarnings = storedLedgerWarnings(stored.notes, year);
       }
-      const input = reports.prepareReport(rows, {
+      // Imported Forms 1099-DA route the year's rows to boxes G–L, as in lotwise gains.
+      const { forms, displaySymbol } = await storedFormsFor({
+        command,
+        runtime,
+        ledgerFile: flags.ledger,
+        fromYear: year,
+        toYear: year,
+      });
+      const input = await reports.prepareRoutedReport(rows, {
+        forms,
+        displaySymbol,
         year,
         method,
         scope,

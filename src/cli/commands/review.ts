@@ -184,7 +184,7 @@ export const register: RegisterCommand = (program, runtime) => {
           ...(opts.counterparty ? { counterparty: opts.counterparty } : {}),
           ...(opts.asset ? { asset: opts.asset } : {}),
           ...(opts.chain ? { chain: opts.chain } : {}),
-          ...(opts.direction ? { direction: opts.direction } : {}),
+          ...(opts.direction ? { direction: opts.direction as "in" | "out" } : {}),
         };
         if (Object.keys(match).length === 0)
           throw new UserInputError(
@@ -192,11 +192,14 @@ export const register: RegisterCommand = (program, runtime) => {
           );
         const common = runtime.createCommon(command);
         const services = await openServices(common);
-        const [row] = await services.database.db
-          .insert(overrides)
-          .values({ userId: services.userId, rule: match, action, note: opts.note ?? "" })
-          .returning({ id: overrides.id });
-        runtime.out(`rule ${row!.id} added\n`);
+        const row = await decisions.addRule({
+          db: services.database.db,
+          userId: services.userId,
+          match,
+          action,
+          note: opts.note,
+        });
+        runtime.out(`rule ${row.id} added\n`);
         await rebuildAndReport(services, runtime.out);
       },
     );

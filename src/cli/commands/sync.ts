@@ -137,7 +137,8 @@ export const register: RegisterCommand = (program, runtime) => {
             runtime.out(
               `${r.key}: ${x.transactions} transactions, ${x.movements} movements, ` +
                 `${x.rpcCalls} RPC calls, ${x.cacheHits} cached${x.syncedTo ? `, final through ${x.syncedTo}` : ""}\n` +
-                `${x.historyStart ? `  history from block ${x.historyStart.block}: ${x.historyStart.reason}\n` : ""}`,
+                `${x.historyStart ? `  history from block ${x.historyStart.block}: ${x.historyStart.reason}\n` : ""}` +
+                `${x.staking ? `  staking: ${x.staking.accounts} stake account(s), ${x.staking.rewards} new reward(s)${x.staking.throughEpoch !== undefined ? ` through epoch ${x.staking.throughEpoch}` : ""}\n` : ""}`,
             );
           } else {
             failed++;

@@ -1,0 +1,103 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
+import { type BulkColumns, bulkInsert } from "./bulk.ts";
+import type { Database } from "./client.ts";
+import { copyCell, copyOutPglite, copyRows } from "./copy.ts";
+
+const COLUMNS: BulkColumns = {
+  n: "integer",
+  t: "text",
+  q: "numeric",
+  b: "boolean",
+  at: "timestamptz",
+  j: "jsonb",
+};
+
+/** Cells COPY's text format must escape, nulls, and values of every column type. */
+const ROWS = [
+  { n: 1, t: "plain", q: "0.000000000000000001", b: true, at: "2025-03-04T05:06:07.123Z", j: { a: "x\ty" } },
+  {
+    n: 2,
+    t: "tab\there\nnewline\rcr\\backslash \\N",
+    q: "-12345678901234567890.5",
+    b: false,
+    at: null,
+    j: [],
+  },
+  { n: 3, t: null, q: null, b: null, at: new Date("2024-12-31T23:59:59.999Z"), j: null },
+  { n: 4, t: "", q: "7", b: true, at: "2025-01-01T00:00:00Z", j: "a string" },
+  {
+    n: 5,
+    t: "ünïcødé ✓ \u0001",
+    q: "1e3",
+    b: false,
+    at: "2025-06-30T12:00:00+02:00",
+    j: { nested: { k: [1, "\\"] } },
+  },
+];
+
+const read = async (database: Database, table: string) =>
+  (
+    (await database.db.execute(
+      sql.raw(
+        `select n, t, q::text as q, b, to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') as at, j::text as j from ${table} order by n`,
+      ),
+    )) as unknown as { rows: unknown[] }
+  ).rows;
+
+describe.each(DATABASE_KINDS)("COPY on %s", (kind) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    for (const t of ["copy_a", "copy_b"])
+      await database.db.execute(
+        sql.raw(`create table ${t} (n integer, t text, q numeric, b boolean, at timestamptz, j jsonb)`),
+      );
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  test("stores exactly what the JSON insert stores, escapes included, in and out of a transaction", async () => {
+    expect(await copyRows(database.db, "copy_a", COLUMNS, ROWS.slice(0, 2))).toBe(true);
+    await database.db.transaction(async (tx) => {
+      expect(await copyRows(tx, "copy_a", COLUMNS, ROWS.slice(2))).toBe(true);
+    });
+    // The JSON path (what bulkInsert does with an ON CONFLICT clause), one row at a time.
+    for (const r of ROWS) await bulkInsert(database.db, "copy_b", COLUMNS, [r], "on conflict do nothing");
+    const copied = await read(database, "copy_a");
+    expect(copied).toEqual(await read(database, "copy_b"));
+    expect(copied).toHaveLength(5);
+    expect((copied[1] as { t: string }).t).toBe("tab\there\nnewline\rcr\\backslash \\N");
+    expect((copied[2] as { t: string | null }).t).toBeNull();
+    expect((copied[3] as { t: string }).t).toBe("");
+    expect((copied[0] as { q: string }).q).toBe("0.000000000000000001");
+  });
+
+  test("a failing COPY in a transaction rolls it back and reports the server's error", async () => {
+    await expect(
+      database.db.transaction(async (tx) => {
+        await copyRows(tx, "copy_a", COLUMNS, [{ ...ROWS[0]!, n: 10 }]);
+        await copyRows(tx, "copy_a", COLUMNS, [{ ...ROWS[0]!, n: 11, q: "not a number" }]);
+      }),
+    ).rejects.toThrow(/numeric/);
+    const ns = (
+      (await database.db.execute(sql`select n from copy_a where n >= 10`)) as unknown as {
+        rows: unknown[];
+      }
+    ).rows;
+    expect(ns).toEqual([]);
+    // The connection is usable afterwards.
+    expect(await copyRows(database.db, "copy_a", COLUMNS, [{ ...ROWS[0]!, n: 12 }])).toBe(true);
+  });
+
+  test("COPY TO reads back every text as stored (PGlite; undefined on PostgreSQL)", async () => {
+    const out = await copyOutPglite(database.db, "select n, t from copy_b order by n");
+    if (kind === "postgres") {
+      expect(out).toBeUndefined();
+      return;
+    }
+    expect(out!.map(([n, t]) => [n, copyCell(t!)])).toEqual(ROWS.map((r) => [String(r.n), r.t ?? undefined]));
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * `COPY … FROM` for bulk writes, on both drivers: PGlite reads the rows from a Blob
+ * (`FROM '/dev/blob'`), PostgreSQL from the wire (`FROM STDIN`, the copy sub-protocol driven
+ * through `pg`'s submittable interface). Several times faster than an `INSERT … SELECT` over a
+ * JSON parameter on PGlite (the server parses no JSON and plans no query per chunk), and the
+ * cheapest way into PostgreSQL.
+ *
+ * Rows are written in PostgreSQL's text format: tab-separated cells, `\N` for null, backslash,
+ * tab, newline and carriage return escaped. Values are converted exactly as `bulkInsert`'s JSON
+ * path converts them (booleans `t`/`f`, jsonb cells as JSON text, dates as ISO-8601 instants),
+ * so both paths store the same rows.
+ */
+import pg from "pg";
+import type { BulkColumns } from "./bulk.ts";
+import type { DbOrTx } from "./client.ts";
+
+/** Rows per COPY statement on PGlite (one Blob each; bounds the memory of one statement). */
+const PGLITE_COPY_ROWS = 20_000;
+/** Bytes per CopyData message to PostgreSQL. */
+const PG_CHUNK_BYTES = 1 << 16;
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+const escapeText = (s: string): string =>
+  NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : s;
+
+/** One cell in COPY text format. */
+const cellOf = (v: unknown, type: BulkColumns[string]): string => {
+  if (v === null || v === undefined) return "\\N";
+  if (type === "jsonb") return escapeText(JSON.stringify(v));
+  switch (typeof v) {
+    case "string":
+      return escapeText(v);
+    case "boolean":
+      return v ? "t" : "f";
+    case "number":
+    case "bigint":
+      return String(v);
+    default:
+      return v instanceof Date ? v.toISOString() : escapeText(JSON.stringify(v));
+  }
+};
+
+/** The rows `[from, to)` as COPY text (each line ends with a newline). */
+const copyText = (
+  names: readonly string[],
+  types: readonly BulkColumns[string][],
+  rows: readonly Record<string, unknown>[],
+  from: number,
+  to: number,
+): string => {
+  const lines: string[] = new Array(to - from);
+  const cells: string[] = new Array(names.length);
+  for (let i = from; i < to; i++) {
+    const r = rows[i]!;
+    for (let c = 0; c < names.length; c++) cells[c] = cellOf(r[names[c]!], types[c]!);
+    lines[i - from] = cells.join("\t");
+  }
+  return `${lines.join("\n")}\n`;
+};
+
+type PgliteLike = {
+  query: (q: string, params?: unknown[], options?: { blob?: Blob }) => Promise<unknown>;
+};
+
+/** The driver client behind a drizzle database or transaction. */
+const clientOf = (db: DbOrTx): unknown =>
+  (db as unknown as { session?: { client?: unknown } }).session?.client;
+
+/** PGlite itself (`waitReady`) or one of its transactions (`rollback` and `listen`, no `release`). */
+const isPglite = (c: unknown): c is PgliteLike =>
+  typeof c === "object" &&
+  c !== null &&
+  typeof (c as PgliteLike).query === "function" &&
+  ("waitReady" in c || ("rollback" in c && "listen" in c));
+
+/**
+ * A `COPY … FROM STDIN` as a `pg` submittable: sends the statement, then the data when the
+ * server asks for it, and settles when the server is ready again.
+ */
+class CopyFromStdin {
+  callback: ((err: Error | null) => void) | undefined;
+  private error: Error | undefined;
+  constructor(
+    private readonly text: string,
+    private readonly chunks: () => Iterable<string>,
+  ) {}
+  submit(connection: { query: (text: string) => void }): void {
+    connection.query(this.text);
+  }
+  handleCopyInResponse(connection: {
+    sendCopyFromChunk: (b: Buffer) => void;
+    endCopyFrom: () => void;
+    sendCopyFail: (m: string) => void;
+  }): void {
+    try {
+      let pending = "";
+      for (const c of this.chunks()) {
+        pending += c;
+        if (pending.length >= PG_CHUNK_BYTES) {
+          connection.sendCopyFromChunk(Buffer.from(pending, "utf8"));
+          pending = "";
+        }
+      }
+      if (pending !== "") connection.sendCopyFromChunk(Buffer.from(pending, "utf8"));
+      connection.endCopyFrom();
+    } catch (e) {
+      this.error = e as Error;
+      connection.sendCopyFail((e as Error).message);
+    }
+  }
+  /** The client forgets the query on an error (no ReadyForQuery reaches it): settle here. */
+  handleError(err: Error): void {
+    this.settle(this.error ?? err);
+  }
+  handleReadyForQuery(): void {
+    this.settle(this.error ?? null);
+  }
+  private settle(err: Error | null): void {
+    const cb = this.callback;
+    this.callback = undefined;
+    cb?.(err);
+  }
+  handleCommandComplete(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyData(): void {}
+}
+
+const copyPg = (client: pg.ClientBase, statement: string, chunks: () => Iterable<string>): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const q = new CopyFromStdin(statement, chunks);
+    q.callback = (err) => (err ? reject(err) : resolve());
+    client.query(q as unknown as pg.QueryConfig);
+  });
+
+/**
+ * Writes `rows` into `table` with COPY when the driver allows it.
+ * @returns false (nothing written) when `db` is neither PGlite nor `pg`; the caller inserts instead.
+ */
+export const copyRows = async (
+  db: DbOrTx,
+  table: string,
+  columns: BulkColumns,
+  rows: readonly Record<string, unknown>[],
+): Promise<boolean> => {
+  const client = clientOf(db);
+  const names = Object.keys(columns);
+  const types = names.map((n) => columns[n]!);
+  const statement = (source: string) =>
+    `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}`;
+  if (isPglite(client)) {
+    for (let i = 0; i < rows.length; i += PGLITE_COPY_ROWS) {
+      const text = copyText(names, types, rows, i, Math.min(rows.length, i + PGLITE_COPY_ROWS));
+      await client.query(statement("'/dev/blob'"), [], { blob: new Blob([text]) });
+    }
+    return true;
+  }
+  const chunks = function* () {
+    for (let i = 0; i < rows.length; i += 1000)
+      yield copyText(names, types, rows, i, Math.min(rows.length, i + 1000));
+  };
+  if (client instanceof pg.Pool) {
+    const c = await client.connect();
+    try {
+      await copyPg(c, statement("stdin"), chunks);
+    } finally {
+      c.release();
+    }
+    return true;
+  }
+  if (client instanceof pg.Client) {
+    await copyPg(client, statement("stdin"), chunks);
+    return true;
+  }
+  return false;
+};
+
+const UNESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+
+/** One cell of COPY text output: undefined for `\N`, escapes undone. */
+export const copyCell = (cell: string): string | undefined => {
+  if (cell === "\\N") return undefined;
+  if (!cell.includes("\\")) return cell;
+  return cell.replace(/\\([bfnrtv\\]|[0-7]{1,3}|x[0-9a-fA-F]{1,2})/g, (_m, e: string) => {
+    if (e.length === 1 && e in UNESCAPES) return UNESCAPES[e]!;
+    if (e === "\\") return "\\";
+    return String.fromCharCode(e[0] === "x" ? Number.parseInt(e.slice(1), 16) : Number.parseInt(e, 8));
+  });
+};
+
+/**
+ * The rows of `query` (trusted SQL, values inlined) as COPY text records, split into raw cells
+ * (undo escapes with `copyCell`), through `COPY (…) TO '/dev/blob'` on PGlite: one result for
+ * the whole query, no per-row protocol messages to decode (seconds saved on 100,000 rows).
+ * @returns undefined when `db` is not PGlite; the caller queries instead.
+ */
+export const copyOutPglite = async (db: DbOrTx, query: string): Promise<string[][] | undefined> => {
+  const client = clientOf(db);
+  if (!isPglite(client)) return undefined;
+  const result = (await client.query(`copy (${query}) to '/dev/blob'`)) as { blob?: Blob };
+  const text = result.blob ? await result.blob.text() : "";
+  if (text === "") return [];
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines.map((l) => l.split("\t"));
+};
