@@ -27,7 +27,6 @@ import {
   type FilingStatus,
   type Form8949Row,
   type GainsSummary,
-  type GainsWarning,
   METHODS,
   type Method,
   SCOPES,
