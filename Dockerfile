@@ -1,9 +1,14 @@
-# lotwise service image: the CLI, API server and worker share it (no build step: tsx runs the sources).
+# lotwise service image: the CLI, API server and worker share it.
+# Build stage: `npm ci` installs everything and its `prepare` compiles dist/; then the development
+# dependencies are pruned and the result is copied into the runtime image.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY . .
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+
 FROM node:20-bookworm-slim
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY . .
+COPY --from=build /app /app
 ENV NODE_ENV=production
-ENTRYPOINT ["node", "bin/lotwise.js"]
+ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["--help"]

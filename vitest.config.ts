@@ -11,6 +11,8 @@ export default defineConfig({
     ],
     // No test may reach the internet: any non-loopback connection fails the test (test/no-network.mjs).
     setupFiles: ["test/setup.ts"],
+    // CLI children run dist/ (as users do): rebuilt here first when a source is newer (test/build.ts).
+    globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: files in two forks; suites that share real services use unique names per test.

@@ -36,6 +36,12 @@ export default async function bench(args: string[]): Promise<void> {
   const userCount = flag("users", 20);
   void args;
   const t0 = Date.now();
+  console.log(
+    `load averages at start (uptime): ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", ")}`,
+  );
   const database = await createTestDatabase("postgres");
   const anvil = await startAnvil({ args: ["--block-base-fee-per-gas", "0", "--gas-price", "0"] });
   const dir = mkdtempSync(path.join(os.tmpdir(), "lotwise-bench-api-"));
@@ -136,6 +142,8 @@ export default async function bench(args: string[]): Promise<void> {
         headers: { authorization: `Bearer ${keys[Math.floor(random() * keys.length)]}` },
       }),
     };
+    // The floor on this machine now: the same 50 connections on /healthz (no database, no auth).
+    const floor = await autocannon({ url: `${base}/healthz`, connections: 50, duration: 3, timeout: 10 });
     const sync = await fetch(`${base}/v1/sync`, {
       method: "POST",
       headers: { authorization: `Bearer ${syncUser.key}` },
@@ -167,6 +175,13 @@ export default async function bench(args: string[]): Promise<void> {
     console.log(`load: 50 connections for ${seconds} s over loopback (40 ledger pages, 10 gains summaries)`);
     console.log(line("ledger pages", ledger));
     console.log(line("gains summaries", gains));
+    console.log(line("floor /healthz", floor));
+    console.log(
+      `ledger p99 / floor p99: ${(ledger.latency.p99 / Math.max(1, floor.latency.p99)).toFixed(1)}; load averages (uptime) ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(", ")} on ${os.cpus().length} cores`,
+    );
     console.log(
       `sync during the load: run ${runId} ${run.status}${run.startedAt && run.finishedAt ? ` in ${((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s` : ""}`,
     );

@@ -11,13 +11,15 @@
  * `--runs=N` per command (the fastest is shown), `--cases=N` (only the first N cases),
  * `--generate-only`. `gains` on the same ledger is timed first as a reference, and every case
  * reports its CPU time too (the steadier figure on a shared machine).
+ * Every case is also shown as a ratio of CPU seconds against two floors measured in the same
+ * run: the I/O floor (bench/io-floor.js reading and splitting the ledger) and that `gains`.
  * Target on the reference 2-core machine: < 5 s wall for the plan.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLineFile } from "./line-file.ts";
-import { type Measure, measure } from "./measure.ts";
+import { type Measure, measure, measureIoFloor, ratio } from "./measure.ts";
 import { createRandom } from "./random.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -149,7 +151,14 @@ export default async (args: string[]): Promise<void> => {
     },
     { name: "plan with --wash-sale (a second engine pass)", extra: ["--wash-sale"], target: false },
   ];
-  const table: string[][] = [["case", "wall s", "CPU s", "peak MB", "open lots", "candidates", "target"]];
+  const table: string[][] = [
+    ["case", "wall s", "CPU s", "× I/O CPU", "× gains CPU", "peak MB", "open lots", "candidates", "target"],
+  ];
+  const floor = await measureIoFloor(ledger);
+  console.log(
+    `I/O floor (node bench/io-floor.js <ledger>): ${floor.wallS.toFixed(2)} s wall, ${floor.cpuS.toFixed(2)} s CPU`,
+  );
+  let gainsCpu = Number.NaN;
   // The reference: `gains` on the same ledger (one engine pass writing the year's Form 8949).
   {
     const g = await measure([
@@ -163,10 +172,13 @@ export default async (args: string[]): Promise<void> => {
       path.join(outDir, "harvest-gains"),
     ]);
     if (g.exit !== 0) throw new Error(`gains exited ${g.exit}: ${g.stderr.slice(0, 2000)}`);
+    gainsCpu = g.cpuS;
     table.push([
       "(reference) gains --year 2026",
       g.wallS.toFixed(2),
       g.cpuS.toFixed(2),
+      ratio(g.cpuS, floor.cpuS),
+      "1.00×",
       g.rssMB.toFixed(0),
       "",
       "",
@@ -211,6 +223,8 @@ export default async (args: string[]): Promise<void> => {
       c.name,
       best!.wallS.toFixed(2),
       best!.cpuS.toFixed(2),
+      ratio(best!.cpuS, floor.cpuS),
+      ratio(best!.cpuS, gainsCpu),
       best!.rssMB.toFixed(0),
       report.lots.toLocaleString("en-US"),
       report.candidates.toLocaleString("en-US"),

@@ -25,13 +25,21 @@ export type Measure = {
  * Runs the CLI under `/usr/bin/time -v` when available, else polls /proc for the peak RSS.
  * @param stdoutFd - a file descriptor for the child's stdout. @defaultValue discarded
  */
-export const measure = (args: string[], stdoutFd?: number): Promise<Measure> =>
+export const measure = (
+  args: string[],
+  stdoutFd?: number,
+  options: { /** Replaces the inherited environment. */ env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<Measure> =>
   new Promise((resolve, reject) => {
     const useTime = existsSync("/usr/bin/time");
     const cmd = useTime ? "/usr/bin/time" : process.execPath;
     const argv = useTime ? ["-v", process.execPath, ...args] : args;
     const started = performance.now();
-    const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", stdoutFd ?? "ignore", "pipe"] });
+    const child = spawn(cmd, argv, {
+      cwd: options.cwd ?? root,
+      stdio: ["ignore", stdoutFd ?? "ignore", "pipe"],
+      ...(options.env ? { env: options.env } : {}),
+    });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => {
       stderr += d.toString();
@@ -58,3 +66,21 @@ export const measure = (args: string[], stdoutFd?: number): Promise<Measure> =>
       resolve({ wallS, rssMB: peakKb / 1024, cpuS, exit: code ?? -1, stderr });
     });
   });
+
+/**
+ * The I/O floor of `file` (bench/io-floor.js: read every line, split every field, in node), the
+ * fastest of `runs` — what the ratios of the ledger benchmarks are measured against.
+ */
+export const measureIoFloor = async (file: string, runs = 3): Promise<Measure> => {
+  let best: Measure | undefined;
+  for (let i = 0; i < runs; i++) {
+    const m = await measure(["bench/io-floor.js", file]);
+    if (m.exit !== 0) throw new Error(`io-floor exited ${m.exit}: ${m.stderr.slice(0, 500)}`);
+    if (!best || m.wallS < best.wallS) best = m;
+  }
+  return best!;
+};
+
+/** `figure` as a multiple of `floor` (`3.21×`), for wall or CPU seconds. */
+export const ratio = (figure: number, floor: number): string =>
+  Number.isFinite(figure) && Number.isFinite(floor) && floor > 0 ? `${(figure / floor).toFixed(2)}×` : "?";

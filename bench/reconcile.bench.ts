@@ -12,6 +12,9 @@
  *
  * Flags: `--rows=N` ledger rows (default 1,000,000), `--forms=N` (default 100,000),
  * `--seed=N`, `--runs=N` (fastest shown).
+ * Figures are also printed as ratios against two floors measured in the same run: the I/O floor
+ * (bench/io-floor.js reading and splitting the ledger) and `lotwise gains --ledger … --year 2025`
+ * (the engine pass reconciliation makes), in wall and CPU seconds.
  * Targets on the reference 2-core machine: < 10 s wall and < 1.5 GB peak.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -27,7 +30,7 @@ import { formatCents } from "../src/tax/money.ts";
 import type { Form8949Row } from "../src/tax/types.ts";
 import { formatCsvRow } from "../src/utils/csv.ts";
 import { generateLedger } from "./gains.bench.ts";
-import { measure } from "./measure.ts";
+import { measure, measureIoFloor, ratio } from "./measure.ts";
 import { createRandom } from "./random.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -231,7 +234,10 @@ export default async (args: string[]): Promise<void> => {
   for (const a of ACCOUNTS) await upsertWallet(database.db, userId, a.register);
   for (const f of files) await importFormFile({ db: database.db, userId, path: f.file, account: f.account });
   await database.close();
-  console.log(`import: ${((performance.now() - t0) / 1000).toFixed(1)} s for ${files.length} files (PGlite)`);
+  const importS = (performance.now() - t0) / 1000;
+  console.log(
+    `import: ${importS.toFixed(1)} s for ${files.length} files, ${Math.round(written / importS).toLocaleString("en-US")} rows/s (PGlite, in this process)`,
+  );
 
   const out = path.join(work, "out");
   const argv = [
@@ -254,6 +260,22 @@ export default async (args: string[]): Promise<void> => {
     if (m.exit !== 0) throw new Error(`reconcile exited ${m.exit}: ${m.stderr.slice(0, 2000)}`);
     if (!best || m.wallS < best.wallS) best = m;
   }
+  const floor = await measureIoFloor(ledger);
+  const gains = await measure([
+    "bin/lotwise.js",
+    "--no-progress",
+    "gains",
+    "--ledger",
+    ledger,
+    "--year",
+    "2025",
+    "--out",
+    path.join(work, "gains"),
+  ]);
+  if (gains.exit !== 0) throw new Error(`gains exited ${gains.exit}: ${gains.stderr.slice(0, 2000)}`);
+  console.log(
+    `floors: I/O ${floor.wallS.toFixed(2)} s wall, ${floor.cpuS.toFixed(2)} s CPU; gains --year 2025 ${gains.wallS.toFixed(2)} s wall, ${gains.cpuS.toFixed(2)} s CPU`,
+  );
   const ok = best!.wallS < WALL_TARGET_S && best!.rssMB < RSS_TARGET_MB;
   // CPU time too: on a shared machine the wall time also counts other processes' turns.
   const cpu = (label: string) =>
@@ -261,5 +283,8 @@ export default async (args: string[]): Promise<void> => {
   const cpuS = cpu("User") + cpu("System");
   console.log(
     `reconcile: ${best!.wallS.toFixed(2)} s wall, ${Number.isNaN(cpuS) ? "?" : cpuS.toFixed(2)} s CPU, ${best!.rssMB.toFixed(0)} MB peak (targets < ${WALL_TARGET_S} s, < ${RSS_TARGET_MB} MB: ${ok ? "met" : "NOT met"})`,
+  );
+  console.log(
+    `reconcile as ratios: ${ratio(best!.wallS, floor.wallS)} wall / ${ratio(cpuS, floor.cpuS)} CPU of the I/O floor; ${ratio(best!.wallS, gains.wallS)} wall / ${ratio(cpuS, gains.cpuS)} CPU of gains --year 2025`,
   );
 };

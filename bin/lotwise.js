@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Entry point: runs the TypeScript sources through tsx's loader, so a fresh clone needs no build step.
-import { register } from "tsx/esm/api";
+// Shortcut for a checkout: runs the compiled CLI in dist/ (built by `npm ci` or `npm run build`).
+// The package's own `bin` is dist/cli.js; this file is not published.
+import { existsSync } from "node:fs";
 
-register();
-const { run } = await import("../src/cli/main.ts");
-process.exitCode = await run(process.argv.slice(2), process.env, { handleSignals: true });
+const entry = new URL("../dist/cli.js", import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write("lotwise: dist/ is not built: run `npm run build` (npm ci does it)\n");
+  process.exit(1);
+}
+await import(entry.href);

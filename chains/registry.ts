@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { type Chain, getAddress, isAddress } from "viem";
 import { UserInputError } from "../src/errors.ts";
 import type { ChainInfo } from "./types.ts";
+import { walletKey } from "./wallet-key.ts";
 
 /**
  * Chains lotwise knows. EVM chains come from viem's chain definitions (`viem/chains`): any chain
@@ -307,8 +308,7 @@ export const parseWalletSpec = (spec: string, options: ChainOptions = {}): Walle
   return { chain, address, key: walletKey(chain.id, address) };
 };
 
-/** The ledger's wallet string for a chain wallet. */
-export const walletKey = (chainId: string, address: string): string => `${chainId}:${address}`;
+export { walletKey } from "./wallet-key.ts";
 
 /**
  * The RPC URL configured for `chain`: the entry under its id, else any entry whose name resolves

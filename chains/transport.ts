@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { NonRetryableError, RetryableError } from "../src/errors.ts";
 import type { Logger } from "../src/logger.ts";
 import { createLimiter, withRetry } from "../src/utils/retry.ts";
+import type { EndpointGate } from "./endpoint-gate.ts";
 
 /**
  * JSON-RPC over HTTP for every chain family: the one place that owns timeouts, concurrency
@@ -128,6 +129,12 @@ export type CreateTransportArgs = {
   /** First retry delay, in milliseconds. @defaultValue 250 */
   retryBaseMs?: number;
   signal?: AbortSignal | undefined;
+  /**
+   * The endpoint's quota shared with every other transport to the same host (other wallets,
+   * other users, other worker processes): each HTTP exchange holds a lease from request to last
+   * body byte (chains/endpoint-gate.ts). @defaultValue none (only `concurrency` applies)
+   */
+  gate?: EndpointGate | undefined;
 };
 
 /** Stable cache key: SHA-256 of method + canonical JSON params (bigints as hex). */
@@ -216,36 +223,58 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
    */
   const sendOnce = (body: string, what: string, init: RequestInit = {}): Promise<Response> =>
     limit(async () => {
-      stats.httpRequests++;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = args.signal ? AbortSignal.any([timeout, args.signal]) : timeout;
-      let response: Response;
+      if (!args.gate) return sendUngated(body, what, init);
+      const release = await args.gate.acquire(args.url, args.signal);
       try {
-        response = await fetch(args.url, {
-          ...init,
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(init.headers as Record<string, string> | undefined),
-          },
-          body,
-          signal,
+        const response = await sendUngated(body, what, init);
+        // The lease covers the whole exchange: read the body before handing the endpoint back.
+        const bytes = await response.arrayBuffer().catch((error: Error) => {
+          if (args.signal?.aborted) throw args.signal.reason ?? error;
+          throw new RetryableError(`${chain} RPC ${what}: response interrupted (${error.message})`, {
+            cause: error,
+          });
         });
-      } catch (error) {
-        if (args.signal?.aborted) throw args.signal.reason ?? error;
-        throw new RetryableError(
-          `${chain} RPC ${what}: ${timeout.aborted ? `${describeEndpoint(args.url)} did not answer within ${timeoutMs} ms` : `cannot connect to ${describeEndpoint(args.url)} (${connectionCause(error)})`}; check the rpc setting for ${chain}`,
-          { cause: error },
-        );
-      }
-      if (response.status === 429 || response.status >= 500) {
-        await response.body?.cancel().catch(() => {});
-        throw new RetryableError(`${chain} RPC ${what}: HTTP ${response.status}`, {
-          retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+        return new Response(bytes, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
         });
+      } finally {
+        release();
       }
-      return response;
     });
+
+  const sendUngated = async (body: string, what: string, init: RequestInit): Promise<Response> => {
+    stats.httpRequests++;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = args.signal ? AbortSignal.any([timeout, args.signal]) : timeout;
+    let response: Response;
+    try {
+      response = await fetch(args.url, {
+        ...init,
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(init.headers as Record<string, string> | undefined),
+        },
+        body,
+        signal,
+      });
+    } catch (error) {
+      if (args.signal?.aborted) throw args.signal.reason ?? error;
+      throw new RetryableError(
+        `${chain} RPC ${what}: ${timeout.aborted ? `${describeEndpoint(args.url)} did not answer within ${timeoutMs} ms` : `cannot connect to ${describeEndpoint(args.url)} (${connectionCause(error)})`}; check the rpc setting for ${chain}`,
+        { cause: error },
+      );
+    }
+    if (response.status === 429 || response.status >= 500) {
+      await response.body?.cancel().catch(() => {});
+      throw new RetryableError(`${chain} RPC ${what}: HTTP ${response.status}`, {
+        retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+      });
+    }
+    return response;
+  };
 
   /** Reads a response body fully; a connection dropped mid-body is retryable. */
   const readBody = async (response: Response, what: string): Promise<string> => {

@@ -1,6 +1,7 @@
 import type { Database } from "../db/client.ts";
 import type { Common } from "../src/common.ts";
 import type { JobProgress } from "../workers/types.ts";
+import type { EndpointGate } from "./endpoint-gate.ts";
 
 export type ChainFamily = "evm" | "solana";
 
@@ -58,6 +59,8 @@ export type SyncWalletArgs = {
   reportProgress: (progress: JobProgress) => void;
   /** EVM: first block to scan on the wallet's first sync (`--from-block`); searched when absent. */
   fromBlock?: bigint | undefined;
+  /** The endpoint's shared quota (chains/endpoint-gate.ts). @defaultValue none */
+  endpointGate?: EndpointGate | undefined;
 };
 
 /** What one wallet sync did; JSON-safe (it is a job result). */

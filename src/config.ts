@@ -250,8 +250,26 @@ export const configSchema = z.object({
        * loses less work when a sync is killed. @defaultValue 50000
        */
       stepBlocks: z.number().int().positive().default(50_000),
+      /**
+       * RPC requests in flight per endpoint (scheme + host + port) across every wallet sync of
+       * every user, in this process or (service mode) every worker sharing the Redis; 0 = no
+       * limit. Set it to your provider plan's concurrency. @defaultValue 16
+       */
+      endpointConcurrency: z.number().int().min(0).default(16),
+      /**
+       * RPC requests started per second per endpoint, across every sync as above; 0 = no limit.
+       * Set it to your provider plan's rate. @defaultValue 0
+       */
+      endpointRequestsPerSecond: z.number().int().min(0).default(0),
     })
-    .default({ concurrency: 4, maxAttempts: 6, timeoutMs: 30_000, stepBlocks: 50_000 }),
+    .default({
+      concurrency: 4,
+      maxAttempts: 6,
+      timeoutMs: 30_000,
+      stepBlocks: 50_000,
+      endpointConcurrency: 16,
+      endpointRequestsPerSecond: 0,
+    }),
   server: z
     .object({
       host: z.string().default("127.0.0.1"),
@@ -269,8 +287,8 @@ export const configSchema = z.object({
       syncConcurrency: z.number().int().positive().default(2),
       /**
        * Wallet syncs running at once across every worker, for every user. Each sends at most
-       * `sync.concurrency` requests at a time, so an RPC endpoint sees at most
-       * `syncGlobalConcurrency × sync.concurrency` requests in flight. @defaultValue 4
+       * `sync.concurrency` requests at a time; whatever the number of syncs, one RPC endpoint
+       * sees at most `sync.endpointConcurrency` requests in flight. @defaultValue 4
        */
       syncGlobalConcurrency: z.number().int().positive().default(4),
       /** Wallet syncs started per minute across every worker. @defaultValue 120 */

@@ -21,9 +21,11 @@ export const openServices = async (
   common: Common,
   options: { /** Jobs in this process even with `REDIS_URL`. */ inProcess?: boolean } = {},
 ): Promise<Services> => {
-  const database = await openDatabase(common.config);
+  const database = await openDatabase(common.config, {
+    onSetup: (message) => common.logger.info(message),
+  });
   common.shutdown.add("database", () => database.close());
-  const queue = createJobQueue({ common, database, inProcess: options.inProcess });
+  const queue = await createJobQueue({ common, database, inProcess: options.inProcess });
   const userId = await ensureUser(database.db, common.config.user);
   return { common, database, queue, userId };
 };

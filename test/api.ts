@@ -20,7 +20,7 @@ export const createTestApi = async (args: {
   queuePrefix?: string;
 }): Promise<{ app: Api; ctx: ApiContext }> => {
   const { common, database } = args;
-  const queue = createJobQueue({
+  const queue = await createJobQueue({
     common,
     database,
     ...(args.queuePrefix ? { prefix: args.queuePrefix } : {}),

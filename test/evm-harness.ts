@@ -46,6 +46,8 @@ export const createTemplatePglite = async (): Promise<Database> => {
     kind: "pglite",
     db: drizzle(client, { schema, casing: "snake_case" }) as unknown as Db,
     migrate: async () => {},
+    // Loaded from a migrated template.
+    migrationState: async () => "current",
     close: async () => {
       if (!client.closed) await client.close();
     },

@@ -13,7 +13,7 @@ export type LotwiseProcess = {
 };
 
 /**
- * Starts `node bin/lotwise.js …args` with only the given lotwise settings in its environment
+ * Starts `node dist/cli.js …args` with only the given lotwise settings in its environment
  * (the developer's DATABASE_URL / REDIS_URL / LOTWISE_* never leak in).
  */
 export const spawnLotwise = (

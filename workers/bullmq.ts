@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { createRedisEndpointGate } from "../chains/endpoint-gate.ts";
 import type { Database } from "../db/client.ts";
 import type { Common } from "../src/common.ts";
 import { NonRetryableError } from "../src/errors.ts";
@@ -138,6 +139,18 @@ export const startBullWorkers = (
 ): { close: () => Promise<void>; workers: Worker[] } => {
   const prefix = args.prefix ?? args.common.config.queuePrefix ?? DEFAULT_PREFIX;
   const connections: Redis[] = [];
+  // One RPC quota per endpoint across every worker on this Redis (chains/endpoint-gate.ts).
+  const gateConnection = connect(args.redisUrl);
+  connections.push(gateConnection);
+  const endpointGate = createRedisEndpointGate({
+    redis: gateConnection,
+    prefix,
+    limits: {
+      concurrency: args.common.config.sync.endpointConcurrency,
+      requestsPerSecond: args.common.config.sync.endpointRequestsPerSecond,
+    },
+    leaseMs: args.common.config.sync.timeoutMs + 30_000,
+  });
   const workers = args.definitions.map((definition) => {
     const connection = connect(args.redisUrl);
     connections.push(connection);
@@ -169,6 +182,7 @@ export const startBullWorkers = (
             attempt: job.attemptsMade + 1,
             signal: args.common.shutdown.signal,
             queuePrefix: prefix,
+            endpointGate,
             secrets,
             reportProgress: (p) => {
               job.updateProgress(p).catch(() => {});

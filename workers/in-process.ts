@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { processEndpointGate } from "../chains/endpoint-gate.ts";
 import type { Database } from "../db/client.ts";
 import type { Common } from "../src/common.ts";
 import { attemptsOf, retryDelayMs, shouldRetry } from "./policy.ts";
@@ -9,6 +10,11 @@ import type { AnyJobDefinition, JobHandle, JobProgress, JobQueue, JobStatus } fr
  * Used when no `REDIS_URL` is configured (the embedded default).
  */
 export const createInProcessQueue = (args: { common: Common; database: Database }): JobQueue => {
+  // One RPC quota per endpoint for every job of this process (chains/endpoint-gate.ts).
+  const endpointGate = processEndpointGate({
+    concurrency: args.common.config.sync.endpointConcurrency,
+    requestsPerSecond: args.common.config.sync.endpointRequestsPerSecond,
+  });
   const jobs = new Map<string, JobStatus & { promise: Promise<unknown> }>();
   const sleep = (ms: number, signal: AbortSignal) =>
     new Promise<void>((resolve) => {
@@ -77,6 +83,7 @@ export const createInProcessQueue = (args: { common: Common; database: Database 
               jobId: id,
               attempt,
               signal,
+              endpointGate,
               // In-process: secrets stay in this process's memory.
               secrets: options.secrets ?? {},
               reportProgress: (p: JobProgress) => {

@@ -58,8 +58,8 @@ describe("job queue: the same processors on BullMQ and in-process", () => {
     database = await createTestDatabase("pglite");
     bullCommon = createTestCommon({ redisUrl: TEST_REDIS_URL });
     localCommon = createTestCommon();
-    bull = createJobQueue({ common: bullCommon, database, prefix });
-    local = createJobQueue({ common: localCommon, database });
+    bull = await createJobQueue({ common: bullCommon, database, prefix });
+    local = await createJobQueue({ common: localCommon, database });
     workers = startBullWorkers({
       common: bullCommon,
       database,

@@ -1,3 +1,4 @@
+import type { EndpointGate } from "../chains/endpoint-gate.ts";
 import type { Database } from "../db/client.ts";
 import type { Common } from "../src/common.ts";
 import type { Config } from "../src/config.ts";
@@ -31,6 +32,11 @@ export type JobContext = {
   reportProgress: (progress: JobProgress) => void;
   /** BullMQ key prefix of the queue the job came from (absent in-process). */
   queuePrefix?: string | undefined;
+  /**
+   * Per-endpoint RPC quotas shared by every job of this process (in-process) or every worker on
+   * the Redis (BullMQ): `sync.endpointConcurrency`, `sync.endpointRequestsPerSecond`.
+   */
+  endpointGate?: EndpointGate | undefined;
 };
 
 /**

@@ -311,6 +311,7 @@ export const syncEvmWallet = async (
       maxAttempts: options.maxAttempts ?? config.sync.maxAttempts,
       timeoutMs: options.timeoutMs ?? config.sync.timeoutMs,
       signal,
+      gate: args.endpointGate,
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
       ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
     });

@@ -37,7 +37,7 @@ export const SOL_DECIMALS = 9;
 /** Base fee per signature, in lamports; the rest of `meta.fee` is the priority fee. */
 export const LAMPORTS_PER_SIGNATURE = 5000n;
 
-export type SolanaEvidence = "sol" | "spl" | "sol_fee";
+export type SolanaEvidence = "sol" | "spl" | "sol_fee" | "spl_fee";
 
 export type SolanaMovement = {
   evidence: SolanaEvidence;
@@ -177,16 +177,34 @@ export const normalizeTransaction = (
         counterparty: counterpartyOf(transfers, null, sol, mine, ownerOf),
       });
     }
+    const withheld =
+      encodingOf(tx) === "jsonParsed"
+        ? transferFeesPaid(tx, keys, meta, mine, byMint)
+        : new Map<string, bigint>();
     for (const [mint, amount] of [...byMint].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (amount === 0n) continue;
-      movements.push({
-        evidence: "spl",
-        evidenceIndex: mint,
-        mint,
-        decimals: mints.get(mint)!.decimals,
-        amount,
-        counterparty: counterpartyOf(transfers, mint, amount, mine, ownerOf),
-      });
+      // A Token-2022 transfer fee W paid is a cost of the transfer: the value sent is the net, the fee its own row.
+      const fee = withheld.get(mint) ?? 0n;
+      if (amount + fee !== 0n) {
+        movements.push({
+          evidence: "spl",
+          evidenceIndex: mint,
+          mint,
+          decimals: mints.get(mint)!.decimals,
+          amount: amount + fee,
+          counterparty: counterpartyOf(transfers, mint, amount, mine, ownerOf),
+        });
+      }
+      if (fee !== 0n) {
+        movements.push({
+          evidence: "spl_fee",
+          evidenceIndex: mint,
+          mint,
+          decimals: mints.get(mint)!.decimals,
+          amount: -fee,
+          counterparty: null,
+        });
+      }
     }
   }
   if (walletIsFeePayer && fee !== 0n) {
@@ -245,6 +263,76 @@ const programIdsOf = (tx: SolanaTransactionResponse, keys: readonly string[]): s
     if (id && !out.includes(id)) out.push(id);
   }
   return out;
+};
+
+const amountOf = (v: unknown): bigint | undefined => {
+  const a = (v as { amount?: unknown } | undefined)?.amount;
+  return typeof a === "string" && /^\d+$/.test(a) ? BigInt(a) : undefined;
+};
+
+/**
+ * Token-2022 transfer fees W paid, per mint (raw units, positive). A mint with the TransferFeeConfig
+ * extension withholds a fee from each transfer in the recipient's account, where it counts in no
+ * balance: the sender gives `amount`, the recipient's balance grows by `amount − fee`. Read from
+ * `jsonParsed` `spl-token-2022` instructions whose source is one of W's accounts and whose
+ * destination is not: `transferCheckedWithFee` states `feeAmount`; a `transferChecked` / `transfer`
+ * shows it as the amount minus the destination's balance growth, when that destination is credited
+ * by that one instruction only. Capped at what W's balance of the mint actually lost.
+ */
+const transferFeesPaid = (
+  tx: SolanaTransactionResponse,
+  keys: readonly string[],
+  meta: NonNullable<SolanaTransactionResponse["meta"]>,
+  mine: ReadonlySet<string>,
+  byMint: ReadonlyMap<string, bigint>,
+): Map<string, bigint> => {
+  const growth = new Map<string, bigint>();
+  const mintOf = new Map<string, string>();
+  for (const [sign, list] of [
+    [-1n, meta.preTokenBalances ?? []],
+    [1n, meta.postTokenBalances ?? []],
+  ] as const) {
+    for (const b of list) {
+      const account = keys[b.accountIndex]!;
+      mintOf.set(account, b.mint);
+      growth.set(account, (growth.get(account) ?? 0n) + sign * BigInt(b.uiTokenAmount.amount));
+    }
+  }
+  const all = [
+    ...tx.transaction.message.instructions,
+    ...(meta.innerInstructions ?? []).flatMap((i) => i.instructions),
+  ];
+  const token2022 = all.filter((ix) => ix.program === "spl-token-2022");
+  const credits = new Map<string, number>();
+  for (const ix of token2022) {
+    const to = (ix.parsed as ParsedIx | undefined)?.info?.destination;
+    if (typeof to === "string") credits.set(to, (credits.get(to) ?? 0) + 1);
+  }
+  const fees = new Map<string, bigint>();
+  for (const ix of token2022) {
+    const parsed = ix.parsed as ParsedIx | undefined;
+    const info = parsed?.info;
+    if (!info || !/^(transfer|transferChecked|transferCheckedWithFee)$/.test(parsed?.type ?? "")) continue;
+    const from = typeof info.source === "string" ? info.source : undefined;
+    const to = typeof info.destination === "string" ? info.destination : undefined;
+    if (!from || !to || !mine.has(from) || mine.has(to)) continue;
+    const mint = (typeof info.mint === "string" ? info.mint : undefined) ?? mintOf.get(from);
+    if (!mint) continue;
+    const amount =
+      amountOf(info.tokenAmount) ?? (typeof info.amount === "string" ? BigInt(info.amount) : undefined);
+    let fee = amountOf(info.feeAmount);
+    if (fee === undefined && amount !== undefined && credits.get(to) === 1) {
+      const got = growth.get(to);
+      if (got !== undefined && got >= 0n && got < amount) fee = amount - got;
+    }
+    if (fee && fee > 0n) fees.set(mint, (fees.get(mint) ?? 0n) + fee);
+  }
+  for (const [mint, fee] of fees) {
+    const lost = -(byMint.get(mint) ?? 0n);
+    if (lost <= 0n) fees.delete(mint);
+    else if (fee > lost) fees.set(mint, lost);
+  }
+  return fees;
 };
 
 /** A value transfer read from a parsed instruction; `mint` null = lamports (SOL or wrapped SOL). */

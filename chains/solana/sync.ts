@@ -88,6 +88,7 @@ export const syncSolanaWallet = async (
     timeoutMs: common.config.sync.timeoutMs,
     retryBaseMs,
     signal,
+    gate: args.endpointGate,
   });
   const rpc = createSolanaRpc({
     chain: chain.id,

@@ -337,3 +337,58 @@ export const reports = app.table(
   },
   (t) => [index("reports_user_kind_idx").on(t.userId, t.kind)],
 );
+
+/**
+ * An exchange or tool account the user imported history into (`lotwise import --account`). Its
+ * name is the ledger wallet of its rows (`coinbase:main`); `family` is the exchange whose exports
+ * it holds (`coinbase`, `kraken`, …) or `any` for tool formats: a file of another exchange is refused.
+ */
+export const importAccounts = app.table(
+  "import_accounts",
+  {
+    id: serial("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    family: text("family").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("import_accounts_user_name_uq").on(t.userId, t.name)],
+);
+
+/**
+ * One row of an imported exchange or tool export (`src/imports/types.ts` `ImportRecord`), keyed by
+ * the exchange's own id within the account: importing the same or an overlapping export again
+ * stores nothing twice, an edited row replaces the stored one.
+ */
+export const importRecords = app.table(
+  "import_records",
+  {
+    id: serial("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The account (ledger wallet), e.g. `coinbase:main`. */
+    account: text("account").notNull(),
+    /** The exchange's id for the row, or `row:<digest>` for formats without ids. */
+    externalId: text("external_id").notNull(),
+    /** `coinbase`, `kraken`, … (the parser that read it). */
+    format: text("format").notNull(),
+    /** File name as given on the command line, and the row's physical line in it. */
+    file: text("file").notNull(),
+    line: integer("line").notNull(),
+    time: timestamp("time", { withTimezone: true }).notNull(),
+    /** `buy`, `sell`, `trade`, `income`, `spend`, `fee`, `withdrawal`, `deposit`, `fiat_deposit`, `fiat_withdrawal`. */
+    kind: text("kind").notNull(),
+    /** SHA-256 of the row's values (not its line): an unchanged row is not rewritten. */
+    fingerprint: text("fingerprint").notNull(),
+    /** The record: amounts, USD values, transaction hash, address, subtype, note. */
+    data: jsonb("data").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("import_records_user_account_ext_uq").on(t.userId, t.account, t.externalId),
+    index("import_records_user_time_idx").on(t.userId, t.time),
+  ],
+);

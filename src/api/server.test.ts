@@ -218,6 +218,7 @@ describe("reports", () => {
       "form8949.pdf",
       "turbotax.csv",
       "taxact.csv",
+      "report-form8949.csv",
     ]);
     const summary = await get(`/v1/reports/${id}/summary.json`);
     expect(JSON.parse(summary.body).short_term.gain).toBe(made.json().summary.short_term.gain);
@@ -229,6 +230,9 @@ describe("reports", () => {
     expect(turbotax.headers["content-type"]).toBe("text/csv; charset=utf-8");
     // The =EVIL sale of the CSV test is in it, escaped.
     expect(turbotax.body).toContain("'=EVIL");
+    const generic = await get(`/v1/reports/${id}/report-form8949.csv`);
+    expect(generic.body).toContain("'=EVIL");
+    expect(generic.body).not.toMatch(/(^|,)=EVIL/m);
     expect((await get(`/v1/reports/${id}/nothing.txt`)).statusCode).toBe(400);
   });
 });
@@ -244,6 +248,12 @@ describe("OpenAPI and the reference page", () => {
       "/v1/sync/runs/{id}/events",
       "/v1/review/decisions",
       "/v1/review/rules",
+      "/v1/review/links",
+      "/v1/forms/imports",
+      "/v1/forms/rows",
+      "/v1/reconcile",
+      "/v1/reconcile/discrepancies.csv",
+      "/v1/harvest",
       "/v1/ledger",
       "/v1/ledger.csv",
       "/v1/prices/gaps",

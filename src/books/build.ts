@@ -23,6 +23,7 @@ import type { LinkDecision } from "../classify/match.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import type { ClassifySettings } from "../classify/settings.ts";
 import type { Leg, TxClassification, UnmatchedHalf, WalletInfo } from "../classify/types.ts";
+import { loadImportedBooks } from "../imports/books.ts";
 import type { ProgressTask } from "../ui/progress.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { loadTxGroups, loadWallets } from "./load.ts";
@@ -290,8 +291,11 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const windowMs = Math.max(settings.bridgeWindowHours, settings.matchWindowHours) * 3600_000;
   const wallets = await loadWallets(db, userId);
   const overrides = await loadOverrides(db, userId);
+  // Exchange and tool imports (`lotwise import`): deposits and withdrawals to match, trades to add.
+  const books = await loadImportedBooks(db, userId);
   const imported = [
     ...(await importedTransferHalves(db, userId, wallets)),
+    ...books.halves,
     ...((await args.loadImportedHalves?.(db, userId, wallets)) ?? []),
   ];
   const inputsHash = hashOf({
@@ -303,6 +307,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   });
   const changesHash = hashOf({
     decisions: overrides.decisionsFingerprint,
+    importedRows: books.fingerprint,
     imported: imported.map((h) => [
       h.chain,
       h.txHash,
@@ -372,7 +377,10 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
       );
     staleKeys = stale.map((k) => `${k.chain}:${k.txHash}`);
     // Classifications of imported halves whose import row is gone.
-    const present = new Set(imported.map((h) => `${h.chain}:${h.txHash}`));
+    const present = new Set([
+      ...imported.map((h) => `${h.chain}:${h.txHash}`),
+      ...books.classifications.map((c) => `${c.chain}:${c.txHash}`),
+    ]);
     const importKeys = await db
       .select({ chain: classifications.chain, txHash: classifications.txHash })
       .from(classifications)
@@ -424,13 +432,19 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   lap("load");
   // Imported halves that can still pair with something in range; only those in range get rows.
   const inRange = from ? imported.filter((h) => h.time.getTime() >= from.getTime() - windowMs) : imported;
-  const classified = classifyAll(
-    groups,
-    ctx,
-    { perTx: overrides.perTx, rules: overrides.rules, links: overrides.links },
-    inRange,
-    preMatched ? { preMatched } : {},
-  ).filter((c) => !from || c.time >= from);
+  const classified = [
+    ...classifyAll(
+      groups,
+      ctx,
+      { perTx: overrides.perTx, rules: overrides.rules, links: overrides.links },
+      inRange,
+      preMatched ? { preMatched } : {},
+    ),
+    ...books.classifications,
+  ]
+    .filter((c) => !from || c.time >= from)
+    // Imported rows join the chain's in time order (a stable sort keeps chain position within an instant).
+    .sort((a, b) => a.time.getTime() - b.time.getTime());
   lap("classify");
   args.progress?.update({ done: Math.floor(groups.length / 2), detail: "pricing" });
 
@@ -443,7 +457,12 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
       })),
     ),
   );
-  const lookup = await args.pricer.prepare(items);
+  // A file's own USD values come first (`file:<name>`); the price providers value the rest.
+  const priced = await args.pricer.prepare(items.filter((x) => !books.fileValues.has(x.leg)));
+  const lookup: PriceLookup = Object.assign(
+    (leg: Leg, at: { time: Date; blockNumber: bigint }) => books.fileValues.get(leg) ?? priced(leg, at),
+    priced.explain ? { explain: priced.explain } : {},
+  );
   lap("price");
   const { rows, missing, reviews: priceReviews } = buildRows(classified, lookup);
   lap("rows");
@@ -479,7 +498,12 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     seqOf,
     classified,
     reviews,
-    txKeys: [...classified.map((c: TxClassification) => `${c.chain}:${c.txHash}`), ...staleKeys],
+    txKeys: [
+      ...classified.map((c: TxClassification) => `${c.chain}:${c.txHash}`),
+      ...staleKeys,
+      // Imported halves in range: one paired now loses the review item it had while unpaired.
+      ...inRange.filter((h) => !from || h.time >= from).map((h) => `${h.chain}:${h.txHash}`),
+    ],
   });
   await db
     .insert(ledgerState)

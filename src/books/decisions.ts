@@ -1,6 +1,12 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { classifications, ledgerRows, overrides, transactions } from "../../db/schema/index.ts";
+import {
+  classifications,
+  importRecords,
+  ledgerRows,
+  overrides,
+  transactions,
+} from "../../db/schema/index.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import { UserInputError } from "../errors.ts";
 import { markLedgerDirty } from "./dirty.ts";
@@ -57,6 +63,17 @@ export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promi
       .from(ledgerRows)
       .where(and(eq(ledgerRows.userId, userId), ne(ledgerRows.origin, "chain"), eq(ledgerRows.id, hash)));
     match = rows.filter((r) => !chain || r.origin === chain).map((r) => ({ chain: r.origin, txHash: r.id }));
+  }
+  if (match.length === 0) {
+    // A row of an exchange export (`lotwise import`): `import:<account>:<exchange id>` or the bare id.
+    const rows = await db
+      .select({ account: importRecords.account, id: importRecords.externalId, time: importRecords.time })
+      .from(importRecords)
+      .where(and(eq(importRecords.userId, userId), eq(importRecords.externalId, hash)));
+    const found = rows.filter((r) => !chain || `import:${r.account}` === chain);
+    if (found.length === 1)
+      return { chain: `import:${found[0]!.account}`, txHash: found[0]!.id, time: found[0]!.time };
+    match = found.map((r) => ({ chain: `import:${r.account}`, txHash: r.id }));
   }
   if (match.length === 0)
     throw new DecisionNotFoundError(`unknown transaction ${ref}: sync first, or check lotwise review list`);

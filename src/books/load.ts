@@ -2,6 +2,7 @@ import { and, eq, gte, inArray } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { movements, rawRecords, transactions, wallets } from "../../db/schema/index.ts";
+import { escrowChangesOf } from "../classify/decoders/jupiter/escrow.ts";
 import type { EvmLog, Movement, TxGroup, WalletInfo } from "../classify/types.ts";
 
 /** Transactions per query when loading raw records (bind-parameter headroom). */
@@ -226,6 +227,8 @@ export const loadTxGroups = async (
           g.programIds = programIdsOf(r.data);
           const side = sidePaymentsOf(r.data);
           if (side.length > 0) g.sidePayments = side;
+          const escrow = escrowChangesOf(r.data);
+          if (escrow.length > 0) g.escrow = escrow;
         } else {
           for (const l of logsOf(r.kind, r.index, r.data)) {
             if (!g.logs.some((x) => x.logIndex === l.logIndex)) g.logs.push(l);

@@ -1,5 +1,5 @@
 import type { Entry, Leg, TxClassification } from "../classify/types.ts";
-import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
+import { type LedgerRow, type LedgerRowType, USD } from "../ledger/types.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
 
 /**
@@ -11,6 +11,11 @@ export type UnitPrice = {
   source: string;
   rank: number;
   ageMs?: number | undefined;
+  /**
+   * The leg's whole USD value when the source gives it directly (an exchange export's subtotal):
+   * used as is instead of `quantity × usd`, so a file's value stays exact.
+   */
+  total?: Decimal | undefined;
   /** A caveat for review, e.g. a pool price where the trade is a large share of the pool. */
   warning?: { code: string; message: string } | undefined;
 };
@@ -102,7 +107,7 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
           message: p.warning.message,
         });
       return p
-        ? { usd: leg.quantity.mul(p.usd), source: p.source, rank: p.rank, ageMs: p.ageMs ?? 0 }
+        ? { usd: p.total ?? leg.quantity.mul(p.usd), source: p.source, rank: p.rank, ageMs: p.ageMs ?? 0 }
         : undefined;
     };
     const noteMissing = (row: BuiltRow, leg: Leg, column: string) => {
@@ -245,6 +250,21 @@ const tradeRows = (
       });
       setUsd(row, leg, value(leg), "usdValue");
     }
+    return;
+  }
+  // USD for one asset (an exchange's buy or sell): a `buy` or `sell` row valued by the USD side.
+  if (e.outs.length === 1 && e.ins.length === 1 && (e.outs[0]!.asset === USD) !== (e.ins[0]!.asset === USD)) {
+    const buying = e.outs[0]!.asset === USD;
+    const cash = buying ? e.outs[0]! : e.ins[0]!;
+    const asset = buying ? e.ins[0]! : e.outs[0]!;
+    const row = newRow(
+      e,
+      buying ? "buy" : "sell",
+      buying
+        ? { inAsset: asset.asset, inQuantity: plain(asset.quantity) }
+        : { outAsset: asset.asset, outQuantity: plain(asset.quantity) },
+    );
+    setUsd(row, cash, value(cash), "usdValue");
     return;
   }
   const outVals = e.outs.map(value);

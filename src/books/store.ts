@@ -149,6 +149,8 @@ export const replaceChainLedger = async (
         warnings: r.warnings,
       })),
     );
+    // Every classification of these transactions was deleted above, so none conflicts: plain
+    // COPY (one classification per transaction; a duplicate would fail as the upsert did).
     await bulkInsert(
       tx,
       "lotwise_app.classifications",
@@ -170,7 +172,6 @@ export const replaceChainLedger = async (
         uncertain: x.reviews.length > 0,
         details: { entries: x.entries.length, ...(x.details ?? {}) },
       })),
-      "on conflict (user_id, chain, tx_hash) do update set kind = excluded.kind, source = excluded.source, uncertain = excluded.uncertain, details = excluded.details, updated_at = now()",
     );
     // One review item per (transaction, reason): messages of the same reason are joined.
     const merged = new Map<string, ReviewRow>();

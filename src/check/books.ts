@@ -115,7 +115,7 @@ export const ledgerHoldings = async (
 /** One wallet movement sum per (chain asset, transaction), raw units, fees excluded. */
 export type TxMoves = { chainAsset: string; txHash: string; sum: bigint }[];
 
-const FEE_EVIDENCE = ["gas", "l1_fee", "sol_fee"];
+const FEE_EVIDENCE = ["gas", "l1_fee", "sol_fee", "spl_fee"];
 
 /**
  * The wallet's value movements (fees excluded) up to `height`, summed per transaction and chain

@@ -68,10 +68,21 @@ export const refersTo = (ref: string, h: UnmatchedHalf): boolean => {
 
 const HOUR = 3600_000;
 
-type Params = { windowMs: number; keep: Decimal };
+type Params = { windowMs: number; keep: Decimal; keepApprox: number };
 
 const describe = (h: UnmatchedHalf) =>
   `${halfRef(h)} (${h.wallet.key} ${h.direction === "out" ? "sent" : "received"} ${h.leg.quantity.toFixed()} ${h.leg.symbol} at ${h.time.toISOString().replace(".000Z", "Z")})`;
+
+/** A half's quantity as a float, only to rule out candidates cheaply before the exact comparison. */
+const approx = new WeakMap<UnmatchedHalf, number>();
+const approxOf = (h: UnmatchedHalf): number => {
+  let v = approx.get(h);
+  if (v === undefined) {
+    v = h.leg.quantity.toNumber();
+    approx.set(h, v);
+  }
+  return v;
+};
 
 /** Same asset, two wallets, time and amount within `p`; never two imported halves. */
 const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params): boolean => {
@@ -85,10 +96,27 @@ const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params): boolean => {
   if (i.account && !(o.imported && o.wallet.key === i.account)) return false;
   const dt = i.time.getTime() - o.time.getTime();
   const timeOk = o.imported || i.imported ? Math.abs(dt) <= p.windowMs : dt >= 0 && dt <= p.windowMs;
-  return timeOk && i.leg.quantity.lte(o.leg.quantity) && i.leg.quantity.gte(o.leg.quantity.mul(p.keep));
+  if (!timeOk) return false;
+  // Far outside the amount range by the float estimate (a margin of 1e-9 keeps it conservative):
+  // no exact comparison needed. Everything near the bounds is decided exactly below.
+  const qo = approxOf(o);
+  const qi = approxOf(i);
+  if (qi > qo * (1 + 1e-9) || qi < qo * p.keepApprox * (1 - 1e-9)) return false;
+  return i.leg.quantity.lte(o.leg.quantity) && i.leg.quantity.gte(o.leg.quantity.mul(p.keep));
 };
 
-const lowerSet = (xs: readonly string[] | undefined) => new Set((xs ?? []).map((x) => x.toLowerCase()));
+/** Lower-cased evidence of a half, made once per evidence list (many candidates ask for it). */
+const lowered = new WeakMap<readonly string[], Set<string>>();
+const EMPTY = new Set<string>();
+const lowerSet = (xs: readonly string[] | undefined): Set<string> => {
+  if (!xs) return EMPTY;
+  let set = lowered.get(xs);
+  if (!set) {
+    set = new Set(xs.map((x) => x.toLowerCase()));
+    lowered.set(xs, set);
+  }
+  return set;
+};
 
 /** Evidence that `o` and `i` are one transfer: rank (lower is stronger) and a reason, or undefined. */
 const evidenceOf = (
@@ -220,14 +248,12 @@ export const matchHalves = (
 ): MatchResult => {
   const ctx = "bridgeWindowHours" in context ? { settings: context } : context;
   const s = ctx.settings;
-  const evidenceParams: Params = {
-    windowMs: s.bridgeWindowHours * HOUR,
-    keep: new Decimal(1).sub(s.bridgeTolerance),
+  const params = (hours: number, tolerance: string): Params => {
+    const keep = new Decimal(1).sub(tolerance);
+    return { windowMs: hours * HOUR, keep, keepApprox: keep.toNumber() };
   };
-  const amountParams: Params = {
-    windowMs: s.matchWindowHours * HOUR,
-    keep: new Decimal(1).sub(s.matchTolerance),
-  };
+  const evidenceParams = params(s.bridgeWindowHours, s.bridgeTolerance);
+  const amountParams = params(s.matchWindowHours, s.matchTolerance);
   const used = new Set<UnmatchedHalf>();
   const matches: HalfMatch[] = [];
   const ambiguous = new Map<UnmatchedHalf, ReviewDraft>();
@@ -282,7 +308,16 @@ export const matchHalves = (
   const outs = open.filter((h) => h.direction === "out");
   const ins = open.filter((h) => h.direction === "in");
   const insByAsset = indexByAsset(ins);
-  const evidencePairs: { o: UnmatchedHalf; i: UnmatchedHalf; rank: number; why: string }[] = [];
+  type EvidencePair = {
+    o: UnmatchedHalf;
+    i: UnmatchedHalf;
+    rank: number;
+    why: string;
+    /** Closeness, computed once (the sort compares it O(n log n) times). */
+    dt: number;
+    gap: Decimal;
+  };
+  const evidencePairs: EvidencePair[] = [];
   for (const o of outs) {
     const list = insByAsset.get(o.leg.asset);
     if (!list) continue;
@@ -290,20 +325,25 @@ export const matchHalves = (
     for (const i of within(list, t - evidenceParams.windowMs, t + evidenceParams.windowMs)) {
       if (!fits(o, i, evidenceParams) || unlinked(o, i)) continue;
       const e = evidenceOf(o, i, ctx);
-      if (e) evidencePairs.push({ o, i, ...e });
+      if (e) evidencePairs.push({ o, i, ...e, ...closeness(o, i) });
     }
   }
   evidencePairs.sort(
     (a, b) =>
       a.rank - b.rank ||
       a.o.time.getTime() - b.o.time.getTime() ||
-      closeness(a.o, a.i).dt - closeness(b.o, b.i).dt ||
-      closeness(a.o, a.i).gap.cmp(closeness(b.o, b.i).gap) ||
+      a.dt - b.dt ||
+      a.gap.cmp(b.gap) ||
       halfRef(a.i).localeCompare(halfRef(b.i)),
   );
+  // Bridge pairs per half, so counting a half's open bridge candidates does not scan every pair.
+  const bridgePairs = new Map<UnmatchedHalf, EvidencePair[]>();
+  for (const p of evidencePairs) {
+    if (p.rank !== 2) continue;
+    for (const h of [p.o, p.i]) bridgePairs.set(h, [...(bridgePairs.get(h) ?? []), p]);
+  }
   const bridgeCount = (h: UnmatchedHalf) =>
-    evidencePairs.filter((p) => p.rank === 2 && (p.o === h || p.i === h) && !used.has(p.o) && !used.has(p.i))
-      .length;
+    (bridgePairs.get(h) ?? []).filter((p) => !used.has(p.o) && !used.has(p.i)).length;
   for (const p of evidencePairs) {
     if (used.has(p.o) || used.has(p.i)) continue;
     if (p.rank === 2 && (bridgeCount(p.o) > 1 || bridgeCount(p.i) > 1)) continue;
@@ -374,8 +414,8 @@ export const matchHalves = (
     if (p.rank !== 2) continue;
     for (const h of [p.o, p.i]) {
       if (used.has(h) || ambiguous.has(h)) continue;
-      const others = evidencePairs
-        .filter((q) => q.rank === 2 && (q.o === h || q.i === h) && !used.has(q.o) && !used.has(q.i))
+      const others = (bridgePairs.get(h) ?? [])
+        .filter((q) => !used.has(q.o) && !used.has(q.i))
         .map((q) => (q.o === h ? q.i : q.o));
       if (others.length > 1)
         ambiguous.set(h, {

@@ -2,7 +2,7 @@ import { Decimal } from "../utils/decimal.ts";
 import { type ClassifyContext, findWallet, legOf, scaleLeg } from "./context.ts";
 import type { Entry, Leg, Movement, ReviewDraft, TxGroup, UnmatchedHalf, WalletInfo } from "./types.ts";
 
-export const FEE_EVIDENCE: ReadonlySet<string> = new Set(["gas", "l1_fee", "sol_fee"]);
+export const FEE_EVIDENCE: ReadonlySet<string> = new Set(["gas", "l1_fee", "sol_fee", "spl_fee"]);
 /** `approve(address,uint256)`. */
 const APPROVE_SELECTOR = "0x095ea7b3";
 
@@ -177,7 +177,8 @@ const half = (direction: "in" | "out", n: Net, q: Decimal, tx: TxGroup): Unmatch
 /**
  * Attaches each wallet's network fee to that wallet's first entry in the transaction (as the row's
  * `fee_*`), or makes it a standalone `fee` entry (approvals, failed transactions, calls that moved
- * nothing for the wallet).
+ * nothing for the wallet). A Token-2022 transfer fee (`spl_fee`, in the token) is always its own
+ * `fee` entry, subtype `transfer_fee`.
  */
 export const attachFees = (
   tx: TxGroup,
@@ -192,6 +193,19 @@ export const attachFees = (
   for (const m of feeMoves) {
     if (m.wallet.kind !== "own") continue;
     const leg = legOf(ctx, m);
+    if (m.evidence === "spl_fee") {
+      // A Token-2022 transfer fee, in the token itself: its own fee row (the network fee is SOL).
+      entries.push({
+        kind: "fee",
+        wallet: m.wallet.key,
+        outs: [],
+        ins: [],
+        fee: leg,
+        subtype: "transfer_fee",
+      });
+      kinds.push("fee");
+      continue;
+    }
     const prev = perWallet.get(m.wallet.key);
     perWallet.set(m.wallet.key, prev ? { ...prev, quantity: prev.quantity.add(leg.quantity) } : leg);
   }

@@ -10,6 +10,7 @@ import { programIdsOf, sidePaymentsOf } from "../books/load.ts";
 import type { PriceLookup } from "../books/rows.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { addressKey, type ClassifyContext } from "./context.ts";
+import { escrowChangesOf } from "./decoders/jupiter/escrow.ts";
 import { type ClassifySettings, DEFAULT_CLASSIFY_SETTINGS } from "./settings.ts";
 import type { Movement, TxGroup, WalletInfo } from "./types.ts";
 
@@ -41,8 +42,11 @@ export const solanaCtx = (
 });
 
 /** The recorded transaction whose signature starts with `prefix`, for `wallets`. */
-export const recordedGroup = (prefix: string, wallets: WalletInfo[]): TxGroup => {
-  const raw: SolanaTransactionResponse = recordedTransaction(prefix);
+export const recordedGroup = (prefix: string, wallets: WalletInfo[]): TxGroup =>
+  groupOf(recordedTransaction(prefix), wallets);
+
+/** A `getTransaction` result (recorded, or hand-built in its shape) for `wallets`. */
+export const groupOf = (raw: SolanaTransactionResponse, wallets: WalletInfo[]): TxGroup => {
   const movements: Movement[] = [];
   let status = "success";
   for (const w of wallets) {
@@ -80,6 +84,7 @@ export const recordedGroup = (prefix: string, wallets: WalletInfo[]): TxGroup =>
     logs: [],
     programIds: programIdsOf(raw),
     ...(side.length > 0 ? { sidePayments: side } : {}),
+    ...(escrowChangesOf(raw).length > 0 ? { escrow: escrowChangesOf(raw) } : {}),
   };
 };
 

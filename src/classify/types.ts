@@ -23,7 +23,7 @@ export type Movement = {
   wallet: WalletInfo;
   chain: string;
   txHash: string;
-  /** `native`, `internal`, `erc20`, `erc721`, `erc1155`, `weth_deposit`, `weth_withdrawal`, `gas`, `l1_fee`, `sol`, `spl`, `sol_fee`. */
+  /** `native`, `internal`, `erc20`, `erc721`, `erc1155`, `weth_deposit`, `weth_withdrawal`, `gas`, `l1_fee`, `sol`, `spl`, `sol_fee`, `spl_fee` (a Token-2022 transfer fee). */
   evidence: string;
   evidenceIndex: string;
   /** Chain asset id: `<chain>:native` or `<chain>:<contract or mint>`. */
@@ -65,6 +65,25 @@ export type TxGroup = {
    * to third parties within a trade as the trade's costs.
    */
   sidePayments?: { from: string; to: string; lamports: bigint }[] | undefined;
+  /**
+   * Solana: Jupiter limit-order / DCA escrow balance changes read from the raw transaction
+   * (decoders/jupiter/escrow.ts): what a fill took from, or put into, an order's escrow.
+   */
+  escrow?: EscrowChange[] | undefined;
+};
+
+/** A token balance change of an escrow account (owned by a Jupiter order / DCA account). */
+export type EscrowChange = {
+  /** The token account. */
+  account: string;
+  /** Its owner: the order or DCA account. */
+  owner: string;
+  /** Accounts listed beside the owner in the program's instructions (the maker among them). */
+  parties: string[];
+  mint: string;
+  decimals: number;
+  /** Signed raw units. */
+  amount: bigint;
 };
 
 /** A quantity of one asset: exact decimal in whole units. */

@@ -31,6 +31,9 @@ export const interruptMessage = (command: string | undefined, signal: string, se
   return `${what}: interrupted (${signal}): ${resume ? resume({ service }) : "nothing half-written is kept; run the command again"}.`;
 };
 
+/** Commands with their own graceful shutdown on SIGINT/SIGTERM (drain, then exit 0). */
+const OWN_SHUTDOWN = new Set(["worker", "serve"]);
+
 /** Grace period for closing databases and queues before the process exits anyway, in ms. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -46,6 +49,8 @@ export const installInterruptHandlers = (args: {
 }): (() => void) => {
   let interrupted = false;
   const handler = (signal: NodeJS.Signals) => {
+    // `worker` and `serve` drain and exit 0 through their own graceful shutdown (src/shutdown.ts).
+    if (OWN_SHUTDOWN.has(args.command()?.split(" ")[0] ?? "")) return;
     const code = signal === "SIGINT" ? 130 : 143;
     if (interrupted) process.exit(code);
     interrupted = true;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Common } from "../common.ts";
-import { type Config, loadConfig, secretsOf } from "../config.ts";
+import type { Config } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { createShutdown } from "../shutdown.ts";
 import { createTerminalProgress } from "../ui/progress.ts";
@@ -23,6 +23,11 @@ export type CliRuntime = {
   /** stdout writer (tests capture it). */
   out: (text: string) => void;
   /**
+   * Loads the configuration parser (zod, config.ts). The CLI awaits it before any action runs
+   * (a `preAction` hook), so `--help` and `--version` never pay for it.
+   */
+  load: () => Promise<void>;
+  /**
    * Parses the configuration once (global flags + `flags` from the command) and builds `Common`.
    * Callers must `await common.shutdown.close()` when done (the CLI does it after the action).
    */
@@ -44,39 +49,47 @@ export const createCliRuntime = (args: {
   /** Where log lines go (the CLI's stderr). @defaultValue process.stderr */
   err?: ((text: string) => void) | undefined;
   onCommon: (common: Common) => void;
-}): CliRuntime => ({
-  env: args.env,
-  out: args.out,
-  createCommon: (command, flags = {}) => {
-    const g = command.optsWithGlobals<GlobalFlags>();
-    const config: Config = loadConfig({
-      env: args.env,
-      configFile: g.config,
-      flags: {
-        dataDir: g.dataDir,
-        databaseUrl: g.databaseUrl,
-        redisUrl: g.redisUrl,
-        user: g.user,
-        logLevel: g.logLevel,
-        jsonLogs: g.jsonLogs,
-        // `--no-progress` makes commander default `progress` to true: only an explicit flag counts.
-        progress: sourceOf(command, "progress") === "cli" ? g.progress : Boolean(process.stderr.isTTY),
-        ...flags,
-      },
-    });
-    const err = args.err;
-    const logger = createLogger({
-      level: config.logLevel,
-      json: config.jsonLogs,
-      secrets: secretsOf(config),
-      ...(err ? { write: (line: string) => err(`${line}\n`) } : {}),
-    });
-    const shutdown = createShutdown({
-      onError: (name, error) => logger.warn("close failed", { name, error: String(error) }),
-    });
-    const progress = createTerminalProgress({ enabled: config.progress });
-    const common: Common = { config, logger, shutdown, progress };
-    args.onCommon(common);
-    return common;
-  },
-});
+}): CliRuntime => {
+  let configModule: typeof import("../config.ts") | undefined;
+  return {
+    env: args.env,
+    out: args.out,
+    load: async () => {
+      configModule ??= await import("../config.ts");
+    },
+    createCommon: (command, flags = {}) => {
+      if (configModule === undefined) throw new Error("internal: createCommon before runtime.load()");
+      const { loadConfig, secretsOf } = configModule;
+      const g = command.optsWithGlobals<GlobalFlags>();
+      const config: Config = loadConfig({
+        env: args.env,
+        configFile: g.config,
+        flags: {
+          dataDir: g.dataDir,
+          databaseUrl: g.databaseUrl,
+          redisUrl: g.redisUrl,
+          user: g.user,
+          logLevel: g.logLevel,
+          jsonLogs: g.jsonLogs,
+          // `--no-progress` makes commander default `progress` to true: only an explicit flag counts.
+          progress: sourceOf(command, "progress") === "cli" ? g.progress : Boolean(process.stderr.isTTY),
+          ...flags,
+        },
+      });
+      const err = args.err;
+      const logger = createLogger({
+        level: config.logLevel,
+        json: config.jsonLogs,
+        secrets: secretsOf(config),
+        ...(err ? { write: (line: string) => err(`${line}\n`) } : {}),
+      });
+      const shutdown = createShutdown({
+        onError: (name, error) => logger.warn("close failed", { name, error: String(error) }),
+      });
+      const progress = createTerminalProgress({ enabled: config.progress });
+      const common: Common = { config, logger, shutdown, progress };
+      args.onCommon(common);
+      return common;
+    },
+  };
+};

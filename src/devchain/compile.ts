@@ -3,8 +3,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Abi, Hex } from "viem";
+import { PACKAGE_ROOT } from "../package-root.ts";
 
 /**
  * Compiles the dev-chain contracts (`src/devchain/contracts/*.sol`, importing OpenZeppelin) with
@@ -15,11 +15,10 @@ import type { Abi, Hex } from "viem";
 
 export type CompiledContract = { abi: Abi; bytecode: Hex };
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
-/** Folder of the Solidity sources. */
-export const CONTRACTS_DIR = path.join(here, "contracts");
+/** Folder of the Solidity sources (in the package, also when running from `dist/`). */
+export const CONTRACTS_DIR = path.join(PACKAGE_ROOT, "src", "devchain", "contracts");
 
 /** EVM version compiled for: anvil's default hardfork supports it, and so do all test nodes. */
 const EVM_VERSION = "cancun";

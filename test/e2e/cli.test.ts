@@ -32,7 +32,10 @@ describe("lotwise CLI", () => {
       ["wallets", "add", "ethereum:0x52908400098527886e0f7030069857d2e4169ee7", "--label", "cold"],
       { cwd },
     );
-    expect(add.stderr).toBe("");
+    // The first command in a folder creates the embedded database and says so (it takes seconds).
+    expect(add.stderr).toBe(
+      `info  setting up the embedded database in ${path.join(cwd, ".lotwise", "pgdata")} (first run; takes a few seconds)\n`,
+    );
     expect(add.code).toBe(0);
     expect(add.stdout).toBe("added ethereum:0x52908400098527886E0F7030069857D2E4169EE7\n");
 
@@ -48,6 +51,7 @@ describe("lotwise CLI", () => {
     expect(unknown.stderr).toMatch(/unknown chain 'dogechain'/);
 
     const list = await runCli(["wallets", "list", "--json"], { cwd });
+    expect(list.stderr).toBe(""); // set up already: nothing to say
     expect(JSON.parse(list.stdout)).toEqual([
       {
         wallet: "ethereum:0x52908400098527886E0F7030069857D2E4169EE7",
@@ -66,7 +70,7 @@ describe("lotwise CLI", () => {
     });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/no such wallet/);
-  });
+  }, 180_000); // three CLI runs, the first creating the embedded database: slow on a loaded machine
 
   test("a bad setting fails fast naming it", async () => {
     const r = await runCli(["wallets", "list"], { env: { DATABASE_URL: "nonsense" } });

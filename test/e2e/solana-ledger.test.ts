@@ -129,7 +129,7 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
       gain: "47.51",
     });
     expect(summary.net).toBe("47.51");
-  }, 240_000); // several CLI processes: slow on a loaded machine
+  }, 180_000);
 
   test("gains on the stored ledger equals gains on its export; without prices it warns, never a silent zero", async () => {
     const stored = await cli("gains", "--year", "2024", "--out", path.join(dir, "stored"));
@@ -179,5 +179,5 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
         .filter((w: { code: string; id: string }) => w.code === "missing_price")
         .map((w: { id: string }) => w.id),
     ).toEqual([`solana:${SIG}:0`, `solana:${SIG}:0`]);
-  }, 240_000);
+  }, 180_000);
 });

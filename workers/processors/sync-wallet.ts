@@ -57,6 +57,7 @@ export const syncWalletJob: JobDefinition<SyncWalletData, SyncWalletResult> = {
       rpcUrl,
       signal: ctx.signal,
       reportProgress: ctx.reportProgress,
+      endpointGate: ctx.endpointGate,
       ...(data.fromBlock !== undefined ? { fromBlock: BigInt(data.fromBlock) } : {}),
     });
   },

@@ -3,7 +3,7 @@ import { addToPosition, type ClassifyContext, legOf, positionBalance, scaleLeg }
 import type { Entry, Movement, TxGroup } from "../types.ts";
 import type { DecodeResult } from "./types.ts";
 
-const FEE_EVIDENCE = new Set(["gas", "l1_fee", "sol_fee"]);
+const FEE_EVIDENCE = new Set(["gas", "l1_fee", "sol_fee", "spl_fee"]);
 
 /** Protocols whose deposits can be modelled as position accounts. */
 export const POSITION_PROTOCOLS = ["aave-v3", "lido", "uniswap-v2"] as const;

@@ -1,5 +1,9 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { SOLANA_FIXTURES } from "../../../test/solana-replay.ts";
 import { buildRows } from "../../books/rows.ts";
+import { Decimal } from "../../utils/decimal.ts";
 import { classifyAll } from "../classify.ts";
 import { recordedGroup, solanaCtx, solanaLookup, solWallet } from "../solana.test-support.ts";
 
@@ -9,6 +13,13 @@ import { recordedGroup, solanaCtx, solanaLookup, solWallet } from "../solana.tes
  * chains/solana/normalize.test.ts (W = the wallet).
  */
 const NONE = { perTx: new Map(), rules: [] };
+
+/** staketaxcsv's expected rows (sol_expected.json): what that project books for the same transactions. */
+type Row = { txid: string; sent_amount: string; received_amount: string; received_currency: string };
+const CASES = JSON.parse(
+  readFileSync(path.join(SOLANA_FIXTURES, "staketaxcsv/sol_expected.json"), "utf8"),
+) as { test: string; wallet: string; expected_rows: Row[] }[];
+const caseOf = (name: string) => CASES.find((c) => c.test === name)!;
 const classify = (prefix: string, address: string) => {
   const w = solWallet(1, address);
   const [c] = classifyAll([recordedGroup(prefix, [w])], solanaCtx([w]), NONE);
@@ -25,30 +36,89 @@ describe("jupiter", () => {
     ).toEqual([["swap", "SOL", "0.0396", "USDC", "5.30065", "0.000008214", "swap"]]);
   });
 
-  test("limit order opening (5iPvQ1Th…): the deposit into Jupiter's escrow is an outflow for review, not a trade", () => {
-    // staketaxcsv: _JUPITER_LIMIT_OPEN. W sends 10,000 USDC (10,000,000,000 base units) and
-    // 5,122,560 lamports of rent into the order's accounts; fee 37,920.
+  test("limit order opening (5iPvQ1Th…): the USDC deposit into the order's escrow stays the user's; the rent is for review", () => {
+    // staketaxcsv: _JUPITER_LIMIT_OPEN. W sends 10,000 USDC (10,000,000,000 base units) into the
+    // escrow 73aBor… (owner: the order 3XQkm6…), which grows by exactly that: no disposal, no row.
+    // The 5,122,560 lamports of rent into the order's accounts stay an outflow for review; fee 37,920.
     const { c, rows } = classify("5iPvQ1Th", "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz");
     expect(c.source).toBe("decoder:jupiter:limit_order");
     expect(rows.map((r) => [r.type, r.feeQuantity, r.subtype])).toEqual([
       ["fee", "0.00003792", "jupiter_limit"],
     ]);
-    expect(c.reviews.map((r) => r.reason)).toEqual(["unmatched_outflow", "unmatched_outflow"]);
-    expect(c.unmatched.map((h) => [h.leg.asset, h.leg.quantity.toFixed()])).toEqual([
-      ["SOL", "0.00512256"],
-      ["USDC", "10000"],
+    expect(c.reviews.map((r) => r.reason)).toEqual(["unmatched_outflow"]);
+    expect(c.unmatched.map((h) => [h.leg.asset, h.leg.quantity.toFixed()])).toEqual([["SOL", "0.00512256"]]);
+  });
+
+  test("limit order series (GAgnD5…): each fill is the user's swap out of the escrow, as staketaxcsv books it", () => {
+    // staketaxcsv's TRADE rows: sent USDC (from the escrow 73aBor…: e.g. 4xqxLBqu… 73aBor…
+    // −399,360,000) for the 9gr84r… received in W's account (GQjxPi… +177,317). The keeper paid the fees.
+    const { wallet, expected_rows: rows } = caseOf("test_jupiter_limit_order_series");
+    let sent = new Decimal(0);
+    for (const row of rows.slice(1)) {
+      const { c, rows: ledger } = classify(row.txid.slice(0, 8), wallet);
+      expect(c.source).toBe("decoder:jupiter:limit_order");
+      const swap = ledger.filter((r) => r.type === "swap");
+      expect(
+        swap.map((r) => [r.outAsset, r.outQuantity, r.inAsset, r.inQuantity, r.feeQuantity ?? null]),
+      ).toEqual([
+        [
+          "USDC",
+          new Decimal(row.sent_amount).toFixed(),
+          `solana:${row.received_currency}`,
+          new Decimal(row.received_amount).toFixed(),
+          null,
+        ],
+      ]);
+      sent = sent.add(swap[0]!.outQuantity!);
+    }
+    // The fills took exactly the 10,000 USDC deposited at the opening.
+    expect(sent.toFixed()).toBe("10000");
+  });
+
+  test("limit order v2 fill (GND3Z5…): 2,390 USDC from the escrow for 999 HeLp6N…", () => {
+    const {
+      wallet,
+      expected_rows: [, fill],
+    } = caseOf("test_jupiter_limit_v2_series");
+    const { c, rows } = classify(fill!.txid.slice(0, 8), wallet);
+    expect(c.source).toBe("decoder:jupiter:limit_order");
+    expect(
+      rows.filter((r) => r.type === "swap").map((r) => [r.outAsset, r.outQuantity, r.inQuantity]),
+    ).toEqual([["USDC", "2390", "999"]]);
+  });
+
+  test("limit order v2 open and cancel (4abvSW…): the jupSOL goes into the escrow and back, no row", () => {
+    const {
+      wallet,
+      expected_rows: [open, cancel],
+    } = caseOf("test_jupiter_limit_v2_open_cancel");
+    for (const row of [open!, cancel!]) {
+      const { c, rows } = classify(row.txid.slice(0, 8), wallet);
+      expect(rows.filter((r) => r.outAsset?.includes("jupSoL") || r.inAsset?.includes("jupSoL"))).toEqual([]);
+      expect(c.unmatched.filter((h) => h.leg.asset.includes("jupSoL"))).toEqual([]);
+    }
+  });
+
+  test("DCA fill (S3z6oPjo…): 2.777777 USDC from the DCA vault for 4.059345 RAY, as staketaxcsv books it", () => {
+    const {
+      wallet,
+      expected_rows: [row],
+    } = caseOf("test_jupiter_v6_dca_swap");
+    const { c, rows } = classify("S3z6oPjo", wallet);
+    expect(c.source).toBe("decoder:jupiter:dca");
+    expect(c.unmatched).toEqual([]);
+    expect(rows.map((r) => [r.type, r.outAsset, r.outQuantity, r.inQuantity, r.note])).toEqual([
+      [
+        "swap",
+        "USDC",
+        row!.sent_amount,
+        row!.received_amount,
+        "Jupiter DCA fill, paid from the order's escrow",
+      ],
     ]);
   });
 
-  test("limit order fill (4xqxLBqu…): the bought token arrives from the escrow, for review", () => {
-    // staketaxcsv: TRADE 399.36 USDC → 0.000177317 of 9gr84r… (paid from the escrow); W only receives.
-    const { c, rows } = classify("4xqxLBqu", "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz");
-    expect(c.source).toBe("decoder:jupiter:limit_order");
-    expect(rows).toEqual([]);
-    expect(c.unmatched.map((h) => [h.direction, h.leg.quantity.toFixed()])).toEqual([["in", "0.000177317"]]);
-  });
-
-  test("DCA (2GMpqA7d…): SOL into the DCA program, for review", () => {
+  test("DCA whose output waits in the DCA's escrow (2GMpqA7d…): not attributed yet, the SOL is for review", () => {
     // W's lamports: −1,428,571 (+ the 5,000 fee paid by the keeper, not W).
     const { c, rows } = classify("2GMpqA7d", "7WZcPib1yW3wig8sSLrhx2Qt97huiJMboQNrqSocGSyc");
     expect(c.source).toBe("decoder:jupiter:dca");

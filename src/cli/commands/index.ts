@@ -4,6 +4,7 @@ import { register as demo } from "./demo.ts";
 import { register as forms } from "./forms.ts";
 import { register as gains } from "./gains.ts";
 import { register as harvest } from "./harvest.ts";
+import { register as importCmd } from "./import.ts";
 import { register as jobs } from "./jobs.ts";
 import { register as ledger } from "./ledger.ts";
 import { register as prices } from "./prices.ts";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   chains,
   prices,
   review,
+  importCmd,
   ledger,
   gains,
   forms,

@@ -1,5 +1,7 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { UserInputError } from "../../errors.ts";
+import { TOOL_EXPORTS, type ToolExport } from "../../imports/tool-export.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
 import type { RegisterCommand } from "./types.ts";
 
@@ -14,7 +16,9 @@ let streamLedgerCsv: typeof import("../../ledger/write.ts").streamLedgerCsv;
 let exportUsd: typeof import("../../utils/decimal.ts").exportUsd;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
+let formatToolCsv: typeof import("../../imports/tool-export.ts").formatToolCsv;
 const load = async () => {
+  ({ formatToolCsv } = await import("../../imports/tool-export.ts"));
   ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
   ({ loadLedgerRows } = await import("../../books/store.ts"));
   ({ readLedgerFile } = await import("../../ledger/read.ts"));
@@ -37,20 +41,43 @@ export const register: RegisterCommand = (program, runtime) => {
 
   ledger
     .command("export")
-    .description("write the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads)")
+    .description(
+      "write the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads), or in Koinly's or CoinTracker's import format",
+    )
     .requiredOption("--out <file>", "CSV file to write ('-': standard output)")
+    .option(
+      "--format <format>",
+      "ledger | koinly (Koinly universal CSV) | cointracker (CoinTracker CSV)",
+      "ledger",
+    )
     .option(
       "--year <year>",
       "rows up to the end of this tax year (earlier years are kept: their lots carry into it)",
     )
-    .action(async (opts: { out: string; year?: string }, command) => {
+    .action(async (opts: { out: string; year?: string; format: string }, command) => {
       await load();
+      const format = opts.format.toLowerCase();
+      if (format !== "ledger" && !(TOOL_EXPORTS as readonly string[]).includes(format))
+        throw new UserInputError(
+          `--format '${opts.format}': unknown (supported: ledger, ${TOOL_EXPORTS.join(", ")})`,
+        );
       const year = parseYear(opts.year);
       const common = runtime.createCommon(command);
       const services = await openServices(common);
       await rebuildAndReport(services, () => {});
       const before = year === undefined ? undefined : new Date(Date.UTC(year + 1, 0, 1));
       const rows = await loadLedgerRows(services.database.db, services.userId, before);
+      if (format !== "ledger") {
+        if (opts.out === "-") {
+          runtime.out(formatToolCsv(format as ToolExport, rows));
+          return;
+        }
+        await writeFile(path.resolve(opts.out), formatToolCsv(format as ToolExport, rows));
+        runtime.out(
+          `wrote ${rows.length} ledger rows to ${opts.out} as ${format === "koinly" ? "Koinly universal CSV" : "CoinTracker CSV"}\n`,
+        );
+        return;
+      }
       const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
         ...r,
         // No more USD digits than carry meaning (gains on the stored ledger round the same way).

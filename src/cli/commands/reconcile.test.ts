@@ -212,6 +212,24 @@ describe("lotwise forms and reconcile on the stored ledger", () => {
     expect(g.out).toMatch(
       /2 +Form 8949 box H \(short, 1099-DA basis not reported\), 2 rows +1191\.75 +1502\.17 +0\.00 +\(310\.42\)/,
     );
+
+    // lotwise report: the same rows in the same boxes (grouped by box), codes and amounts.
+    const rep = await w.lotwise("report", "--year", "2025", "--format", "csv", "--out", w.at("report"));
+    expect(rep.err).toBe("");
+    expect(rep.code).toBe(0);
+    const lines = readFileSync(w.at("report/form8949-2025.csv"), "utf8").trim().split("\n").slice(1);
+    expect(
+      lines.map((l) => {
+        const c = l.split(",");
+        return [c[1], c[13], c[7], c[8], c[9]].join(" ");
+      }),
+    ).toEqual([
+      "H cb-2 B 0.00 -310.42",
+      "H cb-7   0.00",
+      "K cb-3 E -14.40 65.60",
+      "K cb-4 T 0.00 -130.00",
+      "L cb-5   -80.00",
+    ]);
   }, 120_000);
 
   test("a corrected form replaces the earlier row; remove by import; bad files store nothing", async () => {

@@ -11,11 +11,16 @@ let reviewItems: typeof import("../../../db/schema/index.ts").reviewItems;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
 let decisions: typeof import("../../books/decisions.ts");
-const load = async () => {
+/** What `review list` needs: the database only. */
+const loadForList = async () => {
   ({ and, asc, eq } = await import("drizzle-orm"));
   ({ overrides, reviewItems } = await import("../../../db/schema/index.ts"));
-  decisions = await import("../../books/decisions.ts");
   ({ openServices } = await import("../../services.ts"));
+};
+/** What the commands that decide need: also the decisions and the ledger rebuild. */
+const load = async () => {
+  await loadForList();
+  decisions = await import("../../books/decisions.ts");
   ({ rebuildAndReport } = await import("../rebuild.ts"));
 };
 
@@ -50,7 +55,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--all", "include resolved items")
     .option("--json", "print JSON")
     .action(async (opts: { all?: boolean; json?: boolean }, command) => {
-      await load();
+      await loadForList();
       const common = runtime.createCommon(command);
       const { database, userId } = await openServices(common);
       const rows = await database.db

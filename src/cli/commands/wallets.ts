@@ -67,7 +67,12 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("list wallets")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }, command) => {
-      const { listWallets, walletKey, openServices } = await deps();
+      // Listing needs no chain registry (viem): only the database.
+      const [{ listWallets }, { walletKey }, { openServices }] = await Promise.all([
+        import("../../../db/wallets.ts"),
+        import("../../../chains/wallet-key.ts"),
+        import("../../services.ts"),
+      ]);
       const common = runtime.createCommon(command);
       const { database, userId } = await openServices(common);
       const rows = await listWallets(database.db, userId);

@@ -10,7 +10,7 @@ import {
   POSITION_MANAGERS,
 } from "./constants.ts";
 
-const FEE_EVIDENCE = new Set(["gas", "l1_fee", "sol_fee"]);
+const FEE_EVIDENCE = new Set(["gas", "l1_fee", "sol_fee", "spl_fee"]);
 const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
 
 const words = (data: string, n: number) =>

@@ -1,0 +1,75 @@
+import { UserInputError } from "../../errors.ts";
+import { amountOf, digestIds, signed } from "../common.ts";
+import { rowsOf } from "../table.ts";
+import { parseTime } from "../time.ts";
+import type { ImportFormat, ImportKind, ImportRecord } from "../types.ts";
+
+/** CoinTracker CSV columns (all required, no others, any order); the order `ledger export --format cointracker` writes. */
+export const COINTRACKER_COLUMNS = [
+  "Date",
+  "Received Quantity",
+  "Received Currency",
+  "Sent Quantity",
+  "Sent Currency",
+  "Fee Amount",
+  "Fee Currency",
+  "Tag",
+] as const;
+
+const INCOME_TAGS: Record<string, string> = {
+  staking: "staking",
+  stake: "staking",
+  airdrop: "airdrop",
+  fork: "fork",
+  mined: "mining",
+  interest: "interest",
+  payment: "income",
+  income: "income",
+};
+const SPEND_TAGS = new Set(["gift", "lost", "donation", "payment", "margin fee"]);
+
+/**
+ * CoinTracker CSV: dates `MM/DD/YYYY HH:MM:SS` in UTC (time optional), exactly the eight columns
+ * above. It carries no values: every row is priced by lotwise's price sources.
+ */
+export const cointracker: ImportFormat = {
+  name: "cointracker",
+  label: "CoinTracker CSV",
+  family: "any",
+  isHeader: (cells) =>
+    cells.length === COINTRACKER_COLUMNS.length &&
+    COINTRACKER_COLUMNS.every((c) => cells.some((x) => x.toLowerCase() === c.toLowerCase())),
+  parse: (table) => {
+    const out: ImportRecord[] = [];
+    const digest = digestIds();
+    for (const r of rowsOf(table)) {
+      const o = amountOf(r.get("Sent Currency"), signed(r, "Sent Quantity"));
+      const i = amountOf(r.get("Received Currency"), signed(r, "Received Quantity"));
+      const f = amountOf(r.get("Fee Currency"), signed(r, "Fee Amount"));
+      if (r.get("Sent Quantity") && !r.get("Sent Currency"))
+        r.fail("Sent Currency", "empty while Sent Quantity is given");
+      if (r.get("Received Quantity") && !r.get("Received Currency"))
+        r.fail("Received Currency", "empty while Received Quantity is given");
+      const tag = r.get("Tag").toLowerCase();
+      let kind: ImportKind;
+      if (o && i) kind = o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
+      else if (i) kind = i.asset === "USD" ? "fiat_deposit" : INCOME_TAGS[tag] ? "income" : "deposit";
+      else if (o) kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_TAGS.has(tag) ? "spend" : "withdrawal";
+      else if (f) kind = "fee";
+      else throw new UserInputError(`${r.where("Sent Quantity")}: no Sent, Received or Fee amount`);
+      out.push({
+        line: r.line,
+        id: digest(r.cells),
+        time: parseTime(r.get("Date"), r.where("Date")),
+        kind,
+        out: o,
+        in: i,
+        fee: f,
+        usdValue: kind === "buy" ? o!.quantity : kind === "sell" ? i!.quantity : undefined,
+        feeUsd: f?.asset === "USD" ? f.quantity : undefined,
+        subtype: INCOME_TAGS[tag] ?? (tag || undefined),
+      });
+    }
+    return out;
+  },
+};

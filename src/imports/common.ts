@@ -1,0 +1,53 @@
+import { createHash } from "node:crypto";
+import { Decimal, plain } from "../utils/decimal.ts";
+import { parseAmount } from "./amount.ts";
+import type { RowReader } from "./table.ts";
+import type { Amount } from "./types.ts";
+
+/** Fiat codes lotwise takes as USD cash (a U.S. taxpayer's exports). */
+export const isUsd = (code: string): boolean => /^(USD|ZUSD|US\$|\$)$/i.test(code.trim());
+
+/** An asset code as the ledger names it: upper-case, `USD` for U.S. dollars. */
+export const assetCode = (code: string): string => (isUsd(code) ? "USD" : code.trim().toUpperCase());
+
+/** A signed amount cell (`column`), or undefined when empty. */
+export const signed = (r: RowReader, column: string): Decimal | undefined =>
+  parseAmount(r.get(column), r.where(column))?.value;
+
+/** A required amount cell; fails when empty. */
+export const required = (r: RowReader, column: string): Decimal => {
+  const v = signed(r, column);
+  if (v === undefined) r.fail(column, "empty (an amount is needed)");
+  return v!;
+};
+
+/** An amount of `asset` (absolute value), undefined for an empty cell or zero. */
+export const amountOf = (asset: string, q: Decimal | undefined): Amount | undefined =>
+  q === undefined || q.isZero() ? undefined : { asset: assetCode(asset), quantity: plain(q.abs()) };
+
+/** Absolute plain string, or undefined. */
+export const absPlain = (q: Decimal | undefined): string | undefined =>
+  q === undefined ? undefined : plain(q.abs());
+
+/**
+ * An id for a row of a format without ids: `row:` and a digest of its cells plus how many
+ * identical rows came before it in the file (two identical rows stay two rows).
+ */
+export const digestIds = () => {
+  const seen = new Map<string, number>();
+  return (cells: readonly string[]): string => {
+    const d = createHash("sha256").update(cells.join("\u001f")).digest("hex").slice(0, 24);
+    const n = seen.get(d) ?? 0;
+    seen.set(d, n + 1);
+    return `row:${d}${n ? `-${n}` : ""}`;
+  };
+};
+
+export const ZERO = new Decimal(0);
+
+/** An EVM (`0x` + 40 hex) or base58 (Solana, Bitcoin) address in free text such as a Notes cell. */
+export const addressIn = (text: string): string | undefined =>
+  /\b(0x[0-9a-fA-F]{40})\b/.exec(text)?.[1] ?? /\b([1-9A-HJ-NP-Za-km-z]{32,44})\b/.exec(text)?.[1];
+
+/** A transaction hash in free text (`0x` + 64 hex). */
+export const txHashIn = (text: string): string | undefined => /\b(0x[0-9a-fA-F]{64})\b/.exec(text)?.[1];

@@ -1,0 +1,322 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../db/client.ts";
+import { importRecords, movements, reviewItems, transactions, wallets } from "../../db/schema/index.ts";
+import { ensureUser } from "../../db/users.ts";
+import { ROOT } from "../../test/cli.ts";
+import { createTemplatePglite } from "../../test/evm-harness.ts";
+import { buildLedger, type Pricer } from "../books/build.ts";
+import { setLink } from "../books/decisions.ts";
+import { loadLedgerRows } from "../books/store.ts";
+import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
+import { UserInputError } from "../errors.ts";
+import { Decimal } from "../utils/decimal.ts";
+import { importFile } from "./run.ts";
+import { formatToolCsv } from "./tool-export.ts";
+
+const SAMPLES = path.join(ROOT, "test", "samples", "imports");
+const W = "0x1111111111111111111111111111111111111111";
+const HOT = "0xc0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0";
+const OTHER = "0xd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+const ARRIVAL = `0x${"aa".repeat(32)}`;
+const DEPARTURE = `0x${"bb".repeat(32)}`;
+const SEND_ID = "65a0c1f0e4b0a1000000001f";
+const RECEIVE_ID = "65a0c1f0e4b0a10000000020";
+
+/** Fixed test prices per whole unit (only legs without a file value reach it). */
+const PRICES: Record<string, string> = { ETH: "3000", BTC: "95000", USDC: "1" };
+const pricer: Pricer = {
+  prepare: async () => (leg) =>
+    PRICES[leg.asset] ? { usd: new Decimal(PRICES[leg.asset]!), source: "test", rank: 0 } : undefined,
+};
+
+describe("lotwise import: storage, ledger and matching", () => {
+  let database: Database;
+  let userId: number;
+  let dir: string;
+  beforeAll(async () => {
+    database = await createTemplatePglite();
+    userId = await ensureUser(database.db, "importer");
+    dir = await mkdtemp(path.join(tmpdir(), "lotwise-i17-"));
+    const [w] = await database.db
+      .insert(wallets)
+      .values({ userId, chain: "ethereum", address: W })
+      .returning();
+    // The withdrawal's arrival (0.999 ETH: 0.001 went to the network) and a later departure of 0.4 ETH.
+    const tx = (
+      hash: string,
+      time: string,
+      block: bigint,
+      from: string,
+      to: string,
+      amount: bigint,
+      cp: string,
+    ) => ({
+      tx: {
+        walletId: w!.id,
+        chain: "ethereum",
+        txHash: hash,
+        blockNumber: block,
+        time: new Date(time),
+        from,
+        to,
+        status: "success",
+      },
+      move: {
+        walletId: w!.id,
+        chain: "ethereum",
+        txHash: hash,
+        evidence: "native",
+        evidenceIndex: "0",
+        blockNumber: block,
+        time: new Date(time),
+        asset: "ethereum:native",
+        symbol: "ETH",
+        decimals: 18,
+        amount,
+        counterparty: cp,
+      },
+    });
+    const a = tx(ARRIVAL, "2025-02-03T10:04:00Z", 100n, HOT, W, 999n * 10n ** 15n, HOT);
+    const d = tx(DEPARTURE, "2025-02-10T09:50:00Z", 200n, W, OTHER, -4n * 10n ** 17n, OTHER);
+    await database.db.insert(transactions).values([a.tx, d.tx]);
+    await database.db.insert(movements).values([a.move, d.move]);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const build = () =>
+    buildLedger({
+      db: database.db,
+      userId,
+      settings: DEFAULT_CLASSIFY_SETTINGS,
+      resolveAsset: ({ chainAsset, symbol }) =>
+        chainAsset.endsWith(":native")
+          ? { asset: "ETH", symbol: "ETH" }
+          : { asset: chainAsset, symbol: symbol ?? chainAsset },
+      pricer,
+    });
+  const load = (name: string, account: string, file = path.join(SAMPLES, name), format?: string) =>
+    importFile(database.db, { userId, path: file, file: name, account, format, windowHours: 24 });
+  const rows = async () => loadLedgerRows(database.db, userId);
+  const reviews = async () =>
+    (await database.db.select().from(reviewItems).where(eq(reviewItems.userId, userId))).map(
+      (r) => `${r.chain}:${r.txHash} ${r.reason}`,
+    );
+  const errorOf = async (p: Promise<unknown>) => {
+    try {
+      await p;
+    } catch (e) {
+      expect(e).toBeInstanceOf(UserInputError);
+      return (e as Error).message;
+    }
+    throw new Error("no error");
+  };
+
+  it("imports a Coinbase history into its account, valued from the file, and matches both transfers", async () => {
+    const r = await load("coinbase.csv", "main");
+    expect(r).toMatchObject({
+      account: "coinbase:main",
+      format: "coinbase",
+      detected: true,
+      rows: 10,
+      added: 10,
+    });
+    await build();
+    const ledger = await rows();
+    const byId = (id: string) => ledger.find((x) => x.id === id)!;
+    const cb = (id: string) => byId(`import:coinbase:main:${id}:0`);
+    expect(cb("65a0c1f0e4b0a1000000001b")).toMatchObject({
+      type: "buy",
+      wallet: "coinbase:main",
+      inAsset: "ETH",
+      inQuantity: "2",
+      usdValue: "4000",
+      feeAsset: "USD",
+      feeUsd: "20",
+      priceSources: { usd_value: "file:coinbase.csv", fee_usd: "file:coinbase.csv" },
+    });
+    expect(cb("65a0c1f0e4b0a1000000001d")).toMatchObject({
+      type: "swap",
+      outAsset: "ETH",
+      outQuantity: "0.5",
+      inAsset: "USDC",
+      inQuantity: "1596.5",
+      usdValue: "1600",
+    });
+    expect(cb("65a0c1f0e4b0a1000000001e")).toMatchObject({
+      type: "income",
+      subtype: "staking",
+      usdValue: "4.65",
+    });
+    expect(cb("65a0c1f0e4b0a10000000022")).toMatchObject({
+      type: "sell",
+      outQuantity: "0.5",
+      usdValue: "1150",
+      feeUsd: "8.62",
+    });
+    // The Send names the wallet as its destination: one transfer carrying the lots, the 0.001 gap its fee.
+    expect(byId(`ethereum:${ARRIVAL}:0`)).toMatchObject({
+      type: "transfer",
+      wallet: "coinbase:main",
+      toWallet: `ethereum:${W}`,
+      outAsset: "ETH",
+      outQuantity: "0.999",
+      feeAsset: "ETH",
+      feeQuantity: "0.001",
+      subtype: "withdrawal",
+    });
+    expect(byId(`ethereum:${ARRIVAL}:0`).note).toContain(
+      `matched with import:coinbase:main:${SEND_ID} (the import names ${W} as the destination)`,
+    );
+    // The Receive has no evidence: paired on amount and time, said so, and listed for confirmation.
+    const back = byId(`ethereum:${DEPARTURE}:0`);
+    expect(back).toMatchObject({
+      type: "transfer",
+      wallet: `ethereum:${W}`,
+      toWallet: "coinbase:main",
+      outQuantity: "0.4",
+      subtype: "deposit",
+    });
+    expect(back.note).toContain("matched by amount and time");
+    expect(await reviews()).toContain(`ethereum:${DEPARTURE} confirm_match`);
+    // Fiat deposits and withdrawals have no ledger rows.
+    expect(ledger.filter((x) => x.id.includes("65a0c1f0e4b0a1000000001a"))).toEqual([]);
+  });
+
+  it("stores nothing twice: the same file, an overlapping export, an edited one", async () => {
+    const again = await load("coinbase.csv", "coinbase:main");
+    expect(again).toMatchObject({ added: 0, replaced: 0, unchanged: 10 });
+    expect((await build()).mode).toBe("unchanged");
+    // A later export overlapping the first: its last three rows plus a new one; one buy's fee corrected.
+    const lines = readFileSync(path.join(SAMPLES, "coinbase.csv"), "utf8").split("\n");
+    const later = [
+      ...lines.slice(0, 4),
+      ...lines.slice(11, 14),
+      '65a0c1f0e4b0a10000000024,2025-03-20 12:00:00 UTC,Buy,ETH,0.1,USD,"$2,000.00",$200.00,$201.50,$1.50,Bought 0.1 ETH',
+    ].join("\n");
+    const edited = later.replace('"$1,141.38",$8.62', '"$1,142.38",$7.62');
+    const file = path.join(dir, "coinbase-later.csv");
+    writeFileSync(file, edited);
+    const r = await load("coinbase-later.csv", "coinbase:main", file);
+    expect(r).toMatchObject({ rows: 4, added: 1, replaced: 1, unchanged: 2 });
+    const n = await database.db
+      .select()
+      .from(importRecords)
+      .where(eq(importRecords.account, "coinbase:main"));
+    expect(n).toHaveLength(11);
+    expect((await build()).mode).toBe("incremental");
+    const sell = (await rows()).find((x) => x.id === "import:coinbase:main:65a0c1f0e4b0a10000000022:0")!;
+    expect(sell.feeUsd).toBe("7.62");
+  });
+
+  it("keeps an unlink across re-imports and rebuilds, and a link pairs by hand", async () => {
+    await setLink({
+      db: database.db,
+      userId,
+      windowHours: 24,
+      a: `ethereum:${DEPARTURE}`,
+      b: `import:coinbase:main:${RECEIVE_ID}`,
+      unlink: true,
+    });
+    await build();
+    expect((await rows()).find((x) => x.id === `ethereum:${DEPARTURE}:0`)).toBeUndefined();
+    expect(await reviews()).toEqual(
+      expect.arrayContaining([
+        `ethereum:${DEPARTURE} unmatched_outflow`,
+        `import:coinbase:main:${RECEIVE_ID} unmatched_inflow`,
+      ]),
+    );
+    await load("coinbase.csv", "coinbase:main");
+    await build();
+    expect((await rows()).find((x) => x.id === `ethereum:${DEPARTURE}:0`)).toBeUndefined();
+    await setLink({ db: database.db, userId, windowHours: 24, a: DEPARTURE, b: RECEIVE_ID, unlink: false });
+    await build();
+    const linked = (await rows()).find((x) => x.id === `ethereum:${DEPARTURE}:0`)!;
+    expect(linked).toMatchObject({ type: "transfer", toWallet: "coinbase:main" });
+    expect(linked.note).toContain("linked by you");
+  });
+
+  it("refuses the wrong account type and a bad row, storing nothing from the file", async () => {
+    expect(await errorOf(load("kraken-ledgers.csv", "coinbase:main"))).toContain(
+      "--account coinbase:main is a coinbase account, but the file is a Kraken ledgers CSV",
+    );
+    expect(await errorOf(load("coinbase.csv", `ethereum:${W}`))).toContain("is a blockchain wallet");
+    expect(await errorOf(load("koinly.csv", "coinbase:main", undefined, "koinly"))).toContain(
+      "--account coinbase:main holds coinbase imports, but the file is a Koinly universal CSV",
+    );
+    expect(await errorOf(load("coinbase.csv", "coinbase:main", undefined, "kraken"))).toContain(
+      "coinbase.csv: unknown format: no header of a Kraken ledgers CSV",
+    );
+    const before = (await database.db.select().from(importRecords)).length;
+    const bad = readFileSync(path.join(SAMPLES, "kraken-ledgers.csv"), "utf8").replace(
+      "0.0170000000",
+      '"0,017"',
+    );
+    const file = path.join(dir, "kraken-bad.csv");
+    writeFileSync(file, bad);
+    expect(await errorOf(load("kraken-bad.csv", "kraken:main", file))).toMatch(
+      /^kraken-bad\.csv:8: amount: not a number .*: '0,017'$/,
+    );
+    expect((await database.db.select().from(importRecords)).length).toBe(before);
+  });
+
+  it("takes ledger CSV v1 too, and keeps each account to one kind of file", async () => {
+    const file = path.join(dir, "ledger.csv");
+    writeFileSync(
+      file,
+      "id,time,type,wallet,in_asset,in_quantity,usd_value\nl1,2025-01-02T00:00:00Z,buy,cb:old,BTC,0.1,9000\n",
+    );
+    const r = await load("ledger.csv", "old", file);
+    expect(r).toMatchObject({ account: "ledger:old", format: "ledger", detected: true, added: 1 });
+    expect(await errorOf(load("coinbase.csv", "ledger:old"))).toContain(
+      "--account ledger:old holds ledger CSV imports, but the file is a Coinbase transaction history CSV",
+    );
+  });
+
+  it("replaces the time span of an export without ids, and prices rows the file does not value", async () => {
+    const r = await load("cointracker.csv", "ct");
+    expect(r).toMatchObject({ account: "cointracker:ct", added: 4 });
+    const text = readFileSync(path.join(SAMPLES, "cointracker.csv"), "utf8").replace(
+      "01/20/2025 08:00:00,0.01,ETH",
+      "01/20/2025 08:00:00,0.02,ETH",
+    );
+    const file = path.join(dir, "ct2.csv");
+    writeFileSync(file, text);
+    const again = await load("ct2.csv", "cointracker:ct", file);
+    expect(again).toMatchObject({ added: 1, unchanged: 3, removed: 1 });
+    const stored = await database.db
+      .select()
+      .from(importRecords)
+      .where(and(eq(importRecords.userId, userId), eq(importRecords.account, "cointracker:ct")));
+    expect(stored).toHaveLength(4);
+    await build();
+    const income = (await rows()).find((x) => x.wallet === "cointracker:ct" && x.type === "income")!;
+    // No value in CoinTracker's file: 0.02 ETH × $3,000 from the price source.
+    expect(income).toMatchObject({ inQuantity: "0.02", usdValue: "60", priceSources: { usd_value: "test" } });
+  });
+
+  it("exports Koinly and CoinTracker files from the ledger", async () => {
+    const ledger = await rows();
+    const koinly = formatToolCsv("koinly", ledger).split("\n");
+    expect(koinly[0]).toBe(
+      "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash",
+    );
+    expect(koinly).toContain(
+      "2025-01-10 15:30:00 UTC,4000,USD,2,ETH,20,USD,4000,USD,,[coinbase:main] buy: Bought 2 ETH for 4020 USD (import:coinbase:main:65a0c1f0e4b0a1000000001b:0),",
+    );
+    const ct = formatToolCsv("cointracker", ledger).split("\n");
+    expect(ct[0]).toBe(
+      "Date,Received Quantity,Received Currency,Sent Quantity,Sent Currency,Fee Amount,Fee Currency,Tag",
+    );
+    expect(ct).toContain("02/01/2025 08:00:00,0.0015,ETH,,,,,staking");
+    // A transfer is a departure and an arrival.
+    expect(ct).toContain("02/03/2025 10:04:00,,,0.999,ETH,0.001,ETH,");
+    expect(ct).toContain("02/03/2025 10:04:00,0.999,ETH,,,,,");
+  });
+});

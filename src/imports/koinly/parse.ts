@@ -1,0 +1,92 @@
+import { plain } from "../../utils/decimal.ts";
+import { amountOf, digestIds, isUsd, signed } from "../common.ts";
+import { hasColumns, rowsOf } from "../table.ts";
+import { parseTime } from "../time.ts";
+import type { ImportFormat, ImportKind, ImportRecord } from "../types.ts";
+
+/** Koinly Universal CSV columns, in Koinly's order (also what `ledger export --format koinly` writes). */
+export const KOINLY_COLUMNS = [
+  "Date",
+  "Sent Amount",
+  "Sent Currency",
+  "Received Amount",
+  "Received Currency",
+  "Fee Amount",
+  "Fee Currency",
+  "Net Worth Amount",
+  "Net Worth Currency",
+  "Label",
+  "Description",
+  "TxHash",
+] as const;
+
+/** Koinly labels on incoming rows that make them income, and the subtype each becomes. */
+const INCOME_LABELS: Record<string, string> = {
+  reward: "reward",
+  staking: "staking",
+  airdrop: "airdrop",
+  mining: "mining",
+  income: "income",
+  "lending interest": "interest",
+  "other income": "income",
+  fork: "fork",
+};
+/** Labels on outgoing rows that make them spends (not transfers to another wallet). */
+const SPEND_LABELS = new Set(["cost", "gift", "donation", "lost", "stolen", "margin fee", "payment"]);
+
+/**
+ * Koinly Universal CSV: one row per transaction, dates in UTC (`2025-01-10 14:30 UTC`), a send
+ * (Sent only), a receive (Received only) or a trade (both). The optional `Net Worth` is the
+ * row's value; lotwise takes it as the FMV when its currency is USD.
+ */
+export const koinly: ImportFormat = {
+  name: "koinly",
+  label: "Koinly universal CSV",
+  family: "any",
+  isHeader: (cells) =>
+    hasColumns(cells, ["Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency"]),
+  parse: (table) => {
+    const out: ImportRecord[] = [];
+    const digest = digestIds();
+    for (const r of rowsOf(table)) {
+      const sent = signed(r, "Sent Amount");
+      const recv = signed(r, "Received Amount");
+      const sCur = r.get("Sent Currency");
+      const rCur = r.get("Received Currency");
+      if (sent && !sCur) r.fail("Sent Currency", "empty while Sent Amount is given");
+      if (recv && !rCur) r.fail("Received Currency", "empty while Received Amount is given");
+      const fee = signed(r, "Fee Amount");
+      const fCur = r.get("Fee Currency");
+      if (fee && !fee.isZero() && !fCur) r.fail("Fee Currency", "empty while Fee Amount is given");
+      const worth = signed(r, "Net Worth Amount");
+      const worthUsd = worth && isUsd(r.get("Net Worth Currency") || "USD") ? plain(worth.abs()) : undefined;
+      const label = r.get("Label").toLowerCase();
+      const o = amountOf(sCur, sent);
+      const i = amountOf(rCur, recv);
+      const f = amountOf(fCur, fee);
+      let kind: ImportKind;
+      if (o && i) kind = o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
+      else if (i) kind = i.asset === "USD" ? "fiat_deposit" : INCOME_LABELS[label] ? "income" : "deposit";
+      else if (o)
+        kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_LABELS.has(label) ? "spend" : "withdrawal";
+      else if (f) kind = "fee";
+      else r.fail("Sent Amount", "no Sent, Received or Fee amount");
+      const usdValue = kind! === "buy" ? o!.quantity : kind! === "sell" ? i!.quantity : worthUsd;
+      out.push({
+        line: r.line,
+        id: digest(r.cells),
+        time: parseTime(r.get("Date"), r.where("Date")),
+        kind: kind!,
+        out: o,
+        in: i,
+        fee: f,
+        usdValue,
+        feeUsd: f?.asset === "USD" ? f.quantity : undefined,
+        txHash: r.get("TxHash") || undefined,
+        subtype: INCOME_LABELS[label] ?? (label || undefined),
+        note: r.get("Description") || undefined,
+      });
+    }
+    return out;
+  },
+};

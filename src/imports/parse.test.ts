@@ -1,0 +1,312 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../../test/cli.ts";
+import { UserInputError } from "../errors.ts";
+import { parseAmount } from "./amount.ts";
+import { IMPORT_FORMATS } from "./registry.ts";
+import { readTable } from "./table.ts";
+import { parseTime } from "./time.ts";
+import type { ImportRecord } from "./types.ts";
+
+const SAMPLES = path.join(ROOT, "test", "samples", "imports");
+const read = (name: string, text = readFileSync(path.join(SAMPLES, name), "utf8")) => {
+  const { table, format } = readTable(text, name, IMPORT_FORMATS);
+  return { format: format.name, records: format.parse(table) };
+};
+const byId = (records: ImportRecord[], id: string) => records.find((r) => r.id === id)!;
+const iso = (d: Date) => d.toISOString();
+const errorOf = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserInputError);
+    return (e as Error).message;
+  }
+  throw new Error("no error");
+};
+
+describe("amounts", () => {
+  it("reads separators, symbols, codes, parentheses and exponents exactly", () => {
+    const v = (s: string) => parseAmount(s, "f:2: Amount")?.value.toFixed();
+    expect(v("$1,150.00")).toBe("1150");
+    expect(v("($1,150.25)")).toBe("-1150.25");
+    expect(v("-$5")).toBe("-5");
+    expect(v("0.5 ETH")).toBe("0.5");
+    expect(parseAmount("(0.5 ETH)", "x")?.unit).toBe("ETH");
+    expect(v("USD 10")).toBe("10");
+    expect(v("1.5e-7")).toBe("0.00000015");
+    expect(v("12,345,678.9")).toBe("12345678.9");
+    expect(v("0.1")).toBe("0.1");
+    expect(v("")).toBeUndefined();
+  });
+  it("rejects what it cannot read for sure", () => {
+    expect(errorOf(() => parseAmount("1,5", "f.csv:7: Subtotal"))).toBe(
+      "f.csv:7: Subtotal: not a number (a ',' is read only as a thousands separator between groups of three digits): '1,5'",
+    );
+    expect(errorOf(() => parseAmount("12.3.4", "f.csv:8: Amount"))).toBe(
+      "f.csv:8: Amount: not a number: '12.3.4'",
+    );
+    expect(errorOf(() => parseAmount("abc", "f.csv:9: Amount"))).toContain("not a number");
+    expect(errorOf(() => parseAmount("1,00", "x"))).toContain("thousands separator");
+    // A European decimal comma that looks like a thousands group is never read as 17.
+    expect(errorOf(() => parseAmount("0,017", "x"))).toContain("thousands separator");
+  });
+});
+
+describe("times", () => {
+  it("reads zones as names, offsets and UTC", () => {
+    expect(iso(parseTime("2025-01-10 15:30:00 UTC", "x"))).toBe("2025-01-10T15:30:00.000Z");
+    expect(iso(parseTime("2025-01-15 18:30:00 America/New_York", "x"))).toBe("2025-01-15T23:30:00.000Z");
+    // Summer time: New York is UTC−4 in July.
+    expect(iso(parseTime("2025-07-15 18:30 America/New_York", "x"))).toBe("2025-07-15T22:30:00.000Z");
+    expect(iso(parseTime("2025-02-10 12:00 +02:00", "x"))).toBe("2025-02-10T10:00:00.000Z");
+    expect(iso(parseTime("2025-02-10T12:00:00-0500", "x"))).toBe("2025-02-10T17:00:00.000Z");
+    expect(iso(parseTime("01/20/2025 08:00:00", "x"))).toBe("2025-01-20T08:00:00.000Z");
+    expect(iso(parseTime("1/6/2025 12:00", "x", "America/New_York"))).toBe("2025-01-06T17:00:00.000Z");
+    expect(errorOf(() => parseTime("2025-02-30 10:00", "f.csv:3: Date"))).toBe(
+      "f.csv:3: Date: no such date-time: '2025-02-30 10:00'",
+    );
+    expect(errorOf(() => parseTime("2025-01-01 10:00 Mars/Olympus", "f.csv:4: Date"))).toContain(
+      "unknown time zone 'Mars/Olympus'",
+    );
+  });
+});
+
+describe("Coinbase transaction history", () => {
+  const { format, records } = read("coinbase.csv");
+  it("is detected after its preamble lines", () => {
+    expect(format).toBe("coinbase");
+    // A blank line, "Transactions" and "User,…" come before the header (line 4): 10 rows from line 5.
+    expect(records).toHaveLength(10);
+    expect(records[0]!.line).toBe(5);
+  });
+  it("reads buys, Advanced Trade, Convert, staking, sends, receives and fiat", () => {
+    expect(byId(records, "65a0c1f0e4b0a1000000001a")).toMatchObject({
+      kind: "fiat_deposit",
+      in: { asset: "USD", quantity: "10000" },
+    });
+    expect(byId(records, "65a0c1f0e4b0a1000000001b")).toMatchObject({
+      kind: "buy",
+      time: new Date("2025-01-10T15:30:00Z"),
+      out: { asset: "USD", quantity: "4000" },
+      in: { asset: "ETH", quantity: "2" },
+      usdValue: "4000",
+      fee: { asset: "USD", quantity: "20" },
+      feeUsd: "20",
+    });
+    expect(byId(records, "65a0c1f0e4b0a1000000001c")).toMatchObject({
+      kind: "buy",
+      subtype: "advanced_trade",
+      usdValue: "950",
+      feeUsd: "4.75",
+    });
+    expect(byId(records, "65a0c1f0e4b0a1000000001d")).toMatchObject({
+      kind: "trade",
+      out: { asset: "ETH", quantity: "0.5" },
+      in: { asset: "USDC", quantity: "1596.5" },
+      usdValue: "1600",
+    });
+    expect(byId(records, "65a0c1f0e4b0a1000000001e")).toMatchObject({
+      kind: "income",
+      subtype: "staking",
+      in: { asset: "ETH", quantity: "0.0015" },
+      usdValue: "4.65",
+    });
+    expect(byId(records, "65a0c1f0e4b0a1000000001f")).toMatchObject({
+      kind: "withdrawal",
+      out: { asset: "ETH", quantity: "1" },
+      address: "0x1111111111111111111111111111111111111111",
+    });
+    expect(byId(records, "65a0c1f0e4b0a10000000020")).toMatchObject({
+      kind: "deposit",
+      in: { asset: "ETH", quantity: "0.4" },
+    });
+    expect(byId(records, "65a0c1f0e4b0a10000000020").address).toBeUndefined();
+    // Advanced Trade on a USDC-quoted market: a trade against USDC, not a sale for dollars.
+    expect(byId(records, "65a0c1f0e4b0a10000000021")).toMatchObject({
+      kind: "trade",
+      out: { asset: "ETH", quantity: "0.25" },
+      in: { asset: "USDC", quantity: "597" },
+      usdValue: "600",
+    });
+    expect(byId(records, "65a0c1f0e4b0a10000000022")).toMatchObject({
+      kind: "sell",
+      out: { asset: "ETH", quantity: "0.5" },
+      in: { asset: "USD", quantity: "1150" },
+      feeUsd: "8.62",
+    });
+    expect(byId(records, "65a0c1f0e4b0a10000000023")).toMatchObject({
+      kind: "fiat_withdrawal",
+      out: { asset: "USD", quantity: "1000" },
+    });
+  });
+  it("stops at a bad row with FILE:LINE: column: problem", () => {
+    const text = readFileSync(path.join(SAMPLES, "coinbase.csv"), "utf8").replace(
+      '"$4,000.00"',
+      '"$4.000,00"',
+    );
+    expect(errorOf(() => read("coinbase.csv", text))).toMatch(/^coinbase\.csv:6: Subtotal: not a number/);
+    const typo = readFileSync(path.join(SAMPLES, "coinbase.csv"), "utf8").replace(
+      ",Staking Income,",
+      ",Stakeing,",
+    );
+    expect(errorOf(() => read("coinbase.csv", typo))).toMatch(
+      /^coinbase\.csv:9: Transaction Type: unknown type 'Stakeing'/,
+    );
+    const eur = readFileSync(path.join(SAMPLES, "coinbase.csv"), "utf8").replace(
+      ",Buy,ETH,2,USD,",
+      ",Buy,ETH,2,EUR,",
+    );
+    expect(errorOf(() => read("coinbase.csv", eur))).toMatch(
+      /^coinbase\.csv:6: Price Currency: 'EUR': only exports in USD/,
+    );
+  });
+});
+
+describe("Kraken ledgers", () => {
+  const { format, records } = read("kraken-ledgers.csv");
+  it("pairs trade rows by refid and skips pending and internal rows", () => {
+    expect(format).toBe("kraken");
+    // 13 lines: 1 pending duplicate and 2 staking transfers skipped; 3 pairs of 2 rows → 7 records.
+    expect(records.map((r) => [r.id, r.kind])).toEqual([
+      ["LDEP01-AAAAA-BBBBBB", "fiat_deposit"],
+      ["LDEP02-AAAAA-CCCCCC", "deposit"],
+      ["TTRD01-FFFFF-GGGGGG", "buy"],
+      ["TTRD02-HHHHH-IIIIII", "trade"],
+      ["ASPD01-JJJJJ-KKKKKK", "buy"],
+      ["LSTK01-AAAAA-LLLLLL", "income"],
+      ["LWDR01-AAAAA-MMMMMM", "withdrawal"],
+    ]);
+    expect(byId(records, "TTRD01-FFFFF-GGGGGG")).toMatchObject({
+      out: { asset: "USD", quantity: "2000" },
+      in: { asset: "BTC", quantity: "0.02" },
+      fee: { asset: "USD", quantity: "3.2" },
+      usdValue: "2000",
+      feeUsd: "3.2",
+    });
+    // The fee in the received asset (BTC) stays a BTC fee.
+    expect(byId(records, "TTRD02-HHHHH-IIIIII")).toMatchObject({
+      out: { asset: "ETH", quantity: "0.5" },
+      in: { asset: "BTC", quantity: "0.017" },
+      fee: { asset: "BTC", quantity: "0.000034" },
+    });
+    expect(byId(records, "TTRD02-HHHHH-IIIIII").usdValue).toBeUndefined();
+    expect(byId(records, "LSTK01-AAAAA-LLLLLL")).toMatchObject({
+      in: { asset: "ETH", quantity: "0.00041" },
+      subtype: "staking",
+    });
+    // A withdrawal's fee leaves too: 0.03 + 0.00005.
+    expect(byId(records, "LWDR01-AAAAA-MMMMMM")).toMatchObject({
+      out: { asset: "BTC", quantity: "0.03005" },
+    });
+  });
+  it("rejects a trade whose other row is missing", () => {
+    const text = readFileSync(path.join(SAMPLES, "kraken-ledgers.csv"), "utf8")
+      .split("\n")
+      .filter((l) => !l.startsWith('"LTRD02'))
+      .join("\n");
+    expect(errorOf(() => read("k.csv", text))).toMatch(
+      /^k\.csv:5: refid: 'TTRD01-FFFFF-GGGGGG' has 1 row\(s\) \(lines 5\)/,
+    );
+  });
+});
+
+describe("Gemini transaction history", () => {
+  const { format, records } = read("gemini.csv");
+  it("reads unit-suffixed and parenthesized amounts, hashes and addresses", () => {
+    expect(format).toBe("gemini");
+    expect(records.map((r) => r.kind)).toEqual([
+      "fiat_deposit",
+      "buy",
+      "trade",
+      "withdrawal",
+      "deposit",
+      "income",
+    ]);
+    expect(records[1]).toMatchObject({
+      id: "112233445566",
+      time: new Date("2025-01-04T10:15:30.250Z"),
+      out: { asset: "USD", quantity: "3000" },
+      in: { asset: "ETH", quantity: "1.5" },
+      fee: { asset: "USD", quantity: "10.5" },
+      usdValue: "3000",
+    });
+    expect(records[2]).toMatchObject({
+      out: { asset: "ETH", quantity: "0.5" },
+      in: { asset: "BTC", quantity: "0.016" },
+      fee: { asset: "ETH", quantity: "0.00125" },
+    });
+    expect(records[3]).toMatchObject({
+      out: { asset: "ETH", quantity: "0.9" },
+      txHash: "0x2222222222222222222222222222222222222222222222222222222222222222",
+      address: "0x3333333333333333333333333333333333333333",
+    });
+    expect(records[4]).toMatchObject({
+      txHash: "0x4444444444444444444444444444444444444444444444444444444444444444",
+    });
+    expect(records[4]!.address).toBeUndefined();
+  });
+});
+
+describe("Robinhood activity", () => {
+  it("places date-only rows at noon New York time", () => {
+    const { format, records } = read("robinhood.csv");
+    expect(format).toBe("robinhood");
+    expect(records.map((r) => r.kind)).toEqual(["fiat_deposit", "buy", "buy", "sell", "withdrawal"]);
+    expect(records[1]).toMatchObject({
+      time: new Date("2025-01-06T17:00:00Z"),
+      usdValue: "940",
+      in: { asset: "BTC", quantity: "0.01" },
+    });
+    expect(records[2]).toMatchObject({ in: { asset: "DOGE", quantity: "1000" } });
+    expect(records[3]).toMatchObject({ usdValue: "100", out: { asset: "DOGE", quantity: "400" } });
+  });
+});
+
+describe("Koinly and CoinTracker", () => {
+  it("reads Koinly universal rows", () => {
+    const { format, records } = read("koinly.csv");
+    expect(format).toBe("koinly");
+    expect(records.map((r) => r.kind)).toEqual(["buy", "trade", "income", "withdrawal", "spend"]);
+    expect(records[1]).toMatchObject({
+      time: new Date("2025-01-15T23:30:00Z"),
+      usdValue: "1010",
+      fee: { asset: "BTC", quantity: "0.0001" },
+    });
+    expect(records[2]).toMatchObject({ subtype: "staking", usdValue: "6.2" });
+    expect(records[3]).toMatchObject({
+      time: new Date("2025-02-10T10:00:00Z"),
+      txHash: "0x6666666666666666666666666666666666666666666666666666666666666666",
+    });
+    expect(records[0]!.id).toMatch(/^row:[0-9a-f]{24}$/);
+  });
+  it("reads CoinTracker rows (no values: priced later)", () => {
+    const { format, records } = read("cointracker.csv");
+    expect(format).toBe("cointracker");
+    expect(records.map((r) => r.kind)).toEqual(["buy", "income", "withdrawal", "trade"]);
+    expect(records[0]).toMatchObject({
+      usdValue: "1500",
+      feeUsd: "2.5",
+      time: new Date("2025-01-02T13:00:00Z"),
+    });
+    expect(records[2]).toMatchObject({
+      time: new Date("2025-02-05T00:00:00Z"),
+      fee: { asset: "ETH", quantity: "0.0005" },
+    });
+    expect(records[3]!.usdValue).toBeUndefined();
+  });
+});
+
+describe("detection", () => {
+  it("lists the supported formats and what it saw", () => {
+    const msg = errorOf(() =>
+      readTable("Date,Amount,Coin\n2025-01-01,1,BTC\n", "mystery.csv", IMPORT_FORMATS),
+    );
+    expect(msg).toContain("mystery.csv: unknown format");
+    expect(msg).toContain("detected: line 1 starts 'Date,Amount,Coin'");
+    expect(msg).toContain(
+      "supported: coinbase (Coinbase transaction history CSV), kraken (Kraken ledgers CSV)",
+    );
+  });
+});

@@ -1,0 +1,89 @@
+import { readFile } from "node:fs/promises";
+import type { DbOrTx } from "../../db/client.ts";
+import { importLedgerRows } from "../books/imports.ts";
+import { UserInputError } from "../errors.ts";
+import { parseLedgerCsv } from "../ledger/read.ts";
+import { FORMAT_NAMES, formatByName, IMPORT_FORMATS } from "./registry.ts";
+import { accountName, checkAccount, claimAccount, type StoreImportResult, storeImport } from "./store.ts";
+import { readTable } from "./table.ts";
+import type { ImportRecord } from "./types.ts";
+
+export type ImportFileResult = StoreImportResult & {
+  format: string;
+  label: string;
+  /** Whether `--format auto` chose it. */
+  detected: boolean;
+  rows: number;
+};
+
+/** `lotwise import`: read `path`, detect or check its format, check the account, store the rows. */
+export const importFile = async (
+  db: DbOrTx,
+  args: {
+    userId: number;
+    path: string;
+    /** As the user wrote it, for `FILE:LINE`. */
+    file: string;
+    account: string;
+    /** @defaultValue "auto" */
+    format?: string | undefined;
+    windowHours?: number | undefined;
+  },
+): Promise<ImportFileResult> => {
+  const wanted = (args.format ?? "auto").toLowerCase();
+  if (wanted !== "auto" && !(FORMAT_NAMES as readonly string[]).includes(wanted))
+    throw new UserInputError(
+      `--format '${args.format}': unknown (supported: auto, ${FORMAT_NAMES.join(", ")})`,
+    );
+  let text: string;
+  try {
+    text = await readFile(args.path, "utf8");
+  } catch (e) {
+    throw new UserInputError(`${args.file}: cannot read: ${(e as Error).message}`);
+  }
+  if (wanted === "ledger" || (wanted === "auto" && /^\uFEFF?id,time,type,wallet/i.test(text))) {
+    const account = accountName(args.account, "ledger");
+    await checkAccount(db, { userId: args.userId, account, family: "ledger", label: "ledger CSV v1 file" });
+    const rows = parseLedgerCsv(text, args.file);
+    await claimAccount(db, { userId: args.userId, account, family: "ledger" });
+    const r = await importLedgerRows(db, {
+      userId: args.userId,
+      name: account,
+      rows,
+      file: args.file,
+      ...(args.windowHours !== undefined ? { windowHours: args.windowHours } : {}),
+    });
+    return {
+      account,
+      format: "ledger",
+      label: "ledger CSV v1",
+      detected: wanted === "auto",
+      rows: rows.length,
+      added: r.inserted,
+      replaced: r.replaced,
+      unchanged: 0,
+      removed: 0,
+    };
+  }
+  const formats = wanted === "auto" ? IMPORT_FORMATS : [formatByName(wanted)!];
+  const { table, format } = readTable(text, args.file, formats);
+  const records: ImportRecord[] = format.parse(table);
+  const account = accountName(args.account, format.family === "any" ? format.name : format.family);
+  await checkAccount(db, { userId: args.userId, account, family: format.family, label: format.label });
+  const stored = await storeImport(db, {
+    userId: args.userId,
+    account,
+    family: format.family,
+    format: format.name,
+    file: args.file,
+    records,
+    ...(args.windowHours !== undefined ? { windowHours: args.windowHours } : {}),
+  });
+  return {
+    ...stored,
+    format: format.name,
+    label: format.label,
+    detected: wanted === "auto",
+    rows: records.length,
+  };
+};

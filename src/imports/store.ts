@@ -1,0 +1,238 @@
+import { createHash } from "node:crypto";
+import { and, eq, inArray } from "drizzle-orm";
+import { parseWalletSpec } from "../../chains/registry.ts";
+import { bulkInsert } from "../../db/bulk.ts";
+import type { DbOrTx } from "../../db/client.ts";
+import { importAccounts, importRecords, ledgerRows, wallets } from "../../db/schema/index.ts";
+import { markLedgerDirty } from "../books/dirty.ts";
+import { UserInputError } from "../errors.ts";
+import type { ImportRecord } from "./types.ts";
+
+/** Ids per `IN (…)` list (bind-parameter headroom). */
+const CHUNK = 5000;
+
+/** What one import changed. */
+export type StoreImportResult = {
+  account: string;
+  /** Rows new to the account. */
+  added: number;
+  /** Stored rows whose values changed (an edited export). */
+  replaced: number;
+  /** Rows already stored with the same values. */
+  unchanged: number;
+  /** Rows without exchange ids that a re-export of their time span no longer has. */
+  removed: number;
+};
+
+/**
+ * The account's ledger wallet: `NAME` as given when it has a `:` (`coinbase:main`), else
+ * `<family>:NAME` (`main` → `coinbase:main`; a tool format's family is its format name).
+ */
+export const accountName = (name: string, family: string): string => {
+  const n = name.trim();
+  if (!/^[\w.:-]+$/.test(n))
+    throw new UserInputError(`--account: '${name}': use letters, digits, '.', '_', '-' and ':'`);
+  return n.includes(":") ? n : `${family}:${n}`;
+};
+
+/**
+ * Exchange families whose name as an account prefix says what the account is (tool formats and
+ * ledger CSV may go into any account name not holding another family's imports).
+ */
+const EXCHANGES = new Set(["coinbase", "kraken", "gemini", "robinhood"]);
+
+/**
+ * Refuses an account of the wrong type: a chain wallet, an account named for another exchange
+ * (`kraken:main` for a Coinbase file) or one that already holds another exchange's imports.
+ */
+/** Records which family an account holds (its first import decides). */
+export const claimAccount = async (db: DbOrTx, args: { userId: number; account: string; family: string }) => {
+  await db
+    .insert(importAccounts)
+    .values({ userId: args.userId, name: args.account, family: args.family })
+    .onConflictDoNothing();
+};
+
+export const checkAccount = async (
+  db: DbOrTx,
+  args: { userId: number; account: string; family: string; label: string },
+): Promise<void> => {
+  const { account, family } = args;
+  let chainKey: string | undefined;
+  try {
+    chainKey = parseWalletSpec(account).key;
+  } catch {
+    chainKey = undefined;
+  }
+  const prefix = account.slice(0, account.indexOf(":")).toLowerCase();
+  if (chainKey && !EXCHANGES.has(prefix))
+    throw new UserInputError(
+      `--account ${account} is a blockchain wallet: a ${args.label} goes into an exchange account, e.g. --account ${family === "any" ? "koinly" : family}:main`,
+    );
+  if (EXCHANGES.has(prefix) && EXCHANGES.has(family) && prefix !== family)
+    throw new UserInputError(
+      `--account ${account} is a ${prefix} account, but the file is a ${args.label}: use --account ${family}:<name>`,
+    );
+  const own = await db
+    .select({ id: wallets.id, kind: wallets.kind, label: wallets.label })
+    .from(wallets)
+    .where(and(eq(wallets.userId, args.userId), eq(wallets.kind, "own")));
+  if (own.some((w) => w.label === account))
+    throw new UserInputError(`--account ${account} names one of your own wallets, not an exchange account`);
+  const [stored] = await db
+    .select()
+    .from(importAccounts)
+    .where(and(eq(importAccounts.userId, args.userId), eq(importAccounts.name, account)));
+  if (stored && stored.family !== family && !(family === "ledger" && stored.family === "ledger"))
+    throw new UserInputError(
+      `--account ${account} holds ${stored.family === "any" ? "tool (Koinly/CoinTracker)" : stored.family === "ledger" ? "ledger CSV" : stored.family} imports, but the file is a ${args.label}: import it into another account`,
+    );
+};
+
+const fingerprintOf = (r: ImportRecord) => {
+  const { line: _line, ...rest } = r;
+  return createHash("sha256")
+    .update(JSON.stringify({ ...rest, time: r.time.toISOString() }))
+    .digest("hex");
+};
+
+/**
+ * Stores parsed rows in `account`, idempotently, in one transaction:
+ * - rows with the exchange's own id replace the stored row of that id only when their values
+ *   changed; the same export twice, or an overlapping later one, adds nothing twice;
+ * - rows without ids (`row:<digest>`): stored digest rows of the account inside the file's time
+ *   span that the file no longer has are removed (the file is the account's history for its span);
+ * - the ledger is marked dirty from the earliest changed row less the matching window.
+ */
+export const storeImport = async (
+  db: DbOrTx,
+  args: {
+    userId: number;
+    account: string;
+    family: string;
+    format: string;
+    file: string;
+    records: readonly ImportRecord[];
+    /** Hours before the earliest change the ledger is rebuilt from (pairs straddling it re-match). @defaultValue 24 */
+    windowHours?: number;
+  },
+): Promise<StoreImportResult> => {
+  const { userId, account } = args;
+  const seen = new Map<string, ImportRecord>();
+  for (const r of args.records) {
+    const dup = seen.get(r.id);
+    if (dup)
+      throw new UserInputError(`${args.file}:${r.line}: ID: '${r.id}' appears twice (also line ${dup.line})`);
+    seen.set(r.id, r);
+  }
+  return db.transaction(async (tx) => {
+    await tx
+      .insert(importAccounts)
+      .values({ userId, name: account, family: args.family })
+      .onConflictDoNothing();
+    const [clash] = await tx
+      .select({ id: ledgerRows.id })
+      .from(ledgerRows)
+      .where(and(eq(ledgerRows.userId, userId), eq(ledgerRows.origin, `import:${account}`)))
+      .limit(1);
+    if (clash)
+      throw new UserInputError(
+        `--account ${account} already holds a ledger CSV import (lotwise ledger import --name): use another account name`,
+      );
+    const stored = await tx
+      .select({
+        externalId: importRecords.externalId,
+        fingerprint: importRecords.fingerprint,
+        time: importRecords.time,
+      })
+      .from(importRecords)
+      .where(and(eq(importRecords.userId, userId), eq(importRecords.account, account)));
+    const before = new Map(stored.map((s) => [s.externalId, s]));
+    let earliest: number | undefined;
+    const touch = (t: Date) => {
+      if (earliest === undefined || t.getTime() < earliest) earliest = t.getTime();
+    };
+    const fresh: Record<string, unknown>[] = [];
+    const replacedIds: string[] = [];
+    let unchanged = 0;
+    let minTime = Number.POSITIVE_INFINITY;
+    let maxTime = Number.NEGATIVE_INFINITY;
+    for (const r of args.records) {
+      minTime = Math.min(minTime, r.time.getTime());
+      maxTime = Math.max(maxTime, r.time.getTime());
+      const fp = fingerprintOf(r);
+      const old = before.get(r.id);
+      if (old && old.fingerprint === fp) {
+        unchanged++;
+        continue;
+      }
+      if (old) {
+        replacedIds.push(r.id);
+        touch(old.time);
+      }
+      touch(r.time);
+      const { line, id, time, kind, ...data } = r;
+      fresh.push({
+        user_id: userId,
+        account,
+        external_id: id,
+        format: args.format,
+        file: args.file,
+        line,
+        time: time.toISOString(),
+        kind,
+        fingerprint: fp,
+        data,
+      });
+    }
+    // Digest rows of the file's span that the file no longer has.
+    const gone = stored.filter(
+      (s) =>
+        s.externalId.startsWith("row:") &&
+        !seen.has(s.externalId) &&
+        s.time.getTime() >= minTime &&
+        s.time.getTime() <= maxTime,
+    );
+    for (const g of gone) touch(g.time);
+    const toDelete = [...replacedIds, ...gone.map((g) => g.externalId)];
+    for (let i = 0; i < toDelete.length; i += CHUNK)
+      await tx
+        .delete(importRecords)
+        .where(
+          and(
+            eq(importRecords.userId, userId),
+            eq(importRecords.account, account),
+            inArray(importRecords.externalId, toDelete.slice(i, i + CHUNK)),
+          ),
+        );
+    await bulkInsert(
+      tx,
+      "lotwise_app.import_records",
+      {
+        user_id: "integer",
+        account: "text",
+        external_id: "text",
+        format: "text",
+        file: "text",
+        line: "integer",
+        time: "timestamptz",
+        kind: "text",
+        fingerprint: "text",
+        data: "jsonb",
+      },
+      fresh,
+    );
+    if (earliest !== undefined)
+      await markLedgerDirty(tx, {
+        userId,
+        from: new Date(earliest - (args.windowHours ?? 24) * 3_600_000),
+      });
+    return {
+      account,
+      added: fresh.length - replacedIds.length,
+      replaced: replacedIds.length,
+      unchanged,
+      removed: gone.length,
+    };
+  });
+};

@@ -1,0 +1,87 @@
+import { UserInputError } from "../errors.ts";
+import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
+import type { CsvTable, ImportFormat } from "./types.ts";
+
+/** Lines read looking for a header: exports put a few preamble lines (a title, the user, a blank line) first. */
+const PREAMBLE_LINES = 20;
+
+/**
+ * Parses `text` and finds the header of one of `formats` in its first lines (preamble lines
+ * before it are skipped). With `format` given only that one is looked for.
+ * @throws UserInputError when no header is recognized: lists the supported formats and what the first line looked like.
+ */
+export const readTable = (
+  text: string,
+  file: string,
+  formats: readonly ImportFormat[],
+): { table: CsvTable; format: ImportFormat } => {
+  let records: { cells: string[]; line: number }[];
+  try {
+    records = parseCsv(text);
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) throw new UserInputError(`${file}:${e.line}: ${e.reason}`);
+    throw e;
+  }
+  for (let k = 0; k < Math.min(records.length, PREAMBLE_LINES); k++) {
+    const cells = records[k]!.cells.map((c) => c.trim());
+    const format = formats.find((f) => f.isHeader(cells));
+    if (!format) continue;
+    return {
+      format,
+      table: {
+        file,
+        header: cells,
+        headerLine: records[k]!.line,
+        rows: records.slice(k + 1).filter((r) => r.cells.some((c) => c.trim() !== "")),
+      },
+    };
+  }
+  const first = records.find((r) => r.cells.length > 1) ?? records[0];
+  const seen = first ? first.cells.slice(0, 8).join(",") : "an empty file";
+  throw new UserInputError(
+    `${file}: unknown format: no header of ${formats.length === 1 ? `a ${formats[0]!.label}` : "a supported export"} in its first ${PREAMBLE_LINES} lines`,
+    {
+      meta: [
+        `detected: ${first ? `line ${first.line} starts '${seen.slice(0, 120)}'` : seen}`,
+        `supported: ${formats.map((f) => `${f.name} (${f.label})`).join(", ")}`,
+      ],
+    },
+  );
+};
+
+/** Whether `cells` contains every one of `names` (case-insensitive; other columns may follow). */
+export const hasColumns = (cells: readonly string[], names: readonly string[]): boolean => {
+  const set = new Set(cells.map((c) => c.toLowerCase()));
+  return names.every((n) => set.has(n.toLowerCase()));
+};
+
+/** A row reader: cells by column name, errors as `FILE:LINE: column: problem`. */
+export type RowReader = {
+  line: number;
+  /** The record's cells as read (for digests of rows without ids). */
+  cells: readonly string[];
+  get: (column: string) => string;
+  /** Throws the row's error for `column`. */
+  fail: (column: string, problem: string) => never;
+  where: (column: string) => string;
+};
+
+/** Row readers for a table (column lookup is case-insensitive; a missing column reads as empty). */
+export const rowsOf = (table: CsvTable): RowReader[] => {
+  const index = new Map(table.header.map((h, i) => [h.toLowerCase(), i]));
+  return table.rows.map((r) => {
+    const where = (column: string) => `${table.file}:${r.line}: ${column}`;
+    return {
+      line: r.line,
+      cells: r.cells,
+      get: (column) => {
+        const i = index.get(column.toLowerCase());
+        return i === undefined ? "" : (r.cells[i] ?? "").trim();
+      },
+      fail: (column, problem) => {
+        throw new UserInputError(`${where(column)}: ${problem}`);
+      },
+      where,
+    };
+  });
+};
