@@ -1,6 +1,7 @@
-# lotwise service image: the CLI, API server and worker share it.
-# Build stage: `npm ci` installs everything and its `prepare` compiles dist/; then the development
-# dependencies are pruned and the result is copied into the runtime image.
+# lotwise service image: the CLI, API server, worker and dashboard share it.
+# Build stage: `npm ci` installs everything and its `prepare` compiles dist/ and builds the dashboard
+# (dist-ui/); then the development dependencies are pruned and the result is copied into the
+# runtime image.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .

@@ -8,6 +8,7 @@ export default defineConfig({
       "workers/**/*.test.ts",
       "db/**/*.test.ts",
       "test/**/*.test.ts",
+      "ui/**/*.test.ts",
     ],
     // No test may reach the internet: any non-loopback connection fails the test (test/no-network.mjs).
     setupFiles: ["test/setup.ts"],

@@ -246,6 +246,22 @@ describe("user B cannot see or change user A's data", () => {
     });
   }
 
+  test("B cannot read A's transaction (GET /v1/review/transaction)", async () => {
+    const own = await req(A, "GET", `/v1/review/transaction?tx=evm:31337:${TX}`);
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({
+      tx: `evm:31337:${TX}`,
+      classification: { kind: "unknown", source: "test" },
+      explorerUrl: null,
+    });
+    const foreign = await req(B, "GET", `/v1/review/transaction?tx=evm:31337:${TX}`);
+    const missing = await req(B, "GET", `/v1/review/transaction?tx=evm:31337:0x${"2".repeat(64)}`);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json().message.replace(TX, "#")).toBe(
+      missing.json().message.replace(`0x${"2".repeat(64)}`, "#"),
+    );
+  });
+
   test("B cannot decide A's transaction, sync A's wallet or delete A's import", async () => {
     const decide = await req(B, "POST", "/v1/review/decisions", { tx: `evm:31337:${TX}`, as: "income" });
     const decideMissing = await req(B, "POST", "/v1/review/decisions", {

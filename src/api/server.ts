@@ -26,6 +26,7 @@ import { registerPrices } from "./routes/prices.ts";
 import { registerReconcile } from "./routes/reconcile.ts";
 import { registerReports } from "./routes/reports.ts";
 import { registerReview } from "./routes/review.ts";
+import { registerReviewTransaction } from "./routes/review-transaction.ts";
 import { registerSchedule } from "./routes/schedule.ts";
 import { registerSync } from "./routes/sync.ts";
 import { registerWallets } from "./routes/wallets.ts";
@@ -38,6 +39,7 @@ const ROUTES: readonly RegisterRoutes[] = [
   registerWallets,
   registerSync,
   registerReview,
+  registerReviewTransaction,
   registerLedger,
   registerPrices,
   registerGains,

@@ -8,6 +8,7 @@
 import type { DbOrTx } from "../../db/client.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import type { GainsWarning } from "../tax/types.ts";
+import { exportUsd } from "../utils/decimal.ts";
 import { missingPriceHint } from "./rows.ts";
 import { countOpenReviews, loadLedgerRows } from "./store.ts";
 
@@ -26,6 +27,9 @@ export const readStoredLedger = async (
   const stored = await loadLedgerRows(db, userId);
   const notes: StoredLedgerNotes = { missingPrices: [], openReviews: await countOpenReviews(db, userId) };
   const rows = stored.map(({ warnings, priceSources, ...row }) => {
+    // The rounding `lotwise ledger export` writes, so gains here equal gains on the export.
+    if (row.usdValue !== undefined) row.usdValue = exportUsd(row.usdValue);
+    if (row.feeUsd !== undefined) row.feeUsd = exportUsd(row.feeUsd);
     const usd = row.usdValue !== undefined ? priceSources.usd_value : undefined;
     const fee = row.feeUsd !== undefined ? priceSources.fee_usd : undefined;
     if (usd || fee) {

@@ -14,7 +14,8 @@ const RESUME: Record<string, (ctx: { service: boolean }) => string> = {
       ? ". Jobs already queued keep running on the workers: `lotwise jobs list` shows them, `lotwise jobs cancel` removes them"
       : ""),
   demo: () =>
-    "the demo chain (anvil) is stopped and the demo folder holds partial results; run `lotwise demo` again: it starts over",
+    "the demo chain (anvil) and the dashboard are stopped; the demo folder holds the results written so far " +
+    "(all of them once the dashboard was being served); run `lotwise demo` again: it starts over",
   "ledger import": () =>
     "an import is stored in one transaction, so the file is either imported completely or not at all (`lotwise ledger imports` lists what is stored); " +
     "run the same command again (it replaces an earlier import of the same --name)",

@@ -4,6 +4,7 @@ import type { Common } from "../common.ts";
 import { BaseError, UserInputError } from "../errors.ts";
 import { createRedactor } from "../logger.ts";
 import { packageVersion } from "../package-root.ts";
+import { describeFsError } from "../utils/fs-errors.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { installInterruptHandlers } from "./interrupt.ts";
 import { createCliRuntime } from "./runtime.ts";
@@ -111,6 +112,12 @@ export const run = async (
     if (error instanceof UserInputError) {
       err(`lotwise: ${redact(error.message)}\n`);
       return error.exitCode;
+    }
+    // A file-system problem is the user's to fix: a sentence naming the path, exit 2.
+    const fsProblem = describeFsError(error);
+    if (fsProblem !== undefined) {
+      err(`lotwise: ${redact(fsProblem)}\n`);
+      return 2;
     }
     if (error instanceof BaseError) {
       err(`lotwise: ${redact(error.message)}\n`);

@@ -20,6 +20,12 @@ export type DemoArgs = {
   /** Environment for the CLI steps (DATABASE_URL / REDIS_URL are dropped: the demo is embedded). */
   env: Record<string, string | undefined>;
   showProgress: boolean;
+  /**
+   * Serve the dashboard on the demo database afterwards (`lotwise serve` on this port, 0 for a
+   * free one), printing its URL and an API key, until SIGINT/SIGTERM. The demo chain keeps running
+   * meanwhile, so syncs started from the dashboard work. Undefined: stop after the files.
+   */
+  serve?: { port: number; host?: string } | undefined;
 };
 
 /**
@@ -78,13 +84,13 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
     delete env.REDIS_URL;
     const lotwise = async (...argv: string[]) => {
       args.out(`\n$ lotwise ${argv.join(" ")}\n`);
+      await lotwiseTo(args.out, ...argv);
+    };
+    const lotwiseTo = async (out: (text: string) => void, ...argv: string[]) => {
       const code = await run(
         ["--config", configFile, ...(args.showProgress ? [] : ["--no-progress"]), ...argv],
         env,
-        {
-          out: args.out,
-          err: args.err,
-        },
+        { out, err: args.err },
       );
       if (code !== 0)
         throw new UserInputError(`demo step failed (exit ${code}): lotwise ${argv.join(" ")}`, {
@@ -155,8 +161,36 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
         "  harvest.csv   every open lot on 2025-12-31 at year-end prices, with its tax-loss harvesting figures\n" +
         "  harvest.json  the harvesting report: positions, year so far, candidates, plan\n" +
         `Explore further with: npx lotwise --config ${path.relative(process.cwd(), configFile)} review list\n` +
-        "(the demo chain stops with this command; its data stays in the demo database)\n",
+        (args.serve ? "" : "(the demo chain stops with this command; its data stays in the demo database)\n"),
     );
+    if (args.serve) {
+      // A key of the user the CLI steps worked as, so the dashboard shows the demo's books.
+      let issued = "";
+      await lotwiseTo(
+        (t) => {
+          issued += t;
+        },
+        "users",
+        "key",
+        env.LOTWISE_USER ?? "default",
+        "--label",
+        "demo",
+      );
+      const key = /(lw_[\w-]+)/.exec(issued)?.[1];
+      if (!key) throw new UserInputError(`demo: no API key issued (${issued.trim()})`, { exitCode: 1 });
+      args.out(
+        "\nThe dashboard on the demo database: open the URL below and sign in with this API key:\n" +
+          `  ${key}\n` +
+          "The demo chain keeps running for syncs from the dashboard; Ctrl-C stops both.\n\n",
+      );
+      await lotwiseTo(
+        args.out,
+        "serve",
+        "--port",
+        String(args.serve.port),
+        ...(args.serve.host ? ["--host", args.serve.host] : []),
+      );
+    }
   } finally {
     await anvil.stop();
   }

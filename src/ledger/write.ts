@@ -100,3 +100,19 @@ export const writeLedgerCsv = async (
     throw e;
   }
 };
+
+/** Writes ledger CSV v1 in chunks to `write` (e.g. stdout for `--out -`). */
+export const streamLedgerCsv = (
+  write: (text: string) => void,
+  rows: readonly LedgerRow[],
+  options: LedgerWriteOptions = {},
+): void => {
+  const extras = extraColumnsOf(rows);
+  const format = createRowFormatter(extras, options);
+  write(headerOf(extras));
+  for (let i = 0; i < rows.length; i += ROWS_PER_WRITE) {
+    let chunk = "";
+    for (const r of rows.slice(i, i + ROWS_PER_WRITE)) chunk += format(r);
+    write(chunk);
+  }
+};

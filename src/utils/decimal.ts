@@ -28,3 +28,17 @@ export const fromRaw = (raw: bigint, decimals: number): DecimalJs =>
 /** Rounds to `places` fraction digits (half-up) for display and USD cents; reports only. */
 export const roundTo = (d: DecimalJs, places: number): string =>
   d.toDecimalPlaces(places, DecimalJs.ROUND_HALF_UP).toFixed(places);
+
+/**
+ * USD places written to exports (ledger CSV `usd_value`, `fee_usd`): a hundred-millionth of a
+ * dollar, far below a cent, so a value rounded here never moves a reported cent, while a pool
+ * price times an 18-decimal quantity no longer prints 40 meaningless digits. Gains on the stored
+ * ledger round the same way, so they equal gains on its export.
+ */
+export const EXPORT_USD_PLACES = 8;
+
+/** A USD value as exports write it: at most `EXPORT_USD_PLACES` decimals (half-up), no trailing zeros. */
+export const exportUsd = (value: string): string => {
+  const d = new Decimal(value);
+  return plain(d.toDecimalPlaces(EXPORT_USD_PLACES, DecimalJs.ROUND_HALF_UP));
+};

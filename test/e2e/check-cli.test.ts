@@ -104,7 +104,7 @@ describe("lotwise check", () => {
     expect((await cli("review", "list", "--all")).out).toContain(
       `evm:31337:${tx}  [decision] resolved\n  decided: income\n`,
     );
-  });
+  }, 300_000); // a dozen CLI processes: each can take 10+ s on a loaded machine
 
   test("an unknown wallet is a user error (exit 2)", async () => {
     const r = await cli("check", "--wallet", "evm:31337:0x0000000000000000000000000000000000000001");

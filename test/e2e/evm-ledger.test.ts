@@ -12,7 +12,7 @@ import {
 } from "../../src/devchain/index.ts";
 import { parseLedgerCsv } from "../../src/ledger/read.ts";
 import type { LedgerRow } from "../../src/ledger/types.ts";
-import { Decimal, plain } from "../../src/utils/decimal.ts";
+import { Decimal, exportUsd, plain } from "../../src/utils/decimal.ts";
 import { runCli } from "../cli.ts";
 
 /**
@@ -123,7 +123,8 @@ describe("EVM scenario: sync → classify → price → ledger → gains", () =>
   const feeOf = (step: string) => ({
     feeAsset: "ETH",
     feeQuantity: plain(gas.get(step)!),
-    feeUsd: plain(gas.get(step)!.mul(ETH)),
+    // The export writes USD values to 8 places (docs/ledger-csv.md).
+    feeUsd: exportUsd(plain(gas.get(step)!.mul(ETH))),
   });
 
   test("every scenario step becomes the expected ledger rows", () => {
@@ -233,7 +234,7 @@ describe("EVM scenario: sync → classify → price → ledger → gains", () =>
         outQuantity: plain(lpForTka),
         inAsset: tka,
         inQuantity: q(m.removedToken),
-        usdValue: plain(vTka),
+        usdValue: exportUsd(plain(vTka)),
         subtype: "lp_withdrawal",
         ...feeOf("removeLiquidity"),
       }),
@@ -243,7 +244,7 @@ describe("EVM scenario: sync → classify → price → ledger → gains", () =>
         outQuantity: plain(new Decimal(q(m.lpRemoved)).sub(lpForTka)),
         inAsset: "ETH",
         inQuantity: q(m.removedEth),
-        usdValue: plain(vEth),
+        usdValue: exportUsd(plain(vEth)),
         subtype: "lp_withdrawal",
       }),
     ]);

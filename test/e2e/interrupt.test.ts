@@ -47,7 +47,7 @@ describe("SIGINT", () => {
     p.child.kill("SIGINT");
     expect(await p.exited).toBe(130);
     expect(p.output()).toContain(
-      "lotwise demo: interrupted (SIGINT): the demo chain (anvil) is stopped and the demo folder holds partial results; run `lotwise demo` again: it starts over.",
+      "lotwise demo: interrupted (SIGINT): the demo chain (anvil) and the dashboard are stopped; the demo folder holds the results written so far (all of them once the dashboard was being served); run `lotwise demo` again: it starts over.",
     );
     // Before: anvil outlived a SIGINT to the node process.
     await expect.poll(() => alive(anvil[0]!.pid), { timeout: 10_000 }).toBe(false);

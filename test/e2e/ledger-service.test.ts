@@ -72,7 +72,7 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
       });
     for (const args of [
       ["wallets", "add", ...wallets],
-      ["prices", "import", "prices.csv"],
+      ["prices", "import", "prices.csv", "--name", "prices.csv"],
       ["sync", "--rpc", rpc],
       ["ledger", "export", "--out", "ledger.csv"],
     ]) {
@@ -100,7 +100,7 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
     try {
       for (const args of [
         ["wallets", "add", ...wallets],
-        ["prices", "import", "prices.csv"],
+        ["prices", "import", "prices.csv", "--name", "prices.csv"],
         ["sync", "--rpc", rpc],
         ["ledger", "export", "--out", "ledger.csv"],
       ]) {

@@ -28,7 +28,16 @@ describe("wallets add / sync: what a new user meets", () => {
     let out = "";
     let err = "";
     const code = await run(
-      ["--config", config, "--data-dir", path.join(dir, data), "--no-progress", ...argv],
+      [
+        "--config",
+        config,
+        "--data-dir",
+        path.join(dir, data),
+        "--no-progress",
+        "--log-level",
+        "warn",
+        ...argv,
+      ],
       {},
       { out: (t) => (out += t), err: (t) => (err += t) },
     );

@@ -79,7 +79,7 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     );
     expect(r.out).not.toContain("Capital loss carryover into");
     expect(carryIn(given)).toEqual({ short_term: "100.00", long_term: "0.00" });
-  });
+  }, 240_000); // the embedded database and several runs: slow on a loaded machine
 
   test("a ledger with nothing before the year says where the carryover comes from", async () => {
     const late = path.join(dir, "late.csv");

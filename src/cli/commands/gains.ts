@@ -5,9 +5,10 @@ import path from "node:path";
 import type { Command } from "commander";
 import { type StoredLedgerNotes, storedLedgerWarnings } from "../../books/stored-ledger.ts";
 import { UserInputError } from "../../errors.ts";
-import { streamLedgerFile } from "../../ledger/read.ts";
+import { type RawLedgerRecord, streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
 import { isTimeZone } from "../../tax/dates.ts";
+import { createFeeCombiner } from "../../tax/fee-combine.ts";
 import {
   encodeForm8949Line,
   FORM_8949_HEADER,
@@ -31,7 +32,7 @@ import {
   SCOPES,
   type Scope,
 } from "../../tax/types.ts";
-import { commandServices } from "../command-services.ts";
+import { commandCommon, commandServices } from "../command-services.ts";
 import { formsRoutingFor } from "../forms-routing.ts";
 import type { CliRuntime } from "../runtime.ts";
 import type { RegisterCommand } from "./types.ts";
@@ -64,6 +65,7 @@ type GainsFlags = {
   tz?: string;
   strict?: boolean;
   washSale?: boolean | string;
+  combineFees?: boolean;
   out: string;
 };
 
@@ -275,7 +277,7 @@ export const carryoverNote = (
       `Capital Loss Carryover Worksheet in the ${from - 1} Schedule D instructions (Schedule D lines 6 and 14 of ${from}).`;
 
 /** Optional outputs removed from an output folder when a run does not produce them (no stale record). */
-const OPTIONAL_OUTPUTS = ["allocation.csv", "gifts.csv"];
+const OPTIONAL_OUTPUTS = ["allocation.csv", "gifts.csv", "fee-statement.csv"];
 
 export const register: RegisterCommand = (program, runtime) => {
   program
@@ -298,6 +300,10 @@ export const register: RegisterCommand = (program, runtime) => {
     .option(
       "--wash-sale [assets]",
       "apply the wash-sale rule (IRC §1091) to these assets (comma-separated: tokenized securities), or to all to simulate the proposed extension",
+    )
+    .option(
+      "--combine-fees",
+      "combine network-fee disposals into one Form 8949 row per asset, day and term (code M, listed in DIR/fee-statement.csv; totals unchanged)",
     )
     .requiredOption("--out <dir>", "output folder")
     .action(async (flags: GainsFlags, command: Command) => {
@@ -331,6 +337,19 @@ export const register: RegisterCommand = (program, runtime) => {
       let storedRows: (LedgerRow & { origin: string })[] = [];
       /** Rows the ledger holds (counted on the feed's last pass). */
       let ledgerRows = 0;
+      /** Ids of `fee` rows (standalone fees), for --combine-fees. */
+      const feeRowIds = new Set<string>();
+      const noteRow = (row: LedgerRow) => {
+        if (flags.combineFees && row.type === "fee") feeRowIds.add(row.id);
+      };
+      const noteRaw = (raw: RawLedgerRecord) => {
+        if (!flags.combineFees) return;
+        const t = raw.fields.indexOf("type");
+        const id = raw.fields.indexOf("id");
+        if (t < 0 || id < 0) return;
+        if (raw.buf.toString("utf8", raw.starts[t]!, raw.ends[t]!) === "fee")
+          feeRowIds.add(raw.buf.toString("utf8", raw.starts[id]!, raw.ends[id]!));
+      };
       const feed: LedgerFeed =
         ledger !== undefined
           ? (h) => {
@@ -339,10 +358,13 @@ export const register: RegisterCommand = (program, runtime) => {
                 ledger,
                 (row) => {
                   ledgerRows++;
+                  noteRow(row);
                   h.row(row);
                 },
                 {
                   onRaw: (raw) => {
+                    // Before the engine applies it: its Form 8949 rows come out during `h.raw`.
+                    noteRaw(raw);
                     const taken = h.raw(raw);
                     if (taken) ledgerRows++;
                     return taken;
@@ -355,7 +377,10 @@ export const register: RegisterCommand = (program, runtime) => {
               notes = stored.notes;
               storedRows = stored.rows;
               ledgerRows = stored.rows.length;
-              for (const row of stored.rows) h.row(row);
+              for (const row of stored.rows) {
+                noteRow(row);
+                h.row(row);
+              }
             };
       // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
       const routing = await formsRoutingFor({
@@ -368,6 +393,22 @@ export const register: RegisterCommand = (program, runtime) => {
         scope,
       });
 
+      // Descriptions (Form 8949 column (a)) of chain asset ids use the display rules of
+      // docs/prices.md: a configured or known symbol instead of `evm:31337:0x…`.
+      const { createAssetIdentity, assetOptionsFromConfig } = await import("../../assets/index.ts");
+      const identity = createAssetIdentity(assetOptionsFromConfig(commandCommon(command, runtime).config));
+      const displayNames = new Map<string, string>();
+      const describe = (row: Form8949Row): Form8949Row => {
+        if (!row.asset.includes(":")) return row;
+        let name = displayNames.get(row.asset);
+        if (name === undefined) {
+          name = identity.displaySymbol(row.asset);
+          displayNames.set(row.asset, name);
+        }
+        if (name !== row.asset) row.description = `${row.quantity} ${name}`;
+        return row;
+      };
+      const combiner = flags.combineFees ? createFeeCombiner() : undefined;
       const outputs = createOutputSet();
       const dirOf = (year: number) => (years.multi ? path.join(flags.out, String(year)) : flags.out);
       try {
@@ -391,6 +432,8 @@ export const register: RegisterCommand = (program, runtime) => {
               if (earliestPrior === undefined || year < earliestPrior) earliestPrior = year;
               return;
             }
+            describe(row);
+            if (combiner?.take(year, row, feeRowIds.has(row.disposalId))) return;
             outputs.encode(form8949.get(year)!, row);
           },
           gift: (year, gift) => {
@@ -398,6 +441,7 @@ export const register: RegisterCommand = (program, runtime) => {
           },
           reset: () => {
             earliestPrior = undefined;
+            combiner?.reset();
             for (const f of form8949.values()) outputs.reset(f);
             for (const f of gifts.values()) outputs.reset(f);
           },
@@ -431,8 +475,27 @@ export const register: RegisterCommand = (program, runtime) => {
             { carryoverIn, filingStatus, taxableIncome },
           );
           for (const [year, r] of routed.results)
-            for (const row of r.form8949) outputs.encode(form8949.get(year)!, row);
+            for (const row of r.form8949) {
+              describe(row);
+              if (combiner?.take(year, row, feeRowIds.has(row.disposalId))) continue;
+              outputs.encode(form8949.get(year)!, row);
+            }
           report.summaries = routed.summaries;
+        }
+        if (combiner) {
+          // Combined fee rows go after the year's other rows; the statement lists what each replaces.
+          for (let y = years.from; y <= years.to; y++) {
+            const groups = combiner.finish(y);
+            const parts = groups.filter((g) => g.parts.length > 0);
+            for (const g of groups) outputs.encode(form8949.get(y)!, g.combined);
+            if (parts.length === 0) continue;
+            const f = await outputs.add(
+              path.join(dirOf(y), "fee-statement.csv"),
+              `combined_row,${FORM_8949_HEADER}`,
+            );
+            for (const g of parts)
+              for (const p of g.parts) outputs.write(f, `${g.combined.disposalId},${form8949Line(p)}`);
+          }
         }
         for (const s of report.summaries)
           if (notes) s.warnings.push(...storedLedgerWarnings(notes, s.taxYear));

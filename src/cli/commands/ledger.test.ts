@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
@@ -61,6 +61,58 @@ describe("lotwise ledger imports", () => {
       code: 2,
       out: "",
       err: "lotwise: no ledger import named 'kraken' (stored: coinbase)\n",
+    });
+  }, 240_000);
+
+  test("export --out - writes CSV to stdout with no more USD digits than carry meaning; stored and file gains agree", async () => {
+    const data = "data2";
+    const l = async (...argv: string[]) => {
+      let out = "";
+      let err = "";
+      const code = await run(
+        ["--data-dir", path.join(dir, data), "--no-progress", "--log-level", "error", ...argv],
+        {},
+        { out: (t) => (out += t), err: (t) => (err += t) },
+      );
+      return { code, out, err };
+    };
+    const f = file("long.csv", [
+      "b1,2024-01-02T00:00:00Z,buy,cb:main,,,ETH,0.1,250.9994969999999999979914781005",
+      "s1,2024-05-01T00:00:00Z,sell,cb:main,ETH,0.1,,,300.004999999999999999999",
+    ]);
+    expect((await l("ledger", "import", f, "--name", "cb")).code).toBe(0);
+    const exported = await l("ledger", "export", "--out", "-");
+    expect(exported.code).toBe(0);
+    expect(exported.err).toBe("");
+    const lines = exported.out.trim().split("\n");
+    expect(lines[0]).toMatch(/^id,time,type,wallet,/);
+    expect(lines[1]).toContain(",250.999497,");
+    expect(lines[2]).toContain(",300.005,");
+    const csv = path.join(dir, "exported.csv");
+    writeFileSync(csv, exported.out);
+    const stored = path.join(dir, "g-stored");
+    const fromFile = path.join(dir, "g-file");
+    expect((await l("gains", "--year", "2024", "--out", stored)).code).toBe(0);
+    expect((await l("gains", "--ledger", csv, "--year", "2024", "--out", fromFile)).code).toBe(0);
+    const read = (d: string) => readFileSync(path.join(d, "form8949.csv"), "utf8");
+    expect(read(stored)).toBe(read(fromFile));
+    expect(read(stored)).toContain(",300.01,251.00,,,49.01,short,I,");
+  }, 240_000);
+
+  test("file-system problems are sentences naming the path and what to do", async () => {
+    const f = file("fs.csv", ["b1,2024-01-02T00:00:00Z,buy,cb:main,,,ETH,1,2000"]);
+    const afile = path.join(dir, "afile");
+    writeFileSync(afile, "x");
+    expect(await lotwise("gains", "--ledger", f, "--year", "2024", "--out", afile)).toEqual({
+      code: 2,
+      out: "",
+      err: `lotwise: ${afile} is a file, but a folder is needed there; choose another output folder or move the file away\n`,
+    });
+    const missing = path.join(dir, "nodir", "x.csv");
+    expect(await lotwise("ledger", "export", "--out", missing)).toEqual({
+      code: 2,
+      out: "",
+      err: `lotwise: cannot write ${missing}: the folder ${path.dirname(missing)} does not exist; create it or choose another output path\n`,
     });
   });
 });

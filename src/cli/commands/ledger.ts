@@ -12,6 +12,8 @@ let removeLedgerImport: typeof import("../../books/imports.ts").removeLedgerImpo
 let loadLedgerRows: typeof import("../../books/store.ts").loadLedgerRows;
 let readLedgerFile: typeof import("../../ledger/read.ts").readLedgerFile;
 let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
+let streamLedgerCsv: typeof import("../../ledger/write.ts").streamLedgerCsv;
+let exportUsd: typeof import("../../utils/decimal.ts").exportUsd;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
 let formatToolCsv: typeof import("../../imports/tool-export.ts").formatToolCsv;
@@ -20,7 +22,8 @@ const load = async () => {
   ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
   ({ loadLedgerRows } = await import("../../books/store.ts"));
   ({ readLedgerFile } = await import("../../ledger/read.ts"));
-  ({ writeLedgerCsv } = await import("../../ledger/write.ts"));
+  ({ writeLedgerCsv, streamLedgerCsv } = await import("../../ledger/write.ts"));
+  ({ exportUsd } = await import("../../utils/decimal.ts"));
   ({ openServices } = await import("../../services.ts"));
   ({ rebuildAndReport } = await import("../rebuild.ts"));
 };
@@ -41,7 +44,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .description(
       "write the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads), or in Koinly's or CoinTracker's import format",
     )
-    .requiredOption("--out <file>", "CSV file to write")
+    .requiredOption("--out <file>", "CSV file to write ('-': standard output)")
     .option(
       "--format <format>",
       "ledger | koinly (Koinly universal CSV) | cointracker (CoinTracker CSV)",
@@ -65,6 +68,10 @@ export const register: RegisterCommand = (program, runtime) => {
       const before = year === undefined ? undefined : new Date(Date.UTC(year + 1, 0, 1));
       const rows = await loadLedgerRows(services.database.db, services.userId, before);
       if (format !== "ledger") {
+        if (opts.out === "-") {
+          runtime.out(formatToolCsv(format as ToolExport, rows));
+          return;
+        }
         await writeFile(path.resolve(opts.out), formatToolCsv(format as ToolExport, rows));
         runtime.out(
           `wrote ${rows.length} ledger rows to ${opts.out} as ${format === "koinly" ? "Koinly universal CSV" : "CoinTracker CSV"}\n`,
@@ -73,6 +80,9 @@ export const register: RegisterCommand = (program, runtime) => {
       }
       const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
         ...r,
+        // No more USD digits than carry meaning (gains on the stored ledger round the same way).
+        ...(r.usdValue !== undefined ? { usdValue: exportUsd(r.usdValue) } : {}),
+        ...(r.feeUsd !== undefined ? { feeUsd: exportUsd(r.feeUsd) } : {}),
         extra: {
           x_price_source: priceSources.usd_value ?? "",
           x_fee_price_source: priceSources.fee_usd ?? "",
@@ -80,6 +90,12 @@ export const register: RegisterCommand = (program, runtime) => {
           x_origin: origin,
         },
       }));
+      if (opts.out === "-") {
+        // CSV on stdout, nothing else there (the count goes to the log).
+        streamLedgerCsv(runtime.out, out);
+        common.logger.info("ledger exported", { rows: rows.length });
+        return;
+      }
       await writeLedgerCsv(path.resolve(opts.out), out);
       const warned = rows.filter((r) => r.warnings.length > 0).length;
       runtime.out(

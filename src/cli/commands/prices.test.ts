@@ -16,7 +16,7 @@ describe("lotwise prices", () => {
     let out = "";
     let err = "";
     const code = await run(
-      ["--data-dir", path.join(dir, "data"), "--no-progress", ...argv],
+      ["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "warn", ...argv],
       {},
       {
         out: (t) => {

@@ -18,9 +18,15 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .option("--host <host>", "address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)")
     .option("--port <port>", "port (default: 8080; 0 picks a free one)", port)
-    .option("--ui-dir <dir>", "serve this folder's static files (the web dashboard) at /")
-    .action(async (opts: { host?: string; port?: number; uiDir?: string }, command) => {
+    .option(
+      "--ui-dir <dir>",
+      "serve this folder's static files at / (default: the built dashboard, dist-ui/)",
+    )
+    .option("--no-ui", "do not serve the dashboard: / answers a JSON index of the API")
+    .action(async (opts: { host?: string; port?: number; uiDir?: string; ui: boolean }, command) => {
       const { startService } = await load();
+      const { builtDashboardDir } = await import("../../api/ui-dir.ts");
+      const uiDir = opts.ui ? (opts.uiDir ?? builtDashboardDir()) : undefined;
       const common = runtime.createCommon(command, {
         server: {
           ...(opts.host !== undefined ? { host: opts.host } : {}),
@@ -39,9 +45,10 @@ export const register: RegisterCommand = (program, runtime) => {
       const { url } = await startService(common, {
         host: config.server.host,
         port: config.server.port,
-        staticRoot: opts.uiDir,
+        staticRoot: uiDir,
       });
       runtime.out(`lotwise API on ${url} (reference: ${url}/docs)\n`);
+      if (uiDir) runtime.out(`dashboard on ${url}/\n`);
       await stopped;
     });
 };

@@ -1,0 +1,54 @@
+import { describe, expect, test } from "vitest";
+import { cents, diffUsd, fromCents, usd } from "./format.ts";
+import { parsePaste } from "./paste.ts";
+
+const A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const SOL = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
+
+describe("pasted wallets, checked as typed", () => {
+  test("chain detected per item; bare 0x takes the chosen EVM chain; base58 is Solana", () => {
+    const items = parsePaste(`${A}\nbase:${A}, solana:${SOL}  ${SOL}`, "evm:31337");
+    expect(items.map((i) => [i.spec, i.family, i.problem])).toEqual([
+      [`evm:31337:${A}`, "evm", undefined],
+      [`base:${A}`, "evm", undefined],
+      [`solana:${SOL}`, "solana", undefined],
+      // the same Solana key again, bare
+      [undefined, "solana", "repeated above"],
+    ]);
+  });
+
+  test("each bad item says what is wrong", () => {
+    const problems = parsePaste(
+      `0x1234\nmoon:${A}\nsolana:${A}\nethereum:${SOL}\nhello\n${A.toLowerCase()}`,
+      "",
+    ).map((i) => i.problem);
+    expect(problems).toEqual([
+      "an EVM address is 0x and 40 hex digits (this has 4)",
+      "unknown chain 'moon' (ethereum, base, arbitrum, optimism, polygon, evm:<id>, solana)",
+      "a 0x address is not a Solana address",
+      "a base58 key is a Solana address, not ethereum",
+      "not an EVM (0x…) or Solana (base58) address",
+      "choose the EVM chain of bare 0x addresses",
+    ]);
+  });
+
+  test("EVM repeats differ only in case; Solana keys are case-sensitive", () => {
+    const items = parsePaste(`${A}\n${A.toLowerCase()}`, "ethereum");
+    expect(items[1]!.problem).toBe("repeated above");
+  });
+});
+
+describe("amounts as the API sends them", () => {
+  test("punctuated, never through a float", () => {
+    expect(usd("1234567.5")).toBe("$1,234,567.50");
+    expect(usd("-0.07")).toBe("−$0.07");
+    expect(usd("90071992547409931.99")).toBe("$90,071,992,547,409,931.99");
+    expect(usd(null)).toBe("—");
+  });
+  test("differences in integer cents", () => {
+    expect(diffUsd("500.00", "0.00")).toBe("500.00");
+    expect(diffUsd("-250.10", "4000")).toBe("-4250.10");
+    expect(cents("-0.5")).toBe(-50n);
+    expect(fromCents(-5n)).toBe("-0.05");
+  });
+});
