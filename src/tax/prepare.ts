@@ -12,7 +12,7 @@
  * from a plain record's bytes (see `decode-raw.ts`).
  */
 import { fractionDigits, pow10, toScaled } from "../ledger/decimal.ts";
-import { type Instant, parseInstant } from "../ledger/instant.ts";
+import type { Instant } from "../ledger/instant.ts";
 import { ledgerError, type RawLedgerRecord } from "../ledger/read.ts";
 import { type LedgerRow, type LedgerRowType, USD } from "../ledger/types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, checkLedgerRow, parseLotsCell } from "../ledger/validate.ts";
