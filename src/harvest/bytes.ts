@@ -10,6 +10,8 @@ const CHUNK = 1 << 20;
 /** Printable ASCII other than `"` and `\\`: text a JSON string literal holds as it is, one byte each. */
 const JSON_PLAIN = /^[ !#-[\]-~]*$/;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** Text up to this many chars is copied a char at a time, longer text by `Buffer.write`. */
+const SHORT = 160;
 
 export type ByteWriter = {
   /** Text known to be ASCII with nothing to escape (numbers, dates, fixed words). */
@@ -40,13 +42,28 @@ export const createByteWriter = (): ByteWriter => {
     buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
     pos = 0;
   };
+  // Short text is copied a char at a time: `Buffer.write` costs more per call than a loop over
+  // a few dozen chars (most cells and JSON fragments here are under SHORT chars).
   const ascii = (s: string) => {
-    room(s.length);
-    if (s.length > 12) pos += buf.write(s, pos, "latin1");
-    else for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+    const n = s.length;
+    room(n);
+    if (n > SHORT) pos += buf.write(s, pos, "latin1");
+    else for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
   };
   const text = (s: string) => {
-    room(s.length * 3);
+    const n = s.length;
+    room(n * 3);
+    if (n <= SHORT) {
+      const from = pos;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[pos++] = c;
+      }
+      if (i === n) return;
+      pos = from;
+    }
     pos += buf.write(s, pos, "utf8");
   };
   const cells = new Map<string, string>();
@@ -65,7 +82,7 @@ export const createByteWriter = (): ByteWriter => {
     }
     room(s.length + 2);
     buf[pos++] = 34;
-    pos += buf.write(s, pos, "latin1");
+    ascii(s);
     buf[pos++] = 34;
   };
   const int = (n: number) => {

@@ -88,7 +88,12 @@ const jsonCents = (w: ByteWriter, v: Cents | undefined) => {
 };
 
 /** `harvest.csv` bytes: one row per open lot (spreadsheet formulas defused). */
-export const writeHarvestCsv = (r: HarvestReport): Buffer => {
+export const writeHarvestCsv = (r: HarvestReport): Buffer => harvestCsvWriter(r).done();
+
+/** `harvest.csv` as the buffers it was written into (no copy into one buffer; for a file). */
+export const writeHarvestCsvChunks = (r: HarvestReport): Buffer[] => harvestCsvWriter(r).chunks();
+
+const harvestCsvWriter = (r: HarvestReport): ByteWriter => {
   const w = createByteWriter();
   w.text(formatCsvRow(HARVEST_CSV_COLUMNS));
   for (const l of r.lots) {
@@ -125,7 +130,7 @@ export const writeHarvestCsv = (r: HarvestReport): Buffer => {
     } else w.ascii(",,");
     w.ascii(`,${l.plan?.bucket ?? ""},${l.washReplacement ? "yes" : ""}\n`);
   }
-  return w.done();
+  return w;
 };
 
 /** `harvest.csv` as text. */
@@ -386,11 +391,16 @@ const emitJson = (w: ByteWriter, v: unknown, indent: string): void => {
 };
 
 /** `harvest.json` bytes. */
-export const writeHarvestJson = (r: HarvestReport): Buffer => {
+export const writeHarvestJson = (r: HarvestReport): Buffer => harvestJsonWriter(r).done();
+
+/** `harvest.json` as the buffers it was written into (no copy into one buffer; for a file). */
+export const writeHarvestJsonChunks = (r: HarvestReport): Buffer[] => harvestJsonWriter(r).chunks();
+
+const harvestJsonWriter = (r: HarvestReport): ByteWriter => {
   const w = createByteWriter();
   emitJson(w, harvestJson(r), "");
   w.ascii("\n");
-  return w.done();
+  return w;
 };
 
 /** `harvest.json` as text. */

@@ -7,7 +7,9 @@ export {
   HARVEST_CSV_COLUMNS,
   harvestJson,
   writeHarvestCsv,
+  writeHarvestCsvChunks,
   writeHarvestJson,
+  writeHarvestJsonChunks,
 } from "./format.ts";
 export { type PlannedRow, type PriceResult, saleRows, type ValuedLot, valueLots } from "./lots.ts";
 export type { Candidate, Plan, PlannedLot, SuggestedSale } from "./plan.ts";

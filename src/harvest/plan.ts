@@ -116,6 +116,9 @@ export type PlanInput = {
   washSale: boolean;
 };
 
+/** Products of doubles below this are exact integers (2^53). */
+const MAX_EXACT = 2 ** 53;
+
 const sum = (xs: readonly { gain: Cents }[]) => xs.reduce((a, x) => a + x.gain, 0n);
 
 /** Pools: (pool wallet, asset) → lots in the engine's acquisition order. */
@@ -171,6 +174,9 @@ type Single = {
   saved: Cents;
   /** saved ÷ loss as a double (exact comparison on near ties). */
   ratio: number;
+  /** `saved` and `loss` as doubles (exact: cents below 2^53). */
+  savedN: number;
+  lossN: number;
   candidate: Candidate;
 };
 
@@ -311,8 +317,11 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
       candidate.note += `; lot ${lot.lotId} is split by the wash-sale simulation into parts a lots cell cannot tell apart: not in the plan`;
       continue;
     }
-    if (gain < 0n)
-      singles.push({ lot, short, long, loss: -gain, saved, ratio: Number(saved) / Number(-gain), candidate });
+    if (gain < 0n) {
+      const savedN = Number(saved);
+      const lossN = Number(-gain);
+      singles.push({ lot, short, long, loss: -gain, saved, ratio: savedN / lossN, savedN, lossN, candidate });
+    }
   }
 
   // Whole positions: every lot of a pool, when it holds more than one and ends below cost.
@@ -387,7 +396,17 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
     const ra = a.ratio;
     const rb = b.ratio;
     if (Math.abs(ra - rb) > 1e-12 * Math.max(Math.abs(ra), Math.abs(rb))) return rb - ra;
-    const exact = cmp(a.saved * b.loss, b.saved * a.loss);
+    // saved × loss cross products: exact in doubles below 2^53, else as bigints.
+    const x1 = a.savedN * b.lossN;
+    const x2 = b.savedN * a.lossN;
+    const exact =
+      Math.abs(x1) < MAX_EXACT && Math.abs(x2) < MAX_EXACT
+        ? x1 > x2
+          ? -1
+          : x1 < x2
+            ? 1
+            : 0
+        : cmp(a.saved * b.loss, b.saved * a.loss);
     if (exact !== 0) return exact;
     if (a.loss !== b.loss) return cmp(a.loss, b.loss);
     const x = a.lot.exact;

@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { civilFromDays, daysFromCivil, explainInstant, formatInstant, parseInstant } from "./instant.ts";
+import {
+  civilFromDays,
+  daysFromCivil,
+  explainInstant,
+  formatInstant,
+  type Instant,
+  parseInstant,
+  parseUtcInstantBytes,
+} from "./instant.ts";
 
 describe("parseInstant()", () => {
   test("accepts Z and offsets in every ISO 8601 form the ledger allows", () => {
@@ -79,5 +87,75 @@ describe("civil dates", () => {
   test("formatInstant() prints UTC with the sub-millisecond digits", () => {
     expect(formatInstant({ ms: Date.UTC(2025, 0, 1), ns: 0 })).toBe("2025-01-01T00:00:00.000Z");
     expect(formatInstant({ ms: Date.UTC(2025, 0, 1) + 1, ns: 500 })).toBe("2025-01-01T00:00:00.0010005Z");
+  });
+});
+
+describe("parseUtcInstantBytes()", () => {
+  const viaBytes = (s: string): Instant | undefined => {
+    const buf = Buffer.from(`xx${s}yy`, "latin1");
+    const into = { ms: -1, ns: -1 };
+    return parseUtcInstantBytes(buf, 2, 2 + s.length, into) ? into : undefined;
+  };
+
+  test("reads the usual Z form exactly as parseInstant", () => {
+    expect(viaBytes("2025-01-02T00:01:00.220Z")).toEqual({ ms: Date.UTC(2025, 0, 2, 0, 1, 0, 220), ns: 0 });
+    expect(viaBytes("2024-02-29T23:59:59Z")).toEqual(parseInstant("2024-02-29T23:59:59Z"));
+    expect(viaBytes("2025-03-04T15:20:00.123456789Z")).toEqual({
+      ms: Date.UTC(2025, 2, 4, 15, 20, 0, 123),
+      ns: 456_789,
+    });
+  });
+
+  test("declines other forms and invalid text (parseInstant then decides)", () => {
+    for (const s of [
+      "2025-02-29T00:00:00Z",
+      "2025-13-01T00:00:00Z",
+      "2025-01-01T24:00:00Z",
+      "2025-01-01T00:60:00Z",
+      "2025-01-01T00:00:60Z",
+      "2025-01-01T00:00:00.Z",
+      "2025-01-01T00:00:00.1234567890Z",
+      "2025-01-01T00:00:00+00:00",
+      "2025-01-01t00:00:00Z",
+      "2025-01-01T00:00Z",
+      "2025-01-01T00:00:00,5Z",
+      "2025-01-01T0a:00:00Z",
+      "20a5-01-01T00:00:00Z",
+      "a025-01-01T00:00:00Z",
+      "2025-0/-01T00:00:00Z",
+    ]) {
+      expect(viaBytes(s), s).toBeUndefined();
+    }
+  });
+
+  test("agrees with parseInstant whenever it answers", () => {
+    const digit = fc.constantFrom(..."0123456789");
+    const text = fc
+      .tuple(
+        fc.integer({ min: 1, max: 9999 }),
+        fc.integer({ min: 0, max: 14 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.array(digit, { maxLength: 10 }),
+        fc.constantFrom("Z", "z", "+00:00", ""),
+      )
+      .map(([y, mo, d, h, mi, s, frac, z]) => {
+        const p2 = (n: number) => String(n).padStart(2, "0");
+        const f = frac.length > 0 ? `.${frac.join("")}` : "";
+        return `${String(y).padStart(4, "0")}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}${f}${z}`;
+      });
+    fc.assert(
+      fc.property(text, (s) => {
+        const fast = viaBytes(s);
+        if (fast !== undefined) expect(fast).toEqual(parseInstant(s));
+        else if (/^\d{4}-(0[1-9]|1[0-2])-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/.test(s)) {
+          // The Z form is declined only for a day the month does not have.
+          expect(parseInstant(s)).toBeUndefined();
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

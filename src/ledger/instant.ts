@@ -142,6 +142,53 @@ export const parseInstant = (s: string): Instant | undefined => {
   return { ms, ns: ns % 1_000_000 };
 };
 
+/** Two ASCII digits at `at` as 0-99, or ≥ 1000 when either is not a digit. */
+const twoBytes = (buf: Uint8Array, at: number): number => {
+  const a = buf[at]! - D0;
+  const b = buf[at + 1]! - D0;
+  return a >>> 0 > 9 || b >>> 0 > 9 ? 1000 : a * 10 + b;
+};
+
+/**
+ * The common form `YYYY-MM-DDTHH:MM:SS[.fraction]Z` read straight from bytes `buf[s, e)` into
+ * `into` (no string, no new object): the same instant `parseInstant` gives for that text.
+ * @returns false when the bytes are not in that form (the caller then uses `parseInstant`, which
+ * accepts or rejects the text exactly as always).
+ */
+export const parseUtcInstantBytes = (buf: Uint8Array, s: number, e: number, into: Instant): boolean => {
+  const n = e - s;
+  if (n < 20 || n > 30 || buf[s + n - 1] !== 90) return false; // ...Z
+  if (buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s + 10] !== 84) return false; // - - T
+  if (buf[s + 13] !== 58 || buf[s + 16] !== 58) return false; // : :
+  const century = twoBytes(buf, s);
+  const yy = twoBytes(buf, s + 2);
+  const mo = twoBytes(buf, s + 5);
+  const d = twoBytes(buf, s + 8);
+  const h = twoBytes(buf, s + 11);
+  const mi = twoBytes(buf, s + 14);
+  const sec = twoBytes(buf, s + 17);
+  // A non-digit makes twoBytes 1000: every range test below fails.
+  if (century > 99 || yy > 99 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
+  const y = century * 100 + yy;
+  if (d > daysInMonth(y, mo)) return false;
+  let ns = 0;
+  if (n > 20) {
+    // `.` then 1-9 digits, then the final Z.
+    if (buf[s + 19] !== 46 || n === 21) return false;
+    let frac = 0;
+    for (let k = s + 20; k < e - 1; k++) {
+      const dd = buf[k]! - D0;
+      if (dd < 0 || dd > 9) return false;
+      frac = frac * 10 + dd;
+    }
+    ns = frac * 10 ** (9 - (n - 21));
+  } else if (buf[s + 19] !== 90) return false;
+  const days = daysFromCivil(y, mo, d);
+  into.ms = ((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + Math.floor(ns / 1_000_000);
+  into.ns = ns % 1_000_000;
+  return true;
+};
+
 /** Why `s` is not an instant `parseInstant` accepts (for error messages). */
 export const explainInstant = (s: string): string => {
   const date = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]|$)/.exec(s);

@@ -6,6 +6,7 @@
  * row takes the general path, which gives the exact same result or error message. A differential
  * test checks both paths against each other.
  */
+import { type Instant, parseInstant, parseUtcInstantBytes } from "../ledger/instant.ts";
 import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
 
 /** The cells of one record, found by column (absent columns have no cell). */
@@ -18,7 +19,8 @@ export type RawCells = {
 /** Decoded text and numbers of a plain row; amounts stay as byte ranges until the scale is known. */
 export type DecodedRaw = {
   id: string;
-  time: string;
+  /** The `time` cell as an instant (already checked). */
+  instant: Instant;
   type: LedgerRowType;
   wallet: string;
   outAsset: string | undefined;
@@ -219,7 +221,7 @@ export const createRawDecoder = () => {
   /** Reused: `decode`'s answer is valid until the next call. */
   const out: DecodedRaw = {
     id: "",
-    time: "",
+    instant: { ms: 0, ns: 0 },
     type: "buy",
     wallet: "",
     outAsset: undefined,
@@ -245,11 +247,19 @@ export const createRawDecoder = () => {
   const decode = (c: RawCells, col: ColumnIndex): DecodedRaw | undefined => {
     if (!isEmpty(c, col.lots)) return undefined;
     const id = asciiCell(c, col.id);
-    const time = asciiCell(c, col.time);
     const type = typeOf(c, col.type);
     const wallet = name(c, col.wallet);
-    if (id === undefined || time === undefined || type === undefined || wallet === undefined)
-      return undefined;
+    if (id === undefined || type === undefined || wallet === undefined) return undefined;
+    // The usual `…Z` form straight from the bytes; any other text as `parseInstant` reads it.
+    const instant = out.instant;
+    if (isEmpty(c, col.time)) return undefined;
+    if (!parseUtcInstantBytes(c.buf, c.starts[col.time]!, c.ends[col.time]!, instant)) {
+      const time = asciiCell(c, col.time);
+      const t = time === undefined ? undefined : parseInstant(time);
+      if (t === undefined) return undefined;
+      instant.ms = t.ms;
+      instant.ns = t.ns;
+    }
     const [outNeed, inNeed, usdNeed, toNeed] = SHAPES[type];
     let q = pair(c, outNeed, col.outAsset, col.outQuantity, 0);
     if (q < 0) return undefined;
@@ -297,7 +307,6 @@ export const createRawDecoder = () => {
       return undefined;
     }
     out.id = id;
-    out.time = time;
     out.type = type;
     out.wallet = wallet;
     out.outAsset = outAsset;

@@ -12,7 +12,7 @@
  * from a plain record's bytes (see `decode-raw.ts`).
  */
 import { fractionDigits, pow10, toScaled } from "../ledger/decimal.ts";
-import { type Instant, parseInstant } from "../ledger/instant.ts";
+import type { Instant } from "../ledger/instant.ts";
 import { ledgerError, type RawLedgerRecord } from "../ledger/read.ts";
 import { type LedgerRow, type LedgerRowType, USD } from "../ledger/types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, checkLedgerRow, parseLotsCell } from "../ledger/validate.ts";
@@ -185,8 +185,7 @@ export const createRowPreparer = (
     const col = columns!;
     const d = decoder.decode(raw, col);
     if (d === undefined) return undefined;
-    const t = parseInstant(d.time);
-    if (t === undefined) return undefined;
+    const t = d.instant;
     const line = raw.line;
     // Nothing is changed before this point, so the general path can take over cleanly.
     if (lineOfId.add(d.id, CREATES_LOT.has(d.type) ? -line : line) !== undefined) return undefined;

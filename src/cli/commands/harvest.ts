@@ -73,7 +73,7 @@ export const parseSell = (text: string): { asset: string; quantity: string; wall
 };
 
 /** Writes `files` into `dir` all or nothing (temporary names, then renames). */
-const writeAll = async (dir: string, files: Record<string, Buffer>) => {
+const writeAll = async (dir: string, files: Record<string, readonly Buffer[]>) => {
   await mkdir(dir, { recursive: true });
   const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
   const written: string[] = [];
@@ -209,11 +209,15 @@ export const register: RegisterCommand = (program, runtime) => {
         },
       );
       report.warnings.push(...extraWarnings);
-      const json = flags.out !== undefined || flags.json ? harvest.writeHarvestJson(report) : undefined;
+      // Files are written from the writers' buffers as they are (no copy of 100 MB into one).
+      const json = flags.out !== undefined || flags.json ? harvest.writeHarvestJsonChunks(report) : undefined;
       if (flags.out !== undefined) {
-        await writeAll(flags.out, { "harvest.csv": harvest.writeHarvestCsv(report), "harvest.json": json! });
+        await writeAll(flags.out, {
+          "harvest.csv": harvest.writeHarvestCsvChunks(report),
+          "harvest.json": json!,
+        });
       }
-      if (flags.json) runtime.out(json!.toString("utf8"));
+      if (flags.json) runtime.out(Buffer.concat(json!).toString("utf8"));
       else {
         runtime.out(harvest.formatHarvestTable(report));
         if (flags.out !== undefined)
