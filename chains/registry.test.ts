@@ -85,6 +85,12 @@ describe("resolveChain(): any EVM chain viem knows", () => {
     expect(resolveChain("BASE")).toMatchObject({ id: "base", opStack: true });
     expect(resolveChain("EVM:8453").id).toBe("base");
     expect(parseWalletSpec(`EVM:56:${A}`).key).toBe(`evm:56:${A}`);
+    // viem's export and display names, any case: the chain is evm:<id>.
+    expect(resolveChain("BSC")).toMatchObject({ id: "evm:56", chainId: 56, nativeSymbol: "BNB" });
+    expect(resolveChain("bnb smart chain").id).toBe("evm:56");
+    expect(resolveChain("Avalanche").chainId).toBe(43114);
+    expect(parseWalletSpec(`bsc:${A}`).key).toBe(`evm:56:${A}`);
+    expect(() => resolveChain("bitcoin")).toThrow(/unknown chain 'bitcoin'/);
     expect(parseWalletSpec(`Solana:${"9QC3q9XT3Pq81DuM2Lt7yqkCY8uZZEtiNziJgrYp6SLj"}`).chain.id).toBe(
       "solana",
     );

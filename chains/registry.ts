@@ -44,6 +44,17 @@ const viemById = (): ReadonlyMap<number, ViemEntry> => {
   return out;
 };
 
+/**
+ * The chain id viem gives `lowerName` (an export name such as `bsc`, or a display name such as
+ * `bnb smart chain`, already lower-cased), or undefined. Mainnets win, as in `viemById`.
+ */
+const viemChainIdByName = (lowerName: string): number | undefined => {
+  for (const [id, e] of viemById()) {
+    if (e.key.toLowerCase() === lowerName || e.chain.name.toLowerCase() === lowerName) return id;
+  }
+  return undefined;
+};
+
 /** The facts viem has about chain `id`, without lotwise's naming and finality choices. */
 const fromViem = (entry: ViemEntry): Omit<ChainInfo, "id" | "finalityDepth"> => {
   const c = entry.chain;
@@ -220,6 +231,10 @@ export const resolveChain = (name: string, options: ChainOptions = {}): ChainInf
   if (chainId !== undefined && chainId > 0 && Number.isSafeInteger(chainId)) {
     return KNOWN.find((c) => c.chainId === chainId) ?? generic(chainId, options);
   }
+  // Any other name viem knows (its export name `bsc`, `avalanche`, or its display name
+  // `BNB Smart Chain`), compared case-insensitively: the chain is `evm:<id>`.
+  const named = viemChainIdByName(lower);
+  if (named !== undefined) return resolveChain(`evm:${named}`, options);
   throw new UserInputError(
     `unknown chain '${name}': use one of ${SHORT_CHAINS.map((c) => c.id).join(", ")}, evm:<chainId> ` +
       "(lotwise chains lists the chains viem knows)",

@@ -4,11 +4,19 @@ import type { ChainInfo } from "../../chains/types.ts";
 import type { Common } from "../common.ts";
 import { BaseError, UserInputError } from "../errors.ts";
 
+/** keccak256("Transfer(address,address,uint256)"): ERC-20 and ERC-721 transfers. */
+const TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+
+/** An address as a 32-byte log topic (left-padded, lower case). */
+const addressTopic = (address: string): string => `0x${address.slice(2).toLowerCase().padStart(64, "0")}`;
+
 /**
  * Where a bare `0x…` address has activity: every EVM chain with a configured RPC endpoint
  * (`rpc` in the config, `LOTWISE_RPC_*`) is asked for the address's transaction count and native
- * balance; a chain where either is above zero counts as active. (An address that only ever
- * received tokens has neither: add it as `<chain>:0x…`.)
+ * balance; a chain where either is above zero counts as active. An address with neither (one that
+ * only ever received tokens) is active when the node finds a token `Transfer` log to it
+ * (`eth_getLogs` over the whole chain, topic 2 = the address); a node that refuses so wide a
+ * query leaves the chain "not checked", with its answer in the summary.
  * @throws UserInputError when no EVM endpoint is configured, or no chain shows activity.
  */
 export const evmChainsWithActivity = async (
@@ -46,7 +54,12 @@ export const evmChainsWithActivity = async (
           rpc.request<string>("eth_getTransactionCount", [address, "latest"]),
           rpc.request<string>("eth_getBalance", [address, "latest"]),
         ]);
-        return { id: chain.id, active: BigInt(count) > 0n || BigInt(balance) > 0n };
+        if (BigInt(count) > 0n || BigInt(balance) > 0n) return { id: chain.id, active: true };
+        // Tokens only: ERC-20 and ERC-721 `Transfer(from, to, …)` logs with `to` = the address.
+        const logs = await rpc.request<unknown[]>("eth_getLogs", [
+          { fromBlock: "0x0", toBlock: "latest", topics: [TRANSFER_TOPIC, null, addressTopic(address)] },
+        ]);
+        return { id: chain.id, active: logs.length > 0 };
       } catch (error) {
         const why = error instanceof BaseError ? error.shortMessage : (error as Error).message;
         return { id: chain.id, active: false, error: `${describeEndpoint(url)}: ${why}` };

@@ -2,14 +2,18 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run } from "../../src/cli/main.ts";
+import { createDevClient, loadArtifacts } from "../../src/devchain/contracts.ts";
 import { type Anvil, startAnvil } from "../anvil.ts";
 
 /** Anvil's first default account: it holds 10,000 ETH on a fresh node. */
 const FUNDED = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 /** An address nothing ever touched. */
 const UNUSED = "0x00000000000000000000000000000000000c0ffe";
+/** Receives tokens only (no transaction of its own, no ETH). */
+const TOKENS_ONLY = "0x00000000000000000000000000000000000070ce";
 
 /** A port nothing listens on (bound once, then released). */
 const closedPort = async (): Promise<number> => {
@@ -74,6 +78,19 @@ describe("wallets add / sync: what a new user meets", () => {
     expect((await lotwise(config, "wallets", "add", `evm:31337:${FUNDED}`, "--label", "main")).out).toBe(
       `evm:31337:${FUNDED} already exists: set label 'main'\n`,
     );
+    // An address that only ever received tokens: no nonce, no ETH, but a Transfer log to it.
+    const client = createDevClient(anvil.url);
+    const token = await client.deploy(FUNDED, (await loadArtifacts()).TestToken, ["Test", "TT", 1000n]);
+    await client.send({
+      from: FUNDED,
+      to: token,
+      data: client.encode((await loadArtifacts()).TestToken, "transfer", [TOKENS_ONLY, 5n]),
+    });
+    expect(await lotwise(config, "wallets", "add", TOKENS_ONLY)).toEqual({
+      code: 0,
+      out: `${TOKENS_ONLY}: activity on evm:31337\nadded evm:31337:${getAddress(TOKENS_ONLY)}\n`,
+      err: "",
+    });
     const none = await lotwise(config, "wallets", "add", UNUSED);
     expect(none.code).toBe(2);
     expect(none.err).toBe(
