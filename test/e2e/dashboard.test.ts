@@ -82,6 +82,8 @@ const send = async (from: string, to: string, wei: bigint, time: string) => {
 
 /** Screenshots of the current page at laptop and phone widths. */
 const shoot = async (page: Page, name: string) => {
+  // From the top: a full-page shot of a scrolled page paints the sticky header mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.setViewportSize({ width: 1280, height: 860 });
   await page.screenshot({ path: path.join(SHOTS, `${name}-laptop.png`), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
