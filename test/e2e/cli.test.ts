@@ -46,9 +46,9 @@ describe("lotwise CLI", () => {
     expect(bad.stderr).toMatch(/checksum does not match/);
     expect(bad.stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace for user errors
 
-    const unknown = await runCli(["wallets", "add", "dogechain:0xabc"], { cwd });
+    const unknown = await runCli(["wallets", "add", "notachain:0xabc"], { cwd });
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown chain 'dogechain'/);
+    expect(unknown.stderr).toMatch(/unknown chain 'notachain'/);
 
     const list = await runCli(["wallets", "list", "--json"], { cwd });
     expect(list.stderr).toBe(""); // set up already: nothing to say
