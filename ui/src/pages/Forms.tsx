@@ -339,8 +339,10 @@ export const FormsPage = () => {
                       </tr>
                       <tr className="explain-row">
                         <td colSpan={8}>
-                          <span className="sr-only">Explanation: </span>
-                          {d.explanation}
+                          <div className="explain-text">
+                            <span className="sr-only">Explanation: </span>
+                            {d.explanation}
+                          </div>
                         </td>
                       </tr>
                     </Fragment>

@@ -64,9 +64,9 @@ export const ReportsPage = () => {
               <thead>
                 <tr>
                   <th scope="col">Report</th>
+                  <th scope="col">Downloads</th>
                   <th scope="col">Year, method, scope</th>
                   <th scope="col">Created</th>
-                  <th scope="col">Downloads</th>
                   <th scope="col">
                     <span className="sr-only">Actions</span>
                   </th>
@@ -76,11 +76,6 @@ export const ReportsPage = () => {
                 {reports.data.reports.map((r) => (
                   <tr key={r.id}>
                     <th scope="row">#{r.id}</th>
-                    <td>
-                      {r.taxYear} · {String(r.params.method ?? "fifo")} ·{" "}
-                      {String(r.params.scope ?? "transition")}
-                    </td>
-                    <td>{dateTime(r.createdAt)}</td>
                     <td>
                       <ul className="plain downloads">
                         {[...r.files]
@@ -99,6 +94,11 @@ export const ReportsPage = () => {
                           ))}
                       </ul>
                     </td>
+                    <td>
+                      {r.taxYear} · {String(r.params.method ?? "fifo")} ·{" "}
+                      {String(r.params.scope ?? "transition")}
+                    </td>
+                    <td>{dateTime(r.createdAt)}</td>
                     <td>
                       <button
                         type="button"

@@ -119,9 +119,11 @@ const ItemCard = ({
         <legend>Decide transaction {shortAddress(hash)}</legend>
         {rule ? (
           <label className="check">
-            <input type="checkbox" checked={allLikeThis} onChange={(e) => setAll(e.target.checked)} /> Apply
-            to all like this: every {direction === "out" ? "transfer to" : "transfer from"}{" "}
-            <code>{shortAddress(rule.counterparty)}</code> on {item.chain}, now and in future syncs
+            <input type="checkbox" checked={allLikeThis} onChange={(e) => setAll(e.target.checked)} />{" "}
+            <span>
+              Apply to all like this: every {direction === "out" ? "transfer to" : "transfer from"}{" "}
+              <code>{shortAddress(rule.counterparty)}</code> on {item.chain}, now and in future syncs
+            </span>
           </label>
         ) : null}
         <label htmlFor={`${id}-to`}>Own account (for transfers)</label>
