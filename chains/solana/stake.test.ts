@@ -9,9 +9,7 @@ import { ensureUser } from "../../db/users.ts";
 import { upsertWallet } from "../../db/wallets.ts";
 import { createAssetIdentity } from "../../src/assets/identity.ts";
 import { buildLedger } from "../../src/books/build.ts";
-import { checkBalances } from "../../src/check/index.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../../src/classify/settings.ts";
-import { fromRaw } from "../../src/utils/decimal.ts";
 import { createTestCommon, createTestDatabase } from "../../test/services.ts";
 import {
   type ReplayServer,

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { classifications, overrides, reviewItems } from "../../db/schema/index.ts";
+import { overrides, reviewItems } from "../../db/schema/index.ts";
 import * as books from "../books/decisions.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import { UserInputError } from "../errors.ts";

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useRef } from "react";
+import type { ReactNode } from "react";
 import { ApiError } from "./api.ts";
 
 /** A page's heading and body; the heading takes focus-by-skip-link and names the region. */
