@@ -15,6 +15,9 @@ export const EXT2 = "0x9898989898989898989898989898989898989898";
 export const TKN = "0x3333333333333333333333333333333333333333";
 export const USDC = "0x4444444444444444444444444444444444444444";
 export const DEPOSIT = "0x7777777777777777777777777777777777777777";
+/** A Uniswap V2 pair token and an Aave aToken (classify.test.ts's liquidity and lending cases). */
+export const PAIR = "0x5555555555555555555555555555555555555555";
+export const AUSDC = "0x6666666666666666666666666666666666666666";
 export const E = 10n ** 18n;
 
 export const wallet = (
@@ -41,6 +44,8 @@ const SYMBOLS: Record<string, [string, number]> = {
   native: ["ETH", 18],
   [TKN.toLowerCase()]: ["TKN", 18],
   [USDC.toLowerCase()]: ["USDC", 6],
+  [PAIR.toLowerCase()]: ["UNI-V2", 18],
+  [AUSDC.toLowerCase()]: ["aUSDC", 6],
 };
 
 export const ctxFor = (settings: Partial<ClassifySettings> = {}): ClassifyContext => ({

@@ -1,117 +1,32 @@
 import { encodeAbiParameters, pad } from "viem";
 import { describe, expect, test } from "vitest";
-import { buildRows, type PriceLookup } from "../books/rows.ts";
-import { Decimal } from "../utils/decimal.ts";
+import { buildRows } from "../books/rows.ts";
+import {
+  A,
+  AUSDC,
+  B,
+  ctxFor,
+  DEPOSIT,
+  E,
+  EXT,
+  gas,
+  lookup,
+  mv,
+  NO_OVERRIDES,
+  PAIR,
+  TKN,
+  tx,
+  USDC,
+  wA,
+  wB,
+  wBase,
+} from "./classify.test-support.ts";
 import { classifyAll } from "./classify.ts";
-import { addressKey, type ClassifyContext } from "./context.ts";
 import { SUPPLY_TOPIC, WITHDRAW_TOPIC } from "./decoders/aave-v3/constants.ts";
 import { MINT_TOPIC, SYNC_TOPIC } from "./decoders/uniswap-v2/constants.ts";
-import { type ClassifySettings, DEFAULT_CLASSIFY_SETTINGS } from "./settings.ts";
-import type { EvmLog, Movement, TxGroup, WalletInfo } from "./types.ts";
+import type { EvmLog } from "./types.ts";
 
-const A = "0x1111111111111111111111111111111111111111";
-const B = "0x2222222222222222222222222222222222222222";
-const EXT = "0x9999999999999999999999999999999999999999";
-const TKN = "0x3333333333333333333333333333333333333333";
-const USDC = "0x4444444444444444444444444444444444444444";
-const PAIR = "0x5555555555555555555555555555555555555555";
 const POOL = "0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2";
-const AUSDC = "0x6666666666666666666666666666666666666666";
-const DEPOSIT = "0x7777777777777777777777777777777777777777";
-
-const wallet = (
-  id: number,
-  chain: string,
-  address: string,
-  kind: "own" | "exchange" = "own",
-  label = "",
-): WalletInfo => ({
-  id,
-  chain,
-  address,
-  key: kind === "exchange" ? label : `${chain}:${address}`,
-  kind,
-  label,
-});
-const wA = wallet(1, "ethereum", A);
-const wB = wallet(2, "ethereum", B);
-const wBase = wallet(3, "base", A);
-const wDeposit = wallet(4, "ethereum", DEPOSIT, "exchange", "coinbase:main");
-const WALLETS = [wA, wB, wBase, wDeposit];
-
-const SYMBOLS: Record<string, [string, number]> = {
-  native: ["ETH", 18],
-  [TKN.toLowerCase()]: ["TKN", 18],
-  [USDC.toLowerCase()]: ["USDC", 6],
-  [PAIR.toLowerCase()]: ["UNI-V2", 18],
-  [AUSDC.toLowerCase()]: ["aUSDC", 6],
-};
-
-const ctxFor = (settings: Partial<ClassifySettings> = {}): ClassifyContext => ({
-  settings: { ...DEFAULT_CLASSIFY_SETTINGS, ...settings },
-  wallets: WALLETS,
-  byAddress: new Map(WALLETS.map((w) => [addressKey(w.chain, w.address), w])),
-  resolveAsset: ({ chainAsset, symbol }) => {
-    const tail = chainAsset.slice(chainAsset.lastIndexOf(":") + 1).toLowerCase();
-    if (tail === "native") return { asset: "ETH", symbol: "ETH" };
-    if (tail === USDC.toLowerCase()) return { asset: "USDC", symbol: "USDC" };
-    return { asset: chainAsset, symbol: symbol ?? chainAsset };
-  },
-  positions: new Map(),
-});
-
-let seq = 0;
-const mv = (
-  w: WalletInfo,
-  token: string,
-  amount: bigint,
-  evidence: string,
-  counterparty: string | null = null,
-): Movement => {
-  const tail = token === "native" ? "native" : token.toLowerCase();
-  const [symbol, decimals] = SYMBOLS[tail] ?? ["?", 18];
-  return {
-    wallet: w,
-    chain: w.chain,
-    txHash: "",
-    evidence,
-    evidenceIndex: String(seq++),
-    chainAsset: `${w.chain}:${token === "native" ? "native" : token}`,
-    symbol,
-    decimals,
-    amount,
-    counterparty,
-    tokenId: null,
-  };
-};
-const gas = (w: WalletInfo, wei: bigint) => mv(w, "native", -wei, "gas");
-const E = 10n ** 18n;
-
-const tx = (hash: string, time: string, moves: Movement[], extra: Partial<TxGroup> = {}): TxGroup => ({
-  chain: moves[0]?.chain ?? "ethereum",
-  txHash: hash,
-  time: new Date(time),
-  blockNumber: 1n,
-  txIndex: 0,
-  status: "success",
-  from: A,
-  to: null,
-  method: null,
-  feePayer: A,
-  movements: moves.map((m) => ({ ...m, txHash: hash })),
-  logs: [],
-  programIds: [],
-  ...extra,
-});
-
-const NO_OVERRIDES = { perTx: new Map(), rules: [] };
-
-/** Fixed prices: ETH $2,000, USDC $1, TKN $0.50; anything else missing. */
-const PRICES: Record<string, string> = { ETH: "2000", USDC: "1" };
-const lookup: PriceLookup = (leg) => {
-  const usd = PRICES[leg.asset] ?? (leg.asset.endsWith(TKN) ? "0.5" : undefined);
-  return usd ? { usd: new Decimal(usd), source: "test", rank: leg.asset === "USDC" ? 0 : 1 } : undefined;
-};
 
 describe("classification", () => {
   test("a transfer between two of the user's wallets is a transfer, gas on the sender's row", () => {
