@@ -459,7 +459,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
         const u = fLeft === 0n ? rLeft : minBigint(rLeft, fLeft);
         const piece = newPiece(ri, fs[fi]!, u, r.term);
         if (one === undefined) one = piece;
-        else (ps ??= [one]).push(piece);
+        else if (ps === undefined) ps = [one, piece];
+        else ps.push(piece);
         rLeft -= u;
         if (fLeft > 0n) fLeft -= u;
       }
@@ -679,9 +680,3 @@ const newPiece = (row: number, form: number, units: bigint, term: Term): Piece =
   term,
   box: term === "short" ? "H" : "K",
 });
-
-const setGet = <K, V>(m: Map<K, V[]>, k: K): V[] => {
-  const v: V[] = [];
-  m.set(k, v);
-  return v;
-};
