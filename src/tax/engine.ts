@@ -400,15 +400,15 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       made ? made.push({ row: r, lot, units }) : emit(r);
     const sold = dateText(date);
     const whole = takes.length === 1 && shortfall === 0n;
+    const cents = usdPerCent === 1n;
+    const share = whole ? 0n : cents ? quantity : quantity * usdPerCent;
     for (const t of takes) {
       const lot = t.lot;
       const basis =
         t.quantity === lot.quantity
           ? divRoundHalfUp(lot.basis, usdPerCent)
-          : divRoundHalfUp(lot.basis * t.quantity, lot.quantity * usdPerCent);
-      const p = whole
-        ? divRoundHalfUp(proceeds, usdPerCent)
-        : divRoundHalfUp(proceeds * t.quantity, quantity * usdPerCent);
+          : divRoundHalfUp(lot.basis * t.quantity, cents ? lot.quantity : lot.quantity * usdPerCent);
+      const p = whole ? divRoundHalfUp(proceeds, usdPerCent) : divRoundHalfUp(proceeds * t.quantity, share);
       const long = isLongTerm(lot.date, date);
       if (rowless && made === undefined) {
         // No row reaches the sink: only the year's totals move.
