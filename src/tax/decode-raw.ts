@@ -283,7 +283,7 @@ export const createRawDecoder = () => {
     if (d < 0) return -1;
     mantissas[slot] = mantissa;
     fractions[slot] = d;
-    return acc > d ? acc : d;
+    return Math.max(acc, d);
   };
 
   /** Checks an optional non-negative amount cell into `slot`: its fraction digits, -1 when broken. */
@@ -339,11 +339,11 @@ export const createRawDecoder = () => {
       if (hasFeeQty) {
         const d = amount(c, col.feeQuantity, AMOUNT_FEE);
         if (d < 0) return undefined;
-        if (d > q) q = d;
+        q = Math.max(q, d);
       }
       const d = amount(c, col.feeUsd, AMOUNT_FEE_USD);
       if (d < 0) return undefined;
-      if (d > u) u = d;
+      u = Math.max(u, d);
     } else if (type === "fee") {
       return undefined;
     }

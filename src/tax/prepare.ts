@@ -228,12 +228,14 @@ export const createRowPreparer = (
     r.type = d.type;
     r.wallet = d.wallet;
     r.outAsset = outAsset;
-    r.outQuantity = outAsset === undefined ? 0n : amountOf(d, AMOUNT_OUT, raw, col.outQuantity, quantityScale);
+    r.outQuantity =
+      outAsset === undefined ? 0n : amountOf(d, AMOUNT_OUT, raw, col.outQuantity, quantityScale);
     r.inAsset = inAsset;
     r.inQuantity = inAsset === undefined ? 0n : amountOf(d, AMOUNT_IN, raw, col.inQuantity, quantityScale);
     r.usd = amountOf(d, AMOUNT_USD, raw, col.usdValue, usdScale);
     r.feeAsset = feeAsset;
-    r.feeQuantity = feeAsset === undefined ? 0n : amountOf(d, AMOUNT_FEE, raw, col.feeQuantity, quantityScale);
+    r.feeQuantity =
+      feeAsset === undefined ? 0n : amountOf(d, AMOUNT_FEE, raw, col.feeQuantity, quantityScale);
     r.feeUsd = amountOf(d, AMOUNT_FEE_USD, raw, col.feeUsd, usdScale);
     r.toWallet = d.toWallet;
     r.lots = undefined;
