@@ -272,6 +272,70 @@ describe("reconcile: form_only, ledger_only, basis_missing, matched", () => {
   });
 });
 
+describe("reconcile: a sale reported per lot (several form rows for one disposal)", () => {
+  // FIFO: s sells 1 ETH for $2,600: all 0.5 of b1 (2024-01-10, long, basis $1,000) and 0.5 of b2
+  // (2024-11-01, short, basis $3,000 / 2 = $1,500), $1,300 proceeds each.
+  const L = ledger(
+    `b1,2024-01-10T10:00:00Z,buy,${CB},,,ETH,0.5,1000,,,,,0xb1`,
+    `b2,2024-11-01T10:00:00Z,buy,${CB},,,ETH,1,3000,,,,,0xb2`,
+    `s,2025-06-01T10:00:00Z,sell,${CB},ETH,1,,,2600,,,,,0xs`,
+  );
+  test("each form row takes the lot with its date acquired, whatever term it claims", async () => {
+    const F = form(
+      "broker,account,checkbox,asset_name,units,date_acquired,date_sold,proceeds,cost_basis,term",
+      // The b2 lot exactly as the books have it.
+      "Coinbase,77,G,ETH,0.5,2024-11-01,2025-06-01,1300.00,1500.00,short",
+      // The b1 lot with the right basis but the wrong term (the books hold it long).
+      "Coinbase,77,G,ETH,0.5,01/10/2024,2025-06-01,1300.00,1000.00,short",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    // b1: J (long, box 2), (d) 1,300, (e) 1,000, T with (g) 0, (h) 300.
+    // b2: G, (d) 1,300, (e) 1,500, no code, (h) −200.
+    expect(r.form8949.map(line)).toEqual([
+      ["J", 130000n, 100000n, "T", 0n, 30000n],
+      ["G", 130000n, 150000n, "", undefined, -20000n],
+    ]);
+    expect(r.discrepancies.map((d) => [d.class, d.adjustmentCodes, d.basisLedger, d.termLedger])).toEqual([
+      ["matched", "", 150000n, "short"],
+      ["term_differs", "T", 100000n, "long"],
+    ]);
+    expect(r.gain).toBe(10000n);
+    expect(r.booksGain).toBe(10000n);
+  });
+
+  test("HIFO books, broker FIFO by transfer date: the lot the form dates is matched, the transferred one differs", async () => {
+    const W = "evm:1:0xaaaa000000000000000000000000000000000001";
+    // Transition allocation on 2025-01-01 (HIFO order, wallets by name): c1 ($3,600) stays in
+    // coinbase:main, w1 ($2,804.34) in W. t1 moves w1 to Coinbase on 2025-02-01. HIFO sale of
+    // 1.5 ETH for $3,000 ($2,000 per unit): c1 whole (basis 3,600) and half of w1 (basis 1,402.17).
+    const L2 = ledger(
+      `w1,2024-11-02T10:00:00Z,buy,${W},,,ETH,1,2804.34,,,,,0xw1buy`,
+      `c1,2024-12-01T10:00:00Z,buy,${CB},,,ETH,1,3600,,,,,`,
+      `t1,2025-02-01T10:00:00Z,transfer,${W},ETH,1,,,,,,,${CB},0xt1hash`,
+      `c2,2025-02-10T10:00:00Z,buy,${CB},,,ETH,1,2700,,,,,`,
+      `s1,2025-03-04T10:00:00Z,sell,${CB},ETH,1.5,,,3000,,,,,`,
+    );
+    const F = form(
+      "broker,account,checkbox,asset_name,units,date_acquired,date_sold,proceeds,cost_basis,term,transferred_in_units,transferred_in_date",
+      // The broker's lot order: c1 first (acquired 12/01/2024), then the transferred units,
+      // dated by the transfer and reported with a basis of 0 on G.
+      "Coinbase,9,H,ETH,1,12/01/2024,03/04/2025,2000.00,3600.00,short,,",
+      "Coinbase,9,G,ETH,0.5,02/01/2025,03/04/2025,1000.00,0,short,0.5,02/01/2025",
+    );
+    const r = await reconcileCsv(L2, formsFrom(F, CB), { year: 2025, method: "hifo" });
+    // c1: H, (d) 2,000, (e) 3,600, (h) −1,600. w1 half: G, (e) 0 as reported, B with
+    // (g) = 0 − 1,402.17, (h) 1,000 − 1,402.17 = −402.17.
+    expect(r.form8949.map(line)).toEqual([
+      ["H", 200000n, 360000n, "", undefined, -160000n],
+      ["G", 100000n, 0n, "B", -140217n, -40217n],
+    ]);
+    expect(r.discrepancies.map((d) => d.class)).toEqual(["matched", "basis_differs"]);
+    expect(r.discrepancies[1]!.explanation).toBe(
+      `Coinbase reports basis $0.00 for 0.5 ETH sold 2025-03-04: these units came in from your wallet ${W} on 2025-02-01 (tx 0xt1hash), bought 2024-11-02 for $1,402.17 (tx 0xw1buy); your books' basis is $1,402.17 (code B, -$1,402.17 in column (g)).`,
+    );
+  });
+});
+
 describe("reconcile: matching", () => {
   test("one sale from two lots, one form row: the lines split (d) by units; VARIOUS date acquired", async () => {
     // FIFO: s takes 1 ETH of b1 ($1,000) and 1 of b2 ($3,000) for $5,000 ($2,500 each).
