@@ -303,6 +303,32 @@ describe("reconcile: a sale reported per lot (several form rows for one disposal
     expect(r.booksGain).toBe(10000n);
   });
 
+  test("one form row for lots of both terms: the explanation says which units go in which Part", async () => {
+    const F = form(
+      "broker,account,checkbox,asset_name,units,date_sold,proceeds,cost_basis",
+      "Coinbase,77,H,ETH,1,2025-06-01,2600.00,2500.00",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    // b1 half: K with T, (g) 0, (h) 300; b2 half: H, (h) −200.
+    expect(r.form8949.map(line)).toEqual([
+      ["K", 130000n, 100000n, "T", 0n, 30000n],
+      ["H", 130000n, 150000n, "", undefined, -20000n],
+    ]);
+    expect(r.discrepancies[0]!.explanation).toContain(
+      "Coinbase reports 1 ETH sold 2025-06-01 as short-term; your books held these units partly more and partly less than a year:",
+    );
+    expect(r.discrepancies[0]!.explanation).toContain(
+      "The 0.5 ETH held a year or less go in Part I (box H) and the 0.5 ETH held more than a year go in Part II (box K) (code T, $0.00 in column (g)).",
+    );
+  });
+
+  test("a disposal of both terms no form reports stays in boxes I and L", async () => {
+    const F = form("broker,account,asset_name,units,date_sold,proceeds", "Coinbase,77,ETH,1,2025-06-02,1.00");
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    expect(r.discrepancies.map((d) => d.class)).toEqual(["form_only", "ledger_only"]);
+    expect(r.discrepancies[1]!.explanation).toContain("it stays in boxes I and L.");
+  });
+
   test("HIFO books, broker FIFO by transfer date: the lot the form dates is matched, the transferred one differs", async () => {
     const W = "evm:1:0xaaaa000000000000000000000000000000000001";
     // Transition allocation on 2025-01-01 (HIFO order, wallets by name): c1 ($3,600) stays in
