@@ -122,8 +122,14 @@ export const usdToCents = (text: string): Cents => {
   return neg ? -c : c;
 };
 
-/** Whether a USD amount was written in whole dollars (no decimal point): a broker may have rounded it. */
-export const isWholeDollars = (text: string): boolean => !text.includes(".");
+/**
+ * Whether a USD amount is in whole dollars (`1235`, `1235.00`): a broker may have rounded it
+ * (Form 8949 and the 1099-DA allow whole-dollar amounts).
+ */
+export const isWholeDollars = (text: string): boolean => {
+  const dot = text.indexOf(".");
+  return dot < 0 || /^0*$/.test(text.slice(dot + 1));
+};
 
 /** Whether `s` has an ASCII control character (never part of a name or id; the store uses two as separators). */
 export const hasControlCharacter = (s: string): boolean => {

@@ -121,6 +121,44 @@ describe("reconcile: proceeds (code E)", () => {
     expect(r.form8949.map(line)).toEqual([["G", 348800n, 300000n, "E", -50n, 48750n]]);
   });
 
+  test("whole dollars written with cents (3488.00) are a rounding too; 51 cents off is not", async () => {
+    const F = (proceeds: string) =>
+      form(
+        "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term",
+        `Coinbase,77,ETH,1,2025-06-01,${proceeds},3000.00,true,short`,
+      );
+    const r = await reconcileCsv(L, formsFrom(F("3488.00"), CB), { year: 2025 });
+    // 3,487.50 rounds to 3,488.00: matched, and (g) = 3,487.50 − 3,488 = −0.50 keeps (h) at the books'.
+    expect(r.discrepancies[0]!.class).toBe("matched");
+    expect(r.form8949.map(line)).toEqual([["G", 348800n, 300000n, "E", -50n, 48750n]]);
+    // 3,487 is 50 cents under: still a rounding; 3,486.99 is not whole dollars and 51 cents off.
+    const under = await reconcileCsv(L, formsFrom(F("3487"), CB), { year: 2025 });
+    expect(under.discrepancies[0]!.class).toBe("matched");
+    const off = await reconcileCsv(L, formsFrom(F("3486.99"), CB), { year: 2025 });
+    expect(off.discrepancies[0]!.class).toBe("proceeds_differ");
+  });
+
+  test("a broker's whole-dollar rounding of a row over several lots is at most 50 cents", async () => {
+    // 2 ETH bought as two lots of 1 ($3,000 each), 2 sold for $7,001.00: two lines, $3,500.50 each.
+    const L2 = ledger(
+      `b1,2025-01-10T10:00:00Z,buy,${CB},,,ETH,1,3000,,,,,`,
+      `b2,2025-01-11T10:00:00Z,buy,${CB},,,ETH,1,3000,,,,,`,
+      `s,2025-06-01T10:00:00Z,sell,${CB},ETH,2,,,7001.00,,,,,`,
+    );
+    const F = (proceeds: string) =>
+      form(
+        "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term",
+        `Coinbase,77,ETH,2,2025-06-01,${proceeds},6000,true,short`,
+      );
+    // 7,001.00 → 7,001 or 7,000 would be a rounding only if off by 50 cents or less: 7,000 is $1 off.
+    const r = await reconcileCsv(L2, formsFrom(F("7000"), CB), { year: 2025 });
+    expect(r.discrepancies[0]!.class).toBe("proceeds_differ");
+    expect(r.form8949.map(line)).toEqual([
+      ["G", 350000n, 300000n, "E", 50n, 50050n],
+      ["G", 350000n, 300000n, "E", 50n, 50050n],
+    ]);
+  });
+
   test("one cent off is matched; two cents off is not", async () => {
     const one = form(
       "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported",

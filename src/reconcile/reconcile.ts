@@ -106,9 +106,13 @@ const abs = (v: bigint) => (v < 0n ? -v : v);
 const termRank = (t: Term | undefined) => (t === "short" ? 0 : t === undefined ? 1 : 2);
 const precedence = (c: ReconcileClass) => RECONCILE_CLASSES.indexOf(c);
 
-/** Tolerance of a comparison (spec: $0.01 per row, or the broker's rounding to whole dollars). */
+/**
+ * Tolerance of a comparison (spec: $0.01 per row, or the broker's rounding to whole dollars): a
+ * cent per Form 8949 line (the books round each line), plus 49 cents when the form's amount is in
+ * whole dollars (the broker rounded the row's one figure: at most 50 cents).
+ */
 const tolerance = (formAmount: string, lines: number): bigint =>
-  BigInt(lines) * (isWholeDollars(formAmount) ? 50n : 1n);
+  BigInt(lines) + (isWholeDollars(formAmount) ? 49n : 0n);
 
 /** Reconciles one tax year. Pure; see the module comment for the rules. */
 export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
