@@ -52,7 +52,7 @@ export const parseFormDate = (text: string): string | Problem => {
 
 /**
  * A USD amount: a plain decimal, optionally with a leading `$` and thousands separators
- * (`$1,234.56`), and a leading `-` when `negative` is allowed. Returns a plain decimal string
+ * (`$1,234.56`), and a leading `-` (or accounting parentheses, `(5.00)`) when `negative` is allowed. Returns a plain decimal string
  * (`-1234.56`), exactly as precise as written (trailing zeros kept: they tell whether the broker
  * wrote cents).
  */
@@ -62,6 +62,10 @@ export const parseUsd = (text: string, options: { negative?: boolean } = {}): st
   if (s.startsWith("-")) {
     neg = true;
     s = s.slice(1).trim();
+  } else if (s.startsWith("(") && s.endsWith(")")) {
+    // Accounting notation for a loss: `(5.00)`, `($1,234.56)`.
+    neg = true;
+    s = s.slice(1, -1).trim();
   }
   if (s.startsWith("$")) s = s.slice(1).trim();
   if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replaceAll(",", "");
