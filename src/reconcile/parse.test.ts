@@ -186,6 +186,14 @@ describe("parseFormText: Coinbase gain/loss CSV", () => {
     expect(problems(bad, "gl.csv")).toEqual(['gl.csv:8: Proceeds (USD): "(500.00)" is negative']);
   });
 
+  test("read as 1099-DA CSV (--format 1099da), the report is named, not listed column by column", () => {
+    expect(() =>
+      parseFormText(sample("coinbase-gainloss-2025.csv"), { source: "gl.csv", format: "1099da" }),
+    ).toThrow(
+      "gl.csv:1: header: this is Coinbase's gain/loss CSV, not a Form 1099-DA CSV v1: import it with --format coinbase-gainloss (or --format auto)",
+    );
+  });
+
   test("bad rows are reported with the file's own line numbers", () => {
     const text = sample("coinbase-gainloss-2025.csv").replace(
       "0.00500000,02/03/2025",
