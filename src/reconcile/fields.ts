@@ -82,8 +82,11 @@ export const parseUsd = (text: string, options: { negative?: boolean } = {}): st
   return s;
 };
 
-/** A positive plain decimal of units with at most 18 decimals. */
-export const parseUnits = (text: string): string | Problem => {
+/**
+ * A positive plain decimal of units with at most 18 decimals (zero too with `allowZero`: box 12a,
+ * units transferred in, may say 0).
+ */
+export const parseUnits = (text: string, options: { allowZero?: boolean } = {}): string | Problem => {
   const s = text.trim();
   if (!PLAIN.test(s)) {
     if (s.startsWith("-")) return { problem: `"${text}" is negative; units are positive` };
@@ -96,7 +99,8 @@ export const parseUnits = (text: string): string | Problem => {
   if (dot >= 0 && s.length - dot - 1 > MAX_UNIT_DECIMALS)
     return { problem: `"${text}" has more than ${MAX_UNIT_DECIMALS} decimal places` };
   const out = stripZeros(s);
-  if (!/[1-9]/.test(out)) return { problem: `"${text}" is zero; units are positive` };
+  if (!/[1-9]/.test(out))
+    return options.allowZero ? "0" : { problem: `"${text}" is zero; units are positive` };
   return out;
 };
 

@@ -334,7 +334,7 @@ const read1099daRow = (
     if (term === undefined)
       problems.add(line, "term", `"${termText}" is not a term (short, long, ordinary or empty)`);
   }
-  const transferredInUnits = optional("transferred_in_units", parseUnits);
+  const transferredInUnits = optional("transferred_in_units", (s) => parseUnits(s, { allowZero: true }));
   const transferredInDate = optional("transferred_in_date", parseFormDate);
   const transactionId = cell("transaction_id") || undefined;
   for (const c of ["broker", "account", "asset_name", "transaction_id"] as const)
