@@ -301,6 +301,102 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(income).toMatchObject({ inQuantity: "0.02", usdValue: "60", priceSources: { usd_value: "test" } });
   });
 
+  it("imports Coinbase's raw transaction report: ids kept, values from its USD columns, idempotent", async () => {
+    // Its own user: no chain wallets, so nothing here pairs with the transfers above.
+    const raw = await ensureUser(database.db, "raw-report");
+    const RAW = "coinbase-raw.csv";
+    const id = (n: string) => `3f1c2a10-6b1e-5c4d-9e8f-0a1b2c3d4e${n}`;
+    const loadRaw = (account: string, file = path.join(SAMPLES, RAW), name = RAW, format?: string) =>
+      importFile(database.db, { userId: raw, path: file, file: name, account, format, windowHours: 24 });
+    const first = await loadRaw("main");
+    expect(first).toMatchObject({
+      account: "coinbase:main",
+      format: "coinbase-raw",
+      label: "Coinbase raw transaction report CSV",
+      detected: true,
+      rows: 11,
+      added: 11,
+    });
+    // `--format coinbase` reads both Coinbase reports.
+    expect(await loadRaw("coinbase:main", undefined, undefined, "coinbase")).toMatchObject({
+      format: "coinbase-raw",
+      detected: false,
+      added: 0,
+      replaced: 0,
+      unchanged: 11,
+    });
+    const stored = await database.db
+      .select({ id: importRecords.externalId })
+      .from(importRecords)
+      .where(eq(importRecords.userId, raw));
+    expect(stored.map((r) => r.id).sort()).toEqual(
+      [...["01", "02", "03", "04", "05", "06", "07", "08", "09", "0a"].map(id), `${id("02")}#2`].sort(),
+    );
+    await buildLedger({
+      db: database.db,
+      userId: raw,
+      settings: DEFAULT_CLASSIFY_SETTINGS,
+      resolveAsset: ({ chainAsset, symbol }) => ({ asset: chainAsset, symbol: symbol ?? chainAsset }),
+      pricer,
+    });
+    const ledger = await loadLedgerRows(database.db, raw);
+    const row = (n: string) => ledger.find((x) => x.id === `import:coinbase:main:${n}:0`)!;
+    const fromFile = { usd_value: `file:${RAW}` };
+    expect(row(id("01"))).toMatchObject({
+      type: "buy",
+      inAsset: "ETH",
+      inQuantity: "2",
+      usdValue: "4020",
+      priceSources: fromFile,
+    });
+    expect(row(id("01")).feeUsd ?? undefined).toBeUndefined();
+    expect(row(`${id("02")}#2`)).toMatchObject({ type: "buy", inQuantity: "0.004", usdValue: "381.9" });
+    expect(row(id("03"))).toMatchObject({
+      type: "sell",
+      outQuantity: "0.5",
+      usdValue: "1592.4",
+      priceSources: fromFile,
+    });
+    expect(row(id("04"))).toMatchObject({ type: "buy", inAsset: "USDC", usdValue: "1600" });
+    expect(row(id("05"))).toMatchObject({ type: "income", usdValue: "4.65", priceSources: fromFile });
+    // Interest Coinbase has no value for: 0.015 USDC × $1 from the price source, not the file's 0.
+    expect(row(id("08"))).toMatchObject({
+      type: "income",
+      usdValue: "0.015",
+      priceSources: { usd_value: "test" },
+    });
+    expect(row(id("0a"))).toMatchObject({ type: "sell", usdValue: "1141.38" });
+    // The Send and Receive have no wallet to pair with: review items, no ledger rows, no $0 basis.
+    expect(ledger.some((x) => x.id.includes(id("07")))).toBe(false);
+    const items = (await database.db.select().from(reviewItems).where(eq(reviewItems.userId, raw))).map(
+      (r) => `${r.txHash} ${r.reason}`,
+    );
+    expect(items).toEqual(
+      expect.arrayContaining([`${id("06")} unmatched_outflow`, `${id("07")} unmatched_inflow`]),
+    );
+
+    // The transaction history of the same account is refused: the same activity under other ids.
+    expect(
+      await errorOf(loadRaw("coinbase:main", path.join(SAMPLES, "coinbase.csv"), "coinbase.csv")),
+    ).toContain(
+      "--account coinbase:main holds rows of another coinbase report (--format coinbase-raw), but the file is a Coinbase transaction history CSV",
+    );
+    // A bad row stops the file with FILE:LINE: column: problem and stores nothing of it.
+    const before = (await database.db.select().from(importRecords).where(eq(importRecords.userId, raw)))
+      .length;
+    const bad = path.join(dir, "raw-bad.csv");
+    writeFileSync(
+      bad,
+      `${readFileSync(path.join(SAMPLES, RAW), "utf8")}3f1c2a10-6b1e-5c4d-9e8f-0a1b2c3d4e0b,Sell,2025-03-09T12:00:00Z,,,,,ETH,0.1,"$2,00.00"\n`,
+    );
+    expect(await errorOf(loadRaw("coinbase:main", bad, "raw-bad.csv"))).toBe(
+      "raw-bad.csv:13: Proceeds (excl. fees and/or spread) (USD): not a number (a ',' is read only as a thousands separator between groups of three digits): '$2,00.00'",
+    );
+    expect((await database.db.select().from(importRecords).where(eq(importRecords.userId, raw))).length).toBe(
+      before,
+    );
+  });
+
   it("exports Koinly and CoinTracker files from the ledger", async () => {
     const ledger = await rows();
     const koinly = formatToolCsv("koinly", ledger).split("\n");

@@ -1,4 +1,5 @@
 import { coinbase } from "./coinbase/parse.ts";
+import { coinbaseRaw } from "./coinbase/raw.ts";
 import { cointracker } from "./cointracker/parse.ts";
 import { gemini } from "./gemini/parse.ts";
 import { koinly } from "./koinly/parse.ts";
@@ -12,6 +13,7 @@ import type { ImportFormat } from "./types.ts";
  */
 export const IMPORT_FORMATS: readonly ImportFormat[] = [
   coinbase,
+  coinbaseRaw,
   kraken,
   gemini,
   robinhood,
@@ -24,3 +26,7 @@ export const FORMAT_NAMES = [...IMPORT_FORMATS.map((f) => f.name), "ledger"] as 
 
 export const formatByName = (name: string): ImportFormat | undefined =>
   IMPORT_FORMATS.find((f) => f.name === name.toLowerCase());
+
+/** What `--format NAME` reads: that format and its variants (`coinbase` → both Coinbase reports). */
+export const formatsNamed = (name: string): ImportFormat[] =>
+  IMPORT_FORMATS.filter((f) => f.name === name.toLowerCase() || f.variantOf === name.toLowerCase());

@@ -3,7 +3,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { importLedgerRows } from "../books/imports.ts";
 import { UserInputError } from "../errors.ts";
 import { parseLedgerCsv } from "../ledger/read.ts";
-import { FORMAT_NAMES, formatByName, IMPORT_FORMATS } from "./registry.ts";
+import { FORMAT_NAMES, formatsNamed, IMPORT_FORMATS } from "./registry.ts";
 import { accountName, checkAccount, claimAccount, type StoreImportResult, storeImport } from "./store.ts";
 import { readTable } from "./table.ts";
 import type { ImportRecord } from "./types.ts";
@@ -65,11 +65,17 @@ export const importFile = async (
       removed: 0,
     };
   }
-  const formats = wanted === "auto" ? IMPORT_FORMATS : [formatByName(wanted)!];
+  const formats = wanted === "auto" ? IMPORT_FORMATS : formatsNamed(wanted);
   const { table, format } = readTable(text, args.file, formats);
   const records: ImportRecord[] = format.parse(table);
   const account = accountName(args.account, format.family === "any" ? format.name : format.family);
-  await checkAccount(db, { userId: args.userId, account, family: format.family, label: format.label });
+  await checkAccount(db, {
+    userId: args.userId,
+    account,
+    family: format.family,
+    label: format.label,
+    format: format.name,
+  });
   const stored = await storeImport(db, {
     userId: args.userId,
     account,

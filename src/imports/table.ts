@@ -39,7 +39,7 @@ export const readTable = (
   const first = records.find((r) => r.cells.length > 1) ?? records[0];
   const seen = first ? first.cells.slice(0, 8).join(",") : "an empty file";
   throw new UserInputError(
-    `${file}: unknown format: no header of ${formats.length === 1 ? `a ${formats[0]!.label}` : "a supported export"} in its first ${PREAMBLE_LINES} lines`,
+    `${file}: unknown format: no header of ${formats.length <= 2 ? `a ${formats.map((f) => f.label).join(" or a ")}` : "a supported export"} in its first ${PREAMBLE_LINES} lines`,
     {
       meta: [
         `detected: ${first ? `line ${first.line} starts '${seen.slice(0, 120)}'` : seen}`,

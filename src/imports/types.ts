@@ -78,6 +78,12 @@ export type ImportFormat = {
    * tool formats (Koinly, CoinTracker, ledger CSV), which may hold any account's history.
    */
   family: string;
+  /**
+   * Another export of the same exchange that `--format <variantOf>` also reads (Coinbase's raw
+   * transaction report is a variant of `coinbase`). One account holds one variant: the same
+   * activity in two reports, under two id schemes, would count twice.
+   */
+  variantOf?: string | undefined;
   /** Whether `cells` (one line, trimmed) is this format's header. */
   isHeader: (cells: readonly string[]) => boolean;
   /** Reads the rows. @throws UserInputError `FILE:LINE: column: problem` on the first bad row. */
