@@ -10,7 +10,7 @@ import { ensureUser } from "../../db/users.ts";
 import { ROOT } from "../../test/cli.ts";
 import { createTemplatePglite } from "../../test/evm-harness.ts";
 import { buildLedger, type Pricer } from "../books/build.ts";
-import { setLink } from "../books/decisions.ts";
+import { setLink, setTxDecision } from "../books/decisions.ts";
 import { loadLedgerRows } from "../books/store.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { UserInputError } from "../errors.ts";
@@ -395,6 +395,103 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect((await database.db.select().from(importRecords).where(eq(importRecords.userId, raw))).length).toBe(
       before,
     );
+  });
+
+  it("books Kraken's margin fees, lists profits, losses and lone adjustments for review, and an ignore closes one", async () => {
+    const margin = await ensureUser(database.db, "margin-trader");
+    const r = await importFile(database.db, {
+      userId: margin,
+      path: path.join(SAMPLES, "kraken-margin.csv"),
+      file: "kraken-margin.csv",
+      account: "main",
+      windowHours: 24,
+    });
+    expect(r).toMatchObject({ account: "kraken:main", format: "kraken", rows: 13, added: 13 });
+    const rebuild = () =>
+      buildLedger({
+        db: database.db,
+        userId: margin,
+        settings: DEFAULT_CLASSIFY_SETTINGS,
+        resolveAsset: ({ chainAsset, symbol }) => ({ asset: chainAsset, symbol: symbol ?? chainAsset }),
+        pricer,
+      });
+    await rebuild();
+    const ledger = await loadLedgerRows(database.db, margin);
+    const row = (id: string) => ledger.find((x) => x.id === `import:kraken:main:${id}:0`);
+    expect(row("LROL01-AAAAA-EEEEEE")).toMatchObject({
+      type: "fee",
+      subtype: "margin_rollover",
+      feeAsset: "USD",
+      feeUsd: "1.16",
+      priceSources: { fee_usd: "file:kraken-margin.csv" },
+    });
+    // The BTC rollover fee is a disposal of 0.000012 BTC, valued by the price source (× $95,000).
+    expect(row("LROL02-AAAAA-FFFFFF")).toMatchObject({
+      type: "fee",
+      feeAsset: "BTC",
+      feeQuantity: "0.000012",
+      feeUsd: "1.14",
+      priceSources: { fee_usd: "test" },
+    });
+    expect(row("LMRG04-AAAAA-IIIIII#fee")).toMatchObject({ type: "fee", feeUsd: "2.41" });
+    expect(row("TMPOS3-JJJJJ-KKKKKK")).toMatchObject({
+      type: "buy",
+      subtype: "margin_settlement",
+      inQuantity: "0.025",
+      usdValue: "2150",
+      feeUsd: "3.44",
+    });
+    expect(row("AADJ02-NNNNN-OOOOOO")).toMatchObject({
+      type: "sell",
+      outQuantity: "0.001",
+      usdValue: "85.3",
+    });
+    // Profits, losses, the dust adjustment and the credit: no ledger rows, never income.
+    for (const id of [
+      "LMRG02-AAAAA-GGGGGG",
+      "LMRG04-AAAAA-IIIIII",
+      "LADJ01-AAAAA-LLLLLL",
+      "LCRD01-AAAAA-QQQQQQ",
+    ])
+      expect(row(id)).toBeUndefined();
+    expect(ledger.filter((x) => x.type === "income")).toEqual([]);
+    const items = async () =>
+      (await database.db.select().from(reviewItems).where(eq(reviewItems.userId, margin)))
+        .map((x) => `${x.txHash} ${x.reason}`)
+        .sort();
+    expect(await items()).toEqual([
+      "AADJ02-NNNNN-OOOOOO exchange_adjustment",
+      "LADJ01-AAAAA-LLLLLL exchange_adjustment",
+      "LCRD01-AAAAA-QQQQQQ exchange_credit",
+      "LMDP02-AAAAA-CCCCCC unmatched_inflow",
+      "LMRG02-AAAAA-GGGGGG margin_pnl",
+      "LMRG04-AAAAA-IIIIII margin_pnl",
+    ]);
+    // Reported: `--as ignore` closes the item; another decision leaves it open and says why.
+    await setTxDecision({
+      db: database.db,
+      userId: margin,
+      windowHours: 24,
+      ref: "import:kraken:main:LMRG02-AAAAA-GGGGGG",
+      action: { as: "ignore" },
+    });
+    await setTxDecision({
+      db: database.db,
+      userId: margin,
+      windowHours: 24,
+      ref: "LMRG04-AAAAA-IIIIII",
+      action: { as: "income" },
+    });
+    await rebuild();
+    expect(await items()).not.toContain("LMRG02-AAAAA-GGGGGG margin_pnl");
+    const [loss] = await database.db
+      .select()
+      .from(reviewItems)
+      .where(and(eq(reviewItems.userId, margin), eq(reviewItems.txHash, "LMRG04-AAAAA-IIIIII")));
+    expect(loss!.message).toContain(
+      "(your decision --as income does not apply to this row: close the item with --as ignore)",
+    );
+    expect((await loadLedgerRows(database.db, margin)).filter((x) => x.type === "income")).toEqual([]);
   });
 
   it("exports Koinly and CoinTracker files from the ledger", async () => {

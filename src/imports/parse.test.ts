@@ -310,6 +310,76 @@ describe("Kraken ledgers", () => {
   });
 });
 
+describe("Kraken margin, rollover, settlement, adjustment and credit rows", () => {
+  const { format, records } = read("kraken-margin.csv");
+  it("reads every row: fees as fees, positions' profits and losses and lone adjustments for review", () => {
+    expect(format).toBe("kraken");
+    expect(records.map((r) => [r.id, r.kind, r.subtype ?? ""])).toEqual([
+      ["LMDP01-AAAAA-BBBBBB", "fiat_deposit", ""],
+      ["LMDP02-AAAAA-CCCCCC", "deposit", ""],
+      ["LMRG01-AAAAA-DDDDDD", "fee", "margin_fee"],
+      ["LROL01-AAAAA-EEEEEE", "fee", "margin_rollover"],
+      ["LROL02-AAAAA-FFFFFF", "fee", "margin_rollover"],
+      ["LMRG02-AAAAA-GGGGGG", "review", "margin_pnl"],
+      ["LMRG03-AAAAA-HHHHHH", "fee", "margin_fee"],
+      ["LMRG04-AAAAA-IIIIII", "review", "margin_pnl"],
+      ["LMRG04-AAAAA-IIIIII#fee", "fee", "margin_fee"],
+      ["TMPOS3-JJJJJ-KKKKKK", "buy", "margin_settlement"],
+      ["LADJ01-AAAAA-LLLLLL", "review", "exchange_adjustment"],
+      ["AADJ02-NNNNN-OOOOOO", "sell", "adjustment"],
+      // AADJ03 (ETH2 → XETH, the same coin under two codes) is a relabel: nothing to book.
+      ["LCRD01-AAAAA-QQQQQQ", "review", "exchange_credit"],
+    ]);
+  });
+  it("keeps Kraken's figures: fees in their asset, P&L in the quote currency, never income", () => {
+    expect(byId(records, "LROL01-AAAAA-EEEEEE")).toMatchObject({
+      fee: { asset: "USD", quantity: "1.16" },
+      feeUsd: "1.16",
+    });
+    // A fee in BTC is a disposal of those units: priced like any fee (no USD in the file).
+    expect(byId(records, "LROL02-AAAAA-FFFFFF")).toMatchObject({
+      fee: { asset: "BTC", quantity: "0.000012" },
+    });
+    expect(byId(records, "LROL02-AAAAA-FFFFFF").feeUsd).toBeUndefined();
+    const profit = byId(records, "LMRG02-AAAAA-GGGGGG");
+    expect(profit).toMatchObject({ in: { asset: "USD", quantity: "84.1979" }, usdValue: "84.1979" });
+    expect(profit.review!.reason).toBe("margin_pnl");
+    expect(profit.review!.message).toContain(
+      "Kraken margin position profit of +84.1979 USD (ledger LMRG02-AAAAA-GGGGGG, refid TMPOS1-FFFFF-GGGGGG, 2025-03-03T08:12:45Z)",
+    );
+    expect(byId(records, "LMRG04-AAAAA-IIIIII")).toMatchObject({
+      out: { asset: "USD", quantity: "37.5012" },
+    });
+    expect(byId(records, "LMRG04-AAAAA-IIIIII#fee")).toMatchObject({
+      fee: { asset: "USD", quantity: "2.41" },
+    });
+    expect(byId(records, "TMPOS3-JJJJJ-KKKKKK")).toMatchObject({
+      out: { asset: "USD", quantity: "2150" },
+      in: { asset: "BTC", quantity: "0.025" },
+      fee: { asset: "USD", quantity: "3.44" },
+      usdValue: "2150",
+    });
+    const dust = byId(records, "LADJ01-AAAAA-LLLLLL");
+    expect(dust).toMatchObject({ in: { asset: "ETH", quantity: "0.0000000054" } });
+    expect(dust.review!.message).toContain("The account's ETH changed by 0.0000000054 outside the ledger");
+    expect(byId(records, "AADJ02-NNNNN-OOOOOO")).toMatchObject({
+      out: { asset: "BTC", quantity: "0.001" },
+      in: { asset: "USD", quantity: "85.3" },
+      review: { reason: "exchange_adjustment" },
+    });
+    expect(records.some((r) => r.kind === "income")).toBe(false);
+  });
+  it("still stops at a type it does not know", () => {
+    const text = readFileSync(path.join(SAMPLES, "kraken-margin.csv"), "utf8").replace(
+      '"credit"',
+      '"invite bonus"',
+    );
+    expect(errorOf(() => read("k.csv", text))).toBe(
+      "k.csv:17: type: unknown type 'invite bonus' (known: deposit, withdrawal, trade, spend, receive, staking, dividend, reward, earn, transfer, margin, rollover, settled, adjustment, credit)",
+    );
+  });
+});
+
 describe("Gemini transaction history", () => {
   const { format, records } = read("gemini.csv");
   it("reads unit-suffixed and parenthesized amounts, hashes and addresses", () => {

@@ -7,7 +7,8 @@ import { ROOT } from "../cli.ts";
 
 /**
  * `lotwise import` of the report variants and rows the first importers did not read, through the
- * CLI (no chain: the files' own rows only): Coinbase's raw transaction report.
+ * CLI (no chain: the files' own rows only): Coinbase's raw transaction report; Kraken's margin,
+ * rollover, settlement, adjustment and credit rows.
  */
 const SAMPLES = path.join(ROOT, "test", "samples", "imports");
 let dir: string;
@@ -25,7 +26,10 @@ const cli = async (...argv: string[]) => {
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "lotwise-i17-formats-"));
-  writeFileSync(path.join(dir, "lotwise.config.json"), JSON.stringify({ prices: { order: ["stablecoin"] } }));
+  writeFileSync(
+    path.join(dir, "lotwise.config.json"),
+    JSON.stringify({ prices: { order: ["file", "stablecoin"] } }),
+  );
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -61,4 +65,36 @@ describe("lotwise import: Coinbase raw transaction report", () => {
     const after = await cli("import", file, "--account", "coinbase:main");
     expect(after.out).toContain("11 rows into coinbase:main: 0 added, 0 replaced, 11 unchanged");
   }, 120_000);
+});
+
+describe("lotwise import: Kraken margin rows", () => {
+  test("do not stop the import: fees are booked, profits and losses listed for review until closed", async () => {
+    const prices = path.join(dir, "btc.csv");
+    writeFileSync(
+      prices,
+      "asset,time,usd\nBTC,2025-03-02T10:00:00Z,90000\nBTC,2025-03-02T18:00:07Z,90000\nBTC,2025-03-03T08:12:45Z,91000\n",
+    );
+    expect((await cli("prices", "import", prices)).code).toBe(0);
+    const file = path.join(SAMPLES, "kraken-margin.csv");
+    const r = await cli("import", file, "--account", "main");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      `${file}: detected Kraken ledgers CSV (--format kraken); 13 rows into kraken:main: 13 added`,
+    );
+    const list = await cli("review", "list");
+    expect(list.code).toBe(0);
+    expect(list.out).toContain("import:kraken:main:LMRG02-AAAAA-GGGGGG  [margin_pnl]");
+    expect(list.out).toContain("Kraken margin position profit of +84.1979 USD");
+    expect(list.out).toContain("import:kraken:main:LMRG04-AAAAA-IIIIII  [margin_pnl]");
+    expect(list.out).toContain("import:kraken:main:LCRD01-AAAAA-QQQQQQ  [exchange_credit]");
+    // The gains engine takes the fee rows (USD and BTC) and the settlement's buy.
+    const gains = await cli("gains", "--year", "2025", "--out", path.join(dir, "reports"));
+    expect(gains.err).not.toMatch(/error/i);
+    expect(gains.code).toBe(0);
+    const set = await cli("review", "set", "import:kraken:main:LMRG02-AAAAA-GGGGGG", "--as", "ignore");
+    expect(set.code).toBe(0);
+    const after = await cli("review", "list");
+    expect(after.out).not.toContain("LMRG02-AAAAA-GGGGGG");
+    expect(after.out).toContain("LMRG04-AAAAA-IIIIII  [margin_pnl]");
+  }, 180_000);
 });
