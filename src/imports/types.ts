@@ -84,6 +84,11 @@ export type ImportFormat = {
   /** Human name, e.g. `Coinbase transaction history CSV`. */
   label: string;
   /**
+   * What the file is, for the hints other readers give (`this looks like a Kraken ledgers export,
+   * not a ledger CSV v1 file; use lotwise import …`, `src/formats/detect.ts`).
+   */
+  looksLike: string;
+  /**
    * The account family a file of this format belongs to: an exchange (`coinbase`) or `any` for
    * tool formats (Koinly, CoinTracker, ledger CSV), which may hold any account's history.
    */

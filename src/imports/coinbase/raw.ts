@@ -91,6 +91,7 @@ const moneyColumns = (table: CsvTable) => {
 export const coinbaseRaw: ImportFormat = {
   name: "coinbase-raw",
   label: "Coinbase raw transaction report CSV",
+  looksLike: "a Coinbase raw transaction report",
   family: "coinbase",
   variantOf: "coinbase",
   isHeader: (cells) =>
@@ -102,7 +103,7 @@ export const coinbaseRaw: ImportFormat = {
       COLUMNS.acqQty,
       COLUMNS.dispAsset,
       COLUMNS.dispQty,
-    ]) && cells.some((c) => /^proceeds \(/i.test(c)),
+    ]) && cells.some((c) => /^\s*proceeds \(/i.test(c)),
   parse: (table) => {
     const money = moneyColumns(table);
     const out: ImportRecord[] = [];

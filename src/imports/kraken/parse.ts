@@ -51,6 +51,7 @@ export const krakenAsset = (code: string): string => {
 export const kraken: ImportFormat = {
   name: "kraken",
   label: "Kraken ledgers CSV",
+  looksLike: "a Kraken ledgers export",
   family: "kraken",
   isHeader: (cells) => hasColumns(cells, ["txid", "refid", "time", "type", "asset", "amount", "fee"]),
   parse: (table) => {
