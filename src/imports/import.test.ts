@@ -253,7 +253,9 @@ describe("lotwise import: storage, ledger and matching", () => {
     const wrong = await errorOf(load("coinbase.csv", "coinbase:main", undefined, "kraken"));
     expect(wrong).toContain("coinbase.csv: unknown format: no header of a Kraken ledgers CSV");
     // The registry's detectors name what the file is (after its preamble lines).
-    expect(wrong).toContain("this looks like a Coinbase transaction history export: use --format coinbase (or auto)");
+    expect(wrong).toContain(
+      "this looks like a Coinbase transaction history export: use --format coinbase (or auto)",
+    );
     const prices = path.join(dir, "p.csv");
     writeFileSync(prices, "asset,time,usd\nETH,2025-01-01T00:00:00Z,3000\n");
     expect(await errorOf(load("p.csv", "coinbase:main", prices))).toContain(
