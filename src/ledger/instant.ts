@@ -149,6 +149,10 @@ const twoBytes = (buf: Uint8Array, at: number): number => {
   return a >>> 0 > 9 || b >>> 0 > 9 ? 1000 : a * 10 + b;
 };
 
+/** The date part (`YYYY-MM-DD`) of the last instant `parseUtcInstantBytes` read, and its day number. */
+const lastDate = Uint8Array.from("1970-01-01", (c) => c.charCodeAt(0));
+let lastDays = 0;
+
 /**
  * The common form `YYYY-MM-DDTHH:MM:SS[.fraction]Z` read straight from bytes `buf[s, e)` into
  * `into` (no string, no new object): the same instant `parseInstant` gives for that text.
@@ -160,17 +164,36 @@ export const parseUtcInstantBytes = (buf: Uint8Array, s: number, e: number, into
   if (n < 20 || n > 30 || buf[s + n - 1] !== 90) return false; // ...Z
   if (buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s + 10] !== 84) return false; // - - T
   if (buf[s + 13] !== 58 || buf[s + 16] !== 58) return false; // : :
-  const century = twoBytes(buf, s);
-  const yy = twoBytes(buf, s + 2);
-  const mo = twoBytes(buf, s + 5);
-  const d = twoBytes(buf, s + 8);
+  // Rows in time order mostly share the previous row's date: its bytes and day number are kept.
+  let days: number;
+  if (
+    buf[s] === lastDate[0] &&
+    buf[s + 1] === lastDate[1] &&
+    buf[s + 2] === lastDate[2] &&
+    buf[s + 3] === lastDate[3] &&
+    buf[s + 5] === lastDate[5] &&
+    buf[s + 6] === lastDate[6] &&
+    buf[s + 8] === lastDate[8] &&
+    buf[s + 9] === lastDate[9]
+  ) {
+    days = lastDays;
+  } else {
+    const century = twoBytes(buf, s);
+    const yy = twoBytes(buf, s + 2);
+    const mo = twoBytes(buf, s + 5);
+    const d = twoBytes(buf, s + 8);
+    // A non-digit makes twoBytes 1000: every range test below fails.
+    if (century > 99 || yy > 99 || mo < 1 || mo > 12 || d < 1) return false;
+    const y = century * 100 + yy;
+    if (d > daysInMonth(y, mo)) return false;
+    days = daysFromCivil(y, mo, d);
+    for (let k = 0; k < 10; k++) lastDate[k] = buf[s + k]!;
+    lastDays = days;
+  }
   const h = twoBytes(buf, s + 11);
   const mi = twoBytes(buf, s + 14);
   const sec = twoBytes(buf, s + 17);
-  // A non-digit makes twoBytes 1000: every range test below fails.
-  if (century > 99 || yy > 99 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
-  const y = century * 100 + yy;
-  if (d > daysInMonth(y, mo)) return false;
+  if (h > 23 || mi > 59 || sec > 59) return false;
   let ns = 0;
   if (n > 20) {
     // `.` then 1-9 digits, then the final Z.
@@ -183,7 +206,6 @@ export const parseUtcInstantBytes = (buf: Uint8Array, s: number, e: number, into
     }
     ns = frac * 10 ** (9 - (n - 21));
   } else if (buf[s + 19] !== 90) return false;
-  const days = daysFromCivil(y, mo, d);
   into.ms = ((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + Math.floor(ns / 1_000_000);
   into.ns = ns % 1_000_000;
   return true;

@@ -242,60 +242,13 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     ledgerOnly.push(...m.ledgerOnly);
   }
 
-  // Pieces: each matched engine row against the form rows reporting it.
-  const piecesOfRow = new Map<number, Piece[]>();
-  const piecesOfForm = new Map<number, Piece[]>();
+  // Pieces: each matched engine row against the form rows reporting it, pair by pair (a form
+  // row and an engine row belong to one pair only), so a pair's pieces are dropped as soon as its
+  // lines exist.
   const formTerm = forms.map(formTermOf);
-  for (const p of pairs) {
-    const fs = [...p.forms].sort(
-      (a, b) =>
-        termRank(formTerm[a]) - termRank(formTerm[b]) ||
-        dateRank(forms[a]!.dateAcquired).localeCompare(dateRank(forms[b]!.dateAcquired)) ||
-        forms[a]!.line - forms[b]!.line ||
-        a - b,
-    );
-    const rs = p.disposals
-      .flatMap((di) => disposals[di]!.rows)
-      .sort(
-        (a, b) =>
-          termRank(rows[a]!.term) - termRank(rows[b]!.term) ||
-          dateRank(rows[a]!.dateAcquired).localeCompare(dateRank(rows[b]!.dateAcquired)) ||
-          a - b,
-      );
-    let fi = 0;
-    let fLeft = formUnits[fs[0]!]!;
-    for (const ri of rs) {
-      let rLeft = rowUnits[ri]!;
-      while (rLeft > 0n) {
-        while (fLeft === 0n && fi < fs.length - 1) fLeft = formUnits[fs[++fi]!]!;
-        // Units add up by construction; a zero-unit tail can only come from the last form row.
-        const u = fLeft === 0n ? rLeft : minBigint(rLeft, fLeft);
-        const piece = newPiece(ri, fs[fi]!, u, rows[ri]!.term);
-        (piecesOfRow.get(ri) ?? setGet(piecesOfRow, ri)).push(piece);
-        rLeft -= u;
-        if (fLeft > 0n) fLeft -= u;
-      }
-    }
-  }
-  // The books' amounts of each row, split over its pieces by units.
-  for (const [ri, ps] of piecesOfRow) {
-    const r = rows[ri]!;
-    const weights = ps.map((x) => x.units);
-    const pr = apportion(r.proceeds, weights);
-    const bs = apportion(r.costBasis, weights);
-    ps.forEach((x, k) => {
-      x.booksProceeds = pr[k]!;
-      x.booksBasis = bs[k]!;
-      x.index = k;
-      x.split = ps.length > 1;
-      (piecesOfForm.get(x.form) ?? setGet(piecesOfForm, x.form)).push(x);
-    });
-  }
-  piecesOfRow.clear();
-
   // Per matched form row: columns (d), (e), (f), (g) of its lines, its class and its line of
   // discrepancies.csv. Its pieces are dropped once its lines exist (large years stay in memory).
-  const formClass = new Map<number, ReconcileClass>();
+  const formClass: (ReconcileClass | undefined)[] = new Array(forms.length);
   const formDiscrepancy: (Discrepancy | undefined)[] = new Array(forms.length);
   /** Lines replacing each reported engine row, by row index (a split row has several). */
   const linesOfRow: (ReconciledRow[] | undefined)[] = new Array(rows.length);
@@ -320,7 +273,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     basisForm: formBasis[fi],
     termForm: f.term ?? formTerm[fi] ?? "",
   });
-  for (const [fi, ps] of piecesOfForm) {
+  /** Columns (d)–(h) of one form row's pieces, its class and its discrepancy. */
+  const settleForm = (fi: number, ps: Piece[]) => {
     const f = forms[fi]!;
     const weights = ps.map((x) => x.units);
     let booksP = 0n;
@@ -388,16 +342,24 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
         lines = [];
         linesOfRow[x.row] = lines;
       }
+      // The engine's row with the filed columns, written out: a spread copy with overrides
+      // takes several times the memory (measured ~690 against ~180 bytes a line).
       lines[x.index] = {
-        ...r,
+        disposalId: r.disposalId,
+        lotId: r.lotId,
+        wallet: r.wallet,
+        asset: r.asset,
         quantity: q,
-        description: x.split ? `${q} ${r.asset}` : r.description,
+        dateAcquired: r.dateAcquired,
+        dateSold: r.dateSold,
         proceeds: x.proceeds,
         costBasis: x.basis,
         adjustmentCode: codes,
         adjustment: codes === "" ? undefined : x.adjustment,
         gain: x.proceeds - x.basis + x.adjustment,
+        term: r.term,
         box: x.box,
+        description: x.split ? `${q} ${r.asset}` : r.description,
         formRowId: f.id,
       };
     });
@@ -411,7 +373,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
           : reportedBasis === undefined
             ? "basis_missing"
             : "matched";
-    formClass.set(fi, cls);
+    formClass[fi] = cls;
     const codes = codeSet.size === 0 ? "" : [...codeSet].sort().join("");
     const terms: string[] = [];
     if (ps.some((x) => x.term === "short")) terms.push("short");
@@ -448,8 +410,87 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
         codes,
       }),
     };
+  };
+  /** Pieces of the form rows of the current pair, in the order rows are walked. */
+  const pieceLists: Piece[][] = [];
+  const listOfForm: (Piece[] | undefined)[] = new Array(forms.length);
+  const addPiece = (x: Piece) => {
+    let list = listOfForm[x.form];
+    if (list === undefined) {
+      list = [];
+      listOfForm[x.form] = list;
+      pieceLists.push(list);
+    }
+    list.push(x);
+  };
+  for (const p of pairs) {
+    const fs =
+      p.forms.length === 1
+        ? p.forms
+        : [...p.forms].sort(
+            (a, b) =>
+              termRank(formTerm[a]) - termRank(formTerm[b]) ||
+              compareText(dateRank(forms[a]!.dateAcquired), dateRank(forms[b]!.dateAcquired)) ||
+              forms[a]!.line - forms[b]!.line ||
+              a - b,
+          );
+    const rs =
+      p.disposals.length === 1 && disposals[p.disposals[0]!]!.rows.length === 1
+        ? disposals[p.disposals[0]!]!.rows
+        : p.disposals
+            .flatMap((di) => disposals[di]!.rows)
+            .sort(
+              (a, b) =>
+                termRank(rows[a]!.term) - termRank(rows[b]!.term) ||
+                compareText(dateRank(rows[a]!.dateAcquired), dateRank(rows[b]!.dateAcquired)) ||
+                a - b,
+            );
+    let fi = 0;
+    let fLeft = formUnits[fs[0]!]!;
+    for (const ri of rs) {
+      const r = rows[ri]!;
+      let rLeft = rowUnits[ri]!;
+      // Nearly every row goes whole to one form row: no arrays for that case.
+      let one: Piece | undefined;
+      let ps: Piece[] | undefined;
+      while (rLeft > 0n) {
+        while (fLeft === 0n && fi < fs.length - 1) fLeft = formUnits[fs[++fi]!]!;
+        // Units add up by construction; a zero-unit tail can only come from the last form row.
+        const u = fLeft === 0n ? rLeft : minBigint(rLeft, fLeft);
+        const piece = newPiece(ri, fs[fi]!, u, r.term);
+        if (one === undefined) one = piece;
+        else if (ps === undefined) ps = [one, piece];
+        else ps.push(piece);
+        rLeft -= u;
+        if (fLeft > 0n) fLeft -= u;
+      }
+      if (ps === undefined) {
+        if (one !== undefined) {
+          one.booksProceeds = r.proceeds;
+          one.booksBasis = r.costBasis;
+          addPiece(one);
+        }
+        continue;
+      }
+      // The books' amounts of a split row, shared over its pieces by units.
+      const weights = ps.map((x) => x.units);
+      const pr = apportion(r.proceeds, weights);
+      const bs = apportion(r.costBasis, weights);
+      ps.forEach((x, k) => {
+        x.booksProceeds = pr[k]!;
+        x.booksBasis = bs[k]!;
+        x.index = k;
+        x.split = true;
+        addPiece(x);
+      });
+    }
+    for (const list of pieceLists) {
+      const fi = list[0]!.form;
+      listOfForm[fi] = undefined;
+      settleForm(fi, list);
+    }
+    pieceLists.length = 0;
   }
-  piecesOfForm.clear();
 
   // Form 8949 in disposal order: unreported rows as the engine wrote them.
   const form8949: ReconciledRow[] = [];
@@ -488,12 +529,14 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   >;
   const discrepancies: Discrepancy[] = [];
   const formOnlySet = new Set(formOnly);
-  const disposalClass = new Map<number, ReconcileClass>();
+  const disposalClass: (ReconcileClass | undefined)[] = new Array(disposals.length);
   for (const p of pairs) {
-    const worst = p.forms
-      .map((fi) => formClass.get(fi)!)
-      .reduce((a, b) => (precedence(a) <= precedence(b) ? a : b));
-    for (const di of p.disposals) disposalClass.set(di, worst);
+    let worst = formClass[p.forms[0]!]!;
+    for (let k = 1; k < p.forms.length; k++) {
+      const c = formClass[p.forms[k]!]!;
+      if (precedence(c) < precedence(worst)) worst = c;
+    }
+    for (const di of p.disposals) disposalClass[di] = worst;
   }
   forms.forEach((f, fi) => {
     if (!formOnlySet.has(fi)) {
@@ -552,7 +595,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       adjustment: undefined,
       explanation: explainer.ledgerOnly(d, rows, [...reporting.brokers]),
     });
-    disposalClass.set(di, "ledger_only");
+    disposalClass[di] = "ledger_only";
   }
   for (const x of discrepancies) {
     const c = classes[x.class];
@@ -564,7 +607,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     c.basisLedger += x.basisLedger ?? 0n;
     c.adjustment += x.adjustment ?? 0n;
   }
-  for (const cls of disposalClass.values()) classes[cls].disposals++;
+  for (const cls of disposalClass) if (cls !== undefined) classes[cls].disposals++;
 
   const scheduleD: ScheduleDLines = {
     "1b": boxes.G!,
@@ -616,6 +659,9 @@ const formatSigned = (c: Cents): string => {
   return `${c < 0n ? "-" : ""}$${s.slice(0, -2)}.${s.slice(-2)}`;
 };
 
+/** Code-unit order (the sort keys are ASCII dates). */
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Sort key of a date acquired: real dates first, `VARIOUS`/unknown last. */
 const dateRank = (d: string | undefined): string => (d && d !== "VARIOUS" ? d : "9999");
 
@@ -634,9 +680,3 @@ const newPiece = (row: number, form: number, units: bigint, term: Term): Piece =
   term,
   box: term === "short" ? "H" : "K",
 });
-
-const setGet = <K, V>(m: Map<K, V[]>, k: K): V[] => {
-  const v: V[] = [];
-  m.set(k, v);
-  return v;
-};
