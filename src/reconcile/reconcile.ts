@@ -177,19 +177,34 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   const formBasis = forms.map((f) => (f.costBasis === undefined ? undefined : usdToCents(f.costBasis)));
   const formUnits = forms.map((f) => unitsOf(f.units));
 
-  // Groups: account, asset, date sold.
-  const groupKey = (wallet: string, asset: string, date: string) => `${wallet}\u0000${asset}\u0000${date}`;
-  const groups = new Map<string, { forms: MatchForm[]; disposals: MatchDisposal[] }>();
-  const groupOf = (k: string) => {
-    let g = groups.get(k);
-    if (!g) {
-      g = { forms: [], disposals: [] };
-      groups.set(k, g);
+  // Groups: account, asset, date sold; looked up level by level (the strings' hashes are cached,
+  // no key is built per row).
+  type Group = { forms: MatchForm[]; disposals: MatchDisposal[]; withIds: boolean | undefined };
+  const groupIndex = new Map<string, Map<string, Map<string, Group>>>();
+  const groups: Group[] = [];
+  const findGroup = (wallet: string, asset: string, date: string): Group | undefined =>
+    groupIndex.get(wallet)?.get(asset)?.get(date);
+  const groupOf = (wallet: string, asset: string, date: string): Group => {
+    let byAsset = groupIndex.get(wallet);
+    if (byAsset === undefined) {
+      byAsset = new Map();
+      groupIndex.set(wallet, byAsset);
+    }
+    let byDate = byAsset.get(asset);
+    if (byDate === undefined) {
+      byDate = new Map();
+      byAsset.set(asset, byDate);
+    }
+    let g = byDate.get(date);
+    if (g === undefined) {
+      g = { forms: [], disposals: [], withIds: undefined };
+      byDate.set(date, g);
+      groups.push(g);
     }
     return g;
   };
   forms.forEach((f, i) => {
-    groupOf(groupKey(f.accountWallet, formAsset[i]!, f.dateSold)).forms.push({
+    groupOf(f.accountWallet, formAsset[i]!, f.dateSold).forms.push({
       index: i,
       units: formUnits[i]!,
       proceeds: formProceeds[i]!,
@@ -197,10 +212,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     });
   });
   const NO_KEYS: string[] = [];
-  const hasTxid = new Map<string, boolean>();
   for (const d of disposals) {
-    const k = groupKey(d.wallet, d.asset, d.dateSold);
-    const g = groupOf(k);
+    const g = groupOf(d.wallet, d.asset, d.dateSold);
     if (g.forms.length === 0) {
       // Nothing reports this day: ledger_only, no need for ids.
       g.disposals.push({
@@ -212,10 +225,10 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       });
       continue;
     }
-    let withIds = hasTxid.get(k);
+    let withIds = g.withIds;
     if (withIds === undefined) {
       withIds = g.forms.some((f) => f.txid !== undefined);
-      hasTxid.set(k, withIds);
+      g.withIds = withIds;
     }
     const tx = input.ledger.get(d.rowId)?.tx;
     const hashes =
@@ -239,7 +252,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   const pairs: { forms: number[]; disposals: number[] }[] = [];
   const formOnly: number[] = [];
   const ledgerOnly: number[] = [];
-  for (const g of groups.values()) {
+  for (const g of groups) {
     const m = matchGroup(g.forms, g.disposals);
     pairs.push(...m.pairs);
     formOnly.push(...m.formOnly);
@@ -254,8 +267,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   // discrepancies.csv. Its pieces are dropped once its lines exist (large years stay in memory).
   const formClass: (ReconcileClass | undefined)[] = new Array(forms.length);
   const formDiscrepancy: (Discrepancy | undefined)[] = new Array(forms.length);
-  /** Lines replacing each reported engine row, by row index (a split row has several). */
-  const linesOfRow: (ReconciledRow[] | undefined)[] = new Array(rows.length);
+  /** Lines replacing each reported engine row, by row index (a split row has several, in an array). */
+  const linesOfRow: (ReconciledRow | ReconciledRow[] | undefined)[] = new Array(rows.length);
   const explainer = createExplainer({
     ledger: input.ledger,
     moves: input.moves ?? [],
@@ -341,14 +354,9 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       // By construction (h) = (d) − (e) + (g) = books gain + W − D (the property test checks it).
       const r = rows[x.row]!;
       const q = x.split ? qty(x.units) : r.quantity;
-      let lines = linesOfRow[x.row];
-      if (!lines) {
-        lines = [];
-        linesOfRow[x.row] = lines;
-      }
       // The engine's row with the filed columns, written out: a spread copy with overrides
       // takes several times the memory (measured ~690 against ~180 bytes a line).
-      lines[x.index] = {
+      const line: ReconciledRow = {
         disposalId: r.disposalId,
         lotId: r.lotId,
         wallet: r.wallet,
@@ -366,6 +374,15 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
         description: x.split ? `${q} ${r.asset}` : r.description,
         formRowId: f.id,
       };
+      if (!x.split) linesOfRow[x.row] = line;
+      else {
+        let lines = linesOfRow[x.row] as ReconciledRow[] | undefined;
+        if (lines === undefined) {
+          lines = [];
+          linesOfRow[x.row] = lines;
+        }
+        lines[x.index] = line;
+      }
     });
     const proceedsDiffer = abs(dp) > tolerance(f.proceeds, ps.length);
     const cls: ReconcileClass = termDiffers
@@ -536,8 +553,9 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   rows.forEach((r, i) => {
     booksGain += r.gain;
     const lines = linesOfRow[i];
-    if (lines) for (const l of lines) push(l);
-    else push(r);
+    if (lines === undefined) push(r);
+    else if (Array.isArray(lines)) for (const l of lines) push(l);
+    else push(lines);
   });
 
   // discrepancies.csv: every form row (file order), then every unreported disposal.
@@ -561,7 +579,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       discrepancies.push(formDiscrepancy[fi]!);
       return;
     }
-    const group = groups.get(groupKey(f.accountWallet, formAsset[fi]!, f.dateSold));
+    const group = findGroup(f.accountWallet, formAsset[fi]!, f.dateSold);
     const sameDay = (group?.disposals ?? []).map((d) => disposals[d.index]!);
     discrepancies.push({
       ...baseOf(f, fi),
