@@ -131,13 +131,10 @@ export const usdToCents = (text: string): Cents => {
 };
 
 /**
- * Whether a USD amount is in whole dollars (`1235`, `1235.00`): a broker may have rounded it
- * (Form 8949 and the 1099-DA allow whole-dollar amounts).
+ * Whether a USD amount was written in whole dollars (no decimal point): a broker may have rounded
+ * it. `10.00` says the broker reports cents (Coinbase writes every amount so), so it is exact.
  */
-export const isWholeDollars = (text: string): boolean => {
-  const dot = text.indexOf(".");
-  return dot < 0 || /^0*$/.test(text.slice(dot + 1));
-};
+export const isWholeDollars = (text: string): boolean => !text.includes(".");
 
 /** Whether `s` has an ASCII control character (never part of a name or id; the store uses two as separators). */
 export const hasControlCharacter = (s: string): boolean => {
