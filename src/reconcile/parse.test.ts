@@ -87,6 +87,16 @@ describe("parseFormText: Form 1099-DA CSV v1", () => {
     ).toEqual(['f.csv:2: units: "0.000" is zero; units are positive']);
   });
 
+  test("rows of empty cells (a spreadsheet's padding) are skipped, as blank lines are", () => {
+    const { rows } = parseFormText(
+      "broker,account,asset_name,units,date_sold,proceeds\r\nB,1,ETH,1,2025-01-02,10\r\n,,,,,\r\n\r\n,,,,,\r\n",
+      { source: "f.csv" },
+    );
+    expect(rows.map((r) => r.line)).toEqual([2]);
+    const cb = sample("coinbase-gainloss-2025.csv");
+    expect(parseFormText(`${cb},,,,,,,,,,,\n`, { source: "gl.csv" }).rows).toHaveLength(4);
+  });
+
   test("every problem is reported as FILE:LINE: column: problem, and nothing is returned", () => {
     const text = [
       "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term,checkbox",

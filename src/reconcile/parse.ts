@@ -228,7 +228,8 @@ export const parse1099daCsv = (text: string, options: ParseFormOptions): ParsedF
   const width = header.cells.length;
   for (const rec of recs.slice(1)) {
     const { line, cells } = rec;
-    if (cells.length === 1 && cells[0]!.trim() === "") continue;
+    // A blank line, or a row of empty cells (spreadsheets pad files with `,,,,`), is no row.
+    if (cells.every((c) => c.trim() === "")) continue;
     if (cells.length !== width) {
       problems.add(line, "row", `${cells.length} cells, but the header has ${width}`);
       continue;
@@ -440,7 +441,8 @@ export const parseCoinbaseGainLoss = (text: string, options: ParseFormOptions): 
   const rows: ParsedFormRow[] = [];
   const width = header.cells.length;
   for (const { cells, line } of recs.slice(headerAt + 1)) {
-    if (cells.length === 1 && cells[0]!.trim() === "") continue;
+    // A blank line, or a row of empty cells (spreadsheets pad files with `,,,,`), is no row.
+    if (cells.every((c) => c.trim() === "")) continue;
     if (cells.length !== width) {
       problems.add(line, "row", `${cells.length} cells, but the header has ${width}`);
       continue;
