@@ -35,7 +35,8 @@ export class FormFileError extends UserInputError {
     const meta = problems.slice(1);
     if (more > 0) meta.push(`… and ${more} more problem(s); nothing was imported`);
     else meta.push("nothing was imported");
-    super(problems[0]!, { meta });
+    // Every line names its file and line (the ledger CSV v1 error format): printed as it is.
+    super(problems[0]!, { meta, located: true });
     this.problems = problems;
   }
 }
