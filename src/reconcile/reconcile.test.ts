@@ -449,6 +449,43 @@ describe("reconcile: matching", () => {
     ]);
   });
 
+  test("a day's disposals summed into one form row, beside a form row the books lack", async () => {
+    const L = ledger(
+      `b,2025-01-10T10:00:00Z,buy,${CB},,,ETH,4,8000,,,,,`,
+      `s1,2025-03-10T10:00:00Z,sell,${CB},ETH,0.5,,,1000,,,,,`,
+      `s2,2025-03-10T11:00:00Z,sell,${CB},ETH,0.5,,,1100,,,,,`,
+    );
+    const F = form(
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported",
+      "Coinbase,77,ETH,1,2025-03-10,2100,2000,true",
+      "Coinbase,77,ETH,0.3,2025-03-10,600,600,true",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    expect(r.discrepancies.map((d) => [d.class, d.ledgerIds.join(";")])).toEqual([
+      ["matched", "s1;s2"],
+      ["form_only", ""],
+    ]);
+  });
+
+  test("form rows summed into one disposal, beside a disposal no form reports", async () => {
+    const L = ledger(
+      `b,2025-01-10T10:00:00Z,buy,${CB},,,ETH,4,8000,,,,,`,
+      `s1,2025-03-10T10:00:00Z,sell,${CB},ETH,1,,,2100,,,,,`,
+      `s2,2025-03-10T11:00:00Z,sell,${CB},ETH,0.3,,,600,,,,,`,
+    );
+    const F = form(
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported",
+      "Coinbase,77,ETH,0.6,2025-03-10,1260,1200,true",
+      "Coinbase,77,ETH,0.4,2025-03-10,840,800,true",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    expect(r.discrepancies.map((d) => [d.class, d.ledgerIds.join(";")])).toEqual([
+      ["matched", "s1"],
+      ["matched", "s1"],
+      ["ledger_only", "s2"],
+    ]);
+  });
+
   test("a transaction id decides between equal units", async () => {
     const L = ledger(
       `b,2025-01-10T10:00:00Z,buy,${CB},,,ETH,2,4000,,,,,`,
