@@ -26,12 +26,13 @@ export const ledgerErrors = (errors: readonly string[], trailer?: string): UserI
     errors.length > MAX_LEDGER_ERRORS ? [`… and ${errors.length - MAX_LEDGER_ERRORS} more errors`] : [];
   return new UserInputError(errors[0]!, {
     meta: [...errors.slice(1, MAX_LEDGER_ERRORS), ...more, ...(trailer ? [trailer] : [])],
+    located: true,
   });
 };
 
 /** The error every ledger problem becomes. */
 export const ledgerError = (source: string, line: number, column: string, message: string): UserInputError =>
-  new UserInputError(`${source}:${line}: ${column}: ${message}`);
+  new UserInputError(`${source}:${line}: ${column}: ${message}`, { located: true });
 
 const emptyRow = (): LedgerRow => ({
   id: "",
