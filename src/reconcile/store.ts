@@ -11,7 +11,13 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { copyCell, copyOutPglite } from "../../db/copy.ts";
-import { form1099daImports, form1099daRows, ledgerRows, wallets } from "../../db/schema/index.ts";
+import {
+  form1099daImports,
+  form1099daRows,
+  importAccounts,
+  ledgerRows,
+  wallets,
+} from "../../db/schema/index.ts";
 import { chunks } from "../utils/chunks.ts";
 import type { FormCheckbox, FormFormat, FormRow, FormTerm, ParsedFormRow } from "./types.ts";
 
@@ -62,6 +68,12 @@ export const knownAccountWallets = async (db: DbOrTx, userId: number): Promise<S
     out.add(`${w.chain}:${w.address}`);
     if (w.kind === "exchange" && w.label) out.add(w.label);
   }
+  // Exchange accounts: declared (`lotwise wallets add coinbase:main`) or holding imports.
+  const accounts = await db
+    .select({ name: importAccounts.name })
+    .from(importAccounts)
+    .where(eq(importAccounts.userId, userId));
+  for (const a of accounts) out.add(a.name);
   const used = await db.execute<{ wallet: string }>(
     sql`select distinct wallet from ${ledgerRows} where user_id = ${userId}
         union select distinct to_wallet from ${ledgerRows} where user_id = ${userId} and to_wallet is not null`,
