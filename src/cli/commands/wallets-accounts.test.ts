@@ -84,5 +84,9 @@ test("declare, tie a 1099-DA, import, list and remove an exchange account", {
   expect((await lotwise("wallets", "list")).out).toBe(
     "no wallets yet: lotwise wallets add <chain>:<address>\n",
   );
+  // The ledger was rebuilt without the account's rows.
+  expect(readFileSync(at("before.csv"), "utf8")).toContain(",coinbase:main,");
+  expect((await lotwise("ledger", "export", "--out", at("after.csv"))).code).toBe(0);
+  expect(readFileSync(at("after.csv"), "utf8")).not.toContain("coinbase:main");
   expect((await lotwise("wallets", "remove", "coinbase:main")).code).toBe(2);
 });
