@@ -106,9 +106,13 @@ const abs = (v: bigint) => (v < 0n ? -v : v);
 const termRank = (t: Term | undefined) => (t === "short" ? 0 : t === undefined ? 1 : 2);
 const precedence = (c: ReconcileClass) => RECONCILE_CLASSES.indexOf(c);
 
-/** Tolerance of a comparison (spec: $0.01 per row, or the broker's rounding to whole dollars). */
+/**
+ * Tolerance of a comparison (spec: $0.01 per row, or the broker's rounding to whole dollars): a
+ * cent per Form 8949 line (the books round each line), plus 49 cents when the form's amount is in
+ * whole dollars (the broker rounded the row's one figure: at most 50 cents).
+ */
 const tolerance = (formAmount: string, lines: number): bigint =>
-  BigInt(lines) * (isWholeDollars(formAmount) ? 50n : 1n);
+  BigInt(lines) + (isWholeDollars(formAmount) ? 49n : 0n);
 
 /** Reconciles one tax year. Pure; see the module comment for the rules. */
 export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
@@ -462,16 +466,30 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
                 compareText(dateRank(rows[a]!.dateAcquired), dateRank(rows[b]!.dateAcquired)) ||
                 a - b,
             );
+    // Several form rows: a form row's date acquired first takes the books' lots of that date
+    // (whatever term either side says), the rest is walked in order.
+    const fLeftOf = fs.length > 1 ? fs.map((f) => formUnits[f]!) : undefined;
+    const byDate = fLeftOf ? pairByDateAcquired(fs, rs, fLeftOf, forms, rows, rowUnits) : undefined;
     let fi = 0;
-    let fLeft = formUnits[fs[0]!]!;
+    let fLeft = fLeftOf ? fLeftOf[0]! : formUnits[fs[0]!]!;
     for (const ri of rs) {
       const r = rows[ri]!;
       let rLeft = rowUnits[ri]!;
       // Nearly every row goes whole to one form row: no arrays for that case.
       let one: Piece | undefined;
       let ps: Piece[] | undefined;
+      const dated = byDate?.get(ri);
+      if (dated) {
+        for (const { k, units: u } of dated) {
+          const piece = newPiece(ri, fs[k]!, u, r.term);
+          if (one === undefined) one = piece;
+          else if (ps === undefined) ps = [one, piece];
+          else ps.push(piece);
+          rLeft -= u;
+        }
+      }
       while (rLeft > 0n) {
-        while (fLeft === 0n && fi < fs.length - 1) fLeft = formUnits[fs[++fi]!]!;
+        while (fLeft === 0n && fi < fs.length - 1) fLeft = fLeftOf ? fLeftOf[++fi]! : formUnits[fs[++fi]!]!;
         // Units add up by construction; a zero-unit tail can only come from the last form row.
         const u = fLeft === 0n ? rLeft : minBigint(rLeft, fLeft);
         const piece = newPiece(ri, fs[fi]!, u, r.term);
@@ -682,6 +700,51 @@ const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 
 /** Sort key of a date acquired: real dates first, `VARIOUS`/unknown last. */
 const dateRank = (d: string | undefined): string => (d && d !== "VARIOUS" ? d : "9999");
+
+/**
+ * Units of the form rows `fs` (positions into `fs`) that go to the engine rows `rs` with the same
+ * date acquired, by engine row; `fLeft` (units left per form row) is reduced by what they take.
+ */
+const pairByDateAcquired = (
+  fs: readonly number[],
+  rs: readonly number[],
+  fLeft: bigint[],
+  forms: readonly FormRow[],
+  rows: readonly Form8949Row[],
+  rowUnits: readonly bigint[],
+): Map<number, { k: number; units: bigint }[]> | undefined => {
+  let rowsOfDate: Map<string, number[]> | undefined;
+  let out: Map<number, { k: number; units: bigint }[]> | undefined;
+  let rTaken: Map<number, bigint> | undefined;
+  fs.forEach((f, k) => {
+    const date = forms[f]!.dateAcquired;
+    if (date === undefined || date === "VARIOUS") return;
+    if (rowsOfDate === undefined) {
+      rowsOfDate = new Map();
+      for (const ri of rs) {
+        const d = rows[ri]!.dateAcquired;
+        if (d === "") continue;
+        const list = rowsOfDate.get(d);
+        if (list) list.push(ri);
+        else rowsOfDate.set(d, [ri]);
+      }
+    }
+    for (const ri of rowsOfDate.get(date) ?? []) {
+      if (fLeft[k] === 0n) break;
+      rTaken ??= new Map();
+      const left = rowUnits[ri]! - (rTaken.get(ri) ?? 0n);
+      if (left === 0n) continue;
+      const u = minBigint(left, fLeft[k]!);
+      rTaken.set(ri, rowUnits[ri]! - left + u);
+      fLeft[k] = fLeft[k]! - u;
+      out ??= new Map();
+      const list = out.get(ri);
+      if (list) list.push({ k, units: u });
+      else out.set(ri, [{ k, units: u }]);
+    }
+  });
+  return out;
+};
 
 const newPiece = (row: number, form: number, units: bigint, term: Term): Piece => ({
   row,
