@@ -48,9 +48,15 @@ export class NonRetryableError extends BaseError {
 export class UserInputError extends NonRetryableError {
   override name = "UserInputError";
   readonly exitCode: number;
-  constructor(shortMessage: string, args: BaseErrorArgs & { exitCode?: number } = {}) {
+  /**
+   * Every line of the message already names where the problem is (`FILE:LINE: column: problem`,
+   * the ledger CSV v1 error format): the CLI prints it as it is, without its `lotwise: ` prefix.
+   */
+  readonly located: boolean;
+  constructor(shortMessage: string, args: BaseErrorArgs & { exitCode?: number; located?: boolean } = {}) {
     super(shortMessage, args);
     this.exitCode = args.exitCode ?? 2;
+    this.located = args.located ?? false;
   }
 }
 

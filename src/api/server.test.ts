@@ -114,6 +114,25 @@ describe("errors", () => {
       "base:0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     ]);
   });
+
+  test("/v1/chains lists every chain a wallet can be on; a viem name pasted as a chain is its evm:<id>", async () => {
+    const every = (await get("/v1/chains")).json().chains as { id: string; viemName: string | null }[];
+    expect(every.length).toBeGreaterThan(500);
+    expect(every.find((c) => c.viemName === "bsc")?.id).toBe("evm:56");
+    const short = (await get("/v1/chains?all=false")).json().chains.map((c: { id: string }) => c.id);
+    expect(short).toEqual(["ethereum", "base", "arbitrum", "optimism", "polygon", "solana"]);
+    const found = (await get("/v1/chains?search=smart%20chain")).json().chains;
+    expect(found.map((c: { id: string }) => c.id)).toContain("evm:56");
+    expect((await get("/v1/chains?all=maybe")).statusCode).toBe(400);
+    const pasted = await app.inject({
+      method: "POST",
+      url: "/v1/wallets",
+      headers: U.auth,
+      payload: { wallets: "bsc:0x90F79bf6EB2c4f870365E785982E1f101E93b906" },
+    });
+    expect(pasted.statusCode).toBe(201);
+    expect(pasted.json().wallets[0].wallet).toBe("evm:56:0x90F79bf6EB2c4f870365E785982E1f101E93b906");
+  });
 });
 
 describe("ledger, CSV and gains", () => {

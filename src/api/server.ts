@@ -17,6 +17,7 @@ import { registerAdmin } from "./admin.ts";
 import { createKeyAuth } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError, createErrorHandler } from "./errors.ts";
+import { registerChains } from "./routes/chains.ts";
 import { registerForms } from "./routes/forms.ts";
 import { registerGains } from "./routes/gains.ts";
 import { registerHarvest } from "./routes/harvest.ts";
@@ -37,6 +38,7 @@ import type { Api, RegisterRoutes } from "./types.ts";
 const ROUTES: readonly RegisterRoutes[] = [
   registerMe,
   registerWallets,
+  registerChains,
   registerSync,
   registerReview,
   registerReviewTransaction,

@@ -10,6 +10,7 @@ import { runEventsFor } from "../sync/events.ts";
 import { failOrphanedRuns, startSyncRun } from "../sync/runs.ts";
 import type { ApiContext } from "./context.ts";
 import { createGainsCache } from "./gains-cache.ts";
+import { createThreadGainsComputer } from "./gains-thread.ts";
 import { type ApiServerOptions, createApiServer } from "./server.ts";
 import type { Api } from "./types.ts";
 
@@ -71,7 +72,19 @@ export const startService = async (
   }, 60_000);
   refresh.unref();
   common.shutdown.add("schedule refresh", () => clearInterval(refresh));
-  const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
+  const assetOptions = assetOptionsFromConfig(common.config);
+  const identity = createAssetIdentity(assetOptions);
+  // On PostgreSQL, gains are computed in a worker thread with its own connection: a cache miss
+  // (seconds of CPU on a big ledger) does not hold up every other request. PGlite lives in this
+  // thread, so the embedded mode computes here.
+  const gainsCache = createGainsCache({
+    db: database.db,
+    displaySymbol: (a) => identity.displaySymbol(a),
+    ...(database.kind === "postgres" && common.config.databaseUrl
+      ? { computer: createThreadGainsComputer({ databaseUrl: common.config.databaseUrl, assetOptions }) }
+      : {}),
+  });
+  common.shutdown.add("gains thread", () => gainsCache.close());
   const ctx: ApiContext = {
     common,
     database,
@@ -79,7 +92,7 @@ export const startService = async (
     dispatcher,
     scheduler,
     events: runEventsFor(common),
-    gainsCache: createGainsCache({ db: database.db, displaySymbol: (a) => identity.displaySymbol(a) }),
+    gainsCache,
     identity,
     pingRedis,
   };

@@ -306,7 +306,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const wallets = await loadWallets(db, userId);
   const overrides = await loadOverrides(db, userId);
   // Exchange and tool imports (`lotwise import`): deposits and withdrawals to match, trades to add.
-  const books = await loadImportedBooks(db, userId);
+  const books = await loadImportedBooks(db, userId, overrides.perTx);
   const imported = [
     ...(await importedTransferHalves(db, userId, wallets)),
     ...books.halves,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, eq, gt, gte, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { ledgerRows, ledgerVersions } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
@@ -30,8 +30,6 @@ export type StoredLedgerRow = LedgerRow & {
   priceSources: Record<string, string>;
   origin: string;
 };
-
-export type LedgerPage = { rows: StoredLedgerRow[]; nextCursor: string | undefined };
 
 type Cursor = { time: Date; seq: number; id: string };
 
@@ -130,6 +128,68 @@ const fromRaw = (r: RawRow): StoredLedgerRow => ({
 });
 
 /**
+ * A ledger row as a page shows it (the API's `LedgerRow`): absent values are null, the time is
+ * ISO 8601 UTC (`2025-01-01T00:00:00Z`, milliseconds only when not zero).
+ */
+export type LedgerPageRow = {
+  id: string;
+  time: string;
+  type: LedgerRow["type"];
+  wallet: string;
+  outAsset: string | null;
+  outQuantity: string | null;
+  inAsset: string | null;
+  inQuantity: string | null;
+  usdValue: string | null;
+  feeAsset: string | null;
+  feeQuantity: string | null;
+  feeUsd: string | null;
+  toWallet: string | null;
+  lots: string | null;
+  subtype: string | null;
+  tx: string | null;
+  note: string | null;
+  priceSources: Record<string, string>;
+  warnings: string[];
+  origin: string;
+};
+
+export type LedgerPage = { rows: LedgerPageRow[]; nextCursor: string | undefined };
+
+/**
+ * `PAGE_COLUMNS` named and formatted as a page row by PostgreSQL itself: the driver hands over
+ * objects of the final shape (no timestamp parsing, no second mapping per row; 0.6 against 0.9 ms
+ * of CPU per 100-row page, measured). `seq` is extra (the cursor needs it; response validation
+ * drops it). The time is formatted in UTC whatever the session's time zone; `ledger_rows.time` is
+ * qualified in ORDER BY because the output column `time` is this text.
+ */
+const PAGE_ROW_COLUMNS = sql.raw(
+  `id, to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || case when date_trunc('milliseconds', time) = date_trunc('second', time) then '' else to_char(time at time zone 'UTC', '.MS') end || 'Z' as "time", seq, type, wallet, out_asset as "outAsset", out_quantity::text as "outQuantity", in_asset as "inAsset", in_quantity::text as "inQuantity", usd_value::text as "usdValue", fee_asset as "feeAsset", fee_quantity::text as "feeQuantity", fee_usd::text as "feeUsd", to_wallet as "toWallet", lots, subtype, tx, note, price_sources as "priceSources", warnings, origin`,
+);
+
+/**
+ * The statement of a page: `limit + 1` rows (the extra one says whether more follow).
+ * @throws UserInputError for a cursor `queryLedgerPage` did not produce.
+ */
+export const ledgerPageSql = (
+  userId: number,
+  args: { limit: number; cursor?: string | undefined; filter?: LedgerFilter },
+): SQL => {
+  const conds = filterConditions(userId, args.filter ?? {});
+  if (args.cursor) {
+    const c = decodeCursor(args.cursor);
+    // A row comparison, not `time > t or (time = t and …)`: PostgreSQL turns it into an index
+    // condition on (user_id, time, seq), so a page deep in the ledger costs what the first one
+    // does (the `or` form filtered every earlier row of the user: 67 ms at 70% of 100,000 rows,
+    // against 0.1 ms).
+    conds.push(
+      sql`(${ledgerRows.time}, ${ledgerRows.seq}, ${ledgerRows.id}) > (${c.time.toISOString()}::timestamptz, ${c.seq}::int, ${c.id}::text)`,
+    );
+  }
+  return sql`select ${PAGE_ROW_COLUMNS} from ${ledgerRows} where ${and(...conds)} order by ${sql.raw("ledger_rows.time")}, ${ledgerRows.seq}, ${ledgerRows.id} limit ${args.limit + 1}`;
+};
+
+/**
  * One page of the user's ledger after `cursor` (from the start when absent), at most `limit` rows.
  * `nextCursor` is set when more rows may follow.
  * @throws UserInputError for a cursor this function did not produce.
@@ -139,27 +199,17 @@ export const queryLedgerPage = async (
   userId: number,
   args: { limit: number; cursor?: string | undefined; filter?: LedgerFilter },
 ): Promise<LedgerPage> => {
-  const conds = filterConditions(userId, args.filter ?? {});
-  if (args.cursor) {
-    const c = decodeCursor(args.cursor);
-    conds.push(
-      or(
-        gt(ledgerRows.time, c.time),
-        and(eq(ledgerRows.time, c.time), gt(ledgerRows.seq, c.seq)),
-        and(eq(ledgerRows.time, c.time), eq(ledgerRows.seq, c.seq), gt(ledgerRows.id, c.id)),
-      )!,
-    );
-  }
-  // Plain SQL rather than the query builder's row mapping: half the CPU per page (measured).
-  const rows = await executePrepared<RawRow>(
-    db,
-    sql`select ${PAGE_COLUMNS} from ${ledgerRows} where ${and(...conds)} order by ${ledgerRows.time}, ${ledgerRows.seq}, ${ledgerRows.id} limit ${args.limit + 1}`,
-  );
+  const rows = await executePrepared<LedgerPageRow & { seq: number }>(db, ledgerPageSql(userId, args));
   const more = rows.length > args.limit;
-  const page = more ? rows.slice(0, args.limit) : rows;
-  const last = page[page.length - 1];
+  if (more) rows.length = args.limit;
+  const last = rows[rows.length - 1];
+  for (const r of rows) {
+    // PGlite hands jsonb over as text.
+    if (typeof r.priceSources === "string") r.priceSources = JSON.parse(r.priceSources);
+    if (typeof r.warnings === "string") r.warnings = JSON.parse(r.warnings);
+  }
   return {
-    rows: page.map(fromRaw),
+    rows,
     nextCursor:
       more && last
         ? encodeCursor({ time: new Date(last.time), seq: Number(last.seq), id: last.id })

@@ -110,7 +110,7 @@ export const run = async (
     const secretsOf = commons.length > 0 ? (await import("../config.ts")).secretsOf : () => [];
     const redact = createRedactor(commons.flatMap((c) => secretsOf(c.config)));
     if (error instanceof UserInputError) {
-      err(`lotwise: ${redact(error.message)}\n`);
+      err(`${error.located ? "" : "lotwise: "}${redact(error.message)}\n`);
       return error.exitCode;
     }
     // A file-system problem is the user's to fix: a sentence naming the path, exit 2.

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { parseWalletSpec } from "../../chains/registry.ts";
 import { bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { importAccounts, importRecords, ledgerRows, wallets } from "../../db/schema/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
+import { DECLARED_FAMILY } from "./accounts.ts";
 import type { ImportRecord } from "./types.ts";
 
 /** Ids per `IN (…)` list (bind-parameter headroom). */
@@ -45,17 +46,28 @@ const EXCHANGES = new Set(["coinbase", "kraken", "gemini", "robinhood"]);
  * Refuses an account of the wrong type: a chain wallet, an account named for another exchange
  * (`kraken:main` for a Coinbase file) or one that already holds another exchange's imports.
  */
-/** Records which family an account holds (its first import decides). */
+/** Records which family an account holds (its first import decides; a declared account takes it). */
 export const claimAccount = async (db: DbOrTx, args: { userId: number; account: string; family: string }) => {
   await db
     .insert(importAccounts)
     .values({ userId: args.userId, name: args.account, family: args.family })
-    .onConflictDoNothing();
+    .onConflictDoUpdate({
+      target: [importAccounts.userId, importAccounts.name],
+      set: { family: args.family },
+      setWhere: eq(importAccounts.family, DECLARED_FAMILY),
+    });
 };
 
 export const checkAccount = async (
   db: DbOrTx,
-  args: { userId: number; account: string; family: string; label: string },
+  args: {
+    userId: number;
+    account: string;
+    family: string;
+    label: string;
+    /** The file's format: an account holding another report of the same exchange refuses it. */
+    format?: string | undefined;
+  },
 ): Promise<void> => {
   const { account, family } = args;
   let chainKey: string | undefined;
@@ -83,10 +95,29 @@ export const checkAccount = async (
     .select()
     .from(importAccounts)
     .where(and(eq(importAccounts.userId, args.userId), eq(importAccounts.name, account)));
-  if (stored && stored.family !== family && !(family === "ledger" && stored.family === "ledger"))
+  if (stored && stored.family !== family && stored.family !== DECLARED_FAMILY)
     throw new UserInputError(
       `--account ${account} holds ${stored.family === "any" ? "tool (Koinly/CoinTracker)" : stored.family === "ledger" ? "ledger CSV" : stored.family} imports, but the file is a ${args.label}: import it into another account`,
     );
+  if (args.format && family !== "any" && family !== "ledger") {
+    // Two reports of one exchange (Coinbase's transaction history and its raw transaction report)
+    // describe the same activity under different ids: both in one account would count it twice.
+    const [other] = await db
+      .select({ format: importRecords.format })
+      .from(importRecords)
+      .where(
+        and(
+          eq(importRecords.userId, args.userId),
+          eq(importRecords.account, account),
+          ne(importRecords.format, args.format),
+        ),
+      )
+      .limit(1);
+    if (other)
+      throw new UserInputError(
+        `--account ${account} holds rows of another ${family} report (--format ${other.format}), but the file is a ${args.label}: the two describe the same activity under different ids, so one account takes one of them; import it into another account only if it covers other activity`,
+      );
+  }
 };
 
 const fingerprintOf = (r: ImportRecord) => {
@@ -126,10 +157,7 @@ export const storeImport = async (
     seen.set(r.id, r);
   }
   return db.transaction(async (tx) => {
-    await tx
-      .insert(importAccounts)
-      .values({ userId, name: account, family: args.family })
-      .onConflictDoNothing();
+    await claimAccount(tx, { userId, account, family: args.family });
     const [clash] = await tx
       .select({ id: ledgerRows.id })
       .from(ledgerRows)

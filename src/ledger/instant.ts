@@ -149,6 +149,10 @@ const twoBytes = (buf: Uint8Array, at: number): number => {
   return a >>> 0 > 9 || b >>> 0 > 9 ? 1000 : a * 10 + b;
 };
 
+/** The date part (`YYYY-MM-DD`) of the last instant `parseUtcInstantBytes` read, and its day number. */
+const lastDate = Uint8Array.from("1970-01-01", (c) => c.charCodeAt(0));
+let lastDays = 0;
+
 /**
  * The common form `YYYY-MM-DDTHH:MM:SS[.fraction]Z` read straight from bytes `buf[s, e)` into
  * `into` (no string, no new object): the same instant `parseInstant` gives for that text.
@@ -160,17 +164,36 @@ export const parseUtcInstantBytes = (buf: Uint8Array, s: number, e: number, into
   if (n < 20 || n > 30 || buf[s + n - 1] !== 90) return false; // ...Z
   if (buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s + 10] !== 84) return false; // - - T
   if (buf[s + 13] !== 58 || buf[s + 16] !== 58) return false; // : :
-  const century = twoBytes(buf, s);
-  const yy = twoBytes(buf, s + 2);
-  const mo = twoBytes(buf, s + 5);
-  const d = twoBytes(buf, s + 8);
+  // Rows in time order mostly share the previous row's date: its bytes and day number are kept.
+  let days: number;
+  if (
+    buf[s] === lastDate[0] &&
+    buf[s + 1] === lastDate[1] &&
+    buf[s + 2] === lastDate[2] &&
+    buf[s + 3] === lastDate[3] &&
+    buf[s + 5] === lastDate[5] &&
+    buf[s + 6] === lastDate[6] &&
+    buf[s + 8] === lastDate[8] &&
+    buf[s + 9] === lastDate[9]
+  ) {
+    days = lastDays;
+  } else {
+    const century = twoBytes(buf, s);
+    const yy = twoBytes(buf, s + 2);
+    const mo = twoBytes(buf, s + 5);
+    const d = twoBytes(buf, s + 8);
+    // A non-digit makes twoBytes 1000: every range test below fails.
+    if (century > 99 || yy > 99 || mo < 1 || mo > 12 || d < 1) return false;
+    const y = century * 100 + yy;
+    if (d > daysInMonth(y, mo)) return false;
+    days = daysFromCivil(y, mo, d);
+    for (let k = 0; k < 10; k++) lastDate[k] = buf[s + k]!;
+    lastDays = days;
+  }
   const h = twoBytes(buf, s + 11);
   const mi = twoBytes(buf, s + 14);
   const sec = twoBytes(buf, s + 17);
-  // A non-digit makes twoBytes 1000: every range test below fails.
-  if (century > 99 || yy > 99 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
-  const y = century * 100 + yy;
-  if (d > daysInMonth(y, mo)) return false;
+  if (h > 23 || mi > 59 || sec > 59) return false;
   let ns = 0;
   if (n > 20) {
     // `.` then 1-9 digits, then the final Z.
@@ -183,7 +206,6 @@ export const parseUtcInstantBytes = (buf: Uint8Array, s: number, e: number, into
     }
     ns = frac * 10 ** (9 - (n - 21));
   } else if (buf[s + 19] !== 90) return false;
-  const days = daysFromCivil(y, mo, d);
   into.ms = ((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + Math.floor(ns / 1_000_000);
   into.ns = ns % 1_000_000;
   return true;
@@ -207,9 +229,36 @@ export const explainInstant = (s: string): string => {
 /** Orders instants: negative when `a` is earlier. */
 export const compareInstants = (a: Instant, b: Instant): number => a.ms - b.ms || a.ns - b.ns;
 
+/** `YYYY-MM-DDT` of the last day `isoMs` formatted (instants in a ledger share days). */
+let isoDay = Number.NaN;
+let isoDayText = "";
+const DAY_MS = 86_400_000;
+/** 10000-01-01T00:00:00Z: later instants (and those before 1970) take `toISOString`. */
+const ISO_FAST_END_MS = 253_402_300_800_000;
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/** `new Date(ms).toISOString()`, without a Date for instants from 1970 to 9999. */
+const isoMs = (ms: number): string => {
+  if (!(ms >= 0 && ms < ISO_FAST_END_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) {
+    const d = civilFromDays(day);
+    isoDay = day;
+    isoDayText = `${String(Math.floor(d / 10000)).padStart(4, "0")}-${pad2(Math.floor(d / 100) % 100)}-${pad2(d % 100)}T`;
+  }
+  let rest = ms - day * DAY_MS;
+  const milli = rest % 1000;
+  rest = (rest - milli) / 1000;
+  const sec = rest % 60;
+  rest = (rest - sec) / 60;
+  const min = rest % 60;
+  const hour = (rest - min) / 60;
+  return `${isoDayText}${pad2(hour)}:${pad2(min)}:${pad2(sec)}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+};
+
 /** `2025-01-01T00:00:00.000Z`-style text, with up to 9 fraction digits when `ns` is set. */
 export const formatInstant = (t: Instant): string => {
-  const base = new Date(t.ms).toISOString(); // …T00:00:00.000Z
+  const base = isoMs(t.ms); // …T00:00:00.000Z
   if (t.ns === 0) return base;
   return `${base.slice(0, -1)}${String(t.ns).padStart(6, "0").replace(/0+$/, "")}Z`;
 };

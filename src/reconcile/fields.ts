@@ -52,7 +52,7 @@ export const parseFormDate = (text: string): string | Problem => {
 
 /**
  * A USD amount: a plain decimal, optionally with a leading `$` and thousands separators
- * (`$1,234.56`), and a leading `-` when `negative` is allowed. Returns a plain decimal string
+ * (`$1,234.56`), and a leading `-` (or accounting parentheses, `(5.00)`) when `negative` is allowed. Returns a plain decimal string
  * (`-1234.56`), exactly as precise as written (trailing zeros kept: they tell whether the broker
  * wrote cents).
  */
@@ -62,6 +62,10 @@ export const parseUsd = (text: string, options: { negative?: boolean } = {}): st
   if (s.startsWith("-")) {
     neg = true;
     s = s.slice(1).trim();
+  } else if (s.startsWith("(") && s.endsWith(")")) {
+    // Accounting notation for a loss: `(5.00)`, `($1,234.56)`.
+    neg = true;
+    s = s.slice(1, -1).trim();
   }
   if (s.startsWith("$")) s = s.slice(1).trim();
   if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replaceAll(",", "");
@@ -78,8 +82,11 @@ export const parseUsd = (text: string, options: { negative?: boolean } = {}): st
   return s;
 };
 
-/** A positive plain decimal of units with at most 18 decimals. */
-export const parseUnits = (text: string): string | Problem => {
+/**
+ * A positive plain decimal of units with at most 18 decimals (zero too with `allowZero`: box 12a,
+ * units transferred in, may say 0).
+ */
+export const parseUnits = (text: string, options: { allowZero?: boolean } = {}): string | Problem => {
   const s = text.trim();
   if (!PLAIN.test(s)) {
     if (s.startsWith("-")) return { problem: `"${text}" is negative; units are positive` };
@@ -92,7 +99,8 @@ export const parseUnits = (text: string): string | Problem => {
   if (dot >= 0 && s.length - dot - 1 > MAX_UNIT_DECIMALS)
     return { problem: `"${text}" has more than ${MAX_UNIT_DECIMALS} decimal places` };
   const out = stripZeros(s);
-  if (!/[1-9]/.test(out)) return { problem: `"${text}" is zero; units are positive` };
+  if (!/[1-9]/.test(out))
+    return options.allowZero ? "0" : { problem: `"${text}" is zero; units are positive` };
   return out;
 };
 
@@ -122,7 +130,10 @@ export const usdToCents = (text: string): Cents => {
   return neg ? -c : c;
 };
 
-/** Whether a USD amount was written in whole dollars (no decimal point): a broker may have rounded it. */
+/**
+ * Whether a USD amount was written in whole dollars (no decimal point): a broker may have rounded
+ * it. `10.00` says the broker reports cents (Coinbase writes every amount so), so it is exact.
+ */
 export const isWholeDollars = (text: string): boolean => !text.includes(".");
 
 /** Whether `s` has an ASCII control character (never part of a name or id; the store uses two as separators). */

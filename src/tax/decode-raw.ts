@@ -31,7 +31,21 @@ export type DecodedRaw = {
   /** Fraction digits needed by the quantities and by the USD amounts. */
   quantityDigits: number;
   usdDigits: number;
+  /**
+   * The amounts' digits as integers, by `AMOUNT_*` slot: exact when the cell has at most 15
+   * digits, else -1 (then `scaledCell` reads the cell); 0 for an empty cell.
+   */
+  mantissas: Float64Array;
+  /** The amounts' fraction digits, by `AMOUNT_*` slot. */
+  fractions: Int32Array;
 };
+
+/** Slots of `DecodedRaw.mantissas` and `fractions`. */
+export const AMOUNT_OUT = 0;
+export const AMOUNT_IN = 1;
+export const AMOUNT_USD = 2;
+export const AMOUNT_FEE = 3;
+export const AMOUNT_FEE_USD = 4;
 
 /** Cell positions of the columns the engine reads (-1 when the file has no such column). */
 export type ColumnIndex = Record<
@@ -101,8 +115,14 @@ const typeOf = (c: RawCells, i: number): LedgerRowType | undefined => {
   return undefined;
 };
 
+/** Digits of the last cell `decimalDigits` accepted, as an integer; -1 past 15 digits. */
+let mantissa = 0;
+/** Digits an integer in a double holds exactly, whatever they are. */
+const EXACT_DIGITS = 15;
+
 /**
- * Checks a decimal cell: plain (`digits[.digits]`) and, when `positive`, non-zero.
+ * Checks a decimal cell: plain (`digits[.digits]`) and, when `positive`, non-zero. Leaves its
+ * digits as an integer in `mantissa` (-1 when there are more than 15).
  * @returns its fraction digits, or -1 when it is not acceptable.
  */
 const decimalDigits = (c: RawCells, i: number, positive: boolean): number => {
@@ -111,13 +131,16 @@ const decimalDigits = (c: RawCells, i: number, positive: boolean): number => {
   const e = c.ends[i]!;
   let k = s;
   let nonZero = false;
+  let m = 0;
   while (k < e) {
     const b = buf[k]!;
     if (b < 48 || b > 57) break;
     if (b !== 48) nonZero = true;
+    m = m * 10 + (b - 48);
     k++;
   }
   if (k === s) return -1;
+  let digits = k - s;
   let frac = 0;
   if (k < e) {
     if (buf[k] !== 46 || k + 1 === e) return -1;
@@ -125,9 +148,12 @@ const decimalDigits = (c: RawCells, i: number, positive: boolean): number => {
       const b = buf[k]!;
       if (b < 48 || b > 57) return -1;
       if (b !== 48) nonZero = true;
+      m = m * 10 + (b - 48);
       frac++;
     }
+    digits += frac;
   }
+  mantissa = digits <= EXACT_DIGITS ? m : -1;
   return positive && !nonZero ? -1 : frac;
 };
 
@@ -167,7 +193,9 @@ export const scaledCell = (c: RawCells, i: number, scale: number): bigint => {
 
 /**
  * Shares one string per distinct name (wallet, asset, subtype): looked up by the bytes, so a
- * repeated name costs no allocation.
+ * repeated name costs no allocation. The hash reads the length and the first and last bytes only
+ * (names differ there: `ethereum:0x1111…`, `coinbase:main`); the bytes are then compared whole,
+ * which also proves a known name ASCII.
  */
 const createNames = () => {
   const table = new Map<number, { bytes: Buffer; text: string }[]>();
@@ -176,21 +204,19 @@ const createNames = () => {
     const { buf } = c;
     const s = c.starts[i]!;
     const e = c.ends[i]!;
-    let h = 0x811c9dc5 | 0;
-    for (let k = s; k < e; k++) {
-      const b = buf[k]!;
-      if (b >= 0x80) return undefined;
-      h = Math.imul(h ^ b, 0x01000193);
-    }
+    const n = e - s;
+    let h = Math.imul(n, 0x01000193) ^ buf[s]!;
+    for (let k = e > s + 8 ? e - 8 : s + 1; k < e; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
     const bucket = table.get(h);
     if (bucket !== undefined) {
       next: for (const entry of bucket) {
         const bytes = entry.bytes;
-        if (bytes.length !== e - s) continue;
-        for (let k = 0; k < bytes.length; k++) if (bytes[k] !== buf[s + k]) continue next;
+        if (bytes.length !== n) continue;
+        for (let k = 0; k < n; k++) if (bytes[k] !== buf[s + k]) continue next;
         return entry.text;
       }
     }
+    for (let k = s; k < e; k++) if (buf[k]! >= 0x80) return undefined;
     const entry = { bytes: Buffer.from(buf.subarray(s, e)), text: buf.toString("latin1", s, e) };
     if (bucket) bucket.push(entry);
     else table.set(h, [entry]);
@@ -231,17 +257,45 @@ export const createRawDecoder = () => {
     subtype: undefined,
     quantityDigits: 0,
     usdDigits: 0,
+    mantissas: new Float64Array(5),
+    fractions: new Int32Array(5),
   };
+  const mantissas = out.mantissas;
+  const fractions = out.fractions;
 
-  /** -1: broken; else max fraction digits so far (`acc`). */
-  const pair = (c: RawCells, need: Need, assetCol: number, qtyCol: number, acc: number): number => {
+  /** -1: broken; else max fraction digits so far (`acc`). Records the amount in `slot`. */
+  const pair = (
+    c: RawCells,
+    need: Need,
+    assetCol: number,
+    qtyCol: number,
+    acc: number,
+    slot: number,
+  ): number => {
     const hasAsset = !isEmpty(c, assetCol);
     const hasQty = !isEmpty(c, qtyCol);
+    mantissas[slot] = 0;
+    fractions[slot] = 0;
     if (need === "forbidden") return hasAsset || hasQty ? -1 : acc;
     if (need === "required" && !(hasAsset && hasQty)) return -1;
     if (!hasQty) return acc;
     const d = decimalDigits(c, qtyCol, true);
-    return d < 0 ? -1 : Math.max(acc, d);
+    if (d < 0) return -1;
+    mantissas[slot] = mantissa;
+    fractions[slot] = d;
+    return Math.max(acc, d);
+  };
+
+  /** Checks an optional non-negative amount cell into `slot`: its fraction digits, -1 when broken. */
+  const amount = (c: RawCells, col: number, slot: number): number => {
+    mantissas[slot] = 0;
+    fractions[slot] = 0;
+    if (isEmpty(c, col)) return 0;
+    const d = decimalDigits(c, col, false);
+    if (d < 0) return -1;
+    mantissas[slot] = mantissa;
+    fractions[slot] = d;
+    return d;
   };
 
   const decode = (c: RawCells, col: ColumnIndex): DecodedRaw | undefined => {
@@ -260,37 +314,40 @@ export const createRawDecoder = () => {
       instant.ms = t.ms;
       instant.ns = t.ns;
     }
-    const [outNeed, inNeed, usdNeed, toNeed] = SHAPES[type];
-    let q = pair(c, outNeed, col.outAsset, col.outQuantity, 0);
+    const shape = SHAPES[type];
+    const outNeed = shape[0];
+    const inNeed = shape[1];
+    let q = pair(c, outNeed, col.outAsset, col.outQuantity, 0, AMOUNT_OUT);
     if (q < 0) return undefined;
-    q = pair(c, inNeed, col.inAsset, col.inQuantity, q);
+    q = pair(c, inNeed, col.inAsset, col.inQuantity, q, AMOUNT_IN);
     if (q < 0) return undefined;
-    let u = 0;
-    if (isEmpty(c, col.usdValue)) {
-      if (usdNeed === "required") return undefined;
-    } else {
-      u = decimalDigits(c, col.usdValue, false);
-      if (u < 0) return undefined;
-    }
+    if (shape[2] === "required" && isEmpty(c, col.usdValue)) return undefined;
+    let u = amount(c, col.usdValue, AMOUNT_USD);
+    if (u < 0) return undefined;
     const hasFeeAsset = !isEmpty(c, col.feeAsset);
     const hasFeeQty = !isEmpty(c, col.feeQuantity);
     const hasFeeUsd = !isEmpty(c, col.feeUsd);
     let feeAsset: string | undefined;
+    mantissas[AMOUNT_FEE] = 0;
+    fractions[AMOUNT_FEE] = 0;
+    mantissas[AMOUNT_FEE_USD] = 0;
+    fractions[AMOUNT_FEE_USD] = 0;
     if (hasFeeAsset || hasFeeQty || hasFeeUsd) {
       feeAsset = name(c, col.feeAsset);
       if (feeAsset === undefined || !hasFeeUsd) return undefined;
       if (feeAsset !== "USD" && !hasFeeQty) return undefined;
       if (hasFeeQty) {
-        const d = decimalDigits(c, col.feeQuantity, false);
+        const d = amount(c, col.feeQuantity, AMOUNT_FEE);
         if (d < 0) return undefined;
         q = Math.max(q, d);
       }
-      const d = decimalDigits(c, col.feeUsd, false);
+      const d = amount(c, col.feeUsd, AMOUNT_FEE_USD);
       if (d < 0) return undefined;
       u = Math.max(u, d);
     } else if (type === "fee") {
       return undefined;
     }
+    const toNeed = shape[3];
     const hasTo = !isEmpty(c, col.toWallet);
     if ((toNeed === "required" && !hasTo) || (toNeed === "forbidden" && hasTo)) return undefined;
     const outAsset = outNeed === "forbidden" ? undefined : name(c, col.outAsset);

@@ -80,6 +80,12 @@ export type EngineOptions = {
   washSale?: WashSaleOptions | undefined;
   /** Keep only the per-year totals: no Form 8949 row of a lot reaches the sink (faster). */
   totalsOnly?: boolean | undefined;
+  /**
+   * Years before this one keep only their totals, as with `totalsOnly`: no Form 8949 row of a
+   * lot and no gift of those years reaches the sink (a report that only needs their carryover).
+   * @defaultValue `fromYear` (every reported year gets its rows)
+   */
+  rowsFromYear?: number | undefined;
 };
 
 /** A warning with its `yyyymmdd` date, so each year reports those raised up to its end. */
@@ -119,6 +125,7 @@ const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustment
 export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const { strict, fromYear, toYear, dateOf, source, sink } = options;
   const totalsOnly = options.totalsOnly ?? false;
+  const rowsFromYear = options.rowsFromYear ?? fromYear;
   let quantityScale = options.quantityScale;
   let usdScale = options.usdScale;
   const before = lotOrder(options.method);
@@ -212,6 +219,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   let date = 0;
   let year = 0;
   let inRange = false;
+  /** The current year's rows stop at its totals (`totalsOnly`, or a year before `rowsFromYear`). */
+  let rowless = totalsOnly;
   let yearTotals: { short: PartTotals; long: PartTotals } = { short: emptyTotals(), long: emptyTotals() };
   let sel: { asset: string; selection: Selection } | undefined;
 
@@ -391,17 +400,17 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       made ? made.push({ row: r, lot, units }) : emit(r);
     const sold = dateText(date);
     const whole = takes.length === 1 && shortfall === 0n;
+    const cents = usdPerCent === 1n;
+    const share = whole ? 0n : cents ? quantity : quantity * usdPerCent;
     for (const t of takes) {
       const lot = t.lot;
       const basis =
         t.quantity === lot.quantity
           ? divRoundHalfUp(lot.basis, usdPerCent)
-          : divRoundHalfUp(lot.basis * t.quantity, lot.quantity * usdPerCent);
-      const p = whole
-        ? divRoundHalfUp(proceeds, usdPerCent)
-        : divRoundHalfUp(proceeds * t.quantity, quantity * usdPerCent);
+          : divRoundHalfUp(lot.basis * t.quantity, cents ? lot.quantity : lot.quantity * usdPerCent);
+      const p = whole ? divRoundHalfUp(proceeds, usdPerCent) : divRoundHalfUp(proceeds * t.quantity, share);
       const long = isLongTerm(lot.date, date);
-      if (totalsOnly && made === undefined) {
+      if (rowless && made === undefined) {
         // No row reaches the sink: only the year's totals move.
         const part = long ? yearTotals.long : yearTotals.short;
         part.proceeds += p;
@@ -478,7 +487,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     adjustBalance(wallet, asset, -quantity);
     if (shortfall > 0n)
       shortfallOf("out_quantity", wallet, asset, quantity, held, shortfall, "have no basis");
-    if (!inRange) return;
+    if (!inRange || year < rowsFromYear) return;
     const given = dateText(date);
     for (const t of takes) {
       sink.gift(year, {
@@ -599,6 +608,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     if (y !== year) {
       year = y;
       inRange = year >= fromYear && year <= toYear;
+      rowless = totalsOnly || year < rowsFromYear;
       if (inRange) yearTotals = totalsOf(year);
     }
     sel = r.lots === undefined ? undefined : selectionFor(r, r.lots);

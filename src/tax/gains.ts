@@ -86,6 +86,7 @@ const createEngine = (
     openLots: options.openLots,
     washSale: options.washSale,
     totalsOnly: options.totalsOnly,
+    rowsFromYear: options.rowsFromYear,
   });
 
 /** Whether a row falls after `options.until` (validated, never applied). */

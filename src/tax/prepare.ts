@@ -16,7 +16,18 @@ import type { Instant } from "../ledger/instant.ts";
 import { ledgerError, type RawLedgerRecord } from "../ledger/read.ts";
 import { type LedgerRow, type LedgerRowType, USD } from "../ledger/types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, checkLedgerRow, parseLotsCell } from "../ledger/validate.ts";
-import { type ColumnIndex, columnIndexOf, createRawDecoder, scaledCell } from "./decode-raw.ts";
+import {
+  AMOUNT_FEE,
+  AMOUNT_FEE_USD,
+  AMOUNT_IN,
+  AMOUNT_OUT,
+  AMOUNT_USD,
+  type ColumnIndex,
+  columnIndexOf,
+  createRawDecoder,
+  type DecodedRaw,
+  scaledCell,
+} from "./decode-raw.ts";
 import { createIdIndex } from "./id-index.ts";
 
 /** A row ready for the engine. Cash (`USD`) legs are dropped: `outAsset` etc. are digital assets. */
@@ -105,6 +116,15 @@ const digital = (asset: string | undefined): string | undefined =>
 
 const maxFraction = (a: number, v: string | undefined): number =>
   v === undefined || v === "" ? a : Math.max(a, fractionDigits(v));
+
+/** A decoded amount in units of 10^-scale: from its digits when they fit a double exactly. */
+const amountOf = (d: DecodedRaw, slot: number, raw: RawLedgerRecord, col: number, scale: number): bigint => {
+  const m = d.mantissas[slot]!;
+  if (m === 0) return 0n;
+  if (m < 0) return scaledCell(raw, col, scale);
+  const f = d.fractions[slot]!;
+  return f === scale ? BigInt(m) : BigInt(m) * pow10(scale - f);
+};
 
 /**
  * @param onRescale - called before the scales grow, with the new scales, so the caller can scale
@@ -208,13 +228,15 @@ export const createRowPreparer = (
     r.type = d.type;
     r.wallet = d.wallet;
     r.outAsset = outAsset;
-    r.outQuantity = outAsset === undefined ? 0n : scaledCell(raw, col.outQuantity, quantityScale);
+    r.outQuantity =
+      outAsset === undefined ? 0n : amountOf(d, AMOUNT_OUT, raw, col.outQuantity, quantityScale);
     r.inAsset = inAsset;
-    r.inQuantity = inAsset === undefined ? 0n : scaledCell(raw, col.inQuantity, quantityScale);
-    r.usd = scaledCell(raw, col.usdValue, usdScale);
+    r.inQuantity = inAsset === undefined ? 0n : amountOf(d, AMOUNT_IN, raw, col.inQuantity, quantityScale);
+    r.usd = amountOf(d, AMOUNT_USD, raw, col.usdValue, usdScale);
     r.feeAsset = feeAsset;
-    r.feeQuantity = feeAsset === undefined ? 0n : scaledCell(raw, col.feeQuantity, quantityScale);
-    r.feeUsd = scaledCell(raw, col.feeUsd, usdScale);
+    r.feeQuantity =
+      feeAsset === undefined ? 0n : amountOf(d, AMOUNT_FEE, raw, col.feeQuantity, quantityScale);
+    r.feeUsd = amountOf(d, AMOUNT_FEE_USD, raw, col.feeUsd, usdScale);
     r.toWallet = d.toWallet;
     r.lots = undefined;
     r.subtype = d.subtype ?? "";

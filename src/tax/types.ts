@@ -79,6 +79,13 @@ export type GainsOptions = {
    * summaries are the same; a planner that needs Schedule D alone skips building a million rows).
    */
   totalsOnly?: boolean | undefined;
+  /**
+   * Years before this one are computed for their totals only (as with `totalsOnly`): no Form
+   * 8949 row of a lot and no gift of those years reaches the sink or the result. For a report of
+   * later years that computes earlier ones only for the capital loss carryover.
+   * @defaultValue `fromYear`
+   */
+  rowsFromYear?: number | undefined;
 };
 
 /** See src/tax/wash.ts. */

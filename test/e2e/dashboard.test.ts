@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Anvil, rpcCall, startAnvil } from "../anvil.ts";
+import { type Anvil, rpcCall, sendAt, startAnvil } from "../anvil.ts";
 import { ARTIFACTS, launchBrowser } from "../browser.ts";
 import { runCli } from "../cli.ts";
 import { pdfText, renderedPageCount } from "../poppler.ts";
@@ -67,18 +67,9 @@ let dir: string;
 let browser: Browser;
 let serve: LotwiseProcess | undefined;
 
-/** Sends and waits until the transaction is mined, so the next timestamp cannot land in its block. */
-const send = async (from: string, to: string, wei: bigint, time: string) => {
-  await rpcCall(anvil.url, "evm_setNextBlockTimestamp", [at(time)]);
-  const hash = await rpcCall<string>(anvil.url, "eth_sendTransaction", [
-    { from, to, value: `0x${wei.toString(16)}`, gasPrice: "0x0", gas: "0x5208" },
-  ]);
-  for (let i = 0; i < 200; i++) {
-    if (await rpcCall(anvil.url, "eth_getTransactionReceipt", [hash])) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`anvil did not mine ${hash}`);
-};
+/** Mined at `time` before the next one is sent (see `sendAt`). */
+const send = (from: string, to: string, wei: bigint, time: string) =>
+  sendAt(anvil.url, { from, to, value: wei }, at(time));
 
 /** Screenshots of the current page at laptop and phone widths. */
 const shoot = async (page: Page, name: string) => {

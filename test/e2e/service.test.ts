@@ -13,7 +13,7 @@ import { replaceSourcePrices } from "../../src/prices/cache.ts";
 import { addRule } from "../../src/review/decisions.ts";
 import { getRun, startSyncRun } from "../../src/sync/runs.ts";
 import { createSyncDispatcher } from "../../workers/flow.ts";
-import { type Anvil, rpcCall, startAnvil } from "../anvil.ts";
+import { type Anvil, rpcCall, sendAt, startAnvil } from "../anvil.ts";
 import { runCli } from "../cli.ts";
 import { type Snapshot, snapshotRows } from "../evm-harness.ts";
 import { startFaultProxy } from "../fault-proxy.ts";
@@ -55,12 +55,9 @@ let cleanLedger: unknown[];
 const procs: LotwiseProcess[] = [];
 const databases: Database[] = [];
 
-const send = async (from: string, to: string, wei: bigint, time: string) => {
-  await rpcCall(anvil.url, "evm_setNextBlockTimestamp", [at(time)]);
-  await rpcCall(anvil.url, "eth_sendTransaction", [
-    { from, to, value: `0x${wei.toString(16)}`, gasPrice: "0x0", gas: "0x5208" },
-  ]);
-};
+/** Mined at `time` before the next one is sent (see `sendAt`). */
+const send = (from: string, to: string, wei: bigint, time: string) =>
+  sendAt(anvil.url, { from, to, value: wei }, at(time));
 
 const writeConfig = (name: string, extra: Record<string, unknown>) => {
   const file = path.join(dir, name);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { cents, diffUsd, fromCents, usd } from "./format.ts";
-import { parsePaste } from "./paste.ts";
+import { chainNames, parsePaste } from "./paste.ts";
 
 const A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const SOL = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
@@ -50,5 +50,32 @@ describe("amounts as the API sends them", () => {
     expect(diffUsd("-250.10", "4000")).toBe("-4250.10");
     expect(cents("-0.5")).toBe(-50n);
     expect(fromCents(-5n)).toBe("-0.05");
+  });
+});
+
+describe("chain names from the server's list", () => {
+  const names = chainNames([
+    { id: "ethereum", name: "Ethereum", chainId: 1, viemName: "mainnet" },
+    { id: "evm:56", name: "BNB Smart Chain", chainId: 56, viemName: "bsc" },
+    { id: "solana", name: "Solana", chainId: null, viemName: null },
+  ]);
+  test("any name viem knows resolves to lotwise's id, prefixed or as the bare-address chain", () => {
+    const items = parsePaste(`bsc:${A}\nBSC:${A.toLowerCase()}\nevm:1:${A}\n${A}`, "BNB Smart Chain", names);
+    expect(items.map((i) => [i.spec, i.problem])).toEqual([
+      [`evm:56:${A}`, undefined],
+      [undefined, "repeated above"],
+      [`ethereum:${A}`, undefined],
+      [undefined, "repeated above"],
+    ]);
+  });
+  test("a name no chain has is refused, for prefixes and for the bare-address chain", () => {
+    expect(parsePaste(`moon:${A}`, "ethereum", names)[0]!.problem).toBe(
+      "unknown chain 'moon' (a short name, evm:<id>, solana, or any chain viem knows)",
+    );
+    expect(parsePaste(A, "ethereun", names)[0]!.problem).toBe(
+      "unknown chain 'ethereun' for bare 0x addresses",
+    );
+    // A chain id viem does not know is still a generic EVM chain on the server.
+    expect(parsePaste(`evm:999999:${A}`, "", names)[0]!.spec).toBe(`evm:999999:${A}`);
   });
 });

@@ -19,7 +19,35 @@ const BASE58 = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
 export const KNOWN_CHAINS = ["ethereum", "base", "arbitrum", "optimism", "polygon", "solana"] as const;
 const CHAIN = /^(ethereum|base|arbitrum|optimism|polygon|solana|evm:\d{1,12})$/i;
 
-export const parsePaste = (text: string, evmChain: string): PastedItem[] => {
+/** Lower-cased chain name → lotwise chain id (`bsc` → `evm:56`), from `GET /v1/chains`. */
+export type ChainNames = ReadonlyMap<string, string>;
+
+/**
+ * Every name the server accepts for each chain: its id, viem's export name, its display name and
+ * `evm:<chainId>`, lower-cased (the server compares case-insensitively).
+ */
+export const chainNames = (
+  chains: readonly { id: string; name: string; chainId: number | null; viemName: string | null }[],
+): ChainNames => {
+  const out = new Map<string, string>();
+  for (const c of chains) {
+    for (const n of [c.id, c.viemName, c.name, c.chainId !== null ? `evm:${c.chainId}` : null])
+      if (n && !out.has(n.toLowerCase())) out.set(n.toLowerCase(), c.id);
+  }
+  return out;
+};
+
+/**
+ * The lotwise chain id of a typed chain name: from `names` when the server's list has loaded
+ * (any chain viem knows), else the short names and `evm:<id>` only.
+ */
+const chainOf = (typed: string, names: ChainNames | undefined): string | undefined => {
+  const lower = typed.trim().toLowerCase();
+  if (names) return names.get(lower) ?? (/^evm:\d{1,12}$/.test(lower) ? lower : undefined);
+  return CHAIN.test(lower) ? lower : undefined;
+};
+
+export const parsePaste = (text: string, evmChain: string, names?: ChainNames): PastedItem[] => {
   const items = text
     .split(/[\s,;]+/)
     .map((s) => s.trim())
@@ -31,18 +59,23 @@ export const parsePaste = (text: string, evmChain: string): PastedItem[] => {
     const chain = prefixed ? input.slice(0, i).toLowerCase() : undefined;
     const address = prefixed ? input.slice(i + 1) : input;
     let item: PastedItem;
-    if (chain !== undefined && !CHAIN.test(chain))
+    const resolved = chain !== undefined ? chainOf(chain, names) : undefined;
+    if (chain !== undefined && resolved === undefined)
       item = {
         input,
-        problem: `unknown chain '${chain}' (ethereum, base, arbitrum, optimism, polygon, evm:<id>, solana)`,
+        problem: names
+          ? `unknown chain '${chain}' (a short name, evm:<id>, solana, or any chain viem knows)`
+          : `unknown chain '${chain}' (ethereum, base, arbitrum, optimism, polygon, evm:<id>, solana)`,
       };
     else if (EVM.test(address)) {
-      const c = chain ?? evmChain.trim().toLowerCase();
+      const c = resolved ?? (evmChain.trim() ? chainOf(evmChain, names) : undefined);
       if (c === "solana") item = { input, problem: "a 0x address is not a Solana address" };
-      else if (!c || !CHAIN.test(c)) item = { input, problem: "choose the EVM chain of bare 0x addresses" };
+      else if (!evmChain.trim() && resolved === undefined)
+        item = { input, problem: "choose the EVM chain of bare 0x addresses" };
+      else if (!c) item = { input, problem: `unknown chain '${evmChain.trim()}' for bare 0x addresses` };
       else item = { input, spec: `${c}:${address}`, family: "evm", chain: c };
     } else if (BASE58.test(address)) {
-      if (chain && chain !== "solana")
+      if (chain && resolved !== "solana")
         item = { input, problem: `a base58 key is a Solana address, not ${chain}` };
       else item = { input, spec: `solana:${address}`, family: "solana", chain: "solana" };
     } else if (address.startsWith("0x"))

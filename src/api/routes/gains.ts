@@ -117,10 +117,10 @@ export const registerGains: RegisterRoutes = (app, ctx) => {
       },
     },
     async (request) => {
-      const g = await ctx.gainsCache.get(request.userId, gainsOptionsOf(request.query));
+      const g = await ctx.gainsCache.summary(request.userId, gainsOptionsOf(request.query));
       return {
         summary: summaryJson(g.summary) as z.infer<typeof Summary>,
-        form8949Rows: g.form8949.length,
+        form8949Rows: g.form8949Rows,
         ledgerRows: g.ledgerRows,
         cached: g.cached,
       };

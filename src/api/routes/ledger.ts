@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ledgerRows } from "../../../db/schema/index.ts";
 import { importLedgerRows } from "../../books/imports.ts";
-import { queryLedgerPage, type StoredLedgerRow } from "../../books/query.ts";
+import { queryLedgerPage } from "../../books/query.ts";
 import { loadLedgerRows } from "../../books/store.ts";
 import { parseLedgerCsv } from "../../ledger/read.ts";
 import { LEDGER_ROW_TYPES, type LedgerRow } from "../../ledger/types.ts";
@@ -37,29 +37,6 @@ const Row = z
     origin: z.string().describe("chain, or import:<name>"),
   })
   .meta({ id: "LedgerRow" });
-
-const toRow = (r: StoredLedgerRow): z.infer<typeof Row> => ({
-  id: r.id,
-  time: r.time,
-  type: r.type,
-  wallet: r.wallet,
-  outAsset: r.outAsset ?? null,
-  outQuantity: r.outQuantity ?? null,
-  inAsset: r.inAsset ?? null,
-  inQuantity: r.inQuantity ?? null,
-  usdValue: r.usdValue ?? null,
-  feeAsset: r.feeAsset ?? null,
-  feeQuantity: r.feeQuantity ?? null,
-  feeUsd: r.feeUsd ?? null,
-  toWallet: r.toWallet ?? null,
-  lots: r.lots ?? null,
-  subtype: r.subtype ?? null,
-  tx: r.tx ?? null,
-  note: r.note ?? null,
-  priceSources: r.priceSources,
-  warnings: r.warnings,
-  origin: r.origin,
-});
 
 const instant = z
   .string()
@@ -110,7 +87,8 @@ export const registerLedger: RegisterRoutes = (app, ctx) => {
           origin: q.origin,
         },
       });
-      return { rows: page.rows.map(toRow), nextCursor: page.nextCursor ?? null };
+      // Rows come in the response shape; the response schema validates them (and drops `seq`).
+      return { rows: page.rows, nextCursor: page.nextCursor ?? null };
     },
   );
 

@@ -1,33 +1,7 @@
-import type { ChainInfo } from "../../../chains/types.ts";
+import type { ChainListing } from "../../../chains/listing.ts";
 import type { RegisterCommand } from "./types.ts";
 
-/** One chain as `lotwise chains` shows it (also its `--json` shape). */
-export type ChainListing = {
-  /** lotwise's chain id: a short name, `evm:<chainId>` or `solana`. */
-  id: string;
-  name: string;
-  chainId: number | null;
-  /** viem's export name for it (`bsc`), for searching. */
-  viemName: string | null;
-  nativeSymbol: string;
-  /** The canonical asset the native coin is priced as (`ETH`, `BNB`), or null (never priced). */
-  pricedAs: string | null;
-  testnet: boolean;
-  multicall3: string | null;
-  explorer: string | null;
-};
-
-const listing = (c: ChainInfo, pricedAs: string | undefined): ChainListing => ({
-  id: c.id,
-  name: c.name,
-  chainId: c.chainId ?? null,
-  viemName: c.viemName ?? null,
-  nativeSymbol: c.nativeSymbol,
-  pricedAs: pricedAs ?? null,
-  testnet: Boolean(c.testnet),
-  multicall3: c.multicall3?.address ?? null,
-  explorer: c.explorer?.url ?? null,
-});
+export type { ChainListing };
 
 export const register: RegisterCommand = (program, runtime) => {
   program
@@ -37,30 +11,15 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--search <text>", "only chains whose name, id or viem name contains the text (implies --all)")
     .option("--json", "print JSON")
     .action(async (opts: { all?: boolean; search?: string; json?: boolean }, command) => {
-      const { knownChains, listEvmChains } = await import("../../../chains/registry.ts");
-      const { canonicalAsset } = await import("../../assets/identity.ts");
+      const { listChains } = await import("../../../chains/listing.ts");
+      const { listEvmChains } = await import("../../../chains/registry.ts");
       const common = runtime.createCommon(command);
       const options = { nativeSymbols: common.config.nativeSymbols };
-      const assetOptions = {
-        nativeSymbols: common.config.nativeSymbols,
-        tokens: common.config.assets.tokens,
-      };
-      const pricedAs = (c: ChainInfo) => {
-        const id = `${c.id}:native`;
-        const asset = canonicalAsset(id, assetOptions);
-        return asset === id ? undefined : asset;
-      };
       const all = opts.all || opts.search !== undefined;
-      let chains: ChainInfo[] = all
-        ? [...knownChains().filter((c) => c.family === "solana"), ...listEvmChains(options)]
-        : [...knownChains()];
-      if (opts.search !== undefined) {
-        const q = opts.search.toLowerCase();
-        chains = chains.filter((c) =>
-          [c.id, c.name, c.viemName ?? "", String(c.chainId ?? "")].some((s) => s.toLowerCase().includes(q)),
-        );
-      }
-      const rows = chains.map((c) => listing(c, pricedAs(c)));
+      const rows: ChainListing[] = listChains(
+        { nativeSymbols: common.config.nativeSymbols, tokens: common.config.assets.tokens },
+        { all: opts.all, search: opts.search },
+      );
       if (opts.json) {
         runtime.out(`${JSON.stringify(rows, null, 2)}\n`);
         return;

@@ -151,7 +151,7 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     const r = await lotwise("gains", "--ledger", bad, "--year", "2026", "--out", path.join(dir, "bad-out"));
     expect(r.code).toBe(2);
     expect(r.err).toBe(
-      `lotwise: ${bad}:8: time: "2026-02-30T00:00:00Z" is not a calendar date\n` +
+      `${bad}:8: time: "2026-02-30T00:00:00Z" is not a calendar date\n` +
         `${bad}:9: in_quantity: "-1" is negative; amounts are never negative\n`,
     );
   });

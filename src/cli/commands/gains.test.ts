@@ -243,7 +243,8 @@ describe("lotwise gains", () => {
     const out = fresh("out");
     const r = await lotwise(["--ledger", ledger, "--year", "2025", "--out", out]);
     expect(r.code).toBe(2);
-    expect(r.err.startsWith(`lotwise: ${ledger}${message}`)).toBe(true);
+    // Each line is exactly `FILE:LINE: column: problem` (the spec's format, no program prefix).
+    expect(r.err.startsWith(`${ledger}${message}`)).toBe(true);
     expect(r.err.split("\n")).toHaveLength(2); // one line, no stack
     expect(r.out).toBe("");
     expect(existsSync(out)).toBe(false);
@@ -332,7 +333,7 @@ describe("lotwise gains", () => {
       },
     );
     expect(failed.status).toBe(2);
-    expect(failed.stderr).toBe(`lotwise: ${bad}:2: usd_value: "1_000" is not a plain decimal number\n`);
+    expect(failed.stderr).toBe(`${bad}:2: usd_value: "1_000" is not a plain decimal number\n`);
     expect(existsSync(out)).toBe(false);
     mkdirSync(out);
     const ok = spawnSync(

@@ -394,15 +394,26 @@ export const register: RegisterCommand = (program, runtime) => {
       });
 
       // Descriptions (Form 8949 column (a)) of chain asset ids use the display rules of
-      // docs/prices.md: a configured or known symbol instead of `evm:31337:0x…`.
-      const { createAssetIdentity, assetOptionsFromConfig } = await import("../../assets/index.ts");
-      const identity = createAssetIdentity(assetOptionsFromConfig(commandCommon(command, runtime).config));
+      // docs/prices.md: a configured or known symbol instead of `evm:31337:0x…`. The asset
+      // identity module (and viem with it: about 0.3 s of start-up) is loaded only when a row
+      // has such an id; rows that arrive while it loads wait, in order, in `waiting`.
+      const config = commandCommon(command, runtime).config;
+      let displaySymbol: ((asset: string) => string) | undefined;
+      let identityLoad: Promise<void> | undefined;
+      const loadIdentity = (): Promise<void> =>
+        (identityLoad ??= import("../../assets/index.ts").then(
+          ({ createAssetIdentity, assetOptionsFromConfig }) => {
+            const identity = createAssetIdentity(assetOptionsFromConfig(config));
+            displaySymbol = (asset) => identity.displaySymbol(asset);
+          },
+        ));
       const displayNames = new Map<string, string>();
+      /** Sets the description of a row of a chain asset id (the identity is loaded). */
       const describe = (row: Form8949Row): Form8949Row => {
         if (!row.asset.includes(":")) return row;
         let name = displayNames.get(row.asset);
         if (name === undefined) {
-          name = identity.displaySymbol(row.asset);
+          name = displaySymbol!(row.asset);
           displayNames.set(row.asset, name);
         }
         if (name !== row.asset) row.description = `${row.quantity} ${name}`;
@@ -426,21 +437,40 @@ export const register: RegisterCommand = (program, runtime) => {
           }
           return f;
         };
+        /** A reported year's row, described, to its file (or the fee combiner). */
+        const deliver = (year: number, row: Form8949Row) => {
+          describe(row);
+          if (combiner?.take(year, row, feeRowIds.has(row.disposalId))) return;
+          outputs.encode(form8949.get(year)!, row);
+        };
+        /** Rows held, in order, while the asset identity loads. */
+        let waiting: [number, Form8949Row][] | undefined;
+        const flushWaiting = () => {
+          if (waiting === undefined || displaySymbol === undefined) return;
+          const rows = waiting;
+          waiting = undefined;
+          for (const [y, r] of rows) deliver(y, r);
+        };
         const files: ResettableSink = {
           form8949: (year, row) => {
-            if (year < years.from) {
-              if (earliestPrior === undefined || year < earliestPrior) earliestPrior = year;
+            // Earlier years only carry their loss carryover into the report (their rows stop at
+            // the engine's totals: `rowsFromYear`); a shortfall row may still come here.
+            if (year < years.from) return;
+            if (displaySymbol === undefined && (waiting !== undefined || row.asset.includes(":"))) {
+              if (waiting === undefined) {
+                waiting = [];
+                void loadIdentity().then(flushWaiting, () => {});
+              }
+              waiting.push([year, row]);
               return;
             }
-            describe(row);
-            if (combiner?.take(year, row, feeRowIds.has(row.disposalId))) return;
-            outputs.encode(form8949.get(year)!, row);
+            deliver(year, row);
           },
           gift: (year, gift) => {
             if (year >= years.from) outputs.write(giftsFile(year), giftLine(gift));
           },
           reset: () => {
-            earliestPrior = undefined;
+            if (waiting !== undefined) waiting.length = 0;
             combiner?.reset();
             for (const f of form8949.values()) outputs.reset(f);
             for (const f of gifts.values()) outputs.reset(f);
@@ -461,9 +491,18 @@ export const register: RegisterCommand = (program, runtime) => {
             timeZone: flags.tz,
             washSale: washSaleOption(flags.washSale),
             source: ledger ?? "stored ledger",
+            rowsFromYear: years.from,
           },
           sink,
         );
+        if (waiting !== undefined) {
+          await loadIdentity();
+          flushWaiting();
+        }
+        // The earliest year before the report with a Form 8949 row (it carried a loss over).
+        earliestPrior = report.summaries.find(
+          (s) => s.taxYear < years.from && s.shortTerm.rows + s.longTerm.rows > 0,
+        )?.taxYear;
         // The years before the report only carried their loss carryover into it.
         const prior = report.summaries.filter((s) => s.taxYear < years.from).at(-1);
         report.summaries = report.summaries.filter((s) => s.taxYear >= years.from);
@@ -474,12 +513,9 @@ export const register: RegisterCommand = (program, runtime) => {
             ledger !== undefined ? { kind: "file", path: ledger } : { kind: "rows", rows: storedRows },
             { carryoverIn, filingStatus, taxableIncome },
           );
-          for (const [year, r] of routed.results)
-            for (const row of r.form8949) {
-              describe(row);
-              if (combiner?.take(year, row, feeRowIds.has(row.disposalId))) continue;
-              outputs.encode(form8949.get(year)!, row);
-            }
+          if ([...routed.results.values()].some((r) => r.form8949.some((row) => row.asset.includes(":"))))
+            await loadIdentity();
+          for (const [year, r] of routed.results) for (const row of r.form8949) deliver(year, row);
           report.summaries = routed.summaries;
         }
         if (combiner) {

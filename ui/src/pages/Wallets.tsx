@@ -3,7 +3,7 @@ import { type FormEvent, useId, useMemo, useState } from "react";
 import { apiGet, apiSend } from "../api.ts";
 import { ErrorNote, Loading, Page, TableWrap } from "../components.tsx";
 import { dateTime } from "../format.ts";
-import { KNOWN_CHAINS, parsePaste } from "../paste.ts";
+import { chainNames, KNOWN_CHAINS, parsePaste } from "../paste.ts";
 import { SyncProgress } from "../sync.tsx";
 import type { SyncRun, Wallet } from "../types.ts";
 
@@ -13,7 +13,17 @@ const PasteForm = () => {
   const [evmChain, setEvmChain] = useState("ethereum");
   const [label, setLabel] = useState("");
   const [kind, setKind] = useState<"own" | "exchange">("own");
-  const items = useMemo(() => parsePaste(text, evmChain), [text, evmChain]);
+  // Every chain name the server accepts (viem's ~750 chains): until it loads, the short names.
+  const chains = useQuery({
+    queryKey: ["chains"],
+    queryFn: () =>
+      apiGet<{ chains: { id: string; name: string; chainId: number | null; viemName: string | null }[] }>(
+        "/v1/chains",
+      ),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const names = useMemo(() => (chains.data ? chainNames(chains.data.chains) : undefined), [chains.data]);
+  const items = useMemo(() => parsePaste(text, evmChain, names), [text, evmChain, names]);
   const bad = items.filter((i) => i.problem);
   const add = useMutation({
     mutationFn: () =>
