@@ -14,6 +14,8 @@
  * the same run (reading the file and splitting its lines) to compare runs on a loaded machine.
  * Checks: every send and receive paired, none for review.
  *
+ * PGlite runs on disk, in a temporary folder, as `lotwise` runs it.
+ *
  * Flags: `--rows=N` (default 100,000), `--movements=N` (default 100,000), `--cpu-prof=FILE` (a
  * CPU profile of the store and build alone).
  */

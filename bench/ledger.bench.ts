@@ -7,11 +7,14 @@
  * into the sync tables, and hourly prices for every asset in a price file. Figures:
  * - full build: movements classified, priced and written per second;
  * - incremental build after 1,000 new movements: what a sync's rebuild costs.
+ * Each with the CPU seconds of this process (steadier than wall time on a shared machine).
+ * PGlite runs on disk, in a temporary folder, as `lotwise` runs it.
  *
  * Flags: `--movements=N` (default 100,000), `--postgres` (also on the test PostgreSQL server),
  * `--postgres-only`, `--cpu-prof=FILE` (a CPU profile of the full build alone, per database:
  * `FILE` gets the database's name as a suffix).
  */
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { movements, transactions, wallets } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
@@ -156,18 +159,26 @@ const benchOne = async (kind: DatabaseKind, target: number, profile: string | un
         pricer: createServicePricer(service, common.config.prices.order),
         full,
       });
+    const cpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
+    const c0 = cpu();
     const t0 = performance.now();
     const full = await profiled(profile && `${profile}.${kind}.cpuprofile`, () => build(true));
     const fullMs = performance.now() - t0;
+    const fullCpu = cpu() - c0;
     // A sync adds 1,000 new movements at the end of the history.
     const more = generate({ a: wa!.id, b: wb!.id }, 1000, 10_000_000, "b");
     await insert(db, more.txs, more.moves);
+    const c1 = cpu();
     const t1 = performance.now();
     const incr = await build(false);
     const incrMs = performance.now() - t1;
+    const incrCpu = cpu() - c1;
     console.log(
-      `${kind.padEnd(8)} full: ${full.movements} movements, ${full.transactions} txs → ${full.rows} rows in ${(fullMs / 1000).toFixed(2)} s = ${Math.round((full.movements * 1000) / fullMs)} movements/s` +
-        ` | incremental (+${more.moves.length} movements): ${incr.mode}, ${incr.movements} movements redone in ${(incrMs / 1000).toFixed(2)} s`,
+      `${kind.padEnd(8)} full: ${full.movements} movements, ${full.transactions} txs → ${full.rows} rows in ${(fullMs / 1000).toFixed(2)} s = ${Math.round((full.movements * 1000) / fullMs)} movements/s (${fullCpu.toFixed(2)} s CPU in this process = ${Math.round(full.movements / fullCpu)}/CPU s)` +
+        ` | incremental (+${more.moves.length} movements): ${incr.mode}, ${incr.movements} movements redone in ${(incrMs / 1000).toFixed(2)} s (${incrCpu.toFixed(2)} s CPU)`,
     );
     console.log(
       `         phases (ms) full ${JSON.stringify(full.timings)} incremental ${JSON.stringify(incr.timings)}`,
@@ -178,6 +189,10 @@ const benchOne = async (kind: DatabaseKind, target: number, profile: string | un
 };
 
 export default async (args: string[]) => {
+  const [l1, l5] = loadavg();
+  console.log(
+    `load average ${l1!.toFixed(2)} ${l5!.toFixed(2)} (1, 5 min); CPU is this process's (PGlite runs in it, a PostgreSQL server does not)`,
+  );
   const target = flag(args, "movements", 100_000);
   const profile = profileFlag(args);
   if (!args.includes("--postgres-only")) await benchOne("pglite", target, profile);

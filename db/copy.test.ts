@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import { type BulkColumns, bulkInsert } from "./bulk.ts";
 import type { Database } from "./client.ts";
-import { copyCell, copyOutPglite, copyRows } from "./copy.ts";
+import { copyCell, copyOutPglite, copyRows, selectCells } from "./copy.ts";
 
 const COLUMNS: BulkColumns = {
   n: "integer",
@@ -99,5 +99,19 @@ describe.each(DATABASE_KINDS)("COPY on %s", (kind) => {
       return;
     }
     expect(out!.map(([n, t]) => [n, copyCell(t!)])).toEqual(ROWS.map((r) => [String(r.n), r.t ?? undefined]));
+  });
+
+  test("selectCells reads text cells as PostgreSQL prints them, nulls as null, in and out of a transaction", async () => {
+    const query =
+      "select n, t, q::text, b, floor(extract(epoch from at) * 1000)::int8, j from copy_b order by n";
+    const cells = await selectCells(database.db, query);
+    expect(cells.map((c) => [c[0], c[1]])).toEqual(ROWS.map((r) => [String(r.n), r.t]));
+    expect(cells[0]).toEqual(["1", "plain", "0.000000000000000001", "t", "1741064767123", '{"a": "x\\ty"}']);
+    expect(JSON.parse(cells[0]![5]!)).toEqual({ a: "x\ty" });
+    expect(cells[2]!.slice(2)).toEqual([null, null, String(Date.parse("2024-12-31T23:59:59.999Z")), null]);
+    expect(JSON.parse(cells[4]![5]!)).toEqual({ nested: { k: [1, "\\"] } });
+    await database.db.transaction(async (tx) => {
+      expect(await selectCells(tx, query)).toEqual(cells);
+    });
   });
 });

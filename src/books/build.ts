@@ -478,7 +478,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     priced.explain ? { explain: priced.explain } : {},
   );
   lap("price");
-  const { rows, missing, reviews: priceReviews } = buildRows(classified, lookup);
+  const { rows, owners, missing, reviews: priceReviews } = buildRows(classified, lookup);
   lap("rows");
 
   const reviews: ReviewRow[] = [
@@ -491,20 +491,19 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     })),
     ...priceReviews,
   ];
-  // Rows of one instant keep chain position order: the transaction's rank among same-time ones.
-  const rankOf = new Map<string, number>();
+  // Rows of one instant keep chain position order: the transaction's rank among same-time ones
+  // (a classification per transaction, so its index in `classified` names it).
+  const rankOf = new Array<number>(classified.length);
   let prevTime = Number.NaN;
   let rank = 0;
-  for (const c of classified) {
-    const t = Math.floor(c.time.getTime() / 1000);
+  for (let k = 0; k < classified.length; k++) {
+    const t = Math.floor(classified[k]!.time.getTime() / 1000);
     rank = t === prevTime ? rank + 1 : 0;
     prevTime = t;
-    rankOf.set(`${c.chain}:${c.txHash}`, rank);
+    rankOf[k] = rank;
   }
-  const seqOf = (row: { id: string }) => {
-    const i = row.id.lastIndexOf(":");
-    return (rankOf.get(row.id.slice(0, i)) ?? 0) * 1000 + Number(row.id.slice(i + 1));
-  };
+  const seqOf = (row: { id: string }, index: number) =>
+    rankOf[owners[index]!]! * 1000 + Number(row.id.slice(row.id.lastIndexOf(":") + 1));
   await replaceChainLedger(db, {
     userId,
     from,

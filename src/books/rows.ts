@@ -52,6 +52,8 @@ export type BuiltRow = LedgerRow & {
 
 export type RowsResult = {
   rows: BuiltRow[];
+  /** Per row, the index of the classification it came from (rows of one classification are adjacent). */
+  owners: number[];
   /** Review items from pricing (missing prices), keyed by `<chain>:<hash>`. */
   missing: { chain: string; txHash: string; message: string }[];
   /** Other review items from pricing (e.g. `pool_price`: a pool price for a trade that is a large share of the pool). */
@@ -91,9 +93,11 @@ export const splitByWeight = (total: Decimal, weights: readonly Decimal[]): Deci
  */
 export const buildRows = (classifications: readonly TxClassification[], price: PriceLookup): RowsResult => {
   const rows: BuiltRow[] = [];
+  const owners: number[] = [];
   const missing: RowsResult["missing"] = [];
   const reviews: RowsResult["reviews"] = [];
-  for (const c of classifications) {
+  for (let owner = 0; owner < classifications.length; owner++) {
+    const c = classifications[owner]!;
     let n = 0;
     const time = c.time.toISOString().replace(".000Z", "Z");
     const at = { time: c.time, blockNumber: c.blockNumber };
@@ -133,6 +137,7 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
         ...fields,
       };
       rows.push(row);
+      owners.push(owner);
       return row;
     };
     const setUsd = (
@@ -215,7 +220,7 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
       }
     }
   }
-  return { rows, missing, reviews };
+  return { rows, owners, missing, reviews };
 };
 
 type Valued = { usd: Decimal; source: string; rank: number; ageMs: number } | undefined;

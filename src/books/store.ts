@@ -90,7 +90,8 @@ export const replaceChainLedger = async (
     userId: number;
     from: Date | undefined;
     rows: readonly BuiltRow[];
-    seqOf: (row: BuiltRow) => number;
+    /** Order among rows of the same time, of `rows[index]`. */
+    seqOf: (row: BuiltRow, index: number) => number;
     classified: readonly TxClassification[];
     reviews: readonly ReviewRow[];
     /** Transactions whose classification must go (rebuilt or no longer on chain). */
@@ -138,10 +139,10 @@ export const replaceChainLedger = async (
     }
     await insertLedgerRows(
       tx,
-      args.rows.map((r) => ({
+      args.rows.map((r, i) => ({
         row: r,
         userId,
-        seq: args.seqOf(r),
+        seq: args.seqOf(r, i),
         origin: "chain",
         priceSources: r.priceSources,
         warnings: r.warnings,

@@ -14,9 +14,56 @@ import { applyGenericRules, attachFees, FEE_EVIDENCE } from "./rules.ts";
 import { spamReason } from "./spam.ts";
 import type { Entry, Movement, ReviewDraft, TxClassification, TxGroup, UnmatchedHalf } from "./types.ts";
 
-const touches = (tx: TxGroup, addresses: readonly string[]): boolean => {
-  if (addresses.length === 0) return false;
-  const set = new Set(addresses.map((a) => a.toLowerCase()));
+/**
+ * A decoder's addresses on a chain, lower-cased, made once per classification context (they
+ * depend on the chain and the context's configured contracts only) instead of once per transaction.
+ */
+const addressSets = new WeakMap<
+  ClassifyContext,
+  { contracts: ClassifyContext["contracts"]; sets: Map<Decoder, Map<string, Set<string>>> }
+>();
+const addressSet = (d: Decoder, chain: string, ctx: ClassifyContext): Set<string> => {
+  let cached = addressSets.get(ctx);
+  if (!cached || cached.contracts !== ctx.contracts) {
+    cached = { contracts: ctx.contracts, sets: new Map() };
+    addressSets.set(ctx, cached);
+  }
+  let byChain = cached.sets.get(d);
+  if (!byChain) {
+    byChain = new Map();
+    cached.sets.set(d, byChain);
+  }
+  let set = byChain.get(chain);
+  if (!set) {
+    set = new Set(d.addresses(chain, ctx).map((a) => a.toLowerCase()));
+    byChain.set(chain, set);
+  }
+  return set;
+};
+
+/** Own wallet addresses on a chain (lower-cased), once per context and wallet list. */
+const ownSets = new WeakMap<
+  ClassifyContext,
+  { wallets: ClassifyContext["wallets"]; sets: Map<string, Set<string>> }
+>();
+const ownAddresses = (ctx: ClassifyContext, chain: string): Set<string> => {
+  let cached = ownSets.get(ctx);
+  if (!cached || cached.wallets !== ctx.wallets) {
+    cached = { wallets: ctx.wallets, sets: new Map() };
+    ownSets.set(ctx, cached);
+  }
+  let set = cached.sets.get(chain);
+  if (!set) {
+    set = new Set(
+      ctx.wallets.filter((w) => w.kind === "own" && w.chain === chain).map((w) => w.address.toLowerCase()),
+    );
+    cached.sets.set(chain, set);
+  }
+  return set;
+};
+
+const touches = (tx: TxGroup, set: ReadonlySet<string>): boolean => {
+  if (set.size === 0) return false;
   if (tx.to && set.has(tx.to.toLowerCase())) return true;
   if (tx.logs.some((l) => set.has(l.address.toLowerCase()))) return true;
   return tx.programIds.some((p) => set.has(p.toLowerCase()));
@@ -32,7 +79,7 @@ const decode = (
     if (
       d.recognizes
         ? !d.recognizes(tx)
-        : d.protocol !== "uniswap-v2" && !touches(tx, d.addresses(tx.chain, ctx))
+        : d.protocol !== "uniswap-v2" && !touches(tx, addressSet(d, tx.chain, ctx))
     )
       continue;
     const r = d.decode(tx, ctx);
@@ -74,9 +121,7 @@ const classifyOne = (
   }
   const feeMoves = tx.movements.filter((m) => FEE_EVIDENCE.has(m.evidence));
   const valueMoves = tx.movements.filter((m) => !FEE_EVIDENCE.has(m.evidence));
-  const own = new Set(
-    ctx.wallets.filter((w) => w.kind === "own" && w.chain === tx.chain).map((w) => w.address.toLowerCase()),
-  );
+  const own = ownAddresses(ctx, tx.chain);
 
   const spam = spamReason(tx, own, valueMoves);
   if (spam) {
