@@ -105,15 +105,27 @@ const harvestCsvWriter = (r: HarvestReport): ByteWriter => {
     w.csvCell(l.lotId);
     w.ascii(",");
     w.csvCell(l.acquiredIn);
-    w.ascii(`,${l.quantity},${l.dateAcquired},${l.term},`);
+    // Separate pieces, not template strings: a joined string is built and flattened per lot.
+    w.ascii(",");
+    w.ascii(l.quantity);
+    w.ascii(",");
+    w.ascii(l.dateAcquired);
+    w.ascii(",");
+    w.ascii(l.term);
+    w.ascii(",");
     w.int(l.daysHeld);
     w.ascii(",");
     w.int(l.daysToLongTerm);
-    w.ascii(`,${l.longTermOn},`);
+    w.ascii(",");
+    w.ascii(l.longTermOn);
+    w.ascii(",");
     w.cents(l.costBasis);
-    w.ascii(`,${l.unitBasis},`);
+    w.ascii(",");
+    w.ascii(l.unitBasis);
+    w.ascii(",");
     if (l.price) {
-      w.ascii(`${l.price.usd},`);
+      w.ascii(l.price.usd);
+      w.ascii(",");
       w.csvCell(l.price.source);
       w.ascii(",");
       w.cents(l.value!);
@@ -128,7 +140,9 @@ const harvestCsvWriter = (r: HarvestReport): ByteWriter => {
       w.ascii(",");
       w.cents(l.candidate.carryforwardAdded);
     } else w.ascii(",,");
-    w.ascii(`,${l.plan?.bucket ?? ""},${l.washReplacement ? "yes" : ""}\n`);
+    w.ascii(",");
+    if (l.plan) w.ascii(l.plan.bucket);
+    w.ascii(l.washReplacement ? ",yes\n" : ",\n");
   }
   return w;
 };
