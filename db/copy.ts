@@ -41,23 +41,28 @@ const cellOf = (v: unknown, type: BulkColumns[string]): string => {
   }
 };
 
-/** The rows `[from, to)` as COPY text (each line ends with a newline). */
-const copyText = (
+/**
+ * `rows` as COPY text, `batch` rows a piece (each line ends with a newline), pulled one at a time:
+ * a caller may hand a generator, so no row outlives its piece.
+ */
+function* copyPieces(
   names: readonly string[],
   types: readonly BulkColumns[string][],
-  rows: readonly Record<string, unknown>[],
-  from: number,
-  to: number,
-): string => {
-  const lines: string[] = new Array(to - from);
+  rows: Iterable<Record<string, unknown>>,
+  batch: number,
+): Generator<string> {
   const cells: string[] = new Array(names.length);
-  for (let i = from; i < to; i++) {
-    const r = rows[i]!;
+  let lines: string[] = [];
+  for (const r of rows) {
     for (let c = 0; c < names.length; c++) cells[c] = cellOf(r[names[c]!], types[c]!);
-    lines[i - from] = cells.join("\t");
+    lines.push(cells.join("\t"));
+    if (lines.length === batch) {
+      yield `${lines.join("\n")}\n`;
+      lines = [];
+    }
   }
-  return `${lines.join("\n")}\n`;
-};
+  if (lines.length > 0) yield `${lines.join("\n")}\n`;
+}
 
 type PgliteLike = {
   query: (q: string, params?: unknown[], options?: { blob?: Blob }) => Promise<unknown>;
@@ -137,14 +142,16 @@ const copyPg = (client: pg.ClientBase, statement: string, chunks: () => Iterable
   });
 
 /**
- * Writes `rows` into `table` with COPY when the driver allows it.
- * @returns false (nothing written) when `db` is neither PGlite nor `pg`; the caller inserts instead.
+ * Writes `rows` into `table` with COPY when the driver allows it. `rows` may be any iterable (a
+ * generator streams them: each batch of text is built from the rows as they come).
+ * @returns false (nothing written, `rows` not read) when `db` is neither PGlite nor `pg`; the
+ * caller inserts instead.
  */
 export const copyRows = async (
   db: DbOrTx,
   table: string,
   columns: BulkColumns,
-  rows: readonly Record<string, unknown>[],
+  rows: Iterable<Record<string, unknown>>,
 ): Promise<boolean> => {
   const client = clientOf(db);
   const names = Object.keys(columns);
@@ -152,16 +159,11 @@ export const copyRows = async (
   const statement = (source: string) =>
     `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}`;
   if (isPglite(client)) {
-    for (let i = 0; i < rows.length; i += PGLITE_COPY_ROWS) {
-      const text = copyText(names, types, rows, i, Math.min(rows.length, i + PGLITE_COPY_ROWS));
+    for (const text of copyPieces(names, types, rows, PGLITE_COPY_ROWS))
       await client.query(statement("'/dev/blob'"), [], { blob: new Blob([text]) });
-    }
     return true;
   }
-  const chunks = function* () {
-    for (let i = 0; i < rows.length; i += 1000)
-      yield copyText(names, types, rows, i, Math.min(rows.length, i + 1000));
-  };
+  const chunks = () => copyPieces(names, types, rows, 1000);
   if (client instanceof pg.Pool) {
     const c = await client.connect();
     try {

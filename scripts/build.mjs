@@ -35,7 +35,7 @@ export const buildJs = async () => {
   const external = Object.keys(pkg.dependencies)
     .filter((d) => !BUNDLED.has(d))
     .flatMap((d) => [d, `${d}/*`]);
-  for (const f of ["cli.js", "engine.js", "ledger.js", "gains-thread.js", "chunks"])
+  for (const f of ["cli.js", "engine.js", "ledger.js", "gains-thread.js", "reconcile-thread.js", "chunks"])
     rmSync(path.join(root, "dist", f), { recursive: true, force: true });
   await esbuild.build({
     absWorkingDir: root,
@@ -45,6 +45,8 @@ export const buildJs = async () => {
       ledger: "src/ledger/index.ts",
       // The API's gains worker thread (src/api/gains-thread.ts): its own entry, loaded by path.
       "gains-thread": "src/api/gains-thread-main.ts",
+      // `lotwise reconcile --ledger`'s worker thread (src/reconcile/file-thread.ts).
+      "reconcile-thread": "src/reconcile/file-thread-main.ts",
     },
     outdir: "dist",
     chunkNames: "chunks/[name]-[hash]",

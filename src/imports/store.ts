@@ -6,6 +6,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { importAccounts, importRecords, ledgerRows, wallets } from "../../db/schema/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
+import { DECLARED_FAMILY } from "./accounts.ts";
 import type { ImportRecord } from "./types.ts";
 
 /** Ids per `IN (…)` list (bind-parameter headroom). */
@@ -45,12 +46,16 @@ const EXCHANGES = new Set(["coinbase", "kraken", "gemini", "robinhood"]);
  * Refuses an account of the wrong type: a chain wallet, an account named for another exchange
  * (`kraken:main` for a Coinbase file) or one that already holds another exchange's imports.
  */
-/** Records which family an account holds (its first import decides). */
+/** Records which family an account holds (its first import decides; a declared account takes it). */
 export const claimAccount = async (db: DbOrTx, args: { userId: number; account: string; family: string }) => {
   await db
     .insert(importAccounts)
     .values({ userId: args.userId, name: args.account, family: args.family })
-    .onConflictDoNothing();
+    .onConflictDoUpdate({
+      target: [importAccounts.userId, importAccounts.name],
+      set: { family: args.family },
+      setWhere: eq(importAccounts.family, DECLARED_FAMILY),
+    });
 };
 
 export const checkAccount = async (
@@ -90,7 +95,7 @@ export const checkAccount = async (
     .select()
     .from(importAccounts)
     .where(and(eq(importAccounts.userId, args.userId), eq(importAccounts.name, account)));
-  if (stored && stored.family !== family && !(family === "ledger" && stored.family === "ledger"))
+  if (stored && stored.family !== family && stored.family !== DECLARED_FAMILY)
     throw new UserInputError(
       `--account ${account} holds ${stored.family === "any" ? "tool (Koinly/CoinTracker)" : stored.family === "ledger" ? "ledger CSV" : stored.family} imports, but the file is a ${args.label}: import it into another account`,
     );
@@ -152,10 +157,7 @@ export const storeImport = async (
     seen.set(r.id, r);
   }
   return db.transaction(async (tx) => {
-    await tx
-      .insert(importAccounts)
-      .values({ userId, name: account, family: args.family })
-      .onConflictDoNothing();
+    await claimAccount(tx, { userId, account, family: args.family });
     const [clash] = await tx
       .select({ id: ledgerRows.id })
       .from(ledgerRows)

@@ -21,7 +21,8 @@ import { loadFormRows } from "./store.ts";
 import type { FormRow, ReconcileResult } from "./types.ts";
 
 export type ReconcileArgs = {
-  db: DbOrTx;
+  /** Where stored form rows are read (unused when `forms` is given). */
+  db?: DbOrTx | undefined;
   userId: number;
   /** The tax year (forms and disposals dated in it). */
   year: number;
@@ -34,8 +35,11 @@ export type ReconcileArgs = {
   ledger: LedgerInput;
   /** Display symbol of an asset id. @defaultValue the id */
   displaySymbol?: ((asset: string) => string) | undefined;
-  /** Form rows to use instead of the stored ones (tests, previews). */
-  forms?: readonly FormRow[] | undefined;
+  /**
+   * Form rows to use instead of the stored ones (tests, previews). A promise lets the engine's
+   * pass over the ledger start before they are loaded (`lotwise reconcile --ledger` in its thread).
+   */
+  forms?: readonly FormRow[] | Promise<readonly FormRow[]> | undefined;
 };
 
 /** A reconciliation with what the engine reported beside it. */
@@ -57,10 +61,25 @@ export type ReconcileRun = ReconcileResult & {
 export const reconcile = async (args: ReconcileArgs): Promise<ReconcileRun> => {
   const method = args.method ?? "fifo";
   const scope = args.scope ?? "transition";
-  const forms = args.forms ?? (await loadFormRows(args.db, args.userId, { taxYear: args.year }));
-  const accounts = new Set(forms.map((f) => f.accountWallet));
   let rows: Form8949Row[] = [];
   let moves: LotMove[] = [];
+  const given = args.forms;
+  let forms: readonly FormRow[] | undefined =
+    given === undefined
+      ? await loadFormRows(args.db!, args.userId, { taxYear: args.year })
+      : Array.isArray(given)
+        ? given
+        : undefined;
+  // The reported accounts: the lots moved into them are kept (all moves until the forms come).
+  let accounts = forms ? new Set(forms.map((f) => f.accountWallet)) : undefined;
+  const formsLater = forms === undefined ? (given as Promise<readonly FormRow[]>) : undefined;
+  formsLater?.then(
+    (fs) => {
+      accounts = new Set(fs.map((f) => f.accountWallet));
+      moves = moves.filter((m) => accounts!.has(m.to));
+    },
+    () => {},
+  );
   const report = await computeGainsStream(
     ledgerFeed(args.ledger),
     {
@@ -75,7 +94,7 @@ export const reconcile = async (args: ReconcileArgs): Promise<ReconcileRun> => {
       form8949: (_year, row) => rows.push(row),
       gift: () => {},
       lotMoved: (m) => {
-        if (accounts.has(m.to)) moves.push(m);
+        if (accounts === undefined || accounts.has(m.to)) moves.push(m);
       },
       reset: () => {
         rows = [];
@@ -83,12 +102,18 @@ export const reconcile = async (args: ReconcileArgs): Promise<ReconcileRun> => {
       },
     },
   );
-  const ledger = await lookupLedgerRows(args.ledger, neededLedgerIds(rows, accounts, moves));
+  if (formsLater) {
+    forms = await formsLater;
+    const reported = new Set(forms.map((f) => f.accountWallet));
+    accounts = reported;
+    moves = moves.filter((m) => reported.has(m.to));
+  }
+  const ledger = await lookupLedgerRows(args.ledger, neededLedgerIds(rows, accounts!, moves));
   const result = reconcileYear({
     taxYear: args.year,
     method,
     scope,
-    forms,
+    forms: forms!,
     form8949: rows,
     ledger,
     moves,
@@ -101,6 +126,6 @@ export const reconcile = async (args: ReconcileArgs): Promise<ReconcileRun> => {
     warnings: summary.warnings,
     allocation: report.allocation,
     summary,
-    formRows: forms.length,
+    formRows: forms!.length,
   };
 };

@@ -10,8 +10,14 @@ import { createHash } from "node:crypto";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyCell, copyOutPglite } from "../../db/copy.ts";
-import { form1099daImports, form1099daRows, ledgerRows, wallets } from "../../db/schema/index.ts";
+import { copyCell, copyOutPglite, copyRows } from "../../db/copy.ts";
+import {
+  form1099daImports,
+  form1099daRows,
+  importAccounts,
+  ledgerRows,
+  wallets,
+} from "../../db/schema/index.ts";
 import { chunks } from "../utils/chunks.ts";
 import type { FormCheckbox, FormFormat, FormRow, FormTerm, ParsedFormRow } from "./types.ts";
 
@@ -62,6 +68,12 @@ export const knownAccountWallets = async (db: DbOrTx, userId: number): Promise<S
     out.add(`${w.chain}:${w.address}`);
     if (w.kind === "exchange" && w.label) out.add(w.label);
   }
+  // Exchange accounts: declared (`lotwise wallets add coinbase:main`) or holding imports.
+  const accounts = await db
+    .select({ name: importAccounts.name })
+    .from(importAccounts)
+    .where(eq(importAccounts.userId, userId));
+  for (const a of accounts) out.add(a.name);
   const used = await db.execute<{ wallet: string }>(
     sql`select distinct wallet from ${ledgerRows} where user_id = ${userId}
         union select distinct to_wallet from ${ledgerRows} where user_id = ${userId} and to_wallet is not null`,
@@ -131,6 +143,7 @@ const ROW_COLUMNS: BulkColumns = {
 };
 
 const CHUNK = 1000;
+const TABLE = "lotwise_app.form1099da_rows";
 /** Keys per stored-row lookup (one array parameter). */
 const LOOKUP_CHUNK = 10_000;
 
@@ -219,42 +232,47 @@ export const importForms = async (db: DbOrTx, args: ImportFormsArgs): Promise<Im
         .values({ userId, file: args.file, sha256: args.sha256, format: args.format, accountWallet })
         .returning({ id: form1099daImports.id });
       importId = imp!.id;
-      await bulkInsert(
-        tx,
-        "lotwise_app.form1099da_rows",
-        ROW_COLUMNS,
-        toInsert.map(({ row: r, fingerprint, key }) => ({
-          user_id: userId,
-          import_id: importId,
-          account_wallet: accountWallet,
-          broker: r.broker,
-          broker_account: r.brokerAccount,
-          tax_year: Number(r.dateSold.slice(0, 4)),
-          source_file: args.file,
-          source_line: r.line,
-          transaction_id: r.transactionId ?? null,
-          transaction_key: key,
-          fingerprint,
-          checkbox: r.checkbox ?? null,
-          asset_code: r.assetCode ?? null,
-          asset_name: r.assetName,
-          asset: r.asset,
-          units: r.units,
-          date_acquired: r.dateAcquired ?? null,
-          date_sold: r.dateSold,
-          proceeds: r.proceeds,
-          cost_basis: r.costBasis ?? null,
-          accrued_market_discount: r.accruedMarketDiscount ?? null,
-          wash_sale_disallowed: r.washSaleDisallowed ?? null,
-          basis_reported: r.basisReported,
-          federal_withheld: r.federalWithheld ?? null,
-          term: r.term ?? null,
-          noncovered: r.noncovered,
-          transferred_in_units: r.transferredInUnits ?? null,
-          transferred_in_date: r.transferredInDate ?? null,
-          raw: r.raw,
-        })),
-      );
+      const id = importId;
+      const record = ({ row: r, fingerprint, key }: (typeof toInsert)[number]) => ({
+        user_id: userId,
+        import_id: id,
+        account_wallet: accountWallet,
+        broker: r.broker,
+        broker_account: r.brokerAccount,
+        tax_year: Number(r.dateSold.slice(0, 4)),
+        source_file: args.file,
+        source_line: r.line,
+        transaction_id: r.transactionId ?? null,
+        transaction_key: key,
+        fingerprint,
+        checkbox: r.checkbox ?? null,
+        asset_code: r.assetCode ?? null,
+        asset_name: r.assetName,
+        asset: r.asset,
+        units: r.units,
+        date_acquired: r.dateAcquired ?? null,
+        date_sold: r.dateSold,
+        proceeds: r.proceeds,
+        cost_basis: r.costBasis ?? null,
+        accrued_market_discount: r.accruedMarketDiscount ?? null,
+        wash_sale_disallowed: r.washSaleDisallowed ?? null,
+        basis_reported: r.basisReported,
+        federal_withheld: r.federalWithheld ?? null,
+        term: r.term ?? null,
+        noncovered: r.noncovered,
+        transferred_in_units: r.transferredInUnits ?? null,
+        transferred_in_date: r.transferredInDate ?? null,
+        raw: r.raw,
+      });
+      // Streamed: COPY text is built batch by batch from the parsed rows (no second copy of
+      // every row as a record held at once).
+      const stream = {
+        *[Symbol.iterator]() {
+          for (const x of toInsert) yield record(x);
+        },
+      };
+      if (!(await copyRows(tx, TABLE, ROW_COLUMNS, stream)))
+        await bulkInsert(tx, TABLE, ROW_COLUMNS, toInsert.map(record));
     }
     if (toDelete.length > 0) await dropEmptyImports(tx, userId);
     return { importId, inserted: toInsert.length, replaced: toDelete.length, unchanged, taxYears };

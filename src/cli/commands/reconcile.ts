@@ -42,19 +42,51 @@ export const register: RegisterCommand = (program, runtime) => {
         { reconcile, loadFormRows, formatReconcileSummary, writeReconciliationFiles },
         { createAssetIdentity, assetOptionsFromConfig },
         { loadStoredLedger, storedLedgerWarnings },
+        { reconcileThreadScript, startReconcileThread },
       ] = await Promise.all([
         import("../../reconcile/index.ts"),
         import("../../assets/index.ts"),
         import("./gains.ts"),
+        import("../../reconcile/file-thread.ts"),
       ]);
       const common = commandCommon(command, runtime);
-      const { database, userId } = await commandServices(command, runtime);
-      const forms = await loadFormRows(database.db, userId, { taxYear: year });
+      // A ledger file: its engine pass starts on a worker thread now, while this thread opens
+      // the database and loads the form rows (src/reconcile/file-thread.ts).
+      const script = flags.ledger !== undefined ? reconcileThreadScript() : undefined;
+      const thread =
+        script !== undefined && flags.ledger !== undefined
+          ? startReconcileThread(script, {
+              path: path.resolve(flags.ledger),
+              source: flags.ledger,
+              year,
+              method,
+              scope,
+              strict: flags.strict ?? false,
+              out: flags.out,
+              assetOptions: assetOptionsFromConfig(common.config),
+            })
+          : undefined;
+      let forms: Awaited<ReturnType<typeof loadFormRows>>;
+      try {
+        const { database, userId } = await commandServices(command, runtime);
+        forms = await loadFormRows(database.db, userId, { taxYear: year });
+      } catch (error) {
+        await thread?.cancel();
+        throw error;
+      }
       if (forms.length === 0) {
+        await thread?.cancel();
         throw new UserInputError(
           `no Form 1099-DA rows for ${year}: import your broker's form first (lotwise forms import FILE --account WALLET)`,
         );
       }
+      if (thread) {
+        const summary = thread.run(forms);
+        forms = []; // the thread has its copy
+        runtime.out(await summary);
+        return;
+      }
+      const { database, userId } = await commandServices(command, runtime);
       const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
       let stored: Awaited<ReturnType<typeof loadStoredLedger>> | undefined;
       if (flags.ledger === undefined) stored = await loadStoredLedger({ command, runtime, allowEmpty: true });

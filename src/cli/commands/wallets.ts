@@ -16,7 +16,9 @@ export const register: RegisterCommand = (program, runtime) => {
 
   wallets
     .command("add")
-    .description("add wallets as <chain>:<address> (ethereum:0x…, evm:31337:0x…, solana:<address>)")
+    .description(
+      "add wallets as <chain>:<address> (ethereum:0x…, evm:31337:0x…, solana:<address>), or exchange accounts as <exchange>:<name> (coinbase:main)",
+    )
     .argument("<wallet...>", "wallets to add")
     .option("--label <label>", "a name for the wallet")
     .option(
@@ -24,14 +26,30 @@ export const register: RegisterCommand = (program, runtime) => {
       "the address is an exchange deposit address (sends to it are transfers to that account)",
     )
     .action(async (specs: string[], opts: { label?: string; exchange?: boolean }, command) => {
-      const { parseWalletSpec, upsertWallet, findWallet, openServices } = await deps();
+      const { parseWalletSpec, resolveChain, upsertWallet, findWallet, openServices } = await deps();
       const common = runtime.createCommon(command);
       const chainOptions = { nativeSymbols: common.config.nativeSymbols };
       // Validate every spec before touching the database: a typo adds nothing. A bare 0x address
       // stands for every configured EVM chain where it has activity.
+      const { isAccountSpec } = await import("../../imports/accounts.ts");
+      const isChain = (name: string) => {
+        try {
+          resolveChain(name, chainOptions);
+          return true;
+        } catch {
+          return false;
+        }
+      };
       const parsed = [];
+      const accounts: string[] = [];
       for (const s of specs) {
-        if (/^0x[0-9a-fA-F]{40}$/.test(s)) {
+        if (isAccountSpec(s, isChain)) {
+          if (opts.exchange)
+            throw new UserInputError(
+              `${s} is an exchange account: --exchange marks a deposit address (add it as <chain>:<address> --exchange --label ${s})`,
+            );
+          accounts.push(s);
+        } else if (/^0x[0-9a-fA-F]{40}$/.test(s)) {
           const { evmChainsWithActivity } = await import("../wallet-activity.ts");
           const found = await evmChainsWithActivity(s, common);
           for (const chain of found.active) parsed.push(parseWalletSpec(`${chain}:${s}`, chainOptions));
@@ -39,6 +57,17 @@ export const register: RegisterCommand = (program, runtime) => {
         } else parsed.push(parseWalletSpec(s, chainOptions));
       }
       const { database, userId } = await openServices(common);
+      if (accounts.length > 0) {
+        const { declareAccount } = await import("../../imports/accounts.ts");
+        for (const a of accounts) {
+          const added = await declareAccount(database.db, userId, a);
+          runtime.out(
+            added
+              ? `added exchange account ${a} (import its history: lotwise import FILE --account ${a}; its Form 1099-DA: lotwise forms import FILE --account ${a})\n`
+              : `${a} already exists (nothing changed)\n`,
+          );
+        }
+      }
       for (const p of parsed) {
         const before = await findWallet(database.db, userId, p.chain.id, p.address);
         await upsertWallet(database.db, userId, {
@@ -68,31 +97,46 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }, command) => {
       // Listing needs no chain registry (viem): only the database.
-      const [{ listWallets }, { walletKey }, { openServices }] = await Promise.all([
-        import("../../../db/wallets.ts"),
-        import("../../../chains/wallet-key.ts"),
-        import("../../services.ts"),
-      ]);
+      const [{ listWallets }, { walletKey }, { openServices }, { listAccounts, DECLARED_FAMILY }] =
+        await Promise.all([
+          import("../../../db/wallets.ts"),
+          import("../../../chains/wallet-key.ts"),
+          import("../../services.ts"),
+          import("../../imports/accounts.ts"),
+        ]);
       const common = runtime.createCommon(command);
       const { database, userId } = await openServices(common);
       const rows = await listWallets(database.db, userId);
+      const accounts = await listAccounts(database.db, userId);
       if (opts.json) {
         runtime.out(
           `${JSON.stringify(
-            rows.map((r) => ({
-              wallet: walletKey(r.chain, r.address),
-              chain: r.chain,
-              address: r.address,
-              label: r.label,
-              kind: r.kind,
-            })),
+            [
+              ...rows.map((r) => ({
+                wallet: walletKey(r.chain, r.address),
+                chain: r.chain,
+                address: r.address,
+                label: r.label,
+                kind: r.kind,
+              })),
+              // Exchange accounts (declared or holding imports): no chain, no address.
+              ...accounts.map((a) => ({
+                wallet: a.name,
+                chain: null,
+                address: null,
+                label: "",
+                kind: "account",
+                holds: a.family === DECLARED_FAMILY ? null : a.family,
+                importedRows: a.rows,
+              })),
+            ],
             null,
             2,
           )}\n`,
         );
         return;
       }
-      if (rows.length === 0) {
+      if (rows.length === 0 && accounts.length === 0) {
         runtime.out("no wallets yet: lotwise wallets add <chain>:<address>\n");
         return;
       }
@@ -101,21 +145,62 @@ export const register: RegisterCommand = (program, runtime) => {
           `${walletKey(r.chain, r.address)}${r.label ? `  ${r.label}` : ""}${r.kind !== "own" ? `  (${r.kind})` : ""}\n`,
         );
       }
+      for (const a of accounts) {
+        const holds =
+          a.family === DECLARED_FAMILY
+            ? "nothing imported yet"
+            : `${a.rows} ${a.family === "any" ? "tool" : a.family} rows`;
+        runtime.out(`${a.name}  (exchange account: ${holds})\n`);
+      }
     });
 
   wallets
     .command("remove")
-    .description("remove wallets and their synced data")
+    .description("remove wallets and their synced data, or exchange accounts and their imported rows")
     .argument("<wallet...>", "wallets to remove")
     .action(async (specs: string[], _opts, command) => {
-      const { parseWalletSpec, removeWallet, openServices } = await deps();
+      const { parseWalletSpec, resolveChain, removeWallet, openServices } = await deps();
+      const { isAccountSpec, removeAccount } = await import("../../imports/accounts.ts");
       const common = runtime.createCommon(command);
-      const parsed = specs.map((s) => parseWalletSpec(s, { nativeSymbols: common.config.nativeSymbols }));
-      const { database, userId } = await openServices(common);
+      const chainOptions = { nativeSymbols: common.config.nativeSymbols };
+      const isChain = (name: string) => {
+        try {
+          resolveChain(name, chainOptions);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const parsed = specs.map((s) =>
+        isAccountSpec(s, isChain) ? { account: s } : { wallet: parseWalletSpec(s, chainOptions) },
+      );
+      const services = await openServices(common);
+      const { database, userId } = services;
+      let rebuild = false;
       for (const p of parsed) {
-        const removed = await removeWallet(database.db, userId, p.chain.id, p.address);
-        if (!removed) throw new UserInputError(`no such wallet: ${p.key}`);
-        runtime.out(`removed ${p.key}\n`);
+        if (p.account !== undefined) {
+          const rows = await removeAccount(database.db, {
+            userId,
+            name: p.account,
+            windowHours: Math.max(
+              common.config.classify.bridgeWindowHours,
+              common.config.classify.matchWindowHours,
+            ),
+          });
+          runtime.out(
+            `removed exchange account ${p.account}${rows ? ` and its ${rows} imported rows` : ""}\n`,
+          );
+          if (rows > 0) rebuild = true;
+          continue;
+        }
+        const w = p.wallet!;
+        const removed = await removeWallet(database.db, userId, w.chain.id, w.address);
+        if (!removed) throw new UserInputError(`no such wallet: ${w.key}`);
+        runtime.out(`removed ${w.key}\n`);
+      }
+      if (rebuild) {
+        const { rebuildAndReport } = await import("../rebuild.ts");
+        await rebuildAndReport(services, runtime.out);
       }
     });
 };

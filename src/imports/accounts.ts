@@ -1,0 +1,99 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.ts";
+import { importAccounts, importRecords } from "../../db/schema/index.ts";
+import { markLedgerDirty } from "../books/dirty.ts";
+import { UserInputError } from "../errors.ts";
+
+/**
+ * Exchange accounts (`coinbase:main`) as wallets: `lotwise wallets add coinbase:main` declares one
+ * before anything is imported into it, so a broker's Form 1099-DA can be tied to it
+ * (`lotwise forms import --account coinbase:main`) and its history imported later
+ * (`lotwise import FILE --account coinbase:main`; the first import decides its exchange).
+ */
+
+/**
+ * The family of an account declared with `lotwise wallets add coinbase:main` before anything was
+ * imported into it: any import may go in, and the first one decides its family.
+ */
+export const DECLARED_FAMILY = "declared";
+
+/** An account name: `<exchange>:<name>` of letters, digits, `.`, `_`, `-` (more `:` allowed in the name). */
+const ACCOUNT = /^[A-Za-z][\w.-]*:[\w.-][\w.:-]*$/;
+/** What an address looks like after a chain prefix (a typo'd chain name must not become an account). */
+const ADDRESS_LIKE = /^(0x[0-9a-fA-F]*|[1-9A-HJ-NP-Za-km-z]{32,44})$/;
+
+/**
+ * True when `spec` names an exchange account rather than a `<chain>:<address>` wallet: it has the
+ * account shape, its name part does not look like an address, and `isChain(prefix)` is false.
+ */
+export const isAccountSpec = (spec: string, isChain: (name: string) => boolean): boolean => {
+  if (!ACCOUNT.test(spec)) return false;
+  const i = spec.indexOf(":");
+  const prefix = spec.slice(0, i);
+  const rest = spec.slice(i + 1);
+  return !ADDRESS_LIKE.test(rest) && !/^\d+$/.test(rest.split(":")[0]!) && !isChain(prefix);
+};
+
+/** Declares the account; returns false when it already exists (declared or holding imports). */
+export const declareAccount = async (db: DbOrTx, userId: number, name: string): Promise<boolean> => {
+  const added = await db
+    .insert(importAccounts)
+    .values({ userId, name, family: DECLARED_FAMILY })
+    .onConflictDoNothing()
+    .returning({ id: importAccounts.id });
+  return added.length > 0;
+};
+
+export type AccountListing = {
+  name: string;
+  /** The exchange whose exports it holds (`coinbase`, …), `any` (tool formats), `ledger`, or `declared` (nothing imported yet). */
+  family: string;
+  /** Exchange rows imported into it. */
+  rows: number;
+};
+
+/** The user's exchange accounts, by name. */
+export const listAccounts = async (db: DbOrTx, userId: number): Promise<AccountListing[]> => {
+  const rows = await db
+    .select({
+      name: importAccounts.name,
+      family: importAccounts.family,
+      rows: sql<number>`(select count(*) from ${importRecords} r where r.user_id = ${importAccounts.userId} and r.account = ${importAccounts.name})`.mapWith(
+        Number,
+      ),
+    })
+    .from(importAccounts)
+    .where(eq(importAccounts.userId, userId))
+    .orderBy(importAccounts.name);
+  return rows;
+};
+
+/**
+ * Removes an account and every exchange row imported into it, marking the ledger dirty from the
+ * earliest of them less `windowHours` (transfers paired across it are matched again). Returns the
+ * rows removed. @throws UserInputError when there is no such account.
+ */
+export const removeAccount = async (
+  db: DbOrTx,
+  args: { userId: number; name: string; windowHours: number },
+): Promise<number> => {
+  const { userId, name } = args;
+  return db.transaction(async (tx) => {
+    const [account] = await tx
+      .select({ id: importAccounts.id })
+      .from(importAccounts)
+      .where(and(eq(importAccounts.userId, userId), eq(importAccounts.name, name)));
+    if (!account) throw new UserInputError(`no such wallet or account: ${name}`);
+    const removed = await tx
+      .delete(importRecords)
+      .where(and(eq(importRecords.userId, userId), eq(importRecords.account, name)))
+      .returning({ time: importRecords.time });
+    await tx.delete(importAccounts).where(eq(importAccounts.id, account.id));
+    if (removed.length > 0) {
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const r of removed) earliest = Math.min(earliest, r.time.getTime());
+      await markLedgerDirty(tx, { userId, from: new Date(earliest - args.windowHours * 3600_000) });
+    }
+    return removed.length;
+  });
+};

@@ -1,0 +1,158 @@
+/**
+ * `lotwise reconcile --ledger FILE` on a worker thread, so that the engine's pass over the ledger
+ * file (seconds of CPU) runs while the command's own thread opens the database and loads the form
+ * rows (another second or two, mostly PGlite): on a machine with two cores the two overlap
+ * instead of adding up. The thread gets the form rows when they are loaded, then looks up the
+ * ledger rows explanations need, reconciles, writes the output files and returns the summary
+ * text; the reconciliation itself (Form 8949 lines, discrepancies) never crosses back.
+ *
+ * The thread also gets a larger young generation than V8's default: the run keeps hundreds of
+ * thousands of rows alive, and fewer, larger scavenges copy them less often.
+ *
+ * Its script is `dist/reconcile-thread.js` (src/reconcile/file-thread-main.ts), also when this
+ * module runs from the TypeScript sources (tests rebuild dist/ when a source is newer), as the
+ * API's gains thread does.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parentPort, Worker, workerData } from "node:worker_threads";
+import { type AssetOptions, createAssetIdentity } from "../assets/index.ts";
+import { UserInputError } from "../errors.ts";
+import { PACKAGE_ROOT } from "../package-root.ts";
+import type { Method, Scope } from "../tax/types.ts";
+import { reconcile } from "./run.ts";
+import type { FormRow } from "./types.ts";
+import { formatReconcileSummary, writeReconciliationFiles } from "./write.ts";
+
+export type ReconcileFileJob = {
+  /** The ledger CSV v1 file (absolute). */
+  path: string;
+  /** Its name in messages (as the user wrote it). */
+  source: string;
+  year: number;
+  method: Method;
+  scope: Scope;
+  strict: boolean;
+  /** Output folder. */
+  out: string;
+  assetOptions: AssetOptions;
+};
+
+type ThreadData = { lotwiseReconcileThread: true; job: ReconcileFileJob };
+type SentError = {
+  userInput: boolean;
+  name: string;
+  shortMessage: string;
+  meta: string[];
+  exitCode: number | undefined;
+  located: boolean;
+  message: string;
+};
+type Reply = { ok: true; summary: string } | { ok: false; error: SentError };
+
+const sendable = (error: unknown): SentError => {
+  const e = error as Partial<UserInputError> & Error;
+  return {
+    userInput: error instanceof UserInputError,
+    name: e.name ?? "Error",
+    shortMessage: e.shortMessage ?? e.message ?? String(error),
+    meta: Array.isArray(e.meta) ? e.meta : [],
+    exitCode: typeof e.exitCode === "number" ? e.exitCode : undefined,
+    located: e.located === true,
+    message: e.message ?? String(error),
+  };
+};
+
+/** The error as the CLI prints it: a `UserInputError` stays one (same lines, same exit code). */
+const revived = (e: SentError): Error => {
+  if (!e.userInput) return new Error(e.message);
+  const error = new UserInputError(e.shortMessage, {
+    meta: e.meta,
+    exitCode: e.exitCode,
+    located: e.located,
+  });
+  error.name = e.name;
+  return error;
+};
+
+/** The thread's script; undefined when dist/ is not built (the caller reconciles in its own thread). */
+export const reconcileThreadScript = (): string | undefined => {
+  const file = path.join(PACKAGE_ROOT, "dist", "reconcile-thread.js");
+  return existsSync(file) ? file : undefined;
+};
+
+/** Young generation of the thread, MB (V8's default is 32 on 64-bit). */
+const YOUNG_GENERATION_MB = 96;
+
+/**
+ * Starts the reconciliation of `job` on a worker thread now (the engine's pass begins at once);
+ * `run` hands it the form rows and resolves with the summary text once the files are written.
+ * `cancel` stops it (no form rows: nothing to reconcile).
+ */
+export const startReconcileThread = (
+  script: string,
+  job: ReconcileFileJob,
+): { run: (forms: readonly FormRow[]) => Promise<string>; cancel: () => Promise<void> } => {
+  const data: ThreadData = { lotwiseReconcileThread: true, job };
+  const worker = new Worker(pathToFileURL(script), {
+    workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+  });
+  const result = new Promise<string>((resolve, reject) => {
+    let settled = false;
+    worker.on("message", (m: Reply) => {
+      settled = true;
+      if (m.ok) resolve(m.summary);
+      else reject(revived(m.error));
+    });
+    worker.on("error", (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.on("exit", (code) => {
+      if (!settled) reject(new Error(`reconcile thread exited (${code}) without a result`));
+    });
+  });
+  // Settled by `run`'s caller; until then a failure (an invalid ledger) waits for the form rows.
+  result.catch(() => {});
+  return {
+    run: (forms) => {
+      worker.postMessage(forms);
+      return result;
+    },
+    cancel: async () => {
+      await worker.terminate();
+    },
+  };
+};
+
+/** The worker thread's side: reconciles its job once the form rows arrive, replies once. */
+export const runReconcileThread = async (): Promise<void> => {
+  const data = workerData as ThreadData | undefined;
+  const port = parentPort;
+  if (!port || !data?.lotwiseReconcileThread)
+    throw new Error("reconcile-thread: not started by lotwise reconcile");
+  const { job } = data;
+  const forms = new Promise<readonly FormRow[]>((resolve) => port.once("message", resolve));
+  let reply: Reply;
+  try {
+    const identity = createAssetIdentity(job.assetOptions);
+    const run = await reconcile({
+      userId: 0,
+      year: job.year,
+      method: job.method,
+      scope: job.scope,
+      strict: job.strict,
+      forms,
+      ledger: { kind: "file", path: job.path, source: job.source },
+      displaySymbol: (a) => identity.displaySymbol(a),
+    });
+    const written = await writeReconciliationFiles(job.out, run);
+    reply = { ok: true, summary: formatReconcileSummary(run, written) };
+  } catch (error) {
+    reply = { ok: false, error: sendable(error) };
+  }
+  port.postMessage(reply);
+  port.close();
+};
