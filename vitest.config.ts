@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import SlowFirstSequencer from "./test/sequencer.ts";
 
 export default defineConfig({
   test: {
@@ -18,6 +19,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: files in two forks; suites that share real services use unique names per test.
     pool: "forks",
+    // Slow files first, so no one file runs alone at the end (test/sequencer.ts).
+    sequence: { sequencer: SlowFirstSequencer },
     maxWorkers: 2,
   },
 });

@@ -14,7 +14,8 @@
  * the same run (reading the file and splitting its lines) to compare runs on a loaded machine.
  * Checks: every send and receive paired, none for review.
  *
- * Flags: `--rows=N` (default 100,000), `--movements=N` (default 100,000).
+ * Flags: `--rows=N` (default 100,000), `--movements=N` (default 100,000), `--cpu-prof=FILE` (a
+ * CPU profile of the store and build alone).
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -31,6 +32,7 @@ import { storeImport } from "../src/imports/store.ts";
 import { readTable } from "../src/imports/table.ts";
 import { Decimal } from "../src/utils/decimal.ts";
 import { createTestDatabase } from "../test/services.ts";
+import { profiled, profileFlag } from "./cpu-profile.ts";
 import { createLineFile } from "./line-file.ts";
 
 const W = "0x1111111111111111111111111111111111111111";
@@ -55,7 +57,7 @@ export default async (args: string[]) => {
   const rows = flag(args, "rows", 100_000);
   const target = flag(args, "movements", 100_000);
   const dir = await mkdtemp(path.join(tmpdir(), "lotwise-bench-imports-"));
-  const database = await createTestDatabase("pglite");
+  const database = await createTestDatabase("pglite", { onDisk: true });
   try {
     const file = path.join(dir, "coinbase.csv");
     const out = createLineFile(file);
@@ -188,28 +190,33 @@ export default async (args: string[]) => {
     const records = format.parse(table);
     const t1 = performance.now();
     const c1 = cpu();
-    const stored = await storeImport(db, {
-      userId,
-      account: "coinbase:main",
-      family: "coinbase",
-      format: "coinbase",
-      file: "coinbase.csv",
-      records,
-    });
+    const profile = profileFlag(args);
+    const stored = await profiled(profile && `${profile}.store.cpuprofile`, () =>
+      storeImport(db, {
+        userId,
+        account: "coinbase:main",
+        family: "coinbase",
+        format: "coinbase",
+        file: "coinbase.csv",
+        records,
+      }),
+    );
     const t2 = performance.now();
     const c2 = cpu();
-    const built = await buildLedger({
-      db,
-      userId,
-      settings: DEFAULT_CLASSIFY_SETTINGS,
-      resolveAsset: ({ chainAsset, symbol }) =>
-        chainAsset.endsWith(":native")
-          ? { asset: "ETH", symbol: "ETH" }
-          : { asset: chainAsset, symbol: symbol ?? chainAsset },
-      // Every value of the import comes from the file; chain legs (gas) at a fixed $3,000.
-      pricer: { prepare: async () => () => ({ usd: new Decimal(3000), source: "bench", rank: 0 }) },
-      full: true,
-    });
+    const built = await profiled(profile && `${profile}.build.cpuprofile`, () =>
+      buildLedger({
+        db,
+        userId,
+        settings: DEFAULT_CLASSIFY_SETTINGS,
+        resolveAsset: ({ chainAsset, symbol }) =>
+          chainAsset.endsWith(":native")
+            ? { asset: "ETH", symbol: "ETH" }
+            : { asset: chainAsset, symbol: symbol ?? chainAsset },
+        // Every value of the import comes from the file; chain legs (gas) at a fixed $3,000.
+        pricer: { prepare: async () => () => ({ usd: new Decimal(3000), source: "bench", rank: 0 }) },
+        full: true,
+      }),
+    );
     const t3 = performance.now();
     const c3 = cpu();
     const again = await storeImport(db, {

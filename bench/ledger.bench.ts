@@ -8,7 +8,9 @@
  * - full build: movements classified, priced and written per second;
  * - incremental build after 1,000 new movements: what a sync's rebuild costs.
  *
- * Flags: `--movements=N` (default 100,000), `--postgres` (also on the test PostgreSQL server).
+ * Flags: `--movements=N` (default 100,000), `--postgres` (also on the test PostgreSQL server),
+ * `--postgres-only`, `--cpu-prof=FILE` (a CPU profile of the full build alone, per database:
+ * `FILE` gets the database's name as a suffix).
  */
 import { performance } from "node:perf_hooks";
 import { movements, transactions, wallets } from "../db/schema/index.ts";
@@ -19,6 +21,7 @@ import { DEFAULT_CLASSIFY_SETTINGS } from "../src/classify/settings.ts";
 import { replaceSourcePrices } from "../src/prices/cache.ts";
 import { createPriceService } from "../src/prices/service.ts";
 import { createTestCommon, createTestDatabase, type DatabaseKind } from "../test/services.ts";
+import { profiled, profileFlag } from "./cpu-profile.ts";
 
 const A = "0x1111111111111111111111111111111111111111";
 const B = "0x2222222222222222222222222222222222222222";
@@ -117,8 +120,8 @@ const insert = async (db: Awaited<ReturnType<typeof createTestDatabase>>["db"], 
   for (let i = 0; i < moves.length; i += 1000) await db.insert(movements).values(moves.slice(i, i + 1000));
 };
 
-const benchOne = async (kind: DatabaseKind, target: number) => {
-  const database = await createTestDatabase(kind);
+const benchOne = async (kind: DatabaseKind, target: number, profile: string | undefined) => {
+  const database = await createTestDatabase(kind, { onDisk: true });
   try {
     const db = database.db;
     const userId = await ensureUser(db, "bench");
@@ -154,7 +157,7 @@ const benchOne = async (kind: DatabaseKind, target: number) => {
         full,
       });
     const t0 = performance.now();
-    const full = await build(true);
+    const full = await profiled(profile && `${profile}.${kind}.cpuprofile`, () => build(true));
     const fullMs = performance.now() - t0;
     // A sync adds 1,000 new movements at the end of the history.
     const more = generate({ a: wa!.id, b: wb!.id }, 1000, 10_000_000, "b");
@@ -176,6 +179,8 @@ const benchOne = async (kind: DatabaseKind, target: number) => {
 
 export default async (args: string[]) => {
   const target = flag(args, "movements", 100_000);
-  if (!args.includes("--postgres-only")) await benchOne("pglite", target);
-  if (args.includes("--postgres") || args.includes("--postgres-only")) await benchOne("postgres", target);
+  const profile = profileFlag(args);
+  if (!args.includes("--postgres-only")) await benchOne("pglite", target, profile);
+  if (args.includes("--postgres") || args.includes("--postgres-only"))
+    await benchOne("postgres", target, profile);
 };

@@ -207,3 +207,35 @@ export const copyOutPglite = async (db: DbOrTx, query: string): Promise<string[]
   if (lines[lines.length - 1] === "") lines.pop();
   return lines.map((l) => l.split("\t"));
 };
+
+/** Type parsers that keep every value as the text PostgreSQL sent (`pg`'s `types` option). */
+const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
+
+/**
+ * The rows of `query` (trusted SQL, values inlined) as text cells, `null` for SQL null, on
+ * both drivers and without the query builder's per-row mapping: PGlite copies the whole result
+ * out as one COPY text (`copyOutPglite`), PostgreSQL sends rows as arrays of unparsed text. For
+ * large reads (a ledger build loads every transaction and movement): the caller converts the
+ * few columns it needs. Cells are what PostgreSQL's text output prints (numbers, `t`/`f`, JSON).
+ */
+export const selectCells = async (db: DbOrTx, query: string): Promise<(string | null)[][]> => {
+  const copied = await copyOutPglite(db, query);
+  if (copied) {
+    for (const cells of copied as (string | null)[][])
+      for (let i = 0; i < cells.length; i++) {
+        const c = cells[i]!;
+        if (c.includes("\\")) cells[i] = copyCell(c) ?? null;
+      }
+    return copied;
+  }
+  const client = clientOf(db) as pg.Pool | pg.ClientBase | undefined;
+  if (client instanceof pg.Pool || client instanceof pg.Client || (client && "release" in client)) {
+    const result = await (client as pg.ClientBase).query({
+      text: query,
+      rowMode: "array",
+      types: TEXT_TYPES,
+    });
+    return result.rows as (string | null)[][];
+  }
+  throw new Error("selectCells: neither PGlite nor pg behind this database");
+};

@@ -3,6 +3,9 @@
  * Test settings may come from the environment here (the app itself reads it only in config.ts).
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { createDatabase, type Database } from "../db/client.ts";
 import type { Common } from "../src/common.ts";
@@ -29,12 +32,26 @@ const withDatabaseName = (url: string, name: string) => {
 /**
  * A fresh, migrated database of `kind`: PGlite in memory, or a new PostgreSQL database
  * (`lotwise_t_<random>`) on the test server, dropped by `close()`.
+ * `onDisk`: PGlite in a temporary folder (removed by `close()`), as `lotwise` runs it. Benchmarks
+ * use it: in memory, PostgreSQL's bulk relation extension (`fallocate`) becomes a resize that
+ * copies the whole file each time, so large writes there cost quadratic time no user pays.
  */
-export const createTestDatabase = async (kind: DatabaseKind): Promise<Database & { url?: string }> => {
+export const createTestDatabase = async (
+  kind: DatabaseKind,
+  options: { onDisk?: boolean } = {},
+): Promise<Database & { url?: string }> => {
   if (kind === "pglite") {
-    const database = await createDatabase({ kind: "pglite" });
+    const dir = options.onDisk ? mkdtempSync(path.join(tmpdir(), "lotwise-pglite-")) : undefined;
+    const database = await createDatabase({ kind: "pglite", dir });
     await database.migrate();
-    return database;
+    if (!dir) return database;
+    return {
+      ...database,
+      close: async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const name = `lotwise_t_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });

@@ -379,7 +379,7 @@ export const importRecords = app.table(
     file: text("file").notNull(),
     line: integer("line").notNull(),
     time: timestamp("time", { withTimezone: true }).notNull(),
-    /** `buy`, `sell`, `trade`, `income`, `spend`, `fee`, `withdrawal`, `deposit`, `fiat_deposit`, `fiat_withdrawal`. */
+    /** `buy`, `sell`, `trade`, `income`, `spend`, `fee`, `withdrawal`, `deposit`, `fiat_deposit`, `fiat_withdrawal`, `review` (kept for review, no ledger row). */
     kind: text("kind").notNull(),
     /** SHA-256 of the row's values (not its line): an unchanged row is not rewritten. */
     fingerprint: text("fingerprint").notNull(),

@@ -63,16 +63,12 @@ const revived = (e: SentError): Error =>
   e.userInput ? new UserInputError(e.shortMessage, { meta: e.meta }) : new Error(e.message);
 
 /**
- * The worker thread's script (`dist/gains-thread.js`, or the TypeScript source under tsx when
- * lotwise runs from its sources, as in tests).
+ * Starts the worker thread's script, `dist/gains-thread.js`, also when this module runs from the
+ * TypeScript sources (tests: vitest's global setup and the benches rebuild dist/ when a source is
+ * newer; Node 20 does not apply tsx's loader to a worker's entry).
  */
-const threadEntry = (): { url: URL; execArgv: string[] } =>
-  import.meta.url.endsWith(".ts")
-    ? {
-        url: pathToFileURL(path.join(PACKAGE_ROOT, "src", "api", "gains-thread-main.ts")),
-        execArgv: ["--import", "tsx"],
-      }
-    : { url: pathToFileURL(path.join(PACKAGE_ROOT, "dist", "gains-thread.js")), execArgv: [] };
+const startThread = (data: ThreadData): Worker =>
+  new Worker(pathToFileURL(path.join(PACKAGE_ROOT, "dist", "gains-thread.js")), { workerData: data });
 
 /**
  * A `GainsComputer` with one worker thread (started at the first request, restarted after a
@@ -91,13 +87,12 @@ export const createThreadGainsComputer = (args: {
     pending.clear();
   };
   const start = (): Worker => {
-    const entry = threadEntry();
     const data: ThreadData = {
       lotwiseGainsThread: true,
       databaseUrl: args.databaseUrl,
       assetOptions: args.assetOptions,
     };
-    const w = new Worker(entry.url, { workerData: data, execArgv: entry.execArgv });
+    const w = startThread(data);
     w.on("message", (m: Reply) => {
       const p = pending.get(m.id);
       if (!p) return;

@@ -261,6 +261,20 @@ const lpOwedBefore = async (db: DbOrTx, userId: number, before: Date) => {
   return replayLpOwed(rows.map((r) => r.details as Parameters<typeof replayLpOwed>[0][number]));
 };
 
+/** The resolver, asked once per distinct (chain, chain asset, symbol) of the build. */
+const memoResolver = (resolve: AssetResolver): AssetResolver => {
+  const known = new Map<string, ReturnType<AssetResolver>>();
+  return (m) => {
+    const key = `${m.chain}\u0000${m.chainAsset}\u0000${m.symbol ?? "\u0001"}`;
+    let r = known.get(key);
+    if (!r) {
+      r = resolve(m);
+      known.set(key, r);
+    }
+    return r;
+  };
+};
+
 const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
 
 /**
@@ -292,7 +306,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const wallets = await loadWallets(db, userId);
   const overrides = await loadOverrides(db, userId);
   // Exchange and tool imports (`lotwise import`): deposits and withdrawals to match, trades to add.
-  const books = await loadImportedBooks(db, userId);
+  const books = await loadImportedBooks(db, userId, overrides.perTx);
   const imported = [
     ...(await importedTransferHalves(db, userId, wallets)),
     ...books.halves,
@@ -422,7 +436,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     contracts: args.contracts,
     wallets,
     byAddress: new Map(wallets.map((w) => [addressKey(w.chain, w.address), w])),
-    resolveAsset: args.resolveAsset,
+    resolveAsset: memoResolver(args.resolveAsset),
     positions,
     lpOwed,
   };

@@ -1,12 +1,10 @@
-import { and, eq, gte, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { movements, rawRecords, transactions, wallets } from "../../db/schema/index.ts";
+import { selectCells } from "../../db/copy.ts";
+import { wallets } from "../../db/schema/index.ts";
 import { escrowChangesOf } from "../classify/decoders/jupiter/escrow.ts";
 import type { EvmLog, Movement, TxGroup, WalletInfo } from "../classify/types.ts";
-
-/** Transactions per query when loading raw records (bind-parameter headroom). */
-const CHUNK = 500;
 
 /** The user's wallets as classification sees them: own wallets by `<chain>:<address>`, exchange deposit addresses by label. */
 export const loadWallets = async (db: DbOrTx, userId: number): Promise<WalletInfo[]> => {
@@ -142,98 +140,80 @@ export const loadTxGroups = async (
   const own = walletList.filter((w) => w.kind === "own");
   if (own.length === 0) return [];
   const byId = new Map(walletList.map((w) => [w.id, w]));
-  const ids = own.map((w) => w.id);
-  const txRows = await db
-    .select()
-    .from(transactions)
-    .where(
-      since
-        ? and(inArray(transactions.walletId, ids), gte(transactions.time, since))
-        : inArray(transactions.walletId, ids),
-    );
+  const ids = own.map((w) => Number(w.id)).join(", ");
+  // Plain text cells (db/copy.ts `selectCells`), converted here: the query builder's per-row
+  // mapping cost more than the reads themselves on 100,000 movements.
+  const sinceSql = since ? ` and time >= '${since.toISOString()}'::timestamptz` : "";
+  const txRows = await selectCells(
+    db,
+    `select chain, tx_hash, floor(extract(epoch from time) * 1000)::int8, block_number, tx_index, status,
+            "from", "to", method, fee_payer
+       from lotwise_sync.transactions where wallet_id in (${ids})${sinceSql}`,
+  );
   const groups = new Map<string, TxGroup>();
   for (const t of txRows) {
-    const key = `${t.chain}:${t.txHash}`;
+    const key = `${t[0]}:${t[1]}`;
     if (groups.has(key)) continue;
     groups.set(key, {
-      chain: t.chain,
-      txHash: t.txHash,
-      time: t.time,
-      blockNumber: t.blockNumber,
-      txIndex: t.txIndex,
-      status: t.status,
-      from: t.from,
-      to: t.to,
-      method: t.method,
-      feePayer: t.feePayer,
+      chain: t[0]!,
+      txHash: t[1]!,
+      time: new Date(Number(t[2])),
+      blockNumber: BigInt(t[3]!),
+      txIndex: Number(t[4]),
+      status: t[5]!,
+      from: t[6]!,
+      to: t[7]!,
+      method: t[8]!,
+      feePayer: t[9]!,
       movements: [],
       logs: [],
       programIds: [],
     });
   }
-  const moveRows = await db
-    .select()
-    .from(movements)
-    .where(
-      since
-        ? and(inArray(movements.walletId, ids), gte(movements.time, since))
-        : inArray(movements.walletId, ids),
-    );
+  const moveRows = await selectCells(
+    db,
+    `select wallet_id, chain, tx_hash, evidence, evidence_index, asset, symbol, decimals, amount, counterparty, token_id
+       from lotwise_sync.movements where wallet_id in (${ids})${sinceSql}`,
+  );
   for (const m of moveRows) {
-    const g = groups.get(`${m.chain}:${m.txHash}`);
-    const wallet = byId.get(m.walletId);
+    const g = groups.get(`${m[1]}:${m[2]}`);
+    const wallet = byId.get(Number(m[0]));
     if (!g || !wallet) continue;
     g.movements.push({
       wallet,
-      chain: m.chain,
-      txHash: m.txHash,
-      evidence: m.evidence,
-      evidenceIndex: m.evidenceIndex,
-      chainAsset: m.asset,
-      symbol: m.symbol,
-      decimals: m.decimals,
-      amount: m.amount,
-      counterparty: m.counterparty,
-      tokenId: m.tokenId,
+      chain: m[1]!,
+      txHash: m[2]!,
+      evidence: m[3]!,
+      evidenceIndex: m[4]!,
+      chainAsset: m[5]!,
+      symbol: m[6]!,
+      decimals: m[7] === null ? null : Number(m[7]),
+      amount: BigInt(m[8]!),
+      counterparty: m[9]!,
+      tokenId: m[10]!,
     } satisfies Movement);
   }
-  // Raw records: EVM logs and Solana transactions, per chain.
-  const byChain = new Map<string, string[]>();
-  for (const g of groups.values()) {
-    const list = byChain.get(g.chain) ?? [];
-    list.push(g.txHash);
-    byChain.set(g.chain, list);
-  }
-  for (const [chain, hashes] of byChain) {
-    for (let i = 0; i < hashes.length; i += CHUNK) {
-      const rows = await db
-        .select({
-          txHash: rawRecords.txHash,
-          kind: rawRecords.kind,
-          index: rawRecords.index,
-          data: rawRecords.data,
-        })
-        .from(rawRecords)
-        .where(
-          and(
-            eq(rawRecords.chain, chain),
-            inArray(rawRecords.txHash, hashes.slice(i, i + CHUNK)),
-            inArray(rawRecords.kind, ["log", "receipt", "solana_tx"]),
-          ),
-        );
-      for (const r of rows) {
-        const g = groups.get(`${chain}:${r.txHash}`)!;
-        if (r.kind === "solana_tx") {
-          g.programIds = programIdsOf(r.data);
-          const side = sidePaymentsOf(r.data);
-          if (side.length > 0) g.sidePayments = side;
-          const escrow = escrowChangesOf(r.data);
-          if (escrow.length > 0) g.escrow = escrow;
-        } else {
-          for (const l of logsOf(r.kind, r.index, r.data)) {
-            if (!g.logs.some((x) => x.logIndex === l.logIndex)) g.logs.push(l);
-          }
-        }
+  // Raw records (EVM logs and Solana transactions) of those transactions, in one query.
+  const raws = await selectCells(
+    db,
+    `select r.chain, r.tx_hash, r.kind, r.index, r.data from lotwise_sync.raw_records r
+      where r.kind in ('log', 'receipt', 'solana_tx')
+        and exists (select 1 from lotwise_sync.transactions t
+                     where t.wallet_id in (${ids}) and t.chain = r.chain and t.tx_hash = r.tx_hash${sinceSql.replace("time", "t.time")})`,
+  );
+  for (const [chain, txHash, kind, index, data] of raws) {
+    const g = groups.get(`${chain}:${txHash}`);
+    if (!g) continue;
+    const parsed: unknown = data === null || data === undefined ? null : JSON.parse(data);
+    if (kind === "solana_tx") {
+      g.programIds = programIdsOf(parsed);
+      const side = sidePaymentsOf(parsed);
+      if (side.length > 0) g.sidePayments = side;
+      const escrow = escrowChangesOf(parsed);
+      if (escrow.length > 0) g.escrow = escrow;
+    } else {
+      for (const l of logsOf(kind!, Number(index), parsed)) {
+        if (!g.logs.some((x) => x.logIndex === l.logIndex)) g.logs.push(l);
       }
     }
   }

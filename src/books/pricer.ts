@@ -10,8 +10,19 @@ const contractOf = (chainAsset: string): string | undefined => {
   return tail === "native" ? undefined : tail;
 };
 
+/** A quantity's digits, printed once per Decimal (a leg is keyed when priced and again when looked up). */
+const fixed = new WeakMap<Decimal, string>();
+const fixedOf = (q: Decimal): string => {
+  let s = fixed.get(q);
+  if (s === undefined) {
+    s = q.toFixed();
+    fixed.set(q, s);
+  }
+  return s;
+};
+
 const keyOf = (leg: Leg, time: Date, blockNumber: bigint) =>
-  `${leg.asset}\u0000${leg.chainAsset}\u0000${time.getTime()}\u0000${blockNumber}\u0000${leg.quantity.toFixed()}`;
+  `${leg.asset}\u0000${leg.chainAsset}\u0000${time.getTime()}\u0000${blockNumber}\u0000${fixedOf(leg.quantity)}`;
 
 /**
  * The ledger builder's pricer over the price service: every leg is priced at its transaction's
@@ -33,7 +44,7 @@ export const createServicePricer = (service: PriceService, order: readonly strin
         asset: leg.asset,
         time,
         hint: { chain: leg.chain, blockNumber, contract: contractOf(leg.chainAsset) },
-        quantity: leg.quantity.toFixed(),
+        quantity: fixedOf(leg.quantity),
       });
     }
     const { results } = await service.priceMany(queries);

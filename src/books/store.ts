@@ -1,13 +1,10 @@
-import { and, eq, gte, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, eq, gte, lt, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
-import { chunks } from "../utils/chunks.ts";
 import type { BuiltRow } from "./rows.ts";
-
-const CHUNK = 400;
 
 /** Columns of `lotwise_app.ledger_rows` written by a build. */
 const LEDGER_ROW_COLUMNS: BulkColumns = {
@@ -106,37 +103,38 @@ export const replaceChainLedger = async (
     await tx
       .delete(ledgerRows)
       .where(args.from ? and(chainRows, gte(ledgerRows.time, args.from)) : chainRows);
-    const byChain = new Map<string, string[]>();
-    for (const k of args.txKeys) {
-      const i = k.lastIndexOf(":");
-      const list = byChain.get(k.slice(0, i)) ?? [];
-      list.push(k.slice(i + 1));
-      byChain.set(k.slice(0, i), list);
-    }
-    for (const [chain, hashes] of byChain) {
-      for (const c of chunks(hashes, CHUNK)) {
-        await tx
-          .delete(classifications)
-          .where(
-            and(
-              eq(classifications.userId, userId),
-              eq(classifications.chain, chain),
-              inArray(classifications.txHash, c),
-            ),
-          );
-        await tx
-          .delete(reviewItems)
-          .where(
-            and(eq(reviewItems.userId, userId), eq(reviewItems.chain, chain), inArray(reviewItems.txHash, c)),
-          );
-      }
-    }
-    if (!args.from) {
+    // The transactions' classifications and review items go in one statement each (their keys as
+    // one JSON parameter), not a round trip per few hundred keys.
+    const keys = JSON.stringify(
+      args.txKeys.map((k) => {
+        const i = k.lastIndexOf(":");
+        return { c: k.slice(0, i), h: k.slice(i + 1) };
+      }),
+    );
+    const inKeys = (table: string) =>
+      sql
+        .raw(`(${table}.chain, ${table}.tx_hash) in (select c, h from jsonb_to_recordset(`)
+        .append(sql`${keys}::jsonb) as k(c text, h text))`);
+    if (args.from) {
+      await tx.execute(
+        sql`delete from lotwise_app.classifications where user_id = ${userId} and `.append(
+          inKeys("classifications"),
+        ),
+      );
+      await tx.execute(
+        sql`delete from lotwise_app.review_items where user_id = ${userId} and `.append(
+          inKeys("review_items"),
+        ),
+      );
+    } else {
       await tx.delete(classifications).where(eq(classifications.userId, userId));
-      // Balance differences belong to the balance check (src/check), which replaces its own.
-      await tx
-        .delete(reviewItems)
-        .where(and(eq(reviewItems.userId, userId), ne(reviewItems.reason, "balance_difference")));
+      // Balance differences belong to the balance check (src/check), which replaces its own, except
+      // those of the rebuilt transactions.
+      await tx.execute(
+        sql`delete from lotwise_app.review_items where user_id = ${userId} and (reason <> 'balance_difference' or `
+          .append(inKeys("review_items"))
+          .append(sql`)`),
+      );
     }
     await insertLedgerRows(
       tx,

@@ -1,9 +1,15 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { ROOT } from "../../test/cli.ts";
 import { createAssetIdentity } from "../assets/index.ts";
 import { UserInputError } from "../errors.ts";
+import { IMPORT_FORMATS } from "../imports/registry.ts";
+import { readTable } from "../imports/table.ts";
 import { parseLedgerCsv } from "../ledger/read.ts";
 import { parsePriceFile } from "../prices/import.ts";
 import { parseFormText } from "../reconcile/parse.ts";
+import { detectFormat } from "./detect.ts";
 
 /** A file that is clearly another format gets "this looks like X; use `…`", not "unknown column". */
 const KRAKEN = '"txid","refid","time","type","subtype","aclass","asset","amount","fee","balance"\n';
@@ -54,6 +60,46 @@ describe("files of another format", () => {
     );
     expect(messageOf(() => parseFormText(KRAKEN, { source: "k.csv" }))).toBe(
       "k.csv:1: header: this looks like a Kraken ledgers export, not a Form 1099-DA CSV; use `lotwise import k.csv --account NAME`\nnothing was imported",
+    );
+  });
+
+  test("exchange exports are recognized by the import registry's own detectors, sample by sample", () => {
+    const samples = path.join(ROOT, "test", "samples", "imports");
+    const files: Record<string, string> = {
+      coinbase: "coinbase.csv",
+      "coinbase-raw": "coinbase-raw.csv",
+      kraken: "kraken-ledgers.csv",
+      gemini: "gemini.csv",
+      robinhood: "robinhood.csv",
+      koinly: "koinly.csv",
+      cointracker: "cointracker.csv",
+    };
+    expect(Object.keys(files).sort()).toEqual(IMPORT_FORMATS.map((f) => f.name).sort());
+    for (const f of IMPORT_FORMATS) {
+      const { table, format } = readTable(
+        readFileSync(path.join(samples, files[f.name]!), "utf8"),
+        "x.csv",
+        IMPORT_FORMATS,
+      );
+      expect(format.name).toBe(f.name);
+      expect(detectFormat(table.header)).toEqual({
+        what: f.looksLike,
+        command: "lotwise import FILE --account NAME",
+        kind: "exchange",
+      });
+    }
+    // A format the old signature list never had: the ledger reader now names it too.
+    const raw = readFileSync(path.join(samples, "coinbase-raw.csv"), "utf8");
+    expect(messageOf(() => parseLedgerCsv(raw, "r.csv"))).toBe(
+      "r.csv:1: header: this looks like a Coinbase raw transaction report, not a ledger CSV v1 file; use `lotwise import r.csv --account NAME`",
+    );
+  });
+
+  test("an export lotwise recognizes but does not import says what to do instead", () => {
+    const binance =
+      "User_ID,UTC_Time,Account,Operation,Coin,Change,Remark\n1,2025-01-01 00:00:00,Spot,Deposit,BTC,0.1,\n";
+    expect(messageOf(() => parseLedgerCsv(binance, "b.csv"))).toBe(
+      "b.csv:1: header: this looks like a Binance transaction history export, not a ledger CSV v1 file; lotwise import does not read Binance exports yet: write its rows as ledger CSV v1 (docs/ledger-csv.md) and use `lotwise ledger import b.csv --name NAME`",
     );
   });
 });

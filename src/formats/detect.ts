@@ -1,8 +1,15 @@
+import { detectExport } from "../imports/registry.ts";
+
 /**
  * Recognizes a CSV header that clearly belongs to another format than the one a command reads,
  * so the error says what the file is and which command takes it instead of "unknown column".
- * A format matches when every one of its signature columns is in the header (compared
- * case-insensitively, spaces and punctuation ignored).
+ *
+ * One source of truth: exchange and tax-tool exports are recognized by the import registry's own
+ * header detectors (`src/imports/registry.ts`, the ones `lotwise import --format auto` uses), so a
+ * file this module calls "a Kraken ledgers export" is one `lotwise import` reads. Only lotwise's
+ * own files (ledger CSV, price files, Form 1099-DA CSVs, Coinbase's gain/loss report) are matched
+ * here, by signature columns (every one present; compared case-insensitively, spaces and
+ * punctuation ignored), and they are tried first.
  */
 
 export type OtherFormat = {
@@ -12,12 +19,14 @@ export type OtherFormat = {
   command: string;
   /** Which reader this is (a reader never redirects to itself). */
   kind: "ledger" | "prices" | "forms" | "exchange";
+  /** Instead of "use `command`": what to do with a file no command reads (FILE stands for the file). */
+  advice?: string | undefined;
 };
 
 const EXCHANGE_IMPORT = "lotwise import FILE --account NAME";
 
-/** Signature columns per format, most specific first. */
-const FORMATS: readonly (OtherFormat & { columns: readonly string[] })[] = [
+/** lotwise's own file formats: signature columns, most specific first. */
+const OWN_FORMATS: readonly (OtherFormat & { columns: readonly string[] })[] = [
   {
     what: "a ledger CSV v1 file",
     command: "lotwise ledger import FILE --name NAME` or `lotwise gains --ledger FILE",
@@ -42,53 +51,36 @@ const FORMATS: readonly (OtherFormat & { columns: readonly string[] })[] = [
     kind: "forms",
     columns: ["Tax lot ID", "Date of Disposition", "Proceeds (USD)"],
   },
-  {
-    what: "a Coinbase transaction history export",
-    command: EXCHANGE_IMPORT,
-    kind: "exchange",
-    columns: ["Timestamp", "Transaction Type", "Asset", "Quantity Transacted"],
-  },
-  {
-    what: "a Kraken ledgers export",
-    command: EXCHANGE_IMPORT,
-    kind: "exchange",
-    columns: ["txid", "refid", "time", "type", "asset", "amount", "fee", "balance"],
-  },
-  {
-    what: "a Binance transaction history export",
-    command: EXCHANGE_IMPORT,
-    kind: "exchange",
-    columns: ["UTC_Time", "Operation", "Coin", "Change"],
-  },
-  {
-    what: "a Koinly universal CSV",
-    command: EXCHANGE_IMPORT,
-    kind: "exchange",
-    columns: ["Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency"],
-  },
-  {
-    what: "a CoinTracker CSV",
-    command: EXCHANGE_IMPORT,
-    kind: "exchange",
-    columns: ["Date", "Received Quantity", "Received Currency", "Sent Quantity", "Sent Currency"],
-  },
 ];
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+
+/** What `header` is, among every format lotwise knows (its own files first, then exports). */
+export const detectFormat = (header: readonly string[]): OtherFormat | undefined => {
+  const have = new Set(header.map(norm));
+  for (const f of OWN_FORMATS)
+    if (f.columns.every((c) => have.has(norm(c)))) return { what: f.what, command: f.command, kind: f.kind };
+  const found = detectExport(header);
+  if (found?.format) return { what: found.format.looksLike, command: EXCHANGE_IMPORT, kind: "exchange" };
+  if (found?.unsupported)
+    return {
+      what: found.unsupported.looksLike,
+      command: EXCHANGE_IMPORT,
+      kind: "exchange",
+      advice: found.unsupported.advice,
+    };
+  return undefined;
+};
 
 /** The other format `header` clearly is, when it is not `reader`'s own. */
 export const detectOtherFormat = (
   header: readonly string[],
   reader: OtherFormat["kind"],
 ): OtherFormat | undefined => {
-  const have = new Set(header.map(norm));
-  for (const f of FORMATS) {
-    if (f.kind === reader) continue;
-    if (f.columns.every((c) => have.has(norm(c)))) return { what: f.what, command: f.command, kind: f.kind };
-  }
-  return undefined;
+  const f = detectFormat(header);
+  return f && (f.kind !== reader || f.advice) ? f : undefined;
 };
 
-/** "this looks like X, not Y; use `CMD`". */
+/** "this looks like X, not Y; use `CMD`" (or, for an export no command reads, what to do instead). */
 export const otherFormatMessage = (f: OtherFormat, expected: string, file: string): string =>
-  `this looks like ${f.what}, not ${expected}; use \`${f.command.replaceAll("FILE", file)}\``;
+  `this looks like ${f.what}, not ${expected}; ${f.advice ? f.advice.replaceAll("FILE", file) : `use \`${f.command.replaceAll("FILE", file)}\``}`;

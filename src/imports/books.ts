@@ -4,7 +4,14 @@ import { and, eq, notInArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { importRecords } from "../../db/schema/index.ts";
 import type { UnitPrice } from "../books/rows.ts";
-import type { Entry, Leg, TxClassification, UnmatchedHalf, WalletInfo } from "../classify/types.ts";
+import type {
+  Entry,
+  Leg,
+  ReviewDraft,
+  TxClassification,
+  UnmatchedHalf,
+  WalletInfo,
+} from "../classify/types.ts";
 import { Decimal } from "../utils/decimal.ts";
 import type { Amount, ImportKind, ImportRecord } from "./types.ts";
 
@@ -45,10 +52,17 @@ const accountWallet = (account: string): WalletInfo => ({
  * (fiat deposits and withdrawals have no ledger effect and are left out):
  * - `withdrawal` / `deposit` → a half for the matcher, with the export's transaction hash and
  *   address as evidence; paired, the chain side's transfer carries the lots; unpaired, a review item;
+ * - `review` → no entry, only its review item (a margin profit or loss the exchange reports);
  * - every other kind → an entry in the account: a buy (USD out), sell (USD in), trade, income,
  *   spend or fee, valued from the file where it gives USD values.
+ * A row's review item is left out once the user decided the row with `--as ignore` (`decided`:
+ * the per-transaction decisions, keyed `<chain>:<tx>`); another decision leaves it open and says so.
  */
-export const loadImportedBooks = async (db: DbOrTx, userId: number): Promise<ImportedBooks> => {
+export const loadImportedBooks = async (
+  db: DbOrTx,
+  userId: number,
+  decided?: ReadonlyMap<string, { action: { as: string } }>,
+): Promise<ImportedBooks> => {
   const rows = await db
     .select({
       account: importRecords.account,
@@ -93,6 +107,32 @@ export const loadImportedBooks = async (db: DbOrTx, userId: number): Promise<Imp
           rank: -1,
         });
     };
+    const reviews: ReviewDraft[] = [];
+    if (d.review) {
+      const decision = decided?.get(`${chain}:${r.externalId}`)?.action.as;
+      if (decision !== "ignore")
+        reviews.push({
+          reason: d.review.reason,
+          message:
+            decision === undefined
+              ? d.review.message
+              : `${d.review.message}\n(your decision --as ${decision} does not apply to this row: close the item with --as ignore)`,
+        });
+    }
+    if (kind === "review") {
+      classifications.push({
+        chain,
+        txHash: r.externalId,
+        time: r.time,
+        blockNumber: 0n,
+        kind: "review",
+        source: "import",
+        entries: [],
+        reviews,
+        unmatched: [],
+      });
+      continue;
+    }
     if (kind === "withdrawal" || kind === "deposit") {
       const a = (kind === "withdrawal" ? d.out : d.in)!;
       halves.push({
@@ -137,7 +177,7 @@ export const loadImportedBooks = async (db: DbOrTx, userId: number): Promise<Imp
       kind,
       source: "import",
       entries: [entry],
-      reviews: [],
+      reviews,
       unmatched: [],
     });
   }

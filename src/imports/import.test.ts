@@ -10,7 +10,7 @@ import { ensureUser } from "../../db/users.ts";
 import { ROOT } from "../../test/cli.ts";
 import { createTemplatePglite } from "../../test/evm-harness.ts";
 import { buildLedger, type Pricer } from "../books/build.ts";
-import { setLink } from "../books/decisions.ts";
+import { setLink, setTxDecision } from "../books/decisions.ts";
 import { loadLedgerRows } from "../books/store.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { UserInputError } from "../errors.ts";
@@ -250,8 +250,16 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(await errorOf(load("koinly.csv", "coinbase:main", undefined, "koinly"))).toContain(
       "--account coinbase:main holds coinbase imports, but the file is a Koinly universal CSV",
     );
-    expect(await errorOf(load("coinbase.csv", "coinbase:main", undefined, "kraken"))).toContain(
-      "coinbase.csv: unknown format: no header of a Kraken ledgers CSV",
+    const wrong = await errorOf(load("coinbase.csv", "coinbase:main", undefined, "kraken"));
+    expect(wrong).toContain("coinbase.csv: unknown format: no header of a Kraken ledgers CSV");
+    // The registry's detectors name what the file is (after its preamble lines).
+    expect(wrong).toContain(
+      "this looks like a Coinbase transaction history export: use --format coinbase (or auto)",
+    );
+    const prices = path.join(dir, "p.csv");
+    writeFileSync(prices, "asset,time,usd\nETH,2025-01-01T00:00:00Z,3000\n");
+    expect(await errorOf(load("p.csv", "coinbase:main", prices))).toContain(
+      "this looks like a USD price file; use `lotwise prices import p.csv`",
     );
     const before = (await database.db.select().from(importRecords)).length;
     const bad = readFileSync(path.join(SAMPLES, "kraken-ledgers.csv"), "utf8").replace(
@@ -299,6 +307,199 @@ describe("lotwise import: storage, ledger and matching", () => {
     const income = (await rows()).find((x) => x.wallet === "cointracker:ct" && x.type === "income")!;
     // No value in CoinTracker's file: 0.02 ETH × $3,000 from the price source.
     expect(income).toMatchObject({ inQuantity: "0.02", usdValue: "60", priceSources: { usd_value: "test" } });
+  });
+
+  it("imports Coinbase's raw transaction report: ids kept, values from its USD columns, idempotent", async () => {
+    // Its own user: no chain wallets, so nothing here pairs with the transfers above.
+    const raw = await ensureUser(database.db, "raw-report");
+    const RAW = "coinbase-raw.csv";
+    const id = (n: string) => `3f1c2a10-6b1e-5c4d-9e8f-0a1b2c3d4e${n}`;
+    const loadRaw = (account: string, file = path.join(SAMPLES, RAW), name = RAW, format?: string) =>
+      importFile(database.db, { userId: raw, path: file, file: name, account, format, windowHours: 24 });
+    const first = await loadRaw("main");
+    expect(first).toMatchObject({
+      account: "coinbase:main",
+      format: "coinbase-raw",
+      label: "Coinbase raw transaction report CSV",
+      detected: true,
+      rows: 11,
+      added: 11,
+    });
+    // `--format coinbase` reads both Coinbase reports.
+    expect(await loadRaw("coinbase:main", undefined, undefined, "coinbase")).toMatchObject({
+      format: "coinbase-raw",
+      detected: false,
+      added: 0,
+      replaced: 0,
+      unchanged: 11,
+    });
+    const stored = await database.db
+      .select({ id: importRecords.externalId })
+      .from(importRecords)
+      .where(eq(importRecords.userId, raw));
+    expect(stored.map((r) => r.id).sort()).toEqual(
+      [...["01", "02", "03", "04", "05", "06", "07", "08", "09", "0a"].map(id), `${id("02")}#2`].sort(),
+    );
+    await buildLedger({
+      db: database.db,
+      userId: raw,
+      settings: DEFAULT_CLASSIFY_SETTINGS,
+      resolveAsset: ({ chainAsset, symbol }) => ({ asset: chainAsset, symbol: symbol ?? chainAsset }),
+      pricer,
+    });
+    const ledger = await loadLedgerRows(database.db, raw);
+    const row = (n: string) => ledger.find((x) => x.id === `import:coinbase:main:${n}:0`)!;
+    const fromFile = { usd_value: `file:${RAW}` };
+    expect(row(id("01"))).toMatchObject({
+      type: "buy",
+      inAsset: "ETH",
+      inQuantity: "2",
+      usdValue: "4020",
+      priceSources: fromFile,
+    });
+    expect(row(id("01")).feeUsd ?? undefined).toBeUndefined();
+    expect(row(`${id("02")}#2`)).toMatchObject({ type: "buy", inQuantity: "0.004", usdValue: "381.9" });
+    expect(row(id("03"))).toMatchObject({
+      type: "sell",
+      outQuantity: "0.5",
+      usdValue: "1592.4",
+      priceSources: fromFile,
+    });
+    expect(row(id("04"))).toMatchObject({ type: "buy", inAsset: "USDC", usdValue: "1600" });
+    expect(row(id("05"))).toMatchObject({ type: "income", usdValue: "4.65", priceSources: fromFile });
+    // Interest Coinbase has no value for: 0.015 USDC × $1 from the price source, not the file's 0.
+    expect(row(id("08"))).toMatchObject({
+      type: "income",
+      usdValue: "0.015",
+      priceSources: { usd_value: "test" },
+    });
+    expect(row(id("0a"))).toMatchObject({ type: "sell", usdValue: "1141.38" });
+    // The Send and Receive have no wallet to pair with: review items, no ledger rows, no $0 basis.
+    expect(ledger.some((x) => x.id.includes(id("07")))).toBe(false);
+    const items = (await database.db.select().from(reviewItems).where(eq(reviewItems.userId, raw))).map(
+      (r) => `${r.txHash} ${r.reason}`,
+    );
+    expect(items).toEqual(
+      expect.arrayContaining([`${id("06")} unmatched_outflow`, `${id("07")} unmatched_inflow`]),
+    );
+
+    // The transaction history of the same account is refused: the same activity under other ids.
+    expect(
+      await errorOf(loadRaw("coinbase:main", path.join(SAMPLES, "coinbase.csv"), "coinbase.csv")),
+    ).toContain(
+      "--account coinbase:main holds rows of another coinbase report (--format coinbase-raw), but the file is a Coinbase transaction history CSV",
+    );
+    // A bad row stops the file with FILE:LINE: column: problem and stores nothing of it.
+    const before = (await database.db.select().from(importRecords).where(eq(importRecords.userId, raw)))
+      .length;
+    const bad = path.join(dir, "raw-bad.csv");
+    writeFileSync(
+      bad,
+      `${readFileSync(path.join(SAMPLES, RAW), "utf8")}3f1c2a10-6b1e-5c4d-9e8f-0a1b2c3d4e0b,Sell,2025-03-09T12:00:00Z,,,,,ETH,0.1,"$2,00.00"\n`,
+    );
+    expect(await errorOf(loadRaw("coinbase:main", bad, "raw-bad.csv"))).toBe(
+      "raw-bad.csv:13: Proceeds (excl. fees and/or spread) (USD): not a number (a ',' is read only as a thousands separator between groups of three digits): '$2,00.00'",
+    );
+    expect((await database.db.select().from(importRecords).where(eq(importRecords.userId, raw))).length).toBe(
+      before,
+    );
+  });
+
+  it("books Kraken's margin fees, lists profits, losses and lone adjustments for review, and an ignore closes one", async () => {
+    const margin = await ensureUser(database.db, "margin-trader");
+    const r = await importFile(database.db, {
+      userId: margin,
+      path: path.join(SAMPLES, "kraken-margin.csv"),
+      file: "kraken-margin.csv",
+      account: "main",
+      windowHours: 24,
+    });
+    expect(r).toMatchObject({ account: "kraken:main", format: "kraken", rows: 13, added: 13 });
+    const rebuild = () =>
+      buildLedger({
+        db: database.db,
+        userId: margin,
+        settings: DEFAULT_CLASSIFY_SETTINGS,
+        resolveAsset: ({ chainAsset, symbol }) => ({ asset: chainAsset, symbol: symbol ?? chainAsset }),
+        pricer,
+      });
+    await rebuild();
+    const ledger = await loadLedgerRows(database.db, margin);
+    const row = (id: string) => ledger.find((x) => x.id === `import:kraken:main:${id}:0`);
+    expect(row("LROL01-AAAAA-EEEEEE")).toMatchObject({
+      type: "fee",
+      subtype: "margin_rollover",
+      feeAsset: "USD",
+      feeUsd: "1.16",
+      priceSources: { fee_usd: "file:kraken-margin.csv" },
+    });
+    // The BTC rollover fee is a disposal of 0.000012 BTC, valued by the price source (× $95,000).
+    expect(row("LROL02-AAAAA-FFFFFF")).toMatchObject({
+      type: "fee",
+      feeAsset: "BTC",
+      feeQuantity: "0.000012",
+      feeUsd: "1.14",
+      priceSources: { fee_usd: "test" },
+    });
+    expect(row("LMRG04-AAAAA-IIIIII#fee")).toMatchObject({ type: "fee", feeUsd: "2.41" });
+    expect(row("TMPOS3-JJJJJ-KKKKKK")).toMatchObject({
+      type: "buy",
+      subtype: "margin_settlement",
+      inQuantity: "0.025",
+      usdValue: "2150",
+      feeUsd: "3.44",
+    });
+    expect(row("AADJ02-NNNNN-OOOOOO")).toMatchObject({
+      type: "sell",
+      outQuantity: "0.001",
+      usdValue: "85.3",
+    });
+    // Profits, losses, the dust adjustment and the credit: no ledger rows, never income.
+    for (const id of [
+      "LMRG02-AAAAA-GGGGGG",
+      "LMRG04-AAAAA-IIIIII",
+      "LADJ01-AAAAA-LLLLLL",
+      "LCRD01-AAAAA-QQQQQQ",
+    ])
+      expect(row(id)).toBeUndefined();
+    expect(ledger.filter((x) => x.type === "income")).toEqual([]);
+    const items = async () =>
+      (await database.db.select().from(reviewItems).where(eq(reviewItems.userId, margin)))
+        .map((x) => `${x.txHash} ${x.reason}`)
+        .sort();
+    expect(await items()).toEqual([
+      "AADJ02-NNNNN-OOOOOO exchange_adjustment",
+      "LADJ01-AAAAA-LLLLLL exchange_adjustment",
+      "LCRD01-AAAAA-QQQQQQ exchange_credit",
+      "LMDP02-AAAAA-CCCCCC unmatched_inflow",
+      "LMRG02-AAAAA-GGGGGG margin_pnl",
+      "LMRG04-AAAAA-IIIIII margin_pnl",
+    ]);
+    // Reported: `--as ignore` closes the item; another decision leaves it open and says why.
+    await setTxDecision({
+      db: database.db,
+      userId: margin,
+      windowHours: 24,
+      ref: "import:kraken:main:LMRG02-AAAAA-GGGGGG",
+      action: { as: "ignore" },
+    });
+    await setTxDecision({
+      db: database.db,
+      userId: margin,
+      windowHours: 24,
+      ref: "LMRG04-AAAAA-IIIIII",
+      action: { as: "income" },
+    });
+    await rebuild();
+    expect(await items()).not.toContain("LMRG02-AAAAA-GGGGGG margin_pnl");
+    const [loss] = await database.db
+      .select()
+      .from(reviewItems)
+      .where(and(eq(reviewItems.userId, margin), eq(reviewItems.txHash, "LMRG04-AAAAA-IIIIII")));
+    expect(loss!.message).toContain(
+      "(your decision --as income does not apply to this row: close the item with --as ignore)",
+    );
+    expect((await loadLedgerRows(database.db, margin)).filter((x) => x.type === "income")).toEqual([]);
   });
 
   it("exports Koinly and CoinTracker files from the ledger", async () => {

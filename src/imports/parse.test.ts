@@ -164,6 +164,104 @@ describe("Coinbase transaction history", () => {
   });
 });
 
+describe("Coinbase raw transaction report", () => {
+  const { format, records } = read("coinbase-raw.csv");
+  const ID = (n: string) => `3f1c2a10-6b1e-5c4d-9e8f-0a1b2c3d4e${n}`;
+  it("is detected by its header and keeps Coinbase's ids (a repeated fill id gets #2)", () => {
+    expect(format).toBe("coinbase-raw");
+    expect(records.map((r) => [r.id, r.kind, r.line])).toEqual([
+      [ID("01"), "buy", 2],
+      [ID("02"), "buy", 3],
+      [`${ID("02")}#2`, "buy", 4],
+      [ID("03"), "sell", 5],
+      [ID("04"), "buy", 6],
+      [ID("05"), "income", 7],
+      [ID("06"), "withdrawal", 8],
+      [ID("07"), "deposit", 9],
+      [ID("08"), "income", 10],
+      [ID("09"), "sell", 11],
+      [ID("0a"), "sell", 12],
+    ]);
+  });
+  it("values buys at their cost basis (fees in) and sales at their proceeds (fees out), from the file", () => {
+    expect(byId(records, ID("01"))).toMatchObject({
+      time: new Date("2025-01-10T15:30:00Z"),
+      out: { asset: "USD", quantity: "4020" },
+      in: { asset: "ETH", quantity: "2" },
+      usdValue: "4020",
+    });
+    expect(byId(records, ID("01")).fee).toBeUndefined();
+    // The exporter's float noise is read to the 15 digits a double holds: 572.8500000000000227 → 572.85.
+    expect(byId(records, ID("02"))).toMatchObject({
+      subtype: "advanced_trade",
+      time: new Date("2025-01-12T09:15:00.417Z"),
+      in: { asset: "BTC", quantity: "0.006" },
+      usdValue: "572.85",
+    });
+    // A conversion is two rows: the disposal at its proceeds, the acquisition at its cost basis.
+    expect(byId(records, ID("03"))).toMatchObject({
+      subtype: "convert",
+      out: { asset: "ETH", quantity: "0.5" },
+      in: { asset: "USD", quantity: "1592.4" },
+      usdValue: "1592.4",
+    });
+    expect(byId(records, ID("04"))).toMatchObject({
+      subtype: "convert",
+      in: { asset: "USDC", quantity: "1596.5" },
+      usdValue: "1600",
+    });
+    expect(byId(records, ID("05"))).toMatchObject({ subtype: "reward", usdValue: "4.65" });
+    expect(byId(records, ID("0a"))).toMatchObject({
+      out: { asset: "ETH", quantity: "0.5" },
+      in: { asset: "USD", quantity: "1141.38" },
+    });
+  });
+  it("never reads a 'Not available' cost basis of 0 as a value", () => {
+    expect(byId(records, ID("07"))).toMatchObject({ kind: "deposit", in: { asset: "ETH", quantity: "0.4" } });
+    expect(byId(records, ID("07")).usdValue).toBeUndefined();
+    // Interest whose value Coinbase does not know: priced by the price sources (the exponent read exactly).
+    expect(byId(records, ID("08"))).toMatchObject({ in: { asset: "USDC", quantity: "0.015" } });
+    expect(byId(records, ID("08")).usdValue).toBeUndefined();
+    expect(byId(records, ID("06"))).toMatchObject({ out: { asset: "ETH", quantity: "1" } });
+  });
+  it("stops at a bad row or a report in another currency", () => {
+    const text = readFileSync(path.join(SAMPLES, "coinbase-raw.csv"), "utf8");
+    expect(errorOf(() => read("r.csv", text.replace(",ETH,2,4020,", ',ETH,2,"4.020,00",')))).toMatch(
+      /^r\.csv:2: Cost Basis \(incl\. fees and\/or spread\) \(USD\): not a number/,
+    );
+    expect(
+      errorOf(() => read("r.csv", text.replace(",ETH,2,4020,Coinbase", ",ETH,2,4020,Not available"))),
+    ).toBe(
+      "r.csv:2: Cost Basis (incl. fees and/or spread) (USD): '4020' with Data Source 'Not available' (a Buy needs the USD it cost)",
+    );
+    expect(errorOf(() => read("r.csv", text.replace(",Reward,", ",Rewrad,")))).toMatch(
+      /^r\.csv:7: Transaction Type: unknown type 'Rewrad' \(known: Buy, Sell, /,
+    );
+    expect(errorOf(() => read("r.csv", text.replace(",ETH,0.5,1141.38", ",,0.5,1141.38")))).toBe(
+      "r.csv:12: Asset Disposed (Sold, Sent, etc): empty, but Quantity Disposed is 0.5",
+    );
+    expect(errorOf(() => read("r.csv", text.replaceAll("(USD)", "(EUR)")))).toBe(
+      "r.csv:1: Cost Basis (incl. fees and/or spread) (EUR): 'EUR': only reports in USD are supported (set Coinbase's currency to USD)",
+    );
+  });
+  it("reads the older header and a single-row Convert", () => {
+    const old = [
+      'Transaction ID,Transaction Type,Date & time,Asset Acquired,"Quantity Acquired (Bought, Received, etc)",Cost Basis (incl. fees paid) (USD),Data Source,"Asset Disposed (Sold, Sent, etc)",Quantity Disposed,Proceeds (excl. fees paid) (USD)',
+      "aa01,Convert,2021-04-01T11:34:31Z,ETH,0.02823531,46.65,Coinbase,BTC,0.00093652,47.07",
+      "aa02,Fork,2021-05-01T00:00:00Z,BSV,0.49972881,32.5404861133149,Coinbase,,,",
+    ].join("\n");
+    const { format: f, records: rs } = read("old.csv", old);
+    expect(f).toBe("coinbase-raw");
+    expect(rs[0]).toMatchObject({
+      kind: "trade",
+      out: { asset: "BTC", quantity: "0.00093652" },
+      in: { asset: "ETH", quantity: "0.02823531" },
+      usdValue: "47.07",
+    });
+    expect(rs[1]).toMatchObject({ kind: "income", subtype: "fork", usdValue: "32.5404861133149" });
+  });
+});
+
 describe("Kraken ledgers", () => {
   const { format, records } = read("kraken-ledgers.csv");
   it("pairs trade rows by refid and skips pending and internal rows", () => {
@@ -208,6 +306,76 @@ describe("Kraken ledgers", () => {
       .join("\n");
     expect(errorOf(() => read("k.csv", text))).toMatch(
       /^k\.csv:5: refid: 'TTRD01-FFFFF-GGGGGG' has 1 row\(s\) \(lines 5\)/,
+    );
+  });
+});
+
+describe("Kraken margin, rollover, settlement, adjustment and credit rows", () => {
+  const { format, records } = read("kraken-margin.csv");
+  it("reads every row: fees as fees, positions' profits and losses and lone adjustments for review", () => {
+    expect(format).toBe("kraken");
+    expect(records.map((r) => [r.id, r.kind, r.subtype ?? ""])).toEqual([
+      ["LMDP01-AAAAA-BBBBBB", "fiat_deposit", ""],
+      ["LMDP02-AAAAA-CCCCCC", "deposit", ""],
+      ["LMRG01-AAAAA-DDDDDD", "fee", "margin_fee"],
+      ["LROL01-AAAAA-EEEEEE", "fee", "margin_rollover"],
+      ["LROL02-AAAAA-FFFFFF", "fee", "margin_rollover"],
+      ["LMRG02-AAAAA-GGGGGG", "review", "margin_pnl"],
+      ["LMRG03-AAAAA-HHHHHH", "fee", "margin_fee"],
+      ["LMRG04-AAAAA-IIIIII", "review", "margin_pnl"],
+      ["LMRG04-AAAAA-IIIIII#fee", "fee", "margin_fee"],
+      ["TMPOS3-JJJJJ-KKKKKK", "buy", "margin_settlement"],
+      ["LADJ01-AAAAA-LLLLLL", "review", "exchange_adjustment"],
+      ["AADJ02-NNNNN-OOOOOO", "sell", "adjustment"],
+      // AADJ03 (ETH2 → XETH, the same coin under two codes) is a relabel: nothing to book.
+      ["LCRD01-AAAAA-QQQQQQ", "review", "exchange_credit"],
+    ]);
+  });
+  it("keeps Kraken's figures: fees in their asset, P&L in the quote currency, never income", () => {
+    expect(byId(records, "LROL01-AAAAA-EEEEEE")).toMatchObject({
+      fee: { asset: "USD", quantity: "1.16" },
+      feeUsd: "1.16",
+    });
+    // A fee in BTC is a disposal of those units: priced like any fee (no USD in the file).
+    expect(byId(records, "LROL02-AAAAA-FFFFFF")).toMatchObject({
+      fee: { asset: "BTC", quantity: "0.000012" },
+    });
+    expect(byId(records, "LROL02-AAAAA-FFFFFF").feeUsd).toBeUndefined();
+    const profit = byId(records, "LMRG02-AAAAA-GGGGGG");
+    expect(profit).toMatchObject({ in: { asset: "USD", quantity: "84.1979" }, usdValue: "84.1979" });
+    expect(profit.review!.reason).toBe("margin_pnl");
+    expect(profit.review!.message).toContain(
+      "Kraken margin position profit of +84.1979 USD (ledger LMRG02-AAAAA-GGGGGG, refid TMPOS1-FFFFF-GGGGGG, 2025-03-03T08:12:45Z)",
+    );
+    expect(byId(records, "LMRG04-AAAAA-IIIIII")).toMatchObject({
+      out: { asset: "USD", quantity: "37.5012" },
+    });
+    expect(byId(records, "LMRG04-AAAAA-IIIIII#fee")).toMatchObject({
+      fee: { asset: "USD", quantity: "2.41" },
+    });
+    expect(byId(records, "TMPOS3-JJJJJ-KKKKKK")).toMatchObject({
+      out: { asset: "USD", quantity: "2150" },
+      in: { asset: "BTC", quantity: "0.025" },
+      fee: { asset: "USD", quantity: "3.44" },
+      usdValue: "2150",
+    });
+    const dust = byId(records, "LADJ01-AAAAA-LLLLLL");
+    expect(dust).toMatchObject({ in: { asset: "ETH", quantity: "0.0000000054" } });
+    expect(dust.review!.message).toContain("The account's ETH changed by 0.0000000054 outside the ledger");
+    expect(byId(records, "AADJ02-NNNNN-OOOOOO")).toMatchObject({
+      out: { asset: "BTC", quantity: "0.001" },
+      in: { asset: "USD", quantity: "85.3" },
+      review: { reason: "exchange_adjustment" },
+    });
+    expect(records.some((r) => r.kind === "income")).toBe(false);
+  });
+  it("still stops at a type it does not know", () => {
+    const text = readFileSync(path.join(SAMPLES, "kraken-margin.csv"), "utf8").replace(
+      '"credit"',
+      '"invite bonus"',
+    );
+    expect(errorOf(() => read("k.csv", text))).toBe(
+      "k.csv:17: type: unknown type 'invite bonus' (known: deposit, withdrawal, trade, spend, receive, staking, dividend, reward, earn, transfer, margin, rollover, settled, adjustment, credit)",
     );
   });
 });
@@ -306,7 +474,7 @@ describe("detection", () => {
     expect(msg).toContain("mystery.csv: unknown format");
     expect(msg).toContain("detected: line 1 starts 'Date,Amount,Coin'");
     expect(msg).toContain(
-      "supported: coinbase (Coinbase transaction history CSV), kraken (Kraken ledgers CSV)",
+      "supported: coinbase (Coinbase transaction history CSV), coinbase-raw (Coinbase raw transaction report CSV), kraken (Kraken ledgers CSV)",
     );
   });
 });

@@ -2,8 +2,10 @@ import { readFile } from "node:fs/promises";
 import type { DbOrTx } from "../../db/client.ts";
 import { importLedgerRows } from "../books/imports.ts";
 import { UserInputError } from "../errors.ts";
+import { detectFormat } from "../formats/detect.ts";
 import { parseLedgerCsv } from "../ledger/read.ts";
-import { FORMAT_NAMES, formatByName, IMPORT_FORMATS } from "./registry.ts";
+import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
+import { detectExport, FORMAT_NAMES, formatsNamed, IMPORT_FORMATS } from "./registry.ts";
 import { accountName, checkAccount, claimAccount, type StoreImportResult, storeImport } from "./store.ts";
 import { readTable } from "./table.ts";
 import type { ImportRecord } from "./types.ts";
@@ -41,7 +43,7 @@ export const importFile = async (
   } catch (e) {
     throw new UserInputError(`${args.file}: cannot read: ${(e as Error).message}`);
   }
-  if (wanted === "ledger" || (wanted === "auto" && /^\uFEFF?id,time,type,wallet/i.test(text))) {
+  if (wanted === "ledger" || (wanted === "auto" && detectFormat(headerCells(text))?.kind === "ledger")) {
     const account = accountName(args.account, "ledger");
     await checkAccount(db, { userId: args.userId, account, family: "ledger", label: "ledger CSV v1 file" });
     const rows = parseLedgerCsv(text, args.file);
@@ -65,11 +67,26 @@ export const importFile = async (
       removed: 0,
     };
   }
-  const formats = wanted === "auto" ? IMPORT_FORMATS : [formatByName(wanted)!];
-  const { table, format } = readTable(text, args.file, formats);
+  const formats = wanted === "auto" ? IMPORT_FORMATS : formatsNamed(wanted);
+  const { table, format } = readTable(text, args.file, formats, (cells) => {
+    // A file of another format than --format asked for: name it and say what reads it.
+    const found = detectExport(cells);
+    if (found?.format)
+      return `this looks like ${found.format.looksLike}: use --format ${found.format.variantOf ?? found.format.name} (or auto)`;
+    const other = detectFormat(cells);
+    if (!other) return undefined;
+    if (other.kind === "ledger") return `this looks like ${other.what}: use --format ledger (or auto)`;
+    return `this looks like ${other.what}; ${other.advice ? other.advice.replaceAll("FILE", args.file) : `use \`${other.command.replaceAll("FILE", args.file)}\``}`;
+  });
   const records: ImportRecord[] = format.parse(table);
   const account = accountName(args.account, format.family === "any" ? format.name : format.family);
-  await checkAccount(db, { userId: args.userId, account, family: format.family, label: format.label });
+  await checkAccount(db, {
+    userId: args.userId,
+    account,
+    family: format.family,
+    label: format.label,
+    format: format.name,
+  });
   const stored = await storeImport(db, {
     userId: args.userId,
     account,
@@ -86,4 +103,15 @@ export const importFile = async (
     detected: wanted === "auto",
     rows: records.length,
   };
+};
+
+/** The cells of the file's first line (the header of a ledger CSV), or none when it does not parse. */
+const headerCells = (text: string): string[] => {
+  const end = text.indexOf("\n");
+  try {
+    return parseCsv(end < 0 ? text : text.slice(0, end))[0]?.cells ?? [];
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) return [];
+    throw e;
+  }
 };

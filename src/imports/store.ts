@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { parseWalletSpec } from "../../chains/registry.ts";
 import { bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
@@ -55,7 +55,14 @@ export const claimAccount = async (db: DbOrTx, args: { userId: number; account: 
 
 export const checkAccount = async (
   db: DbOrTx,
-  args: { userId: number; account: string; family: string; label: string },
+  args: {
+    userId: number;
+    account: string;
+    family: string;
+    label: string;
+    /** The file's format: an account holding another report of the same exchange refuses it. */
+    format?: string | undefined;
+  },
 ): Promise<void> => {
   const { account, family } = args;
   let chainKey: string | undefined;
@@ -87,6 +94,25 @@ export const checkAccount = async (
     throw new UserInputError(
       `--account ${account} holds ${stored.family === "any" ? "tool (Koinly/CoinTracker)" : stored.family === "ledger" ? "ledger CSV" : stored.family} imports, but the file is a ${args.label}: import it into another account`,
     );
+  if (args.format && family !== "any" && family !== "ledger") {
+    // Two reports of one exchange (Coinbase's transaction history and its raw transaction report)
+    // describe the same activity under different ids: both in one account would count it twice.
+    const [other] = await db
+      .select({ format: importRecords.format })
+      .from(importRecords)
+      .where(
+        and(
+          eq(importRecords.userId, args.userId),
+          eq(importRecords.account, account),
+          ne(importRecords.format, args.format),
+        ),
+      )
+      .limit(1);
+    if (other)
+      throw new UserInputError(
+        `--account ${account} holds rows of another ${family} report (--format ${other.format}), but the file is a ${args.label}: the two describe the same activity under different ids, so one account takes one of them; import it into another account only if it covers other activity`,
+      );
+  }
 };
 
 const fingerprintOf = (r: ImportRecord) => {

@@ -14,6 +14,8 @@ export const readTable = (
   text: string,
   file: string,
   formats: readonly ImportFormat[],
+  /** For a file none of `formats` reads: what a header line looks like instead (a hint line), if anything. */
+  explain?: (cells: readonly string[]) => string | undefined,
 ): { table: CsvTable; format: ImportFormat } => {
   let records: { cells: string[]; line: number }[];
   try {
@@ -38,20 +40,31 @@ export const readTable = (
   }
   const first = records.find((r) => r.cells.length > 1) ?? records[0];
   const seen = first ? first.cells.slice(0, 8).join(",") : "an empty file";
+  let hint: string | undefined;
+  for (let k = 0; explain && !hint && k < Math.min(records.length, PREAMBLE_LINES); k++)
+    hint = explain(records[k]!.cells.map((c) => c.trim()));
   throw new UserInputError(
-    `${file}: unknown format: no header of ${formats.length === 1 ? `a ${formats[0]!.label}` : "a supported export"} in its first ${PREAMBLE_LINES} lines`,
+    `${file}: unknown format: no header of ${formats.length <= 2 ? `a ${formats.map((f) => f.label).join(" or a ")}` : "a supported export"} in its first ${PREAMBLE_LINES} lines`,
     {
       meta: [
         `detected: ${first ? `line ${first.line} starts '${seen.slice(0, 120)}'` : seen}`,
+        ...(hint ? [hint] : []),
         `supported: ${formats.map((f) => `${f.name} (${f.label})`).join(", ")}`,
       ],
     },
   );
 };
 
-/** Whether `cells` contains every one of `names` (case-insensitive; other columns may follow). */
+/** A header cell as the detectors compare it: byte-order mark and spaces around dropped, lower case. */
+const columnKey = (cell: string): string =>
+  cell
+    .replace(/^\uFEFF/, "")
+    .trim()
+    .toLowerCase();
+
+/** Whether `cells` contains every one of `names` (case-insensitive, spaces around ignored; other columns may follow). */
 export const hasColumns = (cells: readonly string[], names: readonly string[]): boolean => {
-  const set = new Set(cells.map((c) => c.toLowerCase()));
+  const set = new Set(cells.map(columnKey));
   return names.every((n) => set.has(n.toLowerCase()));
 };
 

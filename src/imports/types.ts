@@ -15,7 +15,10 @@ export type Amount = { asset: string; quantity: string };
  * - `fee`: a fee alone;
  * - `withdrawal` / `deposit`: an asset left for (or came from) a blockchain address: the matcher
  *   pairs it with the other side in one of the user's wallets;
- * - `fiat_deposit` / `fiat_withdrawal`: USD in or out of the account (kept, no ledger effect: USD is cash).
+ * - `fiat_deposit` / `fiat_withdrawal`: USD in or out of the account (kept, no ledger effect: USD is cash);
+ * - `review`: a balance change lotwise does not book (a margin position's profit or loss, a lone
+ *   balance adjustment or credit): kept with the exchange's numbers, no ledger row, and its
+ *   `review` item listed until the user closes it (`lotwise review set <id> --as ignore`).
  */
 export type ImportKind =
   | "buy"
@@ -27,7 +30,8 @@ export type ImportKind =
   | "withdrawal"
   | "deposit"
   | "fiat_deposit"
-  | "fiat_withdrawal";
+  | "fiat_withdrawal"
+  | "review";
 
 export type ImportRecord = {
   /** Physical line in the file (1-based; preamble and header count), for `FILE:LINE`. */
@@ -56,6 +60,12 @@ export type ImportRecord = {
   /** A free label (`staking`, `convert`, `advanced_trade`, `reward`, …). */
   subtype?: string | undefined;
   note?: string | undefined;
+  /**
+   * A review item the row raises (reason and message with the exchange's numbers): always for a
+   * `review` row, and for a row read in a way the user should check (a Kraken adjustment read as a
+   * conversion). Closed by a decision on the row (`lotwise review set … --as ignore`).
+   */
+  review?: { reason: string; message: string } | undefined;
 };
 
 /** A CSV file with its header found: the header line's cells and each following record. */
@@ -74,10 +84,21 @@ export type ImportFormat = {
   /** Human name, e.g. `Coinbase transaction history CSV`. */
   label: string;
   /**
+   * What the file is, for the hints other readers give (`this looks like a Kraken ledgers export,
+   * not a ledger CSV v1 file; use lotwise import …`, `src/formats/detect.ts`).
+   */
+  looksLike: string;
+  /**
    * The account family a file of this format belongs to: an exchange (`coinbase`) or `any` for
    * tool formats (Koinly, CoinTracker, ledger CSV), which may hold any account's history.
    */
   family: string;
+  /**
+   * Another export of the same exchange that `--format <variantOf>` also reads (Coinbase's raw
+   * transaction report is a variant of `coinbase`). One account holds one variant: the same
+   * activity in two reports, under two id schemes, would count twice.
+   */
+  variantOf?: string | undefined;
   /** Whether `cells` (one line, trimmed) is this format's header. */
   isHeader: (cells: readonly string[]) => boolean;
   /** Reads the rows. @throws UserInputError `FILE:LINE: column: problem` on the first bad row. */

@@ -84,6 +84,31 @@ describe("civil dates", () => {
     );
   });
 
+  test("formatInstant() writes what Date.toISOString writes, at every boundary it formats itself", () => {
+    const cases = [
+      0,
+      1,
+      999,
+      86_399_999,
+      86_400_000,
+      Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2024, 2, 1),
+      Date.UTC(2025, 11, 31, 12, 5, 9, 7),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      // outside 1970–9999: toISOString's own forms (`+010000-…`, years before 1970)
+      Date.UTC(10000, 0, 1),
+      -1,
+      Date.UTC(1969, 11, 31, 23, 59, 59),
+      Date.UTC(1, 0, 1),
+    ];
+    for (let day = 0; day < 3_000_000; day += 7_919)
+      cases.push(day * 86_400_000 + ((day * 7_777) % 86_400_000));
+    for (const ms of cases) expect(formatInstant({ ms, ns: 0 })).toBe(new Date(ms).toISOString());
+    // The same day's prefix is reused: a later day after an earlier one still gets its own date.
+    expect(formatInstant({ ms: Date.UTC(2025, 0, 2, 3), ns: 0 })).toBe("2025-01-02T03:00:00.000Z");
+    expect(formatInstant({ ms: Date.UTC(2025, 0, 1, 3), ns: 0 })).toBe("2025-01-01T03:00:00.000Z");
+  });
+
   test("formatInstant() prints UTC with the sub-millisecond digits", () => {
     expect(formatInstant({ ms: Date.UTC(2025, 0, 1), ns: 0 })).toBe("2025-01-01T00:00:00.000Z");
     expect(formatInstant({ ms: Date.UTC(2025, 0, 1) + 1, ns: 500 })).toBe("2025-01-01T00:00:00.0010005Z");
@@ -126,6 +151,16 @@ describe("parseUtcInstantBytes()", () => {
     ]) {
       expect(viaBytes(s), s).toBeUndefined();
     }
+  });
+
+  test("the previous row's date is reused only for the same date, and the time is still checked", () => {
+    expect(viaBytes("2025-02-28T10:00:00Z")).toEqual({ ms: Date.UTC(2025, 1, 28, 10), ns: 0 });
+    expect(viaBytes("2025-02-28T11:30:00Z")).toEqual({ ms: Date.UTC(2025, 1, 28, 11, 30), ns: 0 });
+    expect(viaBytes("2025-02-28T24:00:00Z")).toBeUndefined();
+    expect(viaBytes("2025-02-29T11:30:00Z")).toBeUndefined();
+    expect(viaBytes("2024-02-28T11:30:00Z")).toEqual({ ms: Date.UTC(2024, 1, 28, 11, 30), ns: 0 });
+    expect(viaBytes("1970-01-01T00:00:01Z")).toEqual({ ms: 1000, ns: 0 });
+    expect(viaBytes("\u0000\u0000\u0000\u0000-\u0000\u0000-\u0000\u0000T00:00:00Z")).toBeUndefined();
   });
 
   test("agrees with parseInstant whenever it answers", () => {

@@ -229,9 +229,36 @@ export const explainInstant = (s: string): string => {
 /** Orders instants: negative when `a` is earlier. */
 export const compareInstants = (a: Instant, b: Instant): number => a.ms - b.ms || a.ns - b.ns;
 
+/** `YYYY-MM-DDT` of the last day `isoMs` formatted (instants in a ledger share days). */
+let isoDay = Number.NaN;
+let isoDayText = "";
+const DAY_MS = 86_400_000;
+/** 10000-01-01T00:00:00Z: later instants (and those before 1970) take `toISOString`. */
+const ISO_FAST_END_MS = 253_402_300_800_000;
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/** `new Date(ms).toISOString()`, without a Date for instants from 1970 to 9999. */
+const isoMs = (ms: number): string => {
+  if (!(ms >= 0 && ms < ISO_FAST_END_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) {
+    const d = civilFromDays(day);
+    isoDay = day;
+    isoDayText = `${String(Math.floor(d / 10000)).padStart(4, "0")}-${pad2(Math.floor(d / 100) % 100)}-${pad2(d % 100)}T`;
+  }
+  let rest = ms - day * DAY_MS;
+  const milli = rest % 1000;
+  rest = (rest - milli) / 1000;
+  const sec = rest % 60;
+  rest = (rest - sec) / 60;
+  const min = rest % 60;
+  const hour = (rest - min) / 60;
+  return `${isoDayText}${pad2(hour)}:${pad2(min)}:${pad2(sec)}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+};
+
 /** `2025-01-01T00:00:00.000Z`-style text, with up to 9 fraction digits when `ns` is set. */
 export const formatInstant = (t: Instant): string => {
-  const base = new Date(t.ms).toISOString(); // …T00:00:00.000Z
+  const base = isoMs(t.ms); // …T00:00:00.000Z
   if (t.ns === 0) return base;
   return `${base.slice(0, -1)}${String(t.ns).padStart(6, "0").replace(/0+$/, "")}Z`;
 };

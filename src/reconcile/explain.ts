@@ -179,7 +179,28 @@ export const createExplainer = (args: ExplainerArgs) => {
             : books[0] === "long"
               ? "more than a year"
               : "a year or less";
-        return `${f.broker} reports ${what} as ${f.term === "short" || f.term === "long" ? f.term : books[0] === "long" ? "short" : "long"}-term; your books held these units ${held}: ${story()}. They go in Part ${books.includes("long") ? "II" : "I"} (box ${boxesOf(pieces)})${adjustmentNote(fig)}.`;
+        const said =
+          f.term === "short" || f.term === "long"
+            ? f.term
+            : f.checkbox === "G" || f.checkbox === "H"
+              ? "short"
+              : f.checkbox === "J" || f.checkbox === "K"
+                ? "long"
+                : books[0] === "long"
+                  ? "short"
+                  : "long";
+        const where =
+          books.length > 1
+            ? (["short", "long"] as const)
+                .map((t) => {
+                  const ps = pieces.filter((p) => p.term === t);
+                  const units = args.qty(ps.reduce((s, p) => s + p.units, 0n));
+                  return `the ${units} ${symbol(asset)} held ${t === "long" ? "more than a year go in Part II" : "a year or less go in Part I"} (box ${boxesOf(ps)})`;
+                })
+                .join(" and ")
+                .replace(/^t/, "T")
+            : `They go in Part ${books[0] === "long" ? "II" : "I"} (box ${boxesOf(pieces)})`;
+        return `${f.broker} reports ${what} as ${said}-term; your books held these units ${held}: ${story()}. ${where}${adjustmentNote(fig)}.`;
       }
       default:
         return "";
@@ -206,8 +227,11 @@ export const createExplainer = (args: ExplainerArgs) => {
 
   const ledgerOnly = (d: Disposal, rows: readonly Form8949Row[], brokers: readonly string[]): string => {
     const terms = new Set(d.rows.map((ri) => rows[ri]!.term));
-    const boxes = [...terms].map((t) => (t === "short" ? "I" : "L")).join("/");
-    return `Your books have a disposal of ${args.qty(d.units)} ${symbol(d.asset)} from ${d.wallet} on ${d.dateSold} for ${usd(d.proceeds)} (${disposalRef(d.id)}) that no imported form reports; it stays in box ${boxes}. If ${brokers.length > 0 ? listWords([...brokers]) : "the broker"} should have reported it, ask for a corrected form.`;
+    const boxes = [...terms]
+      .map((t) => (t === "short" ? "I" : "L"))
+      .sort()
+      .join(" and ");
+    return `Your books have a disposal of ${args.qty(d.units)} ${symbol(d.asset)} from ${d.wallet} on ${d.dateSold} for ${usd(d.proceeds)} (${disposalRef(d.id)}) that no imported form reports; it stays in box${terms.size > 1 ? "es" : ""} ${boxes}. If ${brokers.length > 0 ? listWords([...brokers]) : "the broker"} should have reported it, ask for a corrected form.`;
   };
 
   return { formRow, formOnly, ledgerOnly };

@@ -52,7 +52,7 @@ export const parseFormDate = (text: string): string | Problem => {
 
 /**
  * A USD amount: a plain decimal, optionally with a leading `$` and thousands separators
- * (`$1,234.56`), and a leading `-` when `negative` is allowed. Returns a plain decimal string
+ * (`$1,234.56`), and a leading `-` (or accounting parentheses, `(5.00)`) when `negative` is allowed. Returns a plain decimal string
  * (`-1234.56`), exactly as precise as written (trailing zeros kept: they tell whether the broker
  * wrote cents).
  */
@@ -62,6 +62,10 @@ export const parseUsd = (text: string, options: { negative?: boolean } = {}): st
   if (s.startsWith("-")) {
     neg = true;
     s = s.slice(1).trim();
+  } else if (s.startsWith("(") && s.endsWith(")")) {
+    // Accounting notation for a loss: `(5.00)`, `($1,234.56)`.
+    neg = true;
+    s = s.slice(1, -1).trim();
   }
   if (s.startsWith("$")) s = s.slice(1).trim();
   if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replaceAll(",", "");
@@ -122,8 +126,14 @@ export const usdToCents = (text: string): Cents => {
   return neg ? -c : c;
 };
 
-/** Whether a USD amount was written in whole dollars (no decimal point): a broker may have rounded it. */
-export const isWholeDollars = (text: string): boolean => !text.includes(".");
+/**
+ * Whether a USD amount is in whole dollars (`1235`, `1235.00`): a broker may have rounded it
+ * (Form 8949 and the 1099-DA allow whole-dollar amounts).
+ */
+export const isWholeDollars = (text: string): boolean => {
+  const dot = text.indexOf(".");
+  return dot < 0 || /^0*$/.test(text.slice(dot + 1));
+};
 
 /** Whether `s` has an ASCII control character (never part of a name or id; the store uses two as separators). */
 export const hasControlCharacter = (s: string): boolean => {

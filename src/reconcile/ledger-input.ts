@@ -100,9 +100,11 @@ const QUOTE = 34;
  * is found and the hash is tested against a bitmap of the wanted ids' hashes, so an unwanted line
  * costs no string, no allocation and no map lookup. The file is read into one reused buffer.
  */
-const scanLedgerFile = async (
+export const scanLedgerFile = async (
   path: string,
   ids: ReadonlySet<string>,
+  /** Bytes read at a time (tests use a few, to cross lines). */
+  readBytes = READ_BYTES,
 ): Promise<Map<string, LedgerRowInfo> | undefined> => {
   const out = new Map<string, LedgerRowInfo>();
   // About 32 bits per wanted id: a line passes the bitmap by chance ~3% of the time.
@@ -174,7 +176,7 @@ const scanLedgerFile = async (
   };
   const file = await open(path, "r");
   try {
-    let buf = Buffer.allocUnsafe(READ_BYTES);
+    let buf = Buffer.allocUnsafe(Math.max(1, readBytes));
     let used = 0;
     for (;;) {
       if (used === buf.length) {

@@ -172,6 +172,28 @@ describe("parseFormText: Coinbase gain/loss CSV", () => {
     expect(rows.map((r) => r.basisReported)).toEqual([true, false]);
   });
 
+  test("a loss in Gains (Losses) may be written in accounting parentheses; other columns stay non-negative", () => {
+    const text = sample("coinbase-gainloss-2025.csv").replace(
+      ",505.00,12/05/2025,500.00,-5.00,",
+      ",505.00,12/05/2025,500.00,($5.00),",
+    );
+    expect(text).toContain("($5.00)");
+    expect(parseFormText(text, { source: "gl.csv" }).rows).toHaveLength(4);
+    const bad = sample("coinbase-gainloss-2025.csv").replace(
+      ",505.00,12/05/2025,500.00,",
+      ",505.00,12/05/2025,(500.00),",
+    );
+    expect(problems(bad, "gl.csv")).toEqual(['gl.csv:8: Proceeds (USD): "(500.00)" is negative']);
+  });
+
+  test("read as 1099-DA CSV (--format 1099da), the report is named, not listed column by column", () => {
+    expect(() =>
+      parseFormText(sample("coinbase-gainloss-2025.csv"), { source: "gl.csv", format: "1099da" }),
+    ).toThrow(
+      "gl.csv:1: header: this is Coinbase's gain/loss CSV, not a Form 1099-DA CSV v1: import it with --format coinbase-gainloss (or --format auto)",
+    );
+  });
+
   test("bad rows are reported with the file's own line numbers", () => {
     const text = sample("coinbase-gainloss-2025.csv").replace(
       "0.00500000,02/03/2025",

@@ -182,6 +182,13 @@ const CHECKBOX_TERM: Record<FormCheckbox, "short" | "long" | undefined> = {
 export const parse1099daCsv = (text: string, options: ParseFormOptions): ParsedFormRow[] => {
   const { source } = options;
   const problems = createProblems(source);
+  if (detectFormFormat(text) === "coinbase-gainloss")
+    throw new FormFileError(
+      [
+        `${source}:1: header: this is Coinbase's gain/loss CSV, not a Form 1099-DA CSV v1: import it with --format coinbase-gainloss (or --format auto)`,
+      ],
+      0,
+    );
   const recs = records(text, source);
   const header = recs[0];
   if (!header) throw new FormFileError([`${source}:1: row: empty file: expected a header row`], 0);

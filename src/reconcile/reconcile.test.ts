@@ -121,6 +121,44 @@ describe("reconcile: proceeds (code E)", () => {
     expect(r.form8949.map(line)).toEqual([["G", 348800n, 300000n, "E", -50n, 48750n]]);
   });
 
+  test("whole dollars written with cents (3488.00) are a rounding too; 51 cents off is not", async () => {
+    const F = (proceeds: string) =>
+      form(
+        "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term",
+        `Coinbase,77,ETH,1,2025-06-01,${proceeds},3000.00,true,short`,
+      );
+    const r = await reconcileCsv(L, formsFrom(F("3488.00"), CB), { year: 2025 });
+    // 3,487.50 rounds to 3,488.00: matched, and (g) = 3,487.50 − 3,488 = −0.50 keeps (h) at the books'.
+    expect(r.discrepancies[0]!.class).toBe("matched");
+    expect(r.form8949.map(line)).toEqual([["G", 348800n, 300000n, "E", -50n, 48750n]]);
+    // 3,487 is 50 cents under: still a rounding; 3,486.99 is not whole dollars and 51 cents off.
+    const under = await reconcileCsv(L, formsFrom(F("3487"), CB), { year: 2025 });
+    expect(under.discrepancies[0]!.class).toBe("matched");
+    const off = await reconcileCsv(L, formsFrom(F("3486.99"), CB), { year: 2025 });
+    expect(off.discrepancies[0]!.class).toBe("proceeds_differ");
+  });
+
+  test("a broker's whole-dollar rounding of a row over several lots is at most 50 cents", async () => {
+    // 2 ETH bought as two lots of 1 ($3,000 each), 2 sold for $7,001.00: two lines, $3,500.50 each.
+    const L2 = ledger(
+      `b1,2025-01-10T10:00:00Z,buy,${CB},,,ETH,1,3000,,,,,`,
+      `b2,2025-01-11T10:00:00Z,buy,${CB},,,ETH,1,3000,,,,,`,
+      `s,2025-06-01T10:00:00Z,sell,${CB},ETH,2,,,7001.00,,,,,`,
+    );
+    const F = (proceeds: string) =>
+      form(
+        "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term",
+        `Coinbase,77,ETH,2,2025-06-01,${proceeds},6000,true,short`,
+      );
+    // 7,001.00 → 7,001 or 7,000 would be a rounding only if off by 50 cents or less: 7,000 is $1 off.
+    const r = await reconcileCsv(L2, formsFrom(F("7000"), CB), { year: 2025 });
+    expect(r.discrepancies[0]!.class).toBe("proceeds_differ");
+    expect(r.form8949.map(line)).toEqual([
+      ["G", 350000n, 300000n, "E", 50n, 50050n],
+      ["G", 350000n, 300000n, "E", 50n, 50050n],
+    ]);
+  });
+
   test("one cent off is matched; two cents off is not", async () => {
     const one = form(
       "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported",
@@ -269,6 +307,96 @@ describe("reconcile: form_only, ledger_only, basis_missing, matched", () => {
       proceedsLedger: 310000n,
     });
     expect(r.classes.matched).toMatchObject({ count: 1, formRows: 1, disposals: 1 });
+  });
+});
+
+describe("reconcile: a sale reported per lot (several form rows for one disposal)", () => {
+  // FIFO: s sells 1 ETH for $2,600: all 0.5 of b1 (2024-01-10, long, basis $1,000) and 0.5 of b2
+  // (2024-11-01, short, basis $3,000 / 2 = $1,500), $1,300 proceeds each.
+  const L = ledger(
+    `b1,2024-01-10T10:00:00Z,buy,${CB},,,ETH,0.5,1000,,,,,0xb1`,
+    `b2,2024-11-01T10:00:00Z,buy,${CB},,,ETH,1,3000,,,,,0xb2`,
+    `s,2025-06-01T10:00:00Z,sell,${CB},ETH,1,,,2600,,,,,0xs`,
+  );
+  test("each form row takes the lot with its date acquired, whatever term it claims", async () => {
+    const F = form(
+      "broker,account,checkbox,asset_name,units,date_acquired,date_sold,proceeds,cost_basis,term",
+      // The b2 lot exactly as the books have it.
+      "Coinbase,77,G,ETH,0.5,2024-11-01,2025-06-01,1300.00,1500.00,short",
+      // The b1 lot with the right basis but the wrong term (the books hold it long).
+      "Coinbase,77,G,ETH,0.5,01/10/2024,2025-06-01,1300.00,1000.00,short",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    // b1: J (long, box 2), (d) 1,300, (e) 1,000, T with (g) 0, (h) 300.
+    // b2: G, (d) 1,300, (e) 1,500, no code, (h) −200.
+    expect(r.form8949.map(line)).toEqual([
+      ["J", 130000n, 100000n, "T", 0n, 30000n],
+      ["G", 130000n, 150000n, "", undefined, -20000n],
+    ]);
+    expect(r.discrepancies.map((d) => [d.class, d.adjustmentCodes, d.basisLedger, d.termLedger])).toEqual([
+      ["matched", "", 150000n, "short"],
+      ["term_differs", "T", 100000n, "long"],
+    ]);
+    expect(r.gain).toBe(10000n);
+    expect(r.booksGain).toBe(10000n);
+  });
+
+  test("one form row for lots of both terms: the explanation says which units go in which Part", async () => {
+    const F = form(
+      "broker,account,checkbox,asset_name,units,date_sold,proceeds,cost_basis",
+      "Coinbase,77,H,ETH,1,2025-06-01,2600.00,2500.00",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    // b1 half: K with T, (g) 0, (h) 300; b2 half: H, (h) −200.
+    expect(r.form8949.map(line)).toEqual([
+      ["K", 130000n, 100000n, "T", 0n, 30000n],
+      ["H", 130000n, 150000n, "", undefined, -20000n],
+    ]);
+    expect(r.discrepancies[0]!.explanation).toContain(
+      "Coinbase reports 1 ETH sold 2025-06-01 as short-term; your books held these units partly more and partly less than a year:",
+    );
+    expect(r.discrepancies[0]!.explanation).toContain(
+      "The 0.5 ETH held a year or less go in Part I (box H) and the 0.5 ETH held more than a year go in Part II (box K) (code T, $0.00 in column (g)).",
+    );
+  });
+
+  test("a disposal of both terms no form reports stays in boxes I and L", async () => {
+    const F = form("broker,account,asset_name,units,date_sold,proceeds", "Coinbase,77,ETH,1,2025-06-02,1.00");
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    expect(r.discrepancies.map((d) => d.class)).toEqual(["form_only", "ledger_only"]);
+    expect(r.discrepancies[1]!.explanation).toContain("it stays in boxes I and L.");
+  });
+
+  test("HIFO books, broker FIFO by transfer date: the lot the form dates is matched, the transferred one differs", async () => {
+    const W = "evm:1:0xaaaa000000000000000000000000000000000001";
+    // Transition allocation on 2025-01-01 (HIFO order, wallets by name): c1 ($3,600) stays in
+    // coinbase:main, w1 ($2,804.34) in W. t1 moves w1 to Coinbase on 2025-02-01. HIFO sale of
+    // 1.5 ETH for $3,000 ($2,000 per unit): c1 whole (basis 3,600) and half of w1 (basis 1,402.17).
+    const L2 = ledger(
+      `w1,2024-11-02T10:00:00Z,buy,${W},,,ETH,1,2804.34,,,,,0xw1buy`,
+      `c1,2024-12-01T10:00:00Z,buy,${CB},,,ETH,1,3600,,,,,`,
+      `t1,2025-02-01T10:00:00Z,transfer,${W},ETH,1,,,,,,,${CB},0xt1hash`,
+      `c2,2025-02-10T10:00:00Z,buy,${CB},,,ETH,1,2700,,,,,`,
+      `s1,2025-03-04T10:00:00Z,sell,${CB},ETH,1.5,,,3000,,,,,`,
+    );
+    const F = form(
+      "broker,account,checkbox,asset_name,units,date_acquired,date_sold,proceeds,cost_basis,term,transferred_in_units,transferred_in_date",
+      // The broker's lot order: c1 first (acquired 12/01/2024), then the transferred units,
+      // dated by the transfer and reported with a basis of 0 on G.
+      "Coinbase,9,H,ETH,1,12/01/2024,03/04/2025,2000.00,3600.00,short,,",
+      "Coinbase,9,G,ETH,0.5,02/01/2025,03/04/2025,1000.00,0,short,0.5,02/01/2025",
+    );
+    const r = await reconcileCsv(L2, formsFrom(F, CB), { year: 2025, method: "hifo" });
+    // c1: H, (d) 2,000, (e) 3,600, (h) −1,600. w1 half: G, (e) 0 as reported, B with
+    // (g) = 0 − 1,402.17, (h) 1,000 − 1,402.17 = −402.17.
+    expect(r.form8949.map(line)).toEqual([
+      ["H", 200000n, 360000n, "", undefined, -160000n],
+      ["G", 100000n, 0n, "B", -140217n, -40217n],
+    ]);
+    expect(r.discrepancies.map((d) => d.class)).toEqual(["matched", "basis_differs"]);
+    expect(r.discrepancies[1]!.explanation).toBe(
+      `Coinbase reports basis $0.00 for 0.5 ETH sold 2025-03-04: these units came in from your wallet ${W} on 2025-02-01 (tx 0xt1hash), bought 2024-11-02 for $1,402.17 (tx 0xw1buy); your books' basis is $1,402.17 (code B, -$1,402.17 in column (g)).`,
+    );
   });
 });
 

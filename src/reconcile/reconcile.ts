@@ -106,9 +106,13 @@ const abs = (v: bigint) => (v < 0n ? -v : v);
 const termRank = (t: Term | undefined) => (t === "short" ? 0 : t === undefined ? 1 : 2);
 const precedence = (c: ReconcileClass) => RECONCILE_CLASSES.indexOf(c);
 
-/** Tolerance of a comparison (spec: $0.01 per row, or the broker's rounding to whole dollars). */
+/**
+ * Tolerance of a comparison (spec: $0.01 per row, or the broker's rounding to whole dollars): a
+ * cent per Form 8949 line (the books round each line), plus 49 cents when the form's amount is in
+ * whole dollars (the broker rounded the row's one figure: at most 50 cents).
+ */
 const tolerance = (formAmount: string, lines: number): bigint =>
-  BigInt(lines) * (isWholeDollars(formAmount) ? 50n : 1n);
+  BigInt(lines) + (isWholeDollars(formAmount) ? 49n : 0n);
 
 /** Reconciles one tax year. Pure; see the module comment for the rules. */
 export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
@@ -173,19 +177,34 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   const formBasis = forms.map((f) => (f.costBasis === undefined ? undefined : usdToCents(f.costBasis)));
   const formUnits = forms.map((f) => unitsOf(f.units));
 
-  // Groups: account, asset, date sold.
-  const groupKey = (wallet: string, asset: string, date: string) => `${wallet}\u0000${asset}\u0000${date}`;
-  const groups = new Map<string, { forms: MatchForm[]; disposals: MatchDisposal[] }>();
-  const groupOf = (k: string) => {
-    let g = groups.get(k);
-    if (!g) {
-      g = { forms: [], disposals: [] };
-      groups.set(k, g);
+  // Groups: account, asset, date sold; looked up level by level (the strings' hashes are cached,
+  // no key is built per row).
+  type Group = { forms: MatchForm[]; disposals: MatchDisposal[]; withIds: boolean | undefined };
+  const groupIndex = new Map<string, Map<string, Map<string, Group>>>();
+  const groups: Group[] = [];
+  const findGroup = (wallet: string, asset: string, date: string): Group | undefined =>
+    groupIndex.get(wallet)?.get(asset)?.get(date);
+  const groupOf = (wallet: string, asset: string, date: string): Group => {
+    let byAsset = groupIndex.get(wallet);
+    if (byAsset === undefined) {
+      byAsset = new Map();
+      groupIndex.set(wallet, byAsset);
+    }
+    let byDate = byAsset.get(asset);
+    if (byDate === undefined) {
+      byDate = new Map();
+      byAsset.set(asset, byDate);
+    }
+    let g = byDate.get(date);
+    if (g === undefined) {
+      g = { forms: [], disposals: [], withIds: undefined };
+      byDate.set(date, g);
+      groups.push(g);
     }
     return g;
   };
   forms.forEach((f, i) => {
-    groupOf(groupKey(f.accountWallet, formAsset[i]!, f.dateSold)).forms.push({
+    groupOf(f.accountWallet, formAsset[i]!, f.dateSold).forms.push({
       index: i,
       units: formUnits[i]!,
       proceeds: formProceeds[i]!,
@@ -193,10 +212,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     });
   });
   const NO_KEYS: string[] = [];
-  const hasTxid = new Map<string, boolean>();
   for (const d of disposals) {
-    const k = groupKey(d.wallet, d.asset, d.dateSold);
-    const g = groupOf(k);
+    const g = groupOf(d.wallet, d.asset, d.dateSold);
     if (g.forms.length === 0) {
       // Nothing reports this day: ledger_only, no need for ids.
       g.disposals.push({
@@ -208,10 +225,10 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       });
       continue;
     }
-    let withIds = hasTxid.get(k);
+    let withIds = g.withIds;
     if (withIds === undefined) {
       withIds = g.forms.some((f) => f.txid !== undefined);
-      hasTxid.set(k, withIds);
+      g.withIds = withIds;
     }
     const tx = input.ledger.get(d.rowId)?.tx;
     const hashes =
@@ -235,7 +252,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   const pairs: { forms: number[]; disposals: number[] }[] = [];
   const formOnly: number[] = [];
   const ledgerOnly: number[] = [];
-  for (const g of groups.values()) {
+  for (const g of groups) {
     const m = matchGroup(g.forms, g.disposals);
     pairs.push(...m.pairs);
     formOnly.push(...m.formOnly);
@@ -250,8 +267,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   // discrepancies.csv. Its pieces are dropped once its lines exist (large years stay in memory).
   const formClass: (ReconcileClass | undefined)[] = new Array(forms.length);
   const formDiscrepancy: (Discrepancy | undefined)[] = new Array(forms.length);
-  /** Lines replacing each reported engine row, by row index (a split row has several). */
-  const linesOfRow: (ReconciledRow[] | undefined)[] = new Array(rows.length);
+  /** Lines replacing each reported engine row, by row index (a split row has several, in an array). */
+  const linesOfRow: (ReconciledRow | ReconciledRow[] | undefined)[] = new Array(rows.length);
   const explainer = createExplainer({
     ledger: input.ledger,
     moves: input.moves ?? [],
@@ -337,14 +354,9 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       // By construction (h) = (d) − (e) + (g) = books gain + W − D (the property test checks it).
       const r = rows[x.row]!;
       const q = x.split ? qty(x.units) : r.quantity;
-      let lines = linesOfRow[x.row];
-      if (!lines) {
-        lines = [];
-        linesOfRow[x.row] = lines;
-      }
       // The engine's row with the filed columns, written out: a spread copy with overrides
       // takes several times the memory (measured ~690 against ~180 bytes a line).
-      lines[x.index] = {
+      const line: ReconciledRow = {
         disposalId: r.disposalId,
         lotId: r.lotId,
         wallet: r.wallet,
@@ -362,6 +374,15 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
         description: x.split ? `${q} ${r.asset}` : r.description,
         formRowId: f.id,
       };
+      if (!x.split) linesOfRow[x.row] = line;
+      else {
+        let lines = linesOfRow[x.row] as ReconciledRow[] | undefined;
+        if (lines === undefined) {
+          lines = [];
+          linesOfRow[x.row] = lines;
+        }
+        lines[x.index] = line;
+      }
     });
     const proceedsDiffer = abs(dp) > tolerance(f.proceeds, ps.length);
     const cls: ReconcileClass = termDiffers
@@ -445,16 +466,30 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
                 compareText(dateRank(rows[a]!.dateAcquired), dateRank(rows[b]!.dateAcquired)) ||
                 a - b,
             );
+    // Several form rows: a form row's date acquired first takes the books' lots of that date
+    // (whatever term either side says), the rest is walked in order.
+    const fLeftOf = fs.length > 1 ? fs.map((f) => formUnits[f]!) : undefined;
+    const byDate = fLeftOf ? pairByDateAcquired(fs, rs, fLeftOf, forms, rows, rowUnits) : undefined;
     let fi = 0;
-    let fLeft = formUnits[fs[0]!]!;
+    let fLeft = fLeftOf ? fLeftOf[0]! : formUnits[fs[0]!]!;
     for (const ri of rs) {
       const r = rows[ri]!;
       let rLeft = rowUnits[ri]!;
       // Nearly every row goes whole to one form row: no arrays for that case.
       let one: Piece | undefined;
       let ps: Piece[] | undefined;
+      const dated = byDate?.get(ri);
+      if (dated) {
+        for (const { k, units: u } of dated) {
+          const piece = newPiece(ri, fs[k]!, u, r.term);
+          if (one === undefined) one = piece;
+          else if (ps === undefined) ps = [one, piece];
+          else ps.push(piece);
+          rLeft -= u;
+        }
+      }
       while (rLeft > 0n) {
-        while (fLeft === 0n && fi < fs.length - 1) fLeft = formUnits[fs[++fi]!]!;
+        while (fLeft === 0n && fi < fs.length - 1) fLeft = fLeftOf ? fLeftOf[++fi]! : formUnits[fs[++fi]!]!;
         // Units add up by construction; a zero-unit tail can only come from the last form row.
         const u = fLeft === 0n ? rLeft : minBigint(rLeft, fLeft);
         const piece = newPiece(ri, fs[fi]!, u, r.term);
@@ -518,8 +553,9 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   rows.forEach((r, i) => {
     booksGain += r.gain;
     const lines = linesOfRow[i];
-    if (lines) for (const l of lines) push(l);
-    else push(r);
+    if (lines === undefined) push(r);
+    else if (Array.isArray(lines)) for (const l of lines) push(l);
+    else push(lines);
   });
 
   // discrepancies.csv: every form row (file order), then every unreported disposal.
@@ -543,7 +579,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       discrepancies.push(formDiscrepancy[fi]!);
       return;
     }
-    const group = groups.get(groupKey(f.accountWallet, formAsset[fi]!, f.dateSold));
+    const group = findGroup(f.accountWallet, formAsset[fi]!, f.dateSold);
     const sameDay = (group?.disposals ?? []).map((d) => disposals[d.index]!);
     discrepancies.push({
       ...baseOf(f, fi),
@@ -664,6 +700,51 @@ const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 
 /** Sort key of a date acquired: real dates first, `VARIOUS`/unknown last. */
 const dateRank = (d: string | undefined): string => (d && d !== "VARIOUS" ? d : "9999");
+
+/**
+ * Units of the form rows `fs` (positions into `fs`) that go to the engine rows `rs` with the same
+ * date acquired, by engine row; `fLeft` (units left per form row) is reduced by what they take.
+ */
+const pairByDateAcquired = (
+  fs: readonly number[],
+  rs: readonly number[],
+  fLeft: bigint[],
+  forms: readonly FormRow[],
+  rows: readonly Form8949Row[],
+  rowUnits: readonly bigint[],
+): Map<number, { k: number; units: bigint }[]> | undefined => {
+  let rowsOfDate: Map<string, number[]> | undefined;
+  let out: Map<number, { k: number; units: bigint }[]> | undefined;
+  let rTaken: Map<number, bigint> | undefined;
+  fs.forEach((f, k) => {
+    const date = forms[f]!.dateAcquired;
+    if (date === undefined || date === "VARIOUS") return;
+    if (rowsOfDate === undefined) {
+      rowsOfDate = new Map();
+      for (const ri of rs) {
+        const d = rows[ri]!.dateAcquired;
+        if (d === "") continue;
+        const list = rowsOfDate.get(d);
+        if (list) list.push(ri);
+        else rowsOfDate.set(d, [ri]);
+      }
+    }
+    for (const ri of rowsOfDate.get(date) ?? []) {
+      if (fLeft[k] === 0n) break;
+      rTaken ??= new Map();
+      const left = rowUnits[ri]! - (rTaken.get(ri) ?? 0n);
+      if (left === 0n) continue;
+      const u = minBigint(left, fLeft[k]!);
+      rTaken.set(ri, rowUnits[ri]! - left + u);
+      fLeft[k] = fLeft[k]! - u;
+      out ??= new Map();
+      const list = out.get(ri);
+      if (list) list.push({ k, units: u });
+      else out.set(ri, [{ k, units: u }]);
+    }
+  });
+  return out;
+};
 
 const newPiece = (row: number, form: number, units: bigint, term: Term): Piece => ({
   row,

@@ -131,6 +131,8 @@ const ROW_COLUMNS: BulkColumns = {
 };
 
 const CHUNK = 1000;
+/** Keys per stored-row lookup (one array parameter). */
+const LOOKUP_CHUNK = 10_000;
 
 /**
  * Stores a parsed file's rows for `accountWallet`, replacing corrected transactions, in one
@@ -164,26 +166,24 @@ export const importForms = async (db: DbOrTx, args: ImportFormsArgs): Promise<Im
     }
     const stored = new Map<string, { id: number; fingerprint: string }[]>();
     for (const { broker, account, keys } of keysOf.values()) {
-      for (const part of chunks([...keys], CHUNK)) {
-        const rs = await tx
-          .select({
-            id: form1099daRows.id,
-            transactionKey: form1099daRows.transactionKey,
-            fingerprint: form1099daRows.fingerprint,
-          })
-          .from(form1099daRows)
-          .where(
-            and(
-              eq(form1099daRows.userId, userId),
-              eq(form1099daRows.broker, broker),
-              eq(form1099daRows.brokerAccount, account),
-              inArray(form1099daRows.transactionKey, part),
-            ),
-          );
+      for (const part of chunks([...keys], LOOKUP_CHUNK)) {
+        // One index probe per key (the lateral join): without statistics (an embedded database
+        // is never analyzed) the planner would scan every row of the user for an IN list.
+        const rs = rowsOf<{ transaction_key: string; id: number; fingerprint: string }>(
+          await tx.execute(
+            sql`select k.key as transaction_key, r.id, r.fingerprint
+                from unnest(${sql.param(part)}::text[]) as k(key)
+                cross join lateral (
+                  select s.id, s.fingerprint from ${form1099daRows} s
+                  where s.user_id = ${userId} and s.broker = ${broker}
+                    and s.broker_account = ${account} and s.transaction_key = k.key
+                ) r`,
+          ),
+        );
         for (const r of rs) {
-          const g = groupKey(broker, account, r.transactionKey);
+          const g = groupKey(broker, account, r.transaction_key);
           const list = stored.get(g) ?? [];
-          list.push({ id: r.id, fingerprint: r.fingerprint });
+          list.push({ id: Number(r.id), fingerprint: r.fingerprint });
           stored.set(g, list);
         }
       }

@@ -656,6 +656,28 @@ describe("computeGainsStream()", () => {
     expect(s.form8949).toEqual(computeGainsYears(rows, options).years[0]!.form8949);
   });
 
+  test("rowsFromYear: earlier years keep their totals and carryover, only later years' rows and gifts come out", async () => {
+    // 2024: a short-term loss of 500.00 (bought 1,000, sold 500) and a gift; 2025: a gain of 300.00.
+    const history = [
+      buy("a", "2024-01-01T00:00:00Z", "w", "ETH", "1", "1000"),
+      buy("b", "2024-02-01T00:00:00Z", "w", "ETH", "1", "1000"),
+      sell("s1", "2024-03-01T00:00:00Z", "w", "ETH", "1", "500"),
+      gift("g1", "2024-04-01T00:00:00Z", "w", "ETH", "0.5"),
+      sell("s2", "2025-03-01T00:00:00Z", "w", "ETH", "0.5", "800"),
+    ];
+    const years = { fromYear: 2024, toYear: 2025, scope: "wallet" as const };
+    const all = await stream(history, years);
+    const later = await stream(history, { ...years, rowsFromYear: 2025 });
+    expect(later.report.summaries).toEqual(all.report.summaries);
+    expect(later.report.summaries[0]!.shortTerm).toMatchObject({ gain: $(-500), rows: 1 });
+    expect(later.report.summaries[1]!.carryoverIn).toEqual({ shortTerm: 0n, longTerm: 0n });
+    expect(all.form8949.map((r) => r.disposalId)).toEqual(["s1", "s2"]);
+    expect(later.form8949.map((r) => r.disposalId)).toEqual(["s2"]);
+    expect(later.form8949).toEqual(all.form8949.slice(1));
+    expect(all.gifts.map((g) => g.giftId)).toEqual(["g1"]);
+    expect(later.gifts).toEqual([]);
+  });
+
   test("a validation error anywhere is reported before a computation error", async () => {
     const bad = [
       ...rows.slice(0, 2),

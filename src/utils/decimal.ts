@@ -21,9 +21,12 @@ export const plain = (d: DecimalJs): string => {
   return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
 };
 
-/** Raw integer units → whole units, exactly (`1500000n`, 6 → `1.5`). */
+/**
+ * Raw integer units → whole units, exactly (`1500000n`, 6 → `1.5`): the digits with a decimal
+ * exponent, parsed exactly (no division; a ledger build does this for every movement).
+ */
 export const fromRaw = (raw: bigint, decimals: number): DecimalJs =>
-  new Decimal(raw.toString()).div(new Decimal(10).pow(decimals));
+  new Decimal(decimals === 0 ? raw.toString() : `${raw}e-${decimals}`);
 
 /** Rounds to `places` fraction digits (half-up) for display and USD cents; reports only. */
 export const roundTo = (d: DecimalJs, places: number): string =>

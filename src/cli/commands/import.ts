@@ -15,7 +15,7 @@ export const register: RegisterCommand = (program, runtime) => {
   program
     .command("import")
     .description(
-      "import an exchange's or tax tool's export into an exchange account (Coinbase, Kraken, Gemini, Robinhood, Koinly, CoinTracker, ledger CSV)",
+      "import an exchange's or tax tool's export into an exchange account (Coinbase transaction history or raw transaction report, Kraken, Gemini, Robinhood, Koinly, CoinTracker, ledger CSV)",
     )
     .argument("<file>", "the exported CSV file")
     .requiredOption(
@@ -24,7 +24,7 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .option(
       "--format <format>",
-      "auto | coinbase | kraken | gemini | robinhood | koinly | cointracker | ledger",
+      "auto | coinbase (either Coinbase report) | coinbase-raw | kraken | gemini | robinhood | koinly | cointracker | ledger",
       "auto",
     )
     .action(async (file: string, opts: { account: string; format: string }, command) => {

@@ -61,6 +61,7 @@ const SUBTYPES: Record<string, string> = {
 export const coinbase: ImportFormat = {
   name: "coinbase",
   label: "Coinbase transaction history CSV",
+  looksLike: "a Coinbase transaction history export",
   family: "coinbase",
   isHeader: (cells) =>
     hasColumns(cells, ["Timestamp", "Transaction Type", "Asset", "Quantity Transacted", "Subtotal"]),

@@ -1,6 +1,6 @@
 import { UserInputError } from "../../errors.ts";
 import { amountOf, digestIds, signed } from "../common.ts";
-import { rowsOf } from "../table.ts";
+import { hasColumns, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { ImportFormat, ImportKind, ImportRecord } from "../types.ts";
 
@@ -35,10 +35,9 @@ const SPEND_TAGS = new Set(["gift", "lost", "donation", "payment", "margin fee"]
 export const cointracker: ImportFormat = {
   name: "cointracker",
   label: "CoinTracker CSV",
+  looksLike: "a CoinTracker CSV",
   family: "any",
-  isHeader: (cells) =>
-    cells.length === COINTRACKER_COLUMNS.length &&
-    COINTRACKER_COLUMNS.every((c) => cells.some((x) => x.toLowerCase() === c.toLowerCase())),
+  isHeader: (cells) => cells.length === COINTRACKER_COLUMNS.length && hasColumns(cells, COINTRACKER_COLUMNS),
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();

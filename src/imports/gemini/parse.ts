@@ -15,6 +15,7 @@ import type { ImportFormat, ImportRecord } from "../types.ts";
 export const gemini: ImportFormat = {
   name: "gemini",
   label: "Gemini transaction history CSV",
+  looksLike: "a Gemini transaction history export",
   family: "gemini",
   isHeader: (cells) => hasColumns(cells, ["Date", "Time (UTC)", "Type", "Symbol", "Specification"]),
   parse: (table) => {

@@ -42,6 +42,7 @@ const SPEND_LABELS = new Set(["cost", "gift", "donation", "lost", "stolen", "mar
 export const koinly: ImportFormat = {
   name: "koinly",
   label: "Koinly universal CSV",
+  looksLike: "a Koinly universal CSV",
   family: "any",
   isHeader: (cells) =>
     hasColumns(cells, ["Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency"]),

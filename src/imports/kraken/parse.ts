@@ -15,12 +15,25 @@ import type { ImportFormat, ImportRecord } from "../types.ts";
  */
 const PAIRED = new Set(["trade", "spend", "receive"]);
 const INCOME = new Set(["staking", "dividend", "reward"]);
-/**
- * Moves between Kraken's own books (spot ↔ staking, earn allocations): holdings unchanged. Other
- * types (margin, rollover, settled, adjustment, …) change holdings in ways lotwise does not read
- * yet: they stop the import rather than being skipped.
- */
+/** Moves between Kraken's own books (spot ↔ staking, earn allocations): holdings unchanged. */
 const INTERNAL = new Set(["transfer", "earn"]);
+/**
+ * Rows of a margin position and balance corrections, read as a careful filer would:
+ * - `rollover` (the position's periodic fee) and the fee of a `margin` row (opening or closing
+ *   fee): a fee of the account, in the row's asset (a disposal of those units when not USD);
+ * - the `amount` of a `margin` row (the position's realized profit or loss, in the pair's quote
+ *   currency): a `review` row with Kraken's figure (lotwise does not compute margin gains and
+ *   never books it as income);
+ * - `settled` (a position settled by delivery): its two rows by refid are a purchase or sale at
+ *   the amounts Kraken settled; anything else of it is a `review` row;
+ * - `adjustment`: two rows by refid in two assets are a conversion by Kraken (a trade, with a
+ *   review item to check it); the same asset under two codes is a relabel (skipped); a lone
+ *   adjustment, and a `credit`, are `review` rows.
+ */
+const MARGIN = new Set(["margin", "rollover"]);
+const GROUPED = new Set(["settled", "adjustment"]);
+const KNOWN =
+  "deposit, withdrawal, trade, spend, receive, staking, dividend, reward, earn, transfer, margin, rollover, settled, adjustment, credit";
 
 /** Kraken asset code → ledger asset (`XXBT` → `BTC`, `ZUSD` → `USD`, `ETH2.S` → `ETH`). */
 export const krakenAsset = (code: string): string => {
@@ -38,23 +51,72 @@ export const krakenAsset = (code: string): string => {
 export const kraken: ImportFormat = {
   name: "kraken",
   label: "Kraken ledgers CSV",
+  looksLike: "a Kraken ledgers export",
   family: "kraken",
   isHeader: (cells) => hasColumns(cells, ["txid", "refid", "time", "type", "asset", "amount", "fee"]),
   parse: (table) => {
     const out: ImportRecord[] = [];
     const rows = rowsOf(table).filter((r) => r.get("txid") !== "");
     const groups = new Map<string, RowReader[]>();
-    for (const r of rows) {
+    const groupKey = (r: RowReader) => {
       const type = r.get("type").toLowerCase();
-      if (PAIRED.has(type)) {
-        const ref = r.get("refid");
-        if (!ref) r.fail("refid", "empty (a trade's two rows share a refid)");
-        const g = groups.get(ref) ?? [];
-        g.push(r);
-        groups.set(ref, g);
-      }
+      return PAIRED.has(type)
+        ? `trade:${r.get("refid")}`
+        : GROUPED.has(type)
+          ? `${type}:${r.get("refid")}`
+          : undefined;
+    };
+    for (const r of rows) {
+      const key = groupKey(r);
+      if (!key) continue;
+      if (!r.get("refid")) r.fail("refid", "empty (a trade's two rows share a refid)");
+      const g = groups.get(key) ?? [];
+      g.push(r);
+      groups.set(key, g);
     }
     const done = new Set<string>();
+    /** A trade-like record from a refid's two rows (one negative, one positive amount). */
+    const pairRecord = (r: RowReader, ref: string, g: RowReader[], time: Date): ImportRecord => {
+      const outs = g.filter((x) => required(x, "amount").isNeg());
+      const ins = g.filter((x) => required(x, "amount").gt(0));
+      if (outs.length !== 1 || ins.length !== 1)
+        r.fail(
+          "refid",
+          `'${ref}' has ${g.length} row(s) (lines ${g.map((x) => x.line).join(", ")}); a trade needs one negative and one positive amount`,
+        );
+      const o = outs[0]!;
+      const i = ins[0]!;
+      const oAsset = krakenAsset(o.get("asset"));
+      const iAsset = krakenAsset(i.get("asset"));
+      const oFee = signed(o, "fee") ?? new Decimal(0);
+      const iFee = signed(i, "fee") ?? new Decimal(0);
+      if (!oFee.isZero() && !iFee.isZero())
+        r.fail("fee", `refid '${ref}' has a fee on both rows (lines ${o.line}, ${i.line})`);
+      const feeRow = oFee.isZero() ? i : o;
+      const feeQ = oFee.isZero() ? iFee : oFee;
+      const oQ = required(o, "amount").abs();
+      const iQ = required(i, "amount");
+      const rec: ImportRecord = {
+        line: Math.min(o.line, i.line),
+        id: ref,
+        time,
+        kind: oAsset === "USD" ? "buy" : iAsset === "USD" ? "sell" : "trade",
+        out: amountOf(oAsset, oQ),
+        in: amountOf(iAsset, iQ),
+        fee: amountOf(krakenAsset(feeRow.get("asset")), feeQ),
+      };
+      if (oAsset === "USD") rec.usdValue = plain(oQ);
+      if (iAsset === "USD") rec.usdValue = plain(iQ);
+      if (feeQ && !feeQ.isZero() && krakenAsset(feeRow.get("asset")) === "USD")
+        rec.feeUsd = plain(feeQ.abs());
+      return rec;
+    };
+    /** Whether a refid's rows are one negative and one positive amount with at most one fee. */
+    const cleanPair = (g: RowReader[]) =>
+      g.length === 2 &&
+      g.filter((x) => required(x, "amount").isNeg()).length === 1 &&
+      g.filter((x) => required(x, "amount").gt(0)).length === 1 &&
+      g.some((x) => (signed(x, "fee") ?? new Decimal(0)).isZero());
     for (const r of rows) {
       const type = r.get("type").toLowerCase();
       const subtype = r.get("subtype").toLowerCase();
@@ -64,49 +126,122 @@ export const kraken: ImportFormat = {
       const amount = required(r, "amount");
       const fee = signed(r, "fee") ?? new Decimal(0);
       const feeAmount = amountOf(asset, fee);
-      if (PAIRED.has(type)) {
-        const ref = r.get("refid");
-        if (done.has(ref)) continue;
-        done.add(ref);
-        const g = groups.get(ref)!;
-        const outs = g.filter((x) => required(x, "amount").isNeg());
-        const ins = g.filter((x) => required(x, "amount").gt(0));
-        if (outs.length !== 1 || ins.length !== 1)
-          r.fail(
-            "refid",
-            `'${ref}' has ${g.length} row(s) (lines ${g.map((x) => x.line).join(", ")}); a trade needs one negative and one positive amount`,
-          );
-        const o = outs[0]!;
-        const i = ins[0]!;
-        const oAsset = krakenAsset(o.get("asset"));
-        const iAsset = krakenAsset(i.get("asset"));
-        const oFee = signed(o, "fee") ?? new Decimal(0);
-        const iFee = signed(i, "fee") ?? new Decimal(0);
-        if (!oFee.isZero() && !iFee.isZero())
-          r.fail("fee", `refid '${ref}' has a fee on both rows (lines ${o.line}, ${i.line})`);
-        const feeRow = oFee.isZero() ? i : o;
-        const feeQ = oFee.isZero() ? iFee : oFee;
-        const oQ = required(o, "amount").abs();
-        const iQ = required(i, "amount");
-        const rec: ImportRecord = {
-          line: Math.min(o.line, i.line),
-          id: ref,
-          time,
-          kind: oAsset === "USD" ? "buy" : iAsset === "USD" ? "sell" : "trade",
-          out: amountOf(oAsset, oQ),
-          in: amountOf(iAsset, iQ),
-          fee: amountOf(krakenAsset(feeRow.get("asset")), feeQ),
-          subtype: type === "trade" ? undefined : "instant_buy",
+      const id = r.get("txid");
+      const base = { line: r.line, id, time };
+      const ref = r.get("refid");
+      /** The row's fee as a fee record of its own (`<txid>#fee` when the row also has an amount). */
+      const feeRecord = (what: string, subtypeLabel: string): ImportRecord | undefined =>
+        feeAmount
+          ? {
+              ...base,
+              id: amount.isZero() ? id : `${id}#fee`,
+              kind: "fee",
+              fee: feeAmount,
+              ...(asset === "USD" ? { feeUsd: plain(fee.abs()) } : {}),
+              subtype: subtypeLabel,
+              note: `Kraken ${what} (refid ${ref})`,
+            }
+          : undefined;
+      const figure = `${amount.gt(0) ? "+" : ""}${plain(amount)} ${asset}`;
+      const where = `ledger ${id}, refid ${ref}, ${time.toISOString().replace(".000Z", "Z")}`;
+      /** The row's amount as a `review` row with Kraken's figure. */
+      const reviewRecord = (reason: string, headline: string, rest: string): ImportRecord => {
+        const message = `${headline} (${where})${rest}`;
+        return {
+          ...base,
+          kind: "review",
+          ...(amount.gt(0) ? { in: amountOf(asset, amount) } : { out: amountOf(asset, amount) }),
+          ...(asset === "USD" ? { usdValue: plain(amount.abs()) } : {}),
+          subtype: reason,
+          note: `${headline}: not booked (see its review item)`,
+          review: {
+            reason,
+            message:
+              `${message}\n` +
+              (asset === "USD"
+                ? ""
+                : `The account's ${asset} changed by ${plain(amount)} outside the ledger: its lots do not show it.\n`) +
+              "Once it is reported or recorded, close this item: lotwise review set <this row> --as ignore",
+          },
         };
-        if (oAsset === "USD") rec.usdValue = plain(oQ);
-        if (iAsset === "USD") rec.usdValue = plain(iQ);
-        if (feeQ && !feeQ.isZero() && krakenAsset(feeRow.get("asset")) === "USD")
-          rec.feeUsd = plain(feeQ.abs());
+      };
+      const push = (...recs: (ImportRecord | undefined)[]) => {
+        for (const x of recs) if (x) out.push(x);
+      };
+      if (PAIRED.has(type)) {
+        if (done.has(`trade:${ref}`)) continue;
+        done.add(`trade:${ref}`);
+        const rec = pairRecord(r, ref, groups.get(`trade:${ref}`)!, time);
+        if (type !== "trade") rec.subtype = "instant_buy";
         out.push(rec);
         continue;
       }
-      const id = r.get("txid");
-      const base = { line: r.line, id, time };
+      if (GROUPED.has(type)) {
+        const key = `${type}:${ref}`;
+        const g = groups.get(key)!;
+        if (cleanPair(g)) {
+          if (done.has(key)) continue;
+          done.add(key);
+          const rec = pairRecord(r, ref, g, time);
+          const same = rec.out!.asset === rec.in!.asset;
+          if (type === "adjustment" && same && rec.out!.quantity === rec.in!.quantity) continue; // a relabel
+          if (type === "settled") {
+            rec.subtype = "margin_settlement";
+            rec.note = `Kraken settled a margin position by delivery (refid ${ref})`;
+          } else {
+            rec.subtype = "adjustment";
+            rec.note = `Kraken adjustment read as a conversion (refid ${ref})`;
+            rec.review = {
+              reason: "exchange_adjustment",
+              message: `Kraken adjusted ${rec.out!.quantity} ${rec.out!.asset} into ${rec.in!.quantity} ${rec.in!.asset} (refid ${ref}): read as a conversion (a disposal of ${rec.out!.asset}). Check it against Kraken's notice; if it was a correction, not a conversion, say so in your records.\nOnce checked, close this item: lotwise review set <this row> --as ignore`,
+            };
+          }
+          out.push(rec);
+          continue;
+        }
+        // Not a clean pair: each row on its own, its amount for review, its fee a fee.
+        const what = type === "settled" ? "margin settlement" : "balance adjustment";
+        push(
+          amount.isZero()
+            ? undefined
+            : reviewRecord(
+                type === "settled" ? "margin_settlement" : "exchange_adjustment",
+                `Kraken ${what} of ${figure}`,
+                " with no opposite row to read it as a trade: lotwise does not book it.",
+              ),
+          feeRecord(`${what} fee`, type === "settled" ? "margin_fee" : "adjustment_fee"),
+        );
+        continue;
+      }
+      if (MARGIN.has(type)) {
+        push(
+          amount.isZero()
+            ? undefined
+            : reviewRecord(
+                "margin_pnl",
+                `Kraken margin position ${amount.gt(0) ? "profit" : "loss"} of ${figure}`,
+                ". lotwise does not compute margin gains and books none of it: report Kraken's figure as a gain or loss (its margin statement has the position's dates).",
+              ),
+          feeRecord(
+            type === "rollover" ? "margin rollover fee" : "margin trading fee",
+            type === "rollover" ? "margin_rollover" : "margin_fee",
+          ),
+        );
+        continue;
+      }
+      if (type === "credit") {
+        push(
+          amount.isZero()
+            ? undefined
+            : reviewRecord(
+                "exchange_credit",
+                `Kraken credited ${figure}`,
+                ": lotwise does not guess whether it is income, a refund or a correction, and books none of it.",
+              ),
+          feeRecord("credit fee", "fee"),
+        );
+        continue;
+      }
       if (type === "deposit" || type === "withdrawal") {
         const fiat = asset === "USD";
         const isIn = type === "deposit";
@@ -132,10 +267,7 @@ export const kraken: ImportFormat = {
         continue;
       }
       if (INTERNAL.has(type)) continue;
-      r.fail(
-        "type",
-        `unknown type '${r.get("type")}' (known: deposit, withdrawal, trade, spend, receive, staking, earn, transfer)`,
-      );
+      r.fail("type", `unknown type '${r.get("type")}' (known: ${KNOWN})`);
     }
     return out;
   },

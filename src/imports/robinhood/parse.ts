@@ -16,6 +16,7 @@ import type { ImportFormat, ImportRecord } from "../types.ts";
 export const robinhood: ImportFormat = {
   name: "robinhood",
   label: "Robinhood crypto activity CSV",
+  looksLike: "a Robinhood account activity export",
   family: "robinhood",
   isHeader: (cells) =>
     hasColumns(cells, [
