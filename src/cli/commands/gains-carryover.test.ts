@@ -105,6 +105,14 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     expect(summary.carryover_out).toEqual({ short_term: "6000.00", long_term: "20000.00" });
   });
 
+  test("--help says what happens without the carryover flags (computed from the ledger, not 0)", async () => {
+    const r = await lotwise("gains", "--help");
+    const help = (r.out + r.err).replace(/\s+/g, " ");
+    expect(help).toMatch(/--carryover-st <usd> .*default: computed from the ledger's earlier years/);
+    expect(help).toMatch(/--carryover-lt <usd> .*default: computed from the ledger's earlier years/);
+    expect(help).not.toContain('(default: "0")');
+  });
+
   test("a ledger with nothing before the year says where the carryover comes from", async () => {
     const late = path.join(dir, "late.csv");
     writeFileSync(
