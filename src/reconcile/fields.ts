@@ -82,8 +82,11 @@ export const parseUsd = (text: string, options: { negative?: boolean } = {}): st
   return s;
 };
 
-/** A positive plain decimal of units with at most 18 decimals. */
-export const parseUnits = (text: string): string | Problem => {
+/**
+ * A positive plain decimal of units with at most 18 decimals (zero too with `allowZero`: box 12a,
+ * units transferred in, may say 0).
+ */
+export const parseUnits = (text: string, options: { allowZero?: boolean } = {}): string | Problem => {
   const s = text.trim();
   if (!PLAIN.test(s)) {
     if (s.startsWith("-")) return { problem: `"${text}" is negative; units are positive` };
@@ -96,7 +99,8 @@ export const parseUnits = (text: string): string | Problem => {
   if (dot >= 0 && s.length - dot - 1 > MAX_UNIT_DECIMALS)
     return { problem: `"${text}" has more than ${MAX_UNIT_DECIMALS} decimal places` };
   const out = stripZeros(s);
-  if (!/[1-9]/.test(out)) return { problem: `"${text}" is zero; units are positive` };
+  if (!/[1-9]/.test(out))
+    return options.allowZero ? "0" : { problem: `"${text}" is zero; units are positive` };
   return out;
 };
 
@@ -127,13 +131,10 @@ export const usdToCents = (text: string): Cents => {
 };
 
 /**
- * Whether a USD amount is in whole dollars (`1235`, `1235.00`): a broker may have rounded it
- * (Form 8949 and the 1099-DA allow whole-dollar amounts).
+ * Whether a USD amount was written in whole dollars (no decimal point): a broker may have rounded
+ * it. `10.00` says the broker reports cents (Coinbase writes every amount so), so it is exact.
  */
-export const isWholeDollars = (text: string): boolean => {
-  const dot = text.indexOf(".");
-  return dot < 0 || /^0*$/.test(text.slice(dot + 1));
-};
+export const isWholeDollars = (text: string): boolean => !text.includes(".");
 
 /** Whether `s` has an ASCII control character (never part of a name or id; the store uses two as separators). */
 export const hasControlCharacter = (s: string): boolean => {

@@ -186,12 +186,15 @@ export const matchGroup = (forms: readonly MatchForm[], disposals: readonly Matc
       const fu = sumUnits(fs);
       const du = sumUnits(ds);
       if (fu === du) pair(fs, ds);
-      else if (fs.length > 1 && ds.length > 0) {
-        const d = ds.find((x) => x.units === fu);
+      else {
+        // All form rows against one disposal, else one form row against all disposals (the
+        // other side's extra item stays form_only / ledger_only).
+        const d = fs.length > 1 ? ds.find((x) => x.units === fu) : undefined;
         if (d) pair(fs, [d]);
-      } else if (ds.length > 1) {
-        const f = fs.find((x) => x.units === du);
-        if (f) pair([f], ds);
+        else if (ds.length > 1) {
+          const f = fs.find((x) => x.units === du);
+          if (f) pair([f], ds);
+        }
       }
     }
   }

@@ -69,6 +69,34 @@ describe("parseFormText: Form 1099-DA CSV v1", () => {
     ]);
   });
 
+  test("optional boxes may say 0: box 12a (units transferred in), 1h, 1i, 4; box 1c may not", () => {
+    const { rows } = parseFormText(
+      "broker,account,asset_name,units,date_sold,proceeds,transferred_in_units,accrued_market_discount,wash_sale_disallowed,federal_withheld\nB,1,ETH,1,2025-01-02,10,0,0,0.00,0\n",
+      { source: "f.csv" },
+    );
+    expect(
+      rows.map((r) => [
+        r.transferredInUnits,
+        r.accruedMarketDiscount,
+        r.washSaleDisallowed,
+        r.federalWithheld,
+      ]),
+    ).toEqual([["0", "0", "0.00", "0"]]);
+    expect(
+      problems("broker,account,asset_name,units,date_sold,proceeds\nB,1,ETH,0.000,2025-01-02,10\n"),
+    ).toEqual(['f.csv:2: units: "0.000" is zero; units are positive']);
+  });
+
+  test("rows of empty cells (a spreadsheet's padding) are skipped, as blank lines are", () => {
+    const { rows } = parseFormText(
+      "broker,account,asset_name,units,date_sold,proceeds\r\nB,1,ETH,1,2025-01-02,10\r\n,,,,,\r\n\r\n,,,,,\r\n",
+      { source: "f.csv" },
+    );
+    expect(rows.map((r) => r.line)).toEqual([2]);
+    const cb = sample("coinbase-gainloss-2025.csv");
+    expect(parseFormText(`${cb},,,,,,,,,,,\n`, { source: "gl.csv" }).rows).toHaveLength(4);
+  });
+
   test("every problem is reported as FILE:LINE: column: problem, and nothing is returned", () => {
     const text = [
       "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term,checkbox",

@@ -35,7 +35,8 @@ export class FormFileError extends UserInputError {
     const meta = problems.slice(1);
     if (more > 0) meta.push(`… and ${more} more problem(s); nothing was imported`);
     else meta.push("nothing was imported");
-    super(problems[0]!, { meta });
+    // Every line names its file and line (the ledger CSV v1 error format): printed as it is.
+    super(problems[0]!, { meta, located: true });
     this.problems = problems;
   }
 }
@@ -228,7 +229,8 @@ export const parse1099daCsv = (text: string, options: ParseFormOptions): ParsedF
   const width = header.cells.length;
   for (const rec of recs.slice(1)) {
     const { line, cells } = rec;
-    if (cells.length === 1 && cells[0]!.trim() === "") continue;
+    // A blank line, or a row of empty cells (spreadsheets pad files with `,,,,`), is no row.
+    if (cells.every((c) => c.trim() === "")) continue;
     if (cells.length !== width) {
       problems.add(line, "row", `${cells.length} cells, but the header has ${width}`);
       continue;
@@ -334,7 +336,7 @@ const read1099daRow = (
     if (term === undefined)
       problems.add(line, "term", `"${termText}" is not a term (short, long, ordinary or empty)`);
   }
-  const transferredInUnits = optional("transferred_in_units", parseUnits);
+  const transferredInUnits = optional("transferred_in_units", (s) => parseUnits(s, { allowZero: true }));
   const transferredInDate = optional("transferred_in_date", parseFormDate);
   const transactionId = cell("transaction_id") || undefined;
   for (const c of ["broker", "account", "asset_name", "transaction_id"] as const)
@@ -440,7 +442,8 @@ export const parseCoinbaseGainLoss = (text: string, options: ParseFormOptions): 
   const rows: ParsedFormRow[] = [];
   const width = header.cells.length;
   for (const { cells, line } of recs.slice(headerAt + 1)) {
-    if (cells.length === 1 && cells[0]!.trim() === "") continue;
+    // A blank line, or a row of empty cells (spreadsheets pad files with `,,,,`), is no row.
+    if (cells.every((c) => c.trim() === "")) continue;
     if (cells.length !== width) {
       problems.add(line, "row", `${cells.length} cells, but the header has ${width}`);
       continue;

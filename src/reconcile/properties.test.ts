@@ -164,6 +164,8 @@ type Perturb = {
   box2: boolean;
   wash: number;
   txid: boolean;
+  /** Box 1d of a row reporting one lot: blank, the books' date, or another (a transfer-in date). */
+  dated: "none" | "books" | "other";
 };
 
 const perturb: fc.Arbitrary<Perturb> = fc.record({
@@ -176,6 +178,7 @@ const perturb: fc.Arbitrary<Perturb> = fc.record({
   box2: fc.boolean(),
   wash: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 5000 })),
   txid: fc.boolean(),
+  dated: fc.constantFrom("none", "books", "other"),
 });
 
 let nextId = 1;
@@ -227,7 +230,12 @@ const buildForms = (rows: readonly Form8949Row[], ps: readonly Perturb[], extra:
       assetName: parts[0]!.asset,
       asset: parts[0]!.asset,
       units: formatScaled(units, 18),
-      dateAcquired: undefined,
+      dateAcquired:
+        p.dated === "books" && parts.length === 1 && parts[0]!.dateAcquired !== ""
+          ? parts[0]!.dateAcquired
+          : p.dated === "other"
+            ? "2024-06-30"
+            : undefined,
       dateSold: parts[0]!.dateSold,
       proceeds: formatCents(proceeds < 0n ? 0n : proceeds),
       costBasis: basis === undefined ? undefined : formatCents(basis < 0n ? 0n : basis),

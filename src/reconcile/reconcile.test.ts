@@ -121,19 +121,19 @@ describe("reconcile: proceeds (code E)", () => {
     expect(r.form8949.map(line)).toEqual([["G", 348800n, 300000n, "E", -50n, 48750n]]);
   });
 
-  test("whole dollars written with cents (3488.00) are a rounding too; 51 cents off is not", async () => {
+  test("whole dollars are a rounding when written without cents (3488), not as 3488.00; 51 cents off is not", async () => {
     const F = (proceeds: string) =>
       form(
         "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term",
         `Coinbase,77,ETH,1,2025-06-01,${proceeds},3000.00,true,short`,
       );
-    const r = await reconcileCsv(L, formsFrom(F("3488.00"), CB), { year: 2025 });
-    // 3,487.50 rounds to 3,488.00: matched, and (g) = 3,487.50 − 3,488 = −0.50 keeps (h) at the books'.
-    expect(r.discrepancies[0]!.class).toBe("matched");
-    expect(r.form8949.map(line)).toEqual([["G", 348800n, 300000n, "E", -50n, 48750n]]);
-    // 3,487 is 50 cents under: still a rounding; 3,486.99 is not whole dollars and 51 cents off.
+    // 3,487 is 50 cents under 3,487.50: a rounding, and (g) = 3,487.50 − 3,487 = +0.50 keeps (h).
     const under = await reconcileCsv(L, formsFrom(F("3487"), CB), { year: 2025 });
     expect(under.discrepancies[0]!.class).toBe("matched");
+    expect(under.form8949.map(line)).toEqual([["G", 348700n, 300000n, "E", 50n, 48750n]]);
+    // 3,488.00 says the broker reports cents: 50 cents off is a difference.
+    const cents = await reconcileCsv(L, formsFrom(F("3488.00"), CB), { year: 2025 });
+    expect(cents.discrepancies[0]!.class).toBe("proceeds_differ");
     const off = await reconcileCsv(L, formsFrom(F("3486.99"), CB), { year: 2025 });
     expect(off.discrepancies[0]!.class).toBe("proceeds_differ");
   });
@@ -446,6 +446,43 @@ describe("reconcile: matching", () => {
       ["matched", "s1;s2"],
       ["proceeds_differ", "s4"],
       ["matched", "s3"],
+    ]);
+  });
+
+  test("a day's disposals summed into one form row, beside a form row the books lack", async () => {
+    const L = ledger(
+      `b,2025-01-10T10:00:00Z,buy,${CB},,,ETH,4,8000,,,,,`,
+      `s1,2025-03-10T10:00:00Z,sell,${CB},ETH,0.5,,,1000,,,,,`,
+      `s2,2025-03-10T11:00:00Z,sell,${CB},ETH,0.5,,,1100,,,,,`,
+    );
+    const F = form(
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported",
+      "Coinbase,77,ETH,1,2025-03-10,2100,2000,true",
+      "Coinbase,77,ETH,0.3,2025-03-10,600,600,true",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    expect(r.discrepancies.map((d) => [d.class, d.ledgerIds.join(";")])).toEqual([
+      ["matched", "s1;s2"],
+      ["form_only", ""],
+    ]);
+  });
+
+  test("form rows summed into one disposal, beside a disposal no form reports", async () => {
+    const L = ledger(
+      `b,2025-01-10T10:00:00Z,buy,${CB},,,ETH,4,8000,,,,,`,
+      `s1,2025-03-10T10:00:00Z,sell,${CB},ETH,1,,,2100,,,,,`,
+      `s2,2025-03-10T11:00:00Z,sell,${CB},ETH,0.3,,,600,,,,,`,
+    );
+    const F = form(
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported",
+      "Coinbase,77,ETH,0.6,2025-03-10,1260,1200,true",
+      "Coinbase,77,ETH,0.4,2025-03-10,840,800,true",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    expect(r.discrepancies.map((d) => [d.class, d.ledgerIds.join(";")])).toEqual([
+      ["matched", "s1"],
+      ["matched", "s1"],
+      ["ledger_only", "s2"],
     ]);
   });
 

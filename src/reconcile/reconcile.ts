@@ -108,8 +108,8 @@ const precedence = (c: ReconcileClass) => RECONCILE_CLASSES.indexOf(c);
 
 /**
  * Tolerance of a comparison (spec: $0.01 per row, or the broker's rounding to whole dollars): a
- * cent per Form 8949 line (the books round each line), plus 49 cents when the form's amount is in
- * whole dollars (the broker rounded the row's one figure: at most 50 cents).
+ * cent per Form 8949 line (the books round each line), plus 49 cents when the form's amount is
+ * written in whole dollars (the broker rounded the row's one figure: at most 50 cents).
  */
 const tolerance = (formAmount: string, lines: number): bigint =>
   BigInt(lines) + (isWholeDollars(formAmount) ? 49n : 0n);

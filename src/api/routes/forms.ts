@@ -46,7 +46,7 @@ const FormRowBody = z
     accountWallet: z.string(),
     broker: z.string(),
     brokerAccount: z.string(),
-    checkbox: Opt.describe("G, H, J, K or Y (box 12 of the form)"),
+    checkbox: Opt.describe('G, H, J, K or Y: the "Applicable checkbox on Form 8949" (X is read as Y)'),
     asset: z.string().describe("the ledger asset id the form's asset resolves to"),
     assetName: z.string(),
     units: z.string(),

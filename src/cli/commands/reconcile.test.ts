@@ -263,7 +263,7 @@ describe("lotwise forms and reconcile on the stored ledger", () => {
     const b = await w.lotwise("forms", "import", bad, "--account", "coinbase:main");
     expect(b.code).toBe(2);
     expect(b.err).toBe(
-      `lotwise: ${bad}:2: units: "abc" is not a plain decimal number\n${bad}:3: date_sold: "01/32/2025" is not a calendar date\nnothing was imported\n`,
+      `${bad}:2: units: "abc" is not a plain decimal number\n${bad}:3: date_sold: "01/32/2025" is not a calendar date\nnothing was imported\n`,
     );
     const list = await w.lotwise("forms", "list");
     expect(list.out.trim().split("\n")).toHaveLength(2);
