@@ -4,7 +4,7 @@
  * `Buffer.write`. Building the same text as template strings and joining them cost seconds of
  * string flattening and garbage collection.
  */
-import { formatCsvCell } from "../utils/csv.ts";
+import { formatCsvCell, isFormulaLike } from "../utils/csv.ts";
 
 const CHUNK = 1 << 20;
 /** Printable ASCII other than `"` and `\\`: text a JSON string literal holds as it is, one byte each. */
@@ -68,6 +68,21 @@ export const createByteWriter = (): ByteWriter => {
   };
   const cells = new Map<string, string>();
   const csvCell = (s: string) => {
+    // Plain ASCII that is not formula-like is its own cell (most lot ids): copied, not cached.
+    const n = s.length;
+    if (n <= SHORT && !isFormulaLike(s)) {
+      room(n);
+      let i = 0;
+      for (; i < n; i++) {
+        const ch = s.charCodeAt(i);
+        if (ch >= 0x80 || ch === 44 || ch === 34 || ch === 10 || ch === 13) break;
+        buf[pos + i] = ch;
+      }
+      if (i === n) {
+        pos += n;
+        return;
+      }
+    }
     let c = cells.get(s);
     if (c === undefined) {
       c = formatCsvCell(s);

@@ -105,15 +105,27 @@ const harvestCsvWriter = (r: HarvestReport): ByteWriter => {
     w.csvCell(l.lotId);
     w.ascii(",");
     w.csvCell(l.acquiredIn);
-    w.ascii(`,${l.quantity},${l.dateAcquired},${l.term},`);
+    // Separate pieces, not template strings: a joined string is built and flattened per lot.
+    w.ascii(",");
+    w.ascii(l.quantity);
+    w.ascii(",");
+    w.ascii(l.dateAcquired);
+    w.ascii(",");
+    w.ascii(l.term);
+    w.ascii(",");
     w.int(l.daysHeld);
     w.ascii(",");
     w.int(l.daysToLongTerm);
-    w.ascii(`,${l.longTermOn},`);
+    w.ascii(",");
+    w.ascii(l.longTermOn);
+    w.ascii(",");
     w.cents(l.costBasis);
-    w.ascii(`,${l.unitBasis},`);
+    w.ascii(",");
+    w.ascii(l.unitBasis);
+    w.ascii(",");
     if (l.price) {
-      w.ascii(`${l.price.usd},`);
+      w.ascii(l.price.usd);
+      w.ascii(",");
       w.csvCell(l.price.source);
       w.ascii(",");
       w.cents(l.value!);
@@ -128,7 +140,9 @@ const harvestCsvWriter = (r: HarvestReport): ByteWriter => {
       w.ascii(",");
       w.cents(l.candidate.carryforwardAdded);
     } else w.ascii(",,");
-    w.ascii(`,${l.plan?.bucket ?? ""},${l.washReplacement ? "yes" : ""}\n`);
+    w.ascii(",");
+    if (l.plan) w.ascii(l.plan.bucket);
+    w.ascii(l.washReplacement ? ",yes\n" : ",\n");
   }
   return w;
 };
@@ -220,25 +234,49 @@ export const harvestJson = (r: HarvestReport): Record<string, unknown> => ({
       w.jsonString(l.lotId);
       w.ascii(',"acquired_in":');
       w.jsonString(l.acquiredIn);
-      w.ascii(
-        `,"quantity":"${l.quantity}","acquired":"${l.acquired}","date_acquired":"${l.dateAcquired}","term":"${l.term}","days_held":`,
-      );
+      // Separate pieces, not template strings: a joined string is built and flattened per lot.
+      w.ascii(',"quantity":"');
+      w.ascii(l.quantity);
+      w.ascii('","acquired":"');
+      w.ascii(l.acquired);
+      w.ascii('","date_acquired":"');
+      w.ascii(l.dateAcquired);
+      w.ascii('","term":"');
+      w.ascii(l.term);
+      w.ascii('","days_held":');
       w.int(l.daysHeld);
       w.ascii(',"days_to_long_term":');
       w.int(l.daysToLongTerm);
-      w.ascii(`,"long_term_on":"${l.longTermOn}","cost_basis":`);
+      w.ascii(',"long_term_on":"');
+      w.ascii(l.longTermOn);
+      w.ascii('","cost_basis":');
       jsonCents(w, l.costBasis);
-      w.ascii(`,"unit_basis":"${l.unitBasis}","price":${l.price ? `"${l.price.usd}"` : "null"},"value":`);
+      w.ascii(',"unit_basis":"');
+      w.ascii(l.unitBasis);
+      w.ascii('","price":');
+      if (l.price) {
+        w.ascii('"');
+        w.ascii(l.price.usd);
+        w.ascii('"');
+      } else w.ascii("null");
+      w.ascii(',"value":');
       jsonCents(w, l.value);
       w.ascii(',"unrealized":');
       jsonCents(w, l.unrealized);
-      w.ascii(
-        `,"status":"${l.price ? "priced" : "unpriced"}","candidate_rank":${l.candidate ? l.candidate.rank : "null"},"tax_saved":`,
-      );
+      w.ascii(l.price ? ',"status":"priced","candidate_rank":' : ',"status":"unpriced","candidate_rank":');
+      if (l.candidate) w.int(l.candidate.rank);
+      else w.ascii("null");
+      w.ascii(',"tax_saved":');
       jsonCents(w, l.candidate?.taxSaved);
       w.ascii(',"carryforward_added":');
       jsonCents(w, l.candidate?.carryforwardAdded);
-      w.ascii(`,"plan":${l.plan ? `"${l.plan.bucket}"` : "null"},"wash_replacement":${l.washReplacement}}`);
+      w.ascii(',"plan":');
+      if (l.plan) {
+        w.ascii('"');
+        w.ascii(l.plan.bucket);
+        w.ascii('"');
+      } else w.ascii("null");
+      w.ascii(l.washReplacement ? ',"wash_replacement":true}' : ',"wash_replacement":false}');
     });
   })(),
   year_so_far: {
@@ -352,8 +390,10 @@ const emitJson = (w: ByteWriter, v: unknown, indent: string): void => {
       return;
     }
     w.ascii("[");
+    const first = `\n${inner}`;
+    const next = `,\n${inner}`;
     for (let i = 0; i < v.length; i++) {
-      w.ascii(i === 0 ? `\n${inner}` : `,\n${inner}`);
+      w.ascii(i === 0 ? first : next);
       v.item(i, w);
     }
     w.ascii(`\n${indent}]`);

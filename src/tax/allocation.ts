@@ -31,6 +31,14 @@ export type AllocateArgs = {
   usdPerCent: bigint;
 };
 
+/**
+ * File order (`seq`) of the first `alloc:` lot. These lots have no row; they are created at the
+ * allocation instant in asset, then wallet name order, before any row at that instant (seq ≥ 0),
+ * so their seqs count up from here: FIFO takes them in that order, LIFO in reverse (a tie on the
+ * acquisition time is never left to the heap).
+ */
+const ALLOC_SEQ_BASE = -(2 ** 31);
+
 /** Compares names by UTF-16 code units: deterministic and locale-independent. */
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -43,6 +51,7 @@ export const allocateToWallets = (
   const qty = (q: bigint) => formatScaled(q, args.quantityScale);
   const dateText = formatDate(args.date);
   const assets = [...new Set([...args.universal.keys(), ...args.balances.keys()])].sort(byName);
+  let allocSeq = ALLOC_SEQ_BASE;
   for (const asset of assets) {
     const pool = args.universal.get(asset);
     const holdings = pool ? drainPool(pool) : [];
@@ -87,7 +96,7 @@ export const allocateToWallets = (
       }
       if (need > 0n) {
         const id = `${ALLOCATION_LOT_PREFIX}${wallet}:${asset}`;
-        const lot = createLot(id, TRANSITION_MS, 0, -1, args.date, 0n, need, wallet);
+        const lot = createLot(id, TRANSITION_MS, 0, allocSeq++, args.date, 0n, need, wallet);
         addToPool(args.poolOf(wallet, asset), lot, need);
         entries.push({
           asset,

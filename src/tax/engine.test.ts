@@ -184,6 +184,38 @@ describe("transition scope (Rev. Proc. 2024-28)", () => {
     expect(r.positions).toEqual([]);
   });
 
+  test("alloc: lots order as created (wallet name order), before any row at the allocation instant", () => {
+    // Universal-period transfers with no lots: w1, w2 and w3 hold units no lot covers, so each
+    // gets an alloc: lot on 2025-01-01, all acquired at that instant. They have no file position:
+    // the order they were created in (wallet name order) stands for it, as for the rows after them.
+    const rows = [
+      transfer("t0", "2024-05-01T00:00:00Z", "w0", "w3", "ETH", "1"),
+      transfer("t1", "2024-05-02T00:00:00Z", "w0", "w1", "ETH", "1"),
+      transfer("t2", "2024-05-03T00:00:00Z", "w0", "w2", "ETH", "1"),
+      buy("b", "2025-01-01T00:00:00Z", "w1", "ETH", "1", "500"),
+      transfer("t3", "2025-02-01T00:00:00Z", "w3", "w1", "ETH", "1"),
+      transfer("t4", "2025-02-02T00:00:00Z", "w2", "w1", "ETH", "1"),
+      sell("s", "2025-03-01T00:00:00Z", "w1", "ETH", "3", "300"),
+    ];
+    const lotsTaken = (method: "fifo" | "lifo" | "hifo") =>
+      run(rows, { method }).form8949.map((r) => [r.lotId, r.quantity]);
+    expect(lotsTaken("fifo")).toEqual([
+      ["alloc:w1:ETH", "1"],
+      ["alloc:w2:ETH", "1"],
+      ["alloc:w3:ETH", "1"],
+    ]);
+    expect(lotsTaken("lifo")).toEqual([
+      ["b", "1"],
+      ["alloc:w3:ETH", "1"],
+      ["alloc:w2:ETH", "1"],
+    ]);
+    expect(lotsTaken("hifo")).toEqual([
+      ["b", "1"],
+      ["alloc:w1:ETH", "1"],
+      ["alloc:w2:ETH", "1"],
+    ]);
+  });
+
   test("no lots left on 2025-01-01: no allocation record", () => {
     const r = run([buy("a", "2025-02-01T00:00:00Z", "w1", "ETH", "1", "1000")]);
     expect(r.allocation).toBeUndefined();

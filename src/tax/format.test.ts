@@ -114,8 +114,17 @@ describe("summary.json and the human summary", () => {
       net: "1400.00",
       capital_loss_deduction: "0.00",
       carryover_out: { short_term: "0.00", long_term: "0.00" },
-      ordinary_income: { total: "123.45", by_subtype: { "": "3.45", staking: "120.00" } },
+      // The contract: `total` and one key per subtype; `by_subtype` holds the same split (and "").
+      ordinary_income: { total: "123.45", staking: "120.00", by_subtype: { "": "3.45", staking: "120.00" } },
       warnings: [{ code: "missing_basis", id: "s9", date: "2025-03-01", message: "…" }],
+    });
+  });
+
+  test("summaryJson(): a subtype named like a fixed key stays only under by_subtype", () => {
+    const odd = { ...summary, ordinaryIncome: { total: 300n, bySubtype: { total: 100n, by_subtype: 200n } } };
+    expect(summaryJson(odd).ordinary_income).toEqual({
+      total: "3.00",
+      by_subtype: { total: "1.00", by_subtype: "2.00" },
     });
   });
 

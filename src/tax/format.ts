@@ -137,6 +137,17 @@ const pair = (p: { shortTerm: Cents; longTerm: Cents }) => ({
   long_term: formatCents(p.longTerm),
 });
 
+/**
+ * `ordinary_income`: `total` and one key per subtype, as the ledger contract lists it, plus the
+ * same split under `by_subtype` (which also holds rows without a subtype, key `""`, and a subtype
+ * named `total` or `by_subtype`, which cannot be a key of its own).
+ */
+const ordinaryIncomeJson = (o: GainsSummary["ordinaryIncome"]): Record<string, unknown> => {
+  const bySubtype = Object.fromEntries(Object.entries(o.bySubtype).map(([k, v]) => [k, formatCents(v)]));
+  const flat = Object.entries(bySubtype).filter(([k]) => k !== "" && k !== "total" && k !== "by_subtype");
+  return { total: formatCents(o.total), ...Object.fromEntries(flat), by_subtype: bySubtype };
+};
+
 /** The `summary.json` object (spec "Output"; USD values are strings with two places). */
 export const summaryJson = (s: GainsSummary): Record<string, unknown> => ({
   tax_year: s.taxYear,
@@ -151,12 +162,7 @@ export const summaryJson = (s: GainsSummary): Record<string, unknown> => ({
   net: formatCents(s.net),
   capital_loss_deduction: formatCents(s.capitalLossDeduction),
   carryover_out: pair(s.carryoverOut),
-  ordinary_income: {
-    total: formatCents(s.ordinaryIncome.total),
-    by_subtype: Object.fromEntries(
-      Object.entries(s.ordinaryIncome.bySubtype).map(([k, v]) => [k, formatCents(v)]),
-    ),
-  },
+  ordinary_income: ordinaryIncomeJson(s.ordinaryIncome),
   warnings: s.warnings.map((w) => ({ code: w.code, id: w.id, date: w.date, message: w.message })),
   // Only when imported Forms 1099-DA routed rows to boxes G/H/J/K (the ledger contract's keys stay as they are otherwise).
   ...(s.scheduleD

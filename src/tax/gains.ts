@@ -113,7 +113,13 @@ const summarize = (engine: EngineOutput, options: GainsOptions): GainsSummary[] 
       carryoverIn,
       filingStatus,
     });
-    const worksheet = carryoverWorksheet({ ...netting, taxableIncome: options.taxableIncome });
+    // `taxableIncome` is the reported years' (Form 1040 line 15); a year computed only for the
+    // carryover it passes on (before `rowsFromYear`) is taken to use its full deduction.
+    const reported = year >= (options.rowsFromYear ?? options.fromYear);
+    const worksheet = carryoverWorksheet({
+      ...netting,
+      taxableIncome: reported ? options.taxableIncome : undefined,
+    });
     const bySubtype: Record<string, Cents> = {};
     let incomeTotal = 0n;
     const income = [...(engine.income.get(year) ?? new Map<string, Cents>())];

@@ -50,7 +50,8 @@ export type GainsOptions = {
   /**
    * Taxable income (Form 1040 line 15, may be negative) of every reported year, used by the
    * Capital Loss Carryover Worksheet line 1. When absent it is taken as large enough that the
-   * whole deduction is used.
+   * whole deduction is used; so is it for the years before `rowsFromYear`, which are computed
+   * only for the carryover they pass on.
    */
   taxableIncome?: Cents | undefined;
   /** Disposing or transferring more than a pool holds is an error instead of a warning. */

@@ -214,7 +214,11 @@ describe("service topology: serve + two workers + PostgreSQL + Redis", () => {
       gain: "500.00",
     });
     expect(gains.summary.long_term.gain).toBe("0.00");
-    expect(gains.summary.ordinary_income).toEqual({ total: "4000.00", by_subtype: { airdrop: "4000.00" } });
+    expect(gains.summary.ordinary_income).toEqual({
+      total: "4000.00",
+      airdrop: "4000.00",
+      by_subtype: { airdrop: "4000.00" },
+    });
     expect(gains.summary.warnings).toEqual([]);
 
     const schedule = (await api("GET", "/v1/schedule")).body;

@@ -52,7 +52,8 @@ export const Summary = z
     net: Money,
     capital_loss_deduction: Money,
     carryover_out: Pair,
-    ordinary_income: z.object({ total: Money, by_subtype: z.record(z.string(), Money) }),
+    // `total`, one key per subtype, and the same split under `by_subtype`.
+    ordinary_income: z.object({ total: Money, by_subtype: z.record(z.string(), Money) }).catchall(Money),
     warnings: z.array(z.object({ code: z.string(), id: z.string(), date: z.string(), message: z.string() })),
   })
   .meta({ id: "GainsSummary" });

@@ -81,6 +81,38 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     expect(carryIn(given)).toEqual({ short_term: "100.00", long_term: "0.00" });
   }, 240_000); // the embedded database and several runs: slow on a loaded machine
 
+  test("--taxable-income is the reported year's: the earlier years it carries from use the full deduction", async () => {
+    // 2026's taxable income (−5,000) must not enter 2025's worksheet: 2025 still deducts 3,000.00
+    // (ST carryover 7,000.00, as the note says). In 2026 itself (line 7 −6,000, line 15 −20,000)
+    // worksheet line 1 = −5,000 → line 3 = 0, line 4 = 0, so nothing is used: ST 6,000, LT 20,000.
+    const out = path.join(dir, "ti");
+    const r = await lotwise(
+      "gains",
+      "--ledger",
+      file,
+      "--year",
+      "2026",
+      "--taxable-income",
+      "-5000",
+      "--out",
+      out,
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("computed from the ledger's 2025: short-term 7000.00, long-term 20000.00");
+    const summary = JSON.parse(readFileSync(path.join(out, "summary.json"), "utf8"));
+    expect(summary.carryover_in).toEqual({ short_term: "7000.00", long_term: "20000.00" });
+    expect(summary.capital_loss_deduction).toBe("3000.00");
+    expect(summary.carryover_out).toEqual({ short_term: "6000.00", long_term: "20000.00" });
+  });
+
+  test("--help says what happens without the carryover flags (computed from the ledger, not 0)", async () => {
+    const r = await lotwise("gains", "--help");
+    const help = (r.out + r.err).replace(/\s+/g, " ");
+    expect(help).toMatch(/--carryover-st <usd> .*default: computed from the ledger's earlier years/);
+    expect(help).toMatch(/--carryover-lt <usd> .*default: computed from the ledger's earlier years/);
+    expect(help).not.toContain('(default: "0")');
+  });
+
   test("a ledger with nothing before the year says where the carryover comes from", async () => {
     const late = path.join(dir, "late.csv");
     writeFileSync(

@@ -125,7 +125,11 @@ describe("lotwise gains", () => {
     expect(r.code).toBe(0);
     expect(tree(out)).toEqual(["form8949.csv", "summary.json"]);
     const summary = JSON.parse(readFileSync(path.join(out, "summary.json"), "utf8"));
-    expect(summary.ordinary_income).toEqual({ total: "1500.00", by_subtype: { staking: "1500.00" } });
+    expect(summary.ordinary_income).toEqual({
+      total: "1500.00",
+      staking: "1500.00",
+      by_subtype: { staking: "1500.00" },
+    });
     expect(readFileSync(path.join(out, "form8949.csv"), "utf8")).toContain(
       "t1:fee,b1,cb:main,ETH,0.01,2024-01-31,2024-06-01,30.00,20.05,,,9.95,short,I,0.01 ETH",
     );

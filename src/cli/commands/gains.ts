@@ -58,8 +58,8 @@ type GainsFlags = {
   years?: string;
   method: string;
   scope: string;
-  carryoverSt: string;
-  carryoverLt: string;
+  carryoverSt?: string;
+  carryoverLt?: string;
   filingStatus: string;
   taxableIncome?: string;
   tz?: string;
@@ -288,8 +288,15 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--years <a-b>", "tax years A to B, carrying capital losses forward; writes DIR/<year>/")
     .option("--method <method>", `lot order: ${METHODS.join(", ")}`, "fifo")
     .option("--scope <scope>", `lot pools: ${SCOPES.join(", ")}`, "transition")
-    .option("--carryover-st <usd>", "short-term capital loss carryover into the (first) year", "0")
-    .option("--carryover-lt <usd>", "long-term capital loss carryover into the (first) year", "0")
+    // No commander default: without either flag the carryover is computed from the ledger.
+    .option(
+      "--carryover-st <usd>",
+      "short-term capital loss carryover into the (first) year (default: computed from the ledger's earlier years; 0 when the other flag is given)",
+    )
+    .option(
+      "--carryover-lt <usd>",
+      "long-term capital loss carryover into the (first) year (default: computed from the ledger's earlier years; 0 when the other flag is given)",
+    )
     .option("--filing-status <status>", `filing status: ${FILING_STATUSES.join(", ")}`, "single")
     .option(
       "--taxable-income <usd>",
