@@ -1,0 +1,131 @@
+/**
+ * `npm run bench -- ledger-import`: `lotwise ledger import` of a 200,000-row ledger CSV v1 file, as
+ * users run it (the compiled CLI as a child process), on the embedded database (PGlite on disk, in
+ * a temporary data folder) and on PostgreSQL (a new database on the test server). Issue 15's
+ * target: under 5 s and 500 MB.
+ *
+ * Data: the deterministic ledger of `npm run bench -- gains` (bench/gains.bench.ts's generator),
+ * 200,000 rows by default, in bench/out/. Each database gets a first import (the ledger then
+ * rebuilds, which the command includes) and a re-import of the same file under the same name
+ * (replaces every row: the idempotent path). Figures: wall s, CPU s of the child (user + system,
+ * from `/usr/bin/time`, steadier than wall on a shared machine), peak RSS, rows per second; then
+ * the `gains` on the stored ledger against `gains --ledger` on its export, measured in the same
+ * run (issue 15: within 1.5×).
+ *
+ * Flags: `--rows=N` (default 200,000), `--seed=N`, `--no-postgres`, `--no-gains`, `--cpu-prof`
+ * (adds `--cpu-prof --cpu-prof-dir=bench/out/prof-ledger-import` to the first import).
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { generateLedger } from "./gains.bench.ts";
+import { type Measure, measure } from "./measure.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const outDir = path.join(here, "out");
+const TEST_POSTGRES_URL = process.env.LOTWISE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const WALL_TARGET_S = 5;
+const RSS_TARGET_MB = 500;
+
+const flag = (args: string[], name: string, fallback: number): number => {
+  const hit = args.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.slice(name.length + 3)) : fallback;
+};
+
+/** The environment without the caller's lotwise settings, plus `extra`. */
+const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  for (const k of Object.keys(env))
+    if (k === "DATABASE_URL" || k === "REDIS_URL" || k.startsWith("LOTWISE_")) delete env[k];
+  return { ...env, ...extra };
+};
+
+const admin = async (sql: string) => {
+  const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+};
+
+const show = (label: string, m: Measure, rows: number, target = true) => {
+  const ok = m.exit === 0 && (!target || (m.wallS < WALL_TARGET_S && m.rssMB < RSS_TARGET_MB));
+  console.log(
+    `${label.padEnd(44)} ${m.wallS.toFixed(2).padStart(6)} s wall ${m.cpuS.toFixed(2).padStart(6)} s CPU ${m.rssMB.toFixed(0).padStart(5)} MB peak  ${Math.round(rows / m.wallS).toLocaleString("en-US")} rows/s` +
+      (target ? `  ${ok ? "ok" : m.exit !== 0 ? `EXIT ${m.exit}` : `over target (< ${WALL_TARGET_S} s, < ${RSS_TARGET_MB} MB)`}` : m.exit !== 0 ? `  EXIT ${m.exit}` : ""),
+  );
+  if (m.exit !== 0) console.log(m.stderr.split("\n").slice(0, 8).join("\n"));
+};
+
+export default async (args: string[]): Promise<void> => {
+  const rows = flag(args, "rows", 200_000);
+  const seed = flag(args, "seed", 20250101);
+  mkdirSync(outDir, { recursive: true });
+  const ledger = path.join(outDir, `ledger-${rows}-${seed}.csv`);
+  if (!existsSync(ledger)) await generateLedger(ledger, rows, seed);
+  const [l1, l5] = loadavg();
+  console.log(
+    `ledger: ${path.relative(process.cwd(), ledger)}, ${rows.toLocaleString("en-US")} rows, ${(statSync(ledger).size / 2 ** 20).toFixed(0)} MiB; load average ${l1!.toFixed(2)} ${l5!.toFixed(2)} (1, 5 min)`,
+  );
+  const prof = args.includes("--cpu-prof")
+    ? ["--cpu-prof", `--cpu-prof-dir=${path.join(outDir, "prof-ledger-import")}`]
+    : [];
+  const scratch = mkdtempSync(path.join(tmpdir(), "lotwise-bench-ledger-import-"));
+  let pgName: string | undefined;
+  try {
+    const targets: { name: string; env: NodeJS.ProcessEnv; db: string[] }[] = [
+      { name: "embedded (PGlite on disk)", env: cleanEnv(), db: ["--data-dir", path.join(scratch, "data")] },
+    ];
+    if (!args.includes("--no-postgres")) {
+      try {
+        pgName = `lotwise_bench_${randomBytes(5).toString("hex")}`;
+        await admin(`create database ${pgName}`);
+        const u = new URL(TEST_POSTGRES_URL);
+        u.pathname = `/${pgName}`;
+        targets.push({ name: "PostgreSQL", env: cleanEnv({ DATABASE_URL: u.toString() }), db: [] });
+      } catch (error) {
+        console.log(`PostgreSQL skipped: ${(error as Error).message}`);
+        pgName = undefined;
+      }
+    }
+    for (const t of targets) {
+      // Creating the database and its tables is not the import's cost.
+      await measure(["bin/lotwise.js", ...t.db, "wallets", "list"], undefined, { env: t.env });
+      const imp = (extra: string[] = []) =>
+        measure([...extra, "bin/lotwise.js", ...t.db, "ledger", "import", ledger, "--name", "bench"], undefined, {
+          env: t.env,
+        });
+      show(`${t.name}: ledger import (first)`, await imp(prof), rows);
+      show(`${t.name}: ledger import (same file again)`, await imp(), rows);
+      if (args.includes("--no-gains")) continue;
+      const exported = path.join(scratch, `export-${t.db.length}.csv`);
+      const ex = await measure(["bin/lotwise.js", ...t.db, "ledger", "export", "--out", exported], undefined, {
+        env: t.env,
+      });
+      show(`${t.name}: ledger export`, ex, rows, false);
+      const gains = await measure(
+        ["bin/lotwise.js", ...t.db, "gains", "--year", "2025", "--out", path.join(scratch, "g-stored")],
+        undefined,
+        { env: t.env },
+      );
+      const onFile = await measure(
+        ["bin/lotwise.js", "gains", "--ledger", exported, "--year", "2025", "--out", path.join(scratch, "g-file")],
+        undefined,
+        { env: cleanEnv() },
+      );
+      show(`${t.name}: gains --year 2025 (stored ledger)`, gains, rows, false);
+      show(`gains --ledger <export> --year 2025`, onFile, rows, false);
+      console.log(
+        `  stored / --ledger: ${(gains.wallS / onFile.wallS).toFixed(2)}× wall, ${(gains.cpuS / onFile.cpuS).toFixed(2)}× CPU (issue 15: ≤ 1.5×)`,
+      );
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    if (pgName) await admin(`drop database if exists ${pgName} with (force)`).catch(() => {});
+  }
+};
