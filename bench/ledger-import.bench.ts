@@ -57,7 +57,11 @@ const show = (label: string, m: Measure, rows: number, target = true) => {
   const ok = m.exit === 0 && (!target || (m.wallS < WALL_TARGET_S && m.rssMB < RSS_TARGET_MB));
   console.log(
     `${label.padEnd(44)} ${m.wallS.toFixed(2).padStart(6)} s wall ${m.cpuS.toFixed(2).padStart(6)} s CPU ${m.rssMB.toFixed(0).padStart(5)} MB peak  ${Math.round(rows / m.wallS).toLocaleString("en-US")} rows/s` +
-      (target ? `  ${ok ? "ok" : m.exit !== 0 ? `EXIT ${m.exit}` : `over target (< ${WALL_TARGET_S} s, < ${RSS_TARGET_MB} MB)`}` : m.exit !== 0 ? `  EXIT ${m.exit}` : ""),
+      (target
+        ? `  ${ok ? "ok" : m.exit !== 0 ? `EXIT ${m.exit}` : `over target (< ${WALL_TARGET_S} s, < ${RSS_TARGET_MB} MB)`}`
+        : m.exit !== 0
+          ? `  EXIT ${m.exit}`
+          : ""),
   );
   if (m.exit !== 0) console.log(m.stderr.split("\n").slice(0, 8).join("\n"));
 };
@@ -97,16 +101,24 @@ export default async (args: string[]): Promise<void> => {
       // Creating the database and its tables is not the import's cost.
       await measure(["bin/lotwise.js", ...t.db, "wallets", "list"], undefined, { env: t.env });
       const imp = (extra: string[] = []) =>
-        measure([...extra, "bin/lotwise.js", ...t.db, "ledger", "import", ledger, "--name", "bench"], undefined, {
-          env: t.env,
-        });
+        measure(
+          [...extra, "bin/lotwise.js", ...t.db, "ledger", "import", ledger, "--name", "bench"],
+          undefined,
+          {
+            env: t.env,
+          },
+        );
       show(`${t.name}: ledger import (first)`, await imp(prof), rows);
       show(`${t.name}: ledger import (same file again)`, await imp(), rows);
       if (args.includes("--no-gains")) continue;
       const exported = path.join(scratch, `export-${t.db.length}.csv`);
-      const ex = await measure(["bin/lotwise.js", ...t.db, "ledger", "export", "--out", exported], undefined, {
-        env: t.env,
-      });
+      const ex = await measure(
+        ["bin/lotwise.js", ...t.db, "ledger", "export", "--out", exported],
+        undefined,
+        {
+          env: t.env,
+        },
+      );
       show(`${t.name}: ledger export`, ex, rows, false);
       const gains = await measure(
         ["bin/lotwise.js", ...t.db, "gains", "--year", "2025", "--out", path.join(scratch, "g-stored")],
@@ -114,7 +126,16 @@ export default async (args: string[]): Promise<void> => {
         { env: t.env },
       );
       const onFile = await measure(
-        ["bin/lotwise.js", "gains", "--ledger", exported, "--year", "2025", "--out", path.join(scratch, "g-file")],
+        [
+          "bin/lotwise.js",
+          "gains",
+          "--ledger",
+          exported,
+          "--year",
+          "2025",
+          "--out",
+          path.join(scratch, "g-file"),
+        ],
         undefined,
         { env: cleanEnv() },
       );

@@ -1,17 +1,58 @@
 import { and, eq, inArray, like, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
+import { copyRows, selectCells } from "../../db/copy.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { markLedgerDirty } from "./dirty.ts";
-import { insertLedgerRows } from "./store.ts";
+import { insertLedgerRows, LEDGER_ROW_COLUMNS, storedRecord } from "./store.ts";
 
 const CHUNK = 400;
+
+/**
+ * The first row of `rows` whose id another origin already uses, as the error the import reports.
+ * Only run after the insert failed (a clash breaks the primary key): the happy path pays nothing.
+ */
+const findClash = async (
+  db: DbOrTx,
+  args: { userId: number; rows: readonly LedgerRow[]; file: string },
+  origin: string,
+): Promise<UserInputError | undefined> => {
+  const ids = args.rows.map((r) => r.id);
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const clash = await db
+      .select({ id: ledgerRows.id, origin: ledgerRows.origin })
+      .from(ledgerRows)
+      .where(
+        and(
+          eq(ledgerRows.userId, args.userId),
+          ne(ledgerRows.origin, origin),
+          inArray(ledgerRows.id, ids.slice(i, i + CHUNK)),
+        ),
+      );
+    if (clash.length > 0) {
+      const row = args.rows.find((r) => r.id === clash[0]!.id)!;
+      return new UserInputError(
+        `${args.file}:${row.line ?? "?"}: id: '${row.id}' is already used by ${clash[0]!.origin === "chain" ? "a row built from chain data" : `the import '${clash[0]!.origin.slice(7)}'`}`,
+      );
+    }
+  }
+  return undefined;
+};
+
+/** SQL string literal (trusted shapes only: the origin is `import:` + `[\w.-]+`). */
+const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /**
  * Stores rows the user imported (an exchange's history written as ledger CSV v1) under
  * `origin = import:<name>`, replacing an earlier import of the same name: importing a file twice
  * leaves the same rows. Their ids must not collide with rows built from chain data or other imports.
+ *
+ * In one transaction: the earlier import's rows are deleted (returning only what the change
+ * detection compares, as text cells), the new rows go in with COPY straight from `rows` (no
+ * intermediate records), and the ledger is marked dirty from the earliest row that changed. An id
+ * used by another origin breaks the primary key, which rolls everything back; only then are the
+ * ids looked up, to say which row clashes with what.
  */
 export const importLedgerRows = async (
   db: DbOrTx,
@@ -25,71 +66,83 @@ export const importLedgerRows = async (
   },
 ): Promise<{ inserted: number; replaced: number }> => {
   const origin = `import:${args.name}`;
-  return db.transaction(async (tx) => {
-    const ids = args.rows.map((r) => r.id);
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const clash = await tx
-        .select({ id: ledgerRows.id, origin: ledgerRows.origin })
-        .from(ledgerRows)
-        .where(
-          and(
-            eq(ledgerRows.userId, args.userId),
-            ne(ledgerRows.origin, origin),
-            inArray(ledgerRows.id, ids.slice(i, i + CHUNK)),
-          ),
-        );
-      if (clash.length > 0) {
-        const row = args.rows.find((r) => r.id === clash[0]!.id)!;
-        throw new UserInputError(
-          `${args.file}:${row.line ?? "?"}: id: '${row.id}' is already used by ${clash[0]!.origin === "chain" ? "a row built from chain data" : `the import '${clash[0]!.origin.slice(7)}'`}`,
-        );
+  const userId = Number(args.userId);
+  let inserting = false;
+  try {
+    return await db.transaction(async (tx) => {
+      // id, time (epoch ms), then the compared columns: see `same` below.
+      const removed = await selectCells(
+        tx,
+        `delete from lotwise_app.ledger_rows where user_id = ${userId} and origin = ${literal(origin)}
+         returning id, floor(extract(epoch from time) * 1000)::bigint, type, wallet, to_wallet, out_asset, out_quantity, tx`,
+      );
+      inserting = true;
+      await insertImportedRows(tx, userId, origin, args.rows);
+      inserting = false;
+      // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
+      const before = new Map<string, (string | null)[]>();
+      for (const r of removed) before.set(r[0]!, r);
+      let earliest = Number.POSITIVE_INFINITY;
+      const seen = new Set<string>();
+      for (const row of args.rows) {
+        seen.add(row.id);
+        const old = before.get(row.id);
+        const t = Date.parse(row.time);
+        const same =
+          old !== undefined &&
+          Number(old[1]) === t &&
+          old[2] === row.type &&
+          old[3] === row.wallet &&
+          (old[4] ?? undefined) === row.toWallet &&
+          (old[5] ?? undefined) === row.outAsset &&
+          (old[6] ?? undefined) === row.outQuantity &&
+          (old[7] ?? undefined) === row.tx;
+        if (!same) {
+          if (t < earliest) earliest = t;
+          if (old !== undefined && Number(old[1]) < earliest) earliest = Number(old[1]);
+        }
       }
+      for (const old of removed)
+        if (!seen.has(old[0]!) && Number(old[1]) < earliest) earliest = Number(old[1]);
+      if (earliest !== Number.POSITIVE_INFINITY)
+        await markLedgerDirty(tx, {
+          userId: args.userId,
+          from: new Date(earliest - (args.windowHours ?? 24) * 3_600_000),
+        });
+      return { inserted: args.rows.length, replaced: removed.length };
+    });
+  } catch (e) {
+    if (inserting) {
+      const clash = await findClash(db, args, origin);
+      if (clash) throw clash;
     }
-    const removed = await tx
-      .delete(ledgerRows)
-      .where(and(eq(ledgerRows.userId, args.userId), eq(ledgerRows.origin, origin)))
-      .returning();
-    await insertLedgerRows(
-      tx,
-      args.rows.map((row, seq) => ({
-        row,
-        userId: args.userId,
-        seq,
-        origin,
-        priceSources: { usd_value: origin },
-      })),
-    );
-    // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
-    const before = new Map(removed.map((r) => [r.id, r]));
-    let earliest: Date | undefined;
-    const seen = new Set<string>();
-    for (const row of args.rows) {
-      seen.add(row.id);
-      const old = before.get(row.id);
-      const t = new Date(row.time);
-      const same =
-        old &&
-        old.time.getTime() === t.getTime() &&
-        old.type === row.type &&
-        old.wallet === row.wallet &&
-        (old.toWallet ?? undefined) === row.toWallet &&
-        (old.outAsset ?? undefined) === row.outAsset &&
-        (old.outQuantity ?? undefined) === row.outQuantity &&
-        (old.tx ?? undefined) === row.tx;
-      if (!same) {
-        if (!earliest || t < earliest) earliest = t;
-        if (old && (!earliest || old.time < earliest)) earliest = old.time;
-      }
-    }
-    for (const old of removed)
-      if (!seen.has(old.id) && (!earliest || old.time < earliest)) earliest = old.time;
-    if (earliest)
-      await markLedgerDirty(tx, {
-        userId: args.userId,
-        from: new Date(earliest.getTime() - (args.windowHours ?? 24) * 3_600_000),
-      });
-    return { inserted: args.rows.length, replaced: removed.length };
-  });
+    throw e;
+  }
+};
+
+/** The imported rows as `ledger_rows` records, one at a time (COPY reads them as they come). */
+function* importedRecords(userId: number, origin: string, rows: readonly LedgerRow[]) {
+  const priceSources = { usd_value: origin };
+  const warnings: string[] = [];
+  for (let seq = 0; seq < rows.length; seq++)
+    yield storedRecord({ row: rows[seq]!, userId, seq, origin, priceSources, warnings });
+}
+
+const insertImportedRows = async (
+  tx: DbOrTx,
+  userId: number,
+  origin: string,
+  rows: readonly LedgerRow[],
+): Promise<void> => {
+  if (rows.length === 0) return;
+  if (
+    await copyRows(tx, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, importedRecords(userId, origin, rows))
+  )
+    return;
+  await insertLedgerRows(
+    tx,
+    rows.map((row, seq) => ({ row, userId, seq, origin, priceSources: { usd_value: origin } })),
+  );
 };
 
 /** One stored ledger import: its name, how many rows, and the span of their times. */

@@ -7,7 +7,7 @@ import type { LedgerRow } from "../ledger/types.ts";
 import type { BuiltRow } from "./rows.ts";
 
 /** Columns of `lotwise_app.ledger_rows` written by a build. */
-const LEDGER_ROW_COLUMNS: BulkColumns = {
+export const LEDGER_ROW_COLUMNS: BulkColumns = {
   user_id: "integer",
   id: "text",
   seq: "integer",
@@ -44,37 +44,35 @@ export type StoredRowInput = {
   warnings?: readonly string[];
 };
 
-/** Writes ledger rows in bulk (one JSON parameter per 5,000 rows): the one place rows become table records. */
+/** One `ledger_rows` record (`LEDGER_ROW_COLUMNS`) of a stored row. */
+export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput) => ({
+  user_id: userId,
+  id: r.id,
+  seq,
+  origin,
+  time: r.time,
+  type: r.type,
+  wallet: r.wallet,
+  out_asset: r.outAsset ?? null,
+  out_quantity: r.outQuantity ?? null,
+  in_asset: r.inAsset ?? null,
+  in_quantity: r.inQuantity ?? null,
+  usd_value: r.usdValue ?? null,
+  fee_asset: r.feeAsset ?? null,
+  fee_quantity: r.feeQuantity ?? null,
+  fee_usd: r.feeUsd ?? null,
+  to_wallet: r.toWallet ?? null,
+  lots: r.lots ?? null,
+  subtype: r.subtype ?? null,
+  tx: r.tx ?? null,
+  note: r.note ?? null,
+  price_sources: priceSources,
+  warnings: warnings ?? [],
+});
+
+/** Writes ledger rows in bulk (COPY, see db/bulk.ts): the one place rows become table records. */
 export const insertLedgerRows = (db: DbOrTx, rows: readonly StoredRowInput[]): Promise<void> =>
-  bulkInsert(
-    db,
-    "lotwise_app.ledger_rows",
-    LEDGER_ROW_COLUMNS,
-    rows.map(({ row: r, userId, seq, origin, priceSources, warnings }) => ({
-      user_id: userId,
-      id: r.id,
-      seq,
-      origin,
-      time: r.time,
-      type: r.type,
-      wallet: r.wallet,
-      out_asset: r.outAsset ?? null,
-      out_quantity: r.outQuantity ?? null,
-      in_asset: r.inAsset ?? null,
-      in_quantity: r.inQuantity ?? null,
-      usd_value: r.usdValue ?? null,
-      fee_asset: r.feeAsset ?? null,
-      fee_quantity: r.feeQuantity ?? null,
-      fee_usd: r.feeUsd ?? null,
-      to_wallet: r.toWallet ?? null,
-      lots: r.lots ?? null,
-      subtype: r.subtype ?? null,
-      tx: r.tx ?? null,
-      note: r.note ?? null,
-      price_sources: priceSources,
-      warnings: warnings ?? [],
-    })),
-  );
+  bulkInsert(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, rows.map(storedRecord));
 
 /** Review reasons written by classification and pricing (user-imported rows have none). */
 export type ReviewRow = { chain: string; txHash: string; reason: string; message: string };

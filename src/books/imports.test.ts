@@ -1,0 +1,75 @@
+/**
+ * `importLedgerRows` on PGlite and PostgreSQL: the rows stored, a re-import that changes nothing
+ * marks nothing dirty, a changed row marks the ledger dirty from it, and an id another import
+ * uses is reported with its line and stores nothing.
+ */
+import { eq } from "drizzle-orm";
+import { describe, expect, test } from "vitest";
+import { ledgerState } from "../../db/schema/index.ts";
+import { ensureUser } from "../../db/users.ts";
+import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
+import { parseLedgerCsv } from "../ledger/read.ts";
+import { importLedgerRows, listLedgerImports } from "./imports.ts";
+import { loadLedgerRows } from "./store.ts";
+
+const HEADER =
+  "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,note";
+const A = [
+  HEADER,
+  "a1,2025-01-01T00:00:00Z,buy,kraken:main,,,ETH,1.50,3000.10,USD,,1.5,,first\\tnote",
+  "a2,2025-02-01T12:30:00+02:00,transfer,kraken:main,ETH,0.5,,,,ETH,0.001,2,ethereum:0xabc,",
+  "a3,2025-03-01T00:00:00Z,sell,kraken:main,ETH,0.25,,,900,,,,,",
+].join("\n");
+
+describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
+  test("stores the rows, re-imports idempotently, reports a clashing id and stores nothing then", async () => {
+    const database = await createTestDatabase(kind);
+    try {
+      const db = database.db;
+      const userId = await ensureUser(db, "imports");
+      const rows = parseLedgerCsv(A, "a.csv");
+      expect(await importLedgerRows(db, { userId, name: "kraken", rows, file: "a.csv" })).toEqual({
+        inserted: 3,
+        replaced: 0,
+      });
+      const stored = await loadLedgerRows(db, userId);
+      expect(
+        stored.map((r) => [r.id, r.time, r.type, r.outQuantity, r.inQuantity, r.usdValue, r.feeUsd, r.note]),
+      ).toEqual([
+        ["a1", "2025-01-01T00:00:00Z", "buy", undefined, "1.50", "3000.10", "1.5", "first\\tnote"],
+        ["a2", "2025-02-01T10:30:00Z", "transfer", "0.5", undefined, undefined, "2", undefined],
+        ["a3", "2025-03-01T00:00:00Z", "sell", "0.25", undefined, "900", undefined, undefined],
+      ]);
+      expect(
+        stored.every((r) => r.origin === "import:kraken" && r.priceSources.usd_value === "import:kraken"),
+      ).toBe(true);
+      // A state row so marks are visible (a never-built ledger is not marked).
+      await db.insert(ledgerState).values({ userId, inputsHash: "test" }).onConflictDoNothing();
+      const dirty = async () =>
+        (await db.select().from(ledgerState).where(eq(ledgerState.userId, userId)))[0]?.dirtyFrom ?? null;
+      expect(await importLedgerRows(db, { userId, name: "kraken", rows, file: "a.csv" })).toEqual({
+        inserted: 3,
+        replaced: 3,
+      });
+      expect(await dirty()).toBeNull();
+      const changed = parseLedgerCsv(A.replace("ETH,0.25", "ETH,0.3"), "a.csv");
+      await importLedgerRows(db, { userId, name: "kraken", rows: changed, file: "a.csv", windowHours: 1 });
+      expect((await dirty())?.toISOString()).toBe("2025-02-28T23:00:00.000Z");
+      const clash = parseLedgerCsv(
+        [
+          HEADER,
+          "b1,2025-04-01T00:00:00Z,buy,coinbase:main,,,ETH,1,100,,,,,",
+          "a2,2025-04-02T00:00:00Z,buy,coinbase:main,,,ETH,1,100,,,,,",
+        ].join("\n"),
+        "b.csv",
+      );
+      await expect(
+        importLedgerRows(db, { userId, name: "coinbase", rows: clash, file: "b.csv" }),
+      ).rejects.toThrow("b.csv:3: id: 'a2' is already used by the import 'kraken'");
+      expect((await listLedgerImports(db, userId)).map((i) => [i.name, i.rows])).toEqual([["kraken", 3]]);
+      expect((await loadLedgerRows(db, userId)).map((r) => r.outQuantity)).toEqual([undefined, "0.5", "0.3"]);
+    } finally {
+      await database.close();
+    }
+  });
+});
