@@ -55,6 +55,23 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
       const changed = parseLedgerCsv(A.replace("ETH,0.25", "ETH,0.3"), "a.csv");
       await importLedgerRows(db, { userId, name: "kraken", rows: changed, file: "a.csv", windowHours: 1 });
       expect((await dirty())?.toISOString()).toBe("2025-02-28T23:00:00.000Z");
+      // A changed note (rewritten, nothing for the build to redo) and a row left out (removed).
+      const fewer = parseLedgerCsv(
+        A.replace("first\\tnote", "second note")
+          .split("\n")
+          .filter((l) => !l.startsWith("a3,"))
+          .join("\n"),
+        "a.csv",
+      );
+      expect(await importLedgerRows(db, { userId, name: "kraken", rows: fewer, file: "a.csv" })).toEqual({
+        inserted: 2,
+        replaced: 3,
+      });
+      expect((await loadLedgerRows(db, userId)).map((r) => [r.id, r.note, r.outQuantity])).toEqual([
+        ["a1", "second note", undefined],
+        ["a2", undefined, "0.5"],
+      ]);
+      await importLedgerRows(db, { userId, name: "kraken", rows: changed, file: "a.csv", windowHours: 1 });
       const clash = parseLedgerCsv(
         [
           HEADER,

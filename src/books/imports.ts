@@ -43,6 +43,46 @@ const findClash = async (
 /** SQL string literal (trusted shapes only: the origin is `import:` + `[\w.-]+`). */
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
+/** The stored columns a ledger row sets (after id, seq and time), with its field. */
+const ROW_CELLS: readonly (readonly [string, keyof LedgerRow])[] = [
+  ["type", "type"],
+  ["wallet", "wallet"],
+  ["out_asset", "outAsset"],
+  ["out_quantity", "outQuantity"],
+  ["in_asset", "inAsset"],
+  ["in_quantity", "inQuantity"],
+  ["usd_value", "usdValue"],
+  ["fee_asset", "feeAsset"],
+  ["fee_quantity", "feeQuantity"],
+  ["fee_usd", "feeUsd"],
+  ["to_wallet", "toWallet"],
+  ["lots", "lots"],
+  ["subtype", "subtype"],
+  ["tx", "tx"],
+  ["note", "note"],
+];
+/** Cell index of a column in the stored cells (id, seq, time, then `ROW_CELLS`, then the jsonb check). */
+const cellOf = (column: string) => 3 + ROW_CELLS.findIndex((c) => c[0] === column);
+const TO_WALLET = cellOf("to_wallet");
+const OUT_ASSET = cellOf("out_asset");
+const OUT_QUANTITY = cellOf("out_quantity");
+const TX = cellOf("tx");
+const JSON_CHECK = 3 + ROW_CELLS.length;
+
+/**
+ * Whether the stored cells are exactly what importing `row` at `seq` stores: every column as the
+ * same text (PostgreSQL keeps a numeric's digits as given), the same instant to the microsecond
+ * (a time with more than 3 fractional digits counts as changed: `Date.parse` keeps milliseconds).
+ * Unsure means different: the row is then rewritten, as every row used to be.
+ */
+const identical = (old: readonly (string | null)[], row: LedgerRow, seq: number, ms: number): boolean => {
+  if (old[1] !== String(seq) || old[JSON_CHECK] !== "t") return false;
+  if (Number(old[2]) !== ms * 1000 || /\.\d{4}/.test(row.time)) return false;
+  for (let i = 0; i < ROW_CELLS.length; i++)
+    if ((old[3 + i] ?? undefined) !== row[ROW_CELLS[i]![1]]) return false;
+  return true;
+};
+
 /**
  * Stores rows the user imported (an exchange's history written as ledger CSV v1) under
  * `origin = import:<name>`, replacing an earlier import of the same name: importing a file twice
@@ -70,46 +110,69 @@ export const importLedgerRows = async (
   let inserting = false;
   try {
     return await db.transaction(async (tx) => {
-      // id, time (epoch ms), then the compared columns: see `same` below.
-      const removed = await selectCells(
+      const where = `user_id = ${userId} and origin = ${literal(origin)}`;
+      // The earlier import, as text cells (one COPY out on PGlite): id, seq, time (epoch µs),
+      // every column a row sets, then whether price_sources and warnings are what an import stores.
+      const stored = await selectCells(
         tx,
-        `delete from lotwise_app.ledger_rows where user_id = ${userId} and origin = ${literal(origin)}
-         returning id, floor(extract(epoch from time) * 1000)::bigint, type, wallet, to_wallet, out_asset, out_quantity, tx`,
+        `select id, seq, (extract(epoch from time) * 1000000)::bigint, ${ROW_CELLS.map((c) => c[0]).join(", ")},
+           price_sources = ${literal(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
+         from lotwise_app.ledger_rows where ${where}`,
       );
-      inserting = true;
-      await insertImportedRows(tx, userId, origin, args.rows);
-      inserting = false;
-      // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
       const before = new Map<string, (string | null)[]>();
-      for (const r of removed) before.set(r[0]!, r);
+      for (const r of stored) before.set(r[0]!, r);
+      // Rows stored exactly as this import would store them stay; the others are replaced.
+      const keep = new Set<string>();
+      // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
       let earliest = Number.POSITIVE_INFINITY;
-      const seen = new Set<string>();
-      for (const row of args.rows) {
-        seen.add(row.id);
+      for (let seq = 0; seq < args.rows.length; seq++) {
+        const row = args.rows[seq]!;
         const old = before.get(row.id);
+        before.delete(row.id);
         const t = Date.parse(row.time);
+        if (old === undefined) {
+          if (t < earliest) earliest = t;
+          continue;
+        }
+        const oldMs = Math.floor(Number(old[2]) / 1000);
         const same =
-          old !== undefined &&
-          Number(old[1]) === t &&
-          old[2] === row.type &&
-          old[3] === row.wallet &&
-          (old[4] ?? undefined) === row.toWallet &&
-          (old[5] ?? undefined) === row.outAsset &&
-          (old[6] ?? undefined) === row.outQuantity &&
-          (old[7] ?? undefined) === row.tx;
+          oldMs === t &&
+          old[3] === row.type &&
+          old[4] === row.wallet &&
+          (old[TO_WALLET] ?? undefined) === row.toWallet &&
+          (old[OUT_ASSET] ?? undefined) === row.outAsset &&
+          (old[OUT_QUANTITY] ?? undefined) === row.outQuantity &&
+          (old[TX] ?? undefined) === row.tx;
         if (!same) {
           if (t < earliest) earliest = t;
-          if (old !== undefined && Number(old[1]) < earliest) earliest = Number(old[1]);
-        }
+          if (oldMs < earliest) earliest = oldMs;
+        } else if (identical(old, row, seq, t)) keep.add(row.id);
       }
-      for (const old of removed)
-        if (!seen.has(old[0]!) && Number(old[1]) < earliest) earliest = Number(old[1]);
+      // What is left in `before` is not in the file any more.
+      for (const old of before.values()) earliest = Math.min(earliest, Math.floor(Number(old[2]) / 1000));
+      const gone = stored.length - keep.size;
+      if (gone === stored.length) {
+        if (gone > 0) await tx.execute(sql.raw(`delete from lotwise_app.ledger_rows where ${where}`));
+      } else if (gone > 0) {
+        const ids: string[] = [];
+        for (const old of stored) if (!keep.has(old[0]!)) ids.push(old[0]!);
+        await tx.execute(
+          sql
+            .raw(
+              `delete from lotwise_app.ledger_rows where ${where} and id in (select jsonb_array_elements_text(`,
+            )
+            .append(sql`${JSON.stringify(ids)}::jsonb))`),
+        );
+      }
+      inserting = true;
+      await insertImportedRows(tx, userId, origin, args.rows, keep);
+      inserting = false;
       if (earliest !== Number.POSITIVE_INFINITY)
         await markLedgerDirty(tx, {
           userId: args.userId,
           from: new Date(earliest - (args.windowHours ?? 24) * 3_600_000),
         });
-      return { inserted: args.rows.length, replaced: removed.length };
+      return { inserted: args.rows.length, replaced: stored.length };
     });
   } catch (e) {
     if (inserting) {
@@ -121,11 +184,17 @@ export const importLedgerRows = async (
 };
 
 /** The imported rows as `ledger_rows` records, one at a time (COPY reads them as they come). */
-function* importedRecords(userId: number, origin: string, rows: readonly LedgerRow[]) {
+function* importedRecords(
+  userId: number,
+  origin: string,
+  rows: readonly LedgerRow[],
+  keep: ReadonlySet<string>,
+) {
   const priceSources = { usd_value: origin };
   const warnings: string[] = [];
   for (let seq = 0; seq < rows.length; seq++)
-    yield storedRecord({ row: rows[seq]!, userId, seq, origin, priceSources, warnings });
+    if (!keep.has(rows[seq]!.id))
+      yield storedRecord({ row: rows[seq]!, userId, seq, origin, priceSources, warnings });
 }
 
 const insertImportedRows = async (
@@ -133,15 +202,17 @@ const insertImportedRows = async (
   userId: number,
   origin: string,
   rows: readonly LedgerRow[],
+  /** Ids already stored as they would be: not written again. */
+  keep: ReadonlySet<string>,
 ): Promise<void> => {
-  if (rows.length === 0) return;
-  if (
-    await copyRows(tx, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, importedRecords(userId, origin, rows))
-  )
-    return;
+  if (rows.length === keep.size) return;
+  const records = importedRecords(userId, origin, rows, keep);
+  if (await copyRows(tx, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, records)) return;
   await insertLedgerRows(
     tx,
-    rows.map((row, seq) => ({ row, userId, seq, origin, priceSources: { usd_value: origin } })),
+    rows.flatMap((row, seq) =>
+      keep.has(row.id) ? [] : [{ row, userId, seq, origin, priceSources: { usd_value: origin } }],
+    ),
   );
 };
 
