@@ -127,8 +127,18 @@ export const register: RegisterCommand = (program, runtime) => {
           common.config.classify.matchWindowHours,
         ),
       });
-      const times = rows.map((row) => row.time.slice(0, 10)).sort();
-      const wallets = [...new Set(rows.map((row) => row.wallet))].sort();
+      // The span of days as text (the same as sorting every row's day, without the sort).
+      let first = "";
+      let last = "";
+      const walletSet = new Set<string>();
+      for (const row of rows) {
+        const day = row.time.slice(0, 10);
+        if (first === "" || day < first) first = day;
+        if (day > last) last = day;
+        walletSet.add(row.wallet);
+      }
+      const times = [first, last];
+      const wallets = [...walletSet].sort();
       runtime.out(
         `imported ${r.inserted} rows from ${file} as '${opts.name}'` +
           (rows.length > 0
