@@ -6,9 +6,6 @@
  * ledger rows explanations need, reconciles, writes the output files and returns the summary
  * text; the reconciliation itself (Form 8949 lines, discrepancies) never crosses back.
  *
- * The thread also gets a larger young generation than V8's default: the run keeps hundreds of
- * thousands of rows alive, and fewer, larger scavenges copy them less often.
- *
  * Its script is `dist/reconcile-thread.js` (src/reconcile/file-thread-main.ts), also when this
  * module runs from the TypeScript sources (tests rebuild dist/ when a source is newer), as the
  * API's gains thread does.
@@ -82,9 +79,6 @@ export const reconcileThreadScript = (): string | undefined => {
   return existsSync(file) ? file : undefined;
 };
 
-/** Young generation of the thread, MB (V8's default is 32 on 64-bit). */
-const YOUNG_GENERATION_MB = 96;
-
 /**
  * Starts the reconciliation of `job` on a worker thread now (the engine's pass begins at once);
  * `run` hands it the form rows and resolves with the summary text once the files are written.
@@ -95,10 +89,7 @@ export const startReconcileThread = (
   job: ReconcileFileJob,
 ): { run: (forms: readonly FormRow[]) => Promise<string>; cancel: () => Promise<void> } => {
   const data: ThreadData = { lotwiseReconcileThread: true, job };
-  const worker = new Worker(pathToFileURL(script), {
-    workerData: data,
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-  });
+  const worker = new Worker(pathToFileURL(script), { workerData: data });
   const result = new Promise<string>((resolve, reject) => {
     let settled = false;
     worker.on("message", (m: Reply) => {

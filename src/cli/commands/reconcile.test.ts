@@ -344,4 +344,51 @@ describe("lotwise reconcile --ledger with Coinbase's gain/loss report", () => {
     });
     expect(json.adjustment_by_code).toEqual({ B: "0.00", D: "0.00", E: "-10.00", T: "0.00", W: "0.00" });
   }, 120_000);
+
+  test("a bad ledger file or no forms for the year: the error as the command prints it, exit 2, no files", async () => {
+    const w = workspace();
+    await w.lotwise("ledger", "import", w.at("ledger-coinbase-btc-2025.csv"), "--name", "coinbase");
+    await w.lotwise("forms", "import", w.at("coinbase-gainloss-2025.csv"), "--account", "coinbase:main");
+    // The engine's pass over the file fails (on the reconcile thread when dist/ is built).
+    const text = readFileSync(w.at("ledger-coinbase-btc-2025.csv"), "utf8").trim().split("\n");
+    const header = text[0]!.split(",");
+    const cells = text[1]!.split(",");
+    cells[header.indexOf("time")] = "yesterday";
+    writeFileSync(w.at("bad.csv"), `${[text[0], cells.join(","), ...text.slice(2)].join("\n")}\n`);
+    const bad = await w.lotwise(
+      "reconcile",
+      "--year",
+      "2025",
+      "--out",
+      w.at("bad-out"),
+      "--ledger",
+      w.at("bad.csv"),
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.out).toBe("");
+    expect(bad.err.startsWith(`${w.at("bad.csv")}:2: time: `)).toBe(true);
+    expect(() => readFileSync(w.at("bad-out/form8949.csv"))).toThrow();
+    const missing = await w.lotwise(
+      "reconcile",
+      "--year",
+      "2025",
+      "--out",
+      w.at("m"),
+      "--ledger",
+      w.at("nope.csv"),
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.err).toBe(`lotwise: ${w.at("nope.csv")}: no such file\n`);
+    const none = await w.lotwise(
+      "reconcile",
+      "--year",
+      "2024",
+      "--out",
+      w.at("n"),
+      "--ledger",
+      w.at("bad.csv"),
+    );
+    expect(none.code).toBe(2);
+    expect(none.err).toContain("no Form 1099-DA rows for 2024");
+  }, 120_000);
 });
