@@ -68,6 +68,8 @@ const OUT_ASSET = cellOf("out_asset");
 const OUT_QUANTITY = cellOf("out_quantity");
 const TX = cellOf("tx");
 const JSON_CHECK = 3 + ROW_CELLS.length;
+/** Stored rows compared per query (bounds the memory of a re-import). */
+export const STORED_PAGE_ROWS = 20_000;
 
 /**
  * Whether the stored cells are exactly what importing `row` at `seq` stores: every column as the
@@ -111,57 +113,76 @@ export const importLedgerRows = async (
   try {
     return await db.transaction(async (tx) => {
       const where = `user_id = ${userId} and origin = ${literal(origin)}`;
-      // The earlier import, as text cells (one COPY out on PGlite): id, seq, time (epoch µs),
-      // every column a row sets, then whether price_sources and warnings are what an import stores.
-      const stored = await selectCells(
-        tx,
-        `select id, seq, (extract(epoch from time) * 1000000)::bigint, ${ROW_CELLS.map((c) => c[0]).join(", ")},
-           price_sources = ${literal(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
-         from lotwise_app.ledger_rows where ${where}`,
-      );
-      const before = new Map<string, (string | null)[]>();
-      for (const r of stored) before.set(r[0]!, r);
       // Rows stored exactly as this import would store them stay; the others are replaced.
       const keep = new Set<string>();
       // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
       let earliest = Number.POSITIVE_INFINITY;
-      for (let seq = 0; seq < args.rows.length; seq++) {
-        const row = args.rows[seq]!;
-        const old = before.get(row.id);
-        before.delete(row.id);
-        const t = Date.parse(row.time);
-        if (old === undefined) {
-          if (t < earliest) earliest = t;
-          continue;
+      const seqOf = new Map<string, number>();
+      for (let seq = 0; seq < args.rows.length; seq++) seqOf.set(args.rows[seq]!.id, seq);
+      const matched = new Uint8Array(args.rows.length);
+      // The earlier import, a page at a time in id order (memory stays flat), as text cells (one
+      // COPY out per page on PGlite): id, seq, time (epoch µs), every column a row sets, then
+      // whether price_sources and warnings are what an import stores.
+      let storedCount = 0;
+      /** Stored ids that do not stay. */
+      const drop: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await selectCells(
+          tx,
+          `select id, seq, (extract(epoch from time) * 1000000)::bigint, ${ROW_CELLS.map((c) => c[0]).join(", ")},
+             price_sources = ${literal(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
+           from lotwise_app.ledger_rows where ${where}${after === undefined ? "" : ` and id > ${literal(after)}`}
+           order by id limit ${STORED_PAGE_ROWS}`,
+        );
+        storedCount += page.length;
+        for (const old of page) {
+          const oldMs = Math.floor(Number(old[2]) / 1000);
+          const seq = seqOf.get(old[0]!);
+          if (seq === undefined) {
+            // Not in the file any more.
+            drop.push(old[0]!);
+            if (oldMs < earliest) earliest = oldMs;
+            continue;
+          }
+          matched[seq] = 1;
+          const row = args.rows[seq]!;
+          const t = Date.parse(row.time);
+          const same =
+            oldMs === t &&
+            old[3] === row.type &&
+            old[4] === row.wallet &&
+            (old[TO_WALLET] ?? undefined) === row.toWallet &&
+            (old[OUT_ASSET] ?? undefined) === row.outAsset &&
+            (old[OUT_QUANTITY] ?? undefined) === row.outQuantity &&
+            (old[TX] ?? undefined) === row.tx;
+          if (!same) {
+            if (t < earliest) earliest = t;
+            if (oldMs < earliest) earliest = oldMs;
+          }
+          if (same && identical(old, row, seq, t)) keep.add(row.id);
+          else drop.push(row.id);
         }
-        const oldMs = Math.floor(Number(old[2]) / 1000);
-        const same =
-          oldMs === t &&
-          old[3] === row.type &&
-          old[4] === row.wallet &&
-          (old[TO_WALLET] ?? undefined) === row.toWallet &&
-          (old[OUT_ASSET] ?? undefined) === row.outAsset &&
-          (old[OUT_QUANTITY] ?? undefined) === row.outQuantity &&
-          (old[TX] ?? undefined) === row.tx;
-        if (!same) {
-          if (t < earliest) earliest = t;
-          if (oldMs < earliest) earliest = oldMs;
-        } else if (identical(old, row, seq, t)) keep.add(row.id);
+        if (page.length < STORED_PAGE_ROWS) break;
+        after = page[page.length - 1]![0]!;
       }
-      // What is left in `before` is not in the file any more.
-      for (const old of before.values()) earliest = Math.min(earliest, Math.floor(Number(old[2]) / 1000));
-      const gone = stored.length - keep.size;
-      if (gone === stored.length) {
+      // Rows that are new.
+      for (let seq = 0; seq < args.rows.length; seq++) {
+        if (matched[seq] === 1) continue;
+        const t = Date.parse(args.rows[seq]!.time);
+        if (t < earliest) earliest = t;
+      }
+      seqOf.clear();
+      const gone = storedCount - keep.size;
+      if (gone === storedCount) {
         if (gone > 0) await tx.execute(sql.raw(`delete from lotwise_app.ledger_rows where ${where}`));
       } else if (gone > 0) {
-        const ids: string[] = [];
-        for (const old of stored) if (!keep.has(old[0]!)) ids.push(old[0]!);
         await tx.execute(
           sql
             .raw(
               `delete from lotwise_app.ledger_rows where ${where} and id in (select jsonb_array_elements_text(`,
             )
-            .append(sql`${JSON.stringify(ids)}::jsonb))`),
+            .append(sql`${JSON.stringify(drop)}::jsonb))`),
         );
       }
       inserting = true;
@@ -172,7 +193,7 @@ export const importLedgerRows = async (
           userId: args.userId,
           from: new Date(earliest - (args.windowHours ?? 24) * 3_600_000),
         });
-      return { inserted: args.rows.length, replaced: stored.length };
+      return { inserted: args.rows.length, replaced: storedCount };
     });
   } catch (e) {
     if (inserting) {
