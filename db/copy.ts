@@ -241,3 +241,34 @@ export const selectCells = async (db: DbOrTx, query: string): Promise<(string | 
   }
   throw new Error("selectCells: neither PGlite nor pg behind this database");
 };
+
+/**
+ * Calls `fn` with the text cells of each row of `query` (trusted SQL), as `selectCells` reads
+ * them, without holding every row's cells at once: on PGlite the COPY text is split a line at a
+ * time (a 200,000-row read keeps one text, not millions of cell strings). `fn` may keep the array.
+ */
+export const forEachCells = async (
+  db: DbOrTx,
+  query: string,
+  fn: (cells: (string | null)[]) => void,
+): Promise<void> => {
+  const client = clientOf(db);
+  if (!isPglite(client)) {
+    for (const cells of await selectCells(db, query)) fn(cells);
+    return;
+  }
+  const result = (await client.query(`copy (${query}) to '/dev/blob'`)) as { blob?: Blob };
+  const text = result.blob ? await result.blob.text() : "";
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    const cells: (string | null)[] = text.slice(start, end).split("\t");
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i]!;
+      if (c.includes("\\")) cells[i] = copyCell(c) ?? null;
+    }
+    fn(cells);
+    start = end + 1;
+  }
+};

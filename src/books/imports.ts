@@ -1,6 +1,6 @@
 import { and, eq, inArray, like, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyRows, selectCells } from "../../db/copy.ts";
+import { copyRows, forEachCells } from "../../db/copy.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
 import type { LedgerRow } from "../ledger/types.ts";
@@ -68,8 +68,6 @@ const OUT_ASSET = cellOf("out_asset");
 const OUT_QUANTITY = cellOf("out_quantity");
 const TX = cellOf("tx");
 const JSON_CHECK = 3 + ROW_CELLS.length;
-/** Stored rows compared per query (bounds the memory of a re-import). */
-export const STORED_PAGE_ROWS = 20_000;
 
 /**
  * Whether the stored cells are exactly what importing `row` at `seq` stores: every column as the
@@ -120,30 +118,26 @@ export const importLedgerRows = async (
       const seqOf = new Map<string, number>();
       for (let seq = 0; seq < args.rows.length; seq++) seqOf.set(args.rows[seq]!.id, seq);
       const matched = new Uint8Array(args.rows.length);
-      // The earlier import, a page at a time in id order (memory stays flat), as text cells (one
-      // COPY out per page on PGlite): id, seq, time (epoch µs), every column a row sets, then
+      // The earlier import, a row at a time (memory stays flat), as text cells (one COPY out on
+      // PGlite): id, seq, time (epoch µs), every column a row sets, then
       // whether price_sources and warnings are what an import stores.
       let storedCount = 0;
       /** Stored ids that do not stay. */
       const drop: string[] = [];
-      let after: string | undefined;
-      for (;;) {
-        const page = await selectCells(
-          tx,
-          `select id, seq, (extract(epoch from time) * 1000000)::bigint, ${ROW_CELLS.map((c) => c[0]).join(", ")},
-             price_sources = ${literal(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
-           from lotwise_app.ledger_rows where ${where}${after === undefined ? "" : ` and id > ${literal(after)}`}
-           order by id limit ${STORED_PAGE_ROWS}`,
-        );
-        storedCount += page.length;
-        for (const old of page) {
+      await forEachCells(
+        tx,
+        `select id, seq, (extract(epoch from time) * 1000000)::bigint, ${ROW_CELLS.map((c) => c[0]).join(", ")},
+           price_sources = ${literal(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
+         from lotwise_app.ledger_rows where ${where}`,
+        (old) => {
+          storedCount++;
           const oldMs = Math.floor(Number(old[2]) / 1000);
           const seq = seqOf.get(old[0]!);
           if (seq === undefined) {
             // Not in the file any more.
             drop.push(old[0]!);
             if (oldMs < earliest) earliest = oldMs;
-            continue;
+            return;
           }
           matched[seq] = 1;
           const row = args.rows[seq]!;
@@ -162,10 +156,8 @@ export const importLedgerRows = async (
           }
           if (same && identical(old, row, seq, t)) keep.add(row.id);
           else drop.push(row.id);
-        }
-        if (page.length < STORED_PAGE_ROWS) break;
-        after = page[page.length - 1]![0]!;
-      }
+        },
+      );
       // Rows that are new.
       for (let seq = 0; seq < args.rows.length; seq++) {
         if (matched[seq] === 1) continue;
