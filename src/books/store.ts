@@ -1,6 +1,7 @@
-import { and, eq, gte, lt, sql } from "drizzle-orm";
+import { and, eq, gte, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
+import { selectCells } from "../../db/copy.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
@@ -193,42 +194,48 @@ export const replaceChainLedger = async (
   });
 };
 
-/** Every ledger row of the user (chain-built and imported), in ledger order, optionally before an instant. */
+/** The stored time as `toISOString` prints it, less `.000` (formatted in UTC by PostgreSQL). */
+const TIME_TEXT = `to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || case when date_trunc('milliseconds', time) = date_trunc('second', time) then '' else to_char(time at time zone 'UTC', '.MS') end || 'Z'`;
+
+/**
+ * Every ledger row of the user (chain-built and imported), in ledger order, optionally before an
+ * instant. Read as text cells (`selectCells`: one COPY out on PGlite, no per-row protocol
+ * messages or driver mapping), numerics as PostgreSQL prints them, as the query builder gave them.
+ */
 export const loadLedgerRows = async (
   db: DbOrTx,
   userId: number,
   before?: Date,
 ): Promise<(LedgerRow & { warnings: string[]; priceSources: Record<string, string>; origin: string })[]> => {
-  const rows = await db
-    .select()
-    .from(ledgerRows)
-    .where(
-      before
-        ? and(eq(ledgerRows.userId, userId), lt(ledgerRows.time, before))
-        : eq(ledgerRows.userId, userId),
-    )
-    .orderBy(ledgerRows.time, ledgerRows.seq, ledgerRows.id);
-  return rows.map((r) => ({
-    id: r.id,
-    time: r.time.toISOString().replace(".000Z", "Z"),
-    type: r.type as LedgerRow["type"],
-    wallet: r.wallet,
-    outAsset: r.outAsset ?? undefined,
-    outQuantity: r.outQuantity ?? undefined,
-    inAsset: r.inAsset ?? undefined,
-    inQuantity: r.inQuantity ?? undefined,
-    usdValue: r.usdValue ?? undefined,
-    feeAsset: r.feeAsset ?? undefined,
-    feeQuantity: r.feeQuantity ?? undefined,
-    feeUsd: r.feeUsd ?? undefined,
-    toWallet: r.toWallet ?? undefined,
-    lots: r.lots ?? undefined,
-    subtype: r.subtype ?? undefined,
-    tx: r.tx ?? undefined,
-    note: r.note ?? undefined,
-    warnings: (r.warnings as string[]) ?? [],
-    priceSources: (r.priceSources as Record<string, string>) ?? {},
-    origin: r.origin,
+  const cells = await selectCells(
+    db,
+    `select id, ${TIME_TEXT}, type, wallet, out_asset, out_quantity, in_asset, in_quantity, usd_value,
+       fee_asset, fee_quantity, fee_usd, to_wallet, lots, subtype, tx, note, warnings, price_sources, origin
+     from lotwise_app.ledger_rows where user_id = ${Number(userId)}${before ? ` and time < '${before.toISOString()}'::timestamptz` : ""}
+     order by time, seq, id`,
+  );
+  const u = (c: string | null | undefined) => c ?? undefined;
+  return cells.map((c) => ({
+    id: c[0]!,
+    time: c[1]!,
+    type: c[2] as LedgerRow["type"],
+    wallet: c[3]!,
+    outAsset: u(c[4]),
+    outQuantity: u(c[5]),
+    inAsset: u(c[6]),
+    inQuantity: u(c[7]),
+    usdValue: u(c[8]),
+    feeAsset: u(c[9]),
+    feeQuantity: u(c[10]),
+    feeUsd: u(c[11]),
+    toWallet: u(c[12]),
+    lots: u(c[13]),
+    subtype: u(c[14]),
+    tx: u(c[15]),
+    note: u(c[16]),
+    warnings: c[17] === null || c[17] === "[]" ? [] : (JSON.parse(c[17]!) as string[]),
+    priceSources: c[18] === null ? {} : (JSON.parse(c[18]!) as Record<string, string>),
+    origin: c[19]!,
   }));
 };
 
