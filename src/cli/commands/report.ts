@@ -94,11 +94,11 @@ export const register: RegisterCommand = (program, runtime) => {
         { readLedgerFile },
         { computeGainsYears },
       ] = await Promise.all([
-          import("./gains.ts"),
-          import("../../reports/index.ts"),
-          import("../../ledger/read.ts"),
-          import("../../tax/gains.ts"),
-        ]);
+        import("./gains.ts"),
+        import("../../reports/index.ts"),
+        import("../../ledger/read.ts"),
+        import("../../tax/gains.ts"),
+      ]);
       if (flags.year === undefined || !/^\d{4}$/.test(flags.year))
         throw new UserInputError(`--year expects YYYY, got "${flags.year ?? ""}"`);
       const year = Number(flags.year);
@@ -146,7 +146,10 @@ export const register: RegisterCommand = (program, runtime) => {
         const earliestPrior = earlier.years.find(
           (y) => y.summary.shortTerm.rows + y.summary.longTerm.rows > 0,
         )?.taxYear;
-        carryoverMessage = carryoverNote(year, earliestPrior, { shortTerm: carryoverSt, longTerm: carryoverLt });
+        carryoverMessage = carryoverNote(year, earliestPrior, {
+          shortTerm: carryoverSt,
+          longTerm: carryoverLt,
+        });
       }
       // Imported Forms 1099-DA route the year's rows to boxes G–L, as in lotwise gains.
       const { forms, displaySymbol } = await storedFormsFor({
