@@ -43,6 +43,52 @@ const lotwise = async (args: string[], dataDir = path.join(work, "data")) => {
 };
 
 describe("lotwise report", () => {
+  test("the carryover into the year comes from the ledger's earlier years, as in gains; a flag overrides it", async () => {
+    // By hand: 2024 sells 4 ETH bought for 12,000 for 2,000: a 10,000 short-term loss, 3,000
+    // deducted, 7,000 carried into 2025. 2025 gains 1,000 short: line 7 is 1,000 − 7,000 = −6,000.
+    const ledger = writeLedger(
+      [
+        "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value",
+        "b0,2024-01-05T00:00:00Z,buy,w1,,,ETH,4,12000",
+        "s0,2024-06-01T00:00:00Z,sell,w1,ETH,4,,,2000",
+        "b1,2025-01-05T00:00:00Z,buy,w1,,,ETH,1,1000",
+        "s1,2025-02-01T00:00:00Z,sell,w1,ETH,1,,,2000",
+      ].join("\n"),
+    );
+    const computed = await lotwise([
+      "report",
+      "--ledger",
+      ledger,
+      "--year",
+      "2025",
+      "--format",
+      "csv",
+      "--out",
+      fresh("out"),
+    ]);
+    expect(computed.code, computed.err).toBe(0);
+    expect(computed.out).toContain("net short-term -6000.00");
+    expect(computed.out).toContain(
+      "Capital loss carryover into 2025 computed from the ledger's 2024: short-term 7000.00, long-term 0.00",
+    );
+    const given = await lotwise([
+      "report",
+      "--ledger",
+      ledger,
+      "--year",
+      "2025",
+      "--format",
+      "csv",
+      "--carryover-st",
+      "0",
+      "--out",
+      fresh("out"),
+    ]);
+    expect(given.code, given.err).toBe(0);
+    expect(given.out).toContain("net short-term 1000.00");
+    expect(given.out).not.toContain("carryover into 2025 computed");
+  });
+
   test("--format pdf,turbotax,taxact,csv writes the four files of the year, nothing else", async () => {
     const out = fresh("out");
     const r = await lotwise([

@@ -32,8 +32,8 @@ type ReportFlags = {
   format?: string;
   method: string;
   scope: string;
-  carryoverSt: string;
-  carryoverLt: string;
+  carryoverSt?: string;
+  carryoverLt?: string;
   filingStatus: string;
   taxableIncome?: string;
   tz?: string;
@@ -74,27 +74,31 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--ledger <file>", "ledger CSV v1 file (default: the stored ledger)")
     .option("--method <method>", `lot order: ${METHODS.join(", ")}`, "fifo")
     .option("--scope <scope>", `lot pools: ${SCOPES.join(", ")}`, "transition")
+    // No commander default: without either flag the carryover is computed from the ledger, as in gains.
     .option(
       "--carryover-st <usd>",
-      "short-term capital loss carryover into the year (Schedule D line 6)",
-      "0",
+      "short-term capital loss carryover into the year, Schedule D line 6 (default: computed from the ledger's earlier years; 0 when the other flag is given)",
     )
     .option(
       "--carryover-lt <usd>",
-      "long-term capital loss carryover into the year (Schedule D line 14)",
-      "0",
+      "long-term capital loss carryover into the year, Schedule D line 14 (default: computed from the ledger's earlier years; 0 when the other flag is given)",
     )
     .option("--filing-status <status>", `filing status: ${FILING_STATUSES.join(", ")}`, "single")
     .option("--taxable-income <usd>", "Form 1040 line 15 (default: large enough to use the full deduction)")
     .option("--tz <zone>", "IANA time zone of the dates (default: UTC)")
     .option("--strict", "fail instead of warning when a row takes more than its pool holds")
     .action(async (flags: ReportFlags, command: Command) => {
-      const [{ oneOf, usdFlag, loadStoredLedger, storedLedgerWarnings }, reports, { readLedgerFile }] =
-        await Promise.all([
-          import("./gains.ts"),
-          import("../../reports/index.ts"),
-          import("../../ledger/read.ts"),
-        ]);
+      const [
+        { oneOf, usdFlag, loadStoredLedger, storedLedgerWarnings, carryoverNote },
+        reports,
+        { readLedgerFile },
+        { computeGainsYears },
+      ] = await Promise.all([
+        import("./gains.ts"),
+        import("../../reports/index.ts"),
+        import("../../ledger/read.ts"),
+        import("../../tax/gains.ts"),
+      ]);
       if (flags.year === undefined || !/^\d{4}$/.test(flags.year))
         throw new UserInputError(`--year expects YYYY, got "${flags.year ?? ""}"`);
       const year = Number(flags.year);
@@ -102,8 +106,9 @@ export const register: RegisterCommand = (program, runtime) => {
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
-      const carryoverSt = usdFlag("--carryover-st", flags.carryoverSt) ?? 0n;
-      const carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
+      let carryoverSt = usdFlag("--carryover-st", flags.carryoverSt) ?? 0n;
+      let carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
+      const carryoverGiven = flags.carryoverSt !== undefined || flags.carryoverLt !== undefined;
       const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);
       if (flags.tz !== undefined && !isTimeZone(flags.tz)) {
         throw new UserInputError(
@@ -119,6 +124,32 @@ export const register: RegisterCommand = (program, runtime) => {
         const stored = await loadStoredLedger({ command, runtime });
         rows = stored.rows;
         extraWarnings = storedLedgerWarnings(stored.notes, year);
+      }
+      // Without either flag, the carryover into the year comes from the ledger's earlier years (as in
+      // lotwise gains: each earlier year is taken to use its full capital loss deduction).
+      let carryoverMessage: string | undefined;
+      if (!carryoverGiven) {
+        const earlier = computeGainsYears(rows, {
+          fromYear: 1900,
+          toYear: year - 1,
+          rowsFromYear: year,
+          method,
+          scope,
+          timeZone: flags.tz,
+          source: flags.ledger ?? "stored ledger",
+        });
+        const prior = earlier.years.at(-1)?.summary.carryoverOut;
+        if (prior) {
+          carryoverSt = prior.shortTerm;
+          carryoverLt = prior.longTerm;
+        }
+        const earliestPrior = earlier.years.find(
+          (y) => y.summary.shortTerm.rows + y.summary.longTerm.rows > 0,
+        )?.taxYear;
+        carryoverMessage = carryoverNote(year, earliestPrior, {
+          shortTerm: carryoverSt,
+          longTerm: carryoverLt,
+        });
       }
       // Imported Forms 1099-DA route the year's rows to boxes G–L, as in lotwise gains.
       const { forms, displaySymbol } = await storedFormsFor({
@@ -153,6 +184,7 @@ export const register: RegisterCommand = (program, runtime) => {
       runtime.out(
         `Tax year ${year}: ${input.rows.length} Form 8949 row(s); net short-term ${formatCents(s.netShortTerm)}, net long-term ${formatCents(s.netLongTerm)}, net ${formatCents(s.net)}; ${s.warnings.length} warning(s)${s.warnings.length > 0 ? (formats.includes("pdf") ? " (listed in the PDF's statement)" : " (add --format pdf to list them)") : ""}\n`,
       );
+      if (carryoverMessage) runtime.out(`${carryoverMessage}\n`);
       for (const f of files) for (const note of f.notes) runtime.out(`${f.fileName}: ${note}\n`);
       runtime.out(`Wrote ${written.join(", ")}\n`);
     });
