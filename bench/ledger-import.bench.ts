@@ -20,37 +20,18 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import { TEST_POSTGRES_URL } from "../test/services.ts";
 import { generateLedger } from "./gains.bench.ts";
-import { type Measure, measure } from "./measure.ts";
+import { adminQuery, cleanEnv, type Measure, measure } from "./measure.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(here, "out");
-const TEST_POSTGRES_URL = process.env.LOTWISE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const WALL_TARGET_S = 5;
 const RSS_TARGET_MB = 500;
 
 const flag = (args: string[], name: string, fallback: number): number => {
   const hit = args.find((a) => a.startsWith(`--${name}=`));
   return hit ? Number(hit.slice(name.length + 3)) : fallback;
-};
-
-/** The environment without the caller's lotwise settings, plus `extra`. */
-const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  for (const k of Object.keys(env))
-    if (k === "DATABASE_URL" || k === "REDIS_URL" || k.startsWith("LOTWISE_")) delete env[k];
-  return { ...env, ...extra };
-};
-
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
 };
 
 const show = (label: string, m: Measure, rows: number, target = true) => {
@@ -88,7 +69,7 @@ export default async (args: string[]): Promise<void> => {
     if (!args.includes("--no-postgres")) {
       try {
         pgName = `lotwise_bench_${randomBytes(5).toString("hex")}`;
-        await admin(`create database ${pgName}`);
+        await adminQuery(`create database ${pgName}`);
         const u = new URL(TEST_POSTGRES_URL);
         u.pathname = `/${pgName}`;
         targets.push({ name: "PostgreSQL", env: cleanEnv({ DATABASE_URL: u.toString() }), db: [] });
@@ -147,6 +128,6 @@ export default async (args: string[]): Promise<void> => {
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    if (pgName) await admin(`drop database if exists ${pgName} with (force)`).catch(() => {});
+    if (pgName) await adminQuery(`drop database if exists ${pgName} with (force)`).catch(() => {});
   }
 };

@@ -6,6 +6,8 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { TEST_POSTGRES_URL } from "../test/services.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -84,3 +86,22 @@ export const measureIoFloor = async (file: string, runs = 3): Promise<Measure> =
 /** `figure` as a multiple of `floor` (`3.21×`), for wall or CPU seconds. */
 export const ratio = (figure: number, floor: number): string =>
   Number.isFinite(figure) && Number.isFinite(floor) && floor > 0 ? `${(figure / floor).toFixed(2)}×` : "?";
+
+/** The environment without the caller's lotwise settings (database, Redis, `LOTWISE_*`), plus `extra`. */
+export const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  for (const k of Object.keys(env))
+    if (k === "DATABASE_URL" || k === "REDIS_URL" || k.startsWith("LOTWISE_")) delete env[k];
+  return { ...env, ...extra };
+};
+
+/** Runs one statement on the test PostgreSQL server's admin connection (create or drop a database). */
+export const adminQuery = async (sql: string): Promise<void> => {
+  const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+};

@@ -16,10 +16,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { DIST_BIN } from "../test/build.ts";
 import { TEST_POSTGRES_URL } from "../test/services.ts";
-import { type Measure, measure } from "./measure.ts";
+import { adminQuery, cleanEnv, type Measure, measure } from "./measure.ts";
 
 const START_RATIO_TARGET = 4;
 const LIST_TARGET_S = { pglite: 1, postgres: 0.5 } as const;
@@ -36,14 +35,6 @@ type Case = {
   ok?: (m: Measure) => boolean;
 };
 
-/** The environment without the caller's lotwise settings, plus `extra`. */
-const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  for (const k of Object.keys(env))
-    if (k === "DATABASE_URL" || k === "REDIS_URL" || k.startsWith("LOTWISE_")) delete env[k];
-  return { ...env, ...extra };
-};
-
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1]!;
@@ -56,15 +47,6 @@ export default async (args: string[]): Promise<void> => {
   const dataDir = path.join(scratch, "data");
   let pgUrl: string | undefined;
   let pgName: string | undefined;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
   try {
     const cli = (rest: string[]) => [bin, ...rest];
     const dbArgs = ["--data-dir", dataDir];
@@ -79,7 +61,7 @@ export default async (args: string[]): Promise<void> => {
     if (!args.includes("--no-postgres")) {
       try {
         pgName = `lotwise_bench_${randomBytes(5).toString("hex")}`;
-        await admin(`create database ${pgName}`);
+        await adminQuery(`create database ${pgName}`);
         const u = new URL(TEST_POSTGRES_URL);
         u.pathname = `/${pgName}`;
         pgUrl = u.toString();
@@ -153,6 +135,6 @@ export default async (args: string[]): Promise<void> => {
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    if (pgName) await admin(`drop database if exists ${pgName} with (force)`).catch(() => {});
+    if (pgName) await adminQuery(`drop database if exists ${pgName} with (force)`).catch(() => {});
   }
 };
