@@ -21,7 +21,7 @@ import { isPositionAccount, POSITION_PROTOCOLS } from "../classify/decoders/posi
 import { replayLpOwed } from "../classify/decoders/uniswap-v3/decoder.ts";
 import type { LinkDecision } from "../classify/match.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
-import type { ClassifySettings } from "../classify/settings.ts";
+import { type ClassifySettings, matchingWindowHours } from "../classify/settings.ts";
 import type { Leg, TxClassification, UnmatchedHalf, WalletInfo } from "../classify/types.ts";
 import { loadImportedBooks } from "../imports/books.ts";
 import type { ProgressTask } from "../ui/progress.ts";
@@ -302,7 +302,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     timings[phase] = Math.round(now - mark);
     mark = now;
   };
-  const windowMs = Math.max(settings.bridgeWindowHours, settings.matchWindowHours) * 3600_000;
+  const windowMs = matchingWindowHours(settings) * 3600_000;
   const wallets = await loadWallets(db, userId);
   const overrides = await loadOverrides(db, userId);
   // Exchange and tool imports (`lotwise import`): deposits and withdrawals to match, trades to add.

@@ -38,6 +38,15 @@ export type ClassifySettings = {
   matchTolerance: string;
 };
 
+/**
+ * The matching window, in hours: the larger of `bridgeWindowHours` and `matchWindowHours`. A
+ * rebuild reclassifies this far before a new transaction, and a decision or an import marks the
+ * ledger dirty this far before what it changed, so pairs straddling the change are matched again.
+ */
+export const matchingWindowHours = (
+  settings: Pick<ClassifySettings, "bridgeWindowHours" | "matchWindowHours">,
+): number => Math.max(settings.bridgeWindowHours, settings.matchWindowHours);
+
 export const DEFAULT_CLASSIFY_SETTINGS: ClassifySettings = {
   weth: "same-as-eth",
   lending: "nontaxable",

@@ -99,11 +99,6 @@ export type DecisionContext = {
   windowHours: number;
 };
 
-/** The matching window of a configuration (max of the bridge and match windows), in hours. */
-export const decisionWindowHours = (config: {
-  classify: { bridgeWindowHours: number; matchWindowHours: number };
-}): number => Math.max(config.classify.bridgeWindowHours, config.classify.matchWindowHours);
-
 const byId = async (db: DbOrTx, userId: number, id: number): Promise<Decision> => {
   const [row] = await db
     .select()

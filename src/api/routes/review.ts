@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { matchingWindowHours } from "../../classify/settings.ts";
 import {
   addRule,
   type Decision,
   decideTransaction,
-  decisionWindowHours,
   linkTransactions,
   listDecisions,
   listReviewItems,
@@ -69,7 +69,7 @@ const Rebuild = z.object({ jobId: z.string().describe("the ledger rebuild this c
 
 export const registerReview: RegisterRoutes = (app, ctx) => {
   const db = ctx.database.db;
-  const windowHours = decisionWindowHours(ctx.common.config);
+  const windowHours = matchingWindowHours(ctx.common.config.classify);
   const of = (userId: number) => ({ db, userId, windowHours });
 
   app.get(

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { matchingWindowHours } from "../../classify/settings.ts";
 import type { RegisterCommand } from "./types.ts";
 
 // Heavy modules load when the command runs (keeps `--help` fast).
@@ -37,10 +38,7 @@ export const register: RegisterCommand = (program, runtime) => {
         file,
         account: opts.account,
         format: opts.format,
-        windowHours: Math.max(
-          common.config.classify.bridgeWindowHours,
-          common.config.classify.matchWindowHours,
-        ),
+        windowHours: matchingWindowHours(common.config.classify),
       });
       runtime.out(
         `${file}: ${r.detected ? "detected" : "read as"} ${r.label} (--format ${r.format}); ${r.rows} rows into ${r.account}: ` +

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { matchingWindowHours } from "../../classify/settings.ts";
 import { UserInputError } from "../../errors.ts";
 import { TOOL_EXPORTS, type ToolExport } from "../../imports/tool-export.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
@@ -122,10 +123,7 @@ export const register: RegisterCommand = (program, runtime) => {
         name: opts.name,
         rows,
         file,
-        windowHours: Math.max(
-          common.config.classify.bridgeWindowHours,
-          common.config.classify.matchWindowHours,
-        ),
+        windowHours: matchingWindowHours(common.config.classify),
       });
       // The span of days as text (the same as sorting every row's day, without the sort).
       let first = "";
@@ -179,10 +177,7 @@ export const register: RegisterCommand = (program, runtime) => {
       const removed = await removeLedgerImport(services.database.db, {
         userId: services.userId,
         name,
-        windowHours: Math.max(
-          common.config.classify.bridgeWindowHours,
-          common.config.classify.matchWindowHours,
-        ),
+        windowHours: matchingWindowHours(common.config.classify),
       });
       if (removed === 0) {
         const names = (await listLedgerImports(services.database.db, services.userId)).map((i) => i.name);

@@ -1,4 +1,5 @@
 import type { OverrideAction } from "../../classify/overrides.ts";
+import { matchingWindowHours } from "../../classify/settings.ts";
 import { UserInputError } from "../../errors.ts";
 import type { RegisterCommand } from "./types.ts";
 
@@ -39,10 +40,6 @@ const parseAction = (opts: { as?: string; to?: string; subtype?: string; note?: 
     ...(opts.note ? { note: opts.note } : {}),
   };
 };
-
-/** The matching window decisions mark the ledger dirty around, in hours. */
-const windowHours = (config: { classify: { bridgeWindowHours: number; matchWindowHours: number } }) =>
-  Math.max(config.classify.bridgeWindowHours, config.classify.matchWindowHours);
 
 export const register: RegisterCommand = (program, runtime) => {
   const review = program
@@ -146,7 +143,7 @@ export const register: RegisterCommand = (program, runtime) => {
         const { chain, txHash } = await decisions.setTxDecision({
           db: services.database.db,
           userId: services.userId,
-          windowHours: windowHours(common.config),
+          windowHours: matchingWindowHours(common.config.classify),
           ref,
           action,
           note: opts.note,
@@ -226,7 +223,7 @@ export const register: RegisterCommand = (program, runtime) => {
         const r = await decisions.setLink({
           db: services.database.db,
           userId: services.userId,
-          windowHours: windowHours(common.config),
+          windowHours: matchingWindowHours(common.config.classify),
           a,
           b,
           unlink,
@@ -274,7 +271,7 @@ export const register: RegisterCommand = (program, runtime) => {
       await decisions.removeDecision({
         db: services.database.db,
         userId: services.userId,
-        windowHours: windowHours(common.config),
+        windowHours: matchingWindowHours(common.config.classify),
         id: Number(id),
       });
       runtime.out(`decision ${id} removed\n`);

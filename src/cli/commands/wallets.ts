@@ -1,3 +1,4 @@
+import { matchingWindowHours } from "../../classify/settings.ts";
 import { UserInputError } from "../../errors.ts";
 import type { RegisterCommand } from "./types.ts";
 
@@ -182,10 +183,7 @@ export const register: RegisterCommand = (program, runtime) => {
           const rows = await removeAccount(database.db, {
             userId,
             name: p.account,
-            windowHours: Math.max(
-              common.config.classify.bridgeWindowHours,
-              common.config.classify.matchWindowHours,
-            ),
+            windowHours: matchingWindowHours(common.config.classify),
           });
           runtime.out(
             `removed exchange account ${p.account}${rows ? ` and its ${rows} imported rows` : ""}\n`,
