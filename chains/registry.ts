@@ -241,6 +241,16 @@ export const resolveChain = (name: string, options: ChainOptions = {}): ChainInf
   );
 };
 
+/** True when `name` resolves to a chain (see `resolveChain`), false instead of throwing. */
+export const isChainName = (name: string, options: ChainOptions = {}): boolean => {
+  try {
+    resolveChain(name, options);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Every chain viem defines (one per chain id), resolved as lotwise sees it, sorted by chain id. */
 export const listEvmChains = (options: ChainOptions = {}): ChainInfo[] =>
   [...viemById().keys()].sort((a, b) => a - b).map((id) => resolveChain(`evm:${id}`, options));

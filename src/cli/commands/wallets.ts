@@ -27,20 +27,13 @@ export const register: RegisterCommand = (program, runtime) => {
       "the address is an exchange deposit address (sends to it are transfers to that account)",
     )
     .action(async (specs: string[], opts: { label?: string; exchange?: boolean }, command) => {
-      const { parseWalletSpec, resolveChain, upsertWallet, findWallet, openServices } = await deps();
+      const { parseWalletSpec, isChainName, upsertWallet, findWallet, openServices } = await deps();
       const common = runtime.createCommon(command);
       const chainOptions = { nativeSymbols: common.config.nativeSymbols };
       // Validate every spec before touching the database: a typo adds nothing. A bare 0x address
       // stands for every configured EVM chain where it has activity.
       const { isAccountSpec } = await import("../../imports/accounts.ts");
-      const isChain = (name: string) => {
-        try {
-          resolveChain(name, chainOptions);
-          return true;
-        } catch {
-          return false;
-        }
-      };
+      const isChain = (name: string) => isChainName(name, chainOptions);
       const parsed = [];
       const accounts: string[] = [];
       for (const s of specs) {
@@ -160,18 +153,11 @@ export const register: RegisterCommand = (program, runtime) => {
     .description("remove wallets and their synced data, or exchange accounts and their imported rows")
     .argument("<wallet...>", "wallets to remove")
     .action(async (specs: string[], _opts, command) => {
-      const { parseWalletSpec, resolveChain, removeWallet, openServices } = await deps();
+      const { parseWalletSpec, isChainName, removeWallet, openServices } = await deps();
       const { isAccountSpec, removeAccount } = await import("../../imports/accounts.ts");
       const common = runtime.createCommon(command);
       const chainOptions = { nativeSymbols: common.config.nativeSymbols };
-      const isChain = (name: string) => {
-        try {
-          resolveChain(name, chainOptions);
-          return true;
-        } catch {
-          return false;
-        }
-      };
+      const isChain = (name: string) => isChainName(name, chainOptions);
       const parsed = specs.map((s) =>
         isAccountSpec(s, isChain) ? { account: s } : { wallet: parseWalletSpec(s, chainOptions) },
       );
