@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { sleep } from "../src/utils/retry.ts";
 
 /**
  * Per-endpoint quotas: every HTTP request to an RPC endpoint first takes a lease from the gate of
@@ -35,20 +36,6 @@ export const endpointId = (url: string): string => {
   }
   return createHash("sha256").update(origin).digest("hex").slice(0, 16);
 };
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 
 /** The gate of one process: a counter and a one-second window per endpoint, waiters in order. */
 export const createLocalEndpointGate = (limits: EndpointLimits): EndpointGate => {
