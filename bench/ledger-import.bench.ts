@@ -15,14 +15,12 @@
  * Flags: `--rows=N` (default 200,000), `--seed=N`, `--no-postgres`, `--no-gains`, `--cpu-prof`
  * (adds `--cpu-prof --cpu-prof-dir=bench/out/prof-ledger-import` to the first import).
  */
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TEST_POSTGRES_URL } from "../test/services.ts";
 import { generateLedger } from "./gains.bench.ts";
-import { adminQuery, cleanEnv, type Measure, measure } from "./measure.ts";
+import { cleanEnv, createScratchDatabase, type Measure, measure } from "./measure.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(here, "out");
@@ -61,21 +59,17 @@ export default async (args: string[]): Promise<void> => {
     ? ["--cpu-prof", `--cpu-prof-dir=${path.join(outDir, "prof-ledger-import")}`]
     : [];
   const scratch = mkdtempSync(path.join(tmpdir(), "lotwise-bench-ledger-import-"));
-  let pgName: string | undefined;
+  let scratchDb: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   try {
     const targets: { name: string; env: NodeJS.ProcessEnv; db: string[] }[] = [
       { name: "embedded (PGlite on disk)", env: cleanEnv(), db: ["--data-dir", path.join(scratch, "data")] },
     ];
     if (!args.includes("--no-postgres")) {
       try {
-        pgName = `lotwise_bench_${randomBytes(5).toString("hex")}`;
-        await adminQuery(`create database ${pgName}`);
-        const u = new URL(TEST_POSTGRES_URL);
-        u.pathname = `/${pgName}`;
-        targets.push({ name: "PostgreSQL", env: cleanEnv({ DATABASE_URL: u.toString() }), db: [] });
+        scratchDb = await createScratchDatabase();
+        targets.push({ name: "PostgreSQL", env: cleanEnv({ DATABASE_URL: scratchDb.url }), db: [] });
       } catch (error) {
         console.log(`PostgreSQL skipped: ${(error as Error).message}`);
-        pgName = undefined;
       }
     }
     for (const t of targets) {
@@ -128,6 +122,6 @@ export default async (args: string[]): Promise<void> => {
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    if (pgName) await adminQuery(`drop database if exists ${pgName} with (force)`).catch(() => {});
+    await scratchDb?.drop();
   }
 };

@@ -3,6 +3,7 @@
  * `/usr/bin/time -v` when available, else by polling /proc).
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,8 +96,8 @@ export const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 };
 
-/** Runs one statement on the test PostgreSQL server's admin connection (create or drop a database). */
-export const adminQuery = async (sql: string): Promise<void> => {
+/** Runs one statement on the test PostgreSQL server's admin connection. */
+const adminQuery = async (sql: string): Promise<void> => {
   const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await c.connect();
   try {
@@ -104,4 +105,19 @@ export const adminQuery = async (sql: string): Promise<void> => {
   } finally {
     await c.end();
   }
+};
+
+/**
+ * Creates an empty database `lotwise_bench_<random>` on the test PostgreSQL server: its URL, and
+ * `drop` (which never throws) for the bench's cleanup. @throws when the server does not answer.
+ */
+export const createScratchDatabase = async (): Promise<{ url: string; drop: () => Promise<void> }> => {
+  const name = `lotwise_bench_${randomBytes(5).toString("hex")}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(TEST_POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => adminQuery(`drop database if exists ${name} with (force)`).catch(() => {}),
+  };
 };

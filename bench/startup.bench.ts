@@ -12,13 +12,11 @@
  * bin/lotwise.js) instead of the compiled one; `--no-postgres` to skip PostgreSQL (else it
  * uses $LOTWISE_TEST_DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432/test).
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DIST_BIN } from "../test/build.ts";
-import { TEST_POSTGRES_URL } from "../test/services.ts";
-import { adminQuery, cleanEnv, type Measure, measure } from "./measure.ts";
+import { cleanEnv, createScratchDatabase, type Measure, measure } from "./measure.ts";
 
 const START_RATIO_TARGET = 4;
 const LIST_TARGET_S = { pglite: 1, postgres: 0.5 } as const;
@@ -46,7 +44,7 @@ export default async (args: string[]): Promise<void> => {
   const scratch = mkdtempSync(path.join(tmpdir(), "lotwise-bench-startup-"));
   const dataDir = path.join(scratch, "data");
   let pgUrl: string | undefined;
-  let pgName: string | undefined;
+  let scratchDb: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   try {
     const cli = (rest: string[]) => [bin, ...rest];
     const dbArgs = ["--data-dir", dataDir];
@@ -60,18 +58,14 @@ export default async (args: string[]): Promise<void> => {
     );
     if (!args.includes("--no-postgres")) {
       try {
-        pgName = `lotwise_bench_${randomBytes(5).toString("hex")}`;
-        await adminQuery(`create database ${pgName}`);
-        const u = new URL(TEST_POSTGRES_URL);
-        u.pathname = `/${pgName}`;
-        pgUrl = u.toString();
+        scratchDb = await createScratchDatabase();
+        pgUrl = scratchDb.url;
         const m = await measure(cli(["wallets", "list"]), undefined, {
           env: cleanEnv({ DATABASE_URL: pgUrl }),
         });
         console.log(`first run, new PostgreSQL database: ${m.wallS.toFixed(2)} s, ${m.rssMB.toFixed(0)} MB`);
       } catch (error) {
         console.log(`PostgreSQL skipped: ${(error as Error).message}`);
-        pgName = undefined;
         pgUrl = undefined;
       }
     }
@@ -135,6 +129,6 @@ export default async (args: string[]): Promise<void> => {
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    if (pgName) await adminQuery(`drop database if exists ${pgName} with (force)`).catch(() => {});
+    await scratchDb?.drop();
   }
 };
