@@ -73,19 +73,11 @@ type Params = { windowMs: number; keep: Decimal; keepApprox: number };
 const describe = (h: UnmatchedHalf) =>
   `${halfRef(h)} (${h.wallet.key} ${h.direction === "out" ? "sent" : "received"} ${h.leg.quantity.toFixed()} ${h.leg.symbol} at ${h.time.toISOString().replace(".000Z", "Z")})`;
 
-/** A half's quantity as a float, only to rule out candidates cheaply before the exact comparison. */
-const approx = new WeakMap<UnmatchedHalf, number>();
-const approxOf = (h: UnmatchedHalf): number => {
-  let v = approx.get(h);
-  if (v === undefined) {
-    v = h.leg.quantity.toNumber();
-    approx.set(h, v);
-  }
-  return v;
-};
-
-/** Same asset, two wallets, time and amount within `p`; never two imported halves. */
-const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params): boolean => {
+/**
+ * Same asset, two wallets, time and amount within `p`; never two imported halves. `qo` and `qi`
+ * are the halves' quantities as floats (`approxOf`).
+ */
+const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params, qo: number, qi: number): boolean => {
   if (o.leg.asset !== i.leg.asset || o.wallet.key === i.wallet.key) return false;
   if (o.chain === i.chain && o.txHash === i.txHash) return false;
   if (o.imported && i.imported) return false;
@@ -97,13 +89,19 @@ const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params): boolean => {
   const dt = i.time.getTime() - o.time.getTime();
   const timeOk = o.imported || i.imported ? Math.abs(dt) <= p.windowMs : dt >= 0 && dt <= p.windowMs;
   if (!timeOk) return false;
-  // Far outside the amount range by the float estimate (a margin of 1e-9 keeps it conservative):
-  // no exact comparison needed. Everything near the bounds is decided exactly below.
-  const qo = approxOf(o);
-  const qi = approxOf(i);
-  if (qi > qo * (1 + 1e-9) || qi < qo * p.keepApprox * (1 - 1e-9)) return false;
+  if (outsideApprox(qo, qi, p)) return false;
   return i.leg.quantity.lte(o.leg.quantity) && i.leg.quantity.gte(o.leg.quantity.mul(p.keep));
 };
+
+/**
+ * Far outside the amount range by the float estimate (a margin of 1e-9 keeps it conservative):
+ * no exact comparison needed. Everything near the bounds is decided exactly (`fits`).
+ */
+const outsideApprox = (qo: number, qi: number, p: Params): boolean =>
+  qi > qo * (1 + 1e-9) || qi < qo * p.keepApprox * (1 - 1e-9);
+
+/** A half's quantity as a float, only to rule out candidates cheaply before the exact comparison. */
+const approxOf = (h: UnmatchedHalf): number => h.leg.quantity.toNumber();
 
 /** Lower-cased evidence of a half, made once per evidence list (many candidates ask for it). */
 const lowered = new WeakMap<readonly string[], Set<string>>();
@@ -124,23 +122,8 @@ const evidenceOf = (
   i: UnmatchedHalf,
   ctx: Pick<ClassifyContext, "contracts">,
 ): { rank: number; why: string } | undefined => {
-  for (const [imp, chain] of [
-    [o, i],
-    [i, o],
-  ] as const) {
-    if (!imp.imported || chain.imported) continue;
-    if (lowerSet(imp.evidence?.txHashes).has(chain.txHash.toLowerCase()))
-      return { rank: 0, why: `the import names transaction ${chain.txHash}` };
-    if (lowerSet(imp.evidence?.addresses).has(chain.wallet.address.toLowerCase()))
-      return {
-        rank: 1,
-        why: `the import names ${chain.wallet.address} as the ${imp.direction === "out" ? "destination" : "source"}`,
-      };
-    if (imp.toWallet && imp.toWallet === chain.wallet.key)
-      return { rank: 1, why: `the imported transfer names ${chain.wallet.key} as its destination` };
-    if (chain.account && chain.account === imp.wallet.key)
-      return { rank: 1, why: `${chain.counterparty} is a deposit address of ${imp.wallet.key}` };
-  }
+  const named = importNames(o, i) ?? importNames(i, o);
+  if (named) return named;
   if (!o.imported && !i.imported) {
     const bridgeOut = isBridge(o.chain, o.counterparty, ctx.contracts?.[o.chain]?.bridges);
     const bridgeIn = isBridge(i.chain, i.counterparty, ctx.contracts?.[i.chain]?.bridges);
@@ -151,6 +134,23 @@ const evidenceOf = (
         why: `bridge contract ${bridgeOut ? `${o.counterparty} on ${o.chain}` : `${i.counterparty} on ${i.chain}`}`,
       };
   }
+  return undefined;
+};
+
+/** What the imported half `imp` says about the chain half `chain`, if it names it (see `evidenceOf`). */
+const importNames = (imp: UnmatchedHalf, chain: UnmatchedHalf): { rank: number; why: string } | undefined => {
+  if (!imp.imported || chain.imported) return undefined;
+  if (lowerSet(imp.evidence?.txHashes).has(chain.txHash.toLowerCase()))
+    return { rank: 0, why: `the import names transaction ${chain.txHash}` };
+  if (lowerSet(imp.evidence?.addresses).has(chain.wallet.address.toLowerCase()))
+    return {
+      rank: 1,
+      why: `the import names ${chain.wallet.address} as the ${imp.direction === "out" ? "destination" : "source"}`,
+    };
+  if (imp.toWallet && imp.toWallet === chain.wallet.key)
+    return { rank: 1, why: `the imported transfer names ${chain.wallet.key} as its destination` };
+  if (chain.account && chain.account === imp.wallet.key)
+    return { rank: 1, why: `${chain.counterparty} is a deposit address of ${imp.wallet.key}` };
   return undefined;
 };
 
@@ -210,30 +210,66 @@ const pairEntry = (
   };
 };
 
-/** Halves of one asset sorted by time, for windowed candidate scans. */
-const indexByAsset = (halves: readonly UnmatchedHalf[]) => {
-  const m = new Map<string, UnmatchedHalf[]>();
+/**
+ * Halves of one asset sorted by time, with their times and float quantities side by side in typed
+ * arrays: a candidate scan reads those two numbers of each half in the window and looks at the
+ * half itself only when its amount can fit (a handful of the hundreds a busy window holds).
+ */
+type AssetIndex = { halves: UnmatchedHalf[]; times: Float64Array; approx: Float64Array };
+
+const indexByAsset = (halves: readonly UnmatchedHalf[]): Map<string, AssetIndex> => {
+  const lists = new Map<string, UnmatchedHalf[]>();
   for (const h of halves) {
-    const list = m.get(h.leg.asset) ?? [];
-    list.push(h);
-    m.set(h.leg.asset, list);
+    const list = lists.get(h.leg.asset);
+    if (list) list.push(h);
+    else lists.set(h.leg.asset, [h]);
   }
-  for (const list of m.values()) list.sort((a, b) => a.time.getTime() - b.time.getTime());
+  const m = new Map<string, AssetIndex>();
+  for (const [asset, list] of lists) {
+    // Stable: halves of one instant keep their order in `halves`.
+    list.sort((a, b) => a.time.getTime() - b.time.getTime());
+    const times = new Float64Array(list.length);
+    const approx = new Float64Array(list.length);
+    for (let k = 0; k < list.length; k++) {
+      times[k] = list[k]!.time.getTime();
+      approx[k] = approxOf(list[k]!);
+    }
+    m.set(asset, { halves: list, times, approx });
+  }
   return m;
 };
 
-/** Members of a time-sorted list within [from, to] (binary search for the start). */
-const within = (list: readonly UnmatchedHalf[], from: number, to: number): UnmatchedHalf[] => {
+/**
+ * Calls `visit` with each half of `index` whose time is within [from, to] and whose amount can fit
+ * `qo` under `p` (`outsideApprox`), in time order (binary search for the start).
+ */
+const scan = (
+  index: AssetIndex,
+  from: number,
+  to: number,
+  qo: number,
+  p: Params,
+  visit: (i: UnmatchedHalf, qi: number) => void,
+): void => {
+  const { times, approx, halves } = index;
   let lo = 0;
-  let hi = list.length;
+  let hi = times.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid]!.time.getTime() < from) lo = mid + 1;
+    if (times[mid]! < from) lo = mid + 1;
     else hi = mid;
   }
-  const out: UnmatchedHalf[] = [];
-  for (let k = lo; k < list.length && list[k]!.time.getTime() <= to; k++) out.push(list[k]!);
-  return out;
+  for (let k = lo; k < times.length && times[k]! <= to; k++) {
+    const qi = approx[k]!;
+    if (!outsideApprox(qo, qi, p)) visit(halves[k]!, qi);
+  }
+};
+
+/** Appends `v` to the list `m` holds for `k` (made on first use; insertion order kept). */
+const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 };
 
 /**
@@ -258,7 +294,22 @@ export const matchHalves = (
   const matches: HalfMatch[] = [];
   const ambiguous = new Map<UnmatchedHalf, ReviewDraft>();
   const leftovers: UnmatchedHalf[] = [];
+  // A pair is unlinked only when both halves are named by some unlink decision: look up each half's
+  // names once (most halves are named by none) before comparing the pair with each decision.
+  const unlinkRefs = new Set(decisions.unlinks.flatMap((u) => [u.a.toLowerCase(), u.b.toLowerCase()]));
+  const named = new Map<UnmatchedHalf, boolean>();
+  const inUnlinks = (h: UnmatchedHalf) => {
+    let n = named.get(h);
+    if (n === undefined) {
+      n = unlinkRefs.has(halfRef(h).toLowerCase()) || unlinkRefs.has(h.txHash.toLowerCase());
+      named.set(h, n);
+    }
+    return n;
+  };
   const unlinked = (o: UnmatchedHalf, i: UnmatchedHalf) =>
+    unlinkRefs.size > 0 &&
+    inUnlinks(o) &&
+    inUnlinks(i) &&
     decisions.unlinks.some(
       (u) => (refersTo(u.a, o) && refersTo(u.b, i)) || (refersTo(u.a, i) && refersTo(u.b, o)),
     );
@@ -268,9 +319,21 @@ export const matchHalves = (
     matches.push({ out: o, in: i, how, why, ...pairEntry(o, i, how, why), ...(review ? { review } : {}) });
   };
 
-  // 1. The user's links.
+  // 1. The user's links. Halves by the names a decision may give them (lower-cased `refersTo`),
+  // so each link looks up its two sides instead of testing every half.
+  const byRef = new Map<string, number[]>();
+  if (decisions.links.length > 0)
+    halves.forEach((h, k) => {
+      push(byRef, halfRef(h).toLowerCase(), k);
+      push(byRef, h.txHash.toLowerCase(), k);
+    });
   for (const link of decisions.links) {
-    const sides = halves.filter((h) => !used.has(h) && (refersTo(link.a, h) || refersTo(link.b, h)));
+    const refs = [...(byRef.get(link.a.toLowerCase()) ?? []), ...(byRef.get(link.b.toLowerCase()) ?? [])];
+    // In the order of `halves`, each once.
+    const sides = [...new Set(refs)]
+      .sort((x, y) => x - y)
+      .map((k) => halves[k]!)
+      .filter((h) => !used.has(h));
     const options: [UnmatchedHalf, UnmatchedHalf][] = [];
     for (const o of sides) {
       if (o.direction !== "out") continue;
@@ -319,14 +382,15 @@ export const matchHalves = (
   };
   const evidencePairs: EvidencePair[] = [];
   for (const o of outs) {
-    const list = insByAsset.get(o.leg.asset);
-    if (!list) continue;
+    const index = insByAsset.get(o.leg.asset);
+    if (!index) continue;
     const t = o.time.getTime();
-    for (const i of within(list, t - evidenceParams.windowMs, t + evidenceParams.windowMs)) {
-      if (!fits(o, i, evidenceParams) || unlinked(o, i)) continue;
+    const qo = approxOf(o);
+    scan(index, t - evidenceParams.windowMs, t + evidenceParams.windowMs, qo, evidenceParams, (i, qi) => {
+      if (!fits(o, i, evidenceParams, qo, qi) || unlinked(o, i)) return;
       const e = evidenceOf(o, i, ctx);
       if (e) evidencePairs.push({ o, i, ...e, ...closeness(o, i) });
-    }
+    });
   }
   evidencePairs.sort(
     (a, b) =>
@@ -340,7 +404,8 @@ export const matchHalves = (
   const bridgePairs = new Map<UnmatchedHalf, EvidencePair[]>();
   for (const p of evidencePairs) {
     if (p.rank !== 2) continue;
-    for (const h of [p.o, p.i]) bridgePairs.set(h, [...(bridgePairs.get(h) ?? []), p]);
+    push(bridgePairs, p.o, p);
+    push(bridgePairs, p.i, p);
   }
   const bridgeCount = (h: UnmatchedHalf) =>
     (bridgePairs.get(h) ?? []).filter((p) => !used.has(p.o) && !used.has(p.i)).length;
@@ -365,14 +430,15 @@ export const matchHalves = (
   const candIn = new Map<UnmatchedHalf, UnmatchedHalf[]>();
   for (const o of rest) {
     if (o.direction !== "out") continue;
-    const list = restIns.get(o.leg.asset);
-    if (!list) continue;
+    const index = restIns.get(o.leg.asset);
+    if (!index) continue;
     const t = o.time.getTime();
-    for (const i of within(list, t - amountParams.windowMs, t + amountParams.windowMs)) {
-      if (!fits(o, i, amountParams) || unlinked(o, i)) continue;
-      candOut.set(o, [...(candOut.get(o) ?? []), i]);
-      candIn.set(i, [...(candIn.get(i) ?? []), o]);
-    }
+    const qo = approxOf(o);
+    scan(index, t - amountParams.windowMs, t + amountParams.windowMs, qo, amountParams, (i, qi) => {
+      if (!fits(o, i, amountParams, qo, qi) || unlinked(o, i)) return;
+      push(candOut, o, i);
+      push(candIn, i, o);
+    });
   }
   for (const [o, list] of candOut) {
     const i = list[0]!;
