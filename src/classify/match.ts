@@ -74,10 +74,17 @@ const describe = (h: UnmatchedHalf) =>
   `${halfRef(h)} (${h.wallet.key} ${h.direction === "out" ? "sent" : "received"} ${h.leg.quantity.toFixed()} ${h.leg.symbol} at ${h.time.toISOString().replace(".000Z", "Z")})`;
 
 /**
- * Same asset, two wallets, time and amount within `p`; never two imported halves. `qo` and `qi`
- * are the halves' quantities as floats (`approxOf`).
+ * An outflow being matched: its quantity as a float (`approxOf`) and the least inflow that fits it
+ * under the scan's `Params` (made on first use, once per outflow rather than once per candidate).
  */
-const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params, qo: number, qi: number): boolean => {
+type OutScan = { o: UnmatchedHalf; qo: number; least: Decimal | undefined };
+
+/**
+ * Same asset, two wallets, time and amount within `p`; never two imported halves. `qi` is the
+ * inflow's quantity as a float (`approxOf`).
+ */
+const fits = (out: OutScan, i: UnmatchedHalf, p: Params, qi: number): boolean => {
+  const { o, qo } = out;
   if (o.leg.asset !== i.leg.asset || o.wallet.key === i.wallet.key) return false;
   if (o.chain === i.chain && o.txHash === i.txHash) return false;
   if (o.imported && i.imported) return false;
@@ -90,7 +97,9 @@ const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params, qo: number, qi: num
   const timeOk = o.imported || i.imported ? Math.abs(dt) <= p.windowMs : dt >= 0 && dt <= p.windowMs;
   if (!timeOk) return false;
   if (outsideApprox(qo, qi, p)) return false;
-  return i.leg.quantity.lte(o.leg.quantity) && i.leg.quantity.gte(o.leg.quantity.mul(p.keep));
+  if (!i.leg.quantity.lte(o.leg.quantity)) return false;
+  out.least ??= o.leg.quantity.mul(p.keep);
+  return i.leg.quantity.gte(out.least);
 };
 
 /**
@@ -116,41 +125,57 @@ const lowerSet = (xs: readonly string[] | undefined): Set<string> => {
   return set;
 };
 
-/** Evidence that `o` and `i` are one transfer: rank (lower is stronger) and a reason, or undefined. */
+type Evidence = { rank: number; why: string };
+/** Evidence of each rank without its reason (`evidenceOf` without `describe`). */
+const RANKS: readonly Evidence[] = [0, 1, 2].map((rank) => ({ rank, why: "" }));
+
+/**
+ * Evidence that `o` and `i` are one transfer: rank (lower is stronger) and a reason, or undefined.
+ * Without `describe` the reason is left empty (a scan ranks many candidate pairs and pairs few).
+ */
 const evidenceOf = (
   o: UnmatchedHalf,
   i: UnmatchedHalf,
   ctx: Pick<ClassifyContext, "contracts">,
-): { rank: number; why: string } | undefined => {
-  const named = importNames(o, i) ?? importNames(i, o);
+  describe = true,
+): Evidence | undefined => {
+  const named = importNames(o, i, describe) ?? importNames(i, o, describe);
   if (named) return named;
   if (!o.imported && !i.imported) {
     const bridgeOut = isBridge(o.chain, o.counterparty, ctx.contracts?.[o.chain]?.bridges);
     const bridgeIn = isBridge(i.chain, i.counterparty, ctx.contracts?.[i.chain]?.bridges);
     // Across chains one side's bridge is enough; on one chain both sides must deal with one.
-    if (o.chain !== i.chain ? bridgeOut || bridgeIn : bridgeOut && bridgeIn)
+    if (o.chain !== i.chain ? bridgeOut || bridgeIn : bridgeOut && bridgeIn) {
+      if (!describe) return RANKS[2];
       return {
         rank: 2,
         why: `bridge contract ${bridgeOut ? `${o.counterparty} on ${o.chain}` : `${i.counterparty} on ${i.chain}`}`,
       };
+    }
   }
   return undefined;
 };
 
 /** What the imported half `imp` says about the chain half `chain`, if it names it (see `evidenceOf`). */
-const importNames = (imp: UnmatchedHalf, chain: UnmatchedHalf): { rank: number; why: string } | undefined => {
+const importNames = (imp: UnmatchedHalf, chain: UnmatchedHalf, describe: boolean): Evidence | undefined => {
   if (!imp.imported || chain.imported) return undefined;
   if (lowerSet(imp.evidence?.txHashes).has(chain.txHash.toLowerCase()))
-    return { rank: 0, why: `the import names transaction ${chain.txHash}` };
+    return describe ? { rank: 0, why: `the import names transaction ${chain.txHash}` } : RANKS[0];
   if (lowerSet(imp.evidence?.addresses).has(chain.wallet.address.toLowerCase()))
-    return {
-      rank: 1,
-      why: `the import names ${chain.wallet.address} as the ${imp.direction === "out" ? "destination" : "source"}`,
-    };
+    return describe
+      ? {
+          rank: 1,
+          why: `the import names ${chain.wallet.address} as the ${imp.direction === "out" ? "destination" : "source"}`,
+        }
+      : RANKS[1];
   if (imp.toWallet && imp.toWallet === chain.wallet.key)
-    return { rank: 1, why: `the imported transfer names ${chain.wallet.key} as its destination` };
+    return describe
+      ? { rank: 1, why: `the imported transfer names ${chain.wallet.key} as its destination` }
+      : RANKS[1];
   if (chain.account && chain.account === imp.wallet.key)
-    return { rank: 1, why: `${chain.counterparty} is a deposit address of ${imp.wallet.key}` };
+    return describe
+      ? { rank: 1, why: `${chain.counterparty} is a deposit address of ${imp.wallet.key}` }
+      : RANKS[1];
   return undefined;
 };
 
@@ -215,9 +240,13 @@ const pairEntry = (
  * arrays: a candidate scan reads those two numbers of each half in the window and looks at the
  * half itself only when its amount can fit (a handful of the hundreds a busy window holds).
  */
-type AssetIndex = { halves: UnmatchedHalf[]; times: Float64Array; approx: Float64Array };
+type AssetIndex = { halves: UnmatchedHalf[]; times: Float64Array; approx: Float64Array; traits: Uint8Array };
 
-const indexByAsset = (halves: readonly UnmatchedHalf[]): Map<string, AssetIndex> => {
+const indexByAsset = (
+  halves: readonly UnmatchedHalf[],
+  /** What the scan's `visit` may want to know of each half before looking at it (`traitsOf`). */
+  traitsOf: (h: UnmatchedHalf) => number = () => 0,
+): Map<string, AssetIndex> => {
   const lists = new Map<string, UnmatchedHalf[]>();
   for (const h of halves) {
     const list = lists.get(h.leg.asset);
@@ -230,11 +259,13 @@ const indexByAsset = (halves: readonly UnmatchedHalf[]): Map<string, AssetIndex>
     list.sort((a, b) => a.time.getTime() - b.time.getTime());
     const times = new Float64Array(list.length);
     const approx = new Float64Array(list.length);
+    const traits = new Uint8Array(list.length);
     for (let k = 0; k < list.length; k++) {
       times[k] = list[k]!.time.getTime();
       approx[k] = approxOf(list[k]!);
+      traits[k] = traitsOf(list[k]!);
     }
-    m.set(asset, { halves: list, times, approx });
+    m.set(asset, { halves: list, times, approx, traits });
   }
   return m;
 };
@@ -249,9 +280,9 @@ const scan = (
   to: number,
   qo: number,
   p: Params,
-  visit: (i: UnmatchedHalf, qi: number) => void,
+  visit: (i: UnmatchedHalf, qi: number, traits: number) => void,
 ): void => {
-  const { times, approx, halves } = index;
+  const { times, approx, halves, traits } = index;
   let lo = 0;
   let hi = times.length;
   while (lo < hi) {
@@ -261,8 +292,37 @@ const scan = (
   }
   for (let k = lo; k < times.length && times[k]! <= to; k++) {
     const qi = approx[k]!;
-    if (!outsideApprox(qo, qi, p)) visit(halves[k]!, qi);
+    if (!outsideApprox(qo, qi, p)) visit(halves[k]!, qi, traits[k]!);
   }
+};
+
+/**
+ * Traits of a half for the evidence scan: imported; naming its other side (a transaction hash, an
+ * address, a destination wallet); dealing with a bridge contract.
+ */
+const IMPORTED = 1;
+const NAMES = 2;
+const BRIDGE = 4;
+const evidenceTraits =
+  (ctx: Pick<ClassifyContext, "contracts">) =>
+  (h: UnmatchedHalf): number =>
+    (h.imported ? IMPORTED : 0) |
+    (h.evidence?.txHashes?.length || h.evidence?.addresses?.length || h.toWallet ? NAMES : 0) |
+    (isBridge(h.chain, h.counterparty, ctx.contracts?.[h.chain]?.bridges) ? BRIDGE : 0);
+
+/**
+ * Whether `evidenceOf(o, i)` can find anything, from the halves' traits alone (and the deposit
+ * account): an imported half that names nothing pairs by evidence only with a payment to its own
+ * account's deposit address, two chain halves only through a bridge. A necessary condition, so
+ * the scan skips the rest without changing what is found.
+ */
+const mayEvidence = (o: UnmatchedHalf, ot: number, i: UnmatchedHalf, it: number): boolean => {
+  if (ot & IMPORTED) {
+    if (it & IMPORTED) return false;
+    return (ot & NAMES) !== 0 || (!!i.account && i.account === o.wallet.key);
+  }
+  if (it & IMPORTED) return (it & NAMES) !== 0 || (!!o.account && o.account === i.wallet.key);
+  return ((ot | it) & BRIDGE) !== 0;
 };
 
 /** Appends `v` to the list `m` holds for `k` (made on first use; insertion order kept). */
@@ -370,34 +430,76 @@ export const matchHalves = (
   const open = halves.filter((h) => !used.has(h));
   const outs = open.filter((h) => h.direction === "out");
   const ins = open.filter((h) => h.direction === "in");
-  const insByAsset = indexByAsset(ins);
+  const traitsOf = evidenceTraits(ctx);
+  const insByAsset = indexByAsset(ins, traitsOf);
+  // What the inflows can offer as evidence at all: an outflow none of them could pair with by
+  // evidence (`mayEvidence`) skips its scan.
+  let insOffer = 0;
+  const insAccounts = new Set<string>();
+  const insImportKeys = new Set<string>();
+  for (const i of ins) {
+    const it = traitsOf(i);
+    if (it & IMPORTED) {
+      insImportKeys.add(i.wallet.key);
+      if (it & NAMES) insOffer |= NAMES;
+    } else {
+      insOffer |= IMPORTED; // a chain inflow, for imported outflows that name their destination
+      if (it & BRIDGE) insOffer |= BRIDGE;
+      if (i.account) insAccounts.add(i.account);
+    }
+  }
+  const mayScan = (o: UnmatchedHalf, ot: number): boolean => {
+    if (ot & IMPORTED)
+      return ((ot & NAMES) !== 0 && (insOffer & IMPORTED) !== 0) || insAccounts.has(o.wallet.key);
+    return (
+      (insOffer & (NAMES | BRIDGE)) !== 0 ||
+      ((ot & BRIDGE) !== 0 && (insOffer & IMPORTED) !== 0) ||
+      (!!o.account && insImportKeys.has(o.account))
+    );
+  };
   type EvidencePair = {
     o: UnmatchedHalf;
     i: UnmatchedHalf;
     rank: number;
-    why: string;
-    /** Closeness, computed once (the sort compares it O(n log n) times). */
+    /** The outflow's time (ms) and the closeness in time, computed once (the sort compares them O(n log n) times). */
+    t: number;
     dt: number;
-    gap: Decimal;
+    /** Closeness in amount, made when the sort first needs it (only for pairs equally close in time). */
+    gap: Decimal | undefined;
+  };
+  const gapOf = (p: EvidencePair) => {
+    p.gap ??= closeness(p.o, p.i).gap;
+    return p.gap;
   };
   const evidencePairs: EvidencePair[] = [];
   for (const o of outs) {
     const index = insByAsset.get(o.leg.asset);
     if (!index) continue;
     const t = o.time.getTime();
-    const qo = approxOf(o);
-    scan(index, t - evidenceParams.windowMs, t + evidenceParams.windowMs, qo, evidenceParams, (i, qi) => {
-      if (!fits(o, i, evidenceParams, qo, qi) || unlinked(o, i)) return;
-      const e = evidenceOf(o, i, ctx);
-      if (e) evidencePairs.push({ o, i, ...e, ...closeness(o, i) });
-    });
+    const ot = traitsOf(o);
+    if (!mayScan(o, ot)) continue;
+    const out: OutScan = { o, qo: approxOf(o), least: undefined };
+    scan(
+      index,
+      t - evidenceParams.windowMs,
+      t + evidenceParams.windowMs,
+      out.qo,
+      evidenceParams,
+      (i, qi, it) => {
+        if (!mayEvidence(o, ot, i, it)) return;
+        if (!fits(out, i, evidenceParams, qi) || unlinked(o, i)) return;
+        const e = evidenceOf(o, i, ctx, false);
+        if (e)
+          evidencePairs.push({ o, i, rank: e.rank, t, dt: Math.abs(i.time.getTime() - t), gap: undefined });
+      },
+    );
   }
   evidencePairs.sort(
     (a, b) =>
       a.rank - b.rank ||
-      a.o.time.getTime() - b.o.time.getTime() ||
+      a.t - b.t ||
       a.dt - b.dt ||
-      a.gap.cmp(b.gap) ||
+      gapOf(a).cmp(gapOf(b)) ||
       halfRef(a.i).localeCompare(halfRef(b.i)),
   );
   // Bridge pairs per half, so counting a half's open bridge candidates does not scan every pair.
@@ -412,7 +514,7 @@ export const matchHalves = (
   for (const p of evidencePairs) {
     if (used.has(p.o) || used.has(p.i)) continue;
     if (p.rank === 2 && (bridgeCount(p.o) > 1 || bridgeCount(p.i) > 1)) continue;
-    pair(p.o, p.i, "evidence", p.why);
+    pair(p.o, p.i, "evidence", evidenceOf(p.o, p.i, ctx)!.why);
   }
 
   // 3. Amount and time alone: only a pair that is each side's one candidate, always for confirmation.
@@ -433,9 +535,9 @@ export const matchHalves = (
     const index = restIns.get(o.leg.asset);
     if (!index) continue;
     const t = o.time.getTime();
-    const qo = approxOf(o);
-    scan(index, t - amountParams.windowMs, t + amountParams.windowMs, qo, amountParams, (i, qi) => {
-      if (!fits(o, i, amountParams, qo, qi) || unlinked(o, i)) return;
+    const out: OutScan = { o, qo: approxOf(o), least: undefined };
+    scan(index, t - amountParams.windowMs, t + amountParams.windowMs, out.qo, amountParams, (i, qi) => {
+      if (!fits(out, i, amountParams, qi) || unlinked(o, i)) return;
       push(candOut, o, i);
       push(candIn, i, o);
     });
