@@ -56,3 +56,24 @@ export const runCli = (
     });
     child.stdin.end(options.input ?? "");
   });
+
+/** What `lotwise` run in the test's own process wrote, and its exit code. */
+export type InProcessResult = { code: number; out: string; err: string };
+
+/**
+ * Runs `lotwise …argv` in this process (`run` of src/cli/main.ts, the CLI's own entry without a
+ * child process), with `env` as its whole environment, and returns what it wrote to stdout
+ * (`out`) and stderr (`err`). Test files wrap it with their settings (data folder, config file,
+ * `--no-progress`, log level). The CLI's modules load on the first call (importers of this file
+ * for `ROOT` or `runCli` do not pay for them).
+ */
+export const runInProcess = async (
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<InProcessResult> => {
+  const { run } = await import("../src/cli/main.ts");
+  let out = "";
+  let err = "";
+  const code = await run(argv, env, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+};
