@@ -22,7 +22,6 @@ import {
   rmSync,
 } from "node:fs";
 import path from "node:path";
-import { openDatabase } from "../db/client.ts";
 import { ROOT } from "./build.ts";
 
 const CACHE = path.join(ROOT, "node_modules", ".cache", "lotwise-test");
@@ -52,6 +51,8 @@ export const pgliteTemplate = (): Promise<string> => {
     mkdirSync(CACHE, { recursive: true });
     const work = mkdtempSync(path.join(CACHE, "making-"));
     try {
+      // Loaded here: importers of test/cli.ts (for ROOT or runCli) do not load the database client.
+      const { openDatabase } = await import("../db/client.ts");
       const database = await openDatabase({ dataDir: work });
       await database.close();
       try {

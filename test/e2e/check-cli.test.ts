@@ -19,7 +19,7 @@ let wallet: string;
 let tx: string;
 let config: string;
 
-const cli = (...argv: string[]) => runInProcess([...argv, "--data-dir", dir]);
+const cli = (...argv: string[]) => runInProcess([...argv, "--data-dir", dir], {}, { seed: dir });
 
 beforeAll(async () => {
   anvil = await startAnvil({ args: ["--balance", "0"] });

@@ -20,7 +20,11 @@ let proxy: FaultProxy;
 let dir: string;
 
 const cli = (...argv: string[]) =>
-  runInProcess([...argv, "--data-dir", dir, "--config", path.join(dir, "lotwise.config.json")]);
+  runInProcess(
+    [...argv, "--data-dir", dir, "--config", path.join(dir, "lotwise.config.json")],
+    {},
+    { seed: dir },
+  );
 
 beforeAll(async () => {
   ({ anvil, scenario: sc } = await startScenarioChain());

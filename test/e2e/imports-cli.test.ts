@@ -35,13 +35,11 @@ let swapTx: Hash;
 let depositTx: Hash;
 
 const cli = (...argv: string[]) =>
-  runInProcess([
-    ...argv,
-    "--data-dir",
-    path.join(dir, "data"),
-    "--config",
-    path.join(dir, "lotwise.config.json"),
-  ]);
+  runInProcess(
+    [...argv, "--data-dir", path.join(dir, "data"), "--config", path.join(dir, "lotwise.config.json")],
+    {},
+    { seed: path.join(dir, "data") },
+  );
 
 /** A transaction at gas price zero, optionally at a set block time; returns its hash once mined. */
 const send = async (tx: { from: Address; to: Address; data?: Hex; value?: bigint }, time?: number) => {

@@ -13,13 +13,11 @@ const SAMPLES = path.join(ROOT, "test", "samples", "imports");
 let dir: string;
 
 const cli = (...argv: string[]) =>
-  runInProcess([
-    ...argv,
-    "--data-dir",
-    path.join(dir, "data"),
-    "--config",
-    path.join(dir, "lotwise.config.json"),
-  ]);
+  runInProcess(
+    [...argv, "--data-dir", path.join(dir, "data"), "--config", path.join(dir, "lotwise.config.json")],
+    {},
+    { seed: path.join(dir, "data") },
+  );
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "lotwise-i17-formats-"));

@@ -29,16 +29,20 @@ describe("wallets add / sync: what a new user meets", () => {
   let dir: string;
   let data = "data";
   const lotwise = (config: string, ...argv: string[]) =>
-    runInProcess([
-      "--config",
-      config,
-      "--data-dir",
-      path.join(dir, data),
-      "--no-progress",
-      "--log-level",
-      "warn",
-      ...argv,
-    ]);
+    runInProcess(
+      [
+        "--config",
+        config,
+        "--data-dir",
+        path.join(dir, data),
+        "--no-progress",
+        "--log-level",
+        "warn",
+        ...argv,
+      ],
+      {},
+      { seed: path.join(dir, data) },
+    );
   const configFile = (name: string, body: object) => {
     const p = path.join(dir, name);
     writeFileSync(p, JSON.stringify(body));

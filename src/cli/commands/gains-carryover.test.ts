@@ -29,7 +29,13 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
   const file = path.join(dir, "ledger.csv");
   writeFileSync(file, `${LEDGER}\n`);
   const lotwise = (...argv: string[]) =>
-    runInProcess(["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "error", ...argv]);
+    runInProcess(
+      ["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "error", ...argv],
+      {},
+      {
+        seed: path.join(dir, "data"),
+      },
+    );
   const carryIn = (out: string) =>
     JSON.parse(readFileSync(path.join(out, "summary.json"), "utf8")).carryover_in;
 

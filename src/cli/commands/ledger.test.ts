@@ -10,7 +10,13 @@ const HEADER = "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,
 describe("lotwise ledger imports", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "lotwise-ledger-cli-"));
   const lotwise = (...argv: string[]) =>
-    runInProcess(["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "error", ...argv]);
+    runInProcess(
+      ["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "error", ...argv],
+      {},
+      {
+        seed: path.join(dir, "data"),
+      },
+    );
   const file = (name: string, rows: string[]) => {
     const p = path.join(dir, name);
     writeFileSync(p, `${[HEADER, ...rows].join("\n")}\n`);
@@ -59,7 +65,13 @@ describe("lotwise ledger imports", () => {
   test("export --out - writes CSV to stdout with no more USD digits than carry meaning; stored and file gains agree", async () => {
     const data = "data2";
     const l = (...argv: string[]) =>
-      runInProcess(["--data-dir", path.join(dir, data), "--no-progress", "--log-level", "error", ...argv]);
+      runInProcess(
+        ["--data-dir", path.join(dir, data), "--no-progress", "--log-level", "error", ...argv],
+        {},
+        {
+          seed: path.join(dir, data),
+        },
+      );
     const f = file("long.csv", [
       "b1,2024-01-02T00:00:00Z,buy,cb:main,,,ETH,0.1,250.9994969999999999979914781005",
       "s1,2024-05-01T00:00:00Z,sell,cb:main,ETH,0.1,,,300.004999999999999999999",

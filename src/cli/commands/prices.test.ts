@@ -13,7 +13,13 @@ describe("lotwise prices", () => {
     return p;
   };
   const lotwise = (...argv: string[]) =>
-    runInProcess(["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "warn", ...argv]);
+    runInProcess(
+      ["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "warn", ...argv],
+      {},
+      {
+        seed: path.join(dir, "data"),
+      },
+    );
   const listed = async () => JSON.parse((await lotwise("prices", "list", "--json")).out) as unknown[];
 
   beforeAll(() => {

@@ -22,7 +22,11 @@ const workspace = () => {
   ])
     copyFileSync(path.join(samples, f), path.join(dir, f));
   const lotwise = (...args: string[]) =>
-    runInProcess(["--no-progress", ...args], { LOTWISE_DATA_DIR: path.join(dir, "data") });
+    runInProcess(
+      ["--no-progress", ...args],
+      { LOTWISE_DATA_DIR: path.join(dir, "data") },
+      { seed: path.join(dir, "data") },
+    );
   return { dir, at: (f: string) => path.join(dir, f), lotwise };
 };
 

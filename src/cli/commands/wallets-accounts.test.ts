@@ -16,7 +16,11 @@ for (const f of ["forms/coinbase-1099da-2025.csv", "imports/coinbase.csv", "impo
   copyFileSync(path.join(root, "test/samples", f), path.join(dir, path.basename(f)));
 
 const lotwise = (...args: string[]) =>
-  runInProcess(["--no-progress", ...args], { LOTWISE_DATA_DIR: path.join(dir, "data") });
+  runInProcess(
+    ["--no-progress", ...args],
+    { LOTWISE_DATA_DIR: path.join(dir, "data") },
+    { seed: path.join(dir, "data") },
+  );
 const at = (f: string) => path.join(dir, f);
 
 test("declare, tie a 1099-DA, import, list and remove an exchange account", {
