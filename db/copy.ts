@@ -282,7 +282,8 @@ class CopyToStdout {
     connection.query(this.text);
   }
   handleCopyData(msg: { chunk: Buffer }): void {
-    this.chunks.push(msg.chunk);
+    // A view into the driver's read buffer, which the next socket read overwrites: copied.
+    this.chunks.push(Buffer.from(msg.chunk));
   }
   handleError(err: Error): void {
     this.settle(err);

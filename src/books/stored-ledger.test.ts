@@ -108,6 +108,20 @@ describe.each(DATABASE_KINDS)("readStoredLedgerCsv on %s", (kind) => {
     ]);
   });
 
+  test("a ledger larger than one read of the connection (many COPY messages) reads back whole", async () => {
+    const big = await ensureUser(database.db, "big");
+    const rows = Array.from({ length: 250 }, (_, k) =>
+      rowsOf(big).map((r) => ({ ...r, row: { ...r.row, id: `${r.row.id}-${k}` } })),
+    ).flat();
+    await insertLedgerRows(database.db, rows);
+    const objects = await readStoredLedger(database.db, big);
+    const { csv } = await readStoredLedgerCsv(database.db, big);
+    const read: LedgerRow[] = [];
+    await streamLedgerBytes(csv, (row) => read.push({ ...row }), { source: "stored ledger" });
+    expect(read).toHaveLength(10_000);
+    expect(read.map(engineCells)).toEqual(objects.rows.map(engineCells));
+  });
+
   test("an empty stored ledger is a header only", async () => {
     const empty = await ensureUser(database.db, "empty");
     const { csv } = await readStoredLedgerCsv(database.db, empty);
