@@ -75,6 +75,16 @@ export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnin
 export const insertLedgerRows = (db: DbOrTx, rows: readonly StoredRowInput[]): Promise<void> =>
   bulkInsert(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, rows.map(storedRecord));
 
+/**
+ * Declares that the current database transaction writes `ledger_rows` of `userId` only: the
+ * statement triggers on `ledger_rows` then bump that user's ledger version once per statement
+ * (undeclared writes bump every user's, never missing a change). Transaction-scoped: call it
+ * inside the transaction that writes, and write no other user's rows in it.
+ */
+export const declareLedgerWriter = async (tx: DbOrTx, userId: number): Promise<void> => {
+  await tx.execute(sql`select set_config('lotwise.ledger_user', ${String(userId)}, true)`);
+};
+
 /** Review reasons written by classification and pricing (user-imported rows have none). */
 export type ReviewRow = { chain: string; txHash: string; reason: string; message: string };
 
@@ -99,6 +109,7 @@ export const replaceChainLedger = async (
 ): Promise<void> => {
   const { userId } = args;
   await db.transaction(async (tx) => {
+    await declareLedgerWriter(tx, userId);
     const chainRows = and(eq(ledgerRows.userId, userId), eq(ledgerRows.origin, "chain"));
     await tx
       .delete(ledgerRows)
