@@ -351,7 +351,7 @@ const benchOne = async (
 ) => {
   const template = `lotwise_bench_ledger_${target}_${schemaTag()}`;
   let run: Prepared;
-  let full: { figures: string; timings: unknown } | undefined;
+  let full: { figures: string; timings: unknown; cpu: unknown } | undefined;
   if (kind === "postgres" && reuse !== "no") {
     const exists = await admin(
       async (c) => (await c.query("select 1 from pg_database where datname = $1", [template])).rowCount === 1,
@@ -382,6 +382,9 @@ const benchOne = async (
     );
     console.log(
       `         phases (ms)${full ? ` full ${JSON.stringify(full.timings)}` : ""} incremental ${JSON.stringify(incr.timings)}`,
+    );
+    console.log(
+      `         process CPU per phase (ms)${full ? ` full ${JSON.stringify(full.cpu)}` : ""} incremental ${JSON.stringify(incr.cpu)}`,
     );
   } finally {
     await run.close();
@@ -419,7 +422,7 @@ const measureBuild = async (run: Prepared, full: boolean, profile: string | unde
   const figures = full
     ? `${result.movements} movements, ${result.transactions} txs → ${result.rows} rows in ${(ms / 1000).toFixed(2)} s = ${Math.round((result.movements * 1000) / ms)} movements/s (${own.toFixed(2)} s CPU in this process = ${Math.round(result.movements / own)}/CPU s${serverText})`
     : `${result.mode}, ${result.movements} movements redone in ${(ms / 1000).toFixed(2)} s (${own.toFixed(2)} s CPU${serverText})`;
-  return { figures, timings: result.timings };
+  return { figures, timings: result.timings, cpu: result.cpuTimings };
 };
 
 export default async (args: string[]) => {
