@@ -18,9 +18,11 @@
  * `FILE` gets the database's name as a suffix), `--reuse` (PostgreSQL: keep the data and its
  * full build in a template database `lotwise_bench_ledger_<N>_<schema>` and start each run from
  * a copy of it, so a 1,000,000-movement incremental figure costs seconds, not the set-up; the
- * template is made on the first run and after a migration; `--reuse=fresh` remakes it).
+ * template is made on the first run and after a migration; `--reuse=fresh` remakes it),
+ * `--dump=DIR` (after each build, the stored ledger rows, classifications and review items as
+ * `DIR/<database>-<full|incremental>.txt`, to `cmp` before and after a change).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -28,11 +30,12 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { createDatabase, type Database } from "../db/client.ts";
-import { copyRows } from "../db/copy.ts";
+import { copyRows, selectCells } from "../db/copy.ts";
 import { wallets } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { buildLedger } from "../src/books/build.ts";
 import { createServicePricer } from "../src/books/pricer.ts";
+import { loadLedgerRows } from "../src/books/store.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../src/classify/settings.ts";
 import { replaceSourcePrices } from "../src/prices/cache.ts";
 import { createPriceService } from "../src/prices/service.ts";
@@ -343,11 +346,28 @@ const openCopy = async (template: string): Promise<Prepared> => {
   };
 };
 
+/** The user's stored ledger rows, classifications and review items as text, in a stable order. */
+const dumpOf = async (run: Prepared): Promise<string> => {
+  const rows = await loadLedgerRows(run.database.db, run.userId);
+  const cells = async (query: string) =>
+    (await selectCells(run.database.db, query)).map((r) => r.map((c) => c ?? "\\N").join("\t"));
+  return [
+    ...rows.map((r) => JSON.stringify(r)),
+    ...(await cells(
+      `select chain, tx_hash, kind, source, uncertain, details from lotwise_app.classifications where user_id = ${run.userId} order by chain, tx_hash`,
+    )),
+    ...(await cells(
+      `select chain, tx_hash, reason, message, status from lotwise_app.review_items where user_id = ${run.userId} order by chain, tx_hash, reason`,
+    )),
+  ].join("\n");
+};
+
 const benchOne = async (
   kind: DatabaseKind,
   target: number,
   profile: string | undefined,
   reuse: "no" | "yes" | "fresh",
+  dump: string | undefined,
 ) => {
   const template = `lotwise_bench_ledger_${target}_${schemaTag()}`;
   let run: Prepared;
@@ -371,12 +391,14 @@ const benchOne = async (
     const database = await createTestDatabase(kind, { onDisk: true });
     run = await prepare(database, target, () => database.close());
     full = await measureBuild(run, true, profile && `${profile}.${kind}.cpuprofile`);
+    if (dump) writeFileSync(`${dump}/${kind}-full.txt`, await dumpOf(run));
   }
   try {
     // A sync adds 1,000 new movements at the end of the history.
     const more = generate({ a: run.a, b: run.b }, 1000, 10_000_000, "b");
     await insert(run.database.db, more.txs, more.moves);
     const incr = await measureBuild(run, false, undefined);
+    if (dump) writeFileSync(`${dump}/${kind}-incremental.txt`, await dumpOf(run));
     console.log(
       `${kind.padEnd(8)} ${full ? `full: ${full.figures} | ` : ""}incremental (+${more.moves.length} movements): ${incr.figures}`,
     );
@@ -434,7 +456,8 @@ export default async (args: string[]) => {
   const profile = profileFlag(args);
   const reuseFlag = args.find((a) => a === "--reuse" || a.startsWith("--reuse="));
   const reuse = !reuseFlag ? "no" : reuseFlag === "--reuse=fresh" ? "fresh" : "yes";
-  if (!args.includes("--postgres-only")) await benchOne("pglite", target, profile, "no");
+  const dump = args.find((a) => a.startsWith("--dump="))?.slice("--dump=".length);
+  if (!args.includes("--postgres-only")) await benchOne("pglite", target, profile, "no", dump);
   if (args.includes("--postgres") || args.includes("--postgres-only"))
-    await benchOne("postgres", target, profile, reuse);
+    await benchOne("postgres", target, profile, reuse, dump);
 };
