@@ -29,7 +29,7 @@ import { loadImportedBooks } from "../imports/books.ts";
 import type { ProgressTask } from "../ui/progress.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { loadTxGroups, loadWallets } from "./load.ts";
-import { buildRows, type PriceLookup } from "./rows.ts";
+import { buildRows, type PriceLookup, type RowsResult } from "./rows.ts";
 import { type ReviewRow, replaceChainLedger } from "./store.ts";
 
 /** Prices legs in batches, then answers lookups synchronously. */
@@ -68,7 +68,10 @@ export type BuildResult = {
   rows: number;
   reviews: number;
   missingPrices: number;
-  /** Milliseconds per phase: `detect`, `load`, `classify`, `price`, `rows`, `write`. */
+  /**
+   * Milliseconds per phase: `detect`, `load`, `classify`, `price`, `write` (which makes the rows
+   * while it writes them: the server stores each batch while the next is made).
+   */
   timings: Record<string, number>;
   /**
    * CPU milliseconds of this process per phase (same keys; on a shared machine steadier than
@@ -378,6 +381,12 @@ const earliestRowsOf = async (
   return out;
 };
 
+/**
+ * Classifications whose rows are made per batch while the rows before are written: small enough
+ * that the server stores one batch while the next is made, large enough to cost nothing per batch.
+ */
+const ROWS_BATCH = 2000;
+
 const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
 
 /**
@@ -548,19 +557,33 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     priced.explain ? { explain: priced.explain } : {},
   );
   lap("price");
-  const { rows, owners, missing, reviews: priceReviews } = buildRows(classified, lookup);
-  lap("rows");
-
-  const reviews: ReviewRow[] = [
-    ...classified.flatMap((c) => c.reviews.map((r) => ({ chain: c.chain, txHash: c.txHash, ...r }))),
-    ...missing.map((m) => ({
-      chain: m.chain,
-      txHash: m.txHash,
-      reason: "missing_price",
-      message: m.message,
-    })),
-    ...priceReviews,
-  ];
+  // Rows are made a batch of classifications at a time while the write sends them (COPY): the
+  // server stores one batch while the next is made. `built` is complete once they are written.
+  const built: RowsResult = { rows: [], owners: [], missing: [], reviews: [] };
+  const { rows, owners } = built;
+  function* madeRows() {
+    for (let k = 0; k < classified.length; k += ROWS_BATCH) {
+      const first = rows.length;
+      buildRows(classified, lookup, {
+        from: k,
+        to: Math.min(k + ROWS_BATCH, classified.length),
+        into: built,
+      });
+      for (let i = first; i < rows.length; i++) yield rows[i]!;
+    }
+  }
+  let reviewList: ReviewRow[] | undefined;
+  const reviews = (): ReviewRow[] =>
+    (reviewList ??= [
+      ...classified.flatMap((c) => c.reviews.map((r) => ({ chain: c.chain, txHash: c.txHash, ...r }))),
+      ...built.missing.map((m) => ({
+        chain: m.chain,
+        txHash: m.txHash,
+        reason: "missing_price",
+        message: m.message,
+      })),
+      ...built.reviews,
+    ]);
   // Rows of one instant keep chain position order: the transaction's rank among same-time ones
   // (a classification per transaction, so its index in `classified` names it).
   const rankOf = new Array<number>(classified.length);
@@ -577,7 +600,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   await replaceChainLedger(db, {
     userId,
     from,
-    rows,
+    rows: madeRows(),
     seqOf,
     classified,
     reviews,
@@ -617,8 +640,8 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     transactions: groups.length,
     movements: movementCount,
     rows: rows.length,
-    reviews: reviews.length,
-    missingPrices: missing.length,
+    reviews: reviews().length,
+    missingPrices: built.missing.length,
     timings,
     cpuTimings,
   };

@@ -91,16 +91,23 @@ export const splitByWeight = (total: Decimal, weights: readonly Decimal[]): Deci
  * - a missing price never becomes a silent zero: the row gets `usd_value` 0, a `missing_price`
  *   warning in `note` and `x_warnings`, and the transaction a review item.
  */
-export const buildRows = (classifications: readonly TxClassification[], price: PriceLookup): RowsResult => {
-  const rows: BuiltRow[] = [];
-  const owners: number[] = [];
-  const missing: RowsResult["missing"] = [];
-  const reviews: RowsResult["reviews"] = [];
+export const buildRows = (
+  classifications: readonly TxClassification[],
+  price: PriceLookup,
+  /**
+   * Only `classifications[from, to)`, appended to `into` (a ledger build makes its rows a batch
+   * at a time while they are written): the same rows, owners and review items as one call.
+   */
+  part?: { from: number; to: number; into: RowsResult },
+): RowsResult => {
+  const result: RowsResult = part?.into ?? { rows: [], owners: [], missing: [], reviews: [] };
+  const { rows, owners, missing, reviews } = result;
   // The classification being turned into rows, its row count so far, its time as rows print it
   // and the instant prices are looked up at: set per classification, read by the helpers below
   // (made once, not once per classification).
-  let owner = 0;
-  let c = classifications[0]!;
+  let owner = part?.from ?? 0;
+  const end = part?.to ?? classifications.length;
+  let c = classifications[owner]!;
   let n = 0;
   let time = "";
   let at: { time: Date; blockNumber: bigint } = { time: new Date(0), blockNumber: 0n };
@@ -158,7 +165,7 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
     }
   };
 
-  for (; owner < classifications.length; owner++) {
+  for (; owner < end; owner++) {
     c = classifications[owner]!;
     n = 0;
     time = c.time.toISOString().replace(".000Z", "Z");
@@ -228,7 +235,7 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
       }
     }
   }
-  return { rows, owners, missing, reviews };
+  return result;
 };
 
 type Valued = { usd: Decimal; source: string; rank: number; ageMs: number } | undefined;
