@@ -47,7 +47,6 @@ import {
   getChainHead,
   getTransactionsWithReceipts,
   getTxTraces,
-  type RpcReceipt,
   type TraceMethod,
   type TxTraces,
   validateReceipt,
@@ -189,8 +188,6 @@ const fetchTraces = async (
   return out;
 };
 
-const stripLogs = ({ logs, ...rest }: RpcReceipt) => ({ ...rest, logCount: logs.length });
-
 /** One chunk fetched and normalized, ready to write. */
 type PreparedChunk = {
   txRows: TransactionRow[];
@@ -283,9 +280,8 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
     // Records read back from storage are there already (and immutable): only new answers are written.
     if (byHash.has(ref.hash)) {
       raw.push({ ...rawBase, kind: "tx", index: -1, data: tx });
-      raw.push({ ...rawBase, kind: "receipt", index: -1, data: stripLogs(receipt) });
-      for (const log of receipt.logs)
-        raw.push({ ...rawBase, kind: "log", index: Number(hexToBig(log.logIndex)), data: log });
+      // The whole receipt, logs included: one record (the node's answer as it came).
+      raw.push({ ...rawBase, kind: "receipt", index: -1, data: receipt });
     } else ctx.reused += 2;
     if (txTraces !== undefined && txTraces === stored.get(ref.hash)?.traces) ctx.reused++;
     else if (txTraces?.format === "parity") {
