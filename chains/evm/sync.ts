@@ -211,8 +211,21 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
     const s = f.block <= safe ? stored.get(f.hash) : undefined;
     return !(s?.tx && s.receipt);
   });
+  // Transactions with receipts, headers and traces asked for at once (they are independent).
   // Not cached: the answers are stored once, as raw records.
-  const answers = await getTransactionsWithReceipts(rpc, missing, -1n);
+  const [answers, headers, traces] = await Promise.all([
+    getTransactionsWithReceipts(rpc, missing, -1n),
+    getBlockHeaders(
+      rpc,
+      chunk.map((f) => f.block),
+      { safe },
+    ),
+    fetchTraces(
+      ctx,
+      chunk.filter((f) => f.calls),
+      stored,
+    ),
+  ]);
   const byHash = new Map(missing.map((f, i) => [f.hash, answers[i]!]));
   const fetched = chunk.map((f) => {
     const got = byHash.get(f.hash);
@@ -221,16 +234,6 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
     const tx = validateTransaction(chain.id, s.tx, f);
     return { tx, receipt: validateReceipt(chain.id, s.receipt, tx) };
   });
-  const headers = await getBlockHeaders(
-    rpc,
-    chunk.map((f) => f.block),
-    { safe },
-  );
-  const traces = await fetchTraces(
-    ctx,
-    chunk.filter((f) => f.calls),
-    stored,
-  );
 
   const me = ctx.address.toLowerCase();
   const wanted = new Map<string, TokenStandard>();
