@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { DIST_BIN, ROOT } from "./build.ts";
+import { seedDataDir } from "./pglite-template.ts";
 
 export { ROOT };
 /**
@@ -56,3 +57,39 @@ export const runCli = (
     });
     child.stdin.end(options.input ?? "");
   });
+
+/** What `lotwise` run in the test's own process wrote, and its exit code. */
+export type InProcessResult = { code: number; out: string; err: string };
+
+/** Data folders already given the migrated template in this process (see `runInProcess`). */
+const seeded = new Map<string, Promise<string>>();
+
+/**
+ * Runs `lotwise …argv` in this process (`run` of src/cli/main.ts, the CLI's own entry without a
+ * child process), with `env` as its whole environment, and returns what it wrote to stdout
+ * (`out`) and stderr (`err`). Test files wrap it with their settings (data folder, config file,
+ * `--no-progress`, log level). The CLI's modules load on the first call (importers of this file
+ * for `ROOT` or `runCli` do not pay for them).
+ *
+ * `seed`: the run's data folder, given a copy of the migrated embedded database before the
+ * first command that names it (test/pglite-template.ts), so no command pays PGlite's setup (about
+ * 2 s of CPU). Only for tests that are not about the first run: the copy is what a first command
+ * leaves, but that command then prints no "setting up" line, and a `--ledger FILE` command that
+ * opens no database when there is none would open this one.
+ */
+export const runInProcess = async (
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  options: { seed?: string } = {},
+): Promise<InProcessResult> => {
+  if (options.seed !== undefined) {
+    const dataDir = path.resolve(options.seed);
+    if (!seeded.has(dataDir)) seeded.set(dataDir, seedDataDir(dataDir));
+    await seeded.get(dataDir);
+  }
+  const { run } = await import("../src/cli/main.ts");
+  let out = "";
+  let err = "";
+  const code = await run(argv, env, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+};

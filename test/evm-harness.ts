@@ -1,10 +1,7 @@
-import { PGlite } from "@electric-sql/pglite";
-import { drizzle } from "drizzle-orm/pglite";
 import { type EvmSyncOptions, syncEvmWallet } from "../chains/evm/sync.ts";
 import { resolveChain } from "../chains/registry.ts";
 import type { SyncWalletResult, WalletRef } from "../chains/types.ts";
-import type { Database, Db } from "../db/client.ts";
-import * as schema from "../db/schema/index.ts";
+import type { Database } from "../db/client.ts";
 import {
   blocks,
   cursors,
@@ -26,33 +23,6 @@ import { createTestCommon, createTestDatabase, type DatabaseKind } from "./servi
  * EVM sync test harness: a database with a user's wallets, a one-call wallet sync, and a
  * snapshot of every row the sync writes (timestamps of writing left out) to compare runs.
  */
-
-let template: Promise<Blob> | undefined;
-
-/**
- * A fresh, migrated in-memory PGlite loaded from a dump of one migrated template (made once per
- * test process): about 1 s instead of the 3+ s of PGlite's initdb plus migrations.
- */
-export const createTemplatePglite = async (): Promise<Database> => {
-  template ??= (async () => {
-    const d = await createTestDatabase("pglite");
-    const dump = await (d.db as unknown as { $client: PGlite }).$client.dumpDataDir("none");
-    await d.close();
-    return dump;
-  })();
-  const client = new PGlite({ loadDataDir: await template });
-  await client.waitReady;
-  return {
-    kind: "pglite",
-    db: drizzle(client, { schema, casing: "snake_case" }) as unknown as Db,
-    migrate: async () => {},
-    // Loaded from a migrated template.
-    migrationState: async () => "current",
-    close: async () => {
-      if (!client.closed) await client.close();
-    },
-  };
-};
 
 export type EvmHarness = {
   database: Database;
@@ -76,8 +46,7 @@ export const createEvmHarness = async (args: {
   user?: string;
 }): Promise<EvmHarness> => {
   const kind = args.kind ?? "pglite";
-  const database =
-    args.database ?? (kind === "pglite" ? await createTemplatePglite() : await createTestDatabase(kind));
+  const database = args.database ?? (await createTestDatabase(kind));
   const common = createTestCommon(args.config ?? {});
   const chain = resolveChain("evm:31337");
   const userId = await ensureUser(database.db, args.user ?? "alice");

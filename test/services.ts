@@ -13,6 +13,7 @@ import { type ConfigInput, configSchema } from "../src/config.ts";
 import { silentLogger } from "../src/logger.ts";
 import { createShutdown } from "../src/shutdown.ts";
 import { nullProgress } from "../src/ui/progress.ts";
+import { copyPgliteTemplate } from "./pglite-template.ts";
 
 /** PostgreSQL server used by tests. @defaultValue postgres://postgres@127.0.0.1:5432/test */
 export const TEST_POSTGRES_URL =
@@ -30,21 +31,23 @@ const withDatabaseName = (url: string, name: string) => {
 };
 
 /**
- * A fresh, migrated database of `kind`: PGlite in memory, or a new PostgreSQL database
- * (`lotwise_t_<random>`) on the test server, dropped by `close()`.
- * `onDisk`: PGlite in a temporary folder (removed by `close()`), as `lotwise` runs it. Benchmarks
- * use it: in memory, PostgreSQL's bulk relation extension (`fallocate`) becomes a resize that
- * copies the whole file each time, so large writes there cost quadratic time no user pays.
+ * A fresh, migrated database of `kind`: PGlite in a temporary folder (a copy of the migrated
+ * template, test/pglite-template.ts; removed by `close()`), or a new PostgreSQL database
+ * (`lotwise_t_<random>`) on the test server, dropped by `close()`. Both are empty and opened by
+ * `createDatabase` as lotwise opens its own; `migrate()` finds nothing to do.
+ * Every PGlite test database lives on disk, as `lotwise` runs it (`onDisk`, which benchmarks pass,
+ * changes nothing): in memory, PostgreSQL's bulk relation extension (`fallocate`) becomes a resize
+ * that copies the whole file each time, so large writes there cost quadratic time no user pays.
  */
 export const createTestDatabase = async (
   kind: DatabaseKind,
-  options: { onDisk?: boolean } = {},
+  _options: { onDisk?: boolean } = {},
 ): Promise<Database & { url?: string }> => {
   if (kind === "pglite") {
-    const dir = options.onDisk ? mkdtempSync(path.join(tmpdir(), "lotwise-pglite-")) : undefined;
-    const database = await createDatabase({ kind: "pglite", dir });
-    await database.migrate();
-    if (!dir) return database;
+    const dir = mkdtempSync(path.join(tmpdir(), "lotwise-pglite-"));
+    const pgdata = path.join(dir, "pgdata");
+    await copyPgliteTemplate(pgdata);
+    const database = await createDatabase({ kind: "pglite", dir: pgdata });
     return {
       ...database,
       close: async () => {

@@ -9,7 +9,7 @@ import { createAssetIdentity } from "../../src/assets/identity.ts";
 import { buildLedger } from "../../src/books/build.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../../src/classify/settings.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { createTemplatePglite } from "../../test/evm-harness.ts";
+import { createTestDatabase } from "../../test/services.ts";
 import { type ReplayServer, SOLANA_FIXTURES, startSolanaReplay } from "../../test/solana-replay.ts";
 import { createHttpTransport } from "../transport.ts";
 import { syncStakingRewards } from "./rewards.ts";
@@ -48,7 +48,7 @@ let walletId: number;
 
 beforeAll(async () => {
   server = await startSolanaReplay();
-  database = await createTemplatePglite();
+  database = await createTestDatabase("pglite");
   userId = await ensureUser(database.db, "staker");
   walletId = (await upsertWallet(database.db, userId, { chain: "solana", address: STAKE })).id;
 });

@@ -8,7 +8,7 @@ import type { Database } from "../../db/client.ts";
 import { importRecords, movements, reviewItems, transactions, wallets } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
 import { ROOT } from "../../test/cli.ts";
-import { createTemplatePglite } from "../../test/evm-harness.ts";
+import { createTestDatabase } from "../../test/services.ts";
 import { buildLedger, type Pricer } from "../books/build.ts";
 import { setLink, setTxDecision } from "../books/decisions.ts";
 import { loadLedgerRows } from "../books/store.ts";
@@ -39,7 +39,7 @@ describe("lotwise import: storage, ledger and matching", () => {
   let userId: number;
   let dir: string;
   beforeAll(async () => {
-    database = await createTemplatePglite();
+    database = await createTestDatabase("pglite");
     userId = await ensureUser(database.db, "importer");
     dir = await mkdtemp(path.join(tmpdir(), "lotwise-i17-"));
     const [w] = await database.db

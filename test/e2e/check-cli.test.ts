@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run } from "../../src/cli/main.ts";
 import { createDevClient } from "../../src/devchain/contracts.ts";
 import { type Anvil, startAnvil } from "../anvil.ts";
+import { runInProcess } from "../cli.ts";
 
 /**
  * `lotwise sync` ends with the balance check, and `lotwise check` explains it: a wallet that got
@@ -19,16 +19,7 @@ let wallet: string;
 let tx: string;
 let config: string;
 
-const cli = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(
-    [...argv, "--data-dir", dir],
-    {},
-    { out: (t) => out.push(t), err: (t) => err.push(t) },
-  );
-  return { code, out: out.join(""), err: err.join("") };
-};
+const cli = (...argv: string[]) => runInProcess([...argv, "--data-dir", dir], {}, { seed: dir });
 
 beforeAll(async () => {
   anvil = await startAnvil({ args: ["--balance", "0"] });

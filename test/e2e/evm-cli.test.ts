@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run } from "../../src/cli/main.ts";
 import type { Anvil } from "../anvil.ts";
+import { runInProcess } from "../cli.ts";
 import { type ScenarioResult, startScenarioChain } from "../evm-scenario.ts";
 import { type FaultProxy, startFaultProxy } from "../fault-proxy.ts";
 
@@ -19,16 +19,12 @@ let sc: ScenarioResult;
 let proxy: FaultProxy;
 let dir: string;
 
-const cli = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(
+const cli = (...argv: string[]) =>
+  runInProcess(
     [...argv, "--data-dir", dir, "--config", path.join(dir, "lotwise.config.json")],
     {},
-    { out: (t) => out.push(t), err: (t) => err.push(t) },
+    { seed: dir },
   );
-  return { code, out: out.join(""), err: err.join("") };
-};
 
 beforeAll(async () => {
   ({ anvil, scenario: sc } = await startScenarioChain());

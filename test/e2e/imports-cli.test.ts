@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { type Address, type Hash, type Hex, maxUint256, parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run } from "../../src/cli/main.ts";
 import { createDevClient, type DevClient, loadArtifacts } from "../../src/devchain/contracts.ts";
 import { type Anvil, startAnvil } from "../anvil.ts";
+import { runInProcess } from "../cli.ts";
 
 /**
  * End to end: ETH bought on Coinbase (an imported transaction history), withdrawn to a wallet on
@@ -34,16 +34,12 @@ let withdrawalTx: Hash;
 let swapTx: Hash;
 let depositTx: Hash;
 
-const cli = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(
+const cli = (...argv: string[]) =>
+  runInProcess(
     [...argv, "--data-dir", path.join(dir, "data"), "--config", path.join(dir, "lotwise.config.json")],
     {},
-    { out: (t) => out.push(t), err: (t) => err.push(t) },
+    { seed: path.join(dir, "data") },
   );
-  return { code, out: out.join(""), err: err.join("") };
-};
 
 /** A transaction at gas price zero, optionally at a set block time; returns its hash once mined. */
 const send = async (tx: { from: Address; to: Address; data?: Hex; value?: bigint }, time?: number) => {

@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run } from "../../src/cli/main.ts";
-import { ROOT } from "../cli.ts";
+import { ROOT, runInProcess } from "../cli.ts";
 
 /**
  * `lotwise import` of the report variants and rows the first importers did not read, through the
@@ -13,16 +12,12 @@ import { ROOT } from "../cli.ts";
 const SAMPLES = path.join(ROOT, "test", "samples", "imports");
 let dir: string;
 
-const cli = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(
+const cli = (...argv: string[]) =>
+  runInProcess(
     [...argv, "--data-dir", path.join(dir, "data"), "--config", path.join(dir, "lotwise.config.json")],
     {},
-    { out: (t) => out.push(t), err: (t) => err.push(t) },
+    { seed: path.join(dir, "data") },
   );
-  return { code, out: out.join(""), err: err.join("") };
-};
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "lotwise-i17-formats-"));

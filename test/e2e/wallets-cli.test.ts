@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run } from "../../src/cli/main.ts";
 import { createDevClient, loadArtifacts } from "../../src/devchain/contracts.ts";
 import { type Anvil, startAnvil } from "../anvil.ts";
+import { runInProcess } from "../cli.ts";
 
 /** Anvil's first default account: it holds 10,000 ETH on a fresh node. */
 const FUNDED = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
@@ -28,10 +28,8 @@ describe("wallets add / sync: what a new user meets", () => {
   let anvil: Anvil;
   let dir: string;
   let data = "data";
-  const lotwise = async (config: string, ...argv: string[]) => {
-    let out = "";
-    let err = "";
-    const code = await run(
+  const lotwise = (config: string, ...argv: string[]) =>
+    runInProcess(
       [
         "--config",
         config,
@@ -43,10 +41,8 @@ describe("wallets add / sync: what a new user meets", () => {
         ...argv,
       ],
       {},
-      { out: (t) => (out += t), err: (t) => (err += t) },
+      { seed: path.join(dir, data) },
     );
-    return { code, out, err };
-  };
   const configFile = (name: string, body: object) => {
     const p = path.join(dir, name);
     writeFileSync(p, JSON.stringify(body));

@@ -3,20 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import type { ChainListing } from "../../../chains/listing.ts";
-import { run } from "../main.ts";
+import { runInProcess } from "../../../test/cli.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "lotwise-chains-"));
 
-const chains = async (args: string[]) => {
-  let out = "";
-  let err = "";
-  const code = await run(
-    ["chains", ...args],
-    { LOTWISE_DATA_DIR: path.join(work, "data") },
-    { out: (t) => (out += t), err: (t) => (err += t) },
-  );
-  return { code, out, err };
-};
+const chains = (args: string[]) =>
+  runInProcess(["chains", ...args], { LOTWISE_DATA_DIR: path.join(work, "data") });
 
 describe("lotwise chains", () => {
   test("the short-named chains and Solana, then how to reach every chain viem knows", async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { run } from "../main.ts";
+import { runInProcess } from "../../../test/cli.ts";
 
 /**
  * `gains --year Y` without carryover flags: the capital loss carryover into Y comes from the
@@ -28,16 +28,14 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "lotwise-carry-"));
   const file = path.join(dir, "ledger.csv");
   writeFileSync(file, `${LEDGER}\n`);
-  const lotwise = async (...argv: string[]) => {
-    let out = "";
-    let err = "";
-    const code = await run(
+  const lotwise = (...argv: string[]) =>
+    runInProcess(
       ["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "error", ...argv],
       {},
-      { out: (t) => (out += t), err: (t) => (err += t) },
+      {
+        seed: path.join(dir, "data"),
+      },
     );
-    return { code, out, err };
-  };
   const carryIn = (out: string) =>
     JSON.parse(readFileSync(path.join(out, "summary.json"), "utf8")).carryover_in;
 

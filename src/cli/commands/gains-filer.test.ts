@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { run } from "../main.ts";
+import { runInProcess } from "../../../test/cli.ts";
 
 const TKA = "evm:31337:0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 const W = "evm:31337:0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -31,16 +31,8 @@ describe("gains: Form 8949 a filer can attach", () => {
   writeFileSync(ledger, `${LEDGER}\n`);
   const config = path.join(dir, "config.json");
   writeFileSync(config, JSON.stringify({ assets: { tokens: { [TKA]: { symbol: "TKA" } } } }));
-  const lotwise = async (...argv: string[]) => {
-    let out = "";
-    let err = "";
-    const code = await run(
-      ["--config", config, "--data-dir", path.join(dir, "data"), ...argv],
-      {},
-      { out: (t) => (out += t), err: (t) => (err += t) },
-    );
-    return { code, out, err };
-  };
+  const lotwise = (...argv: string[]) =>
+    runInProcess(["--config", config, "--data-dir", path.join(dir, "data"), ...argv]);
   const rowsOf = (out: string) =>
     readFileSync(path.join(out, "form8949.csv"), "utf8").trim().split("\n").slice(1);
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { run } from "../main.ts";
+import { runInProcess } from "../../../test/cli.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "lotwise-gains-wash-"));
 
@@ -18,19 +18,8 @@ const LEDGER = [
   "e3,2026-10-02T15:00:00Z,buy,acct,,,ETH,1,2000",
 ].join("\n");
 
-const gains = async (args: string[]) => {
-  let out = "";
-  let err = "";
-  const code = await run(
-    ["gains", ...args],
-    { LOTWISE_DATA_DIR: path.join(work, "data") },
-    {
-      out: (t) => (out += t),
-      err: (t) => (err += t),
-    },
-  );
-  return { code, out, err };
-};
+const gains = (args: string[]) =>
+  runInProcess(["gains", ...args], { LOTWISE_DATA_DIR: path.join(work, "data") });
 
 describe("lotwise gains --wash-sale", () => {
   const ledger = path.join(work, "ledger.csv");

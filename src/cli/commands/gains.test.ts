@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { run } from "../main.ts";
+import { runInProcess } from "../../../test/cli.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const work = mkdtempSync(path.join(tmpdir(), "lotwise-gains-"));
@@ -29,14 +29,9 @@ const writeLedger = (text: string) => {
   return file;
 };
 
-const lotwise = async (args: string[]) => {
-  let out = "";
-  let err = "";
-  // Without --ledger, gains reads the stored ledger: keep its embedded database in the test's folder.
-  const env = { LOTWISE_DATA_DIR: path.join(work, "data") };
-  const code = await run(["gains", ...args], env, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-};
+// Without --ledger, gains reads the stored ledger: keep its embedded database in the test's folder.
+const lotwise = (args: string[]) =>
+  runInProcess(["gains", ...args], { LOTWISE_DATA_DIR: path.join(work, "data") });
 
 /** Every file under `dir`, relative, sorted. */
 const tree = (dir: string): string[] =>

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { runInProcess } from "../../../test/cli.ts";
 import { parseLedgerCsv } from "../../ledger/read.ts";
 import { formatLedgerCsv } from "../../ledger/write.ts";
-import { run } from "../main.ts";
 import { parseSell, resolveAsOf } from "./harvest.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "lotwise-harvest-"));
@@ -33,19 +33,8 @@ const LEDGER = [
 ].join("\n");
 const PRICES = "asset,time,usd\nETH,2025-12-20,2000\nBTC,2025-12-20T00:00:00Z,90000\n";
 
-const lotwise = async (args: string[], env: Record<string, string> = {}) => {
-  let out = "";
-  let err = "";
-  const code = await run(
-    args,
-    { LOTWISE_DATA_DIR: path.join(work, "data"), ...env },
-    {
-      out: (t) => (out += t),
-      err: (t) => (err += t),
-    },
-  );
-  return { code, out, err };
-};
+const lotwise = (args: string[], env: Record<string, string> = {}) =>
+  runInProcess(args, { LOTWISE_DATA_DIR: path.join(work, "data"), ...env });
 
 describe("lotwise harvest", () => {
   test("--ledger --prices --out: the table on stdout, harvest.csv (one row per lot) and harvest.json", async () => {

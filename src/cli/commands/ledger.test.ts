@@ -2,23 +2,21 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { run } from "../main.ts";
+import { runInProcess } from "../../../test/cli.ts";
 
 const HEADER = "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value";
 
 /** `lotwise ledger import|imports|remove-import|export`: what a filer sees. */
 describe("lotwise ledger imports", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "lotwise-ledger-cli-"));
-  const lotwise = async (...argv: string[]) => {
-    let out = "";
-    let err = "";
-    const code = await run(
+  const lotwise = (...argv: string[]) =>
+    runInProcess(
       ["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "error", ...argv],
       {},
-      { out: (t) => (out += t), err: (t) => (err += t) },
+      {
+        seed: path.join(dir, "data"),
+      },
     );
-    return { code, out, err };
-  };
   const file = (name: string, rows: string[]) => {
     const p = path.join(dir, name);
     writeFileSync(p, `${[HEADER, ...rows].join("\n")}\n`);
@@ -66,16 +64,14 @@ describe("lotwise ledger imports", () => {
 
   test("export --out - writes CSV to stdout with no more USD digits than carry meaning; stored and file gains agree", async () => {
     const data = "data2";
-    const l = async (...argv: string[]) => {
-      let out = "";
-      let err = "";
-      const code = await run(
+    const l = (...argv: string[]) =>
+      runInProcess(
         ["--data-dir", path.join(dir, data), "--no-progress", "--log-level", "error", ...argv],
         {},
-        { out: (t) => (out += t), err: (t) => (err += t) },
+        {
+          seed: path.join(dir, data),
+        },
       );
-      return { code, out, err };
-    };
     const f = file("long.csv", [
       "b1,2024-01-02T00:00:00Z,buy,cb:main,,,ETH,0.1,250.9994969999999999979914781005",
       "s1,2024-05-01T00:00:00Z,sell,cb:main,ETH,0.1,,,300.004999999999999999999",

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run } from "../main.ts";
+import { runInProcess } from "../../../test/cli.ts";
 
 /** `lotwise prices import|list` end to end, on an embedded database in a temporary folder. */
 describe("lotwise prices", () => {
@@ -12,23 +12,14 @@ describe("lotwise prices", () => {
     writeFileSync(p, text);
     return p;
   };
-  const lotwise = async (...argv: string[]) => {
-    let out = "";
-    let err = "";
-    const code = await run(
+  const lotwise = (...argv: string[]) =>
+    runInProcess(
       ["--data-dir", path.join(dir, "data"), "--no-progress", "--log-level", "warn", ...argv],
       {},
       {
-        out: (t) => {
-          out += t;
-        },
-        err: (t) => {
-          err += t;
-        },
+        seed: path.join(dir, "data"),
       },
     );
-    return { code, out, err };
-  };
   const listed = async () => JSON.parse((await lotwise("prices", "list", "--json")).out) as unknown[];
 
   beforeAll(() => {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { run } from "../main.ts";
+import { runInProcess } from "../../../test/cli.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const samples = path.join(root, "test/samples/forms");
@@ -21,19 +21,12 @@ const workspace = () => {
     "ledger-coinbase-btc-2025.csv",
   ])
     copyFileSync(path.join(samples, f), path.join(dir, f));
-  const lotwise = async (...args: string[]) => {
-    let out = "";
-    let err = "";
-    const code = await run(
+  const lotwise = (...args: string[]) =>
+    runInProcess(
       ["--no-progress", ...args],
       { LOTWISE_DATA_DIR: path.join(dir, "data") },
-      {
-        out: (t) => (out += t),
-        err: (t) => (err += t),
-      },
+      { seed: path.join(dir, "data") },
     );
-    return { code, out, err };
-  };
   return { dir, at: (f: string) => path.join(dir, f), lotwise };
 };
 

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { runInProcess } from "../../../test/cli.ts";
 import { pdfText, renderedPageCount } from "../../../test/poppler.ts";
-import { run } from "../main.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "lotwise-report-"));
 let counter = 0;
@@ -31,16 +31,8 @@ const writeLedger = (text: string) => {
   return file;
 };
 
-const lotwise = async (args: string[], dataDir = path.join(work, "data")) => {
-  let out = "";
-  let err = "";
-  const code = await run(
-    args,
-    { LOTWISE_DATA_DIR: dataDir },
-    { out: (t) => (out += t), err: (t) => (err += t) },
-  );
-  return { code, out, err };
-};
+const lotwise = (args: string[], dataDir = path.join(work, "data")) =>
+  runInProcess(args, { LOTWISE_DATA_DIR: dataDir });
 
 describe("lotwise report", () => {
   test("the carryover into the year comes from the ledger's earlier years, as in gains; a flag overrides it", async () => {

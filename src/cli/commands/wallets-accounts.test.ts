@@ -8,23 +8,19 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
-import { run } from "../main.ts";
+import { runInProcess } from "../../../test/cli.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const dir = mkdtempSync(path.join(tmpdir(), "lotwise-accounts-"));
 for (const f of ["forms/coinbase-1099da-2025.csv", "imports/coinbase.csv", "imports/kraken-ledgers.csv"])
   copyFileSync(path.join(root, "test/samples", f), path.join(dir, path.basename(f)));
 
-const lotwise = async (...args: string[]) => {
-  let out = "";
-  let err = "";
-  const code = await run(
+const lotwise = (...args: string[]) =>
+  runInProcess(
     ["--no-progress", ...args],
     { LOTWISE_DATA_DIR: path.join(dir, "data") },
-    { out: (t) => (out += t), err: (t) => (err += t) },
+    { seed: path.join(dir, "data") },
   );
-  return { code, out, err };
-};
 const at = (f: string) => path.join(dir, f);
 
 test("declare, tie a 1099-DA, import, list and remove an exchange account", {
