@@ -159,9 +159,10 @@ const evidenceOf = (
 /** What the imported half `imp` says about the chain half `chain`, if it names it (see `evidenceOf`). */
 const importNames = (imp: UnmatchedHalf, chain: UnmatchedHalf, describe: boolean): Evidence | undefined => {
   if (!imp.imported || chain.imported) return undefined;
-  if (lowerSet(imp.evidence?.txHashes).has(chain.txHash.toLowerCase()))
+  const { txHashes, addresses } = imp.evidence ?? {};
+  if (txHashes?.length && lowerSet(txHashes).has(chain.txHash.toLowerCase()))
     return describe ? { rank: 0, why: `the import names transaction ${chain.txHash}` } : RANKS[0];
-  if (lowerSet(imp.evidence?.addresses).has(chain.wallet.address.toLowerCase()))
+  if (addresses?.length && lowerSet(addresses).has(chain.wallet.address.toLowerCase()))
     return describe
       ? {
           rank: 1,
