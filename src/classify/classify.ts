@@ -197,10 +197,20 @@ const classifyOne = (
         : kinds.has("unmatched")
           ? "unmatched"
           : "mixed";
-  return {
-    result: { ...base, kind, source, entries, reviews, unmatched, ...(details ? { details } : {}) },
-    pending: { tx, feeMoves, subtype },
+  // Built field by field (the same keys in the same order as spreading `base`, without the spreads).
+  const result: TxClassification = {
+    chain: base.chain,
+    txHash: base.txHash,
+    time: base.time,
+    blockNumber: base.blockNumber,
+    kind,
+    source,
+    entries,
+    reviews,
+    unmatched,
   };
+  if (details) result.details = details;
+  return { result, pending: { tx, feeMoves, subtype } };
 };
 
 /** Classifies one transaction on its own (no pairing across transactions), fees attached. */

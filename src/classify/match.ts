@@ -377,7 +377,14 @@ export const matchHalves = (
   const pair = (o: UnmatchedHalf, i: UnmatchedHalf, how: MatchHow, why: string, review?: ReviewDraft) => {
     used.add(o);
     used.add(i);
-    matches.push({ out: o, in: i, how, why, ...pairEntry(o, i, how, why), ...(review ? { review } : {}) });
+    const m: HalfMatch = { out: o, in: i, how, why };
+    const { owner, entry } = pairEntry(o, i, how, why);
+    if (entry) {
+      m.owner = owner;
+      m.entry = entry;
+    }
+    if (review) m.review = review;
+    matches.push(m);
   };
 
   // 1. The user's links. Halves by the names a decision may give them (lower-cased `refersTo`),
