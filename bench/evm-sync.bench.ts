@@ -13,6 +13,8 @@
  * storage: the time a sync needs just to fetch the same logs, receipts and traces. The cold sync
  * is reported as a ratio of it (issue #15's target: at most 1.5×).
  *
+ * `--cpu-prof=FILE` writes a V8 CPU profile of the cold sync only.
+ *
  * Late start (`--late-blocks=3000`): then that many empty blocks are mined and a fresh address gets
  * its first ETH and tokens; its first sync is measured twice on fresh in-memory databases — scanning
  * from block 0 (`--from-block 0`) and starting at the block the first-activity search finds.
@@ -35,6 +37,7 @@ import { createDevClient, loadArtifacts } from "../src/devchain/contracts.ts";
 import { silentLogger } from "../src/logger.ts";
 import { createShutdown } from "../src/shutdown.ts";
 import { nullProgress } from "../src/ui/progress.ts";
+import { profiled, profileFlag } from "./cpu-profile.ts";
 
 const flag = (args: string[], name: string, fallback: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
@@ -127,6 +130,7 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
         concurrency: config.sync.concurrency,
       });
       const started = performance.now();
+      const cpu0 = process.cpuUsage();
       const result: SyncWalletResult = await syncEvmWallet(
         {
           common,
@@ -139,7 +143,13 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
         },
         { transport },
       );
-      return { result, seconds: (performance.now() - started) / 1000, stats: transport.stats() };
+      const cpu = process.cpuUsage(cpu0);
+      return {
+        result,
+        seconds: (performance.now() - started) / 1000,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        stats: transport.stats(),
+      };
     };
 
     const alice = await ensureUser(db, "alice");
@@ -152,7 +162,7 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
     }) as typeof fetch;
     let cold: Awaited<ReturnType<typeof run>>;
     try {
-      cold = await run(w);
+      cold = await profiled(profileFlag(args), () => run(w));
     } finally {
       globalThis.fetch = realFetch;
     }
@@ -175,7 +185,11 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
         `${txCount} txs, ${found} ERC-20 transfers, ${head} blocks (built in ${buildSeconds.toFixed(1)} s)`,
       ],
       ["database", dbKind === "memory" ? "PGlite in memory" : "PGlite on disk"],
-      ["cold sync", `${cold.seconds.toFixed(2)} s, ${(found / cold.seconds).toFixed(0)} transfers/s`],
+      [
+        "cold sync",
+        `${cold.seconds.toFixed(2)} s, ${(found / cold.seconds).toFixed(0)} transfers/s; ` +
+          `${cold.cpuSeconds.toFixed(2)} CPU s in this process (sync + PGlite; anvil not counted)`,
+      ],
       [
         "fetch floor",
         `${floorSeconds.toFixed(2)} s (the cold sync's ${recorded.length} HTTP bodies again, ${config.sync.concurrency} at a time, ` +
@@ -189,11 +203,11 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
       ["cold calls by method", JSON.stringify(cold.stats.byMethod)],
       [
         "warm re-sync (cursor)",
-        `${warm.seconds.toFixed(2)} s, ${warm.stats.requests} RPC calls (${JSON.stringify(warm.stats.byMethod)}), ${warm.stats.httpRequests} HTTP`,
+        `${warm.seconds.toFixed(2)} s (${warm.cpuSeconds.toFixed(2)} CPU s), ${warm.stats.requests} RPC calls (${JSON.stringify(warm.stats.byMethod)}), ${warm.stats.httpRequests} HTTP`,
       ],
       [
         "full re-sync (no cursor)",
-        `${resync.seconds.toFixed(2)} s, ${resync.stats.requests} RPC calls (${JSON.stringify(resync.stats.byMethod)}), ` +
+        `${resync.seconds.toFixed(2)} s (${resync.cpuSeconds.toFixed(2)} CPU s), ${resync.stats.requests} RPC calls (${JSON.stringify(resync.stats.byMethod)}), ` +
           `${resync.result.cacheHits} cache hits; final history: ${resync.stats.requests - (resync.stats.byMethod.eth_chainId ?? 0) - (resync.stats.byMethod.eth_blockNumber ?? 0)} calls`,
       ],
     ];

@@ -16,15 +16,20 @@
  *
  * PGlite runs on disk, in a temporary folder, as `lotwise` runs it.
  *
- * Flags: `--rows=N` (default 100,000), `--movements=N` (default 100,000), `--cpu-prof=FILE` (a
- * CPU profile of the store and build alone).
+ * Flags: `--rows=N` (default 100,000), `--movements=N` (default 100,000), `--cpu-prof=FILE` (CPU
+ * profiles of the parse, the store and the build, each alone: `FILE.<phase>.cpuprofile`),
+ * `--evidence=none` (no evidence: the sends do not name W and D is no labelled deposit address, so
+ * every pair is made on amount and time or left ambiguous for review), `--dump=DIR` (the ledger
+ * rows, classifications and review items written to `DIR/*.jsonl`, sorted, without timestamps of
+ * when they were written: `cmp` them across versions to show outputs unchanged).
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import type { DbOrTx } from "../db/client.ts";
 import { movements, reviewItems, transactions, wallets } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { buildLedger } from "../src/books/build.ts";
@@ -53,11 +58,26 @@ const flag = (args: string[], name: string, fallback: number) => {
 const milli = (i: number) => 10 + ((i * 7919) % 9990);
 const money = (usd: number) =>
   `"$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}"`;
+/** Every row of `table` (schema lotwise_app) as a JSON line, in `order`, less the `*_at` columns. */
+const dumpTable = async (db: DbOrTx, dir: string, table: string, order: string) => {
+  const result = (await db.execute(sql.raw(`select * from lotwise_app.${table} order by ${order}`))) as
+    | { rows: Record<string, unknown>[] }
+    | Record<string, unknown>[];
+  const rows = Array.isArray(result) ? result : result.rows;
+  const lines = rows.map((r) =>
+    JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !k.endsWith("_at")))),
+  );
+  writeFileSync(path.join(dir, `${table}.jsonl`), `${lines.join("\n")}\n`);
+  return rows.length;
+};
+
 const stamp = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace(".000Z", " UTC");
 
 export default async (args: string[]) => {
   const rows = flag(args, "rows", 100_000);
   const target = flag(args, "movements", 100_000);
+  const blind = args.includes("--evidence=none");
+  const dumpDir = args.find((a) => a.startsWith("--dump="))?.slice("--dump=".length);
   const dir = await mkdtemp(path.join(tmpdir(), "lotwise-bench-imports-"));
   const database = await createTestDatabase("pglite", { onDisk: true });
   try {
@@ -88,7 +108,7 @@ export default async (args: string[]) => {
         case 1:
           sends++;
           await out.line(
-            `${id},${stamp(t)},Send,ETH,-${qty},USD,"$3,000.00",${money(usd)},${money(usd)},$0.00,Sent ${qty} ETH to ${W}`,
+            `${id},${stamp(t)},Send,ETH,-${qty},USD,"$3,000.00",${money(usd)},${money(usd)},$0.00,Sent ${qty} ETH${blind ? "" : ` to ${W}`}`,
           );
           chain.push({
             hash: `0xa${i.toString(16).padStart(63, "0")}`,
@@ -132,9 +152,10 @@ export default async (args: string[]) => {
     const db = database.db;
     const userId = await ensureUser(db, "bench");
     const [w] = await db.insert(wallets).values({ userId, chain: CHAIN, address: W }).returning();
-    await db
-      .insert(wallets)
-      .values({ userId, chain: CHAIN, address: D, kind: "exchange", label: "coinbase:main" });
+    if (!blind)
+      await db
+        .insert(wallets)
+        .values({ userId, chain: CHAIN, address: D, kind: "exchange", label: "coinbase:main" });
     const txRows: (typeof transactions.$inferInsert)[] = [];
     const moveRows: (typeof movements.$inferInsert)[] = [];
     chain.forEach((c, n) => {
@@ -188,11 +209,13 @@ export default async (args: string[]) => {
     };
     const c0 = cpu();
     const t0 = performance.now();
-    const { table, format } = readTable(readFileSync(file, "utf8"), "coinbase.csv", IMPORT_FORMATS);
-    const records = format.parse(table);
+    const profile = profileFlag(args);
+    const records = await profiled(profile && `${profile}.parse.cpuprofile`, async () => {
+      const { table, format } = readTable(readFileSync(file, "utf8"), "coinbase.csv", IMPORT_FORMATS);
+      return format.parse(table);
+    });
     const t1 = performance.now();
     const c1 = cpu();
-    const profile = profileFlag(args);
     const stored = await profiled(profile && `${profile}.store.cpuprofile`, () =>
       storeImport(db, {
         userId,
@@ -238,6 +261,15 @@ export default async (args: string[]) => {
     const unpaired = open.filter(
       (r) => r.reason.startsWith("unmatched") || r.reason.endsWith("_match"),
     ).length;
+    if (dumpDir) {
+      mkdirSync(dumpDir, { recursive: true });
+      const counts = [
+        await dumpTable(db, dumpDir, "ledger_rows", "id"),
+        await dumpTable(db, dumpDir, "classifications", "chain, tx_hash"),
+        await dumpTable(db, dumpDir, "review_items", "chain, tx_hash, reason"),
+      ];
+      console.log(`dump: ${counts.join(" + ")} ledger rows, classifications, review items in ${dumpDir}`);
+    }
     const s = (ms: number) => (ms / 1000).toFixed(2);
     const [l1, l5] = loadavg();
     console.log(`load average ${l1!.toFixed(2)} ${l5!.toFixed(2)} (1, 5 min)`);

@@ -7,7 +7,7 @@
  * recorded mainnet transactions; its two token accounts add the 11 real ones. These are replay
  * throughput figures (localhost, no network latency, no provider rate limits), not mainnet figures.
  *
- *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres]
+ *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres] [--cpu-prof=FILE]
  *
  * `--postgres` writes to a fresh database on the test PostgreSQL server (test/services.ts) instead of
  * in-memory PGlite.
@@ -23,6 +23,7 @@ import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
 import { createTestCommon, createTestDatabase } from "../test/services.ts";
 import { loadRecordedTransactions, startSolanaReplay } from "../test/solana-replay.ts";
+import { profiled, profileFlag } from "./cpu-profile.ts";
 
 const WALLET = "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz";
 
@@ -67,11 +68,14 @@ export default async (args: string[]): Promise<void> => {
     const stored = async () =>
       (await database.db.select().from(transactions).where(eq(transactions.walletId, wallet.id))).length;
 
+    let cpu0 = process.cpuUsage();
     const report = (label: string, ms: number, r: SyncWalletResult, signatures: number) => {
       const s = server.stats();
       const txs = r.transactions;
+      const cpu = process.cpuUsage(cpu0);
       console.log(
-        `${label}: ${signatures} signatures, ${txs} txs in ${(ms / 1000).toFixed(2)} s → ` +
+        `${label}: ${signatures} signatures, ${txs} txs in ${(ms / 1000).toFixed(2)} s ` +
+          `(${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s, replay server included) → ` +
           `${(signatures / (ms / 1000)).toFixed(0)} signatures/s, ${(txs / (ms / 1000)).toFixed(0)} txs/s; ` +
           `${r.rpcCalls} RPC calls (${s.http} HTTP requests; ${JSON.stringify(s.calls)})` +
           (txs > 0 ? `, ${(r.rpcCalls / txs).toFixed(3)} calls/tx` : ""),
@@ -80,12 +84,14 @@ export default async (args: string[]): Promise<void> => {
 
     server.resetStats();
     t = performance.now();
-    const cold = await run();
+    cpu0 = process.cpuUsage();
+    const cold = await profiled(profileFlag(args), run);
     const signatures = await stored();
     report(`cold (replay, synthetic ${count})`, performance.now() - t, cold, signatures);
 
     server.resetStats();
     t = performance.now();
+    cpu0 = process.cpuUsage();
     const warm = await run();
     report("warm (nothing new)", performance.now() - t, warm, 0);
 
@@ -93,6 +99,7 @@ export default async (args: string[]): Promise<void> => {
     await database.db.delete(cursors).where(eq(cursors.walletId, wallet.id));
     server.resetStats();
     t = performance.now();
+    cpu0 = process.cpuUsage();
     const relist = await run();
     report("re-list without cursors (all stored)", performance.now() - t, relist, signatures);
   } finally {

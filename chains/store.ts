@@ -1,7 +1,10 @@
 import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import type { BulkColumns } from "../db/bulk.ts";
 import type { DbOrTx } from "../db/client.ts";
+import { copyRows } from "../db/copy.ts";
 import { blocks, cursors, movements, rawRecords, tokens, transactions } from "../db/schema/index.ts";
 import { chunks } from "../src/utils/chunks.ts";
+import { type StagedTable, stagedCopy } from "./staged-copy.ts";
 
 /**
  * Idempotent writes shared by every chain family. Each function can run twice (or after a crash
@@ -19,7 +22,101 @@ export type BlockRow = typeof blocks.$inferInsert;
 /** Rows per INSERT, to stay well under PostgreSQL's 65,535 bind parameters. */
 const CHUNK = 500;
 
+/**
+ * Staged COPY targets (chains/staged-copy.ts). Column names are SQL names; `jsonb` columns take
+ * any JSON value (written as its JSON text, also into the `text` columns of raw JSON).
+ */
+const RAW_RECORDS: StagedTable = {
+  table: "lotwise_sync.raw_records",
+  stage: "lotwise_stage_raw_records",
+  columns: {
+    chain: "text",
+    tx_hash: "text",
+    kind: "text",
+    index: "integer",
+    block_number: "numeric",
+    block_hash: "text",
+    data: "jsonb",
+  },
+  conflict: "on conflict do nothing",
+};
+
+const TRANSACTIONS: StagedTable = {
+  table: "lotwise_sync.transactions",
+  stage: "lotwise_stage_transactions",
+  columns: {
+    wallet_id: "integer",
+    chain: "text",
+    tx_hash: "text",
+    block_number: "numeric",
+    block_hash: "text",
+    tx_index: "integer",
+    time: "timestamptz",
+    from: "text",
+    to: "text",
+    status: "text",
+    method: "text",
+    fee_payer: "text",
+    final: "boolean",
+    details: "jsonb",
+  },
+  conflict: `on conflict (wallet_id, chain, tx_hash) do update set ${[
+    "block_number",
+    "block_hash",
+    "tx_index",
+    "time",
+    "from",
+    "to",
+    "status",
+    "method",
+    "fee_payer",
+    "final",
+    "details",
+  ]
+    .map((c) => `"${c}" = excluded."${c}"`)
+    .join(", ")}`,
+};
+
+/** Movements go in with plain COPY (their transaction's old ones are deleted first). */
+const MOVEMENT_COLUMNS: BulkColumns = {
+  wallet_id: "integer",
+  chain: "text",
+  tx_hash: "text",
+  evidence: "text",
+  evidence_index: "text",
+  block_number: "numeric",
+  block_hash: "text",
+  tx_index: "integer",
+  time: "timestamptz",
+  asset: "text",
+  symbol: "text",
+  decimals: "integer",
+  amount: "numeric",
+  counterparty: "text",
+  token_id: "text",
+  final: "boolean",
+};
+
+const BLOCKS: StagedTable = {
+  table: "lotwise_sync.blocks",
+  stage: "lotwise_stage_blocks",
+  columns: { chain: "text", number: "numeric", hash: "text", parent_hash: "text", timestamp: "bigint" },
+  conflict:
+    'on conflict (chain, number) do update set "hash" = excluded."hash", "parent_hash" = excluded."parent_hash", "timestamp" = excluded."timestamp"',
+};
+
+/** Raw records are immutable: a record already stored is kept as it is (`ON CONFLICT DO NOTHING`). */
 export const saveRawRecords = async (db: DbOrTx, rows: readonly RawRecordRow[]): Promise<void> => {
+  const staged = rows.map((r) => ({
+    chain: r.chain,
+    tx_hash: r.txHash,
+    kind: r.kind,
+    index: r.index,
+    block_number: r.blockNumber,
+    block_hash: r.blockHash ?? null,
+    data: r.data,
+  }));
+  if (await stagedCopy(db, RAW_RECORDS, staged)) return;
   for (const c of chunks(rows, CHUNK)) await db.insert(rawRecords).values(c).onConflictDoNothing();
 };
 
@@ -31,7 +128,24 @@ export const saveTransactionsWithMovements = async (
 ): Promise<void> => {
   if (txs.length === 0) return;
   await db.transaction(async (tx) => {
-    for (const c of chunks(txs, CHUNK)) {
+    const staged = txs.map((t) => ({
+      wallet_id: t.walletId,
+      chain: t.chain,
+      tx_hash: t.txHash,
+      block_number: t.blockNumber,
+      block_hash: t.blockHash ?? null,
+      tx_index: t.txIndex ?? 0,
+      time: t.time,
+      from: t.from ?? null,
+      to: t.to ?? null,
+      status: t.status,
+      method: t.method ?? null,
+      fee_payer: t.feePayer ?? null,
+      final: t.final ?? true,
+      details: t.details ?? {},
+    }));
+    const copied = await stagedCopy(tx, TRANSACTIONS, staged);
+    for (const c of copied ? [] : chunks(txs, CHUNK)) {
       await tx
         .insert(transactions)
         .values(c)
@@ -68,9 +182,31 @@ export const saveTransactionsWithMovements = async (
           );
       }
     }
+    if (moves.length === 0) return;
+    if (copied && (await copyRows(tx, "lotwise_sync.movements", MOVEMENT_COLUMNS, moves.map(movementCells))))
+      return;
     for (const c of chunks(moves, CHUNK)) await tx.insert(movements).values(c);
   });
 };
+
+const movementCells = (m: MovementRow) => ({
+  wallet_id: m.walletId,
+  chain: m.chain,
+  tx_hash: m.txHash,
+  evidence: m.evidence,
+  evidence_index: m.evidenceIndex,
+  block_number: m.blockNumber,
+  block_hash: m.blockHash ?? null,
+  tx_index: m.txIndex ?? 0,
+  time: m.time,
+  asset: m.asset,
+  symbol: m.symbol ?? null,
+  decimals: m.decimals ?? null,
+  amount: m.amount,
+  counterparty: m.counterparty ?? null,
+  token_id: m.tokenId ?? null,
+  final: m.final ?? true,
+});
 
 export const saveTokens = async (db: DbOrTx, rows: readonly TokenRow[]): Promise<void> => {
   for (const c of chunks(rows, CHUNK)) {
@@ -104,6 +240,14 @@ export const getTokens = async (db: DbOrTx, chain: string, addresses: readonly s
 };
 
 export const saveBlocks = async (db: DbOrTx, rows: readonly BlockRow[]): Promise<void> => {
+  const staged = rows.map((b) => ({
+    chain: b.chain,
+    number: b.number,
+    hash: b.hash,
+    parent_hash: b.parentHash ?? null,
+    timestamp: b.timestamp,
+  }));
+  if (await stagedCopy(db, BLOCKS, staged)) return;
   for (const c of chunks(rows, CHUNK)) {
     await db
       .insert(blocks)

@@ -17,6 +17,11 @@ export type RpcCache = {
   put: (
     entries: readonly { key: string; method: string; blockNumber?: bigint | undefined; response: unknown }[],
   ) => Promise<void>;
+  /**
+   * Writes what `put` buffered, when the cache buffers (chains/rpc-cache.ts); `within` is the
+   * database transaction to write in (a `DbOrTx`), else the cache's own database.
+   */
+  flush?: (within?: unknown) => Promise<void>;
 };
 
 export type RpcStats = {
@@ -111,6 +116,8 @@ export type RpcTransport = {
   /** A `fetch` with the same retries, limits and accounting, for client libraries (web3.js). */
   fetch: typeof fetch;
   stats: () => RpcStats;
+  /** Writes the answers the cache buffered (`RpcCache.flush`); `within`: a database transaction. */
+  flushCache?: (within?: unknown) => Promise<void>;
 };
 
 export type CreateTransportArgs = {
@@ -466,6 +473,9 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     batchSettled,
     fetch: wrappedFetch,
     stats: () => ({ ...stats, byMethod: { ...stats.byMethod } }),
+    flushCache: async (within) => {
+      await args.cache?.flush?.(within);
+    },
   };
 };
 

@@ -35,7 +35,15 @@ export const buildJs = async () => {
   const external = Object.keys(pkg.dependencies)
     .filter((d) => !BUNDLED.has(d))
     .flatMap((d) => [d, `${d}/*`]);
-  for (const f of ["cli.js", "engine.js", "ledger.js", "gains-thread.js", "reconcile-thread.js", "chunks"])
+  for (const f of [
+    "cli.js",
+    "engine.js",
+    "ledger.js",
+    "gains-thread.js",
+    "reconcile-thread.js",
+    "ledger-thread.js",
+    "chunks",
+  ])
     rmSync(path.join(root, "dist", f), { recursive: true, force: true });
   await esbuild.build({
     absWorkingDir: root,
@@ -47,6 +55,8 @@ export const buildJs = async () => {
       "gains-thread": "src/api/gains-thread-main.ts",
       // `lotwise reconcile --ledger`'s worker thread (src/reconcile/file-thread.ts).
       "reconcile-thread": "src/reconcile/file-thread-main.ts",
+      // The thread that reads `lotwise gains --ledger`'s file (src/tax/parse-thread.ts).
+      "ledger-thread": "src/tax/parse-thread-main.ts",
     },
     outdir: "dist",
     chunkNames: "chunks/[name]-[hash]",

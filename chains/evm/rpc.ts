@@ -340,7 +340,8 @@ export const validateReceipt = (chain: string, receipt: unknown, tx: RpcTransact
 };
 
 /**
- * Transactions and their receipts (two batched calls per transaction), cached when final.
+ * Transactions and their receipts (two batched calls per transaction), cached when final (at or
+ * below `safe`; -1n: never — the sync stores them as raw records instead).
  * @throws RpcProviderError when a transaction is missing or moved block (a reorg under way).
  */
 export const getTransactionsWithReceipts = async (
@@ -387,7 +388,8 @@ const traceParams = (method: TraceMethod, hash: string) =>
   method === "trace_transaction" ? [hash] : [hash, { tracer: "callTracer" }];
 
 /**
- * Full call traces of transactions with `method`, cached when final. A node that lacks the method
+ * Full call traces of transactions with `method`, cached when final (at or below `safe`; -1n:
+ * never). A node that lacks the method
  * answers every call with an error: the first one is thrown (see `isMethodUnsupported`).
  */
 export const getTxTraces = async (

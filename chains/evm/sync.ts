@@ -50,7 +50,10 @@ import {
   type RpcReceipt,
   type TraceMethod,
   type TxTraces,
+  validateReceipt,
+  validateTransaction,
 } from "./rpc.ts";
+import { loadStoredAnswers, type StoredAnswers } from "./stored.ts";
 import { ensureTokens, type TokenStandard } from "./tokens.ts";
 
 /**
@@ -122,6 +125,8 @@ type Context = {
   /** Per-transaction trace method: detected, remembered from the last run, or forced (tests). */
   trace: { method: TraceMethod | "none" | undefined; forced: boolean };
   warnings: Set<string>;
+  /** Node answers read back from raw records instead of asked for (reported as cache hits). */
+  reused: number;
   /** The wallet's cursor when the run started: cursors never move back. */
   finalTo: bigint;
   /** Where the history scan started (kept in the cursor). */
@@ -131,9 +136,29 @@ type Context = {
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
-/** Per-transaction traces, falling back trace_transaction → debug_traceTransaction → none. */
-const fetchTraces = async (ctx: Context, refs: Found[]): Promise<Map<string, TxTraces>> => {
+const traceMethodOf = (t: TxTraces): TraceMethod =>
+  t.format === "parity" ? "trace_transaction" : "debug_traceTransaction";
+
+/**
+ * Per-transaction traces, falling back trace_transaction → debug_traceTransaction → none. Final
+ * traces stored earlier (`stored`) are used when their method is the one in use (or none is yet).
+ */
+const fetchTraces = async (
+  ctx: Context,
+  all: Found[],
+  stored: ReadonlyMap<string, StoredAnswers>,
+): Promise<Map<string, TxTraces>> => {
   const out = new Map<string, TxTraces>();
+  if (ctx.trace.method === "none" && ctx.trace.forced) return out;
+  const refs: Found[] = [];
+  for (const r of all) {
+    const t = r.block <= ctx.safe ? stored.get(r.hash)?.traces : undefined;
+    const inUse = ctx.trace.method === "none" ? undefined : ctx.trace.method;
+    if (t && (inUse === undefined ? !ctx.trace.forced : traceMethodOf(t) === inUse)) {
+      out.set(r.hash, t);
+      ctx.trace.method = traceMethodOf(t);
+    } else refs.push(r);
+  }
   if (refs.length === 0) return out;
   const order: TraceMethod[] =
     ctx.discovery.callsMode === "trace_filter" || ctx.discovery.callsMode === undefined
@@ -150,7 +175,8 @@ const fetchTraces = async (ctx: Context, refs: Found[]): Promise<Map<string, TxT
   for (const method of candidates) {
     if (method === "none") return out;
     try {
-      const traces = await getTxTraces(ctx.rpc, refs, method, ctx.safe);
+      // Not cached: the answers are stored once, as raw records (stored.ts).
+      const traces = await getTxTraces(ctx.rpc, refs, method, -1n);
       for (const [i, r] of refs.entries()) out.set(r.hash, traces[i]!);
       ctx.trace.method = method;
       return out;
@@ -165,11 +191,39 @@ const fetchTraces = async (ctx: Context, refs: Found[]): Promise<Map<string, TxT
 
 const stripLogs = ({ logs, ...rest }: RpcReceipt) => ({ ...rest, logCount: logs.length });
 
-/** Fetches, normalizes and writes one chunk of transactions, then moves the cursors to `cursorTo`. */
-const writeChunk = async (ctx: Context, chunk: Found[], scans: ScanRow[], cursorTo: bigint) => {
+/** One chunk fetched and normalized, ready to write. */
+type PreparedChunk = {
+  txRows: TransactionRow[];
+  moveRows: MovementRow[];
+  raw: RawRecordRow[];
+  blockRows: Map<bigint, BlockHeader>;
+  count: number;
+};
+
+/** Fetches and normalizes one chunk of transactions (writes nothing but token metadata). */
+const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk> => {
   const { db, rpc, args, safe } = ctx;
   const chain = args.chain;
-  const fetched = await getTransactionsWithReceipts(rpc, chunk, safe);
+  // Final answers stored earlier (this wallet's or another's) instead of RPC calls.
+  const stored = await loadStoredAnswers(
+    db,
+    chain.id,
+    chunk.filter((f) => f.block <= safe).map((f) => f.hash),
+  );
+  const missing = chunk.filter((f) => {
+    const s = f.block <= safe ? stored.get(f.hash) : undefined;
+    return !(s?.tx && s.receipt);
+  });
+  // Not cached: the answers are stored once, as raw records.
+  const answers = await getTransactionsWithReceipts(rpc, missing, -1n);
+  const byHash = new Map(missing.map((f, i) => [f.hash, answers[i]!]));
+  const fetched = chunk.map((f) => {
+    const got = byHash.get(f.hash);
+    if (got) return got;
+    const s = stored.get(f.hash)!;
+    const tx = validateTransaction(chain.id, s.tx, f);
+    return { tx, receipt: validateReceipt(chain.id, s.receipt, tx) };
+  });
   const headers = await getBlockHeaders(
     rpc,
     chunk.map((f) => f.block),
@@ -178,6 +232,7 @@ const writeChunk = async (ctx: Context, chunk: Found[], scans: ScanRow[], cursor
   const traces = await fetchTraces(
     ctx,
     chunk.filter((f) => f.calls),
+    stored,
   );
 
   const me = ctx.address.toLowerCase();
@@ -225,16 +280,31 @@ const writeChunk = async (ctx: Context, chunk: Found[], scans: ScanRow[], cursor
       blockNumber: ref.block,
       blockHash: receipt.blockHash,
     };
-    raw.push({ ...rawBase, kind: "tx", index: -1, data: tx });
-    raw.push({ ...rawBase, kind: "receipt", index: -1, data: stripLogs(receipt) });
-    for (const log of receipt.logs)
-      raw.push({ ...rawBase, kind: "log", index: Number(hexToBig(log.logIndex)), data: log });
-    if (txTraces?.format === "parity") {
+    // Records read back from storage are there already (and immutable): only new answers are written.
+    if (byHash.has(ref.hash)) {
+      raw.push({ ...rawBase, kind: "tx", index: -1, data: tx });
+      raw.push({ ...rawBase, kind: "receipt", index: -1, data: stripLogs(receipt) });
+      for (const log of receipt.logs)
+        raw.push({ ...rawBase, kind: "log", index: Number(hexToBig(log.logIndex)), data: log });
+    } else ctx.reused += 2;
+    if (txTraces !== undefined && txTraces === stored.get(ref.hash)?.traces) ctx.reused++;
+    else if (txTraces?.format === "parity") {
       for (const [j, t] of txTraces.traces.entries())
         raw.push({ ...rawBase, kind: "trace", index: j, data: t });
     } else if (txTraces) raw.push({ ...rawBase, kind: "call_trace", index: -1, data: txTraces.frame });
   });
 
+  return { txRows, moveRows, raw, blockRows, count: fetched.length };
+};
+
+/**
+ * Writes a prepared chunk — block headers, raw records, transactions and movements, scans, the
+ * RPC answers cached while fetching it — and moves the cursors to `cursorTo`, in one transaction.
+ */
+const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow[], cursorTo: bigint) => {
+  const { db, rpc, args } = ctx;
+  const chain = args.chain;
+  const { txRows, moveRows, raw, blockRows } = prepared;
   const cursorBase = {
     callsMode: ctx.discovery.callsMode,
     traceMethod: ctx.trace.method,
@@ -254,6 +324,7 @@ const writeChunk = async (ctx: Context, chunk: Found[], scans: ScanRow[], cursor
     await saveRawRecords(tx, raw);
     await saveTransactionsWithMovements(tx, txRows, moveRows);
     await saveScans(tx, scans);
+    await rpc.flushCache?.(tx);
     if (cursorTo > ctx.finalTo) {
       for (const source of CURSOR_SOURCES) {
         const position: EvmCursor = { finalTo: cursorTo.toString(), ...cursorBase } as EvmCursor;
@@ -266,7 +337,7 @@ const writeChunk = async (ctx: Context, chunk: Found[], scans: ScanRow[], cursor
       }
     }
   });
-  return fetched.length;
+  return prepared.count;
 };
 
 /** Splits a step's transactions into chunks of about `CHUNK_TXS`, never splitting a block. */
@@ -360,6 +431,7 @@ export const syncEvmWallet = async (
       forced: options.traceMethod !== undefined,
     },
     warnings: new Set(),
+    reused: 0,
     finalTo,
   };
 
@@ -434,10 +506,16 @@ export const syncEvmWallet = async (
         });
         const chunks = chunkByBlock(found);
         let n = 0;
-        for (const [i, chunk] of chunks.entries()) {
+        // Pipelined: the next chunk is fetched while this one is written (writes stay in order).
+        let next: Promise<PreparedChunk> | undefined = prepareChunk(ctx, chunks[0]!);
+        for (let i = 0; i < chunks.length; i++) {
           signal.throwIfAborted();
+          const prepared = await next!;
+          next = i + 1 < chunks.length ? prepareChunk(ctx, chunks[i + 1]!) : undefined;
+          // Settled later, or abandoned when this write fails (the step is then retried whole).
+          next?.catch(() => {});
           const end = i === chunks.length - 1 ? to : chunks[i + 1]![0]!.block - 1n;
-          n += await writeChunk(ctx, chunk, i === 0 ? scans : [], min(end, safe));
+          n += await commitChunk(ctx, prepared, i === 0 ? scans : [], min(end, safe));
           args.reportProgress({
             done: Number(end - start + 1n),
             total,
@@ -459,6 +537,7 @@ export const syncEvmWallet = async (
     await sampleRebases({ db, rpc, chain, walletId: wallet.id, address, syncedTo: head, safe, rebasing });
   }
 
+  await rpc.flushCache?.();
   for (const w of [...ctx.warnings, ...ctx.discovery.warnings]) logger.warn(w);
   const totals = await walletTotals(db, { walletId: wallet.id, chain: chain.id });
   const stats = rpc.stats();
@@ -468,7 +547,7 @@ export const syncEvmWallet = async (
     transactions: totals.transactions,
     movements: totals.movements,
     rpcCalls: stats.requests,
-    cacheHits: stats.cacheHits + ctx.discovery.cachedScans,
+    cacheHits: stats.cacheHits + ctx.discovery.cachedScans + ctx.reused,
     ...(syncedTo >= 0n ? { syncedTo: syncedTo.toString() } : {}),
     ...(historyStart ? { historyStart } : {}),
   };

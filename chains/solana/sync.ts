@@ -222,11 +222,24 @@ export const syncSolanaWallet = async (
         until: cursor.newest?.signature,
         limit: pageSize,
       });
-      for await (const page of pages) {
-        top ??= page.entries[0] && { signature: page.entries[0].signature, slot: page.entries[0].slot };
-        const prepared = await prepare(page.entries);
-        if (prepared) await store(prepared);
-        if (top) await save({ ...cursor, pending: { top, before: page.cursor } });
+      // Pipelined: a page is stored (and the cursor moved past it) while the next one is listed
+      // and fetched. Pages are stored strictly in order; the cursor never passes an unstored page.
+      let storing: Promise<void> = Promise.resolve();
+      try {
+        for await (const page of pages) {
+          top ??= page.entries[0] && { signature: page.entries[0].signature, slot: page.entries[0].slot };
+          const prepared = await prepare(page.entries);
+          await storing;
+          const pageTop = top;
+          storing = (async () => {
+            if (prepared) await store(prepared);
+            if (pageTop) await save({ ...cursor, pending: { top: pageTop, before: page.cursor } });
+          })();
+          // Awaited on the next page or below; a failure must not surface as unhandled meanwhile.
+          storing.catch(() => {});
+        }
+      } finally {
+        await storing;
       }
       if (top) await save({ newest: top });
     };

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -21,6 +22,19 @@ import { bigintNumeric } from "./types.ts";
  * sync, or a resumed one, yields identical rows.
  */
 export const sync = pgSchema("lotwise_sync");
+
+/**
+ * A JSON value stored as its text (`text`, not `jsonb`): node answers are written once and read
+ * back whole, so the database never parses them into jsonb's binary form (the bulk of a sync's
+ * write cost on PGlite). Reads parse the text in JavaScript; writers that have the text already
+ * (chains/store.ts) store it as it came. Rows written as jsonb before migration 0007 were
+ * converted to their JSON text by it.
+ */
+export const jsonText = customType<{ data: unknown; driverData: string }>({
+  dataType: () => "text",
+  toDriver: (value) => JSON.stringify(value),
+  fromDriver: (value) => (typeof value === "string" ? JSON.parse(value) : value),
+});
 
 /** How far one wallet's sync got, per source (e.g. `evm:logs`, `evm:txs`, `solana:sigs:<account>`). */
 export const cursors = sync.table(
@@ -53,7 +67,8 @@ export const rawRecords = sync.table(
     index: integer("index").notNull(),
     blockNumber: bigintNumeric("block_number").notNull(),
     blockHash: text("block_hash"),
-    data: jsonb("data").notNull(),
+    /** The node's answer as JSON text. */
+    data: jsonText("data").notNull(),
     fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -185,7 +200,8 @@ export const rpcCache = sync.table(
     key: text("key").notNull(),
     method: text("method").notNull(),
     blockNumber: bigintNumeric("block_number"),
-    response: jsonb("response").notNull(),
+    /** The node's answer as JSON text. */
+    response: jsonText("response").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ name: "rpc_cache_pk", columns: [t.chain, t.key] })],

@@ -105,7 +105,6 @@ const classifyOne = (
 ): { result: TxClassification; pending: Pending } => {
   const reviews: ReviewDraft[] = [];
   const base = { chain: tx.chain, txHash: tx.txHash, time: tx.time, blockNumber: tx.blockNumber };
-  const none = { tx, feeMoves: [], subtype: undefined };
   if (override && (override.action.as === "ignore" || override.action.as === "spam")) {
     return {
       result: {
@@ -116,11 +115,12 @@ const classifyOne = (
         reviews,
         unmatched: [],
       },
-      pending: none,
+      pending: { tx, feeMoves: [], subtype: undefined },
     };
   }
-  const feeMoves = tx.movements.filter((m) => FEE_EVIDENCE.has(m.evidence));
-  const valueMoves = tx.movements.filter((m) => !FEE_EVIDENCE.has(m.evidence));
+  const feeMoves: Movement[] = [];
+  const valueMoves: Movement[] = [];
+  for (const m of tx.movements) (FEE_EVIDENCE.has(m.evidence) ? feeMoves : valueMoves).push(m);
   const own = ownAddresses(ctx, tx.chain);
 
   const spam = spamReason(tx, own, valueMoves);
@@ -134,7 +134,7 @@ const classifyOne = (
         reviews: [{ reason: "spam", message: spam }],
         unmatched: [],
       },
-      pending: none,
+      pending: { tx, feeMoves: [], subtype: undefined },
     };
   }
   // Zero-value transfers carry no asset; drop them (they are still in the raw records).
@@ -261,12 +261,17 @@ export const classifyAll = (
 ): TxClassification[] => {
   const sorted = [...txs].sort(byChainPosition);
   const pendings: Pending[] = [];
-  const results = sorted.map((tx) => {
-    const { result, pending } = classifyOne(tx, ctx, overrides.perTx.get(`${tx.chain}:${tx.txHash}`));
+  const results: TxClassification[] = [];
+  // `<chain>:<tx hash>` → classification (the last of a key, as a map of all of them would hold).
+  const byTx = new Map<string, TxClassification>();
+  const decided = overrides.perTx.size > 0;
+  for (const tx of sorted) {
+    const key = `${tx.chain}:${tx.txHash}`;
+    const { result, pending } = classifyOne(tx, ctx, decided ? overrides.perTx.get(key) : undefined);
     pendings.push(pending);
-    return result;
-  });
-  const byTx = new Map(results.map((r) => [`${r.chain}:${r.txHash}`, r]));
+    results.push(result);
+    byTx.set(key, result);
+  }
 
   // Imported halves the user decided on directly (review set import:<name>:<id>) skip matching.
   const imported: UnmatchedHalf[] = [];
@@ -303,10 +308,14 @@ export const classifyAll = (
   }
 
   const preMatched = options.preMatched ?? (() => false);
-  const halves = [...results.flatMap((r) => r.unmatched), ...imported].filter((h) => !preMatched(h));
-  const matched = new Set<UnmatchedHalf>(
-    [...results.flatMap((r) => r.unmatched), ...imported].filter((h) => preMatched(h)),
-  );
+  const halves: UnmatchedHalf[] = [];
+  const matched = new Set<UnmatchedHalf>();
+  const sortHalf = (h: UnmatchedHalf) => {
+    if (preMatched(h)) matched.add(h);
+    else halves.push(h);
+  };
+  for (const r of results) for (const h of r.unmatched) sortHalf(h);
+  for (const h of imported) sortHalf(h);
   for (const h of matched) {
     const r = byTx.get(halfRef(h));
     if (r && r.kind === "unmatched") r.kind = "self_transfer";
@@ -359,6 +368,7 @@ export const classifyAll = (
     }
   };
   for (const r of results) {
+    if (r.unmatched.length === 0) continue;
     const left = r.unmatched.filter((h) => !matched.has(h));
     r.unmatched = left;
     for (const h of left) settle(r, h);

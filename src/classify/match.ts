@@ -73,19 +73,18 @@ type Params = { windowMs: number; keep: Decimal; keepApprox: number };
 const describe = (h: UnmatchedHalf) =>
   `${halfRef(h)} (${h.wallet.key} ${h.direction === "out" ? "sent" : "received"} ${h.leg.quantity.toFixed()} ${h.leg.symbol} at ${h.time.toISOString().replace(".000Z", "Z")})`;
 
-/** A half's quantity as a float, only to rule out candidates cheaply before the exact comparison. */
-const approx = new WeakMap<UnmatchedHalf, number>();
-const approxOf = (h: UnmatchedHalf): number => {
-  let v = approx.get(h);
-  if (v === undefined) {
-    v = h.leg.quantity.toNumber();
-    approx.set(h, v);
-  }
-  return v;
-};
+/**
+ * An outflow being matched: its quantity as a float (`approxOf`) and the least inflow that fits it
+ * under the scan's `Params` (made on first use, once per outflow rather than once per candidate).
+ */
+type OutScan = { o: UnmatchedHalf; qo: number; least: Decimal | undefined };
 
-/** Same asset, two wallets, time and amount within `p`; never two imported halves. */
-const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params): boolean => {
+/**
+ * Same asset, two wallets, time and amount within `p`; never two imported halves. `qi` is the
+ * inflow's quantity as a float (`approxOf`).
+ */
+const fits = (out: OutScan, i: UnmatchedHalf, p: Params, qi: number): boolean => {
+  const { o, qo } = out;
   if (o.leg.asset !== i.leg.asset || o.wallet.key === i.wallet.key) return false;
   if (o.chain === i.chain && o.txHash === i.txHash) return false;
   if (o.imported && i.imported) return false;
@@ -97,13 +96,21 @@ const fits = (o: UnmatchedHalf, i: UnmatchedHalf, p: Params): boolean => {
   const dt = i.time.getTime() - o.time.getTime();
   const timeOk = o.imported || i.imported ? Math.abs(dt) <= p.windowMs : dt >= 0 && dt <= p.windowMs;
   if (!timeOk) return false;
-  // Far outside the amount range by the float estimate (a margin of 1e-9 keeps it conservative):
-  // no exact comparison needed. Everything near the bounds is decided exactly below.
-  const qo = approxOf(o);
-  const qi = approxOf(i);
-  if (qi > qo * (1 + 1e-9) || qi < qo * p.keepApprox * (1 - 1e-9)) return false;
-  return i.leg.quantity.lte(o.leg.quantity) && i.leg.quantity.gte(o.leg.quantity.mul(p.keep));
+  if (outsideApprox(qo, qi, p)) return false;
+  if (!i.leg.quantity.lte(o.leg.quantity)) return false;
+  out.least ??= o.leg.quantity.mul(p.keep);
+  return i.leg.quantity.gte(out.least);
 };
+
+/**
+ * Far outside the amount range by the float estimate (a margin of 1e-9 keeps it conservative):
+ * no exact comparison needed. Everything near the bounds is decided exactly (`fits`).
+ */
+const outsideApprox = (qo: number, qi: number, p: Params): boolean =>
+  qi > qo * (1 + 1e-9) || qi < qo * p.keepApprox * (1 - 1e-9);
+
+/** A half's quantity as a float, only to rule out candidates cheaply before the exact comparison. */
+const approxOf = (h: UnmatchedHalf): number => h.leg.quantity.toNumber();
 
 /** Lower-cased evidence of a half, made once per evidence list (many candidates ask for it). */
 const lowered = new WeakMap<readonly string[], Set<string>>();
@@ -118,39 +125,57 @@ const lowerSet = (xs: readonly string[] | undefined): Set<string> => {
   return set;
 };
 
-/** Evidence that `o` and `i` are one transfer: rank (lower is stronger) and a reason, or undefined. */
+type Evidence = { rank: number; why: string };
+/** Evidence of each rank without its reason (`evidenceOf` without `describe`). */
+const RANKS: readonly Evidence[] = [0, 1, 2].map((rank) => ({ rank, why: "" }));
+
+/**
+ * Evidence that `o` and `i` are one transfer: rank (lower is stronger) and a reason, or undefined.
+ * Without `describe` the reason is left empty (a scan ranks many candidate pairs and pairs few).
+ */
 const evidenceOf = (
   o: UnmatchedHalf,
   i: UnmatchedHalf,
   ctx: Pick<ClassifyContext, "contracts">,
-): { rank: number; why: string } | undefined => {
-  for (const [imp, chain] of [
-    [o, i],
-    [i, o],
-  ] as const) {
-    if (!imp.imported || chain.imported) continue;
-    if (lowerSet(imp.evidence?.txHashes).has(chain.txHash.toLowerCase()))
-      return { rank: 0, why: `the import names transaction ${chain.txHash}` };
-    if (lowerSet(imp.evidence?.addresses).has(chain.wallet.address.toLowerCase()))
-      return {
-        rank: 1,
-        why: `the import names ${chain.wallet.address} as the ${imp.direction === "out" ? "destination" : "source"}`,
-      };
-    if (imp.toWallet && imp.toWallet === chain.wallet.key)
-      return { rank: 1, why: `the imported transfer names ${chain.wallet.key} as its destination` };
-    if (chain.account && chain.account === imp.wallet.key)
-      return { rank: 1, why: `${chain.counterparty} is a deposit address of ${imp.wallet.key}` };
-  }
+  describe = true,
+): Evidence | undefined => {
+  const named = importNames(o, i, describe) ?? importNames(i, o, describe);
+  if (named) return named;
   if (!o.imported && !i.imported) {
     const bridgeOut = isBridge(o.chain, o.counterparty, ctx.contracts?.[o.chain]?.bridges);
     const bridgeIn = isBridge(i.chain, i.counterparty, ctx.contracts?.[i.chain]?.bridges);
     // Across chains one side's bridge is enough; on one chain both sides must deal with one.
-    if (o.chain !== i.chain ? bridgeOut || bridgeIn : bridgeOut && bridgeIn)
+    if (o.chain !== i.chain ? bridgeOut || bridgeIn : bridgeOut && bridgeIn) {
+      if (!describe) return RANKS[2];
       return {
         rank: 2,
         why: `bridge contract ${bridgeOut ? `${o.counterparty} on ${o.chain}` : `${i.counterparty} on ${i.chain}`}`,
       };
+    }
   }
+  return undefined;
+};
+
+/** What the imported half `imp` says about the chain half `chain`, if it names it (see `evidenceOf`). */
+const importNames = (imp: UnmatchedHalf, chain: UnmatchedHalf, describe: boolean): Evidence | undefined => {
+  if (!imp.imported || chain.imported) return undefined;
+  if (lowerSet(imp.evidence?.txHashes).has(chain.txHash.toLowerCase()))
+    return describe ? { rank: 0, why: `the import names transaction ${chain.txHash}` } : RANKS[0];
+  if (lowerSet(imp.evidence?.addresses).has(chain.wallet.address.toLowerCase()))
+    return describe
+      ? {
+          rank: 1,
+          why: `the import names ${chain.wallet.address} as the ${imp.direction === "out" ? "destination" : "source"}`,
+        }
+      : RANKS[1];
+  if (imp.toWallet && imp.toWallet === chain.wallet.key)
+    return describe
+      ? { rank: 1, why: `the imported transfer names ${chain.wallet.key} as its destination` }
+      : RANKS[1];
+  if (chain.account && chain.account === imp.wallet.key)
+    return describe
+      ? { rank: 1, why: `${chain.counterparty} is a deposit address of ${imp.wallet.key}` }
+      : RANKS[1];
   return undefined;
 };
 
@@ -210,30 +235,101 @@ const pairEntry = (
   };
 };
 
-/** Halves of one asset sorted by time, for windowed candidate scans. */
-const indexByAsset = (halves: readonly UnmatchedHalf[]) => {
-  const m = new Map<string, UnmatchedHalf[]>();
+/**
+ * Halves of one asset sorted by time, with their times and float quantities side by side in typed
+ * arrays: a candidate scan reads those two numbers of each half in the window and looks at the
+ * half itself only when its amount can fit (a handful of the hundreds a busy window holds).
+ */
+type AssetIndex = { halves: UnmatchedHalf[]; times: Float64Array; approx: Float64Array; traits: Uint8Array };
+
+const indexByAsset = (
+  halves: readonly UnmatchedHalf[],
+  /** What the scan's `visit` may want to know of each half before looking at it (`traitsOf`). */
+  traitsOf: (h: UnmatchedHalf) => number = () => 0,
+): Map<string, AssetIndex> => {
+  const lists = new Map<string, UnmatchedHalf[]>();
   for (const h of halves) {
-    const list = m.get(h.leg.asset) ?? [];
-    list.push(h);
-    m.set(h.leg.asset, list);
+    const list = lists.get(h.leg.asset);
+    if (list) list.push(h);
+    else lists.set(h.leg.asset, [h]);
   }
-  for (const list of m.values()) list.sort((a, b) => a.time.getTime() - b.time.getTime());
+  const m = new Map<string, AssetIndex>();
+  for (const [asset, list] of lists) {
+    // Stable: halves of one instant keep their order in `halves`.
+    list.sort((a, b) => a.time.getTime() - b.time.getTime());
+    const times = new Float64Array(list.length);
+    const approx = new Float64Array(list.length);
+    const traits = new Uint8Array(list.length);
+    for (let k = 0; k < list.length; k++) {
+      times[k] = list[k]!.time.getTime();
+      approx[k] = approxOf(list[k]!);
+      traits[k] = traitsOf(list[k]!);
+    }
+    m.set(asset, { halves: list, times, approx, traits });
+  }
   return m;
 };
 
-/** Members of a time-sorted list within [from, to] (binary search for the start). */
-const within = (list: readonly UnmatchedHalf[], from: number, to: number): UnmatchedHalf[] => {
+/**
+ * Calls `visit` with each half of `index` whose time is within [from, to] and whose amount can fit
+ * `qo` under `p` (`outsideApprox`), in time order (binary search for the start).
+ */
+const scan = (
+  index: AssetIndex,
+  from: number,
+  to: number,
+  qo: number,
+  p: Params,
+  visit: (i: UnmatchedHalf, qi: number, traits: number) => void,
+): void => {
+  const { times, approx, halves, traits } = index;
   let lo = 0;
-  let hi = list.length;
+  let hi = times.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid]!.time.getTime() < from) lo = mid + 1;
+    if (times[mid]! < from) lo = mid + 1;
     else hi = mid;
   }
-  const out: UnmatchedHalf[] = [];
-  for (let k = lo; k < list.length && list[k]!.time.getTime() <= to; k++) out.push(list[k]!);
-  return out;
+  for (let k = lo; k < times.length && times[k]! <= to; k++) {
+    const qi = approx[k]!;
+    if (!outsideApprox(qo, qi, p)) visit(halves[k]!, qi, traits[k]!);
+  }
+};
+
+/**
+ * Traits of a half for the evidence scan: imported; naming its other side (a transaction hash, an
+ * address, a destination wallet); dealing with a bridge contract.
+ */
+const IMPORTED = 1;
+const NAMES = 2;
+const BRIDGE = 4;
+const evidenceTraits =
+  (ctx: Pick<ClassifyContext, "contracts">) =>
+  (h: UnmatchedHalf): number =>
+    (h.imported ? IMPORTED : 0) |
+    (h.evidence?.txHashes?.length || h.evidence?.addresses?.length || h.toWallet ? NAMES : 0) |
+    (isBridge(h.chain, h.counterparty, ctx.contracts?.[h.chain]?.bridges) ? BRIDGE : 0);
+
+/**
+ * Whether `evidenceOf(o, i)` can find anything, from the halves' traits alone (and the deposit
+ * account): an imported half that names nothing pairs by evidence only with a payment to its own
+ * account's deposit address, two chain halves only through a bridge. A necessary condition, so
+ * the scan skips the rest without changing what is found.
+ */
+const mayEvidence = (o: UnmatchedHalf, ot: number, i: UnmatchedHalf, it: number): boolean => {
+  if (ot & IMPORTED) {
+    if (it & IMPORTED) return false;
+    return (ot & NAMES) !== 0 || (!!i.account && i.account === o.wallet.key);
+  }
+  if (it & IMPORTED) return (it & NAMES) !== 0 || (!!o.account && o.account === i.wallet.key);
+  return ((ot | it) & BRIDGE) !== 0;
+};
+
+/** Appends `v` to the list `m` holds for `k` (made on first use; insertion order kept). */
+const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 };
 
 /**
@@ -258,7 +354,22 @@ export const matchHalves = (
   const matches: HalfMatch[] = [];
   const ambiguous = new Map<UnmatchedHalf, ReviewDraft>();
   const leftovers: UnmatchedHalf[] = [];
+  // A pair is unlinked only when both halves are named by some unlink decision: look up each half's
+  // names once (most halves are named by none) before comparing the pair with each decision.
+  const unlinkRefs = new Set(decisions.unlinks.flatMap((u) => [u.a.toLowerCase(), u.b.toLowerCase()]));
+  const named = new Map<UnmatchedHalf, boolean>();
+  const inUnlinks = (h: UnmatchedHalf) => {
+    let n = named.get(h);
+    if (n === undefined) {
+      n = unlinkRefs.has(halfRef(h).toLowerCase()) || unlinkRefs.has(h.txHash.toLowerCase());
+      named.set(h, n);
+    }
+    return n;
+  };
   const unlinked = (o: UnmatchedHalf, i: UnmatchedHalf) =>
+    unlinkRefs.size > 0 &&
+    inUnlinks(o) &&
+    inUnlinks(i) &&
     decisions.unlinks.some(
       (u) => (refersTo(u.a, o) && refersTo(u.b, i)) || (refersTo(u.a, i) && refersTo(u.b, o)),
     );
@@ -268,9 +379,21 @@ export const matchHalves = (
     matches.push({ out: o, in: i, how, why, ...pairEntry(o, i, how, why), ...(review ? { review } : {}) });
   };
 
-  // 1. The user's links.
+  // 1. The user's links. Halves by the names a decision may give them (lower-cased `refersTo`),
+  // so each link looks up its two sides instead of testing every half.
+  const byRef = new Map<string, number[]>();
+  if (decisions.links.length > 0)
+    halves.forEach((h, k) => {
+      push(byRef, halfRef(h).toLowerCase(), k);
+      push(byRef, h.txHash.toLowerCase(), k);
+    });
   for (const link of decisions.links) {
-    const sides = halves.filter((h) => !used.has(h) && (refersTo(link.a, h) || refersTo(link.b, h)));
+    const refs = [...(byRef.get(link.a.toLowerCase()) ?? []), ...(byRef.get(link.b.toLowerCase()) ?? [])];
+    // In the order of `halves`, each once.
+    const sides = [...new Set(refs)]
+      .sort((x, y) => x - y)
+      .map((k) => halves[k]!)
+      .filter((h) => !used.has(h));
     const options: [UnmatchedHalf, UnmatchedHalf][] = [];
     for (const o of sides) {
       if (o.direction !== "out") continue;
@@ -307,47 +430,91 @@ export const matchHalves = (
   const open = halves.filter((h) => !used.has(h));
   const outs = open.filter((h) => h.direction === "out");
   const ins = open.filter((h) => h.direction === "in");
-  const insByAsset = indexByAsset(ins);
+  const traitsOf = evidenceTraits(ctx);
+  const insByAsset = indexByAsset(ins, traitsOf);
+  // What the inflows can offer as evidence at all: an outflow none of them could pair with by
+  // evidence (`mayEvidence`) skips its scan.
+  let insOffer = 0;
+  const insAccounts = new Set<string>();
+  const insImportKeys = new Set<string>();
+  for (const i of ins) {
+    const it = traitsOf(i);
+    if (it & IMPORTED) {
+      insImportKeys.add(i.wallet.key);
+      if (it & NAMES) insOffer |= NAMES;
+    } else {
+      insOffer |= IMPORTED; // a chain inflow, for imported outflows that name their destination
+      if (it & BRIDGE) insOffer |= BRIDGE;
+      if (i.account) insAccounts.add(i.account);
+    }
+  }
+  const mayScan = (o: UnmatchedHalf, ot: number): boolean => {
+    if (ot & IMPORTED)
+      return ((ot & NAMES) !== 0 && (insOffer & IMPORTED) !== 0) || insAccounts.has(o.wallet.key);
+    return (
+      (insOffer & (NAMES | BRIDGE)) !== 0 ||
+      ((ot & BRIDGE) !== 0 && (insOffer & IMPORTED) !== 0) ||
+      (!!o.account && insImportKeys.has(o.account))
+    );
+  };
   type EvidencePair = {
     o: UnmatchedHalf;
     i: UnmatchedHalf;
     rank: number;
-    why: string;
-    /** Closeness, computed once (the sort compares it O(n log n) times). */
+    /** The outflow's time (ms) and the closeness in time, computed once (the sort compares them O(n log n) times). */
+    t: number;
     dt: number;
-    gap: Decimal;
+    /** Closeness in amount, made when the sort first needs it (only for pairs equally close in time). */
+    gap: Decimal | undefined;
+  };
+  const gapOf = (p: EvidencePair) => {
+    p.gap ??= closeness(p.o, p.i).gap;
+    return p.gap;
   };
   const evidencePairs: EvidencePair[] = [];
   for (const o of outs) {
-    const list = insByAsset.get(o.leg.asset);
-    if (!list) continue;
+    const index = insByAsset.get(o.leg.asset);
+    if (!index) continue;
     const t = o.time.getTime();
-    for (const i of within(list, t - evidenceParams.windowMs, t + evidenceParams.windowMs)) {
-      if (!fits(o, i, evidenceParams) || unlinked(o, i)) continue;
-      const e = evidenceOf(o, i, ctx);
-      if (e) evidencePairs.push({ o, i, ...e, ...closeness(o, i) });
-    }
+    const ot = traitsOf(o);
+    if (!mayScan(o, ot)) continue;
+    const out: OutScan = { o, qo: approxOf(o), least: undefined };
+    scan(
+      index,
+      t - evidenceParams.windowMs,
+      t + evidenceParams.windowMs,
+      out.qo,
+      evidenceParams,
+      (i, qi, it) => {
+        if (!mayEvidence(o, ot, i, it)) return;
+        if (!fits(out, i, evidenceParams, qi) || unlinked(o, i)) return;
+        const e = evidenceOf(o, i, ctx, false);
+        if (e)
+          evidencePairs.push({ o, i, rank: e.rank, t, dt: Math.abs(i.time.getTime() - t), gap: undefined });
+      },
+    );
   }
   evidencePairs.sort(
     (a, b) =>
       a.rank - b.rank ||
-      a.o.time.getTime() - b.o.time.getTime() ||
+      a.t - b.t ||
       a.dt - b.dt ||
-      a.gap.cmp(b.gap) ||
+      gapOf(a).cmp(gapOf(b)) ||
       halfRef(a.i).localeCompare(halfRef(b.i)),
   );
   // Bridge pairs per half, so counting a half's open bridge candidates does not scan every pair.
   const bridgePairs = new Map<UnmatchedHalf, EvidencePair[]>();
   for (const p of evidencePairs) {
     if (p.rank !== 2) continue;
-    for (const h of [p.o, p.i]) bridgePairs.set(h, [...(bridgePairs.get(h) ?? []), p]);
+    push(bridgePairs, p.o, p);
+    push(bridgePairs, p.i, p);
   }
   const bridgeCount = (h: UnmatchedHalf) =>
     (bridgePairs.get(h) ?? []).filter((p) => !used.has(p.o) && !used.has(p.i)).length;
   for (const p of evidencePairs) {
     if (used.has(p.o) || used.has(p.i)) continue;
     if (p.rank === 2 && (bridgeCount(p.o) > 1 || bridgeCount(p.i) > 1)) continue;
-    pair(p.o, p.i, "evidence", p.why);
+    pair(p.o, p.i, "evidence", evidenceOf(p.o, p.i, ctx)!.why);
   }
 
   // 3. Amount and time alone: only a pair that is each side's one candidate, always for confirmation.
@@ -365,14 +532,15 @@ export const matchHalves = (
   const candIn = new Map<UnmatchedHalf, UnmatchedHalf[]>();
   for (const o of rest) {
     if (o.direction !== "out") continue;
-    const list = restIns.get(o.leg.asset);
-    if (!list) continue;
+    const index = restIns.get(o.leg.asset);
+    if (!index) continue;
     const t = o.time.getTime();
-    for (const i of within(list, t - amountParams.windowMs, t + amountParams.windowMs)) {
-      if (!fits(o, i, amountParams) || unlinked(o, i)) continue;
-      candOut.set(o, [...(candOut.get(o) ?? []), i]);
-      candIn.set(i, [...(candIn.get(i) ?? []), o]);
-    }
+    const out: OutScan = { o, qo: approxOf(o), least: undefined };
+    scan(index, t - amountParams.windowMs, t + amountParams.windowMs, out.qo, amountParams, (i, qi) => {
+      if (!fits(out, i, amountParams, qi) || unlinked(o, i)) return;
+      push(candOut, o, i);
+      push(candIn, i, o);
+    });
   }
   for (const [o, list] of candOut) {
     const i = list[0]!;

@@ -95,6 +95,8 @@ export const applyGenericRules = (
     kinds.add("self_transfer");
   };
   for (const list of byAsset.values()) {
+    // A pair needs an outflow and an inflow of the asset in two of the user's wallets.
+    if (list.length < 2) continue;
     const outs = list
       .filter((n) => n.signed.isNeg())
       .sort((a, b) => a.wallet.key.localeCompare(b.wallet.key));
@@ -167,7 +169,7 @@ const half = (direction: "in" | "out", n: Net, q: Decimal, tx: TxGroup): Unmatch
   direction,
   wallet: n.wallet,
   leg: scaleLeg(n.leg, q),
-  counterparty: [...n.counterparties][0] ?? null,
+  counterparty: n.counterparties.values().next().value ?? null,
   chain: tx.chain,
   txHash: tx.txHash,
   time: tx.time,

@@ -25,9 +25,13 @@ export type ParsedAmount = {
 export const parseAmount = (cell: string, where: string): ParsedAmount | undefined => {
   let s = cell.trim();
   if (s === "") return undefined;
-  const bad = (why: string): never => {
-    throw new UserInputError(`${where}: ${why}: '${cell}'`);
-  };
+  // Most cells are a plain decimal with an optional sign: read as the general path below would.
+  if (PLAIN.test(s)) {
+    const negative = s.charCodeAt(0) === 45; // "-"
+    const value = new Decimal(s.charCodeAt(0) === 45 || s.charCodeAt(0) === 43 ? s.slice(1) : s);
+    return { value: negative ? value.neg() : value, unit: undefined };
+  }
+  const bad = (why: string): never => badAmount(cell, where, why);
   let negative = false;
   if (s.startsWith("(") && s.endsWith(")")) {
     negative = true;
@@ -65,6 +69,13 @@ export const parseAmount = (cell: string, where: string): ParsedAmount | undefin
   if (!/^(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?$/.test(s)) bad("not a number");
   const value = new Decimal(s);
   return { value: negative ? value.neg() : value, unit };
+};
+
+/** A signed plain decimal without exponent: `12`, `-0.5`, `+3.25`, `.5`, `1.` (the fast path). */
+const PLAIN = /^[-+]?(\d+\.?\d*|\.\d+)$/;
+
+const badAmount = (cell: string, where: string, why: string): never => {
+  throw new UserInputError(`${where}: ${why}: '${cell}'`);
 };
 
 /** `parseAmount` as a plain non-negative decimal string (the sign dropped), or undefined when empty. */

@@ -36,6 +36,27 @@ const legOf = (a: Amount): Leg => ({
   symbol: a.asset,
 });
 
+/**
+ * A file's USD value for a leg: `total` as the file gives it; the unit price (`usd`) is made on
+ * first read only, since ledger rows take `total` as is (an exact division per row otherwise).
+ */
+class FileValue implements UnitPrice {
+  readonly total: Decimal;
+  readonly source: string;
+  readonly rank = -1;
+  readonly #quantity: Decimal;
+  #usd: Decimal | undefined;
+  constructor(total: Decimal, quantity: Decimal, source: string) {
+    this.total = total;
+    this.#quantity = quantity;
+    this.source = source;
+  }
+  get usd(): Decimal {
+    this.#usd ??= this.total.div(this.#quantity);
+    return this.#usd;
+  }
+}
+
 /** An exchange account as the matcher sees it: an "own" holder of lots named by its ledger wallet. */
 const accountWallet = (account: string): WalletInfo => ({
   id: -1,
@@ -88,23 +109,34 @@ export const loadImportedBooks = async (
   const classifications: TxClassification[] = [];
   const fileValues = new Map<Leg, UnitPrice>();
   const digest = createHash("sha256");
+  // The digest's input in pieces of many rows (the same bytes as one update per row, fewer calls).
+  let pending: string[] = [];
+  // Per account and per file: the chain name and the FMV source (rows share a handful).
+  const chains = new Map<string, string>();
+  const sources = new Map<string, string>();
+  const ONE = new Decimal(1);
+  const fileValue = (leg: Leg, usd: string | undefined, source: string) => {
+    if (leg.asset === "USD") fileValues.set(leg, { usd: ONE, total: leg.quantity, source, rank: -1 });
+    else if (usd !== undefined) fileValues.set(leg, new FileValue(new Decimal(usd), leg.quantity, source));
+  };
   for (const r of rows) {
-    digest.update(`${r.account}\u0000${r.externalId}\u0000${r.fingerprint}\n`);
+    pending.push(r.account, "\u0000", r.externalId, "\u0000", r.fingerprint, "\n");
+    if (pending.length >= 6000) {
+      digest.update(pending.join(""));
+      pending = [];
+    }
     const d = r.data as StoredData;
     const kind = r.kind as ImportKind;
-    const chain = `import:${r.account}`;
-    const source = `file:${path.basename(r.file)}`;
-    const fileValue = (leg: Leg, usd: string | undefined) => {
-      if (leg.asset === "USD")
-        fileValues.set(leg, { usd: new Decimal(1), total: leg.quantity, source, rank: -1 });
-      else if (usd !== undefined)
-        fileValues.set(leg, {
-          usd: new Decimal(usd).div(leg.quantity),
-          total: new Decimal(usd),
-          source,
-          rank: -1,
-        });
-    };
+    let chain = chains.get(r.account);
+    if (chain === undefined) {
+      chain = `import:${r.account}`;
+      chains.set(r.account, chain);
+    }
+    let source = sources.get(r.file);
+    if (source === undefined) {
+      source = `file:${path.basename(r.file)}`;
+      sources.set(r.file, source);
+    }
     const reviews: ReviewDraft[] = [];
     if (d.review) {
       const decision = decided?.get(`${chain}:${r.externalId}`)?.action.as;
@@ -152,8 +184,9 @@ export const loadImportedBooks = async (
     const outs = d.out ? [legOf(d.out)] : [];
     const ins = d.in ? [legOf(d.in)] : [];
     const fee = d.fee ? legOf(d.fee) : undefined;
-    for (const leg of [...outs, ...ins]) fileValue(leg, d.usdValue);
-    if (fee) fileValue(fee, d.feeUsd);
+    for (const leg of outs) fileValue(leg, d.usdValue, source);
+    for (const leg of ins) fileValue(leg, d.usdValue, source);
+    if (fee) fileValue(fee, d.feeUsd, source);
     const entry: Entry =
       kind === "fee"
         ? { kind: "fee", wallet: r.account, outs: [], ins: [], fee, subtype: d.subtype, note: d.note }
@@ -179,5 +212,6 @@ export const loadImportedBooks = async (
       unmatched: [],
     });
   }
+  digest.update(pending.join(""));
   return { halves, classifications, fileValues, fingerprint: digest.digest("hex") };
 };

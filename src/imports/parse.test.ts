@@ -375,7 +375,7 @@ describe("Kraken margin, rollover, settlement, adjustment and credit rows", () =
       '"invite bonus"',
     );
     expect(errorOf(() => read("k.csv", text))).toBe(
-      "k.csv:17: type: unknown type 'invite bonus' (known: deposit, withdrawal, trade, spend, receive, staking, dividend, reward, earn, transfer, margin, rollover, settled, adjustment, credit)",
+      "k.csv:17: type: unknown type 'invite bonus' (known: deposit, withdrawal, trade, spend, receive, sale, staking, dividend, reward, earn, transfer, margin, rollover, settled, adjustment, credit)",
     );
   });
 });
@@ -476,5 +476,110 @@ describe("detection", () => {
     expect(msg).toContain(
       "supported: coinbase (Coinbase transaction history CSV), coinbase-raw (Coinbase raw transaction report CSV), kraken (Kraken ledgers CSV)",
     );
+  });
+});
+
+describe("exchange types read from public parsers' evidence (staking moves, rebates, airdrops, delistings)", () => {
+  const KRAKEN_HEADER =
+    '"txid","refid","time","type","subtype","aclass","asset","wallet","amount","fee","balance"';
+  const kraken = (...rows: string[]) => read("k.csv", [KRAKEN_HEADER, ...rows].join("\n")).records;
+
+  it("sums a Kraken order filled from two wallets (spot and earn) instead of keeping one leg", () => {
+    const records = kraken(
+      '"L1","TSPLIT-A","2025-02-01 10:00:00","trade","","currency","XETH","spot / main",-29.86,0.0000,0',
+      '"L2","TSPLIT-A","2025-02-01 10:00:00","trade","","currency","XETH","earn / flexible",-1.55,0.0000,0',
+      '"L3","TSPLIT-A","2025-02-01 10:00:00","trade","","currency","ZUSD","spot / main",94000.00,150.40,94000',
+    );
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      id: "TSPLIT-A",
+      kind: "sell",
+      line: 2,
+      out: { asset: "ETH", quantity: "31.41" },
+      in: { asset: "USD", quantity: "94000" },
+      fee: { asset: "USD", quantity: "150.4" },
+      usdValue: "94000",
+      feeUsd: "150.4",
+    });
+    expect(records[0]!.note).toContain("lines 2, 3, 4");
+  });
+
+  it("refuses one side of a Kraken order in two assets", () => {
+    expect(
+      errorOf(() =>
+        kraken(
+          '"L1","TBAD","2025-02-01 10:00:00","trade","","currency","XETH","spot / main",-1,0,0',
+          '"L2","TBAD","2025-02-01 10:00:00","trade","","currency","XXBT","spot / main",-0.1,0,0',
+          '"L3","TBAD","2025-02-01 10:00:00","trade","","currency","ZUSD","spot / main",5000,0,0',
+        ),
+      ),
+    ).toMatch(/^k\.csv:2: refid: 'TBAD' has negative rows in ETH and BTC \(lines 2, 3\)/);
+  });
+
+  it("reads Kraken airdrops as income and asks about transfers it cannot place; internal moves are skipped", () => {
+    const records = kraken(
+      '"L1","R1","2025-01-22 11:39:14","earn","airdrop","currency","FLR","earn / flexible",151.5,0,151.5',
+      '"L2","R2","2025-01-23 00:00:00","earn","allocation","currency","XETH","earn / flexible",1,0,1',
+      '"L3","R3","2025-01-24 00:00:00","transfer","","currency","BCH","spot / main",0.25,0,0.25',
+      '"L4","R4","2025-01-25 00:00:00","transfer","delistingconversion","currency","BSV","spot / main",-2,0,0',
+      '"L5","R5","2025-01-26 00:00:00","transfer","spotfromfutures","currency","ETHW","spot / main",0.1,0,0.1',
+      '"L6","R6","2025-01-27 00:00:00","earn","somethingnew","currency","DOT","earn / flexible",3,0,3',
+      '"L7","A7","2025-01-28 00:00:00","sale","","currency","ZUSD","spot / main",-100,1.5,0',
+      '"L8","A7","2025-01-28 00:00:00","sale","","currency","SOL","spot / main",0.5,0,0.5',
+    );
+    expect(records.map((r) => [r.id, r.kind, r.subtype ?? "", r.review?.reason ?? ""])).toEqual([
+      ["L1", "income", "airdrop", ""],
+      ["L3", "review", "exchange_transfer", "exchange_transfer"],
+      ["L4", "review", "exchange_delisting", "exchange_delisting"],
+      ["L6", "review", "exchange_transfer", "exchange_transfer"],
+      ["A7", "buy", "instant_buy", ""],
+    ]);
+    expect(byId(records, "L1").in).toEqual({ asset: "FLR", quantity: "151.5" });
+    expect(byId(records, "L3").review!.message).toContain("airdrops and forks");
+    expect(byId(records, "L4")).toMatchObject({ out: { asset: "BSV", quantity: "2" } });
+    expect(byId(records, "L4").review!.message).toContain("Kraken converted a delisted coin: -2 BSV");
+    expect(byId(records, "L6").review!.message).toContain("Kraken earn 'somethingnew' of +3 DOT");
+    expect(byId(records, "A7")).toMatchObject({
+      out: { asset: "USD", quantity: "100" },
+      in: { asset: "SOL", quantity: "0.5" },
+    });
+  });
+
+  it("skips Coinbase's staking and ETH2 moves, reads rewards and books rebates as income with a review item", () => {
+    const text = [
+      "ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes",
+      "c1,2025-01-08 17:38:49 UTC,Retail Staking Transfer,SOL,0.124,USD,$133.07,$16.50,$16.50,$0.00,",
+      'c2,2025-01-09 00:00:00 UTC,Retail Eth2 Deprecation,ETH2,-0.5,USD,"$3,300.00","$1,650.00","$1,650.00",$0.00,',
+      'c3,2025-01-10 00:00:00 UTC,Reward Income,ETH2,0.001,USD,"$3,300.00",$3.30,$3.30,$0.00,',
+      "c4,2025-01-11 00:00:00 UTC,Subscription Rebates (24 Hours),USDC,1.25,USD,$1.00,$1.25,$1.25,$0.00,",
+      "c5,2025-01-12 00:00:00 UTC,Incentives Rewards Payout,USDC,5,USD,$1.00,$5.00,$5.00,$0.00,",
+    ].join("\n");
+    const { format, records } = read("cb.csv", text);
+    expect(format).toBe("coinbase");
+    expect(records.map((r) => [r.id, r.kind, r.subtype ?? "", r.review?.reason ?? ""])).toEqual([
+      ["c3", "income", "reward", ""],
+      ["c4", "income", "rebate", "exchange_rebate"],
+      ["c5", "income", "reward", ""],
+    ]);
+    expect(byId(records, "c3").in).toEqual({ asset: "ETH", quantity: "0.001" });
+    expect(byId(records, "c4")).toMatchObject({ in: { asset: "USDC", quantity: "1.25" }, usdValue: "1.25" });
+    expect(byId(records, "c4").review!.message).toContain(
+      "Coinbase 'Subscription Rebates (24 Hours)' booked as ordinary income",
+    );
+  });
+
+  it("skips Stake rows of Coinbase's raw report and books a Card rebate reward as income with a review item", () => {
+    const text = [
+      'Transaction ID,Transaction Type,Date & time,Asset Acquired,"Quantity Acquired (Bought, Received, etc)",Cost Basis (incl. fees and/or spread) (USD),Data Source,"Asset Disposed (Sold, Sent, etc)",Quantity Disposed,Proceeds (excl. fees and/or spread) (USD)',
+      "r1,Stake,2025-03-01T00:00:00Z,,,,,ETH,1,",
+      "r2,Card rebate reward,2025-03-02T00:00:00Z,XLM,12.5,3.75,Coinbase,,,",
+    ].join("\n");
+    const { records } = read("raw.csv", text);
+    expect(records.map((r) => [r.id, r.kind, r.subtype ?? ""])).toEqual([["r2", "income", "card_reward"]]);
+    expect(byId(records, "r2")).toMatchObject({
+      in: { asset: "XLM", quantity: "12.5" },
+      usdValue: "3.75",
+      review: { reason: "exchange_rebate" },
+    });
   });
 });

@@ -79,22 +79,32 @@ export type RowReader = {
   where: (column: string) => string;
 };
 
+/** A row of a table: its methods live on the prototype (no closures made per row). */
+class Row implements RowReader {
+  readonly line: number;
+  readonly cells: readonly string[];
+  readonly #file: string;
+  readonly #index: ReadonlyMap<string, number>;
+  constructor(file: string, index: ReadonlyMap<string, number>, line: number, cells: readonly string[]) {
+    this.#file = file;
+    this.#index = index;
+    this.line = line;
+    this.cells = cells;
+  }
+  get(column: string): string {
+    const i = this.#index.get(column.toLowerCase());
+    return i === undefined ? "" : (this.cells[i] ?? "").trim();
+  }
+  fail(column: string, problem: string): never {
+    throw new UserInputError(`${this.where(column)}: ${problem}`);
+  }
+  where(column: string): string {
+    return `${this.#file}:${this.line}: ${column}`;
+  }
+}
+
 /** Row readers for a table (column lookup is case-insensitive; a missing column reads as empty). */
 export const rowsOf = (table: CsvTable): RowReader[] => {
   const index = new Map(table.header.map((h, i) => [h.toLowerCase(), i]));
-  return table.rows.map((r) => {
-    const where = (column: string) => `${table.file}:${r.line}: ${column}`;
-    return {
-      line: r.line,
-      cells: r.cells,
-      get: (column) => {
-        const i = index.get(column.toLowerCase());
-        return i === undefined ? "" : (r.cells[i] ?? "").trim();
-      },
-      fail: (column, problem) => {
-        throw new UserInputError(`${where(column)}: ${problem}`);
-      },
-      where,
-    };
-  });
+  return table.rows.map((r) => new Row(table.file, index, r.line, r.cells));
 };

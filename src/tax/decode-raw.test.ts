@@ -12,6 +12,7 @@ import { pow10 } from "../ledger/decimal.ts";
 import { streamLedgerFile } from "../ledger/read.ts";
 import { LEDGER_COLUMNS } from "../ledger/types.ts";
 import { formatCsvRow } from "../utils/csv.ts";
+import { ledgerThreadScript, readLedgerOnThread } from "./parse-thread.ts";
 import { createRowPreparer, type PreparedRow, rescaleRow } from "./prepare.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "lotwise-raw-"));
@@ -35,6 +36,29 @@ const prepareFile = async (file: string, fast: boolean) => {
             return true;
           }
         : undefined,
+    });
+    p.checkLotReferences();
+    return { rows, scales };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+};
+
+/** The same through the reading thread (src/tax/parse-thread.ts): `prepareBatchRow`. */
+const prepareOnThread = async (file: string) => {
+  const rows: PreparedRow[] = [];
+  let scales = { q: 18, u: 2 };
+  const p = createRowPreparer("f.csv", (q, u) => {
+    for (const r of rows) rescaleRow(r, pow10(q - scales.q), pow10(u - scales.u));
+    scales = { q, u };
+  });
+  try {
+    await readLedgerOnThread(ledgerThreadScript()!, file, "f.csv", {
+      batch: (b, names) => {
+        for (let i = 0, g = 0; i < b.count; i++)
+          rows.push(p.prepareBatchRow(b, i, b.general[i] === 1 ? g++ : -1, names));
+      },
+      threadIds: p.threadIds,
     });
     p.checkLotReferences();
     return { rows, scales };
@@ -137,6 +161,8 @@ describe("prepareRaw() against prepare()", () => {
         const general = await prepareFile(file, false);
         const fast = await prepareFile(file, true);
         expect(fast).toEqual(general);
+        // A thread per run: a fifth of the runs also go through the reading thread.
+        if (n % 5 === 0) expect(await prepareOnThread(file)).toEqual(general);
         outcomes["error" in general ? "error" : "rows"]++;
       }),
       { numRuns: 400 },

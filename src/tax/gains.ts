@@ -13,6 +13,7 @@ import type { RawRecordHandler } from "../ledger/read.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { carryoverWorksheet, netScheduleD } from "./carryover.ts";
 import { createDateOf, isTimeZone } from "./dates.ts";
+import type { DecodedBatch, ThreadIds } from "./decoded-batch.ts";
 import { createGainsEngine, type EngineOutput, type GainsEngine, type GainsSink } from "./engine.ts";
 import {
   createRowPreparer,
@@ -229,11 +230,16 @@ export type GainsReport = {
 
 /**
  * Hands every ledger row, in file order, to `row` (or, for a plain record read as bytes, first to
- * `raw`, which answers `false` to have it sent to `row` decoded). It may be called twice.
+ * `raw`, which answers `false` to have it sent to `row` decoded). A feed reading on a thread
+ * (src/tax/parse-thread.ts) instead hands every row over in batches to `batch`, then what the
+ * thread found of the ids to `threadIds`. It may be called twice.
  */
 export type LedgerFeed = (handlers: {
   row: (row: LedgerRow) => void;
   raw: RawRecordHandler;
+  /** Every row of `batch`, in order; `names` is the thread's name list so far. */
+  batch: (batch: DecodedBatch, names: readonly string[]) => void;
+  threadIds: (ids: ThreadIds) => void;
 }) => Promise<void>;
 
 /**
@@ -293,6 +299,11 @@ export const computeGainsStream = async (
       take(p);
       return true;
     },
+    batch: (b, names) => {
+      for (let i = 0, g = 0; i < b.count; i++)
+        take(preparer.prepareBatchRow(b, i, b.general[i] === 1 ? g++ : -1, names, scratch));
+    },
+    threadIds: preparer.threadIds,
   });
   preparer.checkLotReferences();
   if (ordered) {
@@ -321,6 +332,11 @@ export const computeGainsStream = async (
       rows.push(p);
       return true;
     },
+    batch: (b, names) => {
+      for (let i = 0, g = 0; i < b.count; i++)
+        rows.push(again.prepareBatchRow(b, i, b.general[i] === 1 ? g++ : -1, names));
+    },
+    threadIds: again.threadIds,
   });
   again.checkLotReferences();
   rows.sort((a, b) => a.ms - b.ms || a.ns - b.ns || a.seq - b.seq);

@@ -28,6 +28,20 @@ import {
   type DecodedRaw,
   scaledCell,
 } from "./decode-raw.ts";
+import {
+  AMOUNT_SLOTS,
+  type DecodedBatch,
+  LOW_DIGITS,
+  NAME_FEE,
+  NAME_IN,
+  NAME_OUT,
+  NAME_SLOTS,
+  NAME_SUBTYPE,
+  NAME_TO,
+  NAME_WALLET,
+  ROW_TYPES,
+  type ThreadIds,
+} from "./decoded-batch.ts";
 import { createIdIndex } from "./id-index.ts";
 
 /** A row ready for the engine. Cash (`USD`) legs are dropped: `outAsset` etc. are digital assets. */
@@ -76,6 +90,22 @@ export type RowPreparer = {
    * uses each row at once and keeps none).
    */
   prepareRaw: (raw: RawLedgerRecord, into?: PreparedRow) => PreparedRow | undefined;
+  /**
+   * `prepare` of row `i` of a batch from a reading thread (src/tax/parse-thread.ts), whose ids the
+   * thread checked; `g` is the row's index in `batch.rows` when it takes the general path, and
+   * `names` the thread's name list. With `into`, a decoded row fills that object (as
+   * `prepareRaw`). A preparer given one batch row takes only batch rows from then on.
+   * @throws UserInputError as `prepare`.
+   */
+  prepareBatchRow: (
+    batch: DecodedBatch,
+    i: number,
+    g: number,
+    names: readonly string[],
+    into?: PreparedRow,
+  ) => PreparedRow;
+  /** What the reading thread found of the ids once it read the last row (batch rows only). */
+  threadIds: (ids: ThreadIds) => void;
   /** Whether `id` belongs to a lot-creating row prepared so far. */
   isKnownLot: (id: string) => boolean;
   /**
@@ -126,6 +156,12 @@ const amountOf = (d: DecodedRaw, slot: number, raw: RawLedgerRecord, col: number
   return f === scale ? BigInt(m) : BigInt(m) * pow10(scale - f);
 };
 
+/** Name `slot` of a decoded batch (`undefined` for an empty cell). */
+const nameAt = (b: DecodedBatch, names: readonly string[], slot: number): string | undefined => {
+  const k = b.names[slot]!;
+  return k < 0 ? undefined : names[k];
+};
+
 /**
  * @param onRescale - called before the scales grow, with the new scales, so the caller can scale
  * what it holds (prepared rows, engine state) by the same powers of ten.
@@ -142,11 +178,20 @@ export const createRowPreparer = (
   const lotsRows: { line: number; lots: { lotId: string }[] }[] = [];
   const holder: { instant?: Instant } = {};
 
-  const prepare = (r: LedgerRow): PreparedRow => {
+  /** Set once a batch row came: the reading thread keeps the ids (see `ThreadIds`). */
+  let threaded = false;
+  /** Lot ids of `lots` cells known as lots (threaded: from the thread). */
+  const knownLots = new Set<string>();
+  let badReference: ThreadIds["badReference"];
+
+  /** `threadEarlier`: the thread's answer for the id (threaded only; 0: not seen before). */
+  const prepareRow = (r: LedgerRow, threadEarlier?: number): PreparedRow => {
     const line = r.line ?? seq + 2;
     const problem = checkLedgerRow(r, holder);
     if (problem) throw ledgerError(source, line, problem.column, problem.message);
-    const earlier = lineOfId.add(r.id, CREATES_LOT.has(r.type) ? -line : line);
+    const earlier = threaded
+      ? threadEarlier || undefined
+      : lineOfId.add(r.id, CREATES_LOT.has(r.type) ? -line : line);
     if (earlier !== undefined) {
       throw ledgerError(source, line, "id", `duplicate id "${r.id}" (first on line ${Math.abs(earlier)})`);
     }
@@ -167,7 +212,7 @@ export const createRowPreparer = (
       usdScale = u;
     }
     const lots = selections?.map((s) => ({ lotId: s.lotId, quantity: toScaled(s.quantity, quantityScale) }));
-    if (lots) lotsRows.push({ line, lots });
+    if (lots && !threaded) lotsRows.push({ line, lots });
 
     const outAsset = digital(r.outAsset);
     const inAsset = digital(r.inAsset);
@@ -194,10 +239,16 @@ export const createRowPreparer = (
     };
   };
 
+  const prepare = (r: LedgerRow): PreparedRow => {
+    if (threaded) throw new Error("a row preparer that took batch rows takes nothing else");
+    return prepareRow(r);
+  };
+
   const decoder = createRawDecoder();
   let columnsOf: readonly unknown[] | undefined;
   let columns: ColumnIndex | undefined;
   const prepareRaw = (raw: RawLedgerRecord, into?: PreparedRow): PreparedRow | undefined => {
+    if (threaded) throw new Error("a row preparer that took batch rows takes nothing else");
     if (raw.fields !== columnsOf) {
       columnsOf = raw.fields;
       columns = columnIndexOf(raw.fields);
@@ -243,17 +294,97 @@ export const createRowPreparer = (
     return r;
   };
 
+  let idsOf: Uint8Array | undefined;
+  let ids: Buffer = Buffer.alloc(0);
+  /** Amount `k` of a decoded batch in units of 10^-scale. */
+  const decodedAmount = (b: DecodedBatch, k: number, scale: number): bigint => {
+    const high = b.high[k]!;
+    let m: bigint;
+    if (b.wide[k] === 1) m = BigInt(high) * pow10(LOW_DIGITS) + BigInt(b.low[k]!);
+    else if (high === 0) return 0n;
+    else m = BigInt(high);
+    const f = b.fraction[k]!;
+    return f === scale ? m : m * pow10(scale - f);
+  };
+  const prepareBatchRow = (
+    b: DecodedBatch,
+    i: number,
+    g: number,
+    names: readonly string[],
+    into?: PreparedRow,
+  ): PreparedRow => {
+    if (!threaded) {
+      if (seq > 0) throw new Error("a row preparer that took other rows takes no batch rows");
+      threaded = true;
+    }
+    if (b.general[i] === 1) {
+      const known = b.known[g];
+      if (known !== undefined) for (const id of known) knownLots.add(id);
+      return prepareRow(b.rows[g]!, b.earlier[i]!);
+    }
+    if (b.idBytes !== idsOf) {
+      idsOf = b.idBytes;
+      ids = Buffer.from(b.idBytes.buffer, b.idBytes.byteOffset, b.idBytes.byteLength);
+    }
+    const line = b.line[i]!;
+    const id = ids.toString("latin1", i === 0 ? 0 : b.idEnd[i - 1]!, b.idEnd[i]!);
+    const type = ROW_TYPES[b.type[i]!]!;
+    const earlier = b.earlier[i]!;
+    if (earlier !== 0)
+      throw ledgerError(source, line, "id", `duplicate id "${id}" (first on line ${Math.abs(earlier)})`);
+    const a = i * AMOUNT_SLOTS;
+    const fr = b.fraction;
+    const q = Math.max(quantityScale, fr[a + AMOUNT_OUT]!, fr[a + AMOUNT_IN]!, fr[a + AMOUNT_FEE]!);
+    const u = Math.max(usdScale, fr[a + AMOUNT_USD]!, fr[a + AMOUNT_FEE_USD]!);
+    if (q > quantityScale || u > usdScale) {
+      onRescale(q, u);
+      quantityScale = q;
+      usdScale = u;
+    }
+    const n = i * NAME_SLOTS;
+    const outAsset = digital(nameAt(b, names, n + NAME_OUT));
+    const inAsset = digital(nameAt(b, names, n + NAME_IN));
+    const feeAsset = digital(nameAt(b, names, n + NAME_FEE));
+    const r: PreparedRow = into ?? emptyPreparedRow();
+    r.seq = seq++;
+    r.line = line;
+    r.id = id;
+    r.ms = b.ms[i]!;
+    r.ns = b.ns[i]!;
+    r.type = type;
+    r.wallet = nameAt(b, names, n + NAME_WALLET)!;
+    r.outAsset = outAsset;
+    r.outQuantity = outAsset === undefined ? 0n : decodedAmount(b, a + AMOUNT_OUT, quantityScale);
+    r.inAsset = inAsset;
+    r.inQuantity = inAsset === undefined ? 0n : decodedAmount(b, a + AMOUNT_IN, quantityScale);
+    r.usd = decodedAmount(b, a + AMOUNT_USD, usdScale);
+    r.feeAsset = feeAsset;
+    r.feeQuantity = feeAsset === undefined ? 0n : decodedAmount(b, a + AMOUNT_FEE, quantityScale);
+    r.feeUsd = decodedAmount(b, a + AMOUNT_FEE_USD, usdScale);
+    r.toWallet = nameAt(b, names, n + NAME_TO);
+    r.lots = undefined;
+    r.subtype = nameAt(b, names, n + NAME_SUBTYPE) ?? "";
+    return r;
+  };
+
   return {
     prepare,
     prepareRaw,
+    prepareBatchRow,
+    threadIds: (ids) => {
+      for (const id of ids.knownAtEnd) knownLots.add(id);
+      badReference = ids.badReference;
+    },
     get quantityScale() {
       return quantityScale;
     },
     get usdScale() {
       return usdScale;
     },
-    isKnownLot: (id) => (lineOfId.get(id) ?? 0) < 0,
+    isKnownLot: (id) => (threaded ? knownLots.has(id) : (lineOfId.get(id) ?? 0) < 0),
     checkLotReferences: () => {
+      if (badReference !== undefined)
+        throw ledgerError(source, badReference.line, "lots", `no lot "${badReference.lotId}" in the ledger`);
       for (const { line, lots } of lotsRows) {
         for (const s of lots) {
           const l = lineOfId.get(s.lotId);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
@@ -8,6 +8,7 @@ import { UserInputError } from "../../errors.ts";
 import { type RawLedgerRecord, streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
 import { isTimeZone } from "../../tax/dates.ts";
+import { decodedId, TYPE_CODE } from "../../tax/decoded-batch.ts";
 import { createFeeCombiner } from "../../tax/fee-combine.ts";
 import {
   encodeForm8949Line,
@@ -22,6 +23,7 @@ import {
 } from "../../tax/format.ts";
 import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
 import { formatCents, parseUsdCents } from "../../tax/money.ts";
+import { ledgerThreadScript, readLedgerOnThread } from "../../tax/parse-thread.ts";
 import {
   FILING_STATUSES,
   type FilingStatus,
@@ -255,6 +257,23 @@ const allLedgerErrors = async (file: string, error: unknown): Promise<never> => 
   throw error;
 };
 
+/**
+ * Files from this size on are read on a worker thread (src/tax/parse-thread.ts); below, starting
+ * the thread (tens of milliseconds) costs more than the overlap saves.
+ */
+const THREAD_MIN_BYTES = 4 << 20;
+
+/** The size of `file` in bytes, 0 when it cannot be read (the reader then says why). */
+const fileBytes = (file: string): number => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
+
+const FEE_TYPE = TYPE_CODE.get("fee");
+
 /** Where a run without carryover flags starts: every earlier year of the ledger is computed. */
 const FIRST_YEAR = 1900;
 
@@ -357,38 +376,59 @@ export const register: RegisterCommand = (program, runtime) => {
         if (raw.buf.toString("utf8", raw.starts[t]!, raw.ends[t]!) === "fee")
           feeRowIds.add(raw.buf.toString("utf8", raw.starts[id]!, raw.ends[id]!));
       };
+      // A large file is read on a worker thread while this one runs the engine (2 cores).
+      const thread =
+        ledger !== undefined && fileBytes(ledger) >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
       const feed: LedgerFeed =
-        ledger !== undefined
+        ledger !== undefined && thread !== undefined
           ? (h) => {
               ledgerRows = 0;
-              return streamLedgerFile(
-                ledger,
-                (row) => {
-                  ledgerRows++;
+              return readLedgerOnThread(thread, ledger, ledger, {
+                batch: (batch, names) => {
+                  ledgerRows += batch.count;
+                  // Before the engine applies them: their Form 8949 rows come out during `h.batch`.
+                  if (flags.combineFees) {
+                    for (let i = 0, g = 0; i < batch.count; i++) {
+                      if (batch.general[i] === 1) noteRow(batch.rows[g++]!);
+                      else if (batch.type[i] === FEE_TYPE) feeRowIds.add(decodedId(batch, i));
+                    }
+                  }
+                  h.batch(batch, names);
+                },
+                threadIds: h.threadIds,
+              }).catch((e) => allLedgerErrors(ledger, e));
+            }
+          : ledger !== undefined
+            ? (h) => {
+                ledgerRows = 0;
+                return streamLedgerFile(
+                  ledger,
+                  (row) => {
+                    ledgerRows++;
+                    noteRow(row);
+                    h.row(row);
+                  },
+                  {
+                    onRaw: (raw) => {
+                      // Before the engine applies it: its Form 8949 rows come out during `h.raw`.
+                      noteRaw(raw);
+                      const taken = h.raw(raw);
+                      if (taken) ledgerRows++;
+                      return taken;
+                    },
+                  },
+                ).catch((e) => allLedgerErrors(ledger, e));
+              }
+            : async (h) => {
+                const stored = await loadStoredLedger({ command, runtime });
+                notes = stored.notes;
+                storedRows = stored.rows;
+                ledgerRows = stored.rows.length;
+                for (const row of stored.rows) {
                   noteRow(row);
                   h.row(row);
-                },
-                {
-                  onRaw: (raw) => {
-                    // Before the engine applies it: its Form 8949 rows come out during `h.raw`.
-                    noteRaw(raw);
-                    const taken = h.raw(raw);
-                    if (taken) ledgerRows++;
-                    return taken;
-                  },
-                },
-              ).catch((e) => allLedgerErrors(ledger, e));
-            }
-          : async (h) => {
-              const stored = await loadStoredLedger({ command, runtime });
-              notes = stored.notes;
-              storedRows = stored.rows;
-              ledgerRows = stored.rows.length;
-              for (const row of stored.rows) {
-                noteRow(row);
-                h.row(row);
-              }
-            };
+                }
+              };
       // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
       const routing = await formsRoutingFor({
         command,

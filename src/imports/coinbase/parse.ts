@@ -14,6 +14,7 @@ import {
 import { hasColumns, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { ImportFormat, ImportKind, ImportRecord } from "../types.ts";
+import { coinbaseAsset, REBATE_TYPES, rebateReview } from "./rebates.ts";
 
 /**
  * Coinbase "Transaction history" CSV (Reports → Generate report → CSV). A few preamble lines
@@ -39,11 +40,19 @@ const TYPES: Record<string, ImportKind | "skip"> = {
   "coinbase earn": "income",
   "inflation reward": "income",
   "interest income": "income",
-  // Moves between Coinbase and its own Pro/Exchange books: no change of the account's holdings.
+  "reward income": "income",
+  "incentives rewards payout": "income",
+  ...Object.fromEntries(Object.keys(REBATE_TYPES).map((t) => [t, "income" as const])),
+  // Moves between Coinbase and its own Pro/Exchange books, its staking book and its portfolios,
+  // and ETH2 turned back into ETH: no change of the account's holdings.
   "pro deposit": "skip",
   "pro withdrawal": "skip",
   "exchange deposit": "skip",
   "exchange withdrawal": "skip",
+  "retail staking transfer": "skip",
+  "retail unstaking transfer": "skip",
+  "retail eth2 deprecation": "skip",
+  "portfolio transfer": "skip",
 };
 
 const SUBTYPES: Record<string, string> = {
@@ -53,6 +62,9 @@ const SUBTYPES: Record<string, string> = {
   "coinbase earn": "reward",
   "inflation reward": "staking",
   "interest income": "interest",
+  "reward income": "reward",
+  "incentives rewards payout": "reward",
+  ...REBATE_TYPES,
   convert: "convert",
   "advanced trade buy": "advanced_trade",
   "advanced trade sell": "advanced_trade",
@@ -82,7 +94,7 @@ export const coinbase: ImportFormat = {
             .join(", ")})`,
         );
       if (type === "skip") continue;
-      const asset = r.get("Asset");
+      const asset = coinbaseAsset(r.get("Asset"));
       if (!asset) r.fail("Asset", "empty");
       const currency = r.get(priceCurrencyColumn) || "USD";
       if (!isUsd(currency))
@@ -155,7 +167,12 @@ export const coinbase: ImportFormat = {
           break;
         }
         case "income":
-          out.push({ ...base, in: amountOf(asset, qty), usdValue: subtotal });
+          out.push({
+            ...base,
+            in: amountOf(asset, qty),
+            usdValue: subtotal,
+            ...(REBATE_TYPES[typeText.toLowerCase()] ? { review: rebateReview(typeText) } : {}),
+          });
           break;
         case "withdrawal":
         case "deposit":

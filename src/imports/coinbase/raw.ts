@@ -4,6 +4,7 @@ import { amountOf, assetCode, isUsd, signed } from "../common.ts";
 import { hasColumns, type RowReader, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { Amount, CsvTable, ImportFormat, ImportKind, ImportRecord } from "../types.ts";
+import { coinbaseAsset, REBATE_TYPES, rebateReview } from "./rebates.ts";
 
 /**
  * Coinbase "Raw transaction report" CSV (Taxes → Documents → Custom reports → Raw transaction
@@ -59,7 +60,13 @@ const TYPES: Record<string, Rule> = {
   interest: { kind: "income", subtype: "interest" },
   airdrop: { kind: "income", subtype: "airdrop" },
   fork: { kind: "income", subtype: "fork" },
+  ...Object.fromEntries(
+    Object.entries(REBATE_TYPES).map(([t, subtype]) => [t, { kind: "income" as const, subtype }]),
+  ),
   spend: { kind: "spend" },
+  // Coins moved into or out of Coinbase's staking: still the account's, nothing to book.
+  stake: { kind: "skip" },
+  unstake: { kind: "skip" },
 };
 
 const COLUMNS = {
@@ -138,6 +145,7 @@ export const coinbaseRaw: ImportFormat = {
         return s!;
       };
       let kind = rule!.kind;
+      if (kind === "skip") continue;
       if (kind === "side-trade" || kind === "side-transfer") {
         if (acq && disp)
           r.fail(
@@ -200,6 +208,7 @@ export const coinbaseRaw: ImportFormat = {
             kind: "income",
             in: got,
             usdValue: basisKnown && cost && cost !== "0" ? cost : undefined,
+            ...(REBATE_TYPES[typeText.toLowerCase()] ? { review: rebateReview(typeText) } : {}),
           });
           break;
         }
@@ -244,7 +253,7 @@ const side = (r: RowReader, assetColumn: string, qtyColumn: string): Amount | un
   if (!asset) r.fail(assetColumn, `empty, but ${qtyColumn} is ${r.get(qtyColumn)}`);
   if (q === undefined || q.isZero())
     r.fail(qtyColumn, `${q === undefined ? "empty" : "zero"}, but ${assetColumn} is ${asset}`);
-  return amountOf(assetCode(asset), q)!;
+  return amountOf(assetCode(coinbaseAsset(asset)), q)!;
 };
 
 /** A USD cell to 15 significant digits (what the exporter's double holds), absolute, or undefined. */

@@ -9,14 +9,33 @@ import type { ImportFormat, ImportRecord } from "../types.ts";
  * `"txid","refid","time","type","subtype","aclass","asset","wallet","amount","fee","balance"`
  * (older exports have no `wallet`). A trade is two rows sharing a `refid` (one negative, one
  * positive amount; the fee on either, usually the quote currency); so is an instant buy
- * (`spend` + `receive`). `amount` is signed; `fee` is paid on top (balance = before + amount − fee).
+ * (`spend` + `receive`); an order filled from several wallets has one row per wallet and side,
+ * summed. `amount` is signed; `fee` is paid on top (balance = before + amount − fee).
  * Times are UTC. Kraken writes its own asset codes: `XXBT`, `XETH`, `ZUSD`, staked `ETH2.S`, `DOT.S`.
  * A row with an empty `txid` is Kraken's pending duplicate of a deposit or withdrawal: skipped.
  */
-const PAIRED = new Set(["trade", "spend", "receive"]);
+/** Types whose rows pair by refid into one trade (`sale`: Kraken's label for app buys, a `spend`/`receive` pair). */
+const PAIRED = new Set(["trade", "spend", "receive", "sale"]);
 const INCOME = new Set(["staking", "dividend", "reward"]);
-/** Moves between Kraken's own books (spot ↔ staking, earn allocations): holdings unchanged. */
-const INTERNAL = new Set(["transfer", "earn"]);
+/**
+ * `transfer` and `earn` subtypes that move coins between Kraken's own books (spot ↔ staking,
+ * spot ↔ futures wallet, earn allocations and migrations): holdings unchanged, nothing to book.
+ * Kraken also writes `transfer` with no subtype for credits of airdrops and forks and for moves
+ * to or from its OTC desk, and `transfer`/`delistingconversion` when it converts a delisted coin:
+ * those, and any subtype not listed here, are `review` rows (never skipped unseen).
+ */
+const INTERNAL_SUBTYPES = new Set([
+  "spottostaking",
+  "stakingfromspot",
+  "stakingtospot",
+  "spotfromstaking",
+  "spottofutures",
+  "spotfromfutures",
+  "allocation",
+  "deallocation",
+  "autoallocation",
+  "migration",
+]);
 /**
  * Rows of a margin position and balance corrections, read as a careful filer would:
  * - `rollover` (the position's periodic fee) and the fee of a `margin` row (opening or closing
@@ -33,7 +52,7 @@ const INTERNAL = new Set(["transfer", "earn"]);
 const MARGIN = new Set(["margin", "rollover"]);
 const GROUPED = new Set(["settled", "adjustment"]);
 const KNOWN =
-  "deposit, withdrawal, trade, spend, receive, staking, dividend, reward, earn, transfer, margin, rollover, settled, adjustment, credit";
+  "deposit, withdrawal, trade, spend, receive, sale, staking, dividend, reward, earn, transfer, margin, rollover, settled, adjustment, credit";
 
 /** Kraken asset code → ledger asset (`XXBT` → `BTC`, `ZUSD` → `USD`, `ETH2.S` → `ETH`). */
 export const krakenAsset = (code: string): string => {
@@ -75,40 +94,58 @@ export const kraken: ImportFormat = {
       groups.set(key, g);
     }
     const done = new Set<string>();
-    /** A trade-like record from a refid's two rows (one negative, one positive amount). */
+    /**
+     * A trade-like record from a refid's rows: one negative and one positive amount, or, for an
+     * order filled from several of Kraken's wallets (spot and earn), one row per wallet and side:
+     * the rows of a side must hold one asset and are summed (taking only one of them would
+     * understate the disposal). Fees, on any row, must be in one asset and are summed too.
+     */
     const pairRecord = (r: RowReader, ref: string, g: RowReader[], time: Date): ImportRecord => {
       const outs = g.filter((x) => required(x, "amount").isNeg());
       const ins = g.filter((x) => required(x, "amount").gt(0));
-      if (outs.length !== 1 || ins.length !== 1)
+      if (outs.length === 0 || ins.length === 0 || outs.length + ins.length !== g.length)
         r.fail(
           "refid",
           `'${ref}' has ${g.length} row(s) (lines ${g.map((x) => x.line).join(", ")}); a trade needs one negative and one positive amount`,
         );
-      const o = outs[0]!;
-      const i = ins[0]!;
-      const oAsset = krakenAsset(o.get("asset"));
-      const iAsset = krakenAsset(i.get("asset"));
-      const oFee = signed(o, "fee") ?? new Decimal(0);
-      const iFee = signed(i, "fee") ?? new Decimal(0);
-      if (!oFee.isZero() && !iFee.isZero())
-        r.fail("fee", `refid '${ref}' has a fee on both rows (lines ${o.line}, ${i.line})`);
-      const feeRow = oFee.isZero() ? i : o;
-      const feeQ = oFee.isZero() ? iFee : oFee;
-      const oQ = required(o, "amount").abs();
-      const iQ = required(i, "amount");
+      const sideAsset = (side: RowReader[], what: string) => {
+        const assets = [...new Set(side.map((x) => krakenAsset(x.get("asset"))))];
+        if (assets.length !== 1)
+          r.fail(
+            "refid",
+            `'${ref}' has ${what} rows in ${assets.join(" and ")} (lines ${side.map((x) => x.line).join(", ")}); the rows of one side of a trade must hold one asset`,
+          );
+        return assets[0]!;
+      };
+      const oAsset = sideAsset(outs, "negative");
+      const iAsset = sideAsset(ins, "positive");
+      const sum = (side: RowReader[], f: (x: RowReader) => Decimal) =>
+        side.reduce((acc, x) => acc.add(f(x)), new Decimal(0));
+      const feeRows = g.filter((x) => !(signed(x, "fee") ?? new Decimal(0)).isZero());
+      const feeAssets = [...new Set(feeRows.map((x) => krakenAsset(x.get("asset"))))];
+      if (feeAssets.length > 1)
+        r.fail(
+          "fee",
+          `refid '${ref}' has fees in ${feeAssets.join(" and ")} (lines ${feeRows.map((x) => x.line).join(", ")})`,
+        );
+      const feeAsset = feeAssets[0];
+      const feeQ = sum(feeRows, (x) => signed(x, "fee")!);
+      const oQ = sum(outs, (x) => required(x, "amount")).abs();
+      const iQ = sum(ins, (x) => required(x, "amount"));
       const rec: ImportRecord = {
-        line: Math.min(o.line, i.line),
+        line: Math.min(...g.map((x) => x.line)),
         id: ref,
         time,
         kind: oAsset === "USD" ? "buy" : iAsset === "USD" ? "sell" : "trade",
         out: amountOf(oAsset, oQ),
         in: amountOf(iAsset, iQ),
-        fee: amountOf(krakenAsset(feeRow.get("asset")), feeQ),
+        fee: feeAsset === undefined ? undefined : amountOf(feeAsset, feeQ),
       };
+      if (g.length > 2)
+        rec.note = `Kraken order filled from ${g.length} ledger rows (lines ${g.map((x) => x.line).join(", ")}), summed`;
       if (oAsset === "USD") rec.usdValue = plain(oQ);
       if (iAsset === "USD") rec.usdValue = plain(iQ);
-      if (feeQ && !feeQ.isZero() && krakenAsset(feeRow.get("asset")) === "USD")
-        rec.feeUsd = plain(feeQ.abs());
+      if (feeAsset === "USD" && !feeQ.isZero()) rec.feeUsd = plain(feeQ.abs());
       return rec;
     };
     /** Whether a refid's rows are one negative and one positive amount with at most one fee. */
@@ -266,7 +303,45 @@ export const kraken: ImportFormat = {
         });
         continue;
       }
-      if (INTERNAL.has(type)) continue;
+      if ((type === "earn" || type === "transfer") && subtype === "airdrop" && amount.gt(0)) {
+        // Kraken's own label (e.g. the Flare distribution to XRP holders): income when received.
+        out.push({
+          ...base,
+          kind: "income",
+          in: amountOf(asset, amount),
+          fee: feeAmount,
+          subtype: "airdrop",
+        });
+        continue;
+      }
+      if (type === "earn" || type === "transfer") {
+        if (INTERNAL_SUBTYPES.has(subtype)) continue;
+        const headline =
+          subtype === "delistingconversion"
+            ? `Kraken converted a delisted coin: ${figure}`
+            : subtype === ""
+              ? `Kraken ${type} of ${figure} with no subtype`
+              : `Kraken ${type} '${subtype}' of ${figure}`;
+        const rest =
+          subtype === "delistingconversion"
+            ? ". Its other side has another refid, often days apart: lotwise does not guess the pair and books none of it. Record the conversion (a disposal of the delisted coin for what Kraken credited) in your records."
+            : subtype === "" && type === "transfer"
+              ? amount.gt(0)
+                ? ". Kraken writes this for credits of airdrops and forks (income when received) and for funds from its OTC desk: lotwise does not guess which and books none of it."
+                : ". Kraken writes this when it removes a delisted coin and for funds sent to its OTC desk: lotwise does not guess which and books none of it."
+              : ": a subtype lotwise does not know; it books none of it.";
+        push(
+          amount.isZero()
+            ? undefined
+            : reviewRecord(
+                subtype === "delistingconversion" ? "exchange_delisting" : "exchange_transfer",
+                headline,
+                rest,
+              ),
+          feeRecord(`${type} fee`, "fee"),
+        );
+        continue;
+      }
       r.fail("type", `unknown type '${r.get("type")}' (known: ${KNOWN})`);
     }
     return out;

@@ -15,6 +15,8 @@ export const uniswapV2Decoder: Decoder = {
   protocol: "uniswap-v2",
   addresses: (chain, ctx) => [...(ROUTERS[chain] ?? []), ...(ctx.contracts?.[chain]?.uniswapV2Routers ?? [])],
   decode: (tx, ctx) => {
+    // Every case below needs a pair's `Sync` (most transactions have none: nothing to build).
+    if (!tx.logs.some((l) => l.topics[0] === SYNC_TOPIC)) return undefined;
     const pairsWithSync = new Set(
       tx.logs.filter((l) => l.topics[0] === SYNC_TOPIC).map((l) => l.address.toLowerCase()),
     );

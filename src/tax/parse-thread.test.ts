@@ -1,0 +1,173 @@
+/**
+ * `lotwise gains --ledger` reading on a worker thread (src/tax/parse-thread.ts) must give exactly
+ * what reading on the engine's thread gives: the same Form 8949 rows, gifts and summaries, or the
+ * same error, on ledgers of several batches with rows of both paths (decoded by the thread, and
+ * general: `lots` cells, quoted cells, amounts of more than 30 digits).
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { streamLedgerFile } from "../ledger/read.ts";
+import { computeGainsStream, type LedgerFeed } from "./gains.ts";
+import { ledgerThreadScript, readLedgerOnThread } from "./parse-thread.ts";
+import type { Form8949Row, GainsOptions, GiftRow, Method, Scope } from "./types.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "lotwise-parse-thread-"));
+const HEADER =
+  "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype,tx,note";
+
+/** The engine's own thread: the byte fast path with the general path behind it (as the CLI). */
+const fileFeed =
+  (file: string): LedgerFeed =>
+  (h) =>
+    streamLedgerFile(file, h.row, { source: "l.csv", onRaw: h.raw });
+
+const threadFeed =
+  (file: string): LedgerFeed =>
+  (h) =>
+    readLedgerOnThread(ledgerThreadScript()!, file, "l.csv", { batch: h.batch, threadIds: h.threadIds });
+
+const run = async (feed: LedgerFeed, options: GainsOptions) => {
+  const got: { form8949: [number, Form8949Row][]; gifts: [number, GiftRow][]; resets: number } = {
+    form8949: [],
+    gifts: [],
+    resets: 0,
+  };
+  try {
+    const report = await computeGainsStream(feed, options, {
+      form8949: (y, r) => got.form8949.push([y, r]),
+      gift: (y, g) => got.gifts.push([y, g]),
+      reset: () => {
+        got.form8949 = [];
+        got.gifts = [];
+        got.resets++;
+      },
+    });
+    return { ...got, report };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+};
+
+/**
+ * `n` rows over 2024–2025 in two wallets: buys, sells, swaps, transfers, gifts and fees, every
+ * 7th disposal naming its lots (specific identification), some quoted or very long cells.
+ */
+const ledger = (n: number, edit: (lines: string[]) => void = () => {}): string => {
+  const lines = [HEADER];
+  const wallets = ["coinbase:main", "ethereum:0xab"];
+  const lots: { id: string; wallet: string; left: number }[] = [];
+  const t0 = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < n; i++) {
+    const time = new Date(t0 + i * 60_000 * 37).toISOString();
+    const w = wallets[i % 2]!;
+    const held = lots.filter((l) => l.wallet === w && l.left >= 2);
+    const k = i % 10;
+    if (held.length === 0 || k < 4) {
+      const q = k === 1 ? "1.123456789012345678" : k === 2 ? "2" : "3.5";
+      const usd = k === 3 ? "123456789012345678901234567890.5" : `${1000 + (i % 97)}.25`;
+      lines.push(`b${i},${time},buy,${w},,,ETH,${q},${usd},USD,,1.5,,,,,`);
+      lots.push({ id: `b${i}`, wallet: w, left: Number(q) });
+    } else if (k === 4 && i % 7 === 4) {
+      const lot = held[0]!;
+      lot.left -= 1;
+      lines.push(`s${i},${time},sell,${w},ETH,1,,,${2000 + (i % 13)},,,,,${lot.id}:1,,,`);
+    } else if (k === 4 || k === 5) {
+      lines.push(`s${i},${time},sell,${w},ETH,0.75,,,${1500 + (i % 31)}.5,ETH,0.01,20,,,,,`);
+      for (const l of held) l.left = 0;
+    } else if (k === 6) {
+      lines.push(`t${i},${time},transfer,${w},ETH,0.5,,,,ETH,0.001,2,${wallets[(i + 1) % 2]},,,,`);
+    } else if (k === 7) {
+      lines.push(`w${i},${time},swap,${w},ETH,0.25,BTC,0.01,600,,,,,,,,"a ""quoted"" note"`);
+    } else if (k === 8) {
+      lines.push(`g${i},${time},gift,${w},ETH,0.1,,,,,,,,,,,`);
+    } else {
+      lines.push(`f${i},${time},fee,${w},,,,,,ETH,0.002,4,,,,,`);
+    }
+  }
+  edit(lines);
+  const file = path.join(dir, `l${Math.random().toString(36).slice(2)}.csv`);
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+};
+
+const both = async (file: string, options: GainsOptions) => {
+  const here = await run(fileFeed(file), options);
+  const thread = await run(threadFeed(file), options);
+  expect(thread).toEqual(here);
+  return here;
+};
+
+describe("gains read on a thread", () => {
+  const base: GainsOptions = { fromYear: 2024, toYear: 2025, source: "l.csv" };
+
+  test("every method and scope: the same rows, gifts and summaries over several batches", async () => {
+    const file = ledger(20_000);
+    for (const method of ["fifo", "lifo", "hifo"] as Method[]) {
+      for (const scope of ["transition", "universal", "wallet"] as Scope[]) {
+        const r = await both(file, { ...base, method, scope, rowsFromYear: 2025 });
+        expect("error" in r).toBe(false);
+        if ("error" in r) continue;
+        expect(r.form8949.length).toBeGreaterThan(1000);
+        expect(r.gifts.length).toBeGreaterThan(100);
+        // Specific identification rows (general path) are among them.
+        expect(
+          r.form8949.some(([, row]) => row.disposalId.startsWith("s") && row.lotId.startsWith("b")),
+        ).toBe(true);
+      }
+    }
+  });
+
+  test("rows out of time order: the second pass reads the thread again", async () => {
+    const file = ledger(12_000, (lines) => {
+      const moved = lines.splice(9000, 1)[0]!;
+      lines.splice(100, 0, moved);
+    });
+    const r = await both(file, { ...base, scope: "wallet" });
+    expect("resets" in r && r.resets).toBe(1);
+  });
+
+  test("errors: duplicate ids (both paths), lots naming no lot, a lot not yet acquired, bad rows and CSV syntax", async () => {
+    const edits: ((lines: string[]) => void)[] = [
+      (l) => {
+        l[10_000] = l[10_000]!.replace(/^[a-z]\d+,/, "b0,");
+      },
+      (l) => {
+        l[10_000] = `b0,${l[10_000]!.split(",").slice(1).join(",")}`.replace(/,,,,,$/, ',,,,,"q"');
+      },
+      (l) => {
+        l.push(`x1,2025-12-31T00:00:00Z,sell,coinbase:main,ETH,1,,,5,,,,,nolot:1,,,`);
+      },
+      (l) => {
+        // At the time of the row before it (in time order: the lot's message is of the first pass).
+        const time = l[20]!.split(",")[1];
+        l.splice(21, 0, `x2,${time},sell,coinbase:main,ETH,1,,,5,,,,,b9000:1,,,`);
+      },
+      (l) => {
+        l[9_500] = l[9_500]!.replace(",ETH,", ",ETH,-1,").replace(/,$/, "");
+      },
+      (l) => {
+        l[11_000] = `${l[11_000]!}"`;
+      },
+      (l) => {
+        l[0] = l[0]!.replace("wallet", "wallets");
+      },
+    ];
+    const messages: string[] = [];
+    for (const edit of edits) {
+      const r = await both(ledger(12_000, edit), { ...base, scope: "wallet" });
+      expect("error" in r).toBe(true);
+      if ("error" in r) messages.push(String(r.error).split("\n")[0]!);
+    }
+    expect(messages).toEqual([
+      expect.stringMatching(/^l\.csv:10001: id: duplicate id "b0" \(first on line 2\)/),
+      expect.stringMatching(/^l\.csv:10001: id: duplicate id "b0" \(first on line 2\)/),
+      expect.stringMatching(/^l\.csv:12002: lots: no lot "nolot" in the ledger/),
+      expect.stringMatching(/^l\.csv:22: lots: lot "b9000" is not a lot acquired before this row/),
+      expect.stringMatching(/^l\.csv:9501: fee_quantity: "-1" is negative/),
+      expect.stringMatching(/^l\.csv:11001: /),
+      expect.stringMatching(/^l\.csv:1: /),
+    ]);
+  });
+});

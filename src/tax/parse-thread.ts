@@ -1,0 +1,361 @@
+/**
+ * Reading a ledger file on a worker thread while the caller's thread runs the lot engine: on a
+ * machine with two cores, reading, splitting and checking the rows (about 40% of `lotwise gains
+ * --ledger`'s CPU) overlaps with lot matching instead of adding to it.
+ *
+ * The thread streams the file through the same reader as the caller would (`streamLedgerFile`:
+ * header, cell counts, quoting) and decodes every plain row with the same byte decoder as the
+ * engine's fast path (`createRawDecoder`), then hands the rows over in batches of typed arrays
+ * (`DecodedBatch`, struct of arrays, transferred: nothing copied, no object per row). A row the
+ * decoder does not take (a `lots` cell, a quoted or non-ASCII cell, any broken rule) crosses as
+ * its `LedgerRow` and takes the general path on the caller's side, which gives the exact result
+ * or error message; so do amounts of more than 30 digits. What the caller's thread still does per
+ * row: the duplicate-id check, the amounts' bigints at the ledger's scale, the engine.
+ *
+ * Errors of the reader (header, cell counts, CSV syntax) come back as the same `UserInputError`,
+ * after every batch read before them, so the first problem in the file is still the one reported.
+ *
+ * The thread's script is `dist/ledger-thread.js` (src/tax/parse-thread-main.ts); without it (a
+ * checkout that was not built) the caller reads in its own thread.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parentPort, Worker, workerData } from "node:worker_threads";
+import { UserInputError } from "../errors.ts";
+import { type RawLedgerRecord, streamLedgerFile } from "../ledger/read.ts";
+import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
+import { ALLOCATION_LOT_PREFIX, CREATES_LOT, parseLotsCell } from "../ledger/validate.ts";
+import { PACKAGE_ROOT } from "../package-root.ts";
+import { type ColumnIndex, columnIndexOf, createRawDecoder, type DecodedRaw } from "./decode-raw.ts";
+import {
+  AMOUNT_SLOTS,
+  type DecodedBatch,
+  LOW_DIGITS,
+  NAME_FEE,
+  NAME_IN,
+  NAME_OUT,
+  NAME_SLOTS,
+  NAME_SUBTYPE,
+  NAME_TO,
+  NAME_WALLET,
+  type ThreadIds,
+  TYPE_CODE,
+} from "./decoded-batch.ts";
+import { createIdIndex } from "./id-index.ts";
+
+export type { DecodedBatch } from "./decoded-batch.ts";
+
+/** Rows per batch: large enough that a batch's overhead is nothing, small enough to start at once. */
+const BATCH_ROWS = 8192;
+/** Batches read ahead of the caller at most (memory stays bounded when the engine is slower). */
+const MAX_AHEAD = 8;
+
+type ThreadData = { lotwiseLedgerThread: true; path: string; source: string; control: SharedArrayBuffer };
+type SentError = {
+  userInput: boolean;
+  shortMessage: string;
+  meta: string[];
+  exitCode: number | undefined;
+  located: boolean;
+  message: string;
+};
+type Message = { batch: DecodedBatch } | { done: ThreadIds } | { error: SentError };
+
+const sendable = (error: unknown): SentError => {
+  const e = error as Partial<UserInputError> & Error;
+  return {
+    userInput: error instanceof UserInputError,
+    shortMessage: e.shortMessage ?? e.message ?? String(error),
+    meta: Array.isArray(e.meta) ? e.meta : [],
+    exitCode: typeof e.exitCode === "number" ? e.exitCode : undefined,
+    located: e.located === true,
+    message: e.message ?? String(error),
+  };
+};
+
+const revived = (e: SentError): Error =>
+  e.userInput
+    ? new UserInputError(e.shortMessage, { meta: e.meta, exitCode: e.exitCode, located: e.located })
+    : new Error(e.message);
+
+/** The thread's script; undefined when dist/ is not built (then the caller reads the file itself). */
+export const ledgerThreadScript = (): string | undefined => {
+  const file = path.join(PACKAGE_ROOT, "dist", "ledger-thread.js");
+  return existsSync(file) ? file : undefined;
+};
+
+/** Receives what `readLedgerOnThread` read, in file order. */
+export type ThreadRowHandlers = {
+  /** The next batch of rows; `names` is the run's name list so far. */
+  batch: (batch: DecodedBatch, names: readonly string[]) => void;
+  /** After the last batch: what the thread found of the ids. */
+  threadIds: (ids: ThreadIds) => void;
+};
+
+/**
+ * Reads ledger file `file` on a worker thread (script from `ledgerThreadScript`), handing its rows
+ * to `handlers` on this thread in file order.
+ * @throws UserInputError as `streamLedgerFile` (unreadable file, structural problem); whatever a
+ * handler throws (the thread is stopped then).
+ */
+export const readLedgerOnThread = (
+  script: string,
+  file: string,
+  source: string,
+  handlers: ThreadRowHandlers,
+): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const control = new SharedArrayBuffer(4);
+    const consumed = new Int32Array(control);
+    const data: ThreadData = { lotwiseLedgerThread: true, path: file, source, control };
+    const worker = new Worker(pathToFileURL(script), { workerData: data });
+    const names: string[] = [];
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(error);
+    };
+    worker.on("message", (m: Message) => {
+      if (settled) return;
+      try {
+        if ("batch" in m) {
+          for (const n of m.batch.newNames) names.push(n);
+          handlers.batch(m.batch, names);
+          Atomics.add(consumed, 0, 1);
+          Atomics.notify(consumed, 0);
+        } else if ("done" in m) {
+          handlers.threadIds(m.done);
+          settled = true;
+          resolve();
+        } else fail(revived(m.error));
+      } catch (error) {
+        fail(error);
+      }
+    });
+    worker.on("error", fail);
+    worker.on("exit", (code) =>
+      fail(new Error(`ledger thread exited (${code}) before the end of ${source}`)),
+    );
+  });
+
+/**
+ * The thread's index of every id (the duplicate check of `createRowPreparer`, done here) and of
+ * the `lots` cells, for `ThreadIds`.
+ */
+const createIdBook = () => {
+  /** Line of each id, negative for rows that create a lot (`lots` cells may name those). */
+  const lineOfId = createIdIndex();
+  const lotsRows: { line: number; lotIds: string[] }[] = [];
+  return {
+    /** The line where `id` first appeared (negative: a lot), 0 when new (then it is added). */
+    add: (id: string, type: string, line: number): number =>
+      lineOfId.add(id, CREATES_LOT.has(type as LedgerRowType) ? -line : line) ?? 0,
+    /** A row's `lots` cell: the lot ids it names that are lots so far (undefined for none). */
+    lots: (line: number, cell: string): string[] | undefined => {
+      const sel = parseLotsCell(cell);
+      if (typeof sel === "string") return undefined; // the row's own error on the other side
+      const lotIds = sel.map((x) => x.lotId);
+      lotsRows.push({ line, lotIds });
+      return lotIds.filter((id) => (lineOfId.get(id) ?? 0) < 0);
+    },
+    finish: (): ThreadIds => {
+      const knownAtEnd = new Set<string>();
+      let badReference: ThreadIds["badReference"];
+      for (const { line, lotIds } of lotsRows) {
+        for (const lotId of lotIds) {
+          const l = lineOfId.get(lotId) ?? 0;
+          if (l < 0) knownAtEnd.add(lotId);
+          else if (!lotId.startsWith(ALLOCATION_LOT_PREFIX)) badReference ??= { line, lotId };
+        }
+      }
+      return { knownAtEnd: [...knownAtEnd], badReference };
+    },
+  };
+};
+
+/** Fills `DecodedBatch`es from decoded rows and general rows. */
+const createBatcher = (send: (batch: DecodedBatch) => void) => {
+  const ids = createIdBook();
+  const nameIndex = new Map<string, number>();
+  let b = newBatch();
+  let idUsed = 0;
+  let rowsIndex = 0;
+
+  function newBatch(): DecodedBatch {
+    return {
+      count: 0,
+      general: new Uint8Array(BATCH_ROWS),
+      line: new Int32Array(BATCH_ROWS),
+      ms: new Float64Array(BATCH_ROWS),
+      ns: new Int32Array(BATCH_ROWS),
+      type: new Uint8Array(BATCH_ROWS),
+      names: new Int32Array(BATCH_ROWS * NAME_SLOTS),
+      high: new Float64Array(BATCH_ROWS * AMOUNT_SLOTS),
+      low: new Float64Array(BATCH_ROWS * AMOUNT_SLOTS),
+      wide: new Uint8Array(BATCH_ROWS * AMOUNT_SLOTS),
+      fraction: new Uint8Array(BATCH_ROWS * AMOUNT_SLOTS),
+      idBytes: new Uint8Array(BATCH_ROWS * 16),
+      idEnd: new Int32Array(BATCH_ROWS),
+      earlier: new Int32Array(BATCH_ROWS),
+      rows: [],
+      known: [],
+      newNames: [],
+    };
+  }
+  const nameOf = (n: string | undefined): number => {
+    if (n === undefined) return -1;
+    let k = nameIndex.get(n);
+    if (k === undefined) {
+      k = nameIndex.size;
+      nameIndex.set(n, k);
+      b.newNames.push(n);
+    }
+    return k;
+  };
+  const flush = () => {
+    if (b.count === 0) return;
+    const full = b;
+    b = newBatch();
+    idUsed = 0;
+    rowsIndex = 0;
+    send(full);
+  };
+  const general = (row: LedgerRow) => {
+    const i = b.count;
+    b.general[i] = 1;
+    b.line[i] = row.line ?? 0;
+    b.idEnd[i] = idUsed;
+    const line = row.line ?? 0;
+    b.earlier[i] = ids.add(row.id, row.type, line);
+    b.known[rowsIndex] = row.lots !== undefined && row.lots !== "" ? ids.lots(line, row.lots) : undefined;
+    b.rows[rowsIndex++] = { ...row };
+    if (++b.count === BATCH_ROWS) flush();
+  };
+  /**
+   * Adds a decoded row; `false` (nothing added) when an amount has more than 30 digits.
+   * @param amounts - the amount cells' byte ranges, by slot (start -1: empty).
+   */
+  const decoded = (raw: RawLedgerRecord, d: DecodedRaw, amountCols: readonly number[]): boolean => {
+    const i = b.count;
+    const a = i * AMOUNT_SLOTS;
+    for (let k = 0; k < AMOUNT_SLOTS; k++) {
+      const m = d.mantissas[k]!;
+      b.fraction[a + k] = d.fractions[k]!;
+      if (m >= 0) {
+        b.high[a + k] = m;
+        b.low[a + k] = 0;
+        b.wide[a + k] = 0;
+        continue;
+      }
+      // More than 15 digits: the last 15 in `low`, the others in `high`.
+      const col = amountCols[k]!;
+      const buf = raw.buf;
+      const s = raw.starts[col]!;
+      const e = raw.ends[col]!;
+      let digits = e - s - (d.fractions[k]! > 0 ? 1 : 0);
+      if (digits > 2 * LOW_DIGITS) return false;
+      let high = 0;
+      let low = 0;
+      for (let j = s; j < e; j++) {
+        const c = buf[j]!;
+        if (c === 46) continue;
+        if (digits > LOW_DIGITS) high = high * 10 + (c - 48);
+        else low = low * 10 + (c - 48);
+        digits--;
+      }
+      b.high[a + k] = high;
+      b.low[a + k] = low;
+      b.wide[a + k] = 1;
+    }
+    b.general[i] = 0;
+    b.line[i] = raw.line;
+    b.ms[i] = d.instant.ms;
+    b.ns[i] = d.instant.ns;
+    b.type[i] = TYPE_CODE.get(d.type)!;
+    const nm = i * NAME_SLOTS;
+    b.names[nm + NAME_WALLET] = nameOf(d.wallet);
+    b.names[nm + NAME_OUT] = nameOf(d.outAsset);
+    b.names[nm + NAME_IN] = nameOf(d.inAsset);
+    b.names[nm + NAME_FEE] = nameOf(d.feeAsset);
+    b.names[nm + NAME_TO] = nameOf(d.toWallet);
+    b.names[nm + NAME_SUBTYPE] = nameOf(d.subtype);
+    const id = d.id;
+    if (idUsed + id.length > b.idBytes.length) {
+      const bigger = new Uint8Array(Math.max(b.idBytes.length * 2, idUsed + id.length));
+      bigger.set(b.idBytes.subarray(0, idUsed));
+      b.idBytes = bigger;
+    }
+    for (let k = 0; k < id.length; k++) b.idBytes[idUsed++] = id.charCodeAt(k);
+    b.idEnd[i] = idUsed;
+    b.earlier[i] = ids.add(id, d.type, raw.line);
+    if (++b.count === BATCH_ROWS) flush();
+    return true;
+  };
+  return { general, decoded, flush, finish: ids.finish };
+};
+
+/** The worker thread's side: reads the file, sends its batches, then `done` (or the error). */
+export const runLedgerThread = async (): Promise<void> => {
+  const data = workerData as ThreadData | undefined;
+  const port = parentPort;
+  if (!port || !data?.lotwiseLedgerThread) throw new Error("ledger-thread: not started as a ledger reader");
+  const consumed = new Int32Array(data.control);
+  let sent = 0;
+  const batcher = createBatcher((batch) => {
+    const arrays = [
+      batch.general,
+      batch.line,
+      batch.ms,
+      batch.ns,
+      batch.type,
+      batch.names,
+      batch.high,
+      batch.low,
+      batch.wide,
+      batch.fraction,
+      batch.idBytes,
+      batch.idEnd,
+      batch.earlier,
+    ];
+    port.postMessage(
+      { batch } satisfies Message,
+      arrays.map((a) => a.buffer as ArrayBuffer),
+    );
+    sent++;
+    // Wait while the caller is MAX_AHEAD batches behind.
+    for (let seen = Atomics.load(consumed, 0); sent - seen > MAX_AHEAD; seen = Atomics.load(consumed, 0))
+      Atomics.wait(consumed, 0, seen, 1000);
+  });
+  const decoder = createRawDecoder();
+  let columnsOf: readonly unknown[] | undefined;
+  let columns: ColumnIndex | undefined;
+  let amountCols: number[] = [];
+  try {
+    await streamLedgerFile(data.path, batcher.general, {
+      source: data.source,
+      onRaw: (raw) => {
+        if (raw.fields !== columnsOf) {
+          columnsOf = raw.fields;
+          columns = columnIndexOf(raw.fields);
+          amountCols = [
+            columns.outQuantity,
+            columns.inQuantity,
+            columns.usdValue,
+            columns.feeQuantity,
+            columns.feeUsd,
+          ];
+        }
+        const d = decoder.decode(raw, columns!);
+        return d !== undefined && batcher.decoded(raw, d, amountCols);
+      },
+    });
+    batcher.flush();
+    port.postMessage({ done: batcher.finish() } satisfies Message);
+  } catch (error) {
+    batcher.flush();
+    port.postMessage({ error: sendable(error) } satisfies Message);
+  }
+};
