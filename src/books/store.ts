@@ -223,7 +223,7 @@ export const replaceChainLedger = async (
 };
 
 /** The stored time as `toISOString` prints it, less `.000` (formatted in UTC by PostgreSQL). */
-const TIME_TEXT = `to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || case when date_trunc('milliseconds', time) = date_trunc('second', time) then '' else to_char(time at time zone 'UTC', '.MS') end || 'Z'`;
+export const TIME_TEXT = `to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || case when date_trunc('milliseconds', time) = date_trunc('second', time) then '' else to_char(time at time zone 'UTC', '.MS') end || 'Z'`;
 
 /**
  * Every ledger row of the user (chain-built and imported), in ledger order, optionally before an
