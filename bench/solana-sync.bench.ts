@@ -7,10 +7,12 @@
  * recorded mainnet transactions; its two token accounts add the 11 real ones. These are replay
  * throughput figures (localhost, no network latency, no provider rate limits), not mainnet figures.
  *
- *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres] [--cpu-prof=FILE]
+ *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres | --memory] [--cpu-prof=FILE]
  *
- * `--postgres` writes to a fresh database on the test PostgreSQL server (test/services.ts) instead of
- * in-memory PGlite.
+ * The database is PGlite on disk, as the CLI keeps it (`<dataDir>/pgdata`). `--postgres` writes to
+ * a fresh database on the test PostgreSQL server (test/services.ts) instead; `--memory` to PGlite
+ * in memory, where every file extension copies the whole file (quadratic in the bytes stored, a
+ * cost no user pays: see createTestDatabase).
  */
 import { eq } from "drizzle-orm";
 import { resolveChain } from "../chains/registry.ts";
@@ -49,8 +51,11 @@ export default async (args: string[]): Promise<void> => {
 
   const server = await startSolanaReplay({ synthetic: { wallet: WALLET, count } });
   const kind = args.includes("--postgres") ? "postgres" : "pglite";
-  const database = await createTestDatabase(kind);
-  console.log(`database: ${kind}, concurrency ${concurrency}`);
+  const onDisk = kind === "pglite" && !args.includes("--memory");
+  const database = await createTestDatabase(kind, { onDisk });
+  console.log(
+    `database: ${kind === "postgres" ? "PostgreSQL" : onDisk ? "PGlite on disk" : "PGlite in memory"}, concurrency ${concurrency}`,
+  );
   try {
     const userId = await ensureUser(database.db, "default");
     const wallet = await upsertWallet(database.db, userId, { chain: "solana", address: WALLET });

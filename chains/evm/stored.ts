@@ -8,9 +8,10 @@ import type { CallFrame, ParityTrace, RpcLog, RpcReceipt, RpcTransaction, TxTrac
  * answers (the RPC cache keeps only what has no raw record: headers, token calls, …), so a re-sync
  * of stored history makes no RPC call and the answers are written once.
  *
- * Receipts are stored without their logs (`logCount` instead) and each log as its own record;
- * a receipt is rebuilt only when every one of its logs is there. Parity traces are one record per
- * trace (index = position), a geth call trace one `call_trace` record.
+ * A receipt is one record with its logs. Records written by earlier versions hold the receipt without
+ * its logs (`logCount` instead) and each log as a `log` record: such a receipt is rebuilt when
+ * every one of its logs is there. Parity traces are one record per trace (index = position), a
+ * geth call trace one `call_trace` record.
  */
 export type StoredAnswers = {
   tx?: RpcTransaction;
@@ -69,8 +70,11 @@ export const loadStoredAnswers = async (
     for (const [hash, p] of parts) {
       const answers: StoredAnswers = {};
       if (p.tx) answers.tx = p.tx as RpcTransaction;
-      const stripped = p.receipt as (Omit<RpcReceipt, "logs"> & { logCount?: number }) | undefined;
-      if (stripped && typeof stripped.logCount === "number" && stripped.logCount === p.logs.length) {
+      const stripped = p.receipt as
+        | (Omit<RpcReceipt, "logs"> & { logCount?: number; logs?: unknown })
+        | undefined;
+      if (Array.isArray(stripped?.logs)) answers.receipt = stripped as RpcReceipt;
+      else if (stripped && typeof stripped.logCount === "number" && stripped.logCount === p.logs.length) {
         const { logCount: _n, ...rest } = stripped;
         answers.receipt = {
           ...rest,

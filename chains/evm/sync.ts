@@ -47,7 +47,6 @@ import {
   getChainHead,
   getTransactionsWithReceipts,
   getTxTraces,
-  type RpcReceipt,
   type TraceMethod,
   type TxTraces,
   validateReceipt,
@@ -189,8 +188,6 @@ const fetchTraces = async (
   return out;
 };
 
-const stripLogs = ({ logs, ...rest }: RpcReceipt) => ({ ...rest, logCount: logs.length });
-
 /** One chunk fetched and normalized, ready to write. */
 type PreparedChunk = {
   txRows: TransactionRow[];
@@ -214,8 +211,21 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
     const s = f.block <= safe ? stored.get(f.hash) : undefined;
     return !(s?.tx && s.receipt);
   });
+  // Transactions with receipts, headers and traces asked for at once (they are independent).
   // Not cached: the answers are stored once, as raw records.
-  const answers = await getTransactionsWithReceipts(rpc, missing, -1n);
+  const [answers, headers, traces] = await Promise.all([
+    getTransactionsWithReceipts(rpc, missing, -1n),
+    getBlockHeaders(
+      rpc,
+      chunk.map((f) => f.block),
+      { safe },
+    ),
+    fetchTraces(
+      ctx,
+      chunk.filter((f) => f.calls),
+      stored,
+    ),
+  ]);
   const byHash = new Map(missing.map((f, i) => [f.hash, answers[i]!]));
   const fetched = chunk.map((f) => {
     const got = byHash.get(f.hash);
@@ -224,16 +234,6 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
     const tx = validateTransaction(chain.id, s.tx, f);
     return { tx, receipt: validateReceipt(chain.id, s.receipt, tx) };
   });
-  const headers = await getBlockHeaders(
-    rpc,
-    chunk.map((f) => f.block),
-    { safe },
-  );
-  const traces = await fetchTraces(
-    ctx,
-    chunk.filter((f) => f.calls),
-    stored,
-  );
 
   const me = ctx.address.toLowerCase();
   const wanted = new Map<string, TokenStandard>();
@@ -283,9 +283,8 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
     // Records read back from storage are there already (and immutable): only new answers are written.
     if (byHash.has(ref.hash)) {
       raw.push({ ...rawBase, kind: "tx", index: -1, data: tx });
-      raw.push({ ...rawBase, kind: "receipt", index: -1, data: stripLogs(receipt) });
-      for (const log of receipt.logs)
-        raw.push({ ...rawBase, kind: "log", index: Number(hexToBig(log.logIndex)), data: log });
+      // The whole receipt, logs included: one record (the node's answer as it came).
+      raw.push({ ...rawBase, kind: "receipt", index: -1, data: receipt });
     } else ctx.reused += 2;
     if (txTraces !== undefined && txTraces === stored.get(ref.hash)?.traces) ctx.reused++;
     else if (txTraces?.format === "parity") {
