@@ -5,7 +5,7 @@ import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { markLedgerDirty } from "./dirty.ts";
-import { insertLedgerRows, LEDGER_ROW_COLUMNS, storedRecord } from "./store.ts";
+import { declareLedgerWriter, insertLedgerRows, LEDGER_ROW_COLUMNS, storedRecord } from "./store.ts";
 
 const CHUNK = 400;
 
@@ -110,6 +110,8 @@ export const importLedgerRows = async (
   let inserting = false;
   try {
     return await db.transaction(async (tx) => {
+      // Only this user's ledger version moves (the ledger_rows triggers, migration 0008).
+      await declareLedgerWriter(tx, userId);
       const where = `user_id = ${userId} and origin = ${literal(origin)}`;
       // Rows stored exactly as this import would store them stay; the others are replaced.
       const keep = new Set<string>();
@@ -263,6 +265,7 @@ export const removeLedgerImport = async (
   args: { userId: number; name: string; windowHours?: number },
 ): Promise<number> =>
   db.transaction(async (tx) => {
+    await declareLedgerWriter(tx, args.userId);
     const removed = await tx
       .delete(ledgerRows)
       .where(and(eq(ledgerRows.userId, args.userId), eq(ledgerRows.origin, `import:${args.name}`)))
