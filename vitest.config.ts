@@ -17,6 +17,9 @@ export default defineConfig({
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // `expect.poll` waits for a condition that must come true (none polls for a negative). Vitest's
+    // default gives it 1 s: on a loaded machine the dashboard's pages answer later than that.
+    expect: { poll: { timeout: 15_000 } },
     // Two cores: files in two forks; suites that share real services use unique names per test.
     pool: "forks",
     // Slow files first, so no one file runs alone at the end (test/sequencer.ts).

@@ -10,20 +10,41 @@
  * Each with the CPU seconds of this process (steadier than wall time on a shared machine).
  * PGlite runs on disk, in a temporary folder, as `lotwise` runs it.
  *
+ * On PostgreSQL the server's CPU seconds (the database's backends, read from /proc) are printed
+ * beside the process's.
+ *
  * Flags: `--movements=N` (default 100,000), `--postgres` (also on the test PostgreSQL server),
  * `--postgres-only`, `--cpu-prof=FILE` (a CPU profile of the full build alone, per database:
- * `FILE` gets the database's name as a suffix).
+ * `FILE` gets the database's name as a suffix), `--reuse` (PostgreSQL: keep the data and its
+ * full build in a template database `lotwise_bench_ledger_<N>_<schema>` and start each run from
+ * a copy of it, so a 1,000,000-movement incremental figure costs seconds, not the set-up; the
+ * template is made on the first run and after a migration; `--reuse=fresh` remakes it),
+ * `--dump=DIR` (after each build, the stored ledger rows, classifications and review items as
+ * `DIR/<database>-<full|incremental>.txt`, to `cmp` before and after a change).
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { movements, transactions, wallets } from "../db/schema/index.ts";
+import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
+import pg from "pg";
+import { createDatabase, type Database } from "../db/client.ts";
+import { copyRows, selectCells } from "../db/copy.ts";
+import { wallets } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { buildLedger } from "../src/books/build.ts";
 import { createServicePricer } from "../src/books/pricer.ts";
+import { loadLedgerRows } from "../src/books/store.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../src/classify/settings.ts";
 import { replaceSourcePrices } from "../src/prices/cache.ts";
 import { createPriceService } from "../src/prices/service.ts";
-import { createTestCommon, createTestDatabase, type DatabaseKind } from "../test/services.ts";
+import {
+  createTestCommon,
+  createTestDatabase,
+  type DatabaseKind,
+  TEST_POSTGRES_URL,
+} from "../test/services.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
 
 const A = "0x1111111111111111111111111111111111111111";
@@ -40,8 +61,33 @@ const flag = (args: string[], name: string, fallback: number) => {
   return f ? Number(f.split("=")[1]) : fallback;
 };
 
-type Tx = typeof transactions.$inferInsert;
-type Move = typeof movements.$inferInsert;
+type Tx = {
+  walletId: number;
+  chain: string;
+  txHash: string;
+  blockNumber: bigint;
+  txIndex: number;
+  time: Date;
+  from: string;
+  to: string;
+  status: string;
+  final: boolean;
+};
+type Move = {
+  walletId: number;
+  chain: string;
+  txHash: string;
+  evidence: string;
+  evidenceIndex: string;
+  blockNumber: bigint;
+  txIndex: number;
+  time: Date;
+  asset: string;
+  symbol: string | null;
+  decimals: number;
+  amount: bigint;
+  counterparty: string;
+};
 
 /** Transactions until `target` movements exist; tx `i` happens `i` minutes after `START + offsetMin`. */
 const generate = (ids: { a: number; b: number }, target: number, offsetMin: number, prefix: string) => {
@@ -114,78 +160,291 @@ const generate = (ids: { a: number; b: number }, target: number, offsetMin: numb
   return { txs, moves };
 };
 
-const insert = async (db: Awaited<ReturnType<typeof createTestDatabase>>["db"], txs: Tx[], moves: Move[]) => {
-  for (let i = 0; i < txs.length; i += 1000)
-    await db
-      .insert(transactions)
-      .values(txs.slice(i, i + 1000))
-      .onConflictDoNothing();
-  for (let i = 0; i < moves.length; i += 1000) await db.insert(movements).values(moves.slice(i, i + 1000));
+/** The synthetic rows, written with COPY (the set-up of 1,000,000 movements in seconds). */
+const insert = async (db: Database["db"], txs: Tx[], moves: Move[]) => {
+  const txRecord = (t: Tx) => ({
+    wallet_id: t.walletId,
+    chain: t.chain,
+    tx_hash: t.txHash,
+    block_number: t.blockNumber,
+    tx_index: t.txIndex,
+    time: t.time,
+    from: t.from,
+    to: t.to,
+    status: t.status,
+    final: t.final,
+  });
+  const moveRecord = (m: Move) => ({
+    wallet_id: m.walletId,
+    chain: m.chain,
+    tx_hash: m.txHash,
+    evidence: m.evidence,
+    evidence_index: m.evidenceIndex,
+    block_number: m.blockNumber,
+    tx_index: m.txIndex,
+    time: m.time,
+    asset: m.asset,
+    symbol: m.symbol,
+    decimals: m.decimals,
+    amount: m.amount,
+    counterparty: m.counterparty,
+  });
+  await copyRows(
+    db,
+    "lotwise_sync.transactions",
+    {
+      wallet_id: "integer",
+      chain: "text",
+      tx_hash: "text",
+      block_number: "numeric",
+      tx_index: "integer",
+      time: "timestamptz",
+      from: "text",
+      to: "text",
+      status: "text",
+      final: "boolean",
+    },
+    txs.map(txRecord),
+  );
+  await copyRows(
+    db,
+    "lotwise_sync.movements",
+    {
+      wallet_id: "integer",
+      chain: "text",
+      tx_hash: "text",
+      evidence: "text",
+      evidence_index: "text",
+      block_number: "numeric",
+      tx_index: "integer",
+      time: "timestamptz",
+      asset: "text",
+      symbol: "text",
+      decimals: "integer",
+      amount: "numeric",
+      counterparty: "text",
+    },
+    moves.map(moveRecord),
+  );
 };
 
-const benchOne = async (kind: DatabaseKind, target: number, profile: string | undefined) => {
-  const database = await createTestDatabase(kind, { onDisk: true });
+/** `fn` on a connection to the test server's default database (to create and drop others). */
+const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+  const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await c.connect();
   try {
-    const db = database.db;
-    const userId = await ensureUser(db, "bench");
-    const [wa] = await db.insert(wallets).values({ userId, chain: CHAIN, address: A }).returning();
-    const [wb] = await db.insert(wallets).values({ userId, chain: CHAIN, address: B }).returning();
-    const { txs, moves } = generate({ a: wa!.id, b: wb!.id }, target, 0, "a");
-    await insert(db, txs, moves);
-    // Hourly prices for the year for every asset (the user's price file).
-    const hours = 366 * 24;
-    for (const asset of ["ETH", `${CHAIN}:${TOKEN}`, "USDC"]) {
-      await replaceSourcePrices(
-        db,
-        `file:${asset.replace(/\W/g, "_")}.csv`,
-        Array.from({ length: hours }, (_, h) => ({
-          asset,
-          time: new Date(START - 3_600_000 + h * 3_600_000),
-          usd: asset === "ETH" ? `${3000 + (h % 500)}.25` : asset === "USDC" ? "1" : `1.${h % 97}`,
-        })),
-      );
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+};
+
+const urlOf = (name: string) => {
+  const u = new URL(TEST_POSTGRES_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+/** The newest migration's tag: a template made under another schema is not reused. */
+const schemaTag = () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const journal = JSON.parse(readFileSync(path.join(root, "db/migrations/meta/_journal.json"), "utf8")) as {
+    entries: { idx: number; when: number }[];
+  };
+  const last = journal.entries[journal.entries.length - 1]!;
+  return `${last.idx}_${last.when % 1_000_000}`;
+};
+
+/**
+ * CPU seconds the PostgreSQL server spent for this database since `start()`: the user and system
+ * ticks of its backends (/proc/<pid>/stat; the server runs on this machine). NaN elsewhere.
+ */
+const serverCpu = (database: Database) => {
+  const ticksOf = (pid: number): number => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return Number.NaN;
     }
-    const common = createTestCommon({
-      prices: { order: ["file", "stablecoin"] },
-      assets: { tokens: { [`${CHAIN}:native`]: "ETH", [`${CHAIN}:${USDC}`]: "USDC" } },
-    });
-    const service = createPriceService({ common, database });
-    const build = (full: boolean) =>
-      buildLedger({
-        db,
-        userId,
-        settings: DEFAULT_CLASSIFY_SETTINGS,
-        resolveAsset: service.identity.resolveMovementAsset,
-        pricer: createServicePricer(service, common.config.prices.order),
-        full,
-      });
-    const cpu = () => {
-      const u = process.cpuUsage();
-      return (u.user + u.system) / 1e6;
+  };
+  const pids = async () =>
+    database.kind === "postgres"
+      ? (
+          (await database.db.execute(
+            sql`select pid from pg_stat_activity where datname = current_database()`,
+          )) as unknown as { rows: { pid: number }[] }
+        ).rows.map((r) => Number(r.pid))
+      : [];
+  return async () => {
+    const before = new Map((await pids()).map((p) => [p, ticksOf(p)]));
+    return async () => {
+      if (database.kind !== "postgres") return Number.NaN;
+      let ticks = 0;
+      for (const p of new Set([...before.keys(), ...(await pids())])) {
+        const now = ticksOf(p);
+        if (Number.isFinite(now)) ticks += now - (before.get(p) ?? 0);
+      }
+      return ticks / 100; // USER_HZ
     };
-    const c0 = cpu();
-    const t0 = performance.now();
-    const full = await profiled(profile && `${profile}.${kind}.cpuprofile`, () => build(true));
-    const fullMs = performance.now() - t0;
-    const fullCpu = cpu() - c0;
+  };
+};
+
+type Prepared = { database: Database; userId: number; a: number; b: number; close: () => Promise<void> };
+
+/** A new database with the synthetic data (no ledger built yet). */
+const prepare = async (database: Database, target: number, close: () => Promise<void>): Promise<Prepared> => {
+  const db = database.db;
+  const userId = await ensureUser(db, "bench");
+  const [wa] = await db.insert(wallets).values({ userId, chain: CHAIN, address: A }).returning();
+  const [wb] = await db.insert(wallets).values({ userId, chain: CHAIN, address: B }).returning();
+  const { txs, moves } = generate({ a: wa!.id, b: wb!.id }, target, 0, "a");
+  await insert(db, txs, moves);
+  // Hourly prices for the year for every asset (the user's price file).
+  const hours = 366 * 24;
+  for (const asset of ["ETH", `${CHAIN}:${TOKEN}`, "USDC"]) {
+    await replaceSourcePrices(
+      db,
+      `file:${asset.replace(/\W/g, "_")}.csv`,
+      Array.from({ length: hours }, (_, h) => ({
+        asset,
+        time: new Date(START - 3_600_000 + h * 3_600_000),
+        usd: asset === "ETH" ? `${3000 + (h % 500)}.25` : asset === "USDC" ? "1" : `1.${h % 97}`,
+      })),
+    );
+  }
+  if (database.kind === "postgres") await db.execute(sql`analyze`);
+  return { database, userId, a: wa!.id, b: wb!.id, close };
+};
+
+/** Opens (a copy of) the prepared PostgreSQL database `name`: the bench user and wallets. */
+const openCopy = async (template: string): Promise<Prepared> => {
+  const name = `lotwise_bench_${Math.random().toString(16).slice(2, 12)}`;
+  await admin((c) => c.query(`create database ${name} template ${template}`));
+  const database = await createDatabase({ kind: "postgres", url: urlOf(name), poolSize: 4 });
+  await database.migrate();
+  const [u] = (
+    (await database.db.execute(sql`select id from lotwise_app.users where name = 'bench'`)) as unknown as {
+      rows: { id: number }[];
+    }
+  ).rows;
+  const ws = (
+    (await database.db.execute(
+      sql`select id, address from lotwise_app.wallets where user_id = ${u!.id}`,
+    )) as unknown as { rows: { id: number; address: string }[] }
+  ).rows;
+  return {
+    database,
+    userId: Number(u!.id),
+    a: Number(ws.find((w) => w.address === A)!.id),
+    b: Number(ws.find((w) => w.address === B)!.id),
+    close: async () => {
+      await database.close();
+      await admin((c) => c.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+};
+
+/** The user's stored ledger rows, classifications and review items as text, in a stable order. */
+const dumpOf = async (run: Prepared): Promise<string> => {
+  const rows = await loadLedgerRows(run.database.db, run.userId);
+  const cells = async (query: string) =>
+    (await selectCells(run.database.db, query)).map((r) => r.map((c) => c ?? "\\N").join("\t"));
+  return [
+    ...rows.map((r) => JSON.stringify(r)),
+    ...(await cells(
+      `select chain, tx_hash, kind, source, uncertain, details from lotwise_app.classifications where user_id = ${run.userId} order by chain, tx_hash`,
+    )),
+    ...(await cells(
+      `select chain, tx_hash, reason, message, status from lotwise_app.review_items where user_id = ${run.userId} order by chain, tx_hash, reason`,
+    )),
+  ].join("\n");
+};
+
+const benchOne = async (
+  kind: DatabaseKind,
+  target: number,
+  profile: string | undefined,
+  reuse: "no" | "yes" | "fresh",
+  dump: string | undefined,
+) => {
+  const template = `lotwise_bench_ledger_${target}_${schemaTag()}`;
+  let run: Prepared;
+  let full: { figures: string; timings: unknown; cpu: unknown } | undefined;
+  if (kind === "postgres" && reuse !== "no") {
+    const exists = await admin(
+      async (c) => (await c.query("select 1 from pg_database where datname = $1", [template])).rowCount === 1,
+    );
+    if (!exists || reuse === "fresh") {
+      await admin((c) => c.query(`drop database if exists ${template} with (force)`));
+      await admin((c) => c.query(`create database ${template}`));
+      const database = await createDatabase({ kind: "postgres", url: urlOf(template), poolSize: 4 });
+      await database.migrate();
+      const made = await prepare(database, target, () => database.close());
+      full = await measureBuild(made, true, profile && `${profile}.${kind}.cpuprofile`);
+      await made.close();
+      console.log(`(template ${template} made; later runs with --reuse start from a copy of it)`);
+    } else console.log(`(from a copy of template ${template}: data and full build as prepared)`);
+    run = await openCopy(template);
+  } else {
+    const database = await createTestDatabase(kind, { onDisk: true });
+    run = await prepare(database, target, () => database.close());
+    full = await measureBuild(run, true, profile && `${profile}.${kind}.cpuprofile`);
+    if (dump) writeFileSync(`${dump}/${kind}-full.txt`, await dumpOf(run));
+  }
+  try {
     // A sync adds 1,000 new movements at the end of the history.
-    const more = generate({ a: wa!.id, b: wb!.id }, 1000, 10_000_000, "b");
-    await insert(db, more.txs, more.moves);
-    const c1 = cpu();
-    const t1 = performance.now();
-    const incr = await build(false);
-    const incrMs = performance.now() - t1;
-    const incrCpu = cpu() - c1;
+    const more = generate({ a: run.a, b: run.b }, 1000, 10_000_000, "b");
+    await insert(run.database.db, more.txs, more.moves);
+    const incr = await measureBuild(run, false, undefined);
+    if (dump) writeFileSync(`${dump}/${kind}-incremental.txt`, await dumpOf(run));
     console.log(
-      `${kind.padEnd(8)} full: ${full.movements} movements, ${full.transactions} txs → ${full.rows} rows in ${(fullMs / 1000).toFixed(2)} s = ${Math.round((full.movements * 1000) / fullMs)} movements/s (${fullCpu.toFixed(2)} s CPU in this process = ${Math.round(full.movements / fullCpu)}/CPU s)` +
-        ` | incremental (+${more.moves.length} movements): ${incr.mode}, ${incr.movements} movements redone in ${(incrMs / 1000).toFixed(2)} s (${incrCpu.toFixed(2)} s CPU)`,
+      `${kind.padEnd(8)} ${full ? `full: ${full.figures} | ` : ""}incremental (+${more.moves.length} movements): ${incr.figures}`,
     );
     console.log(
-      `         phases (ms) full ${JSON.stringify(full.timings)} incremental ${JSON.stringify(incr.timings)}`,
+      `         phases (ms)${full ? ` full ${JSON.stringify(full.timings)}` : ""} incremental ${JSON.stringify(incr.timings)}`,
+    );
+    console.log(
+      `         process CPU per phase (ms)${full ? ` full ${JSON.stringify(full.cpu)}` : ""} incremental ${JSON.stringify(incr.cpu)}`,
     );
   } finally {
-    await database.close();
+    await run.close();
   }
+};
+
+/** One build, timed: wall, this process's CPU and (PostgreSQL) the server's CPU. */
+const measureBuild = async (run: Prepared, full: boolean, profile: string | undefined) => {
+  const common = createTestCommon({
+    prices: { order: ["file", "stablecoin"] },
+    assets: { tokens: { [`${CHAIN}:native`]: "ETH", [`${CHAIN}:${USDC}`]: "USDC" } },
+  });
+  const service = createPriceService({ common, database: run.database });
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const server = await serverCpu(run.database)();
+  const c0 = cpu();
+  const t0 = performance.now();
+  const result = await profiled(profile, () =>
+    buildLedger({
+      db: run.database.db,
+      userId: run.userId,
+      settings: DEFAULT_CLASSIFY_SETTINGS,
+      resolveAsset: service.identity.resolveMovementAsset,
+      pricer: createServicePricer(service, common.config.prices.order),
+      full,
+    }),
+  );
+  const ms = performance.now() - t0;
+  const own = cpu() - c0;
+  const serverS = await server();
+  const serverText = Number.isFinite(serverS) ? `, server ${serverS.toFixed(2)} s CPU` : "";
+  const figures = full
+    ? `${result.movements} movements, ${result.transactions} txs → ${result.rows} rows in ${(ms / 1000).toFixed(2)} s = ${Math.round((result.movements * 1000) / ms)} movements/s (${own.toFixed(2)} s CPU in this process = ${Math.round(result.movements / own)}/CPU s${serverText})`
+    : `${result.mode}, ${result.movements} movements redone in ${(ms / 1000).toFixed(2)} s (${own.toFixed(2)} s CPU${serverText})`;
+  return { figures, timings: result.timings, cpu: result.cpuTimings };
 };
 
 export default async (args: string[]) => {
@@ -195,7 +454,10 @@ export default async (args: string[]) => {
   );
   const target = flag(args, "movements", 100_000);
   const profile = profileFlag(args);
-  if (!args.includes("--postgres-only")) await benchOne("pglite", target, profile);
+  const reuseFlag = args.find((a) => a === "--reuse" || a.startsWith("--reuse="));
+  const reuse = !reuseFlag ? "no" : reuseFlag === "--reuse=fresh" ? "fresh" : "yes";
+  const dump = args.find((a) => a.startsWith("--dump="))?.slice("--dump=".length);
+  if (!args.includes("--postgres-only")) await benchOne("pglite", target, profile, "no", dump);
   if (args.includes("--postgres") || args.includes("--postgres-only"))
-    await benchOne("postgres", target, profile);
+    await benchOne("postgres", target, profile, reuse, dump);
 };

@@ -272,3 +272,65 @@ export const forEachCells = async (
     start = end + 1;
   }
 };
+
+/** A `COPY … TO STDOUT` as a `pg` submittable: collects the data, settles when the server is ready. */
+class CopyToStdout {
+  callback: ((err: Error | null) => void) | undefined;
+  readonly chunks: Buffer[] = [];
+  constructor(private readonly text: string) {}
+  submit(connection: { query: (text: string) => void }): void {
+    connection.query(this.text);
+  }
+  handleCopyData(msg: { chunk: Buffer }): void {
+    this.chunks.push(msg.chunk);
+  }
+  handleError(err: Error): void {
+    this.settle(err);
+  }
+  handleReadyForQuery(): void {
+    this.settle(null);
+  }
+  private settle(err: Error | null): void {
+    const cb = this.callback;
+    this.callback = undefined;
+    cb?.(err);
+  }
+  handleCommandComplete(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyInResponse(): void {}
+}
+
+/**
+ * The result of `query` (trusted SQL, values inlined) as CSV bytes with a header line
+ * (`COPY (…) TO … WITH (FORMAT csv, HEADER)`: NULL an empty cell, an empty string `""`), on both
+ * drivers: one Blob on PGlite, the copy sub-protocol on PostgreSQL. No per-row message or object.
+ * @throws when `db` is neither PGlite nor `pg`.
+ */
+export const copyOutCsv = async (db: DbOrTx, query: string): Promise<Buffer> => {
+  const client = clientOf(db);
+  const statement = (target: string) => `copy (${query}) to ${target} with (format csv, header true)`;
+  if (isPglite(client)) {
+    const result = (await client.query(statement("'/dev/blob'"))) as { blob?: Blob };
+    return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
+  }
+  const run = (c: pg.ClientBase) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const q = new CopyToStdout(statement("stdout"));
+      q.callback = (err) => (err ? reject(err) : resolve(Buffer.concat(q.chunks)));
+      c.query(q as unknown as pg.QueryConfig);
+    });
+  if (client instanceof pg.Pool) {
+    const c = await client.connect();
+    try {
+      return await run(c);
+    } finally {
+      c.release();
+    }
+  }
+  if (client instanceof pg.Client || (client && typeof client === "object" && "release" in client))
+    return run(client as pg.ClientBase);
+  throw new Error("copyOutCsv: neither PGlite nor pg behind this database");
+};

@@ -104,7 +104,8 @@ export const snapshotRows = async (database: Database): Promise<Snapshot> => {
     const { walletId, ...rest } = r;
     return plain({ wallet: walletName.get(walletId), ...rest });
   };
-  const txs = (await db.select().from(transactions)).map(withWallet);
+  // `inserted_xid` is bookkeeping of the database (which transaction wrote the row), not chain data.
+  const txs = (await db.select().from(transactions)).map(({ insertedXid: _x, ...r }) => withWallet(r));
   const moves = (await db.select().from(movements)).map(withWallet);
   const raw = (await db.select().from(rawRecords)).map(({ fetchedAt: _f, ...r }) => plain(r));
   const toks = (await db.select().from(tokens)).map(({ updatedAt: _u, ...r }) => plain(r));

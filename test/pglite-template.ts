@@ -27,17 +27,28 @@ import { ROOT } from "./build.ts";
 const CACHE = path.join(ROOT, "node_modules", ".cache", "lotwise-test");
 const MIGRATIONS = path.join(ROOT, "db", "migrations");
 
-/** What the template's content depends on: the PGlite build, the database client and the migrations. */
-const templateKey = (): string => {
+/**
+ * What a migrated database's content depends on: db/client.ts and every migration (16 hex
+ * digits). The PostgreSQL template database of test/services.ts is named by it too.
+ */
+export const schemaKey = (): string => {
   const hash = createHash("sha256");
-  const pglite = path.join(ROOT, "node_modules", "@electric-sql", "pglite", "package.json");
-  hash.update(JSON.parse(readFileSync(pglite, "utf8")).version);
   hash.update(readFileSync(path.join(ROOT, "db", "client.ts")));
   for (const f of readdirSync(MIGRATIONS, { recursive: true, encoding: "utf8" }).sort()) {
-    const full = path.join(MIGRATIONS, f);
-    if (f.endsWith(".sql") || f.endsWith("_journal.json")) hash.update(f).update(readFileSync(full));
+    if (f.endsWith(".sql") || f.endsWith("_journal.json"))
+      hash.update(f).update(readFileSync(path.join(MIGRATIONS, f)));
   }
   return hash.digest("hex").slice(0, 16);
+};
+
+/** The PGlite template's key: its schema and the PGlite build that wrote it. */
+const templateKey = (): string => {
+  const pglite = path.join(ROOT, "node_modules", "@electric-sql", "pglite", "package.json");
+  return createHash("sha256")
+    .update(JSON.parse(readFileSync(pglite, "utf8")).version)
+    .update(schemaKey())
+    .digest("hex")
+    .slice(0, 16);
 };
 
 let made: Promise<string> | undefined;

@@ -11,7 +11,6 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 const SLOW_SECONDS: Readonly<Record<string, number>> = {
   "test/e2e/demo-dashboard.test.ts": 78,
   "test/e2e/package.test.ts": 60,
-  "test/e2e/demo.test.ts": 45,
   "test/e2e/dashboard.test.ts": 40,
   "test/e2e/service.test.ts": 35,
   "src/api/forms.test.ts": 33,

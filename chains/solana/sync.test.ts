@@ -101,7 +101,7 @@ const syncAll = async (
 const stable = (v: unknown): string =>
   JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x instanceof Date ? x.toISOString() : x));
 
-/** Every row the Solana sync writes, with volatile timestamps dropped and wallet ids as addresses. */
+/** Every row the Solana sync writes, with volatile timestamps (and the writing transaction id) dropped and wallet ids as addresses. */
 const snapshot = async (db: Db) => {
   const ids = new Map((await db.select().from(wallets)).map((w) => [w.id, w.address]));
   const clean = (rows: Record<string, unknown>[], drop: string[] = []) =>
@@ -114,7 +114,7 @@ const snapshot = async (db: Db) => {
       })
       .sort();
   return {
-    transactions: clean(await db.select().from(transactions)),
+    transactions: clean(await db.select().from(transactions), ["insertedXid"]),
     movements: clean(await db.select().from(movements)),
     raw: clean(await db.select().from(rawRecords), ["fetchedAt"]),
     tokens: clean(await db.select().from(tokens), ["updatedAt"]),

@@ -11,7 +11,15 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { decimalNumeric } from "./types.ts";
+import { decimalNumeric, pgSnapshot } from "./types.ts";
+
+/**
+ * The chain ledger rows of a position account (`positionAccount` in
+ * src/classify/decoders/position.ts: `aave-v3:`, `lido:`, `uniswap-v2:`), as SQL over
+ * `ledger_rows`: the predicate of `ledger_rows_position_idx`, and the condition of the ledger
+ * build's query (the planner uses the index only for this very expression).
+ */
+export const POSITION_ROWS_SQL = `(origin = 'chain' and (wallet like 'aave-v3:%' or wallet like 'lido:%' or wallet like 'uniswap-v2:%' or to_wallet like 'aave-v3:%' or to_wallet like 'lido:%' or to_wallet like 'uniswap-v2:%'))`;
 
 /** User-facing state: users, wallets, classifications, overrides, prices, ledger, 1099-DA, reports. */
 export const app = pgSchema("lotwise_app");
@@ -83,7 +91,14 @@ export const classifications = app.table(
     details: jsonb("details").notNull().default(sql`'{}'::jsonb`),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ name: "classifications_pk", columns: [t.userId, t.chain, t.txHash] })],
+  (t) => [
+    primaryKey({ name: "classifications_pk", columns: [t.userId, t.chain, t.txHash] }),
+    // Partial: the few classifications a build reads by kind, not every one of the user's.
+    index("classifications_import_idx").on(t.userId).where(sql`${t.chain} like 'import:%'`),
+    index("classifications_lp_idx")
+      .on(t.userId)
+      .where(sql`(${t.details} ? 'lpDecrease' or ${t.details} ? 'lpCollect')`),
+  ],
 );
 
 /** User overrides: per transaction (`tx_hash` set) or a rule (`rule` set). They survive re-syncs. */
@@ -175,6 +190,11 @@ export const ledgerRows = app.table(
   (t) => [
     primaryKey({ name: "ledger_rows_pk", columns: [t.userId, t.id] }),
     index("ledger_rows_user_time_idx").on(t.userId, t.time, t.seq),
+    // Partial (a build writes no entry for a chain row): the user's imported rows, and the chain
+    // rows of position accounts (src/classify/decoders/position.ts POSITION_PROTOCOLS; a protocol
+    // added there needs a migration that widens this predicate, or positionsBefore scans).
+    index("ledger_rows_imported_idx").on(t.userId).where(sql`${t.origin} <> 'chain'`),
+    index("ledger_rows_position_idx").on(t.userId, t.time).where(sql.raw(POSITION_ROWS_SQL)),
   ],
 );
 
@@ -198,6 +218,13 @@ export const ledgerState = app.table("ledger_state", {
   dirtyFrom: timestamp("dirty_from", { withTimezone: true }),
   /** When the latest dirty mark was made (a mark made during a build survives it). */
   dirtyAt: timestamp("dirty_at", { withTimezone: true }),
+  /**
+   * The snapshot the last build started from: the next one reads only the `transactions` and
+   * `removed_transactions` rows it did not see (`inserted_xid` / `removed_xid` from its `xmin` on,
+   * an index range, then `pg_visible_in_snapshot`). Null until a build records it (the next build
+   * is then a full one).
+   */
+  seenSnapshot: pgSnapshot("seen_snapshot"),
 });
 
 /**

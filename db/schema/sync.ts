@@ -12,7 +12,7 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 import { wallets } from "./app.ts";
-import { bigintNumeric } from "./types.ts";
+import { bigintNumeric, xid8 } from "./types.ts";
 
 /**
  * Chain data: cursors, immutable raw records, normalized movements, token metadata, blocks for
@@ -102,12 +102,41 @@ export const transactions = sync.table(
     /** False while the block is newer than the chain's finality depth. */
     final: boolean("final").notNull().default(true),
     details: jsonb("details").notNull().default(sql`'{}'::jsonb`),
+    /**
+     * The database transaction that inserted the row (`pg_current_xact_id()`; an upsert of an
+     * existing row keeps it): a ledger build finds the transactions new since its previous run as
+     * those its snapshot did not see (`ledger_state.seen_snapshot`): from the snapshot's `xmin`
+     * on, an index range scan.
+     */
+    insertedXid: xid8("inserted_xid").notNull().default(sql`pg_current_xact_id()`),
   },
   (t) => [
     primaryKey({ name: "transactions_pk", columns: [t.walletId, t.chain, t.txHash] }),
     index("transactions_wallet_block_idx").on(t.walletId, t.blockNumber),
     index("transactions_wallet_time_idx").on(t.walletId, t.time),
+    index("transactions_wallet_xid_idx").on(t.walletId, t.insertedXid),
   ],
+);
+
+/**
+ * Transactions deleted from `transactions` (a reorg rolled them back, a rebase day was redone),
+ * written by a statement trigger (migration `…_perf-build2_ledger_watermark`), so a ledger build
+ * finds what vanished since its previous run without comparing every classification with every
+ * transaction. Rows of a deleted wallet are not kept (its removal rebuilds the whole ledger). A
+ * build deletes the rows of its user's wallets it has seen.
+ */
+export const removedTransactions = sync.table(
+  "removed_transactions",
+  {
+    walletId: integer("wallet_id").notNull(),
+    chain: text("chain").notNull(),
+    txHash: text("tx_hash").notNull(),
+    /** The deleted row's time. */
+    time: timestamp("time", { withTimezone: true }).notNull(),
+    /** The deleting database transaction (see `transactions.inserted_xid`). */
+    removedXid: xid8("removed_xid").notNull().default(sql`pg_current_xact_id()`),
+  },
+  (t) => [index("removed_transactions_wallet_xid_idx").on(t.walletId, t.removedXid)],
 );
 
 /**

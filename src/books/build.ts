@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { and, eq, gte, inArray, like, lt, ne, notExists, notLike, or, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, like, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
+import { selectCells } from "../../db/copy.ts";
 import {
   classifications,
   ledgerRows,
   ledgerState,
   overrides as overridesTable,
+  POSITION_ROWS_SQL,
   transactions,
 } from "../../db/schema/index.ts";
 import { classifyAll } from "../classify/classify.ts";
@@ -17,7 +19,7 @@ import {
   type PositionBook,
   type ProtocolContracts,
 } from "../classify/context.ts";
-import { isPositionAccount, POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
+import { isPositionAccount } from "../classify/decoders/position.ts";
 import { replayLpOwed } from "../classify/decoders/uniswap-v3/decoder.ts";
 import type { LinkDecision } from "../classify/match.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
@@ -27,7 +29,7 @@ import { loadImportedBooks } from "../imports/books.ts";
 import type { ProgressTask } from "../ui/progress.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { loadTxGroups, loadWallets } from "./load.ts";
-import { buildRows, type PriceLookup } from "./rows.ts";
+import { buildRows, type PriceLookup, type RowsResult } from "./rows.ts";
 import { type ReviewRow, replaceChainLedger } from "./store.ts";
 
 /** Prices legs in batches, then answers lookups synchronously. */
@@ -66,8 +68,16 @@ export type BuildResult = {
   rows: number;
   reviews: number;
   missingPrices: number;
-  /** Milliseconds per phase: `detect`, `load`, `classify`, `price`, `rows`, `write`. */
+  /**
+   * Milliseconds per phase: `detect`, `load`, `classify`, `price`, `write` (which makes the rows
+   * while it writes them: the server stores each batch while the next is made).
+   */
   timings: Record<string, number>;
+  /**
+   * CPU milliseconds of this process per phase (same keys; on a shared machine steadier than
+   * `timings`; PGlite's work is in this process, a PostgreSQL server's is not).
+   */
+  cpuTimings: Record<string, number>;
 };
 
 const loadOverrides = async (db: DbOrTx, userId: number) => {
@@ -122,11 +132,8 @@ const positionsBefore = async (db: DbOrTx, userId: number, before: Date): Promis
     m.set(asset, (m.get(asset) ?? new Decimal(0)).add(q));
     book.set(account, m);
   };
-  // Only rows that touch a position account matter: filter in the query, not over the whole ledger.
-  const touching = POSITION_PROTOCOLS.flatMap((p) => [
-    like(ledgerRows.wallet, `${p}:%`),
-    like(ledgerRows.toWallet, `${p}:%`),
-  ]);
+  // Only rows that touch a position account matter: the partial index `ledger_rows_position_idx`
+  // holds them (its predicate, verbatim, so the planner uses it), not a scan of the whole ledger.
   const rows = await db
     .select({
       type: ledgerRows.type,
@@ -138,14 +145,7 @@ const positionsBefore = async (db: DbOrTx, userId: number, before: Date): Promis
       inQuantity: ledgerRows.inQuantity,
     })
     .from(ledgerRows)
-    .where(
-      and(
-        eq(ledgerRows.userId, userId),
-        eq(ledgerRows.origin, "chain"),
-        lt(ledgerRows.time, before),
-        or(...touching),
-      ),
-    );
+    .where(and(eq(ledgerRows.userId, userId), lt(ledgerRows.time, before), sql.raw(POSITION_ROWS_SQL)));
   for (const r of rows) {
     if (r.type === "transfer" && isPositionAccount(r.toWallet ?? undefined))
       add(r.toWallet!, r.outAsset!, new Decimal(r.outQuantity!));
@@ -172,7 +172,12 @@ const importedTransferHalves = async (
     .select()
     .from(ledgerRows)
     .where(
-      and(eq(ledgerRows.userId, userId), eq(ledgerRows.type, "transfer"), ne(ledgerRows.origin, "chain")),
+      // `origin <> 'chain'` as a constant: the partial index `ledger_rows_imported_idx`.
+      and(
+        eq(ledgerRows.userId, userId),
+        eq(ledgerRows.type, "transfer"),
+        sql`${ledgerRows.origin} <> 'chain'`,
+      ),
     );
   return rows
     .filter((r) => r.toWallet && own.has(r.toWallet) && r.outAsset && r.outQuantity)
@@ -232,7 +237,7 @@ const pairsBefore = async (db: DbOrTx, userId: number, before: Date, reachMs: nu
 };
 
 /** Uniswap V3 liquidity removed but not collected before `before`, from the stored classifications' facts. */
-const lpOwedBefore = async (db: DbOrTx, userId: number, before: Date) => {
+const lpOwedBefore = async (db: DbOrTx, userId: number, ownIds: readonly number[], before: Date) => {
   const rows = await db
     .selectDistinctOn([classifications.chain, classifications.txHash], {
       details: classifications.details,
@@ -243,7 +248,12 @@ const lpOwedBefore = async (db: DbOrTx, userId: number, before: Date) => {
     .from(classifications)
     .innerJoin(
       transactions,
-      and(eq(transactions.chain, classifications.chain), eq(transactions.txHash, classifications.txHash)),
+      // The own wallets' rows (the primary key's prefix), not every user's.
+      and(
+        inArray(transactions.walletId, ownIds.length ? [...ownIds] : [-1]),
+        eq(transactions.chain, classifications.chain),
+        eq(transactions.txHash, classifications.txHash),
+      ),
     )
     .where(
       and(
@@ -275,6 +285,108 @@ const memoResolver = (resolve: AssetResolver): AssetResolver => {
   };
 };
 
+/** A snapshot taken now (`pg_snapshot` text `xmin:xmax:xip,…`): the transactions it sees. */
+const currentSnapshot = async (db: DbOrTx): Promise<string> => {
+  const [row] = await selectCells(db, "select pg_current_snapshot()");
+  return row![0]!;
+};
+
+/** `snapshot` as an SQL literal, and its `xmin` as one (an `xid8`: the index range's start). */
+const snapshotSql = (snapshot: string) => {
+  if (!/^\d+:\d+:[\d,]*$/.test(snapshot)) throw new Error(`not a snapshot: ${snapshot}`);
+  return {
+    snapshot: `'${snapshot}'::pg_snapshot`,
+    xmin: `'${snapshot.slice(0, snapshot.indexOf(":"))}'::xid8`,
+  };
+};
+
+/**
+ * What changed in the user's own wallets' transactions since the build that started from
+ * `seen` (its snapshot), by index range scans on `inserted_xid` and `removed_xid` from the
+ * snapshot's `xmin` (not anti-joins of every transaction with every classification): the earliest
+ * time of a transaction written or removed unseen, the removed ones (`<chain>:<hash>`: their
+ * classifications go) and, of those, the ones no wallet of the user holds any more (`gone`: their
+ * rows may predate the removed row's time). An upsert keeps a row's `inserted_xid`: a re-sync of
+ * the same history changes nothing.
+ */
+const chainChangesSince = async (
+  db: DbOrTx,
+  userId: number,
+  ownIds: readonly number[],
+  seen: string,
+): Promise<{ earliest: Date | undefined; vanished: string[]; gone: string[] }> => {
+  if (ownIds.length === 0) {
+    // No own wallet: every chain classification is stale.
+    const rows = await selectCells(
+      db,
+      `select chain || ':' || tx_hash from lotwise_app.classifications where user_id = ${Number(userId)} and chain not like 'import:%'`,
+    );
+    const keys = rows.map((r) => r[0]!);
+    return { earliest: undefined, vanished: keys, gone: keys };
+  }
+  const ids = ownIds.map(Number).join(", ");
+  const { snapshot, xmin } = snapshotSql(seen);
+  const [fresh] = await selectCells(
+    db,
+    `select floor(extract(epoch from min(time)) * 1000)::int8 from lotwise_sync.transactions
+      where wallet_id in (${ids}) and inserted_xid >= ${xmin}
+        and not pg_visible_in_snapshot(inserted_xid, ${snapshot})`,
+  );
+  let earliest = fresh?.[0] ? new Date(Number(fresh[0])) : undefined;
+  const removed = await selectCells(
+    db,
+    `select r.chain || ':' || r.tx_hash, floor(extract(epoch from min(r.time)) * 1000)::int8,
+            not exists (select 1 from lotwise_sync.transactions t
+                         where t.wallet_id in (${ids}) and t.chain = r.chain and t.tx_hash = r.tx_hash)
+       from lotwise_sync.removed_transactions r
+      where r.wallet_id in (${ids}) and r.removed_xid >= ${xmin}
+        and not pg_visible_in_snapshot(r.removed_xid, ${snapshot})
+      group by r.chain, r.tx_hash`,
+  );
+  const vanished: string[] = [];
+  const gone: string[] = [];
+  for (const [key, ms, absent] of removed) {
+    const t = new Date(Number(ms));
+    if (!earliest || t < earliest) earliest = t;
+    vanished.push(key!);
+    if (absent === "t") gone.push(key!);
+  }
+  return { earliest, vanished, gone };
+};
+
+/**
+ * The earliest chain ledger row of each of the transactions `keys` (`<chain>:<hash>`): one scan
+ * of the user's chain rows, made only when a transaction vanished.
+ */
+const earliestRowsOf = async (
+  db: DbOrTx,
+  userId: number,
+  keys: readonly string[],
+): Promise<Map<string, Date>> => {
+  const out = new Map<string, Date>();
+  if (keys.length === 0) return out;
+  const key = sql<string>`left(${ledgerRows.id}, length(${ledgerRows.id}) - strpos(reverse(${ledgerRows.id}), ':'))`;
+  const rows = await db
+    .select({ key, time: sql<Date>`min(${ledgerRows.time})`.mapWith(ledgerRows.time) })
+    .from(ledgerRows)
+    .where(
+      and(
+        eq(ledgerRows.userId, userId),
+        eq(ledgerRows.origin, "chain"),
+        sql`${key} in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`,
+      ),
+    )
+    .groupBy(key);
+  for (const r of rows) out.set(String(r.key), r.time);
+  return out;
+};
+
+/**
+ * Classifications whose rows are made per batch while the rows before are written: small enough
+ * that the server stores one batch while the next is made, large enough to cost nothing per batch.
+ */
+const ROWS_BATCH = 2000;
+
 const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
 
 /**
@@ -296,11 +408,20 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const { db, userId, settings } = args;
   const timings: Record<string, number> = {};
   const startedAt = new Date();
+  const cpuTimings: Record<string, number> = {};
+  const cpuNow = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   let mark = performance.now();
+  let cpuMark = cpuNow();
   const lap = (phase: string) => {
     const now = performance.now();
     timings[phase] = Math.round(now - mark);
     mark = now;
+    const cpu = cpuNow();
+    cpuTimings[phase] = Math.round(cpu - cpuMark);
+    cpuMark = cpu;
   };
   const windowMs = matchingWindowHours(settings) * 3600_000;
   const wallets = await loadWallets(db, userId);
@@ -335,61 +456,23 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     ]),
   });
 
+  // Every transaction row this snapshot sees (written or removed) is visible to the reads below
+  // (later statements see at least as much): the next build reads only the rows it did not see.
+  const seen = await currentSnapshot(db);
   const [state] = await db.select().from(ledgerState).where(eq(ledgerState.userId, userId));
   const marked = state?.dirtyFrom ?? undefined;
   const fullBuild =
-    args.full || !state || state.inputsHash !== inputsHash || (state.changesHash !== changesHash && !marked);
+    args.full ||
+    !state?.seenSnapshot ||
+    state.inputsHash !== inputsHash ||
+    (state.changesHash !== changesHash && !marked);
   let from: Date | undefined;
   let staleKeys: string[] = [];
+  const ownIds = wallets.filter((w) => w.kind === "own").map((w) => w.id);
   if (!fullBuild) {
-    const ownIds = wallets.filter((w) => w.kind === "own").map((w) => w.id);
-    const classifiedTx = (chain: typeof transactions.chain, txHash: typeof transactions.txHash) =>
-      db
-        .select({ one: sql`1` })
-        .from(classifications)
-        .where(
-          and(
-            eq(classifications.userId, userId),
-            eq(classifications.chain, chain),
-            eq(classifications.txHash, txHash),
-          ),
-        );
-    // New transactions: stored but not yet classified (an anti-join, not a scan in JavaScript).
-    const [fresh] = ownIds.length
-      ? await db
-          .select({ earliest: sql<Date | null>`min(${transactions.time})`.mapWith(transactions.time) })
-          .from(transactions)
-          .where(
-            and(
-              inArray(transactions.walletId, ownIds),
-              notExists(classifiedTx(transactions.chain, transactions.txHash)),
-            ),
-          )
-      : [];
-    let earliest = fresh?.earliest ?? undefined;
-    // Vanished transactions (a reorg rolled them back, a wallet was removed): classified but gone.
-    const stale = await db
-      .select({ chain: classifications.chain, txHash: classifications.txHash })
-      .from(classifications)
-      .where(
-        and(
-          eq(classifications.userId, userId),
-          notLike(classifications.chain, "import:%"),
-          notExists(
-            db
-              .select({ one: sql`1` })
-              .from(transactions)
-              .where(
-                and(
-                  inArray(transactions.walletId, ownIds.length ? ownIds : [-1]),
-                  eq(transactions.chain, classifications.chain),
-                  eq(transactions.txHash, classifications.txHash),
-                ),
-              ),
-          ),
-        ),
-      );
-    staleKeys = stale.map((k) => `${k.chain}:${k.txHash}`);
+    const changed = await chainChangesSince(db, userId, ownIds, state.seenSnapshot!);
+    let earliest = changed.earliest;
+    staleKeys = changed.vanished;
     // Classifications of imported halves whose import row is gone.
     const present = new Set([
       ...imported.map((h) => `${h.chain}:${h.txHash}`),
@@ -398,19 +481,14 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     const importKeys = await db
       .select({ chain: classifications.chain, txHash: classifications.txHash })
       .from(classifications)
-      .where(and(eq(classifications.userId, userId), like(classifications.chain, "import:%")));
-    for (const k of importKeys)
-      if (!present.has(`${k.chain}:${k.txHash}`)) staleKeys.push(`${k.chain}:${k.txHash}`);
-    for (const key of staleKeys) {
-      const [row] = await db
-        .select({ time: sql<Date | null>`min(${ledgerRows.time})`.mapWith(ledgerRows.time) })
-        .from(ledgerRows)
-        .where(
-          and(eq(ledgerRows.userId, userId), eq(ledgerRows.origin, "chain"), like(ledgerRows.id, `${key}:%`)),
-        );
-      const t = row?.time ?? new Date(0);
-      if (!earliest || t < earliest) earliest = t;
-    }
+      .where(and(eq(classifications.userId, userId), sql`${classifications.chain} like 'import:%'`));
+    const importStale = importKeys.map((k) => `${k.chain}:${k.txHash}`).filter((k) => !present.has(k));
+    staleKeys.push(...importStale);
+    // Their rows from the last build (a vanished transaction's removed row has its time; an
+    // imported half's is gone with its import row: without rows, the whole ledger is redone).
+    const rowTimes = await earliestRowsOf(db, userId, [...changed.gone, ...importStale]);
+    for (const t of rowTimes.values()) if (!earliest || t < earliest) earliest = t;
+    if (importStale.some((k) => !rowTimes.has(k))) earliest = new Date(0);
     if (earliest) from = new Date(earliest.getTime() - windowMs);
     if (marked && (!from || marked < from)) from = marked;
     if (!from) {
@@ -423,6 +501,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
         reviews: 0,
         missingPrices: 0,
         timings,
+        cpuTimings,
       };
     }
   }
@@ -430,7 +509,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   lap("detect");
   const positions = from ? await positionsBefore(db, userId, from) : new Map();
   const preMatched = from ? await pairsBefore(db, userId, from, 2 * windowMs) : undefined;
-  const lpOwed = from ? await lpOwedBefore(db, userId, from) : undefined;
+  const lpOwed = from ? await lpOwedBefore(db, userId, ownIds, from) : undefined;
   const ctx: ClassifyContext = {
     settings,
     contracts: args.contracts,
@@ -478,19 +557,33 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     priced.explain ? { explain: priced.explain } : {},
   );
   lap("price");
-  const { rows, owners, missing, reviews: priceReviews } = buildRows(classified, lookup);
-  lap("rows");
-
-  const reviews: ReviewRow[] = [
-    ...classified.flatMap((c) => c.reviews.map((r) => ({ chain: c.chain, txHash: c.txHash, ...r }))),
-    ...missing.map((m) => ({
-      chain: m.chain,
-      txHash: m.txHash,
-      reason: "missing_price",
-      message: m.message,
-    })),
-    ...priceReviews,
-  ];
+  // Rows are made a batch of classifications at a time while the write sends them (COPY): the
+  // server stores one batch while the next is made. `built` is complete once they are written.
+  const built: RowsResult = { rows: [], owners: [], missing: [], reviews: [] };
+  const { rows, owners } = built;
+  function* madeRows() {
+    for (let k = 0; k < classified.length; k += ROWS_BATCH) {
+      const first = rows.length;
+      buildRows(classified, lookup, {
+        from: k,
+        to: Math.min(k + ROWS_BATCH, classified.length),
+        into: built,
+      });
+      for (let i = first; i < rows.length; i++) yield rows[i]!;
+    }
+  }
+  let reviewList: ReviewRow[] | undefined;
+  const reviews = (): ReviewRow[] =>
+    (reviewList ??= [
+      ...classified.flatMap((c) => c.reviews.map((r) => ({ chain: c.chain, txHash: c.txHash, ...r }))),
+      ...built.missing.map((m) => ({
+        chain: m.chain,
+        txHash: m.txHash,
+        reason: "missing_price",
+        message: m.message,
+      })),
+      ...built.reviews,
+    ]);
   // Rows of one instant keep chain position order: the transaction's rank among same-time ones
   // (a classification per transaction, so its index in `classified` names it).
   const rankOf = new Array<number>(classified.length);
@@ -507,7 +600,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   await replaceChainLedger(db, {
     userId,
     from,
-    rows,
+    rows: madeRows(),
     seqOf,
     classified,
     reviews,
@@ -520,17 +613,25 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   });
   await db
     .insert(ledgerState)
-    .values({ userId, inputsHash, changesHash })
+    .values({ userId, inputsHash, changesHash, seenSnapshot: seen })
     .onConflictDoUpdate({
       target: ledgerState.userId,
       set: {
         inputsHash,
         changesHash,
+        seenSnapshot: seen,
         builtAt: new Date(),
         // A mark made while this build ran may describe a change it did not see: keep it.
         dirtyFrom: sql`case when ${ledgerState.dirtyAt} is null or ${ledgerState.dirtyAt} <= ${startedAt} then null else ${ledgerState.dirtyFrom} end`,
       },
     });
+  // Removals every later build sees too are done with (each wallet belongs to this user alone).
+  if (ownIds.length > 0)
+    await db.execute(
+      sql.raw(
+        `delete from lotwise_sync.removed_transactions where wallet_id in (${ownIds.map(Number).join(", ")}) and removed_xid < ${snapshotSql(seen).xmin}`,
+      ),
+    );
   lap("write");
   args.progress?.finish(`${rows.length} ledger rows`);
   return {
@@ -539,8 +640,9 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     transactions: groups.length,
     movements: movementCount,
     rows: rows.length,
-    reviews: reviews.length,
-    missingPrices: missing.length,
+    reviews: reviews().length,
+    missingPrices: built.missing.length,
     timings,
+    cpuTimings,
   };
 };

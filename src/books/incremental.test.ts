@@ -1,16 +1,18 @@
 import { encodeAbiParameters, pad } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { rollbackStale, saveTransactionsWithMovements } from "../../chains/store.ts";
 import type { Database } from "../../db/client.ts";
 import {
   classifications,
   movements,
   rawRecords,
+  removedTransactions,
   reviewItems,
   transactions,
   wallets,
 } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
-import { createTestDatabase } from "../../test/services.ts";
+import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
 import { COLLECT_TOPIC, DECREASE_LIQUIDITY_TOPIC } from "../classify/decoders/uniswap-v3/constants.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { Decimal } from "../utils/decimal.ts";
@@ -234,5 +236,147 @@ describe("incremental rebuilds", () => {
     await build();
     expect((await view()).filter((x) => String(x[0]).startsWith("ethereum:0xl1"))).toEqual([]);
     expect(await open()).toEqual(["unmatched_inflow", "unmatched_outflow"]);
+  });
+});
+
+/**
+ * What a sync does to the stored chain data, seen by the next build through the transaction
+ * watermark (`transactions.inserted_xid`, `removed_transactions`; each transaction here pays a
+ * network fee: one fee row): new transactions are rebuilt
+ * from, a re-sync of the same history changes nothing, a reorg's removal takes its rows away; each
+ * incremental result is what a full rebuild gives.
+ */
+describe.each(DATABASE_KINDS)("watermark on %s", (kind) => {
+  let database: Database;
+  let userId: number;
+  let walletId: number;
+  const pricer: Pricer = {
+    prepare: async () => (leg) =>
+      leg.asset === "ETH" ? { usd: new Decimal("2000"), source: "test", rank: 0 } : undefined,
+  };
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    userId = await ensureUser(database.db, "watermark");
+    const [w] = await database.db
+      .insert(wallets)
+      .values({ userId, chain: "ethereum", address: A })
+      .returning();
+    walletId = w!.id;
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  const rowsOf = (hash: string, block: bigint, time: string, amount: bigint) => ({
+    tx: {
+      walletId,
+      chain: "ethereum",
+      txHash: hash,
+      blockNumber: block,
+      time: new Date(time),
+      from: A,
+      to: EXT,
+      status: "success",
+    },
+    move: {
+      walletId,
+      chain: "ethereum",
+      txHash: hash,
+      evidence: "gas",
+      evidenceIndex: "0",
+      blockNumber: block,
+      time: new Date(time),
+      asset: "ethereum:native",
+      symbol: null,
+      decimals: 18,
+      amount: -amount,
+      counterparty: "",
+    },
+  });
+  const sync = (list: ReturnType<typeof rowsOf>[]) =>
+    saveTransactionsWithMovements(
+      database.db,
+      list.map((x) => x.tx),
+      list.map((x) => x.move),
+    );
+  const build = (full = false) =>
+    buildLedger({
+      db: database.db,
+      userId,
+      settings: DEFAULT_CLASSIFY_SETTINGS,
+      resolveAsset: ({ chainAsset, symbol }) =>
+        chainAsset.endsWith(":native")
+          ? { asset: "ETH", symbol: "ETH" }
+          : { asset: chainAsset, symbol: symbol ?? chainAsset },
+      pricer,
+      full,
+    });
+  /** Ledger rows, classifications and review items, in a stable order. */
+  const stored = async () => ({
+    rows: await loadLedgerRows(database.db, userId),
+    classifications: (await database.db.select().from(classifications))
+      .map((c) => [c.chain, c.txHash, c.kind, c.source, c.uncertain, c.details])
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    reviews: (await database.db.select().from(reviewItems))
+      .map((r) => [r.chain, r.txHash, r.reason, r.message, r.status])
+      .sort((a, b) => `${a[1]}${a[2]}`.localeCompare(`${b[1]}${b[2]}`)),
+  });
+  /** The stored ledger after an incremental build equals a full rebuild's. */
+  const expectAsFull = async () => {
+    const incremental = await stored();
+    await build(true);
+    expect(await stored()).toEqual(incremental);
+    return incremental;
+  };
+
+  const history = () => [
+    rowsOf("0xa1", 10n, "2025-03-01T00:00:00Z", E18 / 1000n),
+    rowsOf("0xa2", 20n, "2025-03-05T00:00:00Z", E18 / 500n),
+    rowsOf("0xa3", 30n, "2025-03-09T00:00:00Z", E18 / 400n),
+  ];
+
+  test("new, re-synced and removed transactions", async () => {
+    await sync(history());
+    expect((await build()).mode).toBe("full");
+    expect((await build()).mode).toBe("unchanged");
+
+    // A re-sync writes the same rows again (upserted transactions, movements replaced): nothing to redo.
+    await sync(history());
+    expect((await build()).mode).toBe("unchanged");
+
+    // A new transaction: rebuilt from its time less the matching window.
+    await sync([rowsOf("0xa4", 40n, "2025-03-12T00:00:00Z", E18 / 300n)]);
+    const added = await build();
+    expect(added).toMatchObject({ mode: "incremental", transactions: 1 });
+    expect(new Date(added.from!).getTime()).toBeLessThanOrEqual(Date.parse("2025-03-12T00:00:00Z"));
+    expect((await expectAsFull()).rows.map((r) => r.id)).toEqual([
+      "ethereum:0xa1:0",
+      "ethereum:0xa2:0",
+      "ethereum:0xa3:0",
+      "ethereum:0xa4:0",
+    ]);
+    expect((await build()).mode).toBe("unchanged");
+
+    // A reorg removes 0xa2 (blocks above 15): rolled back and, at first, not seen again.
+    await rollbackStale(database.db, { chain: "ethereum", walletId, above: 15n, staleHashes: [] });
+    const removed = await build();
+    expect(removed.mode).toBe("incremental");
+    expect(new Date(removed.from!).getTime()).toBeLessThanOrEqual(Date.parse("2025-03-05T00:00:00Z"));
+    const afterReorg = await expectAsFull();
+    expect(afterReorg.rows.map((r) => r.id)).toEqual(["ethereum:0xa1:0"]);
+    expect(afterReorg.classifications.map((c) => c[1])).toEqual(["0xa1"]);
+    expect((await build()).mode).toBe("unchanged");
+
+    // The canonical chain has 0xa3 and 0xa4 again, 0xa3 in a later block and time.
+    await sync([rowsOf("0xa3", 31n, "2025-03-10T00:00:00Z", E18 / 400n), history()[0]!]);
+    await sync([rowsOf("0xa4", 40n, "2025-03-12T00:00:00Z", E18 / 300n)]);
+    expect((await build()).mode).toBe("incremental");
+    const resynced = await expectAsFull();
+    expect(resynced.rows.map((r) => [r.id, r.time])).toEqual([
+      ["ethereum:0xa1:0", "2025-03-01T00:00:00Z"],
+      ["ethereum:0xa3:0", "2025-03-10T00:00:00Z"],
+      ["ethereum:0xa4:0", "2025-03-12T00:00:00Z"],
+    ]);
+    // Removals seen by a build are not kept.
+    expect(await database.db.select().from(removedTransactions)).toEqual([]);
   });
 });

@@ -91,70 +91,85 @@ export const splitByWeight = (total: Decimal, weights: readonly Decimal[]): Deci
  * - a missing price never becomes a silent zero: the row gets `usd_value` 0, a `missing_price`
  *   warning in `note` and `x_warnings`, and the transaction a review item.
  */
-export const buildRows = (classifications: readonly TxClassification[], price: PriceLookup): RowsResult => {
-  const rows: BuiltRow[] = [];
-  const owners: number[] = [];
-  const missing: RowsResult["missing"] = [];
-  const reviews: RowsResult["reviews"] = [];
-  for (let owner = 0; owner < classifications.length; owner++) {
-    const c = classifications[owner]!;
-    let n = 0;
-    const time = c.time.toISOString().replace(".000Z", "Z");
-    const at = { time: c.time, blockNumber: c.blockNumber };
-    const value = (leg: Leg) => {
-      const p = price(leg, at);
-      if (p?.warning && !reviews.some((r) => r.txHash === c.txHash && r.message === p.warning!.message))
-        reviews.push({
-          chain: c.chain,
-          txHash: c.txHash,
-          reason: p.warning.code,
-          message: p.warning.message,
-        });
-      return p
-        ? { usd: p.total ?? leg.quantity.mul(p.usd), source: p.source, rank: p.rank, ageMs: p.ageMs ?? 0 }
-        : undefined;
+export const buildRows = (
+  classifications: readonly TxClassification[],
+  price: PriceLookup,
+  /**
+   * Only `classifications[from, to)`, appended to `into` (a ledger build makes its rows a batch
+   * at a time while they are written): the same rows, owners and review items as one call.
+   */
+  part?: { from: number; to: number; into: RowsResult },
+): RowsResult => {
+  const result: RowsResult = part?.into ?? { rows: [], owners: [], missing: [], reviews: [] };
+  const { rows, owners, missing, reviews } = result;
+  // The classification being turned into rows, its row count so far, its time as rows print it
+  // and the instant prices are looked up at: set per classification, read by the helpers below
+  // (made once, not once per classification).
+  let owner = part?.from ?? 0;
+  const end = part?.to ?? classifications.length;
+  let c = classifications[owner]!;
+  let n = 0;
+  let time = "";
+  let at: { time: Date; blockNumber: bigint } = { time: new Date(0), blockNumber: 0n };
+  const value = (leg: Leg) => {
+    const p = price(leg, at);
+    if (p?.warning && !reviews.some((r) => r.txHash === c.txHash && r.message === p.warning!.message))
+      reviews.push({
+        chain: c.chain,
+        txHash: c.txHash,
+        reason: p.warning.code,
+        message: p.warning.message,
+      });
+    return p
+      ? { usd: p.total ?? leg.quantity.mul(p.usd), source: p.source, rank: p.rank, ageMs: p.ageMs ?? 0 }
+      : undefined;
+  };
+  const noteMissing = (row: BuiltRow, leg: Leg, column: string) => {
+    const what = leg.symbol.includes(leg.asset) ? leg.symbol : `${leg.symbol} (${leg.asset})`;
+    const why = price.explain?.(leg, at);
+    const message = `missing price: ${what} at ${time}; ${column} set to 0 until a price is imported: ${missingPriceHint(leg.asset, time, leg.symbol)}`;
+    row.warnings.push(`missing_price:${leg.asset}`);
+    row.note = row.note ? `${row.note}; ${message}` : message;
+    // The review item also says why each source had nothing.
+    missing.push({ chain: c.chain, txHash: c.txHash, message: why ? `${message} (${why})` : message });
+  };
+  const newRow = (e: Entry, type: LedgerRowType, fields: Partial<LedgerRow>): BuiltRow => {
+    const row: BuiltRow = {
+      id: `${txRef(c)}:${n++}`,
+      time,
+      type,
+      wallet: e.wallet,
+      subtype: e.subtype,
+      tx: e.linkedTx ? `${c.txHash};${e.linkedTx.slice(e.linkedTx.lastIndexOf(":") + 1)}` : c.txHash,
+      note: e.note,
+      priceSources: {},
+      warnings: [],
+      ...fields,
     };
-    const noteMissing = (row: BuiltRow, leg: Leg, column: string) => {
-      const what = leg.symbol.includes(leg.asset) ? leg.symbol : `${leg.symbol} (${leg.asset})`;
-      const why = price.explain?.(leg, at);
-      const message = `missing price: ${what} at ${time}; ${column} set to 0 until a price is imported: ${missingPriceHint(leg.asset, time, leg.symbol)}`;
-      row.warnings.push(`missing_price:${leg.asset}`);
-      row.note = row.note ? `${row.note}; ${message}` : message;
-      // The review item also says why each source had nothing.
-      missing.push({ chain: c.chain, txHash: c.txHash, message: why ? `${message} (${why})` : message });
-    };
-    const newRow = (e: Entry, type: LedgerRowType, fields: Partial<LedgerRow>): BuiltRow => {
-      const row: BuiltRow = {
-        id: `${txRef(c)}:${n++}`,
-        time,
-        type,
-        wallet: e.wallet,
-        subtype: e.subtype,
-        tx: [c.txHash, ...(e.linkedTx ? [e.linkedTx.slice(e.linkedTx.lastIndexOf(":") + 1)] : [])].join(";"),
-        note: e.note,
-        priceSources: {},
-        warnings: [],
-        ...fields,
-      };
-      rows.push(row);
-      owners.push(owner);
-      return row;
-    };
-    const setUsd = (
-      row: BuiltRow,
-      leg: Leg,
-      v: { usd: Decimal; source: string } | undefined,
-      column: "usdValue" | "feeUsd",
-    ) => {
-      if (v) {
-        row[column] = plain(v.usd);
-        row.priceSources[column === "usdValue" ? "usd_value" : "fee_usd"] = v.source;
-      } else {
-        row[column] = "0";
-        noteMissing(row, leg, column === "usdValue" ? "usd_value" : "fee_usd");
-      }
-    };
+    rows.push(row);
+    owners.push(owner);
+    return row;
+  };
+  const setUsd = (
+    row: BuiltRow,
+    leg: Leg,
+    v: { usd: Decimal; source: string } | undefined,
+    column: "usdValue" | "feeUsd",
+  ) => {
+    if (v) {
+      row[column] = plain(v.usd);
+      row.priceSources[column === "usdValue" ? "usd_value" : "fee_usd"] = v.source;
+    } else {
+      row[column] = "0";
+      noteMissing(row, leg, column === "usdValue" ? "usd_value" : "fee_usd");
+    }
+  };
 
+  for (; owner < end; owner++) {
+    c = classifications[owner]!;
+    n = 0;
+    time = c.time.toISOString().replace(".000Z", "Z");
+    at = { time: c.time, blockNumber: c.blockNumber };
     for (const e of c.entries) {
       const first = rows.length;
       switch (e.kind) {
@@ -220,7 +235,7 @@ export const buildRows = (classifications: readonly TxClassification[], price: P
       }
     }
   }
-  return { rows, owners, missing, reviews };
+  return result;
 };
 
 type Valued = { usd: Decimal; source: string; rank: number; ageMs: number } | undefined;

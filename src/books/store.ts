@@ -1,7 +1,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { selectCells } from "../../db/copy.ts";
+import { copyRows, selectCells } from "../../db/copy.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
@@ -71,9 +71,28 @@ export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnin
   warnings: warnings ?? [],
 });
 
-/** Writes ledger rows in bulk (COPY, see db/bulk.ts): the one place rows become table records. */
-export const insertLedgerRows = (db: DbOrTx, rows: readonly StoredRowInput[]): Promise<void> =>
-  bulkInsert(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, rows.map(storedRecord));
+/**
+ * Writes ledger rows in bulk (COPY, see db/bulk.ts): the one place rows become table records.
+ * `rows` may be a generator: with COPY its rows are made as they are sent (the server stores a
+ * batch while the next is made); a driver without COPY gets them in one array.
+ */
+export const insertLedgerRows = async (db: DbOrTx, rows: Iterable<StoredRowInput>): Promise<void> => {
+  function* records() {
+    for (const r of rows) yield storedRecord(r);
+  }
+  if (await copyRows(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, records())) return;
+  await bulkInsert(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, [...records()]);
+};
+
+/**
+ * Declares that the current database transaction writes `ledger_rows` of `userId` only: the
+ * statement triggers on `ledger_rows` then bump that user's ledger version once per statement
+ * (undeclared writes bump every user's, never missing a change). Transaction-scoped: call it
+ * inside the transaction that writes, and write no other user's rows in it.
+ */
+export const declareLedgerWriter = async (tx: DbOrTx, userId: number): Promise<void> => {
+  await tx.execute(sql`select set_config('lotwise.ledger_user', ${String(userId)}, true)`);
+};
 
 /** Review reasons written by classification and pricing (user-imported rows have none). */
 export type ReviewRow = { chain: string; txHash: string; reason: string; message: string };
@@ -88,17 +107,20 @@ export const replaceChainLedger = async (
   args: {
     userId: number;
     from: Date | undefined;
-    rows: readonly BuiltRow[];
-    /** Order among rows of the same time, of `rows[index]`. */
+    /** The rows, possibly a generator making them as they are written (see `insertLedgerRows`). */
+    rows: Iterable<BuiltRow>;
+    /** Order among rows of the same time, of the `index`th row. */
     seqOf: (row: BuiltRow, index: number) => number;
     classified: readonly TxClassification[];
-    reviews: readonly ReviewRow[];
+    /** The review items, asked for once every row is written (making rows adds some). */
+    reviews: () => readonly ReviewRow[];
     /** Transactions whose classification must go (rebuilt or no longer on chain). */
     txKeys: readonly string[];
   },
 ): Promise<void> => {
   const { userId } = args;
   await db.transaction(async (tx) => {
+    await declareLedgerWriter(tx, userId);
     const chainRows = and(eq(ledgerRows.userId, userId), eq(ledgerRows.origin, "chain"));
     await tx
       .delete(ledgerRows)
@@ -136,16 +158,22 @@ export const replaceChainLedger = async (
           .append(sql`)`),
       );
     }
+    const seqOf = args.seqOf;
+    const rows = args.rows;
     await insertLedgerRows(
       tx,
-      args.rows.map((r, i) => ({
-        row: r,
-        userId,
-        seq: args.seqOf(r, i),
-        origin: "chain",
-        priceSources: r.priceSources,
-        warnings: r.warnings,
-      })),
+      (function* () {
+        let i = 0;
+        for (const r of rows)
+          yield {
+            row: r,
+            userId,
+            seq: seqOf(r, i++),
+            origin: "chain",
+            priceSources: r.priceSources,
+            warnings: r.warnings,
+          };
+      })(),
     );
     // Every classification of these transactions was deleted above, so none conflicts: plain
     // COPY (one classification per transaction; a duplicate would fail as the upsert did).
@@ -173,7 +201,7 @@ export const replaceChainLedger = async (
     );
     // One review item per (transaction, reason): messages of the same reason are joined.
     const merged = new Map<string, ReviewRow>();
-    for (const r of args.reviews) {
+    for (const r of args.reviews()) {
       const k = `${r.chain}\u0000${r.txHash}\u0000${r.reason}`;
       const prev = merged.get(k);
       merged.set(k, prev ? { ...prev, message: `${prev.message}\n${r.message}` } : r);
@@ -195,7 +223,7 @@ export const replaceChainLedger = async (
 };
 
 /** The stored time as `toISOString` prints it, less `.000` (formatted in UTC by PostgreSQL). */
-const TIME_TEXT = `to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || case when date_trunc('milliseconds', time) = date_trunc('second', time) then '' else to_char(time at time zone 'UTC', '.MS') end || 'Z'`;
+export const TIME_TEXT = `to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || case when date_trunc('milliseconds', time) = date_trunc('second', time) then '' else to_char(time at time zone 'UTC', '.MS') end || 'Z'`;
 
 /**
  * Every ledger row of the user (chain-built and imported), in ledger order, optionally before an

@@ -6,11 +6,12 @@
  * Reads only: the CLI rebuilds first; the API reads what the last rebuild left.
  */
 import type { DbOrTx } from "../../db/client.ts";
+import { copyOutCsv, selectCells } from "../../db/copy.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import type { GainsWarning } from "../tax/types.ts";
 import { exportUsd } from "../utils/decimal.ts";
 import { missingPriceHint } from "./rows.ts";
-import { countOpenReviews, loadLedgerRows } from "./store.ts";
+import { countOpenReviews, loadLedgerRows, TIME_TEXT } from "./store.ts";
 
 /** What the stored ledger says beyond its rows: price gaps and unreviewed transactions. */
 export type StoredLedgerNotes = {
@@ -40,17 +41,57 @@ export const readStoredLedger = async (
       };
     }
     for (const w of warnings) {
-      if (w.startsWith("missing_price:")) {
-        notes.missingPrices.push({
-          id: row.id,
-          date: row.time.slice(0, 10),
-          message: `row ${row.id}: no USD price for ${w.slice("missing_price:".length)}; valued at 0 (${missingPriceHint(w.slice("missing_price:".length), row.time)})`,
-        });
-      }
+      if (w.startsWith("missing_price:")) notes.missingPrices.push(missingPrice(row.id, row.time, w));
     }
     return row;
   });
   return { rows, notes };
+};
+
+/** A missing-price note of a row (`readStoredLedger`'s wording). */
+const missingPrice = (id: string, time: string, warning: string) => {
+  const what = warning.slice("missing_price:".length);
+  return {
+    id,
+    date: time.slice(0, 10),
+    message: `row ${id}: no USD price for ${what}; valued at 0 (${missingPriceHint(what, time)})`,
+  };
+};
+
+/**
+ * The columns of the stored ledger the tax engine reads, as ledger CSV v1 columns: USD values
+ * rounded as exports write them (`exportUsd`: 8 places half-up, no trailing zeros; PostgreSQL's
+ * numeric `round` is half away from zero, as decimal.js's ROUND_HALF_UP).
+ */
+const ENGINE_COLUMNS = `id, ${TIME_TEXT} as time, type, wallet, out_asset, out_quantity, in_asset, in_quantity,
+  trim_scale(round(usd_value, 8)) as usd_value, fee_asset, fee_quantity,
+  trim_scale(round(fee_usd, 8)) as fee_usd, to_wallet, lots, subtype`;
+
+/**
+ * The stored ledger as ledger CSV v1 bytes (the columns the engine reads, in ledger order), for
+ * the same reader and byte fast path as `lotwise gains --ledger` on its export: one COPY out of
+ * the database, no row object per row. With the notes `readStoredLedger` gives.
+ */
+export const readStoredLedgerCsv = async (
+  db: DbOrTx,
+  userId: number,
+): Promise<{ csv: Buffer; notes: StoredLedgerNotes }> => {
+  const user = Number(userId);
+  const csv = await copyOutCsv(
+    db,
+    `select ${ENGINE_COLUMNS} from lotwise_app.ledger_rows where user_id = ${user} order by time, seq, id`,
+  );
+  const notes: StoredLedgerNotes = { missingPrices: [], openReviews: await countOpenReviews(db, userId) };
+  const warned = await selectCells(
+    db,
+    `select id, ${TIME_TEXT}, warnings from lotwise_app.ledger_rows
+     where user_id = ${user} and jsonb_array_length(warnings) > 0 order by time, seq, id`,
+  );
+  for (const [id, time, warnings] of warned) {
+    for (const w of JSON.parse(warnings!) as string[])
+      if (w.startsWith("missing_price:")) notes.missingPrices.push(missingPrice(id!, time!, w));
+  }
+  return { csv, notes };
 };
 
 /**

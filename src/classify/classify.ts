@@ -197,10 +197,20 @@ const classifyOne = (
         : kinds.has("unmatched")
           ? "unmatched"
           : "mixed";
-  return {
-    result: { ...base, kind, source, entries, reviews, unmatched, ...(details ? { details } : {}) },
-    pending: { tx, feeMoves, subtype },
+  // Built field by field (the same keys in the same order as spreading `base`, without the spreads).
+  const result: TxClassification = {
+    chain: base.chain,
+    txHash: base.txHash,
+    time: base.time,
+    blockNumber: base.blockNumber,
+    kind,
+    source,
+    entries,
+    reviews,
+    unmatched,
   };
+  if (details) result.details = details;
+  return { result, pending: { tx, feeMoves, subtype } };
 };
 
 /** Classifies one transaction on its own (no pairing across transactions), fees attached. */
@@ -262,6 +272,7 @@ export const classifyAll = (
   const sorted = [...txs].sort(byChainPosition);
   const pendings: Pending[] = [];
   const results: TxClassification[] = [];
+  const keys: string[] = [];
   // `<chain>:<tx hash>` → classification (the last of a key, as a map of all of them would hold).
   const byTx = new Map<string, TxClassification>();
   const decided = overrides.perTx.size > 0;
@@ -270,6 +281,7 @@ export const classifyAll = (
     const { result, pending } = classifyOne(tx, ctx, decided ? overrides.perTx.get(key) : undefined);
     pendings.push(pending);
     results.push(result);
+    keys.push(key);
     byTx.set(key, result);
   }
 
@@ -314,8 +326,19 @@ export const classifyAll = (
     if (preMatched(h)) matched.add(h);
     else halves.push(h);
   };
-  for (const r of results) for (const h of r.unmatched) sortHalf(h);
+  // The classification `byTx` holds for a half's `halfRef`, remembered for the halves of chain
+  // transactions (their ref is their transaction's key) so pairing them does not build it again.
+  const txOf = new Map<UnmatchedHalf, TxClassification>();
+  results.forEach((r, k) => {
+    if (r.unmatched.length === 0) return;
+    const holder = byTx.get(keys[k]!)!;
+    for (const h of r.unmatched) {
+      if (h.chain === r.chain && h.txHash === r.txHash) txOf.set(h, holder);
+      sortHalf(h);
+    }
+  });
   for (const h of imported) sortHalf(h);
+  const resultOf = (h: UnmatchedHalf) => txOf.get(h) ?? byTx.get(halfRef(h));
   for (const h of matched) {
     const r = byTx.get(halfRef(h));
     if (r && r.kind === "unmatched") r.kind = "self_transfer";
@@ -324,11 +347,11 @@ export const classifyAll = (
   for (const m of matches) {
     matched.add(m.out);
     matched.add(m.in);
-    const owner = m.owner ? byTx.get(halfRef(m.owner)) : undefined;
+    const owner = m.owner ? resultOf(m.owner) : undefined;
     if (owner && m.entry) owner.entries.push(m.entry);
     if (owner && m.review) owner.reviews.push(m.review);
     for (const h of [m.out, m.in]) {
-      const r = byTx.get(halfRef(h));
+      const r = resultOf(h);
       if (r && r.kind === "unmatched") r.kind = "self_transfer";
     }
   }

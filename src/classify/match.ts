@@ -159,9 +159,10 @@ const evidenceOf = (
 /** What the imported half `imp` says about the chain half `chain`, if it names it (see `evidenceOf`). */
 const importNames = (imp: UnmatchedHalf, chain: UnmatchedHalf, describe: boolean): Evidence | undefined => {
   if (!imp.imported || chain.imported) return undefined;
-  if (lowerSet(imp.evidence?.txHashes).has(chain.txHash.toLowerCase()))
+  const { txHashes, addresses } = imp.evidence ?? {};
+  if (txHashes?.length && lowerSet(txHashes).has(chain.txHash.toLowerCase()))
     return describe ? { rank: 0, why: `the import names transaction ${chain.txHash}` } : RANKS[0];
-  if (lowerSet(imp.evidence?.addresses).has(chain.wallet.address.toLowerCase()))
+  if (addresses?.length && lowerSet(addresses).has(chain.wallet.address.toLowerCase()))
     return describe
       ? {
           rank: 1,
@@ -376,7 +377,14 @@ export const matchHalves = (
   const pair = (o: UnmatchedHalf, i: UnmatchedHalf, how: MatchHow, why: string, review?: ReviewDraft) => {
     used.add(o);
     used.add(i);
-    matches.push({ out: o, in: i, how, why, ...pairEntry(o, i, how, why), ...(review ? { review } : {}) });
+    const m: HalfMatch = { out: o, in: i, how, why };
+    const { owner, entry } = pairEntry(o, i, how, why);
+    if (entry) {
+      m.owner = owner;
+      m.entry = entry;
+    }
+    if (review) m.review = review;
+    matches.push(m);
   };
 
   // 1. The user's links. Halves by the names a decision may give them (lower-cased `refersTo`),

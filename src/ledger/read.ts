@@ -292,7 +292,12 @@ export const parseLedgerCsv = (text: string, source = "ledger.csv"): LedgerRow[]
   return collector.finish();
 };
 
-const readFileInto = async (path: string, source: string, collector: LedgerCollector): Promise<void> => {
+/** Parses `chunks` (a file's bytes, in order) into `collector`. */
+const readChunksInto = async (
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  source: string,
+  collector: LedgerCollector,
+): Promise<void> => {
   let header: string[] | undefined;
   const parser = createCsvByteParser({
     record: (cells, line) => {
@@ -302,8 +307,7 @@ const readFileInto = async (path: string, source: string, collector: LedgerColle
     plain: collector.plain,
   });
   try {
-    const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-    for await (const chunk of stream) parser.write(chunk as Buffer);
+    for await (const chunk of chunks) parser.write(chunk);
     parser.end();
   } catch (e) {
     if (e instanceof CsvSyntaxError) throw withEarlier(collector, csvError(source, e, header));
@@ -315,6 +319,13 @@ const readFileInto = async (path: string, source: string, collector: LedgerColle
     throw e;
   }
 };
+
+const readFileInto = (path: string, source: string, collector: LedgerCollector): Promise<void> =>
+  readChunksInto(
+    createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>,
+    source,
+    collector,
+  );
 
 /**
  * Streams a ledger CSV v1 file from disk, validating as it goes.
@@ -343,5 +354,24 @@ export const streamLedgerFile = async (
   const source = options.source ?? path;
   const collector = createCollector(source, onRow, options.onRaw);
   await readFileInto(path, source, collector);
+  collector.finish();
+};
+
+/**
+ * `streamLedgerFile` over ledger CSV v1 bytes already in memory (e.g. the stored ledger copied
+ * out of the database as CSV), read in chunks as a file would be.
+ * @throws UserInputError on a structural problem; whatever `onRow` throws.
+ */
+export const streamLedgerBytes = async (
+  bytes: Buffer,
+  onRow: (row: LedgerRow) => void,
+  options: { source: string; onRaw?: RawRecordHandler },
+): Promise<void> => {
+  const collector = createCollector(options.source, onRow, options.onRaw);
+  const chunks = function* () {
+    for (let at = 0; at < bytes.length; at += READ_CHUNK_BYTES)
+      yield bytes.subarray(at, Math.min(bytes.length, at + READ_CHUNK_BYTES));
+  };
+  await readChunksInto(chunks(), options.source, collector);
   collector.finish();
 };

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Anvil, rpcCall, sendAt, startAnvil } from "../anvil.ts";
 import { ARTIFACTS, launchBrowser } from "../browser.ts";
 import { runCli } from "../cli.ts";
+import { seedDataDir } from "../pglite-template.ts";
 import { pdfText, renderedPageCount } from "../poppler.ts";
 import { type LotwiseProcess, spawnLotwise } from "../processes.ts";
 
@@ -144,6 +145,8 @@ describe("web dashboard in chromium", () => {
         server: { adminKey: ADMIN_KEY },
       }),
     );
+    // Not a test of the first run: the embedded database exists already (test/pglite-template.ts).
+    await seedDataDir(path.join(dir, ".lotwise"));
     const created = await runCli(["--config", config, "users", "create", "filer"], { cwd: dir, env: {} });
     expect(created.code, created.stderr).toBe(0);
     const key = /API key \(shown once, store it now\): (lw_\S+)/.exec(created.stdout)![1]!;

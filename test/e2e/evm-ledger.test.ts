@@ -14,6 +14,7 @@ import { parseLedgerCsv } from "../../src/ledger/read.ts";
 import type { LedgerRow } from "../../src/ledger/types.ts";
 import { Decimal, exportUsd, plain } from "../../src/utils/decimal.ts";
 import { runCli } from "../cli.ts";
+import { seedDataDir } from "../pglite-template.ts";
 
 /**
  * Issue 6 end to end on a real chain: the EVM issue's two-wallet scenario on anvil, the taxpayer's
@@ -67,6 +68,8 @@ describe("EVM scenario: sync → classify → price → ledger → gains", () =>
         classify: { contracts: { "evm:31337": { weth: [c.weth], uniswapV2Routers: [c.router] } } },
       }),
     );
+    // Not a test of the first run: the embedded database exists already (test/pglite-template.ts).
+    await seedDataDir(path.join(dir, ".lotwise"));
     writeFileSync(
       path.join(dir, "prices.csv"),
       [

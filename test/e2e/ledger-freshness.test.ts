@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseLedgerCsv } from "../../src/ledger/read.ts";
 import { runCli } from "../cli.ts";
+import { seedDataDir } from "../pglite-template.ts";
 import { type ReplayServer, startSolanaReplay } from "../solana-replay.ts";
 
 /**
@@ -38,6 +39,8 @@ describe("prices imported after a sync reach the ledger", () => {
         prices: { order: ["file"] },
       }),
     );
+    // Not a test of the first run: the embedded database exists already (test/pglite-template.ts).
+    await seedDataDir(path.join(dir, ".lotwise"));
   });
   afterAll(async () => {
     await server?.close();

@@ -11,6 +11,7 @@ import type { Anvil } from "../anvil.ts";
 import { runCli } from "../cli.ts";
 import { type ScenarioResult, startScenarioChain } from "../evm-scenario.ts";
 import { type FaultProxy, startFaultProxy } from "../fault-proxy.ts";
+import { seedDataDir } from "../pglite-template.ts";
 import { createTestCommon, createTestDatabase, TEST_REDIS_URL } from "../services.ts";
 
 /**
@@ -65,6 +66,7 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
     // Embedded (PGlite, in-process jobs).
     const local = mkdtempSync(path.join(tmpdir(), "lotwise-embedded-"));
     setup(local);
+    await seedDataDir(path.join(local, ".lotwise"));
     const cliLocal = (...args: string[]) =>
       runCli(["--config", path.join(local, "lotwise.config.json"), "--no-progress", ...args], {
         cwd: local,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runCli } from "../cli.ts";
+import { seedDataDir } from "../pglite-template.ts";
 import { type ReplayServer, replayError, startSolanaReplay } from "../solana-replay.ts";
 
 /**
@@ -69,6 +70,8 @@ describe("lotwise CLI with a Solana wallet", () => {
         ? replayError(-32601, "Method not found")
         : result,
     );
+    // The first run is the first test's: this one starts with the embedded database in place.
+    await seedDataDir(path.join(cwd, ".lotwise"));
     try {
       expect((await runCli(["wallets", "add", wallet], { cwd })).code).toBe(0);
       const sync = await runCli(["sync", "--rpc", `solana=${server.url}`], { cwd });

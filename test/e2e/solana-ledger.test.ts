@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseLedgerCsv } from "../../src/ledger/read.ts";
 import { runCli } from "../cli.ts";
+import { seedDataDir } from "../pglite-template.ts";
 import { type ReplayServer, startSolanaReplay } from "../solana-replay.ts";
 
 /**
@@ -151,6 +152,7 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
         prices: { order: ["file", "stablecoin"] },
       }),
     );
+    await seedDataDir(path.join(bare, ".lotwise"));
     const run = (...args: string[]) =>
       runCli(["--config", path.join(bare, "lotwise.config.json"), "--no-progress", ...args], { cwd: bare });
     expect((await run("wallets", "add", WALLET)).code).toBe(0);

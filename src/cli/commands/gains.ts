@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { type StoredLedgerNotes, storedLedgerWarnings } from "../../books/stored-ledger.ts";
 import { UserInputError } from "../../errors.ts";
-import { type RawLedgerRecord, streamLedgerFile } from "../../ledger/read.ts";
+import { type RawLedgerRecord, streamLedgerBytes, streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
 import { isTimeZone } from "../../tax/dates.ts";
 import { decodedId, TYPE_CODE } from "../../tax/decoded-batch.ts";
@@ -88,9 +88,28 @@ export const loadStoredLedger = async (args: {
   const services = await commandServices(args.command, args.runtime);
   await rebuildAndReport(services, () => {});
   const stored = await readStoredLedger(services.database.db, services.userId);
-  if (stored.rows.length === 0 && !args.allowEmpty)
-    throw new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
+  if (stored.rows.length === 0 && !args.allowEmpty) throw storedLedgerEmpty();
   return stored;
+};
+
+const storedLedgerEmpty = () =>
+  new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
+
+/**
+ * `loadStoredLedger` as ledger CSV bytes (`readStoredLedgerCsv`: the columns the engine reads),
+ * for the byte reader: no row object per row.
+ */
+const loadStoredLedgerCsv = async (args: {
+  command: Command;
+  runtime: CliRuntime;
+}): Promise<{ csv: Buffer; notes: StoredLedgerNotes }> => {
+  const [{ rebuildAndReport }, { readStoredLedgerCsv }] = await Promise.all([
+    import("../rebuild.ts"),
+    import("../../books/stored-ledger.ts"),
+  ]);
+  const services = await commandServices(args.command, args.runtime);
+  await rebuildAndReport(services, () => {});
+  return readStoredLedgerCsv(services.database.db, services.userId);
 };
 
 export const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
@@ -376,6 +395,16 @@ export const register: RegisterCommand = (program, runtime) => {
         if (raw.buf.toString("utf8", raw.starts[t]!, raw.ends[t]!) === "fee")
           feeRowIds.add(raw.buf.toString("utf8", raw.starts[id]!, raw.ends[id]!));
       };
+      // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
+      const routing = await formsRoutingFor({
+        command,
+        runtime,
+        ledgerFile: ledger,
+        fromYear: years.from,
+        toYear: years.to,
+        method,
+        scope,
+      });
       // A large file is read on a worker thread while this one runs the engine (2 cores).
       const thread =
         ledger !== undefined && fileBytes(ledger) >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
@@ -419,26 +448,42 @@ export const register: RegisterCommand = (program, runtime) => {
                   },
                 ).catch((e) => allLedgerErrors(ledger, e));
               }
-            : async (h) => {
-                const stored = await loadStoredLedger({ command, runtime });
-                notes = stored.notes;
-                storedRows = stored.rows;
-                ledgerRows = stored.rows.length;
-                for (const row of stored.rows) {
-                  noteRow(row);
-                  h.row(row);
+            : routing
+              ? async (h) => {
+                  // Routing explains rows by their stored form: every row as an object.
+                  const stored = await loadStoredLedger({ command, runtime });
+                  notes = stored.notes;
+                  storedRows = stored.rows;
+                  ledgerRows = stored.rows.length;
+                  for (const row of stored.rows) {
+                    noteRow(row);
+                    h.row(row);
+                  }
                 }
-              };
-      // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
-      const routing = await formsRoutingFor({
-        command,
-        runtime,
-        ledgerFile: ledger,
-        fromYear: years.from,
-        toYear: years.to,
-        method,
-        scope,
-      });
+              : async (h) => {
+                  // One COPY out as ledger CSV, read as `--ledger` reads its export.
+                  const stored = await loadStoredLedgerCsv({ command, runtime });
+                  notes = stored.notes;
+                  ledgerRows = 0;
+                  await streamLedgerBytes(
+                    stored.csv,
+                    (row) => {
+                      ledgerRows++;
+                      noteRow(row);
+                      h.row(row);
+                    },
+                    {
+                      source: "stored ledger",
+                      onRaw: (raw) => {
+                        noteRaw(raw);
+                        const taken = h.raw(raw);
+                        if (taken) ledgerRows++;
+                        return taken;
+                      },
+                    },
+                  );
+                  if (ledgerRows === 0) throw storedLedgerEmpty();
+                };
 
       // Descriptions (Form 8949 column (a)) of chain asset ids use the display rules of
       // docs/prices.md: a configured or known symbol instead of `evm:31337:0x…`. The asset
