@@ -20,12 +20,20 @@ import { normalizeTransaction } from "../chains/solana/normalize.ts";
 import { accountKeysOf } from "../chains/solana/rpc.ts";
 import { syncSolanaWallet } from "../chains/solana/sync.ts";
 import type { SyncWalletResult } from "../chains/types.ts";
+import { createDatabase, type Database } from "../db/client.ts";
 import { cursors, transactions } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
 import { createTestCommon, createTestDatabase } from "../test/services.ts";
 import { loadRecordedTransactions, startSolanaReplay } from "../test/solana-replay.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
+
+/** PGlite in memory (test databases are all on disk), migrated. */
+const inMemory = async (): Promise<Database> => {
+  const database = await createDatabase({ kind: "pglite" });
+  await database.migrate();
+  return database;
+};
 
 const WALLET = "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz";
 
@@ -52,7 +60,7 @@ export default async (args: string[]): Promise<void> => {
   const server = await startSolanaReplay({ synthetic: { wallet: WALLET, count } });
   const kind = args.includes("--postgres") ? "postgres" : "pglite";
   const onDisk = kind === "pglite" && !args.includes("--memory");
-  const database = await createTestDatabase(kind, { onDisk });
+  const database = onDisk || kind === "postgres" ? await createTestDatabase(kind) : await inMemory();
   console.log(
     `database: ${kind === "postgres" ? "PostgreSQL" : onDisk ? "PGlite on disk" : "PGlite in memory"}, concurrency ${concurrency}`,
   );

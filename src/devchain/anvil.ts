@@ -90,6 +90,11 @@ export const startAnvil = async (args: StartAnvilArgs = {}): Promise<Anvil> => {
       const m = /Listening on [\d.]+:(\d+)/.exec(output);
       if (m) {
         clearTimeout(timer);
+        // Started: stop collecting. Kept on, this listener grew `output` with every line the
+        // node logs and searched all of it again each time (quadratic in a long run's output).
+        child.stdout!.off("data", onData);
+        child.stderr!.off("data", onData);
+        output = "";
         resolve(Number(m[1]));
       }
     };
