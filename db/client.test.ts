@@ -2,7 +2,16 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import type { Database } from "./client.ts";
-import { cursors, ledgerRows, movements, prices, rawRecords, users, wallets } from "./schema/index.ts";
+import {
+  classifications,
+  cursors,
+  ledgerRows,
+  movements,
+  prices,
+  rawRecords,
+  users,
+  wallets,
+} from "./schema/index.ts";
 import { ensureUser } from "./users.ts";
 
 /** One data-layer suite, run against PGlite and the real PostgreSQL. */
@@ -119,6 +128,34 @@ describe.each(DATABASE_KINDS)("data layer on %s", (kind) => {
       .values({ walletId: w!.id, source: "solana:sigs", chain: "solana", position: {} });
     await database.db.delete(wallets).where(eq(wallets.id, w!.id));
     expect(await database.db.select().from(cursors).where(eq(cursors.walletId, w!.id))).toHaveLength(0);
+  });
+
+  test("deleting a user deletes its derived ledger rows and classifications, and no one else's", async () => {
+    const gone = await ensureUser(database.db, "leaving");
+    const stays = await ensureUser(database.db, "staying");
+    for (const userId of [gone, stays]) {
+      await database.db.insert(ledgerRows).values({
+        userId,
+        id: "r1",
+        seq: 0,
+        time: new Date("2025-01-01T00:00:00Z"),
+        type: "buy",
+        wallet: "coinbase:main",
+        inAsset: "ETH",
+        inQuantity: "1",
+        usdValue: "3000",
+      });
+      await database.db
+        .insert(classifications)
+        .values({ userId, chain: "ethereum", txHash: "0x01", kind: "swap", source: "rule" });
+    }
+    await database.db.delete(users).where(eq(users.id, gone));
+    const owners = async (table: typeof ledgerRows | typeof classifications) =>
+      (await database.db.select({ userId: table.userId }).from(table)).map((r) => r.userId);
+    expect(await owners(ledgerRows)).not.toContain(gone);
+    expect(await owners(classifications)).not.toContain(gone);
+    expect(await owners(ledgerRows)).toContain(stays);
+    expect(await owners(classifications)).toContain(stays);
   });
 
   test("a failed transaction loses nothing already stored", async () => {

@@ -77,9 +77,8 @@ export const wallets = app.table(
 export const classifications = app.table(
   "classifications",
   {
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** No foreign key, as in `ledger_rows`: a user's deletion is cascaded by `users_cascade_derived`. */
+    userId: integer("user_id").notNull(),
     chain: text("chain").notNull(),
     txHash: text("tx_hash").notNull(),
     /** `self_transfer`, `swap`, `defi`, `income`, `sale`, `spend`, `fee`, `spam`, `unknown`, … */
@@ -159,9 +158,11 @@ export const prices = app.table(
 export const ledgerRows = app.table(
   "ledger_rows",
   {
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /**
+     * No foreign key: a key checks the user row for every row a build writes (about half of a
+     * bulk write). Deleting a user still deletes its rows: `users_cascade_derived` (migration 0009).
+     */
+    userId: integer("user_id").notNull(),
     id: text("id").notNull(),
     /** Order among rows with the same time (file order): transaction index × 1000 + row index. */
     seq: integer("seq").notNull(),
