@@ -38,7 +38,13 @@ export type RunEvent =
   | { type: "run"; runId: number; status: string; error?: string | undefined };
 
 export type RunEvents = {
-  publish: (userId: number, event: RunEvent) => void;
+  /**
+   * Sends `event` to the user's subscribers. Resolves once Redis has taken it (never rejects: a
+   * lost event only delays a live view). Awaited before a job returns, a job's last event reaches
+   * Redis before the job's completion frees its queue slot, so events of consecutive jobs run by
+   * different workers arrive in the order the jobs ran.
+   */
+  publish: (userId: number, event: RunEvent) => Promise<void>;
   /** Calls `listener` with every event of the user's runs until the returned function is called. */
   subscribe: (userId: number, listener: (event: RunEvent) => void) => Promise<() => void>;
 };
@@ -50,7 +56,7 @@ const local = new EventEmitter();
 local.setMaxListeners(0);
 
 const localEvents: RunEvents = {
-  publish: (userId, event) => {
+  publish: async (userId, event) => {
     local.emit(channelOf(userId), event);
   },
   subscribe: async (userId, listener) => {
@@ -87,7 +93,10 @@ const createRedisRunEvents = (common: Common, url: string): RunEvents => {
         publisher = new Redis(url, { maxRetriesPerRequest: 3 });
         quiet(publisher);
       }
-      publisher.publish(channelOf(userId), JSON.stringify(event)).catch(() => {});
+      return publisher.publish(channelOf(userId), JSON.stringify(event)).then(
+        () => {},
+        () => {},
+      );
     },
     subscribe: async (userId, listener) => {
       if (!subscriber) {

@@ -74,7 +74,7 @@ export const syncRunWalletJob: JobDefinition<SyncRunWalletData, SyncWalletResult
     const status = await runStatus(db, data.runId);
     if (status !== "queued" && status !== "running") {
       // Cancelled (or closed) meanwhile: nothing to do.
-      events.publish(data.userId, {
+      await events.publish(data.userId, {
         type: "wallet",
         runId: data.runId,
         walletId: data.walletId,
@@ -85,7 +85,7 @@ export const syncRunWalletJob: JobDefinition<SyncRunWalletData, SyncWalletResult
     }
     await markRunStarted(db, data.runId);
     await updateRunWallet(db, data.runId, data.walletId, { state: "active", attempts: ctx.attempt });
-    events.publish(data.userId, {
+    await events.publish(data.userId, {
       type: "wallet",
       runId: data.runId,
       walletId: data.walletId,
@@ -93,15 +93,16 @@ export const syncRunWalletJob: JobDefinition<SyncRunWalletData, SyncWalletResult
       state: "active",
       attempt: ctx.attempt,
     });
-    const publishProgress = throttle((p) =>
-      events.publish(data.userId, {
-        type: "wallet",
-        runId: data.runId,
-        walletId: data.walletId,
-        wallet: row.wallet,
-        state: "progress",
-        progress: { done: p.done, total: p.total, unit: p.unit, detail: p.detail },
-      }),
+    const publishProgress = throttle(
+      (p) =>
+        void events.publish(data.userId, {
+          type: "wallet",
+          runId: data.runId,
+          walletId: data.walletId,
+          wallet: row.wallet,
+          state: "progress",
+          progress: { done: p.done, total: p.total, unit: p.unit, detail: p.detail },
+        }),
     );
     try {
       const result = await syncWalletJob.process(
@@ -115,7 +116,7 @@ export const syncRunWalletJob: JobDefinition<SyncRunWalletData, SyncWalletResult
         },
       );
       await updateRunWallet(db, data.runId, data.walletId, { state: "completed", error: null, result });
-      events.publish(data.userId, {
+      await events.publish(data.userId, {
         type: "wallet",
         runId: data.runId,
         walletId: data.walletId,
@@ -131,7 +132,7 @@ export const syncRunWalletJob: JobDefinition<SyncRunWalletData, SyncWalletResult
         state: final ? "failed" : "retrying",
         error: message,
       });
-      events.publish(data.userId, {
+      await events.publish(data.userId, {
         type: "wallet",
         runId: data.runId,
         walletId: data.walletId,
@@ -162,17 +163,18 @@ export const syncRunLedgerJob: JobDefinition<SyncRunLedgerData, BuildResult | { 
     if (failed.length === walletRows.length) {
       const error = `every wallet sync failed (${failed.length}); the ledger was not rebuilt`;
       await finishRun(db, data.runId, { status: "failed", error });
-      events.publish(data.userId, { type: "run", runId: data.runId, status: "failed", error });
+      await events.publish(data.userId, { type: "run", runId: data.runId, status: "failed", error });
       return { skipped: error };
     }
-    events.publish(data.userId, { type: "ledger", runId: data.runId, state: "active" });
-    const publishProgress = throttle((p) =>
-      events.publish(data.userId, {
-        type: "ledger",
-        runId: data.runId,
-        state: "progress",
-        progress: { done: p.done, total: p.total, detail: p.detail },
-      }),
+    await events.publish(data.userId, { type: "ledger", runId: data.runId, state: "active" });
+    const publishProgress = throttle(
+      (p) =>
+        void events.publish(data.userId, {
+          type: "ledger",
+          runId: data.runId,
+          state: "progress",
+          progress: { done: p.done, total: p.total, detail: p.detail },
+        }),
     );
     let result: BuildResult;
     try {
@@ -190,9 +192,19 @@ export const syncRunLedgerJob: JobDefinition<SyncRunLedgerData, BuildResult | { 
       const message = messageOf(ctx, error);
       if (isFinalAttempt(syncRunLedgerJob, ctx, error)) {
         await finishRun(db, data.runId, { status: "failed", error: `ledger rebuild failed: ${message}` });
-        events.publish(data.userId, { type: "run", runId: data.runId, status: "failed", error: message });
+        await events.publish(data.userId, {
+          type: "run",
+          runId: data.runId,
+          status: "failed",
+          error: message,
+        });
       } else {
-        events.publish(data.userId, { type: "ledger", runId: data.runId, state: "retrying", error: message });
+        await events.publish(data.userId, {
+          type: "ledger",
+          runId: data.runId,
+          state: "retrying",
+          error: message,
+        });
       }
       throw error;
     }
@@ -200,8 +212,8 @@ export const syncRunLedgerJob: JobDefinition<SyncRunLedgerData, BuildResult | { 
     const error =
       failed.length > 0 ? `${failed.length} of ${walletRows.length} wallet syncs failed` : undefined;
     await finishRun(db, data.runId, { status: outcome, error, ledger: result });
-    events.publish(data.userId, { type: "ledger", runId: data.runId, state: "completed", result });
-    events.publish(data.userId, { type: "run", runId: data.runId, status: outcome, error });
+    await events.publish(data.userId, { type: "ledger", runId: data.runId, state: "completed", result });
+    await events.publish(data.userId, { type: "run", runId: data.runId, status: outcome, error });
     return result;
   },
 };
