@@ -3,27 +3,29 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
  * Seconds each slow test file took in a full run on this 2-core machine (CI on a clean clone,
- * stop 19, and local runs). Vitest orders files by the durations it cached in an earlier run; a
+ * stop 21). Vitest orders files by the durations it cached in an earlier run; a
  * clean clone has none, and its fallback (larger files first) started the 78 s dashboard demo
  * last, so one worker ran alone for its whole length. Listed files start first, slowest first;
  * the rest follow in Vitest's own order. A file missing here only loses the head start.
  */
 const SLOW_SECONDS: Readonly<Record<string, number>> = {
-  "test/e2e/demo-dashboard.test.ts": 78,
-  "test/e2e/package.test.ts": 60,
-  "test/e2e/dashboard.test.ts": 40,
-  "test/e2e/service.test.ts": 35,
-  "src/api/forms.test.ts": 33,
-  "src/api/isolation.test.ts": 30,
-  "test/e2e/imports-cli.test.ts": 25,
-  "src/api/server.test.ts": 19,
-  "test/e2e/ledger-freshness.test.ts": 17,
-  "src/reconcile/store.test.ts": 17,
-  "test/e2e/cli.test.ts": 15,
-  "test/e2e/solana-cli.test.ts": 15,
-  "test/e2e/wallets-cli.test.ts": 14,
-  "src/tax/properties.test.ts": 10,
-  "test/e2e/check-cli.test.ts": 10,
+  "test/e2e/package.test.ts": 39,
+  "test/e2e/service.test.ts": 29,
+  "test/e2e/service-cli.test.ts": 25,
+  "test/e2e/solana-ledger.test.ts": 15,
+  "test/e2e/dashboard.test.ts": 14,
+  "test/e2e/evm-sync.test.ts": 12,
+  "test/e2e/ledger-service.test.ts": 11,
+  "test/e2e/demo-dashboard.test.ts": 11,
+  "test/e2e/cli.test.ts": 10,
+  "test/e2e/evm-ledger.test.ts": 10,
+  "test/e2e/ledger-freshness.test.ts": 10,
+  "test/e2e/wallets-cli.test.ts": 9,
+  "test/e2e/solana-cli.test.ts": 9,
+  "src/cli/commands/reconcile.test.ts": 9,
+  "chains/solana/sync.test.ts": 8,
+  "test/e2e/interrupt.test.ts": 7,
+  "src/tax/parse-thread.test.ts": 7,
 };
 
 export default class SlowFirstSequencer extends BaseSequencer {
