@@ -11,7 +11,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { decimalNumeric, pgSnapshot } from "./types.ts";
+import { decimalNumeric, jsonText, pgSnapshot } from "./types.ts";
 
 /**
  * The chain ledger rows of a position account (`positionAccount` in
@@ -412,7 +412,8 @@ export const importRecords = app.table(
     /** SHA-256 of the row's values (not its line): an unchanged row is not rewritten. */
     fingerprint: text("fingerprint").notNull(),
     /** The record: amounts, USD values, transaction hash, address, subtype, note. */
-    data: jsonb("data").notNull(),
+    /** The record less its line, id, time and kind, as JSON text (read back whole; never queried inside). */
+    data: jsonText("data").notNull(),
     createdAt: createdAt(),
   },
   (t) => [

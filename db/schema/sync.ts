@@ -12,7 +12,7 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 import { wallets } from "./app.ts";
-import { bigintNumeric, xid8 } from "./types.ts";
+import { bigintNumeric, jsonText, xid8 } from "./types.ts";
 
 /**
  * Chain data: cursors, immutable raw records, normalized movements, token metadata, blocks for
@@ -22,19 +22,6 @@ import { bigintNumeric, xid8 } from "./types.ts";
  * sync, or a resumed one, yields identical rows.
  */
 export const sync = pgSchema("lotwise_sync");
-
-/**
- * A JSON value stored as its text (`text`, not `jsonb`): node answers are written once and read
- * back whole, so the database never parses them into jsonb's binary form (the bulk of a sync's
- * write cost on PGlite). Reads parse the text in JavaScript; writers that have the text already
- * (chains/store.ts) store it as it came. Rows written as jsonb before migration 0007 were
- * converted to their JSON text by it.
- */
-export const jsonText = customType<{ data: unknown; driverData: string }>({
-  dataType: () => "text",
-  toDriver: (value) => JSON.stringify(value),
-  fromDriver: (value) => (typeof value === "string" ? JSON.parse(value) : value),
-});
 
 /** How far one wallet's sync got, per source (e.g. `evm:logs`, `evm:txs`, `solana:sigs:<account>`). */
 export const cursors = sync.table(

@@ -40,3 +40,17 @@ export const pgSnapshot = customType<{ data: string; driverData: string }>({
   toDriver: (value) => value,
   fromDriver: (value) => String(value),
 });
+
+/**
+ * A JSON value stored as its text (`text`, not `jsonb`): node answers are written once and read
+ * back whole, so the database never parses them into jsonb's binary form (the bulk of a sync's
+ * write cost on PGlite). Reads parse the text in JavaScript; writers that have the text already
+ * (chains/store.ts) store it as it came. Rows written as jsonb before were converted to their
+ * JSON text by the migration that made the column text (0007 for raw records and the RPC cache,
+ * 0010 for imported exchange rows).
+ */
+export const jsonText = customType<{ data: unknown; driverData: string }>({
+  dataType: () => "text",
+  toDriver: (value) => JSON.stringify(value),
+  fromDriver: (value) => (typeof value === "string" ? JSON.parse(value) : value),
+});

@@ -212,7 +212,8 @@ export const storeImport = async (
         time: time.toISOString(),
         kind,
         fingerprint: fp,
-        data,
+        // JSON text: the column is text (migration 0010), so the database never parses it.
+        data: JSON.stringify(data),
       });
     }
     // Digest rows of the file's span that the file no longer has.
@@ -248,7 +249,7 @@ export const storeImport = async (
         time: "timestamptz",
         kind: "text",
         fingerprint: "text",
-        data: "jsonb",
+        data: "text",
       },
       fresh,
     );

@@ -1,0 +1,1 @@
+ALTER TABLE "lotwise_app"."import_records" ALTER COLUMN "data" SET DATA TYPE text USING "data"::text;
