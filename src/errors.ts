@@ -72,3 +72,40 @@ export class NotImplementedError extends NonRetryableError {
 
 /** True when retrying `error` may succeed. Unknown errors are treated as retryable only by network code. */
 export const isRetryable = (error: unknown): boolean => error instanceof RetryableError;
+
+/** An error as it crosses a worker thread (`postMessage` copies plain data, not classes). */
+export type SentError = {
+  userInput: boolean;
+  name: string;
+  shortMessage: string;
+  meta: string[];
+  exitCode: number | undefined;
+  located: boolean;
+  message: string;
+};
+
+/** `error` as plain data a worker thread can post. */
+export const sendableError = (error: unknown): SentError => {
+  const e = error as Partial<UserInputError> & Error;
+  return {
+    userInput: error instanceof UserInputError,
+    name: e.name ?? "Error",
+    shortMessage: e.shortMessage ?? e.message ?? String(error),
+    meta: Array.isArray(e.meta) ? e.meta : [],
+    exitCode: typeof e.exitCode === "number" ? e.exitCode : undefined,
+    located: e.located === true,
+    message: e.message ?? String(error),
+  };
+};
+
+/** The error again on the receiving side: a `UserInputError` stays one (same lines, exit code and name). */
+export const revivedError = (e: SentError): Error => {
+  if (!e.userInput) return new Error(e.message);
+  const error = new UserInputError(e.shortMessage, {
+    meta: e.meta,
+    exitCode: e.exitCode,
+    located: e.located,
+  });
+  error.name = e.name;
+  return error;
+};

@@ -4,7 +4,7 @@ import { parentPort, threadId, Worker, workerData } from "node:worker_threads";
 import { createDatabase } from "../../db/client.ts";
 import { type AssetOptions, createAssetIdentity } from "../assets/index.ts";
 import { computeStoredGains, type StoredGains, type StoredGainsOptions } from "../books/gains.ts";
-import { UserInputError } from "../errors.ts";
+import { revivedError, type SentError, sendableError } from "../errors.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
 
 /**
@@ -43,24 +43,9 @@ export type GainsComputer = {
 
 type ThreadData = { lotwiseGainsThread: true; databaseUrl: string; assetOptions: AssetOptions };
 type Request = { id: number; userId: number; options: StoredGainsOptions; full: boolean };
-type SentError = { userInput: boolean; shortMessage: string; meta: string[]; message: string };
 type Reply =
   | { id: number; ok: true; value: StoredGains | GainsSummaryOnly }
   | { id: number; ok: false; error: SentError };
-
-const sendable = (error: unknown): SentError => {
-  const e = error as Partial<UserInputError> & Error;
-  return {
-    userInput: error instanceof UserInputError,
-    shortMessage: e.shortMessage ?? e.message ?? String(error),
-    meta: Array.isArray(e.meta) ? e.meta : [],
-    message: e.message ?? String(error),
-  };
-};
-
-/** The error as the API's error handler knows it: a `UserInputError` stays one (400). */
-const revived = (e: SentError): Error =>
-  e.userInput ? new UserInputError(e.shortMessage, { meta: e.meta }) : new Error(e.message);
 
 /**
  * Starts the worker thread's script, `dist/gains-thread.js`, also when this module runs from the
@@ -98,7 +83,7 @@ export const createThreadGainsComputer = (args: {
       if (!p) return;
       pending.delete(m.id);
       if (m.ok) p.resolve(m.value as never);
-      else p.reject(revived(m.error));
+      else p.reject(revivedError(m.error));
     });
     w.on("error", (error) => {
       if (worker === w) worker = undefined;
@@ -160,7 +145,7 @@ export const runGainsThread = async (): Promise<void> => {
         const g = await computeStoredGains(database.db, m.userId, m.options, { displaySymbol });
         reply = { id: m.id, ok: true, value: m.full ? g : summaryOnly(g) };
       } catch (error) {
-        reply = { id: m.id, ok: false, error: sendable(error) };
+        reply = { id: m.id, ok: false, error: sendableError(error) };
       }
       port.postMessage(reply);
     });

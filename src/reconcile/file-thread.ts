@@ -15,7 +15,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { type AssetOptions, createAssetIdentity } from "../assets/index.ts";
-import { UserInputError } from "../errors.ts";
+import { revivedError, type SentError, sendableError } from "../errors.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
 import type { Method, Scope } from "../tax/types.ts";
 import { reconcile } from "./run.ts";
@@ -37,41 +37,7 @@ export type ReconcileFileJob = {
 };
 
 type ThreadData = { lotwiseReconcileThread: true; job: ReconcileFileJob };
-type SentError = {
-  userInput: boolean;
-  name: string;
-  shortMessage: string;
-  meta: string[];
-  exitCode: number | undefined;
-  located: boolean;
-  message: string;
-};
 type Reply = { ok: true; summary: string } | { ok: false; error: SentError };
-
-const sendable = (error: unknown): SentError => {
-  const e = error as Partial<UserInputError> & Error;
-  return {
-    userInput: error instanceof UserInputError,
-    name: e.name ?? "Error",
-    shortMessage: e.shortMessage ?? e.message ?? String(error),
-    meta: Array.isArray(e.meta) ? e.meta : [],
-    exitCode: typeof e.exitCode === "number" ? e.exitCode : undefined,
-    located: e.located === true,
-    message: e.message ?? String(error),
-  };
-};
-
-/** The error as the CLI prints it: a `UserInputError` stays one (same lines, same exit code). */
-const revived = (e: SentError): Error => {
-  if (!e.userInput) return new Error(e.message);
-  const error = new UserInputError(e.shortMessage, {
-    meta: e.meta,
-    exitCode: e.exitCode,
-    located: e.located,
-  });
-  error.name = e.name;
-  return error;
-};
 
 /** The thread's script; undefined when dist/ is not built (the caller reconciles in its own thread). */
 export const reconcileThreadScript = (): string | undefined => {
@@ -95,7 +61,7 @@ export const startReconcileThread = (
     worker.on("message", (m: Reply) => {
       settled = true;
       if (m.ok) resolve(m.summary);
-      else reject(revived(m.error));
+      else reject(revivedError(m.error));
     });
     worker.on("error", (error) => {
       settled = true;
@@ -142,7 +108,7 @@ export const runReconcileThread = async (): Promise<void> => {
     const written = await writeReconciliationFiles(job.out, run);
     reply = { ok: true, summary: formatReconcileSummary(run, written) };
   } catch (error) {
-    reply = { ok: false, error: sendable(error) };
+    reply = { ok: false, error: sendableError(error) };
   }
   port.postMessage(reply);
   port.close();

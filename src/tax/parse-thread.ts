@@ -22,7 +22,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import { UserInputError } from "../errors.ts";
+import { revivedError, type SentError, sendableError } from "../errors.ts";
 import { type RawLedgerRecord, streamLedgerFile } from "../ledger/read.ts";
 import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, parseLotsCell } from "../ledger/validate.ts";
@@ -52,32 +52,7 @@ const BATCH_ROWS = 8192;
 const MAX_AHEAD = 8;
 
 type ThreadData = { lotwiseLedgerThread: true; path: string; source: string; control: SharedArrayBuffer };
-type SentError = {
-  userInput: boolean;
-  shortMessage: string;
-  meta: string[];
-  exitCode: number | undefined;
-  located: boolean;
-  message: string;
-};
 type Message = { batch: DecodedBatch } | { done: ThreadIds } | { error: SentError };
-
-const sendable = (error: unknown): SentError => {
-  const e = error as Partial<UserInputError> & Error;
-  return {
-    userInput: error instanceof UserInputError,
-    shortMessage: e.shortMessage ?? e.message ?? String(error),
-    meta: Array.isArray(e.meta) ? e.meta : [],
-    exitCode: typeof e.exitCode === "number" ? e.exitCode : undefined,
-    located: e.located === true,
-    message: e.message ?? String(error),
-  };
-};
-
-const revived = (e: SentError): Error =>
-  e.userInput
-    ? new UserInputError(e.shortMessage, { meta: e.meta, exitCode: e.exitCode, located: e.located })
-    : new Error(e.message);
 
 /** The thread's script; undefined when dist/ is not built (then the caller reads the file itself). */
 export const ledgerThreadScript = (): string | undefined => {
@@ -130,7 +105,7 @@ export const readLedgerOnThread = (
           handlers.threadIds(m.done);
           settled = true;
           resolve();
-        } else fail(revived(m.error));
+        } else fail(revivedError(m.error));
       } catch (error) {
         fail(error);
       }
@@ -356,6 +331,6 @@ export const runLedgerThread = async (): Promise<void> => {
     port.postMessage({ done: batcher.finish() } satisfies Message);
   } catch (error) {
     batcher.flush();
-    port.postMessage({ error: sendable(error) } satisfies Message);
+    port.postMessage({ error: sendableError(error) } satisfies Message);
   }
 };
