@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { BulkColumns } from "../db/bulk.ts";
 import type { DbOrTx } from "../db/client.ts";
-import { copyRows } from "../db/copy.ts";
+import { copyRows, isUniqueViolation } from "../db/copy.ts";
 
 /**
  * Bulk upserts through COPY (db/copy.ts: no bind parameters, no query builder, no per-row
@@ -55,13 +55,4 @@ export const stagedCopy = async (
     await tx.execute(sql.raw(`delete from pg_temp.${target.stage}`));
     return true;
   });
-};
-
-/** PostgreSQL's `unique_violation` (23505), from either driver, possibly wrapped by drizzle. */
-const isUniqueViolation = (error: unknown): boolean => {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 3; i++) {
-    if (e.code === "23505") return true;
-    e = e.cause as typeof e;
-  }
-  return false;
 };

@@ -211,6 +211,21 @@ export const copyOutPglite = async (db: DbOrTx, query: string): Promise<string[]
 };
 
 /** Type parsers that keep every value as the text PostgreSQL sent (`pg`'s `types` option). */
+/** `value` as an SQL string literal, for the raw SQL that `selectCells` and `copyOutPglite` take. */
+export const sqlLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+/**
+ * Whether `error` is PostgreSQL's `unique_violation` (23505), from either driver, possibly wrapped
+ * by drizzle (`cause`, at most 5 levels).
+ */
+export const isUniqueViolation = (error: unknown): boolean => {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    if (e.code === "23505") return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+};
+
 const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
 
 /**

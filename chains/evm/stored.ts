@@ -1,5 +1,5 @@
 import type { DbOrTx } from "../../db/client.ts";
-import { selectCells } from "../../db/copy.ts";
+import { selectCells, sqlLiteral } from "../../db/copy.ts";
 import type { CallFrame, ParityTrace, RpcLog, RpcReceipt, RpcTransaction, TxTraces } from "./rpc.ts";
 
 /**
@@ -22,8 +22,6 @@ export type StoredAnswers = {
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 const CHUNK = 500;
 
-const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
 /** Stored answers for `hashes` on `chain` (transactions with no raw record are absent). */
 export const loadStoredAnswers = async (
   db: DbOrTx,
@@ -35,12 +33,12 @@ export const loadStoredAnswers = async (
   for (let i = 0; i < valid.length; i += CHUNK) {
     const list = valid
       .slice(i, i + CHUNK)
-      .map(quote)
+      .map(sqlLiteral)
       .join(", ");
     const rows = await selectCells(
       db,
       `select tx_hash, kind, index, data from lotwise_sync.raw_records
-        where chain = ${quote(chain)} and tx_hash in (${list})
+        where chain = ${sqlLiteral(chain)} and tx_hash in (${list})
           and kind in ('tx', 'receipt', 'log', 'trace', 'call_trace')`,
     );
     const parts = new Map<

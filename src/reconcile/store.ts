@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyCell, copyOutPglite, copyRows } from "../../db/copy.ts";
+import { copyCell, copyOutPglite, copyRows, sqlLiteral } from "../../db/copy.ts";
 import {
   form1099daImports,
   form1099daRows,
@@ -343,12 +343,11 @@ export const loadFormRows = async (
   const tuples: string[][] = [];
   let after = 0;
   // PGlite: the whole selection as one COPY text (nulls read as empty, as below).
-  const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
   const copied = await copyOutPglite(
     db,
     `select ${FORM_ROW_COLUMNS.join(", ")} from lotwise_app.form1099da_rows where user_id = ${Number(userId)}${
       filter.taxYear !== undefined ? ` and tax_year = ${Number(filter.taxYear)}` : ""
-    }${filter.accountWallet !== undefined ? ` and account_wallet = ${literal(filter.accountWallet)}` : ""}`,
+    }${filter.accountWallet !== undefined ? ` and account_wallet = ${sqlLiteral(filter.accountWallet)}` : ""}`,
   );
   if (copied) {
     for (const cells of copied) {

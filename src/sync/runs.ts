@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import type { DbOrTx } from "../../db/client.ts";
+import { isUniqueViolation } from "../../db/copy.ts";
 import { syncRuns, syncRunWallets, wallets } from "../../db/schema/index.ts";
 import { NonRetryableError, UserInputError } from "../errors.ts";
 
@@ -55,13 +56,6 @@ export type SyncDispatcher = {
   isAlive: (runId: number) => Promise<boolean>;
   /** Removes the run's jobs that have not started. */
   cancel: (runId: number) => Promise<void>;
-};
-
-const isUniqueViolation = (error: unknown): boolean => {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === "23505") return true;
-  }
-  return false;
 };
 
 /** The user's active run, if any. */

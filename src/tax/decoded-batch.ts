@@ -2,19 +2,10 @@
  * The rows a ledger reading thread (src/tax/parse-thread.ts) hands over: struct-of-arrays batches
  * that cross threads as transferred typed arrays, and the constants of their layout.
  */
-import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
+import { LEDGER_ROW_TYPES, type LedgerRow, type LedgerRowType } from "../ledger/types.ts";
 
-/** Row types by their code in `DecodedBatch.type`. */
-export const ROW_TYPES: readonly LedgerRowType[] = [
-  "buy",
-  "sell",
-  "swap",
-  "income",
-  "spend",
-  "gift",
-  "transfer",
-  "fee",
-];
+/** Row types by their code in `DecodedBatch.type`: the position in ledger CSV v1's list. */
+export const ROW_TYPES: readonly LedgerRowType[] = LEDGER_ROW_TYPES;
 export const TYPE_CODE = new Map<string, number>(ROW_TYPES.map((t, i) => [t, i]));
 
 /** Name slots per row in `DecodedBatch.names`. */
