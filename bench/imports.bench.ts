@@ -79,7 +79,7 @@ export default async (args: string[]) => {
   const blind = args.includes("--evidence=none");
   const dumpDir = args.find((a) => a.startsWith("--dump="))?.slice("--dump=".length);
   const dir = await mkdtemp(path.join(tmpdir(), "lotwise-bench-imports-"));
-  const database = await createTestDatabase("pglite", { onDisk: true });
+  const database = await createTestDatabase("pglite");
   try {
     const file = path.join(dir, "coinbase.csv");
     const out = createLineFile(file);

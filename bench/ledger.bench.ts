@@ -388,7 +388,7 @@ const benchOne = async (
     } else console.log(`(from a copy of template ${template}: data and full build as prepared)`);
     run = await openCopy(template);
   } else {
-    const database = await createTestDatabase(kind, { onDisk: true });
+    const database = await createTestDatabase(kind);
     run = await prepare(database, target, () => database.close());
     full = await measureBuild(run, true, profile && `${profile}.${kind}.cpuprofile`);
     if (dump) writeFileSync(`${dump}/${kind}-full.txt`, await dumpOf(run));
