@@ -127,9 +127,14 @@ const BLOCKS: StagedTable = {
  * (db/pack-thread.ts): start it as soon as the answers are in, so that it runs while this thread
  * goes on, and hand the result to `saveRawRecords`.
  */
-export const packRawRecords = async (rows: readonly RawRecordRow[]): Promise<PackedRawRecordRow[]> => {
-  const packed = await packJsonTexts(rows.map((r) => JSON.stringify(r.data) ?? "null"));
-  return rows.map(({ data: _data, ...r }, i) => ({ ...r, packed: packed[i]! }));
+export const packRawRecords = (rows: readonly RawRecordRow[]): Promise<PackedRawRecordRow[]> => {
+  const result = (async () => {
+    const packed = await packJsonTexts(rows.map((r) => JSON.stringify(r.data) ?? "null"));
+    return rows.map(({ data: _data, ...r }, i) => ({ ...r, packed: packed[i]! }));
+  })();
+  // Awaited by the caller later, or never when its batch fails first: not an unhandled rejection.
+  result.catch(() => {});
+  return result;
 };
 
 /**
