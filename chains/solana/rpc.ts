@@ -1,4 +1,5 @@
 import { Connection, type Finality, PublicKey, SolanaJSONRPCError } from "@solana/web3.js";
+import { tapJsonRpcAnswers } from "../../db/pack-thread.ts";
 import { BaseError, ConfigError, NonRetryableError } from "../../src/errors.ts";
 import { withRetry } from "../../src/utils/retry.ts";
 import { RpcProviderError, RpcResponseError, type RpcTransport } from "../transport.ts";
@@ -52,6 +53,27 @@ export type CreateSolanaRpcArgs = {
 };
 
 /**
+ * `fetch` that hands the body of every `getTransaction` answer to the pack thread as it arrives
+ * (db/pack-thread.ts `tapJsonRpcAnswers`), where each transaction is serialized and compressed
+ * for its raw record while this thread parses the same body for the sync. The caller gets the
+ * same body.
+ */
+const tapTransactionAnswers =
+  (fetch: typeof globalThis.fetch): typeof globalThis.fetch =>
+  async (input, init) => {
+    const response = await fetch(input, init);
+    if (!response.ok || typeof init?.body !== "string" || !init.body.includes('"getTransaction"'))
+      return response;
+    const bytes = await response.arrayBuffer();
+    tapJsonRpcAnswers("solanaTx", bytes.slice(0));
+    return new Response(bytes, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+
+/**
  * A web3.js `Connection` whose HTTP goes through `transport.fetch` (web3.js's own 429 retry is
  * off so that retries happen in one place).
  * @throws ConfigError when the URL is not http(s).
@@ -63,7 +85,7 @@ export const createSolanaRpc = (args: CreateSolanaRpcArgs): SolanaRpc => {
   const commitment = args.commitment ?? "finalized";
   const connection = new Connection(args.url, {
     commitment,
-    fetch: args.transport.fetch,
+    fetch: tapTransactionAnswers(args.transport.fetch),
     disableRetryOnRateLimit: true,
     // Our fetch ignores agents; false stops web3.js from creating a keep-alive agent it never uses.
     httpAgent: false,

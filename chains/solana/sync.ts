@@ -164,7 +164,11 @@ export const syncSolanaWallet = async (
       todo.filter((e) => !raws.has(e.signature)).map((e) => e.signature),
     );
     // Compressed on the pack thread while this thread goes on (normalizing, the next page).
-    const packed = packRawRecords([...fetched.values()].map((tx) => rawRow(chain.id, tx)));
+    // Their bodies were tapped as they came (rpc.ts): serialized there too, by signature.
+    const packed = packRawRecords(
+      [...fetched.values()].map((tx) => rawRow(chain.id, tx)),
+      { kind: "solanaTx", keyOf: (r) => r.txHash },
+    );
     return { todo, raws, fetched, packed };
   };
 
