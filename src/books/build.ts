@@ -168,8 +168,20 @@ const importedTransferHalves = async (
   wallets: readonly WalletInfo[],
 ): Promise<UnmatchedHalf[]> => {
   const own = new Map(wallets.filter((w) => w.kind === "own").map((w) => [w.key, w]));
+  // Only transfers into an own wallet are halves: filtered here, not after reading every imported
+  // transfer (a 200,000-row import has tens of thousands, read on every `gains`).
+  if (own.size === 0) return [];
   const rows = await db
-    .select()
+    .select({
+      id: ledgerRows.id,
+      origin: ledgerRows.origin,
+      time: ledgerRows.time,
+      wallet: ledgerRows.wallet,
+      outAsset: ledgerRows.outAsset,
+      outQuantity: ledgerRows.outQuantity,
+      toWallet: ledgerRows.toWallet,
+      tx: ledgerRows.tx,
+    })
     .from(ledgerRows)
     .where(
       // `origin <> 'chain'` as a constant: the partial index `ledger_rows_imported_idx`.
@@ -177,6 +189,7 @@ const importedTransferHalves = async (
         eq(ledgerRows.userId, userId),
         eq(ledgerRows.type, "transfer"),
         sql`${ledgerRows.origin} <> 'chain'`,
+        inArray(ledgerRows.toWallet, [...own.keys()]),
       ),
     );
   return rows
