@@ -79,6 +79,9 @@ const isPglite = (c: unknown): c is PgliteLike =>
   typeof (c as PgliteLike).query === "function" &&
   ("waitReady" in c || ("rollback" in c && "listen" in c));
 
+/** Whether `db` (a database or transaction) runs on PGlite. */
+export const onPglite = (db: DbOrTx): boolean => isPglite(clientOf(db));
+
 /**
  * A `COPY … FROM STDIN` as a `pg` submittable: sends the statement, then the data when the
  * server asks for it, and settles when the server is ready again.
@@ -208,6 +211,96 @@ export const copyOutPglite = async (db: DbOrTx, query: string): Promise<string[]
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   return lines.map((l) => l.split("\t"));
+};
+
+/** The signature, flags and header extension length that start a binary COPY. */
+const BINARY_HEADER = Buffer.from("PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0", "latin1");
+
+/** A cell of a binary COPY row: a 4-byte integer, text (UTF-8) or bytes; null for SQL null. */
+export type BinaryCell = number | string | Buffer | null;
+
+/**
+ * Writes `rows` into `table` with `COPY … FROM … (FORMAT binary)` on PGlite: integers as
+ * `integer` (4 bytes), strings as text, Buffers as `bytea`. Bytes go in as they are, where a
+ * query parameter or COPY text would carry them as hex (PGlite: seconds for a few megabytes).
+ * @returns false (nothing written) when `db` is not PGlite; the caller inserts instead.
+ */
+export const copyInBinaryPglite = async (
+  db: DbOrTx,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly BinaryCell[])[],
+): Promise<boolean> => {
+  const client = clientOf(db);
+  if (!isPglite(client)) return false;
+  const parts: Buffer[] = [BINARY_HEADER];
+  for (const row of rows) {
+    const count = Buffer.alloc(2);
+    count.writeInt16BE(row.length);
+    parts.push(count);
+    for (const cell of row) {
+      const value =
+        cell === null
+          ? undefined
+          : typeof cell === "number"
+            ? Buffer.alloc(4)
+            : typeof cell === "string"
+              ? Buffer.from(cell, "utf8")
+              : cell;
+      if (typeof cell === "number") value!.writeInt32BE(cell);
+      const length = Buffer.alloc(4);
+      length.writeInt32BE(value === undefined ? -1 : value.length);
+      parts.push(length);
+      if (value !== undefined) parts.push(value);
+    }
+  }
+  parts.push(Buffer.from([0xff, 0xff]));
+  await client.query(
+    `copy ${table} (${columns.map((c) => `"${c}"`).join(", ")}) from '/dev/blob' with (format binary)`,
+    [],
+    { blob: new Blob(parts) },
+  );
+  return true;
+};
+
+/**
+ * The rows of `query` (trusted SQL) as raw binary cells, through `COPY (…) TO … (FORMAT binary)`
+ * on PGlite: each cell the bytes of PostgreSQL's binary form (a `bytea` its bytes, a text its
+ * UTF-8, an `integer` 4 bytes big-endian), null for SQL null. Bytes come out as they are (a
+ * query's result would carry a `bytea` as hex text).
+ * @returns undefined when `db` is not PGlite; the caller queries instead.
+ */
+export const copyOutBinaryPglite = async (
+  db: DbOrTx,
+  query: string,
+): Promise<(Buffer | null)[][] | undefined> => {
+  const client = clientOf(db);
+  if (!isPglite(client)) return undefined;
+  const result = (await client.query(`copy (${query}) to '/dev/blob' with (format binary)`)) as {
+    blob?: Blob;
+  };
+  if (!result.blob) return [];
+  const buf = Buffer.from(await result.blob.arrayBuffer());
+  // Signature (11 bytes), flags (4), header extension (its length, 4, then its bytes).
+  let at = 15;
+  at += 4 + buf.readInt32BE(at);
+  const rows: (Buffer | null)[][] = [];
+  for (;;) {
+    const count = buf.readInt16BE(at);
+    at += 2;
+    if (count === -1) return rows;
+    const row: (Buffer | null)[] = [];
+    for (let c = 0; c < count; c++) {
+      const length = buf.readInt32BE(at);
+      at += 4;
+      if (length < 0) row.push(null);
+      else {
+        row.push(buf.subarray(at, at + length));
+        at += length;
+      }
+    }
+    rows.push(row);
+  }
 };
 
 /** Type parsers that keep every value as the text PostgreSQL sent (`pg`'s `types` option). */

@@ -358,6 +358,21 @@ export const streamLedgerFile = async (
 };
 
 /**
+ * `streamLedgerFile` over ledger CSV v1 bytes that come in chunks (e.g. the stored ledger
+ * inflated as it is read), in order.
+ * @throws UserInputError on a structural problem; whatever `onRow` throws or `chunks` does.
+ */
+export const streamLedgerChunks = async (
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  onRow: (row: LedgerRow) => void,
+  options: { source: string; onRaw?: RawRecordHandler },
+): Promise<void> => {
+  const collector = createCollector(options.source, onRow, options.onRaw);
+  await readChunksInto(chunks, options.source, collector);
+  collector.finish();
+};
+
+/**
  * `streamLedgerFile` over ledger CSV v1 bytes already in memory (e.g. the stored ledger copied
  * out of the database as CSV), read in chunks as a file would be.
  * @throws UserInputError on a structural problem; whatever `onRow` throws.
@@ -367,11 +382,9 @@ export const streamLedgerBytes = async (
   onRow: (row: LedgerRow) => void,
   options: { source: string; onRaw?: RawRecordHandler },
 ): Promise<void> => {
-  const collector = createCollector(options.source, onRow, options.onRaw);
   const chunks = function* () {
     for (let at = 0; at < bytes.length; at += READ_CHUNK_BYTES)
       yield bytes.subarray(at, Math.min(bytes.length, at + READ_CHUNK_BYTES));
   };
-  await readChunksInto(chunks(), options.source, collector);
-  collector.finish();
+  await streamLedgerChunks(chunks(), onRow, options);
 };
