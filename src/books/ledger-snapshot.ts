@@ -35,10 +35,7 @@ const TABLE = "lotwise_app.ledger_snapshots";
  * The user's snapshot when it is of the ledger's current version (and this format), else
  * undefined. One query: the version is compared in the database.
  */
-export const readLedgerSnapshot = async (
-  db: DbOrTx,
-  userId: number,
-): Promise<LedgerSnapshot | undefined> => {
+export const readLedgerSnapshot = async (db: DbOrTx, userId: number): Promise<LedgerSnapshot | undefined> => {
   const user = Number(userId);
   const query = `select s.version, s.notes, s.csv from ${TABLE} s
     join lotwise_app.ledger_versions v on v.user_id = s.user_id and v.version = s.version

@@ -145,7 +145,9 @@ describe("gains read on a thread", () => {
     }
     // An error names the source as the file's reader does.
     const bad = readFileSync(
-      ledger(12_000, (l) => void (l[9_500] = l[9_500]!.replace(",ETH,", ",ETH,-1,").replace(/,$/, ""))),
+      ledger(12_000, (l) => {
+        l[9_500] = l[9_500]!.replace(",ETH,", ",ETH,-1,").replace(/,$/, "");
+      }),
     );
     const r = await run(
       (h) =>

@@ -104,7 +104,10 @@ const storedLedgerEmpty = () =>
  * `loadStoredLedger` as ledger CSV bytes (`readStoredLedgerCsv`: the columns the engine reads),
  * for the byte reader: no row object per row.
  */
-const loadStoredLedgerCsv = async (args: { command: Command; runtime: CliRuntime }): Promise<StoredLedgerCsv> => {
+const loadStoredLedgerCsv = async (args: {
+  command: Command;
+  runtime: CliRuntime;
+}): Promise<StoredLedgerCsv> => {
   const [{ rebuildAndReport }, { readStoredLedgerCsv }] = await Promise.all([
     import("../rebuild.ts"),
     import("../../books/stored-ledger.ts"),
@@ -478,7 +481,9 @@ export const register: RegisterCommand = (program, runtime) => {
                   notes = stored.notes;
                   saveSnapshot = stored.save;
                   // gzip's last 4 bytes: the uncompressed length (modulo 2³²; a ledger is smaller).
-                  const size = stored.gzip ? stored.csv.readUInt32LE(stored.csv.length - 4) : stored.csv.length;
+                  const size = stored.gzip
+                    ? stored.csv.readUInt32LE(stored.csv.length - 4)
+                    : stored.csv.length;
                   const script = size >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
                   if (script !== undefined) {
                     await readOnThread(script, { bytes: stored.csv, gzip: stored.gzip }, "stored ledger", h);
