@@ -16,7 +16,7 @@
  * Flags: `--rows=N` (default 200,000), `--seed=N`, `--no-postgres`, `--no-gains`, `--cpu-prof`
  * (adds `--cpu-prof --cpu-prof-dir=bench/out/prof-ledger-import` to the first import).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -123,6 +123,13 @@ export default async (args: string[]): Promise<void> => {
       show(`${t.name}: gains --year 2025 (stored, first run)`, cold, rows, false);
       show(`${t.name}: gains --year 2025 (stored, again)`, warm, rows, false);
       show(`gains --ledger <export> --year 2025`, onFile, rows, false);
+      // The outputs are the same files (issue 15: byte-identical).
+      const same = ["form8949.csv", "summary.json"].every((f) =>
+        readFileSync(path.join(scratch, "g-stored", f)).equals(readFileSync(path.join(scratch, "g-file", f))),
+      );
+      console.log(
+        `  stored and --ledger outputs (form8949.csv, summary.json): ${same ? "identical" : "DIFFERENT"}`,
+      );
       for (const [label, m] of [
         ["first run", cold],
         ["again", warm],
