@@ -144,12 +144,32 @@ export const loadTxGroups = async (
   // Plain text cells (db/copy.ts `selectCells`), converted here: the query builder's per-row
   // mapping cost more than the reads themselves on 100,000 movements.
   const sinceSql = since ? ` and time >= '${since.toISOString()}'::timestamptz` : "";
-  const txRows = await selectCells(
+  // The three reads are sent at once: on PostgreSQL (a pool) each runs on a connection of its
+  // own, so the server reads movements and raw records while this process turns the
+  // transactions into groups (a single connection or PGlite runs them one after the other).
+  // Each is one statement, as before: none sees a state the others do not, beyond what
+  // statements read one after the other would.
+  const txRead = selectCells(
     db,
     `select chain, tx_hash, floor(extract(epoch from time) * 1000)::int8, block_number, tx_index, status,
             "from", "to", method, fee_payer
        from lotwise_sync.transactions where wallet_id in (${ids})${sinceSql}`,
   );
+  const moveRead = selectCells(
+    db,
+    `select wallet_id, chain, tx_hash, evidence, evidence_index, asset, symbol, decimals, amount, counterparty, token_id
+       from lotwise_sync.movements where wallet_id in (${ids})${sinceSql}`,
+  );
+  // Raw records (EVM logs and Solana transactions) of those transactions, in one query.
+  const rawRead = selectCells(
+    db,
+    `select r.chain, r.tx_hash, r.kind, r.index, r.data from lotwise_sync.raw_records r
+      where r.kind in ('log', 'receipt', 'solana_tx')
+        and exists (select 1 from lotwise_sync.transactions t
+                     where t.wallet_id in (${ids}) and t.chain = r.chain and t.tx_hash = r.tx_hash${sinceSql.replace("time", "t.time")})`,
+  );
+  // Settled together (a failed read is not left unobserved while another is awaited).
+  const [txRows, moveRows, raws] = await Promise.all([txRead, moveRead, rawRead]);
   const groups = new Map<string, TxGroup>();
   for (const t of txRows) {
     const key = `${t[0]}:${t[1]}`;
@@ -170,19 +190,15 @@ export const loadTxGroups = async (
       programIds: [],
     });
   }
-  const moveRows = await selectCells(
-    db,
-    `select wallet_id, chain, tx_hash, evidence, evidence_index, asset, symbol, decimals, amount, counterparty, token_id
-       from lotwise_sync.movements where wallet_id in (${ids})${sinceSql}`,
-  );
   for (const m of moveRows) {
     const g = groups.get(`${m[1]}:${m[2]}`);
     const wallet = byId.get(Number(m[0]));
     if (!g || !wallet) continue;
     g.movements.push({
       wallet,
-      chain: m[1]!,
-      txHash: m[2]!,
+      // The group's strings when equal (one copy per transaction kept, not one per movement).
+      chain: g.chain === m[1] ? g.chain : m[1]!,
+      txHash: g.txHash === m[2] ? g.txHash : m[2]!,
       evidence: m[3]!,
       evidenceIndex: m[4]!,
       chainAsset: m[5]!,
@@ -193,14 +209,6 @@ export const loadTxGroups = async (
       tokenId: m[10]!,
     } satisfies Movement);
   }
-  // Raw records (EVM logs and Solana transactions) of those transactions, in one query.
-  const raws = await selectCells(
-    db,
-    `select r.chain, r.tx_hash, r.kind, r.index, r.data from lotwise_sync.raw_records r
-      where r.kind in ('log', 'receipt', 'solana_tx')
-        and exists (select 1 from lotwise_sync.transactions t
-                     where t.wallet_id in (${ids}) and t.chain = r.chain and t.tx_hash = r.tx_hash${sinceSql.replace("time", "t.time")})`,
-  );
   for (const [chain, txHash, kind, index, data] of raws) {
     const g = groups.get(`${chain}:${txHash}`);
     if (!g) continue;

@@ -107,10 +107,11 @@ export const replaceChainLedger = async (
   args: {
     userId: number;
     from: Date | undefined;
-    /** The rows, possibly a generator making them as they are written (see `insertLedgerRows`). */
-    rows: Iterable<BuiltRow>;
-    /** Order among rows of the same time, of the `index`th row. */
-    seqOf: (row: BuiltRow, index: number) => number;
+    /**
+     * The rows with their order among rows of the same time (`seq`), possibly a generator making
+     * them as they are written (see `insertLedgerRows`).
+     */
+    rows: Iterable<{ row: BuiltRow; seq: number }>;
     classified: readonly TxClassification[];
     /** The review items, asked for once every row is written (making rows adds some). */
     reviews: () => readonly ReviewRow[];
@@ -158,20 +159,18 @@ export const replaceChainLedger = async (
           .append(sql`)`),
       );
     }
-    const seqOf = args.seqOf;
     const rows = args.rows;
     await insertLedgerRows(
       tx,
       (function* () {
-        let i = 0;
-        for (const r of rows)
+        for (const { row, seq } of rows)
           yield {
-            row: r,
+            row,
             userId,
-            seq: seqOf(r, i++),
+            seq,
             origin: "chain",
-            priceSources: r.priceSources,
-            warnings: r.warnings,
+            priceSources: row.priceSources,
+            warnings: row.warnings,
           };
       })(),
     );
