@@ -63,15 +63,23 @@ export const createServicePricer = (service: PriceService, order: readonly strin
     const { results } = await service.priceMany(queries);
     const found: (UnitPrice | undefined)[] = new Array(results.length);
     const reasons: (string | undefined)[] = new Array(results.length);
+    // One Decimal per distinct price text (a file's hourly price serves many legs; never mutated).
+    const usdOf = new Map<string, Decimal>();
     results.forEach((r, i) => {
       if (!r.ok) reasons[i] = r.reasons.map((x) => `${x.provider}: ${x.reason}`).join("; ");
-      else
+      else {
+        let usd = usdOf.get(r.usd);
+        if (!usd) {
+          usd = new Decimal(r.usd);
+          usdOf.set(r.usd, usd);
+        }
         found[i] = {
-          usd: new Decimal(r.usd),
+          usd,
           source: r.source,
           rank: Math.max(0, order.indexOf(r.provider)),
           ...(r.warning ? { warning: { code: "pool_price", message: r.warning } } : {}),
         };
+      }
     });
     // A leg that was not prepared (or at another instant) is answered when a prepared one had
     // its asset, chain asset, instant, block and quantity: the slot of the first such item. Made

@@ -1,7 +1,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyRows, selectCells } from "../../db/copy.ts";
+import { copyLines, copyTextCell, selectCells } from "../../db/copy.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
@@ -72,16 +72,49 @@ export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnin
 });
 
 /**
+ * The COPY text line of a stored row: `storedRecord`'s cells in `LEDGER_ROW_COLUMNS` order, each
+ * printed as `copyRows` prints it, without the record object in between.
+ */
+const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput): string => {
+  const t = (v: string | undefined) => copyTextCell(v, "text");
+  const n = (v: string | undefined) => copyTextCell(v, "numeric");
+  return [
+    copyTextCell(userId, "integer"),
+    t(r.id),
+    copyTextCell(seq, "integer"),
+    t(origin),
+    copyTextCell(r.time, "timestamptz"),
+    t(r.type),
+    t(r.wallet),
+    t(r.outAsset),
+    n(r.outQuantity),
+    t(r.inAsset),
+    n(r.inQuantity),
+    n(r.usdValue),
+    t(r.feeAsset),
+    n(r.feeQuantity),
+    n(r.feeUsd),
+    t(r.toWallet),
+    t(r.lots),
+    t(r.subtype),
+    t(r.tx),
+    t(r.note),
+    copyTextCell(priceSources, "jsonb"),
+    copyTextCell(warnings ?? [], "jsonb"),
+  ].join("\t");
+};
+
+/**
  * Writes ledger rows in bulk (COPY, see db/bulk.ts): the one place rows become table records.
  * `rows` may be a generator: with COPY its rows are made as they are sent (the server stores a
  * batch while the next is made); a driver without COPY gets them in one array.
  */
 export const insertLedgerRows = async (db: DbOrTx, rows: Iterable<StoredRowInput>): Promise<void> => {
-  function* records() {
-    for (const r of rows) yield storedRecord(r);
+  function* lines() {
+    for (const r of rows) yield storedLine(r);
   }
-  if (await copyRows(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, records())) return;
-  await bulkInsert(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, [...records()]);
+  if (await copyLines(db, "lotwise_app.ledger_rows", Object.keys(LEDGER_ROW_COLUMNS), lines())) return;
+  await bulkInsert(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, [...rows].map(storedRecord));
 };
 
 /**
