@@ -10,9 +10,8 @@ const contractOf = (chainAsset: string): string | undefined => {
   return tail === "native" ? undefined : tail;
 };
 
-/** A leg's price query identity, less its quantity: what the price service answers alike. */
-const placeOf = (leg: Leg, timeMs: number, blockNumber: bigint) =>
-  `${leg.asset}\u0000${leg.chainAsset}\u0000${leg.chain}\u0000${timeMs}\u0000${blockNumber}`;
+/** Slots of a transaction's run looked through for a leg's (a longer run may ask twice: still exact). */
+const RUN_SCAN = 8;
 
 /** The identity a lookup of a leg that was not prepared is answered by: with its quantity's digits. */
 const keyOf = (leg: Leg, timeMs: number, blockNumber: bigint, quantity: string) =>
@@ -25,34 +24,53 @@ const keyOf = (leg: Leg, timeMs: number, blockNumber: bigint, quantity: string) 
  * more trusted source. A lookup of a leg that was prepared (the same object, at the same time and
  * block: what rows ask for) is a map lookup by identity, not a key built from its fields again.
  *
- * Legs of one asset, chain asset and chain at one instant and block are one query, with the
- * largest of their quantities: the service prices those alike (one price per asset, instant and
- * place; the largest movement decides a pool price's floor), so it is asked exactly what it
- * would keep of one query per quantity, without a quantity's digits made per leg.
+ * A transaction's legs of one asset, chain asset and chain are one query, with the largest of
+ * their quantities: the service prices those alike (one price per asset, instant and place; the
+ * largest movement decides a pool price's floor), so it is asked exactly what it would keep of
+ * one query per quantity, without a key or a quantity's digits made per leg. (Before, legs were
+ * told apart by asset, chain asset, instant, block and quantity, not chain: two legs alike in all
+ * of those but their chain took the first one's chain as the query's hint; each now has its own.)
  */
 export const createServicePricer = (service: PriceService, order: readonly string[]): Pricer => ({
   prepare: async (items) => {
-    const slotOf = new Map<string, number>();
     // Per query slot: its first item (time and hint) and the leg of the largest quantity.
     const firsts: { leg: Leg; time: Date; blockNumber: bigint }[] = [];
     const largest: Leg[] = [];
+    // Per item: its query slot.
+    const itemSlot = new Int32Array(items.length);
     // Per prepared leg object: its time, block and query slot (the first item of that leg).
     const byLeg = new Map<Leg, { timeMs: number; blockNumber: bigint; slot: number }>();
-    for (const item of items) {
+    // Items come a transaction at a time (the same `time` object and block): a leg's slot is
+    // looked for among the last few slots of its run, by asset, chain asset and chain. Alike legs
+    // of two runs (two transactions of one block and second) get two queries: the service keeps
+    // one of them with the larger quantity, as it would have kept one query per quantity.
+    let runTime: Date | undefined;
+    let runBlock = 0n;
+    let runStart = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       const { leg, time, blockNumber } = item;
-      const timeMs = time.getTime();
-      const known = byLeg.get(leg);
-      // The same leg at the same instant again: its slot already has it.
-      if (known && known.timeMs === timeMs && known.blockNumber === blockNumber) continue;
-      const k = placeOf(leg, timeMs, blockNumber);
-      let slot = slotOf.get(k);
-      if (slot === undefined) {
+      if (time !== runTime || blockNumber !== runBlock) {
+        runTime = time;
+        runBlock = blockNumber;
+        runStart = firsts.length;
+      }
+      let slot = -1;
+      for (let s = firsts.length - 1; s >= runStart && s >= firsts.length - RUN_SCAN; s--) {
+        const l = firsts[s]!.leg;
+        if (l.asset === leg.asset && l.chainAsset === leg.chainAsset && l.chain === leg.chain) {
+          slot = s;
+          break;
+        }
+      }
+      if (slot === -1) {
         slot = firsts.length;
-        slotOf.set(k, slot);
         firsts.push(item);
         largest.push(leg);
       } else if (leg.quantity.gt(largest[slot]!.quantity)) largest[slot] = leg;
-      if (!known) byLeg.set(leg, { timeMs, blockNumber, slot });
+      itemSlot[i] = slot;
+      const timeMs = time.getTime();
+      if (!byLeg.has(leg)) byLeg.set(leg, { timeMs, blockNumber, slot });
     }
     const queries: PriceQuery[] = firsts.map(({ leg, time, blockNumber }, slot) => ({
       asset: leg.asset,
@@ -88,10 +106,10 @@ export const createServicePricer = (service: PriceService, order: readonly strin
     const preparedSlot = (leg: Leg, timeMs: number, blockNumber: bigint): number => {
       if (!prepared) {
         prepared = new Map();
-        for (const { leg: l, time, blockNumber: b } of items) {
-          const t = time.getTime();
-          const k = keyOf(l, t, b, l.quantity.toFixed());
-          if (!prepared.has(k)) prepared.set(k, slotOf.get(placeOf(l, t, b))!);
+        for (let i = 0; i < items.length; i++) {
+          const { leg: l, time, blockNumber: b } = items[i]!;
+          const k = keyOf(l, time.getTime(), b, l.quantity.toFixed());
+          if (!prepared.has(k)) prepared.set(k, itemSlot[i]!);
         }
       }
       return prepared.get(keyOf(leg, timeMs, blockNumber, leg.quantity.toFixed())) ?? -1;

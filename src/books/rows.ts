@@ -1,6 +1,6 @@
 import type { Entry, Leg, TxClassification } from "../classify/types.ts";
 import { type LedgerRow, type LedgerRowType, USD } from "../ledger/types.ts";
-import { Decimal, plain } from "../utils/decimal.ts";
+import { Decimal, plain, ZERO } from "../utils/decimal.ts";
 
 /**
  * A unit price found for a leg: USD per whole unit, where it came from, its rank (lower is
@@ -64,6 +64,8 @@ const txRef = (c: TxClassification) => `${c.chain}:${c.txHash}`;
 
 /** Splits `total` into parts proportional to `weights` (equal parts when all weights are zero), summing exactly to `total`. */
 export const splitByWeight = (total: Decimal, weights: readonly Decimal[]): Decimal[] => {
+  // One weight: the last share alone, `total` less nothing (as the loop below makes it).
+  if (weights.length === 1) return [total.sub(ZERO)];
   const sum = weights.reduce((a, w) => a.add(w), new Decimal(0));
   const parts: Decimal[] = [];
   let used = new Decimal(0);
