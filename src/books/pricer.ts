@@ -38,8 +38,9 @@ export const createServicePricer = (service: PriceService, order: readonly strin
     const largest: Leg[] = [];
     // Per item: its query slot.
     const itemSlot = new Int32Array(items.length);
-    // Per prepared leg object: its time, block and query slot (the first item of that leg).
-    const byLeg = new Map<Leg, { timeMs: number; blockNumber: bigint; slot: number }>();
+    // Per prepared leg object: the query slot of its first item (whose instant and block are its
+    // slot's first item's: a slot holds one transaction's legs).
+    const byLeg = new Map<Leg, number>();
     // Items come a transaction at a time (the same `time` object and block): a leg's slot is
     // looked for among the last few slots of its run, by asset, chain asset and chain. Alike legs
     // of two runs (two transactions of one block and second) get two queries: the service keeps
@@ -69,8 +70,7 @@ export const createServicePricer = (service: PriceService, order: readonly strin
         largest.push(leg);
       } else if (leg.quantity.gt(largest[slot]!.quantity)) largest[slot] = leg;
       itemSlot[i] = slot;
-      const timeMs = time.getTime();
-      if (!byLeg.has(leg)) byLeg.set(leg, { timeMs, blockNumber, slot });
+      if (!byLeg.has(leg)) byLeg.set(leg, slot);
     }
     const queries: PriceQuery[] = firsts.map(({ leg, time, blockNumber }, slot) => ({
       asset: leg.asset,
@@ -118,7 +118,10 @@ export const createServicePricer = (service: PriceService, order: readonly strin
     const slotAt = (leg: Leg, at: { time: Date; blockNumber: bigint }): number => {
       const timeMs = at.time.getTime();
       const known = byLeg.get(leg);
-      if (known && known.timeMs === timeMs && known.blockNumber === at.blockNumber) return known.slot;
+      if (known !== undefined) {
+        const first = firsts[known]!;
+        if (first.time.getTime() === timeMs && first.blockNumber === at.blockNumber) return known;
+      }
       return preparedSlot(leg, timeMs, at.blockNumber);
     };
     const lookup: PriceLookup = (leg, at) => found[slotAt(leg, at)];

@@ -242,6 +242,13 @@ export const buildRows = (
 
 type Valued = { usd: Decimal; source: string; rank: number; ageMs: number } | undefined;
 
+/** The USD total of a side when every leg of it is priced. */
+const sum = (vs: Valued[]) =>
+  vs.every(Boolean) ? vs.reduce((a, v) => a.add(v!.usd), new Decimal(0)) : undefined;
+/** A side's worst (highest) provider rank, and its oldest price age (unpriced legs: infinite). */
+const worst = (vs: Valued[]) => Math.max(...vs.map((v) => v?.rank ?? Number.POSITIVE_INFINITY));
+const stalest = (vs: Valued[]) => Math.max(...vs.map((v) => v?.ageMs ?? Number.POSITIVE_INFINITY));
+
 const tradeRows = (
   e: Entry,
   value: (leg: Leg) => Valued,
@@ -291,12 +298,8 @@ const tradeRows = (
   }
   const outVals = e.outs.map(value);
   const inVals = e.ins.map(value);
-  const sum = (vs: Valued[]) =>
-    vs.every(Boolean) ? vs.reduce((a, v) => a.add(v!.usd), new Decimal(0)) : undefined;
   const outTotal = sum(outVals);
   const inTotal = sum(inVals);
-  const worst = (vs: Valued[]) => Math.max(...vs.map((v) => v?.rank ?? Number.POSITIVE_INFINITY));
-  const stalest = (vs: Valued[]) => Math.max(...vs.map((v) => v?.ageMs ?? Number.POSITIVE_INFINITY));
   // The better-priced side: every leg priced; then the best (lowest) worst-rank; then the fresher
   // (smaller oldest age); then the side given.
   const useOut =

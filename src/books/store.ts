@@ -71,38 +71,39 @@ export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnin
   warnings: warnings ?? [],
 });
 
+/** A text (numeric) cell of a stored row's line. */
+const textCell = (v: string | undefined) => copyTextCell(v, "text");
+const numericCell = (v: string | undefined) => copyTextCell(v, "numeric");
+
 /**
  * The COPY text line of a stored row: `storedRecord`'s cells in `LEDGER_ROW_COLUMNS` order, each
  * printed as `copyRows` prints it, without the record object in between.
  */
-const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput): string => {
-  const t = (v: string | undefined) => copyTextCell(v, "text");
-  const n = (v: string | undefined) => copyTextCell(v, "numeric");
-  return [
+const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput): string =>
+  [
     copyTextCell(userId, "integer"),
-    t(r.id),
+    textCell(r.id),
     copyTextCell(seq, "integer"),
-    t(origin),
+    textCell(origin),
     copyTextCell(r.time, "timestamptz"),
-    t(r.type),
-    t(r.wallet),
-    t(r.outAsset),
-    n(r.outQuantity),
-    t(r.inAsset),
-    n(r.inQuantity),
-    n(r.usdValue),
-    t(r.feeAsset),
-    n(r.feeQuantity),
-    n(r.feeUsd),
-    t(r.toWallet),
-    t(r.lots),
-    t(r.subtype),
-    t(r.tx),
-    t(r.note),
+    textCell(r.type),
+    textCell(r.wallet),
+    textCell(r.outAsset),
+    numericCell(r.outQuantity),
+    textCell(r.inAsset),
+    numericCell(r.inQuantity),
+    numericCell(r.usdValue),
+    textCell(r.feeAsset),
+    numericCell(r.feeQuantity),
+    numericCell(r.feeUsd),
+    textCell(r.toWallet),
+    textCell(r.lots),
+    textCell(r.subtype),
+    textCell(r.tx),
+    textCell(r.note),
     copyTextCell(priceSources, "jsonb"),
     copyTextCell(warnings ?? [], "jsonb"),
   ].join("\t");
-};
 
 /**
  * Writes ledger rows in bulk (COPY, see db/bulk.ts): the one place rows become table records.
