@@ -1,7 +1,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyLines, copyTextCell, selectCells } from "../../db/copy.ts";
+import { copyLines, copyRows, copyTextCell, selectCells } from "../../db/copy.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
@@ -31,6 +31,17 @@ export const LEDGER_ROW_COLUMNS: BulkColumns = {
   note: "text",
   price_sources: "jsonb",
   warnings: "jsonb",
+};
+
+/** Columns of `lotwise_app.classifications` written by a build. */
+const CLASSIFICATION_COLUMNS: BulkColumns = {
+  user_id: "integer",
+  chain: "text",
+  tx_hash: "text",
+  kind: "text",
+  source: "text",
+  uncertain: "boolean",
+  details: "jsonb",
 };
 
 /** A ledger row with what the table stores beside it. */
@@ -209,29 +220,26 @@ export const replaceChainLedger = async (
       })(),
     );
     // Every classification of these transactions was deleted above, so none conflicts: plain
-    // COPY (one classification per transaction; a duplicate would fail as the upsert did).
-    await bulkInsert(
-      tx,
-      "lotwise_app.classifications",
-      {
-        user_id: "integer",
-        chain: "text",
-        tx_hash: "text",
-        kind: "text",
-        source: "text",
-        uncertain: "boolean",
-        details: "jsonb",
-      },
-      args.classified.map((x) => ({
-        user_id: userId,
-        chain: x.chain,
-        tx_hash: x.txHash,
-        kind: x.kind,
-        source: x.source,
-        uncertain: x.reviews.length > 0,
-        details: { entries: x.entries.length, ...(x.details ?? {}) },
-      })),
-    );
+    // COPY (one classification per transaction; a duplicate would fail as the upsert did), each
+    // record made as it is sent (no array of records).
+    const classified = args.classified;
+    const record = (x: TxClassification) => ({
+      user_id: userId,
+      chain: x.chain,
+      tx_hash: x.txHash,
+      kind: x.kind,
+      source: x.source,
+      uncertain: x.reviews.length > 0,
+      details: { entries: x.entries.length, ...(x.details ?? {}) },
+    });
+    function* records() {
+      for (const x of classified) yield record(x);
+    }
+    if (
+      classified.length > 0 &&
+      !(await copyRows(tx, "lotwise_app.classifications", CLASSIFICATION_COLUMNS, records()))
+    )
+      await bulkInsert(tx, "lotwise_app.classifications", CLASSIFICATION_COLUMNS, classified.map(record));
     // One review item per (transaction, reason): messages of the same reason are joined.
     const merged = new Map<string, ReviewRow>();
     for (const r of args.reviews()) {
