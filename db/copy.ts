@@ -278,6 +278,18 @@ export const selectCells = async (db: DbOrTx, query: string): Promise<(string | 
   throw new Error("selectCells: neither PGlite nor pg behind this database");
 };
 
+/** One line of COPY text output as cells (`\\N` null, escapes undone), as `forEachCells` hands them. */
+const cellsOfLine = (line: string): (string | null)[] => {
+  const cells: (string | null)[] = line.split("\t");
+  // A line without a backslash has no escape and no null: one scan, not one per cell.
+  if (!line.includes("\\")) return cells;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (c.includes("\\")) cells[i] = copyCell(c) ?? null;
+  }
+  return cells;
+};
+
 /**
  * Calls `fn` with the text cells of each row of `query` (trusted SQL), as `selectCells` reads
  * them, without holding every row's cells at once: on PGlite the COPY text is split a line at a
@@ -302,24 +314,9 @@ export const forEachCells = async (
   while (start < text.length) {
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
-    const cells: (string | null)[] = text.slice(start, end).split("\t");
-    for (let i = 0; i < cells.length; i++) {
-      const c = cells[i]!;
-      if (c.includes("\\")) cells[i] = copyCell(c) ?? null;
-    }
-    fn(cells);
+    fn(cellsOfLine(text.slice(start, end)));
     start = end + 1;
   }
-};
-
-/** One line of COPY text output as cells (`\\N` null, escapes undone), as `forEachCells` hands them. */
-const cellsOfLine = (line: string): (string | null)[] => {
-  const cells: (string | null)[] = line.split("\t");
-  for (let i = 0; i < cells.length; i++) {
-    const c = cells[i]!;
-    if (c.includes("\\")) cells[i] = copyCell(c) ?? null;
-  }
-  return cells;
 };
 
 /**

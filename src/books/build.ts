@@ -271,15 +271,27 @@ const lpOwedBefore = async (db: DbOrTx, userId: number, ownIds: readonly number[
   return replayLpOwed(rows.map((r) => r.details as Parameters<typeof replayLpOwed>[0][number]));
 };
 
-/** The resolver, asked once per distinct (chain, chain asset, symbol) of the build. */
+/**
+ * The resolver, asked once per distinct (chain, chain asset, symbol) of the build: answers kept
+ * by chain asset, then chain, then symbol (no key text made per movement).
+ */
 const memoResolver = (resolve: AssetResolver): AssetResolver => {
-  const known = new Map<string, ReturnType<AssetResolver>>();
+  const known = new Map<string, Map<string, Map<string | null, ReturnType<AssetResolver>>>>();
   return (m) => {
-    const key = `${m.chain}\u0000${m.chainAsset}\u0000${m.symbol ?? "\u0001"}`;
-    let r = known.get(key);
+    let byChain = known.get(m.chainAsset);
+    if (!byChain) {
+      byChain = new Map();
+      known.set(m.chainAsset, byChain);
+    }
+    let bySymbol = byChain.get(m.chain);
+    if (!bySymbol) {
+      bySymbol = new Map();
+      byChain.set(m.chain, bySymbol);
+    }
+    let r = bySymbol.get(m.symbol);
     if (!r) {
       r = resolve(m);
-      known.set(key, r);
+      bySymbol.set(m.symbol, r);
     }
     return r;
   };
