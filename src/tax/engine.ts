@@ -44,7 +44,33 @@ export type GainsSink = {
    * can trace how units reached the wallet that sold them.
    */
   lotMoved?: (move: LotMove) => void;
+  /**
+   * Optional, for a sink that writes rows as bytes: a Form 8949 row of a lot taken by a disposal,
+   * as its parts instead of a `Form8949Row` object. The row is exactly
+   * `{ disposalId, lotId, wallet, asset, quantity: formatScaled(units, quantityScale), dateAcquired,
+   * dateSold, proceeds, costBasis, adjustmentCode: "", adjustment: undefined, gain: proceeds −
+   * costBasis, term: long ? "long" : "short", box: long ? "L" : "I", description: `${quantity} ${asset}` }`.
+   * Answer `false` (having done nothing) to receive it through `form8949` instead. Not called
+   * with the wash-sale rule (its rows are held and adjusted) nor for shortfall rows.
+   */
+  form8949Parts?: Form8949Parts;
 };
+
+/** See `GainsSink.form8949Parts`; `units` > 0, in units of 10^-quantityScale. */
+export type Form8949Parts = (
+  year: number,
+  disposalId: string,
+  lotId: string,
+  wallet: string,
+  asset: string,
+  units: bigint,
+  quantityScale: number,
+  dateAcquired: string,
+  dateSold: string,
+  proceeds: Cents,
+  costBasis: Cents,
+  long: boolean,
+) => boolean;
 
 /** A lot carried by a transfer from one wallet's pool to another's. */
 export type LotMove = {
@@ -132,12 +158,18 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   let usdPerCent = pow10(usdScale - 2);
   const qty = (q: bigint) => formatScaled(q, quantityScale);
   const dateTexts = new Map<number, string>();
+  // The last date asked for: most calls ask for the row's own date again.
+  let lastDate = -1;
+  let lastDateText = "";
   const dateText = (d: number): string => {
+    if (d === lastDate) return lastDateText;
     let s = dateTexts.get(d);
     if (s === undefined) {
       s = formatDate(d);
       dateTexts.set(d, s);
     }
+    lastDate = d;
+    lastDateText = s;
     return s;
   };
 
@@ -373,6 +405,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     : undefined;
   let day = 0;
   const emit = (r: Form8949Row) => (wash ? wash.row(year, r) : output(year, r));
+  /** The sink's byte path (never with the wash-sale rule: its rows are held and adjusted). */
+  const parts = wash === undefined ? sink.form8949Parts : undefined;
 
   /** Disposes `quantity` of `asset` from `wallet` for `proceeds` (USD units) as Form 8949 rows. */
   const dispose = (
@@ -396,13 +430,11 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const made: { row: Form8949Row; lot: Lot | undefined; units: bigint }[] | undefined = washing
       ? []
       : undefined;
-    const put = (r: Form8949Row, lot: Lot | undefined, units: bigint) =>
-      made ? made.push({ row: r, lot, units }) : emit(r);
-    const sold = dateText(date);
     const whole = takes.length === 1 && shortfall === 0n;
     const cents = usdPerCent === 1n;
     const share = whole ? 0n : cents ? quantity : quantity * usdPerCent;
-    for (const t of takes) {
+    for (let i = 0; i < takes.length; i++) {
+      const t = takes[i]!;
       const lot = t.lot;
       const basis =
         t.quantity === lot.quantity
@@ -410,62 +442,77 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
           : divRoundHalfUp(lot.basis * t.quantity, cents ? lot.quantity : lot.quantity * usdPerCent);
       const p = whole ? divRoundHalfUp(proceeds, usdPerCent) : divRoundHalfUp(proceeds * t.quantity, share);
       const long = isLongTerm(lot.date, date);
-      if (rowless && made === undefined) {
-        // No row reaches the sink: only the year's totals move.
-        const part = long ? yearTotals.long : yearTotals.short;
-        part.proceeds += p;
-        part.costBasis += basis;
-        part.gain += p - basis;
-        part.rows++;
-        continue;
+      if (made === undefined) {
+        // Straight to the year's totals: rows of a rowless year, or rows the sink takes as parts
+        // (`output`'s accounting: in a disposal, `year` is in range and its totals are `yearTotals`).
+        if (
+          rowless ||
+          parts?.(
+            year,
+            disposalId,
+            lot.id,
+            wallet,
+            asset,
+            t.quantity,
+            quantityScale,
+            dateText(lot.date),
+            dateText(date),
+            p,
+            basis,
+            long,
+          )
+        ) {
+          const part = long ? yearTotals.long : yearTotals.short;
+          part.proceeds += p;
+          part.costBasis += basis;
+          part.gain += p - basis;
+          part.rows++;
+          continue;
+        }
       }
       const q = qty(t.quantity);
-      put(
-        {
-          disposalId,
-          lotId: lot.id,
-          wallet,
-          asset,
-          quantity: q,
-          dateAcquired: dateText(lot.date),
-          dateSold: sold,
-          proceeds: p,
-          costBasis: basis,
-          adjustmentCode: "",
-          adjustment: undefined,
-          gain: form8949Gain(p, basis),
-          term: long ? "long" : "short",
-          box: long ? "L" : "I",
-          description: `${q} ${asset}`,
-        },
-        lot,
-        t.quantity,
-      );
+      const r: Form8949Row = {
+        disposalId,
+        lotId: lot.id,
+        wallet,
+        asset,
+        quantity: q,
+        dateAcquired: dateText(lot.date),
+        dateSold: dateText(date),
+        proceeds: p,
+        costBasis: basis,
+        adjustmentCode: "",
+        adjustment: undefined,
+        gain: form8949Gain(p, basis),
+        term: long ? "long" : "short",
+        box: long ? "L" : "I",
+        description: `${q} ${asset}`,
+      };
+      if (made !== undefined) made.push({ row: r, lot, units: t.quantity });
+      else emit(r);
     }
     if (shortfall > 0n) {
       const p = divRoundHalfUp(proceeds * shortfall, quantity * usdPerCent);
       const q = qty(shortfall);
-      put(
-        {
-          disposalId,
-          lotId: "",
-          wallet,
-          asset,
-          quantity: q,
-          dateAcquired: "",
-          dateSold: sold,
-          proceeds: p,
-          costBasis: 0n,
-          adjustmentCode: "",
-          adjustment: undefined,
-          gain: form8949Gain(p, 0n),
-          term: "short",
-          box: "I",
-          description: `${q} ${asset}`,
-        },
-        undefined,
-        shortfall,
-      );
+      const r: Form8949Row = {
+        disposalId,
+        lotId: "",
+        wallet,
+        asset,
+        quantity: q,
+        dateAcquired: "",
+        dateSold: dateText(date),
+        proceeds: p,
+        costBasis: 0n,
+        adjustmentCode: "",
+        adjustment: undefined,
+        gain: form8949Gain(p, 0n),
+        term: "short",
+        box: "I",
+        description: `${q} ${asset}`,
+      };
+      if (made !== undefined) made.push({ row: r, lot: undefined, units: shortfall });
+      else emit(r);
     }
     if (made) wash!.disposal({ rows: made, asset, day, year, inRange });
   };

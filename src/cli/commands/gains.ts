@@ -9,9 +9,11 @@ import { type RawLedgerRecord, streamLedgerBytes, streamLedgerFile } from "../..
 import type { LedgerRow } from "../../ledger/types.ts";
 import { isTimeZone } from "../../tax/dates.ts";
 import { decodedId, TYPE_CODE } from "../../tax/decoded-batch.ts";
+import type { Form8949Parts } from "../../tax/engine.ts";
 import { createFeeCombiner } from "../../tax/fee-combine.ts";
 import {
   encodeForm8949Line,
+  encodeForm8949Parts,
   FORM_8949_HEADER,
   form8949Line,
   formatAllocationCsv,
@@ -20,6 +22,7 @@ import {
   GIFTS_HEADER,
   giftLine,
   maxForm8949LineBytes,
+  maxForm8949PartsBytes,
 } from "../../tax/format.ts";
 import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
 import { formatCents, parseUsdCents } from "../../tax/money.ts";
@@ -229,6 +232,48 @@ const createOutputSet = () => {
     }
     f.used = encodeForm8949Line(f.buffer, f.used, row);
   };
+  /**
+   * Appends the Form 8949 record of an engine row given as parts (`GainsSink.form8949Parts`).
+   * @returns false (nothing written) when the row must be written from its object instead.
+   */
+  const encodeParts: (f: TempFile, ...row: Parameters<Form8949Parts>) => boolean = (
+    f,
+    _year,
+    disposalId,
+    lotId,
+    wallet,
+    asset,
+    units,
+    scale,
+    dateAcquired,
+    dateSold,
+    proceeds,
+    costBasis,
+    long,
+  ) => {
+    const digits = units.toString();
+    const room = maxForm8949PartsBytes(disposalId, lotId, wallet, asset, digits.length, scale);
+    if (room > f.buffer.length) return false;
+    if (f.used + room > f.buffer.length) flush(f);
+    const end = encodeForm8949Parts(
+      f.buffer,
+      f.used,
+      disposalId,
+      lotId,
+      wallet,
+      asset,
+      digits,
+      scale,
+      dateAcquired,
+      dateSold,
+      proceeds,
+      costBasis,
+      long,
+    );
+    if (end < 0) return false;
+    f.used = end;
+    return true;
+  };
   /** Empties a file back to its header (the run is starting over). */
   const reset = (f: TempFile) => {
     closeSync(f.fd);
@@ -257,7 +302,7 @@ const createOutputSet = () => {
     // Folders this run created hold nothing but what it wrote.
     for (const dir of createdDirs) await rm(dir, { recursive: true, force: true });
   };
-  return { files, add, addSync, write, encode, reset, commit, abort };
+  return { files, add, addSync, write, encode, encodeParts, reset, commit, abort };
 };
 
 /** True when the year has a disposal or income (a year of buys and transfers only has nothing to report). */
@@ -557,6 +602,40 @@ export const register: RegisterCommand = (program, runtime) => {
               return;
             }
             deliver(year, row);
+          },
+          // Rows straight to bytes when nothing above applies to them: no fee combining, no row
+          // waiting, not a chain asset id (its description follows the display rules).
+          form8949Parts: (
+            year,
+            disposalId,
+            lotId,
+            wallet,
+            asset,
+            units,
+            scale,
+            acquired,
+            sold,
+            p,
+            basis,
+            long,
+          ) => {
+            if (year < years.from) return true;
+            if (combiner !== undefined || waiting !== undefined || asset.includes(":")) return false;
+            return outputs.encodeParts(
+              form8949.get(year)!,
+              year,
+              disposalId,
+              lotId,
+              wallet,
+              asset,
+              units,
+              scale,
+              acquired,
+              sold,
+              p,
+              basis,
+              long,
+            );
           },
           gift: (year, gift) => {
             if (year >= years.from) outputs.write(giftsFile(year), giftLine(gift));
