@@ -15,7 +15,7 @@ import { allocateToWallets, TRANSITION_MS } from "./allocation.ts";
 import { type DateOf, formatDate, isLongTerm, yearOf } from "./dates.ts";
 import { createLot, type Lot, lotOrder, type Take } from "./lots.ts";
 import { divRoundHalfUp, form8949Gain, minBigint } from "./money.ts";
-import { addToPool, createPool, type Pool, takeByMethod, takeLot } from "./pools.ts";
+import { addToPool, createPool, type Pool, type Takes, takeByMethod, takeLot } from "./pools.ts";
 import type { PreparedRow } from "./prepare.ts";
 import type {
   AllocationEntry,
@@ -318,7 +318,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     selection: Selection | undefined,
     asset: string,
     wallet: string,
-  ): { takes: Take[]; shortfall: bigint } => {
+  ): Takes => {
     if (selection === undefined) return takeByMethod(pool, quantity);
     const takes: Take[] = [];
     let need = quantity;
@@ -349,7 +349,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         selection.used = 0n;
       }
     }
-    return { takes, shortfall: 0n };
+    return { takes, count: takes.length, shortfall: 0n };
   };
 
   const lotById = (id: string): Lot | undefined => {
@@ -420,7 +420,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   ) => {
     const pool = poolOf(wallet, asset);
     const held = pool.total;
-    const { takes, shortfall } = take(pool, quantity, selection, asset, wallet);
+    const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
     adjustBalance(wallet, asset, -quantity);
     if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, held, shortfall, "get cost basis 0");
     const washing = wash?.applies(asset) ?? false;
@@ -430,10 +430,10 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const made: { row: Form8949Row; lot: Lot | undefined; units: bigint }[] | undefined = washing
       ? []
       : undefined;
-    const whole = takes.length === 1 && shortfall === 0n;
+    const whole = count === 1 && shortfall === 0n;
     const cents = usdPerCent === 1n;
     const share = whole ? 0n : cents ? quantity : quantity * usdPerCent;
-    for (let i = 0; i < takes.length; i++) {
+    for (let i = 0; i < count; i++) {
       const t = takes[i]!;
       const lot = t.lot;
       const basis =
@@ -530,13 +530,14 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const give = (wallet: string, asset: string, quantity: bigint, selection: Selection | undefined) => {
     const pool = poolOf(wallet, asset);
     const held = pool.total;
-    const { takes, shortfall } = take(pool, quantity, selection, asset, wallet);
+    const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
     adjustBalance(wallet, asset, -quantity);
     if (shortfall > 0n)
       shortfallOf("out_quantity", wallet, asset, quantity, held, shortfall, "have no basis");
     if (!inRange || year < rowsFromYear) return;
     const given = dateText(date);
-    for (const t of takes) {
+    for (let i = 0; i < count; i++) {
+      const t = takes[i]!;
       sink.gift(year, {
         giftId: row.id,
         lotId: t.lot.id,
@@ -577,12 +578,13 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     }
     const src = walletPool(from, asset);
     const held = src.total;
-    const { takes, shortfall } = take(src, quantity, selection, asset, from);
+    const { takes, count, shortfall } = take(src, quantity, selection, asset, from);
     const dst = walletPool(to, asset);
-    for (const t of takes) addToPool(dst, t.lot, t.quantity);
+    for (let i = 0; i < count; i++) addToPool(dst, takes[i]!.lot, takes[i]!.quantity);
     if (sink.lotMoved) {
       const d = dateText(date);
-      for (const t of takes) sink.lotMoved({ transferId: row.id, from, to, asset, lotId: t.lot.id, date: d });
+      for (let i = 0; i < count; i++)
+        sink.lotMoved({ transferId: row.id, from, to, asset, lotId: takes[i]!.lot.id, date: d });
       if (shortfall > 0n) sink.lotMoved({ transferId: row.id, from, to, asset, lotId: row.id, date: d });
     }
     if (shortfall > 0n) {

@@ -50,14 +50,17 @@ export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void => {
  */
 const scratch: Take[] = [];
 const spare: Take[] = [];
-const result: { takes: Take[]; shortfall: bigint } = { takes: scratch, shortfall: 0n };
+const result: Takes = { takes: scratch, count: 0, shortfall: 0n };
+
+/** What a take hands out: `takes[0 … count)` (the array may hold more: ignore them). */
+export type Takes = { takes: Take[]; count: number; shortfall: bigint };
 
 /**
  * Takes up to `quantity` units in method order.
- * @returns the takes (one per lot) and the units the pool could not supply: a shared object
- * and shared takes, valid until the next call.
+ * @returns the takes (one per lot: `takes[0 … count)`) and the units the pool could not supply:
+ * a shared object and shared takes, valid until the next call.
  */
-export const takeByMethod = (pool: Pool, quantity: bigint): { takes: Take[]; shortfall: bigint } => {
+export const takeByMethod = (pool: Pool, quantity: bigint): Takes => {
   let n = 0;
   let need = quantity;
   const heap = pool.heap;
@@ -86,8 +89,8 @@ export const takeByMethod = (pool: Pool, quantity: bigint): { takes: Take[]; sho
       h.inHeap = false;
     }
   }
-  scratch.length = n;
   pool.total -= quantity - need;
+  result.count = n;
   result.shortfall = need;
   return result;
 };

@@ -157,11 +157,6 @@ const amountOf = (d: DecodedRaw, slot: number, raw: RawLedgerRecord, col: number
 };
 
 const fromCharCode = String.fromCharCode;
-/** 5^k and 10^k as doubles (exact for k ≤ 22), for `decodedAmount`. */
-const MAX_POW5 = 22;
-const POW5 = Array.from({ length: MAX_POW5 + 1 }, (_, k) => 5 ** k);
-const POW10_DOUBLE = Array.from({ length: MAX_POW5 + 1 }, (_, k) => 10 ** k);
-const EXACT_LIMIT = 2 ** 53;
 
 /** Name `slot` of a decoded batch (`undefined` for an empty cell). */
 const nameAt = (b: DecodedBatch, names: readonly string[], slot: number): string | undefined => {
@@ -312,11 +307,7 @@ export const createRowPreparer = (
       return up === 0 ? m : m * pow10(up);
     }
     if (high === 0) return 0n;
-    if (up === 0) return BigInt(high);
-    // high × 10^up = (high × 5^up) × 2^up: exact in a double when high × 5^up is below 2^53
-    // (a product computed below 2^53 is exact; one at or above it is not below 2^53 rounded).
-    if (up <= MAX_POW5 && high * POW5[up]! < EXACT_LIMIT) return BigInt(high * POW10_DOUBLE[up]!);
-    return BigInt(high) * pow10(up);
+    return up === 0 ? BigInt(high) : BigInt(high) * pow10(up);
   };
   /** Row `i`'s id, from the batch's bytes (ASCII: the thread decodes only such ids). */
   const idOf = (b: DecodedBatch, i: number): string => {
