@@ -26,7 +26,7 @@ import {
 } from "../../tax/format.ts";
 import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
 import { formatCents, parseUsdCents } from "../../tax/money.ts";
-import { ledgerThreadScript, readLedgerOnThread } from "../../tax/parse-thread.ts";
+import { ledgerThreadScript, readLedgerOnThread, startLedgerThread } from "../../tax/parse-thread.ts";
 import {
   FILING_STATUSES,
   type FilingStatus,
@@ -440,6 +440,16 @@ export const register: RegisterCommand = (program, runtime) => {
         if (raw.buf.toString("utf8", raw.starts[t]!, raw.ends[t]!) === "fee")
           feeRowIds.add(raw.buf.toString("utf8", raw.starts[id]!, raw.ends[id]!));
       };
+      // A large file is read on a worker thread while this one runs the engine (2 cores). The
+      // thread starts now: its start overlaps the set-up below (configuration, forms, files).
+      const thread =
+        ledger !== undefined && fileBytes(ledger) >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
+      const started =
+        ledger !== undefined && thread !== undefined ? startLedgerThread(thread, ledger, ledger) : undefined;
+      /** Stops the started thread if the run ends without having read it. */
+      const dropStarted = () => {
+        if (started !== undefined && !started.taken) void started.worker.terminate();
+      };
       // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
       const routing = await formsRoutingFor({
         command,
@@ -449,28 +459,34 @@ export const register: RegisterCommand = (program, runtime) => {
         toYear: years.to,
         method,
         scope,
+      }).catch((e) => {
+        dropStarted();
+        throw e;
       });
-      // A large file is read on a worker thread while this one runs the engine (2 cores).
-      const thread =
-        ledger !== undefined && fileBytes(ledger) >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
       const feed: LedgerFeed =
         ledger !== undefined && thread !== undefined
           ? (h) => {
               ledgerRows = 0;
-              return readLedgerOnThread(thread, ledger, ledger, {
-                batch: (batch, names) => {
-                  ledgerRows += batch.count;
-                  // Before the engine applies them: their Form 8949 rows come out during `h.batch`.
-                  if (flags.combineFees) {
-                    for (let i = 0, g = 0; i < batch.count; i++) {
-                      if (batch.general[i] === 1) noteRow(batch.rows[g++]!);
-                      else if (batch.type[i] === FEE_TYPE) feeRowIds.add(decodedId(batch, i));
+              return readLedgerOnThread(
+                thread,
+                ledger,
+                ledger,
+                {
+                  batch: (batch, names) => {
+                    ledgerRows += batch.count;
+                    // Before the engine applies them: their Form 8949 rows come out during `h.batch`.
+                    if (flags.combineFees) {
+                      for (let i = 0, g = 0; i < batch.count; i++) {
+                        if (batch.general[i] === 1) noteRow(batch.rows[g++]!);
+                        else if (batch.type[i] === FEE_TYPE) feeRowIds.add(decodedId(batch, i));
+                      }
                     }
-                  }
-                  h.batch(batch, names);
+                    h.batch(batch, names);
+                  },
+                  threadIds: h.threadIds,
                 },
-                threadIds: h.threadIds,
-              }).catch((e) => allLedgerErrors(ledger, e));
+                started,
+              ).catch((e) => allLedgerErrors(ledger, e));
             }
           : ledger !== undefined
             ? (h) => {
@@ -746,6 +762,8 @@ export const register: RegisterCommand = (program, runtime) => {
       } catch (e) {
         await outputs.abort();
         throw e;
+      } finally {
+        dropStarted();
       }
     });
 };
