@@ -661,11 +661,13 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
         dirtyFrom: sql`case when ${ledgerState.dirtyAt} is null or ${ledgerState.dirtyAt} <= ${startedAt} then null else ${ledgerState.dirtyFrom} end`,
       },
     });
-  // Removals every later build sees too are done with (each wallet belongs to this user alone).
+  // Removals this build saw are done with: every later build's snapshot sees them too (each
+  // wallet belongs to this user alone). Visibility, not `removed_xid < xmin`: the snapshot's xmin
+  // is held back by any open transaction on the server, even one in another database.
   if (ownIds.length > 0)
     await db.execute(
       sql.raw(
-        `delete from lotwise_sync.removed_transactions where wallet_id in (${ownIds.map(Number).join(", ")}) and removed_xid < ${snapshotSql(seen).xmin}`,
+        `delete from lotwise_sync.removed_transactions where wallet_id in (${ownIds.map(Number).join(", ")}) and pg_visible_in_snapshot(removed_xid, ${snapshotSql(seen).snapshot})`,
       ),
     );
   lap("write");
