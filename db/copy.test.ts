@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import { type BulkColumns, bulkInsert } from "./bulk.ts";
 import type { Database } from "./client.ts";
-import { copyCell, copyOutPglite, copyRows, selectCells, selectPacked } from "./copy.ts";
+import {
+  copyCell,
+  copyLines,
+  copyOutPglite,
+  copyRows,
+  copyTextCell,
+  forEachCells,
+  selectCells,
+  selectPacked,
+} from "./copy.ts";
 
 const COLUMNS: BulkColumns = {
   n: "integer",
@@ -50,7 +59,7 @@ describe.each(DATABASE_KINDS)("COPY on %s", (kind) => {
   let database: Database;
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    for (const t of ["copy_a", "copy_b"])
+    for (const t of ["copy_a", "copy_b", "copy_c"])
       await database.db.execute(
         sql.raw(`create table ${t} (n integer, t text, q numeric, b boolean, at timestamptz, j jsonb)`),
       );
@@ -153,5 +162,57 @@ describe.each(DATABASE_KINDS)("COPY on %s", (kind) => {
     expect(again).toHaveLength(12_500);
     // No rows: none.
     expect(await selectPacked(database.db, columns, "from packed where n < 0")).toEqual([]);
+  });
+
+  test("forEachCells hands over the cells selectCells reads, in order, also several reads at once and in a transaction", async () => {
+    const query =
+      "select n, t, q::text, b, floor(extract(epoch from at) * 1000)::int8, j from copy_b order by n";
+    const cells = await selectCells(database.db, query);
+    const each = async (db: Database["db"] | Parameters<Parameters<Database["db"]["transaction"]>[0]>[0]) => {
+      const got: (string | null)[][] = [];
+      await forEachCells(db, query, (c) => {
+        got.push(c);
+      });
+      return got;
+    };
+    expect(await each(database.db)).toEqual(cells);
+    // Many rows, some long enough to span several messages, read at once with another read.
+    const many = `select g, repeat('ü', g % 5000) || E'\\t' from generate_series(1, 3000) g order by g`;
+    const [a, b] = await Promise.all([
+      (async () => {
+        const got: (string | null)[][] = [];
+        await forEachCells(database.db, many, (c) => {
+          got.push(c);
+        });
+        return got;
+      })(),
+      each(database.db),
+    ]);
+    expect(a).toEqual(await selectCells(database.db, many));
+    expect(a).toHaveLength(3000);
+    expect(a[2999]).toEqual(["3000", `${"ü".repeat(3000)}\t`]);
+    expect(b).toEqual(cells);
+    await database.db.transaction(async (tx) => {
+      expect(await each(tx)).toEqual(cells);
+    });
+  });
+
+  test("forEachCells fails with the callback's error and leaves the connection usable", async () => {
+    await expect(
+      forEachCells(database.db, "select g from generate_series(1, 100) g", (c) => {
+        if (c[0] === "50") throw new Error("stop at 50");
+      }),
+    ).rejects.toThrow("stop at 50");
+    await expect(forEachCells(database.db, "select nope from copy_b", () => {})).rejects.toThrow(/nope/);
+    expect(await selectCells(database.db, "select 1")).toEqual([["1"]]);
+  });
+
+  test("copyLines stores what copyRows stores, given copyTextCell's cells", async () => {
+    const names = Object.keys(COLUMNS);
+    const lines = ROWS.map((r) =>
+      names.map((n) => copyTextCell((r as Record<string, unknown>)[n], COLUMNS[n]!)).join("\t"),
+    );
+    expect(await copyLines(database.db, "copy_c", names, lines)).toBe(true);
+    expect(await read(database, "copy_c")).toEqual(await read(database, "copy_b"));
   });
 });

@@ -10,6 +10,7 @@
  * path converts them (booleans `t`/`f`, jsonb cells as JSON text, dates as ISO-8601 instants),
  * so both paths store the same rows.
  */
+import { StringDecoder } from "node:string_decoder";
 import pg from "pg";
 import type { BulkColumns } from "./bulk.ts";
 import type { DbOrTx } from "./client.ts";
@@ -24,8 +25,8 @@ const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n"
 const escapeText = (s: string): string =>
   NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : s;
 
-/** One cell in COPY text format. */
-const cellOf = (v: unknown, type: BulkColumns[string]): string => {
+/** One cell in COPY text format (`copyLines` takes lines of them). */
+export const copyTextCell = (v: unknown, type: BulkColumns[string]): string => {
   if (v === null || v === undefined) return "\\N";
   if (type === "jsonb") return escapeText(JSON.stringify(v));
   switch (typeof v) {
@@ -41,27 +42,33 @@ const cellOf = (v: unknown, type: BulkColumns[string]): string => {
   }
 };
 
-/**
- * `rows` as COPY text, `batch` rows a piece (each line ends with a newline), pulled one at a time:
- * a caller may hand a generator, so no row outlives its piece.
- */
-function* copyPieces(
+/** `rows` as lines of COPY text (no newline), pulled one at a time. */
+function* copyLinesOf(
   names: readonly string[],
   types: readonly BulkColumns[string][],
   rows: Iterable<Record<string, unknown>>,
-  batch: number,
 ): Generator<string> {
   const cells: string[] = new Array(names.length);
-  let lines: string[] = [];
   for (const r of rows) {
-    for (let c = 0; c < names.length; c++) cells[c] = cellOf(r[names[c]!], types[c]!);
-    lines.push(cells.join("\t"));
-    if (lines.length === batch) {
-      yield `${lines.join("\n")}\n`;
-      lines = [];
+    for (let c = 0; c < names.length; c++) cells[c] = copyTextCell(r[names[c]!], types[c]!);
+    yield cells.join("\t");
+  }
+}
+
+/**
+ * `lines` of COPY text joined `batch` lines a piece (each line ends with a newline), pulled one
+ * at a time: a caller may hand a generator, so no row outlives its piece.
+ */
+function* copyPieces(lines: Iterable<string>, batch: number): Generator<string> {
+  let piece: string[] = [];
+  for (const line of lines) {
+    piece.push(line);
+    if (piece.length === batch) {
+      yield `${piece.join("\n")}\n`;
+      piece = [];
     }
   }
-  if (lines.length > 0) yield `${lines.join("\n")}\n`;
+  if (piece.length > 0) yield `${piece.join("\n")}\n`;
 }
 
 type PgliteLike = {
@@ -78,6 +85,9 @@ const isPglite = (c: unknown): c is PgliteLike =>
   c !== null &&
   typeof (c as PgliteLike).query === "function" &&
   ("waitReady" in c || ("rollback" in c && "listen" in c));
+
+/** Whether `db` (a database or transaction) runs on PGlite. */
+export const onPglite = (db: DbOrTx): boolean => isPglite(clientOf(db));
 
 /**
  * A `COPY … FROM STDIN` as a `pg` submittable: sends the statement, then the data when the
@@ -153,17 +163,31 @@ export const copyRows = async (
   columns: BulkColumns,
   rows: Iterable<Record<string, unknown>>,
 ): Promise<boolean> => {
-  const client = clientOf(db);
   const names = Object.keys(columns);
   const types = names.map((n) => columns[n]!);
+  return copyLines(db, table, names, copyLinesOf(names, types, rows));
+};
+
+/**
+ * `copyRows` for a caller that makes the COPY text lines itself (one line per row, cells as
+ * `copyTextCell` prints them, tab-separated, no newline): no record object per row.
+ * @returns false (nothing written, `lines` not read) when `db` is neither PGlite nor `pg`.
+ */
+export const copyLines = async (
+  db: DbOrTx,
+  table: string,
+  names: readonly string[],
+  lines: Iterable<string>,
+): Promise<boolean> => {
+  const client = clientOf(db);
   const statement = (source: string) =>
     `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}`;
   if (isPglite(client)) {
-    for (const text of copyPieces(names, types, rows, PGLITE_COPY_ROWS))
+    for (const text of copyPieces(lines, PGLITE_COPY_ROWS))
       await client.query(statement("'/dev/blob'"), [], { blob: new Blob([text]) });
     return true;
   }
-  const chunks = () => copyPieces(names, types, rows, 1000);
+  const chunks = () => copyPieces(lines, 1000);
   if (client instanceof pg.Pool) {
     const c = await client.connect();
     try {
@@ -208,6 +232,96 @@ export const copyOutPglite = async (db: DbOrTx, query: string): Promise<string[]
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   return lines.map((l) => l.split("\t"));
+};
+
+/** The signature, flags and header extension length that start a binary COPY. */
+const BINARY_HEADER = Buffer.from("PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0", "latin1");
+
+/** A cell of a binary COPY row: a 4-byte integer, text (UTF-8) or bytes; null for SQL null. */
+export type BinaryCell = number | string | Buffer | null;
+
+/**
+ * Writes `rows` into `table` with `COPY … FROM … (FORMAT binary)` on PGlite: integers as
+ * `integer` (4 bytes), strings as text, Buffers as `bytea`. Bytes go in as they are, where a
+ * query parameter or COPY text would carry them as hex (PGlite: seconds for a few megabytes).
+ * @returns false (nothing written) when `db` is not PGlite; the caller inserts instead.
+ */
+export const copyInBinaryPglite = async (
+  db: DbOrTx,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly BinaryCell[])[],
+): Promise<boolean> => {
+  const client = clientOf(db);
+  if (!isPglite(client)) return false;
+  const parts: Buffer[] = [BINARY_HEADER];
+  for (const row of rows) {
+    const count = Buffer.alloc(2);
+    count.writeInt16BE(row.length);
+    parts.push(count);
+    for (const cell of row) {
+      const value =
+        cell === null
+          ? undefined
+          : typeof cell === "number"
+            ? Buffer.alloc(4)
+            : typeof cell === "string"
+              ? Buffer.from(cell, "utf8")
+              : cell;
+      if (typeof cell === "number") value!.writeInt32BE(cell);
+      const length = Buffer.alloc(4);
+      length.writeInt32BE(value === undefined ? -1 : value.length);
+      parts.push(length);
+      if (value !== undefined) parts.push(value);
+    }
+  }
+  parts.push(Buffer.from([0xff, 0xff]));
+  await client.query(
+    `copy ${table} (${columns.map((c) => `"${c}"`).join(", ")}) from '/dev/blob' with (format binary)`,
+    [],
+    { blob: new Blob(parts) },
+  );
+  return true;
+};
+
+/**
+ * The rows of `query` (trusted SQL) as raw binary cells, through `COPY (…) TO … (FORMAT binary)`
+ * on PGlite: each cell the bytes of PostgreSQL's binary form (a `bytea` its bytes, a text its
+ * UTF-8, an `integer` 4 bytes big-endian), null for SQL null. Bytes come out as they are (a
+ * query's result would carry a `bytea` as hex text).
+ * @returns undefined when `db` is not PGlite; the caller queries instead.
+ */
+export const copyOutBinaryPglite = async (
+  db: DbOrTx,
+  query: string,
+): Promise<(Buffer | null)[][] | undefined> => {
+  const client = clientOf(db);
+  if (!isPglite(client)) return undefined;
+  const result = (await client.query(`copy (${query}) to '/dev/blob' with (format binary)`)) as {
+    blob?: Blob;
+  };
+  if (!result.blob) return [];
+  const buf = Buffer.from(await result.blob.arrayBuffer());
+  // Signature (11 bytes), flags (4), header extension (its length, 4, then its bytes).
+  let at = 15;
+  at += 4 + buf.readInt32BE(at);
+  const rows: (Buffer | null)[][] = [];
+  for (;;) {
+    const count = buf.readInt16BE(at);
+    at += 2;
+    if (count === -1) return rows;
+    const row: (Buffer | null)[] = [];
+    for (let c = 0; c < count; c++) {
+      const length = buf.readInt32BE(at);
+      at += 4;
+      if (length < 0) row.push(null);
+      else {
+        row.push(buf.subarray(at, at + length));
+        at += length;
+      }
+    }
+    rows.push(row);
+  }
 };
 
 /** Type parsers that keep every value as the text PostgreSQL sent (`pg`'s `types` option). */
@@ -327,10 +441,25 @@ export const selectPacked = async (
   return rows;
 };
 
+/** One line of COPY text output as cells (`\\N` null, escapes undone), as `forEachCells` hands them. */
+const cellsOfLine = (line: string): (string | null)[] => {
+  const cells: (string | null)[] = line.split("\t");
+  // A line without a backslash has no escape and no null: one scan, not one per cell.
+  if (!line.includes("\\")) return cells;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (c.includes("\\")) cells[i] = copyCell(c) ?? null;
+  }
+  return cells;
+};
+
 /**
  * Calls `fn` with the text cells of each row of `query` (trusted SQL), as `selectCells` reads
  * them, without holding every row's cells at once: on PGlite the COPY text is split a line at a
- * time (a 200,000-row read keeps one text, not millions of cell strings). `fn` may keep the array.
+ * time (a 200,000-row read keeps one text, not millions of cell strings); on PostgreSQL a
+ * `COPY (…) TO STDOUT` hands each row over as it arrives (no DataRow parsing or row objects, and
+ * no cell outlives `fn` unless it keeps it). `fn` may keep the array. Rows come in the order the
+ * query gives them.
  */
 export const forEachCells = async (
   db: DbOrTx,
@@ -339,7 +468,7 @@ export const forEachCells = async (
 ): Promise<void> => {
   const client = clientOf(db);
   if (!isPglite(client)) {
-    for (const cells of await selectCells(db, query)) fn(cells);
+    await copyOutEach(db, query, fn);
     return;
   }
   const result = (await client.query(`copy (${query}) to '/dev/blob'`)) as { blob?: Blob };
@@ -348,14 +477,86 @@ export const forEachCells = async (
   while (start < text.length) {
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
-    const cells: (string | null)[] = text.slice(start, end).split("\t");
-    for (let i = 0; i < cells.length; i++) {
-      const c = cells[i]!;
-      if (c.includes("\\")) cells[i] = copyCell(c) ?? null;
-    }
-    fn(cells);
+    fn(cellsOfLine(text.slice(start, end)));
     start = end + 1;
   }
+};
+
+/**
+ * A `COPY … TO STDOUT` (text format) as a `pg` submittable that hands each row's cells to `fn`
+ * as its data arrives (PostgreSQL sends a row per CopyData message; a line split across messages
+ * is joined): no row object or DataRow parsing, and no row held after `fn` returns. An error `fn`
+ * throws ends the read: the rest is skipped and the query fails with it.
+ */
+class CopyOutEach {
+  callback: ((err: Error | null) => void) | undefined;
+  private error: Error | undefined;
+  private readonly decoder = new StringDecoder("utf8");
+  private partial = "";
+  constructor(
+    private readonly text: string,
+    private readonly fn: (cells: (string | null)[]) => void,
+  ) {}
+  submit(connection: { query: (text: string) => void }): void {
+    connection.query(this.text);
+  }
+  handleCopyData(msg: { chunk: Buffer }): void {
+    if (this.error) return;
+    try {
+      const text = this.partial + this.decoder.write(msg.chunk);
+      let start = 0;
+      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+        this.fn(cellsOfLine(text.slice(start, end)));
+        start = end + 1;
+      }
+      this.partial = start === 0 ? text : text.slice(start);
+    } catch (e) {
+      this.error = e as Error;
+    }
+  }
+  handleError(err: Error): void {
+    this.settle(this.error ?? err);
+  }
+  handleReadyForQuery(): void {
+    this.settle(this.error ?? null);
+  }
+  private settle(err: Error | null): void {
+    const cb = this.callback;
+    this.callback = undefined;
+    cb?.(err);
+  }
+  handleCommandComplete(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyInResponse(): void {}
+}
+
+/** `forEachCells` on PostgreSQL: `COPY (query) TO STDOUT`, each row handed over as it arrives. */
+const copyOutEach = async (
+  db: DbOrTx,
+  query: string,
+  fn: (cells: (string | null)[]) => void,
+): Promise<void> => {
+  const client = clientOf(db);
+  const run = (c: pg.ClientBase) =>
+    new Promise<void>((resolve, reject) => {
+      const q = new CopyOutEach(`copy (${query}) to stdout`, fn);
+      q.callback = (err) => (err ? reject(err) : resolve());
+      c.query(q as unknown as pg.QueryConfig);
+    });
+  if (client instanceof pg.Pool) {
+    const c = await client.connect();
+    try {
+      return await run(c);
+    } finally {
+      c.release();
+    }
+  }
+  if (client instanceof pg.Client || (client && typeof client === "object" && "release" in client))
+    return run(client as pg.ClientBase);
+  throw new Error("forEachCells: neither PGlite nor pg behind this database");
 };
 
 /** A `COPY … TO STDOUT` as a `pg` submittable: collects the data, settles when the server is ready. */

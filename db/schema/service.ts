@@ -11,6 +11,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { app, users } from "./app.ts";
+import { bytes } from "./types.ts";
 
 /**
  * The service's own state (issue #11): sync runs with their per-wallet outcome, nightly schedules
@@ -92,4 +93,25 @@ export const ledgerVersions = app.table("ledger_versions", {
     .references(() => users.id, { onDelete: "cascade" }),
   version: integer("version").notNull().default(0),
   changedAt: timestamp("changed_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The stored ledger as `lotwise gains` reads it, for one ledger version per user: the engine's
+ * columns as ledger CSV (deflate-raw compressed) and the rows' missing-price notes. Written by
+ * the first `gains` that reads a version, read back as one value by the next ones while the
+ * version holds (src/books/ledger-snapshot.ts). A cache: a row of another version or format is
+ * never read, and deleting rows loses nothing.
+ */
+export const ledgerSnapshots = app.table("ledger_snapshots", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** The `ledger_versions.version` the rows had. */
+  version: integer("version").notNull(),
+  /** What `csv` holds (`SNAPSHOT_FORMAT`: columns and their text); another format is not read. */
+  format: integer("format").notNull(),
+  /** The missing-price notes of the rows, JSON (`StoredLedgerNotes["missingPrices"]`). */
+  notes: text("notes").notNull(),
+  /** The CSV, deflate-raw compressed (stored as is: `storage external`, no second compression). */
+  csv: bytes("csv").notNull(),
 });

@@ -32,6 +32,15 @@ export const xid8 = customType<{ data: string; driverData: string }>({
 });
 
 /**
+ * Bytes (`bytea`), read and written as a `Buffer`. Large values go in and out through COPY in
+ * binary format on PGlite (src/books/ledger-snapshot.ts): its parameters and results carry bytea
+ * as hex text, seconds for a few megabytes.
+ */
+export const bytes = customType<{ data: Buffer; driverData: Buffer }>({
+  dataType: () => "bytea",
+});
+
+/**
  * A PostgreSQL snapshot (`pg_snapshot`, text `xmin:xmax:xip,…`): which transactions' rows it saw
  * (`pg_visible_in_snapshot`). Read and written as its text.
  */

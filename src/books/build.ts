@@ -29,7 +29,7 @@ import { loadImportedBooks } from "../imports/books.ts";
 import type { ProgressTask } from "../ui/progress.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { loadTxGroups, loadWallets } from "./load.ts";
-import { buildRows, type PriceLookup, type RowsResult } from "./rows.ts";
+import { type BuiltRow, buildRows, type PriceLookup, type RowsResult } from "./rows.ts";
 import { type ReviewRow, replaceChainLedger } from "./store.ts";
 
 /** Prices legs in batches, then answers lookups synchronously. */
@@ -168,8 +168,20 @@ const importedTransferHalves = async (
   wallets: readonly WalletInfo[],
 ): Promise<UnmatchedHalf[]> => {
   const own = new Map(wallets.filter((w) => w.kind === "own").map((w) => [w.key, w]));
+  // Only transfers into an own wallet are halves: filtered here, not after reading every imported
+  // transfer (a 200,000-row import has tens of thousands, read on every `gains`).
+  if (own.size === 0) return [];
   const rows = await db
-    .select()
+    .select({
+      id: ledgerRows.id,
+      origin: ledgerRows.origin,
+      time: ledgerRows.time,
+      wallet: ledgerRows.wallet,
+      outAsset: ledgerRows.outAsset,
+      outQuantity: ledgerRows.outQuantity,
+      toWallet: ledgerRows.toWallet,
+      tx: ledgerRows.tx,
+    })
     .from(ledgerRows)
     .where(
       // `origin <> 'chain'` as a constant: the partial index `ledger_rows_imported_idx`.
@@ -177,6 +189,7 @@ const importedTransferHalves = async (
         eq(ledgerRows.userId, userId),
         eq(ledgerRows.type, "transfer"),
         sql`${ledgerRows.origin} <> 'chain'`,
+        inArray(ledgerRows.toWallet, [...own.keys()]),
       ),
     );
   return rows
@@ -271,15 +284,27 @@ const lpOwedBefore = async (db: DbOrTx, userId: number, ownIds: readonly number[
   return replayLpOwed(rows.map((r) => r.details as Parameters<typeof replayLpOwed>[0][number]));
 };
 
-/** The resolver, asked once per distinct (chain, chain asset, symbol) of the build. */
+/**
+ * The resolver, asked once per distinct (chain, chain asset, symbol) of the build: answers kept
+ * by chain asset, then chain, then symbol (no key text made per movement).
+ */
 const memoResolver = (resolve: AssetResolver): AssetResolver => {
-  const known = new Map<string, ReturnType<AssetResolver>>();
+  const known = new Map<string, Map<string, Map<string | null, ReturnType<AssetResolver>>>>();
   return (m) => {
-    const key = `${m.chain}\u0000${m.chainAsset}\u0000${m.symbol ?? "\u0001"}`;
-    let r = known.get(key);
+    let byChain = known.get(m.chainAsset);
+    if (!byChain) {
+      byChain = new Map();
+      known.set(m.chainAsset, byChain);
+    }
+    let bySymbol = byChain.get(m.chain);
+    if (!bySymbol) {
+      bySymbol = new Map();
+      byChain.set(m.chain, bySymbol);
+    }
+    let r = bySymbol.get(m.symbol);
     if (!r) {
       r = resolve(m);
-      known.set(key, r);
+      bySymbol.set(m.symbol, r);
     }
     return r;
   };
@@ -541,35 +566,60 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   lap("classify");
   args.progress?.update({ done: Math.floor(groups.length / 2), detail: "pricing" });
 
-  const items = classified.flatMap((c) =>
-    c.entries.flatMap((e) =>
-      [...e.outs, ...e.ins, ...(e.fee ? [e.fee] : []), ...(e.gap ? [e.gap] : [])].map((leg) => ({
-        leg,
-        time: c.time,
-        blockNumber: c.blockNumber,
-      })),
-    ),
-  );
+  // Every leg to price, with its transaction's instant, in order (outs, ins, fee, gap per entry).
   // A file's own USD values come first (`file:<name>`); the price providers value the rest.
-  const priced = await args.pricer.prepare(items.filter((x) => !books.fileValues.has(x.leg)));
+  const items: { leg: Leg; time: Date; blockNumber: bigint }[] = [];
+  const fileValued = books.fileValues.size > 0;
+  for (const c of classified) {
+    const { time, blockNumber } = c;
+    for (const e of c.entries) {
+      const legs =
+        e.fee || e.gap ? [...e.outs, ...e.ins, ...(e.fee ? [e.fee] : []), ...(e.gap ? [e.gap] : [])] : null;
+      for (const leg of legs ?? e.outs)
+        if (!fileValued || !books.fileValues.has(leg)) items.push({ leg, time, blockNumber });
+      if (legs) continue;
+      for (const leg of e.ins)
+        if (!fileValued || !books.fileValues.has(leg)) items.push({ leg, time, blockNumber });
+    }
+  }
+  const priced = await args.pricer.prepare(items);
   const lookup: PriceLookup = Object.assign(
     (leg: Leg, at: { time: Date; blockNumber: bigint }) => books.fileValues.get(leg) ?? priced(leg, at),
     priced.explain ? { explain: priced.explain } : {},
   );
   lap("price");
+  // Rows of one instant keep chain position order: the transaction's rank among same-time ones
+  // (a classification per transaction, so its index in `classified` names it).
+  const rankOf = new Array<number>(classified.length);
+  let prevTime = Number.NaN;
+  let rank = 0;
+  for (let k = 0; k < classified.length; k++) {
+    const t = Math.floor(classified[k]!.time.getTime() / 1000);
+    rank = t === prevTime ? rank + 1 : 0;
+    prevTime = t;
+    rankOf[k] = rank;
+  }
   // Rows are made a batch of classifications at a time while the write sends them (COPY): the
-  // server stores one batch while the next is made. `built` is complete once they are written.
+  // server stores one batch while the next is made. A batch's rows are let go once sent (only
+  // their count is kept: no row lives until the end of the build); `built` holds the review
+  // items once every row is written.
   const built: RowsResult = { rows: [], owners: [], missing: [], reviews: [] };
-  const { rows, owners } = built;
-  function* madeRows() {
+  let rowCount = 0;
+  function* madeRows(): Generator<{ row: BuiltRow; seq: number }> {
     for (let k = 0; k < classified.length; k += ROWS_BATCH) {
-      const first = rows.length;
       buildRows(classified, lookup, {
         from: k,
         to: Math.min(k + ROWS_BATCH, classified.length),
         into: built,
       });
-      for (let i = first; i < rows.length; i++) yield rows[i]!;
+      const { rows, owners } = built;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        yield { row, seq: rankOf[owners[i]!]! * 1000 + Number(row.id.slice(row.id.lastIndexOf(":") + 1)) };
+      }
+      rowCount += rows.length;
+      rows.length = 0;
+      owners.length = 0;
     }
   }
   let reviewList: ReviewRow[] | undefined;
@@ -584,24 +634,10 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
       })),
       ...built.reviews,
     ]);
-  // Rows of one instant keep chain position order: the transaction's rank among same-time ones
-  // (a classification per transaction, so its index in `classified` names it).
-  const rankOf = new Array<number>(classified.length);
-  let prevTime = Number.NaN;
-  let rank = 0;
-  for (let k = 0; k < classified.length; k++) {
-    const t = Math.floor(classified[k]!.time.getTime() / 1000);
-    rank = t === prevTime ? rank + 1 : 0;
-    prevTime = t;
-    rankOf[k] = rank;
-  }
-  const seqOf = (row: { id: string }, index: number) =>
-    rankOf[owners[index]!]! * 1000 + Number(row.id.slice(row.id.lastIndexOf(":") + 1));
   await replaceChainLedger(db, {
     userId,
     from,
     rows: madeRows(),
-    seqOf,
     classified,
     reviews,
     txKeys: [
@@ -625,21 +661,23 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
         dirtyFrom: sql`case when ${ledgerState.dirtyAt} is null or ${ledgerState.dirtyAt} <= ${startedAt} then null else ${ledgerState.dirtyFrom} end`,
       },
     });
-  // Removals every later build sees too are done with (each wallet belongs to this user alone).
+  // Removals this build saw are done with: every later build's snapshot sees them too (each
+  // wallet belongs to this user alone). Visibility, not `removed_xid < xmin`: the snapshot's xmin
+  // is held back by any open transaction on the server, even one in another database.
   if (ownIds.length > 0)
     await db.execute(
       sql.raw(
-        `delete from lotwise_sync.removed_transactions where wallet_id in (${ownIds.map(Number).join(", ")}) and removed_xid < ${snapshotSql(seen).xmin}`,
+        `delete from lotwise_sync.removed_transactions where wallet_id in (${ownIds.map(Number).join(", ")}) and pg_visible_in_snapshot(removed_xid, ${snapshotSql(seen).snapshot})`,
       ),
     );
   lap("write");
-  args.progress?.finish(`${rows.length} ledger rows`);
+  args.progress?.finish(`${rowCount} ledger rows`);
   return {
     mode: from ? "incremental" : "full",
     from: from?.toISOString(),
     transactions: groups.length,
     movements: movementCount,
-    rows: rows.length,
+    rows: rowCount,
     reviews: reviews().length,
     missingPrices: built.missing.length,
     timings,

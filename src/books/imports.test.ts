@@ -3,12 +3,16 @@
  * marks nothing dirty, a changed row marks the ledger dirty from it, and an id another import
  * uses is reported with its line and stores nothing.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { ledgerState } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
-import { parseLedgerCsv } from "../ledger/read.ts";
+import type { UserInputError } from "../errors.ts";
+import { parseLedgerCsv, readLedgerFile, readLedgerFileBatches } from "../ledger/read.ts";
 import { importLedgerRows, listLedgerImports } from "./imports.ts";
 import { loadLedgerRows } from "./store.ts";
 
@@ -85,6 +89,93 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
       ).rejects.toThrow("b.csv:3: id: 'a2' is already used by the import 'kraken'");
       expect((await listLedgerImports(db, userId)).map((i) => [i.name, i.rows])).toEqual([["kraken", 3]]);
       expect((await loadLedgerRows(db, userId)).map((r) => r.outQuantity)).toEqual([undefined, "0.5", "0.3"]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  test("a file read a batch at a time: the same rows as whole; a bad row after stored batches stores nothing from the file", async () => {
+    const database = await createTestDatabase(kind);
+    try {
+      const db = database.db;
+      const userId = await ensureUser(db, "batches");
+      const dir = mkdtempSync(path.join(tmpdir(), "lotwise-import-batches-"));
+      // More than one read of the file (1 MiB): batches are written before the reader reaches the end.
+      const N = 20_000;
+      const lines = [HEADER];
+      for (let i = 0; i < N; i++)
+        lines.push(
+          `c${i},${new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString()},buy,coinbase:main,,,ETH,1,${100 + i},,,,,`,
+        );
+      const good = path.join(dir, "good.csv");
+      writeFileSync(good, `${lines.join("\n")}\n`);
+      // Batches of 1,000 rows, the seq running on across batches.
+      expect(
+        await importLedgerRows(db, {
+          userId,
+          name: "cb",
+          rows: readLedgerFileBatches(good, "good.csv", 1000),
+          file: "good.csv",
+        }),
+      ).toEqual({ inserted: N, replaced: 0 });
+      const whole = await createTestDatabase(kind);
+      try {
+        const other = await ensureUser(whole.db, "batches");
+        await importLedgerRows(whole.db, {
+          userId: other,
+          name: "cb",
+          rows: await readLedgerFile(good),
+          file: "good.csv",
+        });
+        const cells = (r: Awaited<ReturnType<typeof loadLedgerRows>>[number]) => [
+          r.id,
+          r.time,
+          r.usdValue,
+          r.origin,
+        ];
+        expect((await loadLedgerRows(db, userId)).map(cells)).toEqual(
+          (await loadLedgerRows(whole.db, other)).map(cells),
+        );
+      } finally {
+        await whole.close();
+      }
+      // Line N − 10 is bad and line N − 5 names a lot that does not exist: the batches before them
+      // were written (and the earlier import's rows replaced: the file's usd values differ).
+      const badLines = [
+        HEADER.replace(",note", ",lots"),
+        ...lines.slice(1).map((l) => l.replace(/,1,(\d+),/, ",1,$1.5,")),
+      ];
+      badLines[N - 11] = badLines[N - 11]!.replace(",ETH,1,", ",ETH,-1,");
+      badLines[N - 6] =
+        `c${N - 7},${new Date(Date.UTC(2025, 0, 1) + (N - 7) * 60_000).toISOString()},sell,coinbase:main,ETH,1,,,122,,,,,nolot:1`;
+      const bad = path.join(dir, "bad.csv");
+      writeFileSync(bad, `${badLines.join("\n")}\n`);
+      let handed = 0;
+      const failed = importLedgerRows(db, {
+        userId,
+        name: "cb",
+        rows: (onBatch) =>
+          readLedgerFileBatches(
+            bad,
+            "bad.csv",
+            1000,
+          )(async (rows) => {
+            handed += rows.length;
+            await onBatch(rows);
+          }),
+        file: "bad.csv",
+      });
+      await expect(failed).rejects.toThrow(`bad.csv:${N - 10}: in_quantity: "-1" is negative`);
+      await failed.catch((e: UserInputError) =>
+        expect(e.meta).toEqual([
+          expect.stringMatching(new RegExp(`^bad\\.csv:${N - 5}: lots: no lot "nolot" in the ledger`)),
+        ]),
+      );
+      expect(handed).toBeGreaterThanOrEqual(10_000);
+      // The earlier import stands as it was.
+      expect((await loadLedgerRows(db, userId)).map((r) => r.usdValue)).toEqual(
+        Array.from({ length: N }, (_, i) => String(100 + i)),
+      );
     } finally {
       await database.close();
     }

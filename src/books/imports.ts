@@ -3,6 +3,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { copyRows, forEachCells } from "../../db/copy.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
+import type { LedgerBatches } from "../ledger/read.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { declareLedgerWriter, insertLedgerRows, LEDGER_ROW_COLUMNS, storedRecord } from "./store.ts";
@@ -83,23 +84,56 @@ const identical = (old: readonly (string | null)[], row: LedgerRow, seq: number,
   return true;
 };
 
+/** Separates the cells of a stored row in `StoredImport` (never in a cell: COPY text escapes it). */
+const SEP = "\u0000";
+/** An SQL null in `StoredImport`'s cells (a cell is never this single character). */
+const NULL = "\u0001";
+
+/**
+ * The earlier import's rows, as text cells joined by `SEP` under their id (one string per row,
+ * not an array of cells: a 200,000-row import stays tens of megabytes): seq, time (epoch µs),
+ * every column a row sets, then whether price_sources and warnings are what an import stores.
+ */
+const loadStoredImport = async (tx: DbOrTx, where: string, origin: string) => {
+  const stored = new Map<string, string>();
+  await forEachCells(
+    tx,
+    `select id, seq, (extract(epoch from time) * 1000000)::bigint, ${ROW_CELLS.map((c) => c[0]).join(", ")},
+       price_sources = ${literal(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
+     from lotwise_app.ledger_rows where ${where}`,
+    (cells) => {
+      const id = cells[0]!;
+      cells[0] = "";
+      stored.set(id, cells.map((c) => c ?? NULL).join(SEP));
+    },
+  );
+  return stored;
+};
+
+/** A `loadStoredImport` row as `identical` compares it (the id's cell empty). */
+const storedCells = (joined: string): (string | null)[] =>
+  joined.split(SEP).map((c) => (c === NULL ? null : c));
+
 /**
  * Stores rows the user imported (an exchange's history written as ledger CSV v1) under
  * `origin = import:<name>`, replacing an earlier import of the same name: importing a file twice
  * leaves the same rows. Their ids must not collide with rows built from chain data or other imports.
  *
- * In one transaction: the earlier import's rows are deleted (returning only what the change
- * detection compares, as text cells), the new rows go in with COPY straight from `rows` (no
- * intermediate records), and the ledger is marked dirty from the earliest row that changed. An id
- * used by another origin breaks the primary key, which rolls everything back; only then are the
- * ids looked up, to say which row clashes with what.
+ * `rows` is every row, or a file read a batch at a time (`readLedgerFileBatches`: the file is
+ * never held whole). In one transaction: the earlier import's rows are read (only what the change
+ * detection compares, as text), each batch's new and changed rows go in with COPY (a changed
+ * row's stored one deleted first), the stored rows the file no longer has are deleted, and the
+ * ledger is marked dirty from the earliest row that changed. A problem in the file (the reader
+ * throws, after earlier batches were written) or an id used by another origin (it breaks the
+ * primary key) rolls everything back; only then are the ids looked up, to say which row clashes
+ * with what.
  */
 export const importLedgerRows = async (
   db: DbOrTx,
   args: {
     userId: number;
     name: string;
-    rows: readonly LedgerRow[];
+    rows: readonly LedgerRow[] | LedgerBatches;
     file: string;
     /** The matching window in hours: the ledger is marked dirty from the earliest changed row less this. @defaultValue 24 */
     windowHours?: number;
@@ -107,43 +141,41 @@ export const importLedgerRows = async (
 ): Promise<{ inserted: number; replaced: number }> => {
   const origin = `import:${args.name}`;
   const userId = Number(args.userId);
-  let inserting = false;
+  const batches: LedgerBatches = Array.isArray(args.rows)
+    ? async (onBatch) => {
+        if (args.rows.length > 0) await onBatch(args.rows as LedgerRow[]);
+      }
+    : (args.rows as LedgerBatches);
+  /** The batch being written when a write failed (its ids are looked up for a clash). */
+  let failed: readonly LedgerRow[] | undefined;
   try {
     return await db.transaction(async (tx) => {
       // Only this user's ledger version moves (the ledger_rows triggers, migration 0008).
       await declareLedgerWriter(tx, userId);
       const where = `user_id = ${userId} and origin = ${literal(origin)}`;
-      // Rows stored exactly as this import would store them stay; the others are replaced.
-      const keep = new Set<string>();
+      const stored = await loadStoredImport(tx, where, origin);
+      const storedCount = stored.size;
       // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
       let earliest = Number.POSITIVE_INFINITY;
-      const seqOf = new Map<string, number>();
-      for (let seq = 0; seq < args.rows.length; seq++) seqOf.set(args.rows[seq]!.id, seq);
-      const matched = new Uint8Array(args.rows.length);
-      // The earlier import, a row at a time (memory stays flat), as text cells (one COPY out on
-      // PGlite): id, seq, time (epoch µs), every column a row sets, then
-      // whether price_sources and warnings are what an import stores.
-      let storedCount = 0;
-      /** Stored ids that do not stay. */
-      const drop: string[] = [];
-      await forEachCells(
-        tx,
-        `select id, seq, (extract(epoch from time) * 1000000)::bigint, ${ROW_CELLS.map((c) => c[0]).join(", ")},
-           price_sources = ${literal(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
-         from lotwise_app.ledger_rows where ${where}`,
-        (old) => {
-          storedCount++;
-          const oldMs = Math.floor(Number(old[2]) / 1000);
-          const seq = seqOf.get(old[0]!);
-          if (seq === undefined) {
-            // Not in the file any more.
-            drop.push(old[0]!);
-            if (oldMs < earliest) earliest = oldMs;
-            return;
-          }
-          matched[seq] = 1;
-          const row = args.rows[seq]!;
+      let seq = 0;
+      await batches(async (rows) => {
+        /** Rows stored exactly as this import would store them: they stay. */
+        const keep = new Set<string>();
+        /** Stored rows this batch replaces. */
+        const replace: string[] = [];
+        const first = seq;
+        for (const row of rows) {
+          const rowSeq = seq++;
           const t = Date.parse(row.time);
+          const joined = stored.get(row.id);
+          if (joined === undefined) {
+            // A new row.
+            if (t < earliest) earliest = t;
+            continue;
+          }
+          stored.delete(row.id);
+          const old = storedCells(joined);
+          const oldMs = Math.floor(Number(old[2]) / 1000);
           const same =
             oldMs === t &&
             old[3] === row.type &&
@@ -156,46 +188,53 @@ export const importLedgerRows = async (
             if (t < earliest) earliest = t;
             if (oldMs < earliest) earliest = oldMs;
           }
-          if (same && identical(old, row, seq, t)) keep.add(row.id);
-          else drop.push(row.id);
-        },
-      );
-      // Rows that are new.
-      for (let seq = 0; seq < args.rows.length; seq++) {
-        if (matched[seq] === 1) continue;
-        const t = Date.parse(args.rows[seq]!.time);
-        if (t < earliest) earliest = t;
+          if (same && identical(old, row, rowSeq, t)) keep.add(row.id);
+          else replace.push(row.id);
+        }
+        if (replace.length > 0) await deleteIds(tx, where, replace);
+        if (keep.size === rows.length) return;
+        failed = rows;
+        await insertImportedRows(tx, userId, origin, rows, first, keep);
+        failed = undefined;
+      });
+      // Stored rows the file no longer has.
+      if (stored.size > 0) {
+        for (const joined of stored.values()) {
+          const oldMs = Math.floor(Number(storedCells(joined)[2]) / 1000);
+          if (oldMs < earliest) earliest = oldMs;
+        }
+        if (stored.size === storedCount)
+          await tx.execute(sql.raw(`delete from lotwise_app.ledger_rows where ${where}`));
+        else await deleteIds(tx, where, [...stored.keys()]);
       }
-      seqOf.clear();
-      const gone = storedCount - keep.size;
-      if (gone === storedCount) {
-        if (gone > 0) await tx.execute(sql.raw(`delete from lotwise_app.ledger_rows where ${where}`));
-      } else if (gone > 0) {
-        await tx.execute(
-          sql
-            .raw(
-              `delete from lotwise_app.ledger_rows where ${where} and id in (select jsonb_array_elements_text(`,
-            )
-            .append(sql`${JSON.stringify(drop)}::jsonb))`),
-        );
-      }
-      inserting = true;
-      await insertImportedRows(tx, userId, origin, args.rows, keep);
-      inserting = false;
       if (earliest !== Number.POSITIVE_INFINITY)
         await markLedgerDirty(tx, {
           userId: args.userId,
           from: new Date(earliest - (args.windowHours ?? 24) * 3_600_000),
         });
-      return { inserted: args.rows.length, replaced: storedCount };
+      return { inserted: seq, replaced: storedCount };
     });
   } catch (e) {
-    if (inserting) {
-      const clash = await findClash(db, args, origin);
+    if (failed) {
+      const clash = await findClash(db, { userId: args.userId, rows: failed, file: args.file }, origin);
       if (clash) throw clash;
     }
     throw e;
   }
+};
+
+/**
+ * Deletes the rows of `ids` among those `where` selects: `id = any(array)`, which the primary key
+ * (user_id, id) answers whatever the table's statistics say (an `in (select …)` over a table the
+ * planner thinks empty, as right after a first import, was a nested loop of seq scans: 73 s for
+ * 15,000 ids of a 20,000-row import on PostgreSQL).
+ */
+const deleteIds = async (tx: DbOrTx, where: string, ids: readonly string[]) => {
+  await tx.execute(
+    sql
+      .raw(`delete from lotwise_app.ledger_rows where ${where} and id = any(`)
+      .append(sql`${sql.param(ids)}::text[])`),
+  );
 };
 
 /** The imported rows as `ledger_rows` records, one at a time (COPY reads them as they come). */
@@ -203,13 +242,15 @@ function* importedRecords(
   userId: number,
   origin: string,
   rows: readonly LedgerRow[],
+  /** The seq of `rows[0]` (its place in the file). */
+  first: number,
   keep: ReadonlySet<string>,
 ) {
   const priceSources = { usd_value: origin };
   const warnings: string[] = [];
-  for (let seq = 0; seq < rows.length; seq++)
-    if (!keep.has(rows[seq]!.id))
-      yield storedRecord({ row: rows[seq]!, userId, seq, origin, priceSources, warnings });
+  for (let i = 0; i < rows.length; i++)
+    if (!keep.has(rows[i]!.id))
+      yield storedRecord({ row: rows[i]!, userId, seq: first + i, origin, priceSources, warnings });
 }
 
 const insertImportedRows = async (
@@ -217,16 +258,16 @@ const insertImportedRows = async (
   userId: number,
   origin: string,
   rows: readonly LedgerRow[],
+  first: number,
   /** Ids already stored as they would be: not written again. */
   keep: ReadonlySet<string>,
 ): Promise<void> => {
-  if (rows.length === keep.size) return;
-  const records = importedRecords(userId, origin, rows, keep);
+  const records = importedRecords(userId, origin, rows, first, keep);
   if (await copyRows(tx, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, records)) return;
   await insertLedgerRows(
     tx,
-    rows.flatMap((row, seq) =>
-      keep.has(row.id) ? [] : [{ row, userId, seq, origin, priceSources: { usd_value: origin } }],
+    rows.flatMap((row, i) =>
+      keep.has(row.id) ? [] : [{ row, userId, seq: first + i, origin, priceSources: { usd_value: origin } }],
     ),
   );
 };

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { selectCells } from "../../db/copy.ts";
+import { forEachCells } from "../../db/copy.ts";
 import { wallets } from "../../db/schema/index.ts";
 import { escrowChangesOf } from "../classify/decoders/jupiter/escrow.ts";
 import type { EvmLog, Movement, TxGroup, WalletInfo } from "../classify/types.ts";
@@ -144,63 +144,79 @@ export const loadTxGroups = async (
   // Plain text cells (db/copy.ts `selectCells`), converted here: the query builder's per-row
   // mapping cost more than the reads themselves on 100,000 movements.
   const sinceSql = since ? ` and time >= '${since.toISOString()}'::timestamptz` : "";
-  const txRows = await selectCells(
+  // The three reads are sent at once: on PostgreSQL (a pool) each runs on a connection of its
+  // own and hands each row over as it arrives (`forEachCells`), so the server reads movements
+  // while this process makes the groups, and no row's cells outlive it (a single connection or
+  // PGlite runs them one after the other). Each is one statement, as before.
+  const groups = new Map<string, TxGroup>();
+  const txRead = forEachCells(
     db,
     `select chain, tx_hash, floor(extract(epoch from time) * 1000)::int8, block_number, tx_index, status,
             "from", "to", method, fee_payer
        from lotwise_sync.transactions where wallet_id in (${ids})${sinceSql}`,
+    (t) => {
+      const key = `${t[0]}:${t[1]}`;
+      if (groups.has(key)) return;
+      groups.set(key, {
+        chain: t[0]!,
+        txHash: t[1]!,
+        time: new Date(Number(t[2])),
+        blockNumber: BigInt(t[3]!),
+        txIndex: Number(t[4]),
+        status: t[5]!,
+        from: t[6]!,
+        to: t[7]!,
+        method: t[8]!,
+        feePayer: t[9]!,
+        movements: [],
+        logs: [],
+        programIds: [],
+      });
+    },
   );
-  const groups = new Map<string, TxGroup>();
-  for (const t of txRows) {
-    const key = `${t[0]}:${t[1]}`;
-    if (groups.has(key)) continue;
-    groups.set(key, {
-      chain: t[0]!,
-      txHash: t[1]!,
-      time: new Date(Number(t[2])),
-      blockNumber: BigInt(t[3]!),
-      txIndex: Number(t[4]),
-      status: t[5]!,
-      from: t[6]!,
-      to: t[7]!,
-      method: t[8]!,
-      feePayer: t[9]!,
-      movements: [],
-      logs: [],
-      programIds: [],
-    });
-  }
-  const moveRows = await selectCells(
+  // Movements in the order read (joined to their transactions once every read is done).
+  const moves: Movement[] = [];
+  const moveRead = forEachCells(
     db,
     `select wallet_id, chain, tx_hash, evidence, evidence_index, asset, symbol, decimals, amount, counterparty, token_id
        from lotwise_sync.movements where wallet_id in (${ids})${sinceSql}`,
+    (m) => {
+      const wallet = byId.get(Number(m[0]));
+      if (!wallet) return;
+      moves.push({
+        wallet,
+        chain: m[1]!,
+        txHash: m[2]!,
+        evidence: m[3]!,
+        evidenceIndex: m[4]!,
+        chainAsset: m[5]!,
+        symbol: m[6]!,
+        decimals: m[7] === null ? null : Number(m[7]),
+        amount: BigInt(m[8]!),
+        counterparty: m[9]!,
+        tokenId: m[10]!,
+      } satisfies Movement);
+    },
   );
-  for (const m of moveRows) {
-    const g = groups.get(`${m[1]}:${m[2]}`);
-    const wallet = byId.get(Number(m[0]));
-    if (!g || !wallet) continue;
-    g.movements.push({
-      wallet,
-      chain: m[1]!,
-      txHash: m[2]!,
-      evidence: m[3]!,
-      evidenceIndex: m[4]!,
-      chainAsset: m[5]!,
-      symbol: m[6]!,
-      decimals: m[7] === null ? null : Number(m[7]),
-      amount: BigInt(m[8]!),
-      counterparty: m[9]!,
-      tokenId: m[10]!,
-    } satisfies Movement);
-  }
   // Raw records (EVM logs and Solana transactions) of those transactions, in one query.
-  const raws = await selectCells(
+  const raws: (string | null)[][] = [];
+  const rawRead = forEachCells(
     db,
     `select r.chain, r.tx_hash, r.kind, r.index, r.data from lotwise_sync.raw_records r
       where r.kind in ('log', 'receipt', 'solana_tx')
         and exists (select 1 from lotwise_sync.transactions t
                      where t.wallet_id in (${ids}) and t.chain = r.chain and t.tx_hash = r.tx_hash${sinceSql.replace("time", "t.time")})`,
+    (r) => {
+      raws.push(r);
+    },
   );
+  // Settled together (a failed read is not left unobserved while another is awaited).
+  await Promise.all([txRead, moveRead, rawRead]);
+  for (const m of moves) {
+    const g = groups.get(`${m.chain}:${m.txHash}`);
+    if (!g) continue;
+    g.movements.push(m);
+  }
   for (const [chain, txHash, kind, index, data] of raws) {
     const g = groups.get(`${chain}:${txHash}`);
     if (!g) continue;

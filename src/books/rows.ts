@@ -1,6 +1,6 @@
 import type { Entry, Leg, TxClassification } from "../classify/types.ts";
 import { type LedgerRow, type LedgerRowType, USD } from "../ledger/types.ts";
-import { Decimal, plain } from "../utils/decimal.ts";
+import { Decimal, plain, ZERO } from "../utils/decimal.ts";
 
 /**
  * A unit price found for a leg: USD per whole unit, where it came from, its rank (lower is
@@ -64,6 +64,8 @@ const txRef = (c: TxClassification) => `${c.chain}:${c.txHash}`;
 
 /** Splits `total` into parts proportional to `weights` (equal parts when all weights are zero), summing exactly to `total`. */
 export const splitByWeight = (total: Decimal, weights: readonly Decimal[]): Decimal[] => {
+  // One weight: the last share alone, `total` less nothing (as the loop below makes it).
+  if (weights.length === 1) return [total.sub(ZERO)];
   const sum = weights.reduce((a, w) => a.add(w), new Decimal(0));
   const parts: Decimal[] = [];
   let used = new Decimal(0);
@@ -240,6 +242,13 @@ export const buildRows = (
 
 type Valued = { usd: Decimal; source: string; rank: number; ageMs: number } | undefined;
 
+/** The USD total of a side when every leg of it is priced. */
+const sum = (vs: Valued[]) =>
+  vs.every(Boolean) ? vs.reduce((a, v) => a.add(v!.usd), new Decimal(0)) : undefined;
+/** A side's worst (highest) provider rank, and its oldest price age (unpriced legs: infinite). */
+const worst = (vs: Valued[]) => Math.max(...vs.map((v) => v?.rank ?? Number.POSITIVE_INFINITY));
+const stalest = (vs: Valued[]) => Math.max(...vs.map((v) => v?.ageMs ?? Number.POSITIVE_INFINITY));
+
 const tradeRows = (
   e: Entry,
   value: (leg: Leg) => Valued,
@@ -289,12 +298,8 @@ const tradeRows = (
   }
   const outVals = e.outs.map(value);
   const inVals = e.ins.map(value);
-  const sum = (vs: Valued[]) =>
-    vs.every(Boolean) ? vs.reduce((a, v) => a.add(v!.usd), new Decimal(0)) : undefined;
   const outTotal = sum(outVals);
   const inTotal = sum(inVals);
-  const worst = (vs: Valued[]) => Math.max(...vs.map((v) => v?.rank ?? Number.POSITIVE_INFINITY));
-  const stalest = (vs: Valued[]) => Math.max(...vs.map((v) => v?.ageMs ?? Number.POSITIVE_INFINITY));
   // The better-priced side: every leg priced; then the best (lowest) worst-rank; then the fresher
   // (smaller oldest age); then the side given.
   const useOut =

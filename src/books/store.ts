@@ -1,7 +1,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyRows, selectCells } from "../../db/copy.ts";
+import { copyLines, copyRows, copyTextCell, selectCells } from "../../db/copy.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
@@ -31,6 +31,17 @@ export const LEDGER_ROW_COLUMNS: BulkColumns = {
   note: "text",
   price_sources: "jsonb",
   warnings: "jsonb",
+};
+
+/** Columns of `lotwise_app.classifications` written by a build. */
+const CLASSIFICATION_COLUMNS: BulkColumns = {
+  user_id: "integer",
+  chain: "text",
+  tx_hash: "text",
+  kind: "text",
+  source: "text",
+  uncertain: "boolean",
+  details: "jsonb",
 };
 
 /** A ledger row with what the table stores beside it. */
@@ -71,17 +82,51 @@ export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnin
   warnings: warnings ?? [],
 });
 
+/** A text (numeric) cell of a stored row's line. */
+const textCell = (v: string | undefined) => copyTextCell(v, "text");
+const numericCell = (v: string | undefined) => copyTextCell(v, "numeric");
+
+/**
+ * The COPY text line of a stored row: `storedRecord`'s cells in `LEDGER_ROW_COLUMNS` order, each
+ * printed as `copyRows` prints it, without the record object in between.
+ */
+const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput): string =>
+  [
+    copyTextCell(userId, "integer"),
+    textCell(r.id),
+    copyTextCell(seq, "integer"),
+    textCell(origin),
+    copyTextCell(r.time, "timestamptz"),
+    textCell(r.type),
+    textCell(r.wallet),
+    textCell(r.outAsset),
+    numericCell(r.outQuantity),
+    textCell(r.inAsset),
+    numericCell(r.inQuantity),
+    numericCell(r.usdValue),
+    textCell(r.feeAsset),
+    numericCell(r.feeQuantity),
+    numericCell(r.feeUsd),
+    textCell(r.toWallet),
+    textCell(r.lots),
+    textCell(r.subtype),
+    textCell(r.tx),
+    textCell(r.note),
+    copyTextCell(priceSources, "jsonb"),
+    copyTextCell(warnings ?? [], "jsonb"),
+  ].join("\t");
+
 /**
  * Writes ledger rows in bulk (COPY, see db/bulk.ts): the one place rows become table records.
  * `rows` may be a generator: with COPY its rows are made as they are sent (the server stores a
  * batch while the next is made); a driver without COPY gets them in one array.
  */
 export const insertLedgerRows = async (db: DbOrTx, rows: Iterable<StoredRowInput>): Promise<void> => {
-  function* records() {
-    for (const r of rows) yield storedRecord(r);
+  function* lines() {
+    for (const r of rows) yield storedLine(r);
   }
-  if (await copyRows(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, records())) return;
-  await bulkInsert(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, [...records()]);
+  if (await copyLines(db, "lotwise_app.ledger_rows", Object.keys(LEDGER_ROW_COLUMNS), lines())) return;
+  await bulkInsert(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, [...rows].map(storedRecord));
 };
 
 /**
@@ -107,10 +152,11 @@ export const replaceChainLedger = async (
   args: {
     userId: number;
     from: Date | undefined;
-    /** The rows, possibly a generator making them as they are written (see `insertLedgerRows`). */
-    rows: Iterable<BuiltRow>;
-    /** Order among rows of the same time, of the `index`th row. */
-    seqOf: (row: BuiltRow, index: number) => number;
+    /**
+     * The rows with their order among rows of the same time (`seq`), possibly a generator making
+     * them as they are written (see `insertLedgerRows`).
+     */
+    rows: Iterable<{ row: BuiltRow; seq: number }>;
     classified: readonly TxClassification[];
     /** The review items, asked for once every row is written (making rows adds some). */
     reviews: () => readonly ReviewRow[];
@@ -158,47 +204,42 @@ export const replaceChainLedger = async (
           .append(sql`)`),
       );
     }
-    const seqOf = args.seqOf;
     const rows = args.rows;
     await insertLedgerRows(
       tx,
       (function* () {
-        let i = 0;
-        for (const r of rows)
+        for (const { row, seq } of rows)
           yield {
-            row: r,
+            row,
             userId,
-            seq: seqOf(r, i++),
+            seq,
             origin: "chain",
-            priceSources: r.priceSources,
-            warnings: r.warnings,
+            priceSources: row.priceSources,
+            warnings: row.warnings,
           };
       })(),
     );
     // Every classification of these transactions was deleted above, so none conflicts: plain
-    // COPY (one classification per transaction; a duplicate would fail as the upsert did).
-    await bulkInsert(
-      tx,
-      "lotwise_app.classifications",
-      {
-        user_id: "integer",
-        chain: "text",
-        tx_hash: "text",
-        kind: "text",
-        source: "text",
-        uncertain: "boolean",
-        details: "jsonb",
-      },
-      args.classified.map((x) => ({
-        user_id: userId,
-        chain: x.chain,
-        tx_hash: x.txHash,
-        kind: x.kind,
-        source: x.source,
-        uncertain: x.reviews.length > 0,
-        details: { entries: x.entries.length, ...(x.details ?? {}) },
-      })),
-    );
+    // COPY (one classification per transaction; a duplicate would fail as the upsert did), each
+    // record made as it is sent (no array of records).
+    const classified = args.classified;
+    const record = (x: TxClassification) => ({
+      user_id: userId,
+      chain: x.chain,
+      tx_hash: x.txHash,
+      kind: x.kind,
+      source: x.source,
+      uncertain: x.reviews.length > 0,
+      details: { entries: x.entries.length, ...(x.details ?? {}) },
+    });
+    function* records() {
+      for (const x of classified) yield record(x);
+    }
+    if (
+      classified.length > 0 &&
+      !(await copyRows(tx, "lotwise_app.classifications", CLASSIFICATION_COLUMNS, records()))
+    )
+      await bulkInsert(tx, "lotwise_app.classifications", CLASSIFICATION_COLUMNS, classified.map(record));
     // One review item per (transaction, reason): messages of the same reason are joined.
     const merged = new Map<string, ReviewRow>();
     for (const r of args.reviews()) {

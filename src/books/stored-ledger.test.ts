@@ -5,14 +5,17 @@
  * values rounded to 8 places as exports round them, quoted and tricky cells, nulls and times
  * with milliseconds), in ledger order, with the same notes.
  */
+import { gunzipSync } from "node:zlib";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../db/client.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
 import { streamLedgerBytes } from "../ledger/read.ts";
 import type { LedgerRow } from "../ledger/types.ts";
-import { insertLedgerRows, type StoredRowInput } from "./store.ts";
-import { readStoredLedger, readStoredLedgerCsv } from "./stored-ledger.ts";
+import { SNAPSHOT_FORMAT } from "./ledger-snapshot.ts";
+import { declareLedgerWriter, insertLedgerRows, type StoredRowInput } from "./store.ts";
+import { readStoredLedger, readStoredLedgerCsv, type StoredLedgerCsv } from "./stored-ledger.ts";
 
 /** USD values around the 8th place (half-up), with trailing zeros, whole and zero. */
 const USD = ["1234.5", "0.123456785", "0.123456784999", "100.00000000", "7", "0", "0.000000005", "2.10"];
@@ -129,4 +132,107 @@ describe.each(DATABASE_KINDS)("readStoredLedgerCsv on %s", (kind) => {
     await streamLedgerBytes(csv, (row) => read.push(row), { source: "stored ledger" });
     expect(read).toEqual([]);
   });
+});
+
+describe.each(DATABASE_KINDS)("the stored ledger's snapshot on %s", (kind) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  }, 60_000);
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  /** The ledger CSV bytes a read gives (inflated when they came from the snapshot). */
+  const bytesOf = (read: StoredLedgerCsv) => (read.gzip ? gunzipSync(read.csv) : read.csv);
+  const idsOf = async (read: StoredLedgerCsv) => {
+    const ids: string[] = [];
+    await streamLedgerBytes(bytesOf(read), (row) => ids.push(row.id), { source: "stored ledger" });
+    return ids;
+  };
+
+  test("saved by a read that copied the rows out, read back while the version holds; any change of the user's rows makes the next read copy them out again", async () => {
+    const user = await ensureUser(database.db, "snap");
+    const other = await ensureUser(database.db, "snap-other");
+    await insertLedgerRows(database.db, rowsOf(user));
+    const first = await readStoredLedgerCsv(database.db, user);
+    expect(first.gzip).toBe(false);
+    expect(first.save).toBeDefined();
+    await first.save!();
+
+    const second = await readStoredLedgerCsv(database.db, user);
+    expect(second.gzip).toBe(true);
+    expect(second.save).toBeUndefined();
+    expect(bytesOf(second).equals(first.csv)).toBe(true);
+    expect(second.notes).toEqual(first.notes);
+    expect(second.notes.missingPrices).toHaveLength(6);
+
+    // Another user's rows, written as a declared writer, leave this user's version alone.
+    await database.db.transaction(async (tx) => {
+      await declareLedgerWriter(tx, other);
+      await insertLedgerRows(tx, rowsOf(other).slice(0, 3));
+    });
+    expect((await readStoredLedgerCsv(database.db, user)).gzip).toBe(true);
+
+    // A row added: read from the table, with the new row.
+    const [extra] = rowsOf(user).slice(1, 2);
+    await insertLedgerRows(database.db, [{ ...extra!, row: { ...extra!.row, id: "added" } }]);
+    const third = await readStoredLedgerCsv(database.db, user);
+    expect(third.gzip).toBe(false);
+    expect(await idsOf(third)).toContain("added");
+    await third.save!();
+    expect(await idsOf(await readStoredLedgerCsv(database.db, user))).toContain("added");
+
+    // A row changed in place, then a row deleted: each time read from the table again.
+    await database.db.execute(
+      sql`update lotwise_app.ledger_rows set usd_value = 99 where user_id = ${user} and id = 'added'`,
+    );
+    const changed = await readStoredLedgerCsv(database.db, user);
+    expect(changed.gzip).toBe(false);
+    expect(changed.csv.toString()).toContain("added,");
+    expect(changed.csv.toString()).toMatch(/\nadded,[^\n]*,99,/);
+    await changed.save!();
+    await database.db.execute(
+      sql`delete from lotwise_app.ledger_rows where user_id = ${user} and id = 'added'`,
+    );
+    const deleted = await readStoredLedgerCsv(database.db, user);
+    expect(deleted.gzip).toBe(false);
+    expect(await idsOf(deleted)).not.toContain("added");
+    expect(deleted.csv.equals(first.csv)).toBe(true);
+    await deleted.save!();
+
+    // Open reviews are counted at every read (they are not ledger rows).
+    await database.db.execute(
+      sql`insert into lotwise_app.review_items (user_id, chain, tx_hash, reason, status, message)
+          values (${user}, 'ethereum', '0xabc', 'unmatched_transfer', 'open', 'x')`,
+    );
+    const reviewed = await readStoredLedgerCsv(database.db, user);
+    expect(reviewed.gzip).toBe(true);
+    expect(reviewed.notes.openReviews).toBe(1);
+
+    // A snapshot of another format is not read.
+    await database.db.execute(
+      sql`update lotwise_app.ledger_snapshots set format = ${SNAPSHOT_FORMAT + 1} where user_id = ${user}`,
+    );
+    expect((await readStoredLedgerCsv(database.db, user)).gzip).toBe(false);
+  }, 60_000);
+
+  test("a snapshot saved late (the ledger changed meanwhile) is never read; one row per user", async () => {
+    const user = await ensureUser(database.db, "late");
+    await insertLedgerRows(database.db, rowsOf(user));
+    const stale = await readStoredLedgerCsv(database.db, user);
+    await insertLedgerRows(database.db, [
+      { ...rowsOf(user)[0]!, row: { ...rowsOf(user)[0]!.row, id: "new" } },
+    ]);
+    await stale.save!();
+    const read = await readStoredLedgerCsv(database.db, user);
+    expect(read.gzip).toBe(false);
+    expect(await idsOf(read)).toContain("new");
+    await read.save!();
+    const rows = await database.db.execute(
+      sql`select count(*)::int as n from lotwise_app.ledger_snapshots where user_id = ${user}`,
+    );
+    expect((rows as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
+    expect((await readStoredLedgerCsv(database.db, user)).gzip).toBe(true);
+  }, 60_000);
 });

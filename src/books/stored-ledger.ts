@@ -5,13 +5,19 @@
  * export` writes them) and what the store knows beside the rows (price gaps, open reviews).
  * Reads only: the CLI rebuilds first; the API reads what the last rebuild left.
  */
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import type { DbOrTx } from "../../db/client.ts";
 import { copyOutCsv, selectCells } from "../../db/copy.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import type { GainsWarning } from "../tax/types.ts";
 import { exportUsd } from "../utils/decimal.ts";
+import { readLedgerSnapshot, writeLedgerSnapshot } from "./ledger-snapshot.ts";
+import { ledgerVersion } from "./query.ts";
 import { missingPriceHint } from "./rows.ts";
 import { countOpenReviews, loadLedgerRows, TIME_TEXT } from "./store.ts";
+
+const gzipAsync = promisify(gzip);
 
 /** What the stored ledger says beyond its rows: price gaps and unreviewed transactions. */
 export type StoredLedgerNotes = {
@@ -67,31 +73,70 @@ const ENGINE_COLUMNS = `id, ${TIME_TEXT} as time, type, wallet, out_asset, out_q
   trim_scale(round(usd_value, 8)) as usd_value, fee_asset, fee_quantity,
   trim_scale(round(fee_usd, 8)) as fee_usd, to_wallet, lots, subtype`;
 
+/** The stored ledger as `readStoredLedgerCsv` gives it. */
+export type StoredLedgerCsv = {
+  /** Ledger CSV v1 (the columns the engine reads, in ledger order); gzip-compressed when `gzip`. */
+  csv: Buffer;
+  gzip: boolean;
+  notes: StoredLedgerNotes;
+  /**
+   * When the rows were copied out of the tables (no snapshot of this version yet): saves them as
+   * the version's snapshot, for the next run. Call it once the run no longer needs speed.
+   */
+  save?: () => Promise<void>;
+};
+
 /**
  * The stored ledger as ledger CSV v1 bytes (the columns the engine reads, in ledger order), for
- * the same reader and byte fast path as `lotwise gains --ledger` on its export: one COPY out of
- * the database, no row object per row. With the notes `readStoredLedger` gives.
+ * the same reader and byte fast path as `lotwise gains --ledger` on its export, with the notes
+ * `readStoredLedger` gives. From the snapshot of the ledger's version when there is one (one
+ * value, src/books/ledger-snapshot.ts), else by one COPY out of the table, read in one
+ * repeatable-read transaction with the version (`save` then stores them as its snapshot).
  */
-export const readStoredLedgerCsv = async (
-  db: DbOrTx,
-  userId: number,
-): Promise<{ csv: Buffer; notes: StoredLedgerNotes }> => {
+export const readStoredLedgerCsv = async (db: DbOrTx, userId: number): Promise<StoredLedgerCsv> => {
   const user = Number(userId);
-  const csv = await copyOutCsv(
-    db,
-    `select ${ENGINE_COLUMNS} from lotwise_app.ledger_rows where user_id = ${user} order by time, seq, id`,
+  const openReviews = await countOpenReviews(db, userId);
+  const snapshot = await readLedgerSnapshot(db, user);
+  if (snapshot)
+    return { csv: snapshot.csv, gzip: true, notes: { missingPrices: snapshot.missingPrices, openReviews } };
+  const read = await db.transaction(
+    async (tx) => {
+      const version = await ledgerVersion(tx, user);
+      const csv = await copyOutCsv(
+        tx,
+        `select ${ENGINE_COLUMNS} from lotwise_app.ledger_rows where user_id = ${user} order by time, seq, id`,
+      );
+      const missingPrices: StoredLedgerNotes["missingPrices"] = [];
+      const warned = await selectCells(
+        tx,
+        `select id, ${TIME_TEXT}, warnings from lotwise_app.ledger_rows
+         where user_id = ${user} and jsonb_array_length(warnings) > 0 order by time, seq, id`,
+      );
+      for (const [id, time, warnings] of warned) {
+        for (const w of JSON.parse(warnings!) as string[])
+          if (w.startsWith("missing_price:")) missingPrices.push(missingPrice(id!, time!, w));
+      }
+      return { version, csv, missingPrices };
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
   );
-  const notes: StoredLedgerNotes = { missingPrices: [], openReviews: await countOpenReviews(db, userId) };
-  const warned = await selectCells(
-    db,
-    `select id, ${TIME_TEXT}, warnings from lotwise_app.ledger_rows
-     where user_id = ${user} and jsonb_array_length(warnings) > 0 order by time, seq, id`,
-  );
-  for (const [id, time, warnings] of warned) {
-    for (const w of JSON.parse(warnings!) as string[])
-      if (w.startsWith("missing_price:")) notes.missingPrices.push(missingPrice(id!, time!, w));
-  }
-  return { csv, notes };
+  // Compressed on libuv's thread pool while the caller reads the rows.
+  const packed = gzipAsync(read.csv, { level: 1 });
+  packed.catch(() => {});
+  return {
+    csv: read.csv,
+    gzip: false,
+    notes: { missingPrices: read.missingPrices, openReviews },
+    save: async () => {
+      // Version 0: the user's rows were never written (no version to tie a snapshot to).
+      if (read.version === 0) return;
+      await writeLedgerSnapshot(db, user, {
+        version: read.version,
+        csv: await packed,
+        missingPrices: read.missingPrices,
+      });
+    },
+  };
 };
 
 /**

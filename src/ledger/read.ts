@@ -118,8 +118,13 @@ const createCollector = (
   source: string,
   onRow?: (row: LedgerRow) => void,
   onRaw?: RawRecordHandler,
+  /** Validating collector: hands each valid row here instead of keeping it for `finish`. */
+  onValid?: (row: LedgerRow) => void,
 ): LedgerCollector => {
   const rows: LedgerRow[] = [];
+  /** Ids of the valid rows that create a lot, and the valid rows with a `lots` cell (for `finish`). */
+  const lotIds = new Set<string>();
+  const lotsRows: { line: number; lots: string }[] = [];
   /** Row problems so far (validating collector only). */
   const errors: string[] = [];
   const fail = (line: number, column: string, message: string) =>
@@ -197,24 +202,24 @@ const createCollector = (
     if (earlier !== undefined)
       return void fail(line, "id", `duplicate id "${row.id}" (first on line ${earlier})`);
     firstLineOfId.set(row.id, line);
-    rows.push(row);
+    if (CREATES_LOT.has(row.type)) lotIds.add(row.id);
+    if (row.lots !== undefined) lotsRows.push({ line: row.line ?? 0, lots: row.lots });
+    if (onValid) onValid(row);
+    else rows.push(row);
   };
 
   const finish = (): LedgerRow[] => {
     if (fields === undefined)
       throw ledgerError(source, headerLine, "row", "empty file: expected a header row");
-    const lotIds = new Set<string>();
-    for (const r of rows) if (CREATES_LOT.has(r.type)) lotIds.add(r.id);
-    for (const r of rows) {
-      if (r.lots === undefined) continue;
+    for (const r of lotsRows) {
       const selections = parseLotsCell(r.lots);
       if (typeof selections === "string") {
-        fail(r.line ?? 0, "lots", selections);
+        fail(r.line, "lots", selections);
         continue;
       }
       for (const s of selections) {
         if (!lotIds.has(s.lotId) && !s.lotId.startsWith(ALLOCATION_LOT_PREFIX)) {
-          fail(r.line ?? 0, "lots", `no lot "${s.lotId}" in the ledger`);
+          fail(r.line, "lots", `no lot "${s.lotId}" in the ledger`);
         }
       }
     }
@@ -297,6 +302,8 @@ const readChunksInto = async (
   chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
   source: string,
   collector: LedgerCollector,
+  /** Awaited after each chunk's records (a consumer writing what they gave). */
+  afterChunk?: () => Promise<void>,
 ): Promise<void> => {
   let header: string[] | undefined;
   const parser = createCsvByteParser({
@@ -307,7 +314,10 @@ const readChunksInto = async (
     plain: collector.plain,
   });
   try {
-    for await (const chunk of chunks) parser.write(chunk);
+    for await (const chunk of chunks) {
+      parser.write(chunk);
+      await afterChunk?.();
+    }
     parser.end();
   } catch (e) {
     if (e instanceof CsvSyntaxError) throw withEarlier(collector, csvError(source, e, header));
@@ -320,11 +330,17 @@ const readChunksInto = async (
   }
 };
 
-const readFileInto = (path: string, source: string, collector: LedgerCollector): Promise<void> =>
+const readFileInto = (
+  path: string,
+  source: string,
+  collector: LedgerCollector,
+  afterChunk?: () => Promise<void>,
+): Promise<void> =>
   readChunksInto(
     createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>,
     source,
     collector,
+    afterChunk,
   );
 
 /**
@@ -337,6 +353,36 @@ export const readLedgerFile = async (path: string, source: string = path): Promi
   await readFileInto(path, source, collector);
   return collector.finish();
 };
+
+/** Receives a file's valid rows a batch at a time, in file order (`readLedgerFileBatches`). */
+export type LedgerBatches = (onBatch: (rows: LedgerRow[]) => Promise<void>) => Promise<void>;
+
+/**
+ * `readLedgerFile` a batch of rows at a time: the same checks and the same errors, without
+ * holding the file's rows. Each batch of at least `batchRows` valid rows (the rest at the end)
+ * goes to `onBatch`, awaited before the file is read on; once a row has a problem no batch is
+ * handed any more, and the read ends with the error listing every problem, as `readLedgerFile`'s
+ * (a consumer that stored earlier batches undoes them: a transaction). Checks that need the whole
+ * file (a `lots` cell naming a lot of a later row) run before the last batch.
+ * @throws UserInputError on an unreadable file or any problem in it; whatever `onBatch` throws.
+ */
+export const readLedgerFileBatches =
+  (path: string, source: string = path, batchRows = 20_000): LedgerBatches =>
+  async (onBatch) => {
+    let pending: LedgerRow[] = [];
+    const collector = createCollector(source, undefined, undefined, (row) => pending.push(row));
+    const hand = async () => {
+      const rows = pending;
+      pending = [];
+      await onBatch(rows);
+    };
+    await readFileInto(path, source, collector, async () => {
+      if (collector.pending().length > 0) pending = [];
+      else if (pending.length >= batchRows) await hand();
+    });
+    collector.finish();
+    if (pending.length > 0) await hand();
+  };
 
 /**
  * Streams a ledger CSV v1 file row by row without keeping the rows: the file's structure (header,
@@ -358,6 +404,21 @@ export const streamLedgerFile = async (
 };
 
 /**
+ * `streamLedgerFile` over ledger CSV v1 bytes that come in chunks (e.g. the stored ledger
+ * inflated as it is read), in order.
+ * @throws UserInputError on a structural problem; whatever `onRow` throws or `chunks` does.
+ */
+export const streamLedgerChunks = async (
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  onRow: (row: LedgerRow) => void,
+  options: { source: string; onRaw?: RawRecordHandler },
+): Promise<void> => {
+  const collector = createCollector(options.source, onRow, options.onRaw);
+  await readChunksInto(chunks, options.source, collector);
+  collector.finish();
+};
+
+/**
  * `streamLedgerFile` over ledger CSV v1 bytes already in memory (e.g. the stored ledger copied
  * out of the database as CSV), read in chunks as a file would be.
  * @throws UserInputError on a structural problem; whatever `onRow` throws.
@@ -367,11 +428,9 @@ export const streamLedgerBytes = async (
   onRow: (row: LedgerRow) => void,
   options: { source: string; onRaw?: RawRecordHandler },
 ): Promise<void> => {
-  const collector = createCollector(options.source, onRow, options.onRaw);
   const chunks = function* () {
     for (let at = 0; at < bytes.length; at += READ_CHUNK_BYTES)
       yield bytes.subarray(at, Math.min(bytes.length, at + READ_CHUNK_BYTES));
   };
-  await readChunksInto(chunks(), options.source, collector);
-  collector.finish();
+  await streamLedgerChunks(chunks(), onRow, options);
 };

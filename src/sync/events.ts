@@ -49,19 +49,25 @@ export type RunEvents = {
   subscribe: (userId: number, listener: (event: RunEvent) => void) => Promise<() => void>;
 };
 
-const channelOf = (userId: number) => `lotwise:run-events:${userId}`;
+/**
+ * The Redis channel of a user's run events, under the installation's queue prefix (default
+ * `lotwise`), as its queues are: installations or test runs sharing one Redis, whose user ids
+ * overlap, must not see each other's runs.
+ */
+const channelOf = (prefix: string, userId: number) => `${prefix}:run-events:${userId}`;
 
 /** One emitter per process: in-process jobs and the API share it. */
 const local = new EventEmitter();
 local.setMaxListeners(0);
 
+const localChannel = (userId: number) => `run-events:${userId}`;
 const localEvents: RunEvents = {
   publish: async (userId, event) => {
-    local.emit(channelOf(userId), event);
+    local.emit(localChannel(userId), event);
   },
   subscribe: async (userId, listener) => {
-    local.on(channelOf(userId), listener);
-    return () => local.off(channelOf(userId), listener);
+    local.on(localChannel(userId), listener);
+    return () => local.off(localChannel(userId), listener);
   },
 };
 
@@ -72,12 +78,12 @@ export const runEventsFor = (common: Common): RunEvents => {
   const cached = byCommon.get(common);
   if (cached) return cached;
   const url = common.config.redisUrl;
-  const events = url ? createRedisRunEvents(common, url) : localEvents;
+  const events = url ? createRedisRunEvents(common, url, common.config.queuePrefix) : localEvents;
   byCommon.set(common, events);
   return events;
 };
 
-const createRedisRunEvents = (common: Common, url: string): RunEvents => {
+const createRedisRunEvents = (common: Common, url: string, prefix: string): RunEvents => {
   let publisher: Redis | undefined;
   let subscriber: Redis | undefined;
   const listeners = new Map<string, Set<(event: RunEvent) => void>>();
@@ -93,7 +99,7 @@ const createRedisRunEvents = (common: Common, url: string): RunEvents => {
         publisher = new Redis(url, { maxRetriesPerRequest: 3 });
         quiet(publisher);
       }
-      return publisher.publish(channelOf(userId), JSON.stringify(event)).then(
+      return publisher.publish(channelOf(prefix, userId), JSON.stringify(event)).then(
         () => {},
         () => {},
       );
@@ -112,7 +118,7 @@ const createRedisRunEvents = (common: Common, url: string): RunEvents => {
           for (const l of listeners.get(channel) ?? []) l(event);
         });
       }
-      const channel = channelOf(userId);
+      const channel = channelOf(prefix, userId);
       let set = listeners.get(channel);
       if (!set) {
         set = new Set();

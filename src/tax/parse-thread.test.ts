@@ -4,9 +4,10 @@
  * same error, on ledgers of several batches with rows of both paths (decoded by the thread, and
  * general: `lots` cells, quoted cells, amounts of more than 30 digits).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { streamLedgerFile } from "../ledger/read.ts";
 import { computeGainsStream, type LedgerFeed } from "./gains.ts";
@@ -117,6 +118,46 @@ describe("gains read on a thread", () => {
         ).toBe(true);
       }
     }
+  });
+
+  test("the ledger's bytes instead of a file (the stored ledger), plain or gzip-compressed: the same", async () => {
+    const file = ledger(20_000, (lines) => {
+      const moved = lines.splice(9000, 1)[0]!;
+      lines.splice(100, 0, moved);
+    });
+    const options = { ...base, scope: "wallet" as Scope, rowsFromYear: 2025 };
+    const here = await run(fileFeed(file), options);
+    expect("error" in here).toBe(false);
+    const bytes = readFileSync(file);
+    for (const input of [
+      { bytes, gzip: false },
+      { bytes: gzipSync(bytes, { level: 1 }), gzip: true },
+    ]) {
+      const onThread = await run(
+        (h) =>
+          readLedgerOnThread(ledgerThreadScript()!, input, "l.csv", {
+            batch: h.batch,
+            threadIds: h.threadIds,
+          }),
+        options,
+      );
+      expect(onThread).toEqual(here);
+    }
+    // An error names the source as the file's reader does.
+    const bad = readFileSync(
+      ledger(12_000, (l) => {
+        l[9_500] = l[9_500]!.replace(",ETH,", ",ETH,-1,").replace(/,$/, "");
+      }),
+    );
+    const r = await run(
+      (h) =>
+        readLedgerOnThread(ledgerThreadScript()!, { bytes: gzipSync(bad), gzip: true }, "stored ledger", {
+          batch: h.batch,
+          threadIds: h.threadIds,
+        }),
+      { ...base, scope: "wallet", source: "stored ledger" },
+    );
+    expect("error" in r && r.error).toMatch(/^stored ledger:9501: fee_quantity: "-1" is negative/);
   });
 
   test("rows out of time order: the second pass reads the thread again", async () => {

@@ -20,10 +20,17 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
+import { createGunzip } from "node:zlib";
 import { revivedError, type SentError, sendableError } from "../errors.ts";
-import { type RawLedgerRecord, streamLedgerFile } from "../ledger/read.ts";
+import {
+  type RawLedgerRecord,
+  streamLedgerBytes,
+  streamLedgerChunks,
+  streamLedgerFile,
+} from "../ledger/read.ts";
 import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, parseLotsCell } from "../ledger/validate.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
@@ -48,10 +55,20 @@ export type { DecodedBatch } from "./decoded-batch.ts";
 
 /** Rows per batch: large enough that a batch's overhead is nothing, small enough to start at once. */
 const BATCH_ROWS = 8192;
+/** Bytes per chunk inflated from a compressed ledger (a file's read size: src/ledger/read.ts). */
+const GUNZIP_CHUNK_BYTES = 1 << 20;
 /** Batches read ahead of the caller at most (memory stays bounded when the engine is slower). */
 const MAX_AHEAD = 8;
 
-type ThreadData = { lotwiseLedgerThread: true; path: string; source: string; control: SharedArrayBuffer };
+/** What the thread reads: a ledger file, or ledger CSV bytes (gzip-compressed when `gzip`). */
+export type LedgerInput = string | { bytes: Uint8Array; gzip: boolean };
+
+type ThreadData = {
+  lotwiseLedgerThread: true;
+  input: LedgerInput;
+  source: string;
+  control: SharedArrayBuffer;
+};
 type Message = { batch: DecodedBatch } | { done: ThreadIds } | { error: SentError };
 
 /** The thread's script; undefined when dist/ is not built (then the caller reads the file itself). */
@@ -69,21 +86,22 @@ export type ThreadRowHandlers = {
 };
 
 /**
- * Reads ledger file `file` on a worker thread (script from `ledgerThreadScript`), handing its rows
- * to `handlers` on this thread in file order.
+ * Reads a ledger on a worker thread (script from `ledgerThreadScript`), handing its rows to
+ * `handlers` on this thread in file order. `input` is a file's path or the ledger's bytes (the
+ * stored ledger; copied to the thread, gzip-compressed ones inflated there as they are read).
  * @throws UserInputError as `streamLedgerFile` (unreadable file, structural problem); whatever a
  * handler throws (the thread is stopped then).
  */
 export const readLedgerOnThread = (
   script: string,
-  file: string,
+  input: LedgerInput,
   source: string,
   handlers: ThreadRowHandlers,
 ): Promise<void> =>
   new Promise((resolve, reject) => {
     const control = new SharedArrayBuffer(4);
     const consumed = new Int32Array(control);
-    const data: ThreadData = { lotwiseLedgerThread: true, path: file, source, control };
+    const data: ThreadData = { lotwiseLedgerThread: true, input, source, control };
     const worker = new Worker(pathToFileURL(script), { workerData: data });
     const names: string[] = [];
     let settled = false;
@@ -309,24 +327,33 @@ export const runLedgerThread = async (): Promise<void> => {
   let columns: ColumnIndex | undefined;
   let amountCols: number[] = [];
   try {
-    await streamLedgerFile(data.path, batcher.general, {
-      source: data.source,
-      onRaw: (raw) => {
-        if (raw.fields !== columnsOf) {
-          columnsOf = raw.fields;
-          columns = columnIndexOf(raw.fields);
-          amountCols = [
-            columns.outQuantity,
-            columns.inQuantity,
-            columns.usdValue,
-            columns.feeQuantity,
-            columns.feeUsd,
-          ];
-        }
-        const d = decoder.decode(raw, columns!);
-        return d !== undefined && batcher.decoded(raw, d, amountCols);
-      },
-    });
+    const input = data.input;
+    const onRaw = (raw: RawLedgerRecord): boolean => {
+      if (raw.fields !== columnsOf) {
+        columnsOf = raw.fields;
+        columns = columnIndexOf(raw.fields);
+        amountCols = [
+          columns.outQuantity,
+          columns.inQuantity,
+          columns.usdValue,
+          columns.feeQuantity,
+          columns.feeUsd,
+        ];
+      }
+      const d = decoder.decode(raw, columns!);
+      return d !== undefined && batcher.decoded(raw, d, amountCols);
+    };
+    if (typeof input === "string")
+      await streamLedgerFile(input, batcher.general, { source: data.source, onRaw });
+    else {
+      const bytes = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
+      const options = { source: data.source, onRaw };
+      if (!input.gzip) await streamLedgerBytes(bytes, batcher.general, options);
+      else {
+        const inflated = Readable.from([bytes]).pipe(createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }));
+        await streamLedgerChunks(inflated, batcher.general, options);
+      }
+    }
     batcher.flush();
     port.postMessage({ done: batcher.finish() } satisfies Message);
   } catch (error) {

@@ -2,8 +2,13 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import type { Command } from "commander";
-import { type StoredLedgerNotes, storedLedgerWarnings } from "../../books/stored-ledger.ts";
+import {
+  type StoredLedgerCsv,
+  type StoredLedgerNotes,
+  storedLedgerWarnings,
+} from "../../books/stored-ledger.ts";
 import { UserInputError } from "../../errors.ts";
 import { type RawLedgerRecord, streamLedgerBytes, streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
@@ -23,7 +28,7 @@ import {
 } from "../../tax/format.ts";
 import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
 import { formatCents, parseUsdCents } from "../../tax/money.ts";
-import { ledgerThreadScript, readLedgerOnThread } from "../../tax/parse-thread.ts";
+import { type LedgerInput, ledgerThreadScript, readLedgerOnThread } from "../../tax/parse-thread.ts";
 import {
   FILING_STATUSES,
   type FilingStatus,
@@ -102,7 +107,7 @@ const storedLedgerEmpty = () =>
 const loadStoredLedgerCsv = async (args: {
   command: Command;
   runtime: CliRuntime;
-}): Promise<{ csv: Buffer; notes: StoredLedgerNotes }> => {
+}): Promise<StoredLedgerCsv> => {
   const [{ rebuildAndReport }, { readStoredLedgerCsv }] = await Promise.all([
     import("../rebuild.ts"),
     import("../../books/stored-ledger.ts"),
@@ -405,28 +410,37 @@ export const register: RegisterCommand = (program, runtime) => {
         method,
         scope,
       });
+      /** Reads `input` on a worker thread (script `thread`) while this one runs the engine (2 cores). */
+      const readOnThread = (
+        thread: string,
+        input: LedgerInput,
+        source: string,
+        h: Parameters<LedgerFeed>[0],
+      ): Promise<void> => {
+        ledgerRows = 0;
+        return readLedgerOnThread(thread, input, source, {
+          batch: (batch, names) => {
+            ledgerRows += batch.count;
+            // Before the engine applies them: their Form 8949 rows come out during `h.batch`.
+            if (flags.combineFees) {
+              for (let i = 0, g = 0; i < batch.count; i++) {
+                if (batch.general[i] === 1) noteRow(batch.rows[g++]!);
+                else if (batch.type[i] === FEE_TYPE) feeRowIds.add(decodedId(batch, i));
+              }
+            }
+            h.batch(batch, names);
+          },
+          threadIds: h.threadIds,
+        });
+      };
+      /** Saves the stored ledger's snapshot after the run, when this run copied the rows out. */
+      let saveSnapshot: (() => Promise<void>) | undefined;
       // A large file is read on a worker thread while this one runs the engine (2 cores).
       const thread =
         ledger !== undefined && fileBytes(ledger) >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
       const feed: LedgerFeed =
         ledger !== undefined && thread !== undefined
-          ? (h) => {
-              ledgerRows = 0;
-              return readLedgerOnThread(thread, ledger, ledger, {
-                batch: (batch, names) => {
-                  ledgerRows += batch.count;
-                  // Before the engine applies them: their Form 8949 rows come out during `h.batch`.
-                  if (flags.combineFees) {
-                    for (let i = 0, g = 0; i < batch.count; i++) {
-                      if (batch.general[i] === 1) noteRow(batch.rows[g++]!);
-                      else if (batch.type[i] === FEE_TYPE) feeRowIds.add(decodedId(batch, i));
-                    }
-                  }
-                  h.batch(batch, names);
-                },
-                threadIds: h.threadIds,
-              }).catch((e) => allLedgerErrors(ledger, e));
-            }
+          ? (h) => readOnThread(thread, ledger, ledger, h).catch((e) => allLedgerErrors(ledger, e))
           : ledger !== undefined
             ? (h) => {
                 ledgerRows = 0;
@@ -461,27 +475,38 @@ export const register: RegisterCommand = (program, runtime) => {
                   }
                 }
               : async (h) => {
-                  // One COPY out as ledger CSV, read as `--ledger` reads its export.
+                  // The ledger CSV of the stored rows (its snapshot, or one COPY out), read as
+                  // `--ledger` reads its export: on the thread when it is large.
                   const stored = await loadStoredLedgerCsv({ command, runtime });
                   notes = stored.notes;
-                  ledgerRows = 0;
-                  await streamLedgerBytes(
-                    stored.csv,
-                    (row) => {
-                      ledgerRows++;
-                      noteRow(row);
-                      h.row(row);
-                    },
-                    {
-                      source: "stored ledger",
-                      onRaw: (raw) => {
-                        noteRaw(raw);
-                        const taken = h.raw(raw);
-                        if (taken) ledgerRows++;
-                        return taken;
+                  saveSnapshot = stored.save;
+                  // gzip's last 4 bytes: the uncompressed length (modulo 2³²; a ledger is smaller).
+                  const size = stored.gzip
+                    ? stored.csv.readUInt32LE(stored.csv.length - 4)
+                    : stored.csv.length;
+                  const script = size >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
+                  if (script !== undefined) {
+                    await readOnThread(script, { bytes: stored.csv, gzip: stored.gzip }, "stored ledger", h);
+                  } else {
+                    ledgerRows = 0;
+                    await streamLedgerBytes(
+                      stored.gzip ? gunzipSync(stored.csv) : stored.csv,
+                      (row) => {
+                        ledgerRows++;
+                        noteRow(row);
+                        h.row(row);
                       },
-                    },
-                  );
+                      {
+                        source: "stored ledger",
+                        onRaw: (raw) => {
+                          noteRaw(raw);
+                          const taken = h.raw(raw);
+                          if (taken) ledgerRows++;
+                          return taken;
+                        },
+                      },
+                    );
+                  }
                   if (ledgerRows === 0) throw storedLedgerEmpty();
                 };
 
@@ -590,6 +615,14 @@ export const register: RegisterCommand = (program, runtime) => {
         if (waiting !== undefined) {
           await loadIdentity();
           flushWaiting();
+        }
+        if (saveSnapshot) {
+          // A cache for the next run: failing to write it fails nothing.
+          await saveSnapshot().catch((error: unknown) =>
+            commandCommon(command, runtime).logger.warn("stored ledger snapshot not saved", {
+              error: error instanceof Error ? error.message : String(error),
+            }),
+          );
         }
         // The earliest year before the report with a Form 8949 row (it carried a loss over).
         earliestPrior = report.summaries.find(

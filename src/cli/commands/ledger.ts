@@ -1,4 +1,5 @@
-import { writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { matchingWindowHours } from "../../classify/settings.ts";
 import { UserInputError } from "../../errors.ts";
@@ -11,7 +12,7 @@ let importLedgerRows: typeof import("../../books/imports.ts").importLedgerRows;
 let listLedgerImports: typeof import("../../books/imports.ts").listLedgerImports;
 let removeLedgerImport: typeof import("../../books/imports.ts").removeLedgerImport;
 let loadLedgerRows: typeof import("../../books/store.ts").loadLedgerRows;
-let readLedgerFile: typeof import("../../ledger/read.ts").readLedgerFile;
+let readLedgerFileBatches: typeof import("../../ledger/read.ts").readLedgerFileBatches;
 let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
 let streamLedgerCsv: typeof import("../../ledger/write.ts").streamLedgerCsv;
 let exportUsd: typeof import("../../utils/decimal.ts").exportUsd;
@@ -22,7 +23,7 @@ const load = async () => {
   ({ formatToolCsv } = await import("../../imports/tool-export.ts"));
   ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
   ({ loadLedgerRows } = await import("../../books/store.ts"));
-  ({ readLedgerFile } = await import("../../ledger/read.ts"));
+  ({ readLedgerFileBatches } = await import("../../ledger/read.ts"));
   ({ writeLedgerCsv, streamLedgerCsv } = await import("../../ledger/write.ts"));
   ({ exportUsd } = await import("../../utils/decimal.ts"));
   ({ openServices } = await import("../../services.ts"));
@@ -115,31 +116,42 @@ export const register: RegisterCommand = (program, runtime) => {
       await load();
       if (!/^[\w.-]+$/.test(opts.name))
         throw new UserInputError("--name may use letters, digits, '.', '_' and '-' only");
-      const rows = await readLedgerFile(path.resolve(file), file);
+      // The file a batch of rows at a time, stored as they come (in one transaction).
+      const batches = readLedgerFileBatches(path.resolve(file), file);
+      // A file that cannot be read fails here, with the reader's message, before the database
+      // is opened (or created).
+      const readable = await access(path.resolve(file), constants.R_OK).then(
+        () => stat(path.resolve(file)).then((s) => s.isFile()),
+        () => false,
+      );
+      if (!readable) await batches(async () => {});
       const common = runtime.createCommon(command);
       const services = await openServices(common);
-      const r = await importLedgerRows(services.database.db, {
-        userId: services.userId,
-        name: opts.name,
-        rows,
-        file,
-        windowHours: matchingWindowHours(common.config.classify),
-      });
       // The span of days as text (the same as sorting every row's day, without the sort).
       let first = "";
       let last = "";
       const walletSet = new Set<string>();
-      for (const row of rows) {
-        const day = row.time.slice(0, 10);
-        if (first === "" || day < first) first = day;
-        if (day > last) last = day;
-        walletSet.add(row.wallet);
-      }
+      const r = await importLedgerRows(services.database.db, {
+        userId: services.userId,
+        name: opts.name,
+        rows: (onBatch) =>
+          batches(async (rows) => {
+            for (const row of rows) {
+              const day = row.time.slice(0, 10);
+              if (first === "" || day < first) first = day;
+              if (day > last) last = day;
+              walletSet.add(row.wallet);
+            }
+            await onBatch(rows);
+          }),
+        file,
+        windowHours: matchingWindowHours(common.config.classify),
+      });
       const times = [first, last];
       const wallets = [...walletSet].sort();
       runtime.out(
         `imported ${r.inserted} rows from ${file} as '${opts.name}'` +
-          (rows.length > 0
+          (r.inserted > 0
             ? ` (${times[0]} to ${times.at(-1)}; wallets ${wallets.join(", ")})`
             : " (the file has no rows)") +
           (r.replaced ? `, replacing the ${r.replaced} rows of the earlier import '${opts.name}'` : "") +

@@ -1,0 +1,95 @@
+/**
+ * The stored ledger as `lotwise gains` reads it, saved per ledger version (`ledger_snapshots`):
+ * the engine's columns as ledger CSV, gzip-compressed, and the rows' missing-price notes. The
+ * first `gains` that reads a version copies the rows out of the database (`COPY … TO`) and saves
+ * them here; the next ones read one value back while the version holds. `ledger_versions.version`
+ * moves with every statement that writes the user's ledger rows (database triggers, whoever
+ * writes), so a snapshot of another version is never read; it is replaced by the next save.
+ *
+ * A cache: nothing else reads it, and a row deleted loses nothing but the next run's time.
+ */
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.ts";
+import { copyInBinaryPglite, copyOutBinaryPglite, onPglite, selectCells } from "../../db/copy.ts";
+
+/**
+ * What `csv` holds: the columns and text of `ENGINE_COLUMNS` (src/books/stored-ledger.ts). Raise it
+ * whenever those change: snapshots of another format are not read.
+ */
+export const SNAPSHOT_FORMAT = 1;
+
+/** A missing-price note of a row, as `StoredLedgerNotes` lists it. */
+export type MissingPriceNote = { id: string; date: string; message: string };
+
+export type LedgerSnapshot = {
+  /** The ledger version the rows had. */
+  version: number;
+  /** Ledger CSV v1, gzip-compressed (its last 4 bytes: the CSV's length, modulo 2³²). */
+  csv: Buffer;
+  missingPrices: MissingPriceNote[];
+};
+
+const TABLE = "lotwise_app.ledger_snapshots";
+
+/**
+ * The user's snapshot when it is of the ledger's current version (and this format), else
+ * undefined. One query: the version is compared in the database.
+ */
+export const readLedgerSnapshot = async (db: DbOrTx, userId: number): Promise<LedgerSnapshot | undefined> => {
+  const user = Number(userId);
+  const query = `select s.version, s.notes, s.csv from ${TABLE} s
+    join lotwise_app.ledger_versions v on v.user_id = s.user_id and v.version = s.version
+    where s.user_id = ${user} and s.format = ${SNAPSHOT_FORMAT}`;
+  const binary = await copyOutBinaryPglite(db, query);
+  if (binary) {
+    const row = binary[0];
+    if (!row) return undefined;
+    return {
+      version: row[0]!.readInt32BE(0),
+      missingPrices: JSON.parse(row[1]!.toString("utf8")) as MissingPriceNote[],
+      // A copy: the cell is a view of the whole COPY result.
+      csv: Buffer.from(row[2]!),
+    };
+  }
+  const [row] = await selectCells(db, query);
+  if (!row) return undefined;
+  return {
+    version: Number(row[0]),
+    missingPrices: JSON.parse(row[1]!) as MissingPriceNote[],
+    // bytea's text form: `\x` and hex digits.
+    csv: Buffer.from(row[2]!.slice(2), "hex"),
+  };
+};
+
+/**
+ * Saves `snapshot` as the user's, replacing an older one (one row per user). On PostgreSQL a
+ * snapshot of a newer version saved meanwhile by another process stays.
+ */
+export const writeLedgerSnapshot = async (
+  db: DbOrTx,
+  userId: number,
+  snapshot: LedgerSnapshot,
+): Promise<void> => {
+  const user = Number(userId);
+  const notes = JSON.stringify(snapshot.missingPrices);
+  if (onPglite(db)) {
+    // One process holds a PGlite database: the delete and the insert cannot race.
+    await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`delete from ${TABLE} where user_id = ${user}`));
+      await copyInBinaryPglite(
+        tx,
+        TABLE,
+        ["user_id", "version", "format", "notes", "csv"],
+        [[user, snapshot.version, SNAPSHOT_FORMAT, notes, snapshot.csv]],
+      );
+    });
+    return;
+  }
+  await db.execute(
+    sql`insert into lotwise_app.ledger_snapshots (user_id, version, format, notes, csv)
+      values (${user}, ${snapshot.version}, ${SNAPSHOT_FORMAT}, ${notes}, ${snapshot.csv})
+      on conflict (user_id) do update set version = excluded.version, format = excluded.format,
+        notes = excluded.notes, csv = excluded.csv
+      where ledger_snapshots.version <= excluded.version`,
+  );
+};
