@@ -20,6 +20,9 @@ import { copyRows, isUniqueViolation } from "../db/copy.ts";
 /** `table` is a trusted, schema-qualified identifier; `conflict` trusted SQL (`on conflict …`). */
 export type StagedTable = { table: string; stage: string; columns: BulkColumns; conflict: string };
 
+/** Copies the batch into `table` (the target or its stage); false when the driver offers no COPY. */
+export type CopyInto = (db: DbOrTx, table: string) => Promise<boolean>;
+
 /**
  * Writes `rows` (keys = column names of `target.columns`) into `target.table` through its stage.
  * @returns false (nothing written) when the driver offers no COPY; the caller inserts instead.
@@ -30,13 +33,22 @@ export const stagedCopy = async (
   rows: readonly Record<string, unknown>[],
 ): Promise<boolean> => {
   if (rows.length === 0) return true;
+  return stagedCopyWith(db, target, (tx, table) => copyRows(tx, table, target.columns, rows));
+};
+
+/**
+ * `stagedCopy` with the COPY itself up to the caller (`copy` writes the whole batch into the table
+ * it is given, e.g. by binary COPY: db/copy-binary.ts); `target.columns` names the columns moved
+ * from the stage.
+ */
+export const stagedCopyWith = async (db: DbOrTx, target: StagedTable, copy: CopyInto): Promise<boolean> => {
   const list = Object.keys(target.columns)
     .map((n) => `"${n}"`)
     .join(", ");
   // Most batches hold only new rows (a first sync, another wallet's re-sync): straight in with
   // COPY, which a key already present stops (unique violation) and rolls back to the savepoint.
   try {
-    return await db.transaction((tx) => copyRows(tx, target.table, target.columns, rows));
+    return await db.transaction((tx) => copy(tx, target.table));
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
@@ -46,7 +58,7 @@ export const stagedCopy = async (
         `create temp table if not exists ${target.stage} (like ${target.table} including defaults) on commit delete rows`,
       ),
     );
-    if (!(await copyRows(tx, `pg_temp.${target.stage}`, target.columns, rows))) return false;
+    if (!(await copy(tx, `pg_temp.${target.stage}`))) return false;
     await tx.execute(
       sql.raw(
         `insert into ${target.table} (${list}) select ${list} from pg_temp.${target.stage} ${target.conflict}`,

@@ -1,12 +1,16 @@
-import { eq } from "drizzle-orm";
+import { inflateSync } from "node:zlib";
+import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../db/client.ts";
+import { packJsonText } from "../db/packed-json.ts";
 import { rawRecords, rpcCache, transactions } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import { createDbRpcCache } from "./rpc-cache.ts";
 import {
+  getRawRecords,
+  packRawRecords,
   type RawRecordRow,
   saveRawRecords,
   saveTransactionsWithMovements,
@@ -42,6 +46,15 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
   afterAll(async () => {
     await database?.close();
   });
+  /** The stored bytes of a raw record, as the driver returns a `bytea`. */
+  const storedBytes = async (hash: string): Promise<Uint8Array> => {
+    const [row] = (
+      (await database.db.execute(
+        `select data from lotwise_sync.raw_records where tx_hash = '${hash}'` as never,
+      )) as unknown as { rows: { data: Uint8Array }[] }
+    ).rows;
+    return row!.data;
+  };
 
   test("raw records are immutable: a second write, or a duplicate in one batch, keeps the first", async () => {
     const tricky = { s: 'tab\there "quoted" back\\slash \\N', n: [1, null], u: "ünï ✓" };
@@ -54,13 +67,40 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
       [HASH(2), 2n, HASH(1002), { v: 2 }],
       [HASH(3), 3n, HASH(1003), { v: 3 }],
     ]);
-    // Stored as the JSON text itself, not jsonb.
-    const [text] = (
-      (await database.db.execute(
-        `select data from lotwise_sync.raw_records where tx_hash = '${HASH(1)}'` as never,
-      )) as unknown as { rows: { data: unknown }[] }
-    ).rows;
-    expect(text!.data).toBe(JSON.stringify(tricky));
+    // Stored as the JSON text's UTF-8 bytes (short answers are not compressed).
+    expect(Buffer.from(await storedBytes(HASH(1))).toString("utf8")).toBe(JSON.stringify(tricky));
+  });
+
+  test("long answers are stored zlib-compressed, packed here or on the pack thread, and read back whole", async () => {
+    const long = (n: number) => ({ n, keys: Array.from({ length: 200 }, (_, i) => `key ${i} \t "${n}" ✓`) });
+    const plain = long(10);
+    await saveRawRecords(database.db, [raw(10, plain)]);
+    await saveRawRecords(database.db, await packRawRecords([raw(11, long(11)), raw(12, { short: true })]));
+    // A second write of packed rows with a conflict goes through the stage and keeps the first.
+    await saveRawRecords(database.db, await packRawRecords([raw(11, { changed: 1 }), raw(13, long(13))]));
+    const bytes = await storedBytes(HASH(10));
+    expect(bytes[0]).toBe(0x78);
+    expect(inflateSync(bytes).toString("utf8")).toBe(JSON.stringify(plain));
+    expect(Buffer.from(await storedBytes(HASH(11)))).toEqual(packJsonText(JSON.stringify(long(11))));
+    expect(Buffer.from(await storedBytes(HASH(12))).toString("utf8")).toBe('{"short":true}');
+    const rows = await database.db
+      .select({ txHash: rawRecords.txHash, data: rawRecords.data })
+      .from(rawRecords)
+      .where(inArray(rawRecords.txHash, [HASH(10), HASH(11), HASH(12), HASH(13)]))
+      .orderBy(rawRecords.txHash);
+    expect(rows.map((r) => r.data)).toEqual([plain, long(11), { short: true }, long(13)]);
+    const read = await getRawRecords(database.db, {
+      chain: "ethereum",
+      kind: "tx",
+      index: -1,
+      hashes: [HASH(1), HASH(10), HASH(11), HASH(12), HASH(99)],
+    });
+    expect(Object.fromEntries(read)).toEqual({
+      [HASH(1)]: { s: 'tab\there "quoted" back\\slash \\N', n: [1, null], u: "ünï ✓" },
+      [HASH(10)]: plain,
+      [HASH(11)]: long(11),
+      [HASH(12)]: { short: true },
+    });
   });
 
   test("transactions are upserted and their movements replaced, by COPY", async () => {

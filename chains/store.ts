@@ -1,10 +1,13 @@
 import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { BulkColumns } from "../db/bulk.ts";
 import type { DbOrTx } from "../db/client.ts";
-import { copyRows } from "../db/copy.ts";
+import { copyRows, selectCells, sqlLiteral } from "../db/copy.ts";
+import { type BinaryColumns, copyBinaryRows } from "../db/copy-binary.ts";
+import { packJsonTexts, type TapKind } from "../db/pack-thread.ts";
+import { packedJsonSql, packJsonText, unpackJson, unpackJsonCell } from "../db/packed-json.ts";
 import { blocks, cursors, movements, rawRecords, tokens, transactions } from "../db/schema/index.ts";
 import { chunks } from "../src/utils/chunks.ts";
-import { type StagedTable, stagedCopy } from "./staged-copy.ts";
+import { type StagedTable, stagedCopy, stagedCopyWith } from "./staged-copy.ts";
 
 /**
  * Idempotent writes shared by every chain family. Each function can run twice (or after a crash
@@ -14,6 +17,8 @@ import { type StagedTable, stagedCopy } from "./staged-copy.ts";
  */
 
 export type RawRecordRow = typeof rawRecords.$inferInsert;
+/** A raw record whose answer is already in its stored form (`packRawRecords`, db/packed-json.ts). */
+export type PackedRawRecordRow = Omit<RawRecordRow, "data"> & { packed: Uint8Array };
 export type TransactionRow = typeof transactions.$inferInsert;
 export type MovementRow = typeof movements.$inferInsert;
 export type TokenRow = typeof tokens.$inferInsert;
@@ -22,13 +27,25 @@ export type BlockRow = typeof blocks.$inferInsert;
 /** Rows per INSERT, to stay well under PostgreSQL's 65,535 bind parameters. */
 const CHUNK = 500;
 
+/** Raw records go in by binary COPY (db/copy-binary.ts): `data` is bytes (db/packed-json.ts). */
+const RAW_RECORD_COLUMNS: BinaryColumns = {
+  chain: "text",
+  tx_hash: "text",
+  kind: "text",
+  index: "integer",
+  block_number: "numeric",
+  block_hash: "text",
+  data: "bytea",
+};
+
 /**
  * Staged COPY targets (chains/staged-copy.ts). Column names are SQL names; `jsonb` columns take
- * any JSON value (written as its JSON text, also into the `text` columns of raw JSON).
+ * any JSON value (written as its JSON text).
  */
 const RAW_RECORDS: StagedTable = {
   table: "lotwise_sync.raw_records",
   stage: "lotwise_stage_raw_records",
+  // Only the names matter here (which columns move from the stage); the COPY is binary.
   columns: {
     chain: "text",
     tx_hash: "text",
@@ -36,7 +53,7 @@ const RAW_RECORDS: StagedTable = {
     index: "integer",
     block_number: "numeric",
     block_hash: "text",
-    data: "jsonb",
+    data: "text",
   },
   conflict: "on conflict do nothing",
 };
@@ -105,8 +122,37 @@ const BLOCKS: StagedTable = {
     'on conflict (chain, number) do update set "hash" = excluded."hash", "parent_hash" = excluded."parent_hash", "timestamp" = excluded."timestamp"',
 };
 
-/** Raw records are immutable: a record already stored is kept as it is (`ON CONFLICT DO NOTHING`). */
-export const saveRawRecords = async (db: DbOrTx, rows: readonly RawRecordRow[]): Promise<void> => {
+/**
+ * `rows` with their answers in stored form, serialized here and compressed on the pack thread
+ * (db/pack-thread.ts): start it as soon as the answers are in, so that it runs while this thread
+ * goes on, and hand the result to `saveRawRecords`. With `tapped`, answers whose body was tapped
+ * (`tapJsonRpcAnswers` with `tapped.kind`) are serialized on the thread too, found by `keyOf`.
+ */
+export const packRawRecords = (
+  rows: readonly RawRecordRow[],
+  tapped?: { kind: TapKind; keyOf: (row: RawRecordRow) => string },
+): Promise<PackedRawRecordRow[]> => {
+  const text = (r: RawRecordRow) => JSON.stringify(r.data) ?? "null";
+  const result = (async () => {
+    const packed = await packJsonTexts(
+      rows.map((r) => (tapped ? { key: tapped.keyOf(r), text: () => text(r) } : text(r))),
+    );
+    return rows.map(({ data: _data, ...r }, i) => ({ ...r, packed: packed[i]! }));
+  })();
+  // Awaited by the caller later, or never when its batch fails first: not an unhandled rejection.
+  result.catch(() => {});
+  return result;
+};
+
+/**
+ * Raw records are immutable: a record already stored is kept as it is (`ON CONFLICT DO NOTHING`).
+ * Rows not packed yet (`packRawRecords`) are packed here, on this thread.
+ */
+export const saveRawRecords = async (
+  db: DbOrTx,
+  rows: readonly (RawRecordRow | PackedRawRecordRow)[],
+): Promise<void> => {
+  if (rows.length === 0) return;
   const staged = rows.map((r) => ({
     chain: r.chain,
     tx_hash: r.txHash,
@@ -114,10 +160,20 @@ export const saveRawRecords = async (db: DbOrTx, rows: readonly RawRecordRow[]):
     index: r.index,
     block_number: r.blockNumber,
     block_hash: r.blockHash ?? null,
-    data: r.data,
+    data: "packed" in r ? r.packed : packJsonText(JSON.stringify(r.data) ?? "null"),
   }));
-  if (await stagedCopy(db, RAW_RECORDS, staged)) return;
-  for (const c of chunks(rows, CHUNK)) await db.insert(rawRecords).values(c).onConflictDoNothing();
+  if (
+    await stagedCopyWith(db, RAW_RECORDS, (tx, table) =>
+      copyBinaryRows(tx, table, RAW_RECORD_COLUMNS, staged),
+    )
+  )
+    return;
+  const values = rows.map((r): RawRecordRow => {
+    if (!("packed" in r)) return r;
+    const { packed, ...rest } = r;
+    return { ...rest, data: unpackJson(packed) };
+  });
+  for (const c of chunks(values, CHUNK)) await db.insert(rawRecords).values(c).onConflictDoNothing();
 };
 
 /** Stores a wallet's transactions with their movements, replacing earlier movements of those transactions. */
@@ -345,18 +401,14 @@ export const getRawRecords = async (
 ): Promise<Map<string, unknown>> => {
   const out = new Map<string, unknown>();
   for (const c of chunks(args.hashes, CHUNK)) {
-    const rows = await db
-      .select({ txHash: rawRecords.txHash, data: rawRecords.data })
-      .from(rawRecords)
-      .where(
-        and(
-          eq(rawRecords.chain, args.chain),
-          eq(rawRecords.kind, args.kind),
-          eq(rawRecords.index, args.index),
-          inArray(rawRecords.txHash, c as string[]),
-        ),
-      );
-    for (const r of rows) out.set(r.txHash, r.data);
+    // One text cell per answer (db/packed-json.ts): no bytea parsing by the driver.
+    const rows = await selectCells(
+      db,
+      `select tx_hash, ${packedJsonSql("data")} from lotwise_sync.raw_records
+        where chain = ${sqlLiteral(args.chain)} and kind = ${sqlLiteral(args.kind)} and index = ${Number(args.index)}
+          and tx_hash in (${c.map(sqlLiteral).join(", ")})`,
+    );
+    for (const [txHash, hex] of rows) if (txHash != null && hex != null) out.set(txHash, unpackJsonCell(hex));
   }
   return out;
 };

@@ -71,16 +71,16 @@ function* copyPieces(lines: Iterable<string>, batch: number): Generator<string> 
   if (piece.length > 0) yield `${piece.join("\n")}\n`;
 }
 
-type PgliteLike = {
+export type PgliteLike = {
   query: (q: string, params?: unknown[], options?: { blob?: Blob }) => Promise<unknown>;
 };
 
 /** The driver client behind a drizzle database or transaction. */
-const clientOf = (db: DbOrTx): unknown =>
+export const clientOf = (db: DbOrTx): unknown =>
   (db as unknown as { session?: { client?: unknown } }).session?.client;
 
 /** PGlite itself (`waitReady`) or one of its transactions (`rollback` and `listen`, no `release`). */
-const isPglite = (c: unknown): c is PgliteLike =>
+export const isPglite = (c: unknown): c is PgliteLike =>
   typeof c === "object" &&
   c !== null &&
   typeof (c as PgliteLike).query === "function" &&
@@ -98,7 +98,7 @@ class CopyFromStdin {
   private error: Error | undefined;
   constructor(
     private readonly text: string,
-    private readonly chunks: () => Iterable<string>,
+    private readonly chunks: () => Iterable<string | Uint8Array>,
   ) {}
   submit(connection: { query: (text: string) => void }): void {
     connection.query(this.text);
@@ -111,6 +111,14 @@ class CopyFromStdin {
     try {
       let pending = "";
       for (const c of this.chunks()) {
+        if (typeof c !== "string") {
+          if (pending !== "") connection.sendCopyFromChunk(Buffer.from(pending, "utf8"));
+          pending = "";
+          connection.sendCopyFromChunk(
+            Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength),
+          );
+          continue;
+        }
         pending += c;
         if (pending.length >= PG_CHUNK_BYTES) {
           connection.sendCopyFromChunk(Buffer.from(pending, "utf8"));
@@ -144,7 +152,12 @@ class CopyFromStdin {
   handleCopyData(): void {}
 }
 
-const copyPg = (client: pg.ClientBase, statement: string, chunks: () => Iterable<string>): Promise<void> =>
+/** Runs `COPY … FROM STDIN` `statement` on `client`, sending `chunks` (text, or bytes as they are). */
+export const copyPg = (
+  client: pg.ClientBase,
+  statement: string,
+  chunks: () => Iterable<string | Uint8Array>,
+): Promise<void> =>
   new Promise((resolve, reject) => {
     const q = new CopyFromStdin(statement, chunks);
     q.callback = (err) => (err ? reject(err) : resolve());

@@ -1,5 +1,6 @@
 import type { DbOrTx } from "../../db/client.ts";
 import { selectCells, sqlLiteral } from "../../db/copy.ts";
+import { packedJsonSql, unpackJsonCell } from "../../db/packed-json.ts";
 import type { CallFrame, ParityTrace, RpcLog, RpcReceipt, RpcTransaction, TxTraces } from "./rpc.ts";
 
 /**
@@ -37,7 +38,7 @@ export const loadStoredAnswers = async (
       .join(", ");
     const rows = await selectCells(
       db,
-      `select tx_hash, kind, index, data from lotwise_sync.raw_records
+      `select tx_hash, kind, index, ${packedJsonSql("data")} from lotwise_sync.raw_records
         where chain = ${sqlLiteral(chain)} and tx_hash in (${list})
           and kind in ('tx', 'receipt', 'log', 'trace', 'call_trace')`,
     );
@@ -58,7 +59,7 @@ export const loadStoredAnswers = async (
         p = { logs: [], traces: [] };
         parts.set(hash, p);
       }
-      const value: unknown = JSON.parse(data);
+      const value: unknown = unpackJsonCell(data);
       if (kind === "tx") p.tx = value;
       else if (kind === "receipt") p.receipt = value;
       else if (kind === "log") p.logs.push([Number(index), value]);

@@ -10,6 +10,8 @@ import { createDbRpcCache } from "../rpc-cache.ts";
 import {
   getCursor,
   type MovementRow,
+  type PackedRawRecordRow,
+  packRawRecords,
   type RawRecordRow,
   saveBlocks,
   saveRawRecords,
@@ -192,7 +194,8 @@ const fetchTraces = async (
 type PreparedChunk = {
   txRows: TransactionRow[];
   moveRows: MovementRow[];
-  raw: RawRecordRow[];
+  /** The new answers' raw records, packed on the pack thread (db/pack-thread.ts) meanwhile. */
+  raw: Promise<PackedRawRecordRow[]>;
   blockRows: Map<bigint, BlockHeader>;
   count: number;
 };
@@ -293,7 +296,7 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
     } else if (txTraces) raw.push({ ...rawBase, kind: "call_trace", index: -1, data: txTraces.frame });
   });
 
-  return { txRows, moveRows, raw, blockRows, count: fetched.length };
+  return { txRows, moveRows, raw: packRawRecords(raw), blockRows, count: fetched.length };
 };
 
 /**
@@ -303,7 +306,8 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
 const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow[], cursorTo: bigint) => {
   const { db, rpc, args } = ctx;
   const chain = args.chain;
-  const { txRows, moveRows, raw, blockRows } = prepared;
+  const { txRows, moveRows, blockRows } = prepared;
+  const raw = await prepared.raw;
   const cursorBase = {
     callsMode: ctx.discovery.callsMode,
     traceMethod: ctx.trace.method,

@@ -6,6 +6,8 @@ import {
   getCursor,
   getRawRecords,
   type MovementRow,
+  type PackedRawRecordRow,
+  packRawRecords,
   type RawRecordRow,
   saveRawRecords,
   saveTransactionsWithMovements,
@@ -137,6 +139,8 @@ export const syncSolanaWallet = async (
     todo: SignatureInfo[];
     raws: Map<string, SolanaTransactionResponse>;
     fetched: Map<string, SolanaTransactionResponse>;
+    /** The fetched answers' raw records, packed on the pack thread meanwhile. */
+    packed: Promise<PackedRawRecordRow[]>;
   };
 
   /** Finds which of `entries` this wallet lacks and gets their transactions (stored raw records first). */
@@ -159,16 +163,19 @@ export const syncSolanaWallet = async (
     const fetched = await fetchTransactions(
       todo.filter((e) => !raws.has(e.signature)).map((e) => e.signature),
     );
-    return { todo, raws, fetched };
+    // Compressed on the pack thread while this thread goes on (normalizing, the next page).
+    // Their bodies were tapped as they came (rpc.ts): serialized there too, by signature.
+    const packed = packRawRecords(
+      [...fetched.values()].map((tx) => rawRow(chain.id, tx)),
+      { kind: "solanaTx", keyOf: (r) => r.txHash },
+    );
+    return { todo, raws, fetched, packed };
   };
 
   /** Normalizes and writes one prepared page. Pages are stored strictly in order. */
-  const store = async ({ todo, raws, fetched }: Prepared) => {
+  const store = async ({ todo, raws, fetched, packed }: Prepared) => {
     // Raw records first: after a crash here the next run normalizes them without an RPC call.
-    await saveRawRecords(
-      db,
-      [...fetched.values()].map((tx) => rawRow(chain.id, tx)),
-    );
+    await saveRawRecords(db, await packed);
     const normalized: { n: NormalizedSolanaTx; time: Date }[] = [];
     for (const e of todo) {
       const tx = raws.get(e.signature) ?? fetched.get(e.signature)!;

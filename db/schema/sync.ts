@@ -11,7 +11,7 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 import { wallets } from "./app.ts";
-import { bigintNumeric, jsonText, xid8 } from "./types.ts";
+import { bigintNumeric, jsonText, packedJson, xid8 } from "./types.ts";
 
 /**
  * Chain data: cursors, immutable raw records, normalized movements, token metadata, blocks for
@@ -53,8 +53,8 @@ export const rawRecords = sync.table(
     index: integer("index").notNull(),
     blockNumber: bigintNumeric("block_number").notNull(),
     blockHash: text("block_hash"),
-    /** The node's answer as JSON text. */
-    data: jsonText("data").notNull(),
+    /** The node's answer: its JSON text as UTF-8, zlib-compressed when long (db/packed-json.ts). */
+    data: packedJson("data").notNull(),
     fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,4 +1,5 @@
 import { customType } from "drizzle-orm/pg-core";
+import { packJson, unpackJson, unpackJsonHex } from "../packed-json.ts";
 
 /**
  * An exact integer of up to 78 digits (uint256 and signed amounts in raw token units), stored as
@@ -62,4 +63,17 @@ export const jsonText = customType<{ data: unknown; driverData: string }>({
   dataType: () => "text",
   toDriver: (value) => JSON.stringify(value),
   fromDriver: (value) => (typeof value === "string" ? JSON.parse(value) : value),
+});
+
+/**
+ * A JSON value stored as `bytea`: its JSON text in UTF-8, zlib-compressed when long
+ * (db/packed-json.ts; the first byte tells which). Raw node answers since migration 0011, which
+ * converted the text rows to their UTF-8 bytes. Bulk writers send the bytes by binary COPY
+ * (chains/store.ts); raw SQL readers select `encode(col, 'hex')` and decode with `unpackJsonHex`.
+ */
+export const packedJson = customType<{ data: unknown; driverData: Buffer }>({
+  dataType: () => "bytea",
+  toDriver: (value) => packJson(value),
+  fromDriver: (value: unknown) =>
+    typeof value === "string" ? unpackJsonHex(value) : unpackJson(value as Uint8Array),
 });

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { forEachCells } from "../../db/copy.ts";
+import { packedJsonSql, unpackJsonCell } from "../../db/packed-json.ts";
 import { wallets } from "../../db/schema/index.ts";
 import { escrowChangesOf } from "../classify/decoders/jupiter/escrow.ts";
 import type { EvmLog, Movement, TxGroup, WalletInfo } from "../classify/types.ts";
@@ -202,7 +203,7 @@ export const loadTxGroups = async (
   const raws: (string | null)[][] = [];
   const rawRead = forEachCells(
     db,
-    `select r.chain, r.tx_hash, r.kind, r.index, r.data from lotwise_sync.raw_records r
+    `select r.chain, r.tx_hash, r.kind, r.index, ${packedJsonSql("r.data")} from lotwise_sync.raw_records r
       where r.kind in ('log', 'receipt', 'solana_tx')
         and exists (select 1 from lotwise_sync.transactions t
                      where t.wallet_id in (${ids}) and t.chain = r.chain and t.tx_hash = r.tx_hash${sinceSql.replace("time", "t.time")})`,
@@ -220,7 +221,7 @@ export const loadTxGroups = async (
   for (const [chain, txHash, kind, index, data] of raws) {
     const g = groups.get(`${chain}:${txHash}`);
     if (!g) continue;
-    const parsed: unknown = data === null || data === undefined ? null : JSON.parse(data);
+    const parsed: unknown = data === null || data === undefined ? null : unpackJsonCell(data);
     if (kind === "solana_tx") {
       g.programIds = programIdsOf(parsed);
       const side = sidePaymentsOf(parsed);

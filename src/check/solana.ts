@@ -1,11 +1,11 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import { SOL_DECIMALS, WSOL_MINT } from "../../chains/solana/normalize.ts";
 import { accountKeysOf, type SolanaTransactionResponse, type TokenBalance } from "../../chains/solana/rpc.ts";
+import { getRawRecords } from "../../chains/store.ts";
 import type { ChainInfo, WalletRef } from "../../chains/types.ts";
-import { movements, rawRecords, solanaTokenAccounts, transactions } from "../../db/schema/index.ts";
+import { movements, solanaTokenAccounts, transactions } from "../../db/schema/index.ts";
 import { STAKING_REWARD_EVIDENCE } from "../classify/decoders/rebase/decoder.ts";
-import { chunks } from "../utils/chunks.ts";
 import { fromRaw } from "../utils/decimal.ts";
 import { indexedAssets } from "./books.ts";
 import { type AssetRead, type CompareDeps, compareWallet } from "./compare.ts";
@@ -55,23 +55,12 @@ export const checkSolanaWallet = async (
     ).map((r) => r.address),
   );
 
-  const raw = new Map<string, SolanaTransactionResponse>();
-  for (const part of chunks(
-    txs.map((t) => t.txHash),
-    500,
-  )) {
-    const rows = await db
-      .select({ txHash: rawRecords.txHash, data: rawRecords.data })
-      .from(rawRecords)
-      .where(
-        and(
-          eq(rawRecords.chain, chain.id),
-          eq(rawRecords.kind, "solana_tx"),
-          inArray(rawRecords.txHash, part),
-        ),
-      );
-    for (const r of rows) raw.set(r.txHash, r.data as SolanaTransactionResponse);
-  }
+  const raw = (await getRawRecords(db, {
+    chain: chain.id,
+    kind: "solana_tx",
+    index: -1,
+    hashes: txs.map((t) => t.txHash),
+  })) as Map<string, SolanaTransactionResponse>;
 
   // Per account: lamports; per (token account): token amount of its mint. Walk in slot order.
   const lamports = new Map<string, AccountState>();

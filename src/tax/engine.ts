@@ -15,7 +15,7 @@ import { allocateToWallets, TRANSITION_MS } from "./allocation.ts";
 import { type DateOf, formatDate, isLongTerm, yearOf } from "./dates.ts";
 import { createLot, type Lot, lotOrder, type Take } from "./lots.ts";
 import { divRoundHalfUp, form8949Gain, minBigint } from "./money.ts";
-import { addToPool, createPool, type Pool, takeByMethod, takeLot } from "./pools.ts";
+import { addToPool, createPool, type Pool, type Takes, takeByMethod, takeLot } from "./pools.ts";
 import type { PreparedRow } from "./prepare.ts";
 import type {
   AllocationEntry,
@@ -44,7 +44,33 @@ export type GainsSink = {
    * can trace how units reached the wallet that sold them.
    */
   lotMoved?: (move: LotMove) => void;
+  /**
+   * Optional, for a sink that writes rows as bytes: a Form 8949 row of a lot taken by a disposal,
+   * as its parts instead of a `Form8949Row` object. The row is exactly
+   * `{ disposalId, lotId, wallet, asset, quantity: formatScaled(units, quantityScale), dateAcquired,
+   * dateSold, proceeds, costBasis, adjustmentCode: "", adjustment: undefined, gain: proceeds −
+   * costBasis, term: long ? "long" : "short", box: long ? "L" : "I", description: `${quantity} ${asset}` }`.
+   * Answer `false` (having done nothing) to receive it through `form8949` instead. Not called
+   * with the wash-sale rule (its rows are held and adjusted) nor for shortfall rows.
+   */
+  form8949Parts?: Form8949Parts;
 };
+
+/** See `GainsSink.form8949Parts`; `units` > 0, in units of 10^-quantityScale. */
+export type Form8949Parts = (
+  year: number,
+  disposalId: string,
+  lotId: string,
+  wallet: string,
+  asset: string,
+  units: bigint,
+  quantityScale: number,
+  dateAcquired: string,
+  dateSold: string,
+  proceeds: Cents,
+  costBasis: Cents,
+  long: boolean,
+) => boolean;
 
 /** A lot carried by a transfer from one wallet's pool to another's. */
 export type LotMove = {
@@ -132,12 +158,18 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   let usdPerCent = pow10(usdScale - 2);
   const qty = (q: bigint) => formatScaled(q, quantityScale);
   const dateTexts = new Map<number, string>();
+  // The last date asked for: most calls ask for the row's own date again.
+  let lastDate = -1;
+  let lastDateText = "";
   const dateText = (d: number): string => {
+    if (d === lastDate) return lastDateText;
     let s = dateTexts.get(d);
     if (s === undefined) {
       s = formatDate(d);
       dateTexts.set(d, s);
     }
+    lastDate = d;
+    lastDateText = s;
     return s;
   };
 
@@ -286,7 +318,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     selection: Selection | undefined,
     asset: string,
     wallet: string,
-  ): { takes: Take[]; shortfall: bigint } => {
+  ): Takes => {
     if (selection === undefined) return takeByMethod(pool, quantity);
     const takes: Take[] = [];
     let need = quantity;
@@ -317,7 +349,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         selection.used = 0n;
       }
     }
-    return { takes, shortfall: 0n };
+    return { takes, count: takes.length, shortfall: 0n };
   };
 
   const lotById = (id: string): Lot | undefined => {
@@ -373,6 +405,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     : undefined;
   let day = 0;
   const emit = (r: Form8949Row) => (wash ? wash.row(year, r) : output(year, r));
+  /** The sink's byte path (never with the wash-sale rule: its rows are held and adjusted). */
+  const parts = wash === undefined ? sink.form8949Parts : undefined;
 
   /** Disposes `quantity` of `asset` from `wallet` for `proceeds` (USD units) as Form 8949 rows. */
   const dispose = (
@@ -386,7 +420,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   ) => {
     const pool = poolOf(wallet, asset);
     const held = pool.total;
-    const { takes, shortfall } = take(pool, quantity, selection, asset, wallet);
+    const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
     adjustBalance(wallet, asset, -quantity);
     if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, held, shortfall, "get cost basis 0");
     const washing = wash?.applies(asset) ?? false;
@@ -396,13 +430,11 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const made: { row: Form8949Row; lot: Lot | undefined; units: bigint }[] | undefined = washing
       ? []
       : undefined;
-    const put = (r: Form8949Row, lot: Lot | undefined, units: bigint) =>
-      made ? made.push({ row: r, lot, units }) : emit(r);
-    const sold = dateText(date);
-    const whole = takes.length === 1 && shortfall === 0n;
+    const whole = count === 1 && shortfall === 0n;
     const cents = usdPerCent === 1n;
     const share = whole ? 0n : cents ? quantity : quantity * usdPerCent;
-    for (const t of takes) {
+    for (let i = 0; i < count; i++) {
+      const t = takes[i]!;
       const lot = t.lot;
       const basis =
         t.quantity === lot.quantity
@@ -410,62 +442,77 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
           : divRoundHalfUp(lot.basis * t.quantity, cents ? lot.quantity : lot.quantity * usdPerCent);
       const p = whole ? divRoundHalfUp(proceeds, usdPerCent) : divRoundHalfUp(proceeds * t.quantity, share);
       const long = isLongTerm(lot.date, date);
-      if (rowless && made === undefined) {
-        // No row reaches the sink: only the year's totals move.
-        const part = long ? yearTotals.long : yearTotals.short;
-        part.proceeds += p;
-        part.costBasis += basis;
-        part.gain += p - basis;
-        part.rows++;
-        continue;
+      if (made === undefined) {
+        // Straight to the year's totals: rows of a rowless year, or rows the sink takes as parts
+        // (`output`'s accounting: in a disposal, `year` is in range and its totals are `yearTotals`).
+        if (
+          rowless ||
+          parts?.(
+            year,
+            disposalId,
+            lot.id,
+            wallet,
+            asset,
+            t.quantity,
+            quantityScale,
+            dateText(lot.date),
+            dateText(date),
+            p,
+            basis,
+            long,
+          )
+        ) {
+          const part = long ? yearTotals.long : yearTotals.short;
+          part.proceeds += p;
+          part.costBasis += basis;
+          part.gain += p - basis;
+          part.rows++;
+          continue;
+        }
       }
       const q = qty(t.quantity);
-      put(
-        {
-          disposalId,
-          lotId: lot.id,
-          wallet,
-          asset,
-          quantity: q,
-          dateAcquired: dateText(lot.date),
-          dateSold: sold,
-          proceeds: p,
-          costBasis: basis,
-          adjustmentCode: "",
-          adjustment: undefined,
-          gain: form8949Gain(p, basis),
-          term: long ? "long" : "short",
-          box: long ? "L" : "I",
-          description: `${q} ${asset}`,
-        },
-        lot,
-        t.quantity,
-      );
+      const r: Form8949Row = {
+        disposalId,
+        lotId: lot.id,
+        wallet,
+        asset,
+        quantity: q,
+        dateAcquired: dateText(lot.date),
+        dateSold: dateText(date),
+        proceeds: p,
+        costBasis: basis,
+        adjustmentCode: "",
+        adjustment: undefined,
+        gain: form8949Gain(p, basis),
+        term: long ? "long" : "short",
+        box: long ? "L" : "I",
+        description: `${q} ${asset}`,
+      };
+      if (made !== undefined) made.push({ row: r, lot, units: t.quantity });
+      else emit(r);
     }
     if (shortfall > 0n) {
       const p = divRoundHalfUp(proceeds * shortfall, quantity * usdPerCent);
       const q = qty(shortfall);
-      put(
-        {
-          disposalId,
-          lotId: "",
-          wallet,
-          asset,
-          quantity: q,
-          dateAcquired: "",
-          dateSold: sold,
-          proceeds: p,
-          costBasis: 0n,
-          adjustmentCode: "",
-          adjustment: undefined,
-          gain: form8949Gain(p, 0n),
-          term: "short",
-          box: "I",
-          description: `${q} ${asset}`,
-        },
-        undefined,
-        shortfall,
-      );
+      const r: Form8949Row = {
+        disposalId,
+        lotId: "",
+        wallet,
+        asset,
+        quantity: q,
+        dateAcquired: "",
+        dateSold: dateText(date),
+        proceeds: p,
+        costBasis: 0n,
+        adjustmentCode: "",
+        adjustment: undefined,
+        gain: form8949Gain(p, 0n),
+        term: "short",
+        box: "I",
+        description: `${q} ${asset}`,
+      };
+      if (made !== undefined) made.push({ row: r, lot: undefined, units: shortfall });
+      else emit(r);
     }
     if (made) wash!.disposal({ rows: made, asset, day, year, inRange });
   };
@@ -483,13 +530,14 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const give = (wallet: string, asset: string, quantity: bigint, selection: Selection | undefined) => {
     const pool = poolOf(wallet, asset);
     const held = pool.total;
-    const { takes, shortfall } = take(pool, quantity, selection, asset, wallet);
+    const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
     adjustBalance(wallet, asset, -quantity);
     if (shortfall > 0n)
       shortfallOf("out_quantity", wallet, asset, quantity, held, shortfall, "have no basis");
     if (!inRange || year < rowsFromYear) return;
     const given = dateText(date);
-    for (const t of takes) {
+    for (let i = 0; i < count; i++) {
+      const t = takes[i]!;
       sink.gift(year, {
         giftId: row.id,
         lotId: t.lot.id,
@@ -530,12 +578,13 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     }
     const src = walletPool(from, asset);
     const held = src.total;
-    const { takes, shortfall } = take(src, quantity, selection, asset, from);
+    const { takes, count, shortfall } = take(src, quantity, selection, asset, from);
     const dst = walletPool(to, asset);
-    for (const t of takes) addToPool(dst, t.lot, t.quantity);
+    for (let i = 0; i < count; i++) addToPool(dst, takes[i]!.lot, takes[i]!.quantity);
     if (sink.lotMoved) {
       const d = dateText(date);
-      for (const t of takes) sink.lotMoved({ transferId: row.id, from, to, asset, lotId: t.lot.id, date: d });
+      for (let i = 0; i < count; i++)
+        sink.lotMoved({ transferId: row.id, from, to, asset, lotId: takes[i]!.lot.id, date: d });
       if (shortfall > 0n) sink.lotMoved({ transferId: row.id, from, to, asset, lotId: row.id, date: d });
     }
     if (shortfall > 0n) {

@@ -1,11 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { formatScaled } from "../ledger/decimal.ts";
+import { formatCsvCell } from "../utils/csv.ts";
 import {
   encodeForm8949Line,
+  encodeForm8949Parts,
   form8949Line,
   formatForm8949Csv,
   formatHumanSummary,
   maxForm8949LineBytes,
+  maxForm8949PartsBytes,
   summaryJson,
 } from "./format.ts";
 import type { Form8949Row, GainsSummary } from "./types.ts";
@@ -80,6 +84,65 @@ describe("form8949.csv", () => {
       { numRuns: 2000 },
     );
   });
+});
+
+test("property: encodeForm8949Parts() writes the bytes of form8949Line() of the row it stands for", () => {
+  const text = fc.string({
+    unit: fc.constantFrom("a", "Z", "1", ",", '"', "\n", "=", "-", "+", "@", "é", "€", " ", ":"),
+  });
+  const cents = fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n });
+  fc.assert(
+    fc.property(
+      fc.record({
+        disposalId: text,
+        lotId: text,
+        wallet: text,
+        asset: fc.oneof(text, fc.constantFrom("ETH", "BTC", "USDC")),
+        units: fc.oneof(
+          fc.bigInt({ min: 1n, max: 10n ** 40n }),
+          fc.bigInt({ min: 1n, max: 1000n }).map((u) => u * 10n ** 18n),
+        ),
+        scale: fc.integer({ min: 0, max: 30 }),
+        proceeds: cents,
+        costBasis: cents,
+        long: fc.boolean(),
+      }),
+      (x) => {
+        const quantity = formatScaled(x.units, x.scale);
+        const r = row({
+          ...x,
+          quantity,
+          gain: x.proceeds - x.costBasis,
+          term: x.long ? "long" : "short",
+          box: x.long ? "L" : "I",
+          description: `${quantity} ${x.asset}`,
+        });
+        const digits = x.units.toString();
+        const buf = Buffer.alloc(
+          maxForm8949PartsBytes(x.disposalId, x.lotId, x.wallet, x.asset, digits.length, x.scale) + 10,
+        );
+        const end = encodeForm8949Parts(
+          buf,
+          3,
+          x.disposalId,
+          x.lotId,
+          x.wallet,
+          x.asset,
+          digits,
+          x.scale,
+          r.dateAcquired,
+          r.dateSold,
+          x.proceeds,
+          x.costBasis,
+          x.long,
+        );
+        // -1 (nothing written) exactly when the asset's cell is quoted or escaped.
+        expect(end < 0).toBe(formatCsvCell(x.asset) !== x.asset);
+        if (end >= 0) expect(buf.toString("utf8", 3, end)).toBe(form8949Line(r));
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });
 
 describe("summary.json and the human summary", () => {

@@ -8,12 +8,18 @@
  * int32s (hash, entry number) so the table that takes the random probes stays small (half the
  * cache misses of a four-int32 slot); the entries (arena start, length, value) are written in
  * insertion order and read only when a hash matches.
+ *
+ * Numbered ids (`<prefix><n>`, n of at most 9 digits without a leading zero: `r1`, `tx-42`),
+ * the usual kind, skip the hash: each prefix (up to 16) has a table of values by number, so ids
+ * that count up are checked next to each other in memory instead of one cache miss each. A table
+ * grows only while it stays a quarter full; a numbered id it cannot hold goes to the hash table
+ * (which is then also searched for numbered ids).
  */
 export type IdIndex = {
   /** The value stored for `id`, or `undefined`. */
   get: (id: string) => number | undefined;
   /**
-   * Stores `value` for `id` unless `id` is already present.
+   * Stores `value` (an int32 other than -2^31) for `id` unless `id` is already present.
    * @returns the value already stored for `id` (nothing is changed then), or `undefined`.
    */
   add: (id: string, value: number) => number | undefined;
@@ -99,31 +105,127 @@ export const createIdIndex = (initialCapacity = 1 << 12): IdIndex => {
     return start;
   };
 
+  const hashGet = (id: string): number | undefined => {
+    const at = slotOf(id, hashOf(id));
+    return slots[at] === 0 ? undefined : entries[slots[at + 1]! * 3 + 2];
+  };
+  const hashAdd = (id: string, value: number): number | undefined => {
+    const h = hashOf(id);
+    const at = slotOf(id, h);
+    if (slots[at] !== 0) return entries[slots[at + 1]! * 3 + 2];
+    if ((size + 1) * 3 > entries.length) {
+      const bigger = new Int32Array(Math.max(entries.length * 2, 48));
+      bigger.set(entries);
+      entries = bigger;
+    }
+    const e = size * 3;
+    entries[e] = store(id);
+    entries[e + 1] = id.length;
+    entries[e + 2] = value;
+    slots[at] = h;
+    slots[at + 1] = size;
+    if (++size * 2 > capacity) grow();
+    return undefined;
+  };
+
+  // Numbered ids (`<prefix><n>`: `r1`, `tx-42`), the usual kind, by number in a table per prefix:
+  // ids counting up land next to each other, where the hash table's probes are cache misses.
+  const tables: NumberedIds[] = [];
+  let last: NumberedIds | undefined;
+  /** Set once a numbered id went to the hash table (too many prefixes, or too sparse a table). */
+  let numberedInHash = false;
+  /** Set by `numbered`: the id's number and its table (undefined: none, or none yet). */
+  let number = 0;
+  let table: NumberedIds | undefined;
+  let numberedCount = 0;
+
+  /** Whether `id` is `<prefix><n>`; if so sets `number` and `table` (creating it when `create`). */
+  const numbered = (id: string, create: boolean): boolean => {
+    const n = id.length;
+    let d = n;
+    while (d > 0) {
+      const c = id.charCodeAt(d - 1);
+      if (c < 48 || c > 57) break;
+      d--;
+    }
+    const digits = n - d;
+    // No digits, more than 9, or a leading zero (`r07` is not `r7`): not a numbered id.
+    if (digits === 0 || digits > 9 || (digits > 1 && id.charCodeAt(d) === 48)) return false;
+    let v = 0;
+    for (let k = d; k < n; k++) v = v * 10 + (id.charCodeAt(k) - 48);
+    number = v;
+    let t = last;
+    if (t === undefined || t.prefix.length !== d || !id.startsWith(t.prefix)) {
+      t = undefined;
+      for (const x of tables) {
+        if (x.prefix.length === d && id.startsWith(x.prefix)) {
+          t = x;
+          break;
+        }
+      }
+      if (t === undefined && create && tables.length < MAX_PREFIXES) {
+        t = { prefix: id.slice(0, d), values: new Int32Array(0), count: 0 };
+        tables.push(t);
+      }
+      if (t !== undefined) last = t;
+    }
+    table = t;
+    return true;
+  };
+
   return {
     get: (id) => {
-      const at = slotOf(id, hashOf(id));
-      return slots[at] === 0 ? undefined : entries[slots[at + 1]! * 3 + 2];
+      if (numbered(id, false)) {
+        const t = table;
+        if (t !== undefined && number < t.values.length) {
+          const v = t.values[number]!;
+          if (v !== ABSENT) return v;
+        }
+        if (!numberedInHash) return undefined;
+      }
+      return hashGet(id);
     },
     add: (id, value) => {
-      const h = hashOf(id);
-      const at = slotOf(id, h);
-      if (slots[at] !== 0) return entries[slots[at + 1]! * 3 + 2];
-      if ((size + 1) * 3 > entries.length) {
-        const bigger = new Int32Array(Math.max(entries.length * 2, 48));
-        bigger.set(entries);
-        entries = bigger;
+      if (!numbered(id, true)) return hashAdd(id, value);
+      const t = table;
+      const k = number;
+      if (t !== undefined && k < t.values.length) {
+        const v = t.values[k]!;
+        if (v !== ABSENT) return v;
       }
-      const e = size * 3;
-      entries[e] = store(id);
-      entries[e + 1] = id.length;
-      entries[e + 2] = value;
-      slots[at] = h;
-      slots[at + 1] = size;
-      if (++size * 2 > capacity) grow();
+      if (numberedInHash) {
+        const v = hashGet(id);
+        if (v !== undefined) return v;
+      }
+      if (t !== undefined && k >= t.values.length) {
+        // Grow while the table stays at least a quarter full (else the id goes to the hash).
+        const length = Math.max(t.values.length * 2, k + 1, 1024);
+        if (length <= 4 * t.count + NUMBERED_SLACK) {
+          const bigger = new Int32Array(length).fill(ABSENT);
+          bigger.set(t.values);
+          t.values = bigger;
+        }
+      }
+      if (t === undefined || k >= t.values.length) {
+        numberedInHash = true;
+        return hashAdd(id, value);
+      }
+      t.values[k] = value;
+      t.count++;
+      numberedCount++;
       return undefined;
     },
     get size() {
-      return size;
+      return size + numberedCount;
     },
   };
 };
+
+/** The numbered ids of one prefix: `values[n]` is the value of `<prefix><n>` (`ABSENT`: none). */
+type NumberedIds = { prefix: string; values: Int32Array; count: number };
+/** Marks an absent id in a table of numbered ids: values are int32 other than this one. */
+const ABSENT = -0x80000000;
+/** Prefixes with a table of their own; ids of any other prefix go to the hash table. */
+const MAX_PREFIXES = 16;
+/** Slots a table may have beyond four per id it holds. */
+const NUMBERED_SLACK = 1 << 16;

@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { streamLedgerFile } from "../ledger/read.ts";
 import { computeGainsStream, type LedgerFeed } from "./gains.ts";
-import { ledgerThreadScript, readLedgerOnThread } from "./parse-thread.ts";
+import { ledgerThreadScript, readLedgerOnThread, startLedgerThread } from "./parse-thread.ts";
 import type { Form8949Row, GainsOptions, GiftRow, Method, Scope } from "./types.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "lotwise-parse-thread-"));
@@ -118,6 +118,32 @@ describe("gains read on a thread", () => {
         ).toBe(true);
       }
     }
+  });
+
+  test("a thread started ahead: the rows it read before being taken over come first, in order", async () => {
+    const file = ledger(30_000);
+    const started = startLedgerThread(ledgerThreadScript()!, file, "l.csv");
+    // Let it read (and send) batches before anyone listens.
+    for (let i = 0; i < 400 && started.early.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(started.early.length).toBeGreaterThan(0);
+    let first = true;
+    const early: LedgerFeed = (h) => {
+      const s = first ? started : undefined;
+      first = false;
+      return readLedgerOnThread(
+        ledgerThreadScript()!,
+        file,
+        "l.csv",
+        { batch: h.batch, threadIds: h.threadIds },
+        s,
+      );
+    };
+    const options: GainsOptions = { ...base, scope: "wallet", rowsFromYear: 2025 };
+    expect(await run(early, options)).toEqual(await run(fileFeed(file), options));
+    expect(started.taken).toBe(true);
+    // A started thread nobody takes over is stopped by its owner.
+    const unused = startLedgerThread(ledgerThreadScript()!, file, "l.csv");
+    await unused.worker.terminate();
   });
 
   test("the ledger's bytes instead of a file (the stored ledger), plain or gzip-compressed: the same", async () => {

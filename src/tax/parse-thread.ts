@@ -86,9 +86,62 @@ export type ThreadRowHandlers = {
 };
 
 /**
+ * A reading thread started before its rows are wanted (`startLedgerThread`): what it sent so far
+ * waits in `early` until `readLedgerOnThread` takes it over.
+ */
+export type StartedLedgerThread = {
+  script: string;
+  input: LedgerInput;
+  source: string;
+  worker: Worker;
+  consumed: Int32Array;
+  /** Messages, errors and the exit code received before the reader took over, in order. */
+  early: ({ message: Message } | { error: unknown } | { exit: number })[];
+  /** Set once `readLedgerOnThread` took the thread over (a thread reads once). */
+  taken: boolean;
+};
+
+/**
+ * Starts reading `input` (as `readLedgerOnThread`) on a worker thread now, so the thread's start (a new isolate loading its
+ * script: tens of milliseconds) overlaps the caller's own set-up; `readLedgerOnThread` with it
+ * then takes its rows. The thread does not keep the process alive until then.
+ */
+export const startLedgerThread = (
+  script: string,
+  input: LedgerInput,
+  source: string,
+): StartedLedgerThread => {
+  const control = new SharedArrayBuffer(4);
+  const data: ThreadData = { lotwiseLedgerThread: true, input, source, control };
+  const worker = new Worker(pathToFileURL(script), { workerData: data });
+  worker.unref();
+  const started: StartedLedgerThread = {
+    script,
+    input,
+    source,
+    worker,
+    consumed: new Int32Array(control),
+    early: [],
+    taken: false,
+  };
+  worker.on("message", (m: Message) => {
+    if (!started.taken) started.early.push({ message: m });
+  });
+  worker.on("error", (error) => {
+    if (!started.taken) started.early.push({ error });
+  });
+  worker.on("exit", (code) => {
+    if (!started.taken) started.early.push({ exit: code });
+  });
+  return started;
+};
+
+/**
  * Reads a ledger on a worker thread (script from `ledgerThreadScript`), handing its rows to
  * `handlers` on this thread in file order. `input` is a file's path or the ledger's bytes (the
  * stored ledger; copied to the thread, gzip-compressed ones inflated there as they are read).
+ * With `started` (a thread `startLedgerThread` started for the same script, input and source, not
+ * yet taken over), that thread's rows.
  * @throws UserInputError as `streamLedgerFile` (unreadable file, structural problem); whatever a
  * handler throws (the thread is stopped then).
  */
@@ -97,12 +150,28 @@ export const readLedgerOnThread = (
   input: LedgerInput,
   source: string,
   handlers: ThreadRowHandlers,
+  started?: StartedLedgerThread,
 ): Promise<void> =>
   new Promise((resolve, reject) => {
-    const control = new SharedArrayBuffer(4);
-    const consumed = new Int32Array(control);
-    const data: ThreadData = { lotwiseLedgerThread: true, input, source, control };
-    const worker = new Worker(pathToFileURL(script), { workerData: data });
+    const reuse =
+      started !== undefined &&
+      !started.taken &&
+      started.script === script &&
+      started.input === input &&
+      started.source === source;
+    let worker: Worker;
+    let consumed: Int32Array;
+    if (reuse) {
+      started.taken = true;
+      worker = started.worker;
+      consumed = started.consumed;
+      worker.ref();
+    } else {
+      const control = new SharedArrayBuffer(4);
+      consumed = new Int32Array(control);
+      const data: ThreadData = { lotwiseLedgerThread: true, input, source, control };
+      worker = new Worker(pathToFileURL(script), { workerData: data });
+    }
     const names: string[] = [];
     let settled = false;
     const fail = (error: unknown) => {
@@ -111,7 +180,7 @@ export const readLedgerOnThread = (
       void worker.terminate();
       reject(error);
     };
-    worker.on("message", (m: Message) => {
+    const onMessage = (m: Message) => {
       if (settled) return;
       try {
         if ("batch" in m) {
@@ -127,11 +196,19 @@ export const readLedgerOnThread = (
       } catch (error) {
         fail(error);
       }
-    });
+    };
+    const onExit = (code: number) =>
+      fail(new Error(`ledger thread exited (${code}) before the end of ${source}`));
+    worker.on("message", onMessage);
     worker.on("error", fail);
-    worker.on("exit", (code) =>
-      fail(new Error(`ledger thread exited (${code}) before the end of ${source}`)),
-    );
+    worker.on("exit", onExit);
+    // What the started thread sent before this reader took over, in order.
+    if (reuse)
+      for (const e of started.early.splice(0)) {
+        if ("message" in e) onMessage(e.message);
+        else if ("error" in e) fail(e.error);
+        else onExit(e.exit);
+      }
   });
 
 /**

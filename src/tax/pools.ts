@@ -44,16 +44,24 @@ export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void => {
   pool.heap.push(h);
 };
 
-/** Reused by `takeByMethod`: its caller consumes the takes before the next call. */
+/**
+ * Reused by `takeByMethod`: its caller consumes the takes before the next call (no take object,
+ * and no result object, is allocated per call).
+ */
 const scratch: Take[] = [];
+const spare: Take[] = [];
+const result: Takes = { takes: scratch, count: 0, shortfall: 0n };
+
+/** What a take hands out: `takes[0 … count)` (the array may hold more: ignore them). */
+export type Takes = { takes: Take[]; count: number; shortfall: bigint };
 
 /**
  * Takes up to `quantity` units in method order.
- * @returns the takes (one per lot; a shared array, valid until the next call) and the units the
- * pool could not supply.
+ * @returns the takes (one per lot: `takes[0 … count)`) and the units the pool could not supply:
+ * a shared object and shared takes, valid until the next call.
  */
-export const takeByMethod = (pool: Pool, quantity: bigint): { takes: Take[]; shortfall: bigint } => {
-  scratch.length = 0;
+export const takeByMethod = (pool: Pool, quantity: bigint): Takes => {
+  let n = 0;
   let need = quantity;
   const heap = pool.heap;
   while (need > 0n) {
@@ -67,14 +75,24 @@ export const takeByMethod = (pool: Pool, quantity: bigint): { takes: Take[]; sho
     const q = minBigint(h.remaining, need);
     h.remaining -= q;
     need -= q;
-    scratch.push({ lot: h.lot, quantity: q });
+    let t = spare[n];
+    if (t === undefined) {
+      t = { lot: h.lot, quantity: q };
+      spare.push(t);
+    } else {
+      t.lot = h.lot;
+      t.quantity = q;
+    }
+    scratch[n++] = t;
     if (h.remaining === 0n) {
       heap.pop();
       h.inHeap = false;
     }
   }
   pool.total -= quantity - need;
-  return { takes: scratch, shortfall: need };
+  result.count = n;
+  result.shortfall = need;
+  return result;
 };
 
 /**

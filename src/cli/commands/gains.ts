@@ -14,9 +14,11 @@ import { type RawLedgerRecord, streamLedgerBytes, streamLedgerFile } from "../..
 import type { LedgerRow } from "../../ledger/types.ts";
 import { isTimeZone } from "../../tax/dates.ts";
 import { decodedId, TYPE_CODE } from "../../tax/decoded-batch.ts";
+import type { Form8949Parts } from "../../tax/engine.ts";
 import { createFeeCombiner } from "../../tax/fee-combine.ts";
 import {
   encodeForm8949Line,
+  encodeForm8949Parts,
   FORM_8949_HEADER,
   form8949Line,
   formatAllocationCsv,
@@ -25,10 +27,17 @@ import {
   GIFTS_HEADER,
   giftLine,
   maxForm8949LineBytes,
+  maxForm8949PartsBytes,
 } from "../../tax/format.ts";
 import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
 import { formatCents, parseUsdCents } from "../../tax/money.ts";
-import { type LedgerInput, ledgerThreadScript, readLedgerOnThread } from "../../tax/parse-thread.ts";
+import {
+  type LedgerInput,
+  ledgerThreadScript,
+  readLedgerOnThread,
+  type StartedLedgerThread,
+  startLedgerThread,
+} from "../../tax/parse-thread.ts";
 import {
   FILING_STATUSES,
   type FilingStatus,
@@ -234,6 +243,48 @@ const createOutputSet = () => {
     }
     f.used = encodeForm8949Line(f.buffer, f.used, row);
   };
+  /**
+   * Appends the Form 8949 record of an engine row given as parts (`GainsSink.form8949Parts`).
+   * @returns false (nothing written) when the row must be written from its object instead.
+   */
+  const encodeParts: (f: TempFile, ...row: Parameters<Form8949Parts>) => boolean = (
+    f,
+    _year,
+    disposalId,
+    lotId,
+    wallet,
+    asset,
+    units,
+    scale,
+    dateAcquired,
+    dateSold,
+    proceeds,
+    costBasis,
+    long,
+  ) => {
+    const digits = units.toString();
+    const room = maxForm8949PartsBytes(disposalId, lotId, wallet, asset, digits.length, scale);
+    if (room > f.buffer.length) return false;
+    if (f.used + room > f.buffer.length) flush(f);
+    const end = encodeForm8949Parts(
+      f.buffer,
+      f.used,
+      disposalId,
+      lotId,
+      wallet,
+      asset,
+      digits,
+      scale,
+      dateAcquired,
+      dateSold,
+      proceeds,
+      costBasis,
+      long,
+    );
+    if (end < 0) return false;
+    f.used = end;
+    return true;
+  };
   /** Empties a file back to its header (the run is starting over). */
   const reset = (f: TempFile) => {
     closeSync(f.fd);
@@ -262,7 +313,7 @@ const createOutputSet = () => {
     // Folders this run created hold nothing but what it wrote.
     for (const dir of createdDirs) await rm(dir, { recursive: true, force: true });
   };
-  return { files, add, addSync, write, encode, reset, commit, abort };
+  return { files, add, addSync, write, encode, encodeParts, reset, commit, abort };
 };
 
 /** True when the year has a disposal or income (a year of buys and transfers only has nothing to report). */
@@ -400,6 +451,16 @@ export const register: RegisterCommand = (program, runtime) => {
         if (raw.buf.toString("utf8", raw.starts[t]!, raw.ends[t]!) === "fee")
           feeRowIds.add(raw.buf.toString("utf8", raw.starts[id]!, raw.ends[id]!));
       };
+      // A large file is read on a worker thread while this one runs the engine (2 cores). The
+      // thread starts now: its start overlaps the set-up below (configuration, forms, files).
+      const thread =
+        ledger !== undefined && fileBytes(ledger) >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
+      const started =
+        ledger !== undefined && thread !== undefined ? startLedgerThread(thread, ledger, ledger) : undefined;
+      /** Stops the started thread if the run ends without having read it. */
+      const dropStarted = () => {
+        if (started !== undefined && !started.taken) void started.worker.terminate();
+      };
       // Imported Forms 1099-DA route their years' rows to boxes G/H/J/K (src/reconcile).
       const routing = await formsRoutingFor({
         command,
@@ -409,6 +470,9 @@ export const register: RegisterCommand = (program, runtime) => {
         toYear: years.to,
         method,
         scope,
+      }).catch((e) => {
+        dropStarted();
+        throw e;
       });
       /** Reads `input` on a worker thread (script `thread`) while this one runs the engine (2 cores). */
       const readOnThread = (
@@ -416,31 +480,36 @@ export const register: RegisterCommand = (program, runtime) => {
         input: LedgerInput,
         source: string,
         h: Parameters<LedgerFeed>[0],
+        /** A thread started ahead for this input (`startLedgerThread`), if any. */
+        started?: StartedLedgerThread,
       ): Promise<void> => {
         ledgerRows = 0;
-        return readLedgerOnThread(thread, input, source, {
-          batch: (batch, names) => {
-            ledgerRows += batch.count;
-            // Before the engine applies them: their Form 8949 rows come out during `h.batch`.
-            if (flags.combineFees) {
-              for (let i = 0, g = 0; i < batch.count; i++) {
-                if (batch.general[i] === 1) noteRow(batch.rows[g++]!);
-                else if (batch.type[i] === FEE_TYPE) feeRowIds.add(decodedId(batch, i));
+        return readLedgerOnThread(
+          thread,
+          input,
+          source,
+          {
+            batch: (batch, names) => {
+              ledgerRows += batch.count;
+              // Before the engine applies them: their Form 8949 rows come out during `h.batch`.
+              if (flags.combineFees) {
+                for (let i = 0, g = 0; i < batch.count; i++) {
+                  if (batch.general[i] === 1) noteRow(batch.rows[g++]!);
+                  else if (batch.type[i] === FEE_TYPE) feeRowIds.add(decodedId(batch, i));
+                }
               }
-            }
-            h.batch(batch, names);
+              h.batch(batch, names);
+            },
+            threadIds: h.threadIds,
           },
-          threadIds: h.threadIds,
-        });
+          started,
+        );
       };
       /** Saves the stored ledger's snapshot after the run, when this run copied the rows out. */
       let saveSnapshot: (() => Promise<void>) | undefined;
-      // A large file is read on a worker thread while this one runs the engine (2 cores).
-      const thread =
-        ledger !== undefined && fileBytes(ledger) >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
       const feed: LedgerFeed =
         ledger !== undefined && thread !== undefined
-          ? (h) => readOnThread(thread, ledger, ledger, h).catch((e) => allLedgerErrors(ledger, e))
+          ? (h) => readOnThread(thread, ledger, ledger, h, started).catch((e) => allLedgerErrors(ledger, e))
           : ledger !== undefined
             ? (h) => {
                 ledgerRows = 0;
@@ -583,6 +652,40 @@ export const register: RegisterCommand = (program, runtime) => {
             }
             deliver(year, row);
           },
+          // Rows straight to bytes when nothing above applies to them: no fee combining, no row
+          // waiting, not a chain asset id (its description follows the display rules).
+          form8949Parts: (
+            year,
+            disposalId,
+            lotId,
+            wallet,
+            asset,
+            units,
+            scale,
+            acquired,
+            sold,
+            p,
+            basis,
+            long,
+          ) => {
+            if (year < years.from) return true;
+            if (combiner !== undefined || waiting !== undefined || asset.includes(":")) return false;
+            return outputs.encodeParts(
+              form8949.get(year)!,
+              year,
+              disposalId,
+              lotId,
+              wallet,
+              asset,
+              units,
+              scale,
+              acquired,
+              sold,
+              p,
+              basis,
+              long,
+            );
+          },
           gift: (year, gift) => {
             if (year >= years.from) outputs.write(giftsFile(year), giftLine(gift));
           },
@@ -700,6 +803,8 @@ export const register: RegisterCommand = (program, runtime) => {
       } catch (e) {
         await outputs.abort();
         throw e;
+      } finally {
+        dropStarted();
       }
     });
 };
