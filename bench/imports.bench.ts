@@ -286,7 +286,7 @@ export default async (args: string[]) => {
       `store: ${stored.added} added in ${s(t2 - t1)} s = ${Math.round((rows * 1000) / (t2 - t1))} rows/s, ${s(c2 - c1)} s CPU (again: ${again.unchanged} unchanged in ${s(t4 - t3)} s)`,
     );
     console.log(
-      `build + match: ${built.rows} ledger rows, ${built.transactions} transactions in ${s(t3 - t2)} s, ${s(c3 - c2)} s CPU; phases (ms, wall) ${JSON.stringify(built.timings)}`,
+      `build + match: ${built.rows} ledger rows, ${built.transactions} transactions in ${s(t3 - t2)} s, ${s(c3 - c2)} s CPU; phases (ms, wall) ${JSON.stringify(built.timings)}, (ms, CPU) ${JSON.stringify(built.cpuTimings)}`,
     );
     console.log(
       `import + match: ${s(t3 - t0)} s = ${Math.round((rows * 1000) / (t3 - t0))} rows/s, ${s(c3 - c0)} s CPU = ${Math.round((rows * 1000) / (c3 - c0))} rows per CPU second (target < 10 s); ${unpaired} sends/receives left unpaired or for review`,

@@ -11,6 +11,7 @@ import {
   copyTextCell,
   forEachCells,
   selectCells,
+  selectPacked,
 } from "./copy.ts";
 
 const COLUMNS: BulkColumns = {
@@ -121,6 +122,46 @@ describe.each(DATABASE_KINDS)("COPY on %s", (kind) => {
     await database.db.transaction(async (tx) => {
       expect(await selectCells(tx, query)).toEqual(cells);
     });
+  });
+
+  test("selectPacked reads the cells selectCells reads, many packs of rows, separators in cells too", async () => {
+    await database.db.execute(sql.raw("create table packed (n integer, t text, q numeric)"));
+    // 12,500 rows read: two packs (10,000 rows a pack). Cells with a tab, a newline, a backslash.
+    await database.db.execute(
+      sql.raw(
+        "insert into packed select n, 'row ' || n || E'\\t\\n\\\\ ünï', n / 7.0 from generate_series(1, 25000) n",
+      ),
+    );
+    const columns = [
+      "n",
+      "t",
+      "q::text",
+      "floor(extract(epoch from '2025-01-02T03:04:05.678Z'::timestamptz) * 1000)::int8",
+    ];
+    const from = "from packed where n % 2 = 1";
+    const expected = await selectCells(database.db, `select ${columns.join(", ")} ${from} order by n`);
+    const byN = (rows: (string | null)[][]) => [...rows].sort((a, b) => Number(a[0]) - Number(b[0]));
+    const packed = await selectPacked(database.db, columns, from);
+    expect(packed).toHaveLength(12_500);
+    expect(byN(packed)).toEqual(expected);
+    expect(packed.find((r) => r[0] === "1")).toEqual([
+      "1",
+      "row 1\t\n\\ ünï",
+      "0.14285714285714285714",
+      "1735787045678",
+    ]);
+    await database.db.transaction(async (tx) => {
+      expect(byN(await selectPacked(tx, columns, from))).toEqual(expected);
+    });
+    // A cell holding a separator (U+001F between cells, U+001E between rows): read again cell by cell.
+    await database.db.execute(
+      sql.raw("update packed set t = 'a' || chr(31) || 'b' || chr(30) || 'c' where n = 3"),
+    );
+    const again = byN(await selectPacked(database.db, columns, from));
+    expect(again[1]).toEqual(["3", "a\u001fb\u001ec", "0.42857142857142857143", "1735787045678"]);
+    expect(again).toHaveLength(12_500);
+    // No rows: none.
+    expect(await selectPacked(database.db, columns, "from packed where n < 0")).toEqual([]);
   });
 
   test("forEachCells hands over the cells selectCells reads, in order, also several reads at once and in a transaction", async () => {

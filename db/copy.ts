@@ -384,6 +384,76 @@ export const selectCells = async (db: DbOrTx, query: string): Promise<(string | 
   throw new Error("selectCells: neither PGlite nor pg behind this database");
 };
 
+/** Rows per packed value of `selectPacked` (a few MB of text each: far below any string limit). */
+const PACK_ROWS = 10_000;
+/** ASCII unit and record separators: between the cells of a packed row, and between rows. */
+const UNIT = "\u001f";
+const RECORD = "\u001e";
+
+/** The rows of a plain query (not COPY) as arrays of the text PostgreSQL sent, on either driver. */
+const queryTextRows = async (db: DbOrTx, query: string): Promise<(string | null)[][]> => {
+  const client = clientOf(db);
+  if (isPglite(client)) {
+    const result = (await client.query(query, [], { rowMode: "array" } as never)) as {
+      rows: (string | null)[][];
+    };
+    return result.rows;
+  }
+  if (
+    client instanceof pg.Pool ||
+    client instanceof pg.Client ||
+    (client && typeof client === "object" && "release" in client)
+  ) {
+    const result = await (client as pg.ClientBase).query({
+      text: query,
+      rowMode: "array",
+      types: TEXT_TYPES,
+    });
+    return result.rows as (string | null)[][];
+  }
+  throw new Error("selectPacked: neither PGlite nor pg behind this database");
+};
+
+/**
+ * The rows of `select <columns> <from>` (trusted SQL: `from` is the rest of the query, `from …
+ * where …`) as text cells, in no particular order, for reads of many rows whose cells are never
+ * null. The server joins each row's cells with a unit separator (U+001F) and rows with a record
+ * separator (U+001E), `PACK_ROWS` rows a value: a handful of values come back instead of a row
+ * each. On PGlite that is the difference: its COPY out hands every row to JavaScript on its own
+ * (a write call, two copies), which costs more than reading the rows. A cell holding either
+ * separator, or a null (`concat_ws` leaves it out), shows as a row of the wrong number of cells:
+ * then the rows are read again with `selectCells`, so every value comes back as it is stored.
+ */
+export const selectPacked = async (
+  db: DbOrTx,
+  columns: readonly string[],
+  from: string,
+): Promise<string[][]> => {
+  const named = columns.map((c, k) => `${c} as c${k}`).join(", ");
+  const cells = columns.map((_c, k) => `c${k}`).join(", ");
+  const packs = await queryTextRows(
+    db,
+    `select string_agg(concat_ws(chr(31), ${cells}), chr(30))
+       from (select ${named}, row_number() over () / ${PACK_ROWS} as pack ${from}) packed
+      group by pack`,
+  );
+  const rows: string[][] = [];
+  for (const [pack] of packs) {
+    if (pack === null || pack === undefined) continue;
+    for (const line of pack.split(RECORD)) {
+      const row = line.split(UNIT);
+      if (row.length !== columns.length) {
+        const plain = await selectCells(db, `select ${columns.join(", ")} ${from}`);
+        if (plain.some((r) => r.includes(null)))
+          throw new Error("selectPacked: a column read this way must not be null");
+        return plain as string[][];
+      }
+      rows.push(row);
+    }
+  }
+  return rows;
+};
+
 /** One line of COPY text output as cells (`\\N` null, escapes undone), as `forEachCells` hands them. */
 const cellsOfLine = (line: string): (string | null)[] => {
   const cells: (string | null)[] = line.split("\t");

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { DbOrTx } from "../../db/client.ts";
-import { selectCells } from "../../db/copy.ts";
+import { selectPacked } from "../../db/copy.ts";
 import type { UnitPrice } from "../books/rows.ts";
 import type {
   Entry,
@@ -83,27 +83,29 @@ export const loadImportedBooks = async (
   userId: number,
   decided?: ReadonlyMap<string, { action: { as: string } }>,
 ): Promise<ImportedBooks> => {
-  // Text cells (db/copy.ts `selectCells`): the query builder's per-row mapping of 100,000 rows
-  // with their JSON cost seconds on PGlite.
-  const cells = await selectCells(
+  // Text cells packed by the server (db/copy.ts `selectPacked`): a handful of values instead of a
+  // row each (on PGlite, COPY out hands every one of 100,000 rows to JavaScript on its own).
+  const cells = await selectPacked(
     db,
-    `select account, external_id, file, floor(extract(epoch from time) * 1000)::int8, kind, fingerprint, data
-       from lotwise_app.import_records
+    [
+      "account",
+      "external_id",
+      "file",
+      "floor(extract(epoch from time) * 1000)::int8",
+      "kind",
+      "fingerprint",
+      "data",
+    ],
+    `from lotwise_app.import_records
       where user_id = ${Number(userId)} and kind not in ('fiat_deposit', 'fiat_withdrawal')`,
   );
-  const rows = cells.map((c) => ({
-    account: c[0]!,
-    externalId: c[1]!,
-    file: c[2]!,
-    time: new Date(Number(c[3])),
-    kind: c[4]!,
-    fingerprint: c[5]!,
-    data: JSON.parse(c[6]!) as unknown,
-  }));
+  // Time order (ms), then account and id: row numbers sorted, each row's time read once.
+  const times = new Float64Array(cells.length);
+  for (let k = 0; k < cells.length; k++) times[k] = Number(cells[k]![3]);
   const order = (x: string, y: string) => (x === y ? 0 : x.localeCompare(y));
-  rows.sort(
+  const sorted = Array.from(cells.keys()).sort(
     (a, b) =>
-      a.time.getTime() - b.time.getTime() || order(a.account, b.account) || order(a.externalId, b.externalId),
+      times[a]! - times[b]! || order(cells[a]![0]!, cells[b]![0]!) || order(cells[a]![1]!, cells[b]![1]!),
   );
   const halves: UnmatchedHalf[] = [];
   const classifications: TxClassification[] = [];
@@ -119,27 +121,32 @@ export const loadImportedBooks = async (
     if (leg.asset === "USD") fileValues.set(leg, { usd: ONE, total: leg.quantity, source, rank: -1 });
     else if (usd !== undefined) fileValues.set(leg, new FileValue(new Decimal(usd), leg.quantity, source));
   };
-  for (const r of rows) {
-    pending.push(r.account, "\u0000", r.externalId, "\u0000", r.fingerprint, "\n");
+  for (const k of sorted) {
+    const c = cells[k]!;
+    const account = c[0]!;
+    const externalId = c[1]!;
+    const file = c[2]!;
+    const time = new Date(times[k]!);
+    pending.push(account, "\u0000", externalId, "\u0000", c[5]!, "\n");
     if (pending.length >= 6000) {
       digest.update(pending.join(""));
       pending = [];
     }
-    const d = r.data as StoredData;
-    const kind = r.kind as ImportKind;
-    let chain = chains.get(r.account);
+    const d = JSON.parse(c[6]!) as StoredData;
+    const kind = c[4] as ImportKind;
+    let chain = chains.get(account);
     if (chain === undefined) {
-      chain = `import:${r.account}`;
-      chains.set(r.account, chain);
+      chain = `import:${account}`;
+      chains.set(account, chain);
     }
-    let source = sources.get(r.file);
+    let source = sources.get(file);
     if (source === undefined) {
-      source = `file:${path.basename(r.file)}`;
-      sources.set(r.file, source);
+      source = `file:${path.basename(file)}`;
+      sources.set(file, source);
     }
     const reviews: ReviewDraft[] = [];
     if (d.review) {
-      const decision = decided?.get(`${chain}:${r.externalId}`)?.action.as;
+      const decision = decided?.get(`${chain}:${externalId}`)?.action.as;
       if (decision !== "ignore")
         reviews.push({
           reason: d.review.reason,
@@ -152,8 +159,8 @@ export const loadImportedBooks = async (
     if (kind === "review") {
       classifications.push({
         chain,
-        txHash: r.externalId,
-        time: r.time,
+        txHash: externalId,
+        time,
         blockNumber: 0n,
         kind: "review",
         source: "import",
@@ -172,12 +179,12 @@ export const loadImportedBooks = async (
           ...(d.txHash ? { txHashes: [d.txHash] } : {}),
           ...(d.address ? { addresses: [d.address] } : {}),
         },
-        wallet: accountWallet(r.account),
+        wallet: accountWallet(account),
         leg: legOf(a),
         counterparty: d.address ?? null,
         chain,
-        txHash: r.externalId,
-        time: r.time,
+        txHash: externalId,
+        time,
       });
       continue;
     }
@@ -189,10 +196,10 @@ export const loadImportedBooks = async (
     if (fee) fileValue(fee, d.feeUsd, source);
     const entry: Entry =
       kind === "fee"
-        ? { kind: "fee", wallet: r.account, outs: [], ins: [], fee, subtype: d.subtype, note: d.note }
+        ? { kind: "fee", wallet: account, outs: [], ins: [], fee, subtype: d.subtype, note: d.note }
         : {
             kind: "trade",
-            wallet: r.account,
+            wallet: account,
             outs,
             ins,
             ...(fee ? { fee } : {}),
@@ -202,8 +209,8 @@ export const loadImportedBooks = async (
           };
     classifications.push({
       chain,
-      txHash: r.externalId,
-      time: r.time,
+      txHash: externalId,
+      time,
       blockNumber: 0n,
       kind,
       source: "import",

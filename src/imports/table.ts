@@ -84,15 +84,15 @@ class Row implements RowReader {
   readonly line: number;
   readonly cells: readonly string[];
   readonly #file: string;
-  readonly #index: ReadonlyMap<string, number>;
-  constructor(file: string, index: ReadonlyMap<string, number>, line: number, cells: readonly string[]) {
+  readonly #index: ColumnIndex;
+  constructor(file: string, index: ColumnIndex, line: number, cells: readonly string[]) {
     this.#file = file;
     this.#index = index;
     this.line = line;
     this.cells = cells;
   }
   get(column: string): string {
-    const i = this.#index.get(column.toLowerCase());
+    const i = this.#index.get(column);
     return i === undefined ? "" : (this.cells[i] ?? "").trim();
   }
   fail(column: string, problem: string): never {
@@ -103,8 +103,27 @@ class Row implements RowReader {
   }
 }
 
+/**
+ * Column positions by name, case-insensitive: a name as the parsers write it is lower-cased once
+ * and remembered as written (a parser asks for the same dozen names on every row). A name the
+ * header lacks reads as no position.
+ */
+class ColumnIndex {
+  readonly #lower: ReadonlyMap<string, number>;
+  readonly #asked = new Map<string, number | undefined>();
+  constructor(header: readonly string[]) {
+    this.#lower = new Map(header.map((h, i) => [h.toLowerCase(), i]));
+  }
+  get(column: string): number | undefined {
+    if (this.#asked.has(column)) return this.#asked.get(column);
+    const i = this.#lower.get(column.toLowerCase());
+    this.#asked.set(column, i);
+    return i;
+  }
+}
+
 /** Row readers for a table (column lookup is case-insensitive; a missing column reads as empty). */
 export const rowsOf = (table: CsvTable): RowReader[] => {
-  const index = new Map(table.header.map((h, i) => [h.toLowerCase(), i]));
+  const index = new ColumnIndex(table.header);
   return table.rows.map((r) => new Row(table.file, index, r.line, r.cells));
 };
