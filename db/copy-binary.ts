@@ -1,6 +1,5 @@
-import pg from "pg";
 import type { DbOrTx } from "./client.ts";
-import { clientOf, copyPg, isPglite } from "./copy.ts";
+import { clientOf, copyPg, isPglite, pgRunner } from "./copy.ts";
 
 /**
  * `COPY … FROM … WITH (FORMAT binary)` for rows holding bytes (`bytea`): the bytes go in as they
@@ -113,19 +112,8 @@ export const copyBinaryRows = async (
     await client.query(statement("'/dev/blob'"), [], { blob: new Blob(pieces) });
     return true;
   }
-  const chunks = () => binaryPieces(names, types, rows);
-  if (client instanceof pg.Pool) {
-    const c = await client.connect();
-    try {
-      await copyPg(c, statement("stdin"), chunks);
-    } finally {
-      c.release();
-    }
-    return true;
-  }
-  if (client instanceof pg.Client) {
-    await copyPg(client, statement("stdin"), chunks);
-    return true;
-  }
-  return false;
+  const onPg = pgRunner(client);
+  if (!onPg) return false;
+  await onPg((c) => copyPg(c, statement("stdin"), () => binaryPieces(names, types, rows)));
+  return true;
 };

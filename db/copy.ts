@@ -90,20 +90,79 @@ export const isPglite = (c: unknown): c is PgliteLike =>
 export const onPglite = (db: DbOrTx): boolean => isPglite(clientOf(db));
 
 /**
- * A `COPY … FROM STDIN` as a `pg` submittable: sends the statement, then the data when the
- * server asks for it, and settles when the server is ready again.
+ * What every `COPY` submittable here shares as a `pg` query: sends its statement, settles once
+ * (with the error it kept, else the server's) when the server is ready again or the query fails,
+ * and ignores the messages a COPY does not get. Subclasses handle the copy data.
  */
-class CopyFromStdin {
+abstract class CopySubmittable {
   callback: ((err: Error | null) => void) | undefined;
-  private error: Error | undefined;
-  constructor(
-    private readonly text: string,
-    private readonly chunks: () => Iterable<string | Uint8Array>,
-  ) {}
+  protected error: Error | undefined;
+  constructor(private readonly text: string) {}
   submit(connection: { query: (text: string) => void }): void {
     connection.query(this.text);
   }
-  handleCopyInResponse(connection: {
+  /** The client forgets the query on an error (no ReadyForQuery reaches it): settle here. */
+  handleError(err: Error): void {
+    this.settle(this.error ?? err);
+  }
+  handleReadyForQuery(): void {
+    this.settle(this.error ?? null);
+  }
+  private settle(err: Error | null): void {
+    const cb = this.callback;
+    this.callback = undefined;
+    cb?.(err);
+  }
+  handleCommandComplete(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyInResponse(_connection: unknown): void {}
+  handleCopyData(_msg: { chunk: Buffer }): void {}
+}
+
+/** Submits `q` on `c`; resolves with `done()` once it settles without an error. */
+const submitCopy = <T>(c: pg.ClientBase, q: CopySubmittable, done: () => T): Promise<T> =>
+  new Promise((resolve, reject) => {
+    q.callback = (err) => (err ? reject(err) : resolve(done()));
+    c.query(q as unknown as pg.QueryConfig);
+  });
+
+/**
+ * How to run work on a `pg` connection of `client` (what `clientOf` gives): a pool's checked-out
+ * client, released after; or the client (or transaction's client) itself. undefined when the
+ * database is not on `pg`.
+ */
+export const pgRunner = (
+  client: unknown,
+): (<T>(run: (c: pg.ClientBase) => Promise<T>) => Promise<T>) | undefined => {
+  if (client instanceof pg.Pool)
+    return async (run) => {
+      const c = await client.connect();
+      try {
+        return await run(c);
+      } finally {
+        c.release();
+      }
+    };
+  if (client instanceof pg.Client || (client && typeof client === "object" && "release" in client))
+    return (run) => run(client as pg.ClientBase);
+  return undefined;
+};
+
+/**
+ * A `COPY … FROM STDIN` as a `pg` submittable: sends the statement, then the data when the
+ * server asks for it, and settles when the server is ready again.
+ */
+class CopyFromStdin extends CopySubmittable {
+  constructor(
+    text: string,
+    private readonly chunks: () => Iterable<string | Uint8Array>,
+  ) {
+    super(text);
+  }
+  override handleCopyInResponse(connection: {
     sendCopyFromChunk: (b: Buffer) => void;
     endCopyFrom: () => void;
     sendCopyFail: (m: string) => void;
@@ -132,24 +191,6 @@ class CopyFromStdin {
       connection.sendCopyFail((e as Error).message);
     }
   }
-  /** The client forgets the query on an error (no ReadyForQuery reaches it): settle here. */
-  handleError(err: Error): void {
-    this.settle(this.error ?? err);
-  }
-  handleReadyForQuery(): void {
-    this.settle(this.error ?? null);
-  }
-  private settle(err: Error | null): void {
-    const cb = this.callback;
-    this.callback = undefined;
-    cb?.(err);
-  }
-  handleCommandComplete(): void {}
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyData(): void {}
 }
 
 /** Runs `COPY … FROM STDIN` `statement` on `client`, sending `chunks` (text, or bytes as they are). */
@@ -157,12 +198,7 @@ export const copyPg = (
   client: pg.ClientBase,
   statement: string,
   chunks: () => Iterable<string | Uint8Array>,
-): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const q = new CopyFromStdin(statement, chunks);
-    q.callback = (err) => (err ? reject(err) : resolve());
-    client.query(q as unknown as pg.QueryConfig);
-  });
+): Promise<void> => submitCopy(client, new CopyFromStdin(statement, chunks), () => undefined);
 
 /**
  * Writes `rows` into `table` with COPY when the driver allows it. `rows` may be any iterable (a
@@ -200,21 +236,10 @@ export const copyLines = async (
       await client.query(statement("'/dev/blob'"), [], { blob: new Blob([text]) });
     return true;
   }
-  const chunks = () => copyPieces(lines, 1000);
-  if (client instanceof pg.Pool) {
-    const c = await client.connect();
-    try {
-      await copyPg(c, statement("stdin"), chunks);
-    } finally {
-      c.release();
-    }
-    return true;
-  }
-  if (client instanceof pg.Client) {
-    await copyPg(client, statement("stdin"), chunks);
-    return true;
-  }
-  return false;
+  const onPg = pgRunner(client);
+  if (!onPg) return false;
+  await onPg((c) => copyPg(c, statement("stdin"), () => copyPieces(lines, 1000)));
+  return true;
 };
 
 const UNESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
@@ -372,8 +397,16 @@ export const selectCells = async (db: DbOrTx, query: string): Promise<(string | 
       }
     return copied;
   }
-  const client = clientOf(db) as pg.Pool | pg.ClientBase | undefined;
-  if (client instanceof pg.Pool || client instanceof pg.Client || (client && "release" in client)) {
+  return pgTextRows(clientOf(db), query, "selectCells");
+};
+
+/** A plain query's rows as the text PostgreSQL sent (arrays, no type parsing), on `pg`. */
+const pgTextRows = async (client: unknown, query: string, what: string): Promise<(string | null)[][]> => {
+  if (
+    client instanceof pg.Pool ||
+    client instanceof pg.Client ||
+    (client && typeof client === "object" && "release" in client)
+  ) {
     const result = await (client as pg.ClientBase).query({
       text: query,
       rowMode: "array",
@@ -381,7 +414,7 @@ export const selectCells = async (db: DbOrTx, query: string): Promise<(string | 
     });
     return result.rows as (string | null)[][];
   }
-  throw new Error("selectCells: neither PGlite nor pg behind this database");
+  throw new Error(`${what}: neither PGlite nor pg behind this database`);
 };
 
 /** Rows per packed value of `selectPacked` (a few MB of text each: far below any string limit). */
@@ -399,19 +432,7 @@ const queryTextRows = async (db: DbOrTx, query: string): Promise<(string | null)
     };
     return result.rows;
   }
-  if (
-    client instanceof pg.Pool ||
-    client instanceof pg.Client ||
-    (client && typeof client === "object" && "release" in client)
-  ) {
-    const result = await (client as pg.ClientBase).query({
-      text: query,
-      rowMode: "array",
-      types: TEXT_TYPES,
-    });
-    return result.rows as (string | null)[][];
-  }
-  throw new Error("selectPacked: neither PGlite nor pg behind this database");
+  return pgTextRows(client, query, "selectPacked");
 };
 
 /**
@@ -501,19 +522,16 @@ export const forEachCells = async (
  * is joined): no row object or DataRow parsing, and no row held after `fn` returns. An error `fn`
  * throws ends the read: the rest is skipped and the query fails with it.
  */
-class CopyOutEach {
-  callback: ((err: Error | null) => void) | undefined;
-  private error: Error | undefined;
+class CopyOutEach extends CopySubmittable {
   private readonly decoder = new StringDecoder("utf8");
   private partial = "";
   constructor(
-    private readonly text: string,
+    text: string,
     private readonly fn: (cells: (string | null)[]) => void,
-  ) {}
-  submit(connection: { query: (text: string) => void }): void {
-    connection.query(this.text);
+  ) {
+    super(text);
   }
-  handleCopyData(msg: { chunk: Buffer }): void {
+  override handleCopyData(msg: { chunk: Buffer }): void {
     if (this.error) return;
     try {
       const text = this.partial + this.decoder.write(msg.chunk);
@@ -527,23 +545,6 @@ class CopyOutEach {
       this.error = e as Error;
     }
   }
-  handleError(err: Error): void {
-    this.settle(this.error ?? err);
-  }
-  handleReadyForQuery(): void {
-    this.settle(this.error ?? null);
-  }
-  private settle(err: Error | null): void {
-    const cb = this.callback;
-    this.callback = undefined;
-    cb?.(err);
-  }
-  handleCommandComplete(): void {}
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyInResponse(): void {}
 }
 
 /** `forEachCells` on PostgreSQL: `COPY (query) TO STDOUT`, each row handed over as it arrives. */
@@ -552,55 +553,18 @@ const copyOutEach = async (
   query: string,
   fn: (cells: (string | null)[]) => void,
 ): Promise<void> => {
-  const client = clientOf(db);
-  const run = (c: pg.ClientBase) =>
-    new Promise<void>((resolve, reject) => {
-      const q = new CopyOutEach(`copy (${query}) to stdout`, fn);
-      q.callback = (err) => (err ? reject(err) : resolve());
-      c.query(q as unknown as pg.QueryConfig);
-    });
-  if (client instanceof pg.Pool) {
-    const c = await client.connect();
-    try {
-      return await run(c);
-    } finally {
-      c.release();
-    }
-  }
-  if (client instanceof pg.Client || (client && typeof client === "object" && "release" in client))
-    return run(client as pg.ClientBase);
-  throw new Error("forEachCells: neither PGlite nor pg behind this database");
+  const onPg = pgRunner(clientOf(db));
+  if (!onPg) throw new Error("forEachCells: neither PGlite nor pg behind this database");
+  await onPg((c) => submitCopy(c, new CopyOutEach(`copy (${query}) to stdout`, fn), () => undefined));
 };
 
 /** A `COPY … TO STDOUT` as a `pg` submittable: collects the data, settles when the server is ready. */
-class CopyToStdout {
-  callback: ((err: Error | null) => void) | undefined;
+class CopyToStdout extends CopySubmittable {
   readonly chunks: Buffer[] = [];
-  constructor(private readonly text: string) {}
-  submit(connection: { query: (text: string) => void }): void {
-    connection.query(this.text);
-  }
-  handleCopyData(msg: { chunk: Buffer }): void {
+  override handleCopyData(msg: { chunk: Buffer }): void {
     // A view into the driver's read buffer, which the next socket read overwrites: copied.
     this.chunks.push(Buffer.from(msg.chunk));
   }
-  handleError(err: Error): void {
-    this.settle(err);
-  }
-  handleReadyForQuery(): void {
-    this.settle(null);
-  }
-  private settle(err: Error | null): void {
-    const cb = this.callback;
-    this.callback = undefined;
-    cb?.(err);
-  }
-  handleCommandComplete(): void {}
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyInResponse(): void {}
 }
 
 /**
@@ -616,21 +580,10 @@ export const copyOutCsv = async (db: DbOrTx, query: string): Promise<Buffer> => 
     const result = (await client.query(statement("'/dev/blob'"))) as { blob?: Blob };
     return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
   }
-  const run = (c: pg.ClientBase) =>
-    new Promise<Buffer>((resolve, reject) => {
-      const q = new CopyToStdout(statement("stdout"));
-      q.callback = (err) => (err ? reject(err) : resolve(Buffer.concat(q.chunks)));
-      c.query(q as unknown as pg.QueryConfig);
-    });
-  if (client instanceof pg.Pool) {
-    const c = await client.connect();
-    try {
-      return await run(c);
-    } finally {
-      c.release();
-    }
-  }
-  if (client instanceof pg.Client || (client && typeof client === "object" && "release" in client))
-    return run(client as pg.ClientBase);
-  throw new Error("copyOutCsv: neither PGlite nor pg behind this database");
+  const onPg = pgRunner(client);
+  if (!onPg) throw new Error("copyOutCsv: neither PGlite nor pg behind this database");
+  return onPg((c) => {
+    const q = new CopyToStdout(statement("stdout"));
+    return submitCopy(c, q, () => Buffer.concat(q.chunks));
+  });
 };
