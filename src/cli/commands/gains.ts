@@ -654,37 +654,11 @@ export const register: RegisterCommand = (program, runtime) => {
           },
           // Rows straight to bytes when nothing above applies to them: no fee combining, no row
           // waiting, not a chain asset id (its description follows the display rules).
-          form8949Parts: (
-            year,
-            disposalId,
-            lotId,
-            wallet,
-            asset,
-            units,
-            scale,
-            acquired,
-            sold,
-            p,
-            basis,
-            long,
-          ) => {
+          form8949Parts: (...parts) => {
+            const [year, , , , asset] = parts;
             if (year < years.from) return true;
             if (combiner !== undefined || waiting !== undefined || asset.includes(":")) return false;
-            return outputs.encodeParts(
-              form8949.get(year)!,
-              year,
-              disposalId,
-              lotId,
-              wallet,
-              asset,
-              units,
-              scale,
-              acquired,
-              sold,
-              p,
-              basis,
-              long,
-            );
+            return outputs.encodeParts(form8949.get(year)!, ...parts);
           },
           gift: (year, gift) => {
             if (year >= years.from) outputs.write(giftsFile(year), giftLine(gift));
