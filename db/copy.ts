@@ -272,56 +272,6 @@ export const copyOutPglite = async (db: DbOrTx, query: string): Promise<string[]
   return lines.map((l) => l.split("\t"));
 };
 
-/** The signature, flags and header extension length that start a binary COPY. */
-const BINARY_HEADER = Buffer.from("PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0", "latin1");
-
-/** A cell of a binary COPY row: a 4-byte integer, text (UTF-8) or bytes; null for SQL null. */
-export type BinaryCell = number | string | Buffer | null;
-
-/**
- * Writes `rows` into `table` with `COPY … FROM … (FORMAT binary)` on PGlite: integers as
- * `integer` (4 bytes), strings as text, Buffers as `bytea`. Bytes go in as they are, where a
- * query parameter or COPY text would carry them as hex (PGlite: seconds for a few megabytes).
- * @returns false (nothing written) when `db` is not PGlite; the caller inserts instead.
- */
-export const copyInBinaryPglite = async (
-  db: DbOrTx,
-  table: string,
-  columns: readonly string[],
-  rows: readonly (readonly BinaryCell[])[],
-): Promise<boolean> => {
-  const client = clientOf(db);
-  if (!isPglite(client)) return false;
-  const parts: Buffer[] = [BINARY_HEADER];
-  for (const row of rows) {
-    const count = Buffer.alloc(2);
-    count.writeInt16BE(row.length);
-    parts.push(count);
-    for (const cell of row) {
-      const value =
-        cell === null
-          ? undefined
-          : typeof cell === "number"
-            ? Buffer.alloc(4)
-            : typeof cell === "string"
-              ? Buffer.from(cell, "utf8")
-              : cell;
-      if (typeof cell === "number") value!.writeInt32BE(cell);
-      const length = Buffer.alloc(4);
-      length.writeInt32BE(value === undefined ? -1 : value.length);
-      parts.push(length);
-      if (value !== undefined) parts.push(value);
-    }
-  }
-  parts.push(Buffer.from([0xff, 0xff]));
-  await client.query(
-    `copy ${table} (${columns.map((c) => `"${c}"`).join(", ")}) from '/dev/blob' with (format binary)`,
-    [],
-    { blob: new Blob(parts) },
-  );
-  return true;
-};
-
 /**
  * The rows of `query` (trusted SQL) as raw binary cells, through `COPY (…) TO … (FORMAT binary)`
  * on PGlite: each cell the bytes of PostgreSQL's binary form (a `bytea` its bytes, a text its

@@ -10,7 +10,8 @@
  */
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyInBinaryPglite, copyOutBinaryPglite, onPglite, selectCells } from "../../db/copy.ts";
+import { copyOutBinaryPglite, onPglite, selectCells } from "../../db/copy.ts";
+import { type BinaryColumns, copyBinaryRows } from "../../db/copy-binary.ts";
 
 /**
  * What `csv` holds: the columns and text of `ENGINE_COLUMNS` (src/books/stored-ledger.ts). Raise it
@@ -30,6 +31,14 @@ export type LedgerSnapshot = {
 };
 
 const TABLE = "lotwise_app.ledger_snapshots";
+/** The table's columns, for the binary COPY that writes a snapshot on PGlite. */
+const SNAPSHOT_COLUMNS: BinaryColumns = {
+  user_id: "integer",
+  version: "integer",
+  format: "integer",
+  notes: "text",
+  csv: "bytea",
+};
 
 /**
  * The user's snapshot when it is of the ledger's current version (and this format), else
@@ -76,12 +85,9 @@ export const writeLedgerSnapshot = async (
     // One process holds a PGlite database: the delete and the insert cannot race.
     await db.transaction(async (tx) => {
       await tx.execute(sql.raw(`delete from ${TABLE} where user_id = ${user}`));
-      await copyInBinaryPglite(
-        tx,
-        TABLE,
-        ["user_id", "version", "format", "notes", "csv"],
-        [[user, snapshot.version, SNAPSHOT_FORMAT, notes, snapshot.csv]],
-      );
+      await copyBinaryRows(tx, TABLE, SNAPSHOT_COLUMNS, [
+        { user_id: user, version: snapshot.version, format: SNAPSHOT_FORMAT, notes, csv: snapshot.csv },
+      ]);
     });
     return;
   }
