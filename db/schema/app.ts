@@ -417,7 +417,8 @@ export const importRecords = app.table(
     createdAt: createdAt(),
   },
   (t) => [
+    // The only index: every read of import records is by user and account (a build reads all of
+    // a user's and sorts them itself). A (user, time) index, read by no query, went in 0013.
     uniqueIndex("import_records_user_account_ext_uq").on(t.userId, t.account, t.externalId),
-    index("import_records_user_time_idx").on(t.userId, t.time),
   ],
 );

@@ -7,12 +7,12 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../db/client.ts";
-import { ledgerRows, POSITION_ROWS_SQL } from "../../db/schema/index.ts";
+import { ledgerRows, POSITION_ROWS_SQL, reviewItems } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
 import { POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
 import { ledgerVersion } from "./query.ts";
-import { declareLedgerWriter, insertLedgerRows } from "./store.ts";
+import { declareLedgerWriter, insertLedgerRows, replaceChainLedger } from "./store.ts";
 
 describe.each(DATABASE_KINDS)("ledger versions on %s", (kind) => {
   let database: Database;
@@ -64,6 +64,62 @@ describe.each(DATABASE_KINDS)("ledger versions on %s", (kind) => {
     // An update bumps the users whose rows it changed.
     await database.db.execute(sql`update lotwise_app.ledger_rows set note = 'x' where id = 'b1'`);
     expect(await versions()).toEqual([3, 2]);
+  });
+});
+
+describe.each(DATABASE_KINDS)("review items replaced by a full build on %s", (kind) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  const items = async (userId: number) =>
+    (
+      await database.db
+        .select({ txHash: reviewItems.txHash, reason: reviewItems.reason })
+        .from(reviewItems)
+        .where(eq(reviewItems.userId, userId))
+        .orderBy(reviewItems.txHash, reviewItems.reason)
+    ).map((r) => `${r.txHash} ${r.reason}`);
+  const fullBuild = (userId: number, txKeys: string[]) =>
+    replaceChainLedger(database.db, {
+      userId,
+      from: undefined,
+      rows: [],
+      classified: [],
+      reviews: () => [],
+      txKeys,
+    });
+
+  test("every item goes but the balance differences of transactions not rebuilt", async () => {
+    const userId = await ensureUser(database.db, "carol");
+    const other = await ensureUser(database.db, "dave");
+    const item = (u: number, txHash: string, reason: string) => ({
+      userId: u,
+      chain: "evm:1",
+      txHash,
+      reason,
+      message: "m",
+    });
+    await database.db
+      .insert(reviewItems)
+      .values([
+        item(userId, "0x1", "unmatched_transfer"),
+        item(userId, "0x1", "balance_difference"),
+        item(userId, "0x2", "balance_difference"),
+        item(userId, "0x3", "missing_price"),
+        item(other, "0x1", "unmatched_transfer"),
+      ]);
+    await fullBuild(userId, ["evm:1:0x1", "evm:1:0x4"]);
+    expect(await items(userId)).toEqual(["0x2 balance_difference"]);
+    expect(await items(other)).toEqual(["0x1 unmatched_transfer"]);
+    // Without balance differences of rebuilt transactions, the others stay too.
+    await fullBuild(userId, ["evm:1:0x5"]);
+    expect(await items(userId)).toEqual(["0x2 balance_difference"]);
+    await fullBuild(userId, ["evm:1:0x2"]);
+    expect(await items(userId)).toEqual([]);
   });
 });
 

@@ -139,6 +139,15 @@ export const declareLedgerWriter = async (tx: DbOrTx, userId: number): Promise<v
   await tx.execute(sql`select set_config('lotwise.ledger_user', ${String(userId)}, true)`);
 };
 
+/** `<chain>:<hash>` keys as the JSON array of `{ c, h }` that `jsonb_to_recordset` reads. */
+const keysJson = (txKeys: readonly string[]): string =>
+  JSON.stringify(
+    txKeys.map((k) => {
+      const i = k.lastIndexOf(":");
+      return { c: k.slice(0, i), h: k.slice(i + 1) };
+    }),
+  );
+
 /** Review reasons written by classification and pricing (user-imported rows have none). */
 export type ReviewRow = { chain: string; txHash: string; reason: string; message: string };
 
@@ -173,16 +182,11 @@ export const replaceChainLedger = async (
       .where(args.from ? and(chainRows, gte(ledgerRows.time, args.from)) : chainRows);
     // The transactions' classifications and review items go in one statement each (their keys as
     // one JSON parameter), not a round trip per few hundred keys.
-    const keys = JSON.stringify(
-      args.txKeys.map((k) => {
-        const i = k.lastIndexOf(":");
-        return { c: k.slice(0, i), h: k.slice(i + 1) };
-      }),
-    );
+    let keys: string | undefined;
     const inKeys = (table: string) =>
       sql
         .raw(`(${table}.chain, ${table}.tx_hash) in (select c, h from jsonb_to_recordset(`)
-        .append(sql`${keys}::jsonb) as k(c text, h text))`);
+        .append(sql`${(keys ??= keysJson(args.txKeys))}::jsonb) as k(c text, h text))`);
     if (args.from) {
       await tx.execute(
         sql`delete from lotwise_app.classifications where user_id = ${userId} and `.append(
@@ -197,12 +201,21 @@ export const replaceChainLedger = async (
     } else {
       await tx.delete(classifications).where(eq(classifications.userId, userId));
       // Balance differences belong to the balance check (src/check), which replaces its own, except
-      // those of the rebuilt transactions.
+      // those of the rebuilt transactions. Those are looked up by key only when the user has any
+      // left (the keys of a full build name every transaction: a large parameter to send and parse).
       await tx.execute(
-        sql`delete from lotwise_app.review_items where user_id = ${userId} and (reason <> 'balance_difference' or `
-          .append(inKeys("review_items"))
-          .append(sql`)`),
+        sql`delete from lotwise_app.review_items where user_id = ${userId} and reason <> 'balance_difference'`,
       );
+      const [balance] = await selectCells(
+        tx,
+        `select 1 from lotwise_app.review_items where user_id = ${Number(userId)} and reason = 'balance_difference' limit 1`,
+      );
+      if (balance)
+        await tx.execute(
+          sql`delete from lotwise_app.review_items where user_id = ${userId} and reason = 'balance_difference' and `.append(
+            inKeys("review_items"),
+          ),
+        );
     }
     const rows = args.rows;
     await insertLedgerRows(

@@ -1,0 +1,1 @@
+DROP INDEX "lotwise_app"."import_records_user_time_idx";
