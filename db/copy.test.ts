@@ -9,7 +9,9 @@ import {
   copyOutPglite,
   copyRows,
   copyTextCell,
+  CellReader,
   forEachCells,
+  forEachRow,
   selectCells,
   selectPacked,
 } from "./copy.ts";
@@ -195,6 +197,43 @@ describe.each(DATABASE_KINDS)("COPY on %s", (kind) => {
     await database.db.transaction(async (tx) => {
       expect(await each(tx)).toEqual(cells);
     });
+  });
+
+  test("forEachRow reads the cells forEachCells hands over, by next and by same", async () => {
+    // Nulls, empty text, escapes, the text `\N`, a backslash before an N, and values repeated
+    // row after row (what `same` gives back as the previous row's string).
+    const query = `select n, t, q::text, b, t as again, j from copy_b
+      union all select 10, E'\\N', null, null, E'\\N', '{}'
+      union all select 11, null, '1', true, null, '{}'
+      union all select 12, 'plain', '', false, E'a\\Nb', '"x"'
+      union all select 13, 'plain', '', false, 'plain', '"x"'
+      order by 1`;
+    const cells = await selectCells(database.db, query);
+    expect(cells.length).toBeGreaterThan(8);
+    const byNext: (string | null)[][] = [];
+    await forEachRow(database.db, query, (r) => {
+      byNext.push([r.next(), r.next(), r.next(), r.next(), r.next(), r.next()]);
+    });
+    expect(byNext).toEqual(cells);
+    // `same` with each column's previous value (and with a wrong guess) reads the same cells.
+    const prev: (string | null)[] = [null, "plain", "\\N", "t", "", "x"];
+    const bySame: (string | null)[][] = [];
+    await forEachRow(database.db, query, (r) => {
+      const row = prev.map((p, k) => r.same(k === 5 ? "wrong" : p));
+      bySame.push(row);
+      row.forEach((v, k) => {
+        prev[k] = v;
+      });
+    });
+    expect(bySame).toEqual(cells);
+    // A repeated value is the previous row's string itself.
+    const reader = new CellReader();
+    const first = reader.reset("abc\tx").next();
+    expect(reader.reset("abc\ty").same(first)).toBe(first);
+    expect(reader.reset("\\N\tabc").same("\\N")).toBeNull();
+    expect(reader.reset("\\\\N\tabc").same("\\N")).toBe("\\N");
+    expect(reader.reset("abcd\t").same("abc")).toBe("abcd");
+    expect(reader.next()).toBe("");
   });
 
   test("forEachCells fails with the callback's error and leaves the connection usable", async () => {

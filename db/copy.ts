@@ -438,18 +438,72 @@ const cellsOfLine = (line: string): (string | null)[] => {
 };
 
 /**
- * Calls `fn` with the text cells of each row of `query` (trusted SQL), as `selectCells` reads
- * them, without holding every row's cells at once: on PGlite the COPY text is split a line at a
- * time (a 200,000-row read keeps one text, not millions of cell strings); on PostgreSQL a
- * `COPY (…) TO STDOUT` hands each row over as it arrives (no DataRow parsing or row objects, and
- * no cell outlives `fn` unless it keeps it). `fn` may keep the array. Rows come in the order the
- * query gives them.
+ * Whether a COPY text line holds an escape: a backslash anywhere but in a `\N` (null) cell. A line
+ * without one holds every cell as stored, tab-separated.
  */
-export const forEachCells = async (
-  db: DbOrTx,
-  query: string,
-  fn: (cells: (string | null)[]) => void,
-): Promise<void> => {
+const hasEscape = (line: string): boolean => {
+  for (let k = line.indexOf("\\"); k !== -1; k = line.indexOf("\\", k + 1)) {
+    const nullCell =
+      line.charCodeAt(k + 1) === 78 &&
+      (k === 0 || line.charCodeAt(k - 1) === 9) &&
+      (k + 2 === line.length || line.charCodeAt(k + 2) === 9);
+    if (!nullCell) return true;
+  }
+  return false;
+};
+
+/**
+ * The cells of one COPY text line, read in order without an array of them (what `forEachRow`
+ * hands over; the values are those `forEachCells` gives). A line without an escape is read in
+ * place; any other is split and unescaped first. `same(prev)` gives `prev` itself when the cell
+ * equals it, so a value repeated row after row (a chain, an asset) makes no new string.
+ */
+export class CellReader {
+  private line = "";
+  private pos = 0;
+  private cells: (string | null)[] | undefined;
+  private k = 0;
+  /** Starts reading `line`. */
+  reset(line: string): this {
+    this.line = line;
+    this.pos = 0;
+    this.k = 0;
+    this.cells = hasEscape(line) ? cellsOfLine(line) : undefined;
+    return this;
+  }
+  /** The next cell (null for SQL null). */
+  next(): string | null {
+    if (this.cells) return this.cells[this.k++] ?? null;
+    const { line, pos } = this;
+    let end = line.indexOf("\t", pos);
+    if (end === -1) end = line.length;
+    this.pos = end + 1;
+    // `\N`: the only backslash a line without escapes holds.
+    if (end - pos === 2 && line.charCodeAt(pos) === 92) return null;
+    return line.slice(pos, end);
+  }
+  /** The next cell, as `next` gives it; `prev` itself when equal to it. */
+  same(prev: string | null): string | null {
+    if (prev === null || prev === "\\N" || this.cells) {
+      const c = this.next();
+      return c === prev ? prev : c;
+    }
+    const { line, pos } = this;
+    const end = pos + prev.length;
+    if ((end === line.length || line.charCodeAt(end) === 9) && line.startsWith(prev, pos)) {
+      this.pos = end + 1;
+      return prev;
+    }
+    return this.next();
+  }
+}
+
+/**
+ * Calls `fn` with each line of `COPY (query) TO …` text output (no newline), in the query's order:
+ * on PGlite the COPY text is cut a line at a time (a 200,000-row read keeps one text); on
+ * PostgreSQL each line as it arrives.
+ */
+const forEachLine = async (db: DbOrTx, query: string, fn: (line: string) => void): Promise<void> => {
   const client = clientOf(db);
   if (!isPglite(client)) {
     await copyOutEach(db, query, fn);
@@ -461,13 +515,36 @@ export const forEachCells = async (
   while (start < text.length) {
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
-    fn(cellsOfLine(text.slice(start, end)));
+    fn(text.slice(start, end));
     start = end + 1;
   }
 };
 
 /**
- * A `COPY … TO STDOUT` (text format) as a `pg` submittable that hands each row's cells to `fn`
+ * Calls `fn` with the text cells of each row of `query` (trusted SQL), as `selectCells` reads
+ * them, without holding every row's cells at once: on PGlite the COPY text is split a line at a
+ * time (a 200,000-row read keeps one text, not millions of cell strings); on PostgreSQL a
+ * `COPY (…) TO STDOUT` hands each row over as it arrives (no DataRow parsing or row objects, and
+ * no cell outlives `fn` unless it keeps it). `fn` may keep the array. Rows come in the order the
+ * query gives them.
+ */
+export const forEachCells = (
+  db: DbOrTx,
+  query: string,
+  fn: (cells: (string | null)[]) => void,
+): Promise<void> => forEachLine(db, query, (line) => fn(cellsOfLine(line)));
+
+/**
+ * `forEachCells` without a cell array per row: `fn` reads each row's cells in order from a
+ * `CellReader` (one reader, reset for every row: `fn` must not keep it).
+ */
+export const forEachRow = (db: DbOrTx, query: string, fn: (row: CellReader) => void): Promise<void> => {
+  const reader = new CellReader();
+  return forEachLine(db, query, (line) => fn(reader.reset(line)));
+};
+
+/**
+ * A `COPY … TO STDOUT` (text format) as a `pg` submittable that hands each row's line to `fn`
  * as its data arrives (PostgreSQL sends a row per CopyData message; a line split across messages
  * is joined): no row object or DataRow parsing, and no row held after `fn` returns. An error `fn`
  * throws ends the read: the rest is skipped and the query fails with it.
@@ -477,7 +554,7 @@ class CopyOutEach extends CopySubmittable {
   private partial = "";
   constructor(
     text: string,
-    private readonly fn: (cells: (string | null)[]) => void,
+    private readonly fn: (line: string) => void,
   ) {
     super(text);
   }
@@ -487,7 +564,7 @@ class CopyOutEach extends CopySubmittable {
       const text = this.partial + this.decoder.write(msg.chunk);
       let start = 0;
       for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
-        this.fn(cellsOfLine(text.slice(start, end)));
+        this.fn(text.slice(start, end));
         start = end + 1;
       }
       this.partial = start === 0 ? text : text.slice(start);
@@ -497,12 +574,8 @@ class CopyOutEach extends CopySubmittable {
   }
 }
 
-/** `forEachCells` on PostgreSQL: `COPY (query) TO STDOUT`, each row handed over as it arrives. */
-const copyOutEach = async (
-  db: DbOrTx,
-  query: string,
-  fn: (cells: (string | null)[]) => void,
-): Promise<void> => {
+/** `forEachLine` on PostgreSQL: `COPY (query) TO STDOUT`, each line handed over as it arrives. */
+const copyOutEach = async (db: DbOrTx, query: string, fn: (line: string) => void): Promise<void> => {
   const onPg = pgRunner(clientOf(db));
   if (!onPg) throw new Error("forEachCells: neither PGlite nor pg behind this database");
   await onPg((c) => submitCopy(c, new CopyOutEach(`copy (${query}) to stdout`, fn), () => undefined));

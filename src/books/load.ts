@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { forEachCells } from "../../db/copy.ts";
+import { forEachCells, forEachRow } from "../../db/copy.ts";
 import { packedJsonSql, unpackJsonCell } from "../../db/packed-json.ts";
 import { wallets } from "../../db/schema/index.ts";
 import { escrowChangesOf } from "../classify/decoders/jupiter/escrow.ts";
@@ -149,53 +149,87 @@ export const loadTxGroups = async (
   // own and hands each row over as it arrives (`forEachCells`), so the server reads movements
   // while this process makes the groups, and no row's cells outlive it (a single connection or
   // PGlite runs them one after the other). Each is one statement, as before.
-  const groups = new Map<string, TxGroup>();
-  const txRead = forEachCells(
+  // Groups by chain, then hash (no key text per row), in the order read.
+  const groups = new Map<string, Map<string, TxGroup>>();
+  const list: TxGroup[] = [];
+  const groupOf = (chain: string, txHash: string) => groups.get(chain)?.get(txHash);
+  // Cells read in place (`forEachRow`: no array per row); a column's value repeated row after row
+  // (a chain, a status, an asset) is the previous row's string, not a new one.
+  let chain: string | null = null;
+  let status: string | null = null;
+  const txRead = forEachRow(
     db,
     `select chain, tx_hash, floor(extract(epoch from time) * 1000)::int8, block_number, tx_index, status,
             "from", "to", method, fee_payer
        from lotwise_sync.transactions where wallet_id in (${ids})${sinceSql}`,
     (t) => {
-      const key = `${t[0]}:${t[1]}`;
-      if (groups.has(key)) return;
-      groups.set(key, {
-        chain: t[0]!,
-        txHash: t[1]!,
-        time: new Date(Number(t[2])),
-        blockNumber: BigInt(t[3]!),
-        txIndex: Number(t[4]),
-        status: t[5]!,
-        from: t[6]!,
-        to: t[7]!,
-        method: t[8]!,
-        feePayer: t[9]!,
+      chain = t.same(chain);
+      const txHash = t.next()!;
+      let byHash = groups.get(chain!);
+      if (!byHash) {
+        byHash = new Map();
+        groups.set(chain!, byHash);
+      }
+      if (byHash.has(txHash)) return;
+      const time = new Date(Number(t.next()));
+      const blockNumber = BigInt(t.next()!);
+      const txIndex = Number(t.next());
+      status = t.same(status);
+      const g: TxGroup = {
+        chain: chain!,
+        txHash,
+        time,
+        blockNumber,
+        txIndex,
+        status: status!,
+        from: t.next()!,
+        to: t.next()!,
+        method: t.next()!,
+        feePayer: t.next()!,
         movements: [],
         logs: [],
         programIds: [],
-      });
+      };
+      byHash.set(txHash, g);
+      list.push(g);
     },
   );
   // Movements in the order read (joined to their transactions once every read is done).
   const moves: Movement[] = [];
-  const moveRead = forEachCells(
+  let moveChain: string | null = null;
+  let evidence: string | null = null;
+  let evidenceIndex: string | null = null;
+  let asset: string | null = null;
+  let symbol: string | null = null;
+  let counterparty: string | null = null;
+  const moveRead = forEachRow(
     db,
     `select wallet_id, chain, tx_hash, evidence, evidence_index, asset, symbol, decimals, amount, counterparty, token_id
        from lotwise_sync.movements where wallet_id in (${ids})${sinceSql}`,
     (m) => {
-      const wallet = byId.get(Number(m[0]));
+      const wallet = byId.get(Number(m.next()));
       if (!wallet) return;
+      moveChain = m.same(moveChain);
+      const txHash = m.next()!;
+      evidence = m.same(evidence);
+      evidenceIndex = m.same(evidenceIndex);
+      asset = m.same(asset);
+      symbol = m.same(symbol);
+      const decimals = m.next();
+      const amount = BigInt(m.next()!);
+      counterparty = m.same(counterparty);
       moves.push({
         wallet,
-        chain: m[1]!,
-        txHash: m[2]!,
-        evidence: m[3]!,
-        evidenceIndex: m[4]!,
-        chainAsset: m[5]!,
-        symbol: m[6]!,
-        decimals: m[7] === null ? null : Number(m[7]),
-        amount: BigInt(m[8]!),
-        counterparty: m[9]!,
-        tokenId: m[10]!,
+        chain: moveChain!,
+        txHash,
+        evidence: evidence!,
+        evidenceIndex: evidenceIndex!,
+        chainAsset: asset!,
+        symbol: symbol!,
+        decimals: decimals === null ? null : Number(decimals),
+        amount,
+        counterparty: counterparty!,
+        tokenId: m.next()!,
       } satisfies Movement);
     },
   );
@@ -213,13 +247,9 @@ export const loadTxGroups = async (
   );
   // Settled together (a failed read is not left unobserved while another is awaited).
   await Promise.all([txRead, moveRead, rawRead]);
-  for (const m of moves) {
-    const g = groups.get(`${m.chain}:${m.txHash}`);
-    if (!g) continue;
-    g.movements.push(m);
-  }
+  for (const m of moves) groupOf(m.chain, m.txHash)?.movements.push(m);
   for (const [chain, txHash, kind, index, data] of raws) {
-    const g = groups.get(`${chain}:${txHash}`);
+    const g = groupOf(chain!, txHash!);
     if (!g) continue;
     const parsed: unknown = data === null || data === undefined ? null : unpackJsonCell(data);
     if (kind === "solana_tx") {
@@ -234,7 +264,7 @@ export const loadTxGroups = async (
       }
     }
   }
-  for (const g of groups.values()) {
+  for (const g of list) {
     g.logs.sort((a, b) => a.logIndex - b.logIndex);
     g.movements.sort(
       (a, b) =>
@@ -244,5 +274,5 @@ export const loadTxGroups = async (
     );
     if (g.programIds.length === 0 && g.chain === "solana" && g.method) g.programIds = g.method.split(",");
   }
-  return [...groups.values()];
+  return list;
 };
