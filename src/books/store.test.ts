@@ -12,7 +12,16 @@ import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
 import { POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
 import { ledgerVersion } from "./query.ts";
-import { declareLedgerWriter, insertLedgerRows, replaceChainLedger } from "./store.ts";
+import { copyTextCell } from "../../db/copy.ts";
+import type { TxClassification } from "../classify/types.ts";
+import {
+  CLASSIFICATION_COLUMNS,
+  classificationLine,
+  classificationRecord,
+  declareLedgerWriter,
+  insertLedgerRows,
+  replaceChainLedger,
+} from "./store.ts";
 
 describe.each(DATABASE_KINDS)("ledger versions on %s", (kind) => {
   let database: Database;
@@ -131,4 +140,31 @@ test("the partial index of position rows names every position protocol", () => {
     expect(POSITION_ROWS_SQL).toContain(`to_wallet like '${p}:%'`);
   }
   expect(POSITION_ROWS_SQL.match(/ like /g)).toHaveLength(2 * POSITION_PROTOCOLS.length);
+});
+
+test("a classification's COPY line holds the cells copyRows prints for its record", () => {
+  const base: TxClassification = {
+    chain: "evm:1",
+    txHash: "0xab",
+    time: new Date("2025-01-01T00:00:00Z"),
+    blockNumber: 1n,
+    kind: "swap",
+    source: "rule:generic",
+    entries: [],
+    reviews: [],
+    unmatched: [],
+  };
+  const cases: TxClassification[] = [
+    base,
+    { ...base, reviews: [{ reason: "r", message: "m" }], entries: [{ kind: "fee", wallet: "w", outs: [], ins: [] }] },
+    { ...base, details: { lpDecrease: { id: "7", tab: "a\tb\\c" } } },
+    { ...base, details: { entries: 9, note: "é" } },
+    { ...base, chain: "import:cb", txHash: "x\ny" },
+  ];
+  const names = Object.keys(CLASSIFICATION_COLUMNS);
+  for (const c of cases) {
+    const record = classificationRecord(3, c) as Record<string, unknown>;
+    const expected = names.map((n) => copyTextCell(record[n], CLASSIFICATION_COLUMNS[n]!)).join("\t");
+    expect(classificationLine(3, c)).toBe(expected);
+  }
 });

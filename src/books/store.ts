@@ -1,7 +1,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyLines, copyRows, copyTextCell, selectCells } from "../../db/copy.ts";
+import { copyLines, copyTextCell, selectCells } from "../../db/copy.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
@@ -34,7 +34,7 @@ export const LEDGER_ROW_COLUMNS: BulkColumns = {
 };
 
 /** Columns of `lotwise_app.classifications` written by a build. */
-const CLASSIFICATION_COLUMNS: BulkColumns = {
+export const CLASSIFICATION_COLUMNS: BulkColumns = {
   user_id: "integer",
   chain: "text",
   tx_hash: "text",
@@ -114,6 +114,34 @@ const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: Sto
     textCell(r.note),
     copyTextCell(priceSources, "jsonb"),
     copyTextCell(warnings ?? [], "jsonb"),
+  ].join("\t");
+
+/** The `classifications` record (`CLASSIFICATION_COLUMNS`) a build writes for `x`. */
+export const classificationRecord = (userId: number, x: TxClassification) => ({
+  user_id: userId,
+  chain: x.chain,
+  tx_hash: x.txHash,
+  kind: x.kind,
+  source: x.source,
+  uncertain: x.reviews.length > 0,
+  details: { entries: x.entries.length, ...(x.details ?? {}) },
+});
+
+/**
+ * `classificationRecord`'s COPY text line, each cell printed as `copyRows` prints it: no record
+ * object, and no details copy when the classification keeps none.
+ */
+export const classificationLine = (userId: number, x: TxClassification): string =>
+  [
+    copyTextCell(userId, "integer"),
+    textCell(x.chain),
+    textCell(x.txHash),
+    textCell(x.kind),
+    textCell(x.source),
+    x.reviews.length > 0 ? "t" : "f",
+    x.details
+      ? copyTextCell({ entries: x.entries.length, ...x.details }, "jsonb")
+      : `{"entries":${x.entries.length}}`,
   ].join("\t");
 
 /**
@@ -236,23 +264,19 @@ export const replaceChainLedger = async (
     // COPY (one classification per transaction; a duplicate would fail as the upsert did), each
     // record made as it is sent (no array of records).
     const classified = args.classified;
-    const record = (x: TxClassification) => ({
-      user_id: userId,
-      chain: x.chain,
-      tx_hash: x.txHash,
-      kind: x.kind,
-      source: x.source,
-      uncertain: x.reviews.length > 0,
-      details: { entries: x.entries.length, ...(x.details ?? {}) },
-    });
-    function* records() {
-      for (const x of classified) yield record(x);
+    function* lines() {
+      for (const x of classified) yield classificationLine(userId, x);
     }
     if (
       classified.length > 0 &&
-      !(await copyRows(tx, "lotwise_app.classifications", CLASSIFICATION_COLUMNS, records()))
+      !(await copyLines(tx, "lotwise_app.classifications", Object.keys(CLASSIFICATION_COLUMNS), lines()))
     )
-      await bulkInsert(tx, "lotwise_app.classifications", CLASSIFICATION_COLUMNS, classified.map(record));
+      await bulkInsert(
+        tx,
+        "lotwise_app.classifications",
+        CLASSIFICATION_COLUMNS,
+        classified.map((x) => classificationRecord(userId, x)),
+      );
     // One review item per (transaction, reason): messages of the same reason are joined.
     const merged = new Map<string, ReviewRow>();
     for (const r of args.reviews()) {
