@@ -18,6 +18,9 @@ export const ZERO = new Decimal(0);
 /** A plain decimal string (no exponent, no trailing zeros after the point). */
 export const plain = (d: DecimalJs): string => {
   const s = d.toFixed();
+  // Ending in neither a zero nor a point: nothing to strip (most values; no scan, no regex).
+  const last = s.charCodeAt(s.length - 1);
+  if (last !== 48 && last !== 46) return s;
   return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
 };
 
