@@ -4,12 +4,12 @@ import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import { type BulkColumns, bulkInsert } from "./bulk.ts";
 import type { Database } from "./client.ts";
 import {
+  CellReader,
   copyCell,
   copyLines,
   copyOutPglite,
   copyRows,
   copyTextCell,
-  CellReader,
   forEachCells,
   forEachRow,
   selectCells,

@@ -7,13 +7,13 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../db/client.ts";
+import { copyTextCell } from "../../db/copy.ts";
 import { ledgerRows, POSITION_ROWS_SQL, reviewItems } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
 import { POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
-import { ledgerVersion } from "./query.ts";
-import { copyTextCell } from "../../db/copy.ts";
 import type { TxClassification } from "../classify/types.ts";
+import { ledgerVersion } from "./query.ts";
 import {
   CLASSIFICATION_COLUMNS,
   classificationLine,
@@ -156,7 +156,11 @@ test("a classification's COPY line holds the cells copyRows prints for its recor
   };
   const cases: TxClassification[] = [
     base,
-    { ...base, reviews: [{ reason: "r", message: "m" }], entries: [{ kind: "fee", wallet: "w", outs: [], ins: [] }] },
+    {
+      ...base,
+      reviews: [{ reason: "r", message: "m" }],
+      entries: [{ kind: "fee", wallet: "w", outs: [], ins: [] }],
+    },
     { ...base, details: { lpDecrease: { id: "7", tab: "a\tb\\c" } } },
     { ...base, details: { entries: 9, note: "é" } },
     { ...base, chain: "import:cb", txHash: "x\ny" },

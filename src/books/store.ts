@@ -211,10 +211,12 @@ export const replaceChainLedger = async (
     // The transactions' classifications and review items go in one statement each (their keys as
     // one JSON parameter), not a round trip per few hundred keys.
     let keys: string | undefined;
-    const inKeys = (table: string) =>
-      sql
+    const inKeys = (table: string) => {
+      keys ??= keysJson(args.txKeys);
+      return sql
         .raw(`(${table}.chain, ${table}.tx_hash) in (select c, h from jsonb_to_recordset(`)
-        .append(sql`${(keys ??= keysJson(args.txKeys))}::jsonb) as k(c text, h text))`);
+        .append(sql`${keys}::jsonb) as k(c text, h text))`);
+    };
     if (args.from) {
       await tx.execute(
         sql`delete from lotwise_app.classifications where user_id = ${userId} and `.append(
