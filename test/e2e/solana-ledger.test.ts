@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseLedgerCsv } from "../../src/ledger/read.ts";
-import { runCli } from "../cli.ts";
+import { runInProcess } from "../cli.ts";
 import { seedDataDir } from "../pglite-template.ts";
 import { type ReplayServer, startSolanaReplay } from "../solana-replay.ts";
 
@@ -17,11 +17,20 @@ const WALLET = "solana:Bdky9P44ETXheH3KTTURodpeaV7QdPJyofS4brK1656o";
 const SIG = "5dk9JQExmdT635xMYA1RvdMTt7thpFoUXAi1MgtMzpEnADiq7TMMjpTG3wN8RHJ3ZqfuvtjsbDV5SHAWqRwiu51F";
 const WEWETH = "solana:7vfCXTUXx5WJV5JADk17DUJ4ksgau7utNKj4b963voxs";
 
+/**
+ * `lotwise --config CONFIG …args` run in this process (test/cli.ts `runInProcess`): the pipeline
+ * is under test here, not the process around it, and a child each cost about a second of CPU
+ * (node, the CLI's modules, PGlite's WebAssembly).
+ */
+const lotwise = async (config: string, ...args: string[]) => {
+  const r = await runInProcess(["--config", config, "--no-progress", ...args]);
+  return { code: r.code, stdout: r.out, stderr: r.err };
+};
+
 describe("Solana wallet: sync → classify → price → ledger → gains", () => {
   let server: ReplayServer;
   let dir: string;
-  const cli = (...args: string[]) =>
-    runCli(["--config", path.join(dir, "lotwise.config.json"), "--no-progress", ...args], { cwd: dir });
+  const cli = (...args: string[]) => lotwise(path.join(dir, "lotwise.config.json"), ...args);
 
   beforeAll(async () => {
     server = await startSolanaReplay();
@@ -154,8 +163,7 @@ describe("Solana wallet: sync → classify → price → ledger → gains", () =
       }),
     );
     await seedDataDir(path.join(bare, ".lotwise"));
-    const run = (...args: string[]) =>
-      runCli(["--config", path.join(bare, "lotwise.config.json"), "--no-progress", ...args], { cwd: bare });
+    const run = (...args: string[]) => lotwise(path.join(bare, "lotwise.config.json"), ...args);
     expect((await run("wallets", "add", WALLET)).code).toBe(0);
     expect((await run("sync")).code).toBe(0);
     const review = JSON.parse((await run("review", "list", "--json")).stdout) as {
