@@ -8,7 +8,7 @@ import type { Database } from "../../db/client.ts";
 import { apiKeys, users } from "../../db/schema/index.ts";
 import { createBullQueue } from "../../workers/bullmq.ts";
 import { syncWalletJob } from "../../workers/processors/sync-wallet.ts";
-import { runInProcess } from "../cli.ts";
+import { runCliInProcess } from "../cli.ts";
 import { createTestCommon, createTestDatabase, TEST_REDIS_URL } from "../services.ts";
 
 /**
@@ -23,15 +23,9 @@ let dir: string;
 let config: string;
 const prefix = `lotwise-test-${randomUUID().slice(0, 8)}`;
 let env: Record<string, string>;
-/**
- * `lotwise …args` run in this process (test/cli.ts `runInProcess`): these tests are about what the
- * commands do and say, not about the process around them (test/e2e/service.test.ts runs real
- * `serve` and `worker` children). A child each cost about 0.75 s of CPU to start and load.
- */
-const cli = async (...args: string[]) => {
-  const r = await runInProcess(["--config", config, "--no-progress", ...args], env);
-  return { code: r.code, stdout: r.out, stderr: r.err };
-};
+// In this process (runCliInProcess): what the commands do and say is under test here;
+// test/e2e/service.test.ts runs real `serve` and `worker` children.
+const cli = (...args: string[]) => runCliInProcess(["--config", config, "--no-progress", ...args], env);
 
 beforeAll(async () => {
   database = await createTestDatabase("postgres");

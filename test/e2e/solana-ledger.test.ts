@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseLedgerCsv } from "../../src/ledger/read.ts";
-import { runInProcess } from "../cli.ts";
+import { runCliInProcess } from "../cli.ts";
 import { seedDataDir } from "../pglite-template.ts";
 import { type ReplayServer, startSolanaReplay } from "../solana-replay.ts";
 
@@ -17,15 +17,9 @@ const WALLET = "solana:Bdky9P44ETXheH3KTTURodpeaV7QdPJyofS4brK1656o";
 const SIG = "5dk9JQExmdT635xMYA1RvdMTt7thpFoUXAi1MgtMzpEnADiq7TMMjpTG3wN8RHJ3ZqfuvtjsbDV5SHAWqRwiu51F";
 const WEWETH = "solana:7vfCXTUXx5WJV5JADk17DUJ4ksgau7utNKj4b963voxs";
 
-/**
- * `lotwise --config CONFIG …args` run in this process (test/cli.ts `runInProcess`): the pipeline
- * is under test here, not the process around it, and a child each cost about a second of CPU
- * (node, the CLI's modules, PGlite's WebAssembly).
- */
-const lotwise = async (config: string, ...args: string[]) => {
-  const r = await runInProcess(["--config", config, "--no-progress", ...args]);
-  return { code: r.code, stdout: r.out, stderr: r.err };
-};
+/** `lotwise --config CONFIG …args` in this process (runCliInProcess): the pipeline is under test, not the process. */
+const lotwise = (config: string, ...args: string[]) =>
+  runCliInProcess(["--config", config, "--no-progress", ...args]);
 
 describe("Solana wallet: sync → classify → price → ledger → gains", () => {
   let server: ReplayServer;
