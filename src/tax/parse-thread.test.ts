@@ -146,6 +146,48 @@ describe("gains read on a thread", () => {
     await unused.worker.terminate();
   });
 
+  test("a thread started without its input reads what it is given when taken over; the second pass reads a new one", async () => {
+    const file = ledger(20_000, (lines) => {
+      // Out of time order: the engine reads the ledger twice.
+      const moved = lines.splice(9000, 1)[0]!;
+      lines.splice(100, 0, moved);
+    });
+    const options: GainsOptions = { ...base, scope: "wallet", rowsFromYear: 2025 };
+    const here = await run(fileFeed(file), options);
+    expect("resets" in here && here.resets).toBe(1);
+    const input = { bytes: gzipSync(readFileSync(file), { level: 1 }), gzip: true };
+    const started = startLedgerThread(ledgerThreadScript()!, undefined, "stored ledger");
+    // It waits: nothing is read before it has its input.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(started.early).toEqual([]);
+    const waiting: LedgerFeed = (h) =>
+      readLedgerOnThread(
+        ledgerThreadScript()!,
+        input,
+        "stored ledger",
+        { batch: h.batch, threadIds: h.threadIds },
+        started,
+      );
+    expect(await run(waiting, options)).toEqual(here);
+    expect(started.taken).toBe(true);
+    // One started for another source is not taken over.
+    const other = startLedgerThread(ledgerThreadScript()!, undefined, "elsewhere");
+    const read = await run(
+      (h) =>
+        readLedgerOnThread(
+          ledgerThreadScript()!,
+          input,
+          "stored ledger",
+          { batch: h.batch, threadIds: h.threadIds },
+          other,
+        ),
+      options,
+    );
+    expect(read).toEqual(here);
+    expect(other.taken).toBe(false);
+    await other.worker.terminate();
+  });
+
   test("the ledger's bytes instead of a file (the stored ledger), plain or gzip-compressed: the same", async () => {
     const file = ledger(20_000, (lines) => {
       const moved = lines.splice(9000, 1)[0]!;

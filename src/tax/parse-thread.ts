@@ -65,11 +65,14 @@ export type LedgerInput = string | { bytes: Uint8Array; gzip: boolean };
 
 type ThreadData = {
   lotwiseLedgerThread: true;
-  input: LedgerInput;
+  /** Undefined: the input comes later, as the first message to the thread (`InputMessage`). */
+  input: LedgerInput | undefined;
   source: string;
   control: SharedArrayBuffer;
 };
 type Message = { batch: DecodedBatch } | { done: ThreadIds } | { error: SentError };
+/** The input of a thread started without one (`startLedgerThread` with `input` undefined). */
+type InputMessage = { input: LedgerInput };
 
 /** The thread's script; undefined when dist/ is not built (then the caller reads the file itself). */
 export const ledgerThreadScript = (): string | undefined => {
@@ -91,7 +94,8 @@ export type ThreadRowHandlers = {
  */
 export type StartedLedgerThread = {
   script: string;
-  input: LedgerInput;
+  /** Undefined: any input, sent to the thread when `readLedgerOnThread` takes it over. */
+  input: LedgerInput | undefined;
   source: string;
   worker: Worker;
   consumed: Int32Array;
@@ -104,11 +108,13 @@ export type StartedLedgerThread = {
 /**
  * Starts reading `input` (as `readLedgerOnThread`) on a worker thread now, so the thread's start (a new isolate loading its
  * script: tens of milliseconds) overlaps the caller's own set-up; `readLedgerOnThread` with it
- * then takes its rows. The thread does not keep the process alive until then.
+ * then takes its rows. The thread does not keep the process alive until then. With `input`
+ * undefined (not known yet: the stored ledger, still to be read from the database), the thread
+ * starts and waits: `readLedgerOnThread` sends it the input it is given.
  */
 export const startLedgerThread = (
   script: string,
-  input: LedgerInput,
+  input: LedgerInput | undefined,
   source: string,
 ): StartedLedgerThread => {
   const control = new SharedArrayBuffer(4);
@@ -157,7 +163,7 @@ export const readLedgerOnThread = (
       started !== undefined &&
       !started.taken &&
       started.script === script &&
-      started.input === input &&
+      (started.input === undefined || started.input === input) &&
       started.source === source;
     let worker: Worker;
     let consumed: Int32Array;
@@ -166,6 +172,7 @@ export const readLedgerOnThread = (
       worker = started.worker;
       consumed = started.consumed;
       worker.ref();
+      if (started.input === undefined) worker.postMessage({ input } satisfies InputMessage);
     } else {
       const control = new SharedArrayBuffer(4);
       consumed = new Int32Array(control);
@@ -404,7 +411,11 @@ export const runLedgerThread = async (): Promise<void> => {
   let columns: ColumnIndex | undefined;
   let amountCols: number[] = [];
   try {
-    const input = data.input;
+    const input =
+      data.input ??
+      (await new Promise<LedgerInput>((resolve) =>
+        port.once("message", (m: InputMessage) => resolve(m.input)),
+      ));
     const onRaw = (raw: RawLedgerRecord): boolean => {
       if (raw.fields !== columnsOf) {
         columnsOf = raw.fields;

@@ -106,6 +106,9 @@ export const loadStoredLedger = async (args: {
   return stored;
 };
 
+/** How errors and the reading thread name the stored ledger (`--ledger`'s are named by the file). */
+const STORED_SOURCE = "stored ledger";
+
 const storedLedgerEmpty = () =>
   new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
 
@@ -455,8 +458,16 @@ export const register: RegisterCommand = (program, runtime) => {
       // thread starts now: its start overlaps the set-up below (configuration, forms, files).
       const thread =
         ledger !== undefined && fileBytes(ledger) >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
+      // The stored ledger's thread starts now too, without its input (read from the database
+      // below, it is sent when the thread is taken over): the thread's start overlaps opening the
+      // database. Stopped unused when the ledger is small or read as row objects (forms routing).
+      const storedThread = ledger === undefined ? ledgerThreadScript() : undefined;
       const started =
-        ledger !== undefined && thread !== undefined ? startLedgerThread(thread, ledger, ledger) : undefined;
+        ledger !== undefined && thread !== undefined
+          ? startLedgerThread(thread, ledger, ledger)
+          : storedThread !== undefined
+            ? startLedgerThread(storedThread, undefined, STORED_SOURCE)
+            : undefined;
       /** Stops the started thread if the run ends without having read it. */
       const dropStarted = () => {
         if (started !== undefined && !started.taken) void started.worker.terminate();
@@ -534,6 +545,7 @@ export const register: RegisterCommand = (program, runtime) => {
             : routing
               ? async (h) => {
                   // Routing explains rows by their stored form: every row as an object.
+                  dropStarted();
                   const stored = await loadStoredLedger({ command, runtime });
                   notes = stored.notes;
                   storedRows = stored.rows;
@@ -555,8 +567,10 @@ export const register: RegisterCommand = (program, runtime) => {
                     : stored.csv.length;
                   const script = size >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
                   if (script !== undefined) {
-                    await readOnThread(script, { bytes: stored.csv, gzip: stored.gzip }, "stored ledger", h);
+                    const input = { bytes: stored.csv, gzip: stored.gzip };
+                    await readOnThread(script, input, STORED_SOURCE, h, started);
                   } else {
+                    dropStarted();
                     ledgerRows = 0;
                     await streamLedgerBytes(
                       stored.gzip ? gunzipSync(stored.csv) : stored.csv,
@@ -566,7 +580,7 @@ export const register: RegisterCommand = (program, runtime) => {
                         h.row(row);
                       },
                       {
-                        source: "stored ledger",
+                        source: STORED_SOURCE,
                         onRaw: (raw) => {
                           noteRaw(raw);
                           const taken = h.raw(raw);
