@@ -170,6 +170,21 @@ describe("gains read on a thread", () => {
       );
     expect(await run(waiting, options)).toEqual(here);
     expect(started.taken).toBe(true);
+    // Taken over at once, before it has loaded its script: the input waits for it.
+    const atOnce = startLedgerThread(ledgerThreadScript()!, undefined, "stored ledger");
+    const early = await run(
+      (h) =>
+        readLedgerOnThread(
+          ledgerThreadScript()!,
+          input,
+          "stored ledger",
+          { batch: h.batch, threadIds: h.threadIds },
+          atOnce,
+        ),
+      options,
+    );
+    expect(early).toEqual(here);
+    expect(atOnce.taken).toBe(true);
     // One started for another source is not taken over.
     const other = startLedgerThread(ledgerThreadScript()!, undefined, "elsewhere");
     const read = await run(
