@@ -60,19 +60,32 @@ const GUNZIP_CHUNK_BYTES = 1 << 20;
 /** Batches read ahead of the caller at most (memory stays bounded when the engine is slower). */
 const MAX_AHEAD = 8;
 
-/** What the thread reads: a ledger file, or ledger CSV bytes (gzip-compressed when `gzip`). */
-export type LedgerInput = string | { bytes: Uint8Array; gzip: boolean };
+/**
+ * What the thread reads: a ledger file, ledger CSV bytes (gzip-compressed when `gzip`), or ledger
+ * CSV bytes in pieces as they arrive (the stored ledger copied out of PostgreSQL), sent to the
+ * thread one by one, so that it reads while the rest arrives.
+ */
+export type LedgerInput =
+  | string
+  | { bytes: Uint8Array; gzip: boolean }
+  | { pieces: AsyncIterable<Uint8Array> };
+/** The input as the thread is told it: pieces come after it as messages (`PieceMessage`). */
+type WireInput = string | { bytes: Uint8Array; gzip: boolean } | { pieces: true };
+const wireOf = (input: LedgerInput): WireInput =>
+  typeof input !== "string" && "pieces" in input ? { pieces: true } : input;
 
 type ThreadData = {
   lotwiseLedgerThread: true;
   /** Undefined: the input comes later, as the first message to the thread (`InputMessage`). */
-  input: LedgerInput | undefined;
+  input: WireInput | undefined;
   source: string;
   control: SharedArrayBuffer;
 };
 type Message = { batch: DecodedBatch } | { done: ThreadIds } | { error: SentError };
 /** The input of a thread started without one (`startLedgerThread` with `input` undefined). */
-type InputMessage = { input: LedgerInput };
+type InputMessage = { input: WireInput };
+/** The next piece of a `pieces` input, or its end. */
+type PieceMessage = { piece: Uint8Array } | { end: true };
 
 /** The thread's script; undefined when dist/ is not built (then the caller reads the file itself). */
 export const ledgerThreadScript = (): string | undefined => {
@@ -118,7 +131,8 @@ export const startLedgerThread = (
   source: string,
 ): StartedLedgerThread => {
   const control = new SharedArrayBuffer(4);
-  const data: ThreadData = { lotwiseLedgerThread: true, input, source, control };
+  const wire = input === undefined ? undefined : wireOf(input);
+  const data: ThreadData = { lotwiseLedgerThread: true, input: wire, source, control };
   const worker = new Worker(pathToFileURL(script), { workerData: data });
   worker.unref();
   const started: StartedLedgerThread = {
@@ -172,11 +186,11 @@ export const readLedgerOnThread = (
       worker = started.worker;
       consumed = started.consumed;
       worker.ref();
-      if (started.input === undefined) worker.postMessage({ input } satisfies InputMessage);
+      if (started.input === undefined) worker.postMessage({ input: wireOf(input) } satisfies InputMessage);
     } else {
       const control = new SharedArrayBuffer(4);
       consumed = new Int32Array(control);
-      const data: ThreadData = { lotwiseLedgerThread: true, input, source, control };
+      const data: ThreadData = { lotwiseLedgerThread: true, input: wireOf(input), source, control };
       worker = new Worker(pathToFileURL(script), { workerData: data });
     }
     const names: string[] = [];
@@ -209,6 +223,19 @@ export const readLedgerOnThread = (
     worker.on("message", onMessage);
     worker.on("error", fail);
     worker.on("exit", onExit);
+    // A `pieces` input: each piece to the thread as it comes, then the end.
+    if (typeof input !== "string" && "pieces" in input)
+      void (async () => {
+        try {
+          for await (const piece of input.pieces) {
+            if (settled) return;
+            worker.postMessage({ piece } satisfies PieceMessage);
+          }
+          if (!settled) worker.postMessage({ end: true } satisfies PieceMessage);
+        } catch (error) {
+          fail(error);
+        }
+      })();
     // What the started thread sent before this reader took over, in order.
     if (reuse)
       for (const e of started.early.splice(0)) {
@@ -410,12 +437,23 @@ export const runLedgerThread = async (): Promise<void> => {
   let columnsOf: readonly unknown[] | undefined;
   let columns: ColumnIndex | undefined;
   let amountCols: number[] = [];
+  // Messages to the thread (an input sent later, the pieces of a `pieces` input): one listener
+  // from the start, so that none comes while nobody listens; removed at the end (it would keep
+  // the thread alive).
+  let gotInput: (input: WireInput) => void = () => {};
+  const later = new Promise<WireInput>((resolve) => {
+    gotInput = resolve;
+  });
+  const pieces = new Readable({ read: () => {} });
+  const inbox = (m: InputMessage | PieceMessage) => {
+    if ("input" in m) gotInput(m.input);
+    else if ("piece" in m) pieces.push(Buffer.from(m.piece.buffer, m.piece.byteOffset, m.piece.byteLength));
+    else pieces.push(null);
+  };
+  const listens = data.input === undefined || (typeof data.input !== "string" && "pieces" in data.input);
+  if (listens) port.on("message", inbox);
   try {
-    const input =
-      data.input ??
-      (await new Promise<LedgerInput>((resolve) =>
-        port.once("message", (m: InputMessage) => resolve(m.input)),
-      ));
+    const input = data.input ?? (await later);
     const onRaw = (raw: RawLedgerRecord): boolean => {
       if (raw.fields !== columnsOf) {
         columnsOf = raw.fields;
@@ -433,6 +471,8 @@ export const runLedgerThread = async (): Promise<void> => {
     };
     if (typeof input === "string")
       await streamLedgerFile(input, batcher.general, { source: data.source, onRaw });
+    else if ("pieces" in input)
+      await streamLedgerChunks(pieces, batcher.general, { source: data.source, onRaw });
     else {
       const bytes = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
       const options = { source: data.source, onRaw };
@@ -447,5 +487,7 @@ export const runLedgerThread = async (): Promise<void> => {
   } catch (error) {
     batcher.flush();
     port.postMessage({ error: sendableError(error) } satisfies Message);
+  } finally {
+    if (listens) port.off("message", inbox);
   }
 };
