@@ -14,7 +14,7 @@ import { ledgerError } from "../ledger/read.ts";
 import { allocateToWallets, TRANSITION_MS } from "./allocation.ts";
 import { type DateOf, formatDate, isLongTerm, yearOf } from "./dates.ts";
 import { createLot, type Lot, lotOrder, type Take } from "./lots.ts";
-import { divRoundHalfUp, form8949Gain, minBigint } from "./money.ts";
+import { divRoundHalfUp, form8949Gain, minBigint, mulDivRoundHalfUp } from "./money.ts";
 import { addToPool, createPool, type Pool, type Takes, takeByMethod, takeLot } from "./pools.ts";
 import type { PreparedRow } from "./prepare.ts";
 import type {
@@ -433,14 +433,25 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const whole = count === 1 && shortfall === 0n;
     const cents = usdPerCent === 1n;
     const share = whole ? 0n : cents ? quantity : quantity * usdPerCent;
+    // In cents, a take's share of the proceeds is decided from a double estimate when that is
+    // exact (see `mulDivRoundHalfUp`): proceeds ÷ quantity here (3 roundings), × units (2 more).
+    const perUnit = whole || !cents ? 0 : Number(proceeds) / Number(quantity);
     for (let i = 0; i < count; i++) {
       const t = takes[i]!;
       const lot = t.lot;
+      // Estimates: `lot.unit` is Number(basis) ÷ Number(quantity) (3 roundings), × units (2 more).
+      const units = whole && t.quantity === lot.quantity ? 0 : Number(t.quantity);
       const basis =
         t.quantity === lot.quantity
           ? divRoundHalfUp(lot.basis, usdPerCent)
-          : divRoundHalfUp(lot.basis * t.quantity, cents ? lot.quantity : lot.quantity * usdPerCent);
-      const p = whole ? divRoundHalfUp(proceeds, usdPerCent) : divRoundHalfUp(proceeds * t.quantity, share);
+          : cents
+            ? mulDivRoundHalfUp(lot.basis, t.quantity, lot.quantity, lot.unit * units)
+            : divRoundHalfUp(lot.basis * t.quantity, lot.quantity * usdPerCent);
+      const p = whole
+        ? divRoundHalfUp(proceeds, usdPerCent)
+        : cents
+          ? mulDivRoundHalfUp(proceeds, t.quantity, share, perUnit * units)
+          : divRoundHalfUp(proceeds * t.quantity, share);
       const long = isLongTerm(lot.date, date);
       if (made === undefined) {
         // Straight to the year's totals: rows of a rowless year, or rows the sink takes as parts
