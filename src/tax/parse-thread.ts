@@ -55,6 +55,15 @@ export type { DecodedBatch } from "./decoded-batch.ts";
 
 /** Rows per batch: large enough that a batch's overhead is nothing, small enough to start at once. */
 const BATCH_ROWS = 8192;
+/** Id bytes per row reserved in a batch's buffer (a batch with longer ids gets a bigger array). */
+const ID_BYTES_PER_ROW = 16;
+/**
+ * Bytes of a batch's one buffer: per row 8 (ms) + 2 × 8 × AMOUNT_SLOTS (high, low) + 4 × 4 (line,
+ * ns, idEnd, earlier) + 4 × NAME_SLOTS (names) + 2 (general, type) + 2 × AMOUNT_SLOTS (wide,
+ * fraction) + ID_BYTES_PER_ROW.
+ */
+const BATCH_BYTES =
+  BATCH_ROWS * (8 + 16 * AMOUNT_SLOTS + 16 + 4 * NAME_SLOTS + 2 + 2 * AMOUNT_SLOTS + ID_BYTES_PER_ROW);
 /** Bytes per chunk inflated from a compressed ledger (a file's read size: src/ledger/read.ts). */
 const GUNZIP_CHUNK_BYTES = 1 << 20;
 /** Batches read ahead of the caller at most (memory stays bounded when the engine is slower). */
@@ -255,21 +264,38 @@ const createBatcher = (send: (batch: DecodedBatch) => void) => {
   let rowsIndex = 0;
 
   function newBatch(): DecodedBatch {
+    // Every array is a view of one buffer, so a batch crosses as one transferred buffer: a
+    // transfer per buffer costs about 0.8 ms per batch on each side. Widest elements first,
+    // so every view starts aligned (BATCH_ROWS is a multiple of 8).
+    const buffer = new ArrayBuffer(BATCH_BYTES);
+    let at = 0;
+    const view = <T>(
+      make: (b: ArrayBuffer, offset: number, length: number) => T,
+      bytes: number,
+      n: number,
+    ): T => {
+      const v = make(buffer, at, n);
+      at += bytes * n;
+      return v;
+    };
+    const f64 = (n: number) => view((b, o, l) => new Float64Array(b, o, l), 8, n);
+    const i32 = (n: number) => view((b, o, l) => new Int32Array(b, o, l), 4, n);
+    const u8 = (n: number) => view((b, o, l) => new Uint8Array(b, o, l), 1, n);
     return {
       count: 0,
-      general: new Uint8Array(BATCH_ROWS),
-      line: new Int32Array(BATCH_ROWS),
-      ms: new Float64Array(BATCH_ROWS),
-      ns: new Int32Array(BATCH_ROWS),
-      type: new Uint8Array(BATCH_ROWS),
-      names: new Int32Array(BATCH_ROWS * NAME_SLOTS),
-      high: new Float64Array(BATCH_ROWS * AMOUNT_SLOTS),
-      low: new Float64Array(BATCH_ROWS * AMOUNT_SLOTS),
-      wide: new Uint8Array(BATCH_ROWS * AMOUNT_SLOTS),
-      fraction: new Uint8Array(BATCH_ROWS * AMOUNT_SLOTS),
-      idBytes: new Uint8Array(BATCH_ROWS * 16),
-      idEnd: new Int32Array(BATCH_ROWS),
-      earlier: new Int32Array(BATCH_ROWS),
+      ms: f64(BATCH_ROWS),
+      high: f64(BATCH_ROWS * AMOUNT_SLOTS),
+      low: f64(BATCH_ROWS * AMOUNT_SLOTS),
+      line: i32(BATCH_ROWS),
+      ns: i32(BATCH_ROWS),
+      names: i32(BATCH_ROWS * NAME_SLOTS),
+      idEnd: i32(BATCH_ROWS),
+      earlier: i32(BATCH_ROWS),
+      general: u8(BATCH_ROWS),
+      type: u8(BATCH_ROWS),
+      wide: u8(BATCH_ROWS * AMOUNT_SLOTS),
+      fraction: u8(BATCH_ROWS * AMOUNT_SLOTS),
+      idBytes: u8(BATCH_ROWS * ID_BYTES_PER_ROW),
       rows: [],
       known: [],
       newNames: [],
@@ -390,10 +416,9 @@ export const runLedgerThread = async (): Promise<void> => {
       batch.idEnd,
       batch.earlier,
     ];
-    port.postMessage(
-      { batch } satisfies Message,
-      arrays.map((a) => a.buffer as ArrayBuffer),
-    );
+    // One buffer (two when the ids outgrew theirs), each transferred once.
+    const buffers = new Set(arrays.map((a) => a.buffer as ArrayBuffer));
+    port.postMessage({ batch } satisfies Message, [...buffers]);
     sent++;
     // Wait while the caller is MAX_AHEAD batches behind.
     for (let seen = Atomics.load(consumed, 0); sent - seen > MAX_AHEAD; seen = Atomics.load(consumed, 0))
