@@ -39,13 +39,7 @@ import {
   AMOUNT_SLOTS,
   type DecodedBatch,
   LOW_DIGITS,
-  NAME_FEE,
-  NAME_IN,
-  NAME_OUT,
   NAME_SLOTS,
-  NAME_SUBTYPE,
-  NAME_TO,
-  NAME_WALLET,
   type ThreadIds,
   TYPE_CODE,
 } from "./decoded-batch.ts";
@@ -258,7 +252,6 @@ const createIdBook = () => {
 /** Fills `DecodedBatch`es from decoded rows and general rows. */
 const createBatcher = (send: (batch: DecodedBatch) => void) => {
   const ids = createIdBook();
-  const nameIndex = new Map<string, number>();
   let b = newBatch();
   let idUsed = 0;
   let rowsIndex = 0;
@@ -301,15 +294,9 @@ const createBatcher = (send: (batch: DecodedBatch) => void) => {
       newNames: [],
     };
   }
-  const nameOf = (n: string | undefined): number => {
-    if (n === undefined) return -1;
-    let k = nameIndex.get(n);
-    if (k === undefined) {
-      k = nameIndex.size;
-      nameIndex.set(n, k);
-      b.newNames.push(n);
-    }
-    return k;
+  /** The decoder's `onNewName`: its names' numbers are their places in the run's name list. */
+  const newName = (text: string) => {
+    b.newNames.push(text);
   };
   const flush = () => {
     if (b.count === 0) return;
@@ -371,13 +358,7 @@ const createBatcher = (send: (batch: DecodedBatch) => void) => {
     b.ms[i] = d.instant.ms;
     b.ns[i] = d.instant.ns;
     b.type[i] = TYPE_CODE.get(d.type)!;
-    const nm = i * NAME_SLOTS;
-    b.names[nm + NAME_WALLET] = nameOf(d.wallet);
-    b.names[nm + NAME_OUT] = nameOf(d.outAsset);
-    b.names[nm + NAME_IN] = nameOf(d.inAsset);
-    b.names[nm + NAME_FEE] = nameOf(d.feeAsset);
-    b.names[nm + NAME_TO] = nameOf(d.toWallet);
-    b.names[nm + NAME_SUBTYPE] = nameOf(d.subtype);
+    b.names.set(d.names, i * NAME_SLOTS);
     const id = d.id;
     if (idUsed + id.length > b.idBytes.length) {
       const bigger = new Uint8Array(Math.max(b.idBytes.length * 2, idUsed + id.length));
@@ -390,7 +371,7 @@ const createBatcher = (send: (batch: DecodedBatch) => void) => {
     if (++b.count === BATCH_ROWS) flush();
     return true;
   };
-  return { general, decoded, flush, finish: ids.finish };
+  return { general, decoded, newName, flush, finish: ids.finish };
 };
 
 /** The worker thread's side: reads the file, sends its batches, then `done` (or the error). */
@@ -424,7 +405,7 @@ export const runLedgerThread = async (): Promise<void> => {
     for (let seen = Atomics.load(consumed, 0); sent - seen > MAX_AHEAD; seen = Atomics.load(consumed, 0))
       Atomics.wait(consumed, 0, seen, 1000);
   });
-  const decoder = createRawDecoder();
+  const decoder = createRawDecoder(batcher.newName);
   let columnsOf: readonly unknown[] | undefined;
   let columns: ColumnIndex | undefined;
   let amountCols: number[] = [];
