@@ -27,6 +27,7 @@ export type RawCells = {
 
 /** Decoded text and numbers of a plain row; amounts stay as byte ranges until the scale is known. */
 export type DecodedRaw = {
+  /** "" from a decoder made with `idText` false (the id is then the ASCII bytes of its cell). */
   id: string;
   /** The `time` cell as an instant (already checked). */
   instant: Instant;
@@ -106,6 +107,15 @@ export const columnIndexOf = (fields: readonly (keyof LedgerRow | undefined)[]):
 const isEmpty = (c: RawCells, i: number): boolean => i < 0 || c.starts[i] === c.ends[i];
 
 /** The cell as a string when it is non-empty ASCII, else `undefined`. */
+/** Whether the cell is non-empty ASCII. */
+const isAsciiCell = (c: RawCells, i: number): boolean => {
+  if (isEmpty(c, i)) return false;
+  const { buf } = c;
+  const e = c.ends[i]!;
+  for (let k = c.starts[i]!; k < e; k++) if (buf[k]! >= 0x80) return false;
+  return true;
+};
+
 const asciiCell = (c: RawCells, i: number): string | undefined => {
   if (isEmpty(c, i)) return undefined;
   const { buf } = c;
@@ -268,8 +278,9 @@ const SHAPES: Readonly<Record<LedgerRowType, readonly [Need, Need, Need, Need]>>
  * @param onNewName - called with each distinct name (wallet, asset, subtype) the first time the
  * decoder meets it, during the `decode` call that met it (also when that row then answers
  * `undefined`): the n-th call's name is number n-1 in `DecodedRaw.names`.
+ * @param idText - false: leave `DecodedRaw.id` empty (a caller that reads the id's bytes itself).
  */
-export const createRawDecoder = (onNewName?: (text: string) => void) => {
+export const createRawDecoder = (onNewName?: (text: string) => void, idText = true) => {
   const name = createNames(onNewName);
   /** Reused: `decode`'s answer is valid until the next call. */
   const out: DecodedRaw = {
@@ -328,7 +339,7 @@ export const createRawDecoder = (onNewName?: (text: string) => void) => {
 
   const decode = (c: RawCells, col: ColumnIndex): DecodedRaw | undefined => {
     if (!isEmpty(c, col.lots)) return undefined;
-    const id = asciiCell(c, col.id);
+    const id = idText ? asciiCell(c, col.id) : isAsciiCell(c, col.id) ? "" : undefined;
     const type = typeOf(c, col.type);
     const wallet = name(c, col.wallet);
     if (id === undefined || type === undefined || wallet === undefined) return undefined;

@@ -226,6 +226,9 @@ const createIdBook = () => {
     /** The line where `id` first appeared (negative: a lot), 0 when new (then it is added). */
     add: (id: string, type: string, line: number): number =>
       lineOfId.add(id, CREATES_LOT.has(type as LedgerRowType) ? -line : line) ?? 0,
+    /** `add` of the id of ASCII bytes `buf[start, end)`. */
+    addBytes: (buf: Uint8Array, start: number, end: number, type: string, line: number): number =>
+      lineOfId.addBytes(buf, start, end, CREATES_LOT.has(type as LedgerRowType) ? -line : line) ?? 0,
     /** A row's `lots` cell: the lot ids it names that are lots so far (undefined for none). */
     lots: (line: number, cell: string): string[] | undefined => {
       const sel = parseLotsCell(cell);
@@ -320,8 +323,14 @@ const createBatcher = (send: (batch: DecodedBatch) => void) => {
   /**
    * Adds a decoded row; `false` (nothing added) when an amount has more than 30 digits.
    * @param amounts - the amount cells' byte ranges, by slot (start -1: empty).
+   * @param idCol - the id's cell (ASCII, checked by the decoder).
    */
-  const decoded = (raw: RawLedgerRecord, d: DecodedRaw, amountCols: readonly number[]): boolean => {
+  const decoded = (
+    raw: RawLedgerRecord,
+    d: DecodedRaw,
+    amountCols: readonly number[],
+    idCol: number,
+  ): boolean => {
     const i = b.count;
     const a = i * AMOUNT_SLOTS;
     for (let k = 0; k < AMOUNT_SLOTS; k++) {
@@ -359,15 +368,18 @@ const createBatcher = (send: (batch: DecodedBatch) => void) => {
     b.ns[i] = d.instant.ns;
     b.type[i] = TYPE_CODE.get(d.type)!;
     b.names.set(d.names, i * NAME_SLOTS);
-    const id = d.id;
-    if (idUsed + id.length > b.idBytes.length) {
-      const bigger = new Uint8Array(Math.max(b.idBytes.length * 2, idUsed + id.length));
+    const idStart = raw.starts[idCol]!;
+    const idEnd = raw.ends[idCol]!;
+    const idLength = idEnd - idStart;
+    if (idUsed + idLength > b.idBytes.length) {
+      const bigger = new Uint8Array(Math.max(b.idBytes.length * 2, idUsed + idLength));
       bigger.set(b.idBytes.subarray(0, idUsed));
       b.idBytes = bigger;
     }
-    for (let k = 0; k < id.length; k++) b.idBytes[idUsed++] = id.charCodeAt(k);
+    const buf = raw.buf;
+    for (let k = idStart; k < idEnd; k++) b.idBytes[idUsed++] = buf[k]!;
     b.idEnd[i] = idUsed;
-    b.earlier[i] = ids.add(id, d.type, raw.line);
+    b.earlier[i] = ids.addBytes(buf, idStart, idEnd, d.type, raw.line);
     if (++b.count === BATCH_ROWS) flush();
     return true;
   };
@@ -405,7 +417,7 @@ export const runLedgerThread = async (): Promise<void> => {
     for (let seen = Atomics.load(consumed, 0); sent - seen > MAX_AHEAD; seen = Atomics.load(consumed, 0))
       Atomics.wait(consumed, 0, seen, 1000);
   });
-  const decoder = createRawDecoder(batcher.newName);
+  const decoder = createRawDecoder(batcher.newName, false);
   let columnsOf: readonly unknown[] | undefined;
   let columns: ColumnIndex | undefined;
   let amountCols: number[] = [];
@@ -424,7 +436,7 @@ export const runLedgerThread = async (): Promise<void> => {
         ];
       }
       const d = decoder.decode(raw, columns!);
-      return d !== undefined && batcher.decoded(raw, d, amountCols);
+      return d !== undefined && batcher.decoded(raw, d, amountCols, columns!.id);
     };
     if (typeof input === "string")
       await streamLedgerFile(input, batcher.general, { source: data.source, onRaw });
