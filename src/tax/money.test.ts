@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { divRoundHalfUp, mulDivRoundHalfUp } from "./money.ts";
+import { divRoundHalfUp, maxBigint, minBigint, mulDivRoundHalfUp } from "./money.ts";
 
 /** The engine's two estimates: (a ÷ d) × b (a take's proceeds), and a lot's `unit` × b (its basis). */
 const proceedsEstimate = (a: bigint, b: bigint, d: bigint) => (Number(a) / Number(d)) * Number(b);
@@ -71,8 +71,8 @@ describe("mulDivRoundHalfUp", () => {
     const quantity = fc.bigInt({ min: 1n, max: 10n ** 27n });
     fc.assert(
       fc.property(cents, quantity, quantity, (a, x, y) => {
-        const d = x > y ? x : y;
-        const b = x > y ? y : x; // a take is at most the whole
+        const d = maxBigint(x, y);
+        const b = minBigint(x, y); // a take is at most the whole
         expect(mulDivRoundHalfUp(a, b, d, proceedsEstimate(a, b, d))).toBe(exact(a, b, d));
         expect(mulDivRoundHalfUp(a, b, d, unitEstimate(a, b, d))).toBe(exact(a, b, d));
       }),

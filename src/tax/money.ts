@@ -45,16 +45,30 @@ const ESTIMATE_MAX = 2 ** 50;
  * @example mulDivRoundHalfUp(5n, 1n, 2n, 2.5) === 3n // a tie: decided in bigints
  */
 export const mulDivRoundHalfUp = (a: bigint, b: bigint, d: bigint, estimate: number): bigint => {
+  const r = roundedEstimate(estimate);
+  return !Number.isNaN(r) ? BigInt(r) : divRoundHalfUp(a * b, d);
+};
+
+/**
+ * The rounding (half away from zero) of the quotient that `estimate` stands for, when the
+ * estimate settles it (see `mulDivRoundHalfUp` for the bound the estimate must keep): an exact
+ * integer below 2^50 in magnitude; else `NaN` (then compute it exactly).
+ */
+export const roundedEstimate = (estimate: number): number => {
   if (estimate < ESTIMATE_MAX && estimate > -ESTIMATE_MAX) {
     const floor = Math.floor(estimate);
-    const fraction = estimate - floor;
-    const gap = fraction - 0.5;
+    const gap = estimate - floor - 0.5;
     const error = (estimate < 0 ? -estimate : estimate) * ESTIMATE_ERROR + 2 ** -52;
-    if (gap > error) return BigInt(floor + 1);
-    if (gap < -error) return BigInt(floor);
+    if (gap > error) return floor + 1;
+    if (gap < -error) return floor;
   }
-  return divRoundHalfUp(a * b, d);
+  return Number.NaN;
 };
+
+const EXACT_MAX = 2n ** 50n;
+
+/** `Number(v)` when |v| < 2^50 (so exact, and sums of a few stay exact), else `NaN`. */
+export const exactCents = (v: bigint): number => (v < EXACT_MAX && v > -EXACT_MAX ? Number(v) : Number.NaN);
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
