@@ -34,16 +34,21 @@ export const startReplayProcess = async (options: ReplayOptions): Promise<Replay
     child.once("exit", (code) => reject(new Error(`replay process exited (${code}) before listening`)));
   });
   let nextId = 0;
-  const waiting = new Map<number, (r: Reply) => void>();
+  const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   child.on("message", (m) => {
     const r = m as Reply;
-    waiting.get(r.id)?.(r);
+    waiting.get(r.id)?.resolve(r);
     waiting.delete(r.id);
   });
+  // A request the child can no longer answer fails instead of hanging the bench.
+  child.on("exit", (code) => {
+    for (const w of waiting.values()) w.reject(new Error(`replay process exited (${code})`));
+    waiting.clear();
+  });
   const ask = (op: Request["op"]) =>
-    new Promise<Reply>((resolve) => {
+    new Promise<Reply>((resolve, reject) => {
       const id = nextId++;
-      waiting.set(id, resolve);
+      waiting.set(id, { resolve, reject });
       child.send({ id, op } satisfies Request);
     });
   return {
