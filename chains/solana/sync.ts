@@ -146,8 +146,9 @@ export const syncSolanaWallet = async (
 
   /**
    * A fetched transaction as `store` needs it, read as soon as its batch came in, so that the
-   * node's JSON is let go young (minor GC) instead of living until its page is stored: its stake
-   * accounts and normalization when these cannot depend on token accounts found in earlier pages
+   * node's JSON is let go once its batch's raw records are packed (the rows hold it until then,
+   * should the pack thread lack it) instead of when its page is stored: its stake accounts and
+   * normalization when these cannot depend on token accounts found in earlier pages
    * (`dependsOnKnownAccounts`), else (or if reading it throws) the transaction itself, read by
    * `store` as before.
    */
