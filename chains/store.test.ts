@@ -78,16 +78,6 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
     await saveRawRecords(database.db, await packRawRecords([raw(11, long(11)), raw(12, { short: true })]));
     // A second write of packed rows with a conflict goes through the stage and keeps the first.
     await saveRawRecords(database.db, await packRawRecords([raw(11, { changed: 1 }), raw(13, long(13))]));
-    // A tapped key the pack thread never saw is packed from the row's own fallback text (`textOf`).
-    await saveRawRecords(
-      database.db,
-      await packRawRecords([raw(14, { notUsed: true })], {
-        kind: "solanaTx",
-        keyOf: () => "never tapped",
-        textOf: () => () => JSON.stringify(long(14)),
-      }),
-    );
-    expect(Buffer.from(await storedBytes(HASH(14)))).toEqual(packJsonText(JSON.stringify(long(14))));
     const bytes = await storedBytes(HASH(10));
     expect(bytes[0]).toBe(0x78);
     expect(inflateSync(bytes).toString("utf8")).toBe(JSON.stringify(plain));

@@ -130,25 +130,14 @@ const BLOCKS: StagedTable = {
  */
 export const packRawRecords = (
   rows: readonly RawRecordRow[],
-  tapped?: {
-    kind: TapKind;
-    keyOf: (row: RawRecordRow) => string;
-    /**
-     * The row's text should the thread lack its key, made without `row.data` (so that the row's
-     * answer need not be kept until the thread replies); undefined: `JSON.stringify(row.data)`.
-     */
-    textOf?: (row: RawRecordRow) => (() => string) | undefined;
-  },
+  tapped?: { kind: TapKind; keyOf: (row: RawRecordRow) => string },
 ): Promise<PackedRawRecordRow[]> => {
   const text = (r: RawRecordRow) => JSON.stringify(r.data) ?? "null";
-  const items = rows.map((r) =>
-    tapped ? { key: tapped.keyOf(r), text: tapped.textOf?.(r) ?? (() => text(r)) } : text(r),
-  );
-  // The rows without their answers: what is kept until the thread replies.
-  const bare = rows.map(({ data: _data, ...r }) => r);
   const result = (async () => {
-    const packed = await packJsonTexts(items);
-    return bare.map((r, i) => ({ ...r, packed: packed[i]! }));
+    const packed = await packJsonTexts(
+      rows.map((r) => (tapped ? { key: tapped.keyOf(r), text: () => text(r) } : text(r))),
+    );
+    return rows.map(({ data: _data, ...r }, i) => ({ ...r, packed: packed[i]! }));
   })();
   // Awaited by the caller later, or never when its batch fails first: not an unhandled rejection.
   result.catch(() => {});

@@ -9,7 +9,6 @@ import {
 } from "../../test/solana-replay.ts";
 import { createHttpTransport, RpcProviderError, RpcResponseError } from "../transport.ts";
 import {
-  answerTextOf,
   createSolanaRpc,
   getBlockTime,
   getSignaturesForAddress,
@@ -58,30 +57,6 @@ describe("getTransactions()", () => {
     expect(got.size).toBe(recorded.length);
     for (const r of recorded) expect(got.get(r.signature), r.file).toEqual(r.tx);
     expect(server.stats()).toMatchObject({ http: 1, calls: { getTransaction: recorded.length } });
-  });
-
-  test("answerTextOf gives each transaction's JSON text from the body it came in, once", async () => {
-    const recorded = loadRecordedTransactions();
-    const rpc = rpcFor();
-    // Three batches, the middle one answered with a null first (asked again alone).
-    let nulls = 1;
-    server.onAnswer((method, params, result) =>
-      method === "getTransaction" && params[0] === recorded[20]!.signature && nulls-- > 0 ? null : result,
-    );
-    const got = new Map<string, unknown>();
-    for (const c of [recorded.slice(0, 10), recorded.slice(10, 30), recorded.slice(30)])
-      for (const [k, v] of await getTransactions(
-        rpc,
-        c.map((r) => r.signature),
-      ))
-        got.set(k, v);
-    expect(got.size).toBe(recorded.length);
-    for (const r of recorded) {
-      const text = answerTextOf(rpc, r.signature);
-      expect(text, r.file).toBeDefined();
-      expect(text!(), r.file).toBe(JSON.stringify(got.get(r.signature)));
-      expect(answerTextOf(rpc, r.signature)).toBeUndefined();
-    }
   });
 
   test("asks again, and only for, the signature the node did not know yet", async () => {

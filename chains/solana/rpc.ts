@@ -36,11 +36,6 @@ export type SolanaRpc = {
   /** First retry delay, in milliseconds. */
   retryBaseMs: number;
   signal?: AbortSignal | undefined;
-  /**
-   * The body text of the tapped `getTransaction` answer that last carried each signature, until
-   * `answerTextOf` takes it (see `tapTransactionAnswers`).
-   */
-  answerTexts: Map<string, string>;
 };
 
 export type CreateSolanaRpcArgs = {
@@ -65,7 +60,7 @@ export type CreateSolanaRpcArgs = {
  * an answer whose `text()` and `json()` give the decoded text (the only ways web3.js reads it).
  */
 const tapTransactionAnswers =
-  (fetch: typeof globalThis.fetch, answerTexts: Map<string, string>): typeof globalThis.fetch =>
+  (fetch: typeof globalThis.fetch): typeof globalThis.fetch =>
   async (input, init) => {
     const response = await fetch(input, init);
     if (!response.ok || typeof init?.body !== "string" || !init.body.includes('"getTransaction"'))
@@ -75,44 +70,8 @@ const tapTransactionAnswers =
     const decoded = Buffer.from(bytes).toString("utf8");
     const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
     tapJsonRpcAnswers("solanaTx", bytes);
-    for (const signature of askedSignatures(init.body)) answerTexts.set(signature, text);
     return textAnswer(response, text);
   };
-
-/** The signatures a `getTransaction` request (one call or a batch) asks for. */
-const askedSignatures = (body: string): string[] => {
-  try {
-    const parsed = JSON.parse(body) as unknown;
-    return (Array.isArray(parsed) ? parsed : [parsed]).flatMap((c: { method?: unknown; params?: unknown }) =>
-      c?.method === "getTransaction" && Array.isArray(c.params) && typeof c.params[0] === "string"
-        ? [c.params[0]]
-        : [],
-    );
-  } catch {
-    return [];
-  }
-};
-
-/**
- * Takes the body text the answer for `signature` came in (tapped by this `rpc`, see
- * `SolanaRpc.answerTexts`) and returns a function giving `JSON.stringify` of that answer's
- * result: the same text as `JSON.stringify` of the transaction `getTransactions` returned for it,
- * which was parsed from that very text. A raw record's fallback (db/pack-thread.ts) can then keep
- * this one flat string instead of the parsed transaction. Undefined when nothing was tapped.
- */
-export const answerTextOf = (rpc: SolanaRpc, signature: string): (() => string) | undefined => {
-  const text = rpc.answerTexts.get(signature);
-  if (text === undefined) return undefined;
-  rpc.answerTexts.delete(signature);
-  return () => {
-    const body = JSON.parse(text) as unknown;
-    for (const item of (Array.isArray(body) ? body : [body]) as JsonRpcAnswer[]) {
-      const result = item?.result as SolanaTransactionResponse | null | undefined;
-      if (result?.transaction?.signatures?.[0] === signature) return JSON.stringify(result);
-    }
-    throw new NonRetryableError(`solana getTransaction ${signature}: not in the answer it was tapped from`);
-  };
-};
 
 /** An answer with `response`'s status and headers whose body is `text` (already read and decoded). */
 const textAnswer = (response: Response, text: string): Response => {
@@ -138,10 +97,9 @@ export const createSolanaRpc = (args: CreateSolanaRpcArgs): SolanaRpc => {
     throw new ConfigError(`${args.chain} RPC endpoint must be an http(s) URL`);
   }
   const commitment = args.commitment ?? "finalized";
-  const answerTexts = new Map<string, string>();
   const connection = new Connection(args.url, {
     commitment,
-    fetch: tapTransactionAnswers(args.transport.fetch, answerTexts),
+    fetch: tapTransactionAnswers(args.transport.fetch),
     disableRetryOnRateLimit: true,
     // Our fetch ignores agents; false stops web3.js from creating a keep-alive agent it never uses.
     httpAgent: false,
@@ -153,7 +111,6 @@ export const createSolanaRpc = (args: CreateSolanaRpcArgs): SolanaRpc => {
     maxAttempts: args.maxAttempts ?? 6,
     retryBaseMs: args.retryBaseMs ?? 250,
     signal: args.signal,
-    answerTexts,
   };
 };
 

@@ -21,7 +21,6 @@ import { getFinalizedSlot, SOLANA_COMMITMENT } from "./finality.ts";
 import { type NormalizedSolanaTx, normalizeTransaction, SOL_DECIMALS } from "./normalize.ts";
 import { syncWalletStaking } from "./rewards.ts";
 import {
-  answerTextOf,
   createSolanaRpc,
   getBlockTime,
   getTransactions,
@@ -196,11 +195,9 @@ export const syncSolanaWallet = async (
       (index, batch) => {
         // Compressed on the pack thread while this thread goes on (normalizing, the next page).
         // Their bodies were tapped as they came (rpc.ts): serialized there too, by signature.
-        // Should the thread lack one, its text is made again from the body it came in (`answerTextOf`):
-        // the parsed transaction is not kept for it.
         packs[index] = packRawRecords(
           [...batch.values()].map((tx) => rawRow(chain.id, tx)),
-          { kind: "solanaTx", keyOf: (r) => r.txHash, textOf: (r) => answerTextOf(rpc, r.txHash) },
+          { kind: "solanaTx", keyOf: (r) => r.txHash },
         );
         for (const [signature, tx] of batch) fetched.set(signature, readEarly(tx));
       },
