@@ -6,6 +6,8 @@
  * `--count=N` made-up signatures (default 5000), each answered with a copy of one of the wallet's 11
  * recorded mainnet transactions; its two token accounts add the 11 real ones. These are replay
  * throughput figures (localhost, no network latency, no provider rate limits), not mainnet figures.
+ * The replay server runs in a child process (bench/solana-replay-process.ts), as a real node is
+ * another process: the sync's CPU and the server's are reported apart.
  *
  *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres | --memory] [--cpu-prof=FILE]
  *
@@ -25,8 +27,9 @@ import { cursors, transactions } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
 import { createTestCommon, createTestDatabase } from "../test/services.ts";
-import { loadRecordedTransactions, startSolanaReplay } from "../test/solana-replay.ts";
+import { loadRecordedTransactions } from "../test/solana-replay.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
+import { startReplayProcess } from "./solana-replay-process.ts";
 
 /** PGlite in memory (test databases are all on disk), migrated. */
 const inMemory = async (): Promise<Database> => {
@@ -57,7 +60,7 @@ export default async (args: string[]): Promise<void> => {
     `normalize: ${((rounds * recorded.length) / (normalizeMs / 1000)).toFixed(0)} tx/s (${recorded.length} recorded txs × ${rounds}, pure CPU)`,
   );
 
-  const server = await startSolanaReplay({ synthetic: { wallet: WALLET, count } });
+  const server = await startReplayProcess({ synthetic: { wallet: WALLET, count } });
   const kind = args.includes("--postgres") ? "postgres" : "pglite";
   const onDisk = kind === "pglite" && !args.includes("--memory");
   const database = onDisk || kind === "postgres" ? await createTestDatabase(kind) : await inMemory();
@@ -82,39 +85,44 @@ export default async (args: string[]): Promise<void> => {
       (await database.db.select().from(transactions).where(eq(transactions.walletId, wallet.id))).length;
 
     let cpu0 = process.cpuUsage();
-    const report = (label: string, ms: number, r: SyncWalletResult, signatures: number) => {
-      const s = server.stats();
-      const txs = r.transactions;
+    let serverCpu0 = 0;
+    const report = async (label: string, ms: number, r: SyncWalletResult, signatures: number) => {
       const cpu = process.cpuUsage(cpu0);
+      const { stats: s, cpuSeconds } = await server.stats();
+      const txs = r.transactions;
       console.log(
         `${label}: ${signatures} signatures, ${txs} txs in ${(ms / 1000).toFixed(2)} s ` +
-          `(${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s, replay server included) → ` +
+          `(${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s in the sync's process; ` +
+          `${(cpuSeconds - serverCpu0).toFixed(2)} CPU s in the replay server's) → ` +
           `${(signatures / (ms / 1000)).toFixed(0)} signatures/s, ${(txs / (ms / 1000)).toFixed(0)} txs/s; ` +
           `${r.rpcCalls} RPC calls (${s.http} HTTP requests; ${JSON.stringify(s.calls)})` +
           (txs > 0 ? `, ${(r.rpcCalls / txs).toFixed(3)} calls/tx` : ""),
       );
     };
 
-    server.resetStats();
+    await server.resetStats();
+    serverCpu0 = (await server.stats()).cpuSeconds;
     t = performance.now();
     cpu0 = process.cpuUsage();
     const cold = await profiled(profileFlag(args), run);
     const signatures = await stored();
-    report(`cold (replay, synthetic ${count})`, performance.now() - t, cold, signatures);
+    await report(`cold (replay, synthetic ${count})`, performance.now() - t, cold, signatures);
 
-    server.resetStats();
+    await server.resetStats();
+    serverCpu0 = (await server.stats()).cpuSeconds;
     t = performance.now();
     cpu0 = process.cpuUsage();
     const warm = await run();
-    report("warm (nothing new)", performance.now() - t, warm, 0);
+    await report("warm (nothing new)", performance.now() - t, warm, 0);
 
     // Cursors lost: every signature is listed again, none is fetched again.
     await database.db.delete(cursors).where(eq(cursors.walletId, wallet.id));
-    server.resetStats();
+    await server.resetStats();
+    serverCpu0 = (await server.stats()).cpuSeconds;
     t = performance.now();
     cpu0 = process.cpuUsage();
     const relist = await run();
-    report("re-list without cursors (all stored)", performance.now() - t, relist, signatures);
+    await report("re-list without cursors (all stored)", performance.now() - t, relist, signatures);
   } finally {
     await database.close();
     await server.close();

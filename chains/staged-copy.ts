@@ -24,6 +24,13 @@ export type StagedTable = { table: string; stage: string; columns: BulkColumns; 
 export type CopyInto = (db: DbOrTx, table: string) => Promise<boolean>;
 
 /**
+ * How a staged COPY went: `"new"` when the whole batch went straight into the target (so no row's
+ * key was there before), `"merged"` when it went through the stage and the conflict rule, false
+ * when the driver offers no COPY (nothing written).
+ */
+export type StagedCopyResult = "new" | "merged" | false;
+
+/**
  * Writes `rows` (keys = column names of `target.columns`) into `target.table` through its stage.
  * @returns false (nothing written) when the driver offers no COPY; the caller inserts instead.
  */
@@ -31,8 +38,8 @@ export const stagedCopy = async (
   db: DbOrTx,
   target: StagedTable,
   rows: readonly Record<string, unknown>[],
-): Promise<boolean> => {
-  if (rows.length === 0) return true;
+): Promise<StagedCopyResult> => {
+  if (rows.length === 0) return "new";
   return stagedCopyWith(db, target, (tx, table) => copyRows(tx, table, target.columns, rows));
 };
 
@@ -41,14 +48,18 @@ export const stagedCopy = async (
  * it is given, e.g. by binary COPY: db/copy-binary.ts); `target.columns` names the columns moved
  * from the stage.
  */
-export const stagedCopyWith = async (db: DbOrTx, target: StagedTable, copy: CopyInto): Promise<boolean> => {
+export const stagedCopyWith = async (
+  db: DbOrTx,
+  target: StagedTable,
+  copy: CopyInto,
+): Promise<StagedCopyResult> => {
   const list = Object.keys(target.columns)
     .map((n) => `"${n}"`)
     .join(", ");
   // Most batches hold only new rows (a first sync, another wallet's re-sync): straight in with
   // COPY, which a key already present stops (unique violation) and rolls back to the savepoint.
   try {
-    return await db.transaction((tx) => copy(tx, target.table));
+    return (await db.transaction((tx) => copy(tx, target.table))) && "new";
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
@@ -65,6 +76,6 @@ export const stagedCopyWith = async (db: DbOrTx, target: StagedTable, copy: Copy
       ),
     );
     await tx.execute(sql.raw(`delete from pg_temp.${target.stage}`));
-    return true;
+    return "merged" as const;
   });
 };

@@ -3,7 +3,7 @@ import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../db/client.ts";
 import { packJsonText } from "../db/packed-json.ts";
-import { rawRecords, rpcCache, transactions } from "../db/schema/index.ts";
+import { movements, rawRecords, rpcCache, transactions } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
@@ -151,6 +151,37 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
       { tx_hash: HASH(1), amount: "9", final: true, symbol: null },
       { tx_hash: HASH(2), amount: "-7", final: true, symbol: null },
     ]);
+  });
+
+  test("new transactions skip the movement delete, yet a movement already there under the same key is replaced", async () => {
+    const n = 20;
+    const move = (amount: bigint) => ({
+      walletId,
+      chain: "ethereum",
+      txHash: HASH(n),
+      evidence: "native",
+      evidenceIndex: "0",
+      blockNumber: BigInt(n),
+      time: new Date(Date.UTC(2025, 0, 20)),
+      asset: "ethereum:native",
+      amount,
+    });
+    // A movement without its transaction row (no writer of lotwise leaves one; a hand-made row here).
+    await database.db.insert(movements).values(move(1n));
+    const tx: TransactionRow = {
+      walletId,
+      chain: "ethereum",
+      txHash: HASH(n),
+      blockNumber: BigInt(n),
+      time: new Date(Date.UTC(2025, 0, 20)),
+      status: "success",
+    };
+    await saveTransactionsWithMovements(database.db, [tx], [move(4n)]);
+    const rows = await database.db
+      .select({ amount: movements.amount })
+      .from(movements)
+      .where(eq(movements.txHash, HASH(n)));
+    expect(rows).toEqual([{ amount: 4n }]);
   });
 
   test("the RPC cache serves buffered answers before writing them, and keeps the first answer", async () => {

@@ -1,7 +1,7 @@
 import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { BulkColumns } from "../db/bulk.ts";
 import type { DbOrTx } from "../db/client.ts";
-import { copyRows, selectCells, sqlLiteral } from "../db/copy.ts";
+import { copyRows, isUniqueViolation, selectCells, sqlLiteral } from "../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../db/copy-binary.ts";
 import { packJsonTexts, type TapKind } from "../db/pack-thread.ts";
 import { packedJsonSql, packJsonText, unpackJson, unpackJsonCell } from "../db/packed-json.ts";
@@ -221,6 +221,19 @@ export const saveTransactionsWithMovements = async (
             details: sql`excluded.details`,
           },
         });
+    }
+    // Every transaction row was new: none has movements to replace (movements are written only
+    // here, with their transaction, and deleted with it). Should one be there all the same, its
+    // key stops the COPY below, which then deletes and copies again.
+    if (copied === "new") {
+      if (moves.length === 0) return;
+      const cells = moves.map(movementCells);
+      try {
+        if (await tx.transaction((sp) => copyRows(sp, "lotwise_sync.movements", MOVEMENT_COLUMNS, cells)))
+          return;
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
     }
     const byWallet = new Map<string, { walletId: number; chain: string; hashes: string[] }>();
     for (const t of txs) {

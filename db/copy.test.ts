@@ -7,6 +7,7 @@ import {
   CellReader,
   copyCell,
   copyLines,
+  copyOutCsv,
   copyOutPglite,
   copyRows,
   copyTextCell,
@@ -101,6 +102,31 @@ describe.each(DATABASE_KINDS)("COPY on %s", (kind) => {
     expect(ns).toEqual([]);
     // The connection is usable afterwards.
     expect(await copyRows(database.db, "copy_a", COLUMNS, [{ ...ROWS[0]!, n: 12 }])).toBe(true);
+  });
+
+  test("copyOutCsv hands its bytes to onPiece in order as they arrive: in pieces of about 1 MiB on PostgreSQL, at once on PGlite", async () => {
+    // About 3 MiB of CSV: 30,000 rows of 100 characters or more, one multibyte character each.
+    const query =
+      "select g, repeat('é', 1) || repeat('x', 100) as t from generate_series(1, 30000) g order by g";
+    const pieces: Buffer[] = [];
+    const all = await database.db.transaction(async (tx) => copyOutCsv(tx, query, (p) => pieces.push(p)));
+    expect(all.length).toBeGreaterThan(3_000_000);
+    expect(Buffer.concat(pieces).equals(all)).toBe(true);
+    expect(all.equals(await copyOutCsv(database.db, query))).toBe(true);
+    if (kind === "postgres") {
+      expect(pieces.length).toBeGreaterThanOrEqual(3);
+      // Each piece but the last holds at least 1 MiB and ends where a row ends.
+      for (const p of pieces.slice(0, -1)) {
+        expect(p.length).toBeGreaterThanOrEqual(1 << 20);
+        expect(p[p.length - 1]).toBe(0x0a);
+      }
+    } else expect(pieces).toHaveLength(1);
+    // An empty result: no piece.
+    const none: Buffer[] = [];
+    expect((await copyOutCsv(database.db, "select 1 as n where false", (p) => none.push(p))).toString()).toBe(
+      "n\n",
+    );
+    expect(none.length).toBeLessThanOrEqual(1);
   });
 
   test("COPY TO reads back every text as stored (PGlite; undefined on PostgreSQL)", async () => {

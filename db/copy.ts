@@ -582,11 +582,32 @@ const copyOutEach = async (db: DbOrTx, query: string, fn: (line: string) => void
 };
 
 /** A `COPY … TO STDOUT` as a `pg` submittable: collects the data, settles when the server is ready. */
+/** Bytes of the pieces `copyOutCsv` hands to `onPiece` (PostgreSQL sends one message per row). */
+const PIECE_BYTES = 1 << 20;
+
 class CopyToStdout extends CopySubmittable {
   readonly chunks: Buffer[] = [];
+  /** Chunks not yet handed to `onPiece`, and their bytes. */
+  private pending = 0;
+  private bytes = 0;
+  constructor(
+    text: string,
+    private readonly onPiece?: (piece: Buffer) => void,
+  ) {
+    super(text);
+  }
   override handleCopyData(msg: { chunk: Buffer }): void {
     // A view into the driver's read buffer, which the next socket read overwrites: copied.
     this.chunks.push(Buffer.from(msg.chunk));
+    this.bytes += msg.chunk.length;
+    if (this.onPiece && this.bytes >= PIECE_BYTES) this.flush();
+  }
+  /** Hands the chunks received since the last piece to `onPiece`, as one piece. */
+  flush(): void {
+    if (!this.onPiece || this.pending === this.chunks.length) return;
+    this.onPiece(Buffer.concat(this.chunks.slice(this.pending)));
+    this.pending = this.chunks.length;
+    this.bytes = 0;
   }
 }
 
@@ -594,19 +615,30 @@ class CopyToStdout extends CopySubmittable {
  * The result of `query` (trusted SQL, values inlined) as CSV bytes with a header line
  * (`COPY (…) TO … WITH (FORMAT csv, HEADER)`: NULL an empty cell, an empty string `""`), on both
  * drivers: one Blob on PGlite, the copy sub-protocol on PostgreSQL. No per-row message or object.
+ * `onPiece`, when given, also gets the bytes in order as they arrive, in pieces of about
+ * `PIECE_BYTES` (on PGlite, all at once at the end); the last piece comes before the result.
  * @throws when `db` is neither PGlite nor `pg`.
  */
-export const copyOutCsv = async (db: DbOrTx, query: string): Promise<Buffer> => {
+export const copyOutCsv = async (
+  db: DbOrTx,
+  query: string,
+  onPiece?: (piece: Buffer) => void,
+): Promise<Buffer> => {
   const client = clientOf(db);
   const statement = (target: string) => `copy (${query}) to ${target} with (format csv, header true)`;
   if (isPglite(client)) {
     const result = (await client.query(statement("'/dev/blob'"))) as { blob?: Blob };
-    return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
+    const all = result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
+    if (all.length > 0) onPiece?.(all);
+    return all;
   }
   const onPg = pgRunner(client);
   if (!onPg) throw new Error("copyOutCsv: neither PGlite nor pg behind this database");
   return onPg((c) => {
-    const q = new CopyToStdout(statement("stdout"));
-    return submitCopy(c, q, () => Buffer.concat(q.chunks));
+    const q = new CopyToStdout(statement("stdout"), onPiece);
+    return submitCopy(c, q, () => {
+      q.flush();
+      return Buffer.concat(q.chunks);
+    });
   });
 };

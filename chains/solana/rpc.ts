@@ -55,8 +55,9 @@ export type CreateSolanaRpcArgs = {
 /**
  * `fetch` that hands the body of every `getTransaction` answer to the pack thread as it arrives
  * (db/pack-thread.ts `tapJsonRpcAnswers`), where each transaction is serialized and compressed
- * for its raw record while this thread parses the same body for the sync. The caller gets the
- * same body.
+ * for its raw record while this thread parses the same body for the sync. The body is read once
+ * and decoded once: its bytes go to the pack thread (transferred, not copied) and the caller gets
+ * an answer whose `text()` and `json()` give the decoded text (the only ways web3.js reads it).
  */
 const tapTransactionAnswers =
   (fetch: typeof globalThis.fetch): typeof globalThis.fetch =>
@@ -65,13 +66,26 @@ const tapTransactionAnswers =
     if (!response.ok || typeof init?.body !== "string" || !init.body.includes('"getTransaction"'))
       return response;
     const bytes = await response.arrayBuffer();
-    tapJsonRpcAnswers("solanaTx", bytes.slice(0));
-    return new Response(bytes, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
+    // As `Response.text()` decodes: UTF-8, a leading byte order mark dropped.
+    const decoded = Buffer.from(bytes).toString("utf8");
+    const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
+    tapJsonRpcAnswers("solanaTx", bytes);
+    return textAnswer(response, text);
   };
+
+/** An answer with `response`'s status and headers whose body is `text` (already read and decoded). */
+const textAnswer = (response: Response, text: string): Response => {
+  const answer = new Response(null, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  Object.defineProperties(answer, {
+    text: { value: () => Promise.resolve(text) },
+    json: { value: () => Promise.resolve().then(() => JSON.parse(text)) },
+  });
+  return answer;
+};
 
 /**
  * A web3.js `Connection` whose HTTP goes through `transport.fetch` (web3.js's own 429 retry is

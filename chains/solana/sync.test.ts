@@ -17,6 +17,7 @@ import { type ReplayServer, startSolanaReplay } from "../../test/solana-replay.t
 import { resolveChain } from "../registry.ts";
 import type { SyncWalletResult, WalletRef } from "../types.ts";
 import { normalizeTransaction } from "./normalize.ts";
+import { accountKeysOf, type SolanaTransactionResponse } from "./rpc.ts";
 import { type SolanaSyncOptions, syncSolanaWallet } from "./sync.ts";
 
 /**
@@ -282,6 +283,53 @@ describe("syncSolanaWallet() against the replay server", () => {
       expect(full.cursors).toEqual(only(baseline.cursors));
     } finally {
       server.onCall(undefined);
+      server.onAnswer(undefined);
+      await ctx.database.close();
+    }
+  });
+
+  test("old transactions whose token balances lack an owner use the token accounts earlier pages found", async () => {
+    // W.limit's token account GQjxPi… is in all 11 of its transactions. Here the node lists no
+    // token account, and only the newest transaction names that account's owner, as in old
+    // history: the other ten are normalized (in page order, one page each) with the account the
+    // first page found, not while that page is still being stored.
+    const ctx = await setup("pglite", [W.limit]);
+    try {
+      const txs = server
+        .transactions()
+        .filter(({ tx }) =>
+          [...(tx.meta?.preTokenBalances ?? []), ...(tx.meta?.postTokenBalances ?? [])].some(
+            (b) => b.owner === W.limit,
+          ),
+        );
+      expect(txs.length).toBe(11);
+      const newest = Math.max(...txs.map(({ tx }) => tx.slot));
+      server.onAnswer((method, _params, result) => {
+        if (method === "getTokenAccountsByOwner") return { ...(result as object), value: [] };
+        // The newest has no block time: storing its page waits on a slow getBlockTime (below)
+        // before it adds the account, while the next page comes in.
+        if (method === "getSignaturesForAddress")
+          return (result as { slot: number }[]).map((e) =>
+            e.slot === newest ? { ...e, blockTime: null } : e,
+          );
+        const tx = result as SolanaTransactionResponse | null;
+        if (method !== "getTransaction" || !tx?.meta) return result;
+        if (tx.slot === newest) return { ...tx, blockTime: null };
+        const keys = accountKeysOf(tx);
+        for (const b of [...(tx.meta.preTokenBalances ?? []), ...(tx.meta.postTokenBalances ?? [])])
+          if (keys[b.accountIndex]!.startsWith("GQjxPi")) delete b.owner;
+        return tx;
+      });
+      server.setFaults([{ kind: "delay", times: 1, method: "getBlockTime", delayMs: 500 }]);
+      await syncAll(ctx, server.url, { options: { pageSize: 1, txBatchSize: 1 } });
+      expect(server.stats().faults).toEqual({ delay: 1 });
+      const [got, want] = [await snapshot(ctx.database.db), baseline];
+      const limitRows = (rows: string[]) => rows.filter((r) => r.includes(W.limit));
+      expect(limitRows(got.movements).length).toBeGreaterThan(11);
+      expect(limitRows(got.movements)).toEqual(limitRows(want.movements));
+      expect(limitRows(got.transactions)).toEqual(limitRows(want.transactions));
+    } finally {
+      server.setFaults([]);
       server.onAnswer(undefined);
       await ctx.database.close();
     }

@@ -128,17 +128,45 @@ export const syncSolanaWallet = async (
   }
   const known = new Set((await loadTokenAccounts(db, wallet.id)).map((a) => a.address));
 
-  const fetchTransactions = async (signatures: string[]) => {
+  /** Gets `signatures` in batches, `txBatch` at a time; `onBatch` gets each batch (its index, its answers) as it comes. */
+  const fetchTransactions = async (
+    signatures: string[],
+    onBatch: (index: number, batch: Map<string, SolanaTransactionResponse>) => void,
+  ): Promise<void> => {
     const chunks: string[][] = [];
     for (let i = 0; i < signatures.length; i += txBatch) chunks.push(signatures.slice(i, i + txBatch));
-    const maps = await Promise.all(chunks.map((c) => limit(() => getTransactions(rpc, c))));
-    return new Map(maps.flatMap((m) => [...m]));
+    await Promise.all(
+      chunks.map((c, i) =>
+        limit(async () => {
+          onBatch(i, await getTransactions(rpc, c));
+        }),
+      ),
+    );
+  };
+
+  /**
+   * A fetched transaction as `store` needs it, read as soon as its batch came in, so that the
+   * node's JSON is let go once its batch's raw records are packed (the rows hold it until then,
+   * should the pack thread lack it) instead of when its page is stored: its stake accounts and
+   * normalization when these cannot depend on token accounts found in earlier pages
+   * (`dependsOnKnownAccounts`), else (or if reading it throws) the transaction itself, read by
+   * `store` as before.
+   */
+  type Early = { tx: SolanaTransactionResponse } | { stake: string[]; slot: number; n: NormalizedSolanaTx };
+  const readEarly = (tx: SolanaTransactionResponse): Early => {
+    if (dependsOnKnownAccounts(tx)) return { tx };
+    try {
+      const stake = touchesStakeProgram(tx) ? stakeAccountsControlledIn(tx, address) : [];
+      return { stake, slot: tx.slot, n: normalizeTransaction(tx, address, { knownTokenAccounts: known }) };
+    } catch {
+      return { tx };
+    }
   };
 
   type Prepared = {
     todo: SignatureInfo[];
     raws: Map<string, SolanaTransactionResponse>;
-    fetched: Map<string, SolanaTransactionResponse>;
+    fetched: Map<string, Early>;
     /** The fetched answers' raw records, packed on the pack thread meanwhile. */
     packed: Promise<PackedRawRecordRow[]>;
   };
@@ -160,15 +188,23 @@ export const syncSolanaWallet = async (
       hashes: todo.map((e) => e.signature),
     })) as Map<string, SolanaTransactionResponse>;
     counts.reused += raws.size;
-    const fetched = await fetchTransactions(
+    const fetched = new Map<string, Early>();
+    const packs: Promise<PackedRawRecordRow[]>[] = [];
+    await fetchTransactions(
       todo.filter((e) => !raws.has(e.signature)).map((e) => e.signature),
+      (index, batch) => {
+        // Compressed on the pack thread while this thread goes on (normalizing, the next page).
+        // Their bodies were tapped as they came (rpc.ts): serialized there too, by signature.
+        packs[index] = packRawRecords(
+          [...batch.values()].map((tx) => rawRow(chain.id, tx)),
+          { kind: "solanaTx", keyOf: (r) => r.txHash },
+        );
+        for (const [signature, tx] of batch) fetched.set(signature, readEarly(tx));
+      },
     );
-    // Compressed on the pack thread while this thread goes on (normalizing, the next page).
-    // Their bodies were tapped as they came (rpc.ts): serialized there too, by signature.
-    const packed = packRawRecords(
-      [...fetched.values()].map((tx) => rawRow(chain.id, tx)),
-      { kind: "solanaTx", keyOf: (r) => r.txHash },
-    );
+    // In batch order, as one list: the rows and their order are those of one call for the page.
+    const packed = Promise.all(packs).then((lists) => lists.flat());
+    packed.catch(() => {});
     return { todo, raws, fetched, packed };
   };
 
@@ -178,7 +214,13 @@ export const syncSolanaWallet = async (
     await saveRawRecords(db, await packed);
     const normalized: { n: NormalizedSolanaTx; time: Date }[] = [];
     for (const e of todo) {
-      const tx = raws.get(e.signature) ?? fetched.get(e.signature)!;
+      const early = fetched.get(e.signature);
+      if (early && "n" in early) {
+        for (const account of early.stake) stakeFound.push({ account, firstSlot: early.slot, via: "tx" });
+        normalized.push({ n: early.n, time: await blockTimeOf(rpc, early.n, e) });
+        continue;
+      }
+      const tx = early?.tx ?? raws.get(e.signature)!;
       if (touchesStakeProgram(tx)) {
         for (const account of stakeAccountsControlledIn(tx, address))
           stakeFound.push({ account, firstSlot: tx.slot, via: "tx" });
@@ -372,6 +414,15 @@ const movementRows = (
     tokenId: null,
     final: true,
   }));
+
+/**
+ * Whether normalizing `tx` reads the wallet's known token accounts: only token balances without
+ * an owner do (normalize.ts `knownTokenAccounts`, for old transactions), and the set grows as
+ * pages are stored, so such a transaction is normalized in page order.
+ */
+const dependsOnKnownAccounts = (tx: SolanaTransactionResponse): boolean =>
+  (tx.meta?.preTokenBalances ?? []).some((b) => !b.owner) ||
+  (tx.meta?.postTokenBalances ?? []).some((b) => !b.owner);
 
 /** The block time of a transaction: its own, else its signature entry's, else `getBlockTime`. */
 const blockTimeOf = async (rpc: SolanaRpc, n: NormalizedSolanaTx, entry: SignatureInfo): Promise<Date> => {

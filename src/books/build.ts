@@ -1,13 +1,10 @@
-import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { and, eq, gte, inArray, like, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { selectCells } from "../../db/copy.ts";
 import {
   classifications,
   ledgerRows,
   ledgerState,
-  overrides as overridesTable,
   POSITION_ROWS_SQL,
   transactions,
 } from "../../db/schema/index.ts";
@@ -17,18 +14,21 @@ import {
   addressKey,
   type ClassifyContext,
   type PositionBook,
-  type ProtocolContracts,
 } from "../classify/context.ts";
 import { isPositionAccount } from "../classify/decoders/position.ts";
 import { replayLpOwed } from "../classify/decoders/uniswap-v3/decoder.ts";
-import type { LinkDecision } from "../classify/match.ts";
-import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
-import { type ClassifySettings, matchingWindowHours } from "../classify/settings.ts";
-import type { Leg, TxClassification, UnmatchedHalf, WalletInfo } from "../classify/types.ts";
-import { loadImportedBooks } from "../imports/books.ts";
+import { matchingWindowHours } from "../classify/settings.ts";
+import type { Leg, TxClassification, UnmatchedHalf } from "../classify/types.ts";
 import type { ProgressTask } from "../ui/progress.ts";
 import { Decimal } from "../utils/decimal.ts";
-import { loadTxGroups, loadWallets } from "./load.ts";
+import {
+  type DetectArgs,
+  detectLedgerChanges,
+  type LedgerChanges,
+  snapshotSql,
+  unchangedBuild,
+} from "./detect.ts";
+import { loadTxGroups } from "./load.ts";
 import { type BuiltRow, buildRows, type PriceLookup, type RowsResult } from "./rows.ts";
 import { type ReviewRow, replaceChainLedger } from "./store.ts";
 
@@ -37,25 +37,15 @@ export type Pricer = {
   prepare: (items: readonly { leg: Leg; time: Date; blockNumber: bigint }[]) => Promise<PriceLookup>;
 };
 
-export type BuildArgs = {
-  db: DbOrTx;
-  userId: number;
-  settings: ClassifySettings;
-  contracts?: Readonly<Record<string, ProtocolContracts>> | undefined;
+export type BuildArgs = DetectArgs & {
   resolveAsset: AssetResolver;
   pricer: Pricer;
-  /** Rebuild everything even when nothing changed. */
-  full?: boolean;
   progress?: ProgressTask | undefined;
-  /** What else decides rows (e.g. the configuration's asset mappings): a change means a full rebuild. */
-  fingerprint?: unknown;
   /**
-   * Imported halves beyond the ledger CSV transfers (exchange deposits and withdrawals an importer
-   * stored): see `UnmatchedHalf`. Loaded on every build; their importer marks the ledger dirty.
+   * What `detectLedgerChanges` found for these arguments, when the caller asked it first (to load
+   * the build's tools only when there is something to build); else the build asks it.
    */
-  loadImportedHalves?:
-    | ((db: DbOrTx, userId: number, wallets: readonly WalletInfo[]) => Promise<UnmatchedHalf[]>)
-    | undefined;
+  changes?: LedgerChanges | undefined;
 };
 
 export type BuildResult = {
@@ -78,50 +68,6 @@ export type BuildResult = {
    * `timings`; PGlite's work is in this process, a PostgreSQL server's is not).
    */
   cpuTimings: Record<string, number>;
-};
-
-const loadOverrides = async (db: DbOrTx, userId: number) => {
-  const rows = await db
-    .select()
-    .from(overridesTable)
-    .where(eq(overridesTable.userId, userId))
-    .orderBy(overridesTable.id);
-  const perTx = new Map<string, { id: number; action: OverrideAction }>();
-  const rules: OverrideRule[] = [];
-  const links: LinkDecision[] = [];
-  const unlinks: LinkDecision[] = [];
-  for (const r of rows) {
-    const rule = r.rule as { link?: [string, string]; unlink?: [string, string] } | null;
-    if (r.txHash && r.chain)
-      perTx.set(`${r.chain}:${r.txHash}`, { id: r.id, action: r.action as OverrideAction });
-    else if (rule?.link) links.push({ id: r.id, a: rule.link[0], b: rule.link[1] });
-    else if (rule?.unlink) unlinks.push({ id: r.id, a: rule.unlink[0], b: rule.unlink[1] });
-    else if (r.rule)
-      rules.push({ id: r.id, match: r.rule as OverrideRule["match"], action: r.action as OverrideAction });
-  }
-  return {
-    perTx,
-    rules,
-    links: { links, unlinks },
-    /** Rules change what any transaction becomes: a full rebuild. */
-    rulesFingerprint: rows
-      .filter(
-        (r) =>
-          !r.txHash &&
-          !(r.rule as { link?: unknown; unlink?: unknown } | null)?.link &&
-          !(r.rule as { unlink?: unknown } | null)?.unlink,
-      )
-      .map((r) => [r.id, r.rule, r.action]),
-    /** Per-transaction decisions and links: their changes mark the ledger dirty from the transaction on. */
-    decisionsFingerprint: rows
-      .filter(
-        (r) =>
-          r.txHash ||
-          (r.rule as { link?: unknown; unlink?: unknown } | null)?.link ||
-          (r.rule as { unlink?: unknown } | null)?.unlink,
-      )
-      .map((r) => [r.id, r.chain, r.txHash, r.rule, r.action]),
-  };
 };
 
 /** Balances of position accounts from the stored chain rows before `before` (for an incremental rebuild). */
@@ -155,67 +101,6 @@ const positionsBefore = async (db: DbOrTx, userId: number, before: Date): Promis
       add(r.wallet, r.inAsset!, new Decimal(r.inQuantity!));
   }
   return book;
-};
-
-/**
- * Transfers the user imported from an exchange export into one of their chain wallets: each is
- * the departure half of a withdrawal whose arrival is on chain, so that arrival is not an
- * unexplained inflow.
- */
-const importedTransferHalves = async (
-  db: DbOrTx,
-  userId: number,
-  wallets: readonly WalletInfo[],
-): Promise<UnmatchedHalf[]> => {
-  const own = new Map(wallets.filter((w) => w.kind === "own").map((w) => [w.key, w]));
-  // Only transfers into an own wallet are halves: filtered here, not after reading every imported
-  // transfer (a 200,000-row import has tens of thousands, read on every `gains`).
-  if (own.size === 0) return [];
-  const rows = await db
-    .select({
-      id: ledgerRows.id,
-      origin: ledgerRows.origin,
-      time: ledgerRows.time,
-      wallet: ledgerRows.wallet,
-      outAsset: ledgerRows.outAsset,
-      outQuantity: ledgerRows.outQuantity,
-      toWallet: ledgerRows.toWallet,
-      tx: ledgerRows.tx,
-    })
-    .from(ledgerRows)
-    .where(
-      // `origin <> 'chain'` as a constant: the partial index `ledger_rows_imported_idx`.
-      and(
-        eq(ledgerRows.userId, userId),
-        eq(ledgerRows.type, "transfer"),
-        sql`${ledgerRows.origin} <> 'chain'`,
-        inArray(ledgerRows.toWallet, [...own.keys()]),
-      ),
-    );
-  return rows
-    .filter((r) => r.toWallet && own.has(r.toWallet) && r.outAsset && r.outQuantity)
-    .map((r) => {
-      const target = own.get(r.toWallet!)!;
-      return {
-        direction: "out",
-        imported: true,
-        hasRow: true,
-        toWallet: target.key,
-        ...(r.tx ? { evidence: { txHashes: r.tx.split(";").filter(Boolean) } } : {}),
-        wallet: { id: -1, chain: r.wallet, address: r.wallet, key: r.wallet, kind: "own", label: r.wallet },
-        leg: {
-          asset: r.outAsset!,
-          chainAsset: r.outAsset!,
-          chain: target.chain,
-          quantity: new Decimal(r.outQuantity!),
-          symbol: r.outAsset!,
-        },
-        counterparty: null,
-        chain: r.origin,
-        txHash: r.id,
-        time: r.time,
-      } satisfies UnmatchedHalf;
-    });
 };
 
 /** Stored transfers owned by transactions before `before` whose other side may be in this build's range. */
@@ -310,109 +195,11 @@ const memoResolver = (resolve: AssetResolver): AssetResolver => {
   };
 };
 
-/** A snapshot taken now (`pg_snapshot` text `xmin:xmax:xip,…`): the transactions it sees. */
-const currentSnapshot = async (db: DbOrTx): Promise<string> => {
-  const [row] = await selectCells(db, "select pg_current_snapshot()");
-  return row![0]!;
-};
-
-/** `snapshot` as an SQL literal, and its `xmin` as one (an `xid8`: the index range's start). */
-const snapshotSql = (snapshot: string) => {
-  if (!/^\d+:\d+:[\d,]*$/.test(snapshot)) throw new Error(`not a snapshot: ${snapshot}`);
-  return {
-    snapshot: `'${snapshot}'::pg_snapshot`,
-    xmin: `'${snapshot.slice(0, snapshot.indexOf(":"))}'::xid8`,
-  };
-};
-
-/**
- * What changed in the user's own wallets' transactions since the build that started from
- * `seen` (its snapshot), by index range scans on `inserted_xid` and `removed_xid` from the
- * snapshot's `xmin` (not anti-joins of every transaction with every classification): the earliest
- * time of a transaction written or removed unseen, the removed ones (`<chain>:<hash>`: their
- * classifications go) and, of those, the ones no wallet of the user holds any more (`gone`: their
- * rows may predate the removed row's time). An upsert keeps a row's `inserted_xid`: a re-sync of
- * the same history changes nothing.
- */
-const chainChangesSince = async (
-  db: DbOrTx,
-  userId: number,
-  ownIds: readonly number[],
-  seen: string,
-): Promise<{ earliest: Date | undefined; vanished: string[]; gone: string[] }> => {
-  if (ownIds.length === 0) {
-    // No own wallet: every chain classification is stale.
-    const rows = await selectCells(
-      db,
-      `select chain || ':' || tx_hash from lotwise_app.classifications where user_id = ${Number(userId)} and chain not like 'import:%'`,
-    );
-    const keys = rows.map((r) => r[0]!);
-    return { earliest: undefined, vanished: keys, gone: keys };
-  }
-  const ids = ownIds.map(Number).join(", ");
-  const { snapshot, xmin } = snapshotSql(seen);
-  const [fresh] = await selectCells(
-    db,
-    `select floor(extract(epoch from min(time)) * 1000)::int8 from lotwise_sync.transactions
-      where wallet_id in (${ids}) and inserted_xid >= ${xmin}
-        and not pg_visible_in_snapshot(inserted_xid, ${snapshot})`,
-  );
-  let earliest = fresh?.[0] ? new Date(Number(fresh[0])) : undefined;
-  const removed = await selectCells(
-    db,
-    `select r.chain || ':' || r.tx_hash, floor(extract(epoch from min(r.time)) * 1000)::int8,
-            not exists (select 1 from lotwise_sync.transactions t
-                         where t.wallet_id in (${ids}) and t.chain = r.chain and t.tx_hash = r.tx_hash)
-       from lotwise_sync.removed_transactions r
-      where r.wallet_id in (${ids}) and r.removed_xid >= ${xmin}
-        and not pg_visible_in_snapshot(r.removed_xid, ${snapshot})
-      group by r.chain, r.tx_hash`,
-  );
-  const vanished: string[] = [];
-  const gone: string[] = [];
-  for (const [key, ms, absent] of removed) {
-    const t = new Date(Number(ms));
-    if (!earliest || t < earliest) earliest = t;
-    vanished.push(key!);
-    if (absent === "t") gone.push(key!);
-  }
-  return { earliest, vanished, gone };
-};
-
-/**
- * The earliest chain ledger row of each of the transactions `keys` (`<chain>:<hash>`): one scan
- * of the user's chain rows, made only when a transaction vanished.
- */
-const earliestRowsOf = async (
-  db: DbOrTx,
-  userId: number,
-  keys: readonly string[],
-): Promise<Map<string, Date>> => {
-  const out = new Map<string, Date>();
-  if (keys.length === 0) return out;
-  const key = sql<string>`left(${ledgerRows.id}, length(${ledgerRows.id}) - strpos(reverse(${ledgerRows.id}), ':'))`;
-  const rows = await db
-    .select({ key, time: sql<Date>`min(${ledgerRows.time})`.mapWith(ledgerRows.time) })
-    .from(ledgerRows)
-    .where(
-      and(
-        eq(ledgerRows.userId, userId),
-        eq(ledgerRows.origin, "chain"),
-        sql`${key} in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`,
-      ),
-    )
-    .groupBy(key);
-  for (const r of rows) out.set(String(r.key), r.time);
-  return out;
-};
-
 /**
  * Classifications whose rows are made per batch while the rows before are written: small enough
  * that the server stores one batch while the next is made, large enough to cost nothing per batch.
  */
 const ROWS_BATCH = 2000;
-
-const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
 
 /**
  * Builds (or brings up to date) the chain part of the user's ledger: classify every transaction
@@ -432,7 +219,6 @@ const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(va
 export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   const { db, userId, settings } = args;
   const timings: Record<string, number> = {};
-  const startedAt = new Date();
   const cpuTimings: Record<string, number> = {};
   const cpuNow = () => {
     const u = process.cpuUsage();
@@ -449,89 +235,15 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     cpuMark = cpu;
   };
   const windowMs = matchingWindowHours(settings) * 3600_000;
-  const wallets = await loadWallets(db, userId);
-  const overrides = await loadOverrides(db, userId);
-  // Exchange and tool imports (`lotwise import`): deposits and withdrawals to match, trades to add.
-  const books = await loadImportedBooks(db, userId, overrides.perTx);
-  const imported = [
-    ...(await importedTransferHalves(db, userId, wallets)),
-    ...books.halves,
-    ...((await args.loadImportedHalves?.(db, userId, wallets)) ?? []),
-  ];
-  const inputsHash = hashOf({
-    settings,
-    contracts: args.contracts ?? {},
-    rules: overrides.rulesFingerprint,
-    wallets: wallets.map((w) => [w.id, w.key, w.kind]),
-    fingerprint: args.fingerprint ?? null,
-  });
-  const changesHash = hashOf({
-    decisions: overrides.decisionsFingerprint,
-    importedRows: books.fingerprint,
-    imported: imported.map((h) => [
-      h.chain,
-      h.txHash,
-      h.direction,
-      h.wallet.key,
-      h.leg.asset,
-      h.leg.quantity.toFixed(),
-      h.time.toISOString(),
-      h.toWallet ?? null,
-      h.evidence ?? null,
-    ]),
-  });
-
-  // Every transaction row this snapshot sees (written or removed) is visible to the reads below
-  // (later statements see at least as much): the next build reads only the rows it did not see.
-  const seen = await currentSnapshot(db);
-  const [state] = await db.select().from(ledgerState).where(eq(ledgerState.userId, userId));
-  const marked = state?.dirtyFrom ?? undefined;
-  const fullBuild =
-    args.full ||
-    !state?.seenSnapshot ||
-    state.inputsHash !== inputsHash ||
-    (state.changesHash !== changesHash && !marked);
-  let from: Date | undefined;
-  let staleKeys: string[] = [];
-  const ownIds = wallets.filter((w) => w.kind === "own").map((w) => w.id);
-  if (!fullBuild) {
-    const changed = await chainChangesSince(db, userId, ownIds, state.seenSnapshot!);
-    let earliest = changed.earliest;
-    staleKeys = changed.vanished;
-    // Classifications of imported halves whose import row is gone.
-    const present = new Set([
-      ...imported.map((h) => `${h.chain}:${h.txHash}`),
-      ...books.classifications.map((c) => `${c.chain}:${c.txHash}`),
-    ]);
-    const importKeys = await db
-      .select({ chain: classifications.chain, txHash: classifications.txHash })
-      .from(classifications)
-      .where(and(eq(classifications.userId, userId), sql`${classifications.chain} like 'import:%'`));
-    const importStale = importKeys.map((k) => `${k.chain}:${k.txHash}`).filter((k) => !present.has(k));
-    staleKeys.push(...importStale);
-    // Their rows from the last build (a vanished transaction's removed row has its time; an
-    // imported half's is gone with its import row: without rows, the whole ledger is redone).
-    const rowTimes = await earliestRowsOf(db, userId, [...changed.gone, ...importStale]);
-    for (const t of rowTimes.values()) if (!earliest || t < earliest) earliest = t;
-    if (importStale.some((k) => !rowTimes.has(k))) earliest = new Date(0);
-    if (earliest) from = new Date(earliest.getTime() - windowMs);
-    if (marked && (!from || marked < from)) from = marked;
-    if (!from) {
-      lap("detect");
-      return {
-        mode: "unchanged",
-        transactions: 0,
-        movements: 0,
-        rows: 0,
-        reviews: 0,
-        missingPrices: 0,
-        timings,
-        cpuTimings,
-      };
-    }
-  }
-
-  lap("detect");
+  const changes = args.changes ?? (await detectLedgerChanges(args));
+  if (changes.unchanged) return unchangedBuild(changes);
+  const { startedAt, seen, inputsHash, changesHash, wallets, ownIds, overrides, books, imported, from } =
+    changes;
+  const staleKeys = changes.staleKeys;
+  timings.detect = changes.took.ms;
+  cpuTimings.detect = changes.took.cpuMs;
+  mark = performance.now();
+  cpuMark = cpuNow();
   const positions = from ? await positionsBefore(db, userId, from) : new Map();
   const preMatched = from ? await pairsBefore(db, userId, from, 2 * windowMs) : undefined;
   const lpOwed = from ? await lpOwedBefore(db, userId, ownIds, from) : undefined;

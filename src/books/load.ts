@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { walletKey } from "../../chains/registry.ts";
+import { walletKey } from "../../chains/wallet-key.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { forEachCells, forEachRow } from "../../db/copy.ts";
 import { packedJsonSql, unpackJsonCell } from "../../db/packed-json.ts";

@@ -199,4 +199,35 @@ describe("prepareRaw() against prepare()", () => {
     );
     expect([raw, general]).toEqual([8, 0]);
   });
+
+  test("the thread numbers names met on rows that then take the general path", async () => {
+    // Row 1 meets a new wallet and asset, then goes general (a non-ASCII subtype); rows 2 and 3
+    // (decoded) use those names and meet more: every row must name the same wallet and assets.
+    const lines = [formatCsvRow(COLUMNS, { escapeFormulas: false })];
+    const row = (i: number, wallet: string, asset: string, subtype: string) => {
+      const c = base(i, "income");
+      c[col("wallet")] = wallet;
+      c[col("in_asset")] = asset;
+      c[col("subtype")] = subtype;
+      lines.push(formatCsvRow(c, { escapeFormulas: false }));
+    };
+    row(1, "first:wallet", "AAA", "staking-é");
+    row(2, "first:wallet", "BBB", "staking");
+    row(3, "second:wallet", "AAA", "airdrop");
+    row(4, "second:wallet", "CCC", "airdrop-é");
+    row(5, "third:wallet", "CCC", "staking");
+    const file = path.join(dir, "names.csv");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const general = await prepareFile(file, false);
+    expect(general).toHaveProperty("rows");
+    const rows = (general as { rows: PreparedRow[] }).rows;
+    expect(rows.map((r) => [r.wallet, r.inAsset, r.subtype])).toEqual([
+      ["first:wallet", "AAA", "staking-é"],
+      ["first:wallet", "BBB", "staking"],
+      ["second:wallet", "AAA", "airdrop"],
+      ["second:wallet", "CCC", "airdrop-é"],
+      ["third:wallet", "CCC", "staking"],
+    ]);
+    expect(await prepareOnThread(file)).toEqual(general);
+  });
 });

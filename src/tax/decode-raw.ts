@@ -8,6 +8,15 @@
  */
 import { type Instant, parseInstant, parseUtcInstantBytes } from "../ledger/instant.ts";
 import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
+import {
+  NAME_FEE,
+  NAME_IN,
+  NAME_OUT,
+  NAME_SLOTS,
+  NAME_SUBTYPE,
+  NAME_TO,
+  NAME_WALLET,
+} from "./decoded-batch.ts";
 
 /** The cells of one record, found by column (absent columns have no cell). */
 export type RawCells = {
@@ -18,6 +27,7 @@ export type RawCells = {
 
 /** Decoded text and numbers of a plain row; amounts stay as byte ranges until the scale is known. */
 export type DecodedRaw = {
+  /** "" from a decoder made with `idText` false (the id is then the ASCII bytes of its cell). */
   id: string;
   /** The `time` cell as an instant (already checked). */
   instant: Instant;
@@ -38,6 +48,12 @@ export type DecodedRaw = {
   mantissas: Float64Array;
   /** The amounts' fraction digits, by `AMOUNT_*` slot. */
   fractions: Int32Array;
+  /**
+   * The names' numbers by `NAME_*` slot of decoded-batch.ts (wallet, out, in, fee, to, subtype;
+   * -1 for none): the decoder numbers each distinct name 0, 1, 2, … as it first sees it (see
+   * `createRawDecoder`'s `onNewName`).
+   */
+  names: Int32Array;
 };
 
 /** Slots of `DecodedRaw.mantissas` and `fractions`. */
@@ -91,6 +107,15 @@ export const columnIndexOf = (fields: readonly (keyof LedgerRow | undefined)[]):
 const isEmpty = (c: RawCells, i: number): boolean => i < 0 || c.starts[i] === c.ends[i];
 
 /** The cell as a string when it is non-empty ASCII, else `undefined`. */
+/** Whether the cell is non-empty ASCII. */
+const isAsciiCell = (c: RawCells, i: number): boolean => {
+  if (isEmpty(c, i)) return false;
+  const { buf } = c;
+  const e = c.ends[i]!;
+  for (let k = c.starts[i]!; k < e; k++) if (buf[k]! >= 0x80) return false;
+  return true;
+};
+
 const asciiCell = (c: RawCells, i: number): string | undefined => {
   if (isEmpty(c, i)) return undefined;
   const { buf } = c;
@@ -197,9 +222,10 @@ export const scaledCell = (c: RawCells, i: number, scale: number): bigint => {
  * (names differ there: `ethereum:0x1111…`, `coinbase:main`); the bytes are then compared whole,
  * which also proves a known name ASCII.
  */
-const createNames = () => {
-  const table = new Map<number, { bytes: Buffer; text: string }[]>();
-  return (c: RawCells, i: number): string | undefined => {
+const createNames = (onNewName: ((text: string) => void) | undefined) => {
+  const table = new Map<number, NameEntry[]>();
+  let count = 0;
+  return (c: RawCells, i: number): NameEntry | undefined => {
     if (isEmpty(c, i)) return undefined;
     const { buf } = c;
     const s = c.starts[i]!;
@@ -213,16 +239,24 @@ const createNames = () => {
         const bytes = entry.bytes;
         if (bytes.length !== n) continue;
         for (let k = 0; k < n; k++) if (bytes[k] !== buf[s + k]) continue next;
-        return entry.text;
+        return entry;
       }
     }
     for (let k = s; k < e; k++) if (buf[k]! >= 0x80) return undefined;
-    const entry = { bytes: Buffer.from(buf.subarray(s, e)), text: buf.toString("latin1", s, e) };
+    const entry = {
+      bytes: Buffer.from(buf.subarray(s, e)),
+      text: buf.toString("latin1", s, e),
+      index: count++,
+    };
     if (bucket) bucket.push(entry);
     else table.set(h, [entry]);
-    return entry.text;
+    onNewName?.(entry.text);
+    return entry;
   };
 };
+
+/** A distinct name: its bytes, its text, and its number (0, 1, 2, … in order first seen). */
+type NameEntry = { bytes: Buffer; text: string; index: number };
 
 type Need = "required" | "optional" | "forbidden";
 /** The same table as `checkLedgerRow`'s (out, in, usd_value, to_wallet). */
@@ -241,9 +275,13 @@ const SHAPES: Readonly<Record<LedgerRowType, readonly [Need, Need, Need, Need]>>
  * Creates a decoder. `decode` returns the row's text fields and the fraction digits its amounts
  * need (a reused object, valid until the next call), or `undefined` when the row must take the
  * general path.
+ * @param onNewName - called with each distinct name (wallet, asset, subtype) the first time the
+ * decoder meets it, during the `decode` call that met it (also when that row then answers
+ * `undefined`): the n-th call's name is number n-1 in `DecodedRaw.names`.
+ * @param idText - false: leave `DecodedRaw.id` empty (a caller that reads the id's bytes itself).
  */
-export const createRawDecoder = () => {
-  const name = createNames();
+export const createRawDecoder = (onNewName?: (text: string) => void, idText = true) => {
+  const name = createNames(onNewName);
   /** Reused: `decode`'s answer is valid until the next call. */
   const out: DecodedRaw = {
     id: "",
@@ -259,6 +297,7 @@ export const createRawDecoder = () => {
     usdDigits: 0,
     mantissas: new Float64Array(5),
     fractions: new Int32Array(5),
+    names: new Int32Array(NAME_SLOTS),
   };
   const mantissas = out.mantissas;
   const fractions = out.fractions;
@@ -300,7 +339,7 @@ export const createRawDecoder = () => {
 
   const decode = (c: RawCells, col: ColumnIndex): DecodedRaw | undefined => {
     if (!isEmpty(c, col.lots)) return undefined;
-    const id = asciiCell(c, col.id);
+    const id = idText ? asciiCell(c, col.id) : isAsciiCell(c, col.id) ? "" : undefined;
     const type = typeOf(c, col.type);
     const wallet = name(c, col.wallet);
     if (id === undefined || type === undefined || wallet === undefined) return undefined;
@@ -327,7 +366,7 @@ export const createRawDecoder = () => {
     const hasFeeAsset = !isEmpty(c, col.feeAsset);
     const hasFeeQty = !isEmpty(c, col.feeQuantity);
     const hasFeeUsd = !isEmpty(c, col.feeUsd);
-    let feeAsset: string | undefined;
+    let feeAsset: NameEntry | undefined;
     mantissas[AMOUNT_FEE] = 0;
     fractions[AMOUNT_FEE] = 0;
     mantissas[AMOUNT_FEE_USD] = 0;
@@ -335,7 +374,7 @@ export const createRawDecoder = () => {
     if (hasFeeAsset || hasFeeQty || hasFeeUsd) {
       feeAsset = name(c, col.feeAsset);
       if (feeAsset === undefined || !hasFeeUsd) return undefined;
-      if (feeAsset !== "USD" && !hasFeeQty) return undefined;
+      if (feeAsset.text !== "USD" && !hasFeeQty) return undefined;
       if (hasFeeQty) {
         const d = amount(c, col.feeQuantity, AMOUNT_FEE);
         if (d < 0) return undefined;
@@ -365,12 +404,19 @@ export const createRawDecoder = () => {
     }
     out.id = id;
     out.type = type;
-    out.wallet = wallet;
-    out.outAsset = outAsset;
-    out.inAsset = inAsset;
-    out.feeAsset = feeAsset;
-    out.toWallet = toWallet;
-    out.subtype = subtype;
+    out.wallet = wallet.text;
+    out.outAsset = outAsset?.text;
+    out.inAsset = inAsset?.text;
+    out.feeAsset = feeAsset?.text;
+    out.toWallet = toWallet?.text;
+    out.subtype = subtype?.text;
+    const names = out.names;
+    names[NAME_WALLET] = wallet.index;
+    names[NAME_OUT] = outAsset === undefined ? -1 : outAsset.index;
+    names[NAME_IN] = inAsset === undefined ? -1 : inAsset.index;
+    names[NAME_FEE] = feeAsset === undefined ? -1 : feeAsset.index;
+    names[NAME_TO] = toWallet === undefined ? -1 : toWallet.index;
+    names[NAME_SUBTYPE] = subtype === undefined ? -1 : subtype.index;
     out.quantityDigits = q;
     out.usdDigits = u;
     return out;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { UserInputError } from "../errors.ts";
+import { formatScaled } from "../ledger/decimal.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { computeGains, computeGainsStream, computeGainsYears } from "./gains.ts";
 import { buy, fee, gift, income, paidIn, sell, swap, transfer, usdFee } from "./ledger.test-support.ts";
@@ -687,4 +688,119 @@ describe("computeGainsStream()", () => {
     await expect(stream(bad, { ...options, strict: true })).rejects.toThrow(/^ledger\.csv:5: time:/);
     await expect(stream(bad.slice(0, 3), { ...options, strict: true })).rejects.toThrow(/shortfall 3/);
   });
+});
+
+describe("the byte path (GainsSink.form8949Parts): cents as exact doubles", () => {
+  /** Runs with a sink that takes rows as parts when `parts`, and collects every row either way. */
+  const collect = async (rows: LedgerRow[], options: GainsOptions, parts: boolean) => {
+    const got: (string | bigint)[][] = [];
+    let asParts = 0;
+    const report = await computeGainsStream(
+      async (h) => {
+        for (const r of rows) h.row({ ...r });
+      },
+      options,
+      {
+        form8949: (_y, r) =>
+          got.push([r.disposalId, r.lotId, r.quantity, r.dateSold, r.proceeds, r.costBasis, r.gain, r.term]),
+        ...(parts
+          ? {
+              form8949Parts: (_y, disposalId, lotId, _w, _a, units, scale, _da, dateSold, p, b, long) => {
+                expect(Number.isSafeInteger(p) && Number.isSafeInteger(b)).toBe(true);
+                expect(Math.abs(p) <= 2 ** 50 && Math.abs(b) <= 2 ** 50).toBe(true);
+                asParts++;
+                const q = formatScaled(units, scale);
+                got.push([
+                  disposalId,
+                  lotId,
+                  q,
+                  dateSold,
+                  BigInt(p),
+                  BigInt(b),
+                  BigInt(p - b),
+                  long ? "long" : "short",
+                ]);
+                return true;
+              },
+            }
+          : {}),
+        gift: () => {},
+        reset: () => {
+          got.length = 0;
+        },
+      },
+    );
+    return { got, asParts, summaries: report.summaries };
+  };
+
+  // Half cents both ways (ties go to bigints and round away from zero), negative proceeds,
+  // amounts past 2^50 cents (rows through `form8949`), and totals past 2^52 cents.
+  const rows: LedgerRow[] = [
+    buy("x", "2024-01-01T00:00:00Z", "w", "ETH", "1", "0.03"),
+    buy("y", "2024-01-02T00:00:00Z", "w", "ETH", "1", "0.01"),
+    // basis 3 × 0.5 = 1.5 cents: a tie → 2; proceeds whole: 5 cents
+    sell("s1", "2025-01-05T00:00:00Z", "w", "ETH", "0.5", "0.05"),
+    // the rest of x (0.5) and all of y; proceeds 1 cent over 1.5 units: 0.33… and 0.66…
+    sell("s2", "2025-01-06T00:00:00Z", "w", "ETH", "1.5", "0.01"),
+    buy("z", "2024-01-03T00:00:00Z", "w", "BTC", "2", "0.07"),
+    // proceeds 0.01 − 0.04 fee = −3 cents over 2 units of one lot: whole lot, −3
+    sell("s3", "2025-01-07T00:00:00Z", "w", "BTC", "2", "0.01", usdFee("0.04")),
+    buy("u", "2025-01-08T00:00:00Z", "w", "BTC", "1", "0.05"),
+    buy("v", "2025-01-08T00:00:01Z", "w", "BTC", "1", "0.03"),
+    // −1 cent over two whole lots of 1 unit each: −0.5 each → −1 each (away from zero)
+    sell("s4", "2025-01-09T00:00:00Z", "w", "BTC", "2", "0.01", usdFee("0.02")),
+    // 3 × 10^16 cents: past 2^50, so these rows come as objects
+    buy("h", "2024-02-01T00:00:00Z", "w", "SOL", "3", "300000000000000.00"),
+    sell("s5", "2025-02-01T00:00:00Z", "w", "SOL", "1", "150000000000000.01"),
+    sell("s6", "2025-02-02T00:00:00Z", "w", "SOL", "2", "0.01"),
+  ];
+  // 24 lots and sales of 5 × 10^14 cents each: sums pass 2^52 (4.5 × 10^15) and 2^53 (odd cents).
+  for (let i = 0; i < 24; i++) {
+    rows.push(
+      buy(
+        `b${i}`,
+        `2024-03-${String(i + 1).padStart(2, "0")}T00:00:00Z`,
+        "w",
+        "LINK",
+        "1",
+        "5000000000000.00",
+      ),
+    );
+    rows.push(
+      sell(
+        `c${i}`,
+        `2025-03-${String(i + 1).padStart(2, "0")}T00:00:00Z`,
+        "w",
+        "LINK",
+        "1",
+        "5000000000001.37",
+      ),
+    );
+  }
+  rows.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+
+  for (const scope of ["universal", "wallet"] as const)
+    test(`the same rows and totals as through form8949 (${scope})`, async () => {
+      const options: GainsOptions = { fromYear: 2025, toYear: 2025, scope };
+      const objects = await collect(rows, options, false);
+      const bytes = await collect(rows, options, true);
+      expect(bytes.got).toEqual(objects.got);
+      expect(bytes.summaries).toEqual(objects.summaries);
+      expect(bytes.asParts).toBe(bytes.got.length - 2); // all but the two SOL rows past 2^50
+      const byId = new Map(objects.got.map((r) => [`${r[0]}/${r[1]}`, r]));
+      expect(byId.get("s1/x")?.slice(4, 6)).toEqual([5n, 2n]);
+      expect(byId.get("s2/x")?.slice(4, 6)).toEqual([0n, 2n]); // 1 × 0.5 / 1.5 = 0.33 → 0; basis 1.5 → 2
+      expect(byId.get("s2/y")?.slice(4, 6)).toEqual([1n, 1n]); // 0.67 → 1
+      expect(byId.get("s3/z")?.slice(4, 6)).toEqual([-3n, 7n]);
+      expect(byId.get("s4/u")?.slice(4, 6)).toEqual([-1n, 5n]);
+      expect(byId.get("s4/v")?.slice(4, 6)).toEqual([-1n, 3n]);
+      expect(byId.get("s6/h")?.slice(4, 6)).toEqual([1n, 20_000_000_000_000_000n]);
+      // The totals are the sums of the rows, exactly.
+      const sum = (k: number) => objects.got.reduce((a, r) => a + (r[k] as bigint), 0n);
+      const s = bytes.summaries[0]!;
+      expect(s.shortTerm.proceeds + s.longTerm.proceeds).toBe(sum(4));
+      expect(s.shortTerm.costBasis + s.longTerm.costBasis).toBe(sum(5));
+      expect(s.shortTerm.gain + s.longTerm.gain).toBe(sum(6));
+      expect(s.shortTerm.proceeds).toBeGreaterThan(2n ** 52n);
+    });
 });

@@ -14,7 +14,14 @@ import { ledgerError } from "../ledger/read.ts";
 import { allocateToWallets, TRANSITION_MS } from "./allocation.ts";
 import { type DateOf, formatDate, isLongTerm, yearOf } from "./dates.ts";
 import { createLot, type Lot, lotOrder, type Take } from "./lots.ts";
-import { divRoundHalfUp, form8949Gain, minBigint } from "./money.ts";
+import {
+  divRoundHalfUp,
+  exactCents,
+  form8949Gain,
+  minBigint,
+  mulDivRoundHalfUp,
+  roundedEstimate,
+} from "./money.ts";
 import { addToPool, createPool, type Pool, type Takes, takeByMethod, takeLot } from "./pools.ts";
 import type { PreparedRow } from "./prepare.ts";
 import type {
@@ -56,7 +63,11 @@ export type GainsSink = {
   form8949Parts?: Form8949Parts;
 };
 
-/** See `GainsSink.form8949Parts`; `units` > 0, in units of 10^-quantityScale. */
+/**
+ * See `GainsSink.form8949Parts`; `units` > 0, in units of 10^-quantityScale; `proceeds` and
+ * `costBasis` in cents, integers of at most 2^50 in magnitude (rows with larger amounts come
+ * through `form8949`).
+ */
 export type Form8949Parts = (
   year: number,
   disposalId: string,
@@ -67,8 +78,8 @@ export type Form8949Parts = (
   quantityScale: number,
   dateAcquired: string,
   dateSold: string,
-  proceeds: Cents,
-  costBasis: Cents,
+  proceeds: number,
+  costBasis: number,
   long: boolean,
 ) => boolean;
 
@@ -147,6 +158,8 @@ type Place = { pool: Pool | undefined; balance: bigint };
 type Selection = { entries: { lotId: string; quantity: bigint }[]; index: number; used: bigint };
 
 const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 });
+/** Pending sums past this go into the totals first (see `countPending`). */
+const PENDING_MAX = 2 ** 52;
 
 export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const { strict, fromYear, toYear, dateOf, source, sink } = options;
@@ -254,6 +267,59 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   /** The current year's rows stop at its totals (`totalsOnly`, or a year before `rowsFromYear`). */
   let rowless = totalsOnly;
   let yearTotals: { short: PartTotals; long: PartTotals } = { short: emptyTotals(), long: emptyTotals() };
+  // Cents of rows counted into `yearTotals` by `countPending`, not yet added there: doubles,
+  // exact because every value counted is at most 2^50 in magnitude (a gain 2^51) and a sum is
+  // moved into `yearTotals` (`settlePending`) before it passes 2^52, and always before
+  // `yearTotals` changes or the totals are read (`finish`).
+  let shortProceeds = 0;
+  let shortBasis = 0;
+  let shortGain = 0;
+  let longProceeds = 0;
+  let longBasis = 0;
+  let longGain = 0;
+  const settlePending = () => {
+    const s = yearTotals.short;
+    const l = yearTotals.long;
+    if (shortProceeds !== 0) s.proceeds += BigInt(shortProceeds);
+    if (shortBasis !== 0) s.costBasis += BigInt(shortBasis);
+    if (shortGain !== 0) s.gain += BigInt(shortGain);
+    if (longProceeds !== 0) l.proceeds += BigInt(longProceeds);
+    if (longBasis !== 0) l.costBasis += BigInt(longBasis);
+    if (longGain !== 0) l.gain += BigInt(longGain);
+    shortProceeds = shortBasis = shortGain = longProceeds = longBasis = longGain = 0;
+  };
+  /** Counts a row of `proceeds` and `basis` cents (exact doubles, |v| ≤ 2^50) into `yearTotals`. */
+  const countPending = (long: boolean, proceeds: number, basis: number) => {
+    if (long) {
+      if (
+        longProceeds > PENDING_MAX ||
+        longProceeds < -PENDING_MAX ||
+        longBasis > PENDING_MAX ||
+        longBasis < -PENDING_MAX ||
+        longGain > PENDING_MAX ||
+        longGain < -PENDING_MAX
+      )
+        settlePending();
+      longProceeds += proceeds;
+      longBasis += basis;
+      longGain += proceeds - basis;
+      yearTotals.long.rows++;
+    } else {
+      if (
+        shortProceeds > PENDING_MAX ||
+        shortProceeds < -PENDING_MAX ||
+        shortBasis > PENDING_MAX ||
+        shortBasis < -PENDING_MAX ||
+        shortGain > PENDING_MAX ||
+        shortGain < -PENDING_MAX
+      )
+        settlePending();
+      shortProceeds += proceeds;
+      shortBasis += basis;
+      shortGain += proceeds - basis;
+      yearTotals.short.rows++;
+    }
+  };
   let sel: { asset: string; selection: Selection } | undefined;
 
   /**
@@ -433,34 +499,81 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const whole = count === 1 && shortfall === 0n;
     const cents = usdPerCent === 1n;
     const share = whole ? 0n : cents ? quantity : quantity * usdPerCent;
+    // In cents, a take's basis and share of the proceeds are rounded from double estimates when
+    // those settle the rounding exactly (`roundedEstimate`): `lot.unit` is Number(basis) ÷
+    // Number(quantity), `perUnit` proceeds ÷ quantity (3 roundings each), × units (2 more).
+    // Rows that go straight to the year's totals are then counted in doubles (`countPending`).
+    const fast = cents && made === undefined;
+    const perUnit = whole || !cents ? 0 : Number(proceeds) / Number(quantity);
+    const wholeProceeds = fast && whole ? exactCents(proceeds) : Number.NaN;
     for (let i = 0; i < count; i++) {
       const t = takes[i]!;
       const lot = t.lot;
-      const basis =
-        t.quantity === lot.quantity
-          ? divRoundHalfUp(lot.basis, usdPerCent)
-          : divRoundHalfUp(lot.basis * t.quantity, cents ? lot.quantity : lot.quantity * usdPerCent);
-      const p = whole ? divRoundHalfUp(proceeds, usdPerCent) : divRoundHalfUp(proceeds * t.quantity, share);
+      const all = t.quantity === lot.quantity;
+      const units = whole && all ? 0 : Number(t.quantity);
       const long = isLongTerm(lot.date, date);
-      if (made === undefined) {
+      /** Whether the sink's byte path was offered this row (and declined it). */
+      let offered = false;
+      if (fast) {
+        const b = all ? exactCents(lot.basis) : roundedEstimate(lot.unit * units);
+        const p = whole ? wholeProceeds : roundedEstimate(perUnit * units);
+        if (!Number.isNaN(b) && !Number.isNaN(p)) {
+          if (
+            rowless ||
+            parts?.(
+              year,
+              disposalId,
+              lot.id,
+              wallet,
+              asset,
+              t.quantity,
+              quantityScale,
+              dateText(lot.date),
+              dateText(date),
+              p,
+              b,
+              long,
+            )
+          ) {
+            countPending(long, p, b);
+            continue;
+          }
+          offered = true;
+        }
+      }
+      const basis = all
+        ? divRoundHalfUp(lot.basis, usdPerCent)
+        : cents
+          ? mulDivRoundHalfUp(lot.basis, t.quantity, lot.quantity, lot.unit * units)
+          : divRoundHalfUp(lot.basis * t.quantity, lot.quantity * usdPerCent);
+      const p = whole
+        ? divRoundHalfUp(proceeds, usdPerCent)
+        : cents
+          ? mulDivRoundHalfUp(proceeds, t.quantity, share, perUnit * units)
+          : divRoundHalfUp(proceeds * t.quantity, share);
+      if (made === undefined && !offered) {
         // Straight to the year's totals: rows of a rowless year, or rows the sink takes as parts
         // (`output`'s accounting: in a disposal, `year` is in range and its totals are `yearTotals`).
+        const pn = exactCents(p);
+        const bn = exactCents(basis);
         if (
           rowless ||
-          parts?.(
-            year,
-            disposalId,
-            lot.id,
-            wallet,
-            asset,
-            t.quantity,
-            quantityScale,
-            dateText(lot.date),
-            dateText(date),
-            p,
-            basis,
-            long,
-          )
+          (!Number.isNaN(pn) &&
+            !Number.isNaN(bn) &&
+            parts?.(
+              year,
+              disposalId,
+              lot.id,
+              wallet,
+              asset,
+              t.quantity,
+              quantityScale,
+              dateText(lot.date),
+              dateText(date),
+              pn,
+              bn,
+              long,
+            ))
         ) {
           const part = long ? yearTotals.long : yearTotals.short;
           part.proceeds += p;
@@ -655,6 +768,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     date = d;
     const y = yearOf(date);
     if (y !== year) {
+      settlePending();
       year = y;
       inRange = year >= fromYear && year <= toYear;
       rowless = totalsOnly || year < rowsFromYear;
@@ -765,6 +879,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   };
 
   const finish = (): EngineOutput => {
+    settlePending();
     if (trackBalances && !allocated && toYear >= 2025) allocate();
     wash?.finish();
     const positions: Position[] = [];

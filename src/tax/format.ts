@@ -314,7 +314,11 @@ const MAX_SAFE_CENTS = BigInt(Number.MAX_SAFE_INTEGER);
 /** Writes cents as `-1234.50`. */
 const putCents = (buf: Buffer, pos: number, c: bigint): number => {
   if (c > MAX_SAFE_CENTS || c < -MAX_SAFE_CENTS) return putPlain(buf, pos, formatCents(c));
-  let v = Number(c);
+  return putCentsNumber(buf, pos, Number(c));
+};
+
+/** Writes cents given as a safe integer (|v| ≤ 2^53 − 1) as `-1234.50`. */
+const putCentsNumber = (buf: Buffer, pos: number, v: number): number => {
   if (v < 0) {
     buf[pos++] = 45;
     v = -v;
@@ -408,8 +412,9 @@ export const maxForm8949PartsBytes = (
 /**
  * Encodes the `form8949.csv` record of an engine row given as parts (`GainsSink.form8949Parts`):
  * the bytes `encodeForm8949Line` writes for that row, without building the row, its quantity or
- * its description as strings. `digits` is `units.toString()` (units > 0). The caller makes room
- * for `maxForm8949PartsBytes`.
+ * its description as strings. `digits` is `units.toString()` (units > 0); `proceeds` and
+ * `costBasis` are cents, integers of at most 2^50 in magnitude (so their difference is exact).
+ * The caller makes room for `maxForm8949PartsBytes`.
  * @returns the position after the record, or -1 (nothing written) when the asset's cell is not
  * the asset itself (quoted or escaped: the description then takes the general path).
  */
@@ -424,8 +429,8 @@ export const encodeForm8949Parts = (
   scale: number,
   dateAcquired: string,
   dateSold: string,
-  proceeds: Cents,
-  costBasis: Cents,
+  proceeds: number,
+  costBasis: number,
   long: boolean,
 ): number => {
   const assetCell = encodedCell(asset);
@@ -459,14 +464,14 @@ export const encodeForm8949Parts = (
   buf[pos++] = 44;
   pos = putPlain(buf, pos, dateSold);
   buf[pos++] = 44;
-  pos = putCents(buf, pos, proceeds);
+  pos = putCentsNumber(buf, pos, proceeds);
   buf[pos++] = 44;
-  pos = putCents(buf, pos, costBasis);
+  pos = putCentsNumber(buf, pos, costBasis);
   // No adjustment code, no adjustment.
   buf[pos++] = 44;
   buf[pos++] = 44;
   buf[pos++] = 44;
-  pos = putCents(buf, pos, proceeds - costBasis);
+  pos = putCentsNumber(buf, pos, proceeds - costBasis);
   buf[pos++] = 44;
   if (long) {
     buf[pos++] = 108; // long,L

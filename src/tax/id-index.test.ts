@@ -55,6 +55,43 @@ describe("createIdIndex()", () => {
     );
   });
 
+  test("property: addBytes (ids as ASCII bytes inside a larger buffer) behaves as add, mixed with add", () => {
+    const ascii = fc.string({ unit: fc.constantFrom("r", "x", "-", "0", "1", "7", "9", "a"), maxLength: 8 });
+    const id = fc.oneof(
+      ascii,
+      fc
+        .tuple(
+          fc.constantFrom("r", "tx-", "", "a1b", ...Array.from({ length: 20 }, (_, i) => `p${i}x`)),
+          fc.oneof(fc.nat(5000), fc.nat(999_999_999)),
+        )
+        .map(([prefix, n]) => `${prefix}${n}`),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(id, fc.integer({ min: -1e9, max: 1e9 }), fc.boolean()), { maxLength: 400 }),
+        (entries) => {
+          const index = createIdIndex(2);
+          const model = new Map<string, number>();
+          for (const [id, value, asBytes] of entries) {
+            let got: number | undefined;
+            if (asBytes) {
+              // The id between other bytes, at an offset, in a view of a larger buffer.
+              const buf = Buffer.from(`##,${id},##`, "latin1");
+              const view = new Uint8Array(buf.buffer, buf.byteOffset + 1, buf.length - 1);
+              got = index.addBytes(view, 2, 2 + id.length, value);
+            } else got = index.add(id, value);
+            expect(got).toBe(model.get(id));
+            if (!model.has(id)) model.set(id, value);
+            expect(index.get(id)).toBe(model.get(id));
+          }
+          expect(index.size).toBe(model.size);
+          for (const [id, value] of model) expect(index.get(id)).toBe(value);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   test("200,000 numbered ids counting up, then duplicates and neighbours", () => {
     const index = createIdIndex();
     let added = 0;

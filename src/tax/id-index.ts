@@ -23,6 +23,11 @@ export type IdIndex = {
    * @returns the value already stored for `id` (nothing is changed then), or `undefined`.
    */
   add: (id: string, value: number) => number | undefined;
+  /**
+   * `add` of the id whose ASCII bytes are `bytes[start, end)` (the same as `add` of their latin1
+   * text), without making that text.
+   */
+  addBytes: (bytes: Uint8Array, start: number, end: number, value: number) => number | undefined;
   readonly size: number;
 };
 
@@ -31,6 +36,19 @@ const hashOf = (s: string): number => {
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h === 0 ? 1 : h;
+};
+
+/** `hashOf` of the latin1 text of `b[s, e)`. */
+const hashOfBytes = (b: Uint8Array, s: number, e: number): number => {
+  let h = 0x811c9dc5 | 0;
+  for (let i = s; i < e; i++) {
+    h ^= b[i]!;
     h = Math.imul(h, 0x01000193);
   }
   h ^= h >>> 16;
@@ -74,6 +92,27 @@ export const createIdIndex = (initialCapacity = 1 << 12): IdIndex => {
     }
   };
 
+  /** `slotOf` for the id of bytes `b[s, e)`. */
+  const slotOfBytes = (b: Uint8Array, s: number, e: number, h: number): number => {
+    const n = e - s;
+    let j = h & mask;
+    for (;;) {
+      const at = j * STRIDE;
+      const x = slots[at]!;
+      if (x === 0) return at;
+      if (x === h) {
+        const en = slots[at + 1]! * 3;
+        if (entries[en + 1] === n) {
+          const start = entries[en]!;
+          let k = 0;
+          while (k < n && arena[start + k] === b[s + k]) k++;
+          if (k === n) return at;
+        }
+      }
+      j = (j + 1) & mask;
+    }
+  };
+
   const grow = () => {
     const old = slots;
     capacity <<= 1;
@@ -90,8 +129,8 @@ export const createIdIndex = (initialCapacity = 1 << 12): IdIndex => {
     }
   };
 
-  const store = (id: string): number => {
-    const n = id.length;
+  /** Room for `n` more characters in the arena. */
+  const reserve = (n: number) => {
     if (used + n > arena.length) {
       let next = arena.length * 2;
       while (used + n > next) next *= 2;
@@ -99,8 +138,20 @@ export const createIdIndex = (initialCapacity = 1 << 12): IdIndex => {
       bigger.set(arena.subarray(0, used));
       arena = bigger;
     }
+  };
+  const store = (id: string): number => {
+    const n = id.length;
+    reserve(n);
     const start = used;
     for (let k = 0; k < n; k++) arena[start + k] = id.charCodeAt(k);
+    used += n;
+    return start;
+  };
+  const storeBytes = (b: Uint8Array, s: number, e: number): number => {
+    const n = e - s;
+    reserve(n);
+    const start = used;
+    for (let k = 0; k < n; k++) arena[start + k] = b[s + k]!;
     used += n;
     return start;
   };
@@ -109,22 +160,37 @@ export const createIdIndex = (initialCapacity = 1 << 12): IdIndex => {
     const at = slotOf(id, hashOf(id));
     return slots[at] === 0 ? undefined : entries[slots[at + 1]! * 3 + 2];
   };
-  const hashAdd = (id: string, value: number): number | undefined => {
-    const h = hashOf(id);
-    const at = slotOf(id, h);
-    if (slots[at] !== 0) return entries[slots[at + 1]! * 3 + 2];
+  /** Adds a new entry (arena `start`, `length`, `value`) in empty slot `at` for hash `h`. */
+  const insert = (at: number, h: number, start: number, length: number, value: number) => {
     if ((size + 1) * 3 > entries.length) {
       const bigger = new Int32Array(Math.max(entries.length * 2, 48));
       bigger.set(entries);
       entries = bigger;
     }
     const e = size * 3;
-    entries[e] = store(id);
-    entries[e + 1] = id.length;
+    entries[e] = start;
+    entries[e + 1] = length;
     entries[e + 2] = value;
     slots[at] = h;
     slots[at + 1] = size;
     if (++size * 2 > capacity) grow();
+  };
+  const hashAdd = (id: string, value: number): number | undefined => {
+    const h = hashOf(id);
+    const at = slotOf(id, h);
+    if (slots[at] !== 0) return entries[slots[at + 1]! * 3 + 2];
+    insert(at, h, store(id), id.length, value);
+    return undefined;
+  };
+  const hashGetBytes = (b: Uint8Array, s: number, e: number): number | undefined => {
+    const at = slotOfBytes(b, s, e, hashOfBytes(b, s, e));
+    return slots[at] === 0 ? undefined : entries[slots[at + 1]! * 3 + 2];
+  };
+  const hashAddBytes = (b: Uint8Array, s: number, e: number, value: number): number | undefined => {
+    const h = hashOfBytes(b, s, e);
+    const at = slotOfBytes(b, s, e, h);
+    if (slots[at] !== 0) return entries[slots[at + 1]! * 3 + 2];
+    insert(at, h, storeBytes(b, s, e), e - s, value);
     return undefined;
   };
 
@@ -172,6 +238,78 @@ export const createIdIndex = (initialCapacity = 1 << 12): IdIndex => {
     table = t;
     return true;
   };
+  /** Whether the latin1 text of `b[s, e)` starts with `prefix`. */
+  const bytesStartWith = (b: Uint8Array, s: number, e: number, prefix: string): boolean => {
+    const n = prefix.length;
+    if (e - s < n) return false;
+    for (let k = 0; k < n; k++) if (b[s + k] !== prefix.charCodeAt(k)) return false;
+    return true;
+  };
+  /** `numbered` of the id of bytes `b[s, e)`. */
+  const numberedBytes = (b: Uint8Array, s: number, e: number, create: boolean): boolean => {
+    let d = e;
+    while (d > s) {
+      const c = b[d - 1]!;
+      if (c < 48 || c > 57) break;
+      d--;
+    }
+    const digits = e - d;
+    if (digits === 0 || digits > 9 || (digits > 1 && b[d] === 48)) return false;
+    let v = 0;
+    for (let k = d; k < e; k++) v = v * 10 + (b[k]! - 48);
+    number = v;
+    const p = d - s;
+    let t = last;
+    if (t === undefined || t.prefix.length !== p || !bytesStartWith(b, s, e, t.prefix)) {
+      t = undefined;
+      for (const x of tables) {
+        if (x.prefix.length === p && bytesStartWith(b, s, e, x.prefix)) {
+          t = x;
+          break;
+        }
+      }
+      if (t === undefined && create && tables.length < MAX_PREFIXES) {
+        t = {
+          prefix: Buffer.from(b.buffer, b.byteOffset + s, p).toString("latin1"),
+          values: new Int32Array(0),
+          count: 0,
+        };
+        tables.push(t);
+      }
+      if (t !== undefined) last = t;
+    }
+    table = t;
+    return true;
+  };
+  /** Once `numbered` said the id is numbered: its value in `table`, or `undefined`. */
+  const numberedValue = (): number | undefined => {
+    const t = table;
+    if (t !== undefined && number < t.values.length) {
+      const v = t.values[number]!;
+      if (v !== ABSENT) return v;
+    }
+    return undefined;
+  };
+  /**
+   * Stores `value` for number `number` of `table` (growing it while it stays at least a quarter
+   * full); false when the id must go to the hash table instead.
+   */
+  const storeNumbered = (value: number): boolean => {
+    const t = table;
+    const k = number;
+    if (t === undefined) return false;
+    if (k >= t.values.length) {
+      const length = Math.max(t.values.length * 2, k + 1, 1024);
+      if (length > 4 * t.count + NUMBERED_SLACK) return false;
+      const bigger = new Int32Array(length).fill(ABSENT);
+      bigger.set(t.values);
+      t.values = bigger;
+    }
+    t.values[k] = value;
+    t.count++;
+    numberedCount++;
+    return true;
+  };
 
   return {
     get: (id) => {
@@ -187,33 +325,27 @@ export const createIdIndex = (initialCapacity = 1 << 12): IdIndex => {
     },
     add: (id, value) => {
       if (!numbered(id, true)) return hashAdd(id, value);
-      const t = table;
-      const k = number;
-      if (t !== undefined && k < t.values.length) {
-        const v = t.values[k]!;
-        if (v !== ABSENT) return v;
-      }
+      const v = numberedValue();
+      if (v !== undefined) return v;
       if (numberedInHash) {
-        const v = hashGet(id);
-        if (v !== undefined) return v;
+        const h = hashGet(id);
+        if (h !== undefined) return h;
       }
-      if (t !== undefined && k >= t.values.length) {
-        // Grow while the table stays at least a quarter full (else the id goes to the hash).
-        const length = Math.max(t.values.length * 2, k + 1, 1024);
-        if (length <= 4 * t.count + NUMBERED_SLACK) {
-          const bigger = new Int32Array(length).fill(ABSENT);
-          bigger.set(t.values);
-          t.values = bigger;
-        }
+      if (storeNumbered(value)) return undefined;
+      numberedInHash = true;
+      return hashAdd(id, value);
+    },
+    addBytes: (b, s, e, value) => {
+      if (!numberedBytes(b, s, e, true)) return hashAddBytes(b, s, e, value);
+      const v = numberedValue();
+      if (v !== undefined) return v;
+      if (numberedInHash) {
+        const h = hashGetBytes(b, s, e);
+        if (h !== undefined) return h;
       }
-      if (t === undefined || k >= t.values.length) {
-        numberedInHash = true;
-        return hashAdd(id, value);
-      }
-      t.values[k] = value;
-      t.count++;
-      numberedCount++;
-      return undefined;
+      if (storeNumbered(value)) return undefined;
+      numberedInHash = true;
+      return hashAddBytes(b, s, e, value);
     },
     get size() {
       return size + numberedCount;

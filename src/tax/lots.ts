@@ -22,7 +22,11 @@ export type Lot = {
   basis: bigint;
   /** Original quantity in units of 10^-quantityScale (> 0). */
   quantity: bigint;
-  /** `basis / quantity` as a float, only to order HIFO quickly (exact comparison on near-ties). */
+  /**
+   * `Number(basis) / Number(quantity)` (0 when basis is 0), always computed exactly so (three
+   * roundings): orders HIFO quickly (exact comparison on near-ties), and estimates a take's basis
+   * for `mulDivRoundHalfUp` (which relies on that bound on its error).
+   */
   unit: number;
   /**
    * The pools holding part of this lot (usually one; more after wallet-scope transfers). A lot

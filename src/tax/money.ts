@@ -22,6 +22,54 @@ export const divRoundHalfUp = (n: bigint, d: bigint): bigint => {
   return -((m - q * d) * 2n >= d ? q + 1n : q);
 };
 
+/**
+ * Bound on the relative error of a double computed from exact integers by at most five roundings
+ * (conversions `Number(bigint)` and `+ - × ÷` of doubles, each off by at most 2^-53 relative):
+ * 5 · 2^-53 plus second-order terms is below 2^-50.6; 2^-49 leaves a margin of more than 3×.
+ */
+const ESTIMATE_ERROR = 2 ** -49;
+/** Estimates at or above this size are not used (spacing of doubles there is 1/4 and coarser). */
+const ESTIMATE_MAX = 2 ** 50;
+
+/**
+ * `a × b ÷ d` rounded half away from zero (`d > 0`), exactly, from a double `estimate` of the
+ * quotient when that settles it, else in bigints (`divRoundHalfUp(a * b, d)`).
+ *
+ * @dev `estimate` must come from the exact values by at most five roundings (e.g.
+ * `Number(a) / Number(d) * Number(b)`), so it is within `ESTIMATE_ERROR` (relative) of the true
+ * quotient. Rounding can only differ between the estimate and the true quotient when a half
+ * integer lies between them; the estimate is used only when the nearest half integer is farther
+ * than that error bound (plus one unit in the last place of 0.5 for the distance computation),
+ * which also sends every exact tie (x.5) and every quotient of 2^50 or more to the bigint path.
+ * The floor and the fraction of a double below 2^50 are exact, and so is `BigInt` of the result.
+ * @example mulDivRoundHalfUp(5n, 1n, 2n, 2.5) === 3n // a tie: decided in bigints
+ */
+export const mulDivRoundHalfUp = (a: bigint, b: bigint, d: bigint, estimate: number): bigint => {
+  const r = roundedEstimate(estimate);
+  return !Number.isNaN(r) ? BigInt(r) : divRoundHalfUp(a * b, d);
+};
+
+/**
+ * The rounding (half away from zero) of the quotient that `estimate` stands for, when the
+ * estimate settles it (see `mulDivRoundHalfUp` for the bound the estimate must keep): an exact
+ * integer below 2^50 in magnitude; else `NaN` (then compute it exactly).
+ */
+export const roundedEstimate = (estimate: number): number => {
+  if (estimate < ESTIMATE_MAX && estimate > -ESTIMATE_MAX) {
+    const floor = Math.floor(estimate);
+    const gap = estimate - floor - 0.5;
+    const error = (estimate < 0 ? -estimate : estimate) * ESTIMATE_ERROR + 2 ** -52;
+    if (gap > error) return floor + 1;
+    if (gap < -error) return floor;
+  }
+  return Number.NaN;
+};
+
+const EXACT_MAX = 2n ** 50n;
+
+/** `Number(v)` when |v| < 2^50 (so exact, and sums of a few stay exact), else `NaN`. */
+export const exactCents = (v: bigint): number => (v < EXACT_MAX && v > -EXACT_MAX ? Number(v) : Number.NaN);
+
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**

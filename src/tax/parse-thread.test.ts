@@ -10,6 +10,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { streamLedgerFile } from "../ledger/read.ts";
+import { createAsyncQueue } from "../utils/async-queue.ts";
 import { computeGainsStream, type LedgerFeed } from "./gains.ts";
 import { ledgerThreadScript, readLedgerOnThread, startLedgerThread } from "./parse-thread.ts";
 import type { Form8949Row, GainsOptions, GiftRow, Method, Scope } from "./types.ts";
@@ -144,6 +145,107 @@ describe("gains read on a thread", () => {
     // A started thread nobody takes over is stopped by its owner.
     const unused = startLedgerThread(ledgerThreadScript()!, file, "l.csv");
     await unused.worker.terminate();
+  });
+
+  test("a thread started without its input reads what it is given when taken over (bytes, or bytes in pieces as they arrive); the second pass reads a new one", async () => {
+    const file = ledger(20_000, (lines) => {
+      // Out of time order: the engine reads the ledger twice.
+      const moved = lines.splice(9000, 1)[0]!;
+      lines.splice(100, 0, moved);
+    });
+    const options: GainsOptions = { ...base, scope: "wallet", rowsFromYear: 2025 };
+    const here = await run(fileFeed(file), options);
+    expect("resets" in here && here.resets).toBe(1);
+    const input = { bytes: gzipSync(readFileSync(file), { level: 1 }), gzip: true };
+    const started = startLedgerThread(ledgerThreadScript()!, undefined, "stored ledger");
+    // It waits: nothing is read before it has its input.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(started.early).toEqual([]);
+    const waiting: LedgerFeed = (h) =>
+      readLedgerOnThread(
+        ledgerThreadScript()!,
+        input,
+        "stored ledger",
+        { batch: h.batch, threadIds: h.threadIds },
+        started,
+      );
+    expect(await run(waiting, options)).toEqual(here);
+    expect(started.taken).toBe(true);
+    // Taken over at once, before it has loaded its script: the input waits for it.
+    const atOnce = startLedgerThread(ledgerThreadScript()!, undefined, "stored ledger");
+    const early = await run(
+      (h) =>
+        readLedgerOnThread(
+          ledgerThreadScript()!,
+          input,
+          "stored ledger",
+          { batch: h.batch, threadIds: h.threadIds },
+          atOnce,
+        ),
+      options,
+    );
+    expect(early).toEqual(here);
+    expect(atOnce.taken).toBe(true);
+    // The bytes in pieces as they arrive (the stored ledger copied out of PostgreSQL), cut
+    // anywhere, given while the thread already reads; on a started thread and on a new one.
+    const bytes = readFileSync(file);
+    const inPieces = (h: Parameters<LedgerFeed>[0], thread?: ReturnType<typeof startLedgerThread>) => {
+      const pieces = createAsyncQueue<Buffer>();
+      const reading = readLedgerOnThread(
+        ledgerThreadScript()!,
+        { pieces },
+        "stored ledger",
+        { batch: h.batch, threadIds: h.threadIds },
+        thread,
+      );
+      void (async () => {
+        for (let at = 0; at < bytes.length; at += 77_777) {
+          pieces.push(bytes.subarray(at, Math.min(bytes.length, at + 77_777)));
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        pieces.end();
+      })();
+      return reading;
+    };
+    const waitingForPieces = startLedgerThread(ledgerThreadScript()!, undefined, "stored ledger");
+    let firstPass = true;
+    expect(
+      await run((h) => {
+        const t = firstPass ? waitingForPieces : undefined;
+        firstPass = false;
+        return inPieces(h, t);
+      }, options),
+    ).toEqual(here);
+    expect(waitingForPieces.taken).toBe(true);
+    // A failing source: the reader fails with its error.
+    const failing = createAsyncQueue<Buffer>();
+    failing.push(bytes.subarray(0, 100_000));
+    failing.fail(new Error("copy failed"));
+    const failed = await run(
+      (h) =>
+        readLedgerOnThread(ledgerThreadScript()!, { pieces: failing }, "stored ledger", {
+          batch: h.batch,
+          threadIds: h.threadIds,
+        }),
+      options,
+    );
+    expect("error" in failed && failed.error).toBe("copy failed");
+    // One started for another source is not taken over.
+    const other = startLedgerThread(ledgerThreadScript()!, undefined, "elsewhere");
+    const read = await run(
+      (h) =>
+        readLedgerOnThread(
+          ledgerThreadScript()!,
+          input,
+          "stored ledger",
+          { batch: h.batch, threadIds: h.threadIds },
+          other,
+        ),
+      options,
+    );
+    expect(read).toEqual(here);
+    expect(other.taken).toBe(false);
+    await other.worker.terminate();
   });
 
   test("the ledger's bytes instead of a file (the stored ledger), plain or gzip-compressed: the same", async () => {

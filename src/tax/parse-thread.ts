@@ -39,13 +39,7 @@ import {
   AMOUNT_SLOTS,
   type DecodedBatch,
   LOW_DIGITS,
-  NAME_FEE,
-  NAME_IN,
-  NAME_OUT,
   NAME_SLOTS,
-  NAME_SUBTYPE,
-  NAME_TO,
-  NAME_WALLET,
   type ThreadIds,
   TYPE_CODE,
 } from "./decoded-batch.ts";
@@ -55,21 +49,46 @@ export type { DecodedBatch } from "./decoded-batch.ts";
 
 /** Rows per batch: large enough that a batch's overhead is nothing, small enough to start at once. */
 const BATCH_ROWS = 8192;
+/** Id bytes per row reserved in a batch's buffer (a batch with longer ids gets a bigger array). */
+const ID_BYTES_PER_ROW = 16;
+/**
+ * Bytes of a batch's one buffer: per row 8 (ms) + 2 × 8 × AMOUNT_SLOTS (high, low) + 4 × 4 (line,
+ * ns, idEnd, earlier) + 4 × NAME_SLOTS (names) + 2 (general, type) + 2 × AMOUNT_SLOTS (wide,
+ * fraction) + ID_BYTES_PER_ROW.
+ */
+const BATCH_BYTES =
+  BATCH_ROWS * (8 + 16 * AMOUNT_SLOTS + 16 + 4 * NAME_SLOTS + 2 + 2 * AMOUNT_SLOTS + ID_BYTES_PER_ROW);
 /** Bytes per chunk inflated from a compressed ledger (a file's read size: src/ledger/read.ts). */
 const GUNZIP_CHUNK_BYTES = 1 << 20;
 /** Batches read ahead of the caller at most (memory stays bounded when the engine is slower). */
 const MAX_AHEAD = 8;
 
-/** What the thread reads: a ledger file, or ledger CSV bytes (gzip-compressed when `gzip`). */
-export type LedgerInput = string | { bytes: Uint8Array; gzip: boolean };
+/**
+ * What the thread reads: a ledger file, ledger CSV bytes (gzip-compressed when `gzip`), or ledger
+ * CSV bytes in pieces as they arrive (the stored ledger copied out of PostgreSQL), sent to the
+ * thread one by one, so that it reads while the rest arrives.
+ */
+export type LedgerInput =
+  | string
+  | { bytes: Uint8Array; gzip: boolean }
+  | { pieces: AsyncIterable<Uint8Array> };
+/** The input as the thread is told it: pieces come after it as messages (`PieceMessage`). */
+type WireInput = string | { bytes: Uint8Array; gzip: boolean } | { pieces: true };
+const wireOf = (input: LedgerInput): WireInput =>
+  typeof input !== "string" && "pieces" in input ? { pieces: true } : input;
 
 type ThreadData = {
   lotwiseLedgerThread: true;
-  input: LedgerInput;
+  /** Undefined: the input comes later, as the first message to the thread (`InputMessage`). */
+  input: WireInput | undefined;
   source: string;
   control: SharedArrayBuffer;
 };
 type Message = { batch: DecodedBatch } | { done: ThreadIds } | { error: SentError };
+/** The input of a thread started without one (`startLedgerThread` with `input` undefined). */
+type InputMessage = { input: WireInput };
+/** The next piece of a `pieces` input, or its end. */
+type PieceMessage = { piece: Uint8Array } | { end: true };
 
 /** The thread's script; undefined when dist/ is not built (then the caller reads the file itself). */
 export const ledgerThreadScript = (): string | undefined => {
@@ -91,7 +110,8 @@ export type ThreadRowHandlers = {
  */
 export type StartedLedgerThread = {
   script: string;
-  input: LedgerInput;
+  /** Undefined: any input, sent to the thread when `readLedgerOnThread` takes it over. */
+  input: LedgerInput | undefined;
   source: string;
   worker: Worker;
   consumed: Int32Array;
@@ -104,15 +124,18 @@ export type StartedLedgerThread = {
 /**
  * Starts reading `input` (as `readLedgerOnThread`) on a worker thread now, so the thread's start (a new isolate loading its
  * script: tens of milliseconds) overlaps the caller's own set-up; `readLedgerOnThread` with it
- * then takes its rows. The thread does not keep the process alive until then.
+ * then takes its rows. The thread does not keep the process alive until then. With `input`
+ * undefined (not known yet: the stored ledger, still to be read from the database), the thread
+ * starts and waits: `readLedgerOnThread` sends it the input it is given.
  */
 export const startLedgerThread = (
   script: string,
-  input: LedgerInput,
+  input: LedgerInput | undefined,
   source: string,
 ): StartedLedgerThread => {
   const control = new SharedArrayBuffer(4);
-  const data: ThreadData = { lotwiseLedgerThread: true, input, source, control };
+  const wire = input === undefined ? undefined : wireOf(input);
+  const data: ThreadData = { lotwiseLedgerThread: true, input: wire, source, control };
   const worker = new Worker(pathToFileURL(script), { workerData: data });
   worker.unref();
   const started: StartedLedgerThread = {
@@ -157,7 +180,7 @@ export const readLedgerOnThread = (
       started !== undefined &&
       !started.taken &&
       started.script === script &&
-      started.input === input &&
+      (started.input === undefined || started.input === input) &&
       started.source === source;
     let worker: Worker;
     let consumed: Int32Array;
@@ -166,10 +189,11 @@ export const readLedgerOnThread = (
       worker = started.worker;
       consumed = started.consumed;
       worker.ref();
+      if (started.input === undefined) worker.postMessage({ input: wireOf(input) } satisfies InputMessage);
     } else {
       const control = new SharedArrayBuffer(4);
       consumed = new Int32Array(control);
-      const data: ThreadData = { lotwiseLedgerThread: true, input, source, control };
+      const data: ThreadData = { lotwiseLedgerThread: true, input: wireOf(input), source, control };
       worker = new Worker(pathToFileURL(script), { workerData: data });
     }
     const names: string[] = [];
@@ -202,6 +226,19 @@ export const readLedgerOnThread = (
     worker.on("message", onMessage);
     worker.on("error", fail);
     worker.on("exit", onExit);
+    // A `pieces` input: each piece to the thread as it comes, then the end.
+    if (typeof input !== "string" && "pieces" in input)
+      void (async () => {
+        try {
+          for await (const piece of input.pieces) {
+            if (settled) return;
+            worker.postMessage({ piece } satisfies PieceMessage);
+          }
+          if (!settled) worker.postMessage({ end: true } satisfies PieceMessage);
+        } catch (error) {
+          fail(error);
+        }
+      })();
     // What the started thread sent before this reader took over, in order.
     if (reuse)
       for (const e of started.early.splice(0)) {
@@ -223,6 +260,9 @@ const createIdBook = () => {
     /** The line where `id` first appeared (negative: a lot), 0 when new (then it is added). */
     add: (id: string, type: string, line: number): number =>
       lineOfId.add(id, CREATES_LOT.has(type as LedgerRowType) ? -line : line) ?? 0,
+    /** `add` of the id of ASCII bytes `buf[start, end)`. */
+    addBytes: (buf: Uint8Array, start: number, end: number, type: string, line: number): number =>
+      lineOfId.addBytes(buf, start, end, CREATES_LOT.has(type as LedgerRowType) ? -line : line) ?? 0,
     /** A row's `lots` cell: the lot ids it names that are lots so far (undefined for none). */
     lots: (line: number, cell: string): string[] | undefined => {
       const sel = parseLotsCell(cell);
@@ -249,41 +289,51 @@ const createIdBook = () => {
 /** Fills `DecodedBatch`es from decoded rows and general rows. */
 const createBatcher = (send: (batch: DecodedBatch) => void) => {
   const ids = createIdBook();
-  const nameIndex = new Map<string, number>();
   let b = newBatch();
   let idUsed = 0;
   let rowsIndex = 0;
 
   function newBatch(): DecodedBatch {
+    // Every array is a view of one buffer, so a batch crosses as one transferred buffer: a
+    // transfer per buffer costs about 0.8 ms per batch on each side. Widest elements first,
+    // so every view starts aligned (BATCH_ROWS is a multiple of 8).
+    const buffer = new ArrayBuffer(BATCH_BYTES);
+    let at = 0;
+    const view = <T>(
+      make: (b: ArrayBuffer, offset: number, length: number) => T,
+      bytes: number,
+      n: number,
+    ): T => {
+      const v = make(buffer, at, n);
+      at += bytes * n;
+      return v;
+    };
+    const f64 = (n: number) => view((b, o, l) => new Float64Array(b, o, l), 8, n);
+    const i32 = (n: number) => view((b, o, l) => new Int32Array(b, o, l), 4, n);
+    const u8 = (n: number) => view((b, o, l) => new Uint8Array(b, o, l), 1, n);
     return {
       count: 0,
-      general: new Uint8Array(BATCH_ROWS),
-      line: new Int32Array(BATCH_ROWS),
-      ms: new Float64Array(BATCH_ROWS),
-      ns: new Int32Array(BATCH_ROWS),
-      type: new Uint8Array(BATCH_ROWS),
-      names: new Int32Array(BATCH_ROWS * NAME_SLOTS),
-      high: new Float64Array(BATCH_ROWS * AMOUNT_SLOTS),
-      low: new Float64Array(BATCH_ROWS * AMOUNT_SLOTS),
-      wide: new Uint8Array(BATCH_ROWS * AMOUNT_SLOTS),
-      fraction: new Uint8Array(BATCH_ROWS * AMOUNT_SLOTS),
-      idBytes: new Uint8Array(BATCH_ROWS * 16),
-      idEnd: new Int32Array(BATCH_ROWS),
-      earlier: new Int32Array(BATCH_ROWS),
+      ms: f64(BATCH_ROWS),
+      high: f64(BATCH_ROWS * AMOUNT_SLOTS),
+      low: f64(BATCH_ROWS * AMOUNT_SLOTS),
+      line: i32(BATCH_ROWS),
+      ns: i32(BATCH_ROWS),
+      names: i32(BATCH_ROWS * NAME_SLOTS),
+      idEnd: i32(BATCH_ROWS),
+      earlier: i32(BATCH_ROWS),
+      general: u8(BATCH_ROWS),
+      type: u8(BATCH_ROWS),
+      wide: u8(BATCH_ROWS * AMOUNT_SLOTS),
+      fraction: u8(BATCH_ROWS * AMOUNT_SLOTS),
+      idBytes: u8(BATCH_ROWS * ID_BYTES_PER_ROW),
       rows: [],
       known: [],
       newNames: [],
     };
   }
-  const nameOf = (n: string | undefined): number => {
-    if (n === undefined) return -1;
-    let k = nameIndex.get(n);
-    if (k === undefined) {
-      k = nameIndex.size;
-      nameIndex.set(n, k);
-      b.newNames.push(n);
-    }
-    return k;
+  /** The decoder's `onNewName`: its names' numbers are their places in the run's name list. */
+  const newName = (text: string) => {
+    b.newNames.push(text);
   };
   const flush = () => {
     if (b.count === 0) return;
@@ -307,8 +357,14 @@ const createBatcher = (send: (batch: DecodedBatch) => void) => {
   /**
    * Adds a decoded row; `false` (nothing added) when an amount has more than 30 digits.
    * @param amounts - the amount cells' byte ranges, by slot (start -1: empty).
+   * @param idCol - the id's cell (ASCII, checked by the decoder).
    */
-  const decoded = (raw: RawLedgerRecord, d: DecodedRaw, amountCols: readonly number[]): boolean => {
+  const decoded = (
+    raw: RawLedgerRecord,
+    d: DecodedRaw,
+    amountCols: readonly number[],
+    idCol: number,
+  ): boolean => {
     const i = b.count;
     const a = i * AMOUNT_SLOTS;
     for (let k = 0; k < AMOUNT_SLOTS; k++) {
@@ -345,26 +401,23 @@ const createBatcher = (send: (batch: DecodedBatch) => void) => {
     b.ms[i] = d.instant.ms;
     b.ns[i] = d.instant.ns;
     b.type[i] = TYPE_CODE.get(d.type)!;
-    const nm = i * NAME_SLOTS;
-    b.names[nm + NAME_WALLET] = nameOf(d.wallet);
-    b.names[nm + NAME_OUT] = nameOf(d.outAsset);
-    b.names[nm + NAME_IN] = nameOf(d.inAsset);
-    b.names[nm + NAME_FEE] = nameOf(d.feeAsset);
-    b.names[nm + NAME_TO] = nameOf(d.toWallet);
-    b.names[nm + NAME_SUBTYPE] = nameOf(d.subtype);
-    const id = d.id;
-    if (idUsed + id.length > b.idBytes.length) {
-      const bigger = new Uint8Array(Math.max(b.idBytes.length * 2, idUsed + id.length));
+    b.names.set(d.names, i * NAME_SLOTS);
+    const idStart = raw.starts[idCol]!;
+    const idEnd = raw.ends[idCol]!;
+    const idLength = idEnd - idStart;
+    if (idUsed + idLength > b.idBytes.length) {
+      const bigger = new Uint8Array(Math.max(b.idBytes.length * 2, idUsed + idLength));
       bigger.set(b.idBytes.subarray(0, idUsed));
       b.idBytes = bigger;
     }
-    for (let k = 0; k < id.length; k++) b.idBytes[idUsed++] = id.charCodeAt(k);
+    const buf = raw.buf;
+    for (let k = idStart; k < idEnd; k++) b.idBytes[idUsed++] = buf[k]!;
     b.idEnd[i] = idUsed;
-    b.earlier[i] = ids.add(id, d.type, raw.line);
+    b.earlier[i] = ids.addBytes(buf, idStart, idEnd, d.type, raw.line);
     if (++b.count === BATCH_ROWS) flush();
     return true;
   };
-  return { general, decoded, flush, finish: ids.finish };
+  return { general, decoded, newName, flush, finish: ids.finish };
 };
 
 /** The worker thread's side: reads the file, sends its batches, then `done` (or the error). */
@@ -390,21 +443,35 @@ export const runLedgerThread = async (): Promise<void> => {
       batch.idEnd,
       batch.earlier,
     ];
-    port.postMessage(
-      { batch } satisfies Message,
-      arrays.map((a) => a.buffer as ArrayBuffer),
-    );
+    // One buffer (two when the ids outgrew theirs), each transferred once.
+    const buffers = new Set(arrays.map((a) => a.buffer as ArrayBuffer));
+    port.postMessage({ batch } satisfies Message, [...buffers]);
     sent++;
     // Wait while the caller is MAX_AHEAD batches behind.
     for (let seen = Atomics.load(consumed, 0); sent - seen > MAX_AHEAD; seen = Atomics.load(consumed, 0))
       Atomics.wait(consumed, 0, seen, 1000);
   });
-  const decoder = createRawDecoder();
+  const decoder = createRawDecoder(batcher.newName, false);
   let columnsOf: readonly unknown[] | undefined;
   let columns: ColumnIndex | undefined;
   let amountCols: number[] = [];
+  // Messages to the thread (an input sent later, the pieces of a `pieces` input): one listener
+  // from the start, so that none comes while nobody listens; removed at the end (it would keep
+  // the thread alive).
+  let gotInput: (input: WireInput) => void = () => {};
+  const later = new Promise<WireInput>((resolve) => {
+    gotInput = resolve;
+  });
+  const pieces = new Readable({ read: () => {} });
+  const inbox = (m: InputMessage | PieceMessage) => {
+    if ("input" in m) gotInput(m.input);
+    else if ("piece" in m) pieces.push(Buffer.from(m.piece.buffer, m.piece.byteOffset, m.piece.byteLength));
+    else pieces.push(null);
+  };
+  const listens = data.input === undefined || (typeof data.input !== "string" && "pieces" in data.input);
+  if (listens) port.on("message", inbox);
   try {
-    const input = data.input;
+    const input = data.input ?? (await later);
     const onRaw = (raw: RawLedgerRecord): boolean => {
       if (raw.fields !== columnsOf) {
         columnsOf = raw.fields;
@@ -418,10 +485,12 @@ export const runLedgerThread = async (): Promise<void> => {
         ];
       }
       const d = decoder.decode(raw, columns!);
-      return d !== undefined && batcher.decoded(raw, d, amountCols);
+      return d !== undefined && batcher.decoded(raw, d, amountCols, columns!.id);
     };
     if (typeof input === "string")
       await streamLedgerFile(input, batcher.general, { source: data.source, onRaw });
+    else if ("pieces" in input)
+      await streamLedgerChunks(pieces, batcher.general, { source: data.source, onRaw });
     else {
       const bytes = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
       const options = { source: data.source, onRaw };
@@ -436,5 +505,7 @@ export const runLedgerThread = async (): Promise<void> => {
   } catch (error) {
     batcher.flush();
     port.postMessage({ error: sendableError(error) } satisfies Message);
+  } finally {
+    if (listens) port.off("message", inbox);
   }
 };

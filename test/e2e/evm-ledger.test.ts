@@ -13,7 +13,7 @@ import {
 import { parseLedgerCsv } from "../../src/ledger/read.ts";
 import type { LedgerRow } from "../../src/ledger/types.ts";
 import { Decimal, exportUsd, plain } from "../../src/utils/decimal.ts";
-import { runCli } from "../cli.ts";
+import { runCliInProcess } from "../cli.ts";
 import { seedDataDir } from "../pglite-template.ts";
 
 /**
@@ -40,8 +40,9 @@ describe("EVM scenario: sync → classify → price → ledger → gains", () =>
   let rows: LedgerRow[];
   const gas = new Map<string, Decimal>();
   const times = new Map<string, string>();
+  // In this process (runCliInProcess): the pipeline is under test, not the process.
   const cli = (...args: string[]) =>
-    runCli(["--config", path.join(dir, "lotwise.config.json"), "--no-progress", ...args], { cwd: dir });
+    runCliInProcess(["--config", path.join(dir, "lotwise.config.json"), "--no-progress", ...args]);
 
   beforeAll(async () => {
     anvil = await startAnvil({ timestamp: Math.floor(Date.parse(T0) / 1000) });

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { seedDataDir } from "../pglite-template.ts";
 import { spawnLotwise } from "../processes.ts";
 
 /** Process ids of `pid`'s children with their command names. */
@@ -62,6 +63,9 @@ describe("SIGINT", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
     const cwd = mkdtempSync(path.join(tmpdir(), "lotwise-int-sync-"));
+    // The embedded database as a first command leaves it (test/pglite-template.ts): this test is
+    // about the interrupt, not the setup.
+    await seedDataDir(path.join(cwd, ".lotwise"));
     writeFileSync(
       path.join(cwd, "lotwise.config.json"),
       JSON.stringify({ rpc: { "evm:31337": `http://127.0.0.1:${port}` } }),

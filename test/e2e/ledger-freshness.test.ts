@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseLedgerCsv } from "../../src/ledger/read.ts";
-import { runCli } from "../cli.ts";
+import { runCliInProcess } from "../cli.ts";
 import { seedDataDir } from "../pglite-template.ts";
 import { type ReplayServer, startSolanaReplay } from "../solana-replay.ts";
 
@@ -20,8 +20,9 @@ const WEWETH = "solana:7vfCXTUXx5WJV5JADk17DUJ4ksgau7utNKj4b963voxs";
 describe("prices imported after a sync reach the ledger", () => {
   let server: ReplayServer;
   let dir: string;
+  // In this process (runCliInProcess): the pipeline is under test, not the process.
   const cli = (...args: string[]) =>
-    runCli(["--config", path.join(dir, "lotwise.config.json"), "--no-progress", ...args], { cwd: dir });
+    runCliInProcess(["--config", path.join(dir, "lotwise.config.json"), "--no-progress", ...args]);
   const swapRow = async () => {
     expect((await cli("ledger", "export", "--out", path.join(dir, "ledger.csv"))).code).toBe(0);
     const rows = parseLedgerCsv(readFileSync(path.join(dir, "ledger.csv"), "utf8"), "ledger.csv");

@@ -8,7 +8,7 @@ import { createBullQueue, startBullWorkers } from "../../workers/bullmq.ts";
 import { syncWalletJob } from "../../workers/processors/sync-wallet.ts";
 import { JOB_DEFINITIONS } from "../../workers/registry.ts";
 import type { Anvil } from "../anvil.ts";
-import { runCli } from "../cli.ts";
+import { runCliInProcess } from "../cli.ts";
 import { type ScenarioResult, startScenarioChain } from "../evm-scenario.ts";
 import { type FaultProxy, startFaultProxy } from "../fault-proxy.ts";
 import { seedDataDir } from "../pglite-template.ts";
@@ -67,17 +67,16 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
     const local = mkdtempSync(path.join(tmpdir(), "lotwise-embedded-"));
     setup(local);
     await seedDataDir(path.join(local, ".lotwise"));
+    // The commands run in this process (runCliInProcess), so file arguments are absolute paths.
     const cliLocal = (...args: string[]) =>
-      runCli(["--config", path.join(local, "lotwise.config.json"), "--no-progress", ...args], {
-        cwd: local,
-        timeoutMs: 600_000,
-      });
-    for (const args of [
+      runCliInProcess(["--config", path.join(local, "lotwise.config.json"), "--no-progress", ...args]);
+    const steps = (dir: string) => [
       ["wallets", "add", ...wallets],
-      ["prices", "import", "prices.csv", "--name", "prices.csv"],
+      ["prices", "import", path.join(dir, "prices.csv"), "--name", "prices.csv"],
       ["sync", "--rpc", rpc],
-      ["ledger", "export", "--out", "ledger.csv"],
-    ]) {
+      ["ledger", "export", "--out", path.join(dir, "ledger.csv")],
+    ];
+    for (const args of steps(local)) {
       const r = await cliLocal(...args);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
     }
@@ -94,18 +93,9 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
     setup(remote);
     const env = { DATABASE_URL: database.url!, REDIS_URL: TEST_REDIS_URL, LOTWISE_QUEUE_PREFIX: prefix };
     const cli = (...args: string[]) =>
-      runCli(["--config", path.join(remote, "lotwise.config.json"), "--no-progress", ...args], {
-        cwd: remote,
-        env,
-        timeoutMs: 600_000,
-      });
+      runCliInProcess(["--config", path.join(remote, "lotwise.config.json"), "--no-progress", ...args], env);
     try {
-      for (const args of [
-        ["wallets", "add", ...wallets],
-        ["prices", "import", "prices.csv", "--name", "prices.csv"],
-        ["sync", "--rpc", rpc],
-        ["ledger", "export", "--out", "ledger.csv"],
-      ]) {
+      for (const args of steps(remote)) {
         const r = await cli(...args);
         expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
         expect(r.stderr).not.toContain(SECRET);
@@ -141,8 +131,9 @@ describe("ledger on PostgreSQL with BullMQ workers", () => {
       }
 
       // gains on the stored ledger runs through the queue too and matches the embedded figures.
-      const g1 = await cli("gains", "--year", new Date().getUTCFullYear().toString(), "--out", "out");
-      const g2 = await cliLocal("gains", "--year", new Date().getUTCFullYear().toString(), "--out", "out");
+      const year = new Date().getUTCFullYear().toString();
+      const g1 = await cli("gains", "--year", year, "--out", path.join(remote, "out"));
+      const g2 = await cliLocal("gains", "--year", year, "--out", path.join(local, "out"));
       expect(g1.code).toBe(0);
       expect(g2.code).toBe(0);
       expect(readFileSync(path.join(remote, "out", "form8949.csv"), "utf8")).toBe(

@@ -158,7 +158,9 @@ describe("npm package", () => {
       ].join("\n");
     writeFileSync(path.join(app, "use.mts"), program({ gain: ": string", row: "!" }));
     writeFileSync(path.join(app, "use.mjs"), program({ gain: "", row: "" }));
-    // The declarations resolve through package.json `exports` and type the call above.
+    // The declarations resolve through package.json `exports` and type the call above. TypeScript's
+    // own lib files (lib.es2022.d.ts …) are not checked (`--skipDefaultLibCheck`: 4.6 → 3.3 s of
+    // CPU); every other declaration file is, lotwise's and @types/node's included.
     const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
     const check = sh(
       process.execPath,
@@ -166,6 +168,7 @@ describe("npm package", () => {
         tsc,
         "--noEmit",
         "--strict",
+        "--skipDefaultLibCheck",
         "--module",
         "nodenext",
         "--target",

@@ -8,7 +8,7 @@ import type { Database } from "../../db/client.ts";
 import { apiKeys, users } from "../../db/schema/index.ts";
 import { createBullQueue } from "../../workers/bullmq.ts";
 import { syncWalletJob } from "../../workers/processors/sync-wallet.ts";
-import { runCli } from "../cli.ts";
+import { runCliInProcess } from "../cli.ts";
 import { createTestCommon, createTestDatabase, TEST_REDIS_URL } from "../services.ts";
 
 /**
@@ -23,7 +23,9 @@ let dir: string;
 let config: string;
 const prefix = `lotwise-test-${randomUUID().slice(0, 8)}`;
 let env: Record<string, string>;
-const cli = (...args: string[]) => runCli(["--config", config, "--no-progress", ...args], { cwd: dir, env });
+// In this process (runCliInProcess): what the commands do and say is under test here;
+// test/e2e/service.test.ts runs real `serve` and `worker` children.
+const cli = (...args: string[]) => runCliInProcess(["--config", config, "--no-progress", ...args], env);
 
 beforeAll(async () => {
   database = await createTestDatabase("postgres");

@@ -48,6 +48,7 @@ import {
   SCOPES,
   type Scope,
 } from "../../tax/types.ts";
+import { createAsyncQueue } from "../../utils/async-queue.ts";
 import { commandCommon, commandServices } from "../command-services.ts";
 import { formsRoutingFor } from "../forms-routing.ts";
 import type { CliRuntime } from "../runtime.ts";
@@ -106,6 +107,9 @@ export const loadStoredLedger = async (args: {
   return stored;
 };
 
+/** How errors and the reading thread name the stored ledger (`--ledger`'s are named by the file). */
+const STORED_SOURCE = "stored ledger";
+
 const storedLedgerEmpty = () =>
   new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
 
@@ -116,6 +120,8 @@ const storedLedgerEmpty = () =>
 const loadStoredLedgerCsv = async (args: {
   command: Command;
   runtime: CliRuntime;
+  /** The rows' bytes as they arrive, when they are copied out of PostgreSQL (`readStoredLedgerCsv`). */
+  onPiece?: (piece: Buffer) => void;
 }): Promise<StoredLedgerCsv> => {
   const [{ rebuildAndReport }, { readStoredLedgerCsv }] = await Promise.all([
     import("../rebuild.ts"),
@@ -123,7 +129,7 @@ const loadStoredLedgerCsv = async (args: {
   ]);
   const services = await commandServices(args.command, args.runtime);
   await rebuildAndReport(services, () => {});
-  return readStoredLedgerCsv(services.database.db, services.userId);
+  return readStoredLedgerCsv(services.database.db, services.userId, args.onPiece);
 };
 
 export const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
@@ -455,8 +461,16 @@ export const register: RegisterCommand = (program, runtime) => {
       // thread starts now: its start overlaps the set-up below (configuration, forms, files).
       const thread =
         ledger !== undefined && fileBytes(ledger) >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
+      // The stored ledger's thread starts now too, without its input (read from the database
+      // below, it is sent when the thread is taken over): the thread's start overlaps opening the
+      // database. Stopped unused when the ledger is small or read as row objects (forms routing).
+      const storedThread = ledger === undefined ? ledgerThreadScript() : undefined;
       const started =
-        ledger !== undefined && thread !== undefined ? startLedgerThread(thread, ledger, ledger) : undefined;
+        ledger !== undefined && thread !== undefined
+          ? startLedgerThread(thread, ledger, ledger)
+          : storedThread !== undefined
+            ? startLedgerThread(storedThread, undefined, STORED_SOURCE)
+            : undefined;
       /** Stops the started thread if the run ends without having read it. */
       const dropStarted = () => {
         if (started !== undefined && !started.taken) void started.worker.terminate();
@@ -534,6 +548,7 @@ export const register: RegisterCommand = (program, runtime) => {
             : routing
               ? async (h) => {
                   // Routing explains rows by their stored form: every row as an object.
+                  dropStarted();
                   const stored = await loadStoredLedger({ command, runtime });
                   notes = stored.notes;
                   storedRows = stored.rows;
@@ -546,17 +561,46 @@ export const register: RegisterCommand = (program, runtime) => {
               : async (h) => {
                   // The ledger CSV of the stored rows (its snapshot, or one COPY out), read as
                   // `--ledger` reads its export: on the thread when it is large.
-                  const stored = await loadStoredLedgerCsv({ command, runtime });
+                  // Copied out of PostgreSQL, the rows go to the thread as they arrive: it reads
+                  // (and the engine runs) while the server still sends the rest.
+                  const pieces = createAsyncQueue<Buffer>();
+                  const script = ledgerThreadScript();
+                  let streamed: Promise<void> | undefined;
+                  const onPiece =
+                    script === undefined
+                      ? undefined
+                      : (piece: Buffer) => {
+                          if (streamed === undefined) {
+                            streamed = readOnThread(script, { pieces }, STORED_SOURCE, h, started);
+                            // Awaited below, once the copy is done; until then not unhandled.
+                            streamed.catch(() => {});
+                          }
+                          pieces.push(piece);
+                        };
+                  let stored: StoredLedgerCsv;
+                  try {
+                    stored = await loadStoredLedgerCsv({ command, runtime, onPiece });
+                  } catch (error) {
+                    pieces.fail(error);
+                    throw error;
+                  }
+                  pieces.end();
                   notes = stored.notes;
                   saveSnapshot = stored.save;
+                  if (streamed !== undefined) {
+                    await streamed;
+                    if (ledgerRows === 0) throw storedLedgerEmpty();
+                    return;
+                  }
                   // gzip's last 4 bytes: the uncompressed length (modulo 2³²; a ledger is smaller).
                   const size = stored.gzip
                     ? stored.csv.readUInt32LE(stored.csv.length - 4)
                     : stored.csv.length;
-                  const script = size >= THREAD_MIN_BYTES ? ledgerThreadScript() : undefined;
-                  if (script !== undefined) {
-                    await readOnThread(script, { bytes: stored.csv, gzip: stored.gzip }, "stored ledger", h);
+                  if (size >= THREAD_MIN_BYTES && script !== undefined) {
+                    const input = { bytes: stored.csv, gzip: stored.gzip };
+                    await readOnThread(script, input, STORED_SOURCE, h, started);
                   } else {
+                    dropStarted();
                     ledgerRows = 0;
                     await streamLedgerBytes(
                       stored.gzip ? gunzipSync(stored.csv) : stored.csv,
@@ -566,7 +610,7 @@ export const register: RegisterCommand = (program, runtime) => {
                         h.row(row);
                       },
                       {
-                        source: "stored ledger",
+                        source: STORED_SOURCE,
                         onRaw: (raw) => {
                           noteRaw(raw);
                           const taken = h.raw(raw);
