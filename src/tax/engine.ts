@@ -506,6 +506,22 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const fast = cents && made === undefined;
     const perUnit = whole || !cents ? 0 : Number(proceeds) / Number(quantity);
     const wholeProceeds = fast && whole ? exactCents(proceeds) : Number.NaN;
+    /** Offers a take's row to the sink's byte path (`p`, `b`: proceeds and basis in cents, |v| ≤ 2^50). */
+    const offerParts = (t: Take, long: boolean, p: number, b: number): boolean =>
+      parts?.(
+        year,
+        disposalId,
+        t.lot.id,
+        wallet,
+        asset,
+        t.quantity,
+        quantityScale,
+        dateText(t.lot.date),
+        dateText(date),
+        p,
+        b,
+        long,
+      ) === true;
     for (let i = 0; i < count; i++) {
       const t = takes[i]!;
       const lot = t.lot;
@@ -518,23 +534,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         const b = all ? exactCents(lot.basis) : roundedEstimate(lot.unit * units);
         const p = whole ? wholeProceeds : roundedEstimate(perUnit * units);
         if (!Number.isNaN(b) && !Number.isNaN(p)) {
-          if (
-            rowless ||
-            parts?.(
-              year,
-              disposalId,
-              lot.id,
-              wallet,
-              asset,
-              t.quantity,
-              quantityScale,
-              dateText(lot.date),
-              dateText(date),
-              p,
-              b,
-              long,
-            )
-          ) {
+          if (rowless || offerParts(t, long, p, b)) {
             countPending(long, p, b);
             continue;
           }
@@ -556,25 +556,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         // (`output`'s accounting: in a disposal, `year` is in range and its totals are `yearTotals`).
         const pn = exactCents(p);
         const bn = exactCents(basis);
-        if (
-          rowless ||
-          (!Number.isNaN(pn) &&
-            !Number.isNaN(bn) &&
-            parts?.(
-              year,
-              disposalId,
-              lot.id,
-              wallet,
-              asset,
-              t.quantity,
-              quantityScale,
-              dateText(lot.date),
-              dateText(date),
-              pn,
-              bn,
-              long,
-            ))
-        ) {
+        if (rowless || (!Number.isNaN(pn) && !Number.isNaN(bn) && offerParts(t, long, pn, bn))) {
           const part = long ? yearTotals.long : yearTotals.short;
           part.proceeds += p;
           part.costBasis += basis;
