@@ -42,15 +42,48 @@ export const WRAPPED_NATIVE: Readonly<Record<number, readonly string[]>> = {
 export const addressTopic = (address: string): string =>
   `0x${"0".repeat(24)}${address.slice(2).toLowerCase()}`;
 
+/**
+ * Results kept by `checksumAddress` and `topicAddress` at most: a sync meets the same few
+ * addresses (the wallet, its tokens and counterparties) thousands of times.
+ */
+const MEMO_MAX = 50_000;
+const checksums = new Map<string, string>();
+const topicAddresses = new Map<string, string>();
+
+/**
+ * viem's `getAddress` (EIP-55 checksum; throws on anything but 20 hex bytes), memoized by the
+ * exact input: a repeated address costs one map lookup, no string built and no viem LRU update.
+ */
+export const checksumAddress = (address: string): string => {
+  let c = checksums.get(address);
+  if (c === undefined) {
+    c = getAddress(address);
+    if (checksums.size >= MEMO_MAX) checksums.clear();
+    checksums.set(address, c);
+  }
+  return c;
+};
+
+const ADDRESS_TOPIC = /^0x0{24}[0-9a-fA-F]{40}$/;
+
 /** The address in a 32-byte topic, checksummed; undefined when the upper 12 bytes are not zero. */
 export const topicAddress = (topic: string | undefined): string | undefined => {
-  if (!topic || !/^0x0{24}[0-9a-fA-F]{40}$/.test(topic)) return undefined;
-  return getAddress(`0x${topic.slice(26)}`);
+  if (!topic) return undefined;
+  let a = topicAddresses.get(topic);
+  if (a === undefined) {
+    if (!ADDRESS_TOPIC.test(topic)) return undefined;
+    a = checksumAddress(`0x${topic.slice(26)}`);
+    if (topicAddresses.size >= MEMO_MAX) topicAddresses.clear();
+    topicAddresses.set(topic, a);
+  }
+  return a;
 };
+
+const HEX = /^0x[0-9a-fA-F]*$/;
 
 /** `0x…` hex quantity → bigint; throws on anything else. */
 export const hexToBig = (value: string): bigint => {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]*$/.test(value)) {
+  if (typeof value !== "string" || !HEX.test(value)) {
     throw new TypeError(`not a hex quantity: ${JSON.stringify(value)}`);
   }
   return value === "0x" ? 0n : BigInt(value);

@@ -1,7 +1,7 @@
-import { decodeAbiParameters, getAddress } from "viem";
+import { decodeAbiParameters } from "viem";
 import type { MovementRow, TransactionRow } from "../store.ts";
 import type { ChainInfo } from "../types.ts";
-import { hexToBig, TOPICS, topicAddress, WRAPPED_NATIVE, ZERO_ADDRESS } from "./abi.ts";
+import { checksumAddress, hexToBig, TOPICS, topicAddress, WRAPPED_NATIVE, ZERO_ADDRESS } from "./abi.ts";
 import type {
   BlockHeader,
   CallFrame,
@@ -41,6 +41,8 @@ export type NormalizeInput = {
   final: boolean;
   /** By checksummed contract address. */
   tokens: ReadonlyMap<string, TokenInfo>;
+  /** `decodeTokenTransfers(receipt.logs)`, when the caller has it already. */
+  tokenTransfers?: readonly TokenTransfer[] | undefined;
 };
 
 export type Normalized = { transaction: TransactionRow; movements: MovementRow[] };
@@ -60,8 +62,19 @@ export type FlatTrace = {
   reverted: boolean;
 };
 
-const lower = (a: string | null | undefined) => a?.toLowerCase();
-const checksum = (a: string | null | undefined) => (a ? getAddress(a) : undefined);
+const checksum = (a: string | null | undefined) => (a ? checksumAddress(a) : undefined);
+
+/** Lowercase forms of the addresses (and topics) met, so a repeated one builds no new string. */
+const lowered = new Map<string, string>();
+const lower = (a: string): string => {
+  let l = lowered.get(a);
+  if (l === undefined) {
+    l = a.toLowerCase();
+    if (lowered.size >= 50_000) lowered.clear();
+    lowered.set(a, l);
+  }
+  return l;
+};
 
 const callKind = (parityCallType: string | undefined) => (parityCallType ?? "call").toLowerCase();
 
@@ -129,10 +142,13 @@ export const internalTransfers = (flat: readonly FlatTrace[]): FlatTrace[] =>
     (t) => t.traceAddress.length > 0 && MOVES_VALUE.has(t.kind) && t.value > 0n && !t.reverted && t.to,
   );
 
+const WORD_DATA = /^0x[0-9a-fA-F]{64}$/;
+const TWO_WORDS_DATA = /^0x[0-9a-fA-F]{128}$/;
+
 const word = (data: string, i: number) => data.slice(2 + 64 * i, 2 + 64 * (i + 1));
 
 /** A decoded token transfer log (any standard). */
-type TokenTransfer = {
+export type TokenTransfer = {
   evidence: "erc20" | "erc721" | "erc1155" | "weth_deposit" | "weth_withdrawal";
   index: string;
   contract: string;
@@ -146,14 +162,14 @@ type TokenTransfer = {
 export const decodeTokenTransfers = (logs: readonly RpcLog[]): TokenTransfer[] => {
   const out: TokenTransfer[] = [];
   for (const log of logs) {
-    const t0 = lower(log.topics[0]);
+    const t0 = log.topics[0] == null ? undefined : lower(log.topics[0]);
     const logIndex = hexToBig(log.logIndex).toString();
     const contract = checksum(log.address)!;
     if (t0 === TOPICS.transfer) {
       const from = topicAddress(log.topics[1]);
       const to = topicAddress(log.topics[2]);
       if (!from || !to) continue;
-      if (log.topics.length === 3 && /^0x[0-9a-fA-F]{64}$/.test(log.data)) {
+      if (log.topics.length === 3 && WORD_DATA.test(log.data)) {
         out.push({ evidence: "erc20", index: logIndex, contract, from, to, amount: hexToBig(log.data) });
       } else if (log.topics.length === 4 && (log.data === "0x" || log.data === "")) {
         const tokenId = hexToBig(log.topics[3]!).toString();
@@ -166,7 +182,7 @@ export const decodeTokenTransfers = (logs: readonly RpcLog[]): TokenTransfer[] =
       let pairs: [bigint, bigint][];
       try {
         if (t0 === TOPICS.transferSingle) {
-          if (!/^0x[0-9a-fA-F]{128}$/.test(log.data)) continue;
+          if (!TWO_WORDS_DATA.test(log.data)) continue;
           pairs = [[hexToBig(`0x${word(log.data, 0)}`), hexToBig(`0x${word(log.data, 1)}`)]];
         } else {
           const [ids, values] = decodeAbiParameters(
@@ -192,7 +208,7 @@ export const decodeTokenTransfers = (logs: readonly RpcLog[]): TokenTransfer[] =
       }
     } else if ((t0 === TOPICS.deposit || t0 === TOPICS.withdrawal) && log.topics.length === 2) {
       const holder = topicAddress(log.topics[1]);
-      if (!holder || !/^0x[0-9a-fA-F]{64}$/.test(log.data)) continue;
+      if (!holder || !WORD_DATA.test(log.data)) continue;
       const amount = hexToBig(log.data);
       out.push(
         t0 === TOPICS.deposit
@@ -259,6 +275,7 @@ export const normalizeTransaction = (input: NormalizeInput): Normalized => {
   const movements: MovementRow[] = [];
   const nativeAsset = `${chain.id}:native`;
   const native = { asset: nativeAsset, symbol: chain.nativeSymbol, decimals: chain.nativeDecimals };
+  // One literal per row (no spreads): a sync builds thousands of them.
   const push = (
     evidence: string,
     evidenceIndex: string,
@@ -268,13 +285,22 @@ export const normalizeTransaction = (input: NormalizeInput): Normalized => {
     tokenId?: string,
   ) =>
     movements.push({
-      ...base,
+      walletId: base.walletId,
+      chain: base.chain,
+      txHash: base.txHash,
+      blockNumber: base.blockNumber,
+      blockHash: base.blockHash,
+      txIndex: base.txIndex,
+      time: base.time,
+      final: base.final,
       evidence,
       evidenceIndex,
       amount,
       counterparty: counterparty ?? null,
       tokenId: tokenId ?? null,
-      ...asset,
+      asset: asset.asset,
+      symbol: asset.symbol,
+      decimals: asset.decimals,
     });
   /** Adds the out and/or in rows of a transfer `from → to` that touches the wallet. */
   const transfer = (
@@ -286,8 +312,8 @@ export const normalizeTransaction = (input: NormalizeInput): Normalized => {
     asset: { asset: string; symbol: string | null; decimals: number | null },
     tokenId?: string,
   ) => {
-    if (from.toLowerCase() === me) push(evidence, `${index}:out`, -amount, checksum(to), asset, tokenId);
-    if (to?.toLowerCase() === me) push(evidence, `${index}:in`, amount, checksum(from), asset, tokenId);
+    if (lower(from) === me) push(evidence, `${index}:out`, -amount, checksum(to), asset, tokenId);
+    if (to != null && lower(to) === me) push(evidence, `${index}:in`, amount, checksum(from), asset, tokenId);
   };
 
   const value = hexToBig(tx.value);
@@ -302,9 +328,9 @@ export const normalizeTransaction = (input: NormalizeInput): Normalized => {
       transfer("internal", t.traceAddress.join("."), t.from, t.to, t.value, native);
       flows.push({ from: t.from.toLowerCase(), to: t.to!.toLowerCase(), value: t.value });
     }
-    const tokenTransfers = decodeTokenTransfers(receipt.logs);
+    const tokenTransfers = input.tokenTransfers ?? decodeTokenTransfers(receipt.logs);
     for (const t of tokenTransfers) {
-      if (t.from.toLowerCase() !== me && t.to.toLowerCase() !== me) continue;
+      if (lower(t.from) !== me && lower(t.to) !== me) continue;
       if (
         (t.evidence === "weth_deposit" || t.evidence === "weth_withdrawal") &&
         !isWrap(t, tokenTransfers, input, flows)
@@ -328,7 +354,7 @@ export const normalizeTransaction = (input: NormalizeInput): Normalized => {
     }
   }
 
-  const payer = tx.from.toLowerCase() === me;
+  const payer = lower(tx.from) === me;
   const gasPrice = receipt.effectiveGasPrice ?? tx.gasPrice;
   const gasFee = gasPrice !== undefined ? hexToBig(receipt.gasUsed) * hexToBig(gasPrice) : 0n;
   const blobFee =

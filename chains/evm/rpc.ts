@@ -199,17 +199,19 @@ export const getCanonicalHashes = async (
 
 export type LogFilter = { fromBlock: bigint; toBlock: bigint; topics: (string | string[] | null)[] };
 
-const topicMatches = (want: string | string[] | null | undefined, got: string | undefined) =>
-  want === null ||
-  want === undefined ||
-  (got !== undefined &&
-    (Array.isArray(want) ? want : [want]).some((w) => w.toLowerCase() === got.toLowerCase()));
+/** Whether topic `got` is one of `want` (lowercase; null: any topic). */
+const topicMatches = (want: readonly string[] | null, got: string | undefined) =>
+  want === null || (got !== undefined && (want.includes(got) || want.includes(got.toLowerCase())));
 
 export const validateLogs = (chain: string, logs: unknown, filter: LogFilter): RpcLog[] => {
   const params = [
     { fromBlock: toQuantity(filter.fromBlock), toBlock: toQuantity(filter.toBlock), topics: filter.topics },
   ];
   if (!Array.isArray(logs)) return fail(chain, "result is not an array", "eth_getLogs", params);
+  // Lowercased once per answer, not once per log (an answer can hold thousands).
+  const wants = filter.topics.map((t) =>
+    t === null || t === undefined ? null : (Array.isArray(t) ? t : [t]).map((w) => w.toLowerCase()),
+  );
   for (const log of logs as RpcLog[]) {
     if (
       !isHash(log?.transactionHash) ||
@@ -221,7 +223,7 @@ export const validateLogs = (chain: string, logs: unknown, filter: LogFilter): R
     const n = hexToBig(log.blockNumber);
     if (n < filter.fromBlock || n > filter.toBlock)
       fail(chain, `log of block ${n} outside the requested range`, "eth_getLogs", params);
-    if (!filter.topics.every((t, i) => topicMatches(t, log.topics[i])))
+    if (!wants.every((w, i) => topicMatches(w, log.topics[i])))
       fail(
         chain,
         `log ${log.transactionHash}#${hexToBig(log.logIndex)} does not match the topic filter`,

@@ -49,6 +49,8 @@ import {
   getChainHead,
   getTransactionsWithReceipts,
   getTxTraces,
+  type RpcReceipt,
+  type RpcTransaction,
   type TraceMethod,
   type TxTraces,
   validateReceipt,
@@ -190,18 +192,31 @@ const fetchTraces = async (
   return out;
 };
 
+/** One chunk's node answers (fetched, or read back from raw records), not yet normalized. */
+type FetchedChunk = {
+  chunk: Found[];
+  fetched: { tx: RpcTransaction; receipt: RpcReceipt }[];
+  headers: Map<bigint, BlockHeader>;
+  traces: Map<string, TxTraces>;
+  /** The new answers' raw records, packed on the pack thread (db/pack-thread.ts) meanwhile. */
+  raw: Promise<PackedRawRecordRow[]>;
+};
+
 /** One chunk fetched and normalized, ready to write. */
 type PreparedChunk = {
   txRows: TransactionRow[];
   moveRows: MovementRow[];
-  /** The new answers' raw records, packed on the pack thread (db/pack-thread.ts) meanwhile. */
   raw: Promise<PackedRawRecordRow[]>;
   blockRows: Map<bigint, BlockHeader>;
   count: number;
 };
 
-/** Fetches and normalizes one chunk of transactions (writes nothing but token metadata). */
-const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk> => {
+/**
+ * Fetches one chunk's transactions, receipts, headers and traces (writes nothing), and starts
+ * packing the new answers' raw records on the pack thread, so that it runs while the chunk is
+ * normalized.
+ */
+const fetchChunk = async (ctx: Context, chunk: Found[]): Promise<FetchedChunk> => {
   const { db, rpc, args, safe } = ctx;
   const chain = args.chain;
   // Final answers stored earlier (this wallet's or another's) instead of RPC calls.
@@ -230,19 +245,51 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
     ),
   ]);
   const byHash = new Map(missing.map((f, i) => [f.hash, answers[i]!]));
-  const fetched = chunk.map((f) => {
-    const got = byHash.get(f.hash);
-    if (got) return got;
-    const s = stored.get(f.hash)!;
-    const tx = validateTransaction(chain.id, s.tx, f);
-    return { tx, receipt: validateReceipt(chain.id, s.receipt, tx) };
+  const raw: RawRecordRow[] = [];
+  const fetched = chunk.map((ref) => {
+    const got = byHash.get(ref.hash);
+    let answer = got;
+    if (!answer) {
+      const s = stored.get(ref.hash)!;
+      const tx = validateTransaction(chain.id, s.tx, ref);
+      answer = { tx, receipt: validateReceipt(chain.id, s.receipt, tx) };
+    }
+    const rawBase = {
+      chain: chain.id,
+      txHash: ref.hash,
+      blockNumber: ref.block,
+      blockHash: answer.receipt.blockHash,
+    };
+    // Records read back from storage are there already (and immutable): only new answers are written.
+    if (got) {
+      raw.push({ ...rawBase, kind: "tx", index: -1, data: got.tx });
+      // The whole receipt, logs included: one record (the node's answer as it came).
+      raw.push({ ...rawBase, kind: "receipt", index: -1, data: got.receipt });
+    } else ctx.reused += 2;
+    const txTraces = traces.get(ref.hash);
+    if (txTraces !== undefined && txTraces === stored.get(ref.hash)?.traces) ctx.reused++;
+    else if (txTraces?.format === "parity") {
+      for (const [j, t] of txTraces.traces.entries())
+        raw.push({ ...rawBase, kind: "trace", index: j, data: t });
+    } else if (txTraces) raw.push({ ...rawBase, kind: "call_trace", index: -1, data: txTraces.frame });
+    return answer;
   });
+  return { chunk, fetched, headers, traces, raw: packRawRecords(raw) };
+};
 
-  const me = ctx.address.toLowerCase();
+/** Normalizes one fetched chunk (writes nothing but token metadata). */
+const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedChunk> => {
+  const { db, rpc, args, safe } = ctx;
+  const chain = args.chain;
+  const { chunk, fetched, headers, traces } = f;
+
+  // Decoded once: for the token metadata here, and by normalizeTransaction below.
+  const transfers = fetched.map(({ receipt }) => decodeTokenTransfers(receipt.logs));
   const wanted = new Map<string, TokenStandard>();
-  for (const { receipt } of fetched) {
-    for (const t of decodeTokenTransfers(receipt.logs)) {
-      if (t.from.toLowerCase() !== me && t.to.toLowerCase() !== me) continue;
+  for (const list of transfers) {
+    for (const t of list) {
+      // Both sides are checksummed (as the wallet's address is): equal exactly when the same.
+      if (t.from !== ctx.address && t.to !== ctx.address) continue;
       const standard: TokenStandard =
         t.evidence === "erc721" || t.evidence === "erc1155" ? t.evidence : "erc20";
       if (!wanted.has(t.contract)) wanted.set(t.contract, standard);
@@ -252,7 +299,6 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
 
   const txRows: TransactionRow[] = [];
   const moveRows: MovementRow[] = [];
-  const raw: RawRecordRow[] = [];
   const blockRows = new Map<bigint, BlockHeader>();
   fetched.forEach(({ tx, receipt }, i) => {
     const ref = chunk[i]!;
@@ -263,40 +309,22 @@ const prepareChunk = async (ctx: Context, chunk: Found[]): Promise<PreparedChunk
       );
     }
     blockRows.set(ref.block, header);
-    const final = ref.block <= safe;
-    const txTraces = traces.get(ref.hash);
     const n = normalizeTransaction({
       chain,
       wallet: { id: args.wallet.id, address: ctx.address },
       tx,
       receipt,
-      traces: txTraces,
+      traces: traces.get(ref.hash),
       block: header,
-      final,
+      final: ref.block <= safe,
       tokens,
+      tokenTransfers: transfers[i],
     });
     txRows.push(n.transaction);
     moveRows.push(...n.movements);
-    const rawBase = {
-      chain: chain.id,
-      txHash: ref.hash,
-      blockNumber: ref.block,
-      blockHash: receipt.blockHash,
-    };
-    // Records read back from storage are there already (and immutable): only new answers are written.
-    if (byHash.has(ref.hash)) {
-      raw.push({ ...rawBase, kind: "tx", index: -1, data: tx });
-      // The whole receipt, logs included: one record (the node's answer as it came).
-      raw.push({ ...rawBase, kind: "receipt", index: -1, data: receipt });
-    } else ctx.reused += 2;
-    if (txTraces !== undefined && txTraces === stored.get(ref.hash)?.traces) ctx.reused++;
-    else if (txTraces?.format === "parity") {
-      for (const [j, t] of txTraces.traces.entries())
-        raw.push({ ...rawBase, kind: "trace", index: j, data: t });
-    } else if (txTraces) raw.push({ ...rawBase, kind: "call_trace", index: -1, data: txTraces.frame });
   });
 
-  return { txRows, moveRows, raw: packRawRecords(raw), blockRows, count: fetched.length };
+  return { txRows, moveRows, raw: f.raw, blockRows, count: fetched.length };
 };
 
 /**
@@ -509,14 +537,16 @@ export const syncEvmWallet = async (
         });
         const chunks = chunkByBlock(found);
         let n = 0;
-        // Pipelined: the next chunk is fetched while this one is written (writes stay in order).
-        let next: Promise<PreparedChunk> | undefined = prepareChunk(ctx, chunks[0]!);
+        // Pipelined: the next chunk is fetched as soon as this one's answers are in, while this
+        // one is normalized and written (writes stay in order).
+        let next: Promise<FetchedChunk> | undefined = fetchChunk(ctx, chunks[0]!);
         for (let i = 0; i < chunks.length; i++) {
           signal.throwIfAborted();
-          const prepared = await next!;
-          next = i + 1 < chunks.length ? prepareChunk(ctx, chunks[i + 1]!) : undefined;
-          // Settled later, or abandoned when this write fails (the step is then retried whole).
+          const got = await next!;
+          next = i + 1 < chunks.length ? fetchChunk(ctx, chunks[i + 1]!) : undefined;
+          // Settled later, or abandoned when this chunk fails (the step is then retried whole).
           next?.catch(() => {});
+          const prepared = await normalizeChunk(ctx, got);
           const end = i === chunks.length - 1 ? to : chunks[i + 1]![0]!.block - 1n;
           n += await commitChunk(ctx, prepared, i === 0 ? scans : [], min(end, safe));
           args.reportProgress({
