@@ -88,11 +88,16 @@ export const logQueries = (address: string): LogFilter["topics"][] => {
   ];
 };
 
+/** Pieces asked for at once once the range size is capped (the transport limits concurrency). */
+const PARALLEL_PIECES = 4;
+
 /**
  * Runs `query` over `range` in adaptive pieces: a refused piece is split (per `controller`), a
- * piece that worked lets the next one grow.
+ * piece that worked lets the next one grow. Once the size is capped by the provider's stated
+ * limit (anvil's 300-block `trace_filter`, a provider's 10,000-block `eth_getLogs`), the next
+ * pieces are asked for at once; results keep the order of the pieces either way.
  */
-const scanAdaptive = async <T>(
+export const scanAdaptive = async <T>(
   range: BlockRange,
   controller: RangeController,
   query: (piece: BlockRange) => Promise<T[]>,
@@ -100,6 +105,27 @@ const scanAdaptive = async <T>(
   const out: T[] = [];
   let from = range.from;
   while (from <= range.to) {
+    if (controller.capped()) {
+      const pieces = splitRange({ from, to: range.to }, BigInt(controller.size())).slice(0, PARALLEL_PIECES);
+      if (pieces.length > 1) {
+        const settled = await Promise.allSettled(pieces.map(query));
+        const failed = settled.findIndex((s) => s.status === "rejected");
+        for (const s of failed < 0 ? settled : settled.slice(0, failed)) {
+          out.push(...(s as PromiseFulfilledResult<T[]>).value);
+          controller.onSuccess();
+        }
+        if (failed < 0) {
+          from = pieces[pieces.length - 1]!.to + 1n;
+          continue;
+        }
+        // The first refused piece goes on one at a time, as below (the later ones are asked again).
+        const error = (settled[failed] as PromiseRejectedResult).reason;
+        if (!(error instanceof RpcRangeError)) throw error;
+        controller.onRangeError(error, pieces[failed]!);
+        from = pieces[failed]!.from;
+        continue;
+      }
+    }
     const end = from + BigInt(controller.size()) - 1n;
     const piece = { from, to: end < range.to ? end : range.to };
     try {

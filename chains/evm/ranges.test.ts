@@ -25,8 +25,24 @@ describe("createRangeController()", () => {
       to: 50_004n,
     });
     expect(c.size()).toBe(10_000);
+    expect(c.capped()).toBe(true);
     for (let i = 0; i < 5; i++) c.onSuccess();
     expect(c.size()).toBe(10_000);
+    expect(c.capped()).toBe(true);
+  });
+
+  test("capped only at a stated limit: not while growing, nor after an unexplained refusal", () => {
+    const c = createRangeController({ initial: 1000, max: 4000 });
+    expect(c.capped()).toBe(false);
+    c.onSuccess();
+    c.onSuccess();
+    expect(c.size()).toBe(4000);
+    expect(c.capped()).toBe(false);
+    c.onRangeError(refusal("query returned more than 10000 results"), { from: 0n, to: 3999n });
+    expect(c.capped()).toBe(false);
+    c.onRangeError(refusal("block range is limited to 500", { limit: 500 }), { from: 0n, to: 1999n });
+    expect(c.size()).toBe(500);
+    expect(c.capped()).toBe(true);
   });
 
   test("a suggested range starting at the same block is taken as is", () => {

@@ -13,6 +13,11 @@ export type RangeController = {
   /** The last range succeeded: grow (doubling, never past a block limit the provider stated). */
   onSuccess: () => void;
   /**
+   * The size is at a block limit the provider stated: it will not grow, so the next pieces can be
+   * asked for at once.
+   */
+  capped: () => boolean;
+  /**
    * The provider refused `range`: returns the next range end to try (the provider's suggestion
    * when it made one, else half the range).
    * @throws the error again when a single block is refused (nothing smaller to try).
@@ -33,6 +38,7 @@ export const createRangeController = (args: { initial: number; max: number }): R
     onSuccess: () => {
       size = Math.max(1, Math.min(ceiling, size * 2));
     },
+    capped: () => ceiling < args.max && size >= ceiling,
     onRangeError: (error, range) => {
       const attempted = Number(range.to - range.from) + 1;
       if (attempted <= 1) throw error;

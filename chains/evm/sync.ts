@@ -300,7 +300,8 @@ const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedCh
   const txRows: TransactionRow[] = [];
   const moveRows: MovementRow[] = [];
   const blockRows = new Map<bigint, BlockHeader>();
-  fetched.forEach(({ tx, receipt }, i) => {
+  for (const [i, { tx, receipt }] of fetched.entries()) {
+    if (i % 100 === 99) await yieldToIo();
     const ref = chunk[i]!;
     const header = headers.get(ref.block)!;
     if (header.hash !== receipt.blockHash) {
@@ -322,7 +323,7 @@ const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedCh
     });
     txRows.push(n.transaction);
     moveRows.push(...n.movements);
-  });
+  }
 
   return { txRows, moveRows, raw: f.raw, blockRows, count: fetched.length };
 };
@@ -352,8 +353,11 @@ const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow
         timestamp: hexToBig(h.timestamp),
       })),
     );
+    await yieldToIo();
     await saveRawRecords(tx, raw);
+    await yieldToIo();
     await saveTransactionsWithMovements(tx, txRows, moveRows);
+    await yieldToIo();
     await saveScans(tx, scans);
     await rpc.flushCache?.(tx);
     if (cursorTo > ctx.finalTo) {
@@ -370,6 +374,13 @@ const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow
   });
   return prepared.count;
 };
+
+/**
+ * Lets pending I/O run: PGlite writes and normalization run on this thread without returning to
+ * the event loop, so the next chunk's HTTP answers (and the requests that wait for their slots)
+ * would sit until the whole chunk is written. Yielding between statements keeps the node busy.
+ */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Splits a step's transactions into chunks of about `CHUNK_TXS`, never splitting a block. */
 const chunkByBlock = (found: Found[]): Found[][] => {
