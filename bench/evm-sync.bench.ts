@@ -13,13 +13,15 @@
  * storage: the time a sync needs just to fetch the same logs, receipts and traces. The cold sync
  * is reported as a ratio of it (issue #15's target: at most 1.5×).
  *
- * `--cpu-prof=FILE` writes a V8 CPU profile of the cold sync only.
+ * `--cpu-prof=FILE` writes a V8 CPU profile of the cold sync only. `--dump=DIR` writes what the cold
+ * sync stored (transactions, movements, raw records, blocks, RPC cache, scans, tokens, cursors) as
+ * one sorted text file per table, to compare two versions' outputs on the same chain (`diff -r`).
  *
  * Late start (`--late-blocks=3000`): then that many empty blocks are mined and a fresh address gets
  * its first ETH and tokens; its first sync is measured twice on fresh in-memory databases — scanning
  * from block 0 (`--from-block 0`) and starting at the block the first-activity search finds.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { getAddress } from "viem";
@@ -28,7 +30,8 @@ import { resolveChain } from "../chains/registry.ts";
 import { createDbRpcCache } from "../chains/rpc-cache.ts";
 import { createHttpTransport } from "../chains/transport.ts";
 import type { SyncWalletResult, WalletRef } from "../chains/types.ts";
-import { createDatabase, type Database } from "../db/client.ts";
+import { createDatabase, type Database, type DbOrTx } from "../db/client.ts";
+import { selectCells } from "../db/copy.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
 import { configSchema } from "../src/config.ts";
@@ -166,6 +169,8 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
     } finally {
       globalThis.fetch = realFetch;
     }
+    const dumpDir = flag(args, "dump", "");
+    if (dumpDir) await dumpSyncTables(db, dumpDir);
     const floorSeconds = await fetchFloor(anvil.url, recorded, config.sync.concurrency);
     const warm = await run(w);
     const bob = await ensureUser(db, "bob");
@@ -222,6 +227,38 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * What a sync stored, one file per table (`<table>.tsv`, COPY text, rows in key order; raw
+ * records' bytes as hex). Columns written by the clock (`updated_at`, `created_at`, …) are left out.
+ */
+const SYNC_TABLES: Record<string, string> = {
+  transactions: `select wallet_id, chain, tx_hash, block_number, block_hash, tx_index, time, "from", "to", status, method, fee_payer, final, details
+    from lotwise_sync.transactions order by wallet_id, chain, tx_hash`,
+  movements: `select wallet_id, chain, tx_hash, evidence, evidence_index, block_number, block_hash, tx_index, time, asset, symbol, decimals, amount, counterparty, token_id, final
+    from lotwise_sync.movements order by wallet_id, chain, tx_hash, evidence, evidence_index`,
+  raw_records: `select chain, tx_hash, kind, index, block_number, block_hash, encode(data, 'hex')
+    from lotwise_sync.raw_records order by chain, tx_hash, kind, index`,
+  blocks:
+    "select chain, number, hash, parent_hash, timestamp from lotwise_sync.blocks order by chain, number",
+  rpc_cache:
+    "select chain, key, method, block_number, response from lotwise_sync.rpc_cache order by chain, key",
+  evm_scans: `select chain, address, source, from_block, to_block, txs from lotwise_sync.evm_scans
+    order by chain, address, source, from_block`,
+  tokens:
+    "select chain, address, standard, symbol, name, decimals, problem from lotwise_sync.tokens order by chain, address",
+  cursors: "select wallet_id, source, chain, position from lotwise_sync.cursors order by wallet_id, source",
+};
+
+const dumpSyncTables = async (db: DbOrTx, dir: string): Promise<void> => {
+  mkdirSync(dir, { recursive: true });
+  for (const [table, query] of Object.entries(SYNC_TABLES)) {
+    const rows = await selectCells(db, query);
+    const text = rows.map((cells) => `${cells.map((c) => c ?? "\\N").join("\t")}\n`).join("");
+    writeFileSync(path.join(dir, `${table}.tsv`), text);
+  }
+  console.log(`cold sync's rows written to ${dir}`);
+};
 
 /**
  * Sends `bodies` to `url` again, `concurrency` at a time (the sync's own limit), reading and

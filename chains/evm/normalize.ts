@@ -255,7 +255,7 @@ const isWrap = (
 /** Normalizes one transaction for one wallet. */
 export const normalizeTransaction = (input: NormalizeInput): Normalized => {
   const { chain, wallet, tx, receipt, block } = input;
-  const me = wallet.address.toLowerCase();
+  const me = lower(wallet.address);
   const success = receipt.status === undefined || hexToBig(receipt.status) === 1n;
   const blockNumber = hexToBig(receipt.blockNumber);
   const time = new Date(Number(hexToBig(block.timestamp)) * 1000);

@@ -121,8 +121,10 @@ function fail(chain: string, message: string, method: string, params: readonly u
   throw new RpcProviderError(`${chain} RPC ${method}: ${message}`, { meta: [describe(method, params)] });
 }
 
-const isHex = (v: unknown): v is string => typeof v === "string" && /^0x[0-9a-fA-F]*$/.test(v);
-const isHash = (v: unknown): v is string => typeof v === "string" && /^0x[0-9a-fA-F]{64}$/.test(v);
+const HEX = /^0x[0-9a-fA-F]*$/;
+const HASH = /^0x[0-9a-fA-F]{64}$/;
+const isHex = (v: unknown): v is string => typeof v === "string" && HEX.test(v);
+const isHash = (v: unknown): v is string => typeof v === "string" && HASH.test(v);
 
 /** Cache option for data in `block`: cached only at or below the final block `safe`. */
 export const cacheIfFinal = (block: bigint, safe: bigint): Pick<RpcRequest, "options"> =>

@@ -254,24 +254,26 @@ const fetchChunk = async (ctx: Context, chunk: Found[]): Promise<FetchedChunk> =
       const tx = validateTransaction(chain.id, s.tx, ref);
       answer = { tx, receipt: validateReceipt(chain.id, s.receipt, tx) };
     }
-    const rawBase = {
+    const record = (kind: string, index: number, data: unknown): RawRecordRow => ({
       chain: chain.id,
       txHash: ref.hash,
       blockNumber: ref.block,
       blockHash: answer.receipt.blockHash,
-    };
+      kind,
+      index,
+      data,
+    });
     // Records read back from storage are there already (and immutable): only new answers are written.
     if (got) {
-      raw.push({ ...rawBase, kind: "tx", index: -1, data: got.tx });
+      raw.push(record("tx", -1, got.tx));
       // The whole receipt, logs included: one record (the node's answer as it came).
-      raw.push({ ...rawBase, kind: "receipt", index: -1, data: got.receipt });
+      raw.push(record("receipt", -1, got.receipt));
     } else ctx.reused += 2;
     const txTraces = traces.get(ref.hash);
     if (txTraces !== undefined && txTraces === stored.get(ref.hash)?.traces) ctx.reused++;
     else if (txTraces?.format === "parity") {
-      for (const [j, t] of txTraces.traces.entries())
-        raw.push({ ...rawBase, kind: "trace", index: j, data: t });
-    } else if (txTraces) raw.push({ ...rawBase, kind: "call_trace", index: -1, data: txTraces.frame });
+      for (const [j, t] of txTraces.traces.entries()) raw.push(record("trace", j, t));
+    } else if (txTraces) raw.push(record("call_trace", -1, txTraces.frame));
     return answer;
   });
   return { chunk, fetched, headers, traces, raw: packRawRecords(raw) };
