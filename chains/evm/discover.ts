@@ -106,7 +106,9 @@ export const scanAdaptive = async <T>(
   let from = range.from;
   while (from <= range.to) {
     if (controller.capped()) {
-      const pieces = splitRange({ from, to: range.to }, BigInt(controller.size())).slice(0, PARALLEL_PIECES);
+      const size = BigInt(controller.size());
+      const last = from + size * BigInt(PARALLEL_PIECES) - 1n;
+      const pieces = splitRange({ from, to: last < range.to ? last : range.to }, size);
       if (pieces.length > 1) {
         const settled = await Promise.allSettled(pieces.map(query));
         const failed = settled.findIndex((s) => s.status === "rejected");
