@@ -1,5 +1,4 @@
 import { Connection, type Finality, PublicKey, SolanaJSONRPCError } from "@solana/web3.js";
-import { tapJsonRpcAnswers } from "../../db/pack-thread.ts";
 import { BaseError, ConfigError, NonRetryableError } from "../../src/errors.ts";
 import { withRetry } from "../../src/utils/retry.ts";
 import { RpcProviderError, RpcResponseError, type RpcTransport } from "../transport.ts";
@@ -68,41 +67,6 @@ export type CreateSolanaRpcArgs = {
 };
 
 /**
- * `fetch` that hands the body of every `getTransaction` answer to the pack thread as it arrives
- * (db/pack-thread.ts `tapJsonRpcAnswers`), where each transaction is serialized and compressed
- * for its raw record while this thread parses the same body for the sync. The body is read once
- * and decoded once: its bytes go to the pack thread (transferred, not copied) and the caller gets
- * an answer whose `text()` and `json()` give the decoded text (the only ways web3.js reads it).
- */
-const tapTransactionAnswers =
-  (fetch: typeof globalThis.fetch): typeof globalThis.fetch =>
-  async (input, init) => {
-    const response = await fetch(input, init);
-    if (!response.ok || typeof init?.body !== "string" || !init.body.includes('"getTransaction"'))
-      return response;
-    const bytes = await response.arrayBuffer();
-    // As `Response.text()` decodes: UTF-8, a leading byte order mark dropped.
-    const decoded = Buffer.from(bytes).toString("utf8");
-    const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
-    tapJsonRpcAnswers("solanaTx", bytes);
-    return textAnswer(response, text);
-  };
-
-/** An answer with `response`'s status and headers whose body is `text` (already read and decoded). */
-const textAnswer = (response: Response, text: string): Response => {
-  const answer = new Response(null, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  Object.defineProperties(answer, {
-    text: { value: () => Promise.resolve(text) },
-    json: { value: () => Promise.resolve().then(() => JSON.parse(text)) },
-  });
-  return answer;
-};
-
-/**
  * A web3.js `Connection` whose HTTP goes through `transport.fetch` (web3.js's own 429 retry is
  * off so that retries happen in one place).
  * @throws ConfigError when the URL is not http(s).
@@ -114,7 +78,7 @@ export const createSolanaRpc = (args: CreateSolanaRpcArgs): SolanaRpc => {
   const commitment = args.commitment ?? "finalized";
   const connection = new Connection(args.url, {
     commitment,
-    fetch: tapTransactionAnswers(args.transport.fetch),
+    fetch: args.transport.fetch,
     disableRetryOnRateLimit: true,
     // Our fetch ignores agents; false stops web3.js from creating a keep-alive agent it never uses.
     httpAgent: false,
