@@ -3,7 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../test/cli.ts";
 import { UserInputError } from "../errors.ts";
-import { parseAmount } from "./amount.ts";
+import { plain } from "../utils/decimal.ts";
+import { parseAmount, simpleAbsAmount } from "./amount.ts";
 import { IMPORT_FORMATS } from "./registry.ts";
 import { readTable } from "./table.ts";
 import { parseTime } from "./time.ts";
@@ -51,6 +52,69 @@ describe("amounts", () => {
     expect(errorOf(() => parseAmount("1,00", "x"))).toContain("thousands separator");
     // A European decimal comma that looks like a thousands group is never read as 17.
     expect(errorOf(() => parseAmount("0,017", "x"))).toContain("thousands separator");
+  });
+  it("reads the simple forms without a Decimal exactly as parseAmount does, and leaves the others to it", () => {
+    const viaDecimal = (s: string) => {
+      const a = parseAmount(s, "x");
+      return a ? plain(a.value.abs()) : undefined;
+    };
+    const simple = [
+      "0",
+      "-0",
+      "+0",
+      "00",
+      "000.000",
+      ".0",
+      "0.",
+      "1.",
+      ".5",
+      "-.5",
+      "00.10",
+      "+3.25",
+      "-7.929",
+      " 12 ",
+      "$1.00",
+      "-$5",
+      "+$0.50",
+      "$.5",
+      "$3,000.00",
+      "$1,234,567",
+      "-$12,345,678.90",
+      "1,000",
+      "10.000100",
+      "9".repeat(120),
+      `0.${"0".repeat(250)}1`,
+      `1${"0".repeat(250)}.0`,
+    ];
+    for (const s of simple) {
+      expect(simpleAbsAmount(s), s).not.toBeNull();
+      expect(simpleAbsAmount(s), s).toBe(viaDecimal(s));
+    }
+    expect(simpleAbsAmount("")).toBeUndefined();
+    expect(simpleAbsAmount("  ")).toBeUndefined();
+    expect(simpleAbsAmount("00.10")).toBe("0.1");
+    expect(simpleAbsAmount("$3,000.00")).toBe("3000");
+    expect(simpleAbsAmount("-0.000")).toBe("0");
+    // Exponents, codes, parentheses, other symbols and everything malformed: parseAmount reads (or rejects) them.
+    for (const s of [
+      "1.5e-7",
+      "0.5 ETH",
+      "USD 10",
+      "($5.00)",
+      "€3",
+      "US$1",
+      "$-5",
+      "1,5",
+      "0,017",
+      "1,000.",
+      ",100",
+      "1.2.3",
+      "$",
+      "-",
+      "abc",
+      "--1",
+    ])
+      expect(simpleAbsAmount(s), s).toBeNull();
   });
 });
 
