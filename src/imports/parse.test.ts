@@ -530,6 +530,55 @@ describe("Koinly and CoinTracker", () => {
   });
 });
 
+describe("rows read while parsing (Coinbase: eachRow in syntaxFirst)", () => {
+  const HEADER =
+    "ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes";
+  const row = (i: number, type = "Buy") =>
+    `cb-${i},2025-01-01 00:00:00 UTC,${type},ETH,0.5,USD,"$3,000.00","$1,500.00","$1,501.00",$1.00,Bought`;
+  // Far more text than one piece the reader parses at a time.
+  const file = (n: number, edit: (lines: string[]) => void = () => {}) => {
+    const lines = ["Transactions", "User,Alex,1", HEADER, ...Array.from({ length: n }, (_, i) => row(i))];
+    edit(lines);
+    return lines.join("\n");
+  };
+  it("reads every row, skips blank ones, and reads a table again", () => {
+    const { table, format } = readTable(
+      file(20_000, (l) => {
+        l[500] = " , ";
+      }),
+      "cb.csv",
+      IMPORT_FORMATS,
+    );
+    const first = format.parse(table);
+    expect(first).toHaveLength(19_999);
+    expect(first[0]).toMatchObject({ line: 4, id: "cb-0" });
+    expect(first.at(-1)).toMatchObject({ line: 20_003, id: "cb-19999" });
+    expect(format.parse(table)).toEqual(first);
+    // `rows` reads the same rows whole.
+    expect(table.rows).toHaveLength(19_999);
+    expect(table.rows[0]).toMatchObject({ line: 4 });
+  });
+  it("fails with the file's CSV syntax error wherever it is, as when the whole file was read first", () => {
+    const parse = (text: string) => () => {
+      const { table, format } = readTable(text, "cb.csv", IMPORT_FORMATS);
+      return format.parse(table);
+    };
+    // A bad row early, a syntax error far later: the syntax error.
+    const both = file(20_000, (l) => {
+      l[10] = row(7, "Bogus");
+      l[19_000] = row(19_000).replace("cb-", 'c"b-');
+    });
+    expect(errorOf(parse(both))).toBe('cb.csv:19001: a quote (") inside an unquoted cell');
+    // The bad row alone.
+    const bad = file(20_000, (l) => {
+      l[10] = row(7, "Bogus");
+    });
+    expect(errorOf(parse(bad))).toContain("cb.csv:11: Transaction Type: unknown type 'Bogus'");
+    // A quoted cell left open at the very end.
+    expect(errorOf(parse(`${file(20_000)},"open`))).toBe("cb.csv:20003: quoted cell is never closed");
+  });
+});
+
 describe("detection", () => {
   it("lists the supported formats and what it saw", () => {
     const msg = errorOf(() =>
