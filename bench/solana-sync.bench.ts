@@ -9,14 +9,20 @@
  * The replay server runs in a child process (bench/solana-replay-process.ts), as a real node is
  * another process: the sync's CPU and the server's are reported apart.
  *
- *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres | --memory] [--cpu-prof=FILE]
+ *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres | --memory] [--cpu-prof=FILE] [--dump=DIR]
  *
  * The database is PGlite on disk, as the CLI keeps it (`<dataDir>/pgdata`). `--postgres` writes to
  * a fresh database on the test PostgreSQL server (test/services.ts) instead; `--memory` to PGlite
  * in memory, where every file extension copies the whole file (quadratic in the bytes stored, a
  * cost no user pays: see createTestDatabase).
+ *
+ * `--dump=DIR` writes what the cold sync stored, for comparing two versions (`diff -r`): the
+ * wallet's transactions and movements and the raw records (their stored bytes, hex), as text
+ * files sorted by key. `fetched_at` and serial ids are left out (they differ run to run).
  */
-import { eq } from "drizzle-orm";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { eq, sql } from "drizzle-orm";
 import { resolveChain } from "../chains/registry.ts";
 import { normalizeTransaction } from "../chains/solana/normalize.ts";
 import { accountKeysOf } from "../chains/solana/rpc.ts";
@@ -43,6 +49,30 @@ const WALLET = "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz";
 const flag = (args: string[], name: string, fallback: number): number => {
   const v = args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
   return v ? Number(v) : fallback;
+};
+
+/** What the cold sync stored, as sorted text files in `dir` (see the header). */
+const dump = async (database: Database, dir: string): Promise<void> => {
+  mkdirSync(dir, { recursive: true });
+  const tables: Record<string, string> = {
+    transactions:
+      'select wallet_id, chain, tx_hash, block_number, block_hash, tx_index, time, "from", "to", status, method, fee_payer, final, details::text from lotwise_sync.transactions order by wallet_id, chain, tx_hash',
+    movements:
+      "select wallet_id, chain, tx_hash, evidence, evidence_index, block_number, block_hash, tx_index, time, asset, symbol, decimals, amount, counterparty, token_id, final from lotwise_sync.movements order by wallet_id, chain, tx_hash, evidence, evidence_index",
+    raw_records:
+      "select chain, tx_hash, kind, index, block_number, block_hash, encode(data, 'hex') as data from lotwise_sync.raw_records order by chain, tx_hash, kind, index",
+  };
+  for (const [name, query] of Object.entries(tables)) {
+    const rows = (await database.db.execute(sql.raw(query))) as unknown as
+      | { rows: Record<string, unknown>[] }
+      | Record<string, unknown>[];
+    const list = Array.isArray(rows) ? rows : rows.rows;
+    const text = list.map((r) =>
+      JSON.stringify(Object.values(r), (_k, v) => (v instanceof Date ? v.toISOString() : v)),
+    );
+    writeFileSync(path.join(dir, `${name}.txt`), `${text.join("\n")}\n`);
+    console.log(`dump: ${list.length} ${name} rows → ${path.join(dir, `${name}.txt`)}`);
+  }
 };
 
 export default async (args: string[]): Promise<void> => {
@@ -107,6 +137,8 @@ export default async (args: string[]): Promise<void> => {
     const cold = await profiled(profileFlag(args), run);
     const signatures = await stored();
     await report(`cold (replay, synthetic ${count})`, performance.now() - t, cold, signatures);
+    const dumpDir = args.find((a) => a.startsWith("--dump="))?.slice("--dump=".length);
+    if (dumpDir) await dump(database, dumpDir);
 
     await server.resetStats();
     serverCpu0 = (await server.stats()).cpuSeconds;

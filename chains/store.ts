@@ -3,7 +3,7 @@ import type { BulkColumns } from "../db/bulk.ts";
 import type { DbOrTx } from "../db/client.ts";
 import { copyRows, isUniqueViolation, selectCells, sqlLiteral } from "../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../db/copy-binary.ts";
-import { packJsonTexts, type TapKind } from "../db/pack-thread.ts";
+import { packJsonTexts } from "../db/pack-thread.ts";
 import { packedJsonSql, packJsonText, unpackJson, unpackJsonCell } from "../db/packed-json.ts";
 import { blocks, cursors, movements, rawRecords, tokens, transactions } from "../db/schema/index.ts";
 import { chunks } from "../src/utils/chunks.ts";
@@ -125,18 +125,11 @@ const BLOCKS: StagedTable = {
 /**
  * `rows` with their answers in stored form, serialized here and compressed on the pack thread
  * (db/pack-thread.ts): start it as soon as the answers are in, so that it runs while this thread
- * goes on, and hand the result to `saveRawRecords`. With `tapped`, answers whose body was tapped
- * (`tapJsonRpcAnswers` with `tapped.kind`) are serialized on the thread too, found by `keyOf`.
+ * goes on, and hand the result to `saveRawRecords`.
  */
-export const packRawRecords = (
-  rows: readonly RawRecordRow[],
-  tapped?: { kind: TapKind; keyOf: (row: RawRecordRow) => string },
-): Promise<PackedRawRecordRow[]> => {
-  const text = (r: RawRecordRow) => JSON.stringify(r.data) ?? "null";
+export const packRawRecords = (rows: readonly RawRecordRow[]): Promise<PackedRawRecordRow[]> => {
   const result = (async () => {
-    const packed = await packJsonTexts(
-      rows.map((r) => (tapped ? { key: tapped.keyOf(r), text: () => text(r) } : text(r))),
-    );
+    const packed = await packJsonTexts(rows.map((r) => JSON.stringify(r.data) ?? "null"));
     return rows.map(({ data: _data, ...r }, i) => ({ ...r, packed: packed[i]! }));
   })();
   // Awaited by the caller later, or never when its batch fails first: not an unhandled rejection.

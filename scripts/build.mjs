@@ -42,6 +42,7 @@ export const buildJs = async () => {
     "gains-thread.js",
     "reconcile-thread.js",
     "ledger-thread.js",
+    "solana-tx-thread.js",
     "chunks",
   ])
     rmSync(path.join(root, "dist", f), { recursive: true, force: true });
@@ -57,6 +58,8 @@ export const buildJs = async () => {
       "reconcile-thread": "src/reconcile/file-thread-main.ts",
       // The thread that reads `lotwise gains --ledger`'s file (src/tax/parse-thread.ts).
       "ledger-thread": "src/tax/parse-thread-main.ts",
+      // The thread that reads a Solana sync's getTransaction answers (chains/solana/tx-thread.ts).
+      "solana-tx-thread": "chains/solana/tx-thread-main.ts",
     },
     outdir: "dist",
     chunkNames: "chunks/[name]-[hash]",

@@ -7,7 +7,7 @@ import {
   type TokenBalance,
   type TransactionEncoding,
   transactionProblem,
-} from "./rpc.ts";
+} from "./tx-json.ts";
 
 /**
  * Raw `getTransaction` JSON → the wallet's movements, from balance deltas (pure; no I/O).

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { packJson, unpackJson } from "../../db/packed-json.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/logger.ts";
 import {
@@ -8,15 +9,21 @@ import {
   startSolanaReplay,
 } from "../../test/solana-replay.ts";
 import { createHttpTransport, RpcProviderError, RpcResponseError } from "../transport.ts";
+import { normalizeTransaction } from "./normalize.ts";
 import {
   createSolanaRpc,
   getBlockTime,
   getSignaturesForAddress,
   getTokenAccountsByOwner,
   getTransactions,
+  readTransactions,
+  type SolanaRpc,
+  type SolanaTransactionResponse,
   TOKEN_2022_PROGRAM_ID,
   TOKEN_PROGRAM_ID,
 } from "./rpc.ts";
+import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
+import { dependsOnKnownAccounts } from "./tx-thread.ts";
 
 let server: ReplayServer;
 beforeAll(async () => {
@@ -47,7 +54,19 @@ const JSON_PARSED_SIG =
   "2kai9Wa4rc433U3Js87MqerFxqYpMkk1tvfEafzg2Z46W3TL1XfZQE2KJCGHMXqS5Jk5toTnXJaNH5d9yMPsbCZL";
 const JSON_SIG = "2X4vKsDS56avumw6jh6Z5wj28GNvK5UkMfY1Ta2Mtouic886EGAraa1gsCJ5rkXyHCeL9p2wHRty3QHAhjf352Dp";
 
-describe("getTransactions()", () => {
+/** `readTransactions` (the sync's: read on the transaction thread) as JSON, like `getTransactions`. */
+const readAsJson = async (rpc: SolanaRpc, signatures: readonly string[]) =>
+  new Map(
+    [...(await readTransactions(rpc, signatures, WALLET))].map(
+      ([s, r]) => [s, unpackJson(r.packed) as SolanaTransactionResponse] as const,
+    ),
+  );
+const WALLET = "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz";
+
+describe.each([
+  ["getTransactions()", getTransactions],
+  ["readTransactions()", readAsJson],
+])("%s", (_name, getTransactions) => {
   test("returns every recorded transaction exactly as recorded, both encodings, in one batch", async () => {
     const recorded = loadRecordedTransactions();
     const got = await getTransactions(
@@ -124,6 +143,33 @@ describe("getTransactions()", () => {
     server.setFaults([{ kind: "garbled", times: 2 }]);
     expect((await getTransactions(rpcFor(), [JSON_SIG])).size).toBe(1);
     expect(server.stats().faults.garbled).toBe(2);
+  });
+});
+
+describe("readTransactions()", () => {
+  test("gives each transaction's stored bytes and normalized form, or its JSON text", async () => {
+    const recorded = loadRecordedTransactions();
+    const got = await readTransactions(
+      rpcFor(),
+      recorded.map((r) => r.signature),
+      WALLET,
+    );
+    expect(got.size).toBe(recorded.length);
+    let normalized = 0;
+    for (const r of recorded) {
+      const read = got.get(r.signature)!;
+      expect(Buffer.from(read.packed).equals(packJson(r.tx)), r.file).toBe(true);
+      expect(read.slot).toBe(r.tx.slot);
+      if ("n" in read) {
+        normalized++;
+        expect(read.n, r.file).toEqual(normalizeTransaction(r.tx, WALLET));
+        expect(read.stake).toEqual(touchesStakeProgram(r.tx) ? stakeAccountsControlledIn(r.tx, WALLET) : []);
+      } else {
+        expect(read.text).toBe(JSON.stringify(r.tx));
+        expect(dependsOnKnownAccounts(r.tx), r.file).toBe(true);
+      }
+    }
+    expect(normalized).toBeGreaterThan(recorded.length / 2);
   });
 });
 

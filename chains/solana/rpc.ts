@@ -1,8 +1,20 @@
 import { Connection, type Finality, PublicKey, SolanaJSONRPCError } from "@solana/web3.js";
-import { tapJsonRpcAnswers } from "../../db/pack-thread.ts";
 import { BaseError, ConfigError, NonRetryableError } from "../../src/errors.ts";
 import { withRetry } from "../../src/utils/retry.ts";
 import { RpcProviderError, RpcResponseError, type RpcTransport } from "../transport.ts";
+import { isSafeCount, type JudgedAnswer, judgeAnswer, type SolanaTransactionResponse } from "./tx-json.ts";
+import { readTransactionAnswersOnThread, type TxBatchReading, type TxRead } from "./tx-thread.ts";
+
+export {
+  accountKeysOf,
+  encodingOf,
+  type ParsedAccountKey,
+  type RawInstruction,
+  type SolanaTransactionResponse,
+  type TokenBalance,
+  type TransactionEncoding,
+  transactionProblem,
+} from "./tx-json.ts";
 
 /**
  * Typed Solana JSON-RPC calls. Every call goes through the real `@solana/web3.js` v1 `Connection`,
@@ -36,6 +48,8 @@ export type SolanaRpc = {
   /** First retry delay, in milliseconds. */
   retryBaseMs: number;
   signal?: AbortSignal | undefined;
+  /** POSTs a JSON-RPC body to the endpoint through the transport (`transport.fetch`). */
+  post: (body: string) => Promise<Response>;
 };
 
 export type CreateSolanaRpcArgs = {
@@ -53,41 +67,6 @@ export type CreateSolanaRpcArgs = {
 };
 
 /**
- * `fetch` that hands the body of every `getTransaction` answer to the pack thread as it arrives
- * (db/pack-thread.ts `tapJsonRpcAnswers`), where each transaction is serialized and compressed
- * for its raw record while this thread parses the same body for the sync. The body is read once
- * and decoded once: its bytes go to the pack thread (transferred, not copied) and the caller gets
- * an answer whose `text()` and `json()` give the decoded text (the only ways web3.js reads it).
- */
-const tapTransactionAnswers =
-  (fetch: typeof globalThis.fetch): typeof globalThis.fetch =>
-  async (input, init) => {
-    const response = await fetch(input, init);
-    if (!response.ok || typeof init?.body !== "string" || !init.body.includes('"getTransaction"'))
-      return response;
-    const bytes = await response.arrayBuffer();
-    // As `Response.text()` decodes: UTF-8, a leading byte order mark dropped.
-    const decoded = Buffer.from(bytes).toString("utf8");
-    const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
-    tapJsonRpcAnswers("solanaTx", bytes);
-    return textAnswer(response, text);
-  };
-
-/** An answer with `response`'s status and headers whose body is `text` (already read and decoded). */
-const textAnswer = (response: Response, text: string): Response => {
-  const answer = new Response(null, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  Object.defineProperties(answer, {
-    text: { value: () => Promise.resolve(text) },
-    json: { value: () => Promise.resolve().then(() => JSON.parse(text)) },
-  });
-  return answer;
-};
-
-/**
  * A web3.js `Connection` whose HTTP goes through `transport.fetch` (web3.js's own 429 retry is
  * off so that retries happen in one place).
  * @throws ConfigError when the URL is not http(s).
@@ -99,7 +78,7 @@ export const createSolanaRpc = (args: CreateSolanaRpcArgs): SolanaRpc => {
   const commitment = args.commitment ?? "finalized";
   const connection = new Connection(args.url, {
     commitment,
-    fetch: tapTransactionAnswers(args.transport.fetch),
+    fetch: args.transport.fetch,
     disableRetryOnRateLimit: true,
     // Our fetch ignores agents; false stops web3.js from creating a keep-alive agent it never uses.
     httpAgent: false,
@@ -111,81 +90,13 @@ export const createSolanaRpc = (args: CreateSolanaRpcArgs): SolanaRpc => {
     maxAttempts: args.maxAttempts ?? 6,
     retryBaseMs: args.retryBaseMs ?? 250,
     signal: args.signal,
+    post: (body) =>
+      args.transport.fetch(args.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }),
   };
-};
-
-// ---------------------------------------------------------------------------------------------
-// Raw response types (the subset lotwise reads; everything else is kept in the raw record).
-
-/** One entry of `meta.pre/postTokenBalances`; `amount` is the raw integer amount as a string. */
-export type TokenBalance = {
-  accountIndex: number;
-  mint: string;
-  /** Missing in some very old transactions. */
-  owner?: string;
-  programId?: string;
-  uiTokenAmount: { amount: string; decimals: number };
-};
-
-/** `jsonParsed` account key; lookup-table keys are already merged in (`source: "lookupTable"`). */
-export type ParsedAccountKey = { pubkey: string; signer: boolean; writable: boolean; source?: string };
-
-/** A `jsonParsed` instruction (parsed known program, or raw) or a `json` compiled instruction. */
-export type RawInstruction = {
-  program?: string;
-  programId?: string;
-  parsed?: unknown;
-  programIdIndex?: number;
-  accounts?: (string | number)[];
-  data?: string;
-  stackHeight?: number | null;
-};
-
-/** `getTransaction` result in `jsonParsed` or `json` encoding. Numbers are lamports or counts. */
-export type SolanaTransactionResponse = {
-  slot: number;
-  /** Unix seconds; null for some old transactions. */
-  blockTime?: number | null;
-  version?: "legacy" | number;
-  transaction: {
-    signatures: string[];
-    message: {
-      accountKeys: (string | ParsedAccountKey)[];
-      header?: { numRequiredSignatures: number };
-      instructions: RawInstruction[];
-    };
-  };
-  meta: {
-    err: unknown;
-    fee: number;
-    preBalances: number[];
-    postBalances: number[];
-    preTokenBalances?: TokenBalance[] | null;
-    postTokenBalances?: TokenBalance[] | null;
-    innerInstructions?: { index: number; instructions: RawInstruction[] }[] | null;
-    /** `json` encoding only: keys loaded from address lookup tables, appended after `accountKeys`. */
-    loadedAddresses?: { writable: string[]; readonly: string[] } | null;
-    computeUnitsConsumed?: number;
-  } | null;
-};
-
-export type TransactionEncoding = "jsonParsed" | "json";
-
-/** Whether a response is `jsonParsed` (account keys are objects) or `json` (strings). */
-export const encodingOf = (tx: SolanaTransactionResponse): TransactionEncoding =>
-  typeof tx.transaction.message.accountKeys[0] === "object" ? "jsonParsed" : "json";
-
-/**
- * The full account key list that `pre/postBalances` and token balance `accountIndex` refer to:
- * `jsonParsed` keys as given (lookup-table keys included), or for `json` the static keys followed by
- * `meta.loadedAddresses.writable` and then `.readonly`.
- */
-export const accountKeysOf = (tx: SolanaTransactionResponse): string[] => {
-  const keys = tx.transaction.message.accountKeys.map((k) => (typeof k === "string" ? k : k.pubkey));
-  if (encodingOf(tx) === "json" && tx.meta?.loadedAddresses) {
-    keys.push(...tx.meta.loadedAddresses.writable, ...tx.meta.loadedAddresses.readonly);
-  }
-  return keys;
 };
 
 /** An entry of `getSignaturesForAddress`, newest first. */
@@ -244,7 +155,6 @@ export const call = <T>(rpc: SolanaRpc, what: string, fn: () => Promise<T>): Pro
     },
   );
 
-const isSafeCount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
 const BASE58_SIG = /^[1-9A-HJ-NP-Za-km-z]{32,90}$/;
 
 /**
@@ -345,6 +255,18 @@ const rawBatchOf = (connection: Connection): RawBatch => {
   return fn;
 };
 
+/** `getTransaction`'s options: `jsonParsed`, v0 transactions, at `rpc.commitment`. */
+export const getTransactionConfig = (rpc: SolanaRpc) =>
+  ({ encoding: "jsonParsed", maxSupportedTransactionVersion: 0, commitment: rpc.commitment }) as const;
+
+/**
+ * The answers to one `getTransaction` batch for `pending` (in request order, each judged), or
+ * what came instead of a list (`notList`: the error of a single answer to the whole batch, if any).
+ */
+export type BatchAnswers<T> =
+  | { answers: JudgedAnswer<T>[] }
+  | { notList: { code?: number; message?: string } | undefined };
+
 /**
  * `getTransaction` for each signature (`jsonParsed`, `maxSupportedTransactionVersion: 0`) in one
  * JSON-RPC batch; answers are matched by their own signature, not by position. Signatures whose
@@ -352,26 +274,74 @@ const rawBatchOf = (connection: Connection): RawBatch => {
  * @throws RpcProviderError naming the signature when the node has no transaction for it or its
  *   answer is inconsistent; RpcResponseError for other JSON-RPC errors.
  */
-export const getTransactions = async (
+export const getTransactions = (
   rpc: SolanaRpc,
   signatures: readonly string[],
 ): Promise<Map<string, SolanaTransactionResponse>> => {
-  const out = new Map<string, SolanaTransactionResponse>();
-  if (signatures.length === 0) return out;
   const batch = rawBatchOf(rpc.connection);
-  let pending = [...new Set(signatures)];
-  await call(rpc, "getTransaction", async () => {
+  return getTransactionsWith(rpc, signatures, async (pending) => {
     const answers = await batch(
       pending.map((signature) => ({
         methodName: "getTransaction",
-        args: [
-          signature,
-          { encoding: "jsonParsed", maxSupportedTransactionVersion: 0, commitment: rpc.commitment },
-        ],
+        args: [signature, getTransactionConfig(rpc)],
       })),
     );
-    if (!Array.isArray(answers)) {
-      const e = (answers as JsonRpcAnswer | undefined)?.error;
+    if (!Array.isArray(answers)) return { notList: (answers as JsonRpcAnswer | undefined)?.error };
+    const wanted = new Set(pending);
+    return { answers: answers.map((a) => judgeAnswer(a, wanted)) };
+  });
+};
+
+/**
+ * `getTransactions` for `wallet`'s sync: the batch is posted through the transport and its answer
+ * read on the transaction thread (tx-thread.ts), which gives each usable transaction's stored
+ * bytes and normalized form instead of its parsed JSON. Same requests, checks, errors and retries.
+ */
+export const readTransactions = (
+  rpc: SolanaRpc,
+  signatures: readonly string[],
+  wallet: string,
+): Promise<Map<string, TxRead>> =>
+  getTransactionsWith(rpc, signatures, async (pending) => {
+    const response = await rpc.post(
+      JSON.stringify(
+        pending.map((signature, id) => ({
+          jsonrpc: "2.0",
+          id,
+          method: "getTransaction",
+          params: [signature, getTransactionConfig(rpc)],
+        })),
+      ),
+    );
+    let reading: TxBatchReading;
+    try {
+      reading = await readTransactionAnswersOnThread(await response.arrayBuffer(), pending, wallet);
+    } catch (error) {
+      if (rpc.signal?.aborted) throw error;
+      // The thread failed (later batches are read on this thread) or the body broke off: ask again.
+      throw new RpcProviderError(`${rpc.chain} RPC getTransaction: ${errorText(error)}`, { cause: error });
+    }
+    if ("malformed" in reading) throw new SyntaxError(reading.malformed);
+    return reading;
+  });
+
+/**
+ * `getTransactions` with the batch asked and its answers judged by `ask` (e.g. on a thread,
+ * tx-thread.ts): the same checks, errors and retries; the map holds what `ask` made of each
+ * usable answer.
+ */
+export const getTransactionsWith = async <T>(
+  rpc: SolanaRpc,
+  signatures: readonly string[],
+  ask: (pending: string[]) => Promise<BatchAnswers<T>>,
+): Promise<Map<string, T>> => {
+  const out = new Map<string, T>();
+  if (signatures.length === 0) return out;
+  let pending = [...new Set(signatures)];
+  await call(rpc, "getTransaction", async () => {
+    const got = await ask(pending);
+    if ("notList" in got) {
+      const e = got.notList;
       if (e) {
         // A single error for the whole batch: most likely an endpoint that refuses batches.
         throw new RpcResponseError({
@@ -383,18 +353,18 @@ export const getTransactions = async (
       }
       throw new RpcProviderError(`${rpc.chain} RPC getTransaction: the answer to a batch is not a list`);
     }
+    const { answers } = got;
     if (answers.length !== pending.length) {
       throw new RpcProviderError(
         `${rpc.chain} RPC getTransaction: ${answers.length} answers for ${pending.length} requests`,
       );
     }
-    const wanted = new Set(pending);
     let firstProblem: unknown;
     answers.forEach((answer, i) => {
       // Errors and nulls carry no signature: the node answers a batch in order (JSON-RPC ids match).
       const positional = pending[i]!;
-      if (answer?.error) {
-        const { code = 0, message = "error" } = answer.error;
+      if ("error" in answer) {
+        const { code, message } = answer.error;
         const what = `getTransaction ${positional}`;
         const e = RETRYABLE_CODES.has(code)
           ? new RpcProviderError(`${rpc.chain} RPC ${what}: ${message} (code ${code})`)
@@ -403,23 +373,20 @@ export const getTransactions = async (
         firstProblem ??= e;
         return;
       }
-      const tx = answer?.result;
-      if (tx === null || tx === undefined) {
+      if ("missing" in answer) {
         firstProblem ??= new RpcProviderError(
           `${rpc.chain} RPC getTransaction ${positional}: the node has no such transaction although it listed the signature`,
           { meta: ["hint: the endpoint may not keep full history; use an archive RPC provider"] },
         );
         return;
       }
-      const problem = transactionProblem(tx as SolanaTransactionResponse);
-      const signature = (tx as SolanaTransactionResponse).transaction?.signatures?.[0];
-      if (problem || !signature || !wanted.has(signature)) {
+      if ("problem" in answer) {
         firstProblem ??= new RpcProviderError(
-          `${rpc.chain} RPC getTransaction ${positional}: ${problem ?? `answer is for another signature (${signature})`}`,
+          `${rpc.chain} RPC getTransaction ${positional}: ${answer.problem}`,
         );
         return;
       }
-      out.set(signature, tx as SolanaTransactionResponse);
+      out.set(answer.signature, answer.ok);
     });
     pending = pending.filter((s) => !out.has(s));
     if (pending.length > 0) {
@@ -430,42 +397,6 @@ export const getTransactions = async (
     }
   });
   return out;
-};
-
-/**
- * What is wrong with a `getTransaction` answer, or undefined when it is usable: status metadata
- * present, lamport balances aligned with the full key list and exact (JSON numbers above 2^53 lose
- * precision), token balances pointing at real keys with integer amounts.
- */
-export const transactionProblem = (tx: SolanaTransactionResponse): string | undefined => {
-  if (!tx || typeof tx !== "object" || !tx.transaction?.message) return "not a transaction";
-  if (!Array.isArray(tx.transaction.signatures) || typeof tx.transaction.signatures[0] !== "string")
-    return "no signatures";
-  if (!isSafeCount(tx.slot)) return "invalid slot";
-  const meta = tx.meta;
-  if (!meta) return "no status metadata (meta is null)";
-  if (!Array.isArray(tx.transaction.message.accountKeys) || tx.transaction.message.accountKeys.length === 0)
-    return "no account keys";
-  const keys = accountKeysOf(tx);
-  if (keys.some((k) => typeof k !== "string")) return "account key is not a string";
-  if (!isSafeCount(meta.fee)) return `fee ${String(meta.fee)} is not an exact lamport amount`;
-  for (const name of ["preBalances", "postBalances"] as const) {
-    const list = meta[name];
-    if (!Array.isArray(list) || list.length !== keys.length)
-      return `${name} has ${Array.isArray(list) ? list.length : "no"} entries for ${keys.length} account keys`;
-    if (!list.every(isSafeCount)) return `${name} holds a value that is not an exact lamport amount`;
-  }
-  for (const name of ["preTokenBalances", "postTokenBalances"] as const) {
-    for (const b of meta[name] ?? []) {
-      if (!Number.isInteger(b.accountIndex) || b.accountIndex < 0 || b.accountIndex >= keys.length)
-        return `${name} accountIndex ${b.accountIndex} is out of range`;
-      if (typeof b.mint !== "string") return `${name} entry without mint`;
-      if (typeof b.uiTokenAmount?.amount !== "string" || !/^\d+$/.test(b.uiTokenAmount.amount))
-        return `${name} amount ${String(b.uiTokenAmount?.amount)} is not an integer string`;
-      if (!Number.isInteger(b.uiTokenAmount.decimals)) return `${name} decimals missing`;
-    }
-  }
-  return undefined;
 };
 
 /**

@@ -7,8 +7,6 @@ import {
   getRawRecords,
   type MovementRow,
   type PackedRawRecordRow,
-  packRawRecords,
-  type RawRecordRow,
   saveRawRecords,
   saveTransactionsWithMovements,
   setCursor,
@@ -23,14 +21,15 @@ import { syncWalletStaking } from "./rewards.ts";
 import {
   createSolanaRpc,
   getBlockTime,
-  getTransactions,
   MAX_SIGNATURES_PER_PAGE,
+  readTransactions,
   type SignatureInfo,
   type SolanaRpc,
   type SolanaTransactionResponse,
 } from "./rpc.ts";
 import { type StakeAccountRef, stakeAccountsControlledIn, touchesStakeProgram } from "./stake.ts";
 import { cacheMints } from "./tokens.ts";
+import type { TxRead } from "./tx-thread.ts";
 
 /** Raw record kind of a Solana `getTransaction` answer (index −1: the whole transaction). */
 export const RAW_KIND = "solana_tx";
@@ -128,40 +127,36 @@ export const syncSolanaWallet = async (
   }
   const known = new Set((await loadTokenAccounts(db, wallet.id)).map((a) => a.address));
 
-  /** Gets `signatures` in batches, `txBatch` at a time; `onBatch` gets each batch (its index, its answers) as it comes. */
+  /**
+   * Gets `signatures` in batches, `txBatch` at a time, read on the transaction thread (rpc.ts
+   * `readTransactions`); `onBatch` gets each batch (its index, its transactions) as it comes.
+   */
   const fetchTransactions = async (
     signatures: string[],
-    onBatch: (index: number, batch: Map<string, SolanaTransactionResponse>) => void,
+    onBatch: (index: number, batch: Map<string, TxRead>) => void,
   ): Promise<void> => {
     const chunks: string[][] = [];
     for (let i = 0; i < signatures.length; i += txBatch) chunks.push(signatures.slice(i, i + txBatch));
     await Promise.all(
       chunks.map((c, i) =>
         limit(async () => {
-          onBatch(i, await getTransactions(rpc, c));
+          onBatch(i, await readTransactions(rpc, c, address));
         }),
       ),
     );
   };
 
   /**
-   * A fetched transaction as `store` needs it, read as soon as its batch came in, so that the
-   * node's JSON is let go once its batch's raw records are packed (the rows hold it until then,
-   * should the pack thread lack it) instead of when its page is stored: its stake accounts and
-   * normalization when these cannot depend on token accounts found in earlier pages
-   * (`dependsOnKnownAccounts`), else (or if reading it throws) the transaction itself, read by
-   * `store` as before.
+   * A fetched transaction as `store` needs it: its stake accounts and normalization, read on the
+   * transaction thread when these cannot depend on token accounts found in earlier pages
+   * (tx-thread.ts `dependsOnKnownAccounts`), else (or if reading it threw there) the transaction
+   * itself, read by `store` in page order.
    */
   type Early = { tx: SolanaTransactionResponse } | { stake: string[]; slot: number; n: NormalizedSolanaTx };
-  const readEarly = (tx: SolanaTransactionResponse): Early => {
-    if (dependsOnKnownAccounts(tx)) return { tx };
-    try {
-      const stake = touchesStakeProgram(tx) ? stakeAccountsControlledIn(tx, address) : [];
-      return { stake, slot: tx.slot, n: normalizeTransaction(tx, address, { knownTokenAccounts: known }) };
-    } catch {
-      return { tx };
-    }
-  };
+  const early = (read: TxRead): Early =>
+    "text" in read
+      ? { tx: JSON.parse(read.text) as SolanaTransactionResponse }
+      : { stake: read.stake, slot: read.slot, n: read.n };
 
   type Prepared = {
     todo: SignatureInfo[];
@@ -193,13 +188,19 @@ export const syncSolanaWallet = async (
     await fetchTransactions(
       todo.filter((e) => !raws.has(e.signature)).map((e) => e.signature),
       (index, batch) => {
-        // Compressed on the pack thread while this thread goes on (normalizing, the next page).
-        // Their bodies were tapped as they came (rpc.ts): serialized there too, by signature.
-        packs[index] = packRawRecords(
-          [...batch.values()].map((tx) => rawRow(chain.id, tx)),
-          { kind: "solanaTx", keyOf: (r) => r.txHash },
+        // Serialized and compressed on the transaction thread already.
+        packs[index] = Promise.resolve(
+          [...batch.values()].map((read) => ({
+            chain: chain.id,
+            txHash: read.signature,
+            kind: RAW_KIND,
+            index: -1,
+            blockNumber: BigInt(read.slot),
+            blockHash: null,
+            packed: read.packed,
+          })),
         );
-        for (const [signature, tx] of batch) fetched.set(signature, readEarly(tx));
+        for (const [signature, read] of batch) fetched.set(signature, early(read));
       },
     );
     // In batch order, as one list: the rows and their order are those of one call for the page.
@@ -355,16 +356,6 @@ export const syncSolanaWallet = async (
   };
 };
 
-const rawRow = (chainId: string, tx: SolanaTransactionResponse): RawRecordRow => ({
-  chain: chainId,
-  txHash: tx.transaction.signatures[0]!,
-  kind: RAW_KIND,
-  index: -1,
-  blockNumber: BigInt(tx.slot),
-  blockHash: null,
-  data: tx,
-});
-
 /** The wallet's row for a transaction: slot as block number; the in-block index is unknown (0). */
 const transactionRow = (
   walletId: number,
@@ -414,15 +405,6 @@ const movementRows = (
     tokenId: null,
     final: true,
   }));
-
-/**
- * Whether normalizing `tx` reads the wallet's known token accounts: only token balances without
- * an owner do (normalize.ts `knownTokenAccounts`, for old transactions), and the set grows as
- * pages are stored, so such a transaction is normalized in page order.
- */
-const dependsOnKnownAccounts = (tx: SolanaTransactionResponse): boolean =>
-  (tx.meta?.preTokenBalances ?? []).some((b) => !b.owner) ||
-  (tx.meta?.postTokenBalances ?? []).some((b) => !b.owner);
 
 /** The block time of a transaction: its own, else its signature entry's, else `getBlockTime`. */
 const blockTimeOf = async (rpc: SolanaRpc, n: NormalizedSolanaTx, entry: SignatureInfo): Promise<Date> => {

@@ -78,6 +78,39 @@ const badAmount = (cell: string, where: string, why: string): never => {
   throw new UserInputError(`${where}: ${why}: '${cell}'`);
 };
 
+/**
+ * The forms exchange exports write most (a signed plain decimal, a `$` after the sign, `,`
+ * thousands separators in groups of three): group 1 holds the digits without separators, group 2
+ * the digits with them. Exactly what `parseAmount` accepts of these forms (no exponent, no code).
+ */
+const SIMPLE = /^[-+]?\$?(?:(\d+\.?\d*|\.\d+)|([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?))$/;
+
+/**
+ * The absolute value of an amount cell as `plain(parseAmount(cell).value.abs())` writes it (`"0"`
+ * for zero), read from the text without a Decimal: undefined for an empty cell, null for a cell
+ * not in the simple forms (`SIMPLE`), which the caller reads with `parseAmount` (and its errors).
+ */
+export const simpleAbsAmount = (cell: string): string | undefined | null => {
+  const s = cell.trim();
+  if (s === "") return undefined;
+  const m = SIMPLE.exec(s);
+  if (!m) return null;
+  const digits = m[1] ?? m[2]!.replaceAll(",", "");
+  const n = digits.length;
+  const dot = digits.indexOf(".");
+  // Leading zeros of the integer part (one kept), trailing zeros of the fraction and a bare point dropped.
+  const intEnd = dot < 0 ? n : dot;
+  let a = 0;
+  while (a < intEnd - 1 && digits.charCodeAt(a) === 48) a++;
+  let b = n;
+  if (dot >= 0) {
+    while (b > dot + 1 && digits.charCodeAt(b - 1) === 48) b--;
+    if (b === dot + 1) b = dot;
+  }
+  if (a === intEnd) return b > dot ? `0${digits.slice(a, b)}` : "0"; // `.5`: no integer digit
+  return a === 0 && b === n ? digits : digits.slice(a, b);
+};
+
 /** `parseAmount` as a plain non-negative decimal string (the sign dropped), or undefined when empty. */
 export const absAmount = (cell: string, where: string): string | undefined => {
   const a = parseAmount(cell, where);

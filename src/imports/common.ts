@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Decimal, plain } from "../utils/decimal.ts";
-import { parseAmount } from "./amount.ts";
+import { parseAmount, simpleAbsAmount } from "./amount.ts";
 import type { RowReader } from "./table.ts";
 import type { Amount } from "./types.ts";
 
@@ -24,6 +24,34 @@ export const required = (r: RowReader, column: string): Decimal => {
 /** An amount of `asset` (absolute value), undefined for an empty cell or zero. */
 export const amountOf = (asset: string, q: Decimal | undefined): Amount | undefined =>
   q === undefined || q.isZero() ? undefined : { asset: assetCode(asset), quantity: plain(q.abs()) };
+
+/**
+ * An amount cell's absolute value as a plain decimal string (`"0"` for zero; what `absPlain` of
+ * `signed` gives), or undefined when empty: the simple forms read from the text, the others by
+ * `parseAmount` (and its errors).
+ */
+export const absCell = (r: RowReader, column: string): string | undefined => {
+  const cell = r.get(column);
+  const v = simpleAbsAmount(cell);
+  return v !== null ? v : absPlain(parseAmount(cell, r.where(column))?.value);
+};
+
+/** `absCell` of a cell that must not be empty (`required`'s error). */
+export const requiredAbs = (r: RowReader, column: string): string => {
+  const v = absCell(r, column);
+  if (v === undefined) r.fail(column, "empty (an amount is needed)");
+  return v!;
+};
+
+/** An amount text's absolute value as `absCell` reads it; `column` names it in errors. */
+export const absText = (r: RowReader, column: string, text: string): string | undefined => {
+  const v = simpleAbsAmount(text);
+  return v !== null ? v : absPlain(parseAmount(text, r.where(column))?.value);
+};
+
+/** `amountOf` of an absolute plain quantity (`absCell`): undefined for none or zero. */
+export const amountOfAbs = (asset: string, abs: string | undefined): Amount | undefined =>
+  abs === undefined || abs === "0" ? undefined : { asset: assetCode(asset), quantity: abs };
 
 /** Absolute plain string, or undefined. */
 export const absPlain = (q: Decimal | undefined): string | undefined =>

@@ -3,7 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../test/cli.ts";
 import { UserInputError } from "../errors.ts";
-import { parseAmount } from "./amount.ts";
+import { plain } from "../utils/decimal.ts";
+import { parseAmount, simpleAbsAmount } from "./amount.ts";
 import { IMPORT_FORMATS } from "./registry.ts";
 import { readTable } from "./table.ts";
 import { parseTime } from "./time.ts";
@@ -51,6 +52,69 @@ describe("amounts", () => {
     expect(errorOf(() => parseAmount("1,00", "x"))).toContain("thousands separator");
     // A European decimal comma that looks like a thousands group is never read as 17.
     expect(errorOf(() => parseAmount("0,017", "x"))).toContain("thousands separator");
+  });
+  it("reads the simple forms without a Decimal exactly as parseAmount does, and leaves the others to it", () => {
+    const viaDecimal = (s: string) => {
+      const a = parseAmount(s, "x");
+      return a ? plain(a.value.abs()) : undefined;
+    };
+    const simple = [
+      "0",
+      "-0",
+      "+0",
+      "00",
+      "000.000",
+      ".0",
+      "0.",
+      "1.",
+      ".5",
+      "-.5",
+      "00.10",
+      "+3.25",
+      "-7.929",
+      " 12 ",
+      "$1.00",
+      "-$5",
+      "+$0.50",
+      "$.5",
+      "$3,000.00",
+      "$1,234,567",
+      "-$12,345,678.90",
+      "1,000",
+      "10.000100",
+      "9".repeat(120),
+      `0.${"0".repeat(250)}1`,
+      `1${"0".repeat(250)}.0`,
+    ];
+    for (const s of simple) {
+      expect(simpleAbsAmount(s), s).not.toBeNull();
+      expect(simpleAbsAmount(s), s).toBe(viaDecimal(s));
+    }
+    expect(simpleAbsAmount("")).toBeUndefined();
+    expect(simpleAbsAmount("  ")).toBeUndefined();
+    expect(simpleAbsAmount("00.10")).toBe("0.1");
+    expect(simpleAbsAmount("$3,000.00")).toBe("3000");
+    expect(simpleAbsAmount("-0.000")).toBe("0");
+    // Exponents, codes, parentheses, other symbols and everything malformed: parseAmount reads (or rejects) them.
+    for (const s of [
+      "1.5e-7",
+      "0.5 ETH",
+      "USD 10",
+      "($5.00)",
+      "€3",
+      "US$1",
+      "$-5",
+      "1,5",
+      "0,017",
+      "1,000.",
+      ",100",
+      "1.2.3",
+      "$",
+      "-",
+      "abc",
+      "--1",
+    ])
+      expect(simpleAbsAmount(s), s).toBeNull();
   });
 });
 
@@ -463,6 +527,55 @@ describe("Koinly and CoinTracker", () => {
       fee: { asset: "ETH", quantity: "0.0005" },
     });
     expect(records[3]!.usdValue).toBeUndefined();
+  });
+});
+
+describe("rows read while parsing (Coinbase: eachRow in syntaxFirst)", () => {
+  const HEADER =
+    "ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes";
+  const row = (i: number, type = "Buy") =>
+    `cb-${i},2025-01-01 00:00:00 UTC,${type},ETH,0.5,USD,"$3,000.00","$1,500.00","$1,501.00",$1.00,Bought`;
+  // Far more text than one piece the reader parses at a time.
+  const file = (n: number, edit: (lines: string[]) => void = () => {}) => {
+    const lines = ["Transactions", "User,Alex,1", HEADER, ...Array.from({ length: n }, (_, i) => row(i))];
+    edit(lines);
+    return lines.join("\n");
+  };
+  it("reads every row, skips blank ones, and reads a table again", () => {
+    const { table, format } = readTable(
+      file(20_000, (l) => {
+        l[500] = " , ";
+      }),
+      "cb.csv",
+      IMPORT_FORMATS,
+    );
+    const first = format.parse(table);
+    expect(first).toHaveLength(19_999);
+    expect(first[0]).toMatchObject({ line: 4, id: "cb-0" });
+    expect(first.at(-1)).toMatchObject({ line: 20_003, id: "cb-19999" });
+    expect(format.parse(table)).toEqual(first);
+    // `rows` reads the same rows whole.
+    expect(table.rows).toHaveLength(19_999);
+    expect(table.rows[0]).toMatchObject({ line: 4 });
+  });
+  it("fails with the file's CSV syntax error wherever it is, as when the whole file was read first", () => {
+    const parse = (text: string) => () => {
+      const { table, format } = readTable(text, "cb.csv", IMPORT_FORMATS);
+      return format.parse(table);
+    };
+    // A bad row early, a syntax error far later: the syntax error.
+    const both = file(20_000, (l) => {
+      l[10] = row(7, "Bogus");
+      l[19_000] = row(19_000).replace("cb-", 'c"b-');
+    });
+    expect(errorOf(parse(both))).toBe('cb.csv:19001: a quote (") inside an unquoted cell');
+    // The bad row alone.
+    const bad = file(20_000, (l) => {
+      l[10] = row(7, "Bogus");
+    });
+    expect(errorOf(parse(bad))).toContain("cb.csv:11: Transaction Type: unknown type 'Bogus'");
+    // A quoted cell left open at the very end.
+    expect(errorOf(parse(`${file(20_000)},"open`))).toBe("cb.csv:20003: quoted cell is never closed");
   });
 });
 

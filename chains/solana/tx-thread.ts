@@ -1,0 +1,216 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parentPort, Worker } from "node:worker_threads";
+import { packJsonText } from "../../db/packed-json.ts";
+import { PACKAGE_ROOT } from "../../src/package-root.ts";
+import { type NormalizedSolanaTx, normalizeTransaction } from "./normalize.ts";
+import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
+import { type JudgedAnswer, judgeAnswer, type SolanaTransactionResponse } from "./tx-json.ts";
+
+/**
+ * The body of a `getTransaction` batch answer read on a worker thread: the thread decodes and
+ * parses it, judges each answer (tx-json.ts `judgeAnswer`, as rpc.ts `getTransactions` does),
+ * serializes and packs each usable transaction for its raw record (db/packed-json.ts) and
+ * normalizes it for the wallet (normalize.ts, stake-instructions.ts). The sync's thread, which
+ * also runs the embedded database, then never parses the node's JSON (about 30 kB a transaction):
+ * it gets each transaction's normalized form and stored bytes. A transaction whose normalization
+ * depends on the wallet's token accounts found so far (`dependsOnKnownAccounts`), or fails,
+ * comes back as its JSON text for the sync to read in page order, as before.
+ *
+ * The thread's script is `dist/solana-tx-thread.js` (built from tx-thread-main.ts), also when
+ * this module runs from the TypeScript sources (tests and benches rebuild dist/ first; Node 20
+ * does not apply tsx's loader to a worker's entry). Without it, or when the thread fails, the
+ * same reading runs on the caller's thread.
+ */
+
+/** What the sync needs of a usable transaction, read on the thread. */
+export type TxRead = {
+  signature: string;
+  slot: number;
+  /** Its raw record's stored bytes: `packJsonText(JSON.stringify(tx))`. */
+  packed: Uint8Array;
+} & (
+  | { stake: string[]; n: NormalizedSolanaTx }
+  /** Its JSON text (`JSON.stringify(tx)`), for the caller to read in page order. */
+  | { text: string }
+);
+
+/**
+ * The answers to one batch: judged in request order, or what came instead of a list, or the
+ * message of the `SyntaxError` a garbled body gave.
+ */
+export type TxBatchReading =
+  | { answers: JudgedAnswer<TxRead>[] }
+  | { notList: { code?: number; message?: string } | undefined }
+  | { malformed: string };
+
+/**
+ * Whether normalizing `tx` reads the wallet's known token accounts: only token balances without
+ * an owner do (normalize.ts `knownTokenAccounts`, for old transactions), and the set grows as
+ * pages are stored, so such a transaction is normalized in page order.
+ */
+export const dependsOnKnownAccounts = (tx: SolanaTransactionResponse): boolean =>
+  (tx.meta?.preTokenBalances ?? []).some((b) => !b.owner) ||
+  (tx.meta?.postTokenBalances ?? []).some((b) => !b.owner);
+
+/** The body's text as `Response.text()` gives it: UTF-8, a leading byte order mark dropped. */
+const decode = (body: Uint8Array): string => {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+};
+
+/**
+ * Reads a batch answer's body for `pending` (the signatures asked, in request order) and
+ * `wallet`, as web3.js's JSON-RPC client and rpc.ts `getTransactions` would: an empty body is no
+ * list; a body that is no JSON is `malformed`.
+ */
+export const readTransactionAnswers = (
+  body: Uint8Array,
+  pending: readonly string[],
+  wallet: string,
+): TxBatchReading => {
+  const text = decode(body);
+  let json: unknown;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return { malformed: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  if (!Array.isArray(json))
+    return { notList: (json as { error?: { code?: number; message?: string } } | null | undefined)?.error };
+  const wanted = new Set(pending);
+  return {
+    answers: json.map((answer): JudgedAnswer<TxRead> => {
+      const judged = judgeAnswer(answer, wanted);
+      if (!("ok" in judged)) return judged;
+      const tx = judged.ok;
+      const json = JSON.stringify(tx);
+      const read = { signature: judged.signature, slot: tx.slot, packed: packJsonText(json) };
+      if (dependsOnKnownAccounts(tx)) return { ok: { ...read, text: json }, signature: judged.signature };
+      try {
+        const stake = touchesStakeProgram(tx) ? stakeAccountsControlledIn(tx, wallet) : [];
+        return { ok: { ...read, stake, n: normalizeTransaction(tx, wallet) }, signature: judged.signature };
+      } catch {
+        return { ok: { ...read, text: json }, signature: judged.signature };
+      }
+    }),
+  };
+};
+
+type Request = { id: number; body: Uint8Array; pending: readonly string[]; wallet: string };
+/** The packed bytes travel as one buffer (`all`, item i ends at `ends[i]`), transferred. */
+type Reply =
+  | { id: number; reading: TxBatchReading; all?: Uint8Array; ends?: Uint32Array }
+  | { id: number; error: string };
+
+/** The script of the thread, when built. */
+const threadScript = (): string | undefined => {
+  const file = path.join(PACKAGE_ROOT, "dist", "solana-tx-thread.js");
+  return existsSync(file) ? file : undefined;
+};
+
+let worker: Worker | undefined;
+/** False once the script was found missing or the thread failed to start: read here from then on. */
+let usable = true;
+let nextId = 0;
+const waiting = new Map<number, { resolve: (r: TxBatchReading) => void; reject: (e: Error) => void }>();
+
+/** The thread died: its requests fail (their callers ask again) and later ones are read here. */
+const failAll = (error: Error) => {
+  for (const w of waiting.values()) w.reject(error);
+  waiting.clear();
+  worker = undefined;
+  usable = false;
+};
+
+const thread = (): Worker | undefined => {
+  if (worker || !usable) return worker;
+  const script = threadScript();
+  if (!script) {
+    usable = false;
+    return undefined;
+  }
+  const w = new Worker(pathToFileURL(script));
+  w.on("message", (m: Reply) => {
+    const entry = waiting.get(m.id);
+    if (!entry) return;
+    waiting.delete(m.id);
+    if (waiting.size === 0) w.unref();
+    if ("error" in m) {
+      entry.reject(new Error(`solana transaction thread: ${m.error}`));
+      return;
+    }
+    if ("answers" in m.reading && m.all && m.ends) {
+      const all = Buffer.from(m.all.buffer, m.all.byteOffset, m.all.byteLength);
+      let start = 0;
+      let k = 0;
+      for (const a of m.reading.answers) {
+        if (!("ok" in a)) continue;
+        a.ok.packed = all.subarray(start, m.ends[k]!);
+        start = m.ends[k++]!;
+      }
+    }
+    entry.resolve(m.reading);
+  });
+  w.on("error", (e) => failAll(e instanceof Error ? e : new Error(String(e))));
+  w.on("exit", (code) => failAll(new Error(`solana transaction thread exited (${code})`)));
+  w.unref();
+  worker = w;
+  return w;
+};
+
+/**
+ * `readTransactionAnswers` on the transaction thread; `body` is transferred (the caller must not
+ * use it afterwards). Reads on this thread when the thread is not built or cannot start.
+ * @throws Error when the thread failed while reading (the body went with it: ask again).
+ */
+export const readTransactionAnswersOnThread = async (
+  body: ArrayBuffer,
+  pending: readonly string[],
+  wallet: string,
+): Promise<TxBatchReading> => {
+  let w: Worker | undefined;
+  try {
+    w = thread();
+  } catch {
+    usable = false;
+  }
+  if (!w) return readTransactionAnswers(new Uint8Array(body), pending, wallet);
+  const id = nextId++;
+  const reading = new Promise<TxBatchReading>((resolve, reject) => waiting.set(id, { resolve, reject }));
+  w.ref();
+  w.postMessage({ id, body: new Uint8Array(body), pending, wallet } satisfies Request, [body]);
+  return reading;
+};
+
+/** The thread's side: answers `readTransactionAnswersOnThread`'s requests. */
+export const runTxThread = (): void => {
+  const port = parentPort;
+  if (!port) throw new Error("solana transaction thread: not started as a worker thread");
+  port.on("message", ({ id, body, pending, wallet }: Request) => {
+    try {
+      const reading = readTransactionAnswers(body, pending, wallet);
+      if (!("answers" in reading)) {
+        port.postMessage({ id, reading } satisfies Reply);
+        return;
+      }
+      const parts: Uint8Array[] = [];
+      for (const a of reading.answers) if ("ok" in a) parts.push(a.ok.packed);
+      const ends = new Uint32Array(parts.length);
+      let n = 0;
+      parts.forEach((p, i) => {
+        n += p.byteLength;
+        ends[i] = n;
+      });
+      const all = new Uint8Array(n);
+      for (let i = 0; i < parts.length; i++) all.set(parts[i]!, i === 0 ? 0 : ends[i - 1]!);
+      for (const a of reading.answers) if ("ok" in a) a.ok.packed = new Uint8Array(0);
+      port.postMessage({ id, reading, all, ends } satisfies Reply, [all.buffer, ends.buffer]);
+    } catch (error) {
+      port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies Reply);
+    }
+  });
+};
