@@ -530,12 +530,12 @@ describe("Koinly and CoinTracker", () => {
   });
 });
 
-describe("rows read while parsing (Coinbase: eachRow in syntaxFirst)", () => {
+describe("a long Coinbase file (rows, blank rows, errors far apart)", () => {
   const HEADER =
     "ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes";
   const row = (i: number, type = "Buy") =>
     `cb-${i},2025-01-01 00:00:00 UTC,${type},ETH,0.5,USD,"$3,000.00","$1,500.00","$1,501.00",$1.00,Bought`;
-  // Far more text than one piece the reader parses at a time.
+  // A file of 20,000 rows, with errors far apart in it.
   const file = (n: number, edit: (lines: string[]) => void = () => {}) => {
     const lines = ["Transactions", "User,Alex,1", HEADER, ...Array.from({ length: n }, (_, i) => row(i))];
     edit(lines);

@@ -103,9 +103,4 @@ export type ImportFormat = {
   isHeader: (cells: readonly string[]) => boolean;
   /** Reads the rows. @throws UserInputError `FILE:LINE: column: problem` on the first bad row. */
   parse: (table: CsvTable) => ImportRecord[];
-  /**
-   * Whether `parse` reads the table's rows only through `eachRow` (src/imports/table.ts), once:
-   * the rows are then parsed while it reads them, not all held before.
-   */
-  streamsRows?: boolean | undefined;
 };
