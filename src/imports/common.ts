@@ -30,11 +30,8 @@ export const amountOf = (asset: string, q: Decimal | undefined): Amount | undefi
  * `signed` gives), or undefined when empty: the simple forms read from the text, the others by
  * `parseAmount` (and its errors).
  */
-export const absCell = (r: RowReader, column: string): string | undefined => {
-  const cell = r.get(column);
-  const v = simpleAbsAmount(cell);
-  return v !== null ? v : absPlain(parseAmount(cell, r.where(column))?.value);
-};
+export const absCell = (r: RowReader, column: string): string | undefined =>
+  absText(r, column, r.get(column));
 
 /** `absCell` of a cell that must not be empty (`required`'s error). */
 export const requiredAbs = (r: RowReader, column: string): string => {
