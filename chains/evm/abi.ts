@@ -1,4 +1,5 @@
 import { getAddress } from "viem";
+import { memoizeBounded } from "../../src/utils/memo.ts";
 
 /** Event signatures (topic 0) the EVM worker reads. */
 export const TOPICS = {
@@ -47,37 +48,23 @@ export const addressTopic = (address: string): string =>
  * addresses (the wallet, its tokens and counterparties) thousands of times.
  */
 const MEMO_MAX = 50_000;
-const checksums = new Map<string, string>();
-const topicAddresses = new Map<string, string>();
 
 /**
  * viem's `getAddress` (EIP-55 checksum; throws on anything but 20 hex bytes), memoized by the
  * exact input: a repeated address costs one map lookup, no string built and no viem LRU update.
  */
-export const checksumAddress = (address: string): string => {
-  let c = checksums.get(address);
-  if (c === undefined) {
-    c = getAddress(address);
-    if (checksums.size >= MEMO_MAX) checksums.clear();
-    checksums.set(address, c);
-  }
-  return c;
-};
+export const checksumAddress = memoizeBounded((address) => getAddress(address), MEMO_MAX);
 
 const ADDRESS_TOPIC = /^0x0{24}[0-9a-fA-F]{40}$/;
 
+const addressInTopic = memoizeBounded(
+  (topic) => (ADDRESS_TOPIC.test(topic) ? checksumAddress(`0x${topic.slice(26)}`) : undefined),
+  MEMO_MAX,
+);
+
 /** The address in a 32-byte topic, checksummed; undefined when the upper 12 bytes are not zero. */
-export const topicAddress = (topic: string | undefined): string | undefined => {
-  if (!topic) return undefined;
-  let a = topicAddresses.get(topic);
-  if (a === undefined) {
-    if (!ADDRESS_TOPIC.test(topic)) return undefined;
-    a = checksumAddress(`0x${topic.slice(26)}`);
-    if (topicAddresses.size >= MEMO_MAX) topicAddresses.clear();
-    topicAddresses.set(topic, a);
-  }
-  return a;
-};
+export const topicAddress = (topic: string | undefined): string | undefined =>
+  topic ? addressInTopic(topic) : undefined;
 
 const HEX = /^0x[0-9a-fA-F]*$/;
 

@@ -1,4 +1,5 @@
 import { decodeAbiParameters } from "viem";
+import { memoizeBounded } from "../../src/utils/memo.ts";
 import type { MovementRow, TransactionRow } from "../store.ts";
 import type { ChainInfo } from "../types.ts";
 import { checksumAddress, hexToBig, TOPICS, topicAddress, WRAPPED_NATIVE, ZERO_ADDRESS } from "./abi.ts";
@@ -65,16 +66,7 @@ export type FlatTrace = {
 const checksum = (a: string | null | undefined) => (a ? checksumAddress(a) : undefined);
 
 /** Lowercase forms of the addresses (and topics) met, so a repeated one builds no new string. */
-const lowered = new Map<string, string>();
-const lower = (a: string): string => {
-  let l = lowered.get(a);
-  if (l === undefined) {
-    l = a.toLowerCase();
-    if (lowered.size >= 50_000) lowered.clear();
-    lowered.set(a, l);
-  }
-  return l;
-};
+const lower = memoizeBounded((a) => a.toLowerCase(), 50_000);
 
 const callKind = (parityCallType: string | undefined) => (parityCallType ?? "call").toLowerCase();
 
