@@ -42,12 +42,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  accountKeysOf,
-  type SolanaTransactionResponse,
-  TOKEN_2022_PROGRAM_ID,
-  TOKEN_PROGRAM_ID,
-} from "../chains/solana/rpc.ts";
+import { TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from "../chains/solana/rpc.ts";
+import { accountKeysOf, type SolanaTransactionResponse } from "../chains/solana/tx-json.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** The shared, read-only Solana fixtures. */

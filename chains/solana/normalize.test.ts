@@ -5,7 +5,7 @@ import {
   recordedTransaction,
 } from "../../test/solana-replay.ts";
 import { type NormalizedSolanaTx, normalizeTransaction, SolanaNormalizeError } from "./normalize.ts";
-import { accountKeysOf, type SolanaTransactionResponse } from "./rpc.ts";
+import { accountKeysOf, type SolanaTransactionResponse } from "./tx-json.ts";
 
 /**
  * Golden tests on recorded mainnet (and MetaMask devnet) transactions. Every expected amount is

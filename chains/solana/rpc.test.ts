@@ -18,11 +18,11 @@ import {
   getTransactions,
   readTransactions,
   type SolanaRpc,
-  type SolanaTransactionResponse,
   TOKEN_2022_PROGRAM_ID,
   TOKEN_PROGRAM_ID,
 } from "./rpc.ts";
 import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
+import type { SolanaTransactionResponse } from "./tx-json.ts";
 import { dependsOnKnownAccounts } from "./tx-thread.ts";
 
 let server: ReplayServer;

@@ -5,17 +5,6 @@ import { RpcProviderError, RpcResponseError, type RpcTransport } from "../transp
 import { isSafeCount, type JudgedAnswer, judgeAnswer, type SolanaTransactionResponse } from "./tx-json.ts";
 import { readTransactionAnswersOnThread, type TxBatchReading, type TxRead } from "./tx-thread.ts";
 
-export {
-  accountKeysOf,
-  encodingOf,
-  type ParsedAccountKey,
-  type RawInstruction,
-  type SolanaTransactionResponse,
-  type TokenBalance,
-  type TransactionEncoding,
-  transactionProblem,
-} from "./tx-json.ts";
-
 /**
  * Typed Solana JSON-RPC calls. Every call goes through the real `@solana/web3.js` v1 `Connection`,
  * whose HTTP requests go through `chains/transport.ts` (`transport.fetch`: timeouts, concurrency

@@ -1,6 +1,6 @@
 /**
  * Stake instructions of a `getTransaction` answer (pure, no web3.js: the transaction thread,
- * tx-thread.ts, reads them). stake.ts re-exports these and explains the stake account search.
+ * tx-thread.ts, reads them); stake.ts explains the stake account search.
  */
 import { accountKeysOf, type RawInstruction, type SolanaTransactionResponse } from "./tx-json.ts";
 

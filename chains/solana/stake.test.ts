@@ -18,7 +18,7 @@ import {
   startSolanaReplay,
 } from "../../test/solana-replay.ts";
 import { resolveChain } from "../registry.ts";
-import { stakeAccountsControlledIn, stakeAuthoritiesOf } from "./stake.ts";
+import { stakeAccountsControlledIn, stakeAuthoritiesOf } from "./stake-instructions.ts";
 import { syncSolanaWallet } from "./sync.ts";
 
 /**

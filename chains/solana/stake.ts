@@ -7,13 +7,6 @@ import { RpcProviderError } from "../transport.ts";
 import { call, type SolanaRpc } from "./rpc.ts";
 import { STAKE_PROGRAM_ID } from "./stake-instructions.ts";
 
-export {
-  STAKE_PROGRAM_ID,
-  stakeAccountsControlledIn,
-  stakeAuthoritiesOf,
-  touchesStakeProgram,
-} from "./stake-instructions.ts";
-
 /**
  * Stake accounts a wallet controls. Rewards are credited to stake accounts, not to the wallet, so
  * the sync has to know them. Two sources, both kept:

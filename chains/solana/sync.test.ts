@@ -17,8 +17,8 @@ import { type ReplayServer, startSolanaReplay } from "../../test/solana-replay.t
 import { resolveChain } from "../registry.ts";
 import type { SyncWalletResult, WalletRef } from "../types.ts";
 import { normalizeTransaction } from "./normalize.ts";
-import { accountKeysOf, type SolanaTransactionResponse } from "./rpc.ts";
 import { type SolanaSyncOptions, syncSolanaWallet } from "./sync.ts";
+import { accountKeysOf, type SolanaTransactionResponse } from "./tx-json.ts";
 
 /**
  * End to end: the real @solana/web3.js Connection → chains/transport.ts → the replay server of

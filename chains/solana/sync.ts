@@ -25,10 +25,11 @@ import {
   readTransactions,
   type SignatureInfo,
   type SolanaRpc,
-  type SolanaTransactionResponse,
 } from "./rpc.ts";
-import { type StakeAccountRef, stakeAccountsControlledIn, touchesStakeProgram } from "./stake.ts";
+import type { StakeAccountRef } from "./stake.ts";
+import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
 import { cacheMints } from "./tokens.ts";
+import type { SolanaTransactionResponse } from "./tx-json.ts";
 import type { TxRead } from "./tx-thread.ts";
 
 /** Raw record kind of a Solana `getTransaction` answer (index −1: the whole transaction). */

@@ -4,7 +4,8 @@ import { buildRows } from "../../src/books/rows.ts";
 import { classifyAll } from "../../src/classify/classify.ts";
 import { groupOf, solanaCtx, solanaLookup, solWallet } from "../../src/classify/solana.test-support.ts";
 import { normalizeTransaction } from "./normalize.ts";
-import { type SolanaTransactionResponse, TOKEN_2022_PROGRAM_ID } from "./rpc.ts";
+import { TOKEN_2022_PROGRAM_ID } from "./rpc.ts";
+import type { SolanaTransactionResponse } from "./tx-json.ts";
 
 /**
  * Token-2022 transfer fees. No recorded mainnet transaction with a TransferFeeConfig mint exists in

@@ -1,7 +1,8 @@
 /**
  * A `getTransaction` answer as JSON (the node's, unchanged): its types, key list and consistency
  * check. Pure and free of web3.js, so that the transaction thread (tx-thread.ts) loads only this,
- * normalize.ts and stake-instructions.ts. rpc.ts re-exports all of it.
+ * normalize.ts and stake-instructions.ts. Code that reads an answer imports it from here, not
+ * through rpc.ts (which loads web3.js).
  */
 
 /* Raw response types (the subset lotwise reads; everything else is kept in the raw record). */

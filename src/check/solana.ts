@@ -1,7 +1,11 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { walletKey } from "../../chains/registry.ts";
 import { SOL_DECIMALS, WSOL_MINT } from "../../chains/solana/normalize.ts";
-import { accountKeysOf, type SolanaTransactionResponse, type TokenBalance } from "../../chains/solana/rpc.ts";
+import {
+  accountKeysOf,
+  type SolanaTransactionResponse,
+  type TokenBalance,
+} from "../../chains/solana/tx-json.ts";
 import { getRawRecords } from "../../chains/store.ts";
 import type { ChainInfo, WalletRef } from "../../chains/types.ts";
 import { movements, solanaTokenAccounts, transactions } from "../../db/schema/index.ts";

@@ -4,7 +4,7 @@
  * side payments the ledger build reads from the raw transaction.
  */
 import { normalizeTransaction } from "../../chains/solana/normalize.ts";
-import type { SolanaTransactionResponse } from "../../chains/solana/rpc.ts";
+import type { SolanaTransactionResponse } from "../../chains/solana/tx-json.ts";
 import { recordedTransaction } from "../../test/solana-replay.ts";
 import { programIdsOf, sidePaymentsOf } from "../books/load.ts";
 import type { PriceLookup } from "../books/rows.ts";
