@@ -38,14 +38,16 @@ describe("storeImport: fingerprints and stored data", () => {
       { kind: "buy", line: 7, time, id: "cb-3", in: { asset: "BTC", quantity: "0.5" }, usdValue: "40000" },
       { line: 8, id: "cb-4", kind: "sell", time, out: { asset: "BTC", quantity: "0.1" } },
     ];
-    const stored = await storeImport(database.db, {
-      userId,
-      account: "coinbase:fp",
-      family: "coinbase",
-      format: "coinbase",
-      file: "f.csv",
-      records,
-    });
+    const store = () =>
+      storeImport(database.db, {
+        userId,
+        account: "coinbase:fp",
+        family: "coinbase",
+        format: "coinbase",
+        file: "f.csv",
+        records,
+      });
+    const stored = await store();
     expect(stored.added).toBe(4);
     // The stored text as it is (the column's reader would parse it).
     const result = (await database.db.execute(
@@ -64,14 +66,7 @@ describe("storeImport: fingerprints and stored data", () => {
       expect(new Date(row.time).toISOString()).toBe(time.toISOString());
     }
     // The same records again: every fingerprint matches, nothing is written.
-    const again = await storeImport(database.db, {
-      userId,
-      account: "coinbase:fp",
-      family: "coinbase",
-      format: "coinbase",
-      file: "f.csv",
-      records,
-    });
+    const again = await store();
     expect(again).toMatchObject({ added: 0, replaced: 0, unchanged: 4 });
   });
 });
