@@ -32,7 +32,7 @@ export const formsFrom = (
 export const reconcileCsv = (
   ledgerCsv: string,
   forms: readonly FormRow[],
-  options: { year: number; method?: Method; scope?: Scope },
+  options: { year: number; method?: Method; scope?: Scope; displaySymbol?: (asset: string) => string },
 ): Promise<ReconcileRun> =>
   reconcile({
     // Forms are given: the database is never touched.
@@ -43,6 +43,7 @@ export const reconcileCsv = (
     scope: options.scope,
     forms,
     ledger: { kind: "rows", rows: parseLedgerCsv(ledgerCsv, "ledger.csv") },
+    displaySymbol: options.displaySymbol,
   });
 
 /** A Form 8949 line as a compact tuple: box, (d), (e), (f), (g), (h). */

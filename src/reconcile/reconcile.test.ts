@@ -518,3 +518,26 @@ describe("reconcile: matching", () => {
     expect(r.form8949.map(line)).toEqual([["G", 300000n, 202000n, "", undefined, 98000n]]);
   });
 });
+
+describe("reconcile: descriptions use the display symbol (docs/prices.md)", () => {
+  // A token configured as TKA: column (a) says `500 TKA`, not `500 evm:31337:0xe7f1…`, on a line
+  // that matched its form row whole and on lines split across form rows (issue 16's demo rows).
+  const TKA = "evm:31337:0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+  const L = ledger(
+    `b,2025-01-10T10:00:00Z,buy,${CB},,,${TKA},1500,1500,,,,,`,
+    `s1,2025-03-01T10:00:00Z,sell,${CB},${TKA},500,,,600,,,,,`,
+    `s2,2025-04-01T10:00:00Z,sell,${CB},${TKA},1000,,,1100,,,,,`,
+  );
+  const F = form(
+    "broker,account,checkbox,asset_name,units,date_sold,proceeds,cost_basis",
+    "Coinbase,77,H,TKA,500,2025-03-01,600.00,500.00",
+    // s2 reported as two rows of 400 and 600 units (proceeds 1,100 × 0.4 = 440, × 0.6 = 660).
+    "Coinbase,77,H,TKA,400,2025-04-01,440.00,400.00",
+    "Coinbase,77,H,TKA,600,2025-04-01,660.00,600.00",
+  );
+  test("whole and split lines", async () => {
+    const displaySymbol = (a: string) => (a === TKA ? "TKA" : a);
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025, displaySymbol });
+    expect(r.form8949.map((x) => x.description).sort()).toEqual(["400 TKA", "500 TKA", "600 TKA"]);
+  });
+});

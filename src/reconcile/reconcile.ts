@@ -118,6 +118,15 @@ const tolerance = (formAmount: string, lines: number): bigint =>
 export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   const { taxYear } = input;
   const symbol = input.displaySymbol ?? ((a: string) => a);
+  /**
+   * Column (a) of a line of `quantity` units of row `r`: the engine writes `<quantity> <asset id>`;
+   * a configured or known asset reads `<quantity> <symbol>` (docs/prices.md). A description the
+   * engine's caller already wrote otherwise (a symbol, combined fees) is kept.
+   */
+  const describe = (r: Form8949Row, quantity: string): string =>
+    r.description === `${r.quantity} ${r.asset}` || quantity !== r.quantity
+      ? `${quantity} ${symbol(r.asset)}`
+      : r.description;
   const forms = input.forms.filter((f) => f.taxYear === taxYear);
   const rows = input.form8949;
   const accounts = new Set(forms.map((f) => f.accountWallet));
@@ -371,7 +380,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
         gain: x.proceeds - x.basis + x.adjustment,
         term: r.term,
         box: x.box,
-        description: x.split ? `${q} ${r.asset}` : r.description,
+        description: describe(r, q),
         formRowId: f.id,
       };
       if (!x.split) linesOfRow[x.row] = line;
@@ -553,7 +562,10 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
   rows.forEach((r, i) => {
     booksGain += r.gain;
     const lines = linesOfRow[i];
-    if (lines === undefined) push(r);
+    if (lines === undefined) {
+      const description = describe(r, r.quantity);
+      push(description === r.description ? r : { ...r, description });
+    }
     else if (Array.isArray(lines)) for (const l of lines) push(l);
     else push(lines);
   });
