@@ -6,7 +6,7 @@ import { createAssetIdentity } from "../assets/index.ts";
 import { UserInputError } from "../errors.ts";
 import { IMPORT_FORMATS } from "../imports/registry.ts";
 import { readTable } from "../imports/table.ts";
-import { parseLedgerCsv } from "../ledger/read.ts";
+import { parseLedgerCsv, readLedgerFile } from "../ledger/read.ts";
 import { parsePriceFile } from "../prices/import.ts";
 import { parseFormText } from "../reconcile/parse.ts";
 import { detectFormat } from "./detect.ts";
@@ -92,6 +92,30 @@ describe("files of another format", () => {
     const raw = readFileSync(path.join(samples, "coinbase-raw.csv"), "utf8");
     expect(messageOf(() => parseLedgerCsv(raw, "r.csv"))).toBe(
       "r.csv:1: header: this looks like a Coinbase raw transaction report, not a ledger CSV v1 file; use `lotwise import r.csv --account NAME`",
+    );
+  });
+
+  test("an export whose header follows preamble lines (Coinbase's) is named by every reader", async () => {
+    // test/samples/imports/coinbase.csv: a blank line, `Transactions`, `User,…`, then the header on line 4.
+    const file = path.join(ROOT, "test", "samples", "imports", "coinbase.csv");
+    const text = readFileSync(file, "utf8");
+    const what = "this looks like a Coinbase transaction history export";
+    expect(messageOf(() => parseLedgerCsv(text, "c.csv"))).toBe(
+      `c.csv:4: header: ${what}, not a ledger CSV v1 file; use \`lotwise import c.csv --account NAME\``,
+    );
+    // The streamed file reader (gains --ledger, ledger import) says the same.
+    await expect(readLedgerFile(file, "c.csv")).rejects.toThrow(`c.csv:4: header: ${what}`);
+    expect(messageOf(() => parsePriceFile(text, { file: "c.csv", identity }))).toMatch(
+      new RegExp(`^c\\.csv:4: header: ${what}, not a price file`),
+    );
+    expect(messageOf(() => parseFormText(text, { source: "c.csv" }))).toMatch(
+      new RegExp(`^c\\.csv:4: header: ${what}, not a Form 1099-DA CSV`),
+    );
+    // A first line that is no header, with no known header after it: the first line's own error.
+    const unknown = "Report\nid,time,type,wallet\nb1,2024-01-01T00:00:00Z,buy,cb:main\n";
+    expect(messageOf(() => parseLedgerCsv(unknown, "u.csv"))).toMatch(/^u\.csv:1: Report: unknown column/);
+    await expect(readLedgerFile(file.replace("coinbase.csv", "kraken-ledgers.csv"), "k.csv")).rejects.toThrow(
+      "k.csv:1: header: this looks like a Kraken ledgers export",
     );
   });
 

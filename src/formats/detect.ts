@@ -1,4 +1,5 @@
 import { detectExport } from "../imports/registry.ts";
+import { PREAMBLE_LINES } from "../imports/table.ts";
 
 /**
  * Recognizes a CSV header that clearly belongs to another format than the one a command reads,
@@ -79,6 +80,25 @@ export const detectOtherFormat = (
 ): OtherFormat | undefined => {
   const f = detectFormat(header);
   return f && (f.kind !== reader || f.advice) ? f : undefined;
+};
+
+/**
+ * The other format clearly in `records` (a file's first records, in order) when its first record
+ * is no header of `reader`'s: that record, or one of the next few, since an export may put
+ * preamble lines before its header (Coinbase: a blank line, `Transactions`, `User,…`), as
+ * `lotwise import` skips them (`PREAMBLE_LINES`). `line` is where the recognized header is.
+ */
+export const detectOtherFormatIn = (
+  records: readonly { cells: readonly string[]; line: number }[],
+  reader: OtherFormat["kind"],
+): { format: OtherFormat; line: number } | undefined => {
+  const first = records[0];
+  if (first === undefined || detectFormat(first.cells)?.kind === reader) return undefined;
+  for (const r of records.slice(0, PREAMBLE_LINES)) {
+    const format = detectOtherFormat(r.cells, reader);
+    if (format) return { format, line: r.line };
+  }
+  return undefined;
 };
 
 /** "this looks like X, not Y; use `CMD`" (or, for an export no command reads, what to do instead). */

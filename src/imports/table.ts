@@ -3,7 +3,7 @@ import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
 import type { CsvTable, ImportFormat } from "./types.ts";
 
 /** Lines read looking for a header: exports put a few preamble lines (a title, the user, a blank line) first. */
-const PREAMBLE_LINES = 20;
+export const PREAMBLE_LINES = 20;
 
 /**
  * Parses `text` and finds the header of one of `formats` in its first lines (preamble lines

@@ -6,7 +6,8 @@
  */
 import { createReadStream } from "node:fs";
 import { UserInputError } from "../errors.ts";
-import { detectOtherFormat, otherFormatMessage } from "../formats/detect.ts";
+import { detectFormat, detectOtherFormat, otherFormatMessage } from "../formats/detect.ts";
+import { PREAMBLE_LINES } from "../imports/table.ts";
 import { CsvSyntaxError, createCsvByteParser, createCsvParser } from "../utils/csv.ts";
 import { FIELD_OF_COLUMN, LEDGER_COLUMNS, type LedgerColumn, type LedgerRow } from "./types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, checkLedgerRow, parseLotsCell } from "./validate.ts";
@@ -136,12 +137,40 @@ const createCollector = (
   let width = 0;
   let hasExtras = false;
   let headerLine = 1;
+  /**
+   * A first record that is no ledger header and no known format's: its error waits while the next
+   * records are read as an export's preamble lines (Coinbase puts its header on line 4), so a
+   * file `lotwise import` reads is named as such (`detectOtherFormatIn` for the whole-file readers).
+   */
+  let preamble: { error: UserInputError; left: number } | undefined;
+
+  const otherFormatError = (cells: string[], line: number) => {
+    const other = detectOtherFormat(cells, "ledger");
+    return other
+      ? ledgerError(source, line, "header", otherFormatMessage(other, "a ledger CSV v1 file", source))
+      : undefined;
+  };
+
+  const readPreamble = (cells: string[], line: number, pending: { error: UserInputError; left: number }) => {
+    const other = otherFormatError(cells, line);
+    if (other) throw other;
+    if (--pending.left <= 0) throw pending.error;
+  };
 
   const readHeader = (cells: string[], line: number) => {
     headerLine = line;
-    const other = detectOtherFormat(cells, "ledger");
-    if (other)
-      throw ledgerError(source, line, "header", otherFormatMessage(other, "a ledger CSV v1 file", source));
+    const other = otherFormatError(cells, line);
+    if (other) throw other;
+    try {
+      readColumns(cells, line);
+    } catch (error) {
+      if (!(error instanceof UserInputError) || detectFormat(cells) !== undefined) throw error;
+      fields = undefined;
+      preamble = { error, left: PREAMBLE_LINES - 1 };
+    }
+  };
+
+  const readColumns = (cells: string[], line: number) => {
     const seen = new Set<string>();
     fields = [];
     extras = [];
@@ -171,6 +200,7 @@ const createCollector = (
   };
 
   const record = (cells: string[], line: number) => {
+    if (preamble !== undefined) return readPreamble(cells, line, preamble);
     if (fields === undefined) return readHeader(cells, line);
     if (cells.length !== width) {
       if (onRow) throw ledgerError(source, line, "row", `${cells.length} cells, but the header has ${width}`);
@@ -209,6 +239,7 @@ const createCollector = (
   };
 
   const finish = (): LedgerRow[] => {
+    if (preamble !== undefined) throw preamble.error;
     if (fields === undefined)
       throw ledgerError(source, headerLine, "row", "empty file: expected a header row");
     for (const r of lotsRows) {
@@ -261,7 +292,7 @@ const createCollector = (
     return onRaw(raw);
   };
 
-  const pending = (): readonly string[] => errors;
+  const pending = (): readonly string[] => (preamble !== undefined ? [preamble.error.message] : errors);
 
   return { record, plain, finish, pending };
 };

@@ -4,7 +4,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { type AssetIdentity, parseChainAssetId } from "../assets/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
-import { detectOtherFormat, otherFormatMessage } from "../formats/detect.ts";
+import { detectOtherFormatIn, otherFormatMessage } from "../formats/detect.ts";
 import { daysFromCivil, daysInMonth, explainInstant, parseInstant } from "../ledger/instant.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
@@ -89,9 +89,9 @@ export const parsePriceFile = (
     fail(1, "header", `the file is empty; expected the header ${PRICE_FILE_COLUMNS.join(",")}`);
     return done();
   }
-  const other = detectOtherFormat(header.cells, "prices");
+  const other = detectOtherFormatIn(records, "prices");
   if (other) {
-    fail(header.line, "header", otherFormatMessage(other, "a price file (asset,time,usd)", file));
+    fail(other.line, "header", otherFormatMessage(other.format, "a price file (asset,time,usd)", file));
     return done();
   }
   const columns = new Map<string, number>();

@@ -8,7 +8,7 @@
 
 import type { AssetIdentity } from "../assets/index.ts";
 import { UserInputError } from "../errors.ts";
-import { detectOtherFormat, otherFormatMessage } from "../formats/detect.ts";
+import { detectOtherFormatIn, otherFormatMessage } from "../formats/detect.ts";
 import { isLongTerm } from "../tax/dates.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
 import { formAssetId } from "./asset-names.ts";
@@ -193,10 +193,10 @@ export const parse1099daCsv = (text: string, options: ParseFormOptions): ParsedF
   const recs = records(text, source);
   const header = recs[0];
   if (!header) throw new FormFileError([`${source}:1: row: empty file: expected a header row`], 0);
-  const other = detectOtherFormat(header.cells, "forms");
+  const other = detectOtherFormatIn(recs, "forms");
   if (other)
     throw new FormFileError(
-      [`${source}:${header.line}: header: ${otherFormatMessage(other, "a Form 1099-DA CSV", source)}`],
+      [`${source}:${other.line}: header: ${otherFormatMessage(other.format, "a Form 1099-DA CSV", source)}`],
       0,
     );
   const index = new Map<Column1099da, number>();
