@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { type Chain, getAddress, isAddress } from "viem";
+import { nearest } from "../src/config-keys.ts";
 import { UserInputError } from "../src/errors.ts";
 import type { ChainInfo } from "./types.ts";
 import { walletKey } from "./wallet-key.ts";
@@ -249,6 +250,41 @@ export const isChainName = (name: string, options: ChainOptions = {}): boolean =
   } catch {
     return false;
   }
+};
+
+/**
+ * The keys of an `rpc` setting (config file, `LOTWISE_RPC_*`, `--rpc`) that name no chain, each with
+ * the nearest short name when one is close (`etherum` → `ethereum`): such a URL would serve no
+ * wallet, so a typo must be said, not ignored (`rpcUrlFor` skips them).
+ */
+export const unknownRpcNames = (
+  rpc: Readonly<Record<string, string>>,
+  options: ChainOptions = {},
+): { name: string; suggestion: string | undefined }[] =>
+  Object.keys(rpc)
+    .filter((name) => !isChainName(name, options))
+    .map((name) => ({
+      name,
+      suggestion: nearest(
+        name,
+        SHORT_CHAINS.map((c) => c.id),
+      ),
+    }));
+
+/** @throws UserInputError naming each `rpc` key that is no chain (`unknownRpcNames`). */
+export const assertRpcNames = (rpc: Readonly<Record<string, string>>, options: ChainOptions = {}): void => {
+  const unknown = unknownRpcNames(rpc, options);
+  if (unknown.length === 0) return;
+  throw new UserInputError(
+    `${unknown
+      .map(
+        (u) =>
+          `rpc setting '${u.name}' names no chain${u.suggestion ? ` (did you mean ${u.suggestion}?)` : ""}`,
+      )
+      .join(
+        "; ",
+      )}: its URL would serve no wallet. Chains are named ${SHORT_CHAINS.map((c) => c.id).join(", ")} or evm:<chainId> (lotwise chains lists them)`,
+  );
 };
 
 /** Every chain viem defines (one per chain id), resolved as lotwise sees it, sorted by chain id. */

@@ -565,8 +565,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
     if (lines === undefined) {
       const description = describe(r, r.quantity);
       push(description === r.description ? r : { ...r, description });
-    }
-    else if (Array.isArray(lines)) for (const l of lines) push(l);
+    } else if (Array.isArray(lines)) for (const l of lines) push(l);
     else push(lines);
   });
 

@@ -124,4 +124,26 @@ describe("wallets add / sync: what a new user meets", () => {
     );
     expect(failed.err).not.toContain(secret);
   }, 120_000);
+
+  test("an rpc setting that names no chain is refused with the nearest name, never ignored", async () => {
+    data = "data-sync";
+    const typo = configFile("typo.json", { rpc: { etherum: "http://127.0.0.1:1/v2/k3y" } });
+    const r = await lotwise(typo, "sync");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      "lotwise: rpc setting 'etherum' names no chain (did you mean ethereum?): its URL would serve no wallet. Chains are named ethereum, base, arbitrum, optimism, polygon, solana or evm:<chainId> (lotwise chains lists them)\n",
+    );
+    expect(r.err).not.toContain("k3y");
+    const flag = await lotwise(
+      configFile("none2.json", {}),
+      "sync",
+      "--rpc",
+      "evm31337=http://127.0.0.1:1/x",
+    );
+    expect(flag.code).toBe(2);
+    expect(flag.err).toContain("rpc setting 'evm31337' names no chain");
+    const check = await lotwise(typo, "check");
+    expect(check.code).toBe(2);
+    expect(check.err).toContain("rpc setting 'etherum' names no chain (did you mean ethereum?)");
+  }, 120_000);
 });

@@ -35,11 +35,14 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .option("--json", "print the report as JSON")
     .action(async (opts: { wallet?: string[]; rpc?: string[]; json?: boolean }, command) => {
-      const [{ openServices }, { runBalanceCheck, checkSummary }] = await Promise.all([
+      const [{ openServices }, { runBalanceCheck, checkSummary }, { assertRpcNames }] = await Promise.all([
         import("../../services.ts"),
         import("../../check/run.ts"),
+        import("../../../chains/registry.ts"),
       ]);
-      const common = runtime.createCommon(command, { rpc: parseRpcFlags(opts.rpc) });
+      const rpc = parseRpcFlags(opts.rpc);
+      const common = runtime.createCommon(command, { rpc });
+      assertRpcNames({ ...common.config.rpc, ...rpc }, { nativeSymbols: common.config.nativeSymbols });
       const services = await openServices(common);
       const task = common.progress.task("check", { unit: "wallets" });
       let done = 0;

@@ -7,6 +7,7 @@ import type { RegisterCommand } from "./types.ts";
 let parseWalletSpec: typeof import("../../../chains/registry.ts").parseWalletSpec;
 let walletKey: typeof import("../../../chains/registry.ts").walletKey;
 let resolveChain: typeof import("../../../chains/registry.ts").resolveChain;
+let assertRpcNames: typeof import("../../../chains/registry.ts").assertRpcNames;
 let rpcUrlFor: typeof import("../../../chains/registry.ts").rpcUrlFor;
 let listWallets: typeof import("../../../db/wallets.ts").listWallets;
 let syncWalletJob: typeof import("../../../workers/processors/sync-wallet.ts").syncWalletJob;
@@ -18,7 +19,9 @@ let runBalanceCheck: typeof import("../../check/run.ts").runBalanceCheck;
 let checkSummary: typeof import("../../check/run.ts").checkSummary;
 const load = async () => {
   ({ requireWorker, withWorkers } = await import("../workers-check.ts"));
-  ({ parseWalletSpec, walletKey, resolveChain, rpcUrlFor } = await import("../../../chains/registry.ts"));
+  ({ parseWalletSpec, walletKey, resolveChain, rpcUrlFor, assertRpcNames } = await import(
+    "../../../chains/registry.ts"
+  ));
   ({ listWallets } = await import("../../../db/wallets.ts"));
   ({ syncWalletJob } = await import("../../../workers/processors/sync-wallet.ts"));
   ({ openServices } = await import("../../services.ts"));
@@ -52,6 +55,8 @@ export const register: RegisterCommand = (program, runtime) => {
         }
         const rpc = parseRpcFlags(opts.rpc);
         const common = runtime.createCommon(command, { rpc });
+        // A mistyped chain name (`etherum`) in the config or on --rpc is said, not ignored.
+        assertRpcNames({ ...common.config.rpc, ...rpc }, { nativeSymbols: common.config.nativeSymbols });
         const services = await openServices(common, { inProcess: opts.inProcess === true });
         const { database, queue, userId } = services;
 
