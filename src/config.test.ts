@@ -47,6 +47,10 @@ describe("loadConfig()", () => {
     const file = path.join(dir, "c.json");
     writeFileSync(file, "{ nope");
     expect(() => loadConfig({ env: {}, configFile: file, cwd: dir })).toThrow(/config file .*c\.json/);
+    // A folder given as the config file: a sentence naming it, not Node's EISDIR message.
+    expect(() => loadConfig({ env: {}, configFile: ".", cwd: dir })).toThrow(
+      `config file ${dir} is a folder; give a file name`,
+    );
   });
 
   test("secretsOf() lists URLs and keys so the logger can redact them", () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { unknownKeys } from "./config-keys.ts";
 import { ConfigError } from "./errors.ts";
+import { describeReadError } from "./utils/fs-errors.ts";
 
 /**
  * lotwise's configuration: parsed once, from (lowest to highest precedence) defaults, the config
@@ -360,7 +361,11 @@ export const loadConfig = (args: LoadConfigArgs = {}): Config => {
       if (!isPlainObject(parsed)) throw new Error("the top level must be an object");
       fromFile = parsed;
     } catch (error) {
-      throw new ConfigError(`config file ${full}: ${(error as Error).message}`);
+      // A folder or an unreadable file: a sentence, not Node's `EISDIR: illegal operation …`.
+      const problem = describeReadError(full, error);
+      throw new ConfigError(
+        problem ? `config file ${problem}` : `config file ${full}: ${(error as Error).message}`,
+      );
     }
     const unknown = unknownKeys(configSchema, fromFile);
     if (unknown.length > 0) {

@@ -118,6 +118,13 @@ describe("lotwise import: storage, ledger and matching", () => {
     throw new Error("no error");
   };
 
+  it("a missing file or a folder is a sentence naming the path as given, not Node's message", async () => {
+    expect(await errorOf(load("nope.csv", "main", "nope.csv"))).toBe(
+      "nope.csv: no such file or folder; check the path",
+    );
+    expect(await errorOf(load(".", "main", "."))).toBe(". is a folder; give a file name");
+  });
+
   it("imports a Coinbase history into its account, valued from the file, and matches both transfers", async () => {
     const r = await load("coinbase.csv", "main");
     expect(r).toMatchObject({

@@ -5,6 +5,7 @@ import { UserInputError } from "../errors.ts";
 import { detectFormat } from "../formats/detect.ts";
 import { parseLedgerCsv } from "../ledger/read.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
+import { describeReadError } from "../utils/fs-errors.ts";
 import { detectExport, FORMAT_NAMES, formatsNamed, IMPORT_FORMATS } from "./registry.ts";
 import { accountName, checkAccount, claimAccount, type StoreImportResult, storeImport } from "./store.ts";
 import { readTable } from "./table.ts";
@@ -41,7 +42,9 @@ export const importFile = async (
   try {
     text = await readFile(args.path, "utf8");
   } catch (e) {
-    throw new UserInputError(`${args.file}: cannot read: ${(e as Error).message}`);
+    const problem = describeReadError(args.file, e);
+    if (problem === undefined) throw e;
+    throw new UserInputError(problem);
   }
   if (wanted === "ledger" || (wanted === "auto" && detectFormat(headerCells(text))?.kind === "ledger")) {
     const account = accountName(args.account, "ledger");

@@ -54,3 +54,12 @@ export const describeFsError = (e: unknown): string | undefined => {
       return `${p}: ${e.code} during ${e.syscall}; check the path and its permissions`;
   }
 };
+
+/**
+ * The sentence for an error reading `file` (the path as the user gave it, not the absolute one
+ * Node names), or undefined when `e` is no file-system error.
+ */
+export const describeReadError = (file: string, e: unknown): string | undefined =>
+  isFsError(e)
+    ? describeFsError(Object.assign(new Error(e.message), { code: e.code, syscall: e.syscall, path: file }))
+    : undefined;
