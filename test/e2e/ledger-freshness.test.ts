@@ -95,4 +95,25 @@ describe("prices imported after a sync reach the ledger", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).not.toContain("ledger:");
   });
+
+  test("a changed asset mapping or price setting in the config reaches the ledger with no explicit rebuild", {
+    timeout: 600_000,
+  }, async () => {
+    const config = path.join(dir, "lotwise.config.json");
+    const base = JSON.parse(readFileSync(config, "utf8")) as Record<string, unknown>;
+    expect(await swapRow()).toMatchObject({ inAsset: WEWETH, usdValue: "193.9352776" });
+    try {
+      // Wormhole WETH mapped to the asset ETH (`assets.tokens`, docs/prices.md): the swap's
+      // acquisition is ETH from the next command on.
+      writeFileSync(config, JSON.stringify({ ...base, assets: { tokens: { [WEWETH]: "ETH" } } }));
+      expect(await swapRow()).toMatchObject({ inAsset: "ETH" });
+      // A price order without the file: nothing prices the swap any more (0, with a warning).
+      writeFileSync(config, JSON.stringify({ ...base, prices: { order: ["stablecoin"] } }));
+      expect(await swapRow()).toMatchObject({ inAsset: WEWETH, usdValue: "0" });
+    } finally {
+      writeFileSync(config, JSON.stringify(base));
+    }
+    // Back to the first settings: the first values again.
+    expect(await swapRow()).toMatchObject({ inAsset: WEWETH, usdValue: "193.9352776" });
+  });
 });

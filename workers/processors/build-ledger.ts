@@ -32,6 +32,28 @@ const contractsOf = (config: Config) =>
   );
 
 /**
+ * What else in the configuration decides the ledger's rows, beside the classification settings
+ * and contracts: asset identity (`assets`: WETH/wrapped SOL, token mappings and declarations;
+ * `nativeSymbols`) and how prices are chosen (`prices`: order, staleness, cache window, the
+ * on-chain pools and their limits). A change to any of it is a full rebuild (`DetectArgs.fingerprint`),
+ * so no command reads rows made under the old settings. Not in it: endpoints, keys, request
+ * budgets, timeouts and retries, which change how a price is fetched, not which one.
+ */
+export const rowsFingerprintOf = (config: Config) => ({
+  assets: config.assets,
+  nativeSymbols: config.nativeSymbols,
+  prices: {
+    order: config.prices.order,
+    stalenessHours: config.prices.stalenessHours,
+    cacheWindowMinutes: config.prices.cacheWindowMinutes,
+    onchain: config.prices.onchain,
+    onchainMinStableReserve: config.prices.onchainMinStableReserve,
+    onchainMaxTradeShare: config.prices.onchainMaxTradeShare,
+    onchainReviewTradeShare: config.prices.onchainReviewTradeShare,
+  },
+});
+
+/**
  * Classifies, prices and writes the user's ledger (incrementally unless `full`). Thin: the work is
  * in src/books. What changed is asked first: the classifiers, the price service and the chain
  * clients (viem, web3.js: about 0.3 s of CPU to load) are loaded only when there is something to
@@ -55,6 +77,7 @@ export const buildLedgerJob: JobDefinition<BuildLedgerData, BuildResult> = {
       userId: data.userId,
       settings: classifySettingsOf(config),
       contracts: contractsOf(config),
+      fingerprint: rowsFingerprintOf(config),
       full: data.full,
     };
     const changes = await detectLedgerChanges(build);
