@@ -54,9 +54,16 @@ export const amountOfAbs = (asset: string, abs: string | undefined): Amount | un
 export const absPlain = (q: Decimal | undefined): string | undefined =>
   q === undefined ? undefined : plain(q.abs());
 
+/** The start of a digest id (`digestIds`). */
+export const DIGEST_ID = "row-";
+
+/** Whether a stored id is a digest id: `row-…`, or `row:…` as imports before it wrote them. */
+export const isDigestId = (id: string): boolean => id.startsWith(DIGEST_ID) || id.startsWith("row:");
+
 /**
- * An id for a row of a format without ids: `row:` and a digest of its cells plus how many
- * identical rows came before it in the file (two identical rows stay two rows).
+ * An id for a row of a format without ids: `row-` and a digest of its cells plus how many
+ * identical rows came before it in the file (two identical rows stay two rows). No `:` in it: a
+ * row is named `import:<account>:<id>` and such names are split at their last `:`.
  */
 export const digestIds = () => {
   const seen = new Map<string, number>();
@@ -64,7 +71,7 @@ export const digestIds = () => {
     const d = createHash("sha256").update(cells.join("\u001f")).digest("hex").slice(0, 24);
     const n = seen.get(d) ?? 0;
     seen.set(d, n + 1);
-    return `row:${d}${n ? `-${n}` : ""}`;
+    return `${DIGEST_ID}${d}${n ? `-${n}` : ""}`;
   };
 };
 

@@ -309,6 +309,40 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(income).toMatchObject({ inQuantity: "0.02", usdValue: "60", priceSources: { usd_value: "test" } });
   });
 
+  it("rebuilds incrementally after a later export without ids, and names its rows in links", async () => {
+    const header =
+      "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash";
+    const buy = "2025-02-10 09:00 UTC,1000,USD,0.5,ETH,,,1000,USD,,buy,";
+    const send = "2025-02-10 10:30 UTC,0.4,ETH,,,,,,,,to a wallet,";
+    const first = path.join(dir, "koinly-1.csv");
+    writeFileSync(first, `${header}\n${buy}\n`);
+    expect(await load("koinly-1.csv", "koinly:k", first)).toMatchObject({ added: 1 });
+    await build();
+    // The later, overlapping export adds a row: the next build redoes the range from it less the
+    // window, which holds the first row too (incremental).
+    const later = path.join(dir, "koinly-2.csv");
+    writeFileSync(later, `${header}\n${buy}\n${send}\n`);
+    expect(await load("koinly-2.csv", "koinly:k", later)).toMatchObject({ added: 1, unchanged: 1 });
+    await build();
+    const [sent] = await database.db
+      .select({ id: importRecords.externalId })
+      .from(importRecords)
+      .where(and(eq(importRecords.account, "koinly:k"), eq(importRecords.kind, "withdrawal")));
+    // The row is named as review list prints it, and the link's build is incremental too.
+    await setLink({
+      db: database.db,
+      userId,
+      windowHours: 24,
+      a: `import:koinly:k:${sent!.id}`,
+      b: `ethereum:${DEPARTURE}`,
+      unlink: true,
+    });
+    await build();
+    expect((await reviews()).filter((r) => r.startsWith(`import:koinly:k:${sent!.id} `))).toEqual([
+      `import:koinly:k:${sent!.id} unmatched_outflow`,
+    ]);
+  });
+
   it("imports Coinbase's raw transaction report: ids kept, values from its USD columns, idempotent", async () => {
     // Its own user: no chain wallets, so nothing here pairs with the transfers above.
     const raw = await ensureUser(database.db, "raw-report");

@@ -511,7 +511,7 @@ describe("Koinly and CoinTracker", () => {
       time: new Date("2025-02-10T10:00:00Z"),
       txHash: "0x6666666666666666666666666666666666666666666666666666666666666666",
     });
-    expect(records[0]!.id).toMatch(/^row:[0-9a-f]{24}$/);
+    expect(records[0]!.id).toMatch(/^row-[0-9a-f]{24}$/);
   });
   it("reads CoinTracker rows (no values: priced later)", () => {
     const { format, records } = read("cointracker.csv");

@@ -37,7 +37,7 @@ export type ImportRecord = {
   /** Physical line in the file (1-based; preamble and header count), for `FILE:LINE`. */
   line: number;
   /**
-   * The exchange's own id for the row, or for rows without one `row:<digest of its cells>`: a
+   * The exchange's own id for the row, or for rows without one `row-<digest of its cells>`: a
    * later import replaces stored rows by id; digest rows are replaced for the file's time span.
    */
   id: string;
