@@ -494,6 +494,21 @@ describe("Robinhood activity", () => {
     expect(records[2]).toMatchObject({ in: { asset: "DOGE", quantity: "1000" } });
     expect(records[3]).toMatchObject({ usdValue: "100", out: { asset: "DOGE", quantity: "400" } });
   });
+  it("reads past the disclaimer Robinhood writes after the rows, and nowhere else", () => {
+    const text = readFileSync(path.join(SAMPLES, "robinhood.csv"), "utf8");
+    const notice = "The data provided is for informational purposes only. Please consult a professional tax service.";
+    // The footer as it comes: a blank row, then the notice in one cell (in any column, or alone).
+    for (const footer of [
+      `""\n"","","","","","","","","","${notice}"\n`,
+      `\n"","","","","${notice}","","","",""\n`,
+      `\n\n"${notice}"\n`,
+    ])
+      expect(read("robinhood.csv", `${text}${footer}`).records).toHaveLength(5);
+    // Between rows it is not a footer: the row is an error as any other.
+    const lines = text.trimEnd().split("\n");
+    const inside = [...lines.slice(0, 3), `"${notice}"`, ...lines.slice(3)].join("\n");
+    expect(errorOf(() => read("robinhood.csv", inside))).toContain("robinhood.csv:4: Activity Date");
+  });
 });
 
 describe("Koinly and CoinTracker", () => {
