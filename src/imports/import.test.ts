@@ -256,6 +256,12 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(wrong).toContain(
       "this looks like a Coinbase transaction history export: use --format coinbase (or auto)",
     );
+    // With --format auto the list names every format lotwise import reads, ledger CSV v1 included.
+    const unknown = path.join(dir, "unknown.csv");
+    writeFileSync(unknown, "when,what,how much\n2025-01-01,buy,1\n");
+    expect(await errorOf(load("unknown.csv", "coinbase:main", unknown))).toContain(
+      "koinly (Koinly universal CSV), cointracker (CoinTracker CSV), ledger (ledger CSV v1)",
+    );
     const prices = path.join(dir, "p.csv");
     writeFileSync(prices, "asset,time,usd\nETH,2025-01-01T00:00:00Z,3000\n");
     expect(await errorOf(load("p.csv", "coinbase:main", prices))).toContain(

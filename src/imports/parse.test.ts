@@ -496,7 +496,8 @@ describe("Robinhood activity", () => {
   });
   it("reads past the disclaimer Robinhood writes after the rows, and nowhere else", () => {
     const text = readFileSync(path.join(SAMPLES, "robinhood.csv"), "utf8");
-    const notice = "The data provided is for informational purposes only. Please consult a professional tax service.";
+    const notice =
+      "The data provided is for informational purposes only. Please consult a professional tax service.";
     // The footer as it comes: a blank row, then the notice in one cell (in any column, or alone).
     for (const footer of [
       `""\n"","","","","","","","","","${notice}"\n`,

@@ -16,6 +16,8 @@ export const readTable = (
   formats: readonly ImportFormat[],
   /** For a file none of `formats` reads: what a header line looks like instead (a hint line), if anything. */
   explain?: (cells: readonly string[]) => string | undefined,
+  /** Formats read elsewhere that the error's supported list names too, e.g. `ledger (ledger CSV v1)`. */
+  others: readonly string[] = [],
 ): { table: CsvTable; format: ImportFormat } => {
   let records: { cells: string[]; line: number }[];
   try {
@@ -49,7 +51,7 @@ export const readTable = (
       meta: [
         `detected: ${first ? `line ${first.line} starts '${seen.slice(0, 120)}'` : seen}`,
         ...(hint ? [hint] : []),
-        `supported: ${formats.map((f) => `${f.name} (${f.label})`).join(", ")}`,
+        `supported: ${[...formats.map((f) => `${f.name} (${f.label})`), ...others].join(", ")}`,
       ],
     },
   );
