@@ -81,8 +81,8 @@ export const importFile = async (
       if (!other) return undefined;
       if (other.kind === "ledger") return `this looks like ${other.what}: use --format ledger (or auto)`;
       return `this looks like ${other.what}; ${other.advice ? other.advice.replaceAll("FILE", args.file) : `use \`${other.command.replaceAll("FILE", args.file)}\``}`;
-      // --format auto reads ledger CSV v1 too (above): the list names it.
     },
+    // --format auto reads ledger CSV v1 too (above): the list names it.
     wanted === "auto" ? ["ledger (ledger CSV v1)"] : [],
   );
   const records: ImportRecord[] = format.parse(table);
