@@ -42,9 +42,12 @@ export const cointracker: ImportFormat = {
     const out: ImportRecord[] = [];
     const digest = digestIds();
     for (const r of rowsOf(table)) {
-      const o = amountOf(r.get("Sent Currency"), signed(r, "Sent Quantity"));
-      const i = amountOf(r.get("Received Currency"), signed(r, "Received Quantity"));
-      const f = amountOf(r.get("Fee Currency"), signed(r, "Fee Amount"));
+      const sCur = r.get("Sent Currency");
+      const rCur = r.get("Received Currency");
+      const fCur = r.get("Fee Currency");
+      const o = amountOf(sCur, signed(r, "Sent Quantity", sCur));
+      const i = amountOf(rCur, signed(r, "Received Quantity", rCur));
+      const f = amountOf(fCur, signed(r, "Fee Amount", fCur));
       if (r.get("Sent Quantity") && !r.get("Sent Currency"))
         r.fail("Sent Currency", "empty while Sent Quantity is given");
       if (r.get("Received Quantity") && !r.get("Received Currency"))

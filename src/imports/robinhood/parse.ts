@@ -49,7 +49,7 @@ export const robinhood: ImportFormat = {
       const id = digest(r.cells);
       const base = { line: r.line, id, time, note: r.get("Description") || undefined };
       if (code === "ACH") {
-        const amt = required(r, "Amount");
+        const amt = required(r, "Amount", "USD");
         out.push({
           ...base,
           kind: amt.gt(0) ? "fiat_deposit" : "fiat_withdrawal",
@@ -62,7 +62,7 @@ export const robinhood: ImportFormat = {
       switch (code) {
         case "BUY":
         case "SELL": {
-          const cash = absPlain(signed(r, "Amount"));
+          const cash = absPlain(signed(r, "Amount", "USD"));
           if (!cash) r.fail("Amount", `empty (a ${code.toLowerCase()} needs its USD amount)`);
           const usd = { asset: "USD", quantity: cash! };
           out.push({
@@ -87,7 +87,7 @@ export const robinhood: ImportFormat = {
         }
         case "CINT":
         case "REWARD": {
-          const cash = signed(r, "Amount");
+          const cash = signed(r, "Amount", "USD");
           out.push({
             ...base,
             kind: "income",
