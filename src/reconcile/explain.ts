@@ -139,7 +139,7 @@ export const createExplainer = (args: ExplainerArgs) => {
   const adjustmentNote = (fig: FormFigures) =>
     fig.codes === "" ? "" : ` (code ${fig.codes}, ${usd(fig.adjustment)} in column (g))`;
 
-  /** Boxes 1h and 1i, which codes D and W carry into column (g) whatever the class: a sentence, or "". */
+  /** Boxes 1h and 1i, which codes D and W carry into column (g) whatever the class: sentences, or "". */
   const boxNotes = (f: FormRow): string => {
     const cents = (s: string | undefined) => (s === undefined ? 0n : usdToCents(s));
     const discount = cents(f.accruedMarketDiscount);
@@ -156,7 +156,8 @@ export const createExplainer = (args: ExplainerArgs) => {
     return notes.map((n) => ` ${n}.`).join("");
   };
 
-  const formRow = (
+  /** The class's own sentence; `formRow` adds boxes 1h and 1i. */
+  const classSentence = (
     cls: ReconcileClass,
     f: FormRow,
     asset: string,
@@ -168,70 +169,69 @@ export const createExplainer = (args: ExplainerArgs) => {
     const disposalIds = [...new Set(pieces.map((p) => rows[p.row]!.disposalId))];
     const refs = disposalIds.map(disposalRef).join("; ");
     const story = () => lotStory(pieces, rows, f.accountWallet, f.dateSold);
-    /** The class's own sentence; boxes 1h and 1i follow it. */
-    const classSentence = (): string => {
-      switch (cls) {
-        case "matched": {
-          // B and E on a matched row are differences within the tolerance (rounding); W and D are
-          // boxes 1i and 1h, explained apart, and make (h) differ from the books on purpose.
-          const rounding = /[BE]/.test(fig.codes);
-          const boxes = /[DW]/.test(fig.codes);
-          return `${f.broker} reports ${what} as your books do (${refs})${
-            !rounding
-              ? ""
-              : `; the rounding difference is carried in column (g)${adjustmentNote(fig)}${boxes ? "" : " so column (h) equals your books"}`
-          }.`;
-        }
-        case "proceeds_differ": {
-          const diff = fig.formProceeds - fig.booksProceeds;
-          const fee = feeOf(disposalIds.map((id) => ledger.get(id.replace(/:fee$/, ""))));
-          const why =
-            diff > 0n
-              ? `a transaction cost not reflected in box 1f${fee ? ` (your books record a fee of ${fee})` : ""}`
-              : "proceeds your books count but the form does not (check the price or units used)";
-          return `${f.broker} reports proceeds ${usd(fig.formProceeds)} for ${what}; your books have ${usd(fig.booksProceeds)} (${refs}): the ${usd(diff < 0n ? -diff : diff)} difference is ${why}${adjustmentNote(fig)}.`;
-        }
-        case "basis_missing":
-          return `${f.broker} reports no basis for ${what} (box 1g is empty${f.noncovered ? ", noncovered" : ""}); your books' basis is ${usd(fig.booksBasis)}: ${story()}. Column (e) carries your basis (box ${boxesOf(pieces)}).`;
-        case "basis_differs":
-          return `${f.broker} reports basis ${usd(fig.formBasis ?? 0n)} for ${what}: ${story()}; your books' basis is ${usd(fig.booksBasis)}${adjustmentNote(fig)}.`;
-        case "term_differs": {
-          const books = [...new Set(pieces.map((p) => p.term))];
-          const held =
-            books.length > 1
-              ? "partly more and partly less than a year"
-              : books[0] === "long"
-                ? "more than a year"
-                : "a year or less";
-          const said =
-            f.term === "short" || f.term === "long"
-              ? f.term
-              : f.checkbox === "G" || f.checkbox === "H"
-                ? "short"
-                : f.checkbox === "J" || f.checkbox === "K"
-                  ? "long"
-                  : books[0] === "long"
-                    ? "short"
-                    : "long";
-          const where =
-            books.length > 1
-              ? (["short", "long"] as const)
-                  .map((t) => {
-                    const ps = pieces.filter((p) => p.term === t);
-                    const units = args.qty(ps.reduce((s, p) => s + p.units, 0n));
-                    return `the ${units} ${symbol(asset)} held ${t === "long" ? "more than a year go in Part II" : "a year or less go in Part I"} (box ${boxesOf(ps)})`;
-                  })
-                  .join(" and ")
-                  .replace(/^t/, "T")
-              : `They go in Part ${books[0] === "long" ? "II" : "I"} (box ${boxesOf(pieces)})`;
-          return `${f.broker} reports ${what} as ${said}-term; your books held these units ${held}: ${story()}. ${where}${adjustmentNote(fig)}.`;
-        }
-        default:
-          return "";
+    switch (cls) {
+      case "matched": {
+        // B and E on a matched row are differences within the tolerance (rounding); W and D are
+        // boxes 1i and 1h, explained apart, and make (h) differ from the books on purpose.
+        const rounding = /[BE]/.test(fig.codes);
+        const boxes = /[DW]/.test(fig.codes);
+        return `${f.broker} reports ${what} as your books do (${refs})${
+          !rounding
+            ? ""
+            : `; the rounding difference is carried in column (g)${adjustmentNote(fig)}${boxes ? "" : " so column (h) equals your books"}`
+        }.`;
       }
-    };
-    return classSentence() + boxNotes(f);
+      case "proceeds_differ": {
+        const diff = fig.formProceeds - fig.booksProceeds;
+        const fee = feeOf(disposalIds.map((id) => ledger.get(id.replace(/:fee$/, ""))));
+        const why =
+          diff > 0n
+            ? `a transaction cost not reflected in box 1f${fee ? ` (your books record a fee of ${fee})` : ""}`
+            : "proceeds your books count but the form does not (check the price or units used)";
+        return `${f.broker} reports proceeds ${usd(fig.formProceeds)} for ${what}; your books have ${usd(fig.booksProceeds)} (${refs}): the ${usd(diff < 0n ? -diff : diff)} difference is ${why}${adjustmentNote(fig)}.`;
+      }
+      case "basis_missing":
+        return `${f.broker} reports no basis for ${what} (box 1g is empty${f.noncovered ? ", noncovered" : ""}); your books' basis is ${usd(fig.booksBasis)}: ${story()}. Column (e) carries your basis (box ${boxesOf(pieces)}).`;
+      case "basis_differs":
+        return `${f.broker} reports basis ${usd(fig.formBasis ?? 0n)} for ${what}: ${story()}; your books' basis is ${usd(fig.booksBasis)}${adjustmentNote(fig)}.`;
+      case "term_differs": {
+        const books = [...new Set(pieces.map((p) => p.term))];
+        const held =
+          books.length > 1
+            ? "partly more and partly less than a year"
+            : books[0] === "long"
+              ? "more than a year"
+              : "a year or less";
+        const said =
+          f.term === "short" || f.term === "long"
+            ? f.term
+            : f.checkbox === "G" || f.checkbox === "H"
+              ? "short"
+              : f.checkbox === "J" || f.checkbox === "K"
+                ? "long"
+                : books[0] === "long"
+                  ? "short"
+                  : "long";
+        const where =
+          books.length > 1
+            ? (["short", "long"] as const)
+                .map((t) => {
+                  const ps = pieces.filter((p) => p.term === t);
+                  const units = args.qty(ps.reduce((s, p) => s + p.units, 0n));
+                  return `the ${units} ${symbol(asset)} held ${t === "long" ? "more than a year go in Part II" : "a year or less go in Part I"} (box ${boxesOf(ps)})`;
+                })
+                .join(" and ")
+                .replace(/^t/, "T")
+            : `They go in Part ${books[0] === "long" ? "II" : "I"} (box ${boxesOf(pieces)})`;
+        return `${f.broker} reports ${what} as ${said}-term; your books held these units ${held}: ${story()}. ${where}${adjustmentNote(fig)}.`;
+      }
+      default:
+        return "";
+    }
   };
+
+  const formRow = (...args: Parameters<typeof classSentence>): string =>
+    classSentence(...args) + boxNotes(args[1]);
 
   const formOnly = (
     f: FormRow,
