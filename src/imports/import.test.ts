@@ -16,6 +16,7 @@ import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { UserInputError } from "../errors.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { importFile } from "./run.ts";
+import { storeImport } from "./store.ts";
 import { formatToolCsv } from "./tool-export.ts";
 
 const SAMPLES = path.join(ROOT, "test", "samples", "imports");
@@ -347,6 +348,40 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect((await reviews()).filter((r) => r.startsWith(`import:koinly:k:${sent!.id} `))).toEqual([
       `import:koinly:k:${sent!.id} unmatched_outflow`,
     ]);
+  });
+
+  it("drops the review items of rows stored as row:<digest> (earlier imports) once a re-import replaces them", async () => {
+    // A withdrawal stored by an earlier import, under the id form it wrote then.
+    const legacy = "row:0123456789abcdef01234567";
+    await storeImport(database.db, {
+      userId,
+      account: "koinly:old",
+      family: "any",
+      format: "koinly",
+      file: "old.csv",
+      records: [
+        {
+          line: 2,
+          id: legacy,
+          time: new Date("2025-06-01T10:00:00Z"),
+          kind: "withdrawal",
+          out: { asset: "ETH", quantity: "0.1" },
+        },
+      ],
+    });
+    await build();
+    expect(await reviews()).toContain(`import:koinly:old:${legacy} unmatched_outflow`);
+    const header =
+      "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash";
+    const file = path.join(dir, "koinly-old.csv");
+    writeFileSync(file, `${header}\n2025-06-01 10:00 UTC,0.1,ETH,,,,,,,,out,\n`);
+    expect(await load("koinly-old.csv", "koinly:old", file)).toMatchObject({ added: 1, removed: 1 });
+    await build();
+    const open = (await reviews()).filter((r) => r.startsWith("import:koinly:old:"));
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatch(/^import:koinly:old:row-[0-9a-f]{24} unmatched_outflow$/);
+    // Nothing stale is left to redo: the next build has nothing to do.
+    expect((await build()).mode).toBe("unchanged");
   });
 
   it("imports Coinbase's raw transaction report: ids kept, values from its USD columns, idempotent", async () => {
