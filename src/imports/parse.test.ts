@@ -648,6 +648,17 @@ describe("detection", () => {
       "supported: coinbase (Coinbase transaction history CSV), coinbase-raw (Coinbase raw transaction report CSV), kraken (Kraken ledgers CSV)",
     );
   });
+  it("a CoinTracker CSV with an extra column says so (CoinTracker allows no other columns)", () => {
+    const text =
+      "Date,Received Quantity,Received Currency,Sent Quantity,Sent Currency,Fee Amount,Fee Currency,Tag,Notes\n" +
+      "01/02/2025 10:00:00,1,ETH,,,,,,bought\n";
+    const msg = errorOf(() => readTable(text, "ct.csv", IMPORT_FORMATS));
+    expect(msg).toContain("ct.csv: unknown format");
+    expect(msg).toContain("this looks like a CoinTracker CSV with other columns too ('Notes')");
+    // The same file without the extra column reads.
+    const plain = text.replace(",Notes", "").replace(",bought", "");
+    expect(readTable(plain, "ct.csv", IMPORT_FORMATS).format.name).toBe("cointracker");
+  });
 });
 
 describe("exchange types read from public parsers' evidence (staking moves, rebates, airdrops, delistings)", () => {

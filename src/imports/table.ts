@@ -43,8 +43,11 @@ export const readTable = (
   const first = records.find((r) => r.cells.length > 1) ?? records[0];
   const seen = first ? first.cells.slice(0, 8).join(",") : "an empty file";
   let hint: string | undefined;
-  for (let k = 0; explain && !hint && k < Math.min(records.length, PREAMBLE_LINES); k++)
-    hint = explain(records[k]!.cells.map((c) => c.trim()));
+  for (let k = 0; !hint && k < Math.min(records.length, PREAMBLE_LINES); k++) {
+    const cells = records[k]!.cells.map((c) => c.trim());
+    for (const f of formats) hint ??= f.nearMiss?.(cells);
+    hint ??= explain?.(cells);
+  }
   throw new UserInputError(
     `${file}: unknown format: no header of ${formats.length <= 2 ? `a ${formats.map((f) => f.label).join(" or a ")}` : "a supported export"} in its first ${PREAMBLE_LINES} lines`,
     {

@@ -101,6 +101,11 @@ export type ImportFormat = {
   variantOf?: string | undefined;
   /** Whether `cells` (one line, trimmed) is this format's header. */
   isHeader: (cells: readonly string[]) => boolean;
+  /**
+   * For a line that is not quite this format's header: why not, when it is close (every column
+   * present but others too, for a format that allows none), else undefined. Shown as a hint.
+   */
+  nearMiss?: (cells: readonly string[]) => string | undefined;
   /** Reads the rows. @throws UserInputError `FILE:LINE: column: problem` on the first bad row. */
   parse: (table: CsvTable) => ImportRecord[];
 };

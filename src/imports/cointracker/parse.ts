@@ -38,6 +38,13 @@ export const cointracker: ImportFormat = {
   looksLike: "a CoinTracker CSV",
   family: "any",
   isHeader: (cells) => cells.length === COINTRACKER_COLUMNS.length && hasColumns(cells, COINTRACKER_COLUMNS),
+  nearMiss: (cells) => {
+    if (!hasColumns(cells, COINTRACKER_COLUMNS)) return undefined;
+    const known = new Set(COINTRACKER_COLUMNS.map((c) => c.toLowerCase()));
+    const extra = cells.filter((c) => !known.has(c.trim().toLowerCase()));
+    const shown = extra.map((c) => (c === "" ? "(an empty header cell)" : `'${c}'`)).join(", ");
+    return `this looks like a CoinTracker CSV with other columns too (${shown || "a column twice"}): CoinTracker CSV has exactly its eight columns (${COINTRACKER_COLUMNS.join(", ")}); remove the others`;
+  },
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
