@@ -171,7 +171,9 @@ export const declareLedgerWriter = async (tx: DbOrTx, userId: number): Promise<v
 const keysJson = (txKeys: readonly string[]): string =>
   JSON.stringify(
     txKeys.map((k) => {
-      const i = k.lastIndexOf(":");
+      // Hashes and ids hold no `:`, but imports before digest ids became `row-…` wrote `row:…`.
+      const legacy = k.lastIndexOf(":row:");
+      const i = legacy >= 0 ? legacy : k.lastIndexOf(":");
       return { c: k.slice(0, i), h: k.slice(i + 1) };
     }),
   );

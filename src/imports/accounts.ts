@@ -24,14 +24,21 @@ const ADDRESS_LIKE = /^(0x[0-9a-fA-F]*|[1-9A-HJ-NP-Za-km-z]{32,44})$/;
 
 /**
  * True when `spec` names an exchange account rather than a `<chain>:<address>` wallet: it has the
- * account shape, its name part does not look like an address, and `isChain(prefix)` is false.
+ * account shape, its name part does not look like an address, and `isChain(prefix)` is false or
+ * the prefix is one of `exchanges` (the exchanges lotwise imports): viem knows a chain named
+ * `robinhood`, yet `robinhood:main` is the Robinhood account (`robinhood:0x…` stays a wallet).
  */
-export const isAccountSpec = (spec: string, isChain: (name: string) => boolean): boolean => {
+export const isAccountSpec = (
+  spec: string,
+  isChain: (name: string) => boolean,
+  exchanges: ReadonlySet<string> = new Set(),
+): boolean => {
   if (!ACCOUNT.test(spec)) return false;
   const i = spec.indexOf(":");
   const prefix = spec.slice(0, i);
   const rest = spec.slice(i + 1);
-  return !ADDRESS_LIKE.test(rest) && !/^\d+$/.test(rest.split(":")[0]!) && !isChain(prefix);
+  if (ADDRESS_LIKE.test(rest) || /^\d+$/.test(rest.split(":")[0]!)) return false;
+  return exchanges.has(prefix.toLowerCase()) || !isChain(prefix);
 };
 
 /** Declares the account; returns false when it already exists (declared or holding imports). */

@@ -1,13 +1,21 @@
 import { UserInputError } from "../errors.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
 
-/** A currency symbol or code written around an amount (`$1,150.00`, `0.5 ETH`, `USD 10`). */
-const SYMBOLS = ["$", "US$", "€", "£"];
+/** Currency symbols written before an amount (`$1,150.00`), and the currency each names. */
+const SYMBOLS: readonly (readonly [string, string])[] = [
+  ["US$", "USD"],
+  ["$", "USD"],
+  ["€", "EUR"],
+  ["£", "GBP"],
+];
 
 export type ParsedAmount = {
   /** Signed, exact. */
   value: Decimal;
-  /** A currency code written after (or before) the number, upper-case, if any (`ETH` in `0.5 ETH`). */
+  /**
+   * The currency the cell names, upper-case, if any: a code written after (or before) the number
+   * (`ETH` in `0.5 ETH`) or a symbol's (`USD` for `$5`, `EUR` for `€5`).
+   */
   unit?: string | undefined;
 };
 
@@ -16,7 +24,8 @@ export type ParsedAmount = {
  * - a plain decimal with an optional sign: `12`, `-0.5`, `+3.25`, `.5`;
  * - thousands separators as `,` in groups of three before the point: `1,150.00`, `12,345,678`
  *   (`1,5`, `1,50` and `0,017` are rejected: a decimal comma is never guessed);
- * - a currency symbol (`$`, `US$`, `€`, `£`) before the digits, after the sign: `$1,150.00`, `-$5`;
+ * - a currency symbol (`$`, `US$`, `€`, `£`) before the digits, after the sign: `$1,150.00`, `-$5`
+ *   (its currency is the result's `unit`; a code that names another is an error);
  * - a currency code after or before the number: `0.5 ETH`, `USD 10`;
  * - parentheses for a negative: `($1,150.00)`;
  * - an exponent: `1.5e-7`, `2E+3` (read exactly, never through a float).
@@ -51,9 +60,11 @@ export const parseAmount = (cell: string, where: string): ParsedAmount | undefin
     if (s.startsWith("-")) negative = !negative;
     s = s.slice(1);
   }
-  for (const sym of SYMBOLS) {
+  for (const [sym, currency] of SYMBOLS) {
     if (s.startsWith(sym)) {
       s = s.slice(sym.length);
+      if (unit !== undefined && unit !== currency) bad(`two currencies (${sym} and ${unit})`);
+      unit = currency;
       break;
     }
   }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Decimal, plain } from "../utils/decimal.ts";
-import { parseAmount, simpleAbsAmount } from "./amount.ts";
+import { type ParsedAmount, parseAmount, simpleAbsAmount } from "./amount.ts";
 import type { RowReader } from "./table.ts";
 import type { Amount } from "./types.ts";
 
@@ -10,13 +10,32 @@ export const isUsd = (code: string): boolean => /^(USD|ZUSD|US\$|\$)$/i.test(cod
 /** An asset code as the ledger names it: upper-case, `USD` for U.S. dollars. */
 export const assetCode = (code: string): string => (isUsd(code) ? "USD" : code.trim().toUpperCase());
 
-/** A signed amount cell (`column`), or undefined when empty. */
-export const signed = (r: RowReader, column: string): Decimal | undefined =>
-  parseAmount(r.get(column), r.where(column))?.value;
+/**
+ * The value of `a`, read from `column`'s `text`; fails when the text names a currency (a symbol
+ * or a code) other than `unit`, the currency the column is in (`€280` or `0.5 ETH` in a USD
+ * column is never read as dollars). Without `unit` any currency written passes.
+ */
+const inUnit = (
+  r: RowReader,
+  column: string,
+  text: string,
+  a: ParsedAmount | undefined,
+  unit: string | undefined,
+): Decimal | undefined => {
+  if (a?.unit !== undefined && unit && assetCode(a.unit) !== assetCode(unit))
+    r.fail(column, `'${text}' is in ${a.unit}, but the column is in ${assetCode(unit)}`);
+  return a?.value;
+};
 
-/** A required amount cell; fails when empty. */
-export const required = (r: RowReader, column: string): Decimal => {
-  const v = signed(r, column);
+/** A signed amount cell (`column`), or undefined when empty; `unit`: the column's currency, if known. */
+export const signed = (r: RowReader, column: string, unit?: string): Decimal | undefined => {
+  const text = r.get(column);
+  return inUnit(r, column, text, parseAmount(text, r.where(column)), unit);
+};
+
+/** A required amount cell; fails when empty. `unit`: the column's currency, if known. */
+export const required = (r: RowReader, column: string, unit?: string): Decimal => {
+  const v = signed(r, column, unit);
   if (v === undefined) r.fail(column, "empty (an amount is needed)");
   return v!;
 };
@@ -30,20 +49,21 @@ export const amountOf = (asset: string, q: Decimal | undefined): Amount | undefi
  * `signed` gives), or undefined when empty: the simple forms read from the text, the others by
  * `parseAmount` (and its errors).
  */
-export const absCell = (r: RowReader, column: string): string | undefined =>
-  absText(r, column, r.get(column));
+export const absCell = (r: RowReader, column: string, unit?: string): string | undefined =>
+  absText(r, column, r.get(column), unit);
 
 /** `absCell` of a cell that must not be empty (`required`'s error). */
-export const requiredAbs = (r: RowReader, column: string): string => {
-  const v = absCell(r, column);
+export const requiredAbs = (r: RowReader, column: string, unit?: string): string => {
+  const v = absCell(r, column, unit);
   if (v === undefined) r.fail(column, "empty (an amount is needed)");
   return v!;
 };
 
 /** An amount text's absolute value as `absCell` reads it; `column` names it in errors. */
-export const absText = (r: RowReader, column: string, text: string): string | undefined => {
-  const v = simpleAbsAmount(text);
-  return v !== null ? v : absPlain(parseAmount(text, r.where(column))?.value);
+export const absText = (r: RowReader, column: string, text: string, unit?: string): string | undefined => {
+  // The simple forms name no currency but `$` (USD): those are read here unless `unit` is another.
+  const v = !unit || isUsd(unit) || !text.includes("$") ? simpleAbsAmount(text) : null;
+  return v !== null ? v : absPlain(inUnit(r, column, text, parseAmount(text, r.where(column)), unit));
 };
 
 /** `amountOf` of an absolute plain quantity (`absCell`): undefined for none or zero. */
@@ -54,9 +74,16 @@ export const amountOfAbs = (asset: string, abs: string | undefined): Amount | un
 export const absPlain = (q: Decimal | undefined): string | undefined =>
   q === undefined ? undefined : plain(q.abs());
 
+/** The start of a digest id (`digestIds`). */
+export const DIGEST_ID = "row-";
+
+/** Whether a stored id is a digest id: `row-…`, or `row:…` as imports before it wrote them. */
+export const isDigestId = (id: string): boolean => id.startsWith(DIGEST_ID) || id.startsWith("row:");
+
 /**
- * An id for a row of a format without ids: `row:` and a digest of its cells plus how many
- * identical rows came before it in the file (two identical rows stay two rows).
+ * An id for a row of a format without ids: `row-` and a digest of its cells plus how many
+ * identical rows came before it in the file (two identical rows stay two rows). No `:` in it: a
+ * row is named `import:<account>:<id>` and such names are split at their last `:`.
  */
 export const digestIds = () => {
   const seen = new Map<string, number>();
@@ -64,7 +91,7 @@ export const digestIds = () => {
     const d = createHash("sha256").update(cells.join("\u001f")).digest("hex").slice(0, 24);
     const n = seen.get(d) ?? 0;
     seen.set(d, n + 1);
-    return `row:${d}${n ? `-${n}` : ""}`;
+    return `${DIGEST_ID}${d}${n ? `-${n}` : ""}`;
   };
 };
 

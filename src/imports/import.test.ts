@@ -16,6 +16,7 @@ import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { UserInputError } from "../errors.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { importFile } from "./run.ts";
+import { storeImport } from "./store.ts";
 import { formatToolCsv } from "./tool-export.ts";
 
 const SAMPLES = path.join(ROOT, "test", "samples", "imports");
@@ -263,6 +264,12 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(wrong).toContain(
       "this looks like a Coinbase transaction history export: use --format coinbase (or auto)",
     );
+    // With --format auto the list names every format lotwise import reads, ledger CSV v1 included.
+    const unknown = path.join(dir, "unknown.csv");
+    writeFileSync(unknown, "when,what,how much\n2025-01-01,buy,1\n");
+    expect(await errorOf(load("unknown.csv", "coinbase:main", unknown))).toContain(
+      "koinly (Koinly universal CSV), cointracker (CoinTracker CSV), ledger (ledger CSV v1)",
+    );
     const prices = path.join(dir, "p.csv");
     writeFileSync(prices, "asset,time,usd\nETH,2025-01-01T00:00:00Z,3000\n");
     expect(await errorOf(load("p.csv", "coinbase:main", prices))).toContain(
@@ -314,6 +321,74 @@ describe("lotwise import: storage, ledger and matching", () => {
     const income = (await rows()).find((x) => x.wallet === "cointracker:ct" && x.type === "income")!;
     // No value in CoinTracker's file: 0.02 ETH × $3,000 from the price source.
     expect(income).toMatchObject({ inQuantity: "0.02", usdValue: "60", priceSources: { usd_value: "test" } });
+  });
+
+  it("rebuilds incrementally after a later export without ids, and names its rows in links", async () => {
+    const header =
+      "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash";
+    const buy = "2025-02-10 09:00 UTC,1000,USD,0.5,ETH,,,1000,USD,,buy,";
+    const send = "2025-02-10 10:30 UTC,0.4,ETH,,,,,,,,to a wallet,";
+    const first = path.join(dir, "koinly-1.csv");
+    writeFileSync(first, `${header}\n${buy}\n`);
+    expect(await load("koinly-1.csv", "koinly:k", first)).toMatchObject({ added: 1 });
+    await build();
+    // The later, overlapping export adds a row: the next build redoes the range from it less the
+    // window, which holds the first row too (incremental).
+    const later = path.join(dir, "koinly-2.csv");
+    writeFileSync(later, `${header}\n${buy}\n${send}\n`);
+    expect(await load("koinly-2.csv", "koinly:k", later)).toMatchObject({ added: 1, unchanged: 1 });
+    await build();
+    const [sent] = await database.db
+      .select({ id: importRecords.externalId })
+      .from(importRecords)
+      .where(and(eq(importRecords.account, "koinly:k"), eq(importRecords.kind, "withdrawal")));
+    // The row is named as review list prints it, and the link's build is incremental too.
+    await setLink({
+      db: database.db,
+      userId,
+      windowHours: 24,
+      a: `import:koinly:k:${sent!.id}`,
+      b: `ethereum:${DEPARTURE}`,
+      unlink: true,
+    });
+    await build();
+    expect((await reviews()).filter((r) => r.startsWith(`import:koinly:k:${sent!.id} `))).toEqual([
+      `import:koinly:k:${sent!.id} unmatched_outflow`,
+    ]);
+  });
+
+  it("drops the review items of rows stored as row:<digest> (earlier imports) once a re-import replaces them", async () => {
+    // A withdrawal stored by an earlier import, under the id form it wrote then.
+    const legacy = "row:0123456789abcdef01234567";
+    await storeImport(database.db, {
+      userId,
+      account: "koinly:old",
+      family: "any",
+      format: "koinly",
+      file: "old.csv",
+      records: [
+        {
+          line: 2,
+          id: legacy,
+          time: new Date("2025-06-01T10:00:00Z"),
+          kind: "withdrawal",
+          out: { asset: "ETH", quantity: "0.1" },
+        },
+      ],
+    });
+    await build();
+    expect(await reviews()).toContain(`import:koinly:old:${legacy} unmatched_outflow`);
+    const header =
+      "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash";
+    const file = path.join(dir, "koinly-old.csv");
+    writeFileSync(file, `${header}\n2025-06-01 10:00 UTC,0.1,ETH,,,,,,,,out,\n`);
+    expect(await load("koinly-old.csv", "koinly:old", file)).toMatchObject({ added: 1, removed: 1 });
+    await build();
+    const open = (await reviews()).filter((r) => r.startsWith("import:koinly:old:"));
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatch(/^import:koinly:old:row-[0-9a-f]{24} unmatched_outflow$/);
+    // Nothing stale is left to redo: the next build has nothing to do.
+    expect((await build()).mode).toBe("unchanged");
   });
 
   it("imports Coinbase's raw transaction report: ids kept, values from its USD columns, idempotent", async () => {

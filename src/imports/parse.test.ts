@@ -494,6 +494,22 @@ describe("Robinhood activity", () => {
     expect(records[2]).toMatchObject({ in: { asset: "DOGE", quantity: "1000" } });
     expect(records[3]).toMatchObject({ usdValue: "100", out: { asset: "DOGE", quantity: "400" } });
   });
+  it("reads past the disclaimer Robinhood writes after the rows, and nowhere else", () => {
+    const text = readFileSync(path.join(SAMPLES, "robinhood.csv"), "utf8");
+    const notice =
+      "The data provided is for informational purposes only. Please consult a professional tax service.";
+    // The footer as it comes: a blank row, then the notice in one cell (in any column, or alone).
+    for (const footer of [
+      `""\n"","","","","","","","","","${notice}"\n`,
+      `\n"","","","","${notice}","","","",""\n`,
+      `\n\n"${notice}"\n`,
+    ])
+      expect(read("robinhood.csv", `${text}${footer}`).records).toHaveLength(5);
+    // Between rows it is not a footer: the row is an error as any other.
+    const lines = text.trimEnd().split("\n");
+    const inside = [...lines.slice(0, 3), `"${notice}"`, ...lines.slice(3)].join("\n");
+    expect(errorOf(() => read("robinhood.csv", inside))).toContain("robinhood.csv:4: Activity Date");
+  });
 });
 
 describe("Koinly and CoinTracker", () => {
@@ -511,7 +527,7 @@ describe("Koinly and CoinTracker", () => {
       time: new Date("2025-02-10T10:00:00Z"),
       txHash: "0x6666666666666666666666666666666666666666666666666666666666666666",
     });
-    expect(records[0]!.id).toMatch(/^row:[0-9a-f]{24}$/);
+    expect(records[0]!.id).toMatch(/^row-[0-9a-f]{24}$/);
   });
   it("reads CoinTracker rows (no values: priced later)", () => {
     const { format, records } = read("cointracker.csv");
@@ -579,6 +595,48 @@ describe("a long Coinbase file (rows, blank rows, errors far apart)", () => {
   });
 });
 
+describe("a currency written in a cell", () => {
+  const KOINLY =
+    "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash";
+  const koinly = (row: string) => () => read("k.csv", `${KOINLY}\n${row}\n`).records;
+  it("is the column's currency, or the row is an error (never read as the column's)", () => {
+    expect(parseAmount("€5", "x")?.unit).toBe("EUR");
+    expect(parseAmount("-$5", "x")?.unit).toBe("USD");
+    expect(errorOf(() => parseAmount("€5 USD", "f:2: Amount"))).toBe(
+      "f:2: Amount: two currencies (€ and USD): '€5 USD'",
+    );
+    expect(errorOf(koinly("2025-05-02 10:00 UTC,0.1,ETH,300,USDC,,,€280,USD,,,"))).toBe(
+      "k.csv:2: Net Worth Amount: '€280' is in EUR, but the column is in USD",
+    );
+    expect(errorOf(koinly("2025-05-02 10:00 UTC,0.1,ETH,300,USDC,,,0.1 ETH,USD,,,"))).toBe(
+      "k.csv:2: Net Worth Amount: '0.1 ETH' is in ETH, but the column is in USD",
+    );
+    expect(errorOf(koinly("2025-05-02 10:00 UTC,$0.1,ETH,300,USDC,,,,,,,"))).toBe(
+      "k.csv:2: Sent Amount: '$0.1' is in USD, but the column is in ETH",
+    );
+    const gemini = [
+      "Date,Time (UTC),Type,Symbol,Specification,USD Amount USD,Trading Fee (USD) USD,ETH Amount ETH,Trading Fee (ETH) ETH,Trade ID,Tx Hash,Withdrawal Destination",
+      "2025-03-04,13:00:00.000,Debit,ETH,Withdrawal (ETH),,,(0.5 BTC),,,,",
+    ].join("\n");
+    expect(errorOf(() => read("g.csv", gemini))).toBe(
+      "g.csv:2: ETH Amount ETH: '(0.5 BTC)' is in BTC, but the column is in ETH",
+    );
+    const coinbase = [
+      "ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes",
+      'c1,2025-01-06 10:00:00 UTC,Buy,ETH,1.5,USD,"$3,300.00","€4,950.00","$4,999.50",$49.50,',
+    ].join("\n");
+    expect(errorOf(() => read("c.csv", coinbase))).toBe(
+      "c.csv:2: Subtotal: '€4,950.00' is in EUR, but the column is in USD",
+    );
+  });
+  it("in the column's currency reads as before", () => {
+    const [row] = koinly('2025-05-02 10:00 UTC,0.1 ETH,ETH,300,USDC,,,"$1,300.50",USD,,,')();
+    expect(row).toMatchObject({ out: { asset: "ETH", quantity: "0.1" }, usdValue: "1300.5" });
+    // A value in another currency than USD is not the FMV, whatever it is written as.
+    expect(koinly("2025-05-02 10:00 UTC,0.1,ETH,300,USDC,,,€280,EUR,,,")()[0]!.usdValue).toBeUndefined();
+  });
+});
+
 describe("detection", () => {
   it("lists the supported formats and what it saw", () => {
     const msg = errorOf(() =>
@@ -589,6 +647,17 @@ describe("detection", () => {
     expect(msg).toContain(
       "supported: coinbase (Coinbase transaction history CSV), coinbase-raw (Coinbase raw transaction report CSV), kraken (Kraken ledgers CSV)",
     );
+  });
+  it("a CoinTracker CSV with an extra column says so (CoinTracker allows no other columns)", () => {
+    const text =
+      "Date,Received Quantity,Received Currency,Sent Quantity,Sent Currency,Fee Amount,Fee Currency,Tag,Notes\n" +
+      "01/02/2025 10:00:00,1,ETH,,,,,,bought\n";
+    const msg = errorOf(() => readTable(text, "ct.csv", IMPORT_FORMATS));
+    expect(msg).toContain("ct.csv: unknown format");
+    expect(msg).toContain("this looks like a CoinTracker CSV with other columns too ('Notes')");
+    // The same file without the extra column reads.
+    const plain = text.replace(",Notes", "").replace(",bought", "");
+    expect(readTable(plain, "ct.csv", IMPORT_FORMATS).format.name).toBe("cointracker");
   });
 });
 

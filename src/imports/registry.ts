@@ -22,6 +22,11 @@ export const IMPORT_FORMATS: readonly ImportFormat[] = [
   cointracker,
 ];
 
+/** The exchanges lotwise imports (`coinbase`, `kraken`, …): the account families other than `any`. */
+export const EXCHANGE_FAMILIES: ReadonlySet<string> = new Set(
+  IMPORT_FORMATS.map((f) => f.family).filter((f) => f !== "any"),
+);
+
 /** `--format` values: the formats above, `ledger` and `auto`. */
 export const FORMAT_NAMES = [...IMPORT_FORMATS.map((f) => f.name), "ledger"] as const;
 

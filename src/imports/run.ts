@@ -71,16 +71,23 @@ export const importFile = async (
     };
   }
   const formats = wanted === "auto" ? IMPORT_FORMATS : formatsNamed(wanted);
-  const { table, format } = readTable(text, args.file, formats, (cells) => {
-    // A file of another format than --format asked for: name it and say what reads it.
-    const found = detectExport(cells);
-    if (found?.format)
-      return `this looks like ${found.format.looksLike}: use --format ${found.format.variantOf ?? found.format.name} (or auto)`;
-    const other = detectFormat(cells);
-    if (!other) return undefined;
-    if (other.kind === "ledger") return `this looks like ${other.what}: use --format ledger (or auto)`;
-    return `this looks like ${other.what}; ${other.advice ? other.advice.replaceAll("FILE", args.file) : `use \`${other.command.replaceAll("FILE", args.file)}\``}`;
-  });
+  const { table, format } = readTable(
+    text,
+    args.file,
+    formats,
+    (cells) => {
+      // A file of another format than --format asked for: name it and say what reads it.
+      const found = detectExport(cells);
+      if (found?.format)
+        return `this looks like ${found.format.looksLike}: use --format ${found.format.variantOf ?? found.format.name} (or auto)`;
+      const other = detectFormat(cells);
+      if (!other) return undefined;
+      if (other.kind === "ledger") return `this looks like ${other.what}: use --format ledger (or auto)`;
+      return `this looks like ${other.what}; ${other.advice ? other.advice.replaceAll("FILE", args.file) : `use \`${other.command.replaceAll("FILE", args.file)}\``}`;
+    },
+    // --format auto reads ledger CSV v1 too (above): the list names it.
+    wanted === "auto" ? ["ledger (ledger CSV v1)"] : [],
+  );
   const records: ImportRecord[] = format.parse(table);
   const account = accountName(args.account, format.family === "any" ? format.name : format.family);
   await checkAccount(db, {

@@ -7,6 +7,7 @@ import { importAccounts, importRecords, ledgerRows, wallets } from "../../db/sch
 import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
 import { DECLARED_FAMILY } from "./accounts.ts";
+import { isDigestId } from "./common.ts";
 import type { ImportRecord } from "./types.ts";
 
 /** Ids per `IN (…)` list (bind-parameter headroom). */
@@ -165,7 +166,7 @@ const fingerprintOf = (r: ImportRecord): { fingerprint: string; data: string; is
  * Stores parsed rows in `account`, idempotently, in one transaction:
  * - rows with the exchange's own id replace the stored row of that id only when their values
  *   changed; the same export twice, or an overlapping later one, adds nothing twice;
- * - rows without ids (`row:<digest>`): stored digest rows of the account inside the file's time
+ * - rows without ids (`row-<digest>`): stored digest rows of the account inside the file's time
  *   span that the file no longer has are removed (the file is the account's history for its span);
  * - the ledger is marked dirty from the earliest changed row less the matching window.
  */
@@ -250,7 +251,7 @@ export const storeImport = async (
     // Digest rows of the file's span that the file no longer has.
     const gone = stored.filter(
       (s) =>
-        s.externalId.startsWith("row:") &&
+        isDigestId(s.externalId) &&
         !seen.has(s.externalId) &&
         s.time.getTime() >= minTime &&
         s.time.getTime() <= maxTime,

@@ -16,6 +16,8 @@ export const readTable = (
   formats: readonly ImportFormat[],
   /** For a file none of `formats` reads: what a header line looks like instead (a hint line), if anything. */
   explain?: (cells: readonly string[]) => string | undefined,
+  /** Formats read elsewhere that the error's supported list names too, e.g. `ledger (ledger CSV v1)`. */
+  others: readonly string[] = [],
 ): { table: CsvTable; format: ImportFormat } => {
   let records: { cells: string[]; line: number }[];
   try {
@@ -41,15 +43,18 @@ export const readTable = (
   const first = records.find((r) => r.cells.length > 1) ?? records[0];
   const seen = first ? first.cells.slice(0, 8).join(",") : "an empty file";
   let hint: string | undefined;
-  for (let k = 0; explain && !hint && k < Math.min(records.length, PREAMBLE_LINES); k++)
-    hint = explain(records[k]!.cells.map((c) => c.trim()));
+  for (let k = 0; !hint && k < Math.min(records.length, PREAMBLE_LINES); k++) {
+    const cells = records[k]!.cells.map((c) => c.trim());
+    for (const f of formats) hint ??= f.nearMiss?.(cells);
+    hint ??= explain?.(cells);
+  }
   throw new UserInputError(
     `${file}: unknown format: no header of ${formats.length <= 2 ? `a ${formats.map((f) => f.label).join(" or a ")}` : "a supported export"} in its first ${PREAMBLE_LINES} lines`,
     {
       meta: [
         `detected: ${first ? `line ${first.line} starts '${seen.slice(0, 120)}'` : seen}`,
         ...(hint ? [hint] : []),
-        `supported: ${formats.map((f) => `${f.name} (${f.label})`).join(", ")}`,
+        `supported: ${[...formats.map((f) => `${f.name} (${f.label})`), ...others].join(", ")}`,
       ],
     },
   );

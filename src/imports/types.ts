@@ -37,7 +37,7 @@ export type ImportRecord = {
   /** Physical line in the file (1-based; preamble and header count), for `FILE:LINE`. */
   line: number;
   /**
-   * The exchange's own id for the row, or for rows without one `row:<digest of its cells>`: a
+   * The exchange's own id for the row, or for rows without one `row-<digest of its cells>`: a
    * later import replaces stored rows by id; digest rows are replaced for the file's time span.
    */
   id: string;
@@ -101,6 +101,11 @@ export type ImportFormat = {
   variantOf?: string | undefined;
   /** Whether `cells` (one line, trimmed) is this format's header. */
   isHeader: (cells: readonly string[]) => boolean;
+  /**
+   * For a line that is not quite this format's header: why not, when it is close (every column
+   * present but others too, for a format that allows none), else undefined. Shown as a hint.
+   */
+  nearMiss?: (cells: readonly string[]) => string | undefined;
   /** Reads the rows. @throws UserInputError `FILE:LINE: column: problem` on the first bad row. */
   parse: (table: CsvTable) => ImportRecord[];
 };

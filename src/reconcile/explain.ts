@@ -139,7 +139,25 @@ export const createExplainer = (args: ExplainerArgs) => {
   const adjustmentNote = (fig: FormFigures) =>
     fig.codes === "" ? "" : ` (code ${fig.codes}, ${usd(fig.adjustment)} in column (g))`;
 
-  const formRow = (
+  /** Boxes 1h and 1i, which codes D and W carry into column (g) whatever the class: sentences, or "". */
+  const boxNotes = (f: FormRow): string => {
+    const cents = (s: string | undefined) => (s === undefined ? 0n : usdToCents(s));
+    const discount = cents(f.accruedMarketDiscount);
+    const wash = cents(f.washSaleDisallowed);
+    const notes: string[] = [];
+    if (discount !== 0n)
+      notes.push(
+        `Box 1h reports ${usd(discount)} of accrued market discount, subtracted in column (g) (code D; report it as interest income)`,
+      );
+    if (wash !== 0n)
+      notes.push(
+        `Box 1i reports ${usd(wash)} of wash-sale loss disallowed, added back in column (g) (code W)`,
+      );
+    return notes.map((n) => ` ${n}.`).join("");
+  };
+
+  /** The class's own sentence; `formRow` adds boxes 1h and 1i. */
+  const classSentence = (
     cls: ReconcileClass,
     f: FormRow,
     asset: string,
@@ -152,12 +170,17 @@ export const createExplainer = (args: ExplainerArgs) => {
     const refs = disposalIds.map(disposalRef).join("; ");
     const story = () => lotStory(pieces, rows, f.accountWallet, f.dateSold);
     switch (cls) {
-      case "matched":
+      case "matched": {
+        // B and E on a matched row are differences within the tolerance (rounding); W and D are
+        // boxes 1i and 1h, explained apart, and make (h) differ from the books on purpose.
+        const rounding = /[BE]/.test(fig.codes);
+        const boxes = /[DW]/.test(fig.codes);
         return `${f.broker} reports ${what} as your books do (${refs})${
-          fig.codes === ""
+          !rounding
             ? ""
-            : `; the rounding difference is carried in column (g)${adjustmentNote(fig)} so column (h) equals your books`
+            : `; the rounding difference is carried in column (g)${adjustmentNote(fig)}${boxes ? "" : " so column (h) equals your books"}`
         }.`;
+      }
       case "proceeds_differ": {
         const diff = fig.formProceeds - fig.booksProceeds;
         const fee = feeOf(disposalIds.map((id) => ledger.get(id.replace(/:fee$/, ""))));
@@ -206,6 +229,9 @@ export const createExplainer = (args: ExplainerArgs) => {
         return "";
     }
   };
+
+  const formRow = (...args: Parameters<typeof classSentence>): string =>
+    classSentence(...args) + boxNotes(args[1]);
 
   const formOnly = (
     f: FormRow,

@@ -238,6 +238,11 @@ describe("reconcile: wash sale (code W) and accrued market discount (code D)", (
     expect(r.discrepancies[0]!.class).toBe("matched");
     expect(r.gain - r.booksGain).toBe(5000n);
     expect(r.adjustmentByCode.W).toBe(5000n);
+    // The explanation names box 1i, not a rounding difference, and does not claim (h) equals the books.
+    const why = r.discrepancies[0]!.explanation;
+    expect(why).toContain("Box 1i reports $50.00 of wash-sale loss disallowed");
+    expect(why).not.toContain("rounding");
+    expect(why).not.toContain("equals your books");
   });
 
   test("box 1h subtracts the accrued market discount with D; several codes sort alphabetically", async () => {
@@ -248,6 +253,9 @@ describe("reconcile: wash sale (code W) and accrued market discount (code D)", (
     const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
     // (g) = E (3,800 − 3,810 = −10) + D (−20) + W (+50) = +20; (h) = 3,810 − 4,000 + 20 = −170 = −200 − 20 + 50.
     expect(r.form8949.map(line)).toEqual([["G", 381000n, 400000n, "DEW", 2000n, -17000n]]);
+    const why = r.discrepancies[0]!.explanation;
+    expect(why).toContain("Box 1h reports $20.00 of accrued market discount");
+    expect(why).toContain("Box 1i reports $50.00 of wash-sale loss disallowed");
   });
 });
 

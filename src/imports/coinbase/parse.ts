@@ -126,8 +126,8 @@ export const coinbase: ImportFormat = {
         );
       // Absolute values as plain decimal strings (every use of a quantity drops its sign).
       const qty = requiredAbs(r, "Quantity Transacted");
-      const subtotal = absCell(r, "Subtotal");
-      const fee = absCell(r, "Fees and/or Spread");
+      const subtotal = absCell(r, "Subtotal", "USD");
+      const fee = absCell(r, "Fees and/or Spread", "USD");
       const notes = r.get("Notes");
       const id = r.get("ID") || digest(r.cells);
       // Every record's members in one order (the stored fingerprint digests its JSON): line, id,

@@ -258,6 +258,6 @@ const side = (r: RowReader, assetColumn: string, qtyColumn: string): Amount | un
 
 /** A USD cell to 15 significant digits (what the exporter's double holds), absolute, or undefined. */
 const usd = (r: RowReader, column: string): string | undefined => {
-  const v = signed(r, column);
+  const v = signed(r, column, "USD");
   return v === undefined ? undefined : plain(v.abs().toSignificantDigits(15));
 };

@@ -38,13 +38,23 @@ export const cointracker: ImportFormat = {
   looksLike: "a CoinTracker CSV",
   family: "any",
   isHeader: (cells) => cells.length === COINTRACKER_COLUMNS.length && hasColumns(cells, COINTRACKER_COLUMNS),
+  nearMiss: (cells) => {
+    if (!hasColumns(cells, COINTRACKER_COLUMNS)) return undefined;
+    const known = new Set(COINTRACKER_COLUMNS.map((c) => c.toLowerCase()));
+    const extra = cells.filter((c) => !known.has(c.trim().toLowerCase()));
+    const shown = extra.map((c) => (c === "" ? "(an empty header cell)" : `'${c}'`)).join(", ");
+    return `this looks like a CoinTracker CSV with other columns too (${shown || "a column twice"}): CoinTracker CSV has exactly its eight columns (${COINTRACKER_COLUMNS.join(", ")}); remove the others`;
+  },
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
     for (const r of rowsOf(table)) {
-      const o = amountOf(r.get("Sent Currency"), signed(r, "Sent Quantity"));
-      const i = amountOf(r.get("Received Currency"), signed(r, "Received Quantity"));
-      const f = amountOf(r.get("Fee Currency"), signed(r, "Fee Amount"));
+      const sCur = r.get("Sent Currency");
+      const rCur = r.get("Received Currency");
+      const fCur = r.get("Fee Currency");
+      const o = amountOf(sCur, signed(r, "Sent Quantity", sCur));
+      const i = amountOf(rCur, signed(r, "Received Quantity", rCur));
+      const f = amountOf(fCur, signed(r, "Fee Amount", fCur));
       if (r.get("Sent Quantity") && !r.get("Sent Currency"))
         r.fail("Sent Currency", "empty while Sent Quantity is given");
       if (r.get("Received Quantity") && !r.get("Received Currency"))

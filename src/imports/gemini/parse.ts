@@ -30,8 +30,8 @@ export const gemini: ImportFormat = {
       const moves = currencies
         .map((c) => ({
           asset: assetCode(c),
-          q: signed(r, `${c} Amount ${c}`),
-          fee: signed(r, `Trading Fee (${c}) ${c}`),
+          q: signed(r, `${c} Amount ${c}`, c),
+          fee: signed(r, `Trading Fee (${c}) ${c}`, c),
         }))
         .filter((m) => (m.q && !m.q.isZero()) || (m.fee && !m.fee.isZero()));
       const id = r.get("Trade ID") || r.get("Tx Hash") || digest(r.cells);

@@ -50,17 +50,18 @@ export const koinly: ImportFormat = {
     const out: ImportRecord[] = [];
     const digest = digestIds();
     for (const r of rowsOf(table)) {
-      const sent = signed(r, "Sent Amount");
-      const recv = signed(r, "Received Amount");
       const sCur = r.get("Sent Currency");
       const rCur = r.get("Received Currency");
+      const sent = signed(r, "Sent Amount", sCur);
+      const recv = signed(r, "Received Amount", rCur);
       if (sent && !sCur) r.fail("Sent Currency", "empty while Sent Amount is given");
       if (recv && !rCur) r.fail("Received Currency", "empty while Received Amount is given");
-      const fee = signed(r, "Fee Amount");
       const fCur = r.get("Fee Currency");
+      const fee = signed(r, "Fee Amount", fCur);
       if (fee && !fee.isZero() && !fCur) r.fail("Fee Currency", "empty while Fee Amount is given");
-      const worth = signed(r, "Net Worth Amount");
-      const worthUsd = worth && isUsd(r.get("Net Worth Currency") || "USD") ? plain(worth.abs()) : undefined;
+      const worthCur = r.get("Net Worth Currency") || "USD";
+      const worth = signed(r, "Net Worth Amount", worthCur);
+      const worthUsd = worth && isUsd(worthCur) ? plain(worth.abs()) : undefined;
       const label = r.get("Label").toLowerCase();
       const o = amountOf(sCur, sent);
       const i = amountOf(rCur, recv);

@@ -12,7 +12,15 @@ import type { ImportFormat, ImportRecord } from "../types.ts";
  * (`($400.00)`); `Price` is per unit. Trans codes read here: `Buy`, `Sell`, `SEND` and `RECV`
  * (crypto sent to / received from an address, named in the description), `ACH` (cash),
  * `CINT`/`REWARD` (income). Rows with no quantity and another code (stock-only codes) are errors.
+ * The export ends with a disclaimer row (`The data provided is for informational purposes only…`
+ * in one cell, the others empty): that last row is skipped, the same text anywhere else is an error.
  */
+/** Robinhood's closing notice: one non-empty cell, starting with this text. */
+const isDisclaimer = (cells: readonly string[]): boolean => {
+  const filled = cells.map((c) => c.trim()).filter((c) => c !== "");
+  return filled.length === 1 && filled[0]!.startsWith("The data provided is for informational purposes only");
+};
+
 export const robinhood: ImportFormat = {
   name: "robinhood",
   label: "Robinhood crypto activity CSV",
@@ -31,7 +39,9 @@ export const robinhood: ImportFormat = {
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
-    for (const r of rowsOf(table)) {
+    const rows = rowsOf(table);
+    if (rows.length > 0 && isDisclaimer(rows[rows.length - 1]!.cells)) rows.pop();
+    for (const r of rows) {
       const date = r.get("Activity Date");
       const time = parseTime(`${date} 12:00`, r.where("Activity Date"), "America/New_York");
       const code = r.get("Trans Code").toUpperCase();
@@ -39,7 +49,7 @@ export const robinhood: ImportFormat = {
       const id = digest(r.cells);
       const base = { line: r.line, id, time, note: r.get("Description") || undefined };
       if (code === "ACH") {
-        const amt = required(r, "Amount");
+        const amt = required(r, "Amount", "USD");
         out.push({
           ...base,
           kind: amt.gt(0) ? "fiat_deposit" : "fiat_withdrawal",
@@ -52,7 +62,7 @@ export const robinhood: ImportFormat = {
       switch (code) {
         case "BUY":
         case "SELL": {
-          const cash = absPlain(signed(r, "Amount"));
+          const cash = absPlain(signed(r, "Amount", "USD"));
           if (!cash) r.fail("Amount", `empty (a ${code.toLowerCase()} needs its USD amount)`);
           const usd = { asset: "USD", quantity: cash! };
           out.push({
@@ -77,7 +87,7 @@ export const robinhood: ImportFormat = {
         }
         case "CINT":
         case "REWARD": {
-          const cash = signed(r, "Amount");
+          const cash = signed(r, "Amount", "USD");
           out.push({
             ...base,
             kind: "income",
