@@ -86,7 +86,7 @@ export const importFormBytes = async (
   const known = await knownAccountWallets(args.db, args.userId);
   if (!known.has(accountWallet)) {
     throw new UserInputError(
-      `--account ${accountWallet}: no such wallet or account. Add it first: lotwise wallets add ${accountWallet.includes(":") ? accountWallet : "<chain>:<address>"} (a <chain>:<address> wallet, or an exchange account such as coinbase:main), or import its history: lotwise import FILE --account ${accountWallet} (an exchange export) or lotwise ledger import FILE (a ledger naming it)`,
+      `--account ${accountWallet}: no such wallet or account. Add it first: lotwise wallets add ${accountWallet.includes(":") ? accountWallet : "<chain>:<address>"} (a <chain>:<address> wallet, or an exchange account such as coinbase:main), or import its history: lotwise import FILE --account ${accountWallet} (an exchange export) or lotwise ledger import FILE --name NAME (a ledger naming it)`,
       {
         meta: known.size > 0 ? [`known wallets: ${[...known].sort().slice(0, 20).join(", ")}`] : [],
       },

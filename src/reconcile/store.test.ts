@@ -57,6 +57,10 @@ describe.each(DATABASE_KINDS)("stored forms on %s", (kind) => {
     ).rejects.toThrow(
       /--account coinbase:main: no such wallet or account\. Add it first: lotwise wallets add/,
     );
+    // Every command it names runs as written: `ledger import` requires --name.
+    await expect(
+      importFormFile({ db: database.db, userId, path: p, account: "coinbase:main" }),
+    ).rejects.toThrow(/or lotwise ledger import FILE --name NAME \(a ledger naming it\)$/);
     expect(await loadFormRows(database.db, userId)).toEqual([]);
     await upsertWallet(database.db, userId, {
       chain: "ethereum",
