@@ -156,6 +156,38 @@ const scheduleD = (flow: Flow, fonts: Fonts, lines: readonly ScheduleDLine[]) =>
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
+ * `--combine-fees`: the statement the Form 8949 instructions ask for beside a row that combines
+ * several transactions (code M): each combined row, then every fee disposal it stands for.
+ */
+const feeStatement = (flow: Flow, fonts: Fonts, input: ReportInput): void => {
+  const groups = input.feeStatement ?? [];
+  if (groups.length === 0) return;
+  const small = { font: fonts.regular, size: 7.5 };
+  flow.heading("Network fees combined on Form 8949 (code M)");
+  flow.para(
+    "Each Form 8949 row with code M in column (f) combines the network fees paid in one digital asset on one day (same check box and term). Its proceeds, cost basis and gain are the sums of the fee disposals listed under it; no amount is changed by combining them.",
+    { font: fonts.regular, size: 8 },
+  );
+  const amounts = (r: { proceeds: Cents; costBasis: Cents; gain: Cents }) =>
+    `proceeds ${formatCents(r.proceeds)}, cost basis ${formatCents(r.costBasis)}, gain ${formatCents(r.gain)}`;
+  for (const { combined, parts } of groups) {
+    flow.para(
+      `Box ${combined.box}, sold ${combined.dateSold}: ${combined.description}; ${amounts(combined)}`,
+      { font: fonts.bold, size: 7.5 },
+      0,
+      9.5,
+    );
+    for (const p of parts)
+      flow.para(
+        `${p.disposalId} (lot ${p.lotId || "none"}, ${p.wallet}): ${p.description}, acquired ${p.dateAcquired || "unknown"}; ${amounts(p)}`,
+        small,
+        12,
+        9.5,
+      );
+  }
+};
+
+/**
  * Adds the statement pages for `input`; `sections` and `pagesOf` describe the Form 8949 pages
  * that follow. Returns the pages added.
  */
@@ -230,6 +262,8 @@ export const addStatementPages = (
     );
     for (const [source, n] of sources) flow.para(`${source}: ${n}`, { font: fonts.regular, size: 8 }, 12);
   }
+
+  feeStatement(flow, fonts, input);
 
   flow.heading(`Warnings (${s.warnings.length})`);
   if (s.warnings.length === 0) flow.para("None.", { font: fonts.regular, size: 8 });

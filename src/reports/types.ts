@@ -29,6 +29,12 @@ export type ReportInput = {
   timeZone?: string | undefined;
   /** When the report was made (ISO 8601), printed on the cover; left out when absent. */
   generatedAt?: string | undefined;
+  /**
+   * `--combine-fees`: each Form 8949 row (code M) that combines network-fee disposals, with the
+   * rows it replaces, for the statement that lists them (src/reports/fee-rows.ts). Absent or empty
+   * when nothing was combined.
+   */
+  feeStatement?: readonly { combined: ReportRow; parts: readonly ReportRow[] }[] | undefined;
 };
 
 /** The report formats: Form 8949 PDF, TurboTax CSV, TaxAct CSV, generic Form 8949 CSV. */

@@ -35,6 +35,80 @@ const lotwise = (args: string[], dataDir = path.join(work, "data")) =>
   runInProcess(args, { LOTWISE_DATA_DIR: dataDir });
 
 describe("lotwise report", () => {
+  test("--combine-fees: a day's network fees on one code M row, each listed in the statement; totals unchanged", async () => {
+    // By hand (FIFO, b1's basis 2,000.00 per ETH): 2025-03-01 fees f1 0.001 ETH for 2.50 (basis 2.00),
+    // f2 0.002 for 5.00 (4.00), f3 0.0005 for 1.25 (1.00): one row of 0.0035 ETH, 8.75 − 7.00 = 1.75.
+    // f4 (2025-03-02, 0.001 for 2.40, basis 2.00) is alone on its day: its own row. s1: 2,500 − 2,000.
+    // Net short-term 0.50 + 1.00 + 0.25 + 0.40 + 500.00 = 502.15 either way.
+    const ledger = writeLedger(
+      [
+        "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd",
+        "b1,2025-01-05T00:00:00Z,buy,w1,,,ETH,2,4000,,,",
+        "f1,2025-03-01T01:00:00Z,fee,w1,,,,,,ETH,0.001,2.50",
+        "f2,2025-03-01T05:00:00Z,fee,w1,,,,,,ETH,0.002,5.00",
+        "f3,2025-03-01T09:00:00Z,fee,w1,,,,,,ETH,0.0005,1.25",
+        "f4,2025-03-02T00:00:00Z,fee,w1,,,,,,ETH,0.001,2.40",
+        "s1,2025-04-01T00:00:00Z,sell,w1,ETH,1,,,2500,,,",
+      ].join("\n"),
+    );
+    const run = async (extra: string[]) => {
+      const out = fresh("out");
+      const r = await lotwise([
+        "report",
+        "--ledger",
+        ledger,
+        "--year",
+        "2025",
+        "--format",
+        "pdf,csv",
+        "--out",
+        out,
+        ...extra,
+      ]);
+      expect(r.code, r.err).toBe(0);
+      return { r, out };
+    };
+    const plain = await run([]);
+    expect(plain.r.out).toContain("Tax year 2025: 5 Form 8949 row(s); net short-term 502.15");
+    expect(readdirSync(plain.out).sort()).toEqual(["form8949-2025.csv", "form8949-2025.pdf"]);
+
+    const combined = await run(["--combine-fees"]);
+    expect(combined.r.out).toContain(
+      "Tax year 2025: 3 Form 8949 row(s) (1 combining network fees, code M); net short-term 502.15",
+    );
+    expect(readdirSync(combined.out).sort()).toEqual([
+      "fee-statement-2025.csv",
+      "form8949-2025.csv",
+      "form8949-2025.pdf",
+    ]);
+    const csv = readFileSync(path.join(combined.out, "form8949-2025.csv"), "utf8").trim().split("\n");
+    expect(csv.slice(1).sort()).toEqual(
+      [
+        "I,I,0.0035 ETH (3 network fees; see statement),2025-01-05,2025-03-01,8.75,7.00,M,,1.75,ETH,0.0035,w1,fees:ETH:2025-03-01,b1",
+        "I,I,0.001 ETH,2025-01-05,2025-03-02,2.40,2.00,,,0.40,ETH,0.001,w1,f4,b1",
+        "I,I,1 ETH,2025-01-05,2025-04-01,2500.00,2000.00,,,500.00,ETH,1,w1,s1,b1",
+      ].sort(),
+    );
+    const statement = readFileSync(path.join(combined.out, "fee-statement-2025.csv"), "utf8")
+      .trim()
+      .split("\n");
+    expect(statement).toHaveLength(4);
+    expect(statement[0]).toMatch(/^combined_row,disposal_id,/);
+    expect(statement.slice(1).map((l) => l.split(",").slice(0, 2).join(","))).toEqual([
+      "fees:ETH:2025-03-01,f1",
+      "fees:ETH:2025-03-01,f2",
+      "fees:ETH:2025-03-01,f3",
+    ]);
+    const cover = pdfText(path.join(combined.out, "form8949-2025.pdf"), 1);
+    expect(cover).toContain("Network fees combined on Form 8949 (code M)");
+    expect(cover).toMatch(
+      /f2 \(lot b1, w1\): 0\.002 ETH, acquired 2025-01-05; proceeds 5\.00, cost basis 4\.00, gain 1\.00/,
+    );
+    expect(cover).toMatch(/Net short-term capital gain or \(loss\)\s+502\.15/);
+    // Without the flag the statement has no such section.
+    expect(pdfText(path.join(plain.out, "form8949-2025.pdf"), 1)).not.toContain("Network fees combined");
+  });
+
   test("the carryover into the year comes from the ledger's earlier years, as in gains; a flag overrides it", async () => {
     // By hand: 2024 sells 4 ETH bought for 12,000 for 2,000: a 10,000 short-term loss, 3,000
     // deducted, 7,000 carried into 2025. 2025 gains 1,000 short: line 7 is 1,000 − 7,000 = −6,000.

@@ -38,6 +38,7 @@ type ReportFlags = {
   taxableIncome?: string;
   tz?: string;
   strict?: boolean;
+  combineFees?: boolean;
   out: string;
 };
 
@@ -87,6 +88,10 @@ export const register: RegisterCommand = (program, runtime) => {
     .option("--taxable-income <usd>", "Form 1040 line 15 (default: large enough to use the full deduction)")
     .option("--tz <zone>", "IANA time zone of the dates (default: UTC)")
     .option("--strict", "fail instead of warning when a row takes more than its pool holds")
+    .option(
+      "--combine-fees",
+      "combine network-fee disposals into one Form 8949 row per asset, day and term (code M; each fee listed in the PDF's statement and in fee-statement-YEAR.csv; totals unchanged)",
+    )
     .action(async (flags: ReportFlags, command: Command) => {
       const [
         { oneOf, usdFlag, loadStoredLedger, storedLedgerWarnings, carryoverNote },
@@ -173,16 +178,24 @@ export const register: RegisterCommand = (program, runtime) => {
         source: flags.ledger ?? "stored ledger",
         extraWarnings,
       });
+      // --combine-fees: fee rows are the ledger's `fee` rows and the `:fee` disposals beside trades.
+      const { combineFeeRows, feeStatementCsv } = await import("../../reports/fee-rows.ts");
+      const report = flags.combineFees
+        ? combineFeeRows(input, new Set(rows.filter((r) => r.type === "fee").map((r) => r.id)))
+        : input;
       const files = [];
       const { progress } = runtime.createCommon(command);
-      for (const f of formats) files.push(await reports.renderReport(f, input, { progress }));
+      for (const f of formats) files.push(await reports.renderReport(f, report, { progress }));
+      const statement = feeStatementCsv(report);
+      if (statement !== undefined)
+        files.push({ fileName: `fee-statement-${year}.csv`, bytes: Buffer.from(statement), notes: [] });
       const written = await writeAll(
         flags.out,
         files.map((f) => ({ name: f.fileName, bytes: f.bytes })),
       );
       const s = input.summary;
       runtime.out(
-        `Tax year ${year}: ${input.rows.length} Form 8949 row(s); net short-term ${formatCents(s.netShortTerm)}, net long-term ${formatCents(s.netLongTerm)}, net ${formatCents(s.net)}; ${s.warnings.length} warning(s)${s.warnings.length > 0 ? (formats.includes("pdf") ? " (listed in the PDF's statement)" : " (add --format pdf to list them)") : ""}\n`,
+        `Tax year ${year}: ${report.rows.length} Form 8949 row(s)${report.feeStatement?.length ? ` (${report.feeStatement.length} combining network fees, code M)` : ""}; net short-term ${formatCents(s.netShortTerm)}, net long-term ${formatCents(s.netLongTerm)}, net ${formatCents(s.net)}; ${s.warnings.length} warning(s)${s.warnings.length > 0 ? (formats.includes("pdf") ? " (listed in the PDF's statement)" : " (add --format pdf to list them)") : ""}\n`,
       );
       if (carryoverMessage) runtime.out(`${carryoverMessage}\n`);
       for (const f of files) for (const note of f.notes) runtime.out(`${f.fileName}: ${note}\n`);
