@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { NonRetryableError, RetryableError } from "../src/errors.ts";
 import { PACKAGE_ROOT } from "../src/package-root.ts";
+import { lockDataDir } from "./dir-lock.ts";
 import * as schema from "./schema/index.ts";
 
 export type Schema = typeof schema;
@@ -146,9 +147,17 @@ export const createDatabase = async (args: CreateDatabaseArgs): Promise<Database
     startParams: [...PGliteClass.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
   };
   let client: PGlite;
+  let unlock = () => {};
   if (args.dir) {
     mkdirSync(args.dir, { recursive: true });
-    client = new PGliteClass(args.dir, options);
+    unlock = lockDataDir(args.dir);
+    try {
+      client = new PGliteClass(args.dir, options);
+      await client.waitReady;
+    } catch (error) {
+      unlock();
+      throw error;
+    }
   } else {
     client = new PGliteClass(options);
   }
@@ -173,6 +182,7 @@ export const createDatabase = async (args: CreateDatabaseArgs): Promise<Database
     },
     close: async () => {
       if (!client.closed) await client.close();
+      unlock();
     },
   };
 };

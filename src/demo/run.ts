@@ -161,7 +161,9 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
         "  harvest.csv   every open lot on 2025-12-31 at year-end prices, with its tax-loss harvesting figures\n" +
         "  harvest.json  the harvesting report: positions, year so far, candidates, plan\n" +
         `Explore further with: npx lotwise --config ${path.relative(process.cwd(), configFile)} review list\n` +
-        (args.serve ? "" : "(the demo chain stops with this command; its data stays in the demo database)\n"),
+        (args.serve
+          ? "(after Ctrl-C: the embedded database is open in one process at a time, here the dashboard's server)\n"
+          : "(the demo chain stops with this command; its data stays in the demo database)\n"),
     );
     if (args.serve) {
       // A key of the user the CLI steps worked as, so the dashboard shows the demo's books.
