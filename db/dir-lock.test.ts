@@ -17,7 +17,8 @@ afterAll(async () => {
 
 // Before the lock, `users create` beside an embedded `serve` printed a key the server answered
 // with 401, and the user was gone once the server stopped (the server's PGlite overwrote it).
-test("a second process on an embedded database folder is refused while the first runs", { timeout: 120_000 }, async () => {
+const SECOND_PROCESS = "a second process on an embedded database folder is refused while the first runs";
+test(SECOND_PROCESS, { timeout: 120_000 }, async () => {
   const dataDir = path.join(dir, "data");
   serve = spawnLotwise(["--data-dir", dataDir, "serve", "--port", "0", "--no-ui"], { cwd: dir, env: {} });
   const pid = serve.child.pid;
