@@ -34,6 +34,17 @@ const otherHolder = (file: string, dir: string): number | undefined => {
   }
 };
 
+/** Creates `file` with `content` unless it exists: true when created. */
+const createLock = (file: string, content: string): boolean => {
+  try {
+    writeFileSync(file, content, { flag: "wx" });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
+};
+
 /**
  * Takes the folder's lock; returns its release.
  * @throws UserInputError when another live process has the folder open.
@@ -43,12 +54,17 @@ export const lockDataDir = (folder: string): (() => void) => {
   const file = `${dir}.lock`;
   const count = held.get(dir) ?? 0;
   if (count === 0) {
-    const pid = otherHolder(file, dir);
-    if (pid !== undefined)
-      throw new UserInputError(
-        `the embedded database in ${dir} is open in another lotwise process (pid ${pid}, for example lotwise serve): stop that process first, or use PostgreSQL (DATABASE_URL), which the server and commands can share`,
-      );
-    writeFileSync(file, `${process.pid}\n${dir}\n`);
+    const content = `${process.pid}\n${dir}\n`;
+    // Created only if absent (`wx`), so two processes starting together cannot both take it.
+    if (!createLock(file, content)) {
+      const pid = otherHolder(file, dir);
+      if (pid !== undefined)
+        throw new UserInputError(
+          `the embedded database in ${dir} is open in another lotwise process (pid ${pid}, for example lotwise serve): stop that process first, or use PostgreSQL (DATABASE_URL), which the server and commands can share`,
+        );
+      // A stale lock (its process is gone, or it names another folder): replaced.
+      writeFileSync(file, content);
+    }
   }
   held.set(dir, count + 1);
   let released = false;
