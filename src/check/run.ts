@@ -126,10 +126,16 @@ export const runBalanceCheck = async (args: RunCheckArgs): Promise<CheckReport> 
 /** One line for the end of a sync: what was compared and what differs. */
 export const checkSummary = (report: CheckReport): string => {
   const skipped = report.wallets.filter((w) => w.skipped).length;
+  // Differences without a USD price are not in `differenceUsd`: say so rather than print ≈ $0.00.
+  const unpriced = report.wallets.reduce((n, w) => n + w.assets.filter((a) => a.unpriced).length, 0);
+  const usd =
+    unpriced === report.differences
+      ? `${unpriced === 1 ? "" : "all "}without a USD price`
+      : `≈ $${report.differenceUsd}${unpriced ? `, plus ${unpriced} without a USD price` : ""}`;
   const diff =
     report.differences === 0
       ? "no differences"
-      : `${report.differences} difference${report.differences === 1 ? "" : "s"} (≈ $${report.differenceUsd}; lotwise check for details)`;
+      : `${report.differences} difference${report.differences === 1 ? "" : "s"} (${usd}; lotwise check for details)`;
   const openings = report.wallets.reduce((n, w) => n + w.assets.filter((a) => a.opening).length, 0);
   return (
     `check: ${report.wallets.length - skipped} wallet${report.wallets.length - skipped === 1 ? "" : "s"}, ` +

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
@@ -264,6 +264,25 @@ describe("lotwise harvest", () => {
     expect(json.prices.find((p: { asset: string }) => p.asset === "SOL").missing).toContain("file:");
     expect(json.plan.sales[0].lots).toBe("e1:5;e3:0.25");
   }, 180_000);
+
+  test("--out is all or nothing: a folder named harvest.json leaves no harvest.csv behind", async () => {
+    const out = fresh("out");
+    mkdirSync(path.join(out, "harvest.json"), { recursive: true });
+    const r = await lotwise([
+      "harvest",
+      "--ledger",
+      write("ledger.csv", LEDGER),
+      "--prices",
+      write("prices.csv", PRICES),
+      "--as-of",
+      "2025-12-20",
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${path.join(out, "harvest.json")} is a folder; give a file name`);
+    expect(readdirSync(out)).toEqual(["harvest.json"]);
+  });
 
   test("CSV cells starting with = + - @ are defused", async () => {
     const ledger = [HEADER, "=lot,2025-03-01T10:00:00Z,buy,@wallet,,,ETH,1,3000,,,,,,"].join("\n");

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { UserInputError } from "../../errors.ts";
@@ -82,6 +82,17 @@ const writeAll = async (dir: string, files: Record<string, readonly Buffer[]>) =
       const tmp = path.join(dir, `.${name}.${tag}.tmp`);
       written.push(tmp);
       await writeFile(tmp, text);
+    }
+    // A folder in a target's place would fail its rename after an earlier file was renamed:
+    // refuse before the first rename, so nothing is half written.
+    for (const name of Object.keys(files)) {
+      const target = path.join(dir, name);
+      if ((await stat(target).catch(() => undefined))?.isDirectory())
+        throw Object.assign(new Error(`EISDIR: illegal operation on a directory, rename '${target}'`), {
+          code: "EISDIR",
+          syscall: "rename",
+          path: target,
+        });
     }
     for (const name of Object.keys(files))
       await rename(path.join(dir, `.${name}.${tag}.tmp`), path.join(dir, name));
