@@ -290,6 +290,24 @@ describe("createHttpTransport()", () => {
     expect(rpc.stats()).toMatchObject({ requests: 1, retries: 1, byMethod: { getSlot: 1 } });
   });
 
+  test("a URL with user:password@ is sent with Basic authorization, for batches and fetch()", async () => {
+    const seen: (string | undefined)[] = [];
+    handler = (items, req, res) => {
+      seen.push(req.headers.authorization);
+      return answer((i) => i.method)(items, req, res);
+    };
+    const url = base.replace("http://", "http://rpc%20user:p%40ss@");
+    const rpc = transport({ url, maxAttempts: 1 });
+    expect(await rpc.batch([{ method: "eth_chainId", params: [] }])).toEqual(["eth_chainId"]);
+    const response = await rpc.fetch(url, {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "getSlot", params: [] }),
+    });
+    expect(await response.json()).toEqual({ jsonrpc: "2.0", id: 1, result: "getSlot" });
+    const basic = `Basic ${Buffer.from("rpc user:p@ss").toString("base64")}`;
+    expect(seen).toEqual([basic, basic]);
+  });
+
   test("fetch() turns other HTTP errors into a NonRetryableError without the URL", async () => {
     handler = (_i, _q, res) => reply(res, "forbidden", 403);
     const error = await transport()

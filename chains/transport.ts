@@ -211,6 +211,8 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
   const timeoutMs = args.timeoutMs ?? 30_000;
   const attempts = args.maxAttempts ?? 6;
   const baseMs = args.retryBaseMs ?? 250;
+  // fetch refuses URLs with user:password@; such endpoints (nodes behind basic auth) get the header.
+  const endpoint = splitCredentials(args.url);
   const stats: RpcStats = { requests: 0, httpRequests: 0, cacheHits: 0, retries: 0, byMethod: {} };
   let nextId = 1;
   const onRetry = (what: string) => (error: unknown, attempt: number, delay: number) => {
@@ -257,11 +259,12 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     const signal = args.signal ? AbortSignal.any([timeout, args.signal]) : timeout;
     let response: Response;
     try {
-      response = await fetch(args.url, {
+      response = await fetch(endpoint.url, {
         ...init,
         method: "POST",
         headers: {
           "content-type": "application/json",
+          ...endpoint.headers,
           ...(init.headers as Record<string, string> | undefined),
         },
         body,
@@ -488,6 +491,26 @@ const connectionCause = (error: unknown): string => {
   if (code === "ECONNRESET") return "connection reset";
   if (code?.startsWith("CERT") || code?.includes("TLS")) return `TLS error ${code}`;
   return code ?? (error as Error).message;
+};
+
+/**
+ * Moves a URL's `user:password@` into a Basic `authorization` header, which fetch requires
+ * (it refuses URLs carrying credentials). Other URLs, and unparsable ones, are returned as given.
+ */
+export const splitCredentials = (url: string): { url: string; headers: Record<string, string> } => {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, headers: {} };
+  }
+  if (!u.username && !u.password) return { url, headers: {} };
+  const user = decodeURIComponent(u.username);
+  const password = decodeURIComponent(u.password);
+  u.username = "";
+  u.password = "";
+  const token = Buffer.from(`${user}:${password}`, "utf8").toString("base64");
+  return { url: u.href, headers: { authorization: `Basic ${token}` } };
 };
 
 /** Hides the secret part of an RPC URL for display: scheme, host and port only. */

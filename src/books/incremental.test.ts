@@ -165,11 +165,12 @@ describe("incremental rebuilds", () => {
     );
     expect((await build()).mode).toBe("full");
     const full = await view();
-    // The 1,000 units removed are given for both tokens (TKN has no price: equal shares, value 0 with a warning).
+    // The 1,000 units removed are given for both tokens in equal shares (TKN has no price): the TKN
+    // row is 0 with a warning, the ETH row is worth its 0.5 ETH (0.5 × 2000).
     expect(full).toEqual([
       ["ethereum:0xb1:0", "transfer", `ethereum:${A}`, `base:${A}`, "0.99", "20", "bridge"],
       ["ethereum:0xc1:0", "swap", `ethereum:${A}`, undefined, "500", "0", "lp_withdrawal"],
-      ["ethereum:0xc1:1", "swap", `ethereum:${A}`, undefined, "500", "0", "lp_withdrawal"],
+      ["ethereum:0xc1:1", "swap", `ethereum:${A}`, undefined, "500", "1000", "lp_withdrawal"],
       ["ethereum:0xc1:2", "income", `ethereum:${A}`, undefined, "0.01", "20", "lp_fees"],
     ]);
 
@@ -183,7 +184,7 @@ describe("incremental rebuilds", () => {
     expect(after).toEqual([
       ["ethereum:0xb1:0", "transfer", `ethereum:${A}`, `base:${A}`, "0.99", "20", "bridge"],
       ["ethereum:0xc1:0", "swap", `ethereum:${A}`, undefined, "500", "0", "lp_withdrawal"],
-      ["ethereum:0xc1:1", "swap", `ethereum:${A}`, undefined, "500", "0", "lp_withdrawal"],
+      ["ethereum:0xc1:1", "swap", `ethereum:${A}`, undefined, "500", "1250", "lp_withdrawal"],
       ["ethereum:0xc1:2", "income", `ethereum:${A}`, undefined, "0.01", "25", "lp_fees"],
     ]);
     const stored = await database.db.select().from(classifications);

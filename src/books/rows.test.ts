@@ -34,3 +34,47 @@ describe("buildRows(): a missing price", () => {
     );
   });
 });
+
+describe("buildRows(): an M×N trade with neither side wholly priced", () => {
+  const leg = (asset: string, quantity: string, symbol: string) => ({
+    asset,
+    chainAsset: asset,
+    chain: "evm:31337",
+    quantity: new Decimal(quantity),
+    symbol,
+  });
+  const eth = (q: string) => leg("ETH", q, "ETH");
+  const tka = (q: string) => leg("evm:31337:0xtka", q, "TKA");
+  const lp = (q: string) => leg("evm:31337:0xlp", q, "UNI-V2");
+  const trade = (outs: ReturnType<typeof leg>[], ins: ReturnType<typeof leg>[]): TxClassification => ({
+    chain: "evm:31337",
+    txHash: "0xbb",
+    time: new Date("2025-03-01T12:00:00Z"),
+    blockNumber: 7n,
+    kind: "swap",
+    source: "rule:test",
+    entries: [{ kind: "trade", wallet: "evm:31337:0xw", outs, ins }],
+    reviews: [],
+    unmatched: [],
+  });
+  // ETH at 3000.5 USD; TKA and the LP token have no price.
+  const ethOnly: PriceLookup = (l) =>
+    l.asset === "ETH" ? { usd: new Decimal("3000.5"), source: "file:p.csv", rank: 0 } : undefined;
+
+  test("a liquidity deposit of TKA and ETH: the ETH row is worth its ETH (2 × 3000.5), the TKA row is a missing price", () => {
+    const r = buildRows([trade([tka("500"), eth("2")], [lp("10")])], ethOnly);
+    expect(r.rows.map((x) => [x.outAsset, x.inQuantity, x.usdValue, x.warnings])).toEqual([
+      ["evm:31337:0xtka", "5", "0", ["missing_price:evm:31337:0xlp"]],
+      ["ETH", "5", "6001", []],
+    ]);
+  });
+
+  test("a liquidity withdrawal into TKA and ETH: the ETH row is worth its ETH (0.95 × 3000.5), and ETH is not called missing", () => {
+    const r = buildRows([trade([lp("10")], [tka("263"), eth("0.95")])], ethOnly);
+    expect(r.rows.map((x) => [x.inAsset, x.outQuantity, x.usdValue, x.warnings])).toEqual([
+      ["evm:31337:0xtka", "5", "0", ["missing_price:evm:31337:0xtka"]],
+      ["ETH", "5", "2850.475", []],
+    ]);
+    expect(r.rows[1]!.note ?? "").not.toContain("missing price: ETH");
+  });
+});

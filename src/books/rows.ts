@@ -331,7 +331,25 @@ const tradeRows = (
         inQuantity: plain(inParts[j]![i]!),
       });
       const v = valueParts?.[i * e.ins.length + j];
-      setUsd(row, useOut ? out : inn, v !== undefined && source ? { usd: v, source } : undefined, "usdValue");
+      if (v !== undefined && source) {
+        setUsd(row, useOut ? out : inn, { usd: v, source }, "usdValue");
+        return;
+      }
+      // Neither side wholly priced (an LP deposit of ETH and an unpriced token): the row's own
+      // priced leg values it, for the share of that leg the row carries; the out leg first.
+      const own = outVals[i]
+        ? { v: outVals[i], part: outParts[i]![j]!, leg: out }
+        : inVals[j]
+          ? { v: inVals[j], part: inParts[j]![i]!, leg: inn }
+          : undefined;
+      const usd =
+        own && (own.leg.quantity.isZero() ? own.v.usd : own.v.usd.mul(own.part).div(own.leg.quantity));
+      setUsd(
+        row,
+        own?.leg ?? (useOut ? out : inn),
+        own && usd ? { usd, source: own.v.source } : undefined,
+        "usdValue",
+      );
     });
   });
 };

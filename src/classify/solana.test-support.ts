@@ -4,7 +4,7 @@
  * side payments the ledger build reads from the raw transaction.
  */
 import { normalizeTransaction } from "../../chains/solana/normalize.ts";
-import type { SolanaTransactionResponse } from "../../chains/solana/tx-json.ts";
+import { accountKeysOf, type SolanaTransactionResponse } from "../../chains/solana/tx-json.ts";
 import { recordedTransaction } from "../../test/solana-replay.ts";
 import { programIdsOf, sidePaymentsOf } from "../books/load.ts";
 import type { PriceLookup } from "../books/rows.ts";
@@ -79,7 +79,8 @@ export const groupOf = (raw: SolanaTransactionResponse, wallets: WalletInfo[]): 
     from: null,
     to: null,
     method: null,
-    feePayer: null,
+    // As the store has it (chains/solana/sync.ts): the first account key.
+    feePayer: accountKeysOf(raw)[0] ?? null,
     movements,
     logs: [],
     programIds: programIdsOf(raw),

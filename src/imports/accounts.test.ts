@@ -19,5 +19,8 @@ describe("isAccountSpec: an exchange account or a <chain>:<address> wallet", () 
     expect(account("base:main")).toBe(false);
     expect(account("ethereum:0xab")).toBe(false);
     expect(account("binance:main")).toBe(true);
+    // A mistyped chain id after evm: must fail as a wallet, not become the exchange account "evm".
+    expect(account("evm:abc:0x52908400098527886E0F7030069857D2E4169EE7")).toBe(false);
+    expect(account("EVM:main")).toBe(false);
   });
 });

@@ -38,6 +38,8 @@ export const isAccountSpec = (
   const prefix = spec.slice(0, i);
   const rest = spec.slice(i + 1);
   if (ADDRESS_LIKE.test(rest) || /^\d+$/.test(rest.split(":")[0]!)) return false;
+  // `evm:` always starts a chain (`evm:<chainId>:0x…`): a typo'd chain id is a wallet error, not an account.
+  if (prefix.toLowerCase() === "evm") return false;
   return exchanges.has(prefix.toLowerCase()) || !isChain(prefix);
 };
 

@@ -75,6 +75,15 @@ describe("jupiter", () => {
     expect(sent.toFixed()).toBe("10000");
   });
 
+  test("limit order fill (4xqxLBqu…) seen from the keeper 71WDyy… (fee payer): no swap out of the maker's escrow", () => {
+    // The escrow 73aBor… (owned by the order 3XQkm…) paid 399,360,000 USDC base units for GAgnD5…'s
+    // order; the keeper 71WDyy… signed and paid the fee and got 13,929 USDC base units and 337
+    // 9gr84r… base units. None of the escrow's USDC was the keeper's.
+    const { rows } = classify("4xqxLBqu", "71WDyyCsZwyEYDV91Qrb212rdg6woCHYQhFnmZUBxiJ6");
+    expect(rows.filter((r) => r.outAsset === "USDC")).toEqual([]);
+    expect(rows.filter((r) => r.type === "swap")).toEqual([]);
+  });
+
   test("limit order v2 fill (GND3Z5…): 2,390 USDC from the escrow for 999 HeLp6N…", () => {
     const {
       wallet,

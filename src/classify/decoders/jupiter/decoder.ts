@@ -44,8 +44,10 @@ const orderAction = (tx: TxGroup, ctx: ClassifyContext, action: string, subtype:
         byMint.delete(mint);
       }
     }
-    // A fill: the escrow paid the input, the wallet received the output.
-    const paid = [...byMint].filter(([, e]) => e.amount < 0n);
+    // A fill: the escrow paid the input, the wallet received the output. The fee payer of a fill
+    // is the keeper (taker) that executes it, never the maker whose escrow paid: what it receives
+    // (its fee, route dust) goes through the generic rules.
+    const paid = w.address === tx.feePayer ? [] : [...byMint].filter(([, e]) => e.amount < 0n);
     const received = mine.filter((m) => !consumed.includes(m) && m.amount > 0n);
     if (paid.length === 0 || received.length === 0) continue;
     const outs = paid.map(([mint, e]) =>
