@@ -8,6 +8,7 @@ import { SUPPLY_TOPIC, WITHDRAW_TOPIC } from "../classify/decoders/aave-v3/const
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { buildLedger, type Pricer } from "./build.ts";
+import { LEDGER_BUILD_VERSION } from "./detect.ts";
 import { loadLedgerRows } from "./store.ts";
 
 const A = "0x1111111111111111111111111111111111111111";
@@ -88,10 +89,11 @@ describe("buildLedger() incremental rebuilds", () => {
     });
   };
 
-  const build = (full = false) =>
+  const build = (full = false, buildVersion?: number) =>
     buildLedger({
       db: database.db,
       userId,
+      buildVersion,
       settings: DEFAULT_CLASSIFY_SETTINGS,
       resolveAsset: ({ chainAsset, symbol }) =>
         chainAsset.toLowerCase().endsWith(USDC)
@@ -127,6 +129,15 @@ describe("buildLedger() incremental rebuilds", () => {
     ]);
     expect((await build(true)).mode).toBe("full");
     expect(await view()).toEqual(rows);
+    expect((await build()).mode).toBe("unchanged");
+  });
+
+  test("a ledger built by another version of the build code is rebuilt in full, once", async () => {
+    expect((await build()).mode).toBe("unchanged");
+    // What an upgrade of lotwise looks like to a stored ledger: the same inputs, another build version.
+    expect((await build(false, LEDGER_BUILD_VERSION + 1)).mode).toBe("full");
+    expect((await build(false, LEDGER_BUILD_VERSION + 1)).mode).toBe("unchanged");
+    expect((await build()).mode).toBe("full");
     expect((await build()).mode).toBe("unchanged");
   });
 });

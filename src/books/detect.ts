@@ -26,6 +26,15 @@ import type { BuildResult } from "./build.ts";
 import { loadWallets } from "./load.ts";
 
 /** What decides whether (and from when) the ledger is rebuilt: `BuildArgs` without the build's tools. */
+/**
+ * The version of what a build writes for the same inputs: classification, decoders, the valuing
+ * of legs and the making of rows. Raise it with every change that alters the rows an existing
+ * ledger would get (a decoder fixed, a row valued differently): a stored ledger records the version
+ * that built it, and the next build after an upgrade is then a full one, so no command reads rows
+ * an older lotwise made. 2: stop 23 (priced legs of partly priced trades, Jupiter keeper fills).
+ */
+export const LEDGER_BUILD_VERSION = 2;
+
 export type DetectArgs = {
   db: DbOrTx;
   userId: number;
@@ -35,6 +44,8 @@ export type DetectArgs = {
   full?: boolean | undefined;
   /** What else decides rows (e.g. the configuration's asset mappings): a change means a full rebuild. */
   fingerprint?: unknown;
+  /** The build code's version (tests only: another value stands for another lotwise). @defaultValue LEDGER_BUILD_VERSION */
+  buildVersion?: number | undefined;
   /**
    * Imported halves beyond the ledger CSV transfers (exchange deposits and withdrawals an importer
    * stored): see `UnmatchedHalf`. Loaded on every build; their importer marks the ledger dirty.
@@ -324,6 +335,7 @@ export const detectLedgerChanges = async (args: DetectArgs): Promise<LedgerChang
     rules: overrides.rulesFingerprint,
     wallets: wallets.map((w) => [w.id, w.key, w.kind]),
     fingerprint: args.fingerprint ?? null,
+    buildVersion: args.buildVersion ?? LEDGER_BUILD_VERSION,
   });
   const changesHash = hashOf({
     decisions: overrides.decisionsFingerprint,
