@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../db/client.ts";
 import { createTestApi, createTestUser } from "../../test/api.ts";
@@ -308,5 +310,69 @@ describe("OpenAPI and the reference page", () => {
         expect(asset.body).toContain("validatorUrl: null");
       }
     }
+  });
+});
+
+describe("exchange imports (lotwise import over HTTP)", () => {
+  const SAMPLE = readFileSync(
+    fileURLToPath(new URL("../../test/samples/imports/coinbase.csv", import.meta.url)),
+    "utf8",
+  );
+  const upload = (account: string, text: string, query = "file=coinbase.csv") =>
+    app.inject({
+      method: "PUT",
+      url: `/v1/imports/${account}?${query}`,
+      headers: { ...U.auth, "content-type": "text/csv" },
+      payload: text,
+    });
+  const remove = (account: string) =>
+    app.inject({ method: "DELETE", url: `/v1/imports/${account}`, headers: U.auth });
+
+  test("an export lands in its account (format detected), twice adds nothing, is listed, priced from the file and removable", async () => {
+    // The sample's 10 rows after its 3 preamble lines and header.
+    const first = await upload("coinbase:main", SAMPLE);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({
+      account: "coinbase:main",
+      format: "coinbase",
+      detected: true,
+      rows: 10,
+      added: 10,
+      replaced: 0,
+      unchanged: 0,
+    });
+    const again = (await upload("coinbase:main", SAMPLE)).json();
+    expect(again).toMatchObject({ added: 0, replaced: 0, unchanged: 10 });
+    expect((await get("/v1/imports")).json().accounts).toContainEqual({
+      name: "coinbase:main",
+      family: "coinbase",
+      rows: 10,
+    });
+    // The rebuild queued by the upload puts the rows in the ledger, valued from the file.
+    // Row 2 of the sample: Buy 2 ETH, subtotal $4,000.00, fee $20.00 (USD), the file's values.
+    await expect
+      .poll(async () => (await get("/v1/ledger.csv")).body)
+      .toContain("2025-01-10T15:30:00Z,buy,coinbase:main,,,ETH,2,4000,USD,20,20,");
+    expect((await get("/v1/ledger.csv")).body).toMatch(
+      /,buy,coinbase:main,,,ETH,2,4000,USD,20,20,.*,file:coinbase\.csv,file:coinbase\.csv,,chain/,
+    );
+
+    const gone = await remove("coinbase:main");
+    expect(gone.statusCode, gone.body).toBe(200);
+    expect(gone.json().removed).toBe(10);
+    expect((await remove("coinbase:main")).statusCode).toBe(404);
+  });
+
+  test("a bad row is 400 FILE:LINE: column: problem and stores nothing; an unknown format lists the readers", async () => {
+    const bad = SAMPLE.replace('"$4,000.00"', '"$4,0.00"');
+    const r = await upload("coinbase:bad", bad);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toMatch(/^coinbase\.csv:6: Subtotal: /);
+    expect((await get("/v1/imports")).json().accounts.map((a: { name: string }) => a.name)).not.toContain(
+      "coinbase:bad",
+    );
+    const unknown = await upload("x:main", "Foo,Bar\n1,2\n", "file=mystery.csv");
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().message).toContain("mystery.csv: unknown format");
   });
 });

@@ -21,6 +21,7 @@ import { registerChains } from "./routes/chains.ts";
 import { registerForms } from "./routes/forms.ts";
 import { registerGains } from "./routes/gains.ts";
 import { registerHarvest } from "./routes/harvest.ts";
+import { registerImports } from "./routes/imports.ts";
 import { registerLedger } from "./routes/ledger.ts";
 import { registerMe } from "./routes/me.ts";
 import { registerPrices } from "./routes/prices.ts";
@@ -43,6 +44,7 @@ const ROUTES: readonly RegisterRoutes[] = [
   registerReview,
   registerReviewTransaction,
   registerLedger,
+  registerImports,
   registerPrices,
   registerGains,
   registerReports,

@@ -33,11 +33,7 @@ export const importFile = async (
     windowHours?: number | undefined;
   },
 ): Promise<ImportFileResult> => {
-  const wanted = (args.format ?? "auto").toLowerCase();
-  if (wanted !== "auto" && !(FORMAT_NAMES as readonly string[]).includes(wanted))
-    throw new UserInputError(
-      `--format '${args.format}': unknown (supported: auto, ${FORMAT_NAMES.join(", ")})`,
-    );
+  formatWanted(args.format);
   let text: string;
   try {
     text = await readFile(args.path, "utf8");
@@ -46,6 +42,35 @@ export const importFile = async (
     if (problem === undefined) throw e;
     throw new UserInputError(problem);
   }
+  return importText(db, { ...args, text });
+};
+
+/** The `--format` value, lower-case; @throws UserInputError for a name no reader has. */
+const formatWanted = (format: string | undefined): string => {
+  const wanted = (format ?? "auto").toLowerCase();
+  if (wanted !== "auto" && !(FORMAT_NAMES as readonly string[]).includes(wanted))
+    throw new UserInputError(`--format '${format}': unknown (supported: auto, ${FORMAT_NAMES.join(", ")})`);
+  return wanted;
+};
+
+/**
+ * `importFile` of a file's text (an upload): detect or check its format, check the account, store
+ * the rows. `file` names it in `FILE:LINE` errors and in `x_price_source: file:<name>`.
+ */
+export const importText = async (
+  db: DbOrTx,
+  args: {
+    userId: number;
+    text: string;
+    file: string;
+    account: string;
+    /** @defaultValue "auto" */
+    format?: string | undefined;
+    windowHours?: number | undefined;
+  },
+): Promise<ImportFileResult> => {
+  const { text } = args;
+  const wanted = formatWanted(args.format);
   if (wanted === "ledger" || (wanted === "auto" && detectFormat(headerCells(text))?.kind === "ledger")) {
     const account = accountName(args.account, "ledger");
     await checkAccount(db, { userId: args.userId, account, family: "ledger", label: "ledger CSV v1 file" });
