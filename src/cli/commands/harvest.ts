@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { UserInputError } from "../../errors.ts";
@@ -17,6 +16,7 @@ import {
   type Scope,
 } from "../../tax/types.ts";
 import { collect } from "../options.ts";
+import { writeFilesAtomically } from "../write-files.ts";
 import { loadStoredLedger } from "./gains.ts";
 import type { RegisterCommand } from "./types.ts";
 
@@ -70,36 +70,6 @@ export const parseSell = (text: string): { asset: string; quantity: string; wall
       `--sell expects ASSET:QTY or ASSET:QTY@WALLET (e.g. ETH:0.5@coinbase:main), got "${text}"`,
     );
   return wallet === undefined ? { asset, quantity } : { asset, quantity, wallet };
-};
-
-/** Writes `files` into `dir` all or nothing (temporary names, then renames). */
-const writeAll = async (dir: string, files: Record<string, readonly Buffer[]>) => {
-  await mkdir(dir, { recursive: true });
-  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const written: string[] = [];
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      const tmp = path.join(dir, `.${name}.${tag}.tmp`);
-      written.push(tmp);
-      await writeFile(tmp, text);
-    }
-    // A folder in a target's place would fail its rename after an earlier file was renamed:
-    // refuse before the first rename, so nothing is half written.
-    for (const name of Object.keys(files)) {
-      const target = path.join(dir, name);
-      if ((await stat(target).catch(() => undefined))?.isDirectory())
-        throw Object.assign(new Error(`EISDIR: illegal operation on a directory, rename '${target}'`), {
-          code: "EISDIR",
-          syscall: "rename",
-          path: target,
-        });
-    }
-    for (const name of Object.keys(files))
-      await rename(path.join(dir, `.${name}.${tag}.tmp`), path.join(dir, name));
-  } catch (e) {
-    for (const f of written) await rm(f, { force: true });
-    throw e;
-  }
 };
 
 /**
@@ -223,10 +193,10 @@ export const register: RegisterCommand = (program, runtime) => {
       // Files are written from the writers' buffers as they are (no copy of 100 MB into one).
       const json = flags.out !== undefined || flags.json ? harvest.writeHarvestJsonChunks(report) : undefined;
       if (flags.out !== undefined) {
-        await writeAll(flags.out, {
-          "harvest.csv": harvest.writeHarvestCsvChunks(report),
-          "harvest.json": json!,
-        });
+        await writeFilesAtomically(flags.out, [
+          { name: "harvest.csv", data: harvest.writeHarvestCsvChunks(report) },
+          { name: "harvest.json", data: json! },
+        ]);
       }
       if (flags.json) runtime.out(Buffer.concat(json!).toString("utf8"));
       else {

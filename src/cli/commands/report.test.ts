@@ -286,6 +286,24 @@ describe("lotwise report", () => {
     expect(y.code).toBe(2);
     expect(y.err).toContain('--year expects YYYY, got "25"');
     expect(readdirSync(out)).toEqual(["form8949-2025.pdf"]);
+
+    // A folder where the second file goes: refused before any file is replaced.
+    mkdirSync(path.join(out, "form8949-2025.csv"));
+    const d = await lotwise([
+      "report",
+      "--ledger",
+      writeLedger(LEDGER),
+      "--year",
+      "2025",
+      "--format",
+      "pdf,csv",
+      "--out",
+      out,
+    ]);
+    expect(d.code).toBe(2);
+    expect(d.err).toContain(`${path.join(out, "form8949-2025.csv")} is a folder; give a file name`);
+    expect(readdirSync(out).sort()).toEqual(["form8949-2025.csv", "form8949-2025.pdf"]);
+    expect(readFileSync(path.join(out, "form8949-2025.pdf"), "utf8")).toBe("previous");
   });
 
   test("without --ledger it reports the stored ledger, with the import as its price source", async () => {

@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { UserInputError } from "../../errors.ts";
@@ -15,6 +13,7 @@ import {
   type Scope,
 } from "../../tax/types.ts";
 import { storedFormsFor } from "../forms-routing.ts";
+import { writeFilesAtomically } from "../write-files.ts";
 import type { RegisterCommand } from "./types.ts";
 
 /**
@@ -40,25 +39,6 @@ type ReportFlags = {
   strict?: boolean;
   combineFees?: boolean;
   out: string;
-};
-
-/** Writes `files` into `dir` atomically as a set (temporary names, then renames). */
-const writeAll = async (dir: string, files: { name: string; bytes: Uint8Array }[]): Promise<string[]> => {
-  await mkdir(dir, { recursive: true });
-  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const temps = files.map((f) => ({
-    final: path.join(dir, f.name),
-    tmp: path.join(dir, `.${f.name}.${tag}.tmp`),
-    bytes: f.bytes,
-  }));
-  try {
-    for (const t of temps) await writeFile(t.tmp, t.bytes);
-    for (const t of temps) await rename(t.tmp, t.final);
-  } catch (e) {
-    for (const t of temps) await rm(t.tmp, { force: true });
-    throw e;
-  }
-  return temps.map((t) => t.final);
 };
 
 export const register: RegisterCommand = (program, runtime) => {
@@ -189,9 +169,9 @@ export const register: RegisterCommand = (program, runtime) => {
       const statement = feeStatementCsv(report);
       if (statement !== undefined)
         files.push({ fileName: `fee-statement-${year}.csv`, bytes: Buffer.from(statement), notes: [] });
-      const written = await writeAll(
+      const written = await writeFilesAtomically(
         flags.out,
-        files.map((f) => ({ name: f.fileName, bytes: f.bytes })),
+        files.map((f) => ({ name: f.fileName, data: f.bytes })),
       );
       const s = input.summary;
       runtime.out(
