@@ -25,7 +25,6 @@ import { Decimal } from "../utils/decimal.ts";
 import type { BuildResult } from "./build.ts";
 import { loadWallets } from "./load.ts";
 
-/** What decides whether (and from when) the ledger is rebuilt: `BuildArgs` without the build's tools. */
 /**
  * The version of what a build writes for the same inputs: classification, decoders, the valuing
  * of legs and the making of rows. Raise it with every change that alters the rows an existing
@@ -35,6 +34,7 @@ import { loadWallets } from "./load.ts";
  */
 export const LEDGER_BUILD_VERSION = 2;
 
+/** What decides whether (and from when) the ledger is rebuilt: `BuildArgs` without the build's tools. */
 export type DetectArgs = {
   db: DbOrTx;
   userId: number;
