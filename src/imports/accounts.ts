@@ -3,6 +3,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { importAccounts, importRecords } from "../../db/schema/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
+import { EXCHANGE_FAMILIES } from "./registry.ts";
 
 /**
  * Exchange accounts (`coinbase:main`) as wallets: `lotwise wallets add coinbase:main` declares one
@@ -31,7 +32,7 @@ const ADDRESS_LIKE = /^(0x[0-9a-fA-F]*|[1-9A-HJ-NP-Za-km-z]{32,44})$/;
 export const isAccountSpec = (
   spec: string,
   isChain: (name: string) => boolean,
-  exchanges: ReadonlySet<string> = new Set(),
+  exchanges: ReadonlySet<string> = EXCHANGE_FAMILIES,
 ): boolean => {
   if (!ACCOUNT.test(spec)) return false;
   const i = spec.indexOf(":");

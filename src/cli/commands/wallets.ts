@@ -33,12 +33,11 @@ export const register: RegisterCommand = (program, runtime) => {
       // Validate every spec before touching the database: a typo adds nothing. A bare 0x address
       // stands for every configured EVM chain where it has activity.
       const { isAccountSpec } = await import("../../imports/accounts.ts");
-      const { EXCHANGE_FAMILIES } = await import("../../imports/registry.ts");
       const isChain = (name: string) => isChainName(name, chainOptions);
       const parsed = [];
       const accounts: string[] = [];
       for (const s of specs) {
-        if (isAccountSpec(s, isChain, EXCHANGE_FAMILIES)) {
+        if (isAccountSpec(s, isChain)) {
           if (opts.exchange)
             throw new UserInputError(
               `${s} is an exchange account: --exchange marks a deposit address (add it as <chain>:<address> --exchange --label ${s})`,
@@ -156,14 +155,11 @@ export const register: RegisterCommand = (program, runtime) => {
     .action(async (specs: string[], _opts, command) => {
       const { parseWalletSpec, isChainName, removeWallet, openServices } = await deps();
       const { isAccountSpec, removeAccount } = await import("../../imports/accounts.ts");
-      const { EXCHANGE_FAMILIES } = await import("../../imports/registry.ts");
       const common = runtime.createCommon(command);
       const chainOptions = { nativeSymbols: common.config.nativeSymbols };
       const isChain = (name: string) => isChainName(name, chainOptions);
       const parsed = specs.map((s) =>
-        isAccountSpec(s, isChain, EXCHANGE_FAMILIES)
-          ? { account: s }
-          : { wallet: parseWalletSpec(s, chainOptions) },
+        isAccountSpec(s, isChain) ? { account: s } : { wallet: parseWalletSpec(s, chainOptions) },
       );
       const services = await openServices(common);
       const { database, userId } = services;
