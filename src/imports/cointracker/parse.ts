@@ -55,8 +55,7 @@ export const cointracker: ImportFormat = {
       const o = amountOf(sCur, signed(r, "Sent Quantity", sCur));
       const i = amountOf(rCur, signed(r, "Received Quantity", rCur));
       const f = amountOf(fCur, signed(r, "Fee Amount", fCur));
-      if (r.get("Sent Quantity") && !sCur)
-        r.fail("Sent Currency", "empty while Sent Quantity is given");
+      if (r.get("Sent Quantity") && !sCur) r.fail("Sent Currency", "empty while Sent Quantity is given");
       if (r.get("Received Quantity") && !rCur)
         r.fail("Received Currency", "empty while Received Quantity is given");
       const tag = r.get("Tag").toLowerCase();
