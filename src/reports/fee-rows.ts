@@ -9,8 +9,7 @@
  * already rounded to cents, so the year's summary and Schedule D lines are unchanged; only the
  * number of Form 8949 rows changes.
  */
-import { createFeeCombiner } from "../tax/fee-combine.ts";
-import { FORM_8949_HEADER, form8949Line } from "../tax/format.ts";
+import { createFeeCombiner, FEE_STATEMENT_HEADER, feeStatementLine } from "../tax/fee-combine.ts";
 import type { Form8949Row } from "../tax/types.ts";
 import type { ReportInput, ReportRow } from "./types.ts";
 
@@ -37,8 +36,8 @@ export const feeStatementCsv = (input: ReportInput): string | undefined => {
   const groups = input.feeStatement ?? [];
   if (groups.length === 0) return undefined;
   // The header and every line end with their newline.
-  let text = `combined_row,${FORM_8949_HEADER}`;
+  let text = FEE_STATEMENT_HEADER;
   for (const g of groups)
-    for (const p of g.parts) text += `${g.combined.disposalId},${form8949Line(p as Form8949Row)}`;
+    for (const p of g.parts) text += feeStatementLine(g.combined as Form8949Row, p as Form8949Row);
   return text;
 };

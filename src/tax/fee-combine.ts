@@ -1,4 +1,5 @@
 import { Decimal, plain } from "../utils/decimal.ts";
+import { FORM_8949_HEADER, form8949Line } from "./format.ts";
 import type { Form8949Row } from "./types.ts";
 
 /**
@@ -88,3 +89,10 @@ export const createFeeCombiner = (): FeeCombiner => {
   };
   return { take, finish, reset: () => groups.clear() };
 };
+
+/** The header of the fee statement (`fee-statement.csv`): `combined_row`, then the Form 8949 columns. */
+export const FEE_STATEMENT_HEADER = `combined_row,${FORM_8949_HEADER}`;
+
+/** One fee statement line (with its newline): the combined row's disposal id, then `part`'s Form 8949 columns. */
+export const feeStatementLine = (combined: Form8949Row, part: Form8949Row): string =>
+  `${combined.disposalId},${form8949Line(part)}`;

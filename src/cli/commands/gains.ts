@@ -15,7 +15,7 @@ import type { LedgerRow } from "../../ledger/types.ts";
 import { isTimeZone } from "../../tax/dates.ts";
 import { decodedId, TYPE_CODE } from "../../tax/decoded-batch.ts";
 import type { Form8949Parts } from "../../tax/engine.ts";
-import { createFeeCombiner } from "../../tax/fee-combine.ts";
+import { createFeeCombiner, FEE_STATEMENT_HEADER, feeStatementLine } from "../../tax/fee-combine.ts";
 import {
   encodeForm8949Line,
   encodeForm8949Parts,
@@ -771,12 +771,8 @@ export const register: RegisterCommand = (program, runtime) => {
             const parts = groups.filter((g) => g.parts.length > 0);
             for (const g of groups) outputs.encode(form8949.get(y)!, g.combined);
             if (parts.length === 0) continue;
-            const f = await outputs.add(
-              path.join(dirOf(y), "fee-statement.csv"),
-              `combined_row,${FORM_8949_HEADER}`,
-            );
-            for (const g of parts)
-              for (const p of g.parts) outputs.write(f, `${g.combined.disposalId},${form8949Line(p)}`);
+            const f = await outputs.add(path.join(dirOf(y), "fee-statement.csv"), FEE_STATEMENT_HEADER);
+            for (const g of parts) for (const p of g.parts) outputs.write(f, feeStatementLine(g.combined, p));
           }
         }
         for (const s of report.summaries)
