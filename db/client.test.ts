@@ -5,6 +5,7 @@ import type { Database } from "./client.ts";
 import {
   classifications,
   cursors,
+  importRecords,
   ledgerRows,
   movements,
   prices,
@@ -130,7 +131,7 @@ describe.each(DATABASE_KINDS)("data layer on %s", (kind) => {
     expect(await database.db.select().from(cursors).where(eq(cursors.walletId, w!.id))).toHaveLength(0);
   });
 
-  test("deleting a user deletes its derived ledger rows and classifications, and no one else's", async () => {
+  test("deleting a user deletes its derived ledger rows, classifications and import records, and no one else's", async () => {
     const gone = await ensureUser(database.db, "leaving");
     const stays = await ensureUser(database.db, "staying");
     for (const userId of [gone, stays]) {
@@ -148,14 +149,26 @@ describe.each(DATABASE_KINDS)("data layer on %s", (kind) => {
       await database.db
         .insert(classifications)
         .values({ userId, chain: "ethereum", txHash: "0x01", kind: "swap", source: "rule" });
+      await database.db.insert(importRecords).values({
+        userId,
+        account: "coinbase:main",
+        externalId: "x1",
+        format: "coinbase",
+        file: "coinbase.csv",
+        line: 5,
+        time: new Date("2025-01-01T00:00:00Z"),
+        kind: "buy",
+        fingerprint: "f",
+        data: "{}",
+      });
     }
     await database.db.delete(users).where(eq(users.id, gone));
-    const owners = async (table: typeof ledgerRows | typeof classifications) =>
+    const owners = async (table: typeof ledgerRows | typeof classifications | typeof importRecords) =>
       (await database.db.select({ userId: table.userId }).from(table)).map((r) => r.userId);
-    expect(await owners(ledgerRows)).not.toContain(gone);
-    expect(await owners(classifications)).not.toContain(gone);
-    expect(await owners(ledgerRows)).toContain(stays);
-    expect(await owners(classifications)).toContain(stays);
+    for (const table of [ledgerRows, classifications, importRecords]) {
+      expect(await owners(table)).not.toContain(gone);
+      expect(await owners(table)).toContain(stays);
+    }
   });
 
   test("a failed transaction loses nothing already stored", async () => {
