@@ -1,6 +1,7 @@
 import { and, eq, inArray, like, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyRows, forEachCells } from "../../db/copy.ts";
+import { copyRows, forEachCells, selectCells } from "../../db/copy.ts";
+import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
 import type { LedgerBatches } from "../ledger/read.ts";
@@ -158,6 +159,9 @@ export const importLedgerRows = async (
       // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
       let earliest = Number.POSITIVE_INFINITY;
       let seq = 0;
+      /** Builds the table's indexes again, when the first batch's write dropped them (PGlite). */
+      let rebuildIndexes: (() => Promise<void>) | undefined;
+      let firstWrite = true;
       await batches(async (rows) => {
         /** Rows stored exactly as this import would store them: they stay. */
         const keep = new Set<string>();
@@ -193,10 +197,20 @@ export const importLedgerRows = async (
         }
         if (replace.length > 0) await deleteIds(tx, where, replace);
         if (keep.size === rows.length) return;
+        if (firstWrite) {
+          // A large import into a table holding few rows (a first import): the indexes are built
+          // once after the last batch, not kept up row by row (db/deferred-indexes.ts).
+          firstWrite = false;
+          // Only for a user holding no rows yet: no id can then clash with another origin's (the
+          // primary key would only fail when it is built again, with no row to name).
+          if (storedCount === 0 && !(await holdsLedgerRows(tx, userId)))
+            rebuildIndexes = await dropIndexesForLoad(tx, "lotwise_app.ledger_rows", rows.length);
+        }
         failed = rows;
         await insertImportedRows(tx, userId, origin, rows, first, keep);
         failed = undefined;
       });
+      await rebuildIndexes?.();
       // Stored rows the file no longer has.
       if (stored.size > 0) {
         for (const joined of stored.values()) {
@@ -221,6 +235,15 @@ export const importLedgerRows = async (
     }
     throw e;
   }
+};
+
+/** Whether the user has any ledger row (chain-built or imported). */
+const holdsLedgerRows = async (tx: DbOrTx, userId: number): Promise<boolean> => {
+  const found = await selectCells(
+    tx,
+    `select 1 from lotwise_app.ledger_rows where user_id = ${userId} limit 1`,
+  );
+  return found.length > 0;
 };
 
 /**

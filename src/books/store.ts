@@ -2,6 +2,7 @@ import { and, eq, gte, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { copyLines, copyTextCell, selectCells } from "../../db/copy.ts";
+import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
@@ -249,6 +250,13 @@ export const replaceChainLedger = async (
           ),
         );
     }
+    // A full build into a table holding fewer rows than it writes (a user's first build, a single
+    // user's rebuild on the embedded database): the indexes are built once after the rows are in
+    // (db/deferred-indexes.ts; the count of transactions stands for the rows', which come a few a
+    // transaction).
+    const rebuildRowIndexes = args.from
+      ? undefined
+      : await dropIndexesForLoad(tx, "lotwise_app.ledger_rows", args.classified.length);
     const rows = args.rows;
     await insertLedgerRows(
       tx,
@@ -264,10 +272,15 @@ export const replaceChainLedger = async (
           };
       })(),
     );
+    await rebuildRowIndexes?.();
     // Every classification of these transactions was deleted above, so none conflicts: plain
-    // COPY (one classification per transaction; a duplicate would fail as the upsert did), each
-    // record made as it is sent (no array of records).
+    // COPY (one classification per transaction; a duplicate would fail as the upsert did, or when
+    // the key is built again after a full build's load), each record made as it is sent (no array
+    // of records).
     const classified = args.classified;
+    const rebuildClassificationIndexes = args.from
+      ? undefined
+      : await dropIndexesForLoad(tx, "lotwise_app.classifications", classified.length);
     function* lines() {
       for (const x of classified) yield classificationLine(userId, x);
     }
@@ -281,6 +294,7 @@ export const replaceChainLedger = async (
         CLASSIFICATION_COLUMNS,
         classified.map((x) => classificationRecord(userId, x)),
       );
+    await rebuildClassificationIndexes?.();
     // One review item per (transaction, reason): messages of the same reason are joined.
     const merged = new Map<string, ReviewRow>();
     for (const r of args.reviews()) {
