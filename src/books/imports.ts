@@ -1,13 +1,13 @@
 import { and, eq, inArray, like, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyRows, forEachCells, selectCells } from "../../db/copy.ts";
+import { forEachCells, selectCells } from "../../db/copy.ts";
 import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
 import type { LedgerBatches } from "../ledger/read.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { markLedgerDirty } from "./dirty.ts";
-import { declareLedgerWriter, insertLedgerRows, LEDGER_ROW_COLUMNS, storedRecord } from "./store.ts";
+import { declareLedgerWriter, insertLedgerRows } from "./store.ts";
 
 const CHUNK = 400;
 
@@ -260,38 +260,29 @@ const deleteIds = async (tx: DbOrTx, where: string, ids: readonly string[]) => {
   );
 };
 
-/** The imported rows as `ledger_rows` records, one at a time (COPY reads them as they come). */
-function* importedRecords(
-  userId: number,
-  origin: string,
-  rows: readonly LedgerRow[],
-  /** The seq of `rows[0]` (its place in the file). */
-  first: number,
-  keep: ReadonlySet<string>,
-) {
-  const priceSources = { usd_value: origin };
-  const warnings: string[] = [];
-  for (let i = 0; i < rows.length; i++)
-    if (!keep.has(rows[i]!.id))
-      yield storedRecord({ row: rows[i]!, userId, seq: first + i, origin, priceSources, warnings });
-}
-
+/**
+ * Writes the imported rows not in `keep` (COPY where the driver has it: each row's COPY text line
+ * made as it is sent, `insertLedgerRows`, with no record object in between).
+ */
 const insertImportedRows = async (
   tx: DbOrTx,
   userId: number,
   origin: string,
   rows: readonly LedgerRow[],
+  /** The seq of `rows[0]` (its place in the file). */
   first: number,
   /** Ids already stored as they would be: not written again. */
   keep: ReadonlySet<string>,
 ): Promise<void> => {
-  const records = importedRecords(userId, origin, rows, first, keep);
-  if (await copyRows(tx, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, records)) return;
+  const priceSources = { usd_value: origin };
+  const warnings: string[] = [];
   await insertLedgerRows(
     tx,
-    rows.flatMap((row, i) =>
-      keep.has(row.id) ? [] : [{ row, userId, seq: first + i, origin, priceSources: { usd_value: origin } }],
-    ),
+    (function* () {
+      for (let i = 0; i < rows.length; i++)
+        if (!keep.has(rows[i]!.id))
+          yield { row: rows[i]!, userId, seq: first + i, origin, priceSources, warnings };
+    })(),
   );
 };
 
