@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
+import { selectCells } from "../../db/copy.ts";
 import { ledgerState } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
@@ -121,12 +122,22 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
       const whole = await createTestDatabase(kind);
       try {
         const other = await ensureUser(whole.db, "batches");
+        const indexes = () =>
+          selectCells(
+            whole.db,
+            "select indexdef from pg_indexes where schemaname = 'lotwise_app' and tablename = 'ledger_rows' order by indexname",
+          );
+        const before = await indexes();
+        // One batch of 20,000 rows for a user with none: on PGlite the table's indexes are built
+        // after the rows are in (db/deferred-indexes.ts), the same ones.
         await importLedgerRows(whole.db, {
           userId: other,
           name: "cb",
           rows: await readLedgerFile(good),
           file: "good.csv",
         });
+        expect(await indexes()).toEqual(before);
+        expect(before).toHaveLength(4);
         const cells = (r: Awaited<ReturnType<typeof loadLedgerRows>>[number]) => [
           r.id,
           r.time,
