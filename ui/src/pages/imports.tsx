@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { apiGet, apiSend, qs } from "../api.ts";
 import { ErrorNote, Loading, TableWrap } from "../components.tsx";
+import { IMPORT_FORMAT_CHOICES } from "../import-formats.ts";
 
 /**
  * Exchange and tax-tool exports on the Wallets page: upload one into an exchange account
@@ -10,19 +11,6 @@ import { ErrorNote, Loading, TableWrap } from "../components.tsx";
  * an edited export replaces what changed; a bad row stores nothing and its `FILE:LINE: column:
  * problem` shows under the form.
  */
-
-/** `--format` values the server reads (src/imports/registry.ts FORMAT_NAMES), auto first. */
-const FORMATS = [
-  ["auto", "detect from the header"],
-  ["coinbase", "Coinbase transaction history"],
-  ["coinbase-raw", "Coinbase raw transaction report"],
-  ["kraken", "Kraken ledgers"],
-  ["gemini", "Gemini transaction history"],
-  ["robinhood", "Robinhood crypto activity"],
-  ["koinly", "Koinly Universal CSV"],
-  ["cointracker", "CoinTracker CSV"],
-  ["ledger", "ledger CSV v1"],
-] as const;
 
 type Account = { name: string; family: string; rows: number };
 type ImportResult = {
@@ -146,7 +134,7 @@ export const ExchangeImports = () => {
           <div>
             <label htmlFor="export-format">Format</label>
             <select id="export-format" value={format} onChange={(e) => setFormat(e.target.value)}>
-              {FORMATS.map(([name, what]) => (
+              {IMPORT_FORMAT_CHOICES.map(([name, what]) => (
                 <option key={name} value={name}>
                   {name} ({what})
                 </option>
