@@ -4,11 +4,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Command } from "commander";
-import {
-  type StoredLedgerCsv,
-  type StoredLedgerNotes,
-  storedLedgerWarnings,
-} from "../../books/stored-ledger.ts";
+import type { StoredLedgerCsv, StoredLedgerNotes } from "../../books/stored-ledger.ts";
 import { UserInputError } from "../../errors.ts";
 import { type RawLedgerRecord, streamLedgerBytes, streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
@@ -55,7 +51,6 @@ import type { CliRuntime } from "../runtime.ts";
 import type { RegisterCommand } from "./types.ts";
 
 export type { StoredLedgerNotes } from "../../books/stored-ledger.ts";
-export { storedLedgerWarnings } from "../../books/stored-ledger.ts";
 
 /**
  * `lotwise gains`: reads a ledger (CSV v1), computes the tax years asked for and writes them.
@@ -775,8 +770,11 @@ export const register: RegisterCommand = (program, runtime) => {
             for (const g of parts) for (const p of g.parts) outputs.write(f, feeStatementLine(g.combined, p));
           }
         }
-        for (const s of report.summaries)
-          if (notes) s.warnings.push(...storedLedgerWarnings(notes, s.taxYear));
+        if (notes) {
+          // Loaded already by the stored ledger's read (not at start-up: it loads the database).
+          const { storedLedgerWarnings } = await import("../../books/stored-ledger.ts");
+          for (const s of report.summaries) s.warnings.push(...storedLedgerWarnings(notes, s.taxYear));
+        }
         for (const s of report.summaries) {
           const f = await outputs.add(path.join(dirOf(s.taxYear), "summary.json"));
           outputs.write(f, formatSummaryJson(s));
