@@ -317,11 +317,33 @@ const putCents = (buf: Buffer, pos: number, c: bigint): number => {
   return putCentsNumber(buf, pos, Number(c));
 };
 
+/** Cents up to this take the int32 path of `putCentsNumber` (divisions by 10 done as integers). */
+const INT32_CENTS = 2 ** 31 - 1;
+
 /** Writes cents given as a safe integer (|v| ≤ 2^53 − 1) as `-1234.50`. */
 const putCentsNumber = (buf: Buffer, pos: number, v: number): number => {
   if (v < 0) {
     buf[pos++] = 45;
     v = -v;
+  }
+  if (v <= INT32_CENTS) {
+    // In int32s, `(x / 10) | 0` and `x % 10` compile to integer operations (a multiply and a
+    // shift), not the double divisions and floors of the general path: most amounts are here.
+    const x = v | 0;
+    let whole = (x / 100) | 0;
+    const frac = x - whole * 100;
+    let digits = 1;
+    for (let w = whole; w >= 10; w = (w / 10) | 0) digits++;
+    const end = pos + digits + 3;
+    buf[end - 1] = 48 + (frac % 10);
+    buf[end - 2] = 48 + ((frac / 10) | 0);
+    buf[end - 3] = 46;
+    let at = end - 4;
+    do {
+      buf[at--] = 48 + (whole % 10);
+      whole = (whole / 10) | 0;
+    } while (whole > 0);
+    return end;
   }
   const frac = v % 100;
   let whole = (v - frac) / 100;
