@@ -431,6 +431,12 @@ export const maxForm8949PartsBytes = (
   6 * (disposalId.length + lotId.length + wallet.length + 2 * asset.length + 2 * (digits + scale + 2) + 20) +
   256;
 
+/** The wallet and asset cells `encodeForm8949Parts` wrote last (strings compared, so always right). */
+let lastWallet: string | undefined;
+let lastWalletCell: EncodedCell | undefined;
+let lastAsset: string | undefined;
+let lastAssetCell: EncodedCell | undefined;
+
 /**
  * Encodes the `form8949.csv` record of an engine row given as parts (`GainsSink.form8949Parts`):
  * the bytes `encodeForm8949Line` writes for that row, without building the row, its quantity or
@@ -455,13 +461,22 @@ export const encodeForm8949Parts = (
   costBasis: number,
   long: boolean,
 ): number => {
-  const assetCell = encodedCell(asset);
+  // The disposal's other lots repeat its wallet and asset: the last cells are kept (no lookup).
+  if (asset !== lastAsset) {
+    lastAsset = asset;
+    lastAssetCell = encodedCell(asset);
+  }
+  const assetCell = lastAssetCell!;
   if (!assetCell.plain) return -1;
+  if (wallet !== lastWallet) {
+    lastWallet = wallet;
+    lastWalletCell = encodedCell(wallet);
+  }
   pos = putCell(buf, pos, disposalId);
   buf[pos++] = 44;
   pos = putCell(buf, pos, lotId);
   buf[pos++] = 44;
-  pos = putBytes(buf, pos, encodedCell(wallet).bytes);
+  pos = putBytes(buf, pos, lastWalletCell!.bytes);
   buf[pos++] = 44;
   pos = putBytes(buf, pos, assetCell.bytes);
   buf[pos++] = 44;
