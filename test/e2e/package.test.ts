@@ -190,6 +190,67 @@ describe("npm package", () => {
   });
 
   /**
+   * A program with no Node.js types (`"types": []`: a browser or bundler project, or one that lists
+   * its types) type-checks against the declarations, which name no Node.js type such as `Buffer`,
+   * under `nodenext` and `bundler` resolution; the bytes they then take (a `Uint8Array`, not a
+   * `Buffer`) work at run time.
+   */
+  test("lotwise/engine and lotwise/ledger type-check without @types/node, and take a Uint8Array", () => {
+    const program = (T: { gain: string; row: string; rows: string; types: string }) =>
+      [
+        'import { computeGains, formatCents } from "lotwise/engine";',
+        'import { streamLedgerBytes } from "lotwise/ledger";',
+        T.types,
+        `const rows${T.rows} = [];`,
+        `await streamLedgerBytes(new TextEncoder().encode(${JSON.stringify(LEDGER)}), (r) => rows.push({ ...r }), { source: "ledger.csv" });`,
+        'const r = computeGains(rows, { year: 2025, method: "fifo", scope: "universal" });',
+        `const row = r.form8949[0]${T.row};`,
+        `const gain${T.gain} = formatCents(row.gain);`,
+        "console.log(r.form8949.length, gain, row.term);",
+        "export {};",
+        "",
+      ].join("\n");
+    writeFileSync(
+      path.join(app, "bytes.mts"),
+      program({
+        gain: ": string",
+        row: "!",
+        rows: ": LedgerRow[]",
+        types: 'import type { LedgerRow } from "lotwise/ledger";',
+      }),
+    );
+    writeFileSync(path.join(app, "bytes.mjs"), program({ gain: "", row: "", rows: "", types: "" }));
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    for (const [module, resolution] of [
+      ["nodenext", "nodenext"],
+      ["esnext", "bundler"],
+    ] as const) {
+      const config = `tsconfig.${resolution}.json`;
+      writeFileSync(
+        path.join(app, config),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            noEmit: true,
+            skipDefaultLibCheck: true,
+            module,
+            moduleResolution: resolution,
+            target: "es2022",
+            types: [],
+          },
+          files: ["bytes.mts"],
+        }),
+      );
+      const check = sh(process.execPath, [tsc, "-p", config], app, 300_000);
+      expect(check.stdout + check.stderr, resolution).toBe("");
+      expect(check.code, resolution).toBe(0);
+    }
+    const run = sh(process.execPath, ["bytes.mjs"], app);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("1 500.00 short\n");
+  });
+
+  /**
    * `lotwise demo`, the README's first command, as a user runs it from the install: a local chain,
    * the whole pipeline, files on disk. (The demo's only run with --no-serve in the suite; the
    * dashboard demo is test/e2e/demo-dashboard.test.ts.)
