@@ -116,6 +116,9 @@ describe("npm package", () => {
     expect(files.filter((f) => /\.test\.|(^|\/)(test|fixtures|bench)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("dist/.") || f.endsWith(".tgz"))).toEqual([]);
+    // drizzle-kit's schema snapshots (db/migrations/meta/NNNN_snapshot.json, a megabyte) are for
+    // generating migrations; applying them reads only the journal and the SQL files.
+    expect(files.filter((f) => f.endsWith("_snapshot.json"))).toEqual([]);
     // The folder holds the install and nothing else.
     expect(readdirSync(app).sort()).toEqual(["node_modules", "package-lock.json", "package.json"]);
   });
