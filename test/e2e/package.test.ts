@@ -76,7 +76,7 @@ describe("npm package", () => {
   let app: string;
   let files: string[] = [];
   beforeAll(() => {
-    work = mkdtempSync(path.join(tmpdir(), "lotwise-pack-"));
+    work = mkdtempSync(path.join(tmpdir(), "lotwise pack "));
     // The JavaScript in dist/ is fresh (vitest's globalSetup); add the declarations, then pack
     // without `prepare`, which would rebuild dist/ under the feet of CLI tests running meanwhile.
     const types = sh(process.execPath, ["scripts/build.mjs", "--types-only"], ROOT);
