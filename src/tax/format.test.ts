@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { formatScaled } from "../ledger/decimal.ts";
+import type { Bytes } from "../utils/bytes.ts";
 import { formatCsvCell } from "../utils/csv.ts";
 import {
   encodeForm8949Line,
@@ -79,6 +80,10 @@ describe("form8949.csv", () => {
           const buf = Buffer.alloc(maxForm8949LineBytes(r) + 10);
           const end = encodeForm8949Line(buf, 3, r);
           expect(buf.toString("utf8", 3, end)).toBe(form8949Line(r));
+          // A Uint8Array (what a program without Node.js's types passes: src/utils/bytes.ts) too.
+          const u8 = new Uint8Array(buf.length);
+          expect(encodeForm8949Line(u8 as Uint8Array as Bytes, 3, r)).toBe(end);
+          expect(Buffer.from(u8).toString("utf8", 3, end)).toBe(form8949Line(r));
         },
       ),
       { numRuns: 2000 },

@@ -2,6 +2,7 @@
  * Output formats of `lotwise gains`: `form8949.csv`, `summary.json`, `allocation.csv`,
  * `gifts.csv`, and the human summary printed on stdout.
  */
+import { asBuffer, type Bytes } from "../utils/bytes.ts";
 import { formatCsvCell, formatCsvRow, isFormulaLike } from "../utils/csv.ts";
 import { formatCents } from "./money.ts";
 import {
@@ -306,7 +307,7 @@ const putCell = (buf: Buffer, pos: number, s: string): number => {
     }
     if (i === s.length) return pos + i;
   }
-  return pos + buf.write(formatCsvCell(s), pos);
+  return pos + asBuffer(buf).write(formatCsvCell(s), pos);
 };
 
 const MAX_SAFE_CENTS = BigInt(Number.MAX_SAFE_INTEGER);
@@ -366,7 +367,7 @@ const putCentsNumber = (buf: Buffer, pos: number, v: number): number => {
  * without building the line as a string. The caller makes room for `maxForm8949LineBytes(r)`.
  * @returns the position after the record.
  */
-export const encodeForm8949Line = (buf: Buffer, pos: number, r: Form8949Row): number => {
+export const encodeForm8949Line = (buf: Bytes, pos: number, r: Form8949Row): number => {
   pos = putCell(buf, pos, r.disposalId);
   buf[pos++] = 44;
   pos = putCell(buf, pos, r.lotId);
@@ -447,7 +448,7 @@ let lastAssetCell: EncodedCell | undefined;
  * the asset itself (quoted or escaped: the description then takes the general path).
  */
 export const encodeForm8949Parts = (
-  buf: Buffer,
+  buf: Bytes,
   pos: number,
   disposalId: string,
   lotId: string,
