@@ -10,10 +10,27 @@
  * path converts them (booleans `t`/`f`, jsonb cells as JSON text, dates as ISO-8601 instants),
  * so both paths store the same rows.
  */
+import { createRequire } from "node:module";
 import { StringDecoder } from "node:string_decoder";
-import pg from "pg";
+import type pg from "pg";
 import type { BulkColumns } from "./bulk.ts";
 import type { DbOrTx } from "./client.ts";
+
+/**
+ * The `pg` driver, loaded on first use: every command imports this module (through the stores),
+ * and a command on the embedded database, or none (`--version`), has no use for `pg` (15 MB and
+ * 0.09 s CPU to load here). The same module instance as `db/client.ts`'s `import("pg")`, so
+ * `instanceof pg.Pool` holds for its pools.
+ */
+let pgDriver: typeof pg | undefined;
+const loadPg = (): typeof pg => {
+  pgDriver ??= createRequire(import.meta.url)("pg") as typeof pg;
+  return pgDriver;
+};
+/** Whether `client` is a `pg` pool or client (`pg` is loaded only when `client` is not PGlite). */
+const isPgPool = (client: unknown): client is pg.Pool => !isPglite(client) && client instanceof loadPg().Pool;
+const isPgClient = (client: unknown): client is pg.Client =>
+  !isPglite(client) && client instanceof loadPg().Client;
 
 /** Rows per COPY statement on PGlite (one Blob each; bounds the memory of one statement). */
 const PGLITE_COPY_ROWS = 20_000;
@@ -137,7 +154,7 @@ const submitCopy = <T>(c: pg.ClientBase, q: CopySubmittable, done: () => T): Pro
 export const pgRunner = (
   client: unknown,
 ): (<T>(run: (c: pg.ClientBase) => Promise<T>) => Promise<T>) | undefined => {
-  if (client instanceof pg.Pool)
+  if (isPgPool(client))
     return async (run) => {
       const c = await client.connect();
       try {
@@ -146,7 +163,7 @@ export const pgRunner = (
         c.release();
       }
     };
-  if (client instanceof pg.Client || (client && typeof client === "object" && "release" in client))
+  if (isPgClient(client) || (client && typeof client === "object" && "release" in client))
     return (run) => run(client as pg.ClientBase);
   return undefined;
 };
@@ -353,8 +370,8 @@ export const selectCells = async (db: DbOrTx, query: string): Promise<(string | 
 /** A plain query's rows as the text PostgreSQL sent (arrays, no type parsing), on `pg`. */
 const pgTextRows = async (client: unknown, query: string, what: string): Promise<(string | null)[][]> => {
   if (
-    client instanceof pg.Pool ||
-    client instanceof pg.Client ||
+    isPgPool(client) ||
+    isPgClient(client) ||
     (client && typeof client === "object" && "release" in client)
   ) {
     const result = await (client as pg.ClientBase).query({

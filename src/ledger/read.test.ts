@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { UserInputError } from "../errors.ts";
-import { parseLedgerCsv, readLedgerFile, streamLedgerFile } from "./read.ts";
+import type { Bytes } from "../utils/bytes.ts";
+import {
+  parseLedgerCsv,
+  type RawLedgerRecord,
+  readLedgerFile,
+  streamLedgerBytes,
+  streamLedgerChunks,
+  streamLedgerFile,
+} from "./read.ts";
 import type { LedgerRow } from "./types.ts";
 
 const HEADER =
@@ -227,5 +235,38 @@ describe("readLedgerFile() and streamLedgerFile()", () => {
     expect(seen[0]).toBe(seen[1]);
     writeFileSync(file, "id,time,type,wallet,oops\n");
     await expect(streamLedgerFile(file, () => {})).rejects.toThrow(`${file}:1: oops: unknown column`);
+  });
+});
+
+describe("streamLedgerBytes() and streamLedgerChunks()", () => {
+  // What a program without Node.js's types passes for `Bytes` (src/utils/bytes.ts): its declared type there.
+  const u8 = (text: string) => new TextEncoder().encode(text) as Uint8Array as Bytes;
+  const text = ledger(
+    B1,
+    "s1,2025-02-01T10:00:00Z,sell,cb:main,ETH,0.5,,,1500,,,,,",
+    "é1,2025-03-01T00:00:00Z,buy,cb:main,,,ETH,1,9,,,,,",
+  );
+
+  test("read a Uint8Array (not a Buffer) as they read a Buffer: rows and raw records", async () => {
+    for (const input of ["buffer", "uint8array"] as const) {
+      const ids: string[] = [];
+      const raw: string[] = [];
+      const onRaw = (r: RawLedgerRecord) => {
+        raw.push(r.buf.toString("utf8", r.starts[0]!, r.ends[0]!));
+        return false;
+      };
+      const bytes = input === "buffer" ? Buffer.from(text) : u8(text);
+      await streamLedgerBytes(bytes, (row) => ids.push(row.id), { source: "l.csv", onRaw });
+      expect(ids, input).toEqual(["b1", "s1", "é1"]);
+      expect(raw, input).toEqual(["b1", "s1"]); // non-ASCII takes the record path
+      ids.length = 0;
+      // Split inside the two-byte "é".
+      const at = text.indexOf("é") + 1;
+      const whole = input === "buffer" ? Buffer.from(text) : u8(text);
+      await streamLedgerChunks([whole.subarray(0, at), whole.subarray(at)], (row) => ids.push(row.id), {
+        source: "l.csv",
+      });
+      expect(ids, input).toEqual(["b1", "s1", "é1"]);
+    }
   });
 });

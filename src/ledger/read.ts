@@ -8,6 +8,7 @@ import { createReadStream } from "node:fs";
 import { UserInputError } from "../errors.ts";
 import { detectFormat, detectOtherFormat, otherFormatMessage } from "../formats/detect.ts";
 import { PREAMBLE_LINES } from "../imports/table.ts";
+import { asBuffer, type Bytes } from "../utils/bytes.ts";
 import { CsvSyntaxError, createCsvByteParser, createCsvParser } from "../utils/csv.ts";
 import { FIELD_OF_COLUMN, LEDGER_COLUMNS, type LedgerColumn, type LedgerRow } from "./types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, checkLedgerRow, parseLotsCell } from "./validate.ts";
@@ -95,7 +96,7 @@ type LedgerCollector = {
  * of receiving a `LedgerRow` of strings. Valid only during the call; the arrays are reused.
  */
 export type RawLedgerRecord = {
-  buf: Buffer;
+  buf: Bytes;
   /** Byte offsets where each cell starts and ends, in header order. */
   starts: Int32Array;
   ends: Int32Array;
@@ -330,7 +331,7 @@ export const parseLedgerCsv = (text: string, source = "ledger.csv"): LedgerRow[]
 
 /** Parses `chunks` (a file's bytes, in order) into `collector`. */
 const readChunksInto = async (
-  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  chunks: AsyncIterable<Bytes> | Iterable<Bytes>,
   source: string,
   collector: LedgerCollector,
   /** Awaited after each chunk's records (a consumer writing what they gave). */
@@ -346,7 +347,7 @@ const readChunksInto = async (
   });
   try {
     for await (const chunk of chunks) {
-      parser.write(chunk);
+      parser.write(asBuffer(chunk));
       await afterChunk?.();
     }
     parser.end();
@@ -440,7 +441,7 @@ export const streamLedgerFile = async (
  * @throws UserInputError on a structural problem; whatever `onRow` throws or `chunks` does.
  */
 export const streamLedgerChunks = async (
-  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  chunks: AsyncIterable<Bytes> | Iterable<Bytes>,
   onRow: (row: LedgerRow) => void,
   options: { source: string; onRaw?: RawRecordHandler },
 ): Promise<void> => {
@@ -455,7 +456,7 @@ export const streamLedgerChunks = async (
  * @throws UserInputError on a structural problem; whatever `onRow` throws.
  */
 export const streamLedgerBytes = async (
-  bytes: Buffer,
+  bytes: Bytes,
   onRow: (row: LedgerRow) => void,
   options: { source: string; onRaw?: RawRecordHandler },
 ): Promise<void> => {

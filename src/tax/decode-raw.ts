@@ -8,6 +8,7 @@
  */
 import { type Instant, parseInstant, parseUtcInstantBytes } from "../ledger/instant.ts";
 import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
+import type { Bytes } from "../utils/bytes.ts";
 import {
   NAME_FEE,
   NAME_IN,
@@ -20,7 +21,7 @@ import {
 
 /** The cells of one record, found by column (absent columns have no cell). */
 export type RawCells = {
-  buf: Buffer;
+  buf: Bytes;
   starts: Int32Array;
   ends: Int32Array;
 };

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { formatScaled } from "../ledger/decimal.ts";
+import type { Bytes } from "../utils/bytes.ts";
 import { formatCsvCell } from "../utils/csv.ts";
 import {
   encodeForm8949Line,
@@ -79,6 +80,10 @@ describe("form8949.csv", () => {
           const buf = Buffer.alloc(maxForm8949LineBytes(r) + 10);
           const end = encodeForm8949Line(buf, 3, r);
           expect(buf.toString("utf8", 3, end)).toBe(form8949Line(r));
+          // A Uint8Array (what a program without Node.js's types passes: src/utils/bytes.ts) too.
+          const u8 = new Uint8Array(buf.length);
+          expect(encodeForm8949Line(u8 as Uint8Array as Bytes, 3, r)).toBe(end);
+          expect(Buffer.from(u8).toString("utf8", 3, end)).toBe(form8949Line(r));
         },
       ),
       { numRuns: 2000 },
@@ -94,6 +99,8 @@ test("property: encodeForm8949Parts() writes the bytes of form8949Line() of the 
   const cents = fc.oneof(
     fc.bigInt({ min: -(2n ** 50n), max: 2n ** 50n }),
     fc.bigInt({ min: -100_000n, max: 100_000n }),
+    // Either side of the writer's int32 path (up to 2^31 − 1 cents), both signs.
+    fc.bigInt({ min: 2n ** 31n - 200n, max: 2n ** 31n + 200n }).chain((c) => fc.constantFrom(c, -c)),
   );
   fc.assert(
     fc.property(

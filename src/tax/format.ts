@@ -2,6 +2,7 @@
  * Output formats of `lotwise gains`: `form8949.csv`, `summary.json`, `allocation.csv`,
  * `gifts.csv`, and the human summary printed on stdout.
  */
+import { asBuffer, type Bytes } from "../utils/bytes.ts";
 import { formatCsvCell, formatCsvRow, isFormulaLike } from "../utils/csv.ts";
 import { formatCents } from "./money.ts";
 import {
@@ -306,7 +307,7 @@ const putCell = (buf: Buffer, pos: number, s: string): number => {
     }
     if (i === s.length) return pos + i;
   }
-  return pos + buf.write(formatCsvCell(s), pos);
+  return pos + asBuffer(buf).write(formatCsvCell(s), pos);
 };
 
 const MAX_SAFE_CENTS = BigInt(Number.MAX_SAFE_INTEGER);
@@ -317,11 +318,33 @@ const putCents = (buf: Buffer, pos: number, c: bigint): number => {
   return putCentsNumber(buf, pos, Number(c));
 };
 
+/** Cents up to this take the int32 path of `putCentsNumber` (divisions by 10 done as integers). */
+const INT32_CENTS = 2 ** 31 - 1;
+
 /** Writes cents given as a safe integer (|v| ≤ 2^53 − 1) as `-1234.50`. */
 const putCentsNumber = (buf: Buffer, pos: number, v: number): number => {
   if (v < 0) {
     buf[pos++] = 45;
     v = -v;
+  }
+  if (v <= INT32_CENTS) {
+    // In int32s, `(x / 10) | 0` and `x % 10` compile to integer operations (a multiply and a
+    // shift), not the double divisions and floors of the general path: most amounts are here.
+    const x = v | 0;
+    let whole = (x / 100) | 0;
+    const frac = x - whole * 100;
+    let digits = 1;
+    for (let w = whole; w >= 10; w = (w / 10) | 0) digits++;
+    const end = pos + digits + 3;
+    buf[end - 1] = 48 + (frac % 10);
+    buf[end - 2] = 48 + ((frac / 10) | 0);
+    buf[end - 3] = 46;
+    let at = end - 4;
+    do {
+      buf[at--] = 48 + (whole % 10);
+      whole = (whole / 10) | 0;
+    } while (whole > 0);
+    return end;
   }
   const frac = v % 100;
   let whole = (v - frac) / 100;
@@ -344,7 +367,7 @@ const putCentsNumber = (buf: Buffer, pos: number, v: number): number => {
  * without building the line as a string. The caller makes room for `maxForm8949LineBytes(r)`.
  * @returns the position after the record.
  */
-export const encodeForm8949Line = (buf: Buffer, pos: number, r: Form8949Row): number => {
+export const encodeForm8949Line = (buf: Bytes, pos: number, r: Form8949Row): number => {
   pos = putCell(buf, pos, r.disposalId);
   buf[pos++] = 44;
   pos = putCell(buf, pos, r.lotId);
@@ -409,6 +432,12 @@ export const maxForm8949PartsBytes = (
   6 * (disposalId.length + lotId.length + wallet.length + 2 * asset.length + 2 * (digits + scale + 2) + 20) +
   256;
 
+/** The wallet and asset cells `encodeForm8949Parts` wrote last (strings compared, so always right). */
+let lastWallet: string | undefined;
+let lastWalletCell: EncodedCell | undefined;
+let lastAsset: string | undefined;
+let lastAssetCell: EncodedCell | undefined;
+
 /**
  * Encodes the `form8949.csv` record of an engine row given as parts (`GainsSink.form8949Parts`):
  * the bytes `encodeForm8949Line` writes for that row, without building the row, its quantity or
@@ -419,7 +448,7 @@ export const maxForm8949PartsBytes = (
  * the asset itself (quoted or escaped: the description then takes the general path).
  */
 export const encodeForm8949Parts = (
-  buf: Buffer,
+  buf: Bytes,
   pos: number,
   disposalId: string,
   lotId: string,
@@ -433,13 +462,22 @@ export const encodeForm8949Parts = (
   costBasis: number,
   long: boolean,
 ): number => {
-  const assetCell = encodedCell(asset);
+  // The disposal's other lots repeat its wallet and asset: the last cells are kept (no lookup).
+  if (asset !== lastAsset) {
+    lastAsset = asset;
+    lastAssetCell = encodedCell(asset);
+  }
+  const assetCell = lastAssetCell!;
   if (!assetCell.plain) return -1;
+  if (wallet !== lastWallet) {
+    lastWallet = wallet;
+    lastWalletCell = encodedCell(wallet);
+  }
   pos = putCell(buf, pos, disposalId);
   buf[pos++] = 44;
   pos = putCell(buf, pos, lotId);
   buf[pos++] = 44;
-  pos = putBytes(buf, pos, encodedCell(wallet).bytes);
+  pos = putBytes(buf, pos, lastWalletCell!.bytes);
   buf[pos++] = 44;
   pos = putBytes(buf, pos, assetCell.bytes);
   buf[pos++] = 44;

@@ -14,6 +14,8 @@
  * - A UTF-8 byte order mark at the very start of the input is dropped.
  */
 
+import type { Bytes } from "./bytes.ts";
+
 const QUOTE = 34; // "
 const COMMA = 44; // ,
 const LF = 10;
@@ -294,11 +296,11 @@ export type CsvByteHandlers = {
    * `buf[start, end)` (line break excluded). Return `true` when handled, `false` to receive the
    * record through `record` instead.
    */
-  plain?: (buf: Buffer, start: number, end: number, line: number) => boolean;
+  plain?: (buf: Bytes, start: number, end: number, line: number) => boolean;
 };
 
 export type CsvByteParser = {
-  write: (chunk: Buffer) => void;
+  write: (chunk: Bytes) => void;
   /** @throws CsvSyntaxError */
   end: () => void;
 };

@@ -76,7 +76,7 @@ describe("npm package", () => {
   let app: string;
   let files: string[] = [];
   beforeAll(() => {
-    work = mkdtempSync(path.join(tmpdir(), "lotwise-pack-"));
+    work = mkdtempSync(path.join(tmpdir(), "lotwise pack "));
     // The JavaScript in dist/ is fresh (vitest's globalSetup); add the declarations, then pack
     // without `prepare`, which would rebuild dist/ under the feet of CLI tests running meanwhile.
     const types = sh(process.execPath, ["scripts/build.mjs", "--types-only"], ROOT);
@@ -116,6 +116,9 @@ describe("npm package", () => {
     expect(files.filter((f) => /\.test\.|(^|\/)(test|fixtures|bench)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("dist/.") || f.endsWith(".tgz"))).toEqual([]);
+    // drizzle-kit's schema snapshots (db/migrations/meta/NNNN_snapshot.json, a megabyte) are for
+    // generating migrations; applying them reads only the journal and the SQL files.
+    expect(files.filter((f) => f.endsWith("_snapshot.json"))).toEqual([]);
     // The folder holds the install and nothing else.
     expect(readdirSync(app).sort()).toEqual(["node_modules", "package-lock.json", "package.json"]);
   });
@@ -185,6 +188,67 @@ describe("npm package", () => {
     expect(check.stdout + check.stderr).toBe("");
     expect(check.code).toBe(0);
     const run = sh(process.execPath, ["use.mjs"], app);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("1 500.00 short\n");
+  });
+
+  /**
+   * A program with no Node.js types (`"types": []`: a browser or bundler project, or one that lists
+   * its types) type-checks against the declarations, which name no Node.js type such as `Buffer`,
+   * under `nodenext` and `bundler` resolution; the bytes they then take (a `Uint8Array`, not a
+   * `Buffer`) work at run time.
+   */
+  test("lotwise/engine and lotwise/ledger type-check without @types/node, and take a Uint8Array", () => {
+    const program = (T: { gain: string; row: string; rows: string; types: string }) =>
+      [
+        'import { computeGains, formatCents } from "lotwise/engine";',
+        'import { streamLedgerBytes } from "lotwise/ledger";',
+        T.types,
+        `const rows${T.rows} = [];`,
+        `await streamLedgerBytes(new TextEncoder().encode(${JSON.stringify(LEDGER)}), (r) => rows.push({ ...r }), { source: "ledger.csv" });`,
+        'const r = computeGains(rows, { year: 2025, method: "fifo", scope: "universal" });',
+        `const row = r.form8949[0]${T.row};`,
+        `const gain${T.gain} = formatCents(row.gain);`,
+        "console.log(r.form8949.length, gain, row.term);",
+        "export {};",
+        "",
+      ].join("\n");
+    writeFileSync(
+      path.join(app, "bytes.mts"),
+      program({
+        gain: ": string",
+        row: "!",
+        rows: ": LedgerRow[]",
+        types: 'import type { LedgerRow } from "lotwise/ledger";',
+      }),
+    );
+    writeFileSync(path.join(app, "bytes.mjs"), program({ gain: "", row: "", rows: "", types: "" }));
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    for (const [module, resolution] of [
+      ["nodenext", "nodenext"],
+      ["esnext", "bundler"],
+    ] as const) {
+      const config = `tsconfig.${resolution}.json`;
+      writeFileSync(
+        path.join(app, config),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            noEmit: true,
+            skipDefaultLibCheck: true,
+            module,
+            moduleResolution: resolution,
+            target: "es2022",
+            types: [],
+          },
+          files: ["bytes.mts"],
+        }),
+      );
+      const check = sh(process.execPath, [tsc, "-p", config], app, 300_000);
+      expect(check.stdout + check.stderr, resolution).toBe("");
+      expect(check.code, resolution).toBe(0);
+    }
+    const run = sh(process.execPath, ["bytes.mjs"], app);
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe("1 500.00 short\n");
   });
