@@ -41,6 +41,7 @@ import { silentLogger } from "../src/logger.ts";
 import { createShutdown } from "../src/shutdown.ts";
 import { nullProgress } from "../src/ui/progress.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
+import { fetchFloor, recordingPosts } from "./fetch-floor.ts";
 
 const flag = (args: string[], name: string, fallback: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
@@ -157,18 +158,9 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
 
     const alice = await ensureUser(db, "alice");
     const w = await upsertWallet(db, alice, { chain: chain.id, address: getAddress(wallet!) });
-    const recorded: string[] = [];
-    const realFetch = globalThis.fetch;
-    globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-      if (String(input) === anvil.url && typeof init?.body === "string") recorded.push(init.body);
-      return realFetch(input, init);
-    }) as typeof fetch;
-    let cold: Awaited<ReturnType<typeof run>>;
-    try {
-      cold = await profiled(profileFlag(args), () => run(w));
-    } finally {
-      globalThis.fetch = realFetch;
-    }
+    const { result: cold, bodies: recorded } = await recordingPosts(anvil.url, () =>
+      profiled(profileFlag(args), () => run(w)),
+    );
     const dumpDir = flag(args, "dump", "");
     if (dumpDir) await dumpSyncTables(db, dumpDir);
     const floorSeconds = await fetchFloor(anvil.url, recorded, config.sync.concurrency);
@@ -265,25 +257,6 @@ const dumpSyncTables = async (db: DbOrTx, dir: string): Promise<void> => {
  * JSON-parsing every answer; returns the seconds taken. Repeated calls are answered by the node
  * as they were the first time (the cold sync's own cache only spares repeats within one sync).
  */
-const fetchFloor = async (url: string, bodies: readonly string[], concurrency: number): Promise<number> => {
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, bodies.length) }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
-        const res = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body,
-        });
-        JSON.parse(await res.text());
-      }
-    }),
-  );
-  return (performance.now() - started) / 1000;
-};
-
 /** The late-start scenario (see the module comment): the first-activity search against a scan from 0. */
 export const lateStart = async (ctx: {
   args: string[];

@@ -16,6 +16,10 @@
  * in memory, where every file extension copies the whole file (quadratic in the bytes stored, a
  * cost no user pays: see createTestDatabase).
  *
+ * The fetch floor: every HTTP body the cold sync sent (recorded as it ran) is sent again to the
+ * replay server, `--concurrency` at a time, and each answer read and JSON-parsed, with nothing
+ * normalized or stored; the cold sync is reported as a ratio of it.
+ *
  * `--dump=DIR` writes what the cold sync stored, for comparing two versions (`diff -r`): the
  * wallet's transactions and movements and the raw records (their stored bytes, hex), as text
  * files sorted by key. `fetched_at` and serial ids are left out (they differ run to run).
@@ -35,6 +39,7 @@ import { upsertWallet } from "../db/wallets.ts";
 import { createTestCommon, createTestDatabase } from "../test/services.ts";
 import { loadRecordedTransactions } from "../test/solana-replay.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
+import { fetchFloor, recordingPosts } from "./fetch-floor.ts";
 import { startReplayProcess } from "./solana-replay-process.ts";
 
 /** PGlite in memory (test databases are all on disk), migrated. */
@@ -134,9 +139,16 @@ export default async (args: string[]): Promise<void> => {
     serverCpu0 = (await server.stats()).cpuSeconds;
     t = performance.now();
     cpu0 = process.cpuUsage();
-    const cold = await profiled(profileFlag(args), run);
+    const { result: cold, bodies } = await recordingPosts(server.url, () => profiled(profileFlag(args), run));
+    const coldMs = performance.now() - t;
     const signatures = await stored();
-    await report(`cold (replay, synthetic ${count})`, performance.now() - t, cold, signatures);
+    await report(`cold (replay, synthetic ${count})`, coldMs, cold, signatures);
+    const floorSeconds = await fetchFloor(server.url, bodies, concurrency);
+    console.log(
+      `fetch floor: ${floorSeconds.toFixed(2)} s (the cold sync's ${bodies.length} HTTP bodies again, ${concurrency} at a time, ` +
+        `answers parsed, nothing processed or stored) → ${(cold.transactions / floorSeconds).toFixed(0)} txs/s; ` +
+        `cold sync = ${(coldMs / 1000 / floorSeconds).toFixed(2)}× floor`,
+    );
     const dumpDir = args.find((a) => a.startsWith("--dump="))?.slice("--dump=".length);
     if (dumpDir) await dump(database, dumpDir);
 
