@@ -226,6 +226,24 @@ describe("Coinbase transaction history", () => {
       /^coinbase\.csv:6: Price Currency: 'EUR': only exports in USD/,
     );
   });
+  it("reads the fee of an older export, whose columns are `Total (inclusive of fees)` and `Fees`", () => {
+    const text = [
+      "Transactions",
+      "User,Alex Example,5e6f7a8b9c0d1e2f3a4b5c6d",
+      "",
+      "Timestamp,Transaction Type,Asset,Quantity Transacted,Spot Price Currency,Spot Price at Transaction,Subtotal,Total (inclusive of fees),Fees,Notes",
+      "2021-03-05T18:33:12Z,Buy,BTC,0.001,USD,48000.00,48.00,49.99,1.99,Bought 0.0010 BTC for $49.99 USD",
+      "2021-05-01T10:00:00Z,Sell,BTC,0.0005,USD,55000.00,27.50,25.51,1.99,Sold 0.0005 BTC for $25.51 USD",
+    ].join("\n");
+    const { records: old } = read("coinbase-2021.csv", text);
+    expect(old[0]).toMatchObject({
+      kind: "buy",
+      usdValue: "48",
+      fee: { asset: "USD", quantity: "1.99" },
+      feeUsd: "1.99",
+    });
+    expect(old[1]).toMatchObject({ kind: "sell", usdValue: "27.5", feeUsd: "1.99" });
+  });
 });
 
 describe("Coinbase raw transaction report", () => {

@@ -20,7 +20,8 @@ import { coinbaseAsset, REBATE_TYPES, rebateReview } from "./rebates.ts";
  * ("Transactions", "User,<name>,<id>") come before the header
  * `ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,
  * Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes`; older exports have
- * no `ID` and say `Spot Price Currency`/`Spot Price at Transaction`. Money cells carry `$` and
+ * no `ID`, say `Spot Price Currency`/`Spot Price at Transaction`, and before 2023 `Total (inclusive
+ * of fees)`/`Fees`. Money cells carry `$` and
  * thousands separators; newer exports write sends and sells with negative quantities.
  */
 const TYPES: Record<string, ImportKind | "skip"> = {
@@ -82,6 +83,10 @@ export const coinbase: ImportFormat = {
     const priceCurrencyColumn = table.header.some((h) => h.toLowerCase() === "price currency")
       ? "Price Currency"
       : "Spot Price Currency";
+    // Exports before 2023 name the fee column `Fees` (next to `Total (inclusive of fees)`).
+    const feeColumn = table.header.some((h) => h.toLowerCase() === "fees and/or spread")
+      ? "Fees and/or Spread"
+      : "Fees";
     // A file holds a handful of type names and assets: each read once (lower-cased, coded).
     const lowered = new Map<string, string>();
     const lower = (text: string): string => {
@@ -127,7 +132,7 @@ export const coinbase: ImportFormat = {
       // Absolute values as plain decimal strings (every use of a quantity drops its sign).
       const qty = requiredAbs(r, "Quantity Transacted");
       const subtotal = absCell(r, "Subtotal", "USD");
-      const fee = absCell(r, "Fees and/or Spread", "USD");
+      const fee = absCell(r, feeColumn, "USD");
       const notes = r.get("Notes");
       const id = r.get("ID") || digest(r.cells);
       // Every record's members in one order (the stored fingerprint digests its JSON): line, id,
