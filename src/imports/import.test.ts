@@ -323,6 +323,44 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(income).toMatchObject({ inQuantity: "0.02", usdValue: "60", priceSources: { usd_value: "test" } });
   });
 
+  it("reads a Koinly or CoinTracker gift or donation as a gift (nothing realized), a cost as a spend", async () => {
+    const koinly = path.join(dir, "koinly-gifts.csv");
+    writeFileSync(
+      koinly,
+      [
+        "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash",
+        "2025-05-01 10:00 UTC,1000,USD,0.5,ETH,,,1000,USD,,buy,",
+        "2025-05-02 10:00 UTC,0.1,ETH,,,,,300,USD,gift,to my sister,",
+        "2025-05-03 10:00 UTC,0.1,ETH,,,,,300,USD,Donation,to a charity,",
+        "2025-05-04 10:00 UTC,0.1,ETH,,,,,300,USD,cost,a purchase,",
+      ].join("\n"),
+    );
+    expect(await load("koinly-gifts.csv", "koinly:gifts", koinly)).toMatchObject({ added: 4 });
+    const ct = path.join(dir, "ct-gifts.csv");
+    writeFileSync(
+      ct,
+      [
+        "Date,Received Quantity,Received Currency,Sent Quantity,Sent Currency,Fee Amount,Fee Currency,Tag",
+        "05/01/2025 10:00:00,0.5,ETH,1000,USD,,,",
+        "05/02/2025 10:00:00,,,0.1,ETH,,,gift",
+        "05/03/2025 10:00:00,,,0.1,ETH,,,donation",
+        "05/04/2025 10:00:00,,,0.1,ETH,,,payment",
+      ].join("\n"),
+    );
+    expect(await load("ct-gifts.csv", "cointracker:gifts", ct)).toMatchObject({ added: 4 });
+    await build();
+    for (const account of ["koinly:gifts", "cointracker:gifts"]) {
+      const sent = (await rows())
+        .filter((x) => x.wallet === account && x.outAsset === "ETH")
+        .map((x) => `${x.type} ${x.subtype ?? ""}`);
+      expect(sent).toEqual([
+        "gift gift",
+        "gift donation",
+        `spend ${account.startsWith("koinly") ? "cost" : "payment"}`,
+      ]);
+    }
+  });
+
   it("rebuilds incrementally after a later export without ids, and names its rows in links", async () => {
     const header =
       "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash";
