@@ -255,6 +255,11 @@ describe("lotwise import: storage, ledger and matching", () => {
       "--account coinbase:main is a coinbase account, but the file is a Kraken ledgers CSV",
     );
     expect(await errorOf(load("coinbase.csv", `ethereum:${W}`))).toContain("is a blockchain wallet");
+    // A chain's name before the colon is a wallet even without an address after it.
+    for (const account of ["ethereum:main", "solana:main", "evm:8453:main"])
+      expect(await errorOf(load("koinly.csv", account))).toContain(
+        `--account ${account} is a blockchain wallet`,
+      );
     expect(await errorOf(load("koinly.csv", "coinbase:main", undefined, "koinly"))).toContain(
       "--account coinbase:main holds coinbase imports, but the file is a Koinly universal CSV",
     );
