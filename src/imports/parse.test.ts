@@ -244,6 +244,25 @@ describe("Coinbase transaction history", () => {
     });
     expect(old[1]).toMatchObject({ kind: "sell", usdValue: "27.5", feeUsd: "1.99" });
   });
+  it("reads an export whose money columns name the currency (`USD Subtotal`, `USD Fees`); refuses another currency", () => {
+    const header =
+      "Timestamp,Transaction Type,Asset,Quantity Transacted,USD Spot Price at Transaction,USD Subtotal,USD Total (inclusive of fees),USD Fees,Notes";
+    const row =
+      "2021-03-05T18:33:12Z,Buy,BTC,0.001,48000.00,48.00,49.99,1.99,Bought 0.0010 BTC for $49.99 USD";
+    const { format: f, records: v1 } = read("coinbase-v1.csv", ["Transactions", "", header, row].join("\n"));
+    expect(f).toBe("coinbase");
+    expect(v1[0]).toMatchObject({
+      kind: "buy",
+      line: 4,
+      usdValue: "48",
+      feeUsd: "1.99",
+      in: { asset: "BTC", quantity: "0.001" },
+    });
+    const eur = [header.replaceAll("USD ", "EUR "), row].join("\n");
+    expect(errorOf(() => read("coinbase-eur.csv", eur))).toMatch(
+      /^coinbase-eur\.csv:2: EUR Subtotal: 'EUR': only exports in USD are supported/,
+    );
+  });
 });
 
 describe("Coinbase raw transaction report", () => {

@@ -70,23 +70,32 @@ const SUBTYPES: Record<string, string> = {
   "advanced trade sell": "advanced_trade",
 };
 
+/** The subtotal column, `Subtotal` or, in 2021's exports, with the currency first (`USD Subtotal`). */
+const SUBTOTAL = /^\s*(?:([A-Za-z]{3}) )?subtotal\s*$/i;
+
 export const coinbase: ImportFormat = {
   name: "coinbase",
   label: "Coinbase transaction history CSV",
   looksLike: "a Coinbase transaction history export",
   family: "coinbase",
   isHeader: (cells) =>
-    hasColumns(cells, ["Timestamp", "Transaction Type", "Asset", "Quantity Transacted", "Subtotal"]),
+    hasColumns(cells, ["Timestamp", "Transaction Type", "Asset", "Quantity Transacted"]) &&
+    cells.some((c) => SUBTOTAL.test(c)),
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
     const priceCurrencyColumn = table.header.some((h) => h.toLowerCase() === "price currency")
       ? "Price Currency"
       : "Spot Price Currency";
+    // Exports of 2021 name the currency in the money columns (`USD Subtotal`, `USD Fees`).
+    const subtotalColumn = table.header.find((h) => SUBTOTAL.test(h))!;
+    const money = SUBTOTAL.exec(subtotalColumn)![1]?.toUpperCase();
     // Exports before 2023 name the fee column `Fees` (next to `Total (inclusive of fees)`).
     const feeColumn = table.header.some((h) => h.toLowerCase() === "fees and/or spread")
       ? "Fees and/or Spread"
-      : "Fees";
+      : money
+        ? `${money} Fees`
+        : "Fees";
     // A file holds a handful of type names and assets: each read once (lower-cased, coded).
     const lowered = new Map<string, string>();
     const lower = (text: string): string => {
@@ -123,15 +132,15 @@ export const coinbase: ImportFormat = {
       if (type === "skip") continue;
       const asset = coinbaseAsset(r.get("Asset"));
       if (!asset) r.fail("Asset", "empty");
-      const currency = r.get(priceCurrencyColumn) || "USD";
+      const currency = money ?? (r.get(priceCurrencyColumn) || "USD");
       if (currency !== "USD" && !isUsd(currency))
         r.fail(
-          priceCurrencyColumn,
+          money ? subtotalColumn : priceCurrencyColumn,
           `'${currency}': only exports in USD are supported (set Coinbase's currency to USD)`,
         );
       // Absolute values as plain decimal strings (every use of a quantity drops its sign).
       const qty = requiredAbs(r, "Quantity Transacted");
-      const subtotal = absCell(r, "Subtotal", "USD");
+      const subtotal = absCell(r, subtotalColumn, "USD");
       const fee = absCell(r, feeColumn, "USD");
       const notes = r.get("Notes");
       const id = r.get("ID") || digest(r.cells);
@@ -153,7 +162,7 @@ export const coinbase: ImportFormat = {
       switch (type) {
         case "buy":
         case "sell": {
-          if (!subtotal) r.fail("Subtotal", "empty (a buy or sell needs its USD value)");
+          if (!subtotal) r.fail(subtotalColumn, "empty (a buy or sell needs its USD value)");
           const market = /\bon ([A-Z0-9]+)-([A-Z0-9]+)\b/.exec(notes);
           const quote = market?.[2];
           if (quote && !isUsd(quote)) {
