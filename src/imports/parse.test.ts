@@ -566,6 +566,19 @@ describe("Koinly and CoinTracker", () => {
     });
     expect(records[0]!.id).toMatch(/^row-[0-9a-f]{24}$/);
   });
+  it("reads Koinly's income tags Salary and Loan interest (its older name for Lending interest) as income", () => {
+    const header =
+      "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash";
+    const { records } = read(
+      "koinly-income.csv",
+      [
+        header,
+        "2025-03-01 10:00 UTC,,,100,USDC,,,100,USD,Salary,,",
+        "2025-03-02 10:00 UTC,,,1,USDC,,,1,USD,loan interest,,",
+      ].join("\n"),
+    );
+    expect(records.map((r) => `${r.kind} ${r.subtype}`)).toEqual(["income income", "income interest"]);
+  });
   it("reads CoinTracker rows (no values: priced later)", () => {
     const { format, records } = read("cointracker.csv");
     expect(format).toBe("cointracker");
