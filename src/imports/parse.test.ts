@@ -549,6 +549,28 @@ describe("Robinhood activity", () => {
   });
 });
 
+describe("a row with more cells than its header (an unquoted ',' in an amount)", () => {
+  it("stops with FILE:LINE instead of reading the cells one column over", () => {
+    const coinbase = readFileSync(path.join(SAMPLES, "coinbase.csv"), "utf8").replace(
+      '"$4,000.00","$4,020.00"',
+      "$4,000.00,$4,020.00",
+    );
+    expect(errorOf(() => read("coinbase.csv", coinbase))).toMatch(
+      /^coinbase\.csv:6: Notes: the row has 13 cells, the header 11 \(an unquoted ','/,
+    );
+    const kraken = readFileSync(path.join(SAMPLES, "kraken-ledgers.csv"), "utf8").replace(
+      "5000.0000,0.0000,5000.0000",
+      "5,000.0000,0.0000,5000.0000",
+    );
+    expect(errorOf(() => read("kraken-ledgers.csv", kraken))).toMatch(
+      /^kraken-ledgers\.csv:2: balance: the row has 12 cells, the header 11/,
+    );
+    // Empty cells past the header (a trailing comma) are no data: read as before.
+    const trailing = readFileSync(path.join(SAMPLES, "koinly.csv"), "utf8").replace(/\n/g, ",\n");
+    expect(read("koinly.csv", trailing).records).toHaveLength(5);
+  });
+});
+
 describe("Koinly and CoinTracker", () => {
   it("reads Koinly universal rows", () => {
     const { format, records } = read("koinly.csv");
