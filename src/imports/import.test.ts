@@ -15,6 +15,7 @@ import { loadLedgerRows } from "../books/store.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { UserInputError } from "../errors.ts";
 import { Decimal } from "../utils/decimal.ts";
+import { listAccounts, removeAccount } from "./accounts.ts";
 import { importFile } from "./run.ts";
 import { storeImport } from "./store.ts";
 import { formatToolCsv } from "./tool-export.ts";
@@ -304,6 +305,12 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(await errorOf(load("coinbase.csv", "ledger:old"))).toContain(
       "--account ledger:old holds ledger CSV imports, but the file is a Coinbase transaction history CSV",
     );
+    // Listed with its rows; removing the account removes them (as for an exchange's rows).
+    const listed = (await listAccounts(database.db, userId)).find((a) => a.name === "ledger:old");
+    expect(listed).toEqual({ name: "ledger:old", family: "ledger", rows: 1 });
+    expect(await removeAccount(database.db, { userId, name: "ledger:old", windowHours: 24 })).toBe(1);
+    expect((await rows()).filter((x) => x.id === "l1")).toEqual([]);
+    expect((await listAccounts(database.db, userId)).map((a) => a.name)).not.toContain("ledger:old");
   });
 
   it("replaces the time span of an export without ids, and prices rows the file does not value", async () => {
