@@ -305,6 +305,28 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(await errorOf(load("coinbase.csv", "ledger:old"))).toContain(
       "--account ledger:old holds ledger CSV imports, but the file is a Coinbase transaction history CSV",
     );
+    // The same file again adds nothing and says so; an edited row is replaced.
+    expect(await load("ledger.csv", "old", file)).toMatchObject({
+      added: 0,
+      replaced: 0,
+      unchanged: 1,
+      removed: 0,
+    });
+    writeFileSync(
+      file,
+      "id,time,type,wallet,in_asset,in_quantity,usd_value\nl1,2025-01-02T00:00:00Z,buy,cb:old,BTC,0.1,9100\nl2,2025-01-03T00:00:00Z,buy,cb:old,BTC,0.1,9200\n",
+    );
+    expect(await load("ledger.csv", "old", file)).toMatchObject({ added: 1, replaced: 1, unchanged: 0 });
+    writeFileSync(
+      file,
+      "id,time,type,wallet,in_asset,in_quantity,usd_value\nl1,2025-01-02T00:00:00Z,buy,cb:old,BTC,0.1,9100\n",
+    );
+    expect(await load("ledger.csv", "old", file)).toMatchObject({
+      added: 0,
+      replaced: 0,
+      unchanged: 1,
+      removed: 1,
+    });
     // Listed with its rows; removing the account removes them (as for an exchange's rows).
     const listed = (await listAccounts(database.db, userId)).find((a) => a.name === "ledger:old");
     expect(listed).toEqual({ name: "ledger:old", family: "ledger", rows: 1 });
