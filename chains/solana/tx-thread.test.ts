@@ -2,7 +2,12 @@ import { describe, expect, test } from "vitest";
 import { packJson } from "../../db/packed-json.ts";
 import { loadRecordedTransactions } from "../../test/solana-replay.ts";
 import { normalizeTransaction } from "./normalize.ts";
-import { readTransactionAnswers, readTransactionAnswersOnThread } from "./tx-thread.ts";
+import {
+  readTransactionAnswers,
+  readTransactionAnswersOnThread,
+  txThreadCount,
+  txThreadsRunning,
+} from "./tx-thread.ts";
 
 const WALLET = "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz";
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
@@ -84,5 +89,46 @@ describe("readTransactionAnswers()", () => {
       WALLET,
     );
     expect(there).toEqual(here);
+  });
+
+  test("batches read at once on several threads each get their own answers", async () => {
+    const before = process.env.LOTWISE_SOLANA_THREADS;
+    process.env.LOTWISE_SOLANA_THREADS = "3";
+    try {
+      expect(txThreadCount()).toBe(3);
+      const recorded = loadRecordedTransactions().slice(0, 6);
+      const bodies = recorded.map((r) => JSON.stringify([{ jsonrpc: "2.0", id: 0, result: r.tx }]));
+      const there = await Promise.all(
+        recorded.map((r, i) =>
+          readTransactionAnswersOnThread(bytes(bodies[i]!).buffer as ArrayBuffer, [r.signature], WALLET),
+        ),
+      );
+      expect(txThreadsRunning()).toBe(3);
+      there.forEach((reading, i) =>
+        expect(reading).toEqual(readTransactionAnswers(bytes(bodies[i]!), [recorded[i]!.signature], WALLET)),
+      );
+    } finally {
+      if (before === undefined) delete process.env.LOTWISE_SOLANA_THREADS;
+      else process.env.LOTWISE_SOLANA_THREADS = before;
+    }
+  });
+});
+
+describe("txThreadCount()", () => {
+  test("one thread per core the sync leaves free, 1 to 4, or LOTWISE_SOLANA_THREADS", () => {
+    const before = process.env.LOTWISE_SOLANA_THREADS;
+    try {
+      delete process.env.LOTWISE_SOLANA_THREADS;
+      const n = txThreadCount();
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(n).toBeLessThanOrEqual(4);
+      process.env.LOTWISE_SOLANA_THREADS = "2";
+      expect(txThreadCount()).toBe(2);
+      process.env.LOTWISE_SOLANA_THREADS = "zero";
+      expect(txThreadCount()).toBe(n);
+    } finally {
+      if (before === undefined) delete process.env.LOTWISE_SOLANA_THREADS;
+      else process.env.LOTWISE_SOLANA_THREADS = before;
+    }
   });
 });

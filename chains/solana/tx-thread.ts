@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, Worker } from "node:worker_threads";
@@ -112,33 +113,50 @@ const threadScript = (): string | undefined => {
   return existsSync(file) ? file : undefined;
 };
 
-let worker: Worker | undefined;
-/** False once the script was found missing or the thread failed to start: read here from then on. */
-let usable = true;
-let nextId = 0;
-const waiting = new Map<number, { resolve: (r: TxBatchReading) => void; reject: (e: Error) => void }>();
-
-/** The thread died: its requests fail (their callers ask again) and later ones are read here. */
-const failAll = (error: Error) => {
-  for (const w of waiting.values()) w.reject(error);
-  waiting.clear();
-  worker = undefined;
-  usable = false;
+/**
+ * How many transaction threads read batches at once: one per core the sync's own thread leaves
+ * free (`os.availableParallelism() - 1`), at least 1, at most 4 (the sync keeps
+ * `sync.concurrency` batches in flight, 4 by default). `LOTWISE_SOLANA_THREADS` overrides it.
+ */
+export const txThreadCount = (): number => {
+  const set = Number(process.env.LOTWISE_SOLANA_THREADS);
+  if (Number.isInteger(set) && set >= 1) return Math.min(set, 16);
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 };
 
-const thread = (): Worker | undefined => {
-  if (worker || !usable) return worker;
-  const script = threadScript();
-  if (!script) {
-    usable = false;
-    return undefined;
+/** A started thread and the requests it has not answered yet. */
+type Slot = { worker: Worker; waiting: Map<number, Waiter> };
+type Waiter = { resolve: (r: TxBatchReading) => void; reject: (e: Error) => void };
+
+let slots: Slot[] = [];
+/** False once the script was found missing or a thread failed: read here from then on. */
+let usable = true;
+let nextId = 0;
+
+/** How many transaction threads are running (for tests). */
+export const txThreadsRunning = (): number => slots.length;
+
+/** A thread died: every thread's requests fail (their callers ask again) and later ones are read here. */
+const failAll = (error: Error) => {
+  const dead = slots;
+  slots = [];
+  usable = false;
+  for (const s of dead) {
+    for (const w of s.waiting.values()) w.reject(error);
+    s.waiting.clear();
+    s.worker.removeAllListeners();
+    void s.worker.terminate();
   }
+};
+
+const start = (script: string): Slot => {
   const w = new Worker(pathToFileURL(script));
+  const slot: Slot = { worker: w, waiting: new Map() };
   w.on("message", (m: Reply) => {
-    const entry = waiting.get(m.id);
+    const entry = slot.waiting.get(m.id);
     if (!entry) return;
-    waiting.delete(m.id);
-    if (waiting.size === 0) w.unref();
+    slot.waiting.delete(m.id);
+    if (slot.waiting.size === 0) w.unref();
     if ("error" in m) {
       entry.reject(new Error(`solana transaction thread: ${m.error}`));
       return;
@@ -158,8 +176,25 @@ const thread = (): Worker | undefined => {
   w.on("error", (e) => failAll(e instanceof Error ? e : new Error(String(e))));
   w.on("exit", (code) => failAll(new Error(`solana transaction thread exited (${code})`)));
   w.unref();
-  worker = w;
-  return w;
+  return slot;
+};
+
+/** The least busy thread, started on first need (up to `txThreadCount()`); undefined when not usable. */
+const thread = (): Slot | undefined => {
+  if (!usable) return undefined;
+  const idle = slots.find((s) => s.waiting.size === 0);
+  if (idle) return idle;
+  if (slots.length < txThreadCount()) {
+    const script = threadScript();
+    if (!script) {
+      usable = false;
+      return undefined;
+    }
+    const slot = start(script);
+    slots.push(slot);
+    return slot;
+  }
+  return slots.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a), slots[0]!);
 };
 
 /**
@@ -172,17 +207,18 @@ export const readTransactionAnswersOnThread = async (
   pending: readonly string[],
   wallet: string,
 ): Promise<TxBatchReading> => {
-  let w: Worker | undefined;
+  let slot: Slot | undefined;
   try {
-    w = thread();
+    slot = thread();
   } catch {
     usable = false;
   }
-  if (!w) return readTransactionAnswers(new Uint8Array(body), pending, wallet);
+  if (!slot) return readTransactionAnswers(new Uint8Array(body), pending, wallet);
   const id = nextId++;
+  const { worker, waiting } = slot;
   const reading = new Promise<TxBatchReading>((resolve, reject) => waiting.set(id, { resolve, reject }));
-  w.ref();
-  w.postMessage({ id, body: new Uint8Array(body), pending, wallet } satisfies Request, [body]);
+  worker.ref();
+  worker.postMessage({ id, body: new Uint8Array(body), pending, wallet } satisfies Request, [body]);
   return reading;
 };
 

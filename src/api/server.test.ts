@@ -371,6 +371,18 @@ describe("exchange imports (lotwise import over HTTP)", () => {
     expect((await get("/v1/imports")).json().accounts.map((a: { name: string }) => a.name)).not.toContain(
       "coinbase:bad",
     );
+    // A browser's name for a second download, and names that are no file name.
+    const named = await upload(
+      "coinbase:named",
+      SAMPLE,
+      `file=${encodeURIComponent("Coinbase history (1).csv")}`,
+    );
+    expect(named.statusCode, named.body).toBe(200);
+    for (const file of ["../etc/passwd", "a\u0007b.csv"]) {
+      const refused = await upload("coinbase:named", SAMPLE, `file=${encodeURIComponent(file)}`);
+      expect(refused.statusCode, file).toBe(400);
+      expect(refused.json().message).toContain("a file name without control characters or slashes");
+    }
     const unknown = await upload("x:main", "Foo,Bar\n1,2\n", "file=mystery.csv");
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().message).toContain("mystery.csv: unknown format");

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -370,9 +370,48 @@ describe("web dashboard in chromium", () => {
     expect(text).toMatch(/1,490\.00\s+1,000\.00\s+E\s+10\.00\s+500\.00/);
     await shoot(page, "08-reports");
 
+    // Wallets: a Coinbase export (test/samples/imports/coinbase.csv, 10 rows after its preamble)
+    // uploaded into coinbase:main under a browser's name for a second download; a broken copy
+    // first, which stores nothing; then the file twice, which adds nothing the second time.
+    await page.getByRole("link", { name: "Wallets" }).click();
+    const exports = page.getByRole("region", { name: "Exchange exports" });
+    await expect.poll(() => exports.textContent()).toContain("No exchange export imported yet.");
+    const sample = readFileSync(path.join(ROOT, "test/samples/imports/coinbase.csv"), "utf8");
+    const broken = path.join(dir, "broken", "Coinbase history (1).csv");
+    mkdirSync(path.dirname(broken), { recursive: true });
+    writeFileSync(broken, sample.replace('"$4,000.00"', '"$4,0.00"'));
+    await page.getByLabel("Export CSV file").setInputFiles(broken);
+    await page.getByLabel("Exchange account").fill("coinbase:main");
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    await expect
+      .poll(() => exports.getByRole("alert").textContent())
+      .toMatch(/^Coinbase history \(1\)\.csv:6: Subtotal: /);
+    expect(await exports.textContent()).toContain("No exchange export imported yet.");
+    const good = path.join(dir, "Coinbase history (1).csv");
+    writeFileSync(good, sample);
+    await page.getByLabel("Export CSV file").setInputFiles(good);
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    await expect
+      .poll(() => exports.getByRole("status").textContent())
+      .toContain("10 rows into coinbase:main: 10 added, 0 replaced, 0 unchanged");
+    const accounts = exports.getByRole("region", { name: "Exchange accounts" }).locator("tbody tr");
+    await expect.poll(() => accounts.count()).toBe(1);
+    expect(await accounts.first().locator("td").allTextContents()).toEqual([
+      "coinbase:main",
+      "coinbase",
+      "10",
+      "Remove",
+    ]);
+    await page.getByLabel("Export CSV file").setInputFiles(good);
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    await expect
+      .poll(() => exports.getByRole("status").textContent())
+      .toContain("10 rows into coinbase:main: 0 added, 0 replaced, 10 unchanged");
+    await shoot(page, "09-wallets-exports");
+
     expect(consoleErrors).toEqual([]);
-    // The wrong key, and the reconciliation before any form was uploaded.
-    expect(failed).toEqual(["401 /v1/me", "404 /v1/reconcile"]);
+    // The wrong key, the reconciliation before any form was uploaded, the broken export.
+    expect(failed).toEqual(["401 /v1/me", "404 /v1/reconcile", "400 /v1/imports/coinbase%3Amain"]);
     await context.close();
   });
 });

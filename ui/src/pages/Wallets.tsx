@@ -6,6 +6,7 @@ import { dateTime } from "../format.ts";
 import { chainNames, KNOWN_CHAINS, parsePaste } from "../paste.ts";
 import { SyncProgress } from "../sync.tsx";
 import type { SyncRun, Wallet } from "../types.ts";
+import { ExchangeImports } from "./imports.tsx";
 
 const PasteForm = () => {
   const client = useQueryClient();
@@ -221,7 +222,7 @@ export const WalletsPage = () => {
   return (
     <Page
       title="Wallets"
-      intro="Your addresses and exchange deposit addresses. Paste them, then sync: each wallet's progress shows live."
+      intro="Your addresses, exchange deposit addresses and exchange exports. Paste addresses, then sync: each wallet's progress shows live. Upload each exchange's CSV export into its account."
     >
       <PasteForm />
       <section className="card" aria-labelledby="wallets-title">
@@ -265,6 +266,7 @@ export const WalletsPage = () => {
           <p className="muted">No wallets yet: paste some above.</p>
         )}
       </section>
+      <ExchangeImports />
       <section className="card" aria-labelledby="runs-title">
         <h2 id="runs-title">Recent syncs</h2>
         {runs.data?.runs.length ? (
