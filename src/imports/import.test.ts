@@ -249,6 +249,20 @@ describe("lotwise import: storage, ledger and matching", () => {
     const linked = (await rows()).find((x) => x.id === `ethereum:${DEPARTURE}:0`)!;
     expect(linked).toMatchObject({ type: "transfer", toWallet: "coinbase:main" });
     expect(linked.note).toContain("linked by you");
+    // A row of the export that is no withdrawal or deposit (a buy) has nothing to pair: refused.
+    const buy = await errorOf(
+      setLink({
+        db: database.db,
+        userId,
+        windowHours: 24,
+        a: DEPARTURE,
+        b: "65a0c1f0e4b0a1000000001b",
+        unlink: false,
+      }),
+    );
+    expect(buy).toContain(
+      "import:coinbase:main:65a0c1f0e4b0a1000000001b is a buy in the export, not a withdrawal or deposit",
+    );
   });
 
   it("refuses the wrong account type and a bad row, storing nothing from the file", async () => {
