@@ -104,9 +104,9 @@ describe("readTransactionAnswers()", () => {
         ),
       );
       expect(txThreadsRunning()).toBe(3);
-      there.forEach((reading, i) =>
-        expect(reading).toEqual(readTransactionAnswers(bytes(bodies[i]!), [recorded[i]!.signature], WALLET)),
-      );
+      there.forEach((reading, i) => {
+        expect(reading).toEqual(readTransactionAnswers(bytes(bodies[i]!), [recorded[i]!.signature], WALLET));
+      });
     } finally {
       if (before === undefined) delete process.env.LOTWISE_SOLANA_THREADS;
       else process.env.LOTWISE_SOLANA_THREADS = before;

@@ -1,12 +1,13 @@
 import { and, eq, gt, inArray, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { classifications, ledgerRows, movements, reviewItems, transactions } from "../../db/schema/index.ts";
+import { nftCollectionOf } from "../assets/nft.ts";
 import { POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
 import { Decimal } from "../utils/decimal.ts";
 
 /**
  * What lotwise's own records say about one wallet: the indexed movements per chain asset and the
- * ledger's holdings per canonical asset, both up to a height, and the transactions that explain a
+ * ledger's holdings per canonical asset (an NFT's token ids under their collection), both up to a height, and the transactions that explain a
  * difference between them (spam, waiting for review, moved into a position account).
  */
 
@@ -90,8 +91,10 @@ export const ledgerHoldings = async (
     );
   const holdings = new Map<string, Decimal>();
   const byTx = new Map<string, Map<string, Decimal>>();
-  const add = (into: Map<string, Decimal>, asset: string | null, q: string | null, sign: 1 | -1) => {
-    if (!asset || !q) return;
+  // An NFT's token ids count toward their collection, as the chain's balanceOf does.
+  const add = (into: Map<string, Decimal>, token: string | null, q: string | null, sign: 1 | -1) => {
+    if (!token || !q) return;
+    const asset = nftCollectionOf(token);
     into.set(asset, (into.get(asset) ?? new Decimal(0)).add(sign === 1 ? q : new Decimal(q).neg()));
   };
   for (const r of rows) {

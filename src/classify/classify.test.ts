@@ -1,6 +1,7 @@
 import { encodeAbiParameters, pad } from "viem";
 import { describe, expect, test } from "vitest";
 import { buildRows } from "../books/rows.ts";
+import { computeGains } from "../tax/gains.ts";
 import {
   A,
   AUSDC,
@@ -74,6 +75,43 @@ describe("classification", () => {
         usdValue: "1000",
         feeUsd: "2",
       }),
+    ]);
+  });
+
+  test("each NFT token id is its own asset: selling token 8 disposes token 8's lot, not the collection's oldest", () => {
+    const NFT = "0x8888888888888888888888888888888888888888";
+    const nft = (w: typeof wA, id: string, amount: bigint, evidence = "erc721") => ({
+      ...mv(w, NFT, amount, evidence, EXT),
+      decimals: 0,
+      symbol: "PUNK",
+      tokenId: id,
+    });
+    const txs = [
+      // Token 7 for 1,000 USDC, then token 8 for 5,000 USDC; token 8 sold for 6,000 USDC.
+      tx("0xn1", "2025-01-01T10:00:00Z", [mv(wA, USDC, -1_000_000_000n, "erc20", EXT), nft(wA, "7", 1n)]),
+      tx("0xn2", "2025-02-01T10:00:00Z", [mv(wA, USDC, -5_000_000_000n, "erc20", EXT), nft(wA, "8", 1n)]),
+      tx("0xn3", "2025-03-01T10:00:00Z", [nft(wA, "8", -1n), mv(wA, USDC, 6_000_000_000n, "erc20", EXT)]),
+      // 3 units of ERC-1155 id 2 in: its own asset too.
+      tx("0xn4", "2025-03-02T10:00:00Z", [
+        mv(wA, USDC, -30_000_000n, "erc20", EXT),
+        nft(wA, "2", 3n, "erc1155"),
+      ]),
+    ];
+    const { rows } = buildRows(classifyAll(txs, ctxFor(), NO_OVERRIDES), lookup);
+    const asset = (id: string) => `ethereum:${NFT}#${id}`;
+    expect(rows.map((r) => [r.type, r.outAsset, r.outQuantity, r.inAsset, r.inQuantity, r.usdValue])).toEqual(
+      [
+        ["swap", "USDC", "1000", asset("7"), "1", "1000"],
+        ["swap", "USDC", "5000", asset("8"), "1", "5000"],
+        ["swap", asset("8"), "1", "USDC", "6000", "6000"],
+        ["swap", "USDC", "30", asset("2"), "3", "30"],
+      ],
+    );
+    // FIFO over the collection would have sold token 7 (basis $1,000, gain $5,000).
+    const gains = computeGains(rows, { year: 2025, method: "fifo", scope: "universal" });
+    const sold = gains.form8949.filter((r) => r.asset.startsWith("ethereum:"));
+    expect(sold.map((r) => [r.asset, r.quantity, r.proceeds, r.costBasis])).toEqual([
+      [asset("8"), "1", 600000n, 500000n],
     ]);
   });
 

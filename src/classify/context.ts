@@ -1,3 +1,4 @@
+import { NFT_EVIDENCE, nftAsset, nftSymbol } from "../assets/nft.ts";
 import { Decimal, fromRaw } from "../utils/decimal.ts";
 import type { ClassifySettings } from "./settings.ts";
 import type { Leg, Movement, ReviewDraft, WalletInfo } from "./types.ts";
@@ -54,11 +55,16 @@ export const findWallet = (
 ): WalletInfo | undefined => (address ? ctx.byAddress.get(addressKey(chain, address)) : undefined);
 
 /**
- * A movement as a leg: its canonical asset and the absolute quantity in whole units.
+ * A movement as a leg: its canonical asset (an NFT's token id appended: `<collection>#<id>`) and
+ * the absolute quantity in whole units.
  * A token without known decimals is taken as 0 decimals and reported for review.
  */
 export const legOf = (ctx: ClassifyContext, m: Movement, reviews?: ReviewDraft[]): Leg => {
-  const { asset, symbol } = ctx.resolveAsset({ chain: m.chain, chainAsset: m.chainAsset, symbol: m.symbol });
+  const resolved = ctx.resolveAsset({ chain: m.chain, chainAsset: m.chainAsset, symbol: m.symbol });
+  // Each token id of an NFT contract is its own asset (src/assets/nft.ts).
+  const nft = NFT_EVIDENCE.has(m.evidence) && m.tokenId !== null;
+  const asset = nft ? nftAsset(resolved.asset, m.tokenId!) : resolved.asset;
+  const symbol = nft ? nftSymbol(resolved.symbol, m.tokenId!) : resolved.symbol;
   if (m.decimals === null) {
     reviews?.push({
       reason: "unknown_decimals",

@@ -94,6 +94,8 @@ test("property: encodeForm8949Parts() writes the bytes of form8949Line() of the 
   const cents = fc.oneof(
     fc.bigInt({ min: -(2n ** 50n), max: 2n ** 50n }),
     fc.bigInt({ min: -100_000n, max: 100_000n }),
+    // Either side of the writer's int32 path (up to 2^31 − 1 cents), both signs.
+    fc.bigInt({ min: 2n ** 31n - 200n, max: 2n ** 31n + 200n }).chain((c) => fc.constantFrom(c, -c)),
   );
   fc.assert(
     fc.property(

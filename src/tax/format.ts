@@ -317,11 +317,33 @@ const putCents = (buf: Buffer, pos: number, c: bigint): number => {
   return putCentsNumber(buf, pos, Number(c));
 };
 
+/** Cents up to this take the int32 path of `putCentsNumber` (divisions by 10 done as integers). */
+const INT32_CENTS = 2 ** 31 - 1;
+
 /** Writes cents given as a safe integer (|v| ≤ 2^53 − 1) as `-1234.50`. */
 const putCentsNumber = (buf: Buffer, pos: number, v: number): number => {
   if (v < 0) {
     buf[pos++] = 45;
     v = -v;
+  }
+  if (v <= INT32_CENTS) {
+    // In int32s, `(x / 10) | 0` and `x % 10` compile to integer operations (a multiply and a
+    // shift), not the double divisions and floors of the general path: most amounts are here.
+    const x = v | 0;
+    let whole = (x / 100) | 0;
+    const frac = x - whole * 100;
+    let digits = 1;
+    for (let w = whole; w >= 10; w = (w / 10) | 0) digits++;
+    const end = pos + digits + 3;
+    buf[end - 1] = 48 + (frac % 10);
+    buf[end - 2] = 48 + ((frac / 10) | 0);
+    buf[end - 3] = 46;
+    let at = end - 4;
+    do {
+      buf[at--] = 48 + (whole % 10);
+      whole = (whole / 10) | 0;
+    } while (whole > 0);
+    return end;
   }
   const frac = v % 100;
   let whole = (v - frac) / 100;
@@ -409,6 +431,12 @@ export const maxForm8949PartsBytes = (
   6 * (disposalId.length + lotId.length + wallet.length + 2 * asset.length + 2 * (digits + scale + 2) + 20) +
   256;
 
+/** The wallet and asset cells `encodeForm8949Parts` wrote last (strings compared, so always right). */
+let lastWallet: string | undefined;
+let lastWalletCell: EncodedCell | undefined;
+let lastAsset: string | undefined;
+let lastAssetCell: EncodedCell | undefined;
+
 /**
  * Encodes the `form8949.csv` record of an engine row given as parts (`GainsSink.form8949Parts`):
  * the bytes `encodeForm8949Line` writes for that row, without building the row, its quantity or
@@ -433,13 +461,22 @@ export const encodeForm8949Parts = (
   costBasis: number,
   long: boolean,
 ): number => {
-  const assetCell = encodedCell(asset);
+  // The disposal's other lots repeat its wallet and asset: the last cells are kept (no lookup).
+  if (asset !== lastAsset) {
+    lastAsset = asset;
+    lastAssetCell = encodedCell(asset);
+  }
+  const assetCell = lastAssetCell!;
   if (!assetCell.plain) return -1;
+  if (wallet !== lastWallet) {
+    lastWallet = wallet;
+    lastWalletCell = encodedCell(wallet);
+  }
   pos = putCell(buf, pos, disposalId);
   buf[pos++] = 44;
   pos = putCell(buf, pos, lotId);
   buf[pos++] = 44;
-  pos = putBytes(buf, pos, encodedCell(wallet).bytes);
+  pos = putBytes(buf, pos, lastWalletCell!.bytes);
   buf[pos++] = 44;
   pos = putBytes(buf, pos, assetCell.bytes);
   buf[pos++] = 44;

@@ -785,7 +785,8 @@ export const playCorpus = async (rpcUrl: string): Promise<Corpus> => {
       TKA: `evm:31337:${tka}`,
       USDC: "USDC",
       LP: `evm:31337:${pair}`,
-      NFT: `evm:31337:${nft}`,
+      // Token 7 of the collection: each NFT token id is its own asset (src/assets/nft.ts).
+      NFT: `evm:31337:${nft}#7`,
       stETH: `evm:31337:${steth}`,
       V3: `uniswap-v3:evm:31337:${tokenId}`,
     },

@@ -290,7 +290,8 @@ describe("EVM scenario: sync → classify → price → ledger → gains", () =>
         type: "transfer",
         wallet: A(),
         toWallet: B(),
-        outAsset: `evm:31337:${s.contracts.nft}`,
+        // Each token id its own asset (src/assets/nft.ts).
+        outAsset: `evm:31337:${s.contracts.nft}#${s.amounts.nftId}`,
         outQuantity: "1",
         ...feeOf("nftAtoB"),
       }),
@@ -300,6 +301,7 @@ describe("EVM scenario: sync → classify → price → ledger → gains", () =>
         type: "transfer",
         wallet: B(),
         toWallet: A(),
+        outAsset: `evm:31337:${s.contracts.multi}#${s.amounts.multiIds[0]}`,
         outQuantity: "3",
         ...feeOf("multiBtoA"),
       }),

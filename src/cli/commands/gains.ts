@@ -4,17 +4,12 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Command } from "commander";
-import {
-  type StoredLedgerCsv,
-  type StoredLedgerNotes,
-  storedLedgerWarnings,
-} from "../../books/stored-ledger.ts";
+import type { StoredLedgerCsv, StoredLedgerNotes } from "../../books/stored-ledger.ts";
 import { UserInputError } from "../../errors.ts";
 import { type RawLedgerRecord, streamLedgerBytes, streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
 import { isTimeZone } from "../../tax/dates.ts";
 import { decodedId, TYPE_CODE } from "../../tax/decoded-batch.ts";
-import type { Form8949Parts } from "../../tax/engine.ts";
 import { createFeeCombiner, FEE_STATEMENT_HEADER, feeStatementLine } from "../../tax/fee-combine.ts";
 import {
   encodeForm8949Line,
@@ -55,7 +50,6 @@ import type { CliRuntime } from "../runtime.ts";
 import type { RegisterCommand } from "./types.ts";
 
 export type { StoredLedgerNotes } from "../../books/stored-ledger.ts";
-export { storedLedgerWarnings } from "../../books/stored-ledger.ts";
 
 /**
  * `lotwise gains`: reads a ledger (CSV v1), computes the tax years asked for and writes them.
@@ -253,21 +247,20 @@ const createOutputSet = () => {
    * Appends the Form 8949 record of an engine row given as parts (`GainsSink.form8949Parts`).
    * @returns false (nothing written) when the row must be written from its object instead.
    */
-  const encodeParts: (f: TempFile, ...row: Parameters<Form8949Parts>) => boolean = (
-    f,
-    _year,
-    disposalId,
-    lotId,
-    wallet,
-    asset,
-    units,
-    scale,
-    dateAcquired,
-    dateSold,
-    proceeds,
-    costBasis,
-    long,
-  ) => {
+  const encodeParts = (
+    f: TempFile,
+    disposalId: string,
+    lotId: string,
+    wallet: string,
+    asset: string,
+    units: bigint,
+    scale: number,
+    dateAcquired: string,
+    dateSold: string,
+    proceeds: number,
+    costBasis: number,
+    long: boolean,
+  ): boolean => {
     const digits = units.toString();
     const room = maxForm8949PartsBytes(disposalId, lotId, wallet, asset, digits.length, scale);
     if (room > f.buffer.length) return false;
@@ -681,6 +674,9 @@ export const register: RegisterCommand = (program, runtime) => {
           waiting = undefined;
           for (const [y, r] of rows) deliver(y, r);
         };
+        /** The file of the last year `form8949Parts` wrote to. */
+        let partsYear = -1;
+        let partsFile: TempFile | undefined;
         const files: ResettableSink = {
           form8949: (year, row) => {
             // Earlier years only carry their loss carryover into the report (their rows stop at
@@ -698,11 +694,42 @@ export const register: RegisterCommand = (program, runtime) => {
           },
           // Rows straight to bytes when nothing above applies to them: no fee combining, no row
           // waiting, not a chain asset id (its description follows the display rules).
-          form8949Parts: (...parts) => {
-            const [year, , , , asset] = parts;
+          // Called for every row: named parameters, not a rest array spread again (an array per
+          // row and a varargs call), and the year's file looked up when the year changes.
+          form8949Parts: (
+            year,
+            disposalId,
+            lotId,
+            wallet,
+            asset,
+            units,
+            quantityScale,
+            dateAcquired,
+            dateSold,
+            proceeds,
+            costBasis,
+            long,
+          ) => {
             if (year < years.from) return true;
             if (combiner !== undefined || waiting !== undefined || asset.includes(":")) return false;
-            return outputs.encodeParts(form8949.get(year)!, ...parts);
+            if (year !== partsYear) {
+              partsFile = form8949.get(year)!;
+              partsYear = year;
+            }
+            return outputs.encodeParts(
+              partsFile!,
+              disposalId,
+              lotId,
+              wallet,
+              asset,
+              units,
+              quantityScale,
+              dateAcquired,
+              dateSold,
+              proceeds,
+              costBasis,
+              long,
+            );
           },
           gift: (year, gift) => {
             if (year >= years.from) outputs.write(giftsFile(year), giftLine(gift));
@@ -775,8 +802,11 @@ export const register: RegisterCommand = (program, runtime) => {
             for (const g of parts) for (const p of g.parts) outputs.write(f, feeStatementLine(g.combined, p));
           }
         }
-        for (const s of report.summaries)
-          if (notes) s.warnings.push(...storedLedgerWarnings(notes, s.taxYear));
+        if (notes) {
+          // Loaded already by the stored ledger's read (not at start-up: it loads the database).
+          const { storedLedgerWarnings } = await import("../../books/stored-ledger.ts");
+          for (const s of report.summaries) s.warnings.push(...storedLedgerWarnings(notes, s.taxYear));
+        }
         for (const s of report.summaries) {
           const f = await outputs.add(path.join(dirOf(s.taxYear), "summary.json"));
           outputs.write(f, formatSummaryJson(s));

@@ -41,13 +41,15 @@ export const register: RegisterCommand = (program, runtime) => {
       const [
         { reconcile, loadFormRows, formatReconcileSummary, writeReconciliationFiles },
         { createAssetIdentity, assetOptionsFromConfig },
-        { loadStoredLedger, storedLedgerWarnings },
+        { loadStoredLedger },
         { reconcileThreadScript, startReconcileThread },
+        { storedLedgerWarnings },
       ] = await Promise.all([
         import("../../reconcile/index.ts"),
         import("../../assets/index.ts"),
         import("./gains.ts"),
         import("../../reconcile/file-thread.ts"),
+        import("../../books/stored-ledger.ts"),
       ]);
       const common = commandCommon(command, runtime);
       // A ledger file: its engine pass starts on a worker thread now, while this thread opens

@@ -74,15 +74,17 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .action(async (flags: ReportFlags, command: Command) => {
       const [
-        { oneOf, usdFlag, loadStoredLedger, storedLedgerWarnings, carryoverNote },
+        { oneOf, usdFlag, loadStoredLedger, carryoverNote },
         reports,
         { readLedgerFile },
         { computeGainsYears },
+        { storedLedgerWarnings },
       ] = await Promise.all([
         import("./gains.ts"),
         import("../../reports/index.ts"),
         import("../../ledger/read.ts"),
         import("../../tax/gains.ts"),
+        import("../../books/stored-ledger.ts"),
       ]);
       if (flags.year === undefined || !/^\d{4}$/.test(flags.year))
         throw new UserInputError(`--year expects YYYY, got "${flags.year ?? ""}"`);
