@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { createDatabase, type Database } from "../db/client.ts";
-import { copyRows, selectCells } from "../db/copy.ts";
+import { copyLines, copyRows, copyTextCell, forEachCells, selectCells } from "../db/copy.ts";
 import { wallets } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { buildLedger } from "../src/books/build.ts";
@@ -413,6 +413,55 @@ const benchOne = async (
   }
 };
 
+/**
+ * The I/O floor of the full build just made: read every movement of the user's wallets, and write
+ * the build's ledger rows and classifications again by COPY into scratch tables shaped like theirs
+ * (same columns, defaults and indexes), with nothing classified, priced or made. The lines are
+ * made from the stored rows before the clock starts. Seconds.
+ */
+const ioFloor = async (run: Prepared): Promise<number> => {
+  const db = run.database.db;
+  const linesOf = async (query: string) =>
+    (await selectCells(db, query)).map((r) =>
+      r.map((c) => (c === null ? "\\N" : copyTextCell(c, "text"))).join("\t"),
+    );
+  const columns = async (table: string) =>
+    (
+      (await db.execute(
+        sql.raw(
+          `select column_name from information_schema.columns where table_schema = 'lotwise_app' and table_name = '${table}' order by ordinal_position`,
+        ),
+      )) as unknown as { rows: { column_name: string }[] }
+    ).rows.map((r) => r.column_name);
+  const outputs: [string, string[], string[]][] = [];
+  for (const table of ["ledger_rows", "classifications"]) {
+    const names = await columns(table);
+    const lines = await linesOf(
+      `select ${names.map((n) => `"${n}"`).join(", ")} from lotwise_app.${table} where user_id = ${run.userId}`,
+    );
+    await db.execute(
+      sql.raw(`create temporary table floor_${table} (like lotwise_app.${table} including all)`),
+    );
+    outputs.push([table, names, lines]);
+  }
+  const t0 = performance.now();
+  let read = 0;
+  await forEachCells(
+    db,
+    `select * from lotwise_sync.movements where wallet_id in (${run.a}, ${run.b})`,
+    () => {
+      read++;
+    },
+  );
+  await db.transaction(async (tx) => {
+    for (const [table, names, lines] of outputs) await copyLines(tx, `floor_${table}`, names, lines);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  for (const [table] of outputs) await db.execute(sql.raw(`drop table floor_${table}`));
+  if (read === 0) throw new Error("ledger bench floor: no movements read");
+  return seconds;
+};
+
 /** One build, timed: wall, this process's CPU and (PostgreSQL) the server's CPU. */
 const measureBuild = async (run: Prepared, full: boolean, profile: string | undefined) => {
   const common = createTestCommon({
@@ -441,8 +490,10 @@ const measureBuild = async (run: Prepared, full: boolean, profile: string | unde
   const own = cpu() - c0;
   const serverS = await server();
   const serverText = Number.isFinite(serverS) ? `, server ${serverS.toFixed(2)} s CPU` : "";
+  const floor = full ? await ioFloor(run) : 0;
   const figures = full
-    ? `${result.movements} movements, ${result.transactions} txs → ${result.rows} rows in ${(ms / 1000).toFixed(2)} s = ${Math.round((result.movements * 1000) / ms)} movements/s (${own.toFixed(2)} s CPU in this process = ${Math.round(result.movements / own)}/CPU s${serverText})`
+    ? `${result.movements} movements, ${result.transactions} txs → ${result.rows} rows in ${(ms / 1000).toFixed(2)} s = ${Math.round((result.movements * 1000) / ms)} movements/s (${own.toFixed(2)} s CPU in this process = ${Math.round(result.movements / own)}/CPU s${serverText}); ` +
+      `I/O floor ${floor.toFixed(2)} s (the movements read, the same rows and classifications COPYed into tables like theirs, nothing computed) = ${Math.round((result.movements * 1000) / (floor * 1000))} movements/s; build = ${(ms / 1000 / floor).toFixed(2)}× floor`
     : `${result.mode}, ${result.movements} movements redone in ${(ms / 1000).toFixed(2)} s (${own.toFixed(2)} s CPU${serverText})`;
   return { figures, timings: result.timings, cpu: result.cpuTimings };
 };

@@ -167,6 +167,27 @@ export const setLink = async (
   const a = `${ra.chain}:${ra.txHash}`;
   const b = `${rb.chain}:${rb.txHash}`;
   if (a === b) throw new UserInputError(`link needs two different transactions, got ${a} twice`);
+  if (!args.unlink) {
+    // An export's row that moved nothing in or out (a buy, a trade, income) has no half to pair:
+    // the link would be stored and do nothing.
+    for (const r of [ra, rb]) {
+      if (!r.chain.startsWith("import:")) continue;
+      const [rec] = await db
+        .select({ kind: importRecords.kind })
+        .from(importRecords)
+        .where(
+          and(
+            eq(importRecords.userId, userId),
+            eq(importRecords.account, r.chain.slice("import:".length)),
+            eq(importRecords.externalId, r.txHash),
+          ),
+        );
+      if (rec && rec.kind !== "withdrawal" && rec.kind !== "deposit")
+        throw new UserInputError(
+          `${r.chain}:${r.txHash} is a ${rec.kind} in the export, not a withdrawal or deposit: lotwise review link pairs a departure with its arrival`,
+        );
+    }
+  }
   const id = await db.transaction(async (t) => {
     // The newest word on a pair wins: drop earlier links and unlinks of the same two.
     const existing = await t

@@ -32,8 +32,10 @@ import { loadWallets } from "./load.ts";
  * that built it, and the next build after an upgrade is then a full one, so no command reads rows
  * an older lotwise made. 2: stop 23 (priced legs of partly priced trades, Jupiter keeper fills).
  * 3: stop 24 (each NFT token id its own asset, `<collection>#<id>`).
+ * 4: a link between two exports' halves (lotwise review link) makes the transfer row; Koinly and
+ * CoinTracker rows labelled gift or donation are gifts.
  */
-export const LEDGER_BUILD_VERSION = 3;
+export const LEDGER_BUILD_VERSION = 4;
 
 /** What decides whether (and from when) the ledger is rebuilt: `BuildArgs` without the build's tools. */
 export type DetectArgs = {

@@ -36,6 +36,10 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
       expect(await importLedgerRows(db, { userId, name: "kraken", rows, file: "a.csv" })).toEqual({
         inserted: 3,
         replaced: 0,
+        added: 3,
+        changed: 0,
+        unchanged: 0,
+        removed: 0,
       });
       const stored = await loadLedgerRows(db, userId);
       expect(
@@ -55,6 +59,10 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
       expect(await importLedgerRows(db, { userId, name: "kraken", rows, file: "a.csv" })).toEqual({
         inserted: 3,
         replaced: 3,
+        added: 0,
+        changed: 0,
+        unchanged: 3,
+        removed: 0,
       });
       expect(await dirty()).toBeNull();
       const changed = parseLedgerCsv(A.replace("ETH,0.25", "ETH,0.3"), "a.csv");
@@ -71,6 +79,10 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
       expect(await importLedgerRows(db, { userId, name: "kraken", rows: fewer, file: "a.csv" })).toEqual({
         inserted: 2,
         replaced: 3,
+        added: 0,
+        changed: 1,
+        unchanged: 1,
+        removed: 1,
       });
       expect((await loadLedgerRows(db, userId)).map((r) => [r.id, r.note, r.outQuantity])).toEqual([
         ["a1", "second note", undefined],
@@ -118,7 +130,7 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
           rows: readLedgerFileBatches(good, "good.csv", 1000),
           file: "good.csv",
         }),
-      ).toEqual({ inserted: N, replaced: 0 });
+      ).toEqual({ inserted: N, replaced: 0, added: N, changed: 0, unchanged: 0, removed: 0 });
       const whole = await createTestDatabase(kind);
       try {
         const other = await ensureUser(whole.db, "batches");

@@ -139,7 +139,16 @@ export const importLedgerRows = async (
     /** The matching window in hours: the ledger is marked dirty from the earliest changed row less this. @defaultValue 24 */
     windowHours?: number;
   },
-): Promise<{ inserted: number; replaced: number }> => {
+): Promise<{
+  inserted: number;
+  replaced: number;
+  /** Of the file's rows: new ids, stored rows it changes, stored rows it leaves as they were. */
+  added: number;
+  changed: number;
+  unchanged: number;
+  /** Stored rows the file no longer has. */
+  removed: number;
+}> => {
   const origin = `import:${args.name}`;
   const userId = Number(args.userId);
   const batches: LedgerBatches = Array.isArray(args.rows)
@@ -159,6 +168,8 @@ export const importLedgerRows = async (
       // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
       let earliest = Number.POSITIVE_INFINITY;
       let seq = 0;
+      let changed = 0;
+      let unchanged = 0;
       /** Builds the table's indexes again, when the first batch's write dropped them (PGlite). */
       let rebuildIndexes: (() => Promise<void>) | undefined;
       let firstWrite = true;
@@ -195,6 +206,8 @@ export const importLedgerRows = async (
           if (same && identical(old, row, rowSeq, t)) keep.add(row.id);
           else replace.push(row.id);
         }
+        changed += replace.length;
+        unchanged += keep.size;
         if (replace.length > 0) await deleteIds(tx, where, replace);
         if (keep.size === rows.length) return;
         if (firstWrite) {
@@ -212,6 +225,7 @@ export const importLedgerRows = async (
       });
       await rebuildIndexes?.();
       // Stored rows the file no longer has.
+      const removed = stored.size;
       if (stored.size > 0) {
         for (const joined of stored.values()) {
           const oldMs = Math.floor(Number(storedCells(joined)[2]) / 1000);
@@ -226,7 +240,14 @@ export const importLedgerRows = async (
           userId: args.userId,
           from: new Date(earliest - (args.windowHours ?? 24) * 3_600_000),
         });
-      return { inserted: seq, replaced: storedCount };
+      return {
+        inserted: seq,
+        replaced: storedCount,
+        added: seq - changed - unchanged,
+        changed,
+        unchanged,
+        removed,
+      };
     });
   } catch (e) {
     if (failed) {

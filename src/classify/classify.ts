@@ -347,7 +347,10 @@ export const classifyAll = (
   for (const m of matches) {
     matched.add(m.out);
     matched.add(m.in);
-    const owner = m.owner ? resultOf(m.owner) : undefined;
+    // Two exports' halves the user linked: the withdrawal's import row holds the transfer.
+    const owner = m.owner
+      ? (resultOf(m.owner) ?? (m.owner.imported ? importResult(m.owner) : undefined))
+      : undefined;
     if (owner && m.entry) owner.entries.push(m.entry);
     if (owner && m.review) owner.reviews.push(m.review);
     for (const h of [m.out, m.in]) {

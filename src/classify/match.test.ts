@@ -249,6 +249,42 @@ describe("imported exchange halves (issue 17's contract)", () => {
     ]);
   });
 
+  test("a withdrawal from one account and a deposit into another (two imports) pair only when the user links them", () => {
+    const withdrawal = importedHalf("out", "cb-9", "2025-04-09T10:00:00Z", "1");
+    const kraken = {
+      ...withdrawal.wallet,
+      chain: "import:kraken",
+      address: "kraken:main",
+      key: "kraken:main",
+    };
+    const deposit: UnmatchedHalf = {
+      ...importedHalf("in", "LDEP9", "2025-04-09T10:40:00Z", "0.999"),
+      wallet: kraken,
+      chain: "import:kraken",
+    };
+    // Two exports are never paired on amount and time alone.
+    expect(transfers(classifyAll([], ctxFor(), NO_OVERRIDES, [withdrawal, deposit]))).toEqual([]);
+    const linked = classifyAll(
+      [],
+      ctxFor(),
+      {
+        ...NO_OVERRIDES,
+        links: { links: [{ id: 3, a: "import:coinbase:cb-9", b: "import:kraken:LDEP9" }], unlinks: [] },
+      },
+      [withdrawal, deposit],
+    );
+    expect(reasons(linked)).toEqual([]);
+    expect(transfers(linked)).toEqual([
+      expect.objectContaining({
+        wallet: "coinbase:main",
+        toWallet: "kraken:main",
+        outQuantity: "0.999",
+        feeQuantity: "0.001",
+        note: "matched with import:kraken:LDEP9 (linked by you (decision 3))",
+      }),
+    ]);
+  });
+
   test("an unpaired imported half is a review item keyed by its import id, and follows decisions", () => {
     const withdrawal = importedHalf("out", "cb-4", "2025-04-04T10:00:00Z", "1.5");
     const [c] = classifyAll([], ctxFor(), NO_OVERRIDES, [withdrawal]);

@@ -24,9 +24,9 @@ import type { Entry, ReviewDraft, UnmatchedHalf } from "./types.ts";
  *    an `ambiguous_match` review item ranks them (closest in time, then in amount).
  *
  * A chain outflow always precedes its inflow; an exchange's export and the chain may disagree on
- * the second, so with an imported half the window counts both ways. Two imported halves are never
- * paired with each other. The gap between what left and what arrived is the transfer's fee, paid
- * in the asset.
+ * the second, so with an imported half the window counts both ways. Two imported halves (a
+ * withdrawal from one export, a deposit in another) are paired only by the user's link. The gap
+ * between what left and what arrived is the transfer's fee, paid in the asset.
  */
 
 /** A user's link or unlink decision: two references, `<chain>:<tx hash>` or an import row id. */
@@ -196,7 +196,10 @@ const byClosenessIn = (i: UnmatchedHalf) => (a: UnmatchedHalf, b: UnmatchedHalf)
   return x.dt - y.dt || x.gap.cmp(y.gap) || halfRef(a).localeCompare(halfRef(b));
 };
 
-/** The transfer a pair stands for, owned by the chain side's transaction (the outflow's when both are on chain). */
+/**
+ * The transfer a pair stands for, owned by the chain side's transaction (the outflow's when both
+ * are on chain, or both imported: two exports the user linked).
+ */
 const pairEntry = (
   o: UnmatchedHalf,
   i: UnmatchedHalf,
@@ -204,7 +207,7 @@ const pairEntry = (
   why: string,
 ): { entry?: Entry; owner?: UnmatchedHalf } => {
   if ((o.imported && o.hasRow) || (i.imported && i.hasRow)) return {};
-  const owner = o.imported ? i : o;
+  const owner = o.imported && !i.imported ? i : o;
   const other = owner === o ? i : o;
   const moved = i.leg.quantity.lte(o.leg.quantity) ? i.leg : o.leg;
   const gap = o.leg.quantity.sub(moved.quantity);

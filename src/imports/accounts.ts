@@ -1,7 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { importAccounts, importRecords } from "../../db/schema/index.ts";
+import { importAccounts, importRecords, ledgerRows } from "../../db/schema/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
+import { removeLedgerImport } from "../books/imports.ts";
 import { UserInputError } from "../errors.ts";
 import { EXCHANGE_FAMILIES } from "./registry.ts";
 
@@ -68,7 +69,10 @@ export const listAccounts = async (db: DbOrTx, userId: number): Promise<AccountL
     .select({
       name: importAccounts.name,
       family: importAccounts.family,
-      rows: sql<number>`(select count(*) from ${importRecords} r where r.user_id = ${importAccounts.userId} and r.account = ${importAccounts.name})`.mapWith(
+      // A ledger CSV account's rows are ledger rows of origin `import:<name>`, not import records.
+      rows: sql<number>`case when ${importAccounts.family} = 'ledger'
+        then (select count(*) from ${ledgerRows} l where l.user_id = ${importAccounts.userId} and l.origin = 'import:' || ${importAccounts.name})
+        else (select count(*) from ${importRecords} r where r.user_id = ${importAccounts.userId} and r.account = ${importAccounts.name}) end`.mapWith(
         Number,
       ),
     })
@@ -90,7 +94,7 @@ export const removeAccount = async (
   const { userId, name } = args;
   return db.transaction(async (tx) => {
     const [account] = await tx
-      .select({ id: importAccounts.id })
+      .select({ id: importAccounts.id, family: importAccounts.family })
       .from(importAccounts)
       .where(and(eq(importAccounts.userId, userId), eq(importAccounts.name, name)));
     if (!account) throw new UserInputError(`no such wallet or account: ${name}`);
@@ -99,6 +103,10 @@ export const removeAccount = async (
       .where(and(eq(importRecords.userId, userId), eq(importRecords.account, name)))
       .returning({ time: importRecords.time });
     await tx.delete(importAccounts).where(eq(importAccounts.id, account.id));
+    // A ledger CSV account's rows are a ledger import of its name (`lotwise ledger remove-import`).
+    if (account.family === "ledger") {
+      return removeLedgerImport(tx, { userId, name, windowHours: args.windowHours });
+    }
     if (removed.length > 0) {
       let earliest = Number.POSITIVE_INFINITY;
       for (const r of removed) earliest = Math.min(earliest, r.time.getTime());

@@ -74,7 +74,8 @@ const accountWallet = (account: string): WalletInfo => ({
  *   address as evidence; paired, the chain side's transfer carries the lots; unpaired, a review item;
  * - `review` → no entry, only its review item (a margin profit or loss the exchange reports);
  * - every other kind → an entry in the account: a buy (USD out), sell (USD in), trade, income,
- *   spend or fee, valued from the file where it gives USD values.
+ *   spend or fee, valued from the file where it gives USD values; a spend labelled `gift` or
+ *   `donation` (Koinly, CoinTracker) is a gift: the lots leave and nothing is realized.
  * A row's review item is left out once the user decided the row with `--as ignore` (`decided`:
  * the per-transaction decisions, keyed `<chain>:<tx>`); another decision leaves it open and says so.
  */
@@ -197,16 +198,27 @@ export const loadImportedBooks = async (
     const entry: Entry =
       kind === "fee"
         ? { kind: "fee", wallet: account, outs: [], ins: [], fee, subtype: d.subtype, note: d.note }
-        : {
-            kind: "trade",
-            wallet: account,
-            outs,
-            ins,
-            ...(fee ? { fee } : {}),
-            ...(kind === "sell" ? { sell: true } : {}),
-            subtype: d.subtype ?? (kind === "income" ? "income" : undefined),
-            note: d.note,
-          };
+        : kind === "spend" && (d.subtype === "gift" || d.subtype === "donation")
+          ? // A tool's gift or donation label: given away, nothing realized (as the tools read it).
+            {
+              kind: "gift",
+              wallet: account,
+              outs,
+              ins: [],
+              ...(fee ? { fee } : {}),
+              subtype: d.subtype,
+              note: d.note,
+            }
+          : {
+              kind: "trade",
+              wallet: account,
+              outs,
+              ins,
+              ...(fee ? { fee } : {}),
+              ...(kind === "sell" ? { sell: true } : {}),
+              subtype: d.subtype ?? (kind === "income" ? "income" : undefined),
+              note: d.note,
+            };
     classifications.push({
       chain,
       txHash: externalId,

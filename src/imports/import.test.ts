@@ -15,6 +15,7 @@ import { loadLedgerRows } from "../books/store.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { UserInputError } from "../errors.ts";
 import { Decimal } from "../utils/decimal.ts";
+import { listAccounts, removeAccount } from "./accounts.ts";
 import { importFile } from "./run.ts";
 import { storeImport } from "./store.ts";
 import { formatToolCsv } from "./tool-export.ts";
@@ -248,6 +249,20 @@ describe("lotwise import: storage, ledger and matching", () => {
     const linked = (await rows()).find((x) => x.id === `ethereum:${DEPARTURE}:0`)!;
     expect(linked).toMatchObject({ type: "transfer", toWallet: "coinbase:main" });
     expect(linked.note).toContain("linked by you");
+    // A row of the export that is no withdrawal or deposit (a buy) has nothing to pair: refused.
+    const buy = await errorOf(
+      setLink({
+        db: database.db,
+        userId,
+        windowHours: 24,
+        a: DEPARTURE,
+        b: "65a0c1f0e4b0a1000000001b",
+        unlink: false,
+      }),
+    );
+    expect(buy).toContain(
+      "import:coinbase:main:65a0c1f0e4b0a1000000001b is a buy in the export, not a withdrawal or deposit",
+    );
   });
 
   it("refuses the wrong account type and a bad row, storing nothing from the file", async () => {
@@ -255,6 +270,11 @@ describe("lotwise import: storage, ledger and matching", () => {
       "--account coinbase:main is a coinbase account, but the file is a Kraken ledgers CSV",
     );
     expect(await errorOf(load("coinbase.csv", `ethereum:${W}`))).toContain("is a blockchain wallet");
+    // A chain's name before the colon is a wallet even without an address after it.
+    for (const account of ["ethereum:main", "solana:main", "evm:8453:main"])
+      expect(await errorOf(load("koinly.csv", account))).toContain(
+        `--account ${account} is a blockchain wallet`,
+      );
     expect(await errorOf(load("koinly.csv", "coinbase:main", undefined, "koinly"))).toContain(
       "--account coinbase:main holds coinbase imports, but the file is a Koinly universal CSV",
     );
@@ -299,6 +319,34 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(await errorOf(load("coinbase.csv", "ledger:old"))).toContain(
       "--account ledger:old holds ledger CSV imports, but the file is a Coinbase transaction history CSV",
     );
+    // The same file again adds nothing and says so; an edited row is replaced.
+    expect(await load("ledger.csv", "old", file)).toMatchObject({
+      added: 0,
+      replaced: 0,
+      unchanged: 1,
+      removed: 0,
+    });
+    writeFileSync(
+      file,
+      "id,time,type,wallet,in_asset,in_quantity,usd_value\nl1,2025-01-02T00:00:00Z,buy,cb:old,BTC,0.1,9100\nl2,2025-01-03T00:00:00Z,buy,cb:old,BTC,0.1,9200\n",
+    );
+    expect(await load("ledger.csv", "old", file)).toMatchObject({ added: 1, replaced: 1, unchanged: 0 });
+    writeFileSync(
+      file,
+      "id,time,type,wallet,in_asset,in_quantity,usd_value\nl1,2025-01-02T00:00:00Z,buy,cb:old,BTC,0.1,9100\n",
+    );
+    expect(await load("ledger.csv", "old", file)).toMatchObject({
+      added: 0,
+      replaced: 0,
+      unchanged: 1,
+      removed: 1,
+    });
+    // Listed with its rows; removing the account removes them (as for an exchange's rows).
+    const listed = (await listAccounts(database.db, userId)).find((a) => a.name === "ledger:old");
+    expect(listed).toEqual({ name: "ledger:old", family: "ledger", rows: 1 });
+    expect(await removeAccount(database.db, { userId, name: "ledger:old", windowHours: 24 })).toBe(1);
+    expect((await rows()).filter((x) => x.id === "l1")).toEqual([]);
+    expect((await listAccounts(database.db, userId)).map((a) => a.name)).not.toContain("ledger:old");
   });
 
   it("replaces the time span of an export without ids, and prices rows the file does not value", async () => {
@@ -321,6 +369,44 @@ describe("lotwise import: storage, ledger and matching", () => {
     const income = (await rows()).find((x) => x.wallet === "cointracker:ct" && x.type === "income")!;
     // No value in CoinTracker's file: 0.02 ETH × $3,000 from the price source.
     expect(income).toMatchObject({ inQuantity: "0.02", usdValue: "60", priceSources: { usd_value: "test" } });
+  });
+
+  it("reads a Koinly or CoinTracker gift or donation as a gift (nothing realized), a cost as a spend", async () => {
+    const koinly = path.join(dir, "koinly-gifts.csv");
+    writeFileSync(
+      koinly,
+      [
+        "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash",
+        "2025-05-01 10:00 UTC,1000,USD,0.5,ETH,,,1000,USD,,buy,",
+        "2025-05-02 10:00 UTC,0.1,ETH,,,,,300,USD,gift,to my sister,",
+        "2025-05-03 10:00 UTC,0.1,ETH,,,,,300,USD,Donation,to a charity,",
+        "2025-05-04 10:00 UTC,0.1,ETH,,,,,300,USD,cost,a purchase,",
+      ].join("\n"),
+    );
+    expect(await load("koinly-gifts.csv", "koinly:gifts", koinly)).toMatchObject({ added: 4 });
+    const ct = path.join(dir, "ct-gifts.csv");
+    writeFileSync(
+      ct,
+      [
+        "Date,Received Quantity,Received Currency,Sent Quantity,Sent Currency,Fee Amount,Fee Currency,Tag",
+        "05/01/2025 10:00:00,0.5,ETH,1000,USD,,,",
+        "05/02/2025 10:00:00,,,0.1,ETH,,,gift",
+        "05/03/2025 10:00:00,,,0.1,ETH,,,donation",
+        "05/04/2025 10:00:00,,,0.1,ETH,,,payment",
+      ].join("\n"),
+    );
+    expect(await load("ct-gifts.csv", "cointracker:gifts", ct)).toMatchObject({ added: 4 });
+    await build();
+    for (const account of ["koinly:gifts", "cointracker:gifts"]) {
+      const sent = (await rows())
+        .filter((x) => x.wallet === account && x.outAsset === "ETH")
+        .map((x) => `${x.type} ${x.subtype ?? ""}`);
+      expect(sent).toEqual([
+        "gift gift",
+        "gift donation",
+        `spend ${account.startsWith("koinly") ? "cost" : "payment"}`,
+      ]);
+    }
   });
 
   it("rebuilds incrementally after a later export without ids, and names its rows in links", async () => {

@@ -226,6 +226,43 @@ describe("Coinbase transaction history", () => {
       /^coinbase\.csv:6: Price Currency: 'EUR': only exports in USD/,
     );
   });
+  it("reads the fee of an older export, whose columns are `Total (inclusive of fees)` and `Fees`", () => {
+    const text = [
+      "Transactions",
+      "User,Alex Example,5e6f7a8b9c0d1e2f3a4b5c6d",
+      "",
+      "Timestamp,Transaction Type,Asset,Quantity Transacted,Spot Price Currency,Spot Price at Transaction,Subtotal,Total (inclusive of fees),Fees,Notes",
+      "2021-03-05T18:33:12Z,Buy,BTC,0.001,USD,48000.00,48.00,49.99,1.99,Bought 0.0010 BTC for $49.99 USD",
+      "2021-05-01T10:00:00Z,Sell,BTC,0.0005,USD,55000.00,27.50,25.51,1.99,Sold 0.0005 BTC for $25.51 USD",
+    ].join("\n");
+    const { records: old } = read("coinbase-2021.csv", text);
+    expect(old[0]).toMatchObject({
+      kind: "buy",
+      usdValue: "48",
+      fee: { asset: "USD", quantity: "1.99" },
+      feeUsd: "1.99",
+    });
+    expect(old[1]).toMatchObject({ kind: "sell", usdValue: "27.5", feeUsd: "1.99" });
+  });
+  it("reads an export whose money columns name the currency (`USD Subtotal`, `USD Fees`); refuses another currency", () => {
+    const header =
+      "Timestamp,Transaction Type,Asset,Quantity Transacted,USD Spot Price at Transaction,USD Subtotal,USD Total (inclusive of fees),USD Fees,Notes";
+    const row =
+      "2021-03-05T18:33:12Z,Buy,BTC,0.001,48000.00,48.00,49.99,1.99,Bought 0.0010 BTC for $49.99 USD";
+    const { format: f, records: v1 } = read("coinbase-v1.csv", ["Transactions", "", header, row].join("\n"));
+    expect(f).toBe("coinbase");
+    expect(v1[0]).toMatchObject({
+      kind: "buy",
+      line: 4,
+      usdValue: "48",
+      feeUsd: "1.99",
+      in: { asset: "BTC", quantity: "0.001" },
+    });
+    const eur = [header.replaceAll("USD ", "EUR "), row].join("\n");
+    expect(errorOf(() => read("coinbase-eur.csv", eur))).toMatch(
+      /^coinbase-eur\.csv:2: EUR Subtotal: 'EUR': only exports in USD are supported/,
+    );
+  });
 });
 
 describe("Coinbase raw transaction report", () => {
@@ -512,6 +549,28 @@ describe("Robinhood activity", () => {
   });
 });
 
+describe("a row with more cells than its header (an unquoted ',' in an amount)", () => {
+  it("stops with FILE:LINE instead of reading the cells one column over", () => {
+    const coinbase = readFileSync(path.join(SAMPLES, "coinbase.csv"), "utf8").replace(
+      '"$4,000.00","$4,020.00"',
+      "$4,000.00,$4,020.00",
+    );
+    expect(errorOf(() => read("coinbase.csv", coinbase))).toMatch(
+      /^coinbase\.csv:6: Notes: the row has 13 cells, the header 11 \(an unquoted ','/,
+    );
+    const kraken = readFileSync(path.join(SAMPLES, "kraken-ledgers.csv"), "utf8").replace(
+      "5000.0000,0.0000,5000.0000",
+      "5,000.0000,0.0000,5000.0000",
+    );
+    expect(errorOf(() => read("kraken-ledgers.csv", kraken))).toMatch(
+      /^kraken-ledgers\.csv:2: balance: the row has 12 cells, the header 11/,
+    );
+    // Empty cells past the header (a trailing comma) are no data: read as before.
+    const trailing = readFileSync(path.join(SAMPLES, "koinly.csv"), "utf8").replace(/\n/g, ",\n");
+    expect(read("koinly.csv", trailing).records).toHaveLength(5);
+  });
+});
+
 describe("Koinly and CoinTracker", () => {
   it("reads Koinly universal rows", () => {
     const { format, records } = read("koinly.csv");
@@ -528,6 +587,19 @@ describe("Koinly and CoinTracker", () => {
       txHash: "0x6666666666666666666666666666666666666666666666666666666666666666",
     });
     expect(records[0]!.id).toMatch(/^row-[0-9a-f]{24}$/);
+  });
+  it("reads Koinly's income tags Salary and Loan interest (its older name for Lending interest) as income", () => {
+    const header =
+      "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash";
+    const { records } = read(
+      "koinly-income.csv",
+      [
+        header,
+        "2025-03-01 10:00 UTC,,,100,USDC,,,100,USD,Salary,,",
+        "2025-03-02 10:00 UTC,,,1,USDC,,,1,USD,loan interest,,",
+      ].join("\n"),
+    );
+    expect(records.map((r) => `${r.kind} ${r.subtype}`)).toEqual(["income income", "income interest"]);
   });
   it("reads CoinTracker rows (no values: priced later)", () => {
     const { format, records } = read("cointracker.csv");

@@ -89,10 +89,10 @@ export const importText = async (
       label: "ledger CSV v1",
       detected: wanted === "auto",
       rows: rows.length,
-      added: r.inserted,
-      replaced: r.replaced,
-      unchanged: 0,
-      removed: 0,
+      added: r.added,
+      replaced: r.changed,
+      unchanged: r.unchanged,
+      removed: r.removed,
     };
   }
   const formats = wanted === "auto" ? IMPORT_FORMATS : formatsNamed(wanted);

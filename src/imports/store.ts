@@ -1,6 +1,6 @@
 import { createHash, hash } from "node:crypto";
 import { and, eq, inArray, ne } from "drizzle-orm";
-import { parseWalletSpec } from "../../chains/registry.ts";
+import { isChainName, parseWalletSpec } from "../../chains/registry.ts";
 import { bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { importAccounts, importRecords, ledgerRows, wallets } from "../../db/schema/index.ts";
@@ -78,7 +78,10 @@ export const checkAccount = async (
     chainKey = undefined;
   }
   const prefix = account.slice(0, account.indexOf(":")).toLowerCase();
-  if (chainKey && !EXCHANGES.has(prefix))
+  // A chain's name before the `:` is a wallet even when the rest is no address (`ethereum:main`),
+  // as `lotwise wallets add` reads it: never an account named like a chain.
+  const chainPrefix = !EXCHANGES.has(prefix) && (prefix === "evm" || isChainName(prefix));
+  if ((chainKey || chainPrefix) && !EXCHANGES.has(prefix))
     throw new UserInputError(
       `--account ${account} is a blockchain wallet: a ${args.label} goes into an exchange account, e.g. --account ${family === "any" ? "koinly" : family}:main`,
     );

@@ -127,8 +127,19 @@ class ColumnIndex {
   }
 }
 
-/** Row readers for a table (column lookup is case-insensitive; a missing column reads as empty). */
+/**
+ * Row readers for a table (column lookup is case-insensitive; a missing column reads as empty).
+ * @throws UserInputError for a row with a non-empty cell past the header's last column: its cells
+ * are shifted (an unquoted `,` in `1,000.00`), and reading them by position would misread them.
+ */
 export const rowsOf = (table: CsvTable): RowReader[] => {
   const index = new ColumnIndex(table.header);
-  return table.rows.map((r) => new Row(table.file, index, r.line, r.cells));
+  const width = table.header.length;
+  return table.rows.map((r) => {
+    if (r.cells.length > width && r.cells.slice(width).some((c) => c.trim() !== ""))
+      throw new UserInputError(
+        `${table.file}:${r.line}: ${table.header[width - 1]}: the row has ${r.cells.length} cells, the header ${width} (an unquoted ',' inside a cell, as in 1,000.00? quote such cells)`,
+      );
+    return new Row(table.file, index, r.line, r.cells);
+  });
 };

@@ -20,7 +20,8 @@ import { coinbaseAsset, REBATE_TYPES, rebateReview } from "./rebates.ts";
  * ("Transactions", "User,<name>,<id>") come before the header
  * `ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,
  * Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes`; older exports have
- * no `ID` and say `Spot Price Currency`/`Spot Price at Transaction`. Money cells carry `$` and
+ * no `ID`, say `Spot Price Currency`/`Spot Price at Transaction`, and before 2023 `Total (inclusive
+ * of fees)`/`Fees`. Money cells carry `$` and
  * thousands separators; newer exports write sends and sells with negative quantities.
  */
 const TYPES: Record<string, ImportKind | "skip"> = {
@@ -69,19 +70,32 @@ const SUBTYPES: Record<string, string> = {
   "advanced trade sell": "advanced_trade",
 };
 
+/** The subtotal column, `Subtotal` or, in 2021's exports, with the currency first (`USD Subtotal`). */
+const SUBTOTAL = /^\s*(?:([A-Za-z]{3}) )?subtotal\s*$/i;
+
 export const coinbase: ImportFormat = {
   name: "coinbase",
   label: "Coinbase transaction history CSV",
   looksLike: "a Coinbase transaction history export",
   family: "coinbase",
   isHeader: (cells) =>
-    hasColumns(cells, ["Timestamp", "Transaction Type", "Asset", "Quantity Transacted", "Subtotal"]),
+    hasColumns(cells, ["Timestamp", "Transaction Type", "Asset", "Quantity Transacted"]) &&
+    cells.some((c) => SUBTOTAL.test(c)),
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
     const priceCurrencyColumn = table.header.some((h) => h.toLowerCase() === "price currency")
       ? "Price Currency"
       : "Spot Price Currency";
+    // Exports of 2021 name the currency in the money columns (`USD Subtotal`, `USD Fees`).
+    const subtotalColumn = table.header.find((h) => SUBTOTAL.test(h))!;
+    const money = SUBTOTAL.exec(subtotalColumn)![1]?.toUpperCase();
+    // Exports before 2023 name the fee column `Fees` (next to `Total (inclusive of fees)`).
+    const feeColumn = table.header.some((h) => h.toLowerCase() === "fees and/or spread")
+      ? "Fees and/or Spread"
+      : money
+        ? `${money} Fees`
+        : "Fees";
     // A file holds a handful of type names and assets: each read once (lower-cased, coded).
     const lowered = new Map<string, string>();
     const lower = (text: string): string => {
@@ -118,16 +132,16 @@ export const coinbase: ImportFormat = {
       if (type === "skip") continue;
       const asset = coinbaseAsset(r.get("Asset"));
       if (!asset) r.fail("Asset", "empty");
-      const currency = r.get(priceCurrencyColumn) || "USD";
+      const currency = money ?? (r.get(priceCurrencyColumn) || "USD");
       if (currency !== "USD" && !isUsd(currency))
         r.fail(
-          priceCurrencyColumn,
+          money ? subtotalColumn : priceCurrencyColumn,
           `'${currency}': only exports in USD are supported (set Coinbase's currency to USD)`,
         );
       // Absolute values as plain decimal strings (every use of a quantity drops its sign).
       const qty = requiredAbs(r, "Quantity Transacted");
-      const subtotal = absCell(r, "Subtotal", "USD");
-      const fee = absCell(r, "Fees and/or Spread", "USD");
+      const subtotal = absCell(r, subtotalColumn, "USD");
+      const fee = absCell(r, feeColumn, "USD");
       const notes = r.get("Notes");
       const id = r.get("ID") || digest(r.cells);
       // Every record's members in one order (the stored fingerprint digests its JSON): line, id,
@@ -148,7 +162,7 @@ export const coinbase: ImportFormat = {
       switch (type) {
         case "buy":
         case "sell": {
-          if (!subtotal) r.fail("Subtotal", "empty (a buy or sell needs its USD value)");
+          if (!subtotal) r.fail(subtotalColumn, "empty (a buy or sell needs its USD value)");
           const market = /\bon ([A-Z0-9]+)-([A-Z0-9]+)\b/.exec(notes);
           const quote = market?.[2];
           if (quote && !isUsd(quote)) {

@@ -75,7 +75,8 @@ export const cointracker: ImportFormat = {
         fee: f,
         usdValue: kind === "buy" ? o!.quantity : kind === "sell" ? i!.quantity : undefined,
         feeUsd: f?.asset === "USD" ? f.quantity : undefined,
-        subtype: INCOME_TAGS[tag] ?? (tag || undefined),
+        // `payment` is income when received, a spend when sent: the income subtype only on income.
+        subtype: (kind === "income" ? INCOME_TAGS[tag] : undefined) ?? (tag || undefined),
       });
     }
     return out;

@@ -27,7 +27,9 @@ const INCOME_LABELS: Record<string, string> = {
   airdrop: "airdrop",
   mining: "mining",
   income: "income",
+  salary: "income",
   "lending interest": "interest",
+  "loan interest": "interest",
   "other income": "income",
   fork: "fork",
 };

@@ -39,8 +39,11 @@ export const robinhood: ImportFormat = {
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
-    const rows = rowsOf(table);
-    if (rows.length > 0 && isDisclaimer(rows[rows.length - 1]!.cells)) rows.pop();
+    // The disclaimer after the rows goes before rows are read (it may sit past the last column).
+    const last = table.rows[table.rows.length - 1];
+    const rows = rowsOf(
+      last && isDisclaimer(last.cells) ? { ...table, rows: table.rows.slice(0, -1) } : table,
+    );
     for (const r of rows) {
       const date = r.get("Activity Date");
       const time = parseTime(`${date} 12:00`, r.where("Activity Date"), "America/New_York");
