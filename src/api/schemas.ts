@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasControlCharacter } from "../reconcile/fields.ts";
 
 /** Shared pieces of the API's zod schemas (they validate requests and responses and make the OpenAPI document). */
 
@@ -39,3 +40,16 @@ export const iso = (d: Date | undefined | null): string | null => (d ? d.toISOSt
 export const MAX_PAGE = 500;
 
 export const OkBody = z.object({ ok: z.literal(true) });
+
+/**
+ * An uploaded file's own name as a browser gives it (`Coinbase history (1).csv`), cited in
+ * `FILE:LINE` errors and price sources: 1 to 200 characters, no control character or slash.
+ */
+export const FileName = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(
+    (s) => !hasControlCharacter(s) && !/[/\\]/.test(s),
+    "a file name without control characters or slashes",
+  );

@@ -1,6 +1,5 @@
 import "@fastify/multipart";
 import { z } from "zod";
-import { hasControlCharacter } from "../../reconcile/fields.ts";
 import {
   type FormImportSummary,
   type FormRow,
@@ -11,7 +10,7 @@ import {
   removeForms,
 } from "../../reconcile/index.ts";
 import { ApiError, notFound } from "../errors.ts";
-import { errors, IdParam, iso, MAX_PAGE } from "../schemas.ts";
+import { errors, FileName, IdParam, iso, MAX_PAGE } from "../schemas.ts";
 import type { RegisterRoutes } from "../types.ts";
 
 /** A stored Form 1099-DA import (one uploaded file for one account wallet). */
@@ -86,15 +85,6 @@ const toRow = (r: FormRow): z.infer<typeof FormRowBody> => ({
 });
 
 const FORMATS = ["auto", "1099da", "coinbase-gainloss"] as const;
-
-const FileName = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine(
-    (s) => !hasControlCharacter(s) && !/[/\\]/.test(s),
-    "a file name without control characters or slashes",
-  );
 
 const ImportQuery = z.object({
   account: z

@@ -8,10 +8,9 @@ import { matchingWindowHours } from "../../classify/settings.ts";
 import { listAccounts, removeAccount } from "../../imports/accounts.ts";
 import { FORMAT_NAMES } from "../../imports/registry.ts";
 import { importText } from "../../imports/run.ts";
-import { hasControlCharacter } from "../../reconcile/fields.ts";
 import { notFound } from "../errors.ts";
 import { queueRebuild } from "../rebuild.ts";
-import { errors } from "../schemas.ts";
+import { errors, FileName } from "../schemas.ts";
 import type { RegisterRoutes } from "../types.ts";
 
 /** An account name as `lotwise import --account` takes it: `coinbase:main`, or `main` (the format's family then prefixes it). */
@@ -20,19 +19,6 @@ const Account = z
   .regex(
     /^[\w.-]{1,64}(:[\w.-]{1,64})?$/,
     "an account such as coinbase:main (letters, digits, '.', '_', '-')",
-  );
-/**
- * The name the upload's rows cite (`FILE:LINE` errors, `x_price_source: file:<name>`): the file's
- * own name as a browser gives it (`Coinbase (1).csv`), 1 to 200 characters, no control character
- * or slash (as the 1099-DA upload's).
- */
-const FileName = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine(
-    (s) => !hasControlCharacter(s) && !/[/\\]/.test(s),
-    "a file name without control characters or slashes",
   );
 
 export const registerImports: RegisterRoutes = (app, ctx) => {
