@@ -123,8 +123,8 @@ describe("parseLedgerCsv()", () => {
       "l.csv:2: to_wallet: required for a transfer row",
     ],
     [
-      "fee without asset",
-      ledger("a,2024-01-01T00:00:00Z,buy,w,,,BTC,1,100,,,2,,"),
+      "fee quantity without asset",
+      ledger("a,2024-01-01T00:00:00Z,buy,w,,,BTC,1,100,,0.1,2,,"),
       "l.csv:2: fee_asset: required when a fee is given",
     ],
     [

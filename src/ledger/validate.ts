@@ -65,7 +65,8 @@ const pair = (
 };
 
 /**
- * Checks one row against the per-row rules of ledger CSV v1.
+ * Checks one row against the per-row rules of ledger CSV v1. A fee given by `fee_usd` alone gets
+ * `feeAsset = "USD"` (the only change it makes to `row`).
  * @param parsed - when given, receives the parsed `time` (saves the engine a second parse).
  * @returns the first problem in column order, or `undefined` when the row is valid.
  */
@@ -95,6 +96,9 @@ export const checkLedgerRow = (row: LedgerRow, parsed?: { instant?: Instant }): 
   const usd = checkAmount("usd_value", row.usdValue, false);
   if (usd) return usd;
 
+  // A fee given by `fee_usd` alone is a fee paid in USD ("for USD only fee_usd is needed"): the
+  // row is read as if `fee_asset` said `USD`, so every later reader and writer sees it so.
+  if (!present(row.feeAsset) && !present(row.feeQuantity) && present(row.feeUsd)) row.feeAsset = USD;
   const anyFee = present(row.feeAsset) || present(row.feeQuantity) || present(row.feeUsd);
   if (t === "fee" && !anyFee) return { column: "fee_asset", message: "required for a fee row" };
   if (anyFee) {

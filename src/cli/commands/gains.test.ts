@@ -105,6 +105,19 @@ describe("lotwise gains", () => {
     expect(r.out).toContain(path.join(out, "allocation.csv"));
   });
 
+  test("a fee given by fee_usd alone is a USD fee: the same figures as with fee_asset USD", async () => {
+    const bare = GOOD.replace(",USD,,10,", ",,,10,").replace(",USD,,5,", ",,,5,");
+    expect(bare).not.toBe(GOOD);
+    expect(bare).not.toContain(",USD,");
+    const [a, b] = [fresh("out"), fresh("out")];
+    const withUsd = await lotwise(["--ledger", writeLedger(GOOD), "--year", "2025", "--out", a]);
+    const without = await lotwise(["--ledger", writeLedger(bare), "--year", "2025", "--out", b]);
+    expect(without.err).toBe("");
+    expect([withUsd.code, without.code]).toEqual([0, 0]);
+    for (const f of ["form8949.csv", "summary.json"])
+      expect(readFileSync(path.join(b, f), "utf8"), f).toBe(readFileSync(path.join(a, f), "utf8"));
+  });
+
   test("universal scope without gifts writes exactly the two files; the 2024 income is ordinary income", async () => {
     const out = fresh("out");
     const r = await lotwise([
