@@ -136,10 +136,12 @@ export const rowsOf = (table: CsvTable): RowReader[] => {
   const index = new ColumnIndex(table.header);
   const width = table.header.length;
   return table.rows.map((r) => {
+    const row = new Row(table.file, index, r.line, r.cells);
     if (r.cells.length > width && r.cells.slice(width).some((c) => c.trim() !== ""))
-      throw new UserInputError(
-        `${table.file}:${r.line}: ${table.header[width - 1]}: the row has ${r.cells.length} cells, the header ${width} (an unquoted ',' inside a cell, as in 1,000.00? quote such cells)`,
+      row.fail(
+        table.header[width - 1]!,
+        `the row has ${r.cells.length} cells, the header ${width} (an unquoted ',' inside a cell, as in 1,000.00? quote such cells)`,
       );
-    return new Row(table.file, index, r.line, r.cells);
+    return row;
   });
 };
