@@ -172,6 +172,34 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     expect(before2025.out).not.toContain("Warning: --scope universal");
   });
 
+  test("a quiet year after a year with warnings, and a year of gifts only, are told apart", async () => {
+    // 2019 sells 3 ETH of 2 held (a missing_basis warning, which every later summary lists);
+    // 2022 has no row at all; 2025 has only a gift.
+    const quiet = path.join(dir, "quiet.csv");
+    writeFileSync(
+      quiet,
+      [
+        "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value",
+        "q1,2019-01-01T00:00:00Z,buy,w1,,,ETH,2,200",
+        "q2,2019-06-01T00:00:00Z,sell,w1,ETH,3,,,600",
+        "q3,2024-01-01T00:00:00Z,buy,w1,,,ETH,2,200",
+        "q4,2025-06-01T00:00:00Z,gift,w1,ETH,1,,,",
+        "",
+      ].join("\n"),
+    );
+    const y2022 = await lotwise("gains", "--ledger", quiet, "--year", "2022", "--out", path.join(dir, "q22"));
+    expect(y2022.code).toBe(0);
+    // Before: the 2019 warning counted as 2022 activity and nothing was said.
+    expect(y2022.out).toContain("2022: no disposals, gifts or income dated in this year in the ledger.\n");
+    const y2025 = await lotwise("gains", "--ledger", quiet, "--year", "2025", "--out", path.join(dir, "q25"));
+    expect(y2025.code).toBe(0);
+    expect(existsSync(path.join(dir, "q25", "gifts.csv"))).toBe(true);
+    // Before: a year with a gift (and its gifts.csv) was said to have no gifts.
+    expect(y2025.out).not.toContain("no disposals, gifts or income");
+    const y2019 = await lotwise("gains", "--ledger", quiet, "--year", "2019", "--out", path.join(dir, "q19"));
+    expect(y2019.out).not.toContain("no disposals, gifts or income");
+  });
+
   test("gains --ledger lists every bad row, not only the first", async () => {
     const bad = path.join(dir, "bad.csv");
     writeFileSync(

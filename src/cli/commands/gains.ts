@@ -315,9 +315,16 @@ const createOutputSet = () => {
   return { files, add, addSync, write, encode, encodeParts, reset, commit, abort };
 };
 
-/** True when the year has a disposal or income (a year of buys and transfers only has nothing to report). */
-const hasActivity = (s: GainsSummary): boolean =>
-  s.shortTerm.rows + s.longTerm.rows > 0 || s.ordinaryIncome.total !== 0n || s.warnings.length > 0;
+/**
+ * True when the year has a disposal, a gift, income or a warning about one of its own rows (a year
+ * of buys and transfers only has nothing to report). A summary also lists the warnings of earlier
+ * years (everything its figures rest on): those are not activity of this year.
+ */
+const hasActivity = (s: GainsSummary, hasGifts: boolean): boolean =>
+  s.shortTerm.rows + s.longTerm.rows > 0 ||
+  s.ordinaryIncome.total !== 0n ||
+  hasGifts ||
+  s.warnings.some((w) => w.date.startsWith(`${s.taxYear}-`));
 
 /**
  * A ledger file the engine refused: read it again with the validating reader, which lists every
@@ -833,7 +840,7 @@ export const register: RegisterCommand = (program, runtime) => {
           );
         } else if (!carryoverGiven) runtime.out(`${carryoverNote(years.from, earliestPrior, carryoverIn)}\n`);
         for (const s of report.summaries) {
-          if (ledgerRows > 0 && !hasActivity(s))
+          if (ledgerRows > 0 && !hasActivity(s, gifts.has(s.taxYear)))
             runtime.out(`${s.taxYear}: no disposals, gifts or income dated in this year in the ledger.\n`);
           runtime.out(`${formatHumanSummary(s)}\n`);
         }
