@@ -42,6 +42,21 @@ export const storedFormsFor = async (args: {
 };
 
 /**
+ * The display symbol of an asset id under the user's asset mappings (docs/prices.md): a configured
+ * `assets.tokens` symbol or a known token's, else the id. Loads the asset identity (viem with it),
+ * so call it only when a row names a chain asset id.
+ */
+export const configuredDisplaySymbol = async (
+  command: Command,
+  runtime: CliRuntime,
+): Promise<(asset: string) => string> => {
+  const common = commandCommon(command, runtime);
+  const { createAssetIdentity, assetOptionsFromConfig } = await import("../assets/index.ts");
+  const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
+  return (a) => identity.displaySymbol(a);
+};
+
+/**
  * The Forms 1099-DA routing for a `lotwise gains` run: undefined when no form row of the user
  * falls in the years asked for. With `--ledger FILE` and no database yet (no PostgreSQL URL, no
  * embedded data folder), there can be no forms and nothing is opened.

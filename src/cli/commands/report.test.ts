@@ -306,6 +306,55 @@ describe("lotwise report", () => {
     expect(readFileSync(path.join(out, "form8949-2025.pdf"), "utf8")).toBe("previous");
   });
 
+  test("descriptions name a configured token by its symbol (500 TKA), as lotwise gains does", async () => {
+    // By hand: 1,000 TKA bought for 1,000.00; 500 sold for 750.00: 750.00 − 500.00 = 250.00, short.
+    const token = "evm:31337:0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+    const config = fresh("config.json");
+    writeFileSync(config, JSON.stringify({ assets: { tokens: { [token]: { symbol: "TKA" } } } }));
+    const ledger = writeLedger(
+      [
+        "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value",
+        `b1,2025-01-10T00:00:00Z,buy,w1,,,${token},1000,1000`,
+        `s1,2025-03-10T00:00:00Z,sell,w1,${token},500,,,750`,
+      ].join("\n"),
+    );
+    const out = fresh("out");
+    const r = await lotwise(
+      [
+        "--config",
+        config,
+        "report",
+        "--ledger",
+        ledger,
+        "--year",
+        "2025",
+        "--format",
+        "csv,turbotax",
+        "--out",
+        out,
+      ],
+      fresh("data"),
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const csv = readFileSync(path.join(out, "form8949-2025.csv"), "utf8").split("\n");
+    // Before: `500 evm:31337:0xe7f1…` although the symbol is configured.
+    expect(csv[1]).toMatch(/^I,I,500 TKA,2025-01-10,2025-03-10,750\.00,500\.00,,,250\.00,/);
+    const gains = fresh("gains");
+    expect(
+      (
+        await lotwise(
+          ["--config", config, "gains", "--ledger", ledger, "--year", "2025", "--out", gains],
+          fresh("data"),
+        )
+      ).code,
+    ).toBe(0);
+    expect(readFileSync(path.join(gains, "form8949.csv"), "utf8")).toContain(",short,I,500 TKA\n");
+    expect(readFileSync(path.join(out, "turbotax-2025.csv"), "utf8")).toContain(
+      "\n500,TKA,01/10/2025,03/10/2025,750.00,500.00",
+    );
+  });
+
   test("without --ledger it reports the stored ledger, with the import as its price source", async () => {
     const dataDir = fresh("data");
     const imported = await lotwise(["ledger", "import", writeLedger(LEDGER), "--name", "cb"], dataDir);

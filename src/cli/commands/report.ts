@@ -12,7 +12,7 @@ import {
   SCOPES,
   type Scope,
 } from "../../tax/types.ts";
-import { storedFormsFor } from "../forms-routing.ts";
+import { configuredDisplaySymbol, storedFormsFor } from "../forms-routing.ts";
 import { writeFilesAtomically } from "../write-files.ts";
 import type { RegisterCommand } from "./types.ts";
 
@@ -160,6 +160,14 @@ export const register: RegisterCommand = (program, runtime) => {
         source: flags.ledger ?? "stored ledger",
         extraWarnings,
       });
+      // Column (a) follows the display rules (docs/prices.md), as in lotwise gains: `500 TKA`, not
+      // the chain asset id. Routed rows (forms imported) are described already.
+      if (forms.length === 0 && input.rows.some((r) => r.asset.includes(":"))) {
+        const symbol = await configuredDisplaySymbol(command, runtime);
+        for (const r of input.rows)
+          if (r.asset.includes(":") && r.description === `${r.quantity} ${r.asset}`)
+            r.description = `${r.quantity} ${symbol(r.asset)}`;
+      }
       // --combine-fees: fee rows are the ledger's `fee` rows and the `:fee` disposals beside trades.
       const { combineFeeRows, feeStatementCsv } = await import("../../reports/fee-rows.ts");
       const report = flags.combineFees
