@@ -70,8 +70,11 @@ export const parsePriceFile = (
     errors.push(`${file}:${line}: ${column}: ${what}`);
   const done = (): never => {
     const more = errors.length > MAX_ERRORS ? [`… and ${errors.length - MAX_ERRORS} more errors`] : [];
+    // Every line names its file and line (the ledger CSV v1 error format): printed as it is, as the
+    // ledger and Form 1099-DA readers print theirs.
     throw new UserInputError(errors[0]!, {
       meta: [...errors.slice(1, MAX_ERRORS), ...more, "nothing was imported"],
+      located: true,
     });
   };
 
