@@ -13,8 +13,7 @@ describe("loadConfig()", () => {
     expect(c.dataDir).toBe(path.join(dir, ".lotwise"));
     expect(c.databaseUrl).toBeUndefined();
     expect(c.redisUrl).toBeUndefined();
-    expect(c.tax.method).toBe("fifo");
-    expect(c.tax.scope).toBe("transition");
+    expect(c.prices.stalenessHours).toBe(24);
   });
 
   test("precedence: flags over environment over file", () => {
@@ -35,9 +34,9 @@ describe("loadConfig()", () => {
       /invalid setting databaseUrl \(from environment variable DATABASE_URL\)/,
     );
     const file = path.join(dir, "b.json");
-    writeFileSync(file, JSON.stringify({ tax: { method: "lofo" } }));
+    writeFileSync(file, JSON.stringify({ classify: { lending: "lofo" } }));
     expect(() => loadConfig({ env: {}, configFile: file, cwd: dir })).toThrow(
-      /invalid setting tax.method \(from .*b\.json\)/,
+      /invalid setting classify.lending \(from .*b\.json\)/,
     );
     expect(() => loadConfig({ env: {}, flags: { logLevel: "loud" }, cwd: dir })).toThrow(ConfigError);
   });
@@ -61,6 +60,23 @@ describe("loadConfig()", () => {
     });
     expect(secretsOf(c)).toEqual(
       expect.arrayContaining(["postgres://u:pw@db:5432/x", "https://eth.example/v2/SECRETKEY123"]),
+    );
+  });
+
+  test("a tax block is refused, naming the flags: no command reads it, so it would change nothing", () => {
+    // Before: `tax.filingStatus: mfs` was accepted and ignored (gains kept the single filer's
+    // $3,000 limit), as were tax.method, tax.scope and the carryovers.
+    const file = path.join(dir, "tax.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ tax: { method: "lifo", filingStatus: "mfs", carryoverSt: "1000" } }),
+    );
+    expect(() => loadConfig({ env: {}, configFile: file, cwd: dir })).toThrow(
+      new ConfigError(
+        `config file ${file}: unknown setting tax: the tax choices are not read from the config file; ` +
+          "give them to the command: --method fifo|lifo|hifo, --scope transition|universal|wallet, " +
+          "--filing-status single|mfj|mfs|hoh, --carryover-st USD, --carryover-lt USD, --taxable-income USD",
+      ),
     );
   });
 

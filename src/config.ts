@@ -229,15 +229,6 @@ export const configSchema = z.object({
         .default({}),
     })
     .prefault({}),
-  tax: z
-    .object({
-      method: z.enum(["fifo", "lifo", "hifo"]).default("fifo"),
-      scope: z.enum(["transition", "universal", "wallet"]).default("transition"),
-      filingStatus: z.enum(["single", "mfj", "mfs", "hoh"]).default("single"),
-      carryoverSt: decimalString.optional(),
-      carryoverLt: decimalString.optional(),
-    })
-    .default({ method: "fifo", scope: "transition", filingStatus: "single" }),
   sync: z
     .object({
       /** Parallel RPC requests per chain. @defaultValue 4 */
@@ -365,6 +356,17 @@ export const loadConfig = (args: LoadConfigArgs = {}): Config => {
       const problem = describeReadError(full, error);
       throw new ConfigError(
         problem ? `config file ${problem}` : `config file ${full}: ${(error as Error).message}`,
+      );
+    }
+    // No command reads tax choices from the configuration: each tax command takes them as flags,
+    // with defaults it prints (method fifo, scope transition, filing status single, carryover from
+    // the ledger). A `tax` block that was accepted and ignored would silently change nothing (an
+    // `mfs` filer kept the $3,000 limit), so it is refused and the flags named.
+    if ("tax" in fromFile) {
+      throw new ConfigError(
+        `config file ${full}: unknown setting tax: the tax choices are not read from the config file; ` +
+          "give them to the command: --method fifo|lifo|hifo, --scope transition|universal|wallet, " +
+          "--filing-status single|mfj|mfs|hoh, --carryover-st USD, --carryover-lt USD, --taxable-income USD",
       );
     }
     const unknown = unknownKeys(configSchema, fromFile);
