@@ -56,7 +56,7 @@ export const nearest = (word: string, candidates: Iterable<string>): string | un
 };
 
 /** Every object key path the schema knows (`rpc`, `prices.stalenessHours`, …). */
-const allPaths = (schema: z.ZodType, prefix = ""): string[] => {
+export const allPaths = (schema: z.ZodType, prefix = ""): string[] => {
   const def = defOf(unwrap(schema));
   if (def.type !== "object" || !def.shape) return [];
   return Object.entries(def.shape).flatMap(([k, v]) => [`${prefix}${k}`, ...allPaths(v, `${prefix}${k}.`)]);

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { loadConfig, secretsOf } from "./config.ts";
+import { configSchema, loadConfig, secretsOf } from "./config.ts";
+import { allPaths } from "./config-keys.ts";
 import { ConfigError } from "./errors.ts";
 
 describe("loadConfig()", () => {
@@ -80,6 +81,21 @@ describe("loadConfig()", () => {
     );
   });
 
+  test("docs/configuration.md, which the unknown-setting error names, lists every setting", () => {
+    // Before: the error sent readers to src/config.ts, which the npm package does not contain, and
+    // no page listed the settings.
+    const page = readFileSync(path.resolve(import.meta.dirname, "../docs/configuration.md"), "utf8");
+    const paths = allPaths(configSchema);
+    // Each setting (a path no other path extends) has its row.
+    const leaves = paths.filter((p) => !paths.some((q) => q.startsWith(`${p}.`)));
+    expect(leaves.length).toBeGreaterThan(50);
+    const missing = leaves.filter((p) => !page.includes(`| \`${p}\` |`));
+    expect(missing).toEqual([]);
+    // The package ships docs/, not src/.
+    const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../package.json"), "utf8"));
+    expect(pkg.files).toContain("docs/");
+  });
+
   test("unknown keys in the file are refused, with the nearest valid setting", () => {
     const file = path.join(dir, "typos.json");
     writeFileSync(
@@ -99,7 +115,7 @@ describe("loadConfig()", () => {
           "unknown setting prices.stalenessHour (did you mean prices.stalenessHours?); " +
           "unknown setting stalenessHours (did you mean prices.stalenessHours?); " +
           "unknown setting assets.tokens.evm:1:0xabc.decimal (did you mean assets.tokens.evm:1:0xabc.decimals?); " +
-          "unknown setting zzzzzzzzzz; src/config.ts lists every setting with its default",
+          "unknown setting zzzzzzzzzz; docs/configuration.md lists every setting with its default",
       ),
     );
     // Record keys (chain ids, token ids) are free; a `$schema` key is allowed.

@@ -374,7 +374,7 @@ export const loadConfig = (args: LoadConfigArgs = {}): Config => {
       throw new ConfigError(
         `config file ${full}: ${unknown
           .map((u) => `unknown setting ${u.path}${u.suggestion ? ` (did you mean ${u.suggestion}?)` : ""}`)
-          .join("; ")}; src/config.ts lists every setting with its default`,
+          .join("; ")}; docs/configuration.md lists every setting with its default`,
       );
     }
   }
