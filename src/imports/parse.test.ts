@@ -128,8 +128,12 @@ describe("times", () => {
     expect(iso(parseTime("2025-02-10T12:00:00-0500", "x"))).toBe("2025-02-10T17:00:00.000Z");
     expect(iso(parseTime("01/20/2025 08:00:00", "x"))).toBe("2025-01-20T08:00:00.000Z");
     expect(iso(parseTime("1/6/2025 12:00", "x", "America/New_York"))).toBe("2025-01-06T17:00:00.000Z");
+    // An impossible date has the wording of every other reader (ledger, prices, Form 1099-DA).
     expect(errorOf(() => parseTime("2025-02-30 10:00", "f.csv:3: Date"))).toBe(
-      "f.csv:3: Date: no such date-time: '2025-02-30 10:00'",
+      'f.csv:3: Date: "2025-02-30 10:00" is not a calendar date',
+    );
+    expect(errorOf(() => parseTime("2025-02-10 25:00", "f.csv:3: Date"))).toBe(
+      "f.csv:3: Date: no such time of day: '2025-02-10 25:00'",
     );
     expect(errorOf(() => parseTime("2025-01-01 10:00 Mars/Olympus", "f.csv:4: Date"))).toContain(
       "unknown time zone 'Mars/Olympus'",

@@ -7,7 +7,8 @@ import { UserInputError } from "../errors.ts";
  * - times `15:04`, `15:04:05`, `15:04:05.123`, after a space or `T`; no time means 00:00;
  * - zones `Z`, `UTC`, `GMT`, an offset (`+02:00`, `-0500`, `+02`) or an IANA name
  *   (`America/New_York`, `Europe/Berlin`; summer time applies). No zone means `defaultZone`.
- * @throws UserInputError `where: not a date-time` otherwise.
+ * @throws UserInputError `where: not a date-time` otherwise, `where: "…" is not a calendar date` for
+ *   an impossible date.
  */
 export const parseTime = (cell: string, where: string, defaultZone = "UTC"): Date => {
   const s = cell.trim();
@@ -26,16 +27,11 @@ export const parseTime = (cell: string, where: string, defaultZone = "UTC"): Dat
   const sec = Number(m[6] ?? 0);
   const ms = Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3));
   const local = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
-  const check = new Date(local);
-  if (
-    check.getUTCFullYear() !== y ||
-    check.getUTCMonth() !== mo - 1 ||
-    check.getUTCDate() !== d ||
-    h > 23 ||
-    mi > 59 ||
-    sec > 59
-  )
-    throw new UserInputError(`${where}: no such date-time: '${cell}'`);
+  const check = new Date(Date.UTC(y, mo - 1, d));
+  // An impossible date reads as in every other reader (ledger, prices, Form 1099-DA).
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d)
+    throw new UserInputError(`${where}: "${cell}" is not a calendar date`);
+  if (h > 23 || mi > 59 || sec > 59) throw new UserInputError(`${where}: no such time of day: '${cell}'`);
   const zone = (m[8] ?? "").trim() || defaultZone;
   return new Date(local - offsetMs(zone, local, `${where}: '${cell}'`));
 };
