@@ -305,6 +305,13 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(await errorOf(load("kraken-bad.csv", "kraken:main", file))).toMatch(
       /^kraken-bad\.csv:8: amount: not a number .*: '0,017'$/,
     );
+    // A line's problem is printed as it is (no `lotwise: ` prefix), as the ledger, price and
+    // Form 1099-DA readers print theirs; a problem of the whole file keeps the prefix.
+    const located = await load("kraken-bad.csv", "kraken:main", file).catch((e: unknown) => e);
+    expect(located).toBeInstanceOf(UserInputError);
+    expect((located as UserInputError).located).toBe(true);
+    const whole = await load("coinbase.csv", `ethereum:${W}`).catch((e: unknown) => e);
+    expect((whole as UserInputError).located).toBe(false);
     expect((await database.db.select().from(importRecords)).length).toBe(before);
   });
 

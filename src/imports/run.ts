@@ -57,18 +57,37 @@ const formatWanted = (format: string | undefined): string => {
  * `importFile` of a file's text (an upload): detect or check its format, check the account, store
  * the rows. `file` names it in `FILE:LINE` errors and in `x_price_source: file:<name>`.
  */
-export const importText = async (
-  db: DbOrTx,
-  args: {
-    userId: number;
-    text: string;
-    file: string;
-    account: string;
-    /** @defaultValue "auto" */
-    format?: string | undefined;
-    windowHours?: number | undefined;
-  },
-): Promise<ImportFileResult> => {
+export const importText = async (db: DbOrTx, args: ImportTextArgs): Promise<ImportFileResult> => {
+  try {
+    return await importTextAs(db, args);
+  } catch (e) {
+    throw locatedError(e, args.file);
+  }
+};
+
+type ImportTextArgs = {
+  userId: number;
+  text: string;
+  file: string;
+  account: string;
+  /** @defaultValue "auto" */
+  format?: string | undefined;
+  windowHours?: number | undefined;
+};
+
+/**
+ * A problem of a line of the file (`FILE:LINE: column: problem`, as every reader writes them) is
+ * printed as it is, without the CLI's `lotwise: ` prefix, as the ledger, price and Form 1099-DA
+ * readers print theirs.
+ */
+const locatedError = (e: unknown, file: string): unknown => {
+  if (!(e instanceof UserInputError) || e.located) return e;
+  if (!e.shortMessage.startsWith(`${file}:`) || !/^\d+: /.test(e.shortMessage.slice(file.length + 1)))
+    return e;
+  return new UserInputError(e.shortMessage, { meta: e.meta, exitCode: e.exitCode, located: true, cause: e });
+};
+
+const importTextAs = async (db: DbOrTx, args: ImportTextArgs): Promise<ImportFileResult> => {
   const { text } = args;
   const wanted = formatWanted(args.format);
   if (wanted === "ledger" || (wanted === "auto" && detectFormat(headerCells(text))?.kind === "ledger")) {
