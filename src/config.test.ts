@@ -53,6 +53,34 @@ describe("loadConfig()", () => {
     );
   });
 
+  test("secretsOf() leaves out an RPC URL that is only an origin: an error must name its host", () => {
+    // Before: `--rpc ethereum=http://127.0.0.1:9` made the sync error read "cannot connect to
+    // [redacted]": the whole URL, all host, was a secret. A key sits in the path, query or user part.
+    const c = loadConfig({
+      env: {},
+      flags: {
+        rpc: {
+          ethereum: "http://127.0.0.1:9",
+          base: "https://base.example/",
+          optimism: "https://op.example/v2/SECRETKEY123",
+          arbitrum: "https://user:pw@arb.example",
+          polygon: "https://pol.example/?apikey=SECRET99",
+        },
+      },
+      cwd: dir,
+    });
+    const secrets = secretsOf(c);
+    expect(secrets).not.toContain("http://127.0.0.1:9");
+    expect(secrets).not.toContain("https://base.example/");
+    expect(secrets).toEqual(
+      expect.arrayContaining([
+        "https://op.example/v2/SECRETKEY123",
+        "https://user:pw@arb.example",
+        "https://pol.example/?apikey=SECRET99",
+      ]),
+    );
+  });
+
   test("secretsOf() lists URLs and keys so the logger can redact them", () => {
     const c = loadConfig({
       env: { DATABASE_URL: "postgres://u:pw@db:5432/x" },

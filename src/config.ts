@@ -438,12 +438,32 @@ const settingSource = (
   return "";
 };
 
+/**
+ * A URL that is its origin alone (`http://127.0.0.1:8545`, `https://node.example`): no user,
+ * password, path, query or fragment, so no key. Messages name an endpoint by its origin, so such
+ * a URL as a secret would redact the very host a connection error must name.
+ */
+const keylessUrl = (url: string): boolean => {
+  try {
+    const u = new URL(url);
+    return (
+      u.username === "" &&
+      u.password === "" &&
+      (u.pathname === "" || u.pathname === "/") &&
+      u.search === "" &&
+      u.hash === ""
+    );
+  } catch {
+    return false;
+  }
+};
+
 /** The values that must never appear in logs or exports. */
 export const secretsOf = (config: Config): string[] => {
   const out: string[] = [];
   if (config.databaseUrl) out.push(config.databaseUrl);
   if (config.redisUrl) out.push(config.redisUrl);
-  for (const url of Object.values(config.rpc)) out.push(url);
+  for (const url of Object.values(config.rpc)) if (!keylessUrl(url)) out.push(url);
   for (const e of Object.values(config.explorers)) if (e.apiKey) out.push(e.apiKey);
   if (config.prices.coingeckoApiKey) out.push(config.prices.coingeckoApiKey);
   if (config.server.adminKey) out.push(config.server.adminKey);
