@@ -48,7 +48,14 @@ export const run = async (
   io: RunIo = {},
 ): Promise<number> => {
   const out = io.out ?? ((t: string) => void process.stdout.write(t));
-  const err = io.err ?? ((t: string) => void process.stderr.write(t));
+  const stderr = io.err ?? ((t: string) => void process.stderr.write(t));
+  // After Ctrl-C the message says what was kept; the work it cut short then fails on its closed
+  // database or aborted requests, and those failures ("sync failed … This operation was aborted",
+  // "1 of 1 wallet syncs failed") would contradict it: stderr says nothing more.
+  let interrupted = false;
+  const err = (t: string) => {
+    if (!interrupted) stderr(t);
+  };
   const commons: Common[] = [];
   const runtime = createCliRuntime({ env, out, err, onCommon: (c) => commons.push(c) });
 
@@ -90,7 +97,10 @@ export const run = async (
         command: () => running,
         service: () => commons.some((c) => c.config.redisUrl !== undefined),
         close: closeAll,
-        err,
+        err: (t) => {
+          stderr(t);
+          interrupted = true;
+        },
       })
     : undefined;
 
