@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { ALLOCATION_COLUMNS, FORM_8949_COLUMNS, GIFT_COLUMNS } from "../src/tax/format.ts";
 
 /**
  * The repository's docs are complete on their own (issue 16): a reader of a clone or of the npm
@@ -33,5 +34,15 @@ describe("docs stand on their own", () => {
     // `shared/…` is the steering repository's folder, not this one's; "spec §N" its documents.
     expect(text.match(/(^|[\s`(])(\.\.\/)*shared\/[\w./-]+/gm) ?? []).toEqual([]);
     expect(text.match(/\bspec §\d/g) ?? []).toEqual([]);
+  });
+
+  test("docs/tax-engine.md names every column of the files lotwise gains writes", () => {
+    // Before: the page listed summary.json's fields but not one column of form8949.csv, gifts.csv
+    // or allocation.csv, so a reader could not check a row by hand without the spec.
+    const text = readFileSync(path.join(root, "docs/tax-engine.md"), "utf8");
+    const missing = [...FORM_8949_COLUMNS, ...GIFT_COLUMNS, ...ALLOCATION_COLUMNS].filter(
+      (c) => !text.includes(`\`${c}\``),
+    );
+    expect(missing).toEqual([]);
   });
 });
