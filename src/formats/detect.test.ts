@@ -125,5 +125,11 @@ describe("files of another format", () => {
     expect(messageOf(() => parseLedgerCsv(binance, "b.csv"))).toBe(
       "b.csv:1: header: this looks like a Binance transaction history export, not a ledger CSV v1 file; lotwise import does not read Binance exports yet: write its rows as ledger CSV v1 (docs/ledger-csv.md) and use `lotwise ledger import b.csv --name NAME`",
     );
+    // Binance's spot trade history: before, "Date(UTC): unknown column".
+    const trades =
+      "Date(UTC),Pair,Side,Price,Executed,Amount,Fee\n2025-01-01 00:00:00,ETHUSDT,BUY,3000,1ETH,3000USDT,0.001ETH\n";
+    expect(messageOf(() => parseLedgerCsv(trades, "t.csv"))).toBe(
+      "t.csv:1: header: this looks like a Binance trade history export, not a ledger CSV v1 file; lotwise import does not read Binance exports yet: write its rows as ledger CSV v1 (docs/ledger-csv.md) and use `lotwise ledger import t.csv --name NAME`",
+    );
   });
 });

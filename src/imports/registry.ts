@@ -53,6 +53,13 @@ export const UNSUPPORTED_EXPORTS: readonly {
     advice:
       "lotwise import does not read Binance exports yet: write its rows as ledger CSV v1 (docs/ledger-csv.md) and use `lotwise ledger import FILE --name NAME`",
   },
+  {
+    // Spot trade history: Date(UTC),Pair,Side,Price,Executed,Amount,Fee.
+    looksLike: "a Binance trade history export",
+    isHeader: (cells) => hasColumns(cells, ["Date(UTC)", "Pair", "Side", "Executed"]),
+    advice:
+      "lotwise import does not read Binance exports yet: write its rows as ledger CSV v1 (docs/ledger-csv.md) and use `lotwise ledger import FILE --name NAME`",
+  },
 ];
 
 /** The import format (or recognized but unsupported export) whose header `cells` is, in registry order. */
