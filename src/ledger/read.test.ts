@@ -174,6 +174,19 @@ describe("parseLedgerCsv()", () => {
     expect(e.message.startsWith(message)).toBe(true);
   });
 
+  test("every problem of the header is reported at once", () => {
+    // Before: only the first ("foo: unknown column"); fixing it showed the next, one run each.
+    expect(errorOf("id,time,type,foo,bar,Out_Asset,time\n").message).toBe(
+      [
+        "l.csv:1: foo: unknown column (columns starting with x_ are ignored)",
+        "l.csv:1: bar: unknown column (columns starting with x_ are ignored)",
+        "l.csv:1: Out_Asset: unknown column (column names are lowercase)",
+        "l.csv:1: time: duplicate column",
+        "l.csv:1: wallet: missing column",
+      ].join("\n"),
+    );
+  });
+
   test("every bad row is reported, in file order, up to 10 and then a count", () => {
     const e = errorOf(
       ledger(

@@ -173,11 +173,20 @@ const createCollector = (
 
   const readColumns = (cells: string[], line: number) => {
     const seen = new Set<string>();
+    // Every problem of the header at once (a typo in two column names is two lines), as rows are.
+    const problems: string[] = [];
+    const problem = (column: string, message: string) =>
+      problems.push(`${source}:${line}: ${column}: ${message}`);
     fields = [];
     extras = [];
     for (const raw of cells) {
       const name = raw.trim();
-      if (seen.has(name)) throw ledgerError(source, line, name, "duplicate column");
+      if (seen.has(name)) {
+        problem(name, "duplicate column");
+        fields.push(undefined);
+        extras.push(undefined);
+        continue;
+      }
       seen.add(name);
       if (name.startsWith("x_")) {
         fields.push(undefined);
@@ -189,14 +198,18 @@ const createCollector = (
         const hint = (LEDGER_COLUMNS as readonly string[]).includes(name.toLowerCase())
           ? " (column names are lowercase)"
           : " (columns starting with x_ are ignored)";
-        throw ledgerError(source, line, name === "" ? "(empty)" : name, `unknown column${hint}`);
+        problem(name === "" ? "(empty)" : name, `unknown column${hint}`);
+        fields.push(undefined);
+        extras.push(undefined);
+        continue;
       }
       fields.push(FIELD_OF_COLUMN[name as LedgerColumn]);
       extras.push(undefined);
     }
     for (const c of REQUIRED_COLUMNS) {
-      if (!seen.has(c)) throw ledgerError(source, line, c, "missing column");
+      if (!seen.has(c)) problem(c, "missing column");
     }
+    if (problems.length > 0) throw ledgerErrors(problems);
     width = cells.length;
   };
 
