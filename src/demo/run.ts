@@ -6,6 +6,7 @@ import { startAnvil } from "../devchain/index.ts";
 import { UserInputError } from "../errors.ts";
 import type { Progress } from "../ui/progress.ts";
 import { playDemoHistory } from "./history.ts";
+import { yearEndPriceFile } from "./prices.ts";
 
 /** Genesis of the demo chain (before the first on-chain step, 2024-06-01). */
 const GENESIS = "2024-05-30T00:00:00Z";
@@ -146,10 +147,7 @@ export const runDemo = async (args: DemoArgs): Promise<void> => {
     // Year-end prices (the pools' closing prices) through the configured providers, then the
     // tax-loss harvesting plan as of the last day of the year.
     const pricesFile = path.join(dir, "year-end-prices.csv");
-    await writeFile(
-      pricesFile,
-      `asset,time,usd\nETH,2025-12-31,${history.closingPrices.eth}\nevm:31337:${getAddress(c.lot)},2025-12-31,${history.closingPrices.lot}\n`,
-    );
+    await writeFile(pricesFile, yearEndPriceFile(history.closingPrices, `evm:31337:${getAddress(c.lot)}`));
     await lotwise("prices", "import", pricesFile, "--name", "year-end-prices.csv");
     await lotwise("harvest", "--ledger", path.join(dir, "ledger.csv"), "--as-of", "2025-12-31", "--out", dir);
     args.out(
