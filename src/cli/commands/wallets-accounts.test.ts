@@ -86,3 +86,13 @@ test("declare, tie a 1099-DA, import, list and remove an exchange account", {
   expect(readFileSync(at("after.csv"), "utf8")).not.toContain("coinbase:main");
   expect((await lotwise("wallets", "remove", "coinbase:main")).code).toBe(2);
 });
+
+test("wallets add --help says what a bare 0x address does", async () => {
+  // Before: the help named <chain>:<address> and accounts only, so the bare-address form was
+  // found by accident.
+  const help = await lotwise("wallets", "add", "--help");
+  expect(help.code).toBe(0);
+  expect(help.out.replace(/\s+/g, " ")).toContain(
+    "a bare 0x… address (added on every configured EVM chain where it has activity)",
+  );
+});

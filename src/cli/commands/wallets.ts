@@ -18,7 +18,7 @@ export const register: RegisterCommand = (program, runtime) => {
   wallets
     .command("add")
     .description(
-      "add wallets as <chain>:<address> (ethereum:0x…, evm:31337:0x…, solana:<address>), or exchange accounts as <exchange>:<name> (coinbase:main)",
+      "add wallets as <chain>:<address> (ethereum:0x…, evm:31337:0x…, solana:<address>; chain names are case-insensitive), a bare 0x… address (added on every configured EVM chain where it has activity), or exchange accounts as <exchange>:<name> (coinbase:main)",
     )
     .argument("<wallet...>", "wallets to add")
     .option("--label <label>", "a name for the wallet")
