@@ -47,6 +47,7 @@ import { createAsyncQueue } from "../../utils/async-queue.ts";
 import { commandCommon, commandServices } from "../command-services.ts";
 import { formsRoutingFor } from "../forms-routing.ts";
 import type { CliRuntime } from "../runtime.ts";
+import { universalScopeWarning } from "../scope-warning.ts";
 import type { RegisterCommand } from "./types.ts";
 
 export type { StoredLedgerNotes } from "../../books/stored-ledger.ts";
@@ -434,11 +435,8 @@ export const register: RegisterCommand = (program, runtime) => {
           `--tz: unknown time zone "${flags.tz}" (use an IANA name such as America/New_York)`,
         );
       }
-      if (scope === "universal" && years.to >= 2025) {
-        runtime.out(
-          "Warning: --scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking (the default scope transition does it). Use universal only to compare.\n",
-        );
-      }
+      const scopeWarning = universalScopeWarning(scope, years.to);
+      if (scopeWarning) runtime.out(scopeWarning);
       const ledger = flags.ledger;
       let notes: StoredLedgerNotes | undefined;
       let storedRows: (LedgerRow & { origin: string })[] = [];

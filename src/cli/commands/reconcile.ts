@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { UserInputError } from "../../errors.ts";
 import { METHODS, type Method, SCOPES, type Scope } from "../../tax/types.ts";
 import { commandCommon, commandServices } from "../command-services.ts";
+import { universalScopeWarning } from "../scope-warning.ts";
 import type { RegisterCommand } from "./types.ts";
 
 type ReconcileFlags = {
@@ -38,6 +39,8 @@ export const register: RegisterCommand = (program, runtime) => {
       const year = Number(flags.year);
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
+      const scopeWarning = universalScopeWarning(scope, year);
+      if (scopeWarning) runtime.out(scopeWarning);
       const [
         { reconcile, loadFormRows, formatReconcileSummary, writeReconciliationFiles },
         { createAssetIdentity, assetOptionsFromConfig },

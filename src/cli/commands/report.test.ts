@@ -355,6 +355,31 @@ describe("lotwise report", () => {
     );
   });
 
+  test("--scope universal for 2025 or later warns, as lotwise gains does", async () => {
+    // Before: the filing files of a 2025 universal run were written without a word.
+    const ledger = writeLedger(LEDGER);
+    const run = async (year: string) =>
+      lotwise([
+        "report",
+        "--ledger",
+        ledger,
+        "--year",
+        year,
+        "--scope",
+        "universal",
+        "--format",
+        "csv",
+        "--out",
+        fresh("out"),
+      ]);
+    const y2025 = await run("2025");
+    expect(y2025.code).toBe(0);
+    expect(y2025.out).toMatch(
+      /^Warning: --scope universal pools every wallet's lots together; from 2025 on, .* require per-wallet tracking/,
+    );
+    expect((await run("2024")).out).not.toContain("Warning: --scope universal");
+  });
+
   test("without --ledger it reports the stored ledger, with the import as its price source", async () => {
     const dataDir = fresh("data");
     const imported = await lotwise(["ledger", "import", writeLedger(LEDGER), "--name", "cb"], dataDir);

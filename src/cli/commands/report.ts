@@ -13,6 +13,7 @@ import {
   type Scope,
 } from "../../tax/types.ts";
 import { configuredDisplaySymbol, storedFormsFor } from "../forms-routing.ts";
+import { universalScopeWarning } from "../scope-warning.ts";
 import { writeFilesAtomically } from "../write-files.ts";
 import type { RegisterCommand } from "./types.ts";
 
@@ -92,6 +93,8 @@ export const register: RegisterCommand = (program, runtime) => {
       const formats = reports.parseReportFormats(flags.format ?? "pdf");
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
+      const scopeWarning = universalScopeWarning(scope, year);
+      if (scopeWarning) runtime.out(scopeWarning);
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
       let carryoverSt = usdFlag("--carryover-st", flags.carryoverSt) ?? 0n;
       let carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
