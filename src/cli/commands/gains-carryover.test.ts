@@ -200,6 +200,32 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     expect(y2019.out).not.toContain("no disposals, gifts or income");
   });
 
+  test("--method, --scope and --filing-status are read in any case", async () => {
+    // Before: `--method FIFO` was refused ("must be one of fifo, lifo, hifo (got "FIFO")").
+    const out = path.join(dir, "cased");
+    const r = await lotwise(
+      "gains",
+      "--ledger",
+      file,
+      "--year",
+      "2025",
+      "--method",
+      "FIFO",
+      "--scope",
+      "Wallet",
+      "--filing-status",
+      "MFS",
+      "--out",
+      out,
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(readFileSync(path.join(out, "summary.json"), "utf8"));
+    expect([summary.method, summary.scope, summary.filing_status]).toEqual(["fifo", "wallet", "mfs"]);
+    // A married-filing-separately return deducts 1,500.00 of the 30,000.00 net loss.
+    expect(summary.capital_loss_deduction).toBe("1500.00");
+  });
+
   test("gains --ledger lists every bad row, not only the first", async () => {
     const bad = path.join(dir, "bad.csv");
     writeFileSync(

@@ -127,11 +127,13 @@ const loadStoredLedgerCsv = async (args: {
   return readStoredLedgerCsv(services.database.db, services.userId, args.onPiece);
 };
 
+/** The allowed value `value` names, in any case (`FIFO`, `MFJ`, `Wallet`), as chain names are read. */
 export const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
-  if (!(allowed as readonly string[]).includes(value)) {
+  const found = allowed.find((a) => a === value.toLowerCase());
+  if (found === undefined) {
     throw new UserInputError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
   }
-  return value as T;
+  return found;
 };
 
 export const usdFlag = (
