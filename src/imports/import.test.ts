@@ -305,6 +305,19 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(await errorOf(load("kraken-bad.csv", "kraken:main", file))).toMatch(
       /^kraken-bad\.csv:8: amount: not a number .*: '0,017'$/,
     );
+    // Every bad row at once, as the ledger reader lists them: before, only the first (line 6).
+    const lines = readFileSync(path.join(SAMPLES, "coinbase.csv"), "utf8").split("\n");
+    const bad2 = lines.map((l, i) =>
+      i === 5 || i === 7 ? l.replace(/^([^,]*,[^,]*,[^,]*,[^,]*,)[^,]*/, "$11.2.3") : l,
+    );
+    const twice = path.join(dir, "coinbase-bad2.csv");
+    writeFileSync(twice, bad2.join("\n"));
+    const both = (await errorOf(load("coinbase-bad2.csv", "coinbase:main", twice))).split("\n");
+    expect(both).toEqual([
+      "coinbase-bad2.csv:6: Quantity Transacted: not a number: '1.2.3'",
+      "coinbase-bad2.csv:8: Quantity Transacted: not a number: '1.2.3'",
+    ]);
+    expect((await database.db.select().from(importRecords)).length).toBe(before);
     // A line's problem is printed as it is (no `lotwise: ` prefix), as the ledger, price and
     // Form 1099-DA readers print theirs; a problem of the whole file keeps the prefix.
     const located = await load("kraken-bad.csv", "kraken:main", file).catch((e: unknown) => e);

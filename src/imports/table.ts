@@ -145,3 +145,37 @@ export const rowsOf = (table: CsvTable): RowReader[] => {
     return row;
   });
 };
+
+/** Bad rows listed in one error before "… and N more errors" (as the ledger reader lists them). */
+export const MAX_ROW_PROBLEMS = 10;
+
+/**
+ * The problems of a file's rows, collected so that one run reports every bad row (the first ten,
+ * then a count), as the ledger, price and Form 1099-DA readers do. A parser reads each row inside
+ * `try { … } catch (e) { problems.take(e) }` and calls `throwIfAny()` after its loop: a row's
+ * `FILE:LINE: column: problem` is kept and the next row is read; any other error stops at once.
+ */
+export const rowProblems = (file: string) => {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  return {
+    take(e: unknown): void {
+      if (!(e instanceof UserInputError) || e.meta.length > 0 || !e.shortMessage.startsWith(`${file}:`))
+        throw e;
+      if (!/^\d+: /.test(e.shortMessage.slice(file.length + 1))) throw e;
+      // A row read again through another (a Kraken trade's partner row) fails the same way: once.
+      if (seen.has(e.shortMessage)) return;
+      seen.add(e.shortMessage);
+      lines.push(e.shortMessage);
+    },
+    throwIfAny(): void {
+      if (lines.length === 0) return;
+      const more =
+        lines.length > MAX_ROW_PROBLEMS ? [`… and ${lines.length - MAX_ROW_PROBLEMS} more errors`] : [];
+      throw new UserInputError(lines[0]!, {
+        meta: [...lines.slice(1, MAX_ROW_PROBLEMS), ...more],
+        located: true,
+      });
+    },
+  };
+};

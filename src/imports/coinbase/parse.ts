@@ -10,7 +10,7 @@ import {
   requiredAbs,
   txHashIn,
 } from "../common.ts";
-import { hasColumns, rowsOf } from "../table.ts";
+import { hasColumns, rowProblems, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { Amount, ImportFormat, ImportKind, ImportRecord } from "../types.ts";
 import { coinbaseAsset, REBATE_TYPES, rebateReview } from "./rebates.ts";
@@ -118,171 +118,178 @@ export const coinbase: ImportFormat = {
     /** An amount of `asset` from an absolute plain quantity: undefined for none or zero. */
     const amount = (asset: string, abs: string | undefined): Amount | undefined =>
       abs === undefined || abs === "0" ? undefined : { asset: code(asset), quantity: abs };
+    const problems = rowProblems(table.file);
     for (const r of rowsOf(table)) {
-      const typeText = r.get("Transaction Type");
-      const typeKey = lower(typeText);
-      const type = TYPES[typeKey];
-      if (!type)
-        r.fail(
-          "Transaction Type",
-          `unknown type '${typeText}' (known: ${Object.keys(TYPES)
-            .map((t) => t.replace(/\b\w/g, (c) => c.toUpperCase()))
-            .join(", ")})`,
-        );
-      if (type === "skip") continue;
-      const asset = coinbaseAsset(r.get("Asset"));
-      if (!asset) r.fail("Asset", "empty");
-      const currency = money ?? (r.get(priceCurrencyColumn) || "USD");
-      if (currency !== "USD" && !isUsd(currency))
-        r.fail(
-          money ? subtotalColumn : priceCurrencyColumn,
-          `'${currency}': only exports in USD are supported (set Coinbase's currency to USD)`,
-        );
-      // Absolute values as plain decimal strings (every use of a quantity drops its sign).
-      const qty = requiredAbs(r, "Quantity Transacted");
-      const subtotal = absCell(r, subtotalColumn, "USD");
-      const fee = absCell(r, feeColumn, "USD");
-      const notes = r.get("Notes");
-      const id = r.get("ID") || digest(r.cells);
-      // Every record's members in one order (the stored fingerprint digests its JSON): line, id,
-      // time, kind, subtype, note, then the kind's own.
-      const line = r.line;
-      const time = parseTime(r.get("Timestamp"), r.where("Timestamp"));
-      const kind = type as ImportKind;
-      const subtype = SUBTYPES[typeKey];
-      const note = notes || undefined;
-      const withFee = (rec: ImportRecord): ImportRecord => {
-        if (fee && fee !== "0") {
-          rec.fee = { asset: "USD", quantity: fee };
-          rec.feeUsd = fee;
-        }
-        return rec;
-      };
-      const fiat = isUsd(asset);
-      switch (type) {
-        case "buy":
-        case "sell": {
-          if (!subtotal) r.fail(subtotalColumn, "empty (a buy or sell needs its USD value)");
-          const market = /\bon ([A-Z0-9]+)-([A-Z0-9]+)\b/.exec(notes);
-          const quote = market?.[2];
-          if (quote && !isUsd(quote)) {
-            // An Advanced Trade on a crypto-quoted market (ETH-USDC): a trade against the quote asset.
-            const m = /\bfor ([\d,.]+(?:[eE][-+]?\d+)?) ([A-Z0-9]+)/.exec(notes);
-            if (!m) r.fail("Notes", `no 'for <amount> ${quote}' to read the ${quote} side of the trade from`);
-            const quoteQty = absText(r, "Notes", m![1]!)!;
-            const side = { asset: assetCode(quote), quantity: quoteQty };
-            const mine = amount(asset, qty)!;
+      try {
+        const typeText = r.get("Transaction Type");
+        const typeKey = lower(typeText);
+        const type = TYPES[typeKey];
+        if (!type)
+          r.fail(
+            "Transaction Type",
+            `unknown type '${typeText}' (known: ${Object.keys(TYPES)
+              .map((t) => t.replace(/\b\w/g, (c) => c.toUpperCase()))
+              .join(", ")})`,
+          );
+        if (type === "skip") continue;
+        const asset = coinbaseAsset(r.get("Asset"));
+        if (!asset) r.fail("Asset", "empty");
+        const currency = money ?? (r.get(priceCurrencyColumn) || "USD");
+        if (currency !== "USD" && !isUsd(currency))
+          r.fail(
+            money ? subtotalColumn : priceCurrencyColumn,
+            `'${currency}': only exports in USD are supported (set Coinbase's currency to USD)`,
+          );
+        // Absolute values as plain decimal strings (every use of a quantity drops its sign).
+        const qty = requiredAbs(r, "Quantity Transacted");
+        const subtotal = absCell(r, subtotalColumn, "USD");
+        const fee = absCell(r, feeColumn, "USD");
+        const notes = r.get("Notes");
+        const id = r.get("ID") || digest(r.cells);
+        // Every record's members in one order (the stored fingerprint digests its JSON): line, id,
+        // time, kind, subtype, note, then the kind's own.
+        const line = r.line;
+        const time = parseTime(r.get("Timestamp"), r.where("Timestamp"));
+        const kind = type as ImportKind;
+        const subtype = SUBTYPES[typeKey];
+        const note = notes || undefined;
+        const withFee = (rec: ImportRecord): ImportRecord => {
+          if (fee && fee !== "0") {
+            rec.fee = { asset: "USD", quantity: fee };
+            rec.feeUsd = fee;
+          }
+          return rec;
+        };
+        const fiat = isUsd(asset);
+        switch (type) {
+          case "buy":
+          case "sell": {
+            if (!subtotal) r.fail(subtotalColumn, "empty (a buy or sell needs its USD value)");
+            const market = /\bon ([A-Z0-9]+)-([A-Z0-9]+)\b/.exec(notes);
+            const quote = market?.[2];
+            if (quote && !isUsd(quote)) {
+              // An Advanced Trade on a crypto-quoted market (ETH-USDC): a trade against the quote asset.
+              const m = /\bfor ([\d,.]+(?:[eE][-+]?\d+)?) ([A-Z0-9]+)/.exec(notes);
+              if (!m)
+                r.fail("Notes", `no 'for <amount> ${quote}' to read the ${quote} side of the trade from`);
+              const quoteQty = absText(r, "Notes", m![1]!)!;
+              const side = { asset: assetCode(quote), quantity: quoteQty };
+              const mine = amount(asset, qty)!;
+              out.push(
+                withFee({
+                  line,
+                  id,
+                  time,
+                  kind: "trade",
+                  subtype,
+                  note,
+                  out: type === "buy" ? side : mine,
+                  in: type === "buy" ? mine : side,
+                  usdValue: subtotal,
+                }),
+              );
+              break;
+            }
+            const usd = { asset: "USD", quantity: subtotal! };
             out.push(
               withFee({
                 line,
                 id,
                 time,
-                kind: "trade",
+                kind,
                 subtype,
                 note,
-                out: type === "buy" ? side : mine,
-                in: type === "buy" ? mine : side,
+                out: type === "buy" ? usd : amount(asset, qty),
+                in: type === "buy" ? amount(asset, qty) : usd,
                 usdValue: subtotal,
               }),
             );
             break;
           }
-          const usd = { asset: "USD", quantity: subtotal! };
-          out.push(
-            withFee({
-              line,
-              id,
-              time,
-              kind,
-              subtype,
-              note,
-              out: type === "buy" ? usd : amount(asset, qty),
-              in: type === "buy" ? amount(asset, qty) : usd,
-              usdValue: subtotal,
-            }),
-          );
-          break;
-        }
-        case "trade": {
-          // "Converted 0.5 ETH to 1,512.30 USDC"
-          const m = /Converted ([\d,.]+(?:[eE][-+]?\d+)?) (\S+) to ([\d,.]+(?:[eE][-+]?\d+)?) (\S+)/i.exec(
-            notes,
-          );
-          if (!m) r.fail("Notes", "a Convert row needs 'Converted <amount> <asset> to <amount> <asset>'");
-          const toQty = absText(r, "Notes", m![3]!);
-          out.push(
-            withFee({
-              line,
-              id,
-              time,
-              kind,
-              subtype,
-              note,
-              out: amount(asset, qty),
-              in: amountOfAbs(m![4]!, toQty),
-              usdValue: subtotal,
-            }),
-          );
-          break;
-        }
-        case "income": {
-          const rec: ImportRecord = {
-            line,
-            id,
-            time,
-            kind,
-            subtype,
-            note,
-            in: amount(asset, qty),
-            usdValue: subtotal,
-          };
-          if (REBATE_TYPES[typeKey]) rec.review = rebateReview(typeText);
-          out.push(rec);
-          break;
-        }
-        case "withdrawal":
-        case "deposit":
-          if (fiat) {
-            const cash = amountOfAbs("USD", qty);
+          case "trade": {
+            // "Converted 0.5 ETH to 1,512.30 USDC"
+            const m = /Converted ([\d,.]+(?:[eE][-+]?\d+)?) (\S+) to ([\d,.]+(?:[eE][-+]?\d+)?) (\S+)/i.exec(
+              notes,
+            );
+            if (!m) r.fail("Notes", "a Convert row needs 'Converted <amount> <asset> to <amount> <asset>'");
+            const toQty = absText(r, "Notes", m![3]!);
             out.push(
-              type === "deposit"
-                ? { line, id, time, kind: "fiat_deposit", subtype, note, in: cash }
-                : { line, id, time, kind: "fiat_withdrawal", subtype, note, out: cash },
+              withFee({
+                line,
+                id,
+                time,
+                kind,
+                subtype,
+                note,
+                out: amount(asset, qty),
+                in: amountOfAbs(m![4]!, toQty),
+                usdValue: subtotal,
+              }),
             );
             break;
           }
-          out.push(
-            type === "deposit"
-              ? {
-                  line,
-                  id,
-                  time,
-                  kind,
-                  subtype,
-                  note,
-                  in: amount(asset, qty),
-                  address: addressIn(notes),
-                  txHash: txHashIn(notes),
-                  usdValue: subtotal,
-                }
-              : {
-                  line,
-                  id,
-                  time,
-                  kind,
-                  subtype,
-                  note,
-                  out: amount(asset, qty),
-                  address: addressIn(notes),
-                  txHash: txHashIn(notes),
-                  usdValue: subtotal,
-                },
-          );
-          break;
-        default:
-          throw new UserInputError(`${r.where("Transaction Type")}: unhandled '${typeText}'`);
+          case "income": {
+            const rec: ImportRecord = {
+              line,
+              id,
+              time,
+              kind,
+              subtype,
+              note,
+              in: amount(asset, qty),
+              usdValue: subtotal,
+            };
+            if (REBATE_TYPES[typeKey]) rec.review = rebateReview(typeText);
+            out.push(rec);
+            break;
+          }
+          case "withdrawal":
+          case "deposit":
+            if (fiat) {
+              const cash = amountOfAbs("USD", qty);
+              out.push(
+                type === "deposit"
+                  ? { line, id, time, kind: "fiat_deposit", subtype, note, in: cash }
+                  : { line, id, time, kind: "fiat_withdrawal", subtype, note, out: cash },
+              );
+              break;
+            }
+            out.push(
+              type === "deposit"
+                ? {
+                    line,
+                    id,
+                    time,
+                    kind,
+                    subtype,
+                    note,
+                    in: amount(asset, qty),
+                    address: addressIn(notes),
+                    txHash: txHashIn(notes),
+                    usdValue: subtotal,
+                  }
+                : {
+                    line,
+                    id,
+                    time,
+                    kind,
+                    subtype,
+                    note,
+                    out: amount(asset, qty),
+                    address: addressIn(notes),
+                    txHash: txHashIn(notes),
+                    usdValue: subtotal,
+                  },
+            );
+            break;
+          default:
+            throw new UserInputError(`${r.where("Transaction Type")}: unhandled '${typeText}'`);
+        }
+      } catch (e) {
+        problems.take(e);
       }
     }
+    problems.throwIfAny();
     return out;
   },
 };

@@ -1,7 +1,7 @@
 import { UserInputError } from "../../errors.ts";
 import { type Decimal, plain } from "../../utils/decimal.ts";
 import { amountOf, assetCode, isUsd, signed } from "../common.ts";
-import { hasColumns, type RowReader, rowsOf } from "../table.ts";
+import { hasColumns, type RowReader, rowProblems, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { Amount, CsvTable, ImportFormat, ImportKind, ImportRecord } from "../types.ts";
 import { coinbaseAsset, REBATE_TYPES, rebateReview } from "./rebates.ts";
@@ -115,132 +115,138 @@ export const coinbaseRaw: ImportFormat = {
     const money = moneyColumns(table);
     const out: ImportRecord[] = [];
     const seenIds = new Map<string, number>();
+    const problems = rowProblems(table.file);
     for (const r of rowsOf(table)) {
-      const typeText = r.get(COLUMNS.type);
-      const rule = TYPES[typeText.toLowerCase()];
-      if (!rule)
-        r.fail(
-          COLUMNS.type,
-          `unknown type '${typeText}' (known: ${Object.keys(TYPES)
-            .map((t) => t.replace(/^\w/, (c) => c.toUpperCase()))
-            .join(", ")})`,
-        );
-      const rawId = r.get(COLUMNS.id);
-      if (!rawId) r.fail(COLUMNS.id, "empty (every row of this report has Coinbase's id)");
-      // Several fills of one Advanced Trade order may share an id: the 2nd, 3rd … get `#2`, `#3`.
-      const n = (seenIds.get(rawId) ?? 0) + 1;
-      seenIds.set(rawId, n);
-      const id = n === 1 ? rawId : `${rawId}#${n}`;
-      const time = parseTime(r.get(COLUMNS.time), r.where(COLUMNS.time));
-      const acq = side(r, COLUMNS.acqAsset, COLUMNS.acqQty);
-      const disp = side(r, COLUMNS.dispAsset, COLUMNS.dispQty);
-      const source = r.get(COLUMNS.source);
-      // The cost basis is a value only where Coinbase says it knows it.
-      const basisKnown = /^coinbase\b/i.test(source);
-      const cost = usd(r, money.cost);
-      const proceeds = usd(r, money.proceeds);
-      const base = { line: r.line, id, time, subtype: rule!.subtype };
-      const need = (s: Amount | undefined, column: string, what: string): Amount => {
-        if (!s) r.fail(column, `empty (a ${typeText} row ${what})`);
-        return s!;
-      };
-      let kind = rule!.kind;
-      if (kind === "skip") continue;
-      if (kind === "side-trade" || kind === "side-transfer") {
-        if (acq && disp)
+      try {
+        const typeText = r.get(COLUMNS.type);
+        const rule = TYPES[typeText.toLowerCase()];
+        if (!rule)
           r.fail(
-            COLUMNS.dispAsset,
-            `a ${typeText} row fills one side, this one both (${acq.asset}, ${disp.asset})`,
+            COLUMNS.type,
+            `unknown type '${typeText}' (known: ${Object.keys(TYPES)
+              .map((t) => t.replace(/^\w/, (c) => c.toUpperCase()))
+              .join(", ")})`,
           );
-        if (!acq && !disp) r.fail(COLUMNS.acqAsset, `empty, and so is ${COLUMNS.dispAsset}`);
-        kind = kind === "side-trade" ? (acq ? "buy" : "sell") : acq ? "deposit" : "withdrawal";
-      }
-      switch (kind) {
-        case "buy": {
-          const got = need(acq, COLUMNS.acqAsset, "acquires an asset");
-          if (!cost || !basisKnown)
+        const rawId = r.get(COLUMNS.id);
+        if (!rawId) r.fail(COLUMNS.id, "empty (every row of this report has Coinbase's id)");
+        // Several fills of one Advanced Trade order may share an id: the 2nd, 3rd … get `#2`, `#3`.
+        const n = (seenIds.get(rawId) ?? 0) + 1;
+        seenIds.set(rawId, n);
+        const id = n === 1 ? rawId : `${rawId}#${n}`;
+        const time = parseTime(r.get(COLUMNS.time), r.where(COLUMNS.time));
+        const acq = side(r, COLUMNS.acqAsset, COLUMNS.acqQty);
+        const disp = side(r, COLUMNS.dispAsset, COLUMNS.dispQty);
+        const source = r.get(COLUMNS.source);
+        // The cost basis is a value only where Coinbase says it knows it.
+        const basisKnown = /^coinbase\b/i.test(source);
+        const cost = usd(r, money.cost);
+        const proceeds = usd(r, money.proceeds);
+        const base = { line: r.line, id, time, subtype: rule!.subtype };
+        const need = (s: Amount | undefined, column: string, what: string): Amount => {
+          if (!s) r.fail(column, `empty (a ${typeText} row ${what})`);
+          return s!;
+        };
+        let kind = rule!.kind;
+        if (kind === "skip") continue;
+        if (kind === "side-trade" || kind === "side-transfer") {
+          if (acq && disp)
             r.fail(
-              money.cost,
-              `${cost ? `'${r.get(money.cost)}' with Data Source '${source}'` : "empty"} (a ${typeText} needs the USD it cost)`,
+              COLUMNS.dispAsset,
+              `a ${typeText} row fills one side, this one both (${acq.asset}, ${disp.asset})`,
             );
-          out.push({
-            ...base,
-            kind: "buy",
-            out: { asset: "USD", quantity: cost! },
-            in: got,
-            usdValue: cost,
-            note: `${typeText}: cost basis includes Coinbase's fees and spread`,
-          });
-          break;
+          if (!acq && !disp) r.fail(COLUMNS.acqAsset, `empty, and so is ${COLUMNS.dispAsset}`);
+          kind = kind === "side-trade" ? (acq ? "buy" : "sell") : acq ? "deposit" : "withdrawal";
         }
-        case "sell":
-        case "spend": {
-          const gave = need(disp, COLUMNS.dispAsset, "disposes of an asset");
-          if (!proceeds) r.fail(money.proceeds, `empty (a ${typeText} needs its USD proceeds)`);
-          out.push({
-            ...base,
-            kind,
-            out: gave,
-            ...(kind === "sell" ? { in: { asset: "USD", quantity: proceeds! } } : {}),
-            usdValue: proceeds,
-            note: `${typeText}: proceeds net of Coinbase's fees and spread`,
-          });
-          break;
-        }
-        case "trade": {
-          // An old single-row Convert: both sides, valued by the disposal's proceeds.
-          const gave = need(disp, COLUMNS.dispAsset, "disposes of an asset");
-          const got = need(acq, COLUMNS.acqAsset, "acquires an asset");
-          out.push({
-            ...base,
-            kind: "trade",
-            out: gave,
-            in: got,
-            usdValue: proceeds ?? (basisKnown ? cost : undefined),
-          });
-          break;
-        }
-        case "income": {
-          const got = need(acq, COLUMNS.acqAsset, "receives an asset");
-          // Coinbase's cost basis of a reward is its value when received; unknown → priced like chain rows.
-          out.push({
-            ...base,
-            kind: "income",
-            in: got,
-            usdValue: basisKnown && cost && cost !== "0" ? cost : undefined,
-            ...(REBATE_TYPES[typeText.toLowerCase()] ? { review: rebateReview(typeText) } : {}),
-          });
-          break;
-        }
-        case "deposit":
-        case "withdrawal": {
-          const isIn = kind === "deposit";
-          const moved = isIn
-            ? need(acq, COLUMNS.acqAsset, "receives an asset")
-            : need(disp, COLUMNS.dispAsset, "sends an asset");
-          if (moved.asset === "USD") {
+        switch (kind) {
+          case "buy": {
+            const got = need(acq, COLUMNS.acqAsset, "acquires an asset");
+            if (!cost || !basisKnown)
+              r.fail(
+                money.cost,
+                `${cost ? `'${r.get(money.cost)}' with Data Source '${source}'` : "empty"} (a ${typeText} needs the USD it cost)`,
+              );
             out.push({
               ...base,
-              kind: isIn ? "fiat_deposit" : "fiat_withdrawal",
-              [isIn ? "in" : "out"]: moved,
+              kind: "buy",
+              out: { asset: "USD", quantity: cost! },
+              in: got,
+              usdValue: cost,
+              note: `${typeText}: cost basis includes Coinbase's fees and spread`,
             });
             break;
           }
-          out.push({
-            ...base,
-            kind,
-            [isIn ? "in" : "out"]: moved,
-            note:
-              isIn && !basisKnown
-                ? `${typeText}: Coinbase has no cost basis for it (Data Source '${source || "empty"}')`
-                : undefined,
-          });
-          break;
+          case "sell":
+          case "spend": {
+            const gave = need(disp, COLUMNS.dispAsset, "disposes of an asset");
+            if (!proceeds) r.fail(money.proceeds, `empty (a ${typeText} needs its USD proceeds)`);
+            out.push({
+              ...base,
+              kind,
+              out: gave,
+              ...(kind === "sell" ? { in: { asset: "USD", quantity: proceeds! } } : {}),
+              usdValue: proceeds,
+              note: `${typeText}: proceeds net of Coinbase's fees and spread`,
+            });
+            break;
+          }
+          case "trade": {
+            // An old single-row Convert: both sides, valued by the disposal's proceeds.
+            const gave = need(disp, COLUMNS.dispAsset, "disposes of an asset");
+            const got = need(acq, COLUMNS.acqAsset, "acquires an asset");
+            out.push({
+              ...base,
+              kind: "trade",
+              out: gave,
+              in: got,
+              usdValue: proceeds ?? (basisKnown ? cost : undefined),
+            });
+            break;
+          }
+          case "income": {
+            const got = need(acq, COLUMNS.acqAsset, "receives an asset");
+            // Coinbase's cost basis of a reward is its value when received; unknown → priced like chain rows.
+            out.push({
+              ...base,
+              kind: "income",
+              in: got,
+              usdValue: basisKnown && cost && cost !== "0" ? cost : undefined,
+              ...(REBATE_TYPES[typeText.toLowerCase()] ? { review: rebateReview(typeText) } : {}),
+            });
+            break;
+          }
+          case "deposit":
+          case "withdrawal": {
+            const isIn = kind === "deposit";
+            const moved = isIn
+              ? need(acq, COLUMNS.acqAsset, "receives an asset")
+              : need(disp, COLUMNS.dispAsset, "sends an asset");
+            if (moved.asset === "USD") {
+              out.push({
+                ...base,
+                kind: isIn ? "fiat_deposit" : "fiat_withdrawal",
+                [isIn ? "in" : "out"]: moved,
+              });
+              break;
+            }
+            out.push({
+              ...base,
+              kind,
+              [isIn ? "in" : "out"]: moved,
+              note:
+                isIn && !basisKnown
+                  ? `${typeText}: Coinbase has no cost basis for it (Data Source '${source || "empty"}')`
+                  : undefined,
+            });
+            break;
+          }
+          default:
+            throw new UserInputError(`${r.where(COLUMNS.type)}: unhandled '${typeText}'`);
         }
-        default:
-          throw new UserInputError(`${r.where(COLUMNS.type)}: unhandled '${typeText}'`);
+      } catch (e) {
+        problems.take(e);
       }
     }
+    problems.throwIfAny();
     return out;
   },
 };

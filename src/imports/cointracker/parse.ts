@@ -1,6 +1,6 @@
 import { UserInputError } from "../../errors.ts";
 import { amountOf, digestIds, signed } from "../common.ts";
-import { hasColumns, rowsOf } from "../table.ts";
+import { hasColumns, rowProblems, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { ImportFormat, ImportKind, ImportRecord } from "../types.ts";
 
@@ -48,37 +48,44 @@ export const cointracker: ImportFormat = {
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
+    const problems = rowProblems(table.file);
     for (const r of rowsOf(table)) {
-      const sCur = r.get("Sent Currency");
-      const rCur = r.get("Received Currency");
-      const fCur = r.get("Fee Currency");
-      const o = amountOf(sCur, signed(r, "Sent Quantity", sCur));
-      const i = amountOf(rCur, signed(r, "Received Quantity", rCur));
-      const f = amountOf(fCur, signed(r, "Fee Amount", fCur));
-      if (r.get("Sent Quantity") && !sCur) r.fail("Sent Currency", "empty while Sent Quantity is given");
-      if (r.get("Received Quantity") && !rCur)
-        r.fail("Received Currency", "empty while Received Quantity is given");
-      const tag = r.get("Tag").toLowerCase();
-      let kind: ImportKind;
-      if (o && i) kind = o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
-      else if (i) kind = i.asset === "USD" ? "fiat_deposit" : INCOME_TAGS[tag] ? "income" : "deposit";
-      else if (o) kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_TAGS.has(tag) ? "spend" : "withdrawal";
-      else if (f) kind = "fee";
-      else throw new UserInputError(`${r.where("Sent Quantity")}: no Sent, Received or Fee amount`);
-      out.push({
-        line: r.line,
-        id: digest(r.cells),
-        time: parseTime(r.get("Date"), r.where("Date")),
-        kind,
-        out: o,
-        in: i,
-        fee: f,
-        usdValue: kind === "buy" ? o!.quantity : kind === "sell" ? i!.quantity : undefined,
-        feeUsd: f?.asset === "USD" ? f.quantity : undefined,
-        // `payment` is income when received, a spend when sent: the income subtype only on income.
-        subtype: (kind === "income" ? INCOME_TAGS[tag] : undefined) ?? (tag || undefined),
-      });
+      try {
+        const sCur = r.get("Sent Currency");
+        const rCur = r.get("Received Currency");
+        const fCur = r.get("Fee Currency");
+        const o = amountOf(sCur, signed(r, "Sent Quantity", sCur));
+        const i = amountOf(rCur, signed(r, "Received Quantity", rCur));
+        const f = amountOf(fCur, signed(r, "Fee Amount", fCur));
+        if (r.get("Sent Quantity") && !sCur) r.fail("Sent Currency", "empty while Sent Quantity is given");
+        if (r.get("Received Quantity") && !rCur)
+          r.fail("Received Currency", "empty while Received Quantity is given");
+        const tag = r.get("Tag").toLowerCase();
+        let kind: ImportKind;
+        if (o && i) kind = o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
+        else if (i) kind = i.asset === "USD" ? "fiat_deposit" : INCOME_TAGS[tag] ? "income" : "deposit";
+        else if (o)
+          kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_TAGS.has(tag) ? "spend" : "withdrawal";
+        else if (f) kind = "fee";
+        else throw new UserInputError(`${r.where("Sent Quantity")}: no Sent, Received or Fee amount`);
+        out.push({
+          line: r.line,
+          id: digest(r.cells),
+          time: parseTime(r.get("Date"), r.where("Date")),
+          kind,
+          out: o,
+          in: i,
+          fee: f,
+          usdValue: kind === "buy" ? o!.quantity : kind === "sell" ? i!.quantity : undefined,
+          feeUsd: f?.asset === "USD" ? f.quantity : undefined,
+          // `payment` is income when received, a spend when sent: the income subtype only on income.
+          subtype: (kind === "income" ? INCOME_TAGS[tag] : undefined) ?? (tag || undefined),
+        });
+      } catch (e) {
+        problems.take(e);
+      }
     }
+    problems.throwIfAny();
     return out;
   },
 };

@@ -1,6 +1,6 @@
 import { plain } from "../../utils/decimal.ts";
 import { amountOf, digestIds, isUsd, signed } from "../common.ts";
-import { hasColumns, rowsOf } from "../table.ts";
+import { hasColumns, rowProblems, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { ImportFormat, ImportKind, ImportRecord } from "../types.ts";
 
@@ -51,46 +51,52 @@ export const koinly: ImportFormat = {
   parse: (table) => {
     const out: ImportRecord[] = [];
     const digest = digestIds();
+    const problems = rowProblems(table.file);
     for (const r of rowsOf(table)) {
-      const sCur = r.get("Sent Currency");
-      const rCur = r.get("Received Currency");
-      const sent = signed(r, "Sent Amount", sCur);
-      const recv = signed(r, "Received Amount", rCur);
-      if (sent && !sCur) r.fail("Sent Currency", "empty while Sent Amount is given");
-      if (recv && !rCur) r.fail("Received Currency", "empty while Received Amount is given");
-      const fCur = r.get("Fee Currency");
-      const fee = signed(r, "Fee Amount", fCur);
-      if (fee && !fee.isZero() && !fCur) r.fail("Fee Currency", "empty while Fee Amount is given");
-      const worthCur = r.get("Net Worth Currency") || "USD";
-      const worth = signed(r, "Net Worth Amount", worthCur);
-      const worthUsd = worth && isUsd(worthCur) ? plain(worth.abs()) : undefined;
-      const label = r.get("Label").toLowerCase();
-      const o = amountOf(sCur, sent);
-      const i = amountOf(rCur, recv);
-      const f = amountOf(fCur, fee);
-      let kind: ImportKind;
-      if (o && i) kind = o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
-      else if (i) kind = i.asset === "USD" ? "fiat_deposit" : INCOME_LABELS[label] ? "income" : "deposit";
-      else if (o)
-        kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_LABELS.has(label) ? "spend" : "withdrawal";
-      else if (f) kind = "fee";
-      else r.fail("Sent Amount", "no Sent, Received or Fee amount");
-      const usdValue = kind! === "buy" ? o!.quantity : kind! === "sell" ? i!.quantity : worthUsd;
-      out.push({
-        line: r.line,
-        id: digest(r.cells),
-        time: parseTime(r.get("Date"), r.where("Date")),
-        kind: kind!,
-        out: o,
-        in: i,
-        fee: f,
-        usdValue,
-        feeUsd: f?.asset === "USD" ? f.quantity : undefined,
-        txHash: r.get("TxHash") || undefined,
-        subtype: INCOME_LABELS[label] ?? (label || undefined),
-        note: r.get("Description") || undefined,
-      });
+      try {
+        const sCur = r.get("Sent Currency");
+        const rCur = r.get("Received Currency");
+        const sent = signed(r, "Sent Amount", sCur);
+        const recv = signed(r, "Received Amount", rCur);
+        if (sent && !sCur) r.fail("Sent Currency", "empty while Sent Amount is given");
+        if (recv && !rCur) r.fail("Received Currency", "empty while Received Amount is given");
+        const fCur = r.get("Fee Currency");
+        const fee = signed(r, "Fee Amount", fCur);
+        if (fee && !fee.isZero() && !fCur) r.fail("Fee Currency", "empty while Fee Amount is given");
+        const worthCur = r.get("Net Worth Currency") || "USD";
+        const worth = signed(r, "Net Worth Amount", worthCur);
+        const worthUsd = worth && isUsd(worthCur) ? plain(worth.abs()) : undefined;
+        const label = r.get("Label").toLowerCase();
+        const o = amountOf(sCur, sent);
+        const i = amountOf(rCur, recv);
+        const f = amountOf(fCur, fee);
+        let kind: ImportKind;
+        if (o && i) kind = o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
+        else if (i) kind = i.asset === "USD" ? "fiat_deposit" : INCOME_LABELS[label] ? "income" : "deposit";
+        else if (o)
+          kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_LABELS.has(label) ? "spend" : "withdrawal";
+        else if (f) kind = "fee";
+        else r.fail("Sent Amount", "no Sent, Received or Fee amount");
+        const usdValue = kind! === "buy" ? o!.quantity : kind! === "sell" ? i!.quantity : worthUsd;
+        out.push({
+          line: r.line,
+          id: digest(r.cells),
+          time: parseTime(r.get("Date"), r.where("Date")),
+          kind: kind!,
+          out: o,
+          in: i,
+          fee: f,
+          usdValue,
+          feeUsd: f?.asset === "USD" ? f.quantity : undefined,
+          txHash: r.get("TxHash") || undefined,
+          subtype: INCOME_LABELS[label] ?? (label || undefined),
+          note: r.get("Description") || undefined,
+        });
+      } catch (e) {
+        problems.take(e);
+      }
     }
+    problems.throwIfAny();
     return out;
   },
 };

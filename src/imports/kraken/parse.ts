@@ -1,6 +1,6 @@
 import { Decimal, plain } from "../../utils/decimal.ts";
 import { amountOf, required, signed } from "../common.ts";
-import { hasColumns, type RowReader, rowsOf } from "../table.ts";
+import { hasColumns, type RowReader, rowProblems, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { ImportFormat, ImportRecord } from "../types.ts";
 
@@ -154,196 +154,202 @@ export const kraken: ImportFormat = {
       g.filter((x) => required(x, "amount").isNeg()).length === 1 &&
       g.filter((x) => required(x, "amount").gt(0)).length === 1 &&
       g.some((x) => (signed(x, "fee") ?? new Decimal(0)).isZero());
+    const problems = rowProblems(table.file);
     for (const r of rows) {
-      const type = r.get("type").toLowerCase();
-      const subtype = r.get("subtype").toLowerCase();
-      const time = parseTime(r.get("time"), r.where("time"));
-      const asset = krakenAsset(r.get("asset"));
-      if (!asset) r.fail("asset", "empty");
-      const amount = required(r, "amount");
-      const fee = signed(r, "fee") ?? new Decimal(0);
-      const feeAmount = amountOf(asset, fee);
-      const id = r.get("txid");
-      const base = { line: r.line, id, time };
-      const ref = r.get("refid");
-      /** The row's fee as a fee record of its own (`<txid>#fee` when the row also has an amount). */
-      const feeRecord = (what: string, subtypeLabel: string): ImportRecord | undefined =>
-        feeAmount
-          ? {
-              ...base,
-              id: amount.isZero() ? id : `${id}#fee`,
-              kind: "fee",
-              fee: feeAmount,
-              ...(asset === "USD" ? { feeUsd: plain(fee.abs()) } : {}),
-              subtype: subtypeLabel,
-              note: `Kraken ${what} (refid ${ref})`,
-            }
-          : undefined;
-      const figure = `${amount.gt(0) ? "+" : ""}${plain(amount)} ${asset}`;
-      const where = `ledger ${id}, refid ${ref}, ${time.toISOString().replace(".000Z", "Z")}`;
-      /** The row's amount as a `review` row with Kraken's figure. */
-      const reviewRecord = (reason: string, headline: string, rest: string): ImportRecord => {
-        const message = `${headline} (${where})${rest}`;
-        return {
-          ...base,
-          kind: "review",
-          ...(amount.gt(0) ? { in: amountOf(asset, amount) } : { out: amountOf(asset, amount) }),
-          ...(asset === "USD" ? { usdValue: plain(amount.abs()) } : {}),
-          subtype: reason,
-          note: `${headline}: not booked (see its review item)`,
-          review: {
-            reason,
-            message:
-              `${message}\n` +
-              (asset === "USD"
-                ? ""
-                : `The account's ${asset} changed by ${plain(amount)} outside the ledger: its lots do not show it.\n`) +
-              "Once it is reported or recorded, close this item: lotwise review set <this row> --as ignore",
-          },
+      try {
+        const type = r.get("type").toLowerCase();
+        const subtype = r.get("subtype").toLowerCase();
+        const time = parseTime(r.get("time"), r.where("time"));
+        const asset = krakenAsset(r.get("asset"));
+        if (!asset) r.fail("asset", "empty");
+        const amount = required(r, "amount");
+        const fee = signed(r, "fee") ?? new Decimal(0);
+        const feeAmount = amountOf(asset, fee);
+        const id = r.get("txid");
+        const base = { line: r.line, id, time };
+        const ref = r.get("refid");
+        /** The row's fee as a fee record of its own (`<txid>#fee` when the row also has an amount). */
+        const feeRecord = (what: string, subtypeLabel: string): ImportRecord | undefined =>
+          feeAmount
+            ? {
+                ...base,
+                id: amount.isZero() ? id : `${id}#fee`,
+                kind: "fee",
+                fee: feeAmount,
+                ...(asset === "USD" ? { feeUsd: plain(fee.abs()) } : {}),
+                subtype: subtypeLabel,
+                note: `Kraken ${what} (refid ${ref})`,
+              }
+            : undefined;
+        const figure = `${amount.gt(0) ? "+" : ""}${plain(amount)} ${asset}`;
+        const where = `ledger ${id}, refid ${ref}, ${time.toISOString().replace(".000Z", "Z")}`;
+        /** The row's amount as a `review` row with Kraken's figure. */
+        const reviewRecord = (reason: string, headline: string, rest: string): ImportRecord => {
+          const message = `${headline} (${where})${rest}`;
+          return {
+            ...base,
+            kind: "review",
+            ...(amount.gt(0) ? { in: amountOf(asset, amount) } : { out: amountOf(asset, amount) }),
+            ...(asset === "USD" ? { usdValue: plain(amount.abs()) } : {}),
+            subtype: reason,
+            note: `${headline}: not booked (see its review item)`,
+            review: {
+              reason,
+              message:
+                `${message}\n` +
+                (asset === "USD"
+                  ? ""
+                  : `The account's ${asset} changed by ${plain(amount)} outside the ledger: its lots do not show it.\n`) +
+                "Once it is reported or recorded, close this item: lotwise review set <this row> --as ignore",
+            },
+          };
         };
-      };
-      const push = (...recs: (ImportRecord | undefined)[]) => {
-        for (const x of recs) if (x) out.push(x);
-      };
-      if (PAIRED.has(type)) {
-        if (done.has(`trade:${ref}`)) continue;
-        done.add(`trade:${ref}`);
-        const rec = pairRecord(r, ref, groups.get(`trade:${ref}`)!, time);
-        if (type !== "trade") rec.subtype = "instant_buy";
-        out.push(rec);
-        continue;
-      }
-      if (GROUPED.has(type)) {
-        const key = `${type}:${ref}`;
-        const g = groups.get(key)!;
-        if (cleanPair(g)) {
-          if (done.has(key)) continue;
-          done.add(key);
-          const rec = pairRecord(r, ref, g, time);
-          const same = rec.out!.asset === rec.in!.asset;
-          if (type === "adjustment" && same && rec.out!.quantity === rec.in!.quantity) continue; // a relabel
-          if (type === "settled") {
-            rec.subtype = "margin_settlement";
-            rec.note = `Kraken settled a margin position by delivery (refid ${ref})`;
-          } else {
-            rec.subtype = "adjustment";
-            rec.note = `Kraken adjustment read as a conversion (refid ${ref})`;
-            rec.review = {
-              reason: "exchange_adjustment",
-              message: `Kraken adjusted ${rec.out!.quantity} ${rec.out!.asset} into ${rec.in!.quantity} ${rec.in!.asset} (refid ${ref}): read as a conversion (a disposal of ${rec.out!.asset}). Check it against Kraken's notice; if it was a correction, not a conversion, say so in your records.\nOnce checked, close this item: lotwise review set <this row> --as ignore`,
-            };
-          }
+        const push = (...recs: (ImportRecord | undefined)[]) => {
+          for (const x of recs) if (x) out.push(x);
+        };
+        if (PAIRED.has(type)) {
+          if (done.has(`trade:${ref}`)) continue;
+          done.add(`trade:${ref}`);
+          const rec = pairRecord(r, ref, groups.get(`trade:${ref}`)!, time);
+          if (type !== "trade") rec.subtype = "instant_buy";
           out.push(rec);
           continue;
         }
-        // Not a clean pair: each row on its own, its amount for review, its fee a fee.
-        const what = type === "settled" ? "margin settlement" : "balance adjustment";
-        push(
-          amount.isZero()
-            ? undefined
-            : reviewRecord(
-                type === "settled" ? "margin_settlement" : "exchange_adjustment",
-                `Kraken ${what} of ${figure}`,
-                " with no opposite row to read it as a trade: lotwise does not book it.",
-              ),
-          feeRecord(`${what} fee`, type === "settled" ? "margin_fee" : "adjustment_fee"),
-        );
-        continue;
+        if (GROUPED.has(type)) {
+          const key = `${type}:${ref}`;
+          const g = groups.get(key)!;
+          if (cleanPair(g)) {
+            if (done.has(key)) continue;
+            done.add(key);
+            const rec = pairRecord(r, ref, g, time);
+            const same = rec.out!.asset === rec.in!.asset;
+            if (type === "adjustment" && same && rec.out!.quantity === rec.in!.quantity) continue; // a relabel
+            if (type === "settled") {
+              rec.subtype = "margin_settlement";
+              rec.note = `Kraken settled a margin position by delivery (refid ${ref})`;
+            } else {
+              rec.subtype = "adjustment";
+              rec.note = `Kraken adjustment read as a conversion (refid ${ref})`;
+              rec.review = {
+                reason: "exchange_adjustment",
+                message: `Kraken adjusted ${rec.out!.quantity} ${rec.out!.asset} into ${rec.in!.quantity} ${rec.in!.asset} (refid ${ref}): read as a conversion (a disposal of ${rec.out!.asset}). Check it against Kraken's notice; if it was a correction, not a conversion, say so in your records.\nOnce checked, close this item: lotwise review set <this row> --as ignore`,
+              };
+            }
+            out.push(rec);
+            continue;
+          }
+          // Not a clean pair: each row on its own, its amount for review, its fee a fee.
+          const what = type === "settled" ? "margin settlement" : "balance adjustment";
+          push(
+            amount.isZero()
+              ? undefined
+              : reviewRecord(
+                  type === "settled" ? "margin_settlement" : "exchange_adjustment",
+                  `Kraken ${what} of ${figure}`,
+                  " with no opposite row to read it as a trade: lotwise does not book it.",
+                ),
+            feeRecord(`${what} fee`, type === "settled" ? "margin_fee" : "adjustment_fee"),
+          );
+          continue;
+        }
+        if (MARGIN.has(type)) {
+          push(
+            amount.isZero()
+              ? undefined
+              : reviewRecord(
+                  "margin_pnl",
+                  `Kraken margin position ${amount.gt(0) ? "profit" : "loss"} of ${figure}`,
+                  ". lotwise does not compute margin gains and books none of it: report Kraken's figure as a gain or loss (its margin statement has the position's dates).",
+                ),
+            feeRecord(
+              type === "rollover" ? "margin rollover fee" : "margin trading fee",
+              type === "rollover" ? "margin_rollover" : "margin_fee",
+            ),
+          );
+          continue;
+        }
+        if (type === "credit") {
+          push(
+            amount.isZero()
+              ? undefined
+              : reviewRecord(
+                  "exchange_credit",
+                  `Kraken credited ${figure}`,
+                  ": lotwise does not guess whether it is income, a refund or a correction, and books none of it.",
+                ),
+            feeRecord("credit fee", "fee"),
+          );
+          continue;
+        }
+        if (type === "deposit" || type === "withdrawal") {
+          const fiat = asset === "USD";
+          const isIn = type === "deposit";
+          if (isIn !== amount.gt(0)) r.fail("amount", `a ${type} with amount ${r.get("amount")}`);
+          // A withdrawal's fee leaves the account too: what left is |amount| + fee (same asset).
+          const moved = isIn ? amount : amount.abs().add(fee);
+          out.push({
+            ...base,
+            kind: fiat ? (isIn ? "fiat_deposit" : "fiat_withdrawal") : isIn ? "deposit" : "withdrawal",
+            [isIn ? "in" : "out"]: amountOf(asset, moved),
+            ...(isIn && feeAmount ? { fee: feeAmount } : {}),
+          });
+          continue;
+        }
+        if (INCOME.has(type) || (type === "earn" && subtype === "reward")) {
+          out.push({
+            ...base,
+            kind: "income",
+            in: amountOf(asset, amount),
+            fee: feeAmount,
+            subtype: "staking",
+          });
+          continue;
+        }
+        if ((type === "earn" || type === "transfer") && subtype === "airdrop" && amount.gt(0)) {
+          // Kraken's own label (e.g. the Flare distribution to XRP holders): income when received.
+          out.push({
+            ...base,
+            kind: "income",
+            in: amountOf(asset, amount),
+            fee: feeAmount,
+            subtype: "airdrop",
+          });
+          continue;
+        }
+        if (type === "earn" || type === "transfer") {
+          if (INTERNAL_SUBTYPES.has(subtype)) continue;
+          const headline =
+            subtype === "delistingconversion"
+              ? `Kraken converted a delisted coin: ${figure}`
+              : subtype === ""
+                ? `Kraken ${type} of ${figure} with no subtype`
+                : `Kraken ${type} '${subtype}' of ${figure}`;
+          const rest =
+            subtype === "delistingconversion"
+              ? ". Its other side has another refid, often days apart: lotwise does not guess the pair and books none of it. Record the conversion (a disposal of the delisted coin for what Kraken credited) in your records."
+              : subtype === "" && type === "transfer"
+                ? amount.gt(0)
+                  ? ". Kraken writes this for credits of airdrops and forks (income when received) and for funds from its OTC desk: lotwise does not guess which and books none of it."
+                  : ". Kraken writes this when it removes a delisted coin and for funds sent to its OTC desk: lotwise does not guess which and books none of it."
+                : ": a subtype lotwise does not know; it books none of it.";
+          push(
+            amount.isZero()
+              ? undefined
+              : reviewRecord(
+                  subtype === "delistingconversion" ? "exchange_delisting" : "exchange_transfer",
+                  headline,
+                  rest,
+                ),
+            feeRecord(`${type} fee`, "fee"),
+          );
+          continue;
+        }
+        r.fail("type", `unknown type '${r.get("type")}' (known: ${KNOWN})`);
+      } catch (e) {
+        problems.take(e);
       }
-      if (MARGIN.has(type)) {
-        push(
-          amount.isZero()
-            ? undefined
-            : reviewRecord(
-                "margin_pnl",
-                `Kraken margin position ${amount.gt(0) ? "profit" : "loss"} of ${figure}`,
-                ". lotwise does not compute margin gains and books none of it: report Kraken's figure as a gain or loss (its margin statement has the position's dates).",
-              ),
-          feeRecord(
-            type === "rollover" ? "margin rollover fee" : "margin trading fee",
-            type === "rollover" ? "margin_rollover" : "margin_fee",
-          ),
-        );
-        continue;
-      }
-      if (type === "credit") {
-        push(
-          amount.isZero()
-            ? undefined
-            : reviewRecord(
-                "exchange_credit",
-                `Kraken credited ${figure}`,
-                ": lotwise does not guess whether it is income, a refund or a correction, and books none of it.",
-              ),
-          feeRecord("credit fee", "fee"),
-        );
-        continue;
-      }
-      if (type === "deposit" || type === "withdrawal") {
-        const fiat = asset === "USD";
-        const isIn = type === "deposit";
-        if (isIn !== amount.gt(0)) r.fail("amount", `a ${type} with amount ${r.get("amount")}`);
-        // A withdrawal's fee leaves the account too: what left is |amount| + fee (same asset).
-        const moved = isIn ? amount : amount.abs().add(fee);
-        out.push({
-          ...base,
-          kind: fiat ? (isIn ? "fiat_deposit" : "fiat_withdrawal") : isIn ? "deposit" : "withdrawal",
-          [isIn ? "in" : "out"]: amountOf(asset, moved),
-          ...(isIn && feeAmount ? { fee: feeAmount } : {}),
-        });
-        continue;
-      }
-      if (INCOME.has(type) || (type === "earn" && subtype === "reward")) {
-        out.push({
-          ...base,
-          kind: "income",
-          in: amountOf(asset, amount),
-          fee: feeAmount,
-          subtype: "staking",
-        });
-        continue;
-      }
-      if ((type === "earn" || type === "transfer") && subtype === "airdrop" && amount.gt(0)) {
-        // Kraken's own label (e.g. the Flare distribution to XRP holders): income when received.
-        out.push({
-          ...base,
-          kind: "income",
-          in: amountOf(asset, amount),
-          fee: feeAmount,
-          subtype: "airdrop",
-        });
-        continue;
-      }
-      if (type === "earn" || type === "transfer") {
-        if (INTERNAL_SUBTYPES.has(subtype)) continue;
-        const headline =
-          subtype === "delistingconversion"
-            ? `Kraken converted a delisted coin: ${figure}`
-            : subtype === ""
-              ? `Kraken ${type} of ${figure} with no subtype`
-              : `Kraken ${type} '${subtype}' of ${figure}`;
-        const rest =
-          subtype === "delistingconversion"
-            ? ". Its other side has another refid, often days apart: lotwise does not guess the pair and books none of it. Record the conversion (a disposal of the delisted coin for what Kraken credited) in your records."
-            : subtype === "" && type === "transfer"
-              ? amount.gt(0)
-                ? ". Kraken writes this for credits of airdrops and forks (income when received) and for funds from its OTC desk: lotwise does not guess which and books none of it."
-                : ". Kraken writes this when it removes a delisted coin and for funds sent to its OTC desk: lotwise does not guess which and books none of it."
-              : ": a subtype lotwise does not know; it books none of it.";
-        push(
-          amount.isZero()
-            ? undefined
-            : reviewRecord(
-                subtype === "delistingconversion" ? "exchange_delisting" : "exchange_transfer",
-                headline,
-                rest,
-              ),
-          feeRecord(`${type} fee`, "fee"),
-        );
-        continue;
-      }
-      r.fail("type", `unknown type '${r.get("type")}' (known: ${KNOWN})`);
     }
+    problems.throwIfAny();
     return out;
   },
 };

@@ -1,6 +1,6 @@
 import { plain } from "../../utils/decimal.ts";
 import { absPlain, addressIn, amountOf, digestIds, required, signed } from "../common.ts";
-import { hasColumns, rowsOf } from "../table.ts";
+import { hasColumns, rowProblems, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
 import type { ImportFormat, ImportRecord } from "../types.ts";
 
@@ -44,69 +44,75 @@ export const robinhood: ImportFormat = {
     const rows = rowsOf(
       last && isDisclaimer(last.cells) ? { ...table, rows: table.rows.slice(0, -1) } : table,
     );
+    const problems = rowProblems(table.file);
     for (const r of rows) {
-      const date = r.get("Activity Date");
-      const time = parseTime(`${date} 12:00`, r.where("Activity Date"), "America/New_York");
-      const code = r.get("Trans Code").toUpperCase();
-      const asset = r.get("Instrument");
-      const id = digest(r.cells);
-      const base = { line: r.line, id, time, note: r.get("Description") || undefined };
-      if (code === "ACH") {
-        const amt = required(r, "Amount", "USD");
-        out.push({
-          ...base,
-          kind: amt.gt(0) ? "fiat_deposit" : "fiat_withdrawal",
-          [amt.gt(0) ? "in" : "out"]: amountOf("USD", amt),
-        });
-        continue;
-      }
-      if (!asset) r.fail("Instrument", "empty");
-      const qty = required(r, "Quantity");
-      switch (code) {
-        case "BUY":
-        case "SELL": {
-          const cash = absPlain(signed(r, "Amount", "USD"));
-          if (!cash) r.fail("Amount", `empty (a ${code.toLowerCase()} needs its USD amount)`);
-          const usd = { asset: "USD", quantity: cash! };
+      try {
+        const date = r.get("Activity Date");
+        const time = parseTime(`${date} 12:00`, r.where("Activity Date"), "America/New_York");
+        const code = r.get("Trans Code").toUpperCase();
+        const asset = r.get("Instrument");
+        const id = digest(r.cells);
+        const base = { line: r.line, id, time, note: r.get("Description") || undefined };
+        if (code === "ACH") {
+          const amt = required(r, "Amount", "USD");
           out.push({
             ...base,
-            kind: code === "BUY" ? "buy" : "sell",
-            out: code === "BUY" ? usd : amountOf(asset, qty),
-            in: code === "BUY" ? amountOf(asset, qty) : usd,
-            usdValue: cash,
+            kind: amt.gt(0) ? "fiat_deposit" : "fiat_withdrawal",
+            [amt.gt(0) ? "in" : "out"]: amountOf("USD", amt),
           });
-          break;
+          continue;
         }
-        case "SEND":
-        case "RECV": {
-          const desc = r.get("Description");
-          out.push({
-            ...base,
-            kind: code === "SEND" ? "withdrawal" : "deposit",
-            [code === "SEND" ? "out" : "in"]: amountOf(asset, qty),
-            address: addressIn(desc),
-          });
-          break;
+        if (!asset) r.fail("Instrument", "empty");
+        const qty = required(r, "Quantity");
+        switch (code) {
+          case "BUY":
+          case "SELL": {
+            const cash = absPlain(signed(r, "Amount", "USD"));
+            if (!cash) r.fail("Amount", `empty (a ${code.toLowerCase()} needs its USD amount)`);
+            const usd = { asset: "USD", quantity: cash! };
+            out.push({
+              ...base,
+              kind: code === "BUY" ? "buy" : "sell",
+              out: code === "BUY" ? usd : amountOf(asset, qty),
+              in: code === "BUY" ? amountOf(asset, qty) : usd,
+              usdValue: cash,
+            });
+            break;
+          }
+          case "SEND":
+          case "RECV": {
+            const desc = r.get("Description");
+            out.push({
+              ...base,
+              kind: code === "SEND" ? "withdrawal" : "deposit",
+              [code === "SEND" ? "out" : "in"]: amountOf(asset, qty),
+              address: addressIn(desc),
+            });
+            break;
+          }
+          case "CINT":
+          case "REWARD": {
+            const cash = signed(r, "Amount", "USD");
+            out.push({
+              ...base,
+              kind: "income",
+              in: amountOf(asset, qty),
+              usdValue: cash ? plain(cash.abs()) : undefined,
+              subtype: code === "CINT" ? "interest" : "reward",
+            });
+            break;
+          }
+          default:
+            r.fail(
+              "Trans Code",
+              `'${r.get("Trans Code")}' is not a crypto activity (known: Buy, Sell, SEND, RECV, ACH, CINT, REWARD)`,
+            );
         }
-        case "CINT":
-        case "REWARD": {
-          const cash = signed(r, "Amount", "USD");
-          out.push({
-            ...base,
-            kind: "income",
-            in: amountOf(asset, qty),
-            usdValue: cash ? plain(cash.abs()) : undefined,
-            subtype: code === "CINT" ? "interest" : "reward",
-          });
-          break;
-        }
-        default:
-          r.fail(
-            "Trans Code",
-            `'${r.get("Trans Code")}' is not a crypto activity (known: Buy, Sell, SEND, RECV, ACH, CINT, REWARD)`,
-          );
+      } catch (e) {
+        problems.take(e);
       }
     }
+    problems.throwIfAny();
     return out;
   },
 };
