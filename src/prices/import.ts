@@ -5,6 +5,7 @@ import { type AssetIdentity, parseChainAssetId } from "../assets/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
 import { detectOtherFormatIn, otherFormatMessage } from "../formats/detect.ts";
+import { explainDecimal } from "../ledger/decimal.ts";
 import { daysFromCivil, daysInMonth, explainInstant, parseInstant } from "../ledger/instant.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
@@ -144,11 +145,8 @@ export const parsePriceFile = (
     const rawUsd = at(cells, "usd");
     if (rawUsd === "") fail(line, "usd", "is empty");
     else if (!USD.test(rawUsd)) {
-      fail(
-        line,
-        "usd",
-        `'${rawUsd}' is not a non-negative decimal number (digits with an optional fraction; no sign, exponent or separators)`,
-      );
+      // The ledger reader's words for the same problem (negative, exponent, thousands separator).
+      fail(line, "usd", explainDecimal(rawUsd));
     }
 
     if (errors.length > before || typeof time === "string") continue;

@@ -348,7 +348,7 @@ describe("lotwise harvest", () => {
       "2025-12-20",
     ]);
     expect(badPrices.code).toBe(2);
-    expect(badPrices.err).toMatch(/prices\.csv:2: usd: '-5' is not a non-negative decimal number/);
+    expect(badPrices.err).toMatch(/prices\.csv:2: usd: "-5" is negative; amounts are never negative/);
     const badLedger = await lotwise([
       "harvest",
       "--ledger",
