@@ -355,6 +355,39 @@ describe("lotwise report", () => {
     );
   });
 
+  test("the computed carryover uses the filing status's loss limit, as lotwise gains does", async () => {
+    // By hand: 2025 sells 5 BTC bought for 50,000 for 40,000: a short-term loss of 10,000.00. A
+    // married-filing-separately return deducts 1,500.00, so 8,500.00 carries into 2026 (single:
+    // 7,000.00). Before: report carried 7,000.00 whatever the filing status; gains 8,500.00.
+    const ledger = writeLedger(
+      [
+        "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value",
+        "b1,2025-01-10T00:00:00Z,buy,w1,,,BTC,5,50000",
+        "s1,2025-06-01T00:00:00Z,sell,w1,BTC,5,,,40000",
+        "b2,2026-01-05T00:00:00Z,buy,w1,,,ETH,1,3000",
+        "s2,2026-02-01T00:00:00Z,sell,w1,ETH,1,,,4000",
+      ].join("\n"),
+    );
+    const out = fresh("out");
+    const r = await lotwise([
+      "report",
+      "--ledger",
+      ledger,
+      "--year",
+      "2026",
+      "--filing-status",
+      "mfs",
+      "--format",
+      "csv",
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("computed from the ledger's 2025: short-term 8500.00, long-term 0.00");
+    // Line 7: 1,000.00 − 8,500.00.
+    expect(r.out).toContain("net short-term -7500.00");
+  });
+
   test("--scope universal for 2025 or later warns, as lotwise gains does", async () => {
     // Before: the filing files of a 2025 universal run were written without a word.
     const ledger = writeLedger(LEDGER);

@@ -125,6 +125,8 @@ export const register: RegisterCommand = (program, runtime) => {
           rowsFromYear: year,
           method,
           scope,
+          // The earlier years' loss limit is the filer's ($1,500 for mfs), as in lotwise gains.
+          filingStatus,
           timeZone: flags.tz,
           source: flags.ledger ?? "stored ledger",
         });
