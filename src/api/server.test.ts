@@ -222,6 +222,39 @@ describe("ledger, CSV and gains", () => {
   });
 });
 
+describe("gains: the carryover into the year", () => {
+  test("without carryover parameters it comes from the ledger's earlier years, as lotwise gains computes it", async () => {
+    // By hand: 2024 sells 5 BTC bought for 50,000 for 40,000 (short-term −10,000.00): 7,000.00
+    // carries into 2025 for a single filer, 8,500.00 for mfs. 2025: +1,000.00 short term, so line 7
+    // is −6,000.00. Before: the API used 0.00 unless told, so the dashboard's Schedule D
+    // disagreed with lotwise gains.
+    const C = await createTestUser(database, "carol");
+    const text =
+      `${HEADER}\nc1,2024-01-10T00:00:00Z,buy,w,,,BTC,5,50000,\nc2,2024-06-01T00:00:00Z,sell,w,BTC,5,,,40000,\n` +
+      "c3,2025-01-05T00:00:00Z,buy,w,,,ETH,1,3000,\nc4,2025-02-01T00:00:00Z,sell,w,ETH,1,,,4000,\n";
+    const put = await app.inject({
+      method: "PUT",
+      url: "/v1/ledger/imports/carol",
+      headers: { ...C.auth, "content-type": "text/csv" },
+      payload: text,
+    });
+    expect(put.statusCode).toBeLessThan(300);
+    const summary = async (query: string) =>
+      (
+        await app.inject({ method: "GET", url: `/v1/gains/summary?year=2025${query}`, headers: C.auth })
+      ).json().summary;
+    const computed = await summary("");
+    expect(computed.carryover_in).toEqual({ short_term: "7000.00", long_term: "0.00" });
+    expect(computed.net_short_term).toBe("-6000.00");
+    expect((await summary("&filingStatus=mfs")).carryover_in.short_term).toBe("8500.00");
+    // Given, it is used as given (the other one 0).
+    expect((await summary("&carryoverSt=100")).carryover_in).toEqual({
+      short_term: "100.00",
+      long_term: "0.00",
+    });
+  });
+});
+
 describe("reports", () => {
   test("a kept gains report downloads as lotwise's files and as the filing formats", async () => {
     const made = await app.inject({
