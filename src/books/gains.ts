@@ -37,6 +37,10 @@ export type StoredGains = YearResult & {
 
 /** The carryover into `options.year` from the ledger's earlier years (0 when it has none). */
 const earlierYearsCarryover = (rows: readonly LedgerRow[], options: StoredGainsOptions) => {
+  // A ledger that starts in the year (a day of margin for any time zone) has nothing to carry:
+  // no second engine pass.
+  const yearStart = `${options.year}-01-02`;
+  if (!rows.some((r) => r.time < yearStart)) return { shortTerm: 0n, longTerm: 0n };
   const earlier = computeGainsYears(rows, {
     fromYear: 1900,
     toYear: options.year - 1,
