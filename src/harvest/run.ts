@@ -184,18 +184,21 @@ export const planHarvest = async (
   const method = options.method ?? "fifo";
   const scope = options.scope ?? "transition";
   const filingStatus = options.filingStatus ?? "single";
-  const carryoverIn = options.carryoverIn ?? { shortTerm: 0n, longTerm: 0n };
+  // Without a given carryover, the run starts at the ledger's first year and carries its
+  // worksheet into the tax year, as `lotwise gains` does (one pass; earlier years stop at their totals).
+  const computeCarryover = options.carryoverIn === undefined;
   const washSale = options.washSale ?? false;
   const tables = taxTables(taxYear);
   const taxableIncomeAssumed = options.taxableIncome === undefined;
   const otherTaxableIncome = options.taxableIncome ?? DEFAULT_OTHER_TAXABLE_INCOME;
   const ctx: TaxContext = { filingStatus, otherTaxableIncome, tables };
   const gainsOptions: GainsOptions = {
-    fromYear: taxYear,
+    fromYear: computeCarryover ? 1900 : taxYear,
     toYear: taxYear,
+    ...(computeCarryover ? { rowsFromYear: taxYear } : {}),
     method,
     scope,
-    carryoverIn,
+    carryoverIn: options.carryoverIn ?? { shortTerm: 0n, longTerm: 0n },
     filingStatus,
     until: asOf.getTime(),
     openLots: true,
@@ -213,7 +216,9 @@ export const planHarvest = async (
 
   // The plan needs the year's totals and the open lots, not the year's Form 8949 rows.
   const { report } = await runBooks(deps.feed, { ...gainsOptions, totalsOnly: !washSale });
-  const summary = report.summaries[0]!;
+  // The tax year's summary (the last: earlier years come first when the carryover is computed).
+  const summary = report.summaries.at(-1)!;
+  const carryoverIn = summary.carryoverIn;
   const open = report.openLots ?? [];
   const assets = [...new Set([...open.map((l) => l.asset), ...sells.map((s) => s.asset)])].sort();
   const priceMap = assets.length > 0 ? await deps.prices(assets, asOf) : new Map<string, PriceResult>();
@@ -242,7 +247,7 @@ export const planHarvest = async (
       gainsOptions,
       plan.sales.map((s) => s.row),
     );
-    const s = run.report.summaries[0]!;
+    const s = run.report.summaries.at(-1)!;
     plan.after = taxPicture(
       { shortTermGain: s.shortTerm.gain, longTermGain: s.longTerm.gain, carryoverIn },
       ctx,
@@ -489,7 +494,7 @@ const runWhatIf = async (args: {
     }
   });
   const run = await runBooks(args.feed, args.gainsOptions, extra);
-  const s = run.report.summaries[0]!;
+  const s = run.report.summaries.at(-1)!;
   const after = taxPicture(
     { shortTermGain: s.shortTerm.gain, longTermGain: s.longTerm.gain, carryoverIn: args.carryoverIn },
     args.ctx,

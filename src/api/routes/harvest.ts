@@ -48,8 +48,9 @@ const HarvestBody = z.object({
   taxableIncome: Usd(true)
     .optional()
     .describe("taxable income without this ledger's capital gains and losses (default $100,000, assumed)"),
-  carryoverSt: Usd(false).default("0"),
-  carryoverLt: Usd(false).default("0"),
+  // Neither given: computed from the ledger's earlier years, as `lotwise harvest` does.
+  carryoverSt: Usd(false).optional(),
+  carryoverLt: Usd(false).optional(),
   sells: z
     .array(
       z.object({
@@ -151,7 +152,13 @@ export const registerHarvest: RegisterRoutes = (app, ctx) => {
         scope: b.scope,
         filingStatus: b.filingStatus,
         taxableIncome: b.taxableIncome === undefined ? undefined : parseUsdCents(b.taxableIncome, true),
-        carryoverIn: { shortTerm: parseUsdCents(b.carryoverSt)!, longTerm: parseUsdCents(b.carryoverLt)! },
+        carryoverIn:
+          b.carryoverSt === undefined && b.carryoverLt === undefined
+            ? undefined
+            : {
+                shortTerm: parseUsdCents(b.carryoverSt ?? "0")!,
+                longTerm: parseUsdCents(b.carryoverLt ?? "0")!,
+              },
         washSale: b.washSale,
         sells: b.sells.map((s) => ({ ...s, asset: ctx.identity.normalizeUserAsset(s.asset) })),
         buyBack: b.buyBack,

@@ -37,6 +37,37 @@ const lotwise = (args: string[], env: Record<string, string> = {}) =>
   runInProcess(args, { LOTWISE_DATA_DIR: path.join(work, "data"), ...env });
 
 describe("lotwise harvest", () => {
+  test("without carryover flags the year so far starts from the ledger's earlier years, as lotwise gains does", async () => {
+    // By hand: 2024 sells 5 BTC bought for 50,000 for 40,000 (short-term −10,000.00): 7,000.00
+    // carries into 2025. Before: harvest took 0.00 unless told, so its tax figures ignored it.
+    const ledger = write(
+      "carry.csv",
+      [
+        HEADER,
+        "c1,2024-01-10T00:00:00Z,buy,coinbase:main,,,BTC,5,50000,,,,,,",
+        "c2,2024-06-01T00:00:00Z,sell,coinbase:main,BTC,5,,,40000,,,,,,",
+        "c3,2025-03-01T10:00:00Z,buy,coinbase:main,,,ETH,5,17000,,,,,,",
+      ].join("\n"),
+    );
+    const run = async (extra: string[]) => {
+      const r = await lotwise([
+        "harvest",
+        "--ledger",
+        ledger,
+        "--prices",
+        write("prices.csv", PRICES),
+        "--as-of",
+        "2025-12-20",
+        "--json",
+        ...extra,
+      ]);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.out).year_so_far.carryover_in;
+    };
+    expect(await run([])).toEqual({ short_term: "7000.00", long_term: "0.00" });
+    expect(await run(["--carryover-lt", "50"])).toEqual({ short_term: "0.00", long_term: "50.00" });
+  });
+
   test("--ledger --prices --out: the table on stdout, harvest.csv (one row per lot) and harvest.json", async () => {
     const out = fresh("out");
     const r = await lotwise([
