@@ -22,6 +22,8 @@ export type CliRuntime = {
   env: Record<string, string | undefined>;
   /** stdout writer (tests capture it). */
   out: (text: string) => void;
+  /** stderr writer for messages that must not mix with data on stdout (`--out -`). */
+  err: (text: string) => void;
   /**
    * Loads the configuration parser (zod, config.ts). The CLI awaits it before any action runs
    * (a `preAction` hook), so `--help` and `--version` never pay for it.
@@ -54,6 +56,7 @@ export const createCliRuntime = (args: {
   return {
     env: args.env,
     out: args.out,
+    err: args.err ?? ((t: string) => void process.stderr.write(t)),
     load: async () => {
       configModule ??= await import("../config.ts");
     },

@@ -226,6 +226,23 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     expect(summary.capital_loss_deduction).toBe("1500.00");
   });
 
+  test("--out - writes form8949.csv to stdout and every message to stderr", async () => {
+    // Before: `--out -` made a folder named "-" and printed the summary on stdout.
+    const r = await lotwise("gains", "--ledger", file, "--year", "2026", "--out", "-");
+    expect(r.code).toBe(0);
+    const folder = path.join(dir, "to-folder");
+    expect((await lotwise("gains", "--ledger", file, "--year", "2026", "--out", folder)).code).toBe(0);
+    expect(r.out).toBe(readFileSync(path.join(folder, "form8949.csv"), "utf8"));
+    expect(r.out.split("\n")[1]).toMatch(
+      /^s3,b3,cb:main,ETH,1,2026-01-05,2026-02-01,4000\.00,3000\.00,,,1000\.00,short,I,1 ETH$/,
+    );
+    expect(r.err).toContain("Capital loss carryover into 2026 computed from the ledger's 2025");
+    expect(r.err).toContain("form8949.csv is on standard output");
+    expect(existsSync(path.join(process.cwd(), "-"))).toBe(false);
+    const multi = await lotwise("gains", "--ledger", file, "--years", "2025-2026", "--out", "-");
+    expect(multi.code).toBe(2);
+  });
+
   test("gains --ledger lists every bad row, not only the first", async () => {
     const bad = path.join(dir, "bad.csv");
     writeFileSync(

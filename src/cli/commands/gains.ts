@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Command } from "commander";
@@ -415,9 +416,38 @@ export const register: RegisterCommand = (program, runtime) => {
       "--combine-fees",
       "combine network-fee disposals into one Form 8949 row per asset, day and term (code M, listed in DIR/fee-statement.csv; totals unchanged)",
     )
-    .requiredOption("--out <dir>", "output folder")
+    .requiredOption(
+      "--out <dir>",
+      "output folder; - writes form8949.csv to standard output (the summary then goes to standard error)",
+    )
     .action(async (flags: GainsFlags, command: Command) => {
       const years = yearRange(flags);
+      // `--out -`: form8949.csv on stdout, as `ledger export --out -` writes CSV there. The run
+      // writes into a private folder; every message goes to stderr so stdout is the CSV alone.
+      const toStdout = flags.out === "-";
+      if (toStdout && years.multi)
+        throw new UserInputError(
+          "--out - writes one year's form8949.csv: give --year, or a folder with --years",
+        );
+      const say = toStdout ? runtime.err : runtime.out;
+      if (toStdout) flags.out = await mkdtemp(path.join(tmpdir(), "lotwise-gains-"));
+      try {
+        await runGains(flags, command, years, say, toStdout);
+        if (toStdout) runtime.out(await readFile(path.join(flags.out, "form8949.csv"), "utf8"));
+      } finally {
+        if (toStdout) await rm(flags.out, { recursive: true, force: true });
+      }
+    });
+
+  /** The gains run of `lotwise gains` into `flags.out`; `say` prints its messages. */
+  const runGains = async (
+    flags: GainsFlags,
+    command: Command,
+    years: ReturnType<typeof yearRange>,
+    say: (text: string) => void,
+    toStdout: boolean,
+  ) => {
+    {
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
@@ -438,7 +468,7 @@ export const register: RegisterCommand = (program, runtime) => {
         );
       }
       const scopeWarning = universalScopeWarning(scope, years.to);
-      if (scopeWarning) runtime.out(scopeWarning);
+      if (scopeWarning) say(scopeWarning);
       const ledger = flags.ledger;
       let notes: StoredLedgerNotes | undefined;
       let storedRows: (LedgerRow & { origin: string })[] = [];
@@ -835,27 +865,32 @@ export const register: RegisterCommand = (program, runtime) => {
         }
 
         if (ledgerRows === 0) {
-          runtime.out(
+          say(
             `The ledger${ledger !== undefined ? ` ${ledger}` : ""} has no rows (only a header, or nothing synced yet): every figure below is 0.\n`,
           );
-        } else if (!carryoverGiven) runtime.out(`${carryoverNote(years.from, earliestPrior, carryoverIn)}\n`);
+        } else if (!carryoverGiven) say(`${carryoverNote(years.from, earliestPrior, carryoverIn)}\n`);
         for (const s of report.summaries) {
           if (ledgerRows > 0 && !hasActivity(s, gifts.has(s.taxYear)))
-            runtime.out(`${s.taxYear}: no disposals, gifts or income dated in this year in the ledger.\n`);
-          runtime.out(`${formatHumanSummary(s)}\n`);
+            say(`${s.taxYear}: no disposals, gifts or income dated in this year in the ledger.\n`);
+          say(`${formatHumanSummary(s)}\n`);
         }
         if (report.allocation) {
           const lots = new Set(report.allocation.map((e) => `${e.asset}\u0000${e.lotId}`)).size;
-          runtime.out(
-            `Rev. Proc. 2024-28 allocation on 2025-01-01: ${lots} lot(s) assigned to wallets; the record is ${path.join(flags.out, "allocation.csv")} (keep it with your books).\n`,
+          say(
+            `Rev. Proc. 2024-28 allocation on 2025-01-01: ${lots} lot(s) assigned to wallets; ${toStdout ? "its record is written with --out DIR" : `the record is ${path.join(flags.out, "allocation.csv")}`} (keep it with your books).\n`,
           );
         }
-        runtime.out(`Wrote ${outputs.files.map((f) => f.file).join(", ")}\n`);
+        say(
+          toStdout
+            ? "form8949.csv is on standard output; summary.json and the other files are written only with --out DIR\n"
+            : `Wrote ${outputs.files.map((f) => f.file).join(", ")}\n`,
+        );
       } catch (e) {
         await outputs.abort();
         throw e;
       } finally {
         dropStarted();
       }
-    });
+    }
+  };
 };
