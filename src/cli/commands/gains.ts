@@ -45,10 +45,10 @@ import {
   type Scope,
 } from "../../tax/types.ts";
 import { createAsyncQueue } from "../../utils/async-queue.ts";
+import { universalScopeWarning } from "../command-checks.ts";
 import { commandCommon, commandServices } from "../command-services.ts";
 import { formsRoutingFor } from "../forms-routing.ts";
 import type { CliRuntime } from "../runtime.ts";
-import { universalScopeWarning } from "../scope-warning.ts";
 import type { RegisterCommand } from "./types.ts";
 
 export type { StoredLedgerNotes } from "../../books/stored-ledger.ts";

@@ -15,6 +15,7 @@ import {
   SCOPES,
   type Scope,
 } from "../../tax/types.ts";
+import { folderOut } from "../command-checks.ts";
 import { collect } from "../options.ts";
 import { writeFilesAtomically } from "../write-files.ts";
 import { loadStoredLedger } from "./gains.ts";
@@ -112,6 +113,7 @@ export const register: RegisterCommand = (program, runtime) => {
     .action(async (flags: HarvestFlags, command: Command) => {
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
+      folderOut("harvest", flags.out, "harvest.csv and harvest.json");
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
       // Neither flag: the carryover into the year comes from the ledger's earlier years (as in gains).
       const carryoverIn =

@@ -2,8 +2,8 @@ import path from "node:path";
 import type { Command } from "commander";
 import { UserInputError } from "../../errors.ts";
 import { METHODS, type Method, SCOPES, type Scope } from "../../tax/types.ts";
+import { folderOut, universalScopeWarning } from "../command-checks.ts";
 import { commandCommon, commandServices } from "../command-services.ts";
-import { universalScopeWarning } from "../scope-warning.ts";
 import type { RegisterCommand } from "./types.ts";
 
 type ReconcileFlags = {
@@ -39,6 +39,7 @@ export const register: RegisterCommand = (program, runtime) => {
       const year = Number(flags.year);
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
+      folderOut("reconcile", flags.out, "form8949.csv, discrepancies.csv and reconciliation.json");
       const scopeWarning = universalScopeWarning(scope, year);
       if (scopeWarning) runtime.out(scopeWarning);
       const [

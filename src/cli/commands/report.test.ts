@@ -388,6 +388,24 @@ describe("lotwise report", () => {
     expect(r.out).toContain("net short-term -7500.00");
   });
 
+  test("--out - is refused with what to do, not a folder named '-' (report, reconcile, harvest)", async () => {
+    const ledger = writeLedger(LEDGER);
+    const cwd = process.cwd();
+    for (const [args, what] of [
+      [
+        ["report", "--ledger", ledger, "--year", "2025", "--format", "csv"],
+        "report writes one file per --format",
+      ],
+      [["reconcile", "--ledger", ledger, "--year", "2025"], "reconcile writes form8949.csv"],
+      [["harvest", "--ledger", ledger, "--as-of", "2025-12-31"], "harvest writes harvest.csv"],
+    ] as const) {
+      const r = await lotwise([...args, "--out", "-"]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--out -: lotwise ${what}`);
+    }
+    expect(existsSync(path.join(cwd, "-"))).toBe(false);
+  });
+
   test("--scope universal for 2025 or later warns, as lotwise gains does", async () => {
     // Before: the filing files of a 2025 universal run were written without a word.
     const ledger = writeLedger(LEDGER);

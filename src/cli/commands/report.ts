@@ -12,8 +12,8 @@ import {
   SCOPES,
   type Scope,
 } from "../../tax/types.ts";
+import { folderOut, universalScopeWarning } from "../command-checks.ts";
 import { configuredDisplaySymbol, storedFormsFor } from "../forms-routing.ts";
-import { universalScopeWarning } from "../scope-warning.ts";
 import { writeFilesAtomically } from "../write-files.ts";
 import type { RegisterCommand } from "./types.ts";
 
@@ -93,6 +93,7 @@ export const register: RegisterCommand = (program, runtime) => {
       const formats = reports.parseReportFormats(flags.format ?? "pdf");
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
+      folderOut("report", flags.out, "one file per --format");
       const scopeWarning = universalScopeWarning(scope, year);
       if (scopeWarning) runtime.out(scopeWarning);
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);

@@ -1,3 +1,4 @@
+import { UserInputError } from "../errors.ts";
 import type { Scope } from "../tax/types.ts";
 
 /**
@@ -8,3 +9,15 @@ export const universalScopeWarning = (scope: Scope, lastYear: number): string | 
   scope === "universal" && lastYear >= 2025
     ? "Warning: --scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking (the default scope transition does it). Use universal only to compare.\n"
     : undefined;
+
+/**
+ * `--out -` of a command that writes a folder of files (report, reconcile, harvest): refused
+ * with what to do, instead of a folder named "-". (`gains --out -` and `ledger export --out -`
+ * write their CSV to standard output.)
+ */
+export const folderOut = (command: string, out: string | undefined, files: string): void => {
+  if (out === "-")
+    throw new UserInputError(
+      `--out -: lotwise ${command} writes ${files}, so --out takes a folder (for CSV on standard output: lotwise gains --out - or lotwise ledger export --out -)`,
+    );
+};
