@@ -35,7 +35,8 @@ import { loadWallets } from "./load.ts";
  * 4: a link between two exports' halves (lotwise review link) makes the transfer row; Koinly and
  * CoinTracker rows labelled gift or donation are gifts.
  * 5: an inflow decided (or ruled) `gift` is a gift received — a transfer from `gift:<chain>:<sender>`
- * with no basis — not `income`; a pairing on amount and time names the command that confirms it.
+ * with no basis — not `income`; a pairing on amount and time names the command that confirms it;
+ * a decision or rule `income` no longer swallows an outflow (it stays in review).
  */
 export const LEDGER_BUILD_VERSION = 5;
 

@@ -185,6 +185,28 @@ describe("classification", () => {
     }
   });
 
+  test("a decision or rule that cannot apply to a half (income on an outflow) leaves it in review, never drops it", () => {
+    const pay = tx("0xa9", "2025-02-07T10:00:00Z", [
+      mv(wA, TKN, -10n * E, "erc20", EXT),
+      gas(wA, 10n ** 15n),
+    ]);
+    const perTx = {
+      perTx: new Map([["ethereum:0xa9", { id: 1, action: { as: "income" as const } }]]),
+      rules: [],
+    };
+    // A rule without a direction, e.g. "what this distributor pays me is income": a payment to it
+    // is not income and must not vanish.
+    const byRule = {
+      perTx: new Map(),
+      rules: [{ id: 2, match: { counterparty: EXT }, action: { as: "income" as const } }],
+    };
+    for (const decided of [perTx, byRule]) {
+      const [c] = classifyAll([pay], ctxFor(), decided);
+      expect(c!.reviews.map((r) => r.reason)).toEqual(["unmatched_outflow"]);
+      expect(buildRows([c!], lookup).rows.map((r) => r.type)).toEqual(["fee"]);
+    }
+  });
+
   test("a bridge: an outflow into a bridge contract and a smaller inflow on another chain within the window is a transfer with the gap as fee", () => {
     // Base's L1StandardBridge on Ethereum: the evidence that the two halves are one transfer.
     const out = tx("0xb1", "2025-03-01T10:00:00Z", [

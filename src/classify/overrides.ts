@@ -27,8 +27,17 @@ export type OverrideRule = {
   action: OverrideAction;
 };
 
+/**
+ * Whether an action can decide a half of this direction. `income` decides inflows only: taken for
+ * an outflow it would make no row, and a disposal would vanish from the ledger with its review
+ * item. Such a half stays undecided (matched or reviewed) instead.
+ */
+export const actionApplies = (action: OverrideAction, direction: UnmatchedHalf["direction"]): boolean =>
+  action.as !== "income" || direction === "in";
+
 export const ruleMatches = (rule: OverrideRule, h: UnmatchedHalf): boolean => {
   const m = rule.match;
+  if (!actionApplies(rule.action, h.direction)) return false;
   if (m.direction && m.direction !== h.direction) return false;
   if (m.chain && m.chain !== h.chain) return false;
   if (m.asset && m.asset !== h.leg.asset && m.asset.toLowerCase() !== h.leg.chainAsset.toLowerCase())
