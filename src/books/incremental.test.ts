@@ -200,6 +200,25 @@ describe("incremental rebuilds", () => {
     expect((await build()).mode).toBe("unchanged");
   });
 
+  test("review link of two arrivals (or two departures) is refused: it would be stored and pair nothing", async () => {
+    await addTx("ethereum", "0xk1", "2025-05-03T00:00:00Z", 60n, [
+      { asset: "native", amount: 2n * E18, counterparty: EXT },
+    ]);
+    await addTx("base", "0xk2", "2025-05-03T01:00:00Z", 990n, [
+      { asset: "native", amount: 2n * E18, counterparty: EXT },
+    ]);
+    await build();
+    const link = (a: string, b: string) =>
+      setLink({ db: database.db, userId, windowHours: 24, a, b, unlink: false });
+    await expect(link("ethereum:0xk1", "base:0xk2")).rejects.toThrow(
+      "a link pairs a departure with its arrival (lotwise review link <departure> <arrival>), but ethereum:0xk1 only brings coins into your wallets and base:0xk2 only brings coins into your wallets",
+    );
+    // An unlink of the same two is harmless and still accepted.
+    await expect(
+      setLink({ db: database.db, userId, windowHours: 24, a: "ethereum:0xk1", b: "base:0xk2", unlink: true }),
+    ).resolves.toMatchObject({ a: "ethereum:0xk1" });
+  });
+
   test("review link pairs two transactions nothing else would; the decision survives a full rebuild and can be undone", async () => {
     // 2 ETH leave Ethereum to an unknown address; 2 ETH arrive on Base from another 10 hours later
     // (outside the 6 h window for amount-and-time candidates): two review items.
