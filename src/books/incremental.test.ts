@@ -18,7 +18,7 @@ import { COLLECT_TOPIC, DECREASE_LIQUIDITY_TOPIC } from "../classify/decoders/un
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { buildLedger, type Pricer } from "./build.ts";
-import { removeDecision, setLink } from "./decisions.ts";
+import { removeDecision, setLink, setTxDecision } from "./decisions.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { loadLedgerRows } from "./store.ts";
 
@@ -217,6 +217,19 @@ describe("incremental rebuilds", () => {
     await expect(
       setLink({ db: database.db, userId, windowHours: 24, a: "ethereum:0xk1", b: "base:0xk2", unlink: true }),
     ).resolves.toMatchObject({ a: "ethereum:0xk1" });
+  });
+
+  test("review set --as income on a transaction that brought nothing in is refused (it would decide nothing)", async () => {
+    await addTx("ethereum", "0xk3", "2025-05-04T00:00:00Z", 70n, [
+      { asset: "native", amount: -1n * E18, counterparty: EXT },
+    ]);
+    await build();
+    const set = (as: "income" | "spend") =>
+      setTxDecision({ db: database.db, userId, windowHours: 24, ref: "ethereum:0xk3", action: { as } });
+    await expect(set("income")).rejects.toThrow(
+      "ethereum:0xk3 only sends coins out of your wallets: --as income decides what came in; what went out is spend, sell, gift, transfer (with --to) or ignore",
+    );
+    await expect(set("spend")).resolves.toMatchObject({ txHash: "0xk3" });
   });
 
   test("review link pairs two transactions nothing else would; the decision survives a full rebuild and can be undone", async () => {
