@@ -193,6 +193,10 @@ export const addRule = async (args: {
   ) as OverrideRule["match"];
   if (Object.keys(match).length === 0)
     throw new UserInputError("a rule needs at least one of counterparty, asset, chain, direction");
+  if (args.action.as === "income" && match.direction === "out")
+    throw new UserInputError(
+      "--as income decides inflows only: a rule with --direction out would decide nothing",
+    );
   const [row] = await args.db
     .insert(overrides)
     .values({ userId: args.userId, rule: match, action: args.action, note: args.note ?? "" })

@@ -18,7 +18,7 @@ import { COLLECT_TOPIC, DECREASE_LIQUIDITY_TOPIC } from "../classify/decoders/un
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { buildLedger, type Pricer } from "./build.ts";
-import { removeDecision, setLink, setTxDecision } from "./decisions.ts";
+import { addRule, removeDecision, setLink, setTxDecision } from "./decisions.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { loadLedgerRows } from "./store.ts";
 
@@ -230,6 +230,17 @@ describe("incremental rebuilds", () => {
       "ethereum:0xk3 only sends coins out of your wallets: --as income decides what came in; what went out is spend, sell, gift, transfer (with --to) or ignore",
     );
     await expect(set("spend")).resolves.toMatchObject({ txHash: "0xk3" });
+  });
+
+  test("review rule --direction out --as income is refused: income decides inflows only", async () => {
+    await expect(
+      addRule({
+        db: database.db,
+        userId,
+        match: { counterparty: EXT, direction: "out" },
+        action: { as: "income" },
+      }),
+    ).rejects.toThrow("--as income decides inflows only: a rule with --direction out would decide nothing");
   });
 
   test("review link pairs two transactions nothing else would; the decision survives a full rebuild and can be undone", async () => {
