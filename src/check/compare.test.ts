@@ -53,15 +53,13 @@ describe("the balance check and costs paid to third parties", () => {
       tx: TX,
     });
     // The transaction waits in review (a missing price), so the check sizes its part.
-    await database.db
-      .insert(reviewItems)
-      .values({
-        userId,
-        chain: "solana",
-        txHash: TX,
-        reason: "missing_price",
-        message: "missing price: SOL",
-      });
+    await database.db.insert(reviewItems).values({
+      userId,
+      chain: "solana",
+      txHash: TX,
+      reason: "missing_price",
+      message: "missing price: SOL",
+    });
   });
   afterAll(async () => {
     await database?.close();
