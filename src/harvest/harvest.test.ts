@@ -154,6 +154,58 @@ describe("the guide's scenarios", () => {
   });
 });
 
+describe("the carryover into the year", () => {
+  // 2024: a short-term loss of 10,000 (deduction 3,000, 7,000 carried into 2025); 2025: a
+  // short-term gain of 10,000; an ETH lot 5,000 below cost.
+  const rows = [
+    buy("b1", "2024-01-10T12:00:00Z", W, "BTC", "1", "20000"),
+    sell("s1", "2024-06-01T12:00:00Z", W, "BTC", "1", "10000"),
+    buy("b2", "2025-01-10T12:00:00Z", W, "BTC", "1", "20000"),
+    sell("s2", "2025-06-01T12:00:00Z", W, "BTC", "1", "30000"),
+    buy("e1", "2025-02-01T12:00:00Z", W, "ETH", "10", "10000"),
+  ];
+
+  test("without carryoverIn it is computed from the ledger's earlier years, as lotwise gains does", async () => {
+    const r = await plan(rows, { ETH: "500" }, { taxableIncome: $(150_000) });
+    // Line 6 = 7,000: line 7 = 10,000 − 7,000 = 3,000; 153,000 × 0.24 − 7,153 = 29,567.
+    expect(r.yearSoFar).toMatchObject({
+      carryoverIn: { shortTerm: $(7_000), longTerm: 0n },
+      line7: $(3_000),
+      line16: $(3_000),
+      totalTax: $(29_567),
+    });
+    // Selling ETH: 3,000 − 5,000 = (2,000), all deductible: 148,000 × 0.24 − 7,153 = 28,367; saved 1,200.
+    expect(r.plan.after).toMatchObject({ line16: $(-2_000), line21: $(2_000), totalTax: $(28_367) });
+    expect(r.plan.taxSaved).toBe($(1_200));
+    expect(r.assumptions.notes.join("\n")).toContain(
+      "capital loss carryover into 2025 computed from the ledger's 2024: short-term 7000.00, long-term 0.00",
+    );
+    // The engine on the ledger with the plan's sales agrees.
+    const g = computeGains([...rows, ...r.plan.sales.map((s) => s.row)], {
+      year: 2025,
+      scope: "universal",
+      carryoverIn: r.yearSoFar.carryoverIn,
+    });
+    expect(g.summary.net).toBe(r.plan.after.line16);
+  });
+
+  test("a given carryoverIn replaces the computed one", async () => {
+    const r = await plan(
+      rows,
+      { ETH: "500" },
+      {
+        taxableIncome: $(150_000),
+        carryoverIn: { shortTerm: 0n, longTerm: $(1_000) },
+      },
+    );
+    expect(r.yearSoFar).toMatchObject({
+      carryoverIn: { shortTerm: 0n, longTerm: $(1_000) },
+      line16: $(9_000),
+    });
+    expect(r.assumptions.notes.join("\n")).not.toContain("computed from the ledger");
+  });
+});
+
 describe("netting order and marginal rates", () => {
   // Other taxable income 200,000 (single); realized: short-term +5,000, long-term +5,000.
   const rows = [

@@ -48,8 +48,16 @@ const HarvestBody = z.object({
   taxableIncome: Usd(true)
     .optional()
     .describe("taxable income without this ledger's capital gains and losses (default $100,000, assumed)"),
-  carryoverSt: Usd(false).default("0"),
-  carryoverLt: Usd(false).default("0"),
+  carryoverSt: Usd(false)
+    .optional()
+    .describe(
+      "short-term capital loss carryover into the year (default: computed from the ledger's earlier years; 0 when carryoverLt is given)",
+    ),
+  carryoverLt: Usd(false)
+    .optional()
+    .describe(
+      "long-term capital loss carryover into the year (default: computed from the ledger's earlier years; 0 when carryoverSt is given)",
+    ),
   sells: z
     .array(
       z.object({
@@ -151,7 +159,13 @@ export const registerHarvest: RegisterRoutes = (app, ctx) => {
         scope: b.scope,
         filingStatus: b.filingStatus,
         taxableIncome: b.taxableIncome === undefined ? undefined : parseUsdCents(b.taxableIncome, true),
-        carryoverIn: { shortTerm: parseUsdCents(b.carryoverSt)!, longTerm: parseUsdCents(b.carryoverLt)! },
+        carryoverIn:
+          b.carryoverSt === undefined && b.carryoverLt === undefined
+            ? undefined
+            : {
+                shortTerm: b.carryoverSt === undefined ? 0n : parseUsdCents(b.carryoverSt)!,
+                longTerm: b.carryoverLt === undefined ? 0n : parseUsdCents(b.carryoverLt)!,
+              },
         washSale: b.washSale,
         sells: b.sells.map((s) => ({ ...s, asset: ctx.identity.normalizeUserAsset(s.asset) })),
         buyBack: b.buyBack,
