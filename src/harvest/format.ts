@@ -183,7 +183,8 @@ const rowJson = (r: PlannedRow | import("../tax/types.ts").Form8949Row) => ({
   date_acquired: r.dateAcquired,
   proceeds: formatCents(r.proceeds),
   cost_basis: formatCents(r.costBasis),
-  ...("adjustmentCode" in r ? { adjustment_code: r.adjustmentCode, adjustment_amount: c(r.adjustment) } : {}),
+  adjustment_code: r.adjustmentCode,
+  adjustment_amount: c(r.adjustment),
   gain: formatCents(r.gain),
   term: r.term,
 });

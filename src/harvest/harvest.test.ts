@@ -8,6 +8,7 @@ import type { LedgerRow } from "../ledger/types.ts";
 import { computeGains } from "../tax/gains.ts";
 import { buy, sell } from "../tax/ledger.test-support.ts";
 import type { GainsOptions } from "../tax/types.ts";
+import { writeHarvestJson } from "./format.ts";
 import type { PriceResult } from "./lots.ts";
 import { type HarvestOptions, planHarvest } from "./run.ts";
 import { projectCarryforward } from "./tax.ts";
@@ -527,5 +528,34 @@ describe("what-if and the wash-sale simulation", () => {
     await expect(
       plan(twoWallets, { ETH: "1" }, { scope: "wallet", sells: [{ asset: "ETH", quantity: "1" }] }),
     ).rejects.toThrow(`ETH is held in 2 wallets (${W}, other); name one: ETH:1@WALLET`);
+  });
+});
+
+describe("the plan under the wash-sale simulation", () => {
+  test("its Form 8949 rows keep the engine's W adjustment, so (h) = (d) − (e) + (g) on each", async () => {
+    // eA: 10 ETH for 30,000 (a 7,000 loss at 2,300); eB: 2 ETH bought 15 days before the plan
+    // in another wallet: it replaces 2 of eA's 10 units, so 1,400 of eA's loss moves to eB.
+    const rows = [
+      buy("eA", "2025-02-01T12:00:00Z", "w1", "ETH", "10", "30000"),
+      buy("eB", "2025-12-05T12:00:00Z", "w2", "ETH", "2", "4800"),
+    ];
+    const r = await plan(rows, { ETH: "2300" }, { scope: "transition", washSale: true });
+    expect(
+      r.plan.rows.map((x) => [x.lotId, x.proceeds, x.costBasis, x.adjustmentCode, x.adjustment, x.gain]),
+    ).toEqual([
+      ["eA", $(23_000), $(30_000), "W", $(1_400), $(-5_600)],
+      // eB's basis holds the 1,400 moved onto it: 4,800 + 1,400.
+      ["eB", $(4_600), $(6_200), "", undefined, $(-1_600)],
+    ]);
+    const json = JSON.parse(writeHarvestJson(r).toString("utf8"));
+    expect(json.plan.form8949[0]).toMatchObject({
+      lot_id: "eA",
+      proceeds: "23000.00",
+      cost_basis: "30000.00",
+      adjustment_code: "W",
+      adjustment_amount: "1400.00",
+      gain: "-5600.00",
+    });
+    expect(json.plan.form8949[1]).toMatchObject({ lot_id: "eB", adjustment_code: "", adjustment_amount: "" });
   });
 });

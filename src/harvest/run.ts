@@ -178,6 +178,8 @@ const plannedFrom = (r: Form8949Row, units: bigint): PlannedRow => ({
   dateAcquired: r.dateAcquired,
   proceeds: r.proceeds,
   costBasis: r.costBasis,
+  adjustmentCode: r.adjustmentCode,
+  adjustment: r.adjustment,
   gain: r.gain,
   term: r.term,
 });
