@@ -348,7 +348,10 @@ describe("lotwise harvest", () => {
       "2025-12-20",
     ]);
     expect(badPrices.code).toBe(2);
-    expect(badPrices.err).toMatch(/prices\.csv:2: usd: '-5' is not a non-negative decimal number/);
+    // The FILE:LINE: column: problem form from the first character, as for the ledger; nothing is imported.
+    expect(badPrices.err).toMatch(/^[^\n]*prices\.csv:2: usd: '-5' is not a non-negative decimal number/);
+    expect(badPrices.err.startsWith("lotwise: ")).toBe(false);
+    expect(badPrices.err).not.toContain("imported");
     const badLedger = await lotwise([
       "harvest",
       "--ledger",

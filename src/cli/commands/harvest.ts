@@ -150,7 +150,7 @@ export const register: RegisterCommand = (program, runtime) => {
             `${file}: cannot read the file${code === "ENOENT" ? ": no such file" : ""}`,
           );
         }
-        const rows = prices.parsePriceFile(text, { file, identity });
+        const rows = prices.parsePriceFile(text, { file, identity, importing: false });
         lookup = harvest.pricesFromFile(rows, {
           file: path.basename(file),
           stalenessMs: common.config.prices.stalenessHours * 3_600_000,
