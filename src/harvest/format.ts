@@ -627,11 +627,12 @@ export const formatHarvestTable = (r: HarvestReport): string => {
         `  wash-sale simulation: ${formatCents(r.plan.washDisallowed)} of the plan's losses disallowed`,
       );
   }
-  const rest = r.plan.lots.filter((p) => p.bucket === "carryforward");
-  if (rest.length > 0) {
-    const loss = rest.reduce((a, p) => a - p.gain, 0n);
+  const rest = r.plan.rest;
+  if (rest.lots > 0) {
     out.push(
-      `  ${rest.length} more lot(s) below cost (${formatCents(loss)}) would only add to the carryforward`,
+      rest.carryforwardAdded === rest.loss
+        ? `  ${rest.lots} more lot(s) below cost (${formatCents(rest.loss)}) would only add to the carryforward`
+        : `  ${rest.lots} more lot(s) below cost (${formatCents(rest.loss)}) would not lower this year's tax; selling them too would add ${formatCents(rest.carryforwardAdded)} to the carryforward`,
     );
   }
   if (r.whatIf) {

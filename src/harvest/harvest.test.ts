@@ -8,7 +8,7 @@ import type { LedgerRow } from "../ledger/types.ts";
 import { computeGains } from "../tax/gains.ts";
 import { buy, sell } from "../tax/ledger.test-support.ts";
 import type { GainsOptions } from "../tax/types.ts";
-import { writeHarvestJson } from "./format.ts";
+import { formatHarvestTable, writeHarvestJson } from "./format.ts";
 import type { PriceResult } from "./lots.ts";
 import { type HarvestOptions, planHarvest } from "./run.ts";
 import { projectCarryforward } from "./tax.ts";
@@ -557,5 +557,39 @@ describe("the plan under the wash-sale simulation", () => {
       gain: "-5600.00",
     });
     expect(json.plan.form8949[1]).toMatchObject({ lot_id: "eB", adjustment_code: "", adjustment_amount: "" });
+  });
+});
+
+describe("lots left out of the plan", () => {
+  test("the table says what selling them too would add to the carryforward: nothing when they meet 0 % gains", async () => {
+    // A long-term gain of 10,000 within the 0 % bracket (taxable income 30,000 + 10,000 ≤ 48,350)
+    // and a long-term ETH lot 5,000 below cost: its loss would only offset gains taxed at 0 %.
+    const rows = [
+      buy("b1", "2023-01-10T12:00:00Z", W, "BTC", "1", "20000"),
+      sell("s1", "2025-06-01T12:00:00Z", W, "BTC", "1", "30000"),
+      buy("e1", "2023-02-01T12:00:00Z", W, "ETH", "10", "10000"),
+    ];
+    const zero = await plan(rows, { ETH: "500" }, { taxableIncome: $(30_000) });
+    expect(zero.plan.sales).toEqual([]);
+    expect(zero.plan.rest).toEqual({ lots: 1, loss: $(5_000), carryforwardAdded: 0n });
+    const text = formatHarvestTable(zero);
+    expect(text).toContain(
+      "1 more lot(s) below cost (5000.00) would not lower this year's tax; selling them too would add 0.00 to the carryforward",
+    );
+    expect(text).not.toContain("would only add to the carryforward");
+    // With a 5,000 short-term carryover in and no gains the deduction is used already: all of the
+    // loss would carry forward.
+    const used = await plan(
+      rows.slice(2),
+      { ETH: "500" },
+      {
+        taxableIncome: $(30_000),
+        carryoverIn: { shortTerm: $(5_000), longTerm: 0n },
+      },
+    );
+    expect(used.plan.rest).toEqual({ lots: 1, loss: $(5_000), carryforwardAdded: $(5_000) });
+    expect(formatHarvestTable(used)).toContain(
+      "1 more lot(s) below cost (5000.00) would only add to the carryforward",
+    );
   });
 });

@@ -101,6 +101,12 @@ export type Plan = {
   carryforwardAdded: { shortTerm: Cents; longTerm: Cents };
   /** Loss the proposed wash-sale rule would disallow on the plan's sales (simulation only). */
   washDisallowed: Cents | undefined;
+  /**
+   * The lots below cost left out of the plan (they would not lower this year's tax): their loss,
+   * and how much selling them too would add to the carryforward (all of the loss once the gains
+   * are offset and the deduction used; nothing when they would only offset gains taxed at 0 %).
+   */
+  rest: { lots: number; loss: Cents; carryforwardAdded: Cents };
 };
 
 export type PlanInput = {
@@ -490,6 +496,14 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
   });
   const t = totalsOf(rows);
   const after = afterWith(t.shortTerm, t.longTerm);
+  const left = plannedLots.filter((p) => p.bucket === "carryforward");
+  let restCarry = 0n;
+  if (left.length > 0) {
+    // Every lot below cost sold (`st`, `lt` hold them all) against the plan alone.
+    const all = figuresWith(st, lt);
+    restCarry =
+      all.carryoverShort + all.carryoverLong - after.carryoverOut.shortTerm - after.carryoverOut.longTerm;
+  }
   return {
     candidates,
     plan: {
@@ -500,6 +514,11 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
       taxSaved: before.totalTax - after.totalTax,
       carryforwardAdded: carryDelta(after, before),
       washDisallowed,
+      rest: {
+        lots: left.length,
+        loss: left.reduce((a, p) => a - p.gain, 0n),
+        carryforwardAdded: restCarry < 0n ? 0n : restCarry,
+      },
     },
   };
 };
