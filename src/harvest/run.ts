@@ -85,7 +85,24 @@ export type HarvestOptions = {
   buyBack?: boolean | undefined;
   /** Name of the ledger in error messages. @defaultValue "ledger.csv" */
   source?: string | undefined;
+  /**
+   * How errors name the options: the CLI's flags (`--sell ETH:2@W`) or the API's body fields
+   * (`sells[0]`). @defaultValue "cli"
+   */
+  names?: "cli" | "api" | undefined;
 };
+
+/** A what-if sale as an error names it, and how to name its wallet. */
+const orderNames = (names: "cli" | "api", s: SellOrder, i: number) =>
+  names === "api"
+    ? {
+        what: `sells[${i}] (${s.quantity} ${s.asset}${s.wallet ? ` in ${s.wallet}` : ""})`,
+        wallet: `set sells[${i}].wallet`,
+      }
+    : {
+        what: `--sell ${s.asset}:${s.quantity}${s.wallet ? `@${s.wallet}` : ""}`,
+        wallet: `name one: ${s.asset}:${s.quantity}@WALLET`,
+      };
 
 /** One pool's open lots together. */
 export type PositionSummary = {
@@ -225,13 +242,14 @@ export const planHarvest = async (
     source: options.source,
   };
   const sells = options.sells ?? [];
-  for (const s of sells) {
+  const names = options.names ?? "cli";
+  sells.forEach((s, i) => {
     if (!isPlainDecimal(s.quantity) || !isNonZeroDecimal(s.quantity)) {
       throw new UserInputError(
-        `--sell ${s.asset}:${s.quantity}: the quantity must be a positive plain decimal`,
+        `${names === "api" ? `sells[${i}].quantity` : `--sell ${s.asset}:${s.quantity}`}: the quantity must be a positive plain decimal`,
       );
     }
-  }
+  });
 
   // The plan needs the year's totals and the open lots, not the year's Form 8949 rows.
   const { report } = await runBooks(deps.feed, { ...gainsOptions, totalsOnly: !washSale });
@@ -296,6 +314,7 @@ export const planHarvest = async (
           asOfTime,
           carryoverIn,
           taxYear,
+          names,
         })
       : undefined;
 
@@ -444,6 +463,7 @@ const runWhatIf = async (args: {
   asOfTime: string;
   carryoverIn: { shortTerm: Cents; longTerm: Cents };
   taxYear: number;
+  names: "cli" | "api";
 }): Promise<WhatIf> => {
   const extra: LedgerRow[] = [];
   const sales: WhatIf["sales"] = [];
@@ -451,7 +471,7 @@ const runWhatIf = async (args: {
   // Units each pool has left after the what-if sales before it.
   const taken = new Map<string, Decimal>();
   args.sells.forEach((s, i) => {
-    const what = `--sell ${s.asset}:${s.quantity}${s.wallet ? `@${s.wallet}` : ""}`;
+    const { what, wallet: walletHint } = orderNames(args.names, s, i);
     const price = args.priceMap.get(s.asset);
     const held = args.lots.filter((l) => l.asset === s.asset);
     if (held.length === 0)
@@ -470,7 +490,7 @@ const runWhatIf = async (args: {
       const wallets = [...new Set(held.map((l) => l.wallet))].sort();
       if (s.wallet === undefined && wallets.length > 1) {
         throw new UserInputError(
-          `${what}: ${s.asset} is held in ${wallets.length} wallets (${wallets.join(", ")}); name one: ${s.asset}:${s.quantity}@WALLET`,
+          `${what}: ${s.asset} is held in ${wallets.length} wallets (${wallets.join(", ")}); ${walletHint}`,
         );
       }
       wallet = s.wallet ?? wallets[0]!;

@@ -105,6 +105,7 @@ export const registerHarvest: RegisterRoutes = (app, ctx) => {
         ...(b.year !== undefined ? { year: String(b.year) } : {}),
       },
       new Date(),
+      { asOf: "asOf", year: "year" },
     );
     let lookup: PriceLookup;
     if (b.prices) {
@@ -170,6 +171,7 @@ export const registerHarvest: RegisterRoutes = (app, ctx) => {
         sells: b.sells.map((s) => ({ ...s, asset: ctx.identity.normalizeUserAsset(s.asset) })),
         buyBack: b.buyBack,
         source: "stored ledger",
+        names: "api",
       },
     );
     report.warnings.push(...extra);
