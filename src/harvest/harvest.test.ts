@@ -593,3 +593,23 @@ describe("lots left out of the plan", () => {
     );
   });
 });
+
+describe("scope universal", () => {
+  test("from 2025 the report says per-wallet tracking is the rule and where a pooled sale is dated", async () => {
+    const rows = [
+      buy("x1", "2025-02-01T12:00:00Z", "w1", "DOGE", "1000", "1000"),
+      buy("x2", "2025-03-01T12:00:00Z", "w2", "DOGE", "1000", "2000"),
+    ];
+    const r = await plan(rows, { DOGE: "0.5" }, { scope: "universal" });
+    // One pool: one sale of both lots, dated in w1 (x1's wallet), which holds only 1,000 of them.
+    expect(r.plan.sales.map((s) => [s.wallet, s.quantity, s.lots])).toEqual([
+      ["w1", "2000", "x1:1000;x2:1000"],
+    ]);
+    expect(r.assumptions.notes.join("\n")).toContain(
+      "scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking",
+    );
+    expect(r.assumptions.notes.join("\n")).toContain("which may no longer hold the units");
+    const t = await plan(rows, { DOGE: "0.5" }, { scope: "transition" });
+    expect(t.assumptions.notes.join("\n")).not.toContain("scope universal");
+  });
+});

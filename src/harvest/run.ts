@@ -321,6 +321,13 @@ export const planHarvest = async (
   const positions = summarizePositions(lots);
   const notes: string[] = [];
   if (!tables.published) notes.push(tables.note);
+  if (scope === "universal" && taxYear >= 2025) {
+    // As `lotwise gains` warns: per-wallet tracking is the rule from 2025; a pool across wallets
+    // has no wallet of its own, so a sale row names the wallet its first lot was acquired in.
+    notes.push(
+      "scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking (the default scope transition does it): use universal only to compare. A suggested sale is dated in the wallet where its first lot was acquired, which may no longer hold the units",
+    );
+  }
   if (!carryoverGiven && earliestPrior !== undefined) {
     notes.push(
       `capital loss carryover into ${taxYear} computed from the ledger's ${earliestPrior === taxYear - 1 ? taxYear - 1 : `${earliestPrior}–${taxYear - 1}`}: ` +
