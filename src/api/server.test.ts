@@ -336,6 +336,10 @@ describe("OpenAPI and the reference page", () => {
     const limit = doc.paths["/v1/ledger"].get.parameters.find((p: { name: string }) => p.name === "limit");
     expect(limit.schema).toMatchObject({ maximum: 500, minimum: 1, default: 100 });
     expect(doc.components.securitySchemes.apiKey).toEqual({ type: "http", scheme: "bearer" });
+    // The harvest body offers what the planner uses (no time zone: its dates are UTC, as the CLI's).
+    const harvest = doc.paths["/v1/harvest"].post.requestBody.content["application/json"].schema;
+    expect(Object.keys(harvest.properties)).toContain("carryoverSt");
+    expect(Object.keys(harvest.properties)).not.toContain("tz");
   });
 
   test("/docs is served from local assets only (works offline)", async () => {

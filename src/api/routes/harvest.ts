@@ -12,7 +12,6 @@ import {
 } from "../../harvest/index.ts";
 import { parseInstant } from "../../ledger/instant.ts";
 import { createPriceService } from "../../prices/service.ts";
-import { isTimeZone } from "../../tax/dates.ts";
 import { parseUsdCents } from "../../tax/money.ts";
 import { FILING_STATUSES, type GainsWarning, METHODS, SCOPES } from "../../tax/types.ts";
 import { sendCsv } from "../csv.ts";
@@ -90,7 +89,6 @@ const HarvestBody = z.object({
     .describe(
       "USD prices to plan with (as `--prices FILE`); default: stored prices and the configured providers",
     ),
-  tz: z.string().max(64).refine(isTimeZone, "an IANA time zone").optional(),
 });
 
 export const registerHarvest: RegisterRoutes = (app, ctx) => {
