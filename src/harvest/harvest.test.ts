@@ -588,6 +588,26 @@ describe("lots left out of the plan", () => {
       },
     );
     expect(used.plan.rest).toEqual({ lots: 1, loss: $(5_000), carryforwardAdded: $(5_000) });
+    // The plan's rows split one sale's proceeds over its lots (0.1 X at 0.29 = 0.029 → 0.03, then
+    // 0.015 → 0.02 per lot) where each lot alone is 0.0145 → 0.01: the left-out lot's effect is
+    // measured on the lots' own figures, so all of its 50,000 is what it would add, not 50,000.02.
+    const split = await plan(
+      [
+        buy("g", "2025-01-02T00:00:00Z", W, "G", "1", "100"),
+        sell("gs", "2025-02-01T00:00:00Z", W, "G", "1", "200"),
+        buy("a", "2025-03-01T00:00:00Z", W, "X", "0.05", "10"),
+        buy("b", "2025-03-02T00:00:00Z", W, "X", "0.05", "10"),
+        buy("c", "2025-03-03T00:00:00Z", W, "Y", "1", "10000.50"),
+        buy("d", "2025-03-04T00:00:00Z", W, "Z", "1", "50000.50"),
+      ],
+      { X: "0.29", Y: "0.50", Z: "0.50" },
+      { taxableIncome: $(150_000) },
+    );
+    expect(split.plan.sales.map((s) => s.lots)).toEqual(["a:0.05;b:0.05", "c:1"]);
+    expect(split.plan.rest).toEqual({ lots: 1, loss: $(50_000), carryforwardAdded: $(50_000) });
+    expect(formatHarvestTable(split)).toContain(
+      "1 more lot(s) below cost (50000.00) would only add to the carryforward",
+    );
     expect(formatHarvestTable(used)).toContain(
       "1 more lot(s) below cost (5000.00) would only add to the carryforward",
     );

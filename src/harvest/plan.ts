@@ -427,6 +427,9 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
   const plannedLots: PlannedLot[] = [];
   let st = 0n;
   let lt = 0n;
+  /** The chosen lots' own gains (as `st`, `lt` sum every lot's): the left-out lots' effect is the difference. */
+  let chosenSt = 0n;
+  let chosenLt = 0n;
   let taxNow = before.totalTax;
   const chosen: ValuedLot[] = [];
   for (const one of singles) {
@@ -436,7 +439,11 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
     const next = figuresWith(st, lt).totalTax;
     const saved = taxNow - next;
     const bucket = saved > 0n ? "this_year" : "carryforward";
-    if (bucket === "this_year") chosen.push(lot);
+    if (bucket === "this_year") {
+      chosen.push(lot);
+      chosenSt += one.short;
+      chosenLt += one.long;
+    }
     lot.plan = { bucket, taxSaved: saved };
     taxNow = next;
     plannedLots.push({
@@ -499,10 +506,11 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
   const left = plannedLots.filter((p) => p.bucket === "carryforward");
   let restCarry = 0n;
   if (left.length > 0) {
-    // Every lot below cost sold (`st`, `lt` hold them all) against the plan alone.
+    // Every lot below cost sold against the plan's lots alone, both from the lots' own gains (the
+    // plan's rows split one sale's proceeds over its lots: a few cents' rounding apart).
     const all = figuresWith(st, lt);
-    restCarry =
-      all.carryoverShort + all.carryoverLong - after.carryoverOut.shortTerm - after.carryoverOut.longTerm;
+    const planOnly = figuresWith(chosenSt, chosenLt);
+    restCarry = all.carryoverShort + all.carryoverLong - planOnly.carryoverShort - planOnly.carryoverLong;
   }
   return {
     candidates,
