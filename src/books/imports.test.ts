@@ -102,9 +102,10 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
         ].join("\n"),
         "b.csv",
       );
-      await expect(
-        importLedgerRows(db, { userId, name: "coinbase", rows: clash, file: "b.csv" }),
-      ).rejects.toThrow("b.csv:3: id: 'a2' is already used by the import 'kraken'");
+      const clashed = importLedgerRows(db, { userId, name: "coinbase", rows: clash, file: "b.csv" });
+      await expect(clashed).rejects.toThrow("b.csv:3: id: 'a2' is already used by the import 'kraken'");
+      // FILE:LINE: column: problem, printed as it is (no `lotwise: ` prefix), as every row error.
+      await clashed.catch((e: UserInputError) => expect(e.located).toBe(true));
       expect((await listLedgerImports(db, userId)).map((i) => [i.name, i.rows])).toEqual([["kraken", 3]]);
       expect((await loadLedgerRows(db, userId)).map((r) => r.outQuantity)).toEqual([undefined, "0.5", "0.3"]);
     } finally {

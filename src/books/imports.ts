@@ -37,6 +37,7 @@ const findClash = async (
       const row = args.rows.find((r) => r.id === clash[0]!.id)!;
       return new UserInputError(
         `${args.file}:${row.line ?? "?"}: id: '${row.id}' is already used by ${clash[0]!.origin === "chain" ? "a row built from chain data" : `the import '${clash[0]!.origin.slice(7)}'`}`,
+        { located: true },
       );
     }
   }
