@@ -633,3 +633,27 @@ describe("scope universal", () => {
     expect(t.assumptions.notes.join("\n")).not.toContain("scope universal");
   });
 });
+
+describe("a what-if sale at a gain", () => {
+  test("the table says tax added and carryforward used, not negative savings", async () => {
+    // A 5,000 short-term carryover in; selling BTC at a 6,000 gain: line 16 (5,000) → 1,000.
+    // Before: TI 147,000 → 28,127; after: 151,000 → 36,240 − 7,153 = 29,087: 960 more tax, and
+    // the 2,000 that would have carried forward is used.
+    const r = await plan(
+      [buy("g", "2025-02-01T10:00:00Z", W, "BTC", "1", "1000")],
+      { BTC: "7000" },
+      {
+        taxableIncome: $(150_000),
+        carryoverIn: { shortTerm: $(5_000), longTerm: 0n },
+        sells: [{ asset: "BTC", quantity: "1" }],
+      },
+    );
+    expect(r.whatIf!.taxSaved).toBe($(-960));
+    expect(r.whatIf!.carryforwardAdded).toEqual({ shortTerm: $(-2_000), longTerm: 0n });
+    const text = formatHarvestTable(r);
+    expect(text).toContain(
+      "tax added this year: 960.00; used from the carryforward: short 2000.00, long 0.00",
+    );
+    expect(text).not.toContain("tax saved this year: -");
+  });
+});
