@@ -280,6 +280,11 @@ describe("harvest", () => {
     expect(ok.statusCode).toBe(200);
     // 2024: a 10,000 short-term loss, 3,000 deducted: 7,000 carried into 2025.
     expect(ok.json().year_so_far.carryover_in).toEqual({ short_term: "7000.00", long_term: "0.00" });
+    // The notes name the body's fields too.
+    const notes = (await post({ asOf: "2025-12-20" })).json().assumptions.notes.join("\n");
+    expect(notes).toContain("carryoverSt/carryoverLt override it");
+    expect(notes).toContain("(pass taxableIncome)");
+    expect(notes).not.toContain("--");
     const given = await post({ asOf: "2025-12-20", taxableIncome: "150000", carryoverLt: "10" });
     expect(given.json().year_so_far.carryover_in).toEqual({ short_term: "0.00", long_term: "10.00" });
 

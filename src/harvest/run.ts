@@ -333,12 +333,12 @@ export const planHarvest = async (
       `capital loss carryover into ${taxYear} computed from the ledger's ${earliestPrior === taxYear - 1 ? taxYear - 1 : `${earliestPrior}–${taxYear - 1}`}: ` +
         `short-term ${formatCents(carryoverIn.shortTerm)}, long-term ${formatCents(carryoverIn.longTerm)} ` +
         "(assuming each earlier year's taxable income absorbed its capital loss deduction; " +
-        `--carryover-st/--carryover-lt override it with your ${taxYear - 1} return's figures)`,
+        `${names === "api" ? "carryoverSt/carryoverLt" : "--carryover-st/--carryover-lt"} override it with your ${taxYear - 1} return's figures)`,
     );
   }
   if (taxableIncomeAssumed) {
     notes.push(
-      "taxable income not given: assumed $100,000 before this ledger's capital gains and losses (pass --taxable-income)",
+      `taxable income not given: assumed $100,000 before this ledger's capital gains and losses (pass ${names === "api" ? "taxableIncome" : "--taxable-income"})`,
     );
   }
   notes.push(
