@@ -220,6 +220,64 @@ describe("ledger, CSV and gains", () => {
     expect(after.summary.short_term.gain).toBe("250.00");
     expect((await get(q)).json().cached).toBe(true);
   });
+
+  test("the carryover into the year comes from the ledger's earlier years, as in lotwise gains; a given one replaces it", async () => {
+    // By hand: 2024 sells 4 ETH bought for 12,000 for 2,000: a 10,000 short-term loss, 3,000
+    // deducted (1,500 married filing separately), 7,000 (8,500) carried into 2025. 2025 gains
+    // 1,000 short: line 7 is 1,000 − 7,000 = −6,000.
+    const V = await createTestUser(database, "valeria");
+    const put = await app.inject({
+      method: "PUT",
+      url: "/v1/ledger/imports/years",
+      headers: { ...V.auth, "content-type": "text/csv" },
+      payload: [
+        HEADER,
+        "b0,2024-01-05T00:00:00Z,buy,w1,,,ETH,4,12000,",
+        "s0,2024-06-01T00:00:00Z,sell,w1,ETH,4,,,2000,",
+        "b1,2025-01-05T00:00:00Z,buy,w1,,,ETH,1,1000,",
+        "s1,2025-02-01T00:00:00Z,sell,w1,ETH,1,,,2000,",
+        "",
+      ].join("\n"),
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const summary = async (query: string) => {
+      const r = await app.inject({
+        method: "GET",
+        url: `/v1/gains/summary?year=2025${query}`,
+        headers: V.auth,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json().summary;
+    };
+    const computed = await summary("");
+    expect(computed.carryover_in).toEqual({ short_term: "7000.00", long_term: "0.00" });
+    expect(computed.net_short_term).toBe("-6000.00");
+    expect(computed.capital_loss_deduction).toBe("3000.00");
+    expect(computed.carryover_out).toEqual({ short_term: "3000.00", long_term: "0.00" });
+    // Married filing separately: 1,500 of the 2024 loss deducted, 8,500 carried.
+    const mfs = await summary("&filingStatus=mfs");
+    expect(mfs.carryover_in).toEqual({ short_term: "8500.00", long_term: "0.00" });
+    expect(mfs.net_short_term).toBe("-7500.00");
+    // One given amount replaces the computed carryover (the other is 0).
+    const given = await summary("&carryoverLt=500");
+    expect(given.carryover_in).toEqual({ short_term: "0.00", long_term: "500.00" });
+    expect(given.net_short_term).toBe("1000.00");
+    // A kept report's Schedule D agrees with the summary.
+    const made = await app.inject({
+      method: "POST",
+      url: "/v1/reports",
+      headers: V.auth,
+      payload: { kind: "gains", year: 2025 },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const file = await app.inject({
+      method: "GET",
+      url: `/v1/reports/${made.json().id}/summary.json`,
+      headers: V.auth,
+    });
+    expect(file.statusCode, file.body).toBe(200);
+    expect(JSON.parse(file.body).carryover_in.short_term).toBe("7000.00");
+  });
 });
 
 describe("reports", () => {

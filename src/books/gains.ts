@@ -1,6 +1,8 @@
 import type { DbOrTx } from "../../db/client.ts";
+import type { LedgerRow } from "../ledger/types.ts";
 import { computeRoutedGains } from "../reconcile/routed-gains.ts";
 import { loadFormRows } from "../reconcile/store.ts";
+import { computeGainsYears } from "../tax/gains.ts";
 import type { Cents, FilingStatus, Method, Scope, YearResult } from "../tax/types.ts";
 import { loadStoredRows } from "./query.ts";
 import { missingPriceHint } from "./rows.ts";
@@ -17,8 +19,12 @@ export type StoredGainsOptions = {
   method: Method;
   scope: Scope;
   filingStatus: FilingStatus;
-  /** Capital loss carryover into the year (positive cents). */
-  carryoverIn: { shortTerm: Cents; longTerm: Cents };
+  /**
+   * Capital loss carryover into the year (positive cents: Schedule D lines 6 and 14).
+   * @defaultValue computed from the ledger's earlier years, as `lotwise gains` does without
+   * `--carryover-st`/`--carryover-lt` (each earlier year taken to use its full deduction)
+   */
+  carryoverIn?: { shortTerm: Cents; longTerm: Cents } | undefined;
   /** IANA zone of the dates. @defaultValue UTC */
   timeZone?: string | undefined;
 };
@@ -27,6 +33,30 @@ export type StoredGains = YearResult & {
   ledgerRows: number;
   /** True when imported Forms 1099-DA of the year routed its rows to boxes G–L. */
   routed: boolean;
+};
+
+/** Where the earlier years start when the carryover into the year is computed. */
+const FIRST_YEAR = 1900;
+
+/**
+ * The capital loss carried out of the ledger's years before `options.year` (zero when it has
+ * none), computed as `lotwise gains` and `lotwise report` do without carryover flags.
+ */
+const priorCarryover = (
+  rows: readonly LedgerRow[],
+  options: StoredGainsOptions,
+): { shortTerm: Cents; longTerm: Cents } => {
+  const earlier = computeGainsYears(rows, {
+    fromYear: FIRST_YEAR,
+    toYear: options.year - 1,
+    rowsFromYear: options.year,
+    method: options.method,
+    scope: options.scope,
+    filingStatus: options.filingStatus,
+    timeZone: options.timeZone,
+    source: "stored ledger",
+  });
+  return earlier.years.at(-1)?.summary.carryoverOut ?? { shortTerm: 0n, longTerm: 0n };
 };
 
 /**
@@ -55,6 +85,7 @@ export const computeStoredGains = async (
     }
     return row;
   });
+  const carryoverIn = options.carryoverIn ?? priorCarryover(rows, options);
   const result = await computeRoutedGains(rows, {
     forms,
     displaySymbol: extra.displaySymbol,
@@ -62,7 +93,7 @@ export const computeStoredGains = async (
     method: options.method,
     scope: options.scope,
     filingStatus: options.filingStatus,
-    carryoverIn: options.carryoverIn,
+    carryoverIn,
     timeZone: options.timeZone,
     source: "stored ledger",
   });

@@ -8,10 +8,11 @@ import { sendCsv } from "../csv.ts";
 import { errors, MAX_PAGE } from "../schemas.ts";
 import type { RegisterRoutes } from "../types.ts";
 
+/** A carryover amount; absent (both absent) means computed from the ledger's earlier years. */
 const UsdIn = z
   .string()
   .refine((s) => parseUsdCents(s) !== undefined, "a USD amount with at most 2 decimals, not negative")
-  .default("0");
+  .optional();
 
 /** Query of every gains endpoint: the `lotwise gains` options. */
 export const GainsQuery = z.object({
@@ -19,8 +20,12 @@ export const GainsQuery = z.object({
   method: z.enum(METHODS as ["fifo", "lifo", "hifo"]).default("fifo"),
   scope: z.enum(SCOPES as ["transition", "universal", "wallet"]).default("transition"),
   filingStatus: z.enum(FILING_STATUSES as ["single", "mfj", "mfs", "hoh"]).default("single"),
-  carryoverSt: UsdIn.describe("short-term capital loss carryover into the year (Schedule D line 6)"),
-  carryoverLt: UsdIn.describe("long-term capital loss carryover into the year (Schedule D line 14)"),
+  carryoverSt: UsdIn.describe(
+    "short-term capital loss carryover into the year, Schedule D line 6 (default: computed from the ledger's earlier years, as lotwise gains does; 0 when carryoverLt is given)",
+  ),
+  carryoverLt: UsdIn.describe(
+    "long-term capital loss carryover into the year, Schedule D line 14 (default: computed from the ledger's earlier years, as lotwise gains does; 0 when carryoverSt is given)",
+  ),
   tz: z.string().max(64).refine(isTimeZone, "an IANA time zone, e.g. America/New_York").optional(),
 });
 
@@ -29,7 +34,13 @@ export const gainsOptionsOf = (q: z.infer<typeof GainsQuery>): StoredGainsOption
   method: q.method,
   scope: q.scope,
   filingStatus: q.filingStatus,
-  carryoverIn: { shortTerm: parseUsdCents(q.carryoverSt)!, longTerm: parseUsdCents(q.carryoverLt)! },
+  carryoverIn:
+    q.carryoverSt === undefined && q.carryoverLt === undefined
+      ? undefined
+      : {
+          shortTerm: q.carryoverSt === undefined ? 0n : parseUsdCents(q.carryoverSt)!,
+          longTerm: q.carryoverLt === undefined ? 0n : parseUsdCents(q.carryoverLt)!,
+        },
   timeZone: q.tz,
 });
 

@@ -122,6 +122,8 @@ export const register: RegisterCommand = (program, runtime) => {
           rowsFromYear: year,
           method,
           scope,
+          // The deduction limit of each earlier year ($1,500 married filing separately) sets what it carries.
+          filingStatus,
           timeZone: flags.tz,
           source: flags.ledger ?? "stored ledger",
         });
