@@ -438,6 +438,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
         formBasis: reportedBasis,
         adjustment: adj,
         codes,
+        basisDiffers,
+        proceedsDiffer,
       }),
     };
   };
