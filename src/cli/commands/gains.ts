@@ -104,7 +104,7 @@ export const loadStoredLedger = async (args: {
 /** How errors and the reading thread name the stored ledger (`--ledger`'s are named by the file). */
 const STORED_SOURCE = "stored ledger";
 
-const storedLedgerEmpty = () =>
+export const storedLedgerEmpty = () =>
   new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
 
 /**

@@ -418,5 +418,17 @@ describe("a form for an account with no ledger rows", () => {
     const none = await w.lotwise("gains", "--year", "2024", "--out", w.at("g2"));
     expect(none.code).toBe(2);
     expect(none.err).toContain("the stored ledger is empty");
+
+    // `lotwise report` likewise: no rows, the form_only warning; an error without forms.
+    const rep = await w.lotwise("report", "--year", "2025", "--format", "csv", "--out", w.at("rep"));
+    expect(rep.err).toBe("");
+    expect(rep.code).toBe(0);
+    expect(rep.out).toContain(
+      "Tax year 2025: 0 Form 8949 row(s); net short-term 0.00, net long-term 0.00, net 0.00; 1 warning(s)",
+    );
+    expect(readFileSync(w.at("rep/form8949-2025.csv"), "utf8").trim().split("\n")).toHaveLength(1);
+    const noRep = await w.lotwise("report", "--year", "2024", "--format", "csv", "--out", w.at("rep2"));
+    expect(noRep.code).toBe(2);
+    expect(noRep.err).toContain("the stored ledger is empty");
   }, 120_000);
 });
