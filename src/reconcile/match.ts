@@ -39,6 +39,11 @@ export type MatchDisposal = {
   keys: readonly string[];
   /** Disposals of one ledger transaction share it (a sale and its `:fee` disposal). */
   ledgerTx: string;
+  /**
+   * A fee disposal: a `<row id>:fee` (a transfer's network fee, a fee paid in another asset) or a
+   * `fee` row. Brokers often leave these out of a day's summed row.
+   */
+  fee?: boolean;
 };
 
 /** Form rows and disposals that report the same units. */
@@ -264,6 +269,37 @@ const nearestIndex = <T>(items: readonly T[], value: (t: T) => Cents) => {
   };
 };
 
+/**
+ * The rest of a day as one pair when the units add up: all against all, else all form rows
+ * against one disposal, else one form row against all disposals (the other side's extra item
+ * stays form_only / ledger_only). Whether it paired.
+ */
+const restOfDay = (
+  fs: readonly MatchForm[],
+  ds: readonly MatchDisposal[],
+  pair: (fs: readonly MatchForm[], ds: readonly MatchDisposal[]) => void,
+): boolean => {
+  const fu = sumUnits(fs);
+  const du = sumUnits(ds);
+  if (fu === du) {
+    pair(fs, ds);
+    return true;
+  }
+  const d = fs.length > 1 ? ds.find((x) => x.units === fu) : undefined;
+  if (d) {
+    pair(fs, [d]);
+    return true;
+  }
+  if (ds.length > 1) {
+    const f = fs.find((x) => x.units === du);
+    if (f) {
+      pair([f], ds);
+      return true;
+    }
+  }
+  return false;
+};
+
 /** Matches one group (one account, asset and date). */
 export const matchGroup = (forms: readonly MatchForm[], disposals: readonly MatchDisposal[]): GroupMatch => {
   // The common cases, without building any index.
@@ -394,24 +430,15 @@ export const matchGroup = (forms: readonly MatchForm[], disposals: readonly Matc
     }
   }
 
-  // 4. Whatever is left of the day, when it adds up.
+  // 4. Whatever is left of the day, when it adds up; if it does not, the same without the day's
+  // fee disposals (a withdrawal's network fee the broker does not count among the day's sales),
+  // which then stay ledger_only.
   {
     const fs = openForms();
     const ds = openDisps();
-    if (fs.length > 0 && ds.length > 0) {
-      const fu = sumUnits(fs);
-      const du = sumUnits(ds);
-      if (fu === du) pair(fs, ds);
-      else {
-        // All form rows against one disposal, else one form row against all disposals (the
-        // other side's extra item stays form_only / ledger_only).
-        const d = fs.length > 1 ? ds.find((x) => x.units === fu) : undefined;
-        if (d) pair(fs, [d]);
-        else if (ds.length > 1) {
-          const f = fs.find((x) => x.units === du);
-          if (f) pair([f], ds);
-        }
-      }
+    if (fs.length > 0 && ds.length > 0 && !restOfDay(fs, ds, pair)) {
+      const sales = ds.filter((d) => d.fee !== true);
+      if (sales.length > 0 && sales.length < ds.length) restOfDay(fs, sales, pair);
     }
   }
 

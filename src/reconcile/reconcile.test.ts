@@ -601,3 +601,37 @@ describe("reconcile: a row with several differences explains each of them", () =
     expect(r.discrepancies[0]!.explanation).not.toContain("also differs");
   });
 });
+
+describe("reconcile: a day's sales summed into one form row, beside a withdrawal's network fee", () => {
+  // Books: lot b1 (2 ETH bought 2024-01-10 for $4,000: $2,000 each, long by 2025-05-05). That day
+  // s1 sells 0.1 for $300 and s2 0.2 for $600; t1 withdraws 0.5 ETH paying a 0.001 ETH network fee
+  // (a disposal t1:fee, proceeds $3, basis $2). Coinbase reports the day's sales as one row of
+  // 0.3 ETH for $900 and never reports the fee: 0.3 ≠ 0.301, the day does not add up.
+  const L = ledger(
+    `b1,2024-01-10T12:00:00Z,buy,${CB},,,ETH,2,4000,,,,,`,
+    `s1,2025-05-05T09:00:00Z,sell,${CB},ETH,0.1,,,300,,,,,`,
+    `s2,2025-05-05T10:00:00Z,sell,${CB},ETH,0.2,,,600,,,,,`,
+    `t1,2025-05-05T11:00:00Z,transfer,${CB},ETH,0.5,,,,ETH,0.001,3,${A},0xwd`,
+  );
+  const F = form(
+    "broker,account,asset_name,units,date_sold,proceeds",
+    "Coinbase,77,ETH,0.3,2025-05-05,900.00",
+  );
+
+  test("the sales match the row; the fee alone stays ledger_only in box L", async () => {
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    // It was form_only for the row and ledger_only for s1, s2 and t1:fee (all in L, INCOMPLETE).
+    expect(r.discrepancies.map((d) => [d.class, d.ledgerIds.join(";")])).toEqual([
+      ["basis_missing", "s1;s2"],
+      ["ledger_only", "t1:fee"],
+    ]);
+    // K (long, box 2 not checked): s1 300 − 200 = 100, s2 600 − 400 = 200; the fee 3 − 2 = 1 in L.
+    expect(r.form8949.map(line)).toEqual([
+      ["K", 30000n, 20000n, "", undefined, 10000n],
+      ["K", 60000n, 40000n, "", undefined, 20000n],
+      ["L", 300n, 200n, "", undefined, 100n],
+    ]);
+    expect(r.complete).toBe(true);
+    expect(r.gain).toBe(r.booksGain);
+  });
+});
