@@ -74,7 +74,7 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .action(async (flags: ReportFlags, command: Command) => {
       const [
-        { oneOf, usdFlag, loadStoredLedger, carryoverNote },
+        { oneOf, usdFlag, loadStoredLedger, carryoverNote, storedLedgerEmpty },
         reports,
         { readLedgerFile },
         { computeGainsYears },
@@ -108,7 +108,8 @@ export const register: RegisterCommand = (program, runtime) => {
       if (flags.ledger !== undefined) {
         rows = await readLedgerFile(path.resolve(flags.ledger), flags.ledger);
       } else {
-        const stored = await loadStoredLedger({ command, runtime });
+        // Empty is checked below: with forms for the year it is a report of form_only rows.
+        const stored = await loadStoredLedger({ command, runtime, allowEmpty: true });
         rows = stored.rows;
         extraWarnings = storedLedgerWarnings(stored.notes, year);
       }
@@ -148,6 +149,8 @@ export const register: RegisterCommand = (program, runtime) => {
         fromYear: year,
         toYear: year,
       });
+      // As lotwise gains: an empty stored ledger is an error only when no form reports the year.
+      if (flags.ledger === undefined && rows.length === 0 && forms.length === 0) throw storedLedgerEmpty();
       const input = await reports.prepareRoutedReport(rows, {
         forms,
         displaySymbol,
