@@ -352,7 +352,9 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     rows: madeRows(),
     classified,
     reviews,
-    txKeys: [
+    // Made only when the write needs them (an incremental build, or balance items to keep): a full
+    // build deletes by user, and 100,000 keys are 100,000 strings.
+    txKeys: () => [
       ...classified.map((c: TxClassification) => `${c.chain}:${c.txHash}`),
       ...staleKeys,
       // Imported halves in range: one paired now loses the review item it had while unpaired.
