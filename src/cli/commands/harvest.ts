@@ -31,8 +31,8 @@ type HarvestFlags = {
   taxableIncome?: string;
   method: string;
   scope: string;
-  carryoverSt: string;
-  carryoverLt: string;
+  carryoverSt?: string;
+  carryoverLt?: string;
   sell?: string[];
   buyBack?: boolean;
   washSale?: boolean;
@@ -96,8 +96,15 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .option("--method <method>", `lot order of past disposals: ${METHODS.join(", ")}`, "fifo")
     .option("--scope <scope>", `lot pools: ${SCOPES.join(", ")}`, "transition")
-    .option("--carryover-st <usd>", "short-term capital loss carryover into the year", "0")
-    .option("--carryover-lt <usd>", "long-term capital loss carryover into the year", "0")
+    // No commander default: without either flag the carryover is computed from the ledger.
+    .option(
+      "--carryover-st <usd>",
+      "short-term capital loss carryover into the year (default: computed from the ledger's earlier years; 0 when the other flag is given)",
+    )
+    .option(
+      "--carryover-lt <usd>",
+      "long-term capital loss carryover into the year (default: computed from the ledger's earlier years; 0 when the other flag is given)",
+    )
     .option("--sell <asset:qty[@wallet]>", "what-if: sell this at the as-of price (repeatable)", collect)
     .option("--buy-back", "what-if: buy the same quantity back right after each --sell")
     .option("--wash-sale", "simulate the proposed 30-day wash-sale rule for digital assets")
@@ -107,10 +114,13 @@ export const register: RegisterCommand = (program, runtime) => {
       const method = oneOf<Method>("--method", flags.method, METHODS);
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
-      const carryoverIn = {
-        shortTerm: usdFlag("--carryover-st", flags.carryoverSt) ?? 0n,
-        longTerm: usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n,
-      };
+      const carryoverIn =
+        flags.carryoverSt === undefined && flags.carryoverLt === undefined
+          ? undefined
+          : {
+              shortTerm: usdFlag("--carryover-st", flags.carryoverSt) ?? 0n,
+              longTerm: usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n,
+            };
       const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);
       const asOf = resolveAsOf(flags, new Date());
       const sells = (flags.sell ?? []).map(parseSell);
@@ -140,7 +150,7 @@ export const register: RegisterCommand = (program, runtime) => {
             `${file}: cannot read the file${code === "ENOENT" ? ": no such file" : ""}`,
           );
         }
-        const rows = prices.parsePriceFile(text, { file, identity });
+        const rows = prices.parsePriceFile(text, { file, identity, importing: false });
         lookup = harvest.pricesFromFile(rows, {
           file: path.basename(file),
           stalenessMs: common.config.prices.stalenessHours * 3_600_000,

@@ -60,7 +60,7 @@ describe("lotwise prices", () => {
       code: 2,
       out: "",
       err:
-        `lotwise: ${bad}:3: usd: '-1' is not a non-negative decimal number (digits with an optional fraction; no sign, exponent or separators)\n` +
+        `${bad}:3: usd: '-1' is not a non-negative decimal number (digits with an optional fraction; no sign, exponent or separators)\n` +
         `${bad}:4: time: "2021-01-13T00:00:00" has no UTC offset (add Z or an offset such as +00:00); a date alone (YYYY-MM-DD) means 00:00 UTC\n` +
         "nothing was imported\n",
     });
