@@ -220,6 +220,64 @@ describe("ledger, CSV and gains", () => {
     expect(after.summary.short_term.gain).toBe("250.00");
     expect((await get(q)).json().cached).toBe(true);
   });
+
+  test("the carryover into the year comes from the ledger's earlier years, as in lotwise gains; a given one replaces it", async () => {
+    // By hand: 2024 sells 4 ETH bought for 12,000 for 2,000: a 10,000 short-term loss, 3,000
+    // deducted (1,500 married filing separately), 7,000 (8,500) carried into 2025. 2025 gains
+    // 1,000 short: line 7 is 1,000 − 7,000 = −6,000.
+    const V = await createTestUser(database, "valeria");
+    const put = await app.inject({
+      method: "PUT",
+      url: "/v1/ledger/imports/years",
+      headers: { ...V.auth, "content-type": "text/csv" },
+      payload: [
+        HEADER,
+        "b0,2024-01-05T00:00:00Z,buy,w1,,,ETH,4,12000,",
+        "s0,2024-06-01T00:00:00Z,sell,w1,ETH,4,,,2000,",
+        "b1,2025-01-05T00:00:00Z,buy,w1,,,ETH,1,1000,",
+        "s1,2025-02-01T00:00:00Z,sell,w1,ETH,1,,,2000,",
+        "",
+      ].join("\n"),
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const summary = async (query: string) => {
+      const r = await app.inject({
+        method: "GET",
+        url: `/v1/gains/summary?year=2025${query}`,
+        headers: V.auth,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json().summary;
+    };
+    const computed = await summary("");
+    expect(computed.carryover_in).toEqual({ short_term: "7000.00", long_term: "0.00" });
+    expect(computed.net_short_term).toBe("-6000.00");
+    expect(computed.capital_loss_deduction).toBe("3000.00");
+    expect(computed.carryover_out).toEqual({ short_term: "3000.00", long_term: "0.00" });
+    // Married filing separately: 1,500 of the 2024 loss deducted, 8,500 carried.
+    const mfs = await summary("&filingStatus=mfs");
+    expect(mfs.carryover_in).toEqual({ short_term: "8500.00", long_term: "0.00" });
+    expect(mfs.net_short_term).toBe("-7500.00");
+    // One given amount replaces the computed carryover (the other is 0).
+    const given = await summary("&carryoverLt=500");
+    expect(given.carryover_in).toEqual({ short_term: "0.00", long_term: "500.00" });
+    expect(given.net_short_term).toBe("1000.00");
+    // A kept report's Schedule D agrees with the summary.
+    const made = await app.inject({
+      method: "POST",
+      url: "/v1/reports",
+      headers: V.auth,
+      payload: { kind: "gains", year: 2025 },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const file = await app.inject({
+      method: "GET",
+      url: `/v1/reports/${made.json().id}/summary.json`,
+      headers: V.auth,
+    });
+    expect(file.statusCode, file.body).toBe(200);
+    expect(JSON.parse(file.body).carryover_in.short_term).toBe("7000.00");
+  });
 });
 
 describe("gains: the carryover into the year", () => {
@@ -291,6 +349,54 @@ describe("reports", () => {
   });
 });
 
+describe("harvest", () => {
+  test("POST /v1/harvest: the carryover comes from earlier years; errors name the body's fields, not the CLI's flags", async () => {
+    const H = "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value";
+    const rows = [
+      H,
+      "hv-b0,2024-01-10T12:00:00Z,buy,hv-a,,,HVT,1,20000",
+      "hv-s0,2024-06-01T12:00:00Z,sell,hv-a,HVT,1,,,10000",
+      "hv-e1,2025-02-01T12:00:00Z,buy,hv-a,,,HVE,10,10000",
+      "hv-e2,2025-03-01T12:00:00Z,buy,hv-b,,,HVE,1,1000",
+    ].join("\n");
+    expect((await csvImport("harvest-test", rows)).statusCode).toBe(200);
+    const post = (body: Record<string, unknown>) =>
+      app.inject({
+        method: "POST",
+        url: "/v1/harvest",
+        headers: U.auth,
+        payload: { prices: [{ asset: "HVE", time: "2025-12-20", usd: "500" }], ...body },
+      });
+    const ok = await post({ asOf: "2025-12-20", taxableIncome: "150000" });
+    expect(ok.statusCode).toBe(200);
+    // 2024: a 10,000 short-term loss, 3,000 deducted: 7,000 carried into 2025.
+    expect(ok.json().year_so_far.carryover_in).toEqual({ short_term: "7000.00", long_term: "0.00" });
+    // The notes name the body's fields too.
+    const notes = (await post({ asOf: "2025-12-20" })).json().assumptions.notes.join("\n");
+    expect(notes).toContain("carryoverSt/carryoverLt override it");
+    expect(notes).toContain("(pass taxableIncome)");
+    expect(notes).not.toContain("--");
+    const given = await post({ asOf: "2025-12-20", taxableIncome: "150000", carryoverLt: "10" });
+    expect(given.json().year_so_far.carryover_in).toEqual({ short_term: "0.00", long_term: "10.00" });
+
+    const twoWallets = await post({ asOf: "2025-12-20", sells: [{ asset: "HVE", quantity: "1" }] });
+    expect(twoWallets.statusCode).toBe(400);
+    expect(twoWallets.json().message).toBe(
+      "sells[0] (1 HVE): HVE is held in 2 wallets (hv-a, hv-b); set sells[0].wallet",
+    );
+    const zero = await post({ asOf: "2025-12-20", sells: [{ asset: "HVE", quantity: "0", wallet: "hv-a" }] });
+    expect(zero.json().message).toBe("sells[0].quantity: the quantity must be a positive plain decimal");
+    const badDate = await post({ asOf: "2025-02-30" });
+    expect(badDate.json()).toEqual({
+      code: "invalid_input",
+      message: 'asOf: "2025-02-30" is not a calendar date',
+    });
+    const otherYear = await post({ asOf: "2025-12-20", year: 2024 });
+    expect(otherYear.json().message).toBe("asOf 2025-12-20 is not in year 2024");
+    for (const r of [twoWallets, zero, badDate, otherYear]) expect(r.body).not.toContain("--");
+  });
+});
+
 describe("OpenAPI and the reference page", () => {
   test("/openapi.json is OpenAPI 3.1 made from the route schemas", async () => {
     const doc = (await app.inject({ method: "GET", url: "/openapi.json" })).json();
@@ -326,6 +432,10 @@ describe("OpenAPI and the reference page", () => {
     const limit = doc.paths["/v1/ledger"].get.parameters.find((p: { name: string }) => p.name === "limit");
     expect(limit.schema).toMatchObject({ maximum: 500, minimum: 1, default: 100 });
     expect(doc.components.securitySchemes.apiKey).toEqual({ type: "http", scheme: "bearer" });
+    // The harvest body offers what the planner uses (no time zone: its dates are UTC, as the CLI's).
+    const harvest = doc.paths["/v1/harvest"].post.requestBody.content["application/json"].schema;
+    expect(Object.keys(harvest.properties)).toContain("carryoverSt");
+    expect(Object.keys(harvest.properties)).not.toContain("tz");
   });
 
   test("/docs is served from local assets only (works offline)", async () => {

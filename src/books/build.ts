@@ -325,9 +325,15 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
         into: built,
       });
       const { rows, owners } = built;
+      // A row's number within its classification (its id's last part, `<chain>:<hash>:<n>`): rows
+      // of one classification are made in that order and lie side by side.
+      let owner = -1;
+      let n = 0;
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
-        yield { row, seq: rankOf[owners[i]!]! * 1000 + Number(row.id.slice(row.id.lastIndexOf(":") + 1)) };
+        n = owners[i] === owner ? n + 1 : 0;
+        owner = owners[i]!;
+        yield { row, seq: rankOf[owner]! * 1000 + n };
       }
       rowCount += rows.length;
       rows.length = 0;
@@ -337,7 +343,10 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   let reviewList: ReviewRow[] | undefined;
   const reviews = (): ReviewRow[] =>
     (reviewList ??= [
-      ...classified.flatMap((c) => c.reviews.map((r) => ({ chain: c.chain, txHash: c.txHash, ...r }))),
+      ...(function* () {
+        for (const c of classified)
+          for (const r of c.reviews) yield { chain: c.chain, txHash: c.txHash, ...r };
+      })(),
       ...built.missing.map((m) => ({
         chain: m.chain,
         txHash: m.txHash,
@@ -352,7 +361,9 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     rows: madeRows(),
     classified,
     reviews,
-    txKeys: [
+    // Made only when the write needs them (an incremental build, or balance items to keep): a full
+    // build deletes by user, and 100,000 keys are 100,000 strings.
+    txKeys: () => [
       ...classified.map((c: TxClassification) => `${c.chain}:${c.txHash}`),
       ...staleKeys,
       // Imported halves in range: one paired now loses the review item it had while unpaired.

@@ -4,8 +4,10 @@ import {
   classifications,
   importRecords,
   ledgerRows,
+  movements,
   overrides,
   transactions,
+  wallets,
 } from "../../db/schema/index.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import { UserInputError } from "../errors.ts";
@@ -113,12 +115,53 @@ const markAround = async (args: DecisionArgs, times: readonly (Date | undefined)
   await markLedgerDirty(args.db, { userId: args.userId, from: earliest });
 };
 
+/** Movements that are network fees, not value (they never make a half to pair). */
+const FEE_EVIDENCE = ["gas", "l1_fee", "sol_fee", "spl_fee"];
+
+/**
+ * Whether a chain transaction sends value out of the user's wallets and whether it brings value
+ * in (fees aside); undefined for what has no stored movements (an import row, a ledger-import row).
+ */
+const directionsOf = async (
+  db: DbOrTx,
+  userId: number,
+  r: ResolvedRef,
+): Promise<{ out: boolean; in: boolean } | undefined> => {
+  if (r.chain.startsWith("import:")) return undefined;
+  const rows = await db
+    .select({ amount: movements.amount, evidence: movements.evidence })
+    .from(movements)
+    .innerJoin(wallets, eq(wallets.id, movements.walletId))
+    .where(and(eq(wallets.userId, userId), eq(movements.chain, r.chain), eq(movements.txHash, r.txHash)));
+  if (rows.length === 0) return undefined;
+  const value = rows.filter((m) => !FEE_EVIDENCE.includes(m.evidence));
+  return { out: value.some((m) => m.amount < 0n), in: value.some((m) => m.amount > 0n) };
+};
+
+const whatItMoves = (d: { out: boolean; in: boolean }) =>
+  d.out && d.in
+    ? "sends and receives"
+    : d.out
+      ? "only sends coins out of your wallets"
+      : d.in
+        ? "only brings coins into your wallets"
+        : "moves nothing into or out of your wallets (only its fee)";
+
 /** `lotwise review set`: replaces the decision for one transaction. */
 export const setTxDecision = async (
   args: DecisionArgs & { ref: string; action: OverrideAction; note?: string | undefined },
 ): Promise<{ chain: string; txHash: string; id: number }> => {
   const { db, userId } = args;
   const r = await resolveRef(db, userId, args.ref);
+  if (args.action.as === "income") {
+    // Income decides inflows only: on a transaction that brought nothing in it would decide
+    // nothing, while saying it did.
+    const d = await directionsOf(db, userId, r);
+    if (d && !d.in)
+      throw new UserInputError(
+        `${r.chain}:${r.txHash} ${whatItMoves(d)}: --as income decides what came in; what went out is spend, sell, gift, transfer (with --to) or ignore`,
+      );
+  }
   const id = await db.transaction(async (t) => {
     await t
       .delete(overrides)
@@ -150,6 +193,10 @@ export const addRule = async (args: {
   ) as OverrideRule["match"];
   if (Object.keys(match).length === 0)
     throw new UserInputError("a rule needs at least one of counterparty, asset, chain, direction");
+  if (args.action.as === "income" && match.direction === "out")
+    throw new UserInputError(
+      "--as income decides inflows only: a rule with --direction out would decide nothing",
+    );
   const [row] = await args.db
     .insert(overrides)
     .values({ userId: args.userId, rule: match, action: args.action, note: args.note ?? "" })
@@ -168,6 +215,13 @@ export const setLink = async (
   const b = `${rb.chain}:${rb.txHash}`;
   if (a === b) throw new UserInputError(`link needs two different transactions, got ${a} twice`);
   if (!args.unlink) {
+    // Two arrivals (or two departures, or a call that moved only its fee) have no pair to make:
+    // the link would be stored, say "linked", and do nothing.
+    const [da, db_] = [await directionsOf(db, userId, ra), await directionsOf(db, userId, rb)];
+    if (da && db_ && !((da.out && db_.in) || (db_.out && da.in)))
+      throw new UserInputError(
+        `a link pairs a departure with its arrival (lotwise review link <departure> <arrival>), but ${a} ${whatItMoves(da)} and ${b} ${whatItMoves(db_)}`,
+      );
     // An export's row that moved nothing in or out (a buy, a trade, income) has no half to pair:
     // the link would be stored and do nothing.
     for (const r of [ra, rb]) {

@@ -34,8 +34,11 @@ import { loadWallets } from "./load.ts";
  * 3: stop 24 (each NFT token id its own asset, `<collection>#<id>`).
  * 4: a link between two exports' halves (lotwise review link) makes the transfer row; Koinly and
  * CoinTracker rows labelled gift or donation are gifts.
+ * 5: an inflow decided (or ruled) `gift` is a gift received — a transfer from `gift:<chain>:<sender>`
+ * with no basis — not `income`; a pairing on amount and time names the command that confirms it;
+ * a decision or rule `income` no longer swallows an outflow (it stays in review).
  */
-export const LEDGER_BUILD_VERSION = 4;
+export const LEDGER_BUILD_VERSION = 5;
 
 /** What decides whether (and from when) the ledger is rebuilt: `BuildArgs` without the build's tools. */
 export type DetectArgs = {

@@ -20,9 +20,9 @@ export type StoredGainsOptions = {
   scope: Scope;
   filingStatus: FilingStatus;
   /**
-   * Capital loss carryover into the year (positive cents). Undefined: computed from the ledger's
-   * earlier years (each taken to use its full deduction), as `lotwise gains` does without its
-   * carryover flags.
+   * Capital loss carryover into the year (positive cents: Schedule D lines 6 and 14).
+   * @defaultValue computed from the ledger's earlier years, as `lotwise gains` does without
+   * `--carryover-st`/`--carryover-lt` (each earlier year taken to use its full deduction)
    */
   carryoverIn?: { shortTerm: Cents; longTerm: Cents } | undefined;
   /** IANA zone of the dates. @defaultValue UTC */
@@ -35,14 +35,19 @@ export type StoredGains = YearResult & {
   routed: boolean;
 };
 
-/** The carryover into `options.year` from the ledger's earlier years (0 when it has none). */
-const earlierYearsCarryover = (rows: readonly LedgerRow[], options: StoredGainsOptions) => {
-  // A ledger that starts in the year (a day of margin for any time zone) has nothing to carry:
-  // no second engine pass.
-  const yearStart = `${options.year}-01-02`;
-  if (!rows.some((r) => r.time < yearStart)) return { shortTerm: 0n, longTerm: 0n };
+/** Where the earlier years start when the carryover into the year is computed. */
+const FIRST_YEAR = 1900;
+
+/**
+ * The capital loss carried out of the ledger's years before `options.year` (zero when it has
+ * none), computed as `lotwise gains` and `lotwise report` do without carryover flags.
+ */
+const priorCarryover = (
+  rows: readonly LedgerRow[],
+  options: StoredGainsOptions,
+): { shortTerm: Cents; longTerm: Cents } => {
   const earlier = computeGainsYears(rows, {
-    fromYear: 1900,
+    fromYear: FIRST_YEAR,
     toYear: options.year - 1,
     rowsFromYear: options.year,
     method: options.method,
@@ -80,7 +85,7 @@ export const computeStoredGains = async (
     }
     return row;
   });
-  const carryoverIn = options.carryoverIn ?? earlierYearsCarryover(rows, options);
+  const carryoverIn = options.carryoverIn ?? priorCarryover(rows, options);
   const result = await computeRoutedGains(rows, {
     forms,
     displaySymbol: extra.displaySymbol,

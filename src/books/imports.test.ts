@@ -13,7 +13,12 @@ import { ledgerState } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
 import type { UserInputError } from "../errors.ts";
-import { parseLedgerCsv, readLedgerFile, readLedgerFileBatches } from "../ledger/read.ts";
+import {
+  type ExternalLotReference,
+  parseLedgerCsv,
+  readLedgerFile,
+  readLedgerFileBatches,
+} from "../ledger/read.ts";
 import { importLedgerRows, listLedgerImports } from "./imports.ts";
 import { loadLedgerRows } from "./store.ts";
 
@@ -97,9 +102,10 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
         ].join("\n"),
         "b.csv",
       );
-      await expect(
-        importLedgerRows(db, { userId, name: "coinbase", rows: clash, file: "b.csv" }),
-      ).rejects.toThrow("b.csv:3: id: 'a2' is already used by the import 'kraken'");
+      const clashed = importLedgerRows(db, { userId, name: "coinbase", rows: clash, file: "b.csv" });
+      await expect(clashed).rejects.toThrow("b.csv:3: id: 'a2' is already used by the import 'kraken'");
+      // FILE:LINE: column: problem, printed as it is (no `lotwise: ` prefix), as every row error.
+      await clashed.catch((e: UserInputError) => expect(e.located).toBe(true));
       expect((await listLedgerImports(db, userId)).map((i) => [i.name, i.rows])).toEqual([["kraken", 3]]);
       expect((await loadLedgerRows(db, userId)).map((r) => r.outQuantity)).toEqual([undefined, "0.5", "0.3"]);
     } finally {
@@ -199,6 +205,67 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
       expect((await loadLedgerRows(db, userId)).map((r) => r.usdValue)).toEqual(
         Array.from({ length: N }, (_, i) => String(100 + i)),
       );
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe.each(DATABASE_KINDS)("a lots cell naming the stored ledger's lots, on %s", (kind) => {
+  test("a file may name a lot another import holds (a harvest plan's sale); an unknown lot fails and stores nothing", async () => {
+    const database = await createTestDatabase(kind);
+    try {
+      const db = database.db;
+      const userId = await ensureUser(db, "external-lots");
+      const H = `${HEADER},lots`;
+      const buys = [
+        H,
+        "e1,2025-02-01T12:00:00Z,buy,w1,,,ETH,10,30000,,,,,,",
+        "e2,2025-03-01T12:00:00Z,buy,w1,,,ETH,1,100,,,,,,",
+      ].join("\n");
+      await importLedgerRows(db, {
+        userId,
+        name: "mine",
+        rows: parseLedgerCsv(buys, "mine.csv"),
+        file: "mine.csv",
+      });
+
+      // The plan's sale, in its own file: e1 is not in it.
+      const sale = [H, "harvest-1,2025-12-20T23:59:59.999Z,sell,w1,ETH,10,,,23000,,,,,,e1:10"].join("\n");
+      const externalLots: ExternalLotReference[] = [];
+      const rows = parseLedgerCsv(sale, "plan.csv", externalLots);
+      expect(externalLots).toEqual([{ line: 2, lotId: "e1" }]);
+      await importLedgerRows(db, { userId, name: "plan", rows, file: "plan.csv", externalLots });
+      expect((await loadLedgerRows(db, userId)).map((r) => [r.id, r.lots])).toEqual([
+        ["e1", undefined],
+        ["e2", undefined],
+        ["harvest-1", "e1:10"],
+      ]);
+
+      // An unknown lot, and a row that exists but creates no lot (a sale), are errors naming the line.
+      const bad = [
+        H,
+        "h2,2025-12-21T00:00:00Z,sell,w1,ETH,1,,,2300,,,,,,e9:1",
+        "h3,2025-12-21T00:00:01Z,sell,w1,ETH,1,,,2300,,,,,,harvest-1:1",
+        "h4,2025-12-21T00:00:02Z,sell,w1,ETH,1,,,2300,,,,,,e2:1",
+      ].join("\n");
+      const badRefs: ExternalLotReference[] = [];
+      const badRows = parseLedgerCsv(bad, "bad.csv", badRefs);
+      const failed = importLedgerRows(db, {
+        userId,
+        name: "bad",
+        rows: badRows,
+        file: "bad.csv",
+        externalLots: badRefs,
+      });
+      await expect(failed).rejects.toThrow('bad.csv:2: lots: no lot "e9" in the ledger');
+      await failed.catch((e: UserInputError) =>
+        expect(e.meta).toEqual(['bad.csv:3: lots: no lot "harvest-1" in the ledger']),
+      );
+      expect((await loadLedgerRows(db, userId)).map((r) => r.id)).toEqual(["e1", "e2", "harvest-1"]);
+
+      // Without `external` the reader still requires the file's own lots.
+      expect(() => parseLedgerCsv(sale, "plan.csv")).toThrow('plan.csv:2: lots: no lot "e1" in the ledger');
     } finally {
       await database.close();
     }

@@ -4,8 +4,9 @@ import { forEachCells, selectCells } from "../../db/copy.ts";
 import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { UserInputError } from "../errors.ts";
-import type { LedgerBatches } from "../ledger/read.ts";
+import { type ExternalLotReference, type LedgerBatches, ledgerErrors } from "../ledger/read.ts";
 import type { LedgerRow } from "../ledger/types.ts";
+import { CREATES_LOT } from "../ledger/validate.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { declareLedgerWriter, insertLedgerRows } from "./store.ts";
 
@@ -36,6 +37,7 @@ const findClash = async (
       const row = args.rows.find((r) => r.id === clash[0]!.id)!;
       return new UserInputError(
         `${args.file}:${row.line ?? "?"}: id: '${row.id}' is already used by ${clash[0]!.origin === "chain" ? "a row built from chain data" : `the import '${clash[0]!.origin.slice(7)}'`}`,
+        { located: true },
       );
     }
   }
@@ -138,6 +140,13 @@ export const importLedgerRows = async (
     file: string;
     /** The matching window in hours: the ledger is marked dirty from the earliest changed row less this. @defaultValue 24 */
     windowHours?: number;
+    /**
+     * `lots` references to lots the file does not create (filled by the reader, `parseLedgerCsv` /
+     * `readLedgerFileBatches` with `external`): each must be a lot-creating row the user's stored
+     * ledger holds from another origin (a chain row or another import), else the import fails with
+     * `FILE:LINE: lots: no lot "X" in the ledger` and stores nothing.
+     */
+    externalLots?: readonly ExternalLotReference[];
   },
 ): Promise<{
   inserted: number;
@@ -224,6 +233,8 @@ export const importLedgerRows = async (
         failed = undefined;
       });
       await rebuildIndexes?.();
+      if (args.externalLots && args.externalLots.length > 0)
+        await checkExternalLots(tx, userId, origin, args.file, args.externalLots);
       // Stored rows the file no longer has.
       const removed = stored.size;
       if (stored.size > 0) {
@@ -256,6 +267,40 @@ export const importLedgerRows = async (
     }
     throw e;
   }
+};
+
+/**
+ * Fails (`FILE:LINE: lots: no lot "X" in the ledger`, every such line) unless each reference names
+ * a lot-creating row of the user's stored ledger from another origin than this import.
+ */
+const checkExternalLots = async (
+  tx: DbOrTx,
+  userId: number,
+  origin: string,
+  file: string,
+  refs: readonly ExternalLotReference[],
+): Promise<void> => {
+  const ids = [...new Set(refs.map((r) => r.lotId))];
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const rows = await tx
+      .select({ id: ledgerRows.id })
+      .from(ledgerRows)
+      .where(
+        and(
+          eq(ledgerRows.userId, userId),
+          ne(ledgerRows.origin, origin),
+          inArray(ledgerRows.type, [...CREATES_LOT]),
+          inArray(ledgerRows.id, ids.slice(i, i + CHUNK)),
+        ),
+      );
+    for (const r of rows) found.add(r.id);
+  }
+  const missing = refs
+    .filter((r) => !found.has(r.lotId))
+    .sort((a, b) => a.line - b.line)
+    .map((r) => `${file}:${r.line}: lots: no lot "${r.lotId}" in the ledger`);
+  if (missing.length > 0) throw ledgerErrors(missing);
 };
 
 /** Whether the user has any ledger row (chain-built or imported). */

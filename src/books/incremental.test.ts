@@ -18,7 +18,7 @@ import { COLLECT_TOPIC, DECREASE_LIQUIDITY_TOPIC } from "../classify/decoders/un
 import { DEFAULT_CLASSIFY_SETTINGS } from "../classify/settings.ts";
 import { Decimal } from "../utils/decimal.ts";
 import { buildLedger, type Pricer } from "./build.ts";
-import { removeDecision, setLink } from "./decisions.ts";
+import { addRule, removeDecision, setLink, setTxDecision } from "./decisions.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { loadLedgerRows } from "./store.ts";
 
@@ -198,6 +198,49 @@ describe("incremental rebuilds", () => {
     expect((await build()).mode).toBe("incremental");
     expect(await view()).toEqual(after);
     expect((await build()).mode).toBe("unchanged");
+  });
+
+  test("review link of two arrivals (or two departures) is refused: it would be stored and pair nothing", async () => {
+    await addTx("ethereum", "0xk1", "2025-05-03T00:00:00Z", 60n, [
+      { asset: "native", amount: 2n * E18, counterparty: EXT },
+    ]);
+    await addTx("base", "0xk2", "2025-05-03T01:00:00Z", 990n, [
+      { asset: "native", amount: 2n * E18, counterparty: EXT },
+    ]);
+    await build();
+    const link = (a: string, b: string) =>
+      setLink({ db: database.db, userId, windowHours: 24, a, b, unlink: false });
+    await expect(link("ethereum:0xk1", "base:0xk2")).rejects.toThrow(
+      "a link pairs a departure with its arrival (lotwise review link <departure> <arrival>), but ethereum:0xk1 only brings coins into your wallets and base:0xk2 only brings coins into your wallets",
+    );
+    // An unlink of the same two is harmless and still accepted.
+    await expect(
+      setLink({ db: database.db, userId, windowHours: 24, a: "ethereum:0xk1", b: "base:0xk2", unlink: true }),
+    ).resolves.toMatchObject({ a: "ethereum:0xk1" });
+  });
+
+  test("review set --as income on a transaction that brought nothing in is refused (it would decide nothing)", async () => {
+    await addTx("ethereum", "0xk3", "2025-05-04T00:00:00Z", 70n, [
+      { asset: "native", amount: -1n * E18, counterparty: EXT },
+    ]);
+    await build();
+    const set = (as: "income" | "spend") =>
+      setTxDecision({ db: database.db, userId, windowHours: 24, ref: "ethereum:0xk3", action: { as } });
+    await expect(set("income")).rejects.toThrow(
+      "ethereum:0xk3 only sends coins out of your wallets: --as income decides what came in; what went out is spend, sell, gift, transfer (with --to) or ignore",
+    );
+    await expect(set("spend")).resolves.toMatchObject({ txHash: "0xk3" });
+  });
+
+  test("review rule --direction out --as income is refused: income decides inflows only", async () => {
+    await expect(
+      addRule({
+        db: database.db,
+        userId,
+        match: { counterparty: EXT, direction: "out" },
+        action: { as: "income" },
+      }),
+    ).rejects.toThrow("--as income decides inflows only: a rule with --direction out would decide nothing");
   });
 
   test("review link pairs two transactions nothing else would; the decision survives a full rebuild and can be undone", async () => {

@@ -130,6 +130,41 @@ describe.each(DATABASE_KINDS)("review items replaced by a full build on %s", (ki
     await fullBuild(userId, ["evm:1:0x2"]);
     expect(await items(userId)).toEqual([]);
   });
+
+  test("a full build asks for the transactions' keys only when balance differences may stay", async () => {
+    const userId = await ensureUser(database.db, "erin");
+    let asked = 0;
+    const keys = (list: string[]) => () => {
+      asked++;
+      return list;
+    };
+    const build = (txKeys: () => string[]) =>
+      replaceChainLedger(database.db, {
+        userId,
+        from: undefined,
+        rows: [],
+        classified: [],
+        reviews: () => [],
+        txKeys,
+      });
+    const item = (txHash: string, reason: string) => ({
+      userId,
+      chain: "evm:1",
+      txHash,
+      reason,
+      message: "m",
+    });
+    await database.db.insert(reviewItems).values([item("0x1", "unmatched_transfer")]);
+    await build(keys(["evm:1:0x1"]));
+    expect(asked).toBe(0);
+    expect(await items(userId)).toEqual([]);
+    await database.db
+      .insert(reviewItems)
+      .values([item("0x1", "balance_difference"), item("0x2", "balance_difference")]);
+    await build(keys(["evm:1:0x1"]));
+    expect(asked).toBe(1);
+    expect(await items(userId)).toEqual(["0x2 balance_difference"]);
+  });
 });
 
 test("the partial index of position rows names every position protocol", () => {

@@ -200,8 +200,11 @@ export const replaceChainLedger = async (
     classified: readonly TxClassification[];
     /** The review items, asked for once every row is written (making rows adds some). */
     reviews: () => readonly ReviewRow[];
-    /** Transactions whose classification must go (rebuilt or no longer on chain). */
-    txKeys: readonly string[];
+    /**
+     * Transactions whose classification must go (rebuilt or no longer on chain), or what makes
+     * them when asked (a full build asks only when the user has balance items to keep).
+     */
+    txKeys: readonly string[] | (() => readonly string[]);
   },
 ): Promise<void> => {
   const { userId } = args;
@@ -215,7 +218,7 @@ export const replaceChainLedger = async (
     // one JSON parameter), not a round trip per few hundred keys.
     let keys: string | undefined;
     const inKeys = (table: string) => {
-      keys ??= keysJson(args.txKeys);
+      keys ??= keysJson(typeof args.txKeys === "function" ? args.txKeys() : args.txKeys);
       return sql
         .raw(`(${table}.chain, ${table}.tx_hash) in (select c, h from jsonb_to_recordset(`)
         .append(sql`${keys}::jsonb) as k(c text, h text))`);

@@ -58,7 +58,9 @@ export const indexedAssets = async (
  * The ledger's holding per asset in the wallet `walletKey`: + what comes in (buy, swap, income,
  * transfers to it), − what goes out and fees paid from it. Rows of transactions above `height`
  * (not final when the balances were read) are left out. `byTx` is each transaction's effect
- * (`<chain>:<hash>`) without fees, to tell which of its movements have no ledger row.
+ * (`<chain>:<hash>`), fees included, to tell which of its movements have no ledger row: fees count
+ * on both sides, because a row's fee may hold value movements too (a cost paid to a third party
+ * inside a trade, a bridge's gap).
  */
 export const ledgerHoldings = async (
   db: DbOrTx,
@@ -110,18 +112,17 @@ export const ledgerHoldings = async (
       }
       if (r.type === "transfer" && r.toWallet === args.walletKey) add(into, r.outAsset, r.outQuantity, 1);
     }
-    if (r.wallet === args.walletKey) add(holdings, r.feeAsset, r.feeQuantity, -1);
+    if (r.wallet === args.walletKey)
+      for (const into of [holdings, effect]) add(into, r.feeAsset, r.feeQuantity, -1);
   }
   return { holdings, byTx };
 };
 
-/** One wallet movement sum per (chain asset, transaction), raw units, fees excluded. */
+/** One wallet movement sum per (chain asset, transaction), raw units, fees included. */
 export type TxMoves = { chainAsset: string; txHash: string; sum: bigint }[];
 
-const FEE_EVIDENCE = ["gas", "l1_fee", "sol_fee", "spl_fee"];
-
 /**
- * The wallet's value movements (fees excluded) up to `height`, summed per transaction and chain
+ * The wallet's movements (fees included) up to `height`, summed per transaction and chain
  * asset, in transactions the ledger may leave (partly) out: classified `spam` or `ignored`
  * (`excluded`), with an open review item (`unreviewed`: waiting for a decision), or decoded into
  * a protocol position whose receipt token is no lot (`position`: Aave, Lido, Uniswap V2 decoders).
@@ -131,14 +132,12 @@ export const explainedMoves = async (
   db: DbOrTx,
   args: { userId: number; walletId: number; chain: string; height: bigint },
 ): Promise<{ excluded: TxMoves; unreviewed: TxMoves; position: TxMoves; deferred: TxMoves }> => {
+  // Fees included, as in the ledger side (`ledgerHoldings`' byTx): a cost the trade paid a third
+  // party is a value movement on the chain and part of the fee in the ledger.
   const base = and(
     eq(movements.walletId, args.walletId),
     eq(movements.chain, args.chain),
     sql`${movements.blockNumber} <= ${args.height.toString()}`,
-    sql`${movements.evidence} not in (${sql.join(
-      FEE_EVIDENCE.map((e) => sql`${e}`),
-      sql`, `,
-    )})`,
   );
   const pick = {
     chainAsset: movements.asset,

@@ -10,6 +10,7 @@ import {
   DEPOSIT,
   E,
   EXT,
+  EXT2,
   gas,
   lookup,
   mv,
@@ -151,6 +152,59 @@ describe("classification", () => {
     expect(buildRows([bySetting!], lookup).rows.map((r) => [r.type, r.feeQuantity])).toEqual([
       ["spend", "0.001"],
     ]);
+  });
+
+  test("an inflow decided as a gift received is not income: it arrives with no basis and a missing-basis warning", () => {
+    const got = tx("0xa7", "2025-02-06T10:00:00Z", [mv(wA, "native", 2n * E, "native", EXT)], { from: EXT });
+    const sell = tx("0xa8", "2025-03-06T10:00:00Z", [mv(wA, "native", -E, "native", EXT2)]);
+    const decided = {
+      perTx: new Map([["ethereum:0xa7", { id: 1, action: { as: "gift" as const } }]]),
+      rules: [],
+    };
+    const cs = classifyAll([got, sell], ctxFor({ unmatchedOutflow: "spend" }), decided);
+    expect(cs[0]!.reviews).toEqual([]);
+    const { rows } = buildRows(cs, lookup);
+    expect(rows.filter((r) => r.type === "income")).toEqual([]);
+    expect(rows[0]).toEqual(
+      expect.objectContaining({
+        type: "transfer",
+        wallet: `gift:ethereum:${EXT}`,
+        toWallet: `ethereum:${A}`,
+        outAsset: "ETH",
+        outQuantity: "2",
+        subtype: "gift_received",
+      }),
+    );
+    // The donor's basis (IRC 1015) is unknown: no ordinary income, the sale reports basis 0 and says so.
+    for (const scope of ["universal", "wallet", "transition"] as const) {
+      const gains = computeGains(rows, { year: 2025, method: "fifo", scope });
+      expect(gains.summary.ordinaryIncome.total).toBe(0n);
+      const sale = gains.form8949.filter((r) => r.disposalId === "ethereum:0xa8:0");
+      expect(sale.map((r) => [r.quantity, r.proceeds, r.costBasis])).toEqual([["1", 200000n, 0n]]);
+      expect(gains.warnings.some((w) => w.code === "missing_basis")).toBe(true);
+    }
+  });
+
+  test("a decision or rule that cannot apply to a half (income on an outflow) leaves it in review, never drops it", () => {
+    const pay = tx("0xa9", "2025-02-07T10:00:00Z", [
+      mv(wA, TKN, -10n * E, "erc20", EXT),
+      gas(wA, 10n ** 15n),
+    ]);
+    const perTx = {
+      perTx: new Map([["ethereum:0xa9", { id: 1, action: { as: "income" as const } }]]),
+      rules: [],
+    };
+    // A rule without a direction, e.g. "what this distributor pays me is income": a payment to it
+    // is not income and must not vanish.
+    const byRule = {
+      perTx: new Map(),
+      rules: [{ id: 2, match: { counterparty: EXT }, action: { as: "income" as const } }],
+    };
+    for (const decided of [perTx, byRule]) {
+      const [c] = classifyAll([pay], ctxFor(), decided);
+      expect(c!.reviews.map((r) => r.reason)).toEqual(["unmatched_outflow"]);
+      expect(buildRows([c!], lookup).rows.map((r) => r.type)).toEqual(["fee"]);
+    }
   });
 
   test("a bridge: an outflow into a bridge contract and a smaller inflow on another chain within the window is a transfer with the gap as fee", () => {

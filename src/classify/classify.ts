@@ -4,6 +4,7 @@ import { DECODERS } from "./decoders/registry.ts";
 import type { DecodeResult, Decoder } from "./decoders/types.ts";
 import { halfRef, type MatchDecisions, matchHalves } from "./match.ts";
 import {
+  actionApplies,
   entryForHalf,
   type OverrideAction,
   type OverrideRule,
@@ -177,16 +178,19 @@ const classifyOne = (
   let unmatched = generic.unmatched;
   if (override) {
     source = `override:${override.id}`;
+    // A half the decision cannot decide (income for an outflow) stays unmatched: paired or reviewed.
+    const left = unmatched.filter((h) => !actionApplies(override.action, h.direction));
     for (const h of unmatched) {
+      if (left.includes(h)) continue;
       const e = entryForHalf(h, override.action);
       if (e) entries.push(e);
     }
-    unmatched = [];
+    unmatched = left;
     for (const e of entries) {
       if (override.action.note) e.note = override.action.note;
       if (override.action.subtype && e.kind !== "fee") e.subtype = override.action.subtype;
     }
-    kinds.delete("unmatched");
+    if (left.length === 0) kinds.delete("unmatched");
     kinds.add(override.action.as);
   }
   const kind =
@@ -310,7 +314,7 @@ export const classifyAll = (
   };
   for (const h of extraHalves) {
     const decided = overrides.perTx.get(`${h.chain}:${h.txHash}`);
-    if (decided && !h.hasRow) {
+    if (decided && !h.hasRow && actionApplies(decided.action, h.direction)) {
       const r = importResult(h);
       r.source = `override:${decided.id}`;
       r.kind = decided.action.as;

@@ -91,6 +91,10 @@ describe("pairing needs evidence or the user's word", () => {
     const cs = classifyAll([arrive, send], ctxFor(), NO_OVERRIDES);
     expect(reasons(cs)).toEqual(["0x11:confirm_match"]);
     expect(cs[0]!.reviews[0]!.message).toContain("lotwise review unlink ethereum:0x11 ethereum:0x12");
+    // How to confirm it is named too: a link of the two makes the pairing the user's own.
+    expect(cs[0]!.reviews[0]!.message).toContain(
+      "confirm it with lotwise review link ethereum:0x11 ethereum:0x12",
+    );
     const rows = rowsOf(cs);
     expect(rows).toEqual([
       expect.objectContaining({

@@ -221,7 +221,7 @@ const pairEntry = (
         : "transfer";
   const note =
     how === "amount_time"
-      ? `matched by amount and time with ${halfRef(other)}: confirm, or undo with lotwise review unlink ${halfRef(o)} ${halfRef(i)}`
+      ? `matched by amount and time with ${halfRef(other)}: confirm with lotwise review link ${halfRef(o)} ${halfRef(i)}, or undo with lotwise review unlink ${halfRef(o)} ${halfRef(i)}`
       : `matched with ${halfRef(other)} (${why})`;
   return {
     owner,
@@ -560,7 +560,8 @@ export const matchHalves = (
         reason: "confirm_match",
         message:
           `${describe(o)} was paired with ${describe(i)} by amount and time alone (no transaction hash, ` +
-          "address or bridge says so): confirm it, or undo it with " +
+          "address or bridge says so): confirm it with " +
+          `lotwise review link ${halfRef(o)} ${halfRef(i)}, or undo it with ` +
           `lotwise review unlink ${halfRef(o)} ${halfRef(i)}`,
       });
     }

@@ -7,7 +7,9 @@ import type { Entry, ReviewDraft, UnmatchedHalf } from "./types.ts";
  */
 export type OverrideAction = {
   /**
-   * - `spend` / `sell` / `gift`: outflows leave as that (inflows of the same transaction become income);
+   * - `spend` / `sell`: outflows leave as that (inflows of the same transaction become income);
+   * - `gift`: outflows leave as a gift; inflows are a gift received (from `gift:<chain>:<sender>`,
+   *   no income, no basis);
    * - `income`: inflows are income (subtype from `subtype`, default `income`);
    * - `transfer`: outflows go to `to` (an account of yours, e.g. `coinbase:main`), inflows come from it;
    * - `ignore`: the transaction is left out of the ledger on purpose; `spam`: likewise, listed as spam.
@@ -25,8 +27,17 @@ export type OverrideRule = {
   action: OverrideAction;
 };
 
+/**
+ * Whether an action can decide a half of this direction. `income` decides inflows only: taken for
+ * an outflow it would make no row, and a disposal would vanish from the ledger with its review
+ * item. Such a half stays undecided (matched or reviewed) instead.
+ */
+export const actionApplies = (action: OverrideAction, direction: UnmatchedHalf["direction"]): boolean =>
+  action.as !== "income" || direction === "in";
+
 export const ruleMatches = (rule: OverrideRule, h: UnmatchedHalf): boolean => {
   const m = rule.match;
+  if (!actionApplies(rule.action, h.direction)) return false;
   if (m.direction && m.direction !== h.direction) return false;
   if (m.chain && m.chain !== h.chain) return false;
   if (m.asset && m.asset !== h.leg.asset && m.asset.toLowerCase() !== h.leg.chainAsset.toLowerCase())
@@ -60,15 +71,22 @@ export const entryForHalf = (h: UnmatchedHalf, action: OverrideAction): Entry | 
           }
         : undefined;
     case "gift":
+      // A gift received is not income (IRC 102): the donee takes the donor's basis and holding
+      // period (IRC 1015, 1223(2)), which the chain does not show. It arrives as a transfer from
+      // the donor's account, so its units carry no basis: the tax engine books them at basis 0
+      // with a `missing_basis` warning naming the row, never as ordinary income.
       return h.direction === "out"
         ? { kind: "gift", wallet: h.wallet.key, outs: [h.leg], ins: [], ...base }
         : {
-            kind: "trade",
-            wallet: h.wallet.key,
-            outs: [],
-            ins: [h.leg],
-            ...base,
+            kind: "transfer",
+            wallet: `gift:${h.chain}:${h.counterparty ?? "unknown"}`,
+            toWallet: h.wallet.key,
+            outs: [h.leg],
+            ins: [],
             subtype: action.subtype ?? "gift_received",
+            note:
+              action.note ??
+              "gift received: not income; its basis is the donor's (IRC 1015), which lotwise does not know, so it arrives with basis 0 (missing_basis) until you record it",
           };
     case "spend":
     case "sell":

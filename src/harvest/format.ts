@@ -175,6 +175,20 @@ const pictureJson = (t: TaxPicture) => ({
   },
 });
 
+/**
+ * "tax saved this year: X; added to the carryforward: short Y, long Z" — a what-if that sells at a
+ * gain adds tax and uses carryforward, and says so rather than showing negative savings.
+ */
+const savedAndCarried = (saved: Cents, carry: { shortTerm: Cents; longTerm: Cents }): string => {
+  const tax =
+    saved < 0n ? `tax added this year: ${formatCents(-saved)}` : `tax saved this year: ${formatCents(saved)}`;
+  const used = carry.shortTerm < 0n || carry.longTerm < 0n;
+  const abs = (c: Cents) => formatCents(used ? -c : c);
+  return used && carry.shortTerm <= 0n && carry.longTerm <= 0n
+    ? `${tax}; used from the carryforward: short ${abs(carry.shortTerm)}, long ${abs(carry.longTerm)}`
+    : `${tax}; added to the carryforward: short ${formatCents(carry.shortTerm)}, long ${formatCents(carry.longTerm)}`;
+};
+
 const rowJson = (r: PlannedRow | import("../tax/types.ts").Form8949Row) => ({
   lot_id: r.lotId,
   wallet: r.wallet,
@@ -183,7 +197,8 @@ const rowJson = (r: PlannedRow | import("../tax/types.ts").Form8949Row) => ({
   date_acquired: r.dateAcquired,
   proceeds: formatCents(r.proceeds),
   cost_basis: formatCents(r.costBasis),
-  ...("adjustmentCode" in r ? { adjustment_code: r.adjustmentCode, adjustment_amount: c(r.adjustment) } : {}),
+  adjustment_code: r.adjustmentCode,
+  adjustment_amount: c(r.adjustment),
   gain: formatCents(r.gain),
   term: r.term,
 });
@@ -618,19 +633,18 @@ export const formatHarvestTable = (r: HarvestReport): string => {
         `  sell ${s.quantity} ${s.asset} from ${s.wallet} for ${formatCents(s.proceeds)}: lots ${s.lots}`,
       );
     out.push(...pictureLines(r.plan.after));
-    out.push(
-      `  tax saved this year: ${formatCents(r.plan.taxSaved)}; added to the carryforward: short ${formatCents(r.plan.carryforwardAdded.shortTerm)}, long ${formatCents(r.plan.carryforwardAdded.longTerm)}`,
-    );
+    out.push(`  ${savedAndCarried(r.plan.taxSaved, r.plan.carryforwardAdded)}`);
     if (r.plan.washDisallowed !== undefined)
       out.push(
         `  wash-sale simulation: ${formatCents(r.plan.washDisallowed)} of the plan's losses disallowed`,
       );
   }
-  const rest = r.plan.lots.filter((p) => p.bucket === "carryforward");
-  if (rest.length > 0) {
-    const loss = rest.reduce((a, p) => a - p.gain, 0n);
+  const rest = r.plan.rest;
+  if (rest.lots > 0) {
     out.push(
-      `  ${rest.length} more lot(s) below cost (${formatCents(loss)}) would only add to the carryforward`,
+      rest.carryforwardAdded === rest.loss
+        ? `  ${rest.lots} more lot(s) below cost (${formatCents(rest.loss)}) would only add to the carryforward`
+        : `  ${rest.lots} more lot(s) below cost (${formatCents(rest.loss)}) would not lower this year's tax; selling them too would add ${formatCents(rest.carryforwardAdded)} to the carryforward`,
     );
   }
   if (r.whatIf) {
@@ -657,9 +671,7 @@ export const formatHarvestTable = (r: HarvestReport): string => {
       ),
     );
     out.push("  before:", ...pictureLines(w.before), "  after:", ...pictureLines(w.after));
-    out.push(
-      `  tax saved this year: ${formatCents(w.taxSaved)}; added to the carryforward: short ${formatCents(w.carryforwardAdded.shortTerm)}, long ${formatCents(w.carryforwardAdded.longTerm)}`,
-    );
+    out.push(`  ${savedAndCarried(w.taxSaved, w.carryforwardAdded)}`);
     for (const b of w.buyBacks) {
       out.push(
         `  buy back ${b.quantity} ${b.asset} in ${b.wallet} for ${formatCents(b.cost)}: new basis ${formatCents(b.basis)}, holding period ${b.holdingPeriod === "restarts" ? "restarts" : "tacked (wash-sale rule)"}`,

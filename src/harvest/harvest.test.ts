@@ -8,6 +8,7 @@ import type { LedgerRow } from "../ledger/types.ts";
 import { computeGains } from "../tax/gains.ts";
 import { buy, sell } from "../tax/ledger.test-support.ts";
 import type { GainsOptions } from "../tax/types.ts";
+import { formatHarvestTable, writeHarvestJson } from "./format.ts";
 import type { PriceResult } from "./lots.ts";
 import { type HarvestOptions, planHarvest } from "./run.ts";
 import { projectCarryforward } from "./tax.ts";
@@ -151,6 +152,58 @@ describe("the guide's scenarios", () => {
     // 1,192.50 + 4,386 + 0.22 × 50,050 = 16,589.50 → 16,590. Saved 324.
     expect(r.plan.taxSaved).toBe($(324));
     expect(r.carryforward.afterPlan.map((y) => y.deduction)).toEqual(Array(7).fill($(1_500)));
+  });
+});
+
+describe("the carryover into the year", () => {
+  // 2024: a short-term loss of 10,000 (deduction 3,000, 7,000 carried into 2025); 2025: a
+  // short-term gain of 10,000; an ETH lot 5,000 below cost.
+  const rows = [
+    buy("b1", "2024-01-10T12:00:00Z", W, "BTC", "1", "20000"),
+    sell("s1", "2024-06-01T12:00:00Z", W, "BTC", "1", "10000"),
+    buy("b2", "2025-01-10T12:00:00Z", W, "BTC", "1", "20000"),
+    sell("s2", "2025-06-01T12:00:00Z", W, "BTC", "1", "30000"),
+    buy("e1", "2025-02-01T12:00:00Z", W, "ETH", "10", "10000"),
+  ];
+
+  test("without carryoverIn it is computed from the ledger's earlier years, as lotwise gains does", async () => {
+    const r = await plan(rows, { ETH: "500" }, { taxableIncome: $(150_000) });
+    // Line 6 = 7,000: line 7 = 10,000 − 7,000 = 3,000; 153,000 × 0.24 − 7,153 = 29,567.
+    expect(r.yearSoFar).toMatchObject({
+      carryoverIn: { shortTerm: $(7_000), longTerm: 0n },
+      line7: $(3_000),
+      line16: $(3_000),
+      totalTax: $(29_567),
+    });
+    // Selling ETH: 3,000 − 5,000 = (2,000), all deductible: 148,000 × 0.24 − 7,153 = 28,367; saved 1,200.
+    expect(r.plan.after).toMatchObject({ line16: $(-2_000), line21: $(2_000), totalTax: $(28_367) });
+    expect(r.plan.taxSaved).toBe($(1_200));
+    expect(r.assumptions.notes.join("\n")).toContain(
+      "capital loss carryover into 2025 computed from the ledger's 2024: short-term 7000.00, long-term 0.00",
+    );
+    // The engine on the ledger with the plan's sales agrees.
+    const g = computeGains([...rows, ...r.plan.sales.map((s) => s.row)], {
+      year: 2025,
+      scope: "universal",
+      carryoverIn: r.yearSoFar.carryoverIn,
+    });
+    expect(g.summary.net).toBe(r.plan.after.line16);
+  });
+
+  test("a given carryoverIn replaces the computed one", async () => {
+    const r = await plan(
+      rows,
+      { ETH: "500" },
+      {
+        taxableIncome: $(150_000),
+        carryoverIn: { shortTerm: 0n, longTerm: $(1_000) },
+      },
+    );
+    expect(r.yearSoFar).toMatchObject({
+      carryoverIn: { shortTerm: 0n, longTerm: $(1_000) },
+      line16: $(9_000),
+    });
+    expect(r.assumptions.notes.join("\n")).not.toContain("computed from the ledger");
   });
 });
 
@@ -475,5 +528,132 @@ describe("what-if and the wash-sale simulation", () => {
     await expect(
       plan(twoWallets, { ETH: "1" }, { scope: "wallet", sells: [{ asset: "ETH", quantity: "1" }] }),
     ).rejects.toThrow(`ETH is held in 2 wallets (${W}, other); name one: ETH:1@WALLET`);
+  });
+});
+
+describe("the plan under the wash-sale simulation", () => {
+  test("its Form 8949 rows keep the engine's W adjustment, so (h) = (d) − (e) + (g) on each", async () => {
+    // eA: 10 ETH for 30,000 (a 7,000 loss at 2,300); eB: 2 ETH bought 15 days before the plan
+    // in another wallet: it replaces 2 of eA's 10 units, so 1,400 of eA's loss moves to eB.
+    const rows = [
+      buy("eA", "2025-02-01T12:00:00Z", "w1", "ETH", "10", "30000"),
+      buy("eB", "2025-12-05T12:00:00Z", "w2", "ETH", "2", "4800"),
+    ];
+    const r = await plan(rows, { ETH: "2300" }, { scope: "transition", washSale: true });
+    expect(
+      r.plan.rows.map((x) => [x.lotId, x.proceeds, x.costBasis, x.adjustmentCode, x.adjustment, x.gain]),
+    ).toEqual([
+      ["eA", $(23_000), $(30_000), "W", $(1_400), $(-5_600)],
+      // eB's basis holds the 1,400 moved onto it: 4,800 + 1,400.
+      ["eB", $(4_600), $(6_200), "", undefined, $(-1_600)],
+    ]);
+    const json = JSON.parse(writeHarvestJson(r).toString("utf8"));
+    expect(json.plan.form8949[0]).toMatchObject({
+      lot_id: "eA",
+      proceeds: "23000.00",
+      cost_basis: "30000.00",
+      adjustment_code: "W",
+      adjustment_amount: "1400.00",
+      gain: "-5600.00",
+    });
+    expect(json.plan.form8949[1]).toMatchObject({ lot_id: "eB", adjustment_code: "", adjustment_amount: "" });
+  });
+});
+
+describe("lots left out of the plan", () => {
+  test("the table says what selling them too would add to the carryforward: nothing when they meet 0 % gains", async () => {
+    // A long-term gain of 10,000 within the 0 % bracket (taxable income 30,000 + 10,000 ≤ 48,350)
+    // and a long-term ETH lot 5,000 below cost: its loss would only offset gains taxed at 0 %.
+    const rows = [
+      buy("b1", "2023-01-10T12:00:00Z", W, "BTC", "1", "20000"),
+      sell("s1", "2025-06-01T12:00:00Z", W, "BTC", "1", "30000"),
+      buy("e1", "2023-02-01T12:00:00Z", W, "ETH", "10", "10000"),
+    ];
+    const zero = await plan(rows, { ETH: "500" }, { taxableIncome: $(30_000) });
+    expect(zero.plan.sales).toEqual([]);
+    expect(zero.plan.rest).toEqual({ lots: 1, loss: $(5_000), carryforwardAdded: 0n });
+    const text = formatHarvestTable(zero);
+    expect(text).toContain(
+      "1 more lot(s) below cost (5000.00) would not lower this year's tax; selling them too would add 0.00 to the carryforward",
+    );
+    expect(text).not.toContain("would only add to the carryforward");
+    // With a 5,000 short-term carryover in and no gains the deduction is used already: all of the
+    // loss would carry forward.
+    const used = await plan(
+      rows.slice(2),
+      { ETH: "500" },
+      {
+        taxableIncome: $(30_000),
+        carryoverIn: { shortTerm: $(5_000), longTerm: 0n },
+      },
+    );
+    expect(used.plan.rest).toEqual({ lots: 1, loss: $(5_000), carryforwardAdded: $(5_000) });
+    // The plan's rows split one sale's proceeds over its lots (0.1 X at 0.29 = 0.029 → 0.03, then
+    // 0.015 → 0.02 per lot) where each lot alone is 0.0145 → 0.01: the left-out lot's effect is
+    // measured on the lots' own figures, so all of its 50,000 is what it would add, not 50,000.02.
+    const split = await plan(
+      [
+        buy("g", "2025-01-02T00:00:00Z", W, "G", "1", "100"),
+        sell("gs", "2025-02-01T00:00:00Z", W, "G", "1", "200"),
+        buy("a", "2025-03-01T00:00:00Z", W, "X", "0.05", "10"),
+        buy("b", "2025-03-02T00:00:00Z", W, "X", "0.05", "10"),
+        buy("c", "2025-03-03T00:00:00Z", W, "Y", "1", "10000.50"),
+        buy("d", "2025-03-04T00:00:00Z", W, "Z", "1", "50000.50"),
+      ],
+      { X: "0.29", Y: "0.50", Z: "0.50" },
+      { taxableIncome: $(150_000) },
+    );
+    expect(split.plan.sales.map((s) => s.lots)).toEqual(["a:0.05;b:0.05", "c:1"]);
+    expect(split.plan.rest).toEqual({ lots: 1, loss: $(50_000), carryforwardAdded: $(50_000) });
+    expect(formatHarvestTable(split)).toContain(
+      "1 more lot(s) below cost (50000.00) would only add to the carryforward",
+    );
+    expect(formatHarvestTable(used)).toContain(
+      "1 more lot(s) below cost (5000.00) would only add to the carryforward",
+    );
+  });
+});
+
+describe("scope universal", () => {
+  test("from 2025 the report says per-wallet tracking is the rule and where a pooled sale is dated", async () => {
+    const rows = [
+      buy("x1", "2025-02-01T12:00:00Z", "w1", "DOGE", "1000", "1000"),
+      buy("x2", "2025-03-01T12:00:00Z", "w2", "DOGE", "1000", "2000"),
+    ];
+    const r = await plan(rows, { DOGE: "0.5" }, { scope: "universal" });
+    // One pool: one sale of both lots, dated in w1 (x1's wallet), which holds only 1,000 of them.
+    expect(r.plan.sales.map((s) => [s.wallet, s.quantity, s.lots])).toEqual([
+      ["w1", "2000", "x1:1000;x2:1000"],
+    ]);
+    expect(r.assumptions.notes.join("\n")).toContain(
+      "scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking",
+    );
+    expect(r.assumptions.notes.join("\n")).toContain("which may no longer hold the units");
+    const t = await plan(rows, { DOGE: "0.5" }, { scope: "transition" });
+    expect(t.assumptions.notes.join("\n")).not.toContain("scope universal");
+  });
+});
+
+describe("a what-if sale at a gain", () => {
+  test("the table says tax added and carryforward used, not negative savings", async () => {
+    // A 5,000 short-term carryover in; selling BTC at a 6,000 gain: line 16 (5,000) → 1,000.
+    // Before: TI 147,000 → 28,127; after: 151,000 → 36,240 − 7,153 = 29,087: 960 more tax, and
+    // the 2,000 that would have carried forward is used.
+    const r = await plan(
+      [buy("g", "2025-02-01T10:00:00Z", W, "BTC", "1", "1000")],
+      { BTC: "7000" },
+      {
+        taxableIncome: $(150_000),
+        carryoverIn: { shortTerm: $(5_000), longTerm: 0n },
+        sells: [{ asset: "BTC", quantity: "1" }],
+      },
+    );
+    expect(r.whatIf!.taxSaved).toBe($(-960));
+    expect(r.whatIf!.carryforwardAdded).toEqual({ shortTerm: $(-2_000), longTerm: 0n });
+    const text = formatHarvestTable(r);
+    expect(text).toContain(
+      "tax added this year: 960.00; used from the carryforward: short 2000.00, long 0.00",
+    );
+    expect(text).not.toContain("tax saved this year: -");
   });
 });

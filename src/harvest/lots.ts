@@ -163,6 +163,11 @@ export type PlannedRow = {
   dateAcquired: string;
   proceeds: Cents;
   costBasis: Cents;
+  /** Form 8949 column (f): empty, or `W` when the wash-sale simulation disallowed part of the loss. */
+  adjustmentCode: string;
+  /** Column (g), positive for a disallowed loss; `undefined` when no adjustment applies. */
+  adjustment: Cents | undefined;
+  /** Column (h) = proceeds − cost basis + adjustment. */
   gain: Cents;
   term: Term;
 };
@@ -192,6 +197,8 @@ export const saleRows = (takes: readonly Take[], proceeds: Cents): PlannedRow[] 
       dateAcquired: lot.dateAcquired,
       proceeds: p,
       costBasis: b,
+      adjustmentCode: "",
+      adjustment: undefined,
       gain: p - b,
       term: lot.term,
     };

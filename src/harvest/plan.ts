@@ -101,6 +101,12 @@ export type Plan = {
   carryforwardAdded: { shortTerm: Cents; longTerm: Cents };
   /** Loss the proposed wash-sale rule would disallow on the plan's sales (simulation only). */
   washDisallowed: Cents | undefined;
+  /**
+   * The lots below cost left out of the plan (they would not lower this year's tax): their loss,
+   * and how much selling them too would add to the carryforward (all of the loss once the gains
+   * are offset and the deduction used; nothing when they would only offset gains taxed at 0 %).
+   */
+  rest: { lots: number; loss: Cents; carryforwardAdded: Cents };
 };
 
 export type PlanInput = {
@@ -421,6 +427,9 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
   const plannedLots: PlannedLot[] = [];
   let st = 0n;
   let lt = 0n;
+  /** The chosen lots' own gains (as `st`, `lt` sum every lot's): the left-out lots' effect is the difference. */
+  let chosenSt = 0n;
+  let chosenLt = 0n;
   let taxNow = before.totalTax;
   const chosen: ValuedLot[] = [];
   for (const one of singles) {
@@ -430,7 +439,11 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
     const next = figuresWith(st, lt).totalTax;
     const saved = taxNow - next;
     const bucket = saved > 0n ? "this_year" : "carryforward";
-    if (bucket === "this_year") chosen.push(lot);
+    if (bucket === "this_year") {
+      chosen.push(lot);
+      chosenSt += one.short;
+      chosenLt += one.long;
+    }
     lot.plan = { bucket, taxSaved: saved };
     taxNow = next;
     plannedLots.push({
@@ -490,6 +503,15 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
   });
   const t = totalsOf(rows);
   const after = afterWith(t.shortTerm, t.longTerm);
+  const left = plannedLots.filter((p) => p.bucket === "carryforward");
+  let restCarry = 0n;
+  if (left.length > 0) {
+    // Every lot below cost sold against the plan's lots alone, both from the lots' own gains (the
+    // plan's rows split one sale's proceeds over its lots: a few cents' rounding apart).
+    const all = figuresWith(st, lt);
+    const planOnly = figuresWith(chosenSt, chosenLt);
+    restCarry = all.carryoverShort + all.carryoverLong - planOnly.carryoverShort - planOnly.carryoverLong;
+  }
   return {
     candidates,
     plan: {
@@ -500,6 +522,11 @@ export const buildCandidatesAndPlan = (input: PlanInput): { candidates: Candidat
       taxSaved: before.totalTax - after.totalTax,
       carryforwardAdded: carryDelta(after, before),
       washDisallowed,
+      rest: {
+        lots: left.length,
+        loss: left.reduce((a, p) => a - p.gain, 0n),
+        carryforwardAdded: restCarry < 0n ? 0n : restCarry,
+      },
     },
   };
 };

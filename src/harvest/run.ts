@@ -9,13 +9,15 @@
 import { UserInputError } from "../errors.ts";
 import { fractionDigits, isNonZeroDecimal, isPlainDecimal, toScaled } from "../ledger/decimal.ts";
 import type { LedgerRow } from "../ledger/types.ts";
-import type { LedgerFeed } from "../tax/gains.ts";
+import type { GainsReport, LedgerFeed } from "../tax/gains.ts";
+import { formatCents } from "../tax/money.ts";
 import { taxTables } from "../tax/rates.ts";
 import type {
   Cents,
   FilingStatus,
   Form8949Row,
   GainsOptions,
+  GainsSummary,
   GainsWarning,
   Method,
   OpenLot,
@@ -44,6 +46,9 @@ import {
   taxPicture,
 } from "./tax.ts";
 
+/** Where the engine starts when the carryover into the tax year is computed from the ledger. */
+const FIRST_YEAR = 1900;
+
 /** Taxable income assumed when none is given (Form 1040 line 15 without the ledger's capital gains). */
 export const DEFAULT_OTHER_TAXABLE_INCOME: Cents = 10_000_000n;
 
@@ -67,7 +72,11 @@ export type HarvestOptions = {
    * @defaultValue DEFAULT_OTHER_TAXABLE_INCOME ($100,000), flagged as assumed
    */
   taxableIncome?: Cents | undefined;
-  /** Capital loss carryover into the tax year (positive cents). */
+  /**
+   * Capital loss carryover into the tax year (positive cents: Schedule D lines 6 and 14).
+   * @defaultValue computed from the ledger's earlier years, as `lotwise gains` does (each earlier
+   * year's taxable income taken as large enough for the full deduction)
+   */
   carryoverIn?: { shortTerm: Cents; longTerm: Cents } | undefined;
   /** Simulate the proposed wash-sale rule for digital assets (src/tax/wash.ts). */
   washSale?: boolean | undefined;
@@ -76,7 +85,24 @@ export type HarvestOptions = {
   buyBack?: boolean | undefined;
   /** Name of the ledger in error messages. @defaultValue "ledger.csv" */
   source?: string | undefined;
+  /**
+   * How errors name the options: the CLI's flags (`--sell ETH:2@W`) or the API's body fields
+   * (`sells[0]`). @defaultValue "cli"
+   */
+  names?: "cli" | "api" | undefined;
 };
+
+/** A what-if sale as an error names it, and how to name its wallet. */
+const orderNames = (names: "cli" | "api", s: SellOrder, i: number) =>
+  names === "api"
+    ? {
+        what: `sells[${i}] (${s.quantity} ${s.asset}${s.wallet ? ` in ${s.wallet}` : ""})`,
+        wallet: `set sells[${i}].wallet`,
+      }
+    : {
+        what: `--sell ${s.asset}:${s.quantity}${s.wallet ? `@${s.wallet}` : ""}`,
+        wallet: `name one: ${s.asset}:${s.quantity}@WALLET`,
+      };
 
 /** One pool's open lots together. */
 export type PositionSummary = {
@@ -150,6 +176,13 @@ export type HarvestReport = {
   warnings: GainsWarning[];
 };
 
+/** The engine's summary of the tax year (earlier years are there when the carryover is computed). */
+const yearSummary = (report: GainsReport, taxYear: number): GainsSummary => {
+  const s = report.summaries.find((x) => x.taxYear === taxYear);
+  if (s === undefined) throw new Error(`the engine reported no ${taxYear} summary`);
+  return s;
+};
+
 const utcDate = (d: Date): number =>
   d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
 
@@ -162,6 +195,8 @@ const plannedFrom = (r: Form8949Row, units: bigint): PlannedRow => ({
   dateAcquired: r.dateAcquired,
   proceeds: r.proceeds,
   costBasis: r.costBasis,
+  adjustmentCode: r.adjustmentCode,
+  adjustment: r.adjustment,
   gain: r.gain,
   term: r.term,
 });
@@ -184,21 +219,22 @@ export const planHarvest = async (
   const method = options.method ?? "fifo";
   const scope = options.scope ?? "transition";
   const filingStatus = options.filingStatus ?? "single";
-  // Without a given carryover, the run starts at the ledger's first year and carries its
-  // worksheet into the tax year, as `lotwise gains` does (one pass; earlier years stop at their totals).
-  const computeCarryover = options.carryoverIn === undefined;
+  // Without a given carryover, the engine runs from the ledger's first year so that the loss
+  // carried out of the earlier years enters this one (lines 6 and 14), as in `lotwise gains`.
+  const carryoverGiven = options.carryoverIn !== undefined;
+  const zero = { shortTerm: 0n, longTerm: 0n };
   const washSale = options.washSale ?? false;
   const tables = taxTables(taxYear);
   const taxableIncomeAssumed = options.taxableIncome === undefined;
   const otherTaxableIncome = options.taxableIncome ?? DEFAULT_OTHER_TAXABLE_INCOME;
   const ctx: TaxContext = { filingStatus, otherTaxableIncome, tables };
   const gainsOptions: GainsOptions = {
-    fromYear: computeCarryover ? 1900 : taxYear,
+    fromYear: carryoverGiven ? taxYear : FIRST_YEAR,
     toYear: taxYear,
-    ...(computeCarryover ? { rowsFromYear: taxYear } : {}),
+    rowsFromYear: taxYear,
     method,
     scope,
-    carryoverIn: options.carryoverIn ?? { shortTerm: 0n, longTerm: 0n },
+    carryoverIn: options.carryoverIn ?? zero,
     filingStatus,
     until: asOf.getTime(),
     openLots: true,
@@ -206,19 +242,22 @@ export const planHarvest = async (
     source: options.source,
   };
   const sells = options.sells ?? [];
-  for (const s of sells) {
+  const names = options.names ?? "cli";
+  sells.forEach((s, i) => {
     if (!isPlainDecimal(s.quantity) || !isNonZeroDecimal(s.quantity)) {
       throw new UserInputError(
-        `--sell ${s.asset}:${s.quantity}: the quantity must be a positive plain decimal`,
+        `${names === "api" ? `sells[${i}].quantity` : `--sell ${s.asset}:${s.quantity}`}: the quantity must be a positive plain decimal`,
       );
     }
-  }
+  });
 
   // The plan needs the year's totals and the open lots, not the year's Form 8949 rows.
   const { report } = await runBooks(deps.feed, { ...gainsOptions, totalsOnly: !washSale });
-  // The tax year's summary (the last: earlier years come first when the carryover is computed).
-  const summary = report.summaries.at(-1)!;
-  const carryoverIn = summary.carryoverIn;
+  const summary = yearSummary(report, taxYear);
+  const prior = report.summaries.filter((s) => s.taxYear < taxYear);
+  const carryoverIn = options.carryoverIn ?? prior.at(-1)?.carryoverOut ?? zero;
+  /** The earliest earlier year with a disposal (it may have carried a loss over). */
+  const earliestPrior = prior.find((s) => s.shortTerm.rows + s.longTerm.rows > 0)?.taxYear;
   const open = report.openLots ?? [];
   const assets = [...new Set([...open.map((l) => l.asset), ...sells.map((s) => s.asset)])].sort();
   const priceMap = assets.length > 0 ? await deps.prices(assets, asOf) : new Map<string, PriceResult>();
@@ -247,7 +286,7 @@ export const planHarvest = async (
       gainsOptions,
       plan.sales.map((s) => s.row),
     );
-    const s = run.report.summaries.at(-1)!;
+    const s = yearSummary(run.report, taxYear);
     plan.after = taxPicture(
       { shortTermGain: s.shortTerm.gain, longTermGain: s.longTerm.gain, carryoverIn },
       ctx,
@@ -274,15 +313,32 @@ export const planHarvest = async (
           ctx,
           asOfTime,
           carryoverIn,
+          taxYear,
+          names,
         })
       : undefined;
 
   const positions = summarizePositions(lots);
   const notes: string[] = [];
   if (!tables.published) notes.push(tables.note);
+  if (scope === "universal" && taxYear >= 2025) {
+    // As `lotwise gains` warns: per-wallet tracking is the rule from 2025; a pool across wallets
+    // has no wallet of its own, so a sale row names the wallet its first lot was acquired in.
+    notes.push(
+      "scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking (the default scope transition does it): use universal only to compare. A suggested sale is dated in the wallet where its first lot was acquired, which may no longer hold the units",
+    );
+  }
+  if (!carryoverGiven && earliestPrior !== undefined) {
+    notes.push(
+      `capital loss carryover into ${taxYear} computed from the ledger's ${earliestPrior === taxYear - 1 ? taxYear - 1 : `${earliestPrior}–${taxYear - 1}`}: ` +
+        `short-term ${formatCents(carryoverIn.shortTerm)}, long-term ${formatCents(carryoverIn.longTerm)} ` +
+        "(assuming each earlier year's taxable income absorbed its capital loss deduction; " +
+        `${names === "api" ? "carryoverSt/carryoverLt" : "--carryover-st/--carryover-lt"} override it with your ${taxYear - 1} return's figures)`,
+    );
+  }
   if (taxableIncomeAssumed) {
     notes.push(
-      "taxable income not given: assumed $100,000 before this ledger's capital gains and losses (pass --taxable-income)",
+      `taxable income not given: assumed $100,000 before this ledger's capital gains and losses (pass ${names === "api" ? "taxableIncome" : "--taxable-income"})`,
     );
   }
   notes.push(
@@ -413,6 +469,8 @@ const runWhatIf = async (args: {
   ctx: TaxContext;
   asOfTime: string;
   carryoverIn: { shortTerm: Cents; longTerm: Cents };
+  taxYear: number;
+  names: "cli" | "api";
 }): Promise<WhatIf> => {
   const extra: LedgerRow[] = [];
   const sales: WhatIf["sales"] = [];
@@ -420,7 +478,7 @@ const runWhatIf = async (args: {
   // Units each pool has left after the what-if sales before it.
   const taken = new Map<string, Decimal>();
   args.sells.forEach((s, i) => {
-    const what = `--sell ${s.asset}:${s.quantity}${s.wallet ? `@${s.wallet}` : ""}`;
+    const { what, wallet: walletHint } = orderNames(args.names, s, i);
     const price = args.priceMap.get(s.asset);
     const held = args.lots.filter((l) => l.asset === s.asset);
     if (held.length === 0)
@@ -439,7 +497,7 @@ const runWhatIf = async (args: {
       const wallets = [...new Set(held.map((l) => l.wallet))].sort();
       if (s.wallet === undefined && wallets.length > 1) {
         throw new UserInputError(
-          `${what}: ${s.asset} is held in ${wallets.length} wallets (${wallets.join(", ")}); name one: ${s.asset}:${s.quantity}@WALLET`,
+          `${what}: ${s.asset} is held in ${wallets.length} wallets (${wallets.join(", ")}); ${walletHint}`,
         );
       }
       wallet = s.wallet ?? wallets[0]!;
@@ -494,7 +552,7 @@ const runWhatIf = async (args: {
     }
   });
   const run = await runBooks(args.feed, args.gainsOptions, extra);
-  const s = run.report.summaries.at(-1)!;
+  const s = yearSummary(run.report, args.taxYear);
   const after = taxPicture(
     { shortTermGain: s.shortTerm.gain, longTermGain: s.longTerm.gain, carryoverIn: args.carryoverIn },
     args.ctx,

@@ -3,7 +3,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { importLedgerRows } from "../books/imports.ts";
 import { UserInputError } from "../errors.ts";
 import { detectFormat } from "../formats/detect.ts";
-import { parseLedgerCsv } from "../ledger/read.ts";
+import { type ExternalLotReference, parseLedgerCsv } from "../ledger/read.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
 import { describeReadError } from "../utils/fs-errors.ts";
 import { detectExport, FORMAT_NAMES, formatsNamed, IMPORT_FORMATS } from "./registry.ts";
@@ -93,13 +93,16 @@ const importTextAs = async (db: DbOrTx, args: ImportTextArgs): Promise<ImportFil
   if (wanted === "ledger" || (wanted === "auto" && detectFormat(headerCells(text))?.kind === "ledger")) {
     const account = accountName(args.account, "ledger");
     await checkAccount(db, { userId: args.userId, account, family: "ledger", label: "ledger CSV v1 file" });
-    const rows = parseLedgerCsv(text, args.file);
+    // A `lots` cell may name a lot of the stored ledger (another import, a chain row): checked there.
+    const externalLots: ExternalLotReference[] = [];
+    const rows = parseLedgerCsv(text, args.file, externalLots);
     await claimAccount(db, { userId: args.userId, account, family: "ledger" });
     const r = await importLedgerRows(db, {
       userId: args.userId,
       name: account,
       rows,
       file: args.file,
+      externalLots,
       ...(args.windowHours !== undefined ? { windowHours: args.windowHours } : {}),
     });
     return {

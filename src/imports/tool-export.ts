@@ -42,7 +42,8 @@ const hashOf = (tx: string | undefined) => {
  * - `income` receives, labelled by subtype (staking, airdrop, mining, interest; else income/payment);
  * - `spend` and `gift` send (labels `cost`/`payment` and `gift`); a `fee` row sends its fee (`cost`);
  * - a `transfer` becomes two rows, the departure (with its fee) and the arrival, with the same
- *   transaction hash so either tool pairs them; the description names both wallets.
+ *   transaction hash so either tool pairs them; the description names both wallets; one from a
+ *   donor's account (`gift:…`, a gift received) is its arrival alone, labelled `gift`.
  * Every row's description starts with its wallet (`[coinbase:main]`).
  */
 const flatten = (rows: readonly LedgerRow[]): Flat[] => {
@@ -88,6 +89,20 @@ const flatten = (rows: readonly LedgerRow[]): Flat[] => {
         out.push({ ...base, fee: undefined, sent: fee, worth: r.feeUsd, koinly: "cost", cointracker: "" });
         break;
       case "transfer":
+        if (r.wallet.startsWith("gift:")) {
+          // A gift received (a review decision): the donor's account is not the user's, so only the
+          // arrival is exported, labelled gift (not income; the donor's basis is for the user to add).
+          out.push({
+            ...base,
+            fee: undefined,
+            worth: undefined,
+            received: o,
+            koinly: "gift",
+            cointracker: "gift",
+            description: `[${r.toWallet}] gift received from ${r.wallet} (${r.id})`,
+          });
+          break;
+        }
         out.push({
           ...base,
           worth: undefined,

@@ -122,6 +122,11 @@ const createCollector = (
   onRaw?: RawRecordHandler,
   /** Validating collector: hands each valid row here instead of keeping it for `finish`. */
   onValid?: (row: LedgerRow) => void,
+  /**
+   * Validating collector: a `lots` cell naming a lot this file does not create is added here
+   * instead of being an error (a file imported beside the stored ledger may name its lots).
+   */
+  external?: ExternalLotReference[],
 ): LedgerCollector => {
   const rows: LedgerRow[] = [];
   /** Ids of the valid rows that create a lot, and the valid rows with a `lots` cell (for `finish`). */
@@ -264,7 +269,8 @@ const createCollector = (
       }
       for (const s of selections) {
         if (!lotIds.has(s.lotId) && !s.lotId.startsWith(ALLOCATION_LOT_PREFIX)) {
-          fail(r.line, "lots", `no lot "${s.lotId}" in the ledger`);
+          if (external) external.push({ line: r.line, lotId: s.lotId });
+          else fail(r.line, "lots", `no lot "${s.lotId}" in the ledger`);
         }
       }
     }
@@ -321,12 +327,24 @@ const csvError = (source: string, e: CsvSyntaxError, header: readonly string[] |
   ledgerError(source, e.line, header?.[e.cell] ?? "row", e.reason);
 
 /**
+ * A `lots` cell's reference to a lot the file does not create: for a file imported into the
+ * stored ledger, a lot of another import or of the chain's rows (`importLedgerRows` checks it).
+ */
+export type ExternalLotReference = { line: number; lotId: string };
+
+/**
  * Parses and validates ledger CSV v1 text.
  * @param source - the file name used in error messages. @defaultValue "ledger.csv"
+ * @param external - collects the `lots` references to lots the text does not create, instead of
+ * failing on them (the text is imported beside the stored ledger, which is checked for them).
  * @throws UserInputError `FILE:LINE: column: what is wrong` on the first problem.
  */
-export const parseLedgerCsv = (text: string, source = "ledger.csv"): LedgerRow[] => {
-  const collector = createCollector(source);
+export const parseLedgerCsv = (
+  text: string,
+  source = "ledger.csv",
+  external?: ExternalLotReference[],
+): LedgerRow[] => {
+  const collector = createCollector(source, undefined, undefined, undefined, external);
   let header: string[] | undefined;
   const parser = createCsvParser((cells, line) => {
     header ??= [...cells];
@@ -408,14 +426,20 @@ export type LedgerBatches = (onBatch: (rows: LedgerRow[]) => Promise<void>) => P
  * goes to `onBatch`, awaited before the file is read on; once a row has a problem no batch is
  * handed any more, and the read ends with the error listing every problem, as `readLedgerFile`'s
  * (a consumer that stored earlier batches undoes them: a transaction). Checks that need the whole
- * file (a `lots` cell naming a lot of a later row) run before the last batch.
+ * file (a `lots` cell naming a lot of a later row) run before the last batch. With `external`,
+ * a `lots` reference to a lot the file does not create is collected there (see `parseLedgerCsv`).
  * @throws UserInputError on an unreadable file or any problem in it; whatever `onBatch` throws.
  */
 export const readLedgerFileBatches =
-  (path: string, source: string = path, batchRows = 20_000): LedgerBatches =>
+  (
+    path: string,
+    source: string = path,
+    batchRows = 20_000,
+    external?: ExternalLotReference[],
+  ): LedgerBatches =>
   async (onBatch) => {
     let pending: LedgerRow[] = [];
-    const collector = createCollector(source, undefined, undefined, (row) => pending.push(row));
+    const collector = createCollector(source, undefined, undefined, (row) => pending.push(row), external);
     const hand = async () => {
       const rows = pending;
       pending = [];

@@ -59,11 +59,14 @@ export const parsePriceTime = (text: string): Date | string => {
 
 /**
  * Validates a price file's text. `file` names it in errors.
- * @throws UserInputError `FILE:LINE: column: what is wrong` (up to 10 such lines, exit code 2).
+ * @param args.importing the file is being imported (the default): the error ends with "nothing was
+ * imported"; a file only read (`lotwise harvest --prices`) says nothing of an import.
+ * @throws UserInputError `FILE:LINE: column: what is wrong` (up to 10 such lines, exit code 2),
+ * printed as it is (the ledger CSV v1 error format, no `lotwise: ` prefix).
  */
 export const parsePriceFile = (
   text: string,
-  args: { file: string; identity: AssetIdentity },
+  args: { file: string; identity: AssetIdentity; importing?: boolean },
 ): PriceFileRow[] => {
   const { file, identity } = args;
   const errors: string[] = [];
@@ -74,7 +77,11 @@ export const parsePriceFile = (
     // Every line names its file and line (the ledger CSV v1 error format): printed as it is, as the
     // ledger and Form 1099-DA readers print theirs.
     throw new UserInputError(errors[0]!, {
-      meta: [...errors.slice(1, MAX_ERRORS), ...more, "nothing was imported"],
+      meta: [
+        ...errors.slice(1, MAX_ERRORS),
+        ...more,
+        ...(args.importing === false ? [] : ["nothing was imported"]),
+      ],
       located: true,
     });
   };

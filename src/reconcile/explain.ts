@@ -30,6 +30,10 @@ export type FormFigures = {
   formBasis: Cents | undefined;
   adjustment: Cents;
   codes: string;
+  /** Box 1g differs from the books beyond the tolerance (a `B` that is not rounding). */
+  basisDiffers?: boolean;
+  /** Box 1f differs from the books beyond the tolerance (an `E` that is not rounding). */
+  proceedsDiffer?: boolean;
 };
 
 export const createExplainer = (args: ExplainerArgs) => {
@@ -136,6 +140,41 @@ export const createExplainer = (args: ExplainerArgs) => {
     return listWords(parts);
   };
 
+  /** Why box 1f differs from the books: "$X difference is …". */
+  const proceedsWhy = (disposalIds: readonly string[], fig: FormFigures): string => {
+    const diff = fig.formProceeds - fig.booksProceeds;
+    const fee = feeOf(disposalIds.map((id) => ledger.get(id.replace(/:fee$/, ""))));
+    const why =
+      diff > 0n
+        ? `a transaction cost not reflected in box 1f${fee ? ` (your books record a fee of ${fee})` : ""}`
+        : "proceeds your books count but the form does not (check the price or units used)";
+    return `${usd(diff < 0n ? -diff : diff)} difference is ${why}`;
+  };
+
+  /**
+   * The differences a row carries besides the one its class names (a term_differs row whose basis
+   * and proceeds differ too, a basis_differs row whose proceeds differ): sentences, or "".
+   */
+  const otherDifferences = (
+    cls: ReconcileClass,
+    pieces: readonly Piece[],
+    rows: readonly Form8949Row[],
+    fig: FormFigures,
+  ): string => {
+    const notes: string[] = [];
+    if (cls === "term_differs" && fig.basisDiffers)
+      notes.push(
+        `Box 1g also differs: basis ${usd(fig.formBasis ?? 0n)}; your books' basis is ${usd(fig.booksBasis)} (code B)`,
+      );
+    if ((cls === "term_differs" || cls === "basis_differs") && fig.proceedsDiffer) {
+      const disposalIds = [...new Set(pieces.map((p) => rows[p.row]!.disposalId))];
+      notes.push(
+        `Box 1f also differs: proceeds ${usd(fig.formProceeds)}; your books have ${usd(fig.booksProceeds)} (${disposalIds.map(disposalRef).join("; ")}): the ${proceedsWhy(disposalIds, fig)} (code E)`,
+      );
+    }
+    return notes.map((n) => ` ${n}.`).join("");
+  };
+
   const adjustmentNote = (fig: FormFigures) =>
     fig.codes === "" ? "" : ` (code ${fig.codes}, ${usd(fig.adjustment)} in column (g))`;
 
@@ -181,15 +220,8 @@ export const createExplainer = (args: ExplainerArgs) => {
             : `; the rounding difference is carried in column (g)${adjustmentNote(fig)}${boxes ? "" : " so column (h) equals your books"}`
         }.`;
       }
-      case "proceeds_differ": {
-        const diff = fig.formProceeds - fig.booksProceeds;
-        const fee = feeOf(disposalIds.map((id) => ledger.get(id.replace(/:fee$/, ""))));
-        const why =
-          diff > 0n
-            ? `a transaction cost not reflected in box 1f${fee ? ` (your books record a fee of ${fee})` : ""}`
-            : "proceeds your books count but the form does not (check the price or units used)";
-        return `${f.broker} reports proceeds ${usd(fig.formProceeds)} for ${what}; your books have ${usd(fig.booksProceeds)} (${refs}): the ${usd(diff < 0n ? -diff : diff)} difference is ${why}${adjustmentNote(fig)}.`;
-      }
+      case "proceeds_differ":
+        return `${f.broker} reports proceeds ${usd(fig.formProceeds)} for ${what}; your books have ${usd(fig.booksProceeds)} (${refs}): the ${proceedsWhy(disposalIds, fig)}${adjustmentNote(fig)}.`;
       case "basis_missing":
         return `${f.broker} reports no basis for ${what} (box 1g is empty${f.noncovered ? ", noncovered" : ""}); your books' basis is ${usd(fig.booksBasis)}: ${story()}. Column (e) carries your basis (box ${boxesOf(pieces)}).`;
       case "basis_differs":
@@ -231,7 +263,7 @@ export const createExplainer = (args: ExplainerArgs) => {
   };
 
   const formRow = (...args: Parameters<typeof classSentence>): string =>
-    classSentence(...args) + boxNotes(args[1]);
+    classSentence(...args) + otherDifferences(args[0], args[3], args[4], args[5]) + boxNotes(args[1]);
 
   const formOnly = (
     f: FormRow,

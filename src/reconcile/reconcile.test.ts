@@ -549,3 +549,89 @@ describe("reconcile: descriptions use the display symbol (docs/prices.md)", () =
     expect(r.form8949.map((x) => x.description).sort()).toEqual(["400 TKA", "500 TKA", "600 TKA"]);
   });
 });
+
+describe("reconcile: a row with several differences explains each of them", () => {
+  // Books: 0.5 ETH of b1 (1 ETH bought 2024-01-10 for $2,000: basis $1,000, long) sold 2025-03-04
+  // for $1,500 less a $10 fee: proceeds $1,490, gain $490.
+  const L = ledger(
+    `b1,2024-01-10T12:00:00Z,buy,${CB},,,ETH,1,2000,,,,,`,
+    `s1,2025-03-04T15:00:00Z,sell,${CB},ETH,0.5,,,1500,USD,,10,,0xs1`,
+  );
+
+  test("term, basis and proceeds (BET): the sentence names the basis and the fee, not only the term", async () => {
+    // The form says short, basis $800 reported (box 2), proceeds $1,500 (the fee not netted).
+    // J: (e) 800, (g) = B (800 − 1,000 = −200) + E (1,490 − 1,500 = −10) = −210, (h) 490.
+    const F = form(
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term",
+      "Coinbase,77,ETH,0.5,2025-03-04,1500.00,800.00,true,short",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    expect(r.form8949.map(line)).toEqual([["J", 150000n, 80000n, "BET", -21000n, 49000n]]);
+    const why = r.discrepancies[0]!.explanation;
+    expect(r.discrepancies[0]!.class).toBe("term_differs");
+    expect(why).toContain("as short-term; your books held these units more than a year");
+    expect(why).toContain("Box 1g also differs: basis $800.00; your books' basis is $1,000.00 (code B).");
+    expect(why).toContain(
+      "Box 1f also differs: proceeds $1,500.00; your books have $1,490.00 (s1, tx 0xs1): the $10.00 difference is a transaction cost not reflected in box 1f (your books record a fee of $10) (code E).",
+    );
+  });
+
+  test("basis and proceeds on H (BE): the proceeds difference is explained, not only the basis", async () => {
+    // H/K: (e) is the books' 1,000 and B adds 0; E −10: (g) −10, (h) 1,500 − 1,000 − 10 = 490.
+    const F = form(
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term",
+      "Coinbase,77,ETH,0.5,2025-03-04,1500.00,800.00,false,long",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    expect(r.form8949.map(line)).toEqual([["K", 150000n, 100000n, "BE", -1000n, 49000n]]);
+    const why = r.discrepancies[0]!.explanation;
+    expect(r.discrepancies[0]!.class).toBe("basis_differs");
+    expect(why).toContain("Coinbase reports basis $800.00 for 0.5 ETH sold 2025-03-04");
+    expect(why).toContain("Box 1f also differs: proceeds $1,500.00; your books have $1,490.00 (s1, tx 0xs1)");
+    expect(why).not.toContain("Box 1g also differs");
+  });
+
+  test("a single difference gets no extra sentence", async () => {
+    const F = form(
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis,basis_reported,term",
+      "Coinbase,77,ETH,0.5,2025-03-04,1490.00,800.00,true,long",
+    );
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    expect(r.discrepancies[0]!.class).toBe("basis_differs");
+    expect(r.discrepancies[0]!.explanation).not.toContain("also differs");
+  });
+});
+
+describe("reconcile: a day's sales summed into one form row, beside a withdrawal's network fee", () => {
+  // Books: lot b1 (2 ETH bought 2024-01-10 for $4,000: $2,000 each, long by 2025-05-05). That day
+  // s1 sells 0.1 for $300 and s2 0.2 for $600; t1 withdraws 0.5 ETH paying a 0.001 ETH network fee
+  // (a disposal t1:fee, proceeds $3, basis $2). Coinbase reports the day's sales as one row of
+  // 0.3 ETH for $900 and never reports the fee: 0.3 ≠ 0.301, the day does not add up.
+  const L = ledger(
+    `b1,2024-01-10T12:00:00Z,buy,${CB},,,ETH,2,4000,,,,,`,
+    `s1,2025-05-05T09:00:00Z,sell,${CB},ETH,0.1,,,300,,,,,`,
+    `s2,2025-05-05T10:00:00Z,sell,${CB},ETH,0.2,,,600,,,,,`,
+    `t1,2025-05-05T11:00:00Z,transfer,${CB},ETH,0.5,,,,ETH,0.001,3,${A},0xwd`,
+  );
+  const F = form(
+    "broker,account,asset_name,units,date_sold,proceeds",
+    "Coinbase,77,ETH,0.3,2025-05-05,900.00",
+  );
+
+  test("the sales match the row; the fee alone stays ledger_only in box L", async () => {
+    const r = await reconcileCsv(L, formsFrom(F, CB), { year: 2025 });
+    // It was form_only for the row and ledger_only for s1, s2 and t1:fee (all in L, INCOMPLETE).
+    expect(r.discrepancies.map((d) => [d.class, d.ledgerIds.join(";")])).toEqual([
+      ["basis_missing", "s1;s2"],
+      ["ledger_only", "t1:fee"],
+    ]);
+    // K (long, box 2 not checked): s1 300 − 200 = 100, s2 600 − 400 = 200; the fee 3 − 2 = 1 in L.
+    expect(r.form8949.map(line)).toEqual([
+      ["K", 30000n, 20000n, "", undefined, 10000n],
+      ["K", 60000n, 40000n, "", undefined, 20000n],
+      ["L", 300n, 200n, "", undefined, 100n],
+    ]);
+    expect(r.complete).toBe(true);
+    expect(r.gain).toBe(r.booksGain);
+  });
+});

@@ -239,7 +239,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       withIds = g.forms.some((f) => f.txid !== undefined);
       g.withIds = withIds;
     }
-    const tx = input.ledger.get(d.rowId)?.tx;
+    const info = input.ledger.get(d.rowId);
+    const tx = info?.tx;
     const hashes =
       tx === undefined || tx === ""
         ? NO_KEYS
@@ -255,6 +256,7 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
       proceeds: d.proceeds,
       keys: withIds ? [d.rowId.toLowerCase(), d.id.toLowerCase(), ...hashes] : NO_KEYS,
       ledgerTx: hashes[0] ?? d.rowId,
+      fee: d.id !== d.rowId || info?.type === "fee",
     });
   }
 
@@ -438,6 +440,8 @@ export const reconcileYear = (input: ReconcileYearInput): ReconcileResult => {
         formBasis: reportedBasis,
         adjustment: adj,
         codes,
+        basisDiffers,
+        proceedsDiffer,
       }),
     };
   };

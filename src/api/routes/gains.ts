@@ -8,6 +8,7 @@ import { sendCsv } from "../csv.ts";
 import { errors, MAX_PAGE } from "../schemas.ts";
 import type { RegisterRoutes } from "../types.ts";
 
+/** A carryover amount; absent (both absent) means computed from the ledger's earlier years. */
 const UsdIn = z
   .string()
   .refine((s) => parseUsdCents(s) !== undefined, "a USD amount with at most 2 decimals, not negative")
@@ -20,10 +21,10 @@ export const GainsQuery = z.object({
   scope: z.enum(SCOPES as ["transition", "universal", "wallet"]).default("transition"),
   filingStatus: z.enum(FILING_STATUSES as ["single", "mfj", "mfs", "hoh"]).default("single"),
   carryoverSt: UsdIn.describe(
-    "short-term capital loss carryover into the year (Schedule D line 6); without both carryovers, computed from the ledger's earlier years, and 0 when only the other is given",
+    "short-term capital loss carryover into the year, Schedule D line 6 (default: computed from the ledger's earlier years, as lotwise gains does; 0 when carryoverLt is given)",
   ),
   carryoverLt: UsdIn.describe(
-    "long-term capital loss carryover into the year (Schedule D line 14); without both carryovers, computed from the ledger's earlier years, and 0 when only the other is given",
+    "long-term capital loss carryover into the year, Schedule D line 14 (default: computed from the ledger's earlier years, as lotwise gains does; 0 when carryoverSt is given)",
   ),
   tz: z.string().max(64).refine(isTimeZone, "an IANA time zone, e.g. America/New_York").optional(),
 });
@@ -33,11 +34,13 @@ export const gainsOptionsOf = (q: z.infer<typeof GainsQuery>): StoredGainsOption
   method: q.method,
   scope: q.scope,
   filingStatus: q.filingStatus,
-  // Neither given: computed from the ledger's earlier years, as `lotwise gains` does.
   carryoverIn:
     q.carryoverSt === undefined && q.carryoverLt === undefined
       ? undefined
-      : { shortTerm: parseUsdCents(q.carryoverSt ?? "0")!, longTerm: parseUsdCents(q.carryoverLt ?? "0")! },
+      : {
+          shortTerm: q.carryoverSt === undefined ? 0n : parseUsdCents(q.carryoverSt)!,
+          longTerm: q.carryoverLt === undefined ? 0n : parseUsdCents(q.carryoverLt)!,
+        },
   timeZone: q.tz,
 });
 

@@ -12,7 +12,6 @@ import {
 } from "../../harvest/index.ts";
 import { parseInstant } from "../../ledger/instant.ts";
 import { createPriceService } from "../../prices/service.ts";
-import { isTimeZone } from "../../tax/dates.ts";
 import { parseUsdCents } from "../../tax/money.ts";
 import { FILING_STATUSES, type GainsWarning, METHODS, SCOPES } from "../../tax/types.ts";
 import { sendCsv } from "../csv.ts";
@@ -48,9 +47,16 @@ const HarvestBody = z.object({
   taxableIncome: Usd(true)
     .optional()
     .describe("taxable income without this ledger's capital gains and losses (default $100,000, assumed)"),
-  // Neither given: computed from the ledger's earlier years, as `lotwise harvest` does.
-  carryoverSt: Usd(false).optional(),
-  carryoverLt: Usd(false).optional(),
+  carryoverSt: Usd(false)
+    .optional()
+    .describe(
+      "short-term capital loss carryover into the year (default: computed from the ledger's earlier years; 0 when carryoverLt is given)",
+    ),
+  carryoverLt: Usd(false)
+    .optional()
+    .describe(
+      "long-term capital loss carryover into the year (default: computed from the ledger's earlier years; 0 when carryoverSt is given)",
+    ),
   sells: z
     .array(
       z.object({
@@ -83,7 +89,6 @@ const HarvestBody = z.object({
     .describe(
       "USD prices to plan with (as `--prices FILE`); default: stored prices and the configured providers",
     ),
-  tz: z.string().max(64).refine(isTimeZone, "an IANA time zone").optional(),
 });
 
 export const registerHarvest: RegisterRoutes = (app, ctx) => {
@@ -98,6 +103,7 @@ export const registerHarvest: RegisterRoutes = (app, ctx) => {
         ...(b.year !== undefined ? { year: String(b.year) } : {}),
       },
       new Date(),
+      { asOf: "asOf", year: "year" },
     );
     let lookup: PriceLookup;
     if (b.prices) {
@@ -156,13 +162,14 @@ export const registerHarvest: RegisterRoutes = (app, ctx) => {
           b.carryoverSt === undefined && b.carryoverLt === undefined
             ? undefined
             : {
-                shortTerm: parseUsdCents(b.carryoverSt ?? "0")!,
-                longTerm: parseUsdCents(b.carryoverLt ?? "0")!,
+                shortTerm: b.carryoverSt === undefined ? 0n : parseUsdCents(b.carryoverSt)!,
+                longTerm: b.carryoverLt === undefined ? 0n : parseUsdCents(b.carryoverLt)!,
               },
         washSale: b.washSale,
         sells: b.sells.map((s) => ({ ...s, asset: ctx.identity.normalizeUserAsset(s.asset) })),
         buyBack: b.buyBack,
         source: "stored ledger",
+        names: "api",
       },
     );
     report.warnings.push(...extra);

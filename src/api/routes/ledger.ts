@@ -4,7 +4,7 @@ import { ledgerRows } from "../../../db/schema/index.ts";
 import { importLedgerRows } from "../../books/imports.ts";
 import { queryLedgerPage } from "../../books/query.ts";
 import { loadLedgerRows } from "../../books/store.ts";
-import { parseLedgerCsv } from "../../ledger/read.ts";
+import { type ExternalLotReference, parseLedgerCsv } from "../../ledger/read.ts";
 import { LEDGER_ROW_TYPES, type LedgerRow } from "../../ledger/types.ts";
 import { formatLedgerCsv } from "../../ledger/write.ts";
 import { sendCsv } from "../csv.ts";
@@ -167,8 +167,16 @@ export const registerLedger: RegisterRoutes = (app, ctx) => {
     },
     async (request) => {
       const name = request.params.name;
-      const rows = parseLedgerCsv(request.body, `${name}.csv`);
-      const r = await importLedgerRows(db, { userId: request.userId, name, rows, file: `${name}.csv` });
+      // A `lots` cell may name a lot of the stored ledger (another import, a chain row): checked there.
+      const externalLots: ExternalLotReference[] = [];
+      const rows = parseLedgerCsv(request.body, `${name}.csv`, externalLots);
+      const r = await importLedgerRows(db, {
+        userId: request.userId,
+        name,
+        rows,
+        file: `${name}.csv`,
+        externalLots,
+      });
       return { name, ...r, rebuild: { jobId: await queueRebuild(ctx, request.userId) } };
     },
   );

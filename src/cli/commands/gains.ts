@@ -106,7 +106,7 @@ export const loadStoredLedger = async (args: {
 /** How errors and the reading thread name the stored ledger (`--ledger`'s are named by the file). */
 const STORED_SOURCE = "stored ledger";
 
-const storedLedgerEmpty = () =>
+export const storedLedgerEmpty = () =>
   new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
 
 /**
@@ -577,9 +577,10 @@ export const register: RegisterCommand = (program, runtime) => {
               }
             : routing
               ? async (h) => {
-                  // Routing explains rows by their stored form: every row as an object.
+                  // Routing explains rows by their stored form: every row as an object. An empty
+                  // ledger is a result here (every form row is form_only), as reconcile has it.
                   dropStarted();
-                  const stored = await loadStoredLedger({ command, runtime });
+                  const stored = await loadStoredLedger({ command, runtime, allowEmpty: true });
                   notes = stored.notes;
                   storedRows = stored.rows;
                   ledgerRows = stored.rows.length;

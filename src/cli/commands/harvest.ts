@@ -97,6 +97,7 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .option("--method <method>", `lot order of past disposals: ${METHODS.join(", ")}`, "fifo")
     .option("--scope <scope>", `lot pools: ${SCOPES.join(", ")}`, "transition")
+    // No commander default: without either flag the carryover is computed from the ledger.
     .option(
       "--carryover-st <usd>",
       "short-term capital loss carryover into the year (default: computed from the ledger's earlier years; 0 when the other flag is given)",
@@ -115,7 +116,6 @@ export const register: RegisterCommand = (program, runtime) => {
       const scope = oneOf<Scope>("--scope", flags.scope, SCOPES);
       folderOut("harvest", flags.out, "harvest.csv and harvest.json");
       const filingStatus = oneOf<FilingStatus>("--filing-status", flags.filingStatus, FILING_STATUSES);
-      // Neither flag: the carryover into the year comes from the ledger's earlier years (as in gains).
       const carryoverIn =
         flags.carryoverSt === undefined && flags.carryoverLt === undefined
           ? undefined
@@ -152,7 +152,7 @@ export const register: RegisterCommand = (program, runtime) => {
             `${file}: cannot read the file${code === "ENOENT" ? ": no such file" : ""}`,
           );
         }
-        const rows = prices.parsePriceFile(text, { file, identity });
+        const rows = prices.parsePriceFile(text, { file, identity, importing: false });
         lookup = harvest.pricesFromFile(rows, {
           file: path.basename(file),
           stalenessMs: common.config.prices.stalenessHours * 3_600_000,

@@ -116,8 +116,10 @@ export const register: RegisterCommand = (program, runtime) => {
       await load();
       if (!/^[\w.-]+$/.test(opts.name))
         throw new UserInputError("--name may use letters, digits, '.', '_' and '-' only");
-      // The file a batch of rows at a time, stored as they come (in one transaction).
-      const batches = readLedgerFileBatches(path.resolve(file), file);
+      // The file a batch of rows at a time, stored as they come (in one transaction). A `lots` cell
+      // may name a lot of the stored ledger (another import, a chain row): the import checks it.
+      const externalLots: import("../../ledger/read.ts").ExternalLotReference[] = [];
+      const batches = readLedgerFileBatches(path.resolve(file), file, undefined, externalLots);
       // A file that cannot be read fails here, with the reader's message, before the database
       // is opened (or created).
       const readable = await access(path.resolve(file), constants.R_OK).then(
@@ -146,6 +148,7 @@ export const register: RegisterCommand = (program, runtime) => {
           }),
         file,
         windowHours: matchingWindowHours(common.config.classify),
+        externalLots,
       });
       const times = [first, last];
       const wallets = [...walletSet].sort();

@@ -385,3 +385,50 @@ describe("lotwise reconcile --ledger with Coinbase's gain/loss report", () => {
     expect(none.err).toContain("no Form 1099-DA rows for 2024");
   }, 120_000);
 });
+
+describe("a form for an account with no ledger rows", () => {
+  test("reconcile and gains agree on an empty stored ledger: every row form_only, (h) total 0", async () => {
+    const w = workspace();
+    expect((await w.lotwise("wallets", "add", "coinbase:main")).code).toBe(0);
+    const form = w.at("form.csv");
+    writeFileSync(
+      form,
+      "broker,account,asset_name,units,date_sold,proceeds,cost_basis\nCoinbase,123,ETH,0.5,2025-03-04,1500.00,\n",
+    );
+    expect((await w.lotwise("forms", "import", form, "--account", "coinbase:main")).code).toBe(0);
+    const r = await w.lotwise("reconcile", "--year", "2025", "--out", w.at("rec"));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(w.at("rec/reconciliation.json"), "utf8"))).toMatchObject({
+      complete: false,
+      gain: "0.00",
+      classes: { form_only: { count: 1, form_rows: 1, proceeds_form: "1500.00" } },
+    });
+    // `lotwise gains` for the same year gives the same (h) total and the same warning; it used to
+    // stop with "the stored ledger is empty" (exit 2) although reconcile said they were equal.
+    const g = await w.lotwise("gains", "--year", "2025", "--out", w.at("g"));
+    expect(g.err).toBe("");
+    expect(g.code).toBe(0);
+    expect(readFileSync(w.at("g/form8949.csv"), "utf8")).toBe(`${FORM_8949_HEADER}\n`);
+    const summary = JSON.parse(readFileSync(w.at("g/summary.json"), "utf8"));
+    expect(summary.net).toBe("0.00");
+    expect(summary.warnings.map((x: { code: string; id: string }) => `${x.code} ${x.id}`)).toEqual([
+      `form_only ${form}:2`,
+    ]);
+    // A year without forms still needs a ledger.
+    const none = await w.lotwise("gains", "--year", "2024", "--out", w.at("g2"));
+    expect(none.code).toBe(2);
+    expect(none.err).toContain("the stored ledger is empty");
+
+    // `lotwise report` likewise: no rows, the form_only warning; an error without forms.
+    const rep = await w.lotwise("report", "--year", "2025", "--format", "csv", "--out", w.at("rep"));
+    expect(rep.err).toBe("");
+    expect(rep.code).toBe(0);
+    expect(rep.out).toContain(
+      "Tax year 2025: 0 Form 8949 row(s); net short-term 0.00, net long-term 0.00, net 0.00; 1 warning(s)",
+    );
+    expect(readFileSync(w.at("rep/form8949-2025.csv"), "utf8").trim().split("\n")).toHaveLength(1);
+    const noRep = await w.lotwise("report", "--year", "2024", "--format", "csv", "--out", w.at("rep2"));
+    expect(noRep.code).toBe(2);
+    expect(noRep.err).toContain("the stored ledger is empty");
+  }, 120_000);
+});

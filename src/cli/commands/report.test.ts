@@ -153,6 +153,23 @@ describe("lotwise report", () => {
     expect(given.code, given.err).toBe(0);
     expect(given.out).toContain("net short-term 1000.00");
     expect(given.out).not.toContain("carryover into 2025 computed");
+    // Married filing separately, 2024 deducted 1,500 and carried 8,500 (as lotwise gains computes it).
+    const mfs = await lotwise([
+      "report",
+      "--ledger",
+      ledger,
+      "--year",
+      "2025",
+      "--format",
+      "csv",
+      "--filing-status",
+      "mfs",
+      "--out",
+      fresh("out"),
+    ]);
+    expect(mfs.code, mfs.err).toBe(0);
+    expect(mfs.out).toContain("short-term 8500.00, long-term 0.00");
+    expect(mfs.out).toContain("net short-term -7500.00");
   });
 
   test("--format pdf,turbotax,taxact,csv writes the four files of the year, nothing else", async () => {

@@ -75,7 +75,7 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .action(async (flags: ReportFlags, command: Command) => {
       const [
-        { oneOf, usdFlag, loadStoredLedger, carryoverNote },
+        { oneOf, usdFlag, loadStoredLedger, carryoverNote, storedLedgerEmpty },
         reports,
         { readLedgerFile },
         { computeGainsYears },
@@ -112,7 +112,8 @@ export const register: RegisterCommand = (program, runtime) => {
       if (flags.ledger !== undefined) {
         rows = await readLedgerFile(path.resolve(flags.ledger), flags.ledger);
       } else {
-        const stored = await loadStoredLedger({ command, runtime });
+        // Empty is checked below: with forms for the year it is a report of form_only rows.
+        const stored = await loadStoredLedger({ command, runtime, allowEmpty: true });
         rows = stored.rows;
         extraWarnings = storedLedgerWarnings(stored.notes, year);
       }
@@ -126,7 +127,7 @@ export const register: RegisterCommand = (program, runtime) => {
           rowsFromYear: year,
           method,
           scope,
-          // The earlier years' loss limit is the filer's ($1,500 for mfs), as in lotwise gains.
+          // The deduction limit of each earlier year ($1,500 married filing separately) sets what it carries.
           filingStatus,
           timeZone: flags.tz,
           source: flags.ledger ?? "stored ledger",
@@ -152,6 +153,8 @@ export const register: RegisterCommand = (program, runtime) => {
         fromYear: year,
         toYear: year,
       });
+      // As lotwise gains: an empty stored ledger is an error only when no form reports the year.
+      if (flags.ledger === undefined && rows.length === 0 && forms.length === 0) throw storedLedgerEmpty();
       const input = await reports.prepareRoutedReport(rows, {
         forms,
         displaySymbol,
