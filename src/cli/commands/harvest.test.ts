@@ -349,7 +349,7 @@ describe("lotwise harvest", () => {
     ]);
     expect(badPrices.code).toBe(2);
     // The FILE:LINE: column: problem form from the first character, as for the ledger; nothing is imported.
-    expect(badPrices.err).toMatch(/^[^\n]*prices\.csv:2: usd: '-5' is not a non-negative decimal number/);
+    expect(badPrices.err).toMatch(/^[^\n]*prices\.csv:2: usd: "-5" is negative; amounts are never negative/);
     expect(badPrices.err.startsWith("lotwise: ")).toBe(false);
     expect(badPrices.err).not.toContain("imported");
     const badLedger = await lotwise([
