@@ -182,7 +182,7 @@ describe("matchGroup: every pass against the plain definition", () => {
   test("3,000 orders in two fills each against 3,000 form rows of one order each (sets by units)", () => {
     // Every form row is 0.3 (units 3) without an id; each order is a fill of 1 and one of 2 that
     // share a tx: only pass 3 pairs them. Scanning and sorting every open set per form row was
-    // O(n² log n): about 9 s for 3,000 orders.
+    // O(n² log n): about 9 s for 3,000 orders. The test holds the pairs, not a time (no timed tests).
     const n = 3_000;
     const r = rng(11);
     const forms = Array.from({ length: n }, (_, i) => ({
@@ -201,9 +201,7 @@ describe("matchGroup: every pass against the plain definition", () => {
           keys: [`f${disposals.length}`, `order${i}`],
           ledgerTx: `order${i}`,
         });
-    const t0 = performance.now();
     const m = matchGroup(forms, disposals);
-    const ms = performance.now() - t0;
     expect(m.pairs).toHaveLength(n);
     expect(m.formOnly).toEqual([]);
     expect(m.ledgerOnly).toEqual([]);
@@ -211,7 +209,5 @@ describe("matchGroup: every pass against the plain definition", () => {
     // for it).
     const small = matchGroup(forms.slice(0, 300), disposals.slice(0, 600));
     expect(small).toEqual(referenceMatchGroup(forms.slice(0, 300), disposals.slice(0, 600)));
-    // Generous for a loaded machine: the indexed pass takes well under 0.5 s here.
-    expect(ms).toBeLessThan(2_500);
   });
 });
