@@ -1,4 +1,5 @@
 import { UserInputError } from "../../errors.ts";
+import { stopBeforeReady } from "./stop-before-ready.ts";
 import type { RegisterCommand } from "./types.ts";
 
 // Heavy modules (Fastify, BullMQ) load when the command runs, not when the CLI starts.
@@ -42,11 +43,18 @@ export const register: RegisterCommand = (program, runtime) => {
         process.once("SIGINT", () => stop("SIGINT"));
         process.once("SIGTERM", () => stop("SIGTERM"));
       });
-      const { url } = await startService(common, {
-        host: config.server.host,
-        port: config.server.port,
-        staticRoot: uiDir,
-      });
+      logger.info("starting", { redis: config.redisUrl ? "yes" : "no" });
+      // A signal during start-up (Redis or PostgreSQL not answering yet) stops the process too:
+      // before, the start-up kept waiting and SIGTERM/SIGINT were ignored for good.
+      const started = await Promise.race([
+        startService(common, { host: config.server.host, port: config.server.port, staticRoot: uiDir }),
+        stopped.then(() => undefined),
+      ]);
+      if (!started) {
+        stopBeforeReady(logger);
+        return;
+      }
+      const { url } = started;
       runtime.out(`lotwise API on ${url} (reference: ${url}/docs)\n`);
       if (uiDir) runtime.out(`dashboard on ${url}/\n`);
       await stopped;

@@ -1,4 +1,5 @@
 import { ConfigError } from "../../errors.ts";
+import { stopBeforeReady } from "./stop-before-ready.ts";
 import type { RegisterCommand } from "./types.ts";
 
 // Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
@@ -49,7 +50,16 @@ export const register: RegisterCommand = (program, runtime) => {
         process.once("SIGINT", () => stop("SIGINT"));
         process.once("SIGTERM", () => stop("SIGTERM"));
       });
-      await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
+      logger.info("starting", { queues: JOB_DEFINITIONS.length });
+      // A signal while Redis does not answer yet stops the process too (it used to wait for good).
+      const connected = Promise.all(workers.workers.map((w) => w.waitUntilReady())).then(() => true);
+      // Once the signal won, a later connection error must not crash the exit as an unhandled rejection.
+      connected.catch(() => {});
+      const ready = await Promise.race([connected, stopped.then(() => false)]);
+      if (!ready) {
+        stopBeforeReady(logger, { now: true });
+        return;
+      }
       logger.info("worker ready", { queues: JOB_DEFINITIONS.map((d) => d.name).join(",") });
       await stopped;
       // Drain: take no new job and let running ones finish (up to queues.drainMs); only then does
