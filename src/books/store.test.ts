@@ -167,6 +167,58 @@ describe.each(DATABASE_KINDS)("review items replaced by a full build on %s", (ki
   });
 });
 
+describe.each(DATABASE_KINDS)("an incremental build of synthetic transactions on %s", (kind) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  // A rebasing token's daily growth and a Solana staking reward are transactions whose hash holds
+  // `:`. Rebuilding them again (a review decision, an import: an incremental build) must replace
+  // their classifications and review items, not collide with the ones stored by the last build.
+  test("rebase and reward classifications are replaced, not inserted twice", async () => {
+    const userId = await ensureUser(database.db, "frank");
+    const tx = (chain: string, txHash: string): TxClassification => ({
+      chain,
+      txHash,
+      time: new Date("2025-03-02T00:00:00Z"),
+      blockNumber: 7n,
+      kind: "income",
+      source: "decoder:rebase:rebase:accrued",
+      entries: [],
+      reviews: [{ reason: "negative_rebase", message: "m" }],
+      unmatched: [],
+    });
+    const classified = [
+      tx("evm:31337", "rebase:0x5fbdb2315678afecb367f032d93f642f64180aa3:2025-03-02"),
+      tx("solana", "reward:9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin:140"),
+    ];
+    const build = () =>
+      replaceChainLedger(database.db, {
+        userId,
+        from: new Date("2025-03-01T00:00:00Z"),
+        rows: [],
+        classified,
+        reviews: () => classified.map((c) => ({ chain: c.chain, txHash: c.txHash, ...c.reviews[0]! })),
+        txKeys: classified.map((c) => `${c.chain}:${c.txHash}`),
+      });
+    await build();
+    await build();
+    const stored = await database.db.execute(
+      sql`select chain, tx_hash from lotwise_app.classifications where user_id = ${userId} order by chain`,
+    );
+    expect(stored.rows).toEqual(classified.map((c) => ({ chain: c.chain, tx_hash: c.txHash })));
+    const items = await database.db
+      .select({ txHash: reviewItems.txHash })
+      .from(reviewItems)
+      .where(eq(reviewItems.userId, userId));
+    expect(items).toHaveLength(2);
+  });
+});
+
 test("the partial index of position rows names every position protocol", () => {
   // A protocol added to POSITION_PROTOCOLS needs a migration widening `ledger_rows_position_idx`
   // (and POSITION_ROWS_SQL), or an incremental build scans the user's ledger for its rows.

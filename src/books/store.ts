@@ -7,6 +7,7 @@ import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import type { BuiltRow } from "./rows.ts";
+import { splitTxKey } from "./tx-key.ts";
 
 /** Columns of `lotwise_app.ledger_rows` written by a build. */
 export const LEDGER_ROW_COLUMNS: BulkColumns = {
@@ -172,10 +173,8 @@ export const declareLedgerWriter = async (tx: DbOrTx, userId: number): Promise<v
 const keysJson = (txKeys: readonly string[]): string =>
   JSON.stringify(
     txKeys.map((k) => {
-      // Hashes and ids hold no `:`, but imports before digest ids became `row-…` wrote `row:…`.
-      const legacy = k.lastIndexOf(":row:");
-      const i = legacy >= 0 ? legacy : k.lastIndexOf(":");
-      return { c: k.slice(0, i), h: k.slice(i + 1) };
+      const { chain, txHash } = splitTxKey(k);
+      return { c: chain, h: txHash };
     }),
   );
 
