@@ -18,10 +18,21 @@ describe("resolveRef", () => {
   beforeAll(async () => {
     database = await createTestDatabase("pglite");
     userId = await ensureUser(database.db, "gina");
-    const row = (chain: string, txHash: string) => ({ userId, chain, txHash, kind: "unmatched", source: "x" });
+    const row = (chain: string, txHash: string) => ({
+      userId,
+      chain,
+      txHash,
+      kind: "unmatched",
+      source: "x",
+    });
     await database.db
       .insert(classifications)
-      .values([row("evm:31337", rebase), row("evm:31337", "0xabc"), row("solana", reward), row("evm:1", "0xabc")]);
+      .values([
+        row("evm:31337", rebase),
+        row("evm:31337", "0xabc"),
+        row("solana", reward),
+        row("evm:1", "0xabc"),
+      ]);
   });
   afterAll(async () => {
     await database?.close();
@@ -40,7 +51,9 @@ describe("resolveRef", () => {
 
   test("plain hashes as before", async () => {
     expect(await resolve("evm:31337:0xABC")).toBe("evm:31337 0xabc");
-    await expect(resolve("0xabc")).rejects.toThrow("0xabc exists on evm:31337 and evm:1: write <chain>:0xabc");
+    await expect(resolve("0xabc")).rejects.toThrow(
+      "0xabc exists on evm:31337 and evm:1: write <chain>:0xabc",
+    );
     await expect(resolve("evm:5:0xabc")).rejects.toThrow("unknown transaction evm:5:0xabc");
   });
 });

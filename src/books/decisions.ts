@@ -69,7 +69,9 @@ export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promi
       ),
     );
   let match = known.filter((k) =>
-    readings.some((r) => k.txHash.toLowerCase() === r.hash.toLowerCase() && (!r.chain || k.chain === r.chain)),
+    readings.some(
+      (r) => k.txHash.toLowerCase() === r.hash.toLowerCase() && (!r.chain || k.chain === r.chain),
+    ),
   );
   if (match.length === 0) {
     // An imported row (ledger CSV import) whose transfer is completed by a chain arrival.

@@ -8,7 +8,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../db/client.ts";
 import { copyTextCell } from "../../db/copy.ts";
-import { ledgerRows, POSITION_ROWS_SQL, reviewItems } from "../../db/schema/index.ts";
+import { classifications, ledgerRows, POSITION_ROWS_SQL, reviewItems } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
 import { POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
@@ -207,10 +207,12 @@ describe.each(DATABASE_KINDS)("an incremental build of synthetic transactions on
       });
     await build();
     await build();
-    const stored = await database.db.execute(
-      sql`select chain, tx_hash from lotwise_app.classifications where user_id = ${userId} order by chain`,
-    );
-    expect(stored.rows).toEqual(classified.map((c) => ({ chain: c.chain, tx_hash: c.txHash })));
+    const stored = await database.db
+      .select({ chain: classifications.chain, tx_hash: classifications.txHash })
+      .from(classifications)
+      .where(eq(classifications.userId, userId))
+      .orderBy(classifications.chain);
+    expect(stored).toEqual(classified.map((c) => ({ chain: c.chain, tx_hash: c.txHash })));
     const items = await database.db
       .select({ txHash: reviewItems.txHash })
       .from(reviewItems)
