@@ -151,6 +151,7 @@ const classifyOne = (
   let subtype: string | undefined;
   let details: Record<string, unknown> | undefined;
   let remaining: readonly Movement[] = moving;
+  let decidable: DecodeResult["decidable"];
   if (tx.status !== "failed") {
     const decoded = decode(tx, ctx, decoders);
     if (decoded) {
@@ -161,6 +162,7 @@ const classifyOne = (
       entries = [...(decoded.entries ?? [])];
       reviews.push(...(decoded.reviews ?? []));
       details = decoded.details;
+      decidable = decoded.decidable;
     }
   } else {
     // A failed transaction moved nothing; any value movement reported for it would be an indexer bug.
@@ -186,6 +188,16 @@ const classifyOne = (
       if (e) entries.push(e);
     }
     unmatched = left;
+    // What the decoder left to the user (a negative rebase): the decision records it and answers
+    // the decoder's review item.
+    if (decidable && decidable.halves.every((h) => actionApplies(override.action, h.direction))) {
+      for (const h of decidable.halves) {
+        const e = entryForHalf(h, override.action);
+        if (e) entries.push(e);
+      }
+      const answered = decidable.reason;
+      for (let i = reviews.length - 1; i >= 0; i--) if (reviews[i]!.reason === answered) reviews.splice(i, 1);
+    }
     for (const e of entries) {
       if (override.action.note) e.note = override.action.note;
       if (override.action.subtype && e.kind !== "fee") e.subtype = override.action.subtype;
