@@ -55,5 +55,15 @@ describe("resolveRef", () => {
       "0xabc exists on evm:31337 and evm:1: write <chain>:0xabc",
     );
     await expect(resolve("evm:5:0xabc")).rejects.toThrow("unknown transaction evm:5:0xabc");
+    await expect(resolve("nochain:0xabc")).rejects.toThrow("unknown transaction nochain:0xabc");
+  });
+
+  test("a chain by any name wallets add accepts: evm:10 and OP Mainnet are optimism", async () => {
+    await database.db
+      .insert(classifications)
+      .values({ userId, chain: "optimism", txHash: "0xdef", kind: "unmatched", source: "x" });
+    expect(await resolve("evm:10:0xdef")).toBe("optimism 0xdef");
+    expect(await resolve("OP Mainnet:0xdef")).toBe("optimism 0xdef");
+    expect(await resolve("optimism:0xdef")).toBe("optimism 0xdef");
   });
 });

@@ -92,6 +92,18 @@ export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promi
       return { chain: `import:${found[0]!.account}`, txHash: found[0]!.id, time: found[0]!.time };
     match = found.map((r) => ({ chain: `import:${r.account}`, txHash: r.id }));
   }
+  if (match.length === 0 && chain && !chain.startsWith("import:")) {
+    // Another name of a chain lotwise stores under its short name (`evm:10` or `OP Mainnet` for
+    // `optimism`, as `wallets add` accepts them). The registry (and viem) load only here.
+    const { resolveChain } = await import("../../chains/registry.ts");
+    let id: string | undefined;
+    try {
+      id = resolveChain(chain).id;
+    } catch {
+      id = undefined;
+    }
+    if (id && id !== chain) return resolveRef(db, userId, `${id}:${hash}`);
+  }
   if (match.length === 0)
     throw new DecisionNotFoundError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
   if (match.length > 1)
