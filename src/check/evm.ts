@@ -1,3 +1,4 @@
+import { eq, sql } from "drizzle-orm";
 import { getAddress } from "viem";
 import { countUnindexedTransfers, findMulticall3, readEvmBalances } from "../../chains/evm/balances.ts";
 import { getBlockHeaders } from "../../chains/evm/rpc.ts";
@@ -8,6 +9,7 @@ import { getCursor } from "../../chains/store.ts";
 import type { RpcTransport } from "../../chains/transport.ts";
 import type { ChainInfo, WalletRef } from "../../chains/types.ts";
 import type { DbOrTx } from "../../db/client.ts";
+import { transactions } from "../../db/schema/index.ts";
 import { fromRaw } from "../utils/decimal.ts";
 import { indexedAssets } from "./books.ts";
 import { type AssetRead, type CompareDeps, compareWallet } from "./compare.ts";
@@ -39,7 +41,21 @@ export const checkEvmWallet = async (args: EvmCheckArgs): Promise<WalletCheck> =
   const key = walletKey(chain.id, address);
   const base = { wallet: key, chain: chain.id, address, assets: [], differences: 0 };
   const cursor = await getCursor<EvmCursor>(db, wallet.id, "evm:calls");
-  if (!cursor) return { ...base, skipped: "not synced yet (lotwise sync)" };
+  if (!cursor) {
+    // A sync that found transactions but no final block yet (a chain younger than its finality
+    // depth, a local node run under a mainnet's chain id) wrote rows and no cursor: say why.
+    const [stored] = await db
+      .select({ one: sql<number>`1` })
+      .from(transactions)
+      .where(eq(transactions.walletId, wallet.id))
+      .limit(1);
+    return {
+      ...base,
+      skipped: stored
+        ? `no final block synced yet: every synced block is within ${chain.name}'s finality depth (${chain.finalityDepth} blocks; finality.${chain.id} in the configuration sets it); the check runs at the final block`
+        : "not synced yet (lotwise sync)",
+    };
+  }
   const height = BigInt(cursor.finalTo);
   if (height < 0n) return { ...base, skipped: "no final block synced yet" };
   const header = (await getBlockHeaders(rpc, [height], { safe: height })).get(height)!;

@@ -1,7 +1,13 @@
-/** `lotwise check --wallet W`: which wallets a spec names, and the error for one it cannot. */
+/**
+ * `lotwise check --wallet W`: which wallets a spec names, and the error for one it cannot; and why
+ * a wallet is not checked.
+ */
 import { afterAll, beforeAll, expect, test } from "vitest";
+import type { RpcTransport } from "../../chains/transport.ts";
 import type { Database } from "../../db/client.ts";
+import { transactions } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
+import { upsertWallet } from "../../db/wallets.ts";
 import { createTestDatabase } from "../../test/services.ts";
 import { checkBalances } from "./index.ts";
 
@@ -33,4 +39,31 @@ test("a spec that is not <chain>:<address> is named as such, not as an unknown c
   await expect(check("evm:31337:0x2222222222222222222222222222222222222222")).rejects.toThrow(
     "no such wallet: evm:31337:0x2222222222222222222222222222222222222222",
   );
+});
+
+test("a wallet synced to no final block yet is said so, not 'not synced yet'", async () => {
+  const address = "0x1111111111111111111111111111111111111111";
+  const w = await upsertWallet(database.db, userId, { chain: "optimism", address });
+  const report = () =>
+    checkBalances({
+      db: database.db,
+      userId,
+      rpcFor: () => ({}) as RpcTransport,
+      canonicalAsset: (id) => id,
+      displaySymbol: (asset) => asset,
+    });
+  expect((await report()).wallets.map((x) => x.skipped)).toEqual(["not synced yet (lotwise sync)"]);
+  // The sync stored a transaction of a block within the chain's finality depth, and no cursor.
+  await database.db.insert(transactions).values({
+    walletId: w.id,
+    chain: "optimism",
+    txHash: "0xaa",
+    blockNumber: 1n,
+    time: new Date("2025-03-01T12:00:00Z"),
+    status: "success",
+    final: false,
+  });
+  expect((await report()).wallets.map((x) => x.skipped)).toEqual([
+    "no final block synced yet: every synced block is within OP Mainnet's finality depth (30 blocks; finality.optimism in the configuration sets it); the check runs at the final block",
+  ]);
 });
