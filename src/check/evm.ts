@@ -135,13 +135,44 @@ export const checkEvmWallet = async (args: EvmCheckArgs): Promise<WalletCheck> =
     });
     for (const r of group) atLast.set(r.chainAsset, then.tokens.get(assetAddress(r.chainAsset)));
   }
+  // What the wallet held just before its history scan started (`--from-block`, the explorer's first
+  // transaction, the state search): a scan that started after the wallet's first activity misses
+  // it. Read only when a difference remains and the scan did not start at genesis.
+  const startBlock = cursor.start ? BigInt(cursor.start.block) : 0n;
+  const beforeStart = new Map<string, bigint>();
+  const differing = reads.filter((r) => (gapOf.get(r.chainAsset) ?? 0n) !== 0n && r.chainRaw !== undefined);
+  if (startBlock > 0n && differing.length > 0) {
+    const block = startBlock - 1n;
+    const then = await readEvmBalances({
+      rpc,
+      address,
+      block,
+      tokens: differing.filter((r) => r.chainAsset !== nativeId).map((r) => assetAddress(r.chainAsset)),
+      multicall: await findMulticall3(rpc, chain, block),
+    }).catch(() => undefined);
+    for (const r of differing) {
+      const raw = r.chainAsset === nativeId ? then?.native : then?.tokens.get(assetAddress(r.chainAsset));
+      if (raw) beforeStart.set(r.chainAsset, raw);
+    }
+  }
   for (const r of reads) {
-    const gap = gapOf.get(r.chainAsset) ?? 0n;
+    let gap = gapOf.get(r.chainAsset) ?? 0n;
     if (gap === 0n || r.chainRaw === undefined) continue;
+    const causes: Cause[] = r.indexGap;
+    const held = beforeStart.get(r.chainAsset);
+    if (held) {
+      const h = fromRaw(held, r.decimals ?? 0).toFixed();
+      causes.push({
+        code: "history_gap",
+        amount: h,
+        message: `the address already held ${h} ${r.chainAsset === nativeId ? chain.nativeSymbol : (r.symbol ?? r.chainAsset)} at block ${startBlock - 1n}, before its history scan started at block ${startBlock} (${cursor.start!.reason}): transactions before it are not indexed`,
+      });
+      gap -= held;
+      if (gap === 0n) continue;
+    }
     const units = fromRaw(gap, r.decimals ?? 0);
     const amount = units.toFixed();
     const label = r.symbol ?? r.chainAsset;
-    const causes: Cause[] = r.indexGap;
     if (r.chainAsset === nativeId) {
       // A genesis allocation (dev chains, early mainnet sales) is a balance no transaction shows.
       const genesis = (await readEvmBalances({ rpc, address, block: 0n, tokens: [] }).catch(() => undefined))
