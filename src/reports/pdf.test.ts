@@ -211,7 +211,13 @@ describe("renderForm8949Pdf()", () => {
     const pdf = await render(input);
     expect(pdf.pages).toBe(2);
     const form = pdf.page(2);
-    expect(form).toMatch(/X\s+\(C\) Short-term transactions, other than digital asset transactions/);
+    // The 2024 form's own texts: box C then held digital assets, so it does not exclude them,
+    // and nothing on the page mentions a Form 1099-DA (the 2025 form introduced it).
+    expect(form).toMatch(/X\s+\(C\) Short-term transactions not reported to you on Form 1099-B/);
+    expect(form).not.toContain("other than digital asset");
+    expect(form).not.toContain("1099-DA");
+    expect(form).toContain("Before you check Box A, B, or C below");
+    expect(form).toMatch(/Note: If you checked Box A above but/);
     expect(form).not.toContain("(G)");
     expect(form).not.toContain("(I)");
     expect(form).toMatch(row("1 ETH", "01/02/2024", "05/01/2024", "80.00", "100.00", "(20.00)"));
