@@ -228,6 +228,25 @@ describe("renderForm8949Pdf()", () => {
     expect(pdf.page(1)).toMatch(row("21", "Capital loss deduction (if line 16 is a loss)", "(20.00)"));
   });
 
+  test("the statement writes every amount as the form does: 1,500.00 with a comma, a loss in parentheses", async () => {
+    // By hand: 2 ETH for 8,000.00; in 2024 one sells for 1,000.00 (−3,000.00) and one for 2,500.00
+    // (−1,500.00), both long: a 4,500.00 loss, 3,000.00 deducted, 1,500.00 carried to 2025.
+    const ledger = [
+      HEADER,
+      "b1,2023-01-10T00:00:00Z,buy,w,,,ETH,2,8000,,,,,,",
+      "s1,2024-05-10T00:00:00Z,sell,w,ETH,1,,,1000,,,,,,",
+      "s2,2024-06-10T00:00:00Z,sell,w,ETH,1,,,2500,,,,,,",
+    ];
+    const input = prepareReport(parseLedgerCsv(ledger.join("\n")), { year: 2024 });
+    // A statement of combined rows (as --combine-fees builds) whose row is a loss.
+    const loss = input.rows[0]!;
+    const pdf = await render({ ...input, feeStatement: [{ combined: loss, parts: [loss] }] });
+    const cover = pdf.page(1);
+    expect(cover).toContain("Capital loss carryover to 2025: short-term 0.00, long-term 1,500.00.");
+    expect(cover).toMatch(/proceeds 1,000\.00, cost basis 4,000\.00, gain \(3,000\.00\)/);
+    expect(cover).not.toMatch(/-3000|1500\.00|4000\.00/);
+  });
+
   test("text the standard fonts cannot encode becomes ?, and long descriptions stay inside column (a)", async () => {
     const long = `${"9".repeat(30)}.123456789012345678 ${"VERYLONGTOKENNAME".repeat(4)} (evm:1:0xabcdef0123456789abcdef0123456789abcdef01)`;
     const ledger = [
