@@ -57,6 +57,16 @@ describe("renderTurboTaxCsv()", () => {
       "FOO (ethereum:0xab)",
     );
     expect(currencyName({ description: "gas fees", asset: "ETH" })).toBe("ETH");
+    // A --combine-fees row: its description's note about the statement is no part of the name.
+    expect(currencyName({ description: "0.003 ETH (3 network fees; see statement)", asset: "ETH" })).toBe(
+      "ETH",
+    );
+    expect(
+      currencyName({
+        description: "0.002 FOO (ethereum:0xab) (2 network fees; see statement)",
+        asset: "evm:1:0xab",
+      }),
+    ).toBe("FOO (ethereum:0xab)");
   });
 
   test("a long-term row without a single acquisition date is VARIOUS; adjustments are named in a note", () => {

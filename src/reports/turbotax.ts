@@ -7,6 +7,7 @@
  * rules for its crypto CSV template: headers in the first row, `MM/DD/YYYY` dates, no negative
  * numbers, at most 8 decimals. Sources and choices: docs/reports.md.
  */
+import { COMBINED_FEES_SUFFIX } from "../tax/fee-combine.ts";
 import { formatCents } from "../tax/money.ts";
 import { formatCsvRow } from "../utils/csv.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
@@ -42,12 +43,16 @@ const NUMBER = /^\d+(\.\d+)?$/;
 
 /**
  * The asset's name for `Currency Name`: the description without its leading quantity
- * (`0.5 ETH` → `ETH`), else the ledger's asset id.
+ * (`0.5 ETH` → `ETH`) and without the note of a row combining network fees (`0.003 ETH (3
+ * network fees; see statement)` → `ETH`), else the ledger's asset id.
  */
 export const currencyName = (r: Pick<ReportRow, "description" | "asset">): string => {
   const space = r.description.indexOf(" ");
   if (space > 0 && NUMBER.test(r.description.slice(0, space))) {
-    const rest = r.description.slice(space + 1).trim();
+    const rest = r.description
+      .slice(space + 1)
+      .replace(COMBINED_FEES_SUFFIX, "")
+      .trim();
     if (rest !== "") return rest;
   }
   return r.asset;
