@@ -48,6 +48,19 @@ describe("renderTurboTaxCsv()", () => {
     expect(f.notes.join("\n")).toContain("1 row(s) have no single acquisition date (s4)");
   });
 
+  test("a sale whose selling costs exceed its proceeds: 0.00 proceeds, the excess in the basis, the same loss", () => {
+    // By hand: 100 SHIB bought for 2.00 and sold for 1.00 with a 5.00 fee: net proceeds −4.00,
+    // a loss of 6.00. TurboTax takes no negative number: proceeds 0.00, basis 2.00 + 4.00 = 6.00.
+    const ledger = [
+      HEADER,
+      "b1,2025-01-01T00:00:00Z,buy,w,,,SHIB,100,2,,,,,,",
+      "s1,2025-02-01T00:00:00Z,sell,w,SHIB,100,,,1,USD,,5,,,",
+    ].join("\n");
+    const f = renderTurboTaxCsv(prepareReport(parseLedgerCsv(ledger), { year: 2025 }));
+    expect(text(f.bytes).split("\n")[1]).toBe("100,SHIB,01/01/2025,02/01/2025,0.00,6.00");
+    expect(f.notes.join("\n")).toContain("1 row(s) have selling costs above their proceeds (s1 (lot b1))");
+  });
+
   test("Amount keeps at most 8 decimals (half-up); Currency Name drops the description's quantity", () => {
     expect(turboTaxAmount("0.123456785")).toBe("0.12345679");
     expect(turboTaxAmount("0.123456784")).toBe("0.12345678");

@@ -74,6 +74,7 @@ export const renderTurboTaxCsv = (input: ReportInput): ReportFile => {
   let text = formatCsvRow(TURBOTAX_COLUMNS);
   const adjusted: ReportRow[] = [];
   const undated: ReportRow[] = [];
+  const costsAboveProceeds: ReportRow[] = [];
   for (const section of sections) {
     for (const r of section.rows) {
       if (hasAdjustment(r)) adjusted.push(r);
@@ -82,13 +83,24 @@ export const renderTurboTaxCsv = (input: ReportInput): ReportFile => {
         undated.push(r);
         acquired = section.box.term === "long" ? "VARIOUS" : "various";
       }
+      // Selling costs above the gross proceeds (a $0.99 minimum fee on a $0.50 sale) leave negative
+      // net proceeds, which TurboTax rejects. Form 8949's column (e) instructions let selling
+      // expenses increase the basis instead of reducing the proceeds: proceeds 0.00, and the excess
+      // goes into the basis, so the gain or loss is the same.
+      let proceeds = r.proceeds;
+      let costBasis = r.costBasis;
+      if (proceeds < 0n) {
+        costBasis -= proceeds;
+        proceeds = 0n;
+        costsAboveProceeds.push(r);
+      }
       text += formatCsvRow([
         turboTaxAmount(r.quantity),
         currencyName(r),
         acquired,
         usDate(r.dateSold),
-        nonNegative("proceeds", r, r.proceeds),
-        nonNegative("cost basis", r, r.costBasis),
+        nonNegative("proceeds", r, proceeds),
+        nonNegative("cost basis", r, costBasis),
       ]);
     }
   }
@@ -101,6 +113,11 @@ export const renderTurboTaxCsv = (input: ReportInput): ReportFile => {
   if (adjusted.length > 0) {
     notes.push(
       `${adjusted.length} row(s) carry a Form 8949 column (f)/(g) adjustment that this file cannot hold (${rowRefs(adjusted)}): enter the code and amount in TurboTax by hand (see form8949-${input.taxYear}.csv).`,
+    );
+  }
+  if (costsAboveProceeds.length > 0) {
+    notes.push(
+      `${costsAboveProceeds.length} row(s) have selling costs above their proceeds (${rowRefs(costsAboveProceeds)}): TurboTax rejects a negative number, so Proceeds is 0.00 and the excess is added to Cost Basis (as Form 8949's column (e) instructions allow for selling expenses); the gain or loss is unchanged.`,
     );
   }
   if (undated.length > 0) {
