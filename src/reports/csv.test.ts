@@ -65,6 +65,10 @@ describe("renderTurboTaxCsv()", () => {
     expect(turboTaxAmount("0.123456785")).toBe("0.12345679");
     expect(turboTaxAmount("0.123456784")).toBe("0.12345678");
     expect(turboTaxAmount("12.5000")).toBe("12.5");
+    // Dust below half the 8th decimal is never a sale of 0 units: the smallest amount instead.
+    expect(turboTaxAmount("0.000000001234567891")).toBe("0.00000001");
+    expect(turboTaxAmount("0.000000004999")).toBe("0.00000001");
+    expect(turboTaxAmount("0.00000000500")).toBe("0.00000001");
     expect(currencyName({ description: "0.5 ETH", asset: "ETH" })).toBe("ETH");
     expect(currencyName({ description: "1.5 FOO (ethereum:0xab)", asset: "evm:1:0xab" })).toBe(
       "FOO (ethereum:0xab)",

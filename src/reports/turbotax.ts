@@ -35,9 +35,19 @@ export const TURBOTAX_COLUMNS = [
 /** Decimal places TurboTax accepts in a number. */
 const MAX_DECIMALS = 8;
 
-/** The quantity rounded half-up to 8 decimals, trailing zeros dropped (`0.123456789` → `0.12345679`). */
-export const turboTaxAmount = (quantity: string): string =>
-  plain(new Decimal(quantity).toDecimalPlaces(MAX_DECIMALS, Decimal.ROUND_HALF_UP));
+/** The smallest amount 8 decimals can write. */
+const SMALLEST = new Decimal(1).div(new Decimal(10).pow(MAX_DECIMALS));
+
+/**
+ * The quantity rounded half-up to 8 decimals, trailing zeros dropped (`0.123456789` → `0.12345679`).
+ * A quantity above zero that would round to 0 (dust: `0.000000001`) is written `0.00000001`:
+ * a sale of 0 units is no sale, and importers may reject it.
+ */
+export const turboTaxAmount = (quantity: string): string => {
+  const q = new Decimal(quantity);
+  const rounded = q.toDecimalPlaces(MAX_DECIMALS, Decimal.ROUND_HALF_UP);
+  return plain(rounded.isZero() && q.gt(0) ? SMALLEST : rounded);
+};
 
 const NUMBER = /^\d+(\.\d+)?$/;
 
