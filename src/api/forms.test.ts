@@ -95,6 +95,9 @@ describe("forms, reconciliation and routing", () => {
     });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().message).toContain("kraken:x: no such wallet or account");
+    // In the API's words: its parameter and routes, not the CLI's flag and commands.
+    expect(unknown.json().message).toMatch(/^account kraken:x: .*PUT \/v1\/imports\/kraken:x/);
+    expect(unknown.json().message).not.toMatch(/--account|lotwise /);
     expect((await req("GET", "/v1/forms/imports")).json()).toEqual({ imports: [] });
   });
 
