@@ -96,7 +96,7 @@ export const importFormBytes = async (
     const wallet = accountWallet.includes(":") ? accountWallet : "<chain>:<address>";
     throw new UserInputError(
       api
-        ? `account ${accountWallet}: no such wallet or account. Add it first: POST /v1/wallets {"wallets": ["${wallet}"]} (a <chain>:<address> wallet), or import its history: PUT /v1/imports/${accountWallet} (an exchange export) or PUT /v1/ledger/imports/{name} (a ledger naming it)`
+        ? `account ${accountWallet}: no such wallet or account. Add it first: POST /v1/wallets {"wallets": ["${wallet}"]} (a <chain>:<address> wallet, or an exchange account such as coinbase:main), or import its history: PUT /v1/imports/${accountWallet} (an exchange export) or PUT /v1/ledger/imports/{name} (a ledger naming it)`
         : `--account ${accountWallet}: no such wallet or account. Add it first: lotwise wallets add ${wallet} (a <chain>:<address> wallet, or an exchange account such as coinbase:main), or import its history: lotwise import FILE --account ${accountWallet} (an exchange export) or lotwise ledger import FILE --name NAME (a ledger naming it)`,
       {
         meta: known.size > 0 ? [`known wallets: ${[...known].sort().slice(0, 20).join(", ")}`] : [],
