@@ -366,6 +366,42 @@ export const loadLedgerRows = async (
   }));
 };
 
+/**
+ * `rows` (as `loadLedgerRows` gives them) with each imported transfer row's `tx` naming the chain
+ * transactions it was paired with (`pairedRows` in their classifications: the arrival of a
+ * withdrawal written as a ledger CSV v1 `transfer` row writes no row of its own), so that every
+ * synced transaction is named by a row of the export. Hashes the row already names stay once.
+ */
+export const withPairedTx = async <R extends { id: string; tx?: string | undefined; origin: string }>(
+  db: DbOrTx,
+  userId: number,
+  rows: R[],
+): Promise<R[]> => {
+  if (!rows.some((r) => r.origin !== "chain")) return rows;
+  const cells = await selectCells(
+    db,
+    `select tx_hash, details->'pairedRows' from lotwise_app.classifications
+     where user_id = ${Number(userId)} and details ? 'pairedRows' order by chain, tx_hash`,
+  );
+  if (cells.length === 0) return rows;
+  const byRow = new Map<string, string[]>();
+  for (const [hash, ids] of cells) {
+    for (const id of JSON.parse(ids!) as string[]) {
+      const list = byRow.get(id);
+      if (list) list.push(hash!);
+      else byRow.set(id, [hash!]);
+    }
+  }
+  return rows.map((r) => {
+    const hashes = r.origin === "chain" ? undefined : byRow.get(r.id);
+    if (!hashes) return r;
+    const named = r.tx ? r.tx.split(";") : [];
+    const known = new Set(named.map((h) => h.toLowerCase()));
+    const added = hashes.filter((h) => !known.has(h.toLowerCase()));
+    return added.length > 0 ? { ...r, tx: [...named, ...added].join(";") } : r;
+  });
+};
+
 /** Open review items of the user. */
 export const countOpenReviews = async (db: DbOrTx, userId: number): Promise<number> => {
   const [row] = await db

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ledgerRows } from "../../../db/schema/index.ts";
 import { importLedgerRows } from "../../books/imports.ts";
 import { queryLedgerPage } from "../../books/query.ts";
-import { loadLedgerRows } from "../../books/store.ts";
+import { loadLedgerRows, withPairedTx } from "../../books/store.ts";
 import { type ExternalLotReference, parseLedgerCsv } from "../../ledger/read.ts";
 import { LEDGER_ROW_TYPES, type LedgerRow } from "../../ledger/types.ts";
 import { formatLedgerCsv } from "../../ledger/write.ts";
@@ -106,7 +106,11 @@ export const registerLedger: RegisterRoutes = (app, ctx) => {
     },
     async (request, reply) => {
       const y = request.query.year;
-      const rows = await loadLedgerRows(db, request.userId, y ? new Date(Date.UTC(y + 1, 0, 1)) : undefined);
+      const rows = await withPairedTx(
+        db,
+        request.userId,
+        await loadLedgerRows(db, request.userId, y ? new Date(Date.UTC(y + 1, 0, 1)) : undefined),
+      );
       const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
         ...r,
         extra: {

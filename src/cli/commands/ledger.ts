@@ -13,6 +13,7 @@ let importLedgerRows: typeof import("../../books/imports.ts").importLedgerRows;
 let listLedgerImports: typeof import("../../books/imports.ts").listLedgerImports;
 let removeLedgerImport: typeof import("../../books/imports.ts").removeLedgerImport;
 let loadLedgerRows: typeof import("../../books/store.ts").loadLedgerRows;
+let withPairedTx: typeof import("../../books/store.ts").withPairedTx;
 let readLedgerFileBatches: typeof import("../../ledger/read.ts").readLedgerFileBatches;
 let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
 let streamLedgerCsv: typeof import("../../ledger/write.ts").streamLedgerCsv;
@@ -23,7 +24,7 @@ let formatToolCsv: typeof import("../../imports/tool-export.ts").formatToolCsv;
 const load = async () => {
   ({ formatToolCsv } = await import("../../imports/tool-export.ts"));
   ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
-  ({ loadLedgerRows } = await import("../../books/store.ts"));
+  ({ loadLedgerRows, withPairedTx } = await import("../../books/store.ts"));
   ({ readLedgerFileBatches } = await import("../../ledger/read.ts"));
   ({ writeLedgerCsv, streamLedgerCsv } = await import("../../ledger/write.ts"));
   ({ exportUsd } = await import("../../utils/decimal.ts"));
@@ -79,7 +80,11 @@ export const register: RegisterCommand = (program, runtime) => {
       // The end of the year where `gains --tz` dates rows: in New York, a sale at 23:00 on
       // 31 December is 04:00Z on 1 January and belongs to the year's export.
       const before = year === undefined ? undefined : new Date(startOfYearIn(year + 1, opts.tz));
-      const rows = await loadLedgerRows(services.database.db, services.userId, before);
+      const rows = await withPairedTx(
+        services.database.db,
+        services.userId,
+        await loadLedgerRows(services.database.db, services.userId, before),
+      );
       if (format !== "ledger") {
         if (opts.out === "-") {
           runtime.out(formatToolCsv(format as ToolExport, rows));
