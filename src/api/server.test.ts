@@ -172,6 +172,19 @@ describe("ledger, CSV and gains", () => {
     );
   });
 
+  test("the ledger CSV download rounds USD to 8 places as the stored ledger's gains do, so gains on it agree", async () => {
+    // 0.004999999996 is 0.01 at 8 places (0.005, half-up), 0.00 in full: one cent apart.
+    const text = [
+      HEADER,
+      "r1,2025-03-01T00:00:00Z,buy,round,,,RND,1,100.123456785,",
+      "r2,2025-03-02T00:00:00Z,sell,round,RND,1,,,0.004999999996,",
+    ].join("\n");
+    expect((await csvImport("round", `${text}\n`)).statusCode).toBe(200);
+    const lines = (await get("/v1/ledger.csv")).body.split("\n");
+    expect(lines.find((l) => l.startsWith("r1,"))).toContain(",RND,1,100.12345679,");
+    expect(lines.find((l) => l.startsWith("r2,"))).toContain(",RND,1,,,0.005,");
+  });
+
   test("pages of the ledger follow ledger order with a cursor, and filters combine", async () => {
     const rows = [HEADER];
     for (let i = 0; i < 250; i++) {

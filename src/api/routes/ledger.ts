@@ -7,6 +7,7 @@ import { loadLedgerRows, withPairedTx } from "../../books/store.ts";
 import { type ExternalLotReference, parseLedgerCsv } from "../../ledger/read.ts";
 import { LEDGER_ROW_TYPES, type LedgerRow } from "../../ledger/types.ts";
 import { formatLedgerCsv } from "../../ledger/write.ts";
+import { exportUsd } from "../../utils/decimal.ts";
 import { sendCsv } from "../csv.ts";
 import { notFound } from "../errors.ts";
 import { queueRebuild } from "../rebuild.ts";
@@ -113,6 +114,10 @@ export const registerLedger: RegisterRoutes = (app, ctx) => {
       );
       const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
         ...r,
+        // As `lotwise ledger export`: 8 places, as gains on the stored ledger rounds them, so
+        // gains on this file equals the stored ledger's.
+        ...(r.usdValue !== undefined ? { usdValue: exportUsd(r.usdValue) } : {}),
+        ...(r.feeUsd !== undefined ? { feeUsd: exportUsd(r.feeUsd) } : {}),
         extra: {
           x_price_source: priceSources.usd_value ?? "",
           x_fee_price_source: priceSources.fee_usd ?? "",
