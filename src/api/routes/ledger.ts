@@ -7,6 +7,7 @@ import { loadLedgerRows, withPairedTx } from "../../books/store.ts";
 import { type ExternalLotReference, parseLedgerCsv } from "../../ledger/read.ts";
 import { LEDGER_ROW_TYPES, type LedgerRow } from "../../ledger/types.ts";
 import { formatLedgerCsv } from "../../ledger/write.ts";
+import { isTimeZone, startOfYearIn } from "../../tax/dates.ts";
 import { exportUsd } from "../../utils/decimal.ts";
 import { sendCsv } from "../csv.ts";
 import { notFound } from "../errors.ts";
@@ -101,7 +102,15 @@ export const registerLedger: RegisterRoutes = (app, ctx) => {
         summary: "Download the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads)",
         description:
           "With year: every row up to the end of that year (earlier years carry their lots into it). Extra columns x_price_source, x_fee_price_source, x_warnings, x_origin. Cells that a spreadsheet would run as a formula are prefixed with '.",
-        querystring: z.object({ year: Year.optional() }),
+        querystring: z.object({
+          year: Year.optional(),
+          tz: z
+            .string()
+            .max(64)
+            .refine(isTimeZone, "an IANA time zone, e.g. America/New_York")
+            .optional()
+            .describe("where the year ends, as the gains routes' tz dates rows (default: UTC)"),
+        }),
         response: { 200: z.string().describe("text/csv"), ...errors },
       },
     },
@@ -110,7 +119,11 @@ export const registerLedger: RegisterRoutes = (app, ctx) => {
       const rows = await withPairedTx(
         db,
         request.userId,
-        await loadLedgerRows(db, request.userId, y ? new Date(Date.UTC(y + 1, 0, 1)) : undefined),
+        await loadLedgerRows(
+          db,
+          request.userId,
+          y ? new Date(startOfYearIn(y + 1, request.query.tz)) : undefined,
+        ),
       );
       const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
         ...r,
