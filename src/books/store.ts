@@ -57,13 +57,21 @@ export type StoredRowInput = {
   warnings?: readonly string[];
 };
 
+/**
+ * A row's time as stored: the column keeps microseconds and PostgreSQL would round the digits
+ * beyond them, which can carry `2025-12-31T23:59:59.9999996Z` into the next day and year. The
+ * digits beyond the microsecond are dropped instead (the instant moves back by less than 1 µs,
+ * never onto another date).
+ */
+const storedTime = (time: string): string => time.replace(/(\.\d{6})\d+/, "$1");
+
 /** One `ledger_rows` record (`LEDGER_ROW_COLUMNS`) of a stored row. */
 export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput) => ({
   user_id: userId,
   id: r.id,
   seq,
   origin,
-  time: r.time,
+  time: storedTime(r.time),
   type: r.type,
   wallet: r.wallet,
   out_asset: r.outAsset ?? null,
@@ -97,7 +105,7 @@ const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: Sto
     textCell(r.id),
     copyTextCell(seq, "integer"),
     textCell(origin),
-    copyTextCell(r.time, "timestamptz"),
+    copyTextCell(storedTime(r.time), "timestamptz"),
     textCell(r.type),
     textCell(r.wallet),
     textCell(r.outAsset),

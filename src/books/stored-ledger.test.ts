@@ -149,6 +149,32 @@ describe.each(DATABASE_KINDS)("readStoredLedgerCsv on %s", (kind) => {
     expect(objects.rows.map((r) => r.id)).toEqual(["b", "s"]);
   });
 
+  test("digits beyond the microsecond are dropped, never rounded into the next day (or year)", async () => {
+    const late = await ensureUser(database.db, "late");
+    await insertLedgerRows(database.db, [
+      {
+        userId: late,
+        seq: 0,
+        origin: "import:late",
+        priceSources: {},
+        warnings: [],
+        row: {
+          id: "n1",
+          time: "2025-12-31T23:59:59.9999996Z",
+          type: "buy",
+          wallet: "w",
+          inAsset: "ETH",
+          inQuantity: "1",
+          usdValue: "1",
+        },
+      },
+    ]);
+    const { csv } = await readStoredLedgerCsv(database.db, late);
+    const read: LedgerRow[] = [];
+    await streamLedgerBytes(csv, (r) => read.push({ ...r }), { source: "stored ledger" });
+    expect(read.map((r) => r.time)).toEqual(["2025-12-31T23:59:59.999Z"]);
+  });
+
   test("an empty stored ledger is a header only", async () => {
     const empty = await ensureUser(database.db, "empty");
     const { csv } = await readStoredLedgerCsv(database.db, empty);
