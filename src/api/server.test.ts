@@ -56,6 +56,25 @@ describe("errors", () => {
     expect(Object.keys(r.json()).sort()).toEqual(["code", "message"]);
   });
 
+  test("a report or gains request without a year, or with a year that is not a number, says so", async () => {
+    const post = (payload: object) =>
+      app.inject({ method: "POST", url: "/v1/reports", headers: U.auth, payload });
+    const missing = await post({ kind: "gains" });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toEqual({
+      code: "invalid_request",
+      message: "body.year: required: a tax year (YYYY)",
+    });
+    expect((await post({ kind: "gains", year: "abc" })).json().message).toBe(
+      "body.year: required: a tax year (YYYY)",
+    );
+    // The range keeps its own message.
+    expect((await post({ kind: "gains", year: 1800 })).json().message).toMatch(/^body\.year: Too small/);
+    const query = await get("/v1/gains/summary");
+    expect(query.statusCode).toBe(400);
+    expect(query.json().message).toBe("querystring.year: required: a tax year (YYYY)");
+  });
+
   test("malformed JSON is 400 invalid_json; an unknown route is 404 JSON", async () => {
     const bad = await app.inject({
       method: "POST",
