@@ -369,6 +369,19 @@ export const classifyAll = (
       : undefined;
     if (owner && m.entry) owner.entries.push(m.entry);
     if (owner && m.review) owner.reviews.push(m.review);
+    // An imported transfer row (ledger CSV with to_wallet) already is the transfer: the chain
+    // transaction it pairs with writes no row, so it names that row, whose exported `tx` then
+    // names the chain transaction too (every transaction traceable to a row).
+    for (const [imp, chain] of [
+      [m.out, m.in],
+      [m.in, m.out],
+    ] as const) {
+      const r = imp.imported && imp.hasRow && !chain.imported ? resultOf(chain) : undefined;
+      if (r) {
+        const rows = (r.details?.pairedRows as string[] | undefined) ?? [];
+        if (!rows.includes(imp.txHash)) r.details = { ...r.details, pairedRows: [...rows, imp.txHash] };
+      }
+    }
     for (const h of [m.out, m.in]) {
       const r = resultOf(h);
       if (r && r.kind === "unmatched") r.kind = "self_transfer";
