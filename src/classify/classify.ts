@@ -190,7 +190,7 @@ const classifyOne = (
     unmatched = left;
     // What the decoder left to the user (a negative rebase): the decision records it and answers
     // the decoder's review item.
-    if (decidable && decidable.halves.every((h) => actionApplies(override.action, h.direction))) {
+    if (decidable?.halves.every((h) => actionApplies(override.action, h.direction))) {
       for (const h of decidable.halves) {
         const e = entryForHalf(h, override.action);
         if (e) entries.push(e);
