@@ -114,4 +114,12 @@ describe("finalityDepthOf()", () => {
     expect(finalityDepthOf(anvil, { "evm:31337": 5 })).toBe(5);
     expect(finalityDepthOf(resolveChain("ethereum"), { "evm:31337": 5 })).toBe(65);
   });
+  test("the override may name the chain any way rpc can (evm:10 is optimism)", () => {
+    const op = resolveChain("evm:10");
+    expect(op.id).toBe("optimism");
+    expect(finalityDepthOf(op, { "evm:10": 0 })).toBe(0);
+    expect(finalityDepthOf(op, { "OP Mainnet": 3 })).toBe(3);
+    expect(finalityDepthOf(op, { optimism: 2, "evm:10": 9 })).toBe(2);
+    expect(finalityDepthOf(op, { "no such chain": 1 })).toBe(30);
+  });
 });

@@ -295,8 +295,18 @@ export const listEvmChains = (options: ChainOptions = {}): ChainInfo[] =>
  * The finality depth to use for `chain`: the configured override (`finality.<chain id>`) or the
  * registry default. In blocks (EVM) or slots (Solana).
  */
-export const finalityDepthOf = (chain: ChainInfo, overrides: Record<string, number> = {}): number =>
-  overrides[chain.id] ?? chain.finalityDepth;
+export const finalityDepthOf = (chain: ChainInfo, overrides: Record<string, number> = {}): number => {
+  if (overrides[chain.id] !== undefined) return overrides[chain.id]!;
+  // Any name of the chain, as for `rpc` (`evm:10`, `OP Mainnet` and `optimism` are one chain).
+  for (const [name, depth] of Object.entries(overrides)) {
+    try {
+      if (resolveChain(name).id === chain.id) return depth;
+    } catch {
+      // not a chain name: ignore
+    }
+  }
+  return chain.finalityDepth;
+};
 
 const BASE58 = /^[1-9A-HJ-NP-Za-km-z]+$/;
 const BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";

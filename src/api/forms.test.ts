@@ -95,6 +95,9 @@ describe("forms, reconciliation and routing", () => {
     });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().message).toContain("kraken:x: no such wallet or account");
+    // In the API's words: its parameter and routes, not the CLI's flag and commands.
+    expect(unknown.json().message).toMatch(/^account kraken:x: .*PUT \/v1\/imports\/kraken:x/);
+    expect(unknown.json().message).not.toMatch(/--account|lotwise /);
     expect((await req("GET", "/v1/forms/imports")).json()).toEqual({ imports: [] });
   });
 
@@ -296,5 +299,40 @@ describe("review links go through the CLI's decision path", () => {
     expect((await req("DELETE", `/v1/review/decisions/${list[0].id}`)).statusCode).toBe(404);
     const unknown = await req("POST", "/v1/review/links", { a: X, b: `0x${"c".repeat(64)}` });
     expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe("exchange accounts declared through the API", () => {
+  test("POST /v1/wallets declares kraken:x as lotwise wallets add does; its form then imports", async () => {
+    const before = await req("POST", "/v1/forms/imports?account=kraken:x&file=k.csv", FORM, {
+      "content-type": "text/csv",
+    });
+    expect(before.statusCode).toBe(400);
+    const made = await req("POST", "/v1/wallets", { wallets: ["kraken:x"] });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json()).toMatchObject({
+      wallets: [],
+      added: 0,
+      accounts: [{ name: "kraken:x", added: true }],
+    });
+    const again = await req("POST", "/v1/wallets", { wallets: "kraken:x" });
+    expect(again.json().accounts).toEqual([{ name: "kraken:x", added: false }]);
+    expect((await req("GET", "/v1/imports")).json().accounts).toContainEqual(
+      expect.objectContaining({ name: "kraken:x" }),
+    );
+    // A deposit address is a <chain>:<address>: an account with kind exchange is refused.
+    const wrong = await req("POST", "/v1/wallets", {
+      wallets: ["kraken:y"],
+      kind: "exchange",
+      label: "kraken:y",
+    });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().message).toMatch(/kraken:y is an exchange account/);
+    const imported = await req("POST", "/v1/forms/imports?account=kraken:x&file=k.csv", FORM, {
+      "content-type": "text/csv",
+    });
+    expect(imported.statusCode, imported.body).toBe(201);
+    const removed = await req("DELETE", "/v1/imports/kraken:x");
+    expect(removed.statusCode, removed.body).toBeLessThan(300);
   });
 });

@@ -28,6 +28,8 @@ let A: Awaited<ReturnType<typeof createTestUser>>;
 let B: Awaited<ReturnType<typeof createTestUser>>;
 const ids = { wallet: 0, decision: 0, report: 0, run: 0, formImport: 0, formRow: 0 };
 const TX = "0x1111111111111111111111111111111111111111111111111111111111111111";
+/** A rebasing token's day (its negative_rebase review item names it). */
+const REBASE = "rebase:0x5fbdb2315678afecb367f032d93f642f64180aa3:2025-03-08";
 const WALLET = "evm:31337:0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
 const req = (who: { auth: Record<string, string> }, method: string, url: string, payload?: unknown) =>
@@ -86,9 +88,10 @@ beforeAll(async () => {
   await db
     .insert(prices)
     .values({ asset: "ETH", time: new Date("2025-01-10T00:00:00Z"), usd: "1000", source: "file:x.csv" });
-  await db
-    .insert(classifications)
-    .values({ userId: A.userId, chain: "evm:31337", txHash: TX, kind: "unknown", source: "test" });
+  await db.insert(classifications).values([
+    { userId: A.userId, chain: "evm:31337", txHash: TX, kind: "unknown", source: "test" },
+    { userId: A.userId, chain: "evm:31337", txHash: REBASE, kind: "defi", source: "test" },
+  ]);
   await db.insert(reviewItems).values({
     userId: A.userId,
     chain: "evm:31337",
@@ -260,6 +263,20 @@ describe("user B cannot see or change user A's data", () => {
     expect(foreign.json().message.replace(TX, "#")).toBe(
       missing.json().message.replace(`0x${"2".repeat(64)}`, "#"),
     );
+  });
+
+  test("a rebasing token's day is a transaction too (GET /v1/review/transaction), A's only", async () => {
+    const own = await req(A, "GET", `/v1/review/transaction?tx=evm:31337:${REBASE}`);
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({
+      tx: `evm:31337:${REBASE}`,
+      chain: "evm:31337",
+      hash: REBASE,
+      classification: { kind: "defi", source: "test" },
+      explorerUrl: null,
+    });
+    const foreign = await req(B, "GET", `/v1/review/transaction?tx=evm:31337:${REBASE}`);
+    expect(foreign.statusCode).toBe(404);
   });
 
   test("B cannot decide A's transaction, sync A's wallet or delete A's import", async () => {

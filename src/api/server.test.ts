@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import type { Database } from "../../db/client.ts";
 import { createTestApi, createTestUser } from "../../test/api.ts";
 import { createTestCommon, createTestDatabase } from "../../test/services.ts";
@@ -54,6 +54,25 @@ describe("errors", () => {
     expect(r.json().message).toMatch(/^body\.wallets: /);
     expect(r.body).not.toMatch(/\bat .*\.ts:\d+/);
     expect(Object.keys(r.json()).sort()).toEqual(["code", "message"]);
+  });
+
+  test("a report or gains request without a year, or with a year that is not a number, says so", async () => {
+    const post = (payload: object) =>
+      app.inject({ method: "POST", url: "/v1/reports", headers: U.auth, payload });
+    const missing = await post({ kind: "gains" });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toEqual({
+      code: "invalid_request",
+      message: "body.year: required: a tax year (YYYY)",
+    });
+    expect((await post({ kind: "gains", year: "abc" })).json().message).toBe(
+      "body.year: required: a tax year (YYYY)",
+    );
+    // The range keeps its own message.
+    expect((await post({ kind: "gains", year: 1800 })).json().message).toMatch(/^body\.year: Too small/);
+    const query = await get("/v1/gains/summary");
+    expect(query.statusCode).toBe(400);
+    expect(query.json().message).toBe("querystring.year: required: a tax year (YYYY)");
   });
 
   test("malformed JSON is 400 invalid_json; an unknown route is 404 JSON", async () => {
@@ -170,6 +189,42 @@ describe("ledger, CSV and gains", () => {
     expect(f8949.body.split("\n")[1]).toBe(
       "2,1,'@acct,'=EVIL,10,2025-01-10,2025-02-10,150.00,100.00,,,50.00,short,I,10 =EVIL",
     );
+  });
+
+  test("the ledger CSV download rounds USD to 8 places as the stored ledger's gains do, so gains on it agree", async () => {
+    // 0.004999999996 is 0.01 at 8 places (0.005, half-up), 0.00 in full: one cent apart.
+    const text = [
+      HEADER,
+      "r1,2025-03-01T00:00:00Z,buy,round,,,RND,1,100.123456785,",
+      "r2,2025-03-02T00:00:00Z,sell,round,RND,1,,,0.004999999996,",
+    ].join("\n");
+    expect((await csvImport("round", `${text}\n`)).statusCode).toBe(200);
+    onTestFinished(async () => {
+      await app.inject({ method: "DELETE", url: "/v1/ledger/imports/round", headers: U.auth });
+    });
+    const lines = (await get("/v1/ledger.csv")).body.split("\n");
+    expect(lines.find((l) => l.startsWith("r1,"))).toContain(",RND,1,100.12345679,");
+    expect(lines.find((l) => l.startsWith("r2,"))).toContain(",RND,1,,,0.005,");
+  });
+
+  test("the ledger CSV download of a year ends where tz says, as the gains routes date rows", async () => {
+    const text = [
+      HEADER,
+      "z1,2025-06-01T00:00:00Z,buy,zone,,,ZNE,1,100,",
+      "z2,2025-12-31T23:00:00-05:00,sell,zone,ZNE,1,,,150,",
+    ].join("\n");
+    expect((await csvImport("zone", `${text}\n`)).statusCode).toBe(200);
+    onTestFinished(async () => {
+      await app.inject({ method: "DELETE", url: "/v1/ledger/imports/zone", headers: U.auth });
+    });
+    const ids = async (q: string) =>
+      (await get(`/v1/ledger.csv?${q}`)).body
+        .split("\n")
+        .map((l) => l.split(",")[0])
+        .filter((id) => id === "z1" || id === "z2");
+    expect(await ids("year=2025")).toEqual(["z1"]);
+    expect(await ids("year=2025&tz=America/New_York")).toEqual(["z1", "z2"]);
+    expect((await get("/v1/ledger.csv?year=2025&tz=Mars/Base")).statusCode).toBe(400);
   });
 
   test("pages of the ledger follow ledger order with a cursor, and filters combine", async () => {

@@ -12,6 +12,7 @@ import {
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
 import { UserInputError } from "../errors.ts";
 import { markLedgerDirty } from "./dirty.ts";
+import { splitTxKey } from "./tx-key.ts";
 
 /**
  * The user's decisions, stored in `lotwise_app.overrides` and keyed on chain data (chain +
@@ -48,16 +49,30 @@ export type ResolvedRef = { chain: string; txHash: string; time: Date | undefine
  * @throws UserInputError when it names nothing or is ambiguous.
  */
 export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promise<ResolvedRef> => {
-  const i = ref.lastIndexOf(":");
-  const chain = i > 0 ? ref.slice(0, i) : undefined;
-  const hash = i > 0 ? ref.slice(i + 1) : ref;
+  const split = ref.includes(":") ? splitTxKey(ref) : undefined;
+  const chain = split?.chain || undefined;
+  const hash = split ? split.txHash : ref;
+  // A synthetic transaction's hash holds `:` itself (a rebasing token's day
+  // `rebase:<token>:<YYYY-MM-DD>`, a staking reward `reward:<account>:<epoch>`): the reference is
+  // `<chain>:<hash>` or the bare hash, so both readings are looked up.
+  const readings = [{ chain, hash }, ...(split ? [{ chain: undefined, hash: ref }] : [])];
   const known = await db
     .select({ chain: classifications.chain, txHash: classifications.txHash })
     .from(classifications)
     .where(
-      and(eq(classifications.userId, userId), sql`lower(${classifications.txHash}) = ${hash.toLowerCase()}`),
+      and(
+        eq(classifications.userId, userId),
+        inArray(
+          sql`lower(${classifications.txHash})`,
+          readings.map((r) => r.hash.toLowerCase()),
+        ),
+      ),
     );
-  let match = known.filter((k) => !chain || k.chain === chain);
+  let match = known.filter((k) =>
+    readings.some(
+      (r) => k.txHash.toLowerCase() === r.hash.toLowerCase() && (!r.chain || k.chain === r.chain),
+    ),
+  );
   if (match.length === 0) {
     // An imported row (ledger CSV import) whose transfer is completed by a chain arrival.
     const rows = await db
@@ -76,6 +91,18 @@ export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promi
     if (found.length === 1)
       return { chain: `import:${found[0]!.account}`, txHash: found[0]!.id, time: found[0]!.time };
     match = found.map((r) => ({ chain: `import:${r.account}`, txHash: r.id }));
+  }
+  if (match.length === 0 && chain && !chain.startsWith("import:")) {
+    // Another name of a chain lotwise stores under its short name (`evm:10` or `OP Mainnet` for
+    // `optimism`, as `wallets add` accepts them). The registry (and viem) load only here.
+    const { resolveChain } = await import("../../chains/registry.ts");
+    let id: string | undefined;
+    try {
+      id = resolveChain(chain).id;
+    } catch {
+      id = undefined;
+    }
+    if (id && id !== chain) return resolveRef(db, userId, `${id}:${hash}`);
   }
   if (match.length === 0)
     throw new DecisionNotFoundError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
@@ -285,9 +312,6 @@ export const removeDecision = async (args: DecisionArgs & { id: number }): Promi
   // A rule's removal changes the rules' fingerprint: the next build is a full one anyway.
   if (!refs) return;
   const times: (Date | undefined)[] = [];
-  for (const ref of refs) {
-    const i = ref.lastIndexOf(":");
-    times.push(await timeOf(db, userId, { chain: ref.slice(0, i), txHash: ref.slice(i + 1) }));
-  }
+  for (const ref of refs) times.push(await timeOf(db, userId, splitTxKey(ref)));
   await markAround(args, times);
 };

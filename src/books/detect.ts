@@ -37,8 +37,10 @@ import { loadWallets } from "./load.ts";
  * 5: an inflow decided (or ruled) `gift` is a gift received — a transfer from `gift:<chain>:<sender>`
  * with no basis — not `income`; a pairing on amount and time names the command that confirms it;
  * a decision or rule `income` no longer swallows an outflow (it stays in review).
+ * 6: a chain transaction paired with an imported `transfer` row names that row
+ * (`classifications.details.pairedRows`), so the export's `tx` names the chain transaction.
  */
-export const LEDGER_BUILD_VERSION = 5;
+export const LEDGER_BUILD_VERSION = 6;
 
 /** What decides whether (and from when) the ledger is rebuilt: `BuildArgs` without the build's tools. */
 export type DetectArgs = {

@@ -20,7 +20,8 @@ import { Decimal } from "../utils/decimal.ts";
 import { buildLedger, type Pricer } from "./build.ts";
 import { addRule, removeDecision, setLink, setTxDecision } from "./decisions.ts";
 import { markLedgerDirty } from "./dirty.ts";
-import { loadLedgerRows } from "./store.ts";
+import { importLedgerRows } from "./imports.ts";
+import { loadLedgerRows, withPairedTx } from "./store.ts";
 
 /**
  * Incremental rebuilds redo only the range a change affects, and give the rows a full rebuild
@@ -198,6 +199,39 @@ describe("incremental rebuilds", () => {
     expect((await build()).mode).toBe("incremental");
     expect(await view()).toEqual(after);
     expect((await build()).mode).toBe("unchanged");
+  });
+
+  test("an imported withdrawal row (transfer with to_wallet) names the chain arrival it pairs with in the export's tx", async () => {
+    const arrival = `0x${"ab".repeat(32)}`;
+    await addTx("ethereum", arrival, "2025-06-01T12:00:00Z", 900n, [
+      { asset: "native", amount: 2n * E18, counterparty: EXT },
+    ]);
+    await importLedgerRows(database.db, {
+      userId,
+      name: "cbw",
+      file: "cbw.csv",
+      rows: [
+        {
+          id: "w1",
+          time: "2025-06-01T11:58:00Z",
+          type: "transfer",
+          wallet: "coinbase:main",
+          outAsset: "ETH",
+          outQuantity: "2",
+          toWallet: `ethereum:${A}`,
+          note: "withdrawal",
+        },
+      ],
+    });
+    await build();
+    const rows = await withPairedTx(database.db, userId, await loadLedgerRows(database.db, userId));
+    // The arrival writes no row of its own (the import's row is the transfer): w1 names it.
+    expect(rows.filter((r) => r.tx?.includes(arrival)).map((r) => [r.id, r.tx])).toEqual([["w1", arrival]]);
+    expect(rows.find((r) => r.id === "w1")?.note).toBe("withdrawal");
+    // A full rebuild says the same.
+    await build(true);
+    const again = await withPairedTx(database.db, userId, await loadLedgerRows(database.db, userId));
+    expect(again.find((r) => r.id === "w1")?.tx).toBe(arrival);
   });
 
   test("review link of two arrivals (or two departures) is refused: it would be stored and pair nothing", async () => {

@@ -15,9 +15,10 @@ import { type BinaryColumns, copyBinaryRows } from "../../db/copy-binary.ts";
 
 /**
  * What `csv` holds: the columns and text of `ENGINE_COLUMNS` (src/books/stored-ledger.ts). Raise it
- * whenever those change: snapshots of another format are not read.
+ * whenever those change: snapshots of another format are not read. 2: rows in the stored instants'
+ * order (format 1 ordered rows apart by microseconds by file order).
  */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 
 /** A missing-price note of a row, as `StoredLedgerNotes` lists it. */
 export type MissingPriceNote = { id: string; date: string; message: string };

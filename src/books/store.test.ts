@@ -8,7 +8,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../db/client.ts";
 import { copyTextCell } from "../../db/copy.ts";
-import { ledgerRows, POSITION_ROWS_SQL, reviewItems } from "../../db/schema/index.ts";
+import { classifications, ledgerRows, POSITION_ROWS_SQL, reviewItems } from "../../db/schema/index.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../../test/services.ts";
 import { POSITION_PROTOCOLS } from "../classify/decoders/position.ts";
@@ -164,6 +164,60 @@ describe.each(DATABASE_KINDS)("review items replaced by a full build on %s", (ki
     await build(keys(["evm:1:0x1"]));
     expect(asked).toBe(1);
     expect(await items(userId)).toEqual(["0x2 balance_difference"]);
+  });
+});
+
+describe.each(DATABASE_KINDS)("an incremental build of synthetic transactions on %s", (kind) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  // A rebasing token's daily growth and a Solana staking reward are transactions whose hash holds
+  // `:`. Rebuilding them again (a review decision, an import: an incremental build) must replace
+  // their classifications and review items, not collide with the ones stored by the last build.
+  test("rebase and reward classifications are replaced, not inserted twice", async () => {
+    const userId = await ensureUser(database.db, "frank");
+    const tx = (chain: string, txHash: string): TxClassification => ({
+      chain,
+      txHash,
+      time: new Date("2025-03-02T00:00:00Z"),
+      blockNumber: 7n,
+      kind: "income",
+      source: "decoder:rebase:rebase:accrued",
+      entries: [],
+      reviews: [{ reason: "negative_rebase", message: "m" }],
+      unmatched: [],
+    });
+    const classified = [
+      tx("evm:31337", "rebase:0x5fbdb2315678afecb367f032d93f642f64180aa3:2025-03-02"),
+      tx("solana", "reward:9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin:140"),
+    ];
+    const build = () =>
+      replaceChainLedger(database.db, {
+        userId,
+        from: new Date("2025-03-01T00:00:00Z"),
+        rows: [],
+        classified,
+        reviews: () => classified.map((c) => ({ chain: c.chain, txHash: c.txHash, ...c.reviews[0]! })),
+        txKeys: classified.map((c) => `${c.chain}:${c.txHash}`),
+      });
+    await build();
+    await build();
+    const stored = await database.db
+      .select({ chain: classifications.chain, tx_hash: classifications.txHash })
+      .from(classifications)
+      .where(eq(classifications.userId, userId))
+      .orderBy(classifications.chain);
+    expect(stored).toEqual(classified.map((c) => ({ chain: c.chain, tx_hash: c.txHash })));
+    const items = await database.db
+      .select({ txHash: reviewItems.txHash })
+      .from(reviewItems)
+      .where(eq(reviewItems.userId, userId));
+    expect(items).toHaveLength(2);
   });
 });
 

@@ -7,6 +7,7 @@ import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import type { BuiltRow } from "./rows.ts";
+import { splitTxKey } from "./tx-key.ts";
 
 /** Columns of `lotwise_app.ledger_rows` written by a build. */
 export const LEDGER_ROW_COLUMNS: BulkColumns = {
@@ -57,13 +58,21 @@ export type StoredRowInput = {
   warnings?: readonly string[];
 };
 
+/**
+ * A row's time as stored: the column keeps microseconds and PostgreSQL would round the digits
+ * beyond them, which can carry `2025-12-31T23:59:59.9999996Z` into the next day and year. The
+ * digits beyond the microsecond are dropped instead (the instant moves back by less than 1 µs,
+ * never onto another date).
+ */
+const storedTime = (time: string): string => time.replace(/(\.\d{6})\d+/, "$1");
+
 /** One `ledger_rows` record (`LEDGER_ROW_COLUMNS`) of a stored row. */
 export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput) => ({
   user_id: userId,
   id: r.id,
   seq,
   origin,
-  time: r.time,
+  time: storedTime(r.time),
   type: r.type,
   wallet: r.wallet,
   out_asset: r.outAsset ?? null,
@@ -97,7 +106,7 @@ const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: Sto
     textCell(r.id),
     copyTextCell(seq, "integer"),
     textCell(origin),
-    copyTextCell(r.time, "timestamptz"),
+    copyTextCell(storedTime(r.time), "timestamptz"),
     textCell(r.type),
     textCell(r.wallet),
     textCell(r.outAsset),
@@ -172,10 +181,8 @@ export const declareLedgerWriter = async (tx: DbOrTx, userId: number): Promise<v
 const keysJson = (txKeys: readonly string[]): string =>
   JSON.stringify(
     txKeys.map((k) => {
-      // Hashes and ids hold no `:`, but imports before digest ids became `row-…` wrote `row:…`.
-      const legacy = k.lastIndexOf(":row:");
-      const i = legacy >= 0 ? legacy : k.lastIndexOf(":");
-      return { c: k.slice(0, i), h: k.slice(i + 1) };
+      const { chain, txHash } = splitTxKey(k);
+      return { c: chain, h: txHash };
     }),
   );
 
@@ -364,6 +371,42 @@ export const loadLedgerRows = async (
     priceSources: c[18] === null ? {} : (JSON.parse(c[18]!) as Record<string, string>),
     origin: c[19]!,
   }));
+};
+
+/**
+ * `rows` (as `loadLedgerRows` gives them) with each imported transfer row's `tx` naming the chain
+ * transactions it was paired with (`pairedRows` in their classifications: the arrival of a
+ * withdrawal written as a ledger CSV v1 `transfer` row writes no row of its own), so that every
+ * synced transaction is named by a row of the export. Hashes the row already names stay once.
+ */
+export const withPairedTx = async <R extends { id: string; tx?: string | undefined; origin: string }>(
+  db: DbOrTx,
+  userId: number,
+  rows: R[],
+): Promise<R[]> => {
+  if (!rows.some((r) => r.origin !== "chain")) return rows;
+  const cells = await selectCells(
+    db,
+    `select tx_hash, details->'pairedRows' from lotwise_app.classifications
+     where user_id = ${Number(userId)} and details ? 'pairedRows' order by chain, tx_hash`,
+  );
+  if (cells.length === 0) return rows;
+  const byRow = new Map<string, string[]>();
+  for (const [hash, ids] of cells) {
+    for (const id of JSON.parse(ids!) as string[]) {
+      const list = byRow.get(id);
+      if (list) list.push(hash!);
+      else byRow.set(id, [hash!]);
+    }
+  }
+  return rows.map((r) => {
+    const hashes = r.origin === "chain" ? undefined : byRow.get(r.id);
+    if (!hashes) return r;
+    const named = r.tx ? r.tx.split(";") : [];
+    const known = new Set(named.map((h) => h.toLowerCase()));
+    const added = hashes.filter((h) => !known.has(h.toLowerCase()));
+    return added.length > 0 ? { ...r, tx: [...named, ...added].join(";") } : r;
+  });
 };
 
 /** Open review items of the user. */

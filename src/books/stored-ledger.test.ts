@@ -125,6 +125,56 @@ describe.each(DATABASE_KINDS)("readStoredLedgerCsv on %s", (kind) => {
     expect(read.map(engineCells)).toEqual(objects.rows.map(engineCells));
   });
 
+  test("rows apart by microseconds (an exchange's fills) keep their instants' order, not the printed milliseconds'", async () => {
+    // The file lists the sale first; the buy is 1 µs earlier. Both print as 00:00:00Z (the ledger
+    // text keeps milliseconds), so the row order is all the engine has to go by.
+    const fills = await ensureUser(database.db, "fills");
+    const row = (id: string, time: string, seq: number, fields: Partial<LedgerRow>): StoredRowInput => ({
+      userId: fills,
+      seq,
+      origin: "import:fills",
+      priceSources: {},
+      warnings: [],
+      row: { id, time, type: "buy", wallet: "coinbase:main", usdValue: "100", ...fields } as LedgerRow,
+    });
+    await insertLedgerRows(database.db, [
+      row("s", "2025-03-01T00:00:00.000002Z", 0, { type: "sell", outAsset: "ETH", outQuantity: "1" }),
+      row("b", "2025-03-01T00:00:00.000001Z", 1, { inAsset: "ETH", inQuantity: "1" }),
+    ]);
+    const { csv } = await readStoredLedgerCsv(database.db, fills);
+    const read: LedgerRow[] = [];
+    await streamLedgerBytes(csv, (r) => read.push({ ...r }), { source: "stored ledger" });
+    expect(read.map((r) => r.id)).toEqual(["b", "s"]);
+    const objects = await readStoredLedger(database.db, fills);
+    expect(objects.rows.map((r) => r.id)).toEqual(["b", "s"]);
+  });
+
+  test("digits beyond the microsecond are dropped, never rounded into the next day (or year)", async () => {
+    const late = await ensureUser(database.db, "late");
+    await insertLedgerRows(database.db, [
+      {
+        userId: late,
+        seq: 0,
+        origin: "import:late",
+        priceSources: {},
+        warnings: [],
+        row: {
+          id: "n1",
+          time: "2025-12-31T23:59:59.9999996Z",
+          type: "buy",
+          wallet: "w",
+          inAsset: "ETH",
+          inQuantity: "1",
+          usdValue: "1",
+        },
+      },
+    ]);
+    const { csv } = await readStoredLedgerCsv(database.db, late);
+    const read: LedgerRow[] = [];
+    await streamLedgerBytes(csv, (r) => read.push({ ...r }), { source: "stored ledger" });
+    expect(read.map((r) => r.time)).toEqual(["2025-12-31T23:59:59.999Z"]);
+  });
+
   test("an empty stored ledger is a header only", async () => {
     const empty = await ensureUser(database.db, "empty");
     const { csv } = await readStoredLedgerCsv(database.db, empty);

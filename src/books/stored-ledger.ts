@@ -111,7 +111,9 @@ export const readStoredLedgerCsv = async (
       const version = await ledgerVersion(tx, user);
       const csv = await copyOutCsv(
         tx,
-        `select ${ENGINE_COLUMNS} from lotwise_app.ledger_rows where user_id = ${user} order by time, seq, id`,
+        // `ledger_rows.time`, the stored instant: a bare `time` would be the output column, the text
+        // with milliseconds, and rows apart by microseconds would fall back to `seq` (file order).
+        `select ${ENGINE_COLUMNS} from lotwise_app.ledger_rows where user_id = ${user} order by ledger_rows.time, seq, id`,
         onPglite(tx) ? undefined : onPiece,
       );
       const missingPrices: StoredLedgerNotes["missingPrices"] = [];

@@ -1,3 +1,4 @@
+import { eq, sql } from "drizzle-orm";
 import { getAddress } from "viem";
 import { countUnindexedTransfers, findMulticall3, readEvmBalances } from "../../chains/evm/balances.ts";
 import { getBlockHeaders } from "../../chains/evm/rpc.ts";
@@ -8,6 +9,7 @@ import { getCursor } from "../../chains/store.ts";
 import type { RpcTransport } from "../../chains/transport.ts";
 import type { ChainInfo, WalletRef } from "../../chains/types.ts";
 import type { DbOrTx } from "../../db/client.ts";
+import { transactions } from "../../db/schema/index.ts";
 import { fromRaw } from "../utils/decimal.ts";
 import { indexedAssets } from "./books.ts";
 import { type AssetRead, type CompareDeps, compareWallet } from "./compare.ts";
@@ -39,7 +41,21 @@ export const checkEvmWallet = async (args: EvmCheckArgs): Promise<WalletCheck> =
   const key = walletKey(chain.id, address);
   const base = { wallet: key, chain: chain.id, address, assets: [], differences: 0 };
   const cursor = await getCursor<EvmCursor>(db, wallet.id, "evm:calls");
-  if (!cursor) return { ...base, skipped: "not synced yet (lotwise sync)" };
+  if (!cursor) {
+    // A sync that found transactions but no final block yet (a chain younger than its finality
+    // depth, a local node run under a mainnet's chain id) wrote rows and no cursor: say why.
+    const [stored] = await db
+      .select({ one: sql<number>`1` })
+      .from(transactions)
+      .where(eq(transactions.walletId, wallet.id))
+      .limit(1);
+    return {
+      ...base,
+      skipped: stored
+        ? `no final block synced yet: every synced block is within ${chain.name}'s finality depth (${chain.finalityDepth} blocks; finality.${chain.id} in the configuration sets it); the check runs at the final block`
+        : "not synced yet (lotwise sync)",
+    };
+  }
   const height = BigInt(cursor.finalTo);
   if (height < 0n) return { ...base, skipped: "no final block synced yet" };
   const header = (await getBlockHeaders(rpc, [height], { safe: height })).get(height)!;
@@ -119,13 +135,44 @@ export const checkEvmWallet = async (args: EvmCheckArgs): Promise<WalletCheck> =
     });
     for (const r of group) atLast.set(r.chainAsset, then.tokens.get(assetAddress(r.chainAsset)));
   }
+  // What the wallet held just before its history scan started (`--from-block`, the explorer's first
+  // transaction, the state search): a scan that started after the wallet's first activity misses
+  // it. Read only when a difference remains and the scan did not start at genesis.
+  const startBlock = cursor.start ? BigInt(cursor.start.block) : 0n;
+  const beforeStart = new Map<string, bigint>();
+  const differing = reads.filter((r) => (gapOf.get(r.chainAsset) ?? 0n) !== 0n && r.chainRaw !== undefined);
+  if (startBlock > 0n && differing.length > 0) {
+    const block = startBlock - 1n;
+    const then = await readEvmBalances({
+      rpc,
+      address,
+      block,
+      tokens: differing.filter((r) => r.chainAsset !== nativeId).map((r) => assetAddress(r.chainAsset)),
+      multicall: await findMulticall3(rpc, chain, block),
+    }).catch(() => undefined);
+    for (const r of differing) {
+      const raw = r.chainAsset === nativeId ? then?.native : then?.tokens.get(assetAddress(r.chainAsset));
+      if (raw) beforeStart.set(r.chainAsset, raw);
+    }
+  }
   for (const r of reads) {
-    const gap = gapOf.get(r.chainAsset) ?? 0n;
+    let gap = gapOf.get(r.chainAsset) ?? 0n;
     if (gap === 0n || r.chainRaw === undefined) continue;
+    const causes: Cause[] = r.indexGap;
+    const held = beforeStart.get(r.chainAsset);
+    if (held) {
+      const h = fromRaw(held, r.decimals ?? 0).toFixed();
+      causes.push({
+        code: "history_gap",
+        amount: h,
+        message: `the address already held ${h} ${r.chainAsset === nativeId ? chain.nativeSymbol : (r.symbol ?? r.chainAsset)} at block ${startBlock - 1n}, before its history scan started at block ${startBlock} (${cursor.start!.reason}): transactions before it are not indexed`,
+      });
+      gap -= held;
+      if (gap === 0n) continue;
+    }
     const units = fromRaw(gap, r.decimals ?? 0);
     const amount = units.toFixed();
     const label = r.symbol ?? r.chainAsset;
-    const causes: Cause[] = r.indexGap;
     if (r.chainAsset === nativeId) {
       // A genesis allocation (dev chains, early mainnet sales) is a balance no transaction shows.
       const genesis = (await readEvmBalances({ rpc, address, block: 0n, tokens: [] }).catch(() => undefined))

@@ -1,5 +1,5 @@
 import { and, eq, like, notInArray, sql } from "drizzle-orm";
-import { type ChainOptions, resolveChain, walletKey } from "../../chains/registry.ts";
+import { type ChainOptions, parseWalletSpec, resolveChain, walletKey } from "../../chains/registry.ts";
 import type { RpcTransport } from "../../chains/transport.ts";
 import type { ChainInfo } from "../../chains/types.ts";
 import type { DbOrTx } from "../../db/client.ts";
@@ -45,9 +45,9 @@ export const checkBalances = async (args: CheckBalancesArgs): Promise<CheckRepor
   let targets = (await listWallets(db, userId)).filter((w) => w.kind === "own");
   if (args.wallets?.length) {
     const wanted = args.wallets.map((spec) => {
-      const i = spec.lastIndexOf(":");
-      const chain = resolveChain(spec.slice(0, i), args.chainOptions);
-      const address = spec.slice(i + 1);
+      // Parsed as sync and the wallets commands parse it: "bogus" or a bare address is an invalid
+      // wallet (<chain>:<address>), not an "unknown chain" made of the spec less its last letter.
+      const { chain, address } = parseWalletSpec(spec, args.chainOptions);
       return walletKey(chain.id, chain.family === "evm" ? address.toLowerCase() : address);
     });
     const keyOf = (w: { chain: string; address: string }) =>

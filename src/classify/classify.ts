@@ -151,6 +151,7 @@ const classifyOne = (
   let subtype: string | undefined;
   let details: Record<string, unknown> | undefined;
   let remaining: readonly Movement[] = moving;
+  let decidable: DecodeResult["decidable"];
   if (tx.status !== "failed") {
     const decoded = decode(tx, ctx, decoders);
     if (decoded) {
@@ -161,6 +162,7 @@ const classifyOne = (
       entries = [...(decoded.entries ?? [])];
       reviews.push(...(decoded.reviews ?? []));
       details = decoded.details;
+      decidable = decoded.decidable;
     }
   } else {
     // A failed transaction moved nothing; any value movement reported for it would be an indexer bug.
@@ -186,6 +188,16 @@ const classifyOne = (
       if (e) entries.push(e);
     }
     unmatched = left;
+    // What the decoder left to the user (a negative rebase): the decision records it and answers
+    // the decoder's review item.
+    if (decidable?.halves.every((h) => actionApplies(override.action, h.direction))) {
+      for (const h of decidable.halves) {
+        const e = entryForHalf(h, override.action);
+        if (e) entries.push(e);
+      }
+      const answered = decidable.reason;
+      for (let i = reviews.length - 1; i >= 0; i--) if (reviews[i]!.reason === answered) reviews.splice(i, 1);
+    }
     for (const e of entries) {
       if (override.action.note) e.note = override.action.note;
       if (override.action.subtype && e.kind !== "fee") e.subtype = override.action.subtype;
@@ -357,6 +369,19 @@ export const classifyAll = (
       : undefined;
     if (owner && m.entry) owner.entries.push(m.entry);
     if (owner && m.review) owner.reviews.push(m.review);
+    // An imported transfer row (ledger CSV with to_wallet) already is the transfer: the chain
+    // transaction it pairs with writes no row, so it names that row, whose exported `tx` then
+    // names the chain transaction too (every transaction traceable to a row).
+    for (const [imp, chain] of [
+      [m.out, m.in],
+      [m.in, m.out],
+    ] as const) {
+      const r = imp.imported && imp.hasRow && !chain.imported ? resultOf(chain) : undefined;
+      if (r) {
+        const rows = (r.details?.pairedRows as string[] | undefined) ?? [];
+        if (!rows.includes(imp.txHash)) r.details = { ...r.details, pairedRows: [...rows, imp.txHash] };
+      }
+    }
     for (const h of [m.out, m.in]) {
       const r = resultOf(h);
       if (r && r.kind === "unmatched") r.kind = "self_transfer";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Decimal, plain } from "../utils/decimal.ts";
 import { type ParsedAmount, parseAmount, simpleAbsAmount } from "./amount.ts";
 import type { RowReader } from "./table.ts";
-import type { Amount } from "./types.ts";
+import type { Amount, ImportKind } from "./types.ts";
 
 /** Fiat codes lotwise takes as USD cash (a U.S. taxpayer's exports). */
 export const isUsd = (code: string): boolean => /^(USD|ZUSD|US\$|\$)$/i.test(code.trim());
@@ -103,3 +103,24 @@ export const addressIn = (text: string): string | undefined =>
 
 /** A transaction hash in free text (`0x` + 64 hex). */
 export const txHashIn = (text: string): string | undefined => /\b(0x[0-9a-fA-F]{64})\b/.exec(text)?.[1];
+
+/**
+ * The kind of a tax tool's row (Koinly, CoinTracker) from what it sent (`o`), received (`i`) and
+ * paid as a fee (`f`): both sides a trade (a buy or sell when one side is USD); one side a fiat
+ * deposit or withdrawal when in USD, else income or a spend when the row's label says so
+ * (`income`, `spend`), else a deposit or withdrawal to be matched; a fee alone a fee. Fails on
+ * `column` when the row moves nothing.
+ */
+export const toolRowKind = (
+  r: RowReader,
+  column: string,
+  moved: { o: Amount | undefined; i: Amount | undefined; f: Amount | undefined },
+  label: { income: boolean; spend: boolean },
+): ImportKind => {
+  const { o, i, f } = moved;
+  if (o && i) return o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
+  if (i) return i.asset === "USD" ? "fiat_deposit" : label.income ? "income" : "deposit";
+  if (o) return o.asset === "USD" ? "fiat_withdrawal" : label.spend ? "spend" : "withdrawal";
+  if (f) return "fee";
+  return r.fail(column, "no Sent, Received or Fee amount");
+};

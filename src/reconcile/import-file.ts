@@ -26,6 +26,12 @@ export type ImportFormFileArgs = {
   identity?: AssetIdentity | undefined;
   /** Chain options for normalizing a `<chain>:<address>` account. */
   nativeSymbols?: Record<string, string> | undefined;
+  /**
+   * Whose words the account errors use: the CLI's (`--account`, `lotwise wallets add`) or the
+   * HTTP API's (the `account` parameter, `POST /v1/wallets`, `PUT /v1/imports/{account}`).
+   * @defaultValue "cli"
+   */
+  names?: "cli" | "api" | undefined;
 };
 
 /**
@@ -81,12 +87,17 @@ export const importFormBytes = async (
   const { file, bytes } = args;
   if (hasControlCharacter(file)) throw new UserInputError("the file name contains a control character");
   const accountWallet = normalizeAccountWallet(args.account, args.nativeSymbols);
+  const api = args.names === "api";
+  const flag = api ? "account" : "--account";
   if (accountWallet === "")
-    throw new UserInputError("--account: empty; name the account wallet, e.g. coinbase:main");
+    throw new UserInputError(`${flag}: empty; name the account wallet, e.g. coinbase:main`);
   const known = await knownAccountWallets(args.db, args.userId);
   if (!known.has(accountWallet)) {
+    const wallet = accountWallet.includes(":") ? accountWallet : "<chain>:<address>";
     throw new UserInputError(
-      `--account ${accountWallet}: no such wallet or account. Add it first: lotwise wallets add ${accountWallet.includes(":") ? accountWallet : "<chain>:<address>"} (a <chain>:<address> wallet, or an exchange account such as coinbase:main), or import its history: lotwise import FILE --account ${accountWallet} (an exchange export) or lotwise ledger import FILE --name NAME (a ledger naming it)`,
+      api
+        ? `account ${accountWallet}: no such wallet or account. Add it first: POST /v1/wallets {"wallets": ["${wallet}"]} (a <chain>:<address> wallet, or an exchange account such as coinbase:main), or import its history: PUT /v1/imports/${accountWallet} (an exchange export) or PUT /v1/ledger/imports/{name} (a ledger naming it)`
+        : `--account ${accountWallet}: no such wallet or account. Add it first: lotwise wallets add ${wallet} (a <chain>:<address> wallet, or an exchange account such as coinbase:main), or import its history: lotwise import FILE --account ${accountWallet} (an exchange export) or lotwise ledger import FILE --name NAME (a ledger naming it)`,
       {
         meta: known.size > 0 ? [`known wallets: ${[...known].sort().slice(0, 20).join(", ")}`] : [],
       },

@@ -110,6 +110,19 @@ const BY_BOX = new Map(BOXES.map((b) => [b.box, b]));
 /** Before this tax year the form has no boxes G–L. */
 export const FIRST_DIGITAL_ASSET_BOX_YEAR = 2025;
 
+/**
+ * Boxes C and F on the forms before 2025, which had no digital-asset boxes: digital assets not
+ * reported on a 1099-B went there, so their text does not yet exclude them (Form 8949, 2024).
+ */
+const LABEL_BEFORE_2025: Partial<Record<Form8949Box, string>> = {
+  C: "Short-term transactions not reported to you on Form 1099-B",
+  F: "Long-term transactions not reported to you on Form 1099-B",
+};
+
+/** The text of box `b` on the form of `taxYear`. */
+export const boxLabel = (b: BoxInfo, taxYear: number): string =>
+  (taxYear < FIRST_DIGITAL_ASSET_BOX_YEAR ? LABEL_BEFORE_2025[b.box] : undefined) ?? b.label;
+
 /** True when `value` is a Form 8949 box letter. */
 export const isForm8949Box = (value: string): value is Form8949Box => BY_BOX.has(value as Form8949Box);
 

@@ -48,15 +48,42 @@ describe("renderTurboTaxCsv()", () => {
     expect(f.notes.join("\n")).toContain("1 row(s) have no single acquisition date (s4)");
   });
 
+  test("a sale whose selling costs exceed its proceeds: 0.00 proceeds, the excess in the basis, the same loss", () => {
+    // By hand: 100 SHIB bought for 2.00 and sold for 1.00 with a 5.00 fee: net proceeds −4.00,
+    // a loss of 6.00. TurboTax takes no negative number: proceeds 0.00, basis 2.00 + 4.00 = 6.00.
+    const ledger = [
+      HEADER,
+      "b1,2025-01-01T00:00:00Z,buy,w,,,SHIB,100,2,,,,,,",
+      "s1,2025-02-01T00:00:00Z,sell,w,SHIB,100,,,1,USD,,5,,,",
+    ].join("\n");
+    const f = renderTurboTaxCsv(prepareReport(parseLedgerCsv(ledger), { year: 2025 }));
+    expect(text(f.bytes).split("\n")[1]).toBe("100,SHIB,01/01/2025,02/01/2025,0.00,6.00");
+    expect(f.notes.join("\n")).toContain("1 row(s) have selling costs above their proceeds (s1 (lot b1))");
+  });
+
   test("Amount keeps at most 8 decimals (half-up); Currency Name drops the description's quantity", () => {
     expect(turboTaxAmount("0.123456785")).toBe("0.12345679");
     expect(turboTaxAmount("0.123456784")).toBe("0.12345678");
     expect(turboTaxAmount("12.5000")).toBe("12.5");
+    // Dust below half the 8th decimal is never a sale of 0 units: the smallest amount instead.
+    expect(turboTaxAmount("0.000000001234567891")).toBe("0.00000001");
+    expect(turboTaxAmount("0.000000004999")).toBe("0.00000001");
+    expect(turboTaxAmount("0.00000000500")).toBe("0.00000001");
     expect(currencyName({ description: "0.5 ETH", asset: "ETH" })).toBe("ETH");
     expect(currencyName({ description: "1.5 FOO (ethereum:0xab)", asset: "evm:1:0xab" })).toBe(
       "FOO (ethereum:0xab)",
     );
     expect(currencyName({ description: "gas fees", asset: "ETH" })).toBe("ETH");
+    // A --combine-fees row: its description's note about the statement is no part of the name.
+    expect(currencyName({ description: "0.003 ETH (3 network fees; see statement)", asset: "ETH" })).toBe(
+      "ETH",
+    );
+    expect(
+      currencyName({
+        description: "0.002 FOO (ethereum:0xab) (2 network fees; see statement)",
+        asset: "evm:1:0xab",
+      }),
+    ).toBe("FOO (ethereum:0xab)");
   });
 
   test("a long-term row without a single acquisition date is VARIOUS; adjustments are named in a note", () => {

@@ -4,7 +4,7 @@
  * the line 1 table with columns (a)–(h), and the line 2 totals of the page.
  */
 import { PDFDocument, type PDFPage } from "pdf-lib";
-import { type BoxInfo, boxesOfPart } from "./boxes.ts";
+import { type BoxInfo, boxesOfPart, boxLabel, FIRST_DIGITAL_ASSET_BOX_YEAR } from "./boxes.ts";
 import {
   BLACK,
   CONTENT_WIDTH,
@@ -68,6 +68,13 @@ const PART_TEXT = {
   I: "Short-Term. Transactions involving capital assets you held 1 year or less are generally short-term (see instructions). For long-term transactions, see page 2.",
   II: "Long-Term. Transactions involving capital assets you held more than 1 year are generally long-term (see instructions). For short-term transactions, see page 1.",
 };
+
+/** The boxes of a Part whose statements report basis to the IRS: "A or G" (2025 on), "A" before. */
+const basisReportedBoxes = (boxes: readonly BoxInfo[]): string =>
+  boxes
+    .filter((b) => b.scheduleDLine === "1b" || b.scheduleDLine === "8b")
+    .map((b) => b.box)
+    .join(" or ");
 
 const boxLetters = (boxes: readonly BoxInfo[]): string => {
   const letters = boxes.map((b) => b.box);
@@ -209,7 +216,10 @@ const drawTemplate = (page: PDFPage, fonts: Fonts, taxYear: number, checked: Box
 
   let y = paragraph(
     page,
-    "Before you check a box below, see whether you received any Form(s) 1099-B or 1099-DA or substitute statement(s) from your broker. A substitute statement will have the same information as Form 1099-B or 1099-DA. Either will show whether your basis (usually your cost) was reported to the IRS by your broker and may even tell you which box to check.",
+    args.taxYear >= FIRST_DIGITAL_ASSET_BOX_YEAR
+      ? "Before you check a box below, see whether you received any Form(s) 1099-B or 1099-DA or substitute statement(s) from your broker. A substitute statement will have the same information as Form 1099-B or 1099-DA. Either will show whether your basis (usually your cost) was reported to the IRS by your broker and may even tell you which box to check."
+      : // The forms before 2025 know no Form 1099-DA.
+        `Before you check Box ${boxLetters(boxes)} below, see whether you received any Form(s) 1099-B or substitute statement(s) from your broker. A substitute statement will have the same information as Form 1099-B. Either will show whether your basis (usually your cost) was reported to the IRS by your broker and may even tell you which box to check.`,
     MARGIN,
     108,
     CONTENT_WIDTH,
@@ -248,7 +258,7 @@ const drawTemplate = (page: PDFPage, fonts: Fonts, taxYear: number, checked: Box
     if (b.box === args.box.box) text(page, "X", x + 1.3, top + 7, { font: fonts.bold, size: 8 });
     paragraph(
       page,
-      `(${b.box}) ${b.label}`,
+      `(${b.box}) ${boxLabel(b, args.taxYear)}`,
       x + 12,
       top + 6,
       colWidth - 18,
@@ -315,7 +325,7 @@ const drawTemplate = (page: PDFPage, fonts: Fonts, taxYear: number, checked: Box
 
   paragraph(
     page,
-    `Note: If you checked Box ${part === "I" ? "A or G" : "D or J"} above but the basis reported to the IRS was incorrect, enter in column (e) the basis as reported to the IRS, and enter an adjustment in column (g) to correct the basis. See Column (g) in the separate instructions for how to figure the amount of the adjustment.`,
+    `Note: If you checked Box ${basisReportedBoxes(boxes)} above but the basis reported to the IRS was incorrect, enter in column (e) the basis as reported to the IRS, and enter an adjustment in column (g) to correct the basis. See Column (g) in the separate instructions for how to figure the amount of the adjustment.`,
     MARGIN,
     tableBottom + 10,
     CONTENT_WIDTH,

@@ -211,7 +211,13 @@ describe("renderForm8949Pdf()", () => {
     const pdf = await render(input);
     expect(pdf.pages).toBe(2);
     const form = pdf.page(2);
-    expect(form).toMatch(/X\s+\(C\) Short-term transactions, other than digital asset transactions/);
+    // The 2024 form's own texts: box C then held digital assets, so it does not exclude them,
+    // and nothing on the page mentions a Form 1099-DA (the 2025 form introduced it).
+    expect(form).toMatch(/X\s+\(C\) Short-term transactions not reported to you on Form 1099-B/);
+    expect(form).not.toContain("other than digital asset");
+    expect(form).not.toContain("1099-DA");
+    expect(form).toContain("Before you check Box A, B, or C below");
+    expect(form).toMatch(/Note: If you checked Box A above but/);
     expect(form).not.toContain("(G)");
     expect(form).not.toContain("(I)");
     expect(form).toMatch(row("1 ETH", "01/02/2024", "05/01/2024", "80.00", "100.00", "(20.00)"));
@@ -220,6 +226,25 @@ describe("renderForm8949Pdf()", () => {
     );
     // Line 21: a 20.00 loss is deducted in full.
     expect(pdf.page(1)).toMatch(row("21", "Capital loss deduction (if line 16 is a loss)", "(20.00)"));
+  });
+
+  test("the statement writes every amount as the form does: 1,500.00 with a comma, a loss in parentheses", async () => {
+    // By hand: 2 ETH for 8,000.00; in 2024 one sells for 1,000.00 (−3,000.00) and one for 2,500.00
+    // (−1,500.00), both long: a 4,500.00 loss, 3,000.00 deducted, 1,500.00 carried to 2025.
+    const ledger = [
+      HEADER,
+      "b1,2023-01-10T00:00:00Z,buy,w,,,ETH,2,8000,,,,,,",
+      "s1,2024-05-10T00:00:00Z,sell,w,ETH,1,,,1000,,,,,,",
+      "s2,2024-06-10T00:00:00Z,sell,w,ETH,1,,,2500,,,,,,",
+    ];
+    const input = prepareReport(parseLedgerCsv(ledger.join("\n")), { year: 2024 });
+    // A statement of combined rows (as --combine-fees builds) whose row is a loss.
+    const loss = input.rows[0]!;
+    const pdf = await render({ ...input, feeStatement: [{ combined: loss, parts: [loss] }] });
+    const cover = pdf.page(1);
+    expect(cover).toContain("Capital loss carryover to 2025: short-term 0.00, long-term 1,500.00.");
+    expect(cover).toMatch(/proceeds 1,000\.00, cost basis 4,000\.00, gain \(3,000\.00\)/);
+    expect(cover).not.toMatch(/-3000|1500\.00|4000\.00/);
   });
 
   test("text the standard fonts cannot encode becomes ?, and long descriptions stay inside column (a)", async () => {

@@ -3,7 +3,6 @@
  * sources), the Schedule D lines, and every warning. It flows onto as many pages as it needs.
  */
 import type { PDFDocument, PDFPage } from "pdf-lib";
-import { formatCents } from "../tax/money.ts";
 import type { Cents, Method, Scope } from "../tax/types.ts";
 import {
   type Fonts,
@@ -169,7 +168,7 @@ const feeStatement = (flow: Flow, fonts: Fonts, input: ReportInput): void => {
     { font: fonts.regular, size: 8 },
   );
   const amounts = (r: { proceeds: Cents; costBasis: Cents; gain: Cents }) =>
-    `proceeds ${formatCents(r.proceeds)}, cost basis ${formatCents(r.costBasis)}, gain ${formatCents(r.gain)}`;
+    `proceeds ${formUsd(r.proceeds)}, cost basis ${formUsd(r.costBasis)}, gain ${formUsd(r.gain)}`;
   for (const { combined, parts } of groups) {
     flow.para(
       `Box ${combined.box}, sold ${combined.dateSold}: ${combined.description}; ${amounts(combined)}`,
@@ -237,7 +236,7 @@ export const addStatementPages = (
   scheduleD(flow, fonts, scheduleDLines(input));
   flow.skip(4);
   flow.para(
-    `Lines 1a, 4, 5, 8a and 11 to 13 come from other forms and are not computed here. Capital loss carryover to ${input.taxYear + 1}: short-term ${formatCents(s.carryoverOut.shortTerm)}, long-term ${formatCents(s.carryoverOut.longTerm)}.`,
+    `Lines 1a, 4, 5, 8a and 11 to 13 come from other forms and are not computed here. Capital loss carryover to ${input.taxYear + 1}: short-term ${formUsd(s.carryoverOut.shortTerm)}, long-term ${formUsd(s.carryoverOut.longTerm)}.`,
     { font: fonts.regular, size: 7.5 },
   );
   const income = Object.entries(s.ordinaryIncome.bySubtype)

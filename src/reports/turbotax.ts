@@ -7,6 +7,7 @@
  * rules for its crypto CSV template: headers in the first row, `MM/DD/YYYY` dates, no negative
  * numbers, at most 8 decimals. Sources and choices: docs/reports.md.
  */
+import { COMBINED_FEES_SUFFIX } from "../tax/fee-combine.ts";
 import { formatCents } from "../tax/money.ts";
 import { formatCsvRow } from "../utils/csv.ts";
 import { Decimal, plain } from "../utils/decimal.ts";
@@ -34,20 +35,34 @@ export const TURBOTAX_COLUMNS = [
 /** Decimal places TurboTax accepts in a number. */
 const MAX_DECIMALS = 8;
 
-/** The quantity rounded half-up to 8 decimals, trailing zeros dropped (`0.123456789` → `0.12345679`). */
-export const turboTaxAmount = (quantity: string): string =>
-  plain(new Decimal(quantity).toDecimalPlaces(MAX_DECIMALS, Decimal.ROUND_HALF_UP));
+/** The smallest amount 8 decimals can write. */
+const SMALLEST = new Decimal(1).div(new Decimal(10).pow(MAX_DECIMALS));
+
+/**
+ * The quantity rounded half-up to 8 decimals, trailing zeros dropped (`0.123456789` → `0.12345679`).
+ * A quantity above zero that would round to 0 (dust: `0.000000001`) is written `0.00000001`:
+ * a sale of 0 units is no sale, and importers may reject it.
+ */
+export const turboTaxAmount = (quantity: string): string => {
+  const q = new Decimal(quantity);
+  const rounded = q.toDecimalPlaces(MAX_DECIMALS, Decimal.ROUND_HALF_UP);
+  return plain(rounded.isZero() && q.gt(0) ? SMALLEST : rounded);
+};
 
 const NUMBER = /^\d+(\.\d+)?$/;
 
 /**
  * The asset's name for `Currency Name`: the description without its leading quantity
- * (`0.5 ETH` → `ETH`), else the ledger's asset id.
+ * (`0.5 ETH` → `ETH`) and without the note of a row combining network fees (`0.003 ETH (3
+ * network fees; see statement)` → `ETH`), else the ledger's asset id.
  */
 export const currencyName = (r: Pick<ReportRow, "description" | "asset">): string => {
   const space = r.description.indexOf(" ");
   if (space > 0 && NUMBER.test(r.description.slice(0, space))) {
-    const rest = r.description.slice(space + 1).trim();
+    const rest = r.description
+      .slice(space + 1)
+      .replace(COMBINED_FEES_SUFFIX, "")
+      .trim();
     if (rest !== "") return rest;
   }
   return r.asset;
@@ -69,6 +84,7 @@ export const renderTurboTaxCsv = (input: ReportInput): ReportFile => {
   let text = formatCsvRow(TURBOTAX_COLUMNS);
   const adjusted: ReportRow[] = [];
   const undated: ReportRow[] = [];
+  const costsAboveProceeds: ReportRow[] = [];
   for (const section of sections) {
     for (const r of section.rows) {
       if (hasAdjustment(r)) adjusted.push(r);
@@ -77,13 +93,24 @@ export const renderTurboTaxCsv = (input: ReportInput): ReportFile => {
         undated.push(r);
         acquired = section.box.term === "long" ? "VARIOUS" : "various";
       }
+      // Selling costs above the gross proceeds (a $0.99 minimum fee on a $0.50 sale) leave negative
+      // net proceeds, which TurboTax rejects. Form 8949's column (e) instructions let selling
+      // expenses increase the basis instead of reducing the proceeds: proceeds 0.00, and the excess
+      // goes into the basis, so the gain or loss is the same.
+      let proceeds = r.proceeds;
+      let costBasis = r.costBasis;
+      if (proceeds < 0n) {
+        costBasis -= proceeds;
+        proceeds = 0n;
+        costsAboveProceeds.push(r);
+      }
       text += formatCsvRow([
         turboTaxAmount(r.quantity),
         currencyName(r),
         acquired,
         usDate(r.dateSold),
-        nonNegative("proceeds", r, r.proceeds),
-        nonNegative("cost basis", r, r.costBasis),
+        nonNegative("proceeds", r, proceeds),
+        nonNegative("cost basis", r, costBasis),
       ]);
     }
   }
@@ -96,6 +123,11 @@ export const renderTurboTaxCsv = (input: ReportInput): ReportFile => {
   if (adjusted.length > 0) {
     notes.push(
       `${adjusted.length} row(s) carry a Form 8949 column (f)/(g) adjustment that this file cannot hold (${rowRefs(adjusted)}): enter the code and amount in TurboTax by hand (see form8949-${input.taxYear}.csv).`,
+    );
+  }
+  if (costsAboveProceeds.length > 0) {
+    notes.push(
+      `${costsAboveProceeds.length} row(s) have selling costs above their proceeds (${rowRefs(costsAboveProceeds)}): TurboTax rejects a negative number, so Proceeds is 0.00 and the excess is added to Cost Basis (as Form 8949's column (e) instructions allow for selling expenses); the gain or loss is unchanged.`,
     );
   }
   if (undated.length > 0) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { addOneYear, createDateOf, formatDate, isLongTerm } from "./dates.ts";
+import { addOneYear, createDateOf, formatDate, isLongTerm, startOfYearIn } from "./dates.ts";
 
 describe("isLongTerm() — more than one calendar year", () => {
   test("spec: acquired 2024-01-31, sold 2025-01-31 is short term, 2025-02-01 long term", () => {
@@ -49,5 +49,20 @@ describe("createDateOf()", () => {
   test("formatDate()", () => {
     expect(formatDate(20250131)).toBe("2025-01-31");
     expect(formatDate(9990101)).toBe("0999-01-01");
+  });
+});
+
+describe("startOfYearIn()", () => {
+  test("the first instant dated 1 January in the zone", () => {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    expect(iso(startOfYearIn(2026))).toBe("2026-01-01T00:00:00.000Z");
+    expect(iso(startOfYearIn(2026, "America/New_York"))).toBe("2026-01-01T05:00:00.000Z");
+    expect(iso(startOfYearIn(2026, "Pacific/Honolulu"))).toBe("2026-01-01T10:00:00.000Z");
+    expect(iso(startOfYearIn(2026, "Asia/Tokyo"))).toBe("2025-12-31T15:00:00.000Z");
+    expect(iso(startOfYearIn(2026, "Asia/Kolkata"))).toBe("2025-12-31T18:30:00.000Z");
+    // The instant before is still 31 December there.
+    const ny = createDateOf("America/New_York");
+    expect(ny(startOfYearIn(2026, "America/New_York") - 1)).toBe(20251231);
+    expect(() => startOfYearIn(2026, "Mars/Base")).toThrow(RangeError);
   });
 });

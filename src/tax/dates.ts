@@ -95,3 +95,22 @@ export const isLongTerm = (dateAcquired: number, dateSold: number): boolean =>
 
 /** The tax year of a `yyyymmdd` date. */
 export const yearOf = (d: number): number => Math.floor(d / 10000);
+
+/**
+ * The first instant (epoch ms) whose calendar date in `timeZone` is 1 January of `year`: where a
+ * tax year of `lotwise gains --tz` starts (2026 in America/New_York: 2026-01-01T05:00:00Z).
+ * @throws RangeError when the time zone is unknown.
+ */
+export const startOfYearIn = (year: number, timeZone = "UTC"): number => {
+  const dateOf = createDateOf(timeZone);
+  const target = year * 10000 + 101;
+  // Every zone's offset is within ±15 hours of UTC, and a local date only moves forward.
+  let lo = Date.UTC(year, 0, 1) - 15 * 3_600_000;
+  let hi = Date.UTC(year, 0, 1) + 15 * 3_600_000;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (dateOf(mid) >= target) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+};

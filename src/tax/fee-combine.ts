@@ -80,7 +80,7 @@ export const createFeeCombiner = (): FeeCombiner => {
           gain,
           term: first.term,
           box: first.box,
-          description: `${q} ${name} (${parts.length} network fees; see statement)`,
+          description: `${q} ${name}${combinedFeesSuffix(parts.length)}`,
         },
         parts,
       });
@@ -89,6 +89,12 @@ export const createFeeCombiner = (): FeeCombiner => {
   };
   return { take, finish, reset: () => groups.clear() };
 };
+
+/** What a combined row's description adds after `<quantity> <asset>`: ` (3 network fees; see statement)`. */
+export const combinedFeesSuffix = (count: number): string => ` (${count} network fees; see statement)`;
+
+/** Matches `combinedFeesSuffix` at the end of a description. */
+export const COMBINED_FEES_SUFFIX = / \(\d+ network fees; see statement\)$/;
 
 /** The header of the fee statement (`fee-statement.csv`): `combined_row`, then the Form 8949 columns. */
 export const FEE_STATEMENT_HEADER = `combined_row,${FORM_8949_HEADER}`;

@@ -135,8 +135,18 @@ describe("EVM scenario: sync → classify → price → ledger → gains", () =>
     const tka = `evm:31337:${s.contracts.token}`;
     const lp = `evm:31337:${s.contracts.pair}`;
     const m = s.amounts;
-    // ETH in from outside = the Coinbase withdrawal: the imported cb-2 row covers it, nothing more.
-    expect(rowsOf("ethIn")).toEqual([]);
+    // ETH in from outside = the Coinbase withdrawal: the imported cb-2 row covers it, nothing more;
+    // that row's tx names the arrival, so the transaction is traceable to a row.
+    expect(rowsOf("ethIn")).toEqual([
+      expect.objectContaining({
+        id: "cb-2",
+        type: "transfer",
+        wallet: "coinbase:main",
+        toWallet: A(),
+        outQuantity: "10",
+        tx: s.txs.ethIn,
+      }),
+    ]);
     expect(rowsOf("ethAtoB")).toEqual([
       expect.objectContaining({
         type: "transfer",

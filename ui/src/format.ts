@@ -10,6 +10,15 @@ export const usd = (s: string | null | undefined): string => {
   return `${negative ? "−" : ""}$${grouped}.${frac.padEnd(2, "0").slice(0, 2)}`;
 };
 
+/**
+ * A positive amount that Schedule D enters as a loss (a carryover in, the line 21 deduction), as the
+ * form writes it: "($1,500.00)"; zero is "$0.00", not "($0.00)".
+ */
+export const usdLoss = (s: string | null | undefined): string => {
+  const shown = usd(s);
+  return s === null || s === undefined || s === "" || /^-?0*(\.0*)?$/.test(s) ? shown : `(${shown})`;
+};
+
 /** A plotting value for charts only (never shown as a figure: the tables show the strings). */
 export const plot = (s: string | null | undefined): number => (s ? Number(s) : 0);
 

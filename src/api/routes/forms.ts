@@ -180,6 +180,7 @@ export const registerForms: RegisterRoutes = (app, ctx) => {
         format: parsed.data.format,
         identity: ctx.identity,
         nativeSymbols,
+        names: "api",
       });
       reply.status(201);
       return {

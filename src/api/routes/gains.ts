@@ -16,7 +16,15 @@ const UsdIn = z
 
 /** Query of every gains endpoint: the `lotwise gains` options. */
 export const GainsQuery = z.object({
-  year: z.coerce.number().int().min(2009).max(2100),
+  // Coerced (a query string is text), so a missing year arrives as NaN, as "abc" does: without a
+  // message of its own both would read "expected number, received NaN".
+  year: z.coerce
+    .number({
+      error: (issue) => (issue.code === "invalid_type" ? "required: a tax year (YYYY)" : undefined),
+    })
+    .int()
+    .min(2009)
+    .max(2100),
   method: z.enum(METHODS as ["fifo", "lifo", "hifo"]).default("fifo"),
   scope: z.enum(SCOPES as ["transition", "universal", "wallet"]).default("transition"),
   filingStatus: z.enum(FILING_STATUSES as ["single", "mfj", "mfs", "hoh"]).default("single"),

@@ -3,10 +3,12 @@ import { z } from "zod";
 import { ledgerRows } from "../../../db/schema/index.ts";
 import { importLedgerRows } from "../../books/imports.ts";
 import { queryLedgerPage } from "../../books/query.ts";
-import { loadLedgerRows } from "../../books/store.ts";
+import { loadLedgerRows, withPairedTx } from "../../books/store.ts";
 import { type ExternalLotReference, parseLedgerCsv } from "../../ledger/read.ts";
 import { LEDGER_ROW_TYPES, type LedgerRow } from "../../ledger/types.ts";
 import { formatLedgerCsv } from "../../ledger/write.ts";
+import { isTimeZone, startOfYearIn } from "../../tax/dates.ts";
+import { exportUsd } from "../../utils/decimal.ts";
 import { sendCsv } from "../csv.ts";
 import { notFound } from "../errors.ts";
 import { queueRebuild } from "../rebuild.ts";
@@ -100,15 +102,35 @@ export const registerLedger: RegisterRoutes = (app, ctx) => {
         summary: "Download the ledger as ledger CSV v1 (what `lotwise gains --ledger` reads)",
         description:
           "With year: every row up to the end of that year (earlier years carry their lots into it). Extra columns x_price_source, x_fee_price_source, x_warnings, x_origin. Cells that a spreadsheet would run as a formula are prefixed with '.",
-        querystring: z.object({ year: Year.optional() }),
+        querystring: z.object({
+          year: Year.optional(),
+          tz: z
+            .string()
+            .max(64)
+            .refine(isTimeZone, "an IANA time zone, e.g. America/New_York")
+            .optional()
+            .describe("where the year ends, as the gains routes' tz dates rows (default: UTC)"),
+        }),
         response: { 200: z.string().describe("text/csv"), ...errors },
       },
     },
     async (request, reply) => {
       const y = request.query.year;
-      const rows = await loadLedgerRows(db, request.userId, y ? new Date(Date.UTC(y + 1, 0, 1)) : undefined);
+      const rows = await withPairedTx(
+        db,
+        request.userId,
+        await loadLedgerRows(
+          db,
+          request.userId,
+          y ? new Date(startOfYearIn(y + 1, request.query.tz)) : undefined,
+        ),
+      );
       const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
         ...r,
+        // As `lotwise ledger export`: 8 places, as gains on the stored ledger rounds them, so
+        // gains on this file equals the stored ledger's.
+        ...(r.usdValue !== undefined ? { usdValue: exportUsd(r.usdValue) } : {}),
+        ...(r.feeUsd !== undefined ? { feeUsd: exportUsd(r.feeUsd) } : {}),
         extra: {
           x_price_source: priceSources.usd_value ?? "",
           x_fee_price_source: priceSources.fee_usd ?? "",

@@ -2,6 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { resolveChain } from "../../../chains/registry.ts";
 import { classifications, movements, transactions, wallets } from "../../../db/schema/index.ts";
+import { splitTxKey } from "../../books/tx-key.ts";
 import { Decimal } from "../../utils/decimal.ts";
 import { notFound } from "../errors.ts";
 import { errors, iso } from "../schemas.ts";
@@ -9,6 +10,8 @@ import type { RegisterRoutes } from "../types.ts";
 
 /** A transaction hash or signature: hex (EVM) or base58 (Solana). */
 const HASH = /^(0x[0-9a-fA-F]{64}|[1-9A-HJ-NP-Za-km-z]{32,100})$/;
+/** A synthetic transaction: `rebase:<token>:<YYYY-MM-DD>` or `reward:<stake account>:<epoch>` (no explorer page). */
+const SYNTHETIC = /^(rebase:0x[0-9a-fA-F]{40}:\d{4}-\d{2}-\d{2}|reward:[1-9A-HJ-NP-Za-km-z]{32,44}:\d+)$/;
 
 const Movement = z.object({
   wallet: z.string().describe("<chain>:<address> of your wallet"),
@@ -65,10 +68,11 @@ export const registerReviewTransaction: RegisterRoutes = (app, ctx) => {
     },
     async (request) => {
       const spec = request.query.tx;
-      const i = spec.lastIndexOf(":");
-      const chain = spec.slice(0, Math.max(i, 0));
-      const hash = spec.slice(i + 1);
-      if (i <= 0 || !HASH.test(hash)) throw notFound(`transaction ${spec}`);
+      // `<chain>:<hash>`, the hash possibly a synthetic one holding `:` (a rebasing token's day,
+      // a staking reward: the review items of negative rebases name them).
+      const { chain, txHash: hash } = splitTxKey(spec);
+      const synthetic = SYNTHETIC.test(hash);
+      if (!chain || !(HASH.test(hash) || synthetic)) throw notFound(`transaction ${spec}`);
       const userId = request.userId;
       const moves = await db
         .select({
@@ -109,7 +113,7 @@ export const registerReviewTransaction: RegisterRoutes = (app, ctx) => {
         hash,
         time: iso(txRow?.time),
         status: txRow?.status ?? null,
-        explorerUrl: explorerTxUrl(chain, hash),
+        explorerUrl: synthetic ? null : explorerTxUrl(chain, hash),
         classification: cls ?? null,
         movements: moves.map((m) => {
           const raw = new Decimal(m.amount.toString());

@@ -1,10 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { parseWalletSpec, walletKey } from "../../../chains/registry.ts";
+import { isChainName, parseWalletSpec, walletKey } from "../../../chains/registry.ts";
 import type { WalletRef } from "../../../chains/types.ts";
 import { wallets } from "../../../db/schema/index.ts";
 import { findWallet, listWallets, upsertWallet } from "../../../db/wallets.ts";
 import { UserInputError } from "../../errors.ts";
+import { declareAccount, isAccountSpec } from "../../imports/accounts.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { errors, IdParam, iso } from "../schemas.ts";
 import type { RegisterRoutes } from "../types.ts";
@@ -39,7 +40,8 @@ const BASE58_KEY = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
 
 /**
  * Splits pasted text into wallet specs: one per line, comma or space. A bare address takes
- * `chain`; a bare base58 key without `chain` is a Solana address.
+ * `chain`; a bare base58 key without `chain` is a Solana address. An exchange account
+ * (`coinbase:main`, as `lotwise wallets add` takes it) is returned apart, in `accounts`.
  */
 export const parsePastedWallets = (
   input: string | string[],
@@ -51,7 +53,10 @@ export const parsePastedWallets = (
   if (items.length > MAX_PASTE)
     throw new UserInputError(`wallets: at most ${MAX_PASTE} per request, got ${items.length}`);
   const problems: string[] = [];
+  const isChain = (name: string) => isChainName(name, { nativeSymbols });
+  const accounts = items.filter((item) => isAccountSpec(item, isChain));
   const parsed = items.flatMap((item, i) => {
+    if (accounts.includes(item)) return [];
     const bare = !item.includes(":");
     const spec = bare ? (chain ? `${chain}:${item}` : BASE58_KEY.test(item) ? `solana:${item}` : item) : item;
     try {
@@ -67,7 +72,7 @@ export const parsePastedWallets = (
     throw new UserInputError(
       `${problems.length} of ${items.length} wallets are invalid (none added): ${problems.join("; ")}`,
     );
-  return parsed;
+  return { parsed, accounts: [...new Set(accounts)] };
 };
 
 export const registerWallets: RegisterRoutes = (app, ctx) => {
@@ -93,7 +98,7 @@ export const registerWallets: RegisterRoutes = (app, ctx) => {
         tags: ["wallets"],
         summary: "Add one or many wallets at once (pasted text or a list)",
         description:
-          "Each item is `<chain>:<address>` (ethereum, base, arbitrum, optimism, polygon, evm:<chainId>, solana) or a bare address with `chain`; a bare base58 key is a Solana address. Every item is validated for its chain first: one bad item adds nothing and the error lists each bad item. Adding an existing wallet updates its label/kind.",
+          "Each item is `<chain>:<address>` (ethereum, base, arbitrum, optimism, polygon, evm:<chainId>, solana) or a bare address with `chain`; a bare base58 key is a Solana address. An item `<exchange>:<name>` (coinbase:main) declares an exchange account, as `lotwise wallets add coinbase:main` does: its exports go to PUT /imports/{account} and its Form 1099-DA to POST /forms/imports; declared accounts are listed by GET /imports. Every item is validated for its chain first: one bad item adds nothing and the error lists each bad item. Adding an existing wallet updates its label/kind.",
         body: z.object({
           wallets: z.union([z.string().max(100_000), z.array(z.string().max(200)).max(MAX_PASTE)]),
           chain: z.string().max(40).optional().describe("chain of bare addresses"),
@@ -101,7 +106,16 @@ export const registerWallets: RegisterRoutes = (app, ctx) => {
           kind: Kind.optional().describe("exchange: deposit addresses of an exchange account named by label"),
         }),
         response: {
-          201: z.object({ wallets: z.array(Wallet), added: z.number().int(), existing: z.number().int() }),
+          201: z.object({
+            wallets: z.array(Wallet),
+            added: z.number().int(),
+            existing: z.number().int(),
+            accounts: z
+              .array(z.object({ name: z.string(), added: z.boolean() }))
+              .describe(
+                "exchange accounts declared (<exchange>:<name>, e.g. coinbase:main): added false when it already existed",
+              ),
+          }),
           ...errors,
         },
       },
@@ -112,7 +126,14 @@ export const registerWallets: RegisterRoutes = (app, ctx) => {
         throw new UserInputError(
           "an exchange deposit address needs a label naming the account, e.g. coinbase:main",
         );
-      const parsed = parsePastedWallets(b.wallets, b.chain, nativeSymbols);
+      const { parsed, accounts } = parsePastedWallets(b.wallets, b.chain, nativeSymbols);
+      if (b.kind === "exchange" && accounts.length > 0)
+        throw new UserInputError(
+          `${accounts[0]} is an exchange account: kind exchange marks a deposit address (add it as <chain>:<address> with label ${accounts[0]})`,
+        );
+      const declared: { name: string; added: boolean }[] = [];
+      for (const name of accounts)
+        declared.push({ name, added: await declareAccount(db, request.userId, name) });
       let added = 0;
       const out: WalletRef[] = [];
       for (const p of parsed) {
@@ -128,7 +149,7 @@ export const registerWallets: RegisterRoutes = (app, ctx) => {
         );
       }
       reply.status(201);
-      return { wallets: out.map(toWallet), added, existing: out.length - added };
+      return { wallets: out.map(toWallet), added, existing: out.length - added, accounts: declared };
     },
   );
 

@@ -1,5 +1,5 @@
 import type { ClassifyContext } from "../context.ts";
-import type { Entry, Movement, ReviewDraft, TxGroup } from "../types.ts";
+import type { Entry, Movement, ReviewDraft, TxGroup, UnmatchedHalf } from "../types.ts";
 
 /**
  * What a protocol decoder says about a transaction. Movements it `consumed` are fully described
@@ -17,6 +17,12 @@ export type DecodeResult = {
   reviews?: readonly ReviewDraft[];
   /** Facts kept for later transactions (see `TxClassification.details`). */
   details?: Record<string, unknown> | undefined;
+  /**
+   * What the decoder left for the user to decide (a negative rebase): the halves a per-transaction
+   * decision (`lotwise review set … --as spend|gift|transfer`) turns into entries, and the review
+   * reason the decision answers. Undecided, they stay the decoder's review items.
+   */
+  decidable?: { halves: readonly UnmatchedHalf[]; reason: string } | undefined;
 };
 
 /**

@@ -99,15 +99,24 @@ export const loadStoredLedger = async (args: {
   const services = await commandServices(args.command, args.runtime);
   await rebuildAndReport(services, () => {});
   const stored = await readStoredLedger(services.database.db, services.userId);
-  if (stored.rows.length === 0 && !args.allowEmpty) throw storedLedgerEmpty();
+  if (stored.rows.length === 0 && !args.allowEmpty) throw storedLedgerEmpty(stored.notes.openReviews);
   return stored;
 };
 
 /** How errors and the reading thread name the stored ledger (`--ledger`'s are named by the file). */
 const STORED_SOURCE = "stored ledger";
 
-export const storedLedgerEmpty = () =>
-  new UserInputError("the stored ledger is empty: add wallets and sync, or pass --ledger FILE");
+/**
+ * The stored ledger has no rows. With open review items, what was synced or imported is waiting
+ * for decisions (an unmatched inflow or outflow is not in the ledger until decided): say so, as
+ * "add wallets and sync" would send a user who just did that in circles.
+ */
+export const storedLedgerEmpty = (openReviews = 0) =>
+  new UserInputError(
+    openReviews > 0
+      ? `the stored ledger has no rows yet: ${openReviews} open review item(s) hold what was synced or imported until you decide them (lotwise review list), or pass --ledger FILE`
+      : "the stored ledger is empty: add wallets and sync, or pass --ledger FILE",
+  );
 
 /**
  * `loadStoredLedger` as ledger CSV bytes (`readStoredLedgerCsv`: the columns the engine reads),
@@ -620,7 +629,7 @@ export const register: RegisterCommand = (program, runtime) => {
                   saveSnapshot = stored.save;
                   if (streamed !== undefined) {
                     await streamed;
-                    if (ledgerRows === 0) throw storedLedgerEmpty();
+                    if (ledgerRows === 0) throw storedLedgerEmpty(stored.notes.openReviews);
                     return;
                   }
                   // gzip's last 4 bytes: the uncompressed length (modulo 2³²; a ledger is smaller).
@@ -651,7 +660,7 @@ export const register: RegisterCommand = (program, runtime) => {
                       },
                     );
                   }
-                  if (ledgerRows === 0) throw storedLedgerEmpty();
+                  if (ledgerRows === 0) throw storedLedgerEmpty(stored.notes.openReviews);
                 };
 
       // Descriptions (Form 8949 column (a)) of chain asset ids use the display rules of

@@ -95,6 +95,47 @@ describe("lotwise ledger imports", () => {
     expect(read(stored)).toContain(",300.01,251.00,,,49.01,short,I,");
   }, 240_000);
 
+  test("export --year Y --tz Z ends the year where gains --tz dates rows", async () => {
+    const data = "data-tz";
+    const l = (...argv: string[]) =>
+      runInProcess(
+        ["--data-dir", path.join(dir, data), "--no-progress", "--log-level", "error", ...argv],
+        {},
+        { seed: path.join(dir, data) },
+      );
+    // The sale is at 23:00 on 31 December 2025 in New York (04:00Z on 1 January 2026).
+    const f = file("tz.csv", [
+      "b1,2025-01-02T00:00:00Z,buy,cb:main,,,ETH,1,2000",
+      "s1,2025-12-31T23:00:00-05:00,sell,cb:main,ETH,1,,,3000",
+      "s2,2026-01-01T06:00:00Z,sell,cb:main,ETH,1,,,3000",
+    ]);
+    expect((await l("ledger", "import", f, "--name", "cb")).code).toBe(0);
+    const ids = (out: string) =>
+      out
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => line.split(",")[0]);
+    expect(ids((await l("ledger", "export", "--out", "-", "--year", "2025")).out)).toEqual(["b1"]);
+    const ny = await l("ledger", "export", "--out", "-", "--year", "2025", "--tz", "America/New_York");
+    expect(ids(ny.out)).toEqual(["b1", "s1"]);
+    // gains --tz on that export has the year's sale, as on the stored ledger.
+    const csv = path.join(dir, "tz-export.csv");
+    writeFileSync(csv, ny.out);
+    const g = path.join(dir, "g-tz");
+    expect(
+      (await l("gains", "--ledger", csv, "--year", "2025", "--tz", "America/New_York", "--out", g)).code,
+    ).toBe(0);
+    expect(readFileSync(path.join(g, "form8949.csv"), "utf8")).toContain(
+      "s1,b1,cb:main,ETH,1,2025-01-01,2025-12-31,3000.00,2000.00,,,1000.00,short,I,",
+    );
+    expect(await l("ledger", "export", "--out", "-", "--year", "2025", "--tz", "Mars/Base")).toEqual({
+      code: 2,
+      out: "",
+      err: 'lotwise: --tz: unknown time zone "Mars/Base" (use an IANA name such as America/New_York)\n',
+    });
+  }, 240_000);
+
   test("file-system problems are sentences naming the path and what to do", async () => {
     const f = file("fs.csv", ["b1,2024-01-02T00:00:00Z,buy,cb:main,,,ETH,1,2000"]);
     const afile = path.join(dir, "afile");

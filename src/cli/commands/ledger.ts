@@ -5,6 +5,7 @@ import { matchingWindowHours } from "../../classify/settings.ts";
 import { UserInputError } from "../../errors.ts";
 import { TOOL_EXPORTS, type ToolExport } from "../../imports/tool-export.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
+import { isTimeZone, startOfYearIn } from "../../tax/dates.ts";
 import type { RegisterCommand } from "./types.ts";
 
 // Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
@@ -12,6 +13,7 @@ let importLedgerRows: typeof import("../../books/imports.ts").importLedgerRows;
 let listLedgerImports: typeof import("../../books/imports.ts").listLedgerImports;
 let removeLedgerImport: typeof import("../../books/imports.ts").removeLedgerImport;
 let loadLedgerRows: typeof import("../../books/store.ts").loadLedgerRows;
+let withPairedTx: typeof import("../../books/store.ts").withPairedTx;
 let readLedgerFileBatches: typeof import("../../ledger/read.ts").readLedgerFileBatches;
 let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
 let streamLedgerCsv: typeof import("../../ledger/write.ts").streamLedgerCsv;
@@ -22,7 +24,7 @@ let formatToolCsv: typeof import("../../imports/tool-export.ts").formatToolCsv;
 const load = async () => {
   ({ formatToolCsv } = await import("../../imports/tool-export.ts"));
   ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
-  ({ loadLedgerRows } = await import("../../books/store.ts"));
+  ({ loadLedgerRows, withPairedTx } = await import("../../books/store.ts"));
   ({ readLedgerFileBatches } = await import("../../ledger/read.ts"));
   ({ writeLedgerCsv, streamLedgerCsv } = await import("../../ledger/write.ts"));
   ({ exportUsd } = await import("../../utils/decimal.ts"));
@@ -56,8 +58,16 @@ export const register: RegisterCommand = (program, runtime) => {
       "--year <year>",
       "rows up to the end of this tax year (earlier years are kept: their lots carry into it)",
     )
-    .action(async (opts: { out: string; year?: string; format: string }, command) => {
+    .option(
+      "--tz <zone>",
+      "IANA time zone where --year ends, as `lotwise gains --tz` dates rows (default: UTC)",
+    )
+    .action(async (opts: { out: string; year?: string; format: string; tz?: string }, command) => {
       await load();
+      if (opts.tz !== undefined && !isTimeZone(opts.tz))
+        throw new UserInputError(
+          `--tz: unknown time zone "${opts.tz}" (use an IANA name such as America/New_York)`,
+        );
       const format = opts.format.toLowerCase();
       if (format !== "ledger" && !(TOOL_EXPORTS as readonly string[]).includes(format))
         throw new UserInputError(
@@ -67,8 +77,14 @@ export const register: RegisterCommand = (program, runtime) => {
       const common = runtime.createCommon(command);
       const services = await openServices(common);
       await rebuildAndReport(services, () => {});
-      const before = year === undefined ? undefined : new Date(Date.UTC(year + 1, 0, 1));
-      const rows = await loadLedgerRows(services.database.db, services.userId, before);
+      // The end of the year where `gains --tz` dates rows: in New York, a sale at 23:00 on
+      // 31 December is 04:00Z on 1 January and belongs to the year's export.
+      const before = year === undefined ? undefined : new Date(startOfYearIn(year + 1, opts.tz));
+      const rows = await withPairedTx(
+        services.database.db,
+        services.userId,
+        await loadLedgerRows(services.database.db, services.userId, before),
+      );
       if (format !== "ledger") {
         if (opts.out === "-") {
           runtime.out(formatToolCsv(format as ToolExport, rows));

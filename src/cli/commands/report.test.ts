@@ -466,4 +466,27 @@ describe("lotwise report", () => {
     expect(cover).toMatch(/import:cb: 5/);
     expect(existsSync(path.join(out, "turbotax-2025.csv"))).toBe(false);
   }, 180_000); // two embedded-database runs (import, report): slow on a loaded machine
+
+  test("a stored ledger whose imported rows all wait in the review queue says so, not 'add wallets and sync'", async () => {
+    // A CoinTracker export of one receipt and one sending, with no counterpart: each is an open
+    // review item (unmatched inflow / outflow) and the ledger has no row until they are decided.
+    const dataDir = fresh("data");
+    const file = fresh("cointracker.csv");
+    writeFileSync(
+      file,
+      [
+        "Date,Received Quantity,Received Currency,Sent Quantity,Sent Currency,Fee Amount,Fee Currency,Tag",
+        "01/05/2025 10:00:00,1,ZZTOKEN,,,,,",
+        "03/05/2025 10:00:00,,,1,ZZTOKEN,,,",
+      ].join("\n"),
+    );
+    expect((await lotwise(["import", file, "--account", "cointracker:main"], dataDir)).code).toBe(0);
+    const out = fresh("out");
+    const r = await lotwise(["report", "--year", "2025", "--out", out], dataDir);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      "the stored ledger has no rows yet: 2 open review item(s) hold what was synced or imported until you decide them (lotwise review list), or pass --ledger FILE",
+    );
+    expect(existsSync(out)).toBe(false);
+  }, 180_000);
 });

@@ -109,12 +109,14 @@ export const register: RegisterCommand = (program, runtime) => {
 
       let rows: LedgerRow[];
       let extraWarnings: ReturnType<typeof storedLedgerWarnings> = [];
+      let openReviews = 0;
       if (flags.ledger !== undefined) {
         rows = await readLedgerFile(path.resolve(flags.ledger), flags.ledger);
       } else {
         // Empty is checked below: with forms for the year it is a report of form_only rows.
         const stored = await loadStoredLedger({ command, runtime, allowEmpty: true });
         rows = stored.rows;
+        openReviews = stored.notes.openReviews;
         extraWarnings = storedLedgerWarnings(stored.notes, year);
       }
       // Without either flag, the carryover into the year comes from the ledger's earlier years (as in
@@ -154,7 +156,8 @@ export const register: RegisterCommand = (program, runtime) => {
         toYear: year,
       });
       // As lotwise gains: an empty stored ledger is an error only when no form reports the year.
-      if (flags.ledger === undefined && rows.length === 0 && forms.length === 0) throw storedLedgerEmpty();
+      if (flags.ledger === undefined && rows.length === 0 && forms.length === 0)
+        throw storedLedgerEmpty(openReviews);
       const input = await reports.prepareRoutedReport(rows, {
         forms,
         displaySymbol,

@@ -1,8 +1,7 @@
-import { UserInputError } from "../../errors.ts";
-import { amountOf, digestIds, signed } from "../common.ts";
+import { amountOf, digestIds, signed, toolRowKind } from "../common.ts";
 import { hasColumns, rowProblems, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
-import type { ImportFormat, ImportKind, ImportRecord } from "../types.ts";
+import type { ImportFormat, ImportRecord } from "../types.ts";
 
 /** CoinTracker CSV columns (all required, no others, any order); the order `ledger export --format cointracker` writes. */
 export const COINTRACKER_COLUMNS = [
@@ -61,13 +60,12 @@ export const cointracker: ImportFormat = {
         if (r.get("Received Quantity") && !rCur)
           r.fail("Received Currency", "empty while Received Quantity is given");
         const tag = r.get("Tag").toLowerCase();
-        let kind: ImportKind;
-        if (o && i) kind = o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
-        else if (i) kind = i.asset === "USD" ? "fiat_deposit" : INCOME_TAGS[tag] ? "income" : "deposit";
-        else if (o)
-          kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_TAGS.has(tag) ? "spend" : "withdrawal";
-        else if (f) kind = "fee";
-        else throw new UserInputError(`${r.where("Sent Quantity")}: no Sent, Received or Fee amount`);
+        const kind = toolRowKind(
+          r,
+          "Sent Quantity",
+          { o, i, f },
+          { income: INCOME_TAGS[tag] !== undefined, spend: SPEND_TAGS.has(tag) },
+        );
         out.push({
           line: r.line,
           id: digest(r.cells),

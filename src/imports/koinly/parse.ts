@@ -1,8 +1,8 @@
 import { plain } from "../../utils/decimal.ts";
-import { amountOf, digestIds, isUsd, signed } from "../common.ts";
+import { amountOf, digestIds, isUsd, signed, toolRowKind } from "../common.ts";
 import { hasColumns, rowProblems, rowsOf } from "../table.ts";
 import { parseTime } from "../time.ts";
-import type { ImportFormat, ImportKind, ImportRecord } from "../types.ts";
+import type { ImportFormat, ImportRecord } from "../types.ts";
 
 /** Koinly Universal CSV columns, in Koinly's order (also what `ledger export --format koinly` writes). */
 export const KOINLY_COLUMNS = [
@@ -70,19 +70,18 @@ export const koinly: ImportFormat = {
         const o = amountOf(sCur, sent);
         const i = amountOf(rCur, recv);
         const f = amountOf(fCur, fee);
-        let kind: ImportKind;
-        if (o && i) kind = o.asset === "USD" ? "buy" : i.asset === "USD" ? "sell" : "trade";
-        else if (i) kind = i.asset === "USD" ? "fiat_deposit" : INCOME_LABELS[label] ? "income" : "deposit";
-        else if (o)
-          kind = o.asset === "USD" ? "fiat_withdrawal" : SPEND_LABELS.has(label) ? "spend" : "withdrawal";
-        else if (f) kind = "fee";
-        else r.fail("Sent Amount", "no Sent, Received or Fee amount");
-        const usdValue = kind! === "buy" ? o!.quantity : kind! === "sell" ? i!.quantity : worthUsd;
+        const kind = toolRowKind(
+          r,
+          "Sent Amount",
+          { o, i, f },
+          { income: INCOME_LABELS[label] !== undefined, spend: SPEND_LABELS.has(label) },
+        );
+        const usdValue = kind === "buy" ? o!.quantity : kind === "sell" ? i!.quantity : worthUsd;
         out.push({
           line: r.line,
           id: digest(r.cells),
           time: parseTime(r.get("Date"), r.where("Date")),
-          kind: kind!,
+          kind,
           out: o,
           in: i,
           fee: f,

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { apiGet, download, qs } from "../api.ts";
 import { ErrorNote, Figure, Loading, Page, TableWrap, tone } from "../components.tsx";
-import { axisUsd, cents, fromCents, plot, shortAddress, usd, withZero } from "../format.ts";
+import { axisUsd, cents, fromCents, plot, shortAddress, usd, usdLoss, withZero } from "../format.ts";
 import { OptionsBar, useOptions } from "../options.tsx";
 import type { Form8949Row, SummaryResponse } from "../types.ts";
 import { UnrealizedChart } from "./unrealized.tsx";
@@ -62,7 +62,7 @@ const ScheduleD = ({ s }: { s: SummaryResponse["summary"] }) => (
         <tr>
           <th scope="row">Line 6 short-term carryover</th>
           <td colSpan={3} />
-          <td className="num">({usd(s.carryover_in.short_term)})</td>
+          <td className="num">{usdLoss(s.carryover_in.short_term)}</td>
         </tr>
         <tr>
           <th scope="row">Line 7 net short-term</th>
@@ -79,7 +79,7 @@ const ScheduleD = ({ s }: { s: SummaryResponse["summary"] }) => (
         <tr>
           <th scope="row">Line 14 long-term carryover</th>
           <td colSpan={3} />
-          <td className="num">({usd(s.carryover_in.long_term)})</td>
+          <td className="num">{usdLoss(s.carryover_in.long_term)}</td>
         </tr>
         <tr>
           <th scope="row">Line 15 net long-term</th>
@@ -94,7 +94,7 @@ const ScheduleD = ({ s }: { s: SummaryResponse["summary"] }) => (
         <tr>
           <th scope="row">Line 21 capital loss deduction</th>
           <td colSpan={3} />
-          <td className="num">{usd(s.capital_loss_deduction)}</td>
+          <td className="num">{usdLoss(s.capital_loss_deduction)}</td>
         </tr>
         <tr>
           <th scope="row">Carryover to next year (short / long)</th>

@@ -1,6 +1,6 @@
 import { Decimal } from "../../../utils/decimal.ts";
 import { addToPosition, legOf } from "../../context.ts";
-import type { Entry, ReviewDraft } from "../../types.ts";
+import type { Entry, ReviewDraft, UnmatchedHalf } from "../../types.ts";
 import { positionAccount } from "../position.ts";
 import type { Decoder } from "../types.ts";
 
@@ -9,6 +9,8 @@ export const REBASE_EVIDENCE = "rebase";
 /** Movement evidence of Solana inflation rewards (chains/solana/rewards.ts). */
 export const STAKING_REWARD_EVIDENCE = "staking_reward";
 const EVIDENCE = new Set([REBASE_EVIDENCE, STAKING_REWARD_EVIDENCE]);
+/** Review reason of a balance that fell with no transfer (a negative rebase, a slashing). */
+export const NEGATIVE_REBASE = "negative_rebase";
 
 /**
  * Income that moves balances without a transfer: the daily `rebase` rows the EVM worker samples
@@ -42,14 +44,26 @@ export const rebaseDecoder: Decoder = {
     const entries: Entry[] = [];
     const reviews: ReviewDraft[] = [];
     const consumed = [];
+    const negative: UnmatchedHalf[] = [];
     for (const m of tx.movements) {
       if (m.wallet.kind !== "own") continue;
       consumed.push(m);
       const leg = legOf(ctx, m, reviews);
       if (m.amount < 0n) {
         reviews.push({
-          reason: "negative_rebase",
+          reason: NEGATIVE_REBASE,
           message: `${leg.symbol} balance fell by ${leg.quantity.toFixed()} with no transfer (a negative rebase or slashing): decide how to record it`,
+        });
+        // The user's decision (`review set … --as spend`, say) records the units that left.
+        negative.push({
+          direction: "out",
+          wallet: m.wallet,
+          leg,
+          counterparty: null,
+          chain: tx.chain,
+          txHash: tx.txHash,
+          time: tx.time,
+          blockNumber: tx.blockNumber,
         });
         continue;
       }
@@ -77,8 +91,9 @@ export const rebaseDecoder: Decoder = {
         });
       }
     }
+    const decidable = negative.length > 0 ? { halves: negative, reason: NEGATIVE_REBASE } : undefined;
     return reward
-      ? { action: "staking:reward", subtype: "staking", consumed, entries, reviews }
-      : { action: "rebase:accrued", subtype: "rebase", consumed, entries, reviews };
+      ? { action: "staking:reward", subtype: "staking", consumed, entries, reviews, decidable }
+      : { action: "rebase:accrued", subtype: "rebase", consumed, entries, reviews, decidable };
   },
 };
