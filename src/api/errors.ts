@@ -46,8 +46,8 @@ export const createErrorHandler =
       return send(500, "internal", "internal error");
     }
     if (error instanceof SyncRunningError) return send(409, "sync_running", error.shortMessage);
-    if (error instanceof WalletNotFoundError || error instanceof ReviewNotFoundError)
-      return send(404, "not_found", error.shortMessage);
+    if (error instanceof ReviewNotFoundError) return send(404, "not_found", error.apiMessage);
+    if (error instanceof WalletNotFoundError) return send(404, "not_found", error.shortMessage);
     if (error instanceof UserInputError) return send(400, "invalid_input", error.shortMessage);
     const fe = error as FastifyError;
     if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE" || fe.code === "FST_REQ_FILE_TOO_LARGE")

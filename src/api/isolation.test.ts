@@ -286,6 +286,10 @@ describe("user B cannot see or change user A's data", () => {
       as: "income",
     });
     expect(decide.statusCode).toBe(404);
+    // An API client gets API words, not the CLI's (`lotwise review list`).
+    expect(decide.json().message).toBe(
+      `unknown transaction evm:31337:${TX}: sync first (POST /v1/sync), or check GET /v1/review/items`,
+    );
     expect(decide.json().message.replace(TX, "#")).toBe(
       decideMissing.json().message.replace(`0x${"2".repeat(64)}`, "#"),
     );

@@ -32,6 +32,12 @@ import { splitTxKey } from "./tx-key.ts";
  */
 export class DecisionNotFoundError extends UserInputError {
   override name = "DecisionNotFoundError";
+  /** The message for an API client, who has no CLI to run (defaults to the CLI's). */
+  readonly apiMessage: string;
+  constructor(message: string, apiMessage?: string) {
+    super(message);
+    this.apiMessage = apiMessage ?? message;
+  }
 }
 
 export type DecisionArgs = {
@@ -105,7 +111,10 @@ export const resolveRef = async (db: DbOrTx, userId: number, ref: string): Promi
     if (id && id !== chain) return resolveRef(db, userId, `${id}:${hash}`);
   }
   if (match.length === 0)
-    throw new DecisionNotFoundError(`unknown transaction ${ref}: sync first, or check lotwise review list`);
+    throw new DecisionNotFoundError(
+      `unknown transaction ${ref}: sync first, or check lotwise review list`,
+      `unknown transaction ${ref}: sync first (POST /v1/sync), or check GET /v1/review/items`,
+    );
   if (match.length > 1)
     throw new UserInputError(
       `${hash} exists on ${match.map((m) => m.chain).join(" and ")}: write <chain>:${hash}`,
