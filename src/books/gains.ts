@@ -1,8 +1,7 @@
 import type { DbOrTx } from "../../db/client.ts";
-import type { LedgerRow } from "../ledger/types.ts";
 import { computeRoutedGains } from "../reconcile/routed-gains.ts";
 import { loadFormRows } from "../reconcile/store.ts";
-import { computeGainsYears } from "../tax/gains.ts";
+import { carryoverFromEarlierYears } from "../tax/gains.ts";
 import type { Cents, FilingStatus, Method, Scope, YearResult } from "../tax/types.ts";
 import { loadStoredRows } from "./query.ts";
 import { missingPriceHint } from "./rows.ts";
@@ -35,30 +34,6 @@ export type StoredGains = YearResult & {
   routed: boolean;
 };
 
-/** Where the earlier years start when the carryover into the year is computed. */
-const FIRST_YEAR = 1900;
-
-/**
- * The capital loss carried out of the ledger's years before `options.year` (zero when it has
- * none), computed as `lotwise gains` and `lotwise report` do without carryover flags.
- */
-const priorCarryover = (
-  rows: readonly LedgerRow[],
-  options: StoredGainsOptions,
-): { shortTerm: Cents; longTerm: Cents } => {
-  const earlier = computeGainsYears(rows, {
-    fromYear: FIRST_YEAR,
-    toYear: options.year - 1,
-    rowsFromYear: options.year,
-    method: options.method,
-    scope: options.scope,
-    filingStatus: options.filingStatus,
-    timeZone: options.timeZone,
-    source: "stored ledger",
-  });
-  return earlier.years.at(-1)?.summary.carryoverOut ?? { shortTerm: 0n, longTerm: 0n };
-};
-
 /**
  * The year's Form 1099-DA rows route its Form 8949 rows to boxes G–L as in `lotwise gains`
  * (src/reconcile/routed-gains.ts).
@@ -85,7 +60,16 @@ export const computeStoredGains = async (
     }
     return row;
   });
-  const carryoverIn = options.carryoverIn ?? priorCarryover(rows, options);
+  const carryoverIn =
+    options.carryoverIn ??
+    carryoverFromEarlierYears(rows, {
+      year: options.year,
+      method: options.method,
+      scope: options.scope,
+      filingStatus: options.filingStatus,
+      timeZone: options.timeZone,
+      source: "stored ledger",
+    }).carryoverIn;
   const result = await computeRoutedGains(rows, {
     forms,
     displaySymbol: extra.displaySymbol,

@@ -9,7 +9,7 @@
 import { UserInputError } from "../errors.ts";
 import { fractionDigits, isNonZeroDecimal, isPlainDecimal, toScaled } from "../ledger/decimal.ts";
 import type { LedgerRow } from "../ledger/types.ts";
-import type { GainsReport, LedgerFeed } from "../tax/gains.ts";
+import { FIRST_TAX_YEAR, type GainsReport, type LedgerFeed } from "../tax/gains.ts";
 import { formatCents } from "../tax/money.ts";
 import { taxTables } from "../tax/rates.ts";
 import type {
@@ -45,9 +45,6 @@ import {
   type TaxPicture,
   taxPicture,
 } from "./tax.ts";
-
-/** Where the engine starts when the carryover into the tax year is computed from the ledger. */
-const FIRST_YEAR = 1900;
 
 /** Taxable income assumed when none is given (Form 1040 line 15 without the ledger's capital gains). */
 export const DEFAULT_OTHER_TAXABLE_INCOME: Cents = 10_000_000n;
@@ -229,7 +226,7 @@ export const planHarvest = async (
   const otherTaxableIncome = options.taxableIncome ?? DEFAULT_OTHER_TAXABLE_INCOME;
   const ctx: TaxContext = { filingStatus, otherTaxableIncome, tables };
   const gainsOptions: GainsOptions = {
-    fromYear: carryoverGiven ? taxYear : FIRST_YEAR,
+    fromYear: carryoverGiven ? taxYear : FIRST_TAX_YEAR,
     toYear: taxYear,
     rowsFromYear: taxYear,
     method,

@@ -42,11 +42,17 @@ import {
 
 export type { GainsSink, LotMove } from "./engine.ts";
 
+/**
+ * The first tax year the engine takes, and where a run starts when the loss carried into a year is
+ * computed from the ledger's earlier years (every earlier row is then applied).
+ */
+export const FIRST_TAX_YEAR = 1900;
+
 const checkOptions = (o: GainsOptions) => {
   if (!Number.isInteger(o.fromYear) || !Number.isInteger(o.toYear) || o.fromYear > o.toYear) {
     throw new UserInputError(`invalid year range ${o.fromYear}-${o.toYear}`);
   }
-  if (o.fromYear < 1900 || o.toYear > 9999)
+  if (o.fromYear < FIRST_TAX_YEAR || o.toYear > 9999)
     throw new UserInputError(`year out of range: ${o.fromYear}-${o.toYear}`);
   if (o.method !== undefined && !METHODS.includes(o.method)) {
     throw new UserInputError(`unknown method "${o.method}" (expected ${METHODS.join(", ")})`);
@@ -209,6 +215,29 @@ export const computeGains = (
     warnings: result.warnings,
     positions: result.positions,
     ...(result.openLots ? { openLots: result.openLots } : {}),
+  };
+};
+
+/**
+ * The capital loss carried out of the ledger's years before `year` into it (zero when none), and the
+ * earliest of those years with a Form 8949 row: what `lotwise report` and the API's gains use when
+ * no carryover is given, as `lotwise gains` computes it (each earlier year taken to use its full
+ * deduction, within its filing status's limit).
+ */
+export const carryoverFromEarlierYears = (
+  rows: Iterable<LedgerRow>,
+  options: Omit<GainsOptions, "fromYear" | "toYear" | "rowsFromYear" | "carryoverIn"> & { year: number },
+): { carryoverIn: { shortTerm: Cents; longTerm: Cents }; earliestPrior: number | undefined } => {
+  const { year, ...rest } = options;
+  const earlier = computeGainsYears(rows, {
+    ...rest,
+    fromYear: FIRST_TAX_YEAR,
+    toYear: year - 1,
+    rowsFromYear: year,
+  });
+  return {
+    carryoverIn: earlier.years.at(-1)?.summary.carryoverOut ?? { shortTerm: 0n, longTerm: 0n },
+    earliestPrior: earlier.years.find((y) => y.summary.shortTerm.rows + y.summary.longTerm.rows > 0)?.taxYear,
   };
 };
 

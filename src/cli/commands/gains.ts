@@ -25,7 +25,7 @@ import {
   maxForm8949LineBytes,
   maxForm8949PartsBytes,
 } from "../../tax/format.ts";
-import { computeGainsStream, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
+import { computeGainsStream, FIRST_TAX_YEAR, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
 import { formatCents, parseUsdCents } from "../../tax/money.ts";
 import {
   type LedgerInput,
@@ -368,9 +368,6 @@ const fileBytes = (file: string): number => {
 
 const FEE_TYPE = TYPE_CODE.get("fee");
 
-/** Where a run without carryover flags starts: every earlier year of the ledger is computed. */
-const FIRST_YEAR = 1900;
-
 /**
  * What the run says about the carryover into `from` when no flag gave it: computed from the
  * ledger's earlier years, or (none in the ledger) where to find it on last year's return.
@@ -463,11 +460,11 @@ export const register: RegisterCommand = (program, runtime) => {
       const carryoverSt = usdFlag("--carryover-st", flags.carryoverSt) ?? 0n;
       const carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
       // Without either flag, the carryover into the first year comes from the ledger's earlier
-      // years: the run starts at FIRST_YEAR and reports only the years asked for.
+      // years: the run starts at FIRST_TAX_YEAR and reports only the years asked for.
       const carryoverGiven =
         command.getOptionValueSource("carryoverSt") === "cli" ||
         command.getOptionValueSource("carryoverLt") === "cli";
-      const computeFrom = carryoverGiven ? years.from : FIRST_YEAR;
+      const computeFrom = carryoverGiven ? years.from : FIRST_TAX_YEAR;
       /** Earliest year before the report with a disposal in the ledger. */
       let earliestPrior: number | undefined;
       const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);

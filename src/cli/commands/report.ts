@@ -78,7 +78,7 @@ export const register: RegisterCommand = (program, runtime) => {
         { oneOf, usdFlag, loadStoredLedger, carryoverNote, storedLedgerEmpty },
         reports,
         { readLedgerFile },
-        { computeGainsYears },
+        { carryoverFromEarlierYears },
         { storedLedgerWarnings },
       ] = await Promise.all([
         import("./gains.ts"),
@@ -123,10 +123,8 @@ export const register: RegisterCommand = (program, runtime) => {
       // lotwise gains: each earlier year is taken to use its full capital loss deduction).
       let carryoverMessage: string | undefined;
       if (!carryoverGiven) {
-        const earlier = computeGainsYears(rows, {
-          fromYear: 1900,
-          toYear: year - 1,
-          rowsFromYear: year,
+        const earlier = carryoverFromEarlierYears(rows, {
+          year,
           method,
           scope,
           // The deduction limit of each earlier year ($1,500 married filing separately) sets what it carries.
@@ -134,14 +132,9 @@ export const register: RegisterCommand = (program, runtime) => {
           timeZone: flags.tz,
           source: flags.ledger ?? "stored ledger",
         });
-        const prior = earlier.years.at(-1)?.summary.carryoverOut;
-        if (prior) {
-          carryoverSt = prior.shortTerm;
-          carryoverLt = prior.longTerm;
-        }
-        const earliestPrior = earlier.years.find(
-          (y) => y.summary.shortTerm.rows + y.summary.longTerm.rows > 0,
-        )?.taxYear;
+        carryoverSt = earlier.carryoverIn.shortTerm;
+        carryoverLt = earlier.carryoverIn.longTerm;
+        const { earliestPrior } = earlier;
         carryoverMessage = carryoverNote(year, earliestPrior, {
           shortTerm: carryoverSt,
           longTerm: carryoverLt,
