@@ -1,14 +1,15 @@
 import { UserInputError } from "../errors.ts";
+import { universalScopeRule } from "../tax/scope-rule.ts";
 import type { Scope } from "../tax/types.ts";
 
 /**
  * The warning of `--scope universal` for a tax year from 2025 on (gains, report, reconcile): one
  * pool for every wallet is no longer the rule then. Undefined for any other scope or an earlier year.
  */
-export const universalScopeWarning = (scope: Scope, lastYear: number): string | undefined =>
-  scope === "universal" && lastYear >= 2025
-    ? "Warning: --scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking (the default scope transition does it). Use universal only to compare.\n"
-    : undefined;
+export const universalScopeWarning = (scope: Scope, lastYear: number): string | undefined => {
+  const rule = universalScopeRule(scope, lastYear);
+  return rule === undefined ? undefined : `Warning: --${rule}. Use universal only to compare.\n`;
+};
 
 /**
  * `--out -` of a command that writes a folder of files (report, reconcile, harvest): refused

@@ -12,6 +12,7 @@ import type { LedgerRow } from "../ledger/types.ts";
 import { FIRST_TAX_YEAR, type GainsReport, type LedgerFeed } from "../tax/gains.ts";
 import { formatCents } from "../tax/money.ts";
 import { taxTables } from "../tax/rates.ts";
+import { universalScopeRule } from "../tax/scope-rule.ts";
 import type {
   Cents,
   FilingStatus,
@@ -318,11 +319,12 @@ export const planHarvest = async (
   const positions = summarizePositions(lots);
   const notes: string[] = [];
   if (!tables.published) notes.push(tables.note);
-  if (scope === "universal" && taxYear >= 2025) {
-    // As `lotwise gains` warns: per-wallet tracking is the rule from 2025; a pool across wallets
-    // has no wallet of its own, so a sale row names the wallet its first lot was acquired in.
+  const scopeRule = universalScopeRule(scope, taxYear);
+  if (scopeRule !== undefined) {
+    // As `lotwise gains` warns; a pool across wallets has no wallet of its own, so a sale row
+    // names the wallet its first lot was acquired in.
     notes.push(
-      "scope universal pools every wallet's lots together; from 2025 on, Treas. Reg. §1.1012-1(j) and Rev. Proc. 2024-28 require per-wallet tracking (the default scope transition does it): use universal only to compare. A suggested sale is dated in the wallet where its first lot was acquired, which may no longer hold the units",
+      `${scopeRule}: use universal only to compare. A suggested sale is dated in the wallet where its first lot was acquired, which may no longer hold the units`,
     );
   }
   if (!carryoverGiven && earliestPrior !== undefined) {
