@@ -10,6 +10,7 @@ import {
   wallets,
 } from "../../db/schema/index.ts";
 import type { OverrideAction, OverrideRule } from "../classify/overrides.ts";
+import { FEE_EVIDENCE } from "../classify/rules.ts";
 import { UserInputError } from "../errors.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { splitTxKey } from "./tx-key.ts";
@@ -151,9 +152,6 @@ const markAround = async (args: DecisionArgs, times: readonly (Date | undefined)
   await markLedgerDirty(args.db, { userId: args.userId, from: earliest });
 };
 
-/** Movements that are network fees, not value (they never make a half to pair). */
-const FEE_EVIDENCE = ["gas", "l1_fee", "sol_fee", "spl_fee"];
-
 /**
  * Whether a chain transaction sends value out of the user's wallets and whether it brings value
  * in (fees aside); undefined for what has no stored movements (an import row, a ledger-import row).
@@ -170,7 +168,7 @@ const directionsOf = async (
     .innerJoin(wallets, eq(wallets.id, movements.walletId))
     .where(and(eq(wallets.userId, userId), eq(movements.chain, r.chain), eq(movements.txHash, r.txHash)));
   if (rows.length === 0) return undefined;
-  const value = rows.filter((m) => !FEE_EVIDENCE.includes(m.evidence));
+  const value = rows.filter((m) => !FEE_EVIDENCE.has(m.evidence));
   return { out: value.some((m) => m.amount < 0n), in: value.some((m) => m.amount > 0n) };
 };
 

@@ -1,8 +1,6 @@
 import { type ClassifyContext, findWallet, legOf } from "./context.ts";
+import { FEE_EVIDENCE } from "./rules.ts";
 import type { Entry, Leg, Movement, TxGroup } from "./types.ts";
-
-/** Evidence kinds that are network fees, not value. */
-const FEE_EVIDENCE = new Set(["gas", "l1_fee", "sol_fee", "spl_fee"]);
 
 export type TradeCosts = Map<string, { leg: Leg; recipient: string }[]>;
 

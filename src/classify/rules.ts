@@ -2,6 +2,7 @@ import { Decimal } from "../utils/decimal.ts";
 import { type ClassifyContext, findWallet, legOf, scaleLeg } from "./context.ts";
 import type { Entry, Leg, Movement, ReviewDraft, TxGroup, UnmatchedHalf, WalletInfo } from "./types.ts";
 
+/** Movement evidence kinds that are network fees, not value (they never make a half to pair). */
 export const FEE_EVIDENCE: ReadonlySet<string> = new Set(["gas", "l1_fee", "sol_fee", "spl_fee"]);
 /** `approve(address,uint256)`. */
 const APPROVE_SELECTOR = "0x095ea7b3";

@@ -1,9 +1,8 @@
 import { Decimal } from "../../utils/decimal.ts";
 import { addToPosition, type ClassifyContext, legOf, positionBalance, scaleLeg } from "../context.ts";
+import { FEE_EVIDENCE } from "../rules.ts";
 import type { Entry, Movement, TxGroup } from "../types.ts";
 import type { DecodeResult } from "./types.ts";
-
-const FEE_EVIDENCE = new Set(["gas", "l1_fee", "sol_fee", "spl_fee"]);
 
 /** Protocols whose deposits can be modelled as position accounts. */
 export const POSITION_PROTOCOLS = ["aave-v3", "lido", "uniswap-v2"] as const;

@@ -1,6 +1,7 @@
 import { decodeAbiParameters } from "viem";
 import { Decimal } from "../../../utils/decimal.ts";
 import { type ClassifyContext, type LpOwed, legOf } from "../../context.ts";
+import { FEE_EVIDENCE } from "../../rules.ts";
 import type { Entry, Leg, Movement } from "../../types.ts";
 import type { Decoder } from "../types.ts";
 import {
@@ -10,7 +11,6 @@ import {
   POSITION_MANAGERS,
 } from "./constants.ts";
 
-const FEE_EVIDENCE = new Set(["gas", "l1_fee", "sol_fee", "spl_fee"]);
 const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
 
 const words = (data: string, n: number) =>
