@@ -36,9 +36,7 @@ export const storedFormsFor = async (args: {
     (f) => f.taxYear >= args.fromYear && f.taxYear <= args.toYear,
   );
   if (forms.length === 0) return none;
-  const { createAssetIdentity, assetOptionsFromConfig } = await import("../assets/index.ts");
-  const identity = createAssetIdentity(assetOptionsFromConfig(common.config));
-  return { forms, displaySymbol: (a) => identity.displaySymbol(a) };
+  return { forms, displaySymbol: await configuredDisplaySymbol(args.command, args.runtime) };
 };
 
 /**
