@@ -1,14 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ledgerRows } from "../../../db/schema/index.ts";
+import { exportRow, loadExportRows } from "../../books/export-rows.ts";
 import { importLedgerRows } from "../../books/imports.ts";
 import { queryLedgerPage } from "../../books/query.ts";
-import { loadLedgerRows, withPairedTx } from "../../books/store.ts";
 import { type ExternalLotReference, parseLedgerCsv } from "../../ledger/read.ts";
-import { LEDGER_ROW_TYPES, type LedgerRow } from "../../ledger/types.ts";
+import { LEDGER_ROW_TYPES } from "../../ledger/types.ts";
 import { formatLedgerCsv } from "../../ledger/write.ts";
-import { isTimeZone, startOfYearIn } from "../../tax/dates.ts";
-import { exportUsd } from "../../utils/decimal.ts";
+import { isTimeZone } from "../../tax/dates.ts";
 import { sendCsv } from "../csv.ts";
 import { notFound } from "../errors.ts";
 import { queueRebuild } from "../rebuild.ts";
@@ -116,28 +115,8 @@ export const registerLedger: RegisterRoutes = (app, ctx) => {
     },
     async (request, reply) => {
       const y = request.query.year;
-      const rows = await withPairedTx(
-        db,
-        request.userId,
-        await loadLedgerRows(
-          db,
-          request.userId,
-          y ? new Date(startOfYearIn(y + 1, request.query.tz)) : undefined,
-        ),
-      );
-      const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
-        ...r,
-        // As `lotwise ledger export`: 8 places, as gains on the stored ledger rounds them, so
-        // gains on this file equals the stored ledger's.
-        ...(r.usdValue !== undefined ? { usdValue: exportUsd(r.usdValue) } : {}),
-        ...(r.feeUsd !== undefined ? { feeUsd: exportUsd(r.feeUsd) } : {}),
-        extra: {
-          x_price_source: priceSources.usd_value ?? "",
-          x_fee_price_source: priceSources.fee_usd ?? "",
-          x_warnings: warnings.join(";"),
-          x_origin: origin,
-        },
-      }));
+      const rows = await loadExportRows(db, request.userId, y, request.query.tz);
+      const out = rows.map(exportRow);
       return sendCsv(reply, y ? `ledger-${y}.csv` : "ledger.csv", formatLedgerCsv(out));
     },
   );

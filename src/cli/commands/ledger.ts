@@ -4,30 +4,27 @@ import path from "node:path";
 import { matchingWindowHours } from "../../classify/settings.ts";
 import { UserInputError } from "../../errors.ts";
 import { TOOL_EXPORTS, type ToolExport } from "../../imports/tool-export.ts";
-import type { LedgerRow } from "../../ledger/types.ts";
-import { isTimeZone, startOfYearIn } from "../../tax/dates.ts";
+import { isTimeZone } from "../../tax/dates.ts";
 import type { RegisterCommand } from "./types.ts";
 
 // Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
 let importLedgerRows: typeof import("../../books/imports.ts").importLedgerRows;
 let listLedgerImports: typeof import("../../books/imports.ts").listLedgerImports;
 let removeLedgerImport: typeof import("../../books/imports.ts").removeLedgerImport;
-let loadLedgerRows: typeof import("../../books/store.ts").loadLedgerRows;
-let withPairedTx: typeof import("../../books/store.ts").withPairedTx;
+let loadExportRows: typeof import("../../books/export-rows.ts").loadExportRows;
+let exportRow: typeof import("../../books/export-rows.ts").exportRow;
 let readLedgerFileBatches: typeof import("../../ledger/read.ts").readLedgerFileBatches;
 let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
 let streamLedgerCsv: typeof import("../../ledger/write.ts").streamLedgerCsv;
-let exportUsd: typeof import("../../utils/decimal.ts").exportUsd;
 let openServices: typeof import("../../services.ts").openServices;
 let rebuildAndReport: typeof import("../rebuild.ts").rebuildAndReport;
 let formatToolCsv: typeof import("../../imports/tool-export.ts").formatToolCsv;
 const load = async () => {
   ({ formatToolCsv } = await import("../../imports/tool-export.ts"));
   ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
-  ({ loadLedgerRows, withPairedTx } = await import("../../books/store.ts"));
+  ({ loadExportRows, exportRow } = await import("../../books/export-rows.ts"));
   ({ readLedgerFileBatches } = await import("../../ledger/read.ts"));
   ({ writeLedgerCsv, streamLedgerCsv } = await import("../../ledger/write.ts"));
-  ({ exportUsd } = await import("../../utils/decimal.ts"));
   ({ openServices } = await import("../../services.ts"));
   ({ rebuildAndReport } = await import("../rebuild.ts"));
 };
@@ -77,14 +74,9 @@ export const register: RegisterCommand = (program, runtime) => {
       const common = runtime.createCommon(command);
       const services = await openServices(common);
       await rebuildAndReport(services, () => {});
-      // The end of the year where `gains --tz` dates rows: in New York, a sale at 23:00 on
-      // 31 December is 04:00Z on 1 January and belongs to the year's export.
-      const before = year === undefined ? undefined : new Date(startOfYearIn(year + 1, opts.tz));
-      const rows = await withPairedTx(
-        services.database.db,
-        services.userId,
-        await loadLedgerRows(services.database.db, services.userId, before),
-      );
+      // The year ends where `gains --tz` dates rows: in New York, a sale at 23:00 on 31 December
+      // is 04:00Z on 1 January and belongs to the year's export.
+      const rows = await loadExportRows(services.database.db, services.userId, year, opts.tz);
       if (format !== "ledger") {
         if (opts.out === "-") {
           runtime.out(formatToolCsv(format as ToolExport, rows));
@@ -96,18 +88,7 @@ export const register: RegisterCommand = (program, runtime) => {
         );
         return;
       }
-      const out: LedgerRow[] = rows.map(({ warnings, priceSources, origin, ...r }) => ({
-        ...r,
-        // No more USD digits than carry meaning (gains on the stored ledger round the same way).
-        ...(r.usdValue !== undefined ? { usdValue: exportUsd(r.usdValue) } : {}),
-        ...(r.feeUsd !== undefined ? { feeUsd: exportUsd(r.feeUsd) } : {}),
-        extra: {
-          x_price_source: priceSources.usd_value ?? "",
-          x_fee_price_source: priceSources.fee_usd ?? "",
-          x_warnings: warnings.join(";"),
-          x_origin: origin,
-        },
-      }));
+      const out = rows.map(exportRow);
       if (opts.out === "-") {
         // CSV on stdout, nothing else there (the count goes to the log).
         streamLedgerCsv(runtime.out, out);
