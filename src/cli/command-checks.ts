@@ -1,4 +1,5 @@
 import { UserInputError } from "../errors.ts";
+import { isTimeZone } from "../tax/dates.ts";
 import { universalScopeRule } from "../tax/scope-rule.ts";
 import type { Scope } from "../tax/types.ts";
 
@@ -21,4 +22,11 @@ export const folderOut = (command: string, out: string | undefined, files: strin
     throw new UserInputError(
       `--out -: lotwise ${command} writes ${files}, so --out takes a folder (for CSV on standard output: lotwise gains --out - or lotwise ledger export --out -)`,
     );
+};
+
+/** `--tz ZONE` (gains, report, ledger export): refused unless an IANA time zone; undefined when absent. */
+export const tzFlag = (tz: string | undefined): string | undefined => {
+  if (tz !== undefined && !isTimeZone(tz))
+    throw new UserInputError(`--tz: unknown time zone "${tz}" (use an IANA name such as America/New_York)`);
+  return tz;
 };

@@ -9,7 +9,6 @@ import type { StoredLedgerCsv, StoredLedgerNotes } from "../../books/stored-ledg
 import { UserInputError } from "../../errors.ts";
 import { type RawLedgerRecord, streamLedgerBytes, streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
-import { isTimeZone } from "../../tax/dates.ts";
 import { decodedId, TYPE_CODE } from "../../tax/decoded-batch.ts";
 import { createFeeCombiner, FEE_STATEMENT_HEADER, feeStatementLine } from "../../tax/fee-combine.ts";
 import {
@@ -45,7 +44,7 @@ import {
   type Scope,
 } from "../../tax/types.ts";
 import { createAsyncQueue } from "../../utils/async-queue.ts";
-import { universalScopeWarning } from "../command-checks.ts";
+import { tzFlag, universalScopeWarning } from "../command-checks.ts";
 import { commandCommon, commandServices } from "../command-services.ts";
 import { formsRoutingFor } from "../forms-routing.ts";
 import type { CliRuntime } from "../runtime.ts";
@@ -468,11 +467,7 @@ export const register: RegisterCommand = (program, runtime) => {
       /** Earliest year before the report with a disposal in the ledger. */
       let earliestPrior: number | undefined;
       const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);
-      if (flags.tz !== undefined && !isTimeZone(flags.tz)) {
-        throw new UserInputError(
-          `--tz: unknown time zone "${flags.tz}" (use an IANA name such as America/New_York)`,
-        );
-      }
+      tzFlag(flags.tz);
       const scopeWarning = universalScopeWarning(scope, years.to);
       if (scopeWarning) say(scopeWarning);
       const ledger = flags.ledger;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { matchingWindowHours } from "../../classify/settings.ts";
 import { UserInputError } from "../../errors.ts";
 import { TOOL_EXPORTS, type ToolExport } from "../../imports/tool-export.ts";
-import { isTimeZone } from "../../tax/dates.ts";
+import { tzFlag } from "../command-checks.ts";
 import type { RegisterCommand } from "./types.ts";
 
 // Heavy modules load when a command runs, not when the CLI starts (keeps `--help` and `gains` fast).
@@ -61,10 +61,7 @@ export const register: RegisterCommand = (program, runtime) => {
     )
     .action(async (opts: { out: string; year?: string; format: string; tz?: string }, command) => {
       await load();
-      if (opts.tz !== undefined && !isTimeZone(opts.tz))
-        throw new UserInputError(
-          `--tz: unknown time zone "${opts.tz}" (use an IANA name such as America/New_York)`,
-        );
+      tzFlag(opts.tz);
       const format = opts.format.toLowerCase();
       if (format !== "ledger" && !(TOOL_EXPORTS as readonly string[]).includes(format))
         throw new UserInputError(

@@ -2,7 +2,6 @@ import path from "node:path";
 import type { Command } from "commander";
 import { UserInputError } from "../../errors.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
-import { isTimeZone } from "../../tax/dates.ts";
 import { formatCents } from "../../tax/money.ts";
 import {
   FILING_STATUSES,
@@ -12,7 +11,7 @@ import {
   SCOPES,
   type Scope,
 } from "../../tax/types.ts";
-import { folderOut, universalScopeWarning } from "../command-checks.ts";
+import { folderOut, tzFlag, universalScopeWarning } from "../command-checks.ts";
 import { configuredDisplaySymbol, storedFormsFor } from "../forms-routing.ts";
 import { writeFilesAtomically } from "../write-files.ts";
 import type { RegisterCommand } from "./types.ts";
@@ -101,11 +100,7 @@ export const register: RegisterCommand = (program, runtime) => {
       let carryoverLt = usdFlag("--carryover-lt", flags.carryoverLt) ?? 0n;
       const carryoverGiven = flags.carryoverSt !== undefined || flags.carryoverLt !== undefined;
       const taxableIncome = usdFlag("--taxable-income", flags.taxableIncome, true);
-      if (flags.tz !== undefined && !isTimeZone(flags.tz)) {
-        throw new UserInputError(
-          `--tz: unknown time zone "${flags.tz}" (use an IANA name such as America/New_York)`,
-        );
-      }
+      tzFlag(flags.tz);
 
       let rows: LedgerRow[];
       let extraWarnings: ReturnType<typeof storedLedgerWarnings> = [];
