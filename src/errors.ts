@@ -60,6 +60,25 @@ export class UserInputError extends NonRetryableError {
   }
 }
 
+/** Located problems listed in one failure, beyond which only a count is given. */
+export const MAX_LISTED_PROBLEMS = 10;
+
+/**
+ * One failure listing a file's `problems` (`FILE:LINE: column: problem` each, as every reader of
+ * ledger, exchange, price and 1099-DA files writes them): the first is its message, then up to
+ * nine more, a count of the rest and `trailer`.
+ */
+export const locatedProblems = (problems: readonly string[], trailer?: string): UserInputError => {
+  const more =
+    problems.length > MAX_LISTED_PROBLEMS
+      ? [`… and ${problems.length - MAX_LISTED_PROBLEMS} more errors`]
+      : [];
+  return new UserInputError(problems[0]!, {
+    meta: [...problems.slice(1, MAX_LISTED_PROBLEMS), ...more, ...(trailer ? [trailer] : [])],
+    located: true,
+  });
+};
+
 /** A configuration value is missing or invalid; names the setting. */
 export class ConfigError extends UserInputError {
   override name = "ConfigError";

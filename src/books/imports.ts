@@ -3,8 +3,8 @@ import type { DbOrTx } from "../../db/client.ts";
 import { forEachCells, selectCells } from "../../db/copy.ts";
 import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
-import { UserInputError } from "../errors.ts";
-import { type ExternalLotReference, type LedgerBatches, ledgerErrors } from "../ledger/read.ts";
+import { locatedProblems, UserInputError } from "../errors.ts";
+import type { ExternalLotReference, LedgerBatches } from "../ledger/read.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { CREATES_LOT } from "../ledger/validate.ts";
 import { markLedgerDirty } from "./dirty.ts";
@@ -300,7 +300,7 @@ const checkExternalLots = async (
     .filter((r) => !found.has(r.lotId))
     .sort((a, b) => a.line - b.line)
     .map((r) => `${file}:${r.line}: lots: no lot "${r.lotId}" in the ledger`);
-  if (missing.length > 0) throw ledgerErrors(missing);
+  if (missing.length > 0) throw locatedProblems(missing);
 };
 
 /** Whether the user has any ledger row (chain-built or imported). */

@@ -1,4 +1,4 @@
-import { UserInputError } from "../errors.ts";
+import { locatedProblems, UserInputError } from "../errors.ts";
 import { CsvSyntaxError, parseCsv } from "../utils/csv.ts";
 import type { CsvTable, ImportFormat } from "./types.ts";
 
@@ -146,12 +146,9 @@ export const rowsOf = (table: CsvTable): RowReader[] => {
   });
 };
 
-/** Bad rows listed in one error before "… and N more errors" (as the ledger reader lists them). */
-export const MAX_ROW_PROBLEMS = 10;
-
 /**
  * The problems of a file's rows, collected so that one run reports every bad row (the first ten,
- * then a count), as the ledger, price and Form 1099-DA readers do. A parser reads each row inside
+ * then a count: `locatedProblems`), as the ledger, price and Form 1099-DA readers do. A parser reads each row inside
  * `try { … } catch (e) { problems.take(e) }` and calls `throwIfAny()` after its loop: a row's
  * `FILE:LINE: column: problem` is kept and the next row is read; any other error stops at once.
  */
@@ -169,13 +166,7 @@ export const rowProblems = (file: string) => {
       lines.push(e.shortMessage);
     },
     throwIfAny(): void {
-      if (lines.length === 0) return;
-      const more =
-        lines.length > MAX_ROW_PROBLEMS ? [`… and ${lines.length - MAX_ROW_PROBLEMS} more errors`] : [];
-      throw new UserInputError(lines[0]!, {
-        meta: [...lines.slice(1, MAX_ROW_PROBLEMS), ...more],
-        located: true,
-      });
+      if (lines.length > 0) throw locatedProblems(lines);
     },
   };
 };

@@ -2,10 +2,10 @@
  * Streaming reader and validator of ledger CSV v1. Problems are `UserInputError`s (exit code 2)
  * whose lines read `FILE:LINE: column: what is wrong`; nothing is returned for a file with any
  * error. A header problem or a CSV syntax error stops the read at once; row problems are
- * collected and reported together (the first `MAX_LEDGER_ERRORS`, then a count).
+ * collected and reported together (the first `MAX_LISTED_PROBLEMS`, then a count: `locatedProblems`).
  */
 import { createReadStream } from "node:fs";
-import { UserInputError } from "../errors.ts";
+import { locatedProblems, UserInputError } from "../errors.ts";
 import { detectFormat, detectOtherFormat, otherFormatMessage } from "../formats/detect.ts";
 import { PREAMBLE_LINES } from "../imports/table.ts";
 import { asBuffer, type Bytes } from "../utils/bytes.ts";
@@ -18,19 +18,6 @@ const REQUIRED_COLUMNS: readonly LedgerColumn[] = ["id", "time", "type", "wallet
 
 /** Bytes per read from disk. 1 MiB keeps the parser's per-chunk overhead negligible. */
 const READ_CHUNK_BYTES = 1 << 20;
-
-/** Row problems listed in one failure, beyond which only a count is given. */
-export const MAX_LEDGER_ERRORS = 10;
-
-/** One failure listing `errors` (`FILE:LINE: column: problem` each), the first as its message. */
-export const ledgerErrors = (errors: readonly string[], trailer?: string): UserInputError => {
-  const more =
-    errors.length > MAX_LEDGER_ERRORS ? [`… and ${errors.length - MAX_LEDGER_ERRORS} more errors`] : [];
-  return new UserInputError(errors[0]!, {
-    meta: [...errors.slice(1, MAX_LEDGER_ERRORS), ...more, ...(trailer ? [trailer] : [])],
-    located: true,
-  });
-};
 
 /** The error every ledger problem becomes. */
 export const ledgerError = (source: string, line: number, column: string, message: string): UserInputError =>
@@ -214,7 +201,7 @@ const createCollector = (
     for (const c of REQUIRED_COLUMNS) {
       if (!seen.has(c)) problem(c, "missing column");
     }
-    if (problems.length > 0) throw ledgerErrors(problems);
+    if (problems.length > 0) throw locatedProblems(problems);
     width = cells.length;
   };
 
@@ -277,7 +264,7 @@ const createCollector = (
     if (errors.length > 0) {
       // In line order (lot references are checked after every row was read).
       const lineOf = (e: string) => Number(/:(\d+): /.exec(e.slice(source.length))?.[1] ?? 0);
-      throw ledgerErrors(
+      throw locatedProblems(
         errors
           .map((e, i) => ({ e, i }))
           .sort((a, b) => lineOf(a.e) - lineOf(b.e) || a.i - b.i)
@@ -320,7 +307,7 @@ const createCollector = (
 /** A fatal error, preceded by the row problems found before it. */
 const withEarlier = (collector: LedgerCollector, fatal: UserInputError): UserInputError => {
   const earlier = collector.pending();
-  return earlier.length > 0 ? ledgerErrors([...earlier, fatal.message]) : fatal;
+  return earlier.length > 0 ? locatedProblems([...earlier, fatal.message]) : fatal;
 };
 
 const csvError = (source: string, e: CsvSyntaxError, header: readonly string[] | undefined): UserInputError =>

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { DbOrTx } from "../../db/client.ts";
 import { type AssetIdentity, parseChainAssetId } from "../assets/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
-import { UserInputError } from "../errors.ts";
+import { locatedProblems, UserInputError } from "../errors.ts";
 import { detectOtherFormatIn, otherFormatMessage } from "../formats/detect.ts";
 import { explainDecimal } from "../ledger/decimal.ts";
 import { daysFromCivil, daysInMonth, explainInstant, parseInstant } from "../ledger/instant.ts";
@@ -38,9 +38,6 @@ export const PRICE_FILE_COLUMNS = ["asset", "time", "usd"] as const;
 /** A valid row of a price file. */
 export type PriceFileRow = { line: number; asset: string; time: Date; usd: string };
 
-/** Errors listed in one failure, beyond which only a count is given. */
-const MAX_ERRORS = 10;
-
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const USD = /^\d+(\.\d+)?$/;
 
@@ -72,18 +69,10 @@ export const parsePriceFile = (
   const errors: string[] = [];
   const fail = (line: number, column: string, what: string) =>
     errors.push(`${file}:${line}: ${column}: ${what}`);
+  // Every line names its file and line (the ledger CSV v1 error format): printed as it is, as the
+  // ledger and Form 1099-DA readers print theirs.
   const done = (): never => {
-    const more = errors.length > MAX_ERRORS ? [`… and ${errors.length - MAX_ERRORS} more errors`] : [];
-    // Every line names its file and line (the ledger CSV v1 error format): printed as it is, as the
-    // ledger and Form 1099-DA readers print theirs.
-    throw new UserInputError(errors[0]!, {
-      meta: [
-        ...errors.slice(1, MAX_ERRORS),
-        ...more,
-        ...(args.importing === false ? [] : ["nothing was imported"]),
-      ],
-      located: true,
-    });
+    throw locatedProblems(errors, args.importing === false ? undefined : "nothing was imported");
   };
 
   let records: { cells: string[]; line: number }[];
