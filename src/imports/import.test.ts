@@ -391,7 +391,7 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(income).toMatchObject({ inQuantity: "0.02", usdValue: "60", priceSources: { usd_value: "test" } });
   });
 
-  it("reads a Koinly or CoinTracker gift or donation as a gift (nothing realized), a cost as a spend", async () => {
+  it("reads a Koinly or CoinTracker gift, donation, loss or theft as a gift row (nothing realized), a cost as a spend", async () => {
     const koinly = path.join(dir, "koinly-gifts.csv");
     writeFileSync(
       koinly,
@@ -401,9 +401,11 @@ describe("lotwise import: storage, ledger and matching", () => {
         "2025-05-02 10:00 UTC,0.1,ETH,,,,,300,USD,gift,to my sister,",
         "2025-05-03 10:00 UTC,0.1,ETH,,,,,300,USD,Donation,to a charity,",
         "2025-05-04 10:00 UTC,0.1,ETH,,,,,300,USD,cost,a purchase,",
+        "2025-05-05 10:00 UTC,0.05,ETH,,,,,150,USD,Lost,seed phrase gone,",
+        "2025-05-06 10:00 UTC,0.05,ETH,,,,,150,USD,stolen,,",
       ].join("\n"),
     );
-    expect(await load("koinly-gifts.csv", "koinly:gifts", koinly)).toMatchObject({ added: 4 });
+    expect(await load("koinly-gifts.csv", "koinly:gifts", koinly)).toMatchObject({ added: 6 });
     const ct = path.join(dir, "ct-gifts.csv");
     writeFileSync(
       ct,
@@ -413,9 +415,10 @@ describe("lotwise import: storage, ledger and matching", () => {
         "05/02/2025 10:00:00,,,0.1,ETH,,,gift",
         "05/03/2025 10:00:00,,,0.1,ETH,,,donation",
         "05/04/2025 10:00:00,,,0.1,ETH,,,payment",
+        "05/05/2025 10:00:00,,,0.05,ETH,,,lost",
       ].join("\n"),
     );
-    expect(await load("ct-gifts.csv", "cointracker:gifts", ct)).toMatchObject({ added: 4 });
+    expect(await load("ct-gifts.csv", "cointracker:gifts", ct)).toMatchObject({ added: 5 });
     await build();
     for (const account of ["koinly:gifts", "cointracker:gifts"]) {
       const sent = (await rows())
@@ -425,8 +428,27 @@ describe("lotwise import: storage, ledger and matching", () => {
         "gift gift",
         "gift donation",
         `spend ${account.startsWith("koinly") ? "cost" : "payment"}`,
+        "gift lost",
+        ...(account.startsWith("koinly") ? ["gift stolen"] : []),
       ]);
     }
+    // A loss realizes nothing (it was sold for nothing, not at its $150 value), and says why.
+    const lost = (await rows()).filter((x) => x.subtype === "lost" || x.subtype === "stolen");
+    expect(lost.map((x) => [x.wallet, x.note])).toEqual([
+      [
+        "cointracker:gifts",
+        "lost: the lots leave and nothing is realized (no proceeds); a personal casualty or theft loss is not deductible for 2018-2025",
+      ],
+      [
+        "koinly:gifts",
+        "seed phrase gone; lost: the lots leave and nothing is realized (no proceeds); a personal casualty or theft loss is not deductible for 2018-2025",
+      ],
+      [
+        "koinly:gifts",
+        "stolen: the lots leave and nothing is realized (no proceeds); a personal casualty or theft loss is not deductible for 2018-2025",
+      ],
+    ]);
+    expect(lost.every((x) => x.usdValue === null || x.usdValue === undefined)).toBe(true);
   });
 
   it("rebuilds incrementally after a later export without ids, and names its rows in links", async () => {
