@@ -269,6 +269,11 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(await errorOf(load("kraken-ledgers.csv", "coinbase:main"))).toContain(
       "--account coinbase:main is a coinbase account, but the file is a Kraken ledgers CSV",
     );
+    // An exchange lotwise reads no export of is still not Coinbase; a tool export may describe it.
+    expect(await errorOf(load("coinbase.csv", "binance:main"))).toContain(
+      "--account binance:main is a binance account, but the file is a Coinbase transaction history CSV: use --account coinbase:<name>",
+    );
+    expect(await load("koinly.csv", "binance:main")).toMatchObject({ added: 5 });
     expect(await errorOf(load("coinbase.csv", `ethereum:${W}`))).toContain("is a blockchain wallet");
     // A chain's name before the colon is a wallet even without an address after it.
     for (const account of ["ethereum:main", "solana:main", "evm:8453:main"])
