@@ -735,4 +735,67 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(ct).toContain("02/03/2025 10:04:00,,,0.999,ETH,0.001,ETH,");
     expect(ct).toContain("02/03/2025 10:04:00,0.999,ETH,,,,,");
   });
+
+  it("pairs a Coinbase withdrawal with a Gemini deposit when both exports name the transaction", async () => {
+    // Its own user: the accounts and rows of the tests above stay as they are.
+    const user = await ensureUser(database.db, "exchange-to-exchange");
+    const hash = `0x${"9a".repeat(32)}`;
+    const coinbase = path.join(dir, "cb-x2x.csv");
+    writeFileSync(
+      coinbase,
+      [
+        "ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes",
+        'x2x-buy,2025-06-01 10:00:00 UTC,Buy,ETH,2,USD,"$2,500.00","$5,000.00","$5,000.00",$0.00,Bought 2 ETH for 5000 USD',
+        `x2x-send,2025-06-02 10:00:00 UTC,Send,ETH,-1,USD,"$2,600.00","$2,600.00","$2,600.00",$0.00,Sent 1 ETH to 0x5555555555555555555555555555555555555555 (${hash})`,
+      ].join("\n"),
+    );
+    const gemini = path.join(dir, "gem-x2x.csv");
+    const header = readFileSync(path.join(SAMPLES, "gemini.csv"), "utf8").split("\n")[0]!;
+    const cells = header.split(",").map(() => "");
+    const set = (column: string, value: string) => {
+      cells[header.split(",").indexOf(column)] = value;
+    };
+    set("Date", "2025-06-02");
+    set("Time (UTC)", "10:12:00.000");
+    set("Type", "Credit");
+    set("Symbol", "ETH");
+    set("Specification", "Deposit (ETH)");
+    set("ETH Amount ETH", "0.999 ETH");
+    set("ETH Balance ETH", "0.999 ETH");
+    // Gemini's id for a transfer is its hash, here as an export may write it (upper-case hex).
+    const geminiHash = hash.toUpperCase().replace("0X", "0x");
+    set("Tx Hash", geminiHash);
+    writeFileSync(gemini, `${header}\n${cells.join(",")}\n`);
+    const into = (file: string, account: string) =>
+      importFile(database.db, {
+        userId: user,
+        path: file,
+        file: path.basename(file),
+        account,
+        windowHours: 24,
+      });
+    expect(await into(coinbase, "coinbase:x2x")).toMatchObject({ added: 2 });
+    expect(await into(gemini, "gemini:x2x")).toMatchObject({ added: 1 });
+    await buildLedger({
+      db: database.db,
+      userId: user,
+      settings: DEFAULT_CLASSIFY_SETTINGS,
+      resolveAsset: ({ chainAsset, symbol }) => ({ asset: chainAsset, symbol: symbol ?? chainAsset }),
+      pricer,
+    });
+    const transfer = (await loadLedgerRows(database.db, user)).filter((r) => r.type === "transfer");
+    expect(transfer).toEqual([
+      expect.objectContaining({
+        wallet: "coinbase:x2x",
+        toWallet: "gemini:x2x",
+        outAsset: "ETH",
+        outQuantity: "0.999",
+        feeQuantity: "0.001",
+        subtype: "withdrawal",
+        note: `matched with import:gemini:x2x:${geminiHash} (both exports name transaction ${hash})`,
+      }),
+    ]);
+    const open = await database.db.select().from(reviewItems).where(eq(reviewItems.userId, user));
+    expect(open.map((r) => r.reason)).toEqual([]);
+  });
 });
