@@ -575,6 +575,21 @@ describe("a row with more cells than its header (an unquoted ',' in an amount)",
     const trailing = readFileSync(path.join(SAMPLES, "koinly.csv"), "utf8").replace(/\n/g, ",\n");
     expect(read("koinly.csv", trailing).records).toHaveLength(5);
   });
+  it("stops when the cell pushed past the header is empty (the last column was blank) but an amount split in two", () => {
+    // A staking reward whose Net Worth `1,600` is unquoted, its TxHash empty: read one column over
+    // it was a plain deposit (Label 'USD', Net Worth '1' in currency '600'), never an error.
+    const header =
+      "Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,Net Worth Amount,Net Worth Currency,Label,Description,TxHash";
+    const reward = [header, "2025-02-01 00:00 UTC,,,0.5,ETH,,,1,600,USD,staking,reward,"].join("\n");
+    expect(errorOf(() => read("koinly.csv", reward))).toMatch(
+      /^koinly\.csv:2: TxHash: the row has 13 cells, the header 12 \(an unquoted ','/,
+    );
+    const cost = [header, "2025-02-01 00:00 UTC,0.5,ETH,,,,,$1,600.00,USD,cost,,"].join("\n");
+    expect(errorOf(() => read("koinly.csv", cost))).toMatch(/^koinly\.csv:2: TxHash: the row has 13 cells/);
+    // A trailing comma next to numbers that are no split amount stays a trailing comma.
+    const plain = [header, "2025-02-01 00:00 UTC,,,0.5,ETH,,,1600,USD,staking,reward,"].join("\n");
+    expect(read("koinly.csv", plain).records[0]).toMatchObject({ kind: "income", usdValue: "1600" });
+  });
 });
 
 describe("a row with fewer cells than its header (a line cut off)", () => {

@@ -102,7 +102,10 @@ class Row implements RowReader {
         column: index.header[cells.length]!,
         problem: `missing: the row has ${cells.length} cells, the header ${width} (a line cut off, or a lost ','?)`,
       };
-    else if (cells.length > width && cells.slice(width).some((c) => c.trim() !== ""))
+    else if (
+      cells.length > width &&
+      (cells.slice(width).some((c) => c.trim() !== "") || hasSplitAmount(cells))
+    )
       this.#shape = {
         column: index.header[width - 1]!,
         problem: `the row has ${cells.length} cells, the header ${width} (an unquoted ',' inside a cell, as in 1,000.00? quote such cells)`,
@@ -120,6 +123,23 @@ class Row implements RowReader {
     return `${this.#file}:${this.line}: ${column}`;
   }
 }
+
+/** The first part of an amount an unquoted thousands separator cut: `1`, `$1`, `($12`, `-€123`. */
+const AMOUNT_HEAD = /^\(?[-+]?(?:US\$|[$€£])?[-+]?\d{1,3}$/;
+/** The part after the cut: three digits, then decimals or a closing parenthesis (`600`, `600.00)`). */
+const AMOUNT_TAIL = /^\d{3}(?:\.\d*)?\)?$/;
+
+/**
+ * Whether two neighbouring cells of a row read together as one amount with a thousands separator
+ * (`1` and `600`: `1,600` written without quotes). Asked only of a row with more cells than its
+ * header whose extra cells are empty: a trailing comma, or such an amount split in two while the
+ * last column was blank (every cell after it then read one column over, and read without error).
+ */
+const hasSplitAmount = (cells: readonly string[]): boolean => {
+  for (let i = 0; i + 1 < cells.length; i++)
+    if (AMOUNT_HEAD.test(cells[i]!.trim()) && AMOUNT_TAIL.test(cells[i + 1]!.trim())) return true;
+  return false;
+};
 
 /**
  * Column positions by name, case-insensitive: a name as the parsers write it is lower-cased once
