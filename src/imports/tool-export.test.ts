@@ -51,3 +51,34 @@ describe("Koinly and CoinTracker exports of gifts given, donations and losses", 
     expect(ct.map((l) => label(l, 7))).toEqual(["gift", "donation", "lost", "lost"]);
   });
 });
+
+describe("Koinly export of a row whose USD price is missing", () => {
+  // The ledger values such a row at 0 until a price is imported (warning missing_price:ETH): an
+  // exported Net Worth of 0 USD would be read back, by Koinly or lotwise, as a known value of $0.
+  const row = (n: number, fields: Partial<LedgerRow>, warnings: string[]): LedgerRow =>
+    Object.assign(
+      {
+        id: `import:cointracker:c:row-${n}:0`,
+        time: `2025-01-2${n}T08:00:00Z`,
+        wallet: "cointracker:c",
+        tx: `row-${n}`,
+        usdValue: "0",
+      } as LedgerRow,
+      fields,
+      { warnings, priceSources: {} },
+    );
+  const rows = [
+    row(1, { type: "income", subtype: "staking", inAsset: "ETH", inQuantity: "0.01" }, ["missing_price:ETH"]),
+    row(2, { type: "swap", outAsset: "ETH", outQuantity: "0.1", inAsset: "TKA", inQuantity: "50" }, [
+      "missing_price:TKA",
+    ]),
+    // Priced at zero by a source (a worthless airdrop): a known value, kept.
+    row(3, { type: "income", subtype: "airdrop", inAsset: "SPAM", inQuantity: "9" }, []),
+  ];
+
+  test("leaves Net Worth empty (the tool prices it) instead of writing 0 USD", () => {
+    const koinly = formatToolCsv("koinly", rows).trim().split("\n").slice(1);
+    const worth = (line: string) => line.split(",").slice(7, 9).join(",");
+    expect(koinly.map(worth)).toEqual([",", ",", "0,USD"]);
+  });
+});

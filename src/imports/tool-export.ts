@@ -31,6 +31,20 @@ const INCOME: Record<string, [string, string]> = {
   reward: ["reward", "staking"],
 };
 
+/** A ledger row as the export reads it: with the build's warnings when it has them (`missing_price:ETH`). */
+export type ToolExportRow = LedgerRow & { warnings?: readonly string[] | undefined };
+
+/** A USD amount that is zero (`0`, `0.00000000`). */
+const isZero = (usd: string | undefined) => !usd || /^0*\.?0*$/.test(usd);
+
+/**
+ * Whether `usd`, the row's value of `asset` (or of one of `assets`), is the ledger's placeholder
+ * for a missing price (0, with a `missing_price:` warning) rather than a known value: it is then
+ * exported as no value, so that the tool prices it, never as a value of $0.
+ */
+const unpriced = (r: ToolExportRow, usd: string | undefined, ...assets: (string | undefined)[]) =>
+  isZero(usd) && assets.some((a) => a !== undefined && r.warnings?.includes(`missing_price:${a}`));
+
 const hashOf = (tx: string | undefined) => {
   const first = tx?.split(";")[0];
   return first && /^0x[0-9a-fA-F]{64}$|^[1-9A-HJ-NP-Za-km-z]{64,88}$/.test(first) ? first : undefined;
@@ -45,9 +59,10 @@ const hashOf = (tx: string | undefined) => {
  * - a `transfer` becomes two rows, the departure (with its fee) and the arrival, with the same
  *   transaction hash so either tool pairs them; the description names both wallets; one from a
  *   donor's account (`gift:…`, a gift received) is its arrival alone, labelled `gift`.
- * Every row's description starts with its wallet (`[coinbase:main]`).
+ * Every row's description starts with its wallet (`[coinbase:main]`). A value the ledger set to 0 for
+ * a missing price (warning `missing_price:<asset>`) is no Net Worth: the tool prices the row.
  */
-const flatten = (rows: readonly LedgerRow[]): Flat[] => {
+const flatten = (rows: readonly ToolExportRow[]): Flat[] => {
   const out: Flat[] = [];
   for (const r of rows) {
     const time = new Date(r.time);
@@ -60,7 +75,8 @@ const flatten = (rows: readonly LedgerRow[]): Flat[] => {
           ? [r.feeQuantity, r.feeAsset]
           : undefined;
     const desc = `[${r.wallet}] ${r.type}${r.subtype ? ` ${r.subtype}` : ""}${r.note ? `: ${r.note}` : ""} (${r.id})`;
-    const base = { time, fee, worth: r.usdValue, description: desc, txHash: hashOf(r.tx) };
+    const worth = unpriced(r, r.usdValue, r.inAsset, r.outAsset) ? undefined : r.usdValue;
+    const base = { time, fee, worth, description: desc, txHash: hashOf(r.tx) };
     const o: [string, string] | undefined =
       r.outAsset && r.outQuantity ? [r.outQuantity, r.outAsset] : undefined;
     const i: [string, string] | undefined = r.inAsset && r.inQuantity ? [r.inQuantity, r.inAsset] : undefined;
@@ -95,7 +111,14 @@ const flatten = (rows: readonly LedgerRow[]): Flat[] => {
         break;
       }
       case "fee":
-        out.push({ ...base, fee: undefined, sent: fee, worth: r.feeUsd, koinly: "cost", cointracker: "" });
+        out.push({
+          ...base,
+          fee: undefined,
+          sent: fee,
+          worth: unpriced(r, r.feeUsd, r.feeAsset) ? undefined : r.feeUsd,
+          koinly: "cost",
+          cointracker: "",
+        });
         break;
       case "transfer":
         if (r.wallet.startsWith("gift:")) {
@@ -134,7 +157,7 @@ const flatten = (rows: readonly LedgerRow[]): Flat[] => {
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /** The tool's CSV (header and rows) for `rows`. Cells are formula-escaped like every lotwise CSV. */
-export const formatToolCsv = (format: ToolExport, rows: readonly LedgerRow[]): string => {
+export const formatToolCsv = (format: ToolExport, rows: readonly ToolExportRow[]): string => {
   const flat = flatten(rows);
   if (format === "koinly") {
     let text = formatCsvRow(KOINLY_COLUMNS);
