@@ -45,6 +45,18 @@ export const isAccountSpec = (
   return exchanges.has(prefix.toLowerCase()) || !isChain(prefix);
 };
 
+/**
+ * Why `spec` (an `--account` of `lotwise import`, after the exchange's prefix is added) is no
+ * account name `lotwise wallets` reads as one, or undefined when it is one: an account it read as
+ * a wallet could be listed but never removed by its name.
+ */
+export const accountNameProblem = (spec: string, isChain: (name: string) => boolean): string | undefined => {
+  if (isAccountSpec(spec, isChain)) return undefined;
+  return ADDRESS_LIKE.test(spec.slice(spec.indexOf(":") + 1))
+    ? "looks like a wallet address, not an exchange account"
+    : "is no account name (lotwise wallets would read it as a wallet): use <exchange>:<name>, the exchange starting with a letter and the name neither a number nor an address";
+};
+
 /** Declares the account; returns false when it already exists (declared or holding imports). */
 export const declareAccount = async (db: DbOrTx, userId: number, name: string): Promise<boolean> => {
   const added = await db

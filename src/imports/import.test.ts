@@ -280,6 +280,18 @@ describe("lotwise import: storage, ledger and matching", () => {
       expect(await errorOf(load("koinly.csv", account))).toContain(
         `--account ${account} is a blockchain wallet`,
       );
+    // An address as the name is a wallet too, as `lotwise wallets` reads it: before, `--account 0x…`
+    // became the account coinbase:0x… (and `coinbase:0x…` one), which `wallets remove` could not name.
+    for (const account of [
+      W,
+      `coinbase:${W}`,
+      `main:${W}`,
+      "coinbase:9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin",
+    ])
+      expect(await errorOf(load("coinbase.csv", account))).toMatch(
+        /^--account \S+ looks like a wallet address, not an exchange account: .*--account coinbase:main/,
+      );
+    expect(await errorOf(load("koinly.csv", "koinly:0x12ab"))).toContain("looks like a wallet address");
     expect(await errorOf(load("koinly.csv", "coinbase:main", undefined, "koinly"))).toContain(
       "--account coinbase:main holds coinbase imports, but the file is a Koinly universal CSV",
     );

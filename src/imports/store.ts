@@ -6,7 +6,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { importAccounts, importRecords, ledgerRows, wallets } from "../../db/schema/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
-import { DECLARED_FAMILY } from "./accounts.ts";
+import { accountNameProblem, DECLARED_FAMILY } from "./accounts.ts";
 import { isDigestId } from "./common.ts";
 import type { ImportRecord } from "./types.ts";
 
@@ -119,6 +119,11 @@ export const checkAccount = async (
   if ((chainKey || chainPrefix) && !EXCHANGES.has(prefix))
     throw new UserInputError(
       `--account ${account} is a blockchain wallet: a ${args.label} goes into an exchange account, e.g. --account ${family === "any" ? "koinly" : family}:main`,
+    );
+  const problem = accountNameProblem(account, isChainName);
+  if (problem)
+    throw new UserInputError(
+      `--account ${account} ${problem}: a ${args.label} goes into an exchange account, e.g. --account ${family === "any" ? "koinly" : family}:main`,
     );
   if ((EXCHANGES.has(prefix) || OTHER_VENUES.has(prefix)) && EXCHANGES.has(family) && prefix !== family)
     throw new UserInputError(
