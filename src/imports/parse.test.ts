@@ -802,6 +802,20 @@ describe("exchange types read from public parsers' evidence (staking moves, reba
     expect(records[0]!.note).toContain("lines 2, 3, 4");
   });
 
+  it("values a Kraken fee paid in the crypto side of a USD trade at the trade's own price", () => {
+    // 0.02 BTC for 2,000 USD is 100,000 USD/BTC: the 0.00004 BTC fee is worth 4 USD, from the file
+    // (before, no value: the fee was a missing price although the file prices BTC).
+    const [buy, sell] = kraken(
+      '"L1","TB","2025-01-08 12:30:45","trade","","currency","XXBT","spot / main",0.0200000000,0.0000400000,0.01996',
+      '"L2","TB","2025-01-08 12:30:45","trade","","currency","ZUSD","spot / main",-2000.0000,0.0000,3000',
+      '"L3","TS","2025-03-08 12:30:45","trade","","currency","XETH","spot / main",-0.0300000000,0.0000300000,0',
+      '"L4","TS","2025-03-08 12:30:45","trade","","currency","ZUSD","spot / main",100.0000,0.0000,3100',
+    );
+    expect(buy).toMatchObject({ kind: "buy", usdValue: "2000", fee: { asset: "BTC" }, feeUsd: "4" });
+    // 100 USD for 0.03 ETH: 0.00003 ETH × 100 / 0.03 = 0.1 USD (to 8 places when not exact).
+    expect(sell).toMatchObject({ kind: "sell", usdValue: "100", fee: { asset: "ETH" }, feeUsd: "0.1" });
+  });
+
   it("refuses one side of a Kraken order in two assets", () => {
     expect(
       errorOf(() =>

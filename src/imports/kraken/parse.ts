@@ -146,6 +146,13 @@ export const kraken: ImportFormat = {
       if (oAsset === "USD") rec.usdValue = plain(oQ);
       if (iAsset === "USD") rec.usdValue = plain(iQ);
       if (feeAsset === "USD" && !feeQ.isZero()) rec.feeUsd = plain(feeQ.abs());
+      // A fee in the crypto side of a USD trade is valued at the trade's own price (USD per unit,
+      // before fees), to 8 places: the file prices the asset at that instant.
+      else if (feeAsset !== undefined && !feeQ.isZero() && (oAsset === "USD" || iAsset === "USD")) {
+        const [usd, qty] = oAsset === "USD" ? [oQ, iQ] : [iQ, oQ];
+        if (feeAsset === (oAsset === "USD" ? iAsset : oAsset))
+          rec.feeUsd = plain(feeQ.abs().mul(usd).div(qty).toDecimalPlaces(8, Decimal.ROUND_HALF_UP));
+      }
       return rec;
     };
     /** Whether a refid's rows are one negative and one positive amount with at most one fee. */
