@@ -96,6 +96,31 @@ export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnin
 const textCell = (v: string | undefined) => copyTextCell(v, "text");
 const numericCell = (v: string | undefined) => copyTextCell(v, "numeric");
 
+/** `price_sources` cells made so far, by the sources' names and values in order (rows share a handful). */
+const sourceCells = new Map<string, string>();
+/** Most `sourceCells` kept (a build's rows name a handful of sources; more are printed each time). */
+const SOURCE_CELLS_KEPT = 1024;
+
+/**
+ * A `price_sources` cell, printed as `copyTextCell` prints it, once per distinct sources (not a
+ * JSON text per row): the key lists each name and value in the order `JSON.stringify` writes them.
+ */
+const priceSourcesCell = (sources: Record<string, string>): string => {
+  let key = "";
+  for (const name in sources) {
+    const value = sources[name];
+    if (typeof value !== "string" || name.includes("\u0000") || value.includes("\u0000"))
+      return copyTextCell(sources, "jsonb");
+    key += `${name}\u0000${value}\u0000`;
+  }
+  let cell = sourceCells.get(key);
+  if (cell === undefined) {
+    cell = copyTextCell(sources, "jsonb");
+    if (sourceCells.size < SOURCE_CELLS_KEPT) sourceCells.set(key, cell);
+  }
+  return cell;
+};
+
 /**
  * The COPY text line of a stored row: `storedRecord`'s cells in `LEDGER_ROW_COLUMNS` order, each
  * printed as `copyRows` prints it, without the record object in between.
@@ -122,8 +147,9 @@ const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: Sto
     textCell(r.subtype),
     textCell(r.tx),
     textCell(r.note),
-    copyTextCell(priceSources, "jsonb"),
-    copyTextCell(warnings ?? [], "jsonb"),
+    priceSourcesCell(priceSources),
+    // No warnings (almost every row): `[]`, as `copyTextCell` prints an empty array.
+    warnings === undefined || warnings.length === 0 ? "[]" : copyTextCell(warnings, "jsonb"),
   ].join("\t");
 
 /** The `classifications` record (`CLASSIFICATION_COLUMNS`) a build writes for `x`. */
