@@ -555,11 +555,14 @@ export const syncEvmWallet = async (
         let next: Promise<FetchedChunk> | undefined = fetchChunk(ctx, chunks[0]!);
         for (let i = 0; i < chunks.length; i++) {
           signal.throwIfAborted();
-          const got = await next!;
+          let got: FetchedChunk | undefined = await next!;
           next = i + 1 < chunks.length ? fetchChunk(ctx, chunks[i + 1]!) : undefined;
           // Settled later, or abandoned when this chunk fails (the step is then retried whole).
           next?.catch(() => {});
           const prepared = await normalizeChunk(ctx, got);
+          // The node's answers are not needed by the write: let them die young (a chunk's write
+          // outlives several young-generation collections, each of which would copy them).
+          got = undefined;
           const end = i === chunks.length - 1 ? to : chunks[i + 1]![0]!.block - 1n;
           n += await commitChunk(ctx, prepared, i === 0 ? scans : [], min(end, safe));
           args.reportProgress({
