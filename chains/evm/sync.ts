@@ -86,6 +86,13 @@ export type EvmCursor = {
 
 /** Transactions per committed chunk: bounds memory and the work a crash can lose. */
 const CHUNK_TXS = 500;
+/**
+ * Transactions in a step's first chunk; each next chunk doubles it, up to `CHUNK_TXS`. Normalizing
+ * and writing (this thread's work, longer than fetching) start once a first few answers are in,
+ * instead of after a whole chunk's fetch with nothing else to do; each chunk is fetched while the
+ * one before is written, so the next, larger, fetch is ready about when that write ends.
+ */
+const FIRST_CHUNK_TXS = 100;
 
 export type EvmSyncOptions = {
   /** @defaultValue config `sync.stepBlocks` */
@@ -384,14 +391,19 @@ const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow
  */
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Splits a step's transactions into chunks of about `CHUNK_TXS`, never splitting a block. */
+/**
+ * Splits a step's transactions into chunks of about `FIRST_CHUNK_TXS`, twice that, … up to
+ * `CHUNK_TXS`, never splitting a block.
+ */
 const chunkByBlock = (found: Found[]): Found[][] => {
   const chunks: Found[][] = [];
   let cur: Found[] = [];
+  let size = Math.min(FIRST_CHUNK_TXS, CHUNK_TXS);
   for (const f of found) {
-    if (cur.length >= CHUNK_TXS && cur[cur.length - 1]!.block !== f.block) {
+    if (cur.length >= size && cur[cur.length - 1]!.block !== f.block) {
       chunks.push(cur);
       cur = [];
+      size = Math.min(2 * size, CHUNK_TXS);
     }
     cur.push(f);
   }
