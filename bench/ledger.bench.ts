@@ -16,9 +16,10 @@
  * Flags: `--movements=N` (default 100,000), `--postgres` (also on the test PostgreSQL server),
  * `--postgres-only`, `--cpu-prof=FILE` (a CPU profile of the full build alone, per database:
  * `FILE` gets the database's name as a suffix), `--reuse` (PostgreSQL: keep the data and its
- * full build in a template database `lotwise_bench_ledger_<N>_<schema>` and start each run from
- * a copy of it, so a 1,000,000-movement incremental figure costs seconds, not the set-up; the
- * template is made on the first run and after a migration; `--reuse=fresh` remakes it),
+ * full build in a template database `lotwise_bench_ledger_<N>_<schema>_v<build version>` and
+ * start each run from a copy of it, so a 1,000,000-movement incremental figure costs seconds, not
+ * the set-up; the template is made on the first run, after a migration and after a change of
+ * `LEDGER_BUILD_VERSION`; `--reuse=fresh` remakes it),
  * `--dump=DIR` (after each build, the stored ledger rows, classifications and review items as
  * `DIR/<database>-<full|incremental>.txt`, to `cmp` before and after a change).
  */
@@ -34,6 +35,7 @@ import { copyLines, copyRows, copyTextCell, forEachCells, selectCells } from "..
 import { wallets } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { buildLedger } from "../src/books/build.ts";
+import { LEDGER_BUILD_VERSION } from "../src/books/detect.ts";
 import { createServicePricer } from "../src/books/pricer.ts";
 import { loadLedgerRows } from "../src/books/store.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../src/classify/settings.ts";
@@ -245,14 +247,17 @@ const urlOf = (name: string) => {
   return u.toString();
 };
 
-/** The newest migration's tag: a template made under another schema is not reused. */
+/**
+ * The newest migration's tag and the ledger build's version: a template made under another schema,
+ * or whose full build another build version made (the next build would redo it all), is not reused.
+ */
 const schemaTag = () => {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
   const journal = JSON.parse(readFileSync(path.join(root, "db/migrations/meta/_journal.json"), "utf8")) as {
     entries: { idx: number; when: number }[];
   };
   const last = journal.entries[journal.entries.length - 1]!;
-  return `${last.idx}_${last.when % 1_000_000}`;
+  return `${last.idx}_${last.when % 1_000_000}_v${LEDGER_BUILD_VERSION}`;
 };
 
 /**

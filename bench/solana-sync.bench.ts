@@ -41,6 +41,7 @@ import { loadRecordedTransactions } from "../test/solana-replay.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
 import { fetchFloor, recordingPosts } from "./fetch-floor.ts";
 import { startReplayProcess } from "./solana-replay-process.ts";
+import { readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
 
 /** PGlite in memory (test databases are all on disk), migrated. */
 const inMemory = async (): Promise<Database> => {
@@ -120,14 +121,20 @@ export default async (args: string[]): Promise<void> => {
       (await database.db.select().from(transactions).where(eq(transactions.walletId, wallet.id))).length;
 
     let cpu0 = process.cpuUsage();
+    let threads0 = readThreadCpu();
     let serverCpu0 = 0;
     const report = async (label: string, ms: number, r: SyncWalletResult, signatures: number) => {
       const cpu = process.cpuUsage(cpu0);
+      const threads = threadCpuSince(threads0);
       const { stats: s, cpuSeconds } = await server.stats();
       const txs = r.transactions;
       console.log(
         `${label}: ${signatures} signatures, ${txs} txs in ${(ms / 1000).toFixed(2)} s ` +
-          `(${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s in the sync's process; ` +
+          `(${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s in the sync's process` +
+          (threads
+            ? ` [${threads.main.toFixed(2)} on its main thread, ${threads.others.toFixed(2)} on others]`
+            : "") +
+          "; " +
           `${(cpuSeconds - serverCpu0).toFixed(2)} CPU s in the replay server's) → ` +
           `${(signatures / (ms / 1000)).toFixed(0)} signatures/s, ${(txs / (ms / 1000)).toFixed(0)} txs/s; ` +
           `${r.rpcCalls} RPC calls (${s.http} HTTP requests; ${JSON.stringify(s.calls)})` +
@@ -139,6 +146,7 @@ export default async (args: string[]): Promise<void> => {
     serverCpu0 = (await server.stats()).cpuSeconds;
     t = performance.now();
     cpu0 = process.cpuUsage();
+    threads0 = readThreadCpu();
     const { result: cold, bodies } = await recordingPosts(server.url, () => profiled(profileFlag(args), run));
     const coldMs = performance.now() - t;
     const signatures = await stored();
@@ -156,6 +164,7 @@ export default async (args: string[]): Promise<void> => {
     serverCpu0 = (await server.stats()).cpuSeconds;
     t = performance.now();
     cpu0 = process.cpuUsage();
+    threads0 = readThreadCpu();
     const warm = await run();
     await report("warm (nothing new)", performance.now() - t, warm, 0);
 
@@ -165,6 +174,7 @@ export default async (args: string[]): Promise<void> => {
     serverCpu0 = (await server.stats()).cpuSeconds;
     t = performance.now();
     cpu0 = process.cpuUsage();
+    threads0 = readThreadCpu();
     const relist = await run();
     await report("re-list without cursors (all stored)", performance.now() - t, relist, signatures);
   } finally {

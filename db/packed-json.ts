@@ -31,6 +31,21 @@ const ZLIB_CMF = 0x78;
 export const packJsonText = (text: string): Buffer =>
   text.length >= PACK_MIN_CHARS ? deflateSync(text, { level: PACK_LEVEL }) : Buffer.from(text, "utf8");
 
+/**
+ * `packJsonText` of the text whose UTF-8 bytes are `bytes` (e.g. a node's answer cut from the HTTP
+ * body), without decoding them: the same bytes out. Whether to compress is decided on the text's
+ * length in UTF-16 code units, as `packJsonText` does: a code unit takes 1 to 3 UTF-8 bytes, so
+ * only texts of 2,000 to 5,999 bytes are decoded to count them. Plain bytes are copied (a slice
+ * of a large body must not keep the whole body alive).
+ */
+export const packJsonBytes = (bytes: Uint8Array): Uint8Array => {
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const long =
+    b.byteLength >= 3 * PACK_MIN_CHARS ||
+    (b.byteLength >= PACK_MIN_CHARS && b.toString("utf8").length >= PACK_MIN_CHARS);
+  return long ? deflateSync(b, { level: PACK_LEVEL }) : Buffer.from(b);
+};
+
 /** The stored bytes of a JSON value (`undefined` is stored as JSON `null`). */
 export const packJson = (value: unknown): Buffer => packJsonText(JSON.stringify(value) ?? "null");
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { packJson } from "../../db/packed-json.ts";
+import { packJson, unpackJsonText } from "../../db/packed-json.ts";
 import { loadRecordedTransactions } from "../../test/solana-replay.ts";
 import { normalizeTransaction } from "./normalize.ts";
 import {
@@ -26,6 +26,23 @@ describe("readTransactionAnswers()", () => {
     expect(Buffer.from(a.ok.packed).equals(packJson(tx))).toBe(true);
     if ("n" in a.ok) expect(a.ok.n).toEqual(normalizeTransaction(tx, WALLET));
     else expect(a.ok.text).toBe(JSON.stringify(tx));
+  });
+
+  test("a raw record holds the node's own bytes of its answer (the same JSON value)", () => {
+    const okOf = (text: string) => {
+      const reading = readTransactionAnswers(bytes(text), [signature], WALLET);
+      const a = "answers" in reading ? reading.answers[0] : undefined;
+      if (!a || !("ok" in a)) throw new Error("no usable answer");
+      return a.ok;
+    };
+    const spaced = JSON.stringify([{ jsonrpc: "2.0", id: 0, result: tx }], null, 1);
+    const stored = unpackJsonText(okOf(spaced).packed);
+    expect(stored).not.toBe(JSON.stringify(tx));
+    expect(spaced).toContain(stored);
+    expect(JSON.parse(stored)).toEqual(tx);
+    // A key written with an escape: the scan gives up and the parsed answer is serialized again.
+    const escaped = `[{"jsonrpc":"2.0","id":0,"res\\u0075lt":${JSON.stringify(tx)}}]`;
+    expect(Buffer.from(okOf(escaped).packed).equals(packJson(tx))).toBe(true);
   });
 
   test("an empty body is no list, a garbled one is malformed, a single error is returned as such", () => {

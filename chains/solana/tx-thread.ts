@@ -3,19 +3,21 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, Worker } from "node:worker_threads";
-import { packJsonText } from "../../db/packed-json.ts";
+import { packJsonBytes, packJsonText } from "../../db/packed-json.ts";
 import { PACKAGE_ROOT } from "../../src/package-root.ts";
 import { type NormalizedSolanaTx, normalizeTransaction } from "./normalize.ts";
+import { resultRanges } from "./result-ranges.ts";
 import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
 import { type JudgedAnswer, judgeAnswer, type SolanaTransactionResponse } from "./tx-json.ts";
 
 /**
  * The body of a `getTransaction` batch answer read on a worker thread: the thread decodes and
  * parses it, judges each answer (tx-json.ts `judgeAnswer`, as rpc.ts `getTransactions` does),
- * serializes and packs each usable transaction for its raw record (db/packed-json.ts) and
- * normalizes it for the wallet (normalize.ts, stake-instructions.ts). The sync's thread, which
- * also runs the embedded database, then never parses the node's JSON (about 30 kB a transaction):
- * it gets each transaction's normalized form and stored bytes. A transaction whose normalization
+ * packs each usable transaction's own bytes in the body for its raw record (result-ranges.ts,
+ * db/packed-json.ts: no second serialization) and normalizes it for the wallet (normalize.ts,
+ * stake-instructions.ts). The sync's thread, which also runs the embedded database, then never
+ * parses the node's JSON (about 30 kB a transaction): it gets each transaction's normalized form
+ * and stored bytes. A transaction whose normalization
  * depends on the wallet's token accounts found so far (`dependsOnKnownAccounts`), or fails,
  * comes back as its JSON text for the sync to read in page order, as before.
  *
@@ -29,11 +31,14 @@ import { type JudgedAnswer, judgeAnswer, type SolanaTransactionResponse } from "
 export type TxRead = {
   signature: string;
   slot: number;
-  /** Its raw record's stored bytes: `packJsonText(JSON.stringify(tx))`. */
+  /**
+   * Its raw record's stored bytes: `packJsonBytes` of the answer's own bytes in the body, which
+   * read as the same JSON value (`packJsonText(JSON.stringify(tx))` when the body could not be cut).
+   */
   packed: Uint8Array;
 } & (
   | { stake: string[]; n: NormalizedSolanaTx }
-  /** Its JSON text (`JSON.stringify(tx)`), for the caller to read in page order. */
+  /** Its JSON text (as stored), for the caller to read in page order. */
   | { text: string }
 );
 
@@ -55,11 +60,18 @@ export const dependsOnKnownAccounts = (tx: SolanaTransactionResponse): boolean =
   (tx.meta?.preTokenBalances ?? []).some((b) => !b.owner) ||
   (tx.meta?.postTokenBalances ?? []).some((b) => !b.owner);
 
+/** The body's bytes as a Buffer (no copy). */
+const bufferOf = (body: Uint8Array): Buffer => Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+
 /** The body's text as `Response.text()` gives it: UTF-8, a leading byte order mark dropped. */
 const decode = (body: Uint8Array): string => {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+  const text = bufferOf(body).toString("utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 };
+
+/** Bytes of a leading UTF-8 byte order mark (EF BB BF), which `decode` drops. */
+const bomLength = (body: Uint8Array): number =>
+  body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
 
 /**
  * Reads a batch answer's body for `pending` (the signatures asked, in request order) and
@@ -83,19 +95,34 @@ export const readTransactionAnswers = (
   if (!Array.isArray(json))
     return { notList: (json as { error?: { code?: number; message?: string } } | null | undefined)?.error };
   const wanted = new Set(pending);
+  // Each answer's own bytes in the body (result-ranges.ts), stored as they came; else (a body the
+  // scan does not follow) the parsed answer serialized again, as the same JSON text.
+  const ranges = resultRanges(body, bomLength(body));
+  const own = ranges?.starts.length === json.length ? ranges : undefined;
+  const all = bufferOf(body);
   return {
-    answers: json.map((answer): JudgedAnswer<TxRead> => {
+    answers: json.map((answer, i): JudgedAnswer<TxRead> => {
       const judged = judgeAnswer(answer, wanted);
       if (!("ok" in judged)) return judged;
       const tx = judged.ok;
-      const json = JSON.stringify(tx);
-      const read = { signature: judged.signature, slot: tx.slot, packed: packJsonText(json) };
-      if (dependsOnKnownAccounts(tx)) return { ok: { ...read, text: json }, signature: judged.signature };
+      let packed: Uint8Array;
+      let text: () => string;
+      if (own && own.starts[i]! >= 0) {
+        const bytes = all.subarray(own.starts[i]!, own.ends[i]!);
+        packed = packJsonBytes(bytes);
+        text = () => bytes.toString("utf8");
+      } else {
+        const json = JSON.stringify(tx);
+        packed = packJsonText(json);
+        text = () => json;
+      }
+      const read = { signature: judged.signature, slot: tx.slot, packed };
+      if (dependsOnKnownAccounts(tx)) return { ok: { ...read, text: text() }, signature: judged.signature };
       try {
         const stake = touchesStakeProgram(tx) ? stakeAccountsControlledIn(tx, wallet) : [];
         return { ok: { ...read, stake, n: normalizeTransaction(tx, wallet) }, signature: judged.signature };
       } catch {
-        return { ok: { ...read, text: json }, signature: judged.signature };
+        return { ok: { ...read, text: text() }, signature: judged.signature };
       }
     }),
   };

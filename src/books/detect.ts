@@ -39,8 +39,10 @@ import { loadWallets } from "./load.ts";
  * a decision or rule `income` no longer swallows an outflow (it stays in review).
  * 6: a chain transaction paired with an imported `transfer` row names that row
  * (`classifications.details.pairedRows`), so the export's `tx` names the chain transaction.
+ * 7: Koinly and CoinTracker rows labelled lost or stolen are gift rows (nothing realized), not spends;
+ * a withdrawal and a deposit in two exports that name the same transaction hash are one transfer.
  */
-export const LEDGER_BUILD_VERSION = 6;
+export const LEDGER_BUILD_VERSION = 7;
 
 /** What decides whether (and from when) the ledger is rebuilt: `BuildArgs` without the build's tools. */
 export type DetectArgs = {

@@ -289,6 +289,51 @@ describe("imported exchange halves (issue 17's contract)", () => {
     ]);
   });
 
+  test("a withdrawal and a deposit in two exports that name the same transaction hash pair by evidence", () => {
+    const gemini = (id: string, time: string, eth: string, hash?: string): UnmatchedHalf => {
+      const h = importedHalf("in", id, time, eth, hash ? { txHashes: [hash] } : undefined);
+      return {
+        ...h,
+        wallet: { ...h.wallet, chain: "import:gemini", address: "gemini:main", key: "gemini:main" },
+        chain: "import:gemini",
+      };
+    };
+    const hash = `0x${"cd".repeat(32)}`;
+    const withdrawal = importedHalf("out", "cb-10", "2025-04-10T10:00:00Z", "1", { txHashes: [hash] });
+    // Gemini writes the hash in upper case, 20 minutes before Coinbase's clock (either way counts).
+    const deposit = gemini("GEM10", "2025-04-10T09:40:00Z", "0.998", hash.toUpperCase().replace("0X", "0x"));
+    // Another deposit of the same amount and time naming nothing: not a candidate for a guess.
+    const other = gemini("GEM11", "2025-04-10T10:01:00Z", "0.998");
+    const cs = classifyAll([], ctxFor(), NO_OVERRIDES, [withdrawal, deposit, other]);
+    expect(transfers(cs)).toEqual([
+      expect.objectContaining({
+        wallet: "coinbase:main",
+        toWallet: "gemini:main",
+        outQuantity: "0.998",
+        feeQuantity: "0.002",
+        subtype: "withdrawal",
+        note: `matched with import:gemini:GEM10 (both exports name transaction ${hash})`,
+      }),
+    ]);
+    expect(reasons(cs)).toEqual(["GEM11:unmatched_inflow"]);
+    // Different hashes: two transfers, nothing paired.
+    const elsewhere = gemini("GEM12", "2025-04-10T10:00:00Z", "0.998", `0x${"ef".repeat(32)}`);
+    const apart = classifyAll([], ctxFor(), NO_OVERRIDES, [withdrawal, elsewhere]);
+    expect(transfers(apart)).toEqual([]);
+    expect(reasons(apart)).toEqual(["cb-10:unmatched_outflow", "GEM12:unmatched_inflow"]);
+    // The user's unlink holds against the evidence.
+    const unlinked = classifyAll(
+      [],
+      ctxFor(),
+      {
+        ...NO_OVERRIDES,
+        links: { links: [], unlinks: [{ id: 4, a: "import:coinbase:cb-10", b: "import:gemini:GEM10" }] },
+      },
+      [withdrawal, deposit],
+    );
+    expect(transfers(unlinked)).toEqual([]);
+  });
+
   test("an unpaired imported half is a review item keyed by its import id, and follows decisions", () => {
     const withdrawal = importedHalf("out", "cb-4", "2025-04-04T10:00:00Z", "1.5");
     const [c] = classifyAll([], ctxFor(), NO_OVERRIDES, [withdrawal]);

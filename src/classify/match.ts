@@ -25,8 +25,9 @@ import type { Entry, ReviewDraft, UnmatchedHalf } from "./types.ts";
  *
  * A chain outflow always precedes its inflow; an exchange's export and the chain may disagree on
  * the second, so with an imported half the window counts both ways. Two imported halves (a
- * withdrawal from one export, a deposit in another) are paired only by the user's link. The gap
- * between what left and what arrived is the transfer's fee, paid in the asset.
+ * withdrawal from one export, a deposit in another: Coinbase straight to Kraken) are paired by the
+ * user's link, or by evidence when both exports name the same transaction hash; never on amount
+ * and time. The gap between what left and what arrived is the transfer's fee, paid in the asset.
  */
 
 /** A user's link or unlink decision: two references, `<chain>:<tx hash>` or an import row id. */
@@ -80,14 +81,15 @@ const describe = (h: UnmatchedHalf) =>
 type OutScan = { o: UnmatchedHalf; qo: number; least: Decimal | undefined };
 
 /**
- * Same asset, two wallets, time and amount within `p`; never two imported halves. `qi` is the
- * inflow's quantity as a float (`approxOf`).
+ * Same asset, two wallets, time and amount within `p`; two imported halves only when
+ * `bothImported` (the evidence scan: they must name one transaction). `qi` is the inflow's
+ * quantity as a float (`approxOf`).
  */
-const fits = (out: OutScan, i: UnmatchedHalf, p: Params, qi: number): boolean => {
+const fits = (out: OutScan, i: UnmatchedHalf, p: Params, qi: number, bothImported = false): boolean => {
   const { o, qo } = out;
   if (o.leg.asset !== i.leg.asset || o.wallet.key === i.wallet.key) return false;
   if (o.chain === i.chain && o.txHash === i.txHash) return false;
-  if (o.imported && i.imported) return false;
+  if (o.imported && i.imported && !bothImported) return false;
   if (o.toWallet && o.toWallet !== i.wallet.key) return false;
   if (i.toWallet && i.toWallet !== o.wallet.key) return false;
   // A half paid to a labelled exchange deposit address pairs only with that account's own import.
@@ -139,7 +141,7 @@ const evidenceOf = (
   ctx: Pick<ClassifyContext, "contracts">,
   describe = true,
 ): Evidence | undefined => {
-  const named = importNames(o, i, describe) ?? importNames(i, o, describe);
+  const named = importNames(o, i, describe) ?? importNames(i, o, describe) ?? sameHash(o, i, describe);
   if (named) return named;
   if (!o.imported && !i.imported) {
     const bridgeOut = isBridge(o.chain, o.counterparty, ctx.contracts?.[o.chain]?.bridges);
@@ -178,6 +180,21 @@ const importNames = (imp: UnmatchedHalf, chain: UnmatchedHalf, describe: boolean
       ? { rank: 1, why: `${chain.counterparty} is a deposit address of ${imp.wallet.key}` }
       : RANKS[1];
   return undefined;
+};
+
+/**
+ * Two exports that name one transaction hash (a withdrawal whose export gives the hash, a deposit
+ * whose export gives it too): the coins went from one account straight to the other.
+ */
+const sameHash = (o: UnmatchedHalf, i: UnmatchedHalf, describe: boolean): Evidence | undefined => {
+  if (!o.imported || !i.imported) return undefined;
+  const outs = o.evidence?.txHashes;
+  const ins = i.evidence?.txHashes;
+  if (!outs?.length || !ins?.length) return undefined;
+  const theirs = lowerSet(ins);
+  const hash = outs.find((h) => theirs.has(h.toLowerCase()));
+  if (hash === undefined) return undefined;
+  return describe ? { rank: 0, why: `both exports name transaction ${hash}` } : RANKS[0];
 };
 
 /** Ranking of candidates: closest in time, then in amount, then by reference (deterministic). */
@@ -317,12 +334,13 @@ const evidenceTraits =
 /**
  * Whether `evidenceOf(o, i)` can find anything, from the halves' traits alone (and the deposit
  * account): an imported half that names nothing pairs by evidence only with a payment to its own
- * account's deposit address, two chain halves only through a bridge. A necessary condition, so
- * the scan skips the rest without changing what is found.
+ * account's deposit address, two imported halves only when both name something (a hash), two chain
+ * halves only through a bridge. A necessary condition, so the scan skips the rest without changing
+ * what is found.
  */
 const mayEvidence = (o: UnmatchedHalf, ot: number, i: UnmatchedHalf, it: number): boolean => {
   if (ot & IMPORTED) {
-    if (it & IMPORTED) return false;
+    if (it & IMPORTED) return (ot & NAMES) !== 0 && (it & NAMES) !== 0;
     return (ot & NAMES) !== 0 || (!!i.account && i.account === o.wallet.key);
   }
   if (it & IMPORTED) return (it & NAMES) !== 0 || (!!o.account && o.account === i.wallet.key);
@@ -461,7 +479,7 @@ export const matchHalves = (
   }
   const mayScan = (o: UnmatchedHalf, ot: number): boolean => {
     if (ot & IMPORTED)
-      return ((ot & NAMES) !== 0 && (insOffer & IMPORTED) !== 0) || insAccounts.has(o.wallet.key);
+      return ((ot & NAMES) !== 0 && (insOffer & (IMPORTED | NAMES)) !== 0) || insAccounts.has(o.wallet.key);
     return (
       (insOffer & (NAMES | BRIDGE)) !== 0 ||
       ((ot & BRIDGE) !== 0 && (insOffer & IMPORTED) !== 0) ||
@@ -498,7 +516,7 @@ export const matchHalves = (
       evidenceParams,
       (i, qi, it) => {
         if (!mayEvidence(o, ot, i, it)) return;
-        if (!fits(out, i, evidenceParams, qi) || unlinked(o, i)) return;
+        if (!fits(out, i, evidenceParams, qi, true) || unlinked(o, i)) return;
         const e = evidenceOf(o, i, ctx, false);
         if (e)
           evidencePairs.push({ o, i, rank: e.rank, t, dt: Math.abs(i.time.getTime() - t), gap: undefined });

@@ -57,6 +57,20 @@ class FileValue implements UnitPrice {
   }
 }
 
+/**
+ * Tool labels (Koinly, CoinTracker) on a sent row whose lots leave with nothing realized: a gift
+ * or donation is given away; a loss or theft is written off the same way (Koinly: "Gift / Lost /
+ * Donation (no gain)"), not sold at its value, since nothing was received for it.
+ */
+const REMOVED_UNREALIZED = new Set(["gift", "donation", "lost", "stolen"]);
+
+/** The row's note, with why a lost or stolen row realizes nothing. */
+const lossNote = (subtype: string, note: string | undefined): string | undefined => {
+  if (subtype !== "lost" && subtype !== "stolen") return note;
+  const why = `${subtype}: the lots leave and nothing is realized (no proceeds); a personal casualty or theft loss is not deductible for 2018-2025`;
+  return note ? `${note}; ${why}` : why;
+};
+
 /** An exchange account as the matcher sees it: an "own" holder of lots named by its ledger wallet. */
 const accountWallet = (account: string): WalletInfo => ({
   id: -1,
@@ -74,8 +88,9 @@ const accountWallet = (account: string): WalletInfo => ({
  *   address as evidence; paired, the chain side's transfer carries the lots; unpaired, a review item;
  * - `review` → no entry, only its review item (a margin profit or loss the exchange reports);
  * - every other kind → an entry in the account: a buy (USD out), sell (USD in), trade, income,
- *   spend or fee, valued from the file where it gives USD values; a spend labelled `gift` or
- *   `donation` (Koinly, CoinTracker) is a gift: the lots leave and nothing is realized.
+ *   spend or fee, valued from the file where it gives USD values; a spend labelled `gift`,
+ *   `donation`, `lost` or `stolen` (Koinly, CoinTracker) is a gift row: the lots leave and
+ *   nothing is realized.
  * A row's review item is left out once the user decided the row with `--as ignore` (`decided`:
  * the per-transaction decisions, keyed `<chain>:<tx>`); another decision leaves it open and says so.
  */
@@ -198,8 +213,8 @@ export const loadImportedBooks = async (
     const entry: Entry =
       kind === "fee"
         ? { kind: "fee", wallet: account, outs: [], ins: [], fee, subtype: d.subtype, note: d.note }
-        : kind === "spend" && (d.subtype === "gift" || d.subtype === "donation")
-          ? // A tool's gift or donation label: given away, nothing realized (as the tools read it).
+        : kind === "spend" && d.subtype !== undefined && REMOVED_UNREALIZED.has(d.subtype)
+          ? // A tool's gift, donation, lost or stolen label: gone, nothing realized (as the tools read it).
             {
               kind: "gift",
               wallet: account,
@@ -207,7 +222,7 @@ export const loadImportedBooks = async (
               ins: [],
               ...(fee ? { fee } : {}),
               subtype: d.subtype,
-              note: d.note,
+              note: lossNote(d.subtype, d.note),
             }
           : {
               kind: "trade",

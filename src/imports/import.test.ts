@@ -269,6 +269,11 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(await errorOf(load("kraken-ledgers.csv", "coinbase:main"))).toContain(
       "--account coinbase:main is a coinbase account, but the file is a Kraken ledgers CSV",
     );
+    // An exchange lotwise reads no export of is still not Coinbase; a tool export may describe it.
+    expect(await errorOf(load("coinbase.csv", "binance:main"))).toContain(
+      "--account binance:main is a binance account, but the file is a Coinbase transaction history CSV: use --account coinbase:<name>",
+    );
+    expect(await load("koinly.csv", "binance:main")).toMatchObject({ added: 5 });
     expect(await errorOf(load("coinbase.csv", `ethereum:${W}`))).toContain("is a blockchain wallet");
     // A chain's name before the colon is a wallet even without an address after it.
     for (const account of ["ethereum:main", "solana:main", "evm:8453:main"])
@@ -391,7 +396,7 @@ describe("lotwise import: storage, ledger and matching", () => {
     expect(income).toMatchObject({ inQuantity: "0.02", usdValue: "60", priceSources: { usd_value: "test" } });
   });
 
-  it("reads a Koinly or CoinTracker gift or donation as a gift (nothing realized), a cost as a spend", async () => {
+  it("reads a Koinly or CoinTracker gift, donation, loss or theft as a gift row (nothing realized), a cost as a spend", async () => {
     const koinly = path.join(dir, "koinly-gifts.csv");
     writeFileSync(
       koinly,
@@ -401,9 +406,11 @@ describe("lotwise import: storage, ledger and matching", () => {
         "2025-05-02 10:00 UTC,0.1,ETH,,,,,300,USD,gift,to my sister,",
         "2025-05-03 10:00 UTC,0.1,ETH,,,,,300,USD,Donation,to a charity,",
         "2025-05-04 10:00 UTC,0.1,ETH,,,,,300,USD,cost,a purchase,",
+        "2025-05-05 10:00 UTC,0.05,ETH,,,,,150,USD,Lost,seed phrase gone,",
+        "2025-05-06 10:00 UTC,0.05,ETH,,,,,150,USD,stolen,,",
       ].join("\n"),
     );
-    expect(await load("koinly-gifts.csv", "koinly:gifts", koinly)).toMatchObject({ added: 4 });
+    expect(await load("koinly-gifts.csv", "koinly:gifts", koinly)).toMatchObject({ added: 6 });
     const ct = path.join(dir, "ct-gifts.csv");
     writeFileSync(
       ct,
@@ -413,9 +420,10 @@ describe("lotwise import: storage, ledger and matching", () => {
         "05/02/2025 10:00:00,,,0.1,ETH,,,gift",
         "05/03/2025 10:00:00,,,0.1,ETH,,,donation",
         "05/04/2025 10:00:00,,,0.1,ETH,,,payment",
+        "05/05/2025 10:00:00,,,0.05,ETH,,,lost",
       ].join("\n"),
     );
-    expect(await load("ct-gifts.csv", "cointracker:gifts", ct)).toMatchObject({ added: 4 });
+    expect(await load("ct-gifts.csv", "cointracker:gifts", ct)).toMatchObject({ added: 5 });
     await build();
     for (const account of ["koinly:gifts", "cointracker:gifts"]) {
       const sent = (await rows())
@@ -425,8 +433,27 @@ describe("lotwise import: storage, ledger and matching", () => {
         "gift gift",
         "gift donation",
         `spend ${account.startsWith("koinly") ? "cost" : "payment"}`,
+        "gift lost",
+        ...(account.startsWith("koinly") ? ["gift stolen"] : []),
       ]);
     }
+    // A loss realizes nothing (it was sold for nothing, not at its $150 value), and says why.
+    const lost = (await rows()).filter((x) => x.subtype === "lost" || x.subtype === "stolen");
+    expect(lost.map((x) => [x.wallet, x.note])).toEqual([
+      [
+        "cointracker:gifts",
+        "lost: the lots leave and nothing is realized (no proceeds); a personal casualty or theft loss is not deductible for 2018-2025",
+      ],
+      [
+        "koinly:gifts",
+        "seed phrase gone; lost: the lots leave and nothing is realized (no proceeds); a personal casualty or theft loss is not deductible for 2018-2025",
+      ],
+      [
+        "koinly:gifts",
+        "stolen: the lots leave and nothing is realized (no proceeds); a personal casualty or theft loss is not deductible for 2018-2025",
+      ],
+    ]);
+    expect(lost.every((x) => x.usdValue === null || x.usdValue === undefined)).toBe(true);
   });
 
   it("rebuilds incrementally after a later export without ids, and names its rows in links", async () => {
@@ -707,5 +734,68 @@ describe("lotwise import: storage, ledger and matching", () => {
     // A transfer is a departure and an arrival.
     expect(ct).toContain("02/03/2025 10:04:00,,,0.999,ETH,0.001,ETH,");
     expect(ct).toContain("02/03/2025 10:04:00,0.999,ETH,,,,,");
+  });
+
+  it("pairs a Coinbase withdrawal with a Gemini deposit when both exports name the transaction", async () => {
+    // Its own user: the accounts and rows of the tests above stay as they are.
+    const user = await ensureUser(database.db, "exchange-to-exchange");
+    const hash = `0x${"9a".repeat(32)}`;
+    const coinbase = path.join(dir, "cb-x2x.csv");
+    writeFileSync(
+      coinbase,
+      [
+        "ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes",
+        'x2x-buy,2025-06-01 10:00:00 UTC,Buy,ETH,2,USD,"$2,500.00","$5,000.00","$5,000.00",$0.00,Bought 2 ETH for 5000 USD',
+        `x2x-send,2025-06-02 10:00:00 UTC,Send,ETH,-1,USD,"$2,600.00","$2,600.00","$2,600.00",$0.00,Sent 1 ETH to 0x5555555555555555555555555555555555555555 (${hash})`,
+      ].join("\n"),
+    );
+    const gemini = path.join(dir, "gem-x2x.csv");
+    const header = readFileSync(path.join(SAMPLES, "gemini.csv"), "utf8").split("\n")[0]!;
+    const cells = header.split(",").map(() => "");
+    const set = (column: string, value: string) => {
+      cells[header.split(",").indexOf(column)] = value;
+    };
+    set("Date", "2025-06-02");
+    set("Time (UTC)", "10:12:00.000");
+    set("Type", "Credit");
+    set("Symbol", "ETH");
+    set("Specification", "Deposit (ETH)");
+    set("ETH Amount ETH", "0.999 ETH");
+    set("ETH Balance ETH", "0.999 ETH");
+    // Gemini's id for a transfer is its hash, here as an export may write it (upper-case hex).
+    const geminiHash = hash.toUpperCase().replace("0X", "0x");
+    set("Tx Hash", geminiHash);
+    writeFileSync(gemini, `${header}\n${cells.join(",")}\n`);
+    const into = (file: string, account: string) =>
+      importFile(database.db, {
+        userId: user,
+        path: file,
+        file: path.basename(file),
+        account,
+        windowHours: 24,
+      });
+    expect(await into(coinbase, "coinbase:x2x")).toMatchObject({ added: 2 });
+    expect(await into(gemini, "gemini:x2x")).toMatchObject({ added: 1 });
+    await buildLedger({
+      db: database.db,
+      userId: user,
+      settings: DEFAULT_CLASSIFY_SETTINGS,
+      resolveAsset: ({ chainAsset, symbol }) => ({ asset: chainAsset, symbol: symbol ?? chainAsset }),
+      pricer,
+    });
+    const transfer = (await loadLedgerRows(database.db, user)).filter((r) => r.type === "transfer");
+    expect(transfer).toEqual([
+      expect.objectContaining({
+        wallet: "coinbase:x2x",
+        toWallet: "gemini:x2x",
+        outAsset: "ETH",
+        outQuantity: "0.999",
+        feeQuantity: "0.001",
+        subtype: "withdrawal",
+        note: `matched with import:gemini:x2x:${geminiHash} (both exports name transaction ${hash})`,
+      }),
+    ]);
+    const open = await database.db.select().from(reviewItems).where(eq(reviewItems.userId, user));
+    expect(open.map((r) => r.reason)).toEqual([]);
   });
 });

@@ -549,7 +549,9 @@ describe("Robinhood activity", () => {
     // Between rows it is not a footer: the row is an error as any other.
     const lines = text.trimEnd().split("\n");
     const inside = [...lines.slice(0, 3), `"${notice}"`, ...lines.slice(3)].join("\n");
-    expect(errorOf(() => read("robinhood.csv", inside))).toContain("robinhood.csv:4: Activity Date");
+    expect(errorOf(() => read("robinhood.csv", inside))).toContain(
+      "robinhood.csv:4: Process Date: missing: the row has 1 cells, the header 9",
+    );
   });
 });
 
@@ -572,6 +574,29 @@ describe("a row with more cells than its header (an unquoted ',' in an amount)",
     // Empty cells past the header (a trailing comma) are no data: read as before.
     const trailing = readFileSync(path.join(SAMPLES, "koinly.csv"), "utf8").replace(/\n/g, ",\n");
     expect(read("koinly.csv", trailing).records).toHaveLength(5);
+  });
+});
+
+describe("a row with fewer cells than its header (a line cut off)", () => {
+  it("stops with FILE:LINE naming the first missing column, never reading the missing cells as empty", () => {
+    const text = readFileSync(path.join(SAMPLES, "koinly.csv"), "utf8").trimEnd();
+    // A download cut off before the last row's (empty) TxHash cell: read as empty, the row would pass.
+    const cut = text.slice(0, text.lastIndexOf(","));
+    const line = cut.split("\n").length;
+    expect(errorOf(() => read("koinly.csv", cut))).toBe(
+      `koinly.csv:${line}: TxHash: missing: the row has 11 cells, the header 12 (a line cut off, or a lost ','?)`,
+    );
+  });
+  it("is listed with the file's other bad rows, as a row with too many cells is", () => {
+    const coinbase = readFileSync(path.join(SAMPLES, "coinbase.csv"), "utf8")
+      .replace('"$4,000.00","$4,020.00"', "$4,000.00,$4,020.00")
+      .trimEnd();
+    const lines = coinbase.split("\n");
+    lines[lines.length - 1] = lines.at(-1)!.split(",").slice(0, 3).join(",");
+    const message = errorOf(() => read("coinbase.csv", lines.join("\n")));
+    expect(message).toMatch(/^coinbase\.csv:6: Notes: the row has 13 cells, the header 11/);
+    expect(message).toContain(`coinbase.csv:${lines.length}: `);
+    expect(message).toContain(": missing: the row has 3 cells, the header 11");
   });
 });
 

@@ -42,6 +42,41 @@ export const accountName = (name: string, family: string): string => {
  * ledger CSV may go into any account name not holding another family's imports).
  */
 const EXCHANGES = new Set(["coinbase", "kraken", "gemini", "robinhood"]);
+/**
+ * Exchanges and brokers lotwise reads no export of (lower case, as an account's prefix): an
+ * account named for one (`binance:main`) holds that venue's activity, so an export of another
+ * exchange does not go into it. A tool export (Koinly, CoinTracker) or a ledger CSV may: it can
+ * describe any venue's history.
+ */
+const OTHER_VENUES = new Set([
+  "binance",
+  "binanceus",
+  "binance.us",
+  "bybit",
+  "okx",
+  "kucoin",
+  "bitstamp",
+  "bitfinex",
+  "crypto.com",
+  "cryptocom",
+  "gate.io",
+  "gateio",
+  "huobi",
+  "htx",
+  "bitget",
+  "mexc",
+  "bittrex",
+  "poloniex",
+  "uphold",
+  "etoro",
+  "webull",
+  "paypal",
+  "venmo",
+  "cashapp",
+  "strike",
+  "swan",
+  "river",
+]);
 
 /**
  * Refuses an account of the wrong type: a chain wallet, an account named for another exchange
@@ -85,7 +120,7 @@ export const checkAccount = async (
     throw new UserInputError(
       `--account ${account} is a blockchain wallet: a ${args.label} goes into an exchange account, e.g. --account ${family === "any" ? "koinly" : family}:main`,
     );
-  if (EXCHANGES.has(prefix) && EXCHANGES.has(family) && prefix !== family)
+  if ((EXCHANGES.has(prefix) || OTHER_VENUES.has(prefix)) && EXCHANGES.has(family) && prefix !== family)
     throw new UserInputError(
       `--account ${account} is a ${prefix} account, but the file is a ${args.label}: use --account ${family}:<name>`,
     );

@@ -90,13 +90,26 @@ class Row implements RowReader {
   readonly cells: readonly string[];
   readonly #file: string;
   readonly #index: ColumnIndex;
-  constructor(file: string, index: ColumnIndex, line: number, cells: readonly string[]) {
+  /** Set when the row's cells do not line up with the header: every read fails with it. */
+  #shape: { column: string; problem: string } | undefined;
+  constructor(file: string, index: ColumnIndex, line: number, cells: readonly string[], width: number) {
     this.#file = file;
     this.#index = index;
     this.line = line;
     this.cells = cells;
+    if (cells.length < width)
+      this.#shape = {
+        column: index.header[cells.length]!,
+        problem: `missing: the row has ${cells.length} cells, the header ${width} (a line cut off, or a lost ','?)`,
+      };
+    else if (cells.length > width && cells.slice(width).some((c) => c.trim() !== ""))
+      this.#shape = {
+        column: index.header[width - 1]!,
+        problem: `the row has ${cells.length} cells, the header ${width} (an unquoted ',' inside a cell, as in 1,000.00? quote such cells)`,
+      };
   }
   get(column: string): string {
+    if (this.#shape) this.fail(this.#shape.column, this.#shape.problem);
     const i = this.#index.get(column);
     return i === undefined ? "" : (this.cells[i] ?? "").trim();
   }
@@ -116,7 +129,9 @@ class Row implements RowReader {
 class ColumnIndex {
   readonly #lower: ReadonlyMap<string, number>;
   readonly #asked = new Map<string, number | undefined>();
+  readonly header: readonly string[];
   constructor(header: readonly string[]) {
+    this.header = header;
     this.#lower = new Map(header.map((h, i) => [h.toLowerCase(), i]));
   }
   get(column: string): number | undefined {
@@ -128,22 +143,18 @@ class ColumnIndex {
 }
 
 /**
- * Row readers for a table (column lookup is case-insensitive; a missing column reads as empty).
- * @throws UserInputError for a row with a non-empty cell past the header's last column: its cells
- * are shifted (an unquoted `,` in `1,000.00`), and reading them by position would misread them.
+ * Row readers for a table (column lookup is case-insensitive; a column the header lacks reads as empty).
+ * A row whose cells do not line up with the header fails on its first read, as
+ * `FILE:LINE: column: problem` (so `rowProblems` lists it with the file's other bad rows):
+ * - a non-empty cell past the header's last column: its cells are shifted (an unquoted `,` in
+ *   `1,000.00`), and reading them by position would misread them;
+ * - fewer cells than the header (a line cut off, as at the end of a truncated download, or a
+ *   lost `,`): its missing cells are unknown, not empty.
  */
 export const rowsOf = (table: CsvTable): RowReader[] => {
   const index = new ColumnIndex(table.header);
   const width = table.header.length;
-  return table.rows.map((r) => {
-    const row = new Row(table.file, index, r.line, r.cells);
-    if (r.cells.length > width && r.cells.slice(width).some((c) => c.trim() !== ""))
-      row.fail(
-        table.header[width - 1]!,
-        `the row has ${r.cells.length} cells, the header ${width} (an unquoted ',' inside a cell, as in 1,000.00? quote such cells)`,
-      );
-    return row;
-  });
+  return table.rows.map((r) => new Row(table.file, index, r.line, r.cells, width));
 };
 
 /**

@@ -40,7 +40,8 @@ const hashOf = (tx: string | undefined) => {
  * Ledger rows as Koinly/CoinTracker movements:
  * - `buy` sends `usd_value` USD and receives the asset; `sell` the reverse; `swap` both assets;
  * - `income` receives, labelled by subtype (staking, airdrop, mining, interest; else income/payment);
- * - `spend` and `gift` send (labels `cost`/`payment` and `gift`); a `fee` row sends its fee (`cost`);
+ * - `spend` and `gift` send (labels `cost`/`payment`, and `gift`, or `donation` or `lost` for a
+ *   gift row of those subtypes, a theft as `lost`); a `fee` row sends its fee (`cost`);
  * - a `transfer` becomes two rows, the departure (with its fee) and the arrival, with the same
  *   transaction hash so either tool pairs them; the description names both wallets; one from a
  *   donor's account (`gift:…`, a gift received) is its arrival alone, labelled `gift`.
@@ -82,9 +83,17 @@ const flatten = (rows: readonly LedgerRow[]): Flat[] => {
       case "spend":
         out.push({ ...base, sent: o, koinly: "cost", cointracker: "payment" });
         break;
-      case "gift":
-        out.push({ ...base, sent: o, koinly: "gift", cointracker: "gift" });
+      case "gift": {
+        // Both tools read `donation` and `lost` as they read `gift` (no gain); a theft is a loss.
+        const label =
+          r.subtype === "donation"
+            ? "donation"
+            : r.subtype === "lost" || r.subtype === "stolen"
+              ? "lost"
+              : "gift";
+        out.push({ ...base, sent: o, koinly: label, cointracker: label });
         break;
+      }
       case "fee":
         out.push({ ...base, fee: undefined, sent: fee, worth: r.feeUsd, koinly: "cost", cointracker: "" });
         break;

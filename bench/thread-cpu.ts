@@ -1,0 +1,49 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+/**
+ * CPU seconds (user + system) of this process's main thread and of all its other threads
+ * together (worker threads, V8's and libuv's helpers), read from `/proc/self/task` (Linux; clock
+ * ticks, usually 10 ms). A benchmark subtracts two readings to tell the main thread's share of a
+ * section from the rest. Undefined where `/proc` is not readable.
+ */
+export type ThreadCpu = { main: number; others: number };
+
+/** Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`; 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** Per-thread CPU ticks by thread id, for `threadCpuSince`. */
+export type ThreadCpuReading = Map<number, number>;
+
+export const readThreadCpu = (): ThreadCpuReading | undefined => {
+  try {
+    const out: ThreadCpuReading = new Map();
+    for (const tid of readdirSync("/proc/self/task")) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      // Fields after the command name (which may hold spaces) in parentheses: utime is field 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+};
+
+/** CPU seconds since `start` (threads ended since then are not counted). */
+export const threadCpuSince = (start: ThreadCpuReading | undefined): ThreadCpu | undefined => {
+  const now = readThreadCpu();
+  if (!start || !now) return undefined;
+  let main = 0;
+  let others = 0;
+  for (const [tid, ticks] of now) {
+    const seconds = (ticks - (start.get(tid) ?? 0)) / TICKS_PER_SECOND;
+    if (tid === process.pid) main += seconds;
+    else others += seconds;
+  }
+  return { main, others };
+};

@@ -1,0 +1,160 @@
+/**
+ * Where each answer's `result` lies in the bytes of a JSON-RPC batch answer, so that a raw record
+ * can be stored as the node's own bytes for it instead of being serialized again from the parsed
+ * value (`JSON.stringify` and its UTF-8 encoding: about a third of reading a `getTransaction`
+ * batch). The body must already have parsed as JSON (`JSON.parse`): the scan only finds value
+ * boundaries, it does not validate.
+ *
+ * Object keys are compared byte for byte: a key written with escapes (`"res\u0075lt"`) makes the
+ * scan give up (undefined) rather than guess, and the caller serializes the parsed values as
+ * before. A repeated `result` key counts at its last occurrence, as `JSON.parse` keeps the last.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+/** `result` as UTF-8 bytes. */
+const RESULT = [0x72, 0x65, 0x73, 0x75, 0x6c, 0x74];
+
+const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** Thrown inside the scan when the body is not shaped as expected; caught by `resultRanges`. */
+class Unexpected extends Error {}
+
+/**
+ * The byte ranges of the `result` of each element of the batch answer `body` (a JSON array of
+ * answer objects), from byte `from` on (after a byte order mark): element i's result is
+ * `body.subarray(starts[i], ends[i])`, or absent (`starts[i] === -1`) when the element is not an
+ * object or has no `result` key.
+ * @returns undefined when `body` is not an array or a key holds an escape.
+ */
+export const resultRanges = (
+  body: Uint8Array,
+  from = 0,
+): { starts: Int32Array; ends: Int32Array } | undefined => {
+  const n = body.length;
+  let i = from;
+
+  const skipSpace = () => {
+    while (i < n && isSpace(body[i]!)) i++;
+  };
+  /** `i` at an opening quote: moves past the closing one. */
+  const skipString = () => {
+    let j = i + 1;
+    for (;;) {
+      const q = body.indexOf(QUOTE, j);
+      if (q < 0) throw new Unexpected("unterminated string");
+      // The quote ends the string unless an odd number of backslashes precede it.
+      let k = q - 1;
+      while (k > i && body[k] === BACKSLASH) k--;
+      if ((q - 1 - k) % 2 === 0) {
+        i = q + 1;
+        return;
+      }
+      j = q + 1;
+    }
+  };
+  /** Moves `i` past the value that starts at `i` (an object or array as a whole). */
+  const skipValue = () => {
+    const b = body[i];
+    if (b === QUOTE) {
+      skipString();
+      return;
+    }
+    if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      let depth = 0;
+      while (i < n) {
+        const c = body[i]!;
+        if (c === QUOTE) {
+          skipString();
+          continue;
+        }
+        if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+        else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+          depth--;
+          if (depth === 0) {
+            i++;
+            return;
+          }
+        }
+        i++;
+      }
+      throw new Unexpected("unterminated value");
+    }
+    // A number, true, false or null: up to the next delimiter.
+    while (i < n) {
+      const c = body[i]!;
+      if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isSpace(c)) return;
+      i++;
+    }
+  };
+  const isResultKey = (start: number, end: number): boolean => {
+    if (end - start !== RESULT.length) return false;
+    for (let k = 0; k < RESULT.length; k++) if (body[start + k] !== RESULT[k]) return false;
+    return true;
+  };
+
+  try {
+    skipSpace();
+    if (body[i] !== OPEN_BRACKET) return undefined;
+    i++;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    skipSpace();
+    if (body[i] === CLOSE_BRACKET) return { starts: new Int32Array(0), ends: new Int32Array(0) };
+    for (;;) {
+      skipSpace();
+      let start = -1;
+      let end = -1;
+      if (body[i] === OPEN_BRACE) {
+        i++;
+        skipSpace();
+        if (body[i] === CLOSE_BRACE) i++;
+        else
+          for (;;) {
+            skipSpace();
+            if (body[i] !== QUOTE) throw new Unexpected("key expected");
+            const keyStart = i + 1;
+            skipString();
+            const keyEnd = i - 1;
+            for (let k = keyStart; k < keyEnd; k++) if (body[k] === BACKSLASH) return undefined;
+            skipSpace();
+            if (body[i] !== COLON) throw new Unexpected("colon expected");
+            i++;
+            skipSpace();
+            const valueStart = i;
+            skipValue();
+            if (isResultKey(keyStart, keyEnd)) {
+              start = valueStart;
+              end = i;
+            }
+            skipSpace();
+            if (body[i] === COMMA) {
+              i++;
+              continue;
+            }
+            if (body[i] !== CLOSE_BRACE) throw new Unexpected("end of object expected");
+            i++;
+            break;
+          }
+      } else skipValue();
+      starts.push(start);
+      ends.push(end);
+      skipSpace();
+      if (body[i] === COMMA) {
+        i++;
+        continue;
+      }
+      if (body[i] !== CLOSE_BRACKET) throw new Unexpected("end of array expected");
+      return { starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
+    }
+  } catch (error) {
+    if (error instanceof Unexpected) return undefined;
+    throw error;
+  }
+};
