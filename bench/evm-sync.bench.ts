@@ -46,6 +46,7 @@ import { nullProgress } from "../src/ui/progress.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
 import { fetchFloor, recordingPosts } from "./fetch-floor.ts";
 import { createScratchDatabase } from "./measure.ts";
+import { readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
 
 const flag = (args: string[], name: string, fallback: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
@@ -142,6 +143,7 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
       });
       const started = performance.now();
       const cpu0 = process.cpuUsage();
+      const threads0 = readThreadCpu();
       const result: SyncWalletResult = await syncEvmWallet(
         {
           common,
@@ -155,10 +157,12 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
         { transport },
       );
       const cpu = process.cpuUsage(cpu0);
+      const threads = threadCpuSince(threads0);
       return {
         result,
         seconds: (performance.now() - started) / 1000,
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        threads,
         stats: transport.stats(),
       };
     };
@@ -202,7 +206,10 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
       [
         "cold sync",
         `${cold.seconds.toFixed(2)} s, ${(found / cold.seconds).toFixed(0)} transfers/s; ` +
-          `${cold.cpuSeconds.toFixed(2)} CPU s in this process (sync${scratch ? "" : " + PGlite"}; anvil not counted)`,
+          `${cold.cpuSeconds.toFixed(2)} CPU s in this process (sync${scratch ? "" : " + PGlite"}; anvil not counted)` +
+          (cold.threads
+            ? `: main thread ${cold.threads.main.toFixed(2)}, other threads ${cold.threads.others.toFixed(2)}`
+            : ""),
       ],
       [
         "fetch floor",

@@ -17,7 +17,7 @@ describe("pack thread", () => {
       JSON.stringify({ u: "ünï\t\\" }),
       // Surrogate pairs on both sides of a boundary between texts (they travel joined).
       JSON.stringify({ e: "😀".repeat(1200) }),
-      "\"😀\"",
+      '"😀"',
     ];
     expect(texts[1]!.length).toBeGreaterThanOrEqual(PACK_MIN_CHARS);
     expect(texts[4]!.length).toBeGreaterThanOrEqual(PACK_MIN_CHARS);
