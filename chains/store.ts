@@ -128,10 +128,10 @@ const BLOCKS: StagedTable = {
  * goes on, and hand the result to `saveRawRecords`.
  */
 export const packRawRecords = (rows: readonly RawRecordRow[]): Promise<PackedRawRecordRow[]> => {
-  const result = (async () => {
-    const packed = await packJsonTexts(rows.map((r) => JSON.stringify(r.data) ?? "null"));
-    return rows.map(({ data: _data, ...r }, i) => ({ ...r, packed: packed[i]! }));
-  })();
+  // The rows are kept without their answers meanwhile: the parsed answers need not outlive this call.
+  const texts = rows.map((r) => JSON.stringify(r.data) ?? "null");
+  const bare = rows.map(({ data: _data, ...r }) => r);
+  const result = packJsonTexts(texts).then((packed) => bare.map((r, i) => ({ ...r, packed: packed[i]! })));
   // Awaited by the caller later, or never when its batch fails first: not an unhandled rejection.
   result.catch(() => {});
   return result;

@@ -21,39 +21,94 @@ const HEADER = Buffer.concat([SIGNATURE, Buffer.alloc(8)]);
 const TRAILER = Buffer.from([0xff, 0xff]);
 const NUMERIC_NEG = 0x4000;
 
-/** An integer as numeric's binary form: ndigits, weight, sign, dscale, base-10000 digits. */
-const numericCell = (v: unknown): Buffer => {
+/**
+ * The COPY data being written: one buffer, grown by doubling, cells written into it in place (no
+ * buffer per cell or row). A full piece is handed over as it is and the next starts in a new buffer.
+ */
+class PieceWriter {
+  buf = Buffer.allocUnsafe(1 << 16);
+  at = 0;
+  /** Room for `n` more bytes. */
+  room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    this.buf.copy(bigger, 0, 0, this.at);
+    this.buf = bigger;
+  }
+  int16(v: number): void {
+    this.room(2);
+    this.at = this.buf.writeInt16BE(v, this.at);
+  }
+  int32(v: number): void {
+    this.room(4);
+    this.at = this.buf.writeInt32BE(v, this.at);
+  }
+  bytes(b: Uint8Array): void {
+    this.room(b.byteLength);
+    this.buf.set(b, this.at);
+    this.at += b.byteLength;
+  }
+  /** A cell: its length (4 bytes), then `text` as UTF-8. */
+  textCell(text: string): void {
+    // At most 3 bytes per UTF-16 code unit.
+    this.room(4 + 3 * text.length);
+    const n = this.buf.write(text, this.at + 4, "utf8");
+    this.buf.writeInt32BE(n, this.at);
+    this.at += 4 + n;
+  }
+  /** Hands over what was written, and starts a new buffer. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.at);
+    this.buf = Buffer.allocUnsafe(Math.max(1 << 16, Math.min(out.length, PIECE_BYTES)));
+    this.at = 0;
+    return out;
+  }
+}
+
+/** A cell holding an integer as numeric's binary form: ndigits, weight, sign, dscale, base-10000 digits. */
+const numericCell = (w: PieceWriter, v: unknown): void => {
   const text = String(v);
   if (!/^-?\d+$/.test(text)) throw new Error(`binary COPY: numeric cell is not an integer: ${text}`);
-  const negative = text.startsWith("-");
-  const digits = (negative ? text.slice(1) : text).replace(/^0+/, "");
-  const groups: number[] = [];
-  for (let end = digits.length; end > 0; end -= 4)
-    groups.unshift(Number(digits.slice(Math.max(0, end - 4), end)));
-  const b = Buffer.alloc(8 + 2 * groups.length);
-  b.writeInt16BE(groups.length, 0);
-  b.writeInt16BE(groups.length === 0 ? 0 : groups.length - 1, 2);
-  b.writeUInt16BE(negative && groups.length > 0 ? NUMERIC_NEG : 0, 4);
-  b.writeUInt16BE(0, 6);
-  for (let i = 0; i < groups.length; i++) b.writeInt16BE(groups[i]!, 8 + 2 * i);
-  return b;
+  const negative = text.charCodeAt(0) === 45;
+  let first = negative ? 1 : 0;
+  while (first < text.length && text.charCodeAt(first) === 48) first++;
+  const count = Math.ceil((text.length - first) / 4);
+  w.int32(8 + 2 * count);
+  w.int16(count);
+  w.int16(count === 0 ? 0 : count - 1);
+  w.int16(negative && count > 0 ? NUMERIC_NEG : 0);
+  w.int16(0);
+  // Base-10000 digits from the most significant: the first group takes the leftover digits.
+  for (let end = text.length - 4 * (count - 1), start = first; start < text.length; start = end, end += 4) {
+    let group = 0;
+    for (let k = start; k < end; k++) group = group * 10 + (text.charCodeAt(k) - 48);
+    w.int16(group);
+  }
 };
 
-const cellBytes = (v: unknown, type: BinaryColumns[string]): Uint8Array | undefined => {
-  if (v === null || v === undefined) return undefined;
+const writeCell = (w: PieceWriter, v: unknown, type: BinaryColumns[string]): void => {
+  if (v === null || v === undefined) {
+    w.int32(-1);
+    return;
+  }
   switch (type) {
     case "text":
-      return Buffer.from(String(v), "utf8");
-    case "integer": {
-      const b = Buffer.alloc(4);
-      b.writeInt32BE(Number(v), 0);
-      return b;
-    }
+      w.textCell(String(v));
+      return;
+    case "integer":
+      w.int32(4);
+      w.int32(Number(v));
+      return;
     case "numeric":
-      return numericCell(v);
+      numericCell(w, v);
+      return;
     case "bytea":
       if (!(v instanceof Uint8Array)) throw new Error("binary COPY: bytea cell is not a Uint8Array");
-      return v;
+      w.int32(v.byteLength);
+      w.bytes(v);
+      return;
   }
 };
 
@@ -63,32 +118,15 @@ function* binaryPieces(
   types: readonly BinaryColumns[string][],
   rows: Iterable<Record<string, unknown>>,
 ): Generator<Buffer> {
-  let parts: Uint8Array[] = [HEADER];
-  let size = HEADER.length;
+  const w = new PieceWriter();
+  w.bytes(HEADER);
   for (const r of rows) {
-    const head = Buffer.alloc(2);
-    head.writeInt16BE(names.length, 0);
-    parts.push(head);
-    size += 2;
-    for (let c = 0; c < names.length; c++) {
-      const cell = cellBytes(r[names[c]!], types[c]!);
-      const len = Buffer.alloc(4);
-      len.writeInt32BE(cell ? cell.byteLength : -1, 0);
-      parts.push(len);
-      size += 4;
-      if (cell) {
-        parts.push(cell);
-        size += cell.byteLength;
-      }
-    }
-    if (size >= PIECE_BYTES) {
-      yield Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-    }
+    w.int16(names.length);
+    for (let c = 0; c < names.length; c++) writeCell(w, r[names[c]!], types[c]!);
+    if (w.at >= PIECE_BYTES) yield w.take();
   }
-  parts.push(TRAILER);
-  yield Buffer.concat(parts, size + TRAILER.length);
+  w.bytes(TRAILER);
+  yield w.take();
 }
 
 /**

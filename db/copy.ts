@@ -416,13 +416,21 @@ export const selectPacked = async (
   db: DbOrTx,
   columns: readonly string[],
   from: string,
+  /**
+   * An integer column of the rows read (e.g. a serial key) to cut the packs by: the rows whose
+   * values share a `PACK_ROWS`-wide range make a pack (at most `PACK_ROWS` rows when the column is
+   * unique). Without it the rows are numbered (`row_number() over ()`), a window that spools every
+   * row read (27 MB of import records: 0.15 s of a 0.4 s read on PGlite) before packing them.
+   */
+  packBy?: string,
 ): Promise<string[][]> => {
   const named = columns.map((c, k) => `${c} as c${k}`).join(", ");
   const cells = columns.map((_c, k) => `c${k}`).join(", ");
+  const pack = packBy ? `(${packBy}) / ${PACK_ROWS}` : `row_number() over () / ${PACK_ROWS}`;
   const packs = await queryTextRows(
     db,
     `select string_agg(concat_ws(chr(31), ${cells}), chr(30))
-       from (select ${named}, row_number() over () / ${PACK_ROWS} as pack ${from}) packed
+       from (select ${named}, ${pack} as pack ${from}) packed
       group by pack`,
   );
   const rows: string[][] = [];

@@ -10,8 +10,17 @@ const tx = (signature: string, pad: number) => ({
 
 describe("pack thread", () => {
   test("packs texts exactly as packJsonText does, short ones plain and long ones compressed", async () => {
-    const texts = ["{}", JSON.stringify(tx("a", 300)), "", JSON.stringify({ u: "ünï\t\\" })];
+    const texts = [
+      "{}",
+      JSON.stringify(tx("a", 300)),
+      "",
+      JSON.stringify({ u: "ünï\t\\" }),
+      // Surrogate pairs on both sides of a boundary between texts (they travel joined).
+      JSON.stringify({ e: "😀".repeat(1200) }),
+      '"😀"',
+    ];
     expect(texts[1]!.length).toBeGreaterThanOrEqual(PACK_MIN_CHARS);
+    expect(texts[4]!.length).toBeGreaterThanOrEqual(PACK_MIN_CHARS);
     const packed = await packJsonTexts(texts);
     expect(packed).toEqual(texts.map(packJsonText));
     expect(packed[1]![0]).toBe(0x78);

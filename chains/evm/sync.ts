@@ -86,6 +86,13 @@ export type EvmCursor = {
 
 /** Transactions per committed chunk: bounds memory and the work a crash can lose. */
 const CHUNK_TXS = 500;
+/**
+ * Transactions in a step's first chunk; each next chunk doubles it, up to `CHUNK_TXS`. Normalizing
+ * and writing (this thread's work, longer than fetching) start once a first few answers are in,
+ * instead of after a whole chunk's fetch with nothing else to do; each chunk is fetched while the
+ * one before is written, so the next, larger, fetch is ready about when that write ends.
+ */
+const FIRST_CHUNK_TXS = 100;
 
 export type EvmSyncOptions = {
   /** @defaultValue config `sync.stepBlocks` */
@@ -384,14 +391,19 @@ const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow
  */
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Splits a step's transactions into chunks of about `CHUNK_TXS`, never splitting a block. */
+/**
+ * Splits a step's transactions into chunks of about `FIRST_CHUNK_TXS`, twice that, … up to
+ * `CHUNK_TXS`, never splitting a block.
+ */
 const chunkByBlock = (found: Found[]): Found[][] => {
   const chunks: Found[][] = [];
   let cur: Found[] = [];
+  let size = Math.min(FIRST_CHUNK_TXS, CHUNK_TXS);
   for (const f of found) {
-    if (cur.length >= CHUNK_TXS && cur[cur.length - 1]!.block !== f.block) {
+    if (cur.length >= size && cur[cur.length - 1]!.block !== f.block) {
       chunks.push(cur);
       cur = [];
+      size = Math.min(2 * size, CHUNK_TXS);
     }
     cur.push(f);
   }
@@ -555,11 +567,14 @@ export const syncEvmWallet = async (
         let next: Promise<FetchedChunk> | undefined = fetchChunk(ctx, chunks[0]!);
         for (let i = 0; i < chunks.length; i++) {
           signal.throwIfAborted();
-          const got = await next!;
+          let got: FetchedChunk | undefined = await next!;
           next = i + 1 < chunks.length ? fetchChunk(ctx, chunks[i + 1]!) : undefined;
           // Settled later, or abandoned when this chunk fails (the step is then retried whole).
           next?.catch(() => {});
           const prepared = await normalizeChunk(ctx, got);
+          // The node's answers are not needed by the write: let them die young (a chunk's write
+          // outlives several young-generation collections, each of which would copy them).
+          got = undefined;
           const end = i === chunks.length - 1 ? to : chunks[i + 1]![0]!.block - 1n;
           n += await commitChunk(ctx, prepared, i === 0 ? scans : [], min(end, safe));
           args.reportProgress({

@@ -208,14 +208,12 @@ export const buildRows = (
       const sameAsset = (e.costs ?? []).filter((x) => !e.fee || x.leg.asset === e.fee.asset);
       let fee: Leg | undefined = e.fee;
       for (const x of sameAsset) fee = fee ? { ...fee, quantity: fee.quantity.add(x.leg.quantity) } : x.leg;
-      const costNote = (list: readonly { leg: Leg; recipient: string }[], withNetwork: boolean) =>
-        `fee includes ${list.map((x) => `${plain(x.leg.quantity)} ${x.leg.symbol} paid to ${x.recipient}`).join(", ")} (a cost of the trade paid to a third party)${withNetwork && e.fee ? ` and the ${plain(e.fee.quantity)} ${e.fee.symbol} network fee` : ""}`;
       if (fee && target && !target.feeAsset) {
         target.feeAsset = fee.asset;
         target.feeQuantity = plain(fee.quantity);
         setUsd(target, fee, value(fee), "feeUsd");
         if (sameAsset.length > 0) {
-          const n = costNote(sameAsset, true);
+          const n = costNote(e, sameAsset, true);
           target.note = target.note ? `${target.note}; ${n}` : n;
         }
       } else if (fee) {
@@ -224,7 +222,7 @@ export const buildRows = (
           feeQuantity: plain(fee.quantity),
         });
         setUsd(row, fee, value(fee), "feeUsd");
-        if (sameAsset.length > 0) row.note = costNote(sameAsset, true);
+        if (sameAsset.length > 0) row.note = costNote(e, sameAsset, true);
       }
       // A cost in another asset than the network fee: a fee row of its own, in the same transaction.
       for (const x of (e.costs ?? []).filter((y) => !sameAsset.includes(y))) {
@@ -232,13 +230,17 @@ export const buildRows = (
           feeAsset: x.leg.asset,
           feeQuantity: plain(x.leg.quantity),
         });
-        row.note = costNote([x], false);
+        row.note = costNote(e, [x], false);
         setUsd(row, x.leg, value(x.leg), "feeUsd");
       }
     }
   }
   return result;
 };
+
+/** The note of a fee that includes costs of `e`'s trade paid to third parties (`list`), and its network fee when `withNetwork`. */
+const costNote = (e: Entry, list: readonly { leg: Leg; recipient: string }[], withNetwork: boolean) =>
+  `fee includes ${list.map((x) => `${plain(x.leg.quantity)} ${x.leg.symbol} paid to ${x.recipient}`).join(", ")} (a cost of the trade paid to a third party)${withNetwork && e.fee ? ` and the ${plain(e.fee.quantity)} ${e.fee.symbol} network fee` : ""}`;
 
 type Valued = { usd: Decimal; source: string; rank: number; ageMs: number } | undefined;
 

@@ -74,6 +74,36 @@ describe.each(DATABASE_KINDS)("ledger versions on %s", (kind) => {
     await database.db.execute(sql`update lotwise_app.ledger_rows set note = 'x' where id = 'b1'`);
     expect(await versions()).toEqual([3, 2]);
   });
+
+  test("each row stores its own price sources and warnings (cells shared by equal sources)", async () => {
+    const sources: Record<string, string>[] = [
+      {},
+      { usd_value: "file:a.csv" },
+      { usd_value: "file:b.csv" },
+      { usd_value: "file:a.csv", fee_usd: "coingecko" },
+      { fee_usd: "coingecko", usd_value: "file:a.csv" },
+      { usd_value: 'file:we"ird\\name\t.csv' },
+      { usd_value: "file:a.csv" },
+      {},
+    ];
+    const warnings = [[], [], ["missing_price:ETH"], [], [], [], ["x\ty"], []];
+    await insertLedgerRows(
+      database.db,
+      sources.map((priceSources, k) => ({
+        ...row(alice, `ps${k}`),
+        priceSources,
+        warnings: warnings[k]!,
+      })),
+    );
+    const stored = await database.db
+      .select({ id: ledgerRows.id, priceSources: ledgerRows.priceSources, warnings: ledgerRows.warnings })
+      .from(ledgerRows)
+      .where(sql`${ledgerRows.id} like 'ps%'`)
+      .orderBy(ledgerRows.id);
+    expect(stored).toEqual(
+      sources.map((priceSources, k) => ({ id: `ps${k}`, priceSources, warnings: warnings[k] })),
+    );
+  });
 });
 
 describe.each(DATABASE_KINDS)("review items replaced by a full build on %s", (kind) => {

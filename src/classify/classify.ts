@@ -325,7 +325,8 @@ export const classifyAll = (
     return r;
   };
   for (const h of extraHalves) {
-    const decided = overrides.perTx.get(`${h.chain}:${h.txHash}`);
+    // No key text per half when the user decided nothing (50,000 halves in a large import).
+    const decided = overrides.perTx.size > 0 ? overrides.perTx.get(`${h.chain}:${h.txHash}`) : undefined;
     if (decided && !h.hasRow && actionApplies(decided.action, h.direction)) {
       const r = importResult(h);
       r.source = `override:${decided.id}`;

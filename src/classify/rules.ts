@@ -80,21 +80,6 @@ export const applyGenericRules = (
     list.push(n);
     byAsset.set(n.leg.asset, list);
   }
-  const lc = (xs: Iterable<string>) => new Set([...xs].map((x) => x.toLowerCase()));
-  const pairUp = (o: Net, i: Net) => {
-    if (o.signed.isZero() || i.signed.isZero()) return;
-    const q = Decimal.min(o.signed.neg(), i.signed);
-    entries.push({
-      kind: "transfer",
-      wallet: o.wallet.key,
-      toWallet: i.wallet.key,
-      outs: [scaleLeg(o.leg, q)],
-      ins: [],
-    });
-    o.signed = o.signed.add(q);
-    i.signed = i.signed.sub(q);
-    kinds.add("self_transfer");
-  };
   for (const list of byAsset.values()) {
     // A pair needs an outflow and an inflow of the asset in two of the user's wallets.
     if (list.length < 2) continue;
@@ -108,7 +93,7 @@ export const applyGenericRules = (
         const direct =
           lc(o.counterparties).has(i.wallet.address.toLowerCase()) ||
           lc(i.counterparties).has(o.wallet.address.toLowerCase());
-        if (direct) pairUp(o, i);
+        if (direct) pairNets(o, i, entries, kinds);
       }
     }
     // Through a contract that only forwards: what the user's wallets sent it equals what it paid them.
@@ -120,7 +105,7 @@ export const applyGenericRules = (
       const sent = os.reduce((a, o) => a.add(o.signed.neg()), new Decimal(0));
       const paid = is.reduce((a, i) => a.add(i.signed), new Decimal(0));
       if (!sent.eq(paid)) continue;
-      for (const o of os) for (const i of is) pairUp(o, i);
+      for (const o of os) for (const i of is) pairNets(o, i, entries, kinds);
     }
   }
 
@@ -164,6 +149,25 @@ export const applyGenericRules = (
     }
   }
   return { entries, reviews, unmatched, kinds } satisfies GenericResult;
+};
+
+/** `xs` lower-cased, as a set. */
+const lc = (xs: Iterable<string>) => new Set([...xs].map((x) => x.toLowerCase()));
+
+/** A transfer of what `o` sent and `i` received (the lesser), taken off both nets (`applyGenericRules` step 1). */
+const pairNets = (o: Net, i: Net, entries: Entry[], kinds: Set<string>) => {
+  if (o.signed.isZero() || i.signed.isZero()) return;
+  const q = Decimal.min(o.signed.neg(), i.signed);
+  entries.push({
+    kind: "transfer",
+    wallet: o.wallet.key,
+    toWallet: i.wallet.key,
+    outs: [scaleLeg(o.leg, q)],
+    ins: [],
+  });
+  o.signed = o.signed.add(q);
+  i.signed = i.signed.sub(q);
+  kinds.add("self_transfer");
 };
 
 const half = (direction: "in" | "out", n: Net, q: Decimal, tx: TxGroup): UnmatchedHalf => ({

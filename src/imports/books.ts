@@ -114,6 +114,8 @@ export const loadImportedBooks = async (
     ],
     `from lotwise_app.import_records
       where user_id = ${Number(userId)} and kind not in ('fiat_deposit', 'fiat_withdrawal')`,
+    // Packs cut by the serial key: no window numbering every row first.
+    "id",
   );
   // Time order (ms), then account and id: row numbers sorted, each row's time read once.
   const times = new Float64Array(cells.length);

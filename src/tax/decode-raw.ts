@@ -225,6 +225,11 @@ export const scaledCell = (c: RawCells, i: number, scale: number): bigint => {
  */
 const createNames = (onNewName: ((text: string) => void) | undefined) => {
   const table = new Map<number, NameEntry[]>();
+  /**
+   * The name last found for each hash modulo its size, checked before `table` (a ledger has few
+   * names: nearly every lookup ends here, without the map's lookup and its bucket's loop).
+   */
+  const recent: (NameEntry | undefined)[] = new Array(RECENT_NAMES).fill(undefined);
   let count = 0;
   return (c: RawCells, i: number): NameEntry | undefined => {
     if (isEmpty(c, i)) return undefined;
@@ -234,30 +239,48 @@ const createNames = (onNewName: ((text: string) => void) | undefined) => {
     const n = e - s;
     let h = Math.imul(n, 0x01000193) ^ buf[s]!;
     for (let k = e > s + 8 ? e - 8 : s + 1; k < e; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+    const slot = h & (RECENT_NAMES - 1);
+    const hit = recent[slot];
+    if (hit !== undefined && hit.hash === h && sameBytes(hit.bytes, buf, s, n)) return hit;
     const bucket = table.get(h);
     if (bucket !== undefined) {
-      next: for (const entry of bucket) {
-        const bytes = entry.bytes;
-        if (bytes.length !== n) continue;
-        for (let k = 0; k < n; k++) if (bytes[k] !== buf[s + k]) continue next;
+      for (let j = 0; j < bucket.length; j++) {
+        const entry = bucket[j]!;
+        if (!sameBytes(entry.bytes, buf, s, n)) continue;
+        recent[slot] = entry;
         return entry;
       }
     }
     for (let k = s; k < e; k++) if (buf[k]! >= 0x80) return undefined;
-    const entry = {
+    const entry: NameEntry = {
       bytes: Buffer.from(buf.subarray(s, e)),
       text: buf.toString("latin1", s, e),
       index: count++,
+      hash: h,
     };
     if (bucket) bucket.push(entry);
     else table.set(h, [entry]);
+    recent[slot] = entry;
     onNewName?.(entry.text);
     return entry;
   };
 };
 
-/** A distinct name: its bytes, its text, and its number (0, 1, 2, … in order first seen). */
-type NameEntry = { bytes: Buffer; text: string; index: number };
+/** Slots of `createNames`'s cache of recent names (a power of two). */
+const RECENT_NAMES = 256;
+
+/** Whether `bytes` are the `n` bytes of `buf` from `s`. */
+const sameBytes = (bytes: Buffer, buf: Bytes, s: number, n: number): boolean => {
+  if (bytes.length !== n) return false;
+  for (let k = 0; k < n; k++) if (bytes[k] !== buf[s + k]) return false;
+  return true;
+};
+
+/**
+ * A distinct name: its bytes, its text, its number (0, 1, 2, … in order first seen) and its hash
+ * (`createNames`'s).
+ */
+type NameEntry = { bytes: Buffer; text: string; index: number; hash: number };
 
 type Need = "required" | "optional" | "forbidden";
 /** The same table as `checkLedgerRow`'s (out, in, usd_value, to_wallet). */

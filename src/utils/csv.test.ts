@@ -205,6 +205,35 @@ describe("createCsvByteParser()", () => {
     ]);
   });
 
+  test("a plain line cut by a chunk's start is joined alone; the rest of the chunk is read in place", () => {
+    const seen: string[] = [];
+    const chunks: Buffer[] = [];
+    const p = createCsvByteParser({
+      record: (cells, line) => seen.push(`record ${line}: ${cells.join("|")}`),
+      plain: (buf, start, end, line) => {
+        seen.push(`plain ${line}: ${buf.toString("utf8", start, end)}`);
+        chunks.push(buf as Buffer);
+        return true;
+      },
+    });
+    const second = Buffer.from('c,4\nd,5\n"e\n",6\nf');
+    p.write(Buffer.from("a,1\nb,"));
+    p.write(Buffer.from("2"));
+    p.write(second);
+    p.write(Buffer.from(",7\r\ng,8"));
+    p.end();
+    expect(seen).toEqual([
+      "plain 1: a,1",
+      "plain 2: b,2c,4",
+      "plain 3: d,5",
+      "record 4: e\n|6",
+      "plain 6: f,7",
+      "record 7: g|8", // the last line, without its LF: the text parser (as always)
+    ]);
+    // `d,5` was read from the written chunk itself, not from a copy of it.
+    expect(chunks[2]!.buffer).toBe(second.buffer);
+  });
+
   test("property: same records, lines and errors as the text parser, however the bytes are cut", () => {
     const text = fc.array(
       fc.oneof(

@@ -387,6 +387,19 @@ export const createCsvByteParser = (handlers: CsvByteHandlers): CsvByteParser =>
   return {
     write: (chunk) => {
       if (chunk.length === 0) return;
+      if (started && pending.length > 0) {
+        // The record cut by the chunk's start, when it is one plain line (no quote, no CR): joined
+        // alone (what was pending and the chunk up to its first LF) and parsed, so that the chunk
+        // is not copied whole behind it (1 MiB per chunk of a large file).
+        const lf = chunk.indexOf(LF);
+        if (lf >= 0 && isPlainLine(pending, 0, pending.length) && isPlainLine(chunk, 0, lf)) {
+          const joined = Buffer.concat([pending, chunk.subarray(0, lf + 1)]);
+          pending = EMPTY;
+          parse(joined, false); // one plain record and its LF: consumed whole
+          chunk = chunk.subarray(lf + 1);
+          if (chunk.length === 0) return;
+        }
+      }
       let buf = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       if (!started) {
         if (buf.length < 3 && buf[0] === 0xef) {
@@ -417,6 +430,15 @@ export const createCsvByteParser = (handlers: CsvByteHandlers): CsvByteParser =>
 };
 
 const isBreak = (c: number | undefined): boolean => c === LF || c === CR;
+
+/** Whether `buf[start, end)` holds no quote, CR or LF (a plain line's bytes, without its LF). */
+const isPlainLine = (buf: Bytes, start: number, end: number): boolean => {
+  for (let k = start; k < end; k++) {
+    const c = buf[k]!;
+    if (c === QUOTE || c === CR || c === LF) return false;
+  }
+  return true;
+};
 
 const byteIndexOrEnd = (buf: Buffer, byte: number, from: number): number => {
   const i = buf.indexOf(byte, from);
