@@ -38,7 +38,7 @@ const parseYear = (y: string | undefined): number | undefined => {
 export const register: RegisterCommand = (program, runtime) => {
   const ledger = program
     .command("ledger")
-    .description("the reconciled ledger (ledger CSV v1): export, import, rebuild");
+    .description("the reconciled ledger (ledger CSV v1): export, import, build");
 
   ledger
     .command("export")
