@@ -59,25 +59,28 @@ const run = async (feed: LedgerFeed, options: GainsOptions) => {
 const ledger = (n: number, edit: (lines: string[]) => void = () => {}): string => {
   const lines = [HEADER];
   const wallets = ["coinbase:main", "ethereum:0xab"];
-  const lots: { id: string; wallet: string; left: number }[] = [];
+  // Per wallet, its lots holding at least 2 ETH, oldest first (a lot's `left` only falls, so one
+  // that drops below 2 leaves for good): the rows need them, not a scan of every lot per row.
+  const held = new Map<string, { id: string; left: number }[]>(wallets.map((w) => [w, []]));
   const t0 = Date.UTC(2024, 0, 1);
   for (let i = 0; i < n; i++) {
     const time = new Date(t0 + i * 60_000 * 37).toISOString();
     const w = wallets[i % 2]!;
-    const held = lots.filter((l) => l.wallet === w && l.left >= 2);
+    const open = held.get(w)!;
     const k = i % 10;
-    if (held.length === 0 || k < 4) {
+    if (open.length === 0 || k < 4) {
       const q = k === 1 ? "1.123456789012345678" : k === 2 ? "2" : "3.5";
       const usd = k === 3 ? "123456789012345678901234567890.5" : `${1000 + (i % 97)}.25`;
       lines.push(`b${i},${time},buy,${w},,,ETH,${q},${usd},USD,,1.5,,,,,`);
-      lots.push({ id: `b${i}`, wallet: w, left: Number(q) });
+      if (Number(q) >= 2) open.push({ id: `b${i}`, left: Number(q) });
     } else if (k === 4 && i % 7 === 4) {
-      const lot = held[0]!;
+      const lot = open[0]!;
       lot.left -= 1;
+      if (lot.left < 2) open.shift();
       lines.push(`s${i},${time},sell,${w},ETH,1,,,${2000 + (i % 13)},,,,,${lot.id}:1,,,`);
     } else if (k === 4 || k === 5) {
       lines.push(`s${i},${time},sell,${w},ETH,0.75,,,${1500 + (i % 31)}.5,ETH,0.01,20,,,,,`);
-      for (const l of held) l.left = 0;
+      open.length = 0;
     } else if (k === 6) {
       lines.push(`t${i},${time},transfer,${w},ETH,0.5,,,,ETH,0.001,2,${wallets[(i + 1) % 2]},,,,`);
     } else if (k === 7) {
