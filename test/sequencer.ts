@@ -2,8 +2,8 @@ import path from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
- * Seconds each slow test file takes in a full run on this 2-core machine: stop 21's CI figures on a
- * clean clone, less what branch perf-tests4 measured it saved per file (its note in /work/notes).
+ * Seconds each slow test file takes in a full run on this 2-core machine (a clean-clone CI run of
+ * stop 26; parse-thread.test.ts after its generator stopped being quadratic).
  * Vitest orders files by the durations it cached in an earlier run; a clean clone has none, and its
  * fallback (larger files first) started the 78 s dashboard demo last, so one worker ran alone for
  * its whole length. Listed files start first, slowest first; the rest follow in Vitest's own order.
@@ -11,26 +11,30 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  */
 const SLOW_SECONDS: Readonly<Record<string, number>> = {
   // The end-to-end project (test/, a fresh process per file).
-  "test/e2e/package.test.ts": 37,
+  "test/e2e/package.test.ts": 49,
   "test/e2e/service.test.ts": 23,
-  "test/e2e/evm-sync.test.ts": 16,
-  "test/e2e/dashboard.test.ts": 15,
-  "test/e2e/demo-dashboard.test.ts": 14,
-  "test/e2e/service-cli.test.ts": 11,
+  "test/e2e/evm-sync.test.ts": 22,
+  "test/e2e/dashboard.test.ts": 21,
+  "test/e2e/demo-dashboard.test.ts": 19,
+  "test/e2e/solana-cli.test.ts": 13,
   "test/e2e/cli.test.ts": 11,
   "test/e2e/wallets-cli.test.ts": 9,
+  "test/e2e/service-cli.test.ts": 8,
   "test/e2e/solana-ledger.test.ts": 8,
   "test/e2e/ledger-service.test.ts": 8,
-  "test/e2e/solana-cli.test.ts": 8,
-  "test/e2e/evm-ledger.test.ts": 7,
+  "test/e2e/evm-ledger.test.ts": 6,
   "test/e2e/ledger-freshness.test.ts": 6,
   "test/e2e/interrupt.test.ts": 5,
   // The unit project (one shared process per worker).
-  "src/cli/commands/reconcile.test.ts": 8,
-  "chains/solana/sync.test.ts": 8,
-  "src/tax/parse-thread.test.ts": 8,
-  "src/tax/decode-raw.test.ts": 7,
-  "src/cli/commands/gains-stored.test.ts": 6,
+  "db/dir-lock.test.ts": 15,
+  "src/cli/commands/reconcile.test.ts": 15,
+  "chains/solana/sync.test.ts": 13,
+  "src/tax/decode-raw.test.ts": 11,
+  "src/cli/commands/report.test.ts": 10,
+  "src/tax/parse-thread.test.ts": 10,
+  "src/books/imports.test.ts": 10,
+  "src/cli/commands/stop-before-ready.test.ts": 9,
+  "src/cli/commands/gains-stored.test.ts": 8,
 };
 
 export default class SlowFirstSequencer extends BaseSequencer {
