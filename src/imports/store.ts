@@ -8,6 +8,7 @@ import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
 import { accountNameProblem, DECLARED_FAMILY } from "./accounts.ts";
 import { isDigestId } from "./common.ts";
+import { EXCHANGE_FAMILIES } from "./registry.ts";
 import type { ImportRecord } from "./types.ts";
 
 /** Ids per `IN (…)` list (bind-parameter headroom). */
@@ -38,15 +39,11 @@ export const accountName = (name: string, family: string): string => {
 };
 
 /**
- * Exchange families whose name as an account prefix says what the account is (tool formats and
- * ledger CSV may go into any account name not holding another family's imports).
- */
-const EXCHANGES = new Set(["coinbase", "kraken", "gemini", "robinhood"]);
-/**
- * Exchanges and brokers lotwise reads no export of (lower case, as an account's prefix): an
- * account named for one (`binance:main`) holds that venue's activity, so an export of another
- * exchange does not go into it. A tool export (Koinly, CoinTracker) or a ledger CSV may: it can
- * describe any venue's history.
+ * Exchanges and brokers lotwise reads no export of (lower case, as an account's prefix). Like the
+ * `EXCHANGE_FAMILIES` lotwise imports, an account named for one (`binance:main`) holds that
+ * venue's activity, so an export of another exchange does not go into it. A tool export (Koinly,
+ * CoinTracker) or a ledger CSV may go into any account name not holding another family's imports:
+ * it can describe any venue's history.
  */
 const OTHER_VENUES = new Set([
   "binance",
@@ -115,8 +112,8 @@ export const checkAccount = async (
   const prefix = account.slice(0, account.indexOf(":")).toLowerCase();
   // A chain's name before the `:` is a wallet even when the rest is no address (`ethereum:main`),
   // as `lotwise wallets add` reads it: never an account named like a chain.
-  const chainPrefix = !EXCHANGES.has(prefix) && (prefix === "evm" || isChainName(prefix));
-  if ((chainKey || chainPrefix) && !EXCHANGES.has(prefix))
+  const chainPrefix = !EXCHANGE_FAMILIES.has(prefix) && (prefix === "evm" || isChainName(prefix));
+  if ((chainKey || chainPrefix) && !EXCHANGE_FAMILIES.has(prefix))
     throw new UserInputError(
       `--account ${account} is a blockchain wallet: a ${args.label} goes into an exchange account, e.g. --account ${family === "any" ? "koinly" : family}:main`,
     );
@@ -125,7 +122,11 @@ export const checkAccount = async (
     throw new UserInputError(
       `--account ${account} ${problem}: a ${args.label} goes into an exchange account, e.g. --account ${family === "any" ? "koinly" : family}:main`,
     );
-  if ((EXCHANGES.has(prefix) || OTHER_VENUES.has(prefix)) && EXCHANGES.has(family) && prefix !== family)
+  if (
+    (EXCHANGE_FAMILIES.has(prefix) || OTHER_VENUES.has(prefix)) &&
+    EXCHANGE_FAMILIES.has(family) &&
+    prefix !== family
+  )
     throw new UserInputError(
       `--account ${account} is a ${prefix} account, but the file is a ${args.label}: use --account ${family}:<name>`,
     );
