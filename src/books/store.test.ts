@@ -122,7 +122,7 @@ describe.each(DATABASE_KINDS)("review items replaced by a full build on %s", (ki
         .where(eq(reviewItems.userId, userId))
         .orderBy(reviewItems.txHash, reviewItems.reason)
     ).map((r) => `${r.txHash} ${r.reason}`);
-  const fullBuild = (userId: number, txKeys: string[]) =>
+  const fullBuild = (userId: number, txKeys: readonly string[] | (() => readonly string[])) =>
     replaceChainLedger(database.db, {
       userId,
       from: undefined,
@@ -131,17 +131,17 @@ describe.each(DATABASE_KINDS)("review items replaced by a full build on %s", (ki
       reviews: () => [],
       txKeys,
     });
+  const item = (u: number, txHash: string, reason: string) => ({
+    userId: u,
+    chain: "evm:1",
+    txHash,
+    reason,
+    message: "m",
+  });
 
   test("every item goes but the balance differences of transactions not rebuilt", async () => {
     const userId = await ensureUser(database.db, "carol");
     const other = await ensureUser(database.db, "dave");
-    const item = (u: number, txHash: string, reason: string) => ({
-      userId: u,
-      chain: "evm:1",
-      txHash,
-      reason,
-      message: "m",
-    });
     await database.db
       .insert(reviewItems)
       .values([
@@ -168,30 +168,14 @@ describe.each(DATABASE_KINDS)("review items replaced by a full build on %s", (ki
       asked++;
       return list;
     };
-    const build = (txKeys: () => string[]) =>
-      replaceChainLedger(database.db, {
-        userId,
-        from: undefined,
-        rows: [],
-        classified: [],
-        reviews: () => [],
-        txKeys,
-      });
-    const item = (txHash: string, reason: string) => ({
-      userId,
-      chain: "evm:1",
-      txHash,
-      reason,
-      message: "m",
-    });
-    await database.db.insert(reviewItems).values([item("0x1", "unmatched_transfer")]);
-    await build(keys(["evm:1:0x1"]));
+    await database.db.insert(reviewItems).values([item(userId, "0x1", "unmatched_transfer")]);
+    await fullBuild(userId, keys(["evm:1:0x1"]));
     expect(asked).toBe(0);
     expect(await items(userId)).toEqual([]);
     await database.db
       .insert(reviewItems)
-      .values([item("0x1", "balance_difference"), item("0x2", "balance_difference")]);
-    await build(keys(["evm:1:0x1"]));
+      .values([item(userId, "0x1", "balance_difference"), item(userId, "0x2", "balance_difference")]);
+    await fullBuild(userId, keys(["evm:1:0x1"]));
     expect(asked).toBe(1);
     expect(await items(userId)).toEqual(["0x2 balance_difference"]);
   });
