@@ -89,7 +89,16 @@ const PGLITE_SHARED_BUFFERS = "16MB";
  * transactions writes about 45 MB of WAL: three segments, 48 MB of zeros, a quarter of all its
  * writes to disk (bench/solana-sync.bench.ts).
  */
-const PGLITE_SETTINGS = [`shared_buffers=${PGLITE_SHARED_BUFFERS}`, "wal_init_zero=off"];
+const PGLITE_SETTINGS = [
+  `shared_buffers=${PGLITE_SHARED_BUFFERS}`,
+  "wal_init_zero=off",
+  // `wal_level=minimal` (PostgreSQL's default is `replica`; `max_wal_senders=0` is what it
+  // requires): no WAL for a table or index whose file was made in the writing transaction: an
+  // index built after a bulk load, a table emptied by TRUNCATE before one (db/deferred-indexes.ts).
+  // Nothing reads PGlite's WAL but its own crash recovery: no replica, no archive.
+  "wal_level=minimal",
+  "max_wal_senders=0",
+];
 
 export type CreateDatabaseArgs =
   | { kind: "postgres"; url: string /** Pool size. @defaultValue 10 */; poolSize?: number }

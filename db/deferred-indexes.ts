@@ -17,12 +17,12 @@ export const DEFERRED_INDEX_MIN_ROWS = 10_000;
 /**
  * Drops the indexes of `table` (a trusted, schema-qualified name), primary key and unique
  * constraints included, when `db` is a PGlite transaction about to load at least `incoming` rows
- * (and at least `minRows`) into a table holding fewer than `incoming`: then returns what builds
- * them again, exactly as they were (each index's and constraint's own definition, names kept),
- * to be awaited in the same transaction once the rows are in and before anything reads the table
- * by an index. A duplicate key then fails there ("could not create unique index") instead of at
- * the row. undefined (nothing dropped) otherwise, or when another table's foreign key needs one
- * of them.
+ * (and at least `minRows`) into a table holding fewer than `incoming` (truncating it when it holds
+ * none, so the load writes no WAL): then returns what builds them again, exactly as they were
+ * (each index's and constraint's own definition, names kept), to be awaited in the same
+ * transaction once the rows are in and before anything reads the table by an index. A duplicate
+ * key then fails there ("could not create unique index") instead of at the row. undefined (nothing
+ * dropped) otherwise, or when another table's foreign key needs one of them.
  */
 export const dropIndexesForLoad = async (
   db: DbOrTx,
@@ -36,6 +36,11 @@ export const dropIndexesForLoad = async (
   const rel = `${sqlLiteral(table)}::regclass`;
   const [referenced] = await selectCells(db, `select 1 from pg_constraint where confrelid = ${rel} limit 1`);
   if (referenced) return undefined;
+  // An empty table is emptied again by TRUNCATE, which gives it a new file: with `wal_level=minimal`
+  // (db/client.ts) the rows loaded into a file made in this transaction write no WAL (PostgreSQL
+  // syncs the file at commit instead; PGlite runs with `fsync=off`). It holds no row to lose, and
+  // no other connection sees the table (PGlite has one).
+  if (Number(held?.[0]) === 0) await db.execute(sql.raw(`truncate ${table}`));
   // Each index with the constraint it backs (a primary key or unique constraint), if any.
   const indexes = await selectCells(
     db,

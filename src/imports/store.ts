@@ -3,6 +3,7 @@ import { and, eq, inArray, ne } from "drizzle-orm";
 import { isChainName, parseWalletSpec } from "../../chains/registry.ts";
 import { bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
+import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { importAccounts, importRecords, ledgerRows, wallets } from "../../db/schema/index.ts";
 import { markLedgerDirty } from "../books/dirty.ts";
 import { UserInputError } from "../errors.ts";
@@ -312,6 +313,10 @@ export const storeImport = async (
             inArray(importRecords.externalId, toDelete.slice(i, i + CHUNK)),
           ),
         );
+    // Many records into a table holding fewer (a first import): the index is built once they are
+    // in, and an empty table takes them without WAL (db/deferred-indexes.ts). Ids are unique in
+    // the file (checked above) and replaced ones were deleted: the unique index builds.
+    const rebuildIndexes = await dropIndexesForLoad(tx, "lotwise_app.import_records", fresh.length);
     await bulkInsert(
       tx,
       "lotwise_app.import_records",
@@ -329,6 +334,7 @@ export const storeImport = async (
       },
       fresh,
     );
+    await rebuildIndexes?.();
     if (earliest !== undefined)
       await markLedgerDirty(tx, {
         userId,
