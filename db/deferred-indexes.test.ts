@@ -31,6 +31,20 @@ describe.each(DATABASE_KINDS)("dropIndexesForLoad (%s)", (kind) => {
   });
   afterAll(() => database.close());
 
+  /** The table's file (`pg_relation_filenode`): TRUNCATE gives it a new one. */
+  const fileOf = async (db: DbOrTx) =>
+    (await selectCells(db, `select pg_relation_filenode('${TABLE}')`))[0]![0];
+
+  test("on PGlite, an empty table gets a new file before the load (its rows then write no WAL); never on PostgreSQL", async () => {
+    const before = await fileOf(database.db);
+    await database.db.transaction(async (tx) => {
+      const rebuild = await dropIndexesForLoad(tx, TABLE, 3, 3);
+      if (kind === "postgres") expect(await fileOf(tx)).toBe(before);
+      else expect(await fileOf(tx)).not.toBe(before);
+      await rebuild?.();
+    });
+  });
+
   test("on PGlite, a load larger than the table builds the same indexes after it; never on PostgreSQL", async () => {
     const before = await definitions(database.db);
     expect(before.map((d) => d[0])).toContain("lotwise_app.ledger_rows_pk");
@@ -49,6 +63,19 @@ describe.each(DATABASE_KINDS)("dropIndexesForLoad (%s)", (kind) => {
       `select id from ${TABLE} where user_id = ${userId} order by id`,
     );
     expect(ids.map((r) => r[0])).toEqual(["a", "b", "c"]);
+  });
+
+  test("a table holding rows keeps its file and its rows", async () => {
+    const before = await fileOf(database.db);
+    await database.db.transaction(async (tx) => {
+      // The table holds 3 rows (the test above): a load of 9 drops the indexes, and truncates nothing.
+      const rebuild = await dropIndexesForLoad(tx, TABLE, 9, 3);
+      if (kind === "pglite") expect(rebuild).toBeDefined();
+      expect(await fileOf(tx)).toBe(before);
+      await rebuild?.();
+    });
+    const [count] = await selectCells(database.db, `select count(*) from ${TABLE} where user_id = ${userId}`);
+    expect(count![0]).toBe("3");
   });
 
   test("nothing is dropped for a load smaller than the table holds, or than the minimum", async () => {
