@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "./client.ts";
-import { copyRows } from "./copy.ts";
+import { type CopyOptions, copyRows } from "./copy.ts";
 
 /** Column name → PostgreSQL type, for `jsonb_to_recordset`. */
 export type BulkColumns = Readonly<
@@ -24,9 +24,11 @@ export const bulkInsert = async (
   columns: BulkColumns,
   rows: readonly Record<string, unknown>[],
   onConflict = "",
+  /** For the COPY (no `onConflict`): see `CopyOptions`. */
+  options: CopyOptions = {},
 ): Promise<void> => {
   if (rows.length === 0) return;
-  if (onConflict === "" && (await copyRows(db, table, columns, rows))) return;
+  if (onConflict === "" && (await copyRows(db, table, columns, rows, options))) return;
   const names = Object.keys(columns);
   const list = names.map((n) => `"${n}"`).join(", ");
   const spec = names.map((n) => `"${n}" ${columns[n]}`).join(", ");

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import { type BulkColumns, bulkInsert } from "./bulk.ts";
-import type { Database } from "./client.ts";
+import type { Database, DbOrTx } from "./client.ts";
 import {
   CellReader,
   copyCell,
@@ -196,6 +196,27 @@ describe.each(DATABASE_KINDS)("COPY on %s", (kind) => {
     expect(byN(await selectPacked(database.db, columns, from, "n"))).toEqual(again);
     // No rows: none.
     expect(await selectPacked(database.db, columns, "from packed where n < 0")).toEqual([]);
+  });
+
+  test("selectPacked leaves work_mem as it was, also when its query fails (in and out of a transaction)", async () => {
+    const workMem = async (db: DbOrTx) =>
+      (await selectCells(db, "select current_setting('work_mem')"))[0]![0];
+    const before = await workMem(database.db);
+    expect(await selectPacked(database.db, ["n"], "from packed where n < 10", "n")).toHaveLength(9);
+    await expect(selectPacked(database.db, ["no_such_column"], "from packed")).rejects.toThrow(
+      /no_such_column/,
+    );
+    expect(await workMem(database.db)).toBe(before);
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql.raw("set local work_mem = '5MB'"));
+      expect(await selectPacked(tx, ["n"], "from packed where n < 10")).toHaveLength(9);
+      expect(await workMem(tx)).toBe("5MB");
+      // A failing read in a savepoint: its error, not the setting's, and the setting as it was.
+      await expect(
+        tx.transaction((sp) => selectPacked(sp, ["no_such_column"], "from packed")),
+      ).rejects.toThrow(/no_such_column/);
+      expect(await workMem(tx)).toBe("5MB");
+    });
   });
 
   test("forEachCells hands over the cells selectCells reads, in order, also several reads at once and in a transaction", async () => {

@@ -228,10 +228,23 @@ export const copyRows = async (
   table: string,
   columns: BulkColumns,
   rows: Iterable<Record<string, unknown>>,
+  options: CopyOptions = {},
 ): Promise<boolean> => {
   const names = Object.keys(columns);
   const types = names.map((n) => columns[n]!);
-  return copyLines(db, table, names, copyLinesOf(names, types, rows));
+  return copyLines(db, table, names, copyLinesOf(names, types, rows), options);
+};
+
+export type CopyOptions = {
+  /**
+   * `COPY … WITH (FREEZE)`: the rows go in frozen, so the first read after sets no hint bit on
+   * them (on PGlite it wrote every page of a fresh 100,000-row table again). Only for a table
+   * emptied by TRUNCATE (or made) in the same subtransaction: PostgreSQL refuses it otherwise
+   * (`IndexRebuild.truncated`, db/deferred-indexes.ts, says when). Rows frozen are seen at once by
+   * every other connection's snapshot: PGlite has no other connection.
+   * @defaultValue false
+   */
+  freeze?: boolean | undefined;
 };
 
 /**
@@ -244,10 +257,11 @@ export const copyLines = async (
   table: string,
   names: readonly string[],
   lines: Iterable<string>,
+  options: CopyOptions = {},
 ): Promise<boolean> => {
   const client = clientOf(db);
   const statement = (source: string) =>
-    `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}`;
+    `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}${options.freeze ? " with (freeze)" : ""}`;
   if (isPglite(client)) {
     for (const text of copyPieces(lines, PGLITE_COPY_ROWS))
       await client.query(statement("'/dev/blob'"), [], { blob: new Blob([text]) });
@@ -390,14 +404,35 @@ const PACK_ROWS = 10_000;
 const UNIT = "\u001f";
 const RECORD = "\u001e";
 
-/** The rows of a plain query (not COPY) as arrays of the text PostgreSQL sent, on either driver. */
+/**
+ * `work_mem` of PGlite's server while it packs (`selectPacked`): its hash aggregate holds every
+ * pack until the last row is read (41 MB for 100,000 import records), and at PostgreSQL's default
+ * (4 MB) spilled them to temporary files: 0.44 s CPU instead of 0.27 s (bench imports' read of
+ * them). Taken only as the packs grow; a larger read spills what is beyond it.
+ */
+const PACK_WORK_MEM = "64MB";
+
+/**
+ * The rows of a plain query (not COPY) as arrays of the text PostgreSQL sent, on either driver;
+ * on PGlite with `work_mem` at `PACK_WORK_MEM` for the query (set back after it).
+ */
 const queryTextRows = async (db: DbOrTx, query: string): Promise<(string | null)[][]> => {
   const client = clientOf(db);
   if (isPglite(client)) {
-    const result = (await client.query(query, [], { rowMode: "array" } as never)) as {
-      rows: (string | null)[][];
-    };
-    return result.rows;
+    const setting = (await client.query("select current_setting('work_mem')", [], {
+      rowMode: "array",
+    } as never)) as { rows: string[][] };
+    const before = setting.rows[0]![0]!;
+    await client.query(`set work_mem = '${PACK_WORK_MEM}'`);
+    try {
+      const result = (await client.query(query, [], { rowMode: "array" } as never)) as {
+        rows: (string | null)[][];
+      };
+      return result.rows;
+    } finally {
+      // Fails only in a transaction the query failed, whose rollback undoes the SET too.
+      await client.query(`set work_mem = ${sqlLiteral(before)}`).catch(() => {});
+    }
   }
   return pgTextRows(client, query, "selectPacked");
 };

@@ -11,6 +11,12 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx } from "./client.ts";
 import { onPglite, selectCells, sqlLiteral } from "./copy.ts";
 
+/**
+ * Builds the indexes `dropIndexesForLoad` dropped. `truncated`: the table was emptied by TRUNCATE
+ * in this (sub)transaction, so a COPY into it may write its rows frozen (`copyLines`' `freeze`).
+ */
+export type IndexRebuild = (() => Promise<void>) & { readonly truncated: boolean };
+
 /** Fewest rows a load must bring for its indexes to be built after it. */
 export const DEFERRED_INDEX_MIN_ROWS = 10_000;
 
@@ -29,7 +35,7 @@ export const dropIndexesForLoad = async (
   table: string,
   incoming: number,
   minRows = DEFERRED_INDEX_MIN_ROWS,
-): Promise<(() => Promise<void>) | undefined> => {
+): Promise<IndexRebuild | undefined> => {
   if (incoming < minRows || !onPglite(db)) return undefined;
   const [held] = await selectCells(db, `select count(*) from (select 1 from ${table} limit ${incoming}) s`);
   if (Number(held?.[0]) >= incoming) return undefined;
@@ -40,7 +46,8 @@ export const dropIndexesForLoad = async (
   // (db/client.ts) the rows loaded into a file made in this transaction write no WAL (PostgreSQL
   // syncs the file at commit instead; PGlite runs with `fsync=off`). It holds no row to lose, and
   // no other connection sees the table (PGlite has one).
-  if (Number(held?.[0]) === 0) await db.execute(sql.raw(`truncate ${table}`));
+  const truncated = Number(held?.[0]) === 0;
+  if (truncated) await db.execute(sql.raw(`truncate ${table}`));
   // Each index with the constraint it backs (a primary key or unique constraint), if any.
   const indexes = await selectCells(
     db,
@@ -56,7 +63,7 @@ export const dropIndexesForLoad = async (
         constraint ? `alter table ${table} drop constraint ${ident(constraint)}` : `drop index ${index}`,
       ),
     );
-  return async () => {
+  const rebuild = async () => {
     for (const [, indexDef, constraint, constraintDef] of indexes)
       await db.execute(
         sql.raw(
@@ -66,4 +73,5 @@ export const dropIndexesForLoad = async (
         ),
       );
   };
+  return Object.assign(rebuild, { truncated });
 };

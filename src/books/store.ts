@@ -1,7 +1,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyLines, copyTextCell, selectCells } from "../../db/copy.ts";
+import { type CopyOptions, copyLines, copyTextCell, selectCells } from "../../db/copy.ts";
 import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
@@ -185,11 +185,16 @@ export const classificationLine = (userId: number, x: TxClassification): string 
  * `rows` may be a generator: with COPY its rows are made as they are sent (the server stores a
  * batch while the next is made); a driver without COPY gets them in one array.
  */
-export const insertLedgerRows = async (db: DbOrTx, rows: Iterable<StoredRowInput>): Promise<void> => {
+export const insertLedgerRows = async (
+  db: DbOrTx,
+  rows: Iterable<StoredRowInput>,
+  options: CopyOptions = {},
+): Promise<void> => {
   function* lines() {
     for (const r of rows) yield storedLine(r);
   }
-  if (await copyLines(db, "lotwise_app.ledger_rows", Object.keys(LEDGER_ROW_COLUMNS), lines())) return;
+  if (await copyLines(db, "lotwise_app.ledger_rows", Object.keys(LEDGER_ROW_COLUMNS), lines(), options))
+    return;
   await bulkInsert(db, "lotwise_app.ledger_rows", LEDGER_ROW_COLUMNS, [...rows].map(storedRecord));
 };
 
@@ -307,6 +312,7 @@ export const replaceChainLedger = async (
             warnings: row.warnings,
           };
       })(),
+      { freeze: rebuildRowIndexes?.truncated },
     );
     await rebuildRowIndexes?.();
     // Every classification of these transactions was deleted above, so none conflicts: plain
@@ -322,7 +328,9 @@ export const replaceChainLedger = async (
     }
     if (
       classified.length > 0 &&
-      !(await copyLines(tx, "lotwise_app.classifications", Object.keys(CLASSIFICATION_COLUMNS), lines()))
+      !(await copyLines(tx, "lotwise_app.classifications", Object.keys(CLASSIFICATION_COLUMNS), lines(), {
+        freeze: rebuildClassificationIndexes?.truncated,
+      }))
     )
       await bulkInsert(
         tx,

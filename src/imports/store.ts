@@ -333,6 +333,8 @@ export const storeImport = async (
         data: "text",
       },
       fresh,
+      "",
+      { freeze: rebuildIndexes?.truncated },
     );
     await rebuildIndexes?.();
     if (earliest !== undefined)
