@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { walletKey } from "../../chains/wallet-key.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { forEachCells, forEachRow } from "../../db/copy.ts";
+import { forEachCells, forEachPackedRow } from "../../db/copy.ts";
 import { packedJsonSql, unpackJsonCell } from "../../db/packed-json.ts";
 import { wallets } from "../../db/schema/index.ts";
 import { escrowChangesOf } from "../classify/decoders/jupiter/escrow.ts";
@@ -129,6 +129,12 @@ export const sidePaymentsOf = (data: unknown): { from: string; to: string; lampo
 };
 
 /**
+ * The packs the transactions and movements are read in (`forEachPackedRow`): 32, by the hash's
+ * hash (any split does: the groups are made by key, and classification sorts them).
+ */
+const PACK_BY_HASH = "hashtext(tx_hash) & 31";
+
+/**
  * Loads every transaction of the user's own wallets with its movements (across all of the user's
  * wallets that took part), EVM logs and Solana program ids, grouped per (chain, transaction).
  * `since` limits it to transactions at or after that instant.
@@ -153,15 +159,26 @@ export const loadTxGroups = async (
   const groups = new Map<string, Map<string, TxGroup>>();
   const list: TxGroup[] = [];
   const groupOf = (chain: string, txHash: string) => groups.get(chain)?.get(txHash);
-  // Cells read in place (`forEachRow`: no array per row); a column's value repeated row after row
+  // Cells read in place (`forEachPackedRow`: no array per row); a column's value repeated row after row
   // (a chain, a status, an asset) is the previous row's string, not a new one.
   let chain: string | null = null;
   let status: string | null = null;
-  const txRead = forEachRow(
+  const txRead = forEachPackedRow(
     db,
-    `select chain, tx_hash, floor(extract(epoch from time) * 1000)::int8, block_number, tx_index, status,
-            "from", "to", method, fee_payer
-       from lotwise_sync.transactions where wallet_id in (${ids})${sinceSql}`,
+    [
+      "chain",
+      "tx_hash",
+      "floor(extract(epoch from time) * 1000)::int8",
+      "block_number",
+      "tx_index",
+      "status",
+      '"from"',
+      '"to"',
+      "method",
+      "fee_payer",
+    ],
+    `from lotwise_sync.transactions where wallet_id in (${ids})${sinceSql}`,
+    PACK_BY_HASH,
     (t) => {
       chain = t.same(chain);
       const txHash = t.next()!;
@@ -202,10 +219,23 @@ export const loadTxGroups = async (
   let asset: string | null = null;
   let symbol: string | null = null;
   let counterparty: string | null = null;
-  const moveRead = forEachRow(
+  const moveRead = forEachPackedRow(
     db,
-    `select wallet_id, chain, tx_hash, evidence, evidence_index, asset, symbol, decimals, amount, counterparty, token_id
-       from lotwise_sync.movements where wallet_id in (${ids})${sinceSql}`,
+    [
+      "wallet_id",
+      "chain",
+      "tx_hash",
+      "evidence",
+      "evidence_index",
+      "asset",
+      "symbol",
+      "decimals",
+      "amount",
+      "counterparty",
+      "token_id",
+    ],
+    `from lotwise_sync.movements where wallet_id in (${ids})${sinceSql}`,
+    PACK_BY_HASH,
     (m) => {
       const wallet = byId.get(Number(m.next()));
       if (!wallet) return;
