@@ -217,6 +217,29 @@ const keysJson = (txKeys: readonly string[]): string =>
     }),
   );
 
+/**
+ * `classified` in the order of the classifications' primary key after the user: chain, then hash
+ * (as JavaScript compares strings: the "C" collation's byte order but for astral characters, where
+ * it only costs the speed-up). Copied in that order, the key built after a full build's load sorts
+ * presorted rows: 0.1 s instead of 0.4-0.6 s CPU for 125,000 on PGlite, for 0.1-0.2 s of sorting
+ * here. Any order stores the same rows.
+ */
+const inKeyOrder = (classified: readonly TxClassification[]): TxClassification[] => {
+  const byChain = new Map<string, TxClassification[]>();
+  for (const c of classified) {
+    const list = byChain.get(c.chain);
+    if (list) list.push(c);
+    else byChain.set(c.chain, [c]);
+  }
+  const out: TxClassification[] = [];
+  for (const chain of [...byChain.keys()].sort()) {
+    const list = byChain.get(chain)!;
+    list.sort((a, b) => (a.txHash < b.txHash ? -1 : a.txHash > b.txHash ? 1 : 0));
+    for (const c of list) out.push(c);
+  }
+  return out;
+};
+
 /** Review reasons written by classification and pricing (user-imported rows have none). */
 export type ReviewRow = { chain: string; txHash: string; reason: string; message: string };
 
@@ -323,8 +346,10 @@ export const replaceChainLedger = async (
     const rebuildClassificationIndexes = args.from
       ? undefined
       : await dropIndexesForLoad(tx, "lotwise_app.classifications", classified.length);
+    // With the key dropped, in key order: it is then built from sorted rows.
+    const ordered = rebuildClassificationIndexes ? inKeyOrder(classified) : classified;
     function* lines() {
-      for (const x of classified) yield classificationLine(userId, x);
+      for (const x of ordered) yield classificationLine(userId, x);
     }
     if (
       classified.length > 0 &&
