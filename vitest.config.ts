@@ -25,7 +25,7 @@ export default defineConfig({
           isolate: false,
         },
       },
-      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"] } },
+      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"], isolate: false } },
     ],
     // No test may reach the internet: any non-loopback connection fails the test (test/no-network.mjs).
     setupFiles: ["test/setup.ts"],
