@@ -120,7 +120,10 @@ export const readTransactionAnswers = (
       if (dependsOnKnownAccounts(tx)) return { ok: { ...read, text: text() }, signature: judged.signature };
       try {
         const stake = touchesStakeProgram(tx) ? stakeAccountsControlledIn(tx, wallet) : [];
-        return { ok: { ...read, stake, n: normalizeUsableTransaction(tx, wallet) }, signature: judged.signature };
+        return {
+          ok: { ...read, stake, n: normalizeUsableTransaction(tx, wallet) },
+          signature: judged.signature,
+        };
       } catch {
         return { ok: { ...read, text: text() }, signature: judged.signature };
       }
