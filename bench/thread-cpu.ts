@@ -55,3 +55,19 @@ export const threadCpuSince = (start: ThreadCpuReading | undefined): ThreadCpu |
   }
   return { main, others, started };
 };
+
+/**
+ * CPU seconds (user + system, all its threads) process `pid` has used so far, from
+ * `/proc/<pid>/stat` (Linux, clock ticks); undefined where it cannot be read (no `/proc`, the
+ * process gone). For a child such as a local node, whose CPU shares the machine with the sync.
+ */
+export const processCpuSeconds = (pid: number | undefined): number | undefined => {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+};
