@@ -14,7 +14,9 @@
  * node, `sync.concurrency` at a time, and each answer read and JSON-parsed, with no processing or
  * storage: the time a sync needs just to fetch the same logs, receipts and traces. The cold sync
  * is reported as a ratio of it (issue #15's target: at most 1.5×), and so is its CPU time (this
- * process's: on a shared machine CPU seconds compare two runs better than wall time does).
+ * process's: on a shared machine CPU seconds compare two runs better than wall time does). Anvil's
+ * own CPU seconds in the cold sync and in the floor are printed beside them: the local node shares
+ * the machine's cores with the sync (a remote node would not).
  *
  * `--cpu-prof=FILE` writes a V8 CPU profile of the cold sync only. `--dump=DIR` writes what the cold
  * sync stored (transactions, movements, raw records, blocks, RPC cache, scans, tokens, cursors) as
@@ -46,10 +48,16 @@ import { nullProgress } from "../src/ui/progress.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
 import { fetchFloor, recordingPosts } from "./fetch-floor.ts";
 import { createScratchDatabase } from "./measure.ts";
-import { readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
+import { processCpuSeconds, readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
 
 const flag = (args: string[], name: string, fallback: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
+
+/** CPU seconds `pid` used since `start` (both readings of `processCpuSeconds`); undefined if unread. */
+const cpuSince = (pid: number | undefined, start: number | undefined): number | undefined => {
+  const now = processCpuSeconds(pid);
+  return now === undefined || start === undefined ? undefined : now - start;
+};
 
 /** Transactions sent per JSON-RPC batch while building the history. */
 const SEND_BATCH = 200;
@@ -144,6 +152,7 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
       const started = performance.now();
       const cpu0 = process.cpuUsage();
       const threads0 = readThreadCpu();
+      const anvilCpu0 = processCpuSeconds(anvil.pid);
       const result: SyncWalletResult = await syncEvmWallet(
         {
           common,
@@ -162,6 +171,7 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
         result,
         seconds: (performance.now() - started) / 1000,
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        anvilCpuSeconds: cpuSince(anvil.pid, anvilCpu0),
         threads,
         stats: transport.stats(),
       };
@@ -175,8 +185,10 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
     const dumpDir = flag(args, "dump", "");
     if (dumpDir) await dumpSyncTables(db, dumpDir);
     const floorCpu0 = process.cpuUsage();
+    const floorAnvilCpu0 = processCpuSeconds(anvil.pid);
     const floorSeconds = await fetchFloor(anvil.url, recorded, config.sync.concurrency);
     const floorCpu = process.cpuUsage(floorCpu0);
+    const floorAnvilCpu = cpuSince(anvil.pid, floorAnvilCpu0);
     const floorCpuSeconds = (floorCpu.user + floorCpu.system) / 1e6;
     const warm = await run(w);
     const bob = await ensureUser(db, "bob");
@@ -209,12 +221,13 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
           `${cold.cpuSeconds.toFixed(2)} CPU s in this process (sync${scratch ? "" : " + PGlite"}; anvil not counted)` +
           (cold.threads
             ? `: main thread ${cold.threads.main.toFixed(2)}, other threads ${cold.threads.others.toFixed(2)}`
-            : ""),
+            : "") +
+          anvilCpu(cold.anvilCpuSeconds, cold.seconds),
       ],
       [
         "fetch floor",
         `${floorSeconds.toFixed(2)} s (the cold sync's ${recorded.length} HTTP bodies again, ${config.sync.concurrency} at a time, ` +
-          `answers parsed, nothing processed or stored; ${floorCpuSeconds.toFixed(2)} CPU s); cold sync = ` +
+          `answers parsed, nothing processed or stored; ${floorCpuSeconds.toFixed(2)} CPU s${anvilCpu(floorAnvilCpu, floorSeconds)}); cold sync = ` +
           `${(cold.seconds / floorSeconds).toFixed(2)}× floor, ${(cold.cpuSeconds / floorCpuSeconds).toFixed(2)}× its CPU s`,
       ],
       [
@@ -267,6 +280,15 @@ const SYNC_TABLES: Record<string, string> = {
     "select chain, address, standard, symbol, name, decimals, problem from lotwise_sync.tokens order by chain, address",
   cursors: "select wallet_id, source, chain, position from lotwise_sync.cursors order by wallet_id, source",
 };
+
+/**
+ * `; anvil N CPU s (M cores)`: the local node's CPU over `seconds` of wall time, which shares the
+ * machine's cores with the sync (a remote node's would not). Empty when it could not be read.
+ */
+const anvilCpu = (cpuSeconds: number | undefined, seconds: number): string =>
+  cpuSeconds === undefined
+    ? ""
+    : `; anvil ${cpuSeconds.toFixed(2)} CPU s (${(cpuSeconds / seconds).toFixed(2)} cores)`;
 
 const dumpSyncTables = async (db: DbOrTx, dir: string): Promise<void> => {
   mkdirSync(dir, { recursive: true });

@@ -41,8 +41,10 @@ import { loadWallets } from "./load.ts";
  * (`classifications.details.pairedRows`), so the export's `tx` names the chain transaction.
  * 7: Koinly and CoinTracker rows labelled lost or stolen are gift rows (nothing realized), not spends;
  * a withdrawal and a deposit in two exports that name the same transaction hash are one transfer.
+ * 8: an export's withdrawal to a deposit address registered for another account is a transfer to
+ * that account, paired with its deposit by evidence.
  */
-export const LEDGER_BUILD_VERSION = 7;
+export const LEDGER_BUILD_VERSION = 8;
 
 /** What decides whether (and from when) the ledger is rebuilt: `BuildArgs` without the build's tools. */
 export type DetectArgs = {

@@ -266,6 +266,31 @@ export type ClassifyOverrides = {
 };
 
 /**
+ * Registered exchange deposit addresses (`wallets add ADDR --exchange --label kraken:main`): the
+ * lower-cased address → the account labelled on it, on any chain (an export names an address
+ * without its chain). Undefined when there are none.
+ */
+const depositAccounts = (ctx: ClassifyContext): ReadonlyMap<string, string> | undefined => {
+  const book = new Map<string, string>();
+  for (const w of ctx.wallets) if (w.kind === "exchange") book.set(w.address.toLowerCase(), w.key);
+  return book.size > 0 ? book : undefined;
+};
+
+/**
+ * An imported withdrawal whose destination is a deposit address registered for another account
+ * (Coinbase straight to Kraken), with that account as its `account`: it pairs only with that
+ * account's deposit, and unpaired it is a transfer there. Any other half as it is.
+ */
+const paidToDeposit = (h: UnmatchedHalf, deposits: ReadonlyMap<string, string>): UnmatchedHalf => {
+  if (h.direction !== "out" || h.hasRow || h.account) return h;
+  for (const address of h.evidence?.addresses ?? []) {
+    const account = deposits.get(address.toLowerCase());
+    if (account && account !== h.wallet.key) return { ...h, account, counterparty: address };
+  }
+  return h;
+};
+
+/**
  * Classifies every transaction (in chain position order), pairs unmatched halves across
  * transactions, chains and imports (`match.ts`), then settles what is left: the user's rules
  * first, then the settings' defaults (`unmatchedOutflow`, `unmatchedInflow`), else a review item.
@@ -324,7 +349,9 @@ export const classifyAll = (
     }
     return r;
   };
-  for (const h of extraHalves) {
+  const depositAccount = depositAccounts(ctx);
+  for (const x of extraHalves) {
+    const h = depositAccount ? paidToDeposit(x, depositAccount) : x;
     // No key text per half when the user decided nothing (50,000 halves in a large import).
     const decided = overrides.perTx.size > 0 ? overrides.perTx.get(`${h.chain}:${h.txHash}`) : undefined;
     if (decided && !h.hasRow && actionApplies(decided.action, h.direction)) {

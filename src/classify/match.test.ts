@@ -334,6 +334,70 @@ describe("imported exchange halves (issue 17's contract)", () => {
     expect(transfers(unlinked)).toEqual([]);
   });
 
+  test("a withdrawal naming a deposit address registered for another account pairs with that account's deposit", () => {
+    // Gemini → Coinbase: Gemini's export names the destination, which the user registered as
+    // coinbase:main's deposit address (wDeposit); Coinbase's export names nothing.
+    const gemini = (id: string, time: string, eth: string, to: string): UnmatchedHalf => {
+      const h = importedHalf("out", id, time, eth, { addresses: [to] });
+      return {
+        ...h,
+        wallet: { ...h.wallet, chain: "import:gemini", address: "gemini:main", key: "gemini:main" },
+        chain: "import:gemini",
+        counterparty: to,
+      };
+    };
+    const withdrawal = gemini(
+      "GEM20",
+      "2025-04-20T10:00:00Z",
+      "1",
+      DEPOSIT.toUpperCase().replace("0X", "0x"),
+    );
+    const deposit = importedHalf("in", "cb-20", "2025-04-20T10:40:00Z", "0.999");
+    // An arrival of the same amount in the user's own wallet: not where the coins went.
+    const arrival = tx(
+      "0xAB20",
+      "2025-04-20T10:05:00Z",
+      [mv(wA, "native", (999n * E) / 1000n, "native", EXT)],
+      {
+        from: EXT,
+      },
+    );
+    const cs = classifyAll([arrival], ctxFor(), NO_OVERRIDES, [withdrawal, deposit]);
+    expect(transfers(cs)).toEqual([
+      expect.objectContaining({
+        wallet: "gemini:main",
+        toWallet: "coinbase:main",
+        outQuantity: "0.999",
+        feeQuantity: "0.001",
+        note: `matched with import:coinbase:cb-20 (the export names ${withdrawal.counterparty}, a deposit address of coinbase:main)`,
+      }),
+    ]);
+    expect(reasons(cs)).toEqual(["0xAB20:unmatched_inflow"]);
+    // Without Coinbase's export, the registered address alone makes it a transfer to the account.
+    const alone = classifyAll([arrival], ctxFor(), NO_OVERRIDES, [withdrawal]);
+    expect(transfers(alone)).toEqual([
+      expect.objectContaining({ wallet: "gemini:main", toWallet: "coinbase:main", outQuantity: "1" }),
+    ]);
+    expect(reasons(alone)).toEqual(["0xAB20:unmatched_inflow"]);
+    // A destination that is no registered deposit address pairs with neither.
+    const elsewhere = gemini("GEM21", "2025-04-20T10:00:00Z", "1", EXT2);
+    expect(transfers(classifyAll([], ctxFor(), NO_OVERRIDES, [elsewhere, deposit]))).toEqual([]);
+    // The user's unlink holds against the address: both back in review.
+    const unlinked = classifyAll(
+      [],
+      ctxFor(),
+      {
+        ...NO_OVERRIDES,
+        links: { links: [], unlinks: [{ id: 5, a: "import:gemini:GEM20", b: "import:coinbase:cb-20" }] },
+      },
+      [withdrawal, deposit],
+    );
+    expect(transfers(unlinked)).toEqual([
+      expect.objectContaining({ wallet: "gemini:main", toWallet: "coinbase:main", outQuantity: "1" }),
+    ]);
+    expect(reasons(unlinked)).toEqual(["cb-20:unmatched_inflow"]);
+  });
+
   test("an unpaired imported half is a review item keyed by its import id, and follows decisions", () => {
     const withdrawal = importedHalf("out", "cb-4", "2025-04-04T10:00:00Z", "1.5");
     const [c] = classifyAll([], ctxFor(), NO_OVERRIDES, [withdrawal]);

@@ -13,8 +13,9 @@ import type { Entry, ReviewDraft, UnmatchedHalf } from "./types.ts";
  * 2. **Evidence**, within `bridgeWindowHours` and short by at most `bridgeTolerance`:
  *    - a transaction hash an import gives for the other side (strongest);
  *    - an address: an import's withdrawal destination / deposit source is the wallet, a ledger CSV
- *      `transfer` row's `to_wallet` is the wallet, or the chain side paid a labelled deposit
- *      address of the very exchange account the import belongs to;
+ *      `transfer` row's `to_wallet` is the wallet, the chain side paid a labelled deposit
+ *      address of the very exchange account the import belongs to, or an export's withdrawal
+ *      names a labelled deposit address of the account whose export holds the deposit;
  *    - a bridge contract (built-in list or `classify.contracts.<chain>.bridges`): on either side
  *      across two chains, on both sides within one chain — only when it is the one bridge
  *      candidate both ways.
@@ -26,8 +27,8 @@ import type { Entry, ReviewDraft, UnmatchedHalf } from "./types.ts";
  * A chain outflow always precedes its inflow; an exchange's export and the chain may disagree on
  * the second, so with an imported half the window counts both ways. Two imported halves (a
  * withdrawal from one export, a deposit in another: Coinbase straight to Kraken) are paired by the
- * user's link, or by evidence when both exports name the same transaction hash; never on amount
- * and time. The gap between what left and what arrived is the transfer's fee, paid in the asset.
+ * user's link, or by evidence when both exports name the same transaction hash or the withdrawal's
+ * destination is a deposit address registered for the other account; never on amount and time. The gap between what left and what arrived is the transfer's fee, paid in the asset.
  */
 
 /** A user's link or unlink decision: two references, `<chain>:<tx hash>` or an import row id. */
@@ -141,7 +142,11 @@ const evidenceOf = (
   ctx: Pick<ClassifyContext, "contracts">,
   describe = true,
 ): Evidence | undefined => {
-  const named = importNames(o, i, describe) ?? importNames(i, o, describe) ?? sameHash(o, i, describe);
+  const named =
+    importNames(o, i, describe) ??
+    importNames(i, o, describe) ??
+    sameHash(o, i, describe) ??
+    paidToAccount(o, i, describe);
   if (named) return named;
   if (!o.imported && !i.imported) {
     const bridgeOut = isBridge(o.chain, o.counterparty, ctx.contracts?.[o.chain]?.bridges);
@@ -195,6 +200,18 @@ const sameHash = (o: UnmatchedHalf, i: UnmatchedHalf, describe: boolean): Eviden
   const hash = outs.find((h) => theirs.has(h.toLowerCase()));
   if (hash === undefined) return undefined;
   return describe ? { rank: 0, why: `both exports name transaction ${hash}` } : RANKS[0];
+};
+
+/**
+ * An export's withdrawal to a deposit address the user registered for another account (`classify.ts`
+ * sets `account` on it), and that account's deposit: Coinbase straight to Kraken, the address
+ * telling where the coins went.
+ */
+const paidToAccount = (o: UnmatchedHalf, i: UnmatchedHalf, describe: boolean): Evidence | undefined => {
+  if (!o.imported || !i.imported || !o.account || o.account !== i.wallet.key) return undefined;
+  return describe
+    ? { rank: 1, why: `the export names ${o.counterparty}, a deposit address of ${i.wallet.key}` }
+    : RANKS[1];
 };
 
 /** Ranking of candidates: closest in time, then in amount, then by reference (deterministic). */
@@ -334,13 +351,15 @@ const evidenceTraits =
 /**
  * Whether `evidenceOf(o, i)` can find anything, from the halves' traits alone (and the deposit
  * account): an imported half that names nothing pairs by evidence only with a payment to its own
- * account's deposit address, two imported halves only when both name something (a hash), two chain
- * halves only through a bridge. A necessary condition, so the scan skips the rest without changing
+ * account's deposit address, two imported halves only when both name something (a hash) or the
+ * withdrawal names a deposit address of the deposit's account, two chain halves only through a
+ * bridge. A necessary condition, so the scan skips the rest without changing
  * what is found.
  */
 const mayEvidence = (o: UnmatchedHalf, ot: number, i: UnmatchedHalf, it: number): boolean => {
   if (ot & IMPORTED) {
-    if (it & IMPORTED) return (ot & NAMES) !== 0 && (it & NAMES) !== 0;
+    if (it & IMPORTED)
+      return (ot & NAMES) !== 0 && ((it & NAMES) !== 0 || (!!o.account && o.account === i.wallet.key));
     return (ot & NAMES) !== 0 || (!!i.account && i.account === o.wallet.key);
   }
   if (it & IMPORTED) return (it & NAMES) !== 0 || (!!o.account && o.account === i.wallet.key);
@@ -479,7 +498,11 @@ export const matchHalves = (
   }
   const mayScan = (o: UnmatchedHalf, ot: number): boolean => {
     if (ot & IMPORTED)
-      return ((ot & NAMES) !== 0 && (insOffer & (IMPORTED | NAMES)) !== 0) || insAccounts.has(o.wallet.key);
+      return (
+        ((ot & NAMES) !== 0 && (insOffer & (IMPORTED | NAMES)) !== 0) ||
+        insAccounts.has(o.wallet.key) ||
+        (!!o.account && insImportKeys.has(o.account))
+      );
     return (
       (insOffer & (NAMES | BRIDGE)) !== 0 ||
       ((ot & BRIDGE) !== 0 && (insOffer & IMPORTED) !== 0) ||

@@ -189,7 +189,10 @@ export type UnmatchedHalf = {
   /**
    * For a chain half: the exchange account whose labelled deposit address is the counterparty
    * (`lotwise wallets add … --exchange --label coinbase:main`). Unpaired, it is a transfer to (or
-   * from) that account; an imported half of that account pairs with it by evidence.
+   * from) that account; an imported half of that account pairs with it by evidence. For an
+   * imported withdrawal: the other account whose labelled deposit address the export names as the
+   * destination (set by `classifyAll`); it pairs only with that account's imported deposit, and
+   * unpaired it is a transfer to that account.
    */
   account?: string | undefined;
   wallet: WalletInfo;

@@ -13,6 +13,8 @@ export type Anvil = {
   url: string;
   port: number;
   chainId: number;
+  /** The node's process id (benchmarks read its CPU time); undefined if the spawn gave none. */
+  pid: number | undefined;
   /** Stops the node (SIGTERM, then SIGKILL after 2 s); safe to call twice. */
   stop: () => Promise<void>;
 };
@@ -114,6 +116,7 @@ export const startAnvil = async (args: StartAnvilArgs = {}): Promise<Anvil> => {
     url: `http://127.0.0.1:${port}`,
     port,
     chainId,
+    pid: child.pid,
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
