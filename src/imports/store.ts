@@ -317,6 +317,15 @@ export const storeImport = async (
     // in, and an empty table takes them without WAL (db/deferred-indexes.ts). Ids are unique in
     // the file (checked above) and replaced ones were deleted: the unique index builds.
     const rebuildIndexes = await dropIndexesForLoad(tx, "lotwise_app.import_records", fresh.length);
+    // Then in the unique index's order (one user and account: by id, as JavaScript compares strings,
+    // the "C" collation's byte order but for astral characters): the index is built from presorted
+    // rows. Any order stores the same records (their serial keys follow it).
+    if (rebuildIndexes)
+      fresh.sort((a, b) => {
+        const x = a.external_id as string;
+        const y = b.external_id as string;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
     await bulkInsert(
       tx,
       "lotwise_app.import_records",
