@@ -132,7 +132,9 @@ export default async (args: string[]): Promise<void> => {
         `${label}: ${signatures} signatures, ${txs} txs in ${(ms / 1000).toFixed(2)} s ` +
           `(${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s in the sync's process` +
           (threads
-            ? ` [${threads.main.toFixed(2)} on its main thread, ${threads.others.toFixed(2)} on others]`
+            ? ` [${threads.main.toFixed(2)} on its main thread, ${threads.others.toFixed(2)} on others: ` +
+              `${threads.started.toFixed(2)} on threads started meanwhile (transaction threads), ` +
+              `${(threads.others - threads.started).toFixed(2)} on V8's and libuv's helpers]`
             : "") +
           "; " +
           `${(cpuSeconds - serverCpu0).toFixed(2)} CPU s in the replay server's) → ` +

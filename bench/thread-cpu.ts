@@ -4,9 +4,12 @@ import { readdirSync, readFileSync } from "node:fs";
  * CPU seconds (user + system) of this process's main thread and of all its other threads
  * together (worker threads, V8's and libuv's helpers), read from `/proc/self/task` (Linux; clock
  * ticks, usually 10 ms). A benchmark subtracts two readings to tell the main thread's share of a
- * section from the rest. Undefined where `/proc` is not readable.
+ * section from the rest. Undefined where `/proc` is not readable. `started` is the part of
+ * `others` spent by threads that did not exist at the first reading (worker threads the section
+ * started, e.g. the Solana transaction threads); the rest of `others` is threads that were already
+ * running (V8's compiler and garbage collector helpers, libuv's pool, earlier workers).
  */
-export type ThreadCpu = { main: number; others: number };
+export type ThreadCpu = { main: number; others: number; started: number };
 
 /** Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`; 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -40,12 +43,17 @@ export const threadCpuSince = (start: ThreadCpuReading | undefined): ThreadCpu |
   if (!start || !now) return undefined;
   let main = 0;
   let others = 0;
+  let started = 0;
   for (const [tid, ticks] of now) {
-    const seconds = (ticks - (start.get(tid) ?? 0)) / TICKS_PER_SECOND;
+    const before = start.get(tid);
+    const seconds = (ticks - (before ?? 0)) / TICKS_PER_SECOND;
     if (tid === process.pid) main += seconds;
-    else others += seconds;
+    else {
+      others += seconds;
+      if (before === undefined) started += seconds;
+    }
   }
-  return { main, others };
+  return { main, others, started };
 };
 
 /**

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { runCli } from "../test/cli.ts";
+import { seedDataDir } from "../test/pglite-template.ts";
 import { type LotwiseProcess, spawnLotwise } from "../test/processes.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "lotwise-dirlock-"));
@@ -19,7 +20,9 @@ afterAll(async () => {
 // with 401, and the user was gone once the server stopped (the server's PGlite overwrote it).
 const SECOND_PROCESS = "a second process on an embedded database folder is refused while the first runs";
 test(SECOND_PROCESS, { timeout: 120_000 }, async () => {
-  const dataDir = path.join(dir, "data");
+  // The folder starts with the migrated template (test/pglite-template.ts): what a first command
+  // leaves, without PGlite's setup in every server (the lock is the same either way).
+  const dataDir = await seedDataDir(path.join(dir, "data"));
   serve = spawnLotwise(["--data-dir", dataDir, "serve", "--port", "0", "--no-ui"], { cwd: dir, env: {} });
   const pid = serve.child.pid;
   await serve.waitFor(/lotwise API on http:\/\/127\.0\.0\.1:\d+/);
@@ -41,7 +44,7 @@ test(SECOND_PROCESS, { timeout: 120_000 }, async () => {
 });
 
 test("a lock left by a process that is gone is taken over", { timeout: 120_000 }, async () => {
-  const dataDir = path.join(dir, "killed");
+  const dataDir = await seedDataDir(path.join(dir, "killed"));
   const s = spawnLotwise(["--data-dir", dataDir, "serve", "--port", "0", "--no-ui"], { cwd: dir, env: {} });
   await s.waitFor(/lotwise API on http/);
   s.child.kill("SIGKILL");

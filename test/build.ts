@@ -17,8 +17,11 @@ const STAMP = path.join(ROOT, "dist", ".build-stamp");
 /** Folders compiled into dist/ (tsconfig.build.json `include`). */
 const SOURCE_DIRS = ["src", "chains", "db", "workers"];
 
-/** Newest modification time (ms) of the compiled sources and the build settings. */
-const newestSource = (): number => {
+/** Written by scripts/build.mjs after tsc emitted the declarations, dated when tsc started. */
+const TYPES_STAMP = path.join(ROOT, "dist", ".types-stamp");
+
+/** Newest modification time (ms) of the compiled sources, the build settings and `extra` files. */
+const newestSource = (extra: string[] = []): number => {
   let newest = 0;
   const visit = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -31,7 +34,7 @@ const newestSource = (): number => {
     }
   };
   for (const d of SOURCE_DIRS) visit(path.join(ROOT, d));
-  for (const f of ["scripts/build.mjs", "package.json"])
+  for (const f of ["scripts/build.mjs", "package.json", ...extra])
     newest = Math.max(newest, statSync(path.join(ROOT, f)).mtimeMs);
   return newest;
 };
@@ -48,5 +51,27 @@ export const ensureBuilt = (log: (line: string) => void = () => {}): boolean => 
   const r = spawnSync(process.execPath, ["scripts/build.mjs", "--no-types"], { cwd: ROOT, encoding: "utf8" });
   if (r.status !== 0 || !existsSync(DIST_BIN))
     throw new Error(`the build failed (node scripts/build.mjs):\n${r.stdout}${r.stderr}`);
+  return true;
+};
+
+/**
+ * Emits the library's declarations into dist/types/ (`node scripts/build.mjs --types-only`: tsc,
+ * about 4 s of CPU) when they are missing or older than a source or a tsconfig. `npm ci` leaves
+ * them fresh (its `prepare` builds them), so a clean clone's package test does not emit them
+ * again. Returns whether it built.
+ * @throws Error when tsc failed.
+ */
+export const ensureTypesBuilt = (): boolean => {
+  const fresh =
+    existsSync(TYPES_STAMP) &&
+    existsSync(path.join(ROOT, "dist", "types", "src", "tax", "index.d.ts")) &&
+    statSync(TYPES_STAMP).mtimeMs >= newestSource(["tsconfig.json", "tsconfig.build.json"]);
+  if (fresh) return false;
+  const r = spawnSync(process.execPath, ["scripts/build.mjs", "--types-only"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (r.status !== 0)
+    throw new Error(`the declarations failed (node scripts/build.mjs --types-only):\n${r.stdout}${r.stderr}`);
   return true;
 };

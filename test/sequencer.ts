@@ -42,14 +42,15 @@ export default class SlowFirstSequencer extends BaseSequencer {
     const ordered = await super.sort(files);
     const weight = (f: TestSpecification) =>
       SLOW_SECONDS[path.relative(f.project.config.root, f.moduleId).split(path.sep).join("/")] ?? 0;
-    // Isolated files (the e2e project) first, then the shared ones: a worker keeps its process for
-    // the next file only when that file is also a shared one (vitest.config.ts), so those run
-    // together at the end. Within each, a stable sort: unlisted files (weight 0) keep Vitest's
+    // The e2e project's files first, then the unit project's: both share one process per worker
+    // (vitest.config.ts), and a worker keeps its process for the next file in the queue only when
+    // that file is of the same project, so each project's files run together (the short unit
+    // files at the end). Within each, a stable sort: unlisted files (weight 0) keep Vitest's
     // order after the listed ones.
-    const isolated = (f: TestSpecification) => (f.project.config.isolate ? 1 : 0);
+    const e2e = (f: TestSpecification) => (f.project.name === "e2e" ? 1 : 0);
     return ordered
-      .map((f, i) => ({ f, i, w: weight(f), iso: isolated(f) }))
-      .sort((a, b) => b.iso - a.iso || b.w - a.w || a.i - b.i)
+      .map((f, i) => ({ f, i, w: weight(f), e2e: e2e(f) }))
+      .sort((a, b) => b.e2e - a.e2e || b.w - a.w || a.i - b.i)
       .map((x) => x.f);
   }
 }

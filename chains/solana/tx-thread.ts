@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { parentPort, Worker } from "node:worker_threads";
 import { packJsonBytes, packJsonText } from "../../db/packed-json.ts";
 import { PACKAGE_ROOT } from "../../src/package-root.ts";
-import { type NormalizedSolanaTx, normalizeTransaction } from "./normalize.ts";
+import { type NormalizedSolanaTx, normalizeUsableTransaction } from "./normalize.ts";
 import { resultRanges } from "./result-ranges.ts";
 import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
 import { type JudgedAnswer, judgeAnswer, type SolanaTransactionResponse } from "./tx-json.ts";
@@ -120,7 +120,10 @@ export const readTransactionAnswers = (
       if (dependsOnKnownAccounts(tx)) return { ok: { ...read, text: text() }, signature: judged.signature };
       try {
         const stake = touchesStakeProgram(tx) ? stakeAccountsControlledIn(tx, wallet) : [];
-        return { ok: { ...read, stake, n: normalizeTransaction(tx, wallet) }, signature: judged.signature };
+        return {
+          ok: { ...read, stake, n: normalizeUsableTransaction(tx, wallet) },
+          signature: judged.signature,
+        };
       } catch {
         return { ok: { ...read, text: text() }, signature: judged.signature };
       }

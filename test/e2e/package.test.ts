@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseLedgerCsv } from "../../src/ledger/read.ts";
+import { ensureTypesBuilt } from "../build.ts";
 import { NO_NETWORK, ROOT } from "../cli.ts";
 
 /**
@@ -77,10 +78,10 @@ describe("npm package", () => {
   let files: string[] = [];
   beforeAll(() => {
     work = mkdtempSync(path.join(tmpdir(), "lotwise pack "));
-    // The JavaScript in dist/ is fresh (vitest's globalSetup); add the declarations, then pack
-    // without `prepare`, which would rebuild dist/ under the feet of CLI tests running meanwhile.
-    const types = sh(process.execPath, ["scripts/build.mjs", "--types-only"], ROOT);
-    expect(types.code, types.stdout + types.stderr).toBe(0);
+    // The JavaScript in dist/ is fresh (vitest's globalSetup); the declarations too once this
+    // emitted them if a source is newer (`npm ci` left them fresh), then pack without `prepare`,
+    // which would rebuild dist/ under the feet of CLI tests running meanwhile.
+    ensureTypesBuilt();
     const pack = sh("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], ROOT);
     expect(pack.code, pack.stderr).toBe(0);
     // npm prints the lifecycle scripts' output before the JSON.

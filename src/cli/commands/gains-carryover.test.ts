@@ -36,6 +36,20 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
         seed: path.join(dir, "data"),
       },
     );
+  /**
+   * `lotwise …` on ledger files alone: a data folder without a database, so `gains --ledger`
+   * opens none (with one it looks for stored Forms 1099-DA; the first test runs it beside the
+   * stored ledger's database).
+   */
+  const onFile = (...argv: string[]) =>
+    runInProcess([
+      "--data-dir",
+      path.join(dir, "no-database"),
+      "--no-progress",
+      "--log-level",
+      "error",
+      ...argv,
+    ]);
   const carryIn = (out: string) =>
     JSON.parse(readFileSync(path.join(out, "summary.json"), "utf8")).carryover_in;
 
@@ -84,7 +98,7 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     // (ST carryover 7,000.00, as the note says). In 2026 itself (line 7 −6,000, line 15 −20,000)
     // worksheet line 1 = −5,000 → line 3 = 0, line 4 = 0, so nothing is used: ST 6,000, LT 20,000.
     const out = path.join(dir, "ti");
-    const r = await lotwise(
+    const r = await onFile(
       "gains",
       "--ledger",
       file,
@@ -104,7 +118,7 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
   });
 
   test("--help says what happens without the carryover flags (computed from the ledger, not 0)", async () => {
-    const r = await lotwise("gains", "--help");
+    const r = await onFile("gains", "--help");
     const help = (r.out + r.err).replace(/\s+/g, " ");
     expect(help).toMatch(/--carryover-st <usd> .*default: computed from the ledger's earlier years/);
     expect(help).toMatch(/--carryover-lt <usd> .*default: computed from the ledger's earlier years/);
@@ -120,7 +134,7 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
         .join("\n")}\n`,
     );
     const out = path.join(dir, "late-out");
-    const r = await lotwise("gains", "--ledger", late, "--year", "2026", "--out", out);
+    const r = await onFile("gains", "--ledger", late, "--year", "2026", "--out", out);
     expect(r.code).toBe(0);
     expect(r.out).toContain(
       "The ledger has no disposals before 2026, so no carryover was computed. If your 2025 return carries a capital loss over, give it: " +
@@ -132,19 +146,19 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
   test("a header-only ledger, a year without activity, a report before 2025 (no allocation), --scope universal", async () => {
     const header = path.join(dir, "header.csv");
     writeFileSync(header, `${LEDGER.split("\n")[0]}\n`);
-    const empty = await lotwise("gains", "--ledger", header, "--year", "2026", "--out", path.join(dir, "h"));
+    const empty = await onFile("gains", "--ledger", header, "--year", "2026", "--out", path.join(dir, "h"));
     expect(empty.code).toBe(0);
     expect(empty.out).toContain(
       `The ledger ${header} has no rows (only a header, or nothing synced yet): every figure below is 0.\n`,
     );
     const early = path.join(dir, "y2019");
-    const r = await lotwise("gains", "--ledger", file, "--year", "2019", "--out", early);
+    const r = await onFile("gains", "--ledger", file, "--year", "2019", "--out", early);
     expect(r.code).toBe(0);
     expect(r.out).toContain("2019: no disposals, gifts or income dated in this year in the ledger.\n");
     // Before: a 2019 report wrote the 2025-01-01 allocation record.
     expect(r.out).not.toContain("allocation");
     expect(existsSync(path.join(early, "allocation.csv"))).toBe(false);
-    const universal = await lotwise(
+    const universal = await onFile(
       "gains",
       "--ledger",
       file,
@@ -158,7 +172,7 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     expect(universal.out).toMatch(
       /^Warning: --scope universal pools every wallet's lots together; from 2025 on, .* require per-wallet tracking/,
     );
-    const before2025 = await lotwise(
+    const before2025 = await onFile(
       "gains",
       "--ledger",
       file,
@@ -187,23 +201,23 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
         "",
       ].join("\n"),
     );
-    const y2022 = await lotwise("gains", "--ledger", quiet, "--year", "2022", "--out", path.join(dir, "q22"));
+    const y2022 = await onFile("gains", "--ledger", quiet, "--year", "2022", "--out", path.join(dir, "q22"));
     expect(y2022.code).toBe(0);
     // Before: the 2019 warning counted as 2022 activity and nothing was said.
     expect(y2022.out).toContain("2022: no disposals, gifts or income dated in this year in the ledger.\n");
-    const y2025 = await lotwise("gains", "--ledger", quiet, "--year", "2025", "--out", path.join(dir, "q25"));
+    const y2025 = await onFile("gains", "--ledger", quiet, "--year", "2025", "--out", path.join(dir, "q25"));
     expect(y2025.code).toBe(0);
     expect(existsSync(path.join(dir, "q25", "gifts.csv"))).toBe(true);
     // Before: a year with a gift (and its gifts.csv) was said to have no gifts.
     expect(y2025.out).not.toContain("no disposals, gifts or income");
-    const y2019 = await lotwise("gains", "--ledger", quiet, "--year", "2019", "--out", path.join(dir, "q19"));
+    const y2019 = await onFile("gains", "--ledger", quiet, "--year", "2019", "--out", path.join(dir, "q19"));
     expect(y2019.out).not.toContain("no disposals, gifts or income");
   });
 
   test("--method, --scope and --filing-status are read in any case", async () => {
     // Before: `--method FIFO` was refused ("must be one of fifo, lifo, hifo (got "FIFO")").
     const out = path.join(dir, "cased");
-    const r = await lotwise(
+    const r = await onFile(
       "gains",
       "--ledger",
       file,
@@ -228,10 +242,10 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
 
   test("--out - writes form8949.csv to stdout and every message to stderr", async () => {
     // Before: `--out -` made a folder named "-" and printed the summary on stdout.
-    const r = await lotwise("gains", "--ledger", file, "--year", "2026", "--out", "-");
+    const r = await onFile("gains", "--ledger", file, "--year", "2026", "--out", "-");
     expect(r.code).toBe(0);
     const folder = path.join(dir, "to-folder");
-    expect((await lotwise("gains", "--ledger", file, "--year", "2026", "--out", folder)).code).toBe(0);
+    expect((await onFile("gains", "--ledger", file, "--year", "2026", "--out", folder)).code).toBe(0);
     expect(r.out).toBe(readFileSync(path.join(folder, "form8949.csv"), "utf8"));
     expect(r.out.split("\n")[1]).toMatch(
       /^s3,b3,cb:main,ETH,1,2026-01-05,2026-02-01,4000\.00,3000\.00,,,1000\.00,short,I,1 ETH$/,
@@ -239,7 +253,7 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
     expect(r.err).toContain("Capital loss carryover into 2026 computed from the ledger's 2025");
     expect(r.err).toContain("form8949.csv is on standard output");
     expect(existsSync(path.join(process.cwd(), "-"))).toBe(false);
-    const multi = await lotwise("gains", "--ledger", file, "--years", "2025-2026", "--out", "-");
+    const multi = await onFile("gains", "--ledger", file, "--years", "2025-2026", "--out", "-");
     expect(multi.code).toBe(2);
   });
 
@@ -249,7 +263,7 @@ describe("gains --year: carryover in from the ledger's earlier years", () => {
       bad,
       `${LEDGER}\nx1,2026-02-30T00:00:00Z,buy,cb:main,,,ETH,1,1,,,,,,\nx2,2026-03-01T00:00:00Z,buy,cb:main,,,ETH,-1,1,,,,,,\n`,
     );
-    const r = await lotwise("gains", "--ledger", bad, "--year", "2026", "--out", path.join(dir, "bad-out"));
+    const r = await onFile("gains", "--ledger", bad, "--year", "2026", "--out", path.join(dir, "bad-out"));
     expect(r.code).toBe(2);
     expect(r.err).toBe(
       `${bad}:8: time: "2026-02-30T00:00:00Z" is not a calendar date\n` +

@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { runInProcess } from "../../../test/cli.ts";
+import { seedDataDir } from "../../../test/pglite-template.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const work = mkdtempSync(path.join(tmpdir(), "lotwise-gains-"));
@@ -30,8 +31,8 @@ const writeLedger = (text: string) => {
 };
 
 // Without --ledger, gains reads the stored ledger: keep its embedded database in the test's folder.
-const lotwise = (args: string[]) =>
-  runInProcess(["gains", ...args], { LOTWISE_DATA_DIR: path.join(work, "data") });
+const lotwise = (args: string[], dataDir = path.join(work, "data")) =>
+  runInProcess(["gains", ...args], { LOTWISE_DATA_DIR: dataDir });
 
 /** Every file under `dir`, relative, sorted. */
 const tree = (dir: string): string[] =>
@@ -321,7 +322,11 @@ describe("lotwise gains", () => {
       a === "LEDGER" ? ledger : a === "OUT" ? out : a === "NOFILE" ? path.join(work, "none.csv") : a,
     );
     if (!argv.includes("--out")) argv.push("--out", out);
-    const r = await lotwise(argv);
+    // Without --ledger: the stored ledger, empty, in a data folder of its own that starts with the
+    // migrated template (test/pglite-template.ts), so no run here sets up an embedded database.
+    const r = argv.includes("--ledger")
+      ? await lotwise(argv)
+      : await lotwise(argv, await seedDataDir(fresh("data")));
     expect(r.code).toBe(2);
     expect(r.err).toContain(message.replace("NOFILE", path.join(work, "none.csv")));
     expect(existsSync(out)).toBe(false);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { runInProcess } from "../../../test/cli.ts";
+import { seedDataDir } from "../../../test/pglite-template.ts";
 import { parseLedgerCsv } from "../../ledger/read.ts";
 import { formatLedgerCsv } from "../../ledger/write.ts";
 import { parseSell, resolveAsOf } from "./harvest.ts";
@@ -232,7 +233,8 @@ describe("lotwise harvest", () => {
   });
 
   test("the stored ledger priced by the configured providers (an imported price file)", async () => {
-    const data = fresh("data");
+    // A data folder with the migrated embedded database already in it (test/pglite-template.ts).
+    const data = await seedDataDir(fresh("data"));
     const config = write(
       "lotwise.config.json",
       JSON.stringify({ prices: { order: ["file", "stablecoin"] } }),

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { runInProcess } from "../../../test/cli.ts";
+import { seedDataDir } from "../../../test/pglite-template.ts";
 import { pdfText, renderedPageCount } from "../../../test/poppler.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "lotwise-report-"));
@@ -470,7 +471,8 @@ describe("lotwise report", () => {
   test("a stored ledger whose imported rows all wait in the review queue says so, not 'add wallets and sync'", async () => {
     // A CoinTracker export of one receipt and one sending, with no counterpart: each is an open
     // review item (unmatched inflow / outflow) and the ledger has no row until they are decided.
-    const dataDir = fresh("data");
+    // The data folder starts with the migrated template (the test above covers the first run).
+    const dataDir = await seedDataDir(fresh("data"));
     const file = fresh("cointracker.csv");
     writeFileSync(
       file,

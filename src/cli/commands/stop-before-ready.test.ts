@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { seedDataDir } from "../../../test/pglite-template.ts";
 import { spawnLotwise } from "../../../test/processes.ts";
 import { createTestDatabase } from "../../../test/services.ts";
 
@@ -24,6 +25,9 @@ describe("serve and worker stop on SIGTERM while Redis does not answer", () => {
   it("serve exits 0 instead of waiting for Redis for good", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "lotwise-stop-"));
     dirs.push(dir);
+    // The embedded database is there already (the migrated template, test/pglite-template.ts):
+    // the server waits on Redis alone, not on PGlite's first-run setup as well.
+    await seedDataDir(path.join(dir, ".lotwise"));
     const redis = `redis://127.0.0.1:${await closedPort()}`;
     const serve = spawnLotwise(["serve", "--port", "0", "--no-ui"], { cwd: dir, env: { REDIS_URL: redis } });
     try {
