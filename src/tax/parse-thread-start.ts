@@ -1,8 +1,9 @@
 /**
  * Starting the ledger reading thread (src/tax/parse-thread.ts) ahead of its reader. Light on
- * purpose: node built-ins only, so the CLI's entry can start the thread of `lotwise gains
- * --ledger FILE` before it loads the rest of the CLI (about 0.15 s of module loading on an idle
- * 2-core machine, during which the thread starts and reads its first batches).
+ * purpose (node built-ins and the package's folder only), so the CLI's entry can start the thread
+ * of `lotwise gains --ledger FILE` before it loads the rest of the CLI: the thread starts and reads
+ * its first batches while the modules load, instead of after (the main thread then waited about
+ * 0.2 s for the first batch, 1,000,000-row ledger, load ~4).
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
