@@ -18,13 +18,11 @@
  * The thread's script is `dist/ledger-thread.js` (src/tax/parse-thread-main.ts); without it (a
  * checkout that was not built) the caller reads in its own thread.
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { createGunzip } from "node:zlib";
-import { revivedError, type SentError, sendableError } from "../errors.ts";
+import { revivedError, sendableError } from "../errors.ts";
 import {
   type RawLedgerRecord,
   streamLedgerBytes,
@@ -33,7 +31,6 @@ import {
 } from "../ledger/read.ts";
 import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, parseLotsCell } from "../ledger/validate.ts";
-import { PACKAGE_ROOT } from "../package-root.ts";
 import { type ColumnIndex, columnIndexOf, createRawDecoder, type DecodedRaw } from "./decode-raw.ts";
 import {
   AMOUNT_SLOTS,
@@ -44,8 +41,28 @@ import {
   TYPE_CODE,
 } from "./decoded-batch.ts";
 import { createIdIndex } from "./id-index.ts";
+import {
+  type InputMessage,
+  type LedgerInput,
+  type Message,
+  type StartedLedgerThread,
+  type ThreadData,
+  type WireInput,
+  wireOf,
+} from "./parse-thread-start.ts";
 
 export type { DecodedBatch } from "./decoded-batch.ts";
+export {
+  type LedgerInput,
+  ledgerThreadScript,
+  type StartedLedgerThread,
+  startLedgerThread,
+} from "./parse-thread-start.ts";
+
+/** The next piece of a `pieces` input, or its end. */
+type PieceMessage = { piece: Uint8Array } | { end: true };
+/** A batch's buffer back from the caller, which is done with its rows (`MAX_SPARE`). */
+type SpareMessage = { spare: ArrayBuffer };
 
 /** Rows per batch: large enough that a batch's overhead is nothing, small enough to start at once. */
 const BATCH_ROWS = 8192;
@@ -71,41 +88,6 @@ const MAX_AHEAD = 8;
  */
 const MAX_SPARE = MAX_AHEAD + 2;
 
-/**
- * What the thread reads: a ledger file, ledger CSV bytes (gzip-compressed when `gzip`), or ledger
- * CSV bytes in pieces as they arrive (the stored ledger copied out of PostgreSQL), sent to the
- * thread one by one, so that it reads while the rest arrives.
- */
-export type LedgerInput =
-  | string
-  | { bytes: Uint8Array; gzip: boolean }
-  | { pieces: AsyncIterable<Uint8Array> };
-/** The input as the thread is told it: pieces come after it as messages (`PieceMessage`). */
-type WireInput = string | { bytes: Uint8Array; gzip: boolean } | { pieces: true };
-const wireOf = (input: LedgerInput): WireInput =>
-  typeof input !== "string" && "pieces" in input ? { pieces: true } : input;
-
-type ThreadData = {
-  lotwiseLedgerThread: true;
-  /** Undefined: the input comes later, as the first message to the thread (`InputMessage`). */
-  input: WireInput | undefined;
-  source: string;
-  control: SharedArrayBuffer;
-};
-type Message = { batch: DecodedBatch } | { done: ThreadIds } | { error: SentError };
-/** The input of a thread started without one (`startLedgerThread` with `input` undefined). */
-type InputMessage = { input: WireInput };
-/** The next piece of a `pieces` input, or its end. */
-type PieceMessage = { piece: Uint8Array } | { end: true };
-/** A batch's buffer back from the caller, which is done with its rows (`MAX_SPARE`). */
-type SpareMessage = { spare: ArrayBuffer };
-
-/** The thread's script; undefined when dist/ is not built (then the caller reads the file itself). */
-export const ledgerThreadScript = (): string | undefined => {
-  const file = path.join(PACKAGE_ROOT, "dist", "ledger-thread.js");
-  return existsSync(file) ? file : undefined;
-};
-
 /** Receives what `readLedgerOnThread` read, in file order. */
 export type ThreadRowHandlers = {
   /**
@@ -115,61 +97,6 @@ export type ThreadRowHandlers = {
   batch: (batch: DecodedBatch, names: readonly string[]) => void;
   /** After the last batch: what the thread found of the ids. */
   threadIds: (ids: ThreadIds) => void;
-};
-
-/**
- * A reading thread started before its rows are wanted (`startLedgerThread`): what it sent so far
- * waits in `early` until `readLedgerOnThread` takes it over.
- */
-export type StartedLedgerThread = {
-  script: string;
-  /** Undefined: any input, sent to the thread when `readLedgerOnThread` takes it over. */
-  input: LedgerInput | undefined;
-  source: string;
-  worker: Worker;
-  consumed: Int32Array;
-  /** Messages, errors and the exit code received before the reader took over, in order. */
-  early: ({ message: Message } | { error: unknown } | { exit: number })[];
-  /** Set once `readLedgerOnThread` took the thread over (a thread reads once). */
-  taken: boolean;
-};
-
-/**
- * Starts reading `input` (as `readLedgerOnThread`) on a worker thread now, so the thread's start (a new isolate loading its
- * script: tens of milliseconds) overlaps the caller's own set-up; `readLedgerOnThread` with it
- * then takes its rows. The thread does not keep the process alive until then. With `input`
- * undefined (not known yet: the stored ledger, still to be read from the database), the thread
- * starts and waits: `readLedgerOnThread` sends it the input it is given.
- */
-export const startLedgerThread = (
-  script: string,
-  input: LedgerInput | undefined,
-  source: string,
-): StartedLedgerThread => {
-  const control = new SharedArrayBuffer(4);
-  const wire = input === undefined ? undefined : wireOf(input);
-  const data: ThreadData = { lotwiseLedgerThread: true, input: wire, source, control };
-  const worker = new Worker(pathToFileURL(script), { workerData: data });
-  worker.unref();
-  const started: StartedLedgerThread = {
-    script,
-    input,
-    source,
-    worker,
-    consumed: new Int32Array(control),
-    early: [],
-    taken: false,
-  };
-  worker.on("message", (m: Message) => {
-    if (!started.taken) started.early.push({ message: m });
-  });
-  worker.on("error", (error) => {
-    if (!started.taken) started.early.push({ error });
-  });
-  worker.on("exit", (code) => {
-    if (!started.taken) started.early.push({ exit: code });
-  });
-  return started;
 };
 
 /**

@@ -26,13 +26,15 @@ import {
 } from "../../tax/format.ts";
 import { computeGainsStream, FIRST_TAX_YEAR, type LedgerFeed, type ResettableSink } from "../../tax/gains.ts";
 import { formatCents, parseUsdCents } from "../../tax/money.ts";
+import { readLedgerOnThread } from "../../tax/parse-thread.ts";
 import {
   type LedgerInput,
   ledgerThreadScript,
-  readLedgerOnThread,
   type StartedLedgerThread,
   startLedgerThread,
-} from "../../tax/parse-thread.ts";
+  THREAD_MIN_BYTES,
+  takeEarlyLedgerThread,
+} from "../../tax/parse-thread-start.ts";
 import {
   FILING_STATUSES,
   type FilingStatus,
@@ -350,12 +352,6 @@ const allLedgerErrors = async (file: string, error: unknown): Promise<never> => 
   throw error;
 };
 
-/**
- * Files from this size on are read on a worker thread (src/tax/parse-thread.ts); below, starting
- * the thread (tens of milliseconds) costs more than the overlap saves.
- */
-const THREAD_MIN_BYTES = 4 << 20;
-
 /** The size of `file` in bytes, 0 when it cannot be read (the reader then says why). */
 const fileBytes = (file: string): number => {
   try {
@@ -496,9 +492,15 @@ export const register: RegisterCommand = (program, runtime) => {
       // below, it is sent when the thread is taken over): the thread's start overlaps opening the
       // database. Stopped unused when the ledger is small or read as row objects (forms routing).
       const storedThread = ledger === undefined ? ledgerThreadScript() : undefined;
+      // The CLI's entry may have started this file's thread already (startLedgerThreadForArgs).
+      const early = takeEarlyLedgerThread();
+      const earlyFits = early !== undefined && thread === early.script && ledger === early.input;
+      if (early !== undefined && !earlyFits) void early.worker.terminate();
       const started =
         ledger !== undefined && thread !== undefined
-          ? startLedgerThread(thread, ledger, ledger)
+          ? earlyFits
+            ? early
+            : startLedgerThread(thread, ledger, ledger)
           : storedThread !== undefined
             ? startLedgerThread(storedThread, undefined, STORED_SOURCE)
             : undefined;
