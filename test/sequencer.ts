@@ -2,39 +2,40 @@ import path from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
- * Seconds each slow test file takes in a full run on this 2-core machine (a clean-clone CI run of
- * stop 26; parse-thread.test.ts after its generator stopped being quadratic).
+ * Seconds each slow test file takes in a full run on this 2-core machine (the clean-clone CI run of
+ * stop 27's final head: its tests' own time, hooks excluded).
  * Vitest orders files by the durations it cached in an earlier run; a clean clone has none, and its
  * fallback (larger files first) started the 78 s dashboard demo last, so one worker ran alone for
- * its whole length. Listed files start first, slowest first; the rest follow in Vitest's own order.
- * A file missing here only loses the head start.
+ * its whole length. Listed files start first within their project, slowest first; the rest follow
+ * in Vitest's own order. A file missing here only loses the head start.
  */
 const SLOW_SECONDS: Readonly<Record<string, number>> = {
-  // The end-to-end project (test/, a fresh process per file).
-  "test/e2e/package.test.ts": 49,
+  // The end-to-end project (test/).
+  "test/e2e/package.test.ts": 50,
   "test/e2e/service.test.ts": 23,
-  "test/e2e/evm-sync.test.ts": 22,
-  "test/e2e/dashboard.test.ts": 21,
-  "test/e2e/demo-dashboard.test.ts": 19,
-  "test/e2e/solana-cli.test.ts": 13,
-  "test/e2e/cli.test.ts": 11,
-  "test/e2e/wallets-cli.test.ts": 9,
-  "test/e2e/service-cli.test.ts": 8,
-  "test/e2e/solana-ledger.test.ts": 8,
-  "test/e2e/ledger-service.test.ts": 8,
-  "test/e2e/evm-ledger.test.ts": 6,
-  "test/e2e/ledger-freshness.test.ts": 6,
-  "test/e2e/interrupt.test.ts": 5,
-  // The unit project (one shared process per worker).
-  "db/dir-lock.test.ts": 15,
-  "src/cli/commands/reconcile.test.ts": 15,
-  "chains/solana/sync.test.ts": 13,
-  "src/tax/decode-raw.test.ts": 11,
-  "src/cli/commands/report.test.ts": 10,
-  "src/tax/parse-thread.test.ts": 10,
-  "src/books/imports.test.ts": 10,
-  "src/cli/commands/stop-before-ready.test.ts": 9,
-  "src/cli/commands/gains-stored.test.ts": 8,
+  "test/e2e/evm-sync.test.ts": 20,
+  "test/e2e/dashboard.test.ts": 20,
+  "test/e2e/demo-dashboard.test.ts": 18,
+  "test/e2e/solana-cli.test.ts": 16,
+  "test/e2e/cli.test.ts": 15,
+  "test/e2e/wallets-cli.test.ts": 11,
+  "test/e2e/service-cli.test.ts": 7,
+  "test/e2e/interrupt.test.ts": 7,
+  "test/e2e/solana-ledger.test.ts": 6,
+  "test/e2e/ledger-freshness.test.ts": 5,
+  "test/e2e/imports-cli.test.ts": 5,
+  "test/e2e/check-cli.test.ts": 5,
+  // The unit project (next to the code).
+  "src/tax/parse-thread.test.ts": 14,
+  "src/cli/commands/reconcile.test.ts": 13,
+  "src/tax/decode-raw.test.ts": 12,
+  "chains/solana/sync.test.ts": 12,
+  "db/dir-lock.test.ts": 9,
+  "src/cli/commands/stop-before-ready.test.ts": 8,
+  "src/cli/commands/report.test.ts": 8,
+  "src/cli/commands/ledger.test.ts": 7,
+  "src/books/imports.test.ts": 7,
+  "src/cli/commands/gains-stored.test.ts": 6,
 };
 
 export default class SlowFirstSequencer extends BaseSequencer {
