@@ -12,7 +12,8 @@ import { pow10 } from "../ledger/decimal.ts";
 import { streamLedgerFile } from "../ledger/read.ts";
 import { LEDGER_COLUMNS } from "../ledger/types.ts";
 import { formatCsvRow } from "../utils/csv.ts";
-import { ledgerThreadScript, readLedgerOnThread } from "./parse-thread.ts";
+import { readLedgerOnThread } from "./parse-thread.ts";
+import { ledgerThreadScript } from "./parse-thread-start.ts";
 import { createRowPreparer, type PreparedRow, rescaleRow } from "./prepare.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "lotwise-raw-"));

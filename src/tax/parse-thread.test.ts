@@ -12,7 +12,8 @@ import { describe, expect, test } from "vitest";
 import { streamLedgerFile } from "../ledger/read.ts";
 import { createAsyncQueue } from "../utils/async-queue.ts";
 import { computeGainsStream, type LedgerFeed } from "./gains.ts";
-import { ledgerThreadScript, readLedgerOnThread, startLedgerThread } from "./parse-thread.ts";
+import { readLedgerOnThread } from "./parse-thread.ts";
+import { ledgerThreadScript, startLedgerThread } from "./parse-thread-start.ts";
 import type { Form8949Row, GainsOptions, GiftRow, Method, Scope } from "./types.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "lotwise-parse-thread-"));

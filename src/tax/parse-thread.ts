@@ -52,12 +52,6 @@ import {
 } from "./parse-thread-start.ts";
 
 export type { DecodedBatch } from "./decoded-batch.ts";
-export {
-  type LedgerInput,
-  ledgerThreadScript,
-  type StartedLedgerThread,
-  startLedgerThread,
-} from "./parse-thread-start.ts";
 
 /** The next piece of a `pieces` input, or its end. */
 type PieceMessage = { piece: Uint8Array } | { end: true };
