@@ -1,8 +1,8 @@
-import { inflateSync } from "node:zlib";
+import { brotliDecompressSync, deflateSync } from "node:zlib";
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../db/client.ts";
-import { packJsonText } from "../db/packed-json.ts";
+import { BROTLI_MARK, packJsonText } from "../db/packed-json.ts";
 import { movements, rawRecords, rpcCache, transactions } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
@@ -71,7 +71,7 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
     expect(Buffer.from(await storedBytes(HASH(1))).toString("utf8")).toBe(JSON.stringify(tricky));
   });
 
-  test("long answers are stored zlib-compressed, packed here or on the pack thread, and read back whole", async () => {
+  test("long answers are stored Brotli-compressed, packed here or on the pack thread, and read back whole", async () => {
     const long = (n: number) => ({ n, keys: Array.from({ length: 200 }, (_, i) => `key ${i} \t "${n}" ✓`) });
     const plain = long(10);
     await saveRawRecords(database.db, [raw(10, plain)]);
@@ -79,8 +79,8 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
     // A second write of packed rows with a conflict goes through the stage and keeps the first.
     await saveRawRecords(database.db, await packRawRecords([raw(11, { changed: 1 }), raw(13, long(13))]));
     const bytes = await storedBytes(HASH(10));
-    expect(bytes[0]).toBe(0x78);
-    expect(inflateSync(bytes).toString("utf8")).toBe(JSON.stringify(plain));
+    expect(bytes[0]).toBe(BROTLI_MARK);
+    expect(brotliDecompressSync(bytes.subarray(1)).toString("utf8")).toBe(JSON.stringify(plain));
     expect(Buffer.from(await storedBytes(HASH(11)))).toEqual(packJsonText(JSON.stringify(long(11))));
     expect(Buffer.from(await storedBytes(HASH(12))).toString("utf8")).toBe('{"short":true}');
     const rows = await database.db
@@ -101,6 +101,28 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
       [HASH(11)]: long(11),
       [HASH(12)]: { short: true },
     });
+  });
+
+  test("long answers stored zlib-compressed by earlier versions are read back whole", async () => {
+    const old = { n: 20, keys: Array.from({ length: 200 }, (_, i) => `key ${i} \t "20" ✓`) };
+    const zlib = deflateSync(JSON.stringify(old), { level: 1 });
+    expect(zlib[0]).toBe(0x78);
+    await database.db.execute(
+      `insert into lotwise_sync.raw_records (chain, tx_hash, kind, index, block_number, data)
+        values ('ethereum', '${HASH(20)}', 'tx', -1, 20, decode('${zlib.toString("hex")}', 'hex'))` as never,
+    );
+    const [row] = await database.db
+      .select()
+      .from(rawRecords)
+      .where(eq(rawRecords.txHash, HASH(20)));
+    expect(row?.data).toEqual(old);
+    const read = await getRawRecords(database.db, {
+      chain: "ethereum",
+      kind: "tx",
+      index: -1,
+      hashes: [HASH(20)],
+    });
+    expect(read.get(HASH(20))).toEqual(old);
   });
 
   test("transactions are upserted and their movements replaced, by COPY", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { packJsonTexts } from "./pack-thread.ts";
-import { PACK_MIN_CHARS, packJsonText, unpackJsonText } from "./packed-json.ts";
+import { BROTLI_MARK, PACK_MIN_CHARS, packJsonText, unpackJsonText } from "./packed-json.ts";
 
 const tx = (signature: string, pad: number) => ({
   slot: 7,
@@ -23,7 +23,7 @@ describe("pack thread", () => {
     expect(texts[4]!.length).toBeGreaterThanOrEqual(PACK_MIN_CHARS);
     const packed = await packJsonTexts(texts);
     expect(packed).toEqual(texts.map(packJsonText));
-    expect(packed[1]![0]).toBe(0x78);
+    expect(packed[1]![0]).toBe(BROTLI_MARK);
     expect(packed.map(unpackJsonText)).toEqual(texts);
   });
 });

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { PACK_LEVEL, PACK_MIN_CHARS, packJsonText } from "./packed-json.ts";
+import { BROTLI_MARK, PACK_MIN_CHARS, PACK_QUALITY, packJsonText } from "./packed-json.ts";
 
 /**
  * `packJsonText` for many texts on a worker thread, so that a sync's compression (about 1 s of
@@ -13,9 +13,19 @@ import { PACK_LEVEL, PACK_MIN_CHARS, packJsonText } from "./packed-json.ts";
 
 const SCRIPT = `
 const { parentPort } = require("node:worker_threads");
-const { deflateSync } = require("node:zlib");
-const pack = (t) =>
-  t.length >= ${PACK_MIN_CHARS} ? deflateSync(t, { level: ${PACK_LEVEL} }) : Buffer.from(t, "utf8");
+const { brotliCompressSync, constants } = require("node:zlib");
+// packJsonText (db/packed-json.ts): the mark, then the Brotli stream.
+const pack = (t) => {
+  const utf8 = Buffer.from(t, "utf8");
+  if (t.length < ${PACK_MIN_CHARS}) return utf8;
+  const stream = brotliCompressSync(utf8, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: ${PACK_QUALITY}, [constants.BROTLI_PARAM_SIZE_HINT]: utf8.length },
+  });
+  const out = Buffer.allocUnsafe(1 + stream.length);
+  out[0] = ${BROTLI_MARK};
+  stream.copy(out, 1);
+  return out;
+};
 parentPort.on("message", (m) => {
   const { id, joined, bounds } = m;
   try {

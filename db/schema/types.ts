@@ -66,7 +66,7 @@ export const jsonText = customType<{ data: unknown; driverData: string }>({
 });
 
 /**
- * A JSON value stored as `bytea`: its JSON text in UTF-8, zlib-compressed when long
+ * A JSON value stored as `bytea`: its JSON text in UTF-8, compressed when long
  * (db/packed-json.ts; the first byte tells which). Raw node answers since migration 0011, which
  * converted the text rows to their UTF-8 bytes. Bulk writers send the bytes by binary COPY
  * (chains/store.ts); raw SQL readers select `encode(col, 'hex')` and decode with `unpackJsonHex`.
