@@ -14,6 +14,7 @@ import {
   type RawRecordRow,
   saveRawRecords,
   saveTransactionsWithMovements,
+  storedTransactionsAndRecords,
   type TransactionRow,
 } from "./store.ts";
 
@@ -123,6 +124,53 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
       hashes: [HASH(20)],
     });
     expect(read.get(HASH(20))).toEqual(old);
+  });
+
+  test("storedTransactionsAndRecords(): the wallet's stored hashes, and the raw records of the others", async () => {
+    const long = { keys: Array.from({ length: 200 }, (_, i) => `key ${i} "it's" ✓`) };
+    await saveRawRecords(database.db, [raw(30, { has: 30 }), raw(31, long), raw(32, { short: "it's" })]);
+    // Another kind of record for 33: not the one asked for.
+    await saveRawRecords(database.db, [{ ...raw(33, { other: true }), kind: "receipt" }]);
+    // A wallet of its own: the other tests count this file's wallet's transactions.
+    const user = await ensureUser(database.db, "store");
+    const lookupWallet = (
+      await upsertWallet(database.db, user, {
+        chain: "ethereum",
+        address: "0x2222222222222222222222222222222222222222",
+      })
+    ).id;
+    await saveTransactionsWithMovements(
+      database.db,
+      [30, 34].map((n) => ({
+        walletId: lookupWallet,
+        chain: "ethereum",
+        txHash: HASH(n),
+        blockNumber: BigInt(n),
+        time: new Date(Date.UTC(2025, 0, 1)),
+        status: "success",
+        details: {},
+      })),
+      [],
+    );
+    const { stored, raws } = await storedTransactionsAndRecords(database.db, {
+      walletId: lookupWallet,
+      chain: "ethereum",
+      kind: "tx",
+      index: -1,
+      hashes: [30, 31, 32, 33, 34, 35].map(HASH),
+    });
+    // 30 and 34 are the wallet's (30's raw record is not read); 31 and 32 only have raw records.
+    expect([...stored].sort()).toEqual([HASH(30), HASH(34)]);
+    expect(Object.fromEntries(raws)).toEqual({ [HASH(31)]: long, [HASH(32)]: { short: "it's" } });
+    const other = await storedTransactionsAndRecords(database.db, {
+      walletId,
+      chain: "ethereum",
+      kind: "tx",
+      index: -1,
+      hashes: [HASH(30)],
+    });
+    expect([...other.stored]).toEqual([]);
+    expect(Object.fromEntries(other.raws)).toEqual({ [HASH(30)]: { has: 30 } });
   });
 
   test("transactions are upserted and their movements replaced, by COPY", async () => {

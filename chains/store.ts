@@ -375,26 +375,43 @@ export const markFinal = async (
     );
 };
 
-/** Which of `hashes` already have a transaction row for the wallet (any chain family). */
-export const existingTransactionHashes = async (
+/** Hashes per lookup query of `storedTransactionsAndRecords` (values inlined, no bind parameters). */
+const LOOKUP_CHUNK = 1000;
+
+/**
+ * What is stored already of `hashes` for a wallet's sync, in one query per 1,000 hashes: which
+ * have a transaction row for the wallet (`stored`), and for the others the raw record of `kind`
+ * and `index` when one is stored (`raws`, by this or another wallet, keyed by hash: re-normalized
+ * without an RPC call). The same as asking for the wallet's rows first and then for the raw
+ * records of the rest, in half the queries.
+ */
+export const storedTransactionsAndRecords = async (
   db: DbOrTx,
-  args: { walletId: number; chain: string; hashes: readonly string[] },
-): Promise<Set<string>> => {
-  const out = new Set<string>();
-  for (const c of chunks(args.hashes, CHUNK)) {
-    const rows = await db
-      .select({ txHash: transactions.txHash })
-      .from(transactions)
-      .where(
-        and(
-          eq(transactions.walletId, args.walletId),
-          eq(transactions.chain, args.chain),
-          inArray(transactions.txHash, c as string[]),
-        ),
-      );
-    for (const r of rows) out.add(r.txHash);
+  args: { walletId: number; chain: string; kind: string; index: number; hashes: readonly string[] },
+): Promise<{ stored: Set<string>; raws: Map<string, unknown> }> => {
+  const stored = new Set<string>();
+  const raws = new Map<string, unknown>();
+  const chain = sqlLiteral(args.chain);
+  for (const c of chunks(args.hashes, LOOKUP_CHUNK)) {
+    // One text cell per answer (db/packed-json.ts): no bytea parsing by the driver.
+    const rows = await selectCells(
+      db,
+      `select h.tx_hash, t.tx_hash is not null, case when t.tx_hash is null then ${packedJsonSql("r.data")} end
+        from unnest(array[${c.map(sqlLiteral).join(", ")}]::text[]) as h(tx_hash)
+        left join lotwise_sync.transactions t
+          on t.wallet_id = ${Number(args.walletId)} and t.chain = ${chain} and t.tx_hash = h.tx_hash
+        left join lotwise_sync.raw_records r
+          on t.tx_hash is null and r.chain = ${chain} and r.kind = ${sqlLiteral(args.kind)}
+            and r.index = ${Number(args.index)} and r.tx_hash = h.tx_hash
+        where t.tx_hash is not null or r.tx_hash is not null`,
+    );
+    for (const [hash, has, data] of rows) {
+      if (hash == null) continue;
+      if (has === "t") stored.add(hash);
+      else if (data != null) raws.set(hash, unpackJsonCell(data));
+    }
   }
-  return out;
+  return { stored, raws };
 };
 
 /**

@@ -2,14 +2,13 @@ import { NonRetryableError } from "../../src/errors.ts";
 import { createLimiter } from "../../src/utils/retry.ts";
 import { canonicalAddress, walletKey } from "../registry.ts";
 import {
-  existingTransactionHashes,
   getCursor,
-  getRawRecords,
   type MovementRow,
   type PackedRawRecordRow,
   saveRawRecords,
   saveTransactionsWithMovements,
   setCursor,
+  storedTransactionsAndRecords,
   type TransactionRow,
 } from "../store.ts";
 import { createHttpTransport, isMethodUnsupported } from "../transport.ts";
@@ -173,16 +172,15 @@ export const syncSolanaWallet = async (
     for (const e of fresh) handled.add(e.signature);
     counts.signatures += fresh.length;
     if (fresh.length === 0) return undefined;
-    const hashes = fresh.map((e) => e.signature);
-    const stored = await existingTransactionHashes(db, { walletId: wallet.id, chain: chain.id, hashes });
-    const todo = fresh.filter((e) => !stored.has(e.signature));
-    if (todo.length === 0) return undefined;
-    const raws = (await getRawRecords(db, {
+    const { stored, raws } = (await storedTransactionsAndRecords(db, {
+      walletId: wallet.id,
       chain: chain.id,
       kind: RAW_KIND,
       index: -1,
-      hashes: todo.map((e) => e.signature),
-    })) as Map<string, SolanaTransactionResponse>;
+      hashes: fresh.map((e) => e.signature),
+    })) as { stored: Set<string>; raws: Map<string, SolanaTransactionResponse> };
+    const todo = fresh.filter((e) => !stored.has(e.signature));
+    if (todo.length === 0) return undefined;
     counts.reused += raws.size;
     const fetched = new Map<string, Early>();
     const packs: Promise<PackedRawRecordRow[]>[] = [];
