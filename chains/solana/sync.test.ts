@@ -358,36 +358,6 @@ describe("syncSolanaWallet() against the replay server", () => {
     }
   });
 
-  test("a page is stored in parts of txBatchSize × concurrency signatures, with the rows of one store", async () => {
-    const ctx = await setup("pglite", [W.limit]);
-    try {
-      const done: number[] = [];
-      const common = createTestCommon({ sync: { concurrency: 2, maxAttempts: 6, timeoutMs: 5_000 } });
-      const result = await syncSolanaWallet(
-        {
-          common,
-          database: ctx.database,
-          wallet: ctx.wallets[0]!,
-          chain,
-          rpcUrl: server.url,
-          signal: new AbortController().signal,
-          reportProgress: (p) => done.push(p.done),
-        },
-        { ...FAST, txBatchSize: 2 },
-      );
-      expect(result.transactions).toBe(11);
-      // The wallet's one page of 11 signatures: parts of 4, each reported once stored.
-      expect([...new Set(done)]).toEqual([4, 8, 11]);
-      const rows = await snapshot(ctx.database.db);
-      const only = (list: string[]) => list.filter((r) => r.includes(W.limit));
-      expect(rows.transactions).toEqual(only(baseline.transactions));
-      expect(rows.movements).toEqual(only(baseline.movements));
-      expect(rows.cursors).toEqual(only(baseline.cursors));
-    } finally {
-      await ctx.database.close();
-    }
-  });
-
   test("stored transactions are never fetched again: not by another wallet, not without cursors", async () => {
     const recipient = "BYh4CfuGDvFMKaZp3RPmkw9y6qg3sWukA2TiGJDeLKZi";
     const ctx = await setup("pglite", [W.sender, recipient]);

@@ -167,19 +167,6 @@ export const syncSolanaWallet = async (
     packed: Promise<PackedRawRecordRow[]>;
   };
 
-  /**
-   * A page's signatures in parts of `txBatch × sync.concurrency` (200 by default: one round of
-   * batches in flight), each prepared and stored in turn, so that storing one part overlaps
-   * fetching the next from the first part on, and the last store of a page is short; a page of
-   * no signatures is one empty part (its cursor still moves).
-   */
-  const partsOf = (entries: readonly SignatureInfo[]): (readonly SignatureInfo[])[] => {
-    const size = txBatch * common.config.sync.concurrency;
-    const parts: (readonly SignatureInfo[])[] = [];
-    for (let i = 0; i < entries.length; i += size) parts.push(entries.slice(i, i + size));
-    return parts.length > 0 ? parts : [entries];
-  };
-
   /** Finds which of `entries` this wallet lacks and gets their transactions (stored raw records first). */
   const prepare = async (entries: readonly SignatureInfo[]): Promise<Prepared | undefined> => {
     const fresh = entries.filter((e) => !handled.has(e.signature));
@@ -292,25 +279,21 @@ export const syncSolanaWallet = async (
         until: cursor.newest?.signature,
         limit: pageSize,
       });
-      // Pipelined: a part of a page is stored while the next part (or page) is listed and
-      // fetched. Parts are stored strictly in order; the cursor moves past a page once its last
-      // part is stored, never past an unstored one.
+      // Pipelined: a page is stored (and the cursor moved past it) while the next one is listed
+      // and fetched. Pages are stored strictly in order; the cursor never passes an unstored page.
       let storing: Promise<void> = Promise.resolve();
       try {
         for await (const page of pages) {
           top ??= page.entries[0] && { signature: page.entries[0].signature, slot: page.entries[0].slot };
-          const parts = partsOf(page.entries);
-          for (const [k, part] of parts.entries()) {
-            const prepared = await prepare(part);
-            await storing;
-            const pageTop = k === parts.length - 1 ? top : undefined;
-            storing = (async () => {
-              if (prepared) await store(prepared);
-              if (pageTop) await save({ ...cursor, pending: { top: pageTop, before: page.cursor } });
-            })();
-            // Awaited on the next part or below; a failure must not surface as unhandled meanwhile.
-            storing.catch(() => {});
-          }
+          const prepared = await prepare(page.entries);
+          await storing;
+          const pageTop = top;
+          storing = (async () => {
+            if (prepared) await store(prepared);
+            if (pageTop) await save({ ...cursor, pending: { top: pageTop, before: page.cursor } });
+          })();
+          // Awaited on the next page or below; a failure must not surface as unhandled meanwhile.
+          storing.catch(() => {});
         }
       } finally {
         await storing;
