@@ -5,7 +5,6 @@ import { evmScans } from "../../db/schema/index.ts";
 import { rebasingAssets } from "../../src/assets/rebasing.ts";
 import { NonRetryableError } from "../../src/errors.ts";
 import { withRetry } from "../../src/utils/retry.ts";
-import { yieldToIo } from "../../src/utils/yield-to-io.ts";
 import { finalityDepthOf, walletKey } from "../registry.ts";
 import { createDbRpcCache } from "../rpc-cache.ts";
 import {
@@ -384,6 +383,13 @@ const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow
   });
   return prepared.count;
 };
+
+/**
+ * Lets pending I/O run: PGlite writes and normalization run on this thread without returning to
+ * the event loop, so the next chunk's HTTP answers (and the requests that wait for their slots)
+ * would sit until the whole chunk is written. Yielding between statements keeps the node busy.
+ */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Splits a step's transactions into chunks of about `FIRST_CHUNK_TXS`, twice that, … up to

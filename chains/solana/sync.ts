@@ -1,6 +1,5 @@
 import { NonRetryableError } from "../../src/errors.ts";
 import { createLimiter } from "../../src/utils/retry.ts";
-import { yieldToIo } from "../../src/utils/yield-to-io.ts";
 import { canonicalAddress, walletKey } from "../registry.ts";
 import {
   getCursor,
@@ -209,15 +208,10 @@ export const syncSolanaWallet = async (
     return { todo, raws, fetched, packed };
   };
 
-  /**
-   * Normalizes and writes one prepared page. Pages are stored strictly in order. Between its
-   * statements the next page's listing and fetching go on (`yieldToIo`).
-   */
+  /** Normalizes and writes one prepared page. Pages are stored strictly in order. */
   const store = async ({ todo, raws, fetched, packed }: Prepared) => {
     // Raw records first: after a crash here the next run normalizes them without an RPC call.
-    await yieldToIo();
     await saveRawRecords(db, await packed);
-    await yieldToIo();
     const normalized: { n: NormalizedSolanaTx; time: Date }[] = [];
     for (const e of todo) {
       const early = fetched.get(e.signature);
@@ -246,7 +240,6 @@ export const syncSolanaWallet = async (
       })),
     );
     for (const a of discovered) known.add(a.address);
-    await yieldToIo();
     const symbols = await cacheMints(
       db,
       chain.id,
@@ -254,7 +247,6 @@ export const syncSolanaWallet = async (
     );
     const txRows = normalized.map(({ n, time }) => transactionRow(wallet.id, chain.id, n, time));
     const moveRows = normalized.flatMap(({ n, time }) => movementRows(wallet.id, chain, n, time, symbols));
-    await yieldToIo();
     await saveTransactionsWithMovements(db, txRows, moveRows);
     counts.transactions += txRows.length;
     counts.movements += moveRows.length;
