@@ -53,7 +53,7 @@ export const rawRecords = sync.table(
     index: integer("index").notNull(),
     blockNumber: bigintNumeric("block_number").notNull(),
     blockHash: text("block_hash"),
-    /** The node's answer: its JSON text as UTF-8, zlib-compressed when long (db/packed-json.ts). */
+    /** The node's answer: its JSON text as UTF-8, compressed when long (db/packed-json.ts). */
     data: packedJson("data").notNull(),
     fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull().defaultNow(),
   },
