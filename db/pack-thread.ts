@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { BROTLI_MARK, PACK_MIN_CHARS, PACK_QUALITY, packJsonText } from "./packed-json.ts";
 
 /**
- * `packJsonText` for many texts on a worker thread, so that a sync's compression (about 1 s of
+ * `packJsonText` for many texts on a worker thread, so that a sync's compression (about 0.3 s of
  * CPU per 150 MB of Solana answers) runs beside its fetching, normalizing and PGlite writes
  * instead of adding to them. One thread for the process, started on first use and not holding
  * the process open while idle. Its code is a few lines of plain JavaScript evaluated as the
