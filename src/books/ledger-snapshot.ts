@@ -100,3 +100,32 @@ export const writeLedgerSnapshot = async (
       where ledger_snapshots.version <= excluded.version`,
   );
 };
+
+/**
+ * In a transaction about to write the user's ledger rows: the ledger version, when the user's
+ * snapshot is of it (else undefined), its `ledger_versions` row locked until the transaction ends
+ * (`for update`): no other writer's change can then fall between this version and the writes'.
+ */
+export const lockSnapshotVersion = async (tx: DbOrTx, userId: number): Promise<number | undefined> => {
+  const user = Number(userId);
+  const [row] = await selectCells(
+    tx,
+    `select v.version from lotwise_app.ledger_versions v
+      join ${TABLE} s on s.user_id = v.user_id and s.version = v.version and s.format = ${SNAPSHOT_FORMAT}
+     where v.user_id = ${user} for update of v`,
+  );
+  return row ? Number(row[0]) : undefined;
+};
+
+/**
+ * Marks the snapshot of version `held` (`lockSnapshotVersion`) as the current version's: for a
+ * transaction whose statements moved the version without changing a row (a ledger build with
+ * nothing to replace deletes and inserts none). Call it after the transaction's last write.
+ */
+export const carrySnapshotForward = async (tx: DbOrTx, userId: number, held: number): Promise<void> => {
+  const user = Number(userId);
+  await tx.execute(
+    sql.raw(`update ${TABLE} s set version = v.version from lotwise_app.ledger_versions v
+      where s.user_id = ${user} and v.user_id = ${user} and s.version = ${Number(held)}`),
+  );
+};
