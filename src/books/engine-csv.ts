@@ -25,12 +25,46 @@ const CANONICAL_NUMERIC = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
 const NEGATIVE_ZERO = /^-0(?:\.0+)?$/;
 
 /**
- * A UTC instant with at most milliseconds, years 1000-9999 (`to_char`'s `YYYY` prints 4 digits):
- * what `TIME_TEXT` prints back is then the same text, `.000` dropped, any shorter fraction
- * padded to 3 digits. Other instants (offsets, microseconds) give no line.
+ * `TIME_TEXT`'s print of an instant given as `YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z` (UTC, at most
+ * milliseconds, as the reader validated it, years 1000-9999: `to_char`'s `YYYY` prints 4 digits):
+ * the same text, `.000` dropped, a shorter fraction padded to 3 digits. Undefined for any other
+ * form (an offset, microseconds, a lowercase `t` or `z`, a leap second).
  */
-const CANONICAL_TIME =
-  /^([1-9]\d{3}-(?:0[1-9]|1[0-2])-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,3}))?Z$/;
+const timeCell = (t: string): string | undefined => {
+  const n = t.length;
+  if (
+    n < 20 ||
+    n > 24 ||
+    n === 21 ||
+    t.charCodeAt(10) !== 84 || // T
+    t.charCodeAt(n - 1) !== 90 || // Z
+    t.charCodeAt(0) === 48 || // a year before 1000
+    t.charCodeAt(17) > 53 // a 60th second
+  )
+    return undefined;
+  if (n === 20) return t;
+  if (t.charCodeAt(19) !== 46) return undefined; // .
+  if (n === 24) return t.endsWith(".000Z") ? `${t.slice(0, 19)}Z` : t;
+  const ms = t.slice(20, n - 1).padEnd(3, "0");
+  return ms === "000" ? `${t.slice(0, 19)}Z` : `${t.slice(0, 20)}${ms}Z`;
+};
+
+/**
+ * Whether instant `a` is before `b`, both as `timeCell` prints them (the same second: a
+ * millisecond fraction after none).
+ */
+const before = (a: string, b: string): boolean => {
+  const common = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < common; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // At index 19 one has `Z` (no fraction: .000) and the other `.`: the fraction is later.
+    if (i === 19) return x === 90;
+    return x < y;
+  }
+  return false;
+};
 
 /** A text cell as COPY's CSV prints it: quoted when empty or holding `,`, `"`, CR or LF. */
 const textCell = (v: string | undefined): string => {
@@ -53,25 +87,28 @@ const numericCell = (v: string | undefined): string | undefined => {
 const usdCell = (v: string | undefined): string | undefined => {
   if (v === undefined) return "";
   if (numericCell(v) === undefined) return undefined;
+  const point = v.indexOf(".");
+  if (point < 0) return v;
+  // At most 8 places (almost every value): nothing to round, trailing zeros (and a bare point)
+  // dropped, with no decimal object.
+  if (v.length - point - 1 <= 8) {
+    let end = v.length;
+    while (v.charCodeAt(end - 1) === 48) end--;
+    if (end === point + 1) end = point;
+    const out = v.slice(0, end);
+    return out === "-0" ? "0" : out;
+  }
   const out = exportUsd(v);
   // PostgreSQL has no negative zero: a value rounding to 0 prints `0`.
   return NEGATIVE_ZERO.test(out) ? "0" : out;
 };
 
-/** The row's instant as an order key (fixed width: text order is time order), and its cell. */
-const timeOf = (time: string): { key: string; cell: string } | undefined => {
-  const m = CANONICAL_TIME.exec(time);
-  if (m === null) return undefined;
-  const ms = (m[2] ?? "").padEnd(3, "0");
-  return { key: `${m[1]}.${ms}`, cell: ms === "000" ? `${m[1]}Z` : `${m[1]}.${ms}Z` };
-};
-
 /**
- * The engine CSV line of `row` as it is stored (no newline), with its instant's order key;
+ * The engine CSV line of `row` as it is stored (no newline), with its time cell (`timeCell`);
  * undefined when a value is not in a form whose print is known.
  */
-export const engineCsvLine = (row: LedgerRow): { key: string; line: string } | undefined => {
-  const time = timeOf(row.time);
+export const engineCsvLine = (row: LedgerRow): { time: string; line: string } | undefined => {
+  const time = timeCell(row.time);
   if (time === undefined) return undefined;
   const outQuantity = numericCell(row.outQuantity);
   const inQuantity = numericCell(row.inQuantity);
@@ -87,8 +124,24 @@ export const engineCsvLine = (row: LedgerRow): { key: string; line: string } | u
   )
     return undefined;
   return {
-    key: time.key,
-    line: `${textCell(row.id)},${time.cell},${textCell(row.type)},${textCell(row.wallet)},${textCell(row.outAsset)},${outQuantity},${textCell(row.inAsset)},${inQuantity},${usd},${textCell(row.feeAsset)},${feeQuantity},${feeUsd},${textCell(row.toWallet)},${textCell(row.lots)},${textCell(row.subtype)}`,
+    time,
+    line: [
+      textCell(row.id),
+      time,
+      textCell(row.type),
+      textCell(row.wallet),
+      textCell(row.outAsset),
+      outQuantity,
+      textCell(row.inAsset),
+      inQuantity,
+      usd,
+      textCell(row.feeAsset),
+      feeQuantity,
+      feeUsd,
+      textCell(row.toWallet),
+      textCell(row.lots),
+      textCell(row.subtype),
+    ].join(","),
   };
 };
 
@@ -107,27 +160,33 @@ export const createEngineCsvPacker = () => {
     z.on("error", reject);
   });
   packed.catch(() => {});
-  let lastKey = "";
+  let lastTime = "";
   let ok = true;
   let rows = 0;
   z.write(ENGINE_CSV_HEADER);
   return {
-    /** Adds a batch of rows, in order. */
-    add: (batch: readonly LedgerRow[]) => {
+    /**
+     * Adds a batch of rows, in order; resolves once the compressor took in the earlier batches
+     * (at most one batch's text waits in memory).
+     */
+    add: async (batch: readonly LedgerRow[]): Promise<void> => {
       if (!ok) return;
-      let text = "";
-      for (const row of batch) {
-        const made = engineCsvLine(row);
-        if (made === undefined || made.key < lastKey) {
+      // Joined once (no string grown a line at a time), each line after a newline.
+      const lines = new Array<string>(batch.length + 1);
+      lines[0] = "";
+      for (let i = 0; i < batch.length; i++) {
+        const made = engineCsvLine(batch[i]!);
+        if (made === undefined || before(made.time, lastTime)) {
           ok = false;
           z.destroy();
           return;
         }
-        lastKey = made.key;
-        text += `\n${made.line}`;
+        lastTime = made.time;
+        lines[i + 1] = made.line;
       }
+      const text = lines.join("\n");
       rows += batch.length;
-      z.write(text);
+      if (!z.write(text)) await new Promise((resolve) => z.once("drain", resolve));
     },
     /** The compressed CSV and its row count, or undefined when a row could not be made. */
     done: async (): Promise<{ csv: Buffer; rows: number } | undefined> => {

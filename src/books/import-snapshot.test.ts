@@ -88,7 +88,14 @@ describe.each(DATABASE_KINDS)("the snapshot a ledger import saves, on %s", (kind
     const mixed = await ensureUser(database.db, "mixed");
     await insertLedgerRows(database.db, [
       {
-        row: { id: "c1", time: "2024-01-01T00:00:00Z", type: "buy", wallet: "w", inAsset: "ETH", inQuantity: "1" },
+        row: {
+          id: "c1",
+          time: "2024-01-01T00:00:00Z",
+          type: "buy",
+          wallet: "w",
+          inAsset: "ETH",
+          inQuantity: "1",
+        },
         userId: mixed,
         seq: 0,
         origin: "chain",

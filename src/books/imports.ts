@@ -192,7 +192,7 @@ export const importLedgerRows = async (
       // The rows' engine CSV, saved as the new version's snapshot when they are the whole ledger.
       const packer = createEngineCsvPacker();
       await batches(async (rows) => {
-        packer.add(rows);
+        const packing = packer.add(rows);
         /** Rows stored exactly as this import would store them: they stay. */
         const keep = new Set<string>();
         /** Stored rows this batch replaces. */
@@ -231,7 +231,8 @@ export const importLedgerRows = async (
           wrote = true;
           await deleteIds(tx, where, replace);
         }
-        if (keep.size === rows.length) return;
+        // The batch's text compresses (libuv's thread pool) while the batch is written.
+        if (keep.size === rows.length) return await packing;
         if (firstWrite) {
           // A large import into a table holding few rows (a first import): the indexes are built
           // once after the last batch, not kept up row by row (db/deferred-indexes.ts).
@@ -245,6 +246,7 @@ export const importLedgerRows = async (
         failed = rows;
         await insertImportedRows(tx, userId, origin, rows, first, keep);
         failed = undefined;
+        await packing;
       });
       await rebuildIndexes?.();
       if (args.externalLots && args.externalLots.length > 0)
