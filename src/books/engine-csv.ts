@@ -54,7 +54,7 @@ const timeCell = (t: string): string | undefined => {
  * millisecond fraction after none).
  */
 const before = (a: string, b: string): boolean => {
-  const common = a.length < b.length ? a.length : b.length;
+  const common = Math.min(a.length, b.length);
   for (let i = 0; i < common; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
@@ -80,7 +80,7 @@ const textCell = (v: string | undefined): string => {
 /** A numeric cell, undefined when PostgreSQL would print `v` otherwise. */
 const numericCell = (v: string | undefined): string | undefined => {
   if (v === undefined) return "";
-  return CANONICAL_NUMERIC.test(v) && !NEGATIVE_ZERO.test(v) ? v : undefined;
+  return CANONICAL_NUMERIC.test(v) && !(v.charCodeAt(0) === 45 && NEGATIVE_ZERO.test(v)) ? v : undefined;
 };
 
 /** `trim_scale(round(v, 8))` as PostgreSQL prints it (`exportUsd`: half-up, no trailing zeros). */

@@ -1,8 +1,10 @@
 /**
  * The stored ledger as `lotwise gains` reads it, saved per ledger version (`ledger_snapshots`):
  * the engine's columns as ledger CSV, gzip-compressed, and the rows' missing-price notes. The
- * first `gains` that reads a version copies the rows out of the database (`COPY … TO`) and saves
- * them here; the next ones read one value back while the version holds. `ledger_versions.version`
+ * first `gains` that reads a version without one copies the rows out of the database (`COPY …
+ * TO`) and saves them here; the next ones read one value back while the version holds. `ledger
+ * import` saves it when its rows are the whole ledger (src/books/engine-csv.ts), and a build that
+ * changes no row carries it to the version its statements made. `ledger_versions.version`
  * moves with every statement that writes the user's ledger rows (database triggers, whoever
  * writes), so a snapshot of another version is never read; it is replaced by the next save.
  *
@@ -14,8 +16,9 @@ import { copyOutBinaryPglite, onPglite, selectCells } from "../../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../../db/copy-binary.ts";
 
 /**
- * What `csv` holds: the columns and text of `ENGINE_COLUMNS` (src/books/stored-ledger.ts). Raise it
- * whenever those change: snapshots of another format are not read. 2: rows in the stored instants'
+ * What `csv` holds: the columns and text of `ENGINE_COLUMNS` (src/books/stored-ledger.ts, printed
+ * alike by src/books/engine-csv.ts). Raise it whenever those change: snapshots of another format
+ * are not read. 2: rows in the stored instants'
  * order (format 1 ordered rows apart by microseconds by file order).
  */
 export const SNAPSHOT_FORMAT = 2;
