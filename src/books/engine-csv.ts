@@ -103,13 +103,14 @@ const usdCell = (v: string | undefined): string | undefined => {
   return NEGATIVE_ZERO.test(out) ? "0" : out;
 };
 
+/** The cells of the line being made (one array for every line: no array per row). */
+const cells = new Array<string>(15);
+
 /**
- * The engine CSV line of `row` as it is stored (no newline), with its time cell (`timeCell`);
- * undefined when a value is not in a form whose print is known.
+ * The engine CSV line of `row` as it is stored (no newline), its instant printed as `time`
+ * (`timeCell`); undefined when a value is not in a form whose print is known.
  */
-export const engineCsvLine = (row: LedgerRow): { time: string; line: string } | undefined => {
-  const time = timeCell(row.time);
-  if (time === undefined) return undefined;
+const engineCsvLine = (row: LedgerRow, time: string): string | undefined => {
   const outQuantity = numericCell(row.outQuantity);
   const inQuantity = numericCell(row.inQuantity);
   const usd = usdCell(row.usdValue);
@@ -123,26 +124,22 @@ export const engineCsvLine = (row: LedgerRow): { time: string; line: string } | 
     feeUsd === undefined
   )
     return undefined;
-  return {
-    time,
-    line: [
-      textCell(row.id),
-      time,
-      textCell(row.type),
-      textCell(row.wallet),
-      textCell(row.outAsset),
-      outQuantity,
-      textCell(row.inAsset),
-      inQuantity,
-      usd,
-      textCell(row.feeAsset),
-      feeQuantity,
-      feeUsd,
-      textCell(row.toWallet),
-      textCell(row.lots),
-      textCell(row.subtype),
-    ].join(","),
-  };
+  cells[0] = textCell(row.id);
+  cells[1] = time;
+  cells[2] = textCell(row.type);
+  cells[3] = textCell(row.wallet);
+  cells[4] = textCell(row.outAsset);
+  cells[5] = outQuantity;
+  cells[6] = textCell(row.inAsset);
+  cells[7] = inQuantity;
+  cells[8] = usd;
+  cells[9] = textCell(row.feeAsset);
+  cells[10] = feeQuantity;
+  cells[11] = feeUsd;
+  cells[12] = textCell(row.toWallet);
+  cells[13] = textCell(row.lots);
+  cells[14] = textCell(row.subtype);
+  return cells.join(",");
 };
 
 /**
@@ -175,14 +172,16 @@ export const createEngineCsvPacker = () => {
       const lines = new Array<string>(batch.length + 1);
       lines[0] = "";
       for (let i = 0; i < batch.length; i++) {
-        const made = engineCsvLine(batch[i]!);
-        if (made === undefined || before(made.time, lastTime)) {
+        const row = batch[i]!;
+        const time = timeCell(row.time);
+        const line = time === undefined || before(time, lastTime) ? undefined : engineCsvLine(row, time);
+        if (line === undefined) {
           ok = false;
           z.destroy();
           return;
         }
-        lastTime = made.time;
-        lines[i + 1] = made.line;
+        lastTime = time!;
+        lines[i + 1] = line;
       }
       const text = lines.join("\n");
       rows += batch.length;
