@@ -328,8 +328,9 @@ const checkExternalLots = async (
  * whose database one process holds; else looked up after the writes, under the version's row
  * lock the writes took, so a writer committed earlier is seen and a later one moves the version
  * past the snapshot). A ledger build that changes no row keeps the snapshot current
- * (`replaceChainLedger`). Costs a 200,000-row import about 0.1 s of rendering (the compression
- * runs on libuv's thread pool meanwhile).
+ * (`replaceChainLedger`). Costs a 200,000-row import about 0.25 s of rendering on the main
+ * thread and as much compressing on libuv's thread pool (0.4-0.7 s CPU in `npm run bench --
+ * ledger-import` at load ~10), which the first `gains` after it no longer pays (1.4 s CPU on PGlite).
  */
 const saveImportSnapshot = async (
   tx: DbOrTx,
