@@ -9,8 +9,9 @@
  * rebuilds, which the command includes) and a re-import of the same file under the same name
  * (replaces every row: the idempotent path). Figures: wall s, CPU s of the child (user + system,
  * from `/usr/bin/time`, steadier than wall on a shared machine), peak RSS, rows per second; then
- * `gains` on the stored ledger, twice (the first run after a change copies the rows out of the
- * table and saves the ledger version's snapshot; the second reads the snapshot), each against
+ * `gains` on the stored ledger, twice (the first run after the import reads the snapshot the import
+ * saved, src/books/engine-csv.ts; without one it would copy the rows out of the table and save the
+ * snapshot; the second reads the snapshot), each against
  * `gains --ledger` on its export, measured in the same run (issue 15: within 1.5×).
  *
  * Flags: `--rows=N` (default 200,000), `--seed=N`, `--no-postgres`, `--no-gains`, `--cpu-prof`
@@ -96,8 +97,8 @@ export default async (args: string[]): Promise<void> => {
         },
       );
       show(`${t.name}: ledger export`, ex, rows, false);
-      // The first run after a change copies the rows out and saves the version's snapshot
-      // (src/books/ledger-snapshot.ts); the next ones read the snapshot.
+      // The first run after the import reads the snapshot the import saved (a run without one
+      // copies the rows out and saves it: src/books/ledger-snapshot.ts); the next ones read it.
       const storedGains = () =>
         measure(
           ["bin/lotwise.js", ...t.db, "gains", "--year", "2025", "--out", path.join(scratch, "g-stored")],

@@ -1,8 +1,10 @@
 /**
  * The stored ledger as `lotwise gains` reads it, saved per ledger version (`ledger_snapshots`):
  * the engine's columns as ledger CSV, gzip-compressed, and the rows' missing-price notes. The
- * first `gains` that reads a version copies the rows out of the database (`COPY … TO`) and saves
- * them here; the next ones read one value back while the version holds. `ledger_versions.version`
+ * first `gains` that reads a version without one copies the rows out of the database (`COPY …
+ * TO`) and saves them here; the next ones read one value back while the version holds. `ledger
+ * import` saves it when its rows are the whole ledger (src/books/engine-csv.ts), and a build that
+ * changes no row carries it to the version its statements made. `ledger_versions.version`
  * moves with every statement that writes the user's ledger rows (database triggers, whoever
  * writes), so a snapshot of another version is never read; it is replaced by the next save.
  *
@@ -14,8 +16,9 @@ import { copyOutBinaryPglite, onPglite, selectCells } from "../../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../../db/copy-binary.ts";
 
 /**
- * What `csv` holds: the columns and text of `ENGINE_COLUMNS` (src/books/stored-ledger.ts). Raise it
- * whenever those change: snapshots of another format are not read. 2: rows in the stored instants'
+ * What `csv` holds: the columns and text of `ENGINE_COLUMNS` (src/books/stored-ledger.ts, printed
+ * alike by src/books/engine-csv.ts). Raise it whenever those change: snapshots of another format
+ * are not read. 2: rows in the stored instants'
  * order (format 1 ordered rows apart by microseconds by file order).
  */
 export const SNAPSHOT_FORMAT = 2;
@@ -98,5 +101,34 @@ export const writeLedgerSnapshot = async (
       on conflict (user_id) do update set version = excluded.version, format = excluded.format,
         notes = excluded.notes, csv = excluded.csv
       where ledger_snapshots.version <= excluded.version`,
+  );
+};
+
+/**
+ * In a transaction about to write the user's ledger rows: the ledger version, when the user's
+ * snapshot is of it (else undefined), its `ledger_versions` row locked until the transaction ends
+ * (`for update`): no other writer's change can then fall between this version and the writes'.
+ */
+export const lockSnapshotVersion = async (tx: DbOrTx, userId: number): Promise<number | undefined> => {
+  const user = Number(userId);
+  const [row] = await selectCells(
+    tx,
+    `select v.version from lotwise_app.ledger_versions v
+      join ${TABLE} s on s.user_id = v.user_id and s.version = v.version and s.format = ${SNAPSHOT_FORMAT}
+     where v.user_id = ${user} for update of v`,
+  );
+  return row ? Number(row[0]) : undefined;
+};
+
+/**
+ * Marks the snapshot of version `held` (`lockSnapshotVersion`) as the current version's: for a
+ * transaction whose statements moved the version without changing a row (a ledger build with
+ * nothing to replace deletes and inserts none). Call it after the transaction's last write.
+ */
+export const carrySnapshotForward = async (tx: DbOrTx, userId: number, held: number): Promise<void> => {
+  const user = Number(userId);
+  await tx.execute(
+    sql.raw(`update ${TABLE} s set version = v.version from lotwise_app.ledger_versions v
+      where s.user_id = ${user} and v.user_id = ${user} and s.version = ${Number(held)}`),
   );
 };

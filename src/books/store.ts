@@ -1,11 +1,12 @@
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { type CopyOptions, copyLines, copyTextCell, selectCells } from "../../db/copy.ts";
 import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
-import { classifications, ledgerRows, reviewItems } from "../../db/schema/index.ts";
+import { classifications, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
 import type { LedgerRow } from "../ledger/types.ts";
+import { carrySnapshotForward, lockSnapshotVersion } from "./ledger-snapshot.ts";
 import type { BuiltRow } from "./rows.ts";
 import { splitTxKey } from "./tx-key.ts";
 
@@ -271,10 +272,13 @@ export const replaceChainLedger = async (
   const { userId } = args;
   await db.transaction(async (tx) => {
     await declareLedgerWriter(tx, userId);
-    const chainRows = and(eq(ledgerRows.userId, userId), eq(ledgerRows.origin, "chain"));
-    await tx
-      .delete(ledgerRows)
-      .where(args.from ? and(chainRows, gte(ledgerRows.time, args.from)) : chainRows);
+    const snapshotHeld = await lockSnapshotVersion(tx, userId);
+    const [gone] = await selectCells(
+      tx,
+      `with gone as (delete from lotwise_app.ledger_rows where user_id = ${Number(userId)} and origin = 'chain'${
+        args.from ? ` and time >= '${args.from.toISOString()}'::timestamptz` : ""
+      } returning 1) select count(*) from gone`,
+    );
     // The transactions' classifications and review items go in one statement each (their keys as
     // one JSON parameter), not a round trip per few hundred keys.
     let keys: string | undefined;
@@ -322,10 +326,12 @@ export const replaceChainLedger = async (
       ? undefined
       : await dropIndexesForLoad(tx, "lotwise_app.ledger_rows", args.classified.length);
     const rows = args.rows;
+    let inserted = 0;
     await insertLedgerRows(
       tx,
       (function* () {
-        for (const { row, seq } of rows)
+        for (const { row, seq } of rows) {
+          inserted++;
           yield {
             row,
             userId,
@@ -334,10 +340,15 @@ export const replaceChainLedger = async (
             priceSources: row.priceSources,
             warnings: row.warnings,
           };
+        }
       })(),
       { freeze: rebuildRowIndexes?.truncated },
     );
     await rebuildRowIndexes?.();
+    // No row deleted or written: the rows are those of the snapshot's version, which the
+    // statements above moved on.
+    if (snapshotHeld !== undefined && gone?.[0] === "0" && inserted === 0)
+      await carrySnapshotForward(tx, userId, snapshotHeld);
     // Every classification of these transactions was deleted above, so none conflicts: plain
     // COPY (one classification per transaction; a duplicate would fail as the upsert did, or when
     // the key is built again after a full build's load), each record made as it is sent (no array

@@ -88,7 +88,8 @@ const missingPrice = (id: string, time: string, warning: string) => {
 /**
  * The columns of the stored ledger the tax engine reads, as ledger CSV v1 columns: USD values
  * rounded as exports write them (`exportUsd`: 8 places half-up, no trailing zeros; PostgreSQL's
- * numeric `round` is half away from zero, as decimal.js's ROUND_HALF_UP).
+ * numeric `round` is half away from zero, as decimal.js's ROUND_HALF_UP). src/books/engine-csv.ts
+ * prints the same lines from rows being imported: change both (and `SNAPSHOT_FORMAT`).
  */
 const ENGINE_COLUMNS = `id, ${TIME_TEXT} as time, type, wallet, out_asset, out_quantity, in_asset, in_quantity,
   trim_scale(round(usd_value, 8)) as usd_value, fee_asset, fee_quantity,
