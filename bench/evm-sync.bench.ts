@@ -59,6 +59,8 @@ const cpuSince = (pid: number | undefined, start: number | undefined): number | 
   return now === undefined || start === undefined ? undefined : now - start;
 };
 
+/** Unix seconds of the bench chain's genesis block (2025-01-01 UTC). */
+const GENESIS_TIME = 1_735_689_600;
 /** Transactions sent per JSON-RPC batch while building the history. */
 const SEND_BATCH = 200;
 /** Transactions per mined block. */
@@ -74,12 +76,19 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
 
   // Historical state kept for every block (persisted to disk): the first-activity search reads
   // balances at old blocks; anvil otherwise keeps only recent states in memory, like a pruned node.
-  const anvil = await startAnvil({ gasLimit: 100_000_000n, args: ["--max-persisted-states", "1000000"] });
+  // Fixed genesis time and one second per block: the same chain (hashes, times) on every run, so
+  // two versions' `--dump` outputs compare with `diff -r`.
+  const anvil = await startAnvil({
+    gasLimit: 100_000_000n,
+    timestamp: GENESIS_TIME,
+    args: ["--max-persisted-states", "1000000"],
+  });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lotwise-bench-"));
   let database: Database | undefined;
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   try {
     const dev = createDevClient(anvil.url);
+    await dev.request("anvil_setBlockTimestampInterval", [1]);
     const art = await loadArtifacts();
     const [deployer, wallet, ...others] = await dev.accounts();
     const token = await dev.deploy(deployer!, art.TestToken, ["Bench", "BNCH", 10n ** 30n]);
