@@ -213,8 +213,6 @@ type FetchedChunk = {
 type PreparedChunk = {
   txRows: TransactionRow[];
   moveRows: MovementRow[];
-  /** Where each transaction's movements end in `moveRows` (they follow their transactions' order). */
-  moveEnds: number[];
   raw: Promise<PackedRawRecordRow[]>;
   blockRows: Map<bigint, BlockHeader>;
   count: number;
@@ -310,7 +308,6 @@ const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedCh
 
   const txRows: TransactionRow[] = [];
   const moveRows: MovementRow[] = [];
-  const moveEnds: number[] = [];
   const blockRows = new Map<bigint, BlockHeader>();
   for (const [i, { tx, receipt }] of fetched.entries()) {
     if (i % 100 === 99) await yieldToIo();
@@ -335,10 +332,9 @@ const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedCh
     });
     txRows.push(n.transaction);
     moveRows.push(...n.movements);
-    moveEnds.push(moveRows.length);
   }
 
-  return { txRows, moveRows, moveEnds, raw: f.raw, blockRows, count: fetched.length };
+  return { txRows, moveRows, raw: f.raw, blockRows, count: fetched.length };
 };
 
 /**
@@ -348,7 +344,7 @@ const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedCh
 const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow[], cursorTo: bigint) => {
   const { db, rpc, args } = ctx;
   const chain = args.chain;
-  const { txRows, moveRows, moveEnds, blockRows } = prepared;
+  const { txRows, moveRows, blockRows } = prepared;
   const raw = await prepared.raw;
   const cursorBase = {
     callsMode: ctx.discovery.callsMode,
@@ -367,19 +363,10 @@ const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow
       })),
     );
     await yieldToIo();
-    for (let i = 0; i < raw.length; i += WRITE_RAW_RECORDS) {
-      await saveRawRecords(tx, raw.slice(i, i + WRITE_RAW_RECORDS));
-      await yieldToIo();
-    }
-    for (let i = 0; i < txRows.length; i += WRITE_TXS) {
-      const end = Math.min(i + WRITE_TXS, txRows.length);
-      await saveTransactionsWithMovements(
-        tx,
-        txRows.slice(i, end),
-        moveRows.slice(i === 0 ? 0 : moveEnds[i - 1], moveEnds[end - 1]),
-      );
-      await yieldToIo();
-    }
+    await saveRawRecords(tx, raw);
+    await yieldToIo();
+    await saveTransactionsWithMovements(tx, txRows, moveRows);
+    await yieldToIo();
     await saveScans(tx, scans);
     await rpc.flushCache?.(tx);
     if (cursorTo > ctx.finalTo) {
@@ -396,17 +383,6 @@ const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow
   });
   return prepared.count;
 };
-
-/**
- * Transactions (with their movements) and raw records per write statement in a chunk's database
- * transaction, with a yield to pending I/O after each: one statement of a whole chunk (500
- * transactions, ~2,500 movements) holds this thread for about 40 ms, during which the node's
- * answers to the next chunk's requests wait unread and no further request is sent, so the next
- * chunk's fetch, not the write, set the pace (measured: the thread then waited 50-70 ms for it
- * after each chunk).
- */
-const WRITE_TXS = 100;
-const WRITE_RAW_RECORDS = 400;
 
 /**
  * Lets pending I/O run: PGlite writes and normalization run on this thread without returning to
