@@ -20,7 +20,8 @@
  *
  * `--cpu-prof=FILE` writes a V8 CPU profile of the cold sync only. `--dump=DIR` writes what the cold
  * sync stored (transactions, movements, raw records, blocks, RPC cache, scans, tokens, cursors) as
- * one sorted text file per table, to compare two versions' outputs on the same chain (`diff -r`).
+ * one sorted text file per table, to compare two versions' outputs (`diff -r`): every run builds
+ * the same chain (fixed genesis time, one second per block), so hashes and times match.
  *
  * Late start (`--late-blocks=3000`): then that many empty blocks are mined and a fresh address gets
  * its first ETH and tokens; its first sync is measured twice on fresh in-memory databases — scanning

@@ -9,7 +9,8 @@ import { type PostAnswer, postJson } from "./http-post.ts";
  * JSON-RPC over HTTP for every chain family: the one place that owns timeouts, concurrency
  * limits, retries (exponential backoff with jitter on 429, 5xx, timeouts, dropped connections and
  * garbled bodies), batching and the database response cache. The endpoint URL is a secret: it
- * never appears in errors or logs (errors name the chain and method).
+ * never appears in errors or logs (errors name the chain and method). JSON-RPC exchanges go over
+ * `node:http` (chains/http-post.ts); `fetch()`, for client libraries, over `fetch`.
  */
 
 export type RpcCache = {
