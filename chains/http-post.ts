@@ -48,18 +48,46 @@ const inflate = (res: http.IncomingMessage): Readable => {
   }
 };
 
+/** Redirects followed at most, as `fetch` follows them. */
+const MAX_REDIRECTS = 20;
+
 /**
- * POSTs `body` (JSON) to `url`; resolves when the status and headers are in.
+ * POSTs `body` (JSON) to `url`; resolves when the status and headers are in. A 307 or 308 answer
+ * is followed with the same POST, as `fetch` does (its other redirects turn a POST into a GET,
+ * which no JSON-RPC endpoint answers: they are returned as they are); `authorization` is not sent
+ * to another origin.
  * @throws the request's error (connection refused, reset, `signal` fired) before the answer starts.
  */
-export const postJson = (
+export const postJson = async (
   url: string,
   body: string,
   headers: Record<string, string>,
   signal: AbortSignal,
 ): Promise<PostAnswer> => {
   for (const observe of postObservers) observe(url, body);
-  const target = new URL(url);
+  let target = new URL(url);
+  let sent = headers;
+  for (let hops = 0; ; hops++) {
+    const answer = await postOnce(target, body, sent, signal);
+    const location = answer.header("location");
+    if ((answer.status !== 307 && answer.status !== 308) || !location || hops >= MAX_REDIRECTS) return answer;
+    answer.discard();
+    const next = new URL(location, target);
+    if (next.origin !== target.origin) {
+      const { authorization: _dropped, ...rest } = sent;
+      sent = rest;
+    }
+    target = next;
+  }
+};
+
+/** One POST to `target`, no redirect followed. */
+const postOnce = (
+  target: URL,
+  body: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<PostAnswer> => {
   const agent = AGENTS[target.protocol as keyof typeof AGENTS];
   if (!agent) return Promise.reject(new TypeError(`unsupported URL protocol ${target.protocol}`));
   const send = target.protocol === "https:" ? https.request : http.request;

@@ -164,6 +164,32 @@ describe("createHttpTransport()", () => {
     expect(encodings.every((e) => e?.includes("gzip"))).toBe(true);
   });
 
+  test("a 307/308 redirect is followed with the same POST; other redirects are errors, not retried", async () => {
+    const urls: (string | undefined)[] = [];
+    handler = (items, req, res) => {
+      urls.push(req.url);
+      if (req.url?.endsWith("/moved")) return void res.writeHead(307, { location: "landed" }).end();
+      if (req.url?.endsWith("/moved-for-good"))
+        return void res.writeHead(308, { location: "/v3/landed" }).end();
+      if (req.url?.endsWith("/old")) return void res.writeHead(301, { location: "/v3/landed" }).end();
+      return answer((i) => i.method)(items, req, res);
+    };
+    expect(await transport({ url: `${base}/moved` }).request("eth_chainId", [])).toBe("eth_chainId");
+    expect(await transport({ url: `${base}/moved-for-good` }).request("eth_chainId", [])).toBe("eth_chainId");
+    expect(urls).toEqual([
+      "/v2/SECRET-KEY-42/moved",
+      "/v2/SECRET-KEY-42/landed",
+      "/v2/SECRET-KEY-42/moved-for-good",
+      "/v3/landed",
+    ]);
+    expect(bodies.map((b) => b[0]!.method)).toEqual(Array(4).fill("eth_chainId"));
+    const rpc = transport({ url: `${base}/old` });
+    const error = await rpc.request("eth_chainId", []).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonRetryableError);
+    expect((error as Error).message).toMatch(/HTTP 301/);
+    expect(rpc.stats().httpRequests).toBe(1);
+  });
+
   test("a request the server never answers times out and is retried", async () => {
     let calls = 0;
     handler = (items, req, res) => {
