@@ -4,13 +4,22 @@
  * normalized or stored. A sync is reported as a ratio of it (issue 15: "at most 1.5× the time to
  * fetch the same …").
  */
+import { postObservers } from "../chains/http-post.ts";
 
-/** Records the string bodies POSTed to `url` through `globalThis.fetch` while `section` runs. */
+/**
+ * Records the string bodies POSTed to `url` while `section` runs: JSON-RPC exchanges of the
+ * transport (`node:http`, chains/http-post.ts) and requests through `globalThis.fetch` (client
+ * libraries: web3.js through the transport's `fetch`).
+ */
 export const recordingPosts = async <T>(
   url: string,
   section: () => Promise<T>,
 ): Promise<{ result: T; bodies: string[] }> => {
   const bodies: string[] = [];
+  const observe = (to: string, body: string) => {
+    if (to === url) bodies.push(body);
+  };
+  postObservers.add(observe);
   const realFetch = globalThis.fetch;
   globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
     if (String(input) === url && typeof init?.body === "string") bodies.push(init.body);
@@ -19,6 +28,7 @@ export const recordingPosts = async <T>(
   try {
     return { result: await section(), bodies };
   } finally {
+    postObservers.delete(observe);
     globalThis.fetch = realFetch;
   }
 };

@@ -1,7 +1,6 @@
 import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
-import type { BulkColumns } from "../db/bulk.ts";
 import type { DbOrTx } from "../db/client.ts";
-import { copyRows, isUniqueViolation, selectCells, sqlLiteral } from "../db/copy.ts";
+import { isUniqueViolation, selectCells, sqlLiteral } from "../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../db/copy-binary.ts";
 import { packJsonTexts } from "../db/pack-thread.ts";
 import { packedJsonSql, packJsonText, unpackJson, unpackJsonCell } from "../db/packed-json.ts";
@@ -58,6 +57,24 @@ const RAW_RECORDS: StagedTable = {
   conflict: "on conflict do nothing",
 };
 
+/** Transactions go in by binary COPY too (through their stage when one is there already). */
+const TRANSACTION_COLUMNS: BinaryColumns = {
+  wallet_id: "integer",
+  chain: "text",
+  tx_hash: "text",
+  block_number: "numeric",
+  block_hash: "text",
+  tx_index: "integer",
+  time: "timestamptz",
+  from: "text",
+  to: "text",
+  status: "text",
+  method: "text",
+  fee_payer: "text",
+  final: "boolean",
+  details: "jsonb",
+};
+
 const TRANSACTIONS: StagedTable = {
   table: "lotwise_sync.transactions",
   stage: "lotwise_stage_transactions",
@@ -94,8 +111,11 @@ const TRANSACTIONS: StagedTable = {
     .join(", ")}`,
 };
 
-/** Movements go in with plain COPY (their transaction's old ones are deleted first). */
-const MOVEMENT_COLUMNS: BulkColumns = {
+/**
+ * Movements go in by binary COPY (their transaction's old ones are deleted first): the server
+ * parses no timestamp or numeric text, a fifth of the statement on PGlite (2,500 rows: 51 → 40 ms).
+ */
+const MOVEMENT_COLUMNS: BinaryColumns = {
   wallet_id: "integer",
   chain: "text",
   tx_hash: "text",
@@ -193,7 +213,9 @@ export const saveTransactionsWithMovements = async (
       final: t.final ?? true,
       details: t.details ?? {},
     }));
-    const copied = await stagedCopy(tx, TRANSACTIONS, staged);
+    const copied = await stagedCopyWith(tx, TRANSACTIONS, (t, table) =>
+      copyBinaryRows(t, table, TRANSACTION_COLUMNS, staged),
+    );
     for (const c of copied ? [] : chunks(txs, CHUNK)) {
       await tx
         .insert(transactions)
@@ -222,7 +244,9 @@ export const saveTransactionsWithMovements = async (
       if (moves.length === 0) return;
       const cells = moves.map(movementCells);
       try {
-        if (await tx.transaction((sp) => copyRows(sp, "lotwise_sync.movements", MOVEMENT_COLUMNS, cells)))
+        if (
+          await tx.transaction((sp) => copyBinaryRows(sp, "lotwise_sync.movements", MOVEMENT_COLUMNS, cells))
+        )
           return;
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
@@ -245,7 +269,10 @@ export const saveTransactionsWithMovements = async (
       }
     }
     if (moves.length === 0) return;
-    if (copied && (await copyRows(tx, "lotwise_sync.movements", MOVEMENT_COLUMNS, moves.map(movementCells))))
+    if (
+      copied &&
+      (await copyBinaryRows(tx, "lotwise_sync.movements", MOVEMENT_COLUMNS, moves.map(movementCells)))
+    )
       return;
     for (const c of chunks(moves, CHUNK)) await tx.insert(movements).values(c);
   });

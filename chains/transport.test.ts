@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import zlib from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { NonRetryableError, RetryableError } from "../src/errors.ts";
 import { createLogger, silentLogger } from "../src/logger.ts";
@@ -109,6 +110,14 @@ describe("createHttpTransport()", () => {
     ],
     ["a dropped connection", (_i: Item[], req: http.IncomingMessage) => void req.socket.destroy()],
     [
+      "an answer cut off after its headers",
+      (_i: Item[], req: http.IncomingMessage, res: http.ServerResponse) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+        res.write('{"jsonrpc":"2.0",');
+        setTimeout(() => req.socket.destroy(), 20);
+      },
+    ],
+    [
       "a garbled body",
       (_i: Item[], _q: http.IncomingMessage, res: http.ServerResponse) =>
         reply(res, '{"jsonrpc":"2.0","id":'),
@@ -127,6 +136,58 @@ describe("createHttpTransport()", () => {
     const rpc = transport();
     expect(await rpc.request("eth_blockNumber", [])).toBe("eth_blockNumber");
     expect(rpc.stats()).toMatchObject({ retries: 2, httpRequests: 3 });
+  });
+
+  test("compressed answers (gzip, deflate, br) are read, and compression is asked for", async () => {
+    const encodings: (string | undefined)[] = [];
+    const compress: Record<string, (b: Buffer) => Buffer> = {
+      gzip: zlib.gzipSync,
+      deflate: zlib.deflateSync,
+      br: zlib.brotliCompressSync,
+    };
+    let next = 0;
+    handler = (items, req, res) => {
+      encodings.push(req.headers["accept-encoding"]);
+      const encoding = Object.keys(compress)[next++ % 3]!;
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        id: items[0]!.id,
+        result: `${encoding}:${"x".repeat(5000)}`,
+      });
+      res
+        .writeHead(200, { "content-type": "application/json", "content-encoding": encoding })
+        .end(compress[encoding]!(Buffer.from(body)));
+    };
+    const rpc = transport();
+    for (const encoding of ["gzip", "deflate", "br"])
+      expect(await rpc.request("eth_chainId", [])).toBe(`${encoding}:${"x".repeat(5000)}`);
+    expect(encodings.every((e) => e?.includes("gzip"))).toBe(true);
+  });
+
+  test("a 307/308 redirect is followed with the same POST; other redirects are errors, not retried", async () => {
+    const urls: (string | undefined)[] = [];
+    handler = (items, req, res) => {
+      urls.push(req.url);
+      if (req.url?.endsWith("/moved")) return void res.writeHead(307, { location: "landed" }).end();
+      if (req.url?.endsWith("/moved-for-good"))
+        return void res.writeHead(308, { location: "/v3/landed" }).end();
+      if (req.url?.endsWith("/old")) return void res.writeHead(301, { location: "/v3/landed" }).end();
+      return answer((i) => i.method)(items, req, res);
+    };
+    expect(await transport({ url: `${base}/moved` }).request("eth_chainId", [])).toBe("eth_chainId");
+    expect(await transport({ url: `${base}/moved-for-good` }).request("eth_chainId", [])).toBe("eth_chainId");
+    expect(urls).toEqual([
+      "/v2/SECRET-KEY-42/moved",
+      "/v2/SECRET-KEY-42/landed",
+      "/v2/SECRET-KEY-42/moved-for-good",
+      "/v3/landed",
+    ]);
+    expect(bodies.map((b) => b[0]!.method)).toEqual(Array(4).fill("eth_chainId"));
+    const rpc = transport({ url: `${base}/old` });
+    const error = await rpc.request("eth_chainId", []).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonRetryableError);
+    expect((error as Error).message).toMatch(/HTTP 301/);
+    expect(rpc.stats().httpRequests).toBe(1);
   });
 
   test("a request the server never answers times out and is retried", async () => {

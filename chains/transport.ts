@@ -3,12 +3,14 @@ import { NonRetryableError, RetryableError } from "../src/errors.ts";
 import type { Logger } from "../src/logger.ts";
 import { createLimiter, withRetry } from "../src/utils/retry.ts";
 import type { EndpointGate } from "./endpoint-gate.ts";
+import { type PostAnswer, postJson } from "./http-post.ts";
 
 /**
  * JSON-RPC over HTTP for every chain family: the one place that owns timeouts, concurrency
  * limits, retries (exponential backoff with jitter on 429, 5xx, timeouts, dropped connections and
  * garbled bodies), batching and the database response cache. The endpoint URL is a secret: it
- * never appears in errors or logs (errors name the chain and method).
+ * never appears in errors or logs (errors name the chain and method). JSON-RPC exchanges go over
+ * `node:http` (chains/http-post.ts); `fetch()`, for client libraries, over `fetch`.
  */
 
 export type RpcCache = {
@@ -227,36 +229,102 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
   };
 
   /**
-   * One HTTP exchange (no retry of its own). 4xx bodies that are JSON-RPC answers (some providers
-   * send range errors with HTTP 400) are returned for the caller to read.
+   * Runs `exchange` in a concurrency slot, holding a lease of the endpoint gate when there is one
+   * (the lease covers the whole exchange: `exchange` reads the body before the endpoint is handed
+   * back).
    */
-  const sendOnce = (body: string, what: string, init: RequestInit = {}): Promise<Response> =>
+  const inSlot = <R>(exchange: () => Promise<R>): Promise<R> =>
     limit(async () => {
-      if (!args.gate) return sendUngated(body, what, init);
+      if (!args.gate) return exchange();
       const release = await args.gate.acquire(args.url, args.signal);
       try {
-        const response = await sendUngated(body, what, init);
-        // The lease covers the whole exchange: read the body before handing the endpoint back.
-        const bytes = await response.arrayBuffer().catch((error: Error) => {
-          if (args.signal?.aborted) throw args.signal.reason ?? error;
-          throw new RetryableError(`${chain} RPC ${what}: response interrupted (${error.message})`, {
-            cause: error,
-          });
-        });
-        return new Response(bytes, {
-          status: response.status,
-          statusText: response.statusText,
-          headers: response.headers,
-        });
+        return await exchange();
       } finally {
         release();
       }
     });
 
+  /** The error of a request that got no answer: a timeout, a refused or dropped connection. */
+  const unanswered = (error: unknown, timeout: AbortSignal, what: string): Error => {
+    if (args.signal?.aborted) return (args.signal.reason as Error | undefined) ?? (error as Error);
+    return new RetryableError(
+      `${chain} RPC ${what}: ${timeout.aborted ? `${describeEndpoint(args.url)} did not answer within ${timeoutMs} ms` : `cannot connect to ${describeEndpoint(args.url)} (${connectionCause(error)})`}; check the rpc setting for ${chain}`,
+      { cause: error },
+    );
+  };
+
+  /** 429 and 5xx answers are retried (after the server's Retry-After, when it sends one). */
+  const retryableStatus = (status: number, retryAfter: string | null, what: string) =>
+    status === 429 || status >= 500
+      ? new RetryableError(`${chain} RPC ${what}: HTTP ${status}`, {
+          retryAfterMs: parseRetryAfter(retryAfter),
+        })
+      : undefined;
+
+  /** A body that stopped coming (dropped connection, timeout) is retryable. */
+  const interrupted = (error: unknown, what: string): Error => {
+    if (args.signal?.aborted) return (args.signal.reason as Error | undefined) ?? (error as Error);
+    return new RetryableError(`${chain} RPC ${what}: response interrupted (${(error as Error).message})`, {
+      cause: error,
+    });
+  };
+
+  const timeoutSignal = () => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return { timeout, signal: args.signal ? AbortSignal.any([timeout, args.signal]) : timeout };
+  };
+
+  /**
+   * One JSON-RPC exchange over `node:http` (chains/http-post.ts; no retry of its own), body read
+   * whole. 4xx bodies that are JSON-RPC answers (some providers send range errors with HTTP 400)
+   * are returned for the caller to read.
+   */
+  const post = (body: string, what: string): Promise<{ status: number; ok: boolean; text: string }> =>
+    inSlot(async () => {
+      stats.httpRequests++;
+      const { timeout, signal } = timeoutSignal();
+      let answer: PostAnswer;
+      try {
+        answer = await postJson(endpoint.url, body, endpoint.headers, signal);
+      } catch (error) {
+        throw unanswered(error, timeout, what);
+      }
+      const refused = retryableStatus(answer.status, answer.header("retry-after"), what);
+      if (refused) {
+        answer.discard();
+        throw refused;
+      }
+      let text: string;
+      try {
+        text = await answer.text();
+      } catch (error) {
+        throw interrupted(error, what);
+      }
+      return { status: answer.status, ok: answer.ok, text };
+    });
+
+  /**
+   * One HTTP exchange through `fetch` (no retry of its own), for client libraries (`fetch()`
+   * below), which need a `Response`.
+   */
+  const sendOnce = (body: string, what: string, init: RequestInit = {}): Promise<Response> =>
+    inSlot(async () => {
+      const response = await sendUngated(body, what, init);
+      if (!args.gate) return response;
+      // The lease covers the whole exchange: read the body before handing the endpoint back.
+      const bytes = await response.arrayBuffer().catch((error: Error) => {
+        throw interrupted(error, what);
+      });
+      return new Response(bytes, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+    });
+
   const sendUngated = async (body: string, what: string, init: RequestInit): Promise<Response> => {
     stats.httpRequests++;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = args.signal ? AbortSignal.any([timeout, args.signal]) : timeout;
+    const { timeout, signal } = timeoutSignal();
     let response: Response;
     try {
       response = await fetch(endpoint.url, {
@@ -271,31 +339,14 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
         signal,
       });
     } catch (error) {
-      if (args.signal?.aborted) throw args.signal.reason ?? error;
-      throw new RetryableError(
-        `${chain} RPC ${what}: ${timeout.aborted ? `${describeEndpoint(args.url)} did not answer within ${timeoutMs} ms` : `cannot connect to ${describeEndpoint(args.url)} (${connectionCause(error)})`}; check the rpc setting for ${chain}`,
-        { cause: error },
-      );
+      throw unanswered(error, timeout, what);
     }
-    if (response.status === 429 || response.status >= 500) {
+    const refused = retryableStatus(response.status, response.headers.get("retry-after"), what);
+    if (refused) {
       await response.body?.cancel().catch(() => {});
-      throw new RetryableError(`${chain} RPC ${what}: HTTP ${response.status}`, {
-        retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
-      });
+      throw refused;
     }
     return response;
-  };
-
-  /** Reads a response body fully; a connection dropped mid-body is retryable. */
-  const readBody = async (response: Response, what: string): Promise<string> => {
-    try {
-      return await response.text();
-    } catch (error) {
-      if (args.signal?.aborted) throw args.signal.reason ?? error;
-      throw new RetryableError(`${chain} RPC ${what}: response interrupted (${(error as Error).message})`, {
-        cause: error,
-      });
-    }
   };
 
   /**
@@ -313,8 +364,8 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
           method: c.method,
           params: c.params,
         }));
-        const response = await sendOnce(toJson(calls.length === 1 ? payload[0] : payload), what);
-        const text = await readBody(response, what);
+        const response = await post(toJson(calls.length === 1 ? payload[0] : payload), what);
+        const text = response.text;
         let json: unknown;
         try {
           json = JSON.parse(text);
@@ -484,8 +535,9 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
 
 /** The system's reason under fetch's "fetch failed" (ECONNREFUSED, ENOTFOUND, …), in words. */
 const connectionCause = (error: unknown): string => {
+  // fetch wraps the system's error as its cause; node:http throws it as it is.
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code;
+  const code = cause?.code ?? (error as { code?: string }).code;
   if (code === "ECONNREFUSED") return "connection refused: is the node running?";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host name not found";
   if (code === "ECONNRESET") return "connection reset";

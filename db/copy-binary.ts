@@ -8,9 +8,13 @@ import { clientOf, copyPg, isPglite, pgRunner } from "./copy.ts";
  *
  * Cells in PostgreSQL's binary send format: `text` UTF-8, `integer` 4 bytes big-endian, `numeric`
  * an integer (bigint, safe number or decimal string without fraction) in base-10000 digits,
- * `bytea` the bytes. `null`/`undefined` is SQL NULL.
+ * `bytea` the bytes, `boolean` one byte, `timestamptz` (a `Date`) 8 bytes of microseconds since
+ * 2000-01-01 UTC, `jsonb` version 1 and the value's JSON text (as the text format's cell, so both
+ * store the same value). `null`/`undefined` is SQL NULL.
  */
-export type BinaryColumns = Readonly<Record<string, "text" | "integer" | "numeric" | "bytea">>;
+export type BinaryColumns = Readonly<
+  Record<string, "text" | "integer" | "numeric" | "bytea" | "boolean" | "timestamptz" | "jsonb">
+>;
 
 /** Bytes per COPY statement on PGlite (one Blob each) and per batch handed to `pg`. */
 const PIECE_BYTES = 32 << 20;
@@ -20,6 +24,10 @@ const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
 const HEADER = Buffer.concat([SIGNATURE, Buffer.alloc(8)]);
 const TRAILER = Buffer.from([0xff, 0xff]);
 const NUMERIC_NEG = 0x4000;
+/** The first byte of a binary `jsonb` cell (its format version). */
+const JSONB_VERSION = 1;
+/** PostgreSQL's timestamp epoch (2000-01-01 UTC) in Unix milliseconds. */
+const PG_EPOCH_MS = 946_684_800_000;
 
 /**
  * The COPY data being written: one buffer, grown by doubling, cells written into it in place (no
@@ -45,18 +53,28 @@ class PieceWriter {
     this.room(4);
     this.at = this.buf.writeInt32BE(v, this.at);
   }
+  int64(v: bigint): void {
+    this.room(8);
+    this.at = this.buf.writeBigInt64BE(v, this.at);
+  }
+  int8(v: number): void {
+    this.room(1);
+    this.at = this.buf.writeInt8(v, this.at);
+  }
   bytes(b: Uint8Array): void {
     this.room(b.byteLength);
     this.buf.set(b, this.at);
     this.at += b.byteLength;
   }
-  /** A cell: its length (4 bytes), then `text` as UTF-8. */
-  textCell(text: string): void {
+  /** A cell: its length (4 bytes), then `prefix` bytes (0 or 1: jsonb's version), then `text` as UTF-8. */
+  textCell(text: string, prefix?: number): void {
+    const extra = prefix === undefined ? 0 : 1;
     // At most 3 bytes per UTF-16 code unit.
-    this.room(4 + 3 * text.length);
-    const n = this.buf.write(text, this.at + 4, "utf8");
-    this.buf.writeInt32BE(n, this.at);
-    this.at += 4 + n;
+    this.room(4 + extra + 3 * text.length);
+    if (prefix !== undefined) this.buf[this.at + 4] = prefix;
+    const n = this.buf.write(text, this.at + 4 + extra, "utf8");
+    this.buf.writeInt32BE(n + extra, this.at);
+    this.at += 4 + extra + n;
   }
   /** Hands over what was written, and starts a new buffer. */
   take(): Buffer {
@@ -104,6 +122,21 @@ const writeCell = (w: PieceWriter, v: unknown, type: BinaryColumns[string]): voi
     case "numeric":
       numericCell(w, v);
       return;
+    case "jsonb":
+      w.textCell(JSON.stringify(v), JSONB_VERSION);
+      return;
+    case "boolean":
+      w.int32(1);
+      w.int8(v ? 1 : 0);
+      return;
+    case "timestamptz": {
+      if (!(v instanceof Date) || Number.isNaN(v.getTime()))
+        throw new Error("binary COPY: timestamptz cell is not a valid Date");
+      w.int32(8);
+      // Whole milliseconds (a Date holds no finer time): exact in microseconds.
+      w.int64(BigInt(v.getTime() - PG_EPOCH_MS) * 1000n);
+      return;
+    }
     case "bytea":
       if (!(v instanceof Uint8Array)) throw new Error("binary COPY: bytea cell is not a Uint8Array");
       w.int32(v.byteLength);

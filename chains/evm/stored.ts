@@ -23,6 +23,27 @@ export type StoredAnswers = {
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 const CHUNK = 500;
 
+/**
+ * Whether `chain` has any raw record in blocks `from`..`to` (one probe of the chain + block index):
+ * when none, no transaction found in those blocks has stored answers, and a step's chunks skip
+ * `loadStoredAnswers` (a first sync of history nobody stored: one query per step instead of one
+ * per chunk, each listing up to 500 hashes). Records another process writes meanwhile are not
+ * seen: those answers are then asked for again, and written once (`ON CONFLICT DO NOTHING`).
+ */
+export const hasStoredAnswersIn = async (
+  db: DbOrTx,
+  chain: string,
+  from: bigint,
+  to: bigint,
+): Promise<boolean> => {
+  const rows = await selectCells(
+    db,
+    `select 1 from lotwise_sync.raw_records
+      where chain = ${sqlLiteral(chain)} and block_number between ${from.toString()} and ${to.toString()} limit 1`,
+  );
+  return rows.length > 0;
+};
+
 /** Stored answers for `hashes` on `chain` (transactions with no raw record are absent). */
 export const loadStoredAnswers = async (
   db: DbOrTx,

@@ -56,7 +56,7 @@ import {
   validateReceipt,
   validateTransaction,
 } from "./rpc.ts";
-import { loadStoredAnswers, type StoredAnswers } from "./stored.ts";
+import { hasStoredAnswersIn, loadStoredAnswers, type StoredAnswers } from "./stored.ts";
 import { ensureTokens, type TokenStandard } from "./tokens.ts";
 
 /**
@@ -137,6 +137,8 @@ type Context = {
   warnings: Set<string>;
   /** Node answers read back from raw records instead of asked for (reported as cache hits). */
   reused: number;
+  /** Whether the current step's final blocks hold any raw record (`hasStoredAnswersIn`). */
+  storedInStep: boolean;
   /** The wallet's cursor when the run started: cursors never move back. */
   finalTo: bigint;
   /** Where the history scan started (kept in the cursor). */
@@ -227,11 +229,13 @@ const fetchChunk = async (ctx: Context, chunk: Found[]): Promise<FetchedChunk> =
   const { db, rpc, args, safe } = ctx;
   const chain = args.chain;
   // Final answers stored earlier (this wallet's or another's) instead of RPC calls.
-  const stored = await loadStoredAnswers(
-    db,
-    chain.id,
-    chunk.filter((f) => f.block <= safe).map((f) => f.hash),
-  );
+  const stored = ctx.storedInStep
+    ? await loadStoredAnswers(
+        db,
+        chain.id,
+        chunk.filter((f) => f.block <= safe).map((f) => f.hash),
+      )
+    : new Map<string, StoredAnswers>();
   const missing = chunk.filter((f) => {
     const s = f.block <= safe ? stored.get(f.hash) : undefined;
     return !(s?.tx && s.receipt);
@@ -488,6 +492,7 @@ export const syncEvmWallet = async (
     },
     warnings: new Set(),
     reused: 0,
+    storedInStep: true,
     finalTo,
   };
 
@@ -560,6 +565,16 @@ export const syncEvmWallet = async (
           safe,
           state: ctx.discovery,
         });
+        // Stored answers are only read for final blocks: is there any in this step's?
+        let low: bigint | undefined;
+        let high: bigint | undefined;
+        for (const f of found) {
+          if (f.block > safe) continue;
+          if (low === undefined || f.block < low) low = f.block;
+          if (high === undefined || f.block > high) high = f.block;
+        }
+        ctx.storedInStep =
+          low !== undefined && high !== undefined && (await hasStoredAnswersIn(db, chain.id, low, high));
         const chunks = chunkByBlock(found);
         let n = 0;
         // Pipelined: the next chunk is fetched as soon as this one's answers are in, while this
