@@ -97,7 +97,7 @@ export const ledgerVersions = app.table("ledger_versions", {
 
 /**
  * The stored ledger as `lotwise gains` reads it, for one ledger version per user: the engine's
- * columns as ledger CSV (deflate-raw compressed) and the rows' missing-price notes. Written by
+ * columns as ledger CSV (gzip-compressed) and the rows' missing-price notes. Written by
  * the first `gains` that reads a version, read back as one value by the next ones while the
  * version holds (src/books/ledger-snapshot.ts). A cache: a row of another version or format is
  * never read, and deleting rows loses nothing.
@@ -112,6 +112,11 @@ export const ledgerSnapshots = app.table("ledger_snapshots", {
   format: integer("format").notNull(),
   /** The missing-price notes of the rows, JSON (`StoredLedgerNotes["missingPrices"]`). */
   notes: text("notes").notNull(),
-  /** The CSV, deflate-raw compressed (stored as is: `storage external`, no second compression). */
+  /** The CSV, gzip-compressed (stored as is: `storage external`, no second compression). */
   csv: bytes("csv").notNull(),
+  /**
+   * SHA-256 of `csv`, hex: names the copy of it kept as a file on the embedded database
+   * (src/books/snapshot-file.ts). Null in snapshots saved before it (their file is not used).
+   */
+  digest: text("digest"),
 });

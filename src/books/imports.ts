@@ -150,6 +150,8 @@ export const importLedgerRows = async (
      * `FILE:LINE: lots: no lot "X" in the ledger` and stores nothing.
      */
     externalLots?: readonly ExternalLotReference[];
+    /** The embedded database's snapshot file (`snapshotFileOf`), written with the snapshot. */
+    snapshotFile?: string | undefined;
   },
 ): Promise<{
   inserted: number;
@@ -268,7 +270,7 @@ export const importLedgerRows = async (
           userId: args.userId,
           from: new Date(earliest - (args.windowHours ?? 24) * 3_600_000),
         });
-      if (wrote) await saveImportSnapshot(tx, userId, origin, packer, heldNone);
+      if (wrote) await saveImportSnapshot(tx, userId, origin, packer, heldNone, args.snapshotFile);
       else packer.fail();
       return {
         inserted: seq,
@@ -338,6 +340,7 @@ const saveImportSnapshot = async (
   origin: string,
   packer: ReturnType<typeof createEngineCsvPacker>,
   heldNone: boolean,
+  snapshotFile: string | undefined,
 ): Promise<void> => {
   const alone =
     (heldNone && onPglite(tx)) ||
@@ -350,12 +353,17 @@ const saveImportSnapshot = async (
   if (!alone) return packer.fail();
   const packed = await packer.done();
   if (packed === undefined || packed.rows === 0) return;
-  await writeLedgerSnapshot(tx, userId, {
-    version: await ledgerVersion(tx, userId),
-    csv: packed.csv,
-    // An imported row has no warnings.
-    missingPrices: [],
-  });
+  await writeLedgerSnapshot(
+    tx,
+    userId,
+    {
+      version: await ledgerVersion(tx, userId),
+      csv: packed.csv,
+      // An imported row has no warnings.
+      missingPrices: [],
+    },
+    snapshotFile,
+  );
 };
 
 /** Whether the user has any ledger row (chain-built or imported). */

@@ -8,12 +8,16 @@
  * moves with every statement that writes the user's ledger rows (database triggers, whoever
  * writes), so a snapshot of another version is never read; it is replaced by the next save.
  *
+ * On the embedded database the snapshot is also kept as a file, named by its digest in the row
+ * (src/books/snapshot-file.ts), which `gains` starts reading before the database is open.
+ *
  * A cache: nothing else reads it, and a row deleted loses nothing but the next run's time.
  */
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { copyOutBinaryPglite, onPglite, selectCells } from "../../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../../db/copy-binary.ts";
+import { snapshotDigest, writeSnapshotFile } from "./snapshot-file.ts";
 
 /**
  * What `csv` holds: the columns and text of `ENGINE_COLUMNS` (src/books/stored-ledger.ts, printed
@@ -42,6 +46,7 @@ const SNAPSHOT_COLUMNS: BinaryColumns = {
   format: "integer",
   notes: "text",
   csv: "bytea",
+  digest: "text",
 };
 
 /**
@@ -75,31 +80,68 @@ export const readLedgerSnapshot = async (db: DbOrTx, userId: number): Promise<Le
 };
 
 /**
- * Saves `snapshot` as the user's, replacing an older one (one row per user). On PostgreSQL a
- * snapshot of a newer version saved meanwhile by another process stays.
+ * The user's snapshot's digest (`snapshotDigest` of its `csv`) and notes, without its `csv`, when
+ * it is of the ledger's current version (and this format); undefined when there is none, or when
+ * it was saved without a digest. One small query.
+ */
+export const readLedgerSnapshotDigest = async (
+  db: DbOrTx,
+  userId: number,
+): Promise<{ version: number; digest: string; missingPrices: MissingPriceNote[] } | undefined> => {
+  const user = Number(userId);
+  const [row] = await selectCells(
+    db,
+    `select s.version, s.notes, s.digest from ${TABLE} s
+      join lotwise_app.ledger_versions v on v.user_id = s.user_id and v.version = s.version
+     where s.user_id = ${user} and s.format = ${SNAPSHOT_FORMAT} and s.digest is not null`,
+  );
+  if (!row) return undefined;
+  return {
+    version: Number(row[0]),
+    missingPrices: JSON.parse(row[1]!) as MissingPriceNote[],
+    digest: row[2]!,
+  };
+};
+
+/**
+ * Saves `snapshot` as the user's, replacing an older one (one row per user), with its digest. On
+ * PostgreSQL a snapshot of a newer version saved meanwhile by another process stays. With `file`
+ * (the embedded database's `snapshotFileOf`), the bytes are written there first (atomically):
+ * the row names them by its digest, so a file whose row was not written (this transaction rolled
+ * back) or was replaced since does not match it and is not used.
  */
 export const writeLedgerSnapshot = async (
   db: DbOrTx,
   userId: number,
   snapshot: LedgerSnapshot,
+  file?: string,
 ): Promise<void> => {
   const user = Number(userId);
   const notes = JSON.stringify(snapshot.missingPrices);
+  const digest = snapshotDigest(snapshot.csv);
+  if (file !== undefined) writeSnapshotFile(file, snapshot.csv);
   if (onPglite(db)) {
     // One process holds a PGlite database: the delete and the insert cannot race.
     await db.transaction(async (tx) => {
       await tx.execute(sql.raw(`delete from ${TABLE} where user_id = ${user}`));
       await copyBinaryRows(tx, TABLE, SNAPSHOT_COLUMNS, [
-        { user_id: user, version: snapshot.version, format: SNAPSHOT_FORMAT, notes, csv: snapshot.csv },
+        {
+          user_id: user,
+          version: snapshot.version,
+          format: SNAPSHOT_FORMAT,
+          notes,
+          csv: snapshot.csv,
+          digest,
+        },
       ]);
     });
     return;
   }
   await db.execute(
-    sql`insert into lotwise_app.ledger_snapshots (user_id, version, format, notes, csv)
-      values (${user}, ${snapshot.version}, ${SNAPSHOT_FORMAT}, ${notes}, ${snapshot.csv})
+    sql`insert into lotwise_app.ledger_snapshots (user_id, version, format, notes, csv, digest)
+      values (${user}, ${snapshot.version}, ${SNAPSHOT_FORMAT}, ${notes}, ${snapshot.csv}, ${digest})
       on conflict (user_id) do update set version = excluded.version, format = excluded.format,
-        notes = excluded.notes, csv = excluded.csv
+        notes = excluded.notes, csv = excluded.csv, digest = excluded.digest
       where ledger_snapshots.version <= excluded.version`,
   );
 };

@@ -12,7 +12,7 @@ import { copyOutCsv, onPglite, selectCells } from "../../db/copy.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import type { GainsWarning } from "../tax/types.ts";
 import { exportUsd } from "../utils/decimal.ts";
-import { readLedgerSnapshot, writeLedgerSnapshot } from "./ledger-snapshot.ts";
+import { readLedgerSnapshot, readLedgerSnapshotDigest, writeLedgerSnapshot } from "./ledger-snapshot.ts";
 import { ledgerVersion } from "./query.ts";
 import { missingPriceHint } from "./rows.ts";
 import { countOpenReviews, loadLedgerRows, TIME_TEXT } from "./store.ts";
@@ -97,9 +97,17 @@ const ENGINE_COLUMNS = `id, ${TIME_TEXT} as time, type, wallet, out_asset, out_q
 
 /** The stored ledger as `readStoredLedgerCsv` gives it. */
 export type StoredLedgerCsv = {
-  /** Ledger CSV v1 (the columns the engine reads, in ledger order); gzip-compressed when `gzip`. */
+  /**
+   * Ledger CSV v1 (the columns the engine reads, in ledger order); gzip-compressed when `gzip`.
+   * Empty when `onFile`.
+   */
   csv: Buffer;
   gzip: boolean;
+  /**
+   * The snapshot file's bytes are the current version's snapshot (the database has their
+   * digest): the rows are the ones its reader read (`readStoredLedgerCsv`'s `file`).
+   */
+  onFile?: boolean;
   notes: StoredLedgerNotes;
   /**
    * When the rows were copied out of the tables (no snapshot of this version yet): saves them as
@@ -117,17 +125,39 @@ export type StoredLedgerCsv = {
  * On PostgreSQL, `onPiece` (when given) gets the copied bytes in order as they arrive, so that a
  * reader can start before the copy ends; `csv` still holds them all. Not called for a snapshot,
  * nor on PGlite (its copy comes all at once).
+ *
+ * `file` (the embedded database's snapshot file, src/books/snapshot-file.ts): with `digest`, the
+ * digest of the bytes a reader already reads from it (undefined: none, or unreadable). When it is
+ * the current version's snapshot's, the result is `onFile` (nothing else read); else the
+ * snapshot or the copy as above, and `save` writes the file (and the row) for the next run.
  */
 export const readStoredLedgerCsv = async (
   db: DbOrTx,
   userId: number,
   onPiece?: (piece: Buffer) => void,
+  file?: { path: string; digest?: Promise<string | undefined> },
 ): Promise<StoredLedgerCsv> => {
   const user = Number(userId);
   const openReviews = await countOpenReviews(db, userId);
+  if (file?.digest !== undefined) {
+    const [stored, read] = await Promise.all([readLedgerSnapshotDigest(db, user), file.digest]);
+    if (stored !== undefined && read !== undefined && stored.digest === read)
+      return {
+        csv: Buffer.alloc(0),
+        gzip: true,
+        onFile: true,
+        notes: { missingPrices: stored.missingPrices, openReviews },
+      };
+  }
   const snapshot = await readLedgerSnapshot(db, user);
   if (snapshot)
-    return { csv: snapshot.csv, gzip: true, notes: { missingPrices: snapshot.missingPrices, openReviews } };
+    return {
+      csv: snapshot.csv,
+      gzip: true,
+      notes: { missingPrices: snapshot.missingPrices, openReviews },
+      // The file is missing or not this snapshot's: written (with the row's digest) after the run.
+      ...(file !== undefined ? { save: () => writeLedgerSnapshot(db, user, snapshot, file.path) } : {}),
+    };
   // On PostgreSQL the rows arrive in pieces over the copy: compressed for the snapshot as they
   // arrive, so the snapshot is ready soon after the copy's end (compressed after it, 200,000 rows
   // kept the run 0.4 s longer); PGlite gives them all at once, compressed below.
@@ -181,11 +211,12 @@ export const readStoredLedgerCsv = async (
     save: async () => {
       // Version 0: the user's rows were never written (no version to tie a snapshot to).
       if (read.version === 0) return;
-      await writeLedgerSnapshot(db, user, {
-        version: read.version,
-        csv: await packed,
-        missingPrices: read.missingPrices,
-      });
+      await writeLedgerSnapshot(
+        db,
+        user,
+        { version: read.version, csv: await packed, missingPrices: read.missingPrices },
+        file?.path,
+      );
     },
   };
 };

@@ -14,16 +14,23 @@ import { PACKAGE_ROOT } from "../package-root.ts";
 import type { DecodedBatch, ThreadIds } from "./decoded-batch.ts";
 
 /**
- * What the thread reads: a ledger file, ledger CSV bytes (gzip-compressed when `gzip`), or ledger
+ * What the thread reads: a ledger file, ledger CSV bytes (gzip-compressed when `gzip`), ledger
  * CSV bytes in pieces as they arrive (the stored ledger copied out of PostgreSQL), sent to the
- * thread one by one, so that it reads while the rest arrives.
+ * thread one by one, so that it reads while the rest arrives, or the embedded database's snapshot
+ * file (gzip-compressed ledger CSV, src/books/snapshot-file.ts): read whole, its digest sent
+ * first (`{ digest }`), then its rows.
  */
 export type LedgerInput =
   | string
   | { bytes: Uint8Array; gzip: boolean }
-  | { pieces: AsyncIterable<Uint8Array> };
+  | { pieces: AsyncIterable<Uint8Array> }
+  | { snapshotFile: string };
 /** The input as the thread is told it: pieces come after it as messages (`PieceMessage`). */
-export type WireInput = string | { bytes: Uint8Array; gzip: boolean } | { pieces: true };
+export type WireInput =
+  | string
+  | { bytes: Uint8Array; gzip: boolean }
+  | { pieces: true }
+  | { snapshotFile: string };
 export const wireOf = (input: LedgerInput): WireInput =>
   typeof input !== "string" && "pieces" in input ? { pieces: true } : input;
 
@@ -33,8 +40,15 @@ export type ThreadData = {
   input: WireInput | undefined;
   source: string;
   control: SharedArrayBuffer;
+  /** Batches read ahead of the reader at most (default: the thread's `MAX_AHEAD`, 8). */
+  ahead?: number;
 };
-export type Message = { batch: DecodedBatch } | { done: ThreadIds } | { error: SentError };
+/** `digest`: of a `snapshotFile` input's bytes (`snapshotDigest`), before its first batch. */
+export type Message =
+  | { batch: DecodedBatch }
+  | { done: ThreadIds }
+  | { error: SentError }
+  | { digest: string };
 /** The input of a thread started without one (`startLedgerThread` with `input` undefined). */
 export type InputMessage = { input: WireInput };
 
@@ -65,6 +79,11 @@ export type StartedLedgerThread = {
   early: ({ message: Message } | { error: unknown } | { exit: number })[];
   /** Set once `readLedgerOnThread` took the thread over (a thread reads once). */
   taken: boolean;
+  /**
+   * A `snapshotFile` input's digest, once the thread read the file; undefined when it could not
+   * (or the input is another kind: then it never settles).
+   */
+  digest: Promise<string | undefined>;
 };
 
 /**
@@ -78,11 +97,20 @@ export const startLedgerThread = (
   script: string,
   input: LedgerInput | undefined,
   source: string,
+  /** Batches it may read ahead of its reader (`ThreadData.ahead`). */
+  ahead?: number,
 ): StartedLedgerThread => {
   const control = new SharedArrayBuffer(4);
   const wire = input === undefined ? undefined : wireOf(input);
-  const data: ThreadData = { lotwiseLedgerThread: true, input: wire, source, control };
+  const data: ThreadData = {
+    lotwiseLedgerThread: true,
+    input: wire,
+    source,
+    control,
+    ...(ahead !== undefined ? { ahead } : {}),
+  };
   const worker = new Worker(pathToFileURL(script), { workerData: data });
+  let digested: (digest: string | undefined) => void = () => {};
   const started: StartedLedgerThread = {
     script,
     input,
@@ -91,14 +119,21 @@ export const startLedgerThread = (
     consumed: new Int32Array(control),
     early: [],
     taken: false,
+    digest: new Promise((resolve) => {
+      digested = resolve;
+    }),
   };
   worker.on("message", (m: Message) => {
+    if ("digest" in m) digested(m.digest);
+    else if ("error" in m) digested(undefined);
     if (!started.taken) started.early.push({ message: m });
   });
   worker.on("error", (error) => {
+    digested(undefined);
     if (!started.taken) started.early.push({ error });
   });
   worker.on("exit", (code) => {
+    digested(undefined);
     if (!started.taken) started.early.push({ exit: code });
   });
   // After the listeners: adding a "message" listener refs the worker's port again.

@@ -18,10 +18,12 @@
  * The thread's script is `dist/ledger-thread.js` (src/tax/parse-thread-main.ts); without it (a
  * checkout that was not built) the caller reads in its own thread.
  */
+import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { createGunzip } from "node:zlib";
+import { snapshotDigest } from "../books/snapshot-file.ts";
 import { revivedError, sendableError } from "../errors.ts";
 import {
   type RawLedgerRecord,
@@ -141,6 +143,7 @@ export const readLedgerOnThread = (
     const onMessage = (m: Message) => {
       if (settled) return;
       try {
+        if ("digest" in m) return;
         if ("batch" in m) {
           for (const n of m.batch.newNames) names.push(n);
           handlers.batch(m.batch, names);
@@ -371,6 +374,7 @@ export const runLedgerThread = async (): Promise<void> => {
   const port = parentPort;
   if (!port || !data?.lotwiseLedgerThread) throw new Error("ledger-thread: not started as a ledger reader");
   const consumed = new Int32Array(data.control);
+  const ahead = data.ahead ?? MAX_AHEAD;
   let sent = 0;
   /** Batch buffers the caller sent back (`SpareMessage`). */
   const spare: ArrayBuffer[] = [];
@@ -395,7 +399,7 @@ export const runLedgerThread = async (): Promise<void> => {
     port.postMessage({ batch } satisfies Message, [...buffers]);
     sent++;
     // Wait while the caller is MAX_AHEAD batches behind.
-    for (let seen = Atomics.load(consumed, 0); sent - seen > MAX_AHEAD; seen = Atomics.load(consumed, 0))
+    for (let seen = Atomics.load(consumed, 0); sent - seen > ahead; seen = Atomics.load(consumed, 0))
       Atomics.wait(consumed, 0, seen, 1000);
   }, spare);
   const decoder = createRawDecoder(batcher.newName, false);
@@ -440,9 +444,18 @@ export const runLedgerThread = async (): Promise<void> => {
     else if ("pieces" in input)
       await streamLedgerChunks(pieces, batcher.general, { source: data.source, onRaw });
     else {
-      const bytes = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
       const options = { source: data.source, onRaw };
-      if (!input.gzip) await streamLedgerBytes(bytes, batcher.general, options);
+      let bytes: Buffer;
+      let gzip = true;
+      if ("snapshotFile" in input) {
+        // Read whole: the digest is of exactly the bytes read below.
+        bytes = readFileSync(input.snapshotFile);
+        port.postMessage({ digest: snapshotDigest(bytes) } satisfies Message);
+      } else {
+        bytes = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
+        gzip = input.gzip;
+      }
+      if (!gzip) await streamLedgerBytes(bytes, batcher.general, options);
       else {
         const inflated = Readable.from([bytes]).pipe(createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }));
         await streamLedgerChunks(inflated, batcher.general, options);

@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { access, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { snapshotFileOf } from "../../books/snapshot-file.ts";
 import { matchingWindowHours } from "../../classify/settings.ts";
 import { UserInputError } from "../../errors.ts";
 import { TOOL_EXPORTS, type ToolExport } from "../../imports/tool-export.ts";
@@ -130,6 +131,7 @@ export const register: RegisterCommand = (program, runtime) => {
       const r = await importLedgerRows(services.database.db, {
         userId: services.userId,
         name: opts.name,
+        snapshotFile: snapshotFileOf(common.config),
         rows: (onBatch) =>
           batches(async (rows) => {
             for (const row of rows) {

@@ -1,0 +1,1 @@
+ALTER TABLE "lotwise_app"."ledger_snapshots" ADD COLUMN "digest" text;
