@@ -11,7 +11,8 @@
  * from `/usr/bin/time`, steadier than wall on a shared machine), peak RSS, rows per second; then
  * `gains` on the stored ledger, twice (the first run after the import reads the snapshot the import
  * saved, src/books/engine-csv.ts; without one it would copy the rows out of the table and save the
- * snapshot; the second reads the snapshot), each against
+ * snapshot; the second reads the snapshot; on the embedded database both read the snapshot's file,
+ * src/books/snapshot-file.ts, while the database opens), each against
  * `gains --ledger` on its export, measured in the same run (issue 15: within 1.5×).
  *
  * Flags: `--rows=N` (default 200,000), `--seed=N`, `--no-postgres`, `--no-gains`, `--cpu-prof`
