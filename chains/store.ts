@@ -1,4 +1,5 @@
 import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import type { BulkColumns } from "../db/bulk.ts";
 import type { DbOrTx } from "../db/client.ts";
 import { isUniqueViolation, selectCells, sqlLiteral } from "../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../db/copy-binary.ts";
@@ -57,8 +58,11 @@ const RAW_RECORDS: StagedTable = {
   conflict: "on conflict do nothing",
 };
 
-/** Transactions go in by binary COPY too (through their stage when one is there already). */
-const TRANSACTION_COLUMNS: BinaryColumns = {
+/**
+ * Transactions go in by binary COPY too (through their stage when one is there already); the same
+ * columns name what moves from the stage.
+ */
+const TRANSACTION_COLUMNS = {
   wallet_id: "integer",
   chain: "text",
   tx_hash: "text",
@@ -73,27 +77,12 @@ const TRANSACTION_COLUMNS: BinaryColumns = {
   fee_payer: "text",
   final: "boolean",
   details: "jsonb",
-};
+} as const satisfies BinaryColumns & BulkColumns;
 
 const TRANSACTIONS: StagedTable = {
   table: "lotwise_sync.transactions",
   stage: "lotwise_stage_transactions",
-  columns: {
-    wallet_id: "integer",
-    chain: "text",
-    tx_hash: "text",
-    block_number: "numeric",
-    block_hash: "text",
-    tx_index: "integer",
-    time: "timestamptz",
-    from: "text",
-    to: "text",
-    status: "text",
-    method: "text",
-    fee_payer: "text",
-    final: "boolean",
-    details: "jsonb",
-  },
+  columns: TRANSACTION_COLUMNS,
   conflict: `on conflict (wallet_id, chain, tx_hash) do update set ${[
     "block_number",
     "block_hash",
