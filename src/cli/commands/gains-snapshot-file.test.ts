@@ -39,9 +39,13 @@ describe("gains on the embedded database: the snapshot file", () => {
   const dataDir = path.join(dir, "data");
   const file = path.join(dataDir, "ledger-snapshots", "default.csv.gz");
   const lotwise = (...argv: string[]) =>
-    runInProcess(["--data-dir", dataDir, "--no-progress", "--log-level", "error", ...argv], {}, { seed: dataDir });
+    runInProcess(
+      ["--data-dir", dataDir, "--no-progress", "--log-level", "error", ...argv],
+      {},
+      { seed: dataDir },
+    );
   /** Runs `sql` on the data folder's database (the CLI closed it), returning its rows. */
-  const query = async <T,>(sql: string): Promise<T[]> => {
+  const query = async <T>(sql: string): Promise<T[]> => {
     const database = await createDatabase({ kind: "pglite", dir: path.join(dataDir, "pgdata") });
     try {
       return ((await database.db.execute(sql)) as unknown as { rows: T[] }).rows;
