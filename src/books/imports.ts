@@ -1,6 +1,6 @@
 import { and, eq, inArray, like, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { forEachCells, onPglite, selectCells } from "../../db/copy.ts";
+import { forEachCells, onPglite, selectCells, sqlLiteral } from "../../db/copy.ts";
 import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { locatedProblems, UserInputError } from "../errors.ts";
@@ -46,9 +46,6 @@ const findClash = async (
   }
   return undefined;
 };
-
-/** SQL string literal (trusted shapes only: the origin is `import:` + `[\w.-]+`). */
-const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** The stored columns a ledger row sets (after id, seq and time), with its field. */
 const ROW_CELLS: readonly (readonly [string, keyof LedgerRow])[] = [
@@ -105,7 +102,7 @@ const loadStoredImport = async (tx: DbOrTx, where: string, origin: string) => {
   await forEachCells(
     tx,
     `select id, seq, (extract(epoch from time) * 1000000)::bigint, ${ROW_CELLS.map((c) => c[0]).join(", ")},
-       price_sources = ${literal(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
+       price_sources = ${sqlLiteral(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
      from lotwise_app.ledger_rows where ${where}`,
     (cells) => {
       const id = cells[0]!;
@@ -176,7 +173,7 @@ export const importLedgerRows = async (
     return await db.transaction(async (tx) => {
       // Only this user's ledger version moves (the ledger_rows triggers, migration 0008).
       await declareLedgerWriter(tx, userId);
-      const where = `user_id = ${userId} and origin = ${literal(origin)}`;
+      const where = `user_id = ${userId} and origin = ${sqlLiteral(origin)}`;
       const stored = await loadStoredImport(tx, where, origin);
       const storedCount = stored.size;
       // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
@@ -347,7 +344,7 @@ const saveImportSnapshot = async (
     (
       await selectCells(
         tx,
-        `select 1 from lotwise_app.ledger_rows where user_id = ${userId} and origin <> ${literal(origin)} limit 1`,
+        `select 1 from lotwise_app.ledger_rows where user_id = ${userId} and origin <> ${sqlLiteral(origin)} limit 1`,
       )
     ).length === 0;
   if (!alone) return packer.fail();
