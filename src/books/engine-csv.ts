@@ -10,6 +10,7 @@
  */
 import { createGzip } from "node:zlib";
 import type { LedgerRow } from "../ledger/types.ts";
+import { formatCsvCell } from "../utils/csv.ts";
 import { exportUsd } from "../utils/decimal.ts";
 
 /** The header line COPY prints for `ENGINE_COLUMNS` (their names, none needs quotes). */
@@ -66,16 +67,14 @@ const before = (a: string, b: string): boolean => {
   return false;
 };
 
-/** A text cell as COPY's CSV prints it: quoted when empty or holding `,`, `"`, CR or LF. */
-const textCell = (v: string | undefined): string => {
-  if (v === undefined) return "";
-  if (v === "") return '""';
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 44 || c === 34 || c === 10 || c === 13) return `"${v.replaceAll('"', '""')}"`;
-  }
-  return v;
-};
+/** No formula escape: COPY prints a cell as it is stored. */
+const NO_FORMULA_ESCAPE = { escapeFormulas: false } as const;
+/**
+ * A text cell as COPY's CSV prints it: quoted when holding `,`, `"`, CR or LF (`formatCsvCell`),
+ * and quoted when empty too (an unquoted empty cell is NULL).
+ */
+const textCell = (v: string | undefined): string =>
+  v === undefined ? "" : v === "" ? '""' : formatCsvCell(v, NO_FORMULA_ESCAPE);
 
 /** A numeric cell, undefined when PostgreSQL would print `v` otherwise. */
 const numericCell = (v: string | undefined): string | undefined => {
