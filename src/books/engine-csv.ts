@@ -8,10 +8,10 @@
  * Byte-identical to the database's print only for values whose stored text is known: a row with a
  * value in any other form gives no line (`engineCsvLine` is undefined) and no snapshot is made.
  */
-import { createGzip } from "node:zlib";
 import type { LedgerRow } from "../ledger/types.ts";
 import { formatCsvCell } from "../utils/csv.ts";
 import { exportUsd } from "../utils/decimal.ts";
+import { createGzipCollector } from "../utils/gzip-collect.ts";
 
 /** The header line COPY prints for `ENGINE_COLUMNS` (their names, none needs quotes). */
 export const ENGINE_CSV_HEADER =
@@ -148,14 +148,7 @@ const engineCsvLine = (row: LedgerRow, time: string): string | undefined => {
  * time, then seq).
  */
 export const createEngineCsvPacker = () => {
-  const z = createGzip({ level: 1 });
-  const out: Buffer[] = [];
-  z.on("data", (b: Buffer) => out.push(b));
-  const packed = new Promise<Buffer>((resolve, reject) => {
-    z.on("end", () => resolve(Buffer.concat(out)));
-    z.on("error", reject);
-  });
-  packed.catch(() => {});
+  const { stream: z, done: packed } = createGzipCollector();
   let lastTime = "";
   let ok = true;
   let rows = 0;

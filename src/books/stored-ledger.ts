@@ -6,12 +6,13 @@
  * Reads only: the CLI rebuilds first; the API reads what the last rebuild left.
  */
 import { promisify } from "node:util";
-import { createGzip, gzip } from "node:zlib";
+import { gzip } from "node:zlib";
 import type { DbOrTx } from "../../db/client.ts";
 import { copyOutCsv, onPglite, selectCells } from "../../db/copy.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import type { GainsWarning } from "../tax/types.ts";
 import { exportUsd } from "../utils/decimal.ts";
+import { createGzipCollector } from "../utils/gzip-collect.ts";
 import { readLedgerSnapshot, readLedgerSnapshotDigest, writeLedgerSnapshot } from "./ledger-snapshot.ts";
 import { ledgerVersion } from "./query.ts";
 import { missingPriceHint } from "./rows.ts";
@@ -24,14 +25,7 @@ const gzipAsync = promisify(gzip);
  * whole. The pieces are held by their writer anyway: no backpressure.
  */
 const createPacker = () => {
-  const z = createGzip({ level: 1 });
-  const out: Buffer[] = [];
-  z.on("data", (b: Buffer) => out.push(b));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    z.on("end", () => resolve(Buffer.concat(out)));
-    z.on("error", reject);
-  });
-  done.catch(() => {});
+  const { stream: z, done } = createGzipCollector();
   return {
     write: (piece: Buffer) => void z.write(piece),
     end: () => void z.end(),
