@@ -5,6 +5,9 @@
  * or rows out of ledger order save none; a ledger build that changes no row keeps the snapshot
  * current, one that writes a row does not.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -71,6 +74,43 @@ describe.each(DATABASE_KINDS)("the snapshot a ledger import saves, on %s", (kind
     expect(again.gzip).toBe(true);
     expect(bytesOf(again).toString()).toContain("\nr6,2025-03-01T00:00:00Z,sell,kraken:main,ETH,2,,,7,");
     expect(bytesOf(again).equals((await copiedOut(user)).csv)).toBe(true);
+  });
+
+  test("a snapshot read from its row writes only the file, and the digest when the row has none", async () => {
+    const user = await ensureUser(database.db, "file");
+    await importFile(user, FILE);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "lotwise-snapshot-file-")), "u.csv.gz");
+    /** The snapshot row's version (a write of any column makes a new one) and its columns. */
+    const row = async () =>
+      (
+        (await database.db.execute(
+          sql`select xmin::text as xmin, ctid::text as ctid, version, digest, encode(csv, 'hex') as csv
+            from lotwise_app.ledger_snapshots where user_id = ${user}`,
+        )) as unknown as { rows: Record<string, unknown>[] }
+      ).rows[0]!;
+    const before = await row();
+    const read = await readStoredLedgerCsv(database.db, user, undefined, {
+      path: file,
+      digest: Promise.resolve(undefined),
+    });
+    expect(read.gzip).toBe(true);
+    await read.save!();
+    expect(readFileSync(file).equals(read.csv)).toBe(true);
+    expect(await row()).toEqual(before);
+    // A row saved without a digest: the digest of its bytes set, the rest as it was.
+    await database.db.execute(
+      sql`update lotwise_app.ledger_snapshots set digest = null where user_id = ${user}`,
+    );
+    rmSync(file);
+    const again = await readStoredLedgerCsv(database.db, user, undefined, {
+      path: file,
+      digest: Promise.resolve(undefined),
+    });
+    await again.save!();
+    expect(readFileSync(file).equals(read.csv)).toBe(true);
+    const after = await row();
+    expect(after.digest).toBe(before.digest);
+    expect({ ...after, xmin: "", ctid: "" }).toEqual({ ...before, xmin: "", ctid: "" });
   });
 
   test("an instant with an offset or microseconds, a quantity in another form, another origin's rows or rows out of order: no snapshot", async () => {

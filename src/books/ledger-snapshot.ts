@@ -15,7 +15,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyOutBinaryPglite, onPglite, selectCells } from "../../db/copy.ts";
+import { copyOutBinaryPglite, onPglite, selectCells, sqlLiteral } from "../../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../../db/copy-binary.ts";
 import { snapshotDigest, writeSnapshotFile } from "./snapshot-file.ts";
 
@@ -143,6 +143,28 @@ export const writeLedgerSnapshot = async (
       on conflict (user_id) do update set version = excluded.version, format = excluded.format,
         notes = excluded.notes, csv = excluded.csv, digest = excluded.digest
       where ledger_snapshots.version <= excluded.version`,
+  );
+};
+
+/**
+ * Writes the snapshot file of `snapshot` (read from the database's row, `readLedgerSnapshot`) when
+ * the file was missing or stale: the file, and the row's digest only when it has none or another
+ * (a row saved before digests), on the row of `snapshot.version` only. The row's other columns are
+ * not written again (its `csv` is the same bytes): a row replaced meanwhile keeps its own digest,
+ * which this file's bytes do not match, so the file is not used.
+ */
+export const writeLedgerSnapshotFile = async (
+  db: DbOrTx,
+  userId: number,
+  snapshot: LedgerSnapshot,
+  file: string,
+): Promise<void> => {
+  const digest = snapshotDigest(snapshot.csv);
+  if (!writeSnapshotFile(file, snapshot.csv)) return;
+  await db.execute(
+    sql.raw(`update ${TABLE} set digest = ${sqlLiteral(digest)}
+      where user_id = ${Number(userId)} and version = ${Number(snapshot.version)} and format = ${SNAPSHOT_FORMAT}
+        and digest is distinct from ${sqlLiteral(digest)}`),
   );
 };
 

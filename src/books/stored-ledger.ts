@@ -13,7 +13,12 @@ import type { LedgerRow } from "../ledger/types.ts";
 import type { GainsWarning } from "../tax/types.ts";
 import { exportUsd } from "../utils/decimal.ts";
 import { createGzipCollector } from "../utils/gzip-collect.ts";
-import { readLedgerSnapshot, readLedgerSnapshotDigest, writeLedgerSnapshot } from "./ledger-snapshot.ts";
+import {
+  readLedgerSnapshot,
+  readLedgerSnapshotDigest,
+  writeLedgerSnapshot,
+  writeLedgerSnapshotFile,
+} from "./ledger-snapshot.ts";
 import { ledgerVersion } from "./query.ts";
 import { missingPriceHint } from "./rows.ts";
 import { countOpenReviews, loadLedgerRows, TIME_TEXT } from "./store.ts";
@@ -123,7 +128,8 @@ export type StoredLedgerCsv = {
  * `file` (the embedded database's snapshot file, src/books/snapshot-file.ts): with `digest`, the
  * digest of the bytes a reader already reads from it (undefined: none, or unreadable). When it is
  * the current version's snapshot's, the result is `onFile` (nothing else read); else the
- * snapshot or the copy as above, and `save` writes the file (and the row) for the next run.
+ * snapshot or the copy as above, and `save` writes the file for the next run (with the row after
+ * a copy; after the snapshot's row was read, only the file and, when the row has none, its digest).
  */
 export const readStoredLedgerCsv = async (
   db: DbOrTx,
@@ -149,8 +155,9 @@ export const readStoredLedgerCsv = async (
       csv: snapshot.csv,
       gzip: true,
       notes: { missingPrices: snapshot.missingPrices, openReviews },
-      // The file is missing or not this snapshot's: written (with the row's digest) after the run.
-      ...(file !== undefined ? { save: () => writeLedgerSnapshot(db, user, snapshot, file.path) } : {}),
+      // The file is missing or not this snapshot's: written after the run (the row's digest set
+      // when it has none; the row itself is not written again).
+      ...(file !== undefined ? { save: () => writeLedgerSnapshotFile(db, user, snapshot, file.path) } : {}),
     };
   // On PostgreSQL the rows arrive in pieces over the copy: compressed for the snapshot as they
   // arrive, so the snapshot is ready soon after the copy's end (compressed after it, 200,000 rows

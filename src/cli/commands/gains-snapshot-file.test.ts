@@ -97,10 +97,17 @@ describe("gains on the embedded database: the snapshot file", () => {
     expect(await gains()).toEqual(expected);
     expect(readFileSync(file).equals(imported)).toBe(true);
 
-    // No file: the database's snapshot, and the file written for the next run.
+    // No file: the database's snapshot, and the file written for the next run; the row, which
+    // has the file's digest, is not written again (the same row version: xmin and ctid).
+    const rowVersion = () =>
+      query<{ xmin: string; ctid: string }>(
+        "select xmin::text, ctid::text from lotwise_app.ledger_snapshots",
+      );
+    const before = await rowVersion();
     rmSync(file);
     expect(await gains()).toEqual(expected);
     expect(readFileSync(file).equals(imported)).toBe(true);
+    expect(await rowVersion()).toEqual(before);
 
     // A snapshot saved without a digest (before the file existed): its file is not used.
     await query("update lotwise_app.ledger_snapshots set digest = null");
