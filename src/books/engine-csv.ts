@@ -8,10 +8,14 @@
  * Byte-identical to the database's print only for values whose stored text is known: a row with a
  * value in any other form gives no line (`engineCsvLine` is undefined) and no snapshot is made.
  */
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
 import type { LedgerRow } from "../ledger/types.ts";
 import { formatCsvCell } from "../utils/csv.ts";
 import { exportUsd } from "../utils/decimal.ts";
 import { createGzipCollector } from "../utils/gzip-collect.ts";
+
+const gunzipAsync = promisify(gunzip);
 
 /** The header line COPY prints for `ENGINE_COLUMNS` (their names, none needs quotes). */
 export const ENGINE_CSV_HEADER =
@@ -31,7 +35,7 @@ const NEGATIVE_ZERO = /^-0(?:\.0+)?$/;
  * the same text, `.000` dropped, a shorter fraction padded to 3 digits. Undefined for any other
  * form (an offset, microseconds, a lowercase `t` or `z`, a leap second).
  */
-const timeCell = (t: string): string | undefined => {
+export const timeCell = (t: string): string | undefined => {
   const n = t.length;
   if (
     n < 20 ||
@@ -141,24 +145,170 @@ const engineCsvLine = (row: LedgerRow, time: string): string | undefined => {
   return cells.join(",");
 };
 
+/** Separates the ids of a kept batch in `createEngineCsvPacker` (never in an id: PostgreSQL text holds no NUL). */
+const ID_SEP = "\u0000";
+
+/**
+ * The header and the first lines of `csv` (an engine CSV as a snapshot holds it, not compressed)
+ * when those lines are the rows `ids` names, in order (each string a batch's ids joined by
+ * `ID_SEP`; `count` ids in all): the text up to the last of them (no newline after it) and that
+ * line's `time` cell. Undefined when the text does not start so. Cells are read as COPY quotes
+ * them: a quoted cell may hold commas, quotes (doubled) and line breaks.
+ */
+export const snapshotPrefix = (
+  csv: string,
+  ids: readonly string[],
+  count: number,
+): { text: string; lastTime: string } | undefined => {
+  if (!csv.startsWith(`${ENGINE_CSV_HEADER}\n`)) return undefined;
+  let pos = ENGINE_CSV_HEADER.length + 1;
+  // The next quote at or after `pos` (-1: none left): looked up again only once passed, so a file
+  // without quotes is scanned once, not once a line.
+  let quote = csv.indexOf('"', pos);
+  let lastTime = "";
+  let seen = 0;
+  for (const batch of ids) {
+    for (const id of batch.split(ID_SEP)) {
+      const nl = csv.indexOf("\n", pos);
+      if (nl < 0) return undefined;
+      if (quote >= 0 && quote < pos) quote = csv.indexOf('"', pos);
+      let cellId: string;
+      let end: number;
+      let timeStart: number;
+      if (quote < 0 || quote > nl) {
+        // No quote in the line: cells end at commas.
+        const comma = csv.indexOf(",", pos);
+        if (comma < 0 || comma > nl) return undefined;
+        cellId = csv.slice(pos, comma);
+        timeStart = comma + 1;
+        end = nl;
+      } else {
+        const line = quotedLine(csv, pos);
+        if (line === undefined) return undefined;
+        ({ id: cellId, timeStart, end } = line);
+      }
+      if (cellId !== id) return undefined;
+      const timeEnd = csv.indexOf(",", timeStart);
+      if (timeEnd < 0 || timeEnd > end) return undefined;
+      lastTime = csv.slice(timeStart, timeEnd);
+      pos = end + 1;
+      seen++;
+    }
+  }
+  if (seen !== count || seen === 0) return undefined;
+  return { text: csv.slice(0, pos - 1), lastTime };
+};
+
+/**
+ * A line holding a quote, from `pos`: its first cell (unquoted), where its second begins and the
+ * index of the newline that ends it (outside quotes); undefined when the text ends first.
+ */
+const quotedLine = (csv: string, pos: number): { id: string; timeStart: number; end: number } | undefined => {
+  let id: string | undefined;
+  let timeStart = -1;
+  let cellStart = pos;
+  let quoted = false;
+  for (let i = pos; i < csv.length; i++) {
+    const c = csv.charCodeAt(i);
+    if (quoted) {
+      if (c === 34) {
+        if (csv.charCodeAt(i + 1) === 34) i++;
+        else quoted = false;
+      }
+      continue;
+    }
+    if (c === 34) quoted = true;
+    else if (c === 44 || c === 10) {
+      if (id === undefined) {
+        const cell = csv.slice(cellStart, i);
+        id = cell.charCodeAt(0) === 34 ? cell.slice(1, -1).replaceAll('""', '"') : cell;
+        timeStart = i + 1;
+      }
+      if (c === 10) return { id, timeStart, end: i };
+      cellStart = i + 1;
+    }
+  }
+  return undefined;
+};
+
+/**
+ * Rows rendered into engine CSV lines by every packer of this process, for tests to tell a
+ * re-import that renders none (only ever added to).
+ */
+export const renderedRows = { count: 0 };
+
 /**
  * The engine CSV of rows given in their stored order (`seq` increasing), gzip-compressed (level
  * 1, on libuv's thread pool) as they come. Gives up (`done` is undefined) at the first row with
  * no line or out of ledger order (an earlier instant than the row before: the table orders by
  * time, then seq).
+ *
+ * `earlier` (optional) gives the ledger's snapshot as it was before the rows were written
+ * (gzip-compressed; undefined: none), for leading batches stored as they were (`defer`): those
+ * are not rendered; when a later batch is (`start`), their lines are taken from that snapshot,
+ * where they must come first, named by their ids in order (else no snapshot is made). A ledger
+ * nothing changed in then costs no rendering at all.
  */
-export const createEngineCsvPacker = () => {
+export const createEngineCsvPacker = (earlier?: () => Promise<Buffer | undefined>) => {
   const { stream: z, done: packed } = createGzipCollector();
   let lastTime = "";
+  /** The `seq` of the last row added (`add`'s `seqs`). */
+  let lastSeq = -1;
   let ok = true;
   let rows = 0;
-  z.write(ENGINE_CSV_HEADER);
+  /** The header (or a snapshot's lines) was written: batches are rendered from now on. */
+  let started = false;
+  /** The ids of the deferred batches (one string a batch), and how many rows. */
+  let deferred: string[] = [];
+  let deferredRows = 0;
+  const giveUp = () => {
+    ok = false;
+    z.destroy();
+  };
+  /**
+   * Writes the header, or the earlier snapshot's lines of the deferred rows (one read and one
+   * gunzip, on libuv's thread pool). Idempotent.
+   */
+  const start = async (): Promise<void> => {
+    if (started || !ok) return;
+    started = true;
+    if (deferredRows === 0) {
+      z.write(ENGINE_CSV_HEADER);
+      return;
+    }
+    const ids = deferred;
+    deferred = [];
+    const compressed = await earlier?.();
+    const prefix =
+      compressed === undefined
+        ? undefined
+        : snapshotPrefix((await gunzipAsync(compressed)).toString("utf8"), ids, deferredRows);
+    if (prefix === undefined) return giveUp();
+    lastTime = prefix.lastTime;
+    rows += deferredRows;
+    z.write(prefix.text);
+  };
   return {
     /**
-     * Adds a batch of rows, in order; resolves once the compressor took in the earlier batches
-     * (at most one batch's text waits in memory).
+     * Leaves `batch` (rows stored exactly as they were) unrendered for now, when nothing was
+     * rendered yet and an earlier snapshot can give its lines: true; else false (`add` it).
      */
-    add: async (batch: readonly LedgerRow[]): Promise<void> => {
+    defer: (batch: readonly LedgerRow[]): boolean => {
+      if (started || earlier === undefined || !ok) return false;
+      deferred.push(batch.map((r) => r.id).join(ID_SEP));
+      deferredRows += batch.length;
+      return true;
+    },
+    start,
+    /**
+     * Adds a batch of rows, in order, after `start`; resolves once the compressor took in the
+     * earlier batches (at most one batch's text waits in memory). With `seqs` (each row's `seq`,
+     * for rows whose order is not their `seq`'s: a ledger build's), rows of one instant must also
+     * come in increasing `seq` (the table's order: time, seq, id; equal seqs give up).
+     */
+    add: async (batch: readonly LedgerRow[], seqs?: readonly number[]): Promise<void> => {
+      if (!ok) return;
+      if (!started) await start();
       if (!ok) return;
       // Joined once (no string grown a line at a time), each line after a newline.
       const lines = new Array<string>(batch.length + 1);
@@ -167,29 +317,29 @@ export const createEngineCsvPacker = () => {
         const row = batch[i]!;
         const time = timeCell(row.time);
         const line = time === undefined || before(time, lastTime) ? undefined : engineCsvLine(row, time);
-        if (line === undefined) {
-          ok = false;
-          z.destroy();
-          return;
+        if (line === undefined) return giveUp();
+        if (seqs !== undefined) {
+          const seq = seqs[i]!;
+          if (time === lastTime && seq <= lastSeq) return giveUp();
+          lastSeq = seq;
         }
         lastTime = time!;
         lines[i + 1] = line;
       }
       const text = lines.join("\n");
       rows += batch.length;
+      renderedRows.count += batch.length;
       if (!z.write(text)) await new Promise((resolve) => z.once("drain", resolve));
     },
     /** The compressed CSV and its row count, or undefined when a row could not be made. */
     done: async (): Promise<{ csv: Buffer; rows: number } | undefined> => {
+      await start();
       if (!ok) return undefined;
       // COPY ends every line, the last included, with a newline.
       z.end("\n");
       return { csv: await packed, rows };
     },
     /** Stops (the rows will not be saved). */
-    fail: () => {
-      ok = false;
-      z.destroy();
-    },
+    fail: giveUp,
   };
 };

@@ -9,7 +9,7 @@ import type { LedgerRow } from "../ledger/types.ts";
 import { CREATES_LOT } from "../ledger/validate.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { createEngineCsvPacker } from "./engine-csv.ts";
-import { writeLedgerSnapshot } from "./ledger-snapshot.ts";
+import { lockSnapshotVersion, readLedgerSnapshot, writeLedgerSnapshot } from "./ledger-snapshot.ts";
 import { ledgerVersion } from "./query.ts";
 import { declareLedgerWriter, insertLedgerRows } from "./store.ts";
 
@@ -173,6 +173,9 @@ export const importLedgerRows = async (
     return await db.transaction(async (tx) => {
       // Only this user's ledger version moves (the ledger_rows triggers, migration 0008).
       await declareLedgerWriter(tx, userId);
+      // The version whose snapshot the ledger has (undefined: none), locked until the end: its
+      // lines of the leading rows the file leaves as they were are reused, not rendered again.
+      const held = await lockSnapshotVersion(tx, userId);
       const where = `user_id = ${userId} and origin = ${sqlLiteral(origin)}`;
       const stored = await loadStoredImport(tx, where, origin);
       const storedCount = stored.size;
@@ -188,10 +191,13 @@ export const importLedgerRows = async (
       let wrote = false;
       /** The user held no ledger row before this import's first write. */
       let heldNone = false;
-      // The rows' engine CSV, saved as the new version's snapshot when they are the whole ledger.
-      const packer = createEngineCsvPacker();
+      // The rows' engine CSV, saved as the new version's snapshot when they are the whole ledger;
+      // leading batches stored as they were are taken from the held snapshot once a batch writes
+      // (an import that writes nothing renders nothing).
+      const packer = createEngineCsvPacker(
+        held === undefined ? undefined : async () => (await readLedgerSnapshot(tx, userId, held))?.csv,
+      );
       await batches(async (rows) => {
-        const packing = packer.add(rows);
         /** Rows stored exactly as this import would store them: they stay. */
         const keep = new Set<string>();
         /** Stored rows this batch replaces. */
@@ -226,6 +232,10 @@ export const importLedgerRows = async (
         }
         changed += replace.length;
         unchanged += keep.size;
+        if (keep.size === rows.length && packer.defer(rows)) return;
+        // The held snapshot is read (when batches were deferred) before this batch writes.
+        await packer.start();
+        const packing = packer.add(rows);
         if (replace.length > 0) {
           wrote = true;
           await deleteIds(tx, where, replace);

@@ -51,13 +51,23 @@ const SNAPSHOT_COLUMNS: BinaryColumns = {
 
 /**
  * The user's snapshot when it is of the ledger's current version (and this format), else
- * undefined. One query: the version is compared in the database.
+ * undefined. One query: the version is compared in the database. With `held`, the snapshot of
+ * that version instead, for a transaction holding it (`lockSnapshotVersion`) that may have moved
+ * the version since with its own writes.
  */
-export const readLedgerSnapshot = async (db: DbOrTx, userId: number): Promise<LedgerSnapshot | undefined> => {
+export const readLedgerSnapshot = async (
+  db: DbOrTx,
+  userId: number,
+  held?: number,
+): Promise<LedgerSnapshot | undefined> => {
   const user = Number(userId);
-  const query = `select s.version, s.notes, s.csv from ${TABLE} s
+  const query =
+    held === undefined
+      ? `select s.version, s.notes, s.csv from ${TABLE} s
     join lotwise_app.ledger_versions v on v.user_id = s.user_id and v.version = s.version
-    where s.user_id = ${user} and s.format = ${SNAPSHOT_FORMAT}`;
+    where s.user_id = ${user} and s.format = ${SNAPSHOT_FORMAT}`
+      : `select s.version, s.notes, s.csv from ${TABLE} s
+    where s.user_id = ${user} and s.format = ${SNAPSHOT_FORMAT} and s.version = ${Number(held)}`;
   const binary = await copyOutBinaryPglite(db, query);
   if (binary) {
     const row = binary[0];
