@@ -35,7 +35,7 @@ const NEGATIVE_ZERO = /^-0(?:\.0+)?$/;
  * the same text, `.000` dropped, a shorter fraction padded to 3 digits. Undefined for any other
  * form (an offset, microseconds, a lowercase `t` or `z`, a leap second).
  */
-export const timeCell = (t: string): string | undefined => {
+const timeCell = (t: string): string | undefined => {
   const n = t.length;
   if (
     n < 20 ||
@@ -252,8 +252,6 @@ export const renderedRows = { count: 0 };
 export const createEngineCsvPacker = (earlier?: () => Promise<Buffer | undefined>) => {
   const { stream: z, done: packed } = createGzipCollector();
   let lastTime = "";
-  /** The `seq` of the last row added (`add`'s `seqs`). */
-  let lastSeq = -1;
   let ok = true;
   let rows = 0;
   /** The header (or a snapshot's lines) was written: batches are rendered from now on. */
@@ -302,11 +300,9 @@ export const createEngineCsvPacker = (earlier?: () => Promise<Buffer | undefined
     start,
     /**
      * Adds a batch of rows, in order, after `start`; resolves once the compressor took in the
-     * earlier batches (at most one batch's text waits in memory). With `seqs` (each row's `seq`,
-     * for rows whose order is not their `seq`'s: a ledger build's), rows of one instant must also
-     * come in increasing `seq` (the table's order: time, seq, id; equal seqs give up).
+     * earlier batches (at most one batch's text waits in memory).
      */
-    add: async (batch: readonly LedgerRow[], seqs?: readonly number[]): Promise<void> => {
+    add: async (batch: readonly LedgerRow[]): Promise<void> => {
       if (!ok) return;
       if (!started) await start();
       if (!ok) return;
@@ -318,11 +314,6 @@ export const createEngineCsvPacker = (earlier?: () => Promise<Buffer | undefined
         const time = timeCell(row.time);
         const line = time === undefined || before(time, lastTime) ? undefined : engineCsvLine(row, time);
         if (line === undefined) return giveUp();
-        if (seqs !== undefined) {
-          const seq = seqs[i]!;
-          if (time === lastTime && seq <= lastSeq) return giveUp();
-          lastSeq = seq;
-        }
         lastTime = time!;
         lines[i + 1] = line;
       }
