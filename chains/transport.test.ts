@@ -392,12 +392,12 @@ describe("postBytes()", () => {
   test("gives the answer's bytes (inflated) in an ArrayBuffer of its own, counted and retried as fetch()", async () => {
     const body = JSON.stringify([{ jsonrpc: "2.0", id: 0, result: "é".repeat(3000) }]);
     let busy = 1;
-    handler = (_i, _q, res) =>
-      busy-- > 0
-        ? reply(res, "busy", 503)
-        : res
-            .writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
-            .end(zlib.gzipSync(Buffer.from(body)));
+    handler = (_i, _q, res) => {
+      if (busy-- > 0) return reply(res, "busy", 503);
+      res
+        .writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+        .end(zlib.gzipSync(Buffer.from(body)));
+    };
     const rpc = transport();
     const got = await rpc.postBytes(batchBody(3), { method: "getTransaction", calls: 3 });
     expect(got).toBeInstanceOf(ArrayBuffer);
