@@ -11,7 +11,7 @@ import zlib from "node:zlib";
  * Compressed answers (gzip, deflate, br: asked for, as `fetch` asks) are inflated here.
  */
 
-/** What the server answered: read the body once with `text()`, or `discard()` it. */
+/** What the server answered: read the body once with `text()` or `arrayBuffer()`, or `discard()` it. */
 export type PostAnswer = {
   status: number;
   ok: boolean;
@@ -19,6 +19,11 @@ export type PostAnswer = {
   header: (name: string) => string | null;
   /** The body as UTF-8; rejects when the connection drops or the signal fires before its end. */
   text: () => Promise<string>;
+  /**
+   * The body's bytes (inflated, not decoded) in an ArrayBuffer of their own, which can be
+   * transferred to a worker thread (never a slice of Node's shared Buffer pool); rejects as `text`.
+   */
+  arrayBuffer: () => Promise<ArrayBuffer>;
   discard: () => void;
 };
 
@@ -47,6 +52,30 @@ const inflate = (res: http.IncomingMessage): Readable => {
       return res;
   }
 };
+
+/** The body's chunks, inflated; rejects when the connection drops before the body's end. */
+const readBody = (res: http.IncomingMessage): Promise<Buffer[]> =>
+  new Promise<Buffer[]>((done, fail) => {
+    const stream = inflate(res);
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const settle = (error: Error | undefined) => {
+      if (settled) return;
+      settled = true;
+      if (error) fail(error);
+      else done(chunks);
+    };
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    // A connection dropped mid-body can end the stream without an error of its own.
+    stream.on("end", () =>
+      settle(res.complete ? undefined : new Error("the connection closed before the answer's end")),
+    );
+    stream.on("error", settle);
+    if (stream !== res) res.on("error", settle);
+    res.on("close", () => {
+      if (!res.complete) settle(new Error("the connection closed before the answer's end"));
+    });
+  });
 
 /** Redirects followed at most, as `fetch` follows them. */
 const MAX_REDIRECTS = 20;
@@ -114,28 +143,17 @@ const postOnce = (
             const v = res.headers[name.toLowerCase()];
             return v === undefined ? null : Array.isArray(v) ? (v[0] ?? null) : v;
           },
-          text: () =>
-            new Promise<string>((done, fail) => {
-              const stream = inflate(res);
-              const chunks: Buffer[] = [];
-              let settled = false;
-              const settle = (error: Error | undefined) => {
-                if (settled) return;
-                settled = true;
-                if (error) fail(error);
-                else done(Buffer.concat(chunks).toString("utf8"));
-              };
-              stream.on("data", (c: Buffer) => chunks.push(c));
-              // A connection dropped mid-body can end the stream without an error of its own.
-              stream.on("end", () =>
-                settle(res.complete ? undefined : new Error("the connection closed before the answer's end")),
-              );
-              stream.on("error", settle);
-              if (stream !== res) res.on("error", settle);
-              res.on("close", () => {
-                if (!res.complete) settle(new Error("the connection closed before the answer's end"));
-              });
-            }),
+          text: async () => Buffer.concat(await readBody(res)).toString("utf8"),
+          arrayBuffer: async () => {
+            const chunks = await readBody(res);
+            const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+            let at = 0;
+            for (const c of chunks) {
+              out.set(c, at);
+              at += c.byteLength;
+            }
+            return out.buffer;
+          },
           discard: () => {
             res.resume();
           },

@@ -383,6 +383,46 @@ describe("createHttpTransport()", () => {
   });
 });
 
+describe("postBytes()", () => {
+  const batchBody = (n: number) =>
+    JSON.stringify(
+      Array.from({ length: n }, (_, id) => ({ jsonrpc: "2.0", id, method: "getTransaction", params: [] })),
+    );
+
+  test("gives the answer's bytes (inflated) in an ArrayBuffer of its own, counted and retried as fetch()", async () => {
+    const body = JSON.stringify([{ jsonrpc: "2.0", id: 0, result: "é".repeat(3000) }]);
+    let busy = 1;
+    handler = (_i, _q, res) => {
+      if (busy-- > 0) return reply(res, "busy", 503);
+      res
+        .writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+        .end(zlib.gzipSync(Buffer.from(body)));
+    };
+    const rpc = transport();
+    const got = await rpc.postBytes(batchBody(3), { method: "getTransaction", calls: 3 });
+    expect(got).toBeInstanceOf(ArrayBuffer);
+    expect(Buffer.from(got).toString("utf8")).toBe(body);
+    // Small answers too: never a slice of Node's shared Buffer pool (which a transfer would detach).
+    handler = (_i, _q, res) => reply(res, "[]");
+    const small = await rpc.postBytes(batchBody(1), { method: "getTransaction", calls: 1 });
+    expect(small.byteLength).toBe(2);
+    expect(await rpc.postBytes(batchBody(2), { method: "getTransaction", calls: 2 })).toBeInstanceOf(
+      ArrayBuffer,
+    );
+    expect(rpc.stats()).toMatchObject({ requests: 6, retries: 1, byMethod: { getTransaction: 6 } });
+  });
+
+  test("other HTTP errors are a NonRetryableError naming the method, without the URL", async () => {
+    handler = (_i, _q, res) => reply(res, "forbidden", 403);
+    const error = await transport()
+      .postBytes(batchBody(2), { method: "getTransaction", calls: 2 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonRetryableError);
+    expect((error as Error).message).toBe("ethereum RPC getTransaction (batch of 2): HTTP 403 forbidden");
+    expect(bodies).toHaveLength(1);
+  });
+});
+
 describe("classifyRangeError()", () => {
   test.each([
     [

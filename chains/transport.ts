@@ -117,6 +117,13 @@ export type RpcTransport = {
   batchSettled: <T = unknown>(requests: readonly RpcRequest[]) => Promise<Settled<T>[]>;
   /** A `fetch` with the same retries, limits and accounting, for client libraries (web3.js). */
   fetch: typeof fetch;
+  /**
+   * POSTs a JSON-RPC body of `calls` calls of `method` (counted in `stats`) over `node:http` with
+   * the same retries, limits and accounting as `fetch`, and gives the answer's bytes undecoded (an
+   * ArrayBuffer of their own: transferable), for a caller that reads them elsewhere (the Solana
+   * sync's transaction thread). Any 2xx answer is returned; others fail as through `fetch`.
+   */
+  postBytes: (body: string, count: { method: string; calls: number }) => Promise<ArrayBuffer>;
   stats: () => RpcStats;
   /** Writes the answers the cache buffered (`RpcCache.flush`); `within`: a database transaction. */
   flushCache?: (within?: unknown) => Promise<void>;
@@ -276,10 +283,13 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
 
   /**
    * One JSON-RPC exchange over `node:http` (chains/http-post.ts; no retry of its own), body read
-   * whole. 4xx bodies that are JSON-RPC answers (some providers send range errors with HTTP 400)
-   * are returned for the caller to read.
+   * whole by `read` (inside the concurrency slot and the endpoint's lease).
    */
-  const post = (body: string, what: string): Promise<{ status: number; ok: boolean; text: string }> =>
+  const postReading = <B>(
+    body: string,
+    what: string,
+    read: (answer: PostAnswer) => Promise<B>,
+  ): Promise<{ status: number; ok: boolean; body: B }> =>
     inSlot(async () => {
       stats.httpRequests++;
       const { timeout, signal } = timeoutSignal();
@@ -294,14 +304,41 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
         answer.discard();
         throw refused;
       }
-      let text: string;
+      let got: B;
       try {
-        text = await answer.text();
+        got = await read(answer);
       } catch (error) {
         throw interrupted(error, what);
       }
-      return { status: answer.status, ok: answer.ok, text };
+      return { status: answer.status, ok: answer.ok, body: got };
     });
+
+  /**
+   * `postReading` as text. 4xx bodies that are JSON-RPC answers (some providers send range errors
+   * with HTTP 400) are returned for the caller to read.
+   */
+  const post = async (body: string, what: string): Promise<{ status: number; ok: boolean; text: string }> => {
+    const r = await postReading(body, what, (a) => a.text());
+    return { status: r.status, ok: r.ok, text: r.body };
+  };
+
+  const postBytes = (body: string, count: { method: string; calls: number }): Promise<ArrayBuffer> => {
+    stats.requests += count.calls;
+    stats.byMethod[count.method] = (stats.byMethod[count.method] ?? 0) + count.calls;
+    const what = count.calls === 1 ? count.method : `${count.method} (batch of ${count.calls})`;
+    return withRetry<ArrayBuffer>(
+      async () => {
+        const r = await postReading<ArrayBuffer | string>(body, what, (a) =>
+          a.ok ? a.arrayBuffer() : a.text(),
+        );
+        if (typeof r.body === "string") {
+          throw new NonRetryableError(`${chain} RPC ${what}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+        }
+        return r.body;
+      },
+      { attempts, baseMs, signal: args.signal, onRetry: onRetry(what) },
+    );
+  };
 
   /**
    * One HTTP exchange through `fetch` (no retry of its own), for client libraries (`fetch()`
@@ -526,6 +563,7 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     batch,
     batchSettled,
     fetch: wrappedFetch,
+    postBytes,
     stats: () => ({ ...stats, byMethod: { ...stats.byMethod } }),
     flushCache: async (within) => {
       await args.cache?.flush?.(within);

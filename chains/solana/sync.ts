@@ -208,10 +208,16 @@ export const syncSolanaWallet = async (
     return { todo, raws, fetched, packed };
   };
 
-  /** Normalizes and writes one prepared page. Pages are stored strictly in order. */
+  /**
+   * Normalizes and writes one prepared page. Pages are stored strictly in order. It returns to the
+   * event loop (`yieldToEventLoop`) before each statement, so that the next page's listing, lookup
+   * and fetch go on meanwhile (see there).
+   */
   const store = async ({ todo, raws, fetched, packed }: Prepared) => {
+    await yieldToEventLoop();
     // Raw records first: after a crash here the next run normalizes them without an RPC call.
     await saveRawRecords(db, await packed);
+    await yieldToEventLoop();
     const normalized: { n: NormalizedSolanaTx; time: Date }[] = [];
     for (const e of todo) {
       const early = fetched.get(e.signature);
@@ -231,6 +237,7 @@ export const syncSolanaWallet = async (
     const discovered = normalized
       .flatMap(({ n }) => n.ownedTokenAccounts)
       .filter((a) => !known.has(a.address));
+    await yieldToEventLoop();
     await saveTokenAccounts(
       db,
       wallet.id,
@@ -240,6 +247,7 @@ export const syncSolanaWallet = async (
       })),
     );
     for (const a of discovered) known.add(a.address);
+    await yieldToEventLoop();
     const symbols = await cacheMints(
       db,
       chain.id,
@@ -247,6 +255,7 @@ export const syncSolanaWallet = async (
     );
     const txRows = normalized.map(({ n, time }) => transactionRow(wallet.id, chain.id, n, time));
     const moveRows = normalized.flatMap(({ n, time }) => movementRows(wallet.id, chain, n, time, symbols));
+    await yieldToEventLoop();
     await saveTransactionsWithMovements(db, txRows, moveRows);
     counts.transactions += txRows.length;
     counts.movements += moveRows.length;
@@ -354,6 +363,16 @@ export const syncSolanaWallet = async (
       : {}),
   };
 };
+
+/**
+ * Resolves after the event loop's next turn (`setImmediate`). PGlite runs each statement
+ * synchronously on this thread, and a chain of awaited statements settles as microtasks only,
+ * never returning to the event loop: without a turn between them, network answers (the next
+ * page's listing, its `getTransaction` batches) and the transaction thread's replies wait for a
+ * page's whole store, and listing, fetching and storing run one after the other instead of side
+ * by side.
+ */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The wallet's row for a transaction: slot as block number; the in-block index is unknown (0). */
 const transactionRow = (

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { ensureUser } from "../../db/users.ts";
+import { upsertWallet } from "../../db/wallets.ts";
+import { createTestCommon, createTestDatabase } from "../../test/services.ts";
+import { type ReplayServer, startSolanaReplay } from "../../test/solana-replay.ts";
+import { resolveChain } from "../registry.ts";
+
+/**
+ * The Solana sync's pipeline: while one page is stored (PGlite, on this thread), the next page is
+ * listed and fetched. Each store step returns to the event loop (sync.ts `yieldToEventLoop`), so
+ * the replay server (in this process) gets the next page's requests before the page's store ends.
+ */
+
+/** What happened, in order: a store starting or ending (page size), a call the server answered. */
+const events: string[] = [];
+
+/**
+ * Holds this thread for `ms` without returning to the event loop, as PGlite's statements do
+ * (their work is synchronous WebAssembly), so that answers are waiting when the store yields.
+ */
+const busy = (ms: number) => {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {}
+};
+
+vi.mock("../store.ts", async (original) => {
+  const store = await original<typeof import("../store.ts")>();
+  return {
+    ...store,
+    saveRawRecords: async (...args: Parameters<typeof store.saveRawRecords>) => {
+      events.push("store start");
+      busy(30);
+      return store.saveRawRecords(...args);
+    },
+    saveTransactionsWithMovements: async (
+      ...args: Parameters<typeof store.saveTransactionsWithMovements>
+    ) => {
+      busy(30);
+      await store.saveTransactionsWithMovements(...args);
+      events.push(`store end ${args[1].length}`);
+    },
+  };
+});
+
+const { syncSolanaWallet } = await import("./sync.ts");
+
+let server: ReplayServer;
+beforeAll(async () => {
+  server = await startSolanaReplay();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+test("the next page is listed and fetched while a page is stored", async () => {
+  const database = await createTestDatabase("pglite");
+  try {
+    const userId = await ensureUser(database.db, "default");
+    // Jupiter limit-order series: 11 transactions, in pages of 3.
+    const wallet = await upsertWallet(database.db, userId, {
+      chain: "solana",
+      address: "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz",
+    });
+    server.onAnswer((method, _params, result) => {
+      if (method === "getSignaturesForAddress" || method === "getTransaction") events.push(method);
+      return result;
+    });
+    await syncSolanaWallet(
+      {
+        common: createTestCommon({ sync: { concurrency: 4, maxAttempts: 2, timeoutMs: 5_000 } }),
+        database,
+        wallet,
+        chain: resolveChain("solana"),
+        rpcUrl: server.url,
+        signal: new AbortController().signal,
+        reportProgress: () => {},
+      },
+      { pageSize: 3, retryBaseMs: 5 },
+    );
+    // A later page's listing reached the server while an earlier page was stored.
+    const during: string[] = [];
+    let storing = false;
+    for (const e of events) {
+      if (e === "store start") storing = true;
+      else if (e.startsWith("store end")) storing = false;
+      else if (storing) during.push(e);
+    }
+    expect(events.filter((e) => e === "store start").length).toBeGreaterThan(2);
+    expect(during).toContain("getSignaturesForAddress");
+  } finally {
+    server.onAnswer(undefined);
+    await database.close();
+  }
+});
