@@ -93,6 +93,12 @@ const CHUNK_TXS = 500;
  * one before is written, so the next, larger, fetch is ready about when that write ends.
  */
 const FIRST_CHUNK_TXS = 100;
+/**
+ * Chunks being fetched while one is normalized and written. Two keep the node's queue full while
+ * this thread is inside a long write (answers that arrive meanwhile wait unread, and only then
+ * are the next requests sent); at most that many chunks' answers are held in memory.
+ */
+const PREFETCH_CHUNKS = 2;
 
 export type EvmSyncOptions = {
   /** @defaultValue config `sync.stepBlocks` */
@@ -577,15 +583,23 @@ export const syncEvmWallet = async (
           low !== undefined && high !== undefined && (await hasStoredAnswersIn(db, chain.id, low, high));
         const chunks = chunkByBlock(found);
         let n = 0;
-        // Pipelined: the next chunk is fetched as soon as this one's answers are in, while this
-        // one is normalized and written (writes stay in order).
-        let next: Promise<FetchedChunk> | undefined = fetchChunk(ctx, chunks[0]!);
+        // Pipelined: the next `PREFETCH_CHUNKS` chunks are being fetched while this one is
+        // normalized and written (writes stay in order).
+        const ahead: (Promise<FetchedChunk> | undefined)[] = [];
+        const fetchAhead = (upTo: number) => {
+          for (let j = ahead.length; j < Math.min(upTo, chunks.length); j++) {
+            const p = fetchChunk(ctx, chunks[j]!);
+            // Settled later, or abandoned when a chunk fails (the step is then retried whole).
+            p.catch(() => {});
+            ahead.push(p);
+          }
+        };
+        fetchAhead(1);
         for (let i = 0; i < chunks.length; i++) {
           signal.throwIfAborted();
-          let got: FetchedChunk | undefined = await next!;
-          next = i + 1 < chunks.length ? fetchChunk(ctx, chunks[i + 1]!) : undefined;
-          // Settled later, or abandoned when this chunk fails (the step is then retried whole).
-          next?.catch(() => {});
+          let got: FetchedChunk | undefined = await ahead[i]!;
+          fetchAhead(i + 1 + PREFETCH_CHUNKS);
+          ahead[i] = undefined;
           const prepared = await normalizeChunk(ctx, got);
           // The node's answers are not needed by the write: let them die young (a chunk's write
           // outlives several young-generation collections, each of which would copy them).
