@@ -4,6 +4,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { evmScans } from "../../db/schema/index.ts";
 import { rebasingAssets } from "../../src/assets/rebasing.ts";
 import { NonRetryableError } from "../../src/errors.ts";
+import { createFetchAhead } from "../../src/utils/fetch-ahead.ts";
 import { withRetry } from "../../src/utils/retry.ts";
 import { finalityDepthOf, walletKey } from "../registry.ts";
 import { createDbRpcCache } from "../rpc-cache.ts";
@@ -584,22 +585,12 @@ export const syncEvmWallet = async (
         const chunks = chunkByBlock(found);
         let n = 0;
         // Pipelined: the next `PREFETCH_CHUNKS` chunks are being fetched while this one is
-        // normalized and written (writes stay in order).
-        const ahead: (Promise<FetchedChunk> | undefined)[] = [];
-        const fetchAhead = (upTo: number) => {
-          for (let j = ahead.length; j < Math.min(upTo, chunks.length); j++) {
-            const p = fetchChunk(ctx, chunks[j]!);
-            // Settled later, or abandoned when a chunk fails (the step is then retried whole).
-            p.catch(() => {});
-            ahead.push(p);
-          }
-        };
-        fetchAhead(1);
+        // normalized and written (writes stay in order). A fetch abandoned when a chunk fails is
+        // settled without effect (the step is then retried whole).
+        const ahead = createFetchAhead(chunks, (c) => fetchChunk(ctx, c), PREFETCH_CHUNKS);
         for (let i = 0; i < chunks.length; i++) {
           signal.throwIfAborted();
-          let got: FetchedChunk | undefined = await ahead[i]!;
-          fetchAhead(i + 1 + PREFETCH_CHUNKS);
-          ahead[i] = undefined;
+          let got: FetchedChunk | undefined = await ahead.take(i);
           const prepared = await normalizeChunk(ctx, got);
           // The node's answers are not needed by the write: let them die young (a chunk's write
           // outlives several young-generation collections, each of which would copy them).
