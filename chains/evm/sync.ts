@@ -4,6 +4,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { evmScans } from "../../db/schema/index.ts";
 import { rebasingAssets } from "../../src/assets/rebasing.ts";
 import { NonRetryableError } from "../../src/errors.ts";
+import { createFetchAhead } from "../../src/utils/fetch-ahead.ts";
 import { withRetry } from "../../src/utils/retry.ts";
 import { finalityDepthOf, walletKey } from "../registry.ts";
 import { createDbRpcCache } from "../rpc-cache.ts";
@@ -89,10 +90,19 @@ const CHUNK_TXS = 500;
 /**
  * Transactions in a step's first chunk; each next chunk doubles it, up to `CHUNK_TXS`. Normalizing
  * and writing (this thread's work, longer than fetching) start once a first few answers are in,
- * instead of after a whole chunk's fetch with nothing else to do; each chunk is fetched while the
- * one before is written, so the next, larger, fetch is ready about when that write ends.
+ * instead of after a whole chunk's fetch with nothing else to do; later chunks are fetched while
+ * earlier ones are written (`PREFETCH_CHUNKS`), so the next, larger, fetch is ready about when
+ * that write ends.
  */
 const FIRST_CHUNK_TXS = 100;
+/**
+ * Chunks being fetched while one is normalized and written (src/utils/fetch-ahead.ts). Two keep
+ * the node's queue full while this thread is inside a long write (answers that arrive meanwhile
+ * wait unread, and only then are the next requests sent): the loop waits about half as long for
+ * answers as with one (bench evm-sync). At most `PREFETCH_CHUNKS + 1` chunks' answers are held in
+ * memory (up to 1,500 transactions with receipts).
+ */
+const PREFETCH_CHUNKS = 2;
 
 export type EvmSyncOptions = {
   /** @defaultValue config `sync.stepBlocks` */
@@ -577,15 +587,13 @@ export const syncEvmWallet = async (
           low !== undefined && high !== undefined && (await hasStoredAnswersIn(db, chain.id, low, high));
         const chunks = chunkByBlock(found);
         let n = 0;
-        // Pipelined: the next chunk is fetched as soon as this one's answers are in, while this
-        // one is normalized and written (writes stay in order).
-        let next: Promise<FetchedChunk> | undefined = fetchChunk(ctx, chunks[0]!);
+        // Pipelined: the next `PREFETCH_CHUNKS` chunks are being fetched while this one is
+        // normalized and written (writes stay in order). A fetch abandoned when a chunk fails is
+        // settled without effect (the step is then retried whole).
+        const ahead = createFetchAhead(chunks, (c) => fetchChunk(ctx, c), PREFETCH_CHUNKS);
         for (let i = 0; i < chunks.length; i++) {
           signal.throwIfAborted();
-          let got: FetchedChunk | undefined = await next!;
-          next = i + 1 < chunks.length ? fetchChunk(ctx, chunks[i + 1]!) : undefined;
-          // Settled later, or abandoned when this chunk fails (the step is then retried whole).
-          next?.catch(() => {});
+          let got: FetchedChunk | undefined = await ahead.take(i);
           const prepared = await normalizeChunk(ctx, got);
           // The node's answers are not needed by the write: let them die young (a chunk's write
           // outlives several young-generation collections, each of which would copy them).
