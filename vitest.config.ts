@@ -3,11 +3,11 @@ import SlowFirstSequencer from "./test/sequencer.ts";
 
 export default defineConfig({
   test: {
-    // Two projects (each inherits everything below, `extends: true`), both sharing one process per
+    // Three projects (each inherits everything below, `extends: true`). Two share one process per
     // worker (`isolate: false`): every file in its own process started Vitest and imported the same
     // modules again, about 0.85 s of CPU a file (the 101 unit files: 235 → 149 s of CPU; 9 small
-    // e2e files: about 46 → 29 s). No file holds module state a later file could see (no mocks,
-    // fake timers or environment changes; databases, servers, chains, browsers and child processes
+    // e2e files: about 46 → 29 s). No file of those two holds module state a later file could see
+    // (no mocks, fake timers or environment changes; databases, servers, chains, browsers and child processes
     // are each file's own and closed in its hooks). A worker reuses its process only for a next
     // file of the same project, so test/sequencer.ts queues each project's files together.
     // - unit: the tests next to the code.
@@ -24,10 +24,21 @@ export default defineConfig({
             "db/**/*.test.ts",
             "ui/**/*.test.ts",
           ],
+          exclude: ["**/*.isolated.test.ts", "**/node_modules/**"],
           isolate: false,
         },
       },
       { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"], isolate: false } },
+      // - isolated: files that mock a module (`vi.mock`), each in a process of its own, so that
+      //   no mock reaches, or misses, a module another file already imported (`*.isolated.test.ts`).
+      {
+        extends: true,
+        test: {
+          name: "isolated",
+          include: ["src/**/*.isolated.test.ts", "chains/**/*.isolated.test.ts"],
+          isolate: true,
+        },
+      },
     ],
     // No test may reach the internet: any non-loopback connection fails the test (test/no-network.mjs).
     setupFiles: ["test/setup.ts"],
