@@ -13,7 +13,7 @@ import { formatInstant } from "../ledger/instant.ts";
 import { ledgerError } from "../ledger/read.ts";
 import { allocateToWallets, TRANSITION_MS } from "./allocation.ts";
 import { type DateOf, formatDate, isLongTerm, yearOf } from "./dates.ts";
-import { createLot, type Lot, lotOrder, type Take } from "./lots.ts";
+import { createLot, type Lot, lotOrder, queueOrder, type Take } from "./lots.ts";
 import {
   divRoundHalfUp,
   exactCents,
@@ -157,6 +157,10 @@ type Place = { pool: Pool | undefined; balance: bigint };
 /** What a row's `lots` cell still has to hand out (takes consume it in order). */
 type Selection = { entries: { lotId: string; quantity: bigint }[]; index: number; used: bigint };
 
+/** `a + b` and `a − b`, without a new bigint when `b` is 0 (a row's fee cells usually are). */
+const plus = (a: bigint, b: bigint): bigint => (b === 0n ? a : a + b);
+const minus = (a: bigint, b: bigint): bigint => (b === 0n ? a : a - b);
+
 const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 });
 /** Pending sums past this go into the totals first (see `countPending`). */
 const PENDING_MAX = 2 ** 52;
@@ -168,6 +172,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   let quantityScale = options.quantityScale;
   let usdScale = options.usdScale;
   const before = lotOrder(options.method);
+  const order = queueOrder(options.method);
   let usdPerCent = pow10(usdScale - 2);
   const qty = (q: bigint) => formatScaled(q, quantityScale);
   const dateTexts = new Map<number, string>();
@@ -224,21 +229,24 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   };
   const walletPool = (wallet: string, asset: string): Pool => {
     const place = placeOf(wallet, asset);
-    if (place.pool === undefined) place.pool = createPool(before);
+    if (place.pool === undefined) place.pool = createPool(before, order);
     return place.pool;
   };
   const poolOf = (wallet: string, asset: string): Pool => {
     if (walletMode) return walletPool(wallet, asset);
     let p = universal.get(asset);
     if (p === undefined) {
-      p = createPool(before);
+      p = createPool(before, order);
       universal.set(asset, p);
     }
     return p;
   };
-  const adjustBalance = (wallet: string, asset: string, delta: bigint) => {
+  /** Adds `quantity` units to (`sign` 1) or takes them from (`sign` -1) a wallet's balance. */
+  const adjustBalance = (wallet: string, asset: string, quantity: bigint, sign: 1 | -1) => {
     if (!trackBalances || walletMode) return;
-    placeOf(wallet, asset).balance += delta;
+    const place = placeOf(wallet, asset);
+    if (sign === 1) place.balance += quantity;
+    else place.balance -= quantity;
   };
   /** Unit balances per asset and wallet (for the transition allocation). */
   const balancesByAsset = (): Map<string, Map<string, bigint>> => {
@@ -487,7 +495,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const pool = poolOf(wallet, asset);
     const held = pool.total;
     const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
-    adjustBalance(wallet, asset, -quantity);
+    adjustBalance(wallet, asset, quantity, -1);
     if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, held, shortfall, "get cost basis 0");
     const washing = wash?.applies(asset) ?? false;
     if (!inRange && !washing) return;
@@ -619,14 +627,14 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     if (wash && purchase && wash.applies(asset)) {
       for (const part of wash.purchase(lot, asset, day, quantity)) addToPool(pool, part.lot, part.quantity);
     } else addToPool(pool, lot, quantity);
-    adjustBalance(wallet, asset, quantity);
+    adjustBalance(wallet, asset, quantity, 1);
   };
 
   const give = (wallet: string, asset: string, quantity: bigint, selection: Selection | undefined) => {
     const pool = poolOf(wallet, asset);
     const held = pool.total;
     const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
-    adjustBalance(wallet, asset, -quantity);
+    adjustBalance(wallet, asset, quantity, -1);
     if (shortfall > 0n)
       shortfallOf("out_quantity", wallet, asset, quantity, held, shortfall, "have no basis");
     if (!inRange || year < rowsFromYear) return;
@@ -667,8 +675,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   ) => {
     if (!walletMode) {
       // Universal pools: a transfer changes no lot; only the wallets' unit balances move.
-      adjustBalance(from, asset, -quantity);
-      adjustBalance(to, asset, quantity);
+      adjustBalance(from, asset, quantity, -1);
+      adjustBalance(to, asset, quantity, 1);
       return;
     }
     const src = walletPool(from, asset);
@@ -763,7 +771,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       case "buy":
       case "income": {
         if (r.inAsset !== undefined)
-          acquire(wallet, r.inAsset, r.inQuantity, r.usd + r.feeUsd, r.type === "buy");
+          acquire(wallet, r.inAsset, r.inQuantity, plus(r.usd, r.feeUsd), r.type === "buy");
         if (r.type === "income" && inRange) addIncome(r);
         separateFee(r);
         break;
@@ -776,7 +784,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
             dispose(
               wallet,
               outAsset,
-              r.outQuantity + r.feeQuantity,
+              plus(r.outQuantity, r.feeQuantity),
               r.usd,
               r.id,
               "out_quantity",
@@ -787,7 +795,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
               wallet,
               outAsset,
               r.outQuantity,
-              r.usd - r.feeUsd,
+              minus(r.usd, r.feeUsd),
               r.id,
               "out_quantity",
               selFor(outAsset),

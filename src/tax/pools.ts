@@ -5,9 +5,9 @@
  * identification finds the lot's holding in the pool through the lot. Used-up holdings leave the
  * heap lazily, when they reach its top.
  */
-import { createHeap, type Heap } from "./heap.ts";
+import type { Heap } from "./heap.ts";
+import { createLotQueue, type QueueOrder } from "./lot-queue.ts";
 import type { Holding, Lot, Take } from "./lots.ts";
-import { minBigint } from "./money.ts";
 
 export type Pool = {
   heap: Heap<Holding>;
@@ -15,8 +15,9 @@ export type Pool = {
   total: bigint;
 };
 
-export const createPool = (before: (a: Lot, b: Lot) => boolean): Pool => ({
-  heap: createHeap<Holding>((a, b) => before(a.lot, b.lot)),
+/** `order`: how lots usually arrive in method order (see src/tax/lot-queue.ts). @defaultValue "heap" */
+export const createPool = (before: (a: Lot, b: Lot) => boolean, order: QueueOrder = "heap"): Pool => ({
+  heap: createLotQueue<Holding>((a, b) => before(a.lot, b.lot), order),
   total: 0n,
 });
 
@@ -72,9 +73,17 @@ export const takeByMethod = (pool: Pool, quantity: bigint): Takes => {
       h.inHeap = false;
       continue;
     }
-    const q = minBigint(h.remaining, need);
-    h.remaining -= q;
-    need -= q;
+    // One bigint operation per take: the other side of it becomes 0n.
+    let q: bigint;
+    if (h.remaining <= need) {
+      q = h.remaining;
+      h.remaining = 0n;
+      need -= q;
+    } else {
+      q = need;
+      h.remaining -= need;
+      need = 0n;
+    }
     let t = spare[n];
     if (t === undefined) {
       t = { lot: h.lot, quantity: q };
@@ -89,7 +98,7 @@ export const takeByMethod = (pool: Pool, quantity: bigint): Takes => {
       h.inHeap = false;
     }
   }
-  pool.total -= quantity - need;
+  pool.total -= need === 0n ? quantity : quantity - need;
   result.count = n;
   result.shortfall = need;
   return result;

@@ -42,6 +42,7 @@ import {
   ROW_TYPES,
   type ThreadIds,
 } from "./decoded-batch.ts";
+import { scaleDigits } from "./exact-scale.ts";
 import { createIdIndex } from "./id-index.ts";
 
 /** A row ready for the engine. Cash (`USD`) legs are dropped: `outAsset` etc. are digital assets. */
@@ -307,7 +308,7 @@ export const createRowPreparer = (
       return up === 0 ? m : m * pow10(up);
     }
     if (high === 0) return 0n;
-    return up === 0 ? BigInt(high) : BigInt(high) * pow10(up);
+    return scaleDigits(high, up);
   };
   /** Row `i`'s id, from the batch's bytes (ASCII: the thread decodes only such ids). */
   const idOf = (b: DecodedBatch, i: number): string => {
