@@ -22,7 +22,7 @@ import {
   mulDivRoundHalfUp,
   roundedEstimate,
 } from "./money.ts";
-import { addToPool, createPool, type Pool, type Takes, takeByMethod, takeLot } from "./pools.ts";
+import { addToPool, createPool, type Pool, poolUnits, type Takes, takeByMethod, takeLot } from "./pools.ts";
 import type { PreparedRow } from "./prepare.ts";
 import type {
   AllocationEntry,
@@ -361,11 +361,12 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     wallet: string,
     asset: string,
     quantity: bigint,
-    held: bigint,
     shortfall: bigint,
     what: string,
   ) => {
     const pool = poolName(wallet, asset);
+    // A take that comes up short took every unit the pool held.
+    const held = quantity - shortfall;
     if (strict) {
       throw ledgerError(
         source,
@@ -493,10 +494,9 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     selection: Selection | undefined,
   ) => {
     const pool = poolOf(wallet, asset);
-    const held = pool.total;
     const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
     adjustBalance(wallet, asset, quantity, -1);
-    if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, held, shortfall, "get cost basis 0");
+    if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, shortfall, "get cost basis 0");
     const washing = wash?.applies(asset) ?? false;
     if (!inRange && !washing) return;
     // With the wash-sale rule the rows go to the tracker (losses are matched even outside the
@@ -632,11 +632,9 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
 
   const give = (wallet: string, asset: string, quantity: bigint, selection: Selection | undefined) => {
     const pool = poolOf(wallet, asset);
-    const held = pool.total;
     const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
     adjustBalance(wallet, asset, quantity, -1);
-    if (shortfall > 0n)
-      shortfallOf("out_quantity", wallet, asset, quantity, held, shortfall, "have no basis");
+    if (shortfall > 0n) shortfallOf("out_quantity", wallet, asset, quantity, shortfall, "have no basis");
     if (!inRange || year < rowsFromYear) return;
     const given = dateText(date);
     for (let i = 0; i < count; i++) {
@@ -680,7 +678,6 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       return;
     }
     const src = walletPool(from, asset);
-    const held = src.total;
     const { takes, count, shortfall } = take(src, quantity, selection, asset, from);
     const dst = walletPool(to, asset);
     for (let i = 0; i < count; i++) addToPool(dst, takes[i]!.lot, takes[i]!.quantity);
@@ -696,7 +693,6 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         from,
         asset,
         quantity,
-        held,
         shortfall,
         `arrive in ${to} as lot ${row.id} with cost basis 0`,
       );
@@ -844,7 +840,6 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const uf = pow10(newUsdScale - usdScale);
     const seen = new Set<Lot>();
     const visitPool = (pool: Pool) => {
-      pool.total *= qf;
       pool.heap.forEach((h) => {
         h.remaining *= qf;
         const lot = h.lot;
@@ -906,8 +901,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
           },
         });
       });
-      if (pool.total > 0n)
-        positions.push({ wallet, asset, quantity: qty(pool.total), costBasis: basis, lots });
+      const units = poolUnits(pool);
+      if (units > 0n) positions.push({ wallet, asset, quantity: qty(units), costBasis: basis, lots });
     };
     for (const [asset, pool] of universal) add("", asset, pool);
     for (const [wallet, m] of places)

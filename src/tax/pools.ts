@@ -10,16 +10,27 @@ import { createLotQueue, type QueueOrder } from "./lot-queue.ts";
 import type { Holding, Lot, Take } from "./lots.ts";
 
 export type Pool = {
+  /** The holdings; used-up ones (0 units) may stay until they reach the top. */
   heap: Heap<Holding>;
-  /** Units held, all lots together. */
-  total: bigint;
 };
 
 /** `order`: how lots usually arrive in method order (see src/tax/lot-queue.ts). @defaultValue "heap" */
 export const createPool = (before: (a: Lot, b: Lot) => boolean, order: QueueOrder = "heap"): Pool => ({
   heap: createLotQueue<Holding>((a, b) => before(a.lot, b.lot), order),
-  total: 0n,
 });
+
+/**
+ * Units held, all lots together: the sum of the holdings' units, counted when asked (a running
+ * total would cost a bigint operation per lot added or taken). A take that comes up short has
+ * taken all of them: it held the units taken.
+ */
+export const poolUnits = (pool: Pool): bigint => {
+  let units = 0n;
+  pool.heap.forEach((h) => {
+    units += h.remaining;
+  });
+  return units;
+};
 
 /** The holding of `lot` in `pool`, if it ever had one. */
 export const holdingIn = (pool: Pool, lot: Lot): Holding | undefined => {
@@ -30,7 +41,6 @@ export const holdingIn = (pool: Pool, lot: Lot): Holding | undefined => {
 
 /** Adds `quantity` units of `lot`, merging with the pool's holding of the same lot. */
 export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void => {
-  pool.total += quantity;
   const held = holdingIn(pool, lot);
   if (held !== undefined) {
     held.remaining += quantity;
@@ -41,7 +51,9 @@ export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void => {
     return;
   }
   const h: Holding = { lot, pool, remaining: quantity, inHeap: true };
-  lot.holdings.push(h);
+  // A lot's first holding as a one-item array: `push` on an empty array reserves room for 16.
+  if (lot.holdings.length === 0) lot.holdings = [h];
+  else lot.holdings.push(h);
   pool.heap.push(h);
 };
 
@@ -98,7 +110,6 @@ export const takeByMethod = (pool: Pool, quantity: bigint): Takes => {
       h.inHeap = false;
     }
   }
-  pool.total -= need === 0n ? quantity : quantity - need;
   result.count = n;
   result.shortfall = need;
   return result;
@@ -113,7 +124,6 @@ export const takeLot = (pool: Pool, lot: Lot, quantity: bigint): Take | string =
   if (h === undefined || h.remaining === 0n) return "is not in the pool";
   if (h.remaining < quantity) return "holds less than that";
   h.remaining -= quantity;
-  pool.total -= quantity;
   return { lot, quantity };
 };
 
@@ -128,6 +138,5 @@ export const drainPool = (pool: Pool): Holding[] => {
     h.lot.holdings = h.lot.holdings.filter((x) => x !== h);
     if (h.remaining > 0n) out.push(h);
   }
-  pool.total = 0n;
   return out;
 };

@@ -304,7 +304,7 @@ export const createRowPreparer = (
     const high = b.high[k]!;
     const up = scale - b.fraction[k]!;
     if (b.wide[k] === 1) {
-      const m = BigInt(high) * pow10(LOW_DIGITS) + BigInt(b.low[k]!);
+      const m = scaleDigits(high, LOW_DIGITS) + BigInt(b.low[k]!);
       return up === 0 ? m : m * pow10(up);
     }
     if (high === 0) return 0n;
