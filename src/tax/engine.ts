@@ -172,7 +172,11 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   let quantityScale = options.quantityScale;
   let usdScale = options.usdScale;
   const before = lotOrder(options.method);
-  const order = queueOrder(options.method);
+  // The FIFO/LIFO queues hand out lots as the heap does only while no two lots of a pool tie in
+  // `before` (so the order is the method's alone): true of lots made from rows and of the
+  // allocation's, but not of the wash-sale rule's replacement parts, which keep their lot's
+  // instant and row. With that rule the pools keep the plain heap, as before.
+  const order = options.washSale === undefined ? queueOrder(options.method) : "heap";
   let usdPerCent = pow10(usdScale - 2);
   const qty = (q: bigint) => formatScaled(q, quantityScale);
   const dateTexts = new Map<number, string>();

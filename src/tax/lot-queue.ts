@@ -2,9 +2,12 @@
  * A pool's lot queue: the `Heap` interface (items out in `before` order), cheaper for the orders
  * in which lots usually arrive. Rows are applied in time order, so under FIFO a new lot nearly
  * always comes out after every lot held (it joins the back of a queue) and under LIFO before them
- * (it goes on top of a stack); only lots carried in by a transfer or split by the wash-sale rule
- * arrive out of that order. Those go to a heap beside the run, and the queue hands out the first
- * of the run's head and the heap's top: O(1) per in-order lot instead of O(log n) comparisons.
+ * (it goes on top of a stack); only lots carried in by a transfer (or by the transition's
+ * allocation) arrive out of that order. Those go to a heap beside the run, and the queue hands out
+ * the first of the run's head and the heap's top: O(1) per in-order lot instead of O(log n)
+ * comparisons. For a strict order (no two items tie) it hands out exactly what the heap would;
+ * ties may come out in another order, so the engine keeps the plain heap under the wash-sale rule
+ * (its replacement parts tie with their lot).
  *
  * Invariant: `run[head …]` is in strict `before` order (ascending: `run[head]` comes out first;
  * descending: the last item comes out first); an item joins the run only when strictly after (or
