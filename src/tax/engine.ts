@@ -13,7 +13,7 @@ import { formatInstant } from "../ledger/instant.ts";
 import { ledgerError } from "../ledger/read.ts";
 import { allocateToWallets, TRANSITION_MS } from "./allocation.ts";
 import { type DateOf, formatDate, isLongTerm, yearOf } from "./dates.ts";
-import { createLot, type Lot, lotOrder, type Take } from "./lots.ts";
+import { createLot, type Lot, lotOrder, queueOrder, type Take } from "./lots.ts";
 import {
   divRoundHalfUp,
   exactCents,
@@ -22,7 +22,7 @@ import {
   mulDivRoundHalfUp,
   roundedEstimate,
 } from "./money.ts";
-import { addToPool, createPool, type Pool, type Takes, takeByMethod, takeLot } from "./pools.ts";
+import { addToPool, createPool, type Pool, poolUnits, type Takes, takeByMethod, takeLot } from "./pools.ts";
 import type { PreparedRow } from "./prepare.ts";
 import type {
   AllocationEntry,
@@ -157,6 +157,10 @@ type Place = { pool: Pool | undefined; balance: bigint };
 /** What a row's `lots` cell still has to hand out (takes consume it in order). */
 type Selection = { entries: { lotId: string; quantity: bigint }[]; index: number; used: bigint };
 
+/** `a + b` and `a − b`, without a new bigint when `b` is 0 (a row's fee cells usually are). */
+const plus = (a: bigint, b: bigint): bigint => (b === 0n ? a : a + b);
+const minus = (a: bigint, b: bigint): bigint => (b === 0n ? a : a - b);
+
 const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 });
 /** Pending sums past this go into the totals first (see `countPending`). */
 const PENDING_MAX = 2 ** 52;
@@ -168,6 +172,11 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   let quantityScale = options.quantityScale;
   let usdScale = options.usdScale;
   const before = lotOrder(options.method);
+  // The FIFO/LIFO queues hand out lots as the heap does only while no two lots of a pool tie in
+  // `before` (so the order is the method's alone): true of lots made from rows and of the
+  // allocation's, but not of the wash-sale rule's replacement parts, which keep their lot's
+  // instant and row. With that rule the pools keep the plain heap, as before.
+  const order = options.washSale === undefined ? queueOrder(options.method) : "heap";
   let usdPerCent = pow10(usdScale - 2);
   const qty = (q: bigint) => formatScaled(q, quantityScale);
   const dateTexts = new Map<number, string>();
@@ -224,21 +233,24 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   };
   const walletPool = (wallet: string, asset: string): Pool => {
     const place = placeOf(wallet, asset);
-    if (place.pool === undefined) place.pool = createPool(before);
+    if (place.pool === undefined) place.pool = createPool(before, order);
     return place.pool;
   };
   const poolOf = (wallet: string, asset: string): Pool => {
     if (walletMode) return walletPool(wallet, asset);
     let p = universal.get(asset);
     if (p === undefined) {
-      p = createPool(before);
+      p = createPool(before, order);
       universal.set(asset, p);
     }
     return p;
   };
-  const adjustBalance = (wallet: string, asset: string, delta: bigint) => {
+  /** Adds `quantity` units to (`sign` 1) or takes them from (`sign` -1) a wallet's balance. */
+  const adjustBalance = (wallet: string, asset: string, quantity: bigint, sign: 1 | -1) => {
     if (!trackBalances || walletMode) return;
-    placeOf(wallet, asset).balance += delta;
+    const place = placeOf(wallet, asset);
+    if (sign === 1) place.balance += quantity;
+    else place.balance -= quantity;
   };
   /** Unit balances per asset and wallet (for the transition allocation). */
   const balancesByAsset = (): Map<string, Map<string, bigint>> => {
@@ -353,11 +365,12 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     wallet: string,
     asset: string,
     quantity: bigint,
-    held: bigint,
     shortfall: bigint,
     what: string,
   ) => {
     const pool = poolName(wallet, asset);
+    // A take that comes up short took every unit the pool held.
+    const held = quantity - shortfall;
     if (strict) {
       throw ledgerError(
         source,
@@ -485,10 +498,9 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     selection: Selection | undefined,
   ) => {
     const pool = poolOf(wallet, asset);
-    const held = pool.total;
     const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
-    adjustBalance(wallet, asset, -quantity);
-    if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, held, shortfall, "get cost basis 0");
+    adjustBalance(wallet, asset, quantity, -1);
+    if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, shortfall, "get cost basis 0");
     const washing = wash?.applies(asset) ?? false;
     if (!inRange && !washing) return;
     // With the wash-sale rule the rows go to the tracker (losses are matched even outside the
@@ -619,16 +631,14 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     if (wash && purchase && wash.applies(asset)) {
       for (const part of wash.purchase(lot, asset, day, quantity)) addToPool(pool, part.lot, part.quantity);
     } else addToPool(pool, lot, quantity);
-    adjustBalance(wallet, asset, quantity);
+    adjustBalance(wallet, asset, quantity, 1);
   };
 
   const give = (wallet: string, asset: string, quantity: bigint, selection: Selection | undefined) => {
     const pool = poolOf(wallet, asset);
-    const held = pool.total;
     const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
-    adjustBalance(wallet, asset, -quantity);
-    if (shortfall > 0n)
-      shortfallOf("out_quantity", wallet, asset, quantity, held, shortfall, "have no basis");
+    adjustBalance(wallet, asset, quantity, -1);
+    if (shortfall > 0n) shortfallOf("out_quantity", wallet, asset, quantity, shortfall, "have no basis");
     if (!inRange || year < rowsFromYear) return;
     const given = dateText(date);
     for (let i = 0; i < count; i++) {
@@ -667,12 +677,11 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   ) => {
     if (!walletMode) {
       // Universal pools: a transfer changes no lot; only the wallets' unit balances move.
-      adjustBalance(from, asset, -quantity);
-      adjustBalance(to, asset, quantity);
+      adjustBalance(from, asset, quantity, -1);
+      adjustBalance(to, asset, quantity, 1);
       return;
     }
     const src = walletPool(from, asset);
-    const held = src.total;
     const { takes, count, shortfall } = take(src, quantity, selection, asset, from);
     const dst = walletPool(to, asset);
     for (let i = 0; i < count; i++) addToPool(dst, takes[i]!.lot, takes[i]!.quantity);
@@ -688,7 +697,6 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         from,
         asset,
         quantity,
-        held,
         shortfall,
         `arrive in ${to} as lot ${row.id} with cost basis 0`,
       );
@@ -763,7 +771,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       case "buy":
       case "income": {
         if (r.inAsset !== undefined)
-          acquire(wallet, r.inAsset, r.inQuantity, r.usd + r.feeUsd, r.type === "buy");
+          acquire(wallet, r.inAsset, r.inQuantity, plus(r.usd, r.feeUsd), r.type === "buy");
         if (r.type === "income" && inRange) addIncome(r);
         separateFee(r);
         break;
@@ -776,7 +784,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
             dispose(
               wallet,
               outAsset,
-              r.outQuantity + r.feeQuantity,
+              plus(r.outQuantity, r.feeQuantity),
               r.usd,
               r.id,
               "out_quantity",
@@ -787,7 +795,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
               wallet,
               outAsset,
               r.outQuantity,
-              r.usd - r.feeUsd,
+              minus(r.usd, r.feeUsd),
               r.id,
               "out_quantity",
               selFor(outAsset),
@@ -836,7 +844,6 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const uf = pow10(newUsdScale - usdScale);
     const seen = new Set<Lot>();
     const visitPool = (pool: Pool) => {
-      pool.total *= qf;
       pool.heap.forEach((h) => {
         h.remaining *= qf;
         const lot = h.lot;
@@ -898,8 +905,8 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
           },
         });
       });
-      if (pool.total > 0n)
-        positions.push({ wallet, asset, quantity: qty(pool.total), costBasis: basis, lots });
+      const units = poolUnits(pool);
+      if (units > 0n) positions.push({ wallet, asset, quantity: qty(units), costBasis: basis, lots });
     };
     for (const [asset, pool] of universal) add("", asset, pool);
     for (const [wallet, m] of places)

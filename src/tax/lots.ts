@@ -6,6 +6,7 @@
  * to other wallets keep it. So a lot is stored once (`Lot`) with its original basis and quantity,
  * and each pool holding part of it has a `Holding` with the quantity it still holds.
  */
+import type { QueueOrder } from "./lot-queue.ts";
 import type { Method } from "./types.ts";
 
 export type Lot = {
@@ -119,3 +120,7 @@ export const lotOrder = (method: Method): ((a: Lot, b: Lot) => boolean) => {
       };
   }
 };
+
+/** How lots acquired in time order arrive in `lotOrder(method)` (the pools' queue shape). */
+export const queueOrder = (method: Method): QueueOrder =>
+  method === "fifo" ? "ascending" : method === "lifo" ? "descending" : "heap";

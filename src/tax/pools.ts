@@ -5,20 +5,32 @@
  * identification finds the lot's holding in the pool through the lot. Used-up holdings leave the
  * heap lazily, when they reach its top.
  */
-import { createHeap, type Heap } from "./heap.ts";
+import type { Heap } from "./heap.ts";
+import { createLotQueue, type QueueOrder } from "./lot-queue.ts";
 import type { Holding, Lot, Take } from "./lots.ts";
-import { minBigint } from "./money.ts";
 
 export type Pool = {
+  /** The holdings; used-up ones (0 units) may stay until they reach the top. */
   heap: Heap<Holding>;
-  /** Units held, all lots together. */
-  total: bigint;
 };
 
-export const createPool = (before: (a: Lot, b: Lot) => boolean): Pool => ({
-  heap: createHeap<Holding>((a, b) => before(a.lot, b.lot)),
-  total: 0n,
+/** `order`: how lots usually arrive in method order (see src/tax/lot-queue.ts). @defaultValue "heap" */
+export const createPool = (before: (a: Lot, b: Lot) => boolean, order: QueueOrder = "heap"): Pool => ({
+  heap: createLotQueue<Holding>((a, b) => before(a.lot, b.lot), order),
 });
+
+/**
+ * Units held, all lots together: the sum of the holdings' units, counted when asked (a running
+ * total would cost a bigint operation per lot added or taken). A take that comes up short has
+ * taken all of them: it held the units taken.
+ */
+export const poolUnits = (pool: Pool): bigint => {
+  let units = 0n;
+  pool.heap.forEach((h) => {
+    units += h.remaining;
+  });
+  return units;
+};
 
 /** The holding of `lot` in `pool`, if it ever had one. */
 export const holdingIn = (pool: Pool, lot: Lot): Holding | undefined => {
@@ -29,7 +41,6 @@ export const holdingIn = (pool: Pool, lot: Lot): Holding | undefined => {
 
 /** Adds `quantity` units of `lot`, merging with the pool's holding of the same lot. */
 export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void => {
-  pool.total += quantity;
   const held = holdingIn(pool, lot);
   if (held !== undefined) {
     held.remaining += quantity;
@@ -40,7 +51,9 @@ export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void => {
     return;
   }
   const h: Holding = { lot, pool, remaining: quantity, inHeap: true };
-  lot.holdings.push(h);
+  // A lot's first holding as a one-item array: `push` on an empty array reserves room for 16.
+  if (lot.holdings.length === 0) lot.holdings = [h];
+  else lot.holdings.push(h);
   pool.heap.push(h);
 };
 
@@ -72,9 +85,17 @@ export const takeByMethod = (pool: Pool, quantity: bigint): Takes => {
       h.inHeap = false;
       continue;
     }
-    const q = minBigint(h.remaining, need);
-    h.remaining -= q;
-    need -= q;
+    // One bigint operation per take: the other side of it becomes 0n.
+    let q: bigint;
+    if (h.remaining <= need) {
+      q = h.remaining;
+      h.remaining = 0n;
+      need -= q;
+    } else {
+      q = need;
+      h.remaining -= need;
+      need = 0n;
+    }
     let t = spare[n];
     if (t === undefined) {
       t = { lot: h.lot, quantity: q };
@@ -89,7 +110,6 @@ export const takeByMethod = (pool: Pool, quantity: bigint): Takes => {
       h.inHeap = false;
     }
   }
-  pool.total -= quantity - need;
   result.count = n;
   result.shortfall = need;
   return result;
@@ -104,7 +124,6 @@ export const takeLot = (pool: Pool, lot: Lot, quantity: bigint): Take | string =
   if (h === undefined || h.remaining === 0n) return "is not in the pool";
   if (h.remaining < quantity) return "holds less than that";
   h.remaining -= quantity;
-  pool.total -= quantity;
   return { lot, quantity };
 };
 
@@ -119,6 +138,5 @@ export const drainPool = (pool: Pool): Holding[] => {
     h.lot.holdings = h.lot.holdings.filter((x) => x !== h);
     if (h.remaining > 0n) out.push(h);
   }
-  pool.total = 0n;
   return out;
 };

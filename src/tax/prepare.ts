@@ -42,6 +42,7 @@ import {
   ROW_TYPES,
   type ThreadIds,
 } from "./decoded-batch.ts";
+import { scaleDigits } from "./exact-scale.ts";
 import { createIdIndex } from "./id-index.ts";
 
 /** A row ready for the engine. Cash (`USD`) legs are dropped: `outAsset` etc. are digital assets. */
@@ -303,11 +304,11 @@ export const createRowPreparer = (
     const high = b.high[k]!;
     const up = scale - b.fraction[k]!;
     if (b.wide[k] === 1) {
-      const m = BigInt(high) * pow10(LOW_DIGITS) + BigInt(b.low[k]!);
+      const m = scaleDigits(high, LOW_DIGITS) + BigInt(b.low[k]!);
       return up === 0 ? m : m * pow10(up);
     }
     if (high === 0) return 0n;
-    return up === 0 ? BigInt(high) : BigInt(high) * pow10(up);
+    return scaleDigits(high, up);
   };
   /** Row `i`'s id, from the batch's bytes (ASCII: the thread decodes only such ids). */
   const idOf = (b: DecodedBatch, i: number): string => {
