@@ -6,6 +6,7 @@ import { rebasingAssets } from "../../src/assets/rebasing.ts";
 import { NonRetryableError } from "../../src/errors.ts";
 import { createFetchAhead } from "../../src/utils/fetch-ahead.ts";
 import { withRetry } from "../../src/utils/retry.ts";
+import { yieldToEventLoop } from "../../src/utils/yield.ts";
 import { finalityDepthOf, walletKey } from "../registry.ts";
 import { createDbRpcCache } from "../rpc-cache.ts";
 import {
@@ -324,7 +325,7 @@ const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedCh
   const moveRows: MovementRow[] = [];
   const blockRows = new Map<bigint, BlockHeader>();
   for (const [i, { tx, receipt }] of fetched.entries()) {
-    if (i % 100 === 99) await yieldToIo();
+    if (i % 100 === 99) await yieldToEventLoop();
     const ref = chunk[i]!;
     const header = headers.get(ref.block)!;
     if (header.hash !== receipt.blockHash) {
@@ -376,11 +377,11 @@ const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow
         timestamp: hexToBig(h.timestamp),
       })),
     );
-    await yieldToIo();
+    await yieldToEventLoop();
     await saveRawRecords(tx, raw);
-    await yieldToIo();
+    await yieldToEventLoop();
     await saveTransactionsWithMovements(tx, txRows, moveRows);
-    await yieldToIo();
+    await yieldToEventLoop();
     await saveScans(tx, scans);
     await rpc.flushCache?.(tx);
     if (cursorTo > ctx.finalTo) {
@@ -397,13 +398,6 @@ const commitChunk = async (ctx: Context, prepared: PreparedChunk, scans: ScanRow
   });
   return prepared.count;
 };
-
-/**
- * Lets pending I/O run: PGlite writes and normalization run on this thread without returning to
- * the event loop, so the next chunk's HTTP answers (and the requests that wait for their slots)
- * would sit until the whole chunk is written. Yielding between statements keeps the node busy.
- */
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Splits a step's transactions into chunks of about `FIRST_CHUNK_TXS`, twice that, … up to

@@ -1,5 +1,6 @@
 import { NonRetryableError } from "../../src/errors.ts";
 import { createLimiter } from "../../src/utils/retry.ts";
+import { yieldToEventLoop } from "../../src/utils/yield.ts";
 import { canonicalAddress, walletKey } from "../registry.ts";
 import {
   getCursor,
@@ -211,7 +212,7 @@ export const syncSolanaWallet = async (
   /**
    * Normalizes and writes one prepared page. Pages are stored strictly in order. It returns to the
    * event loop (`yieldToEventLoop`) before each statement, so that the next page's listing, lookup
-   * and fetch go on meanwhile (see there).
+   * and fetch go on meanwhile (src/utils/yield.ts says why).
    */
   const store = async ({ todo, raws, fetched, packed }: Prepared) => {
     await yieldToEventLoop();
@@ -363,16 +364,6 @@ export const syncSolanaWallet = async (
       : {}),
   };
 };
-
-/**
- * Resolves after the event loop's next turn (`setImmediate`). PGlite runs each statement
- * synchronously on this thread, and a chain of awaited statements settles as microtasks only,
- * never returning to the event loop: without a turn between them, network answers (the next
- * page's listing, its `getTransaction` batches) and the transaction thread's replies wait for a
- * page's whole store, and listing, fetching and storing run one after the other instead of side
- * by side.
- */
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The wallet's row for a transaction: slot as block number; the in-block index is unknown (0). */
 const transactionRow = (
