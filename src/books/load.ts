@@ -214,6 +214,8 @@ export const loadTxGroups = async (
   // Movements in the order read (joined to their transactions once every read is done).
   const moves: Movement[] = [];
   let moveChain: string | null = null;
+  // A transaction's movements usually come one after the other: its hash is one string for them.
+  let moveHash: string | null = null;
   let evidence: string | null = null;
   let evidenceIndex: string | null = null;
   let asset: string | null = null;
@@ -240,7 +242,8 @@ export const loadTxGroups = async (
       const wallet = byId.get(Number(m.next()));
       if (!wallet) return;
       moveChain = m.same(moveChain);
-      const txHash = m.next()!;
+      moveHash = m.same(moveHash);
+      const txHash = moveHash!;
       evidence = m.same(evidence);
       evidenceIndex = m.same(evidenceIndex);
       asset = m.same(asset);

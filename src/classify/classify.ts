@@ -63,11 +63,20 @@ const ownAddresses = (ctx: ClassifyContext, chain: string): Set<string> => {
   return set;
 };
 
-const touches = (tx: TxGroup, set: ReadonlySet<string>): boolean => {
+/** A transaction's addresses lower-cased (its `to`, its logs' and its programs'), as decoders' sets hold them. */
+type Lowered = { to: string | undefined; logs: readonly string[]; programs: readonly string[] };
+
+const lowered = (tx: TxGroup): Lowered => ({
+  to: tx.to ? tx.to.toLowerCase() : undefined,
+  logs: tx.logs.length === 0 ? [] : tx.logs.map((l) => l.address.toLowerCase()),
+  programs: tx.programIds.length === 0 ? [] : tx.programIds.map((p) => p.toLowerCase()),
+});
+
+const touches = (tx: Lowered, set: ReadonlySet<string>): boolean => {
   if (set.size === 0) return false;
-  if (tx.to && set.has(tx.to.toLowerCase())) return true;
-  if (tx.logs.some((l) => set.has(l.address.toLowerCase()))) return true;
-  return tx.programIds.some((p) => set.has(p.toLowerCase()));
+  if (tx.to !== undefined && set.has(tx.to)) return true;
+  if (tx.logs.some((a) => set.has(a))) return true;
+  return tx.programs.some((p) => set.has(p));
 };
 
 /** Runs the first decoder that recognizes `tx`. Uniswap V2 pairs are found by their events. */
@@ -76,13 +85,14 @@ const decode = (
   ctx: ClassifyContext,
   decoders: readonly Decoder[],
 ): DecodeResult | undefined => {
+  // Lower-cased once per transaction (not once per decoder), when a decoder first asks.
+  let addresses: Lowered | undefined;
+  const touchedBy = (d: Decoder) => {
+    addresses ??= lowered(tx);
+    return touches(addresses, addressSet(d, tx.chain, ctx));
+  };
   for (const d of decoders) {
-    if (
-      d.recognizes
-        ? !d.recognizes(tx)
-        : d.protocol !== "uniswap-v2" && !touches(tx, addressSet(d, tx.chain, ctx))
-    )
-      continue;
+    if (d.recognizes ? !d.recognizes(tx) : d.protocol !== "uniswap-v2" && !touchedBy(d)) continue;
     const r = d.decode(tx, ctx);
     if (r) return r;
   }
@@ -209,7 +219,7 @@ const classifyOne = (
     kinds.size === 0
       ? "empty"
       : kinds.size === 1
-        ? [...kinds][0]!
+        ? kinds.values().next().value!
         : kinds.has("unmatched")
           ? "unmatched"
           : "mixed";

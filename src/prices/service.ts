@@ -72,9 +72,18 @@ export type CreatePriceServiceArgs = {
 const PUBLIC_COINGECKO = "https://api.coingecko.com/api/v3";
 const PRO_COINGECKO = "https://pro-api.coingecko.com/api/v3";
 
-/** Identity of a query: asset, instant and hint. */
-const queryKey = (q: PriceQuery): string =>
-  `${q.asset}\u0000${q.time.getTime()}\u0000${q.hint?.chain ?? ""}\u0000${q.hint?.blockNumber ?? ""}\u0000${q.hint?.contract ?? ""}`;
+/** A hint's field as a query's identity prints it (absent and empty alike). */
+const sameField = (x: unknown, y: unknown): boolean => x === y || `${x ?? ""}` === `${y ?? ""}`;
+
+/**
+ * Whether two queries of one instant are one query: same asset and hint (chain, block, contract),
+ * compared field by field (no key text made per query).
+ */
+const sameQuery = (a: PriceQuery, b: PriceQuery): boolean =>
+  a.asset === b.asset &&
+  sameField(a.hint?.chain, b.hint?.chain) &&
+  sameField(a.hint?.blockNumber, b.hint?.blockNumber) &&
+  sameField(a.hint?.contract, b.hint?.contract);
 
 export const createPriceService = (args: CreatePriceServiceArgs): PriceService => {
   const { config, logger } = args.common;
@@ -179,16 +188,22 @@ export const createPriceService = (args: CreatePriceServiceArgs): PriceService =
   const priceMany: PriceService["priceMany"] = async (queries, context = {}) => {
     // Distinct queries: the same (asset, time, hint) is priced once.
     const unique: PriceQuery[] = [];
-    const slot = new Map<string, number>();
+    // Per instant (ms) its latest distinct query, and per distinct query the one before it of the
+    // same instant (-1 for none): an instant has a handful, looked through field by field.
+    const latestAt = new Map<number, number>();
+    const sameInstant: number[] = [];
     const indexOf = queries.map((q, i) => {
-      if (!(q.time instanceof Date) || Number.isNaN(q.time.getTime())) {
+      const t = q.time instanceof Date ? q.time.getTime() : Number.NaN;
+      if (Number.isNaN(t)) {
         throw new NonRetryableError(`price query ${i} (${q.asset}) has an invalid time`);
       }
-      const key = queryKey(q);
-      let u = slot.get(key);
-      if (u === undefined) {
+      const latest = latestAt.get(t) ?? -1;
+      let u = latest;
+      while (u !== -1 && !sameQuery(unique[u]!, q)) u = sameInstant[u]!;
+      if (u === -1) {
         u = unique.length;
-        slot.set(key, u);
+        latestAt.set(t, u);
+        sameInstant.push(latest);
         unique.push(q);
       } else if (q.quantity !== undefined) {
         // One price per (asset, instant, place); the largest movement decides a pool price's floor.
@@ -214,7 +229,8 @@ export const createPriceService = (args: CreatePriceServiceArgs): PriceService =
     const cache = await loadPriceCache(args.database.db, spans);
 
     const outcomes: (PriceOutcome | undefined)[] = new Array(unique.length);
-    const reasons: MissingReason[][] = unique.map(() => []);
+    // Made for a query a provider could not answer (most are answered by the first).
+    const reasons: (MissingReason[] | undefined)[] = new Array(unique.length);
     let pending = unique.map((_q, i) => i);
     for (const provider of providers) {
       if (pending.length === 0) break;
@@ -237,7 +253,10 @@ export const createPriceService = (args: CreatePriceServiceArgs): PriceService =
           stats.answered[provider.name] = (stats.answered[provider.name] ?? 0) + 1;
           if (cached) stats.cacheHits++;
         } else {
-          reasons[u]!.push({ provider: provider.name, reason: a?.missing ?? "gave no answer" });
+          const why = { provider: provider.name, reason: a?.missing ?? "gave no answer" };
+          const list = reasons[u];
+          if (list) list.push(why);
+          else reasons[u] = [why];
           next.push(u);
         }
       });
@@ -246,13 +265,14 @@ export const createPriceService = (args: CreatePriceServiceArgs): PriceService =
 
     const missing: MissingPrice[] = [];
     for (const u of pending) {
-      outcomes[u] = { ok: false, reasons: reasons[u]! };
+      const why = reasons[u] ?? [];
+      outcomes[u] = { ok: false, reasons: why };
       const q = unique[u]!;
       missing.push({
         asset: q.asset,
         time: q.time,
         ...(q.hint ? { hint: q.hint } : {}),
-        reasons: reasons[u]!,
+        reasons: why,
       });
     }
     if (missing.length > 0) logger.debug("prices missing", { missing: missing.length, of: unique.length });
