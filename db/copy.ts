@@ -245,7 +245,28 @@ export type CopyOptions = {
    * @defaultValue false
    */
   freeze?: boolean | undefined;
+  /**
+   * COPY text made before the call (whole lines, each ending with a newline, as UTF-8 bytes: off
+   * the JavaScript heap), sent before `lines`; each entry is let go (emptied) once sent.
+   */
+  leading?: Uint8Array[] | undefined;
 };
+
+const NO_BYTES = new Uint8Array(0);
+
+/** `options.leading`'s bytes (each let go once handed over), then `rest`. */
+function* leadingThen(
+  leading: Uint8Array[] | undefined,
+  rest: Iterable<string>,
+): Generator<string | Uint8Array> {
+  if (leading)
+    for (let i = 0; i < leading.length; i++) {
+      const bytes = leading[i]!;
+      leading[i] = NO_BYTES;
+      if (bytes.length > 0) yield bytes;
+    }
+  yield* rest;
+}
 
 /**
  * `copyRows` for a caller that makes the COPY text lines itself (one line per row, cells as
@@ -263,13 +284,18 @@ export const copyLines = async (
   const statement = (source: string) =>
     `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}${options.freeze ? " with (freeze)" : ""}`;
   if (isPglite(client)) {
+    const leading = options.leading?.splice(0);
+    if (leading && leading.length > 0)
+      await client.query(statement("'/dev/blob'"), [], { blob: new Blob(leading) });
     for (const text of copyPieces(lines, PGLITE_COPY_ROWS))
       await client.query(statement("'/dev/blob'"), [], { blob: new Blob([text]) });
     return true;
   }
   const onPg = pgRunner(client);
   if (!onPg) return false;
-  await onPg((c) => copyPg(c, statement("stdin"), () => copyPieces(lines, 1000)));
+  await onPg((c) =>
+    copyPg(c, statement("stdin"), () => leadingThen(options.leading, copyPieces(lines, 1000))),
+  );
   return true;
 };
 

@@ -282,16 +282,16 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
   // A file's own USD values come first (`file:<name>`); the price providers value the rest.
   const items: { leg: Leg; time: Date; blockNumber: bigint }[] = [];
   const fileValued = books.fileValues.size > 0;
+  const add = (leg: Leg, time: Date, blockNumber: bigint) => {
+    if (!fileValued || !books.fileValues.has(leg)) items.push({ leg, time, blockNumber });
+  };
   for (const c of classified) {
     const { time, blockNumber } = c;
     for (const e of c.entries) {
-      const legs =
-        e.fee || e.gap ? [...e.outs, ...e.ins, ...(e.fee ? [e.fee] : []), ...(e.gap ? [e.gap] : [])] : null;
-      for (const leg of legs ?? e.outs)
-        if (!fileValued || !books.fileValues.has(leg)) items.push({ leg, time, blockNumber });
-      if (legs) continue;
-      for (const leg of e.ins)
-        if (!fileValued || !books.fileValues.has(leg)) items.push({ leg, time, blockNumber });
+      for (const leg of e.outs) add(leg, time, blockNumber);
+      for (const leg of e.ins) add(leg, time, blockNumber);
+      if (e.fee) add(e.fee, time, blockNumber);
+      if (e.gap) add(e.gap, time, blockNumber);
     }
   }
   const priced = await args.pricer.prepare(items);
@@ -340,27 +340,27 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
       owners.length = 0;
     }
   }
-  let reviewList: ReviewRow[] | undefined;
-  const reviews = (): ReviewRow[] =>
-    (reviewList ??= [
-      ...(function* () {
-        for (const c of classified)
-          for (const r of c.reviews) yield { chain: c.chain, txHash: c.txHash, ...r };
-      })(),
-      ...built.missing.map((m) => ({
-        chain: m.chain,
-        txHash: m.txHash,
-        reason: "missing_price",
-        message: m.message,
-      })),
-      ...built.reviews,
-    ]);
+  // Classification's review items, known before any row is made (on PostgreSQL written while the
+  // rows are made); pricing's come once every row is made.
+  const knownReviews: ReviewRow[] = [];
+  for (const c of classified)
+    for (const r of c.reviews) knownReviews.push({ chain: c.chain, txHash: c.txHash, ...r });
+  const pricingReviews = (): ReviewRow[] => [
+    ...built.missing.map((m) => ({
+      chain: m.chain,
+      txHash: m.txHash,
+      reason: "missing_price",
+      message: m.message,
+    })),
+    ...built.reviews,
+  ];
   await replaceChainLedger(db, {
     userId,
     from,
     rows: madeRows(),
     classified,
-    reviews,
+    knownReviews,
+    reviews: pricingReviews,
     // Made only when the write needs them (an incremental build, or balance items to keep): a full
     // build deletes by user, and 100,000 keys are 100,000 strings.
     txKeys: () => [
@@ -401,7 +401,7 @@ export const buildLedger = async (args: BuildArgs): Promise<BuildResult> => {
     transactions: groups.length,
     movements: movementCount,
     rows: rowCount,
-    reviews: reviews().length,
+    reviews: knownReviews.length + built.missing.length + built.reviews.length,
     missingPrices: built.missing.length,
     timings,
     cpuTimings,

@@ -275,3 +275,99 @@ test("a classification's COPY line holds the cells copyRows prints for its recor
     expect(classificationLine(3, c)).toBe(expected);
   }
 });
+
+describe.each(DATABASE_KINDS)("a build's write on %s", (kind) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  // On PostgreSQL the classifications and the review items known before the rows go in while the
+  // first rows' lines are made; the rows' COPY then starts with those lines, and pricing's items
+  // of a key written early are joined after its messages, as one write of them all joins them.
+  test("every row (those made ahead and the rest), one review item per key, known messages first", async () => {
+    const userId = await ensureUser(database.db, "grace");
+    const classified: TxClassification[] = ["0x1", "0x2"].map((txHash) => ({
+      chain: "evm:1",
+      txHash,
+      time: new Date("2025-03-02T00:00:00Z"),
+      blockNumber: 7n,
+      kind: "swap",
+      source: "rule:generic",
+      entries: [],
+      reviews: [],
+      unmatched: [],
+    }));
+    const count = 1234;
+    let made = 0;
+    function* rows() {
+      for (let k = 0; k < count; k++) {
+        made++;
+        yield {
+          row: {
+            id: `evm:1:0x${k}:0`,
+            time: "2025-03-02T00:00:00Z",
+            type: "fee" as const,
+            wallet: "evm:1:0xa",
+            feeAsset: "ETH",
+            feeQuantity: `0.${k + 1}`,
+            feeUsd: "0",
+            priceSources: {},
+            warnings: [],
+          },
+          seq: k,
+        };
+      }
+    }
+    const review = (txHash: string, reason: string, message: string) => ({
+      chain: "evm:1",
+      txHash,
+      reason,
+      message,
+    });
+    await replaceChainLedger(database.db, {
+      userId,
+      from: undefined,
+      rows: rows(),
+      classified,
+      knownReviews: [
+        review("0x1", "unmatched_outflow", "a"),
+        review("0x1", "unmatched_outflow", "b"),
+        review("0x2", "complex_trade", "c"),
+      ],
+      reviews: () => [review("0x1", "unmatched_outflow", "d"), review("0x2", "missing_price", "e")],
+      txKeys: [],
+    });
+    expect(made).toBe(count);
+    const stored = await database.db
+      .select({ id: ledgerRows.id, seq: ledgerRows.seq, fee: ledgerRows.feeQuantity })
+      .from(ledgerRows)
+      .where(eq(ledgerRows.userId, userId))
+      .orderBy(ledgerRows.seq);
+    expect(stored).toEqual(
+      Array.from({ length: count }, (_, k) => ({ id: `evm:1:0x${k}:0`, seq: k, fee: `0.${k + 1}` })),
+    );
+    expect(
+      (
+        await database.db
+          .select({ txHash: classifications.txHash })
+          .from(classifications)
+          .where(eq(classifications.userId, userId))
+          .orderBy(classifications.txHash)
+      ).map((c) => c.txHash),
+    ).toEqual(["0x1", "0x2"]);
+    const items = await database.db
+      .select({ txHash: reviewItems.txHash, reason: reviewItems.reason, message: reviewItems.message })
+      .from(reviewItems)
+      .where(eq(reviewItems.userId, userId))
+      .orderBy(reviewItems.txHash, reviewItems.reason);
+    expect(items).toEqual([
+      { txHash: "0x1", reason: "unmatched_outflow", message: "a\nb\nd" },
+      { txHash: "0x2", reason: "complex_trade", message: "c" },
+      { txHash: "0x2", reason: "missing_price", message: "e" },
+    ]);
+  });
+});

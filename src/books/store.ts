@@ -1,7 +1,15 @@
 import { and, eq, sql } from "drizzle-orm";
 import { type BulkColumns, bulkInsert } from "../../db/bulk.ts";
 import type { DbOrTx } from "../../db/client.ts";
-import { type CopyOptions, copyLines, copyTextCell, selectCells } from "../../db/copy.ts";
+import {
+  type CopyOptions,
+  clientOf,
+  copyLines,
+  copyTextCell,
+  onPglite,
+  pgRunner,
+  selectCells,
+} from "../../db/copy.ts";
 import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { classifications, reviewItems } from "../../db/schema/index.ts";
 import type { TxClassification } from "../classify/types.ts";
@@ -65,7 +73,9 @@ export type StoredRowInput = {
  * digits beyond the microsecond are dropped instead (the instant moves back by less than 1 µs,
  * never onto another date).
  */
-const storedTime = (time: string): string => time.replace(/(\.\d{6})\d+/, "$1");
+const storedTime = (time: string): string =>
+  // No fraction (a chain row's time: whole seconds): nothing to drop, no regex.
+  time.includes(".") ? time.replace(/(\.\d{6})\d+/, "$1") : time;
 
 /** One `ledger_rows` record (`LEDGER_ROW_COLUMNS`) of a stored row. */
 export const storedRecord = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput) => ({
@@ -241,8 +251,78 @@ const inKeyOrder = (classified: readonly TxClassification[]): TxClassification[]
   return out;
 };
 
+/** Most COPY lines of ledger rows made ahead while the server stores the classifications (memory bound: some 15 MB). */
+const AHEAD_LINES = 50_000;
+/** Lines made between two looks at the connection (one piece of COPY text). */
+const AHEAD_SLICE = 500;
+
+/**
+ * COPY text of the first `inputs` rows, made a slice at a time until `busy` settles (the
+ * connection can take the rows' COPY) or `AHEAD_LINES` are made: one piece of UTF-8 bytes per
+ * slice, off the JavaScript heap (the garbage collector neither scans nor moves it). Between
+ * slices the event loop runs, so the connection sends what `busy` waits on and hears the server.
+ */
+const linesAhead = async (inputs: Iterator<StoredRowInput>, busy: Promise<unknown>) => {
+  const pieces: Uint8Array[] = [];
+  let settled = false;
+  busy.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  let done = false;
+  let made = 0;
+  // First let the connection send the statement's data.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  while (!settled && !done && made < AHEAD_LINES) {
+    let text = "";
+    for (let i = 0; i < AHEAD_SLICE; i++) {
+      const next = inputs.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      text += `${storedLine(next.value)}\n`;
+      made++;
+    }
+    if (text !== "") pieces.push(Buffer.from(text, "utf8"));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return pieces;
+};
+
 /** Review reasons written by classification and pricing (user-imported rows have none). */
 export type ReviewRow = { chain: string; txHash: string; reason: string; message: string };
+
+/** Review items by (chain, transaction, reason), in the order first seen, messages of one key joined by a newline. */
+const mergeReviews = (list: readonly ReviewRow[]): Map<string, ReviewRow> => {
+  const merged = new Map<string, ReviewRow>();
+  for (const r of list) {
+    const k = `${r.chain}\u0000${r.txHash}\u0000${r.reason}`;
+    const prev = merged.get(k);
+    merged.set(k, prev ? { ...prev, message: `${prev.message}\n${r.message}` } : r);
+  }
+  return merged;
+};
+
+/** Writes review items (one per key), each open with its message, over any stored one of its key. */
+const writeReviews = (tx: DbOrTx, userId: number, list: readonly ReviewRow[]): Promise<void> =>
+  bulkInsert(
+    tx,
+    "lotwise_app.review_items",
+    { user_id: "integer", chain: "text", tx_hash: "text", reason: "text", message: "text" },
+    list.map((r) => ({
+      user_id: userId,
+      chain: r.chain,
+      tx_hash: r.txHash,
+      reason: r.reason,
+      message: r.message,
+    })),
+    "on conflict (user_id, chain, tx_hash, reason) do update set message = excluded.message, status = 'open'",
+  );
 
 /**
  * Replaces the chain-built part of the ledger from `from` on (all of it when `from` is undefined)
@@ -260,7 +340,12 @@ export const replaceChainLedger = async (
      */
     rows: Iterable<{ row: BuiltRow; seq: number }>;
     classified: readonly TxClassification[];
-    /** The review items, asked for once every row is written (making rows adds some). */
+    /**
+     * The review items known before any row is made (classification's): on PostgreSQL written
+     * while the first rows are made. They come before those of `reviews`.
+     */
+    knownReviews?: readonly ReviewRow[] | undefined;
+    /** The other review items, asked for once every row is written (making rows adds some). */
     reviews: () => readonly ReviewRow[];
     /**
      * Transactions whose classification must go (rebuilt or no longer on chain), or what makes
@@ -318,6 +403,59 @@ export const replaceChainLedger = async (
           ),
         );
     }
+    // Every classification of these transactions was deleted above, so none conflicts: plain
+    // COPY (one classification per transaction; a duplicate would fail as the upsert did, or when
+    // the key is built again after a full build's load), each record made as it is sent (no array
+    // of records). Written before the rows: on PostgreSQL the server stores them while the first
+    // rows are made (below).
+    const classified = args.classified;
+    const rebuildClassificationIndexes = args.from
+      ? undefined
+      : await dropIndexesForLoad(tx, "lotwise_app.classifications", classified.length);
+    // With the key dropped, in key order: it is then built from sorted rows.
+    const ordered = rebuildClassificationIndexes ? inKeyOrder(classified) : classified;
+    function* classificationLines() {
+      for (const x of ordered) yield classificationLine(userId, x);
+    }
+    const classificationsStored =
+      classified.length > 0
+        ? copyLines(
+            tx,
+            "lotwise_app.classifications",
+            Object.keys(CLASSIFICATION_COLUMNS),
+            classificationLines(),
+            { freeze: rebuildClassificationIndexes?.truncated },
+          ).then(async (copied) => {
+            if (!copied)
+              await bulkInsert(
+                tx,
+                "lotwise_app.classifications",
+                CLASSIFICATION_COLUMNS,
+                classified.map((x) => classificationRecord(userId, x)),
+              );
+          })
+        : Promise.resolve();
+    const rows = args.rows;
+    let inserted = 0;
+    const inputs = (function* (): Generator<StoredRowInput> {
+      for (const { row, seq } of rows) {
+        inserted++;
+        yield { row, userId, seq, origin: "chain", priceSources: row.priceSources, warnings: row.warnings };
+      }
+    })();
+    // On PostgreSQL the server stores the classifications (a few hundred ms per 100,000, its CPU)
+    // while this process makes the first rows' COPY lines, a slice at a time between which the
+    // connection is answered, until the server is done (or `AHEAD_LINES` are made): the rows'
+    // COPY then starts with those lines. PGlite runs in this process: nothing to overlap.
+    const pipelined = !onPglite(tx) && pgRunner(clientOf(tx)) !== undefined;
+    // On PostgreSQL the known review items go in after the classifications, also while rows are made.
+    const early = pipelined ? mergeReviews(args.knownReviews ?? []) : undefined;
+    const stored = classificationsStored.then(() =>
+      early && early.size > 0 ? writeReviews(tx, userId, [...early.values()]) : undefined,
+    );
+    const ahead = pipelined ? await linesAhead(inputs, stored) : undefined;
+    await stored;
+    await rebuildClassificationIndexes?.();
     // A full build into a table holding fewer rows than it writes (a user's first build, a single
     // user's rebuild on the embedded database): the indexes are built once after the rows are in
     // (db/deferred-indexes.ts; the count of transactions stands for the rows', which come a few a
@@ -325,76 +463,28 @@ export const replaceChainLedger = async (
     const rebuildRowIndexes = args.from
       ? undefined
       : await dropIndexesForLoad(tx, "lotwise_app.ledger_rows", args.classified.length);
-    const rows = args.rows;
-    let inserted = 0;
-    await insertLedgerRows(
-      tx,
-      (function* () {
-        for (const { row, seq } of rows) {
-          inserted++;
-          yield {
-            row,
-            userId,
-            seq,
-            origin: "chain",
-            priceSources: row.priceSources,
-            warnings: row.warnings,
-          };
-        }
-      })(),
-      { freeze: rebuildRowIndexes?.truncated },
-    );
+    await insertLedgerRows(tx, inputs, { freeze: rebuildRowIndexes?.truncated, leading: ahead });
     await rebuildRowIndexes?.();
     // No row deleted or written: the rows are those of the snapshot's version, which the
     // statements above moved on.
     if (snapshotHeld !== undefined && gone?.[0] === "0" && inserted === 0)
       await carrySnapshotForward(tx, userId, snapshotHeld);
-    // Every classification of these transactions was deleted above, so none conflicts: plain
-    // COPY (one classification per transaction; a duplicate would fail as the upsert did, or when
-    // the key is built again after a full build's load), each record made as it is sent (no array
-    // of records).
-    const classified = args.classified;
-    const rebuildClassificationIndexes = args.from
-      ? undefined
-      : await dropIndexesForLoad(tx, "lotwise_app.classifications", classified.length);
-    // With the key dropped, in key order: it is then built from sorted rows.
-    const ordered = rebuildClassificationIndexes ? inKeyOrder(classified) : classified;
-    function* lines() {
-      for (const x of ordered) yield classificationLine(userId, x);
-    }
-    if (
-      classified.length > 0 &&
-      !(await copyLines(tx, "lotwise_app.classifications", Object.keys(CLASSIFICATION_COLUMNS), lines(), {
-        freeze: rebuildClassificationIndexes?.truncated,
-      }))
-    )
-      await bulkInsert(
+    // One review item per (transaction, reason): messages of the same reason are joined (those
+    // known before the rows first). One written early takes the later ones' messages after its own.
+    if (early) {
+      const late = mergeReviews(args.reviews());
+      await writeReviews(
         tx,
-        "lotwise_app.classifications",
-        CLASSIFICATION_COLUMNS,
-        classified.map((x) => classificationRecord(userId, x)),
+        userId,
+        [...late.entries()].map(([k, r]) => {
+          const before = early.get(k);
+          return before ? { ...r, message: `${before.message}\n${r.message}` } : r;
+        }),
       );
-    await rebuildClassificationIndexes?.();
-    // One review item per (transaction, reason): messages of the same reason are joined.
-    const merged = new Map<string, ReviewRow>();
-    for (const r of args.reviews()) {
-      const k = `${r.chain}\u0000${r.txHash}\u0000${r.reason}`;
-      const prev = merged.get(k);
-      merged.set(k, prev ? { ...prev, message: `${prev.message}\n${r.message}` } : r);
-    }
-    await bulkInsert(
-      tx,
-      "lotwise_app.review_items",
-      { user_id: "integer", chain: "text", tx_hash: "text", reason: "text", message: "text" },
-      [...merged.values()].map((r) => ({
-        user_id: userId,
-        chain: r.chain,
-        tx_hash: r.txHash,
-        reason: r.reason,
-        message: r.message,
-      })),
-      "on conflict (user_id, chain, tx_hash, reason) do update set message = excluded.message, status = 'open'",
-    );
+    } else
+      await writeReviews(tx, userId, [
+        ...mergeReviews([...(args.knownReviews ?? []), ...args.reviews()]).values(),
+      ]);
   });
 };
 
