@@ -126,15 +126,17 @@ export const register: RegisterCommand = (program, runtime) => {
         () => false,
       );
       if (!readable) await batches(async () => {});
-      // A first import reads the file on a thread, started now: it parses the first batch while
-      // the database opens (src/books/import-thread.ts).
-      const thread = startImportThread({
-        path: path.resolve(file),
-        source: file,
-        batchRows: IMPORT_BATCH_ROWS,
-        origin: `import:${opts.name}`,
-      });
       const common = runtime.createCommon(command);
+      // A first import into the embedded database reads the file on a thread, started now: it
+      // parses the first batch while the database opens (src/books/import-thread.ts).
+      const thread = common.config.databaseUrl
+        ? undefined
+        : startImportThread({
+            path: path.resolve(file),
+            source: file,
+            batchRows: IMPORT_BATCH_ROWS,
+            origin: `import:${opts.name}`,
+          });
       let services: Awaited<ReturnType<typeof openServices>>;
       let r: Awaited<ReturnType<typeof importLedgerRows>>;
       try {
