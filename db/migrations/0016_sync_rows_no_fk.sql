@@ -5,7 +5,7 @@ ALTER TABLE "lotwise_sync"."transactions" DROP CONSTRAINT "transactions_wallet_i
 -- Custom (sync write cost): the foreign keys of movements and transactions to wallets checked the
 -- wallet row once for every written row, about a quarter of the EVM sync's movements and
 -- transactions COPYs on PGlite (bench evm-sync, 12,600 + 2,500 rows: 0.27 → 0.20 s of the sync's
--- thread; the whole cold sync 1.88 → 1.62 CPU s, 3 alternating pairs). Only lotwise writes these
+-- thread; the whole cold sync 1.79 → 1.60 CPU s, mean of 5 alternating pairs). Only lotwise writes these
 -- tables, through chains/store.ts `saveTransactionsWithMovements`, which locks the wallet row once
 -- per write (`FOR KEY SHARE`, as each row's key check did) and fails when it is gone. A wallet's
 -- deletion (or its user's, cascaded to wallets) still removes its rows, once per statement:
