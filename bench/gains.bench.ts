@@ -10,18 +10,23 @@
  * (default 1; the fastest run is shown), `--generate-only`.
  * Every run is also printed as a ratio against the I/O floor measured in the same run
  * (bench/io-floor.js: node reading every line of the same file and splitting every field), in
- * wall and CPU seconds: the ratios hold on a loaded machine where the seconds do not.
+ * wall and CPU seconds: the ratios hold on a loaded machine where the seconds do not. On Linux,
+ * each run also shows the CPU seconds of its two busy threads (bench/thread-cpu-preload.js): the engine's
+ * (main) and the ledger reading thread's, with the seconds the reader waited for the engine (long
+ * waits: the engine's thread sets the pace; none: the reader does).
  * Targets on the reference 2-core machine: < 5 s wall and < 1.5 GB peak per run; issue 15:
  * at most 1.5× the floor and < 1 GB.
  */
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { createLineFile } from "./line-file.ts";
 import { type Measure, measure, measureIoFloor, ratio } from "./measure.ts";
 import { createRandom } from "./random.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** The preload that reports each thread's CPU seconds (bench/thread-cpu-preload.js). */
+const THREAD_CPU = pathToFileURL(path.join(here, "thread-cpu-preload.js")).href;
 const root = path.resolve(here, "..");
 const outDir = path.join(here, "out");
 
@@ -137,6 +142,25 @@ export const generateLedger = async (file: string, rowCount: number, seed: numbe
   await out.close();
 };
 
+/**
+ * The threads' CPU seconds a run's stderr reports (bench/thread-cpu-preload.js): the main thread's, the
+ * worker threads' and the seconds they waited in `Atomics.wait` (NaN when not reported).
+ */
+const threadFigures = (stderr: string): { main: number; worker: number; waited: number } => {
+  let main = Number.NaN;
+  let worker = Number.NaN;
+  let waited = Number.NaN;
+  for (const m of stderr.matchAll(/^lotwise-bench-thread (main|worker) ([\d.]+)(?: ([\d.]+))?$/gm)) {
+    if (m[1] === "main") main = Number(m[2]);
+    else {
+      worker = (Number.isNaN(worker) ? 0 : worker) + Number(m[2]);
+      waited = (Number.isNaN(waited) ? 0 : waited) + Number(m[3]);
+    }
+  }
+  return { main, worker, waited };
+};
+const seconds = (s: number): string => (Number.isNaN(s) ? "?" : s.toFixed(2));
+
 const flag = (args: string[], name: string, fallback: number): number => {
   const hit = args.find((a) => a.startsWith(`--${name}=`));
   return hit ? Number(hit.slice(name.length + 3)) : fallback;
@@ -179,7 +203,19 @@ export default async (args: string[]): Promise<void> => {
       `command: node bin/lotwise.js gains --ledger <ledger> ${years.join(" ")} --method M --scope S --out <dir>`,
     );
     const table: string[][] = [
-      ["method", "scope", "wall s", "CPU s", "× floor wall", "× floor CPU", "peak MB", "ok"],
+      [
+        "method",
+        "scope",
+        "wall s",
+        "CPU s",
+        "× floor wall",
+        "× floor CPU",
+        "peak MB",
+        "main CPU s",
+        "reader CPU s",
+        "reader waited s",
+        "ok",
+      ],
     ];
     for (const method of METHODS) {
       for (const scope of SCOPES) {
@@ -187,6 +223,8 @@ export default async (args: string[]): Promise<void> => {
         for (let i = 0; i < runs; i++) {
           const out = path.join(outDir, `gains-${method}-${scope}`);
           const m = await measure([
+            "--import",
+            THREAD_CPU,
             "bin/lotwise.js",
             "gains",
             "--ledger",
@@ -205,6 +243,7 @@ export default async (args: string[]): Promise<void> => {
         }
         const ok = best!.wallS < WALL_TARGET_S && best!.rssMB < RSS_TARGET_MB;
         allOk &&= ok;
+        const threads = threadFigures(best!.stderr);
         table.push([
           method,
           scope,
@@ -213,6 +252,9 @@ export default async (args: string[]): Promise<void> => {
           ratio(best!.wallS, floor.wallS),
           ratio(best!.cpuS, floor.cpuS),
           best!.rssMB.toFixed(0),
+          seconds(threads.main),
+          seconds(threads.worker),
+          seconds(threads.waited),
           ok ? "yes" : "NO",
         ]);
       }

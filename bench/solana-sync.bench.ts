@@ -10,6 +10,7 @@
  * another process: the sync's CPU and the server's are reported apart.
  *
  *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres | --memory] [--cpu-prof=FILE] [--dump=DIR]
+ *     [--statement-cpu] [--warm]
  *
  * The database is PGlite on disk, as the CLI keeps it (`<dataDir>/pgdata`). `--postgres` writes to
  * a fresh database on the test PostgreSQL server (test/services.ts) instead; `--memory` to PGlite
@@ -23,6 +24,15 @@
  * `--dump=DIR` writes what the cold sync stored, for comparing two versions (`diff -r`): the
  * wallet's transactions and movements and the raw records (their stored bytes, hex), as text
  * files sorted by key. `fetched_at` and serial ids are left out (they differ run to run).
+ *
+ * `--statement-cpu` (embedded database) prints the CPU seconds the cold sync's main thread spent
+ * inside PGlite's statements, by statement (bench/pglite-statement-cpu.ts: this thread's own CPU
+ * time, which a loaded machine does not inflate).
+ *
+ * `--warm` syncs the wallet again into a new database in the same process after the cold sync:
+ * the same work with V8's compilers done (JavaScript and PGlite's WebAssembly optimized, the
+ * transaction thread running). The cold sync minus this one is the process's warm-up cost, paid
+ * once per process (e.g. on 2 cores at load 10: 5.07 against 2.83 CPU s, sync and server).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -40,6 +50,7 @@ import { createTestCommon, createTestDatabase } from "../test/services.ts";
 import { loadRecordedTransactions } from "../test/solana-replay.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
 import { fetchFloor, recordingPosts } from "./fetch-floor.ts";
+import { createStatementCpu } from "./pglite-statement-cpu.ts";
 import { startReplayProcess } from "./solana-replay-process.ts";
 import { readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
 
@@ -107,25 +118,28 @@ export default async (args: string[]): Promise<void> => {
     const userId = await ensureUser(database.db, "default");
     const wallet = await upsertWallet(database.db, userId, { chain: "solana", address: WALLET });
     const common = createTestCommon({ sync: { concurrency, maxAttempts: 6, timeoutMs: 30_000 } });
-    const run = (): Promise<SyncWalletResult> =>
+    const syncInto = (into: Database, w: typeof wallet): Promise<SyncWalletResult> =>
       syncSolanaWallet({
         common,
-        database,
-        wallet,
+        database: into,
+        wallet: w,
         chain: resolveChain("solana"),
         rpcUrl: server.url,
         signal: new AbortController().signal,
         reportProgress: () => {},
       });
+    const run = () => syncInto(database, wallet);
     const stored = async () =>
       (await database.db.select().from(transactions).where(eq(transactions.walletId, wallet.id))).length;
 
     let cpu0 = process.cpuUsage();
     let threads0 = readThreadCpu();
     let serverCpu0 = 0;
+    /** Threads the cold sync started (its transaction threads), counted as such in later sections. */
+    let txThreads = new Set<number>();
     const report = async (label: string, ms: number, r: SyncWalletResult, signatures: number) => {
       const cpu = process.cpuUsage(cpu0);
-      const threads = threadCpuSince(threads0);
+      const threads = threadCpuSince(threads0, txThreads);
       const { stats: s, cpuSeconds } = await server.stats();
       const txs = r.transactions;
       console.log(
@@ -133,7 +147,7 @@ export default async (args: string[]): Promise<void> => {
           `(${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s in the sync's process` +
           (threads
             ? ` [${threads.main.toFixed(2)} on its main thread, ${threads.others.toFixed(2)} on others: ` +
-              `${threads.started.toFixed(2)} on threads started meanwhile (transaction threads), ` +
+              `${threads.started.toFixed(2)} on transaction threads, ` +
               `${(threads.others - threads.started).toFixed(2)} on V8's and libuv's helpers]`
             : "") +
           "; " +
@@ -149,10 +163,37 @@ export default async (args: string[]): Promise<void> => {
     t = performance.now();
     cpu0 = process.cpuUsage();
     threads0 = readThreadCpu();
+    const statements =
+      args.includes("--statement-cpu") && kind === "pglite" ? createStatementCpu() : undefined;
+    const counting = statements?.start() ?? false;
     const { result: cold, bodies } = await recordingPosts(server.url, () => profiled(profileFlag(args), run));
     const coldMs = performance.now() - t;
+    const statementLines = counting ? statements!.stop() : [];
+    const coldThreads = threads0;
+    txThreads = new Set([...(readThreadCpu()?.keys() ?? [])].filter((tid) => !coldThreads?.has(tid)));
     const signatures = await stored();
     await report(`cold (replay, synthetic ${count})`, coldMs, cold, signatures);
+    for (const line of statementLines) console.log(line);
+    if (args.includes("--warm")) {
+      const again = onDisk || kind === "postgres" ? await createTestDatabase(kind) : await inMemory();
+      try {
+        const user = await ensureUser(again.db, "default");
+        const w = await upsertWallet(again.db, user, { chain: "solana", address: WALLET });
+        await server.resetStats();
+        serverCpu0 = (await server.stats()).cpuSeconds;
+        t = performance.now();
+        cpu0 = process.cpuUsage();
+        threads0 = readThreadCpu();
+        const warmCounting = statements?.start() ?? false;
+        const r = await syncInto(again, w);
+        const ms = performance.now() - t;
+        const lines = warmCounting ? statements!.stop() : [];
+        await report("cold again in the same process (new database, compilers warm)", ms, r, r.transactions);
+        for (const line of lines) console.log(line);
+      } finally {
+        await again.close();
+      }
+    }
     const floorSeconds = await fetchFloor(server.url, bodies, concurrency);
     console.log(
       `fetch floor: ${floorSeconds.toFixed(2)} s (the cold sync's ${bodies.length} HTTP bodies again, ${concurrency} at a time, ` +

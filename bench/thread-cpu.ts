@@ -37,8 +37,15 @@ export const readThreadCpu = (): ThreadCpuReading | undefined => {
   }
 };
 
-/** CPU seconds since `start` (threads ended since then are not counted). */
-export const threadCpuSince = (start: ThreadCpuReading | undefined): ThreadCpu | undefined => {
+/**
+ * CPU seconds since `start` (threads ended since then are not counted). Threads in `alsoStarted`
+ * (ids from an earlier reading, e.g. transaction threads a previous section started) count in
+ * `started` too.
+ */
+export const threadCpuSince = (
+  start: ThreadCpuReading | undefined,
+  alsoStarted?: ReadonlySet<number>,
+): ThreadCpu | undefined => {
   const now = readThreadCpu();
   if (!start || !now) return undefined;
   let main = 0;
@@ -50,7 +57,7 @@ export const threadCpuSince = (start: ThreadCpuReading | undefined): ThreadCpu |
     if (tid === process.pid) main += seconds;
     else {
       others += seconds;
-      if (before === undefined) started += seconds;
+      if (before === undefined || alsoStarted?.has(tid)) started += seconds;
     }
   }
   return { main, others, started };

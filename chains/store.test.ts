@@ -3,9 +3,10 @@ import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../db/client.ts";
 import { BROTLI_MARK, packJsonText } from "../db/packed-json.ts";
-import { movements, rawRecords, rpcCache, transactions } from "../db/schema/index.ts";
+import { movements, rawRecords, rpcCache, transactions, users, wallets } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
+import { NonRetryableError } from "../src/errors.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import { createDbRpcCache } from "./rpc-cache.ts";
 import {
@@ -252,6 +253,71 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
       .from(movements)
       .where(eq(movements.txHash, HASH(n)));
     expect(rows).toEqual([{ amount: 4n }]);
+  });
+
+  test("a wallet's deletion removes its transactions and movements (a trigger, no foreign key) and no other wallet's; a write for a wallet that is gone stores nothing", async () => {
+    const user = await ensureUser(database.db, "leaving-wallet");
+    const ids: number[] = [];
+    for (const address of [
+      "0x3333333333333333333333333333333333333333",
+      "0x4444444444444444444444444444444444444444",
+    ])
+      ids.push((await upsertWallet(database.db, user, { chain: "ethereum", address })).id);
+    const write = (id: number, n: number) =>
+      saveTransactionsWithMovements(
+        database.db,
+        [
+          {
+            walletId: id,
+            chain: "ethereum",
+            txHash: HASH(n),
+            blockNumber: BigInt(n),
+            time: new Date(Date.UTC(2025, 0, 1)),
+            status: "success",
+            details: {},
+          },
+        ],
+        [
+          {
+            walletId: id,
+            chain: "ethereum",
+            txHash: HASH(n),
+            evidence: "native",
+            evidenceIndex: "tx:in",
+            blockNumber: BigInt(n),
+            time: new Date(Date.UTC(2025, 0, 1)),
+            asset: "ethereum:native",
+            amount: 1n,
+          },
+        ],
+      );
+    const [gone, stays] = ids as [number, number];
+    await write(gone, 50);
+    await write(stays, 51);
+    await database.db.delete(wallets).where(eq(wallets.id, gone));
+    const owners = async () => ({
+      transactions: (
+        await database.db
+          .select({ id: transactions.walletId })
+          .from(transactions)
+          .where(inArray(transactions.walletId, ids))
+      ).map((r) => r.id),
+      movements: (
+        await database.db
+          .select({ id: movements.walletId })
+          .from(movements)
+          .where(inArray(movements.walletId, ids))
+      ).map((r) => r.id),
+    });
+    expect(await owners()).toEqual({ transactions: [stays], movements: [stays] });
+    // The wallet's row is checked once per write (a deleted wallet's sync must not leave rows).
+    const failed = await write(gone, 52).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(NonRetryableError);
+    expect((failed as Error).message).toContain(`wallet ${gone} no longer exists`);
+    expect(await owners()).toEqual({ transactions: [stays], movements: [stays] });
+    // A user's deletion reaches its wallets' rows too (cascaded to wallets, then the trigger).
+    await database.db.delete(users).where(eq(users.id, user));
+    expect(await owners()).toEqual({ transactions: [], movements: [] });
   });
 
   test("the RPC cache serves buffered answers before writing them, and keeps the first answer", async () => {

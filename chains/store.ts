@@ -5,7 +5,8 @@ import { isUniqueViolation, selectCells, sqlLiteral } from "../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../db/copy-binary.ts";
 import { packJsonTexts } from "../db/pack-thread.ts";
 import { packedJsonSql, packJsonText, unpackJson, unpackJsonCell } from "../db/packed-json.ts";
-import { blocks, cursors, movements, rawRecords, tokens, transactions } from "../db/schema/index.ts";
+import { blocks, cursors, movements, rawRecords, tokens, transactions, wallets } from "../db/schema/index.ts";
+import { NonRetryableError } from "../src/errors.ts";
 import { chunks } from "../src/utils/chunks.ts";
 import { type StagedTable, stagedCopy, stagedCopyWith } from "./staged-copy.ts";
 
@@ -178,6 +179,25 @@ export const saveRawRecords = async (
   for (const c of chunks(values, CHUNK)) await db.insert(rawRecords).values(c).onConflictDoNothing();
 };
 
+/**
+ * Locks the rows of `walletIds` in `lotwise_app.wallets` until the end of the transaction
+ * (`FOR KEY SHARE`: a concurrent deletion waits, then removes what this transaction wrote).
+ * Transactions and movements have no foreign key to wallets (migration 0016): this one statement
+ * per write does what the key's check did for every row.
+ * @throws NonRetryableError when a wallet is gone (deleted while its sync ran).
+ */
+const lockWallets = async (db: DbOrTx, walletIds: readonly number[]): Promise<void> => {
+  const rows = await db
+    .select({ id: wallets.id })
+    .from(wallets)
+    .where(inArray(wallets.id, walletIds as number[]))
+    .for("key share");
+  if (rows.length === walletIds.length) return;
+  const found = new Set(rows.map((r) => r.id));
+  const gone = walletIds.filter((id) => !found.has(Number(id)));
+  throw new NonRetryableError(`wallet ${gone.join(", ")} no longer exists: its rows were not stored`);
+};
+
 /** Stores a wallet's transactions with their movements, replacing earlier movements of those transactions. */
 export const saveTransactionsWithMovements = async (
   db: DbOrTx,
@@ -186,6 +206,7 @@ export const saveTransactionsWithMovements = async (
 ): Promise<void> => {
   if (txs.length === 0) return;
   await db.transaction(async (tx) => {
+    await lockWallets(tx, [...new Set(txs.map((t) => t.walletId))]);
     const staged = txs.map((t) => ({
       wallet_id: t.walletId,
       chain: t.chain,

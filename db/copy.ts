@@ -299,6 +299,36 @@ export const copyLines = async (
   return true;
 };
 
+/**
+ * `copyLines` for COPY text already made (lines ending with a newline, UTF-8), e.g. on another
+ * thread: one statement on PGlite (a `Blob` of the bytes), sent in 64 KiB messages to PostgreSQL.
+ * @returns false (nothing written) when `db` is neither PGlite nor `pg`.
+ */
+export const copyBytes = async (
+  db: DbOrTx,
+  table: string,
+  names: readonly string[],
+  bytes: Uint8Array,
+  options: CopyOptions = {},
+): Promise<boolean> => {
+  const client = clientOf(db);
+  const statement = (source: string) =>
+    `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}${options.freeze ? " with (freeze)" : ""}`;
+  if (isPglite(client)) {
+    await client.query(statement("'/dev/blob'"), [], { blob: new Blob([bytes]) });
+    return true;
+  }
+  const onPg = pgRunner(client);
+  if (!onPg) return false;
+  await onPg((c) =>
+    copyPg(c, statement("stdin"), function* () {
+      for (let at = 0; at < bytes.length; at += PG_CHUNK_BYTES)
+        yield bytes.subarray(at, Math.min(bytes.length, at + PG_CHUNK_BYTES));
+    }),
+  );
+  return true;
+};
+
 const UNESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
 
 /** One cell of COPY text output: undefined for `\N`, escapes undone. */

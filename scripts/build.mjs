@@ -43,6 +43,7 @@ export const buildJs = async () => {
     "reconcile-thread.js",
     "ledger-thread.js",
     "solana-tx-thread.js",
+    "import-thread.js",
     "chunks",
   ])
     rmSync(path.join(root, "dist", f), { recursive: true, force: true });
@@ -60,6 +61,8 @@ export const buildJs = async () => {
       "ledger-thread": "src/tax/parse-thread-main.ts",
       // The thread that reads a Solana sync's getTransaction answers (chains/solana/tx-thread.ts).
       "solana-tx-thread": "chains/solana/tx-thread-main.ts",
+      // `lotwise ledger import`'s file thread (src/books/import-thread.ts).
+      "import-thread": "src/books/import-thread-main.ts",
     },
     outdir: "dist",
     chunkNames: "chunks/[name]-[hash]",

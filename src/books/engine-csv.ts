@@ -232,6 +232,40 @@ const quotedLine = (csv: string, pos: number): { id: string; timeStart: number; 
 };
 
 /**
+ * Renders batches of rows given in their stored order into engine CSV lines: each batch's text is
+ * its lines, each after a newline (joined once, no string grown a line at a time); undefined at a
+ * row with no line or out of ledger order (an earlier instant than the row before: the table
+ * orders by time, then seq), and for every batch after it.
+ */
+export const createEngineCsvRenderer = () => {
+  /** The `time` cell of the last row rendered (or followed), "" before the first. */
+  let lastTime = "";
+  let ok = true;
+  const render = (batch: readonly LedgerRow[]): string | undefined => {
+    if (!ok) return undefined;
+    const lines = new Array<string>(batch.length + 1);
+    lines[0] = "";
+    for (let i = 0; i < batch.length; i++) {
+      const row = batch[i]!;
+      const time = timeCell(row.time);
+      const line = time === undefined || before(time, lastTime) ? undefined : engineCsvLine(row, time);
+      if (line === undefined) {
+        ok = false;
+        return undefined;
+      }
+      lastTime = time!;
+      lines[i + 1] = line;
+    }
+    return lines.join("\n");
+  };
+  /** The next batch follows a row whose `time` cell is `time` (rendered elsewhere). */
+  const follow = (time: string): void => {
+    lastTime = time;
+  };
+  return Object.assign(render, { follow });
+};
+
+/**
  * Rows rendered into engine CSV lines by every packer of this process, for tests to tell a
  * re-import that renders none (only ever added to).
  */
@@ -251,7 +285,6 @@ export const renderedRows = { count: 0 };
  */
 export const createEngineCsvPacker = (earlier?: () => Promise<Buffer | undefined>) => {
   const { stream: z, done: packed } = createGzipCollector();
-  let lastTime = "";
   let ok = true;
   let rows = 0;
   /** The header (or a snapshot's lines) was written: batches are rendered from now on. */
@@ -262,6 +295,13 @@ export const createEngineCsvPacker = (earlier?: () => Promise<Buffer | undefined
   const giveUp = () => {
     ok = false;
     z.destroy();
+  };
+  const render = createEngineCsvRenderer();
+  /** Writes a batch's lines; resolves once the compressor took in the earlier batches. */
+  const write = async (text: string | Uint8Array, count: number): Promise<void> => {
+    rows += count;
+    renderedRows.count += count;
+    if (!z.write(text)) await new Promise((resolve) => z.once("drain", resolve));
   };
   /**
    * Writes the header, or the earlier snapshot's lines of the deferred rows (one read and one
@@ -282,7 +322,7 @@ export const createEngineCsvPacker = (earlier?: () => Promise<Buffer | undefined
         ? undefined
         : snapshotPrefix((await gunzipAsync(compressed)).toString("utf8"), ids, deferredRows);
     if (prefix === undefined) return giveUp();
-    lastTime = prefix.lastTime;
+    render.follow(prefix.lastTime);
     rows += deferredRows;
     z.write(prefix.text);
   };
@@ -306,21 +346,21 @@ export const createEngineCsvPacker = (earlier?: () => Promise<Buffer | undefined
       if (!ok) return;
       if (!started) await start();
       if (!ok) return;
-      // Joined once (no string grown a line at a time), each line after a newline.
-      const lines = new Array<string>(batch.length + 1);
-      lines[0] = "";
-      for (let i = 0; i < batch.length; i++) {
-        const row = batch[i]!;
-        const time = timeCell(row.time);
-        const line = time === undefined || before(time, lastTime) ? undefined : engineCsvLine(row, time);
-        if (line === undefined) return giveUp();
-        lastTime = time!;
-        lines[i + 1] = line;
-      }
-      const text = lines.join("\n");
-      rows += batch.length;
-      renderedRows.count += batch.length;
-      if (!z.write(text)) await new Promise((resolve) => z.once("drain", resolve));
+      const text = render(batch);
+      if (text === undefined) return giveUp();
+      await write(text, batch.length);
+    },
+    /**
+     * `add` for a batch of `count` rows rendered elsewhere (`createEngineCsvRenderer` on the
+     * import thread, which saw every row before them: `lines` starts with a newline), undefined
+     * when a row had no line. The rows must follow the ones added or deferred before.
+     */
+    addRendered: async (lines: Uint8Array | undefined, count: number): Promise<void> => {
+      if (!ok) return;
+      if (!started) await start();
+      if (!ok) return;
+      if (lines === undefined) return giveUp();
+      await write(lines, count);
     },
     /** The compressed CSV and its row count, or undefined when a row could not be made. */
     done: async (): Promise<{ csv: Buffer; rows: number } | undefined> => {

@@ -1,6 +1,6 @@
 import { and, eq, inArray, like, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { forEachCells, onPglite, selectCells, sqlLiteral } from "../../db/copy.ts";
+import { copyBytes, forEachCells, onPglite, selectCells, sqlLiteral } from "../../db/copy.ts";
 import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { locatedProblems, UserInputError } from "../errors.ts";
@@ -9,9 +9,11 @@ import type { LedgerRow } from "../ledger/types.ts";
 import { CREATES_LOT } from "../ledger/validate.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { createEngineCsvPacker } from "./engine-csv.ts";
+import type { ImportThread, ImportThreadBatch } from "./import-thread.ts";
 import { lockSnapshotVersion, readLedgerSnapshot, writeLedgerSnapshot } from "./ledger-snapshot.ts";
 import { ledgerVersion } from "./query.ts";
-import { declareLedgerWriter, insertLedgerRows } from "./store.ts";
+import { createRowSpan, type RowSpan } from "./row-span.ts";
+import { declareLedgerWriter, insertLedgerRows, LEDGER_ROW_COLUMNS } from "./store.ts";
 
 const CHUNK = 400;
 
@@ -21,7 +23,7 @@ const CHUNK = 400;
  */
 const findClash = async (
   db: DbOrTx,
-  args: { userId: number; rows: readonly LedgerRow[]; file: string },
+  args: { userId: number; rows: readonly { id: string; line?: number | undefined }[]; file: string },
   origin: string,
 ): Promise<UserInputError | undefined> => {
   const ids = args.rows.map((r) => r.id);
@@ -118,12 +120,28 @@ const storedCells = (joined: string): (string | null)[] =>
   joined.split(SEP).map((c) => (c === NULL ? null : c));
 
 /**
+ * A ledger file to import, read on the import thread (`startImportThread`, started before the
+ * database opened) when none of the import's rows is stored yet (a first import) on PGlite, else by
+ * `batches` on this thread (a re-import compares each row with the stored one; the thread stops).
+ * `batches` also reads when `thread` is undefined (no thread script).
+ */
+export type LedgerFileRows = { thread: ImportThread | undefined; batches: LedgerBatches };
+
+/** The COPY columns of `importLedgerRows`' rows. */
+const COPY_COLUMNS = Object.keys(LEDGER_ROW_COLUMNS);
+
+/** A thread batch's ids and lines, as `findClash` looks them up. */
+const batchRows = (b: ImportThreadBatch) => b.ids.split("\u0000").map((id, i) => ({ id, line: b.lines[i] }));
+
+/**
  * Stores rows the user imported (an exchange's history written as ledger CSV v1) under
  * `origin = import:<name>`, replacing an earlier import of the same name: importing a file twice
  * leaves the same rows. Their ids must not collide with rows built from chain data or other imports.
  *
  * `rows` is every row, or a file read a batch at a time (`readLedgerFileBatches`: the file is
- * never held whole). In one transaction: the earlier import's rows are read (only what the change
+ * never held whole), or such a file with the import thread started for it (`LedgerFileRows`: a
+ * first import's rows on PGlite are then parsed, checked and made into COPY text and snapshot
+ * lines there, while this thread writes the batch before). In one transaction: the earlier import's rows are read (only what the change
  * detection compares, as text), each batch's new and changed rows go in with COPY (a changed
  * row's stored one deleted first), the stored rows the file no longer has are deleted, and the
  * ledger is marked dirty from the earliest row that changed. A problem in the file (the reader
@@ -136,7 +154,7 @@ export const importLedgerRows = async (
   args: {
     userId: number;
     name: string;
-    rows: readonly LedgerRow[] | LedgerBatches;
+    rows: readonly LedgerRow[] | LedgerBatches | LedgerFileRows;
     file: string;
     /** The matching window in hours: the ledger is marked dirty from the earliest changed row less this. @defaultValue 24 */
     windowHours?: number;
@@ -159,16 +177,21 @@ export const importLedgerRows = async (
   unchanged: number;
   /** Stored rows the file no longer has. */
   removed: number;
+  /** The days and wallets of the file's rows, for a `LedgerFileRows` input. */
+  span?: RowSpan;
 }> => {
   const origin = `import:${args.name}`;
   const userId = Number(args.userId);
+  const fileRows =
+    typeof args.rows === "object" && !Array.isArray(args.rows) ? (args.rows as LedgerFileRows) : undefined;
   const batches: LedgerBatches = Array.isArray(args.rows)
     ? async (onBatch) => {
-        if (args.rows.length > 0) await onBatch(args.rows as LedgerRow[]);
+        if ((args.rows as LedgerRow[]).length > 0) await onBatch(args.rows as LedgerRow[]);
       }
-    : (args.rows as LedgerBatches);
+    : (fileRows?.batches ?? (args.rows as LedgerBatches));
+  const span = createRowSpan();
   /** The batch being written when a write failed (its ids are looked up for a clash). */
-  let failed: readonly LedgerRow[] | undefined;
+  let failed: readonly LedgerRow[] | ImportThreadBatch | undefined;
   try {
     return await db.transaction(async (tx) => {
       // Only this user's ledger version moves (the ledger_rows triggers, migration 0008).
@@ -179,6 +202,13 @@ export const importLedgerRows = async (
       const where = `user_id = ${userId} and origin = ${sqlLiteral(origin)}`;
       const stored = await loadStoredImport(tx, where, origin);
       const storedCount = stored.size;
+      // A first import on PGlite reads its file on the thread (on PostgreSQL the server stores a
+      // batch while this thread makes the next: the thread cost 0.45 s more CPU, 3.46 s instead
+      // of 3.01 s in `npm run bench -- ledger-import`, for no wall time shown).
+      const thread = storedCount === 0 && onPglite(tx) ? fileRows?.thread : undefined;
+      if (thread === undefined) await fileRows?.thread?.stop();
+      let externalLots = args.externalLots;
+      let threadSpan: RowSpan | undefined;
       // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
       let earliest = Number.POSITIVE_INFINITY;
       let seq = 0;
@@ -197,7 +227,38 @@ export const importLedgerRows = async (
       const packer = createEngineCsvPacker(
         held === undefined ? undefined : async () => (await readLedgerSnapshot(tx, userId, held))?.csv,
       );
-      await batches(async (rows) => {
+      /** Drops the indexes before the first write of a load into a user's empty ledger (PGlite). */
+      const beforeFirstWrite = async (count: number) => {
+        if (!firstWrite) return;
+        // A large import into a table holding few rows (a first import): the indexes are built
+        // once after the last batch, not kept up row by row (db/deferred-indexes.ts).
+        firstWrite = false;
+        // Only for a user holding no rows yet: no id can then clash with another origin's (the
+        // primary key would only fail when it is built again, with no row to name).
+        heldNone = storedCount === 0 && !(await holdsLedgerRows(tx, userId));
+        if (heldNone) rebuildIndexes = await dropIndexesForLoad(tx, "lotwise_app.ledger_rows", count);
+      };
+      if (thread) {
+        // A first import: every row is new, its COPY text and snapshot lines made on the thread.
+        const end = await thread.batches(userId, async (b) => {
+          seq += b.count;
+          if (b.earliest < earliest) earliest = b.earliest;
+          await packer.start();
+          // The batch's text compresses (libuv's thread pool) while the batch is written.
+          const packing = packer.addRendered(b.csv, b.count);
+          await beforeFirstWrite(b.count);
+          wrote = true;
+          failed = b;
+          await copyBytes(tx, "lotwise_app.ledger_rows", COPY_COLUMNS, b.copy);
+          failed = undefined;
+          await packing;
+        });
+        externalLots = end.external;
+        threadSpan = end.span;
+      }
+      // Read here when not on the thread (which read the whole file above).
+      await (thread ? async () => {} : batches)(async (rows) => {
+        if (fileRows) span.add(rows);
         /** Rows stored exactly as this import would store them: they stay. */
         const keep = new Set<string>();
         /** Stored rows this batch replaces. */
@@ -242,15 +303,7 @@ export const importLedgerRows = async (
         }
         // The batch's text compresses (libuv's thread pool) while the batch is written.
         if (keep.size === rows.length) return await packing;
-        if (firstWrite) {
-          // A large import into a table holding few rows (a first import): the indexes are built
-          // once after the last batch, not kept up row by row (db/deferred-indexes.ts).
-          firstWrite = false;
-          // Only for a user holding no rows yet: no id can then clash with another origin's (the
-          // primary key would only fail when it is built again, with no row to name).
-          heldNone = storedCount === 0 && !(await holdsLedgerRows(tx, userId));
-          if (heldNone) rebuildIndexes = await dropIndexesForLoad(tx, "lotwise_app.ledger_rows", rows.length);
-        }
+        await beforeFirstWrite(rows.length);
         wrote = true;
         failed = rows;
         await insertImportedRows(tx, userId, origin, rows, first, keep);
@@ -258,8 +311,8 @@ export const importLedgerRows = async (
         await packing;
       });
       await rebuildIndexes?.();
-      if (args.externalLots && args.externalLots.length > 0)
-        await checkExternalLots(tx, userId, origin, args.file, args.externalLots);
+      if (externalLots && externalLots.length > 0)
+        await checkExternalLots(tx, userId, origin, args.file, externalLots);
       // Stored rows the file no longer has.
       const removed = stored.size;
       if (stored.size > 0) {
@@ -286,14 +339,18 @@ export const importLedgerRows = async (
         changed,
         unchanged,
         removed,
+        ...(fileRows ? { span: threadSpan ?? span.result() } : {}),
       };
     });
   } catch (e) {
     if (failed) {
-      const clash = await findClash(db, { userId: args.userId, rows: failed, file: args.file }, origin);
+      const rows = "kind" in failed ? batchRows(failed) : failed;
+      const clash = await findClash(db, { userId: args.userId, rows, file: args.file }, origin);
       if (clash) throw clash;
     }
     throw e;
+  } finally {
+    await fileRows?.thread?.stop();
   }
 };
 
@@ -337,9 +394,10 @@ const checkExternalLots = async (
  * whose database one process holds; else looked up after the writes, under the version's row
  * lock the writes took, so a writer committed earlier is seen and a later one moves the version
  * past the snapshot). A ledger build that changes no row keeps the snapshot current
- * (`replaceChainLedger`). Costs a 200,000-row import about 0.25 s of rendering on the main
- * thread and as much compressing on libuv's thread pool (0.4-0.7 s CPU in `npm run bench --
- * ledger-import` at load ~10), which the first `gains` after it no longer pays (1.4 s CPU on PGlite).
+ * (`replaceChainLedger`). Costs a 200,000-row import about 0.25 s of rendering (on the import
+ * thread for a first import from the CLI, else on the main thread) and as much compressing on
+ * libuv's thread pool (0.4-0.7 s CPU in `npm run bench -- ledger-import` at load ~10), which the
+ * first `gains` after it no longer pays (1.4 s CPU on PGlite).
  */
 const saveImportSnapshot = async (
   tx: DbOrTx,

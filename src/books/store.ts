@@ -136,7 +136,7 @@ const priceSourcesCell = (sources: Record<string, string>): string => {
  * The COPY text line of a stored row: `storedRecord`'s cells in `LEDGER_ROW_COLUMNS` order, each
  * printed as `copyRows` prints it, without the record object in between.
  */
-const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput): string =>
+export const storedLine = ({ row: r, userId, seq, origin, priceSources, warnings }: StoredRowInput): string =>
   [
     copyTextCell(userId, "integer"),
     textCell(r.id),

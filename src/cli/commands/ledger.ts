@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { access, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { startImportThread } from "../../books/import-thread.ts";
 import { snapshotFileOf } from "../../books/snapshot-file.ts";
 import { matchingWindowHours } from "../../classify/settings.ts";
 import { UserInputError } from "../../errors.ts";
@@ -29,6 +30,9 @@ const load = async () => {
   ({ openServices } = await import("../../services.ts"));
   ({ rebuildAndReport } = await import("../rebuild.ts"));
 };
+
+/** Rows per batch of `ledger import` (each written with one COPY). */
+const IMPORT_BATCH_ROWS = 20_000;
 
 const parseYear = (y: string | undefined): number | undefined => {
   if (y === undefined) return undefined;
@@ -114,7 +118,7 @@ export const register: RegisterCommand = (program, runtime) => {
       // The file a batch of rows at a time, stored as they come (in one transaction). A `lots` cell
       // may name a lot of the stored ledger (another import, a chain row): the import checks it.
       const externalLots: import("../../ledger/read.ts").ExternalLotReference[] = [];
-      const batches = readLedgerFileBatches(path.resolve(file), file, undefined, externalLots);
+      const batches = readLedgerFileBatches(path.resolve(file), file, IMPORT_BATCH_ROWS, externalLots);
       // A file that cannot be read fails here, with the reader's message, before the database
       // is opened (or created).
       const readable = await access(path.resolve(file), constants.R_OK).then(
@@ -123,31 +127,34 @@ export const register: RegisterCommand = (program, runtime) => {
       );
       if (!readable) await batches(async () => {});
       const common = runtime.createCommon(command);
-      const services = await openServices(common);
-      // The span of days as text (the same as sorting every row's day, without the sort).
-      let first = "";
-      let last = "";
-      const walletSet = new Set<string>();
-      const r = await importLedgerRows(services.database.db, {
-        userId: services.userId,
-        name: opts.name,
-        snapshotFile: snapshotFileOf(common.config),
-        rows: (onBatch) =>
-          batches(async (rows) => {
-            for (const row of rows) {
-              const day = row.time.slice(0, 10);
-              if (first === "" || day < first) first = day;
-              if (day > last) last = day;
-              walletSet.add(row.wallet);
-            }
-            await onBatch(rows);
-          }),
-        file,
-        windowHours: matchingWindowHours(common.config.classify),
-        externalLots,
-      });
-      const times = [first, last];
-      const wallets = [...walletSet].sort();
+      // A first import into the embedded database reads the file on a thread, started now: it
+      // parses the first batch while the database opens (src/books/import-thread.ts).
+      const thread = common.config.databaseUrl
+        ? undefined
+        : startImportThread({
+            path: path.resolve(file),
+            source: file,
+            batchRows: IMPORT_BATCH_ROWS,
+            origin: `import:${opts.name}`,
+          });
+      let services: Awaited<ReturnType<typeof openServices>>;
+      let r: Awaited<ReturnType<typeof importLedgerRows>>;
+      try {
+        services = await openServices(common);
+        r = await importLedgerRows(services.database.db, {
+          userId: services.userId,
+          name: opts.name,
+          snapshotFile: snapshotFileOf(common.config),
+          rows: { thread, batches },
+          file,
+          windowHours: matchingWindowHours(common.config.classify),
+          externalLots,
+        });
+      } finally {
+        await thread?.stop();
+      }
+      const times = [r.span?.first, r.span?.last];
+      const wallets = r.span?.wallets ?? [];
       runtime.out(
         `imported ${r.inserted} rows from ${file} as '${opts.name}'` +
           (r.inserted > 0
