@@ -268,6 +268,12 @@ function* leadingThen(
   yield* rest;
 }
 
+/** `copy TABLE (names) from SOURCE [with (freeze)]`, for a SOURCE of `'/dev/blob'` (PGlite) or `stdin`. */
+const copyFrom =
+  (table: string, names: readonly string[], options: CopyOptions) =>
+  (source: string): string =>
+    `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}${options.freeze ? " with (freeze)" : ""}`;
+
 /**
  * `copyRows` for a caller that makes the COPY text lines itself (one line per row, cells as
  * `copyTextCell` prints them, tab-separated, no newline): no record object per row.
@@ -281,8 +287,7 @@ export const copyLines = async (
   options: CopyOptions = {},
 ): Promise<boolean> => {
   const client = clientOf(db);
-  const statement = (source: string) =>
-    `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}${options.freeze ? " with (freeze)" : ""}`;
+  const statement = copyFrom(table, names, options);
   if (isPglite(client)) {
     const leading = options.leading?.splice(0);
     if (leading && leading.length > 0)
@@ -312,8 +317,7 @@ export const copyBytes = async (
   options: CopyOptions = {},
 ): Promise<boolean> => {
   const client = clientOf(db);
-  const statement = (source: string) =>
-    `copy ${table} (${names.map((n) => `"${n}"`).join(", ")}) from ${source}${options.freeze ? " with (freeze)" : ""}`;
+  const statement = copyFrom(table, names, options);
   if (isPglite(client)) {
     await client.query(statement("'/dev/blob'"), [], { blob: new Blob([bytes]) });
     return true;
