@@ -26,6 +26,7 @@ const SLOW_SECONDS: Readonly<Record<string, number>> = {
   "test/e2e/imports-cli.test.ts": 5,
   "test/e2e/check-cli.test.ts": 5,
   // The unit project (next to the code).
+  "src/books/import-paths.test.ts": 19,
   "src/tax/parse-thread.test.ts": 14,
   "src/cli/commands/reconcile.test.ts": 13,
   "src/tax/decode-raw.test.ts": 12,
