@@ -257,59 +257,60 @@ export const importLedgerRows = async (
         threadSpan = end.span;
       }
       // Read here when not on the thread (which read the whole file above).
-      await (thread ? async () => {} : batches)(async (rows) => {
-        if (fileRows) span.add(rows);
-        /** Rows stored exactly as this import would store them: they stay. */
-        const keep = new Set<string>();
-        /** Stored rows this batch replaces. */
-        const replace: string[] = [];
-        const first = seq;
-        for (const row of rows) {
-          const rowSeq = seq++;
-          const t = Date.parse(row.time);
-          const joined = stored.get(row.id);
-          if (joined === undefined) {
-            // A new row.
-            if (t < earliest) earliest = t;
-            continue;
+      if (!thread)
+        await batches(async (rows) => {
+          if (fileRows) span.add(rows);
+          /** Rows stored exactly as this import would store them: they stay. */
+          const keep = new Set<string>();
+          /** Stored rows this batch replaces. */
+          const replace: string[] = [];
+          const first = seq;
+          for (const row of rows) {
+            const rowSeq = seq++;
+            const t = Date.parse(row.time);
+            const joined = stored.get(row.id);
+            if (joined === undefined) {
+              // A new row.
+              if (t < earliest) earliest = t;
+              continue;
+            }
+            stored.delete(row.id);
+            const old = storedCells(joined);
+            const oldMs = Math.floor(Number(old[2]) / 1000);
+            const same =
+              oldMs === t &&
+              old[3] === row.type &&
+              old[4] === row.wallet &&
+              (old[TO_WALLET] ?? undefined) === row.toWallet &&
+              (old[OUT_ASSET] ?? undefined) === row.outAsset &&
+              (old[OUT_QUANTITY] ?? undefined) === row.outQuantity &&
+              (old[TX] ?? undefined) === row.tx;
+            if (!same) {
+              if (t < earliest) earliest = t;
+              if (oldMs < earliest) earliest = oldMs;
+            }
+            if (same && identical(old, row, rowSeq, t)) keep.add(row.id);
+            else replace.push(row.id);
           }
-          stored.delete(row.id);
-          const old = storedCells(joined);
-          const oldMs = Math.floor(Number(old[2]) / 1000);
-          const same =
-            oldMs === t &&
-            old[3] === row.type &&
-            old[4] === row.wallet &&
-            (old[TO_WALLET] ?? undefined) === row.toWallet &&
-            (old[OUT_ASSET] ?? undefined) === row.outAsset &&
-            (old[OUT_QUANTITY] ?? undefined) === row.outQuantity &&
-            (old[TX] ?? undefined) === row.tx;
-          if (!same) {
-            if (t < earliest) earliest = t;
-            if (oldMs < earliest) earliest = oldMs;
+          changed += replace.length;
+          unchanged += keep.size;
+          if (keep.size === rows.length && packer.defer(rows)) return;
+          // The held snapshot is read (when batches were deferred) before this batch writes.
+          await packer.start();
+          const packing = packer.add(rows);
+          if (replace.length > 0) {
+            wrote = true;
+            await deleteIds(tx, where, replace);
           }
-          if (same && identical(old, row, rowSeq, t)) keep.add(row.id);
-          else replace.push(row.id);
-        }
-        changed += replace.length;
-        unchanged += keep.size;
-        if (keep.size === rows.length && packer.defer(rows)) return;
-        // The held snapshot is read (when batches were deferred) before this batch writes.
-        await packer.start();
-        const packing = packer.add(rows);
-        if (replace.length > 0) {
+          // The batch's text compresses (libuv's thread pool) while the batch is written.
+          if (keep.size === rows.length) return await packing;
+          await beforeFirstWrite(rows.length);
           wrote = true;
-          await deleteIds(tx, where, replace);
-        }
-        // The batch's text compresses (libuv's thread pool) while the batch is written.
-        if (keep.size === rows.length) return await packing;
-        await beforeFirstWrite(rows.length);
-        wrote = true;
-        failed = rows;
-        await insertImportedRows(tx, userId, origin, rows, first, keep);
-        failed = undefined;
-        await packing;
-      });
+          failed = rows;
+          await insertImportedRows(tx, userId, origin, rows, first, keep);
+          failed = undefined;
+          await packing;
+        });
       await rebuildIndexes?.();
       if (externalLots && externalLots.length > 0)
         await checkExternalLots(tx, userId, origin, args.file, externalLots);
