@@ -305,9 +305,11 @@ export const copyLines = async (
 };
 
 /**
- * `copyLines` for COPY text already made (lines ending with a newline, UTF-8), e.g. on another
- * thread: one statement on PGlite (a `Blob` of the bytes), sent in 64 KiB messages to PostgreSQL.
- * @returns false (nothing written) when `db` is neither PGlite nor `pg`.
+ * COPY text already made (lines ending with a newline, UTF-8), e.g. on another thread, written in
+ * one statement on PGlite (a `Blob` of the bytes). Only the embedded database's first ledger
+ * import uses it (src/books/imports.ts: on PostgreSQL the import makes its COPY text on its own
+ * thread, with `copyLines`).
+ * @throws Error when `db` is not PGlite (nothing written).
  */
 export const copyBytes = async (
   db: DbOrTx,
@@ -315,22 +317,10 @@ export const copyBytes = async (
   names: readonly string[],
   bytes: Uint8Array,
   options: CopyOptions = {},
-): Promise<boolean> => {
+): Promise<void> => {
   const client = clientOf(db);
-  const statement = copyFrom(table, names, options);
-  if (isPglite(client)) {
-    await client.query(statement("'/dev/blob'"), [], { blob: new Blob([bytes]) });
-    return true;
-  }
-  const onPg = pgRunner(client);
-  if (!onPg) return false;
-  await onPg((c) =>
-    copyPg(c, statement("stdin"), function* () {
-      for (let at = 0; at < bytes.length; at += PG_CHUNK_BYTES)
-        yield bytes.subarray(at, Math.min(bytes.length, at + PG_CHUNK_BYTES));
-    }),
-  );
-  return true;
+  if (!isPglite(client)) throw new Error(`copyBytes into ${table}: only on PGlite`);
+  await client.query(copyFrom(table, names, options)("'/dev/blob'"), [], { blob: new Blob([bytes]) });
 };
 
 const UNESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
