@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { sendableError } from "../errors.ts";
-import { type ExternalLotReference, readLedgerFileBatches } from "../ledger/read.ts";
+import { type ExternalLotReference, LEDGER_BATCH_ROWS, readLedgerFileBatches } from "../ledger/read.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { createEngineCsvRenderer } from "./engine-csv.ts";
 import {
@@ -61,6 +61,7 @@ export const runImportThread = async (): Promise<void> => {
   if (!port || !data?.lotwiseImportThread)
     throw new Error("import-thread: not started by lotwise ledger import");
   const { job } = data;
+  const batchRows = job.batchRows ?? LEDGER_BATCH_ROWS;
   let userId: number | undefined;
   /** Batches the thread may still send before the next `more`. */
   let credits = 0;
@@ -152,13 +153,13 @@ export const runImportThread = async (): Promise<void> => {
     )(async (rows) => {
       if (userId === undefined) {
         for (const row of rows) held.push(row);
-        if (held.length < job.batchRows) return;
+        if (held.length < batchRows) return;
         await until(() => userId !== undefined);
         rows = held;
         held = [];
       }
       make(rows);
-      if (count >= job.batchRows) await send();
+      if (count >= batchRows) await send();
     });
     if (held.length > 0) {
       await until(() => userId !== undefined);

@@ -29,8 +29,8 @@ export type ImportThreadJob = {
   path: string;
   /** Its name in messages (as the user wrote it). */
   source: string;
-  /** Rows per batch (the last one fewer). */
-  batchRows: number;
+  /** Rows per batch (the last one fewer). @defaultValue LEDGER_BATCH_ROWS (src/ledger/read.ts), as the main thread's reader */
+  batchRows?: number;
   /** `import:<name>`: the rows' origin and their `usd_value` price source. */
   origin: string;
 };

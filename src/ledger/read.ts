@@ -404,6 +404,9 @@ export const readLedgerFile = async (path: string, source: string = path): Promi
   return collector.finish();
 };
 
+/** Valid rows per batch of `readLedgerFileBatches` by default (`ledger import` writes each with one COPY). */
+export const LEDGER_BATCH_ROWS = 20_000;
+
 /** Receives a file's valid rows a batch at a time, in file order (`readLedgerFileBatches`). */
 export type LedgerBatches = (onBatch: (rows: LedgerRow[]) => Promise<void>) => Promise<void>;
 
@@ -421,7 +424,7 @@ export const readLedgerFileBatches =
   (
     path: string,
     source: string = path,
-    batchRows = 20_000,
+    batchRows = LEDGER_BATCH_ROWS,
     external?: ExternalLotReference[],
   ): LedgerBatches =>
   async (onBatch) => {

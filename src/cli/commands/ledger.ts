@@ -31,9 +31,6 @@ const load = async () => {
   ({ rebuildAndReport } = await import("../rebuild.ts"));
 };
 
-/** Rows per batch of `ledger import` (each written with one COPY). */
-const IMPORT_BATCH_ROWS = 20_000;
-
 const parseYear = (y: string | undefined): number | undefined => {
   if (y === undefined) return undefined;
   if (!/^\d{4}$/.test(y)) throw new UserInputError(`--year must be a four-digit year, got '${y}'`);
@@ -118,7 +115,7 @@ export const register: RegisterCommand = (program, runtime) => {
       // The file a batch of rows at a time, stored as they come (in one transaction). A `lots` cell
       // may name a lot of the stored ledger (another import, a chain row): the import checks it.
       const externalLots: import("../../ledger/read.ts").ExternalLotReference[] = [];
-      const batches = readLedgerFileBatches(path.resolve(file), file, IMPORT_BATCH_ROWS, externalLots);
+      const batches = readLedgerFileBatches(path.resolve(file), file, undefined, externalLots);
       // A file that cannot be read fails here, with the reader's message, before the database
       // is opened (or created).
       const readable = await access(path.resolve(file), constants.R_OK).then(
@@ -134,7 +131,6 @@ export const register: RegisterCommand = (program, runtime) => {
         : startImportThread({
             path: path.resolve(file),
             source: file,
-            batchRows: IMPORT_BATCH_ROWS,
             origin: `import:${opts.name}`,
           });
       let services: Awaited<ReturnType<typeof openServices>>;
