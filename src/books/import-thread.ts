@@ -2,8 +2,9 @@
  * `lotwise ledger import FILE` reads its file on a worker thread: parsing and checking the rows,
  * making their COPY text and their snapshot lines (src/books/engine-csv.ts) run there while the
  * command's own thread writes the batch before with PGlite (whose COPY keeps that thread busy:
- * on two cores the two overlap instead of adding up). Light on purpose (node built-ins only): the
- * command starts the thread before it opens the database, so the first batch is parsed meanwhile.
+ * on two cores the two overlap instead of adding up). Light on purpose (node built-ins and
+ * modules without imports): the command starts the thread before it opens the database, so the
+ * first batch is parsed meanwhile.
  *
  * The thread parses one batch, then waits for `go` (the user id its COPY text holds; the import
  * uses the thread only for an import none of whose rows is stored yet: a re-import compares each
@@ -22,6 +23,7 @@ import { Worker } from "node:worker_threads";
 import { revivedError, type SentError } from "../errors.ts";
 import type { ExternalLotReference } from "../ledger/read.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
+import { createAsyncQueue } from "../utils/async-queue.ts";
 import type { RowSpan } from "./row-span.ts";
 
 export type ImportThreadJob = {
@@ -91,49 +93,27 @@ export const startImportThread = (job: ImportThreadJob): ImportThread | undefine
   const data: ImportThreadData = { lotwiseImportThread: true, job };
   const worker = new Worker(pathToFileURL(script), { workerData: data });
   worker.unref();
-  const queue: ImportThreadMessage[] = [];
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  worker.on("message", (m: ImportThreadMessage) => {
-    queue.push(m);
-    notify();
-  });
-  worker.on("error", (error) => {
-    failure ??= error;
-    notify();
-  });
-  worker.on("exit", (code) => {
-    failure ??= new Error(`import thread exited (${code}) before the end of the file`);
-    notify();
-  });
-  const next = async (): Promise<ImportThreadMessage> => {
-    for (;;) {
-      const m = queue.shift();
-      if (m !== undefined) return m;
-      if (failure) throw failure;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  };
+  // The thread's messages in order; its error, or its exit before `end`, after them.
+  const messages = createAsyncQueue<ImportThreadMessage>();
+  worker.on("message", (m: ImportThreadMessage) => messages.push(m));
+  worker.on("error", (error) => messages.fail(error));
+  worker.on("exit", (code) =>
+    messages.fail(new Error(`import thread exited (${code}) before the end of the file`)),
+  );
   const send = (m: ImportThreadControl) => worker.postMessage(m);
   return {
     batches: async (userId, onBatch) => {
       worker.ref();
       try {
         send({ kind: "go", userId });
-        for (;;) {
-          const m = await next();
+        for await (const m of messages) {
           if (m.kind === "error") throw revivedError(m.error);
           if (m.kind === "end") return { external: m.external, span: m.span };
           await onBatch(m);
           send({ kind: "more" });
         }
+        // The queue is never ended, only failed (the thread's error or exit): not reached.
+        throw new Error("import thread: no end of the file");
       } finally {
         worker.unref();
       }
