@@ -263,8 +263,10 @@ const tokensOf = async (
     });
   }
   registered();
+  // Taken before any await: a failed ask of another chunk may forget its entries meanwhile.
+  const asks = [...wanted.keys()].map((contract) => [contract, ctx.tokens.get(contract)!] as const);
   const out = new Map<string, TokenInfo>();
-  for (const contract of wanted.keys()) out.set(contract, (await ctx.tokens.get(contract)!).get(contract)!);
+  for (const [contract, asked] of asks) out.set(contract, (await asked).get(contract)!);
   return out;
 };
 

@@ -1,6 +1,11 @@
 import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createHttpTransport, type RpcRequest, type RpcTransport } from "../../chains/transport.ts";
+import {
+  createHttpTransport,
+  RpcProviderError,
+  type RpcRequest,
+  type RpcTransport,
+} from "../../chains/transport.ts";
 import { movements, tokens } from "../../db/schema/index.ts";
 import { createDevClient, loadArtifacts } from "../../src/devchain/contracts.ts";
 import { silentLogger } from "../../src/logger.ts";
@@ -61,23 +66,36 @@ afterAll(async () => {
   await anvil?.stop();
 });
 
-/** `inner`, recording the methods of every batch in the order the batches are handed to it. */
-const recording = (inner: RpcTransport): { transport: RpcTransport; batches: string[][] } => {
+/**
+ * `inner`, recording the methods of every batch in the order the batches are handed to it;
+ * `failFirst`: the first batch holding that method fails (a garbled answer: the step is retried).
+ */
+const recording = (
+  inner: RpcTransport,
+  failFirst?: string,
+): { transport: RpcTransport; batches: string[][] } => {
   const batches: string[][] = [];
-  const note = (requests: readonly RpcRequest[]) => batches.push(requests.map((r) => r.method));
+  let failed = false;
+  const note = (requests: readonly RpcRequest[]) => {
+    batches.push(requests.map((r) => r.method));
+    if (failFirst && !failed && requests.some((r) => r.method === failFirst)) {
+      failed = true;
+      throw new RpcProviderError(`${failFirst}: garbled answer (test)`);
+    }
+  };
   return {
     batches,
     transport: {
       ...inner,
-      batch: (requests) => {
+      batch: async (requests) => {
         note(requests);
         return inner.batch(requests);
       },
-      batchSettled: (requests) => {
+      batchSettled: async (requests) => {
         note(requests);
         return inner.batchSettled(requests);
       },
-      request: (method, params, options) => {
+      request: async (method, params, options) => {
         note([{ method, params }]);
         return inner.request(method, params, options);
       },
@@ -108,5 +126,24 @@ describe("token metadata in a sync of several chunks", () => {
     expect(rows.reduce((sum, r) => sum + r.amount, 0n)).toBe(BigInt((TRANSFERS * (TRANSFERS + 1)) / 2));
     const [meta] = await harness.database.db.select().from(tokens);
     expect(meta).toMatchObject({ address: token, symbol: "META", name: "Meta", decimals: 18 });
+  });
+
+  test("a failed ask is asked again when the step is retried, with the same rows", async () => {
+    const fresh = await createEvmHarness({ addresses: [wallet] });
+    try {
+      const { transport, batches } = recording(
+        createHttpTransport({ chain: "evm:31337", url: anvil.url, logger: silentLogger }),
+        "eth_call",
+      );
+      await fresh.sync(wallet, anvil.url, { transport });
+      // 3 refused, then 3 answered (not a retry of a remembered failure, which would end the sync).
+      expect(batches.flat().filter((m) => m === "eth_call")).toHaveLength(6);
+      const rows = await fresh.database.db.select().from(movements);
+      expect(rows).toHaveLength(TRANSFERS);
+      const [meta] = await fresh.database.db.select().from(tokens);
+      expect(meta).toMatchObject({ address: token, symbol: "META", name: "Meta", decimals: 18 });
+    } finally {
+      await fresh.close();
+    }
   });
 });
