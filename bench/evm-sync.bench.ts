@@ -18,6 +18,9 @@
  * own CPU seconds in the cold sync and in the floor are printed beside them: the local node shares
  * the machine's cores with the sync (a remote node would not). `CPU bound` spreads the cold sync's
  * and anvil's CPU seconds over the machine's cores: no overlap of the work can take less time.
+ * The process's CPU is split into its main thread's and its other threads': those the cold sync
+ * started (the pack thread, db/pack-thread.ts, started on its first use) and V8's helpers (garbage
+ * collection, compilation) with libuv's pool.
  *
  * `--cpu-prof=FILE` writes a V8 CPU profile of the cold sync only. `--dump=DIR` writes what the cold
  * sync stored (transactions, movements, raw records, blocks, RPC cache, scans, tokens, cursors) as
@@ -231,7 +234,9 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
         `${cold.seconds.toFixed(2)} s, ${(found / cold.seconds).toFixed(0)} transfers/s; ` +
           `${cold.cpuSeconds.toFixed(2)} CPU s in this process (sync${scratch ? "" : " + PGlite"}; anvil not counted)` +
           (cold.threads
-            ? `: main thread ${cold.threads.main.toFixed(2)}, other threads ${cold.threads.others.toFixed(2)}`
+            ? `: main thread ${cold.threads.main.toFixed(2)}, other threads ${cold.threads.others.toFixed(2)} ` +
+              `(${cold.threads.started.toFixed(2)} on threads it started: the pack thread; ` +
+              `${(cold.threads.others - cold.threads.started).toFixed(2)} on V8's and libuv's helpers)`
             : "") +
           anvilCpu(cold.anvilCpuSeconds, cold.seconds),
       ],
