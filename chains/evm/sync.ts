@@ -43,12 +43,7 @@ import {
 import { createExplorer, type ExplorerConfig } from "./explorer.ts";
 import { checkReorg, finalBlock } from "./finality.ts";
 import { findHistoryStart, type HistoryStart } from "./first-activity.ts";
-import {
-  decodeTokenTransfers,
-  normalizeTransaction,
-  type TokenInfo,
-  type TokenTransfer,
-} from "./normalize.ts";
+import { decodeTokenTransfers, normalizeTransaction } from "./normalize.ts";
 import { sampleRebases } from "./rebase.ts";
 import {
   type BlockHeader,
@@ -159,17 +154,6 @@ type Context = {
   finalTo: bigint;
   /** Where the history scan started (kept in the cursor). */
   start?: HistoryStart | undefined;
-  /**
-   * Token metadata asked for in this run (`ensureTokens`), by checksummed contract: each token's
-   * is read (tokens table, else `eth_call`s) once per run, not once per chunk.
-   */
-  tokens: Map<string, Promise<Map<string, TokenInfo>>>;
-  /**
-   * Settles when the last chunk fetch started has registered its tokens in `tokens`: chunks
-   * register in chunk order (a contract first seen in two chunks fetched at once gets the
-   * standard of the earlier chunk, as when each chunk asked as it was normalized).
-   */
-  tokensRegistered: Promise<void>;
 };
 
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
@@ -228,56 +212,10 @@ const fetchTraces = async (
   return out;
 };
 
-/**
- * The metadata of the tokens the wallet moves in `transfers` (a chunk's, in order), keyed by
- * checksummed contract. Tokens new to this run are asked for at once (`ensureTokens`), registered
- * in `ctx.tokens` after the previous chunk's (`turn`), so that chunks fetched at the same time
- * never ask twice. Called as soon as a chunk's answers are in: the few `eth_call`s go out before
- * the next chunks' requests instead of queuing behind them while the chunk waits to be normalized.
- */
-const tokensOf = async (
-  ctx: Context,
-  transfers: readonly TokenTransfer[][],
-  turn: Promise<void>,
-  registered: () => void,
-): Promise<Map<string, TokenInfo>> => {
-  const wanted = new Map<string, TokenStandard>();
-  for (const list of transfers) {
-    for (const t of list) {
-      // Both sides are checksummed (as the wallet's address is): equal exactly when the same.
-      if (t.from !== ctx.address && t.to !== ctx.address) continue;
-      const standard: TokenStandard =
-        t.evidence === "erc721" || t.evidence === "erc1155" ? t.evidence : "erc20";
-      if (!wanted.has(t.contract)) wanted.set(t.contract, standard);
-    }
-  }
-  await turn;
-  const fresh = new Map([...wanted].filter(([contract]) => !ctx.tokens.has(contract)));
-  if (fresh.size > 0) {
-    const asked = ensureTokens({ db: ctx.db, rpc: ctx.rpc, chain: ctx.args.chain.id, wanted: fresh });
-    for (const contract of fresh.keys()) ctx.tokens.set(contract, asked);
-    // A failed ask is forgotten (the step is retried and asks again); handled here, thrown below.
-    asked.catch(() => {
-      for (const contract of fresh.keys())
-        if (ctx.tokens.get(contract) === asked) ctx.tokens.delete(contract);
-    });
-  }
-  registered();
-  // Taken before any await: a failed ask of another chunk may forget its entries meanwhile.
-  const asks = [...wanted.keys()].map((contract) => [contract, ctx.tokens.get(contract)!] as const);
-  const out = new Map<string, TokenInfo>();
-  for (const [contract, asked] of asks) out.set(contract, (await asked).get(contract)!);
-  return out;
-};
-
 /** One chunk's node answers (fetched, or read back from raw records), not yet normalized. */
 type FetchedChunk = {
   chunk: Found[];
   fetched: { tx: RpcTransaction; receipt: RpcReceipt }[];
-  /** `decodeTokenTransfers` of each receipt's logs, in `fetched`'s order. */
-  transfers: TokenTransfer[][];
-  /** Metadata of the tokens in `transfers` that the wallet moves (`tokensOf`). */
-  tokens: Map<string, TokenInfo>;
   headers: Map<bigint, BlockHeader>;
   traces: Map<string, TxTraces>;
   /** The new answers' raw records, packed on the pack thread (db/pack-thread.ts) meanwhile. */
@@ -294,32 +232,11 @@ type PreparedChunk = {
 };
 
 /**
- * Fetches one chunk's transactions, receipts, headers and traces, and starts packing the new
- * answers' raw records on the pack thread, so that it runs while the chunk is normalized; then the
- * metadata of the chunk's tokens (`tokensOf`: the only write, to the tokens table, of tokens new
- * to the run).
+ * Fetches one chunk's transactions, receipts, headers and traces (writes nothing), and starts
+ * packing the new answers' raw records on the pack thread, so that it runs while the chunk is
+ * normalized.
  */
 const fetchChunk = async (ctx: Context, chunk: Found[]): Promise<FetchedChunk> => {
-  // This chunk's turn to register its tokens comes once the previous chunk's fetch has.
-  const turn = ctx.tokensRegistered;
-  let registered = () => {};
-  ctx.tokensRegistered = new Promise<void>((resolve) => {
-    registered = resolve;
-  });
-  try {
-    return await fetchChunkInTurn(ctx, chunk, turn, registered);
-  } finally {
-    // A fetch that failed before registering still hands the turn on, after its own (never rejects).
-    void turn.then(registered);
-  }
-};
-
-const fetchChunkInTurn = async (
-  ctx: Context,
-  chunk: Found[],
-  turn: Promise<void>,
-  registered: () => void,
-): Promise<FetchedChunk> => {
   const { db, rpc, args, safe } = ctx;
   const chain = args.chain;
   // Final answers stored earlier (this wallet's or another's) instead of RPC calls.
@@ -381,18 +298,28 @@ const fetchChunkInTurn = async (
     } else if (txTraces) raw.push(record("call_trace", -1, txTraces.frame));
     return answer;
   });
-  const packed = packRawRecords(raw);
-  // Decoded once: for the token metadata here, and by normalizeTransaction later.
-  const transfers = fetched.map(({ receipt }) => decodeTokenTransfers(receipt.logs));
-  const tokens = await tokensOf(ctx, transfers, turn, registered);
-  return { chunk, fetched, transfers, tokens, headers, traces, raw: packed };
+  return { chunk, fetched, headers, traces, raw: packRawRecords(raw) };
 };
 
-/** Normalizes one fetched chunk (writes nothing). */
+/** Normalizes one fetched chunk (writes nothing but token metadata). */
 const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedChunk> => {
-  const { args, safe } = ctx;
+  const { db, rpc, args, safe } = ctx;
   const chain = args.chain;
-  const { chunk, fetched, transfers, tokens, headers, traces } = f;
+  const { chunk, fetched, headers, traces } = f;
+
+  // Decoded once: for the token metadata here, and by normalizeTransaction below.
+  const transfers = fetched.map(({ receipt }) => decodeTokenTransfers(receipt.logs));
+  const wanted = new Map<string, TokenStandard>();
+  for (const list of transfers) {
+    for (const t of list) {
+      // Both sides are checksummed (as the wallet's address is): equal exactly when the same.
+      if (t.from !== ctx.address && t.to !== ctx.address) continue;
+      const standard: TokenStandard =
+        t.evidence === "erc721" || t.evidence === "erc1155" ? t.evidence : "erc20";
+      if (!wanted.has(t.contract)) wanted.set(t.contract, standard);
+    }
+  }
+  const tokens = wanted.size > 0 ? await ensureTokens({ db, rpc, chain: chain.id, wanted }) : new Map();
 
   const txRows: TransactionRow[] = [];
   const moveRows: MovementRow[] = [];
@@ -571,8 +498,6 @@ export const syncEvmWallet = async (
     reused: 0,
     storedInStep: true,
     finalTo,
-    tokens: new Map(),
-    tokensRegistered: Promise.resolve(),
   };
 
   // First sync: start where the wallet's history starts, not at genesis.
