@@ -41,8 +41,11 @@ export default defineConfig({
       },
     ],
     // No test may reach the internet: any non-loopback connection fails the test (test/no-network.mjs).
-    setupFiles: ["test/setup.ts"],
+    // With LOTWISE_TEST_CPU_LOG=<file>, each file's wall and CPU seconds go there (test/cpu-log.ts).
+    setupFiles: ["test/setup.ts", "test/cpu-log.ts"],
     // CLI children run dist/ (as users do): rebuilt here first when a source is newer (test/build.ts).
+    // Temporary files (test databases, data folders, installs) go to a folder on /dev/shm when it
+    // has room, removed at the end of the run (test/scratch-dir.ts).
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -678,8 +678,25 @@ export const forEachPackedRow = async (
   packBy: string,
   fn: (row: CellReader) => void,
 ): Promise<void> => {
+  const reader = new CellReader();
+  await forEachPackedLine(db, columns, from, packBy, (line) => fn(reader.reset(line)));
+};
+
+/**
+ * `forEachPackedRow` handing each row's COPY text line itself (no newline; read its cells with a
+ * `CellReader`): on PGlite a slice of its pack's text, so a caller keeping lines keeps the packs'
+ * text (a few bytes a line more), not a string of its own a line; else a line of `COPY … TO`
+ * output (with its escapes: a `CellReader` undoes them).
+ */
+export const forEachPackedLine = async (
+  db: DbOrTx,
+  columns: readonly string[],
+  from: string,
+  packBy: string,
+  fn: (line: string) => void,
+): Promise<void> => {
   const plain = `select ${columns.join(", ")} ${from}`;
-  if (!isPglite(clientOf(db))) return forEachRow(db, plain, fn);
+  if (!isPglite(clientOf(db))) return forEachLine(db, plain, fn);
   const named = columns.map((c, k) => `${c} as c${k}`).join(", ");
   // `concat` prints a value with its type's output function, as COPY does (a cast to text may
   // differ: `true::text` is `true`, COPY prints `t`).
@@ -701,16 +718,15 @@ export const forEachPackedRow = async (
       countOf(text!, "\t") !== rows * (columns.length - 1) ||
       countOf(text!, "\\") !== Number(nullCells)
     )
-      return forEachRow(db, plain, fn);
+      return forEachLine(db, plain, fn);
   }
-  const reader = new CellReader();
   for (const [text] of packs) {
     const t = text!;
     let start = 0;
     while (start <= t.length) {
       let end = t.indexOf("\n", start);
       if (end === -1) end = t.length;
-      fn(reader.reset(t.slice(start, end)));
+      fn(t.slice(start, end));
       start = end + 1;
     }
   }

@@ -36,8 +36,10 @@ const withDatabaseName = (url: string, name: string) => {
  * (`lotwise_t_<random>`, a copy of the migrated template database below) on the test server,
  * dropped by `close()`. Both are empty and opened by `createDatabase` as lotwise opens its own;
  * `migrate()` finds nothing to do.
- * Every PGlite test database lives on disk, as `lotwise` runs it: in memory, PostgreSQL's bulk
- * relation extension (`fallocate`) becomes a resize that copies the whole file each time, so large writes there cost quadratic time no user pays.
+ * Every PGlite test database lives in a folder of the operating system's (under os.tmpdir(): on
+ * /dev/shm during a run, test/scratch-dir.ts), as `lotwise` runs it: in PGlite's own in-memory
+ * filesystem, PostgreSQL's bulk relation extension (`fallocate`) becomes a resize that copies the
+ * whole file each time, so large writes there cost quadratic time no user pays.
  */
 export const createTestDatabase = async (kind: DatabaseKind): Promise<Database & { url?: string }> => {
   if (kind === "pglite") {

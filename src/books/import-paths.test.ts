@@ -2,9 +2,9 @@
  * `lotwise ledger import`'s two ways of reading its file give the same outcome: a first import on
  * PGlite reads on the import thread (src/books/import-thread.ts), anything else on the caller's
  * thread (`readLedgerFileBatches`, as without dist/import-thread.js). Each case runs, as the CLI
- * runs it (thread started for every import, 20,000-row batches, the reader's external lots), once
- * with the thread and once without, each into a user of its own database, and compares the
- * result or the error (message, listed lines, exit code), the stored rows, the ledger's dirty mark,
+ * runs it (thread started for every import, 20,000-row batches handed in parts, the reader's
+ * external lots), once with the thread and once without, each into a user of its own database,
+ * and compares the result or the error (message, listed lines, exit code), the stored rows, the ledger's dirty mark,
  * the saved snapshot (row and file) and the import list. Valid files: quoting, line breaks in
  * cells, non-ASCII names, CRLF, a BOM, no final newline, blank lines, batch boundaries, lots of
  * the file, of a later batch, of another import; invalid ones: header, cell counts before, at and
@@ -22,7 +22,7 @@ import { selectCells } from "../../db/copy.ts";
 import { ensureUser } from "../../db/users.ts";
 import { createTestDatabase } from "../../test/services.ts";
 import type { UserInputError } from "../errors.ts";
-import { type ExternalLotReference, readLedgerFileBatches } from "../ledger/read.ts";
+import { type ExternalLotReference, LEDGER_PART_BYTES, readLedgerFileBatches } from "../ledger/read.ts";
 import { type ImportThread, startImportThread } from "./import-thread.ts";
 import { importLedgerRows, listLedgerImports } from "./imports.ts";
 
@@ -218,7 +218,7 @@ const run = async (db: Database["db"], user: string, steps: readonly Step[], wit
   for (const step of steps) {
     const full = path.join(dir, step.file);
     const externalLots: ExternalLotReference[] = [];
-    const batches = readLedgerFileBatches(full, step.file, BATCH, externalLots);
+    const batches = readLedgerFileBatches(full, step.file, BATCH, externalLots, LEDGER_PART_BYTES);
     const started = withThread
       ? startImportThread({ path: full, source: step.file, batchRows: BATCH, origin: `import:${step.name}` })
       : undefined;

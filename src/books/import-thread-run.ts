@@ -155,10 +155,15 @@ export const runImportThread = async (): Promise<void> => {
         for (const row of rows) held.push(row);
         if (held.length < batchRows) return;
         await until(() => userId !== undefined);
-        rows = held;
+        rows = [];
+      }
+      // The rows read before `go` first, also when it came before they made a batch (a re-import's
+      // check is quick): made after the rows read since, they took the seqs after them.
+      if (held.length > 0) {
+        make(held);
         held = [];
       }
-      make(rows);
+      if (rows.length > 0) make(rows);
       if (count >= batchRows) await send();
     });
     if (held.length > 0) {

@@ -4,7 +4,9 @@
  * caller's thread; a bad row, an unknown lot or a clashing id fails as there (FILE:LINE: column)
  * and stores nothing; a re-import reads on the caller's thread (and stops the thread).
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -182,6 +184,81 @@ describe.each(DATABASE_KINDS)("importLedgerRows on the import thread, on %s", (k
       expect((await listLedgerImports(db, userId)).map((i) => [i.name, i.rows])).toEqual([["kraken", 1]]);
     } finally {
       await database.close();
+    }
+  });
+});
+
+describe("importLedgerRows on the import thread, rows read before `go`", () => {
+  test("rows the thread read before `go` and fewer than a batch keep their place (seq) before the rows read after it", async () => {
+    // The file is a FIFO, so the test decides what the thread has read when `go` comes: the first
+    // 1,000 rows (fewer than a batch, more than a pipe's 64 KiB buffer, so the write ends only once
+    // the thread has read most of them), then `go`, then the rest. Before 4a01851 the rows held
+    // from before `go` were made after all later rows: their seqs came after them.
+    const FIRST = 1_000;
+    const N = BATCH + 500;
+    const lines = rowsOf(N, "g");
+    const fifo = path.join(dir, "go.csv");
+    execFileSync("mkfifo", [fifo]);
+    const plain = writeLedger("go-plain.csv", lines);
+    const [onThread, here] = [await createTestDatabase("pglite"), await createTestDatabase("pglite")];
+    try {
+      const thread = startImportThread({
+        path: fifo,
+        source: "go.csv",
+        batchRows: BATCH,
+        origin: "import:go",
+      });
+      if (!thread) throw new Error("dist/import-thread.js is not built");
+      let goSent: () => void = () => {};
+      const sent = new Promise<void>((resolve) => {
+        goSent = resolve;
+      });
+      const writer = await open(fifo, "w");
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      try {
+        await writer.write(`${[HEADER, ...lines.slice(0, FIRST)].join("\n")}\n`);
+        await pause(300);
+        const userId = await ensureUser(onThread.db, "go");
+        const imported = importLedgerRows(onThread.db, {
+          userId,
+          name: "go",
+          rows: {
+            thread: {
+              batches: (u, onBatch) => {
+                const done = thread.batches(u, onBatch);
+                goSent();
+                return done;
+              },
+              stop: thread.stop,
+            },
+            batches: readLedgerFileBatches(plain, "go.csv", BATCH),
+          },
+          file: "go.csv",
+        });
+        await sent;
+        await pause(300);
+        await writer.write(`${lines.slice(FIRST).join("\n")}\n`);
+        await writer.close();
+        const viaThread = await imported;
+        const b = await ensureUser(here.db, "go");
+        const viaHere = await importLedgerRows(here.db, {
+          userId: b,
+          name: "go",
+          rows: { thread: undefined, batches: readLedgerFileBatches(plain, "go.csv", BATCH) },
+          file: "go.csv",
+        });
+        expect(viaThread).toEqual(viaHere);
+        const rows = await storedRows(onThread.db, userId);
+        expect(rows).toHaveLength(N);
+        expect(rows).toEqual(await storedRows(here.db, b));
+        expect(await readLedgerSnapshot(onThread.db, userId)).toBeDefined();
+      } finally {
+        await writer.close().catch(() => {});
+        await thread.stop();
+      }
+    } finally {
+      await onThread.close();
+      await here.close();
     }
   });
 });

@@ -211,6 +211,112 @@ describe.each(DATABASE_KINDS)("importLedgerRows on %s", (kind) => {
   });
 });
 
+describe.each(DATABASE_KINDS)("a re-import of a file read in parts, on %s", (kind) => {
+  test("compared as the parts come: the changes of a late part are found, the rows are those of a whole-file import; a clash in a late part names its line", async () => {
+    const database = await createTestDatabase(kind);
+    const whole = await createTestDatabase(kind);
+    try {
+      const dir = mkdtempSync(path.join(tmpdir(), "lotwise-import-reads-"));
+      const N = 3000;
+      const line = (i: number, usd = `${100 + i}`) =>
+        `d${i},${new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString()},buy,coinbase:main,,,ETH,1,${usd},,,,,`;
+      const write = (name: string, body: string[]) => {
+        writeFileSync(path.join(dir, name), `${[HEADER, ...body].join("\n")}\n`);
+        return path.join(dir, name);
+      };
+      const first = write(
+        "first.csv",
+        Array.from({ length: N }, (_, i) => line(i)),
+      );
+      // Rows 1,395-1,404 changed, row 2,950 too (some 50 parts after the first), the last row
+      // left out and a new one in its place.
+      const changed = (i: number) => i === 2950 || (i >= 1395 && i < 1405);
+      const body = Array.from({ length: N - 1 }, (_, i) => line(i, changed(i) ? "7.5" : undefined));
+      body.push(line(N + 5));
+      const again = write("again.csv", body);
+      /** `file` as `ledger import` reads it without the thread: in parts (of 4 KiB here). */
+      const asCli = (file: string) => ({
+        thread: undefined,
+        batches: readLedgerFileBatches(file, path.basename(file), undefined, undefined, 4096),
+      });
+      const userId = await ensureUser(database.db, "reads");
+      const other = await ensureUser(whole.db, "reads");
+      await importLedgerRows(database.db, { userId, name: "cb", rows: asCli(first), file: "first.csv" });
+      await importLedgerRows(whole.db, {
+        userId: other,
+        name: "cb",
+        rows: await readLedgerFile(first),
+        file: "first.csv",
+      });
+      // State rows so marks are visible (a never-built ledger is not marked).
+      await database.db.insert(ledgerState).values({ userId, inputsHash: "test" });
+      await whole.db.insert(ledgerState).values({ userId: other, inputsHash: "test" });
+      const result = await importLedgerRows(database.db, {
+        userId,
+        name: "cb",
+        rows: asCli(again),
+        file: "again.csv",
+        windowHours: 1,
+      });
+      expect(result).toEqual({
+        inserted: N,
+        replaced: N,
+        added: 1,
+        changed: 11,
+        unchanged: N - 12,
+        removed: 1,
+        span: expect.anything(),
+      });
+      expect(
+        await importLedgerRows(whole.db, {
+          userId: other,
+          name: "cb",
+          rows: await readLedgerFile(again),
+          file: "again.csv",
+          windowHours: 1,
+        }),
+      ).toEqual({ ...result, span: undefined });
+      const stored = async (d: typeof database.db, user: number) =>
+        selectCells(
+          d,
+          `select * from lotwise_app.ledger_rows where user_id = ${user} and origin = 'import:cb' order by seq`,
+        );
+      expect(await stored(database.db, userId)).toEqual(await stored(whole.db, other));
+      expect(
+        (await stored(database.db, userId)).flatMap((r, i) => (r[/* usd_value */ 11] === "7.5" ? [i] : [])),
+      ).toEqual([1395, 1396, 1397, 1398, 1399, 1400, 1401, 1402, 1403, 1404, 2950]);
+      const dirtyFrom = async (d: typeof database.db, user: number) =>
+        (await d.select().from(ledgerState).where(eq(ledgerState.userId, user)))[0]?.dirtyFrom;
+      // The earliest change: the row left out (2,999 minutes in) less the hour's window (a changed
+      // value leaves the row where it was: nothing earlier to rebuild).
+      expect((await dirtyFrom(database.db, userId))?.toISOString()).toBe("2025-01-03T00:59:00.000Z");
+      expect(await dirtyFrom(database.db, userId)).toEqual(await dirtyFrom(whole.db, other));
+      // An id another import holds, in a late part: the error names its line, nothing is stored.
+      await importLedgerRows(database.db, {
+        userId,
+        name: "other",
+        rows: parseLedgerCsv([HEADER, line(90_000).replace("d90000", "x1")].join("\n"), "x.csv"),
+        file: "x.csv",
+      });
+      const clashing = write(
+        "clash.csv",
+        body.map((l, i) => (i === 2500 ? l.replace(/^d\d+,/, "x1,") : l)),
+      );
+      const clashed = importLedgerRows(database.db, {
+        userId,
+        name: "cb",
+        rows: asCli(clashing),
+        file: "clash.csv",
+      });
+      await expect(clashed).rejects.toThrow("clash.csv:2502: id: 'x1' is already used by the import 'other'");
+      expect(await stored(database.db, userId)).toEqual(await stored(whole.db, other));
+    } finally {
+      await database.close();
+      await whole.close();
+    }
+  });
+});
+
 describe.each(DATABASE_KINDS)("a lots cell naming the stored ledger's lots, on %s", (kind) => {
   test("a file may name a lot another import holds (a harvest plan's sale); an unknown lot fails and stores nothing", async () => {
     const database = await createTestDatabase(kind);

@@ -1,6 +1,13 @@
 import { and, eq, inArray, like, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import { copyBytes, forEachCells, onPglite, selectCells, sqlLiteral } from "../../db/copy.ts";
+import {
+  CellReader,
+  copyBytes,
+  forEachPackedLine,
+  onPglite,
+  selectCells,
+  sqlLiteral,
+} from "../../db/copy.ts";
 import { dropIndexesForLoad } from "../../db/deferred-indexes.ts";
 import { ledgerRows } from "../../db/schema/index.ts";
 import { locatedProblems, UserInputError } from "../errors.ts";
@@ -9,6 +16,7 @@ import type { LedgerRow } from "../ledger/types.ts";
 import { CREATES_LOT } from "../ledger/validate.ts";
 import { markLedgerDirty } from "./dirty.ts";
 import { createEngineCsvPacker } from "./engine-csv.ts";
+import { createImportBatch } from "./import-batch.ts";
 import type { ImportThread, ImportThreadBatch } from "./import-thread.ts";
 import { lockSnapshotVersion, readLedgerSnapshot, writeLedgerSnapshot } from "./ledger-snapshot.ts";
 import { ledgerVersion } from "./query.ts";
@@ -89,35 +97,49 @@ const identical = (old: readonly (string | null)[], row: LedgerRow, seq: number,
   return true;
 };
 
-/** Separates the cells of a stored row in `StoredImport` (never in a cell: COPY text escapes it). */
-const SEP = "\u0000";
-/** An SQL null in `StoredImport`'s cells (a cell is never this single character). */
-const NULL = "\u0001";
-
 /**
- * The earlier import's rows, as text cells joined by `SEP` under their id (one string per row,
- * not an array of cells: a 200,000-row import stays tens of megabytes): seq, time (epoch µs),
- * every column a row sets, then whether price_sources and warnings are what an import stores.
+ * The earlier import's rows under their id, each as its line of COPY text (`forEachPackedLine`:
+ * on PGlite a slice of the text the server packed `PACK_ROWS` rows a value, so the 200,000 rows
+ * of a re-import are some 30 MB of text, not a string of their own each, and no Blob part each as
+ * a `COPY … TO` read gives them): id, seq, time (epoch µs), every column a row sets, then whether
+ * price_sources and warnings are what an import stores. `storedCells` reads one.
  */
 const loadStoredImport = async (tx: DbOrTx, where: string, origin: string) => {
   const stored = new Map<string, string>();
-  await forEachCells(
+  const reader = new CellReader();
+  await forEachPackedLine(
     tx,
-    `select id, seq, (extract(epoch from time) * 1000000)::bigint, ${ROW_CELLS.map((c) => c[0]).join(", ")},
-       price_sources = ${sqlLiteral(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb
-     from lotwise_app.ledger_rows where ${where}`,
-    (cells) => {
-      const id = cells[0]!;
-      cells[0] = "";
-      stored.set(id, cells.map((c) => c ?? NULL).join(SEP));
+    [
+      "id",
+      "seq",
+      "(extract(epoch from time) * 1000000)::bigint",
+      ...ROW_CELLS.map((c) => c[0]),
+      `price_sources = ${sqlLiteral(JSON.stringify({ usd_value: origin }))}::jsonb and warnings = '[]'::jsonb`,
+    ],
+    `from lotwise_app.ledger_rows where ${where}`,
+    `seq / ${PACK_ROWS}`,
+    (line) => {
+      stored.set(reader.reset(line).next()!, line);
     },
   );
   return stored;
 };
 
-/** A `loadStoredImport` row as `identical` compares it (the id's cell empty). */
-const storedCells = (joined: string): (string | null)[] =>
-  joined.split(SEP).map((c) => (c === NULL ? null : c));
+/** Rows of the earlier import per packed value `loadStoredImport` reads (1-2 MB of text each). */
+const PACK_ROWS = 10_000;
+
+/**
+ * The cells of a `loadStoredImport` line, as `identical` compares them, into `into` (one array
+ * for every row, refilled: no array per row), which it returns.
+ */
+const storedCells = (() => {
+  const reader = new CellReader();
+  return (line: string, into: (string | null)[]): (string | null)[] => {
+    reader.reset(line);
+    for (let i = 0; i <= JSON_CHECK; i++) into[i] = reader.next();
+    return into;
+  };
+})();
 
 /**
  * A ledger file to import, read on the import thread (`startImportThread`, started before the
@@ -125,7 +147,10 @@ const storedCells = (joined: string): (string | null)[] =>
  * `batches` on this thread (a re-import compares each row with the stored one; the thread stops).
  * `batches` also reads when `thread` is undefined (no thread script).
  */
-export type LedgerFileRows = { thread: ImportThread | undefined; batches: LedgerBatches };
+export type LedgerFileRows = {
+  thread: ImportThread | undefined;
+  batches: LedgerBatches;
+};
 
 /** The COPY columns of `importLedgerRows`' rows. */
 const COPY_COLUMNS = Object.keys(LEDGER_ROW_COLUMNS);
@@ -190,8 +215,8 @@ export const importLedgerRows = async (
       }
     : (fileRows?.batches ?? (args.rows as LedgerBatches));
   const span = createRowSpan();
-  /** The batch being written when a write failed (its ids are looked up for a clash). */
-  let failed: readonly LedgerRow[] | ImportThreadBatch | undefined;
+  /** The rows of the batch being written when a write failed (their ids are looked up for a clash). */
+  let failed: (() => readonly { id: string; line?: number | undefined }[]) | undefined;
   try {
     return await db.transaction(async (tx) => {
       // Only this user's ledger version moves (the ledger_rows triggers, migration 0008).
@@ -200,13 +225,20 @@ export const importLedgerRows = async (
       // lines of the leading rows the file leaves as they were are reused, not rendered again.
       const held = await lockSnapshotVersion(tx, userId);
       const where = `user_id = ${userId} and origin = ${sqlLiteral(origin)}`;
-      const stored = await loadStoredImport(tx, where, origin);
-      const storedCount = stored.size;
+      // A re-import: the import's rows are stored already.
+      const again =
+        (await selectCells(tx, `select 1 from lotwise_app.ledger_rows where ${where} limit 1`)).length > 0;
       // A first import on PGlite reads its file on the thread (on PostgreSQL the server stores a
       // batch while this thread makes the next: the thread cost 0.45 s more CPU, 3.46 s instead
-      // of 3.01 s in `npm run bench -- ledger-import`, for no wall time shown).
-      const thread = storedCount === 0 && onPglite(tx) ? fileRows?.thread : undefined;
+      // of 3.01 s in `npm run bench -- ledger-import`, for no wall time shown). Any other import
+      // stops it before the stored rows are read (its heap, some 50 MB with the batch it read
+      // ahead, is not held beside them).
+      const thread = !again && onPglite(tx) ? fileRows?.thread : undefined;
       if (thread === undefined) await fileRows?.thread?.stop();
+      const stored = again ? await loadStoredImport(tx, where, origin) : new Map<string, string>();
+      const storedCount = stored.size;
+      /** A stored row's cells (`storedCells`), refilled for each. */
+      const cells: (string | null)[] = [];
       let externalLots = args.externalLots;
       let threadSpan: RowSpan | undefined;
       // Chain rows pair with imported transfers: rebuild from the earliest row that changed.
@@ -248,7 +280,7 @@ export const importLedgerRows = async (
           const packing = packer.addRendered(b.csv, b.count);
           await beforeFirstWrite(b.count);
           wrote = true;
-          failed = b;
+          failed = () => batchRows(b);
           await copyBytes(tx, "lotwise_app.ledger_rows", COPY_COLUMNS, b.copy);
           failed = undefined;
           await packing;
@@ -257,25 +289,45 @@ export const importLedgerRows = async (
         threadSpan = end.span;
       }
       // Read here when not on the thread (which read the whole file above).
-      if (!thread)
-        await batches(async (rows) => {
+      if (!thread) {
+        // A batch's rows are compared with the stored ones as they come (in parts, from
+        // `ledger import`: `readLedgerFileBatches` with `LEDGER_PART_BYTES`), and those stored as
+        // they are then dropped (`createImportBatch`); what the others write waits for the end
+        // of the batch.
+        const pending = createImportBatch();
+        /** The text of the rows last added to the snapshot, compressing (libuv's thread pool). */
+        let packing: Promise<void> | undefined;
+        /** Writes the rows handed since the last write. */
+        const flush = async () => {
+          const w = pending.take();
+          if (w.replace.length > 0) {
+            wrote = true;
+            await deleteIds(tx, where, w.replace);
+          }
+          if (w.rows.length > 0) {
+            await beforeFirstWrite(w.count);
+            wrote = true;
+            failed = () => w.ids.map((id, i) => ({ id, line: w.lines[i] }));
+            await insertImportedRows(tx, userId, origin, w.rows, w.seqs);
+            failed = undefined;
+          }
+        };
+        await batches(async (rows, last) => {
           if (fileRows) span.add(rows);
           /** Rows stored exactly as this import would store them: they stay. */
-          const keep = new Set<string>();
-          /** Stored rows this batch replaces. */
-          const replace: string[] = [];
-          const first = seq;
+          let kept = 0;
           for (const row of rows) {
             const rowSeq = seq++;
             const t = Date.parse(row.time);
-            const joined = stored.get(row.id);
-            if (joined === undefined) {
+            const line = stored.get(row.id);
+            if (line === undefined) {
               // A new row.
               if (t < earliest) earliest = t;
+              pending.add(row, "add");
               continue;
             }
             stored.delete(row.id);
-            const old = storedCells(joined);
+            const old = storedCells(line, cells);
             const oldMs = Math.floor(Number(old[2]) / 1000);
             const same =
               oldMs === t &&
@@ -289,28 +341,28 @@ export const importLedgerRows = async (
               if (t < earliest) earliest = t;
               if (oldMs < earliest) earliest = oldMs;
             }
-            if (same && identical(old, row, rowSeq, t)) keep.add(row.id);
-            else replace.push(row.id);
+            if (same && identical(old, row, rowSeq, t)) {
+              kept++;
+              pending.add(row, "keep");
+            } else {
+              changed++;
+              pending.add(row, "replace");
+            }
           }
-          changed += replace.length;
-          unchanged += keep.size;
-          if (keep.size === rows.length && packer.defer(rows)) return;
-          // The held snapshot is read (when batches were deferred) before this batch writes.
-          await packer.start();
-          const packing = packer.add(rows);
-          if (replace.length > 0) {
-            wrote = true;
-            await deleteIds(tx, where, replace);
+          unchanged += kept;
+          // (A part may hold no row: nothing to add.)
+          if (rows.length > 0 && !(kept === rows.length && packer.defer(rows))) {
+            // The held snapshot is read (when batches were deferred) before any write.
+            await packer.start();
+            // At most one batch's text waits for the compressor, which takes it in while the
+            // next batch is read or written.
+            await packing;
+            packing = packer.add(rows);
           }
-          // The batch's text compresses (libuv's thread pool) while the batch is written.
-          if (keep.size === rows.length) return await packing;
-          await beforeFirstWrite(rows.length);
-          wrote = true;
-          failed = rows;
-          await insertImportedRows(tx, userId, origin, rows, first, keep);
-          failed = undefined;
-          await packing;
+          if (last !== false) await flush();
         });
+        await packing;
+      }
       await rebuildIndexes?.();
       if (externalLots && externalLots.length > 0)
         await checkExternalLots(tx, userId, origin, args.file, externalLots);
@@ -318,8 +370,8 @@ export const importLedgerRows = async (
       const removed = stored.size;
       if (stored.size > 0) {
         wrote = true;
-        for (const joined of stored.values()) {
-          const oldMs = Math.floor(Number(storedCells(joined)[2]) / 1000);
+        for (const line of stored.values()) {
+          const oldMs = Math.floor(Number(storedCells(line, cells)[2]) / 1000);
           if (oldMs < earliest) earliest = oldMs;
         }
         if (stored.size === storedCount)
@@ -345,7 +397,7 @@ export const importLedgerRows = async (
     });
   } catch (e) {
     if (failed) {
-      const rows = "kind" in failed ? batchRows(failed) : failed;
+      const rows = failed();
       const clash = await findClash(db, { userId: args.userId, rows, file: args.file }, origin);
       if (clash) throw clash;
     }
@@ -456,18 +508,16 @@ const deleteIds = async (tx: DbOrTx, where: string, ids: readonly string[]) => {
 };
 
 /**
- * Writes the imported rows not in `keep` (COPY where the driver has it: each row's COPY text line
- * made as it is sent, `insertLedgerRows`, with no record object in between).
+ * Writes imported rows (COPY where the driver has it: each row's COPY text line made as it is
+ * sent, `insertLedgerRows`, with no record object in between).
  */
 const insertImportedRows = async (
   tx: DbOrTx,
   userId: number,
   origin: string,
   rows: readonly LedgerRow[],
-  /** The seq of `rows[0]` (its place in the file). */
-  first: number,
-  /** Ids already stored as they would be: not written again. */
-  keep: ReadonlySet<string>,
+  /** The seq of each row (its place in the file). */
+  seqs: readonly number[],
 ): Promise<void> => {
   const priceSources = { usd_value: origin };
   const warnings: string[] = [];
@@ -475,8 +525,7 @@ const insertImportedRows = async (
     tx,
     (function* () {
       for (let i = 0; i < rows.length; i++)
-        if (!keep.has(rows[i]!.id))
-          yield { row: rows[i]!, userId, seq: first + i, origin, priceSources, warnings };
+        yield { row: rows[i]!, userId, seq: seqs[i]!, origin, priceSources, warnings };
     })(),
   );
 };

@@ -8,6 +8,7 @@ import {
   parseLedgerCsv,
   type RawLedgerRecord,
   readLedgerFile,
+  readLedgerFileBatches,
   streamLedgerBytes,
   streamLedgerChunks,
   streamLedgerFile,
@@ -229,6 +230,64 @@ describe("readLedgerFile() and streamLedgerFile()", () => {
     const rows = await readLedgerFile(file);
     expect(rows).toHaveLength(30_000);
     expect(rows[29_999]).toMatchObject({ id: "r29999", inQuantity: "0.30000", line: 30_001 });
+  });
+
+  test("readLedgerFileBatches() in parts: the same batches, each in parts of the bytes asked, `last` only at a batch's end", async () => {
+    const file = path.join(dir, "parts.csv");
+    const lines = [HEADER];
+    // Some 2.4 MB: three reads of 1 MiB.
+    for (let i = 0; i < 40_000; i++)
+      lines.push(`p${i},2024-01-01T00:00:00Z,buy,wallet:${i % 7},,,BTC,0.${i + 1},${i},,,,,`);
+    writeFileSync(file, lines.join("\n"));
+    const whole: string[][] = [];
+    await readLedgerFileBatches(
+      file,
+      file,
+      15_000,
+    )(async (rows) => {
+      whole.push(rows.map((r) => r.id));
+    });
+    const parts: { ids: string[]; last: boolean | undefined }[] = [];
+    await readLedgerFileBatches(
+      file,
+      file,
+      15_000,
+      undefined,
+      64 << 10,
+    )(async (rows, last) => {
+      parts.push({ ids: rows.map((r) => r.id), last });
+    });
+    expect(whole.map((b) => b.length).reduce((a, b) => a + b)).toBe(40_000);
+    expect(whole.length).toBeGreaterThan(1);
+    const batches: string[][] = [[]];
+    for (const p of parts) {
+      expect(p.last === true || p.last === false).toBe(true);
+      batches[batches.length - 1]!.push(...p.ids);
+      if (p.last) batches.push([]);
+    }
+    expect(batches.pop()).toEqual([]);
+    expect(batches).toEqual(whole);
+    // A part holds the rows of at most 64 KiB of the file (some 1,500 lines of 43 bytes).
+    expect(parts.length).toBeGreaterThan(30);
+    expect(Math.max(...parts.map((p) => p.ids.length))).toBeLessThan(2_000);
+    // A bad row: no part is handed once it is read.
+    writeFileSync(
+      file,
+      [...lines.slice(0, 30_000), "bad,2024-01-01T00:00:00Z,buy,w,,,BTC,-1,1,,,,,"].join("\n"),
+    );
+    let handed = 0;
+    await expect(
+      readLedgerFileBatches(
+        file,
+        file,
+        15_000,
+        undefined,
+        64 << 10,
+      )(async (rows) => {
+        handed += rows.length;
+      }),
+    ).rejects.toThrow(`${file}:30001: in_quantity: "-1" is negative`);
+    expect(handed).toBeLessThan(29_999);
   });
 
   test("a missing file is a user error", async () => {

@@ -173,6 +173,82 @@ describe("prepareRaw() against prepare()", () => {
     expect(outcomes.error).toBeGreaterThan(40);
   });
 
+  test("amounts of 1 to 20 digits, names that differ only inside, near-miss types: the same on every path", async () => {
+    // The decoder gathers digits nine at a time (exact up to 15), hashes a name by its length,
+    // first byte and last 8 bytes (compared 4 at a time), and picks a type by its first byte:
+    // amounts around those bounds, names alike at both ends, types one byte off.
+    const digits = "98765432109876543210";
+    const amounts = new Set<string>();
+    for (let d = 1; d <= 20; d++) {
+      const ds = digits.slice(0, d);
+      for (const point of [0, 1, d - 1])
+        amounts.add(point > 0 && point < d ? `${ds.slice(0, point)}.${ds.slice(point)}` : ds);
+      amounts.add(`0.${ds}`);
+    }
+    const middle = (c: string) => `ethereum:0x${"1".repeat(20)}${c}${"1".repeat(19)}`;
+    const wallets = [
+      middle("1"),
+      middle("2"),
+      "abcdefgh",
+      "abcdXfgh",
+      "ab",
+      "ac",
+      "a",
+      "ABCDEFGHIJKL",
+      "ABCDEFGHIJKM",
+    ];
+    const lines = [formatCsvRow(COLUMNS, { escapeFormulas: false })];
+    let i = 0;
+    const list = [...amounts];
+    for (const a of list) {
+      const c = base(i, "buy");
+      c[col("wallet")] = wallets[i % wallets.length]!;
+      c[col("in_asset")] = wallets[(i + 1) % wallets.length]!;
+      c[col("in_quantity")] = a;
+      c[col("usd_value")] = list[(i * 7) % list.length]!;
+      lines.push(formatCsvRow(c, { escapeFormulas: false }));
+      i++;
+    }
+    const file = path.join(dir, "bounds.csv");
+    writeFileSync(file, lines.join(""));
+    const general = await prepareFile(file, false);
+    if ("error" in general) throw new Error(general.error);
+    const rows = general.rows;
+    expect(rows.length).toBe(list.length);
+    expect(new Set(rows.map((r) => r.wallet)).size).toBe(wallets.length);
+    expect(await prepareFile(file, true)).toEqual(general);
+    expect(await prepareOnThread(file)).toEqual(general);
+
+    for (const type of [
+      "bu",
+      "buyy",
+      "sel",
+      "selL",
+      "swa",
+      "swapp",
+      "spen",
+      "spendd",
+      "sx",
+      "gif",
+      "giftt",
+      "transfex",
+      "incomf",
+      "fe",
+      "fex",
+      "xyz",
+    ]) {
+      const typed = [formatCsvRow(COLUMNS, { escapeFormulas: false })];
+      const c = base(0, "sell");
+      c[col("type")] = type;
+      typed.push(formatCsvRow(c, { escapeFormulas: false }));
+      const f = path.join(dir, `type-${type}.csv`);
+      writeFileSync(f, typed.join(""));
+      const g = await prepareFile(f, false);
+      expect(g).toHaveProperty("error");
+      expect(await prepareFile(f, true)).toEqual(g);
+    }
+  });
+
   test("plain valid rows do take the fast path", async () => {
     const file = path.join(dir, "plain.csv");
     const lines = [formatCsvRow(COLUMNS, { escapeFormulas: false })];

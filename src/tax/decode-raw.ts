@@ -17,6 +17,7 @@ import {
   NAME_SUBTYPE,
   NAME_TO,
   NAME_WALLET,
+  ROW_TYPES,
 } from "./decoded-batch.ts";
 
 /** The cells of one record, found by column (absent columns have no cell). */
@@ -33,6 +34,8 @@ export type DecodedRaw = {
   /** The `time` cell as an instant (already checked). */
   instant: Instant;
   type: LedgerRowType;
+  /** `type`'s code: its place in `ROW_TYPES` (decoded-batch.ts). */
+  typeCode: number;
   wallet: string;
   outAsset: string | undefined;
   inAsset: string | undefined;
@@ -126,19 +129,55 @@ const asciiCell = (c: RawCells, i: number): string | undefined => {
   return buf.toString("latin1", s, e);
 };
 
-const TYPES: readonly LedgerRowType[] = ["buy", "sell", "swap", "income", "spend", "gift", "transfer", "fee"];
+/** Each row type's bytes, by its code (its place in `ROW_TYPES`). */
+const TYPE_BYTES: readonly Uint8Array[] = ROW_TYPES.map((t) => Buffer.from(t, "latin1"));
+const codeOf = (t: LedgerRowType): number => ROW_TYPES.indexOf(t);
+const BUY = codeOf("buy");
+const SELL = codeOf("sell");
+const SWAP = codeOf("swap");
+const INCOME = codeOf("income");
+const SPEND = codeOf("spend");
+const GIFT = codeOf("gift");
+const TRANSFER = codeOf("transfer");
+const FEE = codeOf("fee");
 
-const typeOf = (c: RawCells, i: number): LedgerRowType | undefined => {
-  if (isEmpty(c, i)) return undefined;
+/**
+ * The code of the row type in the cell (its place in `ROW_TYPES`), -1 for none. The first byte
+ * (and for `s…` the length and second byte) names the one type the cell can be; its bytes are then
+ * compared whole, so the answer is the same as comparing the cell with every type.
+ */
+const typeOf = (c: RawCells, i: number): number => {
+  if (isEmpty(c, i)) return -1;
   const { buf } = c;
   const s = c.starts[i]!;
   const n = c.ends[i]! - s;
-  outer: for (const t of TYPES) {
-    if (t.length !== n) continue;
-    for (let k = 0; k < n; k++) if (buf[s + k] !== t.charCodeAt(k)) continue outer;
-    return t;
+  let code: number;
+  switch (buf[s]) {
+    case 98: // b
+      code = BUY;
+      break;
+    case 115: // s
+      code = n === 5 ? SPEND : buf[s + 1] === 101 ? SELL : SWAP;
+      break;
+    case 105: // i
+      code = INCOME;
+      break;
+    case 103: // g
+      code = GIFT;
+      break;
+    case 116: // t
+      code = TRANSFER;
+      break;
+    case 102: // f
+      code = FEE;
+      break;
+    default:
+      return -1;
   }
-  return undefined;
+  const t = TYPE_BYTES[code]!;
+  if (t.length !== n) return -1;
+  for (let k = 1; k < n; k++) if (buf[s + k] !== t[k]) return -1;
+  return code;
 };
 
 /** Digits of the last cell `decimalDigits` accepted, as an integer; -1 past 15 digits. */
@@ -146,9 +185,17 @@ let mantissa = 0;
 /** Digits an integer in a double holds exactly, whatever they are. */
 const EXACT_DIGITS = 15;
 
+/** Digits gathered in an int32 (`decimalDigits`) before they join the double: 10^9 < 2^31. */
+const INT_DIGITS = 9;
+/** 10^k as doubles, k ≤ INT_DIGITS (exact). */
+const POW10_DOUBLE: readonly number[] = Array.from({ length: INT_DIGITS + 1 }, (_, k) => 10 ** k);
+
 /**
  * Checks a decimal cell: plain (`digits[.digits]`) and, when `positive`, non-zero. Leaves its
  * digits as an integer in `mantissa` (-1 when there are more than 15).
+ *
+ * The digits are gathered nine at a time in an int32 (integer multiply-adds, a shorter chain than
+ * a double's), each nine then joining the double; exact while there are at most 15 digits.
  * @returns its fraction digits, or -1 when it is not acceptable.
  */
 const decimalDigits = (c: RawCells, i: number, positive: boolean): number => {
@@ -156,13 +203,22 @@ const decimalDigits = (c: RawCells, i: number, positive: boolean): number => {
   const s = c.starts[i]!;
   const e = c.ends[i]!;
   let k = s;
-  let nonZero = false;
+  /** The digits OR-ed: 0 when every digit is 0. */
+  let any = 0;
   let m = 0;
+  /** The digits not yet in `m` (`inX` of them, fewer than INT_DIGITS). */
+  let x = 0;
+  let inX = 0;
   while (k < e) {
-    const b = buf[k]!;
-    if (b < 48 || b > 57) break;
-    if (b !== 48) nonZero = true;
-    m = m * 10 + (b - 48);
+    const d = buf[k]! - 48;
+    if (d >>> 0 > 9) break;
+    any |= d;
+    x = (x * 10 + d) | 0;
+    if (++inX === INT_DIGITS) {
+      m = m * POW10_DOUBLE[INT_DIGITS]! + x;
+      x = 0;
+      inX = 0;
+    }
     k++;
   }
   if (k === s) return -1;
@@ -171,16 +227,21 @@ const decimalDigits = (c: RawCells, i: number, positive: boolean): number => {
   if (k < e) {
     if (buf[k] !== 46 || k + 1 === e) return -1;
     for (k++; k < e; k++) {
-      const b = buf[k]!;
-      if (b < 48 || b > 57) return -1;
-      if (b !== 48) nonZero = true;
-      m = m * 10 + (b - 48);
+      const d = buf[k]! - 48;
+      if (d >>> 0 > 9) return -1;
+      any |= d;
+      x = (x * 10 + d) | 0;
+      if (++inX === INT_DIGITS) {
+        m = m * POW10_DOUBLE[INT_DIGITS]! + x;
+        x = 0;
+        inX = 0;
+      }
       frac++;
     }
     digits += frac;
   }
-  mantissa = digits <= EXACT_DIGITS ? m : -1;
-  return positive && !nonZero ? -1 : frac;
+  mantissa = digits <= EXACT_DIGITS ? m * POW10_DOUBLE[inX]! + x : -1;
+  return positive && any === 0 ? -1 : frac;
 };
 
 const POW: bigint[] = [1n];
@@ -221,7 +282,7 @@ export const scaledCell = (c: RawCells, i: number, scale: number): bigint => {
  * Shares one string per distinct name (wallet, asset, subtype): looked up by the bytes, so a
  * repeated name costs no allocation. The hash reads the length and the first and last bytes only
  * (names differ there: `ethereum:0x1111…`, `coinbase:main`); the bytes are then compared whole,
- * which also proves a known name ASCII.
+ * four at a time (`sameBytes`), which also proves a known name ASCII.
  */
 const createNames = (onNewName: ((text: string) => void) | undefined) => {
   const table = new Map<number, NameEntry[]>();
@@ -231,29 +292,40 @@ const createNames = (onNewName: ((text: string) => void) | undefined) => {
    */
   const recent: (NameEntry | undefined)[] = new Array(RECENT_NAMES).fill(undefined);
   let count = 0;
+  /** A view of the last record buffer looked in (records of one read chunk share it). */
+  let viewOf: Bytes | undefined;
+  let view = new DataView(new ArrayBuffer(0));
   return (c: RawCells, i: number): NameEntry | undefined => {
     if (isEmpty(c, i)) return undefined;
     const { buf } = c;
+    if (buf !== viewOf) {
+      viewOf = buf;
+      view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
     const s = c.starts[i]!;
     const e = c.ends[i]!;
     const n = e - s;
     let h = Math.imul(n, 0x01000193) ^ buf[s]!;
-    for (let k = e > s + 8 ? e - 8 : s + 1; k < e; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
+    if (n >= 8) {
+      h = Math.imul(h ^ view.getInt32(e - 8, true), 0x01000193);
+      h = Math.imul(h ^ view.getInt32(e - 4, true), 0x01000193);
+    } else for (let k = s + 1; k < e; k++) h = Math.imul(h ^ buf[k]!, 0x01000193);
     const slot = h & (RECENT_NAMES - 1);
     const hit = recent[slot];
-    if (hit !== undefined && hit.hash === h && sameBytes(hit.bytes, buf, s, n)) return hit;
+    if (hit !== undefined && hit.hash === h && sameBytes(hit, view, s, n)) return hit;
     const bucket = table.get(h);
     if (bucket !== undefined) {
       for (let j = 0; j < bucket.length; j++) {
         const entry = bucket[j]!;
-        if (!sameBytes(entry.bytes, buf, s, n)) continue;
+        if (!sameBytes(entry, view, s, n)) continue;
         recent[slot] = entry;
         return entry;
       }
     }
     for (let k = s; k < e; k++) if (buf[k]! >= 0x80) return undefined;
+    const bytes = Buffer.from(buf.subarray(s, e));
     const entry: NameEntry = {
-      bytes: Buffer.from(buf.subarray(s, e)),
+      view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       text: buf.toString("latin1", s, e),
       index: count++,
       hash: h,
@@ -269,18 +341,24 @@ const createNames = (onNewName: ((text: string) => void) | undefined) => {
 /** Slots of `createNames`'s cache of recent names (a power of two). */
 const RECENT_NAMES = 256;
 
-/** Whether `bytes` are the `n` bytes of `buf` from `s`. */
-const sameBytes = (bytes: Buffer, buf: Bytes, s: number, n: number): boolean => {
-  if (bytes.length !== n) return false;
-  for (let k = 0; k < n; k++) if (bytes[k] !== buf[s + k]) return false;
+/**
+ * Whether `entry`'s bytes are the `n` bytes of `view` from `s`: four bytes per comparison (a
+ * wallet name is up to 50 bytes, and nearly every lookup is a match, compared whole).
+ */
+const sameBytes = (entry: NameEntry, view: DataView, s: number, n: number): boolean => {
+  const bytes = entry.view;
+  if (bytes.byteLength !== n) return false;
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (bytes.getInt32(k, true) !== view.getInt32(s + k, true)) return false;
+  for (; k < n; k++) if (bytes.getUint8(k) !== view.getUint8(s + k)) return false;
   return true;
 };
 
 /**
- * A distinct name: its bytes, its text, its number (0, 1, 2, … in order first seen) and its hash
- * (`createNames`'s).
+ * A distinct name: a view of its bytes (a copy), its text, its number (0, 1, 2, … in order first
+ * seen) and its hash (`createNames`'s).
  */
-type NameEntry = { bytes: Buffer; text: string; index: number; hash: number };
+type NameEntry = { view: DataView; text: string; index: number; hash: number };
 
 type Need = "required" | "optional" | "forbidden";
 /** The same table as `checkLedgerRow`'s (out, in, usd_value, to_wallet). */
@@ -294,6 +372,8 @@ const SHAPES: Readonly<Record<LedgerRowType, readonly [Need, Need, Need, Need]>>
   transfer: ["required", "forbidden", "optional", "required"],
   fee: ["forbidden", "forbidden", "optional", "forbidden"],
 };
+/** `SHAPES` by type code (place in `ROW_TYPES`). */
+const SHAPE_OF: readonly (readonly [Need, Need, Need, Need])[] = ROW_TYPES.map((t) => SHAPES[t]);
 
 /**
  * Creates a decoder. `decode` returns the row's text fields and the fraction digits its amounts
@@ -311,6 +391,7 @@ export const createRawDecoder = (onNewName?: (text: string) => void, idText = tr
     id: "",
     instant: { ms: 0, ns: 0 },
     type: "buy",
+    typeCode: 0,
     wallet: "",
     outAsset: undefined,
     inAsset: undefined,
@@ -364,9 +445,9 @@ export const createRawDecoder = (onNewName?: (text: string) => void, idText = tr
   const decode = (c: RawCells, col: ColumnIndex): DecodedRaw | undefined => {
     if (!isEmpty(c, col.lots)) return undefined;
     const id = idText ? asciiCell(c, col.id) : isAsciiCell(c, col.id) ? "" : undefined;
-    const type = typeOf(c, col.type);
+    const typeCode = typeOf(c, col.type);
     const wallet = name(c, col.wallet);
-    if (id === undefined || type === undefined || wallet === undefined) return undefined;
+    if (id === undefined || typeCode < 0 || wallet === undefined) return undefined;
     // The usual `…Z` form straight from the bytes; any other text as `parseInstant` reads it.
     const instant = out.instant;
     if (isEmpty(c, col.time)) return undefined;
@@ -377,7 +458,7 @@ export const createRawDecoder = (onNewName?: (text: string) => void, idText = tr
       instant.ms = t.ms;
       instant.ns = t.ns;
     }
-    const shape = SHAPES[type];
+    const shape = SHAPE_OF[typeCode]!;
     const outNeed = shape[0];
     const inNeed = shape[1];
     let q = pair(c, outNeed, col.outAsset, col.outQuantity, 0, AMOUNT_OUT);
@@ -407,7 +488,7 @@ export const createRawDecoder = (onNewName?: (text: string) => void, idText = tr
       const d = amount(c, col.feeUsd, AMOUNT_FEE_USD);
       if (d < 0) return undefined;
       u = Math.max(u, d);
-    } else if (type === "fee") {
+    } else if (typeCode === FEE) {
       return undefined;
     }
     const toNeed = shape[3];
@@ -427,7 +508,8 @@ export const createRawDecoder = (onNewName?: (text: string) => void, idText = tr
       return undefined;
     }
     out.id = id;
-    out.type = type;
+    out.type = ROW_TYPES[typeCode]!;
+    out.typeCode = typeCode;
     out.wallet = wallet.text;
     out.outAsset = outAsset?.text;
     out.inAsset = inAsset?.text;

@@ -40,8 +40,8 @@ import {
   type DecodedBatch,
   LOW_DIGITS,
   NAME_SLOTS,
+  ROW_TYPES,
   type ThreadIds,
-  TYPE_CODE,
 } from "./decoded-batch.ts";
 import { createIdIndex } from "./id-index.ts";
 import {
@@ -189,6 +189,9 @@ export const readLedgerOnThread = (
       }
   });
 
+/** Whether each row type creates a lot (`CREATES_LOT`), by type code (place in `ROW_TYPES`). */
+const CREATES_LOT_CODE: readonly boolean[] = ROW_TYPES.map((t) => CREATES_LOT.has(t));
+
 /**
  * The thread's index of every id (the duplicate check of `createRowPreparer`, done here) and of
  * the `lots` cells, for `ThreadIds`.
@@ -201,9 +204,9 @@ const createIdBook = () => {
     /** The line where `id` first appeared (negative: a lot), 0 when new (then it is added). */
     add: (id: string, type: string, line: number): number =>
       lineOfId.add(id, CREATES_LOT.has(type as LedgerRowType) ? -line : line) ?? 0,
-    /** `add` of the id of ASCII bytes `buf[start, end)`. */
-    addBytes: (buf: Uint8Array, start: number, end: number, type: string, line: number): number =>
-      lineOfId.addBytes(buf, start, end, CREATES_LOT.has(type as LedgerRowType) ? -line : line) ?? 0,
+    /** `add` of the id of ASCII bytes `buf[start, end)`, for a row of type `ROW_TYPES[typeCode]`. */
+    addBytes: (buf: Uint8Array, start: number, end: number, typeCode: number, line: number): number =>
+      lineOfId.addBytes(buf, start, end, CREATES_LOT_CODE[typeCode] ? -line : line) ?? 0,
     /** A row's `lots` cell: the lot ids it names that are lots so far (undefined for none). */
     lots: (line: number, cell: string): string[] | undefined => {
       const sel = parseLotsCell(cell);
@@ -346,7 +349,7 @@ const createBatcher = (send: (batch: DecodedBatch) => void, spare: ArrayBuffer[]
     b.line[i] = raw.line;
     b.ms[i] = d.instant.ms;
     b.ns[i] = d.instant.ns;
-    b.type[i] = TYPE_CODE.get(d.type)!;
+    b.type[i] = d.typeCode;
     // Six numbers: copied one by one (a `set` call costs more than the copy).
     const names = b.names;
     const dn = d.names;
@@ -362,7 +365,7 @@ const createBatcher = (send: (batch: DecodedBatch) => void, spare: ArrayBuffer[]
     const buf = raw.buf;
     for (let k = idStart; k < idEnd; k++) b.idBytes[idUsed++] = buf[k]!;
     b.idEnd[i] = idUsed;
-    b.earlier[i] = ids.addBytes(buf, idStart, idEnd, d.type, raw.line);
+    b.earlier[i] = ids.addBytes(buf, idStart, idEnd, d.typeCode, raw.line);
     if (++b.count === BATCH_ROWS) flush();
     return true;
   };

@@ -16,6 +16,7 @@ let removeLedgerImport: typeof import("../../books/imports.ts").removeLedgerImpo
 let loadExportRows: typeof import("../../books/export-rows.ts").loadExportRows;
 let exportRow: typeof import("../../books/export-rows.ts").exportRow;
 let readLedgerFileBatches: typeof import("../../ledger/read.ts").readLedgerFileBatches;
+let LEDGER_PART_BYTES: typeof import("../../ledger/read.ts").LEDGER_PART_BYTES;
 let writeLedgerCsv: typeof import("../../ledger/write.ts").writeLedgerCsv;
 let streamLedgerCsv: typeof import("../../ledger/write.ts").streamLedgerCsv;
 let openServices: typeof import("../../services.ts").openServices;
@@ -25,7 +26,7 @@ const load = async () => {
   ({ formatToolCsv } = await import("../../imports/tool-export.ts"));
   ({ importLedgerRows, listLedgerImports, removeLedgerImport } = await import("../../books/imports.ts"));
   ({ loadExportRows, exportRow } = await import("../../books/export-rows.ts"));
-  ({ readLedgerFileBatches } = await import("../../ledger/read.ts"));
+  ({ readLedgerFileBatches, LEDGER_PART_BYTES } = await import("../../ledger/read.ts"));
   ({ writeLedgerCsv, streamLedgerCsv } = await import("../../ledger/write.ts"));
   ({ openServices } = await import("../../services.ts"));
   ({ rebuildAndReport } = await import("../rebuild.ts"));
@@ -115,7 +116,15 @@ export const register: RegisterCommand = (program, runtime) => {
       // The file a batch of rows at a time, stored as they come (in one transaction). A `lots` cell
       // may name a lot of the stored ledger (another import, a chain row): the import checks it.
       const externalLots: import("../../ledger/read.ts").ExternalLotReference[] = [];
-      const batches = readLedgerFileBatches(path.resolve(file), file, undefined, externalLots);
+      // Each batch in parts (some 1,900 rows each): a re-import compares them with the stored
+      // rows as they come and drops those it leaves as they were (src/books/imports.ts).
+      const batches = readLedgerFileBatches(
+        path.resolve(file),
+        file,
+        undefined,
+        externalLots,
+        LEDGER_PART_BYTES,
+      );
       // A file that cannot be read fails here, with the reader's message, before the database
       // is opened (or created).
       const readable = await access(path.resolve(file), constants.R_OK).then(
