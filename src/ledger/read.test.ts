@@ -270,6 +270,22 @@ describe("readLedgerFile() and streamLedgerFile()", () => {
     // A part holds the rows of at most 64 KiB of the file (some 1,500 lines of 43 bytes).
     expect(parts.length).toBeGreaterThan(30);
     expect(Math.max(...parts.map((p) => p.ids.length))).toBeLessThan(2_000);
+    // The same reader asked for whole batches (a first import): the batches, `last` not given.
+    const asked: { ids: string[]; last: boolean | undefined }[] = [];
+    await readLedgerFileBatches(
+      file,
+      file,
+      15_000,
+      undefined,
+      64 << 10,
+    )(
+      async (rows, last) => {
+        asked.push({ ids: rows.map((r) => r.id), last });
+      },
+      { parts: false },
+    );
+    expect(asked.map((b) => b.ids)).toEqual(whole);
+    expect(asked.every((b) => b.last === undefined)).toBe(true);
     // A bad row: no part is handed once it is read.
     writeFileSync(
       file,

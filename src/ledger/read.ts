@@ -432,7 +432,11 @@ export const LEDGER_BATCH_ROWS = 20_000;
  * may come in parts (`partBytes`): `last` is false for every part but its last one (undefined or
  * true: the batch ends with these rows).
  */
-export type LedgerBatches = (onBatch: (rows: LedgerRow[], last?: boolean) => Promise<void>) => Promise<void>;
+export type LedgerBatches = (
+  onBatch: (rows: LedgerRow[], last?: boolean) => Promise<void>,
+  /** `parts: false`: whole batches, also from a reader made with `partBytes`. */
+  options?: { parts?: boolean },
+) => Promise<void>;
 
 /**
  * `readLedgerFile` a batch of rows at a time: the same checks and the same errors, without
@@ -443,7 +447,8 @@ export type LedgerBatches = (onBatch: (rows: LedgerRow[], last?: boolean) => Pro
  * file (a `lots` cell naming a lot of a later row) run before the last batch. With `external`,
  * a `lots` reference to a lot the file does not create is collected there (see `parseLedgerCsv`).
  * With `partBytes`, each batch is handed in parts as it is read, the rows of every `partBytes`
- * of the file (the batches end where they would without). A part may be empty.
+ * of the file (the batches end where they would without), unless the call says `parts: false`.
+ * A part may be empty.
  * @throws UserInputError on an unreadable file or any problem in it; whatever `onBatch` throws.
  */
 export const readLedgerFileBatches =
@@ -455,7 +460,8 @@ export const readLedgerFileBatches =
     /** Bytes per part of a batch (`LEDGER_PART_BYTES`); undefined: whole batches. */
     partBytes?: number,
   ): LedgerBatches =>
-  async (onBatch) => {
+  async (onBatch, options) => {
+    const part = options?.parts === false ? undefined : partBytes;
     let pending: LedgerRow[] = [];
     /** Rows of the batch handed in earlier parts. */
     let handed = 0;
@@ -464,7 +470,7 @@ export const readLedgerFileBatches =
       const rows = pending;
       pending = [];
       handed = last ? 0 : handed + rows.length;
-      await (partBytes === undefined ? onBatch(rows) : onBatch(rows, last));
+      await (part === undefined ? onBatch(rows) : onBatch(rows, last));
     };
     await readFileInto(
       path,
@@ -474,10 +480,10 @@ export const readLedgerFileBatches =
         if (collector.pending().length > 0) pending = [];
         else if (handed + pending.length >= batchRows) await hand(true);
       },
-      partBytes === undefined
+      part === undefined
         ? undefined
         : {
-            bytes: partBytes,
+            bytes: part,
             after: async () => {
               if (collector.pending().length > 0) pending = [];
               else await hand(false);
