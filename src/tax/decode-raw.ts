@@ -18,6 +18,7 @@ import {
   NAME_TO,
   NAME_WALLET,
   ROW_TYPES,
+  TYPE_CODE,
 } from "./decoded-batch.ts";
 
 /** The cells of one record, found by column (absent columns have no cell). */
@@ -131,7 +132,7 @@ const asciiCell = (c: RawCells, i: number): string | undefined => {
 
 /** Each row type's bytes, by its code (its place in `ROW_TYPES`). */
 const TYPE_BYTES: readonly Uint8Array[] = ROW_TYPES.map((t) => Buffer.from(t, "latin1"));
-const codeOf = (t: LedgerRowType): number => ROW_TYPES.indexOf(t);
+const codeOf = (t: LedgerRowType): number => TYPE_CODE.get(t)!;
 const BUY = codeOf("buy");
 const SELL = codeOf("sell");
 const SWAP = codeOf("swap");
