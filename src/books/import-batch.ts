@@ -9,9 +9,7 @@ import type { LedgerRow } from "../ledger/types.ts";
 
 /** The rows of an import batch, for one write. */
 export type ImportWrite = {
-  /** Rows of the file (kept or not). */
-  count: number;
-  /** Their ids and lines, in file order. */
+  /** The ids and lines of the file's rows (kept or not), in file order. */
   ids: string[];
   lines: (number | undefined)[];
   /** The rows to write, in file order, and their seq (their place in the file). */
@@ -24,15 +22,12 @@ export type ImportWrite = {
 /** What an import does with a row of the file. */
 export type ImportRowAction = "keep" | "add" | "replace";
 
-/** Rows handed since the last write, the first one at seq `firstSeq`. */
-export const createImportBatch = (firstSeq = 0) => {
-  /** The seq of the next row. */
-  let seq = firstSeq;
-  let batch: ImportWrite = { count: 0, ids: [], lines: [], rows: [], seqs: [], replace: [] };
+/** Rows handed since the last write. */
+export const createImportBatch = () => {
+  let batch: ImportWrite = { ids: [], lines: [], rows: [], seqs: [], replace: [] };
   return {
-    /** The next row of the file. */
-    add: (row: LedgerRow, action: ImportRowAction): void => {
-      batch.count++;
+    /** The next row of the file, at `seq` (its place in the file). */
+    add: (row: LedgerRow, action: ImportRowAction, seq: number): void => {
       batch.ids.push(row.id);
       batch.lines.push(row.line);
       if (action !== "keep") {
@@ -40,12 +35,11 @@ export const createImportBatch = (firstSeq = 0) => {
         batch.seqs.push(seq);
         if (action === "replace") batch.replace.push(row.id);
       }
-      seq++;
     },
     /** The rows handed since the last `take`, for a write. */
     take: (): ImportWrite => {
       const out = batch;
-      batch = { count: 0, ids: [], lines: [], rows: [], seqs: [], replace: [] };
+      batch = { ids: [], lines: [], rows: [], seqs: [], replace: [] };
       return out;
     },
   };

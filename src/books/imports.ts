@@ -147,10 +147,7 @@ const storedCells = (() => {
  * `batches` on this thread (a re-import compares each row with the stored one; the thread stops).
  * `batches` also reads when `thread` is undefined (no thread script).
  */
-export type LedgerFileRows = {
-  thread: ImportThread | undefined;
-  batches: LedgerBatches;
-};
+export type LedgerFileRows = { thread: ImportThread | undefined; batches: LedgerBatches };
 
 /** The COPY columns of `importLedgerRows`' rows. */
 const COPY_COLUMNS = Object.keys(LEDGER_ROW_COLUMNS);
@@ -308,7 +305,7 @@ export const importLedgerRows = async (
             await deleteIds(tx, where, w.replace);
           }
           if (w.rows.length > 0) {
-            await beforeFirstWrite(w.count);
+            await beforeFirstWrite(w.ids.length);
             wrote = true;
             failed = () => w.ids.map((id, i) => ({ id, line: w.lines[i] }));
             await insertImportedRows(tx, userId, origin, w.rows, w.seqs);
@@ -326,7 +323,7 @@ export const importLedgerRows = async (
             if (line === undefined) {
               // A new row.
               if (t < earliest) earliest = t;
-              pending.add(row, "add");
+              pending.add(row, "add", rowSeq);
               continue;
             }
             stored.delete(row.id);
@@ -346,10 +343,10 @@ export const importLedgerRows = async (
             }
             if (same && identical(old, row, rowSeq, t)) {
               kept++;
-              pending.add(row, "keep");
+              pending.add(row, "keep", rowSeq);
             } else {
               changed++;
-              pending.add(row, "replace");
+              pending.add(row, "replace", rowSeq);
             }
           }
           unchanged += kept;
