@@ -248,13 +248,8 @@ describe("readLedgerFile() and streamLedgerFile()", () => {
       whole.push(rows.map((r) => r.id));
     });
     const parts: { ids: string[]; last: boolean | undefined }[] = [];
-    await readLedgerFileBatches(
-      file,
-      file,
-      15_000,
-      undefined,
-      64 << 10,
-    )(async (rows, last) => {
+    const inParts = readLedgerFileBatches(file, file, 15_000, undefined, 64 << 10);
+    await inParts(async (rows, last) => {
       parts.push({ ids: rows.map((r) => r.id), last });
     });
     expect(whole.map((b) => b.length).reduce((a, b) => a + b)).toBe(40_000);
@@ -272,13 +267,7 @@ describe("readLedgerFile() and streamLedgerFile()", () => {
     expect(Math.max(...parts.map((p) => p.ids.length))).toBeLessThan(2_000);
     // The same reader asked for whole batches (a first import): the batches, `last` not given.
     const asked: { ids: string[]; last: boolean | undefined }[] = [];
-    await readLedgerFileBatches(
-      file,
-      file,
-      15_000,
-      undefined,
-      64 << 10,
-    )(
+    await inParts(
       async (rows, last) => {
         asked.push({ ids: rows.map((r) => r.id), last });
       },
