@@ -23,7 +23,8 @@
  *
  * `--dump=DIR` writes what the cold sync stored, for comparing two versions (`diff -r`): the
  * wallet's transactions and movements and the raw records (their stored bytes, hex), as text
- * files sorted by key. `fetched_at` and serial ids are left out (they differ run to run).
+ * files sorted by key, and each raw record's JSON text (`raw_records_text.txt`, the same whatever
+ * its stored form). `fetched_at` and serial ids are left out (they differ run to run).
  *
  * `--statement-cpu` (embedded database) prints the CPU seconds the cold sync's main thread spent
  * inside PGlite's statements, by statement (bench/pglite-statement-cpu.ts: this thread's own CPU
@@ -43,6 +44,9 @@ import { syncSolanaWallet } from "../chains/solana/sync.ts";
 import { accountKeysOf } from "../chains/solana/tx-json.ts";
 import type { SyncWalletResult } from "../chains/types.ts";
 import { createDatabase, type Database } from "../db/client.ts";
+import { selectCells } from "../db/copy.ts";
+import { packedJsonSql, unpackJsonText } from "../db/packed-json.ts";
+import { unpackBlob } from "../db/raw-blobs.ts";
 import { cursors, transactions } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
@@ -90,6 +94,32 @@ const dump = async (database: Database, dir: string): Promise<void> => {
     writeFileSync(path.join(dir, `${name}.txt`), `${text.join("\n")}\n`);
     console.log(`dump: ${list.length} ${name} rows → ${path.join(dir, `${name}.txt`)}`);
   }
+  // Each raw record's JSON text, whatever its stored form (plain, compressed or a part of a blob):
+  // the same in versions that store it differently.
+  const cells = await selectCells(
+    database.db,
+    `select chain, tx_hash, kind, index, block_number, block_hash, ${packedJsonSql("data")}
+      from lotwise_sync.raw_records order by chain, tx_hash, kind, index`,
+  );
+  const blobs = new Map<string, Buffer>();
+  try {
+    for (const [id, hex] of await selectCells(
+      database.db,
+      "select id, encode(data, 'hex') from lotwise_sync.raw_blobs",
+    ))
+      blobs.set(id!, unpackBlob(Buffer.from(hex!, "hex")));
+  } catch {
+    // Versions before migration 0017 have no blobs.
+  }
+  const text = (cell: string): string => {
+    if (cell.startsWith("z")) return unpackJsonText(Buffer.from(cell.slice(1), "hex"));
+    if (!cell.startsWith("@")) return cell;
+    const [id, start, end] = cell.slice(1).split(":");
+    return blobs.get(id!)!.subarray(Number(start), Number(end)).toString("utf8");
+  };
+  const lines = cells.map((r) => JSON.stringify([...r.slice(0, 6), text(r[6]!)]));
+  writeFileSync(path.join(dir, "raw_records_text.txt"), `${lines.join("\n")}\n`);
+  console.log(`dump: ${lines.length} raw records' texts → ${path.join(dir, "raw_records_text.txt")}`);
 };
 
 export default async (args: string[]): Promise<void> => {

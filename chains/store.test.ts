@@ -2,7 +2,9 @@ import { brotliDecompressSync, deflateSync } from "node:zlib";
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../db/client.ts";
+import { selectCells } from "../db/copy.ts";
 import { BROTLI_MARK, packJsonText } from "../db/packed-json.ts";
+import { packBlob, type RawBlob } from "../db/raw-blobs.ts";
 import { movements, rawRecords, rpcCache, transactions, users, wallets } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
@@ -10,6 +12,7 @@ import { NonRetryableError } from "../src/errors.ts";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import { createDbRpcCache } from "./rpc-cache.ts";
 import {
+  type BlobRawRecordRow,
   getRawRecords,
   packRawRecords,
   type RawRecordRow,
@@ -48,6 +51,8 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
   afterAll(async () => {
     await database?.close();
   });
+  const blobCount = async (): Promise<number> =>
+    Number((await selectCells(database.db, "select count(*) from lotwise_sync.raw_blobs"))[0]![0]);
   /** The stored bytes of a raw record, as the driver returns a `bytea`. */
   const storedBytes = async (hash: string): Promise<Uint8Array> => {
     const [row] = (
@@ -172,6 +177,47 @@ describe.each(DATABASE_KINDS)("sync writes on %s", (kind) => {
     });
     expect([...other.stored]).toEqual([]);
     expect(Object.fromEntries(other.raws)).toEqual({ [HASH(30)]: { has: 30 } });
+  });
+
+  test("parts of a blob: the blob stored once, each record a reference, read back whole by every reader", async () => {
+    const values = [
+      { n: 40, s: "ünï ✓ \t" },
+      { n: 41, keys: Array.from({ length: 200 }, (_, i) => `k${i}`) },
+      42,
+    ];
+    const texts = values.map((v) => Buffer.from(JSON.stringify(v), "utf8"));
+    const part = (hashN: number, k: number, blob: RawBlob, ends: number[]): BlobRawRecordRow => {
+      const { data: _data, ...row } = raw(hashN, null);
+      return { ...row, part: { blob, start: k === 0 ? 0 : ends[k - 1]!, end: ends[k]! } };
+    };
+    const first = packBlob(texts);
+    const blobsBefore = await blobCount();
+    await saveRawRecords(
+      database.db,
+      values.map((_, k) => part(40 + k, k, first.blob, first.ends)),
+    );
+    expect(await blobCount()).toBe(blobsBefore + 1);
+    const ref = Buffer.from(await storedBytes(HASH(41))).toString("latin1");
+    expect(ref).toMatch(new RegExp(`^@[0-9a-f-]{36}:${first.ends[0]}:${first.ends[1]}$`));
+    // A second blob whose first record is stored already: that record keeps the first blob's part.
+    const second = packBlob([Buffer.from('{"changed":true}'), Buffer.from('{"n":43}')]);
+    await saveRawRecords(database.db, [
+      part(40, 0, second.blob, second.ends),
+      part(43, 1, second.blob, second.ends),
+    ]);
+    expect(await blobCount()).toBe(blobsBefore + 2);
+    const hashes = [40, 41, 42, 43].map(HASH);
+    const expected = { [HASH(40)]: values[0], [HASH(41)]: values[1], [HASH(42)]: 42, [HASH(43)]: { n: 43 } };
+    const read = await getRawRecords(database.db, { chain: "ethereum", kind: "tx", index: -1, hashes });
+    expect(Object.fromEntries(read)).toEqual(expected);
+    const { raws } = await storedTransactionsAndRecords(database.db, {
+      walletId,
+      chain: "ethereum",
+      kind: "tx",
+      index: -1,
+      hashes,
+    });
+    expect(Object.fromEntries(raws)).toEqual(expected);
   });
 
   test("transactions are upserted and their movements replaced, by COPY", async () => {

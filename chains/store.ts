@@ -4,7 +4,15 @@ import type { DbOrTx } from "../db/client.ts";
 import { isUniqueViolation, selectCells, sqlLiteral } from "../db/copy.ts";
 import { type BinaryColumns, copyBinaryRows } from "../db/copy-binary.ts";
 import { packJsonTexts } from "../db/pack-thread.ts";
-import { packedJsonSql, packJsonText, unpackJson, unpackJsonCell } from "../db/packed-json.ts";
+import { packedJsonSql, packJsonText, unpackJson } from "../db/packed-json.ts";
+import {
+  type BlobPart,
+  blobPartText,
+  blobReference,
+  newBlobId,
+  packedCellReader,
+  type RawBlob,
+} from "../db/raw-blobs.ts";
 import { blocks, cursors, movements, rawRecords, tokens, transactions, wallets } from "../db/schema/index.ts";
 import { NonRetryableError } from "../src/errors.ts";
 import { chunks } from "../src/utils/chunks.ts";
@@ -20,6 +28,11 @@ import { type StagedTable, stagedCopy, stagedCopyWith } from "./staged-copy.ts";
 export type RawRecordRow = typeof rawRecords.$inferInsert;
 /** A raw record whose answer is already in its stored form (`packRawRecords`, db/packed-json.ts). */
 export type PackedRawRecordRow = Omit<RawRecordRow, "data"> & { packed: Uint8Array };
+/**
+ * A raw record whose answer is one part of a blob (db/raw-blobs.ts): the blob is stored once, in
+ * `raw_blobs`, and the record holds a reference to the part.
+ */
+export type BlobRawRecordRow = Omit<RawRecordRow, "data"> & { part: BlobPart };
 export type TransactionRow = typeof transactions.$inferInsert;
 export type MovementRow = typeof movements.$inferInsert;
 export type TokenRow = typeof tokens.$inferInsert;
@@ -147,15 +160,41 @@ export const packRawRecords = (rows: readonly RawRecordRow[]): Promise<PackedRaw
   return result;
 };
 
+/** Blobs go in by binary COPY (no conflict possible: their ids are new). */
+const RAW_BLOB_COLUMNS: BinaryColumns = { id: "text", chain: "text", data: "bytea" };
+
+/**
+ * Stores the blobs `rows` name (each once, by binary COPY) under new ids.
+ * @returns each blob's id, or undefined (nothing stored) when the driver has no binary COPY.
+ */
+const saveRawBlobs = async (
+  db: DbOrTx,
+  rows: readonly BlobRawRecordRow[],
+): Promise<Map<RawBlob, string> | undefined> => {
+  const ids = new Map<RawBlob, string>();
+  const cells: { id: string; chain: string; data: Uint8Array }[] = [];
+  for (const r of rows) {
+    if (ids.has(r.part.blob)) continue;
+    const id = newBlobId();
+    ids.set(r.part.blob, id);
+    cells.push({ id, chain: r.chain, data: r.part.blob.bytes });
+  }
+  return (await copyBinaryRows(db, "lotwise_sync.raw_blobs", RAW_BLOB_COLUMNS, cells)) ? ids : undefined;
+};
+
 /**
  * Raw records are immutable: a record already stored is kept as it is (`ON CONFLICT DO NOTHING`).
- * Rows not packed yet (`packRawRecords`) are packed here, on this thread.
+ * Rows not packed yet (`packRawRecords`) are packed here, on this thread. Rows that are parts of
+ * blobs (`BlobRawRecordRow`) store their blobs first (before any reference to them), then
+ * references; a record already stored leaves its part of the new blob unused.
  */
 export const saveRawRecords = async (
   db: DbOrTx,
-  rows: readonly (RawRecordRow | PackedRawRecordRow)[],
+  rows: readonly (RawRecordRow | PackedRawRecordRow | BlobRawRecordRow)[],
 ): Promise<void> => {
   if (rows.length === 0) return;
+  const parts = rows.filter((r): r is BlobRawRecordRow => "part" in r);
+  const blobIds = parts.length > 0 ? await saveRawBlobs(db, parts) : undefined;
   const staged = rows.map((r) => ({
     chain: r.chain,
     tx_hash: r.txHash,
@@ -163,7 +202,15 @@ export const saveRawRecords = async (
     index: r.index,
     block_number: r.blockNumber,
     block_hash: r.blockHash ?? null,
-    data: "packed" in r ? r.packed : packJsonText(JSON.stringify(r.data) ?? "null"),
+    data:
+      "packed" in r
+        ? r.packed
+        : "part" in r
+          ? blobIds
+            ? blobReference(blobIds.get(r.part.blob)!, r.part.start, r.part.end)
+            : // No binary COPY (nor blobs stored): the answer on its own, as before blobs.
+              packJsonText(blobPartText(r.part))
+          : packJsonText(JSON.stringify(r.data) ?? "null"),
   }));
   if (
     await stagedCopyWith(db, RAW_RECORDS, (tx, table) =>
@@ -172,6 +219,10 @@ export const saveRawRecords = async (
   )
     return;
   const values = rows.map((r): RawRecordRow => {
+    if ("part" in r) {
+      const { part, ...rest } = r;
+      return { ...rest, data: JSON.parse(blobPartText(part)) };
+    }
     if (!("packed" in r)) return r;
     const { packed, ...rest } = r;
     return { ...rest, data: unpackJson(packed) };
@@ -442,10 +493,14 @@ export const storedTransactionsAndRecords = async (
             and r.index = ${Number(args.index)} and r.tx_hash = h.tx_hash
         where t.tx_hash is not null or r.tx_hash is not null`,
     );
+    const read = await packedCellReader(
+      db,
+      rows.map((r) => r[2]),
+    );
     for (const [hash, has, data] of rows) {
       if (hash == null) continue;
       if (has === "t") stored.add(hash);
-      else if (data != null) raws.set(hash, unpackJsonCell(data));
+      else if (data != null) raws.set(hash, read(data));
     }
   }
   return { stored, raws };
@@ -468,7 +523,11 @@ export const getRawRecords = async (
         where chain = ${sqlLiteral(args.chain)} and kind = ${sqlLiteral(args.kind)} and index = ${Number(args.index)}
           and tx_hash in (${c.map(sqlLiteral).join(", ")})`,
     );
-    for (const [txHash, hex] of rows) if (txHash != null && hex != null) out.set(txHash, unpackJsonCell(hex));
+    const read = await packedCellReader(
+      db,
+      rows.map((r) => r[1]),
+    );
+    for (const [txHash, cell] of rows) if (txHash != null && cell != null) out.set(txHash, read(cell));
   }
   return out;
 };

@@ -12,6 +12,8 @@ import { brotliCompressSync, brotliDecompressSync, constants, inflateSync } from
  *   `PACK_QUALITY`: what lotwise writes now;
  * - 0x78 (`x`): a zlib stream (RFC 1950, deflate with a 32 kB window), what lotwise wrote before
  *   (still read: rows are never rewritten);
+ * - `@` (0x40): a reference to the answer's bytes in a blob of many answers (db/raw-blobs.ts,
+ *   migration 0017), which `packedCellReader` there reads;
  * - anything else: the plain UTF-8 text. Rows stored as text before 0011 were converted to it.
  *
  * Why compress: a Solana `getTransaction` answer is 10–60 kB of JSON that PGlite (WebAssembly, on
@@ -73,9 +75,18 @@ export const packJsonBytes = (bytes: Uint8Array): Uint8Array => {
 /** The stored bytes of a JSON value (`undefined` is stored as JSON `null`). */
 export const packJson = (value: unknown): Buffer => packJsonText(JSON.stringify(value) ?? "null");
 
-/** The JSON text of stored bytes (any form). */
+/** First byte of a reference to a part of a blob (`@`, db/raw-blobs.ts), which only it reads. */
+const REFERENCE = 0x40;
+const referenceError = () =>
+  new Error("raw record: a reference to a part of a blob; read it with db/raw-blobs.ts packedCellReader");
+
+/**
+ * The JSON text of stored bytes (any form but a reference to a blob).
+ * @throws Error for a reference (db/raw-blobs.ts reads those).
+ */
 export const unpackJsonText = (bytes: Uint8Array): string => {
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b[0] === REFERENCE) throw referenceError();
   const text =
     b[0] === BROTLI_MARK ? brotliDecompressSync(b.subarray(1)) : b[0] === ZLIB_CMF ? inflateSync(b) : b;
   return text.toString("utf8");
@@ -92,9 +103,16 @@ export const unpackJson = (bytes: Uint8Array): unknown => JSON.parse(unpackJsonT
 export const packedJsonSql = (column: string): string =>
   `case when get_byte(${column}, 0) in (${BROTLI_MARK}, ${ZLIB_CMF}) then 'z' || encode(${column}, 'hex') else convert_from(${column}, 'UTF8') end`;
 
-/** The JSON value of a cell selected with `packedJsonSql`. */
-export const unpackJsonCell = (cell: string): unknown =>
-  cell.charCodeAt(0) === 0x7a ? unpackJson(Buffer.from(cell.slice(1), "hex")) : JSON.parse(cell);
+/**
+ * The JSON value of a cell selected with `packedJsonSql`. A reference to a part of a blob (`@…`)
+ * needs its blob: db/raw-blobs.ts `packedCellReader` reads every form.
+ * @throws Error for a reference.
+ */
+export const unpackJsonCell = (cell: string): unknown => {
+  const first = cell.charCodeAt(0);
+  if (first === REFERENCE) throw referenceError();
+  return first === 0x7a ? unpackJson(Buffer.from(cell.slice(1), "hex")) : JSON.parse(cell);
+};
 
 /**
  * The JSON value of a stored `bytea` as read in SQL text form: `encode(col, 'hex')` (plain hex) or

@@ -1,6 +1,7 @@
 import type { DbOrTx } from "../../db/client.ts";
 import { selectCells, sqlLiteral } from "../../db/copy.ts";
-import { packedJsonSql, unpackJsonCell } from "../../db/packed-json.ts";
+import { packedJsonSql } from "../../db/packed-json.ts";
+import { packedCellReader } from "../../db/raw-blobs.ts";
 import type { CallFrame, ParityTrace, RpcLog, RpcReceipt, RpcTransaction, TxTraces } from "./rpc.ts";
 
 /**
@@ -63,6 +64,11 @@ export const loadStoredAnswers = async (
         where chain = ${sqlLiteral(chain)} and tx_hash in (${list})
           and kind in ('tx', 'receipt', 'log', 'trace', 'call_trace')`,
     );
+    // Parts of blobs (db/raw-blobs.ts; lotwise stores no EVM answer so now, but any row must read).
+    const read = await packedCellReader(
+      db,
+      rows.map((r) => r[3]),
+    );
     const parts = new Map<
       string,
       {
@@ -80,7 +86,7 @@ export const loadStoredAnswers = async (
         p = { logs: [], traces: [] };
         parts.set(hash, p);
       }
-      const value: unknown = unpackJsonCell(data);
+      const value: unknown = read(data);
       if (kind === "tx") p.tx = value;
       else if (kind === "receipt") p.receipt = value;
       else if (kind === "log") p.logs.push([Number(index), value]);

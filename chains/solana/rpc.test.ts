@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { packJson, unpackJson } from "../../db/packed-json.ts";
+import { blobPartText } from "../../db/raw-blobs.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/logger.ts";
 import {
@@ -58,7 +58,7 @@ const JSON_SIG = "2X4vKsDS56avumw6jh6Z5wj28GNvK5UkMfY1Ta2Mtouic886EGAraa1gsCJ5rk
 const readAsJson = async (rpc: SolanaRpc, signatures: readonly string[]) =>
   new Map(
     [...(await readTransactions(rpc, signatures, WALLET))].map(
-      ([s, r]) => [s, unpackJson(r.packed) as SolanaTransactionResponse] as const,
+      ([s, r]) => [s, JSON.parse(blobPartText(r.stored)) as SolanaTransactionResponse] as const,
     ),
   );
 const WALLET = "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz";
@@ -158,7 +158,9 @@ describe("readTransactions()", () => {
     let normalized = 0;
     for (const r of recorded) {
       const read = got.get(r.signature)!;
-      expect(Buffer.from(read.packed).equals(packJson(r.tx)), r.file).toBe(true);
+      expect(blobPartText(read.stored), r.file).toBe(JSON.stringify(r.tx));
+      // One blob for the batch, each answer's bytes in turn.
+      expect(read.stored.blob, r.file).toBe(got.get(recorded[0]!.signature)!.stored.blob);
       expect(read.slot).toBe(r.tx.slot);
       if ("n" in read) {
         normalized++;

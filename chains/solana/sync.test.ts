@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database, Db } from "../../db/client.ts";
+import { selectCells } from "../../db/copy.ts";
+import { packedJsonSql } from "../../db/packed-json.ts";
+import { packedCellReader } from "../../db/raw-blobs.ts";
 import {
   cursors,
   movements,
-  rawRecords,
   solanaTokenAccounts,
   tokens,
   transactions,
@@ -102,6 +104,30 @@ const syncAll = async (
 const stable = (v: unknown): string =>
   JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x instanceof Date ? x.toISOString() : x));
 
+/**
+ * The raw records with their answers as JSON values, whatever their stored form (a part of a blob,
+ * db/raw-blobs.ts, names a random blob id): what the rows hold, comparable across databases.
+ */
+const rawRecordValues = async (db: Db) => {
+  const rows = await selectCells(
+    db,
+    `select chain, tx_hash, kind, index, block_number, block_hash, ${packedJsonSql("data")} from lotwise_sync.raw_records`,
+  );
+  const read = await packedCellReader(
+    db,
+    rows.map((r) => r[6]),
+  );
+  return rows.map(([chain, txHash, kind, index, blockNumber, blockHash, data]) => ({
+    chain,
+    txHash,
+    kind,
+    index: Number(index),
+    blockNumber: BigInt(blockNumber!),
+    blockHash,
+    data: read(data!),
+  }));
+};
+
 /** Every row the Solana sync writes, with volatile timestamps (and the writing transaction id) dropped and wallet ids as addresses. */
 const snapshot = async (db: Db) => {
   const ids = new Map((await db.select().from(wallets)).map((w) => [w.id, w.address]));
@@ -117,7 +143,7 @@ const snapshot = async (db: Db) => {
   return {
     transactions: clean(await db.select().from(transactions), ["insertedXid"]),
     movements: clean(await db.select().from(movements)),
-    raw: clean(await db.select().from(rawRecords), ["fetchedAt"]),
+    raw: clean(await rawRecordValues(db)),
     tokens: clean(await db.select().from(tokens), ["updatedAt"]),
     tokenAccounts: clean(await db.select().from(solanaTokenAccounts), ["createdAt"]),
     cursors: clean(await db.select().from(cursors), ["updatedAt"]),

@@ -3,9 +3,9 @@ import { createLimiter } from "../../src/utils/retry.ts";
 import { yieldToEventLoop } from "../../src/utils/yield.ts";
 import { canonicalAddress, walletKey } from "../registry.ts";
 import {
+  type BlobRawRecordRow,
   getCursor,
   type MovementRow,
-  type PackedRawRecordRow,
   saveRawRecords,
   saveTransactionsWithMovements,
   setCursor,
@@ -163,8 +163,8 @@ export const syncSolanaWallet = async (
     todo: SignatureInfo[];
     raws: Map<string, SolanaTransactionResponse>;
     fetched: Map<string, Early>;
-    /** The fetched answers' raw records, packed on the pack thread meanwhile. */
-    packed: Promise<PackedRawRecordRow[]>;
+    /** The fetched answers' raw records: parts of their batches' blobs (db/raw-blobs.ts). */
+    packed: Promise<BlobRawRecordRow[]>;
   };
 
   /** Finds which of `entries` this wallet lacks and gets their transactions (stored raw records first). */
@@ -184,11 +184,11 @@ export const syncSolanaWallet = async (
     if (todo.length === 0) return undefined;
     counts.reused += raws.size;
     const fetched = new Map<string, Early>();
-    const packs: Promise<PackedRawRecordRow[]>[] = [];
+    const packs: Promise<BlobRawRecordRow[]>[] = [];
     await fetchTransactions(
       todo.filter((e) => !raws.has(e.signature)).map((e) => e.signature),
       (index, batch) => {
-        // Serialized and compressed on the transaction thread already.
+        // Compressed on the transaction thread already, a blob per batch.
         packs[index] = Promise.resolve(
           [...batch.values()].map((read) => ({
             chain: chain.id,
@@ -197,7 +197,7 @@ export const syncSolanaWallet = async (
             index: -1,
             blockNumber: BigInt(read.slot),
             blockHash: null,
-            packed: read.packed,
+            part: read.stored,
           })),
         );
         for (const [signature, read] of batch) fetched.set(signature, early(read));

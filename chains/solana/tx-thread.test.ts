@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { packJson, unpackJsonText } from "../../db/packed-json.ts";
+import { blobPartText, unpackBlob } from "../../db/raw-blobs.ts";
 import { loadRecordedTransactions } from "../../test/solana-replay.ts";
 import { normalizeTransaction } from "./normalize.ts";
 import {
@@ -16,14 +16,14 @@ describe("readTransactionAnswers()", () => {
   const { signature, tx } = loadRecordedTransactions().find((r) => r.tx.meta?.err === null)!;
   const body = JSON.stringify([{ jsonrpc: "2.0", id: 0, result: tx }]);
 
-  test("reads a batch as rpc.ts does: packed bytes and normalized form, in request order", () => {
+  test("reads a batch as rpc.ts does: its bytes in the blob and normalized form, in request order", () => {
     const reading = readTransactionAnswers(bytes(`\ufeff${body}`), [signature], WALLET);
     expect("answers" in reading).toBe(true);
     if (!("answers" in reading)) return;
     const [a] = reading.answers;
     expect(a && "ok" in a && a.signature).toBe(signature);
     if (!a || !("ok" in a)) return;
-    expect(Buffer.from(a.ok.packed).equals(packJson(tx))).toBe(true);
+    expect(blobPartText(a.ok.stored)).toBe(JSON.stringify(tx));
     if ("n" in a.ok) expect(a.ok.n).toEqual(normalizeTransaction(tx, WALLET));
     else expect(a.ok.text).toBe(JSON.stringify(tx));
   });
@@ -36,13 +36,13 @@ describe("readTransactionAnswers()", () => {
       return a.ok;
     };
     const spaced = JSON.stringify([{ jsonrpc: "2.0", id: 0, result: tx }], null, 1);
-    const stored = unpackJsonText(okOf(spaced).packed);
+    const stored = blobPartText(okOf(spaced).stored);
     expect(stored).not.toBe(JSON.stringify(tx));
     expect(spaced).toContain(stored);
     expect(JSON.parse(stored)).toEqual(tx);
     // A key written with an escape: the scan gives up and the parsed answer is serialized again.
     const escaped = `[{"jsonrpc":"2.0","id":0,"res\\u0075lt":${JSON.stringify(tx)}}]`;
-    expect(Buffer.from(okOf(escaped).packed).equals(packJson(tx))).toBe(true);
+    expect(blobPartText(okOf(escaped).stored)).toBe(JSON.stringify(tx));
   });
 
   test("an empty body is no list, a garbled one is malformed, a single error is returned as such", () => {
@@ -92,10 +92,40 @@ describe("readTransactionAnswers()", () => {
       answers: [
         {
           signature,
-          ok: { signature, slot: old.slot, packed: expect.anything(), text: JSON.stringify(old) },
+          ok: { signature, slot: old.slot, stored: expect.anything(), text: JSON.stringify(old) },
         },
       ],
     });
+  });
+
+  test("a batch's usable answers share one blob, their bytes one after another; so from the thread", async () => {
+    const recorded = loadRecordedTransactions().slice(0, 4);
+    const answers = [
+      { jsonrpc: "2.0", id: 0, result: recorded[0]!.tx },
+      { jsonrpc: "2.0", id: 1, result: null },
+      ...recorded.slice(1).map((r, i) => ({ jsonrpc: "2.0", id: i + 2, result: r.tx })),
+    ];
+    const batch = JSON.stringify(answers);
+    const pending = recorded.map((r) => r.signature);
+    for (const reading of [
+      readTransactionAnswers(bytes(batch), pending, WALLET),
+      await readTransactionAnswersOnThread(bytes(batch).buffer as ArrayBuffer, pending, WALLET),
+    ]) {
+      if (!("answers" in reading)) throw new Error("no answers");
+      const ok = reading.answers.flatMap((a) => ("ok" in a ? [a.ok] : []));
+      expect(ok.map((o) => o.signature)).toEqual(pending);
+      const blob = ok[0]!.stored.blob;
+      expect(ok.every((o) => o.stored.blob === blob)).toBe(true);
+      const whole = unpackBlob(blob.bytes).toString("utf8");
+      expect(whole).toBe(recorded.map((r) => JSON.stringify(r.tx)).join(""));
+      let at = 0;
+      ok.forEach((o, i) => {
+        expect(o.stored.start).toBe(at);
+        at = o.stored.end;
+        expect(JSON.parse(blobPartText(o.stored))).toEqual(recorded[i]!.tx);
+      });
+      expect(at).toBe(Buffer.byteLength(whole));
+    }
   });
 
   test("the thread reads exactly as this thread does", async () => {

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, Worker } from "node:worker_threads";
-import { packJsonBytes, packJsonText } from "../../db/packed-json.ts";
+import { type BlobPart, packBlob } from "../../db/raw-blobs.ts";
 import { PACKAGE_ROOT } from "../../src/package-root.ts";
 import { type NormalizedSolanaTx, normalizeUsableTransaction } from "./normalize.ts";
 import { resultRanges } from "./result-ranges.ts";
@@ -13,8 +13,9 @@ import { type JudgedAnswer, judgeAnswer, type SolanaTransactionResponse } from "
 /**
  * The body of a `getTransaction` batch answer read on a worker thread: the thread decodes and
  * parses it, judges each answer (tx-json.ts `judgeAnswer`, as rpc.ts `getTransactions` does),
- * packs each usable transaction's own bytes in the body for its raw record (result-ranges.ts,
- * db/packed-json.ts: no second serialization) and normalizes it for the wallet (normalize.ts,
+ * packs the usable transactions' own bytes in the body for their raw records, all of the batch
+ * compressed together into one blob (result-ranges.ts, db/raw-blobs.ts: no second serialization)
+ * and normalizes each for the wallet (normalize.ts,
  * stake-instructions.ts). The sync's thread, which also runs the embedded database, then never
  * parses the node's JSON (about 30 kB a transaction): it gets each transaction's normalized form
  * and stored bytes. A transaction whose normalization
@@ -32,10 +33,11 @@ export type TxRead = {
   signature: string;
   slot: number;
   /**
-   * Its raw record's stored bytes: `packJsonBytes` of the answer's own bytes in the body, which
-   * read as the same JSON value (`packJsonText(JSON.stringify(tx))` when the body could not be cut).
+   * Its raw record's bytes as a part of the batch's blob (db/raw-blobs.ts, one blob object shared
+   * by the batch's answers): the answer's own bytes in the body, which read as the same JSON value
+   * (`JSON.stringify(tx)` when the body could not be cut).
    */
-  packed: Uint8Array;
+  stored: BlobPart;
 } & (
   | { stake: string[]; n: NormalizedSolanaTx }
   /** Its JSON text (as stored), for the caller to read in page order. */
@@ -100,42 +102,56 @@ export const readTransactionAnswers = (
   const ranges = resultRanges(body, bomLength(body));
   const own = ranges?.starts.length === json.length ? ranges : undefined;
   const all = bufferOf(body);
-  return {
-    answers: json.map((answer, i): JudgedAnswer<TxRead> => {
-      const judged = judgeAnswer(answer, wanted);
-      if (!("ok" in judged)) return judged;
-      const tx = judged.ok;
-      let packed: Uint8Array;
-      let text: () => string;
-      if (own && own.starts[i]! >= 0) {
-        const bytes = all.subarray(own.starts[i]!, own.ends[i]!);
-        packed = packJsonBytes(bytes);
-        text = () => bytes.toString("utf8");
-      } else {
-        const json = JSON.stringify(tx);
-        packed = packJsonText(json);
-        text = () => json;
-      }
-      const read = { signature: judged.signature, slot: tx.slot, packed };
-      if (dependsOnKnownAccounts(tx)) return { ok: { ...read, text: text() }, signature: judged.signature };
-      try {
-        const stake = touchesStakeProgram(tx) ? stakeAccountsControlledIn(tx, wallet) : [];
-        return {
-          ok: { ...read, stake, n: normalizeUsableTransaction(tx, wallet) },
-          signature: judged.signature,
-        };
-      } catch {
-        return { ok: { ...read, text: text() }, signature: judged.signature };
-      }
-    }),
-  };
+  // The usable answers' bytes, in order, and their parts of the blob (filled in once it is made).
+  const texts: Uint8Array[] = [];
+  const parts: BlobPart[] = [];
+  const answers = json.map((answer, i): JudgedAnswer<TxRead> => {
+    const judged = judgeAnswer(answer, wanted);
+    if (!("ok" in judged)) return judged;
+    const tx = judged.ok;
+    let bytes: Buffer;
+    let text: () => string;
+    if (own && own.starts[i]! >= 0) {
+      const slice = all.subarray(own.starts[i]!, own.ends[i]!);
+      bytes = slice;
+      text = () => slice.toString("utf8");
+    } else {
+      const json = JSON.stringify(tx);
+      bytes = Buffer.from(json, "utf8");
+      text = () => json;
+    }
+    texts.push(bytes);
+    const stored: BlobPart = { blob: { bytes: new Uint8Array(0) }, start: 0, end: 0 };
+    parts.push(stored);
+    const read = { signature: judged.signature, slot: tx.slot, stored };
+    if (dependsOnKnownAccounts(tx)) return { ok: { ...read, text: text() }, signature: judged.signature };
+    try {
+      const stake = touchesStakeProgram(tx) ? stakeAccountsControlledIn(tx, wallet) : [];
+      return {
+        ok: { ...read, stake, n: normalizeUsableTransaction(tx, wallet) },
+        signature: judged.signature,
+      };
+    } catch {
+      return { ok: { ...read, text: text() }, signature: judged.signature };
+    }
+  });
+  if (texts.length > 0) {
+    const { blob, ends } = packBlob(texts);
+    parts.forEach((p, k) => {
+      p.blob = blob;
+      p.start = k === 0 ? 0 : ends[k - 1]!;
+      p.end = ends[k]!;
+    });
+  }
+  return { answers };
 };
 
 type Request = { id: number; body: Uint8Array; pending: readonly string[]; wallet: string };
-/** The packed bytes travel as one buffer (`all`, item i ends at `ends[i]`), transferred. */
-type Reply =
-  | { id: number; reading: TxBatchReading; all?: Uint8Array; ends?: Uint32Array }
-  | { id: number; error: string };
+/**
+ * The batch's blob travels once (structured cloning keeps the answers' parts sharing one blob
+ * object), its bytes transferred.
+ */
+type Reply = { id: number; reading: TxBatchReading } | { id: number; error: string };
 
 /** The script of the thread, when built. */
 const threadScript = (): string | undefined => {
@@ -190,16 +206,6 @@ const start = (script: string): Slot => {
     if ("error" in m) {
       entry.reject(new Error(`solana transaction thread: ${m.error}`));
       return;
-    }
-    if ("answers" in m.reading && m.all && m.ends) {
-      const all = Buffer.from(m.all.buffer, m.all.byteOffset, m.all.byteLength);
-      let start = 0;
-      let k = 0;
-      for (const a of m.reading.answers) {
-        if (!("ok" in a)) continue;
-        a.ok.packed = all.subarray(start, m.ends[k]!);
-        start = m.ends[k++]!;
-      }
     }
     entry.resolve(m.reading);
   });
@@ -263,18 +269,9 @@ export const runTxThread = (): void => {
         port.postMessage({ id, reading } satisfies Reply);
         return;
       }
-      const parts: Uint8Array[] = [];
-      for (const a of reading.answers) if ("ok" in a) parts.push(a.ok.packed);
-      const ends = new Uint32Array(parts.length);
-      let n = 0;
-      parts.forEach((p, i) => {
-        n += p.byteLength;
-        ends[i] = n;
-      });
-      const all = new Uint8Array(n);
-      for (let i = 0; i < parts.length; i++) all.set(parts[i]!, i === 0 ? 0 : ends[i - 1]!);
-      for (const a of reading.answers) if ("ok" in a) a.ok.packed = new Uint8Array(0);
-      port.postMessage({ id, reading, all, ends } satisfies Reply, [all.buffer, ends.buffer]);
+      const first = reading.answers.find((a) => "ok" in a);
+      const blob = first && "ok" in first ? first.ok.stored.blob.bytes.buffer : undefined;
+      port.postMessage({ id, reading } satisfies Reply, blob ? [blob as ArrayBuffer] : []);
     } catch (error) {
       port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies Reply);
     }

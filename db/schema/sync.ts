@@ -11,7 +11,7 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 import { wallets } from "./app.ts";
-import { bigintNumeric, jsonText, packedJson, xid8 } from "./types.ts";
+import { bigintNumeric, bytes, jsonText, packedJson, xid8 } from "./types.ts";
 
 /**
  * Chain data: cursors, immutable raw records, normalized movements, token metadata, blocks for
@@ -62,6 +62,19 @@ export const rawRecords = sync.table(
     index("raw_records_chain_block_idx").on(t.chain, t.blockNumber),
   ],
 );
+
+/**
+ * Raw records stored together (db/raw-blobs.ts): the JSON texts of a batch of answers (a Solana
+ * `getTransaction` batch), concatenated and Brotli-compressed once. Each answer's raw record holds a
+ * reference to its byte range here. Append-only; `id` is random (a UUID, made by the writer).
+ */
+export const rawBlobs = sync.table("raw_blobs", {
+  id: text("id").primaryKey(),
+  chain: text("chain").notNull(),
+  /** `b` and the Brotli stream of the concatenated texts (db/raw-blobs.ts `packBlob`). */
+  data: bytes("data").notNull(),
+  fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Per-wallet view of one transaction (the unit classification works on). */
 export const transactions = sync.table(

@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import { walletKey } from "../../chains/wallet-key.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { forEachCells, forEachPackedRow } from "../../db/copy.ts";
-import { packedJsonSql, unpackJsonCell } from "../../db/packed-json.ts";
+import { packedJsonSql } from "../../db/packed-json.ts";
+import { packedCellReader } from "../../db/raw-blobs.ts";
 import { wallets } from "../../db/schema/index.ts";
 import { escrowChangesOf } from "../classify/decoders/jupiter/escrow.ts";
 import type { EvmLog, Movement, TxGroup, WalletInfo } from "../classify/types.ts";
@@ -281,10 +282,15 @@ export const loadTxGroups = async (
   // Settled together (a failed read is not left unobserved while another is awaited).
   await Promise.all([txRead, moveRead, rawRead]);
   for (const m of moves) groupOf(m.chain, m.txHash)?.movements.push(m);
+  // Answers stored as parts of blobs (db/raw-blobs.ts): each blob fetched once.
+  const unpack = await packedCellReader(
+    db,
+    raws.map((r) => r[4]),
+  );
   for (const [chain, txHash, kind, index, data] of raws) {
     const g = groupOf(chain!, txHash!);
     if (!g) continue;
-    const parsed: unknown = data === null || data === undefined ? null : unpackJsonCell(data);
+    const parsed: unknown = data === null || data === undefined ? null : unpack(data);
     if (kind === "solana_tx") {
       g.programIds = programIdsOf(parsed);
       const side = sidePaymentsOf(parsed);

@@ -1,0 +1,123 @@
+import { randomUUID } from "node:crypto";
+import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
+import type { DbOrTx } from "./client.ts";
+import { selectCells, sqlLiteral } from "./copy.ts";
+import { BROTLI_MARK, PACK_QUALITY, unpackJsonCell } from "./packed-json.ts";
+
+/**
+ * Raw records stored together (`lotwise_sync.raw_blobs`, migration 0017): the JSON texts of many
+ * answers (a Solana `getTransaction` batch) one after another, compressed once, in one row; each
+ * answer's `raw_records.data` is then a reference to its bytes in that row instead of the bytes.
+ *
+ * Why: PGlite (WebAssembly, on the sync's thread) took a Solana answer's compressed bytes (about
+ * 6 kB each, out of line in TOAST chunks) at about 0.1 ms apiece, the largest statement of the
+ * Solana sync; a batch's answers compressed together are also smaller (they share programs,
+ * accounts and log lines: 7.8× against 5.2× at the same Brotli quality on the 37 recorded mainnet
+ * transactions) and cheaper to compress (415 against 302 MB/s).
+ *
+ * Forms:
+ * - a blob (`raw_blobs.data`): `BROTLI_MARK` (`b`) then the Brotli stream (quality `PACK_QUALITY`)
+ *   of the answers' UTF-8 JSON texts, concatenated with nothing between them;
+ * - a reference (`raw_records.data`): `REF_MARK` (`@`, which JSON text never starts with, nor
+ *   the other stored forms of db/packed-json.ts) then ASCII `<blob id>:<start>:<end>`, the answer's
+ *   byte range in the blob's uncompressed bytes (start inclusive, end exclusive).
+ *
+ * `packedJsonSql` selects a reference as its text (`@…`); read such cells with
+ * `packedCellReader`, which fetches each blob they name once. Blobs are append-only like raw
+ * records: a blob whose records were already stored (another wallet's copy won) stays, unused.
+ */
+
+/** First byte of a reference to an answer's bytes in a blob (`@`). */
+export const REF_MARK = 0x40;
+
+/** A batch's answers compressed together (`packBlob`), before it is stored. */
+export type RawBlob = { bytes: Uint8Array };
+/** One answer's bytes in a blob: UTF-8 byte offsets into its uncompressed bytes (end exclusive). */
+export type BlobPart = { blob: RawBlob; start: number; end: number };
+
+/**
+ * The blob of `texts` (UTF-8 JSON texts) and where each ends in its uncompressed bytes. The bytes
+ * own their whole ArrayBuffer (it can be transferred to another thread).
+ */
+export const packBlob = (texts: readonly Uint8Array[]): { blob: RawBlob; ends: number[] } => {
+  const ends: number[] = [];
+  let n = 0;
+  for (const t of texts) {
+    n += t.byteLength;
+    ends.push(n);
+  }
+  const all = Buffer.concat(texts, n);
+  const stream = brotliCompressSync(all, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: PACK_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: n },
+  });
+  const bytes = new Uint8Array(1 + stream.byteLength);
+  bytes[0] = BROTLI_MARK;
+  bytes.set(stream, 1);
+  return { blob: { bytes }, ends };
+};
+
+/** The uncompressed bytes of a stored blob. */
+export const unpackBlob = (bytes: Uint8Array): Buffer => {
+  if (bytes[0] !== BROTLI_MARK) throw new Error("raw blob: unknown form");
+  return brotliDecompressSync(bytes.subarray(1));
+};
+
+/** The JSON text of one answer in a blob (before it is stored). */
+export const blobPartText = (part: BlobPart): string =>
+  unpackBlob(part.blob.bytes).subarray(part.start, part.end).toString("utf8");
+
+/** A new blob's id: random (no round trip to reserve one; writers never collide). */
+export const newBlobId = (): string => randomUUID();
+
+/** The stored reference (`raw_records.data`) to `start`…`end` of blob `id`. */
+export const blobReference = (id: string, start: number, end: number): Buffer =>
+  Buffer.from(`@${id}:${start}:${end}`, "latin1");
+
+/** A reference cell as `packedJsonSql` selects it, parsed; undefined for any other cell. */
+const referenceOf = (cell: string): { id: string; start: number; end: number } | undefined => {
+  if (cell.charCodeAt(0) !== REF_MARK) return undefined;
+  const [id, start, end] = cell.slice(1).split(":");
+  if (!id || start === undefined || end === undefined) throw new Error(`raw record: bad reference ${cell}`);
+  return { id, start: Number(start), end: Number(end) };
+};
+
+/** Blob ids per lookup query (values inlined). */
+const BLOB_CHUNK = 200;
+
+/**
+ * A reader of cells selected with `packedJsonSql` (db/packed-json.ts), `cells` being all of those
+ * it will be asked for: fetches the blobs their references name (one query per 200 blobs, each
+ * decompressed once) and then reads any of those cells, in every stored form, to its JSON value.
+ * @throws Error (from the reader) for a reference to a blob that is not stored.
+ */
+export const packedCellReader = async (
+  db: DbOrTx,
+  cells: Iterable<string | null | undefined>,
+): Promise<(cell: string) => unknown> => {
+  const ids = new Set<string>();
+  for (const c of cells) {
+    const ref = c == null ? undefined : referenceOf(c);
+    if (ref) ids.add(ref.id);
+  }
+  const blobs = new Map<string, Buffer>();
+  const list = [...ids];
+  for (let i = 0; i < list.length; i += BLOB_CHUNK) {
+    const rows = await selectCells(
+      db,
+      `select id, encode(data, 'hex') from lotwise_sync.raw_blobs
+        where id in (${list
+          .slice(i, i + BLOB_CHUNK)
+          .map(sqlLiteral)
+          .join(", ")})`,
+    );
+    for (const [id, hex] of rows)
+      if (id != null && hex != null) blobs.set(id, unpackBlob(Buffer.from(hex, "hex")));
+  }
+  return (cell: string): unknown => {
+    const ref = referenceOf(cell);
+    if (!ref) return unpackJsonCell(cell);
+    const blob = blobs.get(ref.id);
+    if (!blob) throw new Error(`raw record: blob ${ref.id} is not stored`);
+    return JSON.parse(blob.subarray(ref.start, ref.end).toString("utf8"));
+  };
+};
