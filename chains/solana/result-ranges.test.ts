@@ -29,6 +29,17 @@ describe("resultRanges()", () => {
     expect(cut("[]")).toEqual([]);
   });
 
+  test("gives each element's own range and where the array ends", () => {
+    const text = ' [ {"id":0,"result":[1]} , 7,"s" ,{}]  ';
+    const body = bytes(text);
+    const r = resultRanges(body)!;
+    const elements = [...r.elementStarts].map((s, i) => text.slice(s, r.elementEnds[i]!));
+    expect(elements).toEqual(['{"id":0,"result":[1]}', "7", '"s"', "{}"]);
+    expect(text.slice(0, r.end).endsWith("]")).toBe(true);
+    expect(text.slice(r.end)).toBe("  ");
+    expect(resultRanges(bytes("[]"))).toMatchObject({ elementStarts: new Int32Array(0), end: 2 });
+  });
+
   test("starts after a byte order mark; multi-byte characters keep their bytes", () => {
     const text = '\ufeff[{"result":{"memo":"naïve ☃ 𝄞"}}]';
     expect(cut(text, 3)).toEqual(['{"memo":"naïve ☃ 𝄞"}']);

@@ -27,16 +27,25 @@ const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d |
 class Unexpected extends Error {}
 
 /**
- * The byte ranges of the `result` of each element of the batch answer `body` (a JSON array of
- * answer objects), from byte `from` on (after a byte order mark): element i's result is
+ * Byte ranges in a batch answer (`resultRanges`): element i's `result` is
  * `body.subarray(starts[i], ends[i])`, or absent (`starts[i] === -1`) when the element is not an
- * object or has no `result` key.
+ * object or has no `result` key; the element itself is `elementStarts[i]`…`elementEnds[i]`; the
+ * array's closing bracket is at `end - 1` (what follows it is not looked at).
+ */
+export type ResultRanges = {
+  starts: Int32Array;
+  ends: Int32Array;
+  elementStarts: Int32Array;
+  elementEnds: Int32Array;
+  end: number;
+};
+
+/**
+ * The byte ranges of each element of the batch answer `body` (a JSON array of answer objects) and
+ * of its `result`, from byte `from` on (after a byte order mark).
  * @returns undefined when `body` is not an array or a key holds an escape.
  */
-export const resultRanges = (
-  body: Uint8Array,
-  from = 0,
-): { starts: Int32Array; ends: Int32Array } | undefined => {
+export const resultRanges = (body: Uint8Array, from = 0): ResultRanges | undefined => {
   const n = body.length;
   let i = from;
 
@@ -105,10 +114,20 @@ export const resultRanges = (
     i++;
     const starts: number[] = [];
     const ends: number[] = [];
+    const elementStarts: number[] = [];
+    const elementEnds: number[] = [];
+    const done = (): ResultRanges => ({
+      starts: Int32Array.from(starts),
+      ends: Int32Array.from(ends),
+      elementStarts: Int32Array.from(elementStarts),
+      elementEnds: Int32Array.from(elementEnds),
+      end: i + 1,
+    });
     skipSpace();
-    if (body[i] === CLOSE_BRACKET) return { starts: new Int32Array(0), ends: new Int32Array(0) };
+    if (body[i] === CLOSE_BRACKET) return done();
     for (;;) {
       skipSpace();
+      elementStarts.push(i);
       let start = -1;
       let end = -1;
       if (body[i] === OPEN_BRACE) {
@@ -143,6 +162,7 @@ export const resultRanges = (
             break;
           }
       } else skipValue();
+      elementEnds.push(i);
       starts.push(start);
       ends.push(end);
       skipSpace();
@@ -151,7 +171,7 @@ export const resultRanges = (
         continue;
       }
       if (body[i] !== CLOSE_BRACKET) throw new Unexpected("end of array expected");
-      return { starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
+      return done();
     }
   } catch (error) {
     if (error instanceof Unexpected) return undefined;

@@ -1,8 +1,12 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { blobPartText, unpackBlob } from "../../db/raw-blobs.ts";
 import { loadRecordedTransactions } from "../../test/solana-replay.ts";
 import { normalizeTransaction } from "./normalize.ts";
+import { resultRanges } from "./result-ranges.ts";
 import {
+  answersInPieces,
+  PieceNotJson,
   readTransactionAnswers,
   readTransactionAnswersOnThread,
   txThreadCount,
@@ -158,6 +162,59 @@ describe("readTransactionAnswers()", () => {
       if (before === undefined) delete process.env.LOTWISE_SOLANA_THREADS;
       else process.env.LOTWISE_SOLANA_THREADS = before;
     }
+  });
+});
+
+describe("answersInPieces()", () => {
+  const piecesOf = (text: string): unknown[] | undefined => {
+    const body = Buffer.from(text, "utf8");
+    const pieces = answersInPieces(body, resultRanges(body, text.charCodeAt(0) === 0xfeff ? 3 : 0));
+    return pieces && Array.from({ length: pieces.count }, (_, i) => pieces.at(i));
+  };
+
+  test("each answer parsed on its own is what parsing the whole body gives", () => {
+    const { tx } = loadRecordedTransactions()[0]!;
+    const text =
+      ' [ {"jsonrpc":"2.0","result":1,"id":0,"result":{"memo":"naïve ☃ 𝄞","a":[{"b":"]}\\""}]}} ,\n' +
+      `7, null, {"id":2,"error":{"code":-32005,"message":"behind"}}, {"id":3,"result":null},{}, ${JSON.stringify({ id: 4, result: tx }, null, 2)}]\r\n`;
+    const pieces = piecesOf(text)!;
+    expect(pieces).toEqual(JSON.parse(text));
+    // The same keys in the same order.
+    expect(JSON.stringify(pieces)).toBe(JSON.stringify(JSON.parse(text)));
+    expect(piecesOf(`\ufeff[{"result":{"x":"✓"}}]`)).toEqual([{ result: { x: "✓" } }]);
+  });
+
+  test("any JSON answers: the same values as JSON.parse", () => {
+    const answer = fc.record(
+      { jsonrpc: fc.constant("2.0"), id: fc.nat(), result: fc.jsonValue(), error: fc.jsonValue() },
+      { requiredKeys: ["id"] },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(answer, fc.jsonValue())),
+        fc.constantFrom(undefined, 1),
+        (list, space) => {
+          const text = JSON.stringify(list, null, space);
+          const pieces = piecesOf(text);
+          // Only a key written with an escape stops the scan (result-ranges.ts).
+          if (pieces) expect(JSON.stringify(pieces)).toBe(JSON.stringify(JSON.parse(text)));
+        },
+      ),
+    );
+  });
+
+  test("a body JSON.parse refuses is left to it: trailing bytes, a garbled piece", () => {
+    expect(piecesOf('[{"result":1}] x')).toBeUndefined();
+    expect(() => piecesOf('[{"result":{"a":tru}}]')).toThrow(PieceNotJson);
+    expect(() => piecesOf('[{"result":1,"id":0x}]')).toThrow(PieceNotJson);
+    const { signature } = loadRecordedTransactions()[0]!;
+    // Read whole, the body gives JSON.parse's own message.
+    expect(readTransactionAnswers(bytes('[{"result":{"a":tru}}]'), [signature], WALLET)).toMatchObject({
+      malformed: expect.stringMatching(/JSON/),
+    });
+    expect(readTransactionAnswers(bytes('[{"result":null}] x'), [signature], WALLET)).toMatchObject({
+      malformed: expect.stringMatching(/JSON/),
+    });
   });
 });
 

@@ -6,7 +6,7 @@ import { parentPort, Worker } from "node:worker_threads";
 import { type BlobPart, packBlob } from "../../db/raw-blobs.ts";
 import { PACKAGE_ROOT } from "../../src/package-root.ts";
 import { type NormalizedSolanaTx, normalizeUsableTransaction } from "./normalize.ts";
-import { resultRanges } from "./result-ranges.ts";
+import { type ResultRanges, resultRanges } from "./result-ranges.ts";
 import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
 import { type JudgedAnswer, judgeAnswer, type SolanaTransactionResponse } from "./tx-json.ts";
 
@@ -75,6 +75,52 @@ const decode = (body: Uint8Array): string => {
 const bomLength = (body: Uint8Array): number =>
   body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
 
+/** Thrown by `answersInPieces`' reader when a piece of the body is no JSON: parse it whole instead. */
+export class PieceNotJson extends Error {}
+
+const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/**
+ * Answer `i` of a batch body parsed on its own (its `result` apart from the rest of its object),
+ * so that a batch's answers are never all in memory as objects at once: each one is read and
+ * dropped before the next is parsed (fewer live objects for the garbage collector to copy and
+ * promote; about a quarter of the parsing CPU, GC threads included). The value is the one parsing
+ * the whole body gives: the element with its result cut out (`null` in its place: the same key,
+ * at the same position) and the result, set back in.
+ * @throws PieceNotJson when a piece is no JSON.
+ */
+const pieceOf = (all: Buffer, r: ResultRanges, i: number): unknown => {
+  const from = r.elementStarts[i]!;
+  const to = r.elementEnds[i]!;
+  const start = r.starts[i]!;
+  try {
+    if (start < 0) return JSON.parse(all.toString("utf8", from, to));
+    const end = r.ends[i]!;
+    const answer = JSON.parse(
+      `${all.toString("utf8", from, start)}null${all.toString("utf8", end, to)}`,
+    ) as Record<string, unknown>;
+    answer.result = JSON.parse(all.toString("utf8", start, end));
+    return answer;
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new PieceNotJson(error.message);
+    throw error;
+  }
+};
+
+/**
+ * The answers of batch body `all` (`ranges` its `resultRanges`), each parsed when asked for
+ * (`pieceOf`); undefined when the body must be parsed whole: the scan did not follow it, or
+ * something other than spaces follows the array (JSON.parse refuses that).
+ */
+export const answersInPieces = (
+  all: Buffer,
+  ranges: ResultRanges | undefined,
+): { count: number; at: (i: number) => unknown } | undefined => {
+  if (!ranges) return undefined;
+  for (let k = ranges.end; k < all.length; k++) if (!isSpace(all[k]!)) return undefined;
+  return { count: ranges.elementStarts.length, at: (i) => pieceOf(all, ranges, i) };
+};
+
 /**
  * Reads a batch answer's body for `pending` (the signatures asked, in request order) and
  * `wallet`, as web3.js's JSON-RPC client and rpc.ts `getTransactions` would: an empty body is no
@@ -85,6 +131,21 @@ export const readTransactionAnswers = (
   pending: readonly string[],
   wallet: string,
 ): TxBatchReading => {
+  const all = bufferOf(body);
+  // Each answer's own bytes in the body (result-ranges.ts), stored as they came; else (a body the
+  // scan does not follow) the parsed answer serialized again, as the same JSON text.
+  const ranges = resultRanges(body, bomLength(body));
+  // Answer by answer when the scan followed the body (and nothing but spaces follows the array,
+  // as JSON.parse requires); a piece that is no JSON sends the whole body to JSON.parse, which
+  // says why.
+  const pieces = answersInPieces(all, ranges);
+  if (pieces) {
+    try {
+      return readAnswers(all, pieces.count, pieces.at, ranges, pending, wallet);
+    } catch (error) {
+      if (!(error instanceof PieceNotJson)) throw error;
+    }
+  }
   const text = decode(body);
   let json: unknown;
   if (text) {
@@ -96,16 +157,29 @@ export const readTransactionAnswers = (
   }
   if (!Array.isArray(json))
     return { notList: (json as { error?: { code?: number; message?: string } } | null | undefined)?.error };
-  const wanted = new Set(pending);
-  // Each answer's own bytes in the body (result-ranges.ts), stored as they came; else (a body the
-  // scan does not follow) the parsed answer serialized again, as the same JSON text.
-  const ranges = resultRanges(body, bomLength(body));
   const own = ranges?.starts.length === json.length ? ranges : undefined;
-  const all = bufferOf(body);
+  return readAnswers(all, json.length, (i) => json[i], own, pending, wallet);
+};
+
+/**
+ * Judges, packs and normalizes the `count` answers `answerAt` gives (in order, each asked once);
+ * `own` the body's ranges when each answer's own bytes can be cut from it.
+ */
+const readAnswers = (
+  all: Buffer,
+  count: number,
+  answerAt: (i: number) => unknown,
+  own: ResultRanges | undefined,
+  pending: readonly string[],
+  wallet: string,
+): TxBatchReading => {
+  const wanted = new Set(pending);
   // The usable answers' bytes, in order, and their parts of the blob (filled in once it is made).
   const texts: Uint8Array[] = [];
   const parts: BlobPart[] = [];
-  const answers = json.map((answer, i): JudgedAnswer<TxRead> => {
+  const answers: JudgedAnswer<TxRead>[] = [];
+  for (let i = 0; i < count; i++) answers.push(readAnswer(answerAt(i), i));
+  function readAnswer(answer: unknown, i: number): JudgedAnswer<TxRead> {
     const judged = judgeAnswer(answer, wanted);
     if (!("ok" in judged)) return judged;
     const tx = judged.ok;
@@ -134,7 +208,7 @@ export const readTransactionAnswers = (
     } catch {
       return { ok: { ...read, text: text() }, signature: judged.signature };
     }
-  });
+  }
   if (texts.length > 0) {
     const { blob, ends } = packBlob(texts);
     parts.forEach((p, k) => {
