@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { blobPartText, unpackBlob } from "../../db/raw-blobs.ts";
 import { loadRecordedTransactions } from "../../test/solana-replay.ts";
 import { normalizeTransaction } from "./normalize.ts";
-import { resultRanges } from "./result-ranges.ts";
+import { quickResultRanges, resultRanges } from "./result-ranges.ts";
 import {
   answersInPieces,
   PieceNotJson,
@@ -201,6 +201,29 @@ describe("answersInPieces()", () => {
         },
       ),
     );
+  });
+
+  test("a result holding the next answer's start: read right all the same (the quick cut is refuted)", () => {
+    const recorded = loadRecordedTransactions()
+      .filter((r) => r.tx.meta?.err === null)
+      .slice(0, 2);
+    // An object of an answer's shape inside the result (in a string, its quotes would be escaped).
+    const tricky = {
+      ...structuredClone(recorded[0]!.tx),
+      extra: [{ a: 1 }, { jsonrpc: "2.0", id: 1, result: {} }],
+    };
+    const answers = [tricky, recorded[1]!.tx].map((tx, id) => ({ jsonrpc: "2.0", id, result: tx }));
+    const text = JSON.stringify(answers);
+    const body = Buffer.from(text, "utf8");
+    expect(quickResultRanges(body)).toBeDefined();
+    const reading = readTransactionAnswers(
+      bytes(text),
+      recorded.map((r) => r.signature),
+      WALLET,
+    );
+    if (!("answers" in reading)) throw new Error("no answers");
+    const ok = reading.answers.flatMap((a) => ("ok" in a ? [a.ok] : []));
+    expect(ok.map((o) => JSON.parse(blobPartText(o.stored)))).toEqual([tricky, recorded[1]!.tx]);
   });
 
   test("a body JSON.parse refuses is left to it: trailing bytes, a garbled piece", () => {

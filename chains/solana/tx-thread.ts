@@ -6,7 +6,7 @@ import { parentPort, Worker } from "node:worker_threads";
 import { type BlobPart, packBlob } from "../../db/raw-blobs.ts";
 import { PACKAGE_ROOT } from "../../src/package-root.ts";
 import { type NormalizedSolanaTx, normalizeUsableTransaction } from "./normalize.ts";
-import { type ResultRanges, resultRanges } from "./result-ranges.ts";
+import { quickResultRanges, type ResultRanges, resultRanges } from "./result-ranges.ts";
 import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
 import { type JudgedAnswer, judgeAnswer, type SolanaTransactionResponse } from "./tx-json.ts";
 
@@ -132,6 +132,18 @@ export const readTransactionAnswers = (
   wallet: string,
 ): TxBatchReading => {
   const all = bufferOf(body);
+  // A body in the compact shape nodes write: its answers' ranges found by a few searches, then
+  // confirmed by parsing each answer (result-ranges.ts `quickResultRanges`); a result whose text
+  // holds the next answer's start sends the body to the full scan below.
+  const quick = quickResultRanges(all, bomLength(body));
+  const fast = answersInPieces(all, quick);
+  if (quick && fast) {
+    try {
+      return readAnswers(all, fast.count, fast.at, quick, pending, wallet);
+    } catch (error) {
+      if (!(error instanceof PieceNotJson)) throw error;
+    }
+  }
   // Each answer's own bytes in the body (result-ranges.ts), stored as they came; else (a body the
   // scan does not follow) the parsed answer serialized again, as the same JSON text.
   const ranges = resultRanges(body, bomLength(body));
