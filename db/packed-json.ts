@@ -98,7 +98,8 @@ export const unpackJson = (bytes: Uint8Array): unknown => JSON.parse(unpackJsonT
 /**
  * SQL reading stored bytes in column `column` (trusted SQL) as one text cell for
  * `unpackJsonCell`: a plain answer as its JSON text (no more output than the text column gave),
- * a compressed one (either codec) as `z` and its hex (`z` never starts JSON text).
+ * a compressed one (either codec) as `z` and its hex (`z` never starts JSON text), a reference to
+ * a part of a blob as its text (`@…`, for db/raw-blobs.ts `packedCellReader`).
  */
 export const packedJsonSql = (column: string): string =>
   `case when get_byte(${column}, 0) in (${BROTLI_MARK}, ${ZLIB_CMF}) then 'z' || encode(${column}, 'hex') else convert_from(${column}, 'UTF8') end`;

@@ -64,7 +64,7 @@ export const loadStoredAnswers = async (
         where chain = ${sqlLiteral(chain)} and tx_hash in (${list})
           and kind in ('tx', 'receipt', 'log', 'trace', 'call_trace')`,
     );
-    // Parts of blobs (db/raw-blobs.ts; lotwise stores no EVM answer so now, but any row must read).
+    // Parts of blobs (db/raw-blobs.ts): no EVM answer is stored as one now, but every form reads.
     const read = await packedCellReader(
       db,
       rows.map((r) => r[3]),

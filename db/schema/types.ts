@@ -70,6 +70,8 @@ export const jsonText = customType<{ data: unknown; driverData: string }>({
  * (db/packed-json.ts; the first byte tells which). Raw node answers since migration 0011, which
  * converted the text rows to their UTF-8 bytes. Bulk writers send the bytes by binary COPY
  * (chains/store.ts); raw SQL readers select `encode(col, 'hex')` and decode with `unpackJsonHex`.
+ * A reference to a part of a blob (db/raw-blobs.ts, Solana transactions since migration 0017)
+ * cannot be read here (it throws): select it with `packedJsonSql`, read it with `packedCellReader`.
  */
 export const packedJson = customType<{ data: unknown; driverData: Buffer }>({
   dataType: () => "bytea",
