@@ -22,10 +22,13 @@
  * started (the pack thread, db/pack-thread.ts, started on its first use) and V8's helpers (garbage
  * collection, compilation) with libuv's pool.
  *
- * `--cpu-prof=FILE` writes a V8 CPU profile of the cold sync only. `--dump=DIR` writes what the cold
- * sync stored (transactions, movements, raw records, blocks, RPC cache, scans, tokens, cursors) as
- * one sorted text file per table, to compare two versions' outputs (`diff -r`): every run builds
- * the same chain (fixed genesis time, one second per block), so hashes and times match.
+ * `--cpu-prof=FILE` writes a V8 CPU profile of the cold sync only. `--statement-cpu` (embedded
+ * database) prints the CPU the cold sync's main thread spent inside PGlite, by statement
+ * (bench/pglite-statement-cpu.ts; `--statement-top=N` lists the N costliest, default 8).
+ * `--dump=DIR` writes what the cold sync stored (transactions, movements, raw records, blocks, RPC
+ * cache, scans, tokens, cursors) as one sorted text file per table, to compare two versions'
+ * outputs (`diff -r`): every run builds the same chain (fixed genesis time, one second per block),
+ * so hashes and times match.
  *
  * Late start (`--late-blocks=3000`): then that many empty blocks are mined and a fresh address gets
  * its first ETH and tokens; its first sync is measured twice on fresh in-memory databases — scanning
@@ -53,6 +56,7 @@ import { nullProgress } from "../src/ui/progress.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
 import { fetchFloor, recordingPosts } from "./fetch-floor.ts";
 import { createScratchDatabase } from "./measure.ts";
+import { createStatementCpu } from "./pglite-statement-cpu.ts";
 import { processCpuSeconds, readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
 
 const flag = (args: string[], name: string, fallback: string) =>
@@ -193,9 +197,12 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
 
     const alice = await ensureUser(db, "alice");
     const w = await upsertWallet(db, alice, { chain: chain.id, address: getAddress(wallet!) });
+    const statements = args.includes("--statement-cpu") && !scratch ? createStatementCpu() : undefined;
+    const counting = statements?.start() ?? false;
     const { result: cold, bodies: recorded } = await recordingPosts(anvil.url, () =>
       profiled(profileFlag(args), () => run(w)),
     );
+    const statementLines = counting ? statements!.stop(Number(flag(args, "statement-top", "8"))) : [];
     const dumpDir = flag(args, "dump", "");
     if (dumpDir) await dumpSyncTables(db, dumpDir);
     const floorCpu0 = process.cpuUsage();
@@ -268,6 +275,7 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
     );
     const width = Math.max(...rows.map((r) => r[0]!.length));
     for (const [k, v] of rows) console.log(`${k!.padEnd(width)}  ${v}`);
+    for (const line of statementLines) console.log(line);
   } finally {
     await database?.close();
     await scratch?.drop();
