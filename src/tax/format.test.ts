@@ -9,6 +9,7 @@ import {
   form8949Line,
   formatForm8949Csv,
   formatHumanSummary,
+  MAX_NUMBER_UNITS,
   maxForm8949LineBytes,
   maxForm8949PartsBytes,
   summaryJson,
@@ -112,6 +113,15 @@ test("property: encodeForm8949Parts() writes the bytes of form8949Line() of the 
         units: fc.oneof(
           fc.bigInt({ min: 1n, max: 10n ** 40n }),
           fc.bigInt({ min: 1n, max: 1000n }).map((u) => u * 10n ** 18n),
+          // Units given as a number (up to 2^53 − 1): either side of that bound, of the split
+          // at 10^8 and of powers of ten (trailing zeros), and small ones under a large scale.
+          fc.bigInt({ min: 2n ** 53n - 300n, max: 2n ** 53n + 300n }),
+          fc.bigInt({ min: 1n, max: 2n ** 53n - 1n }),
+          fc.bigInt({ min: 10n ** 8n - 300n, max: 10n ** 8n + 300n }),
+          fc
+            .tuple(fc.bigInt({ min: 1n, max: 99_999n }), fc.integer({ min: 0, max: 11 }))
+            .map(([u, e]) => u * 10n ** BigInt(e)),
+          fc.bigInt({ min: 1n, max: 1000n }),
         ),
         scale: fc.integer({ min: 0, max: 30 }),
         proceeds: cents,
@@ -129,27 +139,32 @@ test("property: encodeForm8949Parts() writes the bytes of form8949Line() of the 
           description: `${quantity} ${x.asset}`,
         });
         const digits = x.units.toString();
-        const buf = Buffer.alloc(
-          maxForm8949PartsBytes(x.disposalId, x.lotId, x.wallet, x.asset, digits.length, x.scale) + 10,
-        );
-        const end = encodeForm8949Parts(
-          buf,
-          3,
-          x.disposalId,
-          x.lotId,
-          x.wallet,
-          x.asset,
-          digits,
-          x.scale,
-          r.dateAcquired,
-          r.dateSold,
-          Number(x.proceeds),
-          Number(x.costBasis),
-          x.long,
-        );
-        // -1 (nothing written) exactly when the asset's cell is quoted or escaped.
-        expect(end < 0).toBe(formatCsvCell(x.asset) !== x.asset);
-        if (end >= 0) expect(buf.toString("utf8", 3, end)).toBe(form8949Line(r));
+        // The units as their digits, and as a number when they fit (`MAX_NUMBER_UNITS`): the same bytes.
+        const forms: (string | number)[] = [digits];
+        if (x.units <= MAX_NUMBER_UNITS) forms.push(Number(x.units));
+        for (const units of forms) {
+          const buf = Buffer.alloc(
+            maxForm8949PartsBytes(x.disposalId, x.lotId, x.wallet, x.asset, digits.length, x.scale) + 10,
+          );
+          const end = encodeForm8949Parts(
+            buf,
+            3,
+            x.disposalId,
+            x.lotId,
+            x.wallet,
+            x.asset,
+            units,
+            x.scale,
+            r.dateAcquired,
+            r.dateSold,
+            Number(x.proceeds),
+            Number(x.costBasis),
+            x.long,
+          );
+          // -1 (nothing written) exactly when the asset's cell is quoted or escaped.
+          expect(end < 0).toBe(formatCsvCell(x.asset) !== x.asset);
+          if (end >= 0) expect(buf.toString("utf8", 3, end)).toBe(form8949Line(r));
+        }
       },
     ),
     { numRuns: 2000 },

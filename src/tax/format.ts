@@ -432,6 +432,89 @@ export const maxForm8949PartsBytes = (
   6 * (disposalId.length + lotId.length + wallet.length + 2 * asset.length + 2 * (digits + scale + 2) + 20) +
   256;
 
+/**
+ * Units at most this (2^53 − 1) may be given to `encodeForm8949Parts` as a number: every integer
+ * up to it is exact as a double.
+ */
+export const MAX_NUMBER_UNITS = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Writes `formatScaled(units, scale)` from the digits of units (`units.toString()`, units > 0):
+ * integer digits (at least "0"), then the fraction digits without trailing zeros, if any.
+ */
+const putUnitsDigits = (buf: Bytes, pos: number, digits: string, scale: number): number => {
+  const n = digits.length;
+  const intDigits = n - scale;
+  let end = n;
+  const fracFrom = Math.max(intDigits, 0);
+  while (end > fracFrom && digits.charCodeAt(end - 1) === 48) end--;
+  if (intDigits > 0) for (let i = 0; i < intDigits; i++) buf[pos++] = digits.charCodeAt(i);
+  else buf[pos++] = 48;
+  if (end > fracFrom) {
+    buf[pos++] = 46;
+    for (let i = intDigits; i < 0; i++) buf[pos++] = 48;
+    for (let i = fracFrom; i < end; i++) buf[pos++] = digits.charCodeAt(i);
+  }
+  return pos;
+};
+
+/** Digits of the units `putUnitsNumber` writes, least significant first (2^53 − 1 has 16). */
+const unitDigits = new Uint8Array(16);
+
+/**
+ * `putUnitsDigits` for units given as a number: an integer, 0 ≤ units ≤ 2^53 − 1. Its digits come
+ * from two int32 halves (below 10^8 each), so every division is exact integer arithmetic.
+ */
+const putUnitsNumber = (buf: Bytes, pos: number, units: number, scale: number): number => {
+  // units = hi·10^8 + lo with 0 ≤ lo < 10^8: `hi·1e8` is exact (< 2^53), and the rounded quotient
+  // is corrected should it ever be one off.
+  let hi = Math.floor(units / 1e8);
+  let lo = units - hi * 1e8;
+  if (lo < 0) {
+    hi--;
+    lo += 1e8;
+  } else if (lo >= 1e8) {
+    hi++;
+    lo -= 1e8;
+  }
+  const d = unitDigits;
+  let n = 0;
+  let l = lo | 0;
+  if (hi > 0) {
+    // lo's 8 digits, zeros included, then hi's (hi < 2^53 / 10^8 < 2^27).
+    for (let k = 0; k < 8; k++) {
+      const q = (l / 10) | 0;
+      d[n++] = l - q * 10;
+      l = q;
+    }
+    let h = hi | 0;
+    do {
+      const q = (h / 10) | 0;
+      d[n++] = h - q * 10;
+      h = q;
+    } while (h > 0);
+  } else {
+    do {
+      const q = (l / 10) | 0;
+      d[n++] = l - q * 10;
+      l = q;
+    } while (l > 0);
+  }
+  // d[0, fraction) are the fraction's digits (the last ones of the number), d[fraction, n) the
+  // integer's; trailing zeros of the fraction (d[0], d[1], …) are dropped.
+  const fraction = Math.min(scale, n);
+  let zeros = 0;
+  while (zeros < fraction && d[zeros] === 0) zeros++;
+  if (n > scale) for (let i = n - 1; i >= scale; i--) buf[pos++] = 48 + d[i]!;
+  else buf[pos++] = 48;
+  if (zeros < fraction) {
+    buf[pos++] = 46;
+    for (let i = n; i < scale; i++) buf[pos++] = 48;
+    for (let i = fraction - 1; i >= zeros; i--) buf[pos++] = 48 + d[i]!;
+  }
+  return pos;
+};
+
 /** The wallet and asset cells `encodeForm8949Parts` wrote last (strings compared, so always right). */
 let lastWallet: string | undefined;
 let lastWalletCell: EncodedCell | undefined;
@@ -441,8 +524,10 @@ let lastAssetCell: EncodedCell | undefined;
 /**
  * Encodes the `form8949.csv` record of an engine row given as parts (`GainsSink.form8949Parts`):
  * the bytes `encodeForm8949Line` writes for that row, without building the row, its quantity or
- * its description as strings. `digits` is `units.toString()` (units > 0); `proceeds` and
- * `costBasis` are cents, integers of at most 2^50 in magnitude (so their difference is exact).
+ * its description as strings. `units` (> 0, in 10^-scale) is either `units.toString()` or, when
+ * at most `MAX_NUMBER_UNITS`, the units as a number (exact there: no string is made for it);
+ * `proceeds` and `costBasis` are cents, integers of at most 2^50 in magnitude (so their
+ * difference is exact).
  * The caller makes room for `maxForm8949PartsBytes`.
  * @returns the position after the record, or -1 (nothing written) when the asset's cell is not
  * the asset itself (quoted or escaped: the description then takes the general path).
@@ -454,7 +539,7 @@ export const encodeForm8949Parts = (
   lotId: string,
   wallet: string,
   asset: string,
-  digits: string,
+  units: string | number,
   scale: number,
   dateAcquired: string,
   dateSold: string,
@@ -481,21 +566,11 @@ export const encodeForm8949Parts = (
   buf[pos++] = 44;
   pos = putBytes(buf, pos, assetCell.bytes);
   buf[pos++] = 44;
-  // The quantity as `formatScaled(units, scale)`: integer digits (at least "0"), then the
-  // fraction digits without trailing zeros, if any.
   const quantityStart = pos;
-  const n = digits.length;
-  const intDigits = n - scale;
-  let end = n;
-  const fracFrom = Math.max(intDigits, 0);
-  while (end > fracFrom && digits.charCodeAt(end - 1) === 48) end--;
-  if (intDigits > 0) for (let i = 0; i < intDigits; i++) buf[pos++] = digits.charCodeAt(i);
-  else buf[pos++] = 48;
-  if (end > fracFrom) {
-    buf[pos++] = 46;
-    for (let i = intDigits; i < 0; i++) buf[pos++] = 48;
-    for (let i = fracFrom; i < end; i++) buf[pos++] = digits.charCodeAt(i);
-  }
+  pos =
+    typeof units === "number"
+      ? putUnitsNumber(buf, pos, units, scale)
+      : putUnitsDigits(buf, pos, units, scale);
   const quantityEnd = pos;
   buf[pos++] = 44;
   pos = putPlain(buf, pos, dateAcquired);

@@ -22,6 +22,7 @@ import {
   formatSummaryJson,
   GIFTS_HEADER,
   giftLine,
+  MAX_NUMBER_UNITS,
   maxForm8949LineBytes,
   maxForm8949PartsBytes,
 } from "../../tax/format.ts";
@@ -283,8 +284,10 @@ const createOutputSet = () => {
     costBasis: number,
     long: boolean,
   ): boolean => {
-    const digits = units.toString();
-    const room = maxForm8949PartsBytes(disposalId, lotId, wallet, asset, digits.length, scale);
+    // Units up to 2^53 − 1 (16 digits at most) go as a number: no string is made for them.
+    const small = units <= MAX_NUMBER_UNITS;
+    const digits = small ? "" : units.toString();
+    const room = maxForm8949PartsBytes(disposalId, lotId, wallet, asset, small ? 16 : digits.length, scale);
     if (room > f.buffer.length) return false;
     if (f.used + room > f.buffer.length) flush(f);
     const end = encodeForm8949Parts(
@@ -294,7 +297,7 @@ const createOutputSet = () => {
       lotId,
       wallet,
       asset,
-      digits,
+      small ? Number(units) : digits,
       scale,
       dateAcquired,
       dateSold,
