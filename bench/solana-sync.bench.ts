@@ -10,7 +10,7 @@
  * another process: the sync's CPU and the server's are reported apart.
  *
  *   npm run bench -- solana-sync [--count=5000] [--concurrency=4] [--postgres | --memory] [--cpu-prof=FILE] [--dump=DIR]
- *     [--statement-cpu] [--warm]
+ *     [--statement-cpu] [--warm] [--wasm-tier-up]
  *
  * The database is PGlite on disk, as the CLI keeps it (`<dataDir>/pgdata`). `--postgres` writes to
  * a fresh database on the test PostgreSQL server (test/services.ts) instead; `--memory` to PGlite
@@ -30,8 +30,13 @@
  * inside PGlite's statements, by statement (bench/pglite-statement-cpu.ts: this thread's own CPU
  * time, which a loaded machine does not inflate).
  *
+ * PGlite's WebAssembly is compiled as the CLI's `sync` command compiles it (src/cli/wasm-tiers.ts:
+ * V8's baseline compiler only). `--wasm-tier-up` keeps V8's optimizing compiler instead, as the
+ * long-running server commands do (and `sync` did before): the optimizing compiles then show in the
+ * "V8's and libuv's helpers" figure.
+ *
  * `--warm` syncs the wallet again into a new database in the same process after the cold sync:
- * the same work with V8's compilers done (JavaScript and PGlite's WebAssembly optimized, the
+ * the same work with V8's compilers done (JavaScript optimized, PGlite's WebAssembly compiled, the
  * transaction thread running). The cold sync minus this one is the process's warm-up cost, paid
  * once per process (e.g. on 2 cores at load 10: 5.07 against 2.83 CPU s, sync and server).
  */
@@ -50,6 +55,7 @@ import { unpackBlob } from "../db/raw-blobs.ts";
 import { cursors, transactions } from "../db/schema/index.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
+import { chooseWasmTiers } from "../src/cli/wasm-tiers.ts";
 import { createTestCommon, createTestDatabase } from "../test/services.ts";
 import { loadRecordedTransactions } from "../test/solana-replay.ts";
 import { profiled, profileFlag } from "./cpu-profile.ts";
@@ -137,12 +143,17 @@ export default async (args: string[]): Promise<void> => {
     `normalize: ${((rounds * recorded.length) / (normalizeMs / 1000)).toFixed(0)} tx/s (${recorded.length} recorded txs × ${rounds}, pure CPU)`,
   );
 
+  // Before PGlite compiles its module: the compilers the CLI's `sync` uses.
+  if (!args.includes("--wasm-tier-up")) chooseWasmTiers("sync");
   const server = await startReplayProcess({ synthetic: { wallet: WALLET, count } });
   const kind = args.includes("--postgres") ? "postgres" : "pglite";
   const onDisk = kind === "pglite" && !args.includes("--memory");
   const database = onDisk || kind === "postgres" ? await createTestDatabase(kind) : await inMemory();
   console.log(
-    `database: ${kind === "postgres" ? "PostgreSQL" : onDisk ? "PGlite on disk" : "PGlite in memory"}, concurrency ${concurrency}`,
+    `database: ${kind === "postgres" ? "PostgreSQL" : onDisk ? "PGlite on disk" : "PGlite in memory"}, concurrency ${concurrency}` +
+      (kind === "pglite"
+        ? `, WebAssembly ${args.includes("--wasm-tier-up") ? "optimized (--wasm-tier-up)" : "baseline only, as the CLI's sync"}`
+        : ""),
   );
   try {
     const userId = await ensureUser(database.db, "default");

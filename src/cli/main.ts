@@ -1,4 +1,3 @@
-import v8 from "node:v8";
 import { Command, CommanderError } from "commander";
 import type { Common } from "../common.ts";
 import { BaseError, UserInputError } from "../errors.ts";
@@ -8,9 +7,7 @@ import { describeFsError } from "../utils/fs-errors.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { installInterruptHandlers } from "./interrupt.ts";
 import { createCliRuntime } from "./runtime.ts";
-
-/** Commands that run for minutes or longer: they keep V8's optimizing WebAssembly compiler. */
-const LONG_RUNNING = new Set(["serve", "worker", "demo", "sync"]);
+import { chooseWasmTiers } from "./wasm-tiers.ts";
 
 /** The subcommand of the root program that `command` belongs to (`review` for `review list`). */
 const topLevelName = (command: Command): string => {
@@ -18,14 +15,6 @@ const topLevelName = (command: Command): string => {
   while (c.parent?.parent) c = c.parent;
   return c.name();
 };
-
-/**
- * Compiles WebAssembly (PGlite's 9 MB PostgreSQL) with V8's baseline compiler only. Optimizing
- * it costs a short command more than it saves: measured here, opening the embedded database took
- * 1.3 s instead of 2.8 s and 130 MB instead of 195 MB, and a 150,000-row insert-and-query probe
- * ran as fast. Process-wide, so only for short commands.
- */
-const baselineWasmOnly = () => v8.setFlagsFromString("--liftoff-only");
 
 export type RunIo = {
   out?: (text: string) => void;
@@ -77,7 +66,7 @@ export const run = async (
   for (const register of COMMANDS) register(program, runtime);
   // Heavy modules load only when a command runs: `--help` and `--version` stay fast.
   program.hook("preAction", (_program, action) => {
-    if (!LONG_RUNNING.has(topLevelName(action))) baselineWasmOnly();
+    chooseWasmTiers(topLevelName(action));
     return runtime.load();
   });
 
