@@ -8,10 +8,12 @@ import v8 from "node:v8";
  *
  * Why not `sync`: on a cold Solana sync of 5,011 transactions (bench/solana-sync.bench.ts, PGlite on
  * disk, 2 cores), optimizing PGlite's hot functions in the background took about 0.8 CPU s of V8's
- * helper threads (perf: `ExecuteTurbofanWasmCompilation`), and saved the main thread only about
- * 0.05 s of statements. With Liftoff only the sync process used about 2.9 CPU s instead of 3.6. A
- * sync would need some 80,000 new transactions before the optimized code paid for itself, and a
- * sync against a real node waits on the network most of the time anyway.
+ * helper threads (perf: `ExecuteTurbofanWasmCompilation`) and saved the main thread only about
+ * 0.05-0.1 s of statements: with Liftoff only the sync process used about 2.8 CPU s instead of
+ * 3.5, and took 2.17 s instead of 2.37 s at load 2. The optimized code pays for itself only on
+ * much larger syncs: at 20,000 new transactions both used about 9 CPU s and Liftoff's main
+ * thread took 0.6 s more (wall about 4% longer). A sync against a real node also waits on the
+ * network most of the time, where the statements' speed matters less.
  */
 const OPTIMIZES_WASM = new Set(["serve", "worker", "demo"]);
 
