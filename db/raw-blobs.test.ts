@@ -84,8 +84,43 @@ describe.each(DATABASE_KINDS)("packedCellReader() on %s", (kind) => {
       part1: JSON.parse(long),
       part2: [],
     });
+    // Every blob was released once its last listed reference was read.
+    expect(read.openBlobs()).toBe(0);
     // A reference to a blob that is not stored fails loudly, naming it.
     const missing = await packedCellReader(database.db, ["@nope:0:2"]);
     expect(() => missing("@nope:0:2")).toThrow(/blob nope is not stored/);
+  });
+
+  test("holds a blob decompressed only while references to it remain unread", async () => {
+    const a = packBlob(utf8);
+    const b = packBlob([utf8[2]!, utf8[0]!]);
+    for (const [id, blob] of [
+      ["held-a", a.blob],
+      ["held-b", b.blob],
+    ] as const) {
+      const hex = Buffer.from(blob.bytes).toString("hex");
+      await database.db.execute(
+        `insert into lotwise_sync.raw_blobs (id, chain, data) values ('${id}', 'solana', decode('${hex}', 'hex'))` as never,
+      );
+    }
+    const cell = (id: string, start: number, end: number) => blobReference(id, start, end).toString("latin1");
+    const a0 = cell("held-a", 0, a.ends[0]!);
+    const a2 = cell("held-a", a.ends[1]!, a.ends[2]!);
+    const b0 = cell("held-b", 0, b.ends[0]!);
+    const b1 = cell("held-b", b.ends[0]!, b.ends[1]!);
+    const read = await packedCellReader(database.db, [a0, a2, b0, b1, '{"plain":true}']);
+    expect(read.openBlobs()).toBe(0);
+    expect(read(a0)).toEqual({ a: 1 });
+    expect(read.openBlobs()).toBe(1);
+    expect(read(b0)).toEqual([]);
+    expect(read.openBlobs()).toBe(2);
+    expect(read(a2)).toEqual([]);
+    expect(read.openBlobs()).toBe(1);
+    expect(read('{"plain":true}')).toEqual({ plain: true });
+    expect(read(b1)).toEqual({ a: 1 });
+    expect(read.openBlobs()).toBe(0);
+    // Read once more than listed: decompressed again, not held.
+    expect(read(a0)).toEqual({ a: 1 });
+    expect(read.openBlobs()).toBe(0);
   });
 });

@@ -84,23 +84,37 @@ const referenceOf = (cell: string): { id: string; start: number; end: number } |
 /** Blob ids per lookup query (values inlined). */
 const BLOB_CHUNK = 200;
 
+/** Reads one cell selected with `packedJsonSql` to its JSON value (`packedCellReader`). */
+export type PackedCellReader = ((cell: string) => unknown) & {
+  /** Blobs held decompressed right now: those with references not read yet (for tests). */
+  openBlobs(): number;
+};
+
 /**
  * A reader of cells selected with `packedJsonSql` (db/packed-json.ts), `cells` being all of those
- * it will be asked for: fetches the blobs their references name (one query per 200 blobs, each
- * decompressed once) and then reads any of those cells, in every stored form, to its JSON value.
+ * it will be asked for: fetches the blobs their references name (one query per 200 blobs) and then
+ * reads any of those cells, in every stored form, to its JSON value.
+ *
+ * Memory: blobs are kept as stored (compressed, about 7× smaller) and each is decompressed when
+ * its first reference is read, then dropped once all of its references among `cells` have been
+ * read. Cells read in the order they were stored (a batch's answers together) so hold about one
+ * decompressed blob (about 1.5 MB for 50 Solana answers) at a time, not every answer of the
+ * wallet. A cell read more often than it is listed in `cells` decompresses its blob again.
  * @throws Error (from the reader) for a reference to a blob that is not stored.
  */
 export const packedCellReader = async (
   db: DbOrTx,
   cells: Iterable<string | null | undefined>,
-): Promise<(cell: string) => unknown> => {
-  const ids = new Set<string>();
+): Promise<PackedCellReader> => {
+  /** References among `cells` not read yet, per blob id. */
+  const unread = new Map<string, number>();
   for (const c of cells) {
     const ref = c == null ? undefined : referenceOf(c);
-    if (ref) ids.add(ref.id);
+    if (ref) unread.set(ref.id, (unread.get(ref.id) ?? 0) + 1);
   }
-  const blobs = new Map<string, Buffer>();
-  const list = [...ids];
+  /** Stored (compressed) bytes per blob id. */
+  const stored = new Map<string, Buffer>();
+  const list = [...unread.keys()];
   for (let i = 0; i < list.length; i += BLOB_CHUNK) {
     const rows = await selectCells(
       db,
@@ -110,14 +124,24 @@ export const packedCellReader = async (
           .map(sqlLiteral)
           .join(", ")})`,
     );
-    for (const [id, hex] of rows)
-      if (id != null && hex != null) blobs.set(id, unpackBlob(Buffer.from(hex, "hex")));
+    for (const [id, hex] of rows) if (id != null && hex != null) stored.set(id, Buffer.from(hex, "hex"));
   }
-  return (cell: string): unknown => {
+  /** Decompressed bytes of the blobs whose references are being read. */
+  const open = new Map<string, Buffer>();
+  const read = (cell: string): unknown => {
     const ref = referenceOf(cell);
     if (!ref) return unpackJsonCell(cell);
-    const blob = blobs.get(ref.id);
-    if (!blob) throw new Error(`raw record: blob ${ref.id} is not stored`);
+    let blob = open.get(ref.id);
+    if (!blob) {
+      const bytes = stored.get(ref.id);
+      if (!bytes) throw new Error(`raw record: blob ${ref.id} is not stored`);
+      blob = unpackBlob(bytes);
+    }
+    const left = (unread.get(ref.id) ?? 0) - 1;
+    unread.set(ref.id, left);
+    if (left > 0) open.set(ref.id, blob);
+    else open.delete(ref.id);
     return JSON.parse(blob.subarray(ref.start, ref.end).toString("utf8"));
   };
+  return Object.assign(read, { openBlobs: () => open.size });
 };
