@@ -122,6 +122,28 @@ export const answersInPieces = (
 };
 
 /**
+ * `readAnswers` answer by answer (`answersInPieces`) when `ranges` followed the body and nothing
+ * but spaces follows the array (as JSON.parse requires); undefined when they did not, or a piece
+ * is no JSON (the caller then tries the next way, last of all JSON.parse of the whole body, which
+ * says why).
+ */
+const readInPieces = (
+  all: Buffer,
+  ranges: ResultRanges | undefined,
+  pending: readonly string[],
+  wallet: string,
+): TxBatchReading | undefined => {
+  const pieces = answersInPieces(all, ranges);
+  if (!ranges || !pieces) return undefined;
+  try {
+    return readAnswers(all, pieces.count, pieces.at, ranges, pending, wallet);
+  } catch (error) {
+    if (!(error instanceof PieceNotJson)) throw error;
+    return undefined;
+  }
+};
+
+/**
  * Reads a batch answer's body for `pending` (the signatures asked, in request order) and
  * `wallet`, as web3.js's JSON-RPC client and rpc.ts `getTransactions` would: an empty body is no
  * list; a body that is no JSON is `malformed`.
@@ -132,32 +154,17 @@ export const readTransactionAnswers = (
   wallet: string,
 ): TxBatchReading => {
   const all = bufferOf(body);
+  const from = bomLength(body);
   // A body in the compact shape nodes write: its answers' ranges found by a few searches, then
   // confirmed by parsing each answer (result-ranges.ts `quickResultRanges`); a result whose text
   // holds the next answer's start sends the body to the full scan below.
-  const quick = quickResultRanges(all, bomLength(body));
-  const fast = answersInPieces(all, quick);
-  if (quick && fast) {
-    try {
-      return readAnswers(all, fast.count, fast.at, quick, pending, wallet);
-    } catch (error) {
-      if (!(error instanceof PieceNotJson)) throw error;
-    }
-  }
+  const quick = readInPieces(all, quickResultRanges(all, from), pending, wallet);
+  if (quick) return quick;
   // Each answer's own bytes in the body (result-ranges.ts), stored as they came; else (a body the
   // scan does not follow) the parsed answer serialized again, as the same JSON text.
-  const ranges = resultRanges(body, bomLength(body));
-  // Answer by answer when the scan followed the body (and nothing but spaces follows the array,
-  // as JSON.parse requires); a piece that is no JSON sends the whole body to JSON.parse, which
-  // says why.
-  const pieces = answersInPieces(all, ranges);
-  if (pieces) {
-    try {
-      return readAnswers(all, pieces.count, pieces.at, ranges, pending, wallet);
-    } catch (error) {
-      if (!(error instanceof PieceNotJson)) throw error;
-    }
-  }
+  const ranges = resultRanges(body, from);
+  const pieces = readInPieces(all, ranges, pending, wallet);
+  if (pieces) return pieces;
   const text = decode(body);
   let json: unknown;
   if (text) {
