@@ -39,15 +39,19 @@ export const BROTLI_MARK = 0x62;
 /** First byte of every zlib stream lotwise wrote before Brotli (CMF: deflate, 32 kB window). */
 const ZLIB_CMF = 0x78;
 
-/** The stored form of `utf8`, a long JSON text's UTF-8 bytes: `BROTLI_MARK` and the Brotli stream. */
-const compress = (utf8: Uint8Array): Buffer => {
+/**
+ * The stored form of `utf8`, a long JSON text's UTF-8 bytes (or several texts one after another,
+ * db/raw-blobs.ts): `BROTLI_MARK` and the Brotli stream. The bytes own their whole ArrayBuffer
+ * (never a slice of Node's shared pool), so they can be transferred to another thread.
+ */
+export const brotliPack = (utf8: Uint8Array): Buffer => {
   const stream = brotliCompressSync(utf8, {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: PACK_QUALITY,
       [constants.BROTLI_PARAM_SIZE_HINT]: utf8.byteLength,
     },
   });
-  const out = Buffer.allocUnsafe(1 + stream.byteLength);
+  const out = Buffer.allocUnsafeSlow(1 + stream.byteLength);
   out[0] = BROTLI_MARK;
   stream.copy(out, 1);
   return out;
@@ -55,7 +59,7 @@ const compress = (utf8: Uint8Array): Buffer => {
 
 /** The stored bytes of a JSON text: UTF-8, compressed when long (see `PACK_MIN_CHARS`). */
 export const packJsonText = (text: string): Buffer =>
-  text.length >= PACK_MIN_CHARS ? compress(Buffer.from(text, "utf8")) : Buffer.from(text, "utf8");
+  text.length >= PACK_MIN_CHARS ? brotliPack(Buffer.from(text, "utf8")) : Buffer.from(text, "utf8");
 
 /**
  * `packJsonText` of the text whose UTF-8 bytes are `bytes` (e.g. a node's answer cut from the HTTP
@@ -69,14 +73,14 @@ export const packJsonBytes = (bytes: Uint8Array): Uint8Array => {
   const long =
     b.byteLength >= 3 * PACK_MIN_CHARS ||
     (b.byteLength >= PACK_MIN_CHARS && b.toString("utf8").length >= PACK_MIN_CHARS);
-  return long ? compress(b) : Buffer.from(b);
+  return long ? brotliPack(b) : Buffer.from(b);
 };
 
 /** The stored bytes of a JSON value (`undefined` is stored as JSON `null`). */
 export const packJson = (value: unknown): Buffer => packJsonText(JSON.stringify(value) ?? "null");
 
 /** First byte of a reference to a part of a blob (`@`, db/raw-blobs.ts), which only it reads. */
-const REFERENCE = 0x40;
+export const REF_MARK = 0x40;
 const referenceError = () =>
   new Error("raw record: a reference to a part of a blob; read it with db/raw-blobs.ts packedCellReader");
 
@@ -86,7 +90,7 @@ const referenceError = () =>
  */
 export const unpackJsonText = (bytes: Uint8Array): string => {
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b[0] === REFERENCE) throw referenceError();
+  if (b[0] === REF_MARK) throw referenceError();
   const text =
     b[0] === BROTLI_MARK ? brotliDecompressSync(b.subarray(1)) : b[0] === ZLIB_CMF ? inflateSync(b) : b;
   return text.toString("utf8");
@@ -111,7 +115,7 @@ export const packedJsonSql = (column: string): string =>
  */
 export const unpackJsonCell = (cell: string): unknown => {
   const first = cell.charCodeAt(0);
-  if (first === REFERENCE) throw referenceError();
+  if (first === REF_MARK) throw referenceError();
   return first === 0x7a ? unpackJson(Buffer.from(cell.slice(1), "hex")) : JSON.parse(cell);
 };
 

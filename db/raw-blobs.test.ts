@@ -3,15 +3,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, DATABASE_KINDS } from "../test/services.ts";
 import type { Database } from "./client.ts";
 import { selectCells } from "./copy.ts";
-import { BROTLI_MARK, packedJsonSql, packJsonText, unpackJsonCell, unpackJsonText } from "./packed-json.ts";
 import {
-  blobPartText,
-  blobReference,
-  packBlob,
-  packedCellReader,
+  BROTLI_MARK,
+  packedJsonSql,
+  packJsonText,
   REF_MARK,
-  unpackBlob,
-} from "./raw-blobs.ts";
+  unpackJsonCell,
+  unpackJsonText,
+} from "./packed-json.ts";
+import { blobPartText, blobReference, packBlob, packedCellReader, unpackBlob } from "./raw-blobs.ts";
 
 const texts = [
   '{"a":1}',

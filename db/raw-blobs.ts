@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
+import { brotliDecompressSync } from "node:zlib";
 import type { DbOrTx } from "./client.ts";
 import { selectCells, sqlLiteral } from "./copy.ts";
-import { BROTLI_MARK, PACK_QUALITY, unpackJsonCell } from "./packed-json.ts";
+import { BROTLI_MARK, brotliPack, REF_MARK, unpackJsonCell } from "./packed-json.ts";
 
 /**
  * Raw records stored together (`lotwise_sync.raw_blobs`, migration 0017): the JSON texts of many
@@ -27,9 +27,6 @@ import { BROTLI_MARK, PACK_QUALITY, unpackJsonCell } from "./packed-json.ts";
  * records: a blob whose records were already stored (another wallet's copy won) stays, unused.
  */
 
-/** First byte of a reference to an answer's bytes in a blob (`@`). */
-export const REF_MARK = 0x40;
-
 /** A batch's answers compressed together (`packBlob`), before it is stored. */
 export type RawBlob = { bytes: Uint8Array };
 /** One answer's bytes in a blob: UTF-8 byte offsets into its uncompressed bytes (end exclusive). */
@@ -46,14 +43,9 @@ export const packBlob = (texts: readonly Uint8Array[]): { blob: RawBlob; ends: n
     n += t.byteLength;
     ends.push(n);
   }
-  const all = Buffer.concat(texts, n);
-  const stream = brotliCompressSync(all, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: PACK_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: n },
-  });
-  const bytes = new Uint8Array(1 + stream.byteLength);
-  bytes[0] = BROTLI_MARK;
-  bytes.set(stream, 1);
-  return { blob: { bytes }, ends };
+  const packed = brotliPack(Buffer.concat(texts, n));
+  // A plain Uint8Array over the same (unpooled) memory: what a thread's structured clone gives too.
+  return { blob: { bytes: new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength) }, ends };
 };
 
 /** The uncompressed bytes of a stored blob. */
