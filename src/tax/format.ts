@@ -479,26 +479,19 @@ const putUnitsNumber = (buf: Bytes, pos: number, units: number, scale: number): 
   }
   const d = unitDigits;
   let n = 0;
+  // lo's digits, least significant first: all 8, zeros included, when hi follows; then hi's
+  // (hi < 2^53 / 10^8 < 2^27).
+  const loDigits = hi > 0 ? 8 : 1;
   let l = lo | 0;
-  if (hi > 0) {
-    // lo's 8 digits, zeros included, then hi's (hi < 2^53 / 10^8 < 2^27).
-    for (let k = 0; k < 8; k++) {
-      const q = (l / 10) | 0;
-      d[n++] = l - q * 10;
-      l = q;
-    }
-    let h = hi | 0;
-    do {
-      const q = (h / 10) | 0;
-      d[n++] = h - q * 10;
-      h = q;
-    } while (h > 0);
-  } else {
-    do {
-      const q = (l / 10) | 0;
-      d[n++] = l - q * 10;
-      l = q;
-    } while (l > 0);
+  do {
+    const q = (l / 10) | 0;
+    d[n++] = l - q * 10;
+    l = q;
+  } while (l > 0 || n < loDigits);
+  for (let h = hi | 0; h > 0; ) {
+    const q = (h / 10) | 0;
+    d[n++] = h - q * 10;
+    h = q;
   }
   // d[0, fraction) are the fraction's digits (the last ones of the number), d[fraction, n) the
   // integer's; trailing zeros of the fraction (d[0], d[1], …) are dropped.
