@@ -486,14 +486,44 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const emit = (r: Form8949Row) => (wash ? wash.row(year, r) : output(year, r));
   /** The sink's byte path (never with the wash-sale rule: its rows are held and adjusted). */
   const parts = wash === undefined ? sink.form8949Parts : undefined;
+  /**
+   * Offers a take's row to the sink's byte path (`p`, `b`: proceeds and basis in cents, |v| ≤ 2^50);
+   * one function for the engine, not a closure per disposal.
+   */
+  const offerParts = (
+    t: Take,
+    long: boolean,
+    p: number,
+    b: number,
+    disposalId: string,
+    wallet: string,
+    asset: string,
+  ): boolean =>
+    parts?.(
+      year,
+      disposalId,
+      t.lot.id,
+      wallet,
+      asset,
+      t.quantity,
+      quantityScale,
+      dateText(t.lot.date),
+      dateText(date),
+      p,
+      b,
+      long,
+    ) === true;
 
-  /** Disposes `quantity` of `asset` from `wallet` for `proceeds` (USD units) as Form 8949 rows. */
+  /**
+   * Disposes `quantity` of `asset` from `wallet` for `proceeds` (USD units) as Form 8949 rows of
+   * disposal id `row.id`, or `<row.id>:fee` when `fee` (made only when a row is written).
+   */
   const dispose = (
     wallet: string,
     asset: string,
     quantity: bigint,
     proceeds: bigint,
-    disposalId: string,
+    fee: boolean,
     column: string,
     selection: Selection | undefined,
   ) => {
@@ -503,6 +533,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, shortfall, "get cost basis 0");
     const washing = wash?.applies(asset) ?? false;
     if (!inRange && !washing) return;
+    const disposalId = fee ? `${row.id}:fee` : row.id;
     // With the wash-sale rule the rows go to the tracker (losses are matched even outside the
     // reported years: they change later years' basis).
     const made: { row: Form8949Row; lot: Lot | undefined; units: bigint }[] | undefined = washing
@@ -518,22 +549,6 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const fast = cents && made === undefined;
     const perUnit = whole || !cents ? 0 : Number(proceeds) / Number(quantity);
     const wholeProceeds = fast && whole ? exactCents(proceeds) : Number.NaN;
-    /** Offers a take's row to the sink's byte path (`p`, `b`: proceeds and basis in cents, |v| ≤ 2^50). */
-    const offerParts = (t: Take, long: boolean, p: number, b: number): boolean =>
-      parts?.(
-        year,
-        disposalId,
-        t.lot.id,
-        wallet,
-        asset,
-        t.quantity,
-        quantityScale,
-        dateText(t.lot.date),
-        dateText(date),
-        p,
-        b,
-        long,
-      ) === true;
     for (let i = 0; i < count; i++) {
       const t = takes[i]!;
       const lot = t.lot;
@@ -546,7 +561,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         const b = all ? exactCents(lot.basis) : roundedEstimate(lot.unit * units);
         const p = whole ? wholeProceeds : roundedEstimate(perUnit * units);
         if (!Number.isNaN(b) && !Number.isNaN(p)) {
-          if (rowless || offerParts(t, long, p, b)) {
+          if (rowless || offerParts(t, long, p, b, disposalId, wallet, asset)) {
             countPending(long, p, b);
             continue;
           }
@@ -568,7 +583,10 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         // (`output`'s accounting: in a disposal, `year` is in range and its totals are `yearTotals`).
         const pn = exactCents(p);
         const bn = exactCents(basis);
-        if (rowless || (!Number.isNaN(pn) && !Number.isNaN(bn) && offerParts(t, long, pn, bn))) {
+        if (
+          rowless ||
+          (!Number.isNaN(pn) && !Number.isNaN(bn) && offerParts(t, long, pn, bn, disposalId, wallet, asset))
+        ) {
           const part = long ? yearTotals.long : yearTotals.short;
           part.proceeds += p;
           part.costBasis += basis;
@@ -727,7 +745,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const separateFee = (r: PreparedRow) => {
     const feeAsset = r.feeAsset;
     if (feeAsset !== undefined && r.feeQuantity > 0n) {
-      dispose(r.wallet, feeAsset, r.feeQuantity, r.feeUsd, `${r.id}:fee`, "fee_quantity", selFor(feeAsset));
+      dispose(r.wallet, feeAsset, r.feeQuantity, r.feeUsd, true, "fee_quantity", selFor(feeAsset));
     }
   };
   const addIncome = (r: PreparedRow) => {
@@ -786,7 +804,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
               outAsset,
               plus(r.outQuantity, r.feeQuantity),
               r.usd,
-              r.id,
+              false,
               "out_quantity",
               selFor(outAsset),
             );
@@ -796,7 +814,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
               outAsset,
               r.outQuantity,
               minus(r.usd, r.feeUsd),
-              r.id,
+              false,
               "out_quantity",
               selFor(outAsset),
             );
@@ -815,15 +833,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       case "transfer": {
         if (outAsset !== undefined) {
           if (feeInOut && r.feeQuantity > 0n) {
-            dispose(
-              wallet,
-              outAsset,
-              r.feeQuantity,
-              r.feeUsd,
-              `${r.id}:fee`,
-              "fee_quantity",
-              selFor(outAsset),
-            );
+            dispose(wallet, outAsset, r.feeQuantity, r.feeUsd, true, "fee_quantity", selFor(outAsset));
           }
           move(wallet, r.toWallet!, outAsset, r.outQuantity, selFor(outAsset));
         }
@@ -832,7 +842,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       }
       case "fee": {
         if (feeAsset !== undefined && r.feeQuantity > 0n) {
-          dispose(wallet, feeAsset, r.feeQuantity, r.feeUsd, r.id, "fee_quantity", selFor(feeAsset));
+          dispose(wallet, feeAsset, r.feeQuantity, r.feeUsd, false, "fee_quantity", selFor(feeAsset));
         }
         break;
       }
