@@ -359,20 +359,26 @@ describe("gains read on a thread", () => {
   });
 
   test("batch buffers go back to the thread after each batch and are filled again: the same rows", async () => {
-    // 100,000 rows: 13 batches, more than the thread reads ahead (8), so it fills returned
+    // 100,000 rows: 13 batches, more than the thread reads ahead (8 here), so it fills returned
     // buffers, over rows of both paths (a general row leaves a decoded row's values in place).
     const file = ledger(100_000);
     const returned: boolean[] = [];
     const feed: LedgerFeed = (h) =>
-      readLedgerOnThread(ledgerThreadScript()!, file, "l.csv", {
-        batch: (batch, names) => {
-          h.batch(batch, names);
-          const buffer = batch.general.buffer;
-          // Sent back once the call returns (`ThreadRowHandlers.batch`): detached on this side.
-          queueMicrotask(() => returned.push(buffer.byteLength === 0));
+      readLedgerOnThread(
+        ledgerThreadScript()!,
+        file,
+        "l.csv",
+        {
+          batch: (batch, names) => {
+            h.batch(batch, names);
+            const buffer = batch.general.buffer;
+            // Sent back once the call returns (`ThreadRowHandlers.batch`): detached on this side.
+            queueMicrotask(() => returned.push(buffer.byteLength === 0));
+          },
+          threadIds: h.threadIds,
         },
-        threadIds: h.threadIds,
-      });
+        startLedgerThread(ledgerThreadScript()!, file, "l.csv", 8),
+      );
     const options: GainsOptions = { ...base, method: "hifo", scope: "wallet", rowsFromYear: 2025 };
     const onThread = await run(feed, options);
     expect(onThread).toEqual(await run(fileFeed(file), options));

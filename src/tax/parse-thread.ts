@@ -74,8 +74,15 @@ const BATCH_BYTES =
   BATCH_ROWS * (8 + 16 * AMOUNT_SLOTS + 16 + 4 * NAME_SLOTS + 2 + 2 * AMOUNT_SLOTS + ID_BYTES_PER_ROW);
 /** Bytes per chunk inflated from a compressed ledger (a file's read size: src/ledger/read.ts). */
 const GUNZIP_CHUNK_BYTES = 1 << 20;
-/** Batches read ahead of the caller at most (memory stays bounded when the engine is slower). */
-const MAX_AHEAD = 8;
+/**
+ * Batches read ahead of the caller at most (memory stays bounded when the engine is slower): 24,
+ * about 31 MB of 1.3 MB batches. With 8, the thread of a 1,000,000-row `lotwise gains` run stopped
+ * for 0.1-0.4 s in all (the engine is slower on the last years' rows, which it also writes to Form
+ * 8949), and on a busy machine, where the two threads get the cores unevenly, the engine then
+ * waited for it: fifo wallet 2.76/2.79/2.78 -> 2.58/2.42/2.55 s wall at load 4.4-5 (alternating
+ * pairs, 8 vs 24); at load 2.3-3.5 no difference beyond noise. Peak RSS 7-26 MB higher.
+ */
+const MAX_AHEAD = 24;
 /**
  * Spare batch buffers the thread keeps at most: the caller sends each batch's buffer back once it
  * applied the rows (`SpareMessage`), and the thread fills it again instead of a new one. A new
