@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { silentLogger } from "../../src/logger.ts";
 import { type ReplayServer, SOLANA_FIXTURES, startSolanaReplay } from "../../test/solana-replay.ts";
-import { createHttpTransport } from "../transport.ts";
+import { createHttpTransport, RpcProviderError } from "../transport.ts";
 import { signaturePages } from "./discover.ts";
 import { createSolanaRpc, type SignatureInfo } from "./rpc.ts";
 
@@ -81,6 +81,34 @@ describe("signaturePages()", () => {
       return list;
     });
     expect(await walk(5)).toEqual(ALL_25);
+  });
+
+  test("the next page is asked for as a page is yielded, while the caller works on it", async () => {
+    const asked: string[] = [];
+    server.onAnswer((method, params, result) => {
+      if (method === "getSignaturesForAddress") asked.push((params[1] as { before?: string }).before ?? "-");
+      return result;
+    });
+    const pages = signaturePages(rpc(), WALLET, { limit: 5 });
+    const first = await pages.next();
+    if (first.done) throw new Error("no first page");
+    // Page 2 reaches the server before the caller asks for it.
+    await vi.waitFor(() => expect(asked).toEqual(["-", first.value.cursor]));
+    const rest: SignatureInfo[] = [];
+    for await (const page of pages) rest.push(...page.entries);
+    expect([...first.value.entries, ...rest].map((s) => s.signature)).toEqual(ALL_25);
+    expect(server.stats().calls.getSignaturesForAddress).toBe(6);
+  });
+
+  test("a page asked for ahead that fails fails when the caller asks for it", async () => {
+    server.onAnswer((method, params, result) =>
+      method === "getSignaturesForAddress" && (params[1] as { before?: string }).before ? {} : result,
+    );
+    const pages = signaturePages(rpc(), WALLET, { limit: 5 });
+    const first = await pages.next();
+    expect(first.done).toBe(false);
+    await expect(pages.next()).rejects.toThrow(RpcProviderError);
+    await expect(pages.next()).resolves.toEqual({ done: true, value: undefined });
   });
 
   test("entries that are not finalized are skipped", async () => {

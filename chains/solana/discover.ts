@@ -30,6 +30,10 @@ export type SignaturePage = {
  * newest) down to `until` (exclusive; undefined = the first transaction), one page per RPC call.
  * It stops only at an empty page: a page shorter than `limit` is not the end, because providers
  * cut pages short. A signature already yielded in this walk is dropped.
+ *
+ * The next page is asked for as a page is yielded (one page ahead), so that it is listed while the
+ * caller fetches and stores this one; its answer, or its error, comes when the caller asks for it.
+ * A caller that stops early leaves that one call unanswered for.
  * @param options.limit Signatures per page, 1…1000. @defaultValue 1000
  */
 export async function* signaturePages(
@@ -39,14 +43,23 @@ export async function* signaturePages(
 ): AsyncGenerator<SignaturePage> {
   const limit = Math.min(Math.max(1, options.limit ?? MAX_SIGNATURES_PER_PAGE), MAX_SIGNATURES_PER_PAGE);
   const seen = new Set<string>();
-  let before = options.before;
+  const list = (before: string | undefined): Promise<SignatureInfo[]> => {
+    const page = (async () => {
+      rpc.signal?.throwIfAborted();
+      return getSignaturesForAddress(rpc, address, { before, until: options.until, limit });
+    })();
+    // Awaited when the caller asks for the page; not unhandled if it never does.
+    page.catch(() => {});
+    return page;
+  };
+  let next = list(options.before);
   for (;;) {
-    rpc.signal?.throwIfAborted();
-    const page = await getSignaturesForAddress(rpc, address, { before, until: options.until, limit });
+    const page = await next;
     if (page.length === 0) return;
     const entries = page.filter((s) => isFinalized(s) && !seen.has(s.signature));
     for (const s of entries) seen.add(s.signature);
-    before = page[page.length - 1]!.signature;
+    const before = page[page.length - 1]!.signature;
+    next = list(before);
     yield { entries, cursor: before };
   }
 }

@@ -30,7 +30,7 @@ import type { StakeAccountRef } from "./stake.ts";
 import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
 import { cacheMints } from "./tokens.ts";
 import type { SolanaTransactionResponse } from "./tx-json.ts";
-import type { TxRead } from "./tx-thread.ts";
+import { startTxThread, type TxRead } from "./tx-thread.ts";
 
 /** Raw record kind of a Solana `getTransaction` answer (index −1: the whole transaction). */
 export const RAW_KIND = "solana_tx";
@@ -101,6 +101,8 @@ export const syncSolanaWallet = async (
     retryBaseMs,
     signal,
   });
+  // Booting the transaction thread overlaps the first calls (rpc.ts `readTransactions` reads there).
+  startTxThread();
   const limit = createLimiter(common.config.sync.concurrency);
   const counts = { signatures: 0, transactions: 0, movements: 0, reused: 0 };
   const handled = new Set<string>();

@@ -327,6 +327,21 @@ const thread = (): Slot | undefined => {
 };
 
 /**
+ * Starts a transaction thread now unless one runs (or none can): a thread takes 0.1 to 0.5 s to
+ * boot and load its script (more on a busy machine), during which the batches already fetched
+ * wait. The sync starts it as it begins, before it lists signatures. Unref'd: an idle thread does
+ * not keep the process alive.
+ */
+export const startTxThread = (): void => {
+  if (slots.length > 0 || !usable) return;
+  try {
+    thread();
+  } catch {
+    usable = false;
+  }
+};
+
+/**
  * `readTransactionAnswers` on the transaction thread; `body` is transferred (the caller must not
  * use it afterwards). Reads on this thread when the thread is not built or cannot start.
  * @throws Error when the thread failed while reading (the body went with it: ask again).

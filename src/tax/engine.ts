@@ -23,7 +23,7 @@ import {
   roundedEstimate,
 } from "./money.ts";
 import { addToPool, createPool, type Pool, poolUnits, type Takes, takeByMethod, takeLot } from "./pools.ts";
-import type { PreparedRow } from "./prepare.ts";
+import { KEY_FEE, KEY_IN, KEY_OUT, KEY_TO, KEY_WALLET, NO_NAME_KEYS, type PreparedRow } from "./prepare.ts";
 import type {
   AllocationEntry,
   Cents,
@@ -118,6 +118,12 @@ export type EngineOptions = {
   /** Keep only the per-year totals: no Form 8949 row of a lot reaches the sink (faster). */
   totalsOnly?: boolean | undefined;
   /**
+   * The name numbers of the row each `apply` is given, read during that call
+   * (`RowPreparer.nameKeys` of the preparer that made it, prepared just before): pools are found
+   * by number. Leave undefined when rows are not applied as they are prepared.
+   */
+  nameKeys?: Readonly<Int32Array> | undefined;
+  /**
    * Years before this one keep only their totals, as with `totalsOnly`: no Form 8949 row of a
    * lot and no gift of those years reaches the sink (a report that only needs their carryover).
    * @defaultValue `fromYear` (every reported year gets its rows)
@@ -203,6 +209,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     positions: [],
     openLots: undefined,
   };
+  const keys = options.nameKeys ?? NO_NAME_KEYS;
   const trackBalances = options.scope === "transition";
   let walletMode = options.scope === "wallet";
   let allocated = false;
@@ -231,24 +238,55 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     }
     return p;
   };
-  const walletPool = (wallet: string, asset: string): Pool => {
-    const place = placeOf(wallet, asset);
+  /**
+   * `placeOf` through the name numbers of `wallet` and `asset` (`EngineOptions.nameKeys`; -1: not
+   * known): an array index per name instead of two map lookups.
+   */
+  const keyedPlaces: (Place | undefined)[][] = [];
+  const placeAt = (wallet: string, asset: string, walletKey: number, assetKey: number): Place => {
+    if (walletKey < 0 || assetKey < 0) return placeOf(wallet, asset);
+    let byAsset = keyedPlaces[walletKey];
+    if (byAsset === undefined) {
+      byAsset = [];
+      keyedPlaces[walletKey] = byAsset;
+    }
+    let p = byAsset[assetKey];
+    if (p === undefined) {
+      p = placeOf(wallet, asset);
+      byAsset[assetKey] = p;
+    }
+    return p;
+  };
+  const walletPool = (wallet: string, asset: string, walletKey = -1, assetKey = -1): Pool => {
+    const place = placeAt(wallet, asset, walletKey, assetKey);
     if (place.pool === undefined) place.pool = createPool(before, order);
     return place.pool;
   };
-  const poolOf = (wallet: string, asset: string): Pool => {
-    if (walletMode) return walletPool(wallet, asset);
-    let p = universal.get(asset);
+  /** Universal pools by the asset's name number (see `placeAt`). */
+  const keyedUniversal: (Pool | undefined)[] = [];
+  const poolOf = (wallet: string, asset: string, walletKey: number, assetKey: number): Pool => {
+    if (walletMode) return walletPool(wallet, asset, walletKey, assetKey);
+    let p = assetKey < 0 ? undefined : keyedUniversal[assetKey];
+    if (p !== undefined) return p;
+    p = universal.get(asset);
     if (p === undefined) {
       p = createPool(before, order);
       universal.set(asset, p);
     }
+    if (assetKey >= 0) keyedUniversal[assetKey] = p;
     return p;
   };
   /** Adds `quantity` units to (`sign` 1) or takes them from (`sign` -1) a wallet's balance. */
-  const adjustBalance = (wallet: string, asset: string, quantity: bigint, sign: 1 | -1) => {
+  const adjustBalance = (
+    wallet: string,
+    asset: string,
+    quantity: bigint,
+    sign: 1 | -1,
+    walletKey: number,
+    assetKey: number,
+  ) => {
     if (!trackBalances || walletMode) return;
-    const place = placeOf(wallet, asset);
+    const place = placeAt(wallet, asset, walletKey, assetKey);
     if (sign === 1) place.balance += quantity;
     else place.balance -= quantity;
   };
@@ -486,23 +524,56 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const emit = (r: Form8949Row) => (wash ? wash.row(year, r) : output(year, r));
   /** The sink's byte path (never with the wash-sale rule: its rows are held and adjusted). */
   const parts = wash === undefined ? sink.form8949Parts : undefined;
+  /**
+   * Offers a take's row to the sink's byte path (`p`, `b`: proceeds and basis in cents, |v| ≤ 2^50);
+   * one function for the engine, not a closure per disposal.
+   */
+  const offerParts = (
+    t: Take,
+    long: boolean,
+    p: number,
+    b: number,
+    disposalId: string,
+    wallet: string,
+    asset: string,
+  ): boolean =>
+    parts?.(
+      year,
+      disposalId,
+      t.lot.id,
+      wallet,
+      asset,
+      t.quantity,
+      quantityScale,
+      dateText(t.lot.date),
+      dateText(date),
+      p,
+      b,
+      long,
+    ) === true;
 
-  /** Disposes `quantity` of `asset` from `wallet` for `proceeds` (USD units) as Form 8949 rows. */
+  /**
+   * Disposes `quantity` of `asset` from `wallet` for `proceeds` (USD units) as Form 8949 rows of
+   * disposal id `row.id`, or `<row.id>:fee` when `fee` (made only when a row is written).
+   */
   const dispose = (
     wallet: string,
     asset: string,
     quantity: bigint,
     proceeds: bigint,
-    disposalId: string,
+    fee: boolean,
     column: string,
     selection: Selection | undefined,
+    walletKey: number,
+    assetKey: number,
   ) => {
-    const pool = poolOf(wallet, asset);
+    const pool = poolOf(wallet, asset, walletKey, assetKey);
     const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
-    adjustBalance(wallet, asset, quantity, -1);
+    adjustBalance(wallet, asset, quantity, -1, walletKey, assetKey);
     if (shortfall > 0n) shortfallOf(column, wallet, asset, quantity, shortfall, "get cost basis 0");
     const washing = wash?.applies(asset) ?? false;
     if (!inRange && !washing) return;
+    const disposalId = fee ? `${row.id}:fee` : row.id;
     // With the wash-sale rule the rows go to the tracker (losses are matched even outside the
     // reported years: they change later years' basis).
     const made: { row: Form8949Row; lot: Lot | undefined; units: bigint }[] | undefined = washing
@@ -518,22 +589,6 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const fast = cents && made === undefined;
     const perUnit = whole || !cents ? 0 : Number(proceeds) / Number(quantity);
     const wholeProceeds = fast && whole ? exactCents(proceeds) : Number.NaN;
-    /** Offers a take's row to the sink's byte path (`p`, `b`: proceeds and basis in cents, |v| ≤ 2^50). */
-    const offerParts = (t: Take, long: boolean, p: number, b: number): boolean =>
-      parts?.(
-        year,
-        disposalId,
-        t.lot.id,
-        wallet,
-        asset,
-        t.quantity,
-        quantityScale,
-        dateText(t.lot.date),
-        dateText(date),
-        p,
-        b,
-        long,
-      ) === true;
     for (let i = 0; i < count; i++) {
       const t = takes[i]!;
       const lot = t.lot;
@@ -546,7 +601,7 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         const b = all ? exactCents(lot.basis) : roundedEstimate(lot.unit * units);
         const p = whole ? wholeProceeds : roundedEstimate(perUnit * units);
         if (!Number.isNaN(b) && !Number.isNaN(p)) {
-          if (rowless || offerParts(t, long, p, b)) {
+          if (rowless || offerParts(t, long, p, b, disposalId, wallet, asset)) {
             countPending(long, p, b);
             continue;
           }
@@ -568,7 +623,10 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         // (`output`'s accounting: in a disposal, `year` is in range and its totals are `yearTotals`).
         const pn = exactCents(p);
         const bn = exactCents(basis);
-        if (rowless || (!Number.isNaN(pn) && !Number.isNaN(bn) && offerParts(t, long, pn, bn))) {
+        if (
+          rowless ||
+          (!Number.isNaN(pn) && !Number.isNaN(bn) && offerParts(t, long, pn, bn, disposalId, wallet, asset))
+        ) {
           const part = long ? yearTotals.long : yearTotals.short;
           part.proceeds += p;
           part.costBasis += basis;
@@ -625,19 +683,34 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   };
 
   /** `purchase`: a `buy` or a swap's acquisition (a possible wash-sale replacement). */
-  const acquire = (wallet: string, asset: string, quantity: bigint, basis: bigint, purchase: boolean) => {
+  const acquire = (
+    wallet: string,
+    asset: string,
+    quantity: bigint,
+    basis: bigint,
+    purchase: boolean,
+    walletKey: number,
+    assetKey: number,
+  ) => {
     const lot = newLot(row.id, row.ms, row.ns, row.seq, date, basis, quantity, wallet, purchase);
-    const pool = poolOf(wallet, asset);
+    const pool = poolOf(wallet, asset, walletKey, assetKey);
     if (wash && purchase && wash.applies(asset)) {
       for (const part of wash.purchase(lot, asset, day, quantity)) addToPool(pool, part.lot, part.quantity);
     } else addToPool(pool, lot, quantity);
-    adjustBalance(wallet, asset, quantity, 1);
+    adjustBalance(wallet, asset, quantity, 1, walletKey, assetKey);
   };
 
-  const give = (wallet: string, asset: string, quantity: bigint, selection: Selection | undefined) => {
-    const pool = poolOf(wallet, asset);
+  const give = (
+    wallet: string,
+    asset: string,
+    quantity: bigint,
+    selection: Selection | undefined,
+    walletKey: number,
+    assetKey: number,
+  ) => {
+    const pool = poolOf(wallet, asset, walletKey, assetKey);
     const { takes, count, shortfall } = take(pool, quantity, selection, asset, wallet);
-    adjustBalance(wallet, asset, quantity, -1);
+    adjustBalance(wallet, asset, quantity, -1, walletKey, assetKey);
     if (shortfall > 0n) shortfallOf("out_quantity", wallet, asset, quantity, shortfall, "have no basis");
     if (!inRange || year < rowsFromYear) return;
     const given = dateText(date);
@@ -674,16 +747,19 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     asset: string,
     quantity: bigint,
     selection: Selection | undefined,
+    fromKey: number,
+    toKey: number,
+    assetKey: number,
   ) => {
     if (!walletMode) {
       // Universal pools: a transfer changes no lot; only the wallets' unit balances move.
-      adjustBalance(from, asset, quantity, -1);
-      adjustBalance(to, asset, quantity, 1);
+      adjustBalance(from, asset, quantity, -1, fromKey, assetKey);
+      adjustBalance(to, asset, quantity, 1, toKey, assetKey);
       return;
     }
-    const src = walletPool(from, asset);
+    const src = walletPool(from, asset, fromKey, assetKey);
     const { takes, count, shortfall } = take(src, quantity, selection, asset, from);
-    const dst = walletPool(to, asset);
+    const dst = walletPool(to, asset, toKey, assetKey);
     for (let i = 0; i < count; i++) addToPool(dst, takes[i]!.lot, takes[i]!.quantity);
     if (sink.lotMoved) {
       const d = dateText(date);
@@ -727,7 +803,17 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const separateFee = (r: PreparedRow) => {
     const feeAsset = r.feeAsset;
     if (feeAsset !== undefined && r.feeQuantity > 0n) {
-      dispose(r.wallet, feeAsset, r.feeQuantity, r.feeUsd, `${r.id}:fee`, "fee_quantity", selFor(feeAsset));
+      dispose(
+        r.wallet,
+        feeAsset,
+        r.feeQuantity,
+        r.feeUsd,
+        true,
+        "fee_quantity",
+        selFor(feeAsset),
+        keys[KEY_WALLET]!,
+        keys[KEY_FEE]!,
+      );
     }
   };
   const addIncome = (r: PreparedRow) => {
@@ -771,7 +857,15 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
       case "buy":
       case "income": {
         if (r.inAsset !== undefined)
-          acquire(wallet, r.inAsset, r.inQuantity, plus(r.usd, r.feeUsd), r.type === "buy");
+          acquire(
+            wallet,
+            r.inAsset,
+            r.inQuantity,
+            plus(r.usd, r.feeUsd),
+            r.type === "buy",
+            keys[KEY_WALLET]!,
+            keys[KEY_IN]!,
+          );
         if (r.type === "income" && inRange) addIncome(r);
         separateFee(r);
         break;
@@ -786,9 +880,11 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
               outAsset,
               plus(r.outQuantity, r.feeQuantity),
               r.usd,
-              r.id,
+              false,
               "out_quantity",
               selFor(outAsset),
+              keys[KEY_WALLET]!,
+              keys[KEY_OUT]!,
             );
           } else {
             dispose(
@@ -796,19 +892,22 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
               outAsset,
               r.outQuantity,
               minus(r.usd, r.feeUsd),
-              r.id,
+              false,
               "out_quantity",
               selFor(outAsset),
+              keys[KEY_WALLET]!,
+              keys[KEY_OUT]!,
             );
           }
         }
         if (r.type === "swap" && r.inAsset !== undefined)
-          acquire(wallet, r.inAsset, r.inQuantity, r.usd, true);
+          acquire(wallet, r.inAsset, r.inQuantity, r.usd, true, keys[KEY_WALLET]!, keys[KEY_IN]!);
         if (!feeInOut) separateFee(r);
         break;
       }
       case "gift": {
-        if (outAsset !== undefined) give(wallet, outAsset, r.outQuantity, selFor(outAsset));
+        if (outAsset !== undefined)
+          give(wallet, outAsset, r.outQuantity, selFor(outAsset), keys[KEY_WALLET]!, keys[KEY_OUT]!);
         separateFee(r);
         break;
       }
@@ -820,19 +919,40 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
               outAsset,
               r.feeQuantity,
               r.feeUsd,
-              `${r.id}:fee`,
+              true,
               "fee_quantity",
               selFor(outAsset),
+              keys[KEY_WALLET]!,
+              keys[KEY_OUT]!,
             );
           }
-          move(wallet, r.toWallet!, outAsset, r.outQuantity, selFor(outAsset));
+          move(
+            wallet,
+            r.toWallet!,
+            outAsset,
+            r.outQuantity,
+            selFor(outAsset),
+            keys[KEY_WALLET]!,
+            keys[KEY_TO]!,
+            keys[KEY_OUT]!,
+          );
         }
         if (!feeInOut) separateFee(r);
         break;
       }
       case "fee": {
         if (feeAsset !== undefined && r.feeQuantity > 0n) {
-          dispose(wallet, feeAsset, r.feeQuantity, r.feeUsd, r.id, "fee_quantity", selFor(feeAsset));
+          dispose(
+            wallet,
+            feeAsset,
+            r.feeQuantity,
+            r.feeUsd,
+            false,
+            "fee_quantity",
+            selFor(feeAsset),
+            keys[KEY_WALLET]!,
+            keys[KEY_FEE]!,
+          );
         }
         break;
       }

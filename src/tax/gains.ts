@@ -77,6 +77,7 @@ const createEngine = (
   scales: { quantityScale: number; usdScale: number },
   sink: GainsSink,
   isKnownLot?: (id: string) => boolean,
+  nameKeys?: Readonly<Int32Array>,
 ): GainsEngine =>
   createGainsEngine({
     method: options.method ?? "fifo",
@@ -94,6 +95,7 @@ const createEngine = (
     washSale: options.washSale,
     totalsOnly: options.totalsOnly,
     rowsFromYear: options.rowsFromYear,
+    nameKeys,
   });
 
 /** Whether a row falls after `options.until` (validated, never applied). */
@@ -297,7 +299,8 @@ export const computeGainsStream = async (
   // it only stands if the file turns out to be in time order, and validation errors come first.
   let engine: GainsEngine | undefined;
   const preparer = createRowPreparer(source, (q, u) => engine?.rescale(q, u));
-  engine = createEngine(options, preparer, sink, preparer.isKnownLot);
+  // Pass 1 applies each row as soon as it is prepared: the engine reads its name numbers.
+  engine = createEngine(options, preparer, sink, preparer.isKnownLot, preparer.nameKeys);
   let lastMs = Number.NEGATIVE_INFINITY;
   let lastNs = 0;
   let ordered = true;

@@ -81,4 +81,30 @@ describe("createLotQueue()", () => {
     for (let i = 3000; i < 5000; i++) expect(queue.pop()!.key).toBe(i);
     expect(queue.pop()).toBeUndefined();
   });
+
+  for (const order of ["ascending", "descending"] as const) {
+    test(`property (${order}): earlier items pushed into long runs, near the end and far past INSERT_MAX`, () => {
+      // Keys mostly rising in both orders (lots in time order), runs of up to 120 items: an earlier item takes its place in the run when at most 32 items
+      // follow it there, else it goes to the heap; either way the order out is the heap's.
+      const ops = fc
+        .array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 19 }),
+            fc.integer({ min: 1, max: 3 }),
+            fc.integer({ min: 1, max: 80 }),
+          ),
+          { minLength: 50, maxLength: 300 },
+        )
+        .map((steps) => {
+          let t = 0;
+          return steps.map(([kind, gap, back]) => {
+            if (kind < 2) return undefined; // a pop
+            if (kind >= 16) return t - back; // out of order, up to 80 keys back
+            t += gap;
+            return t;
+          });
+        });
+      fc.assert(fc.property(ops, (o) => check(order, o)));
+    });
+  }
 });

@@ -98,6 +98,58 @@ const ledger = (n: number, edit: (lines: string[]) => void = () => {}): string =
   return file;
 };
 
+/**
+ * `n` plain rows (every one decoded by the thread) over 2024–2025 in four wallets and three
+ * assets: buys, swaps from one asset to another, transfers with a fee in another asset, fee rows,
+ * sells and gifts, each taking part of what the wallet holds. Pools are found by the thread's
+ * name numbers on this path: a wallet or asset mixed up there changes the rows.
+ */
+const namesLedger = (n: number): string => {
+  const lines = [HEADER];
+  const wallets = ["coinbase:main", "ethereum:0xab", "solana:Abc", "kraken:main"];
+  const assets = ["ETH", "BTC", "SOL"];
+  const held = new Map<string, number>();
+  const has = (w: string, a: string) => held.get(`${w}|${a}`) ?? 0;
+  const add = (w: string, a: string, q: number) => held.set(`${w}|${a}`, has(w, a) + q);
+  const t0 = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < n; i++) {
+    const time = new Date(t0 + i * 60_000 * 61).toISOString();
+    const w = wallets[(i * 7) % 4]!;
+    const a = assets[i % 3]!;
+    const b = assets[(i + 1) % 3]!;
+    const part = Math.floor(has(w, a) * 0.3 * 1e6) / 1e6;
+    const k = (i * 13) % 10;
+    if (k < 3 || part < 0.01) {
+      lines.push(
+        `b${i},${time},buy,${w},,,${a},${(1 + (i % 5)).toFixed(3)},${1000 + (i % 89)}.25,USD,,1.5,,,,,`,
+      );
+      add(w, a, 1 + (i % 5));
+    } else if (k < 5) {
+      lines.push(`w${i},${time},swap,${w},${a},${part},${b},0.5,${700 + (i % 41)},,,,,,,,`);
+      add(w, a, -part);
+      add(w, b, 0.5);
+    } else if (k < 7 && has(w, b) > 0.01) {
+      const to = wallets[(i * 7 + 1) % 4]!;
+      lines.push(`t${i},${time},transfer,${w},${a},${part},,,,${b},0.001,2,${to},,,,`);
+      add(w, a, -part);
+      add(to, a, part);
+      add(w, b, -0.001);
+    } else if (k === 7 && has(w, b) > 0.01) {
+      lines.push(`f${i},${time},fee,${w},,,,,,${b},0.002,4,,,,,`);
+      add(w, b, -0.002);
+    } else if (k === 8) {
+      lines.push(`g${i},${time},gift,${w},${a},${part},,,,,,,,,,,`);
+      add(w, a, -part);
+    } else {
+      lines.push(`s${i},${time},sell,${w},${a},${part},,,${1500 + (i % 31)}.5,${a},0.001,2,,,,,`);
+      add(w, a, -part - 0.001);
+    }
+  }
+  const file = path.join(dir, `n${Math.random().toString(36).slice(2)}.csv`);
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+};
+
 const both = async (file: string, options: GainsOptions) => {
   const here = await run(fileFeed(file), options);
   const thread = await run(threadFeed(file), options);
@@ -121,6 +173,20 @@ describe("gains read on a thread", () => {
         expect(
           r.form8949.some(([, row]) => row.disposalId.startsWith("s") && row.lotId.startsWith("b")),
         ).toBe(true);
+      }
+    }
+  });
+
+  test("several wallets and assets, every row decoded on the thread: the same rows, gifts and summaries", async () => {
+    const file = namesLedger(24_000);
+    for (const method of ["fifo", "hifo"] as Method[]) {
+      for (const scope of ["transition", "universal", "wallet"] as Scope[]) {
+        const r = await both(file, { ...base, method, scope, rowsFromYear: 2025 });
+        expect("error" in r).toBe(false);
+        if ("error" in r) continue;
+        expect(r.form8949.length).toBeGreaterThan(1000);
+        expect(new Set(r.form8949.map(([, row]) => `${row.wallet} ${row.asset}`)).size).toBe(12);
+        expect(r.report.warnings).toEqual([]);
       }
     }
   });

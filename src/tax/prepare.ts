@@ -72,8 +72,28 @@ export type PreparedRow = {
   subtype: string;
 };
 
+/**
+ * Slots of `RowPreparer.nameKeys`: the row's wallet, out asset, in asset, fee asset and
+ * destination wallet (the first slots of a decoded batch row's names, in the same order).
+ */
+export const KEY_WALLET = NAME_WALLET;
+export const KEY_OUT = NAME_OUT;
+export const KEY_IN = NAME_IN;
+export const KEY_FEE = NAME_FEE;
+export const KEY_TO = NAME_TO;
+export const NAME_KEYS = 5;
+/** Name keys of a row that has none (see `RowPreparer.nameKeys`). */
+export const NO_NAME_KEYS: Readonly<Int32Array> = new Int32Array(NAME_KEYS).fill(-1);
+
 /** Converts ledger rows one at a time, at scales that only grow. */
 export type RowPreparer = {
+  /**
+   * The reading thread's name numbers (indexes in its name list) of the row prepared last, by
+   * `KEY_*` slot; -1 for an empty cell and for every slot of a row not decoded from a batch
+   * (`prepare`, `prepareRaw`, a batch row of the general path). Within one feed a number always
+   * stands for the same name: the engine finds a pool by numbers instead of by names.
+   */
+  readonly nameKeys: Int32Array;
   /**
    * Validates and converts the next row (file order). May first raise the scales (see
    * `onRescale`), so the returned row is at the current `quantityScale` and `usdScale`.
@@ -180,6 +200,7 @@ export const createRowPreparer = (
   const lineOfId = createIdIndex();
   const lotsRows: { line: number; lots: { lotId: string }[] }[] = [];
   const holder: { instant?: Instant } = {};
+  const nameKeys = new Int32Array(NAME_KEYS).fill(-1);
 
   /** Set once a batch row came: the reading thread keeps the ids (see `ThreadIds`). */
   let threaded = false;
@@ -244,6 +265,7 @@ export const createRowPreparer = (
 
   const prepare = (r: LedgerRow): PreparedRow => {
     if (threaded) throw new Error("a row preparer that took batch rows takes nothing else");
+    nameKeys.fill(-1);
     return prepareRow(r);
   };
 
@@ -257,6 +279,7 @@ export const createRowPreparer = (
       columns = columnIndexOf(raw.fields);
     }
     const col = columns!;
+    nameKeys.fill(-1);
     const d = decoder.decode(raw, col);
     if (d === undefined) return undefined;
     const t = d.instant;
@@ -362,6 +385,7 @@ export const createRowPreparer = (
       threaded = true;
     }
     if (b.general[i] === 1) {
+      nameKeys.fill(-1);
       const known = b.known[g];
       if (known !== undefined) for (const id of known) knownLots.add(id);
       return prepareRow(b.rows[g]!, b.earlier[i]!);
@@ -382,6 +406,12 @@ export const createRowPreparer = (
       usdScale = u;
     }
     const n = i * NAME_SLOTS;
+    const bn = b.names;
+    nameKeys[KEY_WALLET] = bn[n + NAME_WALLET]!;
+    nameKeys[KEY_OUT] = bn[n + NAME_OUT]!;
+    nameKeys[KEY_IN] = bn[n + NAME_IN]!;
+    nameKeys[KEY_FEE] = bn[n + NAME_FEE]!;
+    nameKeys[KEY_TO] = bn[n + NAME_TO]!;
     const outAsset = digital(nameAt(b, names, n + NAME_OUT));
     const inAsset = digital(nameAt(b, names, n + NAME_IN));
     const feeAsset = digital(nameAt(b, names, n + NAME_FEE));
@@ -408,6 +438,7 @@ export const createRowPreparer = (
   };
 
   return {
+    nameKeys,
     prepare,
     prepareRaw,
     prepareBatchRow,
