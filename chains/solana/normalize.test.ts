@@ -219,6 +219,20 @@ describe("normalizeTransaction() on MetaMask fixtures (json encoding, lookup tab
     });
   });
 
+  test("ownedTokenAccounts: W's token accounts in key order, a closed one read from its pre balance", () => {
+    // Pre balances: USDC acct (key 2) and wSOL acct (key 3, closed: no post balance) are W's; keys
+    // 12 and 13 belong to another owner. Listed in reverse so the key order must come from sorting.
+    const tx = structuredClone(mm("swap-sol-to-usdc"));
+    tx.meta!.preTokenBalances!.reverse();
+    delete tx.meta!.preTokenBalances!.find((b) => b.accountIndex === 3)!.programId;
+    const keys = accountKeysOf(tx);
+    const n = normalizeTransaction(tx, "3xTPAZxmpwd8GrNEKApaTw6VH4jqJ31WFXUvQzgwhR7c");
+    expect(n.ownedTokenAccounts).toEqual([
+      { address: keys[2], mint: USDC, programId: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" },
+      { address: keys[3], mint: "So11111111111111111111111111111111111111112", programId: null },
+    ]);
+  });
+
   test("lookup-table keys (meta.loadedAddresses) are part of the key list in json encoding", () => {
     const tx = mm("swap-sol-to-usdc");
     const keys = accountKeysOf(tx);

@@ -271,12 +271,14 @@ export const normalizeUsableTransaction = (
   const { pre, post } = balances;
   const ownedIndexes = new Set<number>(pre.keys());
   for (const i of post.keys()) ownedIndexes.add(i);
-  const ownedTokenAccounts = [...ownedIndexes]
-    .sort((a, b) => a - b)
-    .map((i) => {
-      const b = (post.get(i) ?? pre.get(i))!;
-      return { address: keys[i]!, mint: b.mint, programId: b.programId ?? null };
-    });
+  // A loop, not `.map`: see tx-json.ts accountKeysOf (a "wrong map" deopt of valueMovements).
+  const indexes = [...ownedIndexes].sort((a, b) => a - b);
+  const ownedTokenAccounts: NormalizedSolanaTx["ownedTokenAccounts"] = [];
+  for (let k = 0; k < indexes.length; k++) {
+    const i = indexes[k]!;
+    const b = (post.get(i) ?? pre.get(i))!;
+    ownedTokenAccounts.push({ address: keys[i]!, mint: b.mint, programId: b.programId ?? null });
+  }
 
   const mints = new Map<string, { mint: string; decimals: number; programId: string | null }>();
   const movements = failed

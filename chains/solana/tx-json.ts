@@ -69,11 +69,24 @@ export const encodingOf = (tx: SolanaTransactionResponse): TransactionEncoding =
  * The full account key list that `pre/postBalances` and token balance `accountIndex` refer to:
  * `jsonParsed` keys as given (lookup-table keys included), or for `json` the static keys followed by
  * `meta.loadedAddresses.writable` and then `.readonly`.
+ *
+ * Plain loops, not `Array.prototype.map` or spreads: with `.map` here (called 2 to 3 times per
+ * transaction), V8 threw away the optimized code of normalize.ts and tx-thread.ts after about
+ * 2,500 transactions ("wrong map" deopts of normalizeUsableTransaction, valueMovements,
+ * readBalances, parsedTransfers, transferFeesPaid, transactionProblem, readAnswer at once) and
+ * compiled them all again: about 0.1 CPU s of compiler threads in a 5,000-transaction sync.
  */
 export const accountKeysOf = (tx: SolanaTransactionResponse): string[] => {
-  const keys = tx.transaction.message.accountKeys.map((k) => (typeof k === "string" ? k : k.pubkey));
+  const list = tx.transaction.message.accountKeys;
+  const keys: string[] = [];
+  for (let k = 0; k < list.length; k++) {
+    const key = list[k]!;
+    keys.push(typeof key === "string" ? key : key.pubkey);
+  }
   if (encodingOf(tx) === "json" && tx.meta?.loadedAddresses) {
-    keys.push(...tx.meta.loadedAddresses.writable, ...tx.meta.loadedAddresses.readonly);
+    const { writable, readonly } = tx.meta.loadedAddresses;
+    for (let k = 0; k < writable.length; k++) keys.push(writable[k]!);
+    for (let k = 0; k < readonly.length; k++) keys.push(readonly[k]!);
   }
   return keys;
 };
