@@ -679,6 +679,48 @@ describe("computeGainsStream()", () => {
     expect(later.gifts).toEqual([]);
   });
 
+  test("rowsFromYear: a fee disposal's shortfall row of an earlier year keeps its id <id>:fee", async () => {
+    // 2024: a sell whose ETH fee finds 0.01 of the 0.03 ETH it takes (a shortfall of 0.02, basis 0),
+    // and a covered fee-in-another-asset disposal; 2025: a plain fee row.
+    const history = [
+      buy("a", "2024-01-01T00:00:00Z", "w", "SOL", "10", "1000"),
+      buy("e", "2024-01-02T00:00:00Z", "w", "ETH", "0.01", "30"),
+      sell("s1", "2024-03-01T00:00:00Z", "w", "SOL", "1", "150", paidIn("ETH", "0.03", "90")),
+      sell("s2", "2024-04-01T00:00:00Z", "w", "SOL", "1", "150", paidIn("SOL", "0.1", "15")),
+      fee("f", "2025-03-01T00:00:00Z", "w", "SOL", "0.1", "20"),
+    ];
+    // For the wash-sale case: a covered ETH fee at a loss (basis 300, proceeds 100), ETH bought again.
+    const washing = [
+      ...history.slice(0, 4),
+      buy("e2", "2024-05-01T00:00:00Z", "w", "ETH", "1", "3000"),
+      sell("s3", "2024-06-01T00:00:00Z", "w", "SOL", "1", "150", paidIn("ETH", "0.1", "100")),
+      buy("e3", "2024-06-10T00:00:00Z", "w", "ETH", "1", "3000"),
+      history[4]!,
+    ];
+    const years = { fromYear: 2024, toYear: 2025, scope: "wallet" as const };
+    const all = await stream(history, years);
+    const later = await stream(history, { ...years, rowsFromYear: 2025 });
+    expect(all.form8949.map((r) => [r.disposalId, r.lotId, r.quantity])).toEqual([
+      ["s1", "a", "1"],
+      ["s1:fee", "e", "0.01"],
+      ["s1:fee", "", "0.02"],
+      ["s2", "a", "1.1"],
+      ["f", "a", "0.1"],
+    ]);
+    // Only the shortfall row of 2024 still reaches the sink (a warning's row, not a take's).
+    expect(later.form8949.map((r) => [r.disposalId, r.lotId, r.quantity])).toEqual([
+      ["s1:fee", "", "0.02"],
+      ["f", "a", "0.1"],
+    ]);
+    expect(later.form8949).toEqual([all.form8949[2], all.form8949[4]]);
+    expect(later.report.summaries).toEqual(all.report.summaries);
+    // With the wash-sale rule an earlier year's rows go through the tracker: the fee's keeps its id.
+    const washAll = await stream(washing, { ...years, washSale: {} });
+    const washed = await stream(washing, { ...years, rowsFromYear: 2025, washSale: {} });
+    expect(washed.form8949.map((r) => r.disposalId)).toContain("s3:fee");
+    expect(washed.form8949).toEqual(washAll.form8949);
+  });
+
   test("a validation error anywhere is reported before a computation error", async () => {
     const bad = [
       ...rows.slice(0, 2),
