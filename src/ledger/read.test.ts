@@ -361,10 +361,10 @@ describe("raw records (`onRaw`)", () => {
     return { seen, rows };
   };
 
-  test("cut at every comma wherever it falls in the line (commas are found four bytes at a time)", async () => {
+  test("cut at every comma wherever it falls in the line (commas are found eight bytes at a time)", async () => {
     // Cells of 0-6 bytes in turn put the commas at every offset modulo 4, next to each other and
     // at the line's last bytes; a cell starting with "-" (0x2d) right after a comma is a byte the
-    // four-at-a-time test may flag without being a comma.
+    // many-at-a-time test may flag without being a comma.
     const lines: string[][] = [];
     for (let shift = 0; shift < 8; shift++) {
       const cells = Array.from({ length: 14 }, (_, i) => "-x.-9ab".slice(0, (i + shift) % 7));

@@ -297,8 +297,9 @@ const createCollector = (
     }
     raw.buf = buf;
     raw.line = line;
-    // One pass over the bytes (cells are short: a native search per cell costs more), four at a
-    // time (`COMMAS`), then the last 0-3 one by one.
+    // One pass over the bytes (cells are short: a native search per cell costs more), eight at a
+    // time as two int32s (`COMMAS`), then the last 0-7 one by one. Eight rather than four: a
+    // block without a comma (most of a long wallet name) costs one branch.
     if (buf !== viewOf) {
       viewOf = buf;
       view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -309,17 +310,29 @@ const createCollector = (
     let cell = 0;
     starts[0] = start;
     let k = start;
-    for (const stop = end - 3; k < stop; k += 4) {
+    for (const stop = end - 7; k < stop; k += 8) {
       const x = view.getInt32(k, true) ^ COMMAS;
+      const y = view.getInt32(k + 4, true) ^ COMMAS;
       // A high bit per byte of `x` that is 0 (a comma), and possibly for bytes above one that is:
       // each is checked.
       let zero = ((x - 0x01010101) | 0) & ~x & 0x80808080;
+      let zeroY = ((y - 0x01010101) | 0) & ~y & 0x80808080;
+      if ((zero | zeroY) === 0) continue;
       while (zero !== 0) {
         const bit = zero & -zero;
         zero ^= bit;
         const at = k + ((31 - Math.clz32(bit)) >> 3);
         if (buf[at] !== 44) continue;
         if (cell === last) return false; // too many cells: the record path reports it
+        ends[cell] = at;
+        starts[++cell] = at + 1;
+      }
+      while (zeroY !== 0) {
+        const bit = zeroY & -zeroY;
+        zeroY ^= bit;
+        const at = k + 4 + ((31 - Math.clz32(bit)) >> 3);
+        if (buf[at] !== 44) continue;
+        if (cell === last) return false;
         ends[cell] = at;
         starts[++cell] = at + 1;
       }
