@@ -347,3 +347,47 @@ describe("streamLedgerBytes() and streamLedgerChunks()", () => {
     }
   });
 });
+
+describe("raw records (`onRaw`)", () => {
+  /** Each raw record's cells as text, found from its `starts` and `ends`. */
+  const rawCells = async (text: string) => {
+    const seen: string[][] = [];
+    const rows: string[] = [];
+    const onRaw = (r: RawLedgerRecord) => {
+      seen.push(Array.from(r.starts, (s, i) => r.buf.toString("latin1", s, r.ends[i]!)));
+      return true;
+    };
+    await streamLedgerBytes(Buffer.from(text), (row) => rows.push(row.id), { source: "l.csv", onRaw });
+    return { seen, rows };
+  };
+
+  test("cut at every comma wherever it falls in the line (commas are found eight bytes at a time)", async () => {
+    // Cells of 0-6 bytes in turn put the commas at every offset modulo 4, next to each other and
+    // at the line's last bytes; a cell starting with "-" (0x2d) right after a comma is a byte the
+    // many-at-a-time test may flag without being a comma.
+    const lines: string[][] = [];
+    for (let shift = 0; shift < 8; shift++) {
+      const cells = Array.from({ length: 14 }, (_, i) => "-x.-9ab".slice(0, (i + shift) % 7));
+      cells[0] = `r${shift}`;
+      lines.push(cells);
+    }
+    lines.push(["r8", "-", "-", "--", "", "", "", "", "", "", "", "", "", ""]);
+    // (A last line without a line break is not offered raw.)
+    const { seen, rows } = await rawCells(`${ledger(...lines.map((c) => c.join(",")))}\n`);
+    expect(seen).toEqual(lines);
+    expect(rows).toEqual([]);
+  });
+
+  test("a line with a cell too many or too few takes the record path and its error", async () => {
+    const extra = `${B1},x`;
+    await expect(rawCells(ledger(B1, extra))).rejects.toThrow(
+      "l.csv:3: row: 15 cells, but the header has 14",
+    );
+    const short = B1.slice(0, B1.lastIndexOf(","));
+    await expect(rawCells(ledger(short))).rejects.toThrow("l.csv:2: row: 13 cells, but the header has 14");
+    // Commas only: one too many in the last four bytes, and in the first.
+    await expect(rawCells(ledger(",".repeat(14)))).rejects.toThrow(
+      "l.csv:2: row: 15 cells, but the header has 14",
+    );
+  });
+});
