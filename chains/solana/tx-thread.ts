@@ -326,6 +326,16 @@ const thread = (): Slot | undefined => {
   return slots.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a), slots[0]!);
 };
 
+/** `thread()`, or undefined when a thread cannot start (`new Worker` threw): none is tried again. */
+const threadOrNone = (): Slot | undefined => {
+  try {
+    return thread();
+  } catch {
+    usable = false;
+    return undefined;
+  }
+};
+
 /**
  * Starts a transaction thread now unless one runs (or none can): a thread takes 0.1 to 0.5 s to
  * boot and load its script (more on a busy machine), during which the batches already fetched
@@ -333,12 +343,7 @@ const thread = (): Slot | undefined => {
  * not keep the process alive.
  */
 export const startTxThread = (): void => {
-  if (slots.length > 0 || !usable) return;
-  try {
-    thread();
-  } catch {
-    usable = false;
-  }
+  if (slots.length === 0) threadOrNone();
 };
 
 /**
@@ -351,12 +356,7 @@ export const readTransactionAnswersOnThread = async (
   pending: readonly string[],
   wallet: string,
 ): Promise<TxBatchReading> => {
-  let slot: Slot | undefined;
-  try {
-    slot = thread();
-  } catch {
-    usable = false;
-  }
+  const slot = threadOrNone();
   if (!slot) return readTransactionAnswers(new Uint8Array(body), pending, wallet);
   const id = nextId++;
   const { worker, waiting } = slot;
