@@ -318,6 +318,9 @@ const createCollector = (
       let zero = ((x - 0x01010101) | 0) & ~x & 0x80808080;
       let zeroY = ((y - 0x01010101) | 0) & ~y & 0x80808080;
       if ((zero | zeroY) === 0) continue;
+      // One copy of the loop per word, not a loop over the two words nor a byte-by-byte read of a
+      // block with a comma: both measured slower (reading thread of a 1,000,000-row `gains`,
+      // 0.85-0.92 CPU s here against 0.92-1.00 s, 4 alternating pairs each).
       while (zero !== 0) {
         const bit = zero & -zero;
         zero ^= bit;
