@@ -10,14 +10,14 @@ import { upsertWallet } from "../../db/wallets.ts";
 import { createAssetIdentity } from "../../src/assets/identity.ts";
 import { buildLedger } from "../../src/books/build.ts";
 import { DEFAULT_CLASSIFY_SETTINGS } from "../../src/classify/settings.ts";
-import { createTestCommon, createTestDatabase } from "../../test/services.ts";
+import { createTestDatabase } from "../../test/services.ts";
 import {
   type ReplayServer,
   recordedTransaction,
   SOLANA_FIXTURES,
   startSolanaReplay,
 } from "../../test/solana-replay.ts";
-import { resolveChain } from "../registry.ts";
+import { replaySyncArgs } from "../../test/solana-sync-args.ts";
 import { stakeAccountsControlledIn, stakeAuthoritiesOf } from "./stake-instructions.ts";
 import { syncSolanaWallet } from "./sync.ts";
 
@@ -116,19 +116,7 @@ describe("sync: staking rewards of the wallet's stake accounts", () => {
   test("getProgramAccounts finds the account; each epoch's reward is a movement and income at its time", async () => {
     const userId = await ensureUser(database.db, "staker");
     const wallet = await upsertWallet(database.db, userId, { chain: "solana", address: OWNER });
-    const sync = () =>
-      syncSolanaWallet(
-        {
-          common: createTestCommon({ sync: { concurrency: 2, maxAttempts: 2, timeoutMs: 5_000 } }),
-          database,
-          wallet,
-          chain: resolveChain("solana"),
-          rpcUrl: server.url,
-          signal: new AbortController().signal,
-          reportProgress: () => {},
-        },
-        { retryBaseMs: 1 },
-      );
+    const sync = () => syncSolanaWallet(replaySyncArgs(server, database, wallet, 2), { retryBaseMs: 1 });
     expect(expected).toHaveLength(10);
     const first = await sync();
     expect(first.staking).toEqual({ accounts: 1, rewards: 10, throughEpoch: 141 });

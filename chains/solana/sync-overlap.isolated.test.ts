@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import { ensureUser } from "../../db/users.ts";
 import { upsertWallet } from "../../db/wallets.ts";
-import { createTestCommon, createTestDatabase } from "../../test/services.ts";
+import { createTestDatabase } from "../../test/services.ts";
 import { type ReplayServer, startSolanaReplay } from "../../test/solana-replay.ts";
-import { resolveChain } from "../registry.ts";
+import { replaySyncArgs } from "../../test/solana-sync-args.ts";
 
 /**
  * The Solana sync's pipeline: while one page is stored (PGlite, on this thread), the next page is
@@ -65,18 +65,7 @@ test("the next page is listed and fetched while a page is stored", async () => {
       if (method === "getSignaturesForAddress" || method === "getTransaction") events.push(method);
       return result;
     });
-    await syncSolanaWallet(
-      {
-        common: createTestCommon({ sync: { concurrency: 4, maxAttempts: 2, timeoutMs: 5_000 } }),
-        database,
-        wallet,
-        chain: resolveChain("solana"),
-        rpcUrl: server.url,
-        signal: new AbortController().signal,
-        reportProgress: () => {},
-      },
-      { pageSize: 3, retryBaseMs: 5 },
-    );
+    await syncSolanaWallet(replaySyncArgs(server, database, wallet, 4), { pageSize: 3, retryBaseMs: 5 });
     // A later page's listing reached the server while an earlier page was stored.
     const during: string[] = [];
     let storing = false;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ensureUser } from "../../db/users.ts";
 import { upsertWallet } from "../../db/wallets.ts";
-import { createTestCommon, createTestDatabase } from "../../test/services.ts";
+import { createTestDatabase } from "../../test/services.ts";
 import { type ReplayServer, startSolanaReplay } from "../../test/solana-replay.ts";
-import { resolveChain } from "../registry.ts";
+import { replaySyncArgs } from "../../test/solana-sync-args.ts";
 import { syncSolanaWallet } from "./sync.ts";
 import { startTxThread, txThreadsRunning } from "./tx-thread.ts";
 
@@ -36,15 +36,7 @@ test("the transaction thread is started before the first signature is listed", a
       if (!threadsAt.has(method)) threadsAt.set(method, txThreadsRunning());
       return result;
     });
-    const result = await syncSolanaWallet({
-      common: createTestCommon({ sync: { concurrency: 4, maxAttempts: 2, timeoutMs: 5_000 } }),
-      database,
-      wallet,
-      chain: resolveChain("solana"),
-      rpcUrl: server.url,
-      signal: new AbortController().signal,
-      reportProgress: () => {},
-    });
+    const result = await syncSolanaWallet(replaySyncArgs(server, database, wallet, 4));
     expect(result.transactions).toBe(11);
     expect(threadsAt.get("getSlot")).toBe(1);
     expect(threadsAt.get("getSignaturesForAddress")).toBe(1);
