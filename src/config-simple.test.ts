@@ -58,7 +58,9 @@ describe("simpleConfig()", () => {
   }
 
   test("undefined values are unset; nested or unknown settings go to loadConfig", () => {
-    expect(simpleConfig({ user: undefined, rpc: undefined }, cwd)).toStrictEqual(loadConfig({ env: {}, cwd }));
+    expect(simpleConfig({ user: undefined, rpc: undefined }, cwd)).toStrictEqual(
+      loadConfig({ env: {}, cwd }),
+    );
     expect(simpleConfig({ server: { port: 9000 } }, cwd)).toBeUndefined();
     expect(simpleConfig({ prices: { stalenessHours: 2 } }, cwd)).toBeUndefined();
     expect(simpleConfig({ rpcs: {} }, cwd)).toBeUndefined();

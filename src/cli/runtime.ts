@@ -1,7 +1,13 @@
 import type { Command } from "commander";
 import type { Common } from "../common.ts";
 import type { Config } from "../config.ts";
-import { defaultConfigFile, mergeSettings, secretsOf, settingsFromEnv, simpleConfig } from "../config-simple.ts";
+import {
+  defaultConfigFile,
+  mergeSettings,
+  secretsOf,
+  settingsFromEnv,
+  simpleConfig,
+} from "../config-simple.ts";
 import { createLogger } from "../logger.ts";
 import { createShutdown } from "../shutdown.ts";
 import { createTerminalProgress } from "../ui/progress.ts";
