@@ -2,6 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { unknownKeys } from "./config-keys.ts";
+import {
+  defaultConfigFile,
+  ENV_KEYS,
+  isPlainObject,
+  mergeSettings,
+  settingsFromEnv,
+} from "./config-simple.ts";
 import { ConfigError } from "./errors.ts";
 import { describeReadError } from "./utils/fs-errors.ts";
 
@@ -299,16 +306,6 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
-/** Environment variables lotwise reads, and the setting each one fills. */
-const ENV_KEYS = {
-  LOTWISE_DATA_DIR: "dataDir",
-  DATABASE_URL: "databaseUrl",
-  REDIS_URL: "redisUrl",
-  LOTWISE_USER: "user",
-  LOTWISE_LOG_LEVEL: "logLevel",
-  LOTWISE_QUEUE_PREFIX: "queuePrefix",
-} as const;
-
 export type LoadConfigArgs = {
   /** Values from command-line flags (highest precedence); `undefined` values are ignored. */
   flags?: Partial<Record<keyof ConfigInput, unknown>> & Record<string, unknown>;
@@ -318,20 +315,6 @@ export type LoadConfigArgs = {
   configFile?: string | undefined;
   /** Folder relative paths resolve against. @defaultValue process.cwd() */
   cwd?: string;
-};
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** Deep merge where `undefined` in `over` keeps `base`. Arrays are replaced, not merged. */
-const merge = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> => {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
-    const b = out[k];
-    out[k] = isPlainObject(b) && isPlainObject(v) ? merge(b, v) : v;
-  }
-  return out;
 };
 
 /**
@@ -379,22 +362,12 @@ export const loadConfig = (args: LoadConfigArgs = {}): Config => {
     }
   }
 
-  const fromEnv: Record<string, unknown> = {};
-  for (const [key, setting] of Object.entries(ENV_KEYS)) {
-    const value = env[key];
-    if (value !== undefined && value !== "") fromEnv[setting] = value;
-  }
+  const fromEnv = settingsFromEnv(env);
 
-  // LOTWISE_RPC_<CHAIN>=url, e.g. LOTWISE_RPC_ETHEREUM, LOTWISE_RPC_EVM_31337 (for evm:31337).
-  const rpcFromEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    const m = /^LOTWISE_RPC_([A-Z0-9_]+)$/.exec(key);
-    if (m && value) rpcFromEnv[m[1]!.toLowerCase().replace(/^evm_/, "evm:")] = value;
-  }
-  if (Object.keys(rpcFromEnv).length > 0) fromEnv.rpc = rpcFromEnv;
-  if (env.LOTWISE_ADMIN_KEY) fromEnv.server = { adminKey: env.LOTWISE_ADMIN_KEY };
-
-  const merged = merge(merge(fromFile, fromEnv), (args.flags ?? {}) as Record<string, unknown>);
+  const merged = mergeSettings(
+    mergeSettings(fromFile, fromEnv),
+    (args.flags ?? {}) as Record<string, unknown>,
+  );
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -405,11 +378,6 @@ export const loadConfig = (args: LoadConfigArgs = {}): Config => {
   const config = result.data;
   config.dataDir = path.resolve(cwd, config.dataDir);
   return config;
-};
-
-const defaultConfigFile = (cwd: string): string | undefined => {
-  const candidate = path.join(cwd, "lotwise.config.json");
-  return existsSync(candidate) ? candidate : undefined;
 };
 
 const settingSource = (
@@ -438,34 +406,4 @@ const settingSource = (
   return "";
 };
 
-/**
- * A URL that is its origin alone (`http://127.0.0.1:8545`, `https://node.example`): no user,
- * password, path, query or fragment, so no key. Messages name an endpoint by its origin, so such
- * a URL as a secret would redact the very host a connection error must name.
- */
-const keylessUrl = (url: string): boolean => {
-  try {
-    const u = new URL(url);
-    return (
-      u.username === "" &&
-      u.password === "" &&
-      (u.pathname === "" || u.pathname === "/") &&
-      u.search === "" &&
-      u.hash === ""
-    );
-  } catch {
-    return false;
-  }
-};
-
-/** The values that must never appear in logs or exports. */
-export const secretsOf = (config: Config): string[] => {
-  const out: string[] = [];
-  if (config.databaseUrl) out.push(config.databaseUrl);
-  if (config.redisUrl) out.push(config.redisUrl);
-  for (const url of Object.values(config.rpc)) if (!keylessUrl(url)) out.push(url);
-  for (const e of Object.values(config.explorers)) if (e.apiKey) out.push(e.apiKey);
-  if (config.prices.coingeckoApiKey) out.push(config.prices.coingeckoApiKey);
-  if (config.server.adminKey) out.push(config.server.adminKey);
-  return out.filter((s) => s.length >= 6);
-};
+export { secretsOf } from "./config-simple.ts";

@@ -1,15 +1,15 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { expect, test } from "vitest";
-import { NO_NETWORK, runCli } from "../../test/cli.ts";
+import { NO_NETWORK, ROOT, runCli } from "../../test/cli.ts";
 
 /**
  * The packages of node_modules a run of the compiled CLI loads, from a module resolution hook
  * that names every module it resolves.
  */
-const packagesLoaded = async (args: string[]): Promise<string[]> => {
+const resolvedUrls = async (args: string[]): Promise<string[]> => {
   const dir = mkdtempSync(path.join(tmpdir(), "lotwise-loaded-"));
   const hooks = path.join(dir, "hooks.mjs");
   writeFileSync(
@@ -32,9 +32,16 @@ const packagesLoaded = async (args: string[]): Promise<string[]> => {
     env: { NODE_OPTIONS: `--import ${NO_NETWORK} --import ${pathToFileURL(register).href}` },
   });
   expect(r.code, r.stderr).toBe(0);
+  return r.stderr
+    .split("\n")
+    .filter((line) => line.startsWith("RESOLVED "))
+    .map((line) => line.slice("RESOLVED ".length));
+};
+
+const packagesLoaded = async (args: string[]): Promise<string[]> => {
   const packages = new Set<string>();
-  for (const line of r.stderr.split("\n")) {
-    const m = /^RESOLVED .*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line);
+  for (const url of await resolvedUrls(args)) {
+    const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (m) packages.add(m[1]!);
   }
   return [...packages].sort();
@@ -48,4 +55,33 @@ const packagesLoaded = async (args: string[]): Promise<string[]> => {
  */
 test("lotwise --version loads no database driver, chain library or server", async () => {
   expect(await packagesLoaded(["--version"])).toEqual(["commander", "decimal.js"]);
+});
+
+/**
+ * The configuration's schema (config.ts, with zod bundled in: a 770 kB chunk, about 50–80 ms of
+ * CPU) loads only when a run's settings need it: a command with no config file and only
+ * top-level settings reads them without it (config-simple.ts).
+ */
+test("gains --ledger with no config file loads no configuration schema; a config file loads it", async () => {
+  const chunks = path.join(ROOT, "dist", "chunks");
+  const schemaChunks = readdirSync(chunks).filter((f) =>
+    readFileSync(path.join(chunks, f), "utf8").includes("// src/config.ts\n"),
+  );
+  expect(schemaChunks).toHaveLength(1);
+  const schemaLoaded = (urls: string[]) => urls.some((u) => u.endsWith(`/dist/chunks/${schemaChunks[0]}`));
+  const dir = mkdtempSync(path.join(tmpdir(), "lotwise-loaded-gains-"));
+  const ledger = path.join(dir, "ledger.csv");
+  writeFileSync(
+    ledger,
+    [
+      "id,time,type,wallet,out_asset,out_quantity,in_asset,in_quantity,usd_value,fee_asset,fee_quantity,fee_usd,to_wallet,lots,subtype",
+      "b1,2024-01-31T10:00:00Z,buy,w,,,ETH,2,4000,,,,,,",
+      "s1,2025-01-31T10:00:00Z,sell,w,ETH,0.5,,,1500,,,,,,",
+    ].join("\n"),
+  );
+  const args = ["gains", "--ledger", ledger, "--year", "2025", "--out", path.join(dir, "out")];
+  expect(schemaLoaded(await resolvedUrls(["--data-dir", path.join(dir, "data"), ...args]))).toBe(false);
+  const config = path.join(dir, "lotwise.config.json");
+  writeFileSync(config, JSON.stringify({ prices: { stalenessHours: 2 } }));
+  expect(schemaLoaded(await resolvedUrls(["--config", config, ...args]))).toBe(true);
 });

@@ -67,7 +67,7 @@ export const run = async (
   // Heavy modules load only when a command runs: `--help` and `--version` stay fast.
   program.hook("preAction", (_program, action) => {
     chooseWasmTiers(topLevelName(action));
-    return runtime.load();
+    return runtime.load(action);
   });
 
   const closeAll = async () => {
@@ -105,8 +105,7 @@ export const run = async (
       // --help and --version exit through here with code 0.
       return error.exitCode === 0 ? 0 : 2;
     }
-    // A `Common` exists only after runtime.load(), so config.ts is already loaded then.
-    const secretsOf = commons.length > 0 ? (await import("../config.ts")).secretsOf : () => [];
+    const secretsOf = commons.length > 0 ? (await import("../config-simple.ts")).secretsOf : () => [];
     const redact = createRedactor(commons.flatMap((c) => secretsOf(c.config)));
     if (error instanceof UserInputError) {
       err(`${error.located ? "" : "lotwise: "}${redact(error.message)}\n`);

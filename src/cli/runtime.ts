@@ -1,6 +1,13 @@
 import type { Command } from "commander";
 import type { Common } from "../common.ts";
 import type { Config } from "../config.ts";
+import {
+  defaultConfigFile,
+  mergeSettings,
+  secretsOf,
+  settingsFromEnv,
+  simpleConfig,
+} from "../config-simple.ts";
 import { createLogger } from "../logger.ts";
 import { createShutdown } from "../shutdown.ts";
 import { createTerminalProgress } from "../ui/progress.ts";
@@ -25,12 +32,16 @@ export type CliRuntime = {
   /** stderr writer for messages that must not mix with data on stdout (`--out -`). */
   err: (text: string) => void;
   /**
-   * Loads the configuration parser (zod, config.ts). The CLI awaits it before any action runs
-   * (a `preAction` hook), so `--help` and `--version` never pay for it.
+   * Loads the configuration parser (zod, config.ts) when `command`'s settings (environment,
+   * config file, global flags, then `flags`) need it: the common case, a few top-level values and
+   * no config file, is read without it (config-simple.ts). The CLI awaits it with no `flags`
+   * before any action runs (a `preAction` hook), so `--help` and `--version` never pay for it; a
+   * command that passes settings to `createCommon` awaits it again with them first.
    */
-  load: () => Promise<void>;
+  load: (command: Command, flags?: Record<string, unknown>) => Promise<void>;
   /**
    * Parses the configuration once (global flags + `flags` from the command) and builds `Common`.
+   * Requires `load(command, flags)` first (throws otherwise when the settings need config.ts).
    * Callers must `await common.shutdown.close()` when done (the CLI does it after the action).
    */
   createCommon: (command: Command, flags?: Record<string, unknown>) => Common;
@@ -53,32 +64,48 @@ export const createCliRuntime = (args: {
   onCommon: (common: Common) => void;
 }): CliRuntime => {
   let configModule: typeof import("../config.ts") | undefined;
+  /** The run's settings: the config file named (if any), and global then command flags. */
+  const settingsOf = (command: Command, flags: Record<string, unknown>) => {
+    const g = command.optsWithGlobals<GlobalFlags>();
+    return {
+      configFile: g.config,
+      flags: {
+        dataDir: g.dataDir,
+        databaseUrl: g.databaseUrl,
+        redisUrl: g.redisUrl,
+        user: g.user,
+        logLevel: g.logLevel,
+        jsonLogs: g.jsonLogs,
+        // `--no-progress` makes commander default `progress` to true: only an explicit flag counts.
+        progress: sourceOf(command, "progress") === "cli" ? g.progress : Boolean(process.stderr.isTTY),
+        ...flags,
+      },
+    };
+  };
+  /** The configuration without zod (config-simple.ts), or `undefined` when loadConfig must parse it. */
+  const simpleOf = (s: ReturnType<typeof settingsOf>): Config | undefined => {
+    const cwd = process.cwd();
+    // The file loadConfig would read: named, `LOTWISE_CONFIG`, or ./lotwise.config.json.
+    if (s.configFile ?? args.env.LOTWISE_CONFIG ?? defaultConfigFile(cwd)) return undefined;
+    return simpleConfig(mergeSettings(settingsFromEnv(args.env), s.flags), cwd);
+  };
   return {
     env: args.env,
     out: args.out,
     err: args.err ?? ((t: string) => void process.stderr.write(t)),
-    load: async () => {
-      configModule ??= await import("../config.ts");
+    load: async (command, flags = {}) => {
+      if (configModule !== undefined || simpleOf(settingsOf(command, flags)) !== undefined) return;
+      configModule = await import("../config.ts");
     },
     createCommon: (command, flags = {}) => {
-      if (configModule === undefined) throw new Error("internal: createCommon before runtime.load()");
-      const { loadConfig, secretsOf } = configModule;
-      const g = command.optsWithGlobals<GlobalFlags>();
-      const config: Config = loadConfig({
-        env: args.env,
-        configFile: g.config,
-        flags: {
-          dataDir: g.dataDir,
-          databaseUrl: g.databaseUrl,
-          redisUrl: g.redisUrl,
-          user: g.user,
-          logLevel: g.logLevel,
-          jsonLogs: g.jsonLogs,
-          // `--no-progress` makes commander default `progress` to true: only an explicit flag counts.
-          progress: sourceOf(command, "progress") === "cli" ? g.progress : Boolean(process.stderr.isTTY),
-          ...flags,
-        },
-      });
+      const s = settingsOf(command, flags);
+      const config: Config | undefined =
+        configModule === undefined
+          ? simpleOf(s)
+          : configModule.loadConfig({ env: args.env, configFile: s.configFile, flags: s.flags });
+      if (config === undefined) {
+        throw new Error("internal: createCommon(command, flags) before runtime.load(command, flags)");
+      }
       const err = args.err;
       const logger = createLogger({
         level: config.logLevel,

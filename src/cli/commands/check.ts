@@ -41,6 +41,7 @@ export const register: RegisterCommand = (program, runtime) => {
         import("../../../chains/registry.ts"),
       ]);
       const rpc = parseRpcFlags(opts.rpc);
+      await runtime.load(command, { rpc });
       const common = runtime.createCommon(command, { rpc });
       assertRpcNames({ ...common.config.rpc, ...rpc }, { nativeSymbols: common.config.nativeSymbols });
       const services = await openServices(common);

@@ -28,12 +28,14 @@ export const register: RegisterCommand = (program, runtime) => {
       const { startService } = await load();
       const { builtDashboardDir } = await import("../../api/ui-dir.ts");
       const uiDir = opts.ui ? (opts.uiDir ?? builtDashboardDir()) : undefined;
-      const common = runtime.createCommon(command, {
+      const settings = {
         server: {
           ...(opts.host !== undefined ? { host: opts.host } : {}),
           ...(opts.port !== undefined ? { port: opts.port } : {}),
         },
-      });
+      };
+      await runtime.load(command, settings);
+      const common = runtime.createCommon(command, settings);
       const { config, logger } = common;
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {

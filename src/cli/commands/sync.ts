@@ -54,6 +54,7 @@ export const register: RegisterCommand = (program, runtime) => {
           throw new UserInputError(`--from-block: '${opts.fromBlock}' is not a block number`);
         }
         const rpc = parseRpcFlags(opts.rpc);
+        await runtime.load(command, { rpc });
         const common = runtime.createCommon(command, { rpc });
         // A mistyped chain name (`etherum`) in the config or on --rpc is said, not ignored.
         assertRpcNames({ ...common.config.rpc, ...rpc }, { nativeSymbols: common.config.nativeSymbols });
