@@ -650,6 +650,29 @@ describe("computeGainsStream()", () => {
     expect(s.form8949.at(-1)).toMatchObject({ quantity: "0.12345678901234567890123", proceeds: $(1000.12) });
   });
 
+  test("hifo across a rescale: lots held before it keep their place against lots bought after it", async () => {
+    // Rows applied as they are prepared: d's 20 fraction digits raise the quantity scale (and
+    // its price's 3 the USD scale) while a, b and c sit in the pool; every lot's per-unit basis
+    // changes units then, and the HIFO queue's numbers with it (Pool.heap.rekey).
+    const hifoRows = [
+      buy("a", "2025-01-01T00:00:00Z", "w", "ETH", "1", "1000"),
+      buy("b", "2025-01-02T00:00:00Z", "w", "ETH", "1", "3000"),
+      buy("c", "2025-01-03T00:00:00Z", "w", "ETH", "1", "2000"),
+      buy("d", "2025-01-04T00:00:00Z", "w", "ETH", "1.00000000000000000001", "2500.005"),
+      buy("e", "2025-01-05T00:00:00Z", "w", "ETH", "1", "1500"),
+      sell("s1", "2025-02-01T00:00:00Z", "w", "ETH", "1", "4000"),
+      sell("s2", "2025-02-02T00:00:00Z", "w", "ETH", "1.00000000000000000001", "4000"),
+      sell("s3", "2025-02-03T00:00:00Z", "w", "ETH", "1", "4000"),
+      sell("s4", "2025-02-04T00:00:00Z", "w", "ETH", "1", "4000"),
+      sell("s5", "2025-02-05T00:00:00Z", "w", "ETH", "1", "4000"),
+    ];
+    const hifo: GainsOptions = { fromYear: 2025, toYear: 2025, scope: "wallet", method: "hifo" };
+    const s = await stream(hifoRows, hifo);
+    expect(s.feeds).toBe(1);
+    expect(s.form8949.map((r) => r.lotId)).toEqual(["b", "d", "c", "e", "a"]);
+    expect(s.form8949).toEqual(computeGainsYears(hifoRows, hifo).years[0]!.form8949);
+  });
+
   test("rows out of time order: the sink is reset and a second pass sorts them", async () => {
     const shuffled = [rows[3]!, rows[0]!, rows[4]!, rows[2]!, rows[1]!];
     const s = await stream(shuffled, { ...options, strict: true });

@@ -13,7 +13,8 @@ import { formatInstant } from "../ledger/instant.ts";
 import { ledgerError } from "../ledger/read.ts";
 import { allocateToWallets, TRANSITION_MS } from "./allocation.ts";
 import { type DateOf, formatDate, isLongTerm, yearOf } from "./dates.ts";
-import { createLot, type Lot, lotOrder, queueOrder, type Take } from "./lots.ts";
+import { bigintToNumber } from "./exact-scale.ts";
+import { createLot, type Lot, lotOrder, queueOrder, type Take, unitOf } from "./lots.ts";
 import {
   divRoundHalfUp,
   exactCents,
@@ -587,13 +588,13 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     // Number(quantity), `perUnit` proceeds ÷ quantity (3 roundings each), × units (2 more).
     // Rows that go straight to the year's totals are then counted in doubles (`countPending`).
     const fast = cents && made === undefined;
-    const perUnit = whole || !cents ? 0 : Number(proceeds) / Number(quantity);
+    const perUnit = whole || !cents ? 0 : bigintToNumber(proceeds) / bigintToNumber(quantity);
     const wholeProceeds = fast && whole ? exactCents(proceeds) : Number.NaN;
     for (let i = 0; i < count; i++) {
       const t = takes[i]!;
       const lot = t.lot;
       const all = t.quantity === lot.quantity;
-      const units = whole && all ? 0 : Number(t.quantity);
+      const units = whole && all ? 0 : bigintToNumber(t.quantity);
       const long = isLongTerm(lot.date, date);
       /** Whether the sink's byte path was offered this row (and declined it). */
       let offered = false;
@@ -971,8 +972,11 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
         seen.add(lot);
         lot.basis *= uf;
         lot.quantity *= qf;
-        lot.unit = lot.basis === 0n ? 0 : Number(lot.basis) / Number(lot.quantity);
+        lot.unit = unitOf(lot.basis, lot.quantity);
       });
+      // Every lot of this pool has its new `unit` now (the same order: basis and quantity are
+      // multiplied alike for all lots).
+      pool.heap.rekey();
     };
     for (const p of universal.values()) visitPool(p);
     for (const m of places.values()) {

@@ -4,15 +4,24 @@
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { createLotQueue, type QueueOrder } from "./lot-queue.ts";
+import { createLotQueue, type QueueKey, type QueueOrder } from "./lot-queue.ts";
 
 /** Items with distinct keys (a strict order, as lots' acquisition instants and file order are). */
 type Item = { key: number };
 
+/**
+ * The `keyed` order's numbers: a coarse key (items whose keys share a multiple of 4 have the same
+ * number), so that the numbers decide some comparisons and `before` the others.
+ */
+const coarse: QueueKey<Item> = { of: (x) => Math.floor(x.key / 4), first: (a, b) => a - b };
+
 const check = (order: QueueOrder, ops: (number | undefined)[]) => {
+  // descending and keyed: the highest key first (keyed as HIFO's highest per-unit basis).
   const before =
-    order === "descending" ? (a: Item, b: Item) => a.key > b.key : (a: Item, b: Item) => a.key < b.key;
-  const queue = createLotQueue<Item>(before, order);
+    order === "descending" || order === "keyed"
+      ? (a: Item, b: Item) => a.key > b.key
+      : (a: Item, b: Item) => a.key < b.key;
+  const queue = createLotQueue<Item>(before, order, coarse);
   const model: Item[] = [];
   const sorted = () => model.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
   const used = new Set<number>();
@@ -59,7 +68,7 @@ const mostlyRising = fc
   });
 
 describe("createLotQueue()", () => {
-  for (const order of ["ascending", "descending", "heap"] as const) {
+  for (const order of ["ascending", "descending", "keyed", "heap"] as const) {
     test(`property (${order}): pops as a heap would, for any pushes and pops`, () => {
       fc.assert(
         fc.property(fc.array(fc.option(fc.integer({ min: -60, max: 60 }), { nil: undefined })), (ops) =>
@@ -107,4 +116,31 @@ describe("createLotQueue()", () => {
       fc.assert(fc.property(ops, (o) => check(order, o)));
     });
   }
+
+  test("property (keyed): long runs, pushes anywhere in them (past KEYED_INSERT_MAX too), few pops", () => {
+    // HIFO: a lot's per-unit basis falls anywhere among the pool's; runs of up to 400 items, so
+    // a place more than 64 items below the top goes to the heap.
+    const ops = fc.array(fc.option(fc.integer({ min: -1000, max: 1000 }), { nil: undefined, freq: 10 }), {
+      minLength: 100,
+      maxLength: 400,
+    });
+    fc.assert(fc.property(ops, (o) => check("keyed", o)));
+  });
+
+  test("keyed: rekey after every item's number changed alike keeps the order against later pushes", () => {
+    // As a rescale multiplies every lot's basis and quantity: the numbers change, the order not.
+    type Lot = { unit: number; seq: number };
+    const before = (a: Lot, b: Lot) => a.unit > b.unit || (a.unit === b.unit && a.seq < b.seq);
+    const byUnit: QueueKey<Lot> = { of: (x) => x.unit, first: (a, b) => a - b };
+    const queue = createLotQueue<Lot>(before, "keyed", byUnit);
+    const held = [3, 1, 4, 1.5, 9, 2.6].map((unit, seq) => ({ unit, seq }));
+    for (const x of held) queue.push(x);
+    for (const x of held) x.unit *= 1000;
+    queue.rekey();
+    const later = [5000, 1200, 9500, 100].map((unit, i) => ({ unit, seq: 10 + i }));
+    for (const x of later) queue.push(x);
+    expect(queue.drain().map((x) => x.unit)).toEqual([
+      9500, 9000, 5000, 4000, 3000, 2600, 1500, 1200, 1000, 100,
+    ]);
+  });
 });

@@ -14,14 +14,41 @@
  * descending: the last item comes out first); an item joins the run only between two items (or
  * past the run's end) it strictly follows and precedes, so ties go to the heap. Between the run's head and the heap's top the
  * heap's is taken only when strictly first.
+ *
+ * HIFO lots arrive in no usual order (a new lot's per-unit basis may fall anywhere among the pool's),
+ * so its queue (`keyed`) is a run sorted the same way (the last item out first) where a lot takes
+ * its place by binary search among the last `KEYED_INSERT_MAX` items, on a number per item kept
+ * beside the run (`QueueKey`: the per-unit basis as a double) so that most comparisons read no lot;
+ * the last item comes out with no comparison at all. Deeper places and ties go to the heap, as above.
  */
 import { createHeap, type Heap } from "./heap.ts";
 
 /**
  * `ascending`: items usually arrive in `before` order (FIFO); `descending`: in reverse order
- * (LIFO); `heap`: in no usual order (HIFO), a plain heap.
+ * (LIFO); `keyed`: in no usual order, sorted on arrival by a number per item (HIFO, see
+ * `QueueKey`); `heap`: a plain heap.
  */
-export type QueueOrder = "ascending" | "descending" | "heap";
+export type QueueOrder = "ascending" | "descending" | "keyed" | "heap";
+
+/** A queue's interface; `rekey` is called after its items' numbers changed (see `QueueKey`). */
+export type LotQueue<T> = Heap<T> & { rekey: () => void };
+
+/**
+ * How a `keyed` queue orders items by a number first (`before` decides when the numbers cannot).
+ * An item's number is read when it is pushed; if numbers change while items are queued (a rescale
+ * multiplies every lot's basis and quantity), they must keep `before`'s order among the queued
+ * items, and the caller then calls `rekey`.
+ */
+export type QueueKey<T> = {
+  /** The item's number. */
+  of: (item: T) => number;
+  /**
+   * > 0 when an item numbered `a` surely comes out before one numbered `b`, < 0 when surely
+   * after, 0 when the numbers cannot tell. Never contradicts `before`; `first(b, a)` is
+   * `-first(a, b)`.
+   */
+  first: (a: number, b: number) => number;
+};
 
 /**
  * Items an out-of-order push may move to take its place in the run; past that it goes to the heap
@@ -29,12 +56,29 @@ export type QueueOrder = "ascending" | "descending" | "heap";
  */
 const INSERT_MAX = 32;
 
+/**
+ * Items a `keyed` push may move to take its place in the run (a binary search over at most this
+ * many items: 6 comparisons); past that it goes to the heap.
+ */
+const KEYED_INSERT_MAX = 64;
+
 /** Consumed slots at the run's front (ascending) past which the run is compacted. */
 const COMPACT_AT = 1024;
 
-export const createLotQueue = <T>(before: (a: T, b: T) => boolean, order: QueueOrder): Heap<T> => {
+const noRekey = () => {};
+
+/** `key`: required for `keyed` (ignored otherwise). */
+export const createLotQueue = <T>(
+  before: (a: T, b: T) => boolean,
+  order: QueueOrder,
+  key?: QueueKey<T>,
+): LotQueue<T> => {
+  if (order === "keyed") {
+    if (key === undefined) throw new Error("a keyed lot queue needs a key");
+    return createKeyedQueue(before, key);
+  }
   const heap = createHeap(before);
-  if (order === "heap") return heap;
+  if (order === "heap") return Object.assign(heap, { rekey: noRekey });
   const ascending = order === "ascending";
   let run: T[] = [];
   /** First item of the run still held (ascending; always 0 when descending). */
@@ -110,6 +154,99 @@ export const createLotQueue = <T>(before: (a: T, b: T) => boolean, order: QueueO
     forEach: (visit) => {
       for (let i = head; i < run.length; i++) visit(run[i]!);
       heap.forEach(visit);
+    },
+    rekey: noRekey,
+  };
+};
+
+/** The `keyed` queue (see the top of this file). */
+const createKeyedQueue = <T>(before: (a: T, b: T) => boolean, key: QueueKey<T>): LotQueue<T> => {
+  const heap = createHeap(before);
+  const numberOf = key.of;
+  const first = key.first;
+  /**
+   * The run, in strict `before` order from its end: `run[run.length - 1]` comes out first,
+   * `run[0]` last.
+   */
+  const run: T[] = [];
+  /** `keys[j]` is `numberOf(run[j])` for every `j < run.length` (the rest is spare room). */
+  let keys = new Float64Array(16);
+
+  /**
+   * 1 when `run[j]` comes out strictly before `item` (numbered `k`), -1 when strictly after, 0
+   * when they tie.
+   */
+  const side = (j: number, item: T, k: number): number => {
+    const c = first(keys[j]!, k);
+    if (c > 0) return 1;
+    if (c < 0) return -1;
+    const r = run[j]!;
+    return before(r, item) ? 1 : before(item, r) ? -1 : 0;
+  };
+  /** Whether the heap's top comes out before the run's last item. */
+  const heapFirst = (): boolean => {
+    const h = heap.peek();
+    if (h === undefined) return false;
+    const n = run.length;
+    return n === 0 || before(h, run[n - 1]!);
+  };
+  const pop = (): T | undefined => (heapFirst() ? heap.pop() : run.pop());
+
+  return {
+    get size() {
+      return run.length + heap.size;
+    },
+    push: (item) => {
+      const k = numberOf(item);
+      const n = run.length;
+      // The item's place `lo`: every run[j] with j ≥ lo comes out before it, every one below after
+      // it. Binary search over the last KEYED_INSERT_MAX items; both neighbours of the place found
+      // are compared strictly (a tie leaves at once), so the run stays in strict order.
+      const low = n > KEYED_INSERT_MAX ? n - KEYED_INSERT_MAX : 0;
+      let lo = low;
+      let hi = n;
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1;
+        const s = side(m, item, k);
+        if (s === 0) {
+          heap.push(item);
+          return;
+        }
+        if (s > 0) hi = m;
+        else lo = m + 1;
+      }
+      // At the window's bottom the place may be deeper still (or a tie): the heap takes it.
+      if (lo === low && low > 0 && side(low - 1, item, k) >= 0) {
+        heap.push(item);
+        return;
+      }
+      if (n === keys.length) {
+        const grown = new Float64Array(n * 2);
+        grown.set(keys);
+        keys = grown;
+      }
+      // Items above the place move up one (a plain loop: few items, cheaper than copyWithin).
+      run.push(item);
+      for (let j = n; j > lo; j--) {
+        run[j] = run[j - 1]!;
+        keys[j] = keys[j - 1]!;
+      }
+      run[lo] = item;
+      keys[lo] = k;
+    },
+    peek: () => (heapFirst() ? heap.peek() : run[run.length - 1]),
+    pop,
+    drain: () => {
+      const out: T[] = [];
+      for (let x = pop(); x !== undefined; x = pop()) out.push(x);
+      return out;
+    },
+    forEach: (visit) => {
+      for (let j = 0; j < run.length; j++) visit(run[j]!);
+      heap.forEach(visit);
+    },
+    rekey: () => {
+      for (let j = 0; j < run.length; j++) keys[j] = numberOf(run[j]!);
     },
   };
 };

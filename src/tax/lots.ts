@@ -6,6 +6,7 @@
  * to other wallets keep it. So a lot is stored once (`Lot`) with its original basis and quantity,
  * and each pool holding part of it has a `Holding` with the quantity it still holds.
  */
+import { bigintToNumber } from "./exact-scale.ts";
 import type { QueueOrder } from "./lot-queue.ts";
 import type { Method } from "./types.ts";
 
@@ -59,6 +60,13 @@ export type Holding = {
 /** Units of one lot taken by one disposal or transfer. */
 export type Take = { lot: Lot; quantity: bigint };
 
+/**
+ * A lot's `unit`: `Number(basis) / Number(quantity)`, 0 when `basis` is 0 (the one formula of
+ * every lot, its rescales and its wash-sale replacement parts).
+ */
+export const unitOf = (basis: bigint, quantity: bigint): number =>
+  basis === 0n ? 0 : bigintToNumber(basis) / bigintToNumber(quantity);
+
 export const createLot = (
   id: string,
   ms: number,
@@ -77,7 +85,7 @@ export const createLot = (
   date,
   basis,
   quantity,
-  unit: basis === 0n ? 0 : Number(basis) / Number(quantity),
+  unit: unitOf(basis, quantity),
   holdings: [],
   wallet,
   purchase,
@@ -90,12 +98,21 @@ const earlier = (a: Lot, b: Lot): boolean =>
 /** Relative gap under which two float per-unit bases are compared exactly. */
 const UNIT_EPSILON = 1e-9;
 
+/**
+ * Two lots' `unit`s `ua` and `ub` (USD units of 10^-usdScale per unit of 10^-quantityScale, as
+ * doubles): > 0 when the lot of `ua` surely has the higher per-unit basis, < 0 the lower, 0 when
+ * they are too close to tell (relative gap ≤ 10^-9, far above the doubles' error of 3 roundings;
+ * NaN or infinite units give 0). The HIFO queue's `QueueKey.first` (src/tax/lot-queue.ts).
+ */
+export const unitFirst = (ua: number, ub: number): number => {
+  const gap = ua - ub;
+  return Math.abs(gap) > UNIT_EPSILON * Math.max(Math.abs(ua), Math.abs(ub)) ? gap : 0;
+};
+
 /** > 0 when `a` has the higher per-unit basis, exactly. */
 const compareUnit = (a: Lot, b: Lot): number => {
-  const ua = a.unit;
-  const ub = b.unit;
-  const gap = ua - ub;
-  if (Math.abs(gap) > UNIT_EPSILON * Math.max(Math.abs(ua), Math.abs(ub))) return gap;
+  const c = unitFirst(a.unit, b.unit);
+  if (c !== 0) return c;
   const x = a.basis * b.quantity;
   const y = b.basis * a.quantity;
   return x > y ? 1 : x < y ? -1 : 0;
@@ -121,6 +138,9 @@ export const lotOrder = (method: Method): ((a: Lot, b: Lot) => boolean) => {
   }
 };
 
-/** How lots acquired in time order arrive in `lotOrder(method)` (the pools' queue shape). */
+/**
+ * How lots acquired in time order arrive in `lotOrder(method)` (the pools' queue shape): HIFO
+ * pools sort lots by `unit` (`keyed`, numbers compared by `unitFirst`).
+ */
 export const queueOrder = (method: Method): QueueOrder =>
-  method === "fifo" ? "ascending" : method === "lifo" ? "descending" : "heap";
+  method === "fifo" ? "ascending" : method === "lifo" ? "descending" : "keyed";

@@ -5,6 +5,7 @@
  * once, half-up (half away from zero), when a Form 8949 row's proceeds or basis is produced.
  * Every total is a sum of rounded rows, as the spec and Form 8949 require.
  */
+import { bigintToNumber } from "./exact-scale.ts";
 import type { Cents } from "./types.ts";
 
 /**
@@ -68,7 +69,8 @@ export const roundedEstimate = (estimate: number): number => {
 const EXACT_MAX = 2n ** 50n;
 
 /** `Number(v)` when |v| < 2^50 (so exact, and sums of a few stay exact), else `NaN`. */
-export const exactCents = (v: bigint): number => (v < EXACT_MAX && v > -EXACT_MAX ? Number(v) : Number.NaN);
+export const exactCents = (v: bigint): number =>
+  v < EXACT_MAX && v > -EXACT_MAX ? bigintToNumber(v) : Number.NaN;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 

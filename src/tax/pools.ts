@@ -5,18 +5,26 @@
  * identification finds the lot's holding in the pool through the lot. Used-up holdings leave the
  * heap lazily, when they reach its top.
  */
-import type { Heap } from "./heap.ts";
-import { createLotQueue, type QueueOrder } from "./lot-queue.ts";
-import type { Holding, Lot, Take } from "./lots.ts";
+import { createLotQueue, type LotQueue, type QueueKey, type QueueOrder } from "./lot-queue.ts";
+import { type Holding, type Lot, type Take, unitFirst } from "./lots.ts";
 
 export type Pool = {
-  /** The holdings; used-up ones (0 units) may stay until they reach the top. */
-  heap: Heap<Holding>;
+  /**
+   * The holdings; used-up ones (0 units) may stay until they reach the top. After the lots' `unit`s
+   * change (a rescale), call `heap.rekey()`.
+   */
+  heap: LotQueue<Holding>;
 };
 
-/** `order`: how lots usually arrive in method order (see src/tax/lot-queue.ts). @defaultValue "heap" */
+/** A `keyed` pool's number per holding: its lot's per-unit basis (HIFO order, see `queueOrder`). */
+const byUnit: QueueKey<Holding> = { of: (h) => h.lot.unit, first: unitFirst };
+
+/**
+ * `order`: how lots usually arrive in method order (see src/tax/lot-queue.ts); `keyed` only with
+ * HIFO's `before` (its numbers are the lots' `unit`s). @defaultValue "heap"
+ */
 export const createPool = (before: (a: Lot, b: Lot) => boolean, order: QueueOrder = "heap"): Pool => ({
-  heap: createLotQueue<Holding>((a, b) => before(a.lot, b.lot), order),
+  heap: createLotQueue<Holding>((a, b) => before(a.lot, b.lot), order, byUnit),
 });
 
 /**

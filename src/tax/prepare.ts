@@ -31,7 +31,6 @@ import {
 import {
   AMOUNT_SLOTS,
   type DecodedBatch,
-  LOW_DIGITS,
   NAME_FEE,
   NAME_IN,
   NAME_OUT,
@@ -42,7 +41,7 @@ import {
   ROW_TYPES,
   type ThreadIds,
 } from "./decoded-batch.ts";
-import { scaleDigits } from "./exact-scale.ts";
+import { scaleDigits, wideDigits } from "./exact-scale.ts";
 import { createIdIndex } from "./id-index.ts";
 
 /** A row ready for the engine. Cash (`USD`) legs are dropped: `outAsset` etc. are digital assets. */
@@ -327,7 +326,7 @@ export const createRowPreparer = (
     const high = b.high[k]!;
     const up = scale - b.fraction[k]!;
     if (b.wide[k] === 1) {
-      const m = scaleDigits(high, LOW_DIGITS) + BigInt(b.low[k]!);
+      const m = wideDigits(high, b.low[k]!);
       return up === 0 ? m : m * pow10(up);
     }
     if (high === 0) return 0n;

@@ -29,7 +29,7 @@
  *   adjustment. Purchases after the last ledger row are unknown: the run ends the window there.
  */
 import { civilFromDays, daysFromCivil } from "../ledger/instant.ts";
-import type { Lot } from "./lots.ts";
+import { type Lot, unitOf } from "./lots.ts";
 import { divRoundHalfUp, form8949Gain, minBigint } from "./money.ts";
 import { addToPool, type Pool, takeLot } from "./pools.ts";
 import type { Cents, Form8949Row, WashSaleOptions } from "./types.ts";
@@ -169,8 +169,7 @@ export const createWashTracker = (args: {
       purchase: true,
       washReplacement: true,
     };
-    replacement.unit =
-      replacement.basis === 0n ? 0 : Number(replacement.basis) / Number(replacement.quantity);
+    replacement.unit = unitOf(replacement.basis, replacement.quantity);
     return replacement;
   };
 

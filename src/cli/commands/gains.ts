@@ -11,6 +11,7 @@ import { UserInputError } from "../../errors.ts";
 import { type RawLedgerRecord, streamLedgerBytes, streamLedgerFile } from "../../ledger/read.ts";
 import type { LedgerRow } from "../../ledger/types.ts";
 import { decodedId, TYPE_CODE } from "../../tax/decoded-batch.ts";
+import { bigintToNumber } from "../../tax/exact-scale.ts";
 import { createFeeCombiner, FEE_STATEMENT_HEADER, feeStatementLine } from "../../tax/fee-combine.ts";
 import {
   encodeForm8949Line,
@@ -297,7 +298,7 @@ const createOutputSet = () => {
       lotId,
       wallet,
       asset,
-      small ? Number(units) : digits,
+      small ? bigintToNumber(units) : digits,
       scale,
       dateAcquired,
       dateSold,
