@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { workerExecArgv } from "../src/utils/worker-argv.ts";
 import { BROTLI_MARK, PACK_MIN_CHARS, PACK_QUALITY, packJsonText } from "./packed-json.ts";
 
 /**
@@ -58,7 +59,7 @@ const settleAll = (error: Error) => {
 
 const thread = (): Worker => {
   if (worker) return worker;
-  const w = new Worker(SCRIPT, { eval: true });
+  const w = new Worker(SCRIPT, { eval: true, execArgv: workerExecArgv() });
   w.on("message", (m: Reply) => {
     const entry = waiting.get(m.id);
     if (!entry) return;

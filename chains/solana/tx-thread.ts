@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { parentPort, Worker } from "node:worker_threads";
 import { type BlobPart, packBlob } from "../../db/raw-blobs.ts";
 import { PACKAGE_ROOT } from "../../src/package-root.ts";
+import { workerExecArgv } from "../../src/utils/worker-argv.ts";
 import { type NormalizedSolanaTx, normalizeUsableTransaction } from "./normalize.ts";
 import { quickResultRanges, type ResultRanges, resultRanges } from "./result-ranges.ts";
 import { stakeAccountsControlledIn, touchesStakeProgram } from "./stake-instructions.ts";
@@ -289,7 +290,7 @@ const failAll = (error: Error) => {
 };
 
 const start = (script: string): Slot => {
-  const w = new Worker(pathToFileURL(script));
+  const w = new Worker(pathToFileURL(script), { execArgv: workerExecArgv() });
   const slot: Slot = { worker: w, waiting: new Map() };
   w.on("message", (m: Reply) => {
     const entry = slot.waiting.get(m.id);

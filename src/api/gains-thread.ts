@@ -6,6 +6,7 @@ import { type AssetOptions, createAssetIdentity } from "../assets/index.ts";
 import { computeStoredGains, type StoredGains, type StoredGainsOptions } from "../books/gains.ts";
 import { revivedError, type SentError, sendableError } from "../errors.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
+import { workerExecArgv } from "../utils/worker-argv.ts";
 
 /**
  * Gains of a stored ledger computed off the API's event loop. Computing 100,000 rows takes
@@ -53,7 +54,10 @@ type Reply =
  * newer; Node 20 does not apply tsx's loader to a worker's entry).
  */
 const startThread = (data: ThreadData): Worker =>
-  new Worker(pathToFileURL(path.join(PACKAGE_ROOT, "dist", "gains-thread.js")), { workerData: data });
+  new Worker(pathToFileURL(path.join(PACKAGE_ROOT, "dist", "gains-thread.js")), {
+    workerData: data,
+    execArgv: workerExecArgv(),
+  });
 
 /**
  * A `GainsComputer` with one worker thread (started at the first request, restarted after a

@@ -24,6 +24,7 @@ import { revivedError, type SentError } from "../errors.ts";
 import type { ExternalLotReference } from "../ledger/read.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
 import { createAsyncQueue } from "../utils/async-queue.ts";
+import { workerExecArgv } from "../utils/worker-argv.ts";
 import type { RowSpan } from "./row-span.ts";
 
 export type ImportThreadJob = {
@@ -91,7 +92,7 @@ export const startImportThread = (job: ImportThreadJob): ImportThread | undefine
   const script = importThreadScript();
   if (script === undefined) return undefined;
   const data: ImportThreadData = { lotwiseImportThread: true, job };
-  const worker = new Worker(pathToFileURL(script), { workerData: data });
+  const worker = new Worker(pathToFileURL(script), { workerData: data, execArgv: workerExecArgv() });
   worker.unref();
   // The thread's messages in order; its error, or its exit before `end`, after them.
   const messages = createAsyncQueue<ImportThreadMessage>();

@@ -18,6 +18,7 @@ import { type AssetOptions, createAssetIdentity } from "../assets/index.ts";
 import { revivedError, type SentError, sendableError } from "../errors.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
 import type { Method, Scope } from "../tax/types.ts";
+import { workerExecArgv } from "../utils/worker-argv.ts";
 import { reconcile } from "./run.ts";
 import type { FormRow } from "./types.ts";
 import { formatReconcileSummary, writeReconciliationFiles } from "./write.ts";
@@ -55,7 +56,7 @@ export const startReconcileThread = (
   job: ReconcileFileJob,
 ): { run: (forms: readonly FormRow[]) => Promise<string>; cancel: () => Promise<void> } => {
   const data: ThreadData = { lotwiseReconcileThread: true, job };
-  const worker = new Worker(pathToFileURL(script), { workerData: data });
+  const worker = new Worker(pathToFileURL(script), { workerData: data, execArgv: workerExecArgv() });
   const result = new Promise<string>((resolve, reject) => {
     let settled = false;
     worker.on("message", (m: Reply) => {

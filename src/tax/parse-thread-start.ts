@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { SentError } from "../errors.ts";
 import { PACKAGE_ROOT } from "../package-root.ts";
+import { workerExecArgv } from "../utils/worker-argv.ts";
 import type { DecodedBatch, ThreadIds } from "./decoded-batch.ts";
 
 /**
@@ -109,7 +110,7 @@ export const startLedgerThread = (
     control,
     ...(ahead !== undefined ? { ahead } : {}),
   };
-  const worker = new Worker(pathToFileURL(script), { workerData: data });
+  const worker = new Worker(pathToFileURL(script), { workerData: data, execArgv: workerExecArgv() });
   let digested: (digest: string | undefined) => void = () => {};
   const started: StartedLedgerThread = {
     script,

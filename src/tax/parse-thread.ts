@@ -34,6 +34,7 @@ import {
 } from "../ledger/read.ts";
 import type { LedgerRow, LedgerRowType } from "../ledger/types.ts";
 import { ALLOCATION_LOT_PREFIX, CREATES_LOT, parseLotsCell } from "../ledger/validate.ts";
+import { workerExecArgv } from "../utils/worker-argv.ts";
 import { type ColumnIndex, columnIndexOf, createRawDecoder, type DecodedRaw } from "./decode-raw.ts";
 import {
   AMOUNT_SLOTS,
@@ -138,7 +139,7 @@ export const readLedgerOnThread = (
       const control = new SharedArrayBuffer(4);
       consumed = new Int32Array(control);
       const data: ThreadData = { lotwiseLedgerThread: true, input: wireOf(input), source, control };
-      worker = new Worker(pathToFileURL(script), { workerData: data });
+      worker = new Worker(pathToFileURL(script), { workerData: data, execArgv: workerExecArgv() });
     }
     const names: string[] = [];
     let settled = false;
