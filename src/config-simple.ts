@@ -62,8 +62,17 @@ export const settingsFromEnv = (env: Record<string, string | undefined>): Record
   return fromEnv;
 };
 
-/** `./lotwise.config.json` in `cwd` when it exists: read without being named. */
-export const defaultConfigFile = (cwd: string): string | undefined => {
+/**
+ * The config file a run reads: the one named (`--config`), else `LOTWISE_CONFIG`, else
+ * `./lotwise.config.json` in `cwd` when it exists. Falsy (undefined or "") when there is none.
+ */
+export const configFileOf = (
+  named: string | undefined,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): string | undefined => {
+  if (named !== undefined) return named;
+  if (env.LOTWISE_CONFIG !== undefined) return env.LOTWISE_CONFIG;
   const candidate = path.join(cwd, "lotwise.config.json");
   return existsSync(candidate) ? candidate : undefined;
 };
@@ -130,7 +139,8 @@ export const configDefaults = (): Config => ({
   },
 });
 
-const isUrl = (v: unknown): v is string => {
+/** Whether `v` is a string `new URL` accepts (the schema's URL settings). */
+export const isUrl = (v: unknown): v is string => {
   if (typeof v !== "string") return false;
   try {
     new URL(v);
@@ -141,7 +151,9 @@ const isUrl = (v: unknown): v is string => {
 };
 const nonEmpty = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 const isBoolean = (v: unknown): v is boolean => typeof v === "boolean";
-const LOG_LEVELS: readonly unknown[] = ["debug", "info", "warn", "error", "silent"];
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+/** What `queuePrefix` may hold: letters, digits, '.', '_' and '-'. */
+export const QUEUE_PREFIX = /^[\w.-]+$/;
 
 /**
  * The top-level settings this path takes, each with the check configSchema makes of it. Only a
@@ -151,9 +163,9 @@ const SIMPLE: Readonly<Record<string, (v: unknown) => boolean>> = {
   dataDir: nonEmpty,
   databaseUrl: isUrl,
   redisUrl: isUrl,
-  queuePrefix: (v) => typeof v === "string" && /^[\w.-]+$/.test(v),
+  queuePrefix: (v) => typeof v === "string" && QUEUE_PREFIX.test(v),
   user: nonEmpty,
-  logLevel: (v) => LOG_LEVELS.includes(v),
+  logLevel: (v) => (LOG_LEVELS as readonly unknown[]).includes(v),
   jsonLogs: isBoolean,
   progress: isBoolean,
   /** Endpoint per chain id string (`LOTWISE_RPC_*`, `--rpc`): every value a URL. */

@@ -3,10 +3,13 @@ import path from "node:path";
 import { z } from "zod";
 import { unknownKeys } from "./config-keys.ts";
 import {
-  defaultConfigFile,
+  configFileOf,
   ENV_KEYS,
   isPlainObject,
+  isUrl,
+  LOG_LEVELS,
   mergeSettings,
+  QUEUE_PREFIX,
   settingsFromEnv,
 } from "./config-simple.ts";
 import { ConfigError } from "./errors.ts";
@@ -21,16 +24,7 @@ import { describeReadError } from "./utils/fs-errors.ts";
  * redacts them and nothing writes them to exports.
  */
 
-const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
-
-const urlString = z.string().refine((s) => {
-  try {
-    new URL(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, "must be a URL");
+const urlString = z.string().refine(isUrl, "must be a URL");
 
 const decimalString = z.string().regex(/^\d+(\.\d+)?$/, "must be a non-negative decimal number");
 
@@ -61,10 +55,7 @@ export const configSchema = z.object({
   /** Redis connection string; unset means jobs run in-process. */
   redisUrl: urlString.optional(),
   /** Redis key prefix of the job queues (several installations, or test runs, can share one Redis). @defaultValue lotwise */
-  queuePrefix: z
-    .string()
-    .regex(/^[\w.-]+$/, "letters, digits, '.', '_' and '-' only")
-    .default("lotwise"),
+  queuePrefix: z.string().regex(QUEUE_PREFIX, "letters, digits, '.', '_' and '-' only").default("lotwise"),
   /** The user whose wallets and ledger the CLI works on. @defaultValue `default` */
   user: z.string().min(1).default("default"),
   logLevel: z.enum(LOG_LEVELS).default("info"),
@@ -261,14 +252,7 @@ export const configSchema = z.object({
        */
       endpointRequestsPerSecond: z.number().int().min(0).default(0),
     })
-    .default({
-      concurrency: 4,
-      maxAttempts: 6,
-      timeoutMs: 30_000,
-      stepBlocks: 50_000,
-      endpointConcurrency: 16,
-      endpointRequestsPerSecond: 0,
-    }),
+    .prefault({}),
   server: z
     .object({
       host: z.string().default("127.0.0.1"),
@@ -324,7 +308,7 @@ export type LoadConfigArgs = {
 export const loadConfig = (args: LoadConfigArgs = {}): Config => {
   const env = args.env ?? {};
   const cwd = args.cwd ?? process.cwd();
-  const file = args.configFile ?? env.LOTWISE_CONFIG ?? defaultConfigFile(cwd);
+  const file = configFileOf(args.configFile, env, cwd);
 
   let fromFile: Record<string, unknown> = {};
   if (file) {

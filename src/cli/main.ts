@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import type { Common } from "../common.ts";
+import { secretsOf } from "../config-simple.ts";
 import { BaseError, UserInputError } from "../errors.ts";
 import { createRedactor } from "../logger.ts";
 import { packageVersion } from "../package-root.ts";
@@ -105,7 +106,6 @@ export const run = async (
       // --help and --version exit through here with code 0.
       return error.exitCode === 0 ? 0 : 2;
     }
-    const secretsOf = commons.length > 0 ? (await import("../config-simple.ts")).secretsOf : () => [];
     const redact = createRedactor(commons.flatMap((c) => secretsOf(c.config)));
     if (error instanceof UserInputError) {
       err(`${error.located ? "" : "lotwise: "}${redact(error.message)}\n`);

@@ -1,13 +1,7 @@
 import type { Command } from "commander";
 import type { Common } from "../common.ts";
 import type { Config } from "../config.ts";
-import {
-  defaultConfigFile,
-  mergeSettings,
-  secretsOf,
-  settingsFromEnv,
-  simpleConfig,
-} from "../config-simple.ts";
+import { configFileOf, mergeSettings, secretsOf, settingsFromEnv, simpleConfig } from "../config-simple.ts";
 import { createLogger } from "../logger.ts";
 import { createShutdown } from "../shutdown.ts";
 import { createTerminalProgress } from "../ui/progress.ts";
@@ -85,8 +79,8 @@ export const createCliRuntime = (args: {
   /** The configuration without zod (config-simple.ts), or `undefined` when loadConfig must parse it. */
   const simpleOf = (s: ReturnType<typeof settingsOf>): Config | undefined => {
     const cwd = process.cwd();
-    // The file loadConfig would read: named, `LOTWISE_CONFIG`, or ./lotwise.config.json.
-    if (s.configFile ?? args.env.LOTWISE_CONFIG ?? defaultConfigFile(cwd)) return undefined;
+    // A config file (the one loadConfig would read) needs the schema.
+    if (configFileOf(s.configFile, args.env, cwd)) return undefined;
     return simpleConfig(mergeSettings(settingsFromEnv(args.env), s.flags), cwd);
   };
   return {
