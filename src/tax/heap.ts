@@ -66,13 +66,16 @@ export const createHeap = <T>(before: (a: T, b: T) => boolean): Heap<T> => {
     },
     peek: () => items[0],
     pop,
-    drain: () => {
-      const out: T[] = [];
-      for (let x = pop(); x !== undefined; x = pop()) out.push(x);
-      return out;
-    },
+    drain: () => drainAll(pop),
     forEach: (visit) => {
       for (const item of items) visit(item);
     },
   };
+};
+
+/** Every item `pop` gives until it gives none, in that order (a queue's `drain`). */
+export const drainAll = <T>(pop: () => T | undefined): T[] => {
+  const out: T[] = [];
+  for (let x = pop(); x !== undefined; x = pop()) out.push(x);
+  return out;
 };

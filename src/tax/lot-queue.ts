@@ -21,7 +21,7 @@
  * beside the run (`QueueKey`: the per-unit basis as a double) so that most comparisons read no lot;
  * the last item comes out with no comparison at all. Deeper places and ties go to the heap, as above.
  */
-import { createHeap, type Heap } from "./heap.ts";
+import { createHeap, drainAll, type Heap } from "./heap.ts";
 
 /**
  * `ascending`: items usually arrive in `before` order (FIFO); `descending`: in reverse order
@@ -146,11 +146,7 @@ export const createLotQueue = <T>(
     },
     peek: () => (heapFirst() ? heap.peek() : runNext()),
     pop,
-    drain: () => {
-      const out: T[] = [];
-      for (let x = pop(); x !== undefined; x = pop()) out.push(x);
-      return out;
-    },
+    drain: () => drainAll(pop),
     forEach: (visit) => {
       for (let i = head; i < run.length; i++) visit(run[i]!);
       heap.forEach(visit);
@@ -236,11 +232,7 @@ const createKeyedQueue = <T>(before: (a: T, b: T) => boolean, key: QueueKey<T>):
     },
     peek: () => (heapFirst() ? heap.peek() : run[run.length - 1]),
     pop,
-    drain: () => {
-      const out: T[] = [];
-      for (let x = pop(); x !== undefined; x = pop()) out.push(x);
-      return out;
-    },
+    drain: () => drainAll(pop),
     forEach: (visit) => {
       for (let j = 0; j < run.length; j++) visit(run[j]!);
       heap.forEach(visit);
