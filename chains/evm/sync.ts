@@ -349,8 +349,11 @@ const tokensOf = async (
       ctx.tokens.set(address, info);
     }
   }
+  // Every promise taken before the first await: a lookup that fails meanwhile leaves the map
+  // (above), and its address must then fail here, not read as missing.
+  const pending = [...wanted.keys()].map((address) => [address, ctx.tokens.get(address)!] as const);
   const out = new Map<string, TokenInfo>();
-  for (const address of wanted.keys()) out.set(address, await ctx.tokens.get(address)!);
+  for (const [address, info] of pending) out.set(address, await info);
   return out;
 };
 
