@@ -43,7 +43,12 @@ import {
 import { createExplorer, type ExplorerConfig } from "./explorer.ts";
 import { checkReorg, finalBlock } from "./finality.ts";
 import { findHistoryStart, type HistoryStart } from "./first-activity.ts";
-import { decodeTokenTransfers, normalizeTransaction } from "./normalize.ts";
+import {
+  decodeTokenTransfers,
+  normalizeTransaction,
+  type TokenInfo,
+  type TokenTransfer,
+} from "./normalize.ts";
 import { sampleRebases } from "./rebase.ts";
 import {
   type BlockHeader,
@@ -146,6 +151,8 @@ type Context = {
   /** Per-transaction trace method: detected, remembered from the last run, or forced (tests). */
   trace: { method: TraceMethod | "none" | undefined; forced: boolean };
   warnings: Set<string>;
+  /** Token metadata looked up in this run, by checksummed contract (`tokensOf`). */
+  tokens: Map<string, Promise<TokenInfo>>;
   /** Node answers read back from raw records instead of asked for (reported as cache hits). */
   reused: number;
   /** Whether the current step's final blocks hold any raw record (`hasStoredAnswersIn`). */
@@ -220,6 +227,10 @@ type FetchedChunk = {
   traces: Map<string, TxTraces>;
   /** The new answers' raw records, packed on the pack thread (db/pack-thread.ts) meanwhile. */
   raw: Promise<PackedRawRecordRow[]>;
+  /** Each receipt's token transfers (`decodeTokenTransfers`). */
+  transfers: TokenTransfer[][];
+  /** Metadata of the tokens the wallet moves in the chunk (`tokensOf`). */
+  tokens: Map<string, TokenInfo>;
 };
 
 /** One chunk fetched and normalized, ready to write. */
@@ -232,9 +243,10 @@ type PreparedChunk = {
 };
 
 /**
- * Fetches one chunk's transactions, receipts, headers and traces (writes nothing), and starts
- * packing the new answers' raw records on the pack thread, so that it runs while the chunk is
- * normalized.
+ * Fetches one chunk's transactions, receipts, headers and traces, starts packing the new answers'
+ * raw records on the pack thread (so that it runs while the chunk is normalized), and looks up the
+ * metadata of the tokens it moves (`tokensOf`: stores that of tokens met for the first time, and
+ * writes nothing else).
  */
 const fetchChunk = async (ctx: Context, chunk: Found[]): Promise<FetchedChunk> => {
   const { db, rpc, args, safe } = ctx;
@@ -298,17 +310,23 @@ const fetchChunk = async (ctx: Context, chunk: Found[]): Promise<FetchedChunk> =
     } else if (txTraces) raw.push(record("call_trace", -1, txTraces.frame));
     return answer;
   });
-  return { chunk, fetched, headers, traces, raw: packRawRecords(raw) };
+  const packed = packRawRecords(raw);
+  // Decoded once: for the token metadata here, and by normalizeTransaction.
+  const transfers = fetched.map(({ receipt }) => decodeTokenTransfers(receipt.logs));
+  const tokens = await tokensOf(ctx, transfers);
+  return { chunk, fetched, headers, traces, raw: packed, transfers, tokens };
 };
 
-/** Normalizes one fetched chunk (writes nothing but token metadata). */
-const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedChunk> => {
-  const { db, rpc, args, safe } = ctx;
-  const chain = args.chain;
-  const { chunk, fetched, headers, traces } = f;
-
-  // Decoded once: for the token metadata here, and by normalizeTransaction below.
-  const transfers = fetched.map(({ receipt }) => decodeTokenTransfers(receipt.logs));
+/**
+ * Metadata of the tokens the wallet moves in `transfers` (tokens.ts: read from the tokens table,
+ * else asked for and stored), each looked up once per run: chunks fetched at the same time share
+ * one lookup. Asked for while the chunk is fetched, not when it is normalized: there the calls
+ * would queue behind the next chunks' prefetched requests, and this thread wait for them all.
+ */
+const tokensOf = async (
+  ctx: Context,
+  transfers: readonly TokenTransfer[][],
+): Promise<Map<string, TokenInfo>> => {
   const wanted = new Map<string, TokenStandard>();
   for (const list of transfers) {
     for (const t of list) {
@@ -319,7 +337,31 @@ const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedCh
       if (!wanted.has(t.contract)) wanted.set(t.contract, standard);
     }
   }
-  const tokens = wanted.size > 0 ? await ensureTokens({ db, rpc, chain: chain.id, wanted }) : new Map();
+  const ask = new Map([...wanted].filter(([address]) => !ctx.tokens.has(address)));
+  if (ask.size > 0) {
+    const lookup = ensureTokens({ db: ctx.db, rpc: ctx.rpc, chain: ctx.args.chain.id, wanted: ask });
+    for (const address of ask.keys()) {
+      const info = lookup.then((found) => found.get(address)!);
+      // A failed lookup is not kept: the step's retry asks again. Awaited below (or by another chunk).
+      info.catch(() => {
+        if (ctx.tokens.get(address) === info) ctx.tokens.delete(address);
+      });
+      ctx.tokens.set(address, info);
+    }
+  }
+  // Every promise taken before the first await: a lookup that fails meanwhile leaves the map
+  // (above), and its address must then fail here, not read as missing.
+  const pending = [...wanted.keys()].map((address) => [address, ctx.tokens.get(address)!] as const);
+  const out = new Map<string, TokenInfo>();
+  for (const [address, info] of pending) out.set(address, await info);
+  return out;
+};
+
+/** Normalizes one fetched chunk (writes nothing). */
+const normalizeChunk = async (ctx: Context, f: FetchedChunk): Promise<PreparedChunk> => {
+  const { args, safe } = ctx;
+  const chain = args.chain;
+  const { chunk, fetched, headers, traces, transfers, tokens } = f;
 
   const txRows: TransactionRow[] = [];
   const moveRows: MovementRow[] = [];
@@ -495,6 +537,7 @@ export const syncEvmWallet = async (
       forced: options.traceMethod !== undefined,
     },
     warnings: new Set(),
+    tokens: new Map(),
     reused: 0,
     storedInStep: true,
     finalTo,
