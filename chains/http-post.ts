@@ -11,7 +11,7 @@ import zlib from "node:zlib";
  * Compressed answers (gzip, deflate, br: asked for, as `fetch` asks) are inflated here.
  */
 
-/** What the server answered: read the body once with `text()` or `arrayBuffer()`, or `discard()` it. */
+/** What the server answered: read the body once with `text()` or `pieces()`, or `discard()` it. */
 export type PostAnswer = {
   status: number;
   ok: boolean;
@@ -20,10 +20,15 @@ export type PostAnswer = {
   /** The body as UTF-8; rejects when the connection drops or the signal fires before its end. */
   text: () => Promise<string>;
   /**
-   * The body's bytes (inflated, not decoded) in an ArrayBuffer of their own, which can be
-   * transferred to a worker thread (never a slice of Node's shared Buffer pool); rejects as `text`.
+   * The body's bytes (inflated, not decoded) in pieces, in order, each over an ArrayBuffer of its
+   * own (so each can be transferred to a worker thread: never a slice of Node's shared Buffer pool
+   * nor of a buffer Node goes on writing in): the chunks as they came when they own their whole
+   * memory (Node's HTTP parser copies each piece of a body into a buffer of its own), copies of
+   * the others. No copy of the whole body is made on this thread: each copy is memory the
+   * thread's garbage collector counts, and every 64 MB of it costs a full collection of the
+   * thread's heap ("external memory pressure"); rejects as `text`.
    */
-  arrayBuffer: () => Promise<ArrayBuffer>;
+  pieces: () => Promise<Uint8Array[]>;
   discard: () => void;
 };
 
@@ -144,15 +149,14 @@ const postOnce = (
             return v === undefined ? null : Array.isArray(v) ? (v[0] ?? null) : v;
           },
           text: async () => Buffer.concat(await readBody(res)).toString("utf8"),
-          arrayBuffer: async () => {
-            const chunks = await readBody(res);
-            const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-            let at = 0;
-            for (const c of chunks) {
-              out.set(c, at);
-              at += c.byteLength;
-            }
-            return out.buffer;
+          pieces: async () => {
+            // A chunk of an inflated body is a slice of the inflater's output buffer: copied.
+            const inflated = res.headers["content-encoding"] !== undefined;
+            return (await readBody(res)).map((c) =>
+              !inflated && c.byteOffset === 0 && c.byteLength === c.buffer.byteLength
+                ? new Uint8Array(c.buffer, 0, c.byteLength)
+                : new Uint8Array(c),
+            );
           },
           discard: () => {
             res.resume();

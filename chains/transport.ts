@@ -119,11 +119,12 @@ export type RpcTransport = {
   fetch: typeof fetch;
   /**
    * POSTs a JSON-RPC body of `calls` calls of `method` (counted in `stats`) over `node:http` with
-   * the same retries, limits and accounting as `fetch`, and gives the answer's bytes undecoded (an
-   * ArrayBuffer of their own: transferable), for a caller that reads them elsewhere (the Solana
-   * sync's transaction thread). Any 2xx answer is returned; others fail as through `fetch`.
+   * the same retries, limits and accounting as `fetch`, and gives the answer's bytes undecoded, in
+   * pieces each over an ArrayBuffer of its own (transferable: http-post.ts `pieces`), for a caller
+   * that reads them elsewhere (the Solana sync's transaction thread). Any 2xx answer is returned;
+   * others fail as through `fetch`.
    */
-  postBytes: (body: string, count: { method: string; calls: number }) => Promise<ArrayBuffer>;
+  postBytes: (body: string, count: { method: string; calls: number }) => Promise<Uint8Array[]>;
   stats: () => RpcStats;
   /** Writes the answers the cache buffered (`RpcCache.flush`); `within`: a database transaction. */
   flushCache?: (within?: unknown) => Promise<void>;
@@ -322,15 +323,13 @@ export const createHttpTransport = (args: CreateTransportArgs): RpcTransport => 
     return { status: r.status, ok: r.ok, text: r.body };
   };
 
-  const postBytes = (body: string, count: { method: string; calls: number }): Promise<ArrayBuffer> => {
+  const postBytes = (body: string, count: { method: string; calls: number }): Promise<Uint8Array[]> => {
     stats.requests += count.calls;
     stats.byMethod[count.method] = (stats.byMethod[count.method] ?? 0) + count.calls;
     const what = count.calls === 1 ? count.method : `${count.method} (batch of ${count.calls})`;
-    return withRetry<ArrayBuffer>(
+    return withRetry<Uint8Array[]>(
       async () => {
-        const r = await postReading<ArrayBuffer | string>(body, what, (a) =>
-          a.ok ? a.arrayBuffer() : a.text(),
-        );
+        const r = await postReading<Uint8Array[] | string>(body, what, (a) => (a.ok ? a.pieces() : a.text()));
         if (typeof r.body === "string") {
           throw new NonRetryableError(`${chain} RPC ${what}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
         }

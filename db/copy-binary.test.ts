@@ -49,6 +49,7 @@ describe.each(DATABASE_KINDS)("binary COPY on %s", (kind) => {
       await database.db.execute(
         sql.raw(`create table ${t} (n integer, t text, q numeric, b boolean, at timestamptz, j jsonb)`),
       );
+    await database.db.execute(sql.raw("create table copy_bytes (n integer, d bytea, t text)"));
   });
   afterAll(async () => {
     await database?.close();
@@ -66,6 +67,33 @@ describe.each(DATABASE_KINDS)("binary COPY on %s", (kind) => {
     expect(binary[0]).toMatchObject({ at: "2000-01-01 00:00:00.000000", b: true, q: "0" });
     expect(binary[1]).toMatchObject({ at: "2025-03-04 05:06:07.123000", b: true, q: "12345678901234567890" });
     expect(binary[2]).toMatchObject({ at: "1999-12-31 23:59:59.999000", b: false, q: "-10000" });
+  });
+
+  test("bytea cells of every size, large ones handed over as they are, keep their bytes and row order", async () => {
+    const bytes = (n: number, seed: number) =>
+      Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) % 256);
+    // Small and large cells (64 kB and more go as their own pieces), next to each other and to
+    // text cells, first and last in a row, and an empty one.
+    const rows = [
+      { n: 1, d: bytes(70_000, 1), t: "after a large cell" },
+      { n: 2, d: bytes(10, 2), t: "small" },
+      { n: 3, d: bytes(65_536, 3), t: null },
+      { n: 4, d: bytes(200_000, 4), t: "é" },
+      { n: 5, d: new Uint8Array(0), t: "" },
+      { n: 6, d: null, t: "last" },
+      { n: 7, d: bytes(65_535, 7), t: "just under" },
+    ];
+    expect(
+      await copyBinaryRows(database.db, "copy_bytes", { n: "integer", d: "bytea", t: "text" }, rows),
+    ).toBe(true);
+    const got = (
+      (await database.db.execute(
+        sql.raw("select n, encode(d, 'hex') as d, t from copy_bytes order by n"),
+      )) as unknown as { rows: { n: number; d: string | null; t: string | null }[] }
+    ).rows;
+    expect(got).toEqual(
+      rows.map((r) => ({ n: r.n, d: r.d === null ? null : Buffer.from(r.d).toString("hex"), t: r.t })),
+    );
   });
 
   test("a timestamp cell that is not a valid Date is refused before anything is sent", async () => {

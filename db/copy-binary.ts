@@ -18,6 +18,11 @@ export type BinaryColumns = Readonly<
 
 /** Bytes per COPY statement on PGlite (one Blob each) and per batch handed to `pg`. */
 const PIECE_BYTES = 32 << 20;
+/**
+ * A `bytea` cell of this many bytes or more is handed over as its own piece, as it is, instead of
+ * being copied into the piece being written (`PieceWriter.outside`).
+ */
+const OUTSIDE_BYTES = 1 << 16;
 
 const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
 /** Signature, flags (0), header extension length (0). */
@@ -32,10 +37,15 @@ const PG_EPOCH_MS = 946_684_800_000;
 /**
  * The COPY data being written: one buffer, grown by doubling, cells written into it in place (no
  * buffer per cell or row). A full piece is handed over as it is and the next starts in a new buffer.
+ * Large bytes (`outside`) are not copied in: what was written before them and the bytes
+ * themselves wait in `ready`, in order, for the caller to hand over before anything written after
+ * them (e.g. a Solana sync's raw blobs, 4 MB a page: copied in, they grew the buffer to 8 MB by
+ * doubling, about 25 MB of short-lived memory per statement).
  */
 class PieceWriter {
   buf = Buffer.allocUnsafe(1 << 16);
   at = 0;
+  ready: Uint8Array[] = [];
   /** Room for `n` more bytes. */
   room(n: number): void {
     if (this.at + n <= this.buf.length) return;
@@ -66,6 +76,15 @@ class PieceWriter {
     this.buf.set(b, this.at);
     this.at += b.byteLength;
   }
+  /** `b` handed over as it is (not copied), after what was written so far (`ready`). */
+  outside(b: Uint8Array): void {
+    if (this.at > 0) {
+      this.ready.push(this.buf.subarray(0, this.at));
+      this.buf = Buffer.allocUnsafe(1 << 16);
+      this.at = 0;
+    }
+    this.ready.push(b);
+  }
   /** A cell: its length (4 bytes), then `prefix` bytes (0 or 1: jsonb's version), then `text` as UTF-8. */
   textCell(text: string, prefix?: number): void {
     const extra = prefix === undefined ? 0 : 1;
@@ -76,10 +95,10 @@ class PieceWriter {
     this.buf.writeInt32BE(n + extra, this.at);
     this.at += 4 + extra + n;
   }
-  /** Hands over what was written, and starts a new buffer. */
-  take(): Buffer {
+  /** Hands over what was written, and starts a new buffer (unless it is the `last` piece). */
+  take(last = false): Buffer {
     const out = this.buf.subarray(0, this.at);
-    this.buf = Buffer.allocUnsafe(Math.max(1 << 16, Math.min(out.length, PIECE_BYTES)));
+    if (!last) this.buf = Buffer.allocUnsafe(Math.max(1 << 16, Math.min(out.length, PIECE_BYTES)));
     this.at = 0;
     return out;
   }
@@ -140,26 +159,34 @@ const writeCell = (w: PieceWriter, v: unknown, type: BinaryColumns[string]): voi
     case "bytea":
       if (!(v instanceof Uint8Array)) throw new Error("binary COPY: bytea cell is not a Uint8Array");
       w.int32(v.byteLength);
-      w.bytes(v);
+      if (v.byteLength >= OUTSIDE_BYTES) w.outside(v);
+      else w.bytes(v);
       return;
   }
 };
 
-/** `rows` as binary COPY data, pieces of about `PIECE_BYTES` (header first, trailer last). */
+/**
+ * `rows` as binary COPY data, pieces of about `PIECE_BYTES` (header first, trailer last) and large
+ * `bytea` cells' bytes as they are (`PieceWriter.outside`), all in order.
+ */
 function* binaryPieces(
   names: readonly string[],
   types: readonly BinaryColumns[string][],
   rows: Iterable<Record<string, unknown>>,
-): Generator<Buffer> {
+): Generator<Uint8Array> {
   const w = new PieceWriter();
   w.bytes(HEADER);
   for (const r of rows) {
     w.int16(names.length);
     for (let c = 0; c < names.length; c++) writeCell(w, r[names[c]!], types[c]!);
+    if (w.ready.length > 0) {
+      yield* w.ready;
+      w.ready = [];
+    }
     if (w.at >= PIECE_BYTES) yield w.take();
   }
   w.bytes(TRAILER);
-  yield w.take();
+  yield w.take(true);
 }
 
 /**

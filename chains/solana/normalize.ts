@@ -366,6 +366,13 @@ const transferFeesPaid = (
   mine: ReadonlySet<string>,
   byMint: ReadonlyMap<string, bigint>,
 ): Map<string, bigint> => {
+  const all = [
+    ...tx.transaction.message.instructions,
+    ...(meta.innerInstructions ?? []).flatMap((i) => i.instructions),
+  ];
+  const token2022 = all.filter((ix) => ix.program === "spl-token-2022");
+  // No Token-2022 instruction, no fee: the balances need not be read (most transactions).
+  if (token2022.length === 0) return new Map<string, bigint>();
   const growth = new Map<string, bigint>();
   const mintOf = new Map<string, string>();
   for (const [sign, list] of [
@@ -378,11 +385,6 @@ const transferFeesPaid = (
       growth.set(account, (growth.get(account) ?? 0n) + sign * BigInt(b.uiTokenAmount.amount));
     }
   }
-  const all = [
-    ...tx.transaction.message.instructions,
-    ...(meta.innerInstructions ?? []).flatMap((i) => i.instructions),
-  ];
-  const token2022 = all.filter((ix) => ix.program === "spl-token-2022");
   const credits = new Map<string, number>();
   for (const ix of token2022) {
     const to = (ix.parsed as ParsedIx | undefined)?.info?.destination;

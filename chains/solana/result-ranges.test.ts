@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { quickResultRanges, resultRanges } from "./result-ranges.ts";
+import { nextAnswer, quickResultRanges, resultRanges } from "./result-ranges.ts";
 
 const bytes = (text: string) => Buffer.from(text, "utf8");
 /** Each element's `result` as cut from `text` (undefined when absent). */
@@ -135,4 +135,18 @@ describe("quickResultRanges()", () => {
     expect(() => JSON.parse(cut)).toThrow(SyntaxError);
     expect(resultRanges(body)!.starts).not.toEqual(q.starts);
   });
+});
+
+test("nextAnswer finds where the next answer starts as indexOf of the whole separator does", () => {
+  const NEXT = ',{"jsonrpc":"2.0",';
+  // Texts made of the separator, parts of it (the word searched for without what is around it)
+  // and other bytes, searched from every position.
+  const part = fc.constantFrom(NEXT, "jsonrpc", '{"jsonrpc":"2.0"', ',{"jsonrpc"', "rpc", '"', ",", "x", "é");
+  fc.assert(
+    fc.property(fc.array(part, { maxLength: 12 }), (parts) => {
+      const body = Buffer.from(parts.join(""), "utf8");
+      for (let from = 0; from <= body.length; from++)
+        expect(nextAnswer(body, from)).toBe(body.indexOf(Buffer.from(NEXT, "latin1"), from));
+    }),
+  );
 });

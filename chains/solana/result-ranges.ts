@@ -183,12 +183,32 @@ export const resultRanges = (body: Uint8Array, from = 0): ResultRanges | undefin
 const HEAD = Buffer.from('{"jsonrpc":"2.0",', "latin1");
 /** `,` then `HEAD`: where the next answer starts. */
 const NEXT = Buffer.from(',{"jsonrpc":"2.0",', "latin1");
+/**
+ * `jsonrpc`, the part of `NEXT` searched for (`nextAnswer`): a needle without quotes, which JSON
+ * text is full of, is skipped along about 3.5× faster by `indexOf` (1.5 → 0.4 ms for a
+ * 1.5 MB batch of 50 Solana answers).
+ */
+const NEXT_WORD = Buffer.from("jsonrpc", "latin1");
+/** Where `jsonrpc` lies in `NEXT`. */
+const NEXT_WORD_AT = 3;
 const RESULT_KEY = Buffer.from('"result":', "latin1");
 const ID_KEY = Buffer.from('"id":', "latin1");
 const ID_TAIL = Buffer.from(',"id":', "latin1");
 
 const at = (body: Buffer, i: number, what: Buffer): boolean =>
   body.length - i >= what.length && body.compare(what, 0, what.length, i, i + what.length) === 0;
+
+/**
+ * The first position at or after `from` where `NEXT` is found in `body`, or -1: what
+ * `body.indexOf(NEXT, from)` gives, found by searching for `NEXT_WORD` and checking what is around.
+ */
+export const nextAnswer = (body: Buffer, from: number): number => {
+  for (let k = from + NEXT_WORD_AT; ; k++) {
+    k = body.indexOf(NEXT_WORD, k);
+    if (k < 0) return -1;
+    if (at(body, k - NEXT_WORD_AT, NEXT)) return k - NEXT_WORD_AT;
+  }
+};
 
 /** The end of the JSON-RPC id (a plain integer: `0` or digits without a leading zero) at `i`, or -1. */
 const idEnd = (body: Buffer, i: number): number => {
@@ -237,7 +257,7 @@ export const quickResultRanges = (body: Uint8Array, from = 0): ResultRanges | un
     }
     if (!at(b, i, RESULT_KEY)) return undefined;
     const start = i + RESULT_KEY.length;
-    const next = b.indexOf(NEXT, start);
+    const next = nextAnswer(b, start);
     const elementEnd = next < 0 || next > close ? close : next;
     // The element ends with `}` (id first) or `,"id":N}` (result first).
     if (b[elementEnd - 1] !== CLOSE_BRACE) return undefined;

@@ -39,9 +39,10 @@ export type SolanaRpc = {
   signal?: AbortSignal | undefined;
   /**
    * POSTs a JSON-RPC body of `calls` calls of `method` to the endpoint through the transport
-   * (`transport.postBytes`: node:http, same retries and limits) and gives the answer's bytes.
+   * (`transport.postBytes`: node:http, same retries and limits) and gives the answer's bytes, in
+   * transferable pieces.
    */
-  postBytes: (body: string, count: { method: string; calls: number }) => Promise<ArrayBuffer>;
+  postBytes: (body: string, count: { method: string; calls: number }) => Promise<Uint8Array[]>;
 };
 
 export type CreateSolanaRpcArgs = {

@@ -142,6 +142,29 @@ describe("readTransactionAnswers()", () => {
     expect(there).toEqual(here);
   });
 
+  test("a body in pieces is read as the whole body, one body after another of other sizes", async () => {
+    const recorded = loadRecordedTransactions().slice(0, 5);
+    const bodyOf = (list: typeof recorded) =>
+      JSON.stringify(list.map((r, id) => ({ jsonrpc: "2.0", id, result: r.tx })));
+    // Large, small, then large again: a buffer kept from one body to the next holds the last one's
+    // bytes beyond the next one's end.
+    for (const list of [recorded, recorded.slice(0, 1), recorded.slice(1)]) {
+      const whole = bytes(bodyOf(list));
+      const cuts = [0, 1, 7, Math.floor(whole.length / 3), whole.length - 2, whole.length];
+      const pieces = cuts.slice(1).map((end, k) => whole.slice(cuts[k]!, end));
+      // One piece a slice of a larger buffer: sent as a copy, the rest of that buffer stays usable.
+      const larger = Buffer.allocUnsafeSlow(64);
+      larger.set(pieces[1]!, 10);
+      const slice = larger.subarray(10, 16);
+      pieces[1] = slice;
+      const pending = list.map((r) => r.signature);
+      const there = await readTransactionAnswersOnThread(pieces, pending, WALLET);
+      expect(there).toEqual(readTransactionAnswers(whole, pending, WALLET));
+      expect(larger.byteLength).toBe(64);
+      expect(Buffer.from(slice)).toEqual(Buffer.from(whole.subarray(1, 7)));
+    }
+  });
+
   test("batches read at once on several threads each get their own answers", async () => {
     const before = process.env.LOTWISE_SOLANA_THREADS;
     process.env.LOTWISE_SOLANA_THREADS = "3";
