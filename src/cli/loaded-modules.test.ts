@@ -7,17 +7,22 @@ import { NO_NETWORK, ROOT, runCli } from "../../test/cli.ts";
 
 /**
  * The packages of node_modules a run of the compiled CLI loads, from a module resolution hook
- * that names every module it resolves.
+ * that names every module it resolves. The hook appends to a file, synchronously: hooks run on a
+ * thread of their own, whose `process.stderr` writes reach the process's stderr through the main
+ * thread, and `--version` exits at once (a loaded machine lost the last of them).
  */
 const resolvedUrls = async (args: string[]): Promise<string[]> => {
   const dir = mkdtempSync(path.join(tmpdir(), "lotwise-loaded-"));
   const hooks = path.join(dir, "hooks.mjs");
+  const log = path.join(dir, "resolved.txt");
+  writeFileSync(log, "");
   writeFileSync(
     hooks,
     [
+      'import { appendFileSync } from "node:fs";',
       "export async function resolve(specifier, context, next) {",
       "  const r = await next(specifier, context);",
-      '  process.stderr.write("RESOLVED " + r.url + "\\n");',
+      `  appendFileSync(${JSON.stringify(log)}, r.url + "\\n");`,
       "  return r;",
       "}",
       "",
@@ -32,10 +37,7 @@ const resolvedUrls = async (args: string[]): Promise<string[]> => {
     env: { NODE_OPTIONS: `--import ${NO_NETWORK} --import ${pathToFileURL(register).href}` },
   });
   expect(r.code, r.stderr).toBe(0);
-  return r.stderr
-    .split("\n")
-    .filter((line) => line.startsWith("RESOLVED "))
-    .map((line) => line.slice("RESOLVED ".length));
+  return readFileSync(log, "utf8").split("\n").filter(Boolean);
 };
 
 const packagesLoaded = async (args: string[]): Promise<string[]> => {
