@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { startLedgerThreadForArgs } from "../tax/parse-thread-start.ts";
+import { stoppedBeforeReady } from "./commands/stop-before-ready.ts";
 import { exitQuietlyOnEpipe } from "./epipe.ts";
 
 const args = process.argv.slice(2);
@@ -11,3 +12,6 @@ const { run } = await import("./main.ts");
 exitQuietlyOnEpipe(process.stdout, (code) => process.exit(code));
 // The real process: Ctrl-C / SIGTERM say what was kept and stop child processes (see main.ts).
 process.exitCode = await run(args, process.env, { handleSignals: true });
+// `serve` stopped before it was ready has closed what it holds: exit now, not when the clients its
+// start-up was still opening give up (see stop-before-ready.ts).
+if (stoppedBeforeReady()) process.exit();
