@@ -113,7 +113,7 @@ describe("readTransactionAnswers()", () => {
     const pending = recorded.map((r) => r.signature);
     for (const reading of [
       readTransactionAnswers(bytes(batch), pending, WALLET),
-      await readTransactionAnswersOnThread(bytes(batch).buffer as ArrayBuffer, pending, WALLET),
+      await readTransactionAnswersOnThread([bytes(batch)], pending, WALLET),
     ]) {
       if (!("answers" in reading)) throw new Error("no answers");
       const ok = reading.answers.flatMap((a) => ("ok" in a ? [a.ok] : []));
@@ -134,11 +134,7 @@ describe("readTransactionAnswers()", () => {
 
   test("the thread reads exactly as this thread does", async () => {
     const here = readTransactionAnswers(bytes(body), [signature], WALLET);
-    const there = await readTransactionAnswersOnThread(
-      bytes(body).buffer as ArrayBuffer,
-      [signature],
-      WALLET,
-    );
+    const there = await readTransactionAnswersOnThread([bytes(body)], [signature], WALLET);
     expect(there).toEqual(here);
   });
 
@@ -173,9 +169,7 @@ describe("readTransactionAnswers()", () => {
       const recorded = loadRecordedTransactions().slice(0, 6);
       const bodies = recorded.map((r) => JSON.stringify([{ jsonrpc: "2.0", id: 0, result: r.tx }]));
       const there = await Promise.all(
-        recorded.map((r, i) =>
-          readTransactionAnswersOnThread(bytes(bodies[i]!).buffer as ArrayBuffer, [r.signature], WALLET),
-        ),
+        recorded.map((r, i) => readTransactionAnswersOnThread([bytes(bodies[i]!)], [r.signature], WALLET)),
       );
       expect(txThreadsRunning()).toBe(3);
       there.forEach((reading, i) => {

@@ -240,8 +240,8 @@ const readAnswers = (
   return { answers };
 };
 
-/** The body whole, or in pieces (joined on the thread). */
-type Request = { id: number; body: Uint8Array | Uint8Array[]; pending: readonly string[]; wallet: string };
+/** The body in pieces (joined on the thread). */
+type Request = { id: number; body: Uint8Array[]; pending: readonly string[]; wallet: string };
 /**
  * The batch's blob travels once (structured cloning keeps the answers' parts sharing one blob
  * object), its bytes transferred.
@@ -353,39 +353,31 @@ const joined = (pieces: readonly Uint8Array[]): Uint8Array =>
   pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 
 /**
- * `readTransactionAnswers` on the transaction thread; `body` (one ArrayBuffer, or pieces each over
- * an ArrayBuffer of its own: http-post.ts `pieces`) is transferred (the caller must not use it
- * afterwards); pieces are joined there. Reads on this thread when the thread is not built or
- * cannot start.
+ * `readTransactionAnswers` on the transaction thread; the body's `pieces` (http-post.ts `pieces`:
+ * each over an ArrayBuffer of its own) are transferred (the caller must not use them afterwards)
+ * and joined there. Reads on this thread when the thread is not built or cannot start.
  * @throws Error when the thread failed while reading (the body went with it: ask again).
  */
 export const readTransactionAnswersOnThread = async (
-  body: ArrayBuffer | readonly Uint8Array[],
+  pieces: readonly Uint8Array[],
   pending: readonly string[],
   wallet: string,
 ): Promise<TxBatchReading> => {
-  const pieces = Array.isArray(body) ? (body as readonly Uint8Array[]) : undefined;
   const slot = threadOrNone();
-  if (!slot)
-    return readTransactionAnswers(
-      pieces ? joined(pieces) : new Uint8Array(body as ArrayBuffer),
-      pending,
-      wallet,
-    );
+  if (!slot) return readTransactionAnswers(joined(pieces), pending, wallet);
   const id = nextId++;
   const { worker, waiting } = slot;
   const reading = new Promise<TxBatchReading>((resolve, reject) => waiting.set(id, { resolve, reject }));
   worker.ref();
   // A piece over part of a buffer (e.g. of Node's shared Buffer pool) goes as a copy: its
   // transfer would detach the rest of that buffer.
-  const sent = pieces?.map((p) =>
+  const sent = pieces.map((p) =>
     p.buffer instanceof ArrayBuffer && p.byteOffset === 0 && p.byteLength === p.buffer.byteLength
       ? p
       : new Uint8Array(p),
   );
-  const request: Request = { id, body: sent ?? new Uint8Array(body as ArrayBuffer), pending, wallet };
-  const moved = sent ? [...new Set(sent.map((p) => p.buffer as ArrayBuffer))] : [body as ArrayBuffer];
-  worker.postMessage(request, moved);
+  const request: Request = { id, body: sent, pending, wallet };
+  worker.postMessage(request, [...new Set(sent.map((p) => p.buffer as ArrayBuffer))]);
   return reading;
 };
 
@@ -400,6 +392,7 @@ export const runTxThread = (): void => {
   if (!port) throw new Error("solana transaction thread: not started as a worker thread");
   let scratch = Buffer.allocUnsafeSlow(0);
   const join = (pieces: readonly Uint8Array[]): Uint8Array => {
+    if (pieces.length === 1) return pieces[0]!;
     let n = 0;
     for (const p of pieces) n += p.byteLength;
     if (scratch.length < n) scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length));
@@ -412,7 +405,7 @@ export const runTxThread = (): void => {
   };
   port.on("message", ({ id, body, pending, wallet }: Request) => {
     try {
-      const reading = readTransactionAnswers(Array.isArray(body) ? join(body) : body, pending, wallet);
+      const reading = readTransactionAnswers(join(body), pending, wallet);
       if (!("answers" in reading)) {
         port.postMessage({ id, reading } satisfies Reply);
         return;
