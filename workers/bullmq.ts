@@ -217,6 +217,7 @@ export const startBullWorkers = (
         job: definition.name,
         job_id: job?.id,
         attempts_made: job?.attemptsMade,
+        attempts: attemptsOf(definition),
         error: error.message,
       }),
     );

@@ -103,14 +103,18 @@ export const createInProcessQueue = (args: { common: Common; database: Database 
               status.error = error instanceof Error ? error.message : String(error);
               throw error;
             }
+            const delayMs = retryDelayMs(definition, attempt);
+            // Says when and how often it will try again: a user at the CLI waits meanwhile.
             args.common.logger.warn("job failed, retrying", {
               job: definition.name,
               job_id: id,
               attempt,
+              attempts,
+              retry_in_s: delayMs / 1000,
               error: error instanceof Error ? error.message : String(error),
             });
             status.state = "delayed";
-            await sleep(retryDelayMs(definition, attempt), signal);
+            await sleep(delayMs, signal);
             status.state = "active";
           }
         }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../db/client.ts";
 import type { Common } from "../src/common.ts";
 import { NonRetryableError, RetryableError } from "../src/errors.ts";
+import { type Logger, silentLogger } from "../src/logger.ts";
 import { createTestCommon, createTestDatabase, TEST_REDIS_URL } from "../test/services.ts";
 import { startBullWorkers } from "./bullmq.ts";
 import { createJobQueue } from "./queue.ts";
@@ -89,6 +90,30 @@ describe("job queue: the same processors on BullMQ and in-process", () => {
     const inProcess = await (await local.enqueue(sumJob, data)).result();
     expect(viaRedis).toEqual({ total: (2n ** 200n + 12n).toString(), attempt: 2 });
     expect(inProcess).toEqual(viaRedis);
+  });
+
+  test("in-process, a retry says which try failed, of how many, and when the next one starts", async () => {
+    const warnings: { msg: string; fields: unknown }[] = [];
+    const logger: Logger = {
+      ...silentLogger,
+      warn: (msg, fields) => warnings.push({ msg, fields }),
+    };
+    const common = { ...createTestCommon(), logger };
+    const queue = await createJobQueue({ common, database });
+    await (await queue.enqueue(sumJob, { amounts: ["1"], failFirst: true })).result();
+    expect(warnings).toEqual([
+      {
+        msg: "job failed, retrying",
+        fields: expect.objectContaining({
+          job: "test-sum",
+          attempt: 1,
+          attempts: 3,
+          retry_in_s: 0.01,
+          error: "transient failure",
+        }),
+      },
+    ]);
+    await common.shutdown.close();
   });
 
   test("status() reports completion and progress", async () => {
