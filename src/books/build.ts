@@ -188,7 +188,8 @@ const memoResolver = (resolve: AssetResolver): AssetResolver => {
     }
     let r = bySymbol.get(m.symbol);
     if (!r) {
-      r = resolve(m);
+      // Asked with those three alone (`m` may be a whole movement).
+      r = resolve({ chain: m.chain, chainAsset: m.chainAsset, symbol: m.symbol });
       bySymbol.set(m.symbol, r);
     }
     return r;

@@ -130,10 +130,93 @@ export const sidePaymentsOf = (data: unknown): { from: string; to: string; lampo
 };
 
 /**
+ * A copy of `cell` that holds only its own characters. A cell read from a line is a slice of it
+ * (V8 keeps a slice of 13 or more characters as a view of its parent): kept, it would keep its
+ * whole line alive, and every line of a build would be carried through the garbage collector's
+ * young generation with the rows that keep them.
+ */
+export const ownText = (cell: string): string => ` ${cell}`.slice(1);
+
+/**
+ * One string per distinct text of `cell`s (addresses, assets, selectors: a handful of values
+ * repeated row after row), each its own copy (`ownText`). For one read: it holds every distinct value.
+ */
+export const interner = () => {
+  const seen = new Map<string, string>();
+  return (cell: string | null): string | null => {
+    if (cell === null || cell.length < 13) return cell;
+    let v = seen.get(cell);
+    if (v === undefined) {
+      v = ownText(cell);
+      seen.set(v, v);
+    }
+    return v;
+  };
+};
+
+/**
  * The packs the transactions and movements are read in (`forEachPackedRow`): 32, by the hash's
  * hash (any split does: the groups are made by key, and classification sorts them).
  */
 const PACK_BY_HASH = "hashtext(tx_hash) & 31";
+
+/** A transaction's movements in order: by wallet, evidence, then evidence index. */
+export const byWalletEvidence = (a: Movement, b: Movement): number =>
+  a.wallet.key.localeCompare(b.wallet.key) ||
+  a.evidence.localeCompare(b.evidence) ||
+  a.evidenceIndex.localeCompare(b.evidenceIndex);
+
+/** Longest list `sortShort` sorts itself (longer ones go to `Array.prototype.sort`). */
+const SHORT_SORT = 8;
+
+/**
+ * Sorts `list` in place by `compare`, stably, as `Array.prototype.sort` does: the same order for
+ * a consistent `compare`. A list of a few (a transaction's movements) by insertion, without the
+ * work space the engine's sort allocates per call (about 1 KB: 30 MB over a 100,000-movement
+ * build); a longer one by the engine.
+ */
+export const sortShort = <T>(list: T[], compare: (a: T, b: T) => number): T[] => {
+  if (list.length > SHORT_SORT) return list.sort(compare);
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i]!;
+    let j = i - 1;
+    // Moved past only what sorts strictly after it: equal items keep their order.
+    while (j >= 0 && compare(list[j]!, item) > 0) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = item;
+  }
+  return list;
+};
+
+/**
+ * Puts each of `moves` (in the order read) into its transaction's group (`groupOf`; a movement
+ * without one is left out), after the group's movements so far, with the group's `txHash` string.
+ * A transaction's movements are read one after the other (usually): each run of them goes into its
+ * group as one copy of exactly its length, not pushed one by one into an array that grows to room
+ * for 17 (the engine's first growth: 150 bytes a transaction, kept to the end of a build); a run
+ * apart from the group's earlier ones is appended to them.
+ */
+export const addMovements = (
+  moves: readonly Movement[],
+  groupOf: (chain: string, txHash: string) => TxGroup | undefined,
+): void => {
+  for (let start = 0; start < moves.length; ) {
+    const first = moves[start]!;
+    const g = groupOf(first.chain, first.txHash);
+    let end = start + 1;
+    while (end < moves.length && moves[end]!.txHash === first.txHash && moves[end]!.chain === first.chain)
+      end++;
+    if (g) {
+      // The group's hash (its own copy), not the movement line's.
+      for (let i = start; i < end; i++) moves[i]!.txHash = g.txHash;
+      const run = moves.slice(start, end);
+      g.movements = g.movements.length === 0 ? run : g.movements.concat(run);
+    }
+    start = end;
+  }
+};
 
 /**
  * Loads every transaction of the user's own wallets with its movements (across all of the user's
@@ -164,6 +247,8 @@ export const loadTxGroups = async (
   // (a chain, a status, an asset) is the previous row's string, not a new one.
   let chain: string | null = null;
   let status: string | null = null;
+  // Cells kept by a group or movement: the line they were read from is let go at once.
+  const intern = interner();
   const txRead = forEachPackedRow(
     db,
     [
@@ -189,26 +274,27 @@ export const loadTxGroups = async (
         groups.set(chain!, byHash);
       }
       if (byHash.has(txHash)) return;
+      const hash = ownText(txHash);
       const time = new Date(Number(t.next()));
       const blockNumber = BigInt(t.next()!);
       const txIndex = Number(t.next());
       status = t.same(status);
       const g: TxGroup = {
         chain: chain!,
-        txHash,
+        txHash: hash,
         time,
         blockNumber,
         txIndex,
         status: status!,
-        from: t.next()!,
-        to: t.next()!,
-        method: t.next()!,
-        feePayer: t.next()!,
+        from: intern(t.next()),
+        to: intern(t.next()),
+        method: intern(t.next()),
+        feePayer: intern(t.next()),
         movements: [],
         logs: [],
         programIds: [],
       };
-      byHash.set(txHash, g);
+      byHash.set(hash, g);
       list.push(g);
     },
   );
@@ -245,13 +331,13 @@ export const loadTxGroups = async (
       moveChain = m.same(moveChain);
       moveHash = m.same(moveHash);
       const txHash = moveHash!;
-      evidence = m.same(evidence);
-      evidenceIndex = m.same(evidenceIndex);
-      asset = m.same(asset);
-      symbol = m.same(symbol);
+      evidence = intern(m.same(evidence));
+      evidenceIndex = intern(m.same(evidenceIndex));
+      asset = intern(m.same(asset));
+      symbol = intern(m.same(symbol));
       const decimals = m.next();
       const amount = BigInt(m.next()!);
-      counterparty = m.same(counterparty);
+      counterparty = intern(m.same(counterparty));
       moves.push({
         wallet,
         chain: moveChain!,
@@ -263,7 +349,7 @@ export const loadTxGroups = async (
         decimals: decimals === null ? null : Number(decimals),
         amount,
         counterparty: counterparty!,
-        tokenId: m.next()!,
+        tokenId: intern(m.next()),
       } satisfies Movement);
     },
   );
@@ -281,7 +367,7 @@ export const loadTxGroups = async (
   );
   // Settled together (a failed read is not left unobserved while another is awaited).
   await Promise.all([txRead, moveRead, rawRead]);
-  for (const m of moves) groupOf(m.chain, m.txHash)?.movements.push(m);
+  addMovements(moves, groupOf);
   // Answers stored as parts of blobs (db/raw-blobs.ts): each blob fetched once.
   const unpack = await packedCellReader(
     db,
@@ -304,13 +390,8 @@ export const loadTxGroups = async (
     }
   }
   for (const g of list) {
-    g.logs.sort((a, b) => a.logIndex - b.logIndex);
-    g.movements.sort(
-      (a, b) =>
-        a.wallet.key.localeCompare(b.wallet.key) ||
-        a.evidence.localeCompare(b.evidence) ||
-        a.evidenceIndex.localeCompare(b.evidenceIndex),
-    );
+    if (g.logs.length > 1) g.logs.sort((a, b) => a.logIndex - b.logIndex);
+    sortShort(g.movements, byWalletEvidence);
     if (g.programIds.length === 0 && g.chain === "solana" && g.method) g.programIds = g.method.split(",");
   }
   return list;

@@ -78,3 +78,94 @@ describe("buildRows(): an M×N trade with neither side wholly priced", () => {
     expect(r.rows[1]!.note ?? "").not.toContain("missing price: ETH");
   });
 });
+
+describe("buildRows(): a trade valued by its better-priced side", () => {
+  const leg = (asset: string, quantity: string) => ({
+    asset,
+    chainAsset: asset,
+    chain: "evm:31337",
+    quantity: new Decimal(quantity),
+    symbol: asset,
+  });
+  const trade = (outs: ReturnType<typeof leg>[], ins: ReturnType<typeof leg>[]): TxClassification => ({
+    chain: "evm:31337",
+    txHash: "0xcc",
+    time: new Date("2025-03-01T12:00:00Z"),
+    blockNumber: 7n,
+    kind: "swap",
+    source: "rule:test",
+    entries: [{ kind: "trade", wallet: "evm:31337:0xw", outs, ins, subtype: "swap" }],
+    reviews: [],
+    unmatched: [],
+  });
+  /** Prices by asset: USD per unit, source, rank and age (ms); an asset not listed has none. */
+  const prices =
+    (table: Record<string, [string, string, number, number]>): PriceLookup =>
+    (l) => {
+      const p = table[l.asset];
+      return p ? { usd: new Decimal(p[0]), source: p[1], rank: p[2], ageMs: p[3] } : undefined;
+    };
+  const shown = (c: TxClassification, price: PriceLookup) =>
+    buildRows([c], price).rows.map((r) => [
+      r.outAsset,
+      r.outQuantity,
+      r.inAsset,
+      r.inQuantity,
+      r.usdValue,
+      r.priceSources.usd_value,
+      r.warnings,
+    ]);
+  const ethForTka = trade([leg("ETH", "0.5")], [leg("TKA", "1000")]);
+
+  test("1×1: the side of the better rank values it, whichever side it is", () => {
+    expect(
+      shown(
+        ethForTka,
+        prices({ ETH: ["3000.5", "coingecko", 1, 0], TKA: ["1.49", "file:t.csv", 0, 60_000] }),
+      ),
+    ).toEqual([["ETH", "0.5", "TKA", "1000", "1490", "file:t.csv", []]]);
+    expect(
+      shown(
+        ethForTka,
+        prices({ ETH: ["3000.5", "file:e.csv", 0, 60_000], TKA: ["1.49", "coingecko", 1, 0] }),
+      ),
+    ).toEqual([["ETH", "0.5", "TKA", "1000", "1500.25", "file:e.csv", []]]);
+  });
+
+  test("1×1, ranks equal: the fresher price; ages equal too: the side given", () => {
+    expect(
+      shown(ethForTka, prices({ ETH: ["3000.5", "a", 0, 60_000], TKA: ["1.49", "b", 0, 1_000] })),
+    ).toEqual([["ETH", "0.5", "TKA", "1000", "1490", "b", []]]);
+    expect(
+      shown(ethForTka, prices({ ETH: ["3000.5", "a", 0, 1_000], TKA: ["1.49", "b", 0, 1_000] })),
+    ).toEqual([["ETH", "0.5", "TKA", "1000", "1500.25", "a", []]]);
+  });
+
+  test("1×1, one side unpriced: the other side; neither: 0 and the missing price of the side received", () => {
+    expect(shown(ethForTka, prices({ TKA: ["1.49", "b", 3, 0] }))).toEqual([
+      ["ETH", "0.5", "TKA", "1000", "1490", "b", []],
+    ]);
+    expect(shown(ethForTka, prices({ ETH: ["3000.5", "a", 3, 0] }))).toEqual([
+      ["ETH", "0.5", "TKA", "1000", "1500.25", "a", []],
+    ]);
+    expect(shown(ethForTka, prices({}))).toEqual([
+      ["ETH", "0.5", "TKA", "1000", "0", undefined, ["missing_price:TKA"]],
+    ]);
+  });
+
+  test("2×1: each out leg a row, the value split by the out legs' values, the side's sources named once each in order", () => {
+    const c = trade([leg("ETH", "1"), leg("TKB", "2")], [leg("TKA", "10")]);
+    expect(
+      shown(c, prices({ ETH: ["3000", "a", 0, 0], TKB: ["500", "b", 0, 0], TKA: ["400", "c", 1, 0] })),
+    ).toEqual([
+      ["ETH", "1", "TKA", "7.5", "3000", "a;b", []],
+      ["TKB", "2", "TKA", "2.5", "1000", "a;b", []],
+    ]);
+    expect(
+      shown(c, prices({ ETH: ["3000", "a", 0, 0], TKB: ["500", "a", 0, 0], TKA: ["400", "c", 1, 0] })),
+    ).toEqual([
+      ["ETH", "1", "TKA", "7.5", "3000", "a", []],
+      ["TKB", "2", "TKA", "2.5", "1000", "a", []],
+    ]);
+  });
+});

@@ -244,12 +244,24 @@ const costNote = (e: Entry, list: readonly { leg: Leg; recipient: string }[], wi
 
 type Valued = { usd: Decimal; source: string; rank: number; ageMs: number } | undefined;
 
-/** The USD total of a side when every leg of it is priced. */
-const sum = (vs: Valued[]) =>
-  vs.every(Boolean) ? vs.reduce((a, v) => a.add(v!.usd), new Decimal(0)) : undefined;
+/** The USD total of a side when every leg of it is priced (0 plus each value, in order). */
+const sum = (vs: Valued[]) => {
+  for (const v of vs) if (!v) return undefined;
+  let total = new Decimal(0);
+  for (const v of vs) total = total.add(v!.usd);
+  return total;
+};
 /** A side's worst (highest) provider rank, and its oldest price age (unpriced legs: infinite). */
-const worst = (vs: Valued[]) => Math.max(...vs.map((v) => v?.rank ?? Number.POSITIVE_INFINITY));
-const stalest = (vs: Valued[]) => Math.max(...vs.map((v) => v?.ageMs ?? Number.POSITIVE_INFINITY));
+const worst = (vs: Valued[]) => {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of vs) max = Math.max(max, v?.rank ?? Number.POSITIVE_INFINITY);
+  return max;
+};
+const stalest = (vs: Valued[]) => {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of vs) max = Math.max(max, v?.ageMs ?? Number.POSITIVE_INFINITY);
+  return max;
+};
 
 const tradeRows = (
   e: Entry,
@@ -311,19 +323,36 @@ const tradeRows = (
       (worst(outVals) === worst(inVals) && stalest(outVals) <= stalest(inVals)));
   const total = useOut ? outTotal : inTotal;
   const side = useOut ? outVals : inVals;
-  const source = total !== undefined ? [...new Set(side.map((v) => v!.source))].join(";") : undefined;
+  // Each source once, in order (one leg: its own).
+  const source =
+    total === undefined
+      ? undefined
+      : side.length === 1
+        ? side[0]!.source
+        : [...new Set(side.map((v) => v!.source))].join(";");
 
-  // Weights: each leg's USD value when its side is fully priced, else equal shares.
-  const outW = outVals.every(Boolean) ? outVals.map((v) => v!.usd) : e.outs.map(() => new Decimal(1));
-  const inW = inVals.every(Boolean) ? inVals.map((v) => v!.usd) : e.ins.map(() => new Decimal(1));
-  const outParts = e.outs.map((leg) => splitByWeight(leg.quantity, inW)); // [i][j]: out i given for in j
-  const inParts = e.ins.map((leg) => splitByWeight(leg.quantity, outW)); // [j][i]: in j got for out i
-  const valueParts = total
-    ? splitByWeight(
-        total,
-        outW.flatMap((ow) => inW.map((iw) => ow.mul(iw))),
-      )
-    : undefined;
+  // Weights: each leg's USD value when its side is fully priced, else equal shares. A split by one
+  // weight is the whole (less nothing, as `splitByWeight` gives it) whatever the weight: a 1×1
+  // trade (most) needs neither weights nor their product.
+  let outParts: Decimal[][]; // [i][j]: out i given for in j
+  let inParts: Decimal[][]; // [j][i]: in j got for out i
+  let valueParts: Decimal[] | undefined;
+  if (e.outs.length === 1 && e.ins.length === 1) {
+    outParts = [[e.outs[0]!.quantity.sub(ZERO)]];
+    inParts = [[e.ins[0]!.quantity.sub(ZERO)]];
+    valueParts = total ? [total.sub(ZERO)] : undefined;
+  } else {
+    const outW = outVals.every(Boolean) ? outVals.map((v) => v!.usd) : e.outs.map(() => new Decimal(1));
+    const inW = inVals.every(Boolean) ? inVals.map((v) => v!.usd) : e.ins.map(() => new Decimal(1));
+    outParts = e.outs.map((leg) => splitByWeight(leg.quantity, inW));
+    inParts = e.ins.map((leg) => splitByWeight(leg.quantity, outW));
+    valueParts = total
+      ? splitByWeight(
+          total,
+          outW.flatMap((ow) => inW.map((iw) => ow.mul(iw))),
+        )
+      : undefined;
+  }
   e.outs.forEach((out, i) => {
     e.ins.forEach((inn, j) => {
       const row = newRow(e, "swap", {

@@ -327,6 +327,30 @@ describe("classification", () => {
     );
   });
 
+  test("a protocol called through another contract is found by its logs' address (the transaction's `to` is the router)", () => {
+    const reserveTopic = pad(USDC.toLowerCase() as `0x${string}`);
+    const supplyLog: EvmLog = {
+      address: POOL,
+      topics: [SUPPLY_TOPIC, reserveTopic, pad(A), pad("0x0")],
+      data: encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [A, 1_000_000_000n]),
+      logIndex: 1,
+    };
+    const supply = tx(
+      "0xc3",
+      "2025-04-01T00:00:00Z",
+      [
+        mv(wA, USDC, -1_000_000_000n, "erc20", AUSDC),
+        mv(wA, AUSDC, 1_000_000_000n, "erc20", "0x0000000000000000000000000000000000000000"),
+      ],
+      { logs: [supplyLog], to: EXT },
+    );
+    const [c] = classifyAll([supply], ctxFor(), NO_OVERRIDES);
+    expect(c!.source.startsWith("decoder:aave-v3")).toBe(true);
+    expect(buildRows([c!], lookup).rows.map((r) => [r.type, r.toWallet, r.outQuantity, r.subtype])).toEqual([
+      ["transfer", `aave-v3:ethereum:${A}`, "1000", "deposit"],
+    ]);
+  });
+
   test("unsolicited spam tokens are excluded and listed", () => {
     const SPAM = "0x8888888888888888888888888888888888888888";
     const m = { ...mv(wA, SPAM, 1000n * E, "erc20", EXT), symbol: "Visit claim-usdc.com" };

@@ -72,11 +72,13 @@ const lowered = (tx: TxGroup): Lowered => ({
   programs: tx.programIds.length === 0 ? [] : tx.programIds.map((p) => p.toLowerCase()),
 });
 
+/** Whether `set` holds the transaction's `to`, a log's address or a program (loops: no callback made per decoder and transaction). */
 const touches = (tx: Lowered, set: ReadonlySet<string>): boolean => {
   if (set.size === 0) return false;
   if (tx.to !== undefined && set.has(tx.to)) return true;
-  if (tx.logs.some((a) => set.has(a))) return true;
-  return tx.programs.some((p) => set.has(p));
+  for (const a of tx.logs) if (set.has(a)) return true;
+  for (const p of tx.programs) if (set.has(p)) return true;
+  return false;
 };
 
 /** Runs the first decoder that recognizes `tx`. Uniswap V2 pairs are found by their events. */
@@ -85,14 +87,16 @@ const decode = (
   ctx: ClassifyContext,
   decoders: readonly Decoder[],
 ): DecodeResult | undefined => {
-  // Lower-cased once per transaction (not once per decoder), when a decoder first asks.
+  // Lower-cased once per transaction (not once per decoder), when a decoder first asks (no closure
+  // made per transaction to ask it).
   let addresses: Lowered | undefined;
-  const touchedBy = (d: Decoder) => {
-    addresses ??= lowered(tx);
-    return touches(addresses, addressSet(d, tx.chain, ctx));
-  };
   for (const d of decoders) {
-    if (d.recognizes ? !d.recognizes(tx) : d.protocol !== "uniswap-v2" && !touchedBy(d)) continue;
+    if (d.recognizes) {
+      if (!d.recognizes(tx)) continue;
+    } else if (d.protocol !== "uniswap-v2") {
+      addresses ??= lowered(tx);
+      if (!touches(addresses, addressSet(d, tx.chain, ctx))) continue;
+    }
     const r = d.decode(tx, ctx);
     if (r) return r;
   }
@@ -179,7 +183,9 @@ const classifyOne = (
     remaining = [];
   }
   const generic = applyGenericRules(tx, ctx, remaining, subtype);
-  entries.push(...generic.entries);
+  // One copy of both lists, of exactly their length (pushed into an empty list, a transaction's one
+  // entry would take an array with room for 17, kept to the end of the build).
+  entries = entries.concat(generic.entries);
   attachTradeCosts(entries, costs);
   reviews.push(...generic.reviews);
   const kinds = generic.kinds;

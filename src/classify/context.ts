@@ -60,7 +60,8 @@ export const findWallet = (
  * A token without known decimals is taken as 0 decimals and reported for review.
  */
 export const legOf = (ctx: ClassifyContext, m: Movement, reviews?: ReviewDraft[]): Leg => {
-  const resolved = ctx.resolveAsset({ chain: m.chain, chainAsset: m.chainAsset, symbol: m.symbol });
+  // The movement itself (its chain, chain asset and symbol), not an object made per movement.
+  const resolved = ctx.resolveAsset(m);
   // Each token id of an NFT contract is its own asset (src/assets/nft.ts).
   const nft = NFT_EVIDENCE.has(m.evidence) && m.tokenId !== null;
   const asset = nft ? nftAsset(resolved.asset, m.tokenId!) : resolved.asset;

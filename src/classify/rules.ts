@@ -9,6 +9,9 @@ const APPROVE_SELECTOR = "0x095ea7b3";
 
 type Net = { wallet: WalletInfo; leg: Leg; signed: Decimal; counterparties: Set<string>; moves: Movement[] };
 
+/** Most nets of a transaction looked through one by one for a movement's (`netMovements`). */
+const NETS_SCANNED = 8;
+
 /**
  * Nets a wallet's movements per canonical asset: a token that comes and goes within one
  * transaction (a multi-hop route, WETH that is ETH) leaves nothing behind.
@@ -18,27 +21,42 @@ export const netMovements = (
   moves: readonly Movement[],
   reviews: ReviewDraft[],
 ): Net[] => {
-  const nets = new Map<string, Net>();
+  // Per (wallet key, asset), in the order first seen: looked up by a scan while there are few
+  // (most transactions move a handful of assets: no key text made per movement), by key beyond
+  // `NETS_SCANNED` (a transaction of thousands of transfers).
+  const nets: Net[] = [];
+  let byKey: Map<string, Net> | undefined;
   for (const m of moves) {
     const leg = legOf(ctx, m, reviews);
-    const key = `${m.wallet.key}\u0000${leg.asset}`;
     const signed = m.amount < 0n ? leg.quantity.neg() : leg.quantity;
-    const n = nets.get(key);
+    const walletKey = m.wallet.key;
+    let n: Net | undefined;
+    if (nets.length > NETS_SCANNED) {
+      if (!byKey) {
+        byKey = new Map();
+        for (const x of nets) byKey.set(`${x.wallet.key}\u0000${x.leg.asset}`, x);
+      }
+      n = byKey.get(`${walletKey}\u0000${leg.asset}`);
+    } else
+      for (const x of nets) {
+        if (x.wallet.key === walletKey && x.leg.asset === leg.asset) {
+          n = x;
+          break;
+        }
+      }
     if (n) {
       n.signed = n.signed.add(signed);
       n.moves.push(m);
       if (m.counterparty) n.counterparties.add(m.counterparty);
     } else {
-      nets.set(key, {
-        wallet: m.wallet,
-        leg,
-        signed,
-        counterparties: new Set(m.counterparty ? [m.counterparty] : []),
-        moves: [m],
-      });
+      const counterparties = new Set<string>();
+      if (m.counterparty) counterparties.add(m.counterparty);
+      const net: Net = { wallet: m.wallet, leg, signed, counterparties, moves: [m] };
+      nets.push(net);
+      byKey?.set(`${walletKey}\u0000${leg.asset}`, net);
     }
   }
-  return [...nets.values()].filter((n) => !n.signed.isZero());
+  return nets.filter((n) => !n.signed.isZero());
 };
 
 export type GenericResult = {
@@ -70,16 +88,20 @@ export const applyGenericRules = (
   const entries: Entry[] = [];
   const unmatched: UnmatchedHalf[] = [];
   const kinds = new Set<string>();
+  // Nothing left to the rules (an approval, a decoded transaction): nothing found.
+  if (moves.length === 0) return { entries, reviews, unmatched, kinds } satisfies GenericResult;
   const nets = netMovements(ctx, moves, reviews);
 
-  // 1. transfers between the user's wallets within the transaction, on the chain's word
+  // 1. transfers between the user's wallets within the transaction, on the chain's word (a pair
+  // needs two nets: one net alone, most transactions' case, has none)
   const byAsset = new Map<string, Net[]>();
-  for (const n of nets) {
-    if (n.wallet.kind !== "own") continue;
-    const list = byAsset.get(n.leg.asset) ?? [];
-    list.push(n);
-    byAsset.set(n.leg.asset, list);
-  }
+  if (nets.length > 1)
+    for (const n of nets) {
+      if (n.wallet.kind !== "own") continue;
+      const list = byAsset.get(n.leg.asset);
+      if (list) list.push(n);
+      else byAsset.set(n.leg.asset, [n]);
+    }
   for (const list of byAsset.values()) {
     // A pair needs an outflow and an inflow of the asset in two of the user's wallets.
     if (list.length < 2) continue;
@@ -113,9 +135,9 @@ export const applyGenericRules = (
   const byWallet = new Map<string, Net[]>();
   for (const n of nets) {
     if (n.signed.isZero() || n.wallet.kind !== "own") continue;
-    const list = byWallet.get(n.wallet.key) ?? [];
-    list.push(n);
-    byWallet.set(n.wallet.key, list);
+    const list = byWallet.get(n.wallet.key);
+    if (list) list.push(n);
+    else byWallet.set(n.wallet.key, [n]);
   }
   for (const [walletKey, list] of byWallet) {
     const outs = list.filter((n) => n.signed.isNeg());
@@ -137,16 +159,23 @@ export const applyGenericRules = (
       }
       continue;
     }
-    for (const n of [...outs, ...ins]) {
-      const direction = n.signed.isNeg() ? "out" : "in";
-      const exchange = [...n.counterparties]
-        .map((c) => findWallet(ctx, tx.chain, c))
-        .find((w) => w?.kind === "exchange");
-      unmatched.push({
-        ...half(direction, n, n.signed.abs(), tx),
-        ...(exchange ? { account: exchange.key } : {}),
-      });
-    }
+    // Outs, then ins; each with the first counterparty that is a labelled exchange deposit address
+    // as its account (the same keys, in the same order, as spreading the half and `{ account }`).
+    for (const side of [outs, ins])
+      for (const n of side) {
+        const direction = n.signed.isNeg() ? "out" : "in";
+        let exchange: WalletInfo | undefined;
+        for (const c of n.counterparties) {
+          const w = findWallet(ctx, tx.chain, c);
+          if (w?.kind === "exchange") {
+            exchange = w;
+            break;
+          }
+        }
+        const h = half(direction, n, n.signed.abs(), tx);
+        if (exchange) h.account = exchange.key;
+        unmatched.push(h);
+      }
   }
   return { entries, reviews, unmatched, kinds } satisfies GenericResult;
 };
