@@ -673,6 +673,93 @@ describe("computeGainsStream()", () => {
     expect(s.form8949).toEqual(computeGainsYears(hifoRows, hifo).years[0]!.form8949);
   });
 
+  describe("skipLaterYears", () => {
+    // 2025 is reported; 2026's rows would take w's lots (a before b under FIFO) and leave w short.
+    const base = [
+      buy("a", "2025-01-01T00:00:00Z", "w", "ETH", "1", "1000"),
+      buy("b", "2025-02-01T00:00:00Z", "w", "ETH", "1", "2000"),
+      sell("s", "2025-12-31T23:00:00Z", "w", "ETH", "0.5", "900"),
+      gift("g", "2025-12-31T23:30:00Z", "w", "ETH", "0.25"),
+    ];
+    const later = [
+      buy("c", "2026-01-01T00:00:00Z", "w", "ETH", "1", "1500"),
+      sell("t", "2026-02-01T00:00:00Z", "w", "ETH", "3", "9000"),
+    ];
+    const year: GainsOptions = { fromYear: 2025, toYear: 2025, scope: "wallet" };
+    const skip: GainsOptions = { ...year, skipLaterYears: true };
+
+    test("rows after the last year are not applied: the same rows and summaries, positions at its end", async () => {
+      const all = await stream([...base, ...later], year);
+      const skipped = await stream([...base, ...later], skip);
+      expect(skipped.feeds).toBe(1);
+      expect(skipped.form8949).toEqual(all.form8949);
+      expect(skipped.gifts).toEqual(all.gifts);
+      expect(skipped.report.summaries).toEqual(all.report.summaries);
+      // t's shortfall (dated 2026) is in the full run's warnings only, and so are c and t.
+      expect(all.report.warnings.map((w) => w.code)).toEqual(["missing_basis"]);
+      expect(skipped.report.warnings).toEqual([]);
+      expect(skipped.report.positions).toEqual((await stream(base, year)).report.positions);
+      expect(all.report.positions).toEqual([]);
+    });
+
+    test("a year's end in the run's time zone: a row dated 2025 there is applied", async () => {
+      // 2026-01-01T03:00Z is 2025-12-31 in New York.
+      const ny: GainsOptions = { ...skip, timeZone: "America/New_York" };
+      const rows = [...base, sell("n", "2026-01-01T03:00:00Z", "w", "ETH", "0.25", "600")];
+      const s = await stream(rows, ny);
+      expect(s.form8949.map((r) => r.disposalId)).toEqual(["s", "n"]);
+      expect(s.report.summaries).toEqual(
+        (await stream(rows, { ...ny, skipLaterYears: false })).report.summaries,
+      );
+    });
+
+    test("a later year's lots cell is still checked against the pools: every row is applied", async () => {
+      const bad = [...base, sell("u", "2026-03-01T00:00:00Z", "w", "ETH", "0.5", "900", { lots: "a:0.5" })];
+      // a: 0.5 of it went to s, 0.25 to g: 0.25 left.
+      await expect(stream(bad, skip)).rejects.toThrow(/lot "a" holds less than that/);
+      await expect(stream(bad, year)).rejects.toThrow(/lot "a" holds less than that/);
+      const good = [...base, sell("u", "2026-03-01T00:00:00Z", "w", "ETH", "0.5", "900", { lots: "b:0.5" })];
+      const s = await stream(good, skip);
+      expect([s.feeds, s.resets]).toEqual([2, 1]);
+      expect(s.form8949).toEqual((await stream(good, year)).form8949);
+      expect(s.report.positions).toEqual((await stream(good, year)).report.positions);
+    });
+
+    test("with strict, the wash-sale rule or openLots, every row is applied", async () => {
+      await expect(stream([...base, ...later], { ...skip, strict: true })).rejects.toThrow(/shortfall/);
+      const open = await stream([...base, ...later], { ...skip, openLots: true });
+      expect(open.report.openLots).toEqual([]);
+      // A loss sold on 2025-12-31 and bought back within 30 days: its 2025 row is adjusted.
+      const washRows = [
+        buy("a", "2025-01-01T00:00:00Z", "w", "ETH", "1", "1000"),
+        sell("s", "2025-12-31T23:00:00Z", "w", "ETH", "1", "500"),
+        buy("r", "2026-01-05T00:00:00Z", "w", "ETH", "1", "800"),
+      ];
+      const wash = { ...skip, washSale: {} };
+      const washed = await stream(washRows, wash);
+      expect(washed.form8949.map((r) => r.adjustmentCode)).toEqual(["W"]);
+      expect(washed.form8949).toEqual((await stream(washRows, { ...year, washSale: {} })).form8949);
+    });
+
+    test("a sink that follows lots carried by transfers gets every year's", async () => {
+      const moved: string[] = [];
+      await computeGainsStream(
+        async (h) => {
+          for (const r of [...base, transfer("x", "2026-01-02T00:00:00Z", "w", "v", "ETH", "0.5")])
+            h.row({ ...r });
+        },
+        skip,
+        {
+          form8949: () => {},
+          gift: () => {},
+          lotMoved: (m) => moved.push(`${m.transferId} ${m.lotId} ${m.date}`),
+          reset: () => {},
+        },
+      );
+      expect(moved).toEqual(["x a 2026-01-02", "x b 2026-01-02"]);
+    });
+  });
+
   test("rows out of time order: the sink is reset and a second pass sorts them", async () => {
     const shuffled = [rows[3]!, rows[0]!, rows[4]!, rows[2]!, rows[1]!];
     const s = await stream(shuffled, { ...options, strict: true });

@@ -23,7 +23,16 @@ import {
   mulDivRoundHalfUp,
   roundedEstimate,
 } from "./money.ts";
-import { addToPool, createPool, type Pool, poolUnits, type Takes, takeByMethod, takeLot } from "./pools.ts";
+import {
+  addToPool,
+  createPool,
+  moveHolding,
+  type Pool,
+  poolUnits,
+  type Takes,
+  takeByMethod,
+  takeLot,
+} from "./pools.ts";
 import { KEY_FEE, KEY_IN, KEY_OUT, KEY_TO, KEY_WALLET, NO_NAME_KEYS, type PreparedRow } from "./prepare.ts";
 import type {
   AllocationEntry,
@@ -171,6 +180,17 @@ const minus = (a: bigint, b: bigint): bigint => (b === 0n ? a : a - b);
 const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 });
 /** Pending sums past this go into the totals first (see `countPending`). */
 const PENDING_MAX = 2 ** 52;
+/**
+ * Slots of the engine's pending sums (see `countPending`): each term's proceeds, basis and gain,
+ * in that order.
+ */
+const SHORT_PROCEEDS = 0;
+const SHORT_BASIS = 1;
+const SHORT_GAIN = 2;
+const LONG_PROCEEDS = 3;
+const LONG_BASIS = 4;
+const LONG_GAIN = 5;
+const PENDING_SLOTS = 6;
 
 export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   const { strict, fromYear, toYear, dateOf, source, sink } = options;
@@ -318,58 +338,49 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
   /** The current year's rows stop at its totals (`totalsOnly`, or a year before `rowsFromYear`). */
   let rowless = totalsOnly;
   let yearTotals: { short: PartTotals; long: PartTotals } = { short: emptyTotals(), long: emptyTotals() };
-  // Cents of rows counted into `yearTotals` by `countPending`, not yet added there: doubles,
-  // exact because every value counted is at most 2^50 in magnitude (a gain 2^51) and a sum is
-  // moved into `yearTotals` (`settlePending`) before it passes 2^52, and always before
-  // `yearTotals` changes or the totals are read (`finish`).
-  let shortProceeds = 0;
-  let shortBasis = 0;
-  let shortGain = 0;
-  let longProceeds = 0;
-  let longBasis = 0;
-  let longGain = 0;
+  // Cents of rows counted into `yearTotals` by `countPending`, not yet added there, by `PENDING_*`
+  // slot: doubles, exact because every value counted is at most 2^50 in magnitude (a gain 2^51)
+  // and a sum is moved into `yearTotals` (`settlePending`) before it passes 2^52, and always
+  // before `yearTotals` changes or the totals are read (`finish`). In a typed array, not in `let`s
+  // of this closure: a double stored in a closure's variable is a new heap number each time
+  // (three per row counted).
+  const pending = new Float64Array(PENDING_SLOTS);
   const settlePending = () => {
     const s = yearTotals.short;
     const l = yearTotals.long;
-    if (shortProceeds !== 0) s.proceeds += BigInt(shortProceeds);
-    if (shortBasis !== 0) s.costBasis += BigInt(shortBasis);
-    if (shortGain !== 0) s.gain += BigInt(shortGain);
-    if (longProceeds !== 0) l.proceeds += BigInt(longProceeds);
-    if (longBasis !== 0) l.costBasis += BigInt(longBasis);
-    if (longGain !== 0) l.gain += BigInt(longGain);
-    shortProceeds = shortBasis = shortGain = longProceeds = longBasis = longGain = 0;
+    const v = pending;
+    if (v[SHORT_PROCEEDS] !== 0) s.proceeds += BigInt(v[SHORT_PROCEEDS]!);
+    if (v[SHORT_BASIS] !== 0) s.costBasis += BigInt(v[SHORT_BASIS]!);
+    if (v[SHORT_GAIN] !== 0) s.gain += BigInt(v[SHORT_GAIN]!);
+    if (v[LONG_PROCEEDS] !== 0) l.proceeds += BigInt(v[LONG_PROCEEDS]!);
+    if (v[LONG_BASIS] !== 0) l.costBasis += BigInt(v[LONG_BASIS]!);
+    if (v[LONG_GAIN] !== 0) l.gain += BigInt(v[LONG_GAIN]!);
+    v.fill(0);
   };
   /** Counts a row of `proceeds` and `basis` cents (exact doubles, |v| ≤ 2^50) into `yearTotals`. */
   const countPending = (long: boolean, proceeds: number, basis: number) => {
-    if (long) {
-      if (
-        longProceeds > PENDING_MAX ||
-        longProceeds < -PENDING_MAX ||
-        longBasis > PENDING_MAX ||
-        longBasis < -PENDING_MAX ||
-        longGain > PENDING_MAX ||
-        longGain < -PENDING_MAX
-      )
-        settlePending();
-      longProceeds += proceeds;
-      longBasis += basis;
-      longGain += proceeds - basis;
-      yearTotals.long.rows++;
-    } else {
-      if (
-        shortProceeds > PENDING_MAX ||
-        shortProceeds < -PENDING_MAX ||
-        shortBasis > PENDING_MAX ||
-        shortBasis < -PENDING_MAX ||
-        shortGain > PENDING_MAX ||
-        shortGain < -PENDING_MAX
-      )
-        settlePending();
-      shortProceeds += proceeds;
-      shortBasis += basis;
-      shortGain += proceeds - basis;
-      yearTotals.short.rows++;
+    const v = pending;
+    // The term's three sums: proceeds, basis, gain (slots `at`, `at + 1`, `at + 2`).
+    const at = long ? LONG_PROCEEDS : SHORT_PROCEEDS;
+    let sp = v[at]!;
+    let sb = v[at + 1]!;
+    let sg = v[at + 2]!;
+    if (
+      sp > PENDING_MAX ||
+      sp < -PENDING_MAX ||
+      sb > PENDING_MAX ||
+      sb < -PENDING_MAX ||
+      sg > PENDING_MAX ||
+      sg < -PENDING_MAX
+    ) {
+      settlePending();
+      sp = sb = sg = 0;
     }
+    v[at] = sp + proceeds;
+    v[at + 1] = sb + basis;
+    v[at + 2] = sg + (proceeds - basis);
+    if (long) yearTotals.long.rows++;
+    else yearTotals.short.rows++;
   };
   let sel: { asset: string; selection: Selection } | undefined;
 
@@ -761,7 +772,10 @@ export const createGainsEngine = (options: EngineOptions): GainsEngine => {
     const src = walletPool(from, asset, fromKey, assetKey);
     const { takes, count, shortfall } = take(src, quantity, selection, asset, from);
     const dst = walletPool(to, asset, toKey, assetKey);
-    for (let i = 0; i < count; i++) addToPool(dst, takes[i]!.lot, takes[i]!.quantity);
+    // Under the wash-sale rule a lot's holdings keep their order of creation (the rule splits a
+    // lot across its holdings in that order): no holding is reused there.
+    if (wash === undefined) for (let i = 0; i < count; i++) moveHolding(dst, takes[i]!);
+    else for (let i = 0; i < count; i++) addToPool(dst, takes[i]!.lot, takes[i]!.quantity);
     if (sink.lotMoved) {
       const d = dateText(date);
       for (let i = 0; i < count; i++)

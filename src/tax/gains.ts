@@ -12,7 +12,7 @@ import { pow10 } from "../ledger/decimal.ts";
 import type { RawRecordHandler } from "../ledger/read.ts";
 import type { LedgerRow } from "../ledger/types.ts";
 import { carryoverWorksheet, netScheduleD } from "./carryover.ts";
-import { createDateOf, isTimeZone } from "./dates.ts";
+import { createDateOf, isTimeZone, startOfYearIn } from "./dates.ts";
 import type { DecodedBatch, ThreadIds } from "./decoded-batch.ts";
 import { createGainsEngine, type EngineOutput, type GainsEngine, type GainsSink } from "./engine.ts";
 import {
@@ -99,10 +99,10 @@ const createEngine = (
   });
 
 /** Whether a row falls after `options.until` (validated, never applied). */
-const afterUntil = (options: GainsOptions): ((r: PreparedRow) => boolean) => {
+const afterUntil = (options: GainsOptions): ((ms: number, ns: number) => boolean) => {
   const until = options.until;
   if (until === undefined) return () => false;
-  return (r) => r.ms > until || (r.ms === until && r.ns > 0);
+  return (ms, ns) => ms > until || (ms === until && ns > 0);
 };
 
 const emptyTotals = (): PartTotals => ({ proceeds: 0n, costBasis: 0n, adjustments: 0n, gain: 0n, rows: 0 });
@@ -182,7 +182,7 @@ export const computeGainsYears = (rows: Iterable<LedgerRow>, options: GainsOptio
     gift: (year, gift) => push(gifts, year, gift),
   });
   const after = afterUntil(options);
-  for (const r of prepared.rows) if (!after(r)) engine.apply(r);
+  for (const r of prepared.rows) if (!after(r.ms, r.ns)) engine.apply(r);
   const out = engine.finish();
   const years: YearResult[] = summarize(out, options).map((summary) => ({
     taxYear: summary.taxYear,
@@ -275,8 +275,10 @@ export type LedgerFeed = (handlers: {
 
 /**
  * Streams rows from `feed` through the engine. While rows arrive in time order they are applied
- * at once and dropped; if a row arrives earlier than its predecessor, the sink is reset and `feed`
- * is called a second time to hold, sort and apply every row.
+ * at once and dropped (with `skipLaterYears`, rows after `toYear` only validated); if a row
+ * arrives earlier than its predecessor (or a later year's row has a `lots` cell, with
+ * `skipLaterYears`), the sink is reset and `feed` is called a second time to hold, sort and apply
+ * every row.
  *
  * @throws UserInputError as `computeGainsYears`.
  */
@@ -301,21 +303,44 @@ export const computeGainsStream = async (
   const preparer = createRowPreparer(source, (q, u) => engine?.rescale(q, u));
   // Pass 1 applies each row as soon as it is prepared: the engine reads its name numbers.
   engine = createEngine(options, preparer, sink, preparer.isKnownLot, preparer.nameKeys);
-  let lastMs = Number.NEGATIVE_INFINITY;
-  let lastNs = 0;
+  // The instant of the last row found in time order: [ms, ns]. In a typed array: a double stored
+  // in a closure's variable is a new heap number each time (one per row).
+  const last = new Float64Array([Number.NEGATIVE_INFINITY, 0]);
   let ordered = true;
   let heldError: unknown;
   // Rows are applied at once and kept by nothing, so the fast path refills one object.
   const scratch = emptyPreparedRow();
   const after = afterUntil(options);
-  const take = (p: PreparedRow) => {
-    if (!ordered || after(p)) return;
-    if (p.ms < lastMs || (p.ms === lastMs && p.ns < lastNs)) {
+  // Rows from this instant on (the start of the year after `toYear`) are not applied (see
+  // `GainsOptions.skipLaterYears`); never when the option is off or a condition of it fails.
+  const skipFrom =
+    options.skipLaterYears === true &&
+    options.strict !== true &&
+    options.washSale === undefined &&
+    options.openLots !== true &&
+    sink.lotMoved === undefined
+      ? startOfYearIn(options.toYear + 1, options.timeZone ?? "UTC")
+      : Number.POSITIVE_INFINITY;
+  /** Whether a row at this instant is applied: not after `until` and in time order. */
+  const inOrder = (ms: number, ns: number): boolean => {
+    if (!ordered || after(ms, ns)) return false;
+    const lastMs = last[0]!;
+    if (ms < lastMs || (ms === lastMs && ns < last[1]!)) {
       ordered = false;
+      return false;
+    }
+    last[0] = ms;
+    last[1] = ns;
+    return true;
+  };
+  const take = (p: PreparedRow) => {
+    if (!inOrder(p.ms, p.ns)) return;
+    if (p.ms >= skipFrom) {
+      // A `lots` cell of a later year is checked against the pools, which needs every row before
+      // it applied: pass 2 applies every row (the rows are in time order: the same order).
+      if (p.lots !== undefined) ordered = false;
       return;
     }
-    lastMs = p.ms;
-    lastNs = p.ns;
     if (heldError !== undefined) return;
     try {
       engine!.apply(p);
@@ -332,8 +357,15 @@ export const computeGainsStream = async (
       return true;
     },
     batch: (b, names) => {
-      for (let i = 0, g = 0; i < b.count; i++)
+      const ms = b.ms;
+      for (let i = 0, g = 0; i < b.count; i++) {
+        // A later year's decoded row (see `skipFrom`; it has no `lots` cell): not even made.
+        if (ms[i]! >= skipFrom && preparer.passBatchRow(b, i)) {
+          inOrder(ms[i]!, b.ns[i]!);
+          continue;
+        }
         take(preparer.prepareBatchRow(b, i, b.general[i] === 1 ? g++ : -1, names, scratch));
+      }
     },
     threadIds: preparer.threadIds,
   });
@@ -343,7 +375,8 @@ export const computeGainsStream = async (
     return report(engine.finish());
   }
 
-  // Pass 2: out of time order. Hold every row, sort, apply.
+  // Pass 2: out of time order (or a later year's `lots` cell, see `skipFrom`). Hold every row,
+  // sort, apply.
   sink.reset();
   const rows: PreparedRow[] = [];
   let scales = { quantityScale: 0, usdScale: 0 };
@@ -373,6 +406,6 @@ export const computeGainsStream = async (
   again.checkLotReferences();
   rows.sort((a, b) => a.ms - b.ms || a.ns - b.ns || a.seq - b.seq);
   const sorted = createEngine(options, again, sink, again.isKnownLot);
-  for (const r of rows) if (!after(r)) sorted.apply(r);
+  for (const r of rows) if (!after(r.ms, r.ns)) sorted.apply(r);
   return report(sorted.finish());
 };

@@ -31,10 +31,12 @@ export type Lot = {
    */
   unit: number;
   /**
-   * The pools holding part of this lot (usually one; more after wallet-scope transfers). A lot
-   * has at most one holding per pool: fractions meeting again in a pool merge.
+   * The first of the holdings of this lot, in the pools holding part of it (usually one; more
+   * after wallet-scope transfers), the others following through `Holding.next` in the order they
+   * were made (see `holdingsOf`); undefined for none. A lot has at most one holding per pool:
+   * fractions meeting again in a pool merge. A list, not an array: no array per lot.
    */
-  holdings: Holding[];
+  holding: Holding | undefined;
   /** The wallet of the acquiring row (the allocation's wallet for an `alloc:` lot). */
   wallet: string;
   /** Acquired by purchase or a taxable exchange (`buy`, `swap`): a wash-sale replacement can only be such a lot. */
@@ -55,10 +57,23 @@ export type Holding = {
   remaining: bigint;
   /** Whether the holding currently sits in the pool's heap (zero holdings leave it lazily). */
   inHeap: boolean;
+  /** The lot's next holding (see `Lot.holding`), undefined for the last. */
+  next: Holding | undefined;
 };
 
-/** Units of one lot taken by one disposal or transfer. */
-export type Take = { lot: Lot; quantity: bigint };
+/** The holdings of `lot`, in its list's order (see `Lot.holding`). */
+export const holdingsOf = (lot: Lot): Holding[] => {
+  const out: Holding[] = [];
+  for (let h = lot.holding; h !== undefined; h = h.next) out.push(h);
+  return out;
+};
+
+/**
+ * Units of one lot taken by one disposal or transfer. `emptied`: the holding the units came from
+ * when the take used it up and it left its pool's queue (`takeByMethod`; else undefined), which a
+ * transfer may then reuse for the pool the units go to (`moveHolding`).
+ */
+export type Take = { lot: Lot; quantity: bigint; emptied: Holding | undefined };
 
 /**
  * A lot's `unit`: `Number(basis) / Number(quantity)`, 0 when `basis` is 0 (the one formula of
@@ -86,7 +101,7 @@ export const createLot = (
   basis,
   quantity,
   unit: unitOf(basis, quantity),
-  holdings: [],
+  holding: undefined,
   wallet,
   purchase,
   washReplacement: false,

@@ -191,6 +191,57 @@ describe("gains read on a thread", () => {
     }
   });
 
+  test("skipLaterYears: later years' decoded rows are counted, not made; the same rows, gifts and summaries, their errors still stop the run", async () => {
+    // 24,000 rows an hour apart from 2024-01-01: about 8,800 in 2024, the rest in 2025 and 2026.
+    const file = namesLedger(24_000);
+    const year: GainsOptions = { ...base, fromYear: 2024, toYear: 2024, scope: "wallet" };
+    const all = await run(threadFeed(file), year);
+    const skipped = await run(threadFeed(file), { ...year, skipLaterYears: true });
+    if ("error" in all || "error" in skipped) throw new Error("unexpected error");
+    expect(skipped.resets).toBe(0);
+    expect(skipped.form8949).toEqual(all.form8949);
+    expect(skipped.gifts).toEqual(all.gifts);
+    expect(skipped.report.summaries).toEqual(all.report.summaries);
+    expect(skipped.form8949.length).toBeGreaterThan(1000);
+    // Positions stop at the end of 2024 (the rows after it are not applied).
+    expect(skipped.report.positions).not.toEqual(all.report.positions);
+
+    // A later year's row reusing an id, or with more fraction digits than the scales so far.
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+    const last = lines.length - 1;
+    const edited = (edit: (cells: string[]) => void) => {
+      const copy = [...lines];
+      const cells = copy[last]!.split(",");
+      edit(cells);
+      copy[last] = cells.join(",");
+      const f = path.join(dir, `e${Math.random().toString(36).slice(2)}.csv`);
+      writeFileSync(f, `${copy.join("\n")}\n`);
+      return f;
+    };
+    const duplicate = edited((c) => {
+      c[0] = "b0";
+    });
+    const error = await run(threadFeed(duplicate), { ...year, skipLaterYears: true });
+    expect(error).toEqual({ error: `l.csv:${last + 1}: id: duplicate id "b0" (first on line 2)` });
+    expect(await run(threadFeed(duplicate), year)).toEqual(error);
+    const finer = edited((c) => {
+      c[8] = "1234.125";
+    });
+    const fine = await run(threadFeed(finer), { ...year, skipLaterYears: true });
+    if ("error" in fine) throw new Error(fine.error);
+    expect(fine.form8949).toEqual(all.form8949);
+    expect(fine.report.summaries).toEqual(all.report.summaries);
+    // Later rows out of time order: still found (the second pass), as without the option.
+    const swapped = [...lines];
+    [swapped[last - 1], swapped[last]] = [swapped[last]!, swapped[last - 1]!];
+    const unordered = path.join(dir, `u${Math.random().toString(36).slice(2)}.csv`);
+    writeFileSync(unordered, `${swapped.join("\n")}\n`);
+    const again = await run(threadFeed(unordered), { ...year, skipLaterYears: true });
+    if ("error" in again) throw new Error(again.error);
+    expect(again.resets).toBe(1);
+    expect(again.form8949).toEqual(all.form8949);
+  });
+
   test("a thread started ahead: the rows it read before being taken over come first, in order", async () => {
     const file = ledger(30_000);
     const started = startLedgerThread(ledgerThreadScript()!, file, "l.csv");

@@ -42,13 +42,26 @@ export const poolUnits = (pool: Pool): bigint => {
 
 /** The holding of `lot` in `pool`, if it ever had one. */
 export const holdingIn = (pool: Pool, lot: Lot): Holding | undefined => {
-  const hs = lot.holdings;
-  for (let i = 0; i < hs.length; i++) if (hs[i]!.pool === pool) return hs[i];
-  return undefined;
+  let h = lot.holding;
+  while (h !== undefined && h.pool !== pool) h = h.next;
+  return h;
 };
 
 /** Adds `quantity` units of `lot`, merging with the pool's holding of the same lot. */
-export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void => {
+export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void =>
+  addHolding(pool, lot, quantity, undefined);
+
+/**
+ * Adds take `t`'s units to `pool` (a transfer's destination) as `addToPool(pool, t.lot,
+ * t.quantity)` does, except that when the pool has no holding of the lot yet, the holding the
+ * take used up (`t.emptied`: 0 units, out of its pool's queue) becomes this pool's instead of a
+ * new one being made. The old pool loses a holding nothing sees (not queued, no units: sums,
+ * takes and lookups answer as for no holding), and the lot's list keeps its place.
+ */
+export const moveHolding = (pool: Pool, t: Take): void => addHolding(pool, t.lot, t.quantity, t.emptied);
+
+/** `addToPool`, reusing `reuse` (a used-up holding of the lot, out of its queue) if given. */
+const addHolding = (pool: Pool, lot: Lot, quantity: bigint, reuse: Holding | undefined): void => {
   const held = holdingIn(pool, lot);
   if (held !== undefined) {
     held.remaining += quantity;
@@ -58,10 +71,21 @@ export const addToPool = (pool: Pool, lot: Lot, quantity: bigint): void => {
     }
     return;
   }
-  const h: Holding = { lot, pool, remaining: quantity, inHeap: true };
-  // A lot's first holding as a one-item array: `push` on an empty array reserves room for 16.
-  if (lot.holdings.length === 0) lot.holdings = [h];
-  else lot.holdings.push(h);
+  if (reuse !== undefined) {
+    reuse.pool = pool;
+    reuse.remaining = quantity;
+    reuse.inHeap = true;
+    pool.heap.push(reuse);
+    return;
+  }
+  const h: Holding = { lot, pool, remaining: quantity, inHeap: true, next: undefined };
+  // Last in the lot's list (the order the holdings were made).
+  let last = lot.holding;
+  if (last === undefined) lot.holding = h;
+  else {
+    while (last.next !== undefined) last = last.next;
+    last.next = h;
+  }
   pool.heap.push(h);
 };
 
@@ -106,7 +130,7 @@ export const takeByMethod = (pool: Pool, quantity: bigint): Takes => {
     }
     let t = spare[n];
     if (t === undefined) {
-      t = { lot: h.lot, quantity: q };
+      t = { lot: h.lot, quantity: q, emptied: undefined };
       spare.push(t);
     } else {
       t.lot = h.lot;
@@ -116,7 +140,8 @@ export const takeByMethod = (pool: Pool, quantity: bigint): Takes => {
     if (h.remaining === 0n) {
       heap.pop();
       h.inHeap = false;
-    }
+      t.emptied = h;
+    } else t.emptied = undefined;
   }
   result.count = n;
   result.shortfall = need;
@@ -132,7 +157,19 @@ export const takeLot = (pool: Pool, lot: Lot, quantity: bigint): Take | string =
   if (h === undefined || h.remaining === 0n) return "is not in the pool";
   if (h.remaining < quantity) return "holds less than that";
   h.remaining -= quantity;
-  return { lot, quantity };
+  return { lot, quantity, emptied: undefined };
+};
+
+/** Takes `h` out of its lot's list of holdings. */
+const unlink = (h: Holding): void => {
+  const lot = h.lot;
+  if (lot.holding === h) lot.holding = h.next;
+  else {
+    let prev = lot.holding;
+    while (prev !== undefined && prev.next !== h) prev = prev.next;
+    if (prev !== undefined) prev.next = h.next;
+  }
+  h.next = undefined;
 };
 
 /**
@@ -143,7 +180,7 @@ export const drainPool = (pool: Pool): Holding[] => {
   const out: Holding[] = [];
   for (let h = pool.heap.pop(); h !== undefined; h = pool.heap.pop()) {
     h.inHeap = false;
-    h.lot.holdings = h.lot.holdings.filter((x) => x !== h);
+    unlink(h);
     if (h.remaining > 0n) out.push(h);
   }
   return out;

@@ -124,6 +124,13 @@ export type RowPreparer = {
     names: readonly string[],
     into?: PreparedRow,
   ) => PreparedRow;
+  /**
+   * Counts row `i` of a batch as prepared without making its row, when that is all it needs: a
+   * decoded row (the thread validated it) whose id is not a duplicate and whose amounts fit the
+   * current scales. For a caller that applies no such row (`GainsOptions.skipLaterYears`);
+   * `false` (nothing done) for any other row: `prepareBatchRow` it.
+   */
+  passBatchRow: (batch: DecodedBatch, i: number) => boolean;
   /** What the reading thread found of the ids once it read the last row (batch rows only). */
   threadIds: (ids: ThreadIds) => void;
   /** Whether `id` belongs to a lot-creating row prepared so far. */
@@ -436,11 +443,29 @@ export const createRowPreparer = (
     return r;
   };
 
+  const passBatchRow = (b: DecodedBatch, i: number): boolean => {
+    if (!threaded) return false;
+    if (b.general[i] !== 0 || b.earlier[i] !== 0) return false;
+    const a = i * AMOUNT_SLOTS;
+    const fr = b.fraction;
+    if (
+      fr[a + AMOUNT_OUT]! > quantityScale ||
+      fr[a + AMOUNT_IN]! > quantityScale ||
+      fr[a + AMOUNT_FEE]! > quantityScale ||
+      fr[a + AMOUNT_USD]! > usdScale ||
+      fr[a + AMOUNT_FEE_USD]! > usdScale
+    )
+      return false;
+    seq++;
+    return true;
+  };
+
   return {
     nameKeys,
     prepare,
     prepareRaw,
     prepareBatchRow,
+    passBatchRow,
     threadIds: (ids) => {
       for (const id of ids.knownAtEnd) knownLots.add(id);
       badReference = ids.badReference;

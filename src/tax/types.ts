@@ -87,6 +87,16 @@ export type GainsOptions = {
    * @defaultValue `fromYear`
    */
   rowsFromYear?: number | undefined;
+  /**
+   * `computeGainsStream` only: rows dated after `toYear` are validated but not applied when none
+   * of them can change a reported year or stop the run, that is without `strict`, the wash-sale
+   * rule (a purchase up to 30 days later changes a loss's row), `openLots` or a sink's `lotMoved`,
+   * and while no such row has a `lots` cell (the pools must satisfy it: at the first one, the run
+   * starts over applying every row, as for a file out of time order). The summaries, the
+   * allocation and the sink's rows are the same; the report's `positions` and `warnings` then
+   * stop at the end of `toYear`. For a caller that reads neither (`lotwise gains`).
+   */
+  skipLaterYears?: boolean | undefined;
 };
 
 /** See src/tax/wash.ts. */

@@ -29,7 +29,7 @@
  *   adjustment. Purchases after the last ledger row are unknown: the run ends the window there.
  */
 import { civilFromDays, daysFromCivil } from "../ledger/instant.ts";
-import { type Lot, unitOf } from "./lots.ts";
+import { holdingsOf, type Lot, unitOf } from "./lots.ts";
 import { divRoundHalfUp, form8949Gain, minBigint } from "./money.ts";
 import { addToPool, type Pool, takeLot } from "./pools.ts";
 import type { Cents, Form8949Row, WashSaleOptions } from "./types.ts";
@@ -164,7 +164,7 @@ export const createWashTracker = (args: {
       basis: lot.basis * m + increase * args.usdPerCent() * lot.quantity,
       quantity: lot.quantity * m,
       unit: 0,
-      holdings: [],
+      holding: undefined,
       wallet: lot.wallet,
       purchase: true,
       washReplacement: true,
@@ -175,7 +175,7 @@ export const createWashTracker = (args: {
 
   const held = (lot: Lot): bigint => {
     let n = 0n;
-    for (const h of lot.holdings) n += h.remaining;
+    for (let h = lot.holding; h !== undefined; h = h.next) n += h.remaining;
     return n;
   };
 
@@ -200,7 +200,7 @@ export const createWashTracker = (args: {
       const m = minBigint(available, p.units - p.matched);
       const replacement = replacementLot(p, lot, m);
       let left = m;
-      for (const h of [...lot.holdings]) {
+      for (const h of holdingsOf(lot)) {
         if (left === 0n) break;
         const q = minBigint(h.remaining, left);
         if (q === 0n) continue;

@@ -833,6 +833,9 @@ export const register: RegisterCommand = (program, runtime) => {
             washSale: washSaleOption(flags.washSale),
             source: ledger ?? "stored ledger",
             rowsFromYear: years.from,
+            // The report reads the years' summaries and rows only (not positions or warnings
+            // after the last year): rows after it are validated, not applied.
+            skipLaterYears: true,
           },
           sink,
         );
