@@ -284,29 +284,38 @@ describe("classification", () => {
     );
   });
 
+  /** USDC's reserve topic in Aave v3 events. */
+  const reserveTopic = pad(USDC.toLowerCase() as `0x${string}`);
+  /** Wallet A supplies 1,000 USDC to Aave v3 on 2025-04-01 (its Supply log), sent to `to`. */
+  const aaveSupply = (hash: string, to: string) =>
+    tx(
+      hash,
+      "2025-04-01T00:00:00Z",
+      [
+        mv(wA, USDC, -1_000_000_000n, "erc20", AUSDC),
+        mv(wA, AUSDC, 1_000_000_000n, "erc20", "0x0000000000000000000000000000000000000000"),
+      ],
+      {
+        logs: [
+          {
+            address: POOL,
+            topics: [SUPPLY_TOPIC, reserveTopic, pad(A), pad("0x0")],
+            data: encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [A, 1_000_000_000n]),
+            logIndex: 1,
+          },
+        ],
+        to,
+      },
+    );
+
   test("Aave supply and withdraw: principal moves to a position account, the excess is interest", () => {
-    const reserveTopic = pad(USDC.toLowerCase() as `0x${string}`);
-    const supplyLog: EvmLog = {
-      address: POOL,
-      topics: [SUPPLY_TOPIC, reserveTopic, pad(A), pad("0x0")],
-      data: encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [A, 1_000_000_000n]),
-      logIndex: 1,
-    };
     const withdrawLog: EvmLog = {
       address: POOL,
       topics: [WITHDRAW_TOPIC, reserveTopic, pad(A), pad(A)],
       data: "0x",
       logIndex: 1,
     };
-    const supply = tx(
-      "0xc1",
-      "2025-04-01T00:00:00Z",
-      [
-        mv(wA, USDC, -1_000_000_000n, "erc20", AUSDC),
-        mv(wA, AUSDC, 1_000_000_000n, "erc20", "0x0000000000000000000000000000000000000000"),
-      ],
-      { logs: [supplyLog], to: POOL },
-    );
+    const supply = aaveSupply("0xc1", POOL);
     const withdraw = tx(
       "0xc2",
       "2025-10-01T00:00:00Z",
@@ -328,23 +337,7 @@ describe("classification", () => {
   });
 
   test("a protocol called through another contract is found by its logs' address (the transaction's `to` is the router)", () => {
-    const reserveTopic = pad(USDC.toLowerCase() as `0x${string}`);
-    const supplyLog: EvmLog = {
-      address: POOL,
-      topics: [SUPPLY_TOPIC, reserveTopic, pad(A), pad("0x0")],
-      data: encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [A, 1_000_000_000n]),
-      logIndex: 1,
-    };
-    const supply = tx(
-      "0xc3",
-      "2025-04-01T00:00:00Z",
-      [
-        mv(wA, USDC, -1_000_000_000n, "erc20", AUSDC),
-        mv(wA, AUSDC, 1_000_000_000n, "erc20", "0x0000000000000000000000000000000000000000"),
-      ],
-      { logs: [supplyLog], to: EXT },
-    );
-    const [c] = classifyAll([supply], ctxFor(), NO_OVERRIDES);
+    const [c] = classifyAll([aaveSupply("0xc3", EXT)], ctxFor(), NO_OVERRIDES);
     expect(c!.source.startsWith("decoder:aave-v3")).toBe(true);
     expect(buildRows([c!], lookup).rows.map((r) => [r.type, r.toWallet, r.outQuantity, r.subtype])).toEqual([
       ["transfer", `aave-v3:ethereum:${A}`, "1000", "deposit"],
