@@ -41,6 +41,17 @@ export const RAW_KIND = "solana_tx";
  */
 const TX_BATCH = 50;
 
+/**
+ * Transactions (and raw records) per write statement on the embedded database. PGlite runs a
+ * statement synchronously on the sync's thread, which meanwhile neither sends the next requests
+ * nor hands answers to the transaction thread: written a page (1,000 transactions) at a time, the
+ * raw records and the transactions each held it 50–90 ms, long enough for the node and the
+ * transaction thread to run out of work (`sync.concurrency` batches in flight, about 10 ms each
+ * on the thread), so fetching stopped while a page was stored. A quarter of a page at a time
+ * holds it about a quarter as long, with a turn of the event loop between statements.
+ */
+const STORE_CHUNK = 250;
+
 export type SolanaSyncOptions = {
   /** Signatures per `getSignaturesForAddress` page, 1…1000. @defaultValue 1000 */
   pageSize?: number;
@@ -48,6 +59,11 @@ export type SolanaSyncOptions = {
   txBatchSize?: number;
   /** First retry delay, in milliseconds (transport and validation retries). @defaultValue 250 */
   retryBaseMs?: number;
+  /**
+   * Transactions per write statement (raw records: whole batches, about as many).
+   * @defaultValue 250 on PGlite (`STORE_CHUNK`), a whole page on PostgreSQL
+   */
+  storeChunk?: number;
 };
 
 /**
@@ -81,6 +97,9 @@ export const syncSolanaWallet = async (
   const retryBaseMs = options.retryBaseMs ?? 250;
   const pageSize = options.pageSize ?? MAX_SIGNATURES_PER_PAGE;
   const txBatch = options.txBatchSize ?? TX_BATCH;
+  // Statements on PGlite hold this thread (see STORE_CHUNK); PostgreSQL takes a page at once.
+  const storeChunk =
+    options.storeChunk ?? (database.kind === "pglite" ? STORE_CHUNK : Number.POSITIVE_INFINITY);
   const transport = createHttpTransport({
     chain: chain.id,
     url: args.rpcUrl,
@@ -132,20 +151,19 @@ export const syncSolanaWallet = async (
 
   /**
    * Gets `signatures` in batches, `txBatch` at a time, read on the transaction thread (rpc.ts
-   * `readTransactions`); `onBatch` gets each batch (its index, its transactions) as it comes.
+   * `readTransactions`): each batch's transactions, in batch order. `onStarted` is called once
+   * every batch has started (at once when there is none).
    */
-  const fetchTransactions = async (
-    signatures: string[],
-    onBatch: (index: number, batch: Map<string, TxRead>) => void,
-  ): Promise<void> => {
+  const fetchTransactions = (signatures: string[], onStarted: () => void): Promise<Map<string, TxRead>>[] => {
     const chunks: string[][] = [];
     for (let i = 0; i < signatures.length; i += txBatch) chunks.push(signatures.slice(i, i + txBatch));
-    await Promise.all(
-      chunks.map((c, i) =>
-        limit(async () => {
-          onBatch(i, await readTransactions(rpc, c, address));
-        }),
-      ),
+    if (chunks.length === 0) onStarted();
+    return chunks.map((c, i) =>
+      limit(async () => {
+        // The limiter starts its tasks in order: the last one started means all have.
+        if (i === chunks.length - 1) onStarted();
+        return readTransactions(rpc, c, address);
+      }),
     );
   };
 
@@ -164,17 +182,33 @@ export const syncSolanaWallet = async (
   type Prepared = {
     todo: SignatureInfo[];
     raws: Map<string, SolanaTransactionResponse>;
+    /** Filled in as the batches come. */
     fetched: Map<string, Early>;
-    /** The fetched answers' raw records: parts of their batches' blobs (db/raw-blobs.ts). */
-    packed: Promise<BlobRawRecordRow[]>;
+    /**
+     * Each batch's raw records, in batch order, as it comes: parts of the batch's blob
+     * (db/raw-blobs.ts, compressed on the transaction thread already).
+     */
+    batches: Promise<BlobRawRecordRow[]>[];
+    /** Every batch in (`fetched` complete); rejects as soon as one fails. */
+    all: Promise<void>;
   };
 
-  /** Finds which of `entries` this wallet lacks and gets their transactions (stored raw records first). */
-  const prepare = async (entries: readonly SignatureInfo[]): Promise<Prepared | undefined> => {
+  /**
+   * Finds which of `entries` this wallet lacks and starts getting their transactions (stored raw
+   * records first); resolves once they are asked for, not once they are in (`Prepared.all`).
+   * `onStarted` is called once every batch to fetch has started (at once when there is none).
+   */
+  const prepare = async (
+    entries: readonly SignatureInfo[],
+    onStarted: () => void,
+  ): Promise<Prepared | undefined> => {
     const fresh = entries.filter((e) => !handled.has(e.signature));
     for (const e of fresh) handled.add(e.signature);
     counts.signatures += fresh.length;
-    if (fresh.length === 0) return undefined;
+    if (fresh.length === 0) {
+      onStarted();
+      return undefined;
+    }
     const { stored, raws } = (await storedTransactionsAndRecords(db, {
       walletId: wallet.id,
       chain: chain.id,
@@ -183,43 +217,57 @@ export const syncSolanaWallet = async (
       hashes: fresh.map((e) => e.signature),
     })) as { stored: Set<string>; raws: Map<string, SolanaTransactionResponse> };
     const todo = fresh.filter((e) => !stored.has(e.signature));
-    if (todo.length === 0) return undefined;
+    if (todo.length === 0) {
+      onStarted();
+      return undefined;
+    }
     counts.reused += raws.size;
     const fetched = new Map<string, Early>();
-    const packs: Promise<BlobRawRecordRow[]>[] = [];
-    await fetchTransactions(
+    const batches = fetchTransactions(
       todo.filter((e) => !raws.has(e.signature)).map((e) => e.signature),
-      (index, batch) => {
-        // Compressed on the transaction thread already, a blob per batch.
-        packs[index] = Promise.resolve(
-          [...batch.values()].map((read) => ({
-            chain: chain.id,
-            txHash: read.signature,
-            kind: RAW_KIND,
-            index: -1,
-            blockNumber: BigInt(read.slot),
-            blockHash: null,
-            part: read.stored,
-          })),
-        );
-        for (const [signature, read] of batch) fetched.set(signature, early(read));
-      },
-    );
-    // In batch order, as one list: the rows and their order are those of one call for the page.
-    const packed = Promise.all(packs).then((lists) => lists.flat());
-    packed.catch(() => {});
-    return { todo, raws, fetched, packed };
+      onStarted,
+    ).map(async (batch) => {
+      const reads = await batch;
+      for (const [signature, read] of reads) fetched.set(signature, early(read));
+      return [...reads.values()].map(
+        (read): BlobRawRecordRow => ({
+          chain: chain.id,
+          txHash: read.signature,
+          kind: RAW_KIND,
+          index: -1,
+          blockNumber: BigInt(read.slot),
+          blockHash: null,
+          part: read.stored,
+        }),
+      );
+    });
+    // Awaited by `store`, or never when the page fails first: not unhandled meanwhile.
+    for (const b of batches) b.catch(() => {});
+    const all = Promise.all(batches).then(() => {});
+    all.catch(() => {});
+    return { todo, raws, fetched, batches, all };
   };
 
   /**
-   * Normalizes and writes one prepared page. Pages are stored strictly in order. It returns to the
-   * event loop (`yieldToEventLoop`) before each statement, so that the next page's listing, lookup
-   * and fetch go on meanwhile (src/utils/yield.ts says why).
+   * Writes one prepared page: its raw records as its batches come, then, once all are in, its
+   * normalized transactions. Pages are stored strictly in order. It returns to the event loop
+   * (`yieldToEventLoop`) before each statement, so that the fetching (this page's, the next
+   * page's listing, lookup and fetch) goes on meanwhile (src/utils/yield.ts says why).
    */
-  const store = async ({ todo, raws, fetched, packed }: Prepared) => {
-    await yieldToEventLoop();
-    // Raw records first: after a crash here the next run normalizes them without an RPC call.
-    await saveRawRecords(db, await packed);
+  const store = async ({ todo, raws, fetched, batches, all }: Prepared) => {
+    // Raw records first, written as their batches come (whole batches, `storeChunk` records or
+    // more a call: a batch's blob is stored once): after a crash here the next run normalizes
+    // them without an RPC call.
+    let rows: BlobRawRecordRow[] = [];
+    for (let i = 0; i < batches.length; i++) {
+      rows.push(...(await batches[i]!));
+      if (rows.length >= storeChunk || i === batches.length - 1) {
+        await yieldToEventLoop();
+        await saveRawRecords(db, rows);
+        rows = [];
+      }
+    }
+    await all;
     await yieldToEventLoop();
     const normalized: { n: NormalizedSolanaTx; time: Date }[] = [];
     for (const e of todo) {
@@ -256,12 +304,15 @@ export const syncSolanaWallet = async (
       chain.id,
       normalized.flatMap(({ n }) => n.mints),
     );
-    const txRows = normalized.map(({ n, time }) => transactionRow(wallet.id, chain.id, n, time));
-    const moveRows = normalized.flatMap(({ n, time }) => movementRows(wallet.id, chain, n, time, symbols));
-    await yieldToEventLoop();
-    await saveTransactionsWithMovements(db, txRows, moveRows);
-    counts.transactions += txRows.length;
-    counts.movements += moveRows.length;
+    for (let i = 0; i < normalized.length; i += storeChunk) {
+      const part = normalized.slice(i, i + storeChunk);
+      const txRows = part.map(({ n, time }) => transactionRow(wallet.id, chain.id, n, time));
+      const moveRows = part.flatMap(({ n, time }) => movementRows(wallet.id, chain, n, time, symbols));
+      await yieldToEventLoop();
+      await saveTransactionsWithMovements(db, txRows, moveRows);
+      counts.transactions += txRows.length;
+      counts.movements += moveRows.length;
+    }
     args.reportProgress({
       done: counts.transactions,
       unit: "txs",
@@ -285,14 +336,28 @@ export const syncSolanaWallet = async (
       });
       // Pipelined: a page is stored (and the cursor moved past it) while the next one is listed
       // and fetched. Pages are stored strictly in order; the cursor never passes an unstored page.
+      // The next page's batches are asked for as soon as this page's have all started (not once
+      // they are all in), so the node and the transaction thread never wait at a page's end; at
+      // most two pages' transactions are held at once (the next page starts once the one before
+      // this one is stored).
       let storing: Promise<void> = Promise.resolve();
       try {
         for await (const page of pages) {
           top ??= page.entries[0] && { signature: page.entries[0].signature, slot: page.entries[0].slot };
-          const prepared = await prepare(page.entries);
+          let started!: () => void;
+          const allStarted = new Promise<void>((resolve) => {
+            started = resolve;
+          });
+          const preparing = prepare(page.entries, started);
+          preparing.catch(() => {});
+          const fetchedAll = preparing.then((p) => p?.all);
+          fetchedAll.catch(() => {});
+          // A failure before every batch started (the lookup, a batch) stops the walk here.
+          await Promise.race([allStarted, fetchedAll]);
           await storing;
           const pageTop = top;
           storing = (async () => {
+            const prepared = await preparing;
             if (prepared) await store(prepared);
             if (pageTop) await save({ ...cursor, pending: { top: pageTop, before: page.cursor } });
           })();
