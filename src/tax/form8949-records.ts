@@ -1,7 +1,7 @@
 /**
  * The records that carry `form8949.csv` rows from the engine's thread to the thread that writes
- * them (src/tax/form8949-thread.ts). The engine's thread copies a row's parts into a chunk (an
- * `ArrayBuffer` of `CHUNK_BYTES`, transferred whole: nothing is copied between the threads) in a
+ * them (src/tax/form8949-thread.ts). The engine's thread copies a row's parts into a chunk (a
+ * slot of `CHUNK_BYTES` in memory both threads share: nothing is copied between them) in a
  * few stores; the writing thread turns them into the record's bytes (`encodeForm8949PartsRest`)
  * and writes the files. So the text of about 1.3 million rows (`lotwise gains --years` on a
  * 1,000,000-row ledger) is made on the second core, while the first runs the engine.
@@ -46,18 +46,17 @@ const PARTS_FIXED = 4 + 16 + 16 + 16 + 2;
 export const HEADER_BYTES = Buffer.from(FORM_8949_HEADER, "utf8");
 
 /**
- * Writes records into chunks on the engine's thread; `send` gets each full chunk (and its used
- * length) and owns it from then on. `spare` gives back a chunk the writer is done with.
- * `chunkBytes`: the chunks' size (at least 1,024: a `PARTS` record takes up to 564 bytes).
+ * Writes records into chunks on the engine's thread: `next` gives the chunk to fill (all of one
+ * size, at least 1,024 bytes: a `PARTS` record takes up to 564), `send` gets each filled one (and
+ * its used length), in order. The first chunk is taken at once.
  */
 export const createRecordWriter = (
-  send: (chunk: ArrayBuffer, used: number) => void,
-  chunkBytes = CHUNK_BYTES,
+  next: () => Uint8Array,
+  send: (chunk: Uint8Array, used: number) => void,
 ) => {
-  const spares: ArrayBuffer[] = [];
-  let chunk = new ArrayBuffer(chunkBytes);
-  let bytes = new Uint8Array(chunk);
-  let view = new DataView(chunk);
+  let bytes = next();
+  let view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunkBytes = bytes.length;
   let used = 0;
 
   const names = new Map<string, number>();
@@ -75,10 +74,9 @@ export const createRecordWriter = (
   /** Sends the current chunk (when it holds anything) and starts another. */
   const flush = () => {
     if (used === 0) return;
-    send(chunk, used);
-    chunk = spares.pop() ?? new ArrayBuffer(chunkBytes);
-    bytes = new Uint8Array(chunk);
-    view = new DataView(chunk);
+    send(bytes, used);
+    bytes = next();
+    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     used = 0;
   };
   const room = (n: number) => {
@@ -242,10 +240,6 @@ export const createRecordWriter = (
     },
     /** Sends what is written so far. */
     flush,
-    /** A chunk the writer is done with, to fill again. */
-    spare: (c: ArrayBuffer) => {
-      if (c.byteLength === chunkBytes && spares.length < 8) spares.push(c);
-    },
   };
 };
 
@@ -298,10 +292,9 @@ export const createRecordReader = (io: {
     f.used += n;
   };
 
-  const apply = (chunk: ArrayBuffer, used: number) => {
-    const bytes = new Uint8Array(chunk);
-    const text = Buffer.from(chunk);
-    const view = new DataView(chunk);
+  const apply = (bytes: Uint8Array, used: number) => {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let at = 0;
     while (at < used) {
       const kind = bytes[at];
@@ -401,7 +394,7 @@ export const createRecordReader = (io: {
     }
   };
   return {
-    /** Applies the records of `chunk[0, used)`. */
+    /** Applies the records of `bytes[0, used)` (a chunk). */
     apply,
     /** Writes what the files buffer. */
     flush: () => {
