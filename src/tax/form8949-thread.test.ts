@@ -4,9 +4,10 @@
  * engine's thread runs far ahead of it (it then waits), and a write that fails there is the run's
  * error.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { expect, test } from "vitest";
 import { formatScaled } from "../ledger/decimal.ts";
 import { form8949ThreadScript, startForm8949Thread } from "./form8949-thread.ts";
@@ -89,3 +90,20 @@ test("a write that fails on the thread (a descriptor opened for reading) rejects
   await expect(writer.finish()).rejects.toMatchObject({ code: "EBADF", syscall: "write" });
   closeSync(fd);
 });
+
+test("a thread that dies (an uncaught error) while rows wait for it: the run fails, it does not wait forever", async () => {
+  // The real thread, then an error nobody catches, before it writes anything.
+  const script = path.join(dir, "dying-thread.mjs");
+  writeFileSync(
+    script,
+    `import ${JSON.stringify(pathToFileURL(form8949ThreadScript()!).href)};\nthrow new Error("boom");\n`,
+  );
+  const writer = startForm8949Thread(script);
+  const fd = openSync(path.join(dir, "dying.csv"), "w");
+  writer.open(0, fd);
+  // 200,000 rows: more than the ring holds (about 60 bytes each, 12 MB).
+  for (let i = 0; i < 200_000; i++)
+    writer.parts(0, `s${i}`, `b${i}`, "w", "ETH", 2n ** 60n, 18, "2025-01-01", "2025-01-02", i, i, false);
+  await expect(writer.finish()).rejects.toThrow();
+  closeSync(fd);
+}, 30_000);

@@ -37,7 +37,12 @@ type FromThread = { done: true } | { error: SentWriteError };
  * new 256 KiB buffers for 317 chunks, about 60 MB more peak memory).
  */
 const SLOTS = 32;
-/** `control`'s slots: chunks written so far; 1 when the thread failed. */
+/**
+ * Milliseconds the engine's thread waits for a slot while the writing thread writes nothing, before
+ * the run fails (a thread that never started; one that failed or ended says so at once: `FAILED`).
+ */
+const STALLED_MS = 60_000;
+/** `control`'s slots: chunks written so far; 1 when the thread failed or ended. */
 const WRITTEN = 0;
 const FAILED = 1;
 
@@ -70,11 +75,21 @@ export const startForm8949Thread = (script: string) => {
   };
   const records = createRecordWriter(
     () => {
-      // Chunk n's slot held chunk n − SLOTS: free once that one is written (or the thread failed:
-      // it reads nothing more).
+      // Chunk n's slot held chunk n − SLOTS: free once that one is written (or the thread failed
+      // or ended: it reads nothing more). This thread's events wait meanwhile (the thread's exit
+      // among them): a thread that wrote nothing for `STALLED_MS` is taken as failed.
+      let progress = Atomics.load(state, WRITTEN);
+      let since = performance.now();
       for (;;) {
         const written = Atomics.load(state, WRITTEN);
-        if (taken - written < SLOTS || Atomics.load(state, FAILED) !== 0) break;
+        if (taken - written < SLOTS || failure !== undefined || Atomics.load(state, FAILED) !== 0) break;
+        if (written !== progress) {
+          progress = written;
+          since = performance.now();
+        } else if (performance.now() - since > STALLED_MS) {
+          fail(new Error("the Form 8949 writing thread stopped writing"));
+          break;
+        }
         Atomics.wait(state, WRITTEN, written, 100);
       }
       return slots[taken++ % SLOTS]!;
@@ -159,6 +174,11 @@ export const runForm8949Thread = (): void => {
   const slots = Array.from({ length: SLOTS }, (_, i) => new Uint8Array(chunks, i * CHUNK_BYTES, CHUNK_BYTES));
   const reader = createRecordReader({ write: writeSync, truncate: ftruncateSync });
   let failed = false;
+  // However the thread ends (an uncaught error too), the engine's thread stops waiting for it.
+  process.on("exit", () => {
+    Atomics.store(state, FAILED, 1);
+    Atomics.notify(state, WRITTEN);
+  });
 
   port.on("message", (m: ToThread) => {
     if (failed) return;
