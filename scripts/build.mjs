@@ -42,6 +42,7 @@ export const buildJs = async () => {
     "gains-thread.js",
     "reconcile-thread.js",
     "ledger-thread.js",
+    "form8949-thread.js",
     "solana-tx-thread.js",
     "import-thread.js",
     "chunks",
@@ -59,6 +60,8 @@ export const buildJs = async () => {
       "reconcile-thread": "src/reconcile/file-thread-main.ts",
       // The thread that reads `lotwise gains --ledger`'s file (src/tax/parse-thread.ts).
       "ledger-thread": "src/tax/parse-thread-main.ts",
+      // The thread that writes `lotwise gains --ledger`'s Form 8949 files (src/tax/form8949-thread.ts).
+      "form8949-thread": "src/tax/form8949-thread-main.ts",
       // The thread that reads a Solana sync's getTransaction answers (chains/solana/tx-thread.ts).
       "solana-tx-thread": "chains/solana/tx-thread-main.ts",
       // `lotwise ledger import`'s file thread (src/books/import-thread.ts).

@@ -122,6 +122,12 @@ test("property: encodeForm8949Parts() writes the bytes of form8949Line() of the 
             .tuple(fc.bigInt({ min: 1n, max: 99_999n }), fc.integer({ min: 0, max: 11 }))
             .map(([u, e]) => u * 10n ** BigInt(e)),
           fc.bigInt({ min: 1n, max: 1000n }),
+          // Units given as 32-bit words (2^53 to 2^128 − 1): either side of 2^64 and 2^128 − 1,
+          // and multiples of 10^8 (a long division's remainders of zero).
+          fc.bigInt({ min: 2n ** 64n - 300n, max: 2n ** 64n + 300n }),
+          fc.bigInt({ min: 2n ** 128n - 300n, max: 2n ** 128n - 1n }),
+          fc.bigInt({ min: 2n ** 53n, max: 2n ** 128n - 1n }),
+          fc.bigInt({ min: 1n, max: 10n ** 20n }).map((u) => u * 10n ** 16n),
         ),
         scale: fc.integer({ min: 0, max: 30 }),
         proceeds: cents,
@@ -139,9 +145,17 @@ test("property: encodeForm8949Parts() writes the bytes of form8949Line() of the 
           description: `${quantity} ${x.asset}`,
         });
         const digits = x.units.toString();
-        // The units as their digits, and as a number when they fit (`MAX_NUMBER_UNITS`): the same bytes.
-        const forms: (string | number)[] = [digits];
+        // The units as their digits, as a number when they fit (`MAX_NUMBER_UNITS`), as 32-bit
+        // words from 2^53 on (two below 2^64, four below 2^128): the same bytes.
+        const forms: (string | number | Uint32Array)[] = [digits];
         if (x.units <= MAX_NUMBER_UNITS) forms.push(Number(x.units));
+        else if (x.units < 2n ** 128n) {
+          const count = x.units < 2n ** 64n ? 2 : 4;
+          const words = new Uint32Array(count);
+          for (let i = 0; i < count; i++)
+            words[i] = Number((x.units >> BigInt(32 * (count - 1 - i))) & 0xffffffffn);
+          forms.push(words);
+        }
         for (const units of forms) {
           const buf = Buffer.alloc(
             maxForm8949PartsBytes(x.disposalId, x.lotId, x.wallet, x.asset, digits.length, x.scale) + 10,

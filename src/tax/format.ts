@@ -458,8 +458,8 @@ const putUnitsDigits = (buf: Bytes, pos: number, digits: string, scale: number):
   return pos;
 };
 
-/** Digits of the units `putUnitsNumber` writes, least significant first (2^53 − 1 has 16). */
-const unitDigits = new Uint8Array(16);
+/** Digits of the units `putUnitsNumber` and `putUnitsLimbs` write, least significant first (2^128 − 1 has 39). */
+const unitDigits = new Uint8Array(40);
 
 /**
  * `putUnitsDigits` for units given as a number: an integer, 0 ≤ units ≤ 2^53 − 1. Its digits come
@@ -493,6 +493,113 @@ const putUnitsNumber = (buf: Bytes, pos: number, units: number, scale: number): 
     d[n++] = h - q * 10;
     h = q;
   }
+  return putScaledDigits(buf, pos, n, scale);
+};
+
+/** Appends the digits of `v` (an integer, 0 ≤ v < 10^8) to `unitDigits` from `n`, least significant first: all 8 when `all`, else up to its first. */
+const pushDigits8 = (n: number, v: number, all: boolean): number => {
+  const d = unitDigits;
+  let x = v | 0;
+  const until = n + 8;
+  do {
+    const q = (x / 10) | 0;
+    d[n++] = x - q * 10;
+    x = q;
+  } while (all ? n < until : x > 0);
+  return n;
+};
+
+/** The quotient of an integer 0 ≤ v < 2^53 divided by 10^8, rounded down (the division is rounded, then corrected). */
+const divmod1e8 = (v: number): number => {
+  let q = Math.floor(v / 1e8);
+  const r = v - q * 1e8;
+  if (r < 0) q--;
+  else if (r >= 1e8) q++;
+  return q;
+};
+
+/**
+ * `putUnitsDigits` for units of 64 bits given as two 32-bit words (units = high · 2^32 + low,
+ * 2^53 ≤ units < 2^64): no bigint, no string. Long division by 10^8 in 16-bit steps, in doubles
+ * (every value below 10^8 · 65536 < 2^53: exact), gives the last 8 digits and a quotient below
+ * 2^53, which is split again.
+ */
+const putUnits64 = (buf: Bytes, pos: number, high: number, low: number, scale: number): number => {
+  let cur = high >>> 16;
+  // Quotient limbs of base 65536 (the first is 0: cur < 65536 < 10^8).
+  cur = cur * 65536 + (high & 0xffff);
+  const qb = divmod1e8(cur);
+  cur = (cur - qb * 1e8) * 65536 + (low >>> 16);
+  const qc = divmod1e8(cur);
+  cur = (cur - qc * 1e8) * 65536 + (low & 0xffff);
+  const qd = divmod1e8(cur);
+  const last8 = cur - qd * 1e8;
+  const rest = (qb * 65536 + qc) * 65536 + qd; // units ÷ 10^8, below 2^64 / 10^8 < 2^38
+  const restHigh = divmod1e8(rest);
+  const restLow = rest - restHigh * 1e8;
+  let n = pushDigits8(0, last8, true);
+  n = pushDigits8(n, restLow, restHigh > 0);
+  if (restHigh > 0) n = pushDigits8(n, restHigh, false);
+  return putScaledDigits(buf, pos, n, scale);
+};
+
+/** 16-bit limbs of 128-bit units (`putUnitsWords`), most significant first. */
+const unitLimbs = new Uint32Array(8);
+
+/**
+ * `putUnitsDigits` for units given as their 32-bit words, most significant first: two (units
+ * below 2^64; at least 2^53) or four (below 2^128). No bigint, no string.
+ */
+export const putUnitsWords = (buf: Bytes, pos: number, words: Uint32Array, scale: number): number => {
+  if (words.length === 2) return putUnits64(buf, pos, words[0]!, words[1]!, scale);
+  for (let i = 0; i < 4; i++) {
+    unitLimbs[2 * i] = words[i]! >>> 16;
+    unitLimbs[2 * i + 1] = words[i]! & 0xffff;
+  }
+  return putUnitsLimbs(buf, pos, unitLimbs, 8, scale);
+};
+
+/**
+ * `putUnitsDigits` for units given as 16-bit limbs, most significant first (`limbs[0, count)`,
+ * each 0 ≤ limb < 65536; units > 0, at most 2^128 − 1): no bigint, no string. While the units
+ * are 2^53 or more, a long division by 10^8 in 16-bit steps, in doubles (every step below
+ * 10^8 · 65536 < 2^53: exact), gives 8 more digits; the quotient left is then a number.
+ * `limbs` is consumed.
+ */
+const putUnitsLimbs = (buf: Bytes, pos: number, limbs: Uint32Array, count: number, scale: number): number => {
+  let n = 0;
+  let first = 0;
+  while (first < count && limbs[first] === 0) first++;
+  // 2^53 or more: more than 4 limbs left, or 4 with the first at least 2^5.
+  while (count - first > 4 || (count - first === 4 && limbs[first]! >= 32)) {
+    let r = 0;
+    for (let i = first; i < count; i++) {
+      const cur = r * 65536 + limbs[i]!;
+      const q = divmod1e8(cur);
+      limbs[i] = q;
+      r = cur - q * 1e8;
+    }
+    n = pushDigits8(n, r, true);
+    while (limbs[first] === 0) first++;
+  }
+  let rest = 0;
+  for (let i = first; i < count; i++) rest = rest * 65536 + limbs[i]!;
+  // rest < 2^53: its digits in pieces of 8.
+  while (rest >= 1e8) {
+    const q = divmod1e8(rest);
+    n = pushDigits8(n, rest - q * 1e8, true);
+    rest = q;
+  }
+  if (rest > 0 || n === 0) n = pushDigits8(n, rest, false);
+  return putScaledDigits(buf, pos, n, scale);
+};
+
+/**
+ * Writes the `n` digits in `unitDigits` (least significant first, the most significant non-zero
+ * unless n = 1) as a quantity of 10^-scale units: as `formatScaled`.
+ */
+const putScaledDigits = (buf: Bytes, pos: number, n: number, scale: number): number => {
+  const d = unitDigits;
   // d[0, fraction) are the fraction's digits (the last ones of the number), d[fraction, n) the
   // integer's; trailing zeros of the fraction (d[0], d[1], …) are dropped.
   const fraction = Math.min(scale, n);
@@ -515,10 +622,23 @@ let lastAsset: string | undefined;
 let lastAssetCell: EncodedCell | undefined;
 
 /**
+ * Whether `asset`'s `form8949.csv` cell is the asset itself (no quote, no escape): the rows
+ * `encodeForm8949Parts` and `encodeForm8949PartsRest` can write.
+ */
+export const isPlainAssetCell = (asset: string): boolean => {
+  if (asset !== lastAsset) {
+    lastAsset = asset;
+    lastAssetCell = encodedCell(asset);
+  }
+  return lastAssetCell!.plain;
+};
+
+/**
  * Encodes the `form8949.csv` record of an engine row given as parts (`GainsSink.form8949Parts`):
  * the bytes `encodeForm8949Line` writes for that row, without building the row, its quantity or
  * its description as strings. `units` (> 0, in 10^-scale) is either `units.toString()` or, when
- * at most `MAX_NUMBER_UNITS`, the units as a number (exact there: no string is made for it);
+ * at most `MAX_NUMBER_UNITS`, the units as a number (exact there: no string is made for it), or
+ * (from 2^53 on, below 2^128) their 32-bit words, most significant first (`putUnitsWords`);
  * `proceeds` and `costBasis` are cents, integers of at most 2^50 in magnitude (so their
  * difference is exact).
  * The caller makes room for `maxForm8949PartsBytes`.
@@ -532,7 +652,47 @@ export const encodeForm8949Parts = (
   lotId: string,
   wallet: string,
   asset: string,
-  units: string | number,
+  units: string | number | Uint32Array,
+  scale: number,
+  dateAcquired: string,
+  dateSold: string,
+  proceeds: number,
+  costBasis: number,
+  long: boolean,
+): number => {
+  if (!isPlainAssetCell(asset)) return -1;
+  pos = putCell(buf, pos, disposalId);
+  buf[pos++] = 44;
+  pos = putCell(buf, pos, lotId);
+  buf[pos++] = 44;
+  return encodeForm8949PartsRest(
+    buf,
+    pos,
+    wallet,
+    asset,
+    units,
+    scale,
+    dateAcquired,
+    dateSold,
+    proceeds,
+    costBasis,
+    long,
+  );
+};
+
+/**
+ * The record `encodeForm8949Parts` writes from its wallet cell on (after `disposal_id,lot_id,`),
+ * to the newline: for a writer that has the id cells as bytes already. `asset` must pass
+ * `isPlainAssetCell`. Same units, cents and room as `encodeForm8949Parts`; `units` may also be
+ * the units' 32-bit words (`putUnitsWords`).
+ * @returns the position after the record.
+ */
+export const encodeForm8949PartsRest = (
+  buf: Bytes,
+  pos: number,
+  wallet: string,
+  asset: string,
+  units: string | number | Uint32Array,
   scale: number,
   dateAcquired: string,
   dateSold: string,
@@ -546,15 +706,10 @@ export const encodeForm8949Parts = (
     lastAssetCell = encodedCell(asset);
   }
   const assetCell = lastAssetCell!;
-  if (!assetCell.plain) return -1;
   if (wallet !== lastWallet) {
     lastWallet = wallet;
     lastWalletCell = encodedCell(wallet);
   }
-  pos = putCell(buf, pos, disposalId);
-  buf[pos++] = 44;
-  pos = putCell(buf, pos, lotId);
-  buf[pos++] = 44;
   pos = putBytes(buf, pos, lastWalletCell!.bytes);
   buf[pos++] = 44;
   pos = putBytes(buf, pos, assetCell.bytes);
@@ -563,7 +718,9 @@ export const encodeForm8949Parts = (
   pos =
     typeof units === "number"
       ? putUnitsNumber(buf, pos, units, scale)
-      : putUnitsDigits(buf, pos, units, scale);
+      : typeof units === "string"
+        ? putUnitsDigits(buf, pos, units, scale)
+        : putUnitsWords(buf, pos, units, scale);
   const quantityEnd = pos;
   buf[pos++] = 44;
   pos = putPlain(buf, pos, dateAcquired);
