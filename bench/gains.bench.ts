@@ -15,9 +15,10 @@
  * best of those floor runs. A shared machine's speed drifts over minutes (by 1.5× and more, seen
  * here), so a floor measured once at the start no longer holds for the last cells; one measured
  * beside each cell does, and the ratios hold where the seconds do not. On Linux,
- * each run also shows the CPU seconds of its two busy threads (bench/thread-cpu-preload.js): the engine's
+ * each run also shows the CPU seconds of its busy threads (bench/thread-cpu-preload.js): the engine's
  * (main) and the ledger reading thread's, with the seconds the reader waited for the engine (long
- * waits: the engine's thread sets the pace; none: the reader does).
+ * waits: the engine's thread sets the pace; none: the reader does), and with `--years` the Form
+ * 8949 writing thread's (src/tax/form8949-thread.ts).
  * Targets on the reference 2-core machine: < 5 s wall and < 1.5 GB peak per run; issue 15:
  * at most 1.5× the floor and < 1 GB.
  */
@@ -147,21 +148,22 @@ export const generateLedger = async (file: string, rowCount: number, seed: numbe
 };
 
 /**
- * The threads' CPU seconds a run's stderr reports (bench/thread-cpu-preload.js): the main thread's, the
- * worker threads' and the seconds they waited in `Atomics.wait` (NaN when not reported).
+ * The threads' CPU seconds a run's stderr reports (bench/thread-cpu-preload.js): the main thread's,
+ * the ledger reading thread's (`worker`) and the seconds it waited in `Atomics.wait`, and the Form
+ * 8949 writing thread's (`writer`, `--years` only). NaN when not reported.
  */
-const threadFigures = (stderr: string): { main: number; worker: number; waited: number } => {
-  let main = Number.NaN;
-  let worker = Number.NaN;
-  let waited = Number.NaN;
-  for (const m of stderr.matchAll(/^lotwise-bench-thread (main|worker) ([\d.]+)(?: ([\d.]+))?$/gm)) {
-    if (m[1] === "main") main = Number(m[2]);
+const threadFigures = (stderr: string): { main: number; worker: number; waited: number; writer: number } => {
+  const f = { main: Number.NaN, worker: Number.NaN, waited: Number.NaN, writer: Number.NaN };
+  const add = (a: number, b: number) => (Number.isNaN(a) ? 0 : a) + b;
+  for (const m of stderr.matchAll(/^lotwise-bench-thread (main|worker|writer) ([\d.]+)(?: ([\d.]+))?$/gm)) {
+    if (m[1] === "main") f.main = Number(m[2]);
+    else if (m[1] === "writer") f.writer = add(f.writer, Number(m[2]));
     else {
-      worker = (Number.isNaN(worker) ? 0 : worker) + Number(m[2]);
-      waited = (Number.isNaN(waited) ? 0 : waited) + Number(m[3]);
+      f.worker = add(f.worker, Number(m[2]));
+      f.waited = add(f.waited, Number(m[3]));
     }
   }
-  return { main, worker, waited };
+  return f;
 };
 const seconds = (s: number): string => (Number.isNaN(s) ? "?" : s.toFixed(2));
 
@@ -219,6 +221,7 @@ export default async (args: string[]): Promise<void> => {
         "main CPU s",
         "reader CPU s",
         "reader waited s",
+        "writer CPU s",
         "ok",
       ],
     ];
@@ -265,6 +268,7 @@ export default async (args: string[]): Promise<void> => {
           seconds(threads.main),
           seconds(threads.worker),
           seconds(threads.waited),
+          Number.isNaN(threads.writer) ? "-" : seconds(threads.writer),
           ok ? "yes" : "NO",
         ]);
       }

@@ -1,7 +1,8 @@
 /**
  * Preload of a benchmarked command (`node --import <this file> bin/lotwise.js …`): at the exit of
  * each thread, its CPU seconds (user + system, from /proc/thread-self/stat) on stderr, as
- * `lotwise-bench-thread main 1.42` or `lotwise-bench-thread worker 1.20 0.64`, a worker's second
+ * `lotwise-bench-thread main 1.42` or `lotwise-bench-thread worker 1.20 0.64` (`writer` instead of
+ * `worker` for the Form 8949 writing thread, src/tax/form8949-thread.ts), a worker's second
  * figure being the seconds it spent blocked in `Atomics.wait` (the ledger reading thread waits
  * there while the engine's thread is `MAX_AHEAD` batches behind it). Which thread sets the pace
  * of a two-thread run shows here: a reading thread that waited long was ahead of the engine.
@@ -10,7 +11,7 @@
  * threads of the bench process itself.)
  */
 import { readFileSync } from "node:fs";
-import { isMainThread } from "node:worker_threads";
+import { isMainThread, workerData } from "node:worker_threads";
 
 /** User + system CPU seconds of this thread, undefined without /proc. */
 const threadCpu = () => {
@@ -41,6 +42,6 @@ process.on("exit", () => {
   if (cpu === undefined) return;
   const line = isMainThread
     ? `lotwise-bench-thread main ${cpu.toFixed(2)}`
-    : `lotwise-bench-thread worker ${cpu.toFixed(2)} ${(waitedMs / 1000).toFixed(2)}`;
+    : `lotwise-bench-thread ${workerData?.lotwiseForm8949Thread === true ? "writer" : "worker"} ${cpu.toFixed(2)} ${(waitedMs / 1000).toFixed(2)}`;
   process.stderr.write(`${line}\n`);
 });
