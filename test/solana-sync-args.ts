@@ -1,6 +1,8 @@
 import { resolveChain } from "../chains/registry.ts";
 import type { SyncWalletArgs, WalletRef } from "../chains/types.ts";
 import type { Database } from "../db/client.ts";
+import { ensureUser } from "../db/users.ts";
+import { upsertWallet } from "../db/wallets.ts";
 import { createTestCommon } from "./services.ts";
 import type { ReplayServer } from "./solana-replay.ts";
 
@@ -24,3 +26,15 @@ export const replaySyncArgs = (
   signal: new AbortController().signal,
   reportProgress: () => {},
 });
+
+/** The recorded Jupiter limit-order wallet: 11 transactions in the replay server's recordings. */
+export const LIMIT_ORDER_WALLET = "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz";
+
+/** `address` (default `LIMIT_ORDER_WALLET`) as a Solana wallet of the user `default` in `database`. */
+export const solanaTestWallet = async (
+  database: Database,
+  address = LIMIT_ORDER_WALLET,
+): Promise<WalletRef> => {
+  const userId = await ensureUser(database.db, "default");
+  return upsertWallet(database.db, userId, { chain: "solana", address });
+};

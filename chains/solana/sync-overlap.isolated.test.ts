@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
-import { ensureUser } from "../../db/users.ts";
-import { upsertWallet } from "../../db/wallets.ts";
 import { createTestDatabase } from "../../test/services.ts";
 import { type ReplayServer, startSolanaReplay } from "../../test/solana-replay.ts";
-import { replaySyncArgs } from "../../test/solana-sync-args.ts";
+import { replaySyncArgs, solanaTestWallet } from "../../test/solana-sync-args.ts";
 
 /**
  * The Solana sync's pipeline: while one page is stored (PGlite, on this thread), the next page is
@@ -56,12 +54,8 @@ afterAll(async () => {
 test("the next page is listed and fetched while a page is stored", async () => {
   const database = await createTestDatabase("pglite");
   try {
-    const userId = await ensureUser(database.db, "default");
     // Jupiter limit-order series: 11 transactions, in pages of 3.
-    const wallet = await upsertWallet(database.db, userId, {
-      chain: "solana",
-      address: "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz",
-    });
+    const wallet = await solanaTestWallet(database);
     server.onAnswer((method, _params, result) => {
       if (method === "getSignaturesForAddress" || method === "getTransaction") events.push(method);
       return result;

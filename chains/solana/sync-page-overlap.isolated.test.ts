@@ -1,11 +1,9 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import { transactions } from "../../db/schema/index.ts";
-import { ensureUser } from "../../db/users.ts";
-import { upsertWallet } from "../../db/wallets.ts";
 import { createTestDatabase } from "../../test/services.ts";
 import { type ReplayServer, startSolanaReplay } from "../../test/solana-replay.ts";
-import { replaySyncArgs } from "../../test/solana-sync-args.ts";
+import { replaySyncArgs, solanaTestWallet } from "../../test/solana-sync-args.ts";
 
 /**
  * The Solana sync asks for a page's transactions as soon as the page before has started all of
@@ -54,12 +52,8 @@ afterAll(async () => {
 test("the next page's transactions are asked for while the page before still waits for a batch", async () => {
   const database = await createTestDatabase("pglite");
   try {
-    const userId = await ensureUser(database.db, "default");
     // Jupiter limit-order series: 11 transactions; pages of 4, one transaction per batch, 2 at a time.
-    const wallet = await upsertWallet(database.db, userId, {
-      chain: "solana",
-      address: "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz",
-    });
+    const wallet = await solanaTestWallet(database);
     const result = await syncSolanaWallet(replaySyncArgs(server, database, wallet, 2), {
       pageSize: 4,
       txBatchSize: 1,

@@ -1,11 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import { transactions } from "../../db/schema/index.ts";
-import { ensureUser } from "../../db/users.ts";
-import { upsertWallet } from "../../db/wallets.ts";
 import { createTestDatabase } from "../../test/services.ts";
 import { type ReplayServer, startSolanaReplay } from "../../test/solana-replay.ts";
-import { replaySyncArgs } from "../../test/solana-sync-args.ts";
+import { replaySyncArgs, solanaTestWallet } from "../../test/solana-sync-args.ts";
 
 /**
  * The Solana sync writes a page in parts of about `storeChunk` transactions (sync.ts
@@ -44,17 +42,16 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Jupiter limit-order series: 11 transactions, one page; batches of 3 (3, 3, 3, 2). */
-const WALLET = "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz";
-
-/** Syncs the wallet into a new database; what it stored, as sorted text. */
+/**
+ * Syncs the Jupiter limit-order wallet (11 transactions, one page; batches of 3: 3, 3, 3, 2) into
+ * a new database; what it stored, as sorted text.
+ */
 const syncWith = async (storeChunk: number | undefined) => {
   rawCalls.length = 0;
   txCalls.length = 0;
   const database = await createTestDatabase("pglite");
   try {
-    const userId = await ensureUser(database.db, "default");
-    const wallet = await upsertWallet(database.db, userId, { chain: "solana", address: WALLET });
+    const wallet = await solanaTestWallet(database);
     await syncSolanaWallet(replaySyncArgs(server, database, wallet, 2), {
       txBatchSize: 3,
       retryBaseMs: 5,

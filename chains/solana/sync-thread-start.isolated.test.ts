@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ensureUser } from "../../db/users.ts";
-import { upsertWallet } from "../../db/wallets.ts";
 import { createTestDatabase } from "../../test/services.ts";
 import { type ReplayServer, startSolanaReplay } from "../../test/solana-replay.ts";
-import { replaySyncArgs } from "../../test/solana-sync-args.ts";
+import { replaySyncArgs, solanaTestWallet } from "../../test/solana-sync-args.ts";
 import { syncSolanaWallet } from "./sync.ts";
 import { startTxThread, txThreadsRunning } from "./tx-thread.ts";
 
@@ -25,11 +23,7 @@ test("the transaction thread is started before the first signature is listed", a
   expect(txThreadsRunning()).toBe(0);
   const database = await createTestDatabase("pglite");
   try {
-    const userId = await ensureUser(database.db, "default");
-    const wallet = await upsertWallet(database.db, userId, {
-      chain: "solana",
-      address: "GAgnD5XviS4wN7GpcTBbgvtFAZnT6Lc1ehkbnP3qo1bz",
-    });
+    const wallet = await solanaTestWallet(database);
     /** Threads running when the server answered each method for the first time. */
     const threadsAt = new Map<string, number>();
     server.onAnswer((method, _params, result) => {

@@ -130,6 +130,7 @@ test("property: the reader writes each file as the engine's thread would (rows i
         const writer = createRecordWriter(
           () => chunk,
           (c, used) => reader.apply(c, used),
+          isPlainAssetCell,
         );
         // File 0 is fd 10, file 1 fd 11.
         const expected = [FORM_8949_HEADER, FORM_8949_HEADER];
@@ -158,7 +159,6 @@ test("property: the reader writes each file as the engine's thread would (rows i
               p.proceeds,
               p.costBasis,
               p.long,
-              isPlainAssetCell,
             );
           // Declined exactly when it must be; then the caller encodes it (as the CLI does).
           if (s.kind === "parts") expect(taken).toBe(!mayDecline(p));
@@ -184,46 +184,19 @@ test("a record longer than a chunk, and one longer than the reader's file buffer
   const writer = createRecordWriter(
     () => new Uint8Array(1024),
     (chunk, used) => reader.apply(chunk, used),
+    isPlainAssetCell,
   );
   writer.open(0, 3);
   const long = Buffer.from(`${"x".repeat(3000)}\n`);
   const huge = Buffer.from(`${"y".repeat(1_500_000)}\n`);
-  expect(
-    writer.parts(
-      0,
-      "s1",
-      "b1",
-      "w",
-      "ETH",
-      5n,
-      1,
-      "2025-01-01",
-      "2025-01-02",
-      100,
-      50,
-      false,
-      isPlainAssetCell,
-    ),
-  ).toBe(true);
+  expect(writer.parts(0, "s1", "b1", "w", "ETH", 5n, 1, "2025-01-01", "2025-01-02", 100, 50, false)).toBe(
+    true,
+  );
   writer.bytes(0, long, 0, long.length);
   writer.bytes(0, huge, 0, huge.length);
-  expect(
-    writer.parts(
-      0,
-      "s2",
-      "b1",
-      "w",
-      "ETH",
-      2n ** 70n,
-      18,
-      "2025-01-01",
-      "2025-01-03",
-      7,
-      9,
-      true,
-      isPlainAssetCell,
-    ),
-  ).toBe(true);
+  expect(writer.parts(0, "s2", "b1", "w", "ETH", 2n ** 70n, 18, "2025-01-01", "2025-01-03", 7, 9, true)).toBe(
+    true,
+  );
   writer.flush();
   reader.flush();
   expect(files.get(3)?.toString("utf8")).toBe(

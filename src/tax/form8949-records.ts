@@ -48,11 +48,13 @@ export const HEADER_BYTES = Buffer.from(FORM_8949_HEADER, "utf8");
 /**
  * Writes records into chunks on the engine's thread: `next` gives the chunk to fill (all of one
  * size, at least 1,024 bytes: a `PARTS` record takes up to 564), `send` gets each filled one (and
- * its used length), in order. The first chunk is taken at once.
+ * its used length), in order. The first chunk is taken at once. `isPlainAsset`: whether an asset's
+ * cell is the asset itself (`isPlainAssetCell` of format.ts); `PARTS` rows need it.
  */
 export const createRecordWriter = (
   next: () => Uint8Array,
   send: (chunk: Uint8Array, used: number) => void,
+  isPlainAsset: (asset: string) => boolean,
 ) => {
   let bytes = next();
   let view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -83,14 +85,14 @@ export const createRecordWriter = (
     if (used + n > chunkBytes) flush();
   };
 
-  const nameIndex = (name: string, isPlain: (name: string) => boolean): number => {
+  const nameIndex = (name: string): number => {
     let i = names.get(name);
     if (i === undefined) {
       const utf8 = Buffer.from(name, "utf8");
       if (utf8.length > 0xffff || 3 + utf8.length > chunkBytes) return -1;
       i = names.size;
       names.set(name, i);
-      plain[i] = isPlain(name);
+      plain[i] = isPlainAsset(name);
       room(3 + utf8.length);
       bytes[used] = NAME;
       view.setUint16(used + 1, utf8.length, true);
@@ -165,18 +167,17 @@ export const createRecordWriter = (
       proceeds: number,
       costBasis: number,
       long: boolean,
-      isPlainAsset: (asset: string) => boolean,
     ): boolean => {
       if (units > MAX_U128) return false;
       if (asset !== lastAsset) {
-        const i = nameIndex(asset, isPlainAsset);
+        const i = nameIndex(asset);
         if (i < 0) return false;
         lastAsset = asset;
         lastAssetIndex = i;
       }
       if (!plain[lastAssetIndex]) return false;
       if (wallet !== lastWallet) {
-        const i = nameIndex(wallet, isPlainAsset);
+        const i = nameIndex(wallet);
         if (i < 0) return false;
         lastWallet = wallet;
         lastWalletIndex = i;

@@ -100,6 +100,7 @@ export const startForm8949Thread = (script: string) => {
         worker.postMessage({ slot: sent % SLOTS, used } satisfies ToThread);
       sent++;
     },
+    isPlainAssetCell,
   );
   worker.on("message", (m: FromThread) => {
     if ("done" in m) {
@@ -116,35 +117,7 @@ export const startForm8949Thread = (script: string) => {
     reset: records.reset,
     bytes: records.bytes,
     /** `GainsSink.form8949Parts` for output `file`; false: give the row to `bytes` encoded. */
-    parts: (
-      file: number,
-      disposalId: string,
-      lotId: string,
-      wallet: string,
-      asset: string,
-      units: bigint,
-      scale: number,
-      dateAcquired: string,
-      dateSold: string,
-      proceeds: number,
-      costBasis: number,
-      long: boolean,
-    ): boolean =>
-      records.parts(
-        file,
-        disposalId,
-        lotId,
-        wallet,
-        asset,
-        units,
-        scale,
-        dateAcquired,
-        dateSold,
-        proceeds,
-        costBasis,
-        long,
-        isPlainAssetCell,
-      ),
+    parts: records.parts,
     /**
      * Resolves once every row given so far is written (the thread then ends); rejects with the
      * thread's error (a write that failed: a full disk) if it had one.
