@@ -518,32 +518,7 @@ const divmod1e8 = (v: number): number => {
   return q;
 };
 
-/**
- * `putUnitsDigits` for units of 64 bits given as two 32-bit words (units = high · 2^32 + low,
- * 2^53 ≤ units < 2^64): no bigint, no string. Long division by 10^8 in 16-bit steps, in doubles
- * (every value below 10^8 · 65536 < 2^53: exact), gives the last 8 digits and a quotient below
- * 2^53, which is split again.
- */
-const putUnits64 = (buf: Bytes, pos: number, high: number, low: number, scale: number): number => {
-  let cur = high >>> 16;
-  // Quotient limbs of base 65536 (the first is 0: cur < 65536 < 10^8).
-  cur = cur * 65536 + (high & 0xffff);
-  const qb = divmod1e8(cur);
-  cur = (cur - qb * 1e8) * 65536 + (low >>> 16);
-  const qc = divmod1e8(cur);
-  cur = (cur - qc * 1e8) * 65536 + (low & 0xffff);
-  const qd = divmod1e8(cur);
-  const last8 = cur - qd * 1e8;
-  const rest = (qb * 65536 + qc) * 65536 + qd; // units ÷ 10^8, below 2^64 / 10^8 < 2^38
-  const restHigh = divmod1e8(rest);
-  const restLow = rest - restHigh * 1e8;
-  let n = pushDigits8(0, last8, true);
-  n = pushDigits8(n, restLow, restHigh > 0);
-  if (restHigh > 0) n = pushDigits8(n, restHigh, false);
-  return putScaledDigits(buf, pos, n, scale);
-};
-
-/** 16-bit limbs of 128-bit units (`putUnitsWords`), most significant first. */
+/** 16-bit limbs of the units `putUnitsWords` writes (up to 128 bits), most significant first. */
 const unitLimbs = new Uint32Array(8);
 
 /**
@@ -551,12 +526,11 @@ const unitLimbs = new Uint32Array(8);
  * below 2^64; at least 2^53) or four (below 2^128). No bigint, no string.
  */
 export const putUnitsWords = (buf: Bytes, pos: number, words: Uint32Array, scale: number): number => {
-  if (words.length === 2) return putUnits64(buf, pos, words[0]!, words[1]!, scale);
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < words.length; i++) {
     unitLimbs[2 * i] = words[i]! >>> 16;
     unitLimbs[2 * i + 1] = words[i]! & 0xffff;
   }
-  return putUnitsLimbs(buf, pos, unitLimbs, 8, scale);
+  return putUnitsLimbs(buf, pos, unitLimbs, 2 * words.length, scale);
 };
 
 /**
@@ -625,12 +599,25 @@ let lastAssetCell: EncodedCell | undefined;
  * Whether `asset`'s `form8949.csv` cell is the asset itself (no quote, no escape): the rows
  * `encodeForm8949Parts` and `encodeForm8949PartsRest` can write.
  */
-export const isPlainAssetCell = (asset: string): boolean => {
+export const isPlainAssetCell = (asset: string): boolean => assetCellOf(asset).plain;
+
+/**
+ * `asset`'s and `wallet`'s cells: the disposal's other lots repeat its wallet and asset, so the
+ * last of each is kept (no lookup).
+ */
+const assetCellOf = (asset: string): EncodedCell => {
   if (asset !== lastAsset) {
     lastAsset = asset;
     lastAssetCell = encodedCell(asset);
   }
-  return lastAssetCell!.plain;
+  return lastAssetCell!;
+};
+const walletCellOf = (wallet: string): EncodedCell => {
+  if (wallet !== lastWallet) {
+    lastWallet = wallet;
+    lastWalletCell = encodedCell(wallet);
+  }
+  return lastWalletCell!;
 };
 
 /**
@@ -700,17 +687,8 @@ export const encodeForm8949PartsRest = (
   costBasis: number,
   long: boolean,
 ): number => {
-  // The disposal's other lots repeat its wallet and asset: the last cells are kept (no lookup).
-  if (asset !== lastAsset) {
-    lastAsset = asset;
-    lastAssetCell = encodedCell(asset);
-  }
-  const assetCell = lastAssetCell!;
-  if (wallet !== lastWallet) {
-    lastWallet = wallet;
-    lastWalletCell = encodedCell(wallet);
-  }
-  pos = putBytes(buf, pos, lastWalletCell!.bytes);
+  const assetCell = assetCellOf(asset);
+  pos = putBytes(buf, pos, walletCellOf(wallet).bytes);
   buf[pos++] = 44;
   pos = putBytes(buf, pos, assetCell.bytes);
   buf[pos++] = 44;
