@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -373,11 +373,31 @@ const createOutputSet = (writer?: Form8949Thread) => {
     closeSync(f.fd);
     f.fd = -1;
   };
+  /**
+   * Renames the files into place. A file of an earlier run is moved aside first, not renamed
+   * over: on ext4, a rename that replaces a file makes the call start writing the new file's data
+   * out (`auto_da_alloc`), about 25 ms for a 40 MB form8949.csv that is only then on the run's
+   * critical path, against under 1 ms for a rename to a free name. The old files are removed once
+   * every new one is in place.
+   */
   const commit = async () => {
     // Every row handed to the writing thread is written before its files close.
     await writer?.finish();
     for (const f of files) close(f);
-    for (const f of files) await rename(f.tmp, f.file);
+    const aside: string[] = [];
+    for (const f of files) {
+      const old = `${f.tmp}.old`;
+      const moved = (await lstat(f.file).catch(() => undefined))?.isFile() === true;
+      if (moved) await rename(f.file, old);
+      try {
+        await rename(f.tmp, f.file);
+      } catch (e) {
+        if (moved) await rename(old, f.file).catch(() => {});
+        throw e;
+      }
+      if (moved) aside.push(old);
+    }
+    await Promise.all(aside.map((old) => rm(old, { force: true })));
   };
   const abort = async () => {
     // The thread writes nothing more (into a descriptor closed below, perhaps reused).
