@@ -437,6 +437,23 @@ describe("gains read on a thread", () => {
     expect(returned.every((r) => r)).toBe(true);
   });
 
+  test("the first batches are small (512 rows, then twice as many each, up to 8,192): the caller starts sooner; the same rows", async () => {
+    const file = namesLedger(20_000);
+    const counts: number[] = [];
+    const feed: LedgerFeed = (h) =>
+      readLedgerOnThread(ledgerThreadScript()!, file, "l.csv", {
+        batch: (batch, names) => {
+          counts.push(batch.count);
+          h.batch(batch, names);
+        },
+        threadIds: h.threadIds,
+      });
+    const options: GainsOptions = { ...base, scope: "wallet" };
+    const onThread = await run(feed, options);
+    expect(onThread).toEqual(await run(fileFeed(file), options));
+    expect(counts).toEqual([512, 1024, 2048, 4096, 8192, 4128]);
+  });
+
   test("rows out of time order: the second pass reads the thread again", async () => {
     const file = ledger(12_000, (lines) => {
       const moved = lines.splice(9000, 1)[0]!;

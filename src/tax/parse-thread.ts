@@ -64,6 +64,13 @@ type SpareMessage = { spare: ArrayBuffer };
 
 /** Rows per batch: large enough that a batch's overhead is nothing, small enough to start at once. */
 const BATCH_ROWS = 8192;
+/**
+ * Rows of the first batch; each next batch holds twice as many, up to `BATCH_ROWS`. The caller
+ * waits for the first batch, which the thread fills while its code is still cold (interpreted):
+ * a small one reaches the caller sooner, and the caller starts its own work on it while the
+ * thread reads on.
+ */
+const FIRST_BATCH_ROWS = 512;
 /** Id bytes per row reserved in a batch's buffer (a batch with longer ids gets a bigger array). */
 const ID_BYTES_PER_ROW = 16;
 /**
@@ -249,6 +256,8 @@ const createBatcher = (send: (batch: DecodedBatch) => void, spare: ArrayBuffer[]
   let b = newBatch();
   let idUsed = 0;
   let rowsIndex = 0;
+  /** Rows of the batch being filled (see `FIRST_BATCH_ROWS`). */
+  let rowsMax = FIRST_BATCH_ROWS;
 
   function newBatch(): DecodedBatch {
     // Every array is a view of one buffer, so a batch crosses as one transferred buffer: a
@@ -298,6 +307,7 @@ const createBatcher = (send: (batch: DecodedBatch) => void, spare: ArrayBuffer[]
     b = newBatch();
     idUsed = 0;
     rowsIndex = 0;
+    if (rowsMax < BATCH_ROWS) rowsMax *= 2;
     send(full);
   };
   const general = (row: LedgerRow) => {
@@ -309,7 +319,7 @@ const createBatcher = (send: (batch: DecodedBatch) => void, spare: ArrayBuffer[]
     b.earlier[i] = ids.add(row.id, row.type, line);
     b.known[rowsIndex] = row.lots !== undefined && row.lots !== "" ? ids.lots(line, row.lots) : undefined;
     b.rows[rowsIndex++] = { ...row };
-    if (++b.count === BATCH_ROWS) flush();
+    if (++b.count === rowsMax) flush();
   };
   /**
    * Adds a decoded row; `false` (nothing added) when an amount has more than 30 digits.
@@ -374,7 +384,7 @@ const createBatcher = (send: (batch: DecodedBatch) => void, spare: ArrayBuffer[]
     for (let k = idStart; k < idEnd; k++) b.idBytes[idUsed++] = buf[k]!;
     b.idEnd[i] = idUsed;
     b.earlier[i] = ids.addBytes(buf, idStart, idEnd, d.typeCode, raw.line);
-    if (++b.count === BATCH_ROWS) flush();
+    if (++b.count === rowsMax) flush();
     return true;
   };
   return { general, decoded, newName, flush, finish: ids.finish };

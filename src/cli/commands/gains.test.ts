@@ -278,6 +278,21 @@ describe("lotwise gains", () => {
     expect(tree(out).map((f) => [f, readFileSync(path.join(out, f), "utf8")])).toEqual(before);
   });
 
+  test("a run into the folder of an earlier run replaces its files: the same bytes as into a new folder", async () => {
+    const ledger = writeLedger(GOOD);
+    const out = fresh("out");
+    const args = ["--ledger", ledger, "--years", "2024-2025", "--scope", "wallet", "--method", "lifo"];
+    expect((await lotwise([...args.slice(0, 6), "--out", out])).code).toBe(0);
+    const earlier = readFileSync(path.join(out, "2025", "form8949.csv"), "utf8");
+    expect((await lotwise([...args, "--out", out])).code).toBe(0);
+    const again = fresh("out");
+    expect((await lotwise([...args, "--out", again])).code).toBe(0);
+    const files = (dir: string) => tree(dir).map((f) => [f, readFileSync(path.join(dir, f), "utf8")]);
+    // Nothing left beside the outputs (no earlier file, no temporary one).
+    expect(files(out)).toEqual(files(again));
+    expect(readFileSync(path.join(out, "2025", "form8949.csv"), "utf8")).not.toBe(earlier);
+  });
+
   test("an output that a run no longer produces is removed (no stale allocation record)", async () => {
     const out = fresh("out");
     const ledger = writeLedger(GOOD);
@@ -287,6 +302,16 @@ describe("lotwise gains", () => {
       (await lotwise(["--ledger", ledger, "--year", "2025", "--scope", "wallet", "--out", out])).code,
     ).toBe(0);
     expect(tree(out)).toEqual(["form8949.csv", "gifts.csv", "summary.json"]);
+  });
+
+  test("--years: a later run without an allocation removes DIR/allocation.csv of an earlier one", async () => {
+    const out = fresh("out");
+    const ledger = writeLedger(GOOD);
+    const years = ["--ledger", ledger, "--years", "2024-2025", "--out", out];
+    expect((await lotwise(years)).code).toBe(0);
+    expect(tree(out)).toContain("allocation.csv");
+    expect((await lotwise([...years, "--scope", "wallet"])).code).toBe(0);
+    expect(tree(out).filter((f) => !f.includes("/"))).toEqual([]);
   });
 
   test.each([

@@ -967,13 +967,13 @@ export const register: RegisterCommand = (program, runtime) => {
         }
         await outputs.commit();
 
+        // Optional outputs of an earlier run that this one did not write: in every folder it
+        // wrote, and DIR's allocation.csv (with --years, DIR itself holds no other output).
         const written = new Set(outputs.files.map((f) => path.resolve(f.file)));
-        for (const dir of new Set(outputs.files.map((f) => path.dirname(f.file)))) {
-          for (const name of OPTIONAL_OUTPUTS) {
-            const stale = path.join(dir, name);
-            if (!written.has(path.resolve(stale))) await rm(stale, { force: true });
-          }
-        }
+        const stale = new Set([path.resolve(flags.out, "allocation.csv")]);
+        for (const dir of new Set(outputs.files.map((f) => path.dirname(f.file))))
+          for (const name of OPTIONAL_OUTPUTS) stale.add(path.resolve(dir, name));
+        for (const file of stale) if (!written.has(file)) await rm(file, { force: true });
 
         if (ledgerRows === 0) {
           say(
