@@ -22,6 +22,10 @@
  * started (the pack thread, db/pack-thread.ts, started on its first use) and V8's helpers (garbage
  * collection, compilation) with libuv's pool.
  *
+ * PGlite's WebAssembly is compiled as the CLI's `sync` compiles it (V8's baseline compiler only,
+ * src/cli/wasm-tiers.ts); `--wasm-tier-up` keeps V8's optimizing compiler, as the API server and
+ * the worker do.
+ *
  * `--cpu-prof=FILE` writes a V8 CPU profile of the cold sync only. `--statement-cpu` (embedded
  * database) prints the CPU the cold sync's main thread spent inside PGlite, by statement
  * (bench/pglite-statement-cpu.ts; `--statement-top=N` lists the N costliest, default 8).
@@ -47,6 +51,7 @@ import { createDatabase, type Database, type DbOrTx } from "../db/client.ts";
 import { selectCells } from "../db/copy.ts";
 import { ensureUser } from "../db/users.ts";
 import { upsertWallet } from "../db/wallets.ts";
+import { chooseWasmTiers } from "../src/cli/wasm-tiers.ts";
 import { configSchema } from "../src/config.ts";
 import { startAnvil } from "../src/devchain/anvil.ts";
 import { createDevClient, loadArtifacts } from "../src/devchain/contracts.ts";
@@ -147,6 +152,9 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
     const head = BigInt(await dev.request<string>("eth_blockNumber"));
     const buildSeconds = (performance.now() - t0) / 1000;
 
+    // Before PGlite compiles its module: the compilers the CLI's `sync` uses (src/cli/wasm-tiers.ts).
+    const tierUp = args.includes("--wasm-tier-up");
+    if (!tierUp) chooseWasmTiers("sync");
     if (dbKind === "postgres") scratch = await createScratchDatabase();
     database = scratch
       ? await createDatabase({ kind: "postgres", url: scratch.url })
@@ -232,9 +240,7 @@ export default async function evmSyncBench(args: string[]): Promise<void> {
         "database",
         scratch
           ? "PostgreSQL (scratch database)"
-          : dbKind === "memory"
-            ? "PGlite in memory"
-            : "PGlite on disk",
+          : `${dbKind === "memory" ? "PGlite in memory" : "PGlite on disk"}, WebAssembly ${tierUp ? "optimized (--wasm-tier-up)" : "baseline only, as the CLI's sync"}`,
       ],
       [
         "cold sync",
