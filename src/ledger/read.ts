@@ -85,6 +85,8 @@ type LedgerCollector = {
   record: (cells: string[], line: number) => void;
   /** The byte fast path (see `RawLedgerRecord`); `false` sends the record through `record`. */
   plain: (buf: Buffer, start: number, end: number, line: number) => boolean;
+  /** The buffer the next `plain` records are in (`CsvByteHandlers.buffer`). */
+  buffer: (buf: Buffer) => void;
   finish: () => LedgerRow[];
   /** Row problems collected before a fatal error, so they are reported with it. */
   pending: () => readonly string[];
@@ -96,6 +98,8 @@ type LedgerCollector = {
  */
 export type RawLedgerRecord = {
   buf: Bytes;
+  /** A view of `buf`'s bytes (one per read chunk). */
+  view: DataView<ArrayBufferLike>;
   /** Byte offsets where each cell starts and ends, in header order. */
   starts: Int32Array;
   ends: Int32Array;
@@ -287,23 +291,25 @@ const createCollector = (
   };
 
   let raw: RawLedgerRecord | undefined;
-  /** A view of the last buffer `plain` read (the records of one read chunk share it). */
+  /** A view of the buffer `plain` reads (the records of one read chunk share it), from `buffer`. */
   let viewOf: Buffer | undefined;
   let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  const buffer = (buf: Buffer) => {
+    if (buf === viewOf) return;
+    viewOf = buf;
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  };
   const plain = (buf: Buffer, start: number, end: number, line: number): boolean => {
     if (onRaw === undefined || fields === undefined) return false;
     if (raw === undefined || raw.starts.length !== width) {
-      raw = { buf, starts: new Int32Array(width), ends: new Int32Array(width), line, fields };
+      raw = { buf, view, starts: new Int32Array(width), ends: new Int32Array(width), line, fields };
     }
     raw.buf = buf;
+    raw.view = view;
     raw.line = line;
     // One pass over the bytes (cells are short: a native search per cell costs more), eight at a
     // time as two int32s (`COMMAS`), then the last 0-7 one by one. Eight rather than four: a
     // block without a comma (most of a long wallet name) costs one branch.
-    if (buf !== viewOf) {
-      viewOf = buf;
-      view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
     const starts = raw.starts;
     const ends = raw.ends;
     const last = width - 1;
@@ -353,7 +359,7 @@ const createCollector = (
 
   const pending = (): readonly string[] => (preamble !== undefined ? [preamble.error.message] : errors);
 
-  return { record, plain, finish, pending };
+  return { record, plain, buffer, finish, pending };
 };
 
 /** A fatal error, preceded by the row problems found before it. */
@@ -416,6 +422,7 @@ const readChunksInto = async (
       collector.record(cells, line);
     },
     plain: collector.plain,
+    buffer: collector.buffer,
   });
   try {
     for await (const chunk of chunks) {

@@ -24,6 +24,8 @@ import {
 /** The cells of one record, found by column (absent columns have no cell). */
 export type RawCells = {
   buf: Bytes;
+  /** A view of `buf`'s bytes (made once per read chunk by the reader, see `RawLedgerRecord`). */
+  view: DataView<ArrayBufferLike>;
   starts: Int32Array;
   ends: Int32Array;
 };
@@ -293,16 +295,12 @@ const createNames = (onNewName: ((text: string) => void) | undefined) => {
    */
   const recent: (NameEntry | undefined)[] = new Array(RECENT_NAMES).fill(undefined);
   let count = 0;
-  /** A view of the last record buffer looked in (records of one read chunk share it). */
-  let viewOf: Bytes | undefined;
-  let view = new DataView(new ArrayBuffer(0));
   return (c: RawCells, i: number): NameEntry | undefined => {
     if (isEmpty(c, i)) return undefined;
-    const { buf } = c;
-    if (buf !== viewOf) {
-      viewOf = buf;
-      view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
+    // The record's view, not one made here when the buffer changes: code that runs once per read
+    // chunk in a function called per name has no type feedback when V8 optimizes the function,
+    // which then deoptimized at the next chunk.
+    const { buf, view } = c;
     const s = c.starts[i]!;
     const e = c.ends[i]!;
     const n = e - s;

@@ -1,6 +1,8 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { createHeap } from "./heap.ts";
+import { createHeap, emptyItems } from "./heap.ts";
 
 describe("createHeap()", () => {
   test("property: pops in order, whatever the interleaving of pushes and pops", () => {
@@ -33,5 +35,26 @@ describe("createHeap()", () => {
     });
     expect(seen.sort()).toEqual([1, 2, 3]);
     expect(heap.peek()).toBe(3);
+  });
+});
+
+describe("emptyItems()", () => {
+  test("a new empty array each time, that V8 already stores as an array of objects", () => {
+    const a = emptyItems<object>();
+    expect(a).toEqual([]);
+    expect(emptyItems<object>()).not.toBe(a);
+    // V8's elements kind, read with its natives syntax in a child process: `[]` starts as an
+    // array of small integers, which the check tells apart (the last two figures).
+    const heapModule = JSON.stringify(new URL("./heap.ts", import.meta.url).href);
+    const code = `import { emptyItems } from ${heapModule};
+const a = emptyItems();
+process.stdout.write(JSON.stringify([%HasObjectElements(a), a.length, %HasSmiElements([]), %HasObjectElements([])]));`;
+    const run = spawnSync(
+      process.execPath,
+      ["--allow-natives-syntax", "--import", "tsx", "--input-type=module", "-e", code],
+      { cwd: fileURLToPath(new URL("../..", import.meta.url)), encoding: "utf8" },
+    );
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toEqual([true, 0, true, false]);
   });
 });

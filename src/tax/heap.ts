@@ -14,8 +14,21 @@ export type Heap<T> = {
   forEach: (visit: (item: T) => void) => void;
 };
 
+/**
+ * An empty array that V8 stores as an array of objects from the start. A `[]` starts as an array
+ * of small integers and changes its hidden class (map) when the first item goes in. The engine's
+ * optimized code (pool takes, which peek every pool's heap and lot queue) learns the maps it sees:
+ * a heap or queue that gets its first item only after years of rows would come in with a map
+ * never seen, and V8 would throw that code away and compile it again.
+ */
+export const emptyItems = <T>(): T[] => {
+  const items = [undefined as T];
+  items.pop();
+  return items;
+};
+
 export const createHeap = <T>(before: (a: T, b: T) => boolean): Heap<T> => {
-  const items: T[] = [];
+  const items: T[] = emptyItems();
 
   const up = (i: number) => {
     const item = items[i]!;

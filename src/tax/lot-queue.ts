@@ -21,7 +21,7 @@
  * beside the run (`QueueKey`: the per-unit basis as a double) so that most comparisons read no lot;
  * the last item comes out with no comparison at all. Deeper places and ties go to the heap, as above.
  */
-import { createHeap, drainAll, type Heap } from "./heap.ts";
+import { createHeap, drainAll, emptyItems, type Heap } from "./heap.ts";
 
 /**
  * `ascending`: items usually arrive in `before` order (FIFO); `descending`: in reverse order
@@ -80,22 +80,28 @@ export const createLotQueue = <T>(
   const heap = createHeap(before);
   if (order === "heap") return Object.assign(heap, { rekey: noRekey });
   const ascending = order === "ascending";
-  let run: T[] = [];
+  let run: T[] = emptyItems();
   /** First item of the run still held (ascending; always 0 when descending). */
   let head = 0;
 
-  /** The run's next item, or undefined when it is empty. */
-  const runNext = (): T | undefined => (ascending ? run[head] : run[run.length - 1]);
+  /**
+   * The run's next item, or undefined when it is empty. An empty run is tested, not read past its
+   * end: a read out of bounds is a path of its own in V8's optimized code, and a pool first
+   * emptied after years of rows would make V8 recompile the takes.
+   */
+  const runNext = (): T | undefined => {
+    const n = run.length;
+    return head === n ? undefined : ascending ? run[head] : run[n - 1];
+  };
   const runTake = () => {
     if (!ascending) {
       run.pop();
       return;
     }
     run[head++] = undefined as T; // let the item be collected
-    if (head === run.length) {
-      run = [];
-      head = 0;
-    } else if (head >= COMPACT_AT && head * 2 >= run.length) {
+    // Emptied, or half taken: the items left in a new array (of the same kind of items, see
+    // `emptyItems`). One `slice` for both: code that has already run, whichever comes first.
+    if (head === run.length || (head >= COMPACT_AT && head * 2 >= run.length)) {
       run = run.slice(head);
       head = 0;
     }
@@ -164,7 +170,7 @@ const createKeyedQueue = <T>(before: (a: T, b: T) => boolean, key: QueueKey<T>):
    * The run, in strict `before` order from its end: `run[run.length - 1]` comes out first,
    * `run[0]` last.
    */
-  const run: T[] = [];
+  const run: T[] = emptyItems();
   /** `keys[j]` is `numberOf(run[j])` for every `j < run.length` (the rest is spare room). */
   let keys = new Float64Array(16);
 

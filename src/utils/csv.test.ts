@@ -234,6 +234,35 @@ describe("createCsvByteParser()", () => {
     expect(chunks[2]!.buffer).toBe(second.buffer);
   });
 
+  test("`buffer` is told each buffer before `plain` gets a line of it (joined, in place)", () => {
+    let announced: Buffer | undefined;
+    const seen: string[] = [];
+    const p = createCsvByteParser({
+      record: (cells, line) => seen.push(`record ${line}: ${cells.join("|")}`),
+      plain: (buf, start, end, line) => {
+        seen.push(
+          `plain ${line}: ${buf.toString("utf8", start, end)}${buf === announced ? "" : " (not told)"}`,
+        );
+        return true;
+      },
+      buffer: (buf) => {
+        announced = buf;
+      },
+    });
+    p.write(Buffer.from("a,1\nb,"));
+    p.write(Buffer.from("2"));
+    p.write(Buffer.from("c,4\nd,5\n"));
+    p.write(Buffer.from("e,6\nf,7"));
+    p.end();
+    expect(seen).toEqual([
+      "plain 1: a,1",
+      "plain 2: b,2c,4",
+      "plain 3: d,5",
+      "plain 4: e,6",
+      "record 5: f|7",
+    ]);
+  });
+
   test("property: same records, lines and errors as the text parser, however the bytes are cut", () => {
     const text = fc.array(
       fc.oneof(

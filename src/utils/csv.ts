@@ -297,6 +297,13 @@ export type CsvByteHandlers = {
    * record through `record` instead.
    */
   plain?: (buf: Bytes, start: number, end: number, line: number) => boolean;
+  /**
+   * Called with each buffer before `plain` gets lines of it (once per buffer, so that `plain`
+   * need not check which buffer it reads: code that runs once per buffer in a function called per
+   * line has no type feedback when V8 optimizes that function, which then deoptimizes at the next
+   * buffer).
+   */
+  buffer?: (buf: Buffer) => void;
 };
 
 export type CsvByteParser = {
@@ -332,16 +339,21 @@ export const createCsvByteParser = (handlers: CsvByteHandlers): CsvByteParser =>
     }
   };
 
-  const parse = (buf: Buffer, final: boolean): number => {
-    const n = buf.length;
+  /**
+   * `n` is `buf.length`, read by the caller: this function runs once per chunk, so V8 optimizes it
+   * from its loop (OSR) while the lines before the loop have run only once, before V8 kept any
+   * record of them; a property read there made the optimized code be thrown away on the next
+   * chunk (and the chunk read unoptimized until it was compiled again).
+   */
+  const parse = (buf: Buffer, n: number, final: boolean): number => {
     let pos = 0;
     let nextLf = -1;
     let nextCr = -1;
     let nextQuote = -1;
     while (pos < n) {
-      if (nextLf < pos) nextLf = byteIndexOrEnd(buf, LF, pos);
-      if (nextCr < pos) nextCr = byteIndexOrEnd(buf, CR, pos);
-      if (nextQuote < pos) nextQuote = byteIndexOrEnd(buf, QUOTE, pos);
+      if (nextLf < pos) nextLf = byteIndexOrEnd(buf, n, LF, pos);
+      if (nextCr < pos) nextCr = byteIndexOrEnd(buf, n, CR, pos);
+      if (nextQuote < pos) nextQuote = byteIndexOrEnd(buf, n, QUOTE, pos);
       if (nextLf >= n && !final) return pos;
       if (nextQuote > nextLf && (nextCr >= nextLf || nextCr === nextLf - 1)) {
         const end = nextCr === nextLf - 1 ? nextCr : nextLf;
@@ -391,11 +403,12 @@ export const createCsvByteParser = (handlers: CsvByteHandlers): CsvByteParser =>
         // The record cut by the chunk's start, when it is one plain line (no quote, no CR): joined
         // alone (what was pending and the chunk up to its first LF) and parsed, so that the chunk
         // is not copied whole behind it (1 MiB per chunk of a large file).
-        const lf = chunk.indexOf(LF);
+        const lf = chunk.indexOf(LF, 0);
         if (lf >= 0 && isPlainLine(pending, 0, pending.length) && isPlainLine(chunk, 0, lf)) {
           const joined = Buffer.concat([pending, chunk.subarray(0, lf + 1)]);
           pending = EMPTY;
-          parse(joined, false); // one plain record and its LF: consumed whole
+          handlers.buffer?.(joined);
+          parse(joined, joined.length, false); // one plain record and its LF: consumed whole
           chunk = chunk.subarray(lf + 1);
           if (chunk.length === 0) return;
         }
@@ -409,7 +422,8 @@ export const createCsvByteParser = (handlers: CsvByteHandlers): CsvByteParser =>
         started = true;
         if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
       }
-      const consumed = parse(buf, false);
+      handlers.buffer?.(buf);
+      const consumed = parse(buf, buf.length, false);
       pending = consumed >= buf.length ? EMPTY : Buffer.from(buf.subarray(consumed));
     },
     end: () => {
@@ -423,7 +437,10 @@ export const createCsvByteParser = (handlers: CsvByteHandlers): CsvByteParser =>
         pending = pending.subarray(3);
       }
       started = true;
-      if (pending.length > 0) parse(pending, true);
+      if (pending.length > 0) {
+        handlers.buffer?.(pending);
+        parse(pending, pending.length, true);
+      }
       pending = EMPTY;
     },
   };
@@ -440,7 +457,11 @@ const isPlainLine = (buf: Bytes, start: number, end: number): boolean => {
   return true;
 };
 
-const byteIndexOrEnd = (buf: Buffer, byte: number, from: number): number => {
+/**
+ * The index of `byte` in `buf` from `from`, or `n` (`buf.length`, passed in: not found runs once
+ * per chunk, see `parse`).
+ */
+const byteIndexOrEnd = (buf: Buffer, n: number, byte: number, from: number): number => {
   const i = buf.indexOf(byte, from);
-  return i < 0 ? buf.length : i;
+  return i < 0 ? n : i;
 };
