@@ -27,10 +27,61 @@ export const emptyItems = <T>(): T[] => {
   return items;
 };
 
-export const createHeap = <T>(before: (a: T, b: T) => boolean): Heap<T> => {
-  const items: T[] = emptyItems();
+/**
+ * The binary heap. A class, so that every heap shares one `push`/`peek`/`pop` (prototype methods):
+ * with a closure per heap, each pool's functions were new call targets for the engine's optimized
+ * code, and a pool first used late in a ledger (a wallet pool at the transition) made V8 throw
+ * that code away and compile it again ("wrong call target").
+ */
+export class BinaryHeap<T> implements Heap<T> {
+  private readonly before: (a: T, b: T) => boolean;
+  private readonly items: T[];
 
-  const up = (i: number) => {
+  constructor(before: (a: T, b: T) => boolean) {
+    this.before = before;
+    this.items = emptyItems();
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
+    const items = this.items;
+    items.push(item);
+    this.up(items.length - 1);
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  pop(): T | undefined {
+    const items = this.items;
+    const n = items.length;
+    if (n === 0) return undefined;
+    const top = items[0]!;
+    const last = items.pop()!;
+    if (n > 1) {
+      items[0] = last;
+      this.down(0);
+    }
+    return top;
+  }
+
+  drain(): T[] {
+    const out: T[] = [];
+    for (let x = this.pop(); x !== undefined; x = this.pop()) out.push(x);
+    return out;
+  }
+
+  forEach(visit: (item: T) => void): void {
+    for (const item of this.items) visit(item);
+  }
+
+  private up(i: number): void {
+    const items = this.items;
+    const before = this.before;
     const item = items[i]!;
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -40,9 +91,11 @@ export const createHeap = <T>(before: (a: T, b: T) => boolean): Heap<T> => {
       i = parent;
     }
     items[i] = item;
-  };
+  }
 
-  const down = (i: number) => {
+  private down(i: number): void {
+    const items = this.items;
+    const before = this.before;
     const n = items.length;
     const item = items[i]!;
     for (;;) {
@@ -55,40 +108,7 @@ export const createHeap = <T>(before: (a: T, b: T) => boolean): Heap<T> => {
       i = c;
     }
     items[i] = item;
-  };
+  }
+}
 
-  const pop = (): T | undefined => {
-    const n = items.length;
-    if (n === 0) return undefined;
-    const top = items[0]!;
-    const last = items.pop()!;
-    if (n > 1) {
-      items[0] = last;
-      down(0);
-    }
-    return top;
-  };
-
-  return {
-    get size() {
-      return items.length;
-    },
-    push: (item) => {
-      items.push(item);
-      up(items.length - 1);
-    },
-    peek: () => items[0],
-    pop,
-    drain: () => drainAll(pop),
-    forEach: (visit) => {
-      for (const item of items) visit(item);
-    },
-  };
-};
-
-/** Every item `pop` gives until it gives none, in that order (a queue's `drain`). */
-export const drainAll = <T>(pop: () => T | undefined): T[] => {
-  const out: T[] = [];
-  for (let x = pop(); x !== undefined; x = pop()) out.push(x);
-  return out;
-};
+export const createHeap = <T>(before: (a: T, b: T) => boolean): BinaryHeap<T> => new BinaryHeap(before);

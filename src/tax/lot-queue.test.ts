@@ -81,6 +81,17 @@ describe("createLotQueue()", () => {
     });
   }
 
+  test("queues of one order share their methods (no functions made per queue)", () => {
+    for (const order of ["ascending", "descending", "keyed", "heap"] as const) {
+      const a = createLotQueue<Item>((x, y) => x.key < y.key, order, coarse);
+      const b = createLotQueue<Item>((x, y) => x.key > y.key, order, coarse);
+      for (const name of ["push", "peek", "pop", "drain", "forEach", "rekey"] as const) {
+        expect(Object.hasOwn(a, name), `${order} ${name}`).toBe(false);
+        expect(a[name], `${order} ${name}`).toBe(b[name]);
+      }
+    }
+  });
+
   test("compacts a long FIFO run and keeps its order", () => {
     const queue = createLotQueue<Item>((a, b) => a.key < b.key, "ascending");
     for (let i = 0; i < 5000; i++) queue.push({ key: i });

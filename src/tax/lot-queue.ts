@@ -21,7 +21,7 @@
  * beside the run (`QueueKey`: the per-unit basis as a double) so that most comparisons read no lot;
  * the last item comes out with no comparison at all. Deeper places and ties go to the heap, as above.
  */
-import { createHeap, drainAll, emptyItems, type Heap } from "./heap.ts";
+import { BinaryHeap, emptyItems, type Heap } from "./heap.ts";
 
 /**
  * `ascending`: items usually arrive in `before` order (FIFO); `descending`: in reverse order
@@ -65,9 +65,11 @@ const KEYED_INSERT_MAX = 64;
 /** Consumed slots at the run's front (ascending) past which the run is compacted. */
 const COMPACT_AT = 1024;
 
-const noRekey = () => {};
-
-/** `key`: required for `keyed` (ignored otherwise). */
+/**
+ * `key`: required for `keyed` (ignored otherwise). Each kind of queue is a class: every queue
+ * shares its methods (see `BinaryHeap`), so a pool made late in a ledger brings no new functions
+ * into the engine's optimized code.
+ */
 export const createLotQueue = <T>(
   before: (a: T, b: T) => boolean,
   order: QueueOrder,
@@ -75,176 +77,246 @@ export const createLotQueue = <T>(
 ): LotQueue<T> => {
   if (order === "keyed") {
     if (key === undefined) throw new Error("a keyed lot queue needs a key");
-    return createKeyedQueue(before, key);
+    return new KeyedQueue(before, key);
   }
-  const heap = createHeap(before);
-  if (order === "heap") return Object.assign(heap, { rekey: noRekey });
-  const ascending = order === "ascending";
-  let run: T[] = emptyItems();
+  if (order === "heap") return new HeapQueue(before);
+  return new RunQueue(before, order === "ascending");
+};
+
+/** The `heap` queue: a plain heap (nothing to rekey). */
+class HeapQueue<T> extends BinaryHeap<T> {
+  rekey(): void {}
+}
+
+/** The `ascending` and `descending` queues (see the top of this file). */
+class RunQueue<T> {
+  private readonly before: (a: T, b: T) => boolean;
+  private readonly ascending: boolean;
+  private readonly heap: BinaryHeap<T>;
+  private run: T[];
   /** First item of the run still held (ascending; always 0 when descending). */
-  let head = 0;
+  private head: number;
+
+  constructor(before: (a: T, b: T) => boolean, ascending: boolean) {
+    this.before = before;
+    this.ascending = ascending;
+    this.heap = new BinaryHeap(before);
+    this.run = emptyItems();
+    this.head = 0;
+  }
+
+  get size(): number {
+    return this.run.length - this.head + this.heap.size;
+  }
 
   /**
    * The run's next item, or undefined when it is empty. An empty run is tested, not read past its
    * end: a read out of bounds is a path of its own in V8's optimized code, and a pool first
    * emptied after years of rows would make V8 recompile the takes.
    */
-  const runNext = (): T | undefined => {
+  private runNext(): T | undefined {
+    const run = this.run;
     const n = run.length;
-    return head === n ? undefined : ascending ? run[head] : run[n - 1];
-  };
-  const runTake = () => {
-    if (!ascending) {
+    const head = this.head;
+    return head === n ? undefined : this.ascending ? run[head] : run[n - 1];
+  }
+
+  private runTake(): void {
+    const run = this.run;
+    if (!this.ascending) {
       run.pop();
       return;
     }
-    run[head++] = undefined as T; // let the item be collected
+    const head = this.head + 1;
+    run[head - 1] = undefined as T; // let the item be collected
     // Emptied, or half taken: the items left in a new array (of the same kind of items, see
     // `emptyItems`). One `slice` for both: code that has already run, whichever comes first.
     if (head === run.length || (head >= COMPACT_AT && head * 2 >= run.length)) {
-      run = run.slice(head);
-      head = 0;
-    }
-  };
-  /** Whether `a` sits strictly before `b` in the run (index order). */
-  const inRun = (a: T, b: T): boolean => (ascending ? before(a, b) : before(b, a));
-  /** Whether the heap's top comes out before the run's next item. */
-  const heapFirst = (): boolean => {
-    const h = heap.peek();
-    if (h === undefined) return false;
-    const r = runNext();
-    return r === undefined || before(h, r);
-  };
-  const pop = (): T | undefined => {
-    if (heapFirst()) return heap.pop();
-    const r = runNext();
-    if (r !== undefined) runTake();
-    return r;
-  };
+      this.run = run.slice(head);
+      this.head = 0;
+    } else this.head = head;
+  }
 
-  return {
-    get size() {
-      return run.length - head + heap.size;
-    },
-    push: (item) => {
-      const n = run.length;
-      if (n === head) {
-        run.push(item);
-        return;
-      }
-      const last = run[n - 1]!;
-      if (inRun(last, item)) {
-        run.push(item);
-        return;
-      }
-      // Out of order: its place is after the items it strictly follows. It goes to the heap when
-      // more than INSERT_MAX items would follow it, or when it ties with a neighbour.
-      const stop = Math.max(head, n - INSERT_MAX);
-      let i = n;
-      while (i > stop && inRun(item, run[i - 1]!)) i--;
-      if (i === n || (i > head && !inRun(run[i - 1]!, item))) {
-        heap.push(item);
-        return;
-      }
-      run.push(last);
-      for (let j = n - 1; j > i; j--) run[j] = run[j - 1]!;
-      run[i] = item;
-    },
-    peek: () => (heapFirst() ? heap.peek() : runNext()),
-    pop,
-    drain: () => drainAll(pop),
-    forEach: (visit) => {
-      for (let i = head; i < run.length; i++) visit(run[i]!);
-      heap.forEach(visit);
-    },
-    rekey: noRekey,
-  };
-};
+  /** Whether `a` sits strictly before `b` in the run (index order). */
+  private inRun(a: T, b: T): boolean {
+    return this.ascending ? this.before(a, b) : this.before(b, a);
+  }
+
+  /** Whether the heap's top comes out before the run's next item. */
+  private heapFirst(): boolean {
+    const h = this.heap.peek();
+    if (h === undefined) return false;
+    const r = this.runNext();
+    return r === undefined || this.before(h, r);
+  }
+
+  push(item: T): void {
+    const run = this.run;
+    const head = this.head;
+    const n = run.length;
+    if (n === head) {
+      run.push(item);
+      return;
+    }
+    const last = run[n - 1]!;
+    if (this.inRun(last, item)) {
+      run.push(item);
+      return;
+    }
+    // Out of order: its place is after the items it strictly follows. It goes to the heap when
+    // more than INSERT_MAX items would follow it, or when it ties with a neighbour.
+    const stop = Math.max(head, n - INSERT_MAX);
+    let i = n;
+    while (i > stop && this.inRun(item, run[i - 1]!)) i--;
+    if (i === n || (i > head && !this.inRun(run[i - 1]!, item))) {
+      this.heap.push(item);
+      return;
+    }
+    run.push(last);
+    for (let j = n - 1; j > i; j--) run[j] = run[j - 1]!;
+    run[i] = item;
+  }
+
+  peek(): T | undefined {
+    return this.heapFirst() ? this.heap.peek() : this.runNext();
+  }
+
+  pop(): T | undefined {
+    if (this.heapFirst()) return this.heap.pop();
+    const r = this.runNext();
+    if (r !== undefined) this.runTake();
+    return r;
+  }
+
+  drain(): T[] {
+    const out: T[] = [];
+    for (let x = this.pop(); x !== undefined; x = this.pop()) out.push(x);
+    return out;
+  }
+
+  forEach(visit: (item: T) => void): void {
+    const run = this.run;
+    for (let i = this.head; i < run.length; i++) visit(run[i]!);
+    this.heap.forEach(visit);
+  }
+
+  rekey(): void {}
+}
 
 /** The `keyed` queue (see the top of this file). */
-const createKeyedQueue = <T>(before: (a: T, b: T) => boolean, key: QueueKey<T>): LotQueue<T> => {
-  const heap = createHeap(before);
-  const numberOf = key.of;
-  const first = key.first;
+class KeyedQueue<T> {
+  private readonly before: (a: T, b: T) => boolean;
+  private readonly numberOf: (item: T) => number;
+  private readonly first: (a: number, b: number) => number;
+  private readonly heap: BinaryHeap<T>;
   /**
    * The run, in strict `before` order from its end: `run[run.length - 1]` comes out first,
    * `run[0]` last.
    */
-  const run: T[] = emptyItems();
+  private readonly run: T[];
   /** `keys[j]` is `numberOf(run[j])` for every `j < run.length` (the rest is spare room). */
-  let keys = new Float64Array(16);
+  private keys: Float64Array;
+
+  constructor(before: (a: T, b: T) => boolean, key: QueueKey<T>) {
+    this.before = before;
+    this.numberOf = key.of;
+    this.first = key.first;
+    this.heap = new BinaryHeap(before);
+    this.run = emptyItems();
+    this.keys = new Float64Array(16);
+  }
+
+  get size(): number {
+    return this.run.length + this.heap.size;
+  }
 
   /**
    * 1 when `run[j]` comes out strictly before `item` (numbered `k`), -1 when strictly after, 0
    * when they tie.
    */
-  const side = (j: number, item: T, k: number): number => {
-    const c = first(keys[j]!, k);
+  private side(j: number, item: T, k: number): number {
+    const c = this.first(this.keys[j]!, k);
     if (c > 0) return 1;
     if (c < 0) return -1;
-    const r = run[j]!;
-    return before(r, item) ? 1 : before(item, r) ? -1 : 0;
-  };
-  /** Whether the heap's top comes out before the run's last item. */
-  const heapFirst = (): boolean => {
-    const h = heap.peek();
-    if (h === undefined) return false;
-    const n = run.length;
-    return n === 0 || before(h, run[n - 1]!);
-  };
-  const pop = (): T | undefined => (heapFirst() ? heap.pop() : run.pop());
+    const r = this.run[j]!;
+    return this.before(r, item) ? 1 : this.before(item, r) ? -1 : 0;
+  }
 
-  return {
-    get size() {
-      return run.length + heap.size;
-    },
-    push: (item) => {
-      const k = numberOf(item);
-      const n = run.length;
-      // The item's place `lo`: every run[j] with j ≥ lo comes out before it, every one below after
-      // it. Binary search over the last KEYED_INSERT_MAX items; both neighbours of the place found
-      // are compared strictly (a tie leaves at once), so the run stays in strict order.
-      const low = n > KEYED_INSERT_MAX ? n - KEYED_INSERT_MAX : 0;
-      let lo = low;
-      let hi = n;
-      while (lo < hi) {
-        const m = (lo + hi) >>> 1;
-        const s = side(m, item, k);
-        if (s === 0) {
-          heap.push(item);
-          return;
-        }
-        if (s > 0) hi = m;
-        else lo = m + 1;
-      }
-      // At the window's bottom the place may be deeper still (or a tie): the heap takes it.
-      if (lo === low && low > 0 && side(low - 1, item, k) >= 0) {
-        heap.push(item);
+  /** Whether the heap's top comes out before the run's last item. */
+  private heapFirst(): boolean {
+    const h = this.heap.peek();
+    if (h === undefined) return false;
+    const run = this.run;
+    const n = run.length;
+    return n === 0 || this.before(h, run[n - 1]!);
+  }
+
+  push(item: T): void {
+    const k = this.numberOf(item);
+    const run = this.run;
+    const n = run.length;
+    // The item's place `lo`: every run[j] with j ≥ lo comes out before it, every one below after
+    // it. Binary search over the last KEYED_INSERT_MAX items; both neighbours of the place found
+    // are compared strictly (a tie leaves at once), so the run stays in strict order.
+    const low = n > KEYED_INSERT_MAX ? n - KEYED_INSERT_MAX : 0;
+    let lo = low;
+    let hi = n;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      const s = this.side(m, item, k);
+      if (s === 0) {
+        this.heap.push(item);
         return;
       }
-      if (n === keys.length) {
-        const grown = new Float64Array(n * 2);
-        grown.set(keys);
-        keys = grown;
-      }
-      // Items above the place move up one (a plain loop: few items, cheaper than copyWithin).
-      run.push(item);
-      for (let j = n; j > lo; j--) {
-        run[j] = run[j - 1]!;
-        keys[j] = keys[j - 1]!;
-      }
-      run[lo] = item;
-      keys[lo] = k;
-    },
-    peek: () => (heapFirst() ? heap.peek() : run[run.length - 1]),
-    pop,
-    drain: () => drainAll(pop),
-    forEach: (visit) => {
-      for (let j = 0; j < run.length; j++) visit(run[j]!);
-      heap.forEach(visit);
-    },
-    rekey: () => {
-      for (let j = 0; j < run.length; j++) keys[j] = numberOf(run[j]!);
-    },
-  };
-};
+      if (s > 0) hi = m;
+      else lo = m + 1;
+    }
+    // At the window's bottom the place may be deeper still (or a tie): the heap takes it.
+    if (lo === low && low > 0 && this.side(low - 1, item, k) >= 0) {
+      this.heap.push(item);
+      return;
+    }
+    let keys = this.keys;
+    if (n === keys.length) {
+      const grown = new Float64Array(n * 2);
+      grown.set(keys);
+      keys = grown;
+      this.keys = grown;
+    }
+    // Items above the place move up one (a plain loop: few items, cheaper than copyWithin).
+    run.push(item);
+    for (let j = n; j > lo; j--) {
+      run[j] = run[j - 1]!;
+      keys[j] = keys[j - 1]!;
+    }
+    run[lo] = item;
+    keys[lo] = k;
+  }
+
+  peek(): T | undefined {
+    const run = this.run;
+    return this.heapFirst() ? this.heap.peek() : run[run.length - 1];
+  }
+
+  pop(): T | undefined {
+    return this.heapFirst() ? this.heap.pop() : this.run.pop();
+  }
+
+  drain(): T[] {
+    const out: T[] = [];
+    for (let x = this.pop(); x !== undefined; x = this.pop()) out.push(x);
+    return out;
+  }
+
+  forEach(visit: (item: T) => void): void {
+    const run = this.run;
+    for (let j = 0; j < run.length; j++) visit(run[j]!);
+    this.heap.forEach(visit);
+  }
+
+  rekey(): void {
+    const run = this.run;
+    const keys = this.keys;
+    for (let j = 0; j < run.length; j++) keys[j] = this.numberOf(run[j]!);
+  }
+}

@@ -13,6 +13,7 @@ import {
   createPool,
   drainPool,
   holdingIn,
+  holdingOrder,
   moveHolding,
   type Pool,
   poolUnits,
@@ -136,6 +137,20 @@ describe("a lot's holdings", () => {
  * units per lot match a plain model, each lot has at most one holding per pool and its list
  * holds exactly the holdings of pools it is in, and a disposal takes the lots the method would.
  */
+describe("holdingOrder()", () => {
+  test("one function per lot order: every pool of a run calls the same comparator", () => {
+    for (const method of ["fifo", "lifo", "hifo"] as const) {
+      const lots = lotOrder(method);
+      const order = holdingOrder(lots);
+      expect(holdingOrder(lots)).toBe(order);
+      const a = { lot: lotAt(1, 5n) } as Parameters<typeof order>[0];
+      const b = { lot: lotAt(2, 5n, 30n) } as Parameters<typeof order>[0];
+      expect(order(a, b)).toBe(lots(a.lot, b.lot));
+      expect(order(b, a)).toBe(lots(b.lot, a.lot));
+    }
+  });
+});
+
 describe("pools against a model", () => {
   const op = fc.oneof(
     fc.record({

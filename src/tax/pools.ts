@@ -24,8 +24,24 @@ const byUnit: QueueKey<Holding> = { of: (h) => h.lot.unit, first: unitFirst };
  * HIFO's `before` (its numbers are the lots' `unit`s). @defaultValue "heap"
  */
 export const createPool = (before: (a: Lot, b: Lot) => boolean, order: QueueOrder = "heap"): Pool => ({
-  heap: createLotQueue<Holding>((a, b) => before(a.lot, b.lot), order, byUnit),
+  heap: createLotQueue<Holding>(holdingOrder(before), order, byUnit),
 });
+
+/** Per lot order, its holdings' order: one function that every pool's queue calls (see `holdingOrder`). */
+const holdingOrders = new WeakMap<(a: Lot, b: Lot) => boolean, (a: Holding, b: Holding) => boolean>();
+
+/**
+ * The holdings' order for the lots' `before`: the same function for every pool of a run, so that
+ * a pool made late in a ledger brings no new call target into the queues' optimized code.
+ */
+export const holdingOrder = (before: (a: Lot, b: Lot) => boolean): ((a: Holding, b: Holding) => boolean) => {
+  let order = holdingOrders.get(before);
+  if (order === undefined) {
+    order = (a, b) => before(a.lot, b.lot);
+    holdingOrders.set(before, order);
+  }
+  return order;
+};
 
 /**
  * Units held, all lots together: the sum of the holdings' units, counted when asked (a running
