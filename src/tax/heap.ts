@@ -27,6 +27,13 @@ export const emptyItems = <T>(): T[] => {
   return items;
 };
 
+/** Every item of `queue`, popped in its order (the queue is empty after). */
+export const drainAll = <T>(queue: { pop(): T | undefined }): T[] => {
+  const out: T[] = [];
+  for (let x = queue.pop(); x !== undefined; x = queue.pop()) out.push(x);
+  return out;
+};
+
 /**
  * The binary heap. A class, so that every heap shares one `push`/`peek`/`pop` (prototype methods):
  * with a closure per heap, each pool's functions were new call targets for the engine's optimized
@@ -70,9 +77,7 @@ export class BinaryHeap<T> implements Heap<T> {
   }
 
   drain(): T[] {
-    const out: T[] = [];
-    for (let x = this.pop(); x !== undefined; x = this.pop()) out.push(x);
-    return out;
+    return drainAll(this);
   }
 
   forEach(visit: (item: T) => void): void {

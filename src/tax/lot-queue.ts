@@ -21,7 +21,7 @@
  * beside the run (`QueueKey`: the per-unit basis as a double) so that most comparisons read no lot;
  * the last item comes out with no comparison at all. Deeper places and ties go to the heap, as above.
  */
-import { BinaryHeap, emptyItems, type Heap } from "./heap.ts";
+import { BinaryHeap, drainAll, emptyItems, type Heap } from "./heap.ts";
 
 /**
  * `ascending`: items usually arrive in `before` order (FIFO); `descending`: in reverse order
@@ -189,9 +189,7 @@ class RunQueue<T> {
   }
 
   drain(): T[] {
-    const out: T[] = [];
-    for (let x = this.pop(); x !== undefined; x = this.pop()) out.push(x);
-    return out;
+    return drainAll(this);
   }
 
   forEach(visit: (item: T) => void): void {
@@ -303,9 +301,7 @@ class KeyedQueue<T> {
   }
 
   drain(): T[] {
-    const out: T[] = [];
-    for (let x = this.pop(); x !== undefined; x = this.pop()) out.push(x);
-    return out;
+    return drainAll(this);
   }
 
   forEach(visit: (item: T) => void): void {
