@@ -291,12 +291,12 @@ const createCollector = (
   };
 
   let raw: RawLedgerRecord | undefined;
-  /** A view of the buffer `plain` reads (the records of one read chunk share it), from `buffer`. */
-  let viewOf: Buffer | undefined;
+  /**
+   * A view of the buffer `plain` reads (the records of one read chunk share it), made by `buffer`,
+   * which the CSV parser calls once per buffer it parses.
+   */
   let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   const buffer = (buf: Buffer) => {
-    if (buf === viewOf) return;
-    viewOf = buf;
     view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   };
   const plain = (buf: Buffer, start: number, end: number, line: number): boolean => {
